@@ -1,0 +1,1 @@
+"""Plumbing shared by the three duban services: settings, database, auth, errors, paging."""

@@ -1,0 +1,112 @@
+"""The application factory every service builds on: errors, guards, health, auth and the contract."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from sqlalchemy import Table
+
+from services.common.auth import TokenVerifier
+from services.common.db import Database, make_engine
+from services.common.guards import RequestGuardMiddleware
+from services.common.idempotency import IdempotencyMiddleware
+from services.common.json import JSONBytesResponse
+from services.common.migrations import current_revision, head_revision
+from services.common.problems import Problem, install_problem_handlers, problem_response, problem_responses
+from services.common.settings import ServiceSettings
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def _operation_id(route: APIRoute) -> str:
+    # The function name is the operationId: readable in generated clients, unique per service.
+    return route.name
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    version: str,
+    routers: Sequence[APIRouter],
+    idempotency_table: Table,
+    extra_media_types: tuple[str, ...] = (),
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    """A FastAPI app with everything the three services share already in place."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(make_engine(settings.resolved_database_url(),
+                                                  pool_size=settings.database_pool_size))
+        for hook in on_startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(app)
+            await app.state.database.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  default_response_class=JSONBytesResponse, generate_unique_id_function=_operation_id,
+                  responses=problem_responses(401, 422, 500))
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.idempotency_table = idempotency_table
+    install_problem_handlers(app)
+    # Order matters: the guard (outermost) bounds the body before idempotency buffers it.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
+                       extra_media_types=extra_media_types)
+    app.include_router(_health_router(settings.service_name))
+    for router in routers:
+        app.include_router(router)
+    app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
+    return app
+
+
+def _health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process is up", operation_id="healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: the database answers and is at the migration head",
+                operation_id="readyz", responses=problem_responses(503))
+    async def readyz(request: Request) -> Any:
+        database: Database = request.app.state.database
+        head = head_revision(service)
+        try:
+            async with database.engine.connect() as conn:
+                current = await current_revision(conn, service)
+        except Exception:  # noqa: BLE001 - readiness reports, it never raises
+            return problem_response(503, "The database is not reachable.", slug="not-ready",
+                                    headers={"Retry-After": "5"})
+        if current != head:
+            return problem_response(503, f"The database is at migration {current}, the code expects {head}.",
+                                    slug="not-ready", headers={"Retry-After": "30"})
+        return {"status": "ready", "migration": current}
+
+    return router
+
+
+def _contract(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the shared Problem schema defined once."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
+    components["Problem"].pop("$defs", None)
+    app.openapi_schema = schema
+    return schema

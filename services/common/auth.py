@@ -1,0 +1,129 @@
+"""Bearer JWT authentication and role checks, shared by every service.
+
+Locally minted tokens are HS256 with the service secret; in production the services may
+instead trust an OpenID Connect issuer through its JWKS, so that no verifier can mint tokens.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.common.problems import Forbidden, Unauthorized
+from services.common.settings import ServiceSettings
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duban"'}
+
+
+class Role(StrEnum):
+    """Who the caller is to the supervision system."""
+
+    ADMIN = "admin"      # everything
+    OFFICE = "office"    # the leading-group office (领导小组办公室): manage plans, assign, review
+    UNIT = "unit"        # a responsible unit (责任单位): writes only within its own responsibilities
+    VIEWER = "viewer"    # read only
+    SERVICE = "service"  # calls between services
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The verified caller of a request."""
+
+    subject: str
+    role: Role
+    unit_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """Office and admin see and manage everything."""
+        return self.role in (Role.ADMIN, Role.OFFICE)
+
+
+class TokenVerifier:
+    """Verifies bearer tokens against the local secret or an OIDC issuer's JWKS."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True) if settings.oidc_jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        s = self._settings
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else s.jwt_secret
+            claims = jwt.decode(token, key, algorithms=s.jwt_algorithms, audience=s.jwt_audience,
+                                issuer=s.jwt_issuer, options={"require": ["exp", "sub", "role"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired.", headers=_CHALLENGE) from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"The token is not valid: {exc}.", headers=_CHALLENGE) from exc
+        try:
+            role = Role(claims["role"])
+        except ValueError as exc:
+            raise Unauthorized(f"Unknown role {claims['role']!r} in token.", headers=_CHALLENGE) from exc
+        unit_id = claims.get("unit_id")
+        if role is Role.UNIT and not isinstance(unit_id, int):
+            raise Unauthorized("A unit token must name its unit (claim unit_id).", headers=_CHALLENGE)
+        return Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id if role is Role.UNIT else None)
+
+
+def mint_token(settings: ServiceSettings, *, role: Role | str, unit_id: int | None = None,
+               subject: str | None = None, ttl_seconds: int = 30 * 24 * 3600) -> str:
+    """A locally signed token, for `duban token create`, tests and calls between services."""
+    now = int(time.time())
+    claims: dict[str, object] = {"sub": subject or f"{role}-{uuid.uuid4().hex[:8]}", "role": str(Role(role)),
+                                 "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+                                 "iat": now, "nbf": now, "exp": now + ttl_seconds}
+    if unit_id is not None:
+        claims["unit_id"] = unit_id
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def parse_bearer(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer …` header value, or None."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+_bearer_scheme = HTTPBearer(auto_error=False, bearerFormat="JWT",
+                            description="A JWT from `duban token create` or the city's OIDC issuer.")
+
+
+def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
+) -> Principal:
+    """FastAPI dependency: the verified caller, or 401."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("A bearer token is required.", headers=_CHALLENGE)
+    principal = request.app.state.token_verifier.verify(credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role):
+    """Dependency factory: the caller, if their role is one of `roles`; else 403."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"This operation needs one of the roles: {names}; the token has {principal.role}.")
+        return principal
+
+    return dependency
+
+
+Staff = Annotated[Principal, Depends(require_roles(Role.OFFICE))]
+Writer = Annotated[Principal, Depends(require_roles(Role.OFFICE, Role.UNIT))]

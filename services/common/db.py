@@ -1,0 +1,106 @@
+"""Database access: one async engine per service, explicit transactions, helpers for Core queries.
+
+The services talk to the database through SQLAlchemy Core on an async engine (asyncpg on
+PostgreSQL, aiosqlite on SQLite) and select plain rows rather than hydrating ORM objects:
+hot list endpoints then cost one round trip and one encode, which is what the performance
+budget in bench/ asks for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from services.common.problems import ServiceUnavailable
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the single writer; the busy timeout queues writers instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine tuned for the backend the URL names."""
+    if is_sqlite(url):
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
+                               pool_recycle=1800)
+
+
+class Database:
+    """The service's engine, with the transaction and connection scopes the services use."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        try:
+            async with self.engine.begin() as conn:
+                yield conn
+        except (OperationalError, DBAPIError) as exc:
+            if _is_unavailable(exc):
+                raise ServiceUnavailable("The database is unavailable; nothing was written.",
+                                         headers={"Retry-After": "5"}) from exc
+            raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads."""
+        try:
+            async with self.engine.connect() as conn:
+                yield conn
+        except (OperationalError, DBAPIError) as exc:
+            if _is_unavailable(exc):
+                raise ServiceUnavailable("The database is unavailable.", headers={"Retry-After": "5"}) from exc
+            raise
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - readiness only reports, it never raises
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    message = str(exc.orig or exc).lower()
+    return any(s in message for s in ("connection refused", "could not connect", "connection was closed",
+                                      "unable to open database", "the database system is", "connection is closed"))
+
+
+def get_database(request: Request) -> Database:
+    """FastAPI dependency: the Database the app opened at start-up."""
+    return request.app.state.database
+
+
+def truncate_all_statements(metadata: MetaData, url: str) -> list[str]:
+    """Statements that empty every table of a service (tests use them between cases)."""
+    names = [t.name for t in reversed(metadata.sorted_tables)]
+    if is_sqlite(url):
+        return [f'DELETE FROM "{n}"' for n in names] + ["DELETE FROM sqlite_sequence"]
+    return ["TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"]

@@ -1,0 +1,82 @@
+"""Request guards every service applies before routing: body size, media type, unknown query fields."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.problems import BadRequest, problem_response
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class RequestGuardMiddleware:
+    """Refuses bodies over the size limit (413) and bodies of media types the API does not take (415)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, extra_media_types: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.media_types = JSON_TYPES + extra_media_types
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            return await self._too_large(scope, receive, send)
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type and media_type not in self.media_types and not media_type.endswith("+json"):
+            allowed = ", ".join(self.media_types)
+            return await problem_response(415, f"Content-Type {media_type!r} is not accepted here; send {allowed}.",
+                                          slug="unsupported-media-type")(scope, receive, send)
+        # Buffer the (bounded) body so that a chunked upload over the limit is refused before routing.
+        chunks, received = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            chunks.append(message.get("body", b""))
+            received += len(chunks[-1])
+            if received > self.max_body_bytes:
+                return await self._too_large(scope, receive, send)
+            if not message.get("more_body"):
+                break
+        await self.app(scope, replay_body(b"".join(chunks)), send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem_response(413, f"The request body is larger than {self.max_body_bytes} bytes.",
+                               slug="payload-too-large")(scope, receive, send)
+
+
+async def reject_unknown_query_parameters(request: Request) -> None:
+    """Router dependency: a query field the operation does not declare is an error, not silently ignored."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {p.alias for p in _all_query_params(dependant)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise BadRequest(f"Unknown query parameter(s): {', '.join(unknown)}.")
+
+
+def _all_query_params(dependant):
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _all_query_params(sub)
+
+
+def replay_body(body: bytes) -> Receive:
+    """An ASGI receive that hands the app a body already read."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

@@ -1,0 +1,57 @@
+"""Change history (变更记录): every change to a record, with who, when and what changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def change_log_table(metadata: MetaData) -> Table:
+    return Table(
+        "change_log", metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("entity", String(40), nullable=False),
+        Column("entity_id", BigInteger, nullable=False),
+        Column("action", String(20), nullable=False),
+        Column("actor", String(255), nullable=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("changes", JSON, nullable=False),
+        Index("ix_change_log_entity", "entity", "entity_id", "id"),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """Field → [old, new] for every field that differs (bookkeeping fields left out)."""
+    before, after = before or {}, after or {}
+    skip = {"version", "updated_at", "created_at"}
+    keys = [k for k in {**before, **after} if k not in skip]
+    return {k: [_plain(before.get(k)), _plain(after.get(k))] for k in keys if before.get(k) != after.get(k)}
+
+
+async def record_change(conn: AsyncConnection, table: Table, *, entity: str, entity_id: int, action: str,
+                        actor: str, before: dict[str, Any] | None = None,
+                        after: dict[str, Any] | None = None) -> None:
+    """Append one history entry in the caller's transaction, so it commits or rolls back with the change."""
+    changes = diff(before, after)
+    if action == "update" and not changes:
+        return
+    await conn.execute(table.insert().values(entity=entity, entity_id=entity_id, action=action, actor=actor,
+                                             at=datetime.now(UTC), changes=changes))
+
+
+async def history_of(conn: AsyncConnection, table: Table, *, entity: str, entity_id: int,
+                     after_id: int | None, limit: int) -> list[dict[str, Any]]:
+    query = (select(table).where(table.c.entity == entity, table.c.entity_id == entity_id)
+             .order_by(table.c.id).limit(limit + 1))
+    if after_id is not None:
+        query = query.where(table.c.id > after_id)
+    return [dict(r) for r in (await conn.execute(query)).mappings()]

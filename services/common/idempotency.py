@@ -1,0 +1,155 @@
+"""Idempotency-Key for creating POSTs (draft-ietf-httpapi-idempotency-key-header, Stripe's practice).
+
+The same key and body replay the first response; the same key with another body is 422; a
+retry while the first request still runs is 409. Keys are scoped to the caller (token subject)
+and kept for `RETENTION`. A pure ASGI middleware, so one piece of code serves every service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.auth import parse_bearer
+from services.common.guards import replay_body
+from services.common.json import dumps, loads
+from services.common.problems import problem_response
+
+RETENTION = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(minutes=2)  # an in-flight key older than this belongs to a crashed request
+MAX_KEY_LENGTH = 255
+_REPLAYED_HEADERS = ("content-type", "location", "etag", "link")
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    """The table that remembers keys and first responses, in the service's own database."""
+    return Table(
+        "idempotency_keys", metadata,
+        Column("scope", String(255), primary_key=True),
+        Column("key", String(MAX_KEY_LENGTH), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("completed", Boolean, nullable=False, default=False),
+        Column("status_code", Integer),
+        Column("headers", LargeBinary),
+        Column("body", LargeBinary),
+        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+class IdempotencyMiddleware:
+    """Replays the first response to a POST retried with the same Idempotency-Key."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._last_purge = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        if key is None:
+            return await self.app(scope, receive, send)
+        if not key or len(key) > MAX_KEY_LENGTH:
+            return await problem_response(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                                          slug="bad-idempotency-key")(scope, receive, send)
+        body = await _read_body(receive)
+        state = scope["app"].state
+        owner = _caller(state, headers)
+        fingerprint = hashlib.sha256(b"\n".join([scope["method"].encode(), scope["path"].encode(),
+                                                 scope.get("query_string", b""), body])).hexdigest()
+        early = await self._claim(state, owner, key, fingerprint)
+        if early is not None:
+            return await early(scope, receive, send)
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body(body), capture)
+        finally:
+            await self._settle(state, owner, key, captured)
+
+    async def _claim(self, state: Any, owner: str, key: str, fingerprint: str):
+        table = state.idempotency_table
+        now = datetime.now(UTC)
+        async with state.database.transaction() as conn:
+            row = (await conn.execute(select(table).where(table.c.scope == owner, table.c.key == key))).mappings().first()
+            if row is None:
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(table.insert().values(scope=owner, key=key, fingerprint=fingerprint,
+                                                                 completed=False, created_at=now))
+                except IntegrityError:
+                    return _in_flight()
+                return None
+            if row["fingerprint"] != fingerprint:
+                return problem_response(422, "This Idempotency-Key was already used with a different request.",
+                                        slug="idempotency-key-reused")
+            if row["completed"]:
+                return _replay(row)
+            created = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=UTC)
+            if now - created < ABANDONED_AFTER:
+                return _in_flight()
+            await conn.execute(update(table).where(table.c.scope == owner, table.c.key == key).values(created_at=now))
+            return None
+
+    async def _settle(self, state: Any, owner: str, key: str, captured: dict[str, Any]) -> None:
+        table = state.idempotency_table
+        where = (table.c.scope == owner, table.c.key == key)
+        async with state.database.transaction() as conn:
+            if captured["status"] >= 500:
+                # Nothing was written on a server error, so the client may retry for real.
+                await conn.execute(delete(table).where(*where))
+            else:
+                kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in captured["headers"]
+                        if k.decode("latin-1").lower() in _REPLAYED_HEADERS]
+                await conn.execute(update(table).where(*where).values(
+                    completed=True, status_code=captured["status"], headers=dumps(kept), body=bytes(captured["body"])))
+            if time.monotonic() - self._last_purge > 600:
+                self._last_purge = time.monotonic()
+                await conn.execute(delete(table).where(table.c.created_at < datetime.now(UTC) - RETENTION))
+
+
+def _caller(state: Any, headers: dict[str, str]) -> str:
+    token = parse_bearer(headers.get("authorization", ""))
+    if token is None:
+        return "anonymous"
+    try:
+        return state.token_verifier.verify(token).subject
+    except Exception:  # noqa: BLE001 - the endpoint itself answers 401 for a bad token
+        return "anonymous"
+
+
+def _in_flight():
+    return problem_response(409, "A request with this Idempotency-Key is still being processed; retry shortly.",
+                            slug="idempotency-key-in-flight", headers={"Retry-After": "1"})
+
+
+def _replay(row: Any) -> Response:
+    headers = {k: v for k, v in loads(row["headers"] or b"[]")}
+    headers["Idempotent-Replayed"] = "true"
+    media_type = headers.pop("content-type", None)
+    return Response(row["body"], status_code=row["status_code"], headers=headers, media_type=media_type)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)

@@ -1,0 +1,35 @@
+"""Fast JSON encoding shared by responses and stored payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi.responses import Response
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    """Encode to UTF-8 JSON bytes; Chinese text stays as text, not \\u escapes."""
+    return orjson.dumps(value, default=_default, option=_OPTIONS)
+
+
+loads = orjson.loads
+
+
+class JSONBytesResponse(Response):
+    """A JSON response encoded with orjson, skipping FastAPI's re-validation of the payload."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)

@@ -1,0 +1,75 @@
+"""Alembic, one history per service: the shared env.py body and the programmatic commands."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from services.common.db import is_sqlite
+from services.common.settings import REPO_ROOT
+
+
+def version_table(service: str) -> str:
+    return f"alembic_version_{service}"
+
+
+def alembic_config(service: str, database_url: str | None = None) -> Config:
+    """The Alembic config of one service; `database_url` overrides the service settings."""
+    config = Config(str(REPO_ROOT / "alembic.ini"), ini_section=service)
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(service: str, database_url: str | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(service, database_url), revision)
+
+
+def downgrade(service: str, database_url: str | None = None, revision: str = "base") -> None:
+    command.downgrade(alembic_config(service, database_url), revision)
+
+
+def head_revision(service: str) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(service)).get_current_head()
+
+
+async def current_revision(conn: AsyncConnection, service: str) -> str | None:
+    def read(sync_conn: Any) -> str | None:
+        migration = MigrationContext.configure(sync_conn, opts={"version_table": version_table(service)})
+        return migration.get_current_revision()
+
+    return await conn.run_sync(read)
+
+
+def run_env(service: str, metadata: MetaData, default_url: str) -> None:
+    """The body of migrations/<service>/env.py: migrate the service's own database online."""
+    config = context.config
+    url = config.attributes.get("database_url") or default_url
+    options = {"target_metadata": metadata, "version_table": version_table(service),
+               "render_as_batch": is_sqlite(url), "compare_type": True}
+
+    def migrate(sync_conn: Any) -> None:
+        context.configure(connection=sync_conn, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.connect() as conn:
+            await conn.run_sync(migrate)
+        await engine.dispose()
+
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+    else:
+        asyncio.run(run())

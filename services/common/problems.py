@@ -1,0 +1,163 @@
+"""RFC 9457 problem documents: one small exception tree and the handlers that render it."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.common.json import dumps
+
+logger = logging.getLogger("duban")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://duban.quzhou.gov.cn/problems/"
+
+
+class FieldError(BaseModel):
+    """One invalid input: where it is and what is wrong with it."""
+
+    location: list[str | int] = Field(description="Path to the offending value, e.g. ['body', 'title'].")
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (错误说明)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "type": "https://duban.quzhou.gov.cn/problems/not-found",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Item 42 does not exist.",
+        "instance": "/v1/items/42",
+    }]})
+
+    type: str = Field("about:blank", description="URI identifying the problem type.")
+    title: str = Field(description="Short, human-readable summary of the problem type.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(None, description="Explanation specific to this occurrence.")
+    instance: str | None = Field(None, description="The request path the problem occurred on.")
+    errors: list[FieldError] | None = Field(None, description="Invalid inputs, for validation problems.")
+
+
+class ProblemError(Exception):
+    """An error that knows its HTTP status and renders itself as a problem document."""
+
+    status: int = 500
+    slug: str = "internal-error"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    @property
+    def title(self) -> str:
+        return HTTPStatus(self.status).phrase
+
+
+def _subclass(name: str, status: int, slug: str) -> type[ProblemError]:
+    return type(name, (ProblemError,), {"status": status, "slug": slug})
+
+
+BadRequest = _subclass("BadRequest", 400, "bad-request")
+Unauthorized = _subclass("Unauthorized", 401, "unauthorized")
+Forbidden = _subclass("Forbidden", 403, "forbidden")
+NotFound = _subclass("NotFound", 404, "not-found")
+Conflict = _subclass("Conflict", 409, "conflict")
+PreconditionFailed = _subclass("PreconditionFailed", 412, "precondition-failed")
+PayloadTooLarge = _subclass("PayloadTooLarge", 413, "payload-too-large")
+UnsupportedMediaType = _subclass("UnsupportedMediaType", 415, "unsupported-media-type")
+Unprocessable = _subclass("Unprocessable", 422, "unprocessable")
+PreconditionRequired = _subclass("PreconditionRequired", 428, "precondition-required")
+ServiceUnavailable = _subclass("ServiceUnavailable", 503, "service-unavailable")
+GatewayTimeout = _subclass("GatewayTimeout", 504, "gateway-timeout")
+
+
+def problem_response(
+    status: int,
+    detail: str | None,
+    *,
+    request: Request | None = None,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """Render a problem document; the one place every error leaves the services through."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+_STATUS_SLUGS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+                 413: "payload-too-large", 415: "unsupported-media-type"}
+
+
+async def _handle_problem(request: Request, exc: ProblemError) -> Response:
+    return problem_response(exc.status, exc.detail, request=request, slug=exc.slug,
+                            headers=exc.headers, **exc.extra)
+
+
+async def _handle_http(request: Request, exc: StarletteHTTPException) -> Response:
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}."
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem_response(exc.status_code, detail, request=request,
+                            slug=_STATUS_SLUGS.get(exc.status_code), headers=getattr(exc, "headers", None))
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    return {"location": [str(p) if not isinstance(p, int) else p for p in error.get("loc", ())],
+            "message": error.get("msg", "invalid"), "type": error.get("type", "value_error")}
+
+
+async def _handle_validation(request: Request, exc: RequestValidationError) -> Response:
+    errors = [_field_error(e) for e in exc.errors()]
+    first = errors[0] if errors else None
+    where = ".".join(str(p) for p in first["location"]) if first else "request"
+    detail = f"{where}: {first['message']}" if first else "The request is invalid."
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem_response(422, detail, request=request, slug="validation-error",
+                            title="Invalid request", errors=errors)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(500, "An unexpected error occurred; it has been logged.",
+                            request=request, slug="internal-error")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of the app, expected or not, an RFC 9457 document."""
+    app.add_exception_handler(ProblemError, _handle_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _handle_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry that puts problem documents for these statuses into the contract."""
+    return {
+        status: {"description": HTTPStatus(status).phrase,
+                 "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for status in statuses
+    }

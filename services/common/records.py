@@ -1,0 +1,111 @@
+"""Versioned records: get, page, insert, update and delete one table's rows with history and ETags.
+
+Every mutable table carries `version`; an update is `UPDATE … WHERE id = :id AND version = :seen`,
+so two concurrent edits cannot both win (the loser gets 412), whatever the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.etag import stale
+from services.common.history import record_change
+from services.common.problems import Conflict, NotFound
+
+
+def conflict_from(exc: IntegrityError, entity: str) -> Conflict:
+    """A 409 that says which rule the write broke, without leaking SQL."""
+    message = str(exc.orig).lower()
+    if "unique" in message or "duplicate" in message:
+        return Conflict(f"A {entity} with the same unique fields already exists.")
+    if "foreign key" in message:
+        return Conflict(f"The {entity} refers to a record that does not exist, or is still referred to.")
+    return Conflict(f"The {entity} conflicts with existing data.")
+
+
+class Records:
+    """Access to one versioned table, recording every change in the service's change log."""
+
+    def __init__(self, table: Table, entity: str, change_log: Table) -> None:
+        self.table = table
+        self.entity = entity
+        self.change_log = change_log
+        self.label = entity.replace("_", " ")
+
+    async def find(self, conn: AsyncConnection, record_id: int) -> dict[str, Any] | None:
+        row = (await conn.execute(select(self.table).where(self.table.c.id == record_id))).mappings().first()
+        return dict(row) if row else None
+
+    async def get(self, conn: AsyncConnection, record_id: int) -> dict[str, Any]:
+        """The record, or 404."""
+        record = await self.find(conn, record_id)
+        if record is None:
+            raise NotFound(f"{self.label.capitalize()} {record_id} does not exist.")
+        return record
+
+    async def page(self, conn: AsyncConnection, *, where: Iterable[ColumnElement[bool]] = (),
+                   after_id: int | None, limit: int, columns: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """`limit + 1` rows in id order after the cursor (the extra row tells whether a next page exists)."""
+        query = select(*(columns or [self.table])).where(*where).order_by(self.table.c.id).limit(limit + 1)
+        if after_id is not None:
+            query = query.where(self.table.c.id > after_id)
+        return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+    async def insert(self, conn: AsyncConnection, values: dict[str, Any], *, actor: str) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        row = {**values}
+        for column, value in (("version", 1), ("created_at", now), ("updated_at", now)):
+            if column in self.table.c:
+                row[column] = value
+        try:
+            result = await conn.execute(self.table.insert().values(**row).returning(*self.table.c))
+        except IntegrityError as exc:
+            raise conflict_from(exc, self.label) from exc
+        created = dict(result.mappings().one())
+        await record_change(conn, self.change_log, entity=self.entity, entity_id=created["id"], action="create",
+                            actor=actor, after=created)
+        return created
+
+    async def update(self, conn: AsyncConnection, record_id: int, changes: dict[str, Any], *,
+                     expected_version: int | None, actor: str) -> dict[str, Any]:
+        """Apply `changes` if the record is still at `expected_version` (None: unconditionally)."""
+        before = await self.get(conn, record_id)
+        if expected_version is not None and before["version"] != expected_version:
+            raise stale(before["version"])
+        changes = {k: v for k, v in changes.items() if before.get(k) != v}
+        if not changes:
+            return before
+        values = {**changes, "version": before["version"] + 1}
+        if "updated_at" in self.table.c:
+            values["updated_at"] = datetime.now(UTC)
+        statement = (self.table.update().where(self.table.c.id == record_id,
+                                               self.table.c.version == before["version"])
+                     .values(**values).returning(*self.table.c))
+        try:
+            row = (await conn.execute(statement)).mappings().first()
+        except IntegrityError as exc:
+            raise conflict_from(exc, self.label) from exc
+        if row is None:  # another transaction won the race between our read and our write
+            raise stale(before["version"] + 1)
+        after = dict(row)
+        await record_change(conn, self.change_log, entity=self.entity, entity_id=record_id, action="update",
+                            actor=actor, before=before, after=after)
+        return after
+
+    async def delete(self, conn: AsyncConnection, record_id: int, *, expected_version: int | None,
+                     actor: str) -> None:
+        before = await self.get(conn, record_id)
+        if expected_version is not None and before["version"] != expected_version:
+            raise stale(before["version"])
+        try:
+            await conn.execute(self.table.delete().where(self.table.c.id == record_id))
+        except IntegrityError as exc:
+            raise conflict_from(exc, self.label) from exc
+        await record_change(conn, self.change_log, entity=self.entity, entity_id=record_id, action="delete",
+                            actor=actor, before=before)

@@ -1,0 +1,1 @@
+"""tasks_api: plans, their item tree, units, leaders, groups, responsibilities, indicators, milestones."""

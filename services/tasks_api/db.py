@@ -1,0 +1,35 @@
+"""tasks_api's own metadata, its shared tables and the database dependency."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import DateTime
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from services.common.db import Database, get_database
+from services.common.history import change_log_table
+from services.common.idempotency import idempotency_table
+
+
+KEY_PATTERN = r"^[A-Za-z0-9._-]+$"  # stable external ids: safe in URLs, file names and Excel
+
+
+class TasksModel(SQLModel, registry=registry()):
+    """Base of every tasks_api model: its own metadata, so its migrations see only its tables."""
+
+
+metadata = TasksModel.metadata
+change_log = change_log_table(metadata)
+idempotency_keys = idempotency_table(metadata)
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+class Stamped(TasksModel):
+    """Bookkeeping every versioned table carries: the ETag version and when it was made and changed."""
+
+    version: int = Field(1, description="Increments on every change; the record's ETag.")
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))

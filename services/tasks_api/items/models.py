@@ -1,0 +1,198 @@
+"""Items (事项), responsibilities (责任分工), lead leaders, indicators (指标) and milestones (节点)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import ConfigDict
+from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlmodel import Field
+
+from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
+
+
+class ItemKind(StrEnum):
+    GOAL = "goal"                      # 目标
+    SECTION = "section"                # 重点任务板块
+    TASK = "task"                      # 重点任务
+    PLATFORM = "platform"              # 重点支撑平台
+    SAFEGUARD = "safeguard"            # 保障措施
+    ANNEX = "annex"                    # 附件 (holds key works or special actions)
+    KEY_WORK = "key_work"              # 重点工作
+    SPECIAL_ACTION = "special_action"  # 专项行动
+
+
+class ItemStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DELAYED = "delayed"
+    CANCELLED = "cancelled"
+
+
+class ItemFields(TasksModel):
+    kind: ItemKind
+    number: str = Field("", max_length=40, description="编号, as printed: （一）, 9, 附件2 …")
+    title: str = Field(min_length=1, max_length=500, description="标题")
+    text: str = Field("", max_length=20000, description="Full text (具体内容).")
+    starts_on: date | None = None
+    due_on: date | None = Field(None, description="Current due date (完成时限).")
+    status: ItemStatus = ItemStatus.NOT_STARTED
+
+
+class Item(ItemFields, Stamped, table=True):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("plan_id", "key"), Index("ix_items_plan_id_id", "plan_id", "id"),
+                      Index("ix_items_plan_parent", "plan_id", "parent_id", "position"))
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plans.id", ondelete="CASCADE")
+    parent_id: int | None = Field(None, foreign_key="items.id", ondelete="CASCADE")
+    key: str = Field(max_length=64, description="Stable external id within the plan, e.g. T9.")
+    position: int = Field(0, description="Order among its siblings.")
+    original_due_on: date | None = Field(None, description="The due date first assigned (原定时限).")
+
+
+class ItemCreate(ItemFields):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN)
+    parent_id: int | None = None
+    position: int | None = Field(None, ge=0, description="Defaults to after the last sibling.")
+
+
+class ItemUpdate(TasksModel):
+    model_config = ConfigDict(extra="forbid")
+    number: str | None = Field(None, max_length=40)
+    title: str | None = Field(None, min_length=1, max_length=500)
+    text: str | None = Field(None, max_length=20000)
+    starts_on: date | None = None
+    due_on: date | None = None
+    status: ItemStatus | None = None
+    parent_id: int | None = None
+    position: int | None = Field(None, ge=0)
+
+
+class ItemPublic(ItemFields):
+    id: int
+    plan_id: int
+    parent_id: int | None
+    key: str
+    position: int
+    original_due_on: date | None
+    version: int
+
+
+class Role(StrEnum):
+    LEAD = "lead"  # 牵头单位
+    CO = "co"      # 配合单位
+
+
+class ResponsibilityFields(TasksModel):
+    unit_id: int
+    role: Role = Field(description="lead (牵头) or co (配合).")
+
+
+class Responsibility(ResponsibilityFields, TasksModel, table=True):
+    """An assignment (交办) of an item to a unit, with its acknowledgement (签收)."""
+
+    __tablename__ = "responsibilities"
+    __table_args__ = (UniqueConstraint("item_id", "unit_id"), Index("ix_responsibilities_unit", "unit_id", "item_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="units.id", ondelete="CASCADE")
+    position: int = Field(0, description="Printed order: the lead unit first.")
+    assigned_at: datetime = Field(sa_type=DateTime(timezone=True))
+    acknowledged_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
+    acknowledged_by: str | None = Field(None, max_length=255)
+
+
+class ResponsibilityCreate(ResponsibilityFields):
+    model_config = ConfigDict(extra="forbid")
+    position: int | None = Field(None, ge=0, description="Defaults to after the last unit.")
+
+
+class ResponsibilityPublic(ResponsibilityFields):
+    id: int
+    item_id: int
+    position: int
+    unit_name: str
+    assigned_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class ItemLeader(TasksModel, table=True):
+    """A city leader leading an item (牵头领导), as for the special actions."""
+
+    __tablename__ = "item_leaders"
+    __table_args__ = (UniqueConstraint("item_id", "leader_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
+    leader_id: int = Field(foreign_key="leaders.id", index=True, ondelete="CASCADE")
+    position: int = 0
+
+
+class Comparison(StrEnum):
+    AT_LEAST = ">="
+    AT_MOST = "<="
+    EQUAL = "="
+
+
+class IndicatorFields(TasksModel):
+    key: str = Field(min_length=1, max_length=80, regex=KEY_PATTERN, description="Stable external id.")
+    name: str = Field(min_length=1, max_length=200, description="指标名称")
+    measure: str = Field("", max_length=40, description="计量单位: km, %, 个 …")
+    baseline: float | None = Field(None, description="基期值")
+    target: float = Field(description="目标值")
+    comparison: Comparison = Comparison.AT_LEAST
+    target_date: date = Field(description="目标时间")
+    yearly_targets: dict[int, float] | None = Field(None, sa_type=JSON, description="年度目标, year → value.")
+
+
+class Indicator(IndicatorFields, Stamped, table=True):
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("item_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
+    yearly_targets: dict[int, float] | None = Field(None, sa_type=JSON)
+
+
+class IndicatorCreate(IndicatorFields):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IndicatorPublic(IndicatorFields):
+    id: int
+    item_id: int
+    version: int
+
+
+class MilestoneFields(TasksModel):
+    title: str = Field(min_length=1, max_length=300, description="节点名称")
+    due_on: date = Field(description="Current due date.")
+
+
+class Milestone(MilestoneFields, Stamped, table=True):
+    __tablename__ = "milestones"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
+    original_due_on: date | None = None
+    done_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
+
+
+class MilestoneCreate(MilestoneFields):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MilestoneUpdate(TasksModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, min_length=1, max_length=300)
+    done: bool | None = Field(None, description="Mark done (true) or reopen (false).")
+
+
+class MilestonePublic(MilestoneFields):
+    id: int
+    item_id: int
+    original_due_on: date | None
+    done_at: datetime | None
+    version: int

@@ -1,0 +1,104 @@
+"""Leaders, groups and group members."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import ConfigDict
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
+
+from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
+
+
+class LeaderFields(TasksModel):
+    name: str = Field(min_length=1, max_length=50, description="姓名")
+    title: str | None = Field(None, max_length=200, description="职务, as printed, e.g. 市委副书记、市长.")
+    unit_id: int | None = Field(None, description="The unit the leader heads or belongs to, if any.")
+
+
+class Leader(LeaderFields, Stamped, table=True):
+    __tablename__ = "leaders"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50, unique=True)
+    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL")
+
+
+class LeaderCreate(LeaderFields):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LeaderUpdate(TasksModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=50)
+    title: str | None = Field(None, max_length=200)
+    unit_id: int | None = None
+
+
+class LeaderPublic(LeaderFields):
+    id: int
+    version: int
+
+
+class GroupKind(StrEnum):
+    LEADING = "leading"      # 领导小组
+    OFFICE = "office"        # 领导小组办公室
+    THEMATIC = "thematic"    # 专题合作组
+
+
+class GroupFields(TasksModel):
+    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN, description="Stable external id.")
+    name: str = Field(min_length=1, max_length=200, description="名称")
+    kind: GroupKind
+    unit_id: int | None = Field(None, description="The unit the group sits at (e.g. the office at 市发改委).")
+
+
+class Group(GroupFields, Stamped, table=True):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plans.id", index=True, ondelete="CASCADE")
+    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL")
+
+
+class GroupCreate(GroupFields):
+    model_config = ConfigDict(extra="forbid")
+    plan_id: int
+
+
+class GroupUpdate(TasksModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: GroupKind | None = None
+    unit_id: int | None = None
+
+
+class GroupPublic(GroupFields):
+    id: int
+    plan_id: int
+    version: int
+
+
+class MemberFields(TasksModel):
+    leader_id: int
+    role: str = Field(min_length=1, max_length=50, description="组长, 第一副组长, 副组长, 牵头市领导, 成员, 办公室主任 …")
+
+
+class GroupMember(MemberFields, TasksModel, table=True):
+    __tablename__ = "group_members"
+    __table_args__ = (UniqueConstraint("group_id", "leader_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="groups.id", index=True, ondelete="CASCADE")
+    leader_id: int = Field(foreign_key="leaders.id", index=True, ondelete="CASCADE")
+    position: int = Field(0, description="Printed order within the group.")
+
+
+class MemberCreate(MemberFields):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemberPublic(MemberFields):
+    id: int
+    group_id: int
+    position: int
+    leader_name: str

@@ -1,0 +1,1 @@
+"""Plans (行动计划): their registration, import and export."""

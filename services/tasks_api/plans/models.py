@@ -1,0 +1,67 @@
+"""The plan record."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import ConfigDict, model_validator
+from sqlalchemy import JSON
+from sqlmodel import Field
+
+from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+
+
+class PlanFields(TasksModel):
+    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN,
+                     description="Stable external id, e.g. quzhou-yrd-2019-2025.")
+    document_number: str = Field("", max_length=100, description="文号, e.g. 衢委发〔2019〕24号.")
+    title: str = Field(min_length=1, max_length=300, description="标题")
+    issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="发文机关")
+    issued_on: date | None = Field(None, description="印发日期")
+    starts_on: date = Field(description="First day of the plan period.")
+    ends_on: date = Field(description="Last day of the plan period.")
+    status: PlanStatus = PlanStatus.DRAFT
+    summary: str = Field("", max_length=20000, description="Preamble or summary (总体要求).")
+
+
+class Plan(PlanFields, Stamped, table=True):
+    __tablename__ = "plans"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    issuers: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+def _check_period(model: "PlanCreate | PlanPublic") -> "PlanCreate | PlanPublic":
+    if model.ends_on < model.starts_on:
+        raise ValueError("ends_on must not be before starts_on")
+    return model
+
+
+class PlanCreate(PlanFields):
+    model_config = ConfigDict(extra="forbid")
+    _period = model_validator(mode="after")(_check_period)
+
+
+class PlanUpdate(TasksModel):
+    model_config = ConfigDict(extra="forbid")
+    document_number: str | None = Field(None, max_length=100)
+    title: str | None = Field(None, min_length=1, max_length=300)
+    issuers: list[str] | None = None
+    issued_on: date | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    status: PlanStatus | None = None
+    summary: str | None = Field(None, max_length=20000)
+
+
+class PlanPublic(PlanFields):
+    id: int
+    version: int

@@ -1,0 +1,217 @@
+"""The plan file: a whole plan as YAML (data/plans/*.yaml), its schema and its validation.
+
+Errors name the key path and the line, so the office can fix a file without reading code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.tasks_api.db import KEY_PATTERN
+from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus
+from services.tasks_api.people.models import GroupKind
+from services.tasks_api.plans.models import PlanStatus
+from services.tasks_api.units.models import UnitKind, name_key
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanHeader(_Strict):
+    key: str = Field(pattern=KEY_PATTERN, max_length=64)
+    document_number: str = ""
+    title: str = Field(min_length=1, max_length=300)
+    issuers: list[str] = []
+    issued_on: date | None = None
+    starts_on: date
+    ends_on: date
+    status: PlanStatus = PlanStatus.DRAFT
+    summary: str = ""
+
+
+class UnitEntry(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    kind: UnitKind
+    aliases: list[str] = []
+
+
+class LeaderEntry(_Strict):
+    name: str = Field(min_length=1, max_length=50)
+    title: str | None = None
+
+
+class MemberEntry(_Strict):
+    leader: str
+    role: str = Field(min_length=1, max_length=50)
+
+
+class GroupEntry(_Strict):
+    key: str = Field(pattern=KEY_PATTERN, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    kind: GroupKind
+    unit: str | None = None
+    members: list[MemberEntry] = []
+
+
+class IndicatorEntry(_Strict):
+    key: str = Field(pattern=KEY_PATTERN, max_length=80)
+    name: str = Field(min_length=1, max_length=200)
+    measure: str = ""
+    baseline: float | None = None
+    target: float
+    comparison: Comparison = Comparison.AT_LEAST
+    target_date: date
+    yearly_targets: dict[int, float] | None = None
+
+
+class MilestoneEntry(_Strict):
+    title: str = Field(min_length=1, max_length=300)
+    due_on: date
+
+
+class ItemEntry(_Strict):
+    key: str = Field(pattern=KEY_PATTERN, max_length=64)
+    kind: ItemKind
+    number: str = ""
+    title: str = Field(min_length=1, max_length=500)
+    text: str = ""
+    status: ItemStatus = ItemStatus.NOT_STARTED
+    starts_on: date | None = None
+    due_on: date | None = None
+    units: list[str] = Field([], description="Responsible units in printed order; the first leads.")
+    lead_leaders: list[str] = []
+    indicators: list[IndicatorEntry] = []
+    milestones: list[MilestoneEntry] = []
+    children: list[ItemEntry] = []
+
+
+class PlanFile(_Strict):
+    """A whole plan with the units, leaders and groups it names."""
+
+    plan: PlanHeader
+    units: list[UnitEntry] = []
+    leaders: list[LeaderEntry] = []
+    groups: list[GroupEntry] = []
+    items: list[ItemEntry] = []
+
+    def walk(self) -> list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]]:
+        """Every item with its parent and its location in the file, parents before children."""
+        found: list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]] = []
+        stack = [(item, None, ("items", i)) for i, item in reversed(list(enumerate(self.items)))]
+        while stack:
+            item, parent, loc = stack.pop()
+            found.append((item, parent, loc))
+            stack.extend((child, item, (*loc, "children", i)) for i, child in reversed(list(enumerate(item.children))))
+        return found
+
+
+class PlanFileError(ValueError):
+    """The file is not a valid plan; `errors` lists each problem with its location and line."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        first = errors[0]
+        where = f"line {first['line']}, " if first.get("line") else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{where}{first['location']}: {first['message']}{more}")
+
+
+def parse_plan_file(text: str | bytes) -> PlanFile:
+    """Parse and validate a plan file; PlanFileError names every bad key with its line."""
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PlanFileError([{"location": "(file)", "line": mark.line + 1 if mark else None,
+                              "message": f"not valid YAML: {getattr(exc, 'problem', exc)}"}]) from exc
+    return validate_plan_data(data, root)
+
+
+def validate_plan_data(data: Any, root: yaml.Node | None = None) -> PlanFile:
+    """Validate already-parsed data (YAML or JSON); `root` gives line numbers when known."""
+    try:
+        plan_file = PlanFile.model_validate(data)
+    except ValidationError as exc:
+        raise PlanFileError([_located(root, e["loc"], e["msg"]) for e in exc.errors()]) from exc
+    problems = reference_problems(plan_file)
+    if problems:
+        raise PlanFileError([_located(root, loc, message) for loc, message in problems])
+    return plan_file
+
+
+def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]:
+    """Names that resolve to nothing and keys used twice."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    spellings: dict[str, str] = {}
+    for i, unit in enumerate(plan_file.units):
+        for spelling in [unit.name, *unit.aliases]:
+            owner = spellings.setdefault(name_key(spelling), unit.name)
+            if owner != unit.name:
+                problems.append((("units", i), f"spelling {spelling!r} already belongs to unit {owner!r}"))
+    leaders = {leader.name for leader in plan_file.leaders}
+    _duplicates(problems, "leaders", [leader.name for leader in plan_file.leaders], "leader name")
+    _duplicates(problems, "groups", [group.key for group in plan_file.groups], "group key")
+    for g, group in enumerate(plan_file.groups):
+        if group.unit and name_key(group.unit) not in spellings:
+            problems.append((("groups", g, "unit"), f"unknown unit {group.unit!r}"))
+        for m, member in enumerate(group.members):
+            if member.leader not in leaders:
+                problems.append((("groups", g, "members", m, "leader"), f"unknown leader {member.leader!r}"))
+    seen_keys: set[str] = set()
+    for item, _parent, loc in plan_file.walk():
+        if item.key in seen_keys:
+            problems.append(((*loc, "key"), f"item key {item.key!r} is used twice"))
+        seen_keys.add(item.key)
+        for u, unit in enumerate(item.units):
+            if name_key(unit) not in spellings:
+                problems.append(((*loc, "units", u), f"unknown unit {unit!r}"))
+        if len({name_key(u) for u in item.units}) != len(item.units):
+            problems.append(((*loc, "units"), "a unit is listed twice"))
+        for n, leader in enumerate(item.lead_leaders):
+            if leader not in leaders:
+                problems.append(((*loc, "lead_leaders", n), f"unknown leader {leader!r}"))
+        _duplicates(problems, (*loc, "indicators"), [i.key for i in item.indicators], "indicator key")
+    return problems
+
+
+def _duplicates(problems: list, loc: Any, values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            base = loc if isinstance(loc, tuple) else (loc,)
+            problems.append(((*base, index), f"{what} {value!r} is used twice"))
+        seen.add(value)
+
+
+def _located(root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> dict[str, Any]:
+    path = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
+    return {"location": path or "(file)", "line": _line_of(root, loc), "message": message}
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the deepest node the location reaches in the composed YAML."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def dump_plan_file(plan_file: PlanFile) -> str:
+    """The file as YAML in the curated layout: defaults left out, Chinese kept readable."""
+    data = plan_file.model_dump(mode="json", exclude_defaults=True)
+    data["plan"] = plan_file.plan.model_dump(mode="json")
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=4096)

@@ -1,0 +1,12 @@
+"""tasks_api settings, read from TASKS_API_* environment variables."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import ServiceSettings
+
+
+class TasksSettings(ServiceSettings):
+    model_config = SettingsConfigDict(**ServiceSettings.model_config, env_prefix="TASKS_API_")
+    service_name: ClassVar[str] = "tasks_api"

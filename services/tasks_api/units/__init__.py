@@ -1,0 +1,1 @@
+"""Responsible units (责任单位): departments, counties, zones, enterprises and others."""
