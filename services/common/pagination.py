@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common.json import JSONBytesResponse
 from services.common.problems import BadRequest
 
 T = TypeVar("T")
@@ -53,13 +56,27 @@ def decode_id_cursor(cursor: str | None) -> int | None:
     return key
 
 
+def paginate(rows: list[dict[str, Any]], limit: int, request: Request,
+             key: Callable[[dict[str, Any]], Any] = itemgetter("id")) -> tuple[dict[str, Any], dict[str, str]]:
+    """Cut a `limit + 1` fetch into a page and its headers (the RFC 8288 Link to the next page)."""
+    if len(rows) <= limit:
+        return {"data": rows, "next_cursor": None}, {}
+    rows = rows[:limit]
+    next_cursor = encode_cursor(key(rows[-1]))
+    url = request.url.include_query_params(cursor=next_cursor, limit=limit)
+    return {"data": rows, "next_cursor": next_cursor}, {"Link": f'<{url}>; rel="next"'}
+
+
 def page_of(rows: list[dict[str, Any]], limit: int, request: Request, response: Response,
-            key: str = "id") -> dict[str, Any]:
-    """Cut a `limit + 1` fetch into a page, its next cursor and the Link header."""
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1][key])
-        url = request.url.include_query_params(cursor=next_cursor, limit=limit)
-        response.headers["Link"] = f'<{url}>; rel="next"'
-    return {"data": rows, "next_cursor": next_cursor}
+            key: Callable[[dict[str, Any]], Any] = itemgetter("id")) -> dict[str, Any]:
+    """A page for a route whose response model validates it."""
+    page, headers = paginate(rows, limit, request, key)
+    response.headers.update(headers)
+    return page
+
+
+def page_response(rows: list[dict[str, Any]], limit: int, request: Request,
+                  key: Callable[[dict[str, Any]], Any] = itemgetter("id")) -> JSONBytesResponse:
+    """A page encoded straight from database rows, for hot lists whose rows are already typed."""
+    page, headers = paginate(rows, limit, request, key)
+    return JSONBytesResponse(page, headers=headers)

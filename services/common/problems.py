@@ -26,6 +26,7 @@ class FieldError(BaseModel):
     location: list[str | int] = Field(description="Path to the offending value, e.g. ['body', 'title'].")
     message: str
     type: str
+    line: int | None = Field(None, description="Line in an uploaded file, where the input is a file.")
 
 
 class Problem(BaseModel):

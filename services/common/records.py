@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.etag import stale
 from services.common.history import record_change
-from services.common.problems import Conflict, NotFound
+from services.common.problems import Conflict, NotFound, Unprocessable
 
 
 def conflict_from(exc: IntegrityError, entity: str) -> Conflict:
@@ -78,6 +78,9 @@ class Records:
         before = await self.get(conn, record_id)
         if expected_version is not None and before["version"] != expected_version:
             raise stale(before["version"])
+        required = [k for k, v in changes.items() if v is None and not self.table.c[k].nullable]
+        if required:
+            raise Unprocessable(f"{', '.join(required)} cannot be null.")
         changes = {k: v for k, v in changes.items() if before.get(k) != v}
         if not changes:
             return before

@@ -8,5 +8,5 @@ from services.common.settings import ServiceSettings
 
 
 class TasksSettings(ServiceSettings):
-    model_config = SettingsConfigDict(**ServiceSettings.model_config, env_prefix="TASKS_API_")
+    model_config = SettingsConfigDict({**ServiceSettings.model_config, "env_prefix": "TASKS_API_"})
     service_name: ClassVar[str] = "tasks_api"

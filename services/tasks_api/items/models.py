@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import ConfigDict
-from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
@@ -32,13 +32,13 @@ class ItemStatus(StrEnum):
 
 
 class ItemFields(TasksModel):
-    kind: ItemKind
+    kind: ItemKind = Field(sa_type=String(20))
     number: str = Field("", max_length=40, description="编号, as printed: （一）, 9, 附件2 …")
     title: str = Field(min_length=1, max_length=500, description="标题")
-    text: str = Field("", max_length=20000, description="Full text (具体内容).")
+    text: str = Field("", max_length=20000, sa_type=Text, description="Full text (具体内容).")
     starts_on: date | None = None
     due_on: date | None = Field(None, description="Current due date (完成时限).")
-    status: ItemStatus = ItemStatus.NOT_STARTED
+    status: ItemStatus = Field(ItemStatus.NOT_STARTED, sa_type=String(20))
 
 
 class Item(ItemFields, Stamped, table=True):
@@ -89,7 +89,7 @@ class Role(StrEnum):
 
 class ResponsibilityFields(TasksModel):
     unit_id: int
-    role: Role = Field(description="lead (牵头) or co (配合).")
+    role: Role = Field(sa_type=String(10), description="lead (牵头) or co (配合).")
 
 
 class Responsibility(ResponsibilityFields, TasksModel, table=True):
@@ -144,7 +144,7 @@ class IndicatorFields(TasksModel):
     measure: str = Field("", max_length=40, description="计量单位: km, %, 个 …")
     baseline: float | None = Field(None, description="基期值")
     target: float = Field(description="目标值")
-    comparison: Comparison = Comparison.AT_LEAST
+    comparison: Comparison = Field(Comparison.AT_LEAST, sa_type=String(2))
     target_date: date = Field(description="目标时间")
     yearly_targets: dict[int, float] | None = Field(None, sa_type=JSON, description="年度目标, year → value.")
 

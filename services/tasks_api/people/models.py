@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pydantic import ConfigDict
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field
 
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
@@ -49,7 +49,7 @@ class GroupKind(StrEnum):
 class GroupFields(TasksModel):
     key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN, description="Stable external id.")
     name: str = Field(min_length=1, max_length=200, description="名称")
-    kind: GroupKind
+    kind: GroupKind = Field(sa_type=String(20))
     unit_id: int | None = Field(None, description="The unit the group sits at (e.g. the office at 市发改委).")
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 
 from pydantic import ConfigDict, model_validator
-from sqlalchemy import JSON
+from sqlalchemy import JSON, String, Text
 from sqlmodel import Field
 
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
@@ -28,8 +28,8 @@ class PlanFields(TasksModel):
     issued_on: date | None = Field(None, description="印发日期")
     starts_on: date = Field(description="First day of the plan period.")
     ends_on: date = Field(description="Last day of the plan period.")
-    status: PlanStatus = PlanStatus.DRAFT
-    summary: str = Field("", max_length=20000, description="Preamble or summary (总体要求).")
+    status: PlanStatus = Field(PlanStatus.DRAFT, sa_type=String(20))
+    summary: str = Field("", max_length=20000, sa_type=Text, description="Preamble or summary (总体要求).")
 
 
 class Plan(PlanFields, Stamped, table=True):

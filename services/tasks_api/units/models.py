@@ -6,6 +6,7 @@ import re
 from enum import StrEnum
 
 from pydantic import ConfigDict
+from sqlalchemy import String
 from sqlmodel import Field
 
 from services.tasks_api.db import Stamped, TasksModel
@@ -32,7 +33,7 @@ def name_key(name: str) -> str:
 
 class UnitFields(TasksModel):
     name: str = Field(min_length=1, max_length=100, description="单位名称, the short name as printed.")
-    kind: UnitKind = Field(description="Kind of unit (单位类型).")
+    kind: UnitKind = Field(sa_type=String(20), description="Kind of unit (单位类型).")
     contact_person: str | None = Field(None, max_length=100, description="联系人")
     contact_phone: str | None = Field(None, max_length=50, description="联系电话")
     contact_email: str | None = Field(None, max_length=254, description="联系邮箱, for notifications.")
@@ -48,9 +49,10 @@ class UnitAlias(TasksModel, table=True):
     """A spelling of a unit; the unit's own name is stored here too, so one lookup resolves any spelling."""
 
     __tablename__ = "unit_aliases"
-    key: str = Field(primary_key=True, max_length=100, description="name_key() of the spelling.")
-    alias: str = Field(max_length=100)
+    alias: str = Field(primary_key=True, max_length=100)
+    key: str = Field(max_length=100, index=True, description="name_key() of the spelling.")
     unit_id: int = Field(foreign_key="units.id", index=True, ondelete="CASCADE")
+    position: int = Field(0, description="Order of the spelling; the unit's own name is 0.")
 
 
 class UnitCreate(UnitFields):

@@ -1,0 +1,126 @@
+"""`duban`: the command line for operators and cron: migrate, import, mint tokens, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SERVICES = {"tasks_api": 8001, "reporting_api": 8002, "notify_api": 8003}
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from services.common.migrations import upgrade
+
+    for service in SERVICES if args.service == "all" else [args.service]:
+        upgrade(service)
+        print(f"{service}: at head")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from services.common.db import Database, make_engine
+    from services.tasks_api.plans.plan_file import PlanFileError, parse_plan_file
+    from services.tasks_api.plans.service import import_plan
+    from services.tasks_api.settings import TasksSettings
+
+    try:
+        plan_file = parse_plan_file(Path(args.file).read_bytes())
+    except PlanFileError as exc:
+        for error in exc.errors:
+            print(f"{args.file}:{error['line'] or '?'}: {error['location']}: {error['message']}", file=sys.stderr)
+        return 1
+
+    async def run() -> tuple[int, dict[str, int]]:
+        database = Database(make_engine(TasksSettings().resolved_database_url()))
+        try:
+            return await import_plan(database, plan_file=plan_file, actor="cli")
+        finally:
+            await database.dispose()
+
+    plan_id, counts = asyncio.run(run())
+    changes = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing changed"
+    print(f"plan {plan_file.plan.key} (id {plan_id}): {changes}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from services.common.auth import mint_token
+    from services.tasks_api.settings import TasksSettings
+
+    print(mint_token(TasksSettings(), role=args.role, unit_id=args.unit, subject=args.subject,
+                     ttl_seconds=args.days * 24 * 3600))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Run the three services side by side until interrupted."""
+    from services.common.auth import mint_token
+    from services.common.settings import REPO_ROOT
+    from services.tasks_api.settings import TasksSettings
+
+    token = mint_token(TasksSettings(), role="admin", subject="admin")
+    (REPO_ROOT / "var").mkdir(exist_ok=True)
+    (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
+    env = {**os.environ, "REPORTING_API_TASKS_API_URL": f"http://{args.host}:{SERVICES['tasks_api']}",
+           "NOTIFY_API_TASKS_API_URL": f"http://{args.host}:{SERVICES['tasks_api']}",
+           "NOTIFY_API_REPORTING_API_URL": f"http://{args.host}:{SERVICES['reporting_api']}"}
+    children = [subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", f"services.{name}.app:create_app",
+                                  "--host", args.host, "--port", str(port), "--log-level", "warning"], env=env)
+                for name, port in SERVICES.items()]
+    print("duban is running:")
+    for name, port in SERVICES.items():
+        print(f"  {name:14} http://{args.host}:{port}/docs")
+    print(f"\nadmin token (also in var/admin.token):\n{token}\n")
+    print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{args.host}:8001/v1/plans\n")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGINT)
+        for child in children:
+            child.wait(timeout=10)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="duban", description="督办: supervise a government action plan.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    migrate = commands.add_parser("migrate", help="upgrade a service's database (or all) to the latest migration")
+    migrate.add_argument("service", nargs="?", default="all", choices=["all", *SERVICES])
+    migrate.set_defaults(run=_migrate)
+
+    importer = commands.add_parser("import", help="import a plan file into tasks_api (idempotent)")
+    importer.add_argument("file")
+    importer.set_defaults(run=_import)
+
+    token = commands.add_parser("token", help="mint tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="mint a locally signed bearer token")
+    create.add_argument("--role", required=True, choices=["admin", "office", "unit", "viewer", "service"])
+    create.add_argument("--unit", type=int, help="the unit id, for role unit")
+    create.add_argument("--subject", help="who the token is for (default: role and a random suffix)")
+    create.add_argument("--days", type=int, default=30, help="validity in days (default 30)")
+    create.set_defaults(run=_token)
+
+    serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.set_defaults(run=_serve)
+
+    args = parser.parse_args(argv)
+    if getattr(args, "role", None) == "unit" and args.unit is None:
+        parser.error("--unit is required for role unit")
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

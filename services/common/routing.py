@@ -1,0 +1,33 @@
+"""The router every service's API is built from: versioned, strict about query fields, documented errors."""
+
+from fastapi import APIRouter, Depends, Response
+
+from services.common.etag import set_etag
+from services.common.guards import reject_unknown_query_parameters
+from services.common.problems import problem_responses
+
+
+def api_router(*tags: str) -> APIRouter:
+    """A /v1 router whose operations refuse unknown query fields and document the common problems."""
+    return APIRouter(prefix="/v1", tags=list(tags), dependencies=[Depends(reject_unknown_query_parameters)],
+                     responses=problem_responses(400, 403))
+
+
+READ_ERRORS = problem_responses(404)
+WRITE_ERRORS = problem_responses(404, 409)
+GUARDED_WRITE_ERRORS = problem_responses(404, 409, 412, 428)
+
+
+def created(response: Response, record: dict, location: str) -> dict:
+    """Mark a response as 201 Created at `location`, with the new record's ETag."""
+    response.status_code = 201
+    response.headers["Location"] = location
+    if "version" in record:
+        set_etag(response, record["version"])
+    return record
+
+
+def current(response: Response, record: dict) -> dict:
+    """A single record with its ETag."""
+    set_etag(response, record["version"])
+    return record

@@ -1,0 +1,22 @@
+"""notify_api's own metadata, its shared tables and the database dependency."""
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
+
+from services.common.db import Database, get_database
+from services.common.history import change_log_table
+from services.common.idempotency import idempotency_table
+
+
+class NotifyModel(SQLModel, registry=registry()):
+    """Base of every notify_api model: its own metadata, so its migrations see only its tables."""
+
+
+metadata = NotifyModel.metadata
+change_log = change_log_table(metadata)
+idempotency_keys = idempotency_table(metadata)
+
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -1,0 +1,21 @@
+"""The tasks_api application."""
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app
+from services.tasks_api.db import idempotency_keys
+from services.tasks_api.items.router import router as items_router
+from services.tasks_api.plans.router import router as plans_router
+from services.tasks_api.settings import TasksSettings
+
+DESCRIPTION = """Plans (行动计划), their item tree (任务), responsible units (责任单位), leaders and groups,
+responsibilities (责任分工), indicators (指标) and milestones (节点) of a supervised action plan."""
+
+
+def create_app(settings: TasksSettings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or TasksSettings(), title="duban tasks_api", description=DESCRIPTION, version="1.0.0",
+        routers=[plans_router, items_router], idempotency_table=idempotency_keys,
+        extra_media_types=("application/yaml", "application/x-yaml", "text/yaml",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )

@@ -1,0 +1,149 @@
+"""Item rules: the tree of a plan, its filters, and edits that keep the tree a tree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.problems import Unprocessable
+from services.common.records import Records
+from services.tasks_api.db import change_log
+from services.tasks_api.items.models import Item, ItemCreate, ItemLeader, ItemUpdate, Responsibility, Role
+from services.tasks_api.people.models import Leader
+from services.tasks_api.plans.service import plan_records
+from services.tasks_api.units.models import Unit
+
+items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__, ItemLeader.__table__
+units, leaders = Unit.__table__, Leader.__table__
+item_records = Records(items, "item", change_log)
+
+# The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
+LIST_COLUMNS = [items.c.id, items.c.plan_id, items.c.parent_id, items.c.key, items.c.kind, items.c.number,
+                items.c.title, items.c.text, items.c.starts_on, items.c.due_on, items.c.original_due_on,
+                items.c.status, items.c.position, items.c.version]
+
+
+def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None = None,
+                 unit_id: int | None = None, role: Role | None = None, status: str | None = None,
+                 due_before: date | None = None, due_after: date | None = None, q: str | None = None) -> list[Any]:
+    """WHERE clauses for the item list; every filter is optional but the plan."""
+    where: list[Any] = [items.c.plan_id == plan_id]
+    if kind:
+        where.append(items.c.kind == kind)
+    if parent_id is not None:
+        where.append(items.c.parent_id == parent_id)
+    if status:
+        where.append(items.c.status == status)
+    if due_before:
+        where.append(items.c.due_on <= due_before)
+    if due_after:
+        where.append(items.c.due_on >= due_after)
+    if unit_id is not None or role is not None:
+        duty = select(responsibilities.c.item_id)
+        if unit_id is not None:
+            duty = duty.where(responsibilities.c.unit_id == unit_id)
+        if role is not None:
+            duty = duty.where(responsibilities.c.role == role.value)
+        where.append(items.c.id.in_(duty))
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(items.c.number.like(pattern, escape="\\") | items.c.title.like(pattern, escape="\\")
+                     | items.c.text.like(pattern, escape="\\"))
+    return where
+
+
+async def list_items(db: Database, *, plan_id: int, after_id: int | None, limit: int,
+                     **filters: Any) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        await plan_records.get(conn, plan_id)
+        return await item_records.page(conn, where=item_filters(plan_id=plan_id, **filters), after_id=after_id,
+                                       limit=limit, columns=LIST_COLUMNS)
+
+
+async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:
+    """The item with its responsible units and lead leaders."""
+    async with db.read() as conn:
+        item = await item_records.get(conn, item_id)
+        item["responsibilities"] = [dict(r) for r in (await conn.execute(
+            select(responsibilities.c.unit_id, units.c.name.label("unit_name"), responsibilities.c.role)
+            .join(units, units.c.id == responsibilities.c.unit_id)
+            .where(responsibilities.c.item_id == item_id)
+            .order_by(responsibilities.c.position, responsibilities.c.id))).mappings()]
+        item["lead_leaders"] = [dict(r) for r in (await conn.execute(
+            select(leaders.c.id, leaders.c.name, leaders.c.title)
+            .join(item_leaders, item_leaders.c.leader_id == leaders.c.id)
+            .where(item_leaders.c.item_id == item_id).order_by(item_leaders.c.position))).mappings()]
+        return item
+
+
+async def _check_parent(conn: AsyncConnection, *, plan_id: int, parent_id: int, item_id: int | None = None) -> None:
+    parent = await item_records.find(conn, parent_id)
+    if parent is None or parent["plan_id"] != plan_id:
+        raise Unprocessable(f"Parent item {parent_id} is not an item of plan {plan_id}.")
+    ancestor: dict[str, Any] | None = parent
+    while ancestor is not None and item_id is not None:
+        if ancestor["id"] == item_id:
+            raise Unprocessable("An item cannot be moved under itself or one of its descendants.")
+        ancestor = await item_records.find(conn, ancestor["parent_id"]) if ancestor["parent_id"] else None
+
+
+async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Principal) -> dict[str, Any]:
+    async with db.transaction() as conn:
+        await plan_records.get(conn, plan_id)
+        if data.parent_id is not None:
+            await _check_parent(conn, plan_id=plan_id, parent_id=data.parent_id)
+        position = data.position
+        if position is None:
+            siblings = select(func.coalesce(func.max(items.c.position) + 1, 0)).where(
+                items.c.plan_id == plan_id, items.c.parent_id.is_(None) if data.parent_id is None
+                else items.c.parent_id == data.parent_id)
+            position = (await conn.execute(siblings)).scalar_one()
+        values = {**data.model_dump(mode="python"), "plan_id": plan_id, "position": position,
+                  "original_due_on": data.due_on}
+        return await item_records.insert(conn, values, actor=actor.subject)
+
+
+async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: int,
+                      actor: Principal) -> dict[str, Any]:
+    changes = data.model_dump(exclude_unset=True)
+    async with db.transaction() as conn:
+        item = await item_records.get(conn, item_id)
+        if changes.get("parent_id") is not None:
+            await _check_parent(conn, plan_id=item["plan_id"], parent_id=changes["parent_id"], item_id=item_id)
+        if item["original_due_on"] is None and changes.get("due_on"):
+            changes["original_due_on"] = changes["due_on"]
+        return await item_records.update(conn, item_id, changes, expected_version=version, actor=actor.subject)
+
+
+async def delete_item(db: Database, *, item_id: int, version: int, actor: Principal) -> None:
+    """Delete an item; its children and everything hanging on them go with it."""
+    async with db.transaction() as conn:
+        await item_records.delete(conn, item_id, expected_version=version, actor=actor.subject)
+
+
+async def plan_tree(db: Database, *, plan_id: int) -> list[dict[str, Any]]:
+    """The whole item tree of a plan, each node with its lead unit."""
+    async with db.read() as conn:
+        await plan_records.get(conn, plan_id)
+        rows = (await conn.execute(
+            select(items.c.id, items.c.parent_id, items.c.key, items.c.kind, items.c.number, items.c.title,
+                   items.c.status, items.c.due_on)
+            .where(items.c.plan_id == plan_id).order_by(items.c.position, items.c.id))).mappings().all()
+        leads = dict((await conn.execute(
+            select(responsibilities.c.item_id, units.c.name).join(units, units.c.id == responsibilities.c.unit_id)
+            .join(items, items.c.id == responsibilities.c.item_id)
+            .where(items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value))).all())
+    children: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        node = {**row, "lead_unit": leads.get(row["id"]), "children": []}
+        children[row["parent_id"]].append(node)
+    for nodes in children.values():
+        for node in nodes:
+            node["children"] = children.get(node["id"], [])
+    return children[None]

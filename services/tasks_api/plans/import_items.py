@@ -1,0 +1,116 @@
+"""The item half of a plan import: the tree, then what hangs on each item."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milestone, Responsibility, Role
+from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
+from services.tasks_api.units.models import name_key
+
+if TYPE_CHECKING:
+    from services.tasks_api.plans.importer import Importer
+
+items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__, ItemLeader.__table__
+indicators, milestones = Indicator.__table__, Milestone.__table__
+
+Entries = list[tuple[ItemEntry, int]]
+
+
+async def import_items(imp: Importer, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int],
+                       leader_ids: dict[str, int]) -> None:
+    item_ids = await _tree(imp, plan_file, plan_id)
+    entries = [(item, item_ids[item.key]) for item, _, _ in plan_file.walk()]
+    await _responsibilities(imp, entries, unit_ids)
+    await _item_leaders(imp, entries, leader_ids)
+    await _indicators(imp, entries)
+    await _milestones(imp, entries)
+
+
+def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> dict[str, Any]:
+    return {"key": entry.key, "kind": entry.kind.value, "number": entry.number, "title": entry.title,
+            "text": entry.text, "status": entry.status.value, "starts_on": entry.starts_on,
+            "due_on": entry.due_on, "parent_id": parent_id, "position": position}
+
+
+async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, int]:
+    """Item id by key; inserted level by level so every parent has its id before its children."""
+    existing = {r["key"]: r for r in await imp.rows(select(items).where(items.c.plan_id == plan_id))}
+    ids = {key: row["id"] for key, row in existing.items()}
+    level: list[tuple[ItemEntry, str | None, int]] = [(e, None, n) for n, e in enumerate(plan_file.items)]
+    while level:
+        new_rows, new_keys = [], []
+        for entry, parent_key, position in level:
+            wanted = _item_values(entry, ids[parent_key] if parent_key else None, position)
+            if entry.key in existing:
+                await imp.update(items, "item", existing[entry.key], wanted)
+            else:
+                new_rows.append(imp.stamped({**wanted, "plan_id": plan_id, "original_due_on": entry.due_on}))
+                new_keys.append(entry.key)
+        ids.update(zip(new_keys, await imp.insert_many(items, new_rows, "item"), strict=True))
+        level = [(child, entry.key, n) for entry, _, _ in level for n, child in enumerate(entry.children)]
+    return ids
+
+
+async def _existing(imp: Importer, table: Any, item_ids: list[int]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(item_ids), 2000):
+        chunk = item_ids[start:start + 2000]
+        found += await imp.rows(select(table).where(table.c.item_id.in_(chunk)).order_by(table.c.id))
+    return found
+
+
+async def _reconcile(imp: Importer, table: Any, entity: str, entries: Entries, match: str,
+                     wanted_rows: list[dict[str, Any]]) -> None:
+    """Make `table` hold exactly `wanted_rows` for the given items, matched on (item_id, match)."""
+    current = {(r["item_id"], r[match]): r for r in await _existing(imp, table, [i for _, i in entries])}
+    new = []
+    for row in wanted_rows:
+        before = current.pop((row["item_id"], row[match]), None)
+        if before is None:
+            if "original_due_on" in table.c:
+                row = {**row, "original_due_on": row["due_on"]}
+            new.append(imp.stamped(row) if "version" in table.c else row)
+        else:
+            await imp.update(table, entity, before, row)
+    for gone in current.values():
+        await imp.conn.execute(table.delete().where(table.c.id == gone["id"]))
+        imp.log(entity, gone["id"], "delete", gone, None)
+        imp.counts[f"{entity}.deleted"] += 1
+    await imp.insert_many(table, new, entity)
+
+
+async def _responsibilities(imp: Importer, entries: Entries, unit_ids: dict[str, int]) -> None:
+    wanted = [{"item_id": item_id, "unit_id": unit_ids[name_key(unit)],
+               "role": (Role.LEAD if n == 0 else Role.CO).value, "position": n}
+              for entry, item_id in entries for n, unit in enumerate(entry.units)]
+    rows = [{**row, "assigned_at": imp.now} for row in wanted]
+    current = {(r["item_id"], r["unit_id"]): r for r in await _existing(imp, responsibilities, [i for _, i in entries])}
+    # Assignment time and acknowledgement belong to the existing assignment, so only role and order are reconciled.
+    for row in rows:
+        if (row["item_id"], row["unit_id"]) in current:
+            row["assigned_at"] = current[(row["item_id"], row["unit_id"])]["assigned_at"]
+    await _reconcile(imp, responsibilities, "responsibility", entries, "unit_id", rows)
+
+
+async def _item_leaders(imp: Importer, entries: Entries, leader_ids: dict[str, int]) -> None:
+    wanted = [{"item_id": item_id, "leader_id": leader_ids[name], "position": n}
+              for entry, item_id in entries for n, name in enumerate(entry.lead_leaders)]
+    await _reconcile(imp, item_leaders, "item_leader", entries, "leader_id", wanted)
+
+
+async def _indicators(imp: Importer, entries: Entries) -> None:
+    wanted = [{"item_id": item_id, **indicator.model_dump(mode="python"),
+               "comparison": indicator.comparison.value,
+               "yearly_targets": {str(y): v for y, v in indicator.yearly_targets.items()}
+               if indicator.yearly_targets else None}
+              for entry, item_id in entries for indicator in entry.indicators]
+    await _reconcile(imp, indicators, "indicator", entries, "key", wanted)
+
+
+async def _milestones(imp: Importer, entries: Entries) -> None:
+    wanted = [{"item_id": item_id, "title": m.title, "due_on": m.due_on}
+              for entry, item_id in entries for m in entry.milestones]
+    await _reconcile(imp, milestones, "milestone", entries, "title", wanted)

@@ -1,0 +1,165 @@
+"""Import a plan file into the database: idempotent, in one transaction, in bulk.
+
+Records are matched by their stable keys (plan key, unit spelling, leader name, group key, item
+key, indicator key, milestone title): importing the same file twice changes nothing, and an
+edited file changes only what was edited. Rows are read per table in one query and written in
+batches, so a plan of 100,000 items imports in a few round trips per table, not per row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.history import diff
+from services.tasks_api.db import change_log
+from services.tasks_api.people.models import Group, GroupMember, Leader
+from services.tasks_api.plans.models import Plan
+from services.tasks_api.plans.import_items import import_items
+from services.tasks_api.plans.plan_file import PlanFile
+from services.tasks_api.units.models import Unit, UnitAlias, name_key
+
+plans, units, aliases, leaders = Plan.__table__, Unit.__table__, UnitAlias.__table__, Leader.__table__
+groups, members = Group.__table__, GroupMember.__table__
+
+_BATCH = 2000
+
+
+class Importer:
+    """One import run: reconciles the database with a plan file and counts what it did."""
+
+    def __init__(self, conn: AsyncConnection, actor: str) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.now = datetime.now(UTC)
+        self.counts: Counter[str] = Counter()
+        self._history: list[dict[str, Any]] = []
+
+    async def run(self, plan_file: PlanFile) -> tuple[int, dict[str, int]]:
+        unit_ids = await self._units(plan_file)
+        leader_ids = await self._leaders(plan_file, unit_ids)
+        plan_id = await self._plan(plan_file)
+        await self._groups(plan_file, plan_id, unit_ids, leader_ids)
+        await import_items(self, plan_file, plan_id, unit_ids, leader_ids)
+        await self._flush_history()
+        return plan_id, dict(sorted(self.counts.items()))
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def log(self, entity: str, entity_id: int, action: str, before: dict | None, after: dict | None) -> None:
+        self._history.append({"entity": entity, "entity_id": entity_id, "action": action, "actor": self.actor,
+                              "at": self.now, "changes": diff(before, after)})
+
+    async def _flush_history(self) -> None:
+        for start in range(0, len(self._history), _BATCH):
+            await self.conn.execute(change_log.insert(), self._history[start:start + _BATCH])
+
+    async def insert_many(self, table: Any, rows: list[dict[str, Any]], entity: str) -> list[int]:
+        """Insert rows in batches; their ids come back in the order given."""
+        ids: list[int] = []
+        for start in range(0, len(rows), _BATCH):
+            batch = rows[start:start + _BATCH]
+            result = await self.conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), batch)
+            ids.extend(result.scalars().all())
+        for row, new_id in zip(rows, ids, strict=True):
+            self.log(entity, new_id, "create", None, row)
+        if rows:
+            self.counts[f"{entity}.created"] += len(rows)
+        return ids
+
+    async def update(self, table: Any, entity: str, before: dict[str, Any], wanted: dict[str, Any]) -> bool:
+        changes = {k: v for k, v in wanted.items() if before.get(k) != v}
+        if not changes:
+            return False
+        values = dict(changes)
+        if "version" in table.c:
+            values.update(version=before["version"] + 1, updated_at=self.now)
+        await self.conn.execute(table.update().where(table.c.id == before["id"]).values(**values))
+        self.log(entity, before["id"], "update", before, {**before, **changes})
+        self.counts[f"{entity}.updated"] += 1
+        return True
+
+    def stamped(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "version": 1, "created_at": self.now, "updated_at": self.now}
+
+    async def rows(self, query: Any) -> list[dict[str, Any]]:
+        return [dict(r) for r in (await self.conn.execute(query)).mappings()]
+
+    # -- units, leaders, plan, groups ------------------------------------------------------------
+
+    async def _units(self, plan_file: PlanFile) -> dict[str, int]:
+        """Unit id by the name_key of every spelling in the file."""
+        keys = {name_key(s) for u in plan_file.units for s in (u.name, *u.aliases)}
+        stored = await self.rows(select(aliases).where(aliases.c.key.in_(keys)))
+        known = {r["key"]: r["unit_id"] for r in stored}
+        stored_spellings = {r["alias"] for r in stored}
+        existing = {r["id"]: r for r in await self.rows(select(units).where(units.c.id.in_(set(known.values()))))}
+        ids: dict[str, int] = {}
+        new_entries = []
+        for entry in plan_file.units:
+            spellings = [entry.name, *entry.aliases]
+            unit_id = next((known[name_key(s)] for s in spellings if name_key(s) in known), None)
+            if unit_id is None:
+                new_entries.append(entry)
+                continue
+            await self.update(units, "unit", existing[unit_id], {"name": entry.name, "kind": entry.kind.value})
+            ids.update({name_key(s): unit_id for s in spellings})
+        new_ids = await self.insert_many(units, [self.stamped({"name": e.name, "kind": e.kind.value})
+                                                  for e in new_entries], "unit")
+        for entry, unit_id in zip(new_entries, new_ids, strict=True):
+            ids.update({name_key(s): unit_id for s in (entry.name, *entry.aliases)})
+        missing = [{"key": name_key(s), "alias": s, "unit_id": ids[name_key(e.name)], "position": n}
+                   for e in plan_file.units for n, s in enumerate(dict.fromkeys((e.name, *e.aliases)))
+                   if s not in stored_spellings]
+        if missing:
+            await self.conn.execute(aliases.insert(), missing)
+        return ids
+
+    async def _leaders(self, plan_file: PlanFile, unit_ids: dict[str, int]) -> dict[str, int]:
+        names = [entry.name for entry in plan_file.leaders]
+        existing = {r["name"]: r for r in await self.rows(select(leaders).where(leaders.c.name.in_(names)))}
+        new = [self.stamped({"name": e.name, "title": e.title, "unit_id": None})
+               for e in plan_file.leaders if e.name not in existing]
+        for entry in plan_file.leaders:
+            if entry.name in existing:
+                await self.update(leaders, "leader", existing[entry.name], {"title": entry.title})
+        ids = {name: row["id"] for name, row in existing.items()}
+        ids.update(zip([r["name"] for r in new], await self.insert_many(leaders, new, "leader"), strict=True))
+        return ids
+
+    async def _plan(self, plan_file: PlanFile) -> int:
+        wanted = plan_file.plan.model_dump()
+        wanted["status"] = plan_file.plan.status.value
+        row = (await self.conn.execute(select(plans).where(plans.c.key == wanted["key"]))).mappings().first()
+        if row is None:
+            return (await self.insert_many(plans, [self.stamped(wanted)], "plan"))[0]
+        await self.update(plans, "plan", dict(row), wanted)
+        return row["id"]
+
+    async def _groups(self, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int],
+                      leader_ids: dict[str, int]) -> None:
+        existing = {r["key"]: r for r in await self.rows(select(groups).where(groups.c.plan_id == plan_id))}
+        for entry in plan_file.groups:
+            wanted = {"key": entry.key, "name": entry.name, "kind": entry.kind.value,
+                      "unit_id": unit_ids[name_key(entry.unit)] if entry.unit else None}
+            if entry.key in existing:
+                group_id = existing[entry.key]["id"]
+                await self.update(groups, "group", existing[entry.key], wanted)
+            else:
+                group_id = (await self.insert_many(groups, [self.stamped({**wanted, "plan_id": plan_id})],
+                                                    "group"))[0]
+            desired = [(leader_ids[m.leader], m.role) for m in entry.members]
+            current = [(r["leader_id"], r["role"]) for r in await self.rows(
+                select(members).where(members.c.group_id == group_id).order_by(members.c.position, members.c.id))]
+            if current != desired:
+                await self.conn.execute(members.delete().where(members.c.group_id == group_id))
+                if desired:
+                    await self.conn.execute(members.insert(), [
+                        {"group_id": group_id, "leader_id": lid, "role": role, "position": n}
+                        for n, (lid, role) in enumerate(desired)])
+                self.log("group", group_id, "update", {"members": current}, {"members": desired})
+                self.counts["group_member.set"] += len(desired)

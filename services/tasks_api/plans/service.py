@@ -1,0 +1,59 @@
+"""Plan rules: registration, edits, deletion, import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.problems import Unprocessable
+from services.common.records import Records
+from services.tasks_api.db import change_log
+from services.tasks_api.plans.exporter import export_plan
+from services.tasks_api.plans.importer import Importer
+from services.tasks_api.plans.models import Plan, PlanCreate, PlanUpdate
+from services.tasks_api.plans.plan_file import PlanFile
+
+plan_records = Records(Plan.__table__, "plan", change_log)
+
+
+async def list_plans(db: Database, *, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        return await plan_records.page(conn, after_id=after_id, limit=limit)
+
+
+async def get_plan(db: Database, *, plan_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return await plan_records.get(conn, plan_id)
+
+
+async def create_plan(db: Database, *, data: PlanCreate, actor: Principal) -> dict[str, Any]:
+    async with db.transaction() as conn:
+        return await plan_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
+
+
+async def update_plan(db: Database, *, plan_id: int, data: PlanUpdate, version: int,
+                      actor: Principal) -> dict[str, Any]:
+    changes = data.model_dump(exclude_unset=True)
+    async with db.transaction() as conn:
+        current = await plan_records.get(conn, plan_id)
+        starts_on, ends_on = changes.get("starts_on", current["starts_on"]), changes.get("ends_on", current["ends_on"])
+        if starts_on and ends_on and ends_on < starts_on:
+            raise Unprocessable("ends_on must not be before starts_on.")
+        return await plan_records.update(conn, plan_id, changes, expected_version=version, actor=actor.subject)
+
+
+async def delete_plan(db: Database, *, plan_id: int, version: int, actor: Principal) -> None:
+    async with db.transaction() as conn:
+        await plan_records.delete(conn, plan_id, expected_version=version, actor=actor.subject)
+
+
+async def import_plan(db: Database, *, plan_file: PlanFile, actor: str) -> tuple[int, dict[str, int]]:
+    """Create or update the plan the file describes; all of it or nothing."""
+    async with db.transaction() as conn:
+        return await Importer(conn, actor).run(plan_file)
+
+
+async def export_plan_file(db: Database, *, plan_id: int) -> PlanFile:
+    async with db.read() as conn:
+        return await export_plan(conn, await plan_records.get(conn, plan_id))
