@@ -98,9 +98,6 @@ def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def truncate_all_statements(metadata: MetaData, url: str) -> list[str]:
-    """Statements that empty every table of a service (tests use them between cases)."""
-    names = [t.name for t in reversed(metadata.sorted_tables)]
-    if is_sqlite(url):
-        return [f'DELETE FROM "{n}"' for n in names] + ["DELETE FROM sqlite_sequence"]
-    return ["TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"]
+def empty_tables_statements(metadata: MetaData) -> list[str]:
+    """Statements that empty every table of a service, children first (tests run them between cases)."""
+    return [f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables)]

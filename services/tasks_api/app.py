@@ -4,8 +4,14 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.tasks_api.db import idempotency_keys
+from services.tasks_api.assignments.router import router as assignments_router
+from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.router import router as items_router
+from services.tasks_api.items.targets_router import router as targets_router
+from services.tasks_api.people.router import router as people_router
 from services.tasks_api.plans.router import router as plans_router
+from services.tasks_api.plans.workbook_router import router as workbook_router
+from services.tasks_api.units.router import router as units_router
 from services.tasks_api.settings import TasksSettings
 
 DESCRIPTION = """Plans (行动计划), their item tree (任务), responsible units (责任单位), leaders and groups,
@@ -15,7 +21,8 @@ responsibilities (责任分工), indicators (指标) and milestones (节点) of 
 def create_app(settings: TasksSettings | None = None) -> FastAPI:
     return create_service_app(
         settings or TasksSettings(), title="duban tasks_api", description=DESCRIPTION, version="1.0.0",
-        routers=[plans_router, items_router], idempotency_table=idempotency_keys,
+        routers=[plans_router, workbook_router, items_router, targets_router, assignments_router, units_router,
+                 people_router, history_router], idempotency_table=idempotency_keys,
         extra_media_types=("application/yaml", "application/x-yaml", "text/yaml",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )

@@ -1,0 +1,1 @@
+"""Change history of every tasks_api record."""
