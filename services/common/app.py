@@ -57,7 +57,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
                   default_response_class=JSONBytesResponse, generate_unique_id_function=_operation_id,
-                  responses=problem_responses(401, 422, 500))
+                  responses=problem_responses(500))
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     app.state.idempotency_table = idempotency_table

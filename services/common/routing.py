@@ -10,7 +10,7 @@ from services.common.problems import problem_responses
 def api_router(*tags: str) -> APIRouter:
     """A /v1 router whose operations refuse unknown query fields and document the common problems."""
     return APIRouter(prefix="/v1", tags=list(tags), dependencies=[Depends(reject_unknown_query_parameters)],
-                     responses=problem_responses(400, 403))
+                     responses=problem_responses(400, 401, 403, 422))
 
 
 READ_ERRORS = problem_responses(404)

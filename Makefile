@@ -1,0 +1,37 @@
+# duban: `make run` serves the three services with the Quzhou plan; `make test` runs the tests.
+# Both bootstrap .venv from pyproject.toml on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+PLAN := data/plans/quzhou-yrd-2019-2025.yaml
+
+.PHONY: run test test-postgres openapi migrate bench bench-smoke clean
+
+$(READY): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(READY)
+	$(BIN)/duban migrate all
+	$(BIN)/duban import $(PLAN)
+	$(BIN)/duban serve
+
+test: $(READY)
+	$(BIN)/pytest
+
+test-postgres: $(READY)
+	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest
+
+migrate: $(READY)
+	$(BIN)/duban migrate all
+
+openapi: $(READY)
+	$(BIN)/python -m services.contract write
+
+
+clean:
+	rm -rf $(VENV) var

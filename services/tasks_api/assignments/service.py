@@ -1,0 +1,214 @@
+"""Assignment rules: which units answer for an item (责任分工, 交办), their acknowledgement (签收), and who may
+act for an item on the units' side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.history import record_change
+from services.common.pagination import decode_cursor
+from services.common.problems import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from services.common.records import Records
+from services.tasks_api.db import change_log
+from services.tasks_api.items.models import ResponsibilityCreate, Role
+from services.tasks_api.items.service import item_records, items, responsibilities, units
+from services.tasks_api.plans.service import plan_records
+
+responsibility_records = Records(responsibilities, "responsibility", change_log)
+
+_RESPONSIBILITY = select(*responsibilities.c, units.c.name.label("unit_name")).join(
+    units, units.c.id == responsibilities.c.unit_id)
+
+
+class AssignmentPublic(BaseModel):
+    """One assignment of an item to a unit (交办), as a unit's or a plan's to-do list shows it."""
+
+    id: int
+    item_id: int
+    plan_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    unit_id: int
+    unit_name: str
+    role: Role
+    assigned_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+# -- shared by the other modules of this room -------------------------------------------------------
+
+def strict_int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("not an integer")
+    return value
+
+
+def decode_tuple_cursor(cursor: str | None, *parsers: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """A cursor over a composite sort key, each part checked by its parser; 400 for a cursor we did not issue."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        if not isinstance(key, list) or len(key) != len(parsers):
+            raise ValueError("wrong shape")
+        return tuple(parse(part) for parse, part in zip(parsers, key, strict=True))
+    except (TypeError, ValueError) as exc:
+        raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
+
+
+async def lock_item(conn: AsyncConnection, item_id: int) -> dict[str, Any]:
+    """The item, locked for the transaction (on PostgreSQL), so checks on its assignments and requests cannot race."""
+    row = (await conn.execute(select(items).where(items.c.id == item_id).with_for_update())).mappings().first()
+    if row is None:
+        raise NotFound(f"Item {item_id} does not exist.")
+    return dict(row)
+
+
+async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int) -> None:
+    """Staff act for any item; a unit only for items it is responsible for, as lead or co-operating unit."""
+    if principal.is_staff:
+        return
+    duty = select(responsibilities.c.id).where(responsibilities.c.item_id == item_id,
+                                               responsibilities.c.unit_id == principal.unit_id)
+    if principal.unit_id is None or await conn.scalar(duty) is None:
+        raise Forbidden(f"Only the office or a unit responsible for item {item_id} may do this.")
+
+
+def scoped_unit(principal: Principal, unit_id: int | None) -> int | None:
+    """The unit a listing is restricted to: a unit token sees only its own unit's rows."""
+    if principal.unit_id is None:
+        return unit_id
+    if unit_id is not None and unit_id != principal.unit_id:
+        raise Forbidden("A unit token may only list its own unit's records.")
+    return principal.unit_id
+
+
+# -- responsibilities -------------------------------------------------------------------------------
+
+async def _responsibility(conn: AsyncConnection, responsibility_id: int) -> dict[str, Any]:
+    row = (await conn.execute(_RESPONSIBILITY.where(responsibilities.c.id == responsibility_id))).mappings().first()
+    if row is None:
+        raise NotFound(f"Responsibility {responsibility_id} does not exist.")
+    return dict(row)
+
+
+async def list_responsibilities(db: Database, *, item_id: int, after: tuple[int, int] | None,
+                                limit: int) -> list[dict[str, Any]]:
+    """The units of an item in printed order (the lead first), keyed by (position, id)."""
+    query = (_RESPONSIBILITY.where(responsibilities.c.item_id == item_id)
+             .order_by(responsibilities.c.position, responsibilities.c.id).limit(limit + 1))
+    if after is not None:
+        query = query.where(tuple_(responsibilities.c.position, responsibilities.c.id) > tuple_(*after))
+    async with db.read() as conn:
+        await item_records.get(conn, item_id)
+        return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def get_responsibility(db: Database, *, responsibility_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return await _responsibility(conn, responsibility_id)
+
+
+async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate, actor: Principal) -> dict[str, Any]:
+    """Make a unit responsible for an item (交办); an item has at most one lead unit."""
+    async with db.transaction() as conn:
+        await lock_item(conn, item_id)
+        if await conn.scalar(select(units.c.id).where(units.c.id == data.unit_id)) is None:
+            raise Unprocessable(f"Unit {data.unit_id} does not exist.")
+        current = (await conn.execute(select(responsibilities.c.unit_id, responsibilities.c.role)
+                                      .where(responsibilities.c.item_id == item_id))).all()
+        if any(unit_id == data.unit_id for unit_id, _ in current):
+            raise Conflict(f"Unit {data.unit_id} is already responsible for item {item_id}.")
+        if data.role is Role.LEAD and any(role == Role.LEAD.value for _, role in current):
+            raise Conflict(f"Item {item_id} already has a lead unit; remove it or assign this unit as co.")
+        position = data.position
+        if position is None:
+            position = await conn.scalar(select(func.coalesce(func.max(responsibilities.c.position) + 1, 0))
+                                         .where(responsibilities.c.item_id == item_id))
+        row = await responsibility_records.insert(
+            conn, {"item_id": item_id, "unit_id": data.unit_id, "role": data.role.value, "position": position,
+                   "assigned_at": datetime.now(UTC)}, actor=actor.subject)
+        return await _responsibility(conn, row["id"])
+
+
+async def unassign_unit(db: Database, *, item_id: int, responsibility_id: int, actor: Principal) -> None:
+    async with db.transaction() as conn:
+        found = await responsibility_records.find(conn, responsibility_id)
+        if found is None or found["item_id"] != item_id:
+            raise NotFound(f"Item {item_id} has no responsibility {responsibility_id}.")
+        await responsibility_records.delete(conn, responsibility_id, expected_version=None, actor=actor.subject)
+
+
+async def acknowledge(db: Database, *, responsibility_id: int, principal: Principal) -> dict[str, Any]:
+    """Record that the unit received its assignment (签收); acknowledging twice changes nothing."""
+    async with db.transaction() as conn:
+        before = await _responsibility(conn, responsibility_id)
+        if not principal.is_staff and principal.unit_id != before["unit_id"]:
+            raise Forbidden("Only the assigned unit, or the office on its behalf, may acknowledge an assignment.")
+        if before["acknowledged_at"] is not None:
+            return before
+        result = await conn.execute(
+            responsibilities.update()
+            .where(responsibilities.c.id == responsibility_id, responsibilities.c.acknowledged_at.is_(None))
+            .values(acknowledged_at=datetime.now(UTC), acknowledged_by=principal.subject))
+        after = await _responsibility(conn, responsibility_id)
+        if result.rowcount:  # zero when a concurrent call acknowledged first: that one records the change
+            await record_change(conn, change_log, entity="responsibility", entity_id=responsibility_id,
+                                action="update", actor=principal.subject, before=before, after=after)
+        return after
+
+
+# -- assignment lists -------------------------------------------------------------------------------
+
+_ASSIGNMENT = (
+    select(responsibilities.c.id, responsibilities.c.item_id, items.c.plan_id, items.c.key.label("item_key"),
+           items.c.number.label("item_number"), items.c.title.label("item_title"), responsibilities.c.unit_id,
+           units.c.name.label("unit_name"), responsibilities.c.role, responsibilities.c.assigned_at,
+           responsibilities.c.acknowledged_at, responsibilities.c.acknowledged_by)
+    .join(items, items.c.id == responsibilities.c.item_id).join(units, units.c.id == responsibilities.c.unit_id))
+
+
+async def _assignments(conn: AsyncConnection, *, after_id: int | None, limit: int, unit_id: int | None,
+                       plan_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
+    query = _ASSIGNMENT.order_by(responsibilities.c.id).limit(limit + 1)
+    if after_id is not None:
+        query = query.where(responsibilities.c.id > after_id)
+    if unit_id is not None:
+        query = query.where(responsibilities.c.unit_id == unit_id)
+    if plan_id is not None:
+        query = query.where(items.c.plan_id == plan_id)
+    if acknowledged is not None:
+        seen = responsibilities.c.acknowledged_at
+        query = query.where(seen.is_not(None) if acknowledged else seen.is_(None))
+    return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def unit_assignments(db: Database, *, unit_id: int, principal: Principal, after_id: int | None, limit: int,
+                           plan_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
+    """A unit's assignments; a unit token may list only its own."""
+    scoped_unit(principal, unit_id)
+    async with db.read() as conn:
+        if await conn.scalar(select(units.c.id).where(units.c.id == unit_id)) is None:
+            raise NotFound(f"Unit {unit_id} does not exist.")
+        return await _assignments(conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id,
+                                  acknowledged=acknowledged)
+
+
+async def plan_assignments(db: Database, *, plan_id: int, principal: Principal, after_id: int | None, limit: int,
+                           unit_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
+    """A plan's assignments; a unit token sees only its own unit's rows."""
+    unit_id = scoped_unit(principal, unit_id)
+    async with db.read() as conn:
+        await plan_records.get(conn, plan_id)
+        return await _assignments(conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id,
+                                  acknowledged=acknowledged)

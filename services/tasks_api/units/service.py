@@ -1,0 +1,163 @@
+"""Unit rules: one unit per spelling, aliases that follow renames, and the items a unit answers for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal, Role as PrincipalRole
+from services.common.db import Database
+from services.common.history import record_change
+from services.common.problems import Conflict, Forbidden, Unprocessable
+from services.common.records import Records
+from services.tasks_api.db import change_log
+from services.tasks_api.items.models import Responsibility, Role
+from services.tasks_api.items.service import LIST_COLUMNS, item_records, items
+from services.tasks_api.units.models import Unit, UnitAlias, UnitCreate, UnitKind, UnitUpdate, name_key
+
+units, aliases, responsibilities = Unit.__table__, UnitAlias.__table__, Responsibility.__table__
+unit_records = Records(units, "unit", change_log)
+
+MAX_SPELLING = 100  # the width of unit_aliases.alias
+
+
+def contains(column: Any, text: str) -> Any:
+    """`column` contains `text` literally (LIKE wildcards in the text match only themselves)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return column.like(pattern, escape="\\")
+
+
+# -- spellings --------------------------------------------------------------------------------------
+
+def spellings_of(name: str, other_spellings: list[str]) -> list[str]:
+    """The unit's spellings in position order: its name first, each spelling once; 422 for a blank one."""
+    for index, spelling in enumerate(other_spellings):
+        if not name_key(spelling):
+            raise Unprocessable(f"aliases[{index}] is blank.")
+        if len(spelling) > MAX_SPELLING:
+            raise Unprocessable(f"aliases[{index}] is longer than {MAX_SPELLING} characters.")
+    return list(dict.fromkeys([name, *other_spellings]))
+
+
+async def _refuse_taken_spellings(conn: AsyncConnection, spellings: list[str], unit_id: int | None) -> None:
+    """409 when a spelling would resolve to another unit as well (the same name_key)."""
+    keys = {name_key(s): s for s in spellings}
+    query = (select(aliases.c.key, units.c.id, units.c.name).join(units, units.c.id == aliases.c.unit_id)
+             .where(aliases.c.key.in_(keys)).order_by(aliases.c.position).limit(1))
+    if unit_id is not None:
+        query = query.where(aliases.c.unit_id != unit_id)
+    taken = (await conn.execute(query)).mappings().first()
+    if taken:
+        raise Conflict(f"The spelling {keys[taken['key']]!r} already resolves to unit {taken['name']} "
+                       f"(id {taken['id']}).", unit_id=taken["id"])
+
+
+async def _write_spellings(conn: AsyncConnection, unit_id: int, spellings: list[str]) -> None:
+    await conn.execute(aliases.delete().where(aliases.c.unit_id == unit_id))
+    await conn.execute(aliases.insert(), [{"alias": s, "key": name_key(s), "unit_id": unit_id, "position": n}
+                                          for n, s in enumerate(spellings)])
+
+
+async def _other_spellings(conn: AsyncConnection, unit_rows: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """Unit id → its spellings other than its name, in position order."""
+    names = {u["id"]: u["name"] for u in unit_rows}
+    rows = await conn.execute(select(aliases.c.unit_id, aliases.c.alias).where(aliases.c.unit_id.in_(names))
+                              .order_by(aliases.c.unit_id, aliases.c.position, aliases.c.alias))
+    found: dict[int, list[str]] = defaultdict(list)
+    for unit_id, alias in rows:
+        if alias != names[unit_id]:
+            found[unit_id].append(alias)
+    return found
+
+
+async def _with_aliases(conn: AsyncConnection, unit_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    spellings = await _other_spellings(conn, unit_rows)
+    return [{**u, "aliases": spellings.get(u["id"], [])} for u in unit_rows]
+
+
+# -- units ------------------------------------------------------------------------------------------
+
+async def list_units(db: Database, *, after_id: int | None, limit: int, kind: UnitKind | None = None,
+                     name: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+    where: list[Any] = []
+    if kind:
+        where.append(units.c.kind == kind.value)
+    if name is not None:
+        where.append(units.c.id.in_(select(aliases.c.unit_id).where(aliases.c.key == name_key(name))))
+    if q:
+        where.append(contains(units.c.name, q))
+    async with db.read() as conn:
+        return await _with_aliases(conn, await unit_records.page(conn, where=where, after_id=after_id, limit=limit))
+
+
+async def get_unit(db: Database, *, unit_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return (await _with_aliases(conn, [await unit_records.get(conn, unit_id)]))[0]
+
+
+async def create_unit(db: Database, *, data: UnitCreate, actor: Principal) -> dict[str, Any]:
+    values = data.model_dump(mode="python", exclude={"aliases"})
+    spellings = spellings_of(data.name, data.aliases)
+    async with db.transaction() as conn:
+        await _refuse_taken_spellings(conn, spellings, unit_id=None)
+        unit = await unit_records.insert(conn, values, actor=actor.subject)
+        await _write_spellings(conn, unit["id"], spellings)
+        return (await _with_aliases(conn, [unit]))[0]
+
+
+async def update_unit(db: Database, *, unit_id: int, data: UnitUpdate, version: int,
+                      actor: Principal) -> dict[str, Any]:
+    """Change a unit; `aliases` replaces the other spellings, and a rename drops the old name unless listed."""
+    changes = data.model_dump(mode="python", exclude_unset=True)
+    wanted_aliases = changes.pop("aliases", None)
+    async with db.transaction() as conn:
+        before = (await _with_aliases(conn, [await unit_records.get(conn, unit_id)]))[0]
+        name = changes.get("name") or before["name"]
+        old = spellings_of(before["name"], before["aliases"])
+        new = spellings_of(name, before["aliases"] if wanted_aliases is None else wanted_aliases)
+        if new != old:
+            await _refuse_taken_spellings(conn, new, unit_id=unit_id)
+            # The aliases are part of the unit's representation: changing them alone must still move its ETag.
+            changes["updated_at"] = datetime.now(UTC)
+        after = await unit_records.update(conn, unit_id, changes, expected_version=version, actor=actor.subject)
+        if new != old:
+            await _write_spellings(conn, unit_id, new)
+            await record_change(conn, change_log, entity="unit", entity_id=unit_id, action="update",
+                                actor=actor.subject, before={"aliases": old[1:]}, after={"aliases": new[1:]})
+        return {**after, "aliases": new[1:]}
+
+
+async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Principal) -> None:
+    """Delete a unit and its spellings; refused while it is still responsible for any item."""
+    async with db.transaction() as conn:
+        unit = await unit_records.get(conn, unit_id)
+        duties = (await conn.execute(select(func.count()).select_from(responsibilities)
+                                     .where(responsibilities.c.unit_id == unit_id))).scalar_one()
+        if duties:
+            raise Conflict(f"Unit {unit['name']} is still responsible for {duties} item(s); "
+                           "reassign them before deleting the unit.")
+        await unit_records.delete(conn, unit_id, expected_version=version, actor=actor.subject)
+
+
+# -- the items a unit answers for -------------------------------------------------------------------
+
+UNIT_ITEM_COLUMNS = [*LIST_COLUMNS, responsibilities.c.role, responsibilities.c.acknowledged_at]
+
+
+async def list_unit_items(db: Database, *, unit_id: int, principal: Principal, after_id: int | None, limit: int,
+                          plan_id: int | None = None, role: Role | None = None) -> list[dict[str, Any]]:
+    """The items the unit is responsible for, each with the unit's role; a unit sees only its own."""
+    if principal.role is PrincipalRole.UNIT and principal.unit_id != unit_id:
+        raise Forbidden("A unit token may read only its own unit's items.")
+    where: list[Any] = [responsibilities.c.item_id == items.c.id, responsibilities.c.unit_id == unit_id]
+    if plan_id is not None:
+        where.append(items.c.plan_id == plan_id)
+    if role is not None:
+        where.append(responsibilities.c.role == role.value)
+    async with db.read() as conn:
+        await unit_records.get(conn, unit_id)
+        return await item_records.page(conn, where=where, after_id=after_id, limit=limit, columns=UNIT_ITEM_COLUMNS)
