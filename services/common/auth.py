@@ -127,3 +127,20 @@ def require_roles(*roles: Role):
 
 Staff = Annotated[Principal, Depends(require_roles(Role.OFFICE))]
 Writer = Annotated[Principal, Depends(require_roles(Role.OFFICE, Role.UNIT))]
+
+
+class ServiceToken:
+    """The bearer token this service presents to its peers, re-minted before it expires."""
+
+    def __init__(self, settings: ServiceSettings, *, ttl_seconds: int = 3600) -> None:
+        self._settings = settings
+        self._ttl = ttl_seconds
+        self._token = ""
+        self._renew_at = 0.0
+
+    def __call__(self) -> str:
+        if time.time() >= self._renew_at:
+            self._token = mint_token(self._settings, role=Role.SERVICE, subject=self._settings.service_name,
+                                     ttl_seconds=self._ttl)
+            self._renew_at = time.time() + self._ttl / 2
+        return self._token

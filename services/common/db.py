@@ -93,6 +93,12 @@ def _is_unavailable(exc: DBAPIError) -> bool:
                                       "unable to open database", "the database system is", "connection is closed"))
 
 
+def contains(column: Any, text: str) -> Any:
+    """`column` contains `text` literally (LIKE wildcards in the text match only themselves)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return column.like(pattern, escape="\\")
+
+
 def get_database(request: Request) -> Database:
     """FastAPI dependency: the Database the app opened at start-up."""
     return request.app.state.database

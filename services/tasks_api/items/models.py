@@ -55,7 +55,7 @@ class Item(ItemFields, Stamped, table=True):
 
 class ItemCreate(ItemFields):
     model_config = ConfigDict(extra="forbid")
-    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN)
+    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN})
     parent_id: int | None = None
     position: int | None = Field(None, ge=0, description="Defaults to after the last sibling.")
 
@@ -139,7 +139,7 @@ class Comparison(StrEnum):
 
 
 class IndicatorFields(TasksModel):
-    key: str = Field(min_length=1, max_length=80, regex=KEY_PATTERN, description="Stable external id.")
+    key: str = Field(min_length=1, max_length=80, schema_extra={"pattern": KEY_PATTERN}, description="Stable external id.")
     name: str = Field(min_length=1, max_length=200, description="指标名称")
     measure: str = Field("", max_length=40, description="计量单位: km, %, 个 …")
     baseline: float | None = Field(None, description="基期值")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
-from services.common.db import Database
+from services.common.db import Database, contains
 from services.common.problems import Unprocessable
 from services.common.records import Records
 from services.tasks_api.db import change_log
@@ -52,9 +52,7 @@ def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None
             duty = duty.where(responsibilities.c.role == role.value)
         where.append(items.c.id.in_(duty))
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(items.c.number.like(pattern, escape="\\") | items.c.title.like(pattern, escape="\\")
-                     | items.c.text.like(pattern, escape="\\"))
+        where.append(contains(items.c.number, q) | contains(items.c.title, q) | contains(items.c.text, q))
     return where
 
 

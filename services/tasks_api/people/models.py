@@ -47,7 +47,7 @@ class GroupKind(StrEnum):
 
 
 class GroupFields(TasksModel):
-    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN, description="Stable external id.")
+    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN}, description="Stable external id.")
     name: str = Field(min_length=1, max_length=200, description="名称")
     kind: GroupKind = Field(sa_type=String(20))
     unit_id: int | None = Field(None, description="The unit the group sits at (e.g. the office at 市发改委).")

@@ -20,7 +20,7 @@ class PlanStatus(StrEnum):
 
 
 class PlanFields(TasksModel):
-    key: str = Field(min_length=1, max_length=64, regex=KEY_PATTERN,
+    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN},
                      description="Stable external id, e.g. quzhou-yrd-2019-2025.")
     document_number: str = Field("", max_length=100, description="文号, e.g. 衢委发〔2019〕24号.")
     title: str = Field(min_length=1, max_length=300, description="标题")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal, Role as PrincipalRole
-from services.common.db import Database
+from services.common.db import Database, contains
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
@@ -25,21 +25,16 @@ unit_records = Records(units, "unit", change_log)
 MAX_SPELLING = 100  # the width of unit_aliases.alias
 
 
-def contains(column: Any, text: str) -> Any:
-    """`column` contains `text` literally (LIKE wildcards in the text match only themselves)."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return column.like(pattern, escape="\\")
-
-
 # -- spellings --------------------------------------------------------------------------------------
 
 def spellings_of(name: str, other_spellings: list[str]) -> list[str]:
     """The unit's spellings in position order: its name first, each spelling once; 422 for a blank one."""
-    for index, spelling in enumerate(other_spellings):
+    labelled = [("name", name), *((f"aliases[{n}]", s) for n, s in enumerate(other_spellings))]
+    for label, spelling in labelled:
         if not name_key(spelling):
-            raise Unprocessable(f"aliases[{index}] is blank.")
+            raise Unprocessable(f"{label} is blank.")
         if len(spelling) > MAX_SPELLING:
-            raise Unprocessable(f"aliases[{index}] is longer than {MAX_SPELLING} characters.")
+            raise Unprocessable(f"{label} is longer than {MAX_SPELLING} characters.")
     return list(dict.fromkeys([name, *other_spellings]))
 
 
@@ -120,11 +115,11 @@ async def update_unit(db: Database, *, unit_id: int, data: UnitUpdate, version: 
         old = spellings_of(before["name"], before["aliases"])
         new = spellings_of(name, before["aliases"] if wanted_aliases is None else wanted_aliases)
         if new != old:
-            await _refuse_taken_spellings(conn, new, unit_id=unit_id)
             # The aliases are part of the unit's representation: changing them alone must still move its ETag.
             changes["updated_at"] = datetime.now(UTC)
         after = await unit_records.update(conn, unit_id, changes, expected_version=version, actor=actor.subject)
         if new != old:
+            await _refuse_taken_spellings(conn, new, unit_id=unit_id)
             await _write_spellings(conn, unit_id, new)
             await record_change(conn, change_log, entity="unit", entity_id=unit_id, action="update",
                                 actor=actor.subject, before={"aliases": old[1:]}, after={"aliases": new[1:]})

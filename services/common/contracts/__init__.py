@@ -1,0 +1,1 @@
+"""Typed clients of each service, following the committed contracts in openapi/."""

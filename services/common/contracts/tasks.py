@@ -1,0 +1,143 @@
+"""The typed client of tasks_api (openapi/tasks_api.json), for reporting_api and notify_api.
+
+Only the fields the consumers read are declared; unknown fields are ignored, so tasks_api may add
+fields without breaking its consumers (the contract tests check the other direction).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from services.common.http import ServiceClient
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Plan(_Record):
+    id: int
+    key: str
+    title: str
+    starts_on: date
+    ends_on: date
+    status: str
+
+
+class Item(_Record):
+    id: int
+    plan_id: int
+    parent_id: int | None
+    key: str
+    kind: str
+    number: str
+    title: str
+    due_on: date | None
+    status: str
+
+
+class UnitRole(_Record):
+    unit_id: int
+    unit_name: str
+    role: str
+
+
+class LeaderRef(_Record):
+    id: int
+    name: str
+
+
+class ItemDetail(Item):
+    responsibilities: list[UnitRole]
+    lead_leaders: list[LeaderRef]
+
+
+class Indicator(_Record):
+    id: int
+    item_id: int
+    key: str
+    name: str
+    measure: str
+    baseline: float | None
+    target: float
+    comparison: str
+    target_date: date
+
+
+class Assignment(_Record):
+    id: int
+    item_id: int
+    unit_id: int
+    role: str
+
+
+class Unit(_Record):
+    id: int
+    name: str
+    kind: str
+    contact_email: str | None = None
+
+
+class Group(_Record):
+    id: int
+    plan_id: int
+    key: str
+    name: str
+    kind: str
+
+
+class Member(_Record):
+    leader_id: int
+    role: str
+
+
+class Deadline(_Record):
+    kind: str
+    id: int
+    item_id: int
+    plan_id: int
+    item_key: str
+    item_number: str
+    title: str
+    due_on: date
+    units: list[UnitRole]
+
+
+class TasksClient:
+    """What reporting_api and notify_api ask of tasks_api."""
+
+    def __init__(self, http: ServiceClient) -> None:
+        self.http = http
+
+    async def plan(self, plan_id: int) -> Plan:
+        return Plan.model_validate(await self.http.get(f"/v1/plans/{plan_id}"))
+
+    async def item(self, item_id: int) -> ItemDetail:
+        return ItemDetail.model_validate(await self.http.get(f"/v1/items/{item_id}"))
+
+    async def item_indicators(self, item_id: int) -> list[Indicator]:
+        return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]
+
+    async def plan_items(self, plan_id: int) -> list[Item]:
+        return [Item.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/items")]
+
+    async def plan_assignments(self, plan_id: int) -> list[Assignment]:
+        return [Assignment.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/assignments")]
+
+    async def units(self) -> list[Unit]:
+        return [Unit.model_validate(r) for r in await self.http.get_all("/v1/units")]
+
+    async def groups(self, plan_id: int, kind: str | None = None) -> list[Group]:
+        rows = await self.http.get_all("/v1/groups", {"plan_id": plan_id, "kind": kind})
+        return [Group.model_validate(r) for r in rows]
+
+    async def group_members(self, group_id: int) -> list[Member]:
+        return [Member.model_validate(r) for r in await self.http.get_all(f"/v1/groups/{group_id}/members")]
+
+    async def deadlines(self, start: date, end: date, **filters: Any) -> list[Deadline]:
+        rows = await self.http.get_all("/v1/deadlines", {"from": start.isoformat(), "to": end.isoformat(), **filters},
+                                       cache=False)
+        return [Deadline.model_validate(r) for r in rows]

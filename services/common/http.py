@@ -1,0 +1,121 @@
+"""The base of every client between services: timeouts, a time budget, bounded retries, ETag caching.
+
+A peer that is down, slow or broken becomes a 503 problem with Retry-After for our own caller,
+raised before anything is written, so a request never hangs a worker and never half-applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from services.common.json import loads
+from services.common.problems import NotFound, ProblemError, ServiceUnavailable
+
+_RETRYABLE_STATUSES = {502, 503, 504}
+
+
+class PeerError(ServiceUnavailable):
+    """A peer service could not answer within the budget; our caller may retry later."""
+
+
+@dataclass(slots=True)
+class _Cached:
+    etag: str | None
+    body: Any
+    fresh_until: float
+
+
+class ServiceClient:
+    """JSON over HTTP to one peer service, as a service principal."""
+
+    def __init__(self, base_url: str, token: Callable[[], str], *, peer: str, timeout: float = 2.0,
+                 budget: float = 5.0, retries: int = 2, cache_seconds: float = 30.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.peer = peer
+        self._token = token
+        self._budget = budget
+        self._retries = retries
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, _Cached] = {}
+        self._http = httpx.AsyncClient(base_url=base_url, transport=transport,
+                                       timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def forget(self) -> None:
+        """Drop cached answers (tests, or after a write we know changed the peer's data)."""
+        self._cache.clear()
+
+    async def get(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> Any:
+        """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
+        url = str(self._http.build_request("GET", path, params=_clean(params)).url)
+        cached = self._cache.get(url) if cache else None
+        if cached and cached.fresh_until > time.monotonic():
+            return cached.body
+        headers = {"Authorization": f"Bearer {self._token()}"}
+        if cached and cached.etag:
+            headers["If-None-Match"] = cached.etag
+        response = await self._send_with_retries("GET", url, headers)
+        if response.status_code == 304 and cached:
+            cached.fresh_until = time.monotonic() + self._cache_seconds
+            return cached.body
+        body = self._decode(response)
+        if cache:
+            self._cache[url] = _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds)
+        return body
+
+    async def get_all(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> list[Any]:
+        """Every row of a paginated list, following next_cursor."""
+        rows: list[Any] = []
+        query = {**(params or {}), "limit": 500}
+        while True:
+            page = await self.get(path, query, cache=cache)
+            rows += page["data"]
+            if not page.get("next_cursor"):
+                return rows
+            query["cursor"] = page["next_cursor"]
+
+    async def _send_with_retries(self, method: str, url: str, headers: dict[str, str]) -> httpx.Response:
+        deadline = time.monotonic() + self._budget
+        attempt = 0
+        while True:
+            try:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._unavailable("did not answer within the time budget")
+                response = await asyncio.wait_for(self._http.request(method, url, headers=headers), remaining)
+                if response.status_code not in _RETRYABLE_STATUSES and response.status_code < 500:
+                    return response
+                failure = f"answered {response.status_code}"
+            except (httpx.TransportError, TimeoutError) as exc:
+                failure = f"could not be reached ({type(exc).__name__})"
+            attempt += 1
+            if attempt > self._retries or time.monotonic() >= deadline:
+                raise self._unavailable(failure)
+            # Jittered back-off: retries from many workers must not arrive in lock-step.
+            await asyncio.sleep(min(0.05 * 2 ** attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
+
+    def _decode(self, response: httpx.Response) -> Any:
+        if response.status_code == 404:
+            raise NotFound(f"{self.peer} has no resource at {response.request.url.path}.")
+        if response.status_code >= 400:
+            raise self._unavailable(f"refused the call with {response.status_code}")
+        try:
+            return loads(response.content)
+        except ValueError as exc:
+            raise self._unavailable("answered with malformed JSON") from exc
+
+    def _unavailable(self, why: str) -> ProblemError:
+        return PeerError(f"{self.peer} {why}; nothing was written, retry shortly.", headers={"Retry-After": "5"})
+
+
+def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    return {k: v for k, v in params.items() if v is not None} if params else None
