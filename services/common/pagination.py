@@ -46,13 +46,36 @@ def decode_cursor(cursor: str | None) -> Any:
         raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
 
 
+def strict_int(value: Any) -> int:
+    """A cursor part that must be a whole number (JSON true is not 1 here)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("not an integer")
+    return value
+
+
+def decode_tuple_cursor(cursor: str | None, *parsers: Callable[[Any], Any]) -> tuple[Any, ...] | None:
+    """A cursor over a composite sort key, each part checked by its parser; 400 for a cursor we did not issue."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    try:
+        if not isinstance(key, list) or len(key) != len(parsers):
+            raise ValueError("wrong shape")
+        return tuple(parse(part) for parse, part in zip(parsers, key, strict=True))
+    except (TypeError, ValueError) as exc:
+        raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
+
+
 def decode_id_cursor(cursor: str | None) -> int | None:
     """A cursor over ascending integer ids."""
     key = decode_cursor(cursor)
     if key is None:
         return None
-    if not isinstance(key, int) or isinstance(key, bool) or key < 0:
-        raise BadRequest("The cursor is not valid; use next_cursor from a previous page.")
+    try:
+        if strict_int(key) < 0:
+            raise ValueError("negative")
+    except ValueError as exc:
+        raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
     return key
 
 

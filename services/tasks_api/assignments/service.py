@@ -3,7 +3,6 @@ act for an item on the units' side."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.history import record_change
-from services.common.pagination import decode_cursor
-from services.common.problems import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import ResponsibilityCreate, Role
@@ -46,25 +44,6 @@ class AssignmentPublic(BaseModel):
 
 
 # -- shared by the other modules of this room -------------------------------------------------------
-
-def strict_int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("not an integer")
-    return value
-
-
-def decode_tuple_cursor(cursor: str | None, *parsers: Callable[[Any], Any]) -> tuple[Any, ...] | None:
-    """A cursor over a composite sort key, each part checked by its parser; 400 for a cursor we did not issue."""
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    try:
-        if not isinstance(key, list) or len(key) != len(parsers):
-            raise ValueError("wrong shape")
-        return tuple(parse(part) for parse, part in zip(parsers, key, strict=True))
-    except (TypeError, ValueError) as exc:
-        raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
-
 
 async def lock_item(conn: AsyncConnection, item_id: int) -> dict[str, Any]:
     """The item, locked for the transaction (on PostgreSQL), so checks on its assignments and requests cannot race."""

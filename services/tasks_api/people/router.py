@@ -9,7 +9,7 @@ from pydantic import Field
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
-from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
+from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.people import service
@@ -104,7 +104,7 @@ async def delete_group(group_id: int, db: DatabaseDep, principal: Staff, if_matc
 @router.get("/groups/{group_id}/members", summary="A group's members in printed order", responses=READ_ERRORS)
 async def list_group_members(group_id: int, request: Request, response: Response, db: DatabaseDep,
                              _: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None) -> Page[GroupMemberPublic]:
-    rows = await service.list_members(db, group_id=group_id, after=service.decode_member_cursor(cursor), limit=limit)
+    rows = await service.list_members(db, group_id=group_id, after=decode_tuple_cursor(cursor, strict_int, strict_int), limit=limit)
     return page_of(rows, limit, request, response, key=service.member_cursor)
 
 

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.history import record_change
-from services.common.pagination import decode_cursor
-from services.common.problems import BadRequest, Conflict, NotFound, Unprocessable
+from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import Records, conflict_from
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import ItemLeader
@@ -120,17 +119,6 @@ async def delete_group(db: Database, *, group_id: int, version: int, actor: Prin
 
 MEMBER_COLUMNS = [members.c.id, members.c.group_id, members.c.leader_id, members.c.role, members.c.position,
                   leaders.c.name.label("leader_name"), leaders.c.title.label("leader_title")]
-
-
-def decode_member_cursor(cursor: str | None) -> tuple[int, int] | None:
-    """Members are paged in printed order, so their cursor is the pair (position, id)."""
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    if (not isinstance(key, list) or len(key) != 2
-            or not all(isinstance(k, int) and not isinstance(k, bool) for k in key)):
-        raise BadRequest("The cursor is not valid; use next_cursor from a previous page.")
-    return key[0], key[1]
 
 
 def member_cursor(row: dict[str, Any]) -> list[int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import yaml
 from fastapi import Query, Request, Response
 
 from services.common.auth import CurrentPrincipal, Staff

@@ -1,0 +1,202 @@
+"""Due dates: the deadline calendar notify_api reads, and the requests to move a due date (延期申请)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Date, String, cast, literal, null, select, tuple_, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.problems import Conflict, Forbidden, Unprocessable
+from services.common.records import Records
+from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
+from services.tasks_api.assignments.service import lock_item, require_duty, scoped_unit
+from services.tasks_api.db import change_log
+from services.tasks_api.items.models import ItemStatus
+from services.tasks_api.items.service import item_records, items, responsibilities, units
+from services.tasks_api.items.targets import indicators, milestone_records, milestones
+from services.tasks_api.schemas import UnitRole
+
+extensions = ExtensionRequest.__table__
+extension_records = Records(extensions, "extension", change_log)
+
+MAX_WINDOW_DAYS = 400
+
+
+class DeadlineKind(StrEnum):
+    INDICATOR = "indicator"
+    ITEM = "item"
+    MILESTONE = "milestone"
+
+
+class Deadline(BaseModel):
+    """Something due on a day: an open milestone, an unfinished item or an indicator's target date."""
+
+    kind: DeadlineKind
+    id: int
+    item_id: int
+    plan_id: int
+    item_key: str
+    item_number: str
+    title: str
+    due_on: date
+    original_due_on: date | None
+    units: list[UnitRole]
+
+
+# -- extension requests -----------------------------------------------------------------------------
+
+async def _due_date(conn: AsyncConnection, item: dict[str, Any], milestone_id: int | None) -> date:
+    """The current due date the request would move: the milestone's, or the item's."""
+    if milestone_id is None:
+        if item["due_on"] is None:
+            raise Unprocessable(f"Item {item['id']} has no due date to extend.")
+        return item["due_on"]
+    milestone = await milestone_records.find(conn, milestone_id)
+    if milestone is None or milestone["item_id"] != item["id"]:
+        raise Unprocessable(f"Milestone {milestone_id} is not a milestone of item {item['id']}.")
+    return milestone["due_on"]
+
+
+async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate,
+                            principal: Principal) -> dict[str, Any]:
+    """File a request to move a due date; one pending request per item or milestone at a time."""
+    async with db.transaction() as conn:
+        item = await lock_item(conn, item_id)
+        await require_duty(conn, principal, item_id)
+        due_on = await _due_date(conn, item, data.milestone_id)
+        if data.requested_due_on <= due_on:
+            raise Unprocessable(f"requested_due_on must be later than the current due date {due_on.isoformat()}.")
+        same_target = (extensions.c.milestone_id.is_(None) if data.milestone_id is None
+                       else extensions.c.milestone_id == data.milestone_id)
+        pending = select(extensions.c.id).where(extensions.c.item_id == item_id, same_target,
+                                                extensions.c.status == ExtensionStatus.PENDING.value)
+        if (open_id := await conn.scalar(pending)) is not None:
+            raise Conflict(f"Extension request {open_id} for the same due date is still pending.")
+        values = {**data.model_dump(mode="python"), "item_id": item_id, "unit_id": principal.unit_id,
+                  "previous_due_on": due_on, "status": ExtensionStatus.PENDING.value,
+                  "requested_by": principal.subject, "requested_at": datetime.now(UTC)}
+        return await extension_records.insert(conn, values, actor=principal.subject)
+
+
+async def list_extensions(db: Database, *, principal: Principal, after_id: int | None, limit: int,
+                          item_id: int | None = None, status: ExtensionStatus | None = None,
+                          plan_id: int | None = None, unit_id: int | None = None) -> list[dict[str, Any]]:
+    """Extension requests, filtered; a unit token sees only those its unit filed."""
+    where: list[Any] = []
+    if (unit_id := scoped_unit(principal, unit_id)) is not None:
+        where.append(extensions.c.unit_id == unit_id)
+    if item_id is not None:
+        where.append(extensions.c.item_id == item_id)
+    if status is not None:
+        where.append(extensions.c.status == status.value)
+    if plan_id is not None:
+        where.append(extensions.c.item_id.in_(select(items.c.id).where(items.c.plan_id == plan_id)))
+    async with db.read() as conn:
+        if item_id is not None:
+            await item_records.get(conn, item_id)
+        return await extension_records.page(conn, where=where, after_id=after_id, limit=limit)
+
+
+async def get_extension(db: Database, *, extension_id: int, principal: Principal) -> dict[str, Any]:
+    async with db.read() as conn:
+        request = await extension_records.get(conn, extension_id)
+    if principal.unit_id is not None and request["unit_id"] != principal.unit_id:
+        raise Forbidden("A unit may only read the extension requests it filed.")
+    return request
+
+
+async def decide_extension(db: Database, *, extension_id: int, data: ExtensionDecision,
+                           actor: Principal) -> dict[str, Any]:
+    """Approve or reject a pending request; approval moves the due date in the same transaction. The original
+    due date (original_due_on) never moves, so both stay visible."""
+    async with db.transaction() as conn:
+        request = await extension_records.get(conn, extension_id)
+        if request["status"] != ExtensionStatus.PENDING.value:
+            raise Conflict(f"Extension request {extension_id} was already {request['status']}.")
+        if data.approve:
+            moved = {"due_on": request["requested_due_on"]}
+            if request["milestone_id"] is None:
+                await item_records.update(conn, request["item_id"], moved, expected_version=None, actor=actor.subject)
+            else:
+                await milestone_records.update(conn, request["milestone_id"], moved, expected_version=None,
+                                               actor=actor.subject)
+        decision = {"status": (ExtensionStatus.APPROVED if data.approve else ExtensionStatus.REJECTED).value,
+                    "decided_by": actor.subject, "decided_at": datetime.now(UTC), "decision_comment": data.comment}
+        # Guarded by the version read above: of two concurrent decisions, the second fails and moves nothing.
+        return await extension_records.update(conn, extension_id, decision, expected_version=request["version"],
+                                              actor=actor.subject)
+
+
+# -- the deadline calendar --------------------------------------------------------------------------
+
+def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
+    """One SELECT per kind of deadline with the same columns, each with its due-date column to filter on."""
+    item_columns = [items.c.id.label("item_id"), items.c.plan_id, items.c.key.label("item_key"),
+                    items.c.number.label("item_number")]
+    branches = {
+        DeadlineKind.MILESTONE: (select(
+            literal(DeadlineKind.MILESTONE.value, String).label("kind"), milestones.c.id, *item_columns,
+            milestones.c.title, milestones.c.due_on, milestones.c.original_due_on)
+            .join(items, items.c.id == milestones.c.item_id).where(milestones.c.done_at.is_(None)),
+            milestones.c.due_on),
+        DeadlineKind.ITEM: (select(
+            literal(DeadlineKind.ITEM.value, String).label("kind"), items.c.id, *item_columns,
+            items.c.title, items.c.due_on, items.c.original_due_on)
+            .where(items.c.status.not_in([ItemStatus.COMPLETED.value, ItemStatus.CANCELLED.value])),
+            items.c.due_on),
+        DeadlineKind.INDICATOR: (select(
+            literal(DeadlineKind.INDICATOR.value, String).label("kind"), indicators.c.id, *item_columns,
+            indicators.c.name.label("title"), indicators.c.target_date.label("due_on"),
+            cast(null(), Date).label("original_due_on"))
+            .join(items, items.c.id == indicators.c.item_id),
+            indicators.c.target_date),
+    }
+    return [branch for k, branch in branches.items() if kind in (None, k)]
+
+
+async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
+    """The responsible units of the page's items, in printed order, in one query."""
+    rows = await conn.execute(
+        select(responsibilities.c.item_id, responsibilities.c.unit_id, units.c.name.label("unit_name"),
+               responsibilities.c.role)
+        .join(units, units.c.id == responsibilities.c.unit_id).where(responsibilities.c.item_id.in_(item_ids))
+        .order_by(responsibilities.c.item_id, responsibilities.c.position, responsibilities.c.id))
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows.mappings():
+        found[row["item_id"]].append({"unit_id": row["unit_id"], "unit_name": row["unit_name"], "role": row["role"]})
+    return found
+
+
+async def list_deadlines(db: Database, *, principal: Principal, from_: date, to: date, after: tuple | None,
+                         limit: int, unit_id: int | None = None, plan_id: int | None = None,
+                         kind: DeadlineKind | None = None) -> list[dict[str, Any]]:
+    """Everything due in [from_, to], ordered by (due_on, kind, id); a unit token sees its own items only."""
+    if to < from_:
+        raise Unprocessable("to must not be before from.")
+    if (to - from_).days > MAX_WINDOW_DAYS:
+        raise Unprocessable(f"The window from..to may span at most {MAX_WINDOW_DAYS} days.")
+    unit_id = scoped_unit(principal, unit_id)
+    branches = []
+    for query, due in _branches(kind):
+        query = query.where(due >= from_, due <= to)
+        if plan_id is not None:
+            query = query.where(items.c.plan_id == plan_id)
+        if unit_id is not None:
+            query = query.where(items.c.id.in_(select(responsibilities.c.item_id)
+                                               .where(responsibilities.c.unit_id == unit_id)))
+        branches.append(query)
+    rows = union_all(*branches).subquery()
+    query = select(rows).order_by(rows.c.due_on, rows.c.kind, rows.c.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(tuple_(rows.c.due_on, rows.c.kind, rows.c.id) > tuple_(*after))
+    async with db.read() as conn:
+        found = [dict(r) for r in (await conn.execute(query)).mappings()]
+        units_by_item = await _units_of(conn, {r["item_id"] for r in found})
+    return [{**row, "units": units_by_item.get(row["item_id"], [])} for row in found]

@@ -1,0 +1,198 @@
+"""What an item is measured by: its indicators (指标), its milestones (节点) and its lead leaders (牵头领导)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import Field
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
+from services.common.records import Records
+from services.tasks_api.assignments.service import require_duty
+from services.tasks_api.db import TasksModel, change_log
+from services.tasks_api.items.models import (Comparison, Indicator, IndicatorCreate, Milestone, MilestoneCreate,
+                                             MilestoneUpdate)
+from services.tasks_api.items.service import item_leaders, item_records, leaders
+
+indicators, milestones = Indicator.__table__, Milestone.__table__
+indicator_records = Records(indicators, "indicator", change_log)
+milestone_records = Records(milestones, "milestone", change_log)
+item_leader_records = Records(item_leaders, "item_leader", change_log)
+
+
+class IndicatorUpdate(TasksModel):
+    """The fields of an indicator that may change; its key stays, as plan files match indicators by it."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    measure: str | None = Field(None, max_length=40)
+    baseline: float | None = None
+    target: float | None = None
+    comparison: Comparison | None = None
+    target_date: date | None = None
+    yearly_targets: dict[int, float] | None = None
+
+
+class ItemLeaderCreate(TasksModel):
+    model_config = ConfigDict(extra="forbid")
+    leader_id: int
+
+
+class ItemLeaderPublic(BaseModel):
+    """A city leader leading an item (牵头领导), in printed order."""
+
+    leader_id: int
+    name: str
+    title: str | None
+    position: int
+
+
+# -- indicators -------------------------------------------------------------------------------------
+
+def _indicator_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as stored: JSON keys are strings, so the years are too (as the plan import writes them)."""
+    if values.get("yearly_targets"):
+        values["yearly_targets"] = {str(year): target for year, target in values["yearly_targets"].items()}
+    if values.get("comparison") is not None:
+        values["comparison"] = Comparison(values["comparison"]).value
+    return values
+
+
+async def list_indicators(db: Database, *, item_id: int, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        await item_records.get(conn, item_id)
+        return await indicator_records.page(conn, where=[indicators.c.item_id == item_id], after_id=after_id,
+                                            limit=limit)
+
+
+async def get_indicator(db: Database, *, indicator_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return await indicator_records.get(conn, indicator_id)
+
+
+async def create_indicator(db: Database, *, item_id: int, data: IndicatorCreate, actor: Principal) -> dict[str, Any]:
+    async with db.transaction() as conn:
+        await item_records.get(conn, item_id)
+        values = _indicator_values({**data.model_dump(mode="python"), "item_id": item_id})
+        return await indicator_records.insert(conn, values, actor=actor.subject)
+
+
+async def update_indicator(db: Database, *, indicator_id: int, data: IndicatorUpdate, version: int,
+                           actor: Principal) -> dict[str, Any]:
+    changes = _indicator_values(data.model_dump(exclude_unset=True))
+    async with db.transaction() as conn:
+        return await indicator_records.update(conn, indicator_id, changes, expected_version=version,
+                                              actor=actor.subject)
+
+
+async def delete_indicator(db: Database, *, indicator_id: int, version: int, actor: Principal) -> None:
+    async with db.transaction() as conn:
+        await indicator_records.delete(conn, indicator_id, expected_version=version, actor=actor.subject)
+
+
+# -- milestones -------------------------------------------------------------------------------------
+
+async def list_milestones(db: Database, *, item_id: int, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        await item_records.get(conn, item_id)
+        return await milestone_records.page(conn, where=[milestones.c.item_id == item_id], after_id=after_id,
+                                            limit=limit)
+
+
+async def get_milestone(db: Database, *, milestone_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return await milestone_records.get(conn, milestone_id)
+
+
+async def create_milestone(db: Database, *, item_id: int, data: MilestoneCreate, actor: Principal) -> dict[str, Any]:
+    async with db.transaction() as conn:
+        await item_records.get(conn, item_id)
+        values = {**data.model_dump(mode="python"), "item_id": item_id, "original_due_on": data.due_on}
+        return await milestone_records.insert(conn, values, actor=actor.subject)
+
+
+async def update_milestone(db: Database, *, milestone_id: int, data: MilestoneUpdate, version: int,
+                           principal: Principal) -> dict[str, Any]:
+    """Staff edit a milestone; a responsible unit may only mark it done or reopen it (its due date moves only
+    through an approved extension)."""
+    changes = data.model_dump(exclude_unset=True)
+    async with db.transaction() as conn:
+        milestone = await milestone_records.get(conn, milestone_id)
+        if not principal.is_staff:
+            if set(changes) - {"done"}:
+                raise Forbidden("A unit may only mark a milestone done or reopen it.")
+            await require_duty(conn, principal, milestone["item_id"])
+        values = {k: v for k, v in changes.items() if k != "done"}
+        if "done" in changes:
+            if changes["done"] is None:
+                raise Unprocessable("done must be true or false.")
+            # Marking done twice keeps the first completion time.
+            values["done_at"] = (milestone["done_at"] or datetime.now(UTC)) if changes["done"] else None
+        return await milestone_records.update(conn, milestone_id, values, expected_version=version,
+                                              actor=principal.subject)
+
+
+async def delete_milestone(db: Database, *, milestone_id: int, version: int, actor: Principal) -> None:
+    async with db.transaction() as conn:
+        await milestone_records.delete(conn, milestone_id, expected_version=version, actor=actor.subject)
+
+
+# -- lead leaders -----------------------------------------------------------------------------------
+
+_LEADER = select(item_leaders.c.id, item_leaders.c.leader_id, leaders.c.name, leaders.c.title,
+                 item_leaders.c.position).join(leaders, leaders.c.id == item_leaders.c.leader_id)
+
+
+async def _item_leader(conn: AsyncConnection, item_id: int, leader_id: int) -> dict[str, Any]:
+    await item_records.get(conn, item_id)
+    row = (await conn.execute(_LEADER.where(item_leaders.c.item_id == item_id,
+                                            item_leaders.c.leader_id == leader_id))).mappings().first()
+    if row is None:
+        raise NotFound(f"Leader {leader_id} does not lead item {item_id}.")
+    return dict(row)
+
+
+async def list_item_leaders(db: Database, *, item_id: int, after: tuple[int, int] | None,
+                            limit: int) -> list[dict[str, Any]]:
+    """The lead leaders of an item in printed order, keyed by (position, leader_id)."""
+    query = (_LEADER.where(item_leaders.c.item_id == item_id)
+             .order_by(item_leaders.c.position, item_leaders.c.leader_id).limit(limit + 1))
+    if after is not None:
+        query = query.where(tuple_(item_leaders.c.position, item_leaders.c.leader_id) > tuple_(*after))
+    async with db.read() as conn:
+        await item_records.get(conn, item_id)
+        return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def get_item_leader(db: Database, *, item_id: int, leader_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return await _item_leader(conn, item_id, leader_id)
+
+
+async def add_item_leader(db: Database, *, item_id: int, data: ItemLeaderCreate, actor: Principal) -> dict[str, Any]:
+    """Name a city leader as leading the item, after the leaders it has."""
+    async with db.transaction() as conn:
+        await item_records.get(conn, item_id)
+        if await conn.scalar(select(leaders.c.id).where(leaders.c.id == data.leader_id)) is None:
+            raise Unprocessable(f"Leader {data.leader_id} does not exist.")
+        led = select(item_leaders.c.id).where(item_leaders.c.item_id == item_id,
+                                              item_leaders.c.leader_id == data.leader_id)
+        if await conn.scalar(led) is not None:
+            raise Conflict(f"Leader {data.leader_id} already leads item {item_id}.")
+        position = await conn.scalar(select(func.coalesce(func.max(item_leaders.c.position) + 1, 0))
+                                     .where(item_leaders.c.item_id == item_id))
+        await item_leader_records.insert(conn, {"item_id": item_id, "leader_id": data.leader_id,
+                                                "position": position}, actor=actor.subject)
+        return await _item_leader(conn, item_id, data.leader_id)
+
+
+async def remove_item_leader(db: Database, *, item_id: int, leader_id: int, actor: Principal) -> None:
+    async with db.transaction() as conn:
+        link = await _item_leader(conn, item_id, leader_id)
+        await item_leader_records.delete(conn, link["id"], expected_version=None, actor=actor.subject)
