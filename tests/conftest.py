@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from services.common.auth import mint_token
 from services.common.migrations import upgrade
 from services.common.settings import REPO_ROOT
+from services.reporting_api.app import create_app as create_reporting_app
+from services.reporting_api.models import metadata as reporting_metadata
+from services.reporting_api.settings import ReportingSettings
 from services.tasks_api.app import create_app as create_tasks_app
 from services.tasks_api.models import metadata as tasks_metadata
 from services.tasks_api.settings import TasksSettings
@@ -99,3 +108,85 @@ def quzhou_plan_id(quzhou_client: TestClient, auth: Headers) -> int:
 
 def pytest_configure(config: pytest.Config) -> None:
     Path(REPO_ROOT / "var").mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def tasks_server(quzhou_database: str) -> Iterator[str]:
+    """The real tasks_api app serving the Quzhou plan on a local port, as its peers see it."""
+    with serve_in_thread(create_tasks_app(tasks_settings(quzhou_database))) as url:
+        yield url
+
+
+@contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Run an ASGI app under uvicorn on a free loopback port; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def reporting_database(databases: TestDatabases) -> str:
+    url = databases.create("reporting")
+    upgrade("reporting_api", url)
+    return url
+
+
+def reporting_settings(url: str, tasks_url: str) -> ReportingSettings:
+    return ReportingSettings(database_url=url, environment="test", tasks_api_url=tasks_url,
+                             peer_cache_seconds=0.0, peer_budget_seconds=3.0)
+
+
+@pytest.fixture
+def reporting_client(reporting_database: str, tasks_server: str) -> Iterator[TestClient]:
+    """A reporting_api app on an empty database, talking to the real tasks_api with the Quzhou plan."""
+    empty_tables(reporting_database, reporting_metadata)
+    app = create_reporting_app(reporting_settings(reporting_database, tasks_server))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+class Quzhou:
+    """Ids of the Quzhou plan's records, looked up through tasks_api by their printed names."""
+
+    def __init__(self, client: TestClient, headers: dict[str, str]) -> None:
+        plans = client.get("/v1/plans", headers=headers).json()["data"]
+        self.plan_id = next(p["id"] for p in plans if p["key"] == "quzhou-yrd-2019-2025")
+        self._client, self._headers = client, headers
+        self._items: dict[str, dict] = {}
+
+    def item(self, key: str) -> dict:
+        if not self._items:
+            cursor = None
+            while True:
+                page = self._client.get(f"/v1/plans/{self.plan_id}/items", headers=self._headers,
+                                        params={"limit": 500, **({"cursor": cursor} if cursor else {})}).json()
+                self._items.update({i["key"]: i for i in page["data"]})
+                if not (cursor := page["next_cursor"]):
+                    break
+        return self._items[key]
+
+    def unit_id(self, name: str) -> int:
+        return self._client.get("/v1/units", params={"name": name}, headers=self._headers).json()["data"][0]["id"]
+
+    def indicator_id(self, key: str) -> int:
+        item_key = key.split("-")[0]
+        rows = self._client.get(f"/v1/items/{self.item(item_key)['id']}/indicators", headers=self._headers).json()
+        return next(i["id"] for i in rows["data"] if i["key"] == key)
+
+
+@pytest.fixture(scope="module")
+def quzhou(quzhou_client: TestClient, auth: Headers) -> Quzhou:
+    return Quzhou(quzhou_client, auth("viewer"))

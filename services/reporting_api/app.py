@@ -1,15 +1,23 @@
 """The reporting_api application."""
 
+import httpx
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.reporting_api.db import idempotency_keys
+from services.reporting_api.peers import tasks_client_hook
+from services.reporting_api.periods.router import router as periods_router
+from services.reporting_api.reports.router import router as reports_router
 from services.reporting_api.settings import ReportingSettings
 
 DESCRIPTION = """Reporting periods (报送周期), progress reports (进展报告) and their review (审核), roll-ups (汇总),
 traffic lights (红黄绿灯), annual assessment (年度考核) and ledger exports (台账)."""
 
 
-def create_app(settings: ReportingSettings | None = None) -> FastAPI:
+def create_app(settings: ReportingSettings | None = None,
+               tasks_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """The app; `tasks_transport` lets tests put a fault-injecting transport in front of tasks_api."""
+    open_tasks, close_tasks = tasks_client_hook(tasks_transport)
     return create_service_app(settings or ReportingSettings(), title="duban reporting_api", description=DESCRIPTION,
-                              version="0.1.0", routers=[], idempotency_table=idempotency_keys)
+                              version="0.2.0", routers=[periods_router, reports_router],
+                              idempotency_table=idempotency_keys, on_startup=[open_tasks], on_shutdown=[close_tasks])

@@ -1,0 +1,63 @@
+"""Per-plan reporting rules, due-date overrides and closed periods."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ConfigDict
+from sqlalchemy import JSON, DateTime, String
+from sqlmodel import Field
+
+from services.reporting_api.db import ReportingModel
+
+DEFAULT_WEIGHTS = {"on_time": 0.3, "first_time_accepted": 0.2, "green_or_done": 0.3, "indicator_attainment": 0.2}
+
+
+class RuleFields(ReportingModel):
+    due_days_after_period: int = Field(10, ge=0, le=90, description="Calendar days after a period ends until its "
+                                       "report is due; a non-working day moves it to the next working day.")
+    due_soon_days: int = Field(7, ge=0, le=60, description="Yellow when a report is due within this many days and missing.")
+    indicator_margin: float = Field(0.1, ge=0, le=1, description="Red when an indicator is behind its straight-line "
+                                    "path to target by more than this share of the way.")
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON,
+                                      description="Annual assessment weights (考核权重), summing to 1.")
+
+
+class PlanRules(RuleFields, table=True):
+    """The reporting rules of one plan (defaults until the office changes them)."""
+
+    __tablename__ = "plan_rules"
+    plan_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON)
+    version: int = 1
+
+
+class RulesUpdate(ReportingModel):
+    model_config = ConfigDict(extra="forbid")
+    due_days_after_period: int | None = Field(None, ge=0, le=90)
+    due_soon_days: int | None = Field(None, ge=0, le=60)
+    indicator_margin: float | None = Field(None, ge=0, le=1)
+    weights: dict[str, float] | None = None
+
+
+class DueDateOverride(ReportingModel, table=True):
+    """A period whose due date the office set by hand."""
+
+    __tablename__ = "due_date_overrides"
+    plan_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    period: str = Field(primary_key=True, max_length=10, sa_type=String(10))
+    due_on: date
+    set_by: str = Field(max_length=255)
+    set_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class ClosedPeriod(ReportingModel, table=True):
+    """A closed period: what compliance, roll-ups, traffic lights and indicators said when it closed."""
+
+    __tablename__ = "closed_periods"
+    plan_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    period: str = Field(primary_key=True, max_length=10, sa_type=String(10))
+    closed_by: str = Field(max_length=255)
+    closed_at: datetime = Field(sa_type=DateTime(timezone=True))
+    snapshot: dict[str, Any] = Field(sa_type=JSON)

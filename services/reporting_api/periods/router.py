@@ -1,0 +1,81 @@
+"""HTTP routes for a plan's reporting calendar and rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Response
+from pydantic import BaseModel, ConfigDict
+
+from services.common.auth import CurrentPrincipal, Staff
+from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.problems import problem_responses
+from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
+from services.reporting_api.db import DatabaseDep
+from services.reporting_api.peers import TasksDep
+from services.reporting_api.periods import service
+from services.reporting_api.periods.calendar import PeriodKind
+from services.reporting_api.periods.models import RuleFields, RulesUpdate
+
+router = api_router("periods")
+PEER_ERRORS = problem_responses(503)
+
+
+class PeriodPublic(BaseModel):
+    """A reporting period (报送周期) with its due date."""
+
+    id: str
+    kind: PeriodKind
+    starts_on: date
+    ends_on: date
+    due_on: date
+    due_on_overridden: bool
+    official_calendar: bool
+    closed: bool
+
+
+class PeriodList(BaseModel):
+    data: list[PeriodPublic]
+
+
+class DueDate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due_on: date
+
+
+class RulesPublic(RuleFields):
+    plan_id: int
+    version: int
+
+
+@router.get("/plans/{plan_id}/periods", summary="The plan's reporting calendar",
+            responses={**READ_ERRORS, **PEER_ERRORS})
+async def list_periods(plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal,
+                       kind: PeriodKind | None = None) -> PeriodList:
+    return PeriodList(data=await service.list_periods(db, tasks, plan_id=plan_id, kind=kind))
+
+
+@router.put("/plans/{plan_id}/periods/{period}/due-date", summary="Override a period's due date", status_code=204,
+            responses={**READ_ERRORS, **PEER_ERRORS})
+async def set_period_due_date(plan_id: int, period: str, data: DueDate, db: DatabaseDep, tasks: TasksDep,
+                              principal: Staff) -> Response:
+    await service.override_due_date(db, tasks, plan_id=plan_id, period_id=period, due_on=data.due_on,
+                                    actor=principal)
+    return Response(status_code=204)
+
+
+@router.get("/plans/{plan_id}/rules", summary="The plan's reporting and assessment rules")
+async def get_rules(plan_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> RulesPublic:
+    async with db.read() as conn:
+        rules = await service.plan_rules(conn, plan_id)
+    set_etag(response, rules["version"])
+    return rules
+
+
+@router.patch("/plans/{plan_id}/rules", summary="Change the plan's rules", responses=GUARDED_WRITE_ERRORS)
+async def update_rules(plan_id: int, data: RulesUpdate, response: Response, db: DatabaseDep, principal: Staff,
+                       if_match: IfMatch = None) -> RulesPublic:
+    rules = await service.update_rules(db, plan_id=plan_id, data=data, version=expected_version(if_match),
+                                       actor=principal)
+    set_etag(response, rules["version"])
+    return rules

@@ -1,0 +1,136 @@
+"""Progress reports, their submitted versions, indicator measurements and workflow transitions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, HttpUrl
+from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
+from sqlmodel import Field
+
+from services.reporting_api.db import ReportingModel
+
+TEXT_LIMIT = 20_000  # characters per text field: a long 进展情况 fits, a runaway payload does not
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"            # 草稿
+    SUBMITTED = "submitted"    # 已报送
+    ACCEPTED = "accepted"      # 已审核通过
+    RETURNED = "returned"      # 已退回
+
+
+class SelfStatus(StrEnum):
+    ON_TRACK = "on_track"      # 正常推进
+    AT_RISK = "at_risk"        # 存在风险
+    DELAYED = "delayed"        # 滞后
+    COMPLETED = "completed"    # 已完成
+
+
+class Measurement(BaseModel):
+    """An indicator value the unit reports (指标完成值)."""
+
+    model_config = ConfigDict(extra="forbid")
+    indicator_id: int
+    value: float
+    as_of: date = Field(description="The date the value describes.")
+    note: str | None = Field(None, max_length=2000)
+
+
+class Attachment(BaseModel):
+    """A link to supporting material (附件)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300)
+    url: HttpUrl
+
+
+class ContentFields(ReportingModel):
+    progress: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="进展情况")
+    problems: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="存在问题")
+    next_steps: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="下步计划")
+    percent_complete: int = Field(0, ge=0, le=100, description="完成进度 (%)")
+    self_status: SelfStatus = Field(SelfStatus.ON_TRACK, sa_type=String(20), description="自评状态")
+    measurements: list[Measurement] = Field(default_factory=list, max_length=200, sa_type=JSON)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=50, sa_type=JSON)
+
+
+class Report(ContentFields, table=True):
+    """One unit's report on one item for one period; its current draft and where it stands."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("item_id", "unit_id", "period"),
+                      Index("ix_reports_plan_period", "plan_id", "period", "id"),
+                      Index("ix_reports_unit", "unit_id", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int
+    item_id: int = Field(index=True)
+    unit_id: int
+    period: str = Field(max_length=10, sa_type=String(10))
+    role: str = Field(max_length=10, sa_type=String(10), description="The unit's role on the item: lead or co.")
+    status: ReportStatus = Field(ReportStatus.DRAFT, sa_type=String(20))
+    measurements: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    submissions: int = Field(0, description="How many versions were submitted.")
+    first_submitted_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
+    submitted_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
+    due_on: date | None = Field(None, description="The period's due date when last submitted.")
+    late: bool = Field(False, description="The first submission came after the due date.")
+    days_late: int = 0
+    created_by: str = Field(max_length=255)
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
+    version: int = 1
+
+
+class ReportVersion(ReportingModel, table=True):
+    """A submitted version: immutable content, and the review it received."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("report_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", ondelete="CASCADE")
+    number: int
+    content: dict[str, Any] = Field(sa_type=JSON)
+    submitted_by: str = Field(max_length=255)
+    submitted_at: datetime = Field(sa_type=DateTime(timezone=True))
+    due_on: date
+    late: bool
+    days_late: int
+    outcome: str | None = Field(None, max_length=20, sa_type=String(20), description="accepted or returned")
+    reviewed_by: str | None = Field(None, max_length=255)
+    reviewed_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
+    review_comment: str | None = Field(None, max_length=TEXT_LIMIT, sa_type=Text)
+    score: float | None = None
+
+
+class MeasurementRecord(ReportingModel, table=True):
+    """A submitted indicator value, kept per version so the trend can be read without parsing versions."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (Index("ix_measurements_indicator", "indicator_id", "as_of"),
+                      Index("ix_measurements_plan", "plan_id", "indicator_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", ondelete="CASCADE")
+    version_id: int = Field(foreign_key="report_versions.id", ondelete="CASCADE")
+    plan_id: int
+    item_id: int
+    indicator_id: int
+    value: float
+    as_of: date
+    note: str | None = Field(None, max_length=2000)
+
+
+class Transition(ReportingModel, table=True):
+    """One step of the workflow: who moved the report from which state to which, when, and why."""
+
+    __tablename__ = "report_transitions"
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", index=True, ondelete="CASCADE")
+    from_status: str | None = Field(None, max_length=20, sa_type=String(20))
+    to_status: str = Field(max_length=20, sa_type=String(20))
+    actor: str = Field(max_length=255)
+    at: datetime = Field(sa_type=DateTime(timezone=True))
+    comment: str | None = Field(None, max_length=TEXT_LIMIT, sa_type=Text)

@@ -1,0 +1,89 @@
+"""HTTP routes for progress reports: file, edit, submit, review, and read their versions and history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+
+from services.common.auth import CurrentPrincipal, Staff
+from services.common.etag import IfMatch, expected_version
+from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
+from services.common.problems import problem_responses
+from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.reporting_api.db import DatabaseDep
+from services.reporting_api.peers import TasksDep
+from services.reporting_api.reports import service
+from services.reporting_api.reports.models import ReportStatus
+from services.reporting_api.reports.schemas import (ReportCreate, ReportPublic, ReportUpdate, ReviewCreate,
+                                                    SubmitRequest, TransitionPublic, VersionPublic)
+
+router = api_router("reports")
+PEER_ERRORS = problem_responses(503)
+
+
+@router.post("/reports", summary="File a progress report (draft)", status_code=201,
+             responses={**WRITE_ERRORS, **PEER_ERRORS})
+async def create_report(data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
+                        principal: CurrentPrincipal) -> ReportPublic:
+    report = await service.create_report(db, tasks, data=data, principal=principal)
+    return created(response, report, f"/v1/reports/{report['id']}")
+
+
+@router.get("/reports", summary="List reports", responses=PEER_ERRORS)
+async def list_reports(
+    request: Request, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
+    limit: Limit = 50, cursor: Cursor = None, plan_id: int | None = None, item_id: int | None = None,
+    unit_id: int | None = None, period: Annotated[str | None, Query(max_length=10)] = None,
+    status: ReportStatus | None = None, late: bool | None = None,
+) -> Page[ReportPublic]:
+    rows = await service.list_reports(db, tasks, principal=principal, after_id=decode_id_cursor(cursor), limit=limit,
+                                      plan_id=plan_id, item_id=item_id, unit_id=unit_id, period=period,
+                                      status=status, late=late)
+    return page_of(rows, limit, request, response)
+
+
+@router.get("/reports/{report_id}", summary="Read a report", responses={**READ_ERRORS, **PEER_ERRORS})
+async def get_report(report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
+                     principal: CurrentPrincipal) -> ReportPublic:
+    async with db.read() as conn:
+        return current(response, await service.visible_report(conn, tasks, report_id, principal))
+
+
+@router.patch("/reports/{report_id}", summary="Edit a draft or returned report",
+              responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
+async def update_report(report_id: int, data: ReportUpdate, response: Response, db: DatabaseDep, tasks: TasksDep,
+                        principal: CurrentPrincipal, if_match: IfMatch = None) -> ReportPublic:
+    report = await service.update_report(db, tasks, report_id=report_id, data=data,
+                                         version=expected_version(if_match), principal=principal)
+    return current(response, report)
+
+
+@router.post("/reports/{report_id}/submit", summary="Submit a report (报送)", responses={**WRITE_ERRORS, **PEER_ERRORS})
+async def submit_report(report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
+                        principal: CurrentPrincipal, data: SubmitRequest | None = None) -> ReportPublic:
+    report = await service.submit_report(db, tasks, report_id=report_id, principal=principal,
+                                         comment=data.comment if data else None)
+    return current(response, report)
+
+
+@router.post("/reports/{report_id}/review", summary="Accept or return a submitted report (审核)",
+             responses={**WRITE_ERRORS, **PEER_ERRORS})
+async def review_report(report_id: int, data: ReviewCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
+                        principal: Staff) -> ReportPublic:
+    return current(response, await service.review_report(db, tasks, report_id=report_id, review=data,
+                                                         principal=principal))
+
+
+@router.get("/reports/{report_id}/versions", summary="Every submitted version of a report",
+            responses={**READ_ERRORS, **PEER_ERRORS})
+async def list_report_versions(report_id: int, db: DatabaseDep, tasks: TasksDep,
+                               principal: CurrentPrincipal) -> list[VersionPublic]:
+    return await service.report_versions(db, tasks, report_id=report_id, principal=principal)
+
+
+@router.get("/reports/{report_id}/history", summary="The workflow history of a report",
+            responses={**READ_ERRORS, **PEER_ERRORS})
+async def get_report_history(report_id: int, db: DatabaseDep, tasks: TasksDep,
+                             principal: CurrentPrincipal) -> list[TransitionPublic]:
+    return await service.report_transitions(db, tasks, report_id=report_id, principal=principal)

@@ -1,0 +1,108 @@
+"""Request and response shapes of progress reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.reporting_api.periods.calendar import PERIOD_PATTERN
+from services.reporting_api.reports.models import (TEXT_LIMIT, Attachment, ContentFields, Measurement, ReportStatus,
+                                                   SelfStatus)
+
+
+class ReportCreate(ContentFields):
+    """A new report (draft) of a unit on an item for a period."""
+
+    model_config = ConfigDict(extra="forbid")
+    item_id: int
+    period: str = Field(pattern=PERIOD_PATTERN, description="2024-Q1, 2024-H1 or 2024.")
+    unit_id: int | None = Field(None, description="The reporting unit; a unit token reports for its own unit.")
+
+
+class ReportUpdate(BaseModel):
+    """New content for a draft or returned report; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    progress: str | None = Field(None, max_length=TEXT_LIMIT)
+    problems: str | None = Field(None, max_length=TEXT_LIMIT)
+    next_steps: str | None = Field(None, max_length=TEXT_LIMIT)
+    percent_complete: int | None = Field(None, ge=0, le=100)
+    self_status: SelfStatus | None = None
+    measurements: list[Measurement] | None = Field(None, max_length=200)
+    attachments: list[Attachment] | None = Field(None, max_length=50)
+
+
+class ReportPublic(BaseModel):
+    id: int
+    plan_id: int
+    item_id: int
+    unit_id: int
+    period: str
+    role: str = Field(description="lead (牵头): the report of record; co (配合): a contribution.")
+    status: ReportStatus
+    progress: str
+    problems: str
+    next_steps: str
+    percent_complete: int
+    self_status: SelfStatus
+    measurements: list[Measurement]
+    attachments: list[Attachment]
+    submissions: int
+    first_submitted_at: datetime | None
+    submitted_at: datetime | None
+    due_on: date | None
+    late: bool = Field(description="The first submission came after the period's due date (逾期报送).")
+    days_late: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class Decision(StrEnum):
+    ACCEPT = "accept"   # 审核通过
+    RETURN = "return"   # 退回
+
+
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Decision
+    comment: str | None = Field(None, max_length=TEXT_LIMIT, description="审核意见; required when returning.")
+    score: float | None = Field(None, ge=0, le=100, description="Optional quality score (评分).")
+
+
+class SubmitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: str | None = Field(None, max_length=2000)
+
+
+class VersionPublic(BaseModel):
+    """A submitted version, immutable, with its review."""
+
+    id: int
+    report_id: int
+    number: int
+    content: dict[str, Any]
+    submitted_by: str
+    submitted_at: datetime
+    due_on: date
+    late: bool
+    days_late: int
+    outcome: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_comment: str | None
+    score: float | None
+
+
+class TransitionPublic(BaseModel):
+    id: int
+    report_id: int
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: datetime
+    comment: str | None

@@ -1,0 +1,216 @@
+"""Report rules: who may file what, the review workflow, versions and lateness.
+
+Responsibility is checked against tasks_api on every write, never taken from the request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal, Role
+from services.common.contracts.tasks import ItemDetail, TasksClient
+from services.common.db import Database
+from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
+from services.common.records import Records
+from services.reporting_api.db import change_log
+from services.reporting_api.periods.service import closed_periods, scheduled_period
+from services.reporting_api.reports.models import (MeasurementRecord, Report, ReportStatus, ReportVersion,
+                                                   Transition)
+from services.reporting_api.reports.schemas import Decision, ReportCreate, ReportUpdate, ReviewCreate
+
+reports, versions = Report.__table__, ReportVersion.__table__
+measurements, transitions = MeasurementRecord.__table__, Transition.__table__
+report_records = Records(reports, "report", change_log)
+
+CONTENT = ("progress", "problems", "next_steps", "percent_complete", "self_status", "measurements", "attachments")
+EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+async def _item(tasks: TasksClient, item_id: int) -> ItemDetail:
+    try:
+        return await tasks.item(item_id)
+    except NotFound as exc:
+        raise Unprocessable(f"Item {item_id} does not exist in tasks_api.") from exc
+
+
+def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None) -> tuple[int, str]:
+    """The unit a report is filed for, and its role on the item; refused unless it is responsible."""
+    if principal.role is Role.UNIT:
+        if unit_id not in (None, principal.unit_id):
+            raise Forbidden("A unit files reports only for itself.")
+        unit_id = principal.unit_id
+    elif not principal.is_staff:
+        raise Forbidden("Only responsible units and the office file reports.")
+    if unit_id is None:
+        raise Unprocessable("unit_id is required when the office files a report on a unit's behalf.")
+    role = next((r.role for r in item.responsibilities if r.unit_id == unit_id), None)
+    if role is None:
+        if principal.role is Role.UNIT:
+            raise Forbidden(f"Your unit is not responsible for item {item.id}.")
+        raise Unprocessable(f"Unit {unit_id} is not responsible for item {item.id}.")
+    return unit_id, role
+
+
+async def _check_measurements(tasks: TasksClient, item_id: int, content: dict[str, Any]) -> None:
+    named = {m["indicator_id"] for m in content.get("measurements") or []}
+    if named:
+        own = {indicator.id for indicator in await tasks.item_indicators(item_id)}
+        if named - own:
+            raise Unprocessable(f"Indicator(s) {sorted(named - own)} are not indicators of item {item_id}.")
+
+
+async def _transition(conn: AsyncConnection, report_id: int, before: str | None, after: str, actor: str,
+                      comment: str | None = None) -> None:
+    await conn.execute(transitions.insert().values(report_id=report_id, from_status=before, to_status=after,
+                                                   actor=actor, at=datetime.now(UTC), comment=comment))
+
+
+async def _open_period(conn: AsyncConnection, plan_id: int, period: str) -> None:
+    if period in await closed_periods(conn, plan_id):
+        raise Conflict(f"Period {period} is closed; its reports can no longer change.")
+
+
+async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate, principal: Principal) -> dict[str, Any]:
+    item = await _item(tasks, data.item_id)
+    unit_id, role = _reporting_unit(principal, item, data.unit_id)
+    content = data.model_dump(mode="json", include=set(CONTENT))
+    await _check_measurements(tasks, item.id, content)
+    async with db.transaction() as conn:
+        await scheduled_period(conn, tasks, item.plan_id, data.period)
+        await _open_period(conn, item.plan_id, data.period)
+        duplicate = await conn.execute(select(reports.c.id).where(
+            reports.c.item_id == item.id, reports.c.unit_id == unit_id, reports.c.period == data.period))
+        if (existing := duplicate.scalar()) is not None:
+            raise Conflict(f"Unit {unit_id} already has report {existing} on item {item.id} for {data.period}.")
+        report = await report_records.insert(conn, {
+            **content, "plan_id": item.plan_id, "item_id": item.id, "unit_id": unit_id, "period": data.period,
+            "role": role, "status": ReportStatus.DRAFT.value, "created_by": principal.subject}, actor=principal.subject)
+        await _transition(conn, report["id"], None, ReportStatus.DRAFT, principal.subject)
+        return report
+
+
+def _check_owner(principal: Principal, report: dict[str, Any]) -> None:
+    if principal.role is Role.UNIT and report["unit_id"] != principal.unit_id:
+        raise Forbidden("A unit changes only its own reports.")
+    if not principal.is_staff and principal.role is not Role.UNIT:
+        raise Forbidden("Only the reporting unit and the office change reports.")
+
+
+async def update_report(db: Database, tasks: TasksClient, *, report_id: int, data: ReportUpdate, version: int,
+                        principal: Principal) -> dict[str, Any]:
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    async with db.transaction() as conn:
+        report = await visible_report(conn, tasks, report_id, principal)
+        _check_owner(principal, report)
+        if report["status"] not in EDITABLE:
+            raise Conflict(f"A {report['status']} report cannot be edited; only drafts and returned reports can.")
+        await _open_period(conn, report["plan_id"], report["period"])
+        await _check_measurements(tasks, report["item_id"], changes)
+        nulls = [k for k, v in changes.items() if v is None]
+        if nulls:
+            raise Unprocessable(f"{', '.join(nulls)} cannot be null.")
+        return await report_records.update(conn, report_id, changes, expected_version=version,
+                                           actor=principal.subject)
+
+
+async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, principal: Principal,
+                        comment: str | None) -> dict[str, Any]:
+    """报送: freeze the content as a new immutable version; flag it late after the period's due date."""
+    async with db.transaction() as conn:
+        report = await visible_report(conn, tasks, report_id, principal)
+        _check_owner(principal, report)
+        if report["status"] not in EDITABLE:
+            raise Conflict(f"A {report['status']} report cannot be submitted again.")
+        await _open_period(conn, report["plan_id"], report["period"])
+        scheduled = await scheduled_period(conn, tasks, report["plan_id"], report["period"])
+        now = datetime.now(UTC)
+        days_late = max(0, (now.date() - scheduled.due_on).days)
+        number = report["submissions"] + 1
+        content = {k: report[k] for k in CONTENT}
+        version_id = (await conn.execute(versions.insert().values(
+            report_id=report_id, number=number, content=content, submitted_by=principal.subject, submitted_at=now,
+            due_on=scheduled.due_on, late=days_late > 0, days_late=days_late).returning(versions.c.id))).scalar_one()
+        if content["measurements"]:
+            await conn.execute(measurements.insert(), [
+                {"report_id": report_id, "version_id": version_id, "plan_id": report["plan_id"],
+                 "item_id": report["item_id"], "indicator_id": m["indicator_id"], "value": m["value"],
+                 "as_of": datetime.fromisoformat(m["as_of"]).date(), "note": m.get("note")}
+                for m in content["measurements"]])
+        first = number == 1
+        changes = {"status": ReportStatus.SUBMITTED.value, "submissions": number, "submitted_at": now,
+                   "due_on": scheduled.due_on,
+                   **({"first_submitted_at": now, "late": days_late > 0, "days_late": days_late} if first else {})}
+        updated = await report_records.update(conn, report_id, changes, expected_version=None,
+                                              actor=principal.subject)
+        await _transition(conn, report_id, report["status"], ReportStatus.SUBMITTED, principal.subject, comment)
+        return updated
+
+
+async def review_report(db: Database, tasks: TasksClient, *, report_id: int, review: ReviewCreate,
+                        principal: Principal) -> dict[str, Any]:
+    """审核: the office accepts the submitted version or returns it with its reasons."""
+    if review.decision is Decision.RETURN and not (review.comment or "").strip():
+        raise Unprocessable("Returning a report needs a comment saying what to change.")
+    outcome = ReportStatus.ACCEPTED if review.decision is Decision.ACCEPT else ReportStatus.RETURNED
+    async with db.transaction() as conn:
+        report = await report_records.get(conn, report_id)
+        if report["status"] != ReportStatus.SUBMITTED:
+            raise Conflict(f"Only submitted reports are reviewed; this one is {report['status']}.")
+        await _open_period(conn, report["plan_id"], report["period"])
+        await conn.execute(versions.update().where(
+            versions.c.report_id == report_id, versions.c.number == report["submissions"]).values(
+            outcome=outcome.value, reviewed_by=principal.subject, reviewed_at=datetime.now(UTC),
+            review_comment=review.comment, score=review.score))
+        updated = await report_records.update(conn, report_id, {"status": outcome.value}, expected_version=None,
+                                              actor=principal.subject)
+        await _transition(conn, report_id, report["status"], outcome, principal.subject, review.comment)
+        return updated
+
+
+async def lead_item_ids(tasks: TasksClient, unit_id: int) -> set[int]:
+    """Items the unit leads: their co-operating units' reports are the lead's to read."""
+    rows = await tasks.http.get_all(f"/v1/units/{unit_id}/items", {"role": "lead"})
+    return {row["id"] for row in rows}
+
+
+async def visible_report(conn: AsyncConnection, tasks: TasksClient, report_id: int,
+                         principal: Principal) -> dict[str, Any]:
+    """The report, if the caller may see it; another unit's report is 404, as if it did not exist."""
+    report = await report_records.get(conn, report_id)
+    if principal.role is Role.UNIT and report["unit_id"] != principal.unit_id:
+        if report["item_id"] not in await lead_item_ids(tasks, principal.unit_id):
+            raise NotFound(f"Report {report_id} does not exist.")
+    return report
+
+
+async def list_reports(db: Database, tasks: TasksClient, *, principal: Principal, after_id: int | None, limit: int,
+                       **filters: Any) -> list[dict[str, Any]]:
+    where = [reports.c[name] == value for name, value in filters.items() if value is not None]
+    if principal.role is Role.UNIT:
+        where.append((reports.c.unit_id == principal.unit_id)
+                     | reports.c.item_id.in_(await lead_item_ids(tasks, principal.unit_id)))
+    async with db.read() as conn:
+        return await report_records.page(conn, where=where, after_id=after_id, limit=limit)
+
+
+async def report_versions(db: Database, tasks: TasksClient, *, report_id: int,
+                          principal: Principal) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        await visible_report(conn, tasks, report_id, principal)
+        rows = await conn.execute(select(versions).where(versions.c.report_id == report_id).order_by(versions.c.number))
+        return [dict(r) for r in rows.mappings()]
+
+
+async def report_transitions(db: Database, tasks: TasksClient, *, report_id: int,
+                             principal: Principal) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        await visible_report(conn, tasks, report_id, principal)
+        rows = await conn.execute(select(transitions).where(transitions.c.report_id == report_id)
+                                  .order_by(transitions.c.id))
+        return [dict(r) for r in rows.mappings()]
+
+
