@@ -310,3 +310,17 @@ def test_lead_leaders_of_an_unknown_item_are_not_found(tasks_client, auth, plan)
 
 def test_lead_leaders_need_a_token(tasks_client, plan):
     assert_problem(tasks_client.get(f"/v1/items/{plan.items['T1']}/leaders"), 401)
+
+
+def test_a_plan_lists_all_its_indicators_across_items(quzhou_client, auth, quzhou_plan_id):
+    rows = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/indicators", params={"limit": 500},
+                             headers=auth("viewer")).json()["data"]
+    assert len(rows) == 27
+    assert {"T9-expressway-km", "T3-major-industrial-projects"} <= {r["key"] for r in rows}
+
+
+def test_a_plan_lists_the_lead_leaders_of_its_items(quzhou_client, auth, quzhou_plan_id):
+    rows = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/item-leaders", params={"limit": 500},
+                             headers=auth("viewer")).json()["data"]
+    assert len(rows) == 13
+    assert {"陈锦标", "王良春"} <= {r["name"] for r in rows}

@@ -18,7 +18,8 @@ from services.tasks_api.assignments.service import require_duty
 from services.tasks_api.db import TasksModel, change_log
 from services.tasks_api.items.models import (Comparison, Indicator, IndicatorCreate, Milestone, MilestoneCreate,
                                              MilestoneUpdate)
-from services.tasks_api.items.service import item_leaders, item_records, leaders
+from services.tasks_api.items.service import item_leaders, item_records, items, leaders
+from services.tasks_api.plans.service import plan_records
 
 indicators, milestones = Indicator.__table__, Milestone.__table__
 indicator_records = Records(indicators, "indicator", change_log)
@@ -42,6 +43,17 @@ class IndicatorUpdate(TasksModel):
 class ItemLeaderCreate(TasksModel):
     model_config = ConfigDict(extra="forbid")
     leader_id: int
+
+
+class PlanItemLeader(BaseModel):
+    """A lead leader of one item of a plan."""
+
+    id: int
+    item_id: int
+    leader_id: int
+    name: str
+    title: str | None
+    position: int
 
 
 class ItemLeaderPublic(BaseModel):
@@ -196,3 +208,27 @@ async def remove_item_leader(db: Database, *, item_id: int, leader_id: int, acto
     async with db.transaction() as conn:
         link = await _item_leader(conn, item_id, leader_id)
         await item_leader_records.delete(conn, link["id"], expected_version=None, actor=actor.subject)
+
+
+# -- plan-wide reads, for the supervision roll-ups of reporting_api --------------------------------------
+
+async def list_plan_indicators(db: Database, *, plan_id: int, after_id: int | None,
+                               limit: int) -> list[dict[str, Any]]:
+    """Every indicator of every item of the plan, by id."""
+    async with db.read() as conn:
+        await plan_records.get(conn, plan_id)
+        in_plan = select(items.c.id).where(items.c.plan_id == plan_id)
+        return await indicator_records.page(conn, where=[indicators.c.item_id.in_(in_plan)], after_id=after_id,
+                                            limit=limit)
+
+
+async def list_plan_item_leaders(db: Database, *, plan_id: int, after_id: int | None,
+                                 limit: int) -> list[dict[str, Any]]:
+    """Every (item, lead leader) pair of the plan, keyed by the pair's id."""
+    query = (_LEADER.add_columns(item_leaders.c.item_id).join(items, items.c.id == item_leaders.c.item_id)
+             .where(items.c.plan_id == plan_id).order_by(item_leaders.c.id).limit(limit + 1))
+    if after_id is not None:
+        query = query.where(item_leaders.c.id > after_id)
+    async with db.read() as conn:
+        await plan_records.get(conn, plan_id)
+        return [dict(r) for r in (await conn.execute(query)).mappings()]

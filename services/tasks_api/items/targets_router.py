@@ -12,7 +12,7 @@ from services.tasks_api.db import DatabaseDep
 from services.tasks_api.items import targets
 from services.tasks_api.items.models import (IndicatorCreate, IndicatorPublic, MilestoneCreate, MilestonePublic,
                                              MilestoneUpdate)
-from services.tasks_api.items.targets import IndicatorUpdate, ItemLeaderCreate, ItemLeaderPublic
+from services.tasks_api.items.targets import IndicatorUpdate, ItemLeaderCreate, ItemLeaderPublic, PlanItemLeader
 
 router = api_router("targets")
 
@@ -127,3 +127,20 @@ async def get_item_leader(item_id: int, leader_id: int, db: DatabaseDep, _: Curr
 async def remove_item_leader(item_id: int, leader_id: int, db: DatabaseDep, principal: Staff) -> Response:
     await targets.remove_item_leader(db, item_id=item_id, leader_id=leader_id, actor=principal)
     return Response(status_code=204)
+
+
+# -- plan-wide ------------------------------------------------------------------------------------------
+
+@router.get("/plans/{plan_id}/indicators", summary="Every indicator of a plan", responses=READ_ERRORS)
+async def list_plan_indicators(plan_id: int, request: Request, response: Response, db: DatabaseDep,
+                               _: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None) -> Page[IndicatorPublic]:
+    rows = await targets.list_plan_indicators(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
+    return page_of(rows, limit, request, response)
+
+
+@router.get("/plans/{plan_id}/item-leaders", summary="Every lead leader (牵头领导) of every item of a plan",
+            responses=READ_ERRORS)
+async def list_plan_item_leaders(plan_id: int, request: Request, response: Response, db: DatabaseDep,
+                                 _: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None) -> Page[PlanItemLeader]:
+    rows = await targets.list_plan_item_leaders(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
+    return page_of(rows, limit, request, response)
