@@ -65,13 +65,21 @@ class Indicator(_Record):
     target: float
     comparison: str
     target_date: date
+    yearly_targets: dict[int, float] | None = None
 
 
 class Assignment(_Record):
     id: int
     item_id: int
     unit_id: int
+    unit_name: str
     role: str
+
+
+class ItemLeader(_Record):
+    item_id: int
+    leader_id: int
+    name: str
 
 
 class Unit(_Record):
@@ -126,6 +134,12 @@ class TasksClient:
 
     async def plan_assignments(self, plan_id: int) -> list[Assignment]:
         return [Assignment.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/assignments")]
+
+    async def plan_indicators(self, plan_id: int) -> list[Indicator]:
+        return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/indicators")]
+
+    async def plan_item_leaders(self, plan_id: int) -> list[ItemLeader]:
+        return [ItemLeader.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/item-leaders")]
 
     async def units(self) -> list[Unit]:
         return [Unit.model_validate(r) for r in await self.http.get_all("/v1/units")]
