@@ -27,7 +27,10 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "duban"
     oidc_jwks_url: str = Field("", description="When set, trust tokens signed by this OIDC issuer's JWKS.")
     max_body_bytes: int = Field(1024 * 1024, description="Larger request bodies are refused with 413.")
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links shown to people (front end).")
+    peer_timeout_seconds: float = Field(2.0, description="Timeout of one call to a peer service.")
+    peer_budget_seconds: float = Field(5.0, description="Total time a request may spend on a peer, retries included.")
+    peer_cache_seconds: float = Field(30.0, description="How long lookups from peer services are reused.")
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "ServiceSettings":

@@ -2,11 +2,44 @@
 
 from typing import ClassVar
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import ServiceSettings
+from services.common.settings import DEVELOPMENT_SECRET, ServiceSettings
+
+# Modelled on the well-known webhook senders: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+DEFAULT_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 
 
 class NotifySettings(ServiceSettings):
     model_config = SettingsConfigDict({**ServiceSettings.model_config, "env_prefix": "NOTIFY_API_"})
     service_name: ClassVar[str] = "notify_api"
+
+    tasks_api_url: str = Field("http://127.0.0.1:8001", description="Where tasks_api answers.")
+    reporting_api_url: str = Field("http://127.0.0.1:8002", description="Where reporting_api answers.")
+    secret_key: str = Field(DEVELOPMENT_SECRET, description="Encrypts webhook and robot secrets at rest.")
+    allow_private_targets: bool | None = Field(
+        None, description="Allow webhook targets on loopback and private networks (SSRF guard); "
+                          "default: allowed outside production.")
+    delivery_timeout_seconds: float = Field(15.0, description="Timeout of one delivery (webhook, robot, SMTP).")
+    retry_schedule_seconds: list[int] = Field(DEFAULT_RETRY_SCHEDULE,
+                                              description="Delay before each attempt; after the last, dead.")
+    lease_seconds: int = Field(60, description="A claimed notification is due again after this long.")
+    dispatch_interval_seconds: int = Field(0, description="Run a dispatch every N seconds in-process; 0: off.")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_use_tls: bool = Field(False, description="Implicit TLS (SMTPS, usually port 465).")
+    smtp_start_tls: bool = Field(False, description="STARTTLS after connecting (usually port 587).")
+    smtp_sender: str = "duban@quzhou.gov.cn"
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret_key(self) -> "NotifySettings":
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError("set a real NOTIFY_API_SECRET_KEY in production")
+        return self
+
+    @property
+    def private_targets_allowed(self) -> bool:
+        return self.allow_private_targets if self.allow_private_targets is not None else self.environment != "production"

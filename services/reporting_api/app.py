@@ -5,7 +5,8 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.reporting_api.db import idempotency_keys
-from services.reporting_api.peers import tasks_client_hook
+from services.reporting_api.oversight.router import router as oversight_router
+from services.common.peers import tasks_client_hooks
 from services.reporting_api.periods.router import router as periods_router
 from services.reporting_api.reports.router import router as reports_router
 from services.reporting_api.settings import ReportingSettings
@@ -17,7 +18,7 @@ traffic lights (红黄绿灯), annual assessment (年度考核) and ledger expor
 def create_app(settings: ReportingSettings | None = None,
                tasks_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """The app; `tasks_transport` lets tests put a fault-injecting transport in front of tasks_api."""
-    open_tasks, close_tasks = tasks_client_hook(tasks_transport)
+    open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     return create_service_app(settings or ReportingSettings(), title="duban reporting_api", description=DESCRIPTION,
-                              version="0.2.0", routers=[periods_router, reports_router],
+                              version="0.2.0", routers=[periods_router, reports_router, oversight_router],
                               idempotency_table=idempotency_keys, on_startup=[open_tasks], on_shutdown=[close_tasks])

@@ -12,6 +12,3 @@ class ReportingSettings(ServiceSettings):
     model_config = SettingsConfigDict({**ServiceSettings.model_config, "env_prefix": "REPORTING_API_"})
     service_name: ClassVar[str] = "reporting_api"
     tasks_api_url: str = Field("http://127.0.0.1:8001", description="Where tasks_api answers.")
-    peer_timeout_seconds: float = Field(2.0, description="Timeout of one call to a peer service.")
-    peer_budget_seconds: float = Field(5.0, description="Total time a request may spend on a peer, retries included.")
-    peer_cache_seconds: float = Field(30.0, description="How long lookups of items and responsibilities are reused.")

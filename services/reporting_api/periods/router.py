@@ -12,7 +12,7 @@ from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.problems import problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
 from services.reporting_api.db import DatabaseDep
-from services.reporting_api.peers import TasksDep
+from services.common.peers import TasksDep
 from services.reporting_api.periods import service
 from services.reporting_api.periods.calendar import PeriodKind
 from services.reporting_api.periods.models import RuleFields, RulesUpdate

@@ -12,7 +12,7 @@ from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, pa
 from services.common.problems import problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
 from services.reporting_api.db import DatabaseDep
-from services.reporting_api.peers import TasksDep
+from services.common.peers import TasksDep
 from services.reporting_api.reports import service
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.schemas import (ReportCreate, ReportPublic, ReportUpdate, ReviewCreate,

@@ -1,0 +1,1 @@
+"""Calendar feeds (RFC 5545) of a unit's deadlines, behind revocable feed tokens."""

@@ -1,0 +1,1 @@
+"""Contacts: where a unit, a leader or the office reads its notices (webhook, e-mail, DingTalk, WeCom)."""
