@@ -14,6 +14,7 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.common.problems import Forbidden, Unauthorized
@@ -52,6 +53,10 @@ class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True) if settings.oidc_jwks_url else None
+
+    @property
+    def fetches_keys(self) -> bool:
+        return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
         s = self._settings
@@ -95,7 +100,7 @@ _bearer_scheme = HTTPBearer(auto_error=False, bearerFormat="JWT",
                             description="A JWT from `duban token create` or the city's OIDC issuer.")
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
 ) -> Principal:
     """FastAPI dependency: the verified caller, or 401."""
@@ -104,7 +109,12 @@ def current_principal(
         return cached
     if credentials is None or not credentials.credentials:
         raise Unauthorized("A bearer token is required.", headers=_CHALLENGE)
-    principal = request.app.state.token_verifier.verify(credentials.credentials)
+    verifier: TokenVerifier = request.app.state.token_verifier
+    # A local HS256 check is microseconds, so it runs on the event loop; fetching a JWKS may block on the network.
+    if verifier.fetches_keys:
+        principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+    else:
+        principal = verifier.verify(credentials.credentials)
     request.state.principal = principal
     return principal
 
@@ -116,7 +126,7 @@ def require_roles(*roles: Role):
     """Dependency factory: the caller, if their role is one of `roles`; else 403."""
     allowed = frozenset(roles) | {Role.ADMIN}
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"This operation needs one of the roles: {names}; the token has {principal.role}.")
