@@ -1,0 +1,191 @@
+"""The breakdown workbook and a plan: download it, and apply an edited one through the plan file.
+
+Applying exports the plan to a plan file, applies the rows onto it, validates it and runs the idempotent
+importer, in one transaction, so only what was edited changes and every change has its history. The rows
+of an item listed on sheet 事项 say everything about it: its units, indicators and milestones become
+exactly those on the other sheets. Items not listed stay as they are; no item is ever deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from tempfile import SpooledTemporaryFile
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.db import Database
+from services.tasks_api.items.models import Role
+from services.tasks_api.plans.exporter import aliases, export_plan, units
+from services.tasks_api.plans.importer import Importer
+from services.tasks_api.plans.plan_file import PlanFile, PlanFileError, UnitEntry, validate_plan_data
+from services.tasks_api.plans.service import export_plan_file, plan_records
+from services.tasks_api.plans.workbook import (DUTIES, INDICATORS, ITEMS, MILESTONES, Parsed, Row, located_error,
+                                               read_workbook, unprocessable, write_workbook)
+from services.tasks_api.units.models import name_key
+
+
+async def breakdown_workbook(db: Database, *, plan_id: int) -> tuple[str, SpooledTemporaryFile]:
+    """The plan's key and its breakdown workbook, as a file positioned at its start."""
+    plan_file = await export_plan_file(db, plan_id=plan_id)
+    return plan_file.plan.key, await asyncio.to_thread(write_workbook, plan_file)
+
+
+async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: str) -> tuple[int, dict[str, int]]:
+    """Apply an edited workbook to the plan: every row, or (if any row is invalid) nothing."""
+    parsed = await asyncio.to_thread(read_workbook, content)
+    async with db.transaction() as conn:
+        plan_file = await export_plan(conn, await plan_records.get(conn, plan_id))
+        more_units = await _units_spelled(conn, _unresolved(plan_file, parsed))
+        return await Importer(conn, actor).run(apply_rows(plan_file, parsed, more_units))
+
+
+def _spellings(entries: list[UnitEntry]) -> dict[str, str]:
+    return {name_key(spelling): unit.name for unit in entries for spelling in (unit.name, *unit.aliases)}
+
+
+def _unresolved(plan_file: PlanFile, parsed: Parsed) -> set[str]:
+    """Unit spellings on 责任分工 that the plan file does not know (units this plan has not used yet)."""
+    return {name_key(row.fields["unit"]) for row in parsed.rows[DUTIES]} - _spellings(plan_file.units).keys()
+
+
+async def _units_spelled(conn: AsyncConnection, keys: set[str]) -> list[UnitEntry]:
+    """The database's units that one of these spellings (name_key form) names, as plan-file entries."""
+    if not keys:
+        return []
+    ids = select(aliases.c.unit_id).where(aliases.c.key.in_(keys))
+    found = (await conn.execute(select(units.c.id, units.c.name, units.c.kind).where(units.c.id.in_(ids)))).all()
+    spellings = (await conn.execute(select(aliases.c.unit_id, aliases.c.alias).where(aliases.c.unit_id.in_(ids))
+                                    .order_by(aliases.c.position))).all()
+    return [UnitEntry(name=name, kind=kind, aliases=[a for owner, a in spellings if owner == unit_id and a != name])
+            for unit_id, name, kind in found]
+
+
+class _Tree:
+    """The plan file's items as dicts, by key, with each one's parent key, so that rows can edit and move them."""
+
+    def __init__(self, roots: list[dict[str, Any]]) -> None:
+        self.roots = roots
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.parent: dict[str, str | None] = {}  # only for items placed in the tree
+        stack: list[tuple[dict[str, Any], str | None]] = [(node, None) for node in roots]
+        while stack:
+            node, parent = stack.pop()
+            self.nodes[node["key"]], self.parent[node["key"]] = node, parent
+            stack.extend((child, node["key"]) for child in node["children"])
+
+    def _siblings(self, parent: str | None) -> list[dict[str, Any]]:
+        return self.nodes[parent]["children"] if parent else self.roots
+
+    def within(self, key: str, ancestor: str) -> bool:
+        current: str | None = key
+        while current is not None:
+            if current == ancestor:
+                return True
+            current = self.parent.get(current)
+        return False
+
+    def place(self, key: str, parent: str | None) -> None:
+        """Put the item last among the children of `parent` (None: the top level)."""
+        node = self.nodes[key]
+        if key in self.parent:
+            old = self._siblings(self.parent[key])
+            old[:] = [n for n in old if n is not node]
+        self._siblings(parent).append(node)
+        self.parent[key] = parent
+
+
+def apply_rows(plan_file: PlanFile, parsed: Parsed, more_units: list[UnitEntry]) -> PlanFile:
+    """The plan file with the workbook's rows applied; Unprocessable lists every row that cannot be."""
+    data = plan_file.model_dump(mode="python")
+    data["units"] += [unit.model_dump(mode="python") for unit in more_units]
+    tree = _Tree(data["items"])
+    listed = _apply_items(tree, parsed)
+    for key in listed:
+        tree.nodes[key].update(units=[], indicators=[], milestones=[])
+    _apply_duties(tree, parsed, listed, _spellings([*plan_file.units, *more_units]))
+    _apply_entries(tree, parsed, listed, INDICATORS, "indicators", ("key", "指标编号"))
+    _apply_entries(tree, parsed, listed, MILESTONES, "milestones", ("title", "节点名称"))
+    if parsed.errors:
+        raise unprocessable(parsed.errors)
+    try:
+        return validate_plan_data(data)
+    except PlanFileError as exc:  # the rows are checked one by one above; this is what only the whole shows
+        raise unprocessable([located_error(["(plan)", e["location"]], e["message"]) for e in exc.errors]) from exc
+
+
+def _apply_items(tree: _Tree, parsed: Parsed) -> dict[str, Row]:
+    """Update listed items, add new ones, then move those whose parent changed (new ones go last)."""
+    listed: dict[str, Row] = {}
+    for row in parsed.rows[ITEMS]:
+        key = row.fields["key"]
+        if key in listed:
+            parsed.error(ITEMS, row.number, "编号", f"item {key} is already on row {listed[key].number}")
+            continue
+        listed[key] = row
+        values = row.entry.model_dump(mode="python")
+        if key in tree.nodes:
+            tree.nodes[key].update({k: v for k, v in values.items() if not isinstance(v, list)})
+        else:
+            tree.nodes[key] = values
+    for key, row in listed.items():
+        parent = row.fields.get("parent")
+        if parent is not None and parent not in tree.nodes:
+            if parent not in parsed.item_keys:  # else its own row is invalid and already reported
+                parsed.error(ITEMS, row.number, "上级编号", f"there is no item {parent}")
+        elif key not in tree.parent or tree.parent[key] != parent:
+            if parent is not None and tree.within(parent, key):
+                parsed.error(ITEMS, row.number, "上级编号", f"item {parent} lies within {key}: a loop")
+            else:
+                tree.place(key, parent)
+    return listed
+
+
+def _listed_item(tree: _Tree, parsed: Parsed, sheet: str, row: Row, listed: dict[str, Row]) -> str | None:
+    """The row's item, if it is listed on 事项; a reference to an item not listed there is an error."""
+    key = row.fields["item"]
+    if key not in parsed.item_keys:
+        reason = "is not listed on sheet 事项" if key in tree.nodes else "does not exist"
+        parsed.error(sheet, row.number, "事项编号", f"item {key} {reason}")
+    return key if key in listed else None
+
+
+def _apply_duties(tree: _Tree, parsed: Parsed, listed: dict[str, Row], spellings: dict[str, str]) -> None:
+    """Each item's units in order: the one lead (牵头) first, then by 顺序 and row."""
+    by_item: dict[str, list[tuple[bool, int, int, str]]] = defaultdict(list)
+    unsure = set(parsed.items_of_invalid_rows)  # their lead cannot be counted
+    for row in parsed.rows[DUTIES]:
+        key = _listed_item(tree, parsed, DUTIES, row, listed)
+        unit = spellings.get(name_key(row.fields["unit"]))
+        if unit is None:
+            parsed.error(DUTIES, row.number, "责任单位", f"unknown unit {row.fields['unit']!r}")
+            unsure.add(row.fields["item"])
+        elif key is not None and any(unit == u for *_, u in by_item[key]):
+            parsed.error(DUTIES, row.number, "责任单位", f"unit {unit} is listed twice for item {key}")
+        elif key is not None:
+            by_item[key].append((row.fields["role"] != Role.LEAD, row.fields.get("order", 1 << 30), row.number, unit))
+    for key, duties in by_item.items():
+        leads = [number for is_co, _, number, _ in duties if not is_co]
+        if len(leads) != 1 and key not in unsure:
+            where = leads[1] if leads else min(number for _, _, number, _ in duties)
+            parsed.error(DUTIES, where, "角色", f"item {key} needs exactly one 牵头 unit, it has {len(leads)}")
+        tree.nodes[key]["units"] = [unit for *_, unit in sorted(duties)]
+
+
+def _apply_entries(tree: _Tree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: str,
+                   identity: tuple[str, str]) -> None:
+    """Indicators or milestones: each identified within its item by a field (key or title) and its column."""
+    field, header = identity
+    seen: dict[tuple[str, str], int] = {}
+    for row in parsed.rows[sheet]:
+        key = _listed_item(tree, parsed, sheet, row, listed)
+        if key is None:
+            continue
+        ident = (key, getattr(row.entry, field))
+        if ident in seen:
+            parsed.error(sheet, row.number, header, f"{ident[1]} of item {key} is already on row {seen[ident]}")
+            continue
+        seen[ident] = row.number
+        tree.nodes[key][part].append(row.entry.model_dump(mode="python"))

@@ -1,0 +1,298 @@
+"""The task breakdown table (任务分解表) as an Excel workbook: its sheets, writing a plan file out, reading rows in.
+
+One sheet per kind of row, each identified by stable keys (item key; indicator key; item key + milestone
+title; item key + unit). Reading checks every cell and collects the problems with sheet, row and column;
+breakdown.py applies the rows onto the plan.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from io import BytesIO
+from tempfile import SpooledTemporaryFile
+from typing import Any
+
+import xlsxwriter
+from openpyxl import load_workbook
+from pydantic import BaseModel, ValidationError
+
+from services.common.problems import PayloadTooLarge, Unprocessable
+from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus, Role
+from services.tasks_api.plans.plan_file import IndicatorEntry, ItemEntry, MilestoneEntry, PlanFile
+
+MAX_ROWS = 200_000                  # per sheet: twice the 100,000-item plan the importer is built for
+MAX_UNPACKED_BYTES = 256 * 1024**2  # what the zip may expand to: refuses zip bombs before openpyxl reads them
+MAX_REPORTED = 1000                 # errors listed in one answer
+
+KIND_LABELS = {ItemKind.GOAL: "目标", ItemKind.SECTION: "重点任务板块", ItemKind.TASK: "重点任务",
+               ItemKind.PLATFORM: "重点支撑平台", ItemKind.SAFEGUARD: "保障措施", ItemKind.ANNEX: "附件",
+               ItemKind.KEY_WORK: "重点工作", ItemKind.SPECIAL_ACTION: "专项行动"}
+STATUS_LABELS = {ItemStatus.NOT_STARTED: "未开始", ItemStatus.IN_PROGRESS: "进行中", ItemStatus.COMPLETED: "已完成",
+                 ItemStatus.DELAYED: "滞后", ItemStatus.CANCELLED: "已取消"}
+ROLE_LABELS = {Role.LEAD: "牵头", Role.CO: "配合"}
+
+
+# -- cells ------------------------------------------------------------------------------------------
+
+def _text(value: Any) -> str:
+    if isinstance(value, date):
+        raise ValueError("expected text, found a date")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a number typed into a text column (序号 9) is meant as text
+    return str(value).strip()
+
+
+def _choice(labels: dict[Any, str], also: dict[str, str] | None = None) -> Callable[[Any], str]:
+    """A parser taking a label (牵头) or the value itself (lead)."""
+    accepted = {**{str(v): str(v) for v in labels}, **{label: str(v) for v, label in labels.items()}, **(also or {})}
+
+    def parse(value: Any) -> str:
+        text = _text(value)
+        if text not in accepted:
+            raise ValueError(f"{text!r} is not one of {'、'.join(labels.values())}")
+        return accepted[text]
+    return parse
+
+
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    match = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match:
+        with suppress(ValueError):
+            return date(*map(int, match.groups()))
+    raise ValueError(f"{value!r} is not a date; enter an Excel date or YYYY-MM-DD")
+
+
+def _number(value: Any) -> float:
+    if not isinstance(value, bool | date):
+        with suppress(ValueError):
+            number = float(value.strip().replace(",", "") if isinstance(value, str) else value)
+            if math.isfinite(number):
+                return number
+    raise ValueError(f"{value!r} is not a number")
+
+
+def _order(value: Any) -> int:
+    number = _number(value)
+    if not number.is_integer() or number < 1:
+        raise ValueError(f"{value!r} is not a whole number from 1 up")
+    return int(number)
+
+
+def _yearly(value: Any) -> dict[int, float] | None:
+    targets: dict[int, float] = {}
+    for part in filter(str.strip, re.split(r"[;；]", _text(value))):
+        year, _, amount = part.replace("：", ":").partition(":")
+        try:
+            targets[int(year)] = _number(amount.strip())
+        except ValueError:
+            raise ValueError(f"{part.strip()!r}: write 年度目标 as 2019:100; 2020:100") from None
+    return targets or None
+
+
+def _plain(number: float | None) -> float | int | None:
+    return int(number) if number is not None and number.is_integer() else number
+
+
+def _yearly_text(targets: dict[int, float] | None) -> str | None:
+    return "; ".join(f"{year}:{_plain(value)}" for year, value in targets.items()) if targets else None
+
+
+# -- the sheets -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    width: int
+    parse: Callable[[Any], Any] = _text
+    required: bool = False
+
+
+ITEMS, DUTIES, INDICATORS, MILESTONES = "事项", "责任分工", "指标", "节点"
+SHEETS: dict[str, tuple[Column, ...]] = {
+    ITEMS: (Column("编号", "key", 12, required=True), Column("上级编号", "parent", 12),
+            Column("类型", "kind", 14, _choice(KIND_LABELS), True), Column("序号", "number", 10),
+            Column("标题", "title", 40, required=True), Column("内容", "text", 80),
+            Column("状态", "status", 10, _choice(STATUS_LABELS)), Column("开始日期", "starts_on", 12, _date),
+            Column("完成时限", "due_on", 12, _date)),
+    DUTIES: (Column("事项编号", "item", 12, required=True), Column("责任单位", "unit", 24, required=True),
+             Column("角色", "role", 8, _choice(ROLE_LABELS), True), Column("顺序", "order", 8, _order)),
+    INDICATORS: (Column("指标编号", "key", 32, required=True), Column("事项编号", "item", 12, required=True),
+                 Column("名称", "name", 40, required=True), Column("计量单位", "measure", 12),
+                 Column("基期值", "baseline", 10, _number), Column("目标值", "target", 10, _number, True),
+                 Column("比较", "comparison", 8, _choice({c: c.value for c in Comparison}, {"≥": ">=", "≤": "<="})),
+                 Column("目标日期", "target_date", 12, _date, True), Column("年度目标", "yearly_targets", 40, _yearly)),
+    MILESTONES: (Column("事项编号", "item", 12, required=True), Column("节点名称", "title", 40, required=True),
+                 Column("完成时限", "due_on", 12, _date, True)),
+}
+_ENTRIES: dict[str, type[BaseModel]] = {ITEMS: ItemEntry, INDICATORS: IndicatorEntry, MILESTONES: MilestoneEntry}
+
+Walked = list[tuple[ItemEntry, ItemEntry | None]]
+
+
+def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
+    for item, parent in walked:
+        if name == ITEMS:
+            yield (item.key, parent.key if parent else None, KIND_LABELS[item.kind], item.number, item.title,
+                   item.text, STATUS_LABELS[item.status], item.starts_on, item.due_on)
+        elif name == DUTIES:
+            yield from ((item.key, unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
+                        for n, unit in enumerate(item.units))
+        elif name == INDICATORS:
+            yield from ((i.key, item.key, i.name, i.measure, _plain(i.baseline), _plain(i.target), i.comparison.value,
+                         i.target_date, _yearly_text(i.yearly_targets)) for i in item.indicators)
+        else:
+            yield from ((item.key, m.title, m.due_on) for m in item.milestones)
+
+
+def write_workbook(plan_file: PlanFile) -> SpooledTemporaryFile:
+    """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start."""
+    walked = [(item, parent) for item, parent, _ in plan_file.walk()]
+    out = SpooledTemporaryFile(max_size=8 * 1024**2)  # noqa: SIM115 - the response closes it after streaming
+    # Cells are what they are: text such as the comparison "=" never becomes a formula, "9" stays text.
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"})
+    bold = book.add_format({"bold": True})
+    for name, columns in SHEETS.items():
+        sheet = book.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        for index, column in enumerate(columns):
+            sheet.set_column(index, index, column.width)
+        sheet.write_row(0, 0, [column.header for column in columns], bold)
+        for number, values in enumerate(_sheet_rows(name, walked), start=1):
+            if number > MAX_ROWS:  # what could not be uploaded again is not handed out
+                raise PayloadTooLarge(f"Sheet {name} would have more than {MAX_ROWS} rows; export the plan file.")
+            sheet.write_row(number, 0, [value if value != "" else None for value in values])
+    book.close()
+    out.seek(0)
+    return out
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    fields: dict[str, Any]
+    entry: Any  # the row validated as its plan-file entry, where the sheet has one
+
+
+@dataclass
+class Parsed:
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in SHEETS})
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    # Keys on 事项 (valid row or not), and items referred to by invalid rows: so that errors do not cascade.
+    item_keys: set[str] = field(default_factory=set)
+    items_of_invalid_rows: set[str] = field(default_factory=set)
+
+    def error(self, sheet: str, number: int, header: str, message: str) -> None:
+        self.errors.append(located_error([sheet, number, header], message, number))
+
+
+def located_error(location: list[str | int], message: str, line: int | None = None) -> dict[str, Any]:
+    return {"location": location, "message": message, "type": "workbook", "line": line}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def unprocessable(errors: list[dict[str, Any]]) -> Unprocessable:
+    """422 listing the problems (the first MAX_REPORTED of them, to keep the answer small); nothing applied."""
+    where = " ".join(str(p) for p in errors[0]["location"])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    listed = f"; the first {MAX_REPORTED} are listed" if len(errors) > MAX_REPORTED else ""
+    return Unprocessable(f"{where}: {errors[0]['message']}{more}{listed}; nothing was changed.",
+                         errors=errors[:MAX_REPORTED])
+
+
+def read_workbook(content: bytes) -> Parsed:
+    """Every row of the four sheets, parsed cell by cell; a wrong file or layout is refused at once."""
+    not_xlsx = Unprocessable("The body is not an Excel workbook (.xlsx).")
+    try:
+        with zipfile.ZipFile(BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise not_xlsx from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise PayloadTooLarge(f"The workbook unpacks to more than {MAX_UNPACKED_BYTES} bytes.")
+    try:
+        book = load_workbook(BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl has no single error type for "not a workbook"
+        raise not_xlsx from exc
+    try:
+        return _read_sheets(book)
+    except (SyntaxError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:  # broken sheet XML
+        raise not_xlsx from exc
+    finally:
+        book.close()
+
+
+def _read_sheets(book: Any) -> Parsed:
+    parsed, layout = Parsed(), []
+    for name, columns in SHEETS.items():
+        if name not in book.sheetnames:
+            layout.append(located_error([name], f"The workbook has no sheet {name}."))
+            continue
+        sheet = book[name]
+        sheet.reset_dimensions()  # trust the cells, not the size the writing program declared
+        rows = sheet.iter_rows(values_only=True)
+        headers = [None if _blank(v) else str(v).strip() for v in next(rows, ())]
+        while headers and headers[-1] is None:
+            headers.pop()
+        if headers != [column.header for column in columns]:
+            expected = "、".join(column.header for column in columns)
+            layout.append(located_error([name, 1], f"Row 1 of sheet {name} must hold the headers {expected}.", 1))
+            continue
+        for number, values in enumerate(rows, start=2):
+            if number > MAX_ROWS + 1:
+                raise PayloadTooLarge(f"Sheet {name} has more than {MAX_ROWS} rows.")
+            if not all(_blank(v) for v in values):
+                _read_row(parsed, name, columns, number, values)
+    if layout:
+        raise unprocessable(layout)
+    return parsed
+
+
+def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple) -> None:
+    fields: dict[str, Any] = {}
+    errors, reported = len(parsed.errors), set()
+    for column, value in zip(columns, (*values, *[None] * len(columns)), strict=False):
+        if _blank(value):
+            if column.required:
+                parsed.error(sheet, number, column.header, f"{column.header} is required")
+                reported.add(column.field)
+            continue
+        try:
+            fields[column.field] = column.parse(value)
+        except ValueError as exc:
+            parsed.error(sheet, number, column.header, str(exc))
+            reported.add(column.field)
+    if sheet == ITEMS and "key" in fields:
+        parsed.item_keys.add(fields["key"])
+    entry, model = None, _ENTRIES.get(sheet)
+    if model:  # the entry's own rules (key pattern, lengths), for the cells not reported already
+        try:
+            entry = model.model_validate({k: v for k, v in fields.items() if k in model.model_fields})
+        except ValidationError as exc:
+            header = {column.field: column.header for column in columns}
+            for problem in exc.errors():
+                if str(problem["loc"][0]) not in reported:
+                    parsed.error(sheet, number, header.get(str(problem["loc"][0]), "?"), problem["msg"])
+    if len(parsed.errors) == errors:
+        parsed.rows[sheet].append(Row(number, fields, entry))
+    elif "item" in fields:
+        parsed.items_of_invalid_rows.add(fields["item"])
