@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 SERVICES = {"tasks_api": 8001, "reporting_api": 8002, "notify_api": 8003}
@@ -58,6 +59,62 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _relay(args: argparse.Namespace) -> int:
+    """Publish the producers' outbox events to notify_api once (for cron, beside or instead of the in-app loop)."""
+    from services.common.db import Database, make_engine
+    from services.common.outbox import notify_client, relay_all
+    from services.reporting_api.db import outbox_events as reporting_outbox
+    from services.reporting_api.settings import ReportingSettings
+    from services.tasks_api.db import outbox_events as tasks_outbox
+    from services.tasks_api.settings import TasksSettings
+
+    producers = {"tasks_api": (TasksSettings, tasks_outbox), "reporting_api": (ReportingSettings, reporting_outbox)}
+
+    async def run(service: str) -> tuple[int, int]:
+        settings_class, table = producers[service]
+        settings = settings_class()
+        url = args.notify_api_url or settings.notify_api_url or f"http://127.0.0.1:{SERVICES['notify_api']}"
+        database, client = Database(make_engine(settings.resolved_database_url())), notify_client(settings, url)
+        try:
+            return await relay_all(database, table, client, source=service)
+        finally:
+            await client.aclose()
+            await database.dispose()
+
+    failed = False
+    for service in producers if args.service == "all" else [args.service]:
+        published, pending = asyncio.run(run(service))
+        print(f"{service}: {published} event(s) published, {pending} pending")
+        failed = failed or pending > 0
+    return 1 if failed else 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """One notify_api dispatch against the configured database and peers (for cron)."""
+    from services.common.problems import ProblemError
+    from services.notify_api.deliveries.clock import from_user
+    from services.notify_api.deliveries.jobs import dispatch_once
+    from services.notify_api.settings import NotifySettings
+
+    as_of = from_user(args.as_of) if args.as_of else None
+    try:
+        dispatch, ran = asyncio.run(dispatch_once(NotifySettings(), as_of=as_of))
+    except ProblemError as exc:  # a peer or the database is down: nothing was written, cron may run again
+        print(f"dispatch failed: {exc.detail}", file=sys.stderr)
+        return 1
+    again = "" if ran else " (this as_of was dispatched before; nothing new)"
+    print(f"dispatch {dispatch['id']} as of {dispatch['as_of'].isoformat()}: created {dispatch['created']}, "
+          f"sent {dispatch['sent']}, failed {dispatch['failed']}{again}")
+    return 0
+
+
+def _iso_datetime(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date-time") from exc
+
+
 def _serve(args: argparse.Namespace) -> int:
     """Run the three services side by side until interrupted."""
     from services.common.auth import mint_token
@@ -69,7 +126,9 @@ def _serve(args: argparse.Namespace) -> int:
     (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
     env = {**os.environ, "REPORTING_API_TASKS_API_URL": f"http://{args.host}:{SERVICES['tasks_api']}",
            "NOTIFY_API_TASKS_API_URL": f"http://{args.host}:{SERVICES['tasks_api']}",
-           "NOTIFY_API_REPORTING_API_URL": f"http://{args.host}:{SERVICES['reporting_api']}"}
+           "NOTIFY_API_REPORTING_API_URL": f"http://{args.host}:{SERVICES['reporting_api']}",
+           "TASKS_API_NOTIFY_API_URL": f"http://{args.host}:{SERVICES['notify_api']}",
+           "REPORTING_API_NOTIFY_API_URL": f"http://{args.host}:{SERVICES['notify_api']}"}
     children = [subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", f"services.{name}.app:create_app",
                                   "--host", args.host, "--port", str(port), "--log-level", "warning"], env=env)
                 for name, port in SERVICES.items()]
@@ -111,6 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--subject", help="who the token is for (default: role and a random suffix)")
     create.add_argument("--days", type=int, default=30, help="validity in days (default 30)")
     create.set_defaults(run=_token)
+
+    relay = commands.add_parser("relay", help="publish the outbox events of tasks_api and reporting_api to notify_api")
+    relay.add_argument("service", nargs="?", default="all", choices=["all", "tasks_api", "reporting_api"])
+    relay.add_argument("--notify-api-url", help="where notify_api answers (default: the service's NOTIFY_API_URL "
+                                                "setting, else the local port 8003)")
+    relay.set_defaults(run=_relay)
+
+    dispatch = commands.add_parser("dispatch", help="run one notify_api dispatch: plan due reminders, deliver (cron)")
+    dispatch.add_argument("--as-of", type=_iso_datetime,
+                          help="ISO date-time to dispatch as of (default now; without offset: Beijing time)")
+    dispatch.set_defaults(run=_dispatch)
 
     serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
     serve.add_argument("--host", default="127.0.0.1")

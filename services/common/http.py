@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from services.common.json import loads
+from services.common.json import dumps, loads
 from services.common.problems import NotFound, ProblemError, ServiceUnavailable
 
 _RETRYABLE_STATUSES = {502, 503, 504}
@@ -83,22 +83,37 @@ class ServiceClient:
                 return rows
             query["cursor"] = page["next_cursor"]
 
-    async def _send_with_retries(self, method: str, url: str, headers: dict[str, str]) -> httpx.Response:
+    async def post(self, path: str, body: Any, *, idempotent: bool = False) -> Any:
+        """POST a JSON body and decode the JSON answer (404 is NotFound, any failure past the budget PeerError).
+
+        A POST is sent once unless the caller says it is `idempotent`: a POST that timed out may still have
+        been applied, and sending it again would apply it twice. Pass idempotent=True only where the peer
+        drops a repeat itself (notify_api's /v1/events does, by event_id); such a POST is retried like a GET.
+        """
+        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json"}
+        response = await self._send_with_retries("POST", path, headers, content=dumps(body),
+                                                 retries=None if idempotent else 0)
+        return self._decode(response)
+
+    async def _send_with_retries(self, method: str, url: str, headers: dict[str, str], *,
+                                 content: bytes | None = None, retries: int | None = None) -> httpx.Response:
         deadline = time.monotonic() + self._budget
         attempt = 0
+        retries = self._retries if retries is None else retries
         while True:
             try:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise self._unavailable("did not answer within the time budget")
-                response = await asyncio.wait_for(self._http.request(method, url, headers=headers), remaining)
+                response = await asyncio.wait_for(self._http.request(method, url, headers=headers, content=content),
+                                                  remaining)
                 if response.status_code not in _RETRYABLE_STATUSES and response.status_code < 500:
                     return response
                 failure = f"answered {response.status_code}"
             except (httpx.TransportError, TimeoutError) as exc:
                 failure = f"could not be reached ({type(exc).__name__})"
             attempt += 1
-            if attempt > self._retries or time.monotonic() >= deadline:
+            if attempt > retries or time.monotonic() >= deadline:
                 raise self._unavailable(failure)
             # Jittered back-off: retries from many workers must not arrive in lock-step.
             await asyncio.sleep(min(0.05 * 2 ** attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))

@@ -31,6 +31,8 @@ class ServiceSettings(BaseSettings):
     peer_timeout_seconds: float = Field(2.0, description="Timeout of one call to a peer service.")
     peer_budget_seconds: float = Field(5.0, description="Total time a request may spend on a peer, retries included.")
     peer_cache_seconds: float = Field(30.0, description="How long lookups from peer services are reused.")
+    notify_api_url: str = Field("", description="Where notify_api answers; when set, this service relays its outbox "
+                                                "of events there in the background. Empty: relay off.")
 
     @model_validator(mode="after")
     def _refuse_development_secret_in_production(self) -> "ServiceSettings":

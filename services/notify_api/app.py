@@ -5,7 +5,16 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.peers import tasks_client_hooks
+from services.notify_api.calendars.router import feed_router
+from services.notify_api.calendars.router import router as calendars_router
+from services.notify_api.contacts.router import router as contacts_router
 from services.notify_api.db import idempotency_keys
+from services.notify_api.deliveries.jobs import start_dispatch_loop, stop_dispatch_loop
+from services.notify_api.deliveries.router import router as deliveries_router
+from services.notify_api.events.router import router as events_router
+from services.notify_api.peers import reporting_client_hooks
+from services.notify_api.reminders.router import router as reminders_router
+from services.notify_api.rules.router import router as rules_router
 from services.notify_api.settings import NotifySettings
 
 DESCRIPTION = """Deadlines (时限), reminder rules (催办规则), reliable delivery of notices to webhooks, e-mail and
@@ -16,6 +25,12 @@ def create_app(settings: NotifySettings | None = None, tasks_transport: httpx.As
                reporting_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """The app; the transports let tests put faults between notify_api and its peers."""
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
+    open_reporting, close_reporting = reporting_client_hooks(reporting_transport)
     return create_service_app(settings or NotifySettings(), title="duban notify_api", description=DESCRIPTION,
-                              version="0.2.0", routers=[], idempotency_table=idempotency_keys,
-                              on_startup=[open_tasks], on_shutdown=[close_tasks])
+                              version="0.2.0",
+                              routers=[deliveries_router, contacts_router, rules_router, reminders_router,
+                                       calendars_router, feed_router, events_router],
+                              idempotency_table=idempotency_keys,
+                              # The dispatch loop starts after the peers it reads and stops before them.
+                              on_startup=[open_tasks, open_reporting, start_dispatch_loop],
+                              on_shutdown=[stop_dispatch_loop, close_reporting, close_tasks])

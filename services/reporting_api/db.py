@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 from services.common.db import Database, get_database
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.outbox import outbox_table
 
 
 class ReportingModel(SQLModel, registry=registry()):
@@ -18,5 +19,6 @@ class ReportingModel(SQLModel, registry=registry()):
 metadata = ReportingModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+outbox_events = outbox_table(metadata)
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from services.common.db import Database, get_database
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.outbox import outbox_table
 
 
 KEY_PATTERN = r"^[A-Za-z0-9._-]+$"  # stable external ids: safe in URLs, file names and Excel
@@ -23,6 +24,7 @@ class TasksModel(SQLModel, registry=registry()):
 metadata = TasksModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+outbox_events = outbox_table(metadata)
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 

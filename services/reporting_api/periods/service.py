@@ -14,7 +14,7 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
-from services.common.problems import NotFound, Unprocessable
+from services.common.problems import Unprocessable
 from services.reporting_api.db import change_log
 from services.reporting_api.periods.calendar import ScheduledPeriod, parse_period, schedule
 from services.reporting_api.periods.models import DEFAULT_WEIGHTS, ClosedPeriod, DueDateOverride, PlanRules, RulesUpdate

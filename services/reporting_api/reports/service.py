@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import ItemDetail, TasksClient
 from services.common.db import Database
+from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
-from services.reporting_api.db import change_log
+from services.reporting_api.db import change_log, outbox_events
 from services.reporting_api.periods.service import closed_periods, scheduled_period
 from services.reporting_api.reports.models import (MeasurementRecord, Report, ReportStatus, ReportVersion,
                                                    Transition)
@@ -117,6 +118,13 @@ async def update_report(db: Database, tasks: TasksClient, *, report_id: int, dat
                                            actor=principal.subject)
 
 
+def _event_data(report: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The data of a report.* event in the outbox: which report, and what just happened to it."""
+    return {"report_id": report["id"], "plan_id": report["plan_id"], "item_id": report["item_id"],
+            "unit_id": report["unit_id"], "role": report["role"], "period": report["period"],
+            "submission": report["submissions"], "due_on": report["due_on"], **extra}
+
+
 async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, principal: Principal,
                         comment: str | None) -> dict[str, Any]:
     """报送: freeze the content as a new immutable version; flag it late after the period's due date."""
@@ -147,6 +155,8 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
         updated = await report_records.update(conn, report_id, changes, expected_version=None,
                                               actor=principal.subject)
         await _transition(conn, report_id, report["status"], ReportStatus.SUBMITTED, principal.subject, comment)
+        await emit(conn, outbox_events, "report.submitted", _event_data(
+            updated, submitted_by=principal.subject, submitted_at=now, late=days_late > 0, days_late=days_late))
         return updated
 
 
@@ -168,6 +178,8 @@ async def review_report(db: Database, tasks: TasksClient, *, report_id: int, rev
         updated = await report_records.update(conn, report_id, {"status": outcome.value}, expected_version=None,
                                               actor=principal.subject)
         await _transition(conn, report_id, report["status"], outcome, principal.subject, review.comment)
+        await emit(conn, outbox_events, f"report.{outcome.value}", _event_data(
+            updated, reviewed_by=principal.subject, comment=review.comment, score=review.score))
         return updated
 
 

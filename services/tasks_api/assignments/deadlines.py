@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database
+from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
+from services.tasks_api.assignments.events import extended_event
 from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
 from services.tasks_api.assignments.service import lock_item, require_duty, scoped_unit
-from services.tasks_api.db import change_log
+from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import ItemStatus
 from services.tasks_api.items.service import item_records, items, responsibilities, units
 from services.tasks_api.items.targets import indicators, milestone_records, milestones
@@ -130,8 +132,12 @@ async def decide_extension(db: Database, *, extension_id: int, data: ExtensionDe
         decision = {"status": (ExtensionStatus.APPROVED if data.approve else ExtensionStatus.REJECTED).value,
                     "decided_by": actor.subject, "decided_at": datetime.now(UTC), "decision_comment": data.comment}
         # Guarded by the version read above: of two concurrent decisions, the second fails and moves nothing.
-        return await extension_records.update(conn, extension_id, decision, expected_version=request["version"],
-                                              actor=actor.subject)
+        decided = await extension_records.update(conn, extension_id, decision, expected_version=request["version"],
+                                                 actor=actor.subject)
+        if data.approve:
+            item = await item_records.get(conn, request["item_id"])
+            await emit(conn, outbox_events, "deadline.extended", extended_event(decided, item))
+        return decided
 
 
 # -- the deadline calendar --------------------------------------------------------------------------

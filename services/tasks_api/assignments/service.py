@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.history import record_change
+from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
-from services.tasks_api.db import change_log
+from services.tasks_api.assignments.events import assigned_event
+from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import ResponsibilityCreate, Role
 from services.tasks_api.items.service import item_records, items, responsibilities, units
 from services.tasks_api.plans.service import plan_records
@@ -101,7 +103,7 @@ async def get_responsibility(db: Database, *, responsibility_id: int) -> dict[st
 async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate, actor: Principal) -> dict[str, Any]:
     """Make a unit responsible for an item (交办); an item has at most one lead unit."""
     async with db.transaction() as conn:
-        await lock_item(conn, item_id)
+        item = await lock_item(conn, item_id)
         if await conn.scalar(select(units.c.id).where(units.c.id == data.unit_id)) is None:
             raise Unprocessable(f"Unit {data.unit_id} does not exist.")
         current = (await conn.execute(select(responsibilities.c.unit_id, responsibilities.c.role)
@@ -117,7 +119,9 @@ async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate,
         row = await responsibility_records.insert(
             conn, {"item_id": item_id, "unit_id": data.unit_id, "role": data.role.value, "position": position,
                    "assigned_at": datetime.now(UTC)}, actor=actor.subject)
-        return await _responsibility(conn, row["id"])
+        assigned = await _responsibility(conn, row["id"])
+        await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
+        return assigned
 
 
 async def unassign_unit(db: Database, *, item_id: int, responsibility_id: int, actor: Principal) -> None:

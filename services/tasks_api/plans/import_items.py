@@ -6,15 +6,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from services.common.outbox import emit_many
+from services.tasks_api.assignments.events import assigned_event
+from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milestone, Responsibility, Role
 from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
-from services.tasks_api.units.models import name_key
+from services.tasks_api.units.models import Unit, name_key
 
 if TYPE_CHECKING:
     from services.tasks_api.plans.importer import Importer
 
 items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__, ItemLeader.__table__
-indicators, milestones = Indicator.__table__, Milestone.__table__
+indicators, milestones, units = Indicator.__table__, Milestone.__table__, Unit.__table__
 
 Entries = list[tuple[ItemEntry, int]]
 
@@ -23,7 +26,7 @@ async def import_items(imp: Importer, plan_file: PlanFile, plan_id: int, unit_id
                        leader_ids: dict[str, int]) -> None:
     item_ids = await _tree(imp, plan_file, plan_id)
     entries = [(item, item_ids[item.key]) for item, _, _ in plan_file.walk()]
-    await _responsibilities(imp, entries, unit_ids)
+    await _responsibilities(imp, plan_id, entries, unit_ids)
     await _item_leaders(imp, entries, leader_ids)
     await _indicators(imp, entries)
     await _milestones(imp, entries)
@@ -63,8 +66,9 @@ async def _existing(imp: Importer, table: Any, item_ids: list[int]) -> list[dict
 
 
 async def _reconcile(imp: Importer, table: Any, entity: str, entries: Entries, match: str,
-                     wanted_rows: list[dict[str, Any]]) -> None:
-    """Make `table` hold exactly `wanted_rows` for the given items, matched on (item_id, match)."""
+                     wanted_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make `table` hold exactly `wanted_rows` for the given items, matched on (item_id, match); returns the rows
+    it created, with their ids."""
     current = {(r["item_id"], r[match]): r for r in await _existing(imp, table, [i for _, i in entries])}
     new = []
     for row in wanted_rows:
@@ -79,10 +83,10 @@ async def _reconcile(imp: Importer, table: Any, entity: str, entries: Entries, m
         await imp.conn.execute(table.delete().where(table.c.id == gone["id"]))
         imp.log(entity, gone["id"], "delete", gone, None)
         imp.counts[f"{entity}.deleted"] += 1
-    await imp.insert_many(table, new, entity)
+    return [{**row, "id": new_id} for row, new_id in zip(new, await imp.insert_many(table, new, entity), strict=True)]
 
 
-async def _responsibilities(imp: Importer, entries: Entries, unit_ids: dict[str, int]) -> None:
+async def _responsibilities(imp: Importer, plan_id: int, entries: Entries, unit_ids: dict[str, int]) -> None:
     wanted = [{"item_id": item_id, "unit_id": unit_ids[name_key(unit)],
                "role": (Role.LEAD if n == 0 else Role.CO).value, "position": n}
               for entry, item_id in entries for n, unit in enumerate(entry.units)]
@@ -92,7 +96,21 @@ async def _responsibilities(imp: Importer, entries: Entries, unit_ids: dict[str,
     for row in rows:
         if (row["item_id"], row["unit_id"]) in current:
             row["assigned_at"] = current[(row["item_id"], row["unit_id"])]["assigned_at"]
-    await _reconcile(imp, responsibilities, "responsibility", entries, "unit_id", rows)
+    created = await _reconcile(imp, responsibilities, "responsibility", entries, "unit_id", rows)
+    await _emit_assigned(imp, plan_id, entries, created)
+
+
+async def _emit_assigned(imp: Importer, plan_id: int, entries: Entries, created: list[dict[str, Any]]) -> None:
+    """One `item.assigned` event per new responsibility, written with the import in a few batched inserts."""
+    if not created:
+        return
+    names = dict((await imp.conn.execute(select(units.c.id, units.c.name)
+                                         .where(units.c.id.in_(sorted({row["unit_id"] for row in created}))))).all())
+    item_of = {item_id: {"plan_id": plan_id, "id": item_id, "key": entry.key, "number": entry.number,
+                         "title": entry.title} for entry, item_id in entries}
+    await emit_many(imp.conn, outbox_events, "item.assigned",
+                    (assigned_event(item_of[row["item_id"]], {**row, "unit_name": names[row["unit_id"]]})
+                     for row in created))
 
 
 async def _item_leaders(imp: Importer, entries: Entries, leader_ids: dict[str, int]) -> None:

@@ -1,0 +1,83 @@
+"""The typed client of reporting_api (openapi/reporting_api.json), for notify_api.
+
+notify_api reads two things: a plan's reporting calendar (periods with due dates) and a period's
+compliance (every expected (item, unit) pair with the state of its report), so that it reminds only
+the units that have not reported (催办). Unknown fields are ignored, as in contracts/tasks.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from services.common.http import ServiceClient
+
+# States of a pair whose report has not reached the office: these are the ones to remind.
+NOT_REPORTED = ("missing", "draft")
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Period(_Record):
+    id: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    due_on: date
+    official_calendar: bool = True
+    closed: bool = False
+
+
+class CompliancePair(_Record):
+    responsibility_id: int
+    item_id: int
+    item_key: str | None
+    item_number: str | None
+    item_title: str | None
+    unit_id: int
+    unit_name: str
+    role: str
+    state: str
+    report_id: int | None
+    late: bool
+    days_late: int
+    overdue: bool
+
+    @property
+    def reported(self) -> bool:
+        return self.state not in NOT_REPORTED
+
+
+class Compliance(_Record):
+    plan_id: int
+    period: str
+    due_on: date
+    as_of: date
+    data: list[CompliancePair]
+
+
+class ReportingClient:
+    """What notify_api asks of reporting_api."""
+
+    def __init__(self, http: ServiceClient) -> None:
+        self.http = http
+
+    async def periods(self, plan_id: int, kind: str | None = None) -> list[Period]:
+        body = await self.http.get(f"/v1/plans/{plan_id}/periods", {"kind": kind})
+        return [Period.model_validate(r) for r in body["data"]]
+
+    async def compliance(self, plan_id: int, period: str, *, as_of: date | None = None,
+                         unit_id: int | None = None, state: str | None = None) -> Compliance:
+        """Every pair of the period (as of a day), all pages; never cached, since reports arrive all the time."""
+        query = {"period": period, "as_of": as_of.isoformat() if as_of else None, "unit_id": unit_id,
+                 "state": state, "limit": 500}
+        page = await self.http.get(f"/v1/plans/{plan_id}/compliance", query, cache=False)
+        rows = list(page["data"])
+        while page.get("next_cursor"):
+            page = await self.http.get(f"/v1/plans/{plan_id}/compliance", {**query, "cursor": page["next_cursor"]},
+                                       cache=False)
+            rows += page["data"]
+        return Compliance.model_validate({**page, "data": rows})

@@ -1,0 +1,135 @@
+"""Feed tokens and the calendar (RFC 5545) of a unit's deadlines.
+
+Calendar clients cannot send bearer tokens, so a unit's feed URL carries a secret token instead. Only its
+SHA-256 is stored; the token is shown once, opens that one unit's feed and nothing else, and can be revoked.
+An unknown, revoked or other unit's token finds no calendar (404), so a guess learns nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from services.common.auth import Principal
+from services.common.contracts.tasks import Deadline, TasksClient, Unit
+from services.common.db import Database
+from services.common.history import record_change
+from services.common.problems import Forbidden, NotFound, Unprocessable
+from services.common.records import Records
+from services.common.secrets import new_token, token_hash
+from services.notify_api.calendars.ics import unit_calendar
+from services.notify_api.calendars.models import FeedToken
+from services.notify_api.db import change_log
+
+feed_tokens = FeedToken.__table__
+feed_token_records = Records(feed_tokens, "feed_token", change_log)
+SHOWN = [c for c in feed_tokens.c if c.name != "token_hash"]
+
+PEER_WINDOW_DAYS = 400        # the longest window tasks_api's /v1/deadlines answers in one query
+MAX_FEED_DAYS = 3 * 366
+DEFAULT_PAST_DAYS, DEFAULT_AHEAD_DAYS = 90, 730
+
+
+def _check_unit(principal: Principal, unit_id: int) -> None:
+    if not principal.is_staff and principal.unit_id != unit_id:
+        raise Forbidden("Only the unit itself, or the office, manages its calendar feed tokens.")
+
+
+async def _unit(tasks: TasksClient, unit_id: int) -> Unit:
+    try:
+        return Unit.model_validate(await tasks.http.get(f"/v1/units/{unit_id}"))
+    except NotFound as exc:
+        raise NotFound(f"Unit {unit_id} does not exist.") from exc
+
+
+async def create_feed_token(db: Database, tasks: TasksClient, *, unit_id: int,
+                            principal: Principal) -> tuple[dict[str, Any], str]:
+    """A new feed token of the unit: its stored record, and the token itself, to be shown this once."""
+    _check_unit(principal, unit_id)
+    await _unit(tasks, unit_id)
+    token = new_token()
+    async with db.transaction() as conn:
+        row = await feed_token_records.insert(conn, {"unit_id": unit_id, "token_hash": token_hash(token),
+                                                     "created_by": principal.subject,
+                                                     "created_at": datetime.now(UTC)}, actor=principal.subject)
+    return _shown(row), token
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "token_hash"}
+
+
+async def list_feed_tokens(db: Database, *, unit_id: int, principal: Principal, after_id: int | None,
+                           limit: int) -> list[dict[str, Any]]:
+    _check_unit(principal, unit_id)
+    async with db.read() as conn:
+        return await feed_token_records.page(conn, where=[feed_tokens.c.unit_id == unit_id], after_id=after_id,
+                                             limit=limit, columns=SHOWN)
+
+
+async def _own_token(conn: Any, unit_id: int, token_id: int) -> dict[str, Any]:
+    row = await feed_token_records.find(conn, token_id)
+    if row is None or row["unit_id"] != unit_id:
+        raise NotFound(f"Unit {unit_id} has no feed token {token_id}.")
+    return row
+
+
+async def get_feed_token(db: Database, *, unit_id: int, token_id: int, principal: Principal) -> dict[str, Any]:
+    _check_unit(principal, unit_id)
+    async with db.read() as conn:
+        return _shown(await _own_token(conn, unit_id, token_id))
+
+
+async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, principal: Principal) -> None:
+    """Revoke a token; the feed URL stops working at once. Revoking twice changes nothing."""
+    _check_unit(principal, unit_id)
+    async with db.transaction() as conn:
+        before = await _own_token(conn, unit_id, token_id)
+        if before["revoked_at"] is not None:
+            return
+        revoked_at = datetime.now(UTC)
+        await conn.execute(feed_tokens.update().where(feed_tokens.c.id == token_id, feed_tokens.c.revoked_at.is_(None))
+                           .values(revoked_at=revoked_at))
+        await record_change(conn, change_log, entity="feed_token", entity_id=token_id, action="update",
+                            actor=principal.subject, before={"revoked_at": None}, after={"revoked_at": revoked_at})
+
+
+async def _feed_unit(db: Database, *, unit_id: int, token: str) -> None:
+    """404 unless `token` is a live feed token of this unit."""
+    query = select(feed_tokens.c.unit_id).where(feed_tokens.c.token_hash == token_hash(token),
+                                                feed_tokens.c.revoked_at.is_(None))
+    async with db.read() as conn:
+        owner = await conn.scalar(query)
+    if owner != unit_id:
+        raise NotFound("No calendar at this address; the feed link may have been revoked.")
+
+
+def feed_window(today: date, start: date | None, end: date | None) -> tuple[date, date]:
+    start = start or today - timedelta(days=DEFAULT_PAST_DAYS)
+    end = end or today + timedelta(days=DEFAULT_AHEAD_DAYS)
+    if end < start:
+        raise Unprocessable("to must not be before from.")
+    if (end - start).days > MAX_FEED_DAYS:
+        raise Unprocessable(f"The window from..to may span at most {MAX_FEED_DAYS} days.")
+    return start, end
+
+
+async def _deadlines(tasks: TasksClient, unit_id: int, start: date, end: date) -> list[Deadline]:
+    """The unit's deadlines in [start, end], asked of tasks_api in windows it accepts."""
+    found: list[Deadline] = []
+    while start <= end:
+        stop = min(end, start + timedelta(days=PEER_WINDOW_DAYS))
+        found += await tasks.deadlines(start, stop, unit_id=unit_id)
+        start = stop + timedelta(days=1)
+    return found
+
+
+async def calendar_feed(db: Database, tasks: TasksClient, *, unit_id: int, token: str, start: date, end: date,
+                        base_url: str) -> bytes:
+    """The unit's calendar, if the token opens it."""
+    await _feed_unit(db, unit_id=unit_id, token=token)
+    unit = await _unit(tasks, unit_id)
+    deadlines = await _deadlines(tasks, unit_id, start, end)
+    return unit_calendar(unit, deadlines, base_url=base_url, stamp=datetime.now(UTC))

@@ -1,0 +1,176 @@
+"""Contacts: the channels a unit, a leader or the office is reached on, each enabled or not.
+
+The office and admins manage every contact; a unit token manages only its own unit's. Signing secrets are
+sealed at rest (SecretBox) and never read back: a webhook's `whsec_` secret is generated here and shown
+once, at creation and at rotation; a DingTalk robot's `SEC…` secret comes from DingTalk and is only stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ConfigDict
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import Field
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.etag import stale
+from services.common.history import record_change
+from services.common.problems import Forbidden, Unprocessable
+from services.common.records import Records
+from services.common.secrets import SecretBox, new_webhook_secret
+from services.notify_api.contacts.models import Channel, Contact, OwnerKind
+from services.notify_api.contacts.targets import check_target
+from services.notify_api.db import NotifyModel, change_log
+from services.notify_api.settings import NotifySettings
+
+contacts = Contact.__table__
+contact_records = Records(contacts, "contact", change_log)
+# What a list shows: every column but the sealed secret, and whether there is one.
+LIST_COLUMNS = [*(c for c in contacts.c if c.name != "secret_encrypted"),
+                contacts.c.secret_encrypted.is_not(None).label("has_secret")]
+DINGTALK_SECRET = r"^SEC[0-9A-Za-z]{16,128}$"
+
+
+class ContactCreate(NotifyModel):
+    model_config = ConfigDict(extra="forbid")
+    owner_kind: OwnerKind
+    owner_id: int = Field(ge=0, description="The unit's or leader's tasks_api id; 0 for the office.")
+    channel: Channel
+    target: str = Field(min_length=3, max_length=500, description="http(s) URL, or e-mail address for email.")
+    label: str = Field("", max_length=100)
+    enabled: bool = True
+    secret: str | None = Field(None, schema_extra={"pattern": DINGTALK_SECRET},
+                               description="DingTalk robot signing secret (加签, SEC…); stored sealed, never shown.")
+
+
+class ContactUpdate(NotifyModel):
+    model_config = ConfigDict(extra="forbid")
+    target: str | None = Field(None, min_length=3, max_length=500)
+    label: str | None = Field(None, max_length=100)
+    enabled: bool | None = None
+    secret: str | None = Field(None, schema_extra={"pattern": DINGTALK_SECRET},
+                               description="Replace the DingTalk robot signing secret.")
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A contact as callers see it: whether it has a secret, never the secret."""
+    shown = {k: v for k, v in row.items() if k != "secret_encrypted"}
+    return {**shown, "has_secret": row.get("secret_encrypted") is not None}
+
+
+def _check_owner(principal: Principal, owner_kind: str, owner_id: int) -> None:
+    if principal.is_staff:
+        return
+    if owner_kind != OwnerKind.UNIT or owner_id != principal.unit_id:
+        raise Forbidden("A unit token manages only its own unit's contacts.")
+
+
+def _check_secret(channel: Channel, secret: str | None) -> None:
+    if secret is not None and channel is not Channel.DINGTALK:
+        raise Unprocessable("Only a DingTalk contact takes a secret; webhook secrets are generated, "
+                            "e-mail and WeCom have none.")
+
+
+async def _seal(conn: AsyncConnection, box: SecretBox, row: dict[str, Any], secret: str, *, actor: str,
+                as_change: bool) -> dict[str, Any]:
+    """Store a secret sealed; as a change (new version, history without the secret), or as part of creation."""
+    values: dict[str, Any] = {"secret_encrypted": box.seal(secret)}
+    if as_change:
+        values |= {"version": row["version"] + 1, "updated_at": datetime.now(UTC)}
+    same_version = (contacts.c.id == row["id"]) & (contacts.c.version == row["version"])
+    result = await conn.execute(contacts.update().where(same_version).values(**values).returning(*contacts.c))
+    stored = result.mappings().first()
+    if stored is None:
+        raise stale(row["version"] + 1)
+    if as_change:
+        await record_change(conn, change_log, entity="contact", entity_id=row["id"], action="update", actor=actor,
+                            before={"secret": "(sealed)"}, after={"secret": "(replaced)"})
+    return dict(stored)
+
+
+async def create_contact(db: Database, settings: NotifySettings, *, data: ContactCreate,
+                         actor: Principal) -> tuple[dict[str, Any], str | None]:
+    """The new contact, and the webhook secret to show once (None for other channels)."""
+    _check_owner(actor, data.owner_kind, data.owner_id)
+    if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
+        raise Unprocessable("The office is owner_id 0, and only the office is.")
+    _check_secret(data.channel, data.secret)
+    target = check_target(data.channel, data.target, private_allowed=settings.private_targets_allowed)
+    secret = new_webhook_secret() if data.channel is Channel.WEBHOOK else data.secret
+    async with db.transaction() as conn:
+        row = await contact_records.insert(conn, {**data.model_dump(exclude={"secret"}), "target": target},
+                                           actor=actor.subject)
+        if secret is not None:
+            row = await _seal(conn, SecretBox(settings.secret_key), row, secret, actor=actor.subject,
+                              as_change=False)
+    return public(row), secret if data.channel is Channel.WEBHOOK else None
+
+
+async def list_contacts(db: Database, *, principal: Principal, after_id: int | None, limit: int,
+                        owner_kind: OwnerKind | None = None, owner_id: int | None = None,
+                        channel: Channel | None = None) -> list[dict[str, Any]]:
+    """Contacts, filtered; a unit token lists its own unit's only."""
+    if not principal.is_staff:
+        if owner_kind not in (None, OwnerKind.UNIT) or owner_id not in (None, principal.unit_id):
+            raise Forbidden("A unit token lists only its own unit's contacts.")
+        owner_kind, owner_id = OwnerKind.UNIT, principal.unit_id
+    filters = ((contacts.c.owner_kind, owner_kind), (contacts.c.owner_id, owner_id), (contacts.c.channel, channel))
+    where = [column == value for column, value in filters if value is not None]
+    async with db.read() as conn:
+        return await contact_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+
+
+async def _mine(conn: AsyncConnection, principal: Principal, contact_id: int) -> dict[str, Any]:
+    row = await contact_records.get(conn, contact_id)
+    _check_owner(principal, row["owner_kind"], row["owner_id"])
+    return row
+
+
+async def get_contact(db: Database, *, principal: Principal, contact_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return public(await _mine(conn, principal, contact_id))
+
+
+async def update_contact(db: Database, settings: NotifySettings, *, principal: Principal, contact_id: int,
+                         data: ContactUpdate, version: int) -> dict[str, Any]:
+    changes = data.model_dump(exclude_unset=True)
+    secret = changes.pop("secret", None)
+    async with db.transaction() as conn:
+        row = await _mine(conn, principal, contact_id)
+        channel = Channel(row["channel"])
+        _check_secret(channel, secret)
+        if changes.get("target") is not None:
+            changes["target"] = check_target(channel, changes["target"],
+                                             private_allowed=settings.private_targets_allowed)
+        row = await contact_records.update(conn, contact_id, changes, expected_version=version,
+                                           actor=principal.subject)
+        if secret is not None:
+            row = await _seal(conn, SecretBox(settings.secret_key), row, secret, actor=principal.subject,
+                              as_change=True)
+        return public(row)
+
+
+async def delete_contact(db: Database, *, principal: Principal, contact_id: int, version: int) -> None:
+    async with db.transaction() as conn:
+        await _mine(conn, principal, contact_id)
+        # The change history keeps the deleted record; it must not keep the secret, not even sealed (a stale
+        # If-Match rolls this back with the rest).
+        await conn.execute(contacts.update().where(contacts.c.id == contact_id).values(secret_encrypted=None))
+        await contact_records.delete(conn, contact_id, expected_version=version, actor=principal.subject)
+
+
+async def rotate_secret(db: Database, settings: NotifySettings, *, principal: Principal,
+                        contact_id: int) -> tuple[dict[str, Any], str]:
+    """A new webhook secret, in force at once; shown this one time."""
+    secret = new_webhook_secret()
+    async with db.transaction() as conn:
+        row = await _mine(conn, principal, contact_id)
+        if row["channel"] != Channel.WEBHOOK:
+            raise Unprocessable("Only webhook contacts have a generated secret to rotate; a DingTalk secret is "
+                                "replaced with PATCH.")
+        row = await _seal(conn, SecretBox(settings.secret_key), row, secret, actor=principal.subject,
+                          as_change=True)
+    return public(row), secret

@@ -1,0 +1,86 @@
+"""HTTP delivery shared by webhooks and group robots: the SSRF guard, the POST, and reading the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from services.notify_api.contacts.targets import is_public_address
+from services.notify_api.deliveries.channels.base import Outcome, Verdict, clip
+from services.notify_api.settings import NotifySettings
+
+
+async def refused_target(url: str, settings: NotifySettings) -> Outcome | None:
+    """Why `url` may not be called, or None. Unless private targets are allowed (outside production) the
+    host is resolved now and every address must be public, so a contact cannot make the service probe its
+    own network (SSRF). (The connection resolves again; a name that re-binds between the two is the
+    residual risk, as with any resolve-then-connect check.)"""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return Outcome(Verdict.DEAD, error=f"The target {url!r} is not a valid URL: {exc}.")
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return Outcome(Verdict.DEAD, error=f"The target {url!r} is not an http(s) URL.")
+    if settings.private_targets_allowed:
+        return None
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(parsed.host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:  # DNS may come back; retry on the schedule
+        return Outcome(Verdict.RETRY, error=f"Cannot resolve {parsed.host}: {exc}.")
+    for *_, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        if not is_public_address(address):
+            return Outcome(Verdict.DEAD, error=f"The target {parsed.host} resolves to {address}, a loopback, "
+                                               "private or link-local address; refused (SSRF guard).")
+    return None
+
+
+async def post(http: httpx.AsyncClient, settings: NotifySettings, url: str, *, content: bytes,
+               headers: dict[str, str]) -> tuple[Outcome, httpx.Response | None]:
+    """POST `content`; the outcome by status alone, and the response for channels that read the body."""
+    if refused := await refused_target(url, settings):
+        return refused, None
+    try:
+        response = await http.post(url, content=content, headers={"Content-Type": "application/json", **headers})
+    except httpx.TimeoutException:
+        return Outcome(Verdict.RETRY, error=f"No answer within {settings.delivery_timeout_seconds:g} s."), None
+    except httpx.HTTPError as exc:
+        return Outcome(Verdict.RETRY, error=f"{type(exc).__name__}: {exc}"), None
+    return outcome_of(response), response
+
+
+def outcome_of(response: httpx.Response) -> Outcome:
+    """What an HTTP status means: 2xx delivered; 410 gone; 408, 429, 5xx and 3xx retried; other 4xx dead."""
+    code, reply = response.status_code, clip(response.text)
+    if 200 <= code < 300:
+        return Outcome(Verdict.DELIVERED, code, reply)
+    if code == 410:
+        return Outcome(Verdict.GONE, code, reply, error="The receiver answered 410 Gone; its endpoint is disabled.")
+    if code in (408, 429) or code >= 500:
+        return Outcome(Verdict.RETRY, code, reply, error=f"HTTP {code}",
+                       retry_after=retry_after(response.headers.get("retry-after")))
+    if 300 <= code < 400:
+        return Outcome(Verdict.RETRY, code, reply, error=f"HTTP {code}: redirects are not followed.")
+    return Outcome(Verdict.DEAD, code, reply, error=f"HTTP {code}: refused by the receiver, not retried.")
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,75 @@
+"""Request and response bodies of the delivery endpoints."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DispatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: datetime | None = Field(None, description="Compute what is due as of this moment (default: now). "
+                                                     "Without an offset it is Beijing time (Asia/Shanghai). "
+                                                     "The same as_of twice runs once.")
+
+
+class DispatchPublic(BaseModel):
+    """One dispatch run (派发): what it planned and what it delivered."""
+
+    id: int
+    as_of: datetime
+    created: int = Field(description="Notifications written to the outbox by this run.")
+    sent: int = Field(description="Notifications delivered by this run (any that were due, not only its own).")
+    failed: int = Field(description="Deliveries that failed in this run; retried later, or dead.")
+    started_at: datetime
+    finished_at: datetime | None
+    started_by: str
+
+
+class NotificationPublic(BaseModel):
+    """One message to one recipient on one channel (通知), from the outbox."""
+
+    id: int
+    dedupe_key: str
+    purpose: str
+    level: str | None = Field(description="blue (提醒), yellow (催办) or red (督办).")
+    step: str
+    plan_id: int | None
+    item_id: int | None
+    unit_id: int | None
+    deadline_kind: str | None
+    deadline_id: int | None
+    due_on: date | None
+    recipient_kind: str
+    recipient_id: int
+    contact_id: int | None
+    channel: str
+    payload: dict[str, Any]
+    webhook_id: str = Field(description="The `webhook-id` of every attempt; receivers deduplicate by it.")
+    status: str = Field(description="pending, sending, delivered, dead or cancelled.")
+    attempts: int = Field(description="Attempts since the notification was (re)queued.")
+    next_attempt_at: datetime
+    lease_until: datetime | None
+    last_error: str | None
+    dispatch_id: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+class AttemptPublic(BaseModel):
+    """One delivery attempt (投递记录)."""
+
+    number: int
+    at: datetime
+    status_code: int | None = Field(description="The HTTP status, or the SMTP reply code.")
+    reply: str | None
+    latency_ms: int | None
+    error: str | None
+
+
+class NotificationDetail(NotificationPublic):
+    delivery_attempts: list[AttemptPublic] = Field(description="Every attempt, oldest first.")

@@ -1,0 +1,155 @@
+"""Delivery rules: dispatch runs, reading the outbox, requeueing and acknowledging notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.history import record_change
+from services.common.problems import Conflict, Forbidden, Unprocessable
+from services.common.records import Records
+from services.notify_api.db import change_log
+from services.notify_api.deliveries.clock import aware_row, now_utc, utc
+from services.notify_api.deliveries.deliverer import attempts, deliver_all_due, notifications
+from services.notify_api.deliveries.models import Dispatch, Status
+from services.notify_api.settings import NotifySettings
+
+dispatches = Dispatch.__table__
+notification_records = Records(notifications, "notification", change_log)
+dispatch_records = Records(dispatches, "dispatch", change_log)
+
+REQUEUEABLE = (Status.DEAD.value, Status.PENDING.value)
+
+
+async def run_dispatch(db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any,
+                       as_of: datetime | None, actor: str) -> tuple[dict[str, Any], bool]:
+    """Plan what is due as of `as_of` into the outbox, then deliver everything due.
+
+    Returns the dispatch and whether this call ran it: the unique `as_of` makes a second call with the
+    same moment (or a concurrent one) return the first run's record without planning again."""
+    from services.notify_api.reminders.planner import plan_reminders  # engineer A's room; imported late
+
+    as_of = utc(as_of) if as_of else now_utc()
+    if existing := await _dispatch_at(db, as_of):
+        return existing, False
+    try:
+        # One transaction: if planning fails (a peer is down) neither the dispatch nor any notification stays.
+        async with db.transaction() as conn:
+            dispatch = (await conn.execute(dispatches.insert().values(
+                as_of=as_of, started_at=now_utc(), started_by=actor).returning(dispatches.c.id))).scalar_one()
+            created = await plan_reminders(conn, tasks, reporting, settings, as_of=as_of, dispatch_id=dispatch)
+            await conn.execute(dispatches.update().where(dispatches.c.id == dispatch).values(created=created))
+    except IntegrityError:
+        if existing := await _dispatch_at(db, as_of):  # a concurrent call with the same as_of won the race
+            return existing, False
+        raise
+    # Send what is due by the clock, and by as_of when a dispatch is run ahead of time.
+    counts = await deliver_all_due(db, settings, now=max(now_utc(), as_of))
+    async with db.transaction() as conn:
+        row = (await conn.execute(dispatches.update().where(dispatches.c.id == dispatch)
+                                  .values(sent=counts.sent, failed=counts.failed, finished_at=now_utc())
+                                  .returning(*dispatches.c))).mappings().one()
+    return aware_row(row), True
+
+
+async def _dispatch_at(db: Database, as_of: datetime) -> dict[str, Any] | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(dispatches).where(dispatches.c.as_of == as_of))).mappings().first()
+    return aware_row(row) if row else None
+
+
+async def get_dispatch(db: Database, *, dispatch_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return aware_row(await dispatch_records.get(conn, dispatch_id))
+
+
+def _visible_to(principal: Principal) -> list[Any]:
+    """A unit sees the notices about it and those addressed to it; everyone else sees all."""
+    if principal.unit_id is None:
+        return []
+    n = notifications.c
+    return [or_(n.unit_id == principal.unit_id,
+                and_(n.recipient_kind == "unit", n.recipient_id == principal.unit_id))]
+
+
+def _readable(principal: Principal, row: dict[str, Any]) -> bool:
+    return principal.unit_id is None or principal.unit_id in (
+        row["unit_id"], row["recipient_id"] if row["recipient_kind"] == "unit" else None)
+
+
+async def list_notifications(db: Database, *, principal: Principal, after_id: int | None, limit: int,
+                             status: str | None = None, unit_id: int | None = None, channel: str | None = None,
+                             deadline_kind: str | None = None, deadline_id: int | None = None,
+                             created_from: datetime | None = None,
+                             created_to: datetime | None = None) -> list[dict[str, Any]]:
+    if principal.unit_id is not None and unit_id not in (None, principal.unit_id):
+        raise Forbidden("A unit token may only list its own unit's notifications.")
+    if deadline_id is not None and deadline_kind is None:
+        raise Unprocessable("deadline_id needs deadline_kind: ids of different kinds of deadline overlap.")
+    n = notifications.c
+    where = _visible_to(principal)
+    for column, value in ((n.status, status), (n.unit_id, unit_id), (n.channel, channel),
+                          (n.deadline_kind, deadline_kind), (n.deadline_id, deadline_id)):
+        if value is not None:
+            where.append(column == value)
+    if created_from is not None:
+        where.append(n.created_at >= utc(created_from))
+    if created_to is not None:
+        where.append(n.created_at < utc(created_to))
+    async with db.read() as conn:
+        rows = await notification_records.page(conn, where=where, after_id=after_id, limit=limit)
+    return [aware_row(r) for r in rows]
+
+
+async def get_notification(db: Database, *, notification_id: int, principal: Principal) -> dict[str, Any]:
+    """The notification with every delivery attempt, oldest first."""
+    async with db.read() as conn:
+        row = aware_row(await notification_records.get(conn, notification_id))
+        if not _readable(principal, row):
+            raise Forbidden("A unit token may only read its own unit's notifications.")
+        tried = await conn.execute(select(attempts).where(attempts.c.notification_id == notification_id)
+                                   .order_by(attempts.c.number, attempts.c.id))
+        row["delivery_attempts"] = [aware_row(a) for a in tried.mappings()]
+    return row
+
+
+async def retry_notification(db: Database, *, notification_id: int, actor: Principal) -> dict[str, Any]:
+    """Requeue a dead (or still pending) notification: due now, with the whole retry schedule again."""
+    async with db.transaction() as conn:
+        before = await notification_records.get(conn, notification_id)
+        if before["status"] not in REQUEUEABLE:
+            raise Conflict(f"Notification {notification_id} is {before['status']}; only dead or pending "
+                           "notifications can be requeued.")
+        values = {"status": Status.PENDING.value, "next_attempt_at": now_utc(), "attempts": 0, "lease_until": None}
+        return await _change(conn, before, values, actor=actor, when={"status": before["status"]})
+
+
+async def mark_read(db: Database, *, notification_id: int, principal: Principal) -> dict[str, Any]:
+    """Record that the recipient read (acknowledged) the notice; the first time counts."""
+    async with db.transaction() as conn:
+        before = await notification_records.get(conn, notification_id)
+        addressed_to_unit = before["recipient_kind"] == "unit" and before["recipient_id"] == principal.unit_id
+        if not (principal.is_staff or addressed_to_unit):
+            raise Forbidden("Only the unit the notice was sent to, or the office, may mark it read.")
+        if before["read_at"] is not None:
+            return aware_row(before)
+        return await _change(conn, before, {"read_at": now_utc()}, actor=principal, when={"read_at": None})
+
+
+async def _change(conn: Any, before: dict[str, Any], values: dict[str, Any], *, actor: Principal,
+                  when: dict[str, Any]) -> dict[str, Any]:
+    """Update a notification if `when` still holds (a deliverer may be writing it), with history."""
+    n = notifications.c
+    guard = [n.id == before["id"], *((n[k].is_(None) if v is None else n[k] == v) for k, v in when.items())]
+    row = (await conn.execute(notifications.update().where(*guard).values(**values)
+                              .returning(*notifications.c))).mappings().first()
+    if row is None:
+        raise Conflict(f"Notification {before['id']} changed meanwhile; read it again.")
+    await record_change(conn, change_log, entity="notification", entity_id=before["id"], action="update",
+                        actor=actor.subject, before=before, after=dict(row))
+    return aware_row(row)

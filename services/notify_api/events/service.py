@@ -1,0 +1,108 @@
+"""Event intake and fan-out: an event received once becomes one webhook notification per matching subscription.
+
+Producers relay their outboxes at least once, so an event may arrive twice; its `event_id` is unique in
+`received_events`, and the fan-out happens in the transaction that records it, so a repeat finds the event
+already there and queues nothing. The notifications are ordinary outbox rows (purpose "event", channel
+"webhook", recipient a subscription), delivered, signed, retried and recorded by the deliveries machinery.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.db import Database
+from services.common.outbox import plain_data
+from services.common.secrets import SecretBox
+from services.notify_api.deliveries.models import Notification, Status
+from services.notify_api.events.models import ReceivedEvent, Subscription
+from services.notify_api.events.schemas import EventIn
+
+received_events, subscriptions = ReceivedEvent.__table__, Subscription.__table__
+notifications = Notification.__table__
+
+LOCAL_SOURCE = "notify_api"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def _received(conn: AsyncConnection, event_id: str) -> dict[str, Any] | None:
+    row = (await conn.execute(select(received_events).where(received_events.c.event_id == event_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def _record(conn: AsyncConnection, event: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """The stored event and how many notifications it fanned out to; None when it had been received before."""
+    if (known := await _received(conn, event["event_id"])) is not None:
+        return known, None
+    try:
+        async with conn.begin_nested():  # a concurrent copy of the same event may commit first
+            row = (await conn.execute(received_events.insert().values(**event, received_at=datetime.now(UTC))
+                                      .returning(*received_events.c))).mappings().one()
+    except IntegrityError:
+        known = await _received(conn, event["event_id"])
+        if known is None:
+            raise
+        return known, None
+    return dict(row), await _fan_out(conn, dict(row))
+
+
+async def _fan_out(conn: AsyncConnection, event: dict[str, Any]) -> int:
+    """One pending webhook notification per enabled subscription that takes this type of event."""
+    found = await conn.execute(select(subscriptions.c.id, subscriptions.c.event_types)
+                               .where(subscriptions.c.enabled.is_(True)).order_by(subscriptions.c.id))
+    now = datetime.now(UTC)
+    data = event["data"]
+    payload = {"type": event["type"], "timestamp": _utc(event["occurred_at"]).isoformat(), "data": data}
+    rows = [{"dedupe_key": f"event:{event['event_id']}:sub:{sub_id}", "purpose": "event", "step": event["type"],
+             "plan_id": _id(data, "plan_id"), "item_id": _id(data, "item_id"), "unit_id": _id(data, "unit_id"),
+             "recipient_kind": "subscription", "recipient_id": sub_id, "contact_id": sub_id, "channel": "webhook",
+             "payload": payload, "webhook_id": "msg_" + uuid.uuid4().hex, "status": Status.PENDING.value,
+             "attempts": 0, "next_attempt_at": now, "created_at": now}
+            for sub_id, event_types in found.all() if event["type"] in event_types]
+    if rows:
+        await conn.execute(notifications.insert(), rows)
+    return len(rows)
+
+
+def _id(data: dict[str, Any], key: str) -> int | None:
+    """An id from the event's data, for the notification list's filters; anything else is left out."""
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+async def receive_event(db: Database, *, event: EventIn) -> dict[str, Any]:
+    """Record a relayed event and queue its deliveries, once per event_id."""
+    values = {**event.model_dump(mode="python"), "occurred_at": _utc(event.occurred_at)}
+    async with db.transaction() as conn:
+        row, queued = await _record(conn, values)
+    return {**row, "duplicate": queued is None, "notifications": queued or 0}
+
+
+async def publish_local_event(conn: AsyncConnection, type_: str, data: dict[str, Any], *,
+                              event_id: str | None = None) -> int:
+    """Fan out an event notify_api makes itself (notice.escalated), in the caller's transaction.
+
+    Pass a stable `event_id` (at most 64 characters) derived from what the event is about, and calling this
+    twice for the same thing queues nothing the second time. Returns the notifications queued."""
+    event = {"event_id": event_id or str(uuid.uuid4()), "type": type_, "source": LOCAL_SOURCE,
+             "occurred_at": datetime.now(UTC), "data": plain_data(data)}
+    _, queued = await _record(conn, event)
+    return queued or 0
+
+
+async def subscription_target(conn: AsyncConnection, box: SecretBox, subscription_id: int) -> tuple[str, str] | None:
+    """Where a subscription's notifications go and the signing secret(s) in clear (space-separated while a
+    rotation keeps the previous one); None when the subscription is gone or disabled (cancel the notification)."""
+    row = (await conn.execute(select(subscriptions.c.url, subscriptions.c.secret_encrypted, subscriptions.c.enabled)
+                              .where(subscriptions.c.id == subscription_id))).first()
+    if row is None or not row.enabled:
+        return None
+    return row.url, box.open(row.secret_encrypted)

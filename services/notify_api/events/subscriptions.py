@@ -1,0 +1,121 @@
+"""Subscriptions of other municipal systems to plan events (office and admins manage them).
+
+A subscription's `whsec_` secret is generated here, sealed at rest (SecretBox) and shown only at creation
+and at rotation. The change history never holds a secret, sealed or not.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.etag import stale
+from services.common.history import record_change
+from services.common.records import Records
+from services.common.secrets import SecretBox, new_webhook_secret
+from services.notify_api.contacts.targets import check_url
+from services.notify_api.db import change_log
+from services.notify_api.deliveries.models import Status
+from services.notify_api.events.schemas import SecretRotation, SubscriptionCreate, SubscriptionUpdate
+from services.notify_api.events.service import notifications, subscriptions
+from services.notify_api.settings import NotifySettings
+
+subscription_records = Records(subscriptions, "subscription", change_log)
+SECRET = "secret_encrypted"
+LIST_COLUMNS = [c for c in subscriptions.c if c.name != SECRET]
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != SECRET}
+
+
+def _url(settings: NotifySettings, url: str) -> str:
+    return check_url(url.strip(), private_allowed=settings.private_targets_allowed)
+
+
+async def create_subscription(db: Database, settings: NotifySettings, *, data: SubscriptionCreate,
+                              actor: Principal) -> dict[str, Any]:
+    """The new subscription with its secret, to be shown this once."""
+    secret = new_webhook_secret()
+    values = {"url": _url(settings, data.url), "event_types": list(dict.fromkeys(data.event_types)),
+              "description": data.description, SECRET: SecretBox(settings.secret_key).seal(secret), "enabled": True,
+              "created_by": actor.subject, "created_at": datetime.now(UTC), "version": 1}
+    async with db.transaction() as conn:
+        row = dict((await conn.execute(subscriptions.insert().values(**values).returning(*subscriptions.c)))
+                   .mappings().one())
+        await record_change(conn, change_log, entity="subscription", entity_id=row["id"], action="create",
+                            actor=actor.subject, after=_shown(row))
+    return {**_shown(row), "secret": secret}
+
+
+async def list_subscriptions(db: Database, *, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        return await subscription_records.page(conn, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+
+
+async def get_subscription(db: Database, *, subscription_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return _shown(await subscription_records.get(conn, subscription_id))
+
+
+async def update_subscription(db: Database, settings: NotifySettings, *, subscription_id: int,
+                              data: SubscriptionUpdate, version: int, actor: Principal) -> dict[str, Any]:
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("url") is not None:
+        changes["url"] = _url(settings, changes["url"])
+    if changes.get("event_types") is not None:
+        changes["event_types"] = list(dict.fromkeys(changes["event_types"]))
+    if changes.get("enabled") is True:
+        changes["disabled_reason"] = None
+    elif changes.get("enabled") is False:
+        changes["disabled_reason"] = "disabled by " + actor.subject
+    async with db.transaction() as conn:
+        row = await subscription_records.update(conn, subscription_id, changes, expected_version=version,
+                                                actor=actor.subject)
+    return _shown(row)
+
+
+async def delete_subscription(db: Database, *, subscription_id: int, version: int, actor: Principal) -> None:
+    """Delete it and cancel what is still queued for it (an id may be reused by a later subscription on SQLite)."""
+    async with db.transaction() as conn:
+        before = await subscription_records.get(conn, subscription_id)
+        if before["version"] != version:
+            raise stale(before["version"])
+        await conn.execute(subscriptions.delete().where(subscriptions.c.id == subscription_id))
+        await record_change(conn, change_log, entity="subscription", entity_id=subscription_id, action="delete",
+                            actor=actor.subject, before=_shown(before))
+        await _cancel_queued(conn, subscription_id)
+
+
+async def _cancel_queued(conn: AsyncConnection, subscription_id: int) -> None:
+    n = notifications.c
+    await conn.execute(notifications.update().where(
+        n.recipient_kind == "subscription", n.recipient_id == subscription_id,
+        n.status.in_([Status.PENDING.value, Status.SENDING.value]))
+        .values(status=Status.CANCELLED.value, lease_until=None, last_error="The subscription was deleted."))
+
+
+async def rotate_subscription_secret(db: Database, settings: NotifySettings, *, subscription_id: int,
+                                     rotation: SecretRotation, actor: Principal) -> dict[str, Any]:
+    """A new secret, in force at once; with keep_previous, messages are signed with the previous one too
+    (Standard Webhooks' space-separated signatures) until the next rotation."""
+    box, secret = SecretBox(settings.secret_key), new_webhook_secret()
+    async with db.transaction() as conn:
+        row = await subscription_records.get(conn, subscription_id)
+        signing = f"{secret} {box.open(row[SECRET]).split()[0]}" if rotation.keep_previous else secret
+        stored = (await conn.execute(
+            subscriptions.update().where(subscriptions.c.id == subscription_id,
+                                         subscriptions.c.version == row["version"])
+            .values(**{SECRET: box.seal(signing)}, version=row["version"] + 1).returning(subscriptions.c.version))
+        ).first()
+        if stored is None:
+            raise stale(row["version"] + 1)
+        await record_change(conn, change_log, entity="subscription", entity_id=subscription_id, action="update",
+                            actor=actor.subject, before={"secret": "(sealed)"},
+                            after={"secret": "(rotated, previous kept)" if rotation.keep_previous else "(rotated)"})
+    return {"id": subscription_id, "secret": secret, "previous_kept": rotation.keep_previous,
+            "version": stored.version}

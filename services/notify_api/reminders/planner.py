@@ -1,0 +1,232 @@
+"""The planner: what is due as of a moment, written to the outbox exactly once.
+
+For every deadline in a window around `as_of` (tasks_api's calendar, and reports not yet submitted) the
+plan's rule says which step is due today (steps.py); each responsible unit's enabled contacts get it, and a
+red step also goes to the item's lead leaders and the office. A step is one row per (deadline, step,
+recipient, contact, channel), or one digest row per (contact, day) where the rule asks for digests. Rows
+are inserted with ON CONFLICT (dedupe_key) DO NOTHING, so a second run, or a concurrent one, adds nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.contracts.reporting import ReportingClient
+from services.common.contracts.tasks import Item, TasksClient
+from services.notify_api.contacts.models import Contact, OwnerKind
+from services.notify_api.deliveries.models import Level, Notification, Status
+from services.notify_api.reminders.deadlines import Deadline, Duty, deadlines_between
+from services.notify_api.reminders.steps import (
+    DEFAULT_RULE,
+    Rule,
+    Step,
+    aware,
+    due_step,
+    local_date,
+    release_time,
+)
+from services.notify_api.reminders.templates import (
+    Notice,
+    render_digest,
+    render_notice,
+    top_level,
+)
+from services.notify_api.rules.service import (
+    active_pauses,
+    is_paused,
+    rule_book,
+    rule_for,
+)
+from services.notify_api.settings import NotifySettings
+
+notifications, contacts = Notification.__table__, Contact.__table__
+
+# Overdue notices stop this long after the due date: by then the deadline is the office's business, not a
+# robot's (and tasks_api serves a window of at most 400 days: this plus the longest rule step fits).
+OVERDUE_HORIZON_DAYS = 180
+BATCH_ROWS = 500  # rows per INSERT: ~12,000 bound parameters, under PostgreSQL's and SQLite's limits
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A deadline whose rule has a step due today."""
+
+    deadline: Deadline
+    rule: Rule
+    step: Step
+    units: tuple[Duty, ...]  # its units that are not paused
+
+
+@dataclass(frozen=True, slots=True)
+class Addressed:
+    """A notice for one contact of one recipient."""
+
+    notice: Notice
+    rule: Rule
+    recipient_kind: str
+    recipient_id: int
+    contact: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanContext:
+    title: str
+    items: dict[int, Item]
+    leaders: dict[int, list[int]]  # item id → its lead leaders (分管市领导)
+
+
+async def plan_reminders(conn: AsyncConnection, tasks: TasksClient, reporting: ReportingClient,
+                         settings: NotifySettings, *, as_of: datetime, dispatch_id: int) -> int:
+    """Write the notifications due as of `as_of` (Asia/Shanghai days); returns how many were new."""
+    as_of = aware(as_of)
+    today = local_date(as_of)
+    reach = await contact_book(conn)
+    if not reach:
+        return 0
+    book, pauses = await rule_book(conn), await active_pauses(conn, today)
+    ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *book.values()])
+    deadlines = await deadlines_between(tasks, reporting, today - timedelta(days=OVERDUE_HORIZON_DAYS),
+                                        today + timedelta(days=ahead), today=today)
+    due = due_today(deadlines, book, pauses, today)
+    contexts = await plan_contexts(tasks, {d.deadline.plan_id for d in due})
+    addressed = [a for d in due for a in address(d, contexts[d.deadline.plan_id], reach, settings, today)]
+    return await write_rows(conn, outbox_rows(addressed, as_of=as_of, dispatch_id=dispatch_id))
+
+
+async def contact_book(conn: AsyncConnection) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """Enabled contacts by (owner kind, owner id)."""
+    rows = await conn.execute(select(contacts.c.id, contacts.c.owner_kind, contacts.c.owner_id, contacts.c.channel)
+                              .where(contacts.c.enabled.is_(True)).order_by(contacts.c.id))
+    found: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows.mappings():
+        found[row["owner_kind"], row["owner_id"]].append(dict(row))
+    return found
+
+
+def due_today(deadlines: list[Deadline], book: dict[tuple[int, str], Rule], pauses: list[dict[str, Any]],
+              today: date) -> list[Due]:
+    """The deadlines with a step due today, without paused plans, items and units."""
+    found = []
+    for deadline in deadlines:
+        rule = rule_for(book, deadline.plan_id, deadline.kind)
+        step = due_step(deadline.due_on, rule, today)
+        if step is None or is_paused(pauses, deadline.plan_id, deadline.item_id):
+            continue
+        units = tuple(u for u in deadline.units
+                      if not is_paused(pauses, deadline.plan_id, deadline.item_id, u.unit_id))
+        if units:
+            found.append(Due(deadline, rule, step, units))
+    return found
+
+
+async def plan_contexts(tasks: TasksClient, plan_ids: set[int]) -> dict[int, PlanContext]:
+    async def load(plan_id: int) -> PlanContext:
+        plan, items, leaders = await asyncio.gather(tasks.plan(plan_id), tasks.plan_items(plan_id),
+                                                    tasks.plan_item_leaders(plan_id))
+        by_item: dict[int, list[int]] = defaultdict(list)
+        for leader in leaders:
+            by_item[leader.item_id].append(leader.leader_id)
+        return PlanContext(plan.title, {item.id: item for item in items}, by_item)
+
+    loaded = await asyncio.gather(*(load(plan_id) for plan_id in sorted(plan_ids)))
+    return dict(zip(sorted(plan_ids), loaded, strict=True))
+
+
+def link(settings: NotifySettings, deadline: Deadline) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/plans/{deadline.plan_id}/items/{deadline.item_id}"
+
+
+def recipients(due: Due, context: PlanContext) -> list[tuple[str, int, str | None, tuple[Duty, ...]]]:
+    """(kind, id, role, units): each unit about itself; for a red step, the lead leaders and the office too."""
+    found = [(OwnerKind.UNIT.value, u.unit_id, u.role, (u,)) for u in due.units]
+    if due.step.level is Level.RED:
+        found += [(OwnerKind.LEADER.value, leader, None, due.units)
+                  for leader in context.leaders.get(due.deadline.item_id, [])]
+        found.append((OwnerKind.OFFICE.value, 0, None, due.units))
+    return found
+
+
+def address(due: Due, context: PlanContext, reach: dict[tuple[str, int], list[dict[str, Any]]],
+            settings: NotifySettings, today: date) -> list[Addressed]:
+    d = due.deadline
+    item = context.items.get(d.item_id)
+    found = []
+    for kind, recipient_id, role, units in recipients(due, context):
+        notice = Notice(d, due.step, today, context.title, item.title if item else d.title, link(settings, d),
+                        units, role)
+        found += [Addressed(notice, due.rule, kind, recipient_id, contact)
+                  for contact in reach.get((kind, recipient_id), [])]
+    return found
+
+
+def _delivery(a: Addressed, *, send_at: datetime, dispatch_id: int) -> dict[str, Any]:
+    """Who gets the row, on which contact, and its delivery state: pending, due at `send_at`."""
+    return {"recipient_kind": a.recipient_kind, "recipient_id": a.recipient_id, "contact_id": a.contact["id"],
+            "channel": a.contact["channel"], "webhook_id": "msg_" + uuid.uuid4().hex, "status": Status.PENDING.value,
+            "attempts": 0, "next_attempt_at": send_at, "lease_until": None, "last_error": None,
+            "dispatch_id": dispatch_id, "created_at": datetime.now(UTC), "delivered_at": None, "read_at": None}
+
+
+def _unit_about(a: Addressed) -> int:
+    """The unit a notice is about: the recipient unit itself, else (leaders, office) the lead unit."""
+    if a.recipient_kind == OwnerKind.UNIT:
+        return a.recipient_id
+    return next((u for u in a.notice.units if u.role == "lead"), a.notice.units[0]).unit_id
+
+
+def _single(a: Addressed, *, as_of: datetime, dispatch_id: int) -> dict[str, Any]:
+    d, step, contact = a.notice.deadline, a.notice.step, a.contact
+    key = (f"reminder:{d.ref}:{d.due_on.isoformat()}:{step.name}:{a.recipient_kind}:{a.recipient_id}:"
+           f"{contact['id']}:{contact['channel']}")
+    return {"dedupe_key": key, "purpose": "reminder", "level": step.level.value, "step": step.name,
+            "payload": render_notice(a.notice), "plan_id": d.plan_id, "item_id": d.item_id,
+            "unit_id": _unit_about(a), "deadline_kind": d.kind, "deadline_id": d.id, "due_on": d.due_on,
+            **_delivery(a, send_at=release_time(as_of, a.rule.quiet_start, a.rule.quiet_end),
+                        dispatch_id=dispatch_id)}
+
+
+def _digest(group: list[Addressed], *, as_of: datetime, dispatch_id: int) -> dict[str, Any]:
+    """One row for a contact's day: composed by the day's first dispatch (its key is the contact and the day)."""
+    first, today = group[0], group[0].notice.today
+    notices = [a.notice for a in group]
+    plans = {n.deadline.plan_id for n in notices}
+    send_at = max(release_time(as_of, a.rule.quiet_start, a.rule.quiet_end) for a in group)
+    return {"dedupe_key": f"digest:{first.contact['id']}:{today.isoformat()}", "purpose": "digest",
+            "level": top_level(notices).value, "step": "digest", "payload": render_digest(today, notices),
+            "plan_id": plans.pop() if len(plans) == 1 else None, "item_id": None,
+            "unit_id": first.recipient_id if first.recipient_kind == OwnerKind.UNIT else None,
+            "deadline_kind": None, "deadline_id": None, "due_on": None,
+            **_delivery(first, send_at=send_at, dispatch_id=dispatch_id)}
+
+
+def outbox_rows(addressed: list[Addressed], *, as_of: datetime, dispatch_id: int) -> list[dict[str, Any]]:
+    """Single notices, and one digest per contact for the notices whose rule asks for digests."""
+    rows = [_single(a, as_of=as_of, dispatch_id=dispatch_id) for a in addressed if not a.rule.digest]
+    digests: dict[int, list[Addressed]] = defaultdict(list)
+    for a in addressed:
+        if a.rule.digest:
+            digests[a.contact["id"]].append(a)
+    rows += [_digest(group, as_of=as_of, dispatch_id=dispatch_id) for group in digests.values()]
+    # One key order for every dispatcher, so two concurrent ones wait on each other instead of deadlocking.
+    return sorted(rows, key=lambda row: row["dedupe_key"])
+
+
+async def write_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+    """Insert the rows that are not there yet; returns how many were."""
+    insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    created = 0
+    for start in range(0, len(rows), BATCH_ROWS):
+        statement = (insert(notifications).values(rows[start:start + BATCH_ROWS])
+                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(notifications.c.id))
+        created += len((await conn.execute(statement)).all())
+    return created

@@ -1,0 +1,132 @@
+"""HTTP routes for upcoming deadlines (时限) and the office's overdue bulletin (逾期通报)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+from pydantic import BaseModel, Field
+
+from services.common.auth import CurrentPrincipal
+from services.common.pagination import (
+    Cursor,
+    Limit,
+    decode_tuple_cursor,
+    paginate,
+    strict_int,
+)
+from services.common.peers import TasksDep
+from services.common.problems import problem_responses
+from services.common.routing import READ_ERRORS, api_router
+from services.notify_api.db import DatabaseDep
+from services.notify_api.peers import ReportingDep
+from services.notify_api.reminders import service
+from services.notify_api.reminders.service import BULLETIN_RULE
+from services.notify_api.reminders.steps import local_date
+
+router = api_router("deadlines")
+ERRORS = {**READ_ERRORS, **problem_responses(503)}
+MAX_DAYS = 366
+
+AsOf = Annotated[date | None, Query(description="Look from this day (default: today in Asia/Shanghai).")]
+
+
+class UnitDuty(BaseModel):
+    unit_id: int
+    unit_name: str
+    role: str = Field(description="lead (牵头) or co (配合).")
+
+
+class UpcomingDeadline(BaseModel):
+    kind: str = Field(description="item, milestone, indicator, or report (a unit's report not yet submitted).")
+    id: int = Field(description="The item, milestone or indicator id; for a report, the responsibility id.")
+    plan_id: int
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    title: str = Field(description="What is due: the item, the milestone, the indicator, or the report.")
+    period: str | None = Field(description="The reporting period, for a report.")
+    due_on: date
+    units: list[UnitDuty]
+    days_left: int = Field(description="Calendar days from as_of to due_on.")
+    workdays_left: int = Field(description="Working days after as_of up to and including due_on (调休 counted).")
+    official_calendar: bool = Field(description="False when the working days were counted without the official "
+                                                "calendar (a year it does not know yet: weekends only).")
+
+
+class UpcomingPage(BaseModel):
+    as_of: date
+    until: date
+    unit_id: int | None
+    official_calendar: bool = Field(description="False when the window leaves the official calendar's years.")
+    data: list[UpcomingDeadline]
+    next_cursor: str | None
+
+
+class BulletinDeadline(BaseModel):
+    kind: str
+    id: int
+    title: str
+    period: str | None
+    due_on: date
+    days_overdue: int
+    workdays_overdue: int
+    step: str
+
+
+class LeaderRef(BaseModel):
+    id: int
+    name: str
+
+
+class BulletinItem(BaseModel):
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    days_overdue: int
+    units: list[UnitDuty]
+    lead_leaders: list[LeaderRef]
+    deadlines: list[BulletinDeadline]
+
+
+class Bulletin(BaseModel):
+    """逾期事项通报: the items in red on a day."""
+
+    plan_id: int
+    plan_title: str
+    date: date
+    count: int
+    items: list[BulletinItem]
+
+
+def _today(as_of: date | None) -> date:
+    return as_of or local_date(datetime.now(UTC))
+
+
+@router.get("/deadlines/upcoming", summary="Deadlines coming up, with days left in calendar and working days",
+            response_model=UpcomingPage, responses=ERRORS)
+async def list_upcoming_deadlines(
+    request: Request, response: Response, tasks: TasksDep, reporting: ReportingDep, principal: CurrentPrincipal,
+    unit_id: Annotated[int | None, Query(description="Only this unit's deadlines; a unit token sees its own.")] = None,
+    plan_id: Annotated[int | None, Query(description="Only this plan's deadlines.")] = None,
+    days: Annotated[int, Query(ge=0, le=MAX_DAYS, description=f"How far ahead (default 30, max {MAX_DAYS}).")] = 30,
+    as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None,
+) -> dict:
+    after = decode_tuple_cursor(cursor, date.fromisoformat, str, str, strict_int)
+    view = await service.upcoming(tasks, reporting, principal=principal, unit_id=unit_id, plan_id=plan_id,
+                                  days=days, today=_today(as_of), after=after, limit=limit)
+    page, headers = paginate(view.pop("rows"), limit, request, service.row_key)
+    response.headers.update(headers)
+    return {**view, **page}
+
+
+@router.get("/bulletins", summary="The office's overdue bulletin: items in red on a day", description=BULLETIN_RULE,
+            responses=ERRORS)
+async def get_bulletin(
+    plan_id: int, db: DatabaseDep, tasks: TasksDep, reporting: ReportingDep, _: CurrentPrincipal,
+    on: Annotated[date | None, Query(alias="date", description="The day (default: today in Asia/Shanghai).")] = None,
+) -> Bulletin:
+    return await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on))

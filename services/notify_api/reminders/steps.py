@@ -1,0 +1,143 @@
+"""The escalation ladder (三色督办单) as pure functions of dates: which step of a rule is due on a day, and
+when a notice may go out given the rule's quiet hours. No I/O here, so every rule is unit-tested directly.
+
+- Blue (提醒) on each of `steps_before` days before the due date (0: the day itself).
+- Yellow (催办) on the first working day after the due date, then every `repeat_every_workdays` working days
+  while the deadline stays unmet (0: no repeats).
+- Red (督办) from the first working day on or after `escalate_after_days` calendar days overdue; repeats
+  after that are red too.
+
+Only the latest step due on a day is sent: a step whose day has passed is not sent late, unless nothing
+later has fallen due yet (a first dispatch a day before the deadline sends the 1-day notice, not all
+earlier ones). Working days follow the official calendar with 调休 (services/common/workdays.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from services.common.workdays import add_workdays, next_workday, workdays_between
+from services.notify_api.deliveries.models import Level
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LEVEL_RANK = {Level.BLUE: 0, Level.YELLOW: 1, Level.RED: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A reminder rule as the planner applies it (the stored ReminderRule, or the defaults)."""
+
+    steps_before: tuple[int, ...] = (7, 3, 1, 0)
+    repeat_every_workdays: int = 3
+    escalate_after_days: int = 5
+    quiet_start: str = "22:00"
+    quiet_end: str = "08:00"
+    digest: bool = False
+
+    @classmethod
+    def of(cls, row: dict) -> Rule:
+        return cls(tuple(sorted(set(row["steps_before"]), reverse=True)), row["repeat_every_workdays"],
+                   row["escalate_after_days"], row["quiet_start"], row["quiet_end"], bool(row["digest"]))
+
+
+DEFAULT_RULE = Rule()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rung of the ladder: its name (part of the exactly-once key), colour and day."""
+
+    name: str
+    level: Level
+    on: date
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in Asia/Shanghai of a moment (a naive moment is taken as UTC)."""
+    return aware(moment).astimezone(SHANGHAI).date()
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _blue(due_on: date, rule: Rule, today: date) -> Step | None:
+    """The latest before-step on or before today: the fewest days before the due date that have come."""
+    come = [days for days in rule.steps_before if due_on - timedelta(days=days) <= today]
+    if not come:
+        return None
+    latest = min(come)
+    return Step("due-today" if latest == 0 else f"before-{latest}", Level.BLUE, due_on - timedelta(days=latest))
+
+
+@lru_cache(maxsize=4096)
+def _overdue(due_on: date, repeat: int, escalate_after: int, today: date) -> Step | None:
+    """The latest overdue step on or before today (cached: many deadlines share a due date)."""
+    latest, _ = add_workdays(due_on, 1)
+    if latest > today:
+        return None
+    while repeat:
+        following, _ = add_workdays(latest, repeat)
+        if following > today:
+            break
+        latest = following
+    escalation, _ = next_workday(due_on + timedelta(days=escalate_after))
+    if escalation <= today:
+        latest = max(latest, escalation)
+    workdays, _ = workdays_between(due_on, latest)
+    if latest >= escalation:
+        return Step(f"escalated-{workdays}", Level.RED, latest)
+    return Step(f"overdue-{workdays}", Level.YELLOW, latest)
+
+
+def due_step(due_on: date, rule: Rule, today: date) -> Step | None:
+    """The step of `rule` to send about a deadline on `today`, or None (too early)."""
+    if today <= due_on:
+        return _blue(due_on, rule, today)
+    return _overdue(due_on, rule.repeat_every_workdays, rule.escalate_after_days, today)
+
+
+@dataclass(frozen=True, slots=True)
+class Countdown:
+    """How far a due date is from a day, in calendar and in working days (negative: overdue)."""
+
+    days: int
+    workdays: int
+    official_calendar: bool
+
+
+@lru_cache(maxsize=4096)  # many deadlines share a due date, and the calendar lookups are not cheap
+def countdown(today: date, due_on: date) -> Countdown:
+    workdays, official = workdays_between(today, due_on)
+    return Countdown((due_on - today).days, workdays, official)
+
+
+def _clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def in_quiet_hours(moment: datetime, start: str, end: str) -> bool:
+    """Whether a moment falls in the quiet hours [start, end) in Asia/Shanghai (they may span midnight)."""
+    begins, ends = _clock(start), _clock(end)
+    now = aware(moment).astimezone(SHANGHAI).time()
+    if begins == ends:
+        return False
+    if begins < ends:
+        return begins <= now < ends
+    return now >= begins or now < ends
+
+
+def release_time(moment: datetime, start: str, end: str) -> datetime:
+    """When a notice written at `moment` may go out: then, or held to the end of the quiet hours."""
+    moment = aware(moment)
+    if not in_quiet_hours(moment, start, end):
+        return moment
+    local = moment.astimezone(SHANGHAI)
+    release = datetime.combine(local.date(), _clock(end), SHANGHAI)
+    if release <= local:
+        release += timedelta(days=1)
+    return release.astimezone(UTC)

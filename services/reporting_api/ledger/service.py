@@ -1,0 +1,191 @@
+"""The ledger (台账): one row per responsibility of the plan for a period, read in bounded batches.
+
+The plan's items, responsibilities and indicators come from tasks_api through the typed client; the
+reports, their latest review comment and their latest indicator values from reporting_api's own tables,
+one batch of responsibilities at a time, so the rows are never all in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal
+from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, TasksClient
+from services.common.db import Database
+from services.common.problems import Forbidden, NotFound, PayloadTooLarge
+from services.reporting_api.ledger.writers import Row
+from services.reporting_api.periods.calendar import ScheduledPeriod
+from services.reporting_api.periods.service import scheduled_period
+from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
+
+reports, versions, measurements = Report.__table__, ReportVersion.__table__, MeasurementRecord.__table__
+
+HEADERS = ("事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期", "逾期天数",
+           "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间")
+WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 8, 10, 10, 60, 40, 40, 40, 40, 17)
+# Under Excel's 1,048,576 rows a sheet; a larger ledger is asked for per unit (unit_id) instead.
+MAX_ROWS = 1_000_000
+BATCH_SIZE = 500
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+KINDS = {"goal": "目标", "section": "重点任务板块", "task": "重点任务", "platform": "重点支撑平台",
+         "safeguard": "保障措施", "annex": "附件", "key_work": "重点工作", "special_action": "专项行动"}
+ROLES = {"lead": "牵头", "co": "配合"}
+STATUSES = {None: "未报送", ReportStatus.DRAFT: "草稿", ReportStatus.SUBMITTED: "已报送",
+            ReportStatus.ACCEPTED: "已通过", ReportStatus.RETURNED: "已退回"}
+SELF_STATUSES = {"on_track": "正常推进", "at_risk": "存在风险", "delayed": "滞后", "completed": "已完成"}
+
+LEDGER_RULE = f"""\
+One row per responsibility (lead and co) of every item of the plan, in plan order (item, then lead before
+co), with that unit's report for the period, if any. A report that reached the office is late (是否逾期) when
+its first submission came after the due date; a pair with no submission yet is late once the due date has
+passed, by the days since then. 最新指标值 is, per indicator, the latest value the report submitted in a
+version the office did not return; 审核意见 is the comment of the latest review. At most {MAX_ROWS:,} rows
+(413 beyond that: export per unit with unit_id). A unit token gets only its own unit's rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """What a ledger export needs before its first row: checked up front, so refusals are problem documents."""
+
+    plan: Plan
+    period: ScheduledPeriod
+    assignments: Sequence[Assignment]  # in plan order
+    items: dict[int, Item]
+    indicators: dict[int, Indicator]
+    today: date
+
+    @property
+    def file_names(self) -> tuple[str, str]:
+        """(ASCII name, Chinese name) of the export, without extension."""
+        return f"ledger-{self.plan.key}-{self.period.period.id}", f"{self.plan.title}台账-{self.period.period.id}"
+
+
+def _scoped_unit(principal: Principal, unit_id: int | None) -> int | None:
+    if principal.unit_id is None:
+        return unit_id
+    if unit_id not in (None, principal.unit_id):
+        raise Forbidden("A unit token exports only its own unit's rows.")
+    return principal.unit_id
+
+
+def _plan_order(assignment: Assignment) -> tuple[int, bool, int]:
+    return assignment.item_id, assignment.role != "lead", assignment.id
+
+
+async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None,
+                      principal: Principal) -> Ledger:
+    """The plan data of an export; 404 unknown plan, 422 a period the plan does not have, 413 too many rows."""
+    unit_id = _scoped_unit(principal, unit_id)
+    try:
+        plan = await tasks.plan(plan_id)
+    except NotFound as exc:
+        raise NotFound(f"Plan {plan_id} does not exist.") from exc
+    async with db.read() as conn:
+        scheduled = await scheduled_period(conn, tasks, plan_id, period)
+    assignments = sorted((a for a in await tasks.plan_assignments(plan_id) if unit_id in (None, a.unit_id)),
+                         key=_plan_order)
+    if len(assignments) > MAX_ROWS:
+        raise PayloadTooLarge(f"The ledger would have {len(assignments):,} rows, more than {MAX_ROWS:,}; "
+                              "export it per unit with unit_id.")
+    items = {item.id: item for item in await tasks.plan_items(plan_id)}
+    indicators = {indicator.id: indicator for indicator in await tasks.plan_indicators(plan_id)}
+    return Ledger(plan, scheduled, assignments, items, indicators, datetime.now(UTC).date())
+
+
+async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
+    """The ledger's rows in batches of BATCH_SIZE, each batch costing three queries."""
+    async with db.read() as conn:
+        for start in range(0, len(ledger.assignments), BATCH_SIZE):
+            batch = ledger.assignments[start:start + BATCH_SIZE]
+            found = await _reports(conn, ledger, batch)
+            ids = [report["id"] for report in found.values()]
+            comments = await _latest_comments(conn, ids)
+            values = await _latest_values(conn, ids)
+            yield [_row(ledger, a, found.get((a.item_id, a.unit_id)), comments, values) for a in batch]
+
+
+async def _reports(conn: AsyncConnection, ledger: Ledger,
+                   batch: Sequence[Assignment]) -> dict[tuple[int, int], dict[str, Any]]:
+    query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.progress,
+                   reports.c.problems, reports.c.next_steps, reports.c.percent_complete, reports.c.self_status,
+                   reports.c.submissions, reports.c.submitted_at, reports.c.late, reports.c.days_late).where(
+        reports.c.plan_id == ledger.plan.id, reports.c.period == ledger.period.period.id,
+        reports.c.item_id.in_({a.item_id for a in batch}), reports.c.unit_id.in_({a.unit_id for a in batch}))
+    return {(r["item_id"], r["unit_id"]): dict(r) for r in (await conn.execute(query)).mappings()}
+
+
+async def _latest_comments(conn: AsyncConnection, report_ids: list[int]) -> dict[int, str | None]:
+    """The comment of each report's latest review (None when that review said nothing)."""
+    if not report_ids:
+        return {}
+    rows = await conn.execute(select(versions.c.report_id, versions.c.review_comment).where(
+        versions.c.report_id.in_(report_ids), versions.c.outcome.is_not(None)).order_by(versions.c.number))
+    return dict(rows.all())  # ordered by number: the latest review of a report wins
+
+
+async def _latest_values(conn: AsyncConnection, report_ids: list[int]) -> dict[int, dict[int, tuple[float, date]]]:
+    """Per report and indicator, the latest submitted value, ignoring versions the office returned."""
+    if not report_ids:
+        return {}
+    rows = await conn.execute(
+        select(measurements.c.report_id, measurements.c.indicator_id, measurements.c.value, measurements.c.as_of)
+        .join(versions, versions.c.id == measurements.c.version_id)
+        .where(measurements.c.report_id.in_(report_ids),
+               versions.c.outcome.is_(None) | (versions.c.outcome != ReportStatus.RETURNED.value))
+        .order_by(measurements.c.as_of, measurements.c.version_id, measurements.c.id))
+    latest: dict[int, dict[int, tuple[float, date]]] = {}
+    for report_id, indicator_id, value, as_of in rows:
+        latest.setdefault(report_id, {})[indicator_id] = (value, as_of)
+    return latest
+
+
+def _lateness(ledger: Ledger, report: dict[str, Any] | None) -> tuple[bool, int]:
+    if report and report["submissions"]:
+        return bool(report["late"]), report["days_late"]
+    overdue = max(0, (ledger.today - ledger.period.due_on).days)
+    return overdue > 0, overdue
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else format(value, ".15g")
+
+
+def _values_text(ledger: Ledger, values: dict[int, tuple[float, date]]) -> str:
+    parts = []
+    for indicator_id, (value, as_of) in sorted(values.items()):
+        indicator = ledger.indicators.get(indicator_id)
+        name = indicator.name if indicator else f"指标{indicator_id}"
+        measure = f" {indicator.measure}" if indicator and indicator.measure else ""
+        parts.append(f"{name}: {_number(value)}{measure} ({as_of.isoformat()})")
+    return "；".join(parts)
+
+
+def _local_time(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def _row(ledger: Ledger, assignment: Assignment, report: dict[str, Any] | None, comments: dict[int, str | None],
+         values: dict[int, dict[int, tuple[float, date]]]) -> Row:
+    item = ledger.items.get(assignment.item_id)
+    late, days_late = _lateness(ledger, report)
+    plan_side = (item.key if item else "", item.number if item else "", item.title if item else "",
+                 KINDS.get(item.kind, item.kind) if item else "", assignment.unit_name,
+                 ROLES.get(assignment.role, assignment.role), ledger.period.period.id,
+                 STATUSES[report["status"] if report else None], "是" if late else "否", days_late)
+    if report is None:
+        return (*plan_side, None, "", "", "", "", "", "", "")
+    return (*plan_side, report["percent_complete"], SELF_STATUSES.get(report["self_status"], report["self_status"]),
+            report["progress"], report["problems"], report["next_steps"],
+            _values_text(ledger, values.get(report["id"], {})), comments.get(report["id"]) or "",
+            _local_time(report["submitted_at"]))

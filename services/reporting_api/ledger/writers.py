@@ -1,0 +1,110 @@
+"""Spreadsheet writers that never hold a whole sheet: xlsx through a temporary file, CSV as a byte stream.
+
+Both take the rows as an async iterable of batches, so the database is read while the file is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+import xlsxwriter
+from anyio import to_thread
+
+Cell = str | int | float | None
+Row = Sequence[Cell]
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+UTF8_BOM = "\ufeff"  # without it Excel reads a Chinese CSV as the local code page and shows mojibake
+# A text cell starting with one of these is a formula to a spreadsheet (CSV injection, CWE-1236).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class XlsxSheet:
+    """One worksheet written row by row; xlsxwriter's constant_memory mode flushes each row to disk."""
+
+    def __init__(self, path: Path, headers: Sequence[str], *, title: str, widths: Sequence[int] = ()) -> None:
+        self._book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        self._sheet = self._book.add_worksheet(title)
+        for column, width in enumerate(widths):
+            self._sheet.set_column(column, column, width)
+        self._sheet.freeze_panes(1, 0)
+        bold = self._book.add_format({"bold": True})
+        for column, header in enumerate(headers):
+            self._sheet.write_string(0, column, header, bold)
+        self._next = 1
+
+    def write(self, rows: Sequence[Row]) -> None:
+        # Typed writes, not write(): text is never taken for a formula, a number or a URL.
+        put_text, put_number = self._sheet.write_string, self._sheet.write_number
+        for row in rows:
+            for column, value in enumerate(row):
+                if isinstance(value, str):
+                    if value:  # empty text stays a blank cell
+                        put_text(self._next, column, value)
+                elif value is not None:
+                    put_number(self._next, column, value)
+            self._next += 1
+
+    def close(self) -> None:
+        self._book.close()
+
+
+async def write_xlsx(headers: Sequence[str], batches: AsyncIterable[Sequence[Row]], *, title: str,
+                     widths: Sequence[int] = ()) -> Path:
+    """A temporary xlsx file holding the rows; the caller deletes it. Nothing is left behind on failure.
+
+    The writing runs in a worker thread, batch by batch, so the event loop keeps serving other requests.
+    """
+    handle, name = tempfile.mkstemp(prefix="duban-ledger-", suffix=".xlsx")
+    os.close(handle)
+    path = Path(name)
+    try:
+        sheet = await to_thread.run_sync(lambda: XlsxSheet(path, headers, title=title, widths=widths))
+        try:
+            async for batch in batches:
+                await to_thread.run_sync(sheet.write, batch)
+        finally:
+            await to_thread.run_sync(sheet.close)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _csv_safe(value: Cell) -> Cell:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+async def csv_stream(headers: Sequence[str], batches: AsyncIterable[Sequence[Row]]) -> AsyncIterator[bytes]:
+    """UTF-8 CSV with a BOM, RFC 4180 (CRLF line ends, fields quoted when they need it), a chunk per batch."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def drain() -> bytes:
+        chunk = buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+        return chunk
+
+    buffer.write(UTF8_BOM)
+    writer.writerow(headers)
+    yield drain()
+    async for batch in batches:
+        writer.writerows([_csv_safe(value) for value in row] for row in batch)
+        yield drain()
+
+
+def attachment(ascii_name: str, name: str) -> str:
+    """A Content-Disposition for a download: an ASCII name for old clients, the real one per RFC 6266/8187."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -1,0 +1,65 @@
+"""Compliance (报送情况): every expected (item, unit) pair of a period with the state of its report.
+
+Pure functions over plain data: the plan's responsibilities and the period's reports.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from services.common.contracts.tasks import Assignment, Item
+from services.reporting_api.oversight.lights import REPORTED
+
+STATES = ("missing", "draft", "submitted", "accepted", "returned")
+
+COMPLIANCE_RULE = """\
+Every responsibility (lead and co) of every item of the plan expects one report per period. `state` is
+`missing` (no report), `draft`, `submitted`, `accepted` or `returned`. A report that reached the office is
+`late` when its first submission came after the due date (`days_late` days). A pair that has not submitted
+(missing or draft) is `overdue` once the due date has passed, and then also counts as late, by the days
+since the due date."""
+
+
+def compliance_row(assignment: Assignment, item: Item | None, report: Mapping[str, Any] | None, *,
+                   due_on: date, today: date) -> dict[str, Any]:
+    state = report["status"] if report else "missing"
+    reported = state in REPORTED
+    overdue = not reported and today > due_on
+    return {
+        "responsibility_id": assignment.id, "item_id": assignment.item_id,
+        "item_key": item.key if item else None, "item_number": item.number if item else None,
+        "item_title": item.title if item else None, "unit_id": assignment.unit_id,
+        "unit_name": assignment.unit_name, "role": assignment.role, "state": state,
+        "report_id": report["id"] if report else None,
+        "late": bool(report["late"]) if reported else overdue,
+        "days_late": report["days_late"] if reported else max(0, (today - due_on).days),
+        "overdue": overdue,
+    }
+
+
+def compliance_rows(items: Iterable[Item], assignments: Iterable[Assignment],
+                    reports: Mapping[tuple[int, int], Mapping[str, Any]], *, due_on: date,
+                    today: date) -> list[dict[str, Any]]:
+    """One row per responsibility, in responsibility id order.
+
+    `reports` maps (item_id, unit_id) to the period's report ({id, status, late, days_late}).
+    """
+    by_id = {item.id: item for item in items}
+    return [compliance_row(a, by_id.get(a.item_id), reports.get((a.item_id, a.unit_id)), due_on=due_on, today=today)
+            for a in sorted(assignments, key=lambda a: a.id)]
+
+
+def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many pairs are expected, in each state, late and overdue."""
+    states: Counter[str] = Counter()
+    late = overdue = expected = 0
+    for row in rows:
+        expected += 1
+        states[row["state"]] += 1
+        late += row["late"]
+        overdue += row["overdue"]
+    return {"expected": expected, **{state: states.get(state, 0) for state in STATES}, "late": late,
+            "overdue": overdue}

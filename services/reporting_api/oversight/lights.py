@@ -1,0 +1,116 @@
+"""Traffic lights (红黄绿灯) per item for a reporting period.
+
+Pure functions over plain data: the plan's items and responsibilities, the lead units' reports for the
+period, and indicator progress (indicators.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from services.common.contracts.tasks import Assignment, Item
+
+LIGHTS = ("green", "yellow", "red", "done")
+REPORTED = ("submitted", "accepted", "returned")  # the report reached the office at least once
+
+LIGHT_RULE = """\
+A light is given to every item that has a lead unit (牵头单位) and is not cancelled; the item's lead unit is
+its first responsibility with role `lead`. Only the report the lead unit filed as lead for the period counts,
+and only once it was submitted (a draft is not a report yet); its self-assessment is the report's `self_status`.
+The first rule that applies wins:
+
+1. **done** — the lead report is accepted and says `completed` (`accepted_as_completed`), or the item is
+   `completed` in tasks_api (`item_completed`).
+2. **red** — the lead report says `delayed` (`lead_report_delayed`); or the period's due date has passed and
+   there is no lead report (`overdue_without_report`); or an indicator of the item is behind its straight-line
+   path to target by more than the plan's `indicator_margin` (`indicator_behind:<indicator key>`).
+3. **yellow** — the lead report says `at_risk` (`lead_report_at_risk`); or the report is due within the plan's
+   `due_soon_days` days and missing (`due_soon_without_report`).
+4. **green** — otherwise (on track); no reasons.
+
+`reasons` lists every code of the winning rule that applies."""
+
+
+def lead_assignments(assignments: Iterable[Assignment]) -> dict[int, Assignment]:
+    """Each item's lead responsibility: the first one (by id) with role lead."""
+    leads: dict[int, Assignment] = {}
+    for assignment in sorted(assignments, key=lambda a: a.id):
+        if assignment.role == "lead":
+            leads.setdefault(assignment.item_id, assignment)
+    return leads
+
+
+def _done(item: Item, report: Mapping[str, Any] | None) -> list[str]:
+    reasons = []
+    if report and report["status"] == "accepted" and report["self_status"] == "completed":
+        reasons.append("accepted_as_completed")
+    if item.status == "completed":
+        reasons.append("item_completed")
+    return reasons
+
+
+def _red(report: Mapping[str, Any] | None, progress: Sequence[Mapping[str, Any]], overdue: bool) -> list[str]:
+    reasons = []
+    if report and report["self_status"] == "delayed":
+        reasons.append("lead_report_delayed")
+    if report is None and overdue:
+        reasons.append("overdue_without_report")
+    return reasons + [f"indicator_behind:{p['key']}" for p in progress if p["behind"]]
+
+
+def _yellow(report: Mapping[str, Any] | None, due_soon: bool) -> list[str]:
+    reasons = []
+    if report and report["self_status"] == "at_risk":
+        reasons.append("lead_report_at_risk")
+    if report is None and due_soon:
+        reasons.append("due_soon_without_report")
+    return reasons
+
+
+def light_of(item: Item, report: Mapping[str, Any] | None, progress: Sequence[Mapping[str, Any]], *,
+             due_on: date, today: date, due_soon_days: int) -> tuple[str, list[str]]:
+    """The light of one item and its reasons; `report` is the lead unit's report (None when missing or draft)."""
+    if report is not None and report["status"] not in REPORTED:
+        report = None
+    days_left = (due_on - today).days
+    for light, reasons in (("done", _done(item, report)), ("red", _red(report, progress, days_left < 0)),
+                           ("yellow", _yellow(report, 0 <= days_left <= due_soon_days))):
+        if reasons:
+            return light, reasons
+    return "green", []
+
+
+def traffic_lights(items: Iterable[Item], assignments: Iterable[Assignment],
+                   reports: Mapping[tuple[int, int], Mapping[str, Any]], progress: Iterable[Mapping[str, Any]], *,
+                   due_on: date, today: date, due_soon_days: int) -> list[dict[str, Any]]:
+    """The light of every item that has a lead unit, in item id order.
+
+    `reports` maps (item_id, unit_id) to a report of the period ({id, status, self_status}); `progress` is the
+    output of indicators.plan_indicator_progress.
+    """
+    leads = lead_assignments(assignments)
+    by_item: dict[int, list[Mapping[str, Any]]] = {}
+    for row in progress:
+        by_item.setdefault(row["item_id"], []).append(row)
+    rows = []
+    for item in sorted(items, key=lambda i: i.id):
+        lead = leads.get(item.id)
+        if lead is None or item.status == "cancelled":
+            continue
+        report = reports.get((item.id, lead.unit_id))
+        light, reasons = light_of(item, report, by_item.get(item.id, []), due_on=due_on, today=today,
+                                  due_soon_days=due_soon_days)
+        rows.append({"item_id": item.id, "item_key": item.key, "item_number": item.number, "item_title": item.title,
+                     "kind": item.kind, "item_status": item.status, "lead_unit_id": lead.unit_id,
+                     "lead_unit_name": lead.unit_name, "report_id": report["id"] if report else None,
+                     "report_status": report["status"] if report else None,
+                     "self_status": report["self_status"] if report else None, "light": light, "reasons": reasons})
+    return rows
+
+
+def light_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    counts = Counter(row["light"] for row in rows)
+    return {light: counts.get(light, 0) for light in LIGHTS}

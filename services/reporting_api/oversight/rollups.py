@@ -1,0 +1,134 @@
+"""Roll-ups (汇总) of a period's reports by unit, section, county, thematic group or item kind.
+
+Pure functions over plain data: the plan's items, responsibilities, units, lead leaders and thematic
+groups from tasks_api, the period's reports counted per unit or per item (one GROUP BY in SQL), and the
+traffic lights (lights.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, Member, Unit
+from services.reporting_api.oversight.lights import LIGHTS
+
+BY = ("unit", "section", "county", "group", "kind")
+UNIT_BASED = ("unit", "county")
+# Which column of the reports the SQL aggregate groups by, for each kind of roll-up.
+FILED_KEY = {by: "unit_id" if by in UNIT_BASED else "item_id" for by in BY}
+
+ROLLUP_RULE = """\
+Groups: `unit` — each unit responsible for an item of the plan; `county` — only units of kind county;
+`section` — the item's ancestor of kind section (items outside sections go under their top-level ancestor:
+goals, safeguards, annexes); `group` — thematic groups (专题组): an item belongs to every thematic group one of its
+lead leaders (牵头领导) is a member of; `kind` — the item's kind. A group is listed when it expects at least one
+report. For unit groups the group's items are the items the unit is responsible for.
+
+Counts over the group's expected (item, unit) pairs: `submitted` = submitted + accepted + returned (the report
+reached the office); `awaiting_review` = submitted and not yet reviewed; `on_time` and `late` split `submitted` by
+the first submission's lateness; `missing` has no report; `overdue` = missing or draft after the due date.
+`lights` counts the group's items per traffic light. A report filed before its responsibility was withdrawn
+still counts as filed (the counts come from one aggregate over the period's reports); `missing` never goes
+below zero."""
+
+GroupRef = tuple[int | None, str | None, str]  # id, key, name
+
+
+def _item_ref(item: Item) -> GroupRef:
+    return item.id, item.key, f"{item.number} {item.title}".strip()
+
+
+def section_of(item: Item, by_id: Mapping[int, Item]) -> Item:
+    """The item's nearest ancestor (or itself) of kind section, else its top-level ancestor."""
+    node = item
+    while node.kind != "section" and node.parent_id is not None and node.parent_id in by_id:
+        node = by_id[node.parent_id]
+    return node
+
+
+def thematic_groups_of_items(item_leaders: Iterable[ItemLeader],
+                             thematic: Sequence[tuple[Group, Sequence[Member]]]) -> dict[int, list[GroupRef]]:
+    """Item id → the thematic groups one of its lead leaders belongs to, in group id order."""
+    groups_of_leader: dict[int, list[GroupRef]] = {}
+    for group, members in sorted(thematic, key=lambda g: g[0].id):
+        for member in members:
+            refs = groups_of_leader.setdefault(member.leader_id, [])
+            if (ref := (group.id, group.key, group.name)) not in refs:
+                refs.append(ref)
+    found: dict[int, list[GroupRef]] = {}
+    for leader in item_leaders:
+        refs = found.setdefault(leader.item_id, [])
+        refs += [ref for ref in groups_of_leader.get(leader.leader_id, []) if ref not in refs]
+    return {item_id: sorted(refs) for item_id, refs in found.items()}
+
+
+def groups_by_key(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment], units: Iterable[Unit],
+                  item_leaders: Iterable[ItemLeader],
+                  thematic: Sequence[tuple[Group, Sequence[Member]]]) -> dict[int, list[GroupRef]]:
+    """Unit id (unit-based roll-ups) or item id (the others) → the groups it falls in."""
+    if by in UNIT_BASED:
+        counties = {unit.id for unit in units if unit.kind == "county"}
+        return {a.unit_id: [(a.unit_id, None, a.unit_name)] for a in assignments
+                if by == "unit" or a.unit_id in counties}
+    if by == "group":
+        return thematic_groups_of_items(item_leaders, thematic)
+    by_id = {item.id: item for item in items}
+    if by == "section":
+        return {item.id: [_item_ref(section_of(item, by_id))] for item in by_id.values()}
+    return {item.id: [(None, item.kind, item.kind)] for item in by_id.values()}
+
+
+def _empty(ref: GroupRef) -> dict[str, Any]:
+    return {"group": {"id": ref[0], "key": ref[1], "name": ref[2]}, "expected": 0, "submitted": 0,
+            "awaiting_review": 0, "accepted": 0, "returned": 0, "draft": 0, "missing": 0, "on_time": 0, "late": 0,
+            "overdue": 0, "items": set()}
+
+
+def _count_filed(row: dict[str, Any], status: str, late: bool, count: int) -> None:
+    if status == "draft":
+        row["draft"] += count
+        return
+    row["submitted"] += count
+    row["late" if late else "on_time"] += count
+    if status in ("accepted", "returned"):
+        row[status] += count
+    else:
+        row["awaiting_review"] += count
+
+
+def rollup(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment],
+           filed: Iterable[Mapping[str, Any]], lights: Iterable[Mapping[str, Any]], overdue: bool,
+           units: Iterable[Unit] = (), item_leaders: Iterable[ItemLeader] = (),
+           thematic: Sequence[tuple[Group, Sequence[Member]]] = ()) -> list[dict[str, Any]]:
+    """The roll-up rows of one grouping.
+
+    `filed` holds the period's reports counted per FILED_KEY[by] ({key, status, late, count}); `overdue` says
+    whether the period's due date has passed.
+    """
+    assignments = sorted(assignments, key=lambda a: (a.item_id, a.id))
+    groups = groups_by_key(by, items=items, assignments=assignments, units=units, item_leaders=item_leaders,
+                           thematic=thematic)
+    key_of = (lambda a: a.unit_id) if by in UNIT_BASED else (lambda a: a.item_id)
+    rows: dict[GroupRef, dict[str, Any]] = {}
+    for assignment in assignments:
+        for ref in groups.get(key_of(assignment), ()):
+            row = rows.setdefault(ref, _empty(ref))
+            row["expected"] += 1
+            row["items"].add(assignment.item_id)
+    for count in filed:
+        for ref in groups.get(count["key"], ()):
+            if ref in rows:
+                _count_filed(rows[ref], count["status"], bool(count["late"]), count["count"])
+    light_of = {row["item_id"]: row["light"] for row in lights}
+    # Groups with ids in id order; item kinds (no id) in the order the plan first uses them.
+    return [_finish(rows[ref], light_of, overdue) for ref in sorted(rows, key=lambda r: (r[0] is None, r[0] or 0))]
+
+
+def _finish(row: dict[str, Any], light_of: Mapping[int, str], overdue: bool) -> dict[str, Any]:
+    row["missing"] = max(0, row["expected"] - row["submitted"] - row["draft"])
+    row["overdue"] = max(0, row["expected"] - row["submitted"]) if overdue else 0
+    found = [light_of[item_id] for item_id in row["items"] if item_id in light_of]
+    row["lights"] = {light: found.count(light) for light in LIGHTS}
+    row["items"] = len(row["items"])
+    return row

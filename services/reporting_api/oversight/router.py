@@ -1,0 +1,98 @@
+"""HTTP routes for oversight: compliance, roll-ups, traffic lights and indicator progress of a plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from operator import itemgetter
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request, Response
+
+from services.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from services.common.json import JSONBytesResponse
+from services.common.pagination import Cursor, Limit, decode_id_cursor, paginate
+from services.common.peers import TasksDep
+from services.common.problems import problem_responses
+from services.common.routing import READ_ERRORS, api_router
+from services.reporting_api.db import DatabaseDep
+from services.reporting_api.oversight import service
+from services.reporting_api.oversight.compliance import COMPLIANCE_RULE
+from services.reporting_api.oversight.indicators import PROGRESS_RULE
+from services.reporting_api.oversight.lights import LIGHT_RULE
+from services.reporting_api.oversight.rollups import ROLLUP_RULE
+from services.reporting_api.oversight.schemas import (CompliancePage, ComplianceState, IndicatorProgressPage, Light,
+                                                      RollupBy, RollupReport, TrafficLightPage)
+from services.reporting_api.periods.calendar import PERIOD_PATTERN
+
+router = api_router("oversight")
+ERRORS = {**READ_ERRORS, **problem_responses(503)}
+
+# Roll-ups are for the office and the leaders: any role but a unit.
+Overseer = Annotated[Principal, Depends(require_roles(Role.OFFICE, Role.VIEWER, Role.SERVICE))]
+Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="The reporting period: 2024, 2024-H1 or 2024-Q1.")]
+AsOf = Annotated[date | None, Query(description="Compute the view as of this date (default: today).")]
+UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a unit token sees only its own.")]
+
+
+def _today(as_of: date | None) -> date:
+    return as_of or date.today()
+
+
+def _paged(view: dict[str, Any], limit: int, cursor: str | None, key: str,
+           request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+    """The view with one page of its rows (ordered by `key`), and the Link header to the next page."""
+    rows = service.page_after(view.pop("rows"), key, decode_id_cursor(cursor), limit)
+    page, headers = paginate(rows, limit, request, itemgetter(key))
+    return {**view, **page}, headers
+
+
+@router.get("/plans/{plan_id}/compliance", summary="Who has reported for a period, and who has not",
+            description=COMPLIANCE_RULE, response_model=CompliancePage, responses=ERRORS)
+async def get_plan_compliance(
+    plan_id: int, period: Period, request: Request, db: DatabaseDep, tasks: TasksDep,
+    principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None, unit_id: UnitFilter = None,
+    state: ComplianceState | None = None, as_of: AsOf = None,
+) -> Response:
+    view = await service.compliance(db, tasks, plan_id=plan_id, period=period, today=_today(as_of),
+                                    principal=principal, unit_id=unit_id, state=state)
+    page, headers = _paged(view, limit, cursor, "responsibility_id", request)
+    # notify_api reads this list in bulk: rows go straight to orjson, they are built typed already.
+    return JSONBytesResponse(page, headers=headers)
+
+
+@router.get("/plans/{plan_id}/rollups", summary="Reporting of a period rolled up by unit, section, county, "
+            "thematic group or item kind", description=ROLLUP_RULE, responses=ERRORS)
+async def get_plan_rollups(plan_id: int, period: Period, db: DatabaseDep, tasks: TasksDep, _: Overseer,
+                           by: RollupBy = RollupBy.UNIT, as_of: AsOf = None) -> RollupReport:
+    return await service.rollups(db, tasks, plan_id=plan_id, period=period, by=by, today=_today(as_of))
+
+
+@router.get("/plans/{plan_id}/traffic-lights", summary="The traffic light (红黄绿灯) of every item for a period",
+            description=LIGHT_RULE, responses=ERRORS)
+async def get_plan_traffic_lights(
+    plan_id: int, period: Period, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep,
+    principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None, light: Light | None = None,
+    kind: Annotated[str | None, Query(max_length=20, description="Only items of this kind.")] = None,
+    unit_id: Annotated[int | None, Query(description="Only items this unit is responsible for; a unit token "
+                                                     "sees only its own.")] = None,
+    as_of: AsOf = None,
+) -> TrafficLightPage:
+    view = await service.lights_of_period(db, tasks, plan_id=plan_id, period=period, today=_today(as_of),
+                                          principal=principal, unit_id=unit_id, kind=kind, light=light)
+    page, headers = _paged(view, limit, cursor, "item_id", request)
+    response.headers.update(headers)
+    return page
+
+
+@router.get("/plans/{plan_id}/indicators/progress", summary="Progress of the plan's indicators towards target",
+            description=PROGRESS_RULE, responses=ERRORS)
+async def get_plan_indicator_progress(
+    plan_id: int, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep,
+    principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None,
+    item_id: Annotated[int | None, Query(description="Only this item's indicators.")] = None, as_of: AsOf = None,
+) -> IndicatorProgressPage:
+    view = await service.indicator_progress(db, tasks, plan_id=plan_id, today=_today(as_of), principal=principal,
+                                            item_id=item_id)
+    page, headers = _paged(view, limit, cursor, "indicator_id", request)
+    response.headers.update(headers)
+    return page

@@ -1,0 +1,252 @@
+"""Oversight I/O: plan data from tasks_api (cached by its client), report data from our database.
+
+The rules themselves are pure functions in compliance.py, lights.py, indicators.py and rollups.py; this
+module only gathers their input, scopes it to the caller, and hands it over. `oversight_of` returns all four
+views of a period at once, JSON-serialisable, for the snapshot of a closed period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal, Role
+from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
+from services.common.db import Database
+from services.common.problems import Forbidden, NotFound
+from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary
+from services.reporting_api.oversight.indicators import plan_indicator_progress
+from services.reporting_api.oversight.lights import light_counts, traffic_lights
+from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
+from services.reporting_api.periods.service import plan_rules, scheduled_period
+from services.reporting_api.reports.service import measurements, reports, versions
+
+
+@dataclass(frozen=True, slots=True)
+class PlanData:
+    plan: Plan
+    items: list[Item]
+    assignments: list[Assignment]
+    indicators: list[Indicator]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodView:
+    """The plan, the period's due date, the day we look from, and the plan's rules."""
+
+    data: PlanData
+    period: str
+    due_on: date
+    today: date
+    rules: dict[str, Any]
+
+    def header(self) -> dict[str, Any]:
+        return {"plan_id": self.data.plan.id, "period": self.period, "due_on": self.due_on.isoformat(),
+                "as_of": self.today.isoformat()}
+
+
+async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
+    plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
+    items, assignments, indicators = await asyncio.gather(
+        tasks.plan_items(plan_id), tasks.plan_assignments(plan_id), tasks.plan_indicators(plan_id))
+    return PlanData(plan, items, assignments, indicators)
+
+
+async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> dict[str, Any]:
+    """What a roll-up needs beyond the plan: units (by county), lead leaders and thematic groups (by group)."""
+    found: dict[str, Any] = {}
+    if by == "county":
+        found["units"] = await tasks.units()
+    if by == "group":
+        found["item_leaders"], groups = await asyncio.gather(tasks.plan_item_leaders(plan_id),
+                                                             tasks.groups(plan_id, kind="thematic"))
+        found["thematic"] = await _with_members(tasks, groups)
+    return found
+
+
+async def _with_members(tasks: TasksClient, groups: list[Group]) -> list[tuple[Group, list[Member]]]:
+    members = await asyncio.gather(*(tasks.group_members(group.id) for group in groups))
+    return list(zip(groups, members, strict=True))
+
+
+async def period_view(conn: AsyncConnection, tasks: TasksClient, data: PlanData, period: str,
+                      today: date) -> PeriodView:
+    scheduled = await scheduled_period(conn, tasks, data.plan.id, period)  # 422 for a period outside the plan
+    return PeriodView(data, period, scheduled.due_on, today, await plan_rules(conn, data.plan.id))
+
+
+# -- queries --------------------------------------------------------------------------------------------
+
+async def period_reports(conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None,
+                         lead_only: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
+    """The period's reports by (item_id, unit_id): only the columns the rules read."""
+    query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.late,
+                   reports.c.days_late, reports.c.self_status).where(reports.c.plan_id == plan_id,
+                                                                     reports.c.period == period)
+    if unit_id is not None:
+        query = query.where(reports.c.unit_id == unit_id)
+    if lead_only:
+        query = query.where(reports.c.role == "lead")
+    return {(r["item_id"], r["unit_id"]): dict(r) for r in (await conn.execute(query)).mappings()}
+
+
+async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[dict[str, Any]]:
+    """The period's reports counted per unit or per item, status and lateness: one aggregate, not every row."""
+    column = reports.c[key]
+    query = (select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
+             .where(reports.c.plan_id == plan_id, reports.c.period == period)
+             .group_by(column, reports.c.status, reports.c.late))
+    return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *,
+                             latest_only: bool = False) -> dict[int, list[dict[str, Any]]]:
+    """Indicator id → the values of submitted versions that were not returned, dated on or before today.
+
+    `latest_only` keeps each indicator's latest value (all that attainment and the lights need), ranked in SQL
+    so that a plan's whole measurement history is not loaded for a roll-up.
+    """
+    m = measurements
+    columns = [m.c.id, m.c.indicator_id, m.c.as_of, m.c.value]
+    if latest_only:
+        columns.append(func.row_number().over(partition_by=m.c.indicator_id,
+                                              order_by=(m.c.as_of.desc(), m.c.id.desc())).label("rank"))
+    query = (select(*columns).join(versions, versions.c.id == m.c.version_id)
+             .where(m.c.plan_id == plan_id, m.c.as_of <= today,
+                    or_(versions.c.outcome.is_(None), versions.c.outcome != "returned")))
+    if latest_only:
+        ranked = query.subquery()
+        query = select(ranked.c.id, ranked.c.indicator_id, ranked.c.as_of, ranked.c.value).where(ranked.c.rank == 1)
+    points: dict[int, list[dict[str, Any]]] = {}
+    for row in (await conn.execute(query)).mappings():
+        points.setdefault(row["indicator_id"], []).append(dict(row))
+    return points
+
+
+# -- scope ----------------------------------------------------------------------------------------------
+
+def scoped_unit(principal: Principal, unit_id: int | None) -> int | None:
+    """The unit a view is restricted to: a unit token sees only its own unit's rows."""
+    if principal.role is not Role.UNIT:
+        return unit_id
+    if unit_id not in (None, principal.unit_id):
+        raise Forbidden("A unit token sees only its own unit's rows.")
+    return principal.unit_id
+
+
+def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
+    return {a.item_id for a in assignments if a.unit_id == unit_id}
+
+
+def page_after(rows: list[dict[str, Any]], key: str, after: int | None, limit: int) -> list[dict[str, Any]]:
+    """`limit + 1` rows after the cursor from rows sorted by `key` (computed views page like stored ones)."""
+    start = 0 if after is None else bisect_right([row[key] for row in rows], after)
+    return rows[start:start + limit + 1]
+
+
+# -- the four views ---------------------------------------------------------------------------------------
+
+def _progress(view: PeriodView, points: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return plan_indicator_progress(view.data.indicators, points, plan_start=view.data.plan.starts_on,
+                                   margin=view.rules["indicator_margin"])
+
+
+def _lights(view: PeriodView, lead_reports: dict[tuple[int, int], dict[str, Any]],
+            progress: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return traffic_lights(view.data.items, view.data.assignments, lead_reports, progress, due_on=view.due_on,
+                          today=view.today, due_soon_days=view.rules["due_soon_days"])
+
+
+async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
+                     principal: Principal, unit_id: int | None, state: str | None) -> dict[str, Any]:
+    """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter."""
+    unit_id = scoped_unit(principal, unit_id)
+    data = await load_plan(tasks, plan_id)
+    async with db.read() as conn:
+        view = await period_view(conn, tasks, data, period, today)
+        filed = await period_reports(conn, plan_id, period, unit_id=unit_id)
+    expected = [a for a in data.assignments if unit_id is None or a.unit_id == unit_id]
+    rows = compliance_rows(data.items, expected, filed, due_on=view.due_on, today=today)
+    return {**view.header(), "summary": compliance_summary(rows),
+            "rows": [row for row in rows if state is None or row["state"] == state]}
+
+
+async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str, by: str,
+                  today: date) -> dict[str, Any]:
+    data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
+    async with db.read() as conn:
+        view = await period_view(conn, tasks, data, period, today)
+        filed = await filed_counts(conn, plan_id, period, FILED_KEY[by])
+        leads = await period_reports(conn, plan_id, period, lead_only=True)
+        points = await measurement_points(conn, plan_id, today, latest_only=True)
+    lights = _lights(view, leads, _progress(view, points))
+    return {**view.header(), "by": by, "data": rollup(by, items=data.items, assignments=data.assignments,
+                                                      filed=filed, lights=lights, overdue=today > view.due_on,
+                                                      **grouping)}
+
+
+async def lights_of_period(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
+                           principal: Principal, unit_id: int | None, kind: str | None,
+                           light: str | None) -> dict[str, Any]:
+    """The lights of the items in scope (a unit token: the items it is responsible for), then the `light` filter."""
+    unit_id = scoped_unit(principal, unit_id)
+    data = await load_plan(tasks, plan_id)
+    async with db.read() as conn:
+        view = await period_view(conn, tasks, data, period, today)
+        leads = await period_reports(conn, plan_id, period, lead_only=True)
+        points = await measurement_points(conn, plan_id, today, latest_only=True)
+    rows = _lights(view, leads, _progress(view, points))
+    if unit_id is not None:
+        mine = items_of_unit(data.assignments, unit_id)
+        rows = [row for row in rows if row["item_id"] in mine]
+    rows = [row for row in rows if kind is None or row["kind"] == kind]
+    return {**view.header(), "summary": light_counts(rows),
+            "rows": [row for row in rows if light is None or row["light"] == light]}
+
+
+async def indicator_progress(db: Database, tasks: TasksClient, *, plan_id: int, today: date, principal: Principal,
+                             item_id: int | None) -> dict[str, Any]:
+    """Every indicator of the plan (a unit token: of the items it is responsible for), or of one item."""
+    data = await load_plan(tasks, plan_id)
+    visible = {item.id for item in data.items}
+    if principal.role is Role.UNIT:
+        visible &= items_of_unit(data.assignments, principal.unit_id)
+    if item_id is not None:
+        if item_id not in visible:
+            raise NotFound(f"Item {item_id} is not an item of plan {plan_id} you may see.")
+        visible = {item_id}
+    async with db.read() as conn:
+        rules = await plan_rules(conn, plan_id)
+        points = await measurement_points(conn, plan_id, today)
+    rows = plan_indicator_progress([i for i in data.indicators if i.item_id in visible], points,
+                                   plan_start=data.plan.starts_on, margin=rules["indicator_margin"])
+    return {"plan_id": plan_id, "as_of": today.isoformat(), "rows": rows}
+
+
+async def oversight_of(conn: AsyncConnection, tasks: TasksClient, plan_id: int, period_id: str,
+                       today: date) -> dict[str, Any]:
+    """Compliance, roll-ups (every grouping), traffic lights and indicator progress of a period, as plain JSON."""
+    data = await load_plan(tasks, plan_id)
+    grouping = {**await load_grouping(tasks, plan_id, "county"), **await load_grouping(tasks, plan_id, "group")}
+    view = await period_view(conn, tasks, data, period_id, today)
+    filed = await period_reports(conn, plan_id, period_id)
+    progress = _progress(view, await measurement_points(conn, plan_id, today))
+    lights = _lights(view, await period_reports(conn, plan_id, period_id, lead_only=True), progress)
+    rows = compliance_rows(data.items, data.assignments, filed, due_on=view.due_on, today=today)
+    counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
+    return {
+        **view.header(),
+        "rules": {"due_soon_days": view.rules["due_soon_days"], "indicator_margin": view.rules["indicator_margin"]},
+        "compliance": {"summary": compliance_summary(rows), "data": rows},
+        "rollups": {by: rollup(by, items=data.items, assignments=data.assignments, filed=counts[FILED_KEY[by]],
+                               lights=lights, overdue=today > view.due_on, **grouping) for by in BY},
+        "traffic_lights": {"summary": light_counts(lights), "data": lights},
+        "indicators": progress,
+    }

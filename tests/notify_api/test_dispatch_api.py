@@ -1,0 +1,238 @@
+"""The delivery endpoints: dispatch runs, the outbox list and detail, requeue, read receipts, the CLI and loop."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+
+import httpx
+import pytest
+
+from services.cli import main
+from services.common.secrets import new_webhook_secret
+from services.notify_api.deliveries.clock import SHANGHAI, now_utc
+from services.notify_api.deliveries.deliverer import deliver_due
+from tests.notify_api.conftest import add_contact as create_contact
+from tests.notify_api.conftest import assert_problem
+from tests.notify_api.outbox import T0, add_contact, add_notification, notification, run
+from tests.notify_api.receivers import Answer
+
+
+def _url(client):
+    return client.app.state.settings.database_url
+
+
+def _outbox(client, receiver, *units, status="pending", **values):
+    """One webhook contact per unit and a notification to each; returns the notifications."""
+    settings = client.app.state.settings
+
+    async def work(db):
+        rows = []
+        for unit in units:
+            target = receiver.endpoint(f"hooks/unit-{unit}", secret=new_webhook_secret())
+            contact_id = await add_contact(db, settings, channel="webhook", target=target, owner_id=unit,
+                                           secret=receiver.secrets[f"hooks/unit-{unit}"])
+            rows.append(await add_notification(db, contact_id=contact_id, channel="webhook", unit_id=unit,
+                                               status=status, **values))
+        return rows
+
+    return run(_url(client), work)
+
+
+def _first_deadline(tasks_server: str, auth) -> dict:
+    """A real deadline of the Quzhou plan with a lead unit."""
+    rows = httpx.get(f"{tasks_server}/v1/deadlines", params={"from": "2019-12-01", "to": "2020-12-31", "limit": 500},
+                     headers=auth("viewer"), timeout=30).json()["data"]
+    return next(r for r in rows if any(u["role"] == "lead" for u in r["units"]))
+
+
+def test_a_dispatch_before_a_real_deadline_sends_signed_webhooks_and_email_and_runs_once(
+        notify_app_factory, tasks_server, auth, receiver, mailbox):
+    client = notify_app_factory(smtp_port=mailbox.port)
+    deadline = _first_deadline(tasks_server, auth)
+    unit_id = next(u["unit_id"] for u in deadline["units"] if u["role"] == "lead")
+    webhook = create_contact(client, auth("office"), "unit", unit_id, "webhook", receiver.endpoint("hooks/lead"))
+    receiver.secrets["hooks/lead"] = webhook["secret"]  # shown once, at creation
+    create_contact(client, auth("office"), "unit", unit_id, "email", "lead@quzhou.gov.cn")
+    as_of = datetime.combine(date.fromisoformat(deadline["due_on"]) - timedelta(days=3),
+                             datetime.min.time(), SHANGHAI).replace(hour=10).isoformat()
+
+    first = client.post("/v1/dispatches", json={"as_of": as_of}, headers=auth("office"))
+    assert first.status_code == 201, first.text
+    counts = first.json()
+    assert counts["created"] >= 2 and counts["sent"] == counts["created"] and counts["failed"] == 0
+    assert first.headers["Location"] == f"/v1/dispatches/{counts['id']}"
+    calls = receiver.calls_to("hooks/lead")
+    assert calls and all(c.verified for c in calls)
+    assert len(calls) + len(mailbox.messages) == counts["sent"]
+    assert any(deadline["item_number"] in m["Subject"] for m in mailbox.messages)
+
+    again = client.post("/v1/dispatches", json={"as_of": as_of}, headers=auth("office"))
+    assert (again.status_code, again.json()) == (200, counts)
+    later = client.post("/v1/dispatches", json={"as_of": as_of.replace("T10:", "T11:")}, headers=auth("office"))
+    assert (later.status_code, later.json()["created"], later.json()["sent"]) == (201, 0, 0)
+    assert len(receiver.calls_to("hooks/lead")) == len(calls)
+
+
+def test_a_dispatch_delivers_what_is_due_and_reads_back(notify_client, auth, receiver):
+    [queued] = _outbox(notify_client, receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
+    response = notify_client.post("/v1/dispatches", headers=auth("service"))
+    assert response.status_code == 201, response.text
+    assert (response.json()["sent"], response.json()["failed"]) == (1, 0)
+    read = notify_client.get(response.headers["Location"], headers=auth("viewer"))
+    assert read.status_code == 200
+    assert read.json() == response.json()
+    assert read.json()["finished_at"] is not None
+    assert receiver.deliveries_by_id() == {queued["webhook_id"]: 1}
+
+
+def test_an_unknown_dispatch_is_404(notify_client, auth):
+    assert_problem(notify_client.get("/v1/dispatches/4242", headers=auth("office")), 404)
+
+
+@pytest.mark.parametrize("role", ["viewer", "unit"])
+def test_viewers_and_units_cannot_dispatch(notify_client, auth, role):
+    assert_problem(notify_client.post("/v1/dispatches", json={}, headers=auth(role, unit_id=1 if role == "unit"
+                                                                              else None)), 403)
+
+
+def test_dispatching_needs_a_token(notify_client):
+    assert_problem(notify_client.post("/v1/dispatches", json={}), 401)
+
+
+def test_a_dispatch_body_with_unknown_fields_is_refused(notify_client, auth):
+    assert_problem(notify_client.post("/v1/dispatches", json={"as_of": None, "force": True},
+                                      headers=auth("office")), 422)
+
+
+def test_a_unit_lists_only_its_own_notifications(notify_client, auth, receiver):
+    mine, _ = _outbox(notify_client, receiver, 11, 12)
+    listed = notify_client.get("/v1/notifications", headers=auth("unit", unit_id=11))
+    assert listed.status_code == 200
+    assert [n["id"] for n in listed.json()["data"]] == [mine["id"]]
+    assert len(notify_client.get("/v1/notifications", headers=auth("viewer")).json()["data"]) == 2
+
+
+def test_a_unit_asking_for_another_units_notifications_is_forbidden(notify_client, auth):
+    assert_problem(notify_client.get("/v1/notifications", params={"unit_id": 12},
+                                     headers=auth("unit", unit_id=11)), 403)
+
+
+def test_a_unit_cannot_read_another_units_notification(notify_client, auth, receiver):
+    _, theirs = _outbox(notify_client, receiver, 11, 12)
+    assert_problem(notify_client.get(f"/v1/notifications/{theirs['id']}", headers=auth("unit", unit_id=11)), 403)
+
+
+def test_notifications_need_a_token(notify_client):
+    assert_problem(notify_client.get("/v1/notifications"), 401)
+
+
+def test_an_unknown_notification_is_404(notify_client, auth):
+    assert_problem(notify_client.get("/v1/notifications/4242", headers=auth("office")), 404)
+
+
+def test_notifications_filter_by_status_channel_deadline_and_time(notify_client, auth, receiver):
+    first, second = _outbox(notify_client, receiver, 11, 12)
+    _outbox(notify_client, receiver, 13, status="dead", deadline_id=99, created_at=T0 + timedelta(days=2))
+
+    def ids(**params):
+        response = notify_client.get("/v1/notifications", params=params, headers=auth("office"))
+        assert response.status_code == 200, response.text
+        return [n["id"] for n in response.json()["data"]]
+
+    assert ids(status="pending") == [first["id"], second["id"]]
+    assert ids(unit_id=12) == [second["id"]]
+    assert ids(channel="email") == []
+    assert len(ids(deadline_kind="item", deadline_id=99)) == 1
+    assert ids(created_from=(T0 + timedelta(days=1)).isoformat(), status="pending") == []
+    assert ids(created_to=(T0 + timedelta(days=1)).isoformat()) == [first["id"], second["id"]]
+
+
+def test_a_deadline_id_without_its_kind_is_refused(notify_client, auth):
+    assert_problem(notify_client.get("/v1/notifications", params={"deadline_id": 3}, headers=auth("office")), 422)
+
+
+def test_the_notification_list_pages_by_cursor(notify_client, auth, receiver):
+    rows = _outbox(notify_client, receiver, 11, 12, 13)
+    first = notify_client.get("/v1/notifications", params={"limit": 2}, headers=auth("office")).json()
+    rest = notify_client.get("/v1/notifications", params={"limit": 2, "cursor": first["next_cursor"]},
+                             headers=auth("office")).json()
+    assert [n["id"] for n in first["data"] + rest["data"]] == [r["id"] for r in rows]
+    assert rest["next_cursor"] is None
+
+
+def test_a_dead_notification_requeued_by_the_office_is_delivered(notify_client, auth, receiver):
+    [sent] = _outbox(notify_client, receiver, 11)
+    receiver.scripts["hooks/unit-11"] = [Answer(400)]
+    settings = notify_client.app.state.settings
+    run(_url(notify_client), lambda db: deliver_due(db, settings, now=T0, limit=10))
+    assert run(_url(notify_client), lambda db: notification(db, sent["id"]))["status"] == "dead"
+
+    requeued = notify_client.post(f"/v1/notifications/{sent['id']}/retry", headers=auth("office"))
+    assert requeued.status_code == 200, requeued.text
+    assert (requeued.json()["status"], requeued.json()["attempts"]) == ("pending", 0)
+    assert run(_url(notify_client), lambda db: deliver_due(db, settings, now=now_utc(), limit=10)).sent == 1
+    detail = notify_client.get(f"/v1/notifications/{sent['id']}", headers=auth("unit", unit_id=11)).json()
+    assert detail["status"] == "delivered"
+    assert [(a["number"], a["status_code"]) for a in detail["delivery_attempts"]] == [(1, 400), (2, 200)]
+    assert receiver.deliveries_by_id() == {sent["webhook_id"]: 2}
+
+
+@pytest.mark.parametrize("role", ["viewer", "unit", "service"])
+def test_only_the_office_requeues_a_notification(notify_client, auth, receiver, role):
+    [sent] = _outbox(notify_client, receiver, 11, status="dead")
+    assert_problem(notify_client.post(f"/v1/notifications/{sent['id']}/retry", headers=auth(role, unit_id=11
+                                      if role == "unit" else None)), 403)
+
+
+def test_a_delivered_notification_cannot_be_requeued(notify_client, auth, receiver):
+    [sent] = _outbox(notify_client, receiver, 11, status="delivered")
+    assert_problem(notify_client.post(f"/v1/notifications/{sent['id']}/retry", headers=auth("office")), 409)
+
+
+def test_requeueing_an_unknown_notification_is_404(notify_client, auth):
+    assert_problem(notify_client.post("/v1/notifications/4242/retry", headers=auth("office")), 404)
+
+
+def test_the_recipient_unit_marks_a_notice_read_once(notify_client, auth, receiver):
+    [sent] = _outbox(notify_client, receiver, 11, status="delivered")
+    first = notify_client.post(f"/v1/notifications/{sent['id']}/read", headers=auth("unit", unit_id=11))
+    assert first.status_code == 200, first.text
+    assert first.json()["read_at"] is not None
+    time.sleep(0.01)
+    second = notify_client.post(f"/v1/notifications/{sent['id']}/read", headers=auth("office"))
+    assert second.json()["read_at"] == first.json()["read_at"]
+
+
+@pytest.mark.parametrize(("role", "unit_id"), [("unit", 12), ("viewer", None), ("service", None)])
+def test_only_the_recipient_unit_or_the_office_marks_a_notice_read(notify_client, auth, receiver, role, unit_id):
+    [sent] = _outbox(notify_client, receiver, 11, status="delivered")
+    assert_problem(notify_client.post(f"/v1/notifications/{sent['id']}/read", headers=auth(role, unit_id=unit_id)),
+                   403)
+
+
+def test_duban_dispatch_runs_one_dispatch_for_cron(notify_client, auth, receiver, tasks_server, reporting_peer,
+                                                     monkeypatch, capsys):
+    _outbox(notify_client, receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
+    for name, value in (("DATABASE_URL", _url(notify_client)), ("TASKS_API_URL", tasks_server),
+                        ("REPORTING_API_URL", reporting_peer), ("ENVIRONMENT", "test")):
+        monkeypatch.setenv(f"NOTIFY_API_{name}", value)
+    assert main(["dispatch", "--as-of", "2026-03-02T10:00"]) == 0
+    assert "as of 2026-03-02T02:00:00+00:00: created 0, sent 1, failed 0" in capsys.readouterr().out
+    assert main(["dispatch", "--as-of", "2026-03-02T10:00+08:00"]) == 0
+    assert "dispatched before; nothing new" in capsys.readouterr().out
+
+
+def test_the_interval_loop_dispatches_in_the_background(notify_app_factory, auth, receiver):
+    client = notify_app_factory(dispatch_interval_seconds=1)
+    [queued] = _outbox(client, receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
+    deadline = time.monotonic() + 2.5
+    while not receiver.calls and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert receiver.deliveries_by_id() == {queued["webhook_id"]: 1}
+    assert client.app.state.dispatch_loop.done() is False
+
+
+def test_an_unknown_channel_or_status_filter_is_refused(notify_client, auth):
+    assert_problem(notify_client.get("/v1/notifications", params={"channel": "fax"}, headers=auth("office")), 422)
+    assert_problem(notify_client.get("/v1/notifications", params={"status": "lost"}, headers=auth("office")), 422)

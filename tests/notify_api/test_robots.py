@@ -1,0 +1,76 @@
+"""Group robots: DingTalk custom robots with the signed-URL scheme, and WeCom group robots; markdown bodies."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from urllib.parse import unquote_plus
+
+from services.notify_api.deliveries.channels.robots import dingtalk_sign, dingtalk_url
+from services.notify_api.deliveries.deliverer import deliver_due
+from tests.notify_api.outbox import PAYLOAD, T0, add_contact, add_notification, notification, run
+from tests.notify_api.receivers import Answer
+
+DINGTALK_SECRET = "SEC3a9f1b7c0e4d2a8b6c5f0e1d9a7b3c4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1"
+
+
+def _robot(url, settings, receiver, channel, path, *, secret=None, answers=()):
+    target = receiver.endpoint(path, secret=secret, answers=list(answers)) + "?access_token=abc123"
+
+    async def work(db):
+        contact_id = await add_contact(db, settings, channel=channel, target=target, secret=secret)
+        return await add_notification(db, contact_id=contact_id, channel=channel)
+
+    sent = run(url, work)
+    counts = run(url, lambda db: deliver_due(db, settings, now=T0, limit=10))
+    return counts, run(url, lambda db: notification(db, sent["id"]))
+
+
+def test_a_dingtalk_robot_gets_a_markdown_message_on_a_correctly_signed_url(notify_db, delivery_settings, receiver):
+    counts, row = _robot(notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office",
+                         secret=DINGTALK_SECRET)
+    assert (counts.sent, row["status"]) == (1, "delivered")
+    [call] = receiver.calls_to("dingtalk/office")
+    assert call.verified is True  # timestamp within the hour, sign = base64(HmacSHA256(secret, ts\nsecret))
+    assert call.query["access_token"] == "abc123"
+    assert call.json() == {"msgtype": "markdown",
+                           "markdown": {"title": PAYLOAD["subject"], "text": PAYLOAD["markdown"]}}
+
+
+def test_the_dingtalk_sign_is_urlencoded_base64_of_hmac_sha256_of_timestamp_and_secret():
+    timestamp = 1700000000000
+    digest = hmac.new(b"SECabc", b"1700000000000\nSECabc", hashlib.sha256).digest()
+    assert unquote_plus(dingtalk_sign("SECabc", timestamp)) == base64.b64encode(digest).decode()
+    assert dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t", "SECabc", timestamp) == (
+        f"https://oapi.dingtalk.com/robot/send?access_token=t&timestamp={timestamp}"
+        f"&sign={dingtalk_sign('SECabc', timestamp)}")
+    assert dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t", None, timestamp).endswith("=t")
+
+
+def test_a_dingtalk_refusal_by_errcode_is_dead(notify_db, delivery_settings, receiver):
+    refused = Answer(200, json={"errcode": 310000, "errmsg": "sign not match"})
+    counts, row = _robot(notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office",
+                         secret=DINGTALK_SECRET, answers=[refused])
+    assert (counts.failed, row["status"]) == (1, "dead")
+    assert "errcode 310000" in row["last_error"]
+
+
+def test_a_dingtalk_rate_limit_is_retried(notify_db, delivery_settings, receiver):
+    limited = Answer(200, json={"errcode": 130101, "errmsg": "send too fast"})
+    _, row = _robot(notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office",
+                    secret=DINGTALK_SECRET, answers=[limited])
+    assert row["status"] == "pending"
+
+
+def test_a_wecom_robot_gets_a_markdown_message(notify_db, delivery_settings, receiver):
+    counts, row = _robot(notify_db, delivery_settings, receiver, "wecom", "wecom/unit-1")
+    assert (counts.sent, row["status"]) == (1, "delivered")
+    [call] = receiver.calls_to("wecom/unit-1")
+    assert call.json() == {"msgtype": "markdown", "markdown": {"content": PAYLOAD["markdown"]}}
+
+
+def test_a_wecom_refusal_by_errcode_is_dead(notify_db, delivery_settings, receiver):
+    refused = Answer(200, json={"errcode": 93000, "errmsg": "invalid webhook url"})
+    _, row = _robot(notify_db, delivery_settings, receiver, "wecom", "wecom/unit-1", answers=[refused])
+    assert row["status"] == "dead"

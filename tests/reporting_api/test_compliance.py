@@ -1,0 +1,173 @@
+"""Compliance: every expected (item, unit) pair of a period with the state of its report."""
+
+import pytest
+
+from tests.reporting_api.test_reports import file_report, review, submit
+
+TRANSPORT = "市交通运输局"
+PROBLEM = "application/problem+json"
+AFTER_DUE = "2024-05-01"   # 2024-Q1 is due on 2024-04-10
+BEFORE_DUE = "2024-04-01"
+
+
+@pytest.fixture
+def transport(quzhou, auth):
+    unit_id = quzhou.unit_id(TRANSPORT)
+    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
+
+
+def compliance(client, headers, plan_id, period="2024-Q1", **params):
+    response = client.get(f"/v1/plans/{plan_id}/compliance", params={"period": period, "limit": 500, **params},
+                          headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def row_of(view, item_id, unit_id):
+    return next(r for r in view["data"] if (r["item_id"], r["unit_id"]) == (item_id, unit_id))
+
+
+def plan_assignments(quzhou_client, auth, plan_id):
+    page = quzhou_client.get(f"/v1/plans/{plan_id}/assignments", params={"limit": 500}, headers=auth("viewer"))
+    return page.json()["data"]
+
+
+def test_with_nothing_filed_every_responsibility_of_the_plan_is_missing(reporting_client, quzhou_client, auth,
+                                                                          quzhou):
+    view = compliance(reporting_client, auth("office"), quzhou.plan_id)
+    expected = {(a["item_id"], a["unit_id"], a["role"]) for a in plan_assignments(quzhou_client, auth, quzhou.plan_id)}
+    assert len(view["data"]) == view["summary"]["expected"] == 256
+    assert {(r["item_id"], r["unit_id"], r["role"]) for r in view["data"]} == expected
+    assert {r["state"] for r in view["data"]} == {"missing"}
+    assert view["summary"]["missing"] == 256
+
+
+def test_items_without_units_expect_no_report(reporting_client, auth, quzhou):
+    view = compliance(reporting_client, auth("office"), quzhou.plan_id)
+    listed = {r["item_key"] for r in view["data"]}
+    assert not listed & {"goals", "S3", "SG1", "A3", "T13", "P7"}
+
+
+def test_a_missing_report_after_the_due_date_is_overdue_and_late(reporting_client, auth, quzhou, transport):
+    view = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=AFTER_DUE)
+    row = row_of(view, quzhou.item("T9")["id"], transport["unit_id"])
+    assert (view["due_on"], row["state"], row["overdue"], row["late"], row["days_late"]) == (
+        "2024-04-10", "missing", True, True, 21)
+    assert view["summary"]["overdue"] == 256
+
+
+def test_a_missing_report_before_the_due_date_is_not_overdue(reporting_client, auth, quzhou, transport):
+    view = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=BEFORE_DUE)
+    row = row_of(view, quzhou.item("T9")["id"], transport["unit_id"])
+    assert (row["state"], row["overdue"], row["late"], row["days_late"]) == ("missing", False, False, 0)
+
+
+def test_a_report_submitted_after_the_due_date_is_submitted_and_late(reporting_client, auth, quzhou, transport):
+    t9 = quzhou.item("T9")["id"]
+    report = file_report(reporting_client, transport["headers"], t9)
+    submit(reporting_client, transport["headers"], report["id"])
+    view = compliance(reporting_client, auth("office"), quzhou.plan_id)
+    row = row_of(view, t9, transport["unit_id"])
+    assert (row["state"], row["report_id"], row["late"], row["overdue"], row["role"]) == (
+        "submitted", report["id"], True, False, "lead")
+    assert (view["summary"]["submitted"], view["summary"]["missing"]) == (1, 255)
+
+
+def test_a_draft_is_listed_as_draft_and_still_overdue(reporting_client, auth, quzhou, transport):
+    t9 = quzhou.item("T9")["id"]
+    file_report(reporting_client, transport["headers"], t9)
+    row = row_of(compliance(reporting_client, auth("office"), quzhou.plan_id), t9, transport["unit_id"])
+    assert (row["state"], row["overdue"]) == ("draft", True)
+
+
+@pytest.mark.parametrize(("decision", "state"), [("accept", "accepted"), ("return", "returned")])
+def test_a_reviewed_report_shows_its_outcome(reporting_client, auth, quzhou, transport, decision, state):
+    t9 = quzhou.item("T9")["id"]
+    report = file_report(reporting_client, transport["headers"], t9)
+    submit(reporting_client, transport["headers"], report["id"])
+    assert review(reporting_client, auth, report["id"], decision, "请补充").status_code == 200
+    view = compliance(reporting_client, auth("office"), quzhou.plan_id)
+    assert row_of(view, t9, transport["unit_id"])["state"] == state
+    assert view["summary"][state] == 1
+
+
+def test_the_state_filter_lists_only_those_who_have_not_reported(reporting_client, auth, quzhou, transport):
+    t9 = quzhou.item("T9")["id"]
+    submit(reporting_client, transport["headers"], file_report(reporting_client, transport["headers"], t9)["id"])
+    view = compliance(reporting_client, auth("service"), quzhou.plan_id, state="missing")
+    assert len(view["data"]) == 255
+    assert (t9, transport["unit_id"]) not in {(r["item_id"], r["unit_id"]) for r in view["data"]}
+    assert view["summary"]["expected"] == 256  # the summary counts before the state filter
+
+
+def test_the_unit_filter_lists_one_units_responsibilities(reporting_client, quzhou_client, auth, quzhou, transport):
+    view = compliance(reporting_client, auth("office"), quzhou.plan_id, unit_id=transport["unit_id"])
+    mine = [a for a in plan_assignments(quzhou_client, auth, quzhou.plan_id) if a["unit_id"] == transport["unit_id"]]
+    assert sorted(r["responsibility_id"] for r in view["data"]) == sorted(a["id"] for a in mine)
+    assert view["summary"]["expected"] == len(mine)
+
+
+def test_a_unit_token_sees_only_its_own_rows(reporting_client, auth, quzhou, transport):
+    view = compliance(reporting_client, transport["headers"], quzhou.plan_id)
+    assert view["data"] and {r["unit_id"] for r in view["data"]} == {transport["unit_id"]}
+
+
+def test_a_unit_token_cannot_ask_for_another_units_rows(reporting_client, auth, quzhou, transport):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance",
+                                    params={"period": "2024-Q1", "unit_id": quzhou.unit_id("市文旅局")},
+                                    headers=transport["headers"])
+    assert response.status_code == 403
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_compliance_pages_with_a_cursor_in_responsibility_order(reporting_client, auth, quzhou):
+    url, seen, cursor = f"/v1/plans/{quzhou.plan_id}/compliance", [], None
+    while True:
+        params = {"period": "2024-Q1", "limit": 100, **({"cursor": cursor} if cursor else {})}
+        response = reporting_client.get(url, params=params, headers=auth("office"))
+        assert response.status_code == 200, response.text
+        seen += [r["responsibility_id"] for r in response.json()["data"]]
+        if not (cursor := response.json()["next_cursor"]):
+            break
+        assert 'rel="next"' in response.headers["link"]
+    assert len(seen) == 256 and seen == sorted(set(seen))
+
+
+def test_the_period_is_required(reporting_client, auth, quzhou):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", headers=auth("office"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize("period", ["2024-Q5", "2030-Q1"])
+def test_a_period_that_is_not_one_of_the_plan_is_refused(reporting_client, auth, quzhou, period):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": period},
+                                    headers=auth("office"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_an_unknown_state_is_refused(reporting_client, auth, quzhou):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance",
+                                    params={"period": "2024-Q1", "state": "lost"}, headers=auth("office"))
+    assert response.status_code == 422
+
+
+def test_compliance_of_an_unknown_plan_is_404(reporting_client, auth):
+    response = reporting_client.get("/v1/plans/999999/compliance", params={"period": "2024-Q1"},
+                                    headers=auth("office"))
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_compliance_needs_a_token(reporting_client, quzhou):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": "2024-Q1"})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_a_cursor_we_did_not_issue_is_refused(reporting_client, auth, quzhou):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance",
+                                    params={"period": "2024-Q1", "cursor": "not-a-cursor"}, headers=auth("office"))
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM

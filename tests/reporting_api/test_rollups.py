@@ -1,0 +1,154 @@
+"""Roll-ups of a period's reports by unit, section, county, thematic group and item kind."""
+
+import json
+from datetime import date
+
+import pytest
+
+from services.reporting_api.oversight.service import oversight_of
+from tests.reporting_api.test_reports import file_report, review, submit
+
+TRANSPORT = "市交通运输局"
+PROBLEM = "application/problem+json"
+COUNTIES = {"开化县", "衢江区", "江山市", "常山县", "柯城区", "龙游县"}
+
+
+@pytest.fixture
+def transport(quzhou, auth):
+    unit_id = quzhou.unit_id(TRANSPORT)
+    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
+
+
+def rollups(client, auth, plan_id, by, period="2024-Q1", role="office", **params):
+    response = client.get(f"/v1/plans/{plan_id}/rollups", params={"period": period, "by": by, **params},
+                          headers=auth(role))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def group_named(view, name):
+    return next(row for row in view["data"] if row["group"]["name"] == name)
+
+
+def group_keyed(view, key):
+    return next(row for row in view["data"] if row["group"]["key"] == key)
+
+
+def test_by_unit_shows_a_units_late_submission(reporting_client, auth, quzhou, transport):
+    report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    row = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit"), TRANSPORT)
+    assert row["group"]["id"] == transport["unit_id"]
+    assert (row["submitted"], row["awaiting_review"], row["late"], row["on_time"]) == (1, 1, 1, 0)
+    assert row["missing"] == row["expected"] - 1 and row["expected"] > 1
+
+
+def test_by_unit_counts_reviews_and_drafts(reporting_client, auth, quzhou, transport):
+    accepted = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    submit(reporting_client, transport["headers"], accepted["id"])
+    review(reporting_client, auth, accepted["id"], "accept")
+    file_report(reporting_client, transport["headers"], quzhou.item("T10")["id"])
+    row = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit"), TRANSPORT)
+    assert (row["submitted"], row["accepted"], row["awaiting_review"], row["draft"]) == (1, 1, 0, 1)
+    assert row["missing"] == row["expected"] - 2
+
+
+def test_by_unit_the_expected_reports_add_up_to_every_responsibility(reporting_client, auth, quzhou):
+    view = rollups(reporting_client, auth, quzhou.plan_id, "unit")
+    assert sum(row["expected"] for row in view["data"]) == 256
+    assert sum(row["missing"] for row in view["data"]) == 256
+
+
+def test_by_county_lists_only_the_six_counties(reporting_client, auth, quzhou):
+    view = rollups(reporting_client, auth, quzhou.plan_id, "county")
+    assert {row["group"]["name"] for row in view["data"]} == COUNTIES
+
+
+def test_by_group_includes_the_thematic_groups_through_the_lead_leaders_of_special_actions(reporting_client, auth,
+                                                                                           quzhou):
+    view = rollups(reporting_client, auth, quzhou.plan_id, "group")
+    assert {row["group"]["key"] for row in view["data"]} == {
+        "tg-infrastructure", "tg-innovation-industry", "tg-public-services", "tg-digital-economy",
+        "tg-beautiful-economy", "tg-ecology", "tg-market-opening", "tg-social-governance", "tg-city-cooperation"}
+    # 吕跃龙 leads SA4 (two units) and is the only lead leader in 美丽经济专题组.
+    beautiful = group_keyed(view, "tg-beautiful-economy")
+    assert (beautiful["group"]["name"], beautiful["items"], beautiful["expected"]) == ("美丽经济专题组", 1, 2)
+    # 陈锦标 leads SA1 and SA3 (5 + 4 units) and is the only lead leader in 城市合作专题组.
+    city = group_keyed(view, "tg-city-cooperation")
+    assert (city["items"], city["expected"]) == (2, 9)
+
+
+def test_by_section_puts_an_item_under_its_section_and_the_rest_under_their_top_level_item(reporting_client, auth,
+                                                                                           quzhou, transport):
+    report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    view = rollups(reporting_client, auth, quzhou.plan_id, "section")
+    assert [row["group"]["key"] for row in view["data"]] == [f"S{n}" for n in range(1, 10)] + ["A2", "A3"]
+    s3 = group_keyed(view, "S3")  # T8 to T12: 2 + 2 + 2 + 1 + 4 responsibilities, T10's platform has none
+    assert (s3["expected"], s3["submitted"], s3["missing"]) == (11, 1, 10)
+
+
+def test_by_kind_counts_the_special_actions(reporting_client, auth, quzhou):
+    row = group_keyed(rollups(reporting_client, auth, quzhou.plan_id, "kind"), "special_action")
+    assert (row["items"], row["expected"], row["group"]["id"]) == (9, 40, None)
+
+
+def test_a_roll_up_counts_items_per_traffic_light(reporting_client, auth, quzhou):
+    view = rollups(reporting_client, auth, quzhou.plan_id, "kind", as_of="2024-05-01")
+    row = group_keyed(view, "special_action")
+    assert row["lights"] == {"green": 0, "yellow": 0, "red": 9, "done": 0}
+    assert row["overdue"] == 40
+
+
+def test_before_the_due_date_nothing_is_overdue(reporting_client, auth, quzhou):
+    view = rollups(reporting_client, auth, quzhou.plan_id, "kind", as_of="2024-03-01")
+    row = group_keyed(view, "special_action")
+    assert (row["overdue"], row["lights"]["green"]) == (0, 9)
+
+
+def test_a_unit_token_cannot_read_roll_ups(reporting_client, auth, quzhou, transport):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1"},
+                                    headers=transport["headers"])
+    assert response.status_code == 403
+    assert response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize("role", ["office", "admin", "viewer", "service"])
+def test_the_office_leaders_and_services_read_roll_ups(reporting_client, auth, quzhou, role):
+    assert rollups(reporting_client, auth, quzhou.plan_id, "unit", role=role)["by"] == "unit"
+
+
+def test_an_unknown_grouping_is_refused(reporting_client, auth, quzhou):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1",
+                                                                                   "by": "district"},
+                                    headers=auth("office"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_roll_ups_of_an_unknown_plan_are_404(reporting_client, auth):
+    response = reporting_client.get("/v1/plans/999999/rollups", params={"period": "2024-Q1"}, headers=auth("office"))
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_roll_ups_need_a_token(reporting_client, quzhou):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1"})
+    assert response.status_code == 401
+
+
+def test_the_whole_oversight_of_a_period_is_plain_json_for_a_snapshot(reporting_client, quzhou, transport):
+    report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    app = reporting_client.app
+
+    async def compute():
+        async with app.state.database.read() as conn:
+            return await oversight_of(conn, app.state.tasks, quzhou.plan_id, "2024-Q1", date(2024, 5, 1))
+
+    found = json.loads(json.dumps(reporting_client.portal.call(compute)))
+    assert (found["compliance"]["summary"]["expected"], found["compliance"]["summary"]["submitted"]) == (256, 1)
+    assert set(found["rollups"]) == {"unit", "section", "county", "group", "kind"}
+    lights = {row["item_key"]: row["light"] for row in found["traffic_lights"]["data"]}
+    assert lights["T9"] == "green" and found["traffic_lights"]["summary"]["red"] == len(lights) - 1
+    assert len(found["indicators"]) > 0
