@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 PLAN := data/plans/quzhou-yrd-2019-2025.yaml
+# Two workers (the machine has two cores); --dist loadfile keeps a test file on one worker, so its fixtures are built once.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 
 .PHONY: run test test-postgres openapi migrate bench bench-smoke clean
 
@@ -21,10 +23,10 @@ run: $(READY)
 	$(BIN)/duban serve
 
 test: $(READY)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 test-postgres: $(READY)
-	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest
+	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_WORKERS)
 
 migrate: $(READY)
 	$(BIN)/duban migrate all
