@@ -1,0 +1,148 @@
+"""Bulk import of report history (历史报送数据): past reports from a predecessor system, already submitted.
+
+This is the migration path for years of history, not the API's write path: the caller vouches for the rows
+(it checked items, units and indicators against tasks_api once, not per row), and no events go out, because
+the history is past and nobody is to be reminded of it. Each report gets what a submission through the API
+leaves behind: the report row, its submitted version with the review outcome, its indicator values, and one
+transition that says it was imported. Lateness is computed as `submit_report` computes it.
+
+Rows are written in batches inside one transaction (all or nothing). On PostgreSQL a batch goes in with COPY,
+its ids reserved from the table's sequence first, because COPY is about ten times faster than INSERT for
+the millions of rows of a province's history; SQLite gets batched INSERTs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import islice
+from typing import Any
+
+import orjson
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.db import Database
+from services.reporting_api.reports.models import ReportStatus
+from services.reporting_api.reports.service import measurements, reports, transitions, versions
+
+REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
+IMPORT_COMMENT = "Imported from the report history."
+
+
+@dataclass(frozen=True, slots=True)
+class PastMeasurement:
+    indicator_id: int
+    value: float
+    as_of: date
+
+
+@dataclass(frozen=True, slots=True)
+class PastReport:
+    """One unit's submitted report on one item for one period, as the old system kept it."""
+
+    plan_id: int
+    item_id: int
+    unit_id: int
+    period: str
+    role: str
+    status: ReportStatus  # submitted, accepted or returned: history holds no drafts
+    submitted_at: datetime
+    due_on: date
+    progress: str = ""
+    percent_complete: int = 0
+    self_status: str = "on_track"
+    measurements: tuple[PastMeasurement, ...] = ()
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_comment: str | None = None
+
+
+async def import_past_reports(db: Database, history: Iterable[PastReport], *, actor: str,
+                              batch_size: int = 5000) -> int:
+    """Write the reports in one transaction; returns how many. A report already there fails it all (unique key)."""
+    count = 0
+    async with db.transaction() as conn:
+        for batch in _batches(history, batch_size):
+            await _write_batch(conn, batch, actor)
+            count += len(batch)
+    return count
+
+
+def _batches(history: Iterable[PastReport], size: int) -> Iterator[list[PastReport]]:
+    iterator = iter(history)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: str) -> None:
+    now = datetime.now(UTC)
+    contents = [_content(report) for report in batch]
+    report_ids = await insert_rows(conn, reports, [_report_row(r, c, actor, now) for r, c in zip(batch, contents)])
+    version_ids = await insert_rows(conn, versions, [_version_row(r, c, report_id, actor)
+                                                     for r, c, report_id in zip(batch, contents, report_ids)])
+    await insert_rows(conn, measurements, [
+        {"report_id": report_id, "version_id": version_id, "plan_id": r.plan_id, "item_id": r.item_id,
+         "indicator_id": m.indicator_id, "value": m.value, "as_of": m.as_of, "note": None}
+        for r, report_id, version_id in zip(batch, report_ids, version_ids) for m in r.measurements])
+    await insert_rows(conn, transitions, [
+        {"report_id": report_id, "from_status": None, "to_status": r.status.value, "actor": actor,
+         "at": r.reviewed_at or r.submitted_at, "comment": IMPORT_COMMENT}
+        for r, report_id in zip(batch, report_ids)])
+
+
+def _content(report: PastReport) -> dict[str, Any]:
+    """The report's content as a submitted version freezes it (CONTENT of reports/service.py)."""
+    return {"progress": report.progress, "problems": "", "next_steps": "",
+            "percent_complete": report.percent_complete, "self_status": report.self_status,
+            "measurements": [{"indicator_id": m.indicator_id, "value": m.value, "as_of": m.as_of.isoformat(),
+                              "note": None} for m in report.measurements],
+            "attachments": []}
+
+
+def _days_late(report: PastReport) -> int:
+    return max(0, (report.submitted_at.date() - report.due_on).days)
+
+
+def _report_row(report: PastReport, content: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
+    days_late = _days_late(report)
+    return {**content, "plan_id": report.plan_id, "item_id": report.item_id, "unit_id": report.unit_id,
+            "period": report.period, "role": report.role, "status": report.status.value, "submissions": 1,
+            "first_submitted_at": report.submitted_at, "submitted_at": report.submitted_at,
+            "due_on": report.due_on, "late": days_late > 0, "days_late": days_late, "created_by": actor,
+            "created_at": now, "updated_at": now, "version": 1}
+
+
+def _version_row(report: PastReport, content: dict[str, Any], report_id: int, actor: str) -> dict[str, Any]:
+    reviewed = report.status in REVIEWED
+    days_late = _days_late(report)
+    return {"report_id": report_id, "number": 1, "content": content, "submitted_by": actor,
+            "submitted_at": report.submitted_at, "due_on": report.due_on, "late": days_late > 0,
+            "days_late": days_late, "outcome": report.status.value if reviewed else None,
+            "reviewed_by": report.reviewed_by if reviewed else None,
+            "reviewed_at": report.reviewed_at if reviewed else None,
+            "review_comment": report.review_comment if reviewed else None, "score": None}
+
+
+async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows (every column but id given); their new ids come back in the order given."""
+    if not rows:
+        return []
+    if conn.dialect.name != "postgresql":
+        result = await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+        return list(result.scalars())
+    ids = list((await conn.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                                        "FROM generate_series(1, :n)"), {"n": len(rows)})).scalars())
+    columns = [column.name for column in table.c]
+    json_columns = {column.name for column in table.c if column.type.__class__.__name__ == "JSON"}
+    records = [tuple(new_id if name == "id" else _copy_value(row.get(name), name in json_columns)
+                     for name in columns) for row, new_id in zip(rows, ids)]
+    driver = (await conn.get_raw_connection()).driver_connection
+    await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    return ids
+
+
+def _copy_value(value: Any, is_json: bool) -> Any:
+    # asyncpg's COPY takes json columns as text, so JSON values are encoded here, as SQLAlchemy would.
+    return orjson.dumps(value).decode() if is_json else value
