@@ -9,7 +9,7 @@ PLAN := data/plans/quzhou-yrd-2019-2025.yaml
 # Two workers (the machine has two cores); --dist loadfile keeps a test file on one worker, so its fixtures are built once.
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 
-.PHONY: run test test-postgres openapi migrate bench bench-smoke clean
+.PHONY: run test test-postgres openapi contract-check migrate bench bench-smoke clean
 
 $(READY): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ migrate: $(READY)
 
 openapi: $(READY)
 	$(BIN)/python -m services.contract write
+
+# Fails on breaking contract changes since AGAINST (default HEAD~1) unless info.version announces them.
+AGAINST ?= HEAD~1
+contract-check: $(READY)
+	$(BIN)/python -m services.contract breaking --against $(AGAINST)
 
 
 clean:

@@ -1,14 +1,21 @@
-"""The published contract: `python -m services.contract write` regenerates openapi/<service>.json."""
+"""The published contract: `python -m services.contract write` regenerates openapi/<service>.json;
+`python -m services.contract breaking [--against REF]` fails on breaking changes since REF (default HEAD~1)
+unless the contract's version announces them (see services/contract_diff.py for the rule).
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import subprocess
 import sys
 from typing import Any
 
 from services.common.settings import REPO_ROOT
+from services.contract_diff import breaking_changes, version_allows_breaks
 
 CONTRACT_DIR = REPO_ROOT / "openapi"
+SERVICES = ("tasks_api", "reporting_api", "notify_api")
 
 
 def service_apps() -> dict[str, Any]:
@@ -35,8 +42,48 @@ def write() -> None:
         print(f"openapi/{service}.json written")
 
 
+def committed_at(ref: str, service: str) -> dict[str, Any] | None:
+    """The contract as committed at a git ref, or None where the ref or the file does not exist there."""
+    shown = subprocess.run(["git", "show", f"{ref}:openapi/{service}.json"], cwd=REPO_ROOT,
+                           capture_output=True, text=True, encoding="utf-8", check=False)
+    return json.loads(shown.stdout) if shown.returncode == 0 else None
+
+
+def breaking(against: str) -> int:
+    """Compare each committed contract with its version at `against`; 1 when a break is not announced."""
+    failed = False
+    for service in SERVICES:
+        old = committed_at(against, service)
+        if old is None:
+            print(f"openapi/{service}.json: no contract at {against}, nothing to compare")
+            continue
+        new = json.loads((CONTRACT_DIR / f"{service}.json").read_text(encoding="utf-8"))
+        changes = breaking_changes(old, new)
+        old_version, new_version = old["info"]["version"], new["info"]["version"]
+        announced = version_allows_breaks(old_version, new_version)
+        verdict = "breaking, announced by the version" if announced else "BREAKING, version not bumped"
+        print(f"openapi/{service}.json {old_version} -> {new_version}: "
+              + (f"{len(changes)} {verdict}" if changes else "no breaking change"))
+        for change in changes:
+            print(f"  - {change}")
+        failed |= bool(changes) and not announced
+    if failed:
+        print("Bump info.version's major (minor while it is 0.x) in the app factory, or keep the change additive.")
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.contract")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("write", help="regenerate openapi/*.json from the apps")
+    check = commands.add_parser("breaking", help="fail on unannounced breaking changes since a git ref")
+    check.add_argument("--against", default="HEAD~1", help="git ref to compare with (default HEAD~1)")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "write":
+        write()
+        return 0
+    return breaking(arguments.against)
+
+
 if __name__ == "__main__":
-    commands = {"write": write}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        sys.exit(f"usage: python -m services.contract {{{'|'.join(commands)}}}")
-    commands[sys.argv[1]]()
+    sys.exit(main(sys.argv[1:]))
