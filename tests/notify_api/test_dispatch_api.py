@@ -113,6 +113,36 @@ def test_a_unit_lists_only_its_own_notifications(notify_client, auth, receiver):
     assert len(notify_client.get("/v1/notifications", headers=auth("viewer")).json()["data"]) == 2
 
 
+def _about_unit_for_others(client, unit_id):
+    """Two notifications about `unit_id` that were not sent to it: an event delivery to a subscriber, and the
+    copy of a red notice sent to the office."""
+    async def work(db):
+        return [await add_notification(db, contact_id=None, channel="webhook", unit_id=unit_id, purpose="event",
+                                       recipient_kind="subscription", recipient_id=1, level=None),
+                await add_notification(db, contact_id=None, channel="email", unit_id=unit_id, level="red",
+                                       recipient_kind="office", recipient_id=0)]
+
+    return run(_url(client), work)
+
+
+def test_a_unit_never_sees_event_deliveries_or_copies_sent_to_others_about_it(notify_client, auth, receiver):
+    [mine] = _outbox(notify_client, receiver, 11)
+    others = _about_unit_for_others(notify_client, 11)
+    listed = notify_client.get("/v1/notifications", params={"unit_id": 11}, headers=auth("unit", unit_id=11))
+    assert [n["id"] for n in listed.json()["data"]] == [mine["id"]]
+    for row in others:
+        assert_problem(notify_client.get(f"/v1/notifications/{row['id']}", headers=auth("unit", unit_id=11)), 403)
+        assert_problem(notify_client.post(f"/v1/notifications/{row['id']}/read",
+                                          headers=auth("unit", unit_id=11)), 403)
+
+
+def test_the_office_sees_event_deliveries_and_copies_about_a_unit(notify_client, auth, receiver):
+    [mine] = _outbox(notify_client, receiver, 11)
+    others = _about_unit_for_others(notify_client, 11)
+    listed = notify_client.get("/v1/notifications", params={"unit_id": 11}, headers=auth("office"))
+    assert [n["id"] for n in listed.json()["data"]] == [mine["id"], *(row["id"] for row in others)]
+
+
 def test_a_unit_asking_for_another_units_notifications_is_forbidden(notify_client, auth):
     assert_problem(notify_client.get("/v1/notifications", params={"unit_id": 12},
                                      headers=auth("unit", unit_id=11)), 403)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.common.auth import Principal
@@ -13,6 +13,7 @@ from services.common.db import Database
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
+from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.clock import aware_row, now_utc, utc
 from services.notify_api.deliveries.deliverer import attempts, deliver_all_due, notifications
@@ -69,17 +70,22 @@ async def get_dispatch(db: Database, *, dispatch_id: int) -> dict[str, Any]:
 
 
 def _visible_to(principal: Principal) -> list[Any]:
-    """A unit sees the notices about it and those addressed to it; everyone else sees all."""
+    """A unit sees only the notices addressed to it; everyone else sees all.
+
+    Copies of a red notice sent to the lead leader and the office, and event deliveries to other systems'
+    subscriptions (purpose "event"), carry the unit they are about but belong to the office's view."""
     if principal.unit_id is None:
         return []
     n = notifications.c
-    return [or_(n.unit_id == principal.unit_id,
-                and_(n.recipient_kind == "unit", n.recipient_id == principal.unit_id))]
+    return [n.recipient_kind == OwnerKind.UNIT.value, n.recipient_id == principal.unit_id]
+
+
+def _addressed_to(principal: Principal, row: dict[str, Any]) -> bool:
+    return row["recipient_kind"] == OwnerKind.UNIT.value and row["recipient_id"] == principal.unit_id
 
 
 def _readable(principal: Principal, row: dict[str, Any]) -> bool:
-    return principal.unit_id is None or principal.unit_id in (
-        row["unit_id"], row["recipient_id"] if row["recipient_kind"] == "unit" else None)
+    return principal.unit_id is None or _addressed_to(principal, row)
 
 
 async def list_notifications(db: Database, *, principal: Principal, after_id: int | None, limit: int,
@@ -133,8 +139,7 @@ async def mark_read(db: Database, *, notification_id: int, principal: Principal)
     """Record that the recipient read (acknowledged) the notice; the first time counts."""
     async with db.transaction() as conn:
         before = await notification_records.get(conn, notification_id)
-        addressed_to_unit = before["recipient_kind"] == "unit" and before["recipient_id"] == principal.unit_id
-        if not (principal.is_staff or addressed_to_unit):
+        if not (principal.is_staff or _addressed_to(principal, before)):
             raise Forbidden("Only the unit the notice was sent to, or the office, may mark it read.")
         if before["read_at"] is not None:
             return aware_row(before)
