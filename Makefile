@@ -34,6 +34,13 @@ migrate: $(READY)
 openapi: $(READY)
 	$(BIN)/python -m services.contract write
 
+# Issue 6's benchmarks against PostgreSQL at 127.0.0.1:5432 (bench/run.py); wrk if installed (apt-get install wrk).
+bench: $(READY)
+	$(BIN)/python -m bench.run
+
+bench-smoke: $(READY)
+	$(BIN)/python -m bench.run --scale 0.01 --prefix bench_smoke --seconds 2 --delivery-seconds 10
+
 # Fails on breaking contract changes since AGAINST (default HEAD~1) unless info.version announces them.
 AGAINST ?= HEAD~1
 contract-check: $(READY)

@@ -1,0 +1,112 @@
+"""The raw baseline: a bare ASGI app (no framework) running the services' list SQL through asyncpg, orjson out.
+
+It is the physical limit issue 6 measures each read endpoint against: no routing, no auth, no validation,
+just the statements the service issues for the same request and the encoding of the rows. Served by uvicorn
+like the services:
+
+    BENCH_TASKS_DSN=postgresql://… BENCH_REPORTING_DSN=postgresql://… uvicorn bench.baseline:app --port 8799
+    GET /items?plan_id=1&unit_id=7&limit=50&cursor=123    the item list of tasks_api, keyset by id
+    GET /reports?plan_id=1&period=2024-Q2&limit=50         the report list of reporting_api, keyset by id
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import asyncpg
+import orjson
+
+# The statements services/tasks_api/items/service.list_items issues: the plan must exist, then the page.
+PLAN_EXISTS = "SELECT id FROM plans WHERE id = $1"
+ITEMS_PAGE = """
+SELECT id, plan_id, parent_id, key, kind, number, title, text, starts_on, due_on, original_due_on, status,
+       position, version
+FROM items
+WHERE plan_id = $1 AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2) AND id > $3
+ORDER BY id LIMIT $4"""
+ITEMS_PAGE_ANY_UNIT = ITEMS_PAGE.replace("AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2) ",
+                                         "AND $2::int IS NULL ")
+# The statement services/reporting_api/reports/service.list_reports issues for an office token.
+REPORTS_PAGE = "SELECT * FROM reports WHERE plan_id = $1 AND period = $2 AND id > $3 ORDER BY id LIMIT $4"
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Baseline:
+    """Two pools (tasks_api's and reporting_api's databases) and two routes."""
+
+    def __init__(self) -> None:
+        self.pools: dict[str, asyncpg.Pool] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
+        if scope["path"] == "/items":
+            body = await self.items(query)
+        elif scope["path"] == "/reports":
+            body = await self.reports(query)
+        else:
+            body = None
+        status = 200 if body is not None else 404
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body or b"{}"})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
+                for name in ("TASKS", "REPORTING"):
+                    self.pools[name] = await asyncpg.create_pool(os.environ[f"BENCH_{name}_DSN"], min_size=1,
+                                                                 max_size=size)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for pool in self.pools.values():
+                    await pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def items(self, query: dict[str, str]) -> bytes | None:
+        plan_id, limit, after = int(query["plan_id"]), int(query.get("limit", 50)), _after(query)
+        unit_id = int(query["unit_id"]) if "unit_id" in query else None
+        async with self.pools["TASKS"].acquire() as conn:
+            if await conn.fetchval(PLAN_EXISTS, plan_id) is None:
+                return None
+            rows = await conn.fetch(ITEMS_PAGE if unit_id is not None else ITEMS_PAGE_ANY_UNIT,
+                                    plan_id, unit_id, after, limit + 1)
+        return _page(rows, limit)
+
+    async def reports(self, query: dict[str, str]) -> bytes:
+        limit = int(query.get("limit", 50))
+        async with self.pools["REPORTING"].acquire() as conn:
+            rows = await conn.fetch(REPORTS_PAGE, int(query["plan_id"]), query["period"], _after(query), limit + 1)
+        return _page(rows, limit, json_columns=("measurements", "attachments"))
+
+
+def _after(query: dict[str, str]) -> int:
+    """The keyset cursor: the services' opaque encoding of the last id, or the id itself."""
+    cursor = query.get("cursor")
+    if cursor is None:
+        return 0
+    return int(cursor) if cursor.isdigit() else orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def _page(rows: list[asyncpg.Record], limit: int, json_columns: tuple[str, ...] = ()) -> bytes:
+    data = [dict(row) for row in rows[:limit]]
+    for row in data:
+        for column in json_columns:  # asyncpg hands json columns over as text
+            row[column] = orjson.Fragment(row[column])
+    next_cursor = data[-1]["id"] if len(rows) > limit else None
+    return orjson.dumps({"data": data, "next_cursor": next_cursor})
+
+
+app = Baseline()

@@ -1,0 +1,35 @@
+"""One dispatcher process for the delivery benchmark: delivers due notifications until none is left or time is up.
+
+    NOTIFY_API_DATABASE_URL=… python -m bench.deliver_worker 30
+
+It is services/notify_api/deliveries/deliverer.deliver_all_due with a time limit, so that a benchmark of a
+very large outbox ends; two of these run side by side as two dispatcher replicas would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+from services.common.db import Database, make_engine
+from services.notify_api.deliveries.clock import now_utc
+from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.settings import NotifySettings
+
+
+async def deliver_for(seconds: float) -> None:
+    settings = NotifySettings()
+    database = Database(make_engine(settings.resolved_database_url(), pool_size=4))
+    stop = time.monotonic() + seconds
+    try:
+        while time.monotonic() < stop:
+            counts = await deliver_due(database, settings, now=now_utc(), limit=200)
+            if counts.sent + counts.failed == 0:
+                return
+    finally:
+        await database.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(deliver_for(float(sys.argv[1])))

@@ -1,0 +1,84 @@
+"""Benchmark figures and the one table they print: figure, value, baseline, ratio, target, met or not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Every figure issue 6 asks for; the smoke test checks the table names each one.
+FIGURE_NAMES = (
+    "load: generate and import the data set",
+    "items p1, unit filter: req/s",
+    "items p1, unit filter: p99",
+    "items deep page, unit filter: req/s",
+    "items deep page, unit filter: p99",
+    "reports by plan+period: req/s",
+    "roll-up by unit: p95 vs hand SQL",
+    "roll-up by unit: p95",
+    "compliance: p95",
+    "dispatch: 100,000 reminders",
+    "delivery, 2 dispatchers: rate",
+    "delivery: duplicates + lost",
+    "ledger xlsx 100,000 rows: time",
+    "ledger xlsx: memory growth",
+    "RSS idle (largest service)",
+    "RSS under read load (largest)",
+    "flatness items p1 vs p1000",
+    "flatness reports p1 vs p1000",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool
+    baseline: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.baseline if self.baseline else None
+
+
+def at_least(name: str, value: float, unit: str, limit: float, *, baseline: float | None = None,
+             note: str = "") -> Figure:
+    """A figure whose value must reach `limit`, or `limit` × baseline when a baseline is given."""
+    wanted = limit * baseline if baseline else limit
+    target = f"≥ {limit:g}× baseline" if baseline else f"≥ {limit:g} {unit}"
+    return Figure(name, value, unit, target, value >= wanted, baseline, note)
+
+
+def at_most(name: str, value: float, unit: str, limit: float, *, baseline: float | None = None,
+            note: str = "") -> Figure:
+    """A figure whose value must stay under `limit`, or `limit` × baseline when a baseline is given."""
+    wanted = limit * baseline if baseline else limit
+    target = f"≤ {limit:g}× baseline" if baseline else f"≤ {limit:g} {unit}"
+    return Figure(name, value, unit, target, value <= wanted, baseline, note)
+
+
+def missing(name: str, why: str) -> Figure:
+    """A figure that could not be measured in this run, with the reason."""
+    return Figure(name, float("nan"), "", "", False, None, why)
+
+
+def _number(value: float | None) -> str:
+    if value is None or value != value:  # NaN: not measured
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def table(figures: list[Figure], describe: Callable[[Figure], str] | None = None) -> str:
+    """The figures as one Markdown table (it reads in a terminal and in the README alike)."""
+    header = ("figure", "value", "baseline", "ratio", "target", "met", "note")
+    rows = [(f.name, f"{_number(f.value)} {f.unit}".strip(), _number(f.baseline),
+             f"{f.ratio:.2f}" if f.ratio is not None else "–", f.target, "yes" if f.met else "NO",
+             describe(f) if describe else f.note) for f in figures]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])

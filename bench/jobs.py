@@ -1,0 +1,109 @@
+"""The job figures: planning due reminders, delivering them with two dispatcher processes, the ledger export."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import asyncpg
+import httpx
+
+from bench.figures import Figure, at_least, at_most
+from bench.generate import Target
+from bench.processes import Stack
+from bench.reads import PERIOD, Subjects
+from services.common.db import Database, make_engine
+from services.notify_api.deliveries.jobs import peer_hooks
+from services.notify_api.deliveries.models import Dispatch
+from services.notify_api.reminders.planner import plan_reminders
+from services.notify_api.settings import NotifySettings
+from services.common.settings import REPO_ROOT
+
+# The morning of 2025-01-03: a week before 2024-Q4's reports are due (many are missing, by design of the data
+# set) while a quarter's worth of item deadlines is overdue: the planner has a full day's work.
+DISPATCH_AS_OF = datetime(2025, 1, 3, 1, 0, tzinfo=UTC)
+REMINDERS_TARGET = 100_000
+
+
+def notify_settings(stack: Stack, target: Target) -> NotifySettings:
+    return NotifySettings(database_url=target.url("notify_api"), environment="test", tasks_api_url=stack.tasks.url,
+                          reporting_api_url=stack.reporting.url, peer_budget_seconds=120, peer_timeout_seconds=120)
+
+
+async def _plan(settings: NotifySettings) -> int:
+    """The planner's half of a dispatch (services/notify_api/deliveries/service.run_dispatch), without the
+    delivery that run_dispatch does in-process: the two dispatcher processes below deliver instead."""
+    holder = SimpleNamespace(state=SimpleNamespace(settings=settings))
+    database = Database(make_engine(settings.resolved_database_url(), pool_size=2))
+    hooks = peer_hooks()
+    try:
+        for open_peer, _ in hooks:
+            await open_peer(holder)
+        async with database.transaction() as conn:
+            dispatch_id = (await conn.execute(Dispatch.__table__.insert().values(
+                as_of=DISPATCH_AS_OF, started_at=datetime.now(UTC), started_by="bench").returning(
+                Dispatch.__table__.c.id))).scalar_one()
+            return await plan_reminders(conn, holder.state.tasks, holder.state.reporting, settings,
+                                        as_of=DISPATCH_AS_OF, dispatch_id=dispatch_id)
+    finally:
+        for _, close_peer in reversed(hooks):
+            await close_peer(holder)
+        await database.dispose()
+
+
+def dispatch_figure(stack: Stack, target: Target) -> Figure:
+    started = time.perf_counter()
+    created = asyncio.run(_plan(notify_settings(stack, target)))
+    seconds = time.perf_counter() - started
+    per_target = seconds * REMINDERS_TARGET / max(created, 1)
+    return at_most("dispatch: 100,000 reminders", per_target, "s", 10,
+                   note=f"{created:,} reminders computed and written in {seconds:.1f} s (scaled to 100,000)")
+
+
+def delivery_figures(stack: Stack, target: Target, seconds: float) -> list[Figure]:
+    """Two `bench.deliver_worker` processes for at most `seconds`; then the receiver's count against the outbox."""
+    env = {"NOTIFY_API_DATABASE_URL": target.url("notify_api"), "NOTIFY_API_ENVIRONMENT": "test"}
+    command = [sys.executable, "-m", "bench.deliver_worker", str(seconds)]
+    started = time.perf_counter()
+    workers = [subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT) for _ in range(2)]
+    for worker in workers:
+        worker.wait()
+    elapsed = time.perf_counter() - started
+    delivered = asyncio.run(_delivered_ids(target))
+    stats = httpx.get(f"{stack.receiver.url}/stats").json()
+    received = set(httpx.post(f"{stack.receiver.url}/stats/ids").json())
+    lost = len(delivered - received)
+    duplicates = stats["received"] - stats["unique"]
+    return [at_least("delivery, 2 dispatchers: rate", len(delivered) / elapsed, "/s", 500,
+                     note=f"{len(delivered):,} delivered in {elapsed:.1f} s"),
+            at_most("delivery: duplicates + lost", duplicates + lost, "", 0,
+                    note=f"{duplicates} duplicates, {lost} lost")]
+
+
+async def _delivered_ids(target: Target) -> set[str]:
+    conn = await asyncpg.connect(target.dsn("notify_api"))
+    try:
+        rows = await conn.fetch("SELECT webhook_id FROM notifications WHERE status = 'delivered'")
+    finally:
+        await conn.close()
+    return {row[0] for row in rows}
+
+
+def ledger_figures(stack: Stack, s: Subjects, headers: dict[str, str]) -> list[Figure]:
+    reporting = stack.reporting
+    before = reporting.memory_mb()
+    reporting.reset_peak()
+    started = time.perf_counter()
+    response = httpx.get(f"{reporting.url}/v1/plans/{s.plan_id}/ledger.xlsx", params={"period": PERIOD},
+                         headers=headers, timeout=600)
+    seconds = time.perf_counter() - started
+    response.raise_for_status()
+    growth = reporting.memory_mb("VmHWM") - before
+    size = f"{len(response.content) / 1e6:.1f} MB workbook"
+    return [at_most("ledger xlsx 100,000 rows: time", seconds, "s", 20, note=size),
+            at_most("ledger xlsx: memory growth", growth, "MB", 100, note=f"RSS before {before:.0f} MB")]

@@ -1,0 +1,107 @@
+"""Load generators: wrk (as in issue 6: `wrk -t2 -c32 -d8s`), or a Python one for smoke runs without wrk.
+
+Both return requests per second and latency percentiles in milliseconds. The Python generator (httpx, one
+event loop) saturates at a few hundred requests per second on this machine, so it only proves the pipeline
+works; the figures of record come from wrk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+
+import httpx
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """How hard and how long: wrk's threads, connections and duration."""
+
+    threads: int = 2
+    connections: int = 32
+    seconds: float = 8.0
+    tool: str = "wrk"
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def measure(url: str, headers: dict[str, str], load: Load) -> Throughput:
+    if load.tool == "wrk":
+        return run_wrk(url, headers, load)
+    return asyncio.run(run_python(url, headers, load))
+
+
+def run_wrk(url: str, headers: dict[str, str], load: Load) -> Throughput:
+    command = ["wrk", f"-t{load.threads}", f"-c{load.connections}", f"-d{max(1, round(load.seconds))}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> Throughput:
+    """Requests/sec, the 50 % and 99 % latencies, and non-2xx or socket errors, from `wrk --latency` output."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latencies = {p: _ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    return Throughput(rps, latencies["50"], latencies["99"], errors)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * _UNITS[unit]
+
+
+async def run_python(url: str, headers: dict[str, str], load: Load) -> Throughput:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + load.seconds
+    limits = httpx.Limits(max_connections=load.connections)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            response = await client.get(url, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += response.status_code >= 300
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        await asyncio.gather(*(worker(client) for _ in range(load.connections)))
+    elapsed = time.perf_counter() - started
+    return Throughput(len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99), errors)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[round(pct) - 1]
+
+
+def timings_ms(call: callable, times: int) -> list[float]:
+    """Run `call` (a blocking request) `times` times in a row; its durations in milliseconds."""
+    found = []
+    for _ in range(times):
+        started = time.perf_counter()
+        call()
+        found.append((time.perf_counter() - started) * 1000)
+    return found

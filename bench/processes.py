@@ -1,0 +1,125 @@
+"""The processes a benchmark runs against: the three services, the raw baseline and the webhook receiver.
+
+Each is a uvicorn process on a free loopback port, started and stopped by this run only, with its memory
+(resident set and its peak, from /proc) readable while it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.generate import Target
+from services.common.settings import REPO_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Process:
+    name: str
+    port: int
+    popen: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def memory_mb(self, field: str = "VmRSS") -> float:
+        """Resident memory (VmRSS) or its peak since the last reset (VmHWM), in MB."""
+        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"{field} not found for {self.name}")
+
+    def reset_peak(self) -> None:
+        # Writing 5 to clear_refs resets VmHWM to the current RSS, so a peak can be measured per step.
+        Path(f"/proc/{self.popen.pid}/clear_refs").write_text("5")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def start(name: str, app: str, env: dict[str, str], *, factory: bool, ready_path: str = "/healthz",
+          port: int | None = None, log: Path | None = None) -> Process:
+    """A uvicorn process serving `app`; returns once it answers `ready_path`."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else []), app, "--host", "127.0.0.1",
+               "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    out = open(log or os.devnull, "ab")  # noqa: SIM115 - the child owns it until it ends
+    popen = subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=out, stderr=out)
+    process = Process(name, port, popen)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if popen.poll() is not None:
+            raise RuntimeError(f"{name} exited at start; see {log}")
+        try:
+            if httpx.get(process.url + ready_path, timeout=1).status_code < 500:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    process.stop()
+    raise RuntimeError(f"{name} did not start within 60 s")
+
+
+@dataclass
+class Stack:
+    tasks: Process
+    reporting: Process
+    notify: Process
+    baseline: Process
+    receiver: Process
+
+    @property
+    def services(self) -> list[Process]:
+        return [self.tasks, self.reporting, self.notify]
+
+
+@contextmanager
+def running_stack(target: Target, receiver_port: int, log_dir: Path) -> Iterator[Stack]:
+    """The three services against the target's databases, the baseline, and the receiver."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    ports = {name: free_port() for name in ("tasks", "reporting", "notify")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    common = {"ENVIRONMENT": "test", "DATABASE_POOL_SIZE": "10"}
+    env = {**{f"{prefix}_{k}": v for prefix in ("TASKS_API", "REPORTING_API", "NOTIFY_API") for k, v in common.items()},
+           "TASKS_API_DATABASE_URL": target.url("tasks_api"), "REPORTING_API_DATABASE_URL": target.url("reporting_api"),
+           "NOTIFY_API_DATABASE_URL": target.url("notify_api"), "REPORTING_API_TASKS_API_URL": urls["tasks"],
+           "NOTIFY_API_TASKS_API_URL": urls["tasks"], "NOTIFY_API_REPORTING_API_URL": urls["reporting"],
+           # The outbox relays stay off (no *_NOTIFY_API_URL): the bulk import's 300,000 item.assigned events
+           # would be relayed in the background of every figure, and relaying is not one of them.
+           "TASKS_API_NOTIFY_API_URL": "", "REPORTING_API_NOTIFY_API_URL": "",
+           "BENCH_TASKS_DSN": target.dsn("tasks_api"), "BENCH_REPORTING_DSN": target.dsn("reporting_api")}
+    started: list[Process] = []
+    try:
+        for name, service in (("tasks", "tasks_api"), ("reporting", "reporting_api"), ("notify", "notify_api")):
+            started.append(start(service, f"services.{service}.app:create_app", env, factory=True,
+                                 port=ports[name], log=log_dir / f"{service}.log"))
+        started.append(start("baseline", "bench.baseline:app", env, factory=False, ready_path="/nothing",
+                             log=log_dir / "baseline.log"))
+        started.append(start("receiver", "bench.receiver:app", env, factory=False, ready_path="/stats",
+                             port=receiver_port, log=log_dir / "receiver.log"))
+        yield Stack(*started)
+    finally:
+        for process in reversed(started):
+            process.stop()

@@ -1,0 +1,114 @@
+"""`make bench`: load the data set (or reuse it), start the services against PostgreSQL, measure, print one table.
+
+    python -m bench.run                      # issue 6's scale, wrk -t2 -c32 -d8s per figure
+    python -m bench.run --scale 0.01 --seconds 2
+    python -m bench.run --scale 0.001 --seconds 0.5 --load python --prefix smoke   # the CI smoke run
+
+Every read figure is a ratio to the raw baseline (bench/baseline.py) measured in the same run, so that
+the machine's speed cancels out. The load comes from wrk when it is installed (`apt-get install wrk`),
+else from a Python generator that proves the pipeline but cannot saturate a service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import jobs, reads
+from bench.figures import FIGURE_NAMES, Figure, at_most, missing, table
+from bench.generate import ADMIN_DSN, RECEIVER_PORT, LoadReport, Target, existing_load, generate
+from bench.load import Load, wrk_available
+from bench.processes import Stack, running_stack
+from services.common.auth import mint_token
+from services.common.settings import REPO_ROOT
+from services.tasks_api.settings import TasksSettings
+
+LOAD_LIMIT_SECONDS = 600  # issue 6: the whole data set in under 10 minutes on this machine
+
+
+def load_figure(report: LoadReport, reused: bool) -> Figure:
+    scaled = report.total_seconds / report.scale
+    note = f"{report.total_seconds:.0f} s at scale {report.scale:g}" + (" (reused)" if reused else "")
+    return at_most("load: generate and import the data set", scaled, "s", LOAD_LIMIT_SECONDS,
+                   note=note + ("" if report.scale == 1 else ", scaled to 1"))
+
+
+def guarded(name: str, measure: Callable[[], list[Figure]]) -> list[Figure]:
+    """The figures of one step, or a line saying why the step failed: one broken step must not hide the rest."""
+    try:
+        return measure()
+    except Exception as exc:  # noqa: BLE001 - the table reports the failure in place of the figure
+        return [missing(name, f"failed: {type(exc).__name__}: {str(exc)[:120]}")]
+
+
+def measure_all(stack: Stack, target: Target, load: Load, delivery_seconds: float) -> list[Figure]:
+    token = mint_token(TasksSettings(environment="test"), role="office", subject="bench")
+    headers = {"Authorization": f"Bearer {token}"}
+    subjects = asyncio.run(reads.find_subjects(target))
+    figures = [reads.memory_idle(stack)]
+    for process in stack.services:
+        process.reset_peak()
+    lists, measured = reads.list_figures(stack, subjects, headers, load)
+    figures += [*lists, reads.memory_under_load(stack), *reads.flatness_figures(measured, subjects)]
+    figures += guarded("roll-up by unit: p95", lambda: reads.latency_figures(stack, target, subjects, headers))
+    figures += guarded("ledger xlsx 100,000 rows: time", lambda: jobs.ledger_figures(stack, subjects, headers))
+    figures += guarded("dispatch: 100,000 reminders", lambda: [jobs.dispatch_figure(stack, target)])
+    figures += guarded("delivery, 2 dispatchers: rate", lambda: jobs.delivery_figures(stack, target, delivery_seconds))
+    return figures
+
+
+def run(args: argparse.Namespace) -> list[Figure]:
+    target = Target(args.prefix, args.admin_dsn)
+    report = None if args.regenerate else existing_load(target, args.seed, args.scale)
+    reused = report is not None
+    if report is None:
+        report = asyncio.run(generate(target, seed=args.seed, scale=args.scale))
+    tool = args.load or ("wrk" if wrk_available() else "python")
+    load = Load(seconds=args.seconds, tool=tool)
+    with running_stack(target, RECEIVER_PORT, REPO_ROOT / "var" / "bench" / "logs") as stack:
+        figures = [load_figure(report, reused), *measure_all(stack, target, load, args.delivery_seconds)]
+    return sorted(figures, key=_order)
+
+
+def _order(figure: Figure) -> int:
+    return FIGURE_NAMES.index(figure.name) if figure.name in FIGURE_NAMES else len(FIGURE_NAMES)
+
+
+def describe_machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown CPU")
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GB RAM, PostgreSQL on the same machine"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--prefix", default="bench", help="databases are named <prefix>_<service>")
+    parser.add_argument("--admin-dsn", default=ADMIN_DSN)
+    parser.add_argument("--seconds", type=float, default=8.0, help="load duration per figure (wrk -d)")
+    parser.add_argument("--delivery-seconds", type=float, default=30.0, help="time limit of the delivery run")
+    parser.add_argument("--load", choices=("wrk", "python"), help="default: wrk when installed")
+    parser.add_argument("--regenerate", action="store_true", help="load the data set again even if it is there")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    figures = run(args)
+    print(f"\nduban benchmark, scale {args.scale:g}, seed {args.seed}, load: {args.load or 'wrk'} "
+          f"-t2 -c32 -d{args.seconds:g}s — {describe_machine()}\n")
+    print(table(figures))
+    met = sum(f.met for f in figures)
+    print(f"\n{met} of {len(figures)} targets met; the run took {math.ceil(time.perf_counter() - started)} s.")
+
+
+if __name__ == "__main__":
+    main()
