@@ -22,3 +22,95 @@ def test_every_operation_has_an_id_a_summary_and_documents_problems(service):
             assert problems, f"{method} {path} documents no error response"
             for response in problems:
                 assert "application/problem+json" in response.get("content", {}), f"{method} {path}"
+
+
+# -- the contract is complete: tags, security, examples, descriptions (issue 5) ------------------------------
+
+import json  # noqa: E402 - the section below reads the committed files as consumers do
+import re  # noqa: E402
+
+from jsonschema_rs import Draft202012Validator  # noqa: E402
+
+from services.common.problems import PROBLEM_SLUGS  # noqa: E402
+from services.common.settings import REPO_ROOT  # noqa: E402
+
+SERVICES = list(service_apps())
+SHARED_COMPONENTS = ("FieldError", "Id", "NextCursor", "PeriodId", "Problem", "ProblemType")
+
+
+def committed(service: str) -> dict:
+    return json.loads((CONTRACT_DIR / f"{service}.json").read_text(encoding="utf-8"))
+
+
+def operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def documents(operation: dict):
+    """Each JSON or text document an operation takes or answers with (files excepted), by where it is."""
+    sides = {"request": operation.get("requestBody", {}).get("content", {})}
+    sides.update({f"response {status}": response.get("content", {})
+                  for status, response in operation["responses"].items() if status.startswith("2")})
+    for side, content in sides.items():
+        for media_type, media in content.items():
+            if media.get("schema", {}).get("format") != "binary":
+                yield f"{side} {media_type}", media
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_operation_is_tagged(service):
+    untagged = [name for name, operation in operations(committed(service)) if not operation.get("tags")]
+    assert untagged == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_operation_states_its_security_and_names_only_declared_schemes(service):
+    document = committed(service)
+    declared = set(document["components"].get("securitySchemes", {}))
+    for name, operation in operations(document):
+        assert "security" in operation, f"{name} does not say how it is authenticated"
+        named = {scheme for requirement in operation["security"] for scheme in requirement}
+        assert named <= declared, f"{name} names undeclared schemes {named - declared}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_only_health_probes_are_open_to_anyone(service):
+    open_operations = [name for name, operation in operations(committed(service)) if operation["security"] == []]
+    assert open_operations == ["GET /healthz", "GET /readyz"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_request_body_and_response_document_has_an_example(service):
+    missing = [f"{name}: {where}" for name, operation in operations(committed(service))
+               for where, media in documents(operation) if "example" not in media and "examples" not in media]
+    assert missing == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_json_example_is_valid_against_its_schema(service):
+    document = committed(service)
+    for name, operation in operations(document):
+        for where, media in documents(operation):
+            if "json" in where and "example" in media:
+                validator = Draft202012Validator({**media["schema"], "components": document["components"]},
+                                                 validate_formats=True)
+                errors = [f"{'.'.join(map(str, e.instance_path))}: {e.message}"
+                          for e in validator.iter_errors(media["example"])]
+                assert errors == [], f"{name} {where} example"
+
+
+@pytest.mark.parametrize("component", SHARED_COMPONENTS)
+def test_shared_components_are_identical_in_every_contract(component):
+    renderings = {service: json.dumps(committed(service)["components"]["schemas"][component], ensure_ascii=False)
+                  for service in SERVICES}
+    assert len(set(renderings.values())) == 1, renderings
+
+
+def test_every_problem_type_the_code_answers_with_is_a_published_error_code():
+    used = set()
+    for source in (REPO_ROOT / "services").rglob("*.py"):
+        used |= set(re.findall(r'slug="([a-z-]+)"', source.read_text(encoding="utf-8")))
+        used |= set(re.findall(r'_subclass\("\w+", \d+, "([a-z-]+)"\)', source.read_text(encoding="utf-8")))
+    assert used and used <= set(PROBLEM_SLUGS), used - set(PROBLEM_SLUGS)

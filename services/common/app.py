@@ -7,17 +7,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from sqlalchemy import Table
 
 from services.common.auth import TokenVerifier
 from services.common.db import Database, make_engine
 from services.common.guards import RequestGuardMiddleware
+from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
 from services.common.json import JSONBytesResponse
 from services.common.migrations import current_revision, head_revision
-from services.common.problems import Problem, install_problem_handlers, problem_response, problem_responses
+from services.common.openapi import PUBLIC, build_contract
+from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -63,6 +65,7 @@ def create_service_app(
     app.state.idempotency_table = idempotency_table
     install_problem_handlers(app)
     # Order matters: the guard (outermost) bounds the body before idempotency buffers it.
+    app.add_middleware(PeerBudgetMiddleware, seconds=settings.peer_budget_seconds)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
                        extra_media_types=extra_media_types)
@@ -73,15 +76,29 @@ def create_service_app(
     return app
 
 
+class Liveness(BaseModel):
+    """The process answers (存活)."""
+
+    status: str = Field(description="Always ok.", examples=["ok"])
+
+
+class Readiness(BaseModel):
+    """The service can serve (就绪): its database answers and is at the migration head."""
+
+    status: str = Field(description="Always ready.", examples=["ready"])
+    migration: str = Field(description="The database's Alembic revision.", examples=["2026-11-20-0900_outbox"])
+
+
 def _health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Liveness: the process is up", operation_id="healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @router.get("/healthz", summary="Liveness: the process is up", operation_id="healthz", openapi_extra=PUBLIC)
+    async def healthz() -> Liveness:
+        return Liveness(status="ok")
 
     @router.get("/readyz", summary="Readiness: the database answers and is at the migration head",
-                operation_id="readyz", responses=problem_responses(503))
+                operation_id="readyz", responses=problem_responses(503), openapi_extra=PUBLIC,
+                response_model=Readiness)
     async def readyz(request: Request) -> Any:
         database: Database = request.app.state.database
         head = head_revision(service)
@@ -100,13 +117,7 @@ def _health_router(service: str) -> APIRouter:
 
 
 def _contract(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document, with the shared Problem schema defined once."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    components.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
-    components["Problem"].pop("$defs", None)
-    app.openapi_schema = schema
-    return schema
+    """The OpenAPI document (services/common/openapi.py), built once."""
+    if not app.openapi_schema:
+        app.openapi_schema = build_contract(app)
+    return app.openapi_schema

@@ -10,7 +10,9 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from services.common.json import JSONBytesResponse
 from services.common.problems import BadRequest
@@ -26,6 +28,13 @@ class Page(BaseModel, Generic[T]):
 
     data: list[T] = Field(description="The records of this page, in list order.")
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last page.")
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # Page[X] is a generated class without a docstring of its own; its contract says what it is.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema.setdefault("description", "One page of a list (分页结果), in keyset order; follow next_cursor for more.")
+        return schema
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")]

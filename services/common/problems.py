@@ -24,8 +24,8 @@ class FieldError(BaseModel):
     """One invalid input: where it is and what is wrong with it."""
 
     location: list[str | int] = Field(description="Path to the offending value, e.g. ['body', 'title'].")
-    message: str
-    type: str
+    message: str = Field(description="What is wrong with it, in English (错误说明).")
+    type: str = Field(description="Machine-readable kind of error, e.g. missing or string_too_long (错误类别).")
     line: int | None = Field(None, description="Line in an uploaded file, where the input is a file.")
 
 
@@ -40,7 +40,8 @@ class Problem(BaseModel):
         "instance": "/v1/items/42",
     }]})
 
-    type: str = Field("about:blank", description="URI identifying the problem type.")
+    type: str = Field("about:blank", description="URI identifying the problem type: one of the error codes in "
+                                                 "ProblemType.")
     title: str = Field(description="Short, human-readable summary of the problem type.")
     status: int = Field(description="The HTTP status code.")
     detail: str | None = Field(None, description="Explanation specific to this occurrence.")
@@ -81,6 +82,15 @@ Unprocessable = _subclass("Unprocessable", 422, "unprocessable")
 PreconditionRequired = _subclass("PreconditionRequired", 428, "precondition-required")
 ServiceUnavailable = _subclass("ServiceUnavailable", 503, "service-unavailable")
 GatewayTimeout = _subclass("GatewayTimeout", 504, "gateway-timeout")
+
+# Every problem type the services answer with: the error codes of the contract (its ProblemType).
+# Slugs passed to problem_response directly are listed here too; a test finds any that is not.
+PROBLEM_SLUGS = tuple(sorted({error.slug for error in (
+    ProblemError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+    UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, GatewayTimeout)} | {
+    "method-not-allowed", "validation-error", "not-ready",
+    "bad-idempotency-key", "idempotency-key-reused", "idempotency-key-in-flight"}))
+PROBLEM_TYPES = ("about:blank", *(PROBLEM_TYPE_BASE + slug for slug in PROBLEM_SLUGS))
 
 
 def problem_response(

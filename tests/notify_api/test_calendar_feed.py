@@ -194,8 +194,11 @@ def test_the_default_window_serves_a_valid_calendar(notify_client, transport):
 
 
 def test_the_contract_documents_the_feed_token_and_no_bearer(notify_client):
-    operation = notify_client.app.openapi()["paths"]["/v1/calendars/units/{unit_id}.ics"]["get"]
-    assert operation["security"] == []
+    contract = notify_client.app.openapi()
+    operation = contract["paths"]["/v1/calendars/units/{unit_id}.ics"]["get"]
+    assert operation["security"] == [{"FeedToken": []}]
+    scheme = contract["components"]["securitySchemes"]["FeedToken"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "query", "token")
     token = next(p for p in operation["parameters"] if p["name"] == "token")
     assert (token["in"], token["required"]) == ("query", True)
     assert "text/calendar" in operation["responses"]["200"]["content"]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal
 from services.common.guards import reject_unknown_query_parameters
+from services.common.openapi import FEED_TOKEN
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
@@ -24,6 +25,9 @@ feed_router = APIRouter(prefix="/v1", tags=["calendars"], dependencies=[Depends(
                         responses=problem_responses(400, 422))
 
 CALENDAR = "text/calendar; charset=utf-8"
+_CALENDAR_EXAMPLE = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//duban//notify_api//ZH\r\nBEGIN:VEVENT\r\n"
+                     "UID:item-12@duban\r\nDTSTART;VALUE=DATE:20260630\r\nSUMMARY:9 加快交通基础设施互联互通\r\n"
+                     "END:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
 class FeedTokenPublic(BaseModel):
@@ -84,8 +88,9 @@ async def revoke_feed_token(unit_id: int, token_id: int, db: DatabaseDep, princi
                 "of the unit (items, milestones, indicator targets) with reminders 7 days and 1 day before.",
     response_class=Response, responses={**problem_responses(404, 503),
                                         200: {"description": "The calendar.",
-                                              "content": {"text/calendar": {"schema": {"type": "string"}}}}},
-    openapi_extra={"security": []})
+                                              "content": {"text/calendar": {"schema": {"type": "string"},
+                                                                            "example": _CALENDAR_EXAMPLE}}}},
+    openapi_extra=FEED_TOKEN)
 async def get_unit_calendar(
     unit_id: int, db: DatabaseDep, tasks: TasksDep, request: Request,
     token: Annotated[str, Query(min_length=1, max_length=128, description="The unit's secret feed token.")],

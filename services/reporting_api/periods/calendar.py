@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from services.common.identifiers import PERIOD_PATTERN
 from services.common.problems import Unprocessable
 from services.common.workdays import next_workday
 
-PERIOD_PATTERN = r"^\d{4}(-Q[1-4]|-H[12])?$"
 _PERIOD = re.compile(PERIOD_PATTERN)
 
 
