@@ -33,17 +33,19 @@ async def run_dispatch(db: Database, settings: NotifySettings, *, tasks: Any, re
 
     Returns the dispatch and whether this call ran it: the unique `as_of` makes a second call with the
     same moment (or a concurrent one) return the first run's record without planning again."""
-    from services.notify_api.reminders.planner import plan_reminders  # engineer A's room; imported late
+    from services.notify_api.reminders.planner import find_due, write_due  # the planner's room; imported late
 
     as_of = utc(as_of) if as_of else now_utc()
     if existing := await _dispatch_at(db, as_of):
         return existing, False
+    # Ask the peers before the write transaction opens: on SQLite it holds the one write lock until it ends.
+    found = await find_due(db, tasks, reporting, settings, as_of=as_of)
     try:
-        # One transaction: if planning fails (a peer is down) neither the dispatch nor any notification stays.
+        # One transaction: the dispatch, its notifications and escalation events are written together or not.
         async with db.transaction() as conn:
             dispatch = (await conn.execute(dispatches.insert().values(
                 as_of=as_of, started_at=now_utc(), started_by=actor).returning(dispatches.c.id))).scalar_one()
-            created = await plan_reminders(conn, tasks, reporting, settings, as_of=as_of, dispatch_id=dispatch)
+            created = await write_due(conn, found, dispatch_id=dispatch)
             await conn.execute(dispatches.update().where(dispatches.c.id == dispatch).values(created=created))
     except IntegrityError:
         if existing := await _dispatch_at(db, as_of):  # a concurrent call with the same as_of won the race

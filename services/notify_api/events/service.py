@@ -98,6 +98,12 @@ async def publish_local_event(conn: AsyncConnection, type_: str, data: dict[str,
     return queued or 0
 
 
+async def is_subscribed(conn: AsyncConnection, event_type: str) -> bool:
+    """Whether an enabled subscription takes this type of event (else a producer need not build it)."""
+    found = await conn.execute(select(subscriptions.c.event_types).where(subscriptions.c.enabled.is_(True)))
+    return any(event_type in event_types for (event_types,) in found.all())
+
+
 async def subscription_target(conn: AsyncConnection, box: SecretBox, subscription_id: int) -> tuple[str, str] | None:
     """Where a subscription's notifications go and the signing secret(s) in clear (space-separated while a
     rotation keeps the previous one); None when the subscription is gone or disabled (cancel the notification)."""

@@ -5,6 +5,8 @@ plan's rule says which step is due today (steps.py); each responsible unit's ena
 red step also goes to the item's lead leaders and the office. A step is one row per (deadline, step,
 recipient, contact, channel), or one digest row per (contact, day) where the rule asks for digests. Rows
 are inserted with ON CONFLICT (dedupe_key) DO NOTHING, so a second run, or a concurrent one, adds nothing.
+A red step also publishes notice.escalated (escalations.py) in the same transaction. A dispatch first finds
+what is due (its own tables in a short read, then the peers over HTTP), and only then writes.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
+from services.common.db import Database
 from services.notify_api.contacts.models import Contact, OwnerKind
 from services.notify_api.deliveries.models import Level, Notification, Status
+from services.notify_api.events.service import is_subscribed
 from services.notify_api.reminders.deadlines import Deadline, Duty, deadlines_between
+from services.notify_api.reminders.escalations import NOTICE_ESCALATED, Escalation, publish_escalations
 from services.notify_api.reminders.steps import (
     DEFAULT_RULE,
     Rule,
@@ -85,22 +90,76 @@ class PlanContext:
     leaders: dict[int, list[int]]  # item id → its lead leaders (分管市领导)
 
 
-async def plan_reminders(conn: AsyncConnection, tasks: TasksClient, reporting: ReportingClient,
-                         settings: NotifySettings, *, as_of: datetime, dispatch_id: int) -> int:
-    """Write the notifications due as of `as_of` (Asia/Shanghai days); returns how many were new."""
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What a dispatch reads from notify_api's own database before it asks the peers anything."""
+
+    reach: dict[tuple[str, int], list[dict[str, Any]]]
+    book: dict[tuple[int, str], Rule]
+    pauses: list[dict[str, Any]]
+    escalations_wanted: bool  # an enabled subscription takes notice.escalated
+
+    @property
+    def idle(self) -> bool:
+        return not self.reach and not self.escalations_wanted
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What is due as of a moment, computed but not yet written."""
+
+    as_of: datetime
+    addressed: list[Addressed]
+    escalations: list[Escalation]
+
+
+async def read_setup(conn: AsyncConnection, today: date) -> Setup:
+    reach = await contact_book(conn)
+    book, pauses = await rule_book(conn), await active_pauses(conn, today)
+    return Setup(reach, book, pauses, await is_subscribed(conn, NOTICE_ESCALATED))
+
+
+async def find_due(db: Database, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
+                   as_of: datetime) -> Found:
+    """What is due as of `as_of`: the setup is read in a short read, then the peers are asked with no
+    transaction open, so a dispatch never holds SQLite's one write lock while waiting on HTTP."""
+    async with db.read() as conn:
+        setup = await read_setup(conn, local_date(aware(as_of)))
+    return await due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
+
+
+async def due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
+                         as_of: datetime) -> Found:
+    """The deadlines in a window around `as_of` (Asia/Shanghai days), their steps due and who gets them."""
     as_of = aware(as_of)
     today = local_date(as_of)
-    reach = await contact_book(conn)
-    if not reach:
-        return 0
-    book, pauses = await rule_book(conn), await active_pauses(conn, today)
-    ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *book.values()])
+    if setup.idle:
+        return Found(as_of, [], [])
+    ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *setup.book.values()])
     deadlines = await deadlines_between(tasks, reporting, today - timedelta(days=OVERDUE_HORIZON_DAYS),
                                         today + timedelta(days=ahead), today=today)
-    due = due_today(deadlines, book, pauses, today)
+    due = due_today(deadlines, setup.book, setup.pauses, today)
     contexts = await plan_contexts(tasks, {d.deadline.plan_id for d in due})
-    addressed = [a for d in due for a in address(d, contexts[d.deadline.plan_id], reach, settings, today)]
-    return await write_rows(conn, outbox_rows(addressed, as_of=as_of, dispatch_id=dispatch_id))
+    addressed = [a for d in due for a in address(d, contexts[d.deadline.plan_id], setup.reach, settings, today)]
+    escalations = [escalation(d, contexts[d.deadline.plan_id], settings, today)
+                   for d in due if setup.escalations_wanted and d.step.level is Level.RED]
+    return Found(as_of, addressed, escalations)
+
+
+async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) -> int:
+    """Write the notifications and escalation events found, in the caller's transaction; returns how many
+    notifications were new (nothing is new when the same step was written before)."""
+    created = await write_rows(conn, outbox_rows(found.addressed, as_of=found.as_of, dispatch_id=dispatch_id))
+    await publish_escalations(conn, found.escalations)
+    return created
+
+
+async def plan_reminders(conn: AsyncConnection, tasks: TasksClient, reporting: ReportingClient,
+                         settings: NotifySettings, *, as_of: datetime, dispatch_id: int) -> int:
+    """Find and write what is due on one connection (the caller's transaction spans the peer calls)."""
+    setup = await read_setup(conn, local_date(aware(as_of)))
+    found = await due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
+    return await write_due(conn, found, dispatch_id=dispatch_id)
 
 
 async def contact_book(conn: AsyncConnection) -> dict[tuple[str, int], list[dict[str, Any]]]:
@@ -156,17 +215,27 @@ def recipients(due: Due, context: PlanContext) -> list[tuple[str, int, str | Non
     return found
 
 
-def address(due: Due, context: PlanContext, reach: dict[tuple[str, int], list[dict[str, Any]]],
-            settings: NotifySettings, today: date) -> list[Addressed]:
+def notice(due: Due, context: PlanContext, settings: NotifySettings, today: date, units: tuple[Duty, ...],
+           role: str | None) -> Notice:
     d = due.deadline
     item = context.items.get(d.item_id)
+    return Notice(d, due.step, today, context.title, item.title if item else d.title, link(settings, d), units, role)
+
+
+def address(due: Due, context: PlanContext, reach: dict[tuple[str, int], list[dict[str, Any]]],
+            settings: NotifySettings, today: date) -> list[Addressed]:
     found = []
     for kind, recipient_id, role, units in recipients(due, context):
-        notice = Notice(d, due.step, today, context.title, item.title if item else d.title, link(settings, d),
-                        units, role)
-        found += [Addressed(notice, due.rule, kind, recipient_id, contact)
+        addressed = notice(due, context, settings, today, units, role)
+        found += [Addressed(addressed, due.rule, kind, recipient_id, contact)
                   for contact in reach.get((kind, recipient_id), [])]
     return found
+
+
+def escalation(due: Due, context: PlanContext, settings: NotifySettings, today: date) -> Escalation:
+    """The red step as the office reads it, with the item's lead leaders."""
+    return Escalation(notice(due, context, settings, today, due.units, None),
+                      tuple(context.leaders.get(due.deadline.item_id, [])))
 
 
 def _delivery(a: Addressed, *, send_at: datetime, dispatch_id: int) -> dict[str, Any]:
