@@ -88,7 +88,8 @@ def tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
     ids = {"plan_id": cast.plan_id, "item_id": cast.t9, "indicator_id": cast.indicator,
            "milestone_id": milestone, "leader_id": leader.json()["leader_id"], "group_id": group,
            "member_id": member, "responsibility_id": cast.responsibility_of_a, "extension_id": extension,
-           "unit_id": cast.a, "entity": "extension", "entity_id": extension}
+           "unit_id": cast.a, "entity": "extension", "entity_id": extension,
+           "from": "2025-01-01", "to": "2025-12-31"}
     yield World("tasks_api", client, tasks_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 

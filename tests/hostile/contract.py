@@ -13,6 +13,7 @@ from services.common.settings import REPO_ROOT
 SERVICES = ("tasks_api", "reporting_api", "notify_api")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON = "application/json"
+BEARER_SCHEMES = {"HTTPBearer"}  # the name FastAPI gives services.common.auth's scheme
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ class Operation:
 
     @property
     def is_public(self) -> bool:
-        """Open without a bearer token (health checks, the calendar feed keyed by its own token)."""
-        return self.spec.get("security", None) == [] or not self.path.startswith("/v1/")
+        """Open without a bearer token (health checks; the calendar feed, keyed by a token of its own)."""
+        requirements = self.spec.get("security", [])
+        return not any(name in BEARER_SCHEMES for requirement in requirements for name in requirement)
 
     @property
     def body_schema(self) -> dict[str, Any] | None:

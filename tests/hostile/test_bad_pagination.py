@@ -1,0 +1,58 @@
+"""Every paginated list refuses page sizes out of range and cursors it did not issue with a 4xx problem.
+
+OWASP API4: the page size is capped, and a forged cursor neither errors inside nor reaches the database raw.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from services.common.pagination import MAX_LIMIT, encode_cursor
+from tests.hostile.contract import Operation, every
+from tests.hostile.world import assert_problem
+
+LISTS = every(lambda op: op.is_list)
+
+BAD_LIMITS = ["-1", "0", str(MAX_LIMIT + 1), str(10**20), "ten", "1e3", ""]
+BAD_CURSORS = {
+    "not-base64": "!!!*not*base64*!!!",
+    "not-json": "bm90IGpzb24",
+    "an-object": encode_cursor({"id": "1; DROP TABLE units; --"}),
+    "a-string": encode_cursor("' OR '1'='1"),
+    "negative": encode_cursor(-5),
+    "huge-number": base64.urlsafe_b64encode(str(10**30).encode()).decode(),
+    "a-float": encode_cursor(1.5),
+    "a-boolean": encode_cursor(True),
+    "too-many-parts": encode_cursor([1, 2, 3, 4, 5, 6, 7]),
+    "too-long": "A" * 5000,
+}
+
+
+def _required_query(op: Operation, ids: dict) -> dict:
+    """The required query parameters, valued from the world (a list with a required period, for instance)."""
+    return {name: ids[name] for name, parameter in op.query_parameters.items() if parameter.get("required")}
+
+
+def _get(world, auth, op: Operation, **query):
+    w = world(op.service)
+    return w.client.get(op.url(w.ids), params={**_required_query(op, w.ids), **query}, headers=auth("admin"))
+
+
+@pytest.mark.parametrize("op", LISTS, ids=str)
+def test_the_plain_list_answers_200(world, auth, op):
+    response = _get(world, auth, op, limit=2)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("limit", BAD_LIMITS)
+@pytest.mark.parametrize("op", LISTS, ids=str)
+def test_a_limit_out_of_range_is_refused(world, auth, op, limit):
+    assert_problem(_get(world, auth, op, limit=limit), 400, 422)
+
+
+@pytest.mark.parametrize("cursor", BAD_CURSORS)
+@pytest.mark.parametrize("op", LISTS, ids=str)
+def test_a_cursor_the_service_did_not_issue_is_refused(world, auth, op, cursor):
+    assert_problem(_get(world, auth, op, cursor=BAD_CURSORS[cursor]), 400, 422)
