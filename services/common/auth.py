@@ -46,6 +46,14 @@ class Principal:
         """Office and admin see and manage everything."""
         return self.role in (Role.ADMIN, Role.OFFICE)
 
+    def scoped_unit(self, unit_id: int | None) -> int | None:
+        """The unit a listing is restricted to: a unit token sees only its own unit's rows (403 for another's)."""
+        if self.role is not Role.UNIT:
+            return unit_id
+        if unit_id not in (None, self.unit_id):
+            raise Forbidden("A unit token sees only its own unit's records.")
+        return self.unit_id
+
 
 class TokenVerifier:
     """Verifies bearer tokens against the local secret or an OIDC issuer's JWKS."""

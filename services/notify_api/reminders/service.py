@@ -7,11 +7,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from services.common.auth import Principal, Role
+from services.common.auth import Principal
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
 from services.common.db import Database
-from services.common.problems import Forbidden
 from services.common.workdays import workdays_between
 from services.notify_api.deliveries.models import Level
 from services.notify_api.reminders.deadlines import (
@@ -28,15 +27,6 @@ The items whose notice on that date is red (红色督办单): a deadline unmet f
 (the plan's rule for its kind; default 5) — an unfinished item, an open milestone, an indicator target date, or a
 report a unit has not submitted — and at most {OVERDUE_HORIZON_DAYS} days overdue. Computed with the dispatch's
 rules and pauses, so it lists the same items the red notices went out for, whether or not anyone has a contact."""
-
-
-def scoped_unit(principal: Principal, unit_id: int | None) -> int | None:
-    """The unit a view is restricted to: a unit token sees only its own."""
-    if principal.role is not Role.UNIT:
-        return unit_id
-    if unit_id not in (None, principal.unit_id):
-        raise Forbidden("A unit token sees only its own unit's deadlines.")
-    return principal.unit_id
 
 
 def _units(deadline: Deadline) -> list[dict[str, Any]]:
@@ -67,7 +57,7 @@ async def upcoming(tasks: TasksClient, reporting: ReportingClient, *, principal:
                    plan_id: int | None, days: int, today: date, after: tuple | None,
                    limit: int) -> dict[str, Any]:
     """Deadlines from today through `days` days on, with days left in calendar and in working days."""
-    unit_id = scoped_unit(principal, unit_id)
+    unit_id = principal.scoped_unit(unit_id)
     end = today + timedelta(days=days)
     deadlines = await deadlines_between(tasks, reporting, today, end, today=today, unit_id=unit_id, plan_id=plan_id)
     items = await item_titles(tasks, {d.plan_id for d in deadlines})

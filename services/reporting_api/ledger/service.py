@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal
 from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, TasksClient
 from services.common.db import Database
-from services.common.problems import Forbidden, NotFound, PayloadTooLarge
+from services.common.problems import NotFound, PayloadTooLarge
 from services.reporting_api.ledger.writers import Row
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.service import scheduled_period
@@ -68,14 +68,6 @@ class Ledger:
         return f"ledger-{self.plan.key}-{self.period.period.id}", f"{self.plan.title}台账-{self.period.period.id}"
 
 
-def _scoped_unit(principal: Principal, unit_id: int | None) -> int | None:
-    if principal.unit_id is None:
-        return unit_id
-    if unit_id not in (None, principal.unit_id):
-        raise Forbidden("A unit token exports only its own unit's rows.")
-    return principal.unit_id
-
-
 def _plan_order(assignment: Assignment) -> tuple[int, bool, int]:
     return assignment.item_id, assignment.role != "lead", assignment.id
 
@@ -83,7 +75,7 @@ def _plan_order(assignment: Assignment) -> tuple[int, bool, int]:
 async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None,
                       principal: Principal) -> Ledger:
     """The plan data of an export; 404 unknown plan, 422 a period the plan does not have, 413 too many rows."""
-    unit_id = _scoped_unit(principal, unit_id)
+    unit_id = principal.scoped_unit(unit_id)
     try:
         plan = await tasks.plan(plan_id)
     except NotFound as exc:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
 from services.common.db import Database
-from services.common.problems import Forbidden, NotFound
+from services.common.problems import NotFound
 from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary
 from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.lights import light_counts, traffic_lights
@@ -132,14 +132,6 @@ async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *
 
 # -- scope ----------------------------------------------------------------------------------------------
 
-def scoped_unit(principal: Principal, unit_id: int | None) -> int | None:
-    """The unit a view is restricted to: a unit token sees only its own unit's rows."""
-    if principal.role is not Role.UNIT:
-        return unit_id
-    if unit_id not in (None, principal.unit_id):
-        raise Forbidden("A unit token sees only its own unit's rows.")
-    return principal.unit_id
-
 
 def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
     return {a.item_id for a in assignments if a.unit_id == unit_id}
@@ -167,7 +159,7 @@ def _lights(view: PeriodView, lead_reports: dict[tuple[int, int], dict[str, Any]
 async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
                      principal: Principal, unit_id: int | None, state: str | None) -> dict[str, Any]:
     """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter."""
-    unit_id = scoped_unit(principal, unit_id)
+    unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
     async with db.read() as conn:
         view = await period_view(conn, tasks, data, period, today)
@@ -196,7 +188,7 @@ async def lights_of_period(db: Database, tasks: TasksClient, *, plan_id: int, pe
                            principal: Principal, unit_id: int | None, kind: str | None,
                            light: str | None) -> dict[str, Any]:
     """The lights of the items in scope (a unit token: the items it is responsible for), then the `light` filter."""
-    unit_id = scoped_unit(principal, unit_id)
+    unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
     async with db.read() as conn:
         view = await period_view(conn, tasks, data, period, today)

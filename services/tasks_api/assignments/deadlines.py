@@ -18,7 +18,7 @@ from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
 from services.tasks_api.assignments.events import extended_event
 from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
-from services.tasks_api.assignments.service import lock_item, require_duty, scoped_unit
+from services.tasks_api.assignments.service import lock_item, require_duty
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import ItemStatus
 from services.tasks_api.items.service import item_records, items, responsibilities, units
@@ -92,7 +92,7 @@ async def list_extensions(db: Database, *, principal: Principal, after_id: int |
                           plan_id: int | None = None, unit_id: int | None = None) -> list[dict[str, Any]]:
     """Extension requests, filtered; a unit token sees only those its unit filed."""
     where: list[Any] = []
-    if (unit_id := scoped_unit(principal, unit_id)) is not None:
+    if (unit_id := principal.scoped_unit(unit_id)) is not None:
         where.append(extensions.c.unit_id == unit_id)
     if item_id is not None:
         where.append(extensions.c.item_id == item_id)
@@ -188,7 +188,7 @@ async def list_deadlines(db: Database, *, principal: Principal, from_: date, to:
         raise Unprocessable("to must not be before from.")
     if (to - from_).days > MAX_WINDOW_DAYS:
         raise Unprocessable(f"The window from..to may span at most {MAX_WINDOW_DAYS} days.")
-    unit_id = scoped_unit(principal, unit_id)
+    unit_id = principal.scoped_unit(unit_id)
     branches = []
     for query, due in _branches(kind):
         query = query.where(due >= from_, due <= to)

@@ -65,15 +65,6 @@ async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int
         raise Forbidden(f"Only the office or a unit responsible for item {item_id} may do this.")
 
 
-def scoped_unit(principal: Principal, unit_id: int | None) -> int | None:
-    """The unit a listing is restricted to: a unit token sees only its own unit's rows."""
-    if principal.unit_id is None:
-        return unit_id
-    if unit_id is not None and unit_id != principal.unit_id:
-        raise Forbidden("A unit token may only list its own unit's records.")
-    return principal.unit_id
-
-
 # -- responsibilities -------------------------------------------------------------------------------
 
 async def _responsibility(conn: AsyncConnection, responsibility_id: int) -> dict[str, Any]:
@@ -179,7 +170,7 @@ async def _assignments(conn: AsyncConnection, *, after_id: int | None, limit: in
 async def unit_assignments(db: Database, *, unit_id: int, principal: Principal, after_id: int | None, limit: int,
                            plan_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
     """A unit's assignments; a unit token may list only its own."""
-    scoped_unit(principal, unit_id)
+    principal.scoped_unit(unit_id)
     async with db.read() as conn:
         if await conn.scalar(select(units.c.id).where(units.c.id == unit_id)) is None:
             raise NotFound(f"Unit {unit_id} does not exist.")
@@ -190,7 +181,7 @@ async def unit_assignments(db: Database, *, unit_id: int, principal: Principal, 
 async def plan_assignments(db: Database, *, plan_id: int, principal: Principal, after_id: int | None, limit: int,
                            unit_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
     """A plan's assignments; a unit token sees only its own unit's rows."""
-    unit_id = scoped_unit(principal, unit_id)
+    unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
         await plan_records.get(conn, plan_id)
         return await _assignments(conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id,
