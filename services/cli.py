@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 SERVICES = {"tasks_api": 8001, "reporting_api": 8002, "notify_api": 8003}
+SERVE_DISPATCH_INTERVAL_SECONDS = "60"  # `duban serve` (make run) dispatches reminders every minute by default
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -115,6 +117,16 @@ def _iso_datetime(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date-time") from exc
 
 
+def serve_environment(host: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the three services under `duban serve`: each finds its peers on the local ports, and
+    notify_api runs its dispatch loop (reminders go out without cron) unless the user chose an interval."""
+    base = {name: f"http://{host}:{port}" for name, port in SERVICES.items()}
+    return {"NOTIFY_API_DISPATCH_INTERVAL_SECONDS": SERVE_DISPATCH_INTERVAL_SECONDS, **environ,
+            "REPORTING_API_TASKS_API_URL": base["tasks_api"], "NOTIFY_API_TASKS_API_URL": base["tasks_api"],
+            "NOTIFY_API_REPORTING_API_URL": base["reporting_api"], "TASKS_API_NOTIFY_API_URL": base["notify_api"],
+            "REPORTING_API_NOTIFY_API_URL": base["notify_api"]}
+
+
 def _serve(args: argparse.Namespace) -> int:
     """Run the three services side by side until interrupted."""
     from services.common.auth import mint_token
@@ -124,17 +136,15 @@ def _serve(args: argparse.Namespace) -> int:
     token = mint_token(TasksSettings(), role="admin", subject="admin")
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
-    env = {**os.environ, "REPORTING_API_TASKS_API_URL": f"http://{args.host}:{SERVICES['tasks_api']}",
-           "NOTIFY_API_TASKS_API_URL": f"http://{args.host}:{SERVICES['tasks_api']}",
-           "NOTIFY_API_REPORTING_API_URL": f"http://{args.host}:{SERVICES['reporting_api']}",
-           "TASKS_API_NOTIFY_API_URL": f"http://{args.host}:{SERVICES['notify_api']}",
-           "REPORTING_API_NOTIFY_API_URL": f"http://{args.host}:{SERVICES['notify_api']}"}
+    env = serve_environment(args.host, os.environ)
     children = [subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", f"services.{name}.app:create_app",
                                   "--host", args.host, "--port", str(port), "--log-level", "warning"], env=env)
                 for name, port in SERVICES.items()]
     print("duban is running:")
     for name, port in SERVICES.items():
         print(f"  {name:14} http://{args.host}:{port}/docs")
+    print(f"  notify_api dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
+          "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the loop off)")
     print(f"\nadmin token (also in var/admin.token):\n{token}\n")
     print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{args.host}:8001/v1/plans\n")
     try:

@@ -1,10 +1,11 @@
-"""The `duban` command line: migrate, import and mint tokens, as `make run` uses them."""
+"""The `duban` command line: migrate, import, mint tokens and serve, as `make run` uses them."""
 
 import jwt
 import pytest
 
 from services.cli import main
 from services.common.settings import DEVELOPMENT_SECRET
+from services.notify_api.settings import NotifySettings
 from tests.conftest import QUZHOU_PLAN
 
 
@@ -43,3 +44,48 @@ def test_a_unit_token_needs_its_unit():
         main(["token", "create", "--role", "unit"])
 
 
+
+
+class _Child:
+    """A started service that has already exited, so `duban serve` returns at once."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.command, self.env = command, env
+
+    def poll(self) -> int:
+        return 0
+
+    def send_signal(self, _signal: int) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+
+@pytest.fixture
+def served(monkeypatch, tmp_path):
+    """Run `duban serve` with its three services replaced by stand-ins; returns each one's environment by app."""
+    started: list[_Child] = []
+    monkeypatch.setattr("services.common.settings.REPO_ROOT", tmp_path)  # the admin token goes here, not var/
+    monkeypatch.setattr("subprocess.Popen", lambda command, env: started.append(_Child(command, env)) or started[-1])
+
+    def serve() -> dict[str, dict[str, str]]:
+        assert main(["serve"]) == 0
+        return {next(part for part in child.command if part.endswith(":create_app")): child.env for child in started}
+
+    return serve
+
+
+def test_serve_runs_notify_api_with_its_dispatch_loop_on(served, monkeypatch):
+    monkeypatch.delenv("NOTIFY_API_DISPATCH_INTERVAL_SECONDS", raising=False)
+    env = served()["services.notify_api.app:create_app"]
+    monkeypatch.setattr("os.environ", env)
+    assert NotifySettings().dispatch_interval_seconds == 60
+    assert (env["NOTIFY_API_TASKS_API_URL"], env["NOTIFY_API_REPORTING_API_URL"]) == (
+        "http://127.0.0.1:8001", "http://127.0.0.1:8002")
+
+
+@pytest.mark.parametrize("chosen", ["0", "300"])
+def test_serve_keeps_the_dispatch_interval_the_user_chose(served, monkeypatch, chosen):
+    monkeypatch.setenv("NOTIFY_API_DISPATCH_INTERVAL_SECONDS", chosen)
+    assert served()["services.notify_api.app:create_app"]["NOTIFY_API_DISPATCH_INTERVAL_SECONDS"] == chosen
