@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from bisect import bisect_right
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Annotated, Any, Generic, TypeVar
@@ -86,6 +87,12 @@ def decode_id_cursor(cursor: str | None) -> int | None:
     except ValueError as exc:
         raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
     return key
+
+
+def rows_after(rows: list[dict[str, Any]], after: Any, limit: int, key: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
+    """`limit + 1` rows after the cursor from rows already in `key` order: a computed view pages like a stored one."""
+    start = 0 if after is None else bisect_right([key(row) for row in rows], after)
+    return rows[start:start + limit + 1]
 
 
 def paginate(rows: list[dict[str, Any]], limit: int, request: Request,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -11,6 +10,7 @@ from services.common.auth import Principal
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
 from services.common.db import Database
+from services.common.pagination import rows_after
 from services.common.workdays import workdays_between
 from services.notify_api.deliveries.models import Level
 from services.notify_api.reminders.deadlines import (
@@ -47,12 +47,6 @@ def row_key(row: dict[str, Any]) -> tuple[date, str, str, int]:
     return row["due_on"], row["kind"], row["period"] or "", row["id"]
 
 
-def page_after(rows: list[dict[str, Any]], after: tuple | None, limit: int) -> list[dict[str, Any]]:
-    """`limit + 1` rows after the cursor, from rows in key order (a computed list pages like a stored one)."""
-    start = 0 if after is None else bisect_right([row_key(row) for row in rows], tuple(after))
-    return rows[start:start + limit + 1]
-
-
 async def upcoming(tasks: TasksClient, reporting: ReportingClient, *, principal: Principal, unit_id: int | None,
                    plan_id: int | None, days: int, today: date, after: tuple | None,
                    limit: int) -> dict[str, Any]:
@@ -63,7 +57,7 @@ async def upcoming(tasks: TasksClient, reporting: ReportingClient, *, principal:
     items = await item_titles(tasks, {d.plan_id for d in deadlines})
     rows = [upcoming_row(d, items, today) for d in deadlines]
     return {"as_of": today, "until": end, "unit_id": unit_id, "official_calendar": workdays_between(today, end)[1],
-            "rows": page_after(rows, after, limit)}
+            "rows": rows_after(rows, None if after is None else tuple(after), limit, row_key)}
 
 
 def _bulletin_entry(item: Item | None, deadline: Deadline) -> dict[str, Any]:

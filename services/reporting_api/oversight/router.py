@@ -10,7 +10,7 @@ from fastapi import Depends, Query, Request, Response
 
 from services.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from services.common.json import JSONBytesResponse
-from services.common.pagination import Cursor, Limit, decode_id_cursor, paginate
+from services.common.pagination import Cursor, Limit, decode_id_cursor, paginate, rows_after
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
@@ -41,7 +41,7 @@ def _today(as_of: date | None) -> date:
 def _paged(view: dict[str, Any], limit: int, cursor: str | None, key: str,
            request: Request) -> tuple[dict[str, Any], dict[str, str]]:
     """The view with one page of its rows (ordered by `key`), and the Link header to the next page."""
-    rows = service.page_after(view.pop("rows"), key, decode_id_cursor(cursor), limit)
+    rows = rows_after(view.pop("rows"), decode_id_cursor(cursor), limit, itemgetter(key))
     page, headers = paginate(rows, limit, request, itemgetter(key))
     return {**view, **page}, headers
 

@@ -8,7 +8,6 @@ views of a period at once, JSON-serialisable, for the snapshot of a closed perio
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -135,12 +134,6 @@ async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *
 
 def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
     return {a.item_id for a in assignments if a.unit_id == unit_id}
-
-
-def page_after(rows: list[dict[str, Any]], key: str, after: int | None, limit: int) -> list[dict[str, Any]]:
-    """`limit + 1` rows after the cursor from rows sorted by `key` (computed views page like stored ones)."""
-    start = 0 if after is None else bisect_right([row[key] for row in rows], after)
-    return rows[start:start + limit + 1]
 
 
 # -- the four views ---------------------------------------------------------------------------------------
