@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-REPORTED = {"submitted", "accepted", "returned"}
+from services.reporting_api.oversight.lights import REPORTED
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -21,6 +21,7 @@ from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, T
 from services.common.db import Database
 from services.common.problems import NotFound, PayloadTooLarge
 from services.reporting_api.ledger.writers import Row
+from services.reporting_api.oversight.compliance import lateness
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.service import scheduled_period
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
@@ -139,13 +140,6 @@ async def _latest_values(conn: AsyncConnection, report_ids: list[int]) -> dict[i
     return latest
 
 
-def _lateness(ledger: Ledger, report: dict[str, Any] | None) -> tuple[bool, int]:
-    if report and report["submissions"]:
-        return bool(report["late"]), report["days_late"]
-    overdue = max(0, (ledger.today - ledger.period.due_on).days)
-    return overdue > 0, overdue
-
-
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else format(value, ".15g")
 
@@ -170,7 +164,7 @@ def _local_time(moment: datetime | None) -> str:
 def _row(ledger: Ledger, assignment: Assignment, report: dict[str, Any] | None, comments: dict[int, str | None],
          values: dict[int, dict[int, tuple[float, date]]]) -> Row:
     item = ledger.items.get(assignment.item_id)
-    late, days_late = _lateness(ledger, report)
+    late, days_late = lateness(report, due_on=ledger.period.due_on, today=ledger.today)
     plan_side = (item.key if item else "", item.number if item else "", item.title if item else "",
                  KINDS.get(item.kind, item.kind) if item else "", assignment.unit_name,
                  ROLES.get(assignment.role, assignment.role), ledger.period.period.id,

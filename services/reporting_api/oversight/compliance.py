@@ -23,19 +23,26 @@ Every responsibility (lead and co) of every item of the plan expects one report 
 since the due date."""
 
 
+def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> tuple[bool, int]:
+    """(late, days late) of a pair: a report that reached the office keeps its own; otherwise days since the due date."""
+    if report and report["status"] in REPORTED:
+        return bool(report["late"]), report["days_late"]
+    days = max(0, (today - due_on).days)
+    return days > 0, days
+
+
 def compliance_row(assignment: Assignment, item: Item | None, report: Mapping[str, Any] | None, *,
                    due_on: date, today: date) -> dict[str, Any]:
     state = report["status"] if report else "missing"
-    reported = state in REPORTED
-    overdue = not reported and today > due_on
+    overdue = state not in REPORTED and today > due_on
+    late, days_late = lateness(report, due_on=due_on, today=today)
     return {
         "responsibility_id": assignment.id, "item_id": assignment.item_id,
         "item_key": item.key if item else None, "item_number": item.number if item else None,
         "item_title": item.title if item else None, "unit_id": assignment.unit_id,
         "unit_name": assignment.unit_name, "role": assignment.role, "state": state,
         "report_id": report["id"] if report else None,
-        "late": bool(report["late"]) if reported else overdue,
-        "days_late": report["days_late"] if reported else max(0, (today - due_on).days),
+        "late": late, "days_late": days_late,
         "overdue": overdue,
     }
 
