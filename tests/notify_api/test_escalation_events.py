@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from services.notify_api.events.models import ReceivedEvent
 from tests.notify_api.conftest import add_contact, run_planner
 from tests.notify_api.test_events import rows
@@ -71,7 +72,7 @@ def test_the_escalation_names_the_item_its_units_and_its_lead_leaders(
     leaders = quzhou_client.get(f"/v1/items/{sa5['id']}", headers=auth("viewer")).json()["lead_leaders"]
     assert (data["level"], data["due_on"], data["days_overdue"]) == ("red", "2025-12-31", 5)
     assert data["unit_id"] == quzhou.unit_id(ECOLOGY)
-    assert [u["role"] for u in data["units"]][0] == "lead"
+    assert data["units"][0]["role"] == "lead"
     assert data["lead_leader_ids"] == [leader["id"] for leader in leaders]
     assert data["link"].endswith(f"/plans/{quzhou.plan_id}/items/{sa5['id']}")
 

@@ -4,7 +4,8 @@ Server-side request forgery (OWASP API7): a webhook target chosen by a caller mu
 call into its own network. Here we refuse targets that are loopback or private on their face: literal IP
 addresses in any form the resolver accepts (127.1, 2130706433, ::ffff:10.0.0.1 …) and `localhost`.
 A DNS name can resolve to anything and can change after it is checked, so names are checked where it
-matters, at delivery: the deliverer resolves the host and refuses a private answer (`is_public_address`).
+matters, at delivery: the deliverer resolves the host once, refuses a private answer (`is_public_address`)
+and connects to the addresses it checked (deliveries/channels/pinning.py), so a re-bound name cannot slip by.
 Outside production (settings.private_targets_allowed) local receivers are allowed, for tests and demos.
 """
 

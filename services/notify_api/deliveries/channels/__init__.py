@@ -15,6 +15,7 @@ import httpx
 
 from services.notify_api.deliveries.channels import email, robots, webhook
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
+from services.notify_api.deliveries.channels.pinning import GuardedBackend, GuardedTransport
 from services.notify_api.settings import NotifySettings
 
 __all__ = ["Channels", "Outcome", "Target", "Verdict"]
@@ -32,8 +33,10 @@ class Channels:
     def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
         # Redirects are not followed: a 3xx is a failure (it could carry the signed body anywhere).
+        # Every connection goes through the SSRF guard, to the addresses it checked (pinning.py).
+        transport = GuardedTransport(GuardedBackend(private_allowed=settings.private_targets_allowed))
         self.http = httpx.AsyncClient(timeout=settings.delivery_timeout_seconds, follow_redirects=False,
-                                      trust_env=False)
+                                      trust_env=False, transport=transport)
 
     async def aclose(self) -> None:
         await self.http.aclose()

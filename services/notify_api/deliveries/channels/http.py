@@ -2,55 +2,40 @@
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
 
-from services.notify_api.contacts.targets import is_public_address
 from services.notify_api.deliveries.channels.base import Outcome, Verdict, clip
+from services.notify_api.deliveries.channels.pinning import refused_by_guard
 from services.notify_api.settings import NotifySettings
 
 
-async def refused_target(url: str, settings: NotifySettings) -> Outcome | None:
-    """Why `url` may not be called, or None. Unless private targets are allowed (outside production) the
-    host is resolved now and every address must be public, so a contact cannot make the service probe its
-    own network (SSRF). (The connection resolves again; a name that re-binds between the two is the
-    residual risk, as with any resolve-then-connect check.)"""
+def invalid_target(url: str) -> Outcome | None:
+    """Why `url` cannot be posted to, or None. Where it may point (public addresses only, outside development)
+    is checked when connecting, on the very addresses connected to (pinning.py)."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         return Outcome(Verdict.DEAD, error=f"The target {url!r} is not a valid URL: {exc}.")
     if parsed.scheme not in ("http", "https") or not parsed.host:
         return Outcome(Verdict.DEAD, error=f"The target {url!r} is not an http(s) URL.")
-    if settings.private_targets_allowed:
-        return None
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(parsed.host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:  # DNS may come back; retry on the schedule
-        return Outcome(Verdict.RETRY, error=f"Cannot resolve {parsed.host}: {exc}.")
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if not is_public_address(address):
-            return Outcome(Verdict.DEAD, error=f"The target {parsed.host} resolves to {address}, a loopback, "
-                                               "private or link-local address; refused (SSRF guard).")
     return None
 
 
 async def post(http: httpx.AsyncClient, settings: NotifySettings, url: str, *, content: bytes,
                headers: dict[str, str]) -> tuple[Outcome, httpx.Response | None]:
     """POST `content`; the outcome by status alone, and the response for channels that read the body."""
-    if refused := await refused_target(url, settings):
-        return refused, None
+    if invalid := invalid_target(url):
+        return invalid, None
     try:
         response = await http.post(url, content=content, headers={"Content-Type": "application/json", **headers})
     except httpx.TimeoutException:
         return Outcome(Verdict.RETRY, error=f"No answer within {settings.delivery_timeout_seconds:g} s."), None
     except httpx.HTTPError as exc:
+        if refused_by_guard(exc):
+            return Outcome(Verdict.DEAD, error=str(exc)), None
         return Outcome(Verdict.RETRY, error=f"{type(exc).__name__}: {exc}"), None
     return outcome_of(response), response
 

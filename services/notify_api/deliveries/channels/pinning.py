@@ -1,0 +1,91 @@
+"""The SSRF guard where it cannot be dodged: at connect time, on the addresses actually connected to.
+
+Checking a webhook host by resolving it and then letting the HTTP client connect by name leaves a gap: the
+name can re-bind between the two lookups (DNS rebinding), so the check passes on a public address and the
+connection lands on 127.0.0.1 or the metadata service. Here the deliverer's HTTP client connects through
+`GuardedBackend`, which resolves the host once, refuses it if any address is not public (unless private
+targets are allowed, as outside production), and connects to those same checked addresses. The URL keeps
+the name, so the Host header, TLS SNI, certificate verification and the connection pool still use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+
+import httpcore
+import httpx
+
+from services.notify_api.contacts.targets import is_public_address
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """The host's addresses as the system resolver orders them (a literal address resolves to itself)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(sockaddr[0] for *_, sockaddr in infos))
+
+
+class TargetRefused(httpcore.ConnectError):
+    """The target resolves to a loopback, private or link-local address (SSRF guard): refused for good."""
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses it resolved and checked itself, never to a name."""
+
+    def __init__(self, *, private_allowed: bool, resolver: Resolver | None = None,
+                 backend: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self.private_allowed = private_allowed
+        self.resolver = resolver
+        self.backend = backend or httpcore.AnyIOBackend()
+
+    async def checked_addresses(self, host: str, port: int) -> list[str]:
+        try:
+            addresses = await (self.resolver or resolve)(host, port)
+        except OSError as exc:  # DNS may come back: a transient failure, retried on the schedule
+            raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}.") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} has no address.")
+        refused = [a for a in addresses if not is_public_address(ipaddress.ip_address(a.partition("%")[0]))]
+        if refused and not self.private_allowed:
+            raise TargetRefused(f"The target {host} resolves to {refused[0]}, a loopback, private or link-local "
+                                "address; refused (SSRF guard).")
+        return addresses
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
+        failure: Exception | None = None
+        for address in await self.checked_addresses(host, port):  # in order, as a client by name would try them
+            try:
+                return await self.backend.connect_tcp(address, port, timeout=timeout, local_address=local_address,
+                                                      socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure  # type: ignore[misc] - checked_addresses never returns an empty list
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+                                  ) -> httpcore.AsyncNetworkStream:
+        raise TargetRefused("Unix sockets are not delivery targets.")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.backend.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over a connection pool that connects through `GuardedBackend`."""
+
+    def __init__(self, backend: GuardedBackend) -> None:
+        super().__init__(trust_env=False)
+        # httpx takes no network backend, so its pool is replaced by one with ours and httpx's default limits.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend,
+            max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+
+
+def refused_by_guard(exc: httpx.HTTPError) -> bool:
+    """Whether a failed request was refused by the SSRF guard (permanent) rather than by the network."""
+    return isinstance(exc.__cause__, TargetRefused)
