@@ -1,6 +1,8 @@
-"""Request guards every service applies before routing: body size, media type, unknown query fields."""
+"""Request guards every service applies before routing: body size, media type, NUL characters, unknown query fields."""
 
 from __future__ import annotations
+
+import re
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -9,6 +11,9 @@ from services.common.problems import BadRequest, problem_response
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+# PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
+# In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 class RequestGuardMiddleware:
@@ -20,7 +25,12 @@ class RequestGuardMiddleware:
         self.media_types = JSON_TYPES + extra_media_types
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if _nul_in_target(scope):
+            return await problem_response(400, "The path or query holds a NUL character (%00).",
+                                          slug="bad-request")(scope, receive, send)
+        if scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         length = headers.get("content-length")
@@ -43,11 +53,19 @@ class RequestGuardMiddleware:
                 return await self._too_large(scope, receive, send)
             if not message.get("more_body"):
                 break
-        await self.app(scope, replay_body(b"".join(chunks)), send)
+        body = b"".join(chunks)
+        if media_type not in self.media_types[len(JSON_TYPES):] and _JSON_NUL.search(body):
+            return await problem_response(422, "Text may not hold the NUL character (\\u0000).",
+                                          slug="validation-error", title="Invalid request")(scope, receive, send)
+        await self.app(scope, replay_body(body), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         await problem_response(413, f"The request body is larger than {self.max_body_bytes} bytes.",
                                slug="payload-too-large")(scope, receive, send)
+
+
+def _nul_in_target(scope: Scope) -> bool:
+    return "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
 
 
 async def reject_unknown_query_parameters(request: Request) -> None:
