@@ -7,7 +7,8 @@ from typing import Any
 import orjson
 from fastapi.responses import JSONResponse
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS
+# Instants are written in UTC; SQLite hands them back naive, so a naive one is the UTC it was written in.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC
 
 
 def _default(value: Any) -> Any:
