@@ -9,6 +9,7 @@ import hmac
 import socket
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -55,6 +56,7 @@ class Receiver:
         self.calls: list[Call] = []
         self.secrets: dict[str, str] = {}
         self.scripts: dict[str, list[Answer]] = {}
+        self.on_call: Callable[[Call], None] | None = None  # told of each call as it arrives (demo_receiver.py)
         self.app = Starlette(routes=[Route("/{kind}/{name}", self._receive, methods=["POST"])])
 
     def reset(self) -> None:
@@ -83,6 +85,8 @@ class Receiver:
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query_params)
         self.calls.append(Call(path, headers, query, body, self._verify(path, body, headers, query)))
+        if self.on_call is not None:
+            self.on_call(self.calls[-1])
         script = self.scripts.get(path) or []
         answer = script.pop(0) if script else Answer()
         if answer.json is None and answer.status == 200 and not path.startswith("hooks/"):
