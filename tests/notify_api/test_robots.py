@@ -7,6 +7,8 @@ import hashlib
 import hmac
 from urllib.parse import unquote_plus
 
+import pytest
+
 from services.notify_api.deliveries.channels.robots import dingtalk_sign, dingtalk_url
 from services.notify_api.deliveries.deliverer import deliver_due
 from tests.notify_api.outbox import PAYLOAD, T0, add_contact, add_notification, notification, run
@@ -15,12 +17,12 @@ from tests.notify_api.receivers import Answer
 DINGTALK_SECRET = "SEC3a9f1b7c0e4d2a8b6c5f0e1d9a7b3c4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1"
 
 
-def _robot(url, settings, receiver, channel, path, *, secret=None, answers=()):
+def _robot(url, settings, receiver, channel, path, *, secret=None, answers=(), **values):
     target = receiver.endpoint(path, secret=secret, answers=list(answers)) + "?access_token=abc123"
 
     async def work(db):
         contact_id = await add_contact(db, settings, channel=channel, target=target, secret=secret)
-        return await add_notification(db, contact_id=contact_id, channel=channel)
+        return await add_notification(db, contact_id=contact_id, channel=channel, **values)
 
     sent = run(url, work)
     counts = run(url, lambda db: deliver_due(db, settings, now=T0, limit=10))
@@ -74,3 +76,25 @@ def test_a_wecom_refusal_by_errcode_is_dead(notify_db, delivery_settings, receiv
     refused = Answer(200, json={"errcode": 93000, "errmsg": "invalid webhook url"})
     _, row = _robot(notify_db, delivery_settings, receiver, "wecom", "wecom/unit-1", answers=[refused])
     assert row["status"] == "dead"
+
+
+def _long_digest(entries: int) -> dict:
+    lines = [f"#### 【督办日报】2026年3月2日：共{entries}项", ""] + [
+        f"{i}. [【提醒】{i} 推进长三角一体化示范区建设：事项完成时限还剩3天](https://duban.example.cn/plans/1/items/{i})"
+        for i in range(1, entries + 1)]
+    return {**PAYLOAD, "markdown": "\n".join(lines)}
+
+
+@pytest.mark.parametrize(("channel", "path", "limit"), [("wecom", "wecom/unit-1", 4096),
+                                                        ("dingtalk", "dingtalk/unit-1", 20000)])
+def test_a_digest_too_long_for_a_robot_is_cut_on_a_whole_line_and_says_so(notify_db, delivery_settings, receiver,
+                                                                          channel, path, limit):
+    payload = _long_digest(400)
+    counts, row = _robot(notify_db, delivery_settings, receiver, channel, path, payload=payload)
+    assert (counts.sent, row["status"]) == (1, "delivered")
+    [call] = receiver.calls_to(path)
+    markdown = call.json()["markdown"]["content" if channel == "wecom" else "text"]
+    assert len(markdown.encode()) <= limit < len(payload["markdown"].encode())
+    kept, _, note = markdown.rpartition("\n")
+    assert note == "> 内容过长，已截断；完整清单请见督办平台或邮件。"
+    assert payload["markdown"].startswith(kept + "\n")

@@ -22,6 +22,11 @@ from services.notify_api.settings import NotifySettings
 
 DINGTALK_RATE_LIMITED = {130101}   # 发送速度太快而限流
 WECOM_RATE_LIMITED = {45009}       # 接口调用超过限制
+# The robots refuse longer messages (WeCom: markdown content at most 4096 bytes of UTF-8; DingTalk: 20,000
+# bytes), and a refusal would kill a long daily digest, so such a message is cut to fit and says so.
+WECOM_MARKDOWN_BYTES = 4096
+DINGTALK_MARKDOWN_BYTES = 20000
+CUT_NOTE = "\n> 内容过长，已截断；完整清单请见督办平台或邮件。"
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -42,7 +47,8 @@ async def send_dingtalk(http: httpx.AsyncClient, settings: NotifySettings, notif
                         target: Target) -> Outcome:
     payload = notification["payload"]
     body = {"msgtype": "markdown",
-            "markdown": {"title": payload.get("subject") or "督办提醒", "text": _markdown(payload)}}
+            "markdown": {"title": payload.get("subject") or "督办提醒",
+                         "text": _markdown(payload, DINGTALK_MARKDOWN_BYTES)}}
     # DingTalk refuses a timestamp more than an hour from its clock: wall time, not the deliverer's `now`.
     url = dingtalk_url(target.address, target.secret, int(time.time() * 1000))
     return await _robot(http, settings, url, body, DINGTALK_RATE_LIMITED)
@@ -50,12 +56,25 @@ async def send_dingtalk(http: httpx.AsyncClient, settings: NotifySettings, notif
 
 async def send_wecom(http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any],
                      target: Target) -> Outcome:
-    body = {"msgtype": "markdown", "markdown": {"content": _markdown(notification["payload"])}}
+    body = {"msgtype": "markdown", "markdown": {"content": _markdown(notification["payload"], WECOM_MARKDOWN_BYTES)}}
     return await _robot(http, settings, target.address, body, WECOM_RATE_LIMITED)
 
 
-def _markdown(payload: dict[str, Any]) -> str:
-    return payload.get("markdown") or payload.get("text") or ""
+def _markdown(payload: dict[str, Any], limit: int) -> str:
+    return fit(payload.get("markdown") or payload.get("text") or "", limit)
+
+
+def fit(markdown: str, limit: int) -> str:
+    """The markdown as it is if it fits in `limit` UTF-8 bytes, else its whole lines that fit and CUT_NOTE."""
+    if len(markdown.encode()) <= limit:
+        return markdown
+    budget, kept = limit - len(CUT_NOTE.encode()), []
+    for line in markdown.split("\n"):
+        budget -= len(line.encode()) + 1  # the line and its newline
+        if budget < 0:
+            break
+        kept.append(line)
+    return "\n".join(kept) + CUT_NOTE
 
 
 async def _robot(http: httpx.AsyncClient, settings: NotifySettings, url: str, body: dict[str, Any],
