@@ -78,7 +78,7 @@ def tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
     cast = Cast(client, auth)
     office, unit_a = auth("office"), auth("unit", unit_id=cast.a)
     milestone = created_id(client.post(f"/v1/items/{cast.t9}/milestones", headers=office,
-                                       json={"title": MARKER, "due_on": "2025-06-30"}))
+                                       json={"title": "杭衢高铁通车", "due_on": "2025-06-30"}))
     extension = created_id(client.post(f"/v1/items/{cast.t9}/extensions", headers=unit_a,
                                        json={"requested_due_on": "2026-06-30", "reason": MARKER}))
     leader = client.post(f"/v1/items/{cast.t9}/leaders", headers=office,
@@ -107,7 +107,7 @@ def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) 
         cast = Cast(tasks, auth)
     report = created_id(client.post("/v1/reports", headers=auth("unit", unit_id=cast.a),
                                     json={"item_id": cast.t9, "period": PERIOD, "progress": MARKER}))
-    ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report}
+    ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9}
     yield World("reporting_api", client, reporting_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 
@@ -130,10 +130,10 @@ def notify_world(databases: TestDatabases, tasks_server: str, reporting_world: W
                "dispatch_id": _dispatch(client),
                "token_id": created_id(client.post(f"/v1/units/{a}/feed-tokens", headers=unit_a)),
                "pause_id": created_id(client.post("/v1/pauses", headers=office, json={
-                   "plan_id": reporting_world.ids["plan_id"], "unit_id": a, "reason": MARKER})),
+                   "plan_id": reporting_world.ids["plan_id"], "unit_id": a, "reason": "防汛期间暂停"})),
                "subscription_id": created_id(client.post("/v1/subscriptions", headers=office, json={
                    "url": "https://hooks.example.cn/events", "event_types": ["report.submitted"],
-                   "description": MARKER}))}
+                   "description": "市大数据局"}))}
         yield World("notify_api", client, notify_metadata, ids, unit_a=a, unit_b=b)
         client.__exit__(None, None, None)
 
