@@ -101,6 +101,20 @@ def test_every_json_example_is_valid_against_its_schema(service):
                 assert errors == [], f"{name} {where} example"
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_schema_is_described(service):
+    schemas = committed(service)["components"]["schemas"]
+    assert [name for name, schema in schemas.items() if not schema.get("description")] == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_field_is_described(service):
+    schemas = committed(service)["components"]["schemas"]
+    undescribed = [f"{name}.{field}" for name, schema in schemas.items()
+                   for field, definition in schema.get("properties", {}).items() if not definition.get("description")]
+    assert undescribed == []
+
+
 @pytest.mark.parametrize("component", SHARED_COMPONENTS)
 def test_shared_components_are_identical_in_every_contract(component):
     renderings = {service: json.dumps(committed(service)["components"]["schemas"][component], ensure_ascii=False)

@@ -15,12 +15,16 @@ class ImportResult(BaseModel):
 
 
 class UnitRole(BaseModel):
+    """A unit and its role on an item (责任单位及分工)."""
+
     unit_id: int
     unit_name: str
     role: str = Field(description="lead (牵头) or co (配合).")
 
 
 class LeaderRef(BaseModel):
+    """A leader, by id and name."""
+
     id: int
     name: str
     title: str | None
@@ -37,4 +41,4 @@ class TreeNode(BaseModel):
     status: str
     due_on: date | None
     lead_unit: str | None = Field(description="Name of the lead unit (牵头单位), if assigned.")
-    children: list[TreeNode]
+    children: list[TreeNode] = Field(description="The items under this one, in printed order.")

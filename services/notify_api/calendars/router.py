@@ -41,6 +41,8 @@ class FeedTokenPublic(BaseModel):
 
 
 class FeedTokenCreated(FeedTokenPublic):
+    """A new calendar feed token with the token and feed URL, shown this once."""
+
     token: str = Field(description="The secret feed token, shown this once.")
     feed_url: str = Field(description="The calendar URL to subscribe to, token included; shown this once.")
 

@@ -12,6 +12,8 @@ from services.notify_api.db import NotifyModel
 
 
 class Channel(StrEnum):
+    """How notices are delivered (渠道): signed webhook, e-mail, DingTalk robot (钉钉) or WeCom robot (企业微信)."""
+
     WEBHOOK = "webhook"    # Standard Webhooks, signed
     EMAIL = "email"        # SMTP
     DINGTALK = "dingtalk"  # DingTalk custom robot (浙政钉 is DingTalk-based)
@@ -19,6 +21,8 @@ class Channel(StrEnum):
 
 
 class OwnerKind(StrEnum):
+    """Whose contact it is: a unit, a leader or the office."""
+
     UNIT = "unit"          # a responsible unit (责任单位), by its tasks_api id
     LEADER = "leader"      # a city leader, by its tasks_api id
     OFFICE = "office"      # the leading-group office (owner_id 0)

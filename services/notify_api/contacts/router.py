@@ -34,7 +34,7 @@ class ContactPublic(BaseModel):
     owner_kind: OwnerKind
     owner_id: int
     channel: Channel
-    target: str
+    target: str = Field(description="Where notices go: an http(s) URL, or an e-mail address for e-mail.")
     label: str
     enabled: bool
     has_secret: bool = Field(description="Whether a signing secret is stored (it is never shown again).")
@@ -44,6 +44,8 @@ class ContactPublic(BaseModel):
 
 
 class ContactWithSecret(ContactPublic):
+    """A new or re-keyed webhook contact with its signing secret, shown this once."""
+
     secret: str | None = Field(description="The webhook signing secret (whsec_…), shown only in this response.")
 
 

@@ -21,6 +21,8 @@ class Level(StrEnum):
 
 
 class Status(StrEnum):
+    """Where a notice stands: pending (待发), sending (发送中), delivered (已送达), dead (失败) or cancelled (取消)."""
+
     PENDING = "pending"        # waiting for its next attempt
     SENDING = "sending"        # claimed by a deliverer until lease_until
     DELIVERED = "delivered"

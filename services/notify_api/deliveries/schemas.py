@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class DispatchCreate(BaseModel):
+    """Run a dispatch (催办): plan what is due as of a moment, then deliver."""
+
     model_config = ConfigDict(extra="forbid")
 
     as_of: datetime | None = Field(None, description="Compute what is due as of this moment (default: now). "
@@ -66,10 +68,12 @@ class AttemptPublic(BaseModel):
     number: int
     at: datetime
     status_code: int | None = Field(description="The HTTP status, or the SMTP reply code.")
-    reply: str | None
-    latency_ms: int | None
-    error: str | None
+    reply: str | None = Field(description="The start of the receiver's answer, as received.")
+    latency_ms: int | None = Field(description="How long the attempt took, in milliseconds.")
+    error: str | None = Field(description="Why the attempt failed; null when it succeeded.")
 
 
 class NotificationDetail(NotificationPublic):
+    """A notice with its delivery attempts (通知详情)."""
+
     delivery_attempts: list[AttemptPublic] = Field(description="Every attempt, oldest first.")

@@ -29,8 +29,8 @@ class EventReceipt(BaseModel):
 
     id: int
     event_id: str
-    type: str
-    source: str
+    type: str = Field(description="The event type, e.g. item.assigned (事件类型).")
+    source: str = Field(description="The service that produced the event.")
     occurred_at: datetime
     received_at: datetime
     duplicate: bool = Field(description="true: the event was received before; nothing was sent again.")
@@ -38,6 +38,8 @@ class EventReceipt(BaseModel):
 
 
 class SubscriptionCreate(BaseModel):
+    """Subscribe an endpoint to plan events (事件订阅)."""
+
     model_config = ConfigDict(extra="forbid")
     url: str = Field(min_length=8, max_length=500, description="The endpoint: an http(s) URL that receives "
                                                                "Standard Webhooks POSTs.")
@@ -46,6 +48,8 @@ class SubscriptionCreate(BaseModel):
 
 
 class SubscriptionUpdate(BaseModel):
+    """Changes to a subscription; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
     url: str | None = Field(None, min_length=8, max_length=500)
     event_types: list[EventType] | None = Field(None, min_length=1)
@@ -68,10 +72,14 @@ class SubscriptionPublic(BaseModel):
 
 
 class SubscriptionCreated(SubscriptionPublic):
+    """A new subscription with its signing secret, shown this once."""
+
     secret: str = Field(description="The whsec_ signing secret, shown this once; store it to verify signatures.")
 
 
 class SecretRotation(BaseModel):
+    """Rotate a subscription's signing secret; the old one may be kept for a while."""
+
     model_config = ConfigDict(extra="forbid")
     keep_previous: bool = Field(True, description="Sign with the previous secret too until the next rotation, so "
                                                   "the receiver can switch without losing a message; false drops "
@@ -79,7 +87,10 @@ class SecretRotation(BaseModel):
 
 
 class SubscriptionSecret(BaseModel):
+    """A subscription's new signing secret, shown this once."""
+
     id: int
     secret: str = Field(description="The new whsec_ signing secret, shown this once.")
-    previous_kept: bool
+    previous_kept: bool = Field(description="Whether the previous secret still verifies for a while, for a smooth "
+                                            "change.")
     version: int

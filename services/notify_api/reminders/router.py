@@ -33,12 +33,16 @@ AsOf = Annotated[date | None, Query(description="Look from this day (default: to
 
 
 class UnitDuty(BaseModel):
+    """A unit's duty on an upcoming deadline: lead or co-operating."""
+
     unit_id: int
     unit_name: str
     role: str = Field(description="lead (牵头) or co (配合).")
 
 
 class UpcomingDeadline(BaseModel):
+    """A deadline coming up (临近时限), with the units responsible."""
+
     kind: str = Field(description="item, milestone, indicator, or report (a unit's report not yet submitted).")
     id: int = Field(description="The item, milestone or indicator id; for a report, the responsibility id.")
     plan_id: int
@@ -57,6 +61,8 @@ class UpcomingDeadline(BaseModel):
 
 
 class UpcomingPage(BaseModel):
+    """Deadlines coming up in a window, one page."""
+
     as_of: date
     until: date
     unit_id: int | None
@@ -66,22 +72,28 @@ class UpcomingPage(BaseModel):
 
 
 class BulletinDeadline(BaseModel):
+    """An unmet deadline of an item on a red bulletin."""
+
     kind: str
     id: int
     title: str
     period: str | None
     due_on: date
     days_overdue: int
-    workdays_overdue: int
+    workdays_overdue: int = Field(description="Working days past the due day (逾期工作日).")
     step: str
 
 
 class LeaderRef(BaseModel):
+    """A leader, by id and name."""
+
     id: int
     name: str
 
 
 class BulletinItem(BaseModel):
+    """An item on a red bulletin (红色督办单), with its units, leaders and unmet deadlines."""
+
     item_id: int
     item_key: str
     item_number: str
@@ -89,7 +101,7 @@ class BulletinItem(BaseModel):
     days_overdue: int
     units: list[UnitDuty]
     lead_leaders: list[LeaderRef]
-    deadlines: list[BulletinDeadline]
+    deadlines: list[BulletinDeadline] = Field(description="The item's unmet deadlines.")
 
 
 class Bulletin(BaseModel):
@@ -98,8 +110,8 @@ class Bulletin(BaseModel):
     plan_id: int
     plan_title: str
     date: date
-    count: int
-    items: list[BulletinItem]
+    count: int = Field(description="How many items are on the bulletin.")
+    items: list[BulletinItem] = Field(description="The items on the bulletin, most overdue first.")
 
 
 def _today(as_of: date | None) -> date:

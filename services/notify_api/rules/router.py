@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
@@ -29,6 +29,7 @@ router = api_router("rules")
 PEER_ERRORS = problem_responses(503)
 
 DeadlineKind = StrEnum("DeadlineKind", {("any" if k == "*" else k): k for k in DEADLINE_KINDS})
+DeadlineKind.__doc__ = "What a reminder rule is for (时限类型): item, milestone, indicator, report, or * for every kind."
 
 
 class RulePublic(RuleBody):
@@ -36,15 +37,20 @@ class RulePublic(RuleBody):
 
     plan_id: int
     deadline_kind: str
-    source: str
+    source: str = Field(description="Where the rule comes from: own (this kind's rule), plan (the plan's rule for "
+                                    "every kind) or default.")
     version: int
 
 
 class RuleList(BaseModel):
+    """A plan's reminder rules, one per deadline kind."""
+
     data: list[RulePublic]
 
 
 class PausePublic(BaseModel):
+    """A pause of reminders (暂停催办) for a plan, an item or a unit."""
+
     id: int
     plan_id: int
     item_id: int | None

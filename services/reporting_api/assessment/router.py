@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.peers import TasksDep
@@ -27,18 +27,18 @@ class ClosedPeriodPublic(BaseModel):
     period: str
     closed_by: str
     closed_at: datetime
-    snapshot: dict[str, Any]
+    snapshot: dict[str, Any] = Field(description="The period's figures as they stood when it was closed (关账快照).")
 
 
 class Assessment(BaseModel):
     """年度综合考核: each unit's score (0–100) with the metrics and weights behind it, ranked."""
 
     plan_id: int
-    year: int
-    periods: list[str]
+    year: int = Field(description="The year assessed (考核年度).")
+    periods: list[str] = Field(description="The closed periods the assessment is computed from.")
     weights: dict[str, float]
-    departments: list[dict[str, Any]]
-    counties: list[dict[str, Any]]
+    departments: list[dict[str, Any]] = Field(description="Scores of the departments (部门考核得分), best first.")
+    counties: list[dict[str, Any]] = Field(description="Scores of the counties (县市区考核得分), best first.")
 
 
 @router.post("/plans/{plan_id}/periods/{period}/close", summary="Close a period and freeze its snapshot",

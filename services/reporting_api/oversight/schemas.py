@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 
 class ComplianceState(StrEnum):
+    """State of an expected report: missing (未报), draft (草稿), submitted (已报), accepted (通过) or returned (退回)."""
+
     MISSING = "missing"      # 未报送
     DRAFT = "draft"          # 草稿
     SUBMITTED = "submitted"  # 已报送, awaiting review
@@ -17,6 +19,8 @@ class ComplianceState(StrEnum):
 
 
 class Light(StrEnum):
+    """Traffic light (红黄绿灯): green on track, yellow at risk, red overdue, done closed."""
+
     GREEN = "green"    # 绿灯: on track
     YELLOW = "yellow"  # 黄灯: at risk, or due soon without a report
     RED = "red"        # 红灯: delayed, overdue without a report, or an indicator behind
@@ -24,6 +28,8 @@ class Light(StrEnum):
 
 
 class RollupBy(StrEnum):
+    """What a roll-up groups by: unit, section, county, group or item kind."""
+
     UNIT = "unit"
     SECTION = "section"
     COUNTY = "county"
@@ -49,7 +55,7 @@ class ComplianceRow(BaseModel):
     unit_id: int
     unit_name: str
     role: str = Field(description="lead (牵头) or co (配合).")
-    state: ComplianceState
+    state: ComplianceState = Field(description="Where the pair's report stands.")
     report_id: int | None
     late: bool = Field(description="Submitted after the due date, or not submitted and past it.")
     days_late: int
@@ -57,6 +63,8 @@ class ComplianceRow(BaseModel):
 
 
 class ComplianceSummary(BaseModel):
+    """Counts of a period's expected reports by state."""
+
     expected: int
     missing: int
     draft: int
@@ -68,69 +76,86 @@ class ComplianceSummary(BaseModel):
 
 
 class CompliancePage(PeriodHeader):
+    """Who has reported for a period (报送情况): one row per expected (item, unit) pair."""
+
     summary: ComplianceSummary = Field(description="Counts over every row in scope, before the state filter.")
     data: list[ComplianceRow]
     next_cursor: str | None
 
 
 class LightCounts(BaseModel):
-    green: int
-    yellow: int
-    red: int
-    done: int
+    """How many items show each light."""
+
+    green: int = Field(description="Items on track (绿灯).")
+    yellow: int = Field(description="Items at risk or with a report due soon and missing (黄灯).")
+    red: int = Field(description="Items overdue or delayed (红灯).")
+    done: int = Field(description="Items closed (办结).")
 
 
 class GroupRef(BaseModel):
+    """The group a roll-up row is about."""
+
     id: int | None = Field(description="Unit, section item or thematic group id; null for an item kind.")
     key: str | None
     name: str
 
 
 class RollupRow(BaseModel):
-    group: GroupRef
+    """One row of a roll-up: the counts of one unit, section, county, group or kind."""
+
+    group: GroupRef = Field(description="What this row counts: a unit, section, county, group or kind.")
     expected: int
     submitted: int = Field(description="submitted + accepted + returned.")
-    awaiting_review: int
+    awaiting_review: int = Field(description="Reports submitted and not yet reviewed (待审核数).")
     accepted: int
     returned: int
     draft: int
     missing: int
-    on_time: int
+    on_time: int = Field(description="Reports submitted by their due day (按时报送数).")
     late: int
     overdue: int
-    items: int
-    lights: LightCounts
+    items: int = Field(description="How many items the row covers (任务数).")
+    lights: LightCounts = Field(description="The items' traffic lights, counted.")
 
 
 class RollupReport(PeriodHeader):
-    by: RollupBy
+    """A period's roll-up (汇总): reporting and lights counted by unit, section, county, group or kind."""
+
+    by: RollupBy = Field(description="What the rows are grouped by.")
     data: list[RollupRow]
 
 
 class TrafficLight(BaseModel):
+    """An item's traffic light for a period (红黄绿灯), with why."""
+
     item_id: int
     item_key: str
     item_number: str
     item_title: str
     kind: str
-    item_status: str
+    item_status: str = Field(description="The item's status in tasks_api.")
     lead_unit_id: int
-    lead_unit_name: str
+    lead_unit_name: str = Field(description="The lead unit's name (牵头单位).")
     report_id: int | None = Field(description="The lead unit's report for the period, if any.")
-    report_status: str | None
+    report_status: str | None = Field(description="The lead unit's report status for the period; null when none is "
+                                                  "filed.")
     self_status: str | None
-    light: Light
+    light: Light = Field(description="The item's light for the period.")
     reasons: list[str] = Field(description="Short codes of the rule that decided the light, e.g. "
                                "overdue_without_report or indicator_behind:T9-expressway-km.")
 
 
 class TrafficLightPage(PeriodHeader):
+    """Items' traffic lights for a period, one page."""
+
     summary: LightCounts = Field(description="Counts over every item in scope, before the light filter.")
     data: list[TrafficLight]
     next_cursor: str | None
 
 
 class IndicatorProgress(BaseModel):
+    """An indicator's progress towards its target (指标进度)."""
+
     indicator_id: int
     item_id: int
     key: str
@@ -138,19 +163,23 @@ class IndicatorProgress(BaseModel):
     measure: str
     comparison: str
     baseline: float | None
-    target: float
+    target: float = Field(description="The value to reach by the target date (目标值).")
     target_date: date
     points: int = Field(description="How many measurements the figures are drawn from.")
-    latest_value: float | None
-    latest_as_of: date | None
-    attainment: float | None
+    latest_value: float | None = Field(description="The latest reported value (最新值); null when none is reported.")
+    latest_as_of: date | None = Field(description="The day the latest value is for; null when none is reported.")
+    attainment: float | None = Field(description="Share of the way from baseline to target reached, 0–1 or more (完成度).")
     expected_share: float | None = Field(description="The straight-line path's share at latest_as_of.")
-    behind: bool
+    behind: bool = Field(description="Whether the straight-line share expected by now exceeds attainment by more "
+                                     "than the plan's indicator_margin (进度滞后).")
     projected_value: float | None = Field(description="The least-squares trend at target_date.")
-    projection_misses_target: bool | None
+    projection_misses_target: bool | None = Field(description="Whether the trend misses the target; null without "
+                                                              "enough values.")
 
 
 class IndicatorProgressPage(BaseModel):
+    """Indicators' progress as of a day, one page."""
+
     plan_id: int
     as_of: date
     data: list[IndicatorProgress]

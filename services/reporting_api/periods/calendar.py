@@ -20,6 +20,8 @@ _PERIOD = re.compile(PERIOD_PATTERN)
 
 
 class PeriodKind(StrEnum):
+    """Kind of reporting period: quarter (季度), half year (半年) or year (年度)."""
+
     QUARTER = "quarter"    # 季度 (一季一梳理)
     HALF_YEAR = "half"     # 半年 (半年一小结)
     YEAR = "year"          # 年度 (一年一汇总)

@@ -17,7 +17,8 @@ DEFAULT_WEIGHTS = {"on_time": 0.3, "first_time_accepted": 0.2, "green_or_done": 
 class RuleFields(ReportingModel):
     due_days_after_period: int = Field(10, ge=0, le=90, description="Calendar days after a period ends until its "
                                        "report is due; a non-working day moves it to the next working day.")
-    due_soon_days: int = Field(7, ge=0, le=60, description="Yellow when a report is due within this many days and missing.")
+    due_soon_days: int = Field(7, ge=0, le=60, description="Yellow when a report is due within this many days and "
+                                                           "missing.")
     indicator_margin: float = Field(0.1, ge=0, le=1, description="Red when an indicator is behind its straight-line "
                                     "path to target by more than this share of the way.")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON,
@@ -34,10 +35,17 @@ class PlanRules(RuleFields, table=True):
 
 
 class RulesUpdate(ReportingModel):
+    """Changes to a plan's reporting rules; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
-    due_days_after_period: int | None = Field(None, ge=0, le=90)
-    due_soon_days: int | None = Field(None, ge=0, le=60)
-    indicator_margin: float | None = Field(None, ge=0, le=1)
+    due_days_after_period: int | None = Field(None, ge=0, le=90, description="Calendar days after a period's end its "
+                                                                             "reports are due, moved to a working "
+                                                                             "day.")
+    due_soon_days: int | None = Field(None, ge=0, le=60, description="Days before a due day a missing report turns "
+                                                                     "an item yellow.")
+    indicator_margin: float | None = Field(None, ge=0, le=1, description="How far (0–1) attainment may trail the "
+                                                                         "straight-line share before an indicator "
+                                                                         "counts as behind.")
     weights: dict[str, float] | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
@@ -29,21 +29,28 @@ class PeriodPublic(BaseModel):
     starts_on: date
     ends_on: date
     due_on: date
-    due_on_overridden: bool
-    official_calendar: bool
-    closed: bool
+    due_on_overridden: bool = Field(description="Whether the office set this due date by hand.")
+    official_calendar: bool = Field(description="Whether the due date follows the official working-day calendar "
+                                                "(法定工作日); false outside its years.")
+    closed: bool = Field(description="Whether the period is closed (已关账); its figures are then fixed.")
 
 
 class PeriodList(BaseModel):
+    """A plan's reporting periods with their due dates (报送日历)."""
+
     data: list[PeriodPublic]
 
 
 class DueDate(BaseModel):
+    """A due date set by the office for one period (报送截止日期)."""
+
     model_config = ConfigDict(extra="forbid")
     due_on: date
 
 
 class RulesPublic(RuleFields):
+    """A plan's reporting rules (报送规则): when reports are due and when a light turns yellow."""
+
     plan_id: int
     version: int
 

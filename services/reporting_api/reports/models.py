@@ -16,6 +16,8 @@ TEXT_LIMIT = 20_000  # characters per text field: a long 进展情况 fits, a ru
 
 
 class ReportStatus(StrEnum):
+    """Where a report stands: draft (草稿), submitted (已报送), accepted (通过) or returned (退回)."""
+
     DRAFT = "draft"            # 草稿
     SUBMITTED = "submitted"    # 已报送
     ACCEPTED = "accepted"      # 已审核通过
@@ -23,6 +25,8 @@ class ReportStatus(StrEnum):
 
 
 class SelfStatus(StrEnum):
+    """The unit's own view of its progress (自评): on track, at risk, delayed or completed."""
+
     ON_TRACK = "on_track"      # 正常推进
     AT_RISK = "at_risk"        # 存在风险
     DELAYED = "delayed"        # 滞后
@@ -34,9 +38,9 @@ class Measurement(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     indicator_id: int
-    value: float
+    value: float = Field(description="The measured value, in the indicator's unit (指标值).")
     as_of: date = Field(description="The date the value describes.")
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=2000, description="Where the value comes from or what it means (说明).")
 
 
 class Attachment(BaseModel):
@@ -118,9 +122,9 @@ class MeasurementRecord(ReportingModel, table=True):
     plan_id: int
     item_id: int
     indicator_id: int
-    value: float
+    value: float = Field(description="The measured value, in the indicator's unit (指标值).")
     as_of: date
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=2000, description="Where the value comes from or what it means (说明).")
 
 
 class Transition(ReportingModel, table=True):

@@ -36,6 +36,8 @@ class ReportUpdate(BaseModel):
 
 
 class ReportPublic(BaseModel):
+    """A progress report (进展报告) of one unit on one item for one period."""
+
     id: int
     plan_id: int
     item_id: int
@@ -50,7 +52,7 @@ class ReportPublic(BaseModel):
     self_status: SelfStatus
     measurements: list[Measurement]
     attachments: list[Attachment]
-    submissions: int
+    submissions: int = Field(description="How many times it was submitted (报送次数).")
     first_submitted_at: datetime | None
     submitted_at: datetime | None
     due_on: date | None
@@ -63,18 +65,24 @@ class ReportPublic(BaseModel):
 
 
 class Decision(StrEnum):
+    """The office's review decision (审核意见): accept (通过) or return for rework (退回)."""
+
     ACCEPT = "accept"   # 审核通过
     RETURN = "return"   # 退回
 
 
 class ReviewCreate(BaseModel):
+    """The office's review of a submitted report (审核)."""
+
     model_config = ConfigDict(extra="forbid")
-    decision: Decision
+    decision: Decision = Field(description="Accept the report or return it for rework.")
     comment: str | None = Field(None, max_length=TEXT_LIMIT, description="审核意见; required when returning.")
     score: float | None = Field(None, ge=0, le=100, description="Optional quality score (评分).")
 
 
 class SubmitRequest(BaseModel):
+    """Submit a draft report to the office (报送)."""
+
     model_config = ConfigDict(extra="forbid")
     comment: str | None = Field(None, max_length=2000)
 
@@ -85,24 +93,26 @@ class VersionPublic(BaseModel):
     id: int
     report_id: int
     number: int
-    content: dict[str, Any]
+    content: dict[str, Any] = Field(description="The report's content as it was submitted in this version.")
     submitted_by: str
     submitted_at: datetime
     due_on: date
     late: bool
     days_late: int
-    outcome: str | None
+    outcome: str | None = Field(description="The review's outcome for this version; null while pending.")
     reviewed_by: str | None
     reviewed_at: datetime | None
-    review_comment: str | None
-    score: float | None
+    review_comment: str | None = Field(description="The office's comment on this version (审核意见).")
+    score: float | None = Field(description="The office's score of this version (评分); null when not scored.")
 
 
 class TransitionPublic(BaseModel):
+    """One step of a report's workflow (流转记录): who moved it from which status to which."""
+
     id: int
     report_id: int
-    from_status: str | None
-    to_status: str
+    from_status: str | None = Field(description="Status before the step; null when the report was created.")
+    to_status: str = Field(description="Status after the step.")
     actor: str
     at: datetime
     comment: str | None

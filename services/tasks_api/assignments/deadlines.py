@@ -32,6 +32,8 @@ MAX_WINDOW_DAYS = 400
 
 
 class DeadlineKind(StrEnum):
+    """What a deadline belongs to (时限类型): an item, a milestone or an indicator's target date."""
+
     INDICATOR = "indicator"
     ITEM = "item"
     MILESTONE = "milestone"

@@ -13,6 +13,8 @@ from services.tasks_api.db import TasksModel
 
 
 class ExtensionStatus(StrEnum):
+    """Where an extension request stands: pending (待审), approved (批准) or rejected (驳回)."""
+
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -38,21 +40,28 @@ class ExtensionRequest(ExtensionFields, TasksModel, table=True):
     requested_at: datetime = Field(sa_type=DateTime(timezone=True))
     decided_by: str | None = Field(None, max_length=255)
     decided_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
-    decision_comment: str | None = Field(None, max_length=2000)
+    decision_comment: str | None = Field(None, max_length=2000, description="The office's reason for its decision "
+                                                                            "(审批意见); null while pending.")
     version: int = 1
 
 
 class ExtensionCreate(ExtensionFields):
+    """A request to move an item's due date later (延期申请), with its reason."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class ExtensionDecision(TasksModel):
+    """The office's decision on an extension request (延期审批)."""
+
     model_config = ConfigDict(extra="forbid")
     approve: bool = Field(description="true approves (批准), false rejects (驳回).")
     comment: str | None = Field(None, max_length=2000, description="审核意见")
 
 
 class ExtensionPublic(ExtensionFields):
+    """An extension request and, once decided, its decision (延期申请)."""
+
     id: int
     item_id: int
     unit_id: int | None
@@ -62,5 +71,5 @@ class ExtensionPublic(ExtensionFields):
     requested_at: datetime
     decided_by: str | None
     decided_at: datetime | None
-    decision_comment: str | None
+    decision_comment: str | None = Field(description="The office's reason for its decision (审批意见); null while pending.")
     version: int

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi import Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.common.auth import Staff
 from services.common.history import history_of
@@ -19,6 +19,8 @@ router = api_router("history")
 
 
 class Entity(StrEnum):
+    """The kinds of record whose change history is kept (留痕对象)."""
+
     PLAN = "plan"
     ITEM = "item"
     UNIT = "unit"
@@ -35,12 +37,12 @@ class Change(BaseModel):
     """One change: who made it, when, and each field's old and new value."""
 
     id: int
-    entity: str
-    entity_id: int
-    action: str
+    entity: str = Field(description="The kind of record that changed.")
+    entity_id: int = Field(description="Id of the record that changed.")
+    action: str = Field(description="What happened: created, updated or deleted (操作).")
     actor: str
     at: datetime
-    changes: dict[str, Any]
+    changes: dict[str, Any] = Field(description="The fields that changed, each with its old and new value (变更内容).")
 
 
 @router.get("/history/{entity}/{entity_id}", summary="The change history of one record, oldest first")

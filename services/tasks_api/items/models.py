@@ -13,6 +13,9 @@ from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 
 class ItemKind(StrEnum):
+    """Kind of item (条目类别): goal (目标), section (板块), task (重点任务), platform (支撑平台), safeguard (保障措施), annex (附件), key
+    work (重点工作) or special action (专项行动)."""
+
     GOAL = "goal"                      # 目标
     SECTION = "section"                # 重点任务板块
     TASK = "task"                      # 重点任务
@@ -24,6 +27,8 @@ class ItemKind(StrEnum):
 
 
 class ItemStatus(StrEnum):
+    """Where an item stands (办理状态): not started, in progress, completed (办结), delayed or cancelled."""
+
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
@@ -54,6 +59,8 @@ class Item(ItemFields, Stamped, table=True):
 
 
 class ItemCreate(ItemFields):
+    """A new item of a plan's tree (立项): a goal, section, task, platform, safeguard or annex entry."""
+
     model_config = ConfigDict(extra="forbid")
     key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN})
     parent_id: int | None = None
@@ -61,10 +68,12 @@ class ItemCreate(ItemFields):
 
 
 class ItemUpdate(TasksModel):
+    """Changes to an item; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
     number: str | None = Field(None, max_length=40)
     title: str | None = Field(None, min_length=1, max_length=500)
-    text: str | None = Field(None, max_length=20000)
+    text: str | None = Field(None, max_length=20000, description="The item's full text as printed (正文).")
     starts_on: date | None = None
     due_on: date | None = None
     status: ItemStatus | None = None
@@ -73,6 +82,8 @@ class ItemUpdate(TasksModel):
 
 
 class ItemPublic(ItemFields):
+    """An item of a plan's tree (任务条目)."""
+
     id: int
     plan_id: int
     parent_id: int | None
@@ -83,6 +94,8 @@ class ItemPublic(ItemFields):
 
 
 class Role(StrEnum):
+    """A unit's role on an item: lead (牵头) or co-operating (配合)."""
+
     LEAD = "lead"  # 牵头单位
     CO = "co"      # 配合单位
 
@@ -107,11 +120,15 @@ class Responsibility(ResponsibilityFields, TasksModel, table=True):
 
 
 class ResponsibilityCreate(ResponsibilityFields):
+    """Assign an item to a unit (交办), as lead or co-operating unit."""
+
     model_config = ConfigDict(extra="forbid")
     position: int | None = Field(None, ge=0, description="Defaults to after the last unit.")
 
 
 class ResponsibilityPublic(ResponsibilityFields):
+    """A unit's responsibility for an item (责任分工), with its acknowledgement (签收)."""
+
     id: int
     item_id: int
     position: int
@@ -133,13 +150,16 @@ class ItemLeader(TasksModel, table=True):
 
 
 class Comparison(StrEnum):
+    """How a measured value is compared with its target (比较方式): at least (>=), at most (<=) or equal (=)."""
+
     AT_LEAST = ">="
     AT_MOST = "<="
     EQUAL = "="
 
 
 class IndicatorFields(TasksModel):
-    key: str = Field(min_length=1, max_length=80, schema_extra={"pattern": KEY_PATTERN}, description="Stable external id.")
+    key: str = Field(min_length=1, max_length=80, schema_extra={"pattern": KEY_PATTERN}, description="Stable "
+                                                                                                     "external id.")
     name: str = Field(min_length=1, max_length=200, description="指标名称")
     measure: str = Field("", max_length=40, description="计量单位: km, %, 个 …")
     baseline: float | None = Field(None, description="基期值")
@@ -158,10 +178,14 @@ class Indicator(IndicatorFields, Stamped, table=True):
 
 
 class IndicatorCreate(IndicatorFields):
+    """A new quantitative indicator of an item (量化指标): a target with its unit and date."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class IndicatorPublic(IndicatorFields):
+    """A quantitative indicator of an item (量化指标)."""
+
     id: int
     item_id: int
     version: int
@@ -181,16 +205,22 @@ class Milestone(MilestoneFields, Stamped, table=True):
 
 
 class MilestoneCreate(MilestoneFields):
+    """A new milestone of an item (节点): a dated step on the way."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class MilestoneUpdate(TasksModel):
+    """Changes to a milestone; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, min_length=1, max_length=300)
     done: bool | None = Field(None, description="Mark done (true) or reopen (false).")
 
 
 class MilestonePublic(MilestoneFields):
+    """A milestone of an item (节点)."""
+
     id: int
     item_id: int
     original_due_on: date | None

@@ -20,6 +20,8 @@ router = api_router("items")
 
 
 class ItemDetail(ItemPublic):
+    """An item with its responsible units and lead leaders (任务详情)."""
+
     responsibilities: list[UnitRole]
     lead_leaders: list[LeaderRef]
 

@@ -34,13 +34,15 @@ class IndicatorUpdate(TasksModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     measure: str | None = Field(None, max_length=40)
     baseline: float | None = None
-    target: float | None = None
+    target: float | None = Field(None, description="The value to reach by the target date (目标值).")
     comparison: Comparison | None = None
     target_date: date | None = None
     yearly_targets: dict[int, float] | None = None
 
 
 class ItemLeaderCreate(TasksModel):
+    """Name a city leader as a lead leader of an item (牵头市领导)."""
+
     model_config = ConfigDict(extra="forbid")
     leader_id: int
 

@@ -25,10 +25,14 @@ class Leader(LeaderFields, Stamped, table=True):
 
 
 class LeaderCreate(LeaderFields):
+    """A new leader (领导) with their title."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 class LeaderUpdate(TasksModel):
+    """Changes to a leader; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=50)
     title: str | None = Field(None, max_length=200)
@@ -36,18 +40,23 @@ class LeaderUpdate(TasksModel):
 
 
 class LeaderPublic(LeaderFields):
+    """A leader (领导)."""
+
     id: int
     version: int
 
 
 class GroupKind(StrEnum):
+    """Kind of group (工作组类别): the leading group (领导小组), its office (办公室) or a thematic group (专题组)."""
+
     LEADING = "leading"      # 领导小组
     OFFICE = "office"        # 领导小组办公室
     THEMATIC = "thematic"    # 专题合作组
 
 
 class GroupFields(TasksModel):
-    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN}, description="Stable external id.")
+    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN}, description="Stable "
+                                                                                                     "external id.")
     name: str = Field(min_length=1, max_length=200, description="名称")
     kind: GroupKind = Field(sa_type=String(20))
     unit_id: int | None = Field(None, description="The unit the group sits at (e.g. the office at 市发改委).")
@@ -62,11 +71,15 @@ class Group(GroupFields, Stamped, table=True):
 
 
 class GroupCreate(GroupFields):
+    """A new group of a plan: the leading group, its office or a thematic group (工作组)."""
+
     model_config = ConfigDict(extra="forbid")
     plan_id: int
 
 
 class GroupUpdate(TasksModel):
+    """Changes to a group; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: GroupKind | None = None
@@ -74,6 +87,8 @@ class GroupUpdate(TasksModel):
 
 
 class GroupPublic(GroupFields):
+    """A group of a plan (工作组)."""
+
     id: int
     plan_id: int
     version: int
@@ -94,6 +109,8 @@ class GroupMember(MemberFields, TasksModel, table=True):
 
 
 class MemberCreate(MemberFields):
+    """Seat a leader in a group with a role (组长, 副组长, 成员 …)."""
+
     model_config = ConfigDict(extra="forbid")
 
 

@@ -20,6 +20,8 @@ router = api_router("people")
 
 
 class GroupMemberPublic(MemberPublic):
+    """A leader's seat in a group (成员), with the leader's name."""
+
     leader_title: str | None = Field(description="The leader's title (职务), as printed.")
 
 

@@ -13,6 +13,8 @@ from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 
 class PlanStatus(StrEnum):
+    """Where a plan stands: draft (草稿), active (实施中), completed (完成) or archived (归档)."""
+
     DRAFT = "draft"
     ACTIVE = "active"
     COMPLETED = "completed"
@@ -36,7 +38,7 @@ class Plan(PlanFields, Stamped, table=True):
     __tablename__ = "plans"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
-    issuers: list[str] = Field(default_factory=list, sa_type=JSON)
+    issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="Who issued the document (印发单位).")
 
 
 def _check_period(model: "PlanCreate | PlanPublic") -> "PlanCreate | PlanPublic":
@@ -46,22 +48,29 @@ def _check_period(model: "PlanCreate | PlanPublic") -> "PlanCreate | PlanPublic"
 
 
 class PlanCreate(PlanFields):
+    """A new plan (行动计划): its header, without items."""
+
     model_config = ConfigDict(extra="forbid")
     _period = model_validator(mode="after")(_check_period)
 
 
 class PlanUpdate(TasksModel):
+    """Changes to a plan's header; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
-    document_number: str | None = Field(None, max_length=100)
+    document_number: str | None = Field(None, max_length=100, description="The document number (文号), e.g. "
+                                                                          "衢委发〔2019〕24号.")
     title: str | None = Field(None, min_length=1, max_length=300)
-    issuers: list[str] | None = None
+    issuers: list[str] | None = Field(None, description="Who issued the document (印发单位).")
     issued_on: date | None = None
     starts_on: date | None = None
     ends_on: date | None = None
     status: PlanStatus | None = None
-    summary: str | None = Field(None, max_length=20000)
+    summary: str | None = Field(None, max_length=20000, description="What the plan is about (概要).")
 
 
 class PlanPublic(PlanFields):
+    """A plan (行动计划)."""
+
     id: int
     version: int

@@ -23,81 +23,97 @@ class _Strict(BaseModel):
 
 
 class PlanHeader(_Strict):
+    """The plan's header as a plan file gives it: title, document number, issuers, dates."""
+
     key: str = Field(pattern=KEY_PATTERN, max_length=64)
-    document_number: str = ""
+    document_number: str = Field("", description="The document number (文号), e.g. 衢委发〔2019〕24号.")
     title: str = Field(min_length=1, max_length=300)
-    issuers: list[str] = []
+    issuers: list[str] = Field([], description="Who issued the document (印发单位).")
     issued_on: date | None = None
     starts_on: date
     ends_on: date
     status: PlanStatus = PlanStatus.DRAFT
-    summary: str = ""
+    summary: str = Field("", description="What the plan is about (概要).")
 
 
 class UnitEntry(_Strict):
+    """A unit as a plan file lists it, with every spelling the document uses."""
+
     name: str = Field(min_length=1, max_length=100)
     kind: UnitKind
-    aliases: list[str] = []
+    aliases: list[str] = Field([], description="Other spellings of the unit's name in documents (别名).")
 
 
 class LeaderEntry(_Strict):
+    """A leader as a plan file lists them."""
+
     name: str = Field(min_length=1, max_length=50)
     title: str | None = None
 
 
 class MemberEntry(_Strict):
-    leader: str
+    """A group member as a plan file lists them."""
+
+    leader: str = Field(description="The leader's name as printed.")
     role: str = Field(min_length=1, max_length=50)
 
 
 class GroupEntry(_Strict):
+    """A group as a plan file lists it, with its members in printed order."""
+
     key: str = Field(pattern=KEY_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     kind: GroupKind
-    unit: str | None = None
-    members: list[MemberEntry] = []
+    unit: str | None = Field(None, description="The unit that hosts the group (牵头单位), by name or alias.")
+    members: list[MemberEntry] = Field([], description="The group's members in printed order (成员).")
 
 
 class IndicatorEntry(_Strict):
+    """An indicator as a plan file lists it."""
+
     key: str = Field(pattern=KEY_PATTERN, max_length=80)
     name: str = Field(min_length=1, max_length=200)
     measure: str = ""
     baseline: float | None = None
-    target: float
+    target: float = Field(description="The value to reach by the target date (目标值).")
     comparison: Comparison = Comparison.AT_LEAST
     target_date: date
     yearly_targets: dict[int, float] | None = None
 
 
 class MilestoneEntry(_Strict):
+    """A milestone as a plan file lists it."""
+
     title: str = Field(min_length=1, max_length=300)
     due_on: date
 
 
 class ItemEntry(_Strict):
+    """An item as a plan file lists it, with its indicators, milestones and children."""
+
     key: str = Field(pattern=KEY_PATTERN, max_length=64)
     kind: ItemKind
     number: str = ""
     title: str = Field(min_length=1, max_length=500)
-    text: str = ""
+    text: str = Field("", description="The item's full text as printed (正文).")
     status: ItemStatus = ItemStatus.NOT_STARTED
     starts_on: date | None = None
     due_on: date | None = None
     units: list[str] = Field([], description="Responsible units in printed order; the first leads.")
     lead_leaders: list[str] = []
-    indicators: list[IndicatorEntry] = []
-    milestones: list[MilestoneEntry] = []
-    children: list[ItemEntry] = []
+    indicators: list[IndicatorEntry] = Field([], description="The item's quantitative indicators (量化指标).")
+    milestones: list[MilestoneEntry] = Field([], description="The item's milestones (节点).")
+    children: list[ItemEntry] = Field([], description="The items under this one, in printed order.")
 
 
 class PlanFile(_Strict):
     """A whole plan with the units, leaders and groups it names."""
 
-    plan: PlanHeader
+    plan: PlanHeader = Field(description="The plan's header.")
     units: list[UnitEntry] = []
-    leaders: list[LeaderEntry] = []
-    groups: list[GroupEntry] = []
-    items: list[ItemEntry] = []
+    leaders: list[LeaderEntry] = Field([], description="The leaders the plan names (领导).")
+    groups: list[GroupEntry] = Field([], description="The plan's groups with their members (工作组).")
+    items: list[ItemEntry] = Field([], description="The plan's item tree, top level first (任务树).")
 
     def walk(self) -> list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]]:
         """Every item with its parent and its location in the file, parents before children."""

@@ -13,6 +13,9 @@ from services.tasks_api.db import Stamped, TasksModel
 
 
 class UnitKind(StrEnum):
+    """Kind of unit (单位类别): department (部门), county (县市区), zone (园区), enterprise (企业), university (高校), people's
+    organisation, task force or office."""
+
     DEPARTMENT = "department"      # 市级部门
     COUNTY = "county"              # 县（市、区）
     ZONE = "zone"                  # 功能区、管委会
@@ -56,21 +59,28 @@ class UnitAlias(TasksModel, table=True):
 
 
 class UnitCreate(UnitFields):
+    """A new responsible unit (责任单位) with its other spellings."""
+
     model_config = ConfigDict(extra="forbid")
     aliases: list[str] = Field(default_factory=list, max_length=50, description="Other spellings (别称).")
 
 
 class UnitUpdate(TasksModel):
+    """Changes to a unit; fields left out stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=100)
     kind: UnitKind | None = None
-    contact_person: str | None = Field(None, max_length=100)
-    contact_phone: str | None = Field(None, max_length=50)
-    contact_email: str | None = Field(None, max_length=254)
-    aliases: list[str] | None = Field(None, max_length=50)
+    contact_person: str | None = Field(None, max_length=100, description="Who to contact at the unit (联系人).")
+    contact_phone: str | None = Field(None, max_length=50, description="The contact's phone number (联系电话).")
+    contact_email: str | None = Field(None, max_length=254, description="The contact's e-mail address (联系邮箱).")
+    aliases: list[str] | None = Field(None, max_length=50, description="Other spellings of the unit's name in "
+                                                                       "documents (别名).")
 
 
 class UnitPublic(UnitFields):
+    """A responsible unit (责任单位)."""
+
     id: int
     aliases: list[str] = Field(description="Other spellings that resolve to this unit.")
     version: int
