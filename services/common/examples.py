@@ -9,7 +9,10 @@ validates every composed example against its schema, so a wrong example fails th
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import yaml
 
 from services.common.glossary import FIELDS
 
@@ -18,7 +21,8 @@ Schema = dict[str, Any]
 _FORMATS = {"date": "2026-03-31", "date-time": "2026-03-31T09:00:00+08:00", "email": "duban@example.cn",
             "uri": "https://duban.quzhou.gov.cn/", "uuid": "5f0c4b1e-8d5a-4c1b-9a43-2f6d1e7c9b10",
             "time": "09:00:00", "duration": "P1D"}
-_MAX_DEPTH = 6  # recursive schemas (an item tree) stop here with an empty list
+_MAX_DEPTH = 8  # a guard: an object nested deeper than this is shown empty
+_NESTED_LIST_DEPTH = 5  # lists nested deeper (an item tree's grandchildren) are shown empty
 
 
 class NoExample(Exception):
@@ -30,7 +34,8 @@ def example_for(schema: Schema, components: dict[str, Schema], *, name: str | No
     while "$ref" in schema:
         schema = {**components[schema["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}
     for keyword in ("examples", "example", "const", "default", "enum"):
-        if keyword in schema and not (keyword == "default" and schema[keyword] is None):
+        # An empty or null default says nothing; a list shows what it holds better with one element.
+        if keyword in schema and not (keyword == "default" and schema[keyword] in (None, "", [], {})):
             value = schema[keyword]
             return value[0] if keyword in ("examples", "enum") else value
     if name in FIELDS and FIELDS[name][1] is not None and _fits(FIELDS[name][1], schema):
@@ -42,6 +47,7 @@ def example_for(schema: Schema, components: dict[str, Schema], *, name: str | No
     return _by_type(schema, components, name=name, depth=depth)
 
 
+_FORMAT_SHAPES = {"date": r"^\d{4}-\d{2}-\d{2}$", "date-time": r"^\d{4}-\d{2}-\d{2}T"}
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 
 
@@ -51,8 +57,10 @@ def _fits(value: Any, schema: Schema) -> bool:
     kinds = {k for branch in branches for k in (branch.get("type") if isinstance(branch.get("type"), list)
                                                   else [branch.get("type")])}
     kind = _JSON_TYPES[type(value)]
-    if kind == "string" and any("format" in branch for branch in branches):
-        return False  # a date where an instant is wanted: the format's own example fits better
+    formats = {branch["format"] for branch in branches if "format" in branch}
+    if kind == "string" and formats:
+        # A day where an instant is wanted (or the other way round) does not fit its format.
+        return all(re.match(_FORMAT_SHAPES.get(f, r"(?!)"), value) for f in formats)
     return kind in kinds or (kind == "integer" and "number" in kinds)
 
 
@@ -66,8 +74,8 @@ def _by_type(schema: Schema, components: dict[str, Schema], *, name: str | None,
         return {field: example_for(sub, components, name=field, depth=depth + 1)
                 for field, sub in schema.get("properties", {}).items()}
     if kind == "array":
-        if depth >= _MAX_DEPTH:
-            return []
+        if depth >= _NESTED_LIST_DEPTH:
+            return []  # a tree's deeper levels: one level of children shows the shape
         return [example_for(schema.get("items", {}), components, name=None, depth=depth + 1)]
     if kind in ("integer", "number"):
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
@@ -101,12 +109,22 @@ def add_examples(document: dict[str, Any]) -> None:
             for content in contents:
                 for media in content.values():
                     _add_example(media, components)
+                _yaml_like_json(content)
+
+
+def _yaml_like_json(content: dict[str, Schema]) -> None:
+    """A YAML document beside a JSON one (a plan file) shows the same example, written as YAML."""
+    json_example = content.get("application/json", {}).get("example")
+    for media_type, media in content.items():
+        if "yaml" in media_type and "example" not in media and json_example is not None:
+            media["example"] = yaml.safe_dump(json_example, allow_unicode=True, sort_keys=False)
 
 
 def _add_example(media: Schema, components: dict[str, Schema]) -> None:
     schema = media.get("schema")
-    if not schema or "example" in media or "examples" in media or schema.get("format") == "binary":
-        return
+    if (not schema or "example" in media or "examples" in media or schema.get("format") == "binary"
+            or schema == {"type": "string"} or set(schema) == {"type", "description"}):
+        return  # a file or a bare text document: only an example of its own says what it holds
     try:
         media["example"] = example_for(schema, components)
     except NoExample:

@@ -44,7 +44,7 @@ def shared_schemas() -> dict[str, dict[str, Any]]:
         "description": "The error codes (错误类型): the `type` of every problem document the services answer with.",
     }
     shared["NextCursor"] = {
-        "anyOf": [{"type": "string"}, {"type": "null"}], "title": "NextCursor",
+        "anyOf": [{"type": "string"}, {"type": "null"}], "title": "NextCursor", "examples": [None, "WzUwXQ"],
         "description": "The opaque keyset cursor of the next page (下一页游标): pass it as `cursor`; null on the "
                        "last page. Lists also send it in an RFC 8288 `Link: <…>; rel=\"next\"` header.",
     }

@@ -19,7 +19,7 @@ class UnitRole(BaseModel):
 
     unit_id: int
     unit_name: str
-    role: str = Field(description="lead (牵头) or co (配合).")
+    role: str = Field(description="lead (牵头) or co (配合).", examples=["lead"])
 
 
 class LeaderRef(BaseModel):

@@ -37,7 +37,7 @@ class NotificationPublic(BaseModel):
     id: int
     dedupe_key: str
     purpose: str
-    level: str | None = Field(description="blue (提醒), yellow (催办) or red (督办).")
+    level: str | None = Field(description="blue (提醒), yellow (催办) or red (督办).", examples=["yellow"])
     step: str
     plan_id: int | None
     item_id: int | None

@@ -37,7 +37,7 @@ class UnitDuty(BaseModel):
 
     unit_id: int
     unit_name: str
-    role: str = Field(description="lead (牵头) or co (配合).")
+    role: str = Field(description="lead (牵头) or co (配合).", examples=["lead"])
 
 
 class UpcomingDeadline(BaseModel):
