@@ -33,13 +33,14 @@ class Scale:
     """How much data a run generates; factor 1 is the issue's provincial scale."""
 
     factor: float
+    plan_count: int | None = None  # more plans than the factor gives: each a smaller share of the tables
 
     def count(self, full: int, least: int) -> int:
         return max(least, round(full * self.factor))
 
     @property
     def plans(self) -> int:
-        return self.count(50, 2)
+        return self.plan_count or self.count(50, 2)
 
     @property
     def items(self) -> int:

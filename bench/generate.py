@@ -89,14 +89,14 @@ def existing_load(target: Target, seed: int, scale: float) -> LoadReport | None:
     return LoadReport(data["seed"], data["scale"], data["seconds"], data["counts"])
 
 
-async def generate(target: Target, *, seed: int, scale: float) -> LoadReport:
+async def generate(target: Target, *, seed: int, scale: float, plans: int | None = None) -> LoadReport:
     """Fresh databases at the migration head, then the whole data set; writes the marker when done."""
     target.marker.unlink(missing_ok=True)
     report = LoadReport(seed, scale)
     await report.timed("migrate", lambda: fresh_databases(target))
     databases = {s: Database(make_engine(target.url(s), pool_size=2)) for s in SERVICES}
     try:
-        sizes = Scale(scale)
+        sizes = Scale(scale, plans)
         await report.timed("plans", lambda: load_plans(databases["tasks_api"], sizes, seed, report))
         duties = await report.timed("read_ids", lambda: read_duties(target))
         report.counts["reports"] = await report.timed("reports", lambda: import_past_reports(
@@ -112,6 +112,17 @@ async def generate(target: Target, *, seed: int, scale: float) -> LoadReport:
     target.marker.write_text(json.dumps({"seed": seed, "scale": scale, "seconds": report.seconds,
                                          "counts": report.counts}, indent=2))
     return report
+
+
+async def drop_databases(target: Target) -> None:
+    """Drop the target's databases and forget its load (tests end with this)."""
+    target.marker.unlink(missing_ok=True)
+    admin = await asyncpg.connect(target.admin_dsn)
+    try:
+        for service in SERVICES:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{target.name(service)}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def fresh_databases(target: Target) -> None:

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import math
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,15 +39,19 @@ def load_figure(report: LoadReport, reused: bool) -> Figure:
                    note=note + ("" if report.scale == 1 else ", scaled to 1"))
 
 
-def guarded(name: str, measure: Callable[[], list[Figure]]) -> list[Figure]:
-    """The figures of one step, or a line saying why the step failed: one broken step must not hide the rest."""
+def guarded(names: tuple[str, ...], measure: Callable[[], list[Figure]]) -> list[Figure]:
+    """The figures of one step, or one line per figure saying why the step failed: a broken step must not hide
+    the others, nor drop its own figures from the table."""
+    started = time.perf_counter()
     try:
         return measure()
-    except Exception as exc:  # noqa: BLE001 - the table reports the failure in place of the figure
-        return [missing(name, f"failed: {type(exc).__name__}: {str(exc)[:120]}")]
+    except Exception as exc:  # noqa: BLE001 - the table reports the failure in place of the figures
+        return [missing(name, f"failed: {type(exc).__name__}: {' '.join(str(exc).split())[:100]}") for name in names]
+    finally:
+        print(f"  {names[0]}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
-def measure_all(stack: Stack, target: Target, load: Load, delivery_seconds: float) -> list[Figure]:
+def measure_all(stack: Stack, target: Target, load: Load, delivery_seconds: float, samples: int) -> list[Figure]:
     token = mint_token(TasksSettings(environment="test"), role="office", subject="bench")
     headers = {"Authorization": f"Bearer {token}"}
     subjects = asyncio.run(reads.find_subjects(target))
@@ -55,10 +60,11 @@ def measure_all(stack: Stack, target: Target, load: Load, delivery_seconds: floa
         process.reset_peak()
     lists, measured = reads.list_figures(stack, subjects, headers, load)
     figures += [*lists, reads.memory_under_load(stack), *reads.flatness_figures(measured, subjects)]
-    figures += guarded("roll-up by unit: p95", lambda: reads.latency_figures(stack, target, subjects, headers))
-    figures += guarded("ledger xlsx 100,000 rows: time", lambda: jobs.ledger_figures(stack, subjects, headers))
-    figures += guarded("dispatch: 100,000 reminders", lambda: [jobs.dispatch_figure(stack, target)])
-    figures += guarded("delivery, 2 dispatchers: rate", lambda: jobs.delivery_figures(stack, target, delivery_seconds))
+    print("  lists: done", file=sys.stderr)
+    figures += guarded(FIGURE_NAMES[6:9], lambda: reads.latency_figures(stack, target, subjects, headers, samples))
+    figures += guarded(FIGURE_NAMES[12:14], lambda: jobs.ledger_figures(stack, subjects, headers))
+    figures += guarded(FIGURE_NAMES[9:10], lambda: [jobs.dispatch_figure(stack, target)])
+    figures += guarded(FIGURE_NAMES[10:12], lambda: jobs.delivery_figures(stack, target, delivery_seconds))
     return figures
 
 
@@ -71,7 +77,8 @@ def run(args: argparse.Namespace) -> list[Figure]:
     tool = args.load or ("wrk" if wrk_available() else "python")
     load = Load(seconds=args.seconds, tool=tool)
     with running_stack(target, RECEIVER_PORT, REPO_ROOT / "var" / "bench" / "logs") as stack:
-        figures = [load_figure(report, reused), *measure_all(stack, target, load, args.delivery_seconds)]
+        figures = [load_figure(report, reused), *measure_all(stack, target, load, args.delivery_seconds,
+                                                                 args.samples)]
     return sorted(figures, key=_order)
 
 
@@ -93,6 +100,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--prefix", default="bench", help="databases are named <prefix>_<service>")
     parser.add_argument("--admin-dsn", default=ADMIN_DSN)
     parser.add_argument("--seconds", type=float, default=8.0, help="load duration per figure (wrk -d)")
+    parser.add_argument("--samples", type=int, default=20, help="sequential requests per latency figure")
     parser.add_argument("--delivery-seconds", type=float, default=30.0, help="time limit of the delivery run")
     parser.add_argument("--load", choices=("wrk", "python"), help="default: wrk when installed")
     parser.add_argument("--regenerate", action="store_true", help="load the data set again even if it is there")
