@@ -1,7 +1,14 @@
-"""The committed OpenAPI contract in openapi/ is exactly what the code serves."""
+"""The committed OpenAPI contract in openapi/ is exactly what the code serves, and it is complete: tags,
+security, examples that fit their schemas, descriptions, and the shared components the same in every file."""
+
+import json
+import re
 
 import pytest
+from jsonschema_rs import Draft202012Validator
 
+from services.common.problems import PROBLEM_SLUGS
+from services.common.settings import REPO_ROOT
 from services.contract import CONTRACT_DIR, generated, service_apps
 
 
@@ -24,15 +31,7 @@ def test_every_operation_has_an_id_a_summary_and_documents_problems(service):
                 assert "application/problem+json" in response.get("content", {}), f"{method} {path}"
 
 
-# -- the contract is complete: tags, security, examples, descriptions (issue 5) ------------------------------
-
-import json  # noqa: E402 - the section below reads the committed files as consumers do
-import re  # noqa: E402
-
-from jsonschema_rs import Draft202012Validator  # noqa: E402
-
-from services.common.problems import PROBLEM_SLUGS  # noqa: E402
-from services.common.settings import REPO_ROOT  # noqa: E402
+# -- the contract is complete (read from the committed files, as consumers read it) ---------------------------
 
 SERVICES = list(service_apps())
 SHARED_COMPONENTS = ("FieldError", "Id", "NextCursor", "PeriodId", "Problem", "ProblemType")
