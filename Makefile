@@ -41,10 +41,9 @@ bench: $(READY)
 bench-smoke: $(READY)
 	$(BIN)/python -m bench.run --scale 0.01 --prefix bench_smoke --seconds 2 --delivery-seconds 10
 
-# Fails on breaking contract changes since AGAINST (default HEAD~1) unless info.version announces them.
-AGAINST ?= HEAD~1
+# Fails on breaking contract changes since HEAD~1 (or AGAINST=<ref>) unless info.version announces them.
 contract-check: $(READY)
-	$(BIN)/python -m services.contract breaking --against $(AGAINST)
+	$(BIN)/python -m services.contract breaking $(if $(AGAINST),--against $(AGAINST))
 
 
 clean:

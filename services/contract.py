@@ -49,8 +49,20 @@ def committed_at(ref: str, service: str) -> dict[str, Any] | None:
     return json.loads(shown.stdout) if shown.returncode == 0 else None
 
 
-def breaking(against: str) -> int:
-    """Compare each committed contract with its version at `against`; 1 when a break is not announced."""
+def _resolves(ref: str) -> bool:
+    return subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=REPO_ROOT,
+                          capture_output=True, check=False).returncode == 0
+
+
+def breaking(against: str | None) -> int:
+    """Compare each committed contract with its version at `against` (default HEAD~1); 1 when a break is not
+    announced, 2 when a ref that was asked for does not exist."""
+    if against is not None and not _resolves(against):
+        print(f"{against} is not a commit of this repository")
+        return 2
+    if against is None and not _resolves(against := "HEAD~1"):
+        print("HEAD~1 is not in this repository (a first commit or a shallow clone): nothing to compare")
+        return 0
     failed = False
     for service in SERVICES:
         old = committed_at(against, service)
@@ -77,7 +89,7 @@ def main(argv: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("write", help="regenerate openapi/*.json from the apps")
     check = commands.add_parser("breaking", help="fail on unannounced breaking changes since a git ref")
-    check.add_argument("--against", default="HEAD~1", help="git ref to compare with (default HEAD~1)")
+    check.add_argument("--against", default=None, help="git ref to compare with (default HEAD~1)")
     arguments = parser.parse_args(argv)
     if arguments.command == "write":
         write()

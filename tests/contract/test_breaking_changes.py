@@ -217,3 +217,8 @@ def test_the_command_compares_with_the_ref_it_is_given(repository):
     git_repository(repository, contract("1.0.0"), without_post("1.0.0"), without_post("1.0.0"))
     assert contract_main(["breaking"]) == 0
     assert contract_main(["breaking", "--against", "HEAD~2"]) == 1
+
+
+def test_the_command_refuses_a_ref_that_does_not_exist(repository):
+    git_repository(repository, contract("1.0.0"))
+    assert contract_main(["breaking", "--against", "no-such-ref"]) == 2
