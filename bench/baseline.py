@@ -20,16 +20,19 @@ from urllib.parse import parse_qs
 import asyncpg
 import orjson
 
+from services.common.db import POSTGRESQL_SETTINGS
+
 # The statements services/tasks_api/items/service.list_items issues: the plan must exist, then the page.
 PLAN_EXISTS = "SELECT id FROM plans WHERE id = $1"
 ITEMS_PAGE = """
 SELECT id, plan_id, parent_id, key, kind, number, title, text, starts_on, due_on, original_due_on, status,
        position, version
 FROM items
-WHERE plan_id = $1 AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2) AND id > $3
+WHERE plan_id = $1 AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)
+  AND id > $3
 ORDER BY id LIMIT $4"""
-ITEMS_PAGE_ANY_UNIT = ITEMS_PAGE.replace("AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2) ",
-                                         "AND $2::int IS NULL ")
+ITEMS_PAGE_ANY_UNIT = ITEMS_PAGE.replace(
+    "AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)\n  ", "AND $2::int IS NULL ")
 # The statement services/reporting_api/reports/service.list_reports issues for an office token.
 REPORTS_PAGE = "SELECT * FROM reports WHERE plan_id = $1 AND period = $2 AND id > $3 ORDER BY id LIMIT $4"
 
@@ -66,8 +69,9 @@ class Baseline:
             if message["type"] == "lifespan.startup":
                 size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
                 for name in ("TASKS", "REPORTING"):
+                    # The services' session settings, so that both sides get the same query plans.
                     self.pools[name] = await asyncpg.create_pool(os.environ[f"BENCH_{name}_DSN"], min_size=1,
-                                                                 max_size=size)
+                                                                 max_size=size, server_settings=POSTGRESQL_SETTINGS)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for pool in self.pools.values():

@@ -31,7 +31,8 @@ LIST_COLUMNS = [items.c.id, items.c.plan_id, items.c.parent_id, items.c.key, ite
 
 def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None = None,
                  unit_id: int | None = None, role: Role | None = None, status: str | None = None,
-                 due_before: date | None = None, due_after: date | None = None, q: str | None = None) -> list[Any]:
+                 due_before: date | None = None, due_after: date | None = None, q: str | None = None,
+                 after_id: int | None = None) -> list[Any]:
     """WHERE clauses for the item list; every filter is optional but the plan."""
     where: list[Any] = [items.c.plan_id == plan_id]
     if kind:
@@ -50,6 +51,10 @@ def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None
             duty = duty.where(responsibilities.c.unit_id == unit_id)
         if role is not None:
             duty = duty.where(responsibilities.c.role == role.value)
+        if after_id is not None:
+            # The page's lower bound again inside: PostgreSQL does not carry `id > x` across the IN, and without it
+            # reads all of a unit's duties up to the page (page 200 of a busy unit: 23 ms instead of 0.2 ms).
+            duty = duty.where(responsibilities.c.item_id > after_id)
         where.append(items.c.id.in_(duty))
     if q:
         where.append(contains(items.c.number, q) | contains(items.c.title, q) | contains(items.c.text, q))
@@ -60,8 +65,8 @@ async def list_items(db: Database, *, plan_id: int, after_id: int | None, limit:
                      **filters: Any) -> list[dict[str, Any]]:
     async with db.read() as conn:
         await plan_records.get(conn, plan_id)
-        return await item_records.page(conn, where=item_filters(plan_id=plan_id, **filters), after_id=after_id,
-                                       limit=limit, columns=LIST_COLUMNS)
+        return await item_records.page(conn, where=item_filters(plan_id=plan_id, after_id=after_id, **filters),
+                                       after_id=after_id, limit=limit, columns=LIST_COLUMNS)
 
 
 async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:
