@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import re
 import secrets
 
 from cryptography.fernet import Fernet
@@ -40,3 +42,23 @@ def token_hash(token: str) -> str:
 
 def same_hash(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(token_hash(token), stored_hash)
+
+
+class RedactQueryTokens(logging.Filter):
+    """Blanks `token=` values in the arguments of log records: a calendar feed URL carries its secret in the
+    query (calendar clients cannot send headers), and the server's access log writes whole request lines."""
+
+    _TOKEN_VALUE = re.compile(r"(?<=[?&]token=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._TOKEN_VALUE.sub("[redacted]", arg) if isinstance(arg, str) else arg
+                                for arg in record.args)
+        return True
+
+
+def redact_query_tokens_in_access_log(logger_name: str = "uvicorn.access") -> None:
+    """Install RedactQueryTokens on the server's access log, once however many apps are created."""
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, RedactQueryTokens) for f in logger.filters):
+        logger.addFilter(RedactQueryTokens())

@@ -1,0 +1,176 @@
+"""notify_api's secrets: webhook and subscription signing secrets sealed at rest, feed tokens kept as hashes;
+each shown once, in the answer that made it, and never written to a log.
+
+The database is read directly, every row of every table, so that a copy of a secret anywhere (a history
+entry, an outbox payload) is found, not only in the column meant for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from services.common.secrets import SecretBox, token_hash
+from services.notify_api.app import create_app as create_notify_app
+from services.notify_api.calendars.models import FeedToken
+from services.notify_api.contacts.models import Contact
+from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.events.models import Subscription
+from tests.conftest import serve_in_thread
+from tests.notify_api.conftest import _receiver_server, receiver  # noqa: F401 - the real webhook receiver fixtures
+from tests.notify_api.outbox import add_notification
+
+DUE = datetime(2025, 11, 3, 2, 0, tzinfo=UTC)  # before the world's own notification is due, so only ours is sent
+
+
+def _rows(world, table) -> list[dict]:
+    async def read() -> list[dict]:
+        async with world.client.app.state.database.read() as conn:
+            return [dict(row) for row in (await conn.execute(select(table))).mappings()]
+
+    return world.client.portal.call(read)
+
+
+def _stored_anywhere(world, secret: str) -> list[str]:
+    """The tables holding `secret` in any column of any row, as text or bytes."""
+    found = []
+    for table in world.metadata.sorted_tables:
+        text = repr(_rows(world, table))
+        if secret in text or secret.removeprefix("whsec_") in text:
+            found.append(table.name)
+    return found
+
+
+def _webhook_contact(world, auth, target: str = "https://hooks.example.cn/secrets") -> dict:
+    response = world.client.post("/v1/contacts", headers=auth("unit", unit_id=world.unit_a), json={
+        "owner_kind": "unit", "owner_id": world.unit_a, "channel": "webhook", "target": target})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _sealed_secret(world, table, row_id: int) -> str:
+    [row] = [r for r in _rows(world, table) if r["id"] == row_id]
+    return SecretBox(world.client.app.state.settings.secret_key).open(row["secret_encrypted"])
+
+
+@pytest.fixture
+def notify(world):
+    return world("notify_api")
+
+
+def test_a_webhook_secret_is_shown_at_creation_and_never_again(notify, auth):
+    contact = _webhook_contact(notify, auth)
+    assert contact["secret"].startswith("whsec_")
+    office = auth("office")
+    read = notify.client.get(f"/v1/contacts/{contact['id']}", headers=office)
+    listed = notify.client.get("/v1/contacts", params={"limit": 500}, headers=office)
+    assert read.json()["has_secret"] is True and "secret" not in read.json()
+    assert contact["secret"] not in read.text + listed.text
+
+
+def test_a_webhook_secret_is_stored_sealed_and_nowhere_in_clear(notify, auth):
+    contact = _webhook_contact(notify, auth)
+    assert _stored_anywhere(notify, contact["secret"]) == []
+    assert _sealed_secret(notify, Contact.__table__, contact["id"]) == contact["secret"]
+
+
+def test_a_rotated_webhook_secret_is_shown_once_and_stored_sealed(notify, auth):
+    contact = _webhook_contact(notify, auth)
+    rotated = notify.client.post(f"/v1/contacts/{contact['id']}/secret", headers=auth("unit", unit_id=notify.unit_a))
+    new_secret = rotated.json()["secret"]
+    read = notify.client.get(f"/v1/contacts/{contact['id']}", headers=auth("office"))
+    assert new_secret != contact["secret"] and new_secret not in read.text
+    assert _stored_anywhere(notify, new_secret) == _stored_anywhere(notify, contact["secret"]) == []
+    assert _sealed_secret(notify, Contact.__table__, contact["id"]) == new_secret
+
+
+def test_a_subscription_secret_is_shown_once_and_stored_sealed(notify, auth):
+    office = auth("office")
+    created = notify.client.post("/v1/subscriptions", headers=office, json={
+        "url": "https://hooks.example.cn/subscriber", "event_types": ["report.submitted"]}).json()
+    rotated = notify.client.post(f"/v1/subscriptions/{created['id']}/secret", headers=office,
+                                 json={"keep_previous": False}).json()
+    read = notify.client.get(f"/v1/subscriptions/{created['id']}", headers=office)
+    listed = notify.client.get("/v1/subscriptions", params={"limit": 500}, headers=office)
+    for secret in (created["secret"], rotated["secret"]):
+        assert secret not in read.text + listed.text
+        assert _stored_anywhere(notify, secret) == []
+    assert _sealed_secret(notify, Subscription.__table__, created["id"]) == rotated["secret"]
+
+
+def test_a_feed_token_is_stored_as_its_sha256_only_and_shown_once(notify, auth):
+    unit_a = auth("unit", unit_id=notify.unit_a)
+    created = notify.client.post(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a).json()
+    token = created["token"]
+    read = notify.client.get(f"/v1/units/{notify.unit_a}/feed-tokens/{created['id']}", headers=unit_a)
+    listed = notify.client.get(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a)
+    assert token not in read.text + listed.text
+    assert _stored_anywhere(notify, token) == []
+    [row] = [r for r in _rows(notify, FeedToken.__table__) if r["id"] == created["id"]]
+    assert row["token_hash"] == token_hash(token)
+
+
+def test_no_secret_is_logged_on_creation_rotation_delivery_or_feed_reading(notify, auth, receiver, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger,
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # and SQL statements with their parameters
+    unit_a = auth("unit", unit_id=notify.unit_a)
+    contact = _webhook_contact(notify, auth, target=f"{receiver.url}/hooks/logs")
+    rotated = notify.client.post(f"/v1/contacts/{contact['id']}/secret", headers=unit_a).json()["secret"]
+    receiver.endpoint("hooks/logs", secret=rotated)
+    feed = notify.client.post(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a).json()
+    assert notify.client.get(feed["feed_url"]).status_code == 200
+    _deliver_one(notify, contact["id"])
+    assert [call.verified for call in receiver.calls_to("hooks/logs")] == [True]
+    logged = "\n".join(r.getMessage() for r in caplog.records if not _said_by_the_test_client(r))
+    assert "INSERT INTO contacts" in logged, "the SQL was not captured, so the test proves little"
+    for secret in (contact["secret"], rotated, feed["token"]):
+        assert secret.removeprefix("whsec_") not in logged
+
+
+def _said_by_the_test_client(record: logging.LogRecord) -> bool:
+    """The test's own HTTP client logs the URLs it calls; the services' peer clients never call the test host."""
+    return record.name == "httpx" and "http://testserver/" in record.getMessage()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_the_server_access_log_shows_a_feed_request_without_its_token(notify, auth):
+    unit_a = auth("unit", unit_id=notify.unit_a)
+    token = notify.client.post(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a).json()["token"]
+    access_log, collect = logging.getLogger("uvicorn.access"), _Collect()
+    with serve_in_thread(create_notify_app(notify.client.app.state.settings)) as url:
+        # Once the server has configured its loggers: the test server logs at warning, production every request.
+        level = access_log.level
+        access_log.addHandler(collect)
+        access_log.setLevel(logging.INFO)
+        try:
+            response = httpx.get(f"{url}/v1/calendars/units/{notify.unit_a}.ics", params={"token": token})
+        finally:
+            access_log.removeHandler(collect)
+            access_log.setLevel(level)
+    assert response.status_code == 200
+    [line] = [line for line in collect.lines if ".ics" in line]
+    assert token not in line and "token=[redacted]" in line
+
+
+def _deliver_one(world, contact_id: int) -> None:
+    """Put one reminder for the contact in the outbox and let the deliverer send it (signing with its secret)."""
+    settings, database = world.client.app.state.settings, world.client.app.state.database
+
+    async def send() -> None:
+        await add_notification(database, contact_id=contact_id, channel="webhook", unit_id=world.unit_a,
+                               next_attempt_at=DUE)
+        await deliver_due(database, settings, now=DUE, limit=10)
+
+    world.client.portal.call(send)
