@@ -99,10 +99,6 @@ class Setup:
     pauses: list[dict[str, Any]]
     escalations_wanted: bool  # an enabled subscription takes notice.escalated
 
-    @property
-    def idle(self) -> bool:
-        return not self.reach and not self.escalations_wanted
-
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -133,7 +129,7 @@ async def due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingC
     """The deadlines in a window around `as_of` (Asia/Shanghai days), their steps due and who gets them."""
     as_of = aware(as_of)
     today = local_date(as_of)
-    if setup.idle:
+    if not setup.reach and not setup.escalations_wanted:  # nobody to tell: spare the peers
         return Found(as_of, [], [])
     ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *setup.book.values()])
     deadlines = await deadlines_between(tasks, reporting, today - timedelta(days=OVERDUE_HORIZON_DAYS),
