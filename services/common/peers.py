@@ -38,7 +38,7 @@ def tasks_client_hooks(transport: httpx.AsyncBaseTransport | None = None) -> tup
     return peer_hooks("tasks", "tasks_api", lambda settings: settings.tasks_api_url, TasksClient, transport)
 
 
-def _tasks(request: Request) -> TasksClient:
+async def _tasks(request: Request) -> TasksClient:  # async: no thread-pool hop (see common/db.get_database)
     return request.app.state.tasks
 
 

@@ -17,7 +17,7 @@ def reporting_client_hooks(transport: httpx.AsyncBaseTransport | None = None) ->
                       transport)
 
 
-def _reporting(request: Request) -> ReportingClient:
+async def _reporting(request: Request) -> ReportingClient:  # async: no thread-pool hop (common/db.get_database)
     return request.app.state.reporting
 
 
