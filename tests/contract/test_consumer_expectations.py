@@ -1,0 +1,99 @@
+"""What the consumers read is what the providers promise: every field a typed client requires is in the
+provider's committed contract, and required there, for the operation the client reads it from.
+
+A provider that drops or makes optional a field a consumer reads (and regenerates its contract) fails here,
+even where no test happens to exercise that consumer path.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from services.common.contracts import reporting, tasks
+from tests.contract.recording import ProviderContract
+
+# Each model a typed client parses, with the provider operation it parses it from.
+READS: list[tuple[type[BaseModel], str, str, str]] = [
+    (tasks.Plan, "tasks_api", "GET", "/v1/plans/{plan_id}"),
+    (tasks.ItemDetail, "tasks_api", "GET", "/v1/items/{item_id}"),
+    (tasks.Indicator, "tasks_api", "GET", "/v1/items/{item_id}/indicators"),
+    (tasks.Item, "tasks_api", "GET", "/v1/plans/{plan_id}/items"),
+    (tasks.Assignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
+    (tasks.Indicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
+    (tasks.ItemLeader, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
+    (tasks.Unit, "tasks_api", "GET", "/v1/units"),
+    (tasks.Unit, "tasks_api", "GET", "/v1/units/{unit_id}"),
+    (tasks.Group, "tasks_api", "GET", "/v1/groups"),
+    (tasks.Member, "tasks_api", "GET", "/v1/groups/{group_id}/members"),
+    (tasks.Deadline, "tasks_api", "GET", "/v1/deadlines"),
+    (reporting.Period, "reporting_api", "GET", "/v1/plans/{plan_id}/periods"),
+    (reporting.Compliance, "reporting_api", "GET", "/v1/plans/{plan_id}/compliance"),
+]
+
+
+def record_schema(contract: ProviderContract, method: str, path: str, model: type[BaseModel]) -> dict[str, Any]:
+    """The schema of one record the operation answers with: the page's rows, or the document itself."""
+    content = contract.document["paths"][path][method.lower()]["responses"]["200"]["content"]["application/json"]
+    schema = resolve(contract, content["schema"])
+    if "data" in schema.get("properties", {}) and "data" not in model.model_fields:
+        return resolve(contract, schema["properties"]["data"]["items"])
+    return schema
+
+
+def resolve(contract: ProviderContract, schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow $refs, and take the value of an optional one (anyOf with null)."""
+    while True:
+        if "$ref" in schema:
+            schema = contract.document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        elif "anyOf" in schema and len(others := [s for s in schema["anyOf"] if s.get("type") != "null"]) == 1:
+            schema = others[0]
+        else:
+            return schema
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The record model inside `X`, `list[X]` or `X | None`, if there is one."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (list, types.UnionType, typing.Union):
+        return next(filter(None, map(nested_model, typing.get_args(annotation))), None)
+    return None
+
+
+def unmet_expectations(contract: ProviderContract, model: type[BaseModel], schema: dict[str, Any],
+                       where: str) -> list[str]:
+    found = []
+    properties, required = schema.get("properties", {}), set(schema.get("required", []))
+    for name, field in model.model_fields.items():
+        if name not in properties:
+            found.append(f"{where}.{name} is read by the consumer but not in the contract")
+            continue
+        if field.is_required() and name not in required:
+            found.append(f"{where}.{name} is required by the consumer but optional in the contract")
+        if (inner := nested_model(field.annotation)) is not None:
+            value = resolve(contract, properties[name])
+            value = resolve(contract, value["items"]) if value.get("type") == "array" else value
+            found += unmet_expectations(contract, inner, value, f"{where}.{name}")
+    return found
+
+
+@pytest.mark.parametrize(("model", "provider", "method", "path"), READS,
+                         ids=[f"{m.__name__}<-{p}" for m, _, _, p in READS])
+def test_every_field_a_consumer_reads_is_promised_by_the_provider(model, provider, method, path):
+    contract = ProviderContract(provider)
+    schema = record_schema(contract, method, path, model)
+    assert unmet_expectations(contract, model, schema, model.__name__) == []
+
+
+def test_the_expectations_cover_every_model_the_typed_clients_parse():
+    parsed = {cls for module in (tasks, reporting) for cls in vars(module).values()
+              if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == module.__name__
+              and not cls.__name__.startswith("_")}
+    nested = {inner for cls in parsed for field in cls.model_fields.values()
+              if (inner := nested_model(field.annotation)) is not None}
+    assert parsed - nested - {model for model, *_ in READS} == set()
