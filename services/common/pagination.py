@@ -16,6 +16,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from services.common.json import JSONBytesResponse
+from services.common.openapi import ANSWER_CONFIG
 from services.common.problems import BadRequest
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ MAX_LIMIT = 500
 class Page(BaseModel, Generic[T]):
     """One page of a list (分页结果)."""
 
+    model_config = ANSWER_CONFIG
     data: list[T] = Field(description="The records of this page, in list order.")
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last page.")
 

@@ -4,12 +4,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
-from pydantic import ConfigDict
 from sqlalchemy import DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from services.common.db import Database, get_database
+from services.common.openapi import ANSWER_CONFIG
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
 from services.common.outbox import outbox_table
@@ -21,8 +21,7 @@ KEY_PATTERN = r"^[A-Za-z0-9._-]+$"  # stable external ids: safe in URLs, file na
 class TasksModel(SQLModel, registry=registry()):
     """Base of every tasks_api model: its own metadata, so its migrations see only its tables."""
 
-    # A field with a default is still always in an answer: the contract says so, so consumers may rely on it.
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ANSWER_CONFIG
 
 
 metadata = TasksModel.metadata

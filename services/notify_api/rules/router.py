@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.openapi import ANSWER_CONFIG
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
@@ -35,6 +36,7 @@ DeadlineKind.__doc__ = "What a reminder rule is for (时限类型): item, milest
 class RulePublic(RuleBody):
     """The rule in force for one kind of deadline of a plan."""
 
+    model_config = ANSWER_CONFIG
     plan_id: int
     deadline_kind: str
     source: str = Field(description="Where the rule comes from: own (this kind's rule), plan (the plan's rule for "

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.openapi import ANSWER_CONFIG
 from services.common.problems import problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
 from services.reporting_api.db import DatabaseDep
@@ -51,6 +52,7 @@ class DueDate(BaseModel):
 class RulesPublic(RuleFields):
     """A plan's reporting rules (报送规则): when reports are due and when a light turns yellow."""
 
+    model_config = ANSWER_CONFIG
     plan_id: int
     version: int
 
