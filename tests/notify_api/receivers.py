@@ -3,6 +3,7 @@ signed URLs and answers as a test scripts it, and an SMTP mailbox (aiosmtpd) tha
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -45,6 +46,7 @@ class Answer:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     json: Any = None
+    hold_seconds: float = 0.0  # answer only after this long (a sender may be killed meanwhile)
 
 
 class Receiver:
@@ -89,6 +91,7 @@ class Receiver:
             self.on_call(self.calls[-1])
         script = self.scripts.get(path) or []
         answer = script.pop(0) if script else Answer()
+        await asyncio.sleep(answer.hold_seconds)
         if answer.json is None and answer.status == 200 and not path.startswith("hooks/"):
             answer.json = {"errcode": 0, "errmsg": "ok"}
         if answer.json is None:

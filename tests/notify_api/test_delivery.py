@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
 
 from services.common.db import Database, make_engine
 from services.common.secrets import new_webhook_secret
+from services.common.settings import REPO_ROOT
 from services.notify_api.deliveries.channels import Channels, Outcome, Target, Verdict
 from services.notify_api.deliveries.deliverer import claim, deliver_due, next_delay
 from tests.databases import BACKEND
@@ -16,14 +21,15 @@ from tests.notify_api.outbox import T0, add_contact, add_notification, attempts_
 from tests.notify_api.receivers import Answer
 
 
-def _webhook(url, settings, receiver, *, answers=(), count=1):
-    """A webhook contact at /hooks/unit-1 and `count` notifications to it, due at T0."""
+def _webhook(url, settings, receiver, *, answers=(), count=1, unit_id=1):
+    """A webhook contact of a unit at /hooks/unit-1 and `count` notifications to it, due at T0."""
     secret = new_webhook_secret()
     target = receiver.endpoint("hooks/unit-1", secret=secret, answers=list(answers))
 
     async def work(db):
-        contact_id = await add_contact(db, settings, channel="webhook", target=target, secret=secret)
-        return [await add_notification(db, contact_id=contact_id, channel="webhook") for _ in range(count)]
+        contact_id = await add_contact(db, settings, channel="webhook", target=target, secret=secret, owner_id=unit_id)
+        return [await add_notification(db, contact_id=contact_id, channel="webhook", unit_id=unit_id)
+                for _ in range(count)]
 
     return run(url, work)
 
@@ -107,6 +113,32 @@ def test_a_deliverer_killed_mid_delivery_loses_nothing_and_resends_with_the_same
     assert first.webhook_id == second.webhook_id == sent["webhook_id"]
     assert first.body == second.body
     assert receiver.deliveries_by_id() == {sent["webhook_id"]: 2}  # two arrivals, one logical delivery
+
+
+def test_a_dispatcher_process_killed_while_sending_loses_nothing_and_resends_with_the_same_webhook_id(
+        notify_db, delivery_settings, receiver, tasks_server, reporting_peer):
+    """`duban dispatch` (the cron entry point) is killed with SIGKILL while the receiver holds its request."""
+    # A unit the plan does not know, so the dispatch plans nothing more for its contact.
+    [sent] = _webhook(notify_db, delivery_settings, receiver, answers=[Answer(hold_seconds=10)], unit_id=999001)
+    env = {**os.environ, "NOTIFY_API_DATABASE_URL": notify_db, "NOTIFY_API_ENVIRONMENT": "test",
+           "NOTIFY_API_TASKS_API_URL": tasks_server, "NOTIFY_API_REPORTING_API_URL": reporting_peer,
+           "NOTIFY_API_LEASE_SECONDS": "60"}
+    dispatcher = subprocess.Popen([sys.executable, "-m", "services.cli", "dispatch", "--as-of", "2026-03-02T10:00"],
+                                  env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        give_up = time.monotonic() + 60
+        while not receiver.calls and dispatcher.poll() is None and time.monotonic() < give_up:
+            time.sleep(0.05)
+    finally:
+        dispatcher.kill()
+        dispatcher.wait()
+    claimed = _row(notify_db, sent["id"])
+    assert (claimed["status"], len(receiver.calls)) == ("sending", 1)
+    assert _deliver(notify_db, delivery_settings, claimed["lease_until"] - timedelta(seconds=1)).sent == 0
+    assert _deliver(notify_db, delivery_settings, claimed["lease_until"] + timedelta(seconds=1)).sent == 1
+    assert _row(notify_db, sent["id"])["status"] == "delivered"
+    first, second = receiver.calls_to("hooks/unit-1")
+    assert first.webhook_id == second.webhook_id == sent["webhook_id"] and first.body == second.body
 
 
 def test_a_claimed_notification_is_not_claimed_again_while_its_lease_holds(notify_db, delivery_settings, receiver):
