@@ -234,6 +234,17 @@ def test_the_recipient_unit_marks_a_notice_read_once(notify_client, auth, receiv
     assert second.json()["read_at"] == first.json()["read_at"]
 
 
+def test_a_unit_acknowledges_a_webhook_notice_by_the_id_it_carries(notify_client, auth, receiver):
+    _outbox(notify_client, receiver, 11, next_attempt_at=now_utc() - timedelta(minutes=1))
+    assert notify_client.post("/v1/dispatches", headers=auth("service")).json()["sent"] == 1
+    [call] = receiver.calls_to("hooks/unit-11")
+    acknowledged = notify_client.post(f"/v1/notifications/{call.json()['data']['notification_id']}/read",
+                                      headers=auth("unit", unit_id=11))
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert (acknowledged.json()["status"], acknowledged.json()["webhook_id"]) == ("delivered", call.webhook_id)
+    assert acknowledged.json()["read_at"] is not None
+
+
 @pytest.mark.parametrize(("role", "unit_id"), [("unit", 12), ("viewer", None), ("service", None)])
 def test_only_the_recipient_unit_or_the_office_marks_a_notice_read(notify_client, auth, receiver, role, unit_id):
     [sent] = _outbox(notify_client, receiver, 11, status="delivered")

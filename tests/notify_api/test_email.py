@@ -25,7 +25,9 @@ def test_an_email_arrives_at_the_smtp_server_with_the_chinese_subject_and_text(n
     assert mail["Subject"] == PAYLOAD["subject"]
     assert mail["From"] == delivery_settings.smtp_sender
     assert mail["To"] == "fgw@quzhou.gov.cn"
-    assert mail.get_content().strip() == PAYLOAD["text"]
+    text, _, acknowledgement = mail.get_content().strip().partition("\n\n")
+    assert text == PAYLOAD["text"]
+    assert acknowledgement == f"阅后请点击确认：https://duban.example.cn/notifications/{sent['id']}"
     assert mail["Message-ID"] == f"<{sent['webhook_id']}@quzhou.gov.cn>"
     assert mailbox.envelopes[0].rcpt_tos == ["fgw@quzhou.gov.cn"]
     assert attempt["status_code"] == 250

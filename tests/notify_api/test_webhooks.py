@@ -40,6 +40,7 @@ def test_a_webhook_is_signed_so_a_standard_webhooks_receiver_verifies_it(notify_
     assert body["type"] == "reminder.blue"
     assert body["data"]["subject"] == sent["payload"]["subject"]
     assert body["data"]["item_number"] == "1.1"
+    assert body["data"]["notification_id"] == sent["id"]  # what the receiver acknowledges it by
     assert run(notify_db, lambda db: notification(db, sent["id"]))["status"] == "delivered"
 
 

@@ -23,8 +23,14 @@ def message(settings: NotifySettings, notification: dict[str, Any], to: str) -> 
     mail["Date"] = format_datetime(now_utc())
     # The webhook id as Message-ID: a mail resent after a crash is the same message to mail clients.
     mail["Message-ID"] = f"<{notification['webhook_id']}@{settings.smtp_sender.rpartition('@')[2] or 'duban'}>"
-    mail.set_content(payload.get("text") or "", charset="utf-8")
+    mail.set_content(f"{payload.get('text') or ''}\n\n阅后请点击确认：{acknowledgement_link(settings, notification)}\n",
+                     charset="utf-8")
     return mail
+
+
+def acknowledgement_link(settings: NotifySettings, notification: dict[str, Any]) -> str:
+    """Where the recipient confirms having read the notice (the front end records it with POST …/read)."""
+    return f"{settings.public_base_url.rstrip('/')}/notifications/{notification['id']}"
 
 
 def _by_code(code: int, reply: str, what: str) -> Outcome:

@@ -37,7 +37,9 @@ def body(notification: dict[str, Any]) -> bytes:
     payload = notification["payload"]
     if notification["purpose"] == "event":
         return dumps(payload)
-    data = {**payload.get("data", {}), "subject": payload.get("subject"), "text": payload.get("text")}
+    # The notification's id lets the receiving system acknowledge it: POST /v1/notifications/{id}/read.
+    data = {**payload.get("data", {}), "subject": payload.get("subject"), "text": payload.get("text"),
+            "notification_id": notification["id"]}
     kind = notification.get("level") or notification["purpose"]
     # The creation time, not the send time: every retry carries the same body.
     return dumps({"type": f"reminder.{kind}", "timestamp": utc(notification["created_at"]).isoformat(),
