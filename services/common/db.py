@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import DATETIME as SQLiteDateTime
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from services.common.problems import ServiceUnavailable
+from services.common.problems import ServiceUnavailable, Unprocessable
 
 
 def is_sqlite(url: str) -> bool:
@@ -92,10 +92,8 @@ class Database:
         try:
             async with self.engine.begin() as conn:
                 yield conn
-        except (OperationalError, DBAPIError) as exc:
-            if _is_unavailable(exc):
-                raise ServiceUnavailable("The database is unavailable; nothing was written.",
-                                         headers={"Retry-After": "5"}) from exc
+        except (OperationalError, DBAPIError, OverflowError) as exc:
+            _raise_as_problem(exc, "The database is unavailable; nothing was written.")
             raise
 
     @asynccontextmanager
@@ -104,9 +102,8 @@ class Database:
         try:
             async with self.engine.connect() as conn:
                 yield conn
-        except (OperationalError, DBAPIError) as exc:
-            if _is_unavailable(exc):
-                raise ServiceUnavailable("The database is unavailable.", headers={"Retry-After": "5"}) from exc
+        except (OperationalError, DBAPIError, OverflowError) as exc:
+            _raise_as_problem(exc, "The database is unavailable.")
             raise
 
     async def ping(self) -> bool:
@@ -119,6 +116,20 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _raise_as_problem(exc: Exception, unavailable: str) -> None:
+    """Raise the problem a database error stands for, when it is one the caller can act on."""
+    if _is_out_of_range(exc):
+        # A number beyond the column type (PostgreSQL integer, SQLite's 64 bits) names no record: bad input, not a 500.
+        raise Unprocessable("A number in the request is beyond the range the service stores.") from exc
+    if isinstance(exc, DBAPIError) and _is_unavailable(exc):
+        raise ServiceUnavailable(unavailable, headers={"Retry-After": "5"}) from exc
+
+
+def _is_out_of_range(exc: Exception) -> bool:
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, OverflowError) or "value out of int" in message or "out of range for type" in message
 
 
 def _is_unavailable(exc: DBAPIError) -> bool:

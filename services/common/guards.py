@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.problems import BadRequest, problem_response
+from services.common.problems import BadRequest, NotFound, Unprocessable, problem_response
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_STORED_INT = 2**31 - 1  # PostgreSQL's integer, the type of the id columns
 # PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
 # In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -78,6 +80,30 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise BadRequest(f"Unknown query parameter(s): {', '.join(unknown)}.")
+
+
+async def reject_numbers_beyond_storage(request: Request) -> None:
+    """Router dependency: an integer path value no id column can hold names no record (404); such a query value
+    is invalid (422). Refused here, before the database (which would fail) or a peer is asked."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    for field in dependant.path_params:
+        if _beyond_storage(field, request.path_params.get(field.alias)):
+            raise NotFound(f"Nothing has {field.alias} {request.path_params[field.alias]}.")
+    for field in _all_query_params(dependant):
+        if _beyond_storage(field, request.query_params.get(field.alias)):
+            raise Unprocessable(f"query.{field.alias}: the largest number stored is {MAX_STORED_INT}.")
+
+
+def _beyond_storage(field, raw: str | None) -> bool:
+    annotation = field.field_info.annotation
+    if raw is None or not (annotation is int or int in get_args(annotation)):
+        return False
+    try:
+        return abs(int(raw)) > MAX_STORED_INT
+    except ValueError:
+        return False  # not a number at all: the parameter's own validation says so
 
 
 def _all_query_params(dependant):

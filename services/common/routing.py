@@ -3,14 +3,15 @@
 from fastapi import APIRouter, Depends, Response
 
 from services.common.etag import set_etag
-from services.common.guards import reject_unknown_query_parameters
+from services.common.guards import reject_numbers_beyond_storage, reject_unknown_query_parameters
 from services.common.problems import problem_responses
 
 
 def api_router(*tags: str) -> APIRouter:
-    """A /v1 router whose operations refuse unknown query fields and document the common problems."""
-    return APIRouter(prefix="/v1", tags=list(tags), dependencies=[Depends(reject_unknown_query_parameters)],
-                     responses=problem_responses(400, 401, 403, 422))
+    """A /v1 router whose operations refuse unknown query fields and numbers beyond storage, and document the
+    common problems."""
+    return APIRouter(prefix="/v1", tags=list(tags), responses=problem_responses(400, 401, 403, 422),
+                     dependencies=[Depends(reject_unknown_query_parameters), Depends(reject_numbers_beyond_storage)])
 
 
 READ_ERRORS = problem_responses(404)

@@ -1,0 +1,58 @@
+"""Numbers beyond what the database stores (PostgreSQL integer, SQLite's 64 bits) are bad input, never a 500.
+
+Every integer in a path and every integer filter of a list is tried, from the contracts; a few body fields
+that name records too. Each answer is a 4xx problem, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hostile.contract import Operation, every
+from tests.hostile.world import assert_problem
+
+BEYOND = {"int32": 2**31, "int64": 2**63, "huge": 10**20}
+
+
+def _integer_parameters(op: Operation, where: str) -> list[str]:
+    return [p["name"] for p in op.spec.get("parameters", [])
+            if p["in"] == where and op.resolve(p.get("schema", {})).get("type") == "integer"]
+
+
+ID_PATHS = every(lambda op: not op.is_public and _integer_parameters(op, "path"))
+INTEGER_FILTERS = [pytest.param(op, name, id=f"{op}?{name}") for op in every(lambda op: op.method == "GET")
+                   for name in _integer_parameters(op, "query") if name not in {"limit", "days"}]
+BODY_IDS = {
+    "responsibility-unit": ("tasks_api", "POST", "/v1/items/{item_id}/responsibilities", {"role": "co"}, "unit_id"),
+    "item-leader": ("tasks_api", "POST", "/v1/items/{item_id}/leaders", {}, "leader_id"),
+    "report-item": ("reporting_api", "POST", "/v1/reports", {"period": "2024-Q1"}, "item_id"),
+    "pause-plan": ("notify_api", "POST", "/v1/pauses", {"reason": "超范围"}, "plan_id"),
+}
+
+
+@pytest.mark.parametrize("size", BEYOND)
+@pytest.mark.parametrize("op", ID_PATHS, ids=str)
+def test_an_id_beyond_the_stored_range_in_the_path_is_404(world, auth, op, size):
+    w = world(op.service)
+    ids = {**w.ids, **{name: BEYOND[size] for name in _integer_parameters(op, "path")}}
+    headers = {**auth("admin"), "If-Match": '"1"'}
+    response = w.request_changing_nothing(op.method, op.url(ids), headers=headers,
+                                          **({"json": {}} if op.body_schema is not None else {}))
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize(("op", "name"), INTEGER_FILTERS)
+def test_an_integer_filter_beyond_the_stored_range_is_422(world, auth, op, name):
+    w = world(op.service)
+    query = {p: w.ids[p] for p, spec in op.query_parameters.items() if spec.get("required")}
+    response = w.client.get(op.url(w.ids), params={**query, name: BEYOND["huge"]}, headers=auth("admin"))
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("case", BODY_IDS)
+def test_an_id_beyond_the_stored_range_in_a_body_is_404_or_422(world, auth, case):
+    service, method, path, body, name = BODY_IDS[case]
+    w = world(service)
+    response = w.request_changing_nothing(method, path.format(**w.ids), json={**body, name: BEYOND["huge"]},
+                                          headers=auth("admin"))
+    assert_problem(response, 404, 422)
