@@ -8,7 +8,7 @@ from typing import get_args
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.problems import BadRequest, NotFound, Unprocessable, problem_response
+from services.common.problems import BadRequest, NotFound, Unprocessable, UnsupportedMediaType, problem_response
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -80,6 +80,16 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise BadRequest(f"Unknown query parameter(s): {', '.join(unknown)}.")
+
+
+async def require_json_for_json_bodies(request: Request) -> None:
+    """Router dependency: an operation whose body is a JSON model refuses other media types (415), even one the
+    service takes elsewhere (a plan file's YAML, a workbook), rather than failing to read it as JSON (422)."""
+    if getattr(request.scope.get("route"), "body_field", None) is None:
+        return
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type not in JSON_TYPES and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(f"Content-Type {media_type!r} is not accepted here; send application/json.")
 
 
 async def reject_numbers_beyond_storage(request: Request) -> None:

@@ -3,15 +3,17 @@
 from fastapi import APIRouter, Depends, Response
 
 from services.common.etag import set_etag
-from services.common.guards import reject_numbers_beyond_storage, reject_unknown_query_parameters
+from services.common.guards import (reject_numbers_beyond_storage, reject_unknown_query_parameters,
+                                    require_json_for_json_bodies)
 from services.common.problems import problem_responses
 
 
 def api_router(*tags: str) -> APIRouter:
-    """A /v1 router whose operations refuse unknown query fields and numbers beyond storage, and document the
-    common problems."""
+    """A /v1 router whose operations refuse unknown query fields, numbers beyond storage and bodies that are not
+    JSON where they take JSON, and document the common problems."""
+    guards = (reject_unknown_query_parameters, reject_numbers_beyond_storage, require_json_for_json_bodies)
     return APIRouter(prefix="/v1", tags=list(tags), responses=problem_responses(400, 401, 403, 422),
-                     dependencies=[Depends(reject_unknown_query_parameters), Depends(reject_numbers_beyond_storage)])
+                     dependencies=[Depends(guard) for guard in guards])
 
 
 READ_ERRORS = problem_responses(404)

@@ -90,9 +90,16 @@ def test_a_chunked_body_over_the_limit_is_413(world, auth, op):
     assert_problem(_send(world, auth, op, content=chunks, headers={"Content-Type": "application/json"}), 413)
 
 
-@pytest.mark.parametrize("media_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"])
-@pytest.mark.parametrize("op", BODY_WRITES, ids=str)
-def test_a_body_of_another_media_type_is_415(world, auth, op, media_type):
+# Foreign media types, and those the services take on other operations (a plan file, a workbook).
+OTHER_MEDIA_TYPES = ["text/plain", "application/xml", "multipart/form-data; boundary=x", "application/yaml",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+MEDIA_TYPE_CASES = [pytest.param(op, media_type, id=f"{op}:{media_type.split(';')[0]}") for op in BODY_WRITES
+                    for media_type in OTHER_MEDIA_TYPES
+                    if media_type not in op.spec["requestBody"]["content"]]
+
+
+@pytest.mark.parametrize(("op", "media_type"), MEDIA_TYPE_CASES)
+def test_a_body_of_a_media_type_the_operation_does_not_take_is_415(world, auth, op, media_type):
     response = _send(world, auth, op, content=b'{"title": "x"}', headers={"Content-Type": media_type})
     assert_problem(response, 415)
 
@@ -110,3 +117,28 @@ def test_json_nested_ten_thousand_deep_is_refused_without_a_crash(world, auth, o
     opening, closing = ("[", "]") if shape == "arrays" else ('{"a":', "}")
     content = (opening * DEPTH + "1" + closing * DEPTH).encode()
     assert_problem(_send(world, auth, op, content=content, headers={"Content-Type": "application/json"}), 400, 422)
+
+
+YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"]
+IMPORT = "/v1/plans/import"
+
+
+@pytest.mark.parametrize("shape", ["flow-lists", "block-lists", "flow-mappings"])
+def test_a_plan_file_nested_ten_thousand_deep_is_422_without_a_crash(world, auth, shape):
+    content = {"flow-lists": "[" * DEPTH + "]" * DEPTH, "block-lists": "plan:\n" + "- " * DEPTH + "x",
+               "flow-mappings": "plan: " + "{a: " * DEPTH + "1" + "}" * DEPTH}[shape]
+    w = world("tasks_api")
+    response = w.request_changing_nothing("POST", IMPORT, content=content.encode(),
+                                          headers={**auth("admin"), "Content-Type": YAML_TYPES[0]})
+    assert_problem(response, 422)
+
+
+def test_a_plan_of_items_nested_as_deep_as_json_allows_is_refused_without_a_crash(world, auth):
+    item = '{"key": "leaf", "kind": "task", "title": "叶"}'
+    for level in range(500):  # 1,000 levels of JSON, within what the parser takes (the encoders take less)
+        item = f'{{"key": "k{level}", "kind": "section", "title": "节", "children": [{item}]}}'
+    plan = '{"key": "deep", "title": "深", "starts_on": "2025-01-01", "ends_on": "2025-12-31"}'
+    response = world("tasks_api").request_changing_nothing(
+        "POST", IMPORT, content=f'{{"plan": {plan}, "items": [{item}]}}'.encode(),
+        headers={**auth("admin"), "Content-Type": "application/json"})
+    assert_problem(response, 400, 422)

@@ -146,6 +146,8 @@ def parse_plan_file(text: str | bytes) -> PlanFile:
         mark = getattr(exc, "problem_mark", None)
         raise PlanFileError([{"location": "(file)", "line": mark.line + 1 if mark else None,
                               "message": f"not valid YAML: {getattr(exc, 'problem', exc)}"}]) from exc
+    except RecursionError as exc:  # PyYAML composes nodes recursively; a hostile file nests thousands deep
+        raise PlanFileError([{"location": "(file)", "line": None, "message": "nested too deeply"}]) from exc
     return validate_plan_data(data, root)
 
 
