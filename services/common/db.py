@@ -66,6 +66,8 @@ class _UtcSQLiteDateTime(SQLiteDateTime):
 # the working set cached, 1.1 is the usual setting; with the default, PostgreSQL scans a 100,000-row table rather
 # than follow an index to one plan's thousand rows (bench/explain.py shows the plans).
 POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
+# asyncpg waits 60 s for a connection by default: a database host that drops packets would hold every request.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -77,7 +79,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         dialect.colspecs = {**dialect.colspecs, DateTime: _UtcSQLiteDateTime}
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
-                               pool_recycle=1800, connect_args={"server_settings": POSTGRESQL_SETTINGS})
+                               pool_recycle=1800, connect_args={"server_settings": POSTGRESQL_SETTINGS,
+                                                                "timeout": CONNECT_TIMEOUT_SECONDS})
 
 
 class Database:
@@ -92,7 +95,7 @@ class Database:
         try:
             async with self.engine.begin() as conn:
                 yield conn
-        except (OperationalError, DBAPIError, OverflowError) as exc:
+        except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
             _raise_as_problem(exc, "The database is unavailable; nothing was written.")
             raise
 
@@ -102,7 +105,7 @@ class Database:
         try:
             async with self.engine.connect() as conn:
                 yield conn
-        except (OperationalError, DBAPIError, OverflowError) as exc:
+        except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
             _raise_as_problem(exc, "The database is unavailable.")
             raise
 
@@ -120,24 +123,38 @@ class Database:
 
 def _raise_as_problem(exc: Exception, unavailable: str) -> None:
     """Raise the problem a database error stands for, when it is one the caller can act on."""
-    if _is_out_of_range(exc):
-        # A number beyond the column type (PostgreSQL integer, SQLite's 64 bits) names no record: bad input, not a 500.
-        raise Unprocessable("A number in the request is beyond the range the service stores.") from exc
-    if isinstance(exc, DBAPIError) and _is_unavailable(exc):
+    if _is_beyond_column(exc):
+        # A number beyond the column type (PostgreSQL integer, SQLite's 64 bits) or a text wider than its column
+        # (PostgreSQL varchar) is bad input, not a server fault.
+        raise Unprocessable("A value in the request is beyond what the service stores: a number too large or a "
+                            "text too long.") from exc
+    if _is_unavailable(exc):
         raise ServiceUnavailable(unavailable, headers={"Retry-After": "5"}) from exc
 
 
-def _is_out_of_range(exc: Exception) -> bool:
+def _is_beyond_column(exc: Exception) -> bool:
     message = str(getattr(exc, "orig", None) or exc).lower()
-    return isinstance(exc, OverflowError) or "value out of int" in message or "out of range for type" in message
+    return isinstance(exc, OverflowError) or any(s in message for s in ("value out of int", "out of range for type",
+                                                                         "value too long for type"))
 
 
-def _is_unavailable(exc: DBAPIError) -> bool:
+# PostgreSQL states that say the database cannot serve now, not that the request is wrong: connection exceptions
+# (08…), shutting down or starting up (57P…), no such database (3D000), login refused (28…), too many connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P", "3D000", "28", "53300")
+_UNAVAILABLE_MESSAGES = ("connection refused", "could not connect", "connection was closed", "unable to open database",
+                         "the database system is", "connection is closed", "database is locked", "disk i/o error")
+
+
+def _is_unavailable(exc: Exception) -> bool:
+    if isinstance(exc, OSError):  # refused, unreachable or timed out while connecting: asyncpg raises these as they are
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
     if exc.connection_invalidated:
         return True
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     message = str(exc.orig or exc).lower()
-    return any(s in message for s in ("connection refused", "could not connect", "connection was closed",
-                                      "unable to open database", "the database system is", "connection is closed"))
+    return sqlstate.startswith(_UNAVAILABLE_SQLSTATES) or any(s in message for s in _UNAVAILABLE_MESSAGES)
 
 
 def contains(column: Any, text: str) -> Any:

@@ -1,4 +1,5 @@
-"""Numbers beyond what the database stores (PostgreSQL integer, SQLite's 64 bits) are bad input, never a 500.
+"""Values beyond what the database stores are bad input, never a 500: numbers beyond PostgreSQL's integer
+(SQLite's 64 bits), texts wider than a PostgreSQL varchar column.
 
 Every integer in a path and every integer filter of a list is tried, from the contracts; a few body fields
 that name records too. Each answer is a 4xx problem, and nothing changes.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.databases import BACKEND
 from tests.hostile.contract import Operation, every
 from tests.hostile.world import assert_problem
 
@@ -56,3 +58,24 @@ def test_an_id_beyond_the_stored_range_in_a_body_is_404_or_422(world, auth, case
     response = w.request_changing_nothing(method, path.format(**w.ids), json={**body, name: BEYOND["huge"]},
                                           headers=auth("admin"))
     assert_problem(response, 404, 422)
+
+
+PLAN = {"key": "wide-fields", "title": "超宽字段", "starts_on": "2025-01-01", "ends_on": "2025-12-31"}
+WIDE = "长" * 300  # wider than every varchar column a plan file fills
+WIDE_PLAN_FILES = {  # fields the plan file leaves unbounded, stored in varchar columns
+    "document-number": {"plan": {**PLAN, "document_number": WIDE}},
+    "leader-title": {"plan": PLAN, "leaders": [{"name": "张三", "title": WIDE}]},
+    "item-number": {"plan": PLAN, "items": [{"key": "w1", "kind": "task", "title": "事项", "number": WIDE}]},
+    "indicator-measure": {"plan": PLAN, "items": [{"key": "w1", "kind": "task", "title": "事项", "indicators": [
+        {"key": "w1-a", "name": "指标", "target": 1, "target_date": "2025-12-31", "measure": WIDE}]}]},
+}
+
+
+@pytest.mark.parametrize("field", WIDE_PLAN_FILES)
+def test_a_plan_file_text_wider_than_its_column_is_422_on_postgresql_never_a_500(world, auth, field):
+    w, body = world("tasks_api"), WIDE_PLAN_FILES[field]
+    if BACKEND == "sqlite":  # SQLite does not enforce varchar widths: the text is kept whole
+        response = w.client.post("/v1/plans/import", json=body, headers=auth("admin"))
+        assert response.status_code == 200, response.text
+    else:
+        assert_problem(w.request_changing_nothing("POST", "/v1/plans/import", json=body, headers=auth("admin")), 422)
