@@ -10,15 +10,39 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.json import dumps, loads
 from services.common.problems import NotFound, ProblemError, ServiceUnavailable
 
 _RETRYABLE_STATUSES = {502, 503, 504}
+
+# When the request being served must be answered by; every peer call it makes shares this one budget.
+_request_deadline: ContextVar[float | None] = ContextVar("duban_peer_deadline", default=None)
+
+
+class PeerBudgetMiddleware:
+    """Starts each request's peer budget: all its calls to peers together get `seconds`, not each call.
+
+    Without it an operation that asks a peer five times in a row could take five budgets."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        token = _request_deadline.set(time.monotonic() + self.seconds)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _request_deadline.reset(token)
 
 
 class PeerError(ServiceUnavailable):
@@ -97,7 +121,7 @@ class ServiceClient:
 
     async def _send_with_retries(self, method: str, url: str, headers: dict[str, str], *,
                                  content: bytes | None = None, retries: int | None = None) -> httpx.Response:
-        deadline = time.monotonic() + self._budget
+        deadline = self._deadline()
         attempt = 0
         retries = self._retries if retries is None else retries
         while True:
@@ -117,6 +141,11 @@ class ServiceClient:
                 raise self._unavailable(failure)
             # Jittered back-off: retries from many workers must not arrive in lock-step.
             await asyncio.sleep(min(0.05 * 2 ** attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
+
+    def _deadline(self) -> float:
+        """This call's budget, cut short by what is left of the request's (outside a request: its own)."""
+        own, shared = time.monotonic() + self._budget, _request_deadline.get()
+        return own if shared is None else min(own, shared)
 
     def _decode(self, response: httpx.Response) -> Any:
         if response.status_code == 404:
