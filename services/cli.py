@@ -147,17 +147,20 @@ def _serve(args: argparse.Namespace) -> int:
           "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the loop off)")
     print(f"\nadmin token (also in var/admin.token):\n{token}\n")
     print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{args.host}:8001/v1/plans\n")
+    # SIGTERM (kill, systemd, a container stop) must stop the children too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
+        print("a service stopped; stopping the others", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
         for child in children:
             child.send_signal(signal.SIGINT)
         for child in children:
             child.wait(timeout=10)
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

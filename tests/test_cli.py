@@ -1,5 +1,9 @@
 """The `duban` command line: migrate, import, mint tokens and serve, as `make run` uses them."""
 
+import os
+import signal
+import threading
+
 import jwt
 import pytest
 
@@ -44,19 +48,19 @@ def test_a_unit_token_needs_its_unit():
         main(["token", "create", "--role", "unit"])
 
 
-
-
 class _Child:
-    """A started service that has already exited, so `duban serve` returns at once."""
+    """A started service; by default one that has already exited, so `duban serve` returns at once."""
+
+    running = False
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.command, self.env = command, env
+        self.command, self.env, self.signals = command, env, []
 
-    def poll(self) -> int:
-        return 0
+    def poll(self) -> int | None:
+        return None if self.running else 0
 
-    def send_signal(self, _signal: int) -> None:
-        pass
+    def send_signal(self, sent: int) -> None:
+        self.signals.append(sent)
 
     def wait(self, timeout: float | None = None) -> int:
         return 0
@@ -70,10 +74,28 @@ def served(monkeypatch, tmp_path):
     monkeypatch.setattr("subprocess.Popen", lambda command, env: started.append(_Child(command, env)) or started[-1])
 
     def serve() -> dict[str, dict[str, str]]:
-        assert main(["serve"]) == 0
+        main(["serve"])
         return {next(part for part in child.command if part.endswith(":create_app")): child.env for child in started}
 
+    serve.started = started
     return serve
+
+
+def test_serve_fails_and_stops_the_others_when_a_service_stops(served):
+    assert main(["serve"]) == 1
+    assert all(child.signals == [signal.SIGINT] for child in served.started)
+
+
+def test_serve_stops_its_services_on_sigterm(served, monkeypatch):
+    monkeypatch.setattr(_Child, "running", True)
+    previous = signal.getsignal(signal.SIGTERM)
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    try:
+        with pytest.raises(SystemExit):
+            main(["serve"])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert [child.signals for child in served.started] == [[signal.SIGINT]] * 3
 
 
 def test_serve_runs_notify_api_with_its_dispatch_loop_on(served, monkeypatch):
