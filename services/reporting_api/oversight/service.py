@@ -20,6 +20,7 @@ from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
 from services.common.db import Database
 from services.common.problems import NotFound
+from services.common.records import plain_rows
 from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary
 from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.lights import light_counts, traffic_lights
@@ -93,7 +94,7 @@ async def period_reports(conn: AsyncConnection, plan_id: int, period: str, *, un
         query = query.where(reports.c.unit_id == unit_id)
     if lead_only:
         query = query.where(reports.c.role == "lead")
-    return {(r["item_id"], r["unit_id"]): dict(r) for r in (await conn.execute(query)).mappings()}
+    return {(r["item_id"], r["unit_id"]): r for r in plain_rows(await conn.execute(query))}
 
 
 async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[dict[str, Any]]:
@@ -102,7 +103,7 @@ async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: st
     query = (select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
              .where(reports.c.plan_id == plan_id, reports.c.period == period)
              .group_by(column, reports.c.status, reports.c.late))
-    return [dict(r) for r in (await conn.execute(query)).mappings()]
+    return plain_rows(await conn.execute(query))
 
 
 async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *,
@@ -124,8 +125,8 @@ async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *
         ranked = query.subquery()
         query = select(ranked.c.id, ranked.c.indicator_id, ranked.c.as_of, ranked.c.value).where(ranked.c.rank == 1)
     points: dict[int, list[dict[str, Any]]] = {}
-    for row in (await conn.execute(query)).mappings():
-        points.setdefault(row["indicator_id"], []).append(dict(row))
+    for row in plain_rows(await conn.execute(query)):
+        points.setdefault(row["indicator_id"], []).append(row)
     return points
 
 
