@@ -1,5 +1,6 @@
-"""Dispatches side by side: two replicas at once create and send each notification once, and a dispatch asks
-its peers over HTTP before it opens its write transaction (on SQLite that transaction is the one write lock)."""
+"""Dispatches side by side: two replicas at once create and send each notification once on PostgreSQL, SQLite
+runs one dispatcher at a time, and a dispatch asks its peers over HTTP before it opens its write transaction
+(on SQLite that transaction is the one write lock)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy.engine import make_url
 from services.common.db import Database, make_engine
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.deliveries.service import run_dispatch
+from services.notify_api.deliveries.sole import sole_dispatcher
+from tests.databases import BACKEND
 from tests.notify_api.conftest import add_contact, notify_settings, outbox
 from tests.notify_api.test_planner import TRANSPORT, shanghai
 
@@ -78,6 +81,7 @@ def test_a_dispatch_asks_its_peers_with_no_transaction_open(notify_db, tasks_ser
     assert tasks_probe.calls_inside_a_transaction == reporting_probe.calls_inside_a_transaction == 0
 
 
+@pytest.mark.skipif(BACKEND == "sqlite", reason="replicas share the work on PostgreSQL; SQLite runs one at a time")
 def test_two_dispatchers_at_once_create_and_send_each_notification_once(notify_client, auth, receiver,
                                                                          transport_unit):
     hook = add_contact(notify_client, auth("office"), "unit", transport_unit, target=receiver.endpoint("hooks/t"))
@@ -105,3 +109,17 @@ def test_two_dispatchers_at_once_create_and_send_each_notification_once(notify_c
     assert first["sent"] + second["sent"] == len(rows)
     assert receiver.deliveries_by_id("hooks/t") == {row["webhook_id"]: 1 for row in rows}
     assert all(call.verified for call in receiver.calls_to("hooks/t"))
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="PostgreSQL replicas dispatch side by side (the test above)")
+def test_on_sqlite_a_second_dispatcher_is_refused_while_one_runs_and_plans_nothing(notify_client, auth,
+                                                                                    transport_unit):
+    add_contact(notify_client, auth("office"), "unit", transport_unit, target="ops@example.org", channel="email")
+    with sole_dispatcher(notify_client.app.state.database):  # another dispatcher is at work
+        refused = notify_client.post("/v1/dispatches", json={"as_of": "2019-12-28T10:00:00+08:00"},
+                                     headers=auth("office"))
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert outbox(notify_client) == []
+    again = notify_client.post("/v1/dispatches", json={"as_of": "2019-12-28T10:00:00+08:00"}, headers=auth("office"))
+    assert again.status_code == 201 and again.json()["created"] > 0

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from services.common.db import Database, make_engine
 from services.common.peers import tasks_client_hooks
+from services.common.problems import Conflict
 from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_all_due
 from services.notify_api.deliveries.service import run_dispatch
@@ -67,6 +68,8 @@ async def dispatch_loop(app: FastAPI) -> None:
                 await deliver_all_due(state.database, state.settings, now=now_utc())
         except asyncio.CancelledError:
             raise
+        except Conflict as busy:  # SQLite: a dispatch from the command line or the API is running
+            logger.info("the interval dispatch as of %s is skipped: %s", as_of, busy.detail)
         except Exception:  # noqa: BLE001 - a peer or the database being down must not end the loop
             logger.exception("the interval dispatch as of %s failed; trying again next interval", as_of)
         await asyncio.sleep(max(0.0, (as_of.timestamp() + interval) - now_utc().timestamp()))

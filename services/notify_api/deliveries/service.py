@@ -18,6 +18,7 @@ from services.notify_api.db import change_log
 from services.notify_api.deliveries.clock import aware_row, now_utc, utc
 from services.notify_api.deliveries.deliverer import attempts, deliver_all_due, notifications
 from services.notify_api.deliveries.models import Dispatch, Status
+from services.notify_api.deliveries.sole import sole_dispatcher
 from services.notify_api.settings import NotifySettings
 
 dispatches = Dispatch.__table__
@@ -33,11 +34,17 @@ async def run_dispatch(db: Database, settings: NotifySettings, *, tasks: Any, re
 
     Returns the dispatch and whether this call ran it: the unique `as_of` makes a second call with the
     same moment (or a concurrent one) return the first run's record without planning again."""
-    from services.notify_api.reminders.planner import find_due, write_due  # the planner's room; imported late
-
     as_of = utc(as_of) if as_of else now_utc()
     if existing := await _dispatch_at(db, as_of):
         return existing, False
+    with sole_dispatcher(db):
+        return await _plan_and_deliver(db, settings, tasks=tasks, reporting=reporting, as_of=as_of, actor=actor)
+
+
+async def _plan_and_deliver(db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any,
+                            as_of: datetime, actor: str) -> tuple[dict[str, Any], bool]:
+    from services.notify_api.reminders.planner import find_due, write_due  # the planner's room; imported late
+
     # Ask the peers before the write transaction opens: on SQLite it holds the one write lock until it ends.
     found = await find_due(db, tasks, reporting, settings, as_of=as_of)
     try:
