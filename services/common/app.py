@@ -17,9 +17,9 @@ from services.common.guards import RequestGuardMiddleware
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
 from services.common.json import JSONBytesResponse
-from services.common.migrations import current_revision, head_revision
 from services.common.openapi import PUBLIC, build_contract
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
+from services.common.readiness import ReadinessCheck
 from services.common.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -48,6 +48,8 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(make_engine(settings.resolved_database_url(),
                                                   pool_size=settings.database_pool_size))
+        app.state.readiness = ReadinessCheck(settings.service_name, app.state.database)
+        await app.state.readiness.check()  # a missing database is said in the log at start; the service still starts
         for hook in on_startup:
             await hook(app)
         try:
@@ -100,18 +102,11 @@ def _health_router(service: str) -> APIRouter:
                 operation_id="readyz", responses=problem_responses(503), openapi_extra=PUBLIC,
                 response_model=Readiness)
     async def readyz(request: Request) -> Any:
-        database: Database = request.app.state.database
-        head = head_revision(service)
-        try:
-            async with database.engine.connect() as conn:
-                current = await current_revision(conn, service)
-        except Exception:  # noqa: BLE001 - readiness reports, it never raises
-            return problem_response(503, "The database is not reachable.", slug="not-ready",
-                                    headers={"Retry-After": "5"})
-        if current != head:
-            return problem_response(503, f"The database is at migration {current}, the code expects {head}.",
-                                    slug="not-ready", headers={"Retry-After": "30"})
-        return {"status": "ready", "migration": current}
+        migration, not_ready = await request.app.state.readiness.check()
+        if not_ready:
+            return problem_response(503, not_ready.detail, slug="not-ready",
+                                    headers={"Retry-After": str(not_ready.retry_after_seconds)})
+        return {"status": "ready", "migration": migration}
 
     return router
 

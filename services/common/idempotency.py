@@ -8,6 +8,7 @@ and kept for `RETENTION`. A pure ASGI middleware, so one piece of code serves ev
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.common.auth import parse_bearer
 from services.common.guards import replay_body
 from services.common.json import dumps, loads
-from services.common.problems import problem_response
+from services.common.problems import ProblemError, problem_response
+
+logger = logging.getLogger("duban.idempotency")
 
 RETENTION = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=2)  # an in-flight key older than this belongs to a crashed request
@@ -65,7 +68,10 @@ class IdempotencyMiddleware:
         owner = _caller(state, headers)
         fingerprint = hashlib.sha256(b"\n".join([scope["method"].encode(), scope["path"].encode(),
                                                  scope.get("query_string", b""), body])).hexdigest()
-        early = await self._claim(state, owner, key, fingerprint)
+        try:
+            early = await self._claim(state, owner, key, fingerprint)
+        except ProblemError as exc:  # the database is down: this runs outside the app's problem handlers
+            early = problem_response(exc.status, exc.detail, slug=exc.slug, headers=exc.headers)
         if early is not None:
             return await early(scope, receive, send)
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
@@ -81,7 +87,12 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body(body), capture)
         finally:
-            await self._settle(state, owner, key, captured)
+            try:
+                await self._settle(state, owner, key, captured)
+            except ProblemError:
+                # The answer is sent; the key stays in flight, so a retry gets 409 until it counts as abandoned.
+                logger.warning("Idempotency-Key %r of %s: the database went away before the answer was kept",
+                               key, owner)
 
     async def _claim(self, state: Any, owner: str, key: str, fingerprint: str):
         table = state.idempotency_table

@@ -1,0 +1,131 @@
+"""When tasks_api or reporting_api is down, slow or broken, every notify_api operation that asks it answers 503
+within the budget, plans nothing into the outbox, and works again by itself once the peer is back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.common.peers import TasksDep
+from services.notify_api.app import create_app
+from services.notify_api.models import metadata
+from services.notify_api.peers import ReportingDep
+from tests.databases import empty_tables
+from tests.faults import (FAST_PEER_LIMITS, PEER_FAULTS, BUDGET_FAULTS, FaultyTransport, PeerCall,
+                          check_ends_within_budget, check_survives_peer_fault, dependency_of,
+                          operations_depending_on)
+from tests.notify_api.conftest import add_contact, notify_settings
+
+
+@dataclass
+class Scene:
+    """notify_api with a webhook contact of the lead unit of a real deadline, three days before it."""
+
+    client: TestClient
+    office: dict[str, str]
+    unit: dict[str, str]
+    plan_id: int
+    unit_id: int
+    as_of: date
+    feed_token: str = field(default="")
+
+    def get(self, path: str, **params: object) -> httpx.Response:
+        return self.client.get(path, params=params, headers=self.office)
+
+
+def with_feed_token(s: Scene) -> None:
+    created = s.client.post(f"/v1/units/{s.unit_id}/feed-tokens", headers=s.unit)
+    assert created.status_code == 201, created.text
+    s.feed_token = created.json()["token"]
+
+
+DISPATCH = PeerCall(lambda s: s.client.post("/v1/dispatches", json={"as_of": f"{s.as_of}T10:00:00+08:00"},
+                                            headers={**s.office, "Idempotency-Key": f"dispatch-{s.as_of}"}), 201)
+UPCOMING = PeerCall(lambda s: s.get("/v1/deadlines/upcoming", as_of=s.as_of, days=30), 200)
+BULLETIN = PeerCall(lambda s: s.get("/v1/bulletins", plan_id=s.plan_id, date=s.as_of + timedelta(days=30)), 200)
+
+# Each operation that asks tasks_api, sent so that it must ask, and the status it answers once tasks_api is up.
+TASKS_CALLS: dict[str, PeerCall] = {
+    "create_dispatch": DISPATCH,
+    "list_upcoming_deadlines": UPCOMING,
+    "get_bulletin": BULLETIN,
+    "list_reminder_rules": PeerCall(lambda s: s.get(f"/v1/plans/{s.plan_id}/reminder-rules"), 200),
+    "put_reminder_rule": PeerCall(lambda s: s.client.put(f"/v1/plans/{s.plan_id}/reminder-rules/item",
+                                                         json={"quiet_start": "21:00"},
+                                                         headers={**s.office, "If-Match": '"0"'}), 200),
+    "create_pause": PeerCall(lambda s: s.client.post("/v1/pauses", json={"plan_id": s.plan_id, "unit_id": s.unit_id},
+                                                     headers=s.office), 201),
+    "create_feed_token": PeerCall(lambda s: s.client.post(f"/v1/units/{s.unit_id}/feed-tokens", headers=s.unit), 201),
+    "get_unit_calendar": PeerCall(lambda s: s.client.get(f"/v1/calendars/units/{s.unit_id}.ics",
+                                                         params={"token": s.feed_token}), 200,
+                                  prepare=with_feed_token),
+}
+# The same for reporting_api, which says who has not reported yet.
+REPORTING_CALLS: dict[str, PeerCall] = {
+    "create_dispatch": DISPATCH,
+    "list_upcoming_deadlines": UPCOMING,
+    "get_bulletin": BULLETIN,
+}
+CASES = [("tasks_api", name) for name in sorted(TASKS_CALLS)] + [("reporting_api", name)
+                                                                 for name in sorted(REPORTING_CALLS)]
+
+
+@pytest.fixture
+def transports() -> dict[str, FaultyTransport]:
+    return {"tasks_api": FaultyTransport(), "reporting_api": FaultyTransport()}
+
+
+@pytest.fixture
+def client(notify_database, tasks_server, reporting_peer, transports):
+    empty_tables(notify_database, metadata)
+    settings = notify_settings(notify_database, tasks_server, reporting_peer, **FAST_PEER_LIMITS)
+    app = create_app(settings, tasks_transport=transports["tasks_api"],
+                     reporting_transport=transports["reporting_api"])
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def scene(client, auth, quzhou, tasks_server, receiver) -> Scene:
+    deadlines = httpx.get(f"{tasks_server}/v1/deadlines", params={"from": "2020-03-01", "to": "2020-12-31",
+                                                                  "limit": 500}, headers=auth("viewer")).json()
+    deadline = next(d for d in deadlines["data"] if any(u["role"] == "lead" for u in d["units"]))
+    unit_id = next(u["unit_id"] for u in deadline["units"] if u["role"] == "lead")
+    add_contact(client, auth("office"), "unit", unit_id, "webhook", receiver.endpoint("hooks/lead"))
+    return Scene(client, auth("office"), auth("unit", unit_id=unit_id), quzhou.plan_id, unit_id,
+                 date.fromisoformat(deadline["due_on"]) - timedelta(days=3))
+
+
+def test_every_operation_that_holds_a_peer_client_is_under_fault_test():
+    app = create_app()
+    assert operations_depending_on(app, dependency_of(TasksDep)) == set(TASKS_CALLS)
+    assert operations_depending_on(app, dependency_of(ReportingDep)) == set(REPORTING_CALLS)
+
+
+@pytest.mark.parametrize("fault", PEER_FAULTS)
+@pytest.mark.parametrize(("peer", "operation"), CASES)
+def test_an_operation_asking_a_failing_peer_answers_503_in_budget_writes_nothing_and_recovers(
+        scene, transports, notify_database, peer, operation, fault):
+    call = (TASKS_CALLS if peer == "tasks_api" else REPORTING_CALLS)[operation]
+    check_survives_peer_fault(call, scene, transports[peer], fault, peer=peer,
+                              budget=FAST_PEER_LIMITS["peer_budget_seconds"], database_url=notify_database,
+                              metadata=metadata)
+
+
+@pytest.mark.parametrize("fault", BUDGET_FAULTS)
+@pytest.mark.parametrize("peer", ["tasks_api", "reporting_api"])
+def test_a_dispatch_ends_within_the_budget_however_long_a_peer_takes(scene, transports, peer, fault):
+    check_ends_within_budget(DISPATCH, scene, transports[peer], fault, budget=FAST_PEER_LIMITS["peer_budget_seconds"])
+
+
+def test_a_dispatch_after_the_peer_is_back_plans_the_reminders_the_failed_one_did_not(scene, transports):
+    transports["reporting_api"].fault = "refuse"
+    assert DISPATCH.send(scene).status_code == 503
+    transports["reporting_api"].fault = None
+    assert DISPATCH.send(scene).status_code == 201
+    outbox = scene.client.get("/v1/notifications", params={"unit_id": scene.unit_id}, headers=scene.office).json()
+    assert outbox["data"]
