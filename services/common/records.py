@@ -58,6 +58,14 @@ class Records:
             raise NotFound(f"{self.label.capitalize()} {record_id} does not exist.")
         return record
 
+    async def get_at(self, conn: AsyncConnection, record_id: int, version: int) -> dict[str, Any]:
+        """The record, if it is still at the version the caller read (If-Match); else 404 or 412. For changes that
+        check other rules first: a failed precondition answers before them (RFC 9110 §13.2.2)."""
+        record = await self.get(conn, record_id)
+        if record["version"] != version:
+            raise stale(record["version"])
+        return record
+
     async def page(self, conn: AsyncConnection, *, where: Iterable[ColumnElement[bool]] = (),
                    after_id: int | None, limit: int, columns: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """`limit + 1` rows in id order after the cursor (the extra row tells whether a next page exists)."""

@@ -62,7 +62,7 @@ async def update_leader(db: Database, *, leader_id: int, data: LeaderUpdate, ver
 async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Principal) -> None:
     """Delete a leader; refused while they sit in a group or lead an item, which would vanish unrecorded."""
     async with db.transaction() as conn:
-        leader = await leader_records.get(conn, leader_id)
+        leader = await leader_records.get_at(conn, leader_id, version)
         seats = await _count(conn, members, members.c.leader_id == leader_id)
         leads = await _count(conn, item_leaders, item_leaders.c.leader_id == leader_id)
         if seats or leads:

@@ -129,7 +129,7 @@ async def update_unit(db: Database, *, unit_id: int, data: UnitUpdate, version: 
 async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Principal) -> None:
     """Delete a unit and its spellings; refused while it is still responsible for any item."""
     async with db.transaction() as conn:
-        unit = await unit_records.get(conn, unit_id)
+        unit = await unit_records.get_at(conn, unit_id, version)
         duties = (await conn.execute(select(func.count()).select_from(responsibilities)
                                      .where(responsibilities.c.unit_id == unit_id))).scalar_one()
         if duties:

@@ -1,0 +1,30 @@
+"""Every change guarded by an ETag refuses a forged If-Match with 412, and changes nothing.
+
+The operations are those whose contract documents 428 (If-Match required) among their answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hostile.contract import every
+from tests.hostile.world import assert_problem
+
+GUARDED_CHANGES = every(lambda op: op.method in {"PATCH", "DELETE"} and "428" in op.spec["responses"])
+FORGED = {
+    "not-an-etag": "garbage",
+    "weak": 'W/"1"',
+    "negative": '"-1"',
+    "beyond-any-version": '"99999999999999999999"',
+    "five-thousand-digits": '"' + "9" * 5000 + '"',
+    "sql": "\"1' OR '1'='1\"",
+}
+
+
+@pytest.mark.parametrize("tag", FORGED)
+@pytest.mark.parametrize("op", GUARDED_CHANGES, ids=str)
+def test_a_forged_if_match_is_412_and_changes_nothing(world, auth, op, tag):
+    w = world(op.service)
+    response = w.request_changing_nothing(op.method, op.url(w.ids), headers={**auth("admin"), "If-Match": FORGED[tag]},
+                                          **({"json": {}} if op.body_schema is not None else {}))
+    assert_problem(response, 412)
