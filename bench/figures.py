@@ -59,6 +59,12 @@ def at_most(name: str, value: float, unit: str, limit: float, *, baseline: float
     return Figure(name, value, unit, target, value <= wanted, baseline, note)
 
 
+def within(name: str, value: float, unit: str, share: float, *, baseline: float, note: str = "") -> Figure:
+    """A figure that must stay within `share` of its baseline, either way (page 1,000 against page 1)."""
+    return Figure(name, value, unit, f"within ±{share:.0%} of baseline", abs(value / baseline - 1) <= share,
+                  baseline, note)
+
+
 def missing(name: str, why: str) -> Figure:
     """A figure that could not be measured in this run, with the reason."""
     return Figure(name, float("nan"), "", "", False, None, why)

@@ -28,6 +28,7 @@ from services.common.settings import REPO_ROOT
 # set) while a quarter's worth of item deadlines is overdue: the planner has a full day's work.
 DISPATCH_AS_OF = datetime(2025, 1, 3, 1, 0, tzinfo=UTC)
 REMINDERS_TARGET = 100_000
+DELIVERY_ROWS = 20_000  # the outbox the delivery figure sends when the dispatch wrote none
 
 
 def notify_settings(stack: Stack, target: Target) -> NotifySettings:
@@ -56,17 +57,43 @@ async def _plan(settings: NotifySettings) -> int:
         await database.dispose()
 
 
-def dispatch_figure(stack: Stack, target: Target) -> Figure:
+def dispatch_figure(stack: Stack, target: Target, limit_seconds: float) -> Figure:
     started = time.perf_counter()
-    created = asyncio.run(_plan(notify_settings(stack, target)))
+    try:
+        created = asyncio.run(asyncio.wait_for(_plan(notify_settings(stack, target)), limit_seconds))
+    except TimeoutError:
+        return at_most("dispatch: 100,000 reminders", float("inf"), "s", 10,
+                       note=f"not finished within {limit_seconds:.0f} s (rolled back)")
     seconds = time.perf_counter() - started
     per_target = seconds * REMINDERS_TARGET / max(created, 1)
     return at_most("dispatch: 100,000 reminders", per_target, "s", 10,
                    note=f"{created:,} reminders computed and written in {seconds:.1f} s (scaled to 100,000)")
 
 
+async def fill_outbox(dsn: str, rows: int, *, delivered_share: float = 0.0) -> None:
+    """`rows` due webhook notifications to the contacts, round robin (the first `delivered_share` of them
+    already delivered): the outbox as the planner leaves it, for when the dispatch figure wrote nothing."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("""
+            INSERT INTO notifications (dedupe_key, purpose, level, step, payload, recipient_kind, recipient_id,
+                contact_id, channel, webhook_id, status, attempts, next_attempt_at, created_at, delivered_at)
+            SELECT 'bench:' || n, 'reminder', 'blue', 'before-7', '{"text": "bench"}', c.owner_kind, c.owner_id,
+                   c.id, 'webhook', 'msg_bench_' || n,
+                   CASE WHEN n <= $2 THEN 'delivered' ELSE 'pending' END, 0, now() - interval '1 minute', now(),
+                   CASE WHEN n <= $2 THEN now() END
+            FROM generate_series(1, $1) AS n
+            JOIN contacts c ON c.id = (SELECT min(id) FROM contacts) + n % (SELECT count(*) FROM contacts)""",
+                           rows, round(rows * delivered_share))
+        await conn.execute("ANALYZE notifications")
+    finally:
+        await conn.close()
+
+
 def delivery_figures(stack: Stack, target: Target, seconds: float) -> list[Figure]:
     """Two `bench.deliver_worker` processes for at most `seconds`; then the receiver's count against the outbox."""
+    if not asyncio.run(_pending(target)):
+        asyncio.run(fill_outbox(target.dsn("notify_api"), DELIVERY_ROWS))
     env = {"NOTIFY_API_DATABASE_URL": target.url("notify_api"), "NOTIFY_API_ENVIRONMENT": "test"}
     command = [sys.executable, "-m", "bench.deliver_worker", str(seconds)]
     started = time.perf_counter()
@@ -83,6 +110,14 @@ def delivery_figures(stack: Stack, target: Target, seconds: float) -> list[Figur
                      note=f"{len(delivered):,} delivered in {elapsed:.1f} s"),
             at_most("delivery: duplicates + lost", duplicates + lost, "", 0,
                     note=f"{duplicates} duplicates, {lost} lost")]
+
+
+async def _pending(target: Target) -> int:
+    conn = await asyncpg.connect(target.dsn("notify_api"))
+    try:
+        return await conn.fetchval("SELECT count(*) FROM notifications WHERE status = 'pending'")
+    finally:
+        await conn.close()
 
 
 async def _delivered_ids(target: Target) -> set[str]:

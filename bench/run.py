@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import jobs, reads
@@ -51,7 +52,16 @@ def guarded(names: tuple[str, ...], measure: Callable[[], list[Figure]]) -> list
         print(f"  {names[0]}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
-def measure_all(stack: Stack, target: Target, load: Load, delivery_seconds: float, samples: int) -> list[Figure]:
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How long the job figures may run, and how many samples the latency figures take."""
+
+    dispatch: float
+    delivery: float
+    samples: int
+
+
+def measure_all(stack: Stack, target: Target, load: Load, limits: Limits) -> list[Figure]:
     token = mint_token(TasksSettings(environment="test"), role="office", subject="bench")
     headers = {"Authorization": f"Bearer {token}"}
     subjects = asyncio.run(reads.find_subjects(target))
@@ -61,10 +71,11 @@ def measure_all(stack: Stack, target: Target, load: Load, delivery_seconds: floa
     lists, measured = reads.list_figures(stack, subjects, headers, load)
     figures += [*lists, reads.memory_under_load(stack), *reads.flatness_figures(measured, subjects)]
     print("  lists: done", file=sys.stderr)
-    figures += guarded(FIGURE_NAMES[6:9], lambda: reads.latency_figures(stack, target, subjects, headers, samples))
+    figures += guarded(FIGURE_NAMES[6:9], lambda: reads.latency_figures(stack, target, subjects, headers,
+                                                                             limits.samples))
     figures += guarded(FIGURE_NAMES[12:14], lambda: jobs.ledger_figures(stack, subjects, headers))
-    figures += guarded(FIGURE_NAMES[9:10], lambda: [jobs.dispatch_figure(stack, target)])
-    figures += guarded(FIGURE_NAMES[10:12], lambda: jobs.delivery_figures(stack, target, delivery_seconds))
+    figures += guarded(FIGURE_NAMES[9:10], lambda: [jobs.dispatch_figure(stack, target, limits.dispatch)])
+    figures += guarded(FIGURE_NAMES[10:12], lambda: jobs.delivery_figures(stack, target, limits.delivery))
     return figures
 
 
@@ -77,8 +88,8 @@ def run(args: argparse.Namespace) -> list[Figure]:
     tool = args.load or ("wrk" if wrk_available() else "python")
     load = Load(seconds=args.seconds, tool=tool)
     with running_stack(target, RECEIVER_PORT, REPO_ROOT / "var" / "bench" / "logs") as stack:
-        figures = [load_figure(report, reused), *measure_all(stack, target, load, args.delivery_seconds,
-                                                                 args.samples)]
+        figures = [load_figure(report, reused), *measure_all(stack, target, load, Limits(
+            args.dispatch_seconds, args.delivery_seconds, args.samples))]
     return sorted(figures, key=_order)
 
 
@@ -101,6 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--admin-dsn", default=ADMIN_DSN)
     parser.add_argument("--seconds", type=float, default=8.0, help="load duration per figure (wrk -d)")
     parser.add_argument("--samples", type=int, default=20, help="sequential requests per latency figure")
+    parser.add_argument("--dispatch-seconds", type=float, default=300.0, help="time limit of the dispatch figure")
     parser.add_argument("--delivery-seconds", type=float, default=30.0, help="time limit of the delivery run")
     parser.add_argument("--load", choices=("wrk", "python"), help="default: wrk when installed")
     parser.add_argument("--regenerate", action="store_true", help="load the data set again even if it is there")

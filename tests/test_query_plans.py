@@ -7,10 +7,10 @@ PostgreSQL only: the plans are PostgreSQL's, and SQLite's planner has nothing to
 import asyncio
 import uuid
 
-import asyncpg
 import pytest
 
 from bench.explain import scans_of_hot_requests
+from bench.jobs import fill_outbox
 from bench.generate import Target, drop_databases, generate
 from tests.databases import BACKEND, PG_DSN
 
@@ -21,28 +21,13 @@ PLANS = 20  # plan 2, whose roll-up and compliance are checked, holds a fortieth
 OUTBOX_ROWS = 30_000
 
 
-async def fill_outbox(dsn: str, rows: int) -> None:
-    """A delivered history and a few pending rows: the outbox as it looks after months of dispatches."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("""
-            INSERT INTO notifications (dedupe_key, purpose, level, step, payload, recipient_kind, recipient_id,
-                contact_id, channel, webhook_id, status, attempts, next_attempt_at, created_at, delivered_at)
-            SELECT 'bench:' || n, 'reminder', 'blue', 'before-7', '{}', 'unit', 1, 1, 'webhook', 'msg_' || n,
-                   CASE WHEN n % 100 = 0 THEN 'pending' ELSE 'delivered' END, 1,
-                   now() - (n || ' minutes')::interval, now(), now()
-            FROM generate_series(1, $1) AS n""", rows)
-        await conn.execute("ANALYZE notifications")
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="module")
 def scans():
     target = Target(f"duban_test_plans_{uuid.uuid4().hex[:8]}", PG_DSN)
     try:
         asyncio.run(generate(target, seed=6, scale=SCALE, plans=PLANS))
-        asyncio.run(fill_outbox(target.dsn("notify_api"), OUTBOX_ROWS))
+        # A delivered history and a few pending rows: the outbox as it looks after months of dispatches.
+        asyncio.run(fill_outbox(target.dsn("notify_api"), OUTBOX_ROWS, delivered_share=0.99))
         yield asyncio.run(scans_of_hot_requests(target))
     finally:
         asyncio.run(drop_databases(target))
