@@ -129,6 +129,15 @@ def test_no_read_shows_another_unit_the_text_of_unit_as_objects(world, auth, op)
     assert MARKER not in response.text, f"{op} answered {response.status_code} with unit A's text"
 
 
+@pytest.mark.parametrize("op", [op for op in READS if "unit_id" in op.query_parameters], ids=str)
+def test_no_read_filtered_by_unit_a_shows_another_unit_unit_as_text(world, auth, op):
+    w = world(op.service)
+    query = {name: w.ids[name] for name, spec in op.query_parameters.items() if spec.get("required")}
+    response = w.client.get(op.url(w.ids), params={**query, "unit_id": w.unit_a}, headers=_unit_b(world, auth, op))
+    assert response.status_code in {200, 403, 404}, response.text
+    assert MARKER not in response.text
+
+
 @pytest.mark.parametrize("op", [op for op in WRITES if op.path_parameters], ids=str)
 def test_another_unit_writing_to_unit_as_object_gets_404_or_403_and_changes_nothing(world, auth, op):
     assert_problem(_attempt(world, auth, op, _unit_b(world, auth, op)), 403, 404)
