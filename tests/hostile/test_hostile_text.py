@@ -88,3 +88,19 @@ NUL_QUERIES = {"tasks_api": "/v1/units?q=%00", "reporting_api": "/v1/reports?per
 @pytest.mark.parametrize("service", NUL_QUERIES)
 def test_a_nul_character_in_a_query_is_400(world, auth, service):
     assert_problem(world(service).client.get(NUL_QUERIES[service], headers=auth("admin")), 400)
+
+
+SEARCHES = ["' OR '1'='1", "%", "_", "\\", "%' --", "*"]
+SEARCHED = {"/v1/units": ("name",), "/v1/plans/{plan_id}/items": ("number", "title", "text")}
+
+
+@pytest.mark.parametrize("text", SEARCHES)
+@pytest.mark.parametrize("path", SEARCHED)
+def test_a_search_for_sql_or_wildcards_matches_them_literally(world, auth, path, text):
+    w, viewer = world("tasks_api"), auth("viewer")
+    url = path.format(**w.ids)
+    everything = w.client.get(url, params={"limit": 500}, headers=viewer).json()["data"]
+    literal = [row["id"] for row in everything if any(text in (row[field] or "") for field in SEARCHED[path])]
+    response = w.client.get(url, params={"q": text, "limit": 500}, headers=viewer)
+    assert response.status_code == 200, response.text
+    assert [row["id"] for row in response.json()["data"]] == literal
