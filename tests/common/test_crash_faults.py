@@ -63,6 +63,7 @@ class Burst:
     def __init__(self, url: str, headers: dict[str, str]) -> None:
         self.url, self.headers = url, headers
         self.units: dict[str, int] = {}  # acknowledged: name → id
+        self.unanswered: dict[str, str] = {}  # sent, no answer yet: Idempotency-Key → name
         self.plans: dict[str, int] = {}  # acknowledged: plan key → id
         self.imports_sent = 0
         self.stop = threading.Event()
@@ -70,12 +71,14 @@ class Burst:
     def create_units(self, writer: int) -> None:
         with httpx.Client(base_url=self.url, headers=self.headers, timeout=30) as client:
             for n in range(10_000):
-                name = f"崩溃测试单位-{writer}-{n}"
+                name, key = f"崩溃测试单位-{writer}-{n}", f"crash-unit-{writer}-{n}"
+                self.unanswered[key] = name
                 try:
                     response = client.post("/v1/units", json={"name": name, "kind": "department"},
-                                           headers={"Idempotency-Key": f"crash-unit-{writer}-{n}"})
+                                           headers={"Idempotency-Key": key})
                 except httpx.TransportError:
                     return
+                del self.unanswered[key]
                 if response.status_code == 201:
                     self.units[name] = response.json()["id"]
 
@@ -140,6 +143,12 @@ def test_after_a_sigkill_mid_burst_every_acknowledged_write_is_there_and_no_impo
         for key, plan_id in plans.items():  # acknowledged or not: every plan there is whole
             items = client.get(f"/v1/plans/{plan_id}/items", params={"limit": 500}).json()["data"]
             assert len(items) == SEED_ITEMS, f"plan {key} has {len(items)} of its {SEED_ITEMS} items"
+        # A retry of a write the crash left unanswered never makes a second unit: it is made, or still in flight.
+        for key, name in burst.unanswered.items():
+            retry = client.post("/v1/units", json={"name": name, "kind": "department"},
+                                headers={**auth("office"), "Idempotency-Key": key})
+            assert retry.status_code in (201, 409), retry.text
+            assert len(client.get("/v1/units", params={"name": name}).json()["data"]) <= 1
 
 
 def test_a_tasks_api_process_without_its_database_stays_up_answers_not_ready_and_logs_why(tmp_path):

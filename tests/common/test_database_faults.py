@@ -74,3 +74,15 @@ def test_every_request_without_the_database_is_a_503_problem(client, service, au
     for method, path, body in REQUESTS[service]:
         response = client.request(method, path, json=body, headers=auth("office", **extra))
         assert_unavailable(response)
+
+
+def test_a_database_behind_the_migrations_is_not_ready_and_the_log_says_to_migrate(service, tmp_path, caplog):
+    create_app, settings_class = SERVICES[service]
+    settings = settings_class(database_url=f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}",
+                              environment="test")
+    with caplog.at_level(logging.ERROR, logger="duban.readiness"):
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            response = client.get("/readyz")
+    assert_unavailable(response)
+    assert "the code expects" in response.json()["detail"]
+    assert any(f"run `duban migrate {service}`" in r.getMessage() for r in caplog.records)
