@@ -45,20 +45,29 @@ def same_hash(token: str, stored_hash: str) -> bool:
 
 
 class RedactQueryTokens(logging.Filter):
-    """Blanks `token=` values in the arguments of log records: a calendar feed URL carries its secret in the
-    query (calendar clients cannot send headers), and the server's access log writes whole request lines."""
+    """Blanks secret query values (`token`, `access_token`, `key`) in the arguments of log records. A calendar
+    feed URL carries its token (calendar clients cannot send headers) and a DingTalk or WeCom robot's URL its
+    access token; the server's access log writes whole request lines, the HTTP client whole URLs."""
 
-    _TOKEN_VALUE = re.compile(r"(?<=[?&]token=)[^&\s\"]+")
+    _SECRET_VALUE = re.compile(r"(?:(?<=[?&]token=)|(?<=[?&]access_token=)|(?<=[?&]key=))[^&\s\"]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(self._TOKEN_VALUE.sub("[redacted]", arg) if isinstance(arg, str) else arg
-                                for arg in record.args)
+            record.args = tuple(self._redacted(arg) for arg in record.args)
         return True
 
+    def _redacted(self, arg: object) -> object:
+        text = arg if isinstance(arg, str) else str(arg)  # the HTTP client logs URL objects
+        return self._SECRET_VALUE.sub("[redacted]", text) if self._SECRET_VALUE.search(text) else arg
 
-def redact_query_tokens_in_access_log(logger_name: str = "uvicorn.access") -> None:
-    """Install RedactQueryTokens on the server's access log, once however many apps are created."""
-    logger = logging.getLogger(logger_name)
-    if not any(isinstance(f, RedactQueryTokens) for f in logger.filters):
-        logger.addFilter(RedactQueryTokens())
+
+# The loggers that write URLs: the server's access log and the HTTP client notify_api delivers with.
+URL_LOGGERS = ("uvicorn.access", "httpx")
+
+
+def redact_url_secrets_in_logs() -> None:
+    """Install RedactQueryTokens on the loggers that write URLs, once however many apps are created."""
+    for name in URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactQueryTokens) for f in logger.filters):
+            logger.addFilter(RedactQueryTokens())

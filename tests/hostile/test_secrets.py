@@ -88,6 +88,18 @@ def test_a_rotated_webhook_secret_is_shown_once_and_stored_sealed(notify, auth):
     assert _sealed_secret(notify, Contact.__table__, contact["id"]) == new_secret
 
 
+def test_a_dingtalk_robot_secret_is_stored_sealed_and_never_shown(notify, auth):
+    secret = "SEC" + "0123456789abcdefABCDEF" * 3
+    response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": secret,
+        "target": "https://oapi.dingtalk.com/robot/send?access_token=hostile"})
+    assert response.status_code == 201, response.text
+    read = notify.client.get(response.headers["location"], headers=auth("office"))
+    assert secret not in response.text + read.text
+    assert _stored_anywhere(notify, secret) == []
+    assert _sealed_secret(notify, Contact.__table__, response.json()["id"]) == secret
+
+
 def test_a_subscription_secret_is_shown_once_and_stored_sealed(notify, auth):
     office = auth("office")
     created = notify.client.post("/v1/subscriptions", headers=office, json={
@@ -131,6 +143,21 @@ def test_no_secret_is_logged_on_creation_rotation_delivery_or_feed_reading(notif
         assert secret.removeprefix("whsec_") not in logged
 
 
+def test_a_robot_access_token_in_its_url_is_not_logged_on_delivery(notify, auth, receiver, caplog):
+    # INFO, where the HTTP client writes the URLs it calls. (The robot's URL is the contact's target, stored and
+    # shown as given: below INFO the database driver writes it among the statement's parameters.)
+    caplog.set_level(logging.INFO)
+    access_token = "robot-access-token-" + "7" * 24
+    response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk",
+        "target": f"{receiver.url}/dingtalk/logs?access_token={access_token}"})
+    assert response.status_code == 201, response.text
+    _deliver_one(notify, response.json()["id"], channel="dingtalk")
+    assert len(receiver.calls_to("dingtalk/logs")) == 1
+    assert "/dingtalk/logs?access_token=[redacted]" in caplog.text
+    assert access_token not in caplog.text
+
+
 def _said_by_the_test_client(record: logging.LogRecord) -> bool:
     """The test's own HTTP client logs the URLs it calls; the services' peer clients never call the test host."""
     return record.name == "httpx" and "http://testserver/" in record.getMessage()
@@ -164,12 +191,12 @@ def test_the_server_access_log_shows_a_feed_request_without_its_token(notify, au
     assert token not in line and "token=[redacted]" in line
 
 
-def _deliver_one(world, contact_id: int) -> None:
+def _deliver_one(world, contact_id: int, channel: str = "webhook") -> None:
     """Put one reminder for the contact in the outbox and let the deliverer send it (signing with its secret)."""
     settings, database = world.client.app.state.settings, world.client.app.state.database
 
     async def send() -> None:
-        await add_notification(database, contact_id=contact_id, channel="webhook", unit_id=world.unit_a,
+        await add_notification(database, contact_id=contact_id, channel=channel, unit_id=world.unit_a,
                                next_attempt_at=DUE)
         await deliver_due(database, settings, now=DUE, limit=10)
 
