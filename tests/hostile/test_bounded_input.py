@@ -22,10 +22,10 @@ DOCUMENT_UPLOADS = {"tasks_api POST /v1/plans/import"}
 
 
 def _unbounded_strings(op: Operation, schema: dict, where: str, seen: frozenset[str] = frozenset()) -> Iterator[str]:
-    ref = schema.get("$ref", "")
-    if ref in seen:
+    ref = schema.get("$ref")
+    if ref in seen:  # a recursive schema (items of items) is walked once
         return
-    schema, seen = op.resolve(schema), seen | {ref}
+    schema, seen = op.resolve(schema), seen | {ref} if ref else seen
     if schema.get("type") == "string" and not BOUNDING_KEYWORDS & schema.keys():
         yield where
     for name, field in schema.get("properties", {}).items():
