@@ -22,7 +22,7 @@ async def deliver_for(seconds: float) -> float:
     """Deliver until nothing is due or `seconds` are up; returns the seconds spent delivering (start-up and
     connecting excluded, so that the rate is the deliverer's, not Python's import time)."""
     settings = NotifySettings()
-    database = Database(make_engine(settings.resolved_database_url(), pool_size=4))
+    database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))
     await database.ping()
     started = time.monotonic()
     try:
