@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.json import dumps, loads
@@ -47,6 +48,23 @@ class PeerBudgetMiddleware:
 
 class PeerError(ServiceUnavailable):
     """A peer service could not answer within the budget; our caller may retry later."""
+
+
+class PeerRecord(BaseModel):
+    """A record a peer answered with. An answer outside the peer's contract is the peer's fault (503), not ours (500).
+
+    Unknown fields are ignored, so a peer may add fields without breaking its consumers."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    peer: ClassVar[str] = "a peer service"
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as exc:
+            raise PeerError(f"{cls.peer} answered outside its contract ({cls.__name__}: {exc.errors()[0]['msg']}); "
+                            "nothing was written, retry shortly.", headers={"Retry-After": "5"}) from exc
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ READS: list[tuple[type[BaseModel], str, str, str]] = [
     (tasks.Plan, "tasks_api", "GET", "/v1/plans/{plan_id}"),
     (tasks.ItemDetail, "tasks_api", "GET", "/v1/items/{item_id}"),
     (tasks.Indicator, "tasks_api", "GET", "/v1/items/{item_id}/indicators"),
+    (tasks.ItemRef, "tasks_api", "GET", "/v1/units/{unit_id}/items"),
     (tasks.Item, "tasks_api", "GET", "/v1/plans/{plan_id}/items"),
     (tasks.Assignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
     (tasks.Indicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
-
-from services.common.http import ServiceClient
+from services.common.http import PeerRecord, ServiceClient
 
 # States of a pair whose report has not reached the office: these are the ones to remind.
 NOT_REPORTED = ("missing", "draft")
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Record(PeerRecord):
+    peer = "reporting_api"
 
 
 class Period(_Record):

@@ -9,13 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from services.common.http import ServiceClient
+from services.common.http import PeerRecord, ServiceClient
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class _Record(PeerRecord):
+    peer = "tasks_api"
 
 
 class Plan(_Record):
@@ -53,6 +51,10 @@ class LeaderRef(_Record):
 class ItemDetail(Item):
     responsibilities: list[UnitRole]
     lead_leaders: list[LeaderRef]
+
+
+class ItemRef(_Record):
+    id: int
 
 
 class Indicator(_Record):
@@ -125,6 +127,11 @@ class TasksClient:
 
     async def item(self, item_id: int) -> ItemDetail:
         return ItemDetail.model_validate(await self.http.get(f"/v1/items/{item_id}"))
+
+    async def unit_item_ids(self, unit_id: int, role: str) -> set[int]:
+        """Ids of the items the unit is responsible for in this role (lead or co)."""
+        rows = await self.http.get_all(f"/v1/units/{unit_id}/items", {"role": role})
+        return {ItemRef.model_validate(row).id for row in rows}
 
     async def item_indicators(self, item_id: int) -> list[Indicator]:
         return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]

@@ -185,8 +185,7 @@ async def review_report(db: Database, tasks: TasksClient, *, report_id: int, rev
 
 async def lead_item_ids(tasks: TasksClient, unit_id: int) -> set[int]:
     """Items the unit leads: their co-operating units' reports are the lead's to read."""
-    rows = await tasks.http.get_all(f"/v1/units/{unit_id}/items", {"role": "lead"})
-    return {row["id"] for row in rows}
+    return await tasks.unit_item_ids(unit_id, "lead")
 
 
 async def visible_report(conn: AsyncConnection, tasks: TasksClient, report_id: int,
