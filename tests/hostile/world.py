@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
@@ -75,22 +77,34 @@ class World:
 
         return self.client.portal.call(read)
 
+    def call(self, op: Any, headers: dict[str, str]) -> httpx.Response:
+        """Send `op` (a contract Operation) on unit A's objects, with an empty JSON body where it takes one."""
+        return self.client.request(op.method, op.url(self.ids), headers=headers,
+                                   **({"json": {}} if op.body_schema is not None else {}))
+
+    @contextmanager
+    def changing_nothing(self) -> Iterator[None]:
+        """A block of requests that must all be refused: the database is the same after it as before."""
+        before = self.fingerprint()
+        yield
+        after = self.fingerprint()
+        changed = sorted(name for name in before if before[name] != after[name])
+        assert not changed, f"refused requests changed {changed}"
+
     def request_changing_nothing(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request that must be refused, and check that the database is as it was (reads are not checked:
         GET is safe by contract, and the catalogue's time goes on the writes)."""
         if method == "GET":
             return self.client.request(method, url, **kwargs)
-        before = self.fingerprint()
-        response = self.client.request(method, url, **kwargs)
-        after = self.fingerprint()
-        changed = sorted(name for name in before if before[name] != after[name])
-        assert not changed, f"{method} {url} answered {response.status_code} and changed {changed}"
+        with self.changing_nothing():
+            response = self.client.request(method, url, **kwargs)
         return response
 
 
-def assert_problem(response: httpx.Response, *statuses: int) -> dict[str, Any]:
-    """The response is an RFC 9457 problem document with one of these statuses; returns its body."""
-    assert response.status_code in statuses, f"{response.status_code} not in {statuses}: {response.text[:500]}"
+def assert_problem(response: httpx.Response, *statuses: int, case: str = "") -> dict[str, Any]:
+    """The response is an RFC 9457 problem document with one of these statuses; returns its body. `case` names
+    the attempt in a failure, when a test makes several."""
+    assert response.status_code in statuses, f"{case} {response.status_code} not in {statuses}: {response.text[:500]}"
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body = response.json()
     assert body["status"] == response.status_code and body["title"] and body.get("detail"), body
