@@ -29,7 +29,7 @@ from services.tasks_api.plans.service import import_plan
 from tests.conftest import QUZHOU_PLAN, Headers, Quzhou, reporting_settings, serve_in_thread, tasks_settings
 from tests.databases import TestDatabases
 from tests.hostile.world import MARKER, World, created_id
-from tests.notify_api.conftest import notify_settings
+from tests.notify_api.conftest import _receiver_server, notify_settings, receiver  # noqa: F401 - receiver fixtures
 from tests.notify_api.outbox import add_notification
 
 UNIT_A = "市交通运输局"  # leads task 9 (roads) of the Quzhou plan

@@ -1,4 +1,4 @@
-"""The operations of each service, read from its published contract, so that every hostile case covers new endpoints too."""
+"""The operations of each service, read from its published contract: every hostile case covers new endpoints too."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ HOSTILE_TEXT = [
     "{{7*7}} ${7*7} #{7*7} %s %n",
     "../../etc/passwd",
     r"C:\u0000\temp spells a NUL escape without holding one",
-    "衢州 ‮gnp.exe 𠮷 ﷽",
+    "衢州 \u202egnp.exe 𠮷 ﷽",  # a right-to-left override hides the real extension
 ]
 
 

@@ -21,7 +21,6 @@ from services.notify_api.contacts.models import Contact
 from services.notify_api.deliveries.deliverer import deliver_due
 from services.notify_api.events.models import Subscription
 from tests.conftest import serve_in_thread
-from tests.notify_api.conftest import _receiver_server, receiver  # noqa: F401 - the real webhook receiver fixtures
 from tests.notify_api.outbox import add_notification
 
 DUE = datetime(2025, 11, 3, 2, 0, tzinfo=UTC)  # before the world's own notification is due, so only ours is sent

@@ -10,8 +10,21 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, Numeric, String, Table, cast, func, literal
-from sqlalchemy import select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    cast,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 # The text every object of unit A carries, so that a test can see whether any of it reached someone else.
