@@ -58,14 +58,13 @@ def tasks_client(tasks_database: str) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture(scope="session")
-def quzhou_database(databases: TestDatabases) -> str:
-    """A tasks_api database holding the Quzhou plan; tests that use it only read."""
+def quzhou_plan_database(databases: TestDatabases, label: str) -> str:
+    """A new tasks_api database at the migration head with the Quzhou plan imported; its URL."""
     from services.common.db import Database, make_engine
     from services.tasks_api.plans.plan_file import parse_plan_file
     from services.tasks_api.plans.service import import_plan
 
-    url = databases.create("quzhou")
+    url = databases.create(label)
     upgrade("tasks_api", url)
 
     async def load() -> None:
@@ -75,6 +74,12 @@ def quzhou_database(databases: TestDatabases) -> str:
 
     asyncio.run(load())
     return url
+
+
+@pytest.fixture(scope="session")
+def quzhou_database(databases: TestDatabases) -> str:
+    """A tasks_api database holding the Quzhou plan; tests that use it only read."""
+    return quzhou_plan_database(databases, "quzhou")
 
 
 @pytest.fixture(scope="module")

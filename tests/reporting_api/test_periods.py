@@ -65,3 +65,11 @@ def test_rules_weights_must_sum_to_one(reporting_client, auth, quzhou):
         "on_time": 0.5, "first_time_accepted": 0.5, "green_or_done": 0.5, "indicator_attainment": 0.5}},
         headers=auth("office", **{"If-Match": '"0"'}))
     assert response.status_code == 422
+
+
+def test_year_zero_is_not_a_period(reporting_client, auth, quzhou):
+    # The period pattern lets 0000 through; the calendar has no year 0 (found by schemathesis, was a 500).
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": "0000"},
+                                    headers=auth("viewer"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"

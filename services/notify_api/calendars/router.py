@@ -60,7 +60,7 @@ async def create_feed_token(unit_id: int, request: Request, response: Response, 
 
 
 @router.get("/units/{unit_id}/feed-tokens", summary="List a unit's calendar feed tokens (never the tokens)",
-            response_model=Page[FeedTokenPublic])
+            response_model=Page[FeedTokenPublic], responses=READ_ERRORS)
 async def list_feed_tokens(unit_id: int, request: Request, response: Response, db: DatabaseDep,
                            principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None) -> dict:
     rows = await service.list_feed_tokens(db, unit_id=unit_id, principal=principal,

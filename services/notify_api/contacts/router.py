@@ -18,6 +18,7 @@ from services.common.routing import (
     api_router,
     created,
     current,
+    links_to_created,
 )
 from services.notify_api.contacts import service
 from services.notify_api.contacts.models import Channel, OwnerKind
@@ -72,7 +73,9 @@ secret is in this response only; a DingTalk robot's `SEC…` secret is stored se
 
 
 @router.post("/contacts", summary="Add a contact; a webhook's secret is shown once", status_code=201,
-             description=TARGET_RULE, responses=WRITE_ERRORS)
+             description=TARGET_RULE,
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "contact_id", read=("get_contact",), guarded=("update_contact", "delete_contact"))})
 async def create_contact(data: ContactCreate, request: Request, response: Response, db: DatabaseDep,
                          principal: Writer) -> ContactWithSecret:
     contact, secret = await service.create_contact(db, _settings(request), data=data, actor=principal)

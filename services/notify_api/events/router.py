@@ -9,7 +9,7 @@ from fastapi import Depends, Request, Response
 from services.common.auth import Principal, Role, Staff, require_roles
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, created, current
+from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, created, current, links_to_created
 from services.notify_api.db import DatabaseDep
 from services.notify_api.events import service, subscriptions
 from services.notify_api.events.schemas import (
@@ -56,7 +56,9 @@ async def list_subscriptions(request: Request, response: Response, db: DatabaseD
 
 
 @router.post("/subscriptions", summary="Subscribe an endpoint to plan events (事件订阅)", status_code=201,
-             description="The answer holds the whsec_ signing secret; it is shown this once.")
+             description="The answer holds the whsec_ signing secret; it is shown this once.",
+             responses=links_to_created("subscription_id", read=("get_subscription",),
+                                        guarded=("update_subscription", "delete_subscription")))
 async def create_subscription(data: SubscriptionCreate, response: Response, db: DatabaseDep,
                               settings: SettingsDep, principal: Staff) -> SubscriptionCreated:
     row = await subscriptions.create_subscription(db, settings, data=data, actor=principal)

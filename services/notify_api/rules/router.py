@@ -21,6 +21,7 @@ from services.common.routing import (
     WRITE_ERRORS,
     api_router,
     created,
+    links_to_created,
 )
 from services.notify_api.db import DatabaseDep
 from services.notify_api.rules import service
@@ -95,7 +96,8 @@ async def list_pauses(
 
 
 @router.post("/pauses", summary="Pause reminders for a plan, an item or a unit", status_code=201,
-             responses={**WRITE_ERRORS, **PEER_ERRORS})
+             responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
+                 "pause_id", read=("get_pause",), guarded=("delete_pause",))})
 async def create_pause(data: PauseCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
                        principal: Staff) -> PausePublic:
     pause = await service.create_pause(db, tasks, data=data, actor=principal)

@@ -49,9 +49,9 @@ def _month_end(year: int, month: int) -> date:
 
 def parse_period(period_id: str) -> Period:
     """The period an id names; 422 for anything else."""
-    if not _PERIOD.match(period_id):
+    year = int(period_id[:4]) if _PERIOD.match(period_id) else 0
+    if year < 1:  # the pattern lets 0000 through, and the calendar has no year 0
         raise Unprocessable(f"{period_id!r} is not a period: use 2024, 2024-H1 or 2024-Q3.")
-    year = int(period_id[:4])
     if len(period_id) == 4:
         return Period(period_id, PeriodKind.YEAR, date(year, 1, 1), date(year, 12, 31))
     part, n = period_id[5], int(period_id[6])

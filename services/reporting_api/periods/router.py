@@ -73,7 +73,7 @@ async def set_period_due_date(plan_id: int, period: str, data: DueDate, db: Data
     return Response(status_code=204)
 
 
-@router.get("/plans/{plan_id}/rules", summary="The plan's reporting and assessment rules")
+@router.get("/plans/{plan_id}/rules", summary="The plan's reporting and assessment rules", responses=READ_ERRORS)
 async def get_rules(plan_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> RulesPublic:
     async with db.read() as conn:
         rules = await service.plan_rules(conn, plan_id)

@@ -10,7 +10,8 @@ from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.problems import problem_responses
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
+                                     links_to_created)
 from services.reporting_api.db import DatabaseDep
 from services.common.peers import TasksDep
 from services.reporting_api.reports import service
@@ -23,7 +24,8 @@ PEER_ERRORS = problem_responses(503)
 
 
 @router.post("/reports", summary="File a progress report (draft)", status_code=201,
-             responses={**WRITE_ERRORS, **PEER_ERRORS})
+             responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
+                 "report_id", read=("get_report", "list_report_versions"), guarded=("update_report",))})
 async def create_report(data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
                         principal: CurrentPrincipal) -> ReportPublic:
     report = await service.create_report(db, tasks, data=data, principal=principal)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from services.common.auth import Staff
 from services.common.history import history_of
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.routing import api_router
+from services.common.routing import READ_ERRORS, api_router
 from services.tasks_api.db import DatabaseDep, change_log
 
 router = api_router("history")
@@ -45,7 +45,8 @@ class Change(BaseModel):
     changes: dict[str, Any] = Field(description="The fields that changed, each with its old and new value (变更内容).")
 
 
-@router.get("/history/{entity}/{entity_id}", summary="The change history of one record, oldest first")
+@router.get("/history/{entity}/{entity_id}", summary="The change history of one record, oldest first",
+            responses=READ_ERRORS)
 async def get_history(entity: Entity, entity_id: int, request: Request, response: Response, db: DatabaseDep,
                       _: Staff, limit: Limit = 50, cursor: Cursor = None) -> Page[Change]:
     async with db.read() as conn:

@@ -10,7 +10,8 @@ from fastapi import Query, Request, Response
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
+                                     links_to_created)
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.items import service
 from services.tasks_api.items.models import ItemCreate, ItemKind, ItemPublic, ItemStatus, ItemUpdate, Role
@@ -47,7 +48,8 @@ async def list_plan_items(
 
 
 @router.post("/plans/{plan_id}/items", summary="Add an item to a plan (立项)", status_code=201,
-             responses=WRITE_ERRORS)
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "item_id", read=("get_item",), guarded=("update_item", "delete_item"))})
 async def create_item(plan_id: int, data: ItemCreate, response: Response, db: DatabaseDep,
                       principal: Staff) -> ItemPublic:
     item = await service.create_item(db, plan_id=plan_id, data=data, actor=principal)

@@ -7,7 +7,8 @@ from fastapi import Request, Response
 from services.common.auth import CurrentPrincipal, Staff, Writer
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
+                                     links_to_created)
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.items import targets
 from services.tasks_api.items.models import (IndicatorCreate, IndicatorPublic, MilestoneCreate, MilestonePublic,
@@ -27,7 +28,8 @@ async def list_item_indicators(item_id: int, request: Request, response: Respons
 
 
 @router.post("/items/{item_id}/indicators", summary="Add an indicator to an item", status_code=201,
-             responses=WRITE_ERRORS)
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "indicator_id", read=("get_indicator",), guarded=("update_indicator", "delete_indicator"))})
 async def create_indicator(item_id: int, data: IndicatorCreate, response: Response, db: DatabaseDep,
                            principal: Staff) -> IndicatorPublic:
     row = await targets.create_indicator(db, item_id=item_id, data=data, actor=principal)
@@ -65,7 +67,8 @@ async def list_item_milestones(item_id: int, request: Request, response: Respons
 
 
 @router.post("/items/{item_id}/milestones", summary="Add a milestone to an item", status_code=201,
-             responses=WRITE_ERRORS)
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "milestone_id", read=("get_milestone",), guarded=("update_milestone", "delete_milestone"))})
 async def create_milestone(item_id: int, data: MilestoneCreate, response: Response, db: DatabaseDep,
                            principal: Staff) -> MilestonePublic:
     row = await targets.create_milestone(db, item_id=item_id, data=data, actor=principal)

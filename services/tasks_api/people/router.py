@@ -10,7 +10,8 @@ from pydantic import Field
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
+                                     links_to_created)
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.people import service
 from services.tasks_api.people.models import (GroupCreate, GroupKind, GroupPublic, GroupUpdate, LeaderCreate,
@@ -37,7 +38,9 @@ async def list_leaders(
     return page_of(rows, limit, request, response)
 
 
-@router.post("/leaders", summary="Register a leader", status_code=201, responses=WRITE_ERRORS)
+@router.post("/leaders", summary="Register a leader", status_code=201,
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "leader_id", read=("get_leader",), guarded=("update_leader", "delete_leader"))})
 async def create_leader(data: LeaderCreate, response: Response, db: DatabaseDep, principal: Staff) -> LeaderPublic:
     leader = await service.create_leader(db, data=data, actor=principal)
     return created(response, leader, f"/v1/leaders/{leader['id']}")
@@ -75,7 +78,9 @@ async def list_groups(
     return page_of(rows, limit, request, response)
 
 
-@router.post("/groups", summary="Set up a group of a plan", status_code=201, responses=WRITE_ERRORS)
+@router.post("/groups", summary="Set up a group of a plan", status_code=201,
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "group_id", read=("get_group",), guarded=("update_group", "delete_group"))})
 async def create_group(data: GroupCreate, response: Response, db: DatabaseDep, principal: Staff) -> GroupPublic:
     group = await service.create_group(db, data=data, actor=principal)
     return created(response, group, f"/v1/groups/{group['id']}")

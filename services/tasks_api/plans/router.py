@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.json import loads
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.problems import Unprocessable, UnsupportedMediaType
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.common.problems import Unprocessable, UnsupportedMediaType, problem_responses
+from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
+                                     links_to_created)
+from services.common.wire_types import mistyped_fields
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.plans import service
 from services.tasks_api.plans.models import PlanCreate, PlanPublic, PlanUpdate
@@ -30,7 +33,9 @@ async def list_plans(request: Request, response: Response, db: DatabaseDep, _: C
                    limit, request, response)
 
 
-@router.post("/plans", summary="Register a plan (立项)", status_code=201, responses=WRITE_ERRORS)
+@router.post("/plans", summary="Register a plan (立项)", status_code=201,
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "plan_id", read=("get_plan",), guarded=("update_plan", "delete_plan"))})
 async def create_plan(data: PlanCreate, response: Response, db: DatabaseDep, principal: Staff) -> PlanPublic:
     plan = await service.create_plan(db, data=data, actor=principal)
     return created(response, plan, f"/v1/plans/{plan['id']}")
@@ -63,7 +68,7 @@ _IMPORT_BODY = {"requestBody": {"required": True, "content": {
 
 
 @router.post("/plans/import", summary="Import a plan file (YAML or JSON); idempotent", openapi_extra=_IMPORT_BODY,
-             responses=WRITE_ERRORS)
+             responses={**WRITE_ERRORS, **problem_responses(415)})
 async def import_plan(request: Request, db: DatabaseDep, principal: Staff) -> ImportResult:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -83,9 +88,12 @@ async def import_plan(request: Request, db: DatabaseDep, principal: Staff) -> Im
 
 def _json(body: bytes) -> Any:
     try:
-        return loads(body)
+        data = loads(body)
     except ValueError as exc:
         raise Unprocessable(f"The body is not valid JSON: {exc}.") from exc
+    if errors := mistyped_fields(PlanFile, data, ("body",)):
+        raise RequestValidationError(errors)  # e.g. a due date sent as a number: YAML dates are fine, JSON's are text
+    return data
 
 
 @router.get("/plans/{plan_id}/export", summary="Export a plan as a plan file", responses={

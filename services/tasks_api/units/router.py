@@ -11,7 +11,8 @@ from pydantic import Field
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of, page_response
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
+                                     links_to_created)
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.items.models import ItemPublic, Role
 from services.tasks_api.units import service
@@ -40,7 +41,8 @@ async def list_units(
 
 
 @router.post("/units", summary="Register a unit with its other spellings", status_code=201,
-             responses=WRITE_ERRORS)
+             responses={**WRITE_ERRORS, **links_to_created(
+                 "unit_id", read=("get_unit",), guarded=("update_unit", "delete_unit"))})
 async def create_unit(data: UnitCreate, response: Response, db: DatabaseDep, principal: Staff) -> UnitPublic:
     unit = await service.create_unit(db, data=data, actor=principal)
     return created(response, unit, f"/v1/units/{unit['id']}")
