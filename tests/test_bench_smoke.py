@@ -14,7 +14,8 @@ from bench.generate import Target, drop_databases
 from bench.run import parse_args, run
 from tests.databases import BACKEND, PG_DSN
 
-pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="the benchmark runs against PostgreSQL")
+pytestmark = [pytest.mark.skipif(BACKEND != "postgresql", reason="the benchmark runs against PostgreSQL"),
+              pytest.mark.timeout(600)]  # it loads a data set and starts five processes: minutes on a loaded machine
 
 
 @pytest.fixture(scope="module")
