@@ -91,7 +91,11 @@ def _json(body: bytes) -> Any:
         data = loads(body)
     except ValueError as exc:
         raise Unprocessable(f"The body is not valid JSON: {exc}.") from exc
-    if errors := mistyped_fields(PlanFile, data, ("body",)):
+    try:
+        errors = mistyped_fields(PlanFile, data, ("body",))
+    except RecursionError as exc:  # the walk follows the items' children; a hostile file nests them far down
+        raise Unprocessable("The plan file is nested too deeply.") from exc
+    if errors:
         raise RequestValidationError(errors)  # e.g. a due date sent as a number: YAML dates are fine, JSON's are text
     return data
 
