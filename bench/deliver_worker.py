@@ -13,6 +13,7 @@ import sys
 import time
 
 from services.common.db import Database, make_engine
+from services.notify_api.deliveries.channels import Channels
 from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_due
 from services.notify_api.settings import NotifySettings
@@ -23,15 +24,17 @@ async def deliver_for(seconds: float) -> float:
     connecting excluded, so that the rate is the deliverer's, not Python's import time)."""
     settings = NotifySettings()
     database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))
+    channels = Channels(settings)  # one connection pool for the whole run, as deliver_all_due keeps
     await database.ping()
     started = time.monotonic()
     try:
         while time.monotonic() < started + seconds:
-            counts = await deliver_due(database, settings, now=now_utc(), limit=200)
+            counts = await deliver_due(database, settings, now=now_utc(), limit=200, channels=channels)
             if counts.sent + counts.failed == 0:
                 break
         return time.monotonic() - started
     finally:
+        await channels.aclose()
         await database.dispose()
 
 
