@@ -2,6 +2,7 @@
 
 import pytest
 
+from services.reporting_api.oversight.walks import ComplianceWalks
 from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT = "市交通运输局"
@@ -171,3 +172,36 @@ def test_a_cursor_we_did_not_issue_is_refused(reporting_client, auth, quzhou):
                                     params={"period": "2024-Q1", "cursor": "not-a-cursor"}, headers=auth("office"))
     assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
+
+
+def _walk(client, headers, plan_id, cursor=None):
+    params = {"period": "2024-Q1", "limit": 100, **({"cursor": cursor} if cursor else {})}
+    response = client.get(f"/v1/plans/{plan_id}/compliance", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_pages_after_the_first_continue_its_view_and_a_new_walk_sees_reports_filed_meanwhile(
+        reporting_client, auth, quzhou, transport):
+    everyone = compliance(reporting_client, auth("office"), quzhou.plan_id)["data"]
+    later = [r for r in everyone[100:] if r["unit_id"] == transport["unit_id"]][-1]  # a row beyond the first page
+    first = _walk(reporting_client, auth("office"), quzhou.plan_id)
+    report = file_report(reporting_client, transport["headers"], later["item_id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    cursor, rest = first["next_cursor"], []
+    while cursor:
+        page = _walk(reporting_client, auth("office"), quzhou.plan_id, cursor)
+        rest, cursor = rest + page["data"], page["next_cursor"]
+    assert row_of({"data": rest}, later["item_id"], later["unit_id"])["state"] == "missing"
+    assert row_of(compliance(reporting_client, auth("office"), quzhou.plan_id), later["item_id"],
+                  later["unit_id"])["state"] == "submitted"
+
+
+def test_a_kept_walk_goes_stale_and_only_the_latest_few_are_kept():
+    now = [0.0]
+    walks = ComplianceWalks(seconds=10, kept=2, clock=lambda: now[0])
+    for key in ("a", "b", "c"):
+        walks.keep(key, {"rows": [key]})
+    assert (walks.get("a"), walks.get("b"), walks.get("c")) == (None, {"rows": ["b"]}, {"rows": ["c"]})
+    now[0] = 11
+    assert walks.get("c") is None

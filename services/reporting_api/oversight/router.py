@@ -22,6 +22,7 @@ from services.reporting_api.oversight.lights import LIGHT_RULE
 from services.reporting_api.oversight.rollups import ROLLUP_RULE
 from services.reporting_api.oversight.schemas import (CompliancePage, ComplianceState, IndicatorProgressPage, Light,
                                                       RollupBy, RollupReport, TrafficLightPage)
+from services.reporting_api.oversight.walks import compliance_walks
 from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
 router = api_router("oversight")
@@ -53,9 +54,15 @@ async def get_plan_compliance(
     principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None, unit_id: UnitFilter = None,
     state: ComplianceState | None = None, as_of: AsOf = None,
 ) -> Response:
-    view = await service.compliance(db, tasks, plan_id=plan_id, period=period, today=_today(as_of),
-                                    principal=principal, unit_id=unit_id, state=state)
-    page, headers = _paged(view, limit, cursor, "responsibility_id", request)
+    walk = (plan_id, period, _today(as_of), principal.scoped_unit(unit_id), state)
+    walks = compliance_walks(request.app.state)
+    view = walks.get(walk) if cursor else None
+    if view is None:
+        view = await service.compliance(db, tasks, plan_id=plan_id, period=period, today=_today(as_of),
+                                        principal=principal, unit_id=unit_id, state=state)
+        if len(view["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
+            walks.keep(walk, view)
+    page, headers = _paged(dict(view), limit, cursor, "responsibility_id", request)
     # notify_api reads this list in bulk: rows go straight to orjson, they are built typed already.
     return JSONBytesResponse(page, headers=headers)
 

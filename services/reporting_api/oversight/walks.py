@@ -1,0 +1,49 @@
+"""Compliance walks: the view a first page computed, kept briefly so that the pages after it cost a slice.
+
+A plan's compliance is computed from the whole plan (every expected item × unit, read from tasks_api) however
+small the page, so reading it page by page recomputed it once per page: quadratic in the plan's size
+(notify_api's planner walks the province plan's 100,000 pairs in 200 pages). A first page (no cursor) always
+computes afresh, and keeps the view when more pages follow; a page with a cursor continues that view while it
+is fresh, so one walk also sees one consistent view. A replica that does not hold the view computes it again:
+correct, only slower.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+WALK_SECONDS = 120.0  # a walk of the largest plan at 500 rows a page takes seconds; this bounds staleness
+WALKS_KEPT = 4        # views held at once (the largest is ~100,000 rows): a bound on memory
+
+
+class ComplianceWalks:
+    """The last few views that more pages will follow, each until it is WALK_SECONDS old."""
+
+    def __init__(self, *, seconds: float = WALK_SECONDS, kept: int = WALKS_KEPT,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.kept, self.clock = seconds, kept, clock
+        self._views: OrderedDict[Hashable, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    def get(self, key: Hashable) -> dict[str, Any] | None:
+        """The view kept under `key`, unless it is stale or was never kept."""
+        found = self._views.get(key)
+        if found is None or found[0] < self.clock():
+            self._views.pop(key, None)
+            return None
+        return found[1]
+
+    def keep(self, key: Hashable, view: dict[str, Any]) -> None:
+        self._views[key] = (self.clock() + self.seconds, view)
+        self._views.move_to_end(key)
+        while len(self._views) > self.kept:
+            self._views.popitem(last=False)
+
+
+def compliance_walks(state: Any) -> ComplianceWalks:
+    """The app's walks (one per app, so tests' apps on their own databases never share a view)."""
+    if not hasattr(state, "compliance_walks"):
+        state.compliance_walks = ComplianceWalks()
+    return state.compliance_walks
