@@ -137,26 +137,26 @@ class TasksClient:
         return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]
 
     async def plan_items(self, plan_id: int) -> list[Item]:
-        return [Item.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/items")]
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.model_validate)
 
     async def plan_assignments(self, plan_id: int) -> list[Assignment]:
-        return [Assignment.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/assignments")]
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.model_validate)
 
     async def plan_indicators(self, plan_id: int) -> list[Indicator]:
-        return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/indicators")]
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate)
 
     async def plan_item_leaders(self, plan_id: int) -> list[ItemLeader]:
-        return [ItemLeader.model_validate(r) for r in await self.http.get_all(f"/v1/plans/{plan_id}/item-leaders")]
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/item-leaders", ItemLeader.model_validate)
 
     async def units(self) -> list[Unit]:
-        return [Unit.model_validate(r) for r in await self.http.get_all("/v1/units")]
+        return await self.http.get_all_parsed("/v1/units", Unit.model_validate)
 
     async def groups(self, plan_id: int, kind: str | None = None) -> list[Group]:
         rows = await self.http.get_all("/v1/groups", {"plan_id": plan_id, "kind": kind})
         return [Group.model_validate(r) for r in rows]
 
     async def group_members(self, group_id: int) -> list[Member]:
-        return [Member.model_validate(r) for r in await self.http.get_all(f"/v1/groups/{group_id}/members")]
+        return await self.http.get_all_parsed(f"/v1/groups/{group_id}/members", Member.model_validate)
 
     async def deadlines(self, start: date, end: date, **filters: Any) -> list[Deadline]:
         rows = await self.http.get_all("/v1/deadlines", {"from": start.isoformat(), "to": end.isoformat(), **filters},
