@@ -8,7 +8,7 @@ from fastapi import Query, Request, Response
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
-from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
+from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
 from services.common.problems import problem_responses
 from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
                                      links_to_created)
@@ -32,17 +32,18 @@ async def create_report(data: ReportCreate, response: Response, db: DatabaseDep,
     return created(response, report, f"/v1/reports/{report['id']}")
 
 
-@router.get("/reports", summary="List reports", responses=PEER_ERRORS)
+@router.get("/reports", summary="List reports", response_model=Page[ReportPublic], responses=PEER_ERRORS)
 async def list_reports(
-    request: Request, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
+    request: Request, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
     limit: Limit = 50, cursor: Cursor = None, plan_id: int | None = None, item_id: int | None = None,
     unit_id: int | None = None, period: Annotated[str | None, Query(max_length=10)] = None,
     status: ReportStatus | None = None, late: bool | None = None,
-) -> Page[ReportPublic]:
+) -> Response:
     rows = await service.list_reports(db, tasks, principal=principal, after_id=decode_id_cursor(cursor), limit=limit,
                                       plan_id=plan_id, item_id=item_id, unit_id=unit_id, period=period,
                                       status=status, late=late)
-    return page_of(rows, limit, request, response)
+    # A hot list: rows go straight to orjson, skipping a re-validation of 50 rows the database typed already.
+    return page_response(rows, limit, request)
 
 
 @router.get("/reports/{report_id}", summary="Read a report", responses={**READ_ERRORS, **PEER_ERRORS})

@@ -21,7 +21,7 @@ from services.reporting_api.db import change_log, outbox_events
 from services.reporting_api.periods.service import closed_periods, scheduled_period
 from services.reporting_api.reports.models import (MeasurementRecord, Report, ReportStatus, ReportVersion,
                                                    Transition)
-from services.reporting_api.reports.schemas import Decision, ReportCreate, ReportUpdate, ReviewCreate
+from services.reporting_api.reports.schemas import Decision, ReportCreate, ReportPublic, ReportUpdate, ReviewCreate
 
 reports, versions = Report.__table__, ReportVersion.__table__
 measurements, transitions = MeasurementRecord.__table__, Transition.__table__
@@ -29,6 +29,8 @@ report_records = Records(reports, "report", change_log)
 
 CONTENT = ("progress", "problems", "next_steps", "percent_complete", "self_status", "measurements", "attachments")
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+# The list selects ReportPublic's columns in its order: its rows are encoded as they are, without the model.
+LIST_COLUMNS = [reports.c[name] for name in ReportPublic.model_fields]
 
 
 async def _item(tasks: TasksClient, item_id: int) -> ItemDetail:
@@ -205,7 +207,7 @@ async def list_reports(db: Database, tasks: TasksClient, *, principal: Principal
         where.append((reports.c.unit_id == principal.unit_id)
                      | reports.c.item_id.in_(await lead_item_ids(tasks, principal.unit_id)))
     async with db.read() as conn:
-        return await report_records.page(conn, where=where, after_id=after_id, limit=limit)
+        return await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
 
 
 async def report_versions(db: Database, tasks: TasksClient, *, report_id: int,
