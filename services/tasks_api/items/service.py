@@ -64,9 +64,11 @@ def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None
 async def list_items(db: Database, *, plan_id: int, after_id: int | None, limit: int,
                      **filters: Any) -> list[dict[str, Any]]:
     async with db.read() as conn:
-        await plan_records.get(conn, plan_id)
-        return await item_records.page(conn, where=item_filters(plan_id=plan_id, after_id=after_id, **filters),
+        rows = await item_records.page(conn, where=item_filters(plan_id=plan_id, after_id=after_id, **filters),
                                        after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+        if not rows:  # a row of the plan proves it exists: only an empty page asks, to answer 404 for no such plan
+            await plan_records.get(conn, plan_id)
+        return rows
 
 
 async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:
