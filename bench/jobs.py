@@ -33,7 +33,7 @@ DELIVERY_ROWS = 20_000  # the outbox the delivery figure sends when the dispatch
 
 def notify_settings(stack: Stack, target: Target) -> NotifySettings:
     return NotifySettings(database_url=target.url("notify_api"), environment="test", tasks_api_url=stack.tasks.url,
-                          reporting_api_url=stack.reporting.url, peer_budget_seconds=120, peer_timeout_seconds=120)
+                          reporting_api_url=stack.reporting.url, peer_budget_seconds=300, peer_timeout_seconds=300)
 
 
 async def _plan(settings: NotifySettings) -> int:
