@@ -85,13 +85,15 @@ async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period:
         raise NotFound(f"Plan {plan_id} does not exist.") from exc
     async with db.read() as conn:
         scheduled = await scheduled_period(conn, tasks, plan_id, period)
-    assignments = sorted((a for a in await tasks.plan_assignments(plan_id) if unit_id in (None, a.unit_id)),
-                         key=_plan_order)
+    # Read past the peer cache: a province-wide plan's raw pages would otherwise stay in memory after the export.
+    everyone = await tasks.plan_assignments(plan_id, cache=False)
+    assignments = sorted((a for a in everyone if unit_id in (None, a.unit_id)), key=_plan_order)
+    del everyone
     if len(assignments) > MAX_ROWS:
         raise PayloadTooLarge(f"The ledger would have {len(assignments):,} rows, more than {MAX_ROWS:,}; "
                               "export it per unit with unit_id.")
-    items = {item.id: item for item in await tasks.plan_items(plan_id)}
-    indicators = {indicator.id: indicator for indicator in await tasks.plan_indicators(plan_id)}
+    items = {item.id: item for item in await tasks.plan_items(plan_id, cache=False)}
+    indicators = {indicator.id: indicator for indicator in await tasks.plan_indicators(plan_id, cache=False)}
     return Ledger(plan, scheduled, assignments, items, indicators, datetime.now(UTC).date())
 
 
