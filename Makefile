@@ -9,6 +9,8 @@ PLAN := data/plans/quzhou-yrd-2019-2025.yaml
 # Four workers on two cores: many tests wait on hung or slow peers, so the cores stay busy (SQLite 373 s -> 238 s);
 # --dist loadfile keeps a test file on one worker, so its fixtures are built once.
 PYTEST_WORKERS ?= -n 4 --dist loadfile
+# On PostgreSQL two: each worker's apps keep connection pools, and four workers pass its default 100 connections.
+PYTEST_WORKERS_POSTGRES ?= -n 2 --dist loadfile
 
 .PHONY: run test test-postgres openapi contract-check migrate bench bench-smoke clean
 
@@ -27,7 +29,7 @@ test: $(READY)
 	$(BIN)/pytest $(PYTEST_WORKERS)
 
 test-postgres: $(READY)
-	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_WORKERS)
+	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_WORKERS_POSTGRES)
 
 migrate: $(READY)
 	$(BIN)/duban migrate all
