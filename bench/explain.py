@@ -25,11 +25,15 @@ from bench.generate import Target
 from bench.reads import PERIOD, Subjects, find_subjects
 from services.common.auth import mint_token
 from services.common.db import POSTGRESQL_SETTINGS, Database, make_engine
+from services.common.hot_reads import HotList
+from services.common.pagination import decode_id_cursor
 from services.notify_api.deliveries.deliverer import claim
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
+from services.reporting_api.reports.hot import REPORT_LIST
 from services.reporting_api.settings import ReportingSettings
 from services.tasks_api.app import create_app as create_tasks_app
+from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.settings import TasksSettings
 
 # The tables that grow with the province's history; a scan of a small table (plans, units, rules) is fine.
@@ -122,8 +126,31 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
                     (await client.get(path, params={k: v for k, v in params.items() if v is not None})
                      ).raise_for_status()
             found[name] = [("tasks_api", tasks), ("reporting_api", reporting)]
+    # The hot path (services/common/hot_reads.py) answers the same lists once a token is known, with its own SQL.
+    unit_page = {"plan_id": subjects.plan_id, "unit_id": subjects.unit_id}
+    found["items list, unit filter, keyset page"].append(
+        ("tasks_api", await _hot_statements(ITEM_LIST, unit_page, decode_id_cursor(subjects.unit_deep_cursor))))
+    found["reports list by plan and period"].append(
+        ("reporting_api", await _hot_statements(REPORT_LIST, {"plan_id": subjects.plan_id, **period}, None)))
     found["outbox claim"] = [("notify_api", await _claim_statements(target))]
     return found
+
+
+class _Recorder:
+    """Stands in for a connection: keeps what the hot path would send, answers no rows."""
+
+    def __init__(self) -> None:
+        self.statements: list[Statement] = []
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        self.statements.append((sql, args))
+        return []
+
+
+async def _hot_statements(hot: HotList, filters: dict[str, Any], after: int | None) -> list[Statement]:
+    recorder = _Recorder()
+    await hot.fetch(recorder, filters, after, 50)  # type: ignore[arg-type]
+    return recorder.statements
 
 
 async def _claim_statements(target: Target) -> list[Statement]:

@@ -23,8 +23,8 @@ FIGURE_NAMES = (
     "ledger xlsx: memory growth",
     "RSS idle (largest service)",
     "RSS under read load (largest)",
-    "flatness items p1 vs p1000",
-    "flatness reports p1 vs p1000",
+    "flatness items p1 vs deep page",
+    "flatness reports p1 vs deep page",
 )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Table
 from services.common.auth import TokenVerifier
 from services.common.db import Database, make_engine
 from services.common.guards import RequestGuardMiddleware
+from services.common.hot_reads import HotList, HotReads
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
 from services.common.json import JSONBytesResponse
@@ -39,6 +40,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     idempotency_table: Table,
     extra_media_types: tuple[str, ...] = (),
+    hot_lists: Sequence[HotList] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
@@ -48,6 +50,8 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(make_engine(settings.resolved_database_url(),
                                                   pool_size=settings.database_pool_size))
+        if hot_lists:
+            await app.state.database.open_driver_pool()
         app.state.readiness = ReadinessCheck(settings.service_name, app.state.database)
         await app.state.readiness.check()  # a missing database is said in the log at start; the service still starts
         for hook in on_startup:
@@ -71,6 +75,8 @@ def create_service_app(
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
                        extra_media_types=extra_media_types)
+    if hot_lists:  # outermost: a hot request is answered before any other layer runs
+        app.add_middleware(HotReads, lists=hot_lists)
     app.include_router(_health_router(settings.service_name))
     for router in routers:
         app.include_router(router)

@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
+import orjson
 from fastapi import Request
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.dialects.sqlite import DATETIME as SQLiteDateTime
@@ -92,6 +94,18 @@ class Database:
         # lacks without one, and skipping BEGIN and ROLLBACK halves the round trips of a list page. SQLite keeps
         # its transaction, whose snapshot spans the statements of a read.
         self._reader = engine if is_sqlite(str(engine.url)) else engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.driver_pool: asyncpg.Pool | None = None
+
+    async def open_driver_pool(self) -> None:
+        """On PostgreSQL, a pool of bare asyncpg connections beside the engine's, for the hot reads
+        (services/common/hot_reads.py). It connects only when a request needs a connection, so a database that is
+        not there yet does not stop the service from starting."""
+        if is_sqlite(str(self.engine.url)):
+            return
+        self.driver_pool = await asyncpg.create_pool(
+            self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+            min_size=0, max_size=self.engine.pool.size(), server_settings=POSTGRESQL_SETTINGS,
+            timeout=CONNECT_TIMEOUT_SECONDS, init=_decode_json, reset=_keep_session)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -122,7 +136,21 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self.driver_pool is not None:
+            await self.driver_pool.close()
         await self.engine.dispose()
+
+
+async def _decode_json(connection: asyncpg.Connection) -> None:
+    # asyncpg hands json columns over as text; decoded here they encode again exactly as the engine's rows do.
+    await connection.set_type_codec("json", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(),
+                                    decoder=orjson.loads)
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The hot reads only run single SELECTs, which leave no session state behind: asyncpg's default reset
+    (RESET ALL, UNLISTEN, CLOSE ALL, one more round trip per request) has nothing to undo. An open transaction
+    would still be rolled back by the pool before this runs."""
 
 
 def _raise_as_problem(exc: Exception, unavailable: str) -> None:

@@ -11,6 +11,7 @@ from services.reporting_api.ledger.router import router as ledger_router
 from services.reporting_api.oversight.router import router as oversight_router
 from services.common.peers import tasks_client_hooks
 from services.reporting_api.periods.router import router as periods_router
+from services.reporting_api.reports.hot import REPORT_LIST
 from services.reporting_api.reports.router import router as reports_router
 from services.reporting_api.settings import ReportingSettings
 
@@ -26,5 +27,5 @@ def create_app(settings: ReportingSettings | None = None,
     return create_service_app(settings or ReportingSettings(), title="duban reporting_api", description=DESCRIPTION,
                               version="0.2.0", routers=[periods_router, reports_router, oversight_router,
                                                         assessment_router, ledger_router],
-                              idempotency_table=idempotency_keys, on_startup=[open_tasks, start_relay],
+                              idempotency_table=idempotency_keys, hot_lists=[REPORT_LIST], on_startup=[open_tasks, start_relay],
                               on_shutdown=[stop_relay, close_tasks])

@@ -7,6 +7,7 @@ from services.common.outbox import relay_hooks
 from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.history.router import router as history_router
+from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.items.router import router as items_router
 from services.tasks_api.items.targets_router import router as targets_router
 from services.tasks_api.people.router import router as people_router
@@ -27,5 +28,5 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
                  people_router, history_router], idempotency_table=idempotency_keys,
         extra_media_types=("application/yaml", "application/x-yaml", "text/yaml",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        on_startup=[start_relay], on_shutdown=[stop_relay],
+        hot_lists=[ITEM_LIST], on_startup=[start_relay], on_shutdown=[stop_relay],
     )
