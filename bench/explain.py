@@ -118,6 +118,9 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
     found: HotStatements = {}
     async with tasks_app.router.lifespan_context(tasks_app), reporting_app.router.lifespan_context(reporting_app):
         engines = {"tasks_api": tasks_app.state.database.engine, "reporting_api": reporting_app.state.database.engine}
+        # Roll-ups read their rows past the engine, on the driver pool (services/common/driver_reads.py); without
+        # it they send the very same statements through the engine, where `captured` sees them.
+        reporting_app.state.database.driver_pool = None
         clients = {"tasks": tasks_app, "reporting": reporting_app}
         for name, (app, path, params) in requests.items():
             async with AsyncClient(transport=ASGITransport(clients[app]), base_url="http://bench",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+import gc
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -24,6 +25,29 @@ from services.common.readiness import ReadinessCheck
 from services.common.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+# Allocations between two collections of the youngest generation (Python's default: 700).
+YOUNG_GENERATION_THRESHOLD = 20_000
+
+
+@contextmanager
+def _young_garbage_only() -> Iterator[None]:
+    """While the app serves: the objects alive at start-up are never scanned again, and collections are rarer.
+
+    A roll-up builds tens of thousands of objects per request; with the defaults they were promoted to the oldest
+    generation, whose collections (every few requests) scanned every object the imports had made: 40–200 ms
+    pauses, the roll-up's p95. Frozen, the start-up heap is left out of every collection (it lives as long as the
+    process anyway), and with a higher threshold a request's objects mostly die before their first collection.
+    Objects are still freed by reference counting as they go; only cycles wait a little longer."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # an app started and stopped within a process (tests) leaves nothing frozen behind
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -57,7 +81,8 @@ def create_service_app(
         for hook in on_startup:
             await hook(app)
         try:
-            yield
+            with _young_garbage_only():
+                yield
         finally:
             for hook in on_shutdown:
                 await hook(app)

@@ -106,6 +106,24 @@ def test_before_the_due_date_nothing_is_overdue(reporting_client, auth, quzhou):
     assert (row["overdue"], row["lights"]["green"]) == (0, 9)
 
 
+def test_a_report_submitted_after_a_roll_up_counts_in_the_next_one(reporting_client, auth, quzhou, transport):
+    before = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit"), TRANSPORT)
+    report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    after = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit"), TRANSPORT)
+    assert (before["submitted"], after["submitted"]) == (0, 1)
+
+
+def test_a_lead_report_submitted_after_a_roll_up_changes_its_light_in_the_next_one(reporting_client, auth, quzhou,
+                                                                                   transport):
+    before = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01"), TRANSPORT)
+    report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    after = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01"), TRANSPORT)
+    assert (before["lights"]["red"] - after["lights"]["red"], after["lights"]["green"] - before["lights"]["green"]) \
+        == (1, 1)
+
+
 def test_a_unit_token_cannot_read_roll_ups(reporting_client, auth, quzhou, transport):
     response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1"},
                                     headers=transport["headers"])

@@ -8,6 +8,7 @@ traffic lights (lights.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, Member, Unit
@@ -106,14 +107,16 @@ def rollup(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment],
     `filed` holds the period's reports counted per FILED_KEY[by] ({key, status, late, count}); `overdue` says
     whether the period's due date has passed.
     """
-    assignments = sorted(assignments, key=lambda a: (a.item_id, a.id))
+    assignments = sorted(assignments, key=attrgetter("item_id", "id"))
     groups = groups_by_key(by, items=items, assignments=assignments, units=units, item_leaders=item_leaders,
                            thematic=thematic)
-    key_of = (lambda a: a.unit_id) if by in UNIT_BASED else (lambda a: a.item_id)
+    key_of = attrgetter("unit_id" if by in UNIT_BASED else "item_id")
     rows: dict[GroupRef, dict[str, Any]] = {}
     for assignment in assignments:
         for ref in groups.get(key_of(assignment), ()):
-            row = rows.setdefault(ref, _empty(ref))
+            row = rows.get(ref)
+            if row is None:  # not setdefault(ref, _empty(ref)): that builds a row for every assignment
+                row = rows[ref] = _empty(ref)
             row["expected"] += 1
             row["items"].add(assignment.item_id)
     for count in filed:
@@ -122,13 +125,20 @@ def rollup(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment],
                 _count_filed(rows[ref], count["status"], bool(count["late"]), count["count"])
     light_of = {row["item_id"]: row["light"] for row in lights}
     # Groups with ids in id order; item kinds (no id) in the order the plan first uses them.
-    return [_finish(rows[ref], light_of, overdue) for ref in sorted(rows, key=lambda r: (r[0] is None, r[0] or 0))]
+    return [_finish(rows[ref], light_of, overdue) for ref in sorted(rows, key=_group_order)]
+
+
+def _group_order(ref: GroupRef) -> tuple[bool, int]:
+    return ref[0] is None, ref[0] or 0
 
 
 def _finish(row: dict[str, Any], light_of: Mapping[int, str], overdue: bool) -> dict[str, Any]:
     row["missing"] = max(0, row["expected"] - row["submitted"] - row["draft"])
     row["overdue"] = max(0, row["expected"] - row["submitted"]) if overdue else 0
-    found = [light_of[item_id] for item_id in row["items"] if item_id in light_of]
-    row["lights"] = {light: found.count(light) for light in LIGHTS}
+    lights = dict.fromkeys(LIGHTS, 0)
+    for item_id in row["items"]:
+        if item_id in light_of:
+            lights[light_of[item_id]] += 1
+    row["lights"] = lights
     row["items"] = len(row["items"])
     return row

@@ -8,22 +8,25 @@ views of a period at once, JSON-serialisable, for the snapshot of a closed perio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
 from services.common.db import Database
+from services.common.driver_reads import Read, Rows, read_all, reading
 from services.common.problems import NotFound
 from services.common.records import plain_rows
 from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary
 from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.lights import light_counts, traffic_lights
+from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
 from services.reporting_api.periods.service import plan_rules, scheduled_period
 from services.reporting_api.reports.service import measurements, reports, versions
@@ -83,32 +86,34 @@ async def period_view(conn: AsyncConnection, tasks: TasksClient, data: PlanData,
 
 
 # -- queries --------------------------------------------------------------------------------------------
+# Each statement is built once, with bindparams for what changes between calls: the roll-up and the lights read
+# them past SQLAlchemy (services/common/driver_reads.py), which compiles each statement once.
 
-async def period_reports(conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None,
-                         lead_only: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
-    """The period's reports by (item_id, unit_id): only the columns the rules read."""
+@cache
+def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) -> Select[Any]:
+    """The period's reports (of one unit; only those filed as lead): only the columns the rules read."""
     query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.late,
-                   reports.c.days_late, reports.c.self_status).where(reports.c.plan_id == plan_id,
-                                                                     reports.c.period == period)
-    if unit_id is not None:
-        query = query.where(reports.c.unit_id == unit_id)
+                   reports.c.days_late, reports.c.self_status).where(reports.c.plan_id == bindparam("plan_id"),
+                                                                     reports.c.period == bindparam("period"))
+    if of_unit:
+        query = query.where(reports.c.unit_id == bindparam("unit_id"))
     if lead_only:
         query = query.where(reports.c.role == "lead")
-    return {(r["item_id"], r["unit_id"]): r for r in plain_rows(await conn.execute(query))}
+    return query
 
 
-async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[dict[str, Any]]:
+@cache
+def filed_counts_statement(key: str) -> Select[Any]:
     """The period's reports counted per unit or per item, status and lateness: one aggregate, not every row."""
     column = reports.c[key]
-    query = (select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
-             .where(reports.c.plan_id == plan_id, reports.c.period == period)
-             .group_by(column, reports.c.status, reports.c.late))
-    return plain_rows(await conn.execute(query))
+    return (select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
+            .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period == bindparam("period"))
+            .group_by(column, reports.c.status, reports.c.late))
 
 
-async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *,
-                             latest_only: bool = False) -> dict[int, list[dict[str, Any]]]:
-    """Indicator id → the values of submitted versions that were not returned, dated on or before today.
+@cache
+def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
+    """The values of submitted versions that were not returned, dated on or before `today`.
 
     `latest_only` keeps each indicator's latest value (all that attainment and the lights need), ranked in SQL
     so that a plan's whole measurement history is not loaded for a roll-up.
@@ -119,15 +124,50 @@ async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *
         columns.append(func.row_number().over(partition_by=m.c.indicator_id,
                                               order_by=(m.c.as_of.desc(), m.c.id.desc())).label("rank"))
     query = (select(*columns).join(versions, versions.c.id == m.c.version_id)
-             .where(m.c.plan_id == plan_id, m.c.as_of <= today,
+             .where(m.c.plan_id == bindparam("plan_id"), m.c.as_of <= bindparam("today"),
                     or_(versions.c.outcome.is_(None), versions.c.outcome != "returned")))
     if latest_only:
         ranked = query.subquery()
         query = select(ranked.c.id, ranked.c.indicator_id, ranked.c.as_of, ranked.c.value).where(ranked.c.rank == 1)
-    points: dict[int, list[dict[str, Any]]] = {}
-    for row in plain_rows(await conn.execute(query)):
+    return query
+
+
+def by_pair(rows: Rows) -> dict[tuple[int, int], Mapping[str, Any]]:
+    """Reports by (item_id, unit_id)."""
+    return {(row["item_id"], row["unit_id"]): row for row in rows}
+
+
+def by_indicator(rows: Rows) -> dict[int, list[Mapping[str, Any]]]:
+    """Measurement points by indicator id."""
+    points: dict[int, list[Mapping[str, Any]]] = {}
+    for row in rows:
         points.setdefault(row["indicator_id"], []).append(row)
     return points
+
+
+async def period_reports(conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None,
+                         lead_only: bool = False) -> dict[tuple[int, int], Mapping[str, Any]]:
+    """The period's reports by (item_id, unit_id)."""
+    statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
+    values = {"plan_id": plan_id, "period": period, **({} if unit_id is None else {"unit_id": unit_id})}
+    return by_pair(plain_rows(await conn.execute(statement, values)))
+
+
+async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[dict[str, Any]]:
+    return plain_rows(await conn.execute(filed_counts_statement(key), {"plan_id": plan_id, "period": period}))
+
+
+async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *,
+                             latest_only: bool = False) -> dict[int, list[Mapping[str, Any]]]:
+    """Indicator id → its measurement points (measurement_points_statement)."""
+    statement = measurement_points_statement(latest_only=latest_only)
+    return by_indicator(plain_rows(await conn.execute(statement, {"plan_id": plan_id, "today": today})))
+
+
+def light_reads(plan_id: int, period: str, today: date) -> list[Read]:
+    """What the lights read beyond the plan: the period's lead reports and each indicator's latest value."""
+    return [(period_reports_statement(lead_only=True), {"plan_id": plan_id, "period": period}),
+            (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today})]
 
 
 # -- scope ----------------------------------------------------------------------------------------------
@@ -139,12 +179,12 @@ def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
 
 # -- the four views ---------------------------------------------------------------------------------------
 
-def _progress(view: PeriodView, points: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _progress(view: PeriodView, points: Mapping[int, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
     return plan_indicator_progress(view.data.indicators, points, plan_start=view.data.plan.starts_on,
                                    margin=view.rules["indicator_margin"])
 
 
-def _lights(view: PeriodView, lead_reports: dict[tuple[int, int], dict[str, Any]],
+def _lights(view: PeriodView, lead_reports: Mapping[tuple[int, int], Mapping[str, Any]],
             progress: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return traffic_lights(view.data.items, view.data.assignments, lead_reports, progress, due_on=view.due_on,
                           today=view.today, due_soon_days=view.rules["due_soon_days"])
@@ -164,18 +204,28 @@ async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: 
             "rows": [row for row in rows if state is None or row["state"] == state]}
 
 
+# A few plans' roll-ups, each with what it was computed from (memo.py); the rows are still read every time.
+_ROLLUPS = InputMemo(size=8)
+
+
 async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str, by: str,
                   today: date) -> dict[str, Any]:
+    """The roll-up; the answer is shared between requests while its inputs are equal: callers must not change it."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
-    async with db.read() as conn:
+    reads = [(filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, "period": period}),
+             *light_reads(plan_id, period, today)]
+    async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, tasks, data, period, today)
-        filed = await filed_counts(conn, plan_id, period, FILED_KEY[by])
-        leads = await period_reports(conn, plan_id, period, lead_only=True)
-        points = await measurement_points(conn, plan_id, today, latest_only=True)
-    lights = _lights(view, leads, _progress(view, points))
-    return {**view.header(), "by": by, "data": rollup(by, items=data.items, assignments=data.assignments,
-                                                      filed=filed, lights=lights, overdue=today > view.due_on,
-                                                      **grouping)}
+        filed, leads, points = [await under_way.rows(index) for index in range(len(reads))]
+    inputs = (by, view, grouping, filed, leads, points)
+    answer = _ROLLUPS.get((plan_id, period, by, today), inputs)
+    if answer is None:
+        lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)))
+        answer = {**view.header(), "by": by, "data": rollup(by, items=data.items, assignments=data.assignments,
+                                                            filed=filed, lights=lights,
+                                                            overdue=today > view.due_on, **grouping)}
+        _ROLLUPS.keep((plan_id, period, by, today), inputs, answer)
+    return answer
 
 
 async def lights_of_period(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
@@ -186,9 +236,8 @@ async def lights_of_period(db: Database, tasks: TasksClient, *, plan_id: int, pe
     data = await load_plan(tasks, plan_id)
     async with db.read() as conn:
         view = await period_view(conn, tasks, data, period, today)
-        leads = await period_reports(conn, plan_id, period, lead_only=True)
-        points = await measurement_points(conn, plan_id, today, latest_only=True)
-    rows = _lights(view, leads, _progress(view, points))
+        leads, points = await read_all(db, conn, light_reads(plan_id, period, today))
+    rows = _lights(view, by_pair(leads), _progress(view, by_indicator(points)))
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]

@@ -1,0 +1,37 @@
+"""The last answers of a pure computation, each kept with the very inputs it was computed from.
+
+A roll-up's rules (rollups.py, lights.py, indicators.py) are pure functions of the plan from tasks_api, the
+plan's rules and due date, and the period's rows; recomputing them cost more than reading those rows. So the
+rows are still read on every request, and the answer is reused only when every input equals the one it was
+computed from: no revision to forget, no stale answer. Comparing is cheap where it matters: the plan's records
+are the very objects of the peer cache while tasks_api's pages have not changed (lists compare identical
+elements without looking inside), and the period's rows compare as tuples.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+
+class InputMemo:
+    """Up to `size` answers, the least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._answers: OrderedDict[Hashable, tuple[Any, Any]] = OrderedDict()
+
+    def get(self, key: Hashable, inputs: Any) -> Any | None:
+        """The answer kept for `key`, if it was computed from inputs equal to `inputs`."""
+        known = self._answers.get(key)
+        if known is None or known[0] != inputs:
+            return None
+        self._answers.move_to_end(key)
+        return known[1]
+
+    def keep(self, key: Hashable, inputs: Any, answer: Any) -> None:
+        self._answers[key] = (inputs, answer)
+        self._answers.move_to_end(key)
+        while len(self._answers) > self.size:
+            self._answers.popitem(last=False)
