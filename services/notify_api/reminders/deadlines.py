@@ -68,8 +68,9 @@ async def active_plans(tasks: TasksClient) -> list[Plan]:
 
 async def _report_deadlines(reporting: ReportingClient, plan_id: int, periods: list[Period], *, today: date,
                             unit_id: int | None) -> list[Deadline]:
-    views = await asyncio.gather(*(reporting.compliance(plan_id, p.id, as_of=today, unit_id=unit_id)
-                                   for p in periods))
+    # One period after the other: reporting_api computes each from the whole plan, and asked for all at once it
+    # would read the plan from tasks_api once per period instead of reusing it.
+    views = [await reporting.compliance(plan_id, p.id, as_of=today, unit_id=unit_id) for p in periods]
     return [Deadline("report", pair.responsibility_id, plan_id, pair.item_id, pair.item_key or "",
                      pair.item_number or "", f"{period_label(view.period)}进展报告", view.due_on,
                      (Duty(pair.unit_id, pair.unit_name, pair.role),), view.period)

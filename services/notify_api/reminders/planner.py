@@ -12,8 +12,9 @@ what is due (its own tables in a short read, then the peers over HTTP), and only
 from __future__ import annotations
 
 import asyncio
-import uuid
+import os
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
+from services.common.collector import collector_paused
 from services.common.db import Database, copy_rows
 from services.notify_api.contacts.models import Contact, OwnerKind
 from services.notify_api.deliveries.models import Level, Notification, Status
@@ -127,6 +129,12 @@ async def find_due(db: Database, tasks: TasksClient, reporting: ReportingClient,
 async def due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
                          as_of: datetime) -> Found:
     """The deadlines in a window around `as_of` (Asia/Shanghai days), their steps due and who gets them."""
+    with collector_paused():
+        return await _due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
+
+
+async def _due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
+                          as_of: datetime) -> Found:
     as_of = aware(as_of)
     today = local_date(as_of)
     if not setup.reach and not setup.escalations_wanted:  # nobody to tell: spare the peers
@@ -145,7 +153,8 @@ async def due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingC
 async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) -> int:
     """Write the notifications and escalation events found, in the caller's transaction; returns how many
     notifications were new (nothing is new when the same step was written before)."""
-    created = await write_rows(conn, outbox_rows(found.addressed, as_of=found.as_of, dispatch_id=dispatch_id))
+    with collector_paused():
+        created = await write_rows(conn, outbox_rows(found.addressed, as_of=found.as_of, dispatch_id=dispatch_id))
     await publish_escalations(conn, found.escalations)
     return created
 
@@ -234,12 +243,38 @@ def escalation(due: Due, context: PlanContext, settings: NotifySettings, today: 
                       tuple(context.leaders.get(due.deadline.item_id, [])))
 
 
-def _delivery(a: Addressed, *, send_at: datetime, dispatch_id: int) -> dict[str, Any]:
+@dataclass(slots=True)
+class Writing:
+    """What every row of one dispatch shares, and the fresh message ids its rows take one by one."""
+
+    as_of: datetime
+    dispatch_id: int
+    created_at: datetime
+    webhook_ids: Iterator[str]
+    release_times: dict[tuple[str, str], datetime]
+
+    @classmethod
+    def of(cls, rows: int, *, as_of: datetime, dispatch_id: int) -> Writing:
+        # One urandom call for all ids: uuid4() per row made a system call per row, a tenth of a dispatch.
+        pool = os.urandom(16 * rows).hex()
+        ids = ("msg_" + pool[start:start + 32] for start in range(0, len(pool), 32))
+        return cls(as_of, dispatch_id, datetime.now(UTC), ids, {})
+
+    def release_time(self, rule: Rule) -> datetime:
+        """When a notice under `rule` may go out: the same for every row with the same quiet hours."""
+        hours = (rule.quiet_start, rule.quiet_end)
+        if hours not in self.release_times:
+            self.release_times[hours] = release_time(self.as_of, *hours)
+        return self.release_times[hours]
+
+
+def _delivery(a: Addressed, writing: Writing, *, send_at: datetime) -> dict[str, Any]:
     """Who gets the row, on which contact, and its delivery state: pending, due at `send_at`."""
     return {"recipient_kind": a.recipient_kind, "recipient_id": a.recipient_id, "contact_id": a.contact["id"],
-            "channel": a.contact["channel"], "webhook_id": "msg_" + uuid.uuid4().hex, "status": Status.PENDING.value,
+            "channel": a.contact["channel"], "webhook_id": next(writing.webhook_ids), "status": Status.PENDING.value,
             "attempts": 0, "next_attempt_at": send_at, "lease_until": None, "last_error": None,
-            "dispatch_id": dispatch_id, "created_at": datetime.now(UTC), "delivered_at": None, "read_at": None}
+            "dispatch_id": writing.dispatch_id, "created_at": writing.created_at, "delivered_at": None,
+            "read_at": None}
 
 
 def _unit_about(a: Addressed) -> int:
@@ -249,39 +284,39 @@ def _unit_about(a: Addressed) -> int:
     return next((u for u in a.notice.units if u.role == "lead"), a.notice.units[0]).unit_id
 
 
-def _single(a: Addressed, *, as_of: datetime, dispatch_id: int) -> dict[str, Any]:
+def _single(a: Addressed, writing: Writing) -> dict[str, Any]:
     d, step, contact = a.notice.deadline, a.notice.step, a.contact
     key = (f"reminder:{d.ref}:{d.due_on.isoformat()}:{step.name}:{a.recipient_kind}:{a.recipient_id}:"
            f"{contact['id']}:{contact['channel']}")
     return {"dedupe_key": key, "purpose": "reminder", "level": step.level.value, "step": step.name,
             "payload": render_notice(a.notice), "plan_id": d.plan_id, "item_id": d.item_id,
             "unit_id": _unit_about(a), "deadline_kind": d.kind, "deadline_id": d.id, "due_on": d.due_on,
-            **_delivery(a, send_at=release_time(as_of, a.rule.quiet_start, a.rule.quiet_end),
-                        dispatch_id=dispatch_id)}
+            **_delivery(a, writing, send_at=writing.release_time(a.rule))}
 
 
-def _digest(group: list[Addressed], *, as_of: datetime, dispatch_id: int) -> dict[str, Any]:
+def _digest(group: list[Addressed], writing: Writing) -> dict[str, Any]:
     """One row for a contact's day: composed by the day's first dispatch (its key is the contact and the day)."""
     first, today = group[0], group[0].notice.today
     notices = [a.notice for a in group]
     plans = {n.deadline.plan_id for n in notices}
-    send_at = max(release_time(as_of, a.rule.quiet_start, a.rule.quiet_end) for a in group)
+    send_at = max(writing.release_time(a.rule) for a in group)
     return {"dedupe_key": f"digest:{first.contact['id']}:{today.isoformat()}", "purpose": "digest",
             "level": top_level(notices).value, "step": "digest", "payload": render_digest(today, notices),
             "plan_id": plans.pop() if len(plans) == 1 else None, "item_id": None,
             "unit_id": first.recipient_id if first.recipient_kind == OwnerKind.UNIT else None,
             "deadline_kind": None, "deadline_id": None, "due_on": None,
-            **_delivery(first, send_at=send_at, dispatch_id=dispatch_id)}
+            **_delivery(first, writing, send_at=send_at)}
 
 
 def outbox_rows(addressed: list[Addressed], *, as_of: datetime, dispatch_id: int) -> list[dict[str, Any]]:
     """Single notices, and one digest per contact for the notices whose rule asks for digests."""
-    rows = [_single(a, as_of=as_of, dispatch_id=dispatch_id) for a in addressed if not a.rule.digest]
     digests: dict[int, list[Addressed]] = defaultdict(list)
     for a in addressed:
         if a.rule.digest:
             digests[a.contact["id"]].append(a)
-    rows += [_digest(group, as_of=as_of, dispatch_id=dispatch_id) for group in digests.values()]
+    writing = Writing.of(len(addressed) + len(digests), as_of=as_of, dispatch_id=dispatch_id)
+    rows = [_single(a, writing) for a in addressed if not a.rule.digest]
+    rows += [_digest(group, writing) for group in digests.values()]
     # One key order for every dispatcher, so two concurrent ones wait on each other instead of deadlocking.
     return sorted(rows, key=lambda row: row["dedupe_key"])
 
