@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -31,23 +32,40 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 YOUNG_GENERATION_THRESHOLD = 20_000
 
 
-@contextmanager
-def _young_garbage_only() -> Iterator[None]:
-    """While the app serves: the objects alive at start-up are never scanned again, and collections are rarer.
+class _CollectorWhileServing:
+    """While an app serves: the objects alive at start-up are never scanned again, and collections are rarer.
 
     A roll-up builds tens of thousands of objects per request; with the defaults they were promoted to the oldest
     generation, whose collections (every few requests) scanned every object the imports had made: 40–200 ms
     pauses, the roll-up's p95. Frozen, the start-up heap is left out of every collection (it lives as long as the
     process anyway), and with a higher threshold a request's objects mostly die before their first collection.
-    Objects are still freed by reference counting as they go; only cycles wait a little longer."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()  # an app started and stopped within a process (tests) leaves nothing frozen behind
+    Objects are still freed by reference counting as they go; only cycles wait a little longer. Apps may overlap
+    in one process (tests): the first to start sets this up, the last to stop puts the collector back."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._serving = 0
+        self._thresholds = gc.get_threshold()
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        with self._lock:
+            if self._serving == 0:
+                self._thresholds = gc.get_threshold()
+                gc.freeze()
+                gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *self._thresholds[1:])
+            self._serving += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._serving -= 1
+                if self._serving == 0:
+                    gc.set_threshold(*self._thresholds)
+                    gc.unfreeze()
+
+
+_collector = _CollectorWhileServing()
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -81,7 +99,7 @@ def create_service_app(
         for hook in on_startup:
             await hook(app)
         try:
-            with _young_garbage_only():
+            with _collector.serving():
                 yield
         finally:
             for hook in on_shutdown:

@@ -8,6 +8,7 @@ holiday is worse than an honest approximation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -19,6 +20,7 @@ class WorkdayAnswer:
     official: bool  # False when the date is outside the published years and only weekends were considered
 
 
+@lru_cache(maxsize=8192)  # a plan's schedule asks about the same days on every request; the calendar is fixed
 def check(day: date) -> WorkdayAnswer:
     """Whether `day` is a working day, and whether the official calendar knew it."""
     try:

@@ -14,6 +14,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,6 +22,7 @@ from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
 from services.common.db import Database
 from services.common.driver_reads import Read, Rows, read_all, reading
+from services.common.json import render
 from services.common.problems import NotFound
 from services.common.records import plain_rows
 from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary
@@ -210,7 +212,8 @@ _ROLLUPS = InputMemo(size=8)
 
 async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str, by: str,
                   today: date) -> dict[str, Any]:
-    """The roll-up; the answer is shared between requests while its inputs are equal: callers must not change it."""
+    """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
+    equal: callers must not change it."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
     reads = [(filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, "period": period}),
              *light_reads(plan_id, period, today)]
@@ -221,9 +224,10 @@ async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str
     answer = _ROLLUPS.get((plan_id, period, by, today), inputs)
     if answer is None:
         lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)))
-        answer = {**view.header(), "by": by, "data": rollup(by, items=data.items, assignments=data.assignments,
-                                                            filed=filed, lights=lights,
-                                                            overdue=today > view.due_on, **grouping)}
+        rows = rollup(by, items=data.items, assignments=data.assignments, filed=filed, lights=lights,
+                      overdue=today > view.due_on, **grouping)
+        # The rows encoded once: a reused answer is copied into the response, not encoded again (2 ms on plan 2).
+        answer = {**view.header(), "by": by, "data": orjson.Fragment(render(rows))}
         _ROLLUPS.keep((plan_id, period, by, today), inputs, answer)
     return answer
 
