@@ -104,8 +104,8 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
                           tasks_api_url="http://tasks", peer_cache_seconds=0), tasks_transport=ASGITransport(tasks_app))
     token = mint_token(TasksSettings(environment="test"), role="office", subject="explain")
     headers = {"Authorization": f"Bearer {token}"}
-    # Roll-up and compliance read a whole plan's period: plan 2 is a typical plan (a fiftieth of the history).
-    # Plan 1 holds half of it, and for half a table a sequential scan is the right plan.
+    # Roll-up, compliance and the ledger read a whole plan's period: plan 2 is a typical plan (a fiftieth of the
+    # history). Plan 1 holds half of it, and for half a table a sequential scan is the right plan.
     period = {"period": PERIOD}
     typical = subjects.typical_plan_id
     requests = {
@@ -114,6 +114,7 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
         "reports list by plan and period": ("reporting", "/v1/reports", {"plan_id": subjects.plan_id, **period}),
         "roll-up by unit": ("reporting", f"/v1/plans/{typical}/rollups", {"by": "unit", **period}),
         "compliance": ("reporting", f"/v1/plans/{typical}/compliance", period),
+        "ledger": ("reporting", f"/v1/plans/{typical}/ledger.csv", period),
     }
     found: HotStatements = {}
     async with tasks_app.router.lifespan_context(tasks_app), reporting_app.router.lifespan_context(reporting_app):

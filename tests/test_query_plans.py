@@ -50,5 +50,9 @@ def test_compliance_reads_by_index(scans):
     assert scans["compliance"] == []
 
 
+def test_the_ledger_reads_by_index(scans):
+    assert scans["ledger"] == []
+
+
 def test_the_outbox_claim_picks_due_rows_by_index(scans):
     assert scans["outbox claim"] == []

@@ -128,21 +128,28 @@ class ServiceClient:
         return [row async for page in self._pages(path, params, cache=cache) for row in page["data"]]
 
     async def get_all_parsed(self, path: str, parse: Callable[[Any], Parsed],
-                             params: dict[str, Any] | None = None, *, cache: bool = True) -> list[Parsed]:
+                             params: dict[str, Any] | None = None) -> list[Parsed]:
         """Every row of a paginated list, each passed through `parse` (a record's model_validate).
 
         Validating a plan's thousands of rows cost more than the rest of a roll-up, and the rows rarely change:
         while every page is still the very body in the cache (fresh, or revalidated by a 304), the rows parsed
-        from it last time are handed out again instead of being validated anew. With cache=False (a one-off
-        read of a whole plan, like the ledger's) each page is parsed and dropped, so no raw page stays in memory."""
-        if not cache:
-            return [parse(row) async for page in self._pages(path, params, cache=False) for row in page["data"]]
+        from it last time are handed out again instead of being validated anew."""
         pages = [page async for page in self._pages(path, params, cache=True)]
         key = (str(self._http.build_request("GET", path, params=_clean(params)).url), parse)
         known = self._parsed.get(key)
         if known is None or len(known.pages) != len(pages) or any(a is not b for a, b in zip(known.pages, pages)):
             known = self._parsed[key] = _ParsedList(pages, [parse(row) for page in pages for row in page["data"]])
         return list(known.rows)  # a copy: callers may sort or filter it; the records themselves are frozen
+
+    async def each_parsed(self, path: str, parse: Callable[[Any], Parsed],
+                          params: dict[str, Any] | None = None) -> AsyncIterator[Parsed]:
+        """Every row of a paginated list passed through `parse`, one at a time, read past the cache.
+
+        For a one-off read of a whole plan (the ledger's): neither the raw pages nor the parsed records stay in
+        memory, so the caller can keep just the few fields it needs of each."""
+        async for page in self._pages(path, params, cache=False):
+            for row in page["data"]:
+                yield parse(row)
 
     async def _pages(self, path: str, params: dict[str, Any] | None, *, cache: bool) -> AsyncIterator[Any]:
         query = {**(params or {}), "limit": 500}

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 
+from services.common.contracts.tasks import Assignment, Indicator, Item
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.writers import csv_stream, write_xlsx
 from tests.reporting_api.test_reports import file_report, review, submit
@@ -239,6 +240,45 @@ def test_the_temporary_workbook_is_deleted_after_the_download(reporting_client, 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     download(reporting_client, auth("office"), quzhou.plan_id)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the plan's side, on its own ------------------------------------------------------------------
+
+class BigPlan:
+    """Stands in for tasks_api's client: a plan of `items` items, each with a lead, a co-operating unit and an
+    indicator, every record validated from fresh values as if just decoded from JSON."""
+
+    def __init__(self, items):
+        self.items = items
+
+    async def each_plan_assignment(self, plan_id):
+        for n in range(2 * self.items):
+            yield Assignment.model_validate({"id": n + 1, "item_id": n // 2 + 1, "unit_id": n % 300 + 1,
+                                             "unit_name": f"衢州市第{n % 300}局", "role": "co" if n % 2 else "lead"})
+
+    async def each_plan_item(self, plan_id):
+        for n in range(1, self.items + 1):
+            yield Item.model_validate({"id": n, "plan_id": plan_id, "parent_id": None, "key": f"T{n}", "kind": "task",
+                                       "number": str(n), "title": f"第{n}项：加快建设现代化综合交通网络",
+                                       "due_on": "2025-12-31", "status": "in_progress"})
+
+    async def each_plan_indicator(self, plan_id):
+        for n in range(1, self.items + 1):
+            yield Indicator.model_validate({"id": n, "item_id": n, "key": f"T{n}-km", "name": f"高速公路里程{n}",
+                                            "measure": "km", "baseline": 100.0, "target": 200.0, "comparison": ">=",
+                                            "target_date": "2025-12-31"})
+
+
+def test_the_ledger_holds_under_a_kilobyte_of_plan_data_per_row():
+    """The province plan's 100,000 rows as the peer's records took ~280 MB; the ledger keeps only what it writes."""
+    tracemalloc.start()
+    try:
+        duties, _, _ = asyncio.run(service.read_plan_side(BigPlan(10_000), 1, None))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(duties) == 20_000
+    assert held / len(duties) < 1000, f"{held / len(duties):.0f} bytes a row"
 
 
 # -- the writers, on their own --------------------------------------------------------------------

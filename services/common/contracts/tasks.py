@@ -6,6 +6,7 @@ fields without breaking its consumers (the contract tests check the other direct
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -136,14 +137,25 @@ class TasksClient:
     async def item_indicators(self, item_id: int) -> list[Indicator]:
         return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]
 
-    async def plan_items(self, plan_id: int, *, cache: bool = True) -> list[Item]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.model_validate, cache=cache)
+    async def plan_items(self, plan_id: int) -> list[Item]:
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.model_validate)
 
-    async def plan_assignments(self, plan_id: int, *, cache: bool = True) -> list[Assignment]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.model_validate, cache=cache)
+    async def plan_assignments(self, plan_id: int) -> list[Assignment]:
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.model_validate)
 
-    async def plan_indicators(self, plan_id: int, *, cache: bool = True) -> list[Indicator]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate, cache=cache)
+    async def plan_indicators(self, plan_id: int) -> list[Indicator]:
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate)
+
+    # One by one and past the cache, for a one-off read of a whole plan (see ServiceClient.each_parsed).
+
+    def each_plan_item(self, plan_id: int) -> AsyncIterator[Item]:
+        return self.http.each_parsed(f"/v1/plans/{plan_id}/items", Item.model_validate)
+
+    def each_plan_assignment(self, plan_id: int) -> AsyncIterator[Assignment]:
+        return self.http.each_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.model_validate)
+
+    def each_plan_indicator(self, plan_id: int) -> AsyncIterator[Indicator]:
+        return self.http.each_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate)
 
     async def plan_item_leaders(self, plan_id: int) -> list[ItemLeader]:
         return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/item-leaders", ItemLeader.model_validate)

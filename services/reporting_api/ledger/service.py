@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -54,15 +54,47 @@ version the office did not return; 审核意见 is the comment of the latest rev
 (413 beyond that: export per unit with unit_id). A unit token gets only its own unit's rows."""
 
 
+# The plan's side of a ledger is held for the whole export: 100,000 responsibilities, 50,000 items and 50,000
+# indicators for the province-wide plan. Held as the peer's pydantic records they grew the service by ~280 MB;
+# so each record is validated against the contract as it arrives (an off-contract answer is still a 503), then
+# only the cells the ledger writes are kept, as tuples whose repeated strings (unit names, roles, kinds,
+# measures) are one shared object each: ~50 MB.
+
+class Duty(NamedTuple):
+    """One responsibility, one row of the ledger. The fields are in plan order, so duties sort as plain tuples."""
+
+    item_id: int
+    co: bool  # lead (False) before co
+    id: int
+    unit_id: int
+    unit_name: str
+    role: str  # as written in the ledger: 牵头, 配合
+
+
+class ItemCells(NamedTuple):
+    key: str
+    number: str
+    title: str
+    kind: str  # as written in the ledger: 重点任务, …
+
+
+class IndicatorLabel(NamedTuple):
+    name: str
+    measure: str  # " km" after the value, or "" for an indicator without a unit
+
+
+NO_ITEM = ItemCells("", "", "", "")  # an item tasks_api no longer lists: its cells stay blank
+
+
 @dataclass(frozen=True, slots=True)
 class Ledger:
     """What a ledger export needs before its first row: checked up front, so refusals are problem documents."""
 
     plan: Plan
     period: ScheduledPeriod
-    assignments: Sequence[Assignment]  # in plan order
-    items: dict[int, Item]
-    indicators: dict[int, Indicator]
+    duties: Sequence[Duty]  # in plan order
+    items: dict[int, ItemCells]
+    indicators: dict[int, IndicatorLabel]
     today: date
 
     @property
@@ -71,8 +103,24 @@ class Ledger:
         return f"ledger-{self.plan.key}-{self.period.period.id}", f"{self.plan.title}台账-{self.period.period.id}"
 
 
-def _plan_order(assignment: Assignment) -> tuple[int, bool, int]:
-    return assignment.item_id, assignment.role != "lead", assignment.id
+class _Shared(dict[str, str]):
+    """One object per distinct string: a plan's 100,000 duties name only its few thousand units."""
+
+    def __call__(self, text: str) -> str:
+        return self.setdefault(text, text)
+
+
+def _duty(assignment: Assignment, shared: _Shared) -> Duty:
+    return Duty(assignment.item_id, assignment.role != "lead", assignment.id, assignment.unit_id,
+                shared(assignment.unit_name), shared(ROLES.get(assignment.role, assignment.role)))
+
+
+def _item_cells(item: Item, shared: _Shared) -> ItemCells:
+    return ItemCells(item.key, item.number, item.title, shared(KINDS.get(item.kind, item.kind)))
+
+
+def _indicator_label(indicator: Indicator, shared: _Shared) -> IndicatorLabel:
+    return IndicatorLabel(indicator.name, shared(f" {indicator.measure}" if indicator.measure else ""))
 
 
 async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None,
@@ -85,37 +133,45 @@ async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period:
         raise NotFound(f"Plan {plan_id} does not exist.") from exc
     async with db.read() as conn:
         scheduled = await scheduled_period(conn, tasks, plan_id, period)
-    # Read past the peer cache: a province-wide plan's raw pages would otherwise stay in memory after the export.
-    everyone = await tasks.plan_assignments(plan_id, cache=False)
-    assignments = sorted((a for a in everyone if unit_id in (None, a.unit_id)), key=_plan_order)
-    del everyone
-    if len(assignments) > MAX_ROWS:
-        raise PayloadTooLarge(f"The ledger would have {len(assignments):,} rows, more than {MAX_ROWS:,}; "
+    duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id)
+    return Ledger(plan, scheduled, duties, items, indicators, datetime.now(UTC).date())
+
+
+async def read_plan_side(tasks: TasksClient, plan_id: int, unit_id: int | None
+                         ) -> tuple[list[Duty], dict[int, ItemCells], dict[int, IndicatorLabel]]:
+    """The duties in plan order (only the unit's, given unit_id), the items and the indicators; 413 too many rows.
+
+    Read one record at a time past the peer cache: a province-wide plan's raw pages would otherwise stay in memory."""
+    shared = _Shared()
+    duties = [_duty(a, shared) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a.unit_id)]
+    if len(duties) > MAX_ROWS:
+        raise PayloadTooLarge(f"The ledger would have {len(duties):,} rows, more than {MAX_ROWS:,}; "
                               "export it per unit with unit_id.")
-    items = {item.id: item for item in await tasks.plan_items(plan_id, cache=False)}
-    indicators = {indicator.id: indicator for indicator in await tasks.plan_indicators(plan_id, cache=False)}
-    return Ledger(plan, scheduled, assignments, items, indicators, datetime.now(UTC).date())
+    duties.sort()
+    items = {item.id: _item_cells(item, shared) async for item in tasks.each_plan_item(plan_id)}
+    indicators = {i.id: _indicator_label(i, shared) async for i in tasks.each_plan_indicator(plan_id)}
+    return duties, items, indicators
 
 
 async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
     """The ledger's rows in batches of BATCH_SIZE, each batch costing three queries."""
     async with db.read() as conn:
-        for start in range(0, len(ledger.assignments), BATCH_SIZE):
-            batch = ledger.assignments[start:start + BATCH_SIZE]
+        for start in range(0, len(ledger.duties), BATCH_SIZE):
+            batch = ledger.duties[start:start + BATCH_SIZE]
             found = await _reports(conn, ledger, batch)
             ids = [report["id"] for report in found.values()]
             comments = await _latest_comments(conn, ids)
             values = await _latest_values(conn, ids)
-            yield [_row(ledger, a, found.get((a.item_id, a.unit_id)), comments, values) for a in batch]
+            yield [_row(ledger, duty, found.get((duty.item_id, duty.unit_id)), comments, values) for duty in batch]
 
 
 async def _reports(conn: AsyncConnection, ledger: Ledger,
-                   batch: Sequence[Assignment]) -> dict[tuple[int, int], dict[str, Any]]:
+                   batch: Sequence[Duty]) -> dict[tuple[int, int], dict[str, Any]]:
     query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.progress,
                    reports.c.problems, reports.c.next_steps, reports.c.percent_complete, reports.c.self_status,
                    reports.c.submissions, reports.c.submitted_at, reports.c.late, reports.c.days_late).where(
         reports.c.plan_id == ledger.plan.id, reports.c.period == ledger.period.period.id,
-        reports.c.item_id.in_({a.item_id for a in batch}), reports.c.unit_id.in_({a.unit_id for a in batch}))
+        reports.c.item_id.in_({d.item_id for d in batch}), reports.c.unit_id.in_({d.unit_id for d in batch}))
     return {(r["item_id"], r["unit_id"]): r for r in plain_rows(await conn.execute(query))}
 
 
@@ -151,9 +207,7 @@ def _number(value: float) -> str:
 def _values_text(ledger: Ledger, values: dict[int, tuple[float, date]]) -> str:
     parts = []
     for indicator_id, (value, as_of) in sorted(values.items()):
-        indicator = ledger.indicators.get(indicator_id)
-        name = indicator.name if indicator else f"指标{indicator_id}"
-        measure = f" {indicator.measure}" if indicator and indicator.measure else ""
+        name, measure = ledger.indicators.get(indicator_id) or (f"指标{indicator_id}", "")
         parts.append(f"{name}: {_number(value)}{measure} ({as_of.isoformat()})")
     return "；".join(parts)
 
@@ -165,13 +219,10 @@ def _local_time(moment: datetime | None) -> str:
     return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def _row(ledger: Ledger, assignment: Assignment, report: dict[str, Any] | None, comments: dict[int, str | None],
+def _row(ledger: Ledger, duty: Duty, report: dict[str, Any] | None, comments: dict[int, str | None],
          values: dict[int, dict[int, tuple[float, date]]]) -> Row:
-    item = ledger.items.get(assignment.item_id)
     late, days_late = lateness(report, due_on=ledger.period.due_on, today=ledger.today)
-    plan_side = (item.key if item else "", item.number if item else "", item.title if item else "",
-                 KINDS.get(item.kind, item.kind) if item else "", assignment.unit_name,
-                 ROLES.get(assignment.role, assignment.role), ledger.period.period.id,
+    plan_side = (*ledger.items.get(duty.item_id, NO_ITEM), duty.unit_name, duty.role, ledger.period.period.id,
                  STATUSES[report["status"] if report else None], "是" if late else "否", days_late)
     if report is None:
         return (*plan_side, None, "", "", "", "", "", "", "")
