@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.db import Database
@@ -70,10 +70,17 @@ async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit:
     """Mark up to `limit` due notifications `sending` under a lease, in one short transaction."""
     now = utc(now)
     n = notifications.c
-    # MATERIALIZED: the pick runs once. Inlined as `id IN (subquery)`, PostgreSQL may re-run the locking
+    # Pending rows and expired leases are picked apart, each the first `limit` in the due index's order, then the
+    # first `limit` of both: picked at once (`pending and due OR sending and expired`), PostgreSQL sorted every
+    # due row, 1.6 s a claim with a province's day of reminders (1.5 million) in the outbox.
+    # MATERIALIZED: each pick runs once. Inlined as `id IN (subquery)`, PostgreSQL may re-run a locking
     # subquery while updating and claim more than `limit` rows.
-    picked = (select(n.id).where(is_due(now)).order_by(n.next_attempt_at, n.id).limit(limit)
-              .with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED"))
+    pending = _first_due(and_(n.status == Status.PENDING.value, n.next_attempt_at <= now), limit, "pending")
+    expired = _first_due(and_(n.status == Status.SENDING.value, n.lease_until < now), limit, "expired")
+    both = union_all(select(pending.c.id, pending.c.next_attempt_at),
+                     select(expired.c.id, expired.c.next_attempt_at)).subquery("due")
+    picked = (select(both.c.id).order_by(both.c.next_attempt_at, both.c.id).limit(limit)
+              .cte("picked").prefix_with("MATERIALIZED"))
     statement = (notifications.update().where(n.id == picked.c.id, is_due(now))
                  .values(status=Status.SENDING.value, lease_until=now + timedelta(seconds=settings.lease_seconds),
                          attempts=n.attempts + 1)
@@ -81,6 +88,13 @@ async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit:
     async with db.transaction() as conn:
         rows = (await conn.execute(statement)).mappings().all()
     return sorted((aware_row(r) for r in rows), key=lambda r: r["id"])
+
+
+def _first_due(condition: Any, limit: int, name: str) -> Any:
+    """The first `limit` rows meeting `condition` in the due index's order, locked, skipping rows others hold."""
+    n = notifications.c
+    return (select(n.id, n.next_attempt_at).where(condition).order_by(n.next_attempt_at, n.id).limit(limit)
+            .with_for_update(skip_locked=True).cte(name).prefix_with("MATERIALIZED"))
 
 
 async def deliver_due(db: Database, settings: NotifySettings, *, now: datetime, limit: int = 200,
