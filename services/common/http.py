@@ -22,6 +22,7 @@ from services.common.json import dumps, loads
 from services.common.problems import NotFound, ProblemError, ServiceUnavailable
 
 _RETRYABLE_STATUSES = {502, 503, 504}
+URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones): cleared when full
 Parsed = TypeVar("Parsed")
 
 # When the request being served must be answered by; every peer call it makes shares this one budget.
@@ -94,6 +95,7 @@ class ServiceClient:
         self._cache_seconds = cache_seconds
         self._cache: dict[str, _Cached] = {}
         self._parsed: dict[tuple[str, Callable[[Any], Any]], _ParsedList] = {}
+        self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
         self._http = httpx.AsyncClient(base_url=base_url, transport=transport,
                                        timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)))
 
@@ -107,7 +109,7 @@ class ServiceClient:
 
     async def get(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> Any:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
-        url = str(self._http.build_request("GET", path, params=_clean(params)).url)
+        url = self._url(path, params)
         cached = self._cache.get(url) if cache else None
         if cached and cached.fresh_until > time.monotonic():
             return cached.body
@@ -123,6 +125,18 @@ class ServiceClient:
             self._cache[url] = _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds)
         return body
 
+    def _url(self, path: str, params: dict[str, Any] | None) -> str:
+        """The absolute URL of a GET, remembered: httpx builds it in ~0.1 ms, and a roll-up served from the cache
+        asks for a plan's pages one by one, every request."""
+        clean = _clean(params)
+        key = (path, tuple(clean.items()) if clean else ())
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= URL_MEMORY:
+                self._urls.clear()
+            url = self._urls[key] = str(self._http.build_request("GET", path, params=clean).url)
+        return url
+
     async def get_all(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> list[Any]:
         """Every row of a paginated list, following next_cursor."""
         return [row async for page in self._pages(path, params, cache=cache) for row in page["data"]]
@@ -135,7 +149,7 @@ class ServiceClient:
         while every page is still the very body in the cache (fresh, or revalidated by a 304), the rows parsed
         from it last time are handed out again instead of being validated anew."""
         pages = [page async for page in self._pages(path, params, cache=True)]
-        key = (str(self._http.build_request("GET", path, params=_clean(params)).url), parse)
+        key = (self._url(path, params), parse)
         known = self._parsed.get(key)
         if known is None or len(known.pages) != len(pages) or any(a is not b for a, b in zip(known.pages, pages)):
             known = self._parsed[key] = _ParsedList(pages, [parse(row) for page in pages for row in page["data"]])
