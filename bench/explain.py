@@ -19,12 +19,14 @@ from typing import Any
 import asyncpg
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.generate import Target
 from bench.reads import PERIOD, Subjects, find_subjects
 from services.common.auth import mint_token
 from services.common.db import POSTGRESQL_SETTINGS, Database, make_engine
+from services.common.driver_reads import driver_statement
 from services.common.hot_reads import HotList
 from services.common.pagination import decode_id_cursor
 from services.notify_api.deliveries.deliverer import claim
@@ -133,28 +135,16 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
     # The hot path (services/common/hot_reads.py) answers the same lists once a token is known, with its own SQL.
     unit_page = {"plan_id": subjects.plan_id, "unit_id": subjects.unit_id}
     found["items list, unit filter, keyset page"].append(
-        ("tasks_api", await _hot_statements(ITEM_LIST, unit_page, decode_id_cursor(subjects.unit_deep_cursor))))
+        ("tasks_api", _hot_statements(ITEM_LIST, unit_page, decode_id_cursor(subjects.unit_deep_cursor))))
     found["reports list by plan and period"].append(
-        ("reporting_api", await _hot_statements(REPORT_LIST, {"plan_id": subjects.plan_id, **period}, None)))
+        ("reporting_api", _hot_statements(REPORT_LIST, {"plan_id": subjects.plan_id, **period}, None)))
     found["outbox claim"] = [("notify_api", await _claim_statements(target))]
     return found
 
 
-class _Recorder:
-    """Stands in for a connection: keeps what the hot path would send, answers no rows."""
-
-    def __init__(self) -> None:
-        self.statements: list[Statement] = []
-
-    async def fetch(self, sql: str, *args: Any) -> list[Any]:
-        self.statements.append((sql, args))
-        return []
-
-
-async def _hot_statements(hot: HotList, filters: dict[str, Any], after: int | None) -> list[Statement]:
-    recorder = _Recorder()
-    await hot.fetch(recorder, filters, after, 50)  # type: ignore[arg-type]
-    return recorder.statements
+def _hot_statements(hot: HotList, filters: dict[str, Any], after: int | None) -> list[Statement]:
+    sql, *arguments = driver_statement(asyncpg_dialect(), hot.read(filters, after, 50))
+    return [(sql, arguments)]
 
 
 async def _claim_statements(target: Target) -> list[Statement]:

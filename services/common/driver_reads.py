@@ -73,11 +73,21 @@ async def read_all(db: Database, conn: AsyncConnection, reads: Sequence[Read]) -
 
 
 async def _fetch(pool: asyncpg.Pool, dialect: Dialect, read: Read) -> list[asyncpg.Record]:
+    async with pool.acquire() as connection:
+        return await fetch(connection, dialect, read)
+
+
+async def fetch(connection: asyncpg.Connection, dialect: Dialect, read: Read) -> list[asyncpg.Record]:
+    """The rows of one statement on a bare asyncpg connection."""
+    return await connection.fetch(*driver_statement(dialect, read))
+
+
+def driver_statement(dialect: Dialect, read: Read) -> tuple[Any, ...]:
+    """(asyncpg's SQL, its arguments in order) for a statement and the values of its bindparams."""
     statement, values = read
     sql, defaults, names = _compiled(statement, dialect)
     arguments = {**defaults, **values}
-    async with pool.acquire() as connection:
-        return await connection.fetch(sql, *(arguments[name] for name in names))
+    return sql, *(arguments[name] for name in names)
 
 
 @lru_cache(maxsize=64)

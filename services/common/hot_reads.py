@@ -3,7 +3,8 @@
 Issue 6 holds the item list to 0.6 and the report list to 0.5 of a bare asyncpg + orjson app. Through FastAPI a
 page costs ~3.5 ms of CPU, four times the query: routing, dependency solving and parameter validation, and
 SQLAlchemy's statement handling. So the request clients send again and again — a token already verified, plain
-parameters, a page with rows — is answered here, by one prepared statement on a pool of bare connections.
+parameters, a page with rows — is answered here: the route's own statement, compiled once and prepared on a pool
+of bare connections.
 Anything else goes on to the full route and gets the contract's answer from it: a parameter this path does not
 take or a value it would have to check, a token not yet verified, an empty page (the route tells 404 from
 "nothing"), a database error, SQLite. tests/common/test_hot_reads.py holds both paths to the same bytes.
@@ -12,16 +13,18 @@ take or a value it would have to check, a token not yet verified, an empty page 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import asyncpg
+from sqlalchemy import Select
 from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.auth import Principal, TokenVerifier, parse_bearer
+from services.common.driver_reads import Read, fetch
 from services.common.json import render
 from services.common.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_id_cursor, encode_cursor
 from services.common.problems import BadRequest
@@ -46,18 +49,23 @@ def plain_text(text: str) -> str:
 
 
 Filters = dict[str, Any]
-Fetch = Callable[[asyncpg.Connection, Filters, int | None, int], Awaitable[list[asyncpg.Record]]]
 
 
 @dataclass(frozen=True, slots=True)
 class HotList:
     """A list the hot path answers: its path (named groups are ids), the query filters it takes with their
-    parsers, who may take it, and the fetch of `limit + 1` rows after the cursor."""
+    parsers, who may take it, and its page: the route's own statement for the filters given (path ids
+    included), built once per set of filters, with bindparams named after them and `after_id` and `limit`."""
 
     path: re.Pattern[str]
     filters: Mapping[str, Callable[[str], Any]]
-    fetch: Fetch
+    page: Callable[[frozenset[str]], Select[Any]]
     allows: Callable[[Principal], bool] = lambda principal: True
+
+    def read(self, filters: Filters, after: int | None, limit: int) -> Read:
+        """`limit + 1` rows after the cursor. The first page runs with `id > 0`: ids start at 1, and one statement
+        serves every page."""
+        return self.page(frozenset(filters)), {**filters, "after_id": after or 0, "limit": limit + 1}
 
 
 class HotReads:
@@ -89,7 +97,8 @@ class HotReads:
         filters, after, limit = request
         try:
             async with pool.acquire() as connection:
-                rows = await hot.fetch(connection, filters, after, limit)
+                rows = await fetch(connection, scope["app"].state.database.engine.dialect,
+                                   hot.read(filters, after, limit))
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OverflowError, ValueError, OSError, TimeoutError):
             return None  # the full route meets the same failure and answers it as a problem document
         if not rows:

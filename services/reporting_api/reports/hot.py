@@ -6,30 +6,29 @@ request goes to the full route."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
-import asyncpg
+from sqlalchemy import Select, bindparam, select
 
 from services.common.auth import Principal, Role
 from services.common.hot_reads import HotList, plain_id, plain_text
-from services.reporting_api.reports.service import LIST_COLUMNS
+from services.reporting_api.reports.service import LIST_COLUMNS, reports
 
-_COLUMNS = ", ".join(f'"{column.name}"' for column in LIST_COLUMNS)
 FILTERS = {"plan_id": plain_id, "item_id": plain_id, "unit_id": plain_id, "period": plain_text}
 
 
-async def fetch_reports(connection: asyncpg.Connection, filters: dict[str, Any], after: int | None,
-                        limit: int) -> list[asyncpg.Record]:
-    # Filters always in FILTERS' order: each combination is one statement text, prepared once per connection.
-    names = [name for name in FILTERS if name in filters]
-    where = " AND ".join([f"{name} = ${number}" for number, name in enumerate(names, 3)] + ["id > $1"])
-    return await connection.fetch(f"SELECT {_COLUMNS} FROM reports WHERE {where} ORDER BY id LIMIT $2",
-                                  after or 0, limit + 1, *(filters[name] for name in names))
+@cache
+def report_page(filters: frozenset[str]) -> Select[Any]:
+    """The page service.list_reports reads for these filters."""
+    # In FILTERS' order: every set of filters is one statement text, prepared once per connection.
+    where = [reports.c[name] == bindparam(name) for name in FILTERS if name in filters]
+    return (select(*LIST_COLUMNS).where(*where, reports.c.id > bindparam("after_id")).order_by(reports.c.id)
+            .limit(bindparam("limit")))
 
 
 def _sees_every_report(principal: Principal) -> bool:
     return principal.role is not Role.UNIT
 
 
-REPORT_LIST = HotList(path=re.compile(r"/v1/reports"), filters=FILTERS, fetch=fetch_reports,
-                      allows=_sees_every_report)
+REPORT_LIST = HotList(path=re.compile(r"/v1/reports"), filters=FILTERS, page=report_page, allows=_sees_every_report)
