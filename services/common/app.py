@@ -92,8 +92,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(make_engine(settings.resolved_database_url(),
                                                   pool_size=settings.database_pool_size))
-        if hot_lists:
-            await app.state.database.open_driver_pool()
+        await app.state.database.open_driver_pool()
         app.state.readiness = ReadinessCheck(settings.service_name, app.state.database)
         await app.state.readiness.check()  # a missing database is said in the log at start; the service still starts
         for hook in on_startup:

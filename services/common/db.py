@@ -97,8 +97,8 @@ class Database:
         self.driver_pool: asyncpg.Pool | None = None
 
     async def open_driver_pool(self) -> None:
-        """On PostgreSQL, a pool of bare asyncpg connections beside the engine's, for the hot reads
-        (services/common/hot_reads.py). It connects only when a request needs a connection, so a database that is
+        """On PostgreSQL, a pool of bare asyncpg connections beside the engine's, for the hot reads and the roll-up
+        (services/common/hot_reads.py, driver_reads.py). It connects only when a request needs a connection, so a database that is
         not there yet does not stop the service from starting."""
         if is_sqlite(str(self.engine.url)):
             return
@@ -202,17 +202,16 @@ async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
     return (await conn.get_raw_connection()).driver_connection
 
 
-async def copy_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
-                    into: str | None = None) -> None:
-    """COPY `rows` into `table` (or into the table named `into`, with the same columns) on PostgreSQL: the bulk
-    path, ten to a hundred times faster than multi-row INSERTs, in the caller's transaction. A column a row
-    lacks is NULL."""
+async def copy_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]],
+                    columns: Sequence[str]) -> None:
+    """COPY `rows` into `table` on PostgreSQL: the bulk path, ten to a hundred times faster than multi-row
+    INSERTs, in the caller's transaction. A column a row lacks is NULL."""
     json_columns = {column.name for column in table.c if isinstance(column.type, JSON)}
     # asyncpg's COPY takes json columns as text, so JSON values are encoded here, as SQLAlchemy would.
     records = [tuple(orjson.dumps(row.get(name)).decode() if name in json_columns else row.get(name)
                      for name in columns) for row in rows]
     driver = await driver_connection(conn)
-    await driver.copy_records_to_table(into or table.name, records=records, columns=list(columns))
+    await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
 
 
 async def get_database(request: Request) -> Database:
