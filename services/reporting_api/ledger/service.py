@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from sys import intern
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -58,7 +59,7 @@ version the office did not return; 审核意见 is the comment of the latest rev
 # indicators for the province-wide plan. Held as the peer's pydantic records they grew the service by ~280 MB;
 # so each record is validated against the contract as it arrives (an off-contract answer is still a 503), then
 # only the cells the ledger writes are kept, as tuples whose repeated strings (unit names, roles, kinds,
-# measures) are one shared object each: ~50 MB.
+# measures) are one interned object each: ~50 MB.
 
 class Duty(NamedTuple):
     """One responsibility, one row of the ledger. The fields are in plan order, so duties sort as plain tuples."""
@@ -103,24 +104,17 @@ class Ledger:
         return f"ledger-{self.plan.key}-{self.period.period.id}", f"{self.plan.title}台账-{self.period.period.id}"
 
 
-class _Shared(dict[str, str]):
-    """One object per distinct string: a plan's 100,000 duties name only its few thousand units."""
-
-    def __call__(self, text: str) -> str:
-        return self.setdefault(text, text)
-
-
-def _duty(assignment: Assignment, shared: _Shared) -> Duty:
+def _duty(assignment: Assignment) -> Duty:
     return Duty(assignment.item_id, assignment.role != "lead", assignment.id, assignment.unit_id,
-                shared(assignment.unit_name), shared(ROLES.get(assignment.role, assignment.role)))
+                intern(assignment.unit_name), intern(ROLES.get(assignment.role, assignment.role)))
 
 
-def _item_cells(item: Item, shared: _Shared) -> ItemCells:
-    return ItemCells(item.key, item.number, item.title, shared(KINDS.get(item.kind, item.kind)))
+def _item_cells(item: Item) -> ItemCells:
+    return ItemCells(item.key, item.number, item.title, intern(KINDS.get(item.kind, item.kind)))
 
 
-def _indicator_label(indicator: Indicator, shared: _Shared) -> IndicatorLabel:
-    return IndicatorLabel(indicator.name, shared(f" {indicator.measure}" if indicator.measure else ""))
+def _indicator_label(indicator: Indicator) -> IndicatorLabel:
+    return IndicatorLabel(indicator.name, intern(f" {indicator.measure}" if indicator.measure else ""))
 
 
 async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None,
@@ -142,14 +136,13 @@ async def read_plan_side(tasks: TasksClient, plan_id: int, unit_id: int | None
     """The duties in plan order (only the unit's, given unit_id), the items and the indicators; 413 too many rows.
 
     Read one record at a time past the peer cache: a province-wide plan's raw pages would otherwise stay in memory."""
-    shared = _Shared()
-    duties = [_duty(a, shared) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a.unit_id)]
+    duties = [_duty(a) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a.unit_id)]
     if len(duties) > MAX_ROWS:
         raise PayloadTooLarge(f"The ledger would have {len(duties):,} rows, more than {MAX_ROWS:,}; "
                               "export it per unit with unit_id.")
     duties.sort()
-    items = {item.id: _item_cells(item, shared) async for item in tasks.each_plan_item(plan_id)}
-    indicators = {i.id: _indicator_label(i, shared) async for i in tasks.each_plan_indicator(plan_id)}
+    items = {item.id: _item_cells(item) async for item in tasks.each_plan_item(plan_id)}
+    indicators = {i.id: _indicator_label(i) async for i in tasks.each_plan_indicator(plan_id)}
     return duties, items, indicators
 
 
