@@ -10,12 +10,11 @@ by its `event_id`.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -24,6 +23,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaD
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import ServiceToken
+from services.common.background import BackgroundLoop
 from services.common.db import Database
 from services.common.http import ServiceClient
 from services.common.problems import ProblemError
@@ -35,6 +35,7 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 
 RELAY_BATCH = 100
 RELAY_INTERVAL_SECONDS = 2.0
+RELAY_SHUTDOWN_GRACE_SECONDS = 10.0  # a batch's POSTs each stay within the peer budget
 _CHUNK = 2000
 
 
@@ -139,27 +140,25 @@ def relay_hooks(table: Table) -> tuple[Hook, Hook]:
         app.state.outbox_relay = None
         if settings.notify_api_url:
             client = notify_client(settings)
-            task = asyncio.create_task(_relay_forever(app.state.database, table, client, settings.service_name))
-            app.state.outbox_relay = (task, client)
+            one_round = partial(_relay_round, app.state.database, table, client, settings.service_name)
+            app.state.outbox_relay = (BackgroundLoop("outbox-relay", one_round, grace=RELAY_SHUTDOWN_GRACE_SECONDS),
+                                      client)
 
     async def stop(app: FastAPI) -> None:
         if getattr(app.state, "outbox_relay", None) is None:
             return
-        task, client = app.state.outbox_relay
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        loop, client = app.state.outbox_relay
+        await loop.stop()
         await client.aclose()
 
     return start, stop
 
 
-async def _relay_forever(db: Database, table: Table, client: ServiceClient, source: str) -> None:
-    while True:
-        try:
-            sent = await relay_outbox(db, table, client, limit=RELAY_BATCH, source=source)
-        except Exception:  # noqa: BLE001 - the loop outlives a bad moment of the database; it logs and goes on
-            logger.exception("outbox relay failed; retrying")
-            sent = 0
-        if sent < RELAY_BATCH:
-            await asyncio.sleep(RELAY_INTERVAL_SECONDS)
+async def _relay_round(db: Database, table: Table, client: ServiceClient, source: str) -> float:
+    """One batch; the next comes at once while batches are full."""
+    try:
+        sent = await relay_outbox(db, table, client, limit=RELAY_BATCH, source=source)
+    except Exception:  # noqa: BLE001 - the loop outlives a bad moment of the database; it logs and goes on
+        logger.exception("outbox relay failed; retrying")
+        sent = 0
+    return 0.0 if sent == RELAY_BATCH else RELAY_INTERVAL_SECONDS

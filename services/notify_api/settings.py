@@ -26,6 +26,8 @@ class NotifySettings(ServiceSettings):
                                               description="Delay before each attempt; after the last, dead.")
     lease_seconds: int = Field(60, description="A claimed notification is due again after this long.")
     dispatch_interval_seconds: int = Field(0, description="Run a dispatch every N seconds in-process; 0: off.")
+    dispatch_shutdown_grace_seconds: float = Field(
+        30.0, description="On shut-down, how long the in-process dispatch may finish its round before it is cut.")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str = ""

@@ -14,7 +14,7 @@ from services.notify_api.deliveries.clock import SHANGHAI, now_utc
 from services.notify_api.deliveries.deliverer import deliver_due
 from tests.notify_api.conftest import add_contact as create_contact
 from tests.notify_api.conftest import assert_problem
-from tests.notify_api.outbox import T0, add_contact, add_notification, notification, run
+from tests.notify_api.outbox import T0, add_contact, add_notification, attempts_of, notification, run
 from tests.notify_api.receivers import Answer
 
 
@@ -272,6 +272,19 @@ def test_the_interval_loop_dispatches_in_the_background(notify_app_factory, auth
         time.sleep(0.05)
     assert receiver.deliveries_by_id() == {queued["webhook_id"]: 1}
     assert client.app.state.dispatch_loop.done() is False
+
+
+def test_shutting_down_lets_the_loops_delivery_in_flight_finish_and_record_its_attempt(
+        notify_app_factory, auth, receiver):
+    [queued] = _outbox(notify_app_factory(), receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
+    receiver.scripts["hooks/unit-999001"] = [Answer(hold_seconds=1.0)]
+    client = notify_app_factory(dispatch_interval_seconds=1)
+    deadline = time.monotonic() + 10
+    while not receiver.calls and time.monotonic() < deadline:
+        time.sleep(0.02)
+    client.__exit__(None, None, None)  # shut down while the receiver holds the request
+    assert run(_url(client), lambda db: notification(db, queued["id"]))["status"] == "delivered"
+    assert [a["status_code"] for a in run(_url(client), lambda db: attempts_of(db, queued["id"]))] == [200]
 
 
 def test_an_unknown_channel_or_status_filter_is_refused(notify_client, auth):

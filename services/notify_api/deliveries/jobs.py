@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 from fastapi import FastAPI
 
+from services.common.background import BackgroundLoop
 from services.common.db import Database, make_engine
 from services.common.peers import tasks_client_hooks
 from services.common.problems import Conflict
@@ -55,36 +56,33 @@ def tick(now: datetime, interval: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-async def dispatch_loop(app: FastAPI) -> None:
-    """Every dispatch_interval_seconds: plan and deliver; errors are logged and the loop goes on."""
+async def dispatch_round(app: FastAPI) -> float:
+    """One round of the in-process loop: plan and deliver; errors are logged and the loop goes on.
+    Returns the seconds left until the next interval starts."""
     state = app.state
     interval = state.settings.dispatch_interval_seconds
-    while True:
-        as_of = tick(now_utc(), interval)
-        try:
-            _, ran = await run_dispatch(state.database, state.settings, tasks=state.tasks,
-                                        reporting=state.reporting, as_of=as_of, actor=LOOP_ACTOR)
-            if not ran:  # another replica planned this interval; still help deliver what is due
-                await deliver_all_due(state.database, state.settings, now=now_utc())
-        except asyncio.CancelledError:
-            raise
-        except Conflict as busy:  # SQLite: a dispatch from the command line or the API is running
-            logger.info("the interval dispatch as of %s is skipped: %s", as_of, busy.detail)
-        except Exception:  # noqa: BLE001 - a peer or the database being down must not end the loop
-            logger.exception("the interval dispatch as of %s failed; trying again next interval", as_of)
-        await asyncio.sleep(max(0.0, (as_of.timestamp() + interval) - now_utc().timestamp()))
+    as_of = tick(now_utc(), interval)
+    try:
+        _, ran = await run_dispatch(state.database, state.settings, tasks=state.tasks,
+                                    reporting=state.reporting, as_of=as_of, actor=LOOP_ACTOR)
+        if not ran:  # another replica planned this interval; still help deliver what is due
+            await deliver_all_due(state.database, state.settings, now=now_utc())
+    except Conflict as busy:  # SQLite: a dispatch from the command line or the API is running
+        logger.info("the interval dispatch as of %s is skipped: %s", as_of, busy.detail)
+    except Exception:  # noqa: BLE001 - a peer or the database being down must not end the loop
+        logger.exception("the interval dispatch as of %s failed; trying again next interval", as_of)
+    return as_of.timestamp() + interval - now_utc().timestamp()
 
 
 async def start_dispatch_loop(app: FastAPI) -> None:
     """Start-up hook: the in-process loop, when NOTIFY_API_DISPATCH_INTERVAL_SECONDS > 0."""
     if app.state.settings.dispatch_interval_seconds > 0:
-        app.state.dispatch_loop = asyncio.create_task(dispatch_loop(app), name="notify-dispatch-loop")
+        app.state.dispatch_loop = BackgroundLoop("notify-dispatch-loop", partial(dispatch_round, app),
+                                                 grace=app.state.settings.dispatch_shutdown_grace_seconds)
 
 
 async def stop_dispatch_loop(app: FastAPI) -> None:
-    """Shut-down hook: cancel the loop (a claim it held comes back after its lease)."""
-    task: asyncio.Task | None = getattr(app.state, "dispatch_loop", None)
-    if task is not None:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+    """Shut-down hook: let the loop's round finish, then stop it."""
+    loop: BackgroundLoop | None = getattr(app.state, "dispatch_loop", None)
+    if loop is not None:
+        await loop.stop()
