@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import orjson
@@ -22,6 +23,19 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from services.common.problems import ServiceUnavailable, Unprocessable
+
+
+class CommitMark(Protocol):
+    """Something a request's transactions write as they commit (services/common/idempotency.py)."""
+
+    database: Database
+
+    async def write(self, conn: AsyncConnection) -> None: ...
+
+
+# Set around a request that carries an Idempotency-Key: each transaction it commits on that service's database
+# also marks the key, in the same commit, so a retry after a crash knows whether the first attempt wrote anything.
+COMMIT_MARK: ContextVar[CommitMark | None] = ContextVar("commit_mark", default=None)
 
 
 def is_sqlite(url: str) -> bool:
@@ -98,8 +112,8 @@ class Database:
 
     async def open_driver_pool(self) -> None:
         """On PostgreSQL, a pool of bare asyncpg connections beside the engine's, for the hot reads and the roll-up
-        (services/common/hot_reads.py, driver_reads.py). It connects only when a request needs a connection, so a database that is
-        not there yet does not stop the service from starting."""
+        (services/common/hot_reads.py, driver_reads.py). It connects only when a request needs a connection, so a
+        database that is not there yet does not stop the service from starting."""
         if is_sqlite(str(self.engine.url)):
             return
         self.driver_pool = await asyncpg.create_pool(
@@ -113,6 +127,8 @@ class Database:
         try:
             async with self.engine.begin() as conn:
                 yield conn
+                if (mark := COMMIT_MARK.get()) is not None and mark.database is self:
+                    await mark.write(conn)
         except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
             _raise_as_problem(exc, "The database is unavailable; nothing was written.")
             raise

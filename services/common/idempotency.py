@@ -3,6 +3,10 @@
 The same key and body replay the first response; the same key with another body is 422; a
 retry while the first request still runs is 409. Keys are scoped to the caller (token subject)
 and kept for `RETENTION`. A pure ASGI middleware, so one piece of code serves every service.
+
+Every transaction the request commits also stamps the key's `wrote_at`, in the same commit. A request
+that died after writing but before its answer was kept is therefore never run again: its retry gets
+409 (outcome unknown). One that died before writing anything is run again once it counts as abandoned.
 """
 
 from __future__ import annotations
@@ -11,17 +15,20 @@ import hashlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, select, update
+from sqlalchemy import (Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, func, select,
+                        update)
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import parse_bearer
+from services.common.db import COMMIT_MARK, Database
 from services.common.guards import replay_body
 from services.common.json import dumps, loads
-from services.common.problems import ProblemError, problem_response
+from services.common.problems import Conflict, ProblemError, problem_response
 
 logger = logging.getLogger("duban.idempotency")
 
@@ -42,8 +49,29 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("status_code", Integer),
         Column("headers", LargeBinary),
         Column("body", LargeBinary),
+        # When the request was claimed (again): its transactions stamp the key only while this is unchanged.
         Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("wrote_at", DateTime(timezone=True)),  # when the request's first transaction committed
     )
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """A request's hold on its key, stamped by each transaction the request commits (services/common/db.py)."""
+
+    database: Database
+    table: Table
+    owner: str
+    key: str
+    claimed_at: datetime
+
+    async def write(self, conn: Any) -> None:
+        table = self.table
+        stamped = await conn.execute(update(table).where(
+            table.c.scope == self.owner, table.c.key == self.key, table.c.created_at == self.claimed_at,
+        ).values(wrote_at=func.coalesce(table.c.wrote_at, datetime.now(UTC))))
+        if stamped.rowcount != 1:  # a retry took the key over while this request was too slow to count as alive
+            raise Conflict("A retry with the same Idempotency-Key took this request over; nothing was written.")
 
 
 class IdempotencyMiddleware:
@@ -72,8 +100,9 @@ class IdempotencyMiddleware:
             early = await self._claim(state, owner, key, fingerprint)
         except ProblemError as exc:  # the database is down: this runs outside the app's problem handlers
             early = problem_response(exc.status, exc.detail, slug=exc.slug, headers=exc.headers)
-        if early is not None:
+        if isinstance(early, Response):
             return await early(scope, receive, send)
+        claim = KeyClaim(state.database, state.idempotency_table, owner, key, early)
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
 
         async def capture(message: Message) -> None:
@@ -84,9 +113,11 @@ class IdempotencyMiddleware:
                 captured["body"] += message.get("body", b"")
             await send(message)
 
+        marking = COMMIT_MARK.set(claim)
         try:
             await self.app(scope, replay_body(body), capture)
         finally:
+            COMMIT_MARK.reset(marking)
             try:
                 await self._settle(state, owner, key, captured)
             except ProblemError:
@@ -94,11 +125,13 @@ class IdempotencyMiddleware:
                 logger.warning("Idempotency-Key %r of %s: the database went away before the answer was kept",
                                key, owner)
 
-    async def _claim(self, state: Any, owner: str, key: str, fingerprint: str):
+    async def _claim(self, state: Any, owner: str, key: str, fingerprint: str) -> Response | datetime:
+        """The answer to give at once, or the moment this request claimed the key and should run."""
         table = state.idempotency_table
         now = datetime.now(UTC)
         async with state.database.transaction() as conn:
-            row = (await conn.execute(select(table).where(table.c.scope == owner, table.c.key == key))).mappings().first()
+            found = await conn.execute(select(table).where(table.c.scope == owner, table.c.key == key))
+            row = found.mappings().first()
             if row is None:
                 try:
                     async with conn.begin_nested():
@@ -106,25 +139,32 @@ class IdempotencyMiddleware:
                                                                  completed=False, created_at=now))
                 except IntegrityError:
                     return _in_flight()
-                return None
+                return now
             if row["fingerprint"] != fingerprint:
                 return problem_response(422, "This Idempotency-Key was already used with a different request.",
                                         slug="idempotency-key-reused")
             if row["completed"]:
                 return _replay(row)
             created = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=UTC)
-            if now - created < ABANDONED_AFTER:
+            abandoned = now - created >= ABANDONED_AFTER
+            if row["wrote_at"] is not None and (abandoned or row["status_code"] is not None):
+                return _outcome_unknown()
+            if not abandoned:
                 return _in_flight()
-            await conn.execute(update(table).where(table.c.scope == owner, table.c.key == key).values(created_at=now))
-            return None
+            taken = await conn.execute(update(table).where(
+                table.c.scope == owner, table.c.key == key, table.c.created_at == row["created_at"],
+                table.c.wrote_at.is_(None)).values(created_at=now))
+            return now if taken.rowcount == 1 else _in_flight()
 
     async def _settle(self, state: Any, owner: str, key: str, captured: dict[str, Any]) -> None:
         table = state.idempotency_table
         where = (table.c.scope == owner, table.c.key == key)
         async with state.database.transaction() as conn:
             if captured["status"] >= 500:
-                # Nothing was written on a server error, so the client may retry for real.
-                await conn.execute(delete(table).where(*where))
+                # If nothing was written the client may retry for real; if something was, the failure is kept and
+                # a retry is told the outcome is unknown instead of being run twice.
+                await conn.execute(delete(table).where(*where, table.c.wrote_at.is_(None)))
+                await conn.execute(update(table).where(*where).values(status_code=captured["status"]))
             else:
                 kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in captured["headers"]
                         if k.decode("latin-1").lower() in _REPLAYED_HEADERS]
@@ -148,6 +188,12 @@ def _caller(state: Any, headers: dict[str, str]) -> str:
 def _in_flight():
     return problem_response(409, "A request with this Idempotency-Key is still being processed; retry shortly.",
                             slug="idempotency-key-in-flight", headers={"Retry-After": "1"})
+
+
+def _outcome_unknown() -> Response:
+    return problem_response(
+        409, "The first request with this Idempotency-Key changed data but ended before its answer was kept, so it "
+             "is not run again; read the resource to see what it did.", slug="idempotency-key-outcome-unknown")
 
 
 def _replay(row: Any) -> Response:

@@ -89,7 +89,7 @@ PROBLEM_SLUGS = tuple(sorted({error.slug for error in (
     ProblemError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
     UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, GatewayTimeout)} | {
     "method-not-allowed", "validation-error", "not-ready",
-    "bad-idempotency-key", "idempotency-key-reused", "idempotency-key-in-flight"}))
+    "bad-idempotency-key", "idempotency-key-reused", "idempotency-key-in-flight", "idempotency-key-outcome-unknown"}))
 PROBLEM_TYPES = ("about:blank", *(PROBLEM_TYPE_BASE + slug for slug in PROBLEM_SLUGS))
 
 
