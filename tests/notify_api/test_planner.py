@@ -152,6 +152,16 @@ def test_running_the_planner_twice_creates_nothing_new(notify_client, transport_
     assert len(outbox(notify_client)) == created
 
 
+def test_a_dispatchs_webhook_ids_are_unique_and_sort_in_the_order_its_rows_were_written(notify_client,
+                                                                                        transport_hook):
+    run_planner(notify_client, shanghai("2019-12-28"))
+    run_planner(notify_client, shanghai("2019-12-30"), dispatch_id=2)
+    rows = sorted(outbox(notify_client), key=lambda r: (r["dispatch_id"], r["dedupe_key"]))
+    ids = [r["webhook_id"] for r in rows]
+    assert len(rows) > 2 and len(set(ids)) == len(ids)
+    assert ids == sorted(ids)  # the second dispatch's ids come after the first's, each in key order
+
+
 def test_two_planners_at_once_never_create_a_second_notification(notify_client, transport_hook):
     state = notify_client.app.state
 

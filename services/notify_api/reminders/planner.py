@@ -16,6 +16,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -56,6 +57,7 @@ from services.notify_api.rules.service import (
 from services.notify_api.settings import NotifySettings
 
 notifications, contacts = Notification.__table__, Contact.__table__
+OUTBOX_COLUMNS = [column.name for column in notifications.c if column.name != "id"]
 
 # Overdue notices stop this long after the due date: by then the deadline is the office's business, not a
 # robot's (and tasks_api serves a window of at most 400 days: this plus the longest rule step fits).
@@ -154,7 +156,7 @@ async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) ->
     """Write the notifications and escalation events found, in the caller's transaction; returns how many
     notifications were new (nothing is new when the same step was written before)."""
     with collector_paused():
-        created = await write_rows(conn, outbox_rows(found.addressed, as_of=found.as_of, dispatch_id=dispatch_id))
+        created = await write_rows(conn, planned_rows(found.addressed), as_of=found.as_of, dispatch_id=dispatch_id)
     await publish_escalations(conn, found.escalations)
     return created
 
@@ -255,10 +257,8 @@ class Writing:
 
     @classmethod
     def of(cls, rows: int, *, as_of: datetime, dispatch_id: int) -> Writing:
-        # One urandom call for all ids: uuid4() per row made a system call per row, a tenth of a dispatch.
-        pool = os.urandom(16 * rows).hex()
-        ids = ("msg_" + pool[start:start + 32] for start in range(0, len(pool), 32))
-        return cls(as_of, dispatch_id, datetime.now(UTC), ids, {})
+        created_at = datetime.now(UTC)
+        return cls(as_of, dispatch_id, created_at, _message_ids(rows, created_at), {})
 
     def release_time(self, rule: Rule) -> datetime:
         """When a notice under `rule` may go out: the same for every row with the same quiet hours."""
@@ -266,6 +266,16 @@ class Writing:
         if hours not in self.release_times:
             self.release_times[hours] = release_time(self.as_of, *hours)
         return self.release_times[hours]
+
+
+def _message_ids(count: int, moment: datetime) -> Iterator[str]:
+    """Unique `webhook-id`s that sort in the order they are taken, like Svix's KSUID-based ones: the milliseconds,
+    a counter, then 48 random bits for planners writing in the same millisecond. Rows are written in key order,
+    so the unique index on webhook_id grows at its end instead of splitting pages all over a million-row tree.
+    One urandom call serves them all: uuid4() per row made a system call per row, a tenth of a dispatch."""
+    prefix = f"msg_{int(moment.timestamp() * 1000):012x}"
+    noise = os.urandom(6 * count).hex()
+    return (f"{prefix}{n:08x}{noise[12 * n:12 * n + 12]}" for n in range(count))
 
 
 def _delivery(a: Addressed, writing: Writing, *, send_at: datetime) -> dict[str, Any]:
@@ -284,49 +294,76 @@ def _unit_about(a: Addressed) -> int:
     return next((u for u in a.notice.units if u.role == "lead"), a.notice.units[0]).unit_id
 
 
-def _single(a: Addressed, writing: Writing) -> dict[str, Any]:
-    d, step, contact = a.notice.deadline, a.notice.step, a.contact
-    key = (f"reminder:{d.ref}:{d.due_on.isoformat()}:{step.name}:{a.recipient_kind}:{a.recipient_id}:"
-           f"{contact['id']}:{contact['channel']}")
-    return {"dedupe_key": key, "purpose": "reminder", "level": step.level.value, "step": step.name,
-            "payload": render_notice(a.notice), "plan_id": d.plan_id, "item_id": d.item_id,
-            "unit_id": _unit_about(a), "deadline_kind": d.kind, "deadline_id": d.id, "due_on": d.due_on,
-            **_delivery(a, writing, send_at=writing.release_time(a.rule))}
+@dataclass(frozen=True, slots=True)
+class Single:
+    """A notice to one contact, known by its key; its row (with the rendered message) is built only if new."""
+
+    dedupe_key: str
+    addressed: Addressed
+
+    @classmethod
+    def of(cls, a: Addressed) -> Single:
+        d, step, contact = a.notice.deadline, a.notice.step, a.contact
+        return cls(f"reminder:{d.ref}:{d.due_on.isoformat()}:{step.name}:{a.recipient_kind}:{a.recipient_id}:"
+                   f"{contact['id']}:{contact['channel']}", a)
+
+    def row(self, writing: Writing) -> dict[str, Any]:
+        a = self.addressed
+        d, step = a.notice.deadline, a.notice.step
+        return {"dedupe_key": self.dedupe_key, "purpose": "reminder", "level": step.level.value, "step": step.name,
+                "payload": render_notice(a.notice), "plan_id": d.plan_id, "item_id": d.item_id,
+                "unit_id": _unit_about(a), "deadline_kind": d.kind, "deadline_id": d.id, "due_on": d.due_on,
+                **_delivery(a, writing, send_at=writing.release_time(a.rule))}
 
 
-def _digest(group: list[Addressed], writing: Writing) -> dict[str, Any]:
-    """One row for a contact's day: composed by the day's first dispatch (its key is the contact and the day)."""
-    first, today = group[0], group[0].notice.today
-    notices = [a.notice for a in group]
-    plans = {n.deadline.plan_id for n in notices}
-    send_at = max(writing.release_time(a.rule) for a in group)
-    return {"dedupe_key": f"digest:{first.contact['id']}:{today.isoformat()}", "purpose": "digest",
-            "level": top_level(notices).value, "step": "digest", "payload": render_digest(today, notices),
-            "plan_id": plans.pop() if len(plans) == 1 else None, "item_id": None,
-            "unit_id": first.recipient_id if first.recipient_kind == OwnerKind.UNIT else None,
-            "deadline_kind": None, "deadline_id": None, "due_on": None,
-            **_delivery(first, writing, send_at=send_at)}
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A contact's day, composed by the day's first dispatch (its key is the contact and the day)."""
+
+    dedupe_key: str
+    group: list[Addressed]
+
+    @classmethod
+    def of(cls, group: list[Addressed]) -> Digest:
+        first = group[0]
+        return cls(f"digest:{first.contact['id']}:{first.notice.today.isoformat()}", group)
+
+    def row(self, writing: Writing) -> dict[str, Any]:
+        first, today = self.group[0], self.group[0].notice.today
+        notices = [a.notice for a in self.group]
+        plans = {n.deadline.plan_id for n in notices}
+        send_at = max(writing.release_time(a.rule) for a in self.group)
+        return {"dedupe_key": self.dedupe_key, "purpose": "digest", "level": top_level(notices).value,
+                "step": "digest", "payload": render_digest(today, notices),
+                "plan_id": plans.pop() if len(plans) == 1 else None, "item_id": None,
+                "unit_id": first.recipient_id if first.recipient_kind == OwnerKind.UNIT else None,
+                "deadline_kind": None, "deadline_id": None, "due_on": None,
+                **_delivery(first, writing, send_at=send_at)}
 
 
-def outbox_rows(addressed: list[Addressed], *, as_of: datetime, dispatch_id: int) -> list[dict[str, Any]]:
-    """Single notices, and one digest per contact for the notices whose rule asks for digests."""
+Planned = Single | Digest
+
+
+def planned_rows(addressed: list[Addressed]) -> list[Planned]:
+    """Single notices, and one digest per contact for the notices whose rule asks for digests, in key order:
+    the unique index on dedupe_key then grows at its end instead of all over."""
     digests: dict[int, list[Addressed]] = defaultdict(list)
     for a in addressed:
         if a.rule.digest:
             digests[a.contact["id"]].append(a)
-    writing = Writing.of(len(addressed) + len(digests), as_of=as_of, dispatch_id=dispatch_id)
-    rows = [_single(a, writing) for a in addressed if not a.rule.digest]
-    rows += [_digest(group, writing) for group in digests.values()]
-    # In key order: the unique index on dedupe_key then grows at its end instead of all over.
-    return sorted(rows, key=lambda row: row["dedupe_key"])
+    planned: list[Planned] = [Single.of(a) for a in addressed if not a.rule.digest]
+    planned += [Digest.of(group) for group in digests.values()]
+    return sorted(planned, key=attrgetter("dedupe_key"))
 
 
-async def write_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+async def write_rows(conn: AsyncConnection, planned: list[Planned], *, as_of: datetime, dispatch_id: int) -> int:
     """Insert the rows that are not there yet; returns how many were."""
-    if not rows:
+    if not planned:
         return 0
     if conn.dialect.name == "postgresql":
-        return await _copy_new_rows(conn, rows)
+        return await _copy_new_rows(conn, planned, as_of=as_of, dispatch_id=dispatch_id)
+    writing = Writing.of(len(planned), as_of=as_of, dispatch_id=dispatch_id)
+    rows = [p.row(writing) for p in planned]
     created = 0
     for start in range(0, len(rows), BATCH_ROWS):
         statement = (sqlite_insert(notifications).values(rows[start:start + BATCH_ROWS])
@@ -335,16 +372,18 @@ async def write_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
     return created
 
 
-async def _copy_new_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+async def _copy_new_rows(conn: AsyncConnection, planned: list[Planned], *, as_of: datetime,
+                         dispatch_id: int) -> int:
     """PostgreSQL: planners write one at a time (a transaction-level advisory lock), so the rows whose keys are
     not in the outbox yet can be COPYed straight in. A day's dispatch of a province is a million rows: 500-row
     INSERTs wrote ~3,000 a second; COPY through a staging table and INSERT … ON CONFLICT from it ~16,000; this
-    more than twice that."""
+    more than twice that. The rows are built as COPY takes them, so PostgreSQL writes the first rows on the
+    other core while the messages of the next ones are still being rendered here."""
     driver = await driver_connection(conn)
     await driver.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_WRITER_LOCK)
-    keys = [row["dedupe_key"] for row in rows]
     written = {record[0] for record in await driver.fetch(
-        "SELECT dedupe_key FROM notifications WHERE dedupe_key = ANY($1::text[])", keys)}
-    new = [row for row in rows if row["dedupe_key"] not in written]
-    await copy_rows(conn, notifications, new, list(rows[0]))
+        "SELECT dedupe_key FROM notifications WHERE dedupe_key = ANY($1::text[])", [p.dedupe_key for p in planned])}
+    new = [p for p in planned if p.dedupe_key not in written]
+    writing = Writing.of(len(new), as_of=as_of, dispatch_id=dispatch_id)
+    await copy_rows(conn, notifications, (p.row(writing) for p in new), OUTBOX_COLUMNS)
     return len(new)
