@@ -5,6 +5,7 @@ Both take the rows as an async iterable of batches, so the database is read whil
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -61,17 +62,23 @@ async def write_xlsx(headers: Sequence[str], batches: AsyncIterable[Sequence[Row
                      widths: Sequence[int] = ()) -> Path:
     """A temporary xlsx file holding the rows; the caller deletes it. Nothing is left behind on failure.
 
-    The writing runs in a worker thread, batch by batch, so the event loop keeps serving other requests.
+    The writing runs in a worker thread, batch by batch, so the event loop keeps serving other requests, and
+    the next batch is read (database, peers) while the thread writes the last one.
     """
     handle, name = tempfile.mkstemp(prefix="duban-ledger-", suffix=".xlsx")
     os.close(handle)
     path = Path(name)
     try:
         sheet = await to_thread.run_sync(lambda: XlsxSheet(path, headers, title=title, widths=widths))
+        writing: asyncio.Future[None] | None = None
         try:
             async for batch in batches:
-                await to_thread.run_sync(sheet.write, batch)
+                if writing is not None:
+                    await writing  # one batch at a time reaches the sheet, in order
+                writing = asyncio.ensure_future(to_thread.run_sync(sheet.write, batch))
         finally:
+            if writing is not None:
+                await writing
             await to_thread.run_sync(sheet.close)
     except BaseException:
         path.unlink(missing_ok=True)
