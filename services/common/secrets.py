@@ -44,12 +44,25 @@ def same_hash(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(token_hash(token), stored_hash)
 
 
+# A secret's value in a URL's query: a calendar feed's `token`, a DingTalk robot's `access_token`, a WeCom robot's
+# `key`. Whoever has such a URL can use it, so it is sealed at rest and never shown whole.
+URL_SECRET_VALUE = re.compile(r"(?:(?<=[?&]token=)|(?<=[?&]access_token=)|(?<=[?&]key=))[^&\s\"#]+")
+MASK = "****"
+
+
+def has_url_secret(url: str) -> bool:
+    return URL_SECRET_VALUE.search(url) is not None
+
+
+def masked_url(url: str) -> str:
+    """The URL with each secret query value cut to its last four characters: `access_token=****c0de`."""
+    return URL_SECRET_VALUE.sub(lambda match: MASK + match.group(0)[-4:], url)
+
+
 class RedactQueryTokens(logging.Filter):
     """Blanks secret query values (`token`, `access_token`, `key`) in the arguments of log records. A calendar
     feed URL carries its token (calendar clients cannot send headers) and a DingTalk or WeCom robot's URL its
     access token; the server's access log writes whole request lines, the HTTP client whole URLs."""
-
-    _SECRET_VALUE = re.compile(r"(?:(?<=[?&]token=)|(?<=[?&]access_token=)|(?<=[?&]key=))[^&\s\"]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
@@ -58,7 +71,7 @@ class RedactQueryTokens(logging.Filter):
 
     def _redacted(self, arg: object) -> object:
         text = arg if isinstance(arg, str) else str(arg)  # the HTTP client logs URL objects
-        return self._SECRET_VALUE.sub("[redacted]", text) if self._SECRET_VALUE.search(text) else arg
+        return URL_SECRET_VALUE.sub("[redacted]", text) if URL_SECRET_VALUE.search(text) else arg
 
 
 # The loggers that write URLs: the server's access log and the HTTP client notify_api delivers with.

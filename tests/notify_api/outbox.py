@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.common.db import Database, make_engine
 from services.common.secrets import SecretBox
 from services.notify_api.contacts.models import Contact
+from services.notify_api.contacts.service import stored_target
 from services.notify_api.deliveries.clock import aware_row
 from services.notify_api.deliveries.models import DeliveryAttempt, Notification
 from services.notify_api.events.models import Subscription
@@ -44,13 +45,16 @@ def run(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
 
 async def add_contact(db: Database, settings: NotifySettings, *, channel: str, target: str,
                       secret: str | None = None, owner_kind: str = "unit", owner_id: int = 1,
-                      enabled: bool = True) -> int:
+                      enabled: bool = True, seal_target: bool = True) -> int:
+    """A contact stored as the service stores it; seal_target=False: as written before targets were sealed."""
     now = datetime.now(UTC)
-    sealed = SecretBox(settings.secret_key).seal(secret) if secret else None
+    box = SecretBox(settings.secret_key)
+    sealed = box.seal(secret) if secret else None
+    shown, sealed_target = stored_target(box, target) if seal_target else (target, None)
     async with db.transaction() as conn:
         return (await conn.execute(Contact.__table__.insert().values(
-            owner_kind=owner_kind, owner_id=owner_id, channel=channel, target=target, label="", enabled=enabled,
-            secret_encrypted=sealed, created_at=now, updated_at=now, version=1)
+            owner_kind=owner_kind, owner_id=owner_id, channel=channel, target=shown, target_sealed=sealed_target,
+            label="", enabled=enabled, secret_encrypted=sealed, created_at=now, updated_at=now, version=1)
             .returning(Contact.__table__.c.id))).scalar_one()
 
 
@@ -77,6 +81,12 @@ async def notification(db: Database, notification_id: int) -> dict[str, Any]:
     async with db.read() as conn:
         row = (await conn.execute(select(notifications).where(notifications.c.id == notification_id))).mappings()
         return aware_row(row.one())
+
+
+async def contact_row(db: Database, contact_id: int) -> dict[str, Any]:
+    async with db.read() as conn:
+        return dict((await conn.execute(select(Contact.__table__).where(Contact.__table__.c.id == contact_id)))
+                    .mappings().one())
 
 
 async def attempts_of(db: Database, notification_id: int) -> list[dict[str, Any]]:

@@ -101,6 +101,43 @@ def test_a_dingtalk_secret_is_replaced_with_patch(notify_client, auth):
     assert opened(notify_client, contact["id"]) == DINGTALK_SECRET
 
 
+def test_a_robots_url_is_shown_with_its_token_masked_and_kept_whole_only_sealed(notify_client, auth):
+    created = add_contact(notify_client, auth("office"), "unit", UNIT, channel="dingtalk", target=DINGTALK_URL)
+    masked = "https://oapi.dingtalk.com/robot/send?access_token=****cdef"
+    assert created["target"] == masked
+    assert notify_client.get(f"/v1/contacts/{created['id']}", headers=auth("office")).json()["target"] == masked
+    listed = notify_client.get("/v1/contacts", headers=auth("office")).json()["data"]
+    assert [c["target"] for c in listed] == [masked] and "target_sealed" not in listed[0]
+    table = Contact.__table__
+    [sealed] = read(notify_client, select(table.c.target_sealed).where(table.c.id == created["id"]))
+    assert b"0123456789abcdef" not in sealed
+    assert SecretBox(notify_client.app.state.settings.secret_key).open(sealed) == DINGTALK_URL
+    assert "0123456789abcdef" not in history_text(notify_client, created["id"])
+
+
+def test_a_new_robot_url_replaces_the_sealed_one_and_a_url_without_a_token_unseals(notify_client, auth):
+    created = add_contact(notify_client, auth("office"), "unit", UNIT, channel="wecom", target=DINGTALK_URL)
+    table = Contact.__table__
+    for target, shown in ((DINGTALK_URL.replace("abcdef", "fedcba"), "****dcba"), ("https://hooks.example.cn/w", "")):
+        etag = notify_client.get(f"/v1/contacts/{created['id']}", headers=auth("office")).headers["ETag"]
+        changed = notify_client.patch(f"/v1/contacts/{created['id']}", json={"target": target},
+                                      headers={**auth("office"), "If-Match": etag})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["target"].endswith(shown) and "fedcba" not in changed.json()["target"]
+    [sealed] = read(notify_client, select(table.c.target_sealed).where(table.c.id == created["id"]))
+    assert sealed is None
+
+
+def test_a_target_sent_back_with_its_masked_token_is_refused(notify_client, auth):
+    created = add_contact(notify_client, auth("office"), "unit", UNIT, channel="dingtalk", target=DINGTALK_URL)
+    refused = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": "dingtalk",
+                                                       "target": created["target"]}, headers=auth("office"))
+    assert_problem(refused, 422)
+    etag = notify_client.get(f"/v1/contacts/{created['id']}", headers=auth("office")).headers["ETag"]
+    assert_problem(notify_client.patch(f"/v1/contacts/{created['id']}", json={"target": created["target"]},
+                                       headers={**auth("office"), "If-Match": etag}), 422)
+
+
 def test_a_dingtalk_secret_must_look_like_one(notify_client, auth):
     response = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": "dingtalk",
                                                         "target": DINGTALK_URL, "secret": "not-a-secret"},

@@ -11,17 +11,18 @@ import pytest
 
 from services.notify_api.deliveries.channels.robots import dingtalk_sign, dingtalk_url
 from services.notify_api.deliveries.deliverer import deliver_due
-from tests.notify_api.outbox import PAYLOAD, T0, add_contact, add_notification, notification, run
+from tests.notify_api.outbox import PAYLOAD, T0, add_contact, add_notification, contact_row, notification, run
 from tests.notify_api.receivers import Answer
 
 DINGTALK_SECRET = "SEC3a9f1b7c0e4d2a8b6c5f0e1d9a7b3c4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1"
 
 
-def _robot(url, settings, receiver, channel, path, *, secret=None, answers=(), **values):
+def _robot(url, settings, receiver, channel, path, *, secret=None, answers=(), seal_target=True, **values):
     target = receiver.endpoint(path, secret=secret, answers=list(answers)) + "?access_token=abc123"
 
     async def work(db):
-        contact_id = await add_contact(db, settings, channel=channel, target=target, secret=secret)
+        contact_id = await add_contact(db, settings, channel=channel, target=target, secret=secret,
+                                       seal_target=seal_target)
         return await add_notification(db, contact_id=contact_id, channel=channel, **values)
 
     sent = run(url, work)
@@ -38,6 +39,20 @@ def test_a_dingtalk_robot_gets_a_markdown_message_on_a_correctly_signed_url(noti
     assert call.query["access_token"] == "abc123"
     assert call.json() == {"msgtype": "markdown",
                            "markdown": {"title": PAYLOAD["subject"], "text": PAYLOAD["markdown"]}}
+
+
+def test_a_robot_stored_with_its_token_sealed_is_sent_to_its_whole_url(notify_db, delivery_settings, receiver):
+    _, sent = _robot(notify_db, delivery_settings, receiver, "wecom", "wecom/unit-1")
+    stored = run(notify_db, lambda db: contact_row(db, sent["contact_id"]))
+    assert stored["target"].endswith("access_token=****c123") and stored["target_sealed"] is not None
+    [call] = receiver.calls_to("wecom/unit-1")
+    assert call.query["access_token"] == "abc123"
+
+
+def test_a_robot_written_before_targets_were_sealed_is_still_sent_to(notify_db, delivery_settings, receiver):
+    counts, row = _robot(notify_db, delivery_settings, receiver, "wecom", "wecom/unit-1", seal_target=False)
+    assert (counts.sent, row["status"]) == (1, "delivered")
+    assert receiver.calls_to("wecom/unit-1")[0].query["access_token"] == "abc123"
 
 
 def test_the_dingtalk_sign_is_urlencoded_base64_of_hmac_sha256_of_timestamp_and_secret():

@@ -35,7 +35,10 @@ class Contact(NotifyModel, table=True):
     owner_kind: OwnerKind = Field(sa_type=String(10))
     owner_id: int
     channel: Channel = Field(sa_type=String(10))
-    target: str = Field(max_length=500, description="Webhook or robot URL, or e-mail address.")
+    target: str = Field(max_length=500, description="Webhook or robot URL, or e-mail address; a token in the URL "
+                                                    "(a robot's access_token or key) masked.")
+    target_sealed: bytes | None = Field(None, sa_type=LargeBinary,
+                                        description="The whole target, encrypted at rest, when it carries a token.")
     label: str = Field("", max_length=100)
     secret_encrypted: bytes | None = Field(None, sa_type=LargeBinary,
                                            description="Signing secret (webhook, DingTalk), encrypted at rest.")

@@ -35,7 +35,8 @@ class ContactPublic(BaseModel):
     owner_kind: OwnerKind
     owner_id: int
     channel: Channel
-    target: str = Field(description="Where notices go: an http(s) URL, or an e-mail address for e-mail.")
+    target: str = Field(description="Where notices go: an http(s) URL, or an e-mail address for e-mail. A token in "
+                                    "the URL (a robot's access_token or key, a token) is shown masked: ****c0de.")
     label: str
     enabled: bool
     has_secret: bool = Field(description="Whether a signing secret is stored (it is never shown again).")
@@ -69,7 +70,9 @@ async def list_contacts(
 TARGET_RULE = """A webhook, DingTalk or WeCom target is an http(s) URL; an e-mail target is an address. In
 production a target on loopback or a private network is refused (SSRF guard): literal addresses in any notation
 and `localhost` here, host names when they are resolved at each delivery. A webhook contact's `whsec_` signing
-secret is in this response only; a DingTalk robot's `SEC…` secret is stored sealed and never shown."""
+secret is in this response only; a DingTalk robot's `SEC…` secret is stored sealed and never shown. A token in
+the URL (`access_token`, `key`, `token`) is stored sealed too and shown masked, `access_token=****c0de`: whoever
+has a robot's URL can post to its group. A target sent back with a masked token is refused (422)."""
 
 
 @router.post("/contacts", summary="Add a contact; a webhook's secret is shown once", status_code=201,

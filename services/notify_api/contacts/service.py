@@ -20,7 +20,7 @@ from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Forbidden, Unprocessable
 from services.common.records import Records
-from services.common.secrets import SecretBox, new_webhook_secret
+from services.common.secrets import SecretBox, has_url_secret, masked_url, new_webhook_secret
 from services.notify_api.contacts.models import Channel, Contact, OwnerKind
 from services.notify_api.contacts.targets import check_target
 from services.notify_api.db import NotifyModel, change_log
@@ -28,8 +28,9 @@ from services.notify_api.settings import NotifySettings
 
 contacts = Contact.__table__
 contact_records = Records(contacts, "contact", change_log)
-# What a list shows: every column but the sealed secret, and whether there is one.
-LIST_COLUMNS = [*(c for c in contacts.c if c.name != "secret_encrypted"),
+# What a list shows: every column but the sealed ones, and whether there is a secret.
+SEALED = ("secret_encrypted", "target_sealed")
+LIST_COLUMNS = [*(c for c in contacts.c if c.name not in SEALED),
                 contacts.c.secret_encrypted.is_not(None).label("has_secret")]
 DINGTALK_SECRET = r"^SEC[0-9A-Za-z]{16,128}$"
 _SECRET_EXAMPLE = "SEC0f3c9a7d2b4e6f8a1c3e5b7d9f2a4c6e8"
@@ -61,8 +62,8 @@ class ContactUpdate(NotifyModel):
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
-    """A contact as callers see it: whether it has a secret, never the secret."""
-    shown = {k: v for k, v in row.items() if k != "secret_encrypted"}
+    """A contact as callers see it: whether it has a secret, never the secret, and its target's token masked."""
+    shown = {k: v for k, v in row.items() if k not in SEALED}
     return {**shown, "has_secret": row.get("secret_encrypted") is not None}
 
 
@@ -79,10 +80,11 @@ def _check_secret(channel: Channel, secret: str | None) -> None:
                             "e-mail and WeCom have none.")
 
 
-async def _seal(conn: AsyncConnection, box: SecretBox, row: dict[str, Any], secret: str, *, actor: str,
+async def _seal(conn: AsyncConnection, row: dict[str, Any], sealed: dict[str, bytes | None], *, actor: str,
                 as_change: bool) -> dict[str, Any]:
-    """Store a secret sealed; as a change (new version, history without the secret), or as part of creation."""
-    values: dict[str, Any] = {"secret_encrypted": box.seal(secret)}
+    """Store sealed values (the secret, the target with its token); as a change of the secret (new version, history
+    without it), or as part of the write that made the row (the history has the row without them)."""
+    values: dict[str, Any] = dict(sealed)
     if as_change:
         values |= {"version": row["version"] + 1, "updated_at": datetime.now(UTC)}
     same_version = (contacts.c.id == row["id"]) & (contacts.c.version == row["version"])
@@ -96,6 +98,14 @@ async def _seal(conn: AsyncConnection, box: SecretBox, row: dict[str, Any], secr
     return dict(stored)
 
 
+def stored_target(box: SecretBox, target: str) -> tuple[str, bytes | None]:
+    """(what the row shows, what it seals): a URL that carries a token is shown masked and kept sealed, because
+    whoever has a robot's URL can post to its group."""
+    if has_url_secret(target):
+        return masked_url(target), box.seal(target)
+    return target, None
+
+
 async def create_contact(db: Database, settings: NotifySettings, *, data: ContactCreate,
                          actor: Principal) -> tuple[dict[str, Any], str | None]:
     """The new contact, and the webhook secret to show once (None for other channels)."""
@@ -103,14 +113,16 @@ async def create_contact(db: Database, settings: NotifySettings, *, data: Contac
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
         raise Unprocessable("The office is owner_id 0, and only the office is.")
     _check_secret(data.channel, data.secret)
-    target = check_target(data.channel, data.target, private_allowed=settings.private_targets_allowed)
+    box = SecretBox(settings.secret_key)
+    shown, sealed_target = stored_target(box, check_target(data.channel, data.target,
+                                                            private_allowed=settings.private_targets_allowed))
     secret = new_webhook_secret() if data.channel is Channel.WEBHOOK else data.secret
     async with db.transaction() as conn:
-        row = await contact_records.insert(conn, {**data.model_dump(exclude={"secret"}), "target": target},
+        row = await contact_records.insert(conn, {**data.model_dump(exclude={"secret"}), "target": shown},
                                            actor=actor.subject)
-        if secret is not None:
-            row = await _seal(conn, SecretBox(settings.secret_key), row, secret, actor=actor.subject,
-                              as_change=False)
+        sealed = {"secret_encrypted": box.seal(secret) if secret is not None else None, "target_sealed": sealed_target}
+        if any(sealed.values()):
+            row = await _seal(conn, row, sealed, actor=actor.subject, as_change=False)
     return public(row), secret if data.channel is Channel.WEBHOOK else None
 
 
@@ -143,17 +155,21 @@ async def update_contact(db: Database, settings: NotifySettings, *, principal: P
                          data: ContactUpdate, version: int) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True)
     secret = changes.pop("secret", None)
+    box = SecretBox(settings.secret_key)
     async with db.transaction() as conn:
         row = await _mine(conn, principal, contact_id)
         channel = Channel(row["channel"])
         _check_secret(channel, secret)
+        sealed_target: dict[str, bytes | None] = {}
         if changes.get("target") is not None:
-            changes["target"] = check_target(channel, changes["target"],
-                                             private_allowed=settings.private_targets_allowed)
+            changes["target"], sealed_target["target_sealed"] = stored_target(box, check_target(
+                channel, changes["target"], private_allowed=settings.private_targets_allowed))
         row = await contact_records.update(conn, contact_id, changes, expected_version=version,
                                            actor=principal.subject)
+        if sealed_target:
+            row = await _seal(conn, row, sealed_target, actor=principal.subject, as_change=False)
         if secret is not None:
-            row = await _seal(conn, SecretBox(settings.secret_key), row, secret, actor=principal.subject,
+            row = await _seal(conn, row, {"secret_encrypted": box.seal(secret)}, actor=principal.subject,
                               as_change=True)
         return public(row)
 
@@ -163,7 +179,8 @@ async def delete_contact(db: Database, *, principal: Principal, contact_id: int,
         await _mine(conn, principal, contact_id)
         # The change history keeps the deleted record; it must not keep the secret, not even sealed (a stale
         # If-Match rolls this back with the rest).
-        await conn.execute(contacts.update().where(contacts.c.id == contact_id).values(secret_encrypted=None))
+        await conn.execute(contacts.update().where(contacts.c.id == contact_id)
+                           .values(secret_encrypted=None, target_sealed=None))
         await contact_records.delete(conn, contact_id, expected_version=version, actor=principal.subject)
 
 
@@ -176,6 +193,6 @@ async def rotate_secret(db: Database, settings: NotifySettings, *, principal: Pr
         if row["channel"] != Channel.WEBHOOK:
             raise Unprocessable("Only webhook contacts have a generated secret to rotate; a DingTalk secret is "
                                 "replaced with PATCH.")
-        row = await _seal(conn, SecretBox(settings.secret_key), row, secret, actor=principal.subject,
-                          as_change=True)
+        row = await _seal(conn, row, {"secret_encrypted": SecretBox(settings.secret_key).seal(secret)},
+                          actor=principal.subject, as_change=True)
     return public(row), secret

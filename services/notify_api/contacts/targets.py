@@ -17,6 +17,7 @@ import socket
 from urllib.parse import urlsplit
 
 from services.common.problems import Unprocessable
+from services.common.secrets import MASK
 from services.notify_api.contacts.models import Channel
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
@@ -71,4 +72,6 @@ def check_target(channel: Channel, target: str, *, private_allowed: bool) -> str
         if len(target) > 254 or not EMAIL.match(target):
             raise Unprocessable(f"{target!r} is not an e-mail address.")
         return target
+    if MASK in target:
+        raise Unprocessable("target carries a masked token (****), as contacts are shown; send the whole URL.")
     return check_url(target, private_allowed=private_allowed)

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, union_all
+from sqlalchemy import and_, bindparam, func, null, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.db import Database
 from services.common.records import Records
-from services.common.secrets import SecretBox
+from services.common.secrets import SecretBox, masked_url
 from services.notify_api.contacts.models import Contact
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.channels import Channels, Outcome, Target, Verdict
@@ -157,11 +157,12 @@ async def load_targets(db: Database, settings: NotifySettings,
             wanted[kind].add(target_id)
     found: dict[tuple[str, int | None], Target | str] = {}
     async with db.read() as conn:
-        for kind, table, address in (("contact", contacts, contacts.c.target),
-                                     ("subscription", subscriptions, subscriptions.c.url)):
+        for kind, table, address, sealed in (("contact", contacts, contacts.c.target, contacts.c.target_sealed),
+                                             ("subscription", subscriptions, subscriptions.c.url, null())):
             if not wanted[kind]:
                 continue
-            query = select(table.c.id, address.label("address"), table.c.secret_encrypted, table.c.enabled)
+            query = select(table.c.id, address.label("address"), sealed.label("address_sealed"),
+                           table.c.secret_encrypted, table.c.enabled)
             for target in (await conn.execute(query.where(table.c.id.in_(wanted[kind])))).mappings():
                 found[(kind, target["id"])] = _target(kind, target, box)
     return found
@@ -172,9 +173,10 @@ def _target(kind: str, row: Any, box: SecretBox) -> Target | str:
         return f"The {kind} {row['id']} is disabled."
     try:
         secret = box.open(row["secret_encrypted"]) if row["secret_encrypted"] else None
+        address = box.open(row["address_sealed"]) if row["address_sealed"] else row["address"]
     except Exception:  # noqa: BLE001 - a key change makes every old secret unreadable
         return f"The secret of {kind} {row['id']} cannot be decrypted (was NOTIFY_API_SECRET_KEY changed?)."
-    return Target(kind, row["id"], row["address"], secret)
+    return Target(kind, row["id"], address, secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +243,7 @@ async def finish(db: Database, results: list[Result], *, at: datetime) -> None:
             if not result.delivered:
                 await _set_state(conn, [result], result.values)
             if result.outcome is not None and result.outcome.verdict is Verdict.GONE and result.target is not None:
-                await _disable(conn, result.target, reason=f"{result.target.address} answered 410 Gone")
+                await _disable(conn, result.target, reason=f"{masked_url(result.target.address)} answered 410 Gone")
 
 
 async def _set_state(conn: AsyncConnection, results: list[Result], values: dict[str, Any]) -> None:
