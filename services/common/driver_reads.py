@@ -49,6 +49,10 @@ class Reading:
         statement, values = self._reads[index]
         return plain_rows(await self._conn.execute(statement, dict(values)))
 
+    async def all(self) -> list[Rows]:
+        """The rows of each statement, in the order given."""
+        return [await self.rows(index) for index in range(len(self._reads))]
+
     async def settle(self) -> None:
         """Wait for the statements nobody asked for (the caller failed first). They are let finish, not cancelled:
         they are short reads, and a statement cancelled mid-flight costs its connection."""
@@ -69,7 +73,7 @@ async def reading(db: Database, conn: AsyncConnection, reads: Sequence[Read]) ->
 async def read_all(db: Database, conn: AsyncConnection, reads: Sequence[Read]) -> list[Rows]:
     """The rows of each statement, in the order given."""
     async with reading(db, conn, reads) as under_way:
-        return [await under_way.rows(index) for index in range(len(reads))]
+        return await under_way.all()
 
 
 async def _fetch(pool: asyncpg.Pool, dialect: Dialect, read: Read) -> list[asyncpg.Record]:

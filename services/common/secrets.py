@@ -71,7 +71,7 @@ class RedactQueryTokens(logging.Filter):
 
     def _redacted(self, arg: object) -> object:
         text = arg if isinstance(arg, str) else str(arg)  # the HTTP client logs URL objects
-        return URL_SECRET_VALUE.sub("[redacted]", text) if URL_SECRET_VALUE.search(text) else arg
+        return URL_SECRET_VALUE.sub("[redacted]", text) if has_url_secret(text) else arg
 
 
 # The loggers that write URLs: the server's access log and the HTTP client notify_api delivers with.

@@ -8,8 +8,8 @@ holiday is worse than an honest approximation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 

@@ -27,5 +27,5 @@ def create_app(settings: ReportingSettings | None = None,
     return create_service_app(settings or ReportingSettings(), title="duban reporting_api", description=DESCRIPTION,
                               version="0.2.0", routers=[periods_router, reports_router, oversight_router,
                                                         assessment_router, ledger_router],
-                              idempotency_table=idempotency_keys, hot_lists=[REPORT_LIST], on_startup=[open_tasks, start_relay],
-                              on_shutdown=[stop_relay, close_tasks])
+                              idempotency_table=idempotency_keys, hot_lists=[REPORT_LIST],
+                              on_startup=[open_tasks, start_relay], on_shutdown=[stop_relay, close_tasks])

@@ -1,11 +1,11 @@
 """While a service serves, the garbage collector leaves the start-up heap alone and runs less often (see
-services/common/app.py); once the service stops, the collector is as it was."""
+services/common/collector.py); once the service stops, the collector is as it was."""
 
 import gc
 
 from fastapi.testclient import TestClient
 
-from services.common.app import YOUNG_GENERATION_THRESHOLD
+from services.common.collector import YOUNG_GENERATION_THRESHOLD
 from services.tasks_api.app import create_app as create_tasks_app
 from tests.conftest import tasks_settings
 

@@ -16,17 +16,17 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from operator import attrgetter
 from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.collector import collector_paused
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
-from services.common.collector import collector_paused
 from services.common.db import Database, copy_rows, driver_connection
 from services.notify_api.contacts.models import Contact, OwnerKind
 from services.notify_api.deliveries.models import Level, Notification, Status

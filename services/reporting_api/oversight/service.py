@@ -219,7 +219,7 @@ async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str
              *light_reads(plan_id, period, today)]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, tasks, data, period, today)
-        filed, leads, points = [await under_way.rows(index) for index in range(len(reads))]
+        filed, leads, points = await under_way.all()
     inputs = (by, view, grouping, filed, leads, points)
     answer = _ROLLUPS.get((plan_id, period, by, today), inputs)
     if answer is None:

@@ -133,6 +133,6 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, 
         return list(result.scalars())
     ids = list((await conn.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
                                         "FROM generate_series(1, :n)"), {"n": len(rows)})).scalars())
-    await copy_rows(conn, table, [{**row, "id": new_id} for row, new_id in zip(rows, ids)],
+    await copy_rows(conn, table, ({**row, "id": new_id} for row, new_id in zip(rows, ids)),
                     [column.name for column in table.c])
     return ids
