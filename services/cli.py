@@ -40,7 +40,7 @@ def _import(args: argparse.Namespace) -> int:
         return 1
 
     async def run() -> tuple[int, dict[str, int]]:
-        database = Database(make_engine(TasksSettings().resolved_database_url()))
+        database = Database(make_engine(TasksSettings.load().resolved_database_url()))
         try:
             return await import_plan(database, plan_file=plan_file, actor="cli")
         finally:
@@ -56,7 +56,7 @@ def _token(args: argparse.Namespace) -> int:
     from services.common.auth import mint_token
     from services.tasks_api.settings import TasksSettings
 
-    print(mint_token(TasksSettings(), role=args.role, unit_id=args.unit, subject=args.subject,
+    print(mint_token(TasksSettings.load(), role=args.role, unit_id=args.unit, subject=args.subject,
                      ttl_seconds=args.days * 24 * 3600))
     return 0
 
@@ -100,7 +100,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     as_of = from_user(args.as_of) if args.as_of else None
     try:
-        dispatch, ran = asyncio.run(dispatch_once(NotifySettings(), as_of=as_of))
+        dispatch, ran = asyncio.run(dispatch_once(NotifySettings.load(), as_of=as_of))
     except ProblemError as exc:  # a peer or the database is down: nothing was written, cron may run again
         print(f"dispatch failed: {exc.detail}", file=sys.stderr)
         return 1
@@ -133,7 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
     from services.common.settings import REPO_ROOT
     from services.tasks_api.settings import TasksSettings
 
-    token = mint_token(TasksSettings(), role="admin", subject="admin")
+    token = mint_token(TasksSettings.load(), role="admin", subject="admin")
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
     env = serve_environment(args.host, os.environ)

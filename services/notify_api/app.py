@@ -28,7 +28,7 @@ def create_app(settings: NotifySettings | None = None, tasks_transport: httpx.As
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     open_reporting, close_reporting = reporting_client_hooks(reporting_transport)
     redact_url_secrets_in_logs()  # the calendar feed's and the robots' URLs hold their tokens
-    return create_service_app(settings or NotifySettings(), title="duban notify_api", description=DESCRIPTION,
+    return create_service_app(settings or NotifySettings.load(), title="duban notify_api", description=DESCRIPTION,
                               version="0.2.0",
                               routers=[deliveries_router, contacts_router, rules_router, reminders_router,
                                        calendars_router, feed_router, events_router],

@@ -24,7 +24,7 @@ def create_app(settings: ReportingSettings | None = None,
     """The app; `tasks_transport` lets tests put a fault-injecting transport in front of tasks_api."""
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     start_relay, stop_relay = relay_hooks(outbox_events)
-    return create_service_app(settings or ReportingSettings(), title="duban reporting_api", description=DESCRIPTION,
+    return create_service_app(settings or ReportingSettings.load(), title="duban reporting_api", description=DESCRIPTION,
                               version="0.2.0", routers=[periods_router, reports_router, oversight_router,
                                                         assessment_router, ledger_router],
                               idempotency_table=idempotency_keys, hot_lists=[REPORT_LIST],

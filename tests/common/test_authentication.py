@@ -81,7 +81,7 @@ def test_roles_other_than_office_cannot_register_a_plan(tasks_client, auth, role
 
 
 def test_production_settings_refuse_the_development_secret():
-    with pytest.raises(ValueError, match="JWT secret"):
+    with pytest.raises(ValueError, match="TASKS_API_JWT_SECRET"):
         TasksSettings(environment="production")
 
 
