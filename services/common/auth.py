@@ -6,6 +6,8 @@ instead trust an OpenID Connect issuer through its JWKS, so that no verifier can
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 import uuid
 from collections import OrderedDict
@@ -22,6 +24,11 @@ from services.common.problems import Forbidden, Unauthorized
 from services.common.settings import ServiceSettings
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duban"'}
+REFUSED_TOKEN = "The bearer token is missing or not valid."
+LATEST_NUMERIC_DATE = 7_258_118_400  # 2200-01-01T00:00:00Z, the end of the years the services accept
+MAX_ID = 2**31 - 1  # ids are 32-bit in both databases
+
+logger = logging.getLogger("duban.auth")
 
 
 class Role(StrEnum):
@@ -93,24 +100,50 @@ class TokenVerifier:
         return principal
 
     def _check(self, token: str) -> tuple[Principal, float]:
+        try:
+            return self._principal(token)
+        except Unauthorized as exc:
+            # The reason is for the operator; the caller learns only that the token was refused, so a forger
+            # cannot tell which check it failed.
+            logger.info("bearer token refused: %s", exc.detail)
+            raise Unauthorized(REFUSED_TOKEN, headers=_CHALLENGE) from exc
+
+    def _principal(self, token: str) -> tuple[Principal, float]:
         s = self._settings
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else s.jwt_secret
             claims = jwt.decode(token, key, algorithms=s.jwt_algorithms, audience=s.jwt_audience,
                                 issuer=s.jwt_issuer, options={"require": ["exp", "sub", "role"]})
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("The token has expired.", headers=_CHALLENGE) from exc
+            raise Unauthorized("The token has expired.") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"The token is not valid: {exc}.", headers=_CHALLENGE) from exc
+            raise Unauthorized(f"The token is not valid: {exc}.") from exc
+        _check_claim_types(claims)
         try:
             role = Role(claims["role"])
-        except ValueError as exc:
-            raise Unauthorized(f"Unknown role {claims['role']!r} in token.", headers=_CHALLENGE) from exc
+        except (ValueError, TypeError) as exc:
+            raise Unauthorized(f"Unknown role {claims['role']!r} in token.") from exc
         unit_id = claims.get("unit_id")
-        if role is Role.UNIT and not isinstance(unit_id, int):
-            raise Unauthorized("A unit token must name its unit (claim unit_id).", headers=_CHALLENGE)
+        if role is Role.UNIT and unit_id is None:
+            raise Unauthorized("A unit token must name its unit (claim unit_id).")
         principal = Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id if role is Role.UNIT else None)
         return principal, float(claims["exp"])
+
+
+def _is_numeric_date(value: object) -> bool:
+    """RFC 7519 NumericDate: seconds since the epoch, a finite JSON number (not a boolean) in the supported years."""
+    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 <= value <= LATEST_NUMERIC_DATE)
+
+
+def _check_claim_types(claims: dict[str, object]) -> None:
+    """Refuse claims of the wrong type that PyJWT lets through (a boolean is an int to Python)."""
+    for name in ("exp", "nbf", "iat"):
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise Unauthorized(f"The {name} claim is not a NumericDate: {claims[name]!r}.")
+    unit_id = claims.get("unit_id")
+    if unit_id is not None and (type(unit_id) is not int or not 1 <= unit_id <= MAX_ID):
+        raise Unauthorized(f"The unit_id claim is not a unit id: {unit_id!r}.")
 
 
 def mint_token(settings: ServiceSettings, *, role: Role | str, unit_id: int | None = None,
