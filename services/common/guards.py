@@ -6,9 +6,11 @@ import re
 from typing import get_args
 
 from fastapi import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.problems import BadRequest, NotFound, Unprocessable, UnsupportedMediaType, problem_response
+from services.common.strict_json import BodyFault, body_fault
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -59,11 +61,22 @@ class RequestGuardMiddleware:
         if media_type not in self.media_types[len(JSON_TYPES):] and _JSON_NUL.search(body):
             return await problem_response(422, "Text may not hold the NUL character (\\u0000).",
                                           slug="validation-error", title="Invalid request")(scope, receive, send)
+        fault = body_fault(body) if media_type in JSON_TYPES or media_type.endswith("+json") or not media_type else None
+        if fault is not None:
+            return await _body_fault_response(fault)(scope, receive, send)
         await self.app(scope, replay_body(body), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         await problem_response(413, f"The request body is larger than {self.max_body_bytes} bytes.",
                                slug="payload-too-large")(scope, receive, send)
+
+
+def _body_fault_response(fault: BodyFault) -> Response:
+    where = ".".join(str(part) for part in fault.path)
+    status, slug = (400, "bad-request") if fault.duplicate else (422, "validation-error")
+    errors = [{"location": list(fault.path), "message": fault.message,
+               "type": "duplicate_key" if fault.duplicate else "finite_number"}]
+    return problem_response(status, f"{where}: {fault.message}", slug=slug, title="Invalid request", errors=errors)
 
 
 def _nul_in_target(scope: Scope) -> bool:
