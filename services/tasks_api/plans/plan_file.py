@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.common.safe_yaml import load_bounded
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus
 from services.tasks_api.people.models import GroupKind
@@ -138,10 +139,10 @@ class PlanFileError(ValueError):
 
 
 def parse_plan_file(text: str | bytes) -> PlanFile:
-    """Parse and validate a plan file; PlanFileError names every bad key with its line."""
+    """Parse and validate a plan file; PlanFileError names every bad key with its line. CPU-bound: a server calls
+    it off the event loop."""
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data, root = load_bounded(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PlanFileError([{"location": "(file)", "line": mark.line + 1 if mark else None,
