@@ -243,21 +243,29 @@ def test_the_contract_documents_the_feed_token_and_no_bearer(notify_client):
 
 # -- what the feed holds: reports due, item deadlines, milestones; the window ----------------------------------
 
-def test_the_reports_due_on_one_day_are_one_event_listing_the_items(notify_client, quzhou_client, transport, auth):
+def reports_due(client, headers, day):
+    """The report deadlines notify's reader yields for a day (one per period kind today, one per item with the
+    reporting cadence), as /v1/deadlines/upcoming lists them."""
+    rows = client.get("/v1/deadlines/upcoming", params={"as_of": day, "days": 0, "limit": 500},
+                      headers=headers).json()["data"]
+    return [row for row in rows if row["kind"] == "report"]
+
+
+def test_the_reports_due_on_one_day_are_one_event_listing_the_items(notify_client, transport):
     token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
     found = report_events(fetch(notify_client, transport["unit_id"], token, **{"from": "2020-01-01",
                                                                                 "to": "2020-01-31"}))
-    # The quarter, the half-year and the year 2019 are all due on 2020-01-10: one duty, one event.
+    # Every report the unit owes on 2020-01-10 (for 2019, its second half and its fourth quarter): one event.
     [event] = found
     assert event.decoded("DTSTART") == date(2020, 1, 10)
     assert str(event["UID"]) == f"report-{transport['unit_id']}-20200110@duban"
-    owed = quzhou_client.get(f"/v1/units/{transport['unit_id']}/items", params={"limit": 500},
-                             headers=auth("office")).json()["data"]
-    assert re.fullmatch(rf"报送：.*2019年第四季度.*（{len(owed)}项）", str(event["SUMMARY"]))
+    owed = {row["item_id"]: row for row in reports_due(notify_client, transport["headers"], "2020-01-10")}
+    assert len(owed) > 1
+    assert re.fullmatch(rf"报送：.+（{len(owed)}项）", str(event["SUMMARY"]))
     description = str(event["DESCRIPTION"])
     assert f"应报送事项（{len(owed)}项）" in description
-    for item in owed:
-        assert f"{item['number']} {item['title']}" in description
+    for row in owed.values():
+        assert f"{row['item_number']} {row['item_title']}" in description
 
 
 def test_a_filed_report_leaves_the_day_but_the_day_keeps_its_uid(notify_client, reporting_http, transport, quzhou):
@@ -265,7 +273,10 @@ def test_a_filed_report_leaves_the_day_but_the_day_keeps_its_uid(notify_client, 
     window = {"from": "2020-01-01", "to": "2020-01-31"}
     [before] = report_events(fetch(notify_client, transport["unit_id"], token, **window))
     t9 = quzhou.item("T9")
-    for period in ("2019-Q4", "2019-H2", "2019"):
+    periods = {row["period"] for row in reports_due(notify_client, transport["headers"], "2020-01-10")
+               if row["item_id"] == t9["id"]}
+    assert periods
+    for period in sorted(periods):
         report = file_report(reporting_http, transport["headers"], t9["id"], period=period)
         submit(reporting_http, transport["headers"], report["id"])
     [after] = report_events(fetch(notify_client, transport["unit_id"], token, **window))
