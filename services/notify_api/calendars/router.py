@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal
+from services.common.clock import business_today
 from services.common.guards import reject_unknown_query_parameters
 from services.common.openapi import FEED_TOKEN
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
@@ -16,8 +17,8 @@ from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router, created
 from services.notify_api.calendars import service
-from services.notify_api.calendars.ics import today_in_shanghai
 from services.notify_api.db import DatabaseDep
+from services.notify_api.peers import ReportingDep
 
 router = api_router("calendars")
 # The feed is read by calendar clients, which cannot send a bearer token: the token in its URL is its only key.
@@ -83,25 +84,30 @@ async def revoke_feed_token(unit_id: int, token_id: int, db: DatabaseDep, princi
 
 
 @feed_router.get(
-    "/calendars/units/{unit_id}.ics", summary="A unit's deadlines as an iCalendar feed (RFC 5545)",
+    "/calendars/units/{unit_id}.ics", summary="A unit's duties as an iCalendar feed (RFC 5545)",
     description="Authenticated by the feed token in the URL and by nothing else (calendar clients cannot send "
                 "bearer tokens; a bearer token is not accepted here, and a feed token opens nothing but this "
-                "feed). An unknown, revoked or other unit's token answers 404. One all-day event per deadline "
-                "of the unit (items, milestones, indicator targets) with reminders 7 days and 1 day before.",
+                "feed). An unknown, revoked or other unit's token answers 404. One all-day event per item "
+                "deadline, milestone and indicator target of the unit, and one per day the unit must report "
+                "(报送), listing the items it has not reported on yet; each with reminders at 09:00 seven days "
+                "before, the day before and on the day, and a UID that stays the same while the duty does. "
+                "The window is every deadline from `from` to `to` (default: 30 days back to 400 days ahead of "
+                f"today in Beijing), at most {service.MAX_FEED_DAYS} days; a wider window is refused (422), "
+                "never cut short.",
     response_class=Response, responses={**problem_responses(404, 503),
                                         200: {"description": "The calendar.",
                                               "content": {"text/calendar": {"schema": {"type": "string"},
                                                                             "example": _CALENDAR_EXAMPLE}}}},
     openapi_extra=FEED_TOKEN)
 async def get_unit_calendar(
-    unit_id: int, db: DatabaseDep, tasks: TasksDep, request: Request,
+    unit_id: int, db: DatabaseDep, tasks: TasksDep, reporting: ReportingDep, request: Request,
     token: Annotated[str, Query(min_length=1, max_length=128, description="The unit's secret feed token.")],
-    from_: Annotated[date | None, Query(alias="from", description="First day (default: 90 days ago).")] = None,
-    to: Annotated[date | None, Query(description="Last day (default: two years ahead).")] = None,
+    from_: Annotated[date | None, Query(alias="from", description="First day (default: 30 days ago).")] = None,
+    to: Annotated[date | None, Query(description="Last day (default: 400 days ahead).")] = None,
 ) -> Response:
-    start, end = service.feed_window(today_in_shanghai(datetime.now(UTC)), from_, to)
+    start, end = service.feed_window(business_today(), from_, to)
     body = await service.calendar_feed(db, tasks, unit_id=unit_id, token=token, start=start, end=end,
-                                       base_url=request.app.state.settings.public_base_url)
+                                       base_url=request.app.state.settings.public_base_url, reporting=reporting)
     # private: the URL holds a secret, so no shared cache may keep the answer.
     headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": f'inline; filename="unit-{unit_id}.ics"'}
     return Response(body, media_type=CALENDAR, headers=headers)
