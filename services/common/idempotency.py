@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, func, select,
                         update)
+from cryptography.fernet import InvalidToken
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +30,7 @@ from services.common.db import COMMIT_MARK, Database
 from services.common.guards import replay_body
 from services.common.json import dumps, loads
 from services.common.problems import Conflict, ProblemError, problem_response
+from services.common.secrets import SecretBox
 
 logger = logging.getLogger("duban.idempotency")
 
@@ -144,7 +146,7 @@ class IdempotencyMiddleware:
                 return problem_response(422, "This Idempotency-Key was already used with a different request.",
                                         slug="idempotency-key-reused")
             if row["completed"]:
-                return _replay(row)
+                return _replay(state.response_box, row)
             created = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=UTC)
             abandoned = now - created >= ABANDONED_AFTER
             if row["wrote_at"] is not None and (abandoned or row["status_code"] is not None):
@@ -169,7 +171,8 @@ class IdempotencyMiddleware:
                 kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in captured["headers"]
                         if k.decode("latin-1").lower() in _REPLAYED_HEADERS]
                 await conn.execute(update(table).where(*where).values(
-                    completed=True, status_code=captured["status"], headers=dumps(kept), body=bytes(captured["body"])))
+                    completed=True, status_code=captured["status"], headers=dumps(kept),
+                    body=state.response_box.seal_bytes(bytes(captured["body"]))))
             if time.monotonic() - self._last_purge > 600:
                 self._last_purge = time.monotonic()
                 await conn.execute(delete(table).where(table.c.created_at < datetime.now(UTC) - RETENTION))
@@ -196,11 +199,22 @@ def _outcome_unknown() -> Response:
              "is not run again; read the resource to see what it did.", slug="idempotency-key-outcome-unknown")
 
 
-def _replay(row: Any) -> Response:
+def _replay(box: SecretBox, row: Any) -> Response:
     headers = {k: v for k, v in loads(row["headers"] or b"[]")}
     headers["Idempotent-Replayed"] = "true"
     media_type = headers.pop("content-type", None)
-    return Response(row["body"], status_code=row["status_code"], headers=headers, media_type=media_type)
+    return Response(_opened(box, row["body"]), status_code=row["status_code"], headers=headers,
+                    media_type=media_type)
+
+
+def _opened(box: SecretBox, stored: bytes | None) -> bytes:
+    """A kept answer, sealed because it may hold a secret shown once (a webhook's whsec_…, a feed token)."""
+    if not stored:
+        return b""
+    try:
+        return box.open_bytes(stored)
+    except InvalidToken:  # kept before answers were sealed (they expire within RETENTION)
+        return stored
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -21,10 +21,17 @@ class SecretBox:
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def seal(self, secret: str) -> bytes:
-        return self._fernet.encrypt(secret.encode())
+        return self.seal_bytes(secret.encode())
 
     def open(self, sealed: bytes) -> str:
-        return self._fernet.decrypt(sealed).decode()
+        return self.open_bytes(sealed).decode()
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        return self._fernet.encrypt(data)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        """The sealed data; cryptography.fernet.InvalidToken if it was not sealed by this key."""
+        return self._fernet.decrypt(sealed)
 
 
 def new_webhook_secret() -> str:

@@ -95,6 +95,11 @@ class ServiceSettings(BaseSettings):
         return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
 
     @property
+    def sealing_secret(self) -> str:
+        """The secret that seals what a service keeps but must not hold in clear (idempotency replays)."""
+        return self.jwt_secret
+
+    @property
     def docs_access(self) -> DocsAccess:
         if self.docs is not None:
             return self.docs

@@ -48,6 +48,10 @@ class NotifySettings(ServiceSettings):
         return found
 
     @property
+    def sealing_secret(self) -> str:
+        return self.secret_key
+
+    @property
     def private_targets_allowed(self) -> bool:
         if self.allow_private_targets is not None:
             return self.allow_private_targets

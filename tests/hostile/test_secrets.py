@@ -87,6 +87,27 @@ def test_a_rotated_webhook_secret_is_shown_once_and_stored_sealed(notify, auth):
     assert _sealed_secret(notify, Contact.__table__, contact["id"]) == new_secret
 
 
+@pytest.mark.parametrize("kind", ["webhook", "rotation", "subscription", "feed-token"])
+def test_a_secret_made_under_an_idempotency_key_is_replayed_whole_and_kept_only_sealed(notify, auth, kind):
+    unit_a, office = auth("unit", unit_id=notify.unit_a), auth("office")
+    contact = _webhook_contact(notify, auth) if kind == "rotation" else None
+    path, headers, body, field = {
+        "webhook": ("/v1/contacts", unit_a, {"owner_kind": "unit", "owner_id": notify.unit_a, "channel": "webhook",
+                                            "target": "https://hooks.example.cn/keyed"}, "secret"),
+        "rotation": (f"/v1/contacts/{contact['id']}/secret" if contact else "", unit_a, None, "secret"),
+        "subscription": ("/v1/subscriptions", office, {"url": "https://hooks.example.cn/keyed",
+                                                       "event_types": ["report.submitted"]}, "secret"),
+        "feed-token": (f"/v1/units/{notify.unit_a}/feed-tokens", unit_a, None, "token"),
+    }[kind]
+    keyed = {**headers, "Idempotency-Key": f"secret-{kind}"}
+    first = notify.client.post(path, headers=keyed, json=body)
+    again = notify.client.post(path, headers=keyed, json=body)
+    assert first.status_code in (200, 201), first.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()[field] == first.json()[field]
+    assert _stored_anywhere(notify, first.json()[field]) == []
+
+
 def test_a_dingtalk_robot_secret_is_stored_sealed_and_never_shown(notify, auth):
     secret = "SEC" + "0123456789abcdefABCDEF" * 3
     response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
