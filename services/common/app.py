@@ -23,7 +23,7 @@ from services.common.json import JSONBytesResponse
 from services.common.openapi import PUBLIC, build_contract
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.readiness import ReadinessCheck
-from services.common.secrets import SecretBox
+from services.common.secrets import SecretBox, redact_url_secrets_in_logs
 from services.common.settings import DocsAccess, ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -73,6 +73,7 @@ def create_service_app(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.idempotency_table = idempotency_table
     app.state.response_box = SecretBox(settings.sealing_secret)
+    redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
     install_problem_handlers(app)
     # Order matters: the guard (outermost) bounds the body before idempotency buffers it.
     app.add_middleware(PeerBudgetMiddleware, seconds=settings.peer_budget_seconds)

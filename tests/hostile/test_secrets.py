@@ -22,6 +22,7 @@ from services.notify_api.deliveries.deliverer import deliver_due
 from services.notify_api.events.models import Subscription
 from tests.conftest import serve_in_thread
 from tests.notify_api.outbox import add_notification
+from tests.notify_api.receivers import Answer
 
 DUE = datetime(2025, 11, 3, 2, 0, tzinfo=UTC)  # before the world's own notification is due, so only ours is sent
 
@@ -176,6 +177,23 @@ def test_a_robot_access_token_in_its_url_is_not_logged_on_delivery(notify, auth,
     assert len(receiver.calls_to("dingtalk/logs")) == 1
     assert "/dingtalk/logs?access_token=[redacted]" in caplog.text
     assert access_token not in caplog.text
+
+
+def test_a_robot_whose_receiver_echoes_its_token_leaves_no_token_in_the_outbox_or_the_attempts(notify, auth, receiver):
+    access_token, sign_secret = "robot-access-token-" + "8" * 24, "SEC" + "9" * 40
+    echo = receiver.endpoint("dingtalk/echo", answers=[
+        Answer(500, json={"errmsg": f"bad request to ?access_token={access_token}&sign=abc", "key": sign_secret})])
+    response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": sign_secret,
+        "target": f"{echo}?access_token={access_token}"})
+    assert response.status_code == 201, response.text
+    _deliver_one(notify, response.json()["id"], channel="dingtalk")
+    assert len(receiver.calls_to("dingtalk/echo")) == 1
+    for table in ("notifications", "delivery_attempts"):
+        text = repr(_rows(notify, notify.metadata.tables[table]))
+        assert access_token not in text and "&sign=abc" not in text, table
+    listed = notify.client.get("/v1/notifications", params={"limit": 500}, headers=auth("office"))
+    assert access_token not in listed.text
 
 
 def _said_by_the_test_client(record: logging.LogRecord) -> bool:
