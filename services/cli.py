@@ -110,6 +110,24 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seal_contacts(args: argparse.Namespace) -> int:
+    from services.common.db import Database, make_engine
+    from services.notify_api.contacts.service import seal_clear_targets
+    from services.notify_api.settings import NotifySettings
+
+    settings = NotifySettings.load()
+
+    async def run() -> int:
+        database = Database(make_engine(settings.resolved_database_url()))
+        try:
+            return await seal_clear_targets(database, settings)
+        finally:
+            await database.dispose()
+
+    print(f"notify_api: {asyncio.run(run())} contact target(s) sealed; tokens masked in the change history")
+    return 0
+
+
 def _iso_datetime(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
@@ -194,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     dispatch.add_argument("--as-of", type=_iso_datetime,
                           help="ISO date-time to dispatch as of (default now; without offset: Beijing time)")
     dispatch.set_defaults(run=_dispatch)
+
+    contacts = commands.add_parser("contacts", help="notify_api contacts")
+    contacts_commands = contacts.add_subparsers(dest="contacts_command", required=True)
+    seal = contacts_commands.add_parser("seal", help="seal robot URLs stored in clear before sealing existed "
+                                                     "(needs NOTIFY_API_SECRET_KEY)")
+    seal.set_defaults(run=_seal_contacts)
 
     serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ConfigDict
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field
 
@@ -20,7 +21,7 @@ from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Forbidden, Unprocessable
 from services.common.records import Records
-from services.common.secrets import SecretBox, has_url_secret, masked_url, new_webhook_secret
+from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
 from services.notify_api.contacts.models import Channel, Contact, OwnerKind
 from services.notify_api.contacts.targets import check_target
 from services.notify_api.db import NotifyModel, change_log
@@ -104,6 +105,41 @@ def stored_target(box: SecretBox, target: str) -> tuple[str, bytes | None]:
     if has_url_secret(target):
         return masked_url(target), box.seal(target)
     return target, None
+
+
+async def seal_clear_targets(db: Database, settings: NotifySettings) -> int:
+    """Seal the robot URLs stored in clear before targets were sealed, and blank their tokens in the change
+    history (`duban contacts seal`: the key is the service's, so a migration cannot do it); how many were sealed."""
+    box = SecretBox(settings.secret_key)
+    async with db.transaction() as conn:
+        clear = (await conn.execute(select(contacts.c.id, contacts.c.target, contacts.c.version).where(
+            contacts.c.target_sealed.is_(None)))).all()
+        sealed = 0
+        for contact_id, target, version in clear:
+            if not has_url_secret(target) or MASK in target:
+                continue
+            shown, target_sealed = stored_target(box, target)
+            await conn.execute(contacts.update().where(contacts.c.id == contact_id, contacts.c.version == version)
+                               .values(target=shown, target_sealed=target_sealed))
+            sealed += 1
+        entries = await conn.execute(select(change_log.c.id, change_log.c.changes).where(
+            change_log.c.entity == "contact"))
+        for entry_id, changes in entries.all():
+            masked = _masked(changes)
+            if masked != changes:
+                await conn.execute(change_log.update().where(change_log.c.id == entry_id).values(changes=masked))
+    return sealed
+
+
+def _masked(value: Any) -> Any:
+    """A history entry's changes with every URL token masked, as contacts show them."""
+    if isinstance(value, str):
+        return masked_url(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
 
 
 async def create_contact(db: Database, settings: NotifySettings, *, data: ContactCreate,
