@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from typing import get_args
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.problems import BadRequest, NotFound, Unprocessable, UnsupportedMediaType, problem_response
-from services.common.strict_json import BodyFault, body_fault
+from services.common.strict_json import BodyFault, body_fault, unsupported_date
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -34,6 +35,8 @@ class RequestGuardMiddleware:
         if _nul_in_target(scope):
             return await problem_response(400, "The path or query holds a NUL character (%00).",
                                           slug="bad-request")(scope, receive, send)
+        if (fault := _query_fault(scope)) is not None:
+            return await _fault_response(fault)(scope, receive, send)
         if scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -63,7 +66,7 @@ class RequestGuardMiddleware:
                                           slug="validation-error", title="Invalid request")(scope, receive, send)
         fault = body_fault(body) if media_type in JSON_TYPES or media_type.endswith("+json") or not media_type else None
         if fault is not None:
-            return await _body_fault_response(fault)(scope, receive, send)
+            return await _fault_response(fault)(scope, receive, send)
         await self.app(scope, replay_body(body), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,12 +74,20 @@ class RequestGuardMiddleware:
                                slug="payload-too-large")(scope, receive, send)
 
 
-def _body_fault_response(fault: BodyFault) -> Response:
+def _fault_response(fault: BodyFault) -> Response:
     where = ".".join(str(part) for part in fault.path)
-    status, slug = (400, "bad-request") if fault.duplicate else (422, "validation-error")
-    errors = [{"location": list(fault.path), "message": fault.message,
-               "type": "duplicate_key" if fault.duplicate else "finite_number"}]
+    status, slug = (400, "bad-request") if fault.kind == "duplicate_key" else (422, "validation-error")
+    errors = [{"location": list(fault.path), "message": fault.message, "type": fault.kind}]
     return problem_response(status, f"{where}: {fault.message}", slug=slug, title="Invalid request", errors=errors)
+
+
+def _query_fault(scope: Scope) -> BodyFault | None:
+    """A date in the query outside the supported years (the same bound as in bodies)."""
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        why = unsupported_date(value)
+        if why:
+            return BodyFault(("query", name), why, "supported_date")
+    return None
 
 
 def _nul_in_target(scope: Scope) -> bool:

@@ -41,3 +41,24 @@ def test_a_number_that_is_not_finite_is_422_naming_the_field_and_nothing_is_writ
 
 def test_an_ordinary_body_still_passes(tasks_client, auth):
     assert post_plan(tasks_client, auth, PLAN % "").status_code == 201
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2201-01-01", "9999-12-31T23:59:59Z"])
+def test_a_date_outside_the_supported_years_is_422_in_a_body(tasks_client, auth, day):
+    body = '{"key": "p", "title": "t", "starts_on": "%s", "ends_on": "2025-12-31"}' % day
+    response = post_plan(tasks_client, auth, body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0] == {"location": ["body", "starts_on"], "type": "supported_date",
+                                           "message": f"{day!r} is outside the supported years (1970–2200)."}
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_date_outside_the_supported_years_is_422_in_a_query(tasks_client, auth, day):
+    response = tasks_client.get("/v1/deadlines", params={"from": day}, headers=auth("office"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["location"] == ["query", "from"]
+
+
+def test_the_edges_of_the_supported_years_are_accepted(tasks_client, auth):
+    body = '{"key": "p", "title": "t", "starts_on": "1970-01-01", "ends_on": "2200-12-31"}'
+    assert post_plan(tasks_client, auth, body).status_code == 201

@@ -65,6 +65,26 @@ class Cast:
 
 @pytest.fixture(scope="session")
 def tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
+    yield from build_tasks_world(databases, auth)
+
+
+@pytest.fixture(scope="session")
+def _reporting_database(databases: TestDatabases) -> str:
+    return _migrated(databases, "reporting_api")
+
+
+@pytest.fixture(scope="session")
+def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) -> Iterator[World]:
+    yield from build_reporting_world(_reporting_database, tasks_server, auth)
+
+
+@pytest.fixture(scope="session")
+def notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
+                 _reporting_database: str, auth: Headers) -> Iterator[World]:
+    yield from build_notify_world(databases, tasks_server, reporting_world, _reporting_database, auth)
+
+
+def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
     """tasks_api on its own copy of the Quzhou plan, with a milestone and an extension request of unit A."""
     url = _migrated(databases, "tasks_api")
 
@@ -94,13 +114,7 @@ def tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
     client.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="session")
-def _reporting_database(databases: TestDatabases) -> str:
-    return _migrated(databases, "reporting_api")
-
-
-@pytest.fixture(scope="session")
-def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) -> Iterator[World]:
+def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) -> Iterator[World]:
     """reporting_api reading the Quzhou plan from the real tasks_api, with a report filed by unit A."""
     client = _started(create_reporting_app(reporting_settings(_reporting_database, tasks_server)))
     with httpx.Client(base_url=tasks_server) as tasks:
@@ -112,9 +126,8 @@ def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) 
     client.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="session")
-def notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
-                 _reporting_database: str, auth: Headers) -> Iterator[World]:
+def build_notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
+                       _reporting_database: str, auth: Headers) -> Iterator[World]:
     """notify_api with a contact, a notification, a feed token and a pause of unit A, and a subscription."""
     url = _migrated(databases, "notify_api")
     with serve_in_thread(create_reporting_app(reporting_settings(_reporting_database, tasks_server))) as reporting:
