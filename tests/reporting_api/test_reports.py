@@ -30,9 +30,17 @@ def submit(client, headers, report_id):
     return response.json()
 
 
+def etag_of(client, headers, report_id):
+    response = client.get(f"/v1/reports/{report_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.headers["etag"]
+
+
 def review(client, auth, report_id, decision, comment=None):
+    """The office reads the report and reviews the version it read."""
+    office = auth("office")
     return client.post(f"/v1/reports/{report_id}/review", json={"decision": decision, "comment": comment},
-                       headers=auth("office"))
+                       headers={**office, "If-Match": etag_of(client, office, report_id)})
 
 
 def test_a_unit_files_a_draft_for_an_item_it_is_responsible_for(reporting_client, t9, transport):
