@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response, status
+from fastapi import Query, Request, Response
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
@@ -33,20 +33,12 @@ def seen_version(if_match: str | None) -> int | None:
 
 @router.post("/reports", summary="File a progress report (draft)", status_code=201,
              responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
-                 "report_id", read=("get_report", "list_report_versions"), guarded=("update_report", "delete_report"))})
+                 "report_id", read=("get_report", "list_report_versions"),
+                 guarded=("update_report", "delete_report"))})
 async def create_report(data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
                         principal: CurrentPrincipal) -> ReportPublic:
     report = await service.create_report(db, tasks, data=data, principal=principal)
     return created(response, report, f"/v1/reports/{report['id']}")
-
-
-@router.delete("/reports/{report_id}", summary="Delete a draft that was never submitted", status_code=204,
-               responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
-async def delete_report(report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
-                        if_match: IfMatch = None) -> Response:
-    await service.delete_report(db, tasks, report_id=report_id, version=expected_version(if_match),
-                                principal=principal)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/reports", summary="List reports", response_model=Page[ReportPublic], responses=PEER_ERRORS)
@@ -77,6 +69,15 @@ async def update_report(report_id: int, data: ReportUpdate, response: Response, 
     report = await service.update_report(db, tasks, report_id=report_id, data=data,
                                          version=expected_version(if_match), principal=principal)
     return current(response, report)
+
+
+@router.delete("/reports/{report_id}", summary="Delete a draft that was never submitted", status_code=204,
+               responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
+async def delete_report(report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
+                        if_match: IfMatch = None) -> Response:
+    await service.delete_report(db, tasks, report_id=report_id, version=expected_version(if_match),
+                                principal=principal)
+    return Response(status_code=204)
 
 
 @router.post("/reports/{report_id}/submit", summary="Submit a report (报送)", responses=STEP_ERRORS)
