@@ -100,6 +100,8 @@ async def withdraw_report(report_id: int, response: Response, db: DatabaseDep, t
 
 
 @router.post("/reports/{report_id}/review", summary="Accept or return a submitted report (审核)",
+             description="Needs If-Match with the ETag of the report as the office read it: 428 without it, 412 "
+                         "when the report changed since (another reviewer decided first, or the unit withdrew it).",
              responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
 async def review_report(report_id: int, data: ReviewCreate, response: Response, db: DatabaseDep, principal: Staff,
                         if_match: IfMatch = None) -> ReportPublic:
