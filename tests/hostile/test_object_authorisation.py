@@ -26,6 +26,8 @@ UNIT_MAY = {
     ("reporting_api", "POST", "/v1/reports"),  # file, edit and submit its progress reports (反馈)
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"),
     ("reporting_api", "POST", "/v1/reports/{report_id}/submit"),
+    ("reporting_api", "POST", "/v1/reports/{report_id}/withdraw"),  # take back a submission not yet reviewed
+    ("reporting_api", "DELETE", "/v1/reports/{report_id}"),  # a draft never submitted
     ("notify_api", "POST", "/v1/contacts"),  # manage where its own reminders go
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"),
     ("notify_api", "DELETE", "/v1/contacts/{contact_id}"),

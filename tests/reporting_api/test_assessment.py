@@ -3,6 +3,7 @@
 import pytest
 
 from services.reporting_api.assessment.scores import ranked, score
+from tests.reporting_api.test_reports import review as review_as_read
 
 TRANSPORT, CULTURE = "市交通运输局", "市文旅局"
 
@@ -21,9 +22,7 @@ def file_and_submit(client, headers, item_id, period, **content):
 
 
 def review(client, auth, report_id, decision, comment=None):
-    response = client.post(f"/v1/reports/{report_id}/review", json={"decision": decision, "comment": comment},
-                           headers=auth("office"))
-    assert response.status_code == 200, response.text
+    assert review_as_read(client, auth, report_id, decision, comment).status_code == 200
 
 
 def close(client, auth, plan_id, period, as_of="2025-03-01"):
@@ -38,8 +37,7 @@ def test_closing_a_period_freezes_its_compliance_and_locks_its_reports(reporting
     assert closed.status_code == 201, closed.text
     summary = closed.json()["snapshot"]["compliance"]["summary"]
     assert summary["submitted"] == 1
-    locked = reporting_client.post(f"/v1/reports/{report_id}/review", json={"decision": "accept"},
-                                   headers=auth("office"))
+    locked = review_as_read(reporting_client, auth, report_id, "accept")
     assert locked.status_code == 409
     snapshot = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/periods/2024-Q4/snapshot", headers=auth("office"))
     assert snapshot.json()["snapshot"]["compliance"]["summary"] == summary

@@ -55,6 +55,10 @@ def get(path: str, headers: str, **params: object) -> Callable[[Scene], httpx.Re
 
 Q1 = {"period": "2024-Q1"}
 
+
+def with_the_draft_submitted(s: Scene) -> None:
+    assert s.client.post(f"/v1/reports/{s.report_id}/submit", headers=s.co).status_code == 200
+
 # Each operation that asks tasks_api, sent so that it must ask, and the status it answers once tasks_api is up.
 CALLS: dict[str, PeerCall] = {
     "create_report": PeerCall(lambda s: s.client.post("/v1/reports", json={"item_id": s.item_id, "period": "2024-Q2"},
@@ -65,6 +69,11 @@ CALLS: dict[str, PeerCall] = {
         {"indicator_id": s.indicator_id, "value": 120.5, "as_of": "2024-03-31"}]},
         headers={**s.co, "If-Match": s.report_etag}), 200),
     "submit_report": PeerCall(lambda s: s.client.post(f"/v1/reports/{s.report_id}/submit", headers=s.co), 200),
+    # The lead unit reads its co-operating unit's report but does not change it: tasks_api says it leads the item.
+    "withdraw_report": PeerCall(lambda s: s.client.post(f"/v1/reports/{s.report_id}/withdraw", headers=s.lead), 403,
+                                prepare=with_the_draft_submitted),
+    "delete_report": PeerCall(lambda s: s.client.delete(f"/v1/reports/{s.report_id}",
+                                                        headers={**s.lead, "If-Match": s.report_etag}), 403),
     "list_report_versions": PeerCall(get("/v1/reports/{s.report_id}/versions", "lead"), 200),
     "get_report_history": PeerCall(get("/v1/reports/{s.report_id}/history", "lead"), 200),
     "list_periods": PeerCall(get("/v1/plans/{s.plan_id}/periods", "office"), 200),
@@ -85,7 +94,7 @@ TIMED = ["create_report", "close_period", "export_ledger_csv", "get_plan_traffic
 CASES = [(op, fault) for op in sorted(CALLS) for fault in PEER_FAULTS] + [(op, fault) for op in TIMED
                                                                            for fault in SLOW_FAULTS]
 # Operations that hold the tasks_api client but do not need it: they keep working while it is down.
-WITHOUT_PEER = {"review_report"}
+WITHOUT_PEER: set[str] = set()
 
 
 @pytest.fixture
@@ -136,7 +145,7 @@ def test_a_review_needs_no_tasks_api_and_goes_through_while_it_is_down(scene, fa
     assert submitted.status_code == 200, submitted.text
     faulty.fault = "refuse"
     reviewed = scene.client.post(f"/v1/reports/{scene.report_id}/review", json={"decision": "accept"},
-                                 headers=scene.office)
+                                 headers={**scene.office, "If-Match": submitted.headers["etag"]})
     assert (reviewed.status_code, reviewed.json()["status"]) == (200, "accepted")
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
-from services.common.contracts.tasks import TasksClient
+from services.common.contracts.tasks import Plan, TasksClient
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
@@ -31,19 +31,30 @@ async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
 
 
 async def plan_schedule(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> list[ScheduledPeriod]:
-    plan = await tasks.plan(plan_id)
-    rules = await plan_rules(conn, plan_id)
-    rows = await conn.execute(select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == plan_id))
+    return await schedule_of(conn, await tasks.plan(plan_id))
+
+
+async def schedule_of(conn: AsyncConnection, plan: Plan) -> list[ScheduledPeriod]:
+    """The plan's periods with their due dates, for a plan already read from tasks_api (so that a write
+    transaction can ask for it without calling a peer while it is open)."""
+    rules = await plan_rules(conn, plan.id)
+    rows = await conn.execute(select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == plan.id))
     return schedule(plan.starts_on, plan.ends_on, rules["due_days_after_period"], dict(rows.all()))
 
 
 async def scheduled_period(conn: AsyncConnection, tasks: TasksClient, plan_id: int, period_id: str) -> ScheduledPeriod:
     """One period of the plan with its due date; 422 when the plan has no such period."""
     parse_period(period_id)
-    for scheduled in await plan_schedule(conn, tasks, plan_id):
+    return await period_of(conn, await tasks.plan(plan_id), period_id)
+
+
+async def period_of(conn: AsyncConnection, plan: Plan, period_id: str) -> ScheduledPeriod:
+    """`scheduled_period` for a plan already read from tasks_api."""
+    parse_period(period_id)
+    for scheduled in await schedule_of(conn, plan):
         if scheduled.period.id == period_id:
             return scheduled
-    raise Unprocessable(f"Plan {plan_id} has no reporting period {period_id}.")
+    raise Unprocessable(f"Plan {plan.id} has no reporting period {period_id}.")
 
 
 async def closed_periods(conn: AsyncConnection, plan_id: int) -> set[str]:
