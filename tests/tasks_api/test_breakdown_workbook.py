@@ -48,9 +48,10 @@ def bytes_of(book):
     return out.getvalue()
 
 
-def upload(client, auth, plan_id, content, role="office", content_type=XLSX):
-    return client.put(f"/v1/plans/{plan_id}/breakdown", content=content,
-                      headers=auth(role, unit_id=1 if role == "unit" else None, **{"Content-Type": content_type}))
+def upload(client, auth, plan_id, content, role="office", content_type=XLSX, params=None, **headers):
+    return client.put(f"/v1/plans/{plan_id}/breakdown", content=content, params=params,
+                      headers=auth(role, unit_id=1 if role == "unit" else None,
+                                   **{"Content-Type": content_type, **headers}))
 
 
 @pytest.fixture
@@ -137,10 +138,17 @@ def test_breakdown_download_of_an_unknown_plan_is_404(quzhou_client, auth):
 
 # -- upload -----------------------------------------------------------------------------------------
 
+NO_CHANGES = {"added": [], "changed": [], "removed": []}
+
+
 def test_uploading_the_unchanged_workbook_changes_nothing(tasks_client, auth, plan_id):
-    response = upload(tasks_client, auth, plan_id, download(tasks_client, auth, plan_id).content)
+    downloaded = download(tasks_client, auth, plan_id)
+    response = upload(tasks_client, auth, plan_id, downloaded.content)
     assert response.status_code == 200, response.text
-    assert response.json() == {"plan_id": plan_id, "counts": {}}
+    assert response.json()["counts"] == {}
+    assert response.json()["diff"] == {"items": NO_CHANGES, "responsibilities": NO_CHANGES,
+                                       "indicators": NO_CHANGES, "milestones": NO_CHANGES}
+    assert response.headers["etag"] == downloaded.headers["etag"]
 
 
 def test_an_edited_title_target_and_new_indicator_are_exactly_what_changes(tasks_client, auth, plan_id):
@@ -283,7 +291,7 @@ def test_the_units_of_a_listed_item_are_exactly_the_workbooks(tasks_client, auth
     duties = book["责任分工"]
     sa1 = [r for r in range(2, duties.max_row + 1) if duties.cell(r, 1).value == "SA1"]
     duties.delete_rows(next(r for r in sa1 if duties.cell(r, 2).value == "市铁道中心"))
-    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    response = upload(tasks_client, auth, plan_id, bytes_of(book), params={"confirm_removals": "true"})
     assert response.status_code == 200, response.text
     assert response.json()["counts"] == {"responsibility.deleted": 1, "responsibility.updated": 3}
     assert [r["unit_name"] for r in item(tasks_client, auth, plan_id, "SA1")["responsibilities"]] == [
@@ -326,15 +334,20 @@ def test_an_item_moved_to_another_parent_is_moved(tasks_client, auth, plan_id):
     assert item(tasks_client, auth, plan_id, "P2")["parent_id"] == item(tasks_client, auth, plan_id, "T2")["id"]
 
 
-def test_invalid_cells_name_their_sheet_row_and_column(tasks_client, auth, plan_id):
+def hand_made_workbook():
     book = Workbook()
     book.remove(book.active)
     for name, headers in HEADERS.items():
         book.create_sheet(name).append(headers)
+    return book
+
+
+def test_invalid_cells_name_their_sheet_row_and_column(tasks_client, auth, plan_id):
+    book = hand_made_workbook()
     book["事项"].append(["bad key!", None, "愿景", None, None])
     book["指标"].append(["T9-x", "T9", "某指标", None, "很多", 1, "~", date(2025, 1, 1), "2025=1"])
     book["节点"].append(["T9", "开工", None])
-    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    response = upload(tasks_client, auth, plan_id, bytes_of(book), **{"If-Match": "*"})
     assert response.status_code == 422
     assert [e["location"] for e in response.json()["errors"]] == [
         ["事项", 2, "类型"], ["事项", 2, "标题"], ["事项", 2, "编号"], ["指标", 2, "基期值"], ["指标", 2, "比较"],

@@ -122,6 +122,7 @@ class Column:
 
 
 ITEMS, DUTIES, INDICATORS, MILESTONES = "事项", "责任分工", "指标", "节点"
+VERSION_PROPERTY = "duban-breakdown-version"  # the custom document property naming the version exported
 SHEETS: dict[str, tuple[Column, ...]] = {
     ITEMS: (Column("编号", "key", 12, required=True), Column("上级编号", "parent", 12),
             Column("类型", "kind", 14, _choice(KIND_LABELS), True), Column("序号", "number", 10),
@@ -139,6 +140,14 @@ SHEETS: dict[str, tuple[Column, ...]] = {
                  Column("完成时限", "due_on", 12, _date, True)),
 }
 _ENTRIES: dict[str, type[BaseModel]] = {ITEMS: ItemEntry, INDICATORS: IndicatorEntry, MILESTONES: MilestoneEntry}
+
+
+
+def carried_fields(sheet: str) -> set[str]:
+    """The fields of a sheet's plan-file entry that its columns carry: an upload changes these and no others, so a
+    field the plan file gains (and the workbook does not show) keeps its value."""
+    return {column.field for column in SHEETS[sheet]} & _ENTRIES[sheet].model_fields.keys()
+
 
 Walked = list[tuple[ItemEntry, ItemEntry | None]]
 
@@ -158,13 +167,16 @@ def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
             yield from ((item.key, m.title, m.due_on) for m in item.milestones)
 
 
-def write_workbook(plan_file: PlanFile) -> SpooledTemporaryFile:
-    """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start."""
+def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTemporaryFile:
+    """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start; `version`
+    (the breakdown's fingerprint) goes into a custom document property, which Excel and WPS keep when saving."""
     walked = [(item, parent) for item, parent, _ in plan_file.walk()]
     out = SpooledTemporaryFile(max_size=8 * 1024**2)  # noqa: SIM115 - the response closes it after streaming
     # Cells are what they are: text such as the comparison "=" never becomes a formula, "9" stays text.
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"})
+    if version is not None:
+        book.set_custom_property(VERSION_PROPERTY, version)
     bold = book.add_format({"bold": True})
     for name, columns in SHEETS.items():
         sheet = book.add_worksheet(name)
@@ -197,6 +209,7 @@ class Parsed:
     # Keys on 事项 (valid row or not), and items referred to by invalid rows: so that errors do not cascade.
     item_keys: set[str] = field(default_factory=set)
     items_of_invalid_rows: set[str] = field(default_factory=set)
+    version: str | None = None  # the version the workbook was exported from; None for a hand-made one
 
     def error(self, sheet: str, number: int, header: str, message: str) -> None:
         self.errors.append(located_error([sheet, number, header], message, number))
@@ -241,8 +254,14 @@ def read_workbook(content: bytes) -> Parsed:
         book.close()
 
 
+def _version(book: Any) -> str | None:
+    found = next((p.value for p in book.custom_doc_props if p.name == VERSION_PROPERTY), None)
+    text = "" if found is None else str(found).strip()
+    return text or None
+
+
 def _read_sheets(book: Any) -> Parsed:
-    parsed, layout = Parsed(), []
+    parsed, layout = Parsed(version=_version(book)), []
     for name, columns in SHEETS.items():
         if name not in book.sheetnames:
             layout.append(located_error([name], f"The workbook has no sheet {name}."))

@@ -1,0 +1,197 @@
+"""What an upload of the breakdown workbook changes, and the version a workbook was exported from.
+
+The diff compares the plan file before and after the workbook's rows are applied, record by record and by the
+same keys the importer matches on (item key; item key + unit; item key + indicator key; item key + milestone
+title), so it lists exactly what the import would write. The version is a fingerprint of the plan's item tree
+(every field of every item, responsibility, indicator and milestone): any change to them, through the API or an
+upload, gives another one, without a counter every write path would have to bump.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field, JsonValue
+
+from services.tasks_api.items.models import Role
+from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
+from services.tasks_api.schemas import ImportResult
+
+_PARTS = ("children", "units", "indicators", "milestones", "lead_leaders")  # an item's lists: compared on their own
+
+
+def fingerprint(plan_file: PlanFile) -> str:
+    """The version of the plan's item tree: a hash of its canonical JSON."""
+    tree = json.dumps([item.model_dump(mode="json") for item in plan_file.items], ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(tree.encode()).hexdigest()[:32]
+
+
+# -- the diff's shape -------------------------------------------------------------------------------
+
+class FieldChange(BaseModel):
+    """One field of a record, before and after."""
+
+    field: str = Field(description="The field, as in the plan file (e.g. title, due_on, target, order).")
+    before: JsonValue = None
+    after: JsonValue = None
+
+
+class ItemRef(BaseModel):
+    """The item a record belongs to."""
+
+    key: str
+    number: str
+    title: str
+
+
+class ItemDiff(ItemRef):
+    """An item (事项) added, changed or removed; `changes` lists the changed fields."""
+
+    changes: list[FieldChange] = []
+
+
+class ResponsibilityDiff(BaseModel):
+    """A unit's responsibility for an item (责任分工), with its role and order as they are after the change (as they
+    were, for a removed one)."""
+
+    item: ItemRef
+    unit: str
+    role: Role
+    order: int = Field(description="1 for the lead unit, then the co-operating units in order.")
+    changes: list[FieldChange] = []
+
+
+class IndicatorDiff(BaseModel):
+    """An indicator (指标) of an item."""
+
+    item: ItemRef
+    key: str
+    name: str
+    changes: list[FieldChange] = []
+
+
+class MilestoneDiff(BaseModel):
+    """A milestone (节点) of an item."""
+
+    item: ItemRef
+    title: str
+    changes: list[FieldChange] = []
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class Changes(BaseModel, Generic[T]):
+    added: list[T] = []
+    changed: list[T] = []
+    removed: list[T] = []
+
+
+class ItemChanges(Changes[ItemDiff]):
+    """Items added, changed (fields, parent or position among its siblings) or removed."""
+
+
+class ResponsibilityChanges(Changes[ResponsibilityDiff]):
+    """Responsibilities added, changed (role or order) or removed."""
+
+
+class IndicatorChanges(Changes[IndicatorDiff]):
+    """Indicators added, changed or removed."""
+
+
+class MilestoneChanges(Changes[MilestoneDiff]):
+    """Milestones added, changed or removed."""
+
+
+class BreakdownDiff(BaseModel):
+    """What the upload changes (or, for a dry run, would change)."""
+
+    items: ItemChanges = ItemChanges()
+    responsibilities: ResponsibilityChanges = ResponsibilityChanges()
+    indicators: IndicatorChanges = IndicatorChanges()
+    milestones: MilestoneChanges = MilestoneChanges()
+
+    def removals(self) -> list[str]:
+        """Each record the upload removes, in words."""
+        return ([f"item {d.key} {d.title}" for d in self.items.removed]
+                + [f"responsibility of {d.unit} for item {d.item.key}" for d in self.responsibilities.removed]
+                + [f"indicator {d.key} ({d.name}) of item {d.item.key}" for d in self.indicators.removed]
+                + [f"milestone {d.title} of item {d.item.key}" for d in self.milestones.removed])
+
+
+class BreakdownResult(ImportResult):
+    """What an upload did (counts, empty for a dry run) and the diff it applied or would apply."""
+
+    dry_run: bool
+    version: str = Field(description="The breakdown's version after the upload: its ETag, without the quotes.")
+    diff: BreakdownDiff
+
+
+# -- computing it -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Record:
+    item: ItemEntry
+    label: str                   # the unit, indicator key or milestone title (the item key for an item)
+    fields: dict[str, JsonValue]  # compared field by field
+
+
+Records = dict[tuple[str, ...], _Record]
+
+
+def _records(plan_file: PlanFile) -> dict[str, Records]:
+    """Every record of the item tree by kind and by the identity the importer matches it on."""
+    found: dict[str, Records] = {"items": {}, "responsibilities": {}, "indicators": {}, "milestones": {}}
+    for item, parent, location in plan_file.walk():
+        found["items"][(item.key,)] = _Record(item, item.key, {
+            **item.model_dump(mode="json", exclude=set(_PARTS)), "parent": parent.key if parent else None, "position": location[-1]})
+        for n, unit in enumerate(item.units):
+            role = Role.LEAD if n == 0 else Role.CO
+            found["responsibilities"][(item.key, unit)] = _Record(item, unit, {"role": role.value, "order": n + 1})
+        for indicator in item.indicators:
+            found["indicators"][(item.key, indicator.key)] = _Record(item, indicator.key,
+                                                                     indicator.model_dump(mode="json"))
+        for milestone in item.milestones:
+            found["milestones"][(item.key, milestone.title)] = _Record(item, milestone.title,
+                                                                       milestone.model_dump(mode="json"))
+    return found
+
+
+def _ref(item: ItemEntry) -> ItemRef:
+    return ItemRef(key=item.key, number=item.number, title=item.title)
+
+
+_DESCRIBE: dict[str, Callable[[_Record, list[FieldChange]], BaseModel]] = {
+    "items": lambda r, changes: ItemDiff(**_ref(r.item).model_dump(), changes=changes),
+    "responsibilities": lambda r, changes: ResponsibilityDiff(item=_ref(r.item), unit=r.label, role=r.fields["role"],
+                                                              order=r.fields["order"], changes=changes),
+    "indicators": lambda r, changes: IndicatorDiff(item=_ref(r.item), key=r.label, name=r.fields["name"],
+                                                   changes=changes),
+    "milestones": lambda r, changes: MilestoneDiff(item=_ref(r.item), title=r.label, changes=changes),
+}
+
+
+def _field_changes(before: dict[str, JsonValue], after: dict[str, JsonValue]) -> list[FieldChange]:
+    names = [*after, *(name for name in before if name not in after)]
+    return [FieldChange(field=name, before=before.get(name), after=after.get(name))
+            for name in names if before.get(name) != after.get(name)]
+
+
+def _compare(kind: str, before: Records, after: Records) -> dict[str, list[Any]]:
+    describe = _DESCRIBE[kind]
+    changed = ((record, _field_changes(before[ident].fields, record.fields))
+               for ident, record in after.items() if ident in before)
+    return {"added": [describe(record, []) for ident, record in after.items() if ident not in before],
+            "changed": [describe(record, changes) for record, changes in changed if changes],
+            "removed": [describe(record, []) for ident, record in before.items() if ident not in after]}
+
+
+def diff_plans(before: PlanFile, after: PlanFile) -> BreakdownDiff:
+    """The records of the item tree that `after` adds, changes or removes, compared with `before`."""
+    old, new = _records(before), _records(after)
+    return BreakdownDiff.model_validate({kind: _compare(kind, old[kind], new[kind]) for kind in old})
