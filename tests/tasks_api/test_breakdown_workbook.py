@@ -514,3 +514,39 @@ def test_the_history_shows_the_changes_an_upload_applied(tasks_client, auth, pla
     history = tasks_client.get(f"/v1/history/item/{task['id']}", headers=auth("office")).json()["data"]
     assert (history[-1]["action"], history[-1]["actor"]) == ("update", "test-office-0")
     assert history[-1]["changes"]["title"] == [task["title"], "加快建设现代综合交通体系"]
+
+
+def retitled(book, round_, title):
+    """T9 with another title; its key."""
+    set_cell(book["事项"], row_of(book["事项"], "编号", "T9"), "标题", title)
+    return "T9", bytes_of(book)
+
+
+def with_new_item(book, round_, title):
+    """A new platform under T9, the same key in both uploads of a round; its key."""
+    book["事项"].append([f"P9{round_}", "T9", "重点支撑平台", "", title, "", "进行中", None, None])
+    content = bytes_of(book)
+    book["事项"].delete_rows(book["事项"].max_row)
+    return f"P9{round_}", content
+
+
+@pytest.mark.parametrize("edit", [retitled, with_new_item])
+def test_of_two_uploads_from_the_same_export_at_the_same_moment_exactly_one_applies(tasks_client, auth, plan_id,
+                                                                                    edit):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    for round_ in range(3):
+        book = workbook_of(download(tasks_client, auth, plan_id).content)
+        titles = [f"第{round_}轮甲", f"第{round_}轮乙"]
+        (key, first), (_, second) = (edit(book, round_, title) for title in titles)
+        start = Barrier(2)
+
+        def send(content):
+            start.wait()
+            return upload(tasks_client, auth, plan_id, content)
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = [r.status_code for r in pool.map(send, [first, second])]
+        assert sorted(statuses) == [200, 412]
+        assert item(tasks_client, auth, plan_id, key)["title"] == titles[statuses.index(200)]

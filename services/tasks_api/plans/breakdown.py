@@ -110,12 +110,17 @@ async def _hold_the_plan(conn: AsyncConnection, plan_id: int) -> None:
         await conn.execute(plans.update().where(plans.c.id == plan_id).values(id=plans.c.id))
 
 
+# A serialization failure, or a key that the transaction's snapshot did not hold and yet is taken (every key the
+# upload writes is unique only within the plan): both mean someone else changed the plan meanwhile.
+_CONCURRENT_CHANGE_SQLSTATES = ("40001", "23505")
+
+
 @contextmanager
 def _stale_on_serialization_failure() -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        if str(getattr(exc.orig, "sqlstate", "")) == "40001":
+        if str(getattr(exc.orig, "sqlstate", "")) in _CONCURRENT_CHANGE_SQLSTATES:
             raise PreconditionFailed("The plan changed while this workbook was applied; nothing was changed. "
                                      "Download the breakdown again.") from exc
         raise
