@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field, JsonValue
+from pydantic import BaseModel, Field
 
 from services.tasks_api.items.models import Role
 from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
@@ -33,12 +33,21 @@ def fingerprint(plan_file: PlanFile) -> str:
 
 # -- the diff's shape -------------------------------------------------------------------------------
 
+# A field's value as JSON (model_dump(mode="json") made it so): text, a number, an ISO date, yearly targets, or
+# null; a field the plan file gains later is shown as it is. (Pydantic's JsonValue would say so too, but puts an
+# undescribed component into the contract.)
+FieldValue = Any
+
+
 class FieldChange(BaseModel):
     """One field of a record, before and after."""
 
     field: str = Field(description="The field, as in the plan file (e.g. title, due_on, target, order).")
-    before: JsonValue = None
-    after: JsonValue = None
+    before: FieldValue = Field(None, description="Its value before, as JSON (dates as YYYY-MM-DD).")
+    after: FieldValue = Field(None, description="Its value after, as JSON (dates as YYYY-MM-DD).")
+
+
+_CHANGES = Field([], description="The fields that change (empty for a record added or removed).")
 
 
 class ItemRef(BaseModel):
@@ -52,44 +61,44 @@ class ItemRef(BaseModel):
 class ItemDiff(ItemRef):
     """An item (事项) added, changed or removed; `changes` lists the changed fields."""
 
-    changes: list[FieldChange] = []
+    changes: list[FieldChange] = _CHANGES
 
 
 class ResponsibilityDiff(BaseModel):
     """A unit's responsibility for an item (责任分工), with its role and order as they are after the change (as they
     were, for a removed one)."""
 
-    item: ItemRef
-    unit: str
+    item: ItemRef = Field(description="The item the unit is responsible for.")
+    unit: str = Field(description="The unit's name (责任单位).")
     role: Role
     order: int = Field(description="1 for the lead unit, then the co-operating units in order.")
-    changes: list[FieldChange] = []
+    changes: list[FieldChange] = _CHANGES
 
 
 class IndicatorDiff(BaseModel):
     """An indicator (指标) of an item."""
 
-    item: ItemRef
+    item: ItemRef = Field(description="The item the indicator measures.")
     key: str
     name: str
-    changes: list[FieldChange] = []
+    changes: list[FieldChange] = _CHANGES
 
 
 class MilestoneDiff(BaseModel):
     """A milestone (节点) of an item."""
 
-    item: ItemRef
+    item: ItemRef = Field(description="The item the milestone belongs to.")
     title: str
-    changes: list[FieldChange] = []
+    changes: list[FieldChange] = _CHANGES
 
 
 T = TypeVar("T", bound=BaseModel)
 
 
 class Changes(BaseModel, Generic[T]):
-    added: list[T] = []
-    changed: list[T] = []
-    removed: list[T] = []
+    added: list[T] = Field([], description="Records the upload adds.")
+    changed: list[T] = Field([], description="Records the upload changes, with the fields before and after.")
+    removed: list[T] = Field([], description="Records the upload removes (only with confirm_removals=true).")
 
 
 class ItemChanges(Changes[ItemDiff]):
@@ -111,10 +120,10 @@ class MilestoneChanges(Changes[MilestoneDiff]):
 class BreakdownDiff(BaseModel):
     """What the upload changes (or, for a dry run, would change)."""
 
-    items: ItemChanges = ItemChanges()
-    responsibilities: ResponsibilityChanges = ResponsibilityChanges()
-    indicators: IndicatorChanges = IndicatorChanges()
-    milestones: MilestoneChanges = MilestoneChanges()
+    items: ItemChanges = Field(ItemChanges(), description="Items (事项).")
+    responsibilities: ResponsibilityChanges = Field(ResponsibilityChanges(), description="Responsibilities (责任分工).")
+    indicators: IndicatorChanges = Field(IndicatorChanges(), description="Indicators (指标).")
+    milestones: MilestoneChanges = Field(MilestoneChanges(), description="Milestones (节点).")
 
     def removals(self) -> list[str]:
         """Each record the upload removes, in words."""
@@ -127,9 +136,9 @@ class BreakdownDiff(BaseModel):
 class BreakdownResult(ImportResult):
     """What an upload did (counts, empty for a dry run) and the diff it applied or would apply."""
 
-    dry_run: bool
+    dry_run: bool = Field(description="True when nothing was written (dry_run=true).")
     version: str = Field(description="The breakdown's version after the upload: its ETag, without the quotes.")
-    diff: BreakdownDiff
+    diff: BreakdownDiff = Field(description="What was (or, in a dry run, would be) added, changed and removed.")
 
 
 # -- computing it -----------------------------------------------------------------------------------
@@ -138,7 +147,7 @@ class BreakdownResult(ImportResult):
 class _Record:
     item: ItemEntry
     label: str                   # the unit, indicator key or milestone title (the item key for an item)
-    fields: dict[str, JsonValue]  # compared field by field
+    fields: dict[str, FieldValue]  # compared field by field
 
 
 Records = dict[tuple[str, ...], _Record]
@@ -176,7 +185,7 @@ _DESCRIBE: dict[str, Callable[[_Record, list[FieldChange]], BaseModel]] = {
 }
 
 
-def _field_changes(before: dict[str, JsonValue], after: dict[str, JsonValue]) -> list[FieldChange]:
+def _field_changes(before: dict[str, FieldValue], after: dict[str, FieldValue]) -> list[FieldChange]:
     names = [*after, *(name for name in before if name not in after)]
     return [FieldChange(field=name, before=before.get(name), after=after.get(name))
             for name in names if before.get(name) != after.get(name)]
