@@ -491,8 +491,8 @@ def test_an_upload_that_removes_something_is_refused_without_confirmation(tasks_
     response = upload(tasks_client, auth, plan_id, bytes_of(book))
     assert response.status_code == 409
     assert response.headers["content-type"] == PROBLEM
-    assert [e["message"] for e in response.json()["errors"]] == [
-        "responsibility of 市铁道中心 for item SA1 would be removed"]
+    assert [(e["location"], e["message"]) for e in response.json()["errors"]] == [
+        (["责任分工", "SA1", "市铁道中心"], "responsibility of 市铁道中心 for item SA1 would be removed")]
     assert export(tasks_client, auth, plan_id) == before
 
 

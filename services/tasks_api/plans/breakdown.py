@@ -4,6 +4,9 @@ Applying exports the plan to a plan file, applies the rows onto it, validates it
 importer, in one transaction, so only what was edited changes and every change has its history. The rows
 of an item listed on sheet 事项 say everything about it: its units, indicators and milestones become
 exactly those on the other sheets. Items not listed stay as they are; no item is ever deleted.
+
+An upload applies only onto the version of the item tree it was exported from (breakdown_diff.fingerprint), and
+removes a responsibility, indicator or milestone only when the caller confirms it; a dry run answers with the diff.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.db import Database
 from services.common.problems import Conflict, PreconditionFailed, PreconditionRequired
 from services.tasks_api.items.models import Role
-from services.tasks_api.plans.breakdown_diff import BreakdownResult, diff_plans, fingerprint
+from services.tasks_api.plans.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
 from services.tasks_api.plans.exporter import aliases, export_plan, plans, units
 from services.tasks_api.plans.importer import Importer
 from services.tasks_api.plans.plan_file import PlanFile, PlanFileError, UnitEntry, validate_plan_data
@@ -91,11 +94,12 @@ def etag(version: str) -> str:
     return f'"{version}"'
 
 
-def _removals_refused(removals: list[str]) -> Conflict:
-    listed = [{"location": ["removals", n], "message": f"{what} would be removed", "type": "removal", "line": None}
-              for n, what in enumerate(removals[:MAX_REPORTED])]
-    return Conflict(f"The workbook removes {len(removals)} record(s), the first: {removals[0]}; nothing was changed. "
-                    "Send confirm_removals=true to remove them (dry_run=true shows the whole diff).", errors=listed)
+def _removals_refused(removals: list[Removal]) -> Conflict:
+    listed = [{"location": r.location, "message": f"{r.words} would be removed", "type": "removal", "line": None}
+              for r in removals[:MAX_REPORTED]]
+    return Conflict(f"The workbook removes {len(removals)} record(s), the first: {removals[0].words}; nothing was "
+                    "changed. Send confirm_removals=true to remove them (dry_run=true shows the whole diff).",
+                    errors=listed)
 
 
 async def _hold_the_plan(conn: AsyncConnection, plan_id: int) -> None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from services.tasks_api.items.models import Role
 from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
+from services.tasks_api.plans.workbook import DUTIES, INDICATORS, ITEMS, MILESTONES
 from services.tasks_api.schemas import ImportResult
 
 _PARTS = ("children", "units", "indicators", "milestones", "lead_leaders")  # an item's lists: compared on their own
@@ -117,6 +118,14 @@ class MilestoneChanges(Changes[MilestoneDiff]):
     """Milestones added, changed or removed."""
 
 
+@dataclass(frozen=True)
+class Removal:
+    """A record an upload would remove: where the workbook had it (sheet, item key, its own key) and what it is."""
+
+    location: list[str]
+    words: str
+
+
 class BreakdownDiff(BaseModel):
     """What the upload changes (or, for a dry run, would change)."""
 
@@ -125,12 +134,15 @@ class BreakdownDiff(BaseModel):
     indicators: IndicatorChanges = Field(IndicatorChanges(), description="Indicators (指标).")
     milestones: MilestoneChanges = Field(MilestoneChanges(), description="Milestones (节点).")
 
-    def removals(self) -> list[str]:
-        """Each record the upload removes, in words."""
-        return ([f"item {d.key} {d.title}" for d in self.items.removed]
-                + [f"responsibility of {d.unit} for item {d.item.key}" for d in self.responsibilities.removed]
-                + [f"indicator {d.key} ({d.name}) of item {d.item.key}" for d in self.indicators.removed]
-                + [f"milestone {d.title} of item {d.item.key}" for d in self.milestones.removed])
+    def removals(self) -> list[Removal]:
+        """Each record the upload removes: where it was (sheet, item key, its own key) and what it is, in words."""
+        return ([Removal([ITEMS, d.key], f"item {d.key} {d.title}") for d in self.items.removed]
+                + [Removal([DUTIES, d.item.key, d.unit], f"responsibility of {d.unit} for item {d.item.key}")
+                   for d in self.responsibilities.removed]
+                + [Removal([INDICATORS, d.item.key, d.key], f"indicator {d.key} ({d.name}) of item {d.item.key}")
+                   for d in self.indicators.removed]
+                + [Removal([MILESTONES, d.item.key, d.title], f"milestone {d.title} of item {d.item.key}")
+                   for d in self.milestones.removed])
 
 
 class BreakdownResult(ImportResult):
@@ -146,7 +158,7 @@ class BreakdownResult(ImportResult):
 @dataclass(frozen=True)
 class _Record:
     item: ItemEntry
-    label: str                   # the unit, indicator key or milestone title (the item key for an item)
+    label: str                     # the unit, indicator key or milestone title (the item key for an item)
     fields: dict[str, FieldValue]  # compared field by field
 
 
@@ -157,8 +169,9 @@ def _records(plan_file: PlanFile) -> dict[str, Records]:
     """Every record of the item tree by kind and by the identity the importer matches it on."""
     found: dict[str, Records] = {"items": {}, "responsibilities": {}, "indicators": {}, "milestones": {}}
     for item, parent, location in plan_file.walk():
+        scalars = item.model_dump(mode="json", exclude=set(_PARTS))
         found["items"][(item.key,)] = _Record(item, item.key, {
-            **item.model_dump(mode="json", exclude=set(_PARTS)), "parent": parent.key if parent else None, "position": location[-1]})
+            **scalars, "parent": parent.key if parent else None, "position": location[-1]})
         for n, unit in enumerate(item.units):
             role = Role.LEAD if n == 0 else Role.CO
             found["responsibilities"][(item.key, unit)] = _Record(item, unit, {"role": role.value, "order": n + 1})
@@ -191,7 +204,7 @@ def _field_changes(before: dict[str, FieldValue], after: dict[str, FieldValue]) 
             for name in names if before.get(name) != after.get(name)]
 
 
-def _compare(kind: str, before: Records, after: Records) -> dict[str, list[Any]]:
+def _compare(kind: str, before: Records, after: Records) -> dict[str, list[BaseModel]]:
     describe = _DESCRIBE[kind]
     changed = ((record, _field_changes(before[ident].fields, record.fields))
                for ident, record in after.items() if ident in before)
