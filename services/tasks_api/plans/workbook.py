@@ -121,13 +121,18 @@ class Column:
     required: bool = False
 
 
+# Every kind and status has a cell value: its label, or (for one added without a label) its value, so that an item
+# in a new status is still exported and can come back.
+_KINDS = {kind: KIND_LABELS.get(kind, kind.value) for kind in ItemKind}
+_STATUSES = {status: STATUS_LABELS.get(status, status.value) for status in ItemStatus}
+
 ITEMS, DUTIES, INDICATORS, MILESTONES = "事项", "责任分工", "指标", "节点"
 VERSION_PROPERTY = "duban-breakdown-version"  # the custom document property naming the version exported
 SHEETS: dict[str, tuple[Column, ...]] = {
     ITEMS: (Column("编号", "key", 12, required=True), Column("上级编号", "parent", 12),
-            Column("类型", "kind", 14, _choice(KIND_LABELS), True), Column("序号", "number", 10),
+            Column("类型", "kind", 14, _choice(_KINDS), True), Column("序号", "number", 10),
             Column("标题", "title", 40, required=True), Column("内容", "text", 80),
-            Column("状态", "status", 10, _choice(STATUS_LABELS)), Column("开始日期", "starts_on", 12, _date),
+            Column("状态", "status", 10, _choice(_STATUSES)), Column("开始日期", "starts_on", 12, _date),
             Column("完成时限", "due_on", 12, _date)),
     DUTIES: (Column("事项编号", "item", 12, required=True), Column("责任单位", "unit", 24, required=True),
              Column("角色", "role", 8, _choice(ROLE_LABELS), True), Column("顺序", "order", 8, _order)),
@@ -155,8 +160,8 @@ Walked = list[tuple[ItemEntry, ItemEntry | None]]
 def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
     for item, parent in walked:
         if name == ITEMS:
-            yield (item.key, parent.key if parent else None, KIND_LABELS[item.kind], item.number, item.title,
-                   item.text, STATUS_LABELS[item.status], item.starts_on, item.due_on)
+            yield (item.key, parent.key if parent else None, _KINDS[item.kind], item.number, item.title,
+                   item.text, _STATUSES[item.status], item.starts_on, item.due_on)
         elif name == DUTIES:
             yield from ((item.key, unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
                         for n, unit in enumerate(item.units))
