@@ -453,10 +453,16 @@ def test_a_hand_made_workbook_with_the_current_etag_is_applied(tasks_client, aut
 def test_an_if_match_of_an_older_version_is_refused(tasks_client, auth, plan_id):
     downloaded = download(tasks_client, auth, plan_id)
     retitle_through_the_api(tasks_client, auth, plan_id, "T9", "加快建设现代综合交通体系")
-    response = upload(tasks_client, auth, plan_id, hand_made_bytes := bytes_of(hand_made_workbook()),
-                      **{"If-Match": downloaded.headers["etag"]})
+    hand_made = bytes_of(hand_made_workbook())
+    assert upload(tasks_client, auth, plan_id, hand_made, **{"If-Match": downloaded.headers["etag"]}).status_code == 412
+    assert upload(tasks_client, auth, plan_id, hand_made, **{"If-Match": '"0"'}).status_code == 412
+
+
+def test_if_match_of_the_current_version_does_not_revive_an_old_workbook(tasks_client, auth, plan_id):
+    old = download(tasks_client, auth, plan_id).content
+    retitle_through_the_api(tasks_client, auth, plan_id, "T9", "加快建设现代综合交通体系")
+    response = upload(tasks_client, auth, plan_id, old, **{"If-Match": etag_of(tasks_client, auth, plan_id)})
     assert response.status_code == 412
-    assert upload(tasks_client, auth, plan_id, hand_made_bytes, **{"If-Match": '"0"'}).status_code == 412
 
 
 def test_a_dry_run_returns_the_diff_and_writes_nothing(tasks_client, auth, plan_id):
