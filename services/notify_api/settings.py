@@ -17,6 +17,8 @@ class NotifySettings(ServiceSettings):
 
     tasks_api_url: str = Field("http://127.0.0.1:8001", description="Where tasks_api answers.")
     reporting_api_url: str = Field("http://127.0.0.1:8002", description="Where reporting_api answers.")
+    public_url: str = Field("http://127.0.0.1:8003", description="Where people's calendar clients reach notify_api: "
+                                                             "the base of feed URLs (never the request's Host).")
     secret_key: str = Field(DEVELOPMENT_SECRET, description="Encrypts webhook and robot secrets at rest.")
     allow_private_targets: bool | None = Field(
         None, description="Allow webhook targets on loopback and private networks (SSRF guard); "

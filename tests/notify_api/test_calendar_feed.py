@@ -339,3 +339,10 @@ def test_uids_are_unique_and_stable_across_fetches(notify_client, quzhou_client,
     second = fetch(notify_client, transport["unit_id"], token, **WINDOW)
     assert len(set(first)) == len(first) and sorted(first) == sorted(second)
     assert "完成初步方案" in str(second[f"milestone-{milestone['id']}@duban"]["SUMMARY"])
+
+
+def test_a_feed_url_is_built_from_the_configured_public_url_not_the_host_header(notify_client, transport):
+    headers = {**transport["headers"], "Host": "evil.example.com", "X-Forwarded-Host": "evil.example.com"}
+    created = new_token(notify_client, transport["unit_id"], headers)
+    assert created["feed_url"].startswith("http://127.0.0.1:8003/v1/calendars/units/")
+    assert "evil" not in created["feed_url"]

@@ -160,6 +160,12 @@ class TasksClient:
     async def plan_item_leaders(self, plan_id: int) -> list[ItemLeader]:
         return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/item-leaders", ItemLeader.model_validate)
 
+    async def unit(self, unit_id: int) -> Unit:
+        return Unit.model_validate(await self.http.get(f"/v1/units/{unit_id}"))
+
+    async def leader(self, leader_id: int) -> LeaderRef:
+        return LeaderRef.model_validate(await self.http.get(f"/v1/leaders/{leader_id}"))
+
     async def units(self) -> list[Unit]:
         return await self.http.get_all_parsed("/v1/units", Unit.model_validate)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -55,7 +56,10 @@ class FeedTokenCreated(FeedTokenPublic):
 async def create_feed_token(unit_id: int, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep,
                             principal: CurrentPrincipal) -> FeedTokenCreated:
     row, token = await service.create_feed_token(db, tasks, unit_id=unit_id, principal=principal)
-    feed_url = str(request.url_for("get_unit_calendar", unit_id=str(unit_id)).include_query_params(token=token))
+    # From the configured public URL, never the request's Host header (which a caller chooses): the link is
+    # shown to people and pasted into calendar clients.
+    path = request.app.url_path_for("get_unit_calendar", unit_id=str(unit_id))
+    feed_url = f"{request.app.state.settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
     return created(response, {**row, "token": token, "feed_url": feed_url},
                    f"/v1/units/{unit_id}/feed-tokens/{row['id']}")
 

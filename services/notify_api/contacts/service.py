@@ -19,7 +19,8 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
-from services.common.problems import Forbidden, Unprocessable
+from services.common.contracts.tasks import TasksClient
+from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.records import Records
 from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
 from services.notify_api.contacts.models import Channel, Contact, OwnerKind
@@ -142,12 +143,26 @@ def _masked(value: Any) -> Any:
     return value
 
 
-async def create_contact(db: Database, settings: NotifySettings, *, data: ContactCreate,
+async def check_owner_exists(tasks: TasksClient, owner_kind: OwnerKind, owner_id: int) -> None:
+    """A unit's or leader's contact names one tasks_api knows (asked before any transaction opens)."""
+    lookup = {OwnerKind.UNIT: tasks.unit, OwnerKind.LEADER: tasks.leader}.get(owner_kind)
+    if lookup is None:
+        return
+    try:
+        await lookup(owner_id)
+    except NotFound as exc:
+        raise Unprocessable(f"body.owner_id: tasks_api has no {owner_kind.value} {owner_id}.", errors=[{
+            "location": ["body", "owner_id"], "message": f"no such {owner_kind.value}", "type": "unknown_owner"}]
+        ) from exc
+
+
+async def create_contact(db: Database, settings: NotifySettings, tasks: TasksClient, *, data: ContactCreate,
                          actor: Principal) -> tuple[dict[str, Any], str | None]:
     """The new contact, and the webhook secret to show once (None for other channels)."""
     _check_owner(actor, data.owner_kind, data.owner_id)
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
         raise Unprocessable("The office is owner_id 0, and only the office is.")
+    await check_owner_exists(tasks, data.owner_kind, data.owner_id)
     _check_secret(data.channel, data.secret)
     box = SecretBox(settings.secret_key)
     shown, sealed_target = stored_target(box, check_target(data.channel, data.target,
