@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services.notify_api.reminders import planner
 from services.notify_api.reminders.planner import plan_reminders
 from services.notify_api.reminders.steps import (
     DEFAULT_RULE,
@@ -266,6 +267,18 @@ def test_digest_mode_sends_a_recipient_one_message_for_the_day(notify_client, au
     assert digest["payload"]["subject"].startswith(f"【督办日报】2019年12月28日：共{len(listed)}项")
     assert "7 深化收费公路制度改革" in digest["payload"]["text"]
     assert run_planner(notify_client, shanghai("2019-12-28", 16)) == 0
+
+
+def test_a_digest_over_the_size_cap_is_split_into_parts(notify_client, auth, transport_hook, quzhou, monkeypatch):
+    monkeypatch.setattr(planner, "DIGEST_MAX_NOTICES", 2)
+    notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"digest": True},
+                      headers=auth("office", **{"If-Match": '"0"'}))
+    assert run_planner(notify_client, shanghai("2019-12-28")) >= 2
+    parts = sorted(outbox(notify_client, contact_id=transport_hook["id"]), key=lambda row: row["dedupe_key"])
+    day = f"digest:{transport_hook['id']}:2019-12-28"
+    assert [row["dedupe_key"] for row in parts][:2] == [day, f"{day}:2"]
+    assert all(row["payload"]["data"]["count"] <= 2 for row in parts)
+    assert sum(row["payload"]["data"]["count"] for row in parts) >= 3
 
 
 def pause(client, auth, **body):

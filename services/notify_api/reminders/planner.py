@@ -316,6 +316,9 @@ class Single:
                 **_delivery(a, writing, send_at=writing.release_time(a.rule))}
 
 
+DIGEST_MAX_NOTICES = 50  # about 40 KB of webhook body; robots cut their own shorter messages (channels/robots.py)
+
+
 @dataclass(frozen=True, slots=True)
 class Digest:
     """A contact's day, composed by the day's first dispatch (its key is the contact and the day)."""
@@ -324,9 +327,13 @@ class Digest:
     group: list[Addressed]
 
     @classmethod
-    def of(cls, group: list[Addressed]) -> Digest:
+    def parts(cls, group: list[Addressed]) -> list[Digest]:
+        """The day's digest, split into messages of at most DIGEST_MAX_NOTICES (a receiver's body limit is never
+        met by an office with hundreds of overdue items); the first part keeps the day's key, the next add :2, :3."""
         first = group[0]
-        return cls(f"digest:{first.contact['id']}:{first.notice.today.isoformat()}", group)
+        key = f"digest:{first.contact['id']}:{first.notice.today.isoformat()}"
+        chunks = [group[i:i + DIGEST_MAX_NOTICES] for i in range(0, len(group), DIGEST_MAX_NOTICES)]
+        return [cls(key if n == 1 else f"{key}:{n}", chunk) for n, chunk in enumerate(chunks, 1)]
 
     def row(self, writing: Writing) -> dict[str, Any]:
         first, today = self.group[0], self.group[0].notice.today
@@ -352,7 +359,7 @@ def planned_rows(addressed: list[Addressed]) -> list[Planned]:
         if a.rule.digest:
             digests[a.contact["id"]].append(a)
     planned: list[Planned] = [Single.of(a) for a in addressed if not a.rule.digest]
-    planned += [Digest.of(group) for group in digests.values()]
+    planned += [part for group in digests.values() for part in Digest.parts(group)]
     return sorted(planned, key=attrgetter("dedupe_key"))
 
 
