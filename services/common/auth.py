@@ -6,7 +6,6 @@ instead trust an OpenID Connect issuer through its JWKS, so that no verifier can
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.common import clock
 from services.common.problems import Forbidden, Unauthorized
 from services.common.settings import ServiceSettings
 
@@ -77,7 +77,7 @@ class TokenVerifier:
         found = self._verified.get(token)
         if found is None:
             return None
-        if time.time() >= found[1]:
+        if clock.epoch_seconds() >= found[1]:
             del self._verified[token]
             return None
         self._verified.move_to_end(token)
@@ -116,7 +116,7 @@ class TokenVerifier:
 def mint_token(settings: ServiceSettings, *, role: Role | str, unit_id: int | None = None,
                subject: str | None = None, ttl_seconds: int = 30 * 24 * 3600) -> str:
     """A locally signed token, for `duban token create`, tests and calls between services."""
-    now = int(time.time())
+    now = int(clock.epoch_seconds())
     claims: dict[str, object] = {"sub": subject or f"{role}-{uuid.uuid4().hex[:8]}", "role": str(Role(role)),
                                  "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
                                  "iat": now, "nbf": now, "exp": now + ttl_seconds}
@@ -185,8 +185,8 @@ class ServiceToken:
         self._renew_at = 0.0
 
     def __call__(self) -> str:
-        if time.time() >= self._renew_at:
+        if clock.epoch_seconds() >= self._renew_at:
             self._token = mint_token(self._settings, role=Role.SERVICE, subject=self._settings.service_name,
                                      ttl_seconds=self._ttl)
-            self._renew_at = time.time() + self._ttl / 2
+            self._renew_at = clock.epoch_seconds() + self._ttl / 2
         return self._token

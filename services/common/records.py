@@ -7,13 +7,13 @@ so two concurrent edits cannot both win (the loser gets 412), whatever the datab
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Result, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
@@ -75,7 +75,7 @@ class Records:
         return plain_rows(await conn.execute(query))
 
     async def insert(self, conn: AsyncConnection, values: dict[str, Any], *, actor: str) -> dict[str, Any]:
-        now = datetime.now(UTC)
+        now = clock.now()
         row = {**values}
         for column, value in (("version", 1), ("created_at", now), ("updated_at", now)):
             if column in self.table.c:
@@ -103,7 +103,7 @@ class Records:
             return before
         values = {**changes, "version": before["version"] + 1}
         if "updated_at" in self.table.c:
-            values["updated_at"] = datetime.now(UTC)
+            values["updated_at"] = clock.now()
         statement = (self.table.update().where(self.table.c.id == record_id,
                                                self.table.c.version == before["version"])
                      .values(**values).returning(*self.table.c))

@@ -3,15 +3,15 @@ one all-day event per deadline, with reminders 7 days and 1 day before."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from services.common.clock import SHANGHAI
 from services.common.contracts.tasks import Deadline, Unit
 
 PRODID = "-//duban//notify_api calendar feed//ZH"
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = SHANGHAI.key
 ALARM_DAYS = (7, 1)
 KIND_LABELS = {"item": "任务到期", "milestone": "节点", "indicator": "指标目标"}
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
@@ -83,5 +83,3 @@ def unit_calendar(unit: Unit, deadlines: list[Deadline], *, base_url: str, stamp
     return calendar.to_ical()
 
 
-def today_in_shanghai(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(TIMEZONE)).date()

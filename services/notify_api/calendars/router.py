@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal
 from services.common.guards import reject_unknown_query_parameters
 from services.common.openapi import FEED_TOKEN
@@ -16,7 +17,6 @@ from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router, created
 from services.notify_api.calendars import service
-from services.notify_api.calendars.ics import today_in_shanghai
 from services.notify_api.db import DatabaseDep
 
 router = api_router("calendars")
@@ -99,7 +99,7 @@ async def get_unit_calendar(
     from_: Annotated[date | None, Query(alias="from", description="First day (default: 90 days ago).")] = None,
     to: Annotated[date | None, Query(description="Last day (default: two years ahead).")] = None,
 ) -> Response:
-    start, end = service.feed_window(today_in_shanghai(datetime.now(UTC)), from_, to)
+    start, end = service.feed_window(clock.business_today(), from_, to)
     body = await service.calendar_feed(db, tasks, unit_id=unit_id, token=token, start=start, end=end,
                                        base_url=request.app.state.settings.public_base_url)
     # private: the URL holds a secret, so no shared cache may keep the answer.

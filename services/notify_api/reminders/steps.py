@@ -17,12 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
+from services.common.clock import SHANGHAI
 from services.common.workdays import add_workdays, next_workday, workdays_between
 from services.notify_api.deliveries.models import Level
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LEVEL_RANK = {Level.BLUE: 0, Level.YELLOW: 1, Level.RED: 2}
 
 
@@ -53,11 +52,6 @@ class Step:
     name: str
     level: Level
     on: date
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar day in Asia/Shanghai of a moment (a naive moment is taken as UTC)."""
-    return aware(moment).astimezone(SHANGHAI).date()
 
 
 def aware(moment: datetime) -> datetime:

@@ -5,12 +5,13 @@ Responsibility is checked against tasks_api on every write, never taken from the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import ItemDetail, TasksClient
 from services.common.db import Database
@@ -69,7 +70,7 @@ async def _check_measurements(tasks: TasksClient, item_id: int, content: dict[st
 async def _transition(conn: AsyncConnection, report_id: int, before: str | None, after: str, actor: str,
                       comment: str | None = None) -> None:
     await conn.execute(transitions.insert().values(report_id=report_id, from_status=before, to_status=after,
-                                                   actor=actor, at=datetime.now(UTC), comment=comment))
+                                                   actor=actor, at=clock.now(), comment=comment))
 
 
 async def _open_period(conn: AsyncConnection, plan_id: int, period: str) -> None:
@@ -137,7 +138,7 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
             raise Conflict(f"A {report['status']} report cannot be submitted again.")
         await _open_period(conn, report["plan_id"], report["period"])
         scheduled = await scheduled_period(conn, tasks, report["plan_id"], report["period"])
-        now = datetime.now(UTC)
+        now = clock.now()
         days_late = max(0, (now.date() - scheduled.due_on).days)
         number = report["submissions"] + 1
         content = {k: report[k] for k in CONTENT}
@@ -175,7 +176,7 @@ async def review_report(db: Database, tasks: TasksClient, *, report_id: int, rev
         await _open_period(conn, report["plan_id"], report["period"])
         await conn.execute(versions.update().where(
             versions.c.report_id == report_id, versions.c.number == report["submissions"]).values(
-            outcome=outcome.value, reviewed_by=principal.subject, reviewed_at=datetime.now(UTC),
+            outcome=outcome.value, reviewed_by=principal.subject, reviewed_at=clock.now(),
             review_comment=review.comment, score=review.score))
         updated = await report_records.update(conn, report_id, {"status": outcome.value}, expected_version=None,
                                               actor=principal.subject)
