@@ -199,7 +199,7 @@ def test_overdue_yellow_notices_repeat_every_three_working_days(notify_client, a
         run_planner(notify_client, shanghai(day))
     rows = rows_of(notify_client, quzhou.item("KW7")["id"])
     assert [(r["step"], r["level"]) for r in rows] == [("overdue-1", "yellow"), ("overdue-4", "yellow")]
-    assert "已逾期7天（4个工作日）" in rows[1]["payload"]["subject"] and "【催办】" in rows[1]["payload"]["subject"]
+    assert "已逾期4个工作日" in rows[1]["payload"]["subject"] and "【催办】" in rows[1]["payload"]["subject"]
     assert rows[1]["payload"]["data"]["days_overdue"] == 7
 
 

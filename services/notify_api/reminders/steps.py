@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from services.common.clock import SHANGHAI
-from services.common.workdays import add_workdays, next_workday, workdays_between
+from services.common.workdays import add_workdays, next_workday, workdays_between, workdays_late
 from services.notify_api.deliveries.models import Level
 
 LEVEL_RANK = {Level.BLUE: 0, Level.YELLOW: 1, Level.RED: 2}
@@ -96,7 +96,7 @@ def due_step(due_on: date, rule: Rule, today: date) -> Step | None:
 
 @dataclass(frozen=True, slots=True)
 class Countdown:
-    """How far a due date is from a day, in calendar and in working days (negative: overdue)."""
+    """How far a due date is from a day, in calendar and in working days (negative: overdue, by 逾期工作日数)."""
 
     days: int
     workdays: int
@@ -106,6 +106,8 @@ class Countdown:
 @lru_cache(maxsize=4096)  # many deadlines share a due date, and the calendar lookups are not cheap
 def countdown(today: date, due_on: date) -> Countdown:
     workdays, official = workdays_between(today, due_on)
+    if today > due_on:  # overdue counts as lateness does everywhere: at least one working day
+        workdays = -workdays_late(due_on, today)
     return Countdown((due_on - today).days, workdays, official)
 
 

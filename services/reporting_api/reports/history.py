@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.db import Database, copy_rows
+from services.common.workdays import workdays_late
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.service import measurements, reports, transitions, versions
 
@@ -102,7 +103,7 @@ def _content(report: PastReport) -> dict[str, Any]:
 
 
 def _days_late(report: PastReport) -> int:
-    return max(0, (report.submitted_at.date() - report.due_on).days)
+    return workdays_late(report.due_on, clock.business_date(report.submitted_at))
 
 
 def _report_row(report: PastReport, content: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from services.common.db import Database
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
+from services.common.workdays import workdays_late
 from services.reporting_api.db import change_log, outbox_events
 from services.reporting_api.periods.service import closed_periods, scheduled_period
 from services.reporting_api.reports.models import (MeasurementRecord, Report, ReportStatus, ReportVersion,
@@ -139,7 +140,7 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
         await _open_period(conn, report["plan_id"], report["period"])
         scheduled = await scheduled_period(conn, tasks, report["plan_id"], report["period"])
         now = clock.now()
-        days_late = max(0, (now.date() - scheduled.due_on).days)
+        days_late = workdays_late(scheduled.due_on, clock.business_date(now))
         number = report["submissions"] + 1
         content = {k: report[k] for k in CONTENT}
         version_id = (await conn.execute(versions.insert().values(
