@@ -97,7 +97,7 @@ class TokenVerifier:
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else s.jwt_secret
             claims = jwt.decode(token, key, algorithms=s.jwt_algorithms, audience=s.jwt_audience,
-                                issuer=s.jwt_issuer, options={"require": ["exp", "sub", "role"]})
+                                issuer=s.jwt_issuer, options={"require": ["exp", "sub", "role"], **_LIFETIME_BY_US})
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired.", headers=_CHALLENGE) from exc
         except jwt.PyJWTError as exc:
@@ -110,7 +110,24 @@ class TokenVerifier:
         if role is Role.UNIT and not isinstance(unit_id, int):
             raise Unauthorized("A unit token must name its unit (claim unit_id).", headers=_CHALLENGE)
         principal = Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id if role is Role.UNIT else None)
-        return principal, float(claims["exp"])
+        return principal, _lifetime_checked(claims)
+
+
+# PyJWT would judge exp and nbf on the system clock; we judge them on the one clock, which tests move.
+_LIFETIME_BY_US = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
+
+
+def _lifetime_checked(claims: dict[str, object]) -> float:
+    """The token's expiry, once it is known to be a number, not past and `nbf` (if any) not still ahead."""
+    expires_at, not_before = claims["exp"], claims.get("nbf", 0)
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (expires_at, not_before)):
+        raise Unauthorized("The token's exp and nbf must be numbers of seconds.", headers=_CHALLENGE)
+    now = clock.epoch_seconds()
+    if now >= expires_at:
+        raise Unauthorized("The token has expired.", headers=_CHALLENGE)
+    if now < not_before:
+        raise Unauthorized("The token is not valid yet (nbf).", headers=_CHALLENGE)
+    return float(expires_at)
 
 
 def mint_token(settings: ServiceSettings, *, role: Role | str, unit_id: int | None = None,
@@ -119,7 +136,7 @@ def mint_token(settings: ServiceSettings, *, role: Role | str, unit_id: int | No
     now = int(clock.epoch_seconds())
     claims: dict[str, object] = {"sub": subject or f"{role}-{uuid.uuid4().hex[:8]}", "role": str(Role(role)),
                                  "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
-                                 "iat": now, "nbf": now, "exp": now + ttl_seconds}
+                                 "iat": now, "exp": now + ttl_seconds}  # no nbf: it would only repeat iat
     if unit_id is not None:
         claims["unit_id"] = unit_id
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")

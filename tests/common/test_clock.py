@@ -101,3 +101,20 @@ def test_business_today_turns_at_beijing_midnight_not_utc_midnight():
         assert clock.business_today() == date(2026, 12, 3)
     with clock.frozen(datetime(2026, 12, 3, 16, 1, tzinfo=UTC)):
         assert clock.business_today() == date(2026, 12, 4)
+
+
+def test_tokens_are_judged_on_the_one_clock(tasks_client, auth):
+    """A token's exp is read against clock.now(): valid while the clock says so, refused once it has passed."""
+    headers = auth("viewer")  # minted now, 30 days of life
+    with clock.frozen(datetime(2019, 12, 31, 16, 1, tzinfo=UTC)):
+        assert tasks_client.get("/v1/plans", headers=headers).status_code == 200
+    with clock.frozen(clock.now() + timedelta(days=31)):
+        assert tasks_client.get("/v1/plans", headers=headers).status_code == 401
+
+
+def test_a_token_that_is_not_valid_yet_on_the_clock_is_refused(tasks_client):
+    from tests.common.test_authentication import CLAIMS, bearer, signed  # noqa: PLC0415 (its helpers, once)
+    token = signed({**CLAIMS, "nbf": int(clock.epoch_seconds()) + 300})
+    assert tasks_client.get("/v1/plans", headers=bearer(token)).status_code == 401
+    with clock.frozen(clock.now() + timedelta(seconds=400)):  # past nbf, before exp (600 s)
+        assert tasks_client.get("/v1/plans", headers=bearer(token)).status_code == 200
