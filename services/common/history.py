@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaD
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
+from services.common.json import instant_text
 
 
 def change_log_table(metadata: MetaData) -> Table:
@@ -26,7 +27,9 @@ def change_log_table(metadata: MetaData) -> Table:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):
+        return instant_text(value)
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

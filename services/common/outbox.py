@@ -58,7 +58,7 @@ def outbox_table(metadata: MetaData) -> Table:
 def plain_data(data: dict[str, Any]) -> dict[str, Any]:
     """Event data as the JSON it will travel as: dates and instants as ISO strings, a naive instant (SQLite
     hands them back so) as the UTC it was written in."""
-    return orjson.loads(orjson.dumps(data, option=orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS))
+    return orjson.loads(orjson.dumps(data, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS))
 
 
 def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.db import Database
+from services.common.json import instant_text
 from services.common.outbox import plain_data
 from services.common.secrets import SecretBox
 from services.notify_api.deliveries.models import Notification, Status
@@ -61,7 +62,7 @@ async def _fan_out(conn: AsyncConnection, event: dict[str, Any]) -> int:
                                .where(subscriptions.c.enabled.is_(True)).order_by(subscriptions.c.id))
     now = clock.now()
     data = event["data"]
-    payload = {"type": event["type"], "timestamp": _utc(event["occurred_at"]).isoformat(), "data": data}
+    payload = {"type": event["type"], "timestamp": instant_text(event["occurred_at"]), "data": data}
     rows = [{"dedupe_key": f"event:{event['event_id']}:sub:{sub_id}", "purpose": "event", "step": event["type"],
              "plan_id": _id(data, "plan_id"), "item_id": _id(data, "item_id"), "unit_id": _id(data, "unit_id"),
              "recipient_kind": "subscription", "recipient_id": sub_id, "contact_id": sub_id, "channel": "webhook",

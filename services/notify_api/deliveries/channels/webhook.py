@@ -42,7 +42,7 @@ def body(notification: dict[str, Any]) -> bytes:
             "notification_id": notification["id"]}
     kind = notification.get("level") or notification["purpose"]
     # The creation time, not the send time: every retry carries the same body.
-    return dumps({"type": f"reminder.{kind}", "timestamp": utc(notification["created_at"]).isoformat(),
+    return dumps({"type": f"reminder.{kind}", "timestamp": utc(notification["created_at"]),
                   "data": data})
 
 
