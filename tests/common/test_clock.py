@@ -41,7 +41,8 @@ def _offences(path: Path) -> list[str]:
 
 
 def test_only_the_clock_module_reads_the_system_clock_or_names_a_time_zone():
-    offences = [f"{path.parent.name}/{o}" for path in sorted(SERVICES.rglob("*.py")) if path != CLOCK for o in _offences(path)]
+    offences = [f"{path.parent.name}/{o}" for path in sorted(SERVICES.rglob("*.py")) if path != CLOCK
+                for o in _offences(path)]
     assert offences == []
 
 

@@ -20,8 +20,8 @@ from tests.reporting_api.test_reports import file_report, review, submit
 TRANSPORT, CULTURE = "市交通运输局", "市文旅局"
 PROBLEM = "application/problem+json"
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv; charset=utf-8"}
-HEADERS = ["事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期", "逾期工作日数",
-           "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间"]
+HEADERS = ["事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期",
+           "逾期工作日数", "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间"]
 PROGRESS = "杭衢高铁建设顺利推进，“引号”与《书名》，逗号, 和 \"英文引号\"\n第二段：𠮷。"
 RESPONSIBILITIES = 256  # lead and co pairs of the Quzhou plan
 

@@ -80,7 +80,7 @@ class BulletinDeadline(BaseModel):
     period: str | None
     due_on: date
     days_overdue: int
-    workdays_overdue: int = Field(description="Working days past the due day (逾期工作日).")
+    workdays_overdue: int = Field(description="Working days past the due day (逾期工作日数; at least 1 when overdue).")
     step: str
 
 

@@ -31,9 +31,9 @@ from services.reporting_api.reports.models import MeasurementRecord, Report, Rep
 
 reports, versions, measurements = Report.__table__, ReportVersion.__table__, MeasurementRecord.__table__
 
-HEADERS = ("事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期", "逾期工作日数",
-           "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间")
-WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 8, 10, 10, 60, 40, 40, 40, 40, 17)
+HEADERS = ("事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期",
+           "逾期工作日数", "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间")
+WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 12, 10, 10, 60, 40, 40, 40, 40, 17)
 # Under Excel's 1,048,576 rows a sheet; a larger ledger is asked for per unit (unit_id) instead.
 MAX_ROWS = 1_000_000
 # Three queries a batch: 2,000 responsibilities keep a batch's rows small and the 100,000-row ledger at 150 queries.
