@@ -93,6 +93,7 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     """One notify_api dispatch against the configured database and peers (for cron)."""
+    from services.common.json import instant_text
     from services.common.problems import ProblemError
     from services.notify_api.deliveries.clock import from_user
     from services.notify_api.deliveries.jobs import dispatch_once
@@ -105,7 +106,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"dispatch failed: {exc.detail}", file=sys.stderr)
         return 1
     again = "" if ran else " (this as_of was dispatched before; nothing new)"
-    print(f"dispatch {dispatch['id']} as of {dispatch['as_of'].isoformat()}: created {dispatch['created']}, "
+    print(f"dispatch {dispatch['id']} as of {instant_text(dispatch['as_of'])}: created {dispatch['created']}, "
           f"sent {dispatch['sent']}, failed {dispatch['failed']}{again}")
     return 0
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common import clock
+from services.common.json import instant_text
 
 
 def change_log_table(metadata: MetaData) -> Table:
@@ -24,7 +27,9 @@ def change_log_table(metadata: MetaData) -> Table:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):
+        return instant_text(value)
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -45,7 +50,7 @@ async def record_change(conn: AsyncConnection, table: Table, *, entity: str, ent
     if action == "update" and not changes:
         return
     await conn.execute(table.insert().values(entity=entity, entity_id=entity_id, action=action, actor=actor,
-                                             at=datetime.now(UTC), changes=changes))
+                                             at=clock.now(), changes=changes))
 
 
 async def history_of(conn: AsyncConnection, table: Table, *, entity: str, entity_id: int,

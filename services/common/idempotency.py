@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common import clock
 from services.common.auth import parse_bearer
 from services.common.db import COMMIT_MARK, Database
 from services.common.guards import replay_body
@@ -71,7 +72,7 @@ class KeyClaim:
         table = self.table
         stamped = await conn.execute(update(table).where(
             table.c.scope == self.owner, table.c.key == self.key, table.c.created_at == self.claimed_at,
-        ).values(wrote_at=func.coalesce(table.c.wrote_at, datetime.now(UTC))))
+        ).values(wrote_at=func.coalesce(table.c.wrote_at, clock.now())))
         if stamped.rowcount != 1:  # a retry took the key over while this request was too slow to count as alive
             raise Conflict("A retry with the same Idempotency-Key took this request over; nothing was written.")
 
@@ -130,7 +131,7 @@ class IdempotencyMiddleware:
     async def _claim(self, state: Any, owner: str, key: str, fingerprint: str) -> Response | datetime:
         """The answer to give at once, or the moment this request claimed the key and should run."""
         table = state.idempotency_table
-        now = datetime.now(UTC)
+        now = clock.now()
         async with state.database.transaction() as conn:
             found = await conn.execute(select(table).where(table.c.scope == owner, table.c.key == key))
             row = found.mappings().first()
@@ -175,7 +176,7 @@ class IdempotencyMiddleware:
                     body=state.response_box.seal_bytes(bytes(captured["body"]))))
             if time.monotonic() - self._last_purge > 600:
                 self._last_purge = time.monotonic()
-                await conn.execute(delete(table).where(table.c.created_at < datetime.now(UTC) - RETENTION))
+                await conn.execute(delete(table).where(table.c.created_at < clock.now() - RETENTION))
 
 
 def _caller(state: Any, headers: dict[str, str]) -> str:

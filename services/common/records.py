@@ -7,7 +7,6 @@ so two concurrent edits cannot both win (the loser gets 412), whatever the datab
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Result, Table, select
@@ -76,7 +75,7 @@ class Records:
         return plain_rows(await conn.execute(query))
 
     async def insert(self, conn: AsyncConnection, values: dict[str, Any], *, actor: str) -> dict[str, Any]:
-        now = datetime.now(UTC)
+        now = clock.now()
         row = {**values}
         for column, value in (("version", 1), ("created_at", now), ("updated_at", now)):
             if column in self.table.c:

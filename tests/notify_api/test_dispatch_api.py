@@ -11,7 +11,8 @@ import pytest
 from services.cli import main
 from services.common import clock
 from services.common.secrets import new_webhook_secret
-from services.notify_api.deliveries.clock import SHANGHAI, now_utc
+from services.common.clock import SHANGHAI
+from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_due
 from tests.notify_api.conftest import add_contact as create_contact
 from tests.notify_api.conftest import assert_problem
@@ -260,7 +261,7 @@ def test_duban_dispatch_runs_one_dispatch_for_cron(notify_client, auth, receiver
                         ("REPORTING_API_URL", reporting_peer), ("ENVIRONMENT", "test")):
         monkeypatch.setenv(f"NOTIFY_API_{name}", value)
     assert main(["dispatch", "--as-of", "2026-03-02T10:00"]) == 0
-    assert "as of 2026-03-02T02:00:00+00:00: created 0, sent 1, failed 0" in capsys.readouterr().out
+    assert "as of 2026-03-02T02:00:00Z: created 0, sent 1, failed 0" in capsys.readouterr().out
     assert main(["dispatch", "--as-of", "2026-03-02T10:00+08:00"]) == 0
     assert "dispatched before; nothing new" in capsys.readouterr().out
 

@@ -84,7 +84,7 @@ def test_an_event_fans_out_one_notification_per_matching_enabled_subscription(cl
         "event", "webhook", "subscription", wanted[0]["id"], "pending")
     assert first["dedupe_key"] == f"event:{sent['event_id']}:sub:{wanted[0]['id']}"
     assert first["webhook_id"].startswith("msg_") and first["webhook_id"] != made[1]["webhook_id"]
-    assert first["payload"] == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00+00:00",
+    assert first["payload"] == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z",
                                 "data": SUBMITTED}
     assert (first["plan_id"], first["item_id"], first["unit_id"]) == (1, 11, 3)
 
@@ -149,7 +149,7 @@ def test_an_event_reaches_the_subscriber_signed_and_exactly_as_received(client, 
     assert deliver(notify_db).sent == 1
     [call] = receiver.calls_to("hooks/city")
     assert call.verified is True
-    assert call.json() == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00+00:00", "data": SUBMITTED}
+    assert call.json() == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z", "data": SUBMITTED}
     assert call.webhook_id == queued(notify_db)[0]["webhook_id"]
 
 

@@ -4,17 +4,17 @@ one all-day event per item deadline, milestone and indicator target, and one per
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from services.common.clock import SHANGHAI
 from services.common.contracts.tasks import Item, Unit
 from services.notify_api.reminders.deadlines import Deadline
 from services.notify_api.reminders.report_days import ReportDay
 
 PRODID = "-//duban//notify_api calendar feed//ZH"
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = SHANGHAI.key
 # Days before the due date, and what the reminder says. All-day events start at midnight of the subscriber's
 # day (floating time; the units' devices are on Beijing time), so each trigger adds ALARM_HOUR to ring at 09:00.
 ALARMS = ((7, "还有7天到期"), (1, "明天到期"), (0, "今天到期"))
@@ -121,5 +121,3 @@ def unit_calendar(unit: Unit, deadlines: list[Deadline], report_days: list[Repor
     return calendar.to_ical()
 
 
-def today_in_shanghai(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(TIMEZONE)).date()

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal
-from services.common.clock import business_today
 from services.common.guards import reject_unknown_query_parameters
 from services.common.openapi import FEED_TOKEN
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
@@ -109,7 +109,7 @@ async def get_unit_calendar(
     from_: Annotated[date | None, Query(alias="from", description="First day (default: 30 days ago).")] = None,
     to: Annotated[date | None, Query(description="Last day (default: 400 days ahead).")] = None,
 ) -> Response:
-    start, end = service.feed_window(business_today(), from_, to)
+    start, end = service.feed_window(clock.business_today(), from_, to)
     body = await service.calendar_feed(db, tasks, unit_id=unit_id, token=token, start=start, end=end,
                                        base_url=request.app.state.settings.public_base_url, reporting=reporting)
     # private: the URL holds a secret, so no shared cache may keep the answer.

@@ -7,7 +7,7 @@ An unknown, revoked or other unit's token finds no calendar (404), so a guess le
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -58,7 +58,7 @@ async def create_feed_token(db: Database, tasks: TasksClient, *, unit_id: int,
     async with db.transaction() as conn:
         row = await feed_token_records.insert(conn, {"unit_id": unit_id, "token_hash": token_hash(token),
                                                      "created_by": principal.subject,
-                                                     "created_at": datetime.now(UTC)}, actor=principal.subject)
+                                                     "created_at": clock.now()}, actor=principal.subject)
     return _shown(row), token
 
 
@@ -94,7 +94,7 @@ async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, princi
         before = await _own_token(conn, unit_id, token_id)
         if before["revoked_at"] is not None:
             return
-        revoked_at = datetime.now(UTC)
+        revoked_at = clock.now()
         await conn.execute(feed_tokens.update().where(feed_tokens.c.id == token_id, feed_tokens.c.revoked_at.is_(None))
                            .values(revoked_at=revoked_at))
         await record_change(conn, change_log, entity="feed_token", entity_id=token_id, action="update",

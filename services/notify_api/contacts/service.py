@@ -7,7 +7,6 @@ once, at creation and at rotation; a DingTalk robot's `SEC…` secret comes from
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ConfigDict
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.etag import stale
@@ -88,7 +88,7 @@ async def _seal(conn: AsyncConnection, row: dict[str, Any], sealed: dict[str, by
     without it), or as part of the write that made the row (the history has the row without them)."""
     values: dict[str, Any] = dict(sealed)
     if as_change:
-        values |= {"version": row["version"] + 1, "updated_at": datetime.now(UTC)}
+        values |= {"version": row["version"] + 1, "updated_at": clock.now()}
     same_version = (contacts.c.id == row["id"]) & (contacts.c.version == row["version"])
     result = await conn.execute(contacts.update().where(same_version).values(**values).returning(*contacts.c))
     stored = result.mappings().first()

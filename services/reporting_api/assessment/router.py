@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query, Response
 from pydantic import BaseModel, Field
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
@@ -47,8 +48,8 @@ async def close_period(plan_id: int, period: PeriodId, response: Response, db: D
                        principal: Staff,
                        as_of: Annotated[date | None, Query(description="Look from this day (default today).")] = None,
                        ) -> ClosedPeriodPublic:
-    closed = await service.close_period(db, tasks, plan_id=plan_id, period=period, today=as_of or date.today(),
-                                        principal=principal)
+    closed = await service.close_period(db, tasks, plan_id=plan_id, period=period,
+                                        today=as_of or clock.business_today(), principal=principal)
     response.headers["Location"] = f"/v1/plans/{plan_id}/periods/{period}/snapshot"
     return closed
 

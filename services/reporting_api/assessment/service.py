@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
@@ -37,7 +38,7 @@ async def close_period(db: Database, tasks: TasksClient, *, plan_id: int, period
             raise Conflict(f"Period {period} of plan {plan_id} is already closed.")
         snapshot = await oversight_of(conn, tasks, plan_id, period, today)
         snapshot["reports"] = await _report_outcomes(conn, plan_id, period)
-        closed_at = datetime.now(UTC)
+        closed_at = clock.now()
         await conn.execute(closed.insert().values(plan_id=plan_id, period=period, closed_by=principal.subject,
                                                   closed_at=closed_at, snapshot=snapshot))
     return {"plan_id": plan_id, "period": period, "closed_by": principal.subject, "closed_at": closed_at,

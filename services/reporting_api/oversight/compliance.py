@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from services.common.contracts.tasks import Assignment, Item
+from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
 
 STATES = ("missing", "draft", "submitted", "accepted", "returned")
@@ -18,16 +19,19 @@ STATES = ("missing", "draft", "submitted", "accepted", "returned")
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of every item of the plan expects one report per period. `state` is
 `missing` (no report), `draft`, `submitted`, `accepted` or `returned`. A report that reached the office is
-`late` when its first submission came after the due date (`days_late` days). A pair that has not submitted
-(missing or draft) is `overdue` once the due date has passed, and then also counts as late, by the days
-since the due date."""
+`late` when its first submission came after the due date. A pair that has not submitted (missing or draft) is
+`overdue` once the due date has passed, and then also counts as late. Dates are Beijing (Asia/Shanghai) business
+days: a report due on D is on time until 23:59 Beijing time on D. `days_late` (逾期工作日数) counts the official
+working days (调休 included) after the due date up to the submission, or up to today for a pair not submitted, and
+is at least 1 when late: a report filed on a weekend or holiday right after its due date is late by 1 working
+day."""
 
 
 def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> tuple[bool, int]:
-    """(late, days late) of a pair: a report that reached the office keeps its own; otherwise days since the due date."""
+    """(late, working days late) of a pair: a report that reached the office keeps its own; otherwise as of today."""
     if report and report["status"] in REPORTED:
         return bool(report["late"]), report["days_late"]
-    days = max(0, (today - due_on).days)
+    days = workdays_late(due_on, today)
     return days > 0, days
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.contracts.tasks import Plan, TasksClient
 from services.common.db import Database
@@ -81,7 +81,7 @@ async def override_due_date(db: Database, tasks: TasksClient, *, plan_id: int, p
         key = (overrides.c.plan_id == plan_id) & (overrides.c.period == period_id)
         await conn.execute(overrides.delete().where(key))
         await conn.execute(overrides.insert().values(plan_id=plan_id, period=period_id, due_on=due_on,
-                                                     set_by=actor.subject, set_at=datetime.now(UTC)))
+                                                     set_by=actor.subject, set_at=clock.now()))
         await record_change(conn, change_log, entity="period_due_date", entity_id=plan_id, action="update",
                             actor=actor.subject, before={period_id: scheduled.due_on}, after={period_id: due_on})
 

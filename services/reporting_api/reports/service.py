@@ -5,12 +5,13 @@ Responsibility is checked against tasks_api on every write, never taken from the
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import ItemDetail, TasksClient
 from services.common.db import Database
@@ -18,6 +19,7 @@ from services.common.etag import stale
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, ProblemError, Unprocessable
 from services.common.records import Records
+from services.common.workdays import workdays_late
 from services.reporting_api.db import change_log, outbox_events
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, period_of
@@ -86,7 +88,7 @@ def _check_measurement_dates(content: dict[str, Any], period_id: str, *, locatio
 async def _transition(conn: AsyncConnection, report_id: int, before: str | None, after: str, actor: str,
                       comment: str | None = None) -> None:
     await conn.execute(transitions.insert().values(report_id=report_id, from_status=before, to_status=after,
-                                                   actor=actor, at=datetime.now(UTC), comment=comment))
+                                                   actor=actor, at=clock.now(), comment=comment))
 
 
 async def _open_period(conn: AsyncConnection, plan_id: int, period: str) -> None:
@@ -194,8 +196,8 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
         # changes the version, so this submit loses instead of freezing what the edit replaced.
         content = {k: report[k] for k in CONTENT}
         _check_measurement_dates(content, report["period"], location="report")
-        now = datetime.now(UTC)
-        days_late = max(0, (now.date() - scheduled.due_on).days)
+        now = clock.now()
+        days_late = workdays_late(scheduled.due_on, clock.business_date(now))
         number = report["submissions"] + 1
         first = report["first_submitted_at"] is None  # none yet, or the earlier ones were withdrawn
         changes = {"submissions": number, "submitted_at": now, "due_on": scheduled.due_on,
@@ -228,7 +230,7 @@ async def review_report(db: Database, *, report_id: int, review: ReviewCreate, v
                               comment=review.comment)
         await conn.execute(versions.update().where(
             versions.c.report_id == report_id, versions.c.number == report["submissions"]).values(
-            outcome=outcome.value, reviewed_by=principal.subject, reviewed_at=datetime.now(UTC),
+            outcome=outcome.value, reviewed_by=principal.subject, reviewed_at=clock.now(),
             review_comment=review.comment, score=review.score))
         await emit(conn, outbox_events, f"report.{outcome.value}", _event_data(
             updated, reviewed_by=principal.subject, comment=review.comment, score=review.score))

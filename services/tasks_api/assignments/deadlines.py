@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import Date, String, cast, literal, null, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.outbox import emit
@@ -85,7 +86,7 @@ async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate
             raise Conflict(f"Extension request {open_id} for the same due date is still pending.")
         values = {**data.model_dump(mode="python"), "item_id": item_id, "unit_id": principal.unit_id,
                   "previous_due_on": due_on, "status": ExtensionStatus.PENDING.value,
-                  "requested_by": principal.subject, "requested_at": datetime.now(UTC)}
+                  "requested_by": principal.subject, "requested_at": clock.now()}
         return await extension_records.insert(conn, values, actor=principal.subject)
 
 
@@ -132,7 +133,7 @@ async def decide_extension(db: Database, *, extension_id: int, data: ExtensionDe
                 await milestone_records.update(conn, request["milestone_id"], moved, expected_version=None,
                                                actor=actor.subject)
         decision = {"status": (ExtensionStatus.APPROVED if data.approve else ExtensionStatus.REJECTED).value,
-                    "decided_by": actor.subject, "decided_at": datetime.now(UTC), "decision_comment": data.comment}
+                    "decided_by": actor.subject, "decided_at": clock.now(), "decision_comment": data.comment}
         # Guarded by the version read above: of two concurrent decisions, the second fails and moves nothing.
         decided = await extension_records.update(conn, extension_id, decision, expected_version=request["version"],
                                                  actor=actor.subject)

@@ -3,13 +3,14 @@ act for an item on the units' side."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.history import record_change
@@ -109,7 +110,7 @@ async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate,
                                          .where(responsibilities.c.item_id == item_id))
         row = await responsibility_records.insert(
             conn, {"item_id": item_id, "unit_id": data.unit_id, "role": data.role.value, "position": position,
-                   "assigned_at": datetime.now(UTC)}, actor=actor.subject)
+                   "assigned_at": clock.now()}, actor=actor.subject)
         assigned = await _responsibility(conn, row["id"])
         await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
         return assigned
@@ -134,7 +135,7 @@ async def acknowledge(db: Database, *, responsibility_id: int, principal: Princi
         result = await conn.execute(
             responsibilities.update()
             .where(responsibilities.c.id == responsibility_id, responsibilities.c.acknowledged_at.is_(None))
-            .values(acknowledged_at=datetime.now(UTC), acknowledged_by=principal.subject))
+            .values(acknowledged_at=clock.now(), acknowledged_by=principal.subject))
         after = await _responsibility(conn, responsibility_id)
         if result.rowcount:  # zero when a concurrent call acknowledged first: that one records the change
             await record_change(conn, change_log, entity="responsibility", entity_id=responsibility_id,
