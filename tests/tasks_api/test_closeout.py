@@ -272,3 +272,10 @@ def test_a_plan_import_never_changes_a_closed_item(tasks_client, auth, plan):
     again = tasks_client.post("/v1/plans/import", json=TREE_PLAN, headers=auth("office"))
     assert again.status_code == 200, again.text
     assert item(tasks_client, auth, plan["items"]["T3"])["status"] == "closed"
+
+
+def test_a_plan_file_with_the_statuses_typed_in_before_still_loads_and_sets_nothing(tasks_client, auth, plan):
+    legacy = {**TREE_PLAN, "items": [{**TREE_PLAN["items"][1], "status": "completed"}, TREE_PLAN["items"][0]]}
+    again = tasks_client.post("/v1/plans/import", json=legacy, headers=auth("office"))
+    assert again.status_code == 200, again.text
+    assert item(tasks_client, auth, plan["items"]["T3"])["status"] == "open"

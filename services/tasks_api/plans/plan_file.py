@@ -6,7 +6,7 @@ Errors name the key path and the line, so the office can fix a file without read
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -19,6 +19,7 @@ from services.tasks_api.units.models import UnitKind, name_key
 
 
 # Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
+LegacyItemStatus = Literal["not_started", "in_progress", "delayed", "completed"]
 LEGACY_ITEM_STATUS = {"not_started": ItemStatus.OPEN.value, "in_progress": ItemStatus.OPEN.value,
                       "delayed": ItemStatus.OPEN.value, "completed": ItemStatus.CLOSED.value}
 
@@ -101,8 +102,9 @@ class ItemEntry(_Strict):
     number: str = ""
     title: str = Field(min_length=1, max_length=500)
     text: str = Field("", description="The item's full text as printed (正文).")
-    status: ItemStatus = Field(ItemStatus.OPEN, description="Exported as the item stands; an import never changes "
-                                                             "it (closing is 办结销号 through the API).")
+    status: ItemStatus | LegacyItemStatus = Field(
+        ItemStatus.OPEN, description="Exported as the item stands; an import never changes it (closing is 办结销号 "
+                                     "through the API). The statuses typed in before (not_started …) still load.")
     starts_on: date | None = None
     due_on: date | None = None
     units: list[str] = Field([], description="Responsible units in printed order; the first leads.")
@@ -111,11 +113,11 @@ class ItemEntry(_Strict):
     milestones: list[MilestoneEntry] = Field([], description="The item's milestones (节点).")
     children: list[ItemEntry] = Field([], description="The items under this one, in printed order.")
 
-    @field_validator("status", mode="before")
+    @field_validator("status")
     @classmethod
-    def _legacy_status(cls, value: Any) -> Any:
+    def _legacy_status(cls, value: str) -> ItemStatus:
         """Files written before progress was derived still load; the status they carry is ignored anyway."""
-        return LEGACY_ITEM_STATUS.get(value, value) if isinstance(value, str) else value
+        return ItemStatus(LEGACY_ITEM_STATUS.get(value, value))
 
 
 class PlanFile(_Strict):
