@@ -3,11 +3,18 @@ and may reopen; a parent closes with its last open child. Every step is guarded,
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
+from services.common.auth import Principal, Role
 from services.common.clock import frozen
+from services.common.db import Database, make_engine
+from services.common.problems import Conflict, PreconditionFailed
+from services.tasks_api.closeout import service
+from services.tasks_api.closeout.models import CloseoutDecision
 from tests.tasks_api.factories import assert_problem, history
 from tests.tasks_api.test_outbox import events
 
@@ -204,9 +211,16 @@ def test_a_second_request_while_one_is_pending_is_409(tasks_client, auth, plan):
     assert_problem(ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]), 409)
 
 
-def test_a_parent_is_not_closed_out_by_request(tasks_client, auth, plan):
-    # S1 has no lead unit of its own; it closes with its children. The office cannot ask on anyone's behalf.
-    assert_problem(ask(tasks_client, auth("office"), plan["items"]["S1"]), 403)
+def test_the_office_may_not_request_close_out_on_a_units_behalf(tasks_client, auth, plan):
+    assert_problem(ask(tasks_client, auth("office"), plan["items"]["T3"]), 403)
+
+
+def test_a_parent_is_not_closed_out_by_request_but_with_its_children(tasks_client, auth, plan):
+    transport = plan["units"]["市交通运输局"]
+    assigned = tasks_client.post(f"/v1/items/{plan['items']['S1']}/responsibilities",
+                                 json={"unit_id": transport, "role": "lead"}, headers=auth("office"))
+    assert assigned.status_code == 201, assigned.text
+    assert_problem(ask(tasks_client, auth("unit", unit_id=transport), plan["items"]["S1"]), 409)
 
 
 def test_the_office_may_not_close_an_item_by_patch(tasks_client, auth, plan):
@@ -279,3 +293,49 @@ def test_a_plan_file_with_the_statuses_typed_in_before_still_loads_and_sets_noth
     again = tasks_client.post("/v1/plans/import", json=legacy, headers=auth("office"))
     assert again.status_code == 200, again.text
     assert item(tasks_client, auth, plan["items"]["T3"])["status"] == "open"
+
+
+# -- real concurrency: two connections released together ------------------------------------------------
+
+def race(url, *steps):
+    """Run the service calls at the same moment on their own connections; each one's result or its exception."""
+    async def run():
+        db = Database(make_engine(url))
+        try:
+            return await asyncio.gather(*(step(db) for step in steps), return_exceptions=True)
+        finally:
+            await db.dispose()
+    return asyncio.run(run())
+
+
+OFFICE = Principal(subject="test-office-0", role=Role.OFFICE)
+
+
+def test_an_approval_and_a_refusal_at_the_same_moment_one_wins_and_nothing_of_the_other_is_written(
+        tasks_client, tasks_database, auth, plan):
+    for _ in range(3):
+        request = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]).json()
+        approve = CloseoutDecision(approve=True)
+        refuse = CloseoutDecision(approve=False, reason="材料不全")
+        outcomes = race(tasks_database, *(partial(service.decide_closeout, closeout_id=request["id"], data=data,
+                                                  version=request["version"], actor=OFFICE)
+                                          for data in (approve, refuse)))
+        won = [o for o in outcomes if isinstance(o, dict)]
+        assert len(won) == 1 and all(isinstance(o, (PreconditionFailed, Conflict)) for o in outcomes
+                                     if not isinstance(o, dict)), outcomes
+        shown = item(tasks_client, auth, plan["items"]["T3"])
+        assert shown["status"] == ("closed" if won[0]["status"] == "approved" else "open")
+        assert len(history(tasks_client, auth, "closeout", request["id"])) == 2
+        if shown["status"] == "closed":
+            reopen(tasks_client, auth, plan["items"]["T3"])
+
+
+def test_the_last_two_children_approved_at_the_same_moment_close_their_parent_once(tasks_client, tasks_database,
+                                                                                     auth, plan):
+    requests = [ask(tasks_client, lead_of(plan, auth, key), plan["items"][key]).json() for key in ("T1", "T2")]
+    outcomes = race(tasks_database, *(partial(service.decide_closeout, closeout_id=r["id"],
+                                              data=CloseoutDecision(approve=True), version=r["version"], actor=OFFICE)
+                                      for r in requests))
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert item(tasks_client, auth, plan["items"]["S1"])["status"] == "closed"
+    assert event_types(tasks_database, plan["items"]["S1"]) == ["item.closed"]
