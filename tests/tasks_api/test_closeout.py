@@ -4,14 +4,18 @@ and may reopen; a parent closes with its last open child. Every step is guarded,
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 
 import pytest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from services.common.auth import Principal, Role
 from services.common.clock import frozen
 from services.common.db import Database, make_engine
+from services.common.migrations import upgrade
 from services.common.problems import Conflict, PreconditionFailed
 from services.tasks_api.closeout import service
 from services.tasks_api.closeout.models import CloseoutDecision
@@ -230,6 +234,15 @@ def test_the_office_may_not_close_an_item_by_patch(tasks_client, auth, plan):
     assert_problem(response, 422)
 
 
+def test_a_closed_item_cannot_be_cancelled_by_patch(tasks_client, auth, plan):
+    item_id = plan["items"]["T3"]
+    close(tasks_client, auth, plan, "T3")
+    etag = tasks_client.get(f"/v1/items/{item_id}", headers=auth("office")).headers["ETag"]
+    response = tasks_client.patch(f"/v1/items/{item_id}", json={"status": "cancelled"},
+                                  headers=auth("office", **{"If-Match": etag}))
+    assert_problem(response, 409)
+
+
 # -- reopening ------------------------------------------------------------------------------------
 
 def test_the_office_reopens_a_closed_item_with_a_reason(tasks_client, tasks_database, auth, plan):
@@ -339,3 +352,44 @@ def test_the_last_two_children_approved_at_the_same_moment_close_their_parent_on
     assert all(isinstance(o, dict) for o in outcomes), outcomes
     assert item(tasks_client, auth, plan["items"]["S1"])["status"] == "closed"
     assert event_types(tasks_database, plan["items"]["S1"]) == ["item.closed"]
+
+
+# -- the migration -----------------------------------------------------------------------------------
+
+def reflect(sync_conn):
+    metadata = MetaData()
+    metadata.reflect(sync_conn, only=["plans", "items"])
+    return metadata
+
+
+def test_the_migration_turns_typed_in_statuses_into_open_and_closed(databases):
+    url = databases.create("closeout_migration")
+    upgrade("tasks_api", url, "de309c85faa5")  # the head before close-out
+    changed_at = datetime(2024, 3, 31, 17, 0, tzinfo=UTC)  # 1 April 2024 in Beijing
+    plan = {"version": 1, "created_at": changed_at, "updated_at": changed_at, "document_number": "", "title": "p",
+            "key": "p", "issuers": [], "starts_on": date(2020, 1, 1), "ends_on": date(2025, 12, 31),
+            "status": "active", "summary": "", "id": 1}
+    rows = [{"version": 1, "created_at": changed_at, "updated_at": changed_at, "kind": "task", "number": str(n),
+             "title": "t", "text": "", "status": status, "id": n, "plan_id": 1, "key": f"T{n}", "position": n}
+            for n, status in enumerate(["not_started", "in_progress", "delayed", "completed", "cancelled"], 1)]
+
+    async def run(query=None):
+        """Insert the rows into the tables as they are in the database, or run one query."""
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.begin() as conn:
+            if query is not None:
+                found = (await conn.execute(query)).all()
+            else:
+                tables = (await conn.run_sync(reflect)).tables
+                await conn.execute(tables["plans"].insert().values(plan))
+                await conn.execute(tables["items"].insert().values(rows))
+                found = []
+        await engine.dispose()
+        return found
+
+    asyncio.run(run())
+    upgrade("tasks_api", url)
+    found = asyncio.run(run(text("SELECT key, status, closed_on FROM items ORDER BY id")))
+    assert [(key, status, str(day) if day else None) for key, status, day in found] == [
+        ("T1", "open", None), ("T2", "open", None), ("T3", "open", None), ("T4", "closed", "2024-04-01"),
+        ("T5", "cancelled", None)]
