@@ -31,9 +31,9 @@ Counts over the group's expected (item, unit) pairs: `submitted` = submitted + a
 reached the office); `awaiting_review` = submitted and not yet reviewed; `on_time` and `late` split `submitted` by
 the first submission's lateness; `missing` has no report; `overdue` = missing or draft after the due date.
 `lights` counts the group's items per traffic light, `progress` the same items per `progress_status`. The
-`expected`, `missing` and `overdue` counts leave out the items closed (办结) before the period's due date. A report filed before its responsibility was withdrawn
-still counts as filed (the counts come from one aggregate over the period's reports); `missing` never goes
-below zero."""
+`expected`, `missing` and `overdue` counts leave out the items closed (办结) before the period's due date. A
+report filed before its responsibility was withdrawn still counts as filed (the counts come from one aggregate
+over the period's reports); `missing` never goes below zero."""
 
 GroupRef = tuple[int | None, str | None, str]  # id, key, name
 
