@@ -269,7 +269,7 @@ def test_a_new_item_row_adds_the_item_under_its_parent_with_its_units(tasks_clie
     response = upload(tasks_client, auth, plan_id, bytes_of(book))
     assert response.status_code == 200, response.text
     added, parent = item(tasks_client, auth, plan_id, "T9.1"), item(tasks_client, auth, plan_id, "T9")
-    assert (added["parent_id"], added["status"], added["due_on"]) == (parent["id"], "in_progress", "2024-06-30")
+    assert (added["parent_id"], added["status"], added["due_on"]) == (parent["id"], "open", "2024-06-30")
     assert [(r["unit_name"], r["role"]) for r in added["responsibilities"]] == [
         ("市交通运输局", "lead"), ("绿色产业集聚区", "co")]
 

@@ -36,6 +36,7 @@ class Item(_Record):
     title: str
     due_on: date | None
     status: str
+    closed_on: date | None = None  # 办结日期: nothing is owed for due dates after it
 
 
 class UnitRole(_Record):

@@ -24,7 +24,8 @@ Every responsibility (lead and co) of every item of the plan expects one report 
 days: a report due on D is on time until 23:59 Beijing time on D. `days_late` (逾期工作日数) counts the official
 working days (调休 included) after the due date up to the submission, or up to today for a pair not submitted, and
 is at least 1 when late: a report filed on a weekend or holiday right after its due date is late by 1 working
-day."""
+day. An item closed (办结销号) before the due date owes nothing for it: its pairs are left out unless a report was
+filed anyway."""
 
 
 def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> tuple[bool, int]:
@@ -51,16 +52,23 @@ def compliance_row(assignment: Assignment, item: Item | None, report: Mapping[st
     }
 
 
+def closed_before(items: Iterable[Item], due_on: date) -> set[int]:
+    """Ids of the items closed (办结) before `due_on`: nothing is owed for it."""
+    return {item.id for item in items if item.closed_on is not None and item.closed_on < due_on}
+
+
 def compliance_rows(items: Iterable[Item], assignments: Iterable[Assignment],
                     reports: Mapping[tuple[int, int], Mapping[str, Any]], *, due_on: date,
                     today: date) -> list[dict[str, Any]]:
-    """One row per responsibility, in responsibility id order.
+    """One row per responsibility that owes a report (or filed one), in responsibility id order.
 
     `reports` maps (item_id, unit_id) to the period's report ({id, status, late, days_late}).
     """
     by_id = {item.id: item for item in items}
-    return [compliance_row(a, by_id.get(a.item_id), reports.get((a.item_id, a.unit_id)), due_on=due_on, today=today)
-            for a in sorted(assignments, key=lambda a: a.id)]
+    closed = closed_before(by_id.values(), due_on)
+    return [compliance_row(a, by_id.get(a.item_id), report, due_on=due_on, today=today)
+            for a in sorted(assignments, key=lambda a: a.id)
+            if (report := reports.get((a.item_id, a.unit_id))) is not None or a.item_id not in closed]
 
 
 def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:

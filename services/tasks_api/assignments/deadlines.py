@@ -41,7 +41,7 @@ class DeadlineKind(StrEnum):
 
 
 class Deadline(BaseModel):
-    """Something due on a day: an open milestone, an unfinished item or an indicator's target date."""
+    """Something due on a day of an open item: the item's due date, an open milestone or an indicator's target."""
 
     kind: DeadlineKind
     id: int
@@ -157,8 +157,7 @@ def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
             milestones.c.due_on),
         DeadlineKind.ITEM: (select(
             literal(DeadlineKind.ITEM.value, String).label("kind"), items.c.id, *item_columns,
-            items.c.title, items.c.due_on, items.c.original_due_on)
-            .where(items.c.status.not_in([ItemStatus.COMPLETED.value, ItemStatus.CANCELLED.value])),
+            items.c.title, items.c.due_on, items.c.original_due_on),
             items.c.due_on),
         DeadlineKind.INDICATOR: (select(
             literal(DeadlineKind.INDICATOR.value, String).label("kind"), indicators.c.id, *item_columns,
@@ -167,7 +166,10 @@ def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
             .join(items, items.c.id == indicators.c.item_id),
             indicators.c.target_date),
     }
-    return [branch for k, branch in branches.items() if kind in (None, k)]
+    # Only open items owe anything: a closed (办结) or cancelled item's due dates, milestones and targets are left
+    # out, so notify_api sends no reminder and the calendar feeds no event for them.
+    return [(query.where(items.c.status == ItemStatus.OPEN.value), due) for k, (query, due) in branches.items()
+            if kind in (None, k)]
 
 
 async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[dict[str, Any]]]:

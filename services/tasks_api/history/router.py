@@ -31,6 +31,7 @@ class Entity(StrEnum):
     INDICATOR = "indicator"
     MILESTONE = "milestone"
     EXTENSION = "extension"
+    CLOSEOUT = "closeout"
 
 
 class Change(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import ConfigDict
 from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
@@ -27,13 +28,16 @@ class ItemKind(StrEnum):
 
 
 class ItemStatus(StrEnum):
-    """Where an item stands (办理状态): not started, in progress, completed (办结), delayed or cancelled."""
+    """Whether an item is still being worked on (办理状态): open, closed (办结销号, after the office approved its
+    close-out) or cancelled (撤销, an office decision). Progress (not started, in progress, completed) is derived
+    from accepted reports in reporting_api (`progress_status`)."""
 
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    DELAYED = "delayed"
+    OPEN = "open"
+    CLOSED = "closed"
     CANCELLED = "cancelled"
+
+
+OfficeStatus = Literal[ItemStatus.OPEN, ItemStatus.CANCELLED]
 
 
 class ItemFields(TasksModel):
@@ -43,10 +47,21 @@ class ItemFields(TasksModel):
     text: str = Field("", max_length=20000, sa_type=Text, description="Full text (具体内容).")
     starts_on: date | None = None
     due_on: date | None = Field(None, description="Current due date (完成时限).")
-    status: ItemStatus = Field(ItemStatus.NOT_STARTED, sa_type=String(20))
 
 
-class Item(ItemFields, Stamped, table=True):
+class ItemState(TasksModel):
+    """Where an item stands; only the close-out workflow (and the office cancelling an item) changes it."""
+
+    status: ItemStatus = Field(ItemStatus.OPEN, sa_type=String(20))
+    closed_on: date | None = Field(None, description="The Beijing business day the close-out was approved (办结日期); "
+                                                     "null while open. Nothing is owed for due dates after it.")
+    closeout_request_id: int | None = Field(None, description="The close-out request awaiting the office's decision "
+                                                              "(待审销号申请); null when none is pending.")
+    reopen_reason: str | None = Field(None, max_length=2000, description="Why the office last reopened the item "
+                                                                         "(重新打开理由); null if never reopened.")
+
+
+class Item(ItemFields, ItemState, Stamped, table=True):
     __tablename__ = "items"
     __table_args__ = (UniqueConstraint("plan_id", "key"), Index("ix_items_plan_id_id", "plan_id", "id"),
                       Index("ix_items_plan_parent", "plan_id", "parent_id", "position"))
@@ -76,12 +91,13 @@ class ItemUpdate(TasksModel):
     text: str | None = Field(None, max_length=20000, description="The item's full text as printed (正文).")
     starts_on: date | None = None
     due_on: date | None = None
-    status: ItemStatus | None = None
+    status: OfficeStatus | None = Field(None, description="The office cancels an open item (cancelled) or restores "
+                                                          "a cancelled one (open); closing is 办结销号 (close-out).")
     parent_id: int | None = None
     position: int | None = Field(None, ge=0)
 
 
-class ItemPublic(ItemFields):
+class ItemPublic(ItemFields, ItemState):
     """An item of a plan's tree (任务条目)."""
 
     id: int

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database, contains
-from services.common.problems import Unprocessable
+from services.common.problems import Conflict, Unprocessable
 from services.common.records import Records
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import Item, ItemCreate, ItemLeader, ItemUpdate, Responsibility, Role
+from services.tasks_api.items.models import (Item, ItemCreate, ItemLeader, ItemStatus, ItemUpdate, Responsibility,
+                                             Role)
 from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit
@@ -26,7 +27,8 @@ item_records = Records(items, "item", change_log)
 # The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
 LIST_COLUMNS = [items.c.id, items.c.plan_id, items.c.parent_id, items.c.key, items.c.kind, items.c.number,
                 items.c.title, items.c.text, items.c.starts_on, items.c.due_on, items.c.original_due_on,
-                items.c.status, items.c.position, items.c.version]
+                items.c.status, items.c.closed_on, items.c.closeout_request_id, items.c.reopen_reason,
+                items.c.position, items.c.version]
 
 
 def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None = None,
@@ -110,7 +112,7 @@ async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Pr
                 else items.c.parent_id == data.parent_id)
             position = (await conn.execute(siblings)).scalar_one()
         values = {**data.model_dump(mode="python"), "plan_id": plan_id, "position": position,
-                  "original_due_on": data.due_on}
+                  "original_due_on": data.due_on, "status": ItemStatus.OPEN.value}
         return await item_records.insert(conn, values, actor=actor.subject)
 
 
@@ -119,6 +121,8 @@ async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: 
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
         item = await item_records.get(conn, item_id)
+        if changes.get("status", item["status"]) != item["status"] and item["status"] == ItemStatus.CLOSED.value:
+            raise Conflict(f"Item {item_id} is closed (办结); reopen it (POST /v1/items/{item_id}/reopen) first.")
         if changes.get("parent_id") is not None:
             await _check_parent(conn, plan_id=item["plan_id"], parent_id=changes["parent_id"], item_id=item_id)
         if item["original_due_on"] is None and changes.get("due_on"):

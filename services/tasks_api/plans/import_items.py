@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.common.outbox import emit_many
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.db import outbox_events
-from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milestone, Responsibility, Role
+from services.tasks_api.items.models import Indicator, Item, ItemLeader, ItemStatus, Milestone, Responsibility, Role
 from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
 from services.tasks_api.units.models import Unit, name_key
 
@@ -34,7 +34,7 @@ async def import_items(imp: Importer, plan_file: PlanFile, plan_id: int, unit_id
 
 def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> dict[str, Any]:
     return {"key": entry.key, "kind": entry.kind.value, "number": entry.number, "title": entry.title,
-            "text": entry.text, "status": entry.status.value, "starts_on": entry.starts_on,
+            "text": entry.text, "starts_on": entry.starts_on,
             "due_on": entry.due_on, "parent_id": parent_id, "position": position}
 
 
@@ -50,7 +50,9 @@ async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, i
             if entry.key in existing:
                 await imp.update(items, "item", existing[entry.key], wanted)
             else:
-                new_rows.append(imp.stamped({**wanted, "plan_id": plan_id, "original_due_on": entry.due_on}))
+                # An import never changes an item's status (close-out is 办结销号); a new item starts open.
+                new_rows.append(imp.stamped({**wanted, "plan_id": plan_id, "original_due_on": entry.due_on,
+                                             "status": ItemStatus.OPEN.value}))
                 new_keys.append(entry.key)
         ids.update(zip(new_keys, await imp.insert_many(items, new_rows, "item"), strict=True))
         level = [(child, entry.key, n) for entry, _, _ in level for n, child in enumerate(entry.children)]

@@ -6,10 +6,10 @@ Errors name the key path and the line, so the office can fix a file without read
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.common.safe_yaml import load_bounded
 from services.tasks_api.db import KEY_PATTERN
@@ -17,6 +17,12 @@ from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus
 from services.tasks_api.people.models import GroupKind
 from services.tasks_api.plans.models import PlanStatus
 from services.tasks_api.units.models import UnitKind, name_key
+
+
+# Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
+LegacyItemStatus = Literal["not_started", "in_progress", "delayed", "completed"]
+LEGACY_ITEM_STATUS = {"not_started": ItemStatus.OPEN.value, "in_progress": ItemStatus.OPEN.value,
+                      "delayed": ItemStatus.OPEN.value, "completed": ItemStatus.CLOSED.value}
 
 
 class _Strict(BaseModel):
@@ -97,7 +103,9 @@ class ItemEntry(_Strict):
     number: str = ""
     title: str = Field(min_length=1, max_length=500)
     text: str = Field("", description="The item's full text as printed (正文).")
-    status: ItemStatus = ItemStatus.NOT_STARTED
+    status: ItemStatus | LegacyItemStatus = Field(
+        ItemStatus.OPEN, description="Exported as the item stands; an import never changes it (closing is 办结销号 "
+                                     "through the API). The statuses typed in before (not_started …) still load.")
     starts_on: date | None = None
     due_on: date | None = None
     units: list[str] = Field([], description="Responsible units in printed order; the first leads.")
@@ -105,6 +113,12 @@ class ItemEntry(_Strict):
     indicators: list[IndicatorEntry] = Field([], description="The item's quantitative indicators (量化指标).")
     milestones: list[MilestoneEntry] = Field([], description="The item's milestones (节点).")
     children: list[ItemEntry] = Field([], description="The items under this one, in printed order.")
+
+    @field_validator("status")
+    @classmethod
+    def _legacy_status(cls, value: str) -> ItemStatus:
+        """Files written before progress was derived still load; the status they carry is ignored anyway."""
+        return ItemStatus(LEGACY_ITEM_STATUS.get(value, value))
 
 
 class PlanFile(_Strict):

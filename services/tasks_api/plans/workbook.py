@@ -24,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from services.common.problems import PayloadTooLarge, Unprocessable
 from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus, Role
-from services.tasks_api.plans.plan_file import IndicatorEntry, ItemEntry, MilestoneEntry, PlanFile
+from services.tasks_api.plans.plan_file import (LEGACY_ITEM_STATUS, IndicatorEntry, ItemEntry, MilestoneEntry,
+                                               PlanFile)
 
 MAX_ROWS = 200_000                  # per sheet: twice the 100,000-item plan the importer is built for
 MAX_UNPACKED_BYTES = 256 * 1024**2  # what the zip may expand to: refuses zip bombs before openpyxl reads them
@@ -33,8 +34,9 @@ MAX_REPORTED = 1000                 # errors listed in one answer
 KIND_LABELS = {ItemKind.GOAL: "目标", ItemKind.SECTION: "重点任务板块", ItemKind.TASK: "重点任务",
                ItemKind.PLATFORM: "重点支撑平台", ItemKind.SAFEGUARD: "保障措施", ItemKind.ANNEX: "附件",
                ItemKind.KEY_WORK: "重点工作", ItemKind.SPECIAL_ACTION: "专项行动"}
-STATUS_LABELS = {ItemStatus.NOT_STARTED: "未开始", ItemStatus.IN_PROGRESS: "进行中", ItemStatus.COMPLETED: "已完成",
-                 ItemStatus.DELAYED: "滞后", ItemStatus.CANCELLED: "已取消"}
+STATUS_LABELS = {ItemStatus.OPEN: "进行中", ItemStatus.CLOSED: "已办结", ItemStatus.CANCELLED: "已取消"}
+# Workbooks exported before progress was derived (the status column is ignored on upload anyway).
+LEGACY_STATUS_LABELS = {"未开始": "open", "滞后": "open", "已完成": "closed", **LEGACY_ITEM_STATUS}
 ROLE_LABELS = {Role.LEAD: "牵头", Role.CO: "配合"}
 
 
@@ -132,8 +134,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
     ITEMS: (Column("编号", "key", 12, required=True), Column("上级编号", "parent", 12),
             Column("类型", "kind", 14, _choice(_KINDS), True), Column("序号", "number", 10),
             Column("标题", "title", 40, required=True), Column("内容", "text", 80),
-            Column("状态", "status", 10, _choice(_STATUSES)), Column("开始日期", "starts_on", 12, _date),
-            Column("完成时限", "due_on", 12, _date)),
+            Column("状态", "status", 10, _choice(_STATUSES, LEGACY_STATUS_LABELS)),
+            Column("开始日期", "starts_on", 12, _date), Column("完成时限", "due_on", 12, _date)),
     DUTIES: (Column("事项编号", "item", 12, required=True), Column("责任单位", "unit", 24, required=True),
              Column("角色", "role", 8, _choice(ROLE_LABELS), True), Column("顺序", "order", 8, _order)),
     INDICATORS: (Column("指标编号", "key", 32, required=True), Column("事项编号", "item", 12, required=True),
