@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal, Staff, Writer
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
@@ -16,7 +17,7 @@ from services.tasks_api.assignments.models import (ExtensionCreate, ExtensionDec
                                                    ExtensionStatus)
 from services.tasks_api.assignments.service import AssignmentPublic
 from services.tasks_api.db import DatabaseDep
-from services.tasks_api.items.models import ResponsibilityCreate, ResponsibilityPublic
+from services.tasks_api.items.models import PlaceholderAssignment, ResponsibilityCreate, ResponsibilityPublic
 
 router = api_router("assignments")
 
@@ -47,6 +48,21 @@ async def assign_unit_to_item(item_id: int, data: ResponsibilityCreate, response
                               principal: Staff) -> ResponsibilityPublic:
     row = await service.assign_unit(db, item_id=item_id, data=data, actor=principal)
     return created(response, row, f"/v1/responsibilities/{row['id']}")
+
+
+class PlaceholderAssigned(BaseModel):
+    """The responsibilities that replaced a collective placeholder, in printed order."""
+
+    replaced_id: int = Field(description="The placeholder's id; its deletion stays in its history.")
+    data: list[ResponsibilityPublic]
+
+
+@router.post("/responsibilities/{responsibility_id}/units", responses=WRITE_ERRORS,
+             summary="Assign a collective placeholder (市级有关部门) to units (明确责任单位)")
+async def assign_placeholder(responsibility_id: int, data: PlaceholderAssignment, db: DatabaseDep,
+                             principal: Staff) -> PlaceholderAssigned:
+    rows = await service.assign_placeholder(db, responsibility_id=responsibility_id, data=data, actor=principal)
+    return PlaceholderAssigned(replaced_id=responsibility_id, data=[ResponsibilityPublic.model_validate(r) for r in rows])
 
 
 @router.get("/responsibilities/{responsibility_id}", summary="Read one responsibility", responses=READ_ERRORS)

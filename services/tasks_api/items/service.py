@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
@@ -14,7 +14,8 @@ from services.common.db import Database, contains
 from services.common.problems import Unprocessable
 from services.common.records import Records
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import Item, ItemCreate, ItemLeader, ItemUpdate, Responsibility, Role
+from services.tasks_api.items.models import (Item, ItemCreate, ItemLeader, ItemUpdate, Responsibility,
+                                              ResponsibilityStatus, Role)
 from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit
@@ -22,6 +23,15 @@ from services.tasks_api.units.models import Unit
 items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__, ItemLeader.__table__
 units, leaders = Unit.__table__, Leader.__table__
 item_records = Records(items, "item", change_log)
+
+# The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
+# as to_be_assigned. Select them from responsibilities LEFT JOIN units, so placeholders are not lost.
+DUTY_COLUMNS = [
+    *(c for c in responsibilities.c if c.name != "printed_name"), units.c.name.label("unit_name"),
+    func.coalesce(responsibilities.c.printed_name, units.c.name).label("printed_name"),
+    case((responsibilities.c.unit_id.is_(None), ResponsibilityStatus.TO_BE_ASSIGNED.value),
+         else_=ResponsibilityStatus.ASSIGNED.value).label("status")]
+DUTIES = select(*DUTY_COLUMNS).outerjoin(units, units.c.id == responsibilities.c.unit_id)
 
 # The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
 LIST_COLUMNS = [items.c.id, items.c.plan_id, items.c.parent_id, items.c.key, items.c.kind, items.c.number,
@@ -76,9 +86,7 @@ async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:
     async with db.read() as conn:
         item = await item_records.get(conn, item_id)
         item["responsibilities"] = [dict(r) for r in (await conn.execute(
-            select(responsibilities.c.unit_id, units.c.name.label("unit_name"), responsibilities.c.role)
-            .join(units, units.c.id == responsibilities.c.unit_id)
-            .where(responsibilities.c.item_id == item_id)
+            DUTIES.where(responsibilities.c.item_id == item_id)
             .order_by(responsibilities.c.position, responsibilities.c.id))).mappings()]
         item["lead_leaders"] = [dict(r) for r in (await conn.execute(
             select(leaders.c.id, leaders.c.name, leaders.c.title)
