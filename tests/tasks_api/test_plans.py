@@ -161,8 +161,8 @@ def test_an_edited_plan_file_changes_only_what_was_edited(tasks_client, auth):
 
 
 @pytest.mark.parametrize(("broken", "location", "line"), [
-    (("target: 298", "target: many"), "items[3].children[1].indicators[0].target", 687),
-    (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 681),
+    (("target: 298", "target: many"), "items[3].children[1].indicators[0].target", 709),
+    (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 703),
 ])
 def test_a_bad_plan_file_is_refused_naming_the_key_and_line(tasks_client, auth, broken, location, line):
     text = QUZHOU_PLAN.read_text(encoding="utf-8").replace(*broken)
