@@ -149,7 +149,7 @@ class PlaceholderAssignment(TasksModel):
     placeholder's role, the others co-operate; each keeps the printed phrase."""
 
     model_config = ConfigDict(extra="forbid")
-    unit_ids: list[int] = Field(min_length=1, max_length=100)
+    unit_ids: list[int] = Field(min_length=1, max_length=100, description="The units, in the order they take over.")
 
 
 class ResponsibilityPublic(TasksModel):
