@@ -170,6 +170,14 @@ class ResponsibilityPublic(TasksModel):
     acknowledged_by: str | None
 
 
+class AssignedResponsibility(ResponsibilityPublic):
+    """A unit's responsibility for an item (责任分工): what assigning, acknowledging or taking over a placeholder
+    returns, always with its unit."""
+
+    unit_id: int
+    unit_name: str
+
+
 class ItemLeader(TasksModel, table=True):
     """A city leader leading an item (牵头领导), as for the special actions."""
 
