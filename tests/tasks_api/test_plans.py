@@ -182,3 +182,12 @@ def test_a_plan_file_may_be_sent_as_json(tasks_client, auth):
     response = tasks_client.post("/v1/plans/import", json=plan, headers=auth("office"))
     assert response.status_code == 200, response.text
     assert response.json()["counts"]["responsibility.created"] == 1
+
+
+def test_the_office_edits_a_plans_general_requirements_and_principles(tasks_client, auth):
+    url = create_plan(tasks_client, auth).headers["location"]
+    response = tasks_client.patch(url, json={"general_requirements": "以……为指导", "principles": ["坚持一", "坚持二"]},
+                                  headers=auth("office", **{"If-Match": '"1"'}))
+    assert response.status_code == 200, response.text
+    read = tasks_client.get(url, headers=auth("viewer")).json()
+    assert (read["general_requirements"], read["principles"]) == ("以……为指导", ["坚持一", "坚持二"])
