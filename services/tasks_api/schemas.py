@@ -55,4 +55,6 @@ class TreeNode(BaseModel):
     status: str
     due_on: date | None
     lead_unit: str | None = Field(description="Name of the lead unit (牵头单位), if assigned.")
+    lead_to_be_assigned: str | None = Field(None, description="The collective phrase that leads as printed (市级有关部门) "
+                                                              "while the office has not assigned it to a unit.")
     children: list[TreeNode] = Field(description="The items under this one, in printed order.")

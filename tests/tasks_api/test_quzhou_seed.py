@@ -192,3 +192,14 @@ def test_the_plan_keeps_its_general_requirements_and_principles(quzhou_client, a
     assert plan["general_requirements"].endswith("努力将衢州培育建设成为四省边际中心城市。")
     assert [p[:12] for p in plan["principles"]] == ["坚持战略协同、全面融入。", "坚持扬长补短、发挥优势。",
                                                    "坚持重点突破、有序推进。", "坚持共同参与、合力推进。"]
+
+
+def test_the_tree_shows_task_13s_lead_as_to_be_assigned(quzhou_client, auth, quzhou_plan_id):
+    tree = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/tree", headers=auth("viewer")).json()
+    nodes, found = list(tree), {}
+    while nodes:
+        node = nodes.pop()
+        found[node["key"]] = node
+        nodes += node["children"]
+    assert (found["T13"]["lead_unit"], found["T13"]["lead_to_be_assigned"]) == (None, "市级有关部门")
+    assert (found["T24"]["lead_unit"], found["T24"]["lead_to_be_assigned"]) == ("市营商办", None)

@@ -148,13 +148,14 @@ async def plan_tree(db: Database, *, plan_id: int) -> list[dict[str, Any]]:
             select(items.c.id, items.c.parent_id, items.c.key, items.c.kind, items.c.number, items.c.title,
                    items.c.status, items.c.due_on)
             .where(items.c.plan_id == plan_id).order_by(items.c.position, items.c.id))).mappings().all()
-        leads = dict((await conn.execute(
-            select(responsibilities.c.item_id, units.c.name).join(units, units.c.id == responsibilities.c.unit_id)
-            .join(items, items.c.id == responsibilities.c.item_id)
-            .where(items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value))).all())
+        leads = {row["item_id"]: row for row in (await conn.execute(
+            DUTIES.join(items, items.c.id == responsibilities.c.item_id)
+            .where(items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value))).mappings()}
     children: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        node = {**row, "lead_unit": leads.get(row["id"]), "children": []}
+        lead = leads.get(row["id"]) or {"unit_name": None, "unit_id": None, "printed_name": None}
+        node = {**row, "lead_unit": lead["unit_name"], "children": [],
+                "lead_to_be_assigned": lead["printed_name"] if lead["unit_id"] is None else None}
         children[row["parent_id"]].append(node)
     for nodes in children.values():
         for node in nodes:
