@@ -108,3 +108,12 @@ def test_the_export_imported_elsewhere_exports_the_same_file(tasks_client, auth,
     second = tasks_client.get(f"/v1/plans/{plan_id_of(tasks_client, auth)}/export", params={"format": "yaml"},
                               headers=auth("viewer"))
     assert parse_plan_file(second.content) == parse_plan_file(first.content) == parse_plan_file(QUZHOU_PLAN.read_bytes())
+
+
+def test_a_plan_file_with_a_nameless_entry_or_a_placeholder_twice_is_refused(tasks_client, auth):
+    text = QUZHOU_PLAN.read_text(encoding="utf-8")
+    for broken in ("units: [{group: 2}]", "units: [{as_printed: 市级有关部门}, {as_printed: 市级有关部门}]"):
+        changed = text.replace("units: [{as_printed: 市级有关部门}]", broken)
+        response = tasks_client.post("/v1/plans/import", content=changed.encode(),
+                                     headers=auth("office", **{"Content-Type": "application/yaml"}))
+        assert response.status_code == 422, broken

@@ -241,6 +241,9 @@ def _responsible_problems(item: ItemEntry, loc: tuple[Any, ...],
             problems.append(((*loc, "units", u, "group"), "printed groups must not go backwards"))
     if len({spellings.get(name_key(e.unit or ""), e.unit) for e in named}) != len(named):
         problems.append(((*loc, "units"), "a unit is listed twice"))
+    placeholders = [e.printed for e in item.responsible if e.unit is None]
+    if len(set(placeholders)) != len(placeholders):
+        problems.append(((*loc, "units"), "a placeholder is listed twice"))
     return problems
 
 
