@@ -1,5 +1,7 @@
 """Collective placeholders (市级有关部门): the office turns them into units, the printed phrase stays."""
 
+import threading
+
 import pytest
 
 from services.tasks_api.plans.plan_file import ResponsibleEntry, parse_plan_file
@@ -117,3 +119,23 @@ def test_a_plan_file_with_a_nameless_entry_or_a_placeholder_twice_is_refused(tas
         response = tasks_client.post("/v1/plans/import", content=changed.encode(),
                                      headers=auth("office", **{"Content-Type": "application/yaml"}))
         assert response.status_code == 422, broken
+
+
+def test_two_offices_assigning_one_placeholder_at_once_replace_it_once(tasks_client, auth, quzhou_fresh):
+    t13 = item_id(tasks_client, auth, quzhou_fresh, "T13")
+    placeholder = placeholder_of(tasks_client, auth, t13)
+    choices = [unit_id(tasks_client, auth, name) for name in ("市发改委", "市住建局", "市文旅局", "市商务局")]
+    barrier, statuses = threading.Barrier(len(choices)), []
+
+    def take(unit):
+        barrier.wait()
+        statuses.append(assign(tasks_client, auth, placeholder["id"], unit).status_code)
+
+    threads = [threading.Thread(target=take, args=(unit,)) for unit in choices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses)[0] == 200 and statuses.count(200) == 1 and set(statuses) <= {200, 404, 409}
+    now = tasks_client.get(f"/v1/items/{t13}/responsibilities", headers=auth("viewer")).json()["data"]
+    assert [(d["role"], d["printed_name"], d["status"]) for d in now] == [("lead", "市级有关部门", "assigned")]
