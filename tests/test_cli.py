@@ -34,7 +34,7 @@ def test_import_of_a_broken_file_names_the_line_and_changes_nothing(fresh_databa
                       encoding="utf-8")
     main(["migrate", "tasks_api"])
     assert main(["import", str(broken)]) == 1
-    assert ":687: items[3].children[1].indicators[0].target" in capsys.readouterr().err
+    assert ":709: items[3].children[1].indicators[0].target" in capsys.readouterr().err
 
 
 def test_token_create_mints_a_unit_token_for_its_unit(capsys):

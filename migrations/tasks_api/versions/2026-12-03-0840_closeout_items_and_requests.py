@@ -4,7 +4,7 @@ An item's status is no longer typed in: `not_started`, `in_progress` and `delaye
 `completed` becomes `closed` (closed on the Beijing day of its last change); `cancelled` stays.
 
 Revision ID: closeout_0001
-Revises: de309c85faa5
+Revises: seed_printed_0830
 Create Date: 2026-12-03 08:40:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from services.common.clock import business_date
 
 revision: str = 'closeout_0001'
-down_revision: str | None = 'de309c85faa5'
+down_revision: str | None = 'seed_printed_0830'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

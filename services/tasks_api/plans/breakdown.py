@@ -29,7 +29,8 @@ from services.tasks_api.items.models import Role
 from services.tasks_api.plans.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
 from services.tasks_api.plans.exporter import aliases, export_plan, plans, units
 from services.tasks_api.plans.importer import Importer
-from services.tasks_api.plans.plan_file import PlanFile, PlanFileError, UnitEntry, validate_plan_data
+from services.tasks_api.plans.plan_file import (PlanFile, PlanFileError, UnitEntry, responsible_entry,
+                                                validate_plan_data)
 from services.tasks_api.plans.service import export_plan_file, plan_records
 from services.tasks_api.plans.workbook import (DUTIES, INDICATORS, ITEMS, MAX_REPORTED, MILESTONES, Parsed, Row,
                                                carried_fields, located_error, read_workbook, unprocessable,
@@ -194,6 +195,7 @@ def apply_rows(plan_file: PlanFile, parsed: Parsed, more_units: list[UnitEntry])
     for key in listed:
         tree.nodes[key]["units"] = []
     _apply_duties(tree, parsed, listed, _spellings([*plan_file.units, *more_units]))
+    _keep_printed(tree, listed, plan_file, _spellings([*plan_file.units, *more_units]))
     _apply_entries(tree, parsed, listed, INDICATORS, "indicators", ("key", "指标编号"))
     _apply_entries(tree, parsed, listed, MILESTONES, "milestones", ("title", "节点名称"))
     if parsed.errors:
@@ -202,6 +204,21 @@ def apply_rows(plan_file: PlanFile, parsed: Parsed, more_units: list[UnitEntry])
         return validate_plan_data(data)
     except PlanFileError as exc:  # the rows are checked one by one above; this is what only the whole shows
         raise unprocessable([located_error(["(plan)", e["location"]], e["message"]) for e in exc.errors]) from exc
+
+
+def _keep_printed(tree: _Tree, listed: dict[str, Row], plan_file: PlanFile, spellings: dict[str, str]) -> None:
+    """The workbook does not carry a responsibility's printed designation, group or collective placeholders yet: a
+    unit it still lists keeps the plan file's printed form and group, and the file's placeholders keep their place."""
+    before = {item.key: item.units for item, _, _ in plan_file.walk()}
+    for key in listed:
+        old = before.get(key, [])
+        printed = {spellings.get(name_key(duty.unit)): raw for raw in old
+                   if (duty := responsible_entry(raw)).unit is not None}
+        units: list[Any] = [printed.get(name, name) for name in tree.nodes[key]["units"]]
+        for n, raw in enumerate(old):
+            if responsible_entry(raw).unit is None:
+                units.insert(min(n, len(units)), raw)
+        tree.nodes[key]["units"] = units
 
 
 def _apply_items(tree: _Tree, parsed: Parsed) -> dict[str, Row]:

@@ -165,8 +165,9 @@ def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
             yield (item.key, parent.key if parent else None, _KINDS[item.kind], item.number, item.title,
                    item.text, _STATUSES[item.status], item.starts_on, item.due_on)
         elif name == DUTIES:
-            yield from ((item.key, unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
-                        for n, unit in enumerate(item.units))
+            # A placeholder (no unit) has no row: the plan file keeps it (see breakdown._keep_printed).
+            yield from ((item.key, duty.unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
+                        for n, duty in enumerate(item.responsible) if duty.unit is not None)
         elif name == INDICATORS:
             yield from ((i.key, item.key, i.name, i.measure, _plain(i.baseline), _plain(i.target), i.comparison.value,
                          i.target_date, _yearly_text(i.yearly_targets)) for i in item.indicators)
