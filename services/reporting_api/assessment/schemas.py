@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 
 def _places(places: int) -> PlainSerializer:
@@ -26,6 +26,10 @@ Tally = Annotated[Decimal, _places(4), Field(description="A weighted count, four
                                              examples=["2.5000"])]
 
 MAX_ADJUSTMENT = Decimal("20")
+# What a client may send as points: a JSON number, or a decimal string (exact), at most two places either way.
+_POINTS_IN = WithJsonSchema({"anyOf": [
+    {"type": "number", "minimum": -20, "maximum": 20},
+    {"type": "string", "pattern": r"^-?\d{1,2}(\.\d{1,2})?$", "maxLength": 6}]}, mode="validation")
 
 
 class Metric(StrEnum):
@@ -40,7 +44,7 @@ class Metric(StrEnum):
 class ScorePart(BaseModel):
     """One part of a unit's score (考核分项): what it counted, its weight and the points it gives."""
 
-    metric: Metric
+    metric: Metric = Field(description="Which part (考核分项).")
     share: Share | None = Field(description="achieved / out_of (0–1, four places); null when the unit has no data "
                                             "for this part.")
     achieved: Tally = Field(description="What counted for the unit: reports on time, reports accepted at their first "
@@ -58,9 +62,10 @@ class AdjustmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     unit_id: int = Field(ge=1, description="The unit adjusted (tasks_api unit id).")
-    points: Decimal = Field(ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT, max_digits=4, decimal_places=2,
-                            description="Points added (positive) or taken off (negative), at most 20 either way, two "
-                                        "decimal places; a JSON number or a decimal string.", examples=[2.5])
+    points: Annotated[Decimal, _POINTS_IN] = Field(
+        ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT, max_digits=4, decimal_places=2, examples=[2.5],
+        description="Points added (positive) or taken off (negative), at most 20 either way, two decimal places; a "
+                    "JSON number or a decimal string.")
     reason: str = Field(min_length=2, max_length=500, description="Why (加减分理由), e.g. the award or the "
                                                                   "notice it rests on.",
                         examples=["获评省级示范项目，加2.5分"])
