@@ -1,12 +1,17 @@
 """Closing a period freezes what it said; the annual assessment is computed from closed periods only, ranks like
 with like, and carries the office's bonus and penalty points (考核加减分)."""
 
+import asyncio
 import re
 from decimal import Decimal
 
 import pytest
 
+from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Unit
+from services.common.db import Database, make_engine
+from services.common.problems import ProblemError
+from services.reporting_api.assessment import service
 from services.reporting_api.assessment.schemas import AdjustmentPublic, Metric
 from services.reporting_api.assessment.scores import (Tally, UnitTallies, assessment_lists, assessment_row,
                                                       rank_list, score)
@@ -370,3 +375,39 @@ def test_adjustments_of_an_unscored_unit_are_shown_but_give_no_total():
                                   created_by="office", created_at="2024-12-31T00:00:00Z", version=1)
     row = assessment_row(Unit(id=1, name="柯城区", kind="county"), UnitTallies(), [adjustment], DEFAULT_WEIGHTS)
     assert row.adjustment_points == Decimal("2.00") and row.total is None
+
+
+def test_a_stale_etag_cannot_withdraw_an_adjustment(reporting_client, auth, quzhou, units):
+    created = adjust(reporting_client, auth, quzhou.plan_id, {"unit_id": units[QUJIANG]["id"], "points": 1,
+                                                             "reason": "表扬"}).json()
+    url = f"/v1/plans/{quzhou.plan_id}/assessment/adjustments/{created['id']}"
+    assert reporting_client.delete(url, headers=auth("office", **{"If-Match": '"7"'})).status_code == 412
+    assert reporting_client.get(url, headers=auth("office")).status_code == 200
+
+
+def test_two_withdrawals_of_one_adjustment_at_once_withdraw_it_once(reporting_client, reporting_database, auth,
+                                                                    quzhou, units):
+    database = Database(make_engine(reporting_database))
+    office = Principal(subject="test-office-0", role=Role.OFFICE)
+
+    async def withdraw(adjustment_id: int) -> str:
+        try:
+            await service.delete_adjustment(database, plan_id=quzhou.plan_id, adjustment_id=adjustment_id, version=1,
+                                            actor=office)
+            return "withdrawn"
+        except ProblemError as exc:
+            return str(exc.status)
+
+    async def race(adjustment_id: int) -> list[str]:
+        return sorted(await asyncio.gather(withdraw(adjustment_id), withdraw(adjustment_id)))
+
+    try:
+        for _ in range(5):
+            created = adjust(reporting_client, auth, quzhou.plan_id, {"unit_id": units[QUJIANG]["id"], "points": 1,
+                                                                     "reason": "表扬"}).json()
+            assert asyncio.run(race(created["id"])) == ["404", "withdrawn"]
+            history = reporting_client.get(f"/v1/history/assessment_adjustment/{created['id']}",
+                                           headers=auth("office")).json()["data"]
+            assert [change["action"] for change in history] == ["create", "delete"]
+    finally:
+        asyncio.run(database.dispose())

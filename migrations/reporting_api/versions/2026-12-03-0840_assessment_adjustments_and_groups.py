@@ -38,7 +38,8 @@ def upgrade() -> None:
     sa.Column('created_by', sa.String(length=255), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True  # a withdrawn adjustment's id is never reused: its history stays its own
     )
     op.create_index('ix_assessment_adjustments_plan_year', 'assessment_adjustments', ['plan_id', 'year', 'unit_id'],
                     unique=False)

@@ -33,7 +33,9 @@ class AssessmentAdjustment(ReportingModel, table=True):
     """One 加分 or 减分 of a unit in a plan's annual assessment of one year."""
 
     __tablename__ = "assessment_adjustments"
-    __table_args__ = (Index("ix_assessment_adjustments_plan_year", "plan_id", "year", "unit_id"),)
+    # AUTOINCREMENT on SQLite: a withdrawn adjustment's id is never given again, so its history stays its own.
+    __table_args__ = (Index("ix_assessment_adjustments_plan_year", "plan_id", "year", "unit_id"),
+                      {"sqlite_autoincrement": True})
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int
     year: int

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Plan, TasksClient, Unit
 from services.common.db import Database
+from services.common.etag import stale
+from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import Records, plain_rows
 from services.reporting_api.assessment.models import AssessmentAdjustment
@@ -78,13 +80,17 @@ async def annual_assessment(db: Database, tasks: TasksClient, *, plan_id: int, y
     snapshots = {period: snapshot for period, snapshot in rows if parse_period(period).ends_on.year == year}
     if not snapshots:
         raise Unprocessable(f"No period of {year} is closed for plan {plan_id}; close periods first.")
-    groups = [AssessmentGroup.model_validate(group) for group in rules["assessment_groups"]]
-    lists = assessment_lists(unit_tallies(list(snapshots.values())), units, adjustments, groups, rules["weights"])
+    lists = assessment_lists(unit_tallies(list(snapshots.values())), units, adjustments, _groups(rules),
+                             rules["weights"])
     if principal.role is Role.UNIT:
         lists = [_own_row(found, principal.unit_id) for found in lists]
     return Assessment(plan_id=plan_id, year=year, periods=sorted(snapshots), lists=lists,
                       weights={name: Decimal(str(weight)) for name, weight in rules["weights"].items()},
                       co_operating_weight=CO_OPERATING_WEIGHT)
+
+
+def _groups(rules: dict[str, Any]) -> list[AssessmentGroup]:
+    return [AssessmentGroup.model_validate(group) for group in rules["assessment_groups"]]
 
 
 def _own_row(found: AssessmentList, unit_id: int | None) -> AssessmentList:
@@ -119,10 +125,9 @@ async def _check_adjustable(conn: AsyncConnection, plan: Plan, year: int, unit: 
     if not plan.starts_on.year <= year <= plan.ends_on.year:
         raise Unprocessable(f"Plan {plan.id} runs from {plan.starts_on.year} to {plan.ends_on.year}; {year} is not "
                             "one of its years.")
-    groups = [AssessmentGroup.model_validate(group) for group in (await plan_rules(conn, plan.id))["assessment_groups"]]
     if unit is None:
         raise Unprocessable(f"Unit {unit_id} does not exist.")
-    if assessed_group(unit, groups) is None:
+    if assessed_group(unit, _groups(await plan_rules(conn, plan.id))) is None:
         raise Unprocessable(f"{unit.name} ({unit.kind}) is not assessed in plan {plan.id}: a collective placeholder "
                             "or a kind its assessment groups leave out.")
 
@@ -152,6 +157,14 @@ async def get_adjustment(db: Database, *, plan_id: int, adjustment_id: int) -> A
 
 async def delete_adjustment(db: Database, *, plan_id: int, adjustment_id: int, version: int,
                             actor: Principal) -> None:
+    """Withdraw an adjustment the caller saw at `version`: a compare-and-set, so two withdrawals record one."""
     async with db.transaction() as conn:
-        await _adjustment_of(conn, plan_id, adjustment_id)
-        await adjustment_records.delete(conn, adjustment_id, expected_version=version, actor=actor.subject)
+        before = await _adjustment_of(conn, plan_id, adjustment_id)
+        if before["version"] != version:
+            raise stale(before["version"])
+        gone = await conn.execute(adjustments_table.delete().where(adjustments_table.c.id == adjustment_id,
+                                                                   adjustments_table.c.version == version))
+        if gone.rowcount != 1:  # withdrawn by another request since we read it
+            raise NotFound(f"Plan {plan_id} has no assessment adjustment {adjustment_id}.")
+        await record_change(conn, change_log, entity=adjustment_records.entity, entity_id=adjustment_id,
+                            action="delete", actor=actor.subject, before=before)
