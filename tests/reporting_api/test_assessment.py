@@ -387,10 +387,11 @@ def test_a_stale_etag_cannot_withdraw_an_adjustment(reporting_client, auth, quzh
 
 def test_two_withdrawals_of_one_adjustment_at_once_withdraw_it_once(reporting_client, reporting_database, auth,
                                                                     quzhou, units):
-    database = Database(make_engine(reporting_database))
     office = Principal(subject="test-office-0", role=Role.OFFICE)
+    ids = [adjust(reporting_client, auth, quzhou.plan_id, {"unit_id": units[QUJIANG]["id"], "points": 1,
+                                                           "reason": "表扬"}).json()["id"] for _ in range(5)]
 
-    async def withdraw(adjustment_id: int) -> str:
+    async def withdraw(database: Database, adjustment_id: int) -> str:
         try:
             await service.delete_adjustment(database, plan_id=quzhou.plan_id, adjustment_id=adjustment_id, version=1,
                                             actor=office)
@@ -398,16 +399,15 @@ def test_two_withdrawals_of_one_adjustment_at_once_withdraw_it_once(reporting_cl
         except ProblemError as exc:
             return str(exc.status)
 
-    async def race(adjustment_id: int) -> list[str]:
-        return sorted(await asyncio.gather(withdraw(adjustment_id), withdraw(adjustment_id)))
+    async def races() -> list[list[str]]:
+        database = Database(make_engine(reporting_database))
+        try:  # each round: two connections, released together
+            return [sorted(await asyncio.gather(withdraw(database, one), withdraw(database, one))) for one in ids]
+        finally:
+            await database.dispose()
 
-    try:
-        for _ in range(5):
-            created = adjust(reporting_client, auth, quzhou.plan_id, {"unit_id": units[QUJIANG]["id"], "points": 1,
-                                                                     "reason": "表扬"}).json()
-            assert asyncio.run(race(created["id"])) == ["404", "withdrawn"]
-            history = reporting_client.get(f"/v1/history/assessment_adjustment/{created['id']}",
-                                           headers=auth("office")).json()["data"]
-            assert [change["action"] for change in history] == ["create", "delete"]
-    finally:
-        asyncio.run(database.dispose())
+    assert asyncio.run(races()) == [["404", "withdrawn"]] * len(ids)
+    for adjustment_id in ids:
+        history = reporting_client.get(f"/v1/history/assessment_adjustment/{adjustment_id}",
+                                       headers=auth("office")).json()["data"]
+        assert [change["action"] for change in history] == ["create", "delete"]
