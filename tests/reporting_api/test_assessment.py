@@ -14,7 +14,7 @@ from services.common.problems import ProblemError
 from services.reporting_api.assessment import service
 from services.reporting_api.assessment.schemas import AdjustmentPublic, Metric
 from services.reporting_api.assessment.scores import (Tally, UnitTallies, assessment_lists, assessment_row,
-                                                      rank_list, score)
+                                                      rank_list, score, unit_tallies)
 from services.reporting_api.periods.models import DEFAULT_ASSESSMENT_GROUPS, DEFAULT_WEIGHTS, AssessmentGroup
 
 TRANSPORT, CULTURE = "市交通运输局", "市文旅局"
@@ -237,6 +237,20 @@ def test_collective_phrases_and_units_unknown_to_tasks_api_are_never_assessed():
     groups = [AssessmentGroup.model_validate(group) for group in DEFAULT_ASSESSMENT_GROUPS]
     lists = assessment_lists(tallies, units, [], groups, DEFAULT_WEIGHTS)
     assert [row.unit_name for listed in lists for row in listed.rows] == ["柯城区"]
+
+
+def test_a_placeholder_responsibility_without_a_unit_is_never_assessed():
+    lights = [{"item_id": 1, "lead_unit_id": None, "light": "red"}, {"item_id": 2, "lead_unit_id": 7, "light": "green"}]
+    duties = [{"item_id": 1, "unit_id": None, "role": "lead"}, {"item_id": 1, "unit_id": 7, "role": "co"},
+              {"item_id": 2, "unit_id": 7, "role": "lead"}]
+    snapshot = {"due_on": "2025-01-10", "compliance": {"data": []}, "reports": [], "indicators": [],
+                "traffic_lights": {"data": lights}, "responsibilities": duties}
+    groups = [AssessmentGroup.model_validate(group) for group in DEFAULT_ASSESSMENT_GROUPS]
+    lists = assessment_lists(unit_tallies([snapshot]), {7: Unit(id=7, name="柯城区", kind="county")}, [], groups,
+                             DEFAULT_WEIGHTS)
+    rows = [row for listed in lists for row in listed.rows]
+    assert [(row.unit_name, row.parts[2].achieved, row.parts[2].out_of) for row in rows] == [
+        ("柯城区", Decimal("1.0000"), Decimal("1.5000"))]
 
 
 def test_a_plan_cannot_put_a_collective_placeholder_into_its_assessment(reporting_client, auth, quzhou):

@@ -76,19 +76,20 @@ def _duties(snapshots: Sequence[Snapshot], latest: Snapshot) -> dict[int, dict[i
     return duties
 
 
-def unit_tallies(snapshots: Sequence[Snapshot]) -> dict[int, UnitTallies]:
-    """Every unit responsible for something in the year's snapshots, with its four tallies."""
-    found: dict[int, UnitTallies] = defaultdict(UnitTallies)
-    for snapshot in snapshots:
-        for row in snapshot["compliance"]["data"]:
-            reached = row["state"] in REPORTED
-            if reached or row["overdue"]:
-                found[row["unit_id"]].parts[Metric.ON_TIME].count(reached and not row["late"])
-        for report in snapshot["reports"]:
-            if report["first_outcome"] is not None:
-                found[report["unit_id"]].parts[Metric.FIRST_TIME_ACCEPTED].count(report["first_outcome"] == "accepted")
-    if not snapshots:
-        return found
+def _count_reports(found: dict[int, UnitTallies], snapshot: Snapshot) -> None:
+    """on_time and first_time_accepted: each unit's own reports of the period, lead or co-operating alike."""
+    for row in snapshot["compliance"]["data"]:
+        reached = row["state"] in REPORTED
+        if reached or row["overdue"]:
+            found[row["unit_id"]].parts[Metric.ON_TIME].count(reached and not row["late"])
+    for report in snapshot["reports"]:
+        if report["first_outcome"] is not None:
+            found[report["unit_id"]].parts[Metric.FIRST_TIME_ACCEPTED].count(report["first_outcome"] == "accepted")
+
+
+def _count_items(found: dict[int, UnitTallies], snapshots: Sequence[Snapshot]) -> None:
+    """green_or_done and indicator_attainment: the latest period's lights and indicators of every item, for each
+    unit responsible for it, weighted by its role."""
     latest = max(snapshots, key=lambda s: s["due_on"])
     duties = _duties(snapshots, latest)
     for units in duties.values():  # a responsible unit is assessed even when nothing counted for it yet
@@ -102,6 +103,15 @@ def unit_tallies(snapshots: Sequence[Snapshot]) -> dict[int, UnitTallies]:
             attained = min(ONE, max(ZERO, Decimal(str(row["attainment"]))))
             for unit_id, weight in duties[row["item_id"]].items():
                 found[unit_id].parts[Metric.INDICATOR_ATTAINMENT].count(attained, weight)
+
+
+def unit_tallies(snapshots: Sequence[Snapshot]) -> dict[int, UnitTallies]:
+    """Every unit responsible for something in the year's snapshots, or that reported, with its four tallies."""
+    found: dict[int, UnitTallies] = defaultdict(UnitTallies)
+    for snapshot in snapshots:
+        _count_reports(found, snapshot)
+    if snapshots:
+        _count_items(found, snapshots)
     return dict(found)
 
 
@@ -181,7 +191,8 @@ def assessment_lists(tallies: Mapping[int, UnitTallies], units: Mapping[int, Uni
     for adjustment in adjustments:
         adjusted[adjustment.unit_id].append(adjustment)
     rows: dict[str, list[AssessmentRow]] = defaultdict(list)
-    for unit_id in sorted(set(tallies) | set(adjusted)):
+    # A placeholder responsibility (市级有关部门 awaiting assignment) may carry no unit id at all.
+    for unit_id in sorted(unit_id for unit_id in set(tallies) | set(adjusted) if unit_id is not None):
         group = assessed_group(units.get(unit_id), groups)
         if group is not None:
             rows[group.key].append(assessment_row(units[unit_id], tallies.get(unit_id, UnitTallies()),
