@@ -121,7 +121,11 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
         cast = Cast(tasks, auth)
     report = created_id(client.post("/v1/reports", headers=auth("unit", unit_id=cast.a),
                                     json={"item_id": cast.t9, "period": PERIOD, "progress": MARKER}))
-    ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9, "year": 2024}
+    adjustment = created_id(client.post(f"/v1/plans/{cast.plan_id}/assessment/adjustments", params={"year": 2024},
+                                        headers=auth("office"), json={"unit_id": cast.a, "points": 1, "reason": "表扬"}))
+    ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9, "year": 2024,
+           "adjustment_id": adjustment, "entity": "assessment_adjustment", "entity_id": adjustment,
+           "unit_id": cast.a}
     yield World("reporting_api", client, reporting_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 

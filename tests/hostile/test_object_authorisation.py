@@ -70,6 +70,8 @@ VALID_BODIES = {
     ("tasks_api", "POST", "/v1/items/{item_id}/extensions"): {"requested_due_on": "2026-12-31", "reason": "需要"},
     ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-Q2"},
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"): {"progress": "改写"},
+    ("reporting_api", "POST", "/v1/plans/{plan_id}/assessment/adjustments"): {"unit_id": "{unit_id}", "points": 1,
+                                                                             "reason": "加分"},
     ("notify_api", "POST", "/v1/contacts"): {"owner_kind": "unit", "owner_id": "{unit_id}", "channel": "email",
                                              "target": "x@example.cn"},
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"): {"label": "改写"},

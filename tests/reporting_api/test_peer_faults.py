@@ -35,6 +35,7 @@ class Scene:
     indicator_id: int
     report_id: int
     report_etag: str
+    co_id: int
 
     def plan(self, path: str) -> str:
         return f"/v1/plans/{self.plan_id}{path}"
@@ -82,6 +83,9 @@ CALLS: dict[str, PeerCall] = {
     "close_period": PeerCall(close_2024_q1, 201),
     "get_annual_assessment": PeerCall(get("/v1/plans/{s.plan_id}/assessment", "office", year=2024), 200,
                                       prepare=with_2024_q1_closed),
+    "create_assessment_adjustment": PeerCall(lambda s: s.client.post(
+        s.plan("/assessment/adjustments"), params={"year": 2024}, headers={**s.office, "Idempotency-Key": "adj-2024"},
+        json={"unit_id": s.co_id, "points": 1, "reason": "表扬"}), 201),
     "export_ledger_xlsx": PeerCall(get("/v1/plans/{s.plan_id}/ledger.xlsx", "office", **Q1), 200),
     "export_ledger_csv": PeerCall(get("/v1/plans/{s.plan_id}/ledger.csv", "office", **Q1), 200),
     "get_plan_compliance": PeerCall(get("/v1/plans/{s.plan_id}/compliance", "office", **Q1), 200),
@@ -118,7 +122,7 @@ def scene(client, auth, quzhou) -> Scene:
                         headers=auth("unit", unit_id=co))
     assert filed.status_code == 201, filed.text
     return Scene(client, auth("office"), auth("unit", unit_id=lead), auth("unit", unit_id=co), quzhou.plan_id,
-                 item_id, quzhou.indicator_id("T9-expressway-km"), filed.json()["id"], filed.headers["etag"])
+                 item_id, quzhou.indicator_id("T9-expressway-km"), filed.json()["id"], filed.headers["etag"], co)
 
 
 def test_every_operation_that_holds_the_tasks_api_client_is_under_fault_test():

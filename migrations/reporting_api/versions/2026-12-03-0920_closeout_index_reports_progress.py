@@ -1,7 +1,7 @@
 """index the accepted reports per item, for the derived progress status (close-out, 办结销号)
 
 Revision ID: closeout_r0001
-Revises: 469b2e2c9179
+Revises: assessment_0001
 Create Date: 2026-12-03 09:20:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = 'closeout_r0001'
-down_revision: str | None = '469b2e2c9179'
+down_revision: str | None = 'assessment_0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
