@@ -283,6 +283,18 @@ def test_a_digest_over_the_size_cap_is_split_into_parts(notify_client, auth, tra
     assert sum(row["payload"]["data"]["count"] for row in parts) >= 3
 
 
+def test_a_contact_made_after_the_newest_was_deleted_gets_its_own_reminders(notify_client, auth, transport_hook,
+                                                                              quzhou, units):
+    run_planner(notify_client, shanghai("2019-12-28"))
+    assert outbox(notify_client, contact_id=transport_hook["id"])
+    deleted = notify_client.delete(f"/v1/contacts/{transport_hook['id']}", headers=auth("office", **{"If-Match": '"1"'}))
+    assert deleted.status_code == 204
+    replacement = add_contact(notify_client, auth("office"), "unit", units[TRANSPORT])
+    assert replacement["id"] > transport_hook["id"]  # not the deleted contact's id, whose reminders were sent
+    assert run_planner(notify_client, shanghai("2019-12-28", 10)) > 0
+    assert outbox(notify_client, contact_id=replacement["id"])
+
+
 def pause(client, auth, **body):
     response = client.post("/v1/pauses", json=body, headers=auth("office"))
     assert response.status_code == 201, response.text
