@@ -156,8 +156,8 @@ def _serve(args: argparse.Namespace) -> int:
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
     env = serve_environment(args.host, os.environ)
-    children = [subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", f"services.{name}.app:create_app",
-                                  "--host", args.host, "--port", str(port), "--log-level", "warning"], env=env)
+    children = [subprocess.Popen([sys.executable, "-m", "services.common.server", name, "--host", args.host,
+                                  "--port", str(port), "--log-level", "warning"], env=env)
                 for name, port in SERVICES.items()]
     print("duban is running:")
     for name, port in SERVICES.items():

@@ -30,7 +30,7 @@ def test_compose_runs_each_service_on_its_own_postgres_database_after_migrations
     assert len(databases) == 3
     for name in ("tasks_api", "reporting_api", "notify_api"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-        assert f"services.{name}.app:create_app" in services[name]["command"]
+        assert services[name]["command"][:4] == ["python", "-m", "services.common.server", name]
 
 
 def test_compose_refuses_to_start_without_a_real_jwt_secret():

@@ -15,6 +15,8 @@ from services.common.strict_json import BodyFault, body_fault, unsupported_date
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_HEADERS = 100  # uvicorn bounds the head's bytes (services/common/server.py); this bounds their count
+MAX_TARGET_BYTES = 8192  # the path and query, as nginx's default buffers allow
 MAX_STORED_INT = 2**31 - 1  # PostgreSQL's integer, the type of the id columns
 # PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
 # In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
@@ -32,6 +34,12 @@ class RequestGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if len(scope["headers"]) > MAX_HEADERS:
+            return await problem_response(431, f"More than {MAX_HEADERS} request headers.",
+                                          slug="request-header-fields-too-large")(scope, receive, send)
+        if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > MAX_TARGET_BYTES:
+            return await problem_response(414, f"The path and query are longer than {MAX_TARGET_BYTES} bytes.",
+                                          slug="uri-too-long")(scope, receive, send)
         if _nul_in_target(scope):
             return await problem_response(400, "The path or query holds a NUL character (%00).",
                                           slug="bad-request")(scope, receive, send)

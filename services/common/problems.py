@@ -88,7 +88,7 @@ GatewayTimeout = _subclass("GatewayTimeout", 504, "gateway-timeout")
 PROBLEM_SLUGS = tuple(sorted({error.slug for error in (
     ProblemError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
     UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, GatewayTimeout)} | {
-    "method-not-allowed", "validation-error", "not-ready",
+    "method-not-allowed", "validation-error", "not-ready", "uri-too-long", "request-header-fields-too-large",
     "bad-idempotency-key", "idempotency-key-reused", "idempotency-key-in-flight", "idempotency-key-outcome-unknown"}))
 PROBLEM_TYPES = ("about:blank", *(PROBLEM_TYPE_BASE + slug for slug in PROBLEM_SLUGS))
 

@@ -54,7 +54,8 @@ def same_hash(token: str, stored_hash: str) -> bool:
 # A secret's value in a URL's query: a calendar feed's `token`, a DingTalk robot's `access_token`, a WeCom robot's
 # `key`. Whoever has such a URL can use it, so it is sealed at rest and never shown whole.
 # A signed robot URL carries its `sign` too, and a misconfigured target may carry a `secret` or `password`.
-_SECRET_PARAMETERS = ("token", "access_token", "key", "sign", "signature", "secret", "client_secret", "password")
+_SECRET_PARAMETERS = ("token", "access_token", "jwt", "key", "sign", "signature", "secret", "client_secret",
+                      "password")
 URL_SECRET_VALUE = re.compile("".join(["(?:", "|".join(rf"(?<=[?&]{name}=)" for name in _SECRET_PARAMETERS),
                                        r")[^&\s\"'#]+"]))
 # Secrets that travel outside URLs: a Standard Webhooks secret, a bearer token, credentials in a URL's authority.
