@@ -239,3 +239,41 @@ def _deliver_one(world, contact_id: int, channel: str = "webhook") -> None:
         await deliver_due(database, settings, now=DUE, limit=10)
 
     world.client.portal.call(send)
+
+
+def test_a_workflow_with_planted_secrets_leaves_none_in_any_table_answer_or_log(world, auth, receiver, caplog):
+    """Secrets planted through a scripted workflow across the three services, then looked for everywhere: every
+    column of every table of the three databases, every answer after the one that showed a secret, the logs."""
+    caplog.set_level(logging.INFO)
+    notify, unit_a, office = world("notify_api"), auth("unit", unit_id=world("notify_api").unit_a), auth("office")
+    robot_token, robot_secret = "planted-robot-token-" + "5" * 20, "SEC" + "planted" * 8
+    shown: list[str] = [robot_token, robot_secret]
+    answers: list[str] = []
+    hook = notify.client.post("/v1/contacts", headers=unit_a, json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "webhook",
+        "target": receiver.endpoint("hooks/planted")}).json()
+    shown.append(hook["secret"])
+    robot = notify.client.post("/v1/contacts", headers=unit_a, json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": robot_secret,
+        "target": receiver.endpoint("dingtalk/planted") + f"?access_token={robot_token}"}).json()
+    rotated = notify.client.post(f"/v1/contacts/{hook['id']}/secret", headers=unit_a)
+    shown.append(rotated.json()["secret"])
+    feed = notify.client.post(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a,
+                              params={}).json()
+    shown.append(feed["token"])
+    subscription = notify.client.post("/v1/subscriptions", headers={**office, "Idempotency-Key": "planted"}, json={
+        "url": "https://hooks.example.cn/planted", "event_types": ["report.submitted"]}).json()
+    shown.append(subscription["secret"])
+    _deliver_one(notify, hook["id"])
+    _deliver_one(notify, robot["id"], channel="dingtalk")
+    answers.append(notify.client.get(f"/v1/calendars/units/{notify.unit_a}.ics", params={"token": feed["token"]}).text)
+    for path in ("/v1/contacts", "/v1/notifications", "/v1/subscriptions", f"/v1/units/{notify.unit_a}/feed-tokens",
+                 f"/v1/contacts/{hook['id']}", f"/v1/contacts/{robot['id']}", f"/v1/history/contact/{robot['id']}"):
+        answers.append(notify.client.get(path, params={"limit": 500} if "history" not in path else {},
+                                         headers=office).text)
+    for service in ("tasks_api", "reporting_api", "notify_api"):
+        for secret in shown:
+            assert _stored_anywhere(world(service), secret) == [], (service, secret[:12])
+    for secret in shown:
+        assert not any(secret in text for text in answers), secret[:12]
+        assert secret not in caplog.text, secret[:12]
