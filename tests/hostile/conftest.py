@@ -105,7 +105,9 @@ def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World
                          json={"leader_id": client.get("/v1/leaders", headers=office).json()["data"][0]["id"]})
     group = client.get("/v1/groups", headers=office).json()["data"][0]["id"]
     member = client.get(f"/v1/groups/{group}/members", headers=office).json()["data"][0]["id"]
-    ids = {"plan_id": cast.plan_id, "item_id": cast.t9, "indicator_id": cast.indicator,
+    closeout = created_id(client.post(f"/v1/items/{cast.t9}/closeout", json={"summary": MARKER}, headers={
+        **unit_a, "If-Match": client.get(f"/v1/items/{cast.t9}", headers=unit_a).headers["ETag"]}))
+    ids = {"plan_id": cast.plan_id, "item_id": cast.t9, "indicator_id": cast.indicator, "closeout_id": closeout,
            "milestone_id": milestone, "leader_id": leader.json()["leader_id"], "group_id": group,
            "member_id": member, "responsibility_id": cast.responsibility_of_a, "extension_id": extension,
            "unit_id": cast.a, "entity": "extension", "entity_id": extension,

@@ -64,6 +64,8 @@ TASKS_CALLS: dict[str, PeerCall] = {
     "create_pause": PeerCall(lambda s: s.client.post("/v1/pauses", json={"plan_id": s.plan_id, "unit_id": s.unit_id},
                                                      headers=s.office), 201),
     "create_feed_token": PeerCall(lambda s: s.client.post(f"/v1/units/{s.unit_id}/feed-tokens", headers=s.unit), 201),
+    "create_contact": PeerCall(lambda s: s.client.post("/v1/contacts", headers=s.office, json={
+        "owner_kind": "unit", "owner_id": s.unit_id, "channel": "email", "target": "faults@example.cn"}), 201),
     "get_unit_calendar": CALENDAR,
 }
 # The same for reporting_api, which says who has not reported yet.

@@ -172,9 +172,11 @@ def _records(plan_file: PlanFile) -> dict[str, Records]:
         scalars = item.model_dump(mode="json", exclude=set(_PARTS))
         found["items"][(item.key,)] = _Record(item, item.key, {
             **scalars, "parent": parent.key if parent else None, "position": location[-1]})
-        for n, unit in enumerate(item.units):
+        for n, entry in enumerate(item.responsible):
             role = Role.LEAD if n == 0 else Role.CO
-            found["responsibilities"][(item.key, unit)] = _Record(item, unit, {"role": role.value, "order": n + 1})
+            name = entry.unit or entry.printed  # a placeholder (市级有关部门) is known by its printed phrase
+            found["responsibilities"][(item.key, name)] = _Record(item, name, {
+                "role": role.value, "order": n + 1, "as_printed": entry.as_printed, "group": entry.group})
         for indicator in item.indicators:
             found["indicators"][(item.key, indicator.key)] = _Record(item, indicator.key,
                                                                      indicator.model_dump(mode="json"))

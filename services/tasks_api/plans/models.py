@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field
 
@@ -22,6 +23,7 @@ class PlanStatus(StrEnum):
 
 
 GENERAL_REQUIREMENTS = "The plan's general requirements (总体要求) as printed."
+Principle = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 PRINCIPLES = "The plan's basic principles (基本原则) as printed, one per entry, in printed order."
 
 
@@ -37,7 +39,7 @@ class PlanFields(TasksModel):
     status: PlanStatus = Field(PlanStatus.DRAFT, sa_type=String(20))
     summary: str = Field("", max_length=20000, sa_type=Text, description="Preamble or summary (总体要求).")
     general_requirements: str = Field("", max_length=20000, sa_type=Text, description=GENERAL_REQUIREMENTS)
-    principles: list[str] = Field(default_factory=list, sa_type=JSON, description=PRINCIPLES)
+    principles: list[Principle] = Field(default_factory=list, max_length=50, sa_type=JSON, description=PRINCIPLES)
 
 
 class Plan(PlanFields, Stamped, table=True):
@@ -74,7 +76,7 @@ class PlanUpdate(TasksModel):
     status: PlanStatus | None = None
     summary: str | None = Field(None, max_length=20000, description="What the plan is about (概要).")
     general_requirements: str | None = Field(None, max_length=20000, description=GENERAL_REQUIREMENTS)
-    principles: list[str] | None = Field(None, description=PRINCIPLES)
+    principles: list[Principle] | None = Field(None, max_length=50, description=PRINCIPLES)
 
 
 class PlanPublic(PlanFields):
