@@ -36,6 +36,7 @@ class Item(_Record):
     title: str
     due_on: date | None
     status: str
+    closed_on: date | None = None  # 办结销号: the day the office approved the close-out; no report is owed after it
 
 
 class UnitRole(_Record):

@@ -30,6 +30,8 @@ def unit_metrics(snapshots: list[Mapping[str, Any]]) -> dict[int, dict[str, dict
     first_time: dict[int, int] = defaultdict(int)
     for snapshot in snapshots:
         for row in snapshot["compliance"]["data"]:
+            if not row.get("owed", True):  # filed for a period no longer owed: neither expected nor counted
+                continue
             expected[row["unit_id"]] += 1
             on_time[row["unit_id"]] += row["state"] in REPORTED and not row["late"]
         for report in snapshot["reports"]:

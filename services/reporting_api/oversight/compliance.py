@@ -1,6 +1,6 @@
 """Compliance (报送情况): every expected (item, unit) pair of a period with the state of its report.
 
-Pure functions over plain data: the plan's responsibilities and the period's reports.
+Pure functions over plain data: the period's obligations (periods/obligations.py) and the reports answering it.
 """
 
 from __future__ import annotations
@@ -10,17 +10,24 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from services.common.contracts.tasks import Assignment, Item
+from services.common.contracts.tasks import Item
 from services.reporting_api.oversight.lights import REPORTED
+from services.reporting_api.periods.obligations import Obligation
 
 STATES = ("missing", "draft", "submitted", "accepted", "returned")
 
 COMPLIANCE_RULE = """\
-Every responsibility (lead and co) of every item of the plan expects one report per period. `state` is
-`missing` (no report), `draft`, `submitted`, `accepted` or `returned`. A report that reached the office is
-`late` when its first submission came after the due date (`days_late` days). A pair that has not submitted
-(missing or draft) is `overdue` once the due date has passed, and then also counts as late, by the days
-since the due date."""
+Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
+rules, the item's kind or the item itself: monthly, quarterly, half_yearly, yearly or none). On each due date the
+report is the one of the largest period ending that day: with the default quarterly cadence 2024-Q1 (quarterly,
+季度梳理), 2024-H1 (half_year, 半年小结), 2024-Q3 and 2024 (annual, 年度汇总). Asked for a period, compliance lists
+the report that answers for it (`owed_period`: 2024-Q2 and 2024-M06 are answered by 2024-H1, 2024-Q4 and 2024-H2 by
+2024). An item owes nothing for a period starting after its end date, nor for a due date after it was closed.
+A report filed for a period the item no longer owes (its cadence changed) is still listed, with `owed` false;
+`expected` counts only the owed rows. `state` is `missing` (no report), `draft`, `submitted`, `accepted` or
+`returned`. A report that reached the office is `late` when its first submission came after the due date
+(`days_late` days). A pair that owes a report and has not submitted it (missing or draft) is `overdue` once the
+due date has passed, and then also counts as late, by the days since the due date."""
 
 
 def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> tuple[bool, int]:
@@ -31,32 +38,34 @@ def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> 
     return days > 0, days
 
 
-def compliance_row(assignment: Assignment, item: Item | None, report: Mapping[str, Any] | None, *,
-                   due_on: date, today: date) -> dict[str, Any]:
+def compliance_row(obligation: Obligation, item: Item | None, report: Mapping[str, Any] | None, *,
+                   today: date) -> dict[str, Any]:
+    assignment, due_on = obligation.assignment, obligation.due_on
     state = report["status"] if report else "missing"
-    overdue = state not in REPORTED and today > due_on
+    overdue = obligation.owed and state not in REPORTED and today > due_on
     late, days_late = lateness(report, due_on=due_on, today=today)
     return {
         "responsibility_id": assignment.id, "item_id": assignment.item_id,
         "item_key": item.key if item else None, "item_number": item.number if item else None,
         "item_title": item.title if item else None, "unit_id": assignment.unit_id,
-        "unit_name": assignment.unit_name, "role": assignment.role, "state": state,
+        "unit_name": assignment.unit_name, "role": assignment.role, "period": obligation.period.id,
+        "report_type": obligation.period.report_type.value, "due_on": due_on, "owed": obligation.owed, "state": state,
         "report_id": report["id"] if report else None,
         "late": late, "days_late": days_late,
         "overdue": overdue,
     }
 
 
-def compliance_rows(items: Iterable[Item], assignments: Iterable[Assignment],
-                    reports: Mapping[tuple[int, int], Mapping[str, Any]], *, due_on: date,
-                    today: date) -> list[dict[str, Any]]:
-    """One row per responsibility, in responsibility id order.
+def compliance_rows(items: Iterable[Item], obligations: Iterable[Obligation],
+                    reports: Mapping[tuple[int, int], Mapping[str, Any]], *, today: date) -> list[dict[str, Any]]:
+    """One row per obligation, in the obligations' order (responsibility id).
 
-    `reports` maps (item_id, unit_id) to the period's report ({id, status, late, days_late}).
+    `reports` maps (item_id, unit_id) to the report answering for the period ({id, status, late, days_late}).
     """
     by_id = {item.id: item for item in items}
-    return [compliance_row(a, by_id.get(a.item_id), reports.get((a.item_id, a.unit_id)), due_on=due_on, today=today)
-            for a in sorted(assignments, key=lambda a: a.id)]
+    return [compliance_row(o, by_id.get(o.assignment.item_id),
+                           reports.get((o.assignment.item_id, o.assignment.unit_id)), today=today)
+            for o in obligations]
 
 
 def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -64,7 +73,7 @@ def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     states: Counter[str] = Counter()
     late = overdue = expected = 0
     for row in rows:
-        expected += 1
+        expected += row["owed"]
         states[row["state"]] += 1
         late += row["late"]
         overdue += row["overdue"]

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ConfigDict
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, DateTime, Index, String
 from sqlmodel import Field
 
 from services.reporting_api.db import ReportingModel
+from services.reporting_api.periods.calendar import Cadence
 
 DEFAULT_WEIGHTS = {"on_time": 0.3, "first_time_accepted": 0.2, "green_or_done": 0.3, "indicator_attainment": 0.2}
 
@@ -23,6 +24,13 @@ class RuleFields(ReportingModel):
                                     "path to target by more than this share of the way.")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON,
                                       description="Annual assessment weights (考核权重), summing to 1.")
+    cadence: Cadence = Field(Cadence.QUARTERLY, sa_type=String(20),
+                             description="How often an item owes a report unless its kind or the item says otherwise "
+                                         "(报送频次): quarterly = 季度梳理 at the end of Q1 and Q3, the half-year "
+                                         "summary at mid-year and the annual summary at year end.")
+    cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON,
+                                                description="A cadence per item kind (e.g. special_action: "
+                                                            "monthly), over the plan's default.")
 
 
 class PlanRules(RuleFields, table=True):
@@ -31,6 +39,7 @@ class PlanRules(RuleFields, table=True):
     __tablename__ = "plan_rules"
     plan_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON)
+    cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON)
     version: int = 1
 
 
@@ -47,6 +56,22 @@ class RulesUpdate(ReportingModel):
                                                                          "straight-line share before an indicator "
                                                                          "counts as behind.")
     weights: dict[str, float] | None = None
+    cadence: Cadence | None = Field(None, description="The plan's default cadence (报送频次).")
+    cadence_by_kind: dict[str, Cadence] | None = Field(None, description="A cadence per item kind; replaces the "
+                                                                         "whole map ({} clears it).")
+
+
+class ItemCadence(ReportingModel, table=True):
+    """An item's own cadence, set by the office over the plan's rules (null: the rules decide again)."""
+
+    __tablename__ = "item_cadences"
+    __table_args__ = (Index("ix_item_cadences_plan", "plan_id"),)
+    item_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    plan_id: int
+    cadence: Cadence | None = Field(None, sa_type=String(20))
+    set_by: str = Field(max_length=255)
+    set_at: datetime = Field(sa_type=DateTime(timezone=True))
+    version: int = 1
 
 
 class DueDateOverride(ReportingModel, table=True):

@@ -18,7 +18,9 @@ from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
 from services.reporting_api.db import change_log, outbox_events
-from services.reporting_api.periods.service import closed_periods, scheduled_period
+from services.reporting_api.periods.calendar import parse_period
+from services.reporting_api.periods.service import closed_periods, plan_rhythm, scheduled_period
+from services.reporting_api.reports.content import needs_indicator_values, require_content
 from services.reporting_api.reports.models import (MeasurementRecord, Report, ReportStatus, ReportVersion,
                                                    Transition)
 from services.reporting_api.reports.schemas import Decision, ReportCreate, ReportPublic, ReportUpdate, ReviewCreate
@@ -27,7 +29,7 @@ reports, versions = Report.__table__, ReportVersion.__table__
 measurements, transitions = MeasurementRecord.__table__, Transition.__table__
 report_records = Records(reports, "report", change_log)
 
-CONTENT = ("progress", "problems", "next_steps", "percent_complete", "self_status", "measurements", "attachments")
+CONTENT = ("progress", "achievements", "problems", "next_steps", "percent_complete", "self_status", "measurements", "attachments")
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 # The list selects ReportPublic's columns in its order: its rows are encoded as they are, without the model.
 LIST_COLUMNS = [reports.c[name] for name in ReportPublic.model_fields]
@@ -83,7 +85,7 @@ async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate,
     content = data.model_dump(mode="json", include=set(CONTENT))
     await _check_measurements(tasks, item.id, content)
     async with db.transaction() as conn:
-        await scheduled_period(conn, tasks, item.plan_id, data.period)
+        (await plan_rhythm(conn, tasks, item.plan_id)).refuse_unowed(item, data.period)
         await _open_period(conn, item.plan_id, data.period)
         duplicate = await conn.execute(select(reports.c.id).where(
             reports.c.item_id == item.id, reports.c.unit_id == unit_id, reports.c.period == data.period))
@@ -91,7 +93,8 @@ async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate,
             raise Conflict(f"Unit {unit_id} already has report {existing} on item {item.id} for {data.period}.")
         report = await report_records.insert(conn, {
             **content, "plan_id": item.plan_id, "item_id": item.id, "unit_id": unit_id, "period": data.period,
-            "role": role, "status": ReportStatus.DRAFT.value, "created_by": principal.subject}, actor=principal.subject)
+            "role": role, "report_type": parse_period(data.period).report_type.value,
+            "status": ReportStatus.DRAFT.value, "created_by": principal.subject}, actor=principal.subject)
         await _transition(conn, report["id"], None, ReportStatus.DRAFT, principal.subject)
         return report
 
@@ -130,11 +133,13 @@ def _event_data(report: dict[str, Any], **extra: Any) -> dict[str, Any]:
 async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, principal: Principal,
                         comment: str | None) -> dict[str, Any]:
     """报送: freeze the content as a new immutable version; flag it late after the period's due date."""
+    indicator_ids = await _indicators_to_report(db, tasks, report_id)
     async with db.transaction() as conn:
         report = await visible_report(conn, tasks, report_id, principal)
         _check_owner(principal, report)
         if report["status"] not in EDITABLE:
             raise Conflict(f"A {report['status']} report cannot be submitted again.")
+        require_content(report, indicator_ids)
         await _open_period(conn, report["plan_id"], report["period"])
         scheduled = await scheduled_period(conn, tasks, report["plan_id"], report["period"])
         now = datetime.now(UTC)
@@ -160,6 +165,16 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
         await emit(conn, outbox_events, "report.submitted", _event_data(
             updated, submitted_by=principal.subject, submitted_at=now, late=days_late > 0, days_late=days_late))
         return updated
+
+
+async def _indicators_to_report(db: Database, tasks: TasksClient, report_id: int) -> set[int]:
+    """The indicators a submission must give values for (a lead unit's summary: all of the item's), read from
+    tasks_api before the submission's transaction opens."""
+    async with db.read() as conn:
+        report = await report_records.get(conn, report_id)
+    if not needs_indicator_values(report["report_type"], report["role"]):
+        return set()
+    return {indicator.id for indicator in await tasks.item_indicators(report["item_id"])}
 
 
 async def review_report(db: Database, tasks: TasksClient, *, report_id: int, review: ReviewCreate,
