@@ -49,7 +49,7 @@ def compliance_row(obligation: Obligation, item: Item | None, report: Mapping[st
         "item_key": item.key if item else None, "item_number": item.number if item else None,
         "item_title": item.title if item else None, "unit_id": assignment.unit_id,
         "unit_name": assignment.unit_name, "role": assignment.role, "period": obligation.period.id,
-        "report_type": obligation.period.report_type.value, "due_on": due_on, "owed": obligation.owed, "state": state,
+        "report_type": obligation.period.report_type.value, "due_on": due_on.isoformat(), "owed": obligation.owed, "state": state,
         "report_id": report["id"] if report else None,
         "late": late, "days_late": days_late,
         "overdue": overdue,

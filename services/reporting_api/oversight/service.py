@@ -257,7 +257,7 @@ what a reminder is about. A unit token sees only its own."""
 
 def obligation_key(row: Mapping[str, Any]) -> tuple[str, str, int]:
     """The order (and cursor) of the obligation list."""
-    return row["due_on"].isoformat(), row["period"], row["responsibility_id"]
+    return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
 
 
 async def obligations(db: Database, tasks: TasksClient, *, plan_id: int, start: date, end: date, today: date,
