@@ -33,6 +33,12 @@ def indicator_ids(client, item):
     return [i.id for i in client.portal.call(client.app.state.tasks.item_indicators, item["id"])]
 
 
+def values_for(quzhou, key, as_of):
+    """A value for every indicator of the item `key` (read through tasks_api): what a lead unit's summary carries."""
+    rows = quzhou._client.get(f"/v1/items/{quzhou.item(key)['id']}/indicators", headers=quzhou._headers).json()
+    return [{"indicator_id": i["id"], "value": 1, "as_of": as_of} for i in rows["data"]]
+
+
 def submit(client, headers, report_id):
     response = client.post(f"/v1/reports/{report_id}/submit", headers=headers)
     assert response.status_code == 200, response.text
