@@ -107,7 +107,8 @@ def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) 
         cast = Cast(tasks, auth)
     report = created_id(client.post("/v1/reports", headers=auth("unit", unit_id=cast.a),
                                     json={"item_id": cast.t9, "period": PERIOD, "progress": MARKER}))
-    ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9, "year": 2024}
+    ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9, "year": 2024,
+           "from": "2024-01-11", "to": "2024-12-31"}
     yield World("reporting_api", client, reporting_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 

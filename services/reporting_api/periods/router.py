@@ -82,7 +82,8 @@ class ItemCadenceUpdate(BaseModel):
     """The item's own cadence; null hands the item back to the plan's rules."""
 
     model_config = ConfigDict(extra="forbid")
-    cadence: Cadence | None
+    cadence: Cadence | None = Field(description="monthly, quarterly, half_yearly, yearly or none; null: the plan's "
+                                                "rules decide again.")
 
 
 @router.get("/plans/{plan_id}/periods", summary="The plan's reporting calendar",
