@@ -24,8 +24,8 @@ from services.common.problems import NotFound, PayloadTooLarge
 from services.common.records import plain_rows
 from services.reporting_api.ledger.writers import Row
 from services.reporting_api.oversight.compliance import lateness
-from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import answering, latest_per_pair
+from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
+from services.reporting_api.periods.obligations import latest_per_pair
 from services.reporting_api.periods.service import plan_rhythm
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
 
@@ -173,7 +173,7 @@ async def _reports(conn: AsyncConnection, ledger: Ledger,
     query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.progress,
                    reports.c.problems, reports.c.next_steps, reports.c.percent_complete, reports.c.self_status,
                    reports.c.submissions, reports.c.submitted_at, reports.c.late, reports.c.days_late).where(
-        reports.c.plan_id == ledger.plan.id, reports.c.period.in_(answering(ledger.period.period)),
+        reports.c.plan_id == ledger.plan.id, reports.c.period.in_(answering_ids(ledger.period.period)),
         reports.c.item_id.in_({d.item_id for d in batch}), reports.c.unit_id.in_({d.unit_id for d in batch}))
     return dict(latest_per_pair(plain_rows(await conn.execute(query))))
 

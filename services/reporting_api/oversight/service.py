@@ -30,8 +30,8 @@ from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.lights import REPORTED, light_counts, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
-from services.reporting_api.periods.calendar import ScheduledPeriod, parse_period
-from services.reporting_api.periods.obligations import Rhythm, answering, latest_per_pair, obligations_of, owing_items
+from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids, parse_period
+from services.reporting_api.periods.obligations import Rhythm, latest_per_pair, obligations_of, owing_items
 from services.reporting_api.periods.service import plan_rhythm, plan_rules
 from services.reporting_api.reports.service import measurements, reports, versions
 
@@ -113,7 +113,7 @@ ANSWERING = tuple(bindparam(f"period_{n}") for n in range(4))
 
 def periods_of(period: str) -> dict[str, str]:
     """The values of ANSWERING for a period (the last one repeated where fewer periods end that day)."""
-    ids = answering(parse_period(period))
+    ids = answering_ids(parse_period(period))
     return {param.key: ids[min(n, len(ids) - 1)] for n, param in enumerate(ANSWERING)}
 
 

@@ -21,8 +21,7 @@ from typing import Any
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.problems import Unprocessable
-from services.reporting_api.periods.calendar import (Cadence, Period, ScheduledPeriod, answering_ids, owed_period,
-                                                     owes_on, parse_period)
+from services.reporting_api.periods.calendar import Cadence, Period, ScheduledPeriod, owed_period, owes_on, parse_period
 
 Pair = tuple[int, int]  # (item_id, unit_id)
 
@@ -82,8 +81,10 @@ class Rhythm:
             raise Unprocessable(f"{period_id} is answered by the {owed.period.report_type.value} report of "
                                 f"{owed.period.id}: file that one.")
         if not self.owes(item, owed):
-            raise Unprocessable(f"Item {item.id} owes no report for {period_id} (cadence {self.book.of(item).value}, "
-                                f"end date {item.due_on}, closed on {item.closed_on}).")
+            why = [f"its cadence is {self.book.of(item).value}"]
+            why += [f"it ends on {item.due_on}"] if item.due_on else []
+            why += [f"it was closed on {item.closed_on}"] if item.closed_on else []
+            raise Unprocessable(f"Item {item.id} owes no report for {period_id} ({', '.join(why)}).")
 
     def owed_periods(self, start: date | None = None, end: date | None = None) -> list[ScheduledPeriod]:
         """The periods reports are owed for (one per period end), due in [start, end], in calendar order."""
@@ -110,11 +111,6 @@ class Obligation:
     @property
     def due_on(self) -> date:
         return self.scheduled.due_on
-
-
-def answering(period: Period) -> tuple[str, ...]:
-    """The period ids whose reports answer for `period` (the periods ending the same day)."""
-    return answering_ids(period)
 
 
 def owing_items(rhythm: Rhythm, items: Iterable[Item], scheduled: ScheduledPeriod) -> set[int]:
