@@ -26,7 +26,7 @@ from services.common.db import POSTGRESQL_SETTINGS
 PLAN_EXISTS = "SELECT id FROM plans WHERE id = $1"
 ITEMS_PAGE = """
 SELECT id, plan_id, parent_id, key, kind, number, title, text, starts_on, due_on, original_due_on, status,
-       position, version
+       closed_on, closeout_request_id, reopen_reason, position, version
 FROM items
 WHERE plan_id = $1 AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)
   AND id > $3

@@ -40,7 +40,7 @@ def _import(args: argparse.Namespace) -> int:
         return 1
 
     async def run() -> tuple[int, dict[str, int]]:
-        database = Database(make_engine(TasksSettings().resolved_database_url()))
+        database = Database(make_engine(TasksSettings.load().resolved_database_url()))
         try:
             return await import_plan(database, plan_file=plan_file, actor="cli")
         finally:
@@ -56,7 +56,7 @@ def _token(args: argparse.Namespace) -> int:
     from services.common.auth import mint_token
     from services.tasks_api.settings import TasksSettings
 
-    print(mint_token(TasksSettings(), role=args.role, unit_id=args.unit, subject=args.subject,
+    print(mint_token(TasksSettings.load(), role=args.role, unit_id=args.unit, subject=args.subject,
                      ttl_seconds=args.days * 24 * 3600))
     return 0
 
@@ -93,6 +93,7 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     """One notify_api dispatch against the configured database and peers (for cron)."""
+    from services.common.json import instant_text
     from services.common.problems import ProblemError
     from services.notify_api.deliveries.clock import from_user
     from services.notify_api.deliveries.jobs import dispatch_once
@@ -100,13 +101,31 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     as_of = from_user(args.as_of) if args.as_of else None
     try:
-        dispatch, ran = asyncio.run(dispatch_once(NotifySettings(), as_of=as_of))
+        dispatch, ran = asyncio.run(dispatch_once(NotifySettings.load(), as_of=as_of))
     except ProblemError as exc:  # a peer or the database is down: nothing was written, cron may run again
         print(f"dispatch failed: {exc.detail}", file=sys.stderr)
         return 1
     again = "" if ran else " (this as_of was dispatched before; nothing new)"
-    print(f"dispatch {dispatch['id']} as of {dispatch['as_of'].isoformat()}: created {dispatch['created']}, "
+    print(f"dispatch {dispatch['id']} as of {instant_text(dispatch['as_of'])}: created {dispatch['created']}, "
           f"sent {dispatch['sent']}, failed {dispatch['failed']}{again}")
+    return 0
+
+
+def _seal_contacts(args: argparse.Namespace) -> int:
+    from services.common.db import Database, make_engine
+    from services.notify_api.contacts.service import seal_clear_targets
+    from services.notify_api.settings import NotifySettings
+
+    settings = NotifySettings.load()
+
+    async def run() -> int:
+        database = Database(make_engine(settings.resolved_database_url()))
+        try:
+            return await seal_clear_targets(database, settings)
+        finally:
+            await database.dispose()
+
+    print(f"notify_api: {asyncio.run(run())} contact target(s) sealed; tokens masked in the change history")
     return 0
 
 
@@ -133,12 +152,12 @@ def _serve(args: argparse.Namespace) -> int:
     from services.common.settings import REPO_ROOT
     from services.tasks_api.settings import TasksSettings
 
-    token = mint_token(TasksSettings(), role="admin", subject="admin")
+    token = mint_token(TasksSettings.load(), role="admin", subject="admin")
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
     env = serve_environment(args.host, os.environ)
-    children = [subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", f"services.{name}.app:create_app",
-                                  "--host", args.host, "--port", str(port), "--log-level", "warning"], env=env)
+    children = [subprocess.Popen([sys.executable, "-m", "services.common.server", name, "--host", args.host,
+                                  "--port", str(port), "--log-level", "warning"], env=env)
                 for name, port in SERVICES.items()]
     print("duban is running:")
     for name, port in SERVICES.items():
@@ -194,6 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     dispatch.add_argument("--as-of", type=_iso_datetime,
                           help="ISO date-time to dispatch as of (default now; without offset: Beijing time)")
     dispatch.set_defaults(run=_dispatch)
+
+    contacts = commands.add_parser("contacts", help="notify_api contacts")
+    contacts_commands = contacts.add_subparsers(dest="contacts_command", required=True)
+    seal = contacts_commands.add_parser("seal", help="seal robot URLs stored in clear before sealing existed "
+                                                     "(needs NOTIFY_API_SECRET_KEY)")
+    seal.set_defaults(run=_seal_contacts)
 
     serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -34,7 +34,7 @@ def test_import_of_a_broken_file_names_the_line_and_changes_nothing(fresh_databa
                       encoding="utf-8")
     main(["migrate", "tasks_api"])
     assert main(["import", str(broken)]) == 1
-    assert ":687: items[3].children[1].indicators[0].target" in capsys.readouterr().err
+    assert ":709: items[3].children[1].indicators[0].target" in capsys.readouterr().err
 
 
 def test_token_create_mints_a_unit_token_for_its_unit(capsys):
@@ -75,7 +75,8 @@ def served(monkeypatch, tmp_path):
 
     def serve() -> dict[str, dict[str, str]]:
         main(["serve"])
-        return {next(part for part in child.command if part.endswith(":create_app")): child.env for child in started}
+        # python -m services.common.server SERVICE …: each child by the service it runs
+        return {child.command[3]: child.env for child in started}
 
     serve.started = started
     return serve
@@ -100,7 +101,7 @@ def test_serve_stops_its_services_on_sigterm(served, monkeypatch):
 
 def test_serve_runs_notify_api_with_its_dispatch_loop_on(served, monkeypatch):
     monkeypatch.delenv("NOTIFY_API_DISPATCH_INTERVAL_SECONDS", raising=False)
-    env = served()["services.notify_api.app:create_app"]
+    env = served()["notify_api"]
     monkeypatch.setattr("os.environ", env)
     assert NotifySettings().dispatch_interval_seconds == 60
     assert (env["NOTIFY_API_TASKS_API_URL"], env["NOTIFY_API_REPORTING_API_URL"]) == (
@@ -110,4 +111,4 @@ def test_serve_runs_notify_api_with_its_dispatch_loop_on(served, monkeypatch):
 @pytest.mark.parametrize("chosen", ["0", "300"])
 def test_serve_keeps_the_dispatch_interval_the_user_chose(served, monkeypatch, chosen):
     monkeypatch.setenv("NOTIFY_API_DISPATCH_INTERVAL_SECONDS", chosen)
-    assert served()["services.notify_api.app:create_app"]["NOTIFY_API_DISPATCH_INTERVAL_SECONDS"] == chosen
+    assert served()["notify_api"]["NOTIFY_API_DISPATCH_INTERVAL_SECONDS"] == chosen

@@ -3,7 +3,8 @@
 
 Loads the YAML, prints the counts of every kind (items, groups, units, leaders,
 indicators, milestones) and verifies that
-  * every unit named by an item resolves to a unit name or alias,
+  * every unit named by an item resolves to a unit name or alias; an entry without a unit is a collective
+    placeholder and needs the phrase as printed; printed groups never go backwards,
   * every leader named by a group member or an item's lead_leaders resolves to a leader,
   * keys are unique (items, indicators, groups; unit names + aliases; leader names),
   * enumerated fields hold allowed values and dates are dates.
@@ -27,7 +28,9 @@ UNIT_KINDS = {"department", "county", "zone", "enterprise", "university", "peopl
 GROUP_KINDS = {"leading", "thematic", "office"}
 ITEM_KINDS = ["goal", "section", "task", "platform", "safeguard", "annex", "key_work", "special_action"]
 COMPARISONS = {">=", "<=", "="}
-PLAN_KEYS = ["key", "document_number", "title", "issuers", "issued_on", "starts_on", "ends_on", "status", "summary"]
+PLAN_KEYS = ["key", "document_number", "title", "issuers", "issued_on", "starts_on", "ends_on", "status", "summary",
+             "general_requirements", "principles"]
+RESPONSIBLE_KEYS = {"unit", "as_printed", "group"}
 ITEM_KEYS = ["key", "kind", "number", "title", "text", "starts_on", "due_on", "units", "lead_leaders",
              "indicators", "milestones", "children"]
 INDICATOR_KEYS = ["key", "name", "measure", "baseline", "target", "comparison", "target_date", "yearly_targets"]
@@ -37,7 +40,8 @@ EXPECTED = {
         "items": {"section": 9, "task": 33, "platform": 8, "safeguard": 5, "key_work": 33,
                   "special_action": 9, "annex": 2},
         "groups": {"leading": 1, "thematic": 9, "office": 1},
-        "min_indicators": 26,
+        "min_indicators": 32,
+        "placeholders": 2,
     }
 }
 
@@ -131,13 +135,29 @@ def check(path: pathlib.Path) -> int:
             for k in ("starts_on", "due_on"):
                 if k in it and not isinstance(it[k], datetime.date):
                     err(f"{where}: {k} is not a date: {it[k]!r}")
-            for u in it.get("units") or []:
+            named, group = [], 1
+            for entry in it.get("units") or []:
+                entry = entry if isinstance(entry, dict) else {"unit": entry}
+                if set(entry) - RESPONSIBLE_KEYS:
+                    err(f"{where}: unknown keys in responsible entry {entry!r}")
+                if entry.get("as_printed") and entry.get("unit") is None:
+                    counts["placeholders"] += 1
+                    continue
                 counts["unit references"] += 1
+                if entry.get("as_printed"):
+                    counts["printed designations"] += 1
+                u = entry.get("unit")
                 if u not in unit_lookup:
                     err(f"{where}: unit {u!r} does not resolve to a unit name or alias")
                 else:
                     used_units.add(unit_lookup[u])
-            if len(set(unit_lookup.get(u, u) for u in it.get("units") or [])) != len(it.get("units") or []):
+                    named.append(unit_lookup[u])
+                if entry.get("group", 1) < group:
+                    err(f"{where}: printed group goes backwards at {u!r}")
+                group = entry.get("group", 1)
+                if group > 1:
+                    counts["units after a group break"] += 1
+            if len(set(named)) != len(named):
                 err(f"{where}: a unit is listed twice")
             for l in it.get("lead_leaders") or []:
                 counts["lead-leader references"] += 1
@@ -195,7 +215,8 @@ def check(path: pathlib.Path) -> int:
     for k in sorted(UNIT_KINDS):
         print(f"  {k:15} {unit_kinds.get(k, 0)}")
     print(f"leaders: {len(leader_names)}")
-    for k in ("indicators", "milestones", "unit references", "lead-leader references"):
+    for k in ("indicators", "milestones", "unit references", "printed designations", "units after a group break",
+              "placeholders", "lead-leader references"):
         print(f"{k}: {counts.get(k, 0)}")
 
     exp = EXPECTED.get(plan.get("key"))
@@ -206,6 +227,8 @@ def check(path: pathlib.Path) -> int:
         for k, n in exp["groups"].items():
             if group_kinds.get(k, 0) != n:
                 err(f"expected {n} groups of kind {k}, found {group_kinds.get(k, 0)}")
+        if counts["placeholders"] != exp["placeholders"]:
+            err(f"expected {exp['placeholders']} collective placeholders, found {counts['placeholders']}")
         if counts["indicators"] < exp["min_indicators"]:
             err(f"expected at least {exp['min_indicators']} indicators, found {counts['indicators']}")
 

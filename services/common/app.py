@@ -14,6 +14,7 @@ from sqlalchemy import Table
 from services.common.auth import TokenVerifier
 from services.common.collector import collector_while_serving
 from services.common.db import Database, make_engine
+from services.common.docs import DocsTokenGuard, docs_urls
 from services.common.guards import RequestGuardMiddleware
 from services.common.hot_reads import HotList, HotReads
 from services.common.http import PeerBudgetMiddleware
@@ -22,7 +23,8 @@ from services.common.json import JSONBytesResponse
 from services.common.openapi import PUBLIC, build_contract
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.readiness import ReadinessCheck
-from services.common.settings import ServiceSettings
+from services.common.secrets import SecretBox, redact_url_secrets_in_logs
+from services.common.settings import DocsAccess, ServiceSettings
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 
@@ -66,16 +68,20 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
                   default_response_class=JSONBytesResponse, generate_unique_id_function=_operation_id,
-                  responses=problem_responses(500))
+                  responses=problem_responses(500), **docs_urls(settings.docs_access))
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     app.state.idempotency_table = idempotency_table
+    app.state.response_box = SecretBox(settings.sealing_secret)
+    redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
     install_problem_handlers(app)
     # Order matters: the guard (outermost) bounds the body before idempotency buffers it.
     app.add_middleware(PeerBudgetMiddleware, seconds=settings.peer_budget_seconds)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
                        extra_media_types=extra_media_types)
+    if settings.docs_access is DocsAccess.TOKEN:
+        app.add_middleware(DocsTokenGuard)
     if hot_lists:  # outermost: a hot request is answered before any other layer runs
         app.add_middleware(HotReads, lists=hot_lists)
     app.include_router(_health_router(settings.service_name))

@@ -6,22 +6,29 @@ instead trust an OpenID Connect issuer through its JWKS, so that no verifier can
 
 from __future__ import annotations
 
-import time
+import logging
+import math
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.common import clock
 from services.common.problems import Forbidden, Unauthorized
 from services.common.settings import ServiceSettings
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duban"'}
+REFUSED_TOKEN = "The bearer token is missing or not valid."
+LATEST_NUMERIC_DATE = 7_258_118_400  # 2200-01-01T00:00:00Z, the end of the years the services accept
+MAX_ID = 2**31 - 1  # ids are 32-bit in both databases
+
+logger = logging.getLogger("duban.auth")
 
 
 class Role(StrEnum):
@@ -77,7 +84,7 @@ class TokenVerifier:
         found = self._verified.get(token)
         if found is None:
             return None
-        if time.time() >= found[1]:
+        if clock.epoch_seconds() >= found[1]:
             del self._verified[token]
             return None
         self._verified.move_to_end(token)
@@ -93,33 +100,74 @@ class TokenVerifier:
         return principal
 
     def _check(self, token: str) -> tuple[Principal, float]:
+        try:
+            return self._principal(token)
+        except Unauthorized as exc:
+            # The reason is for the operator; the caller learns only that the token was refused, so a forger
+            # cannot tell which check it failed.
+            logger.info("bearer token refused: %s", exc.detail)
+            raise Unauthorized(REFUSED_TOKEN, headers=_CHALLENGE) from exc
+
+    def _principal(self, token: str) -> tuple[Principal, float]:
         s = self._settings
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else s.jwt_secret
             claims = jwt.decode(token, key, algorithms=s.jwt_algorithms, audience=s.jwt_audience,
-                                issuer=s.jwt_issuer, options={"require": ["exp", "sub", "role"]})
+                                issuer=s.jwt_issuer, options={"require": ["exp", "sub", "role"], **_LIFETIME_BY_US})
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("The token has expired.", headers=_CHALLENGE) from exc
+            raise Unauthorized("The token has expired.") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"The token is not valid: {exc}.", headers=_CHALLENGE) from exc
+            raise Unauthorized(f"The token is not valid: {exc}.") from exc
+        _check_claim_types(claims)
         try:
             role = Role(claims["role"])
-        except ValueError as exc:
-            raise Unauthorized(f"Unknown role {claims['role']!r} in token.", headers=_CHALLENGE) from exc
+        except (ValueError, TypeError) as exc:
+            raise Unauthorized(f"Unknown role {claims['role']!r} in token.") from exc
         unit_id = claims.get("unit_id")
-        if role is Role.UNIT and not isinstance(unit_id, int):
-            raise Unauthorized("A unit token must name its unit (claim unit_id).", headers=_CHALLENGE)
+        if role is Role.UNIT and unit_id is None:
+            raise Unauthorized("A unit token must name its unit (claim unit_id).")
         principal = Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id if role is Role.UNIT else None)
-        return principal, float(claims["exp"])
+        return principal, _lifetime_checked(claims)
+
+
+# PyJWT would judge exp and nbf on the system clock; we judge them on the one clock, which tests move.
+_LIFETIME_BY_US = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
+
+
+def _lifetime_checked(claims: dict[str, Any]) -> float:
+    """The token's expiry (its claims' types already checked), once it is not past and `nbf` not still ahead."""
+    expires_at, not_before = float(claims["exp"]), float(claims.get("nbf", 0))
+    now = clock.epoch_seconds()
+    if now >= expires_at:
+        raise Unauthorized("The token has expired.")
+    if now < not_before:
+        raise Unauthorized("The token is not valid yet (nbf).")
+    return expires_at
+
+
+def _is_numeric_date(value: object) -> bool:
+    """RFC 7519 NumericDate: seconds since the epoch, a finite JSON number (not a boolean) in the supported years."""
+    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 <= value <= LATEST_NUMERIC_DATE)
+
+
+def _check_claim_types(claims: dict[str, object]) -> None:
+    """Refuse claims of the wrong type that PyJWT lets through (a boolean is an int to Python)."""
+    for name in ("exp", "nbf", "iat"):
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise Unauthorized(f"The {name} claim is not a NumericDate: {claims[name]!r}.")
+    unit_id = claims.get("unit_id")
+    if unit_id is not None and (type(unit_id) is not int or not 1 <= unit_id <= MAX_ID):
+        raise Unauthorized(f"The unit_id claim is not a unit id: {unit_id!r}.")
 
 
 def mint_token(settings: ServiceSettings, *, role: Role | str, unit_id: int | None = None,
                subject: str | None = None, ttl_seconds: int = 30 * 24 * 3600) -> str:
     """A locally signed token, for `duban token create`, tests and calls between services."""
-    now = int(time.time())
+    now = int(clock.epoch_seconds())
     claims: dict[str, object] = {"sub": subject or f"{role}-{uuid.uuid4().hex[:8]}", "role": str(Role(role)),
                                  "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
-                                 "iat": now, "nbf": now, "exp": now + ttl_seconds}
+                                 "iat": now, "exp": now + ttl_seconds}  # no nbf: it would only repeat iat
     if unit_id is not None:
         claims["unit_id"] = unit_id
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
@@ -185,8 +233,8 @@ class ServiceToken:
         self._renew_at = 0.0
 
     def __call__(self) -> str:
-        if time.time() >= self._renew_at:
+        if clock.epoch_seconds() >= self._renew_at:
             self._token = mint_token(self._settings, role=Role.SERVICE, subject=self._settings.service_name,
                                      ttl_seconds=self._ttl)
-            self._renew_at = time.time() + self._ttl / 2
+            self._renew_at = clock.epoch_seconds() + self._ttl / 2
         return self._token

@@ -15,6 +15,10 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The years the services accept in any date, instant or period: a plan's world, with room on both sides. Outside
+# them, date arithmetic overflows (year 1 minus a day) and the official calendar knows nothing, so they are refused
+# at the edge (services/common/guards.py, periods) rather than failing deep inside.
+SUPPORTED_YEARS = range(1970, 2201)
 
 _frozen: datetime | None = None  # set only by tests, through frozen()
 
@@ -38,6 +42,10 @@ def business_today() -> date:
 def epoch_seconds() -> float:
     """Seconds since the epoch of `now()`, for protocols that count in them (JWT, webhook timestamps)."""
     return _frozen.timestamp() if _frozen is not None else time.time()
+
+
+def is_supported_year(year: int) -> bool:
+    return year in SUPPORTED_YEARS
 
 
 @contextmanager

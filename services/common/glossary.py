@@ -107,8 +107,9 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "lease_until": ("A deliverer holds it until then (租约到期); null when none does.", None),
     # periods, reports and counts
     "period": ("Reporting period (报送周期): a year, a half year or a quarter, e.g. 2026-Q1.", "2026-Q1"),
-    "late": ("Whether it came (or will come) after the due day (逾期报送).", False),
-    "days_late": ("Working days after the due day it came (逾期工作日数); 0 when on time.", 0),
+    "late": ("Whether it came (or will come) after the due day, a Beijing date (逾期报送).", False),
+    "days_late": ("Official working days (调休 counted) after the due day up to the day it came (逾期工作日数); "
+                  "0 when on time, at least 1 when late.", 0),
     "overdue": ("Whether it is past its due day and not done (已逾期).", False),
     "days_overdue": ("Calendar days past the due day (逾期天数).", 0),
     "expected": ("How many reports are expected (应报数).", 10),

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from typing import get_args
+from urllib.parse import parse_qsl
 
 from fastapi import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.problems import BadRequest, NotFound, Unprocessable, UnsupportedMediaType, problem_response
+from services.common.strict_json import BodyFault, body_fault, unsupported_date
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_HEADERS = 100  # uvicorn bounds the head's bytes (services/common/server.py); this bounds their count
+MAX_TARGET_BYTES = 8192  # the path and query, as nginx's default buffers allow
 MAX_STORED_INT = 2**31 - 1  # PostgreSQL's integer, the type of the id columns
 # PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
 # In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
@@ -29,9 +34,17 @@ class RequestGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if len(scope["headers"]) > MAX_HEADERS:
+            return await problem_response(431, f"More than {MAX_HEADERS} request headers.",
+                                          slug="request-header-fields-too-large")(scope, receive, send)
+        if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > MAX_TARGET_BYTES:
+            return await problem_response(414, f"The path and query are longer than {MAX_TARGET_BYTES} bytes.",
+                                          slug="uri-too-long")(scope, receive, send)
         if _nul_in_target(scope):
             return await problem_response(400, "The path or query holds a NUL character (%00).",
                                           slug="bad-request")(scope, receive, send)
+        if (fault := _query_fault(scope)) is not None:
+            return await _fault_response(fault)(scope, receive, send)
         if scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -59,11 +72,30 @@ class RequestGuardMiddleware:
         if media_type not in self.media_types[len(JSON_TYPES):] and _JSON_NUL.search(body):
             return await problem_response(422, "Text may not hold the NUL character (\\u0000).",
                                           slug="validation-error", title="Invalid request")(scope, receive, send)
+        fault = body_fault(body) if media_type in JSON_TYPES or media_type.endswith("+json") or not media_type else None
+        if fault is not None:
+            return await _fault_response(fault)(scope, receive, send)
         await self.app(scope, replay_body(body), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         await problem_response(413, f"The request body is larger than {self.max_body_bytes} bytes.",
                                slug="payload-too-large")(scope, receive, send)
+
+
+def _fault_response(fault: BodyFault) -> Response:
+    where = ".".join(str(part) for part in fault.path)
+    status, slug = (400, "bad-request") if fault.kind == "duplicate_key" else (422, "validation-error")
+    errors = [{"location": list(fault.path), "message": fault.message, "type": fault.kind}]
+    return problem_response(status, f"{where}: {fault.message}", slug=slug, title="Invalid request", errors=errors)
+
+
+def _query_fault(scope: Scope) -> BodyFault | None:
+    """A date in the query outside the supported years (the same bound as in bodies)."""
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        why = unsupported_date(value)
+        if why:
+            return BodyFault(("query", name), why, "supported_date")
+    return None
 
 
 def _nul_in_target(scope: Scope) -> bool:

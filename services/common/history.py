@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common import clock
+from services.common.json import instant_text
+
+
+class Change(BaseModel):
+    """One change: who made it, when, and each field's old and new value."""
+
+    id: int
+    entity: str = Field(description="The kind of record that changed.")
+    entity_id: int = Field(description="Id of the record that changed.")
+    action: str = Field(description="What happened: created, updated or deleted (操作).")
+    actor: str
+    at: datetime
+    changes: dict[str, Any] = Field(description="The fields that changed, each with its old and new value (变更内容).")
 
 
 def change_log_table(metadata: MetaData) -> Table:
@@ -24,8 +41,12 @@ def change_log_table(metadata: MetaData) -> Table:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):
+        return instant_text(value)
+    if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # exact, as the API writes it ("2.50")
+        return str(value)
     return value
 
 
@@ -45,7 +66,7 @@ async def record_change(conn: AsyncConnection, table: Table, *, entity: str, ent
     if action == "update" and not changes:
         return
     await conn.execute(table.insert().values(entity=entity, entity_id=entity_id, action=action, actor=actor,
-                                             at=datetime.now(UTC), changes=changes))
+                                             at=clock.now(), changes=changes))
 
 
 async def history_of(conn: AsyncConnection, table: Table, *, entity: str, entity_id: int,

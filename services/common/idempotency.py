@@ -20,15 +20,18 @@ from typing import Any
 
 from sqlalchemy import (Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, func, select,
                         update)
+from cryptography.fernet import InvalidToken
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common import clock
 from services.common.auth import parse_bearer
 from services.common.db import COMMIT_MARK, Database
 from services.common.guards import replay_body
 from services.common.json import dumps, loads
 from services.common.problems import Conflict, ProblemError, problem_response
+from services.common.secrets import SecretBox
 
 logger = logging.getLogger("duban.idempotency")
 
@@ -69,7 +72,7 @@ class KeyClaim:
         table = self.table
         stamped = await conn.execute(update(table).where(
             table.c.scope == self.owner, table.c.key == self.key, table.c.created_at == self.claimed_at,
-        ).values(wrote_at=func.coalesce(table.c.wrote_at, datetime.now(UTC))))
+        ).values(wrote_at=func.coalesce(table.c.wrote_at, clock.now())))
         if stamped.rowcount != 1:  # a retry took the key over while this request was too slow to count as alive
             raise Conflict("A retry with the same Idempotency-Key took this request over; nothing was written.")
 
@@ -128,7 +131,7 @@ class IdempotencyMiddleware:
     async def _claim(self, state: Any, owner: str, key: str, fingerprint: str) -> Response | datetime:
         """The answer to give at once, or the moment this request claimed the key and should run."""
         table = state.idempotency_table
-        now = datetime.now(UTC)
+        now = clock.now()
         async with state.database.transaction() as conn:
             found = await conn.execute(select(table).where(table.c.scope == owner, table.c.key == key))
             row = found.mappings().first()
@@ -144,7 +147,7 @@ class IdempotencyMiddleware:
                 return problem_response(422, "This Idempotency-Key was already used with a different request.",
                                         slug="idempotency-key-reused")
             if row["completed"]:
-                return _replay(row)
+                return _replay(state.response_box, row)
             created = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=UTC)
             abandoned = now - created >= ABANDONED_AFTER
             if row["wrote_at"] is not None and (abandoned or row["status_code"] is not None):
@@ -169,10 +172,11 @@ class IdempotencyMiddleware:
                 kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in captured["headers"]
                         if k.decode("latin-1").lower() in _REPLAYED_HEADERS]
                 await conn.execute(update(table).where(*where).values(
-                    completed=True, status_code=captured["status"], headers=dumps(kept), body=bytes(captured["body"])))
+                    completed=True, status_code=captured["status"], headers=dumps(kept),
+                    body=state.response_box.seal_bytes(bytes(captured["body"]))))
             if time.monotonic() - self._last_purge > 600:
                 self._last_purge = time.monotonic()
-                await conn.execute(delete(table).where(table.c.created_at < datetime.now(UTC) - RETENTION))
+                await conn.execute(delete(table).where(table.c.created_at < clock.now() - RETENTION))
 
 
 def _caller(state: Any, headers: dict[str, str]) -> str:
@@ -196,11 +200,22 @@ def _outcome_unknown() -> Response:
              "is not run again; read the resource to see what it did.", slug="idempotency-key-outcome-unknown")
 
 
-def _replay(row: Any) -> Response:
+def _replay(box: SecretBox, row: Any) -> Response:
     headers = {k: v for k, v in loads(row["headers"] or b"[]")}
     headers["Idempotent-Replayed"] = "true"
     media_type = headers.pop("content-type", None)
-    return Response(row["body"], status_code=row["status_code"], headers=headers, media_type=media_type)
+    return Response(_opened(box, row["body"]), status_code=row["status_code"], headers=headers,
+                    media_type=media_type)
+
+
+def _opened(box: SecretBox, stored: bytes | None) -> bytes:
+    """A kept answer, sealed because it may hold a secret shown once (a webhook's whsec_…, a feed token)."""
+    if not stored:
+        return b""
+    try:
+        return box.open_bytes(stored)
+    except InvalidToken:  # kept before answers were sealed (they expire within RETENTION)
+        return stored
 
 
 async def _read_body(receive: Receive) -> bytes:

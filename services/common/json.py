@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from fastapi.responses import JSONResponse
 
-# Instants are written in UTC; SQLite hands them back naive, so a naive one is the UTC it was written in.
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC
+# Instants are written in UTC; SQLite hands them back naive, so a naive one is the UTC it was written in. Every
+# instant leaves in one RFC 3339 form, UTC with Z (2026-12-03T08:15:00.123456Z, the fraction when there is one),
+# as pydantic writes the response models: never +00:00.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
 
 
 def _default(value: Any) -> Any:
@@ -30,7 +33,13 @@ loads = orjson.loads
 def render(content: Any) -> bytes:
     """A response body. UTC instants end in Z, as pydantic writes them: a list whose rows go straight to orjson
     reads like the same record answered through its response model."""
-    return orjson.dumps(content, default=_default, option=_OPTIONS | orjson.OPT_UTC_Z)
+    return orjson.dumps(content, default=_default, option=_OPTIONS)
+
+
+def instant_text(moment: datetime) -> str:
+    """An instant as the text every response carries (for a payload kept as JSON text before it is sent)."""
+    aware = moment.astimezone(UTC) if moment.tzinfo else moment
+    return orjson.dumps(aware, option=_OPTIONS)[1:-1].decode()
 
 
 class JSONBytesResponse(JSONResponse):

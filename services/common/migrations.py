@@ -9,7 +9,8 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData
+from sqlalchemy import Integer, MetaData
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -73,3 +74,24 @@ def run_env(service: str, metadata: MetaData, default_url: str) -> None:
             context.run_migrations()
     else:
         asyncio.run(run())
+
+
+def never_reuse_ids_on_sqlite(op: Any) -> None:
+    """On SQLite, rebuild every table keyed by one integer id with AUTOINCREMENT, so a deleted row's id is never
+    handed to the next one (PostgreSQL's sequences never reuse ids). An id names a record in events, reminder
+    dedupe keys and other services' rows: a new contact that took a deleted one's id would inherit its history.
+
+    Reads the tables as the database has them (not the models), so the step means the same whenever it runs."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    inspector = sa_inspect(bind)
+    for name in inspector.get_table_names():
+        key = inspector.get_pk_constraint(name)["constrained_columns"]
+        types = {column["name"]: column["type"] for column in inspector.get_columns(name)}
+        created = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                       (name,)).scalar() or ""
+        if len(key) != 1 or not isinstance(types[key[0]], Integer) or "AUTOINCREMENT" in created.upper():
+            continue
+        with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+            pass

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import ServiceToken
 from services.common.background import BackgroundLoop
 from services.common.db import Database
@@ -57,7 +58,7 @@ def outbox_table(metadata: MetaData) -> Table:
 def plain_data(data: dict[str, Any]) -> dict[str, Any]:
     """Event data as the JSON it will travel as: dates and instants as ISO strings, a naive instant (SQLite
     hands them back so) as the UTC it was written in."""
-    return orjson.loads(orjson.dumps(data, option=orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS))
+    return orjson.loads(orjson.dumps(data, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS))
 
 
 def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -67,14 +68,14 @@ def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 async def emit(conn: AsyncConnection, table: Table, type_: str, data: dict[str, Any]) -> str:
     """Record one event in the caller's transaction; returns its event_id."""
-    row = _event(type_, data, datetime.now(UTC))
+    row = _event(type_, data, clock.now())
     await conn.execute(table.insert().values(**row))
     return row["event_id"]
 
 
 async def emit_many(conn: AsyncConnection, table: Table, type_: str, datas: Iterable[dict[str, Any]]) -> int:
     """Record many events of one type in the caller's transaction, in batches (plan imports)."""
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = [_event(type_, data, now) for data in datas]
     for start in range(0, len(rows), _CHUNK):
         await conn.execute(table.insert(), rows[start:start + _CHUNK])
@@ -106,7 +107,7 @@ async def relay_outbox(db: Database, table: Table, client: ServiceClient, *, lim
             break
         async with db.transaction() as conn:
             await conn.execute(table.update().where(table.c.id == event["id"], table.c.published_at.is_(None))
-                               .values(published_at=datetime.now(UTC), attempts=table.c.attempts + 1))
+                               .values(published_at=clock.now(), attempts=table.c.attempts + 1))
         published += 1
     return published
 

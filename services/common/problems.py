@@ -88,7 +88,7 @@ GatewayTimeout = _subclass("GatewayTimeout", 504, "gateway-timeout")
 PROBLEM_SLUGS = tuple(sorted({error.slug for error in (
     ProblemError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
     UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, GatewayTimeout)} | {
-    "method-not-allowed", "validation-error", "not-ready",
+    "method-not-allowed", "validation-error", "not-ready", "uri-too-long", "request-header-fields-too-large",
     "bad-idempotency-key", "idempotency-key-reused", "idempotency-key-in-flight", "idempotency-key-outcome-unknown"}))
 PROBLEM_TYPES = ("about:blank", *(PROBLEM_TYPE_BASE + slug for slug in PROBLEM_SLUGS))
 
@@ -113,7 +113,34 @@ def problem_response(
     if request is not None:
         body["instance"] = request.url.path
     body.update({k: v for k, v in extra.items() if v is not None})
-    return Response(dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return Response(_bounded(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+MAX_ERRORS = 50
+MAX_PROBLEM_BYTES = 8192
+_MAX_TEXT = 500  # characters of one detail or message: a hostile input echoed back is cut, not reflected whole
+
+
+def _bounded(body: dict[str, Any]) -> bytes:
+    """The encoded problem, at most MAX_ERRORS errors and MAX_PROBLEM_BYTES: a hostile input can make thousands of
+    errors (or one huge one), and the answer must not grow with it. The detail says how many were left out."""
+    encoded = dumps(body)
+    if len(encoded) <= MAX_PROBLEM_BYTES and len(body.get("errors") or ()) <= MAX_ERRORS:
+        return encoded
+    errors = [{**e, "message": _cut(e.get("message"))} if isinstance(e, dict) else e for e in body.get("errors") or ()]
+    body = {**body, "detail": _cut(body.get("detail"))}
+    kept = errors[:MAX_ERRORS]
+    while True:
+        omitted = len(errors) - len(kept)
+        note = f" ({omitted} more errors not shown)" if omitted else ""
+        encoded = dumps({**body, "detail": (body["detail"] or "") + note, **({"errors": kept} if errors else {})})
+        if len(encoded) <= MAX_PROBLEM_BYTES or not kept:
+            return encoded
+        kept = kept[:len(kept) // 2]
+
+
+def _cut(text: Any) -> Any:
+    return text[:_MAX_TEXT] + "…" if isinstance(text, str) and len(text) > _MAX_TEXT else text
 
 
 _STATUS_SLUGS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",

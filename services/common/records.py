@@ -7,13 +7,13 @@ so two concurrent edits cannot both win (the loser gets 412), whatever the datab
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Result, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
@@ -75,7 +75,7 @@ class Records:
         return plain_rows(await conn.execute(query))
 
     async def insert(self, conn: AsyncConnection, values: dict[str, Any], *, actor: str) -> dict[str, Any]:
-        now = datetime.now(UTC)
+        now = clock.now()
         row = {**values}
         for column, value in (("version", 1), ("created_at", now), ("updated_at", now)):
             if column in self.table.c:
@@ -101,31 +101,48 @@ class Records:
         changes = {k: v for k, v in changes.items() if before.get(k) != v}
         if not changes:
             return before
+        after = await self.compare_and_set(conn, before, changes, actor=actor)
+        if after is None:  # another transaction won the race between our read and our write
+            raise stale(before["version"] + 1)
+        return after
+
+    def _unchanged(self, before: dict[str, Any], guard: Sequence[str]) -> list[ColumnElement[bool]]:
+        """The WHERE of a compare-and-set: the row is still at the version (and the `guard` values) read."""
+        seen = ("version", *guard) if "version" in self.table.c else guard
+        return [self.table.c.id == before["id"], *(self.table.c[name] == before[name] for name in seen)]
+
+    async def compare_and_set(self, conn: AsyncConnection, before: dict[str, Any], changes: dict[str, Any], *,
+                              actor: str, guard: Sequence[str] = ()) -> dict[str, Any] | None:
+        """`UPDATE … WHERE id = :id AND version = :seen [AND guard = :seen …]` with `changes`; the row after, or
+        None when another transaction changed the record since `before` was read (then nothing is written)."""
         values = {**changes, "version": before["version"] + 1}
         if "updated_at" in self.table.c:
-            values["updated_at"] = datetime.now(UTC)
-        statement = (self.table.update().where(self.table.c.id == record_id,
-                                               self.table.c.version == before["version"])
-                     .values(**values).returning(*self.table.c))
+            values["updated_at"] = clock.now()
+        statement = self.table.update().where(*self._unchanged(before, guard)).values(**values).returning(
+            *self.table.c)
         try:
             row = (await conn.execute(statement)).mappings().first()
         except IntegrityError as exc:
             raise conflict_from(exc, self.label) from exc
-        if row is None:  # another transaction won the race between our read and our write
-            raise stale(before["version"] + 1)
+        if row is None:
+            return None
         after = dict(row)
-        await record_change(conn, self.change_log, entity=self.entity, entity_id=record_id, action="update",
+        await record_change(conn, self.change_log, entity=self.entity, entity_id=before["id"], action="update",
                             actor=actor, before=before, after=after)
         return after
 
     async def delete(self, conn: AsyncConnection, record_id: int, *, expected_version: int | None,
-                     actor: str) -> None:
+                     actor: str, guard: Sequence[str] = ()) -> None:
+        """Delete the record if it is still as read here (its version, and the `guard` columns' values): a
+        concurrent change between the read and the delete makes it 412, never a silent loss."""
         before = await self.get(conn, record_id)
         if expected_version is not None and before["version"] != expected_version:
             raise stale(before["version"])
         try:
-            await conn.execute(self.table.delete().where(self.table.c.id == record_id))
+            result = await conn.execute(self.table.delete().where(*self._unchanged(before, guard)))
         except IntegrityError as exc:
             raise conflict_from(exc, self.label) from exc
+        if result.rowcount != 1:
+            raise stale(before["version"] + 1)
         await record_change(conn, self.change_log, entity=self.entity, entity_id=record_id, action="delete",
                             actor=actor, before=before)

@@ -21,10 +21,17 @@ class SecretBox:
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def seal(self, secret: str) -> bytes:
-        return self._fernet.encrypt(secret.encode())
+        return self.seal_bytes(secret.encode())
 
     def open(self, sealed: bytes) -> str:
-        return self._fernet.decrypt(sealed).decode()
+        return self.open_bytes(sealed).decode()
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        return self._fernet.encrypt(data)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        """The sealed data; cryptography.fernet.InvalidToken if it was not sealed by this key."""
+        return self._fernet.decrypt(sealed)
 
 
 def new_webhook_secret() -> str:
@@ -46,8 +53,19 @@ def same_hash(token: str, stored_hash: str) -> bool:
 
 # A secret's value in a URL's query: a calendar feed's `token`, a DingTalk robot's `access_token`, a WeCom robot's
 # `key`. Whoever has such a URL can use it, so it is sealed at rest and never shown whole.
-URL_SECRET_VALUE = re.compile(r"(?:(?<=[?&]token=)|(?<=[?&]access_token=)|(?<=[?&]key=))[^&\s\"#]+")
+# A signed robot URL carries its `sign` too, and a misconfigured target may carry a `secret` or `password`.
+_SECRET_PARAMETERS = ("token", "access_token", "jwt", "key", "sign", "signature", "secret", "client_secret",
+                      "password")
+URL_SECRET_VALUE = re.compile("".join(["(?:", "|".join(rf"(?<=[?&]{name}=)" for name in _SECRET_PARAMETERS),
+                                       r")[^&\s\"'#]+"]))
+# Secrets that travel outside URLs: a Standard Webhooks secret, a bearer token, credentials in a URL's authority.
+_LOOSE_SECRETS = re.compile(r"whsec_[A-Za-z0-9+/=]+|(?<=Bearer )[A-Za-z0-9._~+/=-]+|(?<=://)[^/@\s:]+:[^/@\s]+(?=@)")
 MASK = "****"
+
+
+def without_secrets(text: str) -> str:
+    """Text that is recorded or shown (an error, a receiver's reply, a log line) with every secret blanked."""
+    return _LOOSE_SECRETS.sub("[redacted]", URL_SECRET_VALUE.sub("[redacted]", text))
 
 
 def has_url_secret(url: str) -> bool:
@@ -67,15 +85,22 @@ class RedactQueryTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(self._redacted(arg) for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = without_secrets(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:  # a traceback's message may quote a URL
+            record.exc_text = without_secrets(logging.Formatter().formatException(record.exc_info))
         return True
 
     def _redacted(self, arg: object) -> object:
         text = arg if isinstance(arg, str) else str(arg)  # the HTTP client logs URL objects
-        return URL_SECRET_VALUE.sub("[redacted]", text) if has_url_secret(text) else arg
+        cleaned = without_secrets(text)
+        return cleaned if cleaned != text else arg
 
 
-# The loggers that write URLs: the server's access log and the HTTP client notify_api delivers with.
-URL_LOGGERS = ("uvicorn.access", "httpx")
+# The loggers that may write URLs or secrets: the server's, the HTTP client notify_api delivers with, and ours (a
+# filter on a logger sees only the records made on it, not its children's).
+URL_LOGGERS = ("uvicorn.access", "uvicorn.error", "httpx", "duban", "duban.deliveries", "duban.outbox",
+               "duban.auth", "duban.idempotency", "duban.readiness")
 
 
 def redact_url_secrets_in_logs() -> None:

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEVELOPMENT_SECRET = "duban-development-secret-change-me-0123456789"
+MIN_SECRET_BYTES = 32  # an HS256 key shorter than its 256-bit output is guessable offline from any token
+
+
+class Environment(StrEnum):
+    """Where the service runs; production turns on the checks that keep development defaults out."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class DocsAccess(StrEnum):
+    """Who may read /docs, /redoc and /openapi.json: anyone, callers with a valid token, or nobody."""
+
+    PUBLIC = "public"
+    TOKEN = "token"
+    OFF = "off"
+
+
+class SettingsRefused(ValueError):
+    """Settings that must not run; each line names the environment variable and why."""
 
 
 class ServiceSettings(BaseSettings):
@@ -18,7 +41,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", env_file=".env", env_file_encoding="utf-8")
     service_name: ClassVar[str] = ""
 
-    environment: str = Field("development", description="development | test | production")
+    environment: Environment = Field(Environment.DEVELOPMENT, description="development | test | production "
+                                                                         "(any letter case); anything else refuses "
+                                                                         "to start.")
     database_url: str = Field("", description="SQLAlchemy async URL; empty means var/<service>.db (SQLite).")
     database_pool_size: int = 10
     jwt_secret: str = Field(DEVELOPMENT_SECRET, description="HS256 key for locally minted tokens.")
@@ -33,14 +58,70 @@ class ServiceSettings(BaseSettings):
     peer_cache_seconds: float = Field(30.0, description="How long lookups from peer services are reused.")
     notify_api_url: str = Field("", description="Where notify_api answers; when set, this service relays its outbox "
                                                 "of events there in the background. Empty: relay off.")
+    docs: DocsAccess | None = Field(None, description="public | token | off: who may read the interactive docs and "
+                                                      "/openapi.json; default public, off in production (where "
+                                                      "public is refused).")
+
+    @field_validator("environment", "docs", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _refuse_development_secret_in_production(self) -> "ServiceSettings":
-        if self.environment == "production" and not self.oidc_jwks_url and self.jwt_secret == DEVELOPMENT_SECRET:
-            raise ValueError("set a real JWT secret (or an OIDC JWKS URL) in production")
-        if "none" in {a.lower() for a in self.jwt_algorithms}:
-            raise ValueError("the 'none' JWT algorithm is never allowed")
+    def _refuse_unsafe_settings(self) -> Self:
+        refusals = self.refusals()
+        if refusals:
+            raise SettingsRefused("\n".join(f"{self.variable(name)}: {why}" for name, why in refusals))
         return self
+
+    def refusals(self) -> list[tuple[str, str]]:
+        """(setting, why) for each setting this service must not run with; subclasses add their own."""
+        found = []
+        if "none" in {a.lower() for a in self.jwt_algorithms}:
+            found.append(("jwt_algorithms", "the 'none' algorithm is never allowed"))
+        if self.environment is not Environment.PRODUCTION:
+            return found
+        if not self.oidc_jwks_url and (self.jwt_secret == DEVELOPMENT_SECRET
+                                       or len(self.jwt_secret.encode()) < MIN_SECRET_BYTES):
+            found.append(("jwt_secret", f"in production, at least {MIN_SECRET_BYTES} bytes and not the development "
+                                        "default (or set OIDC_JWKS_URL)"))
+        if self.docs is DocsAccess.PUBLIC:
+            found.append(("docs", "in production the docs are off or behind a token (off | token)"))
+        return found
+
+    @classmethod
+    def variable(cls, name: str) -> str:
+        """The environment variable a setting is read from."""
+        return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
+    @property
+    def sealing_secret(self) -> str:
+        """The secret that seals what a service keeps but must not hold in clear (idempotency replays)."""
+        return self.jwt_secret
+
+    @property
+    def docs_access(self) -> DocsAccess:
+        if self.docs is not None:
+            return self.docs
+        return DocsAccess.OFF if self.environment is Environment.PRODUCTION else DocsAccess.PUBLIC
+
+    @classmethod
+    def load(cls) -> Self:
+        """The settings from the environment; refused ones are printed one line each, naming the variable, and the
+        process stops, so a service never starts half-configured."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            for error in exc.errors():
+                cause = error.get("ctx", {}).get("error")
+                if isinstance(cause, SettingsRefused):
+                    lines = str(cause).splitlines()
+                else:
+                    name = ".".join(str(part) for part in error["loc"])
+                    lines = [f"{cls.variable(name) if name else cls.__name__}: {error['msg']}"]
+                for line in lines:
+                    print(f"{cls.service_name}: refused setting {line}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file under var/."""

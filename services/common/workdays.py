@@ -69,3 +69,16 @@ def workdays_between(start: date, end: date) -> tuple[int, bool]:
         official = official and answer.official
         count += answer.is_workday
     return count, official
+
+
+@lru_cache(maxsize=8192)  # the ledger and the history import ask it for many pairs of the same dates
+def workdays_late(due_on: date, on: date) -> int:
+    """逾期工作日数 of something due on `due_on` and done (or still not done) on business day `on`.
+
+    0 when `on` is not after the due date. Otherwise the official working days after the due date up to and
+    including `on`, at least 1: a report filed on the Saturday after a Friday deadline, or during a holiday, is
+    late (the office reads "逾期" from the date alone) and never shows as 0 days late.
+    """
+    if on <= due_on:
+        return 0
+    return max(1, workdays_between(due_on, on)[0])

@@ -5,7 +5,6 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.peers import tasks_client_hooks
-from services.common.secrets import redact_url_secrets_in_logs
 from services.notify_api.calendars.router import feed_router
 from services.notify_api.calendars.router import router as calendars_router
 from services.notify_api.contacts.router import router as contacts_router
@@ -27,8 +26,7 @@ def create_app(settings: NotifySettings | None = None, tasks_transport: httpx.As
     """The app; the transports let tests put faults between notify_api and its peers."""
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     open_reporting, close_reporting = reporting_client_hooks(reporting_transport)
-    redact_url_secrets_in_logs()  # the calendar feed's and the robots' URLs hold their tokens
-    return create_service_app(settings or NotifySettings(), title="duban notify_api", description=DESCRIPTION,
+    return create_service_app(settings or NotifySettings.load(), title="duban notify_api", description=DESCRIPTION,
                               version="0.2.0",
                               routers=[deliveries_router, contacts_router, rules_router, reminders_router,
                                        calendars_router, feed_router, events_router],

@@ -2,10 +2,10 @@
 
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import DEVELOPMENT_SECRET, ServiceSettings
+from services.common.settings import DEVELOPMENT_SECRET, MIN_SECRET_BYTES, Environment, ServiceSettings
 
 # Modelled on the well-known webhook senders: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 DEFAULT_RETRY_SCHEDULE = [0, 5, 300, 1800, 7200, 18000, 36000, 36000]
@@ -17,6 +17,8 @@ class NotifySettings(ServiceSettings):
 
     tasks_api_url: str = Field("http://127.0.0.1:8001", description="Where tasks_api answers.")
     reporting_api_url: str = Field("http://127.0.0.1:8002", description="Where reporting_api answers.")
+    public_url: str = Field("http://127.0.0.1:8003", description="Where people's calendar clients reach notify_api: "
+                                                             "the base of feed URLs (never the request's Host).")
     secret_key: str = Field(DEVELOPMENT_SECRET, description="Encrypts webhook and robot secrets at rest.")
     allow_private_targets: bool | None = Field(
         None, description="Allow webhook targets on loopback and private networks (SSRF guard); "
@@ -36,12 +38,23 @@ class NotifySettings(ServiceSettings):
     smtp_start_tls: bool = Field(False, description="STARTTLS after connecting (usually port 587).")
     smtp_sender: str = "duban@quzhou.gov.cn"
 
-    @model_validator(mode="after")
-    def _production_needs_a_real_secret_key(self) -> "NotifySettings":
-        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
-            raise ValueError("set a real NOTIFY_API_SECRET_KEY in production")
-        return self
+    def refusals(self) -> list[tuple[str, str]]:
+        found = super().refusals()
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+                found.append(("secret_key", f"required in production: at least {MIN_SECRET_BYTES} bytes, not the "
+                                            "development default"))
+            if self.allow_private_targets:
+                found.append(("allow_private_targets", "webhook targets on private networks are refused in "
+                                                       "production (SSRF)"))
+        return found
+
+    @property
+    def sealing_secret(self) -> str:
+        return self.secret_key
 
     @property
     def private_targets_allowed(self) -> bool:
-        return self.allow_private_targets if self.allow_private_targets is not None else self.environment != "production"
+        if self.allow_private_targets is not None:
+            return self.allow_private_targets
+        return self.environment is not Environment.PRODUCTION

@@ -6,6 +6,7 @@ from services.common.app import create_service_app
 from services.common.outbox import relay_hooks
 from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.assignments.router import router as assignments_router
+from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.items.router import router as items_router
@@ -23,9 +24,9 @@ responsibilities (责任分工), indicators (指标) and milestones (节点) of 
 def create_app(settings: TasksSettings | None = None) -> FastAPI:
     start_relay, stop_relay = relay_hooks(outbox_events)
     return create_service_app(
-        settings or TasksSettings(), title="duban tasks_api", description=DESCRIPTION, version="1.0.0",
+        settings or TasksSettings.load(), title="duban tasks_api", description=DESCRIPTION, version="1.0.0",
         routers=[plans_router, workbook_router, items_router, targets_router, assignments_router, units_router,
-                 people_router, history_router], idempotency_table=idempotency_keys,
+                 people_router, history_router, closeout_router], idempotency_table=idempotency_keys,
         extra_media_types=("application/yaml", "application/x-yaml", "text/yaml",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         hot_lists=[ITEM_LIST], on_startup=[start_relay], on_shutdown=[stop_relay],

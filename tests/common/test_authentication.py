@@ -36,10 +36,22 @@ def test_health_checks_need_no_token(tasks_client):
     assert tasks_client.get("/readyz").json()["status"] == "ready"
 
 
-def test_expired_token_is_401(tasks_client):
+def test_expired_token_is_401_and_only_the_log_says_why(tasks_client, caplog):
     now = int(time.time())
     token = jwt.encode({**CLAIMS, "iat": now - 100, "exp": now - 10}, DEVELOPMENT_SECRET, algorithm="HS256")
-    assert "expired" in refused(tasks_client.get("/v1/plans", headers=bearer(token)))
+    with caplog.at_level("INFO", logger="duban.auth"):
+        assert refused(tasks_client.get("/v1/plans", headers=bearer(token))) == "The bearer token is missing or not valid."
+    assert "expired" in caplog.text
+
+
+@pytest.mark.parametrize("claims", [{"role": "unit", "unit_id": True}, {"role": "unit", "unit_id": "7"},
+                                    {"role": "unit", "unit_id": 7.0}, {"role": "unit", "unit_id": 2**40},
+                                    {"role": "unit", "unit_id": 0}, {"exp": "tomorrow"}, {"exp": True},
+                                    {"exp": 1e30}, {"iat": True}, {"iat": "now"}, {"nbf": [1]}, {"nbf": False},
+                                    {"role": ["admin"]}, {"role": {"admin": 1}}],
+                         ids=lambda claims: repr(claims))
+def test_a_claim_of_the_wrong_type_is_401_not_accepted(tasks_client, claims):
+    refused(tasks_client.get("/v1/plans", headers=bearer(signed({**CLAIMS, **claims}))))
 
 
 def test_token_signed_with_another_key_is_401(tasks_client):
@@ -81,7 +93,7 @@ def test_roles_other_than_office_cannot_register_a_plan(tasks_client, auth, role
 
 
 def test_production_settings_refuse_the_development_secret():
-    with pytest.raises(ValueError, match="JWT secret"):
+    with pytest.raises(ValueError, match="TASKS_API_JWT_SECRET"):
         TasksSettings(environment="production")
 
 

@@ -102,6 +102,8 @@ def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tas
         await tasks.plan_indicators(plan_id)
         await tasks.plan_item_leaders(plan_id)
         await tasks.units()
+        await tasks.unit(unit_id)
+        await tasks.leader((await tasks.plan_item_leaders(plan_id))[0].leader_id)
         groups = await tasks.groups(plan_id, kind="thematic")
         await tasks.group_members((groups or await tasks.groups(plan_id))[0].id)
         await tasks.deadlines(date(2025, 1, 1), date(2025, 12, 31), plan_id=plan_id, unit_id=unit_id)

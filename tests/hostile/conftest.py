@@ -65,6 +65,26 @@ class Cast:
 
 @pytest.fixture(scope="session")
 def tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
+    yield from build_tasks_world(databases, auth)
+
+
+@pytest.fixture(scope="session")
+def _reporting_database(databases: TestDatabases) -> str:
+    return _migrated(databases, "reporting_api")
+
+
+@pytest.fixture(scope="session")
+def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) -> Iterator[World]:
+    yield from build_reporting_world(_reporting_database, tasks_server, auth)
+
+
+@pytest.fixture(scope="session")
+def notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
+                 _reporting_database: str, auth: Headers) -> Iterator[World]:
+    yield from build_notify_world(databases, tasks_server, reporting_world, _reporting_database, auth)
+
+
+def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
     """tasks_api on its own copy of the Quzhou plan, with a milestone and an extension request of unit A."""
     url = _migrated(databases, "tasks_api")
 
@@ -94,28 +114,24 @@ def tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World]:
     client.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="session")
-def _reporting_database(databases: TestDatabases) -> str:
-    return _migrated(databases, "reporting_api")
-
-
-@pytest.fixture(scope="session")
-def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) -> Iterator[World]:
+def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) -> Iterator[World]:
     """reporting_api reading the Quzhou plan from the real tasks_api, with a report filed by unit A."""
     client = _started(create_reporting_app(reporting_settings(_reporting_database, tasks_server)))
     with httpx.Client(base_url=tasks_server) as tasks:
         cast = Cast(tasks, auth)
     report = created_id(client.post("/v1/reports", headers=auth("unit", unit_id=cast.a),
                                     json={"item_id": cast.t9, "period": PERIOD, "progress": MARKER}))
+    adjustment = created_id(client.post(f"/v1/plans/{cast.plan_id}/assessment/adjustments", params={"year": 2024},
+                                        headers=auth("office"), json={"unit_id": cast.a, "points": 1, "reason": "表扬"}))
     ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9, "year": 2024,
-           "from": "2024-01-11", "to": "2024-12-31"}
+           "adjustment_id": adjustment, "entity": "assessment_adjustment", "entity_id": adjustment,
+           "unit_id": cast.a, "from": "2024-01-11", "to": "2024-12-31"}
     yield World("reporting_api", client, reporting_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="session")
-def notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
-                 _reporting_database: str, auth: Headers) -> Iterator[World]:
+def build_notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
+                       _reporting_database: str, auth: Headers) -> Iterator[World]:
     """notify_api with a contact, a notification, a feed token and a pause of unit A, and a subscription."""
     url = _migrated(databases, "notify_api")
     with serve_in_thread(create_reporting_app(reporting_settings(_reporting_database, tasks_server))) as reporting:

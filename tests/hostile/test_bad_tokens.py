@@ -57,6 +57,11 @@ BAD_TOKENS = {
                                          algorithm="HS256"),
     "unknown-role": lambda: jwt.encode(_claims(role="superuser"), SETTINGS.jwt_secret, algorithm="HS256"),
     "unit-without-unit": lambda: jwt.encode(_claims(role="unit"), SETTINGS.jwt_secret, algorithm="HS256"),
+    "unit-id-true": lambda: jwt.encode(_claims(role="unit", unit_id=True), SETTINGS.jwt_secret, algorithm="HS256"),
+    "unit-id-string": lambda: jwt.encode(_claims(role="unit", unit_id="1"), SETTINGS.jwt_secret, algorithm="HS256"),
+    "unit-id-float": lambda: jwt.encode(_claims(role="unit", unit_id=1.0), SETTINGS.jwt_secret, algorithm="HS256"),
+    "exp-not-a-date": lambda: jwt.encode(_claims(exp="never"), SETTINGS.jwt_secret, algorithm="HS256"),
+    "iat-boolean": lambda: jwt.encode(_claims(iat=True), SETTINGS.jwt_secret, algorithm="HS256"),
 }
 
 

@@ -26,6 +26,8 @@ UNIT_MAY = {
     ("reporting_api", "POST", "/v1/reports"),  # file, edit and submit its progress reports (反馈)
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"),
     ("reporting_api", "POST", "/v1/reports/{report_id}/submit"),
+    ("reporting_api", "POST", "/v1/reports/{report_id}/withdraw"),  # take back a submission not yet reviewed
+    ("reporting_api", "DELETE", "/v1/reports/{report_id}"),  # a draft never submitted
     ("notify_api", "POST", "/v1/contacts"),  # manage where its own reminders go
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"),
     ("notify_api", "DELETE", "/v1/contacts/{contact_id}"),
@@ -70,6 +72,8 @@ VALID_BODIES = {
     ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-H1"},
     ("reporting_api", "PUT", "/v1/items/{item_id}/cadence"): {"cadence": "yearly"},
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"): {"progress": "改写"},
+    ("reporting_api", "POST", "/v1/plans/{plan_id}/assessment/adjustments"): {"unit_id": "{unit_id}", "points": 1,
+                                                                             "reason": "加分"},
     ("notify_api", "POST", "/v1/contacts"): {"owner_kind": "unit", "owner_id": "{unit_id}", "channel": "email",
                                              "target": "x@example.cn"},
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"): {"label": "改写"},

@@ -22,6 +22,7 @@ from services.notify_api.deliveries.deliverer import deliver_due
 from services.notify_api.events.models import Subscription
 from tests.conftest import serve_in_thread
 from tests.notify_api.outbox import add_notification
+from tests.notify_api.receivers import Answer
 
 DUE = datetime(2025, 11, 3, 2, 0, tzinfo=UTC)  # before the world's own notification is due, so only ours is sent
 
@@ -85,6 +86,27 @@ def test_a_rotated_webhook_secret_is_shown_once_and_stored_sealed(notify, auth):
     assert new_secret != contact["secret"] and new_secret not in read.text
     assert _stored_anywhere(notify, new_secret) == _stored_anywhere(notify, contact["secret"]) == []
     assert _sealed_secret(notify, Contact.__table__, contact["id"]) == new_secret
+
+
+@pytest.mark.parametrize("kind", ["webhook", "rotation", "subscription", "feed-token"])
+def test_a_secret_made_under_an_idempotency_key_is_replayed_whole_and_kept_only_sealed(notify, auth, kind):
+    unit_a, office = auth("unit", unit_id=notify.unit_a), auth("office")
+    contact = _webhook_contact(notify, auth) if kind == "rotation" else None
+    path, headers, body, field = {
+        "webhook": ("/v1/contacts", unit_a, {"owner_kind": "unit", "owner_id": notify.unit_a, "channel": "webhook",
+                                            "target": "https://hooks.example.cn/keyed"}, "secret"),
+        "rotation": (f"/v1/contacts/{contact['id']}/secret" if contact else "", unit_a, None, "secret"),
+        "subscription": ("/v1/subscriptions", office, {"url": "https://hooks.example.cn/keyed",
+                                                       "event_types": ["report.submitted"]}, "secret"),
+        "feed-token": (f"/v1/units/{notify.unit_a}/feed-tokens", unit_a, None, "token"),
+    }[kind]
+    keyed = {**headers, "Idempotency-Key": f"secret-{kind}"}
+    first = notify.client.post(path, headers=keyed, json=body)
+    again = notify.client.post(path, headers=keyed, json=body)
+    assert first.status_code in (200, 201), first.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()[field] == first.json()[field]
+    assert _stored_anywhere(notify, first.json()[field]) == []
 
 
 def test_a_dingtalk_robot_secret_is_stored_sealed_and_never_shown(notify, auth):
@@ -157,6 +179,23 @@ def test_a_robot_access_token_in_its_url_is_not_logged_on_delivery(notify, auth,
     assert access_token not in caplog.text
 
 
+def test_a_robot_whose_receiver_echoes_its_token_leaves_no_token_in_the_outbox_or_the_attempts(notify, auth, receiver):
+    access_token, sign_secret = "robot-access-token-" + "8" * 24, "SEC" + "9" * 40
+    echo = receiver.endpoint("dingtalk/echo", answers=[
+        Answer(500, json={"errmsg": f"bad request to ?access_token={access_token}&sign=abc", "key": sign_secret})])
+    response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": sign_secret,
+        "target": f"{echo}?access_token={access_token}"})
+    assert response.status_code == 201, response.text
+    _deliver_one(notify, response.json()["id"], channel="dingtalk")
+    assert len(receiver.calls_to("dingtalk/echo")) == 1
+    for table in ("notifications", "delivery_attempts"):
+        text = repr(_rows(notify, notify.metadata.tables[table]))
+        assert access_token not in text and "&sign=abc" not in text, table
+    listed = notify.client.get("/v1/notifications", params={"limit": 500}, headers=auth("office"))
+    assert access_token not in listed.text
+
+
 def _said_by_the_test_client(record: logging.LogRecord) -> bool:
     """The test's own HTTP client logs the URLs it calls; the services' peer clients never call the test host."""
     return record.name == "httpx" and "http://testserver/" in record.getMessage()
@@ -200,3 +239,41 @@ def _deliver_one(world, contact_id: int, channel: str = "webhook") -> None:
         await deliver_due(database, settings, now=DUE, limit=10)
 
     world.client.portal.call(send)
+
+
+def test_a_workflow_with_planted_secrets_leaves_none_in_any_table_answer_or_log(world, auth, receiver, caplog):
+    """Secrets planted through a scripted workflow across the three services, then looked for everywhere: every
+    column of every table of the three databases, every answer after the one that showed a secret, the logs."""
+    caplog.set_level(logging.INFO)
+    notify, unit_a, office = world("notify_api"), auth("unit", unit_id=world("notify_api").unit_a), auth("office")
+    robot_token, robot_secret = "planted-robot-token-" + "5" * 20, "SEC" + "planted" * 8
+    shown: list[str] = [robot_token, robot_secret]
+    answers: list[str] = []
+    hook = notify.client.post("/v1/contacts", headers=unit_a, json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "webhook",
+        "target": receiver.endpoint("hooks/planted")}).json()
+    shown.append(hook["secret"])
+    robot = notify.client.post("/v1/contacts", headers=unit_a, json={
+        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": robot_secret,
+        "target": receiver.endpoint("dingtalk/planted") + f"?access_token={robot_token}"}).json()
+    rotated = notify.client.post(f"/v1/contacts/{hook['id']}/secret", headers=unit_a)
+    shown.append(rotated.json()["secret"])
+    feed = notify.client.post(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a,
+                              params={}).json()
+    shown.append(feed["token"])
+    subscription = notify.client.post("/v1/subscriptions", headers={**office, "Idempotency-Key": "planted"}, json={
+        "url": "https://hooks.example.cn/planted", "event_types": ["report.submitted"]}).json()
+    shown.append(subscription["secret"])
+    _deliver_one(notify, hook["id"])
+    _deliver_one(notify, robot["id"], channel="dingtalk")
+    answers.append(notify.client.get(f"/v1/calendars/units/{notify.unit_a}.ics", params={"token": feed["token"]}).text)
+    for path in ("/v1/contacts", "/v1/notifications", "/v1/subscriptions", f"/v1/units/{notify.unit_a}/feed-tokens",
+                 f"/v1/contacts/{hook['id']}", f"/v1/contacts/{robot['id']}", f"/v1/history/contact/{robot['id']}"):
+        answers.append(notify.client.get(path, params={"limit": 500} if "history" not in path else {},
+                                         headers=office).text)
+    for service in ("tasks_api", "reporting_api", "notify_api"):
+        for secret in shown:
+            assert _stored_anywhere(world(service), secret) == [], (service, secret[:12])
+    for secret in shown:
+        assert not any(secret in text for text in answers), secret[:12]
+        assert secret not in caplog.text, secret[:12]

@@ -22,10 +22,10 @@ def item_due_date_listed(view, item_id) -> bool:
     return found is not None and any(d["kind"] == "item" for d in found["deadlines"])
 
 
-def test_an_item_five_days_overdue_is_in_the_bulletin_with_its_units_and_leaders(notify_client, auth, quzhou):
+def test_an_item_five_working_days_overdue_is_in_the_bulletin_with_its_units_and_leaders(notify_client, auth, quzhou):
     sa5 = quzhou.item("SA5")["id"]
-    view = bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-06")
-    assert (view["plan_id"], view["date"], view["count"]) == (quzhou.plan_id, "2026-01-06", len(view["items"]))
+    view = bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08")
+    assert (view["plan_id"], view["date"], view["count"]) == (quzhou.plan_id, "2026-01-08", len(view["items"]))
     assert view["plan_title"] == "衢州市战略融入长三角区域一体化发展行动计划（2019—2025年）"
     found = entry(view, sa5)
     assert (found["item_number"], found["item_title"]) == ("5", "生态环境联保联治专项行动")
@@ -39,25 +39,25 @@ def test_an_item_five_days_overdue_is_in_the_bulletin_with_its_units_and_leaders
     reports = [(d["kind"], d["period"], d["days_overdue"]) for d in found["deadlines"] if d["kind"] == "report"]
     assert ("report", "2025-H1", 180) in reports and "2025-Q2" not in {period for _, period, _ in reports}
     assert (item_deadline["due_on"], item_deadline["days_overdue"], item_deadline["workdays_overdue"],
-            item_deadline["step"]) == ("2025-12-31", 6, 3, "escalated-2")
+            item_deadline["step"]) == ("2025-12-31", 8, 5, "escalated-5")
 
 
 def test_before_the_escalation_the_item_is_not_in_the_bulletin(notify_client, auth, quzhou):
     sa5 = quzhou.item("SA5")["id"]
-    assert not item_due_date_listed(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-04"), sa5)
-    assert item_due_date_listed(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-05"), sa5)
+    assert not item_due_date_listed(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-07"), sa5)
+    assert item_due_date_listed(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08"), sa5)
 
 
 def test_the_bulletin_lists_the_items_the_red_notices_went_out_for(notify_client, auth, quzhou):
     add_contact(notify_client, auth("office"), "office", 0)
-    run_planner(notify_client, shanghai("2026-01-06"))
+    run_planner(notify_client, shanghai("2026-01-08"))
     notified = {r["item_id"] for r in outbox(notify_client, recipient_kind="office", level="red")}
-    listed = {e["item_id"] for e in bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-06")["items"]}
+    listed = {e["item_id"] for e in bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08")["items"]}
     assert notified and listed == notified
 
 
 def test_the_most_overdue_items_come_first(notify_client, auth, quzhou):
-    days = [e["days_overdue"] for e in bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-06")["items"]]
+    days = [e["days_overdue"] for e in bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08")["items"]]
     assert days == sorted(days, reverse=True)
 
 
@@ -66,22 +66,22 @@ def test_a_paused_item_leaves_the_bulletin(notify_client, auth, quzhou):
     response = notify_client.post("/v1/pauses", json={"plan_id": quzhou.plan_id, "item_id": sa5},
                                   headers=auth("office"))
     assert response.status_code == 201
-    assert entry(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-06"), sa5) is None
+    assert entry(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08"), sa5) is None
 
 
 def test_a_later_escalation_threshold_keeps_the_item_out_longer(notify_client, auth, quzhou):
     notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"escalate_after_days": 10},
                       headers=auth("office", **{"If-Match": '"0"'}))
-    view = bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-06")
+    view = bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08")
     assert not item_due_date_listed(view, quzhou.item("SA5")["id"])
 
 
 def test_a_unit_may_read_the_bulletin(notify_client, auth, quzhou):
-    assert bulletin(notify_client, auth("unit", unit_id=3), quzhou.plan_id, "2026-01-06")["count"] > 0
+    assert bulletin(notify_client, auth("unit", unit_id=3), quzhou.plan_id, "2026-01-08")["count"] > 0
 
 
 def test_the_bulletin_of_an_unknown_plan_is_404(notify_client, auth):
-    response = notify_client.get("/v1/bulletins", params={"plan_id": 999999, "date": "2026-01-06"},
+    response = notify_client.get("/v1/bulletins", params={"plan_id": 999999, "date": "2026-01-08"},
                                  headers=auth("office"))
     assert_problem(response, 404)
 

@@ -1,18 +1,21 @@
-"""Calendar feeds: a unit's deadlines as RFC 5545, opened only by the unit's revocable feed token."""
+"""Calendar feeds: a unit's duties as RFC 5545, opened only by the unit's revocable feed token."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from icalendar import Calendar
 
+from services.common import clock
 from services.common.secrets import token_hash
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.db import change_log
 from tests.notify_api.test_events import rows
+from tests.reporting_api.test_reports import file_report, submit
 from tests.tasks_api.factories import assert_problem
 
 TRANSPORT = "市交通运输局"
@@ -37,6 +40,37 @@ def feed(client, unit_id, token, **params):
 
 def events_of(calendar):
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+
+
+def fetch(client, unit_id, token, **params):
+    """The feed's events by UID; `params` replace the test window (none: the default window)."""
+    response = client.get(f"/v1/calendars/units/{unit_id}.ics", params={"token": token, **params})
+    assert response.status_code == 200, response.text
+    return events_of(Calendar.from_ical(response.content))
+
+
+def report_events(events):
+    return [e for uid, e in events.items() if uid.startswith("report-")]
+
+
+@pytest.fixture
+def add_milestone(quzhou_client, quzhou, auth):
+    """add_milestone(item_key, due_on, title) → a milestone of the Quzhou plan, deleted after the test (the plan
+    has none, and tasks_api's database is shared by the whole session)."""
+    office, added = auth("office"), []
+
+    def add(item_key: str, due_on: date, title: str) -> dict:
+        response = quzhou_client.post(f"/v1/items/{quzhou.item(item_key)['id']}/milestones", headers=office,
+                                      json={"title": title, "due_on": due_on.isoformat()})
+        assert response.status_code == 201, response.text
+        added.append(response.json()["id"])
+        return response.json()
+
+    yield add
+    for milestone_id in added:
+        etag = quzhou_client.get(f"/v1/milestones/{milestone_id}", headers=office).headers["etag"]
+        assert quzhou_client.delete(f"/v1/milestones/{milestone_id}", headers={**office, "If-Match": etag}
+                                    ).status_code == 204
 
 
 def test_a_unit_gets_its_feed_url_and_token_once(notify_client, transport):
@@ -72,15 +106,17 @@ def test_the_feed_is_a_valid_calendar_of_the_units_deadlines(notify_client, quzh
     assert link in str(event["DESCRIPTION"])
 
 
-def test_every_event_reminds_seven_days_and_one_day_before(notify_client, transport):
+def test_every_event_reminds_at_nine_seven_days_before_the_day_before_and_on_the_day(notify_client, transport):
     token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
-    calendar = Calendar.from_ical(feed(notify_client, transport["unit_id"], token).content)
-    found = list(calendar.walk("VEVENT"))
-    assert found
-    for event in found:
+    found = fetch(notify_client, transport["unit_id"], token, **WINDOW)
+    assert report_events(found) and len(found) > len(report_events(found))
+    for event in found.values():
         alarms = event.walk("VALARM")
-        assert sorted(a.decoded("TRIGGER") for a in alarms) == [timedelta(days=-7), timedelta(days=-1)]
+        # All-day events start at midnight: 09:00 is midnight plus nine hours.
+        assert sorted(a.decoded("TRIGGER") for a in alarms) == [
+            timedelta(days=-7, hours=9), timedelta(days=-1, hours=9), timedelta(hours=9)]
         assert {str(a["ACTION"]) for a in alarms} == {"DISPLAY"}
+        assert all(str(event["SUMMARY"]) in str(a["DESCRIPTION"]) for a in alarms)
 
 
 def test_the_feed_holds_only_the_units_own_deadlines(notify_client, quzhou, auth):
@@ -88,7 +124,9 @@ def test_the_feed_holds_only_the_units_own_deadlines(notify_client, quzhou, auth
     token = new_token(notify_client, other, auth("office"))["token"]
     found = events_of(Calendar.from_ical(feed(notify_client, other, token).content))
     assert found and f"item-{quzhou.item('KW7')['id']}@duban" not in found
-    assert all("本单位职责" in str(e["DESCRIPTION"]) for e in found.values())
+    reports = report_events(found)
+    assert reports and all(str(e["UID"]).startswith(f"report-{other}-") for e in reports)
+    assert all("本单位职责" in str(e["DESCRIPTION"]) for e in found.values() if e not in reports)
 
 
 def test_a_co_operating_unit_sees_its_role(notify_client, quzhou, auth):
@@ -174,8 +212,7 @@ def test_another_units_token_id_is_404(notify_client, quzhou, transport, auth):
     assert_problem(notify_client.delete(path, headers=auth("office")), 404)
 
 
-@pytest.mark.parametrize("params", [{"from": "2020-01-01", "to": "2019-01-01"},
-                                    {"from": "2019-01-01", "to": "2023-01-01"}, {"from": "soon"}])
+@pytest.mark.parametrize("params", [{"from": "2020-01-01", "to": "2019-01-01"}, {"from": "soon"}])
 def test_a_bad_window_is_refused(notify_client, transport, params):
     token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
     assert_problem(feed(notify_client, transport["unit_id"], token, **params), 422)
@@ -202,3 +239,110 @@ def test_the_contract_documents_the_feed_token_and_no_bearer(notify_client):
     token = next(p for p in operation["parameters"] if p["name"] == "token")
     assert (token["in"], token["required"]) == ("query", True)
     assert "text/calendar" in operation["responses"]["200"]["content"]
+
+
+# -- what the feed holds: reports due, item deadlines, milestones; the window ----------------------------------
+
+def reports_due(client, headers, day):
+    """The report deadlines notify's reader yields for a day (one per period kind today, one per item with the
+    reporting cadence), as /v1/deadlines/upcoming lists them."""
+    rows = client.get("/v1/deadlines/upcoming", params={"as_of": day, "days": 0, "limit": 500},
+                      headers=headers).json()["data"]
+    return [row for row in rows if row["kind"] == "report"]
+
+
+def test_the_reports_due_on_one_day_are_one_event_listing_the_items(notify_client, transport):
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    found = report_events(fetch(notify_client, transport["unit_id"], token, **{"from": "2020-01-01",
+                                                                                "to": "2020-01-31"}))
+    # Every report the unit owes on 2020-01-10 (for 2019, its second half and its fourth quarter): one event.
+    [event] = found
+    assert event.decoded("DTSTART") == date(2020, 1, 10)
+    assert str(event["UID"]) == f"report-{transport['unit_id']}-20200110@duban"
+    owed = {row["item_id"]: row for row in reports_due(notify_client, transport["headers"], "2020-01-10")}
+    assert len(owed) > 1
+    assert re.fullmatch(rf"报送：.+（{len(owed)}项）", str(event["SUMMARY"]))
+    description = str(event["DESCRIPTION"])
+    assert f"应报送事项（{len(owed)}项）" in description
+    for row in owed.values():
+        assert f"{row['item_number']} {row['item_title']}" in description
+
+
+def test_a_filed_report_leaves_the_day_but_the_day_keeps_its_uid(notify_client, reporting_http, transport, quzhou):
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    window = {"from": "2020-01-01", "to": "2020-01-31"}
+    [before] = report_events(fetch(notify_client, transport["unit_id"], token, **window))
+    t9 = quzhou.item("T9")
+    periods = {row["period"] for row in reports_due(notify_client, transport["headers"], "2020-01-10")
+               if row["item_id"] == t9["id"]}
+    assert periods
+    for period in sorted(periods):
+        report = file_report(reporting_http, transport["headers"], t9["id"], period=period)
+        submit(reporting_http, transport["headers"], report["id"])
+    [after] = report_events(fetch(notify_client, transport["unit_id"], token, **window))
+    assert str(after["UID"]) == str(before["UID"])
+    assert f"{t9['number']} {t9['title']}" in str(before["DESCRIPTION"])
+    assert f"{t9['number']} {t9['title']}" not in str(after["DESCRIPTION"])
+
+
+def test_item_deadlines_and_milestones_are_in_the_feed(notify_client, transport, quzhou, add_milestone):
+    milestone = add_milestone("T9", date(2020, 6, 30), "完成衢州段方案")
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    found = fetch(notify_client, transport["unit_id"], token, **{"from": "2019-12-01", "to": "2020-12-31"})
+    assert found[f"item-{quzhou.item('KW7')['id']}@duban"].decoded("DTSTART") == date(2019, 12, 31)
+    event = found[f"milestone-{milestone['id']}@duban"]
+    assert event.decoded("DTSTART") == date(2020, 6, 30)
+    assert str(event["SUMMARY"]) == "【牵头】9 完成衢州段方案（节点）"
+
+
+def test_the_default_window_runs_from_30_days_back_to_400_days_ahead(notify_client, transport, add_milestone):
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    with clock.frozen(clock.now()):
+        today = clock.business_today()
+        offsets = (-40, -31, -30, -20, 300, 400, 401)
+        ids = {add_milestone("T9", today + timedelta(days=n), f"节点{n:+d}")["id"]: n for n in offsets}
+        found = fetch(notify_client, transport["unit_id"], token)
+    shown = {n for milestone_id, n in ids.items() if f"milestone-{milestone_id}@duban" in found}
+    assert shown == {-30, -20, 300, 400}
+
+
+def test_a_wider_window_is_asked_for_with_from_and_to(notify_client, transport, quzhou):
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    found = fetch(notify_client, transport["unit_id"], token, **{"from": "2019-01-01", "to": "2023-12-31"})
+    assert f"item-{quzhou.item('KW7')['id']}@duban" in found
+    assert f"report-{transport['unit_id']}-20231010@duban" in found
+
+
+def test_a_window_of_five_years_is_served(notify_client, transport, quzhou):
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    found = fetch(notify_client, transport["unit_id"], token, **{"from": "2019-01-01", "to": "2024-01-05"})
+    assert f"item-{quzhou.item('KW7')['id']}@duban" in found
+    assert f"report-{transport['unit_id']}-20231010@duban" in found
+
+
+def test_a_window_wider_than_five_years_is_refused_not_cut(notify_client, transport):
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    response = feed(notify_client, transport["unit_id"], token, **{"from": "2019-01-01", "to": "2024-01-06"})
+    assert_problem(response, 422)
+    assert "1830 days" in response.json()["detail"]
+
+
+def test_uids_are_unique_and_stable_across_fetches(notify_client, quzhou_client, transport, auth, add_milestone):
+    milestone = add_milestone("T9", date(2020, 6, 30), "完成方案")
+    token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
+    response = feed(notify_client, transport["unit_id"], token)
+    first = [str(e["UID"]) for e in Calendar.from_ical(response.content).walk("VEVENT")]
+    path = f"/v1/milestones/{milestone['id']}"
+    etag = quzhou_client.get(path, headers=auth("office")).headers["etag"]
+    renamed = quzhou_client.patch(path, json={"title": "完成初步方案"}, headers={**auth("office"), "If-Match": etag})
+    assert renamed.status_code == 200, renamed.text
+    second = fetch(notify_client, transport["unit_id"], token, **WINDOW)
+    assert len(set(first)) == len(first) and sorted(first) == sorted(second)
+    assert "完成初步方案" in str(second[f"milestone-{milestone['id']}@duban"]["SUMMARY"])
+
+
+def test_a_feed_url_is_built_from_the_configured_public_url_not_the_host_header(notify_client, transport):
+    headers = {**transport["headers"], "Host": "evil.example.com", "X-Forwarded-Host": "evil.example.com"}
+    created = new_token(notify_client, transport["unit_id"], headers)
+    assert created["feed_url"].startswith("http://127.0.0.1:8003/v1/calendars/units/")
+    assert "evil" not in created["feed_url"]

@@ -327,3 +327,13 @@ def test_a_deleted_contact_is_gone(notify_client, auth):
 def test_an_unknown_contact_is_404(notify_client, auth):
     assert_problem(notify_client.get("/v1/contacts/999999", headers=auth("office")), 404)
     assert_problem(notify_client.post("/v1/contacts/999999/secret", headers=auth("office")), 404)
+
+
+@pytest.mark.parametrize("owner_kind", ["unit", "leader"])
+def test_a_contact_of_a_unit_or_leader_tasks_api_does_not_know_is_refused(notify_client, auth, owner_kind):
+    response = notify_client.post("/v1/contacts", json={"owner_kind": owner_kind, "owner_id": 999_999,
+                                                        "channel": "email", "target": "x@example.cn"},
+                                  headers=auth("office"))
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["location"] == ["body", "owner_id"]
+    assert notify_client.get("/v1/contacts", headers=auth("office")).json()["data"] == []

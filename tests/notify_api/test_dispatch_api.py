@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 
 from services.cli import main
+from services.common import clock
 from services.common.secrets import new_webhook_secret
-from services.notify_api.deliveries.clock import SHANGHAI, now_utc
+from services.common.clock import SHANGHAI
+from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_due
 from tests.notify_api.conftest import add_contact as create_contact
 from tests.notify_api.conftest import assert_problem
@@ -259,7 +261,7 @@ def test_duban_dispatch_runs_one_dispatch_for_cron(notify_client, auth, receiver
                         ("REPORTING_API_URL", reporting_peer), ("ENVIRONMENT", "test")):
         monkeypatch.setenv(f"NOTIFY_API_{name}", value)
     assert main(["dispatch", "--as-of", "2026-03-02T10:00"]) == 0
-    assert "as of 2026-03-02T02:00:00+00:00: created 0, sent 1, failed 0" in capsys.readouterr().out
+    assert "as of 2026-03-02T02:00:00Z: created 0, sent 1, failed 0" in capsys.readouterr().out
     assert main(["dispatch", "--as-of", "2026-03-02T10:00+08:00"]) == 0
     assert "dispatched before; nothing new" in capsys.readouterr().out
 
@@ -290,3 +292,21 @@ def test_shutting_down_lets_the_loops_delivery_in_flight_finish_and_record_its_a
 def test_an_unknown_channel_or_status_filter_is_refused(notify_client, auth):
     assert_problem(notify_client.get("/v1/notifications", params={"channel": "fax"}, headers=auth("office")), 422)
     assert_problem(notify_client.get("/v1/notifications", params={"status": "lost"}, headers=auth("office")), 422)
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", -1, 1e11, "-1", "tomorrow"])
+def test_a_dispatch_far_from_the_plans_world_or_not_a_date_time_is_422_and_runs_nothing(notify_client, auth, as_of):
+    response = notify_client.post("/v1/dispatches", json={"as_of": as_of}, headers=auth("office"))
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["location"] == ["body", "as_of"]
+    assert notify_client.get("/v1/notifications", headers=auth("office")).json()["data"] == []
+
+
+def test_a_dispatch_may_look_ahead_one_day_but_not_more(notify_client, auth):
+    with clock.frozen(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)):
+        ahead = notify_client.post("/v1/dispatches", json={"as_of": "2026-03-03T09:01:00+08:00"},
+                                   headers=auth("office"))
+        within = notify_client.post("/v1/dispatches", json={"as_of": "2026-03-03T08:59:00+08:00"},
+                                    headers=auth("office"))
+    assert ahead.status_code == 422 and "one day" in ahead.json()["detail"]
+    assert within.status_code == 201, within.text

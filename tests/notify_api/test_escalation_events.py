@@ -1,7 +1,7 @@
 """notice.escalated: other systems hear once when a deadline's notice turns red (红色督办单).
 
 Special action 5 of the Quzhou plan is due 2025-12-31; Sunday 2026-01-04 is a make-up working day (its first
-overdue notice, yellow) and Monday 2026-01-05 is five days overdue (red).
+overdue notice, yellow) and Thursday 2026-01-08 is five working days overdue (red).
 """
 
 from __future__ import annotations
@@ -53,24 +53,24 @@ def escalations_of(receiver, path, item_id):
 
 def test_two_dispatches_past_the_threshold_send_the_subscriber_one_signed_escalation(
         notify_client, auth, receiver, subscriber, sa5):
-    dispatch(notify_client, auth, shanghai("2026-01-05", 10))
+    dispatch(notify_client, auth, shanghai("2026-01-08", 10))
     arrived = len(receiver.calls_to(subscriber))
-    dispatch(notify_client, auth, shanghai("2026-01-05", 15))
+    dispatch(notify_client, auth, shanghai("2026-01-08", 15))
     calls = receiver.calls_to(subscriber)
     assert len(calls) == arrived > 0
     assert all(c.verified for c in calls)
     assert set(receiver.deliveries_by_id(subscriber).values()) == {1}
-    assert escalations_of(receiver, subscriber, sa5["id"]) == {"escalated-2": 1}
+    assert escalations_of(receiver, subscriber, sa5["id"]) == {"escalated-5": 1}
 
 
 def test_the_escalation_names_the_item_its_units_and_its_lead_leaders(
         notify_client, auth, quzhou, quzhou_client, receiver, subscriber, sa5):
-    dispatch(notify_client, auth, shanghai("2026-01-05", 10))
+    dispatch(notify_client, auth, shanghai("2026-01-08", 10))
     [event] = [c.json() for c in receiver.calls_to(subscriber)
                if c.json()["data"]["item_id"] == sa5["id"] and c.json()["data"]["deadline_kind"] == "item"]
     data = event["data"]
     leaders = quzhou_client.get(f"/v1/items/{sa5['id']}", headers=auth("viewer")).json()["lead_leaders"]
-    assert (data["level"], data["due_on"], data["days_overdue"]) == ("red", "2025-12-31", 5)
+    assert (data["level"], data["due_on"], data["days_overdue"]) == ("red", "2025-12-31", 8)
     assert data["unit_id"] == quzhou.unit_id(ECOLOGY)
     assert data["units"][0]["role"] == "lead"
     assert data["lead_leader_ids"] == [leader["id"] for leader in leaders]
@@ -84,12 +84,12 @@ def test_a_yellow_overdue_notice_publishes_no_escalation(notify_client, auth, re
 
 def test_the_escalation_reaches_the_subscriber_even_when_no_unit_has_a_contact(
         notify_client, auth, receiver, subscriber, sa5):
-    assert dispatch(notify_client, auth, shanghai("2026-01-05", 10))["created"] == 0
+    assert dispatch(notify_client, auth, shanghai("2026-01-08", 10))["created"] == 0
     assert escalations_of(receiver, subscriber, sa5["id"])
 
 
 def test_without_a_subscriber_no_escalation_event_is_recorded(notify_client, auth, quzhou, sa5):
     add_contact(notify_client, auth("office"), "unit", quzhou.unit_id(ECOLOGY))
-    assert run_planner(notify_client, shanghai("2026-01-05", 10)) > 0
+    assert run_planner(notify_client, shanghai("2026-01-08", 10)) > 0
     url = notify_client.app.state.settings.database_url
     assert rows(url, ReceivedEvent.__table__, ReceivedEvent.__table__.c.type == "notice.escalated") == []

@@ -84,9 +84,18 @@ def test_an_event_fans_out_one_notification_per_matching_enabled_subscription(cl
         "event", "webhook", "subscription", wanted[0]["id"], "pending")
     assert first["dedupe_key"] == f"event:{sent['event_id']}:sub:{wanted[0]['id']}"
     assert first["webhook_id"].startswith("msg_") and first["webhook_id"] != made[1]["webhook_id"]
-    assert first["payload"] == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00+00:00",
+    assert first["payload"] == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z",
                                 "data": SUBMITTED}
     assert (first["plan_id"], first["item_id"], first["unit_id"]) == (1, 11, 3)
+
+
+@pytest.mark.parametrize("type_", ["item.closeout_requested", "item.closed", "item.closeout_refused", "item.reopened"])
+def test_the_close_out_events_of_tasks_api_reach_their_subscribers(client, notify_db, auth, type_):
+    subscribe(client, auth, types=[type_])
+    closed = {"plan_id": 1, "item_id": 11, "item_key": "T9", "item_number": "9", "item_title": "高速公路",
+              "closeout_id": 4, "unit_id": 3, "closed_on": "2026-03-02", "reason": None, "actor": "office"}
+    response = client.post("/v1/events", json=event(type_, closed, source="tasks_api"), headers=auth("service"))
+    assert (response.status_code, response.json()["notifications"]) == (202, 1)
 
 
 def test_a_repeated_event_answers_200_and_queues_nothing_more(client, notify_db, auth):
@@ -149,7 +158,7 @@ def test_an_event_reaches_the_subscriber_signed_and_exactly_as_received(client, 
     assert deliver(notify_db).sent == 1
     [call] = receiver.calls_to("hooks/city")
     assert call.verified is True
-    assert call.json() == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00+00:00", "data": SUBMITTED}
+    assert call.json() == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z", "data": SUBMITTED}
     assert call.webhook_id == queued(notify_db)[0]["webhook_id"]
 
 

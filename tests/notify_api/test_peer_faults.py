@@ -49,6 +49,8 @@ DISPATCH = PeerCall(lambda s: s.client.post("/v1/dispatches", json={"as_of": f"{
                                             headers={**s.office, "Idempotency-Key": f"dispatch-{s.as_of}"}), 201)
 UPCOMING = PeerCall(lambda s: s.get("/v1/deadlines/upcoming", as_of=s.as_of, days=30), 200)
 BULLETIN = PeerCall(lambda s: s.get("/v1/bulletins", plan_id=s.plan_id, date=s.as_of + timedelta(days=30)), 200)
+CALENDAR = PeerCall(lambda s: s.client.get(f"/v1/calendars/units/{s.unit_id}.ics", params={"token": s.feed_token}),
+                    200, prepare=with_feed_token)
 
 # Each operation that asks tasks_api, sent so that it must ask, and the status it answers once tasks_api is up.
 TASKS_CALLS: dict[str, PeerCall] = {
@@ -62,19 +64,18 @@ TASKS_CALLS: dict[str, PeerCall] = {
     "create_pause": PeerCall(lambda s: s.client.post("/v1/pauses", json={"plan_id": s.plan_id, "unit_id": s.unit_id},
                                                      headers=s.office), 201),
     "create_feed_token": PeerCall(lambda s: s.client.post(f"/v1/units/{s.unit_id}/feed-tokens", headers=s.unit), 201),
-    "get_unit_calendar": PeerCall(lambda s: s.client.get(f"/v1/calendars/units/{s.unit_id}.ics",
-                                                         params={"token": s.feed_token}), 200,
-                                  prepare=with_feed_token),
+    "get_unit_calendar": CALENDAR,
 }
 # The same for reporting_api, which says who has not reported yet.
 REPORTING_CALLS: dict[str, PeerCall] = {
     "create_dispatch": DISPATCH,
     "list_upcoming_deadlines": UPCOMING,
     "get_bulletin": BULLETIN,
+    "get_unit_calendar": CALENDAR,
 }
 ASKED = [("tasks_api", name) for name in sorted(TASKS_CALLS)] + [("reporting_api", name)
                                                                  for name in sorted(REPORTING_CALLS)]
-# The operations tested with the faults that take time: the dispatch (a write) and the feed (one peer call).
+# The operations tested with the faults that take time: the dispatch (a write) and the feed (a read of both peers).
 TIMED = [("tasks_api", "create_dispatch"), ("reporting_api", "create_dispatch"), ("tasks_api", "get_unit_calendar")]
 CASES = [(*asked, fault) for asked in ASKED for fault in PEER_FAULTS] + [(*timed, fault) for timed in TIMED
                                                                          for fault in SLOW_FAULTS]

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services.notify_api.reminders import planner
 from services.notify_api.reminders.planner import plan_reminders
 from services.notify_api.reminders.steps import (
     DEFAULT_RULE,
@@ -73,22 +74,24 @@ def test_a_make_up_sunday_is_a_working_day_for_the_ladder():
 
 @pytest.mark.parametrize("today, expected", [
     ("2019-11-28", ("overdue-1", "yellow")), ("2019-12-01", ("overdue-1", "yellow")),
-    ("2019-12-02", ("escalated-3", "red")),    # 5 days overdue: red, though the next repeat is the 3rd
-    ("2019-12-03", ("escalated-4", "red")),    # repeats after the escalation stay red
-    ("2019-12-05", ("escalated-4", "red")), ("2019-12-06", ("escalated-7", "red"))])
-def test_red_after_five_days_overdue(today, expected):
+    ("2019-12-03", ("overdue-4", "yellow")),
+    ("2019-12-04", ("escalated-5", "red")),    # 5 working days overdue: red, though no repeat falls then
+    ("2019-12-05", ("escalated-5", "red")),
+    ("2019-12-06", ("escalated-7", "red"))])   # repeats after the escalation stay red
+def test_red_after_five_working_days_overdue(today, expected):
     assert step_on("2019-11-27", today) == expected
 
 
-def test_escalation_falling_in_the_spring_festival_waits_for_its_first_working_day():
-    assert step_on("2024-02-08", "2024-02-17") == ("overdue-1", "yellow")
-    assert step_on("2024-02-08", "2024-02-18") == ("escalated-2", "red")
+def test_the_spring_festival_does_not_count_towards_the_escalation():
+    # working days after 8 Feb 2024: 9 Feb, then the make-up Sunday 18 Feb, 19, 20 and 21 Feb
+    assert step_on("2024-02-08", "2024-02-20") == ("overdue-4", "yellow")
+    assert step_on("2024-02-08", "2024-02-21") == ("escalated-5", "red")
 
 
 def test_without_repeats_only_the_first_overdue_notice_and_the_escalation_go_out():
     rule = Rule(repeat_every_workdays=0)
     assert step_on("2019-11-27", "2019-11-29", rule) == ("overdue-1", "yellow")
-    assert step_on("2019-11-27", "2019-12-20", rule) == ("escalated-3", "red")
+    assert step_on("2019-11-27", "2019-12-20", rule) == ("escalated-5", "red")
 
 
 @pytest.mark.parametrize("hour, minute, released", [(23, 0, "2019-12-29T08:00"), (7, 30, "2019-12-28T08:00"),
@@ -141,7 +144,7 @@ def test_a_few_days_before_key_work_7_its_unit_gets_the_blue_notice(notify_clien
         "item_number": "7", "item_title": "深化收费公路制度改革", "deadline_kind": "item", "due_on": "2019-12-31",
         "days_left": 3, "role": "lead", "level": "blue", "link": link}
     indicators = rows_of(notify_client, kw7, "indicator")
-    assert len(indicators) == 3 and {r["step"] for r in indicators} == {"before-3"}
+    assert len(indicators) == 2 and {r["step"] for r in indicators} == {"before-3"}
     assert "指标“新发展ETC用户”目标" in " ".join(r["payload"]["subject"] for r in indicators)
 
 
@@ -199,7 +202,7 @@ def test_overdue_yellow_notices_repeat_every_three_working_days(notify_client, a
         run_planner(notify_client, shanghai(day))
     rows = rows_of(notify_client, quzhou.item("KW7")["id"])
     assert [(r["step"], r["level"]) for r in rows] == [("overdue-1", "yellow"), ("overdue-4", "yellow")]
-    assert "已逾期7天（4个工作日）" in rows[1]["payload"]["subject"] and "【催办】" in rows[1]["payload"]["subject"]
+    assert "已逾期4个工作日" in rows[1]["payload"]["subject"] and "【催办】" in rows[1]["payload"]["subject"]
     assert rows[1]["payload"]["data"]["days_overdue"] == 7
 
 
@@ -209,7 +212,7 @@ def sa5(quzhou, quzhou_client, auth):
     return quzhou_client.get(f"/v1/items/{quzhou.item('SA5')['id']}", headers=auth("viewer")).json()
 
 
-def test_red_after_five_days_goes_to_the_lead_leaders_and_the_office(notify_client, auth, sa5, units):
+def test_red_after_five_working_days_goes_to_the_lead_leaders_and_the_office(notify_client, auth, sa5, units):
     [leader] = sa5["lead_leaders"]
     office = add_contact(notify_client, auth("office"), "office", 0, channel="email")
     leader_mail = add_contact(notify_client, auth("office"), "leader", leader["id"], channel="email",
@@ -218,12 +221,12 @@ def test_red_after_five_days_goes_to_the_lead_leaders_and_the_office(notify_clie
     run_planner(notify_client, shanghai("2026-01-04"))  # a make-up Sunday: the first working day overdue
     yellow = rows_of(notify_client, sa5["id"])
     assert [(r["recipient_kind"], r["level"], r["step"]) for r in yellow] == [("unit", "yellow", "overdue-1")]
-    run_planner(notify_client, shanghai("2026-01-05"))
+    run_planner(notify_client, shanghai("2026-01-08"))  # the 5th working day after the due date
     red = {r["recipient_kind"]: r for r in rows_of(notify_client, sa5["id"], level="red")}
     assert set(red) == {"unit", "leader", "office"}
     assert (red["leader"]["contact_id"], red["leader"]["recipient_id"]) == (leader_mail["id"], leader["id"])
     assert (red["office"]["contact_id"], red["unit"]["contact_id"]) == (office["id"], unit_hook["id"])
-    assert {r["step"] for r in red.values()} == {"escalated-2"}
+    assert {r["step"] for r in red.values()} == {"escalated-5"}
     assert red["leader"]["payload"]["data"]["role"] is None
     assert "市生态环境局（牵头）、市资源规划局（配合）、开化县（配合）" in red["office"]["payload"]["text"]
     assert "抄送牵头市领导和领导小组办公室" in red["unit"]["payload"]["text"]
@@ -262,10 +265,34 @@ def test_digest_mode_sends_a_recipient_one_message_for_the_day(notify_client, au
     listed = digest["payload"]["data"]["reminders"]
     kw7 = quzhou.item("KW7")["id"]
     assert {(r["deadline_kind"], r["item_id"]) for r in listed} >= {("item", kw7), ("indicator", kw7)}
-    assert digest["payload"]["data"]["count"] == len(listed) >= 4
+    assert digest["payload"]["data"]["count"] == len(listed) >= 3
     assert digest["payload"]["subject"].startswith(f"【督办日报】2019年12月28日：共{len(listed)}项")
     assert "7 深化收费公路制度改革" in digest["payload"]["text"]
     assert run_planner(notify_client, shanghai("2019-12-28", 16)) == 0
+
+
+def test_a_digest_over_the_size_cap_is_split_into_parts(notify_client, auth, transport_hook, quzhou, monkeypatch):
+    monkeypatch.setattr(planner, "DIGEST_MAX_NOTICES", 2)
+    notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"digest": True},
+                      headers=auth("office", **{"If-Match": '"0"'}))
+    assert run_planner(notify_client, shanghai("2019-12-28")) >= 2
+    parts = sorted(outbox(notify_client, contact_id=transport_hook["id"]), key=lambda row: row["dedupe_key"])
+    day = f"digest:{transport_hook['id']}:2019-12-28"
+    assert [row["dedupe_key"] for row in parts][:2] == [day, f"{day}:2"]
+    assert all(row["payload"]["data"]["count"] <= 2 for row in parts)
+    assert sum(row["payload"]["data"]["count"] for row in parts) >= 3
+
+
+def test_a_contact_made_after_the_newest_was_deleted_gets_its_own_reminders(notify_client, auth, transport_hook,
+                                                                              quzhou, units):
+    run_planner(notify_client, shanghai("2019-12-28"))
+    assert outbox(notify_client, contact_id=transport_hook["id"])
+    deleted = notify_client.delete(f"/v1/contacts/{transport_hook['id']}", headers=auth("office", **{"If-Match": '"1"'}))
+    assert deleted.status_code == 204
+    replacement = add_contact(notify_client, auth("office"), "unit", units[TRANSPORT])
+    assert replacement["id"] > transport_hook["id"]  # not the deleted contact's id, whose reminders were sent
+    assert run_planner(notify_client, shanghai("2019-12-28", 10)) > 0
+    assert outbox(notify_client, contact_id=replacement["id"])
 
 
 def pause(client, auth, **body):

@@ -9,6 +9,10 @@ from urllib.parse import unquote_plus
 
 import pytest
 
+from services.common.history import history_of, record_change
+from services.common.secrets import SecretBox
+from services.notify_api.contacts.service import seal_clear_targets
+from services.notify_api.db import change_log
 from services.notify_api.deliveries.channels.robots import dingtalk_sign, dingtalk_url
 from services.notify_api.deliveries.deliverer import deliver_due
 from tests.notify_api.outbox import PAYLOAD, T0, add_contact, add_notification, contact_row, notification, run
@@ -113,3 +117,32 @@ def test_a_digest_too_long_for_a_robot_is_cut_on_a_whole_line_and_says_so(notify
     kept, _, note = markdown.rpartition("\n")
     assert note == "> 内容过长，已截断；完整清单请见督办平台或邮件。"
     assert payload["markdown"].startswith(kept + "\n")
+
+
+def test_sealing_old_contacts_masks_their_clear_urls_and_history_and_they_are_still_sent_to(
+        notify_db, delivery_settings, receiver):
+    target = receiver.endpoint("wecom/old") + "?key=old-wecom-key-1234"
+
+    async def legacy(db):
+        contact_id = await add_contact(db, delivery_settings, channel="wecom", target=target, seal_target=False)
+        async with db.transaction() as conn:
+            await record_change(conn, change_log, entity="contact", entity_id=contact_id, action="create",
+                                actor="before-sealing", after={"target": target})
+        return contact_id
+
+    contact_id = run(notify_db, legacy)
+    assert run(notify_db, lambda db: seal_clear_targets(db, delivery_settings)) == 1
+    stored = run(notify_db, lambda db: contact_row(db, contact_id))
+    assert stored["target"].endswith("key=****1234")
+    assert SecretBox(delivery_settings.secret_key).open(stored["target_sealed"]) == target
+    assert "old-wecom-key-1234" not in repr(run(notify_db, lambda db: history(db, contact_id)))
+    assert run(notify_db, lambda db: seal_clear_targets(db, delivery_settings)) == 0  # once is enough
+    sent = run(notify_db, lambda db: add_notification(db, contact_id=contact_id, channel="wecom"))
+    run(notify_db, lambda db: deliver_due(db, delivery_settings, now=T0, limit=10))
+    assert run(notify_db, lambda db: notification(db, sent["id"]))["status"] == "delivered"
+    assert receiver.calls_to("wecom/old")[0].query["key"] == "old-wecom-key-1234"
+
+
+async def history(db, contact_id):
+    async with db.read() as conn:
+        return await history_of(conn, change_log, entity="contact", entity_id=contact_id, after_id=None, limit=50)

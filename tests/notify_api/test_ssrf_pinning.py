@@ -58,7 +58,7 @@ def test_the_connection_goes_to_the_address_that_was_checked_after_one_lookup():
 
 
 @pytest.mark.parametrize("answer", [[LOOPBACK], ["10.0.0.5"], ["169.254.169.254"], [PUBLIC, LOOPBACK],
-                                    ["::ffff:127.0.0.1"]])
+                                    ["::ffff:127.0.0.1"], ["64:ff9b::a9fe:a9fe"], ["2002:7f00:1::"], ["::127.0.0.1"]])
 def test_a_name_with_any_private_address_is_refused_before_connecting(answer):
     network = RecordingNetwork()
     with pytest.raises(TargetRefused, match="SSRF"):

@@ -1,6 +1,11 @@
 """Compliance: every expected (item, unit) pair of a period with the state of its report."""
 
+from datetime import date
+
 import pytest
+
+from services.common.contracts.tasks import Assignment, Item
+from services.reporting_api.oversight.compliance import compliance_rows
 
 from services.reporting_api.oversight.walks import ComplianceWalks
 from tests.reporting_api.test_reports import file_report, review, submit
@@ -65,7 +70,7 @@ def test_a_missing_report_after_the_due_date_is_overdue_and_late(reporting_clien
     view = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=AFTER_DUE)
     row = row_of(view, quzhou.item("T9")["id"], transport["unit_id"])
     assert (view["due_on"], row["state"], row["overdue"], row["late"], row["days_late"]) == (
-        "2024-04-10", "missing", True, True, 21)
+        "2024-04-10", "missing", True, True, 15)  # working days to 1 May, a holiday
     assert view["summary"]["overdue"] == OWING
 
 
@@ -219,3 +224,32 @@ def test_a_kept_walk_goes_stale_and_only_the_latest_few_are_kept():
     assert (walks.get("a"), walks.get("b"), walks.get("c")) == (None, {"rows": ["b"]}, {"rows": ["c"]})
     now[0] = 11
     assert walks.get("c") is None
+
+
+# -- items closed (办结销号) -------------------------------------------------------------------------------
+
+def closed_on(day):
+    return Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
+                status="closed", closed_on=day)
+
+
+DUTY = Assignment(id=7, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")
+
+
+def test_an_item_closed_before_the_due_date_owes_no_report():
+    rows = compliance_rows([closed_on(date(2024, 3, 1))], [DUTY], {}, due_on=date(2024, 4, 10),
+                           today=date(2024, 5, 1))
+    assert rows == []
+
+
+def test_an_item_closed_after_the_due_date_still_owed_that_report():
+    rows = compliance_rows([closed_on(date(2024, 4, 20))], [DUTY], {}, due_on=date(2024, 4, 10),
+                           today=date(2024, 5, 1))
+    assert [(r["state"], r["overdue"]) for r in rows] == [("missing", True)]
+
+
+def test_a_report_filed_for_a_closed_item_is_still_listed():
+    report = {"id": 3, "status": "submitted", "late": False, "days_late": 0}
+    rows = compliance_rows([closed_on(date(2024, 3, 1))], [DUTY], {(1, 5): report}, due_on=date(2024, 4, 10),
+                           today=date(2024, 5, 1))
+    assert [r["state"] for r in rows] == ["submitted"]

@@ -80,3 +80,22 @@ def test_a_failure_after_the_emit_rolls_back_the_event_with_the_submission(repor
     assert outbox(reporting_database) == []
     read = reporting_client.get(f"/v1/reports/{report['id']}", headers=transport["headers"]).json()
     assert (read["status"], read["submissions"]) == ("draft", 0)
+
+
+def test_a_withdrawal_and_a_reopening_emit_report_withdrawn_and_report_reopened(reporting_client, reporting_database,
+                                                                                 auth, t9, transport):
+    report = file_report(reporting_client, transport["headers"], t9["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    withdrawn = reporting_client.post(f"/v1/reports/{report['id']}/withdraw", json={"comment": "数据有误"},
+                                      headers=transport["headers"])
+    assert withdrawn.status_code == 200, withdrawn.text
+    submit(reporting_client, transport["headers"], report["id"])
+    review(reporting_client, auth, report["id"], "accept")
+    reopened = reporting_client.post(f"/v1/reports/{report['id']}/reopen", json={"reason": "里程数据需更正"},
+                                     headers=auth("office"))
+    assert reopened.status_code == 200, reopened.text
+    found = outbox(reporting_database)
+    assert [e["type"] for e in found] == ["report.submitted", "report.withdrawn", "report.submitted",
+                                          "report.accepted", "report.reopened"]
+    assert found[1]["data"]["comment"] == "数据有误"
+    assert (found[4]["data"]["reason"], found[4]["data"]["reopened_by"]) == ("里程数据需更正", "test-office-0")

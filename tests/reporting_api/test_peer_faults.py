@@ -36,6 +36,7 @@ class Scene:
     indicator_id: int
     report_id: int
     report_etag: str
+    co_id: int
 
     def plan(self, path: str) -> str:
         return f"/v1/plans/{self.plan_id}{path}"
@@ -56,6 +57,10 @@ def get(path: str, headers: str, **params: object) -> Callable[[Scene], httpx.Re
 
 Q1 = {"period": "2024-Q1"}
 
+
+def with_the_draft_submitted(s: Scene) -> None:
+    assert s.client.post(f"/v1/reports/{s.report_id}/submit", headers=s.co).status_code == 200
+
 # Each operation that asks tasks_api, sent so that it must ask, and the status it answers once tasks_api is up.
 CALLS: dict[str, PeerCall] = {
     "create_report": PeerCall(lambda s: s.client.post("/v1/reports", json={"item_id": s.item_id, "period": "2024-H1"},
@@ -66,6 +71,11 @@ CALLS: dict[str, PeerCall] = {
         {"indicator_id": s.indicator_id, "value": 120.5, "as_of": "2024-03-31"}]},
         headers={**s.co, "If-Match": s.report_etag}), 200),
     "submit_report": PeerCall(lambda s: s.client.post(f"/v1/reports/{s.report_id}/submit", headers=s.co), 200),
+    # The lead unit reads its co-operating unit's report but does not change it: tasks_api says it leads the item.
+    "withdraw_report": PeerCall(lambda s: s.client.post(f"/v1/reports/{s.report_id}/withdraw", headers=s.lead), 403,
+                                prepare=with_the_draft_submitted),
+    "delete_report": PeerCall(lambda s: s.client.delete(f"/v1/reports/{s.report_id}",
+                                                        headers={**s.lead, "If-Match": s.report_etag}), 403),
     "list_report_versions": PeerCall(get("/v1/reports/{s.report_id}/versions", "lead"), 200),
     "get_report_history": PeerCall(get("/v1/reports/{s.report_id}/history", "lead"), 200),
     "list_periods": PeerCall(get("/v1/plans/{s.plan_id}/periods", "office"), 200),
@@ -74,6 +84,9 @@ CALLS: dict[str, PeerCall] = {
     "close_period": PeerCall(close_2024_q1, 201),
     "get_annual_assessment": PeerCall(get("/v1/plans/{s.plan_id}/assessment", "office", year=2024), 200,
                                       prepare=with_2024_q1_closed),
+    "create_assessment_adjustment": PeerCall(lambda s: s.client.post(
+        s.plan("/assessment/adjustments"), params={"year": 2024}, headers={**s.office, "Idempotency-Key": "adj-2024"},
+        json={"unit_id": s.co_id, "points": 1, "reason": "表扬"}), 201),
     "export_ledger_xlsx": PeerCall(get("/v1/plans/{s.plan_id}/ledger.xlsx", "office", **Q1), 200),
     "export_ledger_csv": PeerCall(get("/v1/plans/{s.plan_id}/ledger.csv", "office", **Q1), 200),
     "get_plan_compliance": PeerCall(get("/v1/plans/{s.plan_id}/compliance", "office", **Q1), 200),
@@ -91,7 +104,7 @@ TIMED = ["create_report", "close_period", "export_ledger_csv", "get_plan_traffic
 CASES = [(op, fault) for op in sorted(CALLS) for fault in PEER_FAULTS] + [(op, fault) for op in TIMED
                                                                            for fault in SLOW_FAULTS]
 # Operations that hold the tasks_api client but do not need it: they keep working while it is down.
-WITHOUT_PEER = {"review_report"}
+WITHOUT_PEER: set[str] = set()
 
 
 @pytest.fixture
@@ -115,7 +128,7 @@ def scene(client, auth, quzhou) -> Scene:
                         headers=auth("unit", unit_id=co))
     assert filed.status_code == 201, filed.text
     return Scene(client, auth("office"), auth("unit", unit_id=lead), auth("unit", unit_id=co), quzhou.plan_id,
-                 item_id, quzhou.indicator_id("T9-expressway-km"), filed.json()["id"], filed.headers["etag"])
+                 item_id, quzhou.indicator_id("T9-expressway-km"), filed.json()["id"], filed.headers["etag"], co)
 
 
 def test_every_operation_that_holds_the_tasks_api_client_is_under_fault_test():
@@ -142,7 +155,7 @@ def test_a_review_needs_no_tasks_api_and_goes_through_while_it_is_down(scene, fa
     assert submitted.status_code == 200, submitted.text
     faulty.fault = "refuse"
     reviewed = scene.client.post(f"/v1/reports/{scene.report_id}/review", json={"decision": "accept"},
-                                 headers=scene.office)
+                                 headers={**scene.office, "If-Match": submitted.headers["etag"]})
     assert (reviewed.status_code, reviewed.json()["status"]) == (200, "accepted")
 
 

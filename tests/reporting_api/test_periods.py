@@ -1,5 +1,7 @@
 """The reporting calendar: quarters, half-years and years with due dates on working days."""
 
+import pytest
+
 
 def periods(client, auth, plan_id, **params):
     response = client.get(f"/v1/plans/{plan_id}/periods", params=params, headers=auth("viewer"))
@@ -52,6 +54,14 @@ def test_a_due_date_before_the_period_ends_is_refused(reporting_client, auth, qu
 def test_an_unknown_period_is_refused(reporting_client, auth, quzhou):
     url = f"/v1/plans/{quzhou.plan_id}/periods/2031-Q2/due-date"
     assert reporting_client.put(url, json={"due_on": "2031-07-31"}, headers=auth("office")).status_code == 422
+
+
+@pytest.mark.parametrize("period", ["9999-H2", "0001-Q1", "2201", "1969-Q4"])
+def test_a_period_outside_the_supported_years_is_422(reporting_client, auth, quzhou, period):
+    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": period},
+                                    headers=auth("office"))
+    assert response.status_code == 422
+    assert "supported years" in response.json()["detail"]
 
 
 def test_periods_of_an_unknown_plan_are_404(reporting_client, auth):

@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 
+from services.common.contracts.tasks import Assignment, Item
+from services.reporting_api.oversight.rollups import rollup
 from services.reporting_api.oversight.service import oversight_of
 from tests.reporting_api.test_reports import file_report, review, submit
 
@@ -104,6 +106,25 @@ def test_a_roll_up_counts_items_per_traffic_light(reporting_client, auth, quzhou
     row = group_keyed(view, "special_action")
     assert row["lights"] == {"green": 0, "yellow": 0, "red": 9, "done": 0}
     assert row["overdue"] == 40
+
+
+def test_a_roll_up_counts_items_per_progress_status(reporting_client, auth, quzhou, transport):
+    report = submit(reporting_client, transport["headers"],
+                    file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])["id"])
+    assert review(reporting_client, auth, report["id"], "accept").status_code == 200
+    row = group_keyed(rollups(reporting_client, auth, quzhou.plan_id, "kind"), "task")
+    assert row["progress"]["in_progress"] == 1
+    assert sum(row["progress"].values()) == sum(row["lights"].values())
+
+
+def test_items_closed_before_the_due_date_are_not_expected_but_still_counted_as_done():
+    item = Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
+                status="closed", closed_on=date(2024, 3, 1))
+    duties = [Assignment(id=1, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")]
+    lights = [{"item_id": 1, "light": "done", "progress_status": "closed"}]
+    [row] = rollup("kind", items=[item], assignments=duties, filed=[], lights=lights, overdue=True, not_owed={1})
+    assert (row["expected"], row["missing"], row["overdue"], row["items"]) == (0, 0, 0, 1)
+    assert (row["lights"]["done"], row["progress"]["closed"]) == (1, 1)
 
 
 def test_before_the_due_date_nothing_is_overdue(reporting_client, auth, quzhou):

@@ -6,6 +6,7 @@ import pytest
 
 from services.common.contracts.tasks import Item
 from services.reporting_api.oversight.lights import light_of
+from services.reporting_api.oversight.progress import progress_of_items
 from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT = "市交通运输局"
@@ -112,11 +113,59 @@ def test_an_indicator_on_its_path_keeps_the_item_green(reporting_client, auth, q
     assert light_of_t9(reporting_client, auth, quzhou) == ("green", [])
 
 
-def test_an_item_completed_in_tasks_api_is_done():
-    item = Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
-                status="completed")
-    light = light_of(item, None, [], due_on=date(2024, 4, 10), today=date(2024, 5, 1), due_soon_days=7)
-    assert light == ("done", ["item_completed"])
+def closed_item(closed_on=date(2024, 3, 1)):
+    return Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
+                status="closed", closed_on=closed_on)
+
+
+def test_an_item_closed_in_tasks_api_is_done_even_without_a_report():
+    light = light_of(closed_item(), None, [], due_on=date(2024, 4, 10), today=date(2024, 5, 1), due_soon_days=7)
+    assert light == ("done", ["item_closed"])
+
+
+def test_a_closed_item_is_done_although_its_last_report_said_delayed():
+    report = {"id": 1, "status": "accepted", "self_status": "delayed"}
+    light = light_of(closed_item(), report, [], due_on=date(2024, 4, 10), today=date(2024, 5, 1), due_soon_days=7)
+    assert light == ("done", ["item_closed"])
+
+
+def progress_of_t9(client, auth, quzhou):
+    view = lights(client, auth("office"), quzhou.plan_id)
+    return next(r for r in view["data"] if r["item_key"] == "T9")["progress_status"]
+
+
+def test_an_item_without_an_accepted_report_has_not_started(reporting_client, auth, quzhou, transport):
+    lead_report(reporting_client, transport, quzhou, self_status="on_track")  # submitted, not yet accepted
+    assert progress_of_t9(reporting_client, auth, quzhou) == "not_started"
+
+
+def test_an_accepted_report_puts_the_item_in_progress(reporting_client, auth, quzhou, transport):
+    report = lead_report(reporting_client, transport, quzhou, self_status="on_track")
+    assert review(reporting_client, auth, report["id"], "accept").status_code == 200
+    assert progress_of_t9(reporting_client, auth, quzhou) == "in_progress"
+
+
+def test_the_lead_units_accepted_report_declaring_completion_completes_the_item(reporting_client, auth, quzhou,
+                                                                                 transport):
+    report = lead_report(reporting_client, transport, quzhou, self_status="completed", percent_complete=100)
+    assert review(reporting_client, auth, report["id"], "accept").status_code == 200
+    assert progress_of_t9(reporting_client, auth, quzhou) == "completed"
+
+
+def test_progress_counts_accepted_reports_of_every_period(reporting_client, auth, quzhou, transport):
+    report = lead_report(reporting_client, transport, quzhou, period="2023-Q4", self_status="completed")
+    assert review(reporting_client, auth, report["id"], "accept").status_code == 200
+    assert progress_of_t9(reporting_client, auth, quzhou) == "completed"
+
+
+def test_a_co_operating_units_completion_only_puts_the_item_in_progress():
+    item = Item(id=9, plan_id=1, parent_id=None, key="T9", kind="task", number="9", title="t", due_on=None,
+                status="open")
+    assert progress_of_items([item], [{"item_id": 9, "accepted": 1, "completed": 0}]) == {9: "in_progress"}
+
+
+def test_closed_in_tasks_api_is_the_last_progress_status():
+    assert progress_of_items([closed_item()], [{"item_id": 1, "accepted": 2, "completed": 1}]) == {1: "closed"}
 
 
 def test_only_items_with_a_lead_unit_get_a_light(reporting_client, auth, quzhou):

@@ -48,9 +48,10 @@ def bytes_of(book):
     return out.getvalue()
 
 
-def upload(client, auth, plan_id, content, role="office", content_type=XLSX):
-    return client.put(f"/v1/plans/{plan_id}/breakdown", content=content,
-                      headers=auth(role, unit_id=1 if role == "unit" else None, **{"Content-Type": content_type}))
+def upload(client, auth, plan_id, content, role="office", content_type=XLSX, params=None, **headers):
+    return client.put(f"/v1/plans/{plan_id}/breakdown", content=content, params=params,
+                      headers=auth(role, unit_id=1 if role == "unit" else None,
+                                   **{"Content-Type": content_type, **headers}))
 
 
 @pytest.fixture
@@ -91,8 +92,8 @@ def test_breakdown_workbook_has_a_row_for_every_item_responsibility_and_indicato
     book = workbook_of(download(quzhou_client, auth, quzhou_plan_id).content)
     assert len(data_rows(book["事项"])) == 105
     assert len(data_rows(book["责任分工"])) == 256
-    assert len(data_rows(book["指标"])) == 27
-    assert data_rows(book["节点"]) == []
+    assert len(data_rows(book["指标"])) == 32
+    assert [row[0] for row in data_rows(book["节点"])] == ["KW7"]
 
 
 def test_breakdown_workbook_keeps_the_chinese_text_and_task_9s_road_targets(quzhou_client, auth, quzhou_plan_id):
@@ -137,10 +138,17 @@ def test_breakdown_download_of_an_unknown_plan_is_404(quzhou_client, auth):
 
 # -- upload -----------------------------------------------------------------------------------------
 
+NO_CHANGES = {"added": [], "changed": [], "removed": []}
+
+
 def test_uploading_the_unchanged_workbook_changes_nothing(tasks_client, auth, plan_id):
-    response = upload(tasks_client, auth, plan_id, download(tasks_client, auth, plan_id).content)
+    downloaded = download(tasks_client, auth, plan_id)
+    response = upload(tasks_client, auth, plan_id, downloaded.content)
     assert response.status_code == 200, response.text
-    assert response.json() == {"plan_id": plan_id, "counts": {}}
+    assert response.json()["counts"] == {}
+    assert response.json()["diff"] == {"items": NO_CHANGES, "responsibilities": NO_CHANGES,
+                                       "indicators": NO_CHANGES, "milestones": NO_CHANGES}
+    assert response.headers["etag"] == downloaded.headers["etag"]
 
 
 def test_an_edited_title_target_and_new_indicator_are_exactly_what_changes(tasks_client, auth, plan_id):
@@ -261,7 +269,7 @@ def test_a_new_item_row_adds_the_item_under_its_parent_with_its_units(tasks_clie
     response = upload(tasks_client, auth, plan_id, bytes_of(book))
     assert response.status_code == 200, response.text
     added, parent = item(tasks_client, auth, plan_id, "T9.1"), item(tasks_client, auth, plan_id, "T9")
-    assert (added["parent_id"], added["status"], added["due_on"]) == (parent["id"], "in_progress", "2024-06-30")
+    assert (added["parent_id"], added["status"], added["due_on"]) == (parent["id"], "open", "2024-06-30")
     assert [(r["unit_name"], r["role"]) for r in added["responsibilities"]] == [
         ("市交通运输局", "lead"), ("绿色产业集聚区", "co")]
 
@@ -283,7 +291,7 @@ def test_the_units_of_a_listed_item_are_exactly_the_workbooks(tasks_client, auth
     duties = book["责任分工"]
     sa1 = [r for r in range(2, duties.max_row + 1) if duties.cell(r, 1).value == "SA1"]
     duties.delete_rows(next(r for r in sa1 if duties.cell(r, 2).value == "市铁道中心"))
-    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    response = upload(tasks_client, auth, plan_id, bytes_of(book), params={"confirm_removals": "true"})
     assert response.status_code == 200, response.text
     assert response.json()["counts"] == {"responsibility.deleted": 1, "responsibility.updated": 3}
     assert [r["unit_name"] for r in item(tasks_client, auth, plan_id, "SA1")["responsibilities"]] == [
@@ -326,15 +334,20 @@ def test_an_item_moved_to_another_parent_is_moved(tasks_client, auth, plan_id):
     assert item(tasks_client, auth, plan_id, "P2")["parent_id"] == item(tasks_client, auth, plan_id, "T2")["id"]
 
 
-def test_invalid_cells_name_their_sheet_row_and_column(tasks_client, auth, plan_id):
+def hand_made_workbook():
     book = Workbook()
     book.remove(book.active)
     for name, headers in HEADERS.items():
         book.create_sheet(name).append(headers)
+    return book
+
+
+def test_invalid_cells_name_their_sheet_row_and_column(tasks_client, auth, plan_id):
+    book = hand_made_workbook()
     book["事项"].append(["bad key!", None, "愿景", None, None])
     book["指标"].append(["T9-x", "T9", "某指标", None, "很多", 1, "~", date(2025, 1, 1), "2025=1"])
     book["节点"].append(["T9", "开工", None])
-    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    response = upload(tasks_client, auth, plan_id, bytes_of(book), **{"If-Match": "*"})
     assert response.status_code == 422
     assert [e["location"] for e in response.json()["errors"]] == [
         ["事项", 2, "类型"], ["事项", 2, "标题"], ["事项", 2, "编号"], ["指标", 2, "基期值"], ["指标", 2, "比较"],
@@ -363,3 +376,183 @@ def test_text_that_looks_like_a_formula_and_the_equal_comparison_survive_the_rou
     task.indicators[0].comparison = Comparison.EQUAL
     with write_workbook(plan_file) as file:
         assert apply_rows(plan_file, read_workbook(file.read()), []) == plan_file
+
+
+# -- versions, dry runs and removals ----------------------------------------------------------------
+
+def etag_of(client, auth, plan_id):
+    return download(client, auth, plan_id).headers["etag"]
+
+
+def retitle_through_the_api(client, auth, plan_id, key, title):
+    item_id = item(client, auth, plan_id, key)["id"]
+    etag = client.get(f"/v1/items/{item_id}", headers=auth("viewer")).headers["etag"]
+    response = client.patch(f"/v1/items/{item_id}", json={"title": title}, headers=auth("office", **{"If-Match": etag}))
+    assert response.status_code == 200, response.text
+
+
+def without_unit(book, key, unit):
+    duties = book["责任分工"]
+    duties.delete_rows(next(r for r in range(2, duties.max_row + 1)
+                            if duties.cell(r, 1).value == key and duties.cell(r, 2).value == unit))
+    return book
+
+
+def test_the_workbook_records_the_version_it_was_exported_from(tasks_client, auth, plan_id):
+    response = download(tasks_client, auth, plan_id)
+    properties = {p.name: p.value for p in workbook_of(response.content).custom_doc_props}
+    assert response.headers["etag"] == f'"{properties["duban-breakdown-version"]}"'
+
+
+def test_a_workbook_exported_before_a_change_through_the_api_is_refused_and_changes_nothing(tasks_client, auth,
+                                                                                            plan_id):
+    book = workbook_of(download(tasks_client, auth, plan_id).content)
+    set_cell(book["事项"], row_of(book["事项"], "编号", "T24"), "标题", "改在旧表上")
+    retitle_through_the_api(tasks_client, auth, plan_id, "T9", "加快建设现代综合交通体系")
+    before = export(tasks_client, auth, plan_id)
+    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    assert response.status_code == 412
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["etag"] == etag_of(tasks_client, auth, plan_id)
+    assert export(tasks_client, auth, plan_id) == before
+
+
+def test_the_same_workbook_cannot_be_applied_twice(tasks_client, auth, plan_id):
+    book = workbook_of(download(tasks_client, auth, plan_id).content)
+    set_cell(book["事项"], row_of(book["事项"], "编号", "T9"), "标题", "加快建设现代综合交通体系")
+    assert upload(tasks_client, auth, plan_id, bytes_of(book)).status_code == 200
+    assert upload(tasks_client, auth, plan_id, bytes_of(book)).status_code == 412
+
+
+def test_the_upload_answers_with_the_version_the_next_download_has(tasks_client, auth, plan_id):
+    book = workbook_of(download(tasks_client, auth, plan_id).content)
+    set_cell(book["事项"], row_of(book["事项"], "编号", "T9"), "标题", "加快建设现代综合交通体系")
+    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"] == f'"{response.json()["version"]}"' == etag_of(tasks_client, auth, plan_id)
+
+
+def test_a_hand_made_workbook_without_a_version_needs_if_match(tasks_client, auth, plan_id):
+    book = hand_made_workbook()
+    book["事项"].append(["T9", None, "重点任务", "9", "加快建设现代综合交通体系", "", "进行中", None, None])
+    before = export(tasks_client, auth, plan_id)
+    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    assert response.status_code == 428
+    assert response.headers["content-type"] == PROBLEM
+    assert export(tasks_client, auth, plan_id) == before
+
+
+def test_a_hand_made_workbook_with_the_current_etag_is_applied(tasks_client, auth, plan_id):
+    book = hand_made_workbook()
+    book["事项"].append(["P99", "T9", "重点支撑平台", "", "衢州综合交通枢纽", "", "进行中", None, None])
+    response = upload(tasks_client, auth, plan_id, bytes_of(book), **{"If-Match": etag_of(tasks_client, auth, plan_id)})
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"] == {"item.created": 1}
+
+
+def test_an_if_match_of_an_older_version_is_refused(tasks_client, auth, plan_id):
+    downloaded = download(tasks_client, auth, plan_id)
+    retitle_through_the_api(tasks_client, auth, plan_id, "T9", "加快建设现代综合交通体系")
+    hand_made = bytes_of(hand_made_workbook())
+    assert upload(tasks_client, auth, plan_id, hand_made, **{"If-Match": downloaded.headers["etag"]}).status_code == 412
+    assert upload(tasks_client, auth, plan_id, hand_made, **{"If-Match": '"0"'}).status_code == 412
+
+
+def test_if_match_of_the_current_version_does_not_revive_an_old_workbook(tasks_client, auth, plan_id):
+    old = download(tasks_client, auth, plan_id).content
+    retitle_through_the_api(tasks_client, auth, plan_id, "T9", "加快建设现代综合交通体系")
+    response = upload(tasks_client, auth, plan_id, old, **{"If-Match": etag_of(tasks_client, auth, plan_id)})
+    assert response.status_code == 412
+
+
+def test_a_dry_run_returns_the_diff_and_writes_nothing(tasks_client, auth, plan_id):
+    book = without_unit(workbook_of(download(tasks_client, auth, plan_id).content), "SA1", "市铁道中心")
+    set_cell(book["事项"], row_of(book["事项"], "编号", "T9"), "标题", "加快建设现代综合交通体系")
+    set_cell(book["指标"], row_of(book["指标"], "指标编号", "T9-expressway-km"), "目标值", 310)
+    book["指标"].append(["T9-airport-routes", "T9", "机场航线数", "条", 10, 30, ">=", date(2025, 12, 31), None])
+    task, before = item(tasks_client, auth, plan_id, "T9"), export(tasks_client, auth, plan_id)
+    expressway = indicators(tasks_client, auth, task["id"])["T9-expressway-km"]
+    response = upload(tasks_client, auth, plan_id, bytes_of(book), params={"dry_run": "true"})
+    assert response.status_code == 200, response.text
+    assert export(tasks_client, auth, plan_id) == before
+    body = response.json()
+    assert (body["dry_run"], body["counts"]) == (True, {})
+    task9 = {"key": "T9", "number": task["number"], "title": "加快建设现代综合交通体系"}
+    assert body["diff"]["items"] == {**NO_CHANGES, "changed": [{**task9, "changes": [
+        {"field": "title", "before": task["title"], "after": "加快建设现代综合交通体系"}]}]}
+    assert body["diff"]["indicators"]["changed"] == [{
+        "item": task9, "key": "T9-expressway-km", "name": expressway["name"],
+        "changes": [{"field": "target", "before": expressway["target"], "after": 310}]}]
+    assert [i["key"] for i in body["diff"]["indicators"]["added"]] == ["T9-airport-routes"]
+    duties = body["diff"]["responsibilities"]
+    assert [(d["item"]["key"], d["unit"], d["role"], d["order"]) for d in duties["removed"]] == [
+        ("SA1", "市铁道中心", "co", 2)]
+    assert [(d["unit"], d["changes"]) for d in duties["changed"]][0] == (
+        "市交通运输局", [{"field": "order", "before": 3, "after": 2}])
+
+
+def test_an_upload_that_removes_something_is_refused_without_confirmation(tasks_client, auth, plan_id):
+    book = without_unit(workbook_of(download(tasks_client, auth, plan_id).content), "SA1", "市铁道中心")
+    before = export(tasks_client, auth, plan_id)
+    response = upload(tasks_client, auth, plan_id, bytes_of(book))
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM
+    assert [(e["location"], e["message"]) for e in response.json()["errors"]] == [
+        (["责任分工", "SA1", "市铁道中心"], "responsibility of 市铁道中心 for item SA1 would be removed")]
+    assert export(tasks_client, auth, plan_id) == before
+
+
+def test_an_indicator_left_out_is_removed_only_with_confirmation(tasks_client, auth, plan_id):
+    book = workbook_of(download(tasks_client, auth, plan_id).content)
+    book["指标"].delete_rows(row_of(book["指标"], "指标编号", "T9-expressway-km"))
+    assert upload(tasks_client, auth, plan_id, bytes_of(book)).status_code == 409
+    response = upload(tasks_client, auth, plan_id, bytes_of(book), params={"confirm_removals": "true"})
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"] == {"indicator.deleted": 1}
+    assert "T9-expressway-km" not in indicators(tasks_client, auth, item(tasks_client, auth, plan_id, "T9")["id"])
+
+
+def test_the_history_shows_the_changes_an_upload_applied(tasks_client, auth, plan_id):
+    book = workbook_of(download(tasks_client, auth, plan_id).content)
+    set_cell(book["事项"], row_of(book["事项"], "编号", "T9"), "标题", "加快建设现代综合交通体系")
+    task = item(tasks_client, auth, plan_id, "T9")
+    assert upload(tasks_client, auth, plan_id, bytes_of(book)).status_code == 200
+    history = tasks_client.get(f"/v1/history/item/{task['id']}", headers=auth("office")).json()["data"]
+    assert (history[-1]["action"], history[-1]["actor"]) == ("update", "test-office-0")
+    assert history[-1]["changes"]["title"] == [task["title"], "加快建设现代综合交通体系"]
+
+
+def retitled(book, round_, title):
+    """T9 with another title; its key."""
+    set_cell(book["事项"], row_of(book["事项"], "编号", "T9"), "标题", title)
+    return "T9", bytes_of(book)
+
+
+def with_new_item(book, round_, title):
+    """A new platform under T9, the same key in both uploads of a round; its key."""
+    book["事项"].append([f"P9{round_}", "T9", "重点支撑平台", "", title, "", "进行中", None, None])
+    content = bytes_of(book)
+    book["事项"].delete_rows(book["事项"].max_row)
+    return f"P9{round_}", content
+
+
+@pytest.mark.parametrize("edit", [retitled, with_new_item])
+def test_of_two_uploads_from_the_same_export_at_the_same_moment_exactly_one_applies(tasks_client, auth, plan_id,
+                                                                                    edit):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    for round_ in range(3):
+        book = workbook_of(download(tasks_client, auth, plan_id).content)
+        titles = [f"第{round_}轮甲", f"第{round_}轮乙"]
+        (key, first), (_, second) = (edit(book, round_, title) for title in titles)
+        start = Barrier(2)
+
+        def send(content):
+            start.wait()
+            return upload(tasks_client, auth, plan_id, content)
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = [r.status_code for r in pool.map(send, [first, second])]
+        assert sorted(statuses) == [200, 412]
+        assert item(tasks_client, auth, plan_id, key)["title"] == titles[statuses.index(200)]

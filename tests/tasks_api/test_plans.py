@@ -161,8 +161,8 @@ def test_an_edited_plan_file_changes_only_what_was_edited(tasks_client, auth):
 
 
 @pytest.mark.parametrize(("broken", "location", "line"), [
-    (("target: 298", "target: many"), "items[3].children[1].indicators[0].target", 687),
-    (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 681),
+    (("target: 298", "target: many"), "items[3].children[1].indicators[0].target", 709),
+    (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 703),
 ])
 def test_a_bad_plan_file_is_refused_naming_the_key_and_line(tasks_client, auth, broken, location, line):
     text = QUZHOU_PLAN.read_text(encoding="utf-8").replace(*broken)
@@ -182,3 +182,12 @@ def test_a_plan_file_may_be_sent_as_json(tasks_client, auth):
     response = tasks_client.post("/v1/plans/import", json=plan, headers=auth("office"))
     assert response.status_code == 200, response.text
     assert response.json()["counts"]["responsibility.created"] == 1
+
+
+def test_the_office_edits_a_plans_general_requirements_and_principles(tasks_client, auth):
+    url = create_plan(tasks_client, auth).headers["location"]
+    response = tasks_client.patch(url, json={"general_requirements": "以……为指导", "principles": ["坚持一", "坚持二"]},
+                                  headers=auth("office", **{"If-Match": '"1"'}))
+    assert response.status_code == 200, response.text
+    read = tasks_client.get(url, headers=auth("viewer")).json()
+    assert (read["general_requirements"], read["principles"]) == ("以……为指导", ["坚持一", "坚持二"])

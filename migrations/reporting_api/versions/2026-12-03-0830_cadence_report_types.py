@@ -1,7 +1,7 @@
 """cadence: the plan's and each item's reporting cadence; reports know their type and their achievements
 
 Revision ID: cadence_0830_report_types
-Revises: 469b2e2c9179
+Revises: closeout_r0001
 Create Date: 2026-12-03 08:30:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'cadence_0830_report_types'
-down_revision: str | None = '469b2e2c9179'
+down_revision: str | None = 'closeout_r0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
+from pydantic import field_validator
+
 from services.common.http import PeerRecord, ServiceClient
 
 
@@ -53,6 +55,15 @@ class LeaderRef(_Record):
 class ItemDetail(Item):
     responsibilities: list[UnitRole]
     lead_leaders: list[LeaderRef]
+
+    @field_validator("responsibilities", mode="before")
+    @classmethod
+    def _units_only(cls, rows: Any) -> Any:
+        """A collective placeholder (市级有关部门, no unit yet) is nobody's duty: it owes no report, gets no reminder
+        and is never assessed, so the consumers never see it. (Assignments and deadlines never list one.)"""
+        if not isinstance(rows, list):
+            return rows
+        return [row for row in rows if not isinstance(row, dict) or row.get("unit_id") is not None]
 
 
 class ItemRef(_Record):
@@ -160,6 +171,12 @@ class TasksClient:
 
     async def plan_item_leaders(self, plan_id: int) -> list[ItemLeader]:
         return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/item-leaders", ItemLeader.model_validate)
+
+    async def unit(self, unit_id: int) -> Unit:
+        return Unit.model_validate(await self.http.get(f"/v1/units/{unit_id}"))
+
+    async def leader(self, leader_id: int) -> LeaderRef:
+        return LeaderRef.model_validate(await self.http.get(f"/v1/leaders/{leader_id}"))
 
     async def units(self) -> list[Unit]:
         return await self.http.get_all_parsed("/v1/units", Unit.model_validate)

@@ -1,24 +1,30 @@
-"""A unit's deadlines as an RFC 5545 calendar (built with `icalendar`), as common calendar clients read it:
-one all-day event per deadline, with reminders 7 days and 1 day before."""
+"""A unit's duties as an RFC 5545 calendar (built with `icalendar`), as common calendar clients read it:
+one all-day event per item deadline, milestone and indicator target, and one per day the unit must report
+(listing the items), each with reminders at 09:00 seven days before, the day before and on the day."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
-from services.common.contracts.tasks import Deadline, Unit
+from services.common.clock import SHANGHAI
+from services.common.contracts.tasks import Item, Unit
+from services.notify_api.reminders.deadlines import Deadline
+from services.notify_api.reminders.report_days import ReportDay
 
 PRODID = "-//duban//notify_api calendar feed//ZH"
-TIMEZONE = "Asia/Shanghai"
-ALARM_DAYS = (7, 1)
-KIND_LABELS = {"item": "任务到期", "milestone": "节点", "indicator": "指标目标"}
+TIMEZONE = SHANGHAI.key
+# Days before the due date, and what the reminder says. All-day events start at midnight of the subscriber's
+# day (floating time; the units' devices are on Beijing time), so each trigger adds ALARM_HOUR to ring at 09:00.
+ALARMS = ((7, "还有7天到期"), (1, "明天到期"), (0, "今天到期"))
+ALARM_HOUR = 9
+KIND_LABELS = {"item": "任务到期", "milestone": "节点", "indicator": "指标目标", "report": "报送"}
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 
 
-def item_link(base_url: str, deadline: Deadline) -> str:
-    return f"{base_url.rstrip('/')}/plans/{deadline.plan_id}/items/{deadline.item_id}"
+def item_link(base_url: str, plan_id: int, item_id: int) -> str:
+    return f"{base_url.rstrip('/')}/plans/{plan_id}/items/{item_id}"
 
 
 def _role(deadline: Deadline, unit_id: int) -> str:
@@ -42,34 +48,64 @@ def _description(deadline: Deadline, role: str, link: str) -> str:
                       f"详情：{link}"])
 
 
-def _alarm(summary: str, days: int) -> Alarm:
+def _alarm(summary: str, days_before: int, says: str) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"{summary}：还有{days}天到期")
-    alarm.add("trigger", timedelta(days=-days))
+    alarm.add("description", f"{summary}：{says}")
+    alarm.add("trigger", timedelta(days=-days_before, hours=ALARM_HOUR))
     return alarm
 
 
-def _event(deadline: Deadline, unit_id: int, base_url: str, stamp: datetime) -> Event:
-    role = _role(deadline, unit_id)
-    summary, link = _summary(deadline, role), item_link(base_url, deadline)
+def _event(uid: str, due_on: date, summary: str, stamp: datetime, category: str) -> Event:
+    """An all-day event with the reminders; the UID names the duty, so a client updates it in place when it changes."""
     event = Event()
-    # Stable per deadline, so a client updates the event in place when the due date moves.
-    event.add("uid", f"{deadline.kind}-{deadline.id}@duban")
+    event.add("uid", uid)
     event.add("dtstamp", stamp)
-    event.add("dtstart", deadline.due_on)
-    event.add("dtend", deadline.due_on + timedelta(days=1))
+    event.add("dtstart", due_on)
+    event.add("dtend", due_on + timedelta(days=1))
     event.add("summary", summary)
-    event.add("description", _description(deadline, role, link))
-    event.add("url", link)
-    event.add("categories", ["督办", KIND_LABELS.get(deadline.kind, deadline.kind)])
+    event.add("categories", ["督办", category])
     event.add("transp", "TRANSPARENT")  # a deadline does not make the day busy
-    for days in ALARM_DAYS:
-        event.add_component(_alarm(summary, days))
+    for days_before, says in ALARMS:
+        event.add_component(_alarm(summary, days_before, says))
     return event
 
 
-def unit_calendar(unit: Unit, deadlines: list[Deadline], *, base_url: str, stamp: datetime) -> bytes:
+def _deadline_event(deadline: Deadline, unit_id: int, base_url: str, stamp: datetime) -> Event:
+    role = _role(deadline, unit_id)
+    summary, link = _summary(deadline, role), item_link(base_url, deadline.plan_id, deadline.item_id)
+    event = _event(f"{deadline.kind}-{deadline.id}@duban", deadline.due_on, summary, stamp,
+                   KIND_LABELS.get(deadline.kind, deadline.kind))
+    event.add("description", _description(deadline, role, link))
+    event.add("url", link)
+    return event
+
+
+def _report_line(day: ReportDay, deadline: Deadline, items: dict[int, Item], base_url: str) -> str:
+    item = items.get(deadline.item_id)
+    role = ROLE_LABELS.get(day.role_of(deadline.item_id), "")
+    line = f"{deadline.item_number} {item.title if item else deadline.item_key}" + (f"（{role}）" if role else "")
+    if (owed := day.titles_of(deadline.item_id)) != day.titles:  # this item owes only some of the day's reports
+        line += "：" + "、".join(owed)
+    return f"{line}\n  {item_link(base_url, deadline.plan_id, deadline.item_id)}"
+
+
+def _report_event(day: ReportDay, items: dict[int, Item], base_url: str, stamp: datetime) -> Event:
+    count = len(day.item_ids)
+    summary = f"报送：{'、'.join(day.titles)}（{count}项）"
+    # Keyed by unit and day, the grouping itself: the event changes in place as items are added or reported.
+    event = _event(f"report-{day.unit_id}-{day.due_on:%Y%m%d}@duban", day.due_on, summary, stamp, "报送")
+    order = {item_id: position for position, item_id in enumerate(items)}
+    firsts = {d.item_id: d for d in reversed(day.deadlines)}
+    lines = [_report_line(day, d, items, base_url)
+             for d in sorted(firsts.values(), key=lambda d: (d.plan_id, order.get(d.item_id, len(order)), d.item_id))]
+    event.add("description", "\n".join([f"报送时限：{day.due_on.isoformat()}", f"应报送事项（{count}项）：", *lines]))
+    return event
+
+
+def unit_calendar(unit: Unit, deadlines: list[Deadline], report_days: list[ReportDay], items: dict[int, Item], *,
+                  base_url: str, stamp: datetime) -> bytes:
+    """The calendar of the unit's own deadlines (not reports) and of its report days."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -78,10 +114,10 @@ def unit_calendar(unit: Unit, deadlines: list[Deadline], *, base_url: str, stamp
     calendar.add("x-wr-calname", f"{unit.name} · 督办时限")
     calendar.add("x-wr-timezone", TIMEZONE)
     calendar.add("x-published-ttl", "PT1H")
-    for deadline in sorted(deadlines, key=lambda d: (d.due_on, d.kind, d.id)):
-        calendar.add_component(_event(deadline, unit.id, base_url, stamp))
+    for deadline in sorted(deadlines, key=lambda d: d.sort_key):
+        calendar.add_component(_deadline_event(deadline, unit.id, base_url, stamp))
+    for day in report_days:
+        calendar.add_component(_report_event(day, items, base_url, stamp))
     return calendar.to_ical()
 
 
-def today_in_shanghai(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(TIMEZONE)).date()

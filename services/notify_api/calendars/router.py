@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal
 from services.common.guards import reject_unknown_query_parameters
 from services.common.openapi import FEED_TOKEN
@@ -16,8 +18,8 @@ from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router, created
 from services.notify_api.calendars import service
-from services.notify_api.calendars.ics import today_in_shanghai
 from services.notify_api.db import DatabaseDep
+from services.notify_api.peers import ReportingDep
 
 router = api_router("calendars")
 # The feed is read by calendar clients, which cannot send a bearer token: the token in its URL is its only key.
@@ -54,7 +56,10 @@ class FeedTokenCreated(FeedTokenPublic):
 async def create_feed_token(unit_id: int, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep,
                             principal: CurrentPrincipal) -> FeedTokenCreated:
     row, token = await service.create_feed_token(db, tasks, unit_id=unit_id, principal=principal)
-    feed_url = str(request.url_for("get_unit_calendar", unit_id=str(unit_id)).include_query_params(token=token))
+    # From the configured public URL, never the request's Host header (which a caller chooses): the link is
+    # shown to people and pasted into calendar clients.
+    path = request.app.url_path_for("get_unit_calendar", unit_id=str(unit_id))
+    feed_url = f"{request.app.state.settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
     return created(response, {**row, "token": token, "feed_url": feed_url},
                    f"/v1/units/{unit_id}/feed-tokens/{row['id']}")
 
@@ -83,25 +88,30 @@ async def revoke_feed_token(unit_id: int, token_id: int, db: DatabaseDep, princi
 
 
 @feed_router.get(
-    "/calendars/units/{unit_id}.ics", summary="A unit's deadlines as an iCalendar feed (RFC 5545)",
+    "/calendars/units/{unit_id}.ics", summary="A unit's duties as an iCalendar feed (RFC 5545)",
     description="Authenticated by the feed token in the URL and by nothing else (calendar clients cannot send "
                 "bearer tokens; a bearer token is not accepted here, and a feed token opens nothing but this "
-                "feed). An unknown, revoked or other unit's token answers 404. One all-day event per deadline "
-                "of the unit (items, milestones, indicator targets) with reminders 7 days and 1 day before.",
+                "feed). An unknown, revoked or other unit's token answers 404. One all-day event per item "
+                "deadline, milestone and indicator target of the unit, and one per day the unit must report "
+                "(报送), listing the items it has not reported on yet; each with reminders at 09:00 seven days "
+                "before, the day before and on the day, and a UID that stays the same while the duty does. "
+                "The window is every deadline from `from` to `to` (default: 30 days back to 400 days ahead of "
+                f"today in Beijing), at most {service.MAX_FEED_DAYS} days; a wider window is refused (422), "
+                "never cut short.",
     response_class=Response, responses={**problem_responses(404, 503),
                                         200: {"description": "The calendar.",
                                               "content": {"text/calendar": {"schema": {"type": "string"},
                                                                             "example": _CALENDAR_EXAMPLE}}}},
     openapi_extra=FEED_TOKEN)
 async def get_unit_calendar(
-    unit_id: int, db: DatabaseDep, tasks: TasksDep, request: Request,
+    unit_id: int, db: DatabaseDep, tasks: TasksDep, reporting: ReportingDep, request: Request,
     token: Annotated[str, Query(min_length=1, max_length=128, description="The unit's secret feed token.")],
-    from_: Annotated[date | None, Query(alias="from", description="First day (default: 90 days ago).")] = None,
-    to: Annotated[date | None, Query(description="Last day (default: two years ahead).")] = None,
+    from_: Annotated[date | None, Query(alias="from", description="First day (default: 30 days ago).")] = None,
+    to: Annotated[date | None, Query(description="Last day (default: 400 days ahead).")] = None,
 ) -> Response:
-    start, end = service.feed_window(today_in_shanghai(datetime.now(UTC)), from_, to)
+    start, end = service.feed_window(clock.business_today(), from_, to)
     body = await service.calendar_feed(db, tasks, unit_id=unit_id, token=token, start=start, end=end,
-                                       base_url=request.app.state.settings.public_base_url)
+                                       base_url=request.app.state.settings.public_base_url, reporting=reporting)
     # private: the URL holds a secret, so no shared cache may keep the answer.
     headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": f'inline; filename="unit-{unit_id}.ics"'}
     return Response(body, media_type=CALENDAR, headers=headers)

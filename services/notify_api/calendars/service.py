@@ -7,13 +7,15 @@ An unknown, revoked or other unit's token finds no calendar (404), so a guess le
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from services.common import clock
 from services.common.auth import Principal
-from services.common.contracts.tasks import Deadline, TasksClient, Unit
+from services.common.contracts.reporting import ReportingClient
+from services.common.contracts.tasks import TasksClient, Unit
 from services.common.db import Database
 from services.common.history import record_change
 from services.common.problems import Forbidden, NotFound, Unprocessable
@@ -22,14 +24,17 @@ from services.common.secrets import new_token, token_hash
 from services.notify_api.calendars.ics import unit_calendar
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.db import change_log
+from services.notify_api.reminders.deadlines import Deadline, deadlines_between, item_titles
+from services.notify_api.reminders.report_days import REPORT, report_days
 
 feed_tokens = FeedToken.__table__
 feed_token_records = Records(feed_tokens, "feed_token", change_log)
 SHOWN = [c for c in feed_tokens.c if c.name != "token_hash"]
 
 PEER_WINDOW_DAYS = 400        # the longest window tasks_api's /v1/deadlines answers in one query
-MAX_FEED_DAYS = 3 * 366
-DEFAULT_PAST_DAYS, DEFAULT_AHEAD_DAYS = 90, 730
+MAX_FEED_DAYS = 5 * 366       # five years: a wider window is refused (422), never cut short
+# A month back (what was just missed) to past the next year's reports: a new subscriber never sees an empty calendar.
+DEFAULT_PAST_DAYS, DEFAULT_AHEAD_DAYS = 30, 400
 
 
 def _check_unit(principal: Principal, unit_id: int) -> None:
@@ -53,7 +58,7 @@ async def create_feed_token(db: Database, tasks: TasksClient, *, unit_id: int,
     async with db.transaction() as conn:
         row = await feed_token_records.insert(conn, {"unit_id": unit_id, "token_hash": token_hash(token),
                                                      "created_by": principal.subject,
-                                                     "created_at": datetime.now(UTC)}, actor=principal.subject)
+                                                     "created_at": clock.now()}, actor=principal.subject)
     return _shown(row), token
 
 
@@ -89,7 +94,7 @@ async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, princi
         before = await _own_token(conn, unit_id, token_id)
         if before["revoked_at"] is not None:
             return
-        revoked_at = datetime.now(UTC)
+        revoked_at = clock.now()
         await conn.execute(feed_tokens.update().where(feed_tokens.c.id == token_id, feed_tokens.c.revoked_at.is_(None))
                            .values(revoked_at=revoked_at))
         await record_change(conn, change_log, entity="feed_token", entity_id=token_id, action="update",
@@ -116,20 +121,25 @@ def feed_window(today: date, start: date | None, end: date | None) -> tuple[date
     return start, end
 
 
-async def _deadlines(tasks: TasksClient, unit_id: int, start: date, end: date) -> list[Deadline]:
-    """The unit's deadlines in [start, end], asked of tasks_api in windows it accepts."""
+async def _deadlines(tasks: TasksClient, reporting: ReportingClient, unit_id: int, start: date, end: date,
+                     today: date) -> list[Deadline]:
+    """The unit's deadlines (reports it has not filed as of `today` included) in [start, end], asked in windows
+    tasks_api accepts."""
     found: list[Deadline] = []
     while start <= end:
         stop = min(end, start + timedelta(days=PEER_WINDOW_DAYS))
-        found += await tasks.deadlines(start, stop, unit_id=unit_id)
+        found += await deadlines_between(tasks, reporting, start, stop, today=today, unit_id=unit_id)
         start = stop + timedelta(days=1)
     return found
 
 
 async def calendar_feed(db: Database, tasks: TasksClient, *, unit_id: int, token: str, start: date, end: date,
-                        base_url: str) -> bytes:
-    """The unit's calendar, if the token opens it."""
+                        base_url: str, reporting: ReportingClient) -> bytes:
+    """The unit's calendar, if the token opens it: every deadline of the window, none dropped."""
     await _feed_unit(db, unit_id=unit_id, token=token)
     unit = await _unit(tasks, unit_id)
-    deadlines = await _deadlines(tasks, unit_id, start, end)
-    return unit_calendar(unit, deadlines, base_url=base_url, stamp=datetime.now(UTC))
+    found = await _deadlines(tasks, reporting, unit_id, start, end, clock.business_today())
+    days = [day for day in report_days(found) if day.unit_id == unit_id]
+    items = await item_titles(tasks, {d.plan_id for day in days for d in day.deadlines}) if days else {}
+    own = [d for d in found if d.kind != REPORT]
+    return unit_calendar(unit, own, days, items, base_url=base_url, stamp=clock.now())

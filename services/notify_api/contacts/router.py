@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.common.auth import Writer
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
+from services.common.peers import TasksDep
 from services.common.routing import (
     GUARDED_WRITE_ERRORS,
     READ_ERRORS,
@@ -80,8 +81,8 @@ has a robot's URL can post to its group. A target sent back with a masked token 
              responses={**WRITE_ERRORS, **links_to_created(
                  "contact_id", read=("get_contact",), guarded=("update_contact", "delete_contact"))})
 async def create_contact(data: ContactCreate, request: Request, response: Response, db: DatabaseDep,
-                         principal: Writer) -> ContactWithSecret:
-    contact, secret = await service.create_contact(db, _settings(request), data=data, actor=principal)
+                         tasks: TasksDep, principal: Writer) -> ContactWithSecret:
+    contact, secret = await service.create_contact(db, _settings(request), tasks, data=data, actor=principal)
     return created(response, {**contact, "secret": secret}, f"/v1/contacts/{contact['id']}")
 
 

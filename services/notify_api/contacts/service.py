@@ -7,20 +7,22 @@ once, at creation and at rotation; a DingTalk robot's `SEC…` secret comes from
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ConfigDict
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
-from services.common.problems import Forbidden, Unprocessable
+from services.common.contracts.tasks import TasksClient
+from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.records import Records
-from services.common.secrets import SecretBox, has_url_secret, masked_url, new_webhook_secret
+from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
 from services.notify_api.contacts.models import Channel, Contact, OwnerKind
 from services.notify_api.contacts.targets import check_target
 from services.notify_api.db import NotifyModel, change_log
@@ -86,7 +88,7 @@ async def _seal(conn: AsyncConnection, row: dict[str, Any], sealed: dict[str, by
     without it), or as part of the write that made the row (the history has the row without them)."""
     values: dict[str, Any] = dict(sealed)
     if as_change:
-        values |= {"version": row["version"] + 1, "updated_at": datetime.now(UTC)}
+        values |= {"version": row["version"] + 1, "updated_at": clock.now()}
     same_version = (contacts.c.id == row["id"]) & (contacts.c.version == row["version"])
     result = await conn.execute(contacts.update().where(same_version).values(**values).returning(*contacts.c))
     stored = result.mappings().first()
@@ -106,12 +108,61 @@ def stored_target(box: SecretBox, target: str) -> tuple[str, bytes | None]:
     return target, None
 
 
-async def create_contact(db: Database, settings: NotifySettings, *, data: ContactCreate,
+async def seal_clear_targets(db: Database, settings: NotifySettings) -> int:
+    """Seal the robot URLs stored in clear before targets were sealed, and blank their tokens in the change
+    history (`duban contacts seal`: the key is the service's, so a migration cannot do it); how many were sealed."""
+    box = SecretBox(settings.secret_key)
+    async with db.transaction() as conn:
+        clear = (await conn.execute(select(contacts.c.id, contacts.c.target, contacts.c.version).where(
+            contacts.c.target_sealed.is_(None)))).all()
+        sealed = 0
+        for contact_id, target, version in clear:
+            if not has_url_secret(target) or MASK in target:
+                continue
+            shown, target_sealed = stored_target(box, target)
+            await conn.execute(contacts.update().where(contacts.c.id == contact_id, contacts.c.version == version)
+                               .values(target=shown, target_sealed=target_sealed))
+            sealed += 1
+        entries = await conn.execute(select(change_log.c.id, change_log.c.changes).where(
+            change_log.c.entity == "contact"))
+        for entry_id, changes in entries.all():
+            masked = _masked(changes)
+            if masked != changes:
+                await conn.execute(change_log.update().where(change_log.c.id == entry_id).values(changes=masked))
+    return sealed
+
+
+def _masked(value: Any) -> Any:
+    """A history entry's changes with every URL token masked, as contacts show them."""
+    if isinstance(value, str):
+        return masked_url(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
+
+
+async def check_owner_exists(tasks: TasksClient, owner_kind: OwnerKind, owner_id: int) -> None:
+    """A unit's or leader's contact names one tasks_api knows (asked before any transaction opens)."""
+    lookup = {OwnerKind.UNIT: tasks.unit, OwnerKind.LEADER: tasks.leader}.get(owner_kind)
+    if lookup is None:
+        return
+    try:
+        await lookup(owner_id)
+    except NotFound as exc:
+        raise Unprocessable(f"body.owner_id: tasks_api has no {owner_kind.value} {owner_id}.", errors=[{
+            "location": ["body", "owner_id"], "message": f"no such {owner_kind.value}", "type": "unknown_owner"}]
+        ) from exc
+
+
+async def create_contact(db: Database, settings: NotifySettings, tasks: TasksClient, *, data: ContactCreate,
                          actor: Principal) -> tuple[dict[str, Any], str | None]:
     """The new contact, and the webhook secret to show once (None for other channels)."""
     _check_owner(actor, data.owner_kind, data.owner_id)
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
         raise Unprocessable("The office is owner_id 0, and only the office is.")
+    await check_owner_exists(tasks, data.owner_kind, data.owner_id)
     _check_secret(data.channel, data.secret)
     box = SecretBox(settings.secret_key)
     shown, sealed_target = stored_target(box, check_target(data.channel, data.target,

@@ -37,11 +37,41 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits: a packet to them reaches that IPv4 host through
+# a translator (NAT64, RFC 6052 and 8215) or a compatible stack, so they are judged by the IPv4 address they carry.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: for local use, never globally routable
+_COMPATIBLE = ipaddress.IPv6Network("::/96")             # deprecated IPv4-compatible form (::a.b.c.d), :: and ::1
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to: IPv4-mapped, 6to4, Teredo (the client) or NAT64."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public_address(address: IPAddress) -> bool:
-    """Whether an address is on the public internet (not loopback, private, link-local, shared, reserved)."""
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        address = mapped
+    """Whether an address is on the public internet (not loopback, private, link-local, shared, reserved).
+
+    An IPv6 address that carries an IPv4 address is judged by that address too, so that [64:ff9b::a9fe:a9fe]
+    (NAT64 of the metadata service 169.254.169.254) or [2002:7f00:1::] (6to4 of 127.0.0.1) cannot pass; the
+    local-use NAT64 prefix and the deprecated IPv4-compatible form (::a.b.c.d) are never routed, so refused.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64 or address in _COMPATIBLE:
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded is not None and not is_public_address(embedded):
+            return False
+        if address.ipv4_mapped is not None:  # ::ffff:8.8.8.8 is 8.8.8.8 on a dual stack, though not "global" itself
+            return True
     return address.is_global and not address.is_multicast
 
 

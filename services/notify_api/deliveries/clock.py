@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from services.common import clock
+from services.common.clock import SHANGHAI
 
 
 def utc(value: datetime) -> datetime:
@@ -24,7 +24,7 @@ def from_user(value: datetime) -> datetime:
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def aware_row(row: Any) -> dict[str, Any]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal, Principal, Role, Staff, require_roles
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
 from services.common.peers import TasksDep
-from services.common.problems import problem_responses
+from services.common.problems import Unprocessable, problem_responses
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router
 from services.notify_api.contacts.models import Channel
 from services.notify_api.db import DatabaseDep
@@ -23,6 +24,7 @@ from services.notify_api.peers import ReportingDep
 
 router = api_router("deliveries")
 
+LOOK_AHEAD = timedelta(days=1)
 # Scheduled jobs (service tokens) and the office start dispatches.
 Dispatcher = Annotated[Principal, Depends(require_roles(Role.OFFICE, Role.SERVICE))]
 
@@ -34,6 +36,12 @@ async def create_dispatch(request: Request, response: Response, db: DatabaseDep,
                           reporting: ReportingDep, principal: Dispatcher,
                           data: DispatchCreate | None = None) -> DispatchPublic:
     as_of = from_user(data.as_of) if data and data.as_of else None
+    if as_of is not None and as_of > clock.now() + LOOK_AHEAD:
+        # Delivery sends what is due by as_of: a far future as_of would send every pending reminder at once.
+        raise Unprocessable("body.as_of: a dispatch may look ahead at most one day; "
+                            f"{as_of.isoformat()} is later.", errors=[{
+                                "location": ["body", "as_of"], "message": "more than one day ahead",
+                                "type": "look_ahead"}])
     dispatch, ran = await service.run_dispatch(db, request.app.state.settings, tasks=tasks, reporting=reporting,
                                                as_of=as_of, actor=principal.subject)
     response.headers["Location"] = f"/v1/dispatches/{dispatch['id']}"

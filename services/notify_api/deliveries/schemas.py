@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.common.strict_json import DATE_TEXT
 
 
 class DispatchCreate(BaseModel):
@@ -13,9 +15,17 @@ class DispatchCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    as_of: datetime | None = Field(None, description="Compute what is due as of this moment (default: now). "
-                                                     "Without an offset it is Beijing time (Asia/Shanghai). "
-                                                     "The same as_of twice runs once.")
+    as_of: datetime | None = Field(None, description="Compute what is due as of this moment (default: "
+                                   "now), an RFC 3339 date-time at most one day ahead. Without an offset it is "
+                                   "Beijing time (Asia/Shanghai). The same as_of twice runs once.")
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _written_out(cls, value: object) -> object:
+        # pydantic reads a number as seconds since the epoch: -1 would be a dispatch as of 1969.
+        if value is None or isinstance(value, datetime) or (isinstance(value, str) and DATE_TEXT.fullmatch(value)):
+            return value
+        raise ValueError("as_of is an RFC 3339 date-time such as 2026-03-31T09:00:00+08:00, not a number")
 
 
 class DispatchPublic(BaseModel):

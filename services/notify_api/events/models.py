@@ -10,8 +10,9 @@ from sqlmodel import Field
 
 from services.notify_api.db import NotifyModel
 
-EVENT_TYPES = ("report.submitted", "report.returned", "report.accepted", "item.assigned", "deadline.extended",
-               "notice.escalated")
+EVENT_TYPES = ("report.submitted", "report.returned", "report.accepted", "report.withdrawn", "report.reopened",
+               "item.assigned", "deadline.extended", "notice.escalated", "item.closeout_requested", "item.closed",
+               "item.closeout_refused", "item.reopened")
 
 
 class Subscription(NotifyModel, table=True):

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.db import Database
+from services.common.json import instant_text
 from services.common.outbox import plain_data
 from services.common.secrets import SecretBox
 from services.notify_api.deliveries.models import Notification, Status
@@ -44,7 +46,7 @@ async def _record(conn: AsyncConnection, event: dict[str, Any]) -> tuple[dict[st
         return known, None
     try:
         async with conn.begin_nested():  # a concurrent copy of the same event may commit first
-            row = (await conn.execute(received_events.insert().values(**event, received_at=datetime.now(UTC))
+            row = (await conn.execute(received_events.insert().values(**event, received_at=clock.now())
                                       .returning(*received_events.c))).mappings().one()
     except IntegrityError:
         known = await _received(conn, event["event_id"])
@@ -58,9 +60,9 @@ async def _fan_out(conn: AsyncConnection, event: dict[str, Any]) -> int:
     """One pending webhook notification per enabled subscription that takes this type of event."""
     found = await conn.execute(select(subscriptions.c.id, subscriptions.c.event_types)
                                .where(subscriptions.c.enabled.is_(True)).order_by(subscriptions.c.id))
-    now = datetime.now(UTC)
+    now = clock.now()
     data = event["data"]
-    payload = {"type": event["type"], "timestamp": _utc(event["occurred_at"]).isoformat(), "data": data}
+    payload = {"type": event["type"], "timestamp": instant_text(event["occurred_at"]), "data": data}
     rows = [{"dedupe_key": f"event:{event['event_id']}:sub:{sub_id}", "purpose": "event", "step": event["type"],
              "plan_id": _id(data, "plan_id"), "item_id": _id(data, "item_id"), "unit_id": _id(data, "unit_id"),
              "recipient_kind": "subscription", "recipient_id": sub_id, "contact_id": sub_id, "channel": "webhook",
@@ -93,7 +95,7 @@ async def publish_local_event(conn: AsyncConnection, type_: str, data: dict[str,
     Pass a stable `event_id` (at most 64 characters) derived from what the event is about, and calling this
     twice for the same thing queues nothing the second time. Returns the notifications queued."""
     event = {"event_id": event_id or str(uuid.uuid4()), "type": type_, "source": LOCAL_SOURCE,
-             "occurred_at": datetime.now(UTC), "data": plain_data(data)}
+             "occurred_at": clock.now(), "data": plain_data(data)}
     _, queued = await _record(conn, event)
     return queued or 0
 

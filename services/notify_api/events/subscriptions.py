@@ -6,11 +6,11 @@ and at rotation. The change history never holds a secret, sealed or not.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.etag import stale
@@ -43,7 +43,7 @@ async def create_subscription(db: Database, settings: NotifySettings, *, data: S
     secret = new_webhook_secret()
     values = {"url": _url(settings, data.url), "event_types": list(dict.fromkeys(data.event_types)),
               "description": data.description, SECRET: SecretBox(settings.secret_key).seal(secret), "enabled": True,
-              "created_by": actor.subject, "created_at": datetime.now(UTC), "version": 1}
+              "created_by": actor.subject, "created_at": clock.now(), "version": 1}
     async with db.transaction() as conn:
         row = dict((await conn.execute(subscriptions.insert().values(**values).returning(*subscriptions.c)))
                    .mappings().one())

@@ -16,7 +16,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
+from services.common.clock import business_date
 from services.common.collector import collector_paused
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
@@ -39,7 +41,6 @@ from services.notify_api.reminders.steps import (
     Step,
     aware,
     due_step,
-    local_date,
     release_time,
 )
 from services.notify_api.reminders.templates import (
@@ -124,7 +125,7 @@ async def find_due(db: Database, tasks: TasksClient, reporting: ReportingClient,
     """What is due as of `as_of`: the setup is read in a short read, then the peers are asked with no
     transaction open, so a dispatch never holds SQLite's one write lock while waiting on HTTP."""
     async with db.read() as conn:
-        setup = await read_setup(conn, local_date(aware(as_of)))
+        setup = await read_setup(conn, business_date(aware(as_of)))
     return await due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
 
 
@@ -138,7 +139,7 @@ async def due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingC
 async def _due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
                           as_of: datetime) -> Found:
     as_of = aware(as_of)
-    today = local_date(as_of)
+    today = business_date(as_of)
     if not setup.reach and not setup.escalations_wanted:  # nobody to tell: spare the peers
         return Found(as_of, [], [])
     ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *setup.book.values()])
@@ -164,7 +165,7 @@ async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) ->
 async def plan_reminders(conn: AsyncConnection, tasks: TasksClient, reporting: ReportingClient,
                          settings: NotifySettings, *, as_of: datetime, dispatch_id: int) -> int:
     """Find and write what is due on one connection (the caller's transaction spans the peer calls)."""
-    setup = await read_setup(conn, local_date(aware(as_of)))
+    setup = await read_setup(conn, business_date(aware(as_of)))
     found = await due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
     return await write_due(conn, found, dispatch_id=dispatch_id)
 
@@ -277,7 +278,7 @@ class Writing:
 
     @classmethod
     def of(cls, rows: int, *, as_of: datetime, dispatch_id: int) -> Writing:
-        created_at = datetime.now(UTC)
+        created_at = clock.now()
         return cls(as_of, dispatch_id, created_at, _message_ids(rows, created_at), {})
 
     def release_time(self, rule: Rule) -> datetime:
@@ -336,6 +337,9 @@ class Single:
                 **_delivery(a, writing, send_at=writing.release_time(a.rule))}
 
 
+DIGEST_MAX_NOTICES = 50  # about 40 KB of webhook body; robots cut their own shorter messages (channels/robots.py)
+
+
 @dataclass(frozen=True, slots=True)
 class Digest:
     """A contact's day, composed by the day's first dispatch (its key is the contact and the day)."""
@@ -344,9 +348,13 @@ class Digest:
     group: list[Addressed]
 
     @classmethod
-    def of(cls, group: list[Addressed]) -> Digest:
+    def parts(cls, group: list[Addressed]) -> list[Digest]:
+        """The day's digest, split into messages of at most DIGEST_MAX_NOTICES (a receiver's body limit is never
+        met by an office with hundreds of overdue items); the first part keeps the day's key, the next add :2, :3."""
         first = group[0]
-        return cls(f"digest:{first.contact['id']}:{first.notice.today.isoformat()}", group)
+        key = f"digest:{first.contact['id']}:{first.notice.today.isoformat()}"
+        chunks = [group[i:i + DIGEST_MAX_NOTICES] for i in range(0, len(group), DIGEST_MAX_NOTICES)]
+        return [cls(key if n == 1 else f"{key}:{n}", chunk) for n, chunk in enumerate(chunks, 1)]
 
     def row(self, writing: Writing) -> dict[str, Any]:
         first, today = self.group[0], self.group[0].notice.today
@@ -372,7 +380,7 @@ def planned_rows(addressed: list[Addressed]) -> list[Planned]:
         if a.rule.digest:
             digests[a.contact["id"]].append(a)
     planned: list[Planned] = [Single.of(a) for a in addressed if not a.rule.digest]
-    planned += [Digest.of(group) for group in digests.values()]
+    planned += [part for group in digests.values() for part in Digest.parts(group)]
     return sorted(planned, key=attrgetter("dedupe_key"))
 
 

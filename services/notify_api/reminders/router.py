@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal
 from services.common.pagination import (
     Cursor,
@@ -23,7 +24,6 @@ from services.notify_api.db import DatabaseDep
 from services.notify_api.peers import ReportingDep
 from services.notify_api.reminders import service
 from services.notify_api.reminders.service import BULLETIN_RULE
-from services.notify_api.reminders.steps import local_date
 
 router = api_router("deadlines")
 ERRORS = {**READ_ERRORS, **problem_responses(503)}
@@ -96,7 +96,7 @@ class BulletinDeadline(BaseModel):
     period: str | None
     due_on: date
     days_overdue: int
-    workdays_overdue: int = Field(description="Working days past the due day (逾期工作日).")
+    workdays_overdue: int = Field(description="Working days past the due day (逾期工作日数; at least 1 when overdue).")
     step: str
 
 
@@ -131,7 +131,7 @@ class Bulletin(BaseModel):
 
 
 def _today(as_of: date | None) -> date:
-    return as_of or local_date(datetime.now(UTC))
+    return as_of or clock.business_today()
 
 
 @router.get("/deadlines/upcoming", summary="Deadlines coming up, with days left in calendar and working days",

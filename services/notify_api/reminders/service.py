@@ -26,8 +26,8 @@ from services.notify_api.reminders.steps import countdown
 from services.notify_api.rules.service import active_pauses, rule_book
 
 BULLETIN_RULE = f"""\
-The items whose notice on that date is red (红色督办单): a deadline unmet for `escalate_after_days` or more
-(the plan's rule for its kind; default 5) — an unfinished item, an open milestone, an indicator target date, or a
+The items whose notice on that date is red (红色督办单): a deadline unmet for `escalate_after_days` working days or
+more (the plan's rule for its kind; default 5) — an unfinished item, an open milestone, an indicator target date, or a
 report a unit has not submitted — and at most {OVERDUE_HORIZON_DAYS} days overdue. Computed with the dispatch's
 rules and pauses, so it lists the same items the red notices went out for, whether or not anyone has a contact."""
 

@@ -4,8 +4,8 @@ when a notice may go out given the rule's quiet hours. No I/O here, so every rul
 - Blue (提醒) on each of `steps_before` days before the due date (0: the day itself).
 - Yellow (催办) on the first working day after the due date, then every `repeat_every_workdays` working days
   while the deadline stays unmet (0: no repeats).
-- Red (督办) from the first working day on or after `escalate_after_days` calendar days overdue; repeats
-  after that are red too.
+- Red (督办) once the deadline is `escalate_after_days` working days overdue (逾期工作日数, as lateness is counted
+  everywhere; a holiday does not eat the threshold); repeats after that are red too.
 
 Only the latest step due on a day is sent: a step whose day has passed is not sent late, unless nothing
 later has fallen due yet (a first dispatch a day before the deadline sends the 1-day notice, not all
@@ -17,12 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from services.common.workdays import add_workdays, next_workday, workdays_between
+from services.common.clock import SHANGHAI
+from services.common.workdays import add_workdays, workdays_between, workdays_late
 from services.notify_api.deliveries.models import Level
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LEVEL_RANK = {Level.BLUE: 0, Level.YELLOW: 1, Level.RED: 2}
 
 
@@ -55,11 +54,6 @@ class Step:
     on: date
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar day in Asia/Shanghai of a moment (a naive moment is taken as UTC)."""
-    return aware(moment).astimezone(SHANGHAI).date()
-
-
 def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -84,7 +78,7 @@ def _overdue(due_on: date, repeat: int, escalate_after: int, today: date) -> Ste
         if following > today:
             break
         latest = following
-    escalation, _ = next_workday(due_on + timedelta(days=escalate_after))
+    escalation, _ = add_workdays(due_on, escalate_after)
     if escalation <= today:
         latest = max(latest, escalation)
     workdays, _ = workdays_between(due_on, latest)
@@ -102,7 +96,7 @@ def due_step(due_on: date, rule: Rule, today: date) -> Step | None:
 
 @dataclass(frozen=True, slots=True)
 class Countdown:
-    """How far a due date is from a day, in calendar and in working days (negative: overdue)."""
+    """How far a due date is from a day, in calendar and in working days (negative: overdue, by 逾期工作日数)."""
 
     days: int
     workdays: int
@@ -112,6 +106,8 @@ class Countdown:
 @lru_cache(maxsize=4096)  # many deadlines share a due date, and the calendar lookups are not cheap
 def countdown(today: date, due_on: date) -> Countdown:
     workdays, official = workdays_between(today, due_on)
+    if today > due_on:  # overdue counts as lateness does everywhere: at least one working day
+        workdays = -workdays_late(due_on, today)
     return Countdown((due_on - today).days, workdays, official)
 
 

@@ -50,7 +50,7 @@ def _status(notice: Notice) -> str:
         return f"还剩{left.days}天（{left.workdays}个工作日）"
     if left.days == 0:
         return "今日到期"
-    return f"已逾期{-left.days}天（{-left.workdays}个工作日）"
+    return f"已逾期{-left.workdays}个工作日"
 
 
 def _units(notice: Notice) -> str:

@@ -21,7 +21,7 @@ class ReminderRule(NotifyModel, table=True):
     steps_before: list[int] = Field(default_factory=lambda: [7, 3, 1, 0], sa_type=JSON,
                                     description="Days before the due date to remind (0: the day itself).")
     repeat_every_workdays: int = Field(3, description="While overdue, remind again every N working days.")
-    escalate_after_days: int = Field(5, description="Days overdue after which the red notice escalates.")
+    escalate_after_days: int = Field(5, description="Working days overdue from which the notice is red.")
     quiet_start: str = Field("22:00", max_length=5, description="Asia/Shanghai; no sends from this time …")
     quiet_end: str = Field("08:00", max_length=5, description="… until this time (held until then).")
     digest: bool = Field(False, description="Send a recipient's reminders of one day as one message.")

@@ -44,8 +44,9 @@ class RuleBody(NotifyModel):
                                                 f"at most {MAX_STEP_DAYS}).")
     repeat_every_workdays: int = Field(3, ge=0, le=60, description="While overdue, remind again every N working "
                                                                    "days (0: only once).")
-    escalate_after_days: int = Field(5, ge=1, le=180, description="Calendar days overdue after which notices are "
-                                                                  "red and go to the lead leaders and the office.")
+    escalate_after_days: int = Field(5, ge=1, le=180, description="Working days overdue (逾期工作日数) from which "
+                                                                  "notices are red and go to the lead leaders and the "
+                                                                  "office.")
     quiet_start: str = Field("22:00", schema_extra={"pattern": CLOCK}, description="HH:MM Asia/Shanghai.")
     quiet_end: str = Field("08:00", schema_extra={"pattern": CLOCK}, description="HH:MM; held until then.")
     digest: bool = Field(False, description="Send a recipient's reminders of one day as one message.")

@@ -8,16 +8,22 @@ from typing import Annotated, Any
 from fastapi import Path, Query, Response
 from pydantic import BaseModel, Field
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal, Staff
+from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
-from services.common.routing import READ_ERRORS, api_router
+from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created,
+                                     links_to_created)
 from services.reporting_api.assessment import service
+from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentList, AdjustmentPublic, Assessment
 from services.reporting_api.db import DatabaseDep
 from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
 router = api_router("assessment")
 PeriodId = Annotated[str, Path(pattern=PERIOD_PATTERN, description="2024-Q1, 2024-H1 or 2024.")]
+Year = Annotated[int, Query(ge=2000, le=2100, description="The year assessed (考核年度).")]
+PEER_ERRORS = problem_responses(503)
 
 
 class ClosedPeriodPublic(BaseModel):
@@ -30,25 +36,14 @@ class ClosedPeriodPublic(BaseModel):
     snapshot: dict[str, Any] = Field(description="The period's figures as they stood when it was closed (关账快照).")
 
 
-class Assessment(BaseModel):
-    """年度综合考核: each unit's score (0–100) with the metrics and weights behind it, ranked."""
-
-    plan_id: int
-    year: int = Field(description="The year assessed (考核年度).")
-    periods: list[str] = Field(description="The closed periods the assessment is computed from.")
-    weights: dict[str, float]
-    departments: list[dict[str, Any]] = Field(description="Scores of the departments (部门考核得分), best first.")
-    counties: list[dict[str, Any]] = Field(description="Scores of the counties (县市区考核得分), best first.")
-
-
 @router.post("/plans/{plan_id}/periods/{period}/close", summary="Close a period and freeze its snapshot",
              status_code=201, responses={**problem_responses(404, 409, 503)})
 async def close_period(plan_id: int, period: PeriodId, response: Response, db: DatabaseDep, tasks: TasksDep,
                        principal: Staff,
                        as_of: Annotated[date | None, Query(description="Look from this day (default today).")] = None,
                        ) -> ClosedPeriodPublic:
-    closed = await service.close_period(db, tasks, plan_id=plan_id, period=period, today=as_of or date.today(),
-                                        principal=principal)
+    closed = await service.close_period(db, tasks, plan_id=plan_id, period=period,
+                                        today=as_of or clock.business_today(), principal=principal)
     response.headers["Location"] = f"/v1/plans/{plan_id}/periods/{period}/snapshot"
     return closed
 
@@ -59,8 +54,43 @@ async def get_period_snapshot(plan_id: int, period: PeriodId, db: DatabaseDep, _
     return await service.get_snapshot(db, plan_id=plan_id, period=period)
 
 
-@router.get("/plans/{plan_id}/assessment", summary="The annual assessment (年度综合考核) of every unit",
-            responses={**READ_ERRORS, **problem_responses(503)})
+@router.get("/plans/{plan_id}/assessment", summary="The annual assessment (年度综合考核), ranked within each list",
+            responses={**READ_ERRORS, **PEER_ERRORS})
 async def get_annual_assessment(plan_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
-                                year: Annotated[int, Query(ge=2000, le=2100)]) -> Assessment:
+                                year: Year) -> Assessment:
     return await service.annual_assessment(db, tasks, plan_id=plan_id, year=year, principal=principal)
+
+
+@router.get("/plans/{plan_id}/assessment/adjustments", summary="The bonus and penalty points of a year (考核加减分)",
+            responses=READ_ERRORS)
+async def list_assessment_adjustments(plan_id: int, db: DatabaseDep, _: Staff, year: Year) -> AdjustmentList:
+    return AdjustmentList(data=await service.list_adjustments(db, plan_id=plan_id, year=year))
+
+
+@router.post("/plans/{plan_id}/assessment/adjustments", summary="Give a unit bonus or penalty points for a year",
+             status_code=201, responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
+                 "adjustment_id", read=("get_assessment_adjustment",), guarded=("delete_assessment_adjustment",))})
+async def create_assessment_adjustment(plan_id: int, data: AdjustmentCreate, response: Response, db: DatabaseDep,
+                                       tasks: TasksDep, principal: Staff, year: Year) -> AdjustmentPublic:
+    adjustment = await service.create_adjustment(db, tasks, plan_id=plan_id, year=year, data=data, actor=principal)
+    created(response, {"version": adjustment.version},
+            f"/v1/plans/{plan_id}/assessment/adjustments/{adjustment.id}")
+    return adjustment
+
+
+@router.get("/plans/{plan_id}/assessment/adjustments/{adjustment_id}", summary="Read one bonus or penalty",
+            responses=READ_ERRORS)
+async def get_assessment_adjustment(plan_id: int, adjustment_id: int, response: Response, db: DatabaseDep,
+                                    _: Staff) -> AdjustmentPublic:
+    adjustment = await service.get_adjustment(db, plan_id=plan_id, adjustment_id=adjustment_id)
+    set_etag(response, adjustment.version)
+    return adjustment
+
+
+@router.delete("/plans/{plan_id}/assessment/adjustments/{adjustment_id}", summary="Withdraw a bonus or penalty",
+               status_code=204, responses=GUARDED_WRITE_ERRORS)
+async def delete_assessment_adjustment(plan_id: int, adjustment_id: int, db: DatabaseDep, principal: Staff,
+                                       if_match: IfMatch = None) -> Response:
+    await service.delete_adjustment(db, plan_id=plan_id, adjustment_id=adjustment_id,
+                                    version=expected_version(if_match), actor=principal)
+    return Response(status_code=204)

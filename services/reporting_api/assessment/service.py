@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal, Role
-from services.common.contracts.tasks import TasksClient
+from services.common.contracts.tasks import Plan, TasksClient, Unit
 from services.common.db import Database
+from services.common.etag import stale
+from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
-from services.reporting_api.assessment.scores import ranked, score, unit_metrics
+from services.common.records import Records, plain_rows
+from services.reporting_api.assessment.models import AssessmentAdjustment
+from services.reporting_api.assessment.schemas import (AdjustmentCreate, AdjustmentPublic, Assessment,
+                                                       AssessmentList)
+from services.reporting_api.assessment.scores import (CO_OPERATING_WEIGHT, assessed_group, assessment_lists,
+                                                      unit_tallies)
+from services.reporting_api.db import change_log
 from services.reporting_api.oversight.service import oversight_of
 from services.reporting_api.periods.calendar import parse_period
+from services.reporting_api.periods.models import AssessmentGroup
 from services.reporting_api.periods.service import closed, closed_snapshot, plan_rules
 from services.reporting_api.reports.service import reports, versions
 
@@ -31,13 +42,19 @@ async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> 
 
 async def close_period(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
                        principal: Principal) -> dict[str, Any]:
-    """Freeze the period: its compliance, roll-ups, lights and indicators as they stand; its reports lock."""
+    """Freeze the period: its compliance, roll-ups, lights and indicators as they stand; its reports lock.
+
+    The snapshot also keeps every responsibility (item, unit, role): the assessment counts the items a unit leads
+    or co-operates on from them, whatever reports the period's cadence asked for."""
+    responsibilities = [{"item_id": a.item_id, "unit_id": a.unit_id, "role": a.role}
+                        for a in await tasks.plan_assignments(plan_id)]
     async with db.transaction() as conn:
         if await closed_snapshot(conn, plan_id, period):
             raise Conflict(f"Period {period} of plan {plan_id} is already closed.")
         snapshot = await oversight_of(conn, tasks, plan_id, period, today)
         snapshot["reports"] = await _report_outcomes(conn, plan_id, period)
-        closed_at = datetime.now(UTC)
+        snapshot["responsibilities"] = responsibilities
+        closed_at = clock.now()
         await conn.execute(closed.insert().values(plan_id=plan_id, period=period, closed_by=principal.subject,
                                                   closed_at=closed_at, snapshot=snapshot))
     return {"plan_id": plan_id, "period": period, "closed_by": principal.subject, "closed_at": closed_at,
@@ -65,26 +82,103 @@ def one_per_due_date(snapshots: dict[str, Any]) -> dict[str, Any]:
 
 
 async def annual_assessment(db: Database, tasks: TasksClient, *, plan_id: int, year: int,
-                            principal: Principal) -> dict[str, Any]:
-    """年度综合考核: a score per unit with its breakdown, departments and counties ranked apart."""
+                            principal: Principal) -> Assessment:
+    """年度综合考核: a score per unit with its breakdown and adjustments, each list ranked apart; a unit sees its row."""
+    units = {unit.id: unit for unit in await tasks.units()}  # the peer first, then the database
     async with db.read() as conn:
         rows = (await conn.execute(select(closed.c.period, closed.c.snapshot).where(closed.c.plan_id == plan_id)
                                    .order_by(closed.c.period))).all()
-        weights = (await plan_rules(conn, plan_id))["weights"]
+        rules = await plan_rules(conn, plan_id)
+        adjustments = await _adjustments(conn, plan_id, year)
     snapshots = one_per_due_date({period: snapshot for period, snapshot in rows
                                   if parse_period(period).ends_on.year == year})
     if not snapshots:
         raise Unprocessable(f"No period of {year} is closed for plan {plan_id}; close periods first.")
-    units = {unit.id: unit for unit in await tasks.units()}
-    scored = []
-    for unit_id, metrics in unit_metrics(list(snapshots.values())).items():
-        if principal.role is Role.UNIT and unit_id != principal.unit_id:
-            continue
-        value, applied = score(metrics, weights)
-        unit = units.get(unit_id)
-        scored.append({"unit_id": unit_id, "unit_name": unit.name if unit else str(unit_id),
-                       "unit_kind": unit.kind if unit else None, "score": value, "weights_applied": applied,
-                       "metrics": metrics})
-    return {"plan_id": plan_id, "year": year, "periods": sorted(snapshots), "weights": weights,
-            "departments": ranked(r for r in scored if r["unit_kind"] != "county"),
-            "counties": ranked(r for r in scored if r["unit_kind"] == "county")}
+    lists = assessment_lists(unit_tallies(list(snapshots.values())), units, adjustments, _groups(rules),
+                             rules["weights"])
+    if principal.role is Role.UNIT:
+        lists = [_own_row(found, principal.unit_id) for found in lists]
+    return Assessment(plan_id=plan_id, year=year, periods=sorted(snapshots), lists=lists,
+                      weights={name: Decimal(str(weight)) for name, weight in rules["weights"].items()},
+                      co_operating_weight=CO_OPERATING_WEIGHT)
+
+
+def _groups(rules: dict[str, Any]) -> list[AssessmentGroup]:
+    return [AssessmentGroup.model_validate(group) for group in rules["assessment_groups"]]
+
+
+def _own_row(found: AssessmentList, unit_id: int | None) -> AssessmentList:
+    """The list with the unit's own row only: its rank stays, the names of the units it ties with do not."""
+    rows = [row for row in found.rows if row.unit_id == unit_id]
+    for row in rows:
+        if row.tied_with:
+            row.note = f"tied with {len(row.tied_with)} other unit(s) at {row.total:.2f} (并列第{row.rank}名)"
+            row.tied_with = []
+    return found.model_copy(update={"rows": rows})
+
+
+# -- 考核加减分 ------------------------------------------------------------------------------------------------
+
+adjustments_table = AssessmentAdjustment.__table__
+adjustment_records = Records(adjustments_table, "assessment_adjustment", change_log)
+
+
+async def _adjustments(conn: AsyncConnection, plan_id: int, year: int) -> list[AdjustmentPublic]:
+    query = (select(adjustments_table).where(adjustments_table.c.plan_id == plan_id, adjustments_table.c.year == year)
+             .order_by(adjustments_table.c.id))
+    return [AdjustmentPublic.model_validate(row) for row in plain_rows(await conn.execute(query))]
+
+
+async def list_adjustments(db: Database, *, plan_id: int, year: int) -> list[AdjustmentPublic]:
+    async with db.read() as conn:
+        return await _adjustments(conn, plan_id, year)
+
+
+async def _check_adjustable(conn: AsyncConnection, plan: Plan, year: int, unit: Unit | None, unit_id: int) -> None:
+    """422 unless the year is one of the plan's and the unit is a real unit of a kind the plan assesses."""
+    if not plan.starts_on.year <= year <= plan.ends_on.year:
+        raise Unprocessable(f"Plan {plan.id} runs from {plan.starts_on.year} to {plan.ends_on.year}; {year} is not "
+                            "one of its years.")
+    if unit is None:
+        raise Unprocessable(f"Unit {unit_id} does not exist.")
+    if assessed_group(unit, _groups(await plan_rules(conn, plan.id))) is None:
+        raise Unprocessable(f"{unit.name} ({unit.kind}) is not assessed in plan {plan.id}: a collective placeholder "
+                            "or a kind its assessment groups leave out.")
+
+
+async def create_adjustment(db: Database, tasks: TasksClient, *, plan_id: int, year: int, data: AdjustmentCreate,
+                            actor: Principal) -> AdjustmentPublic:
+    plan = await tasks.plan(plan_id)  # 404 for an unknown plan; peers are read before the transaction opens
+    unit = next((unit for unit in await tasks.units() if unit.id == data.unit_id), None)
+    async with db.transaction() as conn:
+        await _check_adjustable(conn, plan, year, unit, data.unit_id)
+        created = await adjustment_records.insert(conn, {"plan_id": plan_id, "year": year, **data.model_dump(),
+                                                         "created_by": actor.subject}, actor=actor.subject)
+    return AdjustmentPublic.model_validate(created)
+
+
+async def _adjustment_of(conn: AsyncConnection, plan_id: int, adjustment_id: int) -> dict[str, Any]:
+    found = await adjustment_records.find(conn, adjustment_id)
+    if found is None or found["plan_id"] != plan_id:
+        raise NotFound(f"Plan {plan_id} has no assessment adjustment {adjustment_id}.")
+    return found
+
+
+async def get_adjustment(db: Database, *, plan_id: int, adjustment_id: int) -> AdjustmentPublic:
+    async with db.read() as conn:
+        return AdjustmentPublic.model_validate(await _adjustment_of(conn, plan_id, adjustment_id))
+
+
+async def delete_adjustment(db: Database, *, plan_id: int, adjustment_id: int, version: int,
+                            actor: Principal) -> None:
+    """Withdraw an adjustment the caller saw at `version`: a compare-and-set, so two withdrawals record one."""
+    async with db.transaction() as conn:
+        before = await _adjustment_of(conn, plan_id, adjustment_id)
+        if before["version"] != version:
+            raise stale(before["version"])
+        gone = await conn.execute(adjustments_table.delete().where(adjustments_table.c.id == adjustment_id,
+                                                                   adjustments_table.c.version == version))
+        if gone.rowcount != 1:  # withdrawn by another request since we read it
+            raise NotFound(f"Plan {plan_id} has no assessment adjustment {adjustment_id}.")
+        await record_change(conn, change_log, entity=adjustment_records.entity, entity_id=adjustment_id,
+                            action="delete", actor=actor.subject, before=before)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from sys import intern
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
+from services.common.clock import SHANGHAI
 from services.common.auth import Principal
 from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, TasksClient
 from services.common.db import Database
@@ -31,14 +32,13 @@ from services.reporting_api.reports.models import MeasurementRecord, Report, Rep
 
 reports, versions, measurements = Report.__table__, ReportVersion.__table__, MeasurementRecord.__table__
 
-HEADERS = ("事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期", "逾期天数",
-           "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间")
-WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 8, 10, 10, 60, 40, 40, 40, 40, 17)
+HEADERS = ("事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期",
+           "逾期工作日数", "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间")
+WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 12, 10, 10, 60, 40, 40, 40, 40, 17)
 # Under Excel's 1,048,576 rows a sheet; a larger ledger is asked for per unit (unit_id) instead.
 MAX_ROWS = 1_000_000
 # Three queries a batch: 2,000 responsibilities keep a batch's rows small and the 100,000-row ledger at 150 queries.
 BATCH_SIZE = 2_000
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 KINDS = {"goal": "目标", "section": "重点任务板块", "task": "重点任务", "platform": "重点支撑平台",
          "safeguard": "保障措施", "annex": "附件", "key_work": "重点工作", "special_action": "专项行动"}
@@ -132,7 +132,7 @@ async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period:
     owed = rhythm.owed_for(period)
     duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id,
                                                      owes=lambda item: rhythm.owes(item, owed))
-    return Ledger(plan, owed, duties, items, indicators, datetime.now(UTC).date())
+    return Ledger(plan, owed, duties, items, indicators, clock.business_today())
 
 
 async def read_plan_side(tasks: TasksClient, plan_id: int, unit_id: int | None, owes: Callable[[Item], bool]

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from services.common.contracts.tasks import Item
+from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.periods.obligations import Obligation
 
@@ -22,19 +23,22 @@ rules, the item's kind or the item itself: monthly, quarterly, half_yearly, year
 report is the one of the largest period ending that day: with the default quarterly cadence 2024-Q1 (quarterly,
 季度梳理), 2024-H1 (half_year, 半年小结), 2024-Q3 and 2024 (annual, 年度汇总). Asked for a period, compliance lists
 the report that answers for it (`owed_period`: 2024-Q2 and 2024-M06 are answered by 2024-H1, 2024-Q4 and 2024-H2 by
-2024). An item owes nothing for a period starting after its end date, nor for a due date after it was closed.
-A report filed for a period the item no longer owes (its cadence changed) is still listed, with `owed` false;
-`expected` counts only the owed rows. `state` is `missing` (no report), `draft`, `submitted`, `accepted` or
-`returned`. A report that reached the office is `late` when its first submission came after the due date
-(`days_late` days). A pair that owes a report and has not submitted it (missing or draft) is `overdue` once the
-due date has passed, and then also counts as late, by the days since the due date."""
+2024). An item owes nothing for a period starting after its end date, nor for a due date after it was closed
+(办结销号). A report filed for a period the item no longer owes (its cadence changed, or it was closed) is still
+listed, with `owed` false; `expected` counts only the owed rows. `state` is `missing` (no report), `draft`,
+`submitted`, `accepted` or `returned`. A report that reached the office is `late` when its first submission came
+after the due date. A pair that owes a report and has not submitted it (missing or draft) is `overdue` once the
+due date has passed, and then also counts as late. Dates are Beijing (Asia/Shanghai) business days: a report due
+on D is on time until 23:59 Beijing time on D. `days_late` (逾期工作日数) counts the official working days (调休
+included) after the due date up to the submission, or up to today for a pair not submitted, and is at least 1 when
+late: a report filed on a weekend or holiday right after its due date is late by 1 working day."""
 
 
 def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> tuple[bool, int]:
-    """(late, days late) of a pair: a report that reached the office keeps its own; otherwise days since the due date."""
+    """(late, working days late) of a pair: a report that reached the office keeps its own; otherwise as of today."""
     if report and report["status"] in REPORTED:
         return bool(report["late"]), report["days_late"]
-    days = max(0, (today - due_on).days)
+    days = workdays_late(due_on, today)
     return days > 0, days
 
 

@@ -22,8 +22,8 @@ its first responsibility with role `lead`. Only the report the lead unit filed a
 and only once it was submitted (a draft is not a report yet); its self-assessment is the report's `self_status`.
 The first rule that applies wins:
 
-1. **done** — the lead report is accepted and says `completed` (`accepted_as_completed`), or the item is
-   `completed` in tasks_api (`item_completed`).
+1. **done** — the item is closed in tasks_api (办结销号, `item_closed`), or the lead report is accepted and says
+   `completed` (`accepted_as_completed`). A closed item owes nothing more: it is done in every period.
 2. **red** — the lead report says `delayed` (`lead_report_delayed`); or the period's due date has passed and
    there is no lead report (`overdue_without_report`); or an indicator of the item is behind its straight-line
    path to target by more than the plan's `indicator_margin` (`indicator_behind:<indicator key>`).
@@ -35,7 +35,8 @@ an item whose cadence owes no report for the period (or that ended or was closed
 for a missing report.
 4. **green** — otherwise (on track); no reasons.
 
-`reasons` lists every code of the winning rule that applies."""
+`reasons` lists every code of the winning rule that applies. Each row also carries the item's `progress_status`
+(not_started, in_progress, completed or closed), derived from accepted reports and the close-out."""
 
 
 def lead_assignments(assignments: Iterable[Assignment]) -> dict[int, Assignment]:
@@ -49,10 +50,10 @@ def lead_assignments(assignments: Iterable[Assignment]) -> dict[int, Assignment]
 
 def _done(item: Item, report: Mapping[str, Any] | None) -> list[str]:
     reasons = []
+    if item.status == "closed":
+        reasons.append("item_closed")
     if report and report["status"] == "accepted" and report["self_status"] == "completed":
         reasons.append("accepted_as_completed")
-    if item.status == "completed":
-        reasons.append("item_completed")
     return reasons
 
 
@@ -91,11 +92,12 @@ def light_of(item: Item, report: Mapping[str, Any] | None, progress: Sequence[Ma
 def traffic_lights(items: Iterable[Item], assignments: Iterable[Assignment],
                    reports: Mapping[tuple[int, int], Mapping[str, Any]], progress: Iterable[Mapping[str, Any]], *,
                    due_on: date, today: date, due_soon_days: int,
-                   owing: Collection[int] | None = None) -> list[dict[str, Any]]:
+                   progress_status: Mapping[int, str], owing: Collection[int] | None = None) -> list[dict[str, Any]]:
     """The light of every item that has a lead unit, in item id order.
 
     `reports` maps (item_id, unit_id) to a report of the period ({id, status, self_status}); `progress` is the
-    output of indicators.plan_indicator_progress; `owing` holds the items that owe the period's report (None: all).
+    output of indicators.plan_indicator_progress; `progress_status` that of progress.progress_of_items; `owing`
+    holds the items that owe the period's report (None: all).
     """
     leads = lead_assignments(assignments)
     by_item: dict[int, list[Mapping[str, Any]]] = {}
@@ -111,7 +113,8 @@ def traffic_lights(items: Iterable[Item], assignments: Iterable[Assignment],
         light, reasons = light_of(item, report, by_item.get(item.id, []), due_on=due_on if owes else None,
                                   today=today, due_soon_days=due_soon_days)
         rows.append({"item_id": item.id, "item_key": item.key, "item_number": item.number, "item_title": item.title,
-                     "kind": item.kind, "item_status": item.status, "lead_unit_id": lead.unit_id,
+                     "kind": item.kind, "item_status": item.status,
+                     "progress_status": progress_status.get(item.id, "not_started"), "lead_unit_id": lead.unit_id,
                      "lead_unit_name": lead.unit_name, "report_id": report["id"] if report else None,
                      "report_status": report["status"] if report else None,
                      "self_status": report["self_status"] if report else None, "light": light, "reasons": reasons})

@@ -7,12 +7,13 @@ traffic lights (lights.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
 from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, Member, Unit
 from services.reporting_api.oversight.lights import LIGHTS
+from services.reporting_api.oversight.progress import PROGRESS
 
 BY = ("unit", "section", "county", "group", "kind")
 UNIT_BASED = ("unit", "county")
@@ -29,9 +30,10 @@ report. For unit groups the group's items are the items the unit is responsible 
 Counts over the group's expected (item, unit) pairs: `submitted` = submitted + accepted + returned (the report
 reached the office); `awaiting_review` = submitted and not yet reviewed; `on_time` and `late` split `submitted` by
 the first submission's lateness; `missing` has no report; `overdue` = missing or draft after the due date.
-`lights` counts the group's items per traffic light. A report filed before its responsibility was withdrawn
-still counts as filed (the counts come from one aggregate over the period's reports); `missing` never goes
-below zero."""
+`lights` counts the group's items per traffic light, `progress` the same items per `progress_status`. The
+`expected`, `missing` and `overdue` counts leave out the items closed (办结) before the period's due date. A
+report filed before its responsibility was withdrawn still counts as filed (the counts come from one aggregate
+over the period's reports); `missing` never goes below zero."""
 
 GroupRef = tuple[int | None, str | None, str]  # id, key, name
 
@@ -100,12 +102,12 @@ def _count_filed(row: dict[str, Any], status: str, late: bool, count: int) -> No
 
 def rollup(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment],
            filed: Iterable[Mapping[str, Any]], lights: Iterable[Mapping[str, Any]], overdue: bool,
-           units: Iterable[Unit] = (), item_leaders: Iterable[ItemLeader] = (),
+           not_owed: Collection[int] = (), units: Iterable[Unit] = (), item_leaders: Iterable[ItemLeader] = (),
            thematic: Sequence[tuple[Group, Sequence[Member]]] = ()) -> list[dict[str, Any]]:
     """The roll-up rows of one grouping.
 
     `filed` holds the period's reports counted per FILED_KEY[by] ({key, status, late, count}); `overdue` says
-    whether the period's due date has passed.
+    whether the period's due date has passed; `not_owed` names the items that owe no report for the period (closed).
     """
     assignments = sorted(assignments, key=attrgetter("item_id", "id"))
     groups = groups_by_key(by, items=items, assignments=assignments, units=units, item_leaders=item_leaders,
@@ -117,13 +119,13 @@ def rollup(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment],
             row = rows.get(ref)
             if row is None:  # not setdefault(ref, _empty(ref)): that builds a row for every assignment
                 row = rows[ref] = _empty(ref)
-            row["expected"] += 1
+            row["expected"] += assignment.item_id not in not_owed
             row["items"].add(assignment.item_id)
     for count in filed:
         for ref in groups.get(count["key"], ()):
             if ref in rows:
                 _count_filed(rows[ref], count["status"], bool(count["late"]), count["count"])
-    light_of = {row["item_id"]: row["light"] for row in lights}
+    light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
     # Groups with ids in id order; item kinds (no id) in the order the plan first uses them.
     return [_finish(rows[ref], light_of, overdue) for ref in sorted(rows, key=_group_order)]
 
@@ -132,13 +134,15 @@ def _group_order(ref: GroupRef) -> tuple[bool, int]:
     return ref[0] is None, ref[0] or 0
 
 
-def _finish(row: dict[str, Any], light_of: Mapping[int, str], overdue: bool) -> dict[str, Any]:
+def _finish(row: dict[str, Any], light_of: Mapping[int, tuple[str, str]], overdue: bool) -> dict[str, Any]:
     row["missing"] = max(0, row["expected"] - row["submitted"] - row["draft"])
     row["overdue"] = max(0, row["expected"] - row["submitted"]) if overdue else 0
-    lights = dict.fromkeys(LIGHTS, 0)
+    lights, progress = dict.fromkeys(LIGHTS, 0), dict.fromkeys(PROGRESS, 0)
     for item_id in row["items"]:
         if item_id in light_of:
-            lights[light_of[item_id]] += 1
-    row["lights"] = lights
+            light, status = light_of[item_id]
+            lights[light] += 1
+            progress[status] += 1
+    row["lights"], row["progress"] = lights, progress
     row["items"] = len(row["items"])
     return row

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
 
+from services.common import clock
 from services.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from services.common.json import JSONBytesResponse
 from services.common.pagination import (Cursor, Limit, decode_id_cursor, decode_tuple_cursor, paginate, rows_after,
@@ -37,7 +38,7 @@ UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a u
 
 
 def _today(as_of: date | None) -> date:
-    return as_of or date.today()
+    return as_of or clock.business_today()
 
 
 def _paged(view: dict[str, Any], limit: int, cursor: str | None, key: str,

@@ -29,6 +29,16 @@ class Light(StrEnum):
     DONE = "done"      # 已完成
 
 
+class ProgressStatus(StrEnum):
+    """An item's progress (进展状态), derived: not started (未启动), in progress (推进中: a report accepted), completed
+    (已完成: the lead's accepted report declares completion) or closed (已办结: close-out approved in tasks_api)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+
+
 class RollupBy(StrEnum):
     """What a roll-up groups by: unit, section, county, group or item kind."""
 
@@ -114,6 +124,15 @@ class LightCounts(BaseModel):
     done: int = Field(description="Items closed (办结).")
 
 
+class ProgressCounts(BaseModel):
+    """How many items stand at each progress status."""
+
+    not_started: int = Field(description="Items without an accepted report (未启动).")
+    in_progress: int = Field(description="Items with an accepted report (推进中).")
+    completed: int = Field(description="Items whose lead unit's accepted report declares completion (已完成).")
+    closed: int = Field(description="Items whose close-out the office approved (已办结).")
+
+
 class GroupRef(BaseModel):
     """The group a roll-up row is about."""
 
@@ -138,6 +157,7 @@ class RollupRow(BaseModel):
     overdue: int
     items: int = Field(description="How many items the row covers (任务数).")
     lights: LightCounts = Field(description="The items' traffic lights, counted.")
+    progress: ProgressCounts = Field(description="The same items counted by progress status (进展状态).")
 
 
 class RollupReport(PeriodHeader):
@@ -155,7 +175,9 @@ class TrafficLight(BaseModel):
     item_number: str
     item_title: str
     kind: str
-    item_status: str = Field(description="The item's status in tasks_api.")
+    item_status: str = Field(description="The item's status in tasks_api: open, closed (办结) or cancelled.")
+    progress_status: ProgressStatus = Field(description="The item's progress, derived from accepted reports and "
+                                                        "the close-out (进展状态).")
     lead_unit_id: int
     lead_unit_name: str = Field(description="The lead unit's name (牵头单位).")
     report_id: int | None = Field(description="The lead unit's report for the period, if any.")

@@ -29,6 +29,7 @@ from services.reporting_api.oversight.compliance import compliance_rows, complia
 from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.lights import REPORTED, light_counts, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
+from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
 from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids, parse_period
 from services.reporting_api.periods.obligations import Rhythm, latest_per_pair, obligations_of, owing_items
@@ -196,9 +197,11 @@ async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *
 
 
 def light_reads(plan_id: int, period: str, today: date) -> list[Read]:
-    """What the lights read beyond the plan: the period's lead reports and each indicator's latest value."""
+    """What the lights read beyond the plan: the period's lead reports, each indicator's latest value, and the
+    accepted reports per item (progress)."""
     return [(period_reports_statement(lead_only=True), {"plan_id": plan_id, **periods_of(period)}),
-            (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today})]
+            (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today}),
+            (accepted_statement(), {"plan_id": plan_id})]
 
 
 # -- scope ----------------------------------------------------------------------------------------------
@@ -216,9 +219,10 @@ def _progress(view: PeriodView, points: Mapping[int, list[Mapping[str, Any]]]) -
 
 
 def _lights(view: PeriodView, lead_reports: Mapping[tuple[int, int], Mapping[str, Any]],
-            progress: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            progress: list[dict[str, Any]], accepted: Rows) -> list[dict[str, Any]]:
     return traffic_lights(view.data.items, view.data.assignments, lead_reports, progress, due_on=view.due_on,
-                          today=view.today, due_soon_days=view.rules["due_soon_days"], owing=view.owing)
+                          today=view.today, due_soon_days=view.rules["due_soon_days"],
+                          progress_status=progress_of_items(view.data.items, accepted), owing=view.owing)
 
 
 def _compliance_rows(view: PeriodView, filed: Mapping[tuple[int, int], Mapping[str, Any]],
@@ -229,10 +233,10 @@ def _compliance_rows(view: PeriodView, filed: Mapping[tuple[int, int], Mapping[s
     return compliance_rows(view.data.items, obligations, filed, today=view.today)
 
 
-def _expected(view: PeriodView) -> list[Assignment]:
-    """The responsibilities of the items that owe the period's report: the pairs a roll-up expects."""
-    owing = view.owing
-    return [a for a in view.data.assignments if a.item_id in owing]
+def _not_owed(view: PeriodView) -> set[int]:
+    """The items that owe no report for the period (their cadence, end date or close-out): a roll-up still shows
+    their lights, but expects nothing of them."""
+    return {item.id for item in view.data.items} - view.owing
 
 
 async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
@@ -290,13 +294,13 @@ async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str
              *light_reads(plan_id, period, today)]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, tasks, data, period, today)
-        filed, leads, points = await under_way.all()
-    inputs = (by, view, grouping, filed, leads, points)
+        filed, leads, points, accepted = await under_way.all()
+    inputs = (by, view, grouping, filed, leads, points, accepted)
     answer = _ROLLUPS.get((plan_id, period, by, today), inputs)
     if answer is None:
-        lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)))
-        rows = rollup(by, items=data.items, assignments=_expected(view), filed=filed, lights=lights,
-                      overdue=today > view.due_on, **grouping)
+        lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
+        rows = rollup(by, items=data.items, assignments=data.assignments, filed=filed, lights=lights,
+                      overdue=today > view.due_on, not_owed=_not_owed(view), **grouping)
         # The rows encoded once: a reused answer is copied into the response, not encoded again (2 ms on plan 2).
         answer = {**view.header(), "by": by, "data": orjson.Fragment(render(rows))}
         _ROLLUPS.keep((plan_id, period, by, today), inputs, answer)
@@ -311,8 +315,8 @@ async def lights_of_period(db: Database, tasks: TasksClient, *, plan_id: int, pe
     data = await load_plan(tasks, plan_id)
     async with db.read() as conn:
         view = await period_view(conn, tasks, data, period, today)
-        leads, points = await read_all(db, conn, light_reads(plan_id, period, today))
-    rows = _lights(view, by_pair(leads), _progress(view, by_indicator(points)))
+        leads, points, accepted = await read_all(db, conn, light_reads(plan_id, period, today))
+    rows = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]
@@ -348,15 +352,17 @@ async def oversight_of(conn: AsyncConnection, tasks: TasksClient, plan_id: int, 
     view = await period_view(conn, tasks, data, period_id, today)
     filed = await period_reports(conn, plan_id, period_id)
     progress = _progress(view, await measurement_points(conn, plan_id, today))
-    lights = _lights(view, await period_reports(conn, plan_id, period_id, lead_only=True), progress)
+    accepted = plain_rows(await conn.execute(accepted_statement(), {"plan_id": plan_id}))
+    lights = _lights(view, await period_reports(conn, plan_id, period_id, lead_only=True), progress, accepted)
     rows = _compliance_rows(view, filed)
     counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
     return {
         **view.header(),
         "rules": {"due_soon_days": view.rules["due_soon_days"], "indicator_margin": view.rules["indicator_margin"]},
         "compliance": {"summary": compliance_summary(rows), "data": rows},
-        "rollups": {by: rollup(by, items=data.items, assignments=_expected(view), filed=counts[FILED_KEY[by]],
-                               lights=lights, overdue=today > view.due_on, **grouping) for by in BY},
+        "rollups": {by: rollup(by, items=data.items, assignments=data.assignments, filed=counts[FILED_KEY[by]],
+                               lights=lights, overdue=today > view.due_on, not_owed=_not_owed(view), **grouping)
+                    for by in BY},
         "traffic_lights": {"summary": light_counts(lights), "data": lights},
         "indicators": progress,
     }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from services.common.clock import SUPPORTED_YEARS, is_supported_year
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.problems import Unprocessable
 from services.common.workdays import next_workday
@@ -89,8 +90,11 @@ _KIND_OF = {"M": PeriodKind.MONTH, "Q": PeriodKind.QUARTER, "H": PeriodKind.HALF
 def parse_period(period_id: str) -> Period:
     """The period an id names; 422 for anything else."""
     year = int(period_id[:4]) if _PERIOD.match(period_id) else 0
-    if year < 1:  # the pattern lets 0000 through, and the calendar has no year 0
+    if not year:  # the pattern lets 0000 through, and the calendar has no year 0
         raise Unprocessable(f"{period_id!r} is not a period: use 2024, 2024-H1, 2024-Q3 or 2024-M01.")
+    if not is_supported_year(year):
+        raise Unprocessable(f"{period_id!r} is outside the supported years ({SUPPORTED_YEARS.start}–"
+                            f"{SUPPORTED_YEARS.stop - 1}).")
     if len(period_id) == 4:
         return Period(period_id, PeriodKind.YEAR, date(year, 1, 1), date(year, 12, 31))
     part, n = period_id[5], int(period_id[6:])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import Field as Describe
 from sqlalchemy import JSON, DateTime, Index, String
 from sqlmodel import Field
 
@@ -13,6 +14,47 @@ from services.reporting_api.db import ReportingModel
 from services.reporting_api.periods.calendar import Cadence
 
 DEFAULT_WEIGHTS = {"on_time": 0.3, "first_time_accepted": 0.2, "green_or_done": 0.3, "indicator_attainment": 0.2}
+# Kinds tasks_api may give to a collective phrase (市级有关部门, 及相关部门) kept as a placeholder: never a unit to
+# assess, whatever a plan's assessment groups say.
+PLACEHOLDER_KINDS = frozenset({"collective", "placeholder"})
+_KIND = r"^[a-z][a-z_]{0,19}$"
+
+
+class AssessmentGroup(BaseModel):
+    """One list of the annual assessment (考核名单): the kinds of unit it holds, and whether it is ranked."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Describe(pattern=r"^[a-z][a-z_]{0,29}$", description="The list's key, e.g. `counties`.",
+                        examples=["counties"])
+    title: str = Describe(min_length=1, max_length=40, description="The list's printed title, e.g. 县（市、区）.",
+                          examples=["县（市、区）"])
+    kinds: list[Annotated[str, Describe(pattern=_KIND)]] = Describe(
+        min_length=1, max_length=10, description="The kinds of unit (tasks_api `kind`) assessed in this list.",
+        examples=[["county"]])
+    ranked: bool = Describe(description="Ranked (排名) or listed apart without a rank (单列不排名).")
+
+
+def _distinct_groups(groups: list[AssessmentGroup]) -> list[AssessmentGroup]:
+    """A kind belongs to one list at most, keys are unique, and a placeholder kind is never assessed."""
+    kinds = [kind for group in groups for kind in group.kinds]
+    if len(set(kinds)) != len(kinds) or len({g.key for g in groups}) != len(groups):
+        raise ValueError("each kind may be in one assessment group only, and group keys must be unique")
+    if PLACEHOLDER_KINDS & set(kinds):
+        raise ValueError(f"placeholder kinds ({', '.join(sorted(PLACEHOLDER_KINDS))}) are never assessed")
+    return groups
+
+
+AssessmentGroups = Annotated[list[AssessmentGroup], AfterValidator(_distinct_groups)]
+# Counties against counties, city departments against departments (the 考核 of 各县（市、区） and 市级部门); the
+# other kinds are listed apart, each in its own list, without a rank. A kind named in no group is left out.
+DEFAULT_ASSESSMENT_GROUPS = [
+    {"key": "counties", "title": "县（市、区）", "kinds": ["county"], "ranked": True},
+    {"key": "departments", "title": "市级部门", "kinds": ["department"], "ranked": True},
+    {"key": "zones", "title": "功能区", "kinds": ["zone"], "ranked": False},
+    {"key": "enterprises", "title": "企业", "kinds": ["enterprise"], "ranked": False},
+    {"key": "universities", "title": "高校", "kinds": ["university"], "ranked": False},
+    {"key": "other_units", "title": "其他单位", "kinds": ["office", "task_force", "people_org"], "ranked": False},
+]
 
 
 class RuleFields(ReportingModel):
@@ -31,6 +73,10 @@ class RuleFields(ReportingModel):
     cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON,
                                                 description="A cadence per item kind (e.g. special_action: "
                                                             "monthly), over the plan's default.")
+    assessment_groups: AssessmentGroups = Field(
+        default_factory=lambda: [AssessmentGroup(**g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON,
+        description="The lists of the annual assessment (考核分组): which kinds of unit are ranked together, "
+                    "listed apart unranked, or (named in no list) left out.")
 
 
 class PlanRules(RuleFields, table=True):
@@ -40,6 +86,8 @@ class PlanRules(RuleFields, table=True):
     plan_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON)
     cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON)
+    assessment_groups: list[dict[str, Any]] = Field(
+        default_factory=lambda: [dict(g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON)
     version: int = 1
 
 
@@ -56,6 +104,8 @@ class RulesUpdate(ReportingModel):
                                                                          "straight-line share before an indicator "
                                                                          "counts as behind.")
     weights: dict[str, float] | None = None
+    assessment_groups: AssessmentGroups | None = Field(None, max_length=20, description="The assessment's lists; "
+                                                       "the whole list replaces the current one.")
     cadence: Cadence | None = Field(None, description="The plan's default cadence (报送频次).")
     cadence_by_kind: dict[str, Cadence] | None = Field(None, description="A cadence per item kind; replaces the "
                                                                          "whole map ({} clears it).")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.auth import Principal
 from services.common import clock
-from services.common.contracts.tasks import Item, TasksClient
+from services.common.auth import Principal
+from services.common.contracts.tasks import Item, Plan, TasksClient
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
@@ -35,9 +34,14 @@ async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
 
 
 async def plan_schedule(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> list[ScheduledPeriod]:
-    plan = await tasks.plan(plan_id)
-    rules = await plan_rules(conn, plan_id)
-    rows = await conn.execute(select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == plan_id))
+    return await schedule_of(conn, await tasks.plan(plan_id))
+
+
+async def schedule_of(conn: AsyncConnection, plan: Plan) -> list[ScheduledPeriod]:
+    """The plan's periods with their due dates, for a plan already read from tasks_api (so that a write
+    transaction can ask for it without calling a peer while it is open)."""
+    rules = await plan_rules(conn, plan.id)
+    rows = await conn.execute(select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == plan.id))
     return schedule(plan.starts_on, plan.ends_on, rules["due_days_after_period"], dict(rows.all()))
 
 
@@ -52,13 +56,23 @@ async def cadence_book(conn: AsyncConnection, plan_id: int) -> CadenceBook:
 
 async def plan_rhythm(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> Rhythm:
     """The plan's calendar and cadences: everything periods/obligations.py needs beyond the plan's items."""
-    scheduled = await plan_schedule(conn, tasks, plan_id)
-    return Rhythm({s.period.id: s for s in scheduled}, await cadence_book(conn, plan_id))
+    return await rhythm_of(conn, await tasks.plan(plan_id))
+
+
+async def rhythm_of(conn: AsyncConnection, plan: Plan) -> Rhythm:
+    """`plan_rhythm` for a plan already read from tasks_api."""
+    scheduled = await schedule_of(conn, plan)
+    return Rhythm({s.period.id: s for s in scheduled}, await cadence_book(conn, plan.id))
 
 
 async def scheduled_period(conn: AsyncConnection, tasks: TasksClient, plan_id: int, period_id: str) -> ScheduledPeriod:
     """One period of the plan with its due date; 422 when the plan has no such period."""
     return (await plan_rhythm(conn, tasks, plan_id)).scheduled(period_id)
+
+
+async def period_of(conn: AsyncConnection, plan: Plan, period_id: str) -> ScheduledPeriod:
+    """`scheduled_period` for a plan already read from tasks_api (a write transaction calls no peer)."""
+    return (await rhythm_of(conn, plan)).scheduled(period_id)
 
 
 async def closed_periods(conn: AsyncConnection, plan_id: int) -> set[str]:
@@ -93,7 +107,7 @@ async def override_due_date(db: Database, tasks: TasksClient, *, plan_id: int, p
         key = (overrides.c.plan_id == plan_id) & (overrides.c.period == period_id)
         await conn.execute(overrides.delete().where(key))
         await conn.execute(overrides.insert().values(plan_id=plan_id, period=period_id, due_on=due_on,
-                                                     set_by=actor.subject, set_at=datetime.now(UTC)))
+                                                     set_by=actor.subject, set_at=clock.now()))
         await record_change(conn, change_log, entity="period_due_date", entity_id=plan_id, action="update",
                             actor=actor.subject, before={period_id: scheduled.due_on}, after={period_id: due_on})
 

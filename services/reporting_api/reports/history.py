@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.db import Database, copy_rows
+from services.common.workdays import workdays_late
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.service import measurements, reports, transitions, versions
@@ -77,7 +79,7 @@ def _batches(history: Iterable[PastReport], size: int) -> Iterator[list[PastRepo
 
 
 async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: str) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     contents = [_content(report) for report in batch]
     report_ids = await insert_rows(conn, reports, [_report_row(r, c, actor, now) for r, c in zip(batch, contents)])
     version_ids = await insert_rows(conn, versions, [_version_row(r, c, report_id, actor)
@@ -102,7 +104,7 @@ def _content(report: PastReport) -> dict[str, Any]:
 
 
 def _days_late(report: PastReport) -> int:
-    return max(0, (report.submitted_at.date() - report.due_on).days)
+    return workdays_late(report.due_on, clock.business_date(report.submitted_at))
 
 
 def _report_row(report: PastReport, content: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:

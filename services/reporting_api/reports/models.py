@@ -69,7 +69,9 @@ class Report(ContentFields, table=True):
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("item_id", "unit_id", "period"),
                       Index("ix_reports_plan_period", "plan_id", "period", "id"),
-                      Index("ix_reports_unit", "unit_id", "id"))
+                      Index("ix_reports_unit", "unit_id", "id"),
+                      # Covers the progress aggregate (oversight/progress.py): the plan's accepted reports per item.
+                      Index("ix_reports_progress", "plan_id", "status", "item_id", "role", "self_status"))
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int
     item_id: int = Field(index=True)

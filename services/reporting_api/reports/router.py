@@ -16,16 +16,25 @@ from services.reporting_api.db import DatabaseDep
 from services.common.peers import TasksDep
 from services.reporting_api.reports import service
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.schemas import (ReportCreate, ReportPublic, ReportUpdate, ReviewCreate,
-                                                    SubmitRequest, TransitionPublic, VersionPublic)
+from services.reporting_api.reports.schemas import (ReopenRequest, ReportCreate, ReportPublic, ReportUpdate,
+                                                    ReviewCreate, SubmitRequest, TransitionPublic, VersionPublic,
+                                                    WithdrawRequest)
 
 router = api_router("reports")
 PEER_ERRORS = problem_responses(503)
+# Workflow steps take If-Match when the caller has it (412 when stale); without it the step is still a
+# compare-and-set on the report as its transaction read it, and losing a race is 409.
+STEP_ERRORS = problem_responses(404, 409, 412, 503)
+
+
+def seen_version(if_match: str | None) -> int | None:
+    return None if if_match is None else expected_version(if_match)
 
 
 @router.post("/reports", summary="File a progress report (draft)", status_code=201,
              responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
-                 "report_id", read=("get_report", "list_report_versions"), guarded=("update_report",))})
+                 "report_id", read=("get_report", "list_report_versions"),
+                 guarded=("update_report", "delete_report"))})
 async def create_report(data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
                         principal: CurrentPrincipal) -> ReportPublic:
     report = await service.create_report(db, tasks, data=data, principal=principal)
@@ -62,20 +71,50 @@ async def update_report(report_id: int, data: ReportUpdate, response: Response, 
     return current(response, report)
 
 
-@router.post("/reports/{report_id}/submit", summary="Submit a report (报送)", responses={**WRITE_ERRORS, **PEER_ERRORS})
+@router.delete("/reports/{report_id}", summary="Delete a draft that was never submitted", status_code=204,
+               responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
+async def delete_report(report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
+                        if_match: IfMatch = None) -> Response:
+    await service.delete_report(db, tasks, report_id=report_id, version=expected_version(if_match),
+                                principal=principal)
+    return Response(status_code=204)
+
+
+@router.post("/reports/{report_id}/submit", summary="Submit a report (报送)", responses=STEP_ERRORS)
 async def submit_report(report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
-                        principal: CurrentPrincipal, data: SubmitRequest | None = None) -> ReportPublic:
+                        principal: CurrentPrincipal, data: SubmitRequest | None = None,
+                        if_match: IfMatch = None) -> ReportPublic:
     report = await service.submit_report(db, tasks, report_id=report_id, principal=principal,
-                                         comment=data.comment if data else None)
+                                         comment=data.comment if data else None, version=seen_version(if_match))
+    return current(response, report)
+
+
+@router.post("/reports/{report_id}/withdraw", summary="Take back a submission not yet reviewed (撤回)",
+             responses=STEP_ERRORS)
+async def withdraw_report(report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
+                          principal: CurrentPrincipal, data: WithdrawRequest | None = None,
+                          if_match: IfMatch = None) -> ReportPublic:
+    report = await service.withdraw_report(db, tasks, report_id=report_id, principal=principal,
+                                           comment=data.comment if data else None, version=seen_version(if_match))
     return current(response, report)
 
 
 @router.post("/reports/{report_id}/review", summary="Accept or return a submitted report (审核)",
-             responses={**WRITE_ERRORS, **PEER_ERRORS})
-async def review_report(report_id: int, data: ReviewCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
-                        principal: Staff) -> ReportPublic:
-    return current(response, await service.review_report(db, tasks, report_id=report_id, review=data,
-                                                         principal=principal))
+             description="Needs If-Match with the ETag of the report as the office read it: 428 without it, 412 "
+                         "when the report changed since (another reviewer decided first, or the unit withdrew it).",
+             responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
+async def review_report(report_id: int, data: ReviewCreate, response: Response, db: DatabaseDep, principal: Staff,
+                        if_match: IfMatch = None) -> ReportPublic:
+    return current(response, await service.review_report(db, report_id=report_id, review=data,
+                                                         version=expected_version(if_match), principal=principal))
+
+
+@router.post("/reports/{report_id}/reopen", summary="Reopen a reviewed report for a correction (重新打开)",
+             responses=STEP_ERRORS)
+async def reopen_report(report_id: int, data: ReopenRequest, response: Response, db: DatabaseDep, principal: Staff,
+                        if_match: IfMatch = None) -> ReportPublic:
+    return current(response, await service.reopen_report(db, report_id=report_id, request=data,
+                                                         version=seen_version(if_match), principal=principal))
 
 
 @router.get("/reports/{report_id}/versions", summary="Every submitted version of a report",

@@ -92,6 +92,21 @@ class SubmitRequest(BaseModel):
     comment: str | None = Field(None, max_length=2000)
 
 
+class WithdrawRequest(BaseModel):
+    """Take a submitted report back before the office reviews it (撤回)."""
+
+    model_config = ConfigDict(extra="forbid")
+    comment: str | None = Field(None, max_length=2000, description="Why the unit takes it back.")
+
+
+class ReopenRequest(BaseModel):
+    """The office reopens a reviewed report for a correction (重新打开)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=TEXT_LIMIT, pattern=r"\S",
+                        description="What is to be corrected; the unit reads it in the report's history.")
+
+
 class VersionPublic(BaseModel):
     """A submitted version, immutable, with its review."""
 
@@ -104,7 +119,8 @@ class VersionPublic(BaseModel):
     due_on: date
     late: bool
     days_late: int
-    outcome: str | None = Field(description="The review's outcome for this version; null while pending.")
+    outcome: str | None = Field(description="accepted or returned by the review, withdrawn when its unit took it "
+                                            "back before the review; null while pending.")
     reviewed_by: str | None
     reviewed_at: datetime | None
     review_comment: str | None = Field(description="The office's comment on this version (审核意见).")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import Date, String, cast, literal, null, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.outbox import emit
@@ -40,7 +41,7 @@ class DeadlineKind(StrEnum):
 
 
 class Deadline(BaseModel):
-    """Something due on a day: an open milestone, an unfinished item or an indicator's target date."""
+    """Something due on a day of an open item: the item's due date, an open milestone or an indicator's target."""
 
     kind: DeadlineKind
     id: int
@@ -85,7 +86,7 @@ async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate
             raise Conflict(f"Extension request {open_id} for the same due date is still pending.")
         values = {**data.model_dump(mode="python"), "item_id": item_id, "unit_id": principal.unit_id,
                   "previous_due_on": due_on, "status": ExtensionStatus.PENDING.value,
-                  "requested_by": principal.subject, "requested_at": datetime.now(UTC)}
+                  "requested_by": principal.subject, "requested_at": clock.now()}
         return await extension_records.insert(conn, values, actor=principal.subject)
 
 
@@ -132,7 +133,7 @@ async def decide_extension(db: Database, *, extension_id: int, data: ExtensionDe
                 await milestone_records.update(conn, request["milestone_id"], moved, expected_version=None,
                                                actor=actor.subject)
         decision = {"status": (ExtensionStatus.APPROVED if data.approve else ExtensionStatus.REJECTED).value,
-                    "decided_by": actor.subject, "decided_at": datetime.now(UTC), "decision_comment": data.comment}
+                    "decided_by": actor.subject, "decided_at": clock.now(), "decision_comment": data.comment}
         # Guarded by the version read above: of two concurrent decisions, the second fails and moves nothing.
         decided = await extension_records.update(conn, extension_id, decision, expected_version=request["version"],
                                                  actor=actor.subject)
@@ -156,8 +157,7 @@ def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
             milestones.c.due_on),
         DeadlineKind.ITEM: (select(
             literal(DeadlineKind.ITEM.value, String).label("kind"), items.c.id, *item_columns,
-            items.c.title, items.c.due_on, items.c.original_due_on)
-            .where(items.c.status.not_in([ItemStatus.COMPLETED.value, ItemStatus.CANCELLED.value])),
+            items.c.title, items.c.due_on, items.c.original_due_on),
             items.c.due_on),
         DeadlineKind.INDICATOR: (select(
             literal(DeadlineKind.INDICATOR.value, String).label("kind"), indicators.c.id, *item_columns,
@@ -166,7 +166,10 @@ def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
             .join(items, items.c.id == indicators.c.item_id),
             indicators.c.target_date),
     }
-    return [branch for k, branch in branches.items() if kind in (None, k)]
+    # Only open items owe anything: a closed (办结) or cancelled item's due dates, milestones and targets are left
+    # out, so notify_api sends no reminder and the calendar feeds no event for them.
+    return [(query.where(items.c.status == ItemStatus.OPEN.value), due) for k, (query, due) in branches.items()
+            if kind in (None, k)]
 
 
 async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[dict[str, Any]]]:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal, Staff, Writer
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
@@ -16,7 +17,8 @@ from services.tasks_api.assignments.models import (ExtensionCreate, ExtensionDec
                                                    ExtensionStatus)
 from services.tasks_api.assignments.service import AssignmentPublic
 from services.tasks_api.db import DatabaseDep
-from services.tasks_api.items.models import ResponsibilityCreate, ResponsibilityPublic
+from services.tasks_api.items.models import (AssignedResponsibility, PlaceholderAssignment, ResponsibilityCreate,
+                                              ResponsibilityPublic)
 
 router = api_router("assignments")
 
@@ -44,9 +46,25 @@ async def list_item_responsibilities(item_id: int, request: Request, response: R
 @router.post("/items/{item_id}/responsibilities", summary="Assign an item to a unit (交办)", status_code=201,
              responses=WRITE_ERRORS)
 async def assign_unit_to_item(item_id: int, data: ResponsibilityCreate, response: Response, db: DatabaseDep,
-                              principal: Staff) -> ResponsibilityPublic:
+                              principal: Staff) -> AssignedResponsibility:
     row = await service.assign_unit(db, item_id=item_id, data=data, actor=principal)
     return created(response, row, f"/v1/responsibilities/{row['id']}")
+
+
+class PlaceholderAssigned(BaseModel):
+    """The responsibilities that replaced a collective placeholder, in printed order."""
+
+    replaced_id: int = Field(description="The placeholder's id; its deletion stays in its history.")
+    data: list[AssignedResponsibility]
+
+
+@router.post("/responsibilities/{responsibility_id}/units", responses=WRITE_ERRORS,
+             summary="Assign a collective placeholder (市级有关部门) to units (明确责任单位)")
+async def assign_placeholder(responsibility_id: int, data: PlaceholderAssignment, db: DatabaseDep,
+                             principal: Staff) -> PlaceholderAssigned:
+    rows = await service.assign_placeholder(db, responsibility_id=responsibility_id, data=data, actor=principal)
+    return PlaceholderAssigned(replaced_id=responsibility_id,
+                               data=[AssignedResponsibility.model_validate(r) for r in rows])
 
 
 @router.get("/responsibilities/{responsibility_id}", summary="Read one responsibility", responses=READ_ERRORS)
@@ -63,7 +81,8 @@ async def unassign_unit_from_item(item_id: int, responsibility_id: int, db: Data
 
 @router.post("/responsibilities/{responsibility_id}/acknowledgement",
              summary="Acknowledge an assignment (签收); repeating it changes nothing", responses=READ_ERRORS)
-async def acknowledge_assignment(responsibility_id: int, db: DatabaseDep, principal: Writer) -> ResponsibilityPublic:
+async def acknowledge_assignment(responsibility_id: int, db: DatabaseDep,
+                                 principal: Writer) -> AssignedResponsibility:
     return await service.acknowledge(db, responsibility_id=responsibility_id, principal=principal)
 
 

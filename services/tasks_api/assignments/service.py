@@ -3,13 +3,14 @@ act for an item on the units' side."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.history import record_change
@@ -18,14 +19,13 @@ from services.common.problems import Conflict, Forbidden, NotFound, Unprocessabl
 from services.common.records import Records
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.db import change_log, outbox_events
-from services.tasks_api.items.models import ResponsibilityCreate, Role
-from services.tasks_api.items.service import item_records, items, responsibilities, units
+from services.tasks_api.items.models import PlaceholderAssignment, ResponsibilityCreate, Role
+from services.tasks_api.items.service import DUTIES, item_records, items, responsibilities, units
 from services.tasks_api.plans.service import plan_records
 
 responsibility_records = Records(responsibilities, "responsibility", change_log)
 
-_RESPONSIBILITY = select(*responsibilities.c, units.c.name.label("unit_name")).join(
-    units, units.c.id == responsibilities.c.unit_id)
+_RESPONSIBILITY = DUTIES
 
 
 class AssignmentPublic(BaseModel):
@@ -109,10 +109,62 @@ async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate,
                                          .where(responsibilities.c.item_id == item_id))
         row = await responsibility_records.insert(
             conn, {"item_id": item_id, "unit_id": data.unit_id, "role": data.role.value, "position": position,
-                   "assigned_at": datetime.now(UTC)}, actor=actor.subject)
+                   "printed_name": data.printed_name, "group": data.group, "assigned_at": clock.now()},
+            actor=actor.subject)
         assigned = await _responsibility(conn, row["id"])
         await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
         return assigned
+
+
+async def assign_placeholder(db: Database, *, responsibility_id: int, data: PlaceholderAssignment,
+                             actor: Principal) -> list[dict[str, Any]]:
+    """Replace a collective placeholder (市级有关部门) by the units the office names, at its place in the printed
+    order: the first unit takes the placeholder's role, the others co-operate, and each keeps the printed phrase.
+    The history keeps the placeholder's deletion and each new responsibility."""
+    unit_ids = list(dict.fromkeys(data.unit_ids))
+    async with db.transaction() as conn:
+        placeholder = await _responsibility(conn, responsibility_id)
+        await lock_item(conn, placeholder["item_id"])
+        await _check_new_units(conn, placeholder["item_id"], unit_ids)
+        # The compare-and-set: only a placeholder that is still one is replaced; a concurrent assignment wins once.
+        gone = await conn.execute(responsibilities.delete().where(responsibilities.c.id == responsibility_id,
+                                                                  responsibilities.c.unit_id.is_(None)))
+        if gone.rowcount != 1:
+            raise Conflict(f"Responsibility {responsibility_id} is not a placeholder waiting to be assigned.")
+        await record_change(conn, change_log, entity="responsibility", entity_id=responsibility_id, action="delete",
+                            actor=actor.subject, before=_stored(placeholder))
+        await conn.execute(responsibilities.update()
+                           .where(responsibilities.c.item_id == placeholder["item_id"],
+                                  responsibilities.c.position > placeholder["position"])
+                           .values(position=responsibilities.c.position + len(unit_ids) - 1))
+        return [await _take_over(conn, placeholder, unit_id, n, actor) for n, unit_id in enumerate(unit_ids)]
+
+
+def _stored(row: dict[str, Any]) -> dict[str, Any]:
+    return {c.name: row[c.name] for c in responsibilities.c}
+
+
+async def _check_new_units(conn: AsyncConnection, item_id: int, unit_ids: list[int]) -> None:
+    found = set((await conn.execute(select(units.c.id).where(units.c.id.in_(unit_ids)))).scalars())
+    if missing := [u for u in unit_ids if u not in found]:
+        raise Unprocessable(f"Units {missing} do not exist.")
+    taken = set((await conn.execute(select(responsibilities.c.unit_id).where(
+        responsibilities.c.item_id == item_id, responsibilities.c.unit_id.in_(unit_ids)))).scalars())
+    if taken:
+        raise Conflict(f"Units {sorted(taken)} are already responsible for item {item_id}.")
+
+
+async def _take_over(conn: AsyncConnection, placeholder: dict[str, Any], unit_id: int, n: int,
+                     actor: Principal) -> dict[str, Any]:
+    row = await responsibility_records.insert(
+        conn, {"item_id": placeholder["item_id"], "unit_id": unit_id,
+               "role": placeholder["role"] if n == 0 else Role.CO.value, "position": placeholder["position"] + n,
+               "printed_name": placeholder["printed_name"], "group": placeholder["group"],
+               "assigned_at": clock.now()}, actor=actor.subject)
+    assigned = await _responsibility(conn, row["id"])
+    item = await item_records.get(conn, placeholder["item_id"])
+    await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
+    return assigned
 
 
 async def unassign_unit(db: Database, *, item_id: int, responsibility_id: int, actor: Principal) -> None:
@@ -129,12 +181,14 @@ async def acknowledge(db: Database, *, responsibility_id: int, principal: Princi
         before = await _responsibility(conn, responsibility_id)
         if not principal.is_staff and principal.unit_id != before["unit_id"]:
             raise Forbidden("Only the assigned unit, or the office on its behalf, may acknowledge an assignment.")
+        if before["unit_id"] is None:
+            raise Conflict(f"Responsibility {responsibility_id} is a placeholder: assign it to units first.")
         if before["acknowledged_at"] is not None:
             return before
         result = await conn.execute(
             responsibilities.update()
             .where(responsibilities.c.id == responsibility_id, responsibilities.c.acknowledged_at.is_(None))
-            .values(acknowledged_at=datetime.now(UTC), acknowledged_by=principal.subject))
+            .values(acknowledged_at=clock.now(), acknowledged_by=principal.subject))
         after = await _responsibility(conn, responsibility_id)
         if result.rowcount:  # zero when a concurrent call acknowledged first: that one records the change
             await record_change(conn, change_log, entity="responsibility", entity_id=responsibility_id,

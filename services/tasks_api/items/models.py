@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import ConfigDict
 from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
@@ -27,13 +28,16 @@ class ItemKind(StrEnum):
 
 
 class ItemStatus(StrEnum):
-    """Where an item stands (办理状态): not started, in progress, completed (办结), delayed or cancelled."""
+    """Whether an item is still being worked on (办理状态): open, closed (办结销号, after the office approved its
+    close-out) or cancelled (撤销, an office decision). Progress (not started, in progress, completed) is derived
+    from accepted reports in reporting_api (`progress_status`)."""
 
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    DELAYED = "delayed"
+    OPEN = "open"
+    CLOSED = "closed"
     CANCELLED = "cancelled"
+
+
+OfficeStatus = Literal[ItemStatus.OPEN, ItemStatus.CANCELLED]
 
 
 class ItemFields(TasksModel):
@@ -43,10 +47,21 @@ class ItemFields(TasksModel):
     text: str = Field("", max_length=20000, sa_type=Text, description="Full text (具体内容).")
     starts_on: date | None = None
     due_on: date | None = Field(None, description="Current due date (完成时限).")
-    status: ItemStatus = Field(ItemStatus.NOT_STARTED, sa_type=String(20))
 
 
-class Item(ItemFields, Stamped, table=True):
+class ItemState(TasksModel):
+    """Where an item stands; only the close-out workflow (and the office cancelling an item) changes it."""
+
+    status: ItemStatus = Field(ItemStatus.OPEN, sa_type=String(20))
+    closed_on: date | None = Field(None, description="The Beijing business day the close-out was approved (办结日期); "
+                                                     "null while open. Nothing is owed for due dates after it.")
+    closeout_request_id: int | None = Field(None, description="The close-out request awaiting the office's decision "
+                                                              "(待审销号申请); null when none is pending.")
+    reopen_reason: str | None = Field(None, max_length=2000, description="Why the office last reopened the item "
+                                                                         "(重新打开理由); null if never reopened.")
+
+
+class Item(ItemFields, ItemState, Stamped, table=True):
     __tablename__ = "items"
     __table_args__ = (UniqueConstraint("plan_id", "key"), Index("ix_items_plan_id_id", "plan_id", "id"),
                       Index("ix_items_plan_parent", "plan_id", "parent_id", "position"))
@@ -76,12 +91,13 @@ class ItemUpdate(TasksModel):
     text: str | None = Field(None, max_length=20000, description="The item's full text as printed (正文).")
     starts_on: date | None = None
     due_on: date | None = None
-    status: ItemStatus | None = None
+    status: OfficeStatus | None = Field(None, description="The office cancels an open item (cancelled) or restores "
+                                                          "a cancelled one (open); closing is 办结销号 (close-out).")
     parent_id: int | None = None
     position: int | None = Field(None, ge=0)
 
 
-class ItemPublic(ItemFields):
+class ItemPublic(ItemFields, ItemState):
     """An item of a plan's tree (任务条目)."""
 
     id: int
@@ -100,20 +116,35 @@ class Role(StrEnum):
     CO = "co"      # 配合单位
 
 
+class ResponsibilityStatus(StrEnum):
+    """Whether a responsibility names a unit (assigned) or only a collective phrase the office must still turn into
+    units (to_be_assigned, 待明确责任单位), like 市级有关部门."""
+
+    ASSIGNED = "assigned"
+    TO_BE_ASSIGNED = "to_be_assigned"
+
+
+PRINTED_NAME = "The designation as the document prints it (原文表述), e.g. 市委组织部〔人才办〕 or 各县（市、区）."
+GROUP = "The printed group, counted from 1: the document separates groups of units with \"，\" (e.g. city departments, then counties)."
+
+
 class ResponsibilityFields(TasksModel):
     unit_id: int
     role: Role = Field(sa_type=String(10), description="lead (牵头) or co (配合).")
 
 
 class Responsibility(ResponsibilityFields, TasksModel, table=True):
-    """An assignment (交办) of an item to a unit, with its acknowledgement (签收)."""
+    """An assignment (交办) of an item to a unit, with its acknowledgement (签收). Without a unit it is a collective
+    placeholder (市级有关部门) the office must still assign: never a unit's duty, never expected to report."""
 
     __tablename__ = "responsibilities"
     __table_args__ = (UniqueConstraint("item_id", "unit_id"), Index("ix_responsibilities_unit", "unit_id", "item_id"))
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
-    unit_id: int = Field(foreign_key="units.id", ondelete="CASCADE")
+    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="CASCADE")
     position: int = Field(0, description="Printed order: the lead unit first.")
+    printed_name: str | None = Field(None, max_length=100, description=PRINTED_NAME)
+    group: int = Field(1, description=GROUP)
     assigned_at: datetime = Field(sa_type=DateTime(timezone=True))
     acknowledged_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
     acknowledged_by: str | None = Field(None, max_length=255)
@@ -124,18 +155,43 @@ class ResponsibilityCreate(ResponsibilityFields):
 
     model_config = ConfigDict(extra="forbid")
     position: int | None = Field(None, ge=0, description="Defaults to after the last unit.")
+    printed_name: str | None = Field(None, min_length=1, max_length=100,
+                                     description=PRINTED_NAME + " Defaults to the unit's name.")
+    group: int = Field(1, ge=1, description=GROUP)
 
 
-class ResponsibilityPublic(ResponsibilityFields):
-    """A unit's responsibility for an item (责任分工), with its acknowledgement (签收)."""
+class PlaceholderAssignment(TasksModel):
+    """Units that take over a collective placeholder (市级有关部门 → named departments), in order: the first takes the
+    placeholder's role, the others co-operate; each keeps the printed phrase."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_ids: list[int] = Field(min_length=1, max_length=100, description="The units, in the order they take over.")
+
+
+class ResponsibilityPublic(TasksModel):
+    """A unit's responsibility for an item (责任分工), with its acknowledgement (签收); without a unit, a collective
+    phrase of the document the office must still assign (status to_be_assigned)."""
 
     id: int
     item_id: int
+    unit_id: int | None = Field(description="Null while the responsibility is a collective placeholder.")
+    role: Role = Field(description="lead (牵头) or co (配合).")
     position: int
-    unit_name: str
+    unit_name: str | None = Field(description="The unit's current name; null for a placeholder.")
+    printed_name: str = Field(description=PRINTED_NAME)
+    group: int = Field(description=GROUP)
+    status: ResponsibilityStatus
     assigned_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+
+
+class AssignedResponsibility(ResponsibilityPublic):
+    """A unit's responsibility for an item (责任分工): what assigning, acknowledging or taking over a placeholder
+    returns, always with its unit."""
+
+    unit_id: int
+    unit_name: str
 
 
 class ItemLeader(TasksModel, table=True):

@@ -15,7 +15,7 @@ from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ER
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.items import service
 from services.tasks_api.items.models import ItemCreate, ItemKind, ItemPublic, ItemStatus, ItemUpdate, Role
-from services.tasks_api.schemas import LeaderRef, TreeNode, UnitRole
+from services.tasks_api.schemas import ItemDuty, LeaderRef, TreeNode
 
 router = api_router("items")
 
@@ -23,7 +23,7 @@ router = api_router("items")
 class ItemDetail(ItemPublic):
     """An item with its responsible units and lead leaders (任务详情)."""
 
-    responsibilities: list[UnitRole]
+    responsibilities: list[ItemDuty]
     lead_leaders: list[LeaderRef]
 
 

@@ -6,15 +6,16 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database, contains
-from services.common.problems import Unprocessable
+from services.common.problems import Conflict, Unprocessable
 from services.common.records import Records
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import Item, ItemCreate, ItemLeader, ItemUpdate, Responsibility, Role
+from services.tasks_api.items.models import (Item, ItemCreate, ItemLeader, ItemStatus, ItemUpdate, Responsibility,
+                                             ResponsibilityStatus, Role)
 from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit
@@ -23,10 +24,20 @@ items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__
 units, leaders = Unit.__table__, Leader.__table__
 item_records = Records(items, "item", change_log)
 
+# The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
+# as to_be_assigned. Select them from responsibilities LEFT JOIN units, so placeholders are not lost.
+DUTY_COLUMNS = [
+    *(c for c in responsibilities.c if c.name != "printed_name"), units.c.name.label("unit_name"),
+    func.coalesce(responsibilities.c.printed_name, units.c.name).label("printed_name"),
+    case((responsibilities.c.unit_id.is_(None), ResponsibilityStatus.TO_BE_ASSIGNED.value),
+         else_=ResponsibilityStatus.ASSIGNED.value).label("status")]
+DUTIES = select(*DUTY_COLUMNS).outerjoin(units, units.c.id == responsibilities.c.unit_id)
+
 # The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
 LIST_COLUMNS = [items.c.id, items.c.plan_id, items.c.parent_id, items.c.key, items.c.kind, items.c.number,
                 items.c.title, items.c.text, items.c.starts_on, items.c.due_on, items.c.original_due_on,
-                items.c.status, items.c.position, items.c.version]
+                items.c.status, items.c.closed_on, items.c.closeout_request_id, items.c.reopen_reason,
+                items.c.position, items.c.version]
 
 
 def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None = None,
@@ -76,9 +87,7 @@ async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:
     async with db.read() as conn:
         item = await item_records.get(conn, item_id)
         item["responsibilities"] = [dict(r) for r in (await conn.execute(
-            select(responsibilities.c.unit_id, units.c.name.label("unit_name"), responsibilities.c.role)
-            .join(units, units.c.id == responsibilities.c.unit_id)
-            .where(responsibilities.c.item_id == item_id)
+            DUTIES.where(responsibilities.c.item_id == item_id)
             .order_by(responsibilities.c.position, responsibilities.c.id))).mappings()]
         item["lead_leaders"] = [dict(r) for r in (await conn.execute(
             select(leaders.c.id, leaders.c.name, leaders.c.title)
@@ -110,7 +119,7 @@ async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Pr
                 else items.c.parent_id == data.parent_id)
             position = (await conn.execute(siblings)).scalar_one()
         values = {**data.model_dump(mode="python"), "plan_id": plan_id, "position": position,
-                  "original_due_on": data.due_on}
+                  "original_due_on": data.due_on, "status": ItemStatus.OPEN.value}
         return await item_records.insert(conn, values, actor=actor.subject)
 
 
@@ -119,6 +128,8 @@ async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: 
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
         item = await item_records.get(conn, item_id)
+        if changes.get("status", item["status"]) != item["status"] and item["status"] == ItemStatus.CLOSED.value:
+            raise Conflict(f"Item {item_id} is closed (办结); reopen it (POST /v1/items/{item_id}/reopen) first.")
         if changes.get("parent_id") is not None:
             await _check_parent(conn, plan_id=item["plan_id"], parent_id=changes["parent_id"], item_id=item_id)
         if item["original_due_on"] is None and changes.get("due_on"):
@@ -140,13 +151,14 @@ async def plan_tree(db: Database, *, plan_id: int) -> list[dict[str, Any]]:
             select(items.c.id, items.c.parent_id, items.c.key, items.c.kind, items.c.number, items.c.title,
                    items.c.status, items.c.due_on)
             .where(items.c.plan_id == plan_id).order_by(items.c.position, items.c.id))).mappings().all()
-        leads = dict((await conn.execute(
-            select(responsibilities.c.item_id, units.c.name).join(units, units.c.id == responsibilities.c.unit_id)
-            .join(items, items.c.id == responsibilities.c.item_id)
-            .where(items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value))).all())
+        leads = {row["item_id"]: row for row in (await conn.execute(
+            DUTIES.join(items, items.c.id == responsibilities.c.item_id)
+            .where(items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value))).mappings()}
     children: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        node = {**row, "lead_unit": leads.get(row["id"]), "children": []}
+        lead = leads.get(row["id"]) or {"unit_name": None, "unit_id": None, "printed_name": None}
+        node = {**row, "lead_unit": lead["unit_name"], "children": [],
+                "lead_to_be_assigned": lead["printed_name"] if lead["unit_id"] is None else None}
         children[row["parent_id"]].append(node)
     for nodes in children.values():
         for node in nodes:

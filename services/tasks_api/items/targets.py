@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -10,6 +10,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
@@ -147,7 +148,7 @@ async def update_milestone(db: Database, *, milestone_id: int, data: MilestoneUp
             if changes["done"] is None:
                 raise Unprocessable("done must be true or false.")
             # Marking done twice keeps the first completion time.
-            values["done_at"] = (milestone["done_at"] or datetime.now(UTC)) if changes["done"] else None
+            values["done_at"] = (milestone["done_at"] or clock.now()) if changes["done"] else None
         return await milestone_records.update(conn, milestone_id, values, expected_version=version,
                                               actor=principal.subject)
 

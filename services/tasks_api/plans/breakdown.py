@@ -4,42 +4,131 @@ Applying exports the plan to a plan file, applies the rows onto it, validates it
 importer, in one transaction, so only what was edited changes and every change has its history. The rows
 of an item listed on sheet 事项 say everything about it: its units, indicators and milestones become
 exactly those on the other sheets. Items not listed stay as they are; no item is ever deleted.
+
+An upload applies only onto the version of the item tree it was exported from (breakdown_diff.fingerprint), and
+removes a responsibility, indicator or milestone only when the caller confirms it; a dry run answers with the diff.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.db import Database
+from services.common.problems import Conflict, PreconditionFailed, PreconditionRequired
 from services.tasks_api.items.models import Role
-from services.tasks_api.plans.exporter import aliases, export_plan, units
+from services.tasks_api.plans.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
+from services.tasks_api.plans.exporter import aliases, export_plan, plans, units
 from services.tasks_api.plans.importer import Importer
-from services.tasks_api.plans.plan_file import PlanFile, PlanFileError, UnitEntry, validate_plan_data
+from services.tasks_api.plans.plan_file import (PlanFile, PlanFileError, UnitEntry, responsible_entry,
+                                                validate_plan_data)
 from services.tasks_api.plans.service import export_plan_file, plan_records
-from services.tasks_api.plans.workbook import (DUTIES, INDICATORS, ITEMS, MILESTONES, Parsed, Row, located_error,
-                                               read_workbook, unprocessable, write_workbook)
+from services.tasks_api.plans.workbook import (DUTIES, INDICATORS, ITEMS, MAX_REPORTED, MILESTONES, Parsed, Row,
+                                               carried_fields, located_error, read_workbook, unprocessable,
+                                               write_workbook)
 from services.tasks_api.units.models import name_key
 
 
-async def breakdown_workbook(db: Database, *, plan_id: int) -> tuple[str, SpooledTemporaryFile]:
-    """The plan's key and its breakdown workbook, as a file positioned at its start."""
+@dataclass(frozen=True)
+class Upload:
+    """How to apply an uploaded workbook: against which version, whether to write, whether removals may happen."""
+
+    if_match: str | None = None
+    dry_run: bool = False
+    confirm_removals: bool = False
+
+
+async def breakdown_workbook(db: Database, *, plan_id: int) -> tuple[str, str, SpooledTemporaryFile]:
+    """The plan's key, the breakdown's version and its workbook, as a file positioned at its start."""
     plan_file = await export_plan_file(db, plan_id=plan_id)
-    return plan_file.plan.key, await asyncio.to_thread(write_workbook, plan_file)
+    version = fingerprint(plan_file)
+    return plan_file.plan.key, version, await asyncio.to_thread(write_workbook, plan_file, version)
 
 
-async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: str) -> tuple[int, dict[str, int]]:
-    """Apply an edited workbook to the plan: every row, or (if any row is invalid) nothing."""
+async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: str,
+                          upload: Upload) -> BreakdownResult:
+    """Apply an edited workbook to the plan: every row, or (if any row is invalid) nothing; only onto the version
+    it was exported from; removing only when told to. A dry run reads and writes nothing."""
     parsed = await asyncio.to_thread(read_workbook, content)
-    async with db.transaction() as conn:
-        plan_file = await export_plan(conn, await plan_records.get(conn, plan_id))
-        more_units = await _units_spelled(conn, _unresolved(plan_file, parsed))
-        return await Importer(conn, actor).run(apply_rows(plan_file, parsed, more_units))
+    with _stale_on_serialization_failure():  # outside the transaction: PostgreSQL may refuse only at commit
+        async with db.read() if upload.dry_run else db.transaction() as conn:
+            if not upload.dry_run:
+                await _hold_the_plan(conn, plan_id)
+            current = await export_plan(conn, await plan_records.get(conn, plan_id))
+            version = fingerprint(current)
+            check_version(version, parsed.version, upload.if_match)
+            wanted = apply_rows(current, parsed, await _units_spelled(conn, _unresolved(current, parsed)))
+            diff = diff_plans(current, wanted)
+            if upload.dry_run:
+                return BreakdownResult(plan_id=plan_id, counts={}, dry_run=True, version=version, diff=diff)
+            if not upload.confirm_removals and (removals := diff.removals()):
+                raise _removals_refused(removals)
+            _, counts = await Importer(conn, actor).run(wanted)
+            if counts:  # the version the plan now has, as the next download will say
+                version = fingerprint(await export_plan(conn, await plan_records.get(conn, plan_id)))
+            return BreakdownResult(plan_id=plan_id, counts=counts, dry_run=False, version=version, diff=diff)
+
+
+def check_version(current: str, exported: str | None, if_match: str | None) -> None:
+    """412 unless the workbook's version and If-Match (each where given) name the current version; 428 when neither
+    is given (a hand-made workbook): an old workbook would otherwise undo every change made since."""
+    if exported is None and if_match is None:
+        raise PreconditionRequired("The workbook does not say which version of the plan it was exported from: "
+                                   "download the breakdown again and edit that, or send If-Match with the ETag of "
+                                   "the breakdown you started from.")
+    tags = [tag.strip() for tag in (if_match or "").split(",")]
+    if (exported is not None and exported != current) or (if_match is not None and not {"*", etag(current)} & {*tags}):
+        raise PreconditionFailed("The plan changed since this workbook was exported; nothing was changed. Download "
+                                 "the breakdown again and make the edits on that.", headers={"ETag": etag(current)})
+
+
+def etag(version: str) -> str:
+    return f'"{version}"'
+
+
+def _removals_refused(removals: list[Removal]) -> Conflict:
+    listed = [{"location": r.location, "message": f"{r.words} would be removed", "type": "removal", "line": None}
+              for r in removals[:MAX_REPORTED]]
+    return Conflict(f"The workbook removes {len(removals)} record(s), the first: {removals[0].words}; nothing was "
+                    "changed. Send confirm_removals=true to remove them (dry_run=true shows the whole diff).",
+                    errors=listed)
+
+
+async def _hold_the_plan(conn: AsyncConnection, plan_id: int) -> None:
+    """Make the reads and writes of the upload one unit, so that no change made meanwhile is undone by it.
+
+    PostgreSQL: the transaction reads one snapshot (REPEATABLE READ) and fails on writing a row changed since, which
+    _stale_on_serialization_failure answers with 412. SQLite starts its transaction on the first write, so a no-op
+    write takes the database's write lock before anything is read."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+    else:
+        await conn.execute(plans.update().where(plans.c.id == plan_id).values(id=plans.c.id))
+
+
+# A serialization failure, or a key that the transaction's snapshot did not hold and yet is taken (every key the
+# upload writes is unique only within the plan): both mean someone else changed the plan meanwhile.
+_CONCURRENT_CHANGE_SQLSTATES = ("40001", "23505")
+
+
+@contextmanager
+def _stale_on_serialization_failure() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        if str(getattr(exc.orig, "sqlstate", "")) in _CONCURRENT_CHANGE_SQLSTATES:
+            raise PreconditionFailed("The plan changed while this workbook was applied; nothing was changed. "
+                                     "Download the breakdown again.") from exc
+        raise
 
 
 def _spellings(entries: list[UnitEntry]) -> dict[str, str]:
@@ -104,8 +193,9 @@ def apply_rows(plan_file: PlanFile, parsed: Parsed, more_units: list[UnitEntry])
     tree = _Tree(data["items"])
     listed = _apply_items(tree, parsed)
     for key in listed:
-        tree.nodes[key].update(units=[], indicators=[], milestones=[])
+        tree.nodes[key]["units"] = []
     _apply_duties(tree, parsed, listed, _spellings([*plan_file.units, *more_units]))
+    _keep_printed(tree, listed, plan_file, _spellings([*plan_file.units, *more_units]))
     _apply_entries(tree, parsed, listed, INDICATORS, "indicators", ("key", "指标编号"))
     _apply_entries(tree, parsed, listed, MILESTONES, "milestones", ("title", "节点名称"))
     if parsed.errors:
@@ -114,6 +204,21 @@ def apply_rows(plan_file: PlanFile, parsed: Parsed, more_units: list[UnitEntry])
         return validate_plan_data(data)
     except PlanFileError as exc:  # the rows are checked one by one above; this is what only the whole shows
         raise unprocessable([located_error(["(plan)", e["location"]], e["message"]) for e in exc.errors]) from exc
+
+
+def _keep_printed(tree: _Tree, listed: dict[str, Row], plan_file: PlanFile, spellings: dict[str, str]) -> None:
+    """The workbook does not carry a responsibility's printed designation, group or collective placeholders yet: a
+    unit it still lists keeps the plan file's printed form and group, and the file's placeholders keep their place."""
+    before = {item.key: item.units for item, _, _ in plan_file.walk()}
+    for key in listed:
+        old = before.get(key, [])
+        printed = {spellings.get(name_key(duty.unit)): raw for raw in old
+                   if (duty := responsible_entry(raw)).unit is not None}
+        units: list[Any] = [printed.get(name, name) for name in tree.nodes[key]["units"]]
+        for n, raw in enumerate(old):
+            if responsible_entry(raw).unit is None:
+                units.insert(min(n, len(units)), raw)
+        tree.nodes[key]["units"] = units
 
 
 def _apply_items(tree: _Tree, parsed: Parsed) -> dict[str, Row]:
@@ -127,7 +232,7 @@ def _apply_items(tree: _Tree, parsed: Parsed) -> dict[str, Row]:
         listed[key] = row
         values = row.entry.model_dump(mode="python")
         if key in tree.nodes:
-            tree.nodes[key].update({k: v for k, v in values.items() if not isinstance(v, list)})
+            tree.nodes[key].update({name: values[name] for name in carried_fields(ITEMS)})
         else:
             tree.nodes[key] = values
     for key, row in listed.items():
@@ -176,8 +281,13 @@ def _apply_duties(tree: _Tree, parsed: Parsed, listed: dict[str, Row], spellings
 
 def _apply_entries(tree: _Tree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: str,
                    identity: tuple[str, str]) -> None:
-    """Indicators or milestones: each identified within its item by a field (key or title) and its column."""
+    """Indicators or milestones: each identified within its item by a field (key or title) and its column; one
+    that was there keeps the fields the sheet does not carry."""
     field, header = identity
+    before = {(key, entry[field]): entry for key in listed for entry in tree.nodes[key][part]}
+    for key in listed:
+        tree.nodes[key][part] = []
+    carried = carried_fields(sheet)
     seen: dict[tuple[str, str], int] = {}
     for row in parsed.rows[sheet]:
         key = _listed_item(tree, parsed, sheet, row, listed)
@@ -188,4 +298,5 @@ def _apply_entries(tree: _Tree, parsed: Parsed, listed: dict[str, Row], sheet: s
             parsed.error(sheet, row.number, header, f"{ident[1]} of item {key} is already on row {seen[ident]}")
             continue
         seen[ident] = row.number
-        tree.nodes[key][part].append(row.entry.model_dump(mode="python"))
+        values = row.entry.model_dump(mode="python")
+        tree.nodes[key][part].append({**before.get(ident, values), **{name: values[name] for name in carried}})

@@ -12,8 +12,9 @@ from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milesto
 from services.tasks_api.people.models import Group, GroupMember, Leader
 from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.plan_file import (GroupEntry, IndicatorEntry, ItemEntry, LeaderEntry, MemberEntry,
-                                                MilestoneEntry, PlanFile, PlanHeader, UnitEntry)
-from services.tasks_api.units.models import Unit, UnitAlias
+                                                MilestoneEntry, PlanFile, PlanHeader, ResponsibleEntry,
+                                                UnitEntry)
+from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
 plans, units, aliases, leaders = Plan.__table__, Unit.__table__, UnitAlias.__table__, Leader.__table__
 groups, members, items = Group.__table__, GroupMember.__table__, Item.__table__
@@ -48,20 +49,32 @@ async def export_plan(conn: AsyncConnection, plan: dict[str, Any]) -> PlanFile:
     plan_groups = await _rows(conn, select(groups).where(groups.c.plan_id == plan["id"]).order_by(groups.c.id))
     plan_members = await _rows(conn, select(members).where(members.c.group_id.in_([g["id"] for g in plan_groups]))
                                .order_by(members.c.position, members.c.id))
-    unit_ids = {r["unit_id"] for rows in duties.values() for r in rows} | {g["unit_id"] for g in plan_groups}
+    unit_ids = ({r["unit_id"] for rows in duties.values() for r in rows} | {g["unit_id"] for g in plan_groups}) - {None}
     unit_rows = await _rows(conn, select(units).where(units.c.id.in_(unit_ids)).order_by(units.c.id))
     unit_aliases = await _rows(conn, select(aliases).where(aliases.c.unit_id.in_(unit_ids)).order_by(aliases.c.unit_id, aliases.c.position))
     leader_ids = ({r["leader_id"] for rows in heads.values() for r in rows}
                   | {m["leader_id"] for m in plan_members})
     leader_rows = await _rows(conn, select(leaders).where(leaders.c.id.in_(leader_ids)).order_by(leaders.c.id))
     unit_name = {u["id"]: u["name"] for u in unit_rows}
+    spelled_by = {name_key(a["alias"]): a["unit_id"] for a in unit_aliases} | {name_key(n): i for i, n in unit_name.items()}
+
+    def responsible(row: dict[str, Any]) -> str | ResponsibleEntry:
+        """The canonical form: a unit printed under one of its own spellings is given by that spelling (a plain
+        string in the first group); otherwise the unit by name with the designation as printed."""
+        printed = row["printed_name"] or unit_name.get(row["unit_id"])
+        if row["unit_id"] is None:
+            return ResponsibleEntry(as_printed=printed, group=row["group"])
+        if printed and spelled_by.get(name_key(printed)) == row["unit_id"]:
+            return printed if row["group"] == 1 else ResponsibleEntry(unit=printed, group=row["group"])
+        return ResponsibleEntry(unit=unit_name[row["unit_id"]], as_printed=printed, group=row["group"])
+
     leader_name = {r["id"]: r["name"] for r in leader_rows}
 
     def entry(row: dict[str, Any]) -> ItemEntry:
         return ItemEntry(
             key=row["key"], kind=row["kind"], number=row["number"], title=row["title"], text=row["text"],
             status=row["status"], starts_on=row["starts_on"], due_on=row["due_on"],
-            units=[unit_name[r["unit_id"]] for r in duties[row["id"]]],
+            units=[responsible(r) for r in duties[row["id"]]],
             lead_leaders=[leader_name[r["leader_id"]] for r in heads[row["id"]]],
             indicators=[IndicatorEntry(**{k: r[k] for k in IndicatorEntry.model_fields}) for r in measures[row["id"]]],
             milestones=[MilestoneEntry(title=r["title"], due_on=r["due_on"]) for r in steps[row["id"]]],

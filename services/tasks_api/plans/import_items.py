@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from services.common.outbox import emit_many
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.db import outbox_events
-from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milestone, Responsibility, Role
+from services.tasks_api.items.models import Indicator, Item, ItemLeader, ItemStatus, Milestone, Responsibility, Role
 from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
 from services.tasks_api.units.models import Unit, name_key
 
@@ -34,7 +35,7 @@ async def import_items(imp: Importer, plan_file: PlanFile, plan_id: int, unit_id
 
 def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> dict[str, Any]:
     return {"key": entry.key, "kind": entry.kind.value, "number": entry.number, "title": entry.title,
-            "text": entry.text, "status": entry.status.value, "starts_on": entry.starts_on,
+            "text": entry.text, "starts_on": entry.starts_on,
             "due_on": entry.due_on, "parent_id": parent_id, "position": position}
 
 
@@ -50,7 +51,9 @@ async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, i
             if entry.key in existing:
                 await imp.update(items, "item", existing[entry.key], wanted)
             else:
-                new_rows.append(imp.stamped({**wanted, "plan_id": plan_id, "original_due_on": entry.due_on}))
+                # An import never changes an item's status (close-out is 办结销号); a new item starts open.
+                new_rows.append(imp.stamped({**wanted, "plan_id": plan_id, "original_due_on": entry.due_on,
+                                             "status": ItemStatus.OPEN.value}))
                 new_keys.append(entry.key)
         ids.update(zip(new_keys, await imp.insert_many(items, new_rows, "item"), strict=True))
         level = [(child, entry.key, n) for entry, _, _ in level for n, child in enumerate(entry.children)]
@@ -65,14 +68,20 @@ async def _existing(imp: Importer, table: Any, item_ids: list[int]) -> list[dict
     return found
 
 
-async def _reconcile(imp: Importer, table: Any, entity: str, entries: Entries, match: str,
+def _matcher(match: str | Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    return match if callable(match) else (lambda row: (row["item_id"], row[match]))
+
+
+async def _reconcile(imp: Importer, table: Any, entity: str, entries: Entries,
+                     match: str | Callable[[dict[str, Any]], Any],
                      wanted_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Make `table` hold exactly `wanted_rows` for the given items, matched on (item_id, match); returns the rows
-    it created, with their ids."""
-    current = {(r["item_id"], r[match]): r for r in await _existing(imp, table, [i for _, i in entries])}
+    """Make `table` hold exactly `wanted_rows` for the given items, matched on (item_id, match) or on the key that
+    `match` computes; returns the rows it created, with their ids."""
+    key = _matcher(match)
+    current = {key(r): r for r in await _existing(imp, table, [i for _, i in entries])}
     new = []
     for row in wanted_rows:
-        before = current.pop((row["item_id"], row[match]), None)
+        before = current.pop(key(row), None)
         if before is None:
             if "original_due_on" in table.c:
                 row = {**row, "original_due_on": row["due_on"]}
@@ -86,18 +95,27 @@ async def _reconcile(imp: Importer, table: Any, entity: str, entries: Entries, m
     return [{**row, "id": new_id} for row, new_id in zip(new, await imp.insert_many(table, new, entity), strict=True)]
 
 
+def _duty_key(row: dict[str, Any]) -> tuple[int, str, Any]:
+    """A unit's duty is matched on its unit; a placeholder, which has none, on its printed phrase."""
+    if row["unit_id"] is None:
+        return row["item_id"], "placeholder", row["printed_name"]
+    return row["item_id"], "unit", row["unit_id"]
+
+
 async def _responsibilities(imp: Importer, plan_id: int, entries: Entries, unit_ids: dict[str, int]) -> None:
-    wanted = [{"item_id": item_id, "unit_id": unit_ids[name_key(unit)],
-               "role": (Role.LEAD if n == 0 else Role.CO).value, "position": n}
-              for entry, item_id in entries for n, unit in enumerate(entry.units)]
-    rows = [{**row, "assigned_at": imp.now} for row in wanted]
-    current = {(r["item_id"], r["unit_id"]): r for r in await _existing(imp, responsibilities, [i for _, i in entries])}
-    # Assignment time and acknowledgement belong to the existing assignment, so only role and order are reconciled.
+    rows = [{"item_id": item_id, "unit_id": unit_ids[name_key(duty.unit)] if duty.unit is not None else None,
+             "role": (Role.LEAD if n == 0 else Role.CO).value, "position": n, "printed_name": duty.printed,
+             "group": duty.group, "assigned_at": imp.now}
+            for entry, item_id in entries for n, duty in enumerate(entry.responsible)]
+    current = {_duty_key(r): r for r in await _existing(imp, responsibilities, [i for _, i in entries])}
+    # Assignment time and acknowledgement belong to the existing assignment, so only role, order, printed name and
+    # group are reconciled.
     for row in rows:
-        if (row["item_id"], row["unit_id"]) in current:
-            row["assigned_at"] = current[(row["item_id"], row["unit_id"])]["assigned_at"]
-    created = await _reconcile(imp, responsibilities, "responsibility", entries, "unit_id", rows)
-    await _emit_assigned(imp, plan_id, entries, created)
+        if _duty_key(row) in current:
+            row["assigned_at"] = current[_duty_key(row)]["assigned_at"]
+    created = await _reconcile(imp, responsibilities, "responsibility", entries, _duty_key, rows)
+    # A placeholder is no unit's assignment: nobody is told, nothing is expected of it until the office assigns it.
+    await _emit_assigned(imp, plan_id, entries, [row for row in created if row["unit_id"] is not None])
 
 
 async def _emit_assigned(imp: Importer, plan_id: int, entries: Entries, created: list[dict[str, Any]]) -> None:

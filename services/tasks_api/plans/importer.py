@@ -9,12 +9,12 @@ batches, so a plan of 100,000 items imports in a few round trips per table, not 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.history import diff
 from services.tasks_api.db import change_log
 from services.tasks_api.people.models import Group, GroupMember, Leader
@@ -35,7 +35,7 @@ class Importer:
     def __init__(self, conn: AsyncConnection, actor: str) -> None:
         self.conn = conn
         self.actor = actor
-        self.now = datetime.now(UTC)
+        self.now = clock.now()
         self.counts: Counter[str] = Counter()
         self._history: list[dict[str, Any]] = []
 

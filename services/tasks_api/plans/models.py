@@ -21,6 +21,10 @@ class PlanStatus(StrEnum):
     ARCHIVED = "archived"
 
 
+GENERAL_REQUIREMENTS = "The plan's general requirements (总体要求) as printed."
+PRINCIPLES = "The plan's basic principles (基本原则) as printed, one per entry, in printed order."
+
+
 class PlanFields(TasksModel):
     key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN},
                      description="Stable external id, e.g. quzhou-yrd-2019-2025.")
@@ -32,6 +36,8 @@ class PlanFields(TasksModel):
     ends_on: date = Field(description="Last day of the plan period.")
     status: PlanStatus = Field(PlanStatus.DRAFT, sa_type=String(20))
     summary: str = Field("", max_length=20000, sa_type=Text, description="Preamble or summary (总体要求).")
+    general_requirements: str = Field("", max_length=20000, sa_type=Text, description=GENERAL_REQUIREMENTS)
+    principles: list[str] = Field(default_factory=list, sa_type=JSON, description=PRINCIPLES)
 
 
 class Plan(PlanFields, Stamped, table=True):
@@ -67,6 +73,8 @@ class PlanUpdate(TasksModel):
     ends_on: date | None = None
     status: PlanStatus | None = None
     summary: str | None = Field(None, max_length=20000, description="What the plan is about (概要).")
+    general_requirements: str | None = Field(None, max_length=20000, description=GENERAL_REQUIREMENTS)
+    principles: list[str] | None = Field(None, description=PRINCIPLES)
 
 
 class PlanPublic(PlanFields):

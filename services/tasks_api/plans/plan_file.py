@@ -6,16 +6,23 @@ Errors name the key path and the line, so the office can fix a file without read
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from services.common.safe_yaml import load_bounded
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus
 from services.tasks_api.people.models import GroupKind
 from services.tasks_api.plans.models import PlanStatus
 from services.tasks_api.units.models import UnitKind, name_key
+
+
+# Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
+LegacyItemStatus = Literal["not_started", "in_progress", "delayed", "completed"]
+LEGACY_ITEM_STATUS = {"not_started": ItemStatus.OPEN.value, "in_progress": ItemStatus.OPEN.value,
+                      "delayed": ItemStatus.OPEN.value, "completed": ItemStatus.CLOSED.value}
 
 
 class _Strict(BaseModel):
@@ -34,6 +41,8 @@ class PlanHeader(_Strict):
     ends_on: date
     status: PlanStatus = PlanStatus.DRAFT
     summary: str = Field("", description="What the plan is about (概要).")
+    general_requirements: str = Field("", description="The plan's general requirements (总体要求) as printed.")
+    principles: list[str] = Field([], description="The plan's basic principles (基本原则) as printed, in order.")
 
 
 class UnitEntry(_Strict):
@@ -88,6 +97,32 @@ class MilestoneEntry(_Strict):
     due_on: date
 
 
+class ResponsibleEntry(_Strict):
+    """A responsible unit as printed, when a plain spelling is not enough: a unit printed under another designation
+    (a collective phrase such as 各县（市、区）), a collective placeholder the office must still assign (no unit:
+    市级有关部门), or a unit of a later printed group (the document separates groups with "，")."""
+
+    unit: str | None = Field(None, description="The unit, by name or alias; left out for a placeholder.")
+    as_printed: str | None = Field(None, min_length=1, max_length=100,
+                                   description="The designation as printed, when it is not the unit spelling given.")
+    group: int = Field(1, ge=1, description="The printed group, counted from 1.")
+
+    @model_validator(mode="after")
+    def _names_something(self) -> "ResponsibleEntry":
+        if self.unit is None and self.as_printed is None:
+            raise ValueError("a responsible entry needs a unit or, for a placeholder, as_printed")
+        return self
+
+    @property
+    def printed(self) -> str:
+        return self.as_printed or self.unit or ""
+
+
+def responsible_entry(value: "str | ResponsibleEntry") -> ResponsibleEntry:
+    """A plain spelling is a unit of the first group, printed as spelled."""
+    return value if isinstance(value, ResponsibleEntry) else ResponsibleEntry(unit=value)
+
+
 class ItemEntry(_Strict):
     """An item as a plan file lists it, with its indicators, milestones and children."""
 
@@ -96,14 +131,29 @@ class ItemEntry(_Strict):
     number: str = ""
     title: str = Field(min_length=1, max_length=500)
     text: str = Field("", description="The item's full text as printed (正文).")
-    status: ItemStatus = ItemStatus.NOT_STARTED
+    status: ItemStatus | LegacyItemStatus = Field(
+        ItemStatus.OPEN, description="Exported as the item stands; an import never changes it (closing is 办结销号 "
+                                     "through the API). The statuses typed in before (not_started …) still load.")
     starts_on: date | None = None
     due_on: date | None = None
-    units: list[str] = Field([], description="Responsible units in printed order; the first leads.")
+    units: list[str | ResponsibleEntry] = Field([], description=(
+        "Responsible units in printed order; the first leads. A unit spelling (kept as printed) or an entry with the "
+        "unit, the designation as printed and the printed group; an entry without a unit is a collective placeholder "
+        "(市级有关部门) the office must still assign."))
     lead_leaders: list[str] = []
     indicators: list[IndicatorEntry] = Field([], description="The item's quantitative indicators (量化指标).")
     milestones: list[MilestoneEntry] = Field([], description="The item's milestones (节点).")
     children: list[ItemEntry] = Field([], description="The items under this one, in printed order.")
+
+    @field_validator("status")
+    @classmethod
+    def _legacy_status(cls, value: str) -> ItemStatus:
+        """Files written before progress was derived still load; the status they carry is ignored anyway."""
+        return ItemStatus(LEGACY_ITEM_STATUS.get(value, value))
+
+    @property
+    def responsible(self) -> list[ResponsibleEntry]:
+        return [responsible_entry(u) for u in self.units]
 
 
 class PlanFile(_Strict):
@@ -138,10 +188,10 @@ class PlanFileError(ValueError):
 
 
 def parse_plan_file(text: str | bytes) -> PlanFile:
-    """Parse and validate a plan file; PlanFileError names every bad key with its line."""
+    """Parse and validate a plan file; PlanFileError names every bad key with its line. CPU-bound: a server calls
+    it off the event loop."""
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data, root = load_bounded(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PlanFileError([{"location": "(file)", "line": mark.line + 1 if mark else None,
@@ -186,15 +236,29 @@ def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]
         if item.key in seen_keys:
             problems.append(((*loc, "key"), f"item key {item.key!r} is used twice"))
         seen_keys.add(item.key)
-        for u, unit in enumerate(item.units):
-            if name_key(unit) not in spellings:
-                problems.append(((*loc, "units", u), f"unknown unit {unit!r}"))
-        if len({name_key(u) for u in item.units}) != len(item.units):
-            problems.append(((*loc, "units"), "a unit is listed twice"))
+        problems += _responsible_problems(item, loc, spellings)
         for n, leader in enumerate(item.lead_leaders):
             if leader not in leaders:
                 problems.append(((*loc, "lead_leaders", n), f"unknown leader {leader!r}"))
         _duplicates(problems, (*loc, "indicators"), [i.key for i in item.indicators], "indicator key")
+    return problems
+
+
+def _responsible_problems(item: ItemEntry, loc: tuple[Any, ...],
+                          spellings: dict[str, str]) -> list[tuple[tuple[Any, ...], str]]:
+    """Units that resolve to nothing or twice, and printed groups that go backwards."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    named = [entry for entry in item.responsible if entry.unit is not None]
+    for u, entry in enumerate(item.responsible):
+        if entry.unit is not None and name_key(entry.unit) not in spellings:
+            problems.append(((*loc, "units", u), f"unknown unit {entry.unit!r}"))
+        if u and entry.group < item.responsible[u - 1].group:
+            problems.append(((*loc, "units", u, "group"), "printed groups must not go backwards"))
+    if len({spellings.get(name_key(e.unit or ""), e.unit) for e in named}) != len(named):
+        problems.append(((*loc, "units"), "a unit is listed twice"))
+    placeholders = [e.printed for e in item.responsible if e.unit is None]
+    if len(set(placeholders)) != len(placeholders):
+        problems.append(((*loc, "units"), "a placeholder is listed twice"))
     return problems
 
 

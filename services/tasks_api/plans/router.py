@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
 from services.common.auth import CurrentPrincipal, Staff
@@ -74,7 +75,7 @@ async def import_plan(request: Request, db: DatabaseDep, principal: Staff) -> Im
     body = await request.body()
     try:
         if media_type in YAML_TYPES:
-            plan_file = parse_plan_file(body)
+            plan_file = await run_in_threadpool(parse_plan_file, body)  # bounded, but seconds of CPU at most
         elif media_type == "application/json":
             plan_file = validate_plan_data(_json(body))
         else:

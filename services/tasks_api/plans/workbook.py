@@ -24,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from services.common.problems import PayloadTooLarge, Unprocessable
 from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus, Role
-from services.tasks_api.plans.plan_file import IndicatorEntry, ItemEntry, MilestoneEntry, PlanFile
+from services.tasks_api.plans.plan_file import (LEGACY_ITEM_STATUS, IndicatorEntry, ItemEntry, MilestoneEntry,
+                                               PlanFile)
 
 MAX_ROWS = 200_000                  # per sheet: twice the 100,000-item plan the importer is built for
 MAX_UNPACKED_BYTES = 256 * 1024**2  # what the zip may expand to: refuses zip bombs before openpyxl reads them
@@ -33,8 +34,9 @@ MAX_REPORTED = 1000                 # errors listed in one answer
 KIND_LABELS = {ItemKind.GOAL: "目标", ItemKind.SECTION: "重点任务板块", ItemKind.TASK: "重点任务",
                ItemKind.PLATFORM: "重点支撑平台", ItemKind.SAFEGUARD: "保障措施", ItemKind.ANNEX: "附件",
                ItemKind.KEY_WORK: "重点工作", ItemKind.SPECIAL_ACTION: "专项行动"}
-STATUS_LABELS = {ItemStatus.NOT_STARTED: "未开始", ItemStatus.IN_PROGRESS: "进行中", ItemStatus.COMPLETED: "已完成",
-                 ItemStatus.DELAYED: "滞后", ItemStatus.CANCELLED: "已取消"}
+STATUS_LABELS = {ItemStatus.OPEN: "进行中", ItemStatus.CLOSED: "已办结", ItemStatus.CANCELLED: "已取消"}
+# Workbooks exported before progress was derived (the status column is ignored on upload anyway).
+LEGACY_STATUS_LABELS = {"未开始": "open", "滞后": "open", "已完成": "closed", **LEGACY_ITEM_STATUS}
 ROLE_LABELS = {Role.LEAD: "牵头", Role.CO: "配合"}
 
 
@@ -121,13 +123,19 @@ class Column:
     required: bool = False
 
 
+# Every kind and status has a cell value: its label, or (for one added without a label) its value, so that an item
+# in a new status is still exported and can come back.
+_KINDS = {kind: KIND_LABELS.get(kind, kind.value) for kind in ItemKind}
+_STATUSES = {status: STATUS_LABELS.get(status, status.value) for status in ItemStatus}
+
 ITEMS, DUTIES, INDICATORS, MILESTONES = "事项", "责任分工", "指标", "节点"
+VERSION_PROPERTY = "duban-breakdown-version"  # the custom document property naming the version exported
 SHEETS: dict[str, tuple[Column, ...]] = {
     ITEMS: (Column("编号", "key", 12, required=True), Column("上级编号", "parent", 12),
-            Column("类型", "kind", 14, _choice(KIND_LABELS), True), Column("序号", "number", 10),
+            Column("类型", "kind", 14, _choice(_KINDS), True), Column("序号", "number", 10),
             Column("标题", "title", 40, required=True), Column("内容", "text", 80),
-            Column("状态", "status", 10, _choice(STATUS_LABELS)), Column("开始日期", "starts_on", 12, _date),
-            Column("完成时限", "due_on", 12, _date)),
+            Column("状态", "status", 10, _choice(_STATUSES, LEGACY_STATUS_LABELS)),
+            Column("开始日期", "starts_on", 12, _date), Column("完成时限", "due_on", 12, _date)),
     DUTIES: (Column("事项编号", "item", 12, required=True), Column("责任单位", "unit", 24, required=True),
              Column("角色", "role", 8, _choice(ROLE_LABELS), True), Column("顺序", "order", 8, _order)),
     INDICATORS: (Column("指标编号", "key", 32, required=True), Column("事项编号", "item", 12, required=True),
@@ -140,17 +148,26 @@ SHEETS: dict[str, tuple[Column, ...]] = {
 }
 _ENTRIES: dict[str, type[BaseModel]] = {ITEMS: ItemEntry, INDICATORS: IndicatorEntry, MILESTONES: MilestoneEntry}
 
+
+
+def carried_fields(sheet: str) -> set[str]:
+    """The fields of a sheet's plan-file entry that its columns carry: an upload changes these and no others, so a
+    field the plan file gains (and the workbook does not show) keeps its value."""
+    return {column.field for column in SHEETS[sheet]} & _ENTRIES[sheet].model_fields.keys()
+
+
 Walked = list[tuple[ItemEntry, ItemEntry | None]]
 
 
 def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
     for item, parent in walked:
         if name == ITEMS:
-            yield (item.key, parent.key if parent else None, KIND_LABELS[item.kind], item.number, item.title,
-                   item.text, STATUS_LABELS[item.status], item.starts_on, item.due_on)
+            yield (item.key, parent.key if parent else None, _KINDS[item.kind], item.number, item.title,
+                   item.text, _STATUSES[item.status], item.starts_on, item.due_on)
         elif name == DUTIES:
-            yield from ((item.key, unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
-                        for n, unit in enumerate(item.units))
+            # A placeholder (no unit) has no row: the plan file keeps it (see breakdown._keep_printed).
+            yield from ((item.key, duty.unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
+                        for n, duty in enumerate(item.responsible) if duty.unit is not None)
         elif name == INDICATORS:
             yield from ((i.key, item.key, i.name, i.measure, _plain(i.baseline), _plain(i.target), i.comparison.value,
                          i.target_date, _yearly_text(i.yearly_targets)) for i in item.indicators)
@@ -158,13 +175,16 @@ def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
             yield from ((item.key, m.title, m.due_on) for m in item.milestones)
 
 
-def write_workbook(plan_file: PlanFile) -> SpooledTemporaryFile:
-    """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start."""
+def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTemporaryFile:
+    """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start; `version`
+    (the breakdown's fingerprint) goes into a custom document property, which Excel and WPS keep when saving."""
     walked = [(item, parent) for item, parent, _ in plan_file.walk()]
     out = SpooledTemporaryFile(max_size=8 * 1024**2)  # noqa: SIM115 - the response closes it after streaming
     # Cells are what they are: text such as the comparison "=" never becomes a formula, "9" stays text.
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"})
+    if version is not None:
+        book.set_custom_property(VERSION_PROPERTY, version)
     bold = book.add_format({"bold": True})
     for name, columns in SHEETS.items():
         sheet = book.add_worksheet(name)
@@ -197,6 +217,7 @@ class Parsed:
     # Keys on 事项 (valid row or not), and items referred to by invalid rows: so that errors do not cascade.
     item_keys: set[str] = field(default_factory=set)
     items_of_invalid_rows: set[str] = field(default_factory=set)
+    version: str | None = None  # the version the workbook was exported from; None for a hand-made one
 
     def error(self, sheet: str, number: int, header: str, message: str) -> None:
         self.errors.append(located_error([sheet, number, header], message, number))
@@ -241,8 +262,14 @@ def read_workbook(content: bytes) -> Parsed:
         book.close()
 
 
+def _version(book: Any) -> str | None:
+    found = next((p.value for p in book.custom_doc_props if p.name == VERSION_PROPERTY), None)
+    text = "" if found is None else str(found).strip()
+    return text or None
+
+
 def _read_sheets(book: Any) -> Parsed:
-    parsed, layout = Parsed(), []
+    parsed, layout = Parsed(version=_version(book)), []
     for name, columns in SHEETS.items():
         if name not in book.sheetnames:
             layout.append(located_error([name], f"The workbook has no sheet {name}."))

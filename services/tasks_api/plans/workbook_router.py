@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Annotated
 
-from fastapi import Request, Response
+from fastapi import Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.problems import UnsupportedMediaType, problem_responses
-from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router
+from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.plans import breakdown
-from services.tasks_api.schemas import ImportResult
+from services.tasks_api.plans.breakdown_diff import BreakdownResult
 
 router = api_router("breakdown")
 
@@ -32,25 +32,46 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
 
 
 @router.get("/plans/{plan_id}/breakdown.xlsx", summary="Download the task breakdown table (任务分解表) as Excel",
-            description=_SHEETS, response_class=Response,
+            description=_SHEETS + " The workbook records the version of the plan it shows (also its ETag) in its "
+            "custom document property duban-breakdown-version; uploading it back applies only onto that version.",
+            response_class=Response,
             responses={**READ_ERRORS, **problem_responses(413),
-                       200: {"description": "The workbook.", "content": _XLSX_CONTENT}})
+                       200: {"description": "The workbook.", "content": _XLSX_CONTENT,
+                             "headers": {"ETag": {"description": "The breakdown's version.",
+                                                  "schema": {"type": "string"}}}}})
 async def download_plan_breakdown(plan_id: int, db: DatabaseDep, _: CurrentPrincipal) -> Response:
-    plan_key, workbook = await breakdown.breakdown_workbook(db, plan_id=plan_id)
-    return StreamingResponse(_chunks(workbook), media_type=XLSX,
-                             headers={"Content-Disposition": f'attachment; filename="{plan_key}-breakdown.xlsx"'})
+    plan_key, version, workbook = await breakdown.breakdown_workbook(db, plan_id=plan_id)
+    return StreamingResponse(_chunks(workbook), media_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{plan_key}-breakdown.xlsx"', "ETag": breakdown.etag(version)})
+
+
+_UPLOAD = (" Rows are matched by their keys: changed rows are updated, new rows added; the units, indicators and "
+           "milestones of an item listed on 事项 become exactly those of the workbook. Any invalid row (errors name "
+           "sheet, row and column) and nothing is applied. The upload applies only onto the version the workbook was "
+           "exported from (its duban-breakdown-version property, and If-Match where sent): 412 when the plan changed "
+           "since, 428 when neither says a version (a hand-made workbook needs If-Match). An upload that would remove "
+           "a responsibility, indicator or milestone is refused (409, listing them) unless confirm_removals=true. "
+           "The response lists what was added, changed and removed; with dry_run=true nothing is written.")
 
 
 @router.put("/plans/{plan_id}/breakdown", summary="Apply an edited task breakdown table (任务分解表)",
-            description=_SHEETS + " Rows are matched by their keys: changed rows are updated, new rows added; "
-            "the units, indicators and milestones of an item listed on 事项 become exactly those of the workbook. "
-            "Any invalid row (errors name sheet, row and column) and nothing is applied.",
+            description=_SHEETS + _UPLOAD,
             openapi_extra={"requestBody": {"required": True, "content": _XLSX_CONTENT}},
-            responses={**WRITE_ERRORS, **problem_responses(413, 415)})
-async def upload_plan_breakdown(plan_id: int, request: Request, db: DatabaseDep, principal: Staff) -> ImportResult:
+            responses={**GUARDED_WRITE_ERRORS, **problem_responses(413, 415)})
+async def upload_plan_breakdown(
+        plan_id: int, request: Request, response: Response, db: DatabaseDep, principal: Staff,
+        if_match: Annotated[str | None, Header(alias="If-Match", description=(
+            "The ETag of the breakdown the workbook was made from (or *); needed for a workbook that does not "
+            "record its version."))] = None,
+        dry_run: Annotated[bool, Query(description="Return the diff without writing anything.")] = False,
+        confirm_removals: Annotated[bool, Query(description="Allow the upload to remove the responsibilities, "
+                                                            "indicators and milestones it leaves out.")] = False,
+) -> BreakdownResult:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != XLSX:
         raise UnsupportedMediaType(f"Send the workbook as {XLSX}.")
-    plan_id, counts = await breakdown.apply_breakdown(db, plan_id=plan_id, content=await request.body(),
-                                                      actor=principal.subject)
-    return ImportResult(plan_id=plan_id, counts=counts)
+    result = await breakdown.apply_breakdown(
+        db, plan_id=plan_id, content=await request.body(), actor=principal.subject,
+        upload=breakdown.Upload(if_match=if_match, dry_run=dry_run, confirm_removals=confirm_removals))
+    response.headers["ETag"] = breakdown.etag(result.version)
+    return result

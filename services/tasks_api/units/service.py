@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal, Role as PrincipalRole
 from services.common.db import Database, contains
 from services.common.history import record_change
@@ -116,7 +116,7 @@ async def update_unit(db: Database, *, unit_id: int, data: UnitUpdate, version: 
         new = spellings_of(name, before["aliases"] if wanted_aliases is None else wanted_aliases)
         if new != old:
             # The aliases are part of the unit's representation: changing them alone must still move its ETag.
-            changes["updated_at"] = datetime.now(UTC)
+            changes["updated_at"] = clock.now()
         after = await unit_records.update(conn, unit_id, changes, expected_version=version, actor=actor.subject)
         if new != old:
             await _refuse_taken_spellings(conn, new, unit_id=unit_id)

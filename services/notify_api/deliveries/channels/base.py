@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.common.secrets import without_secrets
+
 REPLY_LIMIT = 2000
 
 
@@ -32,6 +34,14 @@ class Outcome:
     reply: str | None = None
     error: str | None = None
     retry_after: float | None = None  # seconds the receiver asked us to wait (Retry-After)
+
+    def __post_init__(self) -> None:
+        # What an attempt records is kept and shown (last_error, delivery_attempts): a failing robot URL quotes its
+        # access_token, a receiver may echo its signature; blank every secret here, once for all channels.
+        for name in ("reply", "error"):
+            value = getattr(self, name)
+            if value:
+                object.__setattr__(self, name, without_secrets(value))
 
 
 def clip(text: str | None) -> str | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 import httpx
 
+from services.common import clock
 from services.notify_api.deliveries.channels.base import Outcome, Verdict, clip
 from services.notify_api.deliveries.channels.pinning import refused_by_guard
 from services.notify_api.settings import NotifySettings
@@ -68,4 +69,4 @@ def retry_after(value: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (when - clock.now()).total_seconds())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 
 import httpcore
 import httpx
@@ -75,15 +75,68 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.backend.sleep(seconds)
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport over a connection pool that connects through `GuardedBackend`."""
+# httpcore's failures as httpx names them, most specific first (the order of httpx's own mapping).
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout), (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout), (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException), (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError), (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError), (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError), (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+_CORE_ERRORS = tuple(core for core, _ in _HTTPX_ERRORS)
+
+
+def _as_httpx(exc: Exception) -> httpx.TransportError:
+    """The httpx error for an httpcore one (raised `from` it, so `refused_by_guard` can see the guard's verdict)."""
+    return next(mapped for core, mapped in _HTTPX_ERRORS if isinstance(exc, core))(str(exc))
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterable[bytes]) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for part in self._stream:
+                yield part
+        except _CORE_ERRORS as exc:
+            raise _as_httpx(exc) from exc
+
+    async def aclose(self) -> None:
+        closer = getattr(self._stream, "aclose", None)
+        if closer is not None:
+            await closer()
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over httpcore's public connection pool, which connects through `GuardedBackend`."""
 
     def __init__(self, backend: GuardedBackend) -> None:
-        super().__init__(trust_env=False)
-        # httpx takes no network backend, so its pool is replaced by one with ours and httpx's default limits.
-        self._pool = httpcore.AsyncConnectionPool(
+        self.pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend,
             max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, AsyncIterable)  # an AsyncClient's request always streams asynchronously
+        url = httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
+                           target=request.url.raw_path)
+        core = httpcore.Request(method=request.method, url=url, headers=request.headers.raw, content=request.stream,
+                                extensions=request.extensions)
+        try:
+            response = await self.pool.handle_async_request(core)
+        except _CORE_ERRORS as exc:
+            raise _as_httpx(exc) from exc
+        assert isinstance(response.stream, AsyncIterable)
+        return httpx.Response(status_code=response.status, headers=response.headers, stream=_Body(response.stream),
+                              extensions=response.extensions)
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
 
 
 def refused_by_guard(exc: httpx.HTTPError) -> bool:

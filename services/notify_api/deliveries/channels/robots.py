@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
 
+from services.common import clock
 from services.common.json import dumps
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
 from services.notify_api.deliveries.channels.http import post
@@ -50,7 +50,7 @@ async def send_dingtalk(http: httpx.AsyncClient, settings: NotifySettings, notif
             "markdown": {"title": payload.get("subject") or "督办提醒",
                          "text": _markdown(payload, DINGTALK_MARKDOWN_BYTES)}}
     # DingTalk refuses a timestamp more than an hour from its clock: wall time, not the deliverer's `now`.
-    url = dingtalk_url(target.address, target.secret, int(time.time() * 1000))
+    url = dingtalk_url(target.address, target.secret, int(clock.epoch_seconds() * 1000))
     return await _robot(http, settings, url, body, DINGTALK_RATE_LIMITED)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from typing import Any
 
 import httpx
 
+from services.common import clock
 from services.common.json import dumps
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
 from services.notify_api.deliveries.channels.http import post
@@ -42,7 +42,7 @@ def body(notification: dict[str, Any]) -> bytes:
             "notification_id": notification["id"]}
     kind = notification.get("level") or notification["purpose"]
     # The creation time, not the send time: every retry carries the same body.
-    return dumps({"type": f"reminder.{kind}", "timestamp": utc(notification["created_at"]).isoformat(),
+    return dumps({"type": f"reminder.{kind}", "timestamp": utc(notification["created_at"]),
                   "data": data})
 
 
@@ -52,7 +52,7 @@ async def send(http: httpx.AsyncClient, settings: NotifySettings, notification: 
         return Outcome(Verdict.DEAD, error="The webhook endpoint has no signing secret.")
     content = body(notification)
     # Wall-clock seconds: receivers reject timestamps more than a few minutes off their own clock.
-    timestamp = int(time.time())
+    timestamp = int(clock.epoch_seconds())
     headers = {"webhook-id": notification["webhook_id"], "webhook-timestamp": str(timestamp),
                "webhook-signature": signature(target.secret, notification["webhook_id"], timestamp, content)}
     outcome, _ = await post(http, settings, target.address, content=content, headers=headers)

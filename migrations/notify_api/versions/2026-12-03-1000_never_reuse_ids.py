@@ -1,0 +1,26 @@
+"""ids are never reused: on SQLite every table keyed by one integer id gets AUTOINCREMENT
+
+Revision ID: notify_never_reuse_ids
+Revises: 524bf2d060f6
+Create Date: 2026-12-03 10:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from services.common.migrations import never_reuse_ids_on_sqlite
+
+revision: str = 'notify_never_reuse_ids'
+down_revision: str | None = '524bf2d060f6'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    never_reuse_ids_on_sqlite(op)
+
+
+def downgrade() -> None:
+    # Ids handed out stay unique either way; a table keeps AUTOINCREMENT until it is dropped by an older step.
+    pass

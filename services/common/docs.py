@@ -1,0 +1,49 @@
+"""Who may read the interactive docs and the contract a service serves (settings.docs).
+
+In production they are off unless the operator puts them behind a token: the contract names every
+operation and field, which helps an attacker map the API, while `openapi/` in the repository serves
+the teams that build on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.common.auth import TokenVerifier, parse_bearer
+from services.common.problems import ProblemError, Unauthorized, problem_response
+from services.common.settings import DocsAccess
+
+DOCS_PATHS = {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
+
+
+def docs_urls(access: DocsAccess) -> dict[str, Any]:
+    """FastAPI's docs_url, redoc_url and openapi_url for this access: None turns each off."""
+    return {name: None if access is DocsAccess.OFF else path for name, path in DOCS_PATHS.items()}
+
+
+class DocsTokenGuard:
+    """With docs behind a token, the docs paths answer only a caller with a valid bearer token (any role)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.paths = frozenset(DOCS_PATHS.values()) | {"/docs/oauth2-redirect"}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            headers = dict(scope["headers"])
+            token = parse_bearer(headers.get(b"authorization", b"").decode("latin-1"))
+            verifier: TokenVerifier = scope["app"].state.token_verifier
+            try:
+                if token is None:
+                    raise Unauthorized("A bearer token is required to read the docs.")
+                if verifier.fetches_keys:  # a JWKS fetch may block on the network: off the event loop
+                    await run_in_threadpool(verifier.verify, token)
+                else:
+                    verifier.verify(token)
+            except ProblemError as exc:
+                await problem_response(401, exc.detail, slug="unauthorized", headers=exc.headers)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -1,0 +1,92 @@
+"""How a service is served: uvicorn with the limits of the HTTP edge.
+
+- The request line and headers together fit in `MAX_HEAD_BYTES` (h11 answers 400 beyond it).
+- A connection must deliver a request's whole head within `HEAD_TIMEOUT_SECONDS` of connecting, or of its last
+  answer on a kept-alive connection, or it is closed: a client that trickles its headers (slowloris) holds one
+  socket for seconds, not forever, and never a worker.
+- Idle kept-alive connections close after `KEEP_ALIVE_SECONDS`.
+The count of headers and the length of the target are bounded by the request guard (services/common/guards.py),
+which answers with a problem document.
+
+`python -m services.common.server SERVICE --host H --port P` runs one service (as `duban serve` and compose do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+MAX_HEAD_BYTES = 16 * 1024
+HEAD_TIMEOUT_SECONDS = 10.0
+KEEP_ALIVE_SECONDS = 5
+
+
+class HeadDeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose request head does not arrive in time."""
+
+    head_timeout = HEAD_TIMEOUT_SECONDS
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._arm_head_deadline()
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE:
+            # h11 bounds only a head still incomplete; one that arrives whole in a read is counted here.
+            end = data.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else end + 4
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self.send_400_response(f"The request line and headers are longer than {MAX_HEAD_BYTES} bytes.")
+                return
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE and self._head_deadline is not None:
+            self._head_deadline.cancel()  # the head is in: the body and the answer have their own limits
+            self._head_deadline = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_head_deadline()  # the next request on this connection gets its own deadline
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+        super().connection_lost(exc)
+
+    def _arm_head_deadline(self) -> None:
+        self._head_bytes = 0
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+        self._head_deadline = self.loop.call_later(self.head_timeout, self._head_too_slow)
+
+    def _head_too_slow(self) -> None:
+        self._head_deadline = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+def edge_config(app: Any, **options: Any) -> uvicorn.Config:
+    """A uvicorn configuration with the edge's limits (tests pass the app itself, production an import string)."""
+    return uvicorn.Config(app, http=HeadDeadlineProtocol, h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+                          timeout_keep_alive=KEEP_ALIVE_SECONDS, **options)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve one duban service with the HTTP edge's limits.")
+    parser.add_argument("service", choices=["tasks_api", "reporting_api", "notify_api"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    uvicorn.Server(edge_config(f"services.{args.service}.app:create_app", factory=True, host=args.host,
+                               port=args.port, log_level=args.log_level)).run()
+
+
+if __name__ == "__main__":
+    main()

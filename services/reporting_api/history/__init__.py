@@ -1,0 +1,1 @@
+"""The change history (变更记录) of reporting_api's records."""

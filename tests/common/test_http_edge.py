@@ -1,0 +1,84 @@
+"""The HTTP edge as the services are served (services/common/server.py): slow clients, big heads, many headers."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from services.common import server
+from services.common.server import HeadDeadlineProtocol, edge_config
+from services.tasks_api.app import create_app
+from tests.conftest import tasks_settings
+
+
+@pytest.fixture
+def edge(tasks_database, monkeypatch) -> Iterator[str]:
+    """tasks_api behind the edge's uvicorn, with a head deadline of one second."""
+    monkeypatch.setattr(HeadDeadlineProtocol, "head_timeout", 1.0)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    running = uvicorn.Server(edge_config(create_app(tasks_settings(tasks_database)), log_level="warning",
+                                         limit_concurrency=1000, backlog=512))
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not running.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+def _trickling(url: str, count: int) -> list[socket.socket]:
+    """Connections that send the start of a request head and never finish it."""
+    host, port = url.removeprefix("http://").split(":")
+    slow = []
+    for _ in range(count):
+        connection = socket.create_connection((host, int(port)))
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        slow.append(connection)
+    return slow
+
+
+def _closed_by_server(connection: socket.socket) -> bool:
+    connection.settimeout(5)
+    try:
+        return connection.recv(1) == b""
+    except (ConnectionResetError, TimeoutError):
+        return False
+
+
+def test_200_slow_clients_do_not_stop_normal_requests_and_are_closed_after_the_deadline(edge):
+    slow = _trickling(edge, 200)
+    try:
+        started = time.monotonic()
+        answers = [httpx.get(f"{edge}/healthz", timeout=5).status_code for _ in range(20)]
+        assert answers == [200] * 20
+        assert time.monotonic() - started < 5  # served meanwhile, not after the slow clients gave up
+        assert all(_closed_by_server(connection) for connection in slow)
+    finally:
+        for connection in slow:
+            connection.close()
+
+
+def test_a_request_head_over_16_kib_is_refused(edge):
+    response = httpx.get(f"{edge}/healthz", headers={"X-Big": "a" * (server.MAX_HEAD_BYTES + 1)}, timeout=5)
+    assert response.status_code == 400
+
+
+def test_more_than_100_headers_is_431_as_a_problem(edge):
+    headers = [(f"X-H{i}", "1") for i in range(101)]
+    response = httpx.get(f"{edge}/healthz", headers=headers, timeout=5)
+    assert response.status_code == 431
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_target_over_8_kib_is_414_as_a_problem(edge):
+    response = httpx.get(f"{edge}/v1/plans", params={"q": "x" * 9000}, timeout=5)
+    assert response.status_code == 414
+    assert response.headers["content-type"] == "application/problem+json"
