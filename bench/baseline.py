@@ -6,7 +6,7 @@ like the services:
 
     BENCH_TASKS_DSN=postgresql://… BENCH_REPORTING_DSN=postgresql://… uvicorn bench.baseline:app --port 8799
     GET /items?plan_id=1&unit_id=7&limit=50&cursor=123    the item list of tasks_api, keyset by id
-    GET /reports?plan_id=1&period=2024-Q2&limit=50         the report list of reporting_api, keyset by id
+    GET /reports?plan_id=1&period=2024-H1&limit=50         the report list of reporting_api, keyset by id
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from services.reporting_api.reports.history import PastMeasurement, PastReport
 from services.reporting_api.reports.models import ReportStatus
 
 PLAN_START, PLAN_END = date(2024, 1, 1), date(2026, 12, 31)
-PERIODS = ("2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4")  # filled in order until the report count is reached
+PERIODS = ("2024-Q1", "2024-H1", "2024-Q3", "2024")  # the due dates of a quarterly year, filled in order until the report count is reached
 DUE_DAYS_AFTER_PERIOD = 10  # the reporting rules' default
 COORDINATORS = 5  # units co-operating on every item of plan 1
 SECTION_SIZE = 1000  # tasks per section

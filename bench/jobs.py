@@ -24,7 +24,7 @@ from services.notify_api.reminders.planner import plan_reminders
 from services.notify_api.settings import NotifySettings
 from services.common.settings import REPO_ROOT
 
-# The morning of 2025-01-03: a week before 2024-Q4's reports are due (many are missing, by design of the data
+# The morning of 2025-01-03: a week before 2024's annual summaries are due (many are missing, by design of the data
 # set) while a quarter's worth of item deadlines is overdue: the planner has a full day's work.
 DISPATCH_AS_OF = datetime(2025, 1, 3, 1, 0, tzinfo=UTC)
 REMINDERS_TARGET = 100_000

@@ -126,6 +126,8 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "attachments": ("Links to supporting documents (附件).", None),
     "self_status": ("The unit's own view of its progress (自评): on track, at risk or delayed.", None),
     "progress": ("What was done in the period (进展情况).", "完成路基工程 60%。"),
+    "achievements": ("What the half-year or the year achieved (主要成效), asked by the summaries.",
+                     "建成高速公路 36 公里。"),
     "problems": ("Problems met (存在问题).", "征地拆迁进度滞后。"),
     "next_steps": ("What comes next (下步计划).", "加快征地拆迁。"),
     "percent_complete": ("Share of the work done, 0–100 (完成比例).", 60),

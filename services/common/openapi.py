@@ -57,7 +57,8 @@ def shared_schemas() -> dict[str, dict[str, Any]]:
                     "description": "A record id (编号), assigned by the service that owns the record."}
     shared["PeriodId"] = {
         "type": "string", "pattern": PERIOD_PATTERN, "title": "PeriodId", "examples": ["2026-Q1", "2026-H1", "2026"],
-        "description": "A reporting period (报送周期): a year (2026), a half year (2026-H1) or a quarter (2026-Q1).",
+        "description": "A reporting period (报送周期): a year (2026), a half year (2026-H1), a quarter (2026-Q1) or a "
+                       "month (2026-M01).",
     }
     return dict(sorted(shared.items()))
 

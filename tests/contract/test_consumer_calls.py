@@ -32,6 +32,7 @@ from services.reporting_api.db import outbox_events as reporting_outbox
 from services.reporting_api.models import metadata as reporting_metadata
 from services.tasks_api.db import outbox_events as tasks_outbox
 from tests.conftest import reporting_settings, serve_in_thread, tasks_settings
+from tests.reporting_api.test_reports import FULL_CONTENT
 from tests.contract.recording import Exchange, ProviderContract, RecordingTransport
 from tests.databases import empty_tables
 from tests.notify_api.conftest import notify_settings
@@ -108,6 +109,8 @@ def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tas
         await tasks.deadlines(date(2025, 1, 1), date(2025, 12, 31), plan_id=plan_id, unit_id=unit_id)
         periods = await reporting.periods(plan_id, kind="quarter")
         await reporting.compliance(plan_id, periods[0].id, as_of=date(2024, 4, 30), unit_id=unit_id, state="missing")
+        await reporting.obligations(plan_id, date(2024, 1, 11), date(2024, 12, 31), as_of=date(2024, 4, 30),
+                                    unit_id=unit_id, pending=True)
         for client in (tasks, reporting):
             await client.http.aclose()
 
@@ -135,7 +138,7 @@ def reporting_consumer(reporting_database, tasks_server) -> Iterator[tuple[TestC
 
 
 def file_and_submit_a_report(client: TestClient, headers: dict[str, str], item_id: int) -> None:
-    report = ok(client.post("/v1/reports", json={"item_id": item_id, "period": "2024-Q1", "progress": "推进中"},
+    report = ok(client.post("/v1/reports", json={"item_id": item_id, "period": "2024-Q1", **FULL_CONTENT},
                             headers=headers), 201).json()
     ok(client.post(f"/v1/reports/{report['id']}/submit", headers=headers))
 

@@ -127,7 +127,7 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
                                         headers=auth("office"), json={"unit_id": cast.a, "points": 1, "reason": "表扬"}))
     ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9, "year": 2024,
            "adjustment_id": adjustment, "entity": "assessment_adjustment", "entity_id": adjustment,
-           "unit_id": cast.a}
+           "unit_id": cast.a, "from": "2024-01-11", "to": "2024-12-31"}
     yield World("reporting_api", client, reporting_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 

@@ -59,7 +59,8 @@ _SHARED_READ_PATHS = {
     "reporting_api": ("/v1/plans/{plan_id}/periods", "/v1/plans/{plan_id}/rules", "/v1/plans/{plan_id}/compliance",
                       "/v1/plans/{plan_id}/traffic-lights", "/v1/plans/{plan_id}/indicators/progress",
                       "/v1/plans/{plan_id}/assessment", "/v1/plans/{plan_id}/ledger.xlsx",
-                      "/v1/plans/{plan_id}/ledger.csv"),
+                      "/v1/plans/{plan_id}/ledger.csv", "/v1/plans/{plan_id}/obligations",
+                      "/v1/items/{item_id}/cadence"),
     # The office's reminder rules, pauses and dispatch runs hold no unit's own data.
     "notify_api": ("/v1/plans/{plan_id}/reminder-rules", "/v1/pauses/{pause_id}", "/v1/dispatches/{dispatch_id}"),
 }
@@ -68,7 +69,8 @@ SHARED_READS = {(service, "GET", path) for service, paths in _SHARED_READ_PATHS.
 # Bodies that pass validation, so that a refusal comes from the caller's rights and not from the input.
 VALID_BODIES = {
     ("tasks_api", "POST", "/v1/items/{item_id}/extensions"): {"requested_due_on": "2026-12-31", "reason": "需要"},
-    ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-Q2"},
+    ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-H1"},
+    ("reporting_api", "PUT", "/v1/items/{item_id}/cadence"): {"cadence": "yearly"},
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"): {"progress": "改写"},
     ("reporting_api", "POST", "/v1/plans/{plan_id}/assessment/adjustments"): {"unit_id": "{unit_id}", "points": 1,
                                                                              "reason": "加分"},

@@ -21,7 +21,7 @@ from services.notify_api.reminders.steps import (
     release_time,
 )
 from tests.notify_api.conftest import add_contact, outbox, run_planner
-from tests.reporting_api.test_reports import file_report, submit
+from tests.reporting_api.test_reports import file_report, submit, values_for
 
 TRANSPORT, TOURISM, ECOLOGY = "市交通运输局", "市文旅局", "市生态环境局"
 SLOW_ESCALATION = Rule(escalate_after_days=30)
@@ -328,13 +328,30 @@ def test_a_disabled_contact_gets_nothing(notify_client, auth, units):
     assert run_planner(notify_client, shanghai("2019-12-28")) == 0
 
 
+def report_rows(client, unit_id):
+    return outbox(client, deadline_kind="report", recipient_kind="unit", recipient_id=unit_id)
+
+
+def test_a_unit_gets_one_report_notice_per_due_date_listing_its_items(notify_client, auth, transport_hook, quzhou,
+                                                                      units):
+    run_planner(notify_client, shanghai("2020-01-09"))
+    [row] = report_rows(notify_client, units[TRANSPORT])  # not one per item, nor one per period kind
+    data = row["payload"]["data"]
+    listed = {(i["item_number"], i["period"], i["report_type"]) for i in data["items"]}
+    assert ("7", "2019", "annual") in listed and len(listed) == len(data["items"]) > 1
+    assert {i["period"] for i in data["items"]} == {"2019"}  # 2019-Q4 and 2019-H2 are answered by 2019
+    assert (row["step"], data["due_on"], data["deadline_id"]) == ("before-1", "2020-01-10", units[TRANSPORT])
+    assert row["payload"]["subject"].startswith(f"【提醒】{TRANSPORT}（牵头）：2019年度年度汇总（{len(listed)}项）还剩1天")
+    assert "深化收费公路制度改革" in row["payload"]["text"]
+
+
 def test_reports_are_reminded_only_to_units_that_have_not_submitted(notify_client, reporting_http, auth,
                                                                       transport_hook, quzhou, units):
     kw7 = quzhou.item("KW7")["id"]
     headers = auth("unit", unit_id=units[TRANSPORT])
-    submit(reporting_http, headers, file_report(reporting_http, headers, kw7, period="2019-Q4")["id"])
+    report = file_report(reporting_http, headers, kw7, period="2019", measurements=values_for(quzhou, "KW7",
+                                                                                              "2019-12-31"))
+    submit(reporting_http, headers, report["id"])
     run_planner(notify_client, shanghai("2020-01-09"))
-    rows = rows_of(notify_client, kw7, "report")
-    assert sorted((r["payload"]["data"]["period"], r["step"]) for r in rows) == [("2019", "before-1"),
-                                                                                ("2019-H2", "before-1")]
-    assert "2019年下半年进展报告还剩1天" in " ".join(r["payload"]["subject"] for r in rows)
+    [row] = report_rows(notify_client, units[TRANSPORT])
+    assert kw7 not in {i["item_id"] for i in row["payload"]["data"]["items"]}

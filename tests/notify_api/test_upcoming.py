@@ -8,7 +8,7 @@ import pytest
 
 from services.notify_api.reminders.steps import countdown
 from tests.notify_api.conftest import assert_problem
-from tests.reporting_api.test_reports import file_report, submit
+from tests.reporting_api.test_reports import file_report, submit, values_for
 
 TRANSPORT = "市交通运输局"
 
@@ -37,7 +37,7 @@ def test_key_work_7_is_a_week_away_with_five_working_days_left(notify_client, tr
                      "item_key": "KW7", "item_number": "7", "item_title": "深化收费公路制度改革",
                      "title": "深化收费公路制度改革", "period": None, "due_on": "2019-12-31",
                      "units": [{"unit_id": transport["unit_id"], "unit_name": TRANSPORT, "role": "lead"}],
-                     "days_left": 7, "workdays_left": 5, "official_calendar": True}
+                     "days_left": 7, "workdays_left": 5, "official_calendar": True, "items": []}
     indicators = [r for r in view["data"] if r["kind"] == "indicator" and r["item_id"] == kw7["id"]]
     assert {r["title"] for r in indicators} == {"新发展ETC用户", "在籍汽车ETC安装率"}  # the toll stations: 2020
     assert {r["item_title"] for r in indicators} == {"深化收费公路制度改革"}
@@ -45,30 +45,36 @@ def test_key_work_7_is_a_week_away_with_five_working_days_left(notify_client, tr
         "2019-12-24", "2020-01-07", transport["unit_id"], True)
 
 
-def test_reports_the_unit_has_not_submitted_are_upcoming_deadlines(notify_client, transport, quzhou):
+def report_deadlines(view, unit_id):
+    return [r for r in view["data"] if r["kind"] == "report" and r["id"] == unit_id]
+
+
+def test_the_reports_a_unit_has_not_submitted_are_one_upcoming_deadline_per_due_date(notify_client, transport,
+                                                                                     quzhou):
     view = upcoming(notify_client, transport["headers"], as_of="2020-01-02", days=14)
-    reports = [r for r in view["data"] if r["kind"] == "report" and r["item_id"] == quzhou.item("KW7")["id"]]
-    assert {(r["period"], r["due_on"], r["title"]) for r in reports} == {
-        ("2019-Q4", "2020-01-10", "2019年第四季度进展报告"), ("2019-H2", "2020-01-10", "2019年下半年进展报告"),
-        ("2019", "2020-01-10", "2019年度进展报告")}
-    assert {(r["days_left"], r["workdays_left"]) for r in reports} == {(8, 6)}
+    [due] = report_deadlines(view, transport["unit_id"])
+    assert (due["period"], due["due_on"], due["days_left"], due["workdays_left"]) == ("2019", "2020-01-10", 8, 6)
+    kw7 = next(i for i in due["items"] if i["item_key"] == "KW7")
+    assert (kw7["period"], kw7["report_type"], kw7["role"]) == ("2019", "annual", "lead")
+    assert due["title"] == f"2019年度年度汇总（{len(due['items'])}项）"
 
 
 def test_a_submitted_report_is_no_longer_due(notify_client, reporting_http, transport, quzhou):
     kw7 = quzhou.item("KW7")["id"]
-    report = file_report(reporting_http, transport["headers"], kw7, period="2019-Q4")
+    report = file_report(reporting_http, transport["headers"], kw7, period="2019",
+                         measurements=values_for(quzhou, "KW7", "2019-12-31"))
     submit(reporting_http, transport["headers"], report["id"])
     view = upcoming(notify_client, transport["headers"], as_of="2020-01-02", days=14)
-    periods = {r["period"] for r in view["data"] if r["kind"] == "report" and r["item_id"] == kw7}
-    assert periods == {"2019-H2", "2019"}
+    [due] = report_deadlines(view, transport["unit_id"])
+    assert kw7 not in {i["item_id"] for i in due["items"]}
 
 
 def test_a_draft_is_still_due(notify_client, reporting_http, transport, quzhou):
     kw7 = quzhou.item("KW7")["id"]
-    file_report(reporting_http, transport["headers"], kw7, period="2019-Q4")
+    file_report(reporting_http, transport["headers"], kw7, period="2019")
     view = upcoming(notify_client, transport["headers"], as_of="2020-01-02", days=14)
-    periods = {r["period"] for r in view["data"] if r["kind"] == "report" and r["item_id"] == kw7}
-    assert periods == {"2019-Q4", "2019-H2", "2019"}
+    [due] = report_deadlines(view, transport["unit_id"])
+    assert kw7 in {i["item_id"] for i in due["items"]}
 
 
 def test_the_window_runs_from_as_of_through_days_on(notify_client, auth, quzhou):

@@ -30,7 +30,8 @@ def units(quzhou, auth):
 
 
 def file_and_submit(client, headers, item_id, period, **content):
-    report = client.post("/v1/reports", json={"item_id": item_id, "period": period, **content}, headers=headers)
+    report = client.post("/v1/reports", json={"item_id": item_id, "period": period, **FULL_CONTENT, **content},
+                         headers=headers)
     assert report.status_code == 201, report.text
     assert client.post(f"/v1/reports/{report.json()['id']}/submit", headers=headers).status_code == 200
     return report.json()["id"]
@@ -38,6 +39,11 @@ def file_and_submit(client, headers, item_id, period, **content):
 
 def review(client, auth, report_id, decision, comment=None):
     assert review_as_read(client, auth, report_id, decision, comment).status_code == 200
+
+
+def values_of(client, quzhou, key, as_of="2024-12-31"):
+    """A value for every indicator of the item: what a lead unit's summary must carry."""
+    return [{"indicator_id": i, "value": 1, "as_of": as_of} for i in indicator_ids(client, quzhou.item(key))]
 
 
 def close(client, auth, plan_id, period, as_of="2025-03-01"):
@@ -59,7 +65,7 @@ def part(row, metric):
     return next(p for p in row["parts"] if p["metric"] == metric)
 
 
-def nothing_due_yet(client, auth, plan_id, period="2024-Q4"):
+def nothing_due_yet(client, auth, plan_id, period="2024-Q3"):
     """The period's reports fall due far ahead: closing it judges lights and indicators, not lateness."""
     response = client.put(f"/v1/plans/{plan_id}/periods/{period}/due-date", json={"due_on": "2099-01-10"},
                           headers=auth("office"))
@@ -75,14 +81,15 @@ def adjust(client, auth, plan_id, body, year=2024, **headers):
 
 def test_closing_a_period_freezes_its_compliance_and_locks_its_reports(reporting_client, auth, quzhou, units):
     headers = units[TRANSPORT]["headers"]
-    report_id = file_and_submit(reporting_client, headers, quzhou.item("T9")["id"], "2024-Q4")
-    closed = close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    report_id = file_and_submit(reporting_client, headers, quzhou.item("T9")["id"], "2024",
+                                measurements=values_of(reporting_client, quzhou, "T9"))
+    closed = close(reporting_client, auth, quzhou.plan_id, "2024")
     assert closed.status_code == 201, closed.text
     summary = closed.json()["snapshot"]["compliance"]["summary"]
     assert summary["submitted"] == 1
     locked = review_as_read(reporting_client, auth, report_id, "accept")
     assert locked.status_code == 409
-    snapshot = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/periods/2024-Q4/snapshot", headers=auth("office"))
+    snapshot = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/periods/2024/snapshot", headers=auth("office"))
     assert snapshot.json()["snapshot"]["compliance"]["summary"] == summary
 
 
@@ -113,14 +120,14 @@ def test_the_assessment_needs_a_closed_period_of_the_year(reporting_client, auth
 def test_the_assessment_scores_units_from_closed_periods_with_their_breakdown(reporting_client, auth, quzhou, units):
     plan_id = quzhou.plan_id
     nothing_due_yet(reporting_client, auth, plan_id)
-    first = file_and_submit(reporting_client, units[TRANSPORT]["headers"], quzhou.item("T9")["id"], "2024-Q4",
+    first = file_and_submit(reporting_client, units[TRANSPORT]["headers"], quzhou.item("T9")["id"], "2024-Q3",
                             self_status="on_track")
     review(reporting_client, auth, first, "accept")
-    returned = file_and_submit(reporting_client, units[CULTURE]["headers"], quzhou.item("T9")["id"], "2024-Q4")
+    returned = file_and_submit(reporting_client, units[CULTURE]["headers"], quzhou.item("T9")["id"], "2024-Q3")
     review(reporting_client, auth, returned, "return", "请补充")
-    assert close(reporting_client, auth, plan_id, "2024-Q4", as_of="2024-12-31").status_code == 201
+    assert close(reporting_client, auth, plan_id, "2024-Q3", as_of="2024-12-31").status_code == 201
     found = assessment(reporting_client, auth("office"), plan_id)
-    assert found["periods"] == ["2024-Q4"]
+    assert found["periods"] == ["2024-Q3"]
     rows = rows_by_name(found)
     transport = part(rows[TRANSPORT], "first_time_accepted")
     assert (transport["share"], transport["achieved"], transport["out_of"]) == ("1.0000", "1.0000", "1.0000")
@@ -130,7 +137,7 @@ def test_the_assessment_scores_units_from_closed_periods_with_their_breakdown(re
 
 
 def test_units_are_ranked_within_their_kind_in_lists_of_their_own(reporting_client, auth, quzhou):
-    close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")
     lists = {listed["key"]: listed for listed in assessment(reporting_client, auth("office"), quzhou.plan_id)["lists"]}
     assert list(lists) == [group["key"] for group in DEFAULT_ASSESSMENT_GROUPS]
     assert {row["unit_kind"] for row in lists["counties"]["rows"]} == {"county"}
@@ -147,7 +154,7 @@ def test_the_plan_may_rank_several_kinds_in_one_list_each_also_ranked_within_its
     changed = reporting_client.patch(f"/v1/plans/{quzhou.plan_id}/rules", json={"assessment_groups": groups},
                                      headers=auth("office", **{"If-Match": '"0"'}))
     assert changed.status_code == 200, changed.text
-    close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")
     found = assessment(reporting_client, auth("office"), quzhou.plan_id)
     assert [listed["key"] for listed in found["lists"]] == ["local"]
     rows = found["lists"][0]["rows"]
@@ -166,8 +173,8 @@ def test_counties_that_co_operate_get_real_scores_instead_of_tying_at_0(reportin
     t12 = quzhou._client.get(f"/v1/items/{quzhou.item('T12')['id']}", headers=auth("viewer")).json()
     lead = next(r["unit_id"] for r in t12["responsibilities"] if r["role"] == "lead")
     assert QUJIANG in {r["unit_name"] for r in t12["responsibilities"] if r["role"] == "co"}
-    file_and_submit(reporting_client, auth("unit", unit_id=lead), t12["id"], "2024-Q4", self_status="delayed")
-    assert close(reporting_client, auth, plan_id, "2024-Q4", as_of="2024-12-31").status_code == 201
+    file_and_submit(reporting_client, auth("unit", unit_id=lead), t12["id"], "2024-Q3", self_status="delayed")
+    assert close(reporting_client, auth, plan_id, "2024-Q3", as_of="2024-12-31").status_code == 201
     rows = rows_by_name(assessment(reporting_client, auth("office"), plan_id))
     quijang, jiangshan = rows[QUJIANG], rows[JIANGSHAN]
     assert Decimal(jiangshan["total"]) > Decimal(quijang["total"]) > 0
@@ -177,7 +184,7 @@ def test_counties_that_co_operate_get_real_scores_instead_of_tying_at_0(reportin
 
 
 def test_scores_are_fixed_point_decimals_written_as_strings(reporting_client, auth, quzhou, units):
-    close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")
     rows = rows_by_name(assessment(reporting_client, auth("office"), quzhou.plan_id))
     scored = [row for row in rows.values() if row["total"] is not None]
     assert scored
@@ -262,19 +269,19 @@ def test_a_kind_named_in_no_list_is_left_out(reporting_client, auth, quzhou):
     groups = [{"key": "counties", "title": "县（市、区）", "kinds": ["county"], "ranked": True}]
     reporting_client.patch(f"/v1/plans/{quzhou.plan_id}/rules", json={"assessment_groups": groups},
                            headers=auth("office", **{"If-Match": '"0"'}))
-    close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")
     rows = rows_by_name(assessment(reporting_client, auth("office"), quzhou.plan_id))
     assert {row["unit_kind"] for row in rows.values()} == {"county"}
 
 
 def test_a_unit_sees_only_its_own_row(reporting_client, auth, quzhou, units):
-    close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")
     found = assessment(reporting_client, units[TRANSPORT]["headers"], quzhou.plan_id)
     assert [row["unit_id"] for listed in found["lists"] for row in listed["rows"]] == [units[TRANSPORT]["id"]]
 
 
 def test_a_unit_tied_with_others_is_not_told_who_they_are(reporting_client, auth, quzhou, units):
-    close(reporting_client, auth, quzhou.plan_id, "2024-Q4")  # nobody reported: many departments tie
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")  # nobody reported: many departments tie
     office_view = rows_by_name(assessment(reporting_client, auth("office"), quzhou.plan_id))[TRANSPORT]
     assert office_view["tied_with"]
     own = rows_by_name(assessment(reporting_client, units[TRANSPORT]["headers"], quzhou.plan_id))[TRANSPORT]
@@ -285,7 +292,7 @@ def test_a_unit_tied_with_others_is_not_told_who_they_are(reporting_client, auth
 # -- 考核加减分 -----------------------------------------------------------------------------------------------
 
 def test_adjustments_add_and_subtract_points_with_their_reasons(reporting_client, auth, quzhou, units):
-    close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")
     before = rows_by_name(assessment(reporting_client, auth("office"), quzhou.plan_id))[QUJIANG]
     unit_id = units[QUJIANG]["id"]
     bonus = adjust(reporting_client, auth, quzhou.plan_id, {"unit_id": unit_id, "points": 2.5,

@@ -6,12 +6,12 @@ import pytest
 
 from services.common.contracts.tasks import Indicator
 from services.reporting_api.oversight.indicators import attainment, meets
-from tests.reporting_api.test_reports import file_report, review, submit
+from tests.reporting_api.test_reports import file_report, indicator_ids, review, submit
 
 TRANSPORT = "市交通运输局"
 PROBLEM = "application/problem+json"
 KM = "T9-expressway-km"   # 到 2025 年建成高速公路 298 公里
-QUARTER_ENDS = {"2024-Q1": "2024-03-31", "2024-Q2": "2024-06-30", "2024-Q3": "2024-09-30"}
+QUARTER_ENDS = {"2024-Q1": "2024-03-31", "2024-H1": "2024-06-30", "2024-Q3": "2024-09-30"}
 
 
 @pytest.fixture
@@ -22,9 +22,13 @@ def transport(quzhou, auth):
 
 def report_km(client, transport, quzhou, period, value, as_of=None):
     """市交通运输局 files and submits T9's report for a period with the expressway kilometres built."""
-    measurement = {"indicator_id": quzhou.indicator_id(KM), "value": value, "as_of": as_of or QUARTER_ENDS[period]}
+    km, day = quzhou.indicator_id(KM), as_of or QUARTER_ENDS[period]
+    # The half-year summary carries a value for each of T9's indicators; the others do not matter here.
+    others = [i for i in indicator_ids(client, quzhou.item("T9")) if i != km] if period.endswith("H1") else []
+    measurements = [{"indicator_id": km, "value": value, "as_of": day},
+                    *({"indicator_id": i, "value": 1, "as_of": day} for i in others)]
     report = file_report(client, transport["headers"], quzhou.item("T9")["id"], period=period,
-                         measurements=[measurement])
+                         measurements=measurements)
     return submit(client, transport["headers"], report["id"])
 
 
@@ -42,7 +46,7 @@ def km_progress(client, auth, quzhou, **params):
 
 def test_the_latest_value_gives_the_attainment(reporting_client, auth, quzhou, transport):
     report_km(reporting_client, transport, quzhou, "2024-Q1", 150)
-    report_km(reporting_client, transport, quzhou, "2024-Q2", 180)
+    report_km(reporting_client, transport, quzhou, "2024-H1", 180)
     row = km_progress(reporting_client, auth, quzhou)
     assert (row["latest_value"], row["latest_as_of"], row["points"], row["target"]) == (180, "2024-06-30", 2, 298)
     assert row["attainment"] == pytest.approx(180 / 298, abs=1e-4)
@@ -50,7 +54,7 @@ def test_the_latest_value_gives_the_attainment(reporting_client, auth, quzhou, t
 
 def test_two_slow_measurements_project_a_miss_of_298_km(reporting_client, auth, quzhou, transport):
     report_km(reporting_client, transport, quzhou, "2024-Q1", 150)
-    report_km(reporting_client, transport, quzhou, "2024-Q2", 160)
+    report_km(reporting_client, transport, quzhou, "2024-H1", 160)
     row = km_progress(reporting_client, auth, quzhou)
     # 10 km in 91 days, carried on for the 549 days to 2025-12-31.
     assert row["projected_value"] == pytest.approx(160 + 549 * 10 / 91, abs=1e-3)
@@ -59,13 +63,13 @@ def test_two_slow_measurements_project_a_miss_of_298_km(reporting_client, auth, 
 
 def test_a_fast_trend_reaches_the_target(reporting_client, auth, quzhou, transport):
     report_km(reporting_client, transport, quzhou, "2024-Q1", 150)
-    report_km(reporting_client, transport, quzhou, "2024-Q2", 200)
+    report_km(reporting_client, transport, quzhou, "2024-H1", 200)
     assert km_progress(reporting_client, auth, quzhou)["projection_misses_target"] is False
 
 
 def test_three_measurements_are_fitted_by_least_squares(reporting_client, auth, quzhou, transport):
     # Half a kilometre a day from 100 km on 2024-03-31: 640 days later, on 2025-12-31, 420 km.
-    for period, value in (("2024-Q1", 100), ("2024-Q2", 145.5), ("2024-Q3", 191.5)):
+    for period, value in (("2024-Q1", 100), ("2024-H1", 145.5), ("2024-Q3", 191.5)):
         report_km(reporting_client, transport, quzhou, period, value)
     row = km_progress(reporting_client, auth, quzhou)
     assert (row["points"], row["projected_value"], row["projection_misses_target"]) == (3, 420.0, False)
@@ -90,7 +94,7 @@ def test_an_indicator_behind_its_straight_line_path_is_flagged(reporting_client,
 
 
 def test_the_latest_value_is_the_latest_by_date_not_by_filing(reporting_client, auth, quzhou, transport):
-    report_km(reporting_client, transport, quzhou, "2024-Q2", 180)
+    report_km(reporting_client, transport, quzhou, "2024-H1", 180)
     report_km(reporting_client, transport, quzhou, "2024-Q1", 150)
     assert km_progress(reporting_client, auth, quzhou)["latest_value"] == 180
 
@@ -109,7 +113,7 @@ def test_a_draft_does_not_count(reporting_client, auth, quzhou, transport):
 
 def test_as_of_leaves_out_later_measurements(reporting_client, auth, quzhou, transport):
     report_km(reporting_client, transport, quzhou, "2024-Q1", 150)
-    report_km(reporting_client, transport, quzhou, "2024-Q2", 180)
+    report_km(reporting_client, transport, quzhou, "2024-H1", 180)
     row = km_progress(reporting_client, auth, quzhou, as_of="2024-05-01")
     assert (row["latest_value"], row["points"]) == (150, 1)
 

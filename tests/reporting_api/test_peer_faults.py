@@ -15,6 +15,7 @@ from services.reporting_api.app import create_app
 from services.reporting_api.models import metadata
 from tests.conftest import reporting_settings
 from tests.databases import empty_tables
+from tests.reporting_api.test_reports import FULL_CONTENT
 from tests.faults import (PEER_FAULTS, PEER_LIMITS, SLOW_FAULTS, FaultyTransport, PeerCall,
                           check_ends_within_budget, check_survives_peer_fault, dependency_of,
                           operations_depending_on)
@@ -62,8 +63,8 @@ def with_the_draft_submitted(s: Scene) -> None:
 
 # Each operation that asks tasks_api, sent so that it must ask, and the status it answers once tasks_api is up.
 CALLS: dict[str, PeerCall] = {
-    "create_report": PeerCall(lambda s: s.client.post("/v1/reports", json={"item_id": s.item_id, "period": "2024-Q2"},
-                                                      headers={**s.co, "Idempotency-Key": "report-2024-Q2"}), 201),
+    "create_report": PeerCall(lambda s: s.client.post("/v1/reports", json={"item_id": s.item_id, "period": "2024-H1"},
+                                                      headers={**s.co, "Idempotency-Key": "report-2024-H1"}), 201),
     "list_reports": PeerCall(get("/v1/reports", "lead"), 200),
     "get_report": PeerCall(get("/v1/reports/{s.report_id}", "lead"), 200),
     "update_report": PeerCall(lambda s: s.client.patch(f"/v1/reports/{s.report_id}", json={"measurements": [
@@ -92,6 +93,11 @@ CALLS: dict[str, PeerCall] = {
     "get_plan_rollups": PeerCall(get("/v1/plans/{s.plan_id}/rollups", "office", **Q1), 200),
     "get_plan_traffic_lights": PeerCall(get("/v1/plans/{s.plan_id}/traffic-lights", "office", **Q1), 200),
     "get_plan_indicator_progress": PeerCall(get("/v1/plans/{s.plan_id}/indicators/progress", "office"), 200),
+    "get_plan_obligations": PeerCall(get("/v1/plans/{s.plan_id}/obligations", "office", **{"from": "2024-01-01",
+                                                                                         "to": "2024-12-31"}), 200),
+    "get_item_cadence": PeerCall(get("/v1/items/{s.item_id}/cadence", "office"), 200),
+    "set_item_cadence": PeerCall(lambda s: s.client.put(f"/v1/items/{s.item_id}/cadence", json={"cadence": "monthly"},
+                                                        headers={**s.office, "If-Match": '"0"'}), 200),
 }
 # A write, and operations that ask tasks_api several times one after the other (the budget is the request's).
 TIMED = ["create_report", "close_period", "export_ledger_csv", "get_plan_traffic_lights"]
@@ -118,7 +124,7 @@ def client(reporting_database, tasks_server, faulty):
 def scene(client, auth, quzhou) -> Scene:
     lead, co = quzhou.unit_id(LEAD), quzhou.unit_id(CO)
     item_id = quzhou.item("T9")["id"]
-    filed = client.post("/v1/reports", json={"item_id": item_id, "period": "2024-Q1", "progress": "推进中"},
+    filed = client.post("/v1/reports", json={"item_id": item_id, "period": "2024-Q1", **FULL_CONTENT},
                         headers=auth("unit", unit_id=co))
     assert filed.status_code == 201, filed.text
     return Scene(client, auth("office"), auth("unit", unit_id=lead), auth("unit", unit_id=co), quzhou.plan_id,

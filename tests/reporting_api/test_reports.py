@@ -24,11 +24,26 @@ def transport(quzhou, auth):
     return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
+# What every type of report must say before it is submitted (a summary's indicator values aside).
+FULL_CONTENT = {"progress": "推进中", "achievements": "完成阶段目标", "problems": "无", "next_steps": "继续推进"}
+
+
 def file_report(client, headers, item_id, period="2024-Q1", **content):
-    response = client.post("/v1/reports", json={"item_id": item_id, "period": period, "progress": "推进中", **content},
+    response = client.post("/v1/reports", json={"item_id": item_id, "period": period, **FULL_CONTENT, **content},
                            headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def indicator_ids(client, item):
+    """The ids of the item's indicators (read from tasks_api, as the app's peer)."""
+    return [i.id for i in client.portal.call(client.app.state.tasks.item_indicators, item["id"])]
+
+
+def values_for(quzhou, key, as_of):
+    """A value for every indicator of the item `key` (read through tasks_api): what a lead unit's summary carries."""
+    rows = quzhou._client.get(f"/v1/items/{quzhou.item(key)['id']}/indicators", headers=quzhou._headers).json()
+    return [{"indicator_id": i["id"], "value": 1, "as_of": as_of} for i in rows["data"]]
 
 
 def submit(client, headers, report_id):
@@ -97,7 +112,7 @@ def test_a_period_outside_the_plan_is_refused(reporting_client, t9, transport):
 
 def test_a_measurement_must_name_an_indicator_of_the_item(reporting_client, quzhou, t9, transport):
     good = quzhou.indicator_id("T9-expressway-km")
-    ok = reporting_client.post("/v1/reports", json={"item_id": t9["id"], "period": "2024-Q2", "measurements": [
+    ok = reporting_client.post("/v1/reports", json={"item_id": t9["id"], "period": "2024-H1", "measurements": [
         {"indicator_id": good, "value": 120.5, "as_of": "2024-06-30"}]}, headers=transport["headers"])
     assert ok.status_code == 201, ok.text
     bad = reporting_client.post("/v1/reports", json={"item_id": t9["id"], "period": "2024-Q3", "measurements": [
@@ -165,15 +180,16 @@ def test_a_report_submitted_after_its_due_date_is_late_by_working_days(reporting
 
 
 def test_a_report_submitted_before_an_extended_due_date_is_on_time(reporting_client, auth, quzhou, t9, transport):
-    reporting_client.put(f"/v1/plans/{quzhou.plan_id}/periods/2025-Q4/due-date", json={"due_on": "2099-01-10"},
+    reporting_client.put(f"/v1/plans/{quzhou.plan_id}/periods/2025/due-date", json={"due_on": "2099-01-10"},
                          headers=auth("office"))
-    report = file_report(reporting_client, transport["headers"], t9["id"], period="2025-Q4")
+    values = [{"indicator_id": i, "value": 1, "as_of": "2025-12-31"} for i in indicator_ids(reporting_client, t9)]
+    report = file_report(reporting_client, transport["headers"], t9["id"], period="2025", measurements=values)
     submitted = submit(reporting_client, transport["headers"], report["id"])
     assert (submitted["late"], submitted["days_late"]) == (False, 0)
 
 
 def test_a_unit_does_not_see_another_units_report(reporting_client, auth, quzhou, t9, transport):
-    report = file_report(reporting_client, transport["headers"], quzhou.item("KW7")["id"])
+    report = file_report(reporting_client, transport["headers"], quzhou.item("KW7")["id"], period="2019")
     culture = auth("unit", unit_id=quzhou.unit_id("市文旅局"))
     assert reporting_client.get(f"/v1/reports/{report['id']}", headers=culture).status_code == 404
     assert reporting_client.get("/v1/reports", headers=culture).json()["data"] == []
@@ -192,7 +208,7 @@ def test_the_lead_unit_reads_the_contributions_of_its_co_operating_units(reporti
 
 def test_reports_are_filtered_by_plan_period_status_and_lateness(reporting_client, auth, quzhou, t9, transport):
     first = file_report(reporting_client, transport["headers"], t9["id"], period="2024-Q1")
-    file_report(reporting_client, transport["headers"], t9["id"], period="2024-Q2")
+    file_report(reporting_client, transport["headers"], t9["id"], period="2024-H1")
     submit(reporting_client, transport["headers"], first["id"])
     listed = reporting_client.get("/v1/reports", params={"plan_id": quzhou.plan_id, "period": "2024-Q1",
                                                          "status": "submitted", "late": True}, headers=auth("office"))

@@ -1,8 +1,9 @@
 """The typed client of reporting_api (openapi/reporting_api.json), for notify_api.
 
-notify_api reads two things: a plan's reporting calendar (periods with due dates) and a period's
-compliance (every expected (item, unit) pair with the state of its report), so that it reminds only
-the units that have not reported (催办). Unknown fields are ignored, as in contracts/tasks.py.
+notify_api reads the reports owed in a window of due dates (GET /v1/plans/{id}/obligations: one row per
+responsibility and owed period, with the state of its report), so that it reminds only the units that have
+not reported (催办), once per unit and due date. The calendar (periods with due dates) and a period's
+compliance are there too. Unknown fields are ignored, as in contracts/tasks.py.
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ class CompliancePair(_Record):
         return self.state not in NOT_REPORTED
 
 
+class Obligation(CompliancePair):
+    """A report owed (报送义务): which responsibility, for which period, of which type, due when."""
+
+    period: str
+    report_type: str
+    due_on: date
+    owed: bool = True
+
+
 class Compliance(_Record):
     plan_id: int
     period: str
@@ -79,3 +89,12 @@ class ReportingClient:
                                        cache=False)
             rows += page["data"]
         return Compliance.model_validate({**page, "data": rows})
+
+    async def obligations(self, plan_id: int, start: date, end: date, *, as_of: date | None = None,
+                          unit_id: int | None = None, pending: bool = False) -> list[Obligation]:
+        """The reports owed with a due date in [start, end] (only those not submitted, given `pending`), all pages:
+        one walk per plan, whatever the number of periods. Never cached: reports arrive all the time."""
+        query = {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat() if as_of else None,
+                 "unit_id": unit_id, "pending": "true" if pending else None, "limit": 500}
+        rows = await self.http.get_all(f"/v1/plans/{plan_id}/obligations", query, cache=False)
+        return [Obligation.model_validate(row) for row in rows]

@@ -38,7 +38,7 @@ class Item(_Record):
     title: str
     due_on: date | None
     status: str
-    closed_on: date | None = None  # 办结日期: nothing is owed for due dates after it
+    closed_on: date | None = None  # 办结销号: the day the office approved the close-out; no report is owed after it
 
 
 class UnitRole(_Record):

@@ -1,18 +1,34 @@
 """Deadlines from both sources, in one shape: tasks_api's calendar (items, milestones, indicator targets) and
-reporting_api's periods × compliance (a report due from a unit that has not reported: 催办 only those)."""
+reporting_api's obligations (the reports a unit has not submitted: 催办 only those). A unit's reports due on one
+day are one deadline listing its items (一季一梳理、半年一小结、一年一汇总: one notice per unit and due date)."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date
 
-from services.common.contracts.reporting import Period, ReportingClient
+from services.common.contracts.reporting import Obligation, ReportingClient
 from services.common.contracts.tasks import Deadline as TasksDeadline
 from services.common.contracts.tasks import Item, Plan, TasksClient
 
 ROLE_LABEL = {"lead": "牵头", "co": "配合"}
 _QUARTERS = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度", "H1": "上半年", "H2": "下半年"}
+REPORT_TYPE_LABEL = {"monthly": "月度进展报告", "quarterly": "季度梳理报告", "half_year": "半年小结", "annual": "年度汇总"}
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineItem:
+    """One item of a unit's report deadline: the report it owes on it."""
+
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    role: str
+    period: str
+    report_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +54,18 @@ class Deadline:
     due_on: date
     units: tuple[Duty, ...]
     period: str | None = None
+    items: tuple[DeadlineItem, ...] = ()  # a report deadline: every item the unit owes a report on that day
+
+    @property
+    def item_ids(self) -> tuple[int, ...]:
+        """The items the deadline is about: a report deadline's listed items, else its one item."""
+        return tuple(i.item_id for i in self.items) or (self.item_id,)
 
     @property
     def ref(self) -> str:
-        """Names the deadline in exactly-once keys (a report's periods may share a due date)."""
-        return f"{self.kind}:{self.period}:{self.id}" if self.period else f"{self.kind}:{self.id}"
+        """Names the deadline in exactly-once keys (with its due date): a unit's reports of a plan due on one day
+        are one deadline, whatever their periods."""
+        return f"{self.kind}:{self.plan_id}:{self.id}" if self.kind == "report" else f"{self.kind}:{self.id}"
 
     @property
     def sort_key(self) -> tuple[date, str, str, int]:
@@ -50,8 +73,10 @@ class Deadline:
 
 
 def period_label(period: str) -> str:
-    """2024-Q1 → 2024年第一季度; 2024-H2 → 2024年下半年; 2024 → 2024年度."""
+    """2024-Q1 → 2024年第一季度; 2024-H2 → 2024年下半年; 2024-M03 → 2024年3月; 2024 → 2024年度."""
     year, _, part = period.partition("-")
+    if part.startswith("M"):
+        return f"{year}年{int(part[1:])}月"
     return f"{year}年{_QUARTERS[part]}" if part else f"{year}年度"
 
 
@@ -66,25 +91,48 @@ async def active_plans(tasks: TasksClient) -> list[Plan]:
     return [plan for plan in map(Plan.model_validate, rows) if plan.status == "active"]
 
 
-async def _report_deadlines(reporting: ReportingClient, plan_id: int, periods: list[Period], *, today: date,
+def report_title(items: tuple[DeadlineItem, ...]) -> str:
+    """What a unit must file that day: 2024年上半年半年小结（3项）; the kinds joined when the items differ."""
+    kinds = dict.fromkeys(f"{period_label(i.period)}{REPORT_TYPE_LABEL.get(i.report_type, '报告')}" for i in items)
+    return f"{'、'.join(kinds)}（{len(items)}项）"
+
+
+def unit_report_deadline(plan_id: int, due_on: date, owed: list[Obligation]) -> Deadline:
+    """One unit's reports due on one day, as one deadline listing its items (in item order)."""
+    owed = sorted(owed, key=lambda o: (o.item_id, o.responsibility_id))
+    items = tuple(DeadlineItem(o.item_id, o.item_key or "", o.item_number or "", o.item_title or "", o.role,
+                               o.period, o.report_type) for o in owed)
+    first = owed[0]
+    role = "lead" if any(o.role == "lead" for o in owed) else first.role
+    return Deadline("report", first.unit_id, plan_id, first.item_id, first.item_key or "", first.item_number or "",
+                    report_title(items), due_on, (Duty(first.unit_id, first.unit_name, role),), first.period, items)
+
+
+def unit_report_deadline_of(deadline: Deadline, items: tuple[DeadlineItem, ...]) -> Deadline:
+    """The same unit's report deadline listing only `items` (some were paused)."""
+    first = items[0]
+    return replace(deadline, item_id=first.item_id, item_key=first.item_key, item_number=first.item_number,
+                   title=report_title(items), items=items)
+
+
+async def _report_deadlines(reporting: ReportingClient, plan_id: int, start: date, end: date, *, today: date,
                             unit_id: int | None) -> list[Deadline]:
-    # One period after the other: reporting_api computes each from the whole plan, and asked for all at once it
-    # would read the plan from tasks_api once per period instead of reusing it.
-    views = [await reporting.compliance(plan_id, p.id, as_of=today, unit_id=unit_id) for p in periods]
-    return [Deadline("report", pair.responsibility_id, plan_id, pair.item_id, pair.item_key or "",
-                     pair.item_number or "", f"{period_label(view.period)}进展报告", view.due_on,
-                     (Duty(pair.unit_id, pair.unit_name, pair.role),), view.period)
-            for view in views for pair in view.data if not pair.reported]
+    # One walk of the plan's obligations in the window (reporting_api computes them from the plan once).
+    owed = await reporting.obligations(plan_id, start, end, as_of=today, unit_id=unit_id, pending=True)
+    by_unit_day: dict[tuple[date, int], list[Obligation]] = defaultdict(list)
+    for obligation in owed:
+        by_unit_day[obligation.due_on, obligation.unit_id].append(obligation)
+    return [unit_report_deadline(plan_id, due_on, rows) for (due_on, _), rows in by_unit_day.items()]
 
 
 async def report_deadlines(tasks: TasksClient, reporting: ReportingClient, start: date, end: date, *, today: date,
                            unit_id: int | None = None, plan_id: int | None = None) -> list[Deadline]:
-    """Reports due in [start, end] that a unit has not submitted as of `today`."""
+    """Reports due in [start, end] that a unit has not submitted as of `today`: one deadline per plan, unit and
+    due date, listing the items."""
     plan_ids = [plan_id] if plan_id is not None else [plan.id for plan in await active_plans(tasks)]
     found: list[Deadline] = []
     for pid in plan_ids:
-        due = [p for p in await reporting.periods(pid) if start <= p.due_on <= end]
-        found += await _report_deadlines(reporting, pid, due, today=today, unit_id=unit_id)
+        found += await _report_deadlines(reporting, pid, start, end, today=today, unit_id=unit_id)
     return found
 
 

@@ -33,7 +33,7 @@ from services.common.db import Database, copy_rows, driver_connection
 from services.notify_api.contacts.models import Contact, OwnerKind
 from services.notify_api.deliveries.models import Level, Notification, Status
 from services.notify_api.events.service import is_subscribed
-from services.notify_api.reminders.deadlines import Deadline, Duty, deadlines_between
+from services.notify_api.reminders.deadlines import Deadline, Duty, deadlines_between, unit_report_deadline_of
 from services.notify_api.reminders.escalations import NOTICE_ESCALATED, Escalation, publish_escalations
 from services.notify_api.reminders.steps import (
     DEFAULT_RULE,
@@ -187,13 +187,29 @@ def due_today(deadlines: list[Deadline], book: dict[tuple[int, str], Rule], paus
     for deadline in deadlines:
         rule = rule_for(book, deadline.plan_id, deadline.kind)
         step = due_step(deadline.due_on, rule, today)
-        if step is None or is_paused(pauses, deadline.plan_id, deadline.item_id):
+        if step is None:
+            continue
+        deadline = without_paused_items(deadline, pauses)
+        if deadline is None or is_paused(pauses, deadline.plan_id, deadline.item_id):
             continue
         units = tuple(u for u in deadline.units
                       if not is_paused(pauses, deadline.plan_id, deadline.item_id, u.unit_id))
         if units:
             found.append(Due(deadline, rule, step, units))
     return found
+
+
+def without_paused_items(deadline: Deadline, pauses: list[dict[str, Any]]) -> Deadline | None:
+    """A report deadline without the items (or their unit's share) that are paused; None when none is left."""
+    if not deadline.items:
+        return deadline
+    unit = deadline.units[0].unit_id
+    items = tuple(i for i in deadline.items if not is_paused(pauses, deadline.plan_id, i.item_id, unit))
+    if not items:
+        return None
+    if len(items) == len(deadline.items):
+        return deadline
+    return unit_report_deadline_of(deadline, items)
 
 
 async def plan_contexts(tasks: TasksClient, plan_ids: set[int]) -> dict[int, PlanContext]:
@@ -213,12 +229,16 @@ def link(settings: NotifySettings, deadline: Deadline) -> str:
     return f"{settings.public_base_url.rstrip('/')}/plans/{deadline.plan_id}/items/{deadline.item_id}"
 
 
+def lead_leaders(deadline: Deadline, context: PlanContext) -> list[int]:
+    """The lead leaders of the deadline's items (a report deadline lists several), each once."""
+    return list(dict.fromkeys(leader for item_id in deadline.item_ids for leader in context.leaders.get(item_id, [])))
+
+
 def recipients(due: Due, context: PlanContext) -> list[tuple[str, int, str | None, tuple[Duty, ...]]]:
     """(kind, id, role, units): each unit about itself; for a red step, the lead leaders and the office too."""
     found = [(OwnerKind.UNIT.value, u.unit_id, u.role, (u,)) for u in due.units]
     if due.step.level is Level.RED:
-        found += [(OwnerKind.LEADER.value, leader, None, due.units)
-                  for leader in context.leaders.get(due.deadline.item_id, [])]
+        found += [(OwnerKind.LEADER.value, leader, None, due.units) for leader in lead_leaders(due.deadline, context)]
         found.append((OwnerKind.OFFICE.value, 0, None, due.units))
     return found
 
@@ -243,7 +263,7 @@ def address(due: Due, context: PlanContext, reach: dict[tuple[str, int], list[di
 def escalation(due: Due, context: PlanContext, settings: NotifySettings, today: date) -> Escalation:
     """The red step as the office reads it, with the item's lead leaders."""
     return Escalation(notice(due, context, settings, today, due.units, None),
-                      tuple(context.leaders.get(due.deadline.item_id, [])))
+                      tuple(lead_leaders(due.deadline, context)))
 
 
 @dataclass(slots=True)

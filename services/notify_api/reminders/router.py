@@ -40,20 +40,36 @@ class UnitDuty(BaseModel):
     role: str = Field(description="lead (牵头) or co (配合).", examples=["lead"])
 
 
+class ReportItem(BaseModel):
+    """One item of a unit's report deadline, and the report it owes on it."""
+
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    role: str = Field(description="lead (牵头) or co (配合).", examples=["lead"])
+    period: str = Field(description="The period of the report owed.", examples=["2024-H1"])
+    report_type: str = Field(description="monthly, quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).",
+                             examples=["half_year"])
+
+
 class UpcomingDeadline(BaseModel):
     """A deadline coming up (临近时限), with the units responsible."""
 
-    kind: str = Field(description="item, milestone, indicator, or report (a unit's report not yet submitted).")
-    id: int = Field(description="The item, milestone or indicator id; for a report, the responsibility id.")
+    kind: str = Field(description="item, milestone, indicator, or report (a unit's reports due that day, not yet "
+                                  "submitted: one deadline per unit and due date, listing the items).")
+    id: int = Field(description="The item, milestone or indicator id; for a report, the unit id.")
     plan_id: int
     item_id: int
     item_key: str
     item_number: str
     item_title: str
     title: str = Field(description="What is due: the item, the milestone, the indicator, or the report.")
-    period: str | None = Field(description="The reporting period, for a report.")
+    period: str | None = Field(description="The reporting period, for a report (of its first item).")
     due_on: date
     units: list[UnitDuty]
+    items: list[ReportItem] = Field(default_factory=list, description="For a report: every item the unit owes a "
+                                                                       "report on that day; empty otherwise.")
     days_left: int = Field(description="Calendar days from as_of to due_on.")
     workdays_left: int = Field(description="Working days after as_of up to and including due_on (调休 counted).")
     official_calendar: bool = Field(description="False when the working days were counted without the official "

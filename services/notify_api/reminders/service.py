@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,9 +15,11 @@ from services.common.pagination import rows_after
 from services.common.workdays import workdays_between
 from services.notify_api.deliveries.models import Level
 from services.notify_api.reminders.deadlines import (
+    REPORT_TYPE_LABEL,
     Deadline,
     deadlines_between,
     item_titles,
+    period_label,
 )
 from services.notify_api.reminders.planner import OVERDUE_HORIZON_DAYS, due_today
 from services.notify_api.reminders.steps import countdown
@@ -40,7 +43,10 @@ def upcoming_row(deadline: Deadline, items: dict[int, Item], today: date) -> dic
             "item_key": deadline.item_key, "item_number": deadline.item_number,
             "item_title": item.title if item else deadline.title, "title": deadline.title, "period": deadline.period,
             "due_on": deadline.due_on, "units": _units(deadline), "days_left": left.days,
-            "workdays_left": left.workdays, "official_calendar": left.official_calendar}
+            "workdays_left": left.workdays, "official_calendar": left.official_calendar,
+            "items": [{"item_id": i.item_id, "item_key": i.item_key, "item_number": i.item_number,
+                       "item_title": i.item_title, "role": i.role, "period": i.period, "report_type": i.report_type}
+                      for i in deadline.items]}
 
 
 def row_key(row: dict[str, Any]) -> tuple[date, str, str, int]:
@@ -65,6 +71,13 @@ def _bulletin_entry(item: Item | None, deadline: Deadline) -> dict[str, Any]:
             "item_title": item.title if item else deadline.title, "units": {}, "deadlines": []}
 
 
+def per_item(deadline: Deadline) -> list[Deadline]:
+    """A unit's report deadline as one deadline per item it lists (the bulletin is by item); others as they are."""
+    return [replace(deadline, item_id=i.item_id, item_key=i.item_key, item_number=i.item_number,
+                    title=f"{period_label(i.period)}{REPORT_TYPE_LABEL.get(i.report_type, '报告')}", period=i.period,
+                    items=(i,)) for i in deadline.items] or [deadline]
+
+
 async def bulletin(db: Database, tasks: TasksClient, reporting: ReportingClient, *, plan_id: int,
                    day: date) -> dict[str, Any]:
     """Every item of the plan with a red notice as of `day`, most overdue first."""
@@ -79,8 +92,7 @@ async def bulletin(db: Database, tasks: TasksClient, reporting: ReportingClient,
     for leader in await tasks.plan_item_leaders(plan_id) if red else []:
         leaders[leader.item_id].append({"id": leader.leader_id, "name": leader.name})
     entries: dict[int, dict[str, Any]] = {}
-    for due in red:
-        d = due.deadline
+    for due, d in ((due, d) for due in red for d in per_item(due.deadline)):
         entry = entries.setdefault(d.item_id, _bulletin_entry(items.get(d.item_id), d))
         entry["units"].update({u.unit_id: {"unit_id": u.unit_id, "unit_name": u.unit_name, "role": u.role}
                                for u in due.units})

@@ -59,7 +59,15 @@ def _units(notice: Notice) -> str:
 
 def _subject(notice: Notice) -> str:
     d = notice.deadline
+    if d.items:  # a unit's reports due that day: the items are listed in the body
+        return f"【{LEVEL_TAG[notice.step.level]}】{_units(notice)}：{_what(d)}{_status(notice)}"
     return f"【{LEVEL_TAG[notice.step.level]}】{d.item_number} {notice.item_title}：{_what(d)}{_status(notice)}"
+
+
+def _items(notice: Notice) -> str:
+    """The items of a report deadline, as the body lists them."""
+    return "；".join(f"{i.item_number} {i.item_title}（{ROLE_LABEL.get(i.role, i.role)}，{i.period}）"
+                    for i in notice.deadline.items)
 
 
 def notice_data(notice: Notice) -> dict[str, Any]:
@@ -72,14 +80,16 @@ def notice_data(notice: Notice) -> dict[str, Any]:
             **timing, "official_calendar": left.official_calendar, "role": notice.role,
             "units": [{"unit_id": u.unit_id, "unit_name": u.unit_name, "role": u.role} for u in notice.units],
             "level": notice.step.level.value, "step": notice.step.name, "notice_on": notice.today.isoformat(),
-            "link": notice.link}
+            "link": notice.link, "items": [{"item_id": i.item_id, "item_number": i.item_number,
+                                             "item_title": i.item_title, "role": i.role, "period": i.period,
+                                             "report_type": i.report_type} for i in d.items]}
 
 
 def render_notice(notice: Notice) -> dict[str, Any]:
     d = notice.deadline
-    lines = [("计划", notice.plan_title), ("事项", f"{d.item_number} {notice.item_title}"),
-             ("时限", f"{_what(d)}，{chinese_date(d.due_on)}"), ("状态", _status(notice)),
-             ("责任单位", _units(notice))]
+    what = ("报送事项", _items(notice)) if d.items else ("事项", f"{d.item_number} {notice.item_title}")
+    lines = [("计划", notice.plan_title), what, ("时限", f"{_what(d)}，{chinese_date(d.due_on)}"),
+             ("状态", _status(notice)), ("责任单位", _units(notice))]
     extra = [ESCALATED] if notice.step.level is Level.RED else []
     subject = _subject(notice)
     text = "\n".join([f"{LEVEL_NAME[notice.step.level]}：{subject}", *(f"{k}：{v}" for k, v in lines), *extra,

@@ -79,6 +79,8 @@ def _duties(snapshots: Sequence[Snapshot], latest: Snapshot) -> dict[int, dict[i
 def _count_reports(found: dict[int, UnitTallies], snapshot: Snapshot) -> None:
     """on_time and first_time_accepted: each unit's own reports of the period, lead or co-operating alike."""
     for row in snapshot["compliance"]["data"]:
+        if not row.get("owed", True):  # filed for a period no longer owed: neither expected nor counted
+            continue
         reached = row["state"] in REPORTED
         if reached or row["overdue"]:
             found[row["unit_id"]].parts[Metric.ON_TIME].count(reached and not row["late"])

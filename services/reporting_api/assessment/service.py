@@ -69,6 +69,18 @@ async def get_snapshot(db: Database, *, plan_id: int, period: str) -> dict[str, 
     return found
 
 
+def one_per_due_date(snapshots: dict[str, Any]) -> dict[str, Any]:
+    """One closed snapshot per period end: 2024-Q2 and 2024-H1 both list the half-year summaries (the report owed
+    that day), so only the snapshot of the largest period closed counts, and no report is counted twice."""
+    kept: dict[date, str] = {}
+    for period_id in snapshots:
+        period = parse_period(period_id)
+        other = kept.get(period.ends_on)
+        if other is None or parse_period(other).starts_on > period.starts_on:
+            kept[period.ends_on] = period_id
+    return {period_id: snapshots[period_id] for period_id in sorted(kept.values())}
+
+
 async def annual_assessment(db: Database, tasks: TasksClient, *, plan_id: int, year: int,
                             principal: Principal) -> Assessment:
     """年度综合考核: a score per unit with its breakdown and adjustments, each list ranked apart; a unit sees its row."""
@@ -78,7 +90,8 @@ async def annual_assessment(db: Database, tasks: TasksClient, *, plan_id: int, y
                                    .order_by(closed.c.period))).all()
         rules = await plan_rules(conn, plan_id)
         adjustments = await _adjustments(conn, plan_id, year)
-    snapshots = {period: snapshot for period, snapshot in rows if parse_period(period).ends_on.year == year}
+    snapshots = one_per_due_date({period: snapshot for period, snapshot in rows
+                                  if parse_period(period).ends_on.year == year})
     if not snapshots:
         raise Unprocessable(f"No period of {year} is closed for plan {plan_id}; close periods first.")
     lists = assessment_lists(unit_tallies(list(snapshots.values())), units, adjustments, _groups(rules),

@@ -7,7 +7,7 @@ one batch of responsibilities at a time, so the rows are never all in memory at 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from sys import intern
@@ -25,8 +25,9 @@ from services.common.problems import NotFound, PayloadTooLarge
 from services.common.records import plain_rows
 from services.reporting_api.ledger.writers import Row
 from services.reporting_api.oversight.compliance import lateness
-from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.service import scheduled_period
+from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
+from services.reporting_api.periods.obligations import latest_per_pair
+from services.reporting_api.periods.service import plan_rhythm
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
 
 reports, versions, measurements = Report.__table__, ReportVersion.__table__, MeasurementRecord.__table__
@@ -47,8 +48,9 @@ STATUSES = {None: "未报送", ReportStatus.DRAFT: "草稿", ReportStatus.SUBMIT
 SELF_STATUSES = {"on_track": "正常推进", "at_risk": "存在风险", "delayed": "滞后", "completed": "已完成"}
 
 LEDGER_RULE = f"""\
-One row per responsibility (lead and co) of every item of the plan, in plan order (item, then lead before
-co), with that unit's report for the period, if any. A report that reached the office is late (是否逾期) when
+One row per responsibility (lead and co) of every item that owes the period's report, in plan order (item, then
+lead before co), with that unit's report, if any. The report is the one answering for the period (as compliance
+says: for 2024-Q2 the half-year summary 2024-H1, which 报送周期 shows). A report that reached the office is late (是否逾期) when
 its first submission came after the due date; a pair with no submission yet is late once the due date has
 passed, by the days since then. 最新指标值 is, per indicator, the latest value the report submitted in a
 version the office did not return; 审核意见 is the comment of the latest review. At most {MAX_ROWS:,} rows
@@ -92,7 +94,7 @@ class Ledger:
     """What a ledger export needs before its first row: checked up front, so refusals are problem documents."""
 
     plan: Plan
-    period: ScheduledPeriod
+    period: ScheduledPeriod  # the period whose report answers for the one asked (2024-Q2 → 2024-H1)
     duties: Sequence[Duty]  # in plan order
     items: dict[int, ItemCells]
     indicators: dict[int, IndicatorLabel]
@@ -126,22 +128,30 @@ async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period:
     except NotFound as exc:
         raise NotFound(f"Plan {plan_id} does not exist.") from exc
     async with db.read() as conn:
-        scheduled = await scheduled_period(conn, tasks, plan_id, period)
-    duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id)
-    return Ledger(plan, scheduled, duties, items, indicators, clock.business_today())
+        rhythm = await plan_rhythm(conn, tasks, plan_id)
+    owed = rhythm.owed_for(period)
+    duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id,
+                                                     owes=lambda item: rhythm.owes(item, owed))
+    return Ledger(plan, owed, duties, items, indicators, clock.business_today())
 
 
-async def read_plan_side(tasks: TasksClient, plan_id: int, unit_id: int | None
+async def read_plan_side(tasks: TasksClient, plan_id: int, unit_id: int | None, owes: Callable[[Item], bool]
                          ) -> tuple[list[Duty], dict[int, ItemCells], dict[int, IndicatorLabel]]:
-    """The duties in plan order (only the unit's, given unit_id), the items and the indicators; 413 too many rows.
+    """The duties of the items that owe the report (`owes`) in plan order (only the unit's, given unit_id), the
+    items and the indicators; 413 too many rows.
 
     Read one record at a time past the peer cache: a province-wide plan's raw pages would otherwise stay in memory."""
     duties = [_duty(a) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a.unit_id)]
     if len(duties) > MAX_ROWS:
         raise PayloadTooLarge(f"The ledger would have {len(duties):,} rows, more than {MAX_ROWS:,}; "
                               "export it per unit with unit_id.")
-    duties.sort()
-    items = {item.id: _item_cells(item) async for item in tasks.each_plan_item(plan_id)}
+    items: dict[int, ItemCells] = {}
+    owing: set[int] = set()
+    async for item in tasks.each_plan_item(plan_id):
+        items[item.id] = _item_cells(item)
+        if owes(item):
+            owing.add(item.id)
+    duties = sorted(duty for duty in duties if duty.item_id in owing)
     indicators = {i.id: _indicator_label(i) async for i in tasks.each_plan_indicator(plan_id)}
     return duties, items, indicators
 
@@ -163,9 +173,9 @@ async def _reports(conn: AsyncConnection, ledger: Ledger,
     query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.progress,
                    reports.c.problems, reports.c.next_steps, reports.c.percent_complete, reports.c.self_status,
                    reports.c.submissions, reports.c.submitted_at, reports.c.late, reports.c.days_late).where(
-        reports.c.plan_id == ledger.plan.id, reports.c.period == ledger.period.period.id,
+        reports.c.plan_id == ledger.plan.id, reports.c.period.in_(answering_ids(ledger.period.period)),
         reports.c.item_id.in_({d.item_id for d in batch}), reports.c.unit_id.in_({d.unit_id for d in batch}))
-    return {(r["item_id"], r["unit_id"]): r for r in plain_rows(await conn.execute(query))}
+    return dict(latest_per_pair(plain_rows(await conn.execute(query))))
 
 
 async def _latest_comments(conn: AsyncConnection, report_ids: list[int]) -> dict[int, str | None]:

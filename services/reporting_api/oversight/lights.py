@@ -7,7 +7,7 @@ period, and indicator progress (indicators.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,10 @@ The first rule that applies wins:
    path to target by more than the plan's `indicator_margin` (`indicator_behind:<indicator key>`).
 3. **yellow** — the lead report says `at_risk` (`lead_report_at_risk`); or the report is due within the plan's
    `due_soon_days` days and missing (`due_soon_without_report`).
+
+The lead report is the one answering for the period (for 2024-Q2 the half-year summary 2024-H1, see compliance);
+an item whose cadence owes no report for the period (or that ended or was closed before) is never red or yellow
+for a missing report.
 4. **green** — otherwise (on track); no reasons.
 
 `reasons` lists every code of the winning rule that applies. Each row also carries the item's `progress_status`
@@ -72,11 +76,12 @@ def _yellow(report: Mapping[str, Any] | None, due_soon: bool) -> list[str]:
 
 
 def light_of(item: Item, report: Mapping[str, Any] | None, progress: Sequence[Mapping[str, Any]], *,
-             due_on: date, today: date, due_soon_days: int) -> tuple[str, list[str]]:
-    """The light of one item and its reasons; `report` is the lead unit's report (None when missing or draft)."""
+             due_on: date | None, today: date, due_soon_days: int) -> tuple[str, list[str]]:
+    """The light of one item and its reasons; `report` is the lead unit's report (None when missing or draft);
+    `due_on` is None when the item owes no report for the period."""
     if report is not None and report["status"] not in REPORTED:
         report = None
-    days_left = (due_on - today).days
+    days_left = (due_on - today).days if due_on else due_soon_days + 1  # owing nothing: never overdue, never due
     for light, reasons in (("done", _done(item, report)), ("red", _red(report, progress, days_left < 0)),
                            ("yellow", _yellow(report, 0 <= days_left <= due_soon_days))):
         if reasons:
@@ -87,11 +92,12 @@ def light_of(item: Item, report: Mapping[str, Any] | None, progress: Sequence[Ma
 def traffic_lights(items: Iterable[Item], assignments: Iterable[Assignment],
                    reports: Mapping[tuple[int, int], Mapping[str, Any]], progress: Iterable[Mapping[str, Any]], *,
                    due_on: date, today: date, due_soon_days: int,
-                   progress_status: Mapping[int, str]) -> list[dict[str, Any]]:
+                   progress_status: Mapping[int, str], owing: Collection[int] | None = None) -> list[dict[str, Any]]:
     """The light of every item that has a lead unit, in item id order.
 
     `reports` maps (item_id, unit_id) to a report of the period ({id, status, self_status}); `progress` is the
-    output of indicators.plan_indicator_progress; `progress_status` that of progress.progress_of_items.
+    output of indicators.plan_indicator_progress; `progress_status` that of progress.progress_of_items; `owing`
+    holds the items that owe the period's report (None: all).
     """
     leads = lead_assignments(assignments)
     by_item: dict[int, list[Mapping[str, Any]]] = {}
@@ -103,8 +109,9 @@ def traffic_lights(items: Iterable[Item], assignments: Iterable[Assignment],
         if lead is None or item.status == "cancelled":
             continue
         report = reports.get((item.id, lead.unit_id))
-        light, reasons = light_of(item, report, by_item.get(item.id, []), due_on=due_on, today=today,
-                                  due_soon_days=due_soon_days)
+        owes = owing is None or item.id in owing
+        light, reasons = light_of(item, report, by_item.get(item.id, []), due_on=due_on if owes else None,
+                                  today=today, due_soon_days=due_soon_days)
         rows.append({"item_id": item.id, "item_key": item.key, "item_number": item.number, "item_title": item.title,
                      "kind": item.kind, "item_status": item.status,
                      "progress_status": progress_status.get(item.id, "not_started"), "lead_unit_id": lead.unit_id,

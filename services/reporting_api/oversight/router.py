@@ -11,7 +11,8 @@ from fastapi import Depends, Query, Request, Response
 from services.common import clock
 from services.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from services.common.json import JSONBytesResponse
-from services.common.pagination import Cursor, Limit, decode_id_cursor, paginate, rows_after
+from services.common.pagination import (Cursor, Limit, decode_id_cursor, decode_tuple_cursor, paginate, rows_after,
+                                        strict_int)
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
@@ -22,7 +23,7 @@ from services.reporting_api.oversight.indicators import PROGRESS_RULE
 from services.reporting_api.oversight.lights import LIGHT_RULE
 from services.reporting_api.oversight.rollups import ROLLUP_RULE
 from services.reporting_api.oversight.schemas import (CompliancePage, ComplianceState, IndicatorProgressPage, Light,
-                                                      RollupBy, RollupReport, TrafficLightPage)
+                                                      ObligationPage, RollupBy, RollupReport, TrafficLightPage)
 from services.reporting_api.oversight.walks import compliance_walks
 from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
@@ -66,6 +67,30 @@ async def get_plan_compliance(
     page, headers = _paged(dict(view), limit, cursor, "responsibility_id", request)
     # notify_api reads this list in bulk: rows go straight to orjson, they are built typed already.
     return JSONBytesResponse(page, headers=headers)
+
+
+@router.get("/plans/{plan_id}/obligations", summary="The reports owed in a window of due dates, and where each "
+            "stands", description=service.OBLIGATIONS_RULE, response_model=ObligationPage, responses=ERRORS)
+async def get_plan_obligations(
+    plan_id: int, request: Request, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
+    start: Annotated[date, Query(alias="from", description="First due date of the window.")],
+    end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
+    limit: Limit = 50, cursor: Cursor = None, unit_id: UnitFilter = None,
+    pending: Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")] = False,
+    as_of: AsOf = None,
+) -> Response:
+    after = decode_tuple_cursor(cursor, str, str, strict_int)
+    walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
+    walks = compliance_walks(request.app.state)
+    view = walks.get(walk) if cursor else None
+    if view is None:
+        view = await service.obligations(db, tasks, plan_id=plan_id, start=start, end=end, today=_today(as_of),
+                                         principal=principal, unit_id=unit_id, pending=pending)
+        if len(view["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
+            walks.keep(walk, view)
+    rows = rows_after(view["rows"], after, limit, service.obligation_key)
+    page, headers = paginate(rows, limit, request, service.obligation_key)
+    return JSONBytesResponse({**{k: v for k, v in view.items() if k != "rows"}, **page}, headers=headers)
 
 
 @router.get("/plans/{plan_id}/rollups", summary="Reporting of a period rolled up by unit, section, county, "

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from services.reporting_api.periods.calendar import ReportType
+
 
 class ComplianceState(StrEnum):
     """State of an expected report: missing (未报), draft (草稿), submitted (已报), accepted (通过) or returned (退回)."""
@@ -50,7 +52,10 @@ class RollupBy(StrEnum):
 class PeriodHeader(BaseModel):
     plan_id: int
     period: str
-    due_on: date = Field(description="The period's due date (报送截止日).")
+    owed_period: str = Field(description="The period whose report answers for `period`: the largest one ending the "
+                                         "same day (2024-Q2 → 2024-H1).", examples=["2024-H1"])
+    report_type: ReportType = Field(description="The type of the report owed for owed_period.")
+    due_on: date = Field(description="The due date (报送截止日) of owed_period's report.")
     as_of: date = Field(description="The day the view is computed from.")
 
 
@@ -65,6 +70,12 @@ class ComplianceRow(BaseModel):
     unit_id: int
     unit_name: str
     role: str = Field(description="lead (牵头) or co (配合).")
+    period: str = Field(description="The period of the report that answers (owed_period, or for a row not owed the "
+                                    "period the report was filed for).", examples=["2024-H1"])
+    report_type: ReportType = Field(description="The type of that report.")
+    due_on: date = Field(description="Its due date.")
+    owed: bool = Field(description="False for a report filed for a period the item no longer owes (its cadence "
+                                   "changed): listed as filed, not expected.")
     state: ComplianceState = Field(description="Where the pair's report stands.")
     report_id: int | None
     late: bool = Field(description="Submitted after the due date, or not submitted and past it.")
@@ -75,7 +86,7 @@ class ComplianceRow(BaseModel):
 class ComplianceSummary(BaseModel):
     """Counts of a period's expected reports by state."""
 
-    expected: int
+    expected: int = Field(description="The owed rows.")
     missing: int
     draft: int
     submitted: int
@@ -89,6 +100,17 @@ class CompliancePage(PeriodHeader):
     """Who has reported for a period (报送情况): one row per expected (item, unit) pair."""
 
     summary: ComplianceSummary = Field(description="Counts over every row in scope, before the state filter.")
+    data: list[ComplianceRow]
+    next_cursor: str | None
+
+
+class ObligationPage(BaseModel):
+    """The reports owed in a window of due dates (报送义务), one page: what notify_api reminds of."""
+
+    plan_id: int
+    from_: date = Field(alias="from", description="First due date of the window.")
+    to: date = Field(description="Last due date of the window.")
+    as_of: date = Field(description="The day the states are computed from.")
     data: list[ComplianceRow]
     next_cursor: str | None
 

@@ -25,13 +25,15 @@ from services.common.driver_reads import Read, Rows, read_all, reading
 from services.common.json import render
 from services.common.problems import NotFound
 from services.common.records import plain_rows
-from services.reporting_api.oversight.compliance import closed_before, compliance_rows, compliance_summary
+from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary
 from services.reporting_api.oversight.indicators import plan_indicator_progress
-from services.reporting_api.oversight.lights import light_counts, traffic_lights
+from services.reporting_api.oversight.lights import REPORTED, light_counts, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
-from services.reporting_api.periods.service import plan_rules, scheduled_period
+from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids, parse_period
+from services.reporting_api.periods.obligations import Rhythm, latest_per_pair, obligations_of, owing_items
+from services.reporting_api.periods.service import plan_rhythm, plan_rules
 from services.reporting_api.reports.service import measurements, reports, versions
 
 
@@ -45,16 +47,28 @@ class PlanData:
 
 @dataclass(frozen=True, slots=True)
 class PeriodView:
-    """The plan, the period's due date, the day we look from, and the plan's rules."""
+    """The plan, the period asked about and the one whose report answers for it (2024-Q2 → 2024-H1) with its due
+    date, the day we look from, the plan's rules and its rhythm (periods/obligations.py)."""
 
     data: PlanData
     period: str
-    due_on: date
+    owed: ScheduledPeriod
     today: date
     rules: dict[str, Any]
+    rhythm: Rhythm
+
+    @property
+    def due_on(self) -> date:
+        return self.owed.due_on
+
+    @property
+    def owing(self) -> set[int]:
+        """The items that owe the report answering for the period."""
+        return owing_items(self.rhythm, self.data.items, self.owed)
 
     def header(self) -> dict[str, Any]:
-        return {"plan_id": self.data.plan.id, "period": self.period, "due_on": self.due_on.isoformat(),
+        return {"plan_id": self.data.plan.id, "period": self.period, "owed_period": self.owed.period.id,
+                "report_type": self.owed.period.report_type.value, "due_on": self.due_on.isoformat(),
                 "as_of": self.today.isoformat()}
 
 
@@ -84,20 +98,32 @@ async def _with_members(tasks: TasksClient, groups: list[Group]) -> list[tuple[G
 
 async def period_view(conn: AsyncConnection, tasks: TasksClient, data: PlanData, period: str,
                       today: date) -> PeriodView:
-    scheduled = await scheduled_period(conn, tasks, data.plan.id, period)  # 422 for a period outside the plan
-    return PeriodView(data, period, scheduled.due_on, today, await plan_rules(conn, data.plan.id))
+    rhythm = await plan_rhythm(conn, tasks, data.plan.id)
+    owed = rhythm.owed_for(period)  # 422 for a period outside the plan
+    return PeriodView(data, period, owed, today, await plan_rules(conn, data.plan.id), rhythm)
 
 
 # -- queries --------------------------------------------------------------------------------------------
 # Each statement is built once, with bindparams for what changes between calls: the roll-up and the lights read
 # them past SQLAlchemy (services/common/driver_reads.py), which compiles each statement once.
 
+# The periods answering for one (those ending the same day: a month, a quarter, a half-year, a year) as four
+# bindparams, so that each statement is still built and compiled once.
+ANSWERING = tuple(bindparam(f"period_{n}") for n in range(4))
+
+
+def periods_of(period: str) -> dict[str, str]:
+    """The values of ANSWERING for a period (the last one repeated where fewer periods end that day)."""
+    ids = answering_ids(parse_period(period))
+    return {param.key: ids[min(n, len(ids) - 1)] for n, param in enumerate(ANSWERING)}
+
+
 @cache
 def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) -> Select[Any]:
-    """The period's reports (of one unit; only those filed as lead): only the columns the rules read."""
-    query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.late,
-                   reports.c.days_late, reports.c.self_status).where(reports.c.plan_id == bindparam("plan_id"),
-                                                                     reports.c.period == bindparam("period"))
+    """The reports answering for the period (of one unit; only those filed as lead): the columns the rules read."""
+    query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.period, reports.c.status,
+                   reports.c.late, reports.c.days_late, reports.c.self_status).where(
+        reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
     if of_unit:
         query = query.where(reports.c.unit_id == bindparam("unit_id"))
     if lead_only:
@@ -107,11 +133,14 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
 
 @cache
 def filed_counts_statement(key: str) -> Select[Any]:
-    """The period's reports counted per unit or per item, status and lateness: one aggregate, not every row."""
+    """The reports answering for the period counted per unit or per item, status and lateness: one aggregate, not
+    every row; of a pair that filed two (under an earlier cadence) only the latest counts (latest_per_pair)."""
     column = reports.c[key]
+    latest = (select(func.max(reports.c.id)).where(reports.c.plan_id == bindparam("plan_id"),
+                                                   reports.c.period.in_(ANSWERING))
+              .group_by(reports.c.item_id, reports.c.unit_id))
     return (select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
-            .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period == bindparam("period"))
-            .group_by(column, reports.c.status, reports.c.late))
+            .where(reports.c.id.in_(latest)).group_by(column, reports.c.status, reports.c.late))
 
 
 @cache
@@ -136,8 +165,8 @@ def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
 
 
 def by_pair(rows: Rows) -> dict[tuple[int, int], Mapping[str, Any]]:
-    """Reports by (item_id, unit_id)."""
-    return {(row["item_id"], row["unit_id"]): row for row in rows}
+    """Reports by (item_id, unit_id): the latest of a pair's reports answering for the period."""
+    return latest_per_pair(rows)
 
 
 def by_indicator(rows: Rows) -> dict[int, list[Mapping[str, Any]]]:
@@ -152,12 +181,12 @@ async def period_reports(conn: AsyncConnection, plan_id: int, period: str, *, un
                          lead_only: bool = False) -> dict[tuple[int, int], Mapping[str, Any]]:
     """The period's reports by (item_id, unit_id)."""
     statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
-    values = {"plan_id": plan_id, "period": period, **({} if unit_id is None else {"unit_id": unit_id})}
+    values = {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
     return by_pair(plain_rows(await conn.execute(statement, values)))
 
 
 async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[dict[str, Any]]:
-    return plain_rows(await conn.execute(filed_counts_statement(key), {"plan_id": plan_id, "period": period}))
+    return plain_rows(await conn.execute(filed_counts_statement(key), {"plan_id": plan_id, **periods_of(period)}))
 
 
 async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *,
@@ -170,7 +199,7 @@ async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *
 def light_reads(plan_id: int, period: str, today: date) -> list[Read]:
     """What the lights read beyond the plan: the period's lead reports, each indicator's latest value, and the
     accepted reports per item (progress)."""
-    return [(period_reports_statement(lead_only=True), {"plan_id": plan_id, "period": period}),
+    return [(period_reports_statement(lead_only=True), {"plan_id": plan_id, **periods_of(period)}),
             (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today}),
             (accepted_statement(), {"plan_id": plan_id})]
 
@@ -193,7 +222,21 @@ def _lights(view: PeriodView, lead_reports: Mapping[tuple[int, int], Mapping[str
             progress: list[dict[str, Any]], accepted: Rows) -> list[dict[str, Any]]:
     return traffic_lights(view.data.items, view.data.assignments, lead_reports, progress, due_on=view.due_on,
                           today=view.today, due_soon_days=view.rules["due_soon_days"],
-                          progress_status=progress_of_items(view.data.items, accepted))
+                          progress_status=progress_of_items(view.data.items, accepted), owing=view.owing)
+
+
+def _compliance_rows(view: PeriodView, filed: Mapping[tuple[int, int], Mapping[str, Any]],
+                     unit_id: int | None = None) -> list[dict[str, Any]]:
+    """What answers for the period (obligations_of) with the state of each report."""
+    assignments = [a for a in view.data.assignments if unit_id is None or a.unit_id == unit_id]
+    obligations = obligations_of(view.rhythm, view.period, view.data.items, assignments, filed)
+    return compliance_rows(view.data.items, obligations, filed, today=view.today)
+
+
+def _not_owed(view: PeriodView) -> set[int]:
+    """The items that owe no report for the period (their cadence, end date or close-out): a roll-up still shows
+    their lights, but expects nothing of them."""
+    return {item.id for item in view.data.items} - view.owing
 
 
 async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
@@ -204,10 +247,38 @@ async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: 
     async with db.read() as conn:
         view = await period_view(conn, tasks, data, period, today)
         filed = await period_reports(conn, plan_id, period, unit_id=unit_id)
-    expected = [a for a in data.assignments if unit_id is None or a.unit_id == unit_id]
-    rows = compliance_rows(data.items, expected, filed, due_on=view.due_on, today=today)
+    rows = _compliance_rows(view, filed, unit_id)
     return {**view.header(), "summary": compliance_summary(rows),
             "rows": [row for row in rows if state is None or row["state"] == state]}
+
+
+OBLIGATIONS_RULE = """\
+Every report owed in a window of due dates (from..to), one row per responsibility and owed period, in (due_on,
+period, responsibility_id) order, with the state of its report as compliance gives it (the same rows compliance
+lists for each owed period, owed rows only). `pending=true` keeps only those not submitted yet (missing or draft):
+what a reminder is about. A unit token sees only its own."""
+
+
+def obligation_key(row: Mapping[str, Any]) -> tuple[str, str, int]:
+    """The order (and cursor) of the obligation list."""
+    return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
+
+
+async def obligations(db: Database, tasks: TasksClient, *, plan_id: int, start: date, end: date, today: date,
+                      principal: Principal, unit_id: int | None, pending: bool) -> dict[str, Any]:
+    """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands."""
+    unit_id = principal.scoped_unit(unit_id)
+    data = await load_plan(tasks, plan_id)
+    rows: list[dict[str, Any]] = []
+    async with db.read() as conn:
+        rhythm, rules = await plan_rhythm(conn, tasks, plan_id), await plan_rules(conn, plan_id)
+        for owed in rhythm.owed_periods(start, end):
+            view = PeriodView(data, owed.period.id, owed, today, rules, rhythm)
+            filed = await period_reports(conn, plan_id, owed.period.id, unit_id=unit_id)
+            rows += [row for row in _compliance_rows(view, filed, unit_id)
+                     if row["owed"] and not (pending and row["state"] in REPORTED)]
+    rows.sort(key=obligation_key)
+    return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
 
 
 # A few plans' roll-ups, each with what it was computed from (memo.py); the rows are still read every time.
@@ -219,7 +290,7 @@ async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str
     """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
     equal: callers must not change it."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
-    reads = [(filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, "period": period}),
+    reads = [(filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, **periods_of(period)}),
              *light_reads(plan_id, period, today)]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, tasks, data, period, today)
@@ -229,7 +300,7 @@ async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str
     if answer is None:
         lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
         rows = rollup(by, items=data.items, assignments=data.assignments, filed=filed, lights=lights,
-                      overdue=today > view.due_on, not_owed=closed_before(data.items, view.due_on), **grouping)
+                      overdue=today > view.due_on, not_owed=_not_owed(view), **grouping)
         # The rows encoded once: a reused answer is copied into the response, not encoded again (2 ms on plan 2).
         answer = {**view.header(), "by": by, "data": orjson.Fragment(render(rows))}
         _ROLLUPS.keep((plan_id, period, by, today), inputs, answer)
@@ -283,15 +354,15 @@ async def oversight_of(conn: AsyncConnection, tasks: TasksClient, plan_id: int, 
     progress = _progress(view, await measurement_points(conn, plan_id, today))
     accepted = plain_rows(await conn.execute(accepted_statement(), {"plan_id": plan_id}))
     lights = _lights(view, await period_reports(conn, plan_id, period_id, lead_only=True), progress, accepted)
-    rows = compliance_rows(data.items, data.assignments, filed, due_on=view.due_on, today=today)
+    rows = _compliance_rows(view, filed)
     counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
     return {
         **view.header(),
         "rules": {"due_soon_days": view.rules["due_soon_days"], "indicator_margin": view.rules["indicator_margin"]},
         "compliance": {"summary": compliance_summary(rows), "data": rows},
         "rollups": {by: rollup(by, items=data.items, assignments=data.assignments, filed=counts[FILED_KEY[by]],
-                               lights=lights, overdue=today > view.due_on,
-                               not_owed=closed_before(data.items, view.due_on), **grouping) for by in BY},
+                               lights=lights, overdue=today > view.due_on, not_owed=_not_owed(view), **grouping)
+                    for by in BY},
         "traffic_lights": {"summary": light_counts(lights), "data": lights},
         "indicators": progress,
     }

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import Field as Describe
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, DateTime, Index, String
 from sqlmodel import Field
 
 from services.reporting_api.db import ReportingModel
+from services.reporting_api.periods.calendar import Cadence
 
 DEFAULT_WEIGHTS = {"on_time": 0.3, "first_time_accepted": 0.2, "green_or_done": 0.3, "indicator_attainment": 0.2}
 # Kinds tasks_api may give to a collective phrase (市级有关部门, 及相关部门) kept as a placeholder: never a unit to
@@ -65,6 +66,13 @@ class RuleFields(ReportingModel):
                                     "path to target by more than this share of the way.")
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON,
                                       description="Annual assessment weights (考核权重), summing to 1.")
+    cadence: Cadence = Field(Cadence.QUARTERLY, sa_type=String(20),
+                             description="How often an item owes a report unless its kind or the item says otherwise "
+                                         "(报送频次): quarterly = 季度梳理 at the end of Q1 and Q3, the half-year "
+                                         "summary at mid-year and the annual summary at year end.")
+    cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON,
+                                                description="A cadence per item kind (e.g. special_action: "
+                                                            "monthly), over the plan's default.")
     assessment_groups: AssessmentGroups = Field(
         default_factory=lambda: [AssessmentGroup(**g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON,
         description="The lists of the annual assessment (考核分组): which kinds of unit are ranked together, "
@@ -77,6 +85,7 @@ class PlanRules(RuleFields, table=True):
     __tablename__ = "plan_rules"
     plan_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON)
+    cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON)
     assessment_groups: list[dict[str, Any]] = Field(
         default_factory=lambda: [dict(g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON)
     version: int = 1
@@ -97,6 +106,22 @@ class RulesUpdate(ReportingModel):
     weights: dict[str, float] | None = None
     assessment_groups: AssessmentGroups | None = Field(None, max_length=20, description="The assessment's lists; "
                                                        "the whole list replaces the current one.")
+    cadence: Cadence | None = Field(None, description="The plan's default cadence (报送频次).")
+    cadence_by_kind: dict[str, Cadence] | None = Field(None, description="A cadence per item kind; replaces the "
+                                                                         "whole map ({} clears it).")
+
+
+class ItemCadence(ReportingModel, table=True):
+    """An item's own cadence, set by the office over the plan's rules (null: the rules decide again)."""
+
+    __tablename__ = "item_cadences"
+    __table_args__ = (Index("ix_item_cadences_plan", "plan_id"),)
+    item_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    plan_id: int
+    cadence: Cadence | None = Field(None, sa_type=String(20))
+    set_by: str = Field(max_length=255)
+    set_at: datetime = Field(sa_type=DateTime(timezone=True))
+    version: int = 1
 
 
 class DueDateOverride(ReportingModel, table=True):

@@ -15,7 +15,7 @@ from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_route
 from services.reporting_api.db import DatabaseDep
 from services.common.peers import TasksDep
 from services.reporting_api.periods import service
-from services.reporting_api.periods.calendar import PeriodKind
+from services.reporting_api.periods.calendar import Cadence, PeriodKind, ReportType
 from services.reporting_api.periods.models import RuleFields, RulesUpdate
 
 router = api_router("periods")
@@ -34,6 +34,13 @@ class PeriodPublic(BaseModel):
     official_calendar: bool = Field(description="Whether the due date follows the official working-day calendar "
                                                 "(法定工作日); false outside its years.")
     closed: bool = Field(description="Whether the period is closed (已关账); its figures are then fixed.")
+    report_type: ReportType = Field(description="The report a period of this kind asks for: monthly, quarterly "
+                                                "(季度梳理), half_year (半年小结) or annual (年度汇总).")
+    owed: bool = Field(description="Whether an item of the plan's default cadence owes this period's report (a "
+                                   "due date of the plan's rhythm); items with a cadence of their own may differ.")
+    answered_by: str = Field(description="The period whose report answers for this one: the largest period ending "
+                                         "the same day (2024-Q2 → 2024-H1, 2024-Q4 → 2024).",
+                             examples=["2024-H1"])
 
 
 class PeriodList(BaseModel):
@@ -55,6 +62,28 @@ class RulesPublic(RuleFields):
     model_config = ANSWER_CONFIG
     plan_id: int
     version: int
+
+
+class ItemCadencePublic(BaseModel):
+    """An item's reporting cadence (报送频次): its own, if the office set one, and the one in effect."""
+
+    model_config = ANSWER_CONFIG
+    item_id: int
+    plan_id: int
+    cadence: Cadence | None = Field(description="The item's own cadence; null when the plan's rules decide.")
+    effective: Cadence = Field(description="The cadence the item reports at: its own, else its kind's, else the "
+                                           "plan's default.")
+    source: str = Field(description="Where the effective cadence comes from: item, kind or plan.",
+                        examples=["plan"])
+    version: int = Field(description="0 until the office first sets the item's cadence.")
+
+
+class ItemCadenceUpdate(BaseModel):
+    """The item's own cadence; null hands the item back to the plan's rules."""
+
+    model_config = ConfigDict(extra="forbid")
+    cadence: Cadence | None = Field(description="monthly, quarterly, half_yearly, yearly or none; null: the plan's "
+                                                "rules decide again.")
 
 
 @router.get("/plans/{plan_id}/periods", summary="The plan's reporting calendar",
@@ -88,3 +117,22 @@ async def update_rules(plan_id: int, data: RulesUpdate, response: Response, db: 
                                        actor=principal)
     set_etag(response, rules["version"])
     return rules
+
+
+@router.get("/items/{item_id}/cadence", summary="An item's reporting cadence", responses={**READ_ERRORS,
+                                                                                        **PEER_ERRORS})
+async def get_item_cadence(item_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
+                           _: CurrentPrincipal) -> ItemCadencePublic:
+    found = await service.item_cadence(db, tasks, item_id=item_id)
+    set_etag(response, found["version"])
+    return found
+
+
+@router.put("/items/{item_id}/cadence", summary="Set an item's own reporting cadence",
+            responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
+async def set_item_cadence(item_id: int, data: ItemCadenceUpdate, response: Response, db: DatabaseDep,
+                           tasks: TasksDep, principal: Staff, if_match: IfMatch = None) -> ItemCadencePublic:
+    found = await service.set_item_cadence(db, tasks, item_id=item_id, cadence=data.cadence,
+                                           version=expected_version(if_match), actor=principal)
+    set_etag(response, found["version"])
+    return found

@@ -10,16 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.auth import Principal
-from services.common.contracts.tasks import Plan, TasksClient
+from services.common.contracts.tasks import Item, Plan, TasksClient
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Unprocessable
 from services.reporting_api.db import change_log
-from services.reporting_api.periods.calendar import ScheduledPeriod, parse_period, schedule
-from services.reporting_api.periods.models import DEFAULT_WEIGHTS, ClosedPeriod, DueDateOverride, PlanRules, RulesUpdate
+from services.reporting_api.periods.calendar import Cadence, PeriodKind, ScheduledPeriod, schedule
+from services.reporting_api.periods.models import (DEFAULT_WEIGHTS, ClosedPeriod, DueDateOverride, ItemCadence,
+                                                   PlanRules, RulesUpdate)
+from services.reporting_api.periods.obligations import CadenceBook, Rhythm
 
 rules_table, overrides, closed = PlanRules.__table__, DueDateOverride.__table__, ClosedPeriod.__table__
+item_cadences = ItemCadence.__table__
 
 
 async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
@@ -42,19 +45,34 @@ async def schedule_of(conn: AsyncConnection, plan: Plan) -> list[ScheduledPeriod
     return schedule(plan.starts_on, plan.ends_on, rules["due_days_after_period"], dict(rows.all()))
 
 
+async def cadence_book(conn: AsyncConnection, plan_id: int) -> CadenceBook:
+    """The plan's cadences: the rules' default and per kind, and the items' own (periods/obligations.py)."""
+    rules = await plan_rules(conn, plan_id)
+    rows = await conn.execute(select(item_cadences.c.item_id, item_cadences.c.cadence).where(
+        item_cadences.c.plan_id == plan_id, item_cadences.c.cadence.is_not(None)))
+    return CadenceBook(Cadence(rules["cadence"]), {k: Cadence(v) for k, v in rules["cadence_by_kind"].items()},
+                       {item_id: Cadence(cadence) for item_id, cadence in rows.all()})
+
+
+async def plan_rhythm(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> Rhythm:
+    """The plan's calendar and cadences: everything periods/obligations.py needs beyond the plan's items."""
+    return await rhythm_of(conn, await tasks.plan(plan_id))
+
+
+async def rhythm_of(conn: AsyncConnection, plan: Plan) -> Rhythm:
+    """`plan_rhythm` for a plan already read from tasks_api."""
+    scheduled = await schedule_of(conn, plan)
+    return Rhythm({s.period.id: s for s in scheduled}, await cadence_book(conn, plan.id))
+
+
 async def scheduled_period(conn: AsyncConnection, tasks: TasksClient, plan_id: int, period_id: str) -> ScheduledPeriod:
     """One period of the plan with its due date; 422 when the plan has no such period."""
-    parse_period(period_id)
-    return await period_of(conn, await tasks.plan(plan_id), period_id)
+    return (await plan_rhythm(conn, tasks, plan_id)).scheduled(period_id)
 
 
 async def period_of(conn: AsyncConnection, plan: Plan, period_id: str) -> ScheduledPeriod:
-    """`scheduled_period` for a plan already read from tasks_api."""
-    parse_period(period_id)
-    for scheduled in await schedule_of(conn, plan):
-        if scheduled.period.id == period_id:
-            return scheduled
-    raise Unprocessable(f"Plan {plan.id} has no reporting period {period_id}.")
+    """`scheduled_period` for a plan already read from tasks_api (a write transaction calls no peer)."""
+    return (await rhythm_of(conn, plan)).scheduled(period_id)
 
 
 async def closed_periods(conn: AsyncConnection, plan_id: int) -> set[str]:
@@ -63,13 +81,21 @@ async def closed_periods(conn: AsyncConnection, plan_id: int) -> set[str]:
 
 
 async def list_periods(db: Database, tasks: TasksClient, *, plan_id: int, kind: str | None) -> list[dict[str, Any]]:
+    """The plan's periods; months only when a cadence of the plan is monthly (or asked for by kind)."""
     async with db.read() as conn:
-        scheduled = await plan_schedule(conn, tasks, plan_id)
+        rhythm = await plan_rhythm(conn, tasks, plan_id)
         closed_ids = await closed_periods(conn, plan_id)
-    return [{"id": s.period.id, "kind": s.period.kind, "starts_on": s.period.starts_on, "ends_on": s.period.ends_on,
-             "due_on": s.due_on, "due_on_overridden": s.overridden, "official_calendar": s.official_calendar,
-             "closed": s.period.id in closed_ids}
-            for s in scheduled if kind is None or s.period.kind == kind]
+    months = rhythm.book.monthly or kind == PeriodKind.MONTH
+    return [_period_row(rhythm, s, closed_ids) for s in rhythm.calendar.values()
+            if (kind is None or s.period.kind == kind) and (months or s.period.kind != PeriodKind.MONTH)]
+
+
+def _period_row(rhythm: Rhythm, s: ScheduledPeriod, closed_ids: set[str]) -> dict[str, Any]:
+    owed = rhythm.owed_for(s.period.id).period
+    return {"id": s.period.id, "kind": s.period.kind, "starts_on": s.period.starts_on, "ends_on": s.period.ends_on,
+            "due_on": s.due_on, "due_on_overridden": s.overridden, "official_calendar": s.official_calendar,
+            "closed": s.period.id in closed_ids, "report_type": s.period.report_type,
+            "owed": rhythm.owed_by_default(s.period), "answered_by": owed.id}
 
 
 async def override_due_date(db: Database, tasks: TasksClient, *, plan_id: int, period_id: str, due_on: Any,
@@ -88,7 +114,7 @@ async def override_due_date(db: Database, tasks: TasksClient, *, plan_id: int, p
 
 async def update_rules(db: Database, *, plan_id: int, data: RulesUpdate, version: int,
                        actor: Principal) -> dict[str, Any]:
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "weights" in changes:
         _check_weights(changes["weights"])
     async with db.transaction() as conn:
@@ -122,3 +148,48 @@ async def closed_snapshot(conn: AsyncConnection, plan_id: int, period_id: str) -
     row = (await conn.execute(select(closed).where(closed.c.plan_id == plan_id, closed.c.period == period_id))
            ).mappings().first()
     return dict(row) if row else None
+
+
+# -- an item's own cadence ---------------------------------------------------------------------------------
+
+async def _item_cadence_row(conn: AsyncConnection, item_id: int) -> dict[str, Any] | None:
+    row = (await conn.execute(select(item_cadences).where(item_cadences.c.item_id == item_id))).mappings().first()
+    return dict(row) if row else None
+
+
+def _cadence_view(item: Item, book: CadenceBook, row: dict[str, Any] | None) -> dict[str, Any]:
+    return {"item_id": item.id, "plan_id": item.plan_id, "cadence": row["cadence"] if row else None,
+            "effective": book.of(item), "source": book.source(item), "version": row["version"] if row else 0}
+
+
+async def item_cadence(db: Database, tasks: TasksClient, *, item_id: int) -> dict[str, Any]:
+    """The item's own cadence (null: the plan's rules decide), the cadence in effect and where it comes from."""
+    item = await tasks.item(item_id)  # 404 for an unknown item
+    async with db.read() as conn:
+        return _cadence_view(item, await cadence_book(conn, item.plan_id), await _item_cadence_row(conn, item_id))
+
+
+async def set_item_cadence(db: Database, tasks: TasksClient, *, item_id: int, cadence: Cadence | None, version: int,
+                           actor: Principal) -> dict[str, Any]:
+    """Set (or with null, drop) the item's own cadence, if it is still at `version` (0: never set)."""
+    item = await tasks.item(item_id)  # the peer first, then the transaction
+    async with db.transaction() as conn:
+        before = await _item_cadence_row(conn, item_id)
+        current = before["version"] if before else 0
+        if current != version:
+            raise stale(current)
+        after = {"item_id": item_id, "plan_id": item.plan_id, "cadence": cadence.value if cadence else None,
+                 "set_by": actor.subject, "set_at": clock.now(), "version": version + 1}
+        try:
+            if before is None:
+                await conn.execute(item_cadences.insert().values(**after))
+            elif (await conn.execute(item_cadences.update().where(
+                    item_cadences.c.item_id == item_id, item_cadences.c.version == version).values(**after))
+                  ).rowcount != 1:
+                raise stale(version + 1)
+        except IntegrityError as exc:  # another first setting won the race
+            raise stale(1) from exc
+        await record_change(conn, change_log, entity="item_cadence", entity_id=item_id, action="update",
+                            actor=actor.subject, before={"cadence": before["cadence"] if before else None},
+                            after={"cadence": after["cadence"]})
+        return _cadence_view(item, await cadence_book(conn, item.plan_id), after)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common import clock
 from services.common.db import Database, copy_rows
 from services.common.workdays import workdays_late
+from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.service import measurements, reports, transitions, versions
 
@@ -95,7 +96,7 @@ async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: st
 
 def _content(report: PastReport) -> dict[str, Any]:
     """The report's content as a submitted version freezes it (CONTENT of reports/service.py)."""
-    return {"progress": report.progress, "problems": "", "next_steps": "",
+    return {"progress": report.progress, "achievements": "", "problems": "", "next_steps": "",
             "percent_complete": report.percent_complete, "self_status": report.self_status,
             "measurements": [{"indicator_id": m.indicator_id, "value": m.value, "as_of": m.as_of.isoformat(),
                               "note": None} for m in report.measurements],
@@ -109,7 +110,8 @@ def _days_late(report: PastReport) -> int:
 def _report_row(report: PastReport, content: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
     days_late = _days_late(report)
     return {**content, "plan_id": report.plan_id, "item_id": report.item_id, "unit_id": report.unit_id,
-            "period": report.period, "role": report.role, "status": report.status.value, "submissions": 1,
+            "period": report.period, "role": report.role, "report_type": parse_period(report.period).report_type.value,
+            "status": report.status.value, "submissions": 1,
             "first_submitted_at": report.submitted_at, "submitted_at": report.submitted_at,
             "due_on": report.due_on, "late": days_late > 0, "days_late": days_late, "created_by": actor,
             "created_at": now, "updated_at": now, "version": 1}

@@ -53,6 +53,8 @@ class Attachment(BaseModel):
 
 class ContentFields(ReportingModel):
     progress: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="进展情况")
+    achievements: str = Field("", max_length=TEXT_LIMIT, sa_type=Text,
+                              description="主要成效: what the half-year or the year achieved (summaries).")
     problems: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="存在问题")
     next_steps: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="下步计划")
     percent_complete: int = Field(0, ge=0, le=100, description="完成进度 (%)")
@@ -76,6 +78,8 @@ class Report(ContentFields, table=True):
     unit_id: int
     period: str = Field(max_length=10, sa_type=String(10))
     role: str = Field(max_length=10, sa_type=String(10), description="The unit's role on the item: lead or co.")
+    report_type: str = Field(max_length=20, sa_type=String(20), description="What the period asks for: monthly, "
+                             "quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).")
     status: ReportStatus = Field(ReportStatus.DRAFT, sa_type=String(20))
     measurements: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)

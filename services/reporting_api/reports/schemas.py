@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.reporting_api.periods.calendar import PERIOD_PATTERN
+from services.reporting_api.periods.calendar import PERIOD_PATTERN, ReportType
 from services.reporting_api.reports.models import (TEXT_LIMIT, Attachment, ContentFields, Measurement, ReportStatus,
                                                    SelfStatus)
 
@@ -18,7 +18,8 @@ class ReportCreate(ContentFields):
 
     model_config = ConfigDict(extra="forbid")
     item_id: int
-    period: str = Field(pattern=PERIOD_PATTERN, description="2024-Q1, 2024-H1 or 2024.")
+    period: str = Field(pattern=PERIOD_PATTERN, description="The period the report is owed for: 2024-Q1 (季度梳理), "
+                        "2024-H1 (半年小结), 2024 (年度汇总) or, for a monthly item, 2024-M01.")
     unit_id: int | None = Field(None, description="The reporting unit; a unit token reports for its own unit.")
 
 
@@ -27,6 +28,7 @@ class ReportUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     progress: str | None = Field(None, max_length=TEXT_LIMIT)
+    achievements: str | None = Field(None, max_length=TEXT_LIMIT)
     problems: str | None = Field(None, max_length=TEXT_LIMIT)
     next_steps: str | None = Field(None, max_length=TEXT_LIMIT)
     percent_complete: int | None = Field(None, ge=0, le=100)
@@ -44,8 +46,11 @@ class ReportPublic(BaseModel):
     unit_id: int
     period: str
     role: str = Field(description="lead (牵头): the report of record; co (配合): a contribution.")
+    report_type: ReportType = Field(description="What the period asks for (its required content): monthly or "
+                                                "quarterly progress (季度梳理), half_year (半年小结) or annual (年度汇总).")
     status: ReportStatus
     progress: str
+    achievements: str
     problems: str
     next_steps: str
     percent_complete: int

@@ -22,7 +22,8 @@ from services.common.records import Records
 from services.common.workdays import workdays_late
 from services.reporting_api.db import change_log, outbox_events
 from services.reporting_api.periods.calendar import parse_period
-from services.reporting_api.periods.service import closed_periods, period_of
+from services.reporting_api.periods.service import closed_periods, period_of, rhythm_of
+from services.reporting_api.reports.content import needs_indicator_values, require_content
 from services.reporting_api.reports.models import (MeasurementRecord, Report, ReportStatus, ReportVersion,
                                                    Transition)
 from services.reporting_api.reports.schemas import (Decision, ReopenRequest, ReportCreate, ReportPublic, ReportUpdate,
@@ -32,7 +33,7 @@ reports, versions = Report.__table__, ReportVersion.__table__
 measurements, transitions = MeasurementRecord.__table__, Transition.__table__
 report_records = Records(reports, "report", change_log)
 
-CONTENT = ("progress", "problems", "next_steps", "percent_complete", "self_status", "measurements", "attachments")
+CONTENT = ("progress", "achievements", "problems", "next_steps", "percent_complete", "self_status", "measurements", "attachments")
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
 WITHDRAWN = "withdrawn"  # the outcome of a version its unit took back before the review
@@ -104,7 +105,7 @@ async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate,
     await _check_measurements(tasks, item.id, content)
     plan = await tasks.plan(item.plan_id)
     async with db.transaction() as conn:
-        await period_of(conn, plan, data.period)
+        (await rhythm_of(conn, plan)).refuse_unowed(item, data.period)
         await _open_period(conn, item.plan_id, data.period)
         duplicate = await conn.execute(select(reports.c.id).where(
             reports.c.item_id == item.id, reports.c.unit_id == unit_id, reports.c.period == data.period))
@@ -112,7 +113,8 @@ async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate,
             raise Conflict(f"Unit {unit_id} already has report {existing} on item {item.id} for {data.period}.")
         report = await report_records.insert(conn, {
             **content, "plan_id": item.plan_id, "item_id": item.id, "unit_id": unit_id, "period": data.period,
-            "role": role, "status": ReportStatus.DRAFT.value, "created_by": principal.subject}, actor=principal.subject)
+            "role": role, "report_type": parse_period(data.period).report_type.value,
+            "status": ReportStatus.DRAFT.value, "created_by": principal.subject}, actor=principal.subject)
         await _transition(conn, report["id"], None, ReportStatus.DRAFT, principal.subject)
         return report
 
@@ -189,8 +191,10 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
     """报送: freeze the content as a new immutable version; flag it late after the period's due date."""
     seen = await _changeable_report(db, tasks, report_id, principal)
     plan = await tasks.plan(seen["plan_id"])
+    indicator_ids = await _indicators_to_report(tasks, seen)
     async with db.transaction() as conn:
         report = await _seen_report(conn, report_id, version, EDITABLE, "submitted")
+        require_content(report, indicator_ids)
         scheduled = await period_of(conn, plan, report["period"])
         # The version freezes the content of the row the compare-and-set names: an edit that commits first
         # changes the version, so this submit loses instead of freezing what the edit replaced.
@@ -216,6 +220,14 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
         await emit(conn, outbox_events, "report.submitted", _event_data(
             updated, submitted_by=principal.subject, submitted_at=now, late=days_late > 0, days_late=days_late))
         return updated
+
+
+async def _indicators_to_report(tasks: TasksClient, report: dict[str, Any]) -> set[int]:
+    """The indicators a submission must give values for (a lead unit's summary: all of the item's), read from
+    tasks_api before the submission's transaction opens."""
+    if not needs_indicator_values(report["report_type"], report["role"]):
+        return set()
+    return {indicator.id for indicator in await tasks.item_indicators(report["item_id"])}
 
 
 async def review_report(db: Database, *, report_id: int, review: ReviewCreate, version: int,

@@ -1,0 +1,147 @@
+"""Who owes which report when (报送义务): the one place that turns a plan's calendar, its items, their
+responsibilities and cadences into obligations.
+
+Pure functions over plain data. An obligation is one report one unit owes on one item for one period, due on
+that period's due date. On each day a cadence reports, the item owes the report of the largest period ending
+there (calendar.owed_period): a quarterly item owes 2024-Q1 (季度梳理), 2024-H1 (半年小结), 2024-Q3 and 2024
+(年度汇总), and the summary answers for the quarter it closes. An item owes nothing for a period starting after its
+own end date (due_on), nor for a due date after it was closed (closed_on). A report filed for a period the item
+no longer owes (its cadence changed, or it ended) stays what it is: it is listed as filed, not owed.
+
+Compliance, traffic lights, roll-ups, the ledger, the assessment's snapshots and the periods list use it, and
+notify_api reads it over HTTP (GET /v1/plans/{id}/obligations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from services.common.contracts.tasks import Assignment, Item
+from services.common.problems import Unprocessable
+from services.reporting_api.periods.calendar import Cadence, Period, ScheduledPeriod, owed_period, owes_on, parse_period
+
+Pair = tuple[int, int]  # (item_id, unit_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceBook:
+    """The plan's cadences: its default, one per item kind, one per item (the most specific wins)."""
+
+    default: Cadence = Cadence.QUARTERLY
+    by_kind: Mapping[str, Cadence] = field(default_factory=dict)
+    by_item: Mapping[int, Cadence] = field(default_factory=dict)
+
+    def of(self, item: Item) -> Cadence:
+        return self.by_item.get(item.id) or self.by_kind.get(item.kind) or self.default
+
+    def source(self, item: Item) -> str:
+        """Where an item's cadence comes from: item, kind or plan."""
+        return "item" if item.id in self.by_item else "kind" if item.kind in self.by_kind else "plan"
+
+    @property
+    def monthly(self) -> bool:
+        """Whether any item of the plan may owe a monthly report."""
+        return Cadence.MONTHLY in {self.default, *self.by_kind.values(), *self.by_item.values()}
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """A plan's reporting calendar (every period with its due date) and its cadences."""
+
+    calendar: Mapping[str, ScheduledPeriod]  # period id → its due date, in calendar order
+    book: CadenceBook
+
+    def scheduled(self, period_id: str) -> ScheduledPeriod:
+        """The period with its due date; 422 when the plan has no such period."""
+        parse_period(period_id)
+        found = self.calendar.get(period_id)
+        if found is None:
+            raise Unprocessable(f"The plan has no reporting period {period_id}.")
+        return found
+
+    def owed_for(self, period_id: str) -> ScheduledPeriod:
+        """The period whose report answers for `period_id` (2024-Q2 → 2024-H1), with its due date."""
+        return self.scheduled(owed_period(self.scheduled(period_id).period).id)
+
+    def owes(self, item: Item, scheduled: ScheduledPeriod) -> bool:
+        """Whether the item owes the report of this (owed) period."""
+        period = scheduled.period
+        return (owes_on(self.book.of(item), period)
+                and (item.due_on is None or period.starts_on <= item.due_on)
+                and (item.closed_on is None or scheduled.due_on <= item.closed_on))
+
+    def refuse_unowed(self, item: Item, period_id: str) -> None:
+        """422 unless the item owes a report for this very period (a unit files one report per item per due
+        date: the summary, not the quarter it closes)."""
+        owed = self.owed_for(period_id)
+        if owed.period.id != period_id:
+            raise Unprocessable(f"{period_id} is answered by the {owed.period.report_type.value} report of "
+                                f"{owed.period.id}: file that one.")
+        if not self.owes(item, owed):
+            why = [f"its cadence is {self.book.of(item).value}"]
+            why += [f"it ends on {item.due_on}"] if item.due_on else []
+            why += [f"it was closed on {item.closed_on}"] if item.closed_on else []
+            raise Unprocessable(f"Item {item.id} owes no report for {period_id} ({', '.join(why)}).")
+
+    def owed_periods(self, start: date | None = None, end: date | None = None) -> list[ScheduledPeriod]:
+        """The periods reports are owed for (one per period end), due in [start, end], in calendar order."""
+        return [s for s in self.calendar.values() if owed_period(s.period) == s.period
+                and (start is None or start <= s.due_on) and (end is None or s.due_on <= end)]
+
+    def owed_by_default(self, period: Period) -> bool:
+        """Whether an item of the plan's default cadence owes this very period's report."""
+        return owed_period(period) == period and owes_on(self.book.default, period)
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """One report a unit owes (owed) or filed without owing it (not owed): its responsibility and period."""
+
+    assignment: Assignment
+    scheduled: ScheduledPeriod
+    owed: bool = True
+
+    @property
+    def period(self) -> Period:
+        return self.scheduled.period
+
+    @property
+    def due_on(self) -> date:
+        return self.scheduled.due_on
+
+
+def owing_items(rhythm: Rhythm, items: Iterable[Item], scheduled: ScheduledPeriod) -> set[int]:
+    return {item.id for item in items if rhythm.owes(item, scheduled)}
+
+
+def obligations_of(rhythm: Rhythm, period_id: str, items: Iterable[Item], assignments: Iterable[Assignment],
+                   filed: Mapping[Pair, Mapping[str, Any]]) -> list[Obligation]:
+    """What answers for a period, in responsibility id order: each responsibility of an item that owes the
+    period's report, and each other responsibility that filed a report answering the period anyway.
+
+    `filed` maps (item_id, unit_id) to the report answering the period ({..., "period"}).
+    """
+    scheduled = rhythm.owed_for(period_id)
+    owing = owing_items(rhythm, items, scheduled)
+    found = []
+    for assignment in sorted(assignments, key=lambda a: a.id):
+        if assignment.item_id in owing:
+            found.append(Obligation(assignment, scheduled))
+        elif (report := filed.get((assignment.item_id, assignment.unit_id))) is not None:
+            own = rhythm.calendar.get(report["period"], scheduled)
+            found.append(Obligation(assignment, own, owed=False))
+    return found
+
+
+def latest_per_pair(rows: Iterable[Mapping[str, Any]]) -> dict[Pair, Mapping[str, Any]]:
+    """One report per (item, unit) among those answering a period: the latest filed (highest id). Two exist only
+    when a unit filed under an earlier cadence (a quarter report, then the summary for the same day)."""
+    found: dict[Pair, Mapping[str, Any]] = {}
+    for row in rows:
+        pair = (row["item_id"], row["unit_id"])
+        if pair not in found or row["id"] > found[pair]["id"]:
+            found[pair] = row
+    return found
