@@ -23,6 +23,7 @@ UNIT_MAY = {
     ("tasks_api", "POST", "/v1/responsibilities/{responsibility_id}/acknowledgement"),  # 签收 its assignment
     ("tasks_api", "POST", "/v1/items/{item_id}/extensions"),  # ask for more time on its item
     ("tasks_api", "PATCH", "/v1/milestones/{milestone_id}"),  # mark a milestone of its item done
+    ("tasks_api", "POST", "/v1/items/{item_id}/closeout"),  # the lead unit asks for 办结销号
     ("reporting_api", "POST", "/v1/reports"),  # file, edit and submit its progress reports (反馈)
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"),
     ("reporting_api", "POST", "/v1/reports/{report_id}/submit"),
@@ -54,7 +55,8 @@ _SHARED_READ_PATHS = {
                   "/v1/responsibilities/{responsibility_id}", "/v1/plans/{plan_id}/assignments",
                   "/v1/units/{unit_id}", "/v1/leaders/{leader_id}", "/v1/groups/{group_id}",
                   "/v1/groups/{group_id}/members",
-                  "/v1/items/{item_id}/extensions"),  # lists only the caller's own requests
+                  "/v1/items/{item_id}/extensions",  # lists only the caller's own requests
+                  "/v1/items/{item_id}/closeouts"),  # the same
     # The reporting calendar and rules are the plan's; the summaries show a unit its own rows.
     "reporting_api": ("/v1/plans/{plan_id}/periods", "/v1/plans/{plan_id}/rules", "/v1/plans/{plan_id}/compliance",
                       "/v1/plans/{plan_id}/traffic-lights", "/v1/plans/{plan_id}/indicators/progress",
@@ -69,6 +71,8 @@ SHARED_READS = {(service, "GET", path) for service, paths in _SHARED_READ_PATHS.
 # Bodies that pass validation, so that a refusal comes from the caller's rights and not from the input.
 VALID_BODIES = {
     ("tasks_api", "POST", "/v1/items/{item_id}/extensions"): {"requested_due_on": "2026-12-31", "reason": "需要"},
+    ("tasks_api", "POST", "/v1/items/{item_id}/closeout"): {"summary": "已全部完成"},
+    ("tasks_api", "POST", "/v1/closeouts/{closeout_id}/decision"): {"approve": False, "reason": "材料不全"},
     ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-H1"},
     ("reporting_api", "PUT", "/v1/items/{item_id}/cadence"): {"cadence": "yearly"},
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"): {"progress": "改写"},
@@ -95,8 +99,9 @@ def _attempt(world, auth, op: Operation, headers: dict, ids: dict | None = None)
     w = world(op.service)
     ids = {**w.ids, **(ids or {})}
     url = op.url(ids)
-    etag = w.client.get(url, headers=auth("admin")).headers.get("etag", '"1"') if op.method in {"PATCH", "DELETE"} \
-        else None
+    guarded = op.method in {"PATCH", "DELETE"} or any(p["name"].lower() == "if-match" for p in op.spec.get(
+        "parameters", []))
+    etag = w.client.get(url, headers=auth("admin")).headers.get("etag", '"1"') if guarded else None
     extra = {"If-Match": etag} if etag else {}
     kwargs = {"json": _body(op, ids)} if op.body_schema is not None else {}
     response = w.request_changing_nothing(op.method, url, headers={**headers, **extra}, **kwargs)

@@ -34,10 +34,10 @@ def test_an_item_five_working_days_overdue_is_in_the_bulletin_with_its_units_and
     assert [(u["unit_name"], u["role"]) for u in found["units"]] == [("市生态环境局", "lead"), ("市资源规划局", "co"),
                                                                     ("开化县", "co")]
     [item_deadline] = [d for d in found["deadlines"] if d["kind"] == "item"]
-    # its unsubmitted reports of 2025 are in red too: the half-year summary 2025-H1 was due on 10 July, 180 days
-    # before (once per unit, never again for 2025-Q2)
+    # its unsubmitted reports of 2025 are in red too: the quarterly report 2025-Q3 was due on 10 October, 90 days
+    # before (once per unit; 2025-Q2 never, the half-year summary answers for it)
     reports = [(d["kind"], d["period"], d["days_overdue"]) for d in found["deadlines"] if d["kind"] == "report"]
-    assert ("report", "2025-H1", 180) in reports and "2025-Q2" not in {period for _, period, _ in reports}
+    assert ("report", "2025-Q3", 90) in reports and "2025-Q2" not in {period for _, period, _ in reports}
     assert (item_deadline["due_on"], item_deadline["days_overdue"], item_deadline["workdays_overdue"],
             item_deadline["step"]) == ("2025-12-31", 8, 5, "escalated-5")
 

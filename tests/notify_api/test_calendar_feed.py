@@ -15,7 +15,7 @@ from services.common.secrets import token_hash
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.db import change_log
 from tests.notify_api.test_events import rows
-from tests.reporting_api.test_reports import file_report, submit
+from tests.reporting_api.test_reports import file_report, submit, values_for
 from tests.tasks_api.factories import assert_problem
 
 TRANSPORT = "市交通运输局"
@@ -244,11 +244,11 @@ def test_the_contract_documents_the_feed_token_and_no_bearer(notify_client):
 # -- what the feed holds: reports due, item deadlines, milestones; the window ----------------------------------
 
 def reports_due(client, headers, day):
-    """The report deadlines notify's reader yields for a day (one per period kind today, one per item with the
-    reporting cadence), as /v1/deadlines/upcoming lists them."""
+    """The reports the unit owes on a day, one per item, as /v1/deadlines/upcoming lists them (one report deadline
+    per unit and due date, listing its items)."""
     rows = client.get("/v1/deadlines/upcoming", params={"as_of": day, "days": 0, "limit": 500},
                       headers=headers).json()["data"]
-    return [row for row in rows if row["kind"] == "report"]
+    return [item for row in rows if row["kind"] == "report" for item in row["items"]]
 
 
 def test_the_reports_due_on_one_day_are_one_event_listing_the_items(notify_client, transport):
@@ -277,7 +277,8 @@ def test_a_filed_report_leaves_the_day_but_the_day_keeps_its_uid(notify_client, 
                if row["item_id"] == t9["id"]}
     assert periods
     for period in sorted(periods):
-        report = file_report(reporting_http, transport["headers"], t9["id"], period=period)
+        report = file_report(reporting_http, transport["headers"], t9["id"], period=period,
+                             measurements=values_for(quzhou, "T9", "2019-12-31"))
         submit(reporting_http, transport["headers"], report["id"])
     [after] = report_events(fetch(notify_client, transport["unit_id"], token, **window))
     assert str(after["UID"]) == str(before["UID"])

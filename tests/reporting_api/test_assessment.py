@@ -16,6 +16,7 @@ from services.reporting_api.assessment.schemas import AdjustmentPublic, Metric
 from services.reporting_api.assessment.scores import (Tally, UnitTallies, assessment_lists, assessment_row,
                                                       rank_list, score, unit_tallies)
 from services.reporting_api.periods.models import DEFAULT_ASSESSMENT_GROUPS, DEFAULT_WEIGHTS, AssessmentGroup
+from tests.reporting_api.test_reports import FULL_CONTENT, indicator_ids
 from tests.reporting_api.test_reports import review as review_as_read
 
 TRANSPORT, CULTURE = "市交通运输局", "市文旅局"

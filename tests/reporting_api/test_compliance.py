@@ -6,6 +6,8 @@ import pytest
 
 from services.common.contracts.tasks import Assignment, Item
 from services.reporting_api.oversight.compliance import compliance_rows
+from services.reporting_api.periods.calendar import schedule
+from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
 
 from services.reporting_api.oversight.walks import ComplianceWalks
 from tests.reporting_api.test_reports import file_report, review, submit
@@ -236,20 +238,23 @@ def closed_on(day):
 DUTY = Assignment(id=7, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")
 
 
+def rows_for_2024_q1(item, filed=None):
+    """Compliance of 2024-Q1 (due 2024-04-10) for one duty, judged on 2024-05-01, with the default rhythm."""
+    calendar = {s.period.id: s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {})}
+    obligations = obligations_of(Rhythm(calendar, CadenceBook()), "2024-Q1", [item], [DUTY], filed or {})
+    return compliance_rows([item], obligations, filed or {}, today=date(2024, 5, 1))
+
+
 def test_an_item_closed_before_the_due_date_owes_no_report():
-    rows = compliance_rows([closed_on(date(2024, 3, 1))], [DUTY], {}, due_on=date(2024, 4, 10),
-                           today=date(2024, 5, 1))
-    assert rows == []
+    assert rows_for_2024_q1(closed_on(date(2024, 3, 1))) == []
 
 
 def test_an_item_closed_after_the_due_date_still_owed_that_report():
-    rows = compliance_rows([closed_on(date(2024, 4, 20))], [DUTY], {}, due_on=date(2024, 4, 10),
-                           today=date(2024, 5, 1))
+    rows = rows_for_2024_q1(closed_on(date(2024, 4, 20)))
     assert [(r["state"], r["overdue"]) for r in rows] == [("missing", True)]
 
 
 def test_a_report_filed_for_a_closed_item_is_still_listed():
-    report = {"id": 3, "status": "submitted", "late": False, "days_late": 0}
-    rows = compliance_rows([closed_on(date(2024, 3, 1))], [DUTY], {(1, 5): report}, due_on=date(2024, 4, 10),
-                           today=date(2024, 5, 1))
+    report = {"id": 3, "status": "submitted", "late": False, "days_late": 0, "period": "2024-Q1"}
+    rows = rows_for_2024_q1(closed_on(date(2024, 3, 1)), {(1, 5): report})
     assert [r["state"] for r in rows] == ["submitted"]

@@ -9,6 +9,7 @@ from services.reporting_api.models import metadata
 from tests.conftest import reporting_settings
 from tests.databases import empty_tables
 from tests.notify_api.test_concurrent_dispatches import TransactionProbe
+from tests.reporting_api.test_reports import FULL_CONTENT
 
 LEAD, CO = "市交通运输局", "市文旅局"  # task 9 (roads): the lead unit and a co-operating unit
 
@@ -22,7 +23,7 @@ def test_filing_editing_submitting_withdrawing_and_deleting_ask_tasks_api_with_n
     app = create_app(reporting_settings(reporting_database, tasks_server), tasks_transport=probe)
     with TestClient(app, raise_server_exceptions=False) as client:
         filed = client.post("/v1/reports", json={"item_id": quzhou.item("T9")["id"], "period": "2024-Q1",
-                                                 "measurements": measured}, headers=co)
+                                                 "measurements": measured, **FULL_CONTENT}, headers=co)
         report = f"/v1/reports/{filed.json()['id']}"
         statuses = [filed.status_code,
                     client.patch(report, json={"measurements": measured},

@@ -20,11 +20,12 @@ from services.reporting_api.db import outbox_events
 from services.reporting_api.models import metadata
 from tests.conftest import reporting_settings, serve_in_thread
 from tests.databases import empty_tables
-from tests.reporting_api.test_reports import TRANSPORT
+from tests.reporting_api.test_reports import FULL_CONTENT, TRANSPORT
 from tests.tasks_api.test_outbox import events
 
-ROUNDS = 20
-PERIODS = [f"{year}-Q{quarter}" for year in range(2020, 2025) for quarter in range(1, 5)]
+# The quarterly progress reports (季度梳理) of task 9 that its lead owes: Q2 and Q4 are answered by the summaries.
+PERIODS = [f"{year}-Q{quarter}" for year in range(2020, 2026) for quarter in (1, 3)]
+ROUNDS = len(PERIODS)
 LOST = {409, 412, 503}
 
 Send = Callable[[httpx.Client], httpx.Response]
@@ -78,7 +79,8 @@ def one_winner(a: httpx.Response, b: httpx.Response) -> httpx.Response:
 
 
 def file_report(api: httpx.Client, unit: dict, item_id: int, period: str) -> dict:
-    response = api.post("/v1/reports", json={"item_id": item_id, "period": period, "progress": "初稿"}, headers=unit)
+    response = api.post("/v1/reports", json={"item_id": item_id, "period": period, **FULL_CONTENT, "progress": "初稿"},
+                        headers=unit)
     assert response.status_code == 201, response.text
     return response.json()
 

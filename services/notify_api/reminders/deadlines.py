@@ -91,10 +91,14 @@ async def active_plans(tasks: TasksClient) -> list[Plan]:
     return [plan for plan in map(Plan.model_validate, rows) if plan.status == "active"]
 
 
+def report_kind(item: DeadlineItem) -> str:
+    """The report an item owes: 2024年上半年半年小结."""
+    return f"{period_label(item.period)}{REPORT_TYPE_LABEL.get(item.report_type, '报告')}"
+
+
 def report_title(items: tuple[DeadlineItem, ...]) -> str:
     """What a unit must file that day: 2024年上半年半年小结（3项）; the kinds joined when the items differ."""
-    kinds = dict.fromkeys(f"{period_label(i.period)}{REPORT_TYPE_LABEL.get(i.report_type, '报告')}" for i in items)
-    return f"{'、'.join(kinds)}（{len(items)}项）"
+    return f"{'、'.join(dict.fromkeys(map(report_kind, items)))}（{len(items)}项）"
 
 
 def unit_report_deadline(plan_id: int, due_on: date, owed: list[Obligation]) -> Deadline:

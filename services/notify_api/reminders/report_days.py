@@ -8,10 +8,10 @@ together, so the calendar shows one event per (unit, due date) and lists the ite
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from services.notify_api.reminders.deadlines import Deadline
+from services.notify_api.reminders.deadlines import Deadline, Duty, report_kind
 
 REPORT = "report"
 
@@ -44,13 +44,21 @@ class ReportDay:
         return "lead" if "lead" in roles else next(iter(roles), "")
 
 
+def per_item(deadline: Deadline) -> list[Deadline]:
+    """A report deadline listing its items (one per unit and due date) as one deadline per item, each titled with
+    the report that item owes, so a day lists its items and the kinds of report alike at either grain."""
+    if not deadline.items:
+        return [deadline]
+    return [replace(deadline, item_id=item.item_id, item_key=item.item_key, item_number=item.item_number,
+                    title=report_kind(item), units=tuple(Duty(u.unit_id, u.unit_name, item.role) for u in deadline.units),
+                    items=()) for item in deadline.items]
+
+
 def report_days(deadlines: Iterable[Deadline]) -> list[ReportDay]:
     """The report deadlines among `deadlines`, one ReportDay per (unit, due date), by due date then unit."""
     groups: dict[tuple[int, date], list[Deadline]] = {}
     names: dict[int, str] = {}
-    for deadline in deadlines:
-        if deadline.kind != REPORT:
-            continue
+    for deadline in (one for found in deadlines if found.kind == REPORT for one in per_item(found)):
         for duty in deadline.units:
             groups.setdefault((duty.unit_id, deadline.due_on), []).append(deadline)
             names[duty.unit_id] = duty.unit_name
