@@ -27,7 +27,7 @@ def create_app(settings: NotifySettings | None = None, tasks_transport: httpx.As
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     open_reporting, close_reporting = reporting_client_hooks(reporting_transport)
     return create_service_app(settings or NotifySettings.load(), title="duban notify_api", description=DESCRIPTION,
-                              version="0.2.0",
+                              version="0.3.0",
                               routers=[deliveries_router, contacts_router, rules_router, reminders_router,
                                        calendars_router, feed_router, events_router],
                               idempotency_table=idempotency_keys,

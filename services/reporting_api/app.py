@@ -26,7 +26,7 @@ def create_app(settings: ReportingSettings | None = None,
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     start_relay, stop_relay = relay_hooks(outbox_events)
     return create_service_app(settings or ReportingSettings.load(), title="duban reporting_api", description=DESCRIPTION,
-                              version="0.2.0", routers=[periods_router, reports_router, oversight_router,
+                              version="0.3.0", routers=[periods_router, reports_router, oversight_router,
                                                         assessment_router, ledger_router, history_router],
                               idempotency_table=idempotency_keys, hot_lists=[REPORT_LIST],
                               on_startup=[open_tasks, start_relay], on_shutdown=[stop_relay, close_tasks])

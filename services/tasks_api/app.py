@@ -24,7 +24,7 @@ responsibilities (责任分工), indicators (指标) and milestones (节点) of 
 def create_app(settings: TasksSettings | None = None) -> FastAPI:
     start_relay, stop_relay = relay_hooks(outbox_events)
     return create_service_app(
-        settings or TasksSettings.load(), title="duban tasks_api", description=DESCRIPTION, version="1.0.0",
+        settings or TasksSettings.load(), title="duban tasks_api", description=DESCRIPTION, version="2.0.0",
         routers=[plans_router, workbook_router, items_router, targets_router, assignments_router, units_router,
                  people_router, history_router, closeout_router], idempotency_table=idempotency_keys,
         extra_media_types=("application/yaml", "application/x-yaml", "text/yaml",
