@@ -1,6 +1,7 @@
 """The task breakdown table (任务分解表) as Excel: download, edit, upload."""
 
 from datetime import date, datetime
+import zipfile
 from io import BytesIO
 
 import pytest
@@ -248,6 +249,19 @@ def test_a_workbook_over_the_row_bound_is_refused(tasks_client, auth, plan_id, m
     content = download(tasks_client, auth, plan_id).content
     monkeypatch.setattr(workbook, "MAX_ROWS", 100)  # the plan has 256 responsibilities
     response = upload(tasks_client, auth, plan_id, content)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tasks_client, auth, plan_id, monkeypatch):
+    from services.tasks_api.plans import workbook
+
+    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 1024**2)
+    packed = BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/worksheets/sheet1.xml", b"0" * (4 * 1024**2))  # 4 MiB of zeros in a few KiB
+    assert len(packed.getvalue()) < 64 * 1024
+    response = upload(tasks_client, auth, plan_id, packed.getvalue(), **{"If-Match": "*"})
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
 
