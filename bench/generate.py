@@ -27,7 +27,7 @@ from services.common.auth import Principal, Role
 from services.common.db import Database, make_engine
 from services.common.migrations import upgrade
 from services.common.settings import REPO_ROOT
-from services.notify_api.contacts.service import ContactCreate, create_contact
+from services.notify_api.contacts.service import ContactCreate, add_contact
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.reports.history import import_past_reports
 from services.tasks_api.plans.plan_file import validate_plan_data
@@ -172,7 +172,7 @@ async def load_contacts(db: Database, target: Target, sizes: Scale) -> int:
     for kind, owner_id in owners:
         data = ContactCreate(owner_kind=kind, owner_id=owner_id, channel="webhook",
                              target=f"http://127.0.0.1:{RECEIVER_PORT}/hooks/{kind}/{owner_id}")
-        await create_contact(db, settings, data=data, actor=admin)
+        await add_contact(db, settings, data=data, actor=admin)  # the owners were read from tasks_api's units
     return len(owners)
 
 

@@ -163,6 +163,12 @@ async def create_contact(db: Database, settings: NotifySettings, tasks: TasksCli
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
         raise Unprocessable("The office is owner_id 0, and only the office is.")
     await check_owner_exists(tasks, data.owner_kind, data.owner_id)
+    return await add_contact(db, settings, data=data, actor=actor)
+
+
+async def add_contact(db: Database, settings: NotifySettings, *, data: ContactCreate,
+                      actor: Principal) -> tuple[dict[str, Any], str | None]:
+    """Write a contact whose owner is known to exist (create_contact asks tasks_api; a bulk load read the units)."""
     _check_secret(data.channel, data.secret)
     box = SecretBox(settings.secret_key)
     shown, sealed_target = stored_target(box, check_target(data.channel, data.target,
