@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services.common.secrets import SecretBox, token_hash
+from services.common.secrets import RedactQueryTokens, SecretBox, token_hash
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.contacts.models import Contact
@@ -277,3 +277,12 @@ def test_a_workflow_with_planted_secrets_leaves_none_in_any_table_answer_or_log(
     for secret in shown:
         assert not any(secret in text for text in answers), secret[:12]
         assert secret not in caplog.text, secret[:12]
+
+
+@pytest.mark.parametrize("line", ['"GET /v1/plans?jwt=eyJhbGciOi.abc.def HTTP/1.1" 200',
+                                  '"GET /v1/calendars/units/3.ics?token=feed-secret-token HTTP/1.1" 200'])
+def test_a_token_in_a_query_string_is_redacted_from_the_access_log(line):
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s", (line,), None)
+    RedactQueryTokens().filter(record)
+    assert "[redacted]" in record.getMessage()
+    assert "eyJhbGciOi" not in record.getMessage() and "feed-secret-token" not in record.getMessage()
