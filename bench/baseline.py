@@ -32,7 +32,8 @@ WHERE plan_id = $1 AND id IN (SELECT item_id FROM responsibilities WHERE unit_id
   AND id > $3
 ORDER BY id LIMIT $4"""
 ITEMS_PAGE_ANY_UNIT = ITEMS_PAGE.replace(
-    "AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)\n  ", "AND $2::int IS NULL ")
+    "AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)\n  ", "AND $2::int IS NULL "
+)
 # The statement services/reporting_api/reports/service.list_reports issues for an office token.
 REPORTS_PAGE = "SELECT * FROM reports WHERE plan_id = $1 AND period = $2 AND id > $3 ORDER BY id LIMIT $4"
 
@@ -59,8 +60,9 @@ class Baseline:
         else:
             body = None
         status = 200 if body is not None else 404
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+        )
         await send({"type": "http.response.body", "body": body or b"{}"})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -70,8 +72,9 @@ class Baseline:
                 size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
                 for name in ("TASKS", "REPORTING"):
                     # The services' session settings, so that both sides get the same query plans.
-                    self.pools[name] = await asyncpg.create_pool(os.environ[f"BENCH_{name}_DSN"], min_size=1,
-                                                                 max_size=size, server_settings=POSTGRESQL_SETTINGS)
+                    self.pools[name] = await asyncpg.create_pool(
+                        os.environ[f"BENCH_{name}_DSN"], min_size=1, max_size=size, server_settings=POSTGRESQL_SETTINGS
+                    )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for pool in self.pools.values():
@@ -85,8 +88,9 @@ class Baseline:
         async with self.pools["TASKS"].acquire() as conn:
             if await conn.fetchval(PLAN_EXISTS, plan_id) is None:
                 return None
-            rows = await conn.fetch(ITEMS_PAGE if unit_id is not None else ITEMS_PAGE_ANY_UNIT,
-                                    plan_id, unit_id, after, limit + 1)
+            rows = await conn.fetch(
+                ITEMS_PAGE if unit_id is not None else ITEMS_PAGE_ANY_UNIT, plan_id, unit_id, after, limit + 1
+            )
         return _page(rows, limit)
 
     async def reports(self, query: dict[str, str]) -> bytes:
@@ -101,7 +105,9 @@ def _after(query: dict[str, str]) -> int:
     cursor = query.get("cursor")
     if cursor is None:
         return 0
-    return int(cursor) if cursor.isdigit() else orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    return (
+        int(cursor) if cursor.isdigit() else orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    )
 
 
 def _page(rows: list[asyncpg.Record], limit: int, json_columns: tuple[str, ...] = ()) -> bytes:

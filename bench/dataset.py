@@ -21,7 +21,12 @@ from services.reporting_api.reports.history import PastMeasurement, PastReport
 from services.reporting_api.reports.models import ReportStatus
 
 PLAN_START, PLAN_END = date(2024, 1, 1), date(2026, 12, 31)
-PERIODS = ("2024-Q1", "2024-H1", "2024-Q3", "2024")  # the due dates of a quarterly year, filled in order until the report count is reached
+PERIODS = (
+    "2024-Q1",
+    "2024-H1",
+    "2024-Q3",
+    "2024",
+)  # the due dates of a quarterly year, filled in order until the report count is reached
 DUE_DAYS_AFTER_PERIOD = 10  # the reporting rules' default
 COORDINATORS = 5  # units co-operating on every item of plan 1
 SECTION_SIZE = 1000  # tasks per section
@@ -96,18 +101,39 @@ def plan_file(scale: Scale, seed: int, number: int, size: int, units: list[dict[
             else:
                 duty = rng.sample(ordinary, 4)
             due_on = PLAN_START + timedelta(days=rng.randrange(span))
-            entry = {"key": f"I{n}", "kind": "section" if t == 0 else "task", "number": str(n),
-                     "title": f"第{number}号计划事项{n}：推进重点工作", "status": "in_progress", "due_on": due_on,
-                     "units": duty,
-                     "indicators": [{"key": f"I{n}-x", "name": f"指标{n}", "measure": "%", "target": 100.0,
-                                     "target_date": due_on + timedelta(days=30)}]}
+            entry = {
+                "key": f"I{n}",
+                "kind": "section" if t == 0 else "task",
+                "number": str(n),
+                "title": f"第{number}号计划事项{n}：推进重点工作",
+                "status": "in_progress",
+                "due_on": due_on,
+                "units": duty,
+                "indicators": [
+                    {
+                        "key": f"I{n}-x",
+                        "name": f"指标{n}",
+                        "measure": "%",
+                        "target": 100.0,
+                        "target_date": due_on + timedelta(days=30),
+                    }
+                ],
+            }
             children.append(entry)
         made += section_size
         section, tasks = children[0], children[1:]
         items.append({**section, "children": tasks})
-    return {"plan": {"key": plan_key(number), "title": f"基准测试行动计划{number:02d}", "starts_on": PLAN_START,
-                     "ends_on": PLAN_END, "status": "active"},
-            "units": units, "items": items}
+    return {
+        "plan": {
+            "key": plan_key(number),
+            "title": f"基准测试行动计划{number:02d}",
+            "starts_on": PLAN_START,
+            "ends_on": PLAN_END,
+            "status": "active",
+        },
+        "units": units,
+        "items": items,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +167,25 @@ def past_reports(scale: Scale, seed: int, duties: list[Duty]) -> Iterator[PastRe
 
 def _past_report(rng: random.Random, duty: Duty, period: str, due: date, period_end: date) -> PastReport:
     roll = rng.random()
-    status = (ReportStatus.ACCEPTED if roll < 0.7 else ReportStatus.SUBMITTED if roll < 0.9
-              else ReportStatus.RETURNED)
+    status = ReportStatus.ACCEPTED if roll < 0.7 else ReportStatus.SUBMITTED if roll < 0.9 else ReportStatus.RETURNED
     submitted = datetime.combine(due + timedelta(days=rng.randint(-8, 3)), time(9), UTC)
-    values = (PastMeasurement(duty.indicator_id, round(rng.uniform(0, 60), 2), period_end - timedelta(days=45)),
-              PastMeasurement(duty.indicator_id, round(rng.uniform(40, 100), 2), period_end))
-    return PastReport(plan_id=duty.plan_id, item_id=duty.item_id, unit_id=duty.unit_id, period=period,
-                      role=duty.role, status=status, submitted_at=submitted, due_on=due,
-                      progress="按计划推进，完成阶段目标。", percent_complete=rng.randint(10, 100),
-                      measurements=values, reviewed_by="bench-office",
-                      reviewed_at=submitted + timedelta(days=2), review_comment="请补充材料" if roll >= 0.9 else None)
+    values = (
+        PastMeasurement(duty.indicator_id, round(rng.uniform(0, 60), 2), period_end - timedelta(days=45)),
+        PastMeasurement(duty.indicator_id, round(rng.uniform(40, 100), 2), period_end),
+    )
+    return PastReport(
+        plan_id=duty.plan_id,
+        item_id=duty.item_id,
+        unit_id=duty.unit_id,
+        period=period,
+        role=duty.role,
+        status=status,
+        submitted_at=submitted,
+        due_on=due,
+        progress="按计划推进，完成阶段目标。",
+        percent_complete=rng.randint(10, 100),
+        measurements=values,
+        reviewed_by="bench-office",
+        reviewed_at=submitted + timedelta(days=2),
+        review_comment="请补充材料" if roll >= 0.9 else None,
+    )

@@ -39,8 +39,20 @@ from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.settings import TasksSettings
 
 # The tables that grow with the province's history; a scan of a small table (plans, units, rules) is fine.
-BIG_TABLES = frozenset({"items", "responsibilities", "indicators", "item_leaders", "reports", "report_versions",
-                        "measurements", "report_transitions", "notifications", "delivery_attempts"})
+BIG_TABLES = frozenset(
+    {
+        "items",
+        "responsibilities",
+        "indicators",
+        "item_leaders",
+        "reports",
+        "report_versions",
+        "measurements",
+        "report_transitions",
+        "notifications",
+        "delivery_attempts",
+    }
+)
 
 Statement = tuple[str, Any]
 
@@ -65,7 +77,11 @@ def _reads(statements: list[Statement]) -> list[Statement]:
     wanted = []
     for sql, params in statements:
         text = sql.lstrip().upper()
-        if text.startswith(("SELECT", "WITH", "UPDATE")) and "ALEMBIC_VERSION" not in text and sql.strip() != "SELECT 1":
+        if (
+            text.startswith(("SELECT", "WITH", "UPDATE"))
+            and "ALEMBIC_VERSION" not in text
+            and sql.strip() != "SELECT 1"
+        ):
             wanted.append((sql, params))
     return wanted
 
@@ -85,8 +101,11 @@ async def seq_scans(dsn: str, statements: list[Statement]) -> list[tuple[str, st
     try:
         for sql, params in _reads(statements):
             plan = json.loads(await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *(params or ())))
-            found += [(node["Relation Name"], " ".join(sql.split())[:200]) for node in _nodes(plan[0]["Plan"])
-                      if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES]
+            found += [
+                (node["Relation Name"], " ".join(sql.split())[:200])
+                for node in _nodes(plan[0]["Plan"])
+                if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES
+            ]
     finally:
         await conn.close()
     return found
@@ -102,8 +121,14 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
     reporting_api's client through an in-process transport, so every statement of a request is seen."""
     tasks_app = create_tasks_app(TasksSettings(database_url=target.url("tasks_api"), environment="test"))
     reporting_app = create_reporting_app(
-        ReportingSettings(database_url=target.url("reporting_api"), environment="test",
-                          tasks_api_url="http://tasks", peer_cache_seconds=0), tasks_transport=ASGITransport(tasks_app))
+        ReportingSettings(
+            database_url=target.url("reporting_api"),
+            environment="test",
+            tasks_api_url="http://tasks",
+            peer_cache_seconds=0,
+        ),
+        tasks_transport=ASGITransport(tasks_app),
+    )
     token = mint_token(TasksSettings(environment="test"), role="office", subject="explain")
     headers = {"Authorization": f"Bearer {token}"}
     # Roll-up, compliance and the ledger read a whole plan's period: plan 2 is a typical plan (a fiftieth of the
@@ -111,8 +136,11 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
     period = {"period": PERIOD}
     typical = subjects.typical_plan_id
     requests = {
-        "items list, unit filter, keyset page": ("tasks", f"/v1/plans/{subjects.plan_id}/items",
-                                                 {"unit_id": subjects.unit_id, "cursor": subjects.unit_deep_cursor}),
+        "items list, unit filter, keyset page": (
+            "tasks",
+            f"/v1/plans/{subjects.plan_id}/items",
+            {"unit_id": subjects.unit_id, "cursor": subjects.unit_deep_cursor},
+        ),
         "reports list by plan and period": ("reporting", "/v1/reports", {"plan_id": subjects.plan_id, **period}),
         "roll-up by unit": ("reporting", f"/v1/plans/{typical}/rollups", {"by": "unit", **period}),
         "compliance": ("reporting", f"/v1/plans/{typical}/compliance", period),
@@ -126,18 +154,22 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
         reporting_app.state.database.driver_pool = None
         clients = {"tasks": tasks_app, "reporting": reporting_app}
         for name, (app, path, params) in requests.items():
-            async with AsyncClient(transport=ASGITransport(clients[app]), base_url="http://bench",
-                                   headers=headers) as client:
+            async with AsyncClient(
+                transport=ASGITransport(clients[app]), base_url="http://bench", headers=headers
+            ) as client:
                 with captured(engines["tasks_api"]) as tasks, captured(engines["reporting_api"]) as reporting:
-                    (await client.get(path, params={k: v for k, v in params.items() if v is not None})
-                     ).raise_for_status()
+                    (
+                        await client.get(path, params={k: v for k, v in params.items() if v is not None})
+                    ).raise_for_status()
             found[name] = [("tasks_api", tasks), ("reporting_api", reporting)]
     # The hot path (services/common/hot_reads.py) answers the same lists once a token is known, with its own SQL.
     unit_page = {"plan_id": subjects.plan_id, "unit_id": subjects.unit_id}
     found["items list, unit filter, keyset page"].append(
-        ("tasks_api", _hot_statements(ITEM_LIST, unit_page, decode_id_cursor(subjects.unit_deep_cursor))))
+        ("tasks_api", _hot_statements(ITEM_LIST, unit_page, decode_id_cursor(subjects.unit_deep_cursor)))
+    )
     found["reports list by plan and period"].append(
-        ("reporting_api", _hot_statements(REPORT_LIST, {"plan_id": subjects.plan_id, **period}, None)))
+        ("reporting_api", _hot_statements(REPORT_LIST, {"plan_id": subjects.plan_id, **period}, None))
+    )
     found["outbox claim"] = [("notify_api", await _claim_statements(target))]
     return found
 
@@ -163,8 +195,9 @@ async def scans_of_hot_requests(target: Target) -> dict[str, list[tuple[str, str
     subjects = await find_subjects(target)
     found = {}
     for name, per_service in (await hot_statements(target, subjects)).items():
-        found[name] = [scan for service, statements in per_service
-                       for scan in await seq_scans(target.dsn(service), statements)]
+        found[name] = [
+            scan for service, statements in per_service for scan in await seq_scans(target.dsn(service), statements)
+        ]
     return found
 
 

@@ -43,16 +43,18 @@ class Figure:
         return self.value / self.baseline if self.baseline else None
 
 
-def at_least(name: str, value: float, unit: str, limit: float, *, baseline: float | None = None,
-             note: str = "") -> Figure:
+def at_least(
+    name: str, value: float, unit: str, limit: float, *, baseline: float | None = None, note: str = ""
+) -> Figure:
     """A figure whose value must reach `limit`, or `limit` × baseline when a baseline is given."""
     wanted = limit * baseline if baseline else limit
     target = f"≥ {limit:g}× baseline" if baseline else f"≥ {limit:g} {unit}"
     return Figure(name, value, unit, target, value >= wanted, baseline, note)
 
 
-def at_most(name: str, value: float, unit: str, limit: float, *, baseline: float | None = None,
-            note: str = "") -> Figure:
+def at_most(
+    name: str, value: float, unit: str, limit: float, *, baseline: float | None = None, note: str = ""
+) -> Figure:
     """A figure whose value must stay under `limit`, or `limit` × baseline when a baseline is given."""
     wanted = limit * baseline if baseline else limit
     target = f"≤ {limit:g}× baseline" if baseline else f"≤ {limit:g} {unit}"
@@ -61,8 +63,9 @@ def at_most(name: str, value: float, unit: str, limit: float, *, baseline: float
 
 def within(name: str, value: float, unit: str, share: float, *, baseline: float, note: str = "") -> Figure:
     """A figure that must stay within `share` of its baseline, either way (page 1,000 against page 1)."""
-    return Figure(name, value, unit, f"within ±{share:.0%} of baseline", abs(value / baseline - 1) <= share,
-                  baseline, note)
+    return Figure(
+        name, value, unit, f"within ±{share:.0%} of baseline", abs(value / baseline - 1) <= share, baseline, note
+    )
 
 
 def missing(name: str, why: str) -> Figure:
@@ -79,9 +82,18 @@ def _number(value: float | None) -> str:
 def table(figures: list[Figure], describe: Callable[[Figure], str] | None = None) -> str:
     """The figures as one Markdown table (it reads in a terminal and in the README alike)."""
     header = ("figure", "value", "baseline", "ratio", "target", "met", "note")
-    rows = [(f.name, f"{_number(f.value)} {f.unit}".strip(), _number(f.baseline),
-             f"{f.ratio:.2f}" if f.ratio is not None else "–", f.target, "yes" if f.met else "NO",
-             describe(f) if describe else f.note) for f in figures]
+    rows = [
+        (
+            f.name,
+            f"{_number(f.value)} {f.unit}".strip(),
+            _number(f.baseline),
+            f"{f.ratio:.2f}" if f.ratio is not None else "–",
+            f.target,
+            "yes" if f.met else "NO",
+            describe(f) if describe else f.note,
+        )
+        for f in figures
+    ]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:

@@ -99,18 +99,22 @@ async def generate(target: Target, *, seed: int, scale: float, plans: int | None
         sizes = Scale(scale, plans)
         await report.timed("plans", lambda: load_plans(databases["tasks_api"], sizes, seed, report))
         duties = await report.timed("read_ids", lambda: read_duties(target))
-        report.counts["reports"] = await report.timed("reports", lambda: import_past_reports(
-            databases["reporting_api"], past_reports(sizes, seed, duties), actor=ACTOR))
-        report.counts["contacts"] = await report.timed("contacts", lambda: load_contacts(
-            databases["notify_api"], target, sizes))
+        report.counts["reports"] = await report.timed(
+            "reports",
+            lambda: import_past_reports(databases["reporting_api"], past_reports(sizes, seed, duties), actor=ACTOR),
+        )
+        report.counts["contacts"] = await report.timed(
+            "contacts", lambda: load_contacts(databases["notify_api"], target, sizes)
+        )
         await report.timed("analyze", lambda: analyze(target))
     finally:
         for database in databases.values():
             await database.dispose()
     report.counts.update(await count_rows(target))
     target.marker.parent.mkdir(parents=True, exist_ok=True)
-    target.marker.write_text(json.dumps({"seed": seed, "scale": scale, "seconds": report.seconds,
-                                         "counts": report.counts}, indent=2))
+    target.marker.write_text(
+        json.dumps({"seed": seed, "scale": scale, "seconds": report.seconds, "counts": report.counts}, indent=2)
+    )
     return report
 
 
@@ -170,8 +174,12 @@ async def load_contacts(db: Database, target: Target, sizes: Scale) -> int:
     admin = Principal(subject=ACTOR, role=Role.ADMIN)
     owners = [("office", 0)] + [("unit", unit_id) for unit_id in unit_ids]
     for kind, owner_id in owners:
-        data = ContactCreate(owner_kind=kind, owner_id=owner_id, channel="webhook",
-                             target=f"http://127.0.0.1:{RECEIVER_PORT}/hooks/{kind}/{owner_id}")
+        data = ContactCreate(
+            owner_kind=kind,
+            owner_id=owner_id,
+            channel="webhook",
+            target=f"http://127.0.0.1:{RECEIVER_PORT}/hooks/{kind}/{owner_id}",
+        )
         await add_contact(db, settings, data=data, actor=admin)  # the owners were read from tasks_api's units
     return len(owners)
 
@@ -186,8 +194,11 @@ async def analyze(target: Target) -> None:
 
 
 async def count_rows(target: Target) -> dict[str, int]:
-    tables = {"tasks_api": ("plans", "units", "items", "responsibilities", "indicators"),
-              "reporting_api": ("reports", "measurements"), "notify_api": ("contacts",)}
+    tables = {
+        "tasks_api": ("plans", "units", "items", "responsibilities", "indicators"),
+        "reporting_api": ("reports", "measurements"),
+        "notify_api": ("contacts",),
+    }
     counts: dict[str, int] = {}
     for service, names in tables.items():
         engine = make_engine(target.url(service), pool_size=1)
@@ -210,8 +221,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     report = asyncio.run(generate(Target(args.prefix, args.admin_dsn), seed=args.seed, scale=args.scale))
-    print(json.dumps({"seconds": report.seconds, "total_seconds": report.total_seconds, "counts": report.counts},
-                     indent=2))
+    print(
+        json.dumps(
+            {"seconds": report.seconds, "total_seconds": report.total_seconds, "counts": report.counts}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

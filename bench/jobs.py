@@ -18,11 +18,11 @@ from bench.generate import Target
 from bench.processes import Stack
 from bench.reads import PERIOD, Subjects
 from services.common.db import Database, make_engine
+from services.common.settings import REPO_ROOT
 from services.notify_api.deliveries.jobs import peer_hooks
 from services.notify_api.deliveries.models import Dispatch
 from services.notify_api.reminders.planner import plan_reminders
 from services.notify_api.settings import NotifySettings
-from services.common.settings import REPO_ROOT
 
 # The morning of 2025-01-03: a week before 2024's annual summaries are due (many are missing, by design of the data
 # set) while a quarter's worth of item deadlines is overdue: the planner has a full day's work.
@@ -32,8 +32,14 @@ DELIVERY_ROWS = 20_000  # the outbox the delivery figure sends when the dispatch
 
 
 def notify_settings(stack: Stack, target: Target) -> NotifySettings:
-    return NotifySettings(database_url=target.url("notify_api"), environment="test", tasks_api_url=stack.tasks.url,
-                          reporting_api_url=stack.reporting.url, peer_budget_seconds=300, peer_timeout_seconds=300)
+    return NotifySettings(
+        database_url=target.url("notify_api"),
+        environment="test",
+        tasks_api_url=stack.tasks.url,
+        reporting_api_url=stack.reporting.url,
+        peer_budget_seconds=300,
+        peer_timeout_seconds=300,
+    )
 
 
 async def _plan(settings: NotifySettings) -> int:
@@ -46,11 +52,21 @@ async def _plan(settings: NotifySettings) -> int:
         for open_peer, _ in hooks:
             await open_peer(holder)
         async with database.transaction() as conn:
-            dispatch_id = (await conn.execute(Dispatch.__table__.insert().values(
-                as_of=DISPATCH_AS_OF, started_at=datetime.now(UTC), started_by="bench").returning(
-                Dispatch.__table__.c.id))).scalar_one()
-            return await plan_reminders(conn, holder.state.tasks, holder.state.reporting, settings,
-                                        as_of=DISPATCH_AS_OF, dispatch_id=dispatch_id)
+            dispatch_id = (
+                await conn.execute(
+                    Dispatch.__table__.insert()
+                    .values(as_of=DISPATCH_AS_OF, started_at=datetime.now(UTC), started_by="bench")
+                    .returning(Dispatch.__table__.c.id)
+                )
+            ).scalar_one()
+            return await plan_reminders(
+                conn,
+                holder.state.tasks,
+                holder.state.reporting,
+                settings,
+                as_of=DISPATCH_AS_OF,
+                dispatch_id=dispatch_id,
+            )
     finally:
         for _, close_peer in reversed(hooks):
             await close_peer(holder)
@@ -72,12 +88,22 @@ def dispatch_figure(stack: Stack, target: Target, limit_seconds: float) -> Figur
     try:
         created = asyncio.run(asyncio.wait_for(_plan(notify_settings(stack, target)), limit_seconds))
     except TimeoutError:
-        return at_most("dispatch: 100,000 reminders", float("inf"), "s", 10,
-                       note=f"not finished within {limit_seconds:.0f} s (rolled back)")
+        return at_most(
+            "dispatch: 100,000 reminders",
+            float("inf"),
+            "s",
+            10,
+            note=f"not finished within {limit_seconds:.0f} s (rolled back)",
+        )
     seconds = time.perf_counter() - started
     per_target = seconds * REMINDERS_TARGET / max(created, 1)
-    return at_most("dispatch: 100,000 reminders", per_target, "s", 10,
-                   note=f"{created:,} reminders computed and written in {seconds:.1f} s (scaled to 100,000)")
+    return at_most(
+        "dispatch: 100,000 reminders",
+        per_target,
+        "s",
+        10,
+        note=f"{created:,} reminders computed and written in {seconds:.1f} s (scaled to 100,000)",
+    )
 
 
 async def fill_outbox(dsn: str, rows: int, *, delivered_share: float = 0.0) -> None:
@@ -85,7 +111,8 @@ async def fill_outbox(dsn: str, rows: int, *, delivered_share: float = 0.0) -> N
     already delivered): the outbox as the planner leaves it, for when the dispatch figure wrote nothing."""
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("""
+        await conn.execute(
+            """
             INSERT INTO notifications (dedupe_key, purpose, level, step, payload, recipient_kind, recipient_id,
                 contact_id, channel, webhook_id, status, attempts, next_attempt_at, created_at, delivered_at)
             SELECT 'bench:' || n, 'reminder', 'blue', 'before-7', '{"text": "bench"}', c.owner_kind, c.owner_id,
@@ -94,7 +121,9 @@ async def fill_outbox(dsn: str, rows: int, *, delivered_share: float = 0.0) -> N
                    CASE WHEN n <= $2 THEN now() END
             FROM generate_series(1, $1) AS n
             JOIN contacts c ON c.id = (SELECT min(id) FROM contacts) + n % (SELECT count(*) FROM contacts)""",
-                           rows, round(rows * delivered_share))
+            rows,
+            round(rows * delivered_share),
+        )
         await conn.execute("ANALYZE notifications")
     finally:
         await conn.close()
@@ -106,18 +135,26 @@ def delivery_figures(stack: Stack, target: Target, seconds: float) -> list[Figur
         asyncio.run(fill_outbox(target.dsn("notify_api"), DELIVERY_ROWS))
     env = {"NOTIFY_API_DATABASE_URL": target.url("notify_api"), "NOTIFY_API_ENVIRONMENT": "test"}
     command = [sys.executable, "-m", "bench.deliver_worker", str(seconds)]
-    workers = [subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     elapsed = max(float(worker.communicate()[0].strip().splitlines()[-1]) for worker in workers)
     delivered = asyncio.run(_delivered_ids(target))
     stats = httpx.get(f"{stack.receiver.url}/stats").json()
     received = set(httpx.post(f"{stack.receiver.url}/stats/ids").json())
     lost = len(delivered - received)
     duplicates = stats["received"] - stats["unique"]
-    return [at_least("delivery, 2 dispatchers: rate", len(delivered) / max(elapsed, 1e-3), "/s", 500,
-                     note=f"{len(delivered):,} delivered in {elapsed:.1f} s"),
-            at_most("delivery: duplicates + lost", duplicates + lost, "", 0,
-                    note=f"{duplicates} duplicates, {lost} lost")]
+    return [
+        at_least(
+            "delivery, 2 dispatchers: rate",
+            len(delivered) / max(elapsed, 1e-3),
+            "/s",
+            500,
+            note=f"{len(delivered):,} delivered in {elapsed:.1f} s",
+        ),
+        at_most("delivery: duplicates + lost", duplicates + lost, "", 0, note=f"{duplicates} duplicates, {lost} lost"),
+    ]
 
 
 async def _pending(target: Target) -> int:
@@ -143,11 +180,14 @@ def ledger_figures(stack: Stack, s: Subjects, headers: dict[str, str]) -> list[F
     before = reporting.memory_mb()
     reporting.reset_peak()
     started = time.perf_counter()
-    response = httpx.get(f"{reporting.url}/v1/plans/{s.plan_id}/ledger.xlsx", params={"period": PERIOD},
-                         headers=headers, timeout=600)
+    response = httpx.get(
+        f"{reporting.url}/v1/plans/{s.plan_id}/ledger.xlsx", params={"period": PERIOD}, headers=headers, timeout=600
+    )
     seconds = time.perf_counter() - started
     response.raise_for_status()
     growth = reporting.memory_mb("VmHWM") - before
     size = f"{len(response.content) / 1e6:.1f} MB workbook"
-    return [at_most("ledger xlsx 100,000 rows: time", seconds, "s", 20, note=size),
-            at_most("ledger xlsx: memory growth", growth, "MB", 100, note=f"RSS before {before:.0f} MB")]
+    return [
+        at_most("ledger xlsx 100,000 rows: time", seconds, "s", 20, note=size),
+        at_most("ledger xlsx: memory growth", growth, "MB", 100, note=f"RSS before {before:.0f} MB"),
+    ]

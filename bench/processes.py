@@ -59,13 +59,33 @@ class Process:
                 self.popen.wait()
 
 
-def start(name: str, app: str, env: dict[str, str], *, factory: bool, ready_path: str = "/healthz",
-          port: int | None = None, log: Path | None = None) -> Process:
+def start(
+    name: str,
+    app: str,
+    env: dict[str, str],
+    *,
+    factory: bool,
+    ready_path: str = "/healthz",
+    port: int | None = None,
+    log: Path | None = None,
+) -> Process:
     """A uvicorn process serving `app`; returns once it answers `ready_path`."""
     port = port or free_port()
-    command = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else []), app, "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    out = open(log or os.devnull, "ab")  # noqa: SIM115 - the child owns it until it ends
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        *(["--factory"] if factory else []),
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    out = open(log or os.devnull, "ab")
     popen = subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=out, stderr=out)
     process = Process(name, port, popen)
     deadline = time.monotonic() + 60
@@ -103,25 +123,61 @@ def running_stack(target: Target, receiver_port: int, log_dir: Path) -> Iterator
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     # The peer budget is raised from 5 s: reading all of plan 1 (50,000 items, 100,000 responsibilities) from
     # tasks_api takes longer, so its ledger and the dispatch would answer 503 instead of giving a figure.
-    common = {"ENVIRONMENT": "test", "DATABASE_POOL_SIZE": "10", "PEER_BUDGET_SECONDS": "300",
-              "PEER_TIMEOUT_SECONDS": "60"}
-    env = {**{f"{prefix}_{k}": v for prefix in ("TASKS_API", "REPORTING_API", "NOTIFY_API") for k, v in common.items()},
-           "TASKS_API_DATABASE_URL": target.url("tasks_api"), "REPORTING_API_DATABASE_URL": target.url("reporting_api"),
-           "NOTIFY_API_DATABASE_URL": target.url("notify_api"), "REPORTING_API_TASKS_API_URL": urls["tasks"],
-           "NOTIFY_API_TASKS_API_URL": urls["tasks"], "NOTIFY_API_REPORTING_API_URL": urls["reporting"],
-           # The outbox relays stay off (no *_NOTIFY_API_URL): the bulk import's 300,000 item.assigned events
-           # would be relayed in the background of every figure, and relaying is not one of them.
-           "TASKS_API_NOTIFY_API_URL": "", "REPORTING_API_NOTIFY_API_URL": "",
-           "BENCH_TASKS_DSN": target.dsn("tasks_api"), "BENCH_REPORTING_DSN": target.dsn("reporting_api")}
+    common = {
+        "ENVIRONMENT": "test",
+        "DATABASE_POOL_SIZE": "10",
+        "PEER_BUDGET_SECONDS": "300",
+        "PEER_TIMEOUT_SECONDS": "60",
+    }
+    env = {
+        **{f"{prefix}_{k}": v for prefix in ("TASKS_API", "REPORTING_API", "NOTIFY_API") for k, v in common.items()},
+        "TASKS_API_DATABASE_URL": target.url("tasks_api"),
+        "REPORTING_API_DATABASE_URL": target.url("reporting_api"),
+        "NOTIFY_API_DATABASE_URL": target.url("notify_api"),
+        "REPORTING_API_TASKS_API_URL": urls["tasks"],
+        "NOTIFY_API_TASKS_API_URL": urls["tasks"],
+        "NOTIFY_API_REPORTING_API_URL": urls["reporting"],
+        # The outbox relays stay off (no *_NOTIFY_API_URL): the bulk import's 300,000 item.assigned events
+        # would be relayed in the background of every figure, and relaying is not one of them.
+        "TASKS_API_NOTIFY_API_URL": "",
+        "REPORTING_API_NOTIFY_API_URL": "",
+        "BENCH_TASKS_DSN": target.dsn("tasks_api"),
+        "BENCH_REPORTING_DSN": target.dsn("reporting_api"),
+    }
     started: list[Process] = []
     try:
         for name, service in (("tasks", "tasks_api"), ("reporting", "reporting_api"), ("notify", "notify_api")):
-            started.append(start(service, f"services.{service}.app:create_app", env, factory=True,
-                                 port=ports[name], log=log_dir / f"{service}.log"))
-        started.append(start("baseline", "bench.baseline:app", env, factory=False, ready_path="/nothing",
-                             log=log_dir / "baseline.log"))
-        started.append(start("receiver", "bench.receiver:app", env, factory=False, ready_path="/stats",
-                             port=receiver_port, log=log_dir / "receiver.log"))
+            started.append(
+                start(
+                    service,
+                    f"services.{service}.app:create_app",
+                    env,
+                    factory=True,
+                    port=ports[name],
+                    log=log_dir / f"{service}.log",
+                )
+            )
+        started.append(
+            start(
+                "baseline",
+                "bench.baseline:app",
+                env,
+                factory=False,
+                ready_path="/nothing",
+                log=log_dir / "baseline.log",
+            )
+        )
+        started.append(
+            start(
+                "receiver",
+                "bench.receiver:app",
+                env,
+                factory=False,
+                ready_path="/stats",
+                port=receiver_port,
+                log=log_dir / "receiver.log",
+            )
+        )
         yield Stack(*started)
     finally:
         for process in reversed(started):

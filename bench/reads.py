@@ -67,25 +67,42 @@ async def find_subjects(target: Target) -> Subjects:
         plan_id = await tasks.fetchval("SELECT id FROM plans WHERE key = $1", plan_key(1))
         typical_plan_id = await tasks.fetchval("SELECT id FROM plans WHERE key = $1", plan_key(2))
         unit_id = await tasks.fetchval("SELECT id FROM units WHERE name = $1", unit_name(0))
-        unit_ids = [r[0] for r in await tasks.fetch(
-            "SELECT i.id FROM items i JOIN responsibilities r ON r.item_id = i.id "
-            "WHERE i.plan_id = $1 AND r.unit_id = $2 ORDER BY i.id", plan_id, unit_id)]
+        unit_ids = [
+            r[0]
+            for r in await tasks.fetch(
+                "SELECT i.id FROM items i JOIN responsibilities r ON r.item_id = i.id "
+                "WHERE i.plan_id = $1 AND r.unit_id = $2 ORDER BY i.id",
+                plan_id,
+                unit_id,
+            )
+        ]
         item_ids = [r[0] for r in await tasks.fetch("SELECT id FROM items WHERE plan_id = $1 ORDER BY id", plan_id)]
-        report_ids = [r[0] for r in await reporting.fetch(
-            "SELECT id FROM reports WHERE plan_id = $1 AND period = $2 ORDER BY id", plan_id, PERIOD)]
+        report_ids = [
+            r[0]
+            for r in await reporting.fetch(
+                "SELECT id FROM reports WHERE plan_id = $1 AND period = $2 ORDER BY id", plan_id, PERIOD
+            )
+        ]
     finally:
         await tasks.close()
         await reporting.close()
-    return Subjects(plan_id, typical_plan_id, unit_id, *_deep(unit_ids, DEEP_PAGE), *_deep(item_ids, DEEP_PAGE),
-                    *_deep(report_ids, DEEP_PAGE))
+    return Subjects(
+        plan_id,
+        typical_plan_id,
+        unit_id,
+        *_deep(unit_ids, DEEP_PAGE),
+        *_deep(item_ids, DEEP_PAGE),
+        *_deep(report_ids, DEEP_PAGE),
+    )
 
 
 def _with(url: str, **params: object) -> str:
     return str(httpx.URL(url, params={k: v for k, v in params.items() if v is not None}))
 
 
-def throughput_figures(name: str, service: Throughput, baseline: Throughput, ratio: float,
-                       p99: bool = True) -> list[Figure]:
+def throughput_figures(
+    name: str, service: Throughput, baseline: Throughput, ratio: float, p99: bool = True
+) -> list[Figure]:
     note = f"{service.errors} errors" if service.errors else ""
     found = [at_least(f"{name}: req/s", service.rps, "req/s", ratio, baseline=baseline.rps, note=note)]
     if p99:
@@ -98,41 +115,62 @@ def list_figures(stack: Stack, s: Subjects, headers: dict[str, str], load: Load)
     items, raw_items = f"{stack.tasks.url}/v1/plans/{s.plan_id}/items", f"{stack.baseline.url}/items"
     reports, raw_reports = f"{stack.reporting.url}/v1/reports", f"{stack.baseline.url}/reports"
     runs = {
-        "unit_p1": (_with(items, limit=PAGE, unit_id=s.unit_id),
-                    _with(raw_items, plan_id=s.plan_id, limit=PAGE, unit_id=s.unit_id)),
-        "unit_deep": (_with(items, limit=PAGE, unit_id=s.unit_id, cursor=s.unit_deep_cursor),
-                      _with(raw_items, plan_id=s.plan_id, limit=PAGE, unit_id=s.unit_id, cursor=s.unit_deep_cursor)),
-        "reports_p1": (_with(reports, plan_id=s.plan_id, period=PERIOD, limit=PAGE),
-                       _with(raw_reports, plan_id=s.plan_id, period=PERIOD, limit=PAGE)),
+        "unit_p1": (
+            _with(items, limit=PAGE, unit_id=s.unit_id),
+            _with(raw_items, plan_id=s.plan_id, limit=PAGE, unit_id=s.unit_id),
+        ),
+        "unit_deep": (
+            _with(items, limit=PAGE, unit_id=s.unit_id, cursor=s.unit_deep_cursor),
+            _with(raw_items, plan_id=s.plan_id, limit=PAGE, unit_id=s.unit_id, cursor=s.unit_deep_cursor),
+        ),
+        "reports_p1": (
+            _with(reports, plan_id=s.plan_id, period=PERIOD, limit=PAGE),
+            _with(raw_reports, plan_id=s.plan_id, period=PERIOD, limit=PAGE),
+        ),
     }
     measured = {key: (measure(url, headers, load), measure(raw, {}, load)) for key, (url, raw) in runs.items()}
     measured["items_p1"] = (measure(_with(items, limit=PAGE), headers, load), None)
     measured["items_deep"] = (measure(_with(items, limit=PAGE, cursor=s.items_deep_cursor), headers, load), None)
-    measured["reports_deep"] = (measure(_with(reports, plan_id=s.plan_id, period=PERIOD, limit=PAGE,
-                                              cursor=s.reports_deep_cursor), headers, load), None)
-    figures = [*throughput_figures("items p1, unit filter", *measured["unit_p1"], 0.6),
-               *throughput_figures("items deep page, unit filter", *measured["unit_deep"], 0.6),
-               *throughput_figures("reports by plan+period", *measured["reports_p1"], 0.5, p99=False)]
+    measured["reports_deep"] = (
+        measure(
+            _with(reports, plan_id=s.plan_id, period=PERIOD, limit=PAGE, cursor=s.reports_deep_cursor), headers, load
+        ),
+        None,
+    )
+    figures = [
+        *throughput_figures("items p1, unit filter", *measured["unit_p1"], 0.6),
+        *throughput_figures("items deep page, unit filter", *measured["unit_deep"], 0.6),
+        *throughput_figures("reports by plan+period", *measured["reports_p1"], 0.5, p99=False),
+    ]
     return figures, measured
 
 
 def flatness_figures(measured: dict, s: Subjects) -> list[Figure]:
     found = []
-    for name, first, deep, page in (("items", "items_p1", "items_deep", s.items_deep_page),
-                                    ("reports", "reports_p1", "reports_deep", s.reports_deep_page)):
+    for name, first, deep, page in (
+        ("items", "items_p1", "items_deep", s.items_deep_page),
+        ("reports", "reports_p1", "reports_deep", s.reports_deep_page),
+    ):
         p1, pn = measured[first][0].rps, measured[deep][0].rps
-        found.append(within(f"flatness {name} p1 vs deep page", pn, "req/s", 0.2, baseline=p1,
-                            note=f"page {page}; baseline: page 1"))
+        found.append(
+            within(
+                f"flatness {name} p1 vs deep page", pn, "req/s", 0.2, baseline=p1, note=f"page {page}; baseline: page 1"
+            )
+        )
     return found
 
 
-def latency_figures(stack: Stack, target: Target, s: Subjects, headers: dict[str, str],
-                    samples: int = LATENCY_SAMPLES) -> list[Figure]:
+def latency_figures(
+    stack: Stack, target: Target, s: Subjects, headers: dict[str, str], samples: int = LATENCY_SAMPLES
+) -> list[Figure]:
     """Roll-up and compliance p95 over sequential requests (after one warm-up each), on a typical plan (plan 2, a
     fiftieth of the history); plan 1, half of all history, has the ledger figure."""
     params, plan_id = {"period": PERIOD}, s.typical_plan_id
-    with httpx.Client(base_url=stack.reporting.url, headers=headers, timeout=120) as client, \
-            HandRollup(target.dsn("reporting_api"), plan_id) as hand_sql:
+    with (
+        httpx.Client(base_url=stack.reporting.url, headers=headers, timeout=120) as client,
+        HandRollup(target.dsn("reporting_api"), plan_id) as hand_sql,
+    ):
+
         def rollup() -> None:
             client.get(f"/v1/plans/{plan_id}/rollups", params={**params, "by": "unit"}).raise_for_status()
 
@@ -143,10 +181,18 @@ def latency_figures(stack: Stack, target: Target, s: Subjects, headers: dict[str
         rollup_ms, sql_ms = alternating_timings_ms([rollup, hand_sql], samples)
         compliance_p95 = percentile(timings_ms(compliance, samples), 95)
     rollup_p95 = percentile(rollup_ms, 95)
-    return [at_most("roll-up by unit: p95 vs hand SQL", rollup_p95, "ms", 1.5, baseline=percentile(sql_ms, 95),
-                    note="baseline: the roll-up's statements via asyncpg, timed in turn with it"),
-            at_most("roll-up by unit: p95", rollup_p95, "ms", 200, note="plan 2"),
-            at_most("compliance: p95", compliance_p95, "ms", 300, note="plan 2, first page of 50 rows")]
+    return [
+        at_most(
+            "roll-up by unit: p95 vs hand SQL",
+            rollup_p95,
+            "ms",
+            1.5,
+            baseline=percentile(sql_ms, 95),
+            note="baseline: the roll-up's statements via asyncpg, timed in turn with it",
+        ),
+        at_most("roll-up by unit: p95", rollup_p95, "ms", 200, note="plan 2"),
+        at_most("compliance: p95", compliance_p95, "ms", 300, note="plan 2, first page of 50 rows"),
+    ]
 
 
 def alternating_timings_ms(calls: list[callable], times: int) -> list[list[float]]:

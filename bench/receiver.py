@@ -31,8 +31,9 @@ class Receiver:
                 body = orjson.dumps(sorted(self.seen))
             else:
                 body = orjson.dumps({"received": sum(self.seen.values()), "unique": len(self.seen)})
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            )
             await send({"type": "http.response.body", "body": body})
             return
         headers = dict(scope["headers"])

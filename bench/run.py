@@ -36,8 +36,13 @@ LOAD_LIMIT_SECONDS = 600  # issue 6: the whole data set in under 10 minutes on t
 def load_figure(report: LoadReport, reused: bool) -> Figure:
     scaled = report.total_seconds / report.scale
     note = f"{report.total_seconds:.0f} s at scale {report.scale:g}" + (" (reused)" if reused else "")
-    return at_most("load: generate and import the data set", scaled, "s", LOAD_LIMIT_SECONDS,
-                   note=note + ("" if report.scale == 1 else ", scaled to 1"))
+    return at_most(
+        "load: generate and import the data set",
+        scaled,
+        "s",
+        LOAD_LIMIT_SECONDS,
+        note=note + ("" if report.scale == 1 else ", scaled to 1"),
+    )
 
 
 def guarded(names: tuple[str, ...], measure: Callable[[], list[Figure]]) -> list[Figure]:
@@ -46,7 +51,7 @@ def guarded(names: tuple[str, ...], measure: Callable[[], list[Figure]]) -> list
     started = time.perf_counter()
     try:
         return measure()
-    except Exception as exc:  # noqa: BLE001 - the table reports the failure in place of the figures
+    except Exception as exc:
         return [missing(name, f"failed: {type(exc).__name__}: {' '.join(str(exc).split())[:100]}") for name in names]
     finally:
         print(f"  {names[0]}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -71,8 +76,9 @@ def measure_all(stack: Stack, target: Target, load: Load, limits: Limits) -> lis
     lists, measured = reads.list_figures(stack, subjects, headers, load)
     figures += [*lists, reads.memory_under_load(stack), *reads.flatness_figures(measured, subjects)]
     print("  lists: done", file=sys.stderr)
-    figures += guarded(FIGURE_NAMES[6:9], lambda: reads.latency_figures(stack, target, subjects, headers,
-                                                                             limits.samples))
+    figures += guarded(
+        FIGURE_NAMES[6:9], lambda: reads.latency_figures(stack, target, subjects, headers, limits.samples)
+    )
     figures += guarded(FIGURE_NAMES[12:14], lambda: jobs.ledger_figures(stack, subjects, headers))
     figures += guarded(FIGURE_NAMES[9:10], lambda: [jobs.dispatch_figure(stack, target, limits.dispatch)])
     figures += guarded(FIGURE_NAMES[10:12], lambda: jobs.delivery_figures(stack, target, limits.delivery))
@@ -88,8 +94,10 @@ def run(args: argparse.Namespace) -> list[Figure]:
     tool = args.load or ("wrk" if wrk_available() else "python")
     load = Load(seconds=args.seconds, tool=tool)
     with running_stack(target, RECEIVER_PORT, REPO_ROOT / "var" / "bench" / "logs") as stack:
-        figures = [load_figure(report, reused), *measure_all(stack, target, load, Limits(
-            args.dispatch_seconds, args.delivery_seconds, args.samples))]
+        figures = [
+            load_figure(report, reused),
+            *measure_all(stack, target, load, Limits(args.dispatch_seconds, args.delivery_seconds, args.samples)),
+        ]
     return sorted(figures, key=_order)
 
 
@@ -98,8 +106,14 @@ def _order(figure: Figure) -> int:
 
 
 def describe_machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
     return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GB RAM, PostgreSQL on the same machine"
 
@@ -123,8 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.perf_counter()
     figures = run(args)
-    print(f"\nduban benchmark, scale {args.scale:g}, seed {args.seed}, load: {args.load or 'wrk'} "
-          f"-t2 -c32 -d{args.seconds:g}s — {describe_machine()}\n")
+    print(
+        f"\nduban benchmark, scale {args.scale:g}, seed {args.seed}, load: {args.load or 'wrk'} "
+        f"-t2 -c32 -d{args.seconds:g}s — {describe_machine()}\n"
+    )
     print(table(figures))
     met = sum(f.met for f in figures)
     print(f"\n{met} of {len(figures)} targets met; the run took {math.ceil(time.perf_counter() - started)} s.")

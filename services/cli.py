@@ -56,8 +56,15 @@ def _token(args: argparse.Namespace) -> int:
     from services.common.auth import mint_token
     from services.tasks_api.settings import TasksSettings
 
-    print(mint_token(TasksSettings.load(), role=args.role, unit_id=args.unit, subject=args.subject,
-                     ttl_seconds=args.days * 24 * 3600))
+    print(
+        mint_token(
+            TasksSettings.load(),
+            role=args.role,
+            unit_id=args.unit,
+            subject=args.subject,
+            ttl_seconds=args.days * 24 * 3600,
+        )
+    )
     return 0
 
 
@@ -106,8 +113,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"dispatch failed: {exc.detail}", file=sys.stderr)
         return 1
     again = "" if ran else " (this as_of was dispatched before; nothing new)"
-    print(f"dispatch {dispatch['id']} as of {instant_text(dispatch['as_of'])}: created {dispatch['created']}, "
-          f"sent {dispatch['sent']}, failed {dispatch['failed']}{again}")
+    print(
+        f"dispatch {dispatch['id']} as of {instant_text(dispatch['as_of'])}: created {dispatch['created']}, "
+        f"sent {dispatch['sent']}, failed {dispatch['failed']}{again}"
+    )
     return 0
 
 
@@ -140,10 +149,15 @@ def serve_environment(host: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The environment of the three services under `duban serve`: each finds its peers on the local ports, and
     notify_api runs its dispatch loop (reminders go out without cron) unless the user chose an interval."""
     base = {name: f"http://{host}:{port}" for name, port in SERVICES.items()}
-    return {"NOTIFY_API_DISPATCH_INTERVAL_SECONDS": SERVE_DISPATCH_INTERVAL_SECONDS, **environ,
-            "REPORTING_API_TASKS_API_URL": base["tasks_api"], "NOTIFY_API_TASKS_API_URL": base["tasks_api"],
-            "NOTIFY_API_REPORTING_API_URL": base["reporting_api"], "TASKS_API_NOTIFY_API_URL": base["notify_api"],
-            "REPORTING_API_NOTIFY_API_URL": base["notify_api"]}
+    return {
+        "NOTIFY_API_DISPATCH_INTERVAL_SECONDS": SERVE_DISPATCH_INTERVAL_SECONDS,
+        **environ,
+        "REPORTING_API_TASKS_API_URL": base["tasks_api"],
+        "NOTIFY_API_TASKS_API_URL": base["tasks_api"],
+        "NOTIFY_API_REPORTING_API_URL": base["reporting_api"],
+        "TASKS_API_NOTIFY_API_URL": base["notify_api"],
+        "REPORTING_API_NOTIFY_API_URL": base["notify_api"],
+    }
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -156,14 +170,31 @@ def _serve(args: argparse.Namespace) -> int:
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
     env = serve_environment(args.host, os.environ)
-    children = [subprocess.Popen([sys.executable, "-m", "services.common.server", name, "--host", args.host,
-                                  "--port", str(port), "--log-level", "warning"], env=env)
-                for name, port in SERVICES.items()]
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "services.common.server",
+                name,
+                "--host",
+                args.host,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+        for name, port in SERVICES.items()
+    ]
     print("duban is running:")
     for name, port in SERVICES.items():
         print(f"  {name:14} http://{args.host}:{port}/docs")
-    print(f"  notify_api dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
-          "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the loop off)")
+    print(
+        f"  notify_api dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
+        "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the loop off)"
+    )
     print(f"\nadmin token (also in var/admin.token):\n{token}\n")
     print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{args.host}:8001/v1/plans\n")
     # SIGTERM (kill, systemd, a container stop) must stop the children too, as Ctrl-C does.
@@ -205,19 +236,25 @@ def main(argv: list[str] | None = None) -> int:
 
     relay = commands.add_parser("relay", help="publish the outbox events of tasks_api and reporting_api to notify_api")
     relay.add_argument("service", nargs="?", default="all", choices=["all", "tasks_api", "reporting_api"])
-    relay.add_argument("--notify-api-url", help="where notify_api answers (default: the service's NOTIFY_API_URL "
-                                                "setting, else the local port 8003)")
+    relay.add_argument(
+        "--notify-api-url",
+        help="where notify_api answers (default: the service's NOTIFY_API_URL setting, else the local port 8003)",
+    )
     relay.set_defaults(run=_relay)
 
     dispatch = commands.add_parser("dispatch", help="run one notify_api dispatch: plan due reminders, deliver (cron)")
-    dispatch.add_argument("--as-of", type=_iso_datetime,
-                          help="ISO date-time to dispatch as of (default now; without offset: Beijing time)")
+    dispatch.add_argument(
+        "--as-of",
+        type=_iso_datetime,
+        help="ISO date-time to dispatch as of (default now; without offset: Beijing time)",
+    )
     dispatch.set_defaults(run=_dispatch)
 
     contacts = commands.add_parser("contacts", help="notify_api contacts")
     contacts_commands = contacts.add_subparsers(dest="contacts_command", required=True)
-    seal = contacts_commands.add_parser("seal", help="seal robot URLs stored in clear before sealing existed "
-                                                     "(needs NOTIFY_API_SECRET_KEY)")
+    seal = contacts_commands.add_parser(
+        "seal", help="seal robot URLs stored in clear before sealing existed (needs NOTIFY_API_SECRET_KEY)"
+    )
     seal.set_defaults(run=_seal_contacts)
 
     serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")

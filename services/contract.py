@@ -44,14 +44,27 @@ def write() -> None:
 
 def committed_at(ref: str, service: str) -> dict[str, Any] | None:
     """The contract as committed at a git ref, or None where the ref or the file does not exist there."""
-    shown = subprocess.run(["git", "show", f"{ref}:openapi/{service}.json"], cwd=REPO_ROOT,
-                           capture_output=True, text=True, encoding="utf-8", check=False)
+    shown = subprocess.run(
+        ["git", "show", f"{ref}:openapi/{service}.json"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
     return json.loads(shown.stdout) if shown.returncode == 0 else None
 
 
 def _resolves(ref: str) -> bool:
-    return subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=REPO_ROOT,
-                          capture_output=True, check=False).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
 
 
 def breaking(against: str | None) -> int:
@@ -74,8 +87,10 @@ def breaking(against: str | None) -> int:
         old_version, new_version = old["info"]["version"], new["info"]["version"]
         announced = version_allows_breaks(old_version, new_version)
         verdict = "breaking, announced by the version" if announced else "BREAKING, version not bumped"
-        print(f"openapi/{service}.json {old_version} -> {new_version}: "
-              + (f"{len(changes)} {verdict}" if changes else "no breaking change"))
+        print(
+            f"openapi/{service}.json {old_version} -> {new_version}: "
+            + (f"{len(changes)} {verdict}" if changes else "no breaking change")
+        )
         for change in changes:
             print(f"  - {change}")
         failed |= bool(changes) and not announced

@@ -33,8 +33,12 @@ class Contract:
         return schema
 
     def operations(self) -> dict[tuple[str, str], dict[str, Any]]:
-        return {(method.upper(), path): operation for path, item in self.document.get("paths", {}).items()
-                for method, operation in item.items() if method in HTTP_METHODS}
+        return {
+            (method.upper(), path): operation
+            for path, item in self.document.get("paths", {}).items()
+            for method, operation in item.items()
+            if method in HTTP_METHODS
+        }
 
     @property
     def version(self) -> str:
@@ -80,8 +84,9 @@ def _operation_changes(before: Contract, after: Contract, old: dict[str, Any], n
             if new_content is None:
                 yield f"response {status} no longer returns {media}"
             elif "schema" in old_content and "schema" in new_content:
-                yield from _response_changes(before, after, old_content["schema"], new_content["schema"],
-                                             f"response {status}", set())
+                yield from _response_changes(
+                    before, after, old_content["schema"], new_content["schema"], f"response {status}", set()
+                )
 
 
 def _parameter_changes(before: Contract, after: Contract, old: list[Schema], new: list[Schema]) -> Iterator[str]:
@@ -109,8 +114,9 @@ def _request_body_changes(before: Contract, after: Contract, old: Schema | None,
             yield from _request_changes(before, after, content["schema"], new_content["schema"], "request body", set())
 
 
-def _request_changes(before: Contract, after: Contract, old: Schema, new: Schema, where: str,
-                     seen: set[tuple[int, int]]) -> Iterator[str]:
+def _request_changes(
+    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: set[tuple[int, int]]
+) -> Iterator[str]:
     """What a consumer sends: a field newly required or a value range narrowed breaks it."""
     old, new = before.resolve(old), after.resolve(new)
     if (id(old), id(new)) in seen:
@@ -126,8 +132,9 @@ def _request_changes(before: Contract, after: Contract, old: Schema, new: Schema
     yield from _nested(before, after, old, new, where, seen, _request_changes)
 
 
-def _response_changes(before: Contract, after: Contract, old: Schema, new: Schema, where: str,
-                      seen: set[tuple[int, int]]) -> Iterator[str]:
+def _response_changes(
+    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: set[tuple[int, int]]
+) -> Iterator[str]:
     """What a consumer reads: a field removed, or a value of a type it did not expect, breaks it.
 
     Narrowing what a response holds (fewer types, tighter bounds) is safe for its readers.
@@ -148,8 +155,9 @@ def _response_changes(before: Contract, after: Contract, old: Schema, new: Schem
     yield from _nested(before, after, old, new, where, seen, _response_changes)
 
 
-def _nested(before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: set[tuple[int, int]],
-            compare: Any) -> Iterator[str]:
+def _nested(
+    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: set[tuple[int, int]], compare: Any
+) -> Iterator[str]:
     """Array items and the non-null branch of an optional value compare like the value itself."""
     old_items, new_items = _items(before, old), _items(after, new)
     if old_items is not None and new_items is not None:
@@ -172,9 +180,12 @@ def _narrowing(before: Contract, after: Contract, old: Schema, new: Schema, wher
         old_bound, new_bound = _keyword(before, old, keyword), _keyword(after, new, keyword)
         if new_bound is None or old_bound == new_bound:
             continue
-        tightened = (old_bound is None or keyword == "pattern"
-                     or (keyword in _UPPER_BOUNDS and new_bound < old_bound)
-                     or (keyword in _LOWER_BOUNDS and new_bound > old_bound))
+        tightened = (
+            old_bound is None
+            or keyword == "pattern"
+            or (keyword in _UPPER_BOUNDS and new_bound < old_bound)
+            or (keyword in _LOWER_BOUNDS and new_bound > old_bound)
+        )
         if tightened:
             yield f"{where}: {keyword} narrowed from {old_bound} to {new_bound}"
 

@@ -152,8 +152,9 @@ def reporting_database(databases: TestDatabases) -> str:
 def reporting_settings(url: str, tasks_url: str) -> ReportingSettings:
     # A budget far above what a quiet machine needs: these tests are about results, and CI's two busy cores
     # must not turn a slow plan-wide read into a 503. tests/faults.py sets tight budgets where budgets matter.
-    return ReportingSettings(database_url=url, environment="test", tasks_api_url=tasks_url,
-                             peer_cache_seconds=0.0, peer_budget_seconds=30.0)
+    return ReportingSettings(
+        database_url=url, environment="test", tasks_api_url=tasks_url, peer_cache_seconds=0.0, peer_budget_seconds=30.0
+    )
 
 
 @pytest.fixture
@@ -178,8 +179,11 @@ class Quzhou:
         if not self._items:
             cursor = None
             while True:
-                page = self._client.get(f"/v1/plans/{self.plan_id}/items", headers=self._headers,
-                                        params={"limit": 500, **({"cursor": cursor} if cursor else {})}).json()
+                page = self._client.get(
+                    f"/v1/plans/{self.plan_id}/items",
+                    headers=self._headers,
+                    params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+                ).json()
                 self._items.update({i["key"]: i for i in page["data"]})
                 if not (cursor := page["next_cursor"]):
                     break

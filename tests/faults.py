@@ -65,8 +65,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if self.fault == "error":
             return httpx.Response(500, json={"title": "boom"}, request=request)
         if self.fault == "garble":
-            return httpx.Response(200, content=b'{"id": 1, "plan', headers={"content-type": "application/json"},
-                                  request=request)
+            return httpx.Response(
+                200, content=b'{"id": 1, "plan', headers={"content-type": "application/json"}, request=request
+            )
         if self.fault == "mismatch":  # a page whose rows, and a record whose fields, are not what the contract says
             return httpx.Response(200, json={"data": [{"unexpected": True}], "next_cursor": None}, request=request)
         return await self._real.handle_async_request(request)
@@ -108,8 +109,10 @@ def snapshot(url: str, metadata: MetaData) -> dict[str, list[tuple[Any, ...]]]:
         engine = create_async_engine(url, poolclass=NullPool)
         try:
             async with engine.connect() as conn:
-                return {table.name: sorted((tuple(map(repr, row)) for row in await conn.execute(select(table))))
-                        for table in metadata.sorted_tables}
+                return {
+                    table.name: sorted((tuple(map(repr, row)) for row in await conn.execute(select(table))))
+                    for table in metadata.sorted_tables
+                }
         finally:
             await engine.dispose()
 
@@ -151,8 +154,17 @@ class PeerCall:
     prepare: Callable[[Any], None] | None = None
 
 
-def check_survives_peer_fault(call: PeerCall, scene: Any, faulty: FaultyTransport, fault: str, *, peer: str,
-                              budget: float, database_url: str, metadata: MetaData) -> None:
+def check_survives_peer_fault(
+    call: PeerCall,
+    scene: Any,
+    faulty: FaultyTransport,
+    fault: str,
+    *,
+    peer: str,
+    budget: float,
+    database_url: str,
+    metadata: MetaData,
+) -> None:
     """The call answers 503/504 in budget while the peer fails, writes nothing, and succeeds once it is back."""
     if call.prepare:
         call.prepare(scene)
@@ -216,8 +228,14 @@ async def _terminate_backend(dbapi_connection: Any) -> None:
         await admin.close()
 
 
-def check_write_survives_database_break(send: Callable[[], httpx.Response], breaker: DatabaseBreaker, *,
-                                        recovered_status: int, database_url: str, metadata: MetaData) -> None:
+def check_write_survives_database_break(
+    send: Callable[[], httpx.Response],
+    breaker: DatabaseBreaker,
+    *,
+    recovered_status: int,
+    database_url: str,
+    metadata: MetaData,
+) -> None:
     """A write whose database connection breaks half-way answers 503, leaves no row behind, and goes through
     when sent again."""
     before = snapshot(database_url, metadata)

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-
 INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LOOKS_TEMPORAL = re.compile(r"^\d{4}-\d{2}-\d{2}")

@@ -14,15 +14,33 @@ from bench.generate import Target, drop_databases
 from bench.run import parse_args, run
 from tests.databases import BACKEND, PG_DSN
 
-pytestmark = [pytest.mark.skipif(BACKEND != "postgresql", reason="the benchmark runs against PostgreSQL"),
-              pytest.mark.timeout(600)]  # it loads a data set and starts five processes: minutes on a loaded machine
+pytestmark = [
+    pytest.mark.skipif(BACKEND != "postgresql", reason="the benchmark runs against PostgreSQL"),
+    pytest.mark.timeout(600),
+]  # it loads a data set and starts five processes: minutes on a loaded machine
 
 
 @pytest.fixture(scope="module")
 def figures():
     prefix = f"duban_test_bench_{uuid.uuid4().hex[:8]}"
-    args = parse_args(["--scale", "0.0005", "--prefix", prefix, "--admin-dsn", PG_DSN, "--seconds", "0.3",
-                       "--delivery-seconds", "3", "--samples", "3", "--load", "python"])
+    args = parse_args(
+        [
+            "--scale",
+            "0.0005",
+            "--prefix",
+            prefix,
+            "--admin-dsn",
+            PG_DSN,
+            "--seconds",
+            "0.3",
+            "--delivery-seconds",
+            "3",
+            "--samples",
+            "3",
+            "--load",
+            "python",
+        ]
+    )
     try:
         yield run(args)
     finally:
@@ -40,7 +58,14 @@ def test_every_figure_is_measured(figures):
 
 def test_the_table_has_a_row_per_figure_with_its_target_and_verdict(figures):
     lines = table(figures).splitlines()
-    assert [cell.strip() for cell in lines[0].split("|")[1:-1]] == ["figure", "value", "baseline", "ratio",
-                                                                    "target", "met", "note"]
+    assert [cell.strip() for cell in lines[0].split("|")[1:-1]] == [
+        "figure",
+        "value",
+        "baseline",
+        "ratio",
+        "target",
+        "met",
+        "note",
+    ]
     assert len(lines) == 2 + len(FIGURE_NAMES)
     assert all(row.split("|")[6].strip() in ("yes", "NO") for row in lines[2:])

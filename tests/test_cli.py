@@ -30,8 +30,7 @@ def test_migrate_then_import_twice_loads_the_plan_once(fresh_databases, capsys):
 
 def test_import_of_a_broken_file_names_the_line_and_changes_nothing(fresh_databases, tmp_path, capsys):
     broken = tmp_path / "broken.yaml"
-    broken.write_text(QUZHOU_PLAN.read_text(encoding="utf-8").replace("target: 298", "target: many"),
-                      encoding="utf-8")
+    broken.write_text(QUZHOU_PLAN.read_text(encoding="utf-8").replace("target: 298", "target: many"), encoding="utf-8")
     main(["migrate", "tasks_api"])
     assert main(["import", str(broken)]) == 1
     assert ":709: items[3].children[1].indicators[0].target" in capsys.readouterr().err
@@ -105,7 +104,9 @@ def test_serve_runs_notify_api_with_its_dispatch_loop_on(served, monkeypatch):
     monkeypatch.setattr("os.environ", env)
     assert NotifySettings().dispatch_interval_seconds == 60
     assert (env["NOTIFY_API_TASKS_API_URL"], env["NOTIFY_API_REPORTING_API_URL"]) == (
-        "http://127.0.0.1:8001", "http://127.0.0.1:8002")
+        "http://127.0.0.1:8001",
+        "http://127.0.0.1:8002",
+    )
 
 
 @pytest.mark.parametrize("chosen", ["0", "300"])

@@ -50,8 +50,13 @@ def operations(document: dict):
 def documents(operation: dict):
     """Each JSON or text document an operation takes or answers with (files excepted), by where it is."""
     sides = {"request": operation.get("requestBody", {}).get("content", {})}
-    sides.update({f"response {status}": response.get("content", {})
-                  for status, response in operation["responses"].items() if status.startswith("2")})
+    sides.update(
+        {
+            f"response {status}": response.get("content", {})
+            for status, response in operation["responses"].items()
+            if status.startswith("2")
+        }
+    )
     for side, content in sides.items():
         for media_type, media in content.items():
             if media.get("schema", {}).get("format") != "binary":
@@ -82,8 +87,12 @@ def test_only_health_probes_are_open_to_anyone(service):
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_request_body_and_response_document_has_an_example(service):
-    missing = [f"{name}: {where}" for name, operation in operations(committed(service))
-               for where, media in documents(operation) if "example" not in media and "examples" not in media]
+    missing = [
+        f"{name}: {where}"
+        for name, operation in operations(committed(service))
+        for where, media in documents(operation)
+        if "example" not in media and "examples" not in media
+    ]
     assert missing == []
 
 
@@ -93,10 +102,13 @@ def test_every_json_example_is_valid_against_its_schema(service):
     for name, operation in operations(document):
         for where, media in documents(operation):
             if "json" in where and "example" in media:
-                validator = Draft202012Validator({**media["schema"], "components": document["components"]},
-                                                 validate_formats=True)
-                errors = [f"{'.'.join(map(str, e.instance_path))}: {e.message}"
-                          for e in validator.iter_errors(media["example"])]
+                validator = Draft202012Validator(
+                    {**media["schema"], "components": document["components"]}, validate_formats=True
+                )
+                errors = [
+                    f"{'.'.join(map(str, e.instance_path))}: {e.message}"
+                    for e in validator.iter_errors(media["example"])
+                ]
                 assert errors == [], f"{name} {where} example"
 
 
@@ -109,15 +121,21 @@ def test_every_schema_is_described(service):
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_field_is_described(service):
     schemas = committed(service)["components"]["schemas"]
-    undescribed = [f"{name}.{field}" for name, schema in schemas.items()
-                   for field, definition in schema.get("properties", {}).items() if not definition.get("description")]
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in schemas.items()
+        for field, definition in schema.get("properties", {}).items()
+        if not definition.get("description")
+    ]
     assert undescribed == []
 
 
 @pytest.mark.parametrize("component", SHARED_COMPONENTS)
 def test_shared_components_are_identical_in_every_contract(component):
-    renderings = {service: json.dumps(committed(service)["components"]["schemas"][component], ensure_ascii=False)
-                  for service in SERVICES}
+    renderings = {
+        service: json.dumps(committed(service)["components"]["schemas"][component], ensure_ascii=False)
+        for service in SERVICES
+    }
     assert len(set(renderings.values())) == 1, renderings
 
 

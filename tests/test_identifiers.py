@@ -21,8 +21,11 @@ def _tables_reusing_ids(url: str) -> list[str]:
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))).all()
         await engine.dispose()
-        return [name for name, sql in rows
-                if "INTEGER NOT NULL" in sql and "PRIMARY KEY (id)" in sql and "AUTOINCREMENT" not in sql.upper()]
+        return [
+            name
+            for name, sql in rows
+            if "INTEGER NOT NULL" in sql and "PRIMARY KEY (id)" in sql and "AUTOINCREMENT" not in sql.upper()
+        ]
 
     return asyncio.run(read())
 

@@ -23,13 +23,16 @@ def inspect_database(url, service):
     async def run():
         engine = create_async_engine(url, poolclass=NullPool)
         async with engine.connect() as conn:
+
             def read(sync_conn):
                 context = MigrationContext.configure(sync_conn, opts={"version_table": version_table(service)})
                 tables = set(inspect(sync_conn).get_table_names())
                 return tables, compare_metadata(context, metadata_of(service))
+
             result = await conn.run_sync(read)
         await engine.dispose()
         return result
+
     return asyncio.run(run())
 
 

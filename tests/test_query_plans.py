@@ -10,12 +10,14 @@ import uuid
 import pytest
 
 from bench.explain import scans_of_hot_requests
-from bench.jobs import fill_outbox
 from bench.generate import Target, drop_databases, generate
+from bench.jobs import fill_outbox
 from tests.databases import BACKEND, PG_DSN
 
-pytestmark = [pytest.mark.skipif(BACKEND != "postgresql", reason="query plans are checked on PostgreSQL"),
-              pytest.mark.timeout(600)]  # it loads a data set: about a minute on a loaded machine
+pytestmark = [
+    pytest.mark.skipif(BACKEND != "postgresql", reason="query plans are checked on PostgreSQL"),
+    pytest.mark.timeout(600),
+]  # it loads a data set: about a minute on a loaded machine
 
 SCALE = 0.03  # 3,000 items, 9,000 responsibilities, 30,000 reports, 60,000 measurements
 PLANS = 20  # plan 2, whose roll-up and compliance are checked, holds a fortieth of the rows, as at full scale

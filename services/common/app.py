@@ -51,8 +51,9 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.database = Database(make_engine(settings.resolved_database_url(),
-                                                  pool_size=settings.database_pool_size))
+        app.state.database = Database(
+            make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size)
+        )
         await app.state.database.open_driver_pool()
         app.state.readiness = ReadinessCheck(settings.service_name, app.state.database)
         await app.state.readiness.check()  # a missing database is said in the log at start; the service still starts
@@ -66,9 +67,16 @@ def create_service_app(
                 await hook(app)
             await app.state.database.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  default_response_class=JSONBytesResponse, generate_unique_id_function=_operation_id,
-                  responses=problem_responses(500), **docs_urls(settings.docs_access))
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        default_response_class=JSONBytesResponse,
+        generate_unique_id_function=_operation_id,
+        responses=problem_responses(500),
+        **docs_urls(settings.docs_access),
+    )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     app.state.idempotency_table = idempotency_table
@@ -78,8 +86,9 @@ def create_service_app(
     # Order matters: the guard (outermost) bounds the body before idempotency buffers it.
     app.add_middleware(PeerBudgetMiddleware, seconds=settings.peer_budget_seconds)
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes,
-                       extra_media_types=extra_media_types)
+    app.add_middleware(
+        RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes, extra_media_types=extra_media_types
+    )
     if settings.docs_access is DocsAccess.TOKEN:
         app.add_middleware(DocsTokenGuard)
     if hot_lists:  # outermost: a hot request is answered before any other layer runs
@@ -111,14 +120,20 @@ def _health_router(service: str) -> APIRouter:
     async def healthz() -> Liveness:
         return Liveness(status="ok")
 
-    @router.get("/readyz", summary="Readiness: the database answers and is at the migration head",
-                operation_id="readyz", responses=problem_responses(503), openapi_extra=PUBLIC,
-                response_model=Readiness)
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database answers and is at the migration head",
+        operation_id="readyz",
+        responses=problem_responses(503),
+        openapi_extra=PUBLIC,
+        response_model=Readiness,
+    )
     async def readyz(request: Request) -> Any:
         migration, not_ready = await request.app.state.readiness.check()
         if not_ready:
-            return problem_response(503, not_ready.detail, slug="not-ready",
-                                    headers={"Retry-After": str(not_ready.retry_after_seconds)})
+            return problem_response(
+                503, not_ready.detail, slug="not-ready", headers={"Retry-After": str(not_ready.retry_after_seconds)}
+            )
         return {"status": "ready", "migration": migration}
 
     return router

@@ -34,10 +34,10 @@ logger = logging.getLogger("duban.auth")
 class Role(StrEnum):
     """Who the caller is to the supervision system."""
 
-    ADMIN = "admin"      # everything
-    OFFICE = "office"    # the leading-group office (领导小组办公室): manage plans, assign, review
-    UNIT = "unit"        # a responsible unit (责任单位): writes only within its own responsibilities
-    VIEWER = "viewer"    # read only
+    ADMIN = "admin"  # everything
+    OFFICE = "office"  # the leading-group office (领导小组办公室): manage plans, assign, review
+    UNIT = "unit"  # a responsible unit (责任单位): writes only within its own responsibilities
+    VIEWER = "viewer"  # read only
     SERVICE = "service"  # calls between services
 
 
@@ -112,8 +112,14 @@ class TokenVerifier:
         s = self._settings
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else s.jwt_secret
-            claims = jwt.decode(token, key, algorithms=s.jwt_algorithms, audience=s.jwt_audience,
-                                issuer=s.jwt_issuer, options={"require": ["exp", "sub", "role"], **_LIFETIME_BY_US})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=s.jwt_algorithms,
+                audience=s.jwt_audience,
+                issuer=s.jwt_issuer,
+                options={"require": ["exp", "sub", "role"], **_LIFETIME_BY_US},
+            )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired.") from exc
         except jwt.PyJWTError as exc:
@@ -147,8 +153,12 @@ def _lifetime_checked(claims: dict[str, Any]) -> float:
 
 def _is_numeric_date(value: object) -> bool:
     """RFC 7519 NumericDate: seconds since the epoch, a finite JSON number (not a boolean) in the supported years."""
-    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            and 0 <= value <= LATEST_NUMERIC_DATE)
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= LATEST_NUMERIC_DATE
+    )
 
 
 def _check_claim_types(claims: dict[str, object]) -> None:
@@ -161,13 +171,24 @@ def _check_claim_types(claims: dict[str, object]) -> None:
         raise Unauthorized(f"The unit_id claim is not a unit id: {unit_id!r}.")
 
 
-def mint_token(settings: ServiceSettings, *, role: Role | str, unit_id: int | None = None,
-               subject: str | None = None, ttl_seconds: int = 30 * 24 * 3600) -> str:
+def mint_token(
+    settings: ServiceSettings,
+    *,
+    role: Role | str,
+    unit_id: int | None = None,
+    subject: str | None = None,
+    ttl_seconds: int = 30 * 24 * 3600,
+) -> str:
     """A locally signed token, for `duban token create`, tests and calls between services."""
     now = int(clock.epoch_seconds())
-    claims: dict[str, object] = {"sub": subject or f"{role}-{uuid.uuid4().hex[:8]}", "role": str(Role(role)),
-                                 "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
-                                 "iat": now, "exp": now + ttl_seconds}  # no nbf: it would only repeat iat
+    claims: dict[str, object] = {
+        "sub": subject or f"{role}-{uuid.uuid4().hex[:8]}",
+        "role": str(Role(role)),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }  # no nbf: it would only repeat iat
     if unit_id is not None:
         claims["unit_id"] = unit_id
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
@@ -179,8 +200,9 @@ def parse_bearer(authorization: str) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-_bearer_scheme = HTTPBearer(auto_error=False, bearerFormat="JWT",
-                            description="A JWT from `duban token create` or the city's OIDC issuer.")
+_bearer_scheme = HTTPBearer(
+    auto_error=False, bearerFormat="JWT", description="A JWT from `duban token create` or the city's OIDC issuer."
+)
 
 
 async def current_principal(
@@ -234,7 +256,8 @@ class ServiceToken:
 
     def __call__(self) -> str:
         if clock.epoch_seconds() >= self._renew_at:
-            self._token = mint_token(self._settings, role=Role.SERVICE, subject=self._settings.service_name,
-                                     ttl_seconds=self._ttl)
+            self._token = mint_token(
+                self._settings, role=Role.SERVICE, subject=self._settings.service_name, ttl_seconds=self._ttl
+            )
             self._renew_at = clock.epoch_seconds() + self._ttl / 2
         return self._token

@@ -65,6 +65,7 @@ class _UtcSQLiteDateTime(SQLiteDateTime):
             if isinstance(value, datetime) and value.tzinfo is not None:
                 value = value.astimezone(UTC).replace(tzinfo=None)
             return store(value)
+
         return process
 
     def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
@@ -75,6 +76,7 @@ class _UtcSQLiteDateTime(SQLiteDateTime):
         def process(value: Any) -> Any:
             moment = parse(value) if parse else value
             return moment.replace(tzinfo=UTC) if isinstance(moment, datetime) and moment.tzinfo is None else moment
+
         return process
 
 
@@ -94,9 +96,14 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         dialect = engine.sync_engine.dialect
         dialect.colspecs = {**dialect.colspecs, DateTime: _UtcSQLiteDateTime}
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
-                               pool_recycle=1800, connect_args={"server_settings": POSTGRESQL_SETTINGS,
-                                                                "timeout": CONNECT_TIMEOUT_SECONDS})
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        connect_args={"server_settings": POSTGRESQL_SETTINGS, "timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 class Database:
@@ -118,8 +125,13 @@ class Database:
             return
         self.driver_pool = await asyncpg.create_pool(
             self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
-            min_size=0, max_size=self.engine.pool.size(), server_settings=POSTGRESQL_SETTINGS,
-            timeout=CONNECT_TIMEOUT_SECONDS, init=_decode_json, reset=_keep_session)
+            min_size=0,
+            max_size=self.engine.pool.size(),
+            server_settings=POSTGRESQL_SETTINGS,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+            init=_decode_json,
+            reset=_keep_session,
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -148,7 +160,7 @@ class Database:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             return True
-        except Exception:  # noqa: BLE001 - readiness only reports, it never raises
+        except Exception:
             return False
 
     async def dispose(self) -> None:
@@ -159,8 +171,9 @@ class Database:
 
 async def _decode_json(connection: asyncpg.Connection) -> None:
     # asyncpg hands json columns over as text; decoded here they encode again exactly as the engine's rows do.
-    await connection.set_type_codec("json", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(),
-                                    decoder=orjson.loads)
+    await connection.set_type_codec(
+        "json", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
+    )
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
@@ -174,23 +187,33 @@ def _raise_as_problem(exc: Exception, unavailable: str) -> None:
     if _is_beyond_column(exc):
         # A number beyond the column type (PostgreSQL integer, SQLite's 64 bits) or a text wider than its column
         # (PostgreSQL varchar) is bad input, not a server fault.
-        raise Unprocessable("A value in the request is beyond what the service stores: a number too large or a "
-                            "text too long.") from exc
+        raise Unprocessable(
+            "A value in the request is beyond what the service stores: a number too large or a text too long."
+        ) from exc
     if _is_unavailable(exc):
         raise ServiceUnavailable(unavailable, headers={"Retry-After": "5"}) from exc
 
 
 def _is_beyond_column(exc: Exception) -> bool:
     message = str(getattr(exc, "orig", None) or exc).lower()
-    return isinstance(exc, OverflowError) or any(s in message for s in ("value out of int", "out of range for type",
-                                                                         "value too long for type"))
+    return isinstance(exc, OverflowError) or any(
+        s in message for s in ("value out of int", "out of range for type", "value too long for type")
+    )
 
 
 # PostgreSQL states that say the database cannot serve now, not that the request is wrong: connection exceptions
 # (08…), shutting down or starting up (57P…), no such database (3D000), login refused (28…), too many connections.
 _UNAVAILABLE_SQLSTATES = ("08", "57P", "3D000", "28", "53300")
-_UNAVAILABLE_MESSAGES = ("connection refused", "could not connect", "connection was closed", "unable to open database",
-                         "the database system is", "connection is closed", "database is locked", "disk i/o error")
+_UNAVAILABLE_MESSAGES = (
+    "connection refused",
+    "could not connect",
+    "connection was closed",
+    "unable to open database",
+    "the database system is",
+    "connection is closed",
+    "database is locked",
+    "disk i/o error",
+)
 
 
 def _is_unavailable(exc: Exception) -> bool:
@@ -218,15 +241,18 @@ async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
     return (await conn.get_raw_connection()).driver_connection
 
 
-async def copy_rows(conn: AsyncConnection, table: Table, rows: Iterable[Mapping[str, Any]],
-                    columns: Sequence[str]) -> None:
+async def copy_rows(
+    conn: AsyncConnection, table: Table, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]
+) -> None:
     """COPY `rows` into `table` on PostgreSQL: the bulk path, ten to a hundred times faster than multi-row
     INSERTs, in the caller's transaction. A column a row lacks is NULL. The rows are encoded as COPY sends them,
     so a generator of rows is built while the server is already writing the first ones."""
     json_columns = {column.name for column in table.c if isinstance(column.type, JSON)}
     # asyncpg's COPY takes json columns as text, so JSON values are encoded here, as SQLAlchemy would.
-    records = (tuple(orjson.dumps(row.get(name)).decode() if name in json_columns else row.get(name)
-                     for name in columns) for row in rows)
+    records = (
+        tuple(orjson.dumps(row.get(name)).decode() if name in json_columns else row.get(name) for name in columns)
+        for row in rows
+    )
     driver = await driver_connection(conn)
     await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
 

@@ -39,8 +39,9 @@ class Reading:
         self._conn = conn
         self._reads = reads
         pool = db.driver_pool
-        self._running = None if pool is None else [asyncio.ensure_future(_fetch(pool, db.engine.dialect, read))
-                                                    for read in reads]
+        self._running = (
+            None if pool is None else [asyncio.ensure_future(_fetch(pool, db.engine.dialect, read)) for read in reads]
+        )
 
     async def rows(self, index: int) -> Rows:
         """The rows of the `index`-th statement."""

@@ -34,5 +34,6 @@ def expected_version(if_match: str | None) -> int:
 
 
 def stale(current_version: int) -> PreconditionFailed:
-    return PreconditionFailed("The record changed since you read it; fetch it again and retry.",
-                              headers={"ETag": etag_for(current_version)})
+    return PreconditionFailed(
+        "The record changed since you read it; fetch it again and retry.", headers={"ETag": etag_for(current_version)}
+    )

@@ -18,9 +18,15 @@ from services.common.glossary import FIELDS
 
 Schema = dict[str, Any]
 
-_FORMATS = {"date": "2026-03-31", "date-time": "2026-03-31T09:00:00+08:00", "email": "duban@example.cn",
-            "uri": "https://duban.quzhou.gov.cn/", "uuid": "5f0c4b1e-8d5a-4c1b-9a43-2f6d1e7c9b10",
-            "time": "09:00:00", "duration": "P1D"}
+_FORMATS = {
+    "date": "2026-03-31",
+    "date-time": "2026-03-31T09:00:00+08:00",
+    "email": "duban@example.cn",
+    "uri": "https://duban.quzhou.gov.cn/",
+    "uuid": "5f0c4b1e-8d5a-4c1b-9a43-2f6d1e7c9b10",
+    "time": "09:00:00",
+    "duration": "P1D",
+}
 _MAX_DEPTH = 8  # a guard: an object nested deeper than this is shown empty
 _NESTED_LIST_DEPTH = 5  # lists nested deeper (an item tree's grandchildren) are shown empty
 
@@ -54,8 +60,11 @@ _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", 
 def _fits(value: Any, schema: Schema) -> bool:
     """Whether a glossary example has a type the schema allows (the same name is a string here, a number there)."""
     branches = schema.get("anyOf") or schema.get("oneOf") or [schema]
-    kinds = {k for branch in branches for k in (branch.get("type") if isinstance(branch.get("type"), list)
-                                                  else [branch.get("type")])}
+    kinds = {
+        k
+        for branch in branches
+        for k in (branch.get("type") if isinstance(branch.get("type"), list) else [branch.get("type")])
+    }
     kind = _JSON_TYPES[type(value)]
     formats = {branch["format"] for branch in branches if "format" in branch}
     if kind == "string" and formats:
@@ -71,8 +80,10 @@ def _by_type(schema: Schema, components: dict[str, Schema], *, name: str | None,
     if kind == "object" or "properties" in schema:
         if depth >= _MAX_DEPTH:
             return {}
-        return {field: example_for(sub, components, name=field, depth=depth + 1)
-                for field, sub in schema.get("properties", {}).items()}
+        return {
+            field: example_for(sub, components, name=field, depth=depth + 1)
+            for field, sub in schema.get("properties", {}).items()
+        }
     if kind == "array":
         if depth >= _NESTED_LIST_DEPTH:
             return []  # a tree's deeper levels: one level of children shows the shape
@@ -104,8 +115,9 @@ def add_examples(document: dict[str, Any]) -> None:
     for item in document.get("paths", {}).values():
         for operation in item.values():
             contents = [operation.get("requestBody", {}).get("content", {})]
-            contents += [r.get("content", {}) for status, r in operation.get("responses", {}).items()
-                         if status.startswith("2")]
+            contents += [
+                r.get("content", {}) for status, r in operation.get("responses", {}).items() if status.startswith("2")
+            ]
             for content in contents:
                 for media in content.values():
                     _add_example(media, components)
@@ -122,8 +134,14 @@ def _yaml_like_json(content: dict[str, Schema]) -> None:
 
 def _add_example(media: Schema, components: dict[str, Schema]) -> None:
     schema = media.get("schema")
-    if (not schema or "example" in media or "examples" in media or schema.get("format") == "binary"
-            or schema == {"type": "string"} or set(schema) == {"type", "description"}):
+    if (
+        not schema
+        or "example" in media
+        or "examples" in media
+        or schema.get("format") == "binary"
+        or schema == {"type": "string"}
+        or set(schema) == {"type", "description"}
+    ):
         return  # a file or a bare text document: only an example of its own says what it holds
     try:
         media["example"] = example_for(schema, components)

@@ -108,8 +108,11 @@ FIELDS: dict[str, tuple[str, Any]] = {
     # periods, reports and counts
     "period": ("Reporting period (报送周期): a year, a half year or a quarter, e.g. 2026-Q1.", "2026-Q1"),
     "late": ("Whether it came (or will come) after the due day, a Beijing date (逾期报送).", False),
-    "days_late": ("Official working days (调休 counted) after the due day up to the day it came (逾期工作日数); "
-                  "0 when on time, at least 1 when late.", 0),
+    "days_late": (
+        "Official working days (调休 counted) after the due day up to the day it came (逾期工作日数); "
+        "0 when on time, at least 1 when late.",
+        0,
+    ),
     "overdue": ("Whether it is past its due day and not done (已逾期).", False),
     "days_overdue": ("Calendar days past the due day (逾期天数).", 0),
     "expected": ("How many reports are expected (应报数).", 10),
@@ -126,8 +129,10 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "attachments": ("Links to supporting documents (附件).", None),
     "self_status": ("The unit's own view of its progress (自评): on track, at risk or delayed.", None),
     "progress": ("What was done in the period (进展情况).", "完成路基工程 60%。"),
-    "achievements": ("What the half-year or the year achieved (主要成效), asked by the summaries.",
-                     "建成高速公路 36 公里。"),
+    "achievements": (
+        "What the half-year or the year achieved (主要成效), asked by the summaries.",
+        "建成高速公路 36 公里。",
+    ),
     "problems": ("Problems met (存在问题).", "征地拆迁进度滞后。"),
     "next_steps": ("What comes next (下步计划).", "加快征地拆迁。"),
     "percent_complete": ("Share of the work done, 0–100 (完成比例).", 60),
@@ -144,7 +149,10 @@ FIELDS: dict[str, tuple[str, Any]] = {
     "payload": ("The notice as it is delivered (通知内容).", None),
     "last_error": ("Why the last attempt failed (最近失败原因); null when none did.", None),
     "reason": ("Why, in people's words (原因).", "春节假期"),
-    "event_id": ("The event's unique id at its source; a repeat is dropped (事件编号).", "9d2c0e52-3f7e-4c57-9f0a-7c1e0b6d8a11"),
+    "event_id": (
+        "The event's unique id at its source; a repeat is dropped (事件编号).",
+        "9d2c0e52-3f7e-4c57-9f0a-7c1e0b6d8a11",
+    ),
     "event_types": ("Event types delivered (订阅的事件类型).", None),
     "url": ("A link (链接).", "https://hooks.example.cn/duban"),
 }

@@ -35,14 +35,17 @@ class RequestGuardMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if len(scope["headers"]) > MAX_HEADERS:
-            return await problem_response(431, f"More than {MAX_HEADERS} request headers.",
-                                          slug="request-header-fields-too-large")(scope, receive, send)
+            return await problem_response(
+                431, f"More than {MAX_HEADERS} request headers.", slug="request-header-fields-too-large"
+            )(scope, receive, send)
         if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > MAX_TARGET_BYTES:
-            return await problem_response(414, f"The path and query are longer than {MAX_TARGET_BYTES} bytes.",
-                                          slug="uri-too-long")(scope, receive, send)
+            return await problem_response(
+                414, f"The path and query are longer than {MAX_TARGET_BYTES} bytes.", slug="uri-too-long"
+            )(scope, receive, send)
         if _nul_in_target(scope):
-            return await problem_response(400, "The path or query holds a NUL character (%00).",
-                                          slug="bad-request")(scope, receive, send)
+            return await problem_response(400, "The path or query holds a NUL character (%00).", slug="bad-request")(
+                scope, receive, send
+            )
         if (fault := _query_fault(scope)) is not None:
             return await _fault_response(fault)(scope, receive, send)
         if scope["method"] not in _BODY_METHODS:
@@ -54,8 +57,9 @@ class RequestGuardMiddleware:
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type and media_type not in self.media_types and not media_type.endswith("+json"):
             allowed = ", ".join(self.media_types)
-            return await problem_response(415, f"Content-Type {media_type!r} is not accepted here; send {allowed}.",
-                                          slug="unsupported-media-type")(scope, receive, send)
+            return await problem_response(
+                415, f"Content-Type {media_type!r} is not accepted here; send {allowed}.", slug="unsupported-media-type"
+            )(scope, receive, send)
         # Buffer the (bounded) body so that a chunked upload over the limit is refused before routing.
         chunks, received = [], 0
         while True:
@@ -69,17 +73,19 @@ class RequestGuardMiddleware:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
-        if media_type not in self.media_types[len(JSON_TYPES):] and _JSON_NUL.search(body):
-            return await problem_response(422, "Text may not hold the NUL character (\\u0000).",
-                                          slug="validation-error", title="Invalid request")(scope, receive, send)
+        if media_type not in self.media_types[len(JSON_TYPES) :] and _JSON_NUL.search(body):
+            return await problem_response(
+                422, "Text may not hold the NUL character (\\u0000).", slug="validation-error", title="Invalid request"
+            )(scope, receive, send)
         fault = body_fault(body) if media_type in JSON_TYPES or media_type.endswith("+json") or not media_type else None
         if fault is not None:
             return await _fault_response(fault)(scope, receive, send)
         await self.app(scope, replay_body(body), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem_response(413, f"The request body is larger than {self.max_body_bytes} bytes.",
-                               slug="payload-too-large")(scope, receive, send)
+        await problem_response(
+            413, f"The request body is larger than {self.max_body_bytes} bytes.", slug="payload-too-large"
+        )(scope, receive, send)
 
 
 def _fault_response(fault: BodyFault) -> Response:

@@ -28,7 +28,8 @@ class Change(BaseModel):
 
 def change_log_table(metadata: MetaData) -> Table:
     return Table(
-        "change_log", metadata,
+        "change_log",
+        metadata,
         Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
         Column("entity", String(40), nullable=False),
         Column("entity_id", BigInteger, nullable=False),
@@ -58,21 +59,37 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return {k: [_plain(before.get(k)), _plain(after.get(k))] for k in keys if before.get(k) != after.get(k)}
 
 
-async def record_change(conn: AsyncConnection, table: Table, *, entity: str, entity_id: int, action: str,
-                        actor: str, before: dict[str, Any] | None = None,
-                        after: dict[str, Any] | None = None) -> None:
+async def record_change(
+    conn: AsyncConnection,
+    table: Table,
+    *,
+    entity: str,
+    entity_id: int,
+    action: str,
+    actor: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
     """Append one history entry in the caller's transaction, so it commits or rolls back with the change."""
     changes = diff(before, after)
     if action == "update" and not changes:
         return
-    await conn.execute(table.insert().values(entity=entity, entity_id=entity_id, action=action, actor=actor,
-                                             at=clock.now(), changes=changes))
+    await conn.execute(
+        table.insert().values(
+            entity=entity, entity_id=entity_id, action=action, actor=actor, at=clock.now(), changes=changes
+        )
+    )
 
 
-async def history_of(conn: AsyncConnection, table: Table, *, entity: str, entity_id: int,
-                     after_id: int | None, limit: int) -> list[dict[str, Any]]:
-    query = (select(table).where(table.c.entity == entity, table.c.entity_id == entity_id)
-             .order_by(table.c.id).limit(limit + 1))
+async def history_of(
+    conn: AsyncConnection, table: Table, *, entity: str, entity_id: int, after_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    query = (
+        select(table)
+        .where(table.c.entity == entity, table.c.entity_id == entity_id)
+        .order_by(table.c.id)
+        .limit(limit + 1)
+    )
     if after_id is not None:
         query = query.where(table.c.id > after_id)
     return [dict(r) for r in (await conn.execute(query)).mappings()]

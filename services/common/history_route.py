@@ -19,13 +19,26 @@ from services.common.routing import READ_ERRORS
 def add_history_route(router: APIRouter, change_log: Table, entities: type[StrEnum]) -> None:
     """GET /history/{entity}/{entity_id}: one record's changes, oldest first, for the office."""
 
-    @router.get("/history/{entity}/{entity_id}", summary="The change history of one record, oldest first",
-                responses=READ_ERRORS)
-    async def get_history(entity: entities,  # type: ignore[valid-type]
-                          entity_id: int, request: Request, response: Response,
-                          db: Annotated[Database, Depends(get_database)], _: Staff, limit: Limit = 50,
-                          cursor: Cursor = None) -> Page[Change]:
+    @router.get(
+        "/history/{entity}/{entity_id}", summary="The change history of one record, oldest first", responses=READ_ERRORS
+    )
+    async def get_history(
+        entity: entities,  # type: ignore[valid-type]
+        entity_id: int,
+        request: Request,
+        response: Response,
+        db: Annotated[Database, Depends(get_database)],
+        _: Staff,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> Page[Change]:
         async with db.read() as conn:
-            rows = await history_of(conn, change_log, entity=entity.value, entity_id=entity_id,
-                                    after_id=decode_id_cursor(cursor), limit=limit)
+            rows = await history_of(
+                conn,
+                change_log,
+                entity=entity.value,
+                entity_id=entity_id,
+                after_id=decode_id_cursor(cursor),
+                limit=limit,
+            )
         return page_of(rows, limit, request, response)

@@ -97,8 +97,9 @@ class HotReads:
         filters, after, limit = request
         try:
             async with pool.acquire() as connection:
-                rows = await fetch(connection, scope["app"].state.database.engine.dialect,
-                                   hot.read(filters, after, limit))
+                rows = await fetch(
+                    connection, scope["app"].state.database.engine.dialect, hot.read(filters, after, limit)
+                )
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OverflowError, ValueError, OSError, TimeoutError):
             return None  # the full route meets the same failure and answers it as a problem document
         if not rows:

@@ -65,8 +65,11 @@ class PeerRecord(BaseModel):
         try:
             return super().model_validate(obj, **options)
         except ValidationError as exc:
-            raise PeerError(f"{cls.peer} answered outside its contract ({cls.__name__}: {exc.errors()[0]['msg']}); "
-                            "nothing was written, retry shortly.", headers={"Retry-After": "5"}) from exc
+            raise PeerError(
+                f"{cls.peer} answered outside its contract ({cls.__name__}: {exc.errors()[0]['msg']}); "
+                "nothing was written, retry shortly.",
+                headers={"Retry-After": "5"},
+            ) from exc
 
 
 @dataclass(slots=True)
@@ -85,9 +88,18 @@ class _ParsedList:
 class ServiceClient:
     """JSON over HTTP to one peer service, as a service principal."""
 
-    def __init__(self, base_url: str, token: Callable[[], str], *, peer: str, timeout: float = 2.0,
-                 budget: float = 5.0, retries: int = 2, cache_seconds: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: Callable[[], str],
+        *,
+        peer: str,
+        timeout: float = 2.0,
+        budget: float = 5.0,
+        retries: int = 2,
+        cache_seconds: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.peer = peer
         self._token = token
         self._budget = budget
@@ -96,8 +108,9 @@ class ServiceClient:
         self._cache: dict[str, _Cached] = {}
         self._parsed: dict[tuple[str, Callable[[Any], Any]], _ParsedList] = {}
         self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
-        self._http = httpx.AsyncClient(base_url=base_url, transport=transport,
-                                       timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)))
+        self._http = httpx.AsyncClient(
+            base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0))
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -141,8 +154,9 @@ class ServiceClient:
         """Every row of a paginated list, following next_cursor."""
         return [row async for page in self._pages(path, params, cache=cache) for row in page["data"]]
 
-    async def get_all_parsed(self, path: str, parse: Callable[[Any], Parsed],
-                             params: dict[str, Any] | None = None) -> list[Parsed]:
+    async def get_all_parsed(
+        self, path: str, parse: Callable[[Any], Parsed], params: dict[str, Any] | None = None
+    ) -> list[Parsed]:
         """Every row of a paginated list, each passed through `parse` (a record's model_validate).
 
         Validating a plan's thousands of rows cost more than the rest of a roll-up, and the rows rarely change:
@@ -155,8 +169,9 @@ class ServiceClient:
             known = self._parsed[key] = _ParsedList(pages, [parse(row) for page in pages for row in page["data"]])
         return list(known.rows)  # a copy: callers may sort or filter it; the records themselves are frozen
 
-    async def each_parsed(self, path: str, parse: Callable[[Any], Parsed],
-                          params: dict[str, Any] | None = None) -> AsyncIterator[Parsed]:
+    async def each_parsed(
+        self, path: str, parse: Callable[[Any], Parsed], params: dict[str, Any] | None = None
+    ) -> AsyncIterator[Parsed]:
         """Every row of a paginated list passed through `parse`, one at a time, read past the cache.
 
         For a one-off read of a whole plan (the ledger's): neither the raw pages nor the parsed records stay in
@@ -181,12 +196,20 @@ class ServiceClient:
         drops a repeat itself (notify_api's /v1/events does, by event_id); such a POST is retried like a GET.
         """
         headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json"}
-        response = await self._send_with_retries("POST", path, headers, content=dumps(body),
-                                                 retries=None if idempotent else 0)
+        response = await self._send_with_retries(
+            "POST", path, headers, content=dumps(body), retries=None if idempotent else 0
+        )
         return self._decode(response)
 
-    async def _send_with_retries(self, method: str, url: str, headers: dict[str, str], *,
-                                 content: bytes | None = None, retries: int | None = None) -> httpx.Response:
+    async def _send_with_retries(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        *,
+        content: bytes | None = None,
+        retries: int | None = None,
+    ) -> httpx.Response:
         deadline = self._deadline()
         attempt = 0
         retries = self._retries if retries is None else retries
@@ -195,8 +218,9 @@ class ServiceClient:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise self._unavailable("did not answer within the time budget")
-                response = await asyncio.wait_for(self._http.request(method, url, headers=headers, content=content),
-                                                  remaining)
+                response = await asyncio.wait_for(
+                    self._http.request(method, url, headers=headers, content=content), remaining
+                )
                 if response.status_code not in _RETRYABLE_STATUSES and response.status_code < 500:
                     return response
                 failure = f"answered {response.status_code}"
@@ -206,7 +230,7 @@ class ServiceClient:
             if attempt > retries or time.monotonic() >= deadline:
                 raise self._unavailable(failure)
             # Jittered back-off: retries from many workers must not arrive in lock-step.
-            await asyncio.sleep(min(0.05 * 2 ** attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
+            await asyncio.sleep(min(0.05 * 2**attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
 
     def _deadline(self) -> float:
         """This call's budget, cut short by what is left of the request's (outside a request: its own)."""

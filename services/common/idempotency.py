@@ -18,9 +18,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, func, select,
-                        update)
 from cryptography.fernet import InvalidToken
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,7 +56,8 @@ _REPLAYED_HEADERS = ("content-type", "location", "etag", "link")
 def idempotency_table(metadata: MetaData) -> Table:
     """The table that remembers keys and first responses, in the service's own database."""
     return Table(
-        "idempotency_keys", metadata,
+        "idempotency_keys",
+        metadata,
         Column("scope", String(255), primary_key=True),
         Column("key", String(MAX_KEY_LENGTH), primary_key=True),
         Column("fingerprint", String(64), nullable=False),
@@ -70,9 +83,15 @@ class KeyClaim:
 
     async def write(self, conn: Any) -> None:
         table = self.table
-        stamped = await conn.execute(update(table).where(
-            table.c.scope == self.owner, table.c.key == self.key, table.c.created_at == self.claimed_at,
-        ).values(wrote_at=func.coalesce(table.c.wrote_at, clock.now())))
+        stamped = await conn.execute(
+            update(table)
+            .where(
+                table.c.scope == self.owner,
+                table.c.key == self.key,
+                table.c.created_at == self.claimed_at,
+            )
+            .values(wrote_at=func.coalesce(table.c.wrote_at, clock.now()))
+        )
         if stamped.rowcount != 1:  # a retry took the key over while this request was too slow to count as alive
             raise Conflict("A retry with the same Idempotency-Key took this request over; nothing was written.")
 
@@ -92,13 +111,15 @@ class IdempotencyMiddleware:
         if key is None:
             return await self.app(scope, receive, send)
         if not key or len(key) > MAX_KEY_LENGTH:
-            return await problem_response(400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
-                                          slug="bad-idempotency-key")(scope, receive, send)
+            return await problem_response(
+                400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", slug="bad-idempotency-key"
+            )(scope, receive, send)
         body = await _read_body(receive)
         state = scope["app"].state
         owner = _caller(state, headers)
-        fingerprint = hashlib.sha256(b"\n".join([scope["method"].encode(), scope["path"].encode(),
-                                                 scope.get("query_string", b""), body])).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
         try:
             early = await self._claim(state, owner, key, fingerprint)
         except ProblemError as exc:  # the database is down: this runs outside the app's problem handlers
@@ -125,8 +146,9 @@ class IdempotencyMiddleware:
                 await self._settle(state, owner, key, captured)
             except ProblemError:
                 # The answer is sent; the key stays in flight, so a retry gets 409 until it counts as abandoned.
-                logger.warning("Idempotency-Key %r of %s: the database went away before the answer was kept",
-                               key, owner)
+                logger.warning(
+                    "Idempotency-Key %r of %s: the database went away before the answer was kept", key, owner
+                )
 
     async def _claim(self, state: Any, owner: str, key: str, fingerprint: str) -> Response | datetime:
         """The answer to give at once, or the moment this request claimed the key and should run."""
@@ -138,14 +160,20 @@ class IdempotencyMiddleware:
             if row is None:
                 try:
                     async with conn.begin_nested():
-                        await conn.execute(table.insert().values(scope=owner, key=key, fingerprint=fingerprint,
-                                                                 completed=False, created_at=now))
+                        await conn.execute(
+                            table.insert().values(
+                                scope=owner, key=key, fingerprint=fingerprint, completed=False, created_at=now
+                            )
+                        )
                 except IntegrityError:
                     return _in_flight()
                 return now
             if row["fingerprint"] != fingerprint:
-                return problem_response(422, "This Idempotency-Key was already used with a different request.",
-                                        slug="idempotency-key-reused")
+                return problem_response(
+                    422,
+                    "This Idempotency-Key was already used with a different request.",
+                    slug="idempotency-key-reused",
+                )
             if row["completed"]:
                 return _replay(state.response_box, row)
             created = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=UTC)
@@ -154,9 +182,16 @@ class IdempotencyMiddleware:
                 return _outcome_unknown()
             if not abandoned:
                 return _in_flight()
-            taken = await conn.execute(update(table).where(
-                table.c.scope == owner, table.c.key == key, table.c.created_at == row["created_at"],
-                table.c.wrote_at.is_(None)).values(created_at=now))
+            taken = await conn.execute(
+                update(table)
+                .where(
+                    table.c.scope == owner,
+                    table.c.key == key,
+                    table.c.created_at == row["created_at"],
+                    table.c.wrote_at.is_(None),
+                )
+                .values(created_at=now)
+            )
             return now if taken.rowcount == 1 else _in_flight()
 
     async def _settle(self, state: Any, owner: str, key: str, captured: dict[str, Any]) -> None:
@@ -169,11 +204,21 @@ class IdempotencyMiddleware:
                 await conn.execute(delete(table).where(*where, table.c.wrote_at.is_(None)))
                 await conn.execute(update(table).where(*where).values(status_code=captured["status"]))
             else:
-                kept = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in captured["headers"]
-                        if k.decode("latin-1").lower() in _REPLAYED_HEADERS]
-                await conn.execute(update(table).where(*where).values(
-                    completed=True, status_code=captured["status"], headers=dumps(kept),
-                    body=state.response_box.seal_bytes(bytes(captured["body"]))))
+                kept = [
+                    [k.decode("latin-1"), v.decode("latin-1")]
+                    for k, v in captured["headers"]
+                    if k.decode("latin-1").lower() in _REPLAYED_HEADERS
+                ]
+                await conn.execute(
+                    update(table)
+                    .where(*where)
+                    .values(
+                        completed=True,
+                        status_code=captured["status"],
+                        headers=dumps(kept),
+                        body=state.response_box.seal_bytes(bytes(captured["body"])),
+                    )
+                )
             if time.monotonic() - self._last_purge > 600:
                 self._last_purge = time.monotonic()
                 await conn.execute(delete(table).where(table.c.created_at < clock.now() - RETENTION))
@@ -185,27 +230,33 @@ def _caller(state: Any, headers: dict[str, str]) -> str:
         return "anonymous"
     try:
         return state.token_verifier.verify(token).subject
-    except Exception:  # noqa: BLE001 - the endpoint itself answers 401 for a bad token
+    except Exception:
         return "anonymous"
 
 
 def _in_flight():
-    return problem_response(409, "A request with this Idempotency-Key is still being processed; retry shortly.",
-                            slug="idempotency-key-in-flight", headers={"Retry-After": "1"})
+    return problem_response(
+        409,
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        slug="idempotency-key-in-flight",
+        headers={"Retry-After": "1"},
+    )
 
 
 def _outcome_unknown() -> Response:
     return problem_response(
-        409, "The first request with this Idempotency-Key changed data but ended before its answer was kept, so it "
-             "is not run again; read the resource to see what it did.", slug="idempotency-key-outcome-unknown")
+        409,
+        "The first request with this Idempotency-Key changed data but ended before its answer was kept, so it "
+        "is not run again; read the resource to see what it did.",
+        slug="idempotency-key-outcome-unknown",
+    )
 
 
 def _replay(box: SecretBox, row: Any) -> Response:
     headers = {k: v for k, v in loads(row["headers"] or b"[]")}
     headers["Idempotent-Replayed"] = "true"
     media_type = headers.pop("content-type", None)
-    return Response(_opened(box, row["body"]), status_code=row["status_code"], headers=headers,
-                    media_type=media_type)
+    return Response(_opened(box, row["body"]), status_code=row["status_code"], headers=headers, media_type=media_type)
 
 
 def _opened(box: SecretBox, stored: bytes | None) -> bytes:

@@ -54,8 +54,12 @@ def run_env(service: str, metadata: MetaData, default_url: str) -> None:
     """The body of migrations/<service>/env.py: migrate the service's own database online."""
     config = context.config
     url = config.attributes.get("database_url") or default_url
-    options = {"target_metadata": metadata, "version_table": version_table(service),
-               "render_as_batch": is_sqlite(url), "compare_type": True}
+    options = {
+        "target_metadata": metadata,
+        "version_table": version_table(service),
+        "render_as_batch": is_sqlite(url),
+        "compare_type": True,
+    }
 
     def migrate(sync_conn: Any) -> None:
         context.configure(connection=sync_conn, **options)
@@ -89,8 +93,10 @@ def never_reuse_ids_on_sqlite(op: Any) -> None:
     for name in inspector.get_table_names():
         key = inspector.get_pk_constraint(name)["constrained_columns"]
         types = {column["name"]: column["type"] for column in inspector.get_columns(name)}
-        created = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                       (name,)).scalar() or ""
+        created = (
+            bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).scalar()
+            or ""
+        )
         if len(key) != 1 or not isinstance(types[key[0]], Integer) or "AUTOINCREMENT" in created.upper():
             continue
         with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):

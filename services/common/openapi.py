@@ -27,9 +27,13 @@ ANSWER_CONFIG = ConfigDict(json_schema_serialization_defaults_required=True)
 PUBLIC = {"security": []}
 FEED_TOKEN = {"security": [{"FeedToken": []}]}
 _SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
-    "FeedToken": {"type": "apiKey", "in": "query", "name": "token",
-                  "description": "The secret token of one unit's calendar feed (日历订阅令牌), created by "
-                                 "POST /v1/units/{unit_id}/feed-tokens and shown once; it opens that feed only."},
+    "FeedToken": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "The secret token of one unit's calendar feed (日历订阅令牌), created by "
+        "POST /v1/units/{unit_id}/feed-tokens and shown once; it opens that feed only.",
+    },
 }
 
 
@@ -41,24 +45,37 @@ def shared_schemas() -> dict[str, dict[str, Any]]:
     """The components every contract holds, byte for byte the same."""
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     shared = problem.pop("$defs", {})
-    problem["properties"]["type"] = {**ref("ProblemType"), "default": "about:blank",
-                                     "description": problem["properties"]["type"]["description"]}
+    problem["properties"]["type"] = {
+        **ref("ProblemType"),
+        "default": "about:blank",
+        "description": problem["properties"]["type"]["description"],
+    }
     shared["Problem"] = problem
     shared["ProblemType"] = {
-        "type": "string", "enum": list(PROBLEM_TYPES), "title": "ProblemType",
+        "type": "string",
+        "enum": list(PROBLEM_TYPES),
+        "title": "ProblemType",
         "description": "The error codes (错误类型): the `type` of every problem document the services answer with.",
     }
     shared["NextCursor"] = {
-        "anyOf": [{"type": "string"}, {"type": "null"}], "title": "NextCursor", "examples": [None, "WzUwXQ"],
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "title": "NextCursor",
+        "examples": [None, "WzUwXQ"],
         "description": "The opaque keyset cursor of the next page (下一页游标): pass it as `cursor`; null on the "
-                       "last page. Lists also send it in an RFC 8288 `Link: <…>; rel=\"next\"` header.",
+        'last page. Lists also send it in an RFC 8288 `Link: <…>; rel="next"` header.',
     }
-    shared["Id"] = {"type": "integer", "title": "Id",
-                    "description": "A record id (编号), assigned by the service that owns the record."}
+    shared["Id"] = {
+        "type": "integer",
+        "title": "Id",
+        "description": "A record id (编号), assigned by the service that owns the record.",
+    }
     shared["PeriodId"] = {
-        "type": "string", "pattern": PERIOD_PATTERN, "title": "PeriodId", "examples": ["2026-Q1", "2026-H1", "2026"],
+        "type": "string",
+        "pattern": PERIOD_PATTERN,
+        "title": "PeriodId",
+        "examples": ["2026-Q1", "2026-H1", "2026"],
         "description": "A reporting period (报送周期): a year (2026), a half year (2026-H1), a quarter (2026-Q1) or a "
-                       "month (2026-M01).",
+        "month (2026-M01).",
     }
     return dict(sorted(shared.items()))
 
@@ -80,8 +97,13 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
 
 
 def _declare_security_schemes(document: dict[str, Any]) -> None:
-    named = {name for item in document["paths"].values() for operation in item.values()
-             for requirement in operation.get("security", []) for name in requirement}
+    named = {
+        name
+        for item in document["paths"].values()
+        for operation in item.values()
+        for requirement in operation.get("security", [])
+        for name in requirement
+    }
     schemes = document["components"].setdefault("securitySchemes", {})
     schemes.update({name: scheme for name, scheme in _SECURITY_SCHEMES.items() if name in named})
 
@@ -91,8 +113,11 @@ def _type_path_ids(document: dict[str, Any]) -> None:
     for item in document["paths"].values():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
-                if (parameter["in"] == "path" and parameter["name"].endswith("_id")
-                        and parameter["schema"].get("type") == "integer"):
+                if (
+                    parameter["in"] == "path"
+                    and parameter["name"].endswith("_id")
+                    and parameter["schema"].get("type") == "integer"
+                ):
                     parameter["schema"] = ref("Id")
                     parameter.setdefault("description", _describe(parameter["name"]))
                 elif parameter["schema"].get("pattern") == PERIOD_PATTERN:

@@ -43,7 +43,8 @@ _CHUNK = 2000
 def outbox_table(metadata: MetaData) -> Table:
     """The outbox, in the producing service's own database."""
     return Table(
-        "outbox_events", metadata,
+        "outbox_events",
+        metadata,
         Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
         Column("event_id", String(64), nullable=False, unique=True),
         Column("type", String(40), nullable=False),
@@ -62,8 +63,14 @@ def plain_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {"event_id": str(uuid.uuid4()), "type": type_, "data": plain_data(data), "occurred_at": now,
-            "published_at": None, "attempts": 0}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": type_,
+        "data": plain_data(data),
+        "occurred_at": now,
+        "published_at": None,
+        "attempts": 0,
+    }
 
 
 async def emit(conn: AsyncConnection, table: Table, type_: str, data: dict[str, Any]) -> str:
@@ -78,36 +85,49 @@ async def emit_many(conn: AsyncConnection, table: Table, type_: str, datas: Iter
     now = clock.now()
     rows = [_event(type_, data, now) for data in datas]
     for start in range(0, len(rows), _CHUNK):
-        await conn.execute(table.insert(), rows[start:start + _CHUNK])
+        await conn.execute(table.insert(), rows[start : start + _CHUNK])
     return len(rows)
 
 
-async def relay_outbox(db: Database, table: Table, client: ServiceClient, *, limit: int = RELAY_BATCH,
-                       source: str) -> int:
+async def relay_outbox(
+    db: Database, table: Table, client: ServiceClient, *, limit: int = RELAY_BATCH, source: str
+) -> int:
     """Publish up to `limit` unpublished events, oldest first; returns how many were published.
 
     Stops at the first event notify_api does not take, so events leave in the order they were made;
     that event's `attempts` grows and it is tried again on the next run.
     """
     async with db.read() as conn:
-        pending = (await conn.execute(select(table).where(table.c.published_at.is_(None))
-                                      .order_by(table.c.id).limit(limit))).mappings().all()
+        pending = (
+            (await conn.execute(select(table).where(table.c.published_at.is_(None)).order_by(table.c.id).limit(limit)))
+            .mappings()
+            .all()
+        )
     published = 0
     for event in pending:
-        body = {"event_id": event["event_id"], "type": event["type"], "occurred_at": _aware(event["occurred_at"]),
-                "data": event["data"], "source": source}
+        body = {
+            "event_id": event["event_id"],
+            "type": event["type"],
+            "occurred_at": _aware(event["occurred_at"]),
+            "data": event["data"],
+            "source": source,
+        }
         try:
             # /v1/events is idempotent by event_id, so this POST may be retried safely.
             await client.post("/v1/events", body, idempotent=True)
         except ProblemError as exc:
             logger.warning("outbox relay: event %s not published: %s", event["event_id"], exc.detail)
             async with db.transaction() as conn:
-                await conn.execute(table.update().where(table.c.id == event["id"])
-                                   .values(attempts=table.c.attempts + 1))
+                await conn.execute(
+                    table.update().where(table.c.id == event["id"]).values(attempts=table.c.attempts + 1)
+                )
             break
         async with db.transaction() as conn:
-            await conn.execute(table.update().where(table.c.id == event["id"], table.c.published_at.is_(None))
-                               .values(published_at=clock.now(), attempts=table.c.attempts + 1))
+            await conn.execute(
+                table.update()
+                .where(table.c.id == event["id"], table.c.published_at.is_(None))
+                .values(published_at=clock.now(), attempts=table.c.attempts + 1)
+            )
         published += 1
     return published
 
@@ -129,8 +149,13 @@ async def relay_all(db: Database, table: Table, client: ServiceClient, *, source
 
 def notify_client(settings: ServiceSettings, url: str | None = None) -> ServiceClient:
     """A client of notify_api, as this service."""
-    return ServiceClient(url or settings.notify_api_url, ServiceToken(settings), peer="notify_api",
-                         timeout=settings.peer_timeout_seconds, budget=settings.peer_budget_seconds)
+    return ServiceClient(
+        url or settings.notify_api_url,
+        ServiceToken(settings),
+        peer="notify_api",
+        timeout=settings.peer_timeout_seconds,
+        budget=settings.peer_budget_seconds,
+    )
 
 
 def relay_hooks(table: Table) -> tuple[Hook, Hook]:
@@ -142,8 +167,10 @@ def relay_hooks(table: Table) -> tuple[Hook, Hook]:
         if settings.notify_api_url:
             client = notify_client(settings)
             one_round = partial(_relay_round, app.state.database, table, client, settings.service_name)
-            app.state.outbox_relay = (BackgroundLoop("outbox-relay", one_round, grace=RELAY_SHUTDOWN_GRACE_SECONDS),
-                                      client)
+            app.state.outbox_relay = (
+                BackgroundLoop("outbox-relay", one_round, grace=RELAY_SHUTDOWN_GRACE_SECONDS),
+                client,
+            )
 
     async def stop(app: FastAPI) -> None:
         if getattr(app.state, "outbox_relay", None) is None:
@@ -159,7 +186,7 @@ async def _relay_round(db: Database, table: Table, client: ServiceClient, source
     """One batch; the next comes at once while batches are full."""
     try:
         sent = await relay_outbox(db, table, client, limit=RELAY_BATCH, source=source)
-    except Exception:  # noqa: BLE001 - the loop outlives a bad moment of the database; it logs and goes on
+    except Exception:
         logger.exception("outbox relay failed; retrying")
         sent = 0
     return 0.0 if sent == RELAY_BATCH else RELAY_INTERVAL_SECONDS

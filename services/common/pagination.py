@@ -91,14 +91,17 @@ def decode_id_cursor(cursor: str | None) -> int | None:
     return key
 
 
-def rows_after(rows: list[dict[str, Any]], after: Any, limit: int, key: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
+def rows_after(
+    rows: list[dict[str, Any]], after: Any, limit: int, key: Callable[[dict[str, Any]], Any]
+) -> list[dict[str, Any]]:
     """`limit + 1` rows after the cursor from rows already in `key` order: a computed view pages like a stored one."""
     start = 0 if after is None else bisect_right(rows, after, key=key)  # a page of a 100,000-row view: no key list
-    return rows[start:start + limit + 1]
+    return rows[start : start + limit + 1]
 
 
-def paginate(rows: list[dict[str, Any]], limit: int, request: Request,
-             key: Callable[[dict[str, Any]], Any] = itemgetter("id")) -> tuple[dict[str, Any], dict[str, str]]:
+def paginate(
+    rows: list[dict[str, Any]], limit: int, request: Request, key: Callable[[dict[str, Any]], Any] = itemgetter("id")
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Cut a `limit + 1` fetch into a page and its headers (the RFC 8288 Link to the next page)."""
     if len(rows) <= limit:
         return {"data": rows, "next_cursor": None}, {}
@@ -108,16 +111,22 @@ def paginate(rows: list[dict[str, Any]], limit: int, request: Request,
     return {"data": rows, "next_cursor": next_cursor}, {"Link": f'<{url}>; rel="next"'}
 
 
-def page_of(rows: list[dict[str, Any]], limit: int, request: Request, response: Response,
-            key: Callable[[dict[str, Any]], Any] = itemgetter("id")) -> dict[str, Any]:
+def page_of(
+    rows: list[dict[str, Any]],
+    limit: int,
+    request: Request,
+    response: Response,
+    key: Callable[[dict[str, Any]], Any] = itemgetter("id"),
+) -> dict[str, Any]:
     """A page for a route whose response model validates it."""
     page, headers = paginate(rows, limit, request, key)
     response.headers.update(headers)
     return page
 
 
-def page_response(rows: list[dict[str, Any]], limit: int, request: Request,
-                  key: Callable[[dict[str, Any]], Any] = itemgetter("id")) -> JSONBytesResponse:
+def page_response(
+    rows: list[dict[str, Any]], limit: int, request: Request, key: Callable[[dict[str, Any]], Any] = itemgetter("id")
+) -> JSONBytesResponse:
     """A page encoded straight from database rows, for hot lists whose rows are already typed."""
     page, headers = paginate(rows, limit, request, key)
     return JSONBytesResponse(page, headers=headers)

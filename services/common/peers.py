@@ -16,15 +16,26 @@ from services.common.settings import ServiceSettings
 Hook = Callable[[FastAPI], Any]
 
 
-def peer_hooks(attribute: str, peer: str, url: Callable[[Any], str], wrap: Callable[[ServiceClient], Any],
-               transport: httpx.AsyncBaseTransport | None = None) -> tuple[Hook, Hook]:
+def peer_hooks(
+    attribute: str,
+    peer: str,
+    url: Callable[[Any], str],
+    wrap: Callable[[ServiceClient], Any],
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[Hook, Hook]:
     """Start-up and shut-down hooks that put `wrap(ServiceClient(...))` on `app.state.<attribute>`."""
 
     async def open_client(app: FastAPI) -> None:
         settings: ServiceSettings = app.state.settings
-        http = ServiceClient(url(settings), ServiceToken(settings), peer=peer, timeout=settings.peer_timeout_seconds,
-                             budget=settings.peer_budget_seconds, cache_seconds=settings.peer_cache_seconds,
-                             transport=transport)
+        http = ServiceClient(
+            url(settings),
+            ServiceToken(settings),
+            peer=peer,
+            timeout=settings.peer_timeout_seconds,
+            budget=settings.peer_budget_seconds,
+            cache_seconds=settings.peer_cache_seconds,
+            transport=transport,
+        )
         setattr(app.state, attribute, wrap(http))
 
     async def close_client(app: FastAPI) -> None:

@@ -32,16 +32,23 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem document (错误说明)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "type": "https://duban.quzhou.gov.cn/problems/not-found",
-        "title": "Not Found",
-        "status": 404,
-        "detail": "Item 42 does not exist.",
-        "instance": "/v1/items/42",
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://duban.quzhou.gov.cn/problems/not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "Item 42 does not exist.",
+                    "instance": "/v1/items/42",
+                }
+            ]
+        }
+    )
 
-    type: str = Field("about:blank", description="URI identifying the problem type: one of the error codes in "
-                                                 "ProblemType.")
+    type: str = Field(
+        "about:blank", description="URI identifying the problem type: one of the error codes in ProblemType."
+    )
     title: str = Field(description="Short, human-readable summary of the problem type.")
     status: int = Field(description="The HTTP status code.")
     detail: str | None = Field(None, description="Explanation specific to this occurrence.")
@@ -85,11 +92,39 @@ GatewayTimeout = _subclass("GatewayTimeout", 504, "gateway-timeout")
 
 # Every problem type the services answer with: the error codes of the contract (its ProblemType).
 # Slugs passed to problem_response directly are listed here too; a test finds any that is not.
-PROBLEM_SLUGS = tuple(sorted({error.slug for error in (
-    ProblemError, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
-    UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, GatewayTimeout)} | {
-    "method-not-allowed", "validation-error", "not-ready", "uri-too-long", "request-header-fields-too-large",
-    "bad-idempotency-key", "idempotency-key-reused", "idempotency-key-in-flight", "idempotency-key-outcome-unknown"}))
+PROBLEM_SLUGS = tuple(
+    sorted(
+        {
+            error.slug
+            for error in (
+                ProblemError,
+                BadRequest,
+                Unauthorized,
+                Forbidden,
+                NotFound,
+                Conflict,
+                PreconditionFailed,
+                PayloadTooLarge,
+                UnsupportedMediaType,
+                Unprocessable,
+                PreconditionRequired,
+                ServiceUnavailable,
+                GatewayTimeout,
+            )
+        }
+        | {
+            "method-not-allowed",
+            "validation-error",
+            "not-ready",
+            "uri-too-long",
+            "request-header-fields-too-large",
+            "bad-idempotency-key",
+            "idempotency-key-reused",
+            "idempotency-key-in-flight",
+            "idempotency-key-outcome-unknown",
+        }
+    )
+)
 PROBLEM_TYPES = ("about:blank", *(PROBLEM_TYPE_BASE + slug for slug in PROBLEM_SLUGS))
 
 
@@ -136,20 +171,25 @@ def _bounded(body: dict[str, Any]) -> bytes:
         encoded = dumps({**body, "detail": (body["detail"] or "") + note, **({"errors": kept} if errors else {})})
         if len(encoded) <= MAX_PROBLEM_BYTES or not kept:
             return encoded
-        kept = kept[:len(kept) // 2]
+        kept = kept[: len(kept) // 2]
 
 
 def _cut(text: Any) -> Any:
     return text[:_MAX_TEXT] + "…" if isinstance(text, str) and len(text) > _MAX_TEXT else text
 
 
-_STATUS_SLUGS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-                 413: "payload-too-large", 415: "unsupported-media-type"}
+_STATUS_SLUGS = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+}
 
 
 async def _handle_problem(request: Request, exc: ProblemError) -> Response:
-    return problem_response(exc.status, exc.detail, request=request, slug=exc.slug,
-                            headers=exc.headers, **exc.extra)
+    return problem_response(exc.status, exc.detail, request=request, slug=exc.slug, headers=exc.headers, **exc.extra)
 
 
 async def _handle_http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -158,13 +198,21 @@ async def _handle_http(request: Request, exc: StarletteHTTPException) -> Respons
         detail = f"No resource at {request.url.path}."
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
-    return problem_response(exc.status_code, detail, request=request,
-                            slug=_STATUS_SLUGS.get(exc.status_code), headers=getattr(exc, "headers", None))
+    return problem_response(
+        exc.status_code,
+        detail,
+        request=request,
+        slug=_STATUS_SLUGS.get(exc.status_code),
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:
-    return {"location": [str(p) if not isinstance(p, int) else p for p in error.get("loc", ())],
-            "message": error.get("msg", "invalid"), "type": error.get("type", "value_error")}
+    return {
+        "location": [str(p) if not isinstance(p, int) else p for p in error.get("loc", ())],
+        "message": error.get("msg", "invalid"),
+        "type": error.get("type", "value_error"),
+    }
 
 
 async def _handle_validation(request: Request, exc: RequestValidationError) -> Response:
@@ -174,14 +222,16 @@ async def _handle_validation(request: Request, exc: RequestValidationError) -> R
     detail = f"{where}: {first['message']}" if first else "The request is invalid."
     if len(errors) > 1:
         detail += f" (and {len(errors) - 1} more)"
-    return problem_response(422, detail, request=request, slug="validation-error",
-                            title="Invalid request", errors=errors)
+    return problem_response(
+        422, detail, request=request, slug="validation-error", title="Invalid request", errors=errors
+    )
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(500, "An unexpected error occurred; it has been logged.",
-                            request=request, slug="internal-error")
+    return problem_response(
+        500, "An unexpected error occurred; it has been logged.", request=request, slug="internal-error"
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -195,7 +245,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry that puts problem documents for these statuses into the contract."""
     return {
-        status: {"description": HTTPStatus(status).phrase,
-                 "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for status in statuses
     }

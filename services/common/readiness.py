@@ -40,18 +40,29 @@ class ReadinessCheck:
         try:
             async with self.database.engine.connect() as conn:
                 current = await current_revision(conn, self.service)
-        except Exception as exc:  # noqa: BLE001 - readiness reports any failure, it never raises
+        except Exception as exc:
             cause = getattr(exc, "orig", None) or exc  # the driver's own words, without SQLAlchemy's wrapping
             reason = (str(cause).splitlines() or [""])[0]
-            self._log(logging.ERROR, "unreachable", f"{self.service}: the database at {self._where} is not reachable "
-                      f"({type(cause).__name__}: {reason}); answering 503 until it is")
+            self._log(
+                logging.ERROR,
+                "unreachable",
+                f"{self.service}: the database at {self._where} is not reachable "
+                f"({type(cause).__name__}: {reason}); answering 503 until it is",
+            )
             return None, NotReady("The database is not reachable.", 5)
         if current != head:
-            self._log(logging.ERROR, "behind", f"{self.service}: the database at {self._where} is at migration {current}, "
-                      f"the code expects {head}; run `duban migrate {self.service}`")
+            self._log(
+                logging.ERROR,
+                "behind",
+                f"{self.service}: the database at {self._where} is at migration {current}, "
+                f"the code expects {head}; run `duban migrate {self.service}`",
+            )
             return None, NotReady(f"The database is at migration {current}, the code expects {head}.", 30)
-        self._log(logging.INFO, "ready", f"{self.service}: the database at {self._where} is reachable and at migration "
-                  f"{current}; ready")
+        self._log(
+            logging.INFO,
+            "ready",
+            f"{self.service}: the database at {self._where} is reachable and at migration {current}; ready",
+        )
         return current, None
 
     def _log(self, level: int, state: str, message: str) -> None:

@@ -66,8 +66,15 @@ class Records:
             raise stale(record["version"])
         return record
 
-    async def page(self, conn: AsyncConnection, *, where: Iterable[ColumnElement[bool]] = (),
-                   after_id: int | None, limit: int, columns: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+    async def page(
+        self,
+        conn: AsyncConnection,
+        *,
+        where: Iterable[ColumnElement[bool]] = (),
+        after_id: int | None,
+        limit: int,
+        columns: Sequence[Any] | None = None,
+    ) -> list[dict[str, Any]]:
         """`limit + 1` rows in id order after the cursor (the extra row tells whether a next page exists)."""
         query = select(*(columns or [self.table])).where(*where).order_by(self.table.c.id).limit(limit + 1)
         if after_id is not None:
@@ -85,12 +92,26 @@ class Records:
         except IntegrityError as exc:
             raise conflict_from(exc, self.label) from exc
         created = dict(result.mappings().one())
-        await record_change(conn, self.change_log, entity=self.entity, entity_id=created["id"], action="create",
-                            actor=actor, after=created)
+        await record_change(
+            conn,
+            self.change_log,
+            entity=self.entity,
+            entity_id=created["id"],
+            action="create",
+            actor=actor,
+            after=created,
+        )
         return created
 
-    async def update(self, conn: AsyncConnection, record_id: int, changes: dict[str, Any], *,
-                     expected_version: int | None, actor: str) -> dict[str, Any]:
+    async def update(
+        self,
+        conn: AsyncConnection,
+        record_id: int,
+        changes: dict[str, Any],
+        *,
+        expected_version: int | None,
+        actor: str,
+    ) -> dict[str, Any]:
         """Apply `changes` if the record is still at `expected_version` (None: unconditionally)."""
         before = await self.get(conn, record_id)
         if expected_version is not None and before["version"] != expected_version:
@@ -111,15 +132,21 @@ class Records:
         seen = ("version", *guard) if "version" in self.table.c else guard
         return [self.table.c.id == before["id"], *(self.table.c[name] == before[name] for name in seen)]
 
-    async def compare_and_set(self, conn: AsyncConnection, before: dict[str, Any], changes: dict[str, Any], *,
-                              actor: str, guard: Sequence[str] = ()) -> dict[str, Any] | None:
+    async def compare_and_set(
+        self,
+        conn: AsyncConnection,
+        before: dict[str, Any],
+        changes: dict[str, Any],
+        *,
+        actor: str,
+        guard: Sequence[str] = (),
+    ) -> dict[str, Any] | None:
         """`UPDATE … WHERE id = :id AND version = :seen [AND guard = :seen …]` with `changes`; the row after, or
         None when another transaction changed the record since `before` was read (then nothing is written)."""
         values = {**changes, "version": before["version"] + 1}
         if "updated_at" in self.table.c:
             values["updated_at"] = clock.now()
-        statement = self.table.update().where(*self._unchanged(before, guard)).values(**values).returning(
-            *self.table.c)
+        statement = self.table.update().where(*self._unchanged(before, guard)).values(**values).returning(*self.table.c)
         try:
             row = (await conn.execute(statement)).mappings().first()
         except IntegrityError as exc:
@@ -127,12 +154,27 @@ class Records:
         if row is None:
             return None
         after = dict(row)
-        await record_change(conn, self.change_log, entity=self.entity, entity_id=before["id"], action="update",
-                            actor=actor, before=before, after=after)
+        await record_change(
+            conn,
+            self.change_log,
+            entity=self.entity,
+            entity_id=before["id"],
+            action="update",
+            actor=actor,
+            before=before,
+            after=after,
+        )
         return after
 
-    async def delete(self, conn: AsyncConnection, record_id: int, *, expected_version: int | None,
-                     actor: str, guard: Sequence[str] = ()) -> None:
+    async def delete(
+        self,
+        conn: AsyncConnection,
+        record_id: int,
+        *,
+        expected_version: int | None,
+        actor: str,
+        guard: Sequence[str] = (),
+    ) -> None:
         """Delete the record if it is still as read here (its version, and the `guard` columns' values): a
         concurrent change between the read and the delete makes it 412, never a silent loss."""
         before = await self.get(conn, record_id)
@@ -144,5 +186,6 @@ class Records:
             raise conflict_from(exc, self.label) from exc
         if result.rowcount != 1:
             raise stale(before["version"] + 1)
-        await record_change(conn, self.change_log, entity=self.entity, entity_id=record_id, action="delete",
-                            actor=actor, before=before)
+        await record_change(
+            conn, self.change_log, entity=self.entity, entity_id=record_id, action="delete", actor=actor, before=before
+        )

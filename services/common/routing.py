@@ -6,8 +6,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from services.common.etag import set_etag
-from services.common.guards import (reject_numbers_beyond_storage, reject_unknown_query_parameters,
-                                    require_json_for_json_bodies)
+from services.common.guards import (
+    reject_numbers_beyond_storage,
+    reject_unknown_query_parameters,
+    require_json_for_json_bodies,
+)
 from services.common.problems import problem_responses
 from services.common.wire_types import reject_converted_inputs
 
@@ -15,10 +18,18 @@ from services.common.wire_types import reject_converted_inputs
 def api_router(*tags: str) -> APIRouter:
     """A /v1 router whose operations refuse unknown query fields, numbers beyond storage, bodies that are not
     JSON where they take JSON and inputs of another JSON type than declared, and document the common problems."""
-    guards = (reject_unknown_query_parameters, reject_numbers_beyond_storage, require_json_for_json_bodies,
-              reject_converted_inputs)
-    return APIRouter(prefix="/v1", tags=list(tags), responses=problem_responses(400, 401, 403, 422),
-                     dependencies=[Depends(guard) for guard in guards])
+    guards = (
+        reject_unknown_query_parameters,
+        reject_numbers_beyond_storage,
+        require_json_for_json_bodies,
+        reject_converted_inputs,
+    )
+    return APIRouter(
+        prefix="/v1",
+        tags=list(tags),
+        responses=problem_responses(400, 401, 403, 422),
+        dependencies=[Depends(guard) for guard in guards],
+    )
 
 
 READ_ERRORS = problem_responses(404)
@@ -26,8 +37,9 @@ WRITE_ERRORS = problem_responses(404, 409)
 GUARDED_WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 
 
-def links_to_created(id_parameter: str, *, read: Sequence[str] = (),
-                     guarded: Sequence[str] = ()) -> dict[int | str, dict[str, Any]]:
+def links_to_created(
+    id_parameter: str, *, read: Sequence[str] = (), guarded: Sequence[str] = ()
+) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry of a creating operation: OpenAPI links from its 201 to the operations on the new
     record, reading it, or changing or deleting it with the ETag it came with (clients and schemathesis follow them)."""
     new_record = {id_parameter: "$response.body#/id"}

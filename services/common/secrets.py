@@ -54,10 +54,10 @@ def same_hash(token: str, stored_hash: str) -> bool:
 # A secret's value in a URL's query: a calendar feed's `token`, a DingTalk robot's `access_token`, a WeCom robot's
 # `key`. Whoever has such a URL can use it, so it is sealed at rest and never shown whole.
 # A signed robot URL carries its `sign` too, and a misconfigured target may carry a `secret` or `password`.
-_SECRET_PARAMETERS = ("token", "access_token", "jwt", "key", "sign", "signature", "secret", "client_secret",
-                      "password")
-URL_SECRET_VALUE = re.compile("".join(["(?:", "|".join(rf"(?<=[?&]{name}=)" for name in _SECRET_PARAMETERS),
-                                       r")[^&\s\"'#]+"]))
+_SECRET_PARAMETERS = ("token", "access_token", "jwt", "key", "sign", "signature", "secret", "client_secret", "password")
+URL_SECRET_VALUE = re.compile(
+    "".join(["(?:", "|".join(rf"(?<=[?&]{name}=)" for name in _SECRET_PARAMETERS), r")[^&\s\"'#]+"])
+)
 # Secrets that travel outside URLs: a Standard Webhooks secret, a bearer token, credentials in a URL's authority.
 _LOOSE_SECRETS = re.compile(r"whsec_[A-Za-z0-9+/=]+|(?<=Bearer )[A-Za-z0-9._~+/=-]+|(?<=://)[^/@\s:]+:[^/@\s]+(?=@)")
 MASK = "****"
@@ -99,8 +99,17 @@ class RedactQueryTokens(logging.Filter):
 
 # The loggers that may write URLs or secrets: the server's, the HTTP client notify_api delivers with, and ours (a
 # filter on a logger sees only the records made on it, not its children's).
-URL_LOGGERS = ("uvicorn.access", "uvicorn.error", "httpx", "duban", "duban.deliveries", "duban.outbox",
-               "duban.auth", "duban.idempotency", "duban.readiness")
+URL_LOGGERS = (
+    "uvicorn.access",
+    "uvicorn.error",
+    "httpx",
+    "duban",
+    "duban.deliveries",
+    "duban.outbox",
+    "duban.auth",
+    "duban.idempotency",
+    "duban.readiness",
+)
 
 
 def redact_url_secrets_in_logs() -> None:

@@ -73,8 +73,13 @@ class HeadDeadlineProtocol(H11Protocol):
 
 def edge_config(app: Any, **options: Any) -> uvicorn.Config:
     """A uvicorn configuration with the edge's limits (tests pass the app itself, production an import string)."""
-    return uvicorn.Config(app, http=HeadDeadlineProtocol, h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-                          timeout_keep_alive=KEEP_ALIVE_SECONDS, **options)
+    return uvicorn.Config(
+        app,
+        http=HeadDeadlineProtocol,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        **options,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,8 +89,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-    uvicorn.Server(edge_config(f"services.{args.service}.app:create_app", factory=True, host=args.host,
-                               port=args.port, log_level=args.log_level)).run()
+    uvicorn.Server(
+        edge_config(
+            f"services.{args.service}.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+        )
+    ).run()
 
 
 if __name__ == "__main__":

@@ -41,9 +41,10 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", env_file=".env", env_file_encoding="utf-8")
     service_name: ClassVar[str] = ""
 
-    environment: Environment = Field(Environment.DEVELOPMENT, description="development | test | production "
-                                                                         "(any letter case); anything else refuses "
-                                                                         "to start.")
+    environment: Environment = Field(
+        Environment.DEVELOPMENT,
+        description="development | test | production (any letter case); anything else refuses to start.",
+    )
     database_url: str = Field("", description="SQLAlchemy async URL; empty means var/<service>.db (SQLite).")
     database_pool_size: int = 10
     jwt_secret: str = Field(DEVELOPMENT_SECRET, description="HS256 key for locally minted tokens.")
@@ -56,11 +57,17 @@ class ServiceSettings(BaseSettings):
     peer_timeout_seconds: float = Field(2.0, description="Timeout of one call to a peer service.")
     peer_budget_seconds: float = Field(5.0, description="Total time a request may spend on a peer, retries included.")
     peer_cache_seconds: float = Field(30.0, description="How long lookups from peer services are reused.")
-    notify_api_url: str = Field("", description="Where notify_api answers; when set, this service relays its outbox "
-                                                "of events there in the background. Empty: relay off.")
-    docs: DocsAccess | None = Field(None, description="public | token | off: who may read the interactive docs and "
-                                                      "/openapi.json; default public, off in production (where "
-                                                      "public is refused).")
+    notify_api_url: str = Field(
+        "",
+        description="Where notify_api answers; when set, this service relays its outbox "
+        "of events there in the background. Empty: relay off.",
+    )
+    docs: DocsAccess | None = Field(
+        None,
+        description="public | token | off: who may read the interactive docs and "
+        "/openapi.json; default public, off in production (where "
+        "public is refused).",
+    )
 
     @field_validator("environment", "docs", mode="before")
     @classmethod
@@ -81,10 +88,16 @@ class ServiceSettings(BaseSettings):
             found.append(("jwt_algorithms", "the 'none' algorithm is never allowed"))
         if self.environment is not Environment.PRODUCTION:
             return found
-        if not self.oidc_jwks_url and (self.jwt_secret == DEVELOPMENT_SECRET
-                                       or len(self.jwt_secret.encode()) < MIN_SECRET_BYTES):
-            found.append(("jwt_secret", f"in production, at least {MIN_SECRET_BYTES} bytes and not the development "
-                                        "default (or set OIDC_JWKS_URL)"))
+        if not self.oidc_jwks_url and (
+            self.jwt_secret == DEVELOPMENT_SECRET or len(self.jwt_secret.encode()) < MIN_SECRET_BYTES
+        ):
+            found.append(
+                (
+                    "jwt_secret",
+                    f"in production, at least {MIN_SECRET_BYTES} bytes and not the development "
+                    "default (or set OIDC_JWKS_URL)",
+                )
+            )
         if self.docs is DocsAccess.PUBLIC:
             found.append(("docs", "in production the docs are off or behind a token (off | token)"))
         return found

@@ -82,13 +82,16 @@ def unsupported_date(text: str) -> str | None:
     match = DATE_TEXT.fullmatch(text.strip())
     if match is None or is_supported_year(int(match.group(1))):
         return None
-    return (f"{text[:40]!r} is outside the supported years ({SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1}).")
+    return f"{text[:40]!r} is outside the supported years ({SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1})."
 
 
 def _find(value: Any, path: tuple[str | int, ...]) -> BodyFault | None:
     if isinstance(value, _NotFinite):
-        return BodyFault(path, f"{value.text} is not a finite number: NaN, Infinity and numbers beyond ±1.7e308 "
-                               "are refused.", "finite_number")
+        return BodyFault(
+            path,
+            f"{value.text} is not a finite number: NaN, Infinity and numbers beyond ±1.7e308 are refused.",
+            "finite_number",
+        )
     if isinstance(value, _Duplicated):
         return BodyFault(path, f"the key {value.key!r} appears more than once in this object.", "duplicate_key")
     if isinstance(value, str):

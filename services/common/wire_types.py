@@ -34,7 +34,7 @@ def _declared_kind(annotation: Any) -> type | None:
 
 
 def _json_value_fits(kind: type, value: Any) -> bool:
-    if value is None or kind is date and isinstance(value, str):
+    if value is None or (kind is date and isinstance(value, str)):
         return True
     if kind is bool:
         return isinstance(value, bool)
@@ -57,9 +57,12 @@ async def reject_converted_inputs(request: Request, _: CurrentPrincipal) -> None
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    errors = [_mistyped(("query", field.alias), date) for field in dependant.query_params
-              if _declared_kind(field.field_info.annotation) is date
-              and not _ISO_DATE.match(request.query_params.get(field.alias) or "0000-00-00")]
+    errors = [
+        _mistyped(("query", field.alias), date)
+        for field in dependant.query_params
+        if _declared_kind(field.field_info.annotation) is date
+        and not _ISO_DATE.match(request.query_params.get(field.alias) or "0000-00-00")
+    ]
     model = _model_of(getattr(getattr(route, "body_field", None), "field_info", None))
     if model is not None:
         try:

@@ -21,16 +21,30 @@ DESCRIPTION = """Deadlines (时限), reminder rules (催办规则), reliable del
 group robots, and calendar feeds."""
 
 
-def create_app(settings: NotifySettings | None = None, tasks_transport: httpx.AsyncBaseTransport | None = None,
-               reporting_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def create_app(
+    settings: NotifySettings | None = None,
+    tasks_transport: httpx.AsyncBaseTransport | None = None,
+    reporting_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
     """The app; the transports let tests put faults between notify_api and its peers."""
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     open_reporting, close_reporting = reporting_client_hooks(reporting_transport)
-    return create_service_app(settings or NotifySettings.load(), title="duban notify_api", description=DESCRIPTION,
-                              version="0.3.0",
-                              routers=[deliveries_router, contacts_router, rules_router, reminders_router,
-                                       calendars_router, feed_router, events_router],
-                              idempotency_table=idempotency_keys,
-                              # The dispatch loop starts after the peers it reads and stops before them.
-                              on_startup=[open_tasks, open_reporting, start_dispatch_loop],
-                              on_shutdown=[stop_dispatch_loop, close_reporting, close_tasks])
+    return create_service_app(
+        settings or NotifySettings.load(),
+        title="duban notify_api",
+        description=DESCRIPTION,
+        version="0.3.0",
+        routers=[
+            deliveries_router,
+            contacts_router,
+            rules_router,
+            reminders_router,
+            calendars_router,
+            feed_router,
+            events_router,
+        ],
+        idempotency_table=idempotency_keys,
+        # The dispatch loop starts after the peers it reads and stops before them.
+        on_startup=[open_tasks, open_reporting, start_dispatch_loop],
+        on_shutdown=[stop_dispatch_loop, close_reporting, close_tasks],
+    )

@@ -7,5 +7,17 @@ from services.notify_api.deliveries.models import DeliveryAttempt, Dispatch, Not
 from services.notify_api.events.models import ReceivedEvent, Subscription
 from services.notify_api.rules.models import Pause, ReminderRule
 
-__all__ = ["Contact", "DeliveryAttempt", "Dispatch", "FeedToken", "Notification", "Pause", "ReceivedEvent",
-           "ReminderRule", "Subscription", "change_log", "idempotency_keys", "metadata"]
+__all__ = [
+    "Contact",
+    "DeliveryAttempt",
+    "Dispatch",
+    "FeedToken",
+    "Notification",
+    "Pause",
+    "ReceivedEvent",
+    "ReminderRule",
+    "Subscription",
+    "change_log",
+    "idempotency_keys",
+    "metadata",
+]

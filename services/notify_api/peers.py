@@ -13,8 +13,9 @@ from services.common.peers import Hook, peer_hooks
 
 def reporting_client_hooks(transport: httpx.AsyncBaseTransport | None = None) -> tuple[Hook, Hook]:
     """Hooks that hold the reporting_api client on `app.state.reporting`."""
-    return peer_hooks("reporting", "reporting_api", lambda settings: settings.reporting_api_url, ReportingClient,
-                      transport)
+    return peer_hooks(
+        "reporting", "reporting_api", lambda settings: settings.reporting_api_url, ReportingClient, transport
+    )
 
 
 async def _reporting(request: Request) -> ReportingClient:  # async: no thread-pool hop (common/db.get_database)

@@ -17,19 +17,26 @@ class NotifySettings(ServiceSettings):
 
     tasks_api_url: str = Field("http://127.0.0.1:8001", description="Where tasks_api answers.")
     reporting_api_url: str = Field("http://127.0.0.1:8002", description="Where reporting_api answers.")
-    public_url: str = Field("http://127.0.0.1:8003", description="Where people's calendar clients reach notify_api: "
-                                                             "the base of feed URLs (never the request's Host).")
+    public_url: str = Field(
+        "http://127.0.0.1:8003",
+        description="Where people's calendar clients reach notify_api: "
+        "the base of feed URLs (never the request's Host).",
+    )
     secret_key: str = Field(DEVELOPMENT_SECRET, description="Encrypts webhook and robot secrets at rest.")
     allow_private_targets: bool | None = Field(
-        None, description="Allow webhook targets on loopback and private networks (SSRF guard); "
-                          "default: allowed outside production.")
+        None,
+        description="Allow webhook targets on loopback and private networks (SSRF guard); "
+        "default: allowed outside production.",
+    )
     delivery_timeout_seconds: float = Field(15.0, description="Timeout of one delivery (webhook, robot, SMTP).")
-    retry_schedule_seconds: list[int] = Field(DEFAULT_RETRY_SCHEDULE,
-                                              description="Delay before each attempt; after the last, dead.")
+    retry_schedule_seconds: list[int] = Field(
+        DEFAULT_RETRY_SCHEDULE, description="Delay before each attempt; after the last, dead."
+    )
     lease_seconds: int = Field(60, description="A claimed notification is due again after this long.")
     dispatch_interval_seconds: int = Field(0, description="Run a dispatch every N seconds in-process; 0: off.")
     dispatch_shutdown_grace_seconds: float = Field(
-        30.0, description="On shut-down, how long the in-process dispatch may finish its round before it is cut.")
+        30.0, description="On shut-down, how long the in-process dispatch may finish its round before it is cut."
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str = ""
@@ -42,11 +49,16 @@ class NotifySettings(ServiceSettings):
         found = super().refusals()
         if self.environment is Environment.PRODUCTION:
             if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key.encode()) < MIN_SECRET_BYTES:
-                found.append(("secret_key", f"required in production: at least {MIN_SECRET_BYTES} bytes, not the "
-                                            "development default"))
+                found.append(
+                    (
+                        "secret_key",
+                        f"required in production: at least {MIN_SECRET_BYTES} bytes, not the development default",
+                    )
+                )
             if self.allow_private_targets:
-                found.append(("allow_private_targets", "webhook targets on private networks are refused in "
-                                                       "production (SSRF)"))
+                found.append(
+                    ("allow_private_targets", "webhook targets on private networks are refused in production (SSRF)")
+                )
         return found
 
     @property

@@ -5,5 +5,16 @@ from services.reporting_api.db import change_log, idempotency_keys, metadata
 from services.reporting_api.periods.models import ClosedPeriod, DueDateOverride, PlanRules
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportVersion, Transition
 
-__all__ = ["AssessmentAdjustment", "ClosedPeriod", "DueDateOverride", "MeasurementRecord", "PlanRules", "Report", "ReportVersion",
-           "Transition", "change_log", "idempotency_keys", "metadata"]
+__all__ = [
+    "AssessmentAdjustment",
+    "ClosedPeriod",
+    "DueDateOverride",
+    "MeasurementRecord",
+    "PlanRules",
+    "Report",
+    "ReportVersion",
+    "Transition",
+    "change_log",
+    "idempotency_keys",
+    "metadata",
+]

@@ -4,9 +4,9 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.outbox import relay_hooks
-from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
+from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.items.router import router as items_router
@@ -14,8 +14,8 @@ from services.tasks_api.items.targets_router import router as targets_router
 from services.tasks_api.people.router import router as people_router
 from services.tasks_api.plans.router import router as plans_router
 from services.tasks_api.plans.workbook_router import router as workbook_router
-from services.tasks_api.units.router import router as units_router
 from services.tasks_api.settings import TasksSettings
+from services.tasks_api.units.router import router as units_router
 
 DESCRIPTION = """Plans (行动计划), their item tree (任务), responsible units (责任单位), leaders and groups,
 responsibilities (责任分工), indicators (指标) and milestones (节点) of a supervised action plan."""
@@ -24,10 +24,29 @@ responsibilities (责任分工), indicators (指标) and milestones (节点) of 
 def create_app(settings: TasksSettings | None = None) -> FastAPI:
     start_relay, stop_relay = relay_hooks(outbox_events)
     return create_service_app(
-        settings or TasksSettings.load(), title="duban tasks_api", description=DESCRIPTION, version="2.0.0",
-        routers=[plans_router, workbook_router, items_router, targets_router, assignments_router, units_router,
-                 people_router, history_router, closeout_router], idempotency_table=idempotency_keys,
-        extra_media_types=("application/yaml", "application/x-yaml", "text/yaml",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        hot_lists=[ITEM_LIST], on_startup=[start_relay], on_shutdown=[stop_relay],
+        settings or TasksSettings.load(),
+        title="duban tasks_api",
+        description=DESCRIPTION,
+        version="2.0.0",
+        routers=[
+            plans_router,
+            workbook_router,
+            items_router,
+            targets_router,
+            assignments_router,
+            units_router,
+            people_router,
+            history_router,
+            closeout_router,
+        ],
+        idempotency_table=idempotency_keys,
+        extra_media_types=(
+            "application/yaml",
+            "application/x-yaml",
+            "text/yaml",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        hot_lists=[ITEM_LIST],
+        on_startup=[start_relay],
+        on_shutdown=[stop_relay],
     )

@@ -9,11 +9,10 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from services.common.db import Database, get_database
-from services.common.openapi import ANSWER_CONFIG
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.openapi import ANSWER_CONFIG
 from services.common.outbox import outbox_table
-
 
 KEY_PATTERN = r"^[A-Za-z0-9._-]+$"  # stable external ids: safe in URLs, file names and Excel
 

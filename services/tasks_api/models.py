@@ -8,5 +8,21 @@ from services.tasks_api.people.models import Group, GroupMember, Leader
 from services.tasks_api.plans.models import Plan
 from services.tasks_api.units.models import Unit, UnitAlias
 
-__all__ = ["CloseoutRequest", "ExtensionRequest", "Group", "GroupMember", "Indicator", "Item", "ItemLeader", "Leader",
-           "Milestone", "Plan", "Responsibility", "Unit", "UnitAlias", "change_log", "idempotency_keys", "metadata"]
+__all__ = [
+    "CloseoutRequest",
+    "ExtensionRequest",
+    "Group",
+    "GroupMember",
+    "Indicator",
+    "Item",
+    "ItemLeader",
+    "Leader",
+    "Milestone",
+    "Plan",
+    "Responsibility",
+    "Unit",
+    "UnitAlias",
+    "change_log",
+    "idempotency_keys",
+    "metadata",
+]

@@ -13,7 +13,7 @@ class ImportResult(BaseModel):
     """What an import did, counted per kind of record (created, updated, deleted)."""
 
     plan_id: int
-    counts: dict[str, int] = Field(description="e.g. {\"item.created\": 105}; empty when nothing changed.")
+    counts: dict[str, int] = Field(description='e.g. {"item.created": 105}; empty when nothing changed.')
 
 
 class UnitRole(BaseModel):
@@ -32,7 +32,7 @@ class ItemDuty(BaseModel):
     unit_name: str | None = Field(description="The unit's name; null for a placeholder.")
     role: str = Field(description="lead (牵头) or co (配合).", examples=["lead"])
     printed_name: str = Field(description="The designation as printed, e.g. 市委组织部〔人才办〕 or 各县（市、区）.")
-    group: int = Field(description="The printed group, counted from 1 (groups are separated by \"，\").")
+    group: int = Field(description='The printed group, counted from 1 (groups are separated by "，").')
     status: ResponsibilityStatus
 
 
@@ -55,6 +55,9 @@ class TreeNode(BaseModel):
     status: str
     due_on: date | None
     lead_unit: str | None = Field(description="Name of the lead unit (牵头单位), if assigned.")
-    lead_to_be_assigned: str | None = Field(None, description="The collective phrase that leads as printed (市级有关部门) "
-                                                              "while the office has not assigned it to a unit.")
+    lead_to_be_assigned: str | None = Field(
+        None,
+        description="The collective phrase that leads as printed (市级有关部门) "
+        "while the office has not assigned it to a unit.",
+    )
     children: list[TreeNode] = Field(description="The items under this one, in printed order.")

@@ -40,16 +40,32 @@ def test_expired_token_is_401_and_only_the_log_says_why(tasks_client, caplog):
     now = int(time.time())
     token = jwt.encode({**CLAIMS, "iat": now - 100, "exp": now - 10}, DEVELOPMENT_SECRET, algorithm="HS256")
     with caplog.at_level("INFO", logger="duban.auth"):
-        assert refused(tasks_client.get("/v1/plans", headers=bearer(token))) == "The bearer token is missing or not valid."
+        assert (
+            refused(tasks_client.get("/v1/plans", headers=bearer(token))) == "The bearer token is missing or not valid."
+        )
     assert "expired" in caplog.text
 
 
-@pytest.mark.parametrize("claims", [{"role": "unit", "unit_id": True}, {"role": "unit", "unit_id": "7"},
-                                    {"role": "unit", "unit_id": 7.0}, {"role": "unit", "unit_id": 2**40},
-                                    {"role": "unit", "unit_id": 0}, {"exp": "tomorrow"}, {"exp": True},
-                                    {"exp": 1e30}, {"iat": True}, {"iat": "now"}, {"nbf": [1]}, {"nbf": False},
-                                    {"role": ["admin"]}, {"role": {"admin": 1}}],
-                         ids=lambda claims: repr(claims))
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"role": "unit", "unit_id": True},
+        {"role": "unit", "unit_id": "7"},
+        {"role": "unit", "unit_id": 7.0},
+        {"role": "unit", "unit_id": 2**40},
+        {"role": "unit", "unit_id": 0},
+        {"exp": "tomorrow"},
+        {"exp": True},
+        {"exp": 1e30},
+        {"iat": True},
+        {"iat": "now"},
+        {"nbf": [1]},
+        {"nbf": False},
+        {"role": ["admin"]},
+        {"role": {"admin": 1}},
+    ],
+    ids=lambda claims: repr(claims),
+)
 def test_a_claim_of_the_wrong_type_is_401_not_accepted(tasks_client, claims):
     refused(tasks_client.get("/v1/plans", headers=bearer(signed({**CLAIMS, **claims}))))
 
@@ -85,8 +101,11 @@ def test_garbage_token_is_401(tasks_client):
 
 @pytest.mark.parametrize("role", ["viewer", "unit", "service"])
 def test_roles_other_than_office_cannot_register_a_plan(tasks_client, auth, role):
-    response = tasks_client.post("/v1/plans", json={"key": "p", "title": "t", "starts_on": "2019-01-01",
-                                                    "ends_on": "2025-12-31"}, headers=auth(role, unit_id=1))
+    response = tasks_client.post(
+        "/v1/plans",
+        json={"key": "p", "title": "t", "starts_on": "2019-01-01", "ends_on": "2025-12-31"},
+        headers=auth(role, unit_id=1),
+    )
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
     assert tasks_client.get("/v1/plans", headers=auth("admin")).json()["data"] == []

@@ -13,8 +13,16 @@ from services.common import clock
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 CLOCK = SERVICES / "common" / "clock.py"
 # (object, attribute) pairs whose call reads the system clock or the local time zone.
-CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
-               ("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime")}
+CLOCK_READS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+    ("time", "localtime"),
+    ("time", "gmtime"),
+}
 
 
 def _dotted(node: ast.expr) -> tuple[str, str] | None:
@@ -41,16 +49,20 @@ def _offences(path: Path) -> list[str]:
 
 
 def test_only_the_clock_module_reads_the_system_clock_or_names_a_time_zone():
-    offences = [f"{path.parent.name}/{o}" for path in sorted(SERVICES.rglob("*.py")) if path != CLOCK
-                for o in _offences(path)]
+    offences = [
+        f"{path.parent.name}/{o}" for path in sorted(SERVICES.rglob("*.py")) if path != CLOCK for o in _offences(path)
+    ]
     assert offences == []
 
 
 def test_the_guard_catches_each_kind_of_clock_read(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import datetime, time\nfrom zoneinfo import ZoneInfo\n"
-                      "a = datetime.datetime.now()\nb = datetime.date.today()\nc = time.time()\n"
-                      "d = ZoneInfo('Asia/Shanghai')\n", encoding="utf-8")
+    sample.write_text(
+        "import datetime, time\nfrom zoneinfo import ZoneInfo\n"
+        "a = datetime.datetime.now()\nb = datetime.date.today()\nc = time.time()\n"
+        "d = ZoneInfo('Asia/Shanghai')\n",
+        encoding="utf-8",
+    )
     assert len(_offences(sample)) == 4
 
 
@@ -87,12 +99,15 @@ def test_frozen_blocks_nest():
         assert clock.now() == outer
 
 
-@pytest.mark.parametrize(("instant", "day"), [
-    (datetime(2026, 12, 3, 15, 59, tzinfo=UTC), date(2026, 12, 3)),   # 23:59 Beijing
-    (datetime(2026, 12, 3, 16, 1, tzinfo=UTC), date(2026, 12, 4)),    # 00:01 Beijing, still the 3rd in UTC
-    (datetime(2026, 12, 3, 16, 1), date(2026, 12, 4)),                # naive is UTC, as the databases keep it
-    (datetime(2026, 12, 4, 1, 0, tzinfo=timezone(timedelta(hours=9))), date(2026, 12, 4)),
-])
+@pytest.mark.parametrize(
+    ("instant", "day"),
+    [
+        (datetime(2026, 12, 3, 15, 59, tzinfo=UTC), date(2026, 12, 3)),  # 23:59 Beijing
+        (datetime(2026, 12, 3, 16, 1, tzinfo=UTC), date(2026, 12, 4)),  # 00:01 Beijing, still the 3rd in UTC
+        (datetime(2026, 12, 3, 16, 1), date(2026, 12, 4)),  # naive is UTC, as the databases keep it
+        (datetime(2026, 12, 4, 1, 0, tzinfo=timezone(timedelta(hours=9))), date(2026, 12, 4)),
+    ],
+)
 def test_business_date_is_the_beijing_calendar_day(instant, day):
     assert clock.business_date(instant) == day
 
@@ -114,7 +129,8 @@ def test_tokens_are_judged_on_the_one_clock(tasks_client, auth):
 
 
 def test_a_token_that_is_not_valid_yet_on_the_clock_is_refused(tasks_client):
-    from tests.common.test_authentication import CLAIMS, bearer, signed  # noqa: PLC0415 (its helpers, once)
+    from tests.common.test_authentication import CLAIMS, bearer, signed
+
     token = signed({**CLAIMS, "nbf": int(clock.epoch_seconds()) + 300})
     assert tasks_client.get("/v1/plans", headers=bearer(token)).status_code == 401
     with clock.frozen(clock.now() + timedelta(seconds=400)):  # past nbf, before exp (600 s)

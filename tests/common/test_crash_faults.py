@@ -36,9 +36,24 @@ def tasks_api_process(database_url: str, log: Path) -> Iterator[tuple[subprocess
     port = _free_port()
     env = {**os.environ, "TASKS_API_DATABASE_URL": database_url, "TASKS_API_ENVIRONMENT": "test"}
     with log.open("ab") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "services.tasks_api.app:create_app",
-                                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                                   env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "services.tasks_api.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         yield process, f"http://127.0.0.1:{port}"
     finally:
@@ -74,8 +89,9 @@ class Burst:
                 name, key = f"崩溃测试单位-{writer}-{n}", f"crash-unit-{writer}-{n}"
                 self.unanswered[key] = name
                 try:
-                    response = client.post("/v1/units", json={"name": name, "kind": "department"},
-                                           headers={"Idempotency-Key": key})
+                    response = client.post(
+                        "/v1/units", json={"name": name, "kind": "department"}, headers={"Idempotency-Key": key}
+                    )
                 except httpx.TransportError:
                     return
                 del self.unanswered[key]
@@ -84,14 +100,16 @@ class Burst:
 
     def import_plans(self) -> None:
         seed = QUZHOU_PLAN.read_text(encoding="utf-8")
-        with httpx.Client(base_url=self.url, headers={**self.headers, "Content-Type": "application/yaml"},
-                          timeout=60) as client:
+        with httpx.Client(
+            base_url=self.url, headers={**self.headers, "Content-Type": "application/yaml"}, timeout=60
+        ) as client:
             for n in range(1000):
                 key = f"crash-{n}"
                 self.imports_sent += 1
                 try:
-                    response = client.post("/v1/plans/import", content=seed.replace(
-                        "key: quzhou-yrd-2019-2025", f"key: {key}", 1).encode())
+                    response = client.post(
+                        "/v1/plans/import", content=seed.replace("key: quzhou-yrd-2019-2025", f"key: {key}", 1).encode()
+                    )
                 except httpx.TransportError:
                     return
                 if response.status_code in (200, 201):
@@ -106,8 +124,10 @@ class Burst:
         for writer in writers:
             writer.start()
         deadline = time.monotonic() + 15
-        while not (self.plans and len(self.units) >= 10 and self.imports_sent > len(self.plans)) \
-                and time.monotonic() < deadline:
+        while (
+            not (self.plans and len(self.units) >= 10 and self.imports_sent > len(self.plans))
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
         time.sleep(0.3)  # into the second import's transaction
         os.kill(process.pid, signal.SIGKILL)
@@ -118,13 +138,18 @@ class Burst:
 @pytest.fixture
 def crash_database(databases) -> str:
     url = databases.create("crash")
-    subprocess.run([DUBAN, "migrate", "tasks_api"], env={**os.environ, "TASKS_API_DATABASE_URL": url}, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [DUBAN, "migrate", "tasks_api"],
+        env={**os.environ, "TASKS_API_DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+    )
     return url
 
 
 def test_after_a_sigkill_mid_burst_every_acknowledged_write_is_there_and_no_import_is_half_there(
-        crash_database, auth, tmp_path):
+    crash_database, auth, tmp_path
+):
     log = tmp_path / "tasks_api.log"
     with tasks_api_process(crash_database, log) as (process, url):
         _wait_until_up(url, process)
@@ -133,8 +158,10 @@ def test_after_a_sigkill_mid_burst_every_acknowledged_write_is_there_and_no_impo
         assert process.wait(timeout=10) == -signal.SIGKILL
     assert burst.plans and burst.units, "the burst was killed before anything was acknowledged"
 
-    with tasks_api_process(crash_database, log) as (process, url), httpx.Client(
-            base_url=url, headers=auth("viewer"), timeout=30) as client:
+    with (
+        tasks_api_process(crash_database, log) as (process, url),
+        httpx.Client(base_url=url, headers=auth("viewer"), timeout=30) as client,
+    ):
         assert _wait_until_up(url, process, "/readyz").status_code == 200
         for name, unit_id in burst.units.items():
             assert client.get(f"/v1/units/{unit_id}").json()["name"] == name
@@ -145,8 +172,11 @@ def test_after_a_sigkill_mid_burst_every_acknowledged_write_is_there_and_no_impo
             assert len(items) == SEED_ITEMS, f"plan {key} has {len(items)} of its {SEED_ITEMS} items"
         # A retry of a write the crash left unanswered never makes a second unit: it is made, or still in flight.
         for key, name in burst.unanswered.items():
-            retry = client.post("/v1/units", json={"name": name, "kind": "department"},
-                                headers={**auth("office"), "Idempotency-Key": key})
+            retry = client.post(
+                "/v1/units",
+                json={"name": name, "kind": "department"},
+                headers={**auth("office"), "Idempotency-Key": key},
+            )
             assert retry.status_code in (201, 409), retry.text
             assert len(client.get("/v1/units", params={"name": name}).json()["data"]) <= 1
 

@@ -16,8 +16,11 @@ from services.tasks_api.app import create_app as create_tasks_app
 from services.tasks_api.settings import TasksSettings
 from tests.faults import assert_unavailable
 
-SERVICES = {"tasks_api": (create_tasks_app, TasksSettings), "reporting_api": (create_reporting_app, ReportingSettings),
-            "notify_api": (create_notify_app, NotifySettings)}
+SERVICES = {
+    "tasks_api": (create_tasks_app, TasksSettings),
+    "reporting_api": (create_reporting_app, ReportingSettings),
+    "notify_api": (create_notify_app, NotifySettings),
+}
 MISSING_DATABASES = {
     "postgresql-without-the-database": "postgresql+asyncpg://postgres@127.0.0.1:5432/duban_no_such_database",
     "postgresql-on-a-closed-port": "postgresql+asyncpg://postgres@127.0.0.1:9/duban",
@@ -27,8 +30,14 @@ MISSING_DATABASES = {
 REQUESTS = {
     "tasks_api": [("GET", "/v1/plans", None), ("POST", "/v1/units", {"name": "市数据局", "kind": "department"})],
     "reporting_api": [("GET", "/v1/reports", None), ("POST", "/v1/reports", {"item_id": 1, "period": "2024-Q1"})],
-    "notify_api": [("GET", "/v1/contacts", None), ("POST", "/v1/contacts", {
-        "owner_kind": "unit", "owner_id": 7, "channel": "email", "target": "duban@example.cn"})],
+    "notify_api": [
+        ("GET", "/v1/contacts", None),
+        (
+            "POST",
+            "/v1/contacts",
+            {"owner_kind": "unit", "owner_id": 7, "channel": "email", "target": "duban@example.cn"},
+        ),
+    ],
 }
 
 
@@ -78,8 +87,7 @@ def test_every_request_without_the_database_is_a_503_problem(client, service, au
 
 def test_a_database_behind_the_migrations_is_not_ready_and_the_log_says_to_migrate(service, tmp_path, caplog):
     create_app, settings_class = SERVICES[service]
-    settings = settings_class(database_url=f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}",
-                              environment="test")
+    settings = settings_class(database_url=f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}", environment="test")
     with caplog.at_level(logging.ERROR, logger="duban.readiness"):
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             response = client.get("/readyz")

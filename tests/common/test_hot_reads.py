@@ -39,6 +39,7 @@ def full_route_only(client: TestClient) -> Iterator[None]:
 @contextmanager
 def route_unavailable(client: TestClient) -> Iterator[None]:
     """The full route can answer nothing but a marked 503: a 200 can then only come from the hot path."""
+
     def unavailable() -> Database:
         raise ServiceUnavailable(ROUTE_MARKER)
 
@@ -66,18 +67,26 @@ def assert_same_answer(full, hot) -> None:
 def answered_by_route(response) -> bool:
     """While the route is unavailable it answers its marked 503 or, for a request it refuses before it reaches the
     database, its 4xx; the hot path only ever answers 200."""
-    return response.status_code == 503 and response.json()["detail"] == ROUTE_MARKER or 400 <= response.status_code < 500
+    return (
+        response.status_code == 503 and response.json()["detail"] == ROUTE_MARKER
+    ) or 400 <= response.status_code < 500
 
 
 # Items
+
 
 def item_pages(client: TestClient, plan_id: int, unit_id: int) -> list[str]:
     base = f"/v1/plans/{plan_id}/items"
     of_unit = client.get(base, params={"limit": 2, "unit_id": unit_id}, headers=client.office).json()
     assert of_unit["next_cursor"], "the unit has more than one page"
-    return [base, f"{base}?limit=3", f"{base}?limit=500", f"{base}?unit_id={unit_id}",
-            f"{base}?limit=2&unit_id={unit_id}&cursor={of_unit['next_cursor']}",
-            f"{base}?cursor={of_unit['next_cursor']}"]
+    return [
+        base,
+        f"{base}?limit=3",
+        f"{base}?limit=500",
+        f"{base}?unit_id={unit_id}",
+        f"{base}?limit=2&unit_id={unit_id}&cursor={of_unit['next_cursor']}",
+        f"{base}?cursor={of_unit['next_cursor']}",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +100,9 @@ def transport_unit(quzhou) -> int:
     return quzhou.unit_id("市交通运输局")
 
 
-def test_item_pages_from_the_hot_path_are_the_full_routes_bytes_and_headers(items_client, quzhou_plan_id,
-                                                                            transport_unit, auth):
+def test_item_pages_from_the_hot_path_are_the_full_routes_bytes_and_headers(
+    items_client, quzhou_plan_id, transport_unit, auth
+):
     for path in item_pages(items_client, quzhou_plan_id, transport_unit):
         for headers in (items_client.office, auth("viewer"), auth("unit", unit_id=transport_unit)):
             assert_same_answer(*both_paths(items_client, path, headers))
@@ -107,10 +117,24 @@ def test_an_item_page_is_answered_by_the_hot_path_without_the_route(items_client
     assert page.headers["link"].endswith('; rel="next"')
 
 
-@pytest.mark.parametrize("query", [
-    "limit=05", "limit=0", "limit=501", "limit=", "limit=ten", "unit_id=1&unit_id=2", "kind=key_task",
-    "cursor=forged", "cursor=MTAwMDAwMDA", "q=ETC", "unit_id=99999999999", "limit=2&", "limit",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=05",
+        "limit=0",
+        "limit=501",
+        "limit=",
+        "limit=ten",
+        "unit_id=1&unit_id=2",
+        "kind=key_task",
+        "cursor=forged",
+        "cursor=MTAwMDAwMDA",
+        "q=ETC",
+        "unit_id=99999999999",
+        "limit=2&",
+        "limit",
+    ],
+)
 def test_an_item_request_the_hot_path_does_not_take_goes_to_the_route(items_client, quzhou_plan_id, query):
     items_client.get(f"/v1/plans/{quzhou_plan_id}/items", headers=items_client.office)
     with route_unavailable(items_client):
@@ -118,7 +142,9 @@ def test_an_item_request_the_hot_path_does_not_take_goes_to_the_route(items_clie
     assert answered_by_route(answer)
 
 
-@pytest.mark.parametrize("path", ["/v1/plans/999999/items", "/v1/plans/0{plan}/items", "/v1/plans/{plan}0000000000/items"])
+@pytest.mark.parametrize(
+    "path", ["/v1/plans/999999/items", "/v1/plans/0{plan}/items", "/v1/plans/{plan}0000000000/items"]
+)
 def test_an_unknown_plan_or_an_id_in_another_form_goes_to_the_route(items_client, quzhou_plan_id, path):
     items_client.get(f"/v1/plans/{quzhou_plan_id}/items", headers=items_client.office)
     with route_unavailable(items_client):
@@ -141,18 +167,33 @@ def test_a_request_without_a_token_is_refused_by_the_route(items_client, quzhou_
 
 # Reports
 
+
 @pytest.fixture
 def reports_client(reporting_client: TestClient, reporting_database: str, quzhou, auth) -> TestClient:
     units = [quzhou.unit_id("市交通运输局"), quzhou.unit_id("市发改委")]
     kilometres = quzhou.indicator_id("T9-expressway-km")
-    history = [PastReport(plan_id=quzhou.plan_id, item_id=quzhou.item(key)["id"], unit_id=unit, period=period,
-                          role="lead", status=ReportStatus.ACCEPTED,
-                          submitted_at=datetime(2024, 4, 10, 9, 30, tzinfo=UTC), due_on=date(2024, 4, 12),
-                          progress="按计划推进，已完成季度目标", percent_complete=40,
-                          measurements=(PastMeasurement(indicator_id=kilometres, value=120.5, as_of=date(2024, 3, 31)),)
-                          if key == "T9" else (),
-                          reviewed_by="office", reviewed_at=datetime(2024, 4, 20, tzinfo=UTC))
-               for key in ("T9", "T10", "T11") for unit in units for period in ("2024-Q1", "2024-Q2")]
+    history = [
+        PastReport(
+            plan_id=quzhou.plan_id,
+            item_id=quzhou.item(key)["id"],
+            unit_id=unit,
+            period=period,
+            role="lead",
+            status=ReportStatus.ACCEPTED,
+            submitted_at=datetime(2024, 4, 10, 9, 30, tzinfo=UTC),
+            due_on=date(2024, 4, 12),
+            progress="按计划推进，已完成季度目标",
+            percent_complete=40,
+            measurements=(PastMeasurement(indicator_id=kilometres, value=120.5, as_of=date(2024, 3, 31)),)
+            if key == "T9"
+            else (),
+            reviewed_by="office",
+            reviewed_at=datetime(2024, 4, 20, tzinfo=UTC),
+        )
+        for key in ("T9", "T10", "T11")
+        for unit in units
+        for period in ("2024-Q1", "2024-Q2")
+    ]
 
     async def load() -> None:
         database = Database(make_engine(reporting_database))
@@ -170,9 +211,13 @@ def reports_client(reporting_client: TestClient, reporting_database: str, quzhou
 def test_report_pages_from_the_hot_path_are_the_full_routes_bytes_and_headers(reports_client, quzhou, auth):
     first = reports_client.get("/v1/reports?limit=2", headers=reports_client.office).json()
     unit = reports_client.units[0]
-    for path in ("/v1/reports", "/v1/reports?limit=2", f"/v1/reports?limit=2&cursor={first['next_cursor']}",
-                 f"/v1/reports?plan_id={quzhou.plan_id}&period=2024-Q2&limit=4",
-                 f"/v1/reports?unit_id={unit}&item_id={quzhou.item('T9')['id']}"):
+    for path in (
+        "/v1/reports",
+        "/v1/reports?limit=2",
+        f"/v1/reports?limit=2&cursor={first['next_cursor']}",
+        f"/v1/reports?plan_id={quzhou.plan_id}&period=2024-Q2&limit=4",
+        f"/v1/reports?unit_id={unit}&item_id={quzhou.item('T9')['id']}",
+    ):
         for headers in (reports_client.office, auth("viewer")):
             assert_same_answer(*both_paths(reports_client, path, headers))
 

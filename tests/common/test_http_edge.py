@@ -23,8 +23,11 @@ def edge(tasks_database, monkeypatch) -> Iterator[str]:
     monkeypatch.setattr(HeadDeadlineProtocol, "head_timeout", 1.0)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    running = uvicorn.Server(edge_config(create_app(tasks_settings(tasks_database)), log_level="warning",
-                                         limit_concurrency=1000, backlog=512))
+    running = uvicorn.Server(
+        edge_config(
+            create_app(tasks_settings(tasks_database)), log_level="warning", limit_concurrency=1000, backlog=512
+        )
+    )
     thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not running.started:

@@ -33,28 +33,41 @@ def _on(client, work) -> Any:
             return await work(db)
         finally:
             await db.dispose()
+
     return asyncio.run(main())
 
 
 def _key_row(client, key: str) -> dict[str, Any]:
     async def read(db: Database) -> dict[str, Any]:
         async with db.read() as conn:
-            return dict((await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)))
-                        .mappings().one())
+            return dict(
+                (await conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key))).mappings().one()
+            )
+
     return _on(client, read)
 
 
 def _as_if_the_process_died(client, key: str, *, after_writing: bool, unit_id: int) -> None:
     """The key as a request leaves it when its process dies: in flight, claimed long ago; stamped if it had
     committed its write, and with no unit made if it had not."""
+
     async def rewind(db: Database) -> None:
         async with db.transaction() as conn:
             if not after_writing:
                 await conn.execute(units.delete().where(units.c.id == unit_id))
-            await conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key).values(
-                completed=False, status_code=None, body=None, headers=None,
-                wrote_at=idempotency_keys.c.wrote_at if after_writing else None,
-                created_at=datetime.now(UTC) - ABANDONED_AFTER - timedelta(seconds=1)))
+            await conn.execute(
+                update(idempotency_keys)
+                .where(idempotency_keys.c.key == key)
+                .values(
+                    completed=False,
+                    status_code=None,
+                    body=None,
+                    headers=None,
+                    wrote_at=idempotency_keys.c.wrote_at if after_writing else None,
+                    created_at=datetime.now(UTC) - ABANDONED_AFTER - timedelta(seconds=1),
+                )
+            )
+
     _on(client, rewind)
 
 
@@ -62,6 +75,7 @@ def _units_named(client, name: str) -> int:
     async def count(db: Database) -> int:
         async with db.read() as conn:
             return await conn.scalar(select(func.count()).select_from(units).where(units.c.name == name))
+
     return _on(client, count)
 
 
@@ -109,13 +123,15 @@ def test_a_retry_while_the_first_request_may_still_be_running_is_told_to_wait(ta
 
 async def _claimed_just_now(db: Database, key: str) -> None:
     async with db.transaction() as conn:
-        await conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key)
-                           .values(created_at=datetime.now(UTC)))
+        await conn.execute(
+            update(idempotency_keys).where(idempotency_keys.c.key == key).values(created_at=datetime.now(UTC))
+        )
 
 
 def test_a_server_error_after_the_write_committed_is_not_run_again_on_retry(tasks_client, auth, monkeypatch):
     def fail_after_the_commit(*_: Any, **__: Any) -> None:
         raise RuntimeError("the answer could not be built")
+
     monkeypatch.setattr("services.tasks_api.units.router.created", fail_after_the_commit)
     headers = auth("office", **{"Idempotency-Key": "failed-late"})
     assert_problem(tasks_client.post("/v1/units", json=UNIT, headers=headers), 500)
@@ -129,6 +145,7 @@ def test_a_server_error_after_the_write_committed_is_not_run_again_on_retry(task
 def test_a_server_error_before_any_write_lets_the_retry_run(tasks_client, auth, monkeypatch):
     async def fail_before_writing(*_: Any, **__: Any) -> None:
         raise RuntimeError("the database driver broke")
+
     monkeypatch.setattr("services.tasks_api.units.router.service.create_unit", fail_before_writing)
     headers = auth("office", **{"Idempotency-Key": "failed-early"})
     assert_problem(tasks_client.post("/v1/units", json=UNIT, headers=headers), 500)
@@ -142,14 +159,18 @@ def test_a_request_whose_key_a_retry_took_over_writes_nothing(tasks_client, auth
     row = _key_row(tasks_client, "taken-over")
 
     async def write_under_a_stale_claim(db: Database) -> None:
-        stale = KeyClaim(db, idempotency_keys, row["scope"], "taken-over",
-                         claimed_at=datetime.now(UTC) - timedelta(hours=1))
+        stale = KeyClaim(
+            db, idempotency_keys, row["scope"], "taken-over", claimed_at=datetime.now(UTC) - timedelta(hours=1)
+        )
         marking = COMMIT_MARK.set(stale)
         try:
             async with db.transaction() as conn:
                 now = datetime.now(UTC)
-                await conn.execute(units.insert().values(name="被接管的写入", kind="department", version=1,
-                                                         created_at=now, updated_at=now))
+                await conn.execute(
+                    units.insert().values(
+                        name="被接管的写入", kind="department", version=1, created_at=now, updated_at=now
+                    )
+                )
         finally:
             COMMIT_MARK.reset(marking)
 

@@ -31,16 +31,24 @@ def issuer():
 
 @pytest.fixture
 def client(tasks_database, issuer):
-    settings = tasks_settings(tasks_database).model_copy(update={
-        "oidc_jwks_url": issuer, "jwt_algorithms": ["RS256"], "jwt_issuer": "https://idp.quzhou.gov.cn"})
+    settings = tasks_settings(tasks_database).model_copy(
+        update={"oidc_jwks_url": issuer, "jwt_algorithms": ["RS256"], "jwt_issuer": "https://idp.quzhou.gov.cn"}
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client, settings
 
 
 def idp_token(**claims):
     now = int(time.time())
-    body = {"sub": "zhang.san", "role": "viewer", "iss": "https://idp.quzhou.gov.cn", "aud": "duban",
-            "iat": now, "exp": now + 300, **claims}
+    body = {
+        "sub": "zhang.san",
+        "role": "viewer",
+        "iss": "https://idp.quzhou.gov.cn",
+        "aud": "duban",
+        "iat": now,
+        "exp": now + 300,
+        **claims,
+    }
     return jwt.encode(body, KEY, algorithm="RS256", headers={"kid": "city-idp-1"})
 
 
@@ -58,7 +66,10 @@ def test_a_locally_minted_token_is_refused_when_the_issuer_is_trusted(client):
 
 def test_a_token_with_an_unknown_key_id_is_refused(client):
     test_client, _ = client
-    token = jwt.encode({"sub": "x", "role": "admin", "aud": "duban", "iss": "https://idp.quzhou.gov.cn",
-                        "exp": int(time.time()) + 60}, rsa.generate_private_key(65537, 2048), algorithm="RS256",
-                       headers={"kid": "forged"})
+    token = jwt.encode(
+        {"sub": "x", "role": "admin", "aud": "duban", "iss": "https://idp.quzhou.gov.cn", "exp": int(time.time()) + 60},
+        rsa.generate_private_key(65537, 2048),
+        algorithm="RS256",
+        headers={"kid": "forged"},
+    )
     assert test_client.get("/v1/plans", headers={"Authorization": f"Bearer {token}"}).status_code == 401

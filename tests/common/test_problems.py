@@ -20,8 +20,9 @@ def failing_client(tmp_path):
         raise RuntimeError("secret internal detail")
 
     settings = TasksSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", environment="test")
-    app = create_service_app(settings, title="t", description="t", version="0", routers=[router],
-                             idempotency_table=idempotency_keys)
+    app = create_service_app(
+        settings, title="t", description="t", version="0", routers=[router], idempotency_table=idempotency_keys
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -56,15 +57,26 @@ def test_missing_record_is_a_404_problem_naming_it(tasks_client, auth):
 
 
 def test_wrong_type_in_body_is_a_422_problem_listing_the_field(tasks_client, auth):
-    body = assert_problem(tasks_client.post("/v1/plans", json={"key": "p", "title": "t", "starts_on": "soon",
-                                                               "ends_on": "2025-12-31"}, headers=auth("office")), 422)
+    body = assert_problem(
+        tasks_client.post(
+            "/v1/plans",
+            json={"key": "p", "title": "t", "starts_on": "soon", "ends_on": "2025-12-31"},
+            headers=auth("office"),
+        ),
+        422,
+    )
     assert any(error["location"][-1] == "starts_on" for error in body["errors"])
 
 
 def test_unknown_body_field_is_refused(tasks_client, auth):
-    body = assert_problem(tasks_client.post("/v1/plans", json={"key": "p", "title": "t", "starts_on": "2019-01-01",
-                                                               "ends_on": "2025-12-31", "owner": "me"},
-                                            headers=auth("office")), 422)
+    body = assert_problem(
+        tasks_client.post(
+            "/v1/plans",
+            json={"key": "p", "title": "t", "starts_on": "2019-01-01", "ends_on": "2025-12-31", "owner": "me"},
+            headers=auth("office"),
+        ),
+        422,
+    )
     assert any("owner" in error["location"] for error in body["errors"])
 
 
@@ -83,20 +95,23 @@ def test_chunked_body_over_the_limit_is_a_413_problem(tasks_client, auth):
         for _ in range(20):
             yield b"x" * 100_000
 
-    response = tasks_client.post("/v1/plans", content=chunks(),
-                                 headers=auth("office", **{"Content-Type": "application/json"}))
+    response = tasks_client.post(
+        "/v1/plans", content=chunks(), headers=auth("office", **{"Content-Type": "application/json"})
+    )
     assert_problem(response, 413)
 
 
 def test_body_of_another_media_type_is_a_415_problem(tasks_client, auth):
-    response = tasks_client.post("/v1/plans", content=b"key=p", headers=auth(
-        "office", **{"Content-Type": "application/x-www-form-urlencoded"}))
+    response = tasks_client.post(
+        "/v1/plans", content=b"key=p", headers=auth("office", **{"Content-Type": "application/x-www-form-urlencoded"})
+    )
     assert_problem(response, 415)
 
 
 def test_invalid_utf8_json_is_a_400_problem(tasks_client, auth):
-    response = tasks_client.post("/v1/plans", content=b'{"key": "\xff\xfe"}',
-                                 headers=auth("office", **{"Content-Type": "application/json"}))
+    response = tasks_client.post(
+        "/v1/plans", content=b'{"key": "\xff\xfe"}', headers=auth("office", **{"Content-Type": "application/json"})
+    )
     assert_problem(response, 400)
 
 

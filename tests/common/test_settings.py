@@ -47,8 +47,9 @@ def test_production_notify_needs_its_own_secret_key():
 
 def test_production_notify_refuses_private_webhook_targets():
     with pytest.raises(ValueError, match="NOTIFY_API_ALLOW_PRIVATE_TARGETS"):
-        NotifySettings(environment="production", jwt_secret=REAL_SECRET, secret_key=REAL_SECRET,
-                       allow_private_targets=True)
+        NotifySettings(
+            environment="production", jwt_secret=REAL_SECRET, secret_key=REAL_SECRET, allow_private_targets=True
+        )
 
 
 def test_start_up_prints_one_line_per_refused_setting_and_stops(monkeypatch, capsys):
@@ -60,7 +61,10 @@ def test_start_up_prints_one_line_per_refused_setting_and_stops(monkeypatch, cap
     assert stopped.value.code == 2
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(":")[1].split()[-1] for line in lines] == [
-        "NOTIFY_API_JWT_SECRET", "NOTIFY_API_SECRET_KEY", "NOTIFY_API_ALLOW_PRIVATE_TARGETS"]
+        "NOTIFY_API_JWT_SECRET",
+        "NOTIFY_API_SECRET_KEY",
+        "NOTIFY_API_ALLOW_PRIVATE_TARGETS",
+    ]
 
 
 def test_a_misspelt_environment_is_named_at_start_up(monkeypatch, capsys):

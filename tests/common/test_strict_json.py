@@ -12,8 +12,9 @@ def plans(client, auth):
 
 
 def post_plan(client, auth, body: str):
-    return client.post("/v1/plans", content=body.encode(),
-                       headers={**auth("office"), "Content-Type": "application/json"})
+    return client.post(
+        "/v1/plans", content=body.encode(), headers={**auth("office"), "Content-Type": "application/json"}
+    )
 
 
 def test_a_key_given_twice_is_400_naming_it_and_nothing_is_written(tasks_client, auth):
@@ -48,8 +49,11 @@ def test_a_date_outside_the_supported_years_is_422_in_a_body(tasks_client, auth,
     body = '{"key": "p", "title": "t", "starts_on": "%s", "ends_on": "2025-12-31"}' % day
     response = post_plan(tasks_client, auth, body)
     assert response.status_code == 422
-    assert response.json()["errors"][0] == {"location": ["body", "starts_on"], "type": "supported_date",
-                                           "message": f"{day!r} is outside the supported years (1970–2200)."}
+    assert response.json()["errors"][0] == {
+        "location": ["body", "starts_on"],
+        "type": "supported_date",
+        "message": f"{day!r} is outside the supported years (1970–2200).",
+    }
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])

@@ -15,8 +15,9 @@ CLAIMS = {"sub": "someone", "role": "unit", "unit_id": 7, "iss": "duban", "aud":
 
 def signed(lifetime_seconds: int) -> str:
     now = int(time.time())
-    return jwt.encode({"iat": now, "nbf": now, "exp": now + lifetime_seconds, **CLAIMS}, DEVELOPMENT_SECRET,
-                      algorithm="HS256")
+    return jwt.encode(
+        {"iat": now, "nbf": now, "exp": now + lifetime_seconds, **CLAIMS}, DEVELOPMENT_SECRET, algorithm="HS256"
+    )
 
 
 @pytest.fixture

@@ -26,8 +26,11 @@ def test_a_date_sent_as_a_number_is_refused_not_read_as_1970(tasks_client, auth)
 
 def test_a_number_sent_as_true_or_false_is_refused(tasks_client, auth):
     plan = import_small_plan(tasks_client, auth)
-    response = tasks_client.post(f"/v1/items/{plan.items['T3']}/responsibilities", headers=auth("office"),
-                                 json={"unit_id": plan.units["市水利局"], "role": "co", "position": False})
+    response = tasks_client.post(
+        f"/v1/items/{plan.items['T3']}/responsibilities",
+        headers=auth("office"),
+        json={"unit_id": plan.units["市水利局"], "role": "co", "position": False},
+    )
     refused_at(response, ["body", "position"])
 
 
@@ -40,8 +43,7 @@ def test_a_date_nested_in_an_imported_plan_file_must_be_text(tasks_client, auth)
 
 def test_a_date_in_the_query_must_be_iso_text(tasks_client, auth):
     plan = import_small_plan(tasks_client, auth)
-    response = tasks_client.get(f"/v1/plans/{plan.plan_id}/items", params={"due_before": "0"},
-                                headers=auth("viewer"))
+    response = tasks_client.get(f"/v1/plans/{plan.plan_id}/items", params={"due_before": "0"}, headers=auth("viewer"))
     refused_at(response, ["query", "due_before"])
 
 

@@ -10,7 +10,7 @@ def test_spring_festival_2024_holidays_are_not_working_days():
 
 
 def test_make_up_sundays_of_spring_festival_2024_are_working_days():
-    assert check(date(2024, 2, 4)).is_workday   # Sunday 调休
+    assert check(date(2024, 2, 4)).is_workday  # Sunday 调休
     assert check(date(2024, 2, 18)).is_workday  # Sunday 调休
 
 

@@ -50,10 +50,18 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._real.handle_async_request(request)
         body = await response.aread()
-        self.exchanges.append(Exchange(
-            request.method, request.url.path, tuple(request.url.params.multi_items()),
-            request.headers.get("content-type"), request.content, response.status_code,
-            response.headers.get("content-type", ""), body))
+        self.exchanges.append(
+            Exchange(
+                request.method,
+                request.url.path,
+                tuple(request.url.params.multi_items()),
+                request.headers.get("content-type"),
+                request.content,
+                response.status_code,
+                response.headers.get("content-type", ""),
+                body,
+            )
+        )
         return httpx.Response(response.status_code, headers=response.headers, content=body, request=request)
 
     async def aclose(self) -> None:
@@ -67,8 +75,10 @@ class ProviderContract:
         self.service = service
         self.document = json.loads((CONTRACT_DIR / f"{service}.json").read_text(encoding="utf-8"))
         # Literal paths before templated ones, so /v1/plans/import is not read as /v1/plans/{plan_id}.
-        self._routes = sorted(((template, _template_pattern(template)) for template in self.document["paths"]),
-                              key=lambda route: route[0].count("{"))
+        self._routes = sorted(
+            ((template, _template_pattern(template)) for template in self.document["paths"]),
+            key=lambda route: route[0].count("{"),
+        )
 
     def operation(self, method: str, path: str) -> tuple[str, Schema, dict[str, str]] | None:
         """The template, operation and path values a concrete call matches, or None."""
@@ -92,16 +102,24 @@ class ProviderContract:
         problems += self._response_violations(operation, exchange)
         return problems
 
-    def _parameter_violations(self, operation: Schema, path_values: dict[str, str],
-                              query: tuple[tuple[str, str], ...]) -> list[str]:
+    def _parameter_violations(
+        self, operation: Schema, path_values: dict[str, str], query: tuple[tuple[str, str], ...]
+    ) -> list[str]:
         declared = {(p["in"], p["name"]): p for p in operation.get("parameters", [])}
         sent = {("path", name): value for name, value in path_values.items()}
         sent.update({("query", name): value for name, value in query})
-        problems = [f"{where} parameter {name!r} is not declared" for where, name in sent if (where, name) not in declared]
-        problems += [f"required {where} parameter {name!r} is missing" for (where, name), p in declared.items()
-                     if p.get("required") and where in ("path", "query") and (where, name) not in sent]
+        problems = [
+            f"{where} parameter {name!r} is not declared" for where, name in sent if (where, name) not in declared
+        ]
+        problems += [
+            f"required {where} parameter {name!r} is missing"
+            for (where, name), p in declared.items()
+            if p.get("required") and where in ("path", "query") and (where, name) not in sent
+        ]
         for key, value in sent.items():
-            if key in declared and (errors := self._errors(declared[key]["schema"], _coerce(value, self._types(declared[key]["schema"])))):
+            if key in declared and (
+                errors := self._errors(declared[key]["schema"], _coerce(value, self._types(declared[key]["schema"])))
+            ):
                 problems.append(f"{key[0]} parameter {key[1]!r}={value!r}: {errors}")
         return problems
 
@@ -116,8 +134,11 @@ class ProviderContract:
 
     def _response_violations(self, operation: Schema, exchange: Exchange) -> list[str]:
         responses = operation["responses"]
-        documented = responses.get(str(exchange.status)) or responses.get(f"{str(exchange.status)[0]}XX") \
+        documented = (
+            responses.get(str(exchange.status))
+            or responses.get(f"{str(exchange.status)[0]}XX")
             or responses.get("default")
+        )
         if documented is None:
             return [f"status {exchange.status} is not documented"]
         media = documented.get("content", {}).get(_media(exchange.response_type))
@@ -132,15 +153,19 @@ class ProviderContract:
 
     def _errors(self, schema: Schema, value: Any) -> str:
         validator = Draft202012Validator({**schema, "components": self.document["components"]}, validate_formats=True)
-        return "; ".join(f"/{'/'.join(map(str, e.instance_path))}: {e.message}"[:300]
-                         for e in validator.iter_errors(value))
+        return "; ".join(
+            f"/{'/'.join(map(str, e.instance_path))}: {e.message}"[:300] for e in validator.iter_errors(value)
+        )
 
     def _types(self, schema: Schema) -> set[str]:
         while "$ref" in schema:
             schema = self.document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
         branches = schema.get("anyOf") or schema.get("oneOf") or [schema]
-        return {kind for branch in branches for kind in ([*self._types(branch)] if "$ref" in branch
-                                                         else [branch.get("type", "string")])}
+        return {
+            kind
+            for branch in branches
+            for kind in ([*self._types(branch)] if "$ref" in branch else [branch.get("type", "string")])
+        }
 
 
 def _template_pattern(template: str) -> re.Pattern[str]:

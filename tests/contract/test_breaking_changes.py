@@ -15,30 +15,48 @@ from services.contract_diff import breaking_changes, version_allows_breaks
 
 def contract(version: str = "1.0.0") -> dict[str, Any]:
     """A one-resource contract: list and create items, with an optional query filter."""
-    item = {"type": "object", "required": ["id", "title"], "properties": {
-        "id": {"type": "integer"},
-        "title": {"type": "string", "maxLength": 200},
-        "status": {"type": "string", "enum": ["open", "done"]},
-        "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-    }}
-    create = {"type": "object", "required": ["title"], "properties": {
-        "title": {"type": "string", "maxLength": 200},
-        "status": {"type": "string", "enum": ["open", "done"]},
-        "note": {"anyOf": [{"type": "string", "maxLength": 500}, {"type": "null"}]},
-    }}
+    item = {
+        "type": "object",
+        "required": ["id", "title"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string", "maxLength": 200},
+            "status": {"type": "string", "enum": ["open", "done"]},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+    }
+    create = {
+        "type": "object",
+        "required": ["title"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "status": {"type": "string", "enum": ["open", "done"]},
+            "note": {"anyOf": [{"type": "string", "maxLength": 500}, {"type": "null"}]},
+        },
+    }
     page = {"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}}}
 
     def ok(ref: str) -> dict[str, Any]:
         return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
     return {
-        "openapi": "3.1.0", "info": {"title": "t", "version": version},
-        "paths": {"/items": {
-            "get": {"parameters": [{"name": "status", "in": "query", "required": False, "schema": {"type": "string"}}],
-                    "responses": {"200": ok("Page")}},
-            "post": {"requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/ItemCreate"}}}}, "responses": {"201": ok("Item")}},
-        }},
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": version},
+        "paths": {
+            "/items": {
+                "get": {
+                    "parameters": [{"name": "status", "in": "query", "required": False, "schema": {"type": "string"}}],
+                    "responses": {"200": ok("Page")},
+                },
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemCreate"}}},
+                    },
+                    "responses": {"201": ok("Item")},
+                },
+            }
+        },
         "components": {"schemas": {"Item": item, "ItemCreate": create, "Page": page}},
     }
 
@@ -95,7 +113,8 @@ def test_a_newly_required_parameter_breaks():
 def test_a_new_required_parameter_breaks():
     def add(spec):
         spec["paths"]["/items"]["get"]["parameters"].append(
-            {"name": "plan_id", "in": "query", "required": True, "schema": {"type": "integer"}})
+            {"name": "plan_id", "in": "query", "required": True, "schema": {"type": "integer"}}
+        )
 
     assert changed(add) == ["GET /items: query parameter 'plan_id' is newly required"]
 
@@ -133,8 +152,10 @@ def test_a_lowered_max_length_breaks_even_behind_an_optional_value():
         schemas(spec)["ItemCreate"]["properties"]["title"]["maxLength"] = 100
         schemas(spec)["ItemCreate"]["properties"]["note"]["anyOf"][0]["maxLength"] = 50
 
-    assert changed(lower) == ["POST /items: request body.title: maxLength narrowed from 200 to 100",
-                              "POST /items: request body.note: maxLength narrowed from 500 to 50"]
+    assert changed(lower) == [
+        "POST /items: request body.title: maxLength narrowed from 200 to 100",
+        "POST /items: request body.note: maxLength narrowed from 500 to 50",
+    ]
 
 
 def test_a_new_pattern_on_a_parameter_breaks():
@@ -146,7 +167,10 @@ def test_a_new_pattern_on_a_parameter_breaks():
 
 def test_recursive_schemas_are_compared_without_looping():
     def recurse(spec):
-        schemas(spec)["Item"]["properties"]["children"] = {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
+        schemas(spec)["Item"]["properties"]["children"] = {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Item"},
+        }
 
     old = contract()
     recurse(old)
@@ -155,24 +179,32 @@ def test_recursive_schemas_are_compared_without_looping():
     assert "POST /items: response 201: field 'note' removed" in breaking_changes(old, new)
 
 
-@pytest.mark.parametrize(("old", "new", "allowed"), [
-    ("1.4.2", "2.0.0", True),
-    ("1.4.2", "1.5.0", False),
-    ("1.4.2", "1.4.3", False),
-    ("0.2.0", "0.3.0", True),
-    ("0.2.0", "0.2.1", False),
-    ("0.2.0", "1.0.0", True),
-    ("2.0.0", "1.9.0", False),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "allowed"),
+    [
+        ("1.4.2", "2.0.0", True),
+        ("1.4.2", "1.5.0", False),
+        ("1.4.2", "1.4.3", False),
+        ("0.2.0", "0.3.0", True),
+        ("0.2.0", "0.2.1", False),
+        ("0.2.0", "1.0.0", True),
+        ("2.0.0", "1.9.0", False),
+    ],
+)
 def test_a_break_is_announced_by_the_major_version_or_the_minor_below_one(old, new, allowed):
     assert version_allows_breaks(old, new) is allowed
 
 
 def git_repository(path, *contracts: dict[str, Any]) -> None:
     """A git repository at `path` with one commit per contract of tasks_api (other services absent)."""
+
     def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.cn", *args], cwd=path, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.cn", *args],
+            cwd=path,
+            check=True,
+            capture_output=True,
+        )
 
     git("init", "-q")
     (path / "openapi").mkdir()

@@ -32,10 +32,10 @@ from services.reporting_api.db import outbox_events as reporting_outbox
 from services.reporting_api.models import metadata as reporting_metadata
 from services.tasks_api.db import outbox_events as tasks_outbox
 from tests.conftest import reporting_settings, serve_in_thread, tasks_settings
-from tests.reporting_api.test_reports import FULL_CONTENT
 from tests.contract.recording import Exchange, ProviderContract, RecordingTransport
 from tests.databases import empty_tables
 from tests.notify_api.conftest import notify_settings
+from tests.reporting_api.test_reports import FULL_CONTENT
 from tests.tasks_api.factories import import_small_plan
 
 CONTRACTS = {service: ProviderContract(service) for service in ("tasks_api", "reporting_api", "notify_api")}
@@ -60,6 +60,7 @@ def ok(response, status: int = 200):
 
 # -- the providers, served for real -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def reporting_provider(databases, tasks_server) -> Iterator[str]:
     """reporting_api on its own database, reading the Quzhou plan from the real tasks_api."""
@@ -78,14 +79,15 @@ def notify_provider(databases, tasks_server, reporting_provider) -> Iterator[str
 
 
 def peer_client(base_url: str, recorder: RecordingTransport, peer: str) -> ServiceClient:
-    return ServiceClient(base_url, ServiceToken(tasks_settings("sqlite+aiosqlite://")), peer=peer,
-                         transport=recorder, cache_seconds=0.0)
+    return ServiceClient(
+        base_url, ServiceToken(tasks_settings("sqlite+aiosqlite://")), peer=peer, transport=recorder, cache_seconds=0.0
+    )
 
 
 # -- the typed clients, method by method --------------------------------------------------------------------
 
-def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tasks_server, reporting_provider,
-                                                                             quzhou):
+
+def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tasks_server, reporting_provider, quzhou):
     tasks_calls, reporting_calls = RecordingTransport(), RecordingTransport()
     plan_id, t9 = quzhou.plan_id, quzhou.item("T9")["id"]
     unit_id = quzhou.unit_id(TRANSPORT_BUREAU)
@@ -109,23 +111,30 @@ def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tas
         await tasks.deadlines(date(2025, 1, 1), date(2025, 12, 31), plan_id=plan_id, unit_id=unit_id)
         periods = await reporting.periods(plan_id, kind="quarter")
         await reporting.compliance(plan_id, periods[0].id, as_of=date(2024, 4, 30), unit_id=unit_id, state="missing")
-        await reporting.obligations(plan_id, date(2024, 1, 11), date(2024, 12, 31), as_of=date(2024, 4, 30),
-                                    unit_id=unit_id, pending=True)
+        await reporting.obligations(
+            plan_id, date(2024, 1, 11), date(2024, 12, 31), as_of=date(2024, 4, 30), unit_id=unit_id, pending=True
+        )
         for client in (tasks, reporting):
             await client.http.aclose()
 
     asyncio.run(use_every_method())
     assert_conforms("tasks_api", tasks_calls.exchanges)
     assert_conforms("reporting_api", reporting_calls.exchanges)
-    used = {(provider, method, _shape(template)) for provider, method, template, where in consumer_calls()
-            if where.startswith("services/common/contracts/")}
-    exercised = {(provider, method, _shape(template))
-                 for provider, calls in (("tasks_api", tasks_calls), ("reporting_api", reporting_calls))
-                 for method, template in templates(provider, calls.exchanges)}
+    used = {
+        (provider, method, _shape(template))
+        for provider, method, template, where in consumer_calls()
+        if where.startswith("services/common/contracts/")
+    }
+    exercised = {
+        (provider, method, _shape(template))
+        for provider, calls in (("tasks_api", tasks_calls), ("reporting_api", reporting_calls))
+        for method, template in templates(provider, calls.exchanges)
+    }
     assert used - exercised == set(), "a typed client's call is not exercised here"
 
 
 # -- the consumers at work ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def reporting_consumer(reporting_database, tasks_server) -> Iterator[tuple[TestClient, RecordingTransport]]:
@@ -138,8 +147,9 @@ def reporting_consumer(reporting_database, tasks_server) -> Iterator[tuple[TestC
 
 
 def file_and_submit_a_report(client: TestClient, headers: dict[str, str], item_id: int) -> None:
-    report = ok(client.post("/v1/reports", json={"item_id": item_id, "period": "2024-Q1", **FULL_CONTENT},
-                            headers=headers), 201).json()
+    report = ok(
+        client.post("/v1/reports", json={"item_id": item_id, "period": "2024-Q1", **FULL_CONTENT}, headers=headers), 201
+    ).json()
     ok(client.post(f"/v1/reports/{report['id']}/submit", headers=headers))
 
 
@@ -150,11 +160,13 @@ def test_reporting_apis_calls_to_tasks_api_conform_to_its_contract(reporting_con
     ok(client.get("/v1/reports", headers=unit))
     plan = f"/v1/plans/{quzhou.plan_id}"
     office = auth("office")
-    for path, query in ((f"{plan}/compliance", {"period": "2024-Q1"}),
-                        (f"{plan}/traffic-lights", {"period": "2024-Q1", "as_of": "2024-05-01"}),
-                        (f"{plan}/rollups", {"period": "2024-Q1", "by": "group"}),
-                        (f"{plan}/indicators/progress", {}),
-                        (f"{plan}/ledger.csv", {"period": "2024-Q1"})):
+    for path, query in (
+        (f"{plan}/compliance", {"period": "2024-Q1"}),
+        (f"{plan}/traffic-lights", {"period": "2024-Q1", "as_of": "2024-05-01"}),
+        (f"{plan}/rollups", {"period": "2024-Q1", "by": "group"}),
+        (f"{plan}/indicators/progress", {}),
+        (f"{plan}/ledger.csv", {"period": "2024-Q1"}),
+    ):
         ok(client.get(path, params=query, headers=office))
     ok(client.post(f"{plan}/periods/2024-Q1/close", params={"as_of": "2024-05-01"}, headers=office), 201)
     ok(client.get(f"{plan}/assessment", params={"year": 2024}, headers=office))
@@ -176,8 +188,9 @@ def relay_recorded(producer: TestClient, outbox: Table, notify_url: str, source:
     return recorder.exchanges
 
 
-def test_reporting_apis_outbox_events_conform_to_notify_apis_contract(reporting_consumer, notify_provider, quzhou,
-                                                                     auth):
+def test_reporting_apis_outbox_events_conform_to_notify_apis_contract(
+    reporting_consumer, notify_provider, quzhou, auth
+):
     client, _ = reporting_consumer
     file_and_submit_a_report(client, auth("unit", unit_id=quzhou.unit_id(TRANSPORT_BUREAU)), quzhou.item("T9")["id"])
     assert_conforms("notify_api", relay_recorded(client, reporting_outbox, notify_provider, "reporting_api"))
@@ -189,16 +202,25 @@ def test_tasks_apis_outbox_events_conform_to_notify_apis_contract(tasks_client, 
 
 
 def test_notify_apis_calls_to_tasks_api_and_reporting_api_conform_to_their_contracts(
-        databases, tasks_server, reporting_provider, quzhou, auth):
+    databases, tasks_server, reporting_provider, quzhou, auth
+):
     url = databases.create("contract_notify_consumer")
     upgrade("notify_api", url)
     to_tasks, to_reporting = RecordingTransport(), RecordingTransport()
-    app = create_notify_app(notify_settings(url, tasks_server, reporting_provider), tasks_transport=to_tasks,
-                            reporting_transport=to_reporting)
+    app = create_notify_app(
+        notify_settings(url, tasks_server, reporting_provider),
+        tasks_transport=to_tasks,
+        reporting_transport=to_reporting,
+    )
     unit_id, office = quzhou.unit_id(TRANSPORT_BUREAU), auth("office")
     with TestClient(app, raise_server_exceptions=False) as client:
-        ok(client.get("/v1/deadlines/upcoming", params={"plan_id": quzhou.plan_id, "as_of": "2024-03-20",
-                                                        "days": 30}, headers=office))
+        ok(
+            client.get(
+                "/v1/deadlines/upcoming",
+                params={"plan_id": quzhou.plan_id, "as_of": "2024-03-20", "days": 30},
+                headers=office,
+            )
+        )
         ok(client.post("/v1/dispatches", json={"as_of": "2024-04-08T10:00:00+08:00"}, headers=office), 201)
         ok(client.get("/v1/bulletins", params={"plan_id": quzhou.plan_id, "date": "2024-06-30"}, headers=office))
         feed = ok(client.post(f"/v1/units/{unit_id}/feed-tokens", headers=office), 201).json()
@@ -211,8 +233,10 @@ def test_notify_apis_calls_to_tasks_api_and_reporting_api_conform_to_their_contr
 
 # Who a call goes to, by the expression it is made on (`tasks.http.get(...)`) or, for `self.http`, by the file.
 _PROVIDER_OF_RECEIVER = {"tasks": "tasks_api", "reporting": "reporting_api", "client": "notify_api"}
-_PROVIDER_OF_FILE = {"services/common/contracts/tasks.py": "tasks_api",
-                     "services/common/contracts/reporting.py": "reporting_api"}
+_PROVIDER_OF_FILE = {
+    "services/common/contracts/tasks.py": "tasks_api",
+    "services/common/contracts/reporting.py": "reporting_api",
+}
 _METHODS = {"get": "GET", "get_all": "GET", "post": "POST"}
 
 
@@ -231,8 +255,13 @@ def consumer_calls() -> set[tuple[str, str, str, str]]:
 
 def _peer_call(node: ast.AST) -> tuple[str, str, str] | None:
     """`<receiver>.http.get("/v1/...")`, or `client.post("/v1/...")` on a ServiceClient named client."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _METHODS
-            and node.args and (template := _path_template(node.args[0])) is not None):
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _METHODS
+        and node.args
+        and (template := _path_template(node.args[0])) is not None
+    ):
         return None
     target = node.func.value
     if isinstance(target, ast.Attribute) and target.attr == "http" and isinstance(target.value, ast.Name):
@@ -264,8 +293,9 @@ def test_consumer_code_is_found_calling_each_peer():
 def test_every_path_a_consumer_names_is_in_the_providers_contract():
     missing = []
     for provider, method, template, where in sorted(consumer_calls()):
-        operations = {(m.upper(), _shape(path)) for path, item in CONTRACTS[provider].document["paths"].items()
-                      for m in item}
+        operations = {
+            (m.upper(), _shape(path)) for path, item in CONTRACTS[provider].document["paths"].items() for m in item
+        }
         if (method, _shape(template)) not in operations:
             missing.append(f"{where}: {method} {template} is not in openapi/{provider}.json")
     assert missing == []

@@ -38,8 +38,10 @@ READS: list[tuple[type[BaseModel], str, str, str]] = [
 ]
 # Fields a consumer already reads that its provider adds in a branch of the same issue (issue 12: tasks_api
 # exposes an item's close-out date, 办结销号): optional in the client, listed here until the provider has them.
-PENDING = {"Item.closed_on is read by the consumer but not in the contract",
-           "ItemDetail.closed_on is read by the consumer but not in the contract"}
+PENDING = {
+    "Item.closed_on is read by the consumer but not in the contract",
+    "ItemDetail.closed_on is read by the consumer but not in the contract",
+}
 
 
 def record_schema(contract: ProviderContract, method: str, path: str, model: type[BaseModel]) -> dict[str, Any]:
@@ -71,8 +73,9 @@ def nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def unmet_expectations(contract: ProviderContract, model: type[BaseModel], schema: dict[str, Any],
-                       where: str) -> list[str]:
+def unmet_expectations(
+    contract: ProviderContract, model: type[BaseModel], schema: dict[str, Any], where: str
+) -> list[str]:
     found = []
     properties, required = schema.get("properties", {}), set(schema.get("required", []))
     for name, field in model.model_fields.items():
@@ -88,18 +91,31 @@ def unmet_expectations(contract: ProviderContract, model: type[BaseModel], schem
     return found
 
 
-@pytest.mark.parametrize(("model", "provider", "method", "path"), READS,
-                         ids=[f"{m.__name__}<-{p}" for m, _, _, p in READS])
+@pytest.mark.parametrize(
+    ("model", "provider", "method", "path"), READS, ids=[f"{m.__name__}<-{p}" for m, _, _, p in READS]
+)
 def test_every_field_a_consumer_reads_is_promised_by_the_provider(model, provider, method, path):
     contract = ProviderContract(provider)
     schema = record_schema(contract, method, path, model)
-    assert [unmet for unmet in unmet_expectations(contract, model, schema, model.__name__) if unmet not in PENDING] == []
+    assert [
+        unmet for unmet in unmet_expectations(contract, model, schema, model.__name__) if unmet not in PENDING
+    ] == []
 
 
 def test_the_expectations_cover_every_model_the_typed_clients_parse():
-    parsed = {cls for module in (tasks, reporting) for cls in vars(module).values()
-              if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == module.__name__
-              and not cls.__name__.startswith("_")}
-    nested = {inner for cls in parsed for field in cls.model_fields.values()
-              if (inner := nested_model(field.annotation)) is not None}
+    parsed = {
+        cls
+        for module in (tasks, reporting)
+        for cls in vars(module).values()
+        if isinstance(cls, type)
+        and issubclass(cls, BaseModel)
+        and cls.__module__ == module.__name__
+        and not cls.__name__.startswith("_")
+    }
+    nested = {
+        inner
+        for cls in parsed
+        for field in cls.model_fields.values()
+        if (inner := nested_model(field.annotation)) is not None
+    }
     assert parsed - nested - {model for model, *_ in READS} == set()

@@ -20,10 +20,26 @@ GENERATOR = Path(sys.executable).parent / "datamodel-codegen"
 def generate(service: str, output: Path) -> subprocess.CompletedProcess[str]:
     """Run the generator as a front-end or a municipal system would, with the options pinned."""
     return subprocess.run(
-        [str(GENERATOR), "--input", str(CONTRACT_DIR / f"{service}.json"), "--input-file-type", "openapi",
-         "--output-model-type", "pydantic_v2.BaseModel", "--target-python-version", "3.11",
-         "--formatters", "builtin", "--output", str(output)],
-        capture_output=True, text=True, check=False, timeout=300)
+        [
+            str(GENERATOR),
+            "--input",
+            str(CONTRACT_DIR / f"{service}.json"),
+            "--input-file-type",
+            "openapi",
+            "--output-model-type",
+            "pydantic_v2.BaseModel",
+            "--target-python-version",
+            "3.11",
+            "--formatters",
+            "builtin",
+            "--output",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def load(path: Path, name: str) -> ModuleType:
@@ -51,8 +67,9 @@ def test_the_generated_models_import_and_read_a_problem_document(generated):
     service, run, output = generated
     assert run.returncode == 0, run.stderr
     models = load(output, f"generated_{service}_models")
-    example = json.loads((CONTRACT_DIR / f"{service}.json").read_text(encoding="utf-8"))[
-        "components"]["schemas"]["Problem"]["examples"][0]
+    example = json.loads((CONTRACT_DIR / f"{service}.json").read_text(encoding="utf-8"))["components"]["schemas"][
+        "Problem"
+    ]["examples"][0]
     problem = models.Problem.model_validate(example)
     assert problem.status == example["status"]
     assert problem.type == models.ProblemType(example["type"])

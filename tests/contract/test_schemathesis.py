@@ -37,25 +37,27 @@ DEEP = EXAMPLES >= 20
 # A refusal of invalid data may also be a failed precondition (412): the contract's ETags guard every change.
 REJECTIONS = ["400", "401", "403", "404", "405", "409", "412", "413", "415", "422", "428"]
 
-CONFIG = schemathesis.Config.from_dict({
-    "base-url": "http://testserver",
-    "generation": {"max-examples": EXAMPLES, "mode": "all", "with-security-parameters": False},
-    "phases": {"coverage": {"enabled": DEEP}},
-    "checks": {
-        "enabled": False,
-        "not_a_server_error": {"enabled": True},
-        "status_code_conformance": {"enabled": True},
-        "content_type_conformance": {"enabled": True},
-        "response_schema_conformance": {"enabled": True},
-        "negative_data_rejection": {"enabled": True, "expected-statuses": REJECTIONS},
-        "response_headers_conformance": {"enabled": True},
-        "missing_required_header": {"enabled": True},
-        "ignored_auth": {"enabled": True},
-        # Along the links: a deleted record is gone (404), a created one can be read.
-        "use_after_free": {"enabled": True},
-        "ensure_resource_availability": {"enabled": True},
-    },
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "base-url": "http://testserver",
+        "generation": {"max-examples": EXAMPLES, "mode": "all", "with-security-parameters": False},
+        "phases": {"coverage": {"enabled": DEEP}},
+        "checks": {
+            "enabled": False,
+            "not_a_server_error": {"enabled": True},
+            "status_code_conformance": {"enabled": True},
+            "content_type_conformance": {"enabled": True},
+            "response_schema_conformance": {"enabled": True},
+            "negative_data_rejection": {"enabled": True, "expected-statuses": REJECTIONS},
+            "response_headers_conformance": {"enabled": True},
+            "missing_required_header": {"enabled": True},
+            "ignored_auth": {"enabled": True},
+            # Along the links: a deleted record is gone (404), a created one can be read.
+            "use_after_free": {"enabled": True},
+            "ensure_resource_availability": {"enabled": True},
+        },
+    }
+)
 
 
 @schemathesis.serializer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -118,20 +120,21 @@ def exercise(case: schemathesis.Case, app: Any, headers: dict[str, str]) -> None
 
 
 @tasks_contract.parametrize()
-def test_tasks_api_operation_keeps_its_contract(case: schemathesis.Case, tasks_app: Any,
-                                                admin: dict[str, str]) -> None:
+def test_tasks_api_operation_keeps_its_contract(case: schemathesis.Case, tasks_app: Any, admin: dict[str, str]) -> None:
     exercise(case, tasks_app, admin)
 
 
 @reporting_contract.parametrize()
-def test_reporting_api_operation_keeps_its_contract(case: schemathesis.Case, reporting_app: Any,
-                                                    admin: dict[str, str]) -> None:
+def test_reporting_api_operation_keeps_its_contract(
+    case: schemathesis.Case, reporting_app: Any, admin: dict[str, str]
+) -> None:
     exercise(case, reporting_app, admin)
 
 
 @notify_contract.parametrize()
-def test_notify_api_operation_keeps_its_contract(case: schemathesis.Case, notify_app: Any,
-                                                 admin: dict[str, str]) -> None:
+def test_notify_api_operation_keeps_its_contract(
+    case: schemathesis.Case, notify_app: Any, admin: dict[str, str]
+) -> None:
     exercise(case, notify_app, admin)
 
 
@@ -151,8 +154,15 @@ def run_workflows(service: str, app: Any, headers: dict[str, str]) -> list[tuple
 
     # The steps open depend on what the app answered before, so Hypothesis cannot replay a random walk the same
     # way (FlakyStrategyDefinition); the walk is derandomized, and a deep run takes it further.
-    Workflows.run(settings=settings(max_examples=EXAMPLES, stateful_step_count=5, deadline=None, derandomize=True,
-                                    suppress_health_check=list(HealthCheck)))
+    Workflows.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=5,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     return calls
 
 

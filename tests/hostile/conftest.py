@@ -79,8 +79,9 @@ def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) 
 
 
 @pytest.fixture(scope="session")
-def notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
-                 _reporting_database: str, auth: Headers) -> Iterator[World]:
+def notify_world(
+    databases: TestDatabases, tasks_server: str, reporting_world: World, _reporting_database: str, auth: Headers
+) -> Iterator[World]:
     yield from build_notify_world(databases, tasks_server, reporting_world, _reporting_database, auth)
 
 
@@ -97,21 +98,47 @@ def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World
     client = _started(create_tasks_app(tasks_settings(url)))
     cast = Cast(client, auth)
     office, unit_a = auth("office"), auth("unit", unit_id=cast.a)
-    milestone = created_id(client.post(f"/v1/items/{cast.t9}/milestones", headers=office,
-                                       json={"title": "杭衢高铁通车", "due_on": "2025-06-30"}))
-    extension = created_id(client.post(f"/v1/items/{cast.t9}/extensions", headers=unit_a,
-                                       json={"requested_due_on": "2026-06-30", "reason": MARKER}))
-    leader = client.post(f"/v1/items/{cast.t9}/leaders", headers=office,
-                         json={"leader_id": client.get("/v1/leaders", headers=office).json()["data"][0]["id"]})
+    milestone = created_id(
+        client.post(
+            f"/v1/items/{cast.t9}/milestones", headers=office, json={"title": "杭衢高铁通车", "due_on": "2025-06-30"}
+        )
+    )
+    extension = created_id(
+        client.post(
+            f"/v1/items/{cast.t9}/extensions", headers=unit_a, json={"requested_due_on": "2026-06-30", "reason": MARKER}
+        )
+    )
+    leader = client.post(
+        f"/v1/items/{cast.t9}/leaders",
+        headers=office,
+        json={"leader_id": client.get("/v1/leaders", headers=office).json()["data"][0]["id"]},
+    )
     group = client.get("/v1/groups", headers=office).json()["data"][0]["id"]
     member = client.get(f"/v1/groups/{group}/members", headers=office).json()["data"][0]["id"]
-    closeout = created_id(client.post(f"/v1/items/{cast.t9}/closeout", json={"summary": MARKER}, headers={
-        **unit_a, "If-Match": client.get(f"/v1/items/{cast.t9}", headers=unit_a).headers["ETag"]}))
-    ids = {"plan_id": cast.plan_id, "item_id": cast.t9, "indicator_id": cast.indicator, "closeout_id": closeout,
-           "milestone_id": milestone, "leader_id": leader.json()["leader_id"], "group_id": group,
-           "member_id": member, "responsibility_id": cast.responsibility_of_a, "extension_id": extension,
-           "unit_id": cast.a, "entity": "extension", "entity_id": extension,
-           "from": "2025-01-01", "to": "2025-12-31"}
+    closeout = created_id(
+        client.post(
+            f"/v1/items/{cast.t9}/closeout",
+            json={"summary": MARKER},
+            headers={**unit_a, "If-Match": client.get(f"/v1/items/{cast.t9}", headers=unit_a).headers["ETag"]},
+        )
+    )
+    ids = {
+        "plan_id": cast.plan_id,
+        "item_id": cast.t9,
+        "indicator_id": cast.indicator,
+        "closeout_id": closeout,
+        "milestone_id": milestone,
+        "leader_id": leader.json()["leader_id"],
+        "group_id": group,
+        "member_id": member,
+        "responsibility_id": cast.responsibility_of_a,
+        "extension_id": extension,
+        "unit_id": cast.a,
+        "entity": "extension",
+        "entity_id": extension,
+        "from": "2025-01-01",
+        "to": "2025-12-31",
+    }
     yield World("tasks_api", client, tasks_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 
@@ -121,47 +148,102 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
     client = _started(create_reporting_app(reporting_settings(_reporting_database, tasks_server)))
     with httpx.Client(base_url=tasks_server) as tasks:
         cast = Cast(tasks, auth)
-    report = created_id(client.post("/v1/reports", headers=auth("unit", unit_id=cast.a),
-                                    json={"item_id": cast.t9, "period": PERIOD, "progress": MARKER}))
-    adjustment = created_id(client.post(f"/v1/plans/{cast.plan_id}/assessment/adjustments", params={"year": 2024},
-                                        headers=auth("office"), json={"unit_id": cast.a, "points": 1, "reason": "表扬"}))
-    ids = {"plan_id": cast.plan_id, "period": PERIOD, "report_id": report, "item_id": cast.t9, "year": 2024,
-           "adjustment_id": adjustment, "entity": "assessment_adjustment", "entity_id": adjustment,
-           "unit_id": cast.a, "from": "2024-01-11", "to": "2024-12-31"}
+    report = created_id(
+        client.post(
+            "/v1/reports",
+            headers=auth("unit", unit_id=cast.a),
+            json={"item_id": cast.t9, "period": PERIOD, "progress": MARKER},
+        )
+    )
+    adjustment = created_id(
+        client.post(
+            f"/v1/plans/{cast.plan_id}/assessment/adjustments",
+            params={"year": 2024},
+            headers=auth("office"),
+            json={"unit_id": cast.a, "points": 1, "reason": "表扬"},
+        )
+    )
+    ids = {
+        "plan_id": cast.plan_id,
+        "period": PERIOD,
+        "report_id": report,
+        "item_id": cast.t9,
+        "year": 2024,
+        "adjustment_id": adjustment,
+        "entity": "assessment_adjustment",
+        "entity_id": adjustment,
+        "unit_id": cast.a,
+        "from": "2024-01-11",
+        "to": "2024-12-31",
+    }
     yield World("reporting_api", client, reporting_metadata, ids, unit_a=cast.a, unit_b=cast.b)
     client.__exit__(None, None, None)
 
 
-def build_notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World,
-                       _reporting_database: str, auth: Headers) -> Iterator[World]:
+def build_notify_world(
+    databases: TestDatabases, tasks_server: str, reporting_world: World, _reporting_database: str, auth: Headers
+) -> Iterator[World]:
     """notify_api with a contact, a notification, a feed token and a pause of unit A, and a subscription."""
     url = _migrated(databases, "notify_api")
     with serve_in_thread(create_reporting_app(reporting_settings(_reporting_database, tasks_server))) as reporting:
         client = _started(create_notify_app(notify_settings(url, tasks_server, reporting)))
         a, b, office = reporting_world.unit_a, reporting_world.unit_b, auth("office")
         unit_a = auth("unit", unit_id=a)
-        contact = created_id(client.post("/v1/contacts", headers=unit_a, json={
-            "owner_kind": "unit", "owner_id": a, "channel": "webhook", "target": "https://hooks.example.cn/a",
-            "label": MARKER}))
-        ids = {"plan_id": reporting_world.ids["plan_id"], "deadline_kind": "item", "unit_id": a,
-               "contact_id": contact,
-               "notification_id": _notification_of(client, a, contact),
-               "dispatch_id": _dispatch(client),
-               "token_id": created_id(client.post(f"/v1/units/{a}/feed-tokens", headers=unit_a)),
-               "pause_id": created_id(client.post("/v1/pauses", headers=office, json={
-                   "plan_id": reporting_world.ids["plan_id"], "unit_id": a, "reason": "防汛期间暂停"})),
-               "subscription_id": created_id(client.post("/v1/subscriptions", headers=office, json={
-                   "url": "https://hooks.example.cn/events", "event_types": ["report.submitted"],
-                   "description": "市大数据局"}))}
+        contact = created_id(
+            client.post(
+                "/v1/contacts",
+                headers=unit_a,
+                json={
+                    "owner_kind": "unit",
+                    "owner_id": a,
+                    "channel": "webhook",
+                    "target": "https://hooks.example.cn/a",
+                    "label": MARKER,
+                },
+            )
+        )
+        ids = {
+            "plan_id": reporting_world.ids["plan_id"],
+            "deadline_kind": "item",
+            "unit_id": a,
+            "contact_id": contact,
+            "notification_id": _notification_of(client, a, contact),
+            "dispatch_id": _dispatch(client),
+            "token_id": created_id(client.post(f"/v1/units/{a}/feed-tokens", headers=unit_a)),
+            "pause_id": created_id(
+                client.post(
+                    "/v1/pauses",
+                    headers=office,
+                    json={"plan_id": reporting_world.ids["plan_id"], "unit_id": a, "reason": "防汛期间暂停"},
+                )
+            ),
+            "subscription_id": created_id(
+                client.post(
+                    "/v1/subscriptions",
+                    headers=office,
+                    json={
+                        "url": "https://hooks.example.cn/events",
+                        "event_types": ["report.submitted"],
+                        "description": "市大数据局",
+                    },
+                )
+            ),
+        }
         yield World("notify_api", client, notify_metadata, ids, unit_a=a, unit_b=b)
         client.__exit__(None, None, None)
 
 
 def _notification_of(client: TestClient, unit_id: int, contact_id: int) -> int:
     """A reminder to unit A in the outbox (the planner's output, written directly: its rules are tested elsewhere)."""
+
     async def write() -> int:
-        row = await add_notification(client.app.state.database, contact_id=contact_id, channel="webhook",
-                                     unit_id=unit_id, payload={"subject": MARKER, "text": MARKER})
+        row = await add_notification(
+            client.app.state.database,
+            contact_id=contact_id,
+            channel="webhook",
+            unit_id=unit_id,
+            payload={"subject": MARKER, "text": MARKER},
+        )
         return row["id"]
 
     return client.portal.call(write)
@@ -176,9 +258,13 @@ def _dispatch(client: TestClient) -> int:
 
     async def write() -> int:
         async with client.app.state.database.transaction() as conn:
-            return (await conn.execute(table.insert().values(as_of=moment, started_at=moment, finished_at=moment,
-                                                             started_by="hostile-seed").returning(table.c.id))
-                    ).scalar_one()
+            return (
+                await conn.execute(
+                    table.insert()
+                    .values(as_of=moment, started_at=moment, finished_at=moment, started_by="hostile-seed")
+                    .returning(table.c.id)
+                )
+            ).scalar_one()
 
     return client.portal.call(write)
 

@@ -84,8 +84,11 @@ def operations(service: str) -> list[Operation]:
     """Every operation of the service's contract, in contract order."""
     document = contract(service)
     schemas = document.get("components", {}).get("schemas", {})
-    return [Operation(service, method.upper(), path, spec, schemas)
-            for path, methods in document["paths"].items() for method, spec in methods.items()]
+    return [
+        Operation(service, method.upper(), path, spec, schemas)
+        for path, methods in document["paths"].items()
+        for method, spec in methods.items()
+    ]
 
 
 def every(predicate, services: tuple[str, ...] = SERVICES) -> list[Operation]:

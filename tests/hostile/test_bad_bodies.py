@@ -22,8 +22,9 @@ def _bounded_strings(op: Operation) -> list[tuple[str, int]]:
     return [(name, bound) for name, bound in bounds if bound is not None]
 
 
-BOUNDED_FIELDS = [pytest.param(op, name, bound, id=f"{op}:{name}") for op in BODY_WRITES
-                  for name, bound in _bounded_strings(op)]
+BOUNDED_FIELDS = [
+    pytest.param(op, name, bound, id=f"{op}:{name}") for op in BODY_WRITES for name, bound in _bounded_strings(op)
+]
 REQUIRING_FIELDS = [op for op in BODY_WRITES if op.body_schema.get("required")]
 FIELDS = [pytest.param(op, name, id=f"{op}:{name}") for op in BODY_WRITES for name in op.body_schema["properties"]]
 
@@ -44,8 +45,9 @@ def _names_field(problem: dict, name: str) -> bool:
 
 def _send(world, auth, op: Operation, **kwargs):
     w = world(op.service)
-    return w.request_changing_nothing(op.method, op.url(w.ids), headers={**auth("admin"), **kwargs.pop("headers", {})},
-                                      **kwargs)
+    return w.request_changing_nothing(
+        op.method, op.url(w.ids), headers={**auth("admin"), **kwargs.pop("headers", {})}, **kwargs
+    )
 
 
 @pytest.mark.parametrize("op", BODY_WRITES, ids=str)
@@ -91,8 +93,13 @@ def test_a_chunked_body_over_the_limit_is_413(world, auth, op):
 
 
 # Foreign media types, and those the services take on other operations (a plan file, a workbook).
-OTHER_MEDIA_TYPES = ["text/plain", "application/xml", "multipart/form-data; boundary=x", "application/yaml",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+OTHER_MEDIA_TYPES = [
+    "text/plain",
+    "application/xml",
+    "multipart/form-data; boundary=x",
+    "application/yaml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
 
 
 @pytest.mark.parametrize("op", BODY_WRITES, ids=str)
@@ -100,8 +107,12 @@ def test_a_body_of_a_media_type_the_operation_does_not_take_is_415(world, auth, 
     w = world(op.service)
     with w.changing_nothing():
         for media_type in (m for m in OTHER_MEDIA_TYPES if m not in op.spec["requestBody"]["content"]):
-            response = w.client.request(op.method, op.url(w.ids), content=b'{"title": "x"}',
-                                        headers={**auth("admin"), "Content-Type": media_type})
+            response = w.client.request(
+                op.method,
+                op.url(w.ids),
+                content=b'{"title": "x"}',
+                headers={**auth("admin"), "Content-Type": media_type},
+            )
             assert_problem(response, 415, case=media_type)
 
 
@@ -126,11 +137,15 @@ IMPORT = "/v1/plans/import"
 
 @pytest.mark.parametrize("shape", ["flow-lists", "block-lists", "flow-mappings"])
 def test_a_plan_file_nested_ten_thousand_deep_is_422_without_a_crash(world, auth, shape):
-    content = {"flow-lists": "[" * DEPTH + "]" * DEPTH, "block-lists": "plan:\n" + "- " * DEPTH + "x",
-               "flow-mappings": "plan: " + "{a: " * DEPTH + "1" + "}" * DEPTH}[shape]
+    content = {
+        "flow-lists": "[" * DEPTH + "]" * DEPTH,
+        "block-lists": "plan:\n" + "- " * DEPTH + "x",
+        "flow-mappings": "plan: " + "{a: " * DEPTH + "1" + "}" * DEPTH,
+    }[shape]
     w = world("tasks_api")
-    response = w.request_changing_nothing("POST", IMPORT, content=content.encode(),
-                                          headers={**auth("admin"), "Content-Type": YAML_TYPES[0]})
+    response = w.request_changing_nothing(
+        "POST", IMPORT, content=content.encode(), headers={**auth("admin"), "Content-Type": YAML_TYPES[0]}
+    )
     assert_problem(response, 422)
 
 
@@ -140,6 +155,9 @@ def test_a_plan_of_items_nested_as_deep_as_json_allows_is_refused_without_a_cras
         item = f'{{"key": "k{level}", "kind": "section", "title": "节", "children": [{item}]}}'
     plan = '{"key": "deep", "title": "深", "starts_on": "2025-01-01", "ends_on": "2025-12-31"}'
     response = world("tasks_api").request_changing_nothing(
-        "POST", IMPORT, content=f'{{"plan": {plan}, "items": [{item}]}}'.encode(),
-        headers={**auth("admin"), "Content-Type": "application/json"})
+        "POST",
+        IMPORT,
+        content=f'{{"plan": {plan}, "items": [{item}]}}'.encode(),
+        headers={**auth("admin"), "Content-Type": "application/json"},
+    )
     assert_problem(response, 400, 422)

@@ -26,8 +26,16 @@ SETTINGS = TasksSettings(environment="test")  # the three services share the JWT
 
 def _claims(**changes: object) -> dict[str, object]:
     now = int(time.time())
-    return {"sub": "intruder", "role": "admin", "iss": SETTINGS.jwt_issuer, "aud": SETTINGS.jwt_audience,
-            "iat": now, "nbf": now, "exp": now + 600, **changes}
+    return {
+        "sub": "intruder",
+        "role": "admin",
+        "iss": SETTINGS.jwt_issuer,
+        "aud": SETTINGS.jwt_audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        **changes,
+    }
 
 
 def _b64(part: dict[str, object]) -> str:
@@ -53,8 +61,9 @@ BAD_TOKENS = {
     "not-yet-valid": lambda: jwt.encode(_claims(nbf=int(time.time()) + 3600), SETTINGS.jwt_secret, algorithm="HS256"),
     "other-issuer": lambda: jwt.encode(_claims(iss="elsewhere"), SETTINGS.jwt_secret, algorithm="HS256"),
     "other-audience": lambda: jwt.encode(_claims(aud="elsewhere"), SETTINGS.jwt_secret, algorithm="HS256"),
-    "without-expiry": lambda: jwt.encode({k: v for k, v in _claims().items() if k != "exp"}, SETTINGS.jwt_secret,
-                                         algorithm="HS256"),
+    "without-expiry": lambda: jwt.encode(
+        {k: v for k, v in _claims().items() if k != "exp"}, SETTINGS.jwt_secret, algorithm="HS256"
+    ),
     "unknown-role": lambda: jwt.encode(_claims(role="superuser"), SETTINGS.jwt_secret, algorithm="HS256"),
     "unit-without-unit": lambda: jwt.encode(_claims(role="unit"), SETTINGS.jwt_secret, algorithm="HS256"),
     "unit-id-true": lambda: jwt.encode(_claims(role="unit", unit_id=True), SETTINGS.jwt_secret, algorithm="HS256"),
@@ -78,6 +87,7 @@ def test_every_kind_of_bad_token_is_401_and_changes_nothing(world, op):
 @pytest.mark.parametrize("op", GUARDED, ids=str)
 def test_no_token_is_401_and_changes_nothing(world, op):
     w = world(op.service)
-    response = w.request_changing_nothing(op.method, op.url(w.ids),
-                                          **({"json": {}} if op.body_schema is not None else {}))
+    response = w.request_changing_nothing(
+        op.method, op.url(w.ids), **({"json": {}} if op.body_schema is not None else {})
+    )
     assert_problem(response, 401)

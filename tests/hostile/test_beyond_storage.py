@@ -17,13 +17,20 @@ BEYOND = {"int32": 2**31, "int64": 2**63, "huge": 10**20}
 
 
 def _integer_parameters(op: Operation, where: str) -> list[str]:
-    return [p["name"] for p in op.spec.get("parameters", [])
-            if p["in"] == where and op.resolve(p.get("schema", {})).get("type") == "integer"]
+    return [
+        p["name"]
+        for p in op.spec.get("parameters", [])
+        if p["in"] == where and op.resolve(p.get("schema", {})).get("type") == "integer"
+    ]
 
 
 ID_PATHS = every(lambda op: not op.is_public and _integer_parameters(op, "path"))
-INTEGER_FILTERS = [pytest.param(op, name, id=f"{op}?{name}") for op in every(lambda op: op.method == "GET")
-                   for name in _integer_parameters(op, "query") if name not in {"limit", "days"}]
+INTEGER_FILTERS = [
+    pytest.param(op, name, id=f"{op}?{name}")
+    for op in every(lambda op: op.method == "GET")
+    for name in _integer_parameters(op, "query")
+    if name not in {"limit", "days"}
+]
 BODY_IDS = {
     "responsibility-unit": ("tasks_api", "POST", "/v1/items/{item_id}/responsibilities", {"role": "co"}, "unit_id"),
     "item-leader": ("tasks_api", "POST", "/v1/items/{item_id}/leaders", {}, "leader_id"),
@@ -38,8 +45,12 @@ def test_an_id_beyond_the_stored_range_in_the_path_is_404(world, auth, op):
     with w.changing_nothing():
         for size, number in BEYOND.items():
             url = op.url({**w.ids, **{name: number for name in _integer_parameters(op, "path")}})
-            response = w.client.request(op.method, url, headers={**auth("admin"), "If-Match": '"1"'},
-                                        **({"json": {}} if op.body_schema is not None else {}))
+            response = w.client.request(
+                op.method,
+                url,
+                headers={**auth("admin"), "If-Match": '"1"'},
+                **({"json": {}} if op.body_schema is not None else {}),
+            )
             assert_problem(response, 404, case=size)
 
 
@@ -55,8 +66,9 @@ def test_an_integer_filter_beyond_the_stored_range_is_422(world, auth, op, name)
 def test_an_id_beyond_the_stored_range_in_a_body_is_404_or_422(world, auth, case):
     service, method, path, body, name = BODY_IDS[case]
     w = world(service)
-    response = w.request_changing_nothing(method, path.format(**w.ids), json={**body, name: BEYOND["huge"]},
-                                          headers=auth("admin"))
+    response = w.request_changing_nothing(
+        method, path.format(**w.ids), json={**body, name: BEYOND["huge"]}, headers=auth("admin")
+    )
     assert_problem(response, 404, 422)
 
 
@@ -66,8 +78,19 @@ WIDE_PLAN_FILES = {  # fields the plan file leaves unbounded, stored in varchar 
     "document-number": {"plan": {**PLAN, "document_number": WIDE}},
     "leader-title": {"plan": PLAN, "leaders": [{"name": "张三", "title": WIDE}]},
     "item-number": {"plan": PLAN, "items": [{"key": "w1", "kind": "task", "title": "事项", "number": WIDE}]},
-    "indicator-measure": {"plan": PLAN, "items": [{"key": "w1", "kind": "task", "title": "事项", "indicators": [
-        {"key": "w1-a", "name": "指标", "target": 1, "target_date": "2025-12-31", "measure": WIDE}]}]},
+    "indicator-measure": {
+        "plan": PLAN,
+        "items": [
+            {
+                "key": "w1",
+                "kind": "task",
+                "title": "事项",
+                "indicators": [
+                    {"key": "w1-a", "name": "指标", "target": 1, "target_date": "2025-12-31", "measure": WIDE}
+                ],
+            }
+        ],
+    },
 }
 
 

@@ -25,22 +25,46 @@ from tests.hostile.contract import SERVICES, Operation, operations
 from tests.hostile.world import World
 
 LONG = "长" * 2_000 + "x" * 8_000  # 10,000 characters, within the URL length an HTTP client sends
-HOSTILE_TEXT = ["", LONG, "a\x01b\x1fc\x7f", "\u202eevil\u2066 \u200b", "😀🎉𠮷" * 50, "-1", str(2**63), "1e400",
-                "NaN", "0001-01-01", "9999-12-31", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "9999-H2",
-                "0001-Q1", "[]", "null"]
+HOSTILE_TEXT = [
+    "",
+    LONG,
+    "a\x01b\x1fc\x7f",
+    "\u202eevil\u2066 \u200b",
+    "😀🎉𠮷" * 50,
+    "-1",
+    str(2**63),
+    "1e400",
+    "NaN",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "9999-H2",
+    "0001-Q1",
+    "[]",
+    "null",
+]
 PATH_VALUES = ["0", "-1", str(2**63), "abc", "1e400", "%F0%9F%98%80", "9999-H2", "0001-Q1", LONG[:200]]
 NUMBERS = [0, -1, 2**31, 2**63, -(2**63), 1e308, -1e308, 1e-320, 0.5]
 WRONG_TYPES = [True, None, [], {}, ["x"], {"a": 1}]
-DATES = ["0001-01-01", "9999-12-31", "1969-12-31", "2201-01-01", "2024-02-30", "0001-01-01T00:00:00Z",
-         "9999-12-31T23:59:59+14:00", "2024-13-01"]
+DATES = [
+    "0001-01-01",
+    "9999-12-31",
+    "1969-12-31",
+    "2201-01-01",
+    "2024-02-30",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59+14:00",
+    "2024-13-01",
+]
 
 
 @dataclass(frozen=True)
 class Case:
-    where: str           # path, query or body, and the name
+    where: str  # path, query or body, and the name
     url: str
     query: dict[str, str]
-    body: Any            # the JSON body, or None without one
+    body: Any  # the JSON body, or None without one
 
 
 def body_values(schema: dict[str, Any]) -> list[Any]:
@@ -67,8 +91,10 @@ def example_body(op: Operation, world: World) -> dict[str, Any] | None:
     example = content.get("example") or {}
     if not isinstance(example, dict):
         return {}
-    return {key: world.ids.get(key, world.unit_a if key in ("unit_id", "owner_id") else value)
-            for key, value in example.items()}
+    return {
+        key: world.ids.get(key, world.unit_a if key in ("unit_id", "owner_id") else value)
+        for key, value in example.items()
+    }
 
 
 def cases(op: Operation, world: World) -> Iterator[Case]:
@@ -96,8 +122,13 @@ def failures(world: World, op: Operation, auth: Headers) -> tuple[int, list[str]
     for case in cases(op, world):
         sent += 1
         before = world.fingerprint() if op.is_write else None
-        response = world.client.request(op.method, case.url, params=case.query, headers=headers,
-                                        **({"json": case.body} if op.body_schema is not None else {}))
+        response = world.client.request(
+            op.method,
+            case.url,
+            params=case.query,
+            headers=headers,
+            **({"json": case.body} if op.body_schema is not None else {}),
+        )
         status = response.status_code
         if status >= 500:
             found.append(f"{case.where}: {status} {response.text[:200]}")
@@ -125,8 +156,9 @@ def reporting_world(_reporting_database: str, tasks_server: str, auth: Headers) 
 
 
 @pytest.fixture(scope="module")
-def notify_world(databases: TestDatabases, tasks_server: str, reporting_world: World, _reporting_database: str,
-                 auth: Headers) -> Iterator[World]:
+def notify_world(
+    databases: TestDatabases, tasks_server: str, reporting_world: World, _reporting_database: str, auth: Headers
+) -> Iterator[World]:
     yield from build_notify_world(databases, tasks_server, reporting_world, _reporting_database, auth)
 
 

@@ -15,7 +15,7 @@ HOSTILE_TEXT = [
     "Robert'); DROP TABLE units; --",
     "' OR '1'='1' --",
     "1; UPDATE reports SET status='accepted'; --",
-    "\"; SELECT pg_sleep(30); --",
+    '"; SELECT pg_sleep(30); --',
     "<script>alert(document.cookie)</script>",
     "<img src=x onerror=alert(1)>",
     "{{7*7}} ${7*7} #{7*7} %s %n",
@@ -45,8 +45,19 @@ def _report_problems(world, auth, text):
 
 def _contact_label(world, auth, text):
     w, office = world("notify_api"), auth("office")
-    contact = created_id(w.client.post("/v1/contacts", headers=office, json={
-        "owner_kind": "unit", "owner_id": w.unit_b, "channel": "email", "target": "b@example.cn", "label": text}))
+    contact = created_id(
+        w.client.post(
+            "/v1/contacts",
+            headers=office,
+            json={
+                "owner_kind": "unit",
+                "owner_id": w.unit_b,
+                "channel": "email",
+                "target": "b@example.cn",
+                "label": text,
+            },
+        )
+    )
     stored = w.client.get(f"/v1/contacts/{contact}", headers=office).json()["label"]
     w.client.delete(f"/v1/contacts/{contact}", headers={**office, "If-Match": '"1"'})
     return stored, w.client.get("/v1/contacts", headers=office)
@@ -81,8 +92,11 @@ def test_a_nul_character_is_refused_as_invalid_input(world, auth, field):
     assert_problem(w.request_changing_nothing(method, url, json=body, headers=headers), 422)
 
 
-NUL_QUERIES = {"tasks_api": "/v1/units?q=%00", "reporting_api": "/v1/reports?period=2024%00",
-               "notify_api": "/v1/deadlines/upcoming?as_of=2025-01-01%00"}
+NUL_QUERIES = {
+    "tasks_api": "/v1/units?q=%00",
+    "reporting_api": "/v1/reports?period=2024%00",
+    "notify_api": "/v1/deadlines/upcoming?as_of=2025-01-01%00",
+}
 
 
 @pytest.mark.parametrize("service", NUL_QUERIES)

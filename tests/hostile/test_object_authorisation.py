@@ -46,23 +46,44 @@ SERVICE_MAY = {
 # summaries that filter by the caller; every read is also checked below for leaking unit A's text.
 _SHARED_READ_PATHS = {
     # The plan is public to every caller: its tree, items, targets, duties, units, leaders and groups.
-    "tasks_api": ("/v1/plans/{plan_id}", "/v1/plans/{plan_id}/export", "/v1/plans/{plan_id}/breakdown.xlsx",
-                  "/v1/plans/{plan_id}/items", "/v1/plans/{plan_id}/tree", "/v1/items/{item_id}",
-                  "/v1/items/{item_id}/indicators", "/v1/indicators/{indicator_id}", "/v1/items/{item_id}/milestones",
-                  "/v1/milestones/{milestone_id}", "/v1/items/{item_id}/leaders",
-                  "/v1/items/{item_id}/leaders/{leader_id}", "/v1/plans/{plan_id}/indicators",
-                  "/v1/plans/{plan_id}/item-leaders", "/v1/items/{item_id}/responsibilities",
-                  "/v1/responsibilities/{responsibility_id}", "/v1/plans/{plan_id}/assignments",
-                  "/v1/units/{unit_id}", "/v1/leaders/{leader_id}", "/v1/groups/{group_id}",
-                  "/v1/groups/{group_id}/members",
-                  "/v1/items/{item_id}/extensions",  # lists only the caller's own requests
-                  "/v1/items/{item_id}/closeouts"),  # the same
+    "tasks_api": (
+        "/v1/plans/{plan_id}",
+        "/v1/plans/{plan_id}/export",
+        "/v1/plans/{plan_id}/breakdown.xlsx",
+        "/v1/plans/{plan_id}/items",
+        "/v1/plans/{plan_id}/tree",
+        "/v1/items/{item_id}",
+        "/v1/items/{item_id}/indicators",
+        "/v1/indicators/{indicator_id}",
+        "/v1/items/{item_id}/milestones",
+        "/v1/milestones/{milestone_id}",
+        "/v1/items/{item_id}/leaders",
+        "/v1/items/{item_id}/leaders/{leader_id}",
+        "/v1/plans/{plan_id}/indicators",
+        "/v1/plans/{plan_id}/item-leaders",
+        "/v1/items/{item_id}/responsibilities",
+        "/v1/responsibilities/{responsibility_id}",
+        "/v1/plans/{plan_id}/assignments",
+        "/v1/units/{unit_id}",
+        "/v1/leaders/{leader_id}",
+        "/v1/groups/{group_id}",
+        "/v1/groups/{group_id}/members",
+        "/v1/items/{item_id}/extensions",  # lists only the caller's own requests
+        "/v1/items/{item_id}/closeouts",
+    ),  # the same
     # The reporting calendar and rules are the plan's; the summaries show a unit its own rows.
-    "reporting_api": ("/v1/plans/{plan_id}/periods", "/v1/plans/{plan_id}/rules", "/v1/plans/{plan_id}/compliance",
-                      "/v1/plans/{plan_id}/traffic-lights", "/v1/plans/{plan_id}/indicators/progress",
-                      "/v1/plans/{plan_id}/assessment", "/v1/plans/{plan_id}/ledger.xlsx",
-                      "/v1/plans/{plan_id}/ledger.csv", "/v1/plans/{plan_id}/obligations",
-                      "/v1/items/{item_id}/cadence"),
+    "reporting_api": (
+        "/v1/plans/{plan_id}/periods",
+        "/v1/plans/{plan_id}/rules",
+        "/v1/plans/{plan_id}/compliance",
+        "/v1/plans/{plan_id}/traffic-lights",
+        "/v1/plans/{plan_id}/indicators/progress",
+        "/v1/plans/{plan_id}/assessment",
+        "/v1/plans/{plan_id}/ledger.xlsx",
+        "/v1/plans/{plan_id}/ledger.csv",
+        "/v1/plans/{plan_id}/obligations",
+        "/v1/items/{item_id}/cadence",
+    ),
     # The office's reminder rules, pauses and dispatch runs hold no unit's own data.
     "notify_api": ("/v1/plans/{plan_id}/reminder-rules", "/v1/pauses/{pause_id}", "/v1/dispatches/{dispatch_id}"),
 }
@@ -76,10 +97,17 @@ VALID_BODIES = {
     ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-H1"},
     ("reporting_api", "PUT", "/v1/items/{item_id}/cadence"): {"cadence": "yearly"},
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"): {"progress": "改写"},
-    ("reporting_api", "POST", "/v1/plans/{plan_id}/assessment/adjustments"): {"unit_id": "{unit_id}", "points": 1,
-                                                                             "reason": "加分"},
-    ("notify_api", "POST", "/v1/contacts"): {"owner_kind": "unit", "owner_id": "{unit_id}", "channel": "email",
-                                             "target": "x@example.cn"},
+    ("reporting_api", "POST", "/v1/plans/{plan_id}/assessment/adjustments"): {
+        "unit_id": "{unit_id}",
+        "points": 1,
+        "reason": "加分",
+    },
+    ("notify_api", "POST", "/v1/contacts"): {
+        "owner_kind": "unit",
+        "owner_id": "{unit_id}",
+        "channel": "email",
+        "target": "x@example.cn",
+    },
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"): {"label": "改写"},
 }
 
@@ -90,8 +118,9 @@ def _key(op: Operation) -> tuple[str, str, str]:
 
 def _body(op: Operation, ids: dict) -> dict:
     body = VALID_BODIES.get(_key(op), {})
-    return {name: ids.get(value.strip("{}"), value) if isinstance(value, str) else value
-            for name, value in body.items()}
+    return {
+        name: ids.get(value.strip("{}"), value) if isinstance(value, str) else value for name, value in body.items()
+    }
 
 
 def _attempt(world, auth, op: Operation, headers: dict, ids: dict | None = None):
@@ -99,8 +128,9 @@ def _attempt(world, auth, op: Operation, headers: dict, ids: dict | None = None)
     w = world(op.service)
     ids = {**w.ids, **(ids or {})}
     url = op.url(ids)
-    guarded = op.method in {"PATCH", "DELETE"} or any(p["name"].lower() == "if-match" for p in op.spec.get(
-        "parameters", []))
+    guarded = op.method in {"PATCH", "DELETE"} or any(
+        p["name"].lower() == "if-match" for p in op.spec.get("parameters", [])
+    )
     etag = w.client.get(url, headers=auth("admin")).headers.get("etag", '"1"') if guarded else None
     extra = {"If-Match": etag} if etag else {}
     kwargs = {"json": _body(op, ids)} if op.body_schema is not None else {}
@@ -121,8 +151,12 @@ def test_another_unit_reading_unit_as_object_gets_404_or_403_and_learns_nothing(
     assert MARKER not in response.text
 
 
-OWN_OBJECTS = [("tasks_api", "/v1/extensions/{extension_id}"), ("reporting_api", "/v1/reports/{report_id}"),
-               ("notify_api", "/v1/contacts/{contact_id}"), ("notify_api", "/v1/notifications/{notification_id}")]
+OWN_OBJECTS = [
+    ("tasks_api", "/v1/extensions/{extension_id}"),
+    ("reporting_api", "/v1/reports/{report_id}"),
+    ("notify_api", "/v1/contacts/{contact_id}"),
+    ("notify_api", "/v1/notifications/{notification_id}"),
+]
 
 
 @pytest.mark.parametrize(("service", "path"), OWN_OBJECTS)

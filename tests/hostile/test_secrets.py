@@ -46,8 +46,11 @@ def _stored_anywhere(world, secret: str) -> list[str]:
 
 
 def _webhook_contact(world, auth, target: str = "https://hooks.example.cn/secrets") -> dict:
-    response = world.client.post("/v1/contacts", headers=auth("unit", unit_id=world.unit_a), json={
-        "owner_kind": "unit", "owner_id": world.unit_a, "channel": "webhook", "target": target})
+    response = world.client.post(
+        "/v1/contacts",
+        headers=auth("unit", unit_id=world.unit_a),
+        json={"owner_kind": "unit", "owner_id": world.unit_a, "channel": "webhook", "target": target},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -93,11 +96,24 @@ def test_a_secret_made_under_an_idempotency_key_is_replayed_whole_and_kept_only_
     unit_a, office = auth("unit", unit_id=notify.unit_a), auth("office")
     contact = _webhook_contact(notify, auth) if kind == "rotation" else None
     path, headers, body, field = {
-        "webhook": ("/v1/contacts", unit_a, {"owner_kind": "unit", "owner_id": notify.unit_a, "channel": "webhook",
-                                            "target": "https://hooks.example.cn/keyed"}, "secret"),
+        "webhook": (
+            "/v1/contacts",
+            unit_a,
+            {
+                "owner_kind": "unit",
+                "owner_id": notify.unit_a,
+                "channel": "webhook",
+                "target": "https://hooks.example.cn/keyed",
+            },
+            "secret",
+        ),
         "rotation": (f"/v1/contacts/{contact['id']}/secret" if contact else "", unit_a, None, "secret"),
-        "subscription": ("/v1/subscriptions", office, {"url": "https://hooks.example.cn/keyed",
-                                                       "event_types": ["report.submitted"]}, "secret"),
+        "subscription": (
+            "/v1/subscriptions",
+            office,
+            {"url": "https://hooks.example.cn/keyed", "event_types": ["report.submitted"]},
+            "secret",
+        ),
         "feed-token": (f"/v1/units/{notify.unit_a}/feed-tokens", unit_a, None, "token"),
     }[kind]
     keyed = {**headers, "Idempotency-Key": f"secret-{kind}"}
@@ -111,9 +127,17 @@ def test_a_secret_made_under_an_idempotency_key_is_replayed_whole_and_kept_only_
 
 def test_a_dingtalk_robot_secret_is_stored_sealed_and_never_shown(notify, auth):
     secret = "SEC" + "0123456789abcdefABCDEF" * 3
-    response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
-        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": secret,
-        "target": "https://oapi.dingtalk.com/robot/send?access_token=hostile"})
+    response = notify.client.post(
+        "/v1/contacts",
+        headers=auth("unit", unit_id=notify.unit_a),
+        json={
+            "owner_kind": "unit",
+            "owner_id": notify.unit_a,
+            "channel": "dingtalk",
+            "secret": secret,
+            "target": "https://oapi.dingtalk.com/robot/send?access_token=hostile",
+        },
+    )
     assert response.status_code == 201, response.text
     read = notify.client.get(response.headers["location"], headers=auth("office"))
     assert secret not in response.text + read.text
@@ -123,10 +147,14 @@ def test_a_dingtalk_robot_secret_is_stored_sealed_and_never_shown(notify, auth):
 
 def test_a_subscription_secret_is_shown_once_and_stored_sealed(notify, auth):
     office = auth("office")
-    created = notify.client.post("/v1/subscriptions", headers=office, json={
-        "url": "https://hooks.example.cn/subscriber", "event_types": ["report.submitted"]}).json()
-    rotated = notify.client.post(f"/v1/subscriptions/{created['id']}/secret", headers=office,
-                                 json={"keep_previous": False}).json()
+    created = notify.client.post(
+        "/v1/subscriptions",
+        headers=office,
+        json={"url": "https://hooks.example.cn/subscriber", "event_types": ["report.submitted"]},
+    ).json()
+    rotated = notify.client.post(
+        f"/v1/subscriptions/{created['id']}/secret", headers=office, json={"keep_previous": False}
+    ).json()
     read = notify.client.get(f"/v1/subscriptions/{created['id']}", headers=office)
     listed = notify.client.get("/v1/subscriptions", params={"limit": 500}, headers=office)
     for secret in (created["secret"], rotated["secret"]):
@@ -169,9 +197,16 @@ def test_a_robot_access_token_in_its_url_is_not_logged_on_delivery(notify, auth,
     # shown as given: below INFO the database driver writes it among the statement's parameters.)
     caplog.set_level(logging.INFO)
     access_token = "robot-access-token-" + "7" * 24
-    response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
-        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk",
-        "target": f"{receiver.url}/dingtalk/logs?access_token={access_token}"})
+    response = notify.client.post(
+        "/v1/contacts",
+        headers=auth("unit", unit_id=notify.unit_a),
+        json={
+            "owner_kind": "unit",
+            "owner_id": notify.unit_a,
+            "channel": "dingtalk",
+            "target": f"{receiver.url}/dingtalk/logs?access_token={access_token}",
+        },
+    )
     assert response.status_code == 201, response.text
     _deliver_one(notify, response.json()["id"], channel="dingtalk")
     assert len(receiver.calls_to("dingtalk/logs")) == 1
@@ -181,11 +216,23 @@ def test_a_robot_access_token_in_its_url_is_not_logged_on_delivery(notify, auth,
 
 def test_a_robot_whose_receiver_echoes_its_token_leaves_no_token_in_the_outbox_or_the_attempts(notify, auth, receiver):
     access_token, sign_secret = "robot-access-token-" + "8" * 24, "SEC" + "9" * 40
-    echo = receiver.endpoint("dingtalk/echo", answers=[
-        Answer(500, json={"errmsg": f"bad request to ?access_token={access_token}&sign=abc", "key": sign_secret})])
-    response = notify.client.post("/v1/contacts", headers=auth("unit", unit_id=notify.unit_a), json={
-        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": sign_secret,
-        "target": f"{echo}?access_token={access_token}"})
+    echo = receiver.endpoint(
+        "dingtalk/echo",
+        answers=[
+            Answer(500, json={"errmsg": f"bad request to ?access_token={access_token}&sign=abc", "key": sign_secret})
+        ],
+    )
+    response = notify.client.post(
+        "/v1/contacts",
+        headers=auth("unit", unit_id=notify.unit_a),
+        json={
+            "owner_kind": "unit",
+            "owner_id": notify.unit_a,
+            "channel": "dingtalk",
+            "secret": sign_secret,
+            "target": f"{echo}?access_token={access_token}",
+        },
+    )
     assert response.status_code == 201, response.text
     _deliver_one(notify, response.json()["id"], channel="dingtalk")
     assert len(receiver.calls_to("dingtalk/echo")) == 1
@@ -234,8 +281,9 @@ def _deliver_one(world, contact_id: int, channel: str = "webhook") -> None:
     settings, database = world.client.app.state.settings, world.client.app.state.database
 
     async def send() -> None:
-        await add_notification(database, contact_id=contact_id, channel=channel, unit_id=world.unit_a,
-                               next_attempt_at=DUE)
+        await add_notification(
+            database, contact_id=contact_id, channel=channel, unit_id=world.unit_a, next_attempt_at=DUE
+        )
         await deliver_due(database, settings, now=DUE, limit=10)
 
     world.client.portal.call(send)
@@ -249,28 +297,53 @@ def test_a_workflow_with_planted_secrets_leaves_none_in_any_table_answer_or_log(
     robot_token, robot_secret = "planted-robot-token-" + "5" * 20, "SEC" + "planted" * 8
     shown: list[str] = [robot_token, robot_secret]
     answers: list[str] = []
-    hook = notify.client.post("/v1/contacts", headers=unit_a, json={
-        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "webhook",
-        "target": receiver.endpoint("hooks/planted")}).json()
+    hook = notify.client.post(
+        "/v1/contacts",
+        headers=unit_a,
+        json={
+            "owner_kind": "unit",
+            "owner_id": notify.unit_a,
+            "channel": "webhook",
+            "target": receiver.endpoint("hooks/planted"),
+        },
+    ).json()
     shown.append(hook["secret"])
-    robot = notify.client.post("/v1/contacts", headers=unit_a, json={
-        "owner_kind": "unit", "owner_id": notify.unit_a, "channel": "dingtalk", "secret": robot_secret,
-        "target": receiver.endpoint("dingtalk/planted") + f"?access_token={robot_token}"}).json()
+    robot = notify.client.post(
+        "/v1/contacts",
+        headers=unit_a,
+        json={
+            "owner_kind": "unit",
+            "owner_id": notify.unit_a,
+            "channel": "dingtalk",
+            "secret": robot_secret,
+            "target": receiver.endpoint("dingtalk/planted") + f"?access_token={robot_token}",
+        },
+    ).json()
     rotated = notify.client.post(f"/v1/contacts/{hook['id']}/secret", headers=unit_a)
     shown.append(rotated.json()["secret"])
-    feed = notify.client.post(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a,
-                              params={}).json()
+    feed = notify.client.post(f"/v1/units/{notify.unit_a}/feed-tokens", headers=unit_a, params={}).json()
     shown.append(feed["token"])
-    subscription = notify.client.post("/v1/subscriptions", headers={**office, "Idempotency-Key": "planted"}, json={
-        "url": "https://hooks.example.cn/planted", "event_types": ["report.submitted"]}).json()
+    subscription = notify.client.post(
+        "/v1/subscriptions",
+        headers={**office, "Idempotency-Key": "planted"},
+        json={"url": "https://hooks.example.cn/planted", "event_types": ["report.submitted"]},
+    ).json()
     shown.append(subscription["secret"])
     _deliver_one(notify, hook["id"])
     _deliver_one(notify, robot["id"], channel="dingtalk")
     answers.append(notify.client.get(f"/v1/calendars/units/{notify.unit_a}.ics", params={"token": feed["token"]}).text)
-    for path in ("/v1/contacts", "/v1/notifications", "/v1/subscriptions", f"/v1/units/{notify.unit_a}/feed-tokens",
-                 f"/v1/contacts/{hook['id']}", f"/v1/contacts/{robot['id']}", f"/v1/history/contact/{robot['id']}"):
-        answers.append(notify.client.get(path, params={"limit": 500} if "history" not in path else {},
-                                         headers=office).text)
+    for path in (
+        "/v1/contacts",
+        "/v1/notifications",
+        "/v1/subscriptions",
+        f"/v1/units/{notify.unit_a}/feed-tokens",
+        f"/v1/contacts/{hook['id']}",
+        f"/v1/contacts/{robot['id']}",
+        f"/v1/history/contact/{robot['id']}",
+    ):
+        answers.append(
+            notify.client.get(path, params={"limit": 500} if "history" not in path else {}, headers=office).text
+        )
     for service in ("tasks_api", "reporting_api", "notify_api"):
         for secret in shown:
             assert _stored_anywhere(world(service), secret) == [], (service, secret[:12])
@@ -279,8 +352,13 @@ def test_a_workflow_with_planted_secrets_leaves_none_in_any_table_answer_or_log(
         assert secret not in caplog.text, secret[:12]
 
 
-@pytest.mark.parametrize("line", ['"GET /v1/plans?jwt=eyJhbGciOi.abc.def HTTP/1.1" 200',
-                                  '"GET /v1/calendars/units/3.ics?token=feed-secret-token HTTP/1.1" 200'])
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"GET /v1/plans?jwt=eyJhbGciOi.abc.def HTTP/1.1" 200',
+        '"GET /v1/calendars/units/3.ics?token=feed-secret-token HTTP/1.1" 200',
+    ],
+)
 def test_a_token_in_a_query_string_is_redacted_from_the_access_log(line):
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s", (line,), None)
     RedactQueryTokens().filter(record)

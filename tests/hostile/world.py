@@ -84,6 +84,7 @@ class World:
 
     def fingerprint(self) -> dict[str, str]:
         """Each table's signature; equal before and after a request that changed nothing."""
+
         async def read() -> dict[str, str]:
             async with self.client.app.state.database.read() as conn:
                 return dict((await conn.execute(self._query)).mappings().one())
@@ -92,8 +93,9 @@ class World:
 
     def call(self, op: Any, headers: dict[str, str]) -> httpx.Response:
         """Send `op` (a contract Operation) on unit A's objects, with an empty JSON body where it takes one."""
-        return self.client.request(op.method, op.url(self.ids), headers=headers,
-                                   **({"json": {}} if op.body_schema is not None else {}))
+        return self.client.request(
+            op.method, op.url(self.ids), headers=headers, **({"json": {}} if op.body_schema is not None else {})
+        )
 
     @contextmanager
     def changing_nothing(self) -> Iterator[None]:

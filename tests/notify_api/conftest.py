@@ -56,19 +56,30 @@ def reporting_peer(reporting_peer_database: str, reporting_server: str) -> str:
     return reporting_server
 
 
-def notify_settings(url: str, tasks_url: str = "http://127.0.0.1:9", reporting_url: str = "http://127.0.0.1:9",
-                    **overrides: Any) -> NotifySettings:
+def notify_settings(
+    url: str, tasks_url: str = "http://127.0.0.1:9", reporting_url: str = "http://127.0.0.1:9", **overrides: Any
+) -> NotifySettings:
     """Settings of a notify_api on the database at `url`, for tests: peers never cached, links to a fixed site,
     and a peer budget a busy CI machine cannot exhaust (the fault tests set tight ones)."""
-    return NotifySettings(**{"database_url": url, "environment": "test", "tasks_api_url": tasks_url,
-                             "reporting_api_url": reporting_url, "peer_cache_seconds": 0.0,
-                             "peer_budget_seconds": 60.0, "peer_timeout_seconds": 30.0,
-                             "public_base_url": "https://duban.example.cn", **overrides})
+    return NotifySettings(
+        **{
+            "database_url": url,
+            "environment": "test",
+            "tasks_api_url": tasks_url,
+            "reporting_api_url": reporting_url,
+            "peer_cache_seconds": 0.0,
+            "peer_budget_seconds": 60.0,
+            "peer_timeout_seconds": 30.0,
+            "public_base_url": "https://duban.example.cn",
+            **overrides,
+        }
+    )
 
 
 @pytest.fixture
-def notify_app_factory(notify_database: str, tasks_server: str,
-                       reporting_peer: str) -> Iterator[Callable[..., TestClient]]:
+def notify_app_factory(
+    notify_database: str, tasks_server: str, reporting_peer: str
+) -> Iterator[Callable[..., TestClient]]:
     """notify_app_factory(**settings) → a started notify_api TestClient on the emptied database."""
     empty_tables(notify_database, notify_metadata)
     clients: list[TestClient] = []
@@ -100,6 +111,7 @@ def reporting_http(reporting_peer: str) -> Iterator[httpx.Client]:
 
 # -- helpers ----------------------------------------------------------------------------------------------
 
+
 def run_planner(client: TestClient, as_of: datetime, dispatch_id: int = 1) -> int:
     """Run A's planner inside the app, on its own database and peer clients, in one transaction."""
     from services.notify_api.reminders.planner import plan_reminders
@@ -108,8 +120,9 @@ def run_planner(client: TestClient, as_of: datetime, dispatch_id: int = 1) -> in
 
     async def plan() -> int:
         async with state.database.transaction() as conn:
-            return await plan_reminders(conn, state.tasks, state.reporting, state.settings, as_of=as_of,
-                                        dispatch_id=dispatch_id)
+            return await plan_reminders(
+                conn, state.tasks, state.reporting, state.settings, as_of=as_of, dispatch_id=dispatch_id
+            )
 
     return client.portal.call(plan)
 
@@ -128,13 +141,23 @@ def outbox(client: TestClient, **where: Any) -> list[dict[str, Any]]:
     return client.portal.call(read)
 
 
-def add_contact(client: TestClient, headers: dict[str, str], owner_kind: str, owner_id: int,
-                channel: str = "webhook", target: str | None = None, **fields: Any) -> dict[str, Any]:
+def add_contact(
+    client: TestClient,
+    headers: dict[str, str],
+    owner_kind: str,
+    owner_id: int,
+    channel: str = "webhook",
+    target: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """Create a contact as `headers` may, asserting it was created."""
     if target is None:
         target = "duban@example.cn" if channel == "email" else f"https://hooks.example.cn/{owner_kind}/{owner_id}"
-    response = client.post("/v1/contacts", json={"owner_kind": owner_kind, "owner_id": owner_id, "channel": channel,
-                                                 "target": target, **fields}, headers=headers)
+    response = client.post(
+        "/v1/contacts",
+        json={"owner_kind": owner_kind, "owner_id": owner_id, "channel": channel, "target": target, **fields},
+        headers=headers,
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -148,7 +171,7 @@ def assert_problem(response: httpx.Response, status: int) -> None:
 
 # -- delivery (engineer B): a real webhook/robot receiver, a real SMTP server, the deliverer's settings ----
 
-from tests.notify_api.receivers import Mailbox, Receiver, start_mailbox  # noqa: E402 - appended section
+from tests.notify_api.receivers import Mailbox, Receiver, start_mailbox
 
 NO_PEER = "http://127.0.0.1:9"  # for settings of tests that drive the deliverer and never reach a peer
 
@@ -193,5 +216,13 @@ def mailbox(_smtp_server: Mailbox) -> Mailbox:
 @pytest.fixture
 def delivery_settings(notify_db: str, mailbox: Mailbox) -> NotifySettings:
     """Settings for driving the deliverer directly: a short retry schedule and the local SMTP server."""
-    return notify_settings(notify_db, NO_PEER, NO_PEER, retry_schedule_seconds=[0, 10, 20, 30], lease_seconds=60,
-                           delivery_timeout_seconds=5.0, smtp_host="127.0.0.1", smtp_port=mailbox.port)
+    return notify_settings(
+        notify_db,
+        NO_PEER,
+        NO_PEER,
+        retry_schedule_seconds=[0, 10, 20, 30],
+        lease_seconds=60,
+        delivery_timeout_seconds=5.0,
+        smtp_host="127.0.0.1",
+        smtp_port=mailbox.port,
+    )

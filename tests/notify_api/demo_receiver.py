@@ -22,8 +22,10 @@ def describe(call: Call) -> str:
     except ValueError:
         return f"{call.webhook_id} verified={call.verified} (not JSON: {call.body[:80]!r})"
     data = body.get("data", {}) if isinstance(body, dict) else {}
-    return (f"{call.webhook_id} verified={call.verified} {body.get('type')} "
-            f"{data.get('subject') or json.dumps(data, ensure_ascii=False)[:120]}")
+    return (
+        f"{call.webhook_id} verified={call.verified} {body.get('type')} "
+        f"{data.get('subject') or json.dumps(data, ensure_ascii=False)[:120]}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,6 +38,7 @@ class Call:
 
     def json(self) -> Any:
         import json
+
         return json.loads(self.body)
 
 
@@ -119,8 +120,9 @@ def dingtalk_signature_ok(secret: str, query: dict[str, str]) -> bool:
         return False
     if abs(time.time() * 1000 - timestamp) > 3600 * 1000:
         return False
-    expected = base64.b64encode(hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256)
-                                .digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    ).decode()
     return hmac.compare_digest(expected, query.get("sign", ""))
 
 
@@ -138,7 +140,7 @@ class Mailbox:
         self.envelopes.clear()
         self.replies.clear()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         reply = self.replies.pop(0) if self.replies else "250 Message accepted for delivery"
         if reply.startswith("250"):
             self.envelopes.append(envelope)

@@ -31,15 +31,22 @@ def test_an_item_five_working_days_overdue_is_in_the_bulletin_with_its_units_and
     assert (found["item_number"], found["item_title"]) == ("5", "生态环境联保联治专项行动")
     assert found["days_overdue"] == max(d["days_overdue"] for d in found["deadlines"])
     assert [leader["name"] for leader in found["lead_leaders"]] == ["王良春"]
-    assert [(u["unit_name"], u["role"]) for u in found["units"]] == [("市生态环境局", "lead"), ("市资源规划局", "co"),
-                                                                    ("开化县", "co")]
+    assert [(u["unit_name"], u["role"]) for u in found["units"]] == [
+        ("市生态环境局", "lead"),
+        ("市资源规划局", "co"),
+        ("开化县", "co"),
+    ]
     [item_deadline] = [d for d in found["deadlines"] if d["kind"] == "item"]
     # its unsubmitted reports of 2025 are in red too: the quarterly report 2025-Q3 was due on 10 October, 90 days
     # before (once per unit; 2025-Q2 never, the half-year summary answers for it)
     reports = [(d["kind"], d["period"], d["days_overdue"]) for d in found["deadlines"] if d["kind"] == "report"]
     assert ("report", "2025-Q3", 90) in reports and "2025-Q2" not in {period for _, period, _ in reports}
-    assert (item_deadline["due_on"], item_deadline["days_overdue"], item_deadline["workdays_overdue"],
-            item_deadline["step"]) == ("2025-12-31", 8, 5, "escalated-5")
+    assert (
+        item_deadline["due_on"],
+        item_deadline["days_overdue"],
+        item_deadline["workdays_overdue"],
+        item_deadline["step"],
+    ) == ("2025-12-31", 8, 5, "escalated-5")
 
 
 def test_before_the_escalation_the_item_is_not_in_the_bulletin(notify_client, auth, quzhou):
@@ -63,15 +70,19 @@ def test_the_most_overdue_items_come_first(notify_client, auth, quzhou):
 
 def test_a_paused_item_leaves_the_bulletin(notify_client, auth, quzhou):
     sa5 = quzhou.item("SA5")["id"]
-    response = notify_client.post("/v1/pauses", json={"plan_id": quzhou.plan_id, "item_id": sa5},
-                                  headers=auth("office"))
+    response = notify_client.post(
+        "/v1/pauses", json={"plan_id": quzhou.plan_id, "item_id": sa5}, headers=auth("office")
+    )
     assert response.status_code == 201
     assert entry(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08"), sa5) is None
 
 
 def test_a_later_escalation_threshold_keeps_the_item_out_longer(notify_client, auth, quzhou):
-    notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"escalate_after_days": 10},
-                      headers=auth("office", **{"If-Match": '"0"'}))
+    notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/*",
+        json={"escalate_after_days": 10},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     view = bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-08")
     assert not item_due_date_listed(view, quzhou.item("SA5")["id"])
 
@@ -81,8 +92,9 @@ def test_a_unit_may_read_the_bulletin(notify_client, auth, quzhou):
 
 
 def test_the_bulletin_of_an_unknown_plan_is_404(notify_client, auth):
-    response = notify_client.get("/v1/bulletins", params={"plan_id": 999999, "date": "2026-01-08"},
-                                 headers=auth("office"))
+    response = notify_client.get(
+        "/v1/bulletins", params={"plan_id": 999999, "date": "2026-01-08"}, headers=auth("office")
+    )
     assert_problem(response, 404)
 
 

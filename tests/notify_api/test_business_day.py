@@ -14,8 +14,8 @@ from services.common import clock
 from tests.notify_api.conftest import outbox
 from tests.notify_api.test_planner import transport_hook, units  # noqa: F401 (fixtures)
 
-LAST_MINUTE = datetime(2024, 4, 10, 15, 59, tzinfo=UTC)   # 23:59 Beijing on the due date
-FIRST_MINUTE = datetime(2024, 4, 10, 16, 1, tzinfo=UTC)   # 00:01 Beijing the day after
+LAST_MINUTE = datetime(2024, 4, 10, 15, 59, tzinfo=UTC)  # 23:59 Beijing on the due date
+FIRST_MINUTE = datetime(2024, 4, 10, 16, 1, tzinfo=UTC)  # 00:01 Beijing the day after
 
 
 def dispatch_now(client, auth) -> None:
@@ -33,14 +33,22 @@ def red_report_periods(client, auth, plan_id, item_id) -> set[str]:
     """The periods whose report of the item is in red on the bulletin of today (no date given)."""
     response = client.get("/v1/bulletins", params={"plan_id": plan_id}, headers=auth("office"))
     assert response.status_code == 200, response.text
-    return {d["period"] for entry in response.json()["items"] if entry["item_id"] == item_id
-            for d in entry["deadlines"] if d["kind"] == "report"}
+    return {
+        d["period"]
+        for entry in response.json()["items"]
+        if entry["item_id"] == item_id
+        for d in entry["deadlines"]
+        if d["kind"] == "report"
+    }
 
 
 @pytest.fixture
 def escalate_reports_after_one_day(notify_client, auth, quzhou):
-    response = notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/report", json={"escalate_after_days": 1},
-                                 headers=auth("office", **{"If-Match": '"0"'}))
+    response = notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/report",
+        json={"escalate_after_days": 1},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert response.status_code == 200, response.text
 
 
@@ -50,14 +58,18 @@ def test_a_dispatch_at_2359_beijing_sends_the_due_today_notice(notify_client, au
     assert q1_report_steps(notify_client, quzhou.item("T9")["id"]) == [("due-today", "blue")]
 
 
-def test_a_dispatch_at_0001_beijing_the_next_day_sends_the_first_overdue_notice(notify_client, auth, transport_hook,
-                                                                                quzhou):
+def test_a_dispatch_at_0001_beijing_the_next_day_sends_the_first_overdue_notice(
+    notify_client, auth, transport_hook, quzhou
+):
     with clock.frozen(FIRST_MINUTE):
         dispatch_now(notify_client, auth)
     [(step, level)] = q1_report_steps(notify_client, quzhou.item("T9")["id"])
     assert (step, level) == ("overdue-1", "yellow")
-    [row] = [r for r in outbox(notify_client, item_id=quzhou.item("T9")["id"], deadline_kind="report")
-             if r["payload"]["data"]["period"] == "2024-Q1"]
+    [row] = [
+        r
+        for r in outbox(notify_client, item_id=quzhou.item("T9")["id"], deadline_kind="report")
+        if r["payload"]["data"]["period"] == "2024-Q1"
+    ]
     assert "已逾期1个工作日" in row["payload"]["subject"]
     assert row["payload"]["data"]["notice_on"] == "2024-04-11"
 
@@ -72,7 +84,8 @@ def test_the_bulletin_of_today_turns_at_beijing_midnight(notify_client, auth, qu
 
 def test_upcoming_deadlines_count_from_the_beijing_day(notify_client, auth, quzhou):
     with clock.frozen(FIRST_MINUTE):
-        response = notify_client.get("/v1/deadlines/upcoming", params={"plan_id": quzhou.plan_id, "days": 1},
-                                     headers=auth("office"))
+        response = notify_client.get(
+            "/v1/deadlines/upcoming", params={"plan_id": quzhou.plan_id, "days": 1}, headers=auth("office")
+        )
     assert response.status_code == 200, response.text
     assert response.json()["as_of"] == "2024-04-11"

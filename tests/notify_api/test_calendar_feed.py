@@ -60,8 +60,11 @@ def add_milestone(quzhou_client, quzhou, auth):
     office, added = auth("office"), []
 
     def add(item_key: str, due_on: date, title: str) -> dict:
-        response = quzhou_client.post(f"/v1/items/{quzhou.item(item_key)['id']}/milestones", headers=office,
-                                      json={"title": title, "due_on": due_on.isoformat()})
+        response = quzhou_client.post(
+            f"/v1/items/{quzhou.item(item_key)['id']}/milestones",
+            headers=office,
+            json={"title": title, "due_on": due_on.isoformat()},
+        )
         assert response.status_code == 201, response.text
         added.append(response.json()["id"])
         return response.json()
@@ -69,8 +72,10 @@ def add_milestone(quzhou_client, quzhou, auth):
     yield add
     for milestone_id in added:
         etag = quzhou_client.get(f"/v1/milestones/{milestone_id}", headers=office).headers["etag"]
-        assert quzhou_client.delete(f"/v1/milestones/{milestone_id}", headers={**office, "If-Match": etag}
-                                    ).status_code == 204
+        assert (
+            quzhou_client.delete(f"/v1/milestones/{milestone_id}", headers={**office, "If-Match": etag}).status_code
+            == 204
+        )
 
 
 def test_a_unit_gets_its_feed_url_and_token_once(notify_client, transport):
@@ -81,8 +86,9 @@ def test_a_unit_gets_its_feed_url_and_token_once(notify_client, transport):
     assert url.query == f"token={created['token']}"
     listed = notify_client.get(f"/v1/units/{transport['unit_id']}/feed-tokens", headers=transport["headers"])
     assert [t["id"] for t in listed.json()["data"]] == [created["id"]]
-    read = notify_client.get(f"/v1/units/{transport['unit_id']}/feed-tokens/{created['id']}",
-                             headers=transport["headers"]).json()
+    read = notify_client.get(
+        f"/v1/units/{transport['unit_id']}/feed-tokens/{created['id']}", headers=transport["headers"]
+    ).json()
     for shown in (*listed.json()["data"], read):
         assert "token" not in shown and "token_hash" not in shown and "feed_url" not in shown
 
@@ -114,7 +120,10 @@ def test_every_event_reminds_at_nine_seven_days_before_the_day_before_and_on_the
         alarms = event.walk("VALARM")
         # All-day events start at midnight: 09:00 is midnight plus nine hours.
         assert sorted(a.decoded("TRIGGER") for a in alarms) == [
-            timedelta(days=-7, hours=9), timedelta(days=-1, hours=9), timedelta(hours=9)]
+            timedelta(days=-7, hours=9),
+            timedelta(days=-1, hours=9),
+            timedelta(hours=9),
+        ]
         assert {str(a["ACTION"]) for a in alarms} == {"DISPLAY"}
         assert all(str(event["SUMMARY"]) in str(a["DESCRIPTION"]) for a in alarms)
 
@@ -157,11 +166,13 @@ def test_a_revoked_token_is_404_at_once(notify_client, transport):
 
 
 def test_a_bearer_token_alone_does_not_open_the_feed(notify_client, transport, auth):
-    response = notify_client.get(f"/v1/calendars/units/{transport['unit_id']}.ics", params=WINDOW,
-                                 headers=auth("office"))
+    response = notify_client.get(
+        f"/v1/calendars/units/{transport['unit_id']}.ics", params=WINDOW, headers=auth("office")
+    )
     assert_problem(response, 422)
-    response = notify_client.get(f"/v1/calendars/units/{transport['unit_id']}.ics",
-                                 params={**WINDOW, "token": "x"}, headers=auth("office"))
+    response = notify_client.get(
+        f"/v1/calendars/units/{transport['unit_id']}.ics", params={**WINDOW, "token": "x"}, headers=auth("office")
+    )
     assert_problem(response, 404)
 
 
@@ -243,18 +254,21 @@ def test_the_contract_documents_the_feed_token_and_no_bearer(notify_client):
 
 # -- what the feed holds: reports due, item deadlines, milestones; the window ----------------------------------
 
+
 def reports_due(client, headers, day):
     """The reports the unit owes on a day, one per item, as /v1/deadlines/upcoming lists them (one report deadline
     per unit and due date, listing its items)."""
-    rows = client.get("/v1/deadlines/upcoming", params={"as_of": day, "days": 0, "limit": 500},
-                      headers=headers).json()["data"]
+    rows = client.get("/v1/deadlines/upcoming", params={"as_of": day, "days": 0, "limit": 500}, headers=headers).json()[
+        "data"
+    ]
     return [item for row in rows if row["kind"] == "report" for item in row["items"]]
 
 
 def test_the_reports_due_on_one_day_are_one_event_listing_the_items(notify_client, transport):
     token = new_token(notify_client, transport["unit_id"], transport["headers"])["token"]
-    found = report_events(fetch(notify_client, transport["unit_id"], token, **{"from": "2020-01-01",
-                                                                                "to": "2020-01-31"}))
+    found = report_events(
+        fetch(notify_client, transport["unit_id"], token, **{"from": "2020-01-01", "to": "2020-01-31"})
+    )
     # Every report the unit owes on 2020-01-10 (for 2019, its second half and its fourth quarter): one event.
     [event] = found
     assert event.decoded("DTSTART") == date(2020, 1, 10)
@@ -273,12 +287,20 @@ def test_a_filed_report_leaves_the_day_but_the_day_keeps_its_uid(notify_client, 
     window = {"from": "2020-01-01", "to": "2020-01-31"}
     [before] = report_events(fetch(notify_client, transport["unit_id"], token, **window))
     t9 = quzhou.item("T9")
-    periods = {row["period"] for row in reports_due(notify_client, transport["headers"], "2020-01-10")
-               if row["item_id"] == t9["id"]}
+    periods = {
+        row["period"]
+        for row in reports_due(notify_client, transport["headers"], "2020-01-10")
+        if row["item_id"] == t9["id"]
+    }
     assert periods
     for period in sorted(periods):
-        report = file_report(reporting_http, transport["headers"], t9["id"], period=period,
-                             measurements=values_for(quzhou, "T9", "2019-12-31"))
+        report = file_report(
+            reporting_http,
+            transport["headers"],
+            t9["id"],
+            period=period,
+            measurements=values_for(quzhou, "T9", "2019-12-31"),
+        )
         submit(reporting_http, transport["headers"], report["id"])
     [after] = report_events(fetch(notify_client, transport["unit_id"], token, **window))
     assert str(after["UID"]) == str(before["UID"])

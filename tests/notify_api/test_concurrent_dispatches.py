@@ -37,8 +37,10 @@ async def transaction_open(url: str) -> bool:
             probe.close()
     probe = await asyncpg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
     try:
-        return await probe.fetchval("SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() "
-                                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")
+        return await probe.fetchval(
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+        )
     finally:
         await probe.close()
 
@@ -66,15 +68,20 @@ def transport_unit(quzhou):
     return quzhou.unit_id(TRANSPORT)
 
 
-def test_a_dispatch_asks_its_peers_with_no_transaction_open(notify_db, tasks_server, reporting_peer, auth,
-                                                             transport_unit):
+def test_a_dispatch_asks_its_peers_with_no_transaction_open(
+    notify_db, tasks_server, reporting_peer, auth, transport_unit
+):
     tasks_probe, reporting_probe = TransactionProbe(notify_db), TransactionProbe(notify_db)
-    app = create_notify_app(notify_settings(notify_db, tasks_server, reporting_peer),
-                            tasks_transport=tasks_probe, reporting_transport=reporting_probe)
+    app = create_notify_app(
+        notify_settings(notify_db, tasks_server, reporting_peer),
+        tasks_transport=tasks_probe,
+        reporting_transport=reporting_probe,
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         add_contact(client, auth("office"), "unit", transport_unit, target="http://127.0.0.1:9/hooks/transport")
-        response = client.post("/v1/dispatches", json={"as_of": shanghai("2019-12-28").isoformat()},
-                               headers=auth("office"))
+        response = client.post(
+            "/v1/dispatches", json={"as_of": shanghai("2019-12-28").isoformat()}, headers=auth("office")
+        )
     assert response.status_code == 201, response.text
     assert response.json()["created"] > 0
     assert tasks_probe.calls > 0 and reporting_probe.calls > 0
@@ -82,8 +89,7 @@ def test_a_dispatch_asks_its_peers_with_no_transaction_open(notify_db, tasks_ser
 
 
 @pytest.mark.skipif(BACKEND == "sqlite", reason="replicas share the work on PostgreSQL; SQLite runs one at a time")
-def test_two_dispatchers_at_once_create_and_send_each_notification_once(notify_client, auth, receiver,
-                                                                         transport_unit):
+def test_two_dispatchers_at_once_create_and_send_each_notification_once(notify_client, auth, receiver, transport_unit):
     hook = add_contact(notify_client, auth("office"), "unit", transport_unit, target=receiver.endpoint("hooks/t"))
     receiver.secrets["hooks/t"] = hook["secret"]
     state = notify_client.app.state
@@ -93,8 +99,9 @@ def test_two_dispatchers_at_once_create_and_send_each_notification_once(notify_c
         db = Database(make_engine(state.settings.database_url))
         try:
             as_of = shanghai("2019-12-28").replace(minute=minute)
-            dispatch, _ = await run_dispatch(db, state.settings, tasks=state.tasks, reporting=state.reporting,
-                                             as_of=as_of, actor=f"replica-{minute}")
+            dispatch, _ = await run_dispatch(
+                db, state.settings, tasks=state.tasks, reporting=state.reporting, as_of=as_of, actor=f"replica-{minute}"
+            )
             return dispatch
         finally:
             await db.dispose()
@@ -112,12 +119,12 @@ def test_two_dispatchers_at_once_create_and_send_each_notification_once(notify_c
 
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="PostgreSQL replicas dispatch side by side (the test above)")
-def test_on_sqlite_a_second_dispatcher_is_refused_while_one_runs_and_plans_nothing(notify_client, auth,
-                                                                                    transport_unit):
+def test_on_sqlite_a_second_dispatcher_is_refused_while_one_runs_and_plans_nothing(notify_client, auth, transport_unit):
     add_contact(notify_client, auth("office"), "unit", transport_unit, target="ops@example.org", channel="email")
     with sole_dispatcher(notify_client.app.state.database):  # another dispatcher is at work
-        refused = notify_client.post("/v1/dispatches", json={"as_of": "2019-12-28T10:00:00+08:00"},
-                                     headers=auth("office"))
+        refused = notify_client.post(
+            "/v1/dispatches", json={"as_of": "2019-12-28T10:00:00+08:00"}, headers=auth("office")
+        )
     assert refused.status_code == 409
     assert refused.headers["content-type"] == "application/problem+json"
     assert outbox(notify_client) == []

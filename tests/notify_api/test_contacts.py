@@ -18,6 +18,7 @@ UNIT, OTHER_UNIT = 11, 12
 
 def read(client, query):
     """Run a query on the app's own database."""
+
     async def run():
         async with client.app.state.database.read() as conn:
             return list((await conn.execute(query)).scalars())
@@ -31,8 +32,12 @@ def sealed_secret(client, contact_id: int) -> bytes | None:
 
 
 def history_text(client, contact_id: int) -> str:
-    return repr(read(client, select(change_log.c.changes).where(change_log.c.entity == "contact",
-                                                                change_log.c.entity_id == contact_id)))
+    return repr(
+        read(
+            client,
+            select(change_log.c.changes).where(change_log.c.entity == "contact", change_log.c.entity_id == contact_id),
+        )
+    )
 
 
 def opened(client, contact_id: int) -> str:
@@ -41,9 +46,13 @@ def opened(client, contact_id: int) -> str:
 
 # -- secrets ---------------------------------------------------------------------------------------------
 
+
 def test_a_webhook_contact_gets_a_whsec_secret_shown_once_and_stored_sealed(notify_client, auth):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": "webhook",
-                                                        "target": "https://hooks.example.cn/a"}, headers=auth("office"))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "unit", "owner_id": UNIT, "channel": "webhook", "target": "https://hooks.example.cn/a"},
+        headers=auth("office"),
+    )
     assert response.status_code == 201
     created = response.json()
     assert response.headers["Location"] == f"/v1/contacts/{created['id']}"
@@ -76,8 +85,10 @@ def test_rotating_a_webhook_secret_returns_a_new_one_once_and_replaces_the_old(n
 def test_the_change_history_never_holds_a_secret(notify_client, auth):
     contact = add_contact(notify_client, auth("office"), "unit", UNIT)
     rotated = notify_client.post(f"/v1/contacts/{contact['id']}/secret", headers=auth("office")).json()
-    assert notify_client.delete(f"/v1/contacts/{contact['id']}",
-                                headers=auth("office", **{"If-Match": '"2"'})).status_code == 204
+    assert (
+        notify_client.delete(f"/v1/contacts/{contact['id']}", headers=auth("office", **{"If-Match": '"2"'})).status_code
+        == 204
+    )
     history = history_text(notify_client, contact["id"])
     assert history.count("{") >= 3  # created, rotated, deleted
     assert "whsec_" not in history and contact["secret"] not in history and rotated["secret"] not in history
@@ -85,8 +96,9 @@ def test_the_change_history_never_holds_a_secret(notify_client, auth):
 
 
 def test_a_dingtalk_robot_keeps_its_signing_secret_sealed_and_never_returns_it(notify_client, auth):
-    contact = add_contact(notify_client, auth("office"), "unit", UNIT, channel="dingtalk", target=DINGTALK_URL,
-                          secret=DINGTALK_SECRET)
+    contact = add_contact(
+        notify_client, auth("office"), "unit", UNIT, channel="dingtalk", target=DINGTALK_URL, secret=DINGTALK_SECRET
+    )
     assert contact["secret"] is None and contact["has_secret"] is True
     assert opened(notify_client, contact["id"]) == DINGTALK_SECRET
     assert DINGTALK_SECRET not in notify_client.get(f"/v1/contacts/{contact['id']}", headers=auth("office")).text
@@ -95,8 +107,9 @@ def test_a_dingtalk_robot_keeps_its_signing_secret_sealed_and_never_returns_it(n
 def test_a_dingtalk_secret_is_replaced_with_patch(notify_client, auth):
     contact = add_contact(notify_client, auth("office"), "unit", UNIT, channel="dingtalk", target=DINGTALK_URL)
     assert contact["has_secret"] is False
-    response = notify_client.patch(f"/v1/contacts/{contact['id']}", json={"secret": DINGTALK_SECRET},
-                                   headers=auth("office", **{"If-Match": '"1"'}))
+    response = notify_client.patch(
+        f"/v1/contacts/{contact['id']}", json={"secret": DINGTALK_SECRET}, headers=auth("office", **{"If-Match": '"1"'})
+    )
     assert response.status_code == 200 and response.json()["has_secret"] is True
     assert opened(notify_client, contact["id"]) == DINGTALK_SECRET
 
@@ -120,8 +133,9 @@ def test_a_new_robot_url_replaces_the_sealed_one_and_a_url_without_a_token_unsea
     table = Contact.__table__
     for target, shown in ((DINGTALK_URL.replace("abcdef", "fedcba"), "****dcba"), ("https://hooks.example.cn/w", "")):
         etag = notify_client.get(f"/v1/contacts/{created['id']}", headers=auth("office")).headers["ETag"]
-        changed = notify_client.patch(f"/v1/contacts/{created['id']}", json={"target": target},
-                                      headers={**auth("office"), "If-Match": etag})
+        changed = notify_client.patch(
+            f"/v1/contacts/{created['id']}", json={"target": target}, headers={**auth("office"), "If-Match": etag}
+        )
         assert changed.status_code == 200, changed.text
         assert changed.json()["target"].endswith(shown) and "fedcba" not in changed.json()["target"]
     [sealed] = read(notify_client, select(table.c.target_sealed).where(table.c.id == created["id"]))
@@ -130,27 +144,52 @@ def test_a_new_robot_url_replaces_the_sealed_one_and_a_url_without_a_token_unsea
 
 def test_a_target_sent_back_with_its_masked_token_is_refused(notify_client, auth):
     created = add_contact(notify_client, auth("office"), "unit", UNIT, channel="dingtalk", target=DINGTALK_URL)
-    refused = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": "dingtalk",
-                                                       "target": created["target"]}, headers=auth("office"))
+    refused = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "unit", "owner_id": UNIT, "channel": "dingtalk", "target": created["target"]},
+        headers=auth("office"),
+    )
     assert_problem(refused, 422)
     etag = notify_client.get(f"/v1/contacts/{created['id']}", headers=auth("office")).headers["ETag"]
-    assert_problem(notify_client.patch(f"/v1/contacts/{created['id']}", json={"target": created["target"]},
-                                       headers={**auth("office"), "If-Match": etag}), 422)
+    assert_problem(
+        notify_client.patch(
+            f"/v1/contacts/{created['id']}",
+            json={"target": created["target"]},
+            headers={**auth("office"), "If-Match": etag},
+        ),
+        422,
+    )
 
 
 def test_a_dingtalk_secret_must_look_like_one(notify_client, auth):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": "dingtalk",
-                                                        "target": DINGTALK_URL, "secret": "not-a-secret"},
-                                  headers=auth("office"))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={
+            "owner_kind": "unit",
+            "owner_id": UNIT,
+            "channel": "dingtalk",
+            "target": DINGTALK_URL,
+            "secret": "not-a-secret",
+        },
+        headers=auth("office"),
+    )
     assert_problem(response, 422)
 
 
-@pytest.mark.parametrize("channel, target", [("email", "duban@example.cn"), ("webhook", "https://hooks.example.cn/x"),
-                                             ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")])
+@pytest.mark.parametrize(
+    "channel, target",
+    [
+        ("email", "duban@example.cn"),
+        ("webhook", "https://hooks.example.cn/x"),
+        ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"),
+    ],
+)
 def test_only_a_dingtalk_contact_takes_a_secret(notify_client, auth, channel, target):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": channel,
-                                                        "target": target, "secret": DINGTALK_SECRET},
-                                  headers=auth("office"))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "unit", "owner_id": UNIT, "channel": channel, "target": target, "secret": DINGTALK_SECRET},
+        headers=auth("office"),
+    )
     assert_problem(response, 422)
 
 
@@ -161,13 +200,24 @@ def test_only_a_webhook_secret_can_be_rotated(notify_client, auth):
 
 # -- targets ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("channel, target", [("email", "not-an-address"), ("email", "a@b"),
-                                             ("webhook", "ftp://hooks.example.cn/x"), ("webhook", "hooks.example.cn"),
-                                             ("dingtalk", "https://user:pw@oapi.dingtalk.com/robot/send"),
-                                             ("wecom", "mailto:duban@example.cn")])
+
+@pytest.mark.parametrize(
+    "channel, target",
+    [
+        ("email", "not-an-address"),
+        ("email", "a@b"),
+        ("webhook", "ftp://hooks.example.cn/x"),
+        ("webhook", "hooks.example.cn"),
+        ("dingtalk", "https://user:pw@oapi.dingtalk.com/robot/send"),
+        ("wecom", "mailto:duban@example.cn"),
+    ],
+)
 def test_a_target_that_does_not_suit_its_channel_is_refused(notify_client, auth, channel, target):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": channel,
-                                                        "target": target}, headers=auth("office"))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "unit", "owner_id": UNIT, "channel": channel, "target": target},
+        headers=auth("office"),
+    )
     assert_problem(response, 422)
 
 
@@ -177,20 +227,40 @@ def strict_client(notify_app_factory):
     return notify_app_factory(allow_private_targets=False)
 
 
-@pytest.mark.parametrize("target", ["http://127.0.0.1:8080/hook", "http://localhost/hook", "http://api.localhost/",
-                                    "http://10.1.2.3/hook", "http://192.168.0.1/", "http://169.254.169.254/latest",
-                                    "http://[::1]/hook", "http://[::ffff:10.0.0.1]/", "http://2130706433/",
-                                    "http://127.1/", "http://0x7f.1/", "http://0.0.0.0/", "http://100.64.0.1/"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://api.localhost/",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.1/",
+        "http://169.254.169.254/latest",
+        "http://[::1]/hook",
+        "http://[::ffff:10.0.0.1]/",
+        "http://2130706433/",
+        "http://127.1/",
+        "http://0x7f.1/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+    ],
+)
 def test_loopback_and_private_targets_are_refused_against_ssrf(strict_client, auth, target):
-    response = strict_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": "webhook",
-                                                        "target": target}, headers=auth("office"))
+    response = strict_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "unit", "owner_id": UNIT, "channel": "webhook", "target": target},
+        headers=auth("office"),
+    )
     assert_problem(response, 422)
 
 
 def test_a_private_target_is_refused_on_patch_too(strict_client, auth):
     contact = add_contact(strict_client, auth("office"), "unit", UNIT)
-    response = strict_client.patch(f"/v1/contacts/{contact['id']}", json={"target": "http://127.0.0.1/"},
-                                   headers=auth("office", **{"If-Match": '"1"'}))
+    response = strict_client.patch(
+        f"/v1/contacts/{contact['id']}",
+        json={"target": "http://127.0.0.1/"},
+        headers=auth("office", **{"If-Match": '"1"'}),
+    )
     assert_problem(response, 422)
 
 
@@ -212,20 +282,24 @@ def test_outside_production_local_receivers_are_allowed(notify_client, auth):
 
 # -- who manages what --------------------------------------------------------------------------------------
 
+
 def test_a_unit_manages_its_own_contacts(notify_client, auth):
     mine = auth("unit", unit_id=UNIT)
     contact = add_contact(notify_client, mine, "unit", UNIT, channel="email")
-    changed = notify_client.patch(f"/v1/contacts/{contact['id']}", json={"enabled": False},
-                                  headers={**mine, "If-Match": '"1"'})
+    changed = notify_client.patch(
+        f"/v1/contacts/{contact['id']}", json={"enabled": False}, headers={**mine, "If-Match": '"1"'}
+    )
     assert changed.status_code == 200 and changed.json()["enabled"] is False
     assert notify_client.delete(f"/v1/contacts/{contact['id']}", headers={**mine, "If-Match": '"2"'}).status_code == 204
 
 
 @pytest.mark.parametrize("owner_kind, owner_id", [("unit", OTHER_UNIT), ("leader", 1), ("office", 0)])
 def test_a_unit_cannot_create_a_contact_for_anyone_else(notify_client, auth, owner_kind, owner_id):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": owner_kind, "owner_id": owner_id,
-                                                        "channel": "email", "target": "x@example.cn"},
-                                  headers=auth("unit", unit_id=UNIT))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": owner_kind, "owner_id": owner_id, "channel": "email", "target": "x@example.cn"},
+        headers=auth("unit", unit_id=UNIT),
+    )
     assert_problem(response, 403)
 
 
@@ -247,18 +321,23 @@ def test_a_unit_cannot_touch_another_units_contact(notify_client, auth, method):
     contact = add_contact(notify_client, auth("office"), "unit", OTHER_UNIT)
     headers = auth("unit", unit_id=UNIT, **{"If-Match": '"1"'})
     path = f"/v1/contacts/{contact['id']}"
-    response = {"get": lambda: notify_client.get(path, headers=headers),
-                "patch": lambda: notify_client.patch(path, json={"label": "x"}, headers=headers),
-                "delete": lambda: notify_client.delete(path, headers=headers),
-                "rotate": lambda: notify_client.post(path + "/secret", headers=headers)}[method]()
+    response = {
+        "get": lambda: notify_client.get(path, headers=headers),
+        "patch": lambda: notify_client.patch(path, json={"label": "x"}, headers=headers),
+        "delete": lambda: notify_client.delete(path, headers=headers),
+        "rotate": lambda: notify_client.post(path + "/secret", headers=headers),
+    }[method]()
     assert_problem(response, 403)
 
 
 @pytest.mark.parametrize("role", ["viewer", "service"])
 def test_viewers_and_services_neither_read_nor_write_contacts(notify_client, auth, role):
     assert_problem(notify_client.get("/v1/contacts", headers=auth(role)), 403)
-    response = notify_client.post("/v1/contacts", json={"owner_kind": "office", "owner_id": 0, "channel": "email",
-                                                        "target": "x@example.cn"}, headers=auth(role))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "office", "owner_id": 0, "channel": "email", "target": "x@example.cn"},
+        headers=auth(role),
+    )
     assert_problem(response, 403)
 
 
@@ -268,41 +347,50 @@ def test_contacts_need_a_token(notify_client):
 
 
 def test_the_office_is_owner_id_0(notify_client, auth):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": "office", "owner_id": 3, "channel": "email",
-                                                        "target": "x@example.cn"}, headers=auth("office"))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "office", "owner_id": 3, "channel": "email", "target": "x@example.cn"},
+        headers=auth("office"),
+    )
     assert_problem(response, 422)
 
 
 def test_unknown_fields_are_refused(notify_client, auth):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": "unit", "owner_id": UNIT, "channel": "email",
-                                                        "target": "x@example.cn", "colour": "red"},
-                                  headers=auth("office"))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": "unit", "owner_id": UNIT, "channel": "email", "target": "x@example.cn", "colour": "red"},
+        headers=auth("office"),
+    )
     assert_problem(response, 422)
 
 
 def test_owner_and_channel_cannot_be_changed(notify_client, auth):
     contact = add_contact(notify_client, auth("office"), "unit", UNIT)
-    response = notify_client.patch(f"/v1/contacts/{contact['id']}", json={"channel": "email"},
-                                   headers=auth("office", **{"If-Match": '"1"'}))
+    response = notify_client.patch(
+        f"/v1/contacts/{contact['id']}", json={"channel": "email"}, headers=auth("office", **{"If-Match": '"1"'})
+    )
     assert_problem(response, 422)
 
 
 # -- filters, versions, 404 ----------------------------------------------------------------------------------
 
+
 def test_contacts_filter_by_owner_and_channel(notify_client, auth):
     add_contact(notify_client, auth("office"), "unit", UNIT)
     email = add_contact(notify_client, auth("office"), "unit", UNIT, channel="email")
     add_contact(notify_client, auth("office"), "leader", 5)
-    found = notify_client.get("/v1/contacts", params={"owner_kind": "unit", "owner_id": UNIT, "channel": "email"},
-                              headers=auth("office")).json()["data"]
+    found = notify_client.get(
+        "/v1/contacts", params={"owner_kind": "unit", "owner_id": UNIT, "channel": "email"}, headers=auth("office")
+    ).json()["data"]
     assert [c["id"] for c in found] == [email["id"]]
 
 
 def test_contacts_page_by_cursor(notify_client, auth):
     ids = [add_contact(notify_client, auth("office"), "unit", UNIT)["id"] for _ in range(3)]
     first = notify_client.get("/v1/contacts", params={"limit": 2}, headers=auth("office")).json()
-    second = notify_client.get("/v1/contacts", params={"limit": 2, "cursor": first["next_cursor"]},
-                               headers=auth("office")).json()
+    second = notify_client.get(
+        "/v1/contacts", params={"limit": 2, "cursor": first["next_cursor"]}, headers=auth("office")
+    ).json()
     assert [c["id"] for c in first["data"] + second["data"]] == ids and second["next_cursor"] is None
 
 
@@ -331,9 +419,11 @@ def test_an_unknown_contact_is_404(notify_client, auth):
 
 @pytest.mark.parametrize("owner_kind", ["unit", "leader"])
 def test_a_contact_of_a_unit_or_leader_tasks_api_does_not_know_is_refused(notify_client, auth, owner_kind):
-    response = notify_client.post("/v1/contacts", json={"owner_kind": owner_kind, "owner_id": 999_999,
-                                                        "channel": "email", "target": "x@example.cn"},
-                                  headers=auth("office"))
+    response = notify_client.post(
+        "/v1/contacts",
+        json={"owner_kind": owner_kind, "owner_id": 999_999, "channel": "email", "target": "x@example.cn"},
+        headers=auth("office"),
+    )
     assert_problem(response, 422)
     assert response.json()["errors"][0]["location"] == ["body", "owner_id"]
     assert notify_client.get("/v1/contacts", headers=auth("office")).json()["data"] == []

@@ -28,8 +28,9 @@ def _webhook(url, settings, receiver, *, answers=(), count=1, unit_id=1):
 
     async def work(db):
         contact_id = await add_contact(db, settings, channel="webhook", target=target, secret=secret, owner_id=unit_id)
-        return [await add_notification(db, contact_id=contact_id, channel="webhook", unit_id=unit_id)
-                for _ in range(count)]
+        return [
+            await add_notification(db, contact_id=contact_id, channel="webhook", unit_id=unit_id) for _ in range(count)
+        ]
 
     return run(url, work)
 
@@ -43,7 +44,8 @@ def _row(url, notification_id):
 
 
 def test_a_receiver_failing_twice_gets_it_on_the_third_attempt_following_the_schedule(
-        notify_db, delivery_settings, receiver):
+    notify_db, delivery_settings, receiver
+):
     [sent] = _webhook(notify_db, delivery_settings, receiver, answers=[Answer(500), Answer(503)])
     _deliver(notify_db, delivery_settings, T0)
     first_retry = _row(notify_db, sent["id"])["next_attempt_at"]
@@ -57,12 +59,16 @@ def test_a_receiver_failing_twice_gets_it_on_the_third_attempt_following_the_sch
     assert (row["status"], row["attempts"], row["delivered_at"]) == ("delivered", 3, second_retry)
     tried = run(notify_db, lambda db: attempts_of(db, sent["id"]))
     assert [(a["number"], a["status_code"], a["at"]) for a in tried] == [
-        (1, 500, T0), (2, 503, first_retry), (3, 200, second_retry)]
+        (1, 500, T0),
+        (2, 503, first_retry),
+        (3, 200, second_retry),
+    ]
     assert receiver.deliveries_by_id() == {sent["webhook_id"]: 3}
 
 
 def test_after_the_last_step_of_the_schedule_the_notification_is_dead_and_says_why(
-        notify_db, delivery_settings, receiver):
+    notify_db, delivery_settings, receiver
+):
     settings = delivery_settings.model_copy(update={"retry_schedule_seconds": [0, 1]})
     [sent] = _webhook(notify_db, settings, receiver, answers=[Answer(502), Answer(502)])
     _deliver(notify_db, settings, T0)
@@ -92,15 +98,17 @@ def test_retry_delays_are_jittered_within_ten_percent():
 
 
 def test_a_deliverer_killed_mid_delivery_loses_nothing_and_resends_with_the_same_webhook_id(
-        notify_db, delivery_settings, receiver):
+    notify_db, delivery_settings, receiver
+):
     [sent] = _webhook(notify_db, delivery_settings, receiver)
 
     async def killed(db):
         """Claim and send, then die before recording the result."""
         [claimed] = await claim(db, delivery_settings, now=T0, limit=10)
         channels = Channels(delivery_settings)
-        contact = Target("contact", claimed["contact_id"], receiver.url + "/hooks/unit-1",
-                         receiver.secrets["hooks/unit-1"])
+        contact = Target(
+            "contact", claimed["contact_id"], receiver.url + "/hooks/unit-1", receiver.secrets["hooks/unit-1"]
+        )
         await channels.send(claimed, contact)
         await channels.aclose()
 
@@ -116,15 +124,26 @@ def test_a_deliverer_killed_mid_delivery_loses_nothing_and_resends_with_the_same
 
 
 def test_a_dispatcher_process_killed_while_sending_loses_nothing_and_resends_with_the_same_webhook_id(
-        notify_db, delivery_settings, receiver, tasks_server, reporting_peer):
+    notify_db, delivery_settings, receiver, tasks_server, reporting_peer
+):
     """`duban dispatch` (the cron entry point) is killed with SIGKILL while the receiver holds its request."""
     # A unit the plan does not know, so the dispatch plans nothing more for its contact.
     [sent] = _webhook(notify_db, delivery_settings, receiver, answers=[Answer(hold_seconds=10)], unit_id=999001)
-    env = {**os.environ, "NOTIFY_API_DATABASE_URL": notify_db, "NOTIFY_API_ENVIRONMENT": "test",
-           "NOTIFY_API_TASKS_API_URL": tasks_server, "NOTIFY_API_REPORTING_API_URL": reporting_peer,
-           "NOTIFY_API_LEASE_SECONDS": "60"}
-    dispatcher = subprocess.Popen([sys.executable, "-m", "services.cli", "dispatch", "--as-of", "2026-03-02T10:00"],
-                                  env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "NOTIFY_API_DATABASE_URL": notify_db,
+        "NOTIFY_API_ENVIRONMENT": "test",
+        "NOTIFY_API_TASKS_API_URL": tasks_server,
+        "NOTIFY_API_REPORTING_API_URL": reporting_peer,
+        "NOTIFY_API_LEASE_SECONDS": "60",
+    }
+    dispatcher = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "dispatch", "--as-of", "2026-03-02T10:00"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         give_up = time.monotonic() + 60
         while not receiver.calls and dispatcher.poll() is None and time.monotonic() < give_up:
@@ -152,6 +171,7 @@ def test_a_claimed_notification_is_not_claimed_again_while_its_lease_holds(notif
 
 def _two_deliverers(url, settings):
     """Two deliverers on two engines, each claiming small batches until nothing is due."""
+
     async def deliverer():
         db = Database(make_engine(url))
         sent = 0
@@ -168,10 +188,14 @@ def _two_deliverers(url, settings):
     return asyncio.run(both())
 
 
-@pytest.mark.skipif(BACKEND == "sqlite", reason="SQLite has one writer, so concurrent claims cannot race there; "
-                                                "FOR UPDATE SKIP LOCKED is proven on PostgreSQL")
+@pytest.mark.skipif(
+    BACKEND == "sqlite",
+    reason="SQLite has one writer, so concurrent claims cannot race there; "
+    "FOR UPDATE SKIP LOCKED is proven on PostgreSQL",
+)
 def test_two_deliverers_on_postgresql_deliver_200_notifications_with_no_duplicate_and_none_lost(
-        notify_db, delivery_settings, receiver):
+    notify_db, delivery_settings, receiver
+):
     sent = _webhook(notify_db, delivery_settings, receiver, count=200)
     first, second = _two_deliverers(notify_db, delivery_settings)
     assert first + second == 200

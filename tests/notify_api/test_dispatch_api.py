@@ -10,8 +10,8 @@ import pytest
 
 from services.cli import main
 from services.common import clock
-from services.common.secrets import new_webhook_secret
 from services.common.clock import SHANGHAI
+from services.common.secrets import new_webhook_secret
 from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_due
 from tests.notify_api.conftest import add_contact as create_contact
@@ -32,10 +32,19 @@ def _outbox(client, receiver, *units, status="pending", **values):
         rows = []
         for unit in units:
             target = receiver.endpoint(f"hooks/unit-{unit}", secret=new_webhook_secret())
-            contact_id = await add_contact(db, settings, channel="webhook", target=target, owner_id=unit,
-                                           secret=receiver.secrets[f"hooks/unit-{unit}"])
-            rows.append(await add_notification(db, contact_id=contact_id, channel="webhook", unit_id=unit,
-                                               status=status, **values))
+            contact_id = await add_contact(
+                db,
+                settings,
+                channel="webhook",
+                target=target,
+                owner_id=unit,
+                secret=receiver.secrets[f"hooks/unit-{unit}"],
+            )
+            rows.append(
+                await add_notification(
+                    db, contact_id=contact_id, channel="webhook", unit_id=unit, status=status, **values
+                )
+            )
         return rows
 
     return run(_url(client), work)
@@ -43,21 +52,29 @@ def _outbox(client, receiver, *units, status="pending", **values):
 
 def _first_deadline(tasks_server: str, auth) -> dict:
     """A real deadline of the Quzhou plan with a lead unit."""
-    rows = httpx.get(f"{tasks_server}/v1/deadlines", params={"from": "2019-12-01", "to": "2020-12-31", "limit": 500},
-                     headers=auth("viewer"), timeout=30).json()["data"]
+    rows = httpx.get(
+        f"{tasks_server}/v1/deadlines",
+        params={"from": "2019-12-01", "to": "2020-12-31", "limit": 500},
+        headers=auth("viewer"),
+        timeout=30,
+    ).json()["data"]
     return next(r for r in rows if any(u["role"] == "lead" for u in r["units"]))
 
 
 def test_a_dispatch_before_a_real_deadline_sends_signed_webhooks_and_email_and_runs_once(
-        notify_app_factory, tasks_server, auth, receiver, mailbox):
+    notify_app_factory, tasks_server, auth, receiver, mailbox
+):
     client = notify_app_factory(smtp_port=mailbox.port)
     deadline = _first_deadline(tasks_server, auth)
     unit_id = next(u["unit_id"] for u in deadline["units"] if u["role"] == "lead")
     webhook = create_contact(client, auth("office"), "unit", unit_id, "webhook", receiver.endpoint("hooks/lead"))
     receiver.secrets["hooks/lead"] = webhook["secret"]  # shown once, at creation
     create_contact(client, auth("office"), "unit", unit_id, "email", "lead@quzhou.gov.cn")
-    as_of = datetime.combine(date.fromisoformat(deadline["due_on"]) - timedelta(days=3),
-                             datetime.min.time(), SHANGHAI).replace(hour=10).isoformat()
+    as_of = (
+        datetime.combine(date.fromisoformat(deadline["due_on"]) - timedelta(days=3), datetime.min.time(), SHANGHAI)
+        .replace(hour=10)
+        .isoformat()
+    )
 
     first = client.post("/v1/dispatches", json={"as_of": as_of}, headers=auth("office"))
     assert first.status_code == 201, first.text
@@ -94,8 +111,9 @@ def test_an_unknown_dispatch_is_404(notify_client, auth):
 
 @pytest.mark.parametrize("role", ["viewer", "unit"])
 def test_viewers_and_units_cannot_dispatch(notify_client, auth, role):
-    assert_problem(notify_client.post("/v1/dispatches", json={}, headers=auth(role, unit_id=1 if role == "unit"
-                                                                              else None)), 403)
+    assert_problem(
+        notify_client.post("/v1/dispatches", json={}, headers=auth(role, unit_id=1 if role == "unit" else None)), 403
+    )
 
 
 def test_dispatching_needs_a_token(notify_client):
@@ -103,8 +121,9 @@ def test_dispatching_needs_a_token(notify_client):
 
 
 def test_a_dispatch_body_with_unknown_fields_is_refused(notify_client, auth):
-    assert_problem(notify_client.post("/v1/dispatches", json={"as_of": None, "force": True},
-                                      headers=auth("office")), 422)
+    assert_problem(
+        notify_client.post("/v1/dispatches", json={"as_of": None, "force": True}, headers=auth("office")), 422
+    )
 
 
 def test_a_unit_lists_only_its_own_notifications(notify_client, auth, receiver):
@@ -118,11 +137,29 @@ def test_a_unit_lists_only_its_own_notifications(notify_client, auth, receiver):
 def _about_unit_for_others(client, unit_id):
     """Two notifications about `unit_id` that were not sent to it: an event delivery to a subscriber, and the
     copy of a red notice sent to the office."""
+
     async def work(db):
-        return [await add_notification(db, contact_id=None, channel="webhook", unit_id=unit_id, purpose="event",
-                                       recipient_kind="subscription", recipient_id=1, level=None),
-                await add_notification(db, contact_id=None, channel="email", unit_id=unit_id, level="red",
-                                       recipient_kind="office", recipient_id=0)]
+        return [
+            await add_notification(
+                db,
+                contact_id=None,
+                channel="webhook",
+                unit_id=unit_id,
+                purpose="event",
+                recipient_kind="subscription",
+                recipient_id=1,
+                level=None,
+            ),
+            await add_notification(
+                db,
+                contact_id=None,
+                channel="email",
+                unit_id=unit_id,
+                level="red",
+                recipient_kind="office",
+                recipient_id=0,
+            ),
+        ]
 
     return run(_url(client), work)
 
@@ -134,8 +171,7 @@ def test_a_unit_never_sees_event_deliveries_or_copies_sent_to_others_about_it(no
     assert [n["id"] for n in listed.json()["data"]] == [mine["id"]]
     for row in others:
         assert_problem(notify_client.get(f"/v1/notifications/{row['id']}", headers=auth("unit", unit_id=11)), 403)
-        assert_problem(notify_client.post(f"/v1/notifications/{row['id']}/read",
-                                          headers=auth("unit", unit_id=11)), 403)
+        assert_problem(notify_client.post(f"/v1/notifications/{row['id']}/read", headers=auth("unit", unit_id=11)), 403)
 
 
 def test_the_office_sees_event_deliveries_and_copies_about_a_unit(notify_client, auth, receiver):
@@ -146,8 +182,9 @@ def test_the_office_sees_event_deliveries_and_copies_about_a_unit(notify_client,
 
 
 def test_a_unit_asking_for_another_units_notifications_is_forbidden(notify_client, auth):
-    assert_problem(notify_client.get("/v1/notifications", params={"unit_id": 12},
-                                     headers=auth("unit", unit_id=11)), 403)
+    assert_problem(
+        notify_client.get("/v1/notifications", params={"unit_id": 12}, headers=auth("unit", unit_id=11)), 403
+    )
 
 
 def test_a_unit_cannot_read_another_units_notification(notify_client, auth, receiver):
@@ -187,8 +224,9 @@ def test_a_deadline_id_without_its_kind_is_refused(notify_client, auth):
 def test_the_notification_list_pages_by_cursor(notify_client, auth, receiver):
     rows = _outbox(notify_client, receiver, 11, 12, 13)
     first = notify_client.get("/v1/notifications", params={"limit": 2}, headers=auth("office")).json()
-    rest = notify_client.get("/v1/notifications", params={"limit": 2, "cursor": first["next_cursor"]},
-                             headers=auth("office")).json()
+    rest = notify_client.get(
+        "/v1/notifications", params={"limit": 2, "cursor": first["next_cursor"]}, headers=auth("office")
+    ).json()
     assert [n["id"] for n in first["data"] + rest["data"]] == [r["id"] for r in rows]
     assert rest["next_cursor"] is None
 
@@ -213,8 +251,12 @@ def test_a_dead_notification_requeued_by_the_office_is_delivered(notify_client, 
 @pytest.mark.parametrize("role", ["viewer", "unit", "service"])
 def test_only_the_office_requeues_a_notification(notify_client, auth, receiver, role):
     [sent] = _outbox(notify_client, receiver, 11, status="dead")
-    assert_problem(notify_client.post(f"/v1/notifications/{sent['id']}/retry", headers=auth(role, unit_id=11
-                                      if role == "unit" else None)), 403)
+    assert_problem(
+        notify_client.post(
+            f"/v1/notifications/{sent['id']}/retry", headers=auth(role, unit_id=11 if role == "unit" else None)
+        ),
+        403,
+    )
 
 
 def test_a_delivered_notification_cannot_be_requeued(notify_client, auth, receiver):
@@ -240,8 +282,9 @@ def test_a_unit_acknowledges_a_webhook_notice_by_the_id_it_carries(notify_client
     _outbox(notify_client, receiver, 11, next_attempt_at=now_utc() - timedelta(minutes=1))
     assert notify_client.post("/v1/dispatches", headers=auth("service")).json()["sent"] == 1
     [call] = receiver.calls_to("hooks/unit-11")
-    acknowledged = notify_client.post(f"/v1/notifications/{call.json()['data']['notification_id']}/read",
-                                      headers=auth("unit", unit_id=11))
+    acknowledged = notify_client.post(
+        f"/v1/notifications/{call.json()['data']['notification_id']}/read", headers=auth("unit", unit_id=11)
+    )
     assert acknowledged.status_code == 200, acknowledged.text
     assert (acknowledged.json()["status"], acknowledged.json()["webhook_id"]) == ("delivered", call.webhook_id)
     assert acknowledged.json()["read_at"] is not None
@@ -250,15 +293,19 @@ def test_a_unit_acknowledges_a_webhook_notice_by_the_id_it_carries(notify_client
 @pytest.mark.parametrize(("role", "unit_id"), [("unit", 12), ("viewer", None), ("service", None)])
 def test_only_the_recipient_unit_or_the_office_marks_a_notice_read(notify_client, auth, receiver, role, unit_id):
     [sent] = _outbox(notify_client, receiver, 11, status="delivered")
-    assert_problem(notify_client.post(f"/v1/notifications/{sent['id']}/read", headers=auth(role, unit_id=unit_id)),
-                   403)
+    assert_problem(notify_client.post(f"/v1/notifications/{sent['id']}/read", headers=auth(role, unit_id=unit_id)), 403)
 
 
-def test_duban_dispatch_runs_one_dispatch_for_cron(notify_client, auth, receiver, tasks_server, reporting_peer,
-                                                     monkeypatch, capsys):
+def test_duban_dispatch_runs_one_dispatch_for_cron(
+    notify_client, auth, receiver, tasks_server, reporting_peer, monkeypatch, capsys
+):
     _outbox(notify_client, receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
-    for name, value in (("DATABASE_URL", _url(notify_client)), ("TASKS_API_URL", tasks_server),
-                        ("REPORTING_API_URL", reporting_peer), ("ENVIRONMENT", "test")):
+    for name, value in (
+        ("DATABASE_URL", _url(notify_client)),
+        ("TASKS_API_URL", tasks_server),
+        ("REPORTING_API_URL", reporting_peer),
+        ("ENVIRONMENT", "test"),
+    ):
         monkeypatch.setenv(f"NOTIFY_API_{name}", value)
     assert main(["dispatch", "--as-of", "2026-03-02T10:00"]) == 0
     assert "as of 2026-03-02T02:00:00Z: created 0, sent 1, failed 0" in capsys.readouterr().out
@@ -277,7 +324,8 @@ def test_the_interval_loop_dispatches_in_the_background(notify_app_factory, auth
 
 
 def test_shutting_down_lets_the_loops_delivery_in_flight_finish_and_record_its_attempt(
-        notify_app_factory, auth, receiver):
+    notify_app_factory, auth, receiver
+):
     [queued] = _outbox(notify_app_factory(), receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
     receiver.scripts["hooks/unit-999001"] = [Answer(hold_seconds=1.0)]
     client = notify_app_factory(dispatch_interval_seconds=1)
@@ -304,9 +352,11 @@ def test_a_dispatch_far_from_the_plans_world_or_not_a_date_time_is_422_and_runs_
 
 def test_a_dispatch_may_look_ahead_one_day_but_not_more(notify_client, auth):
     with clock.frozen(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)):
-        ahead = notify_client.post("/v1/dispatches", json={"as_of": "2026-03-03T09:01:00+08:00"},
-                                   headers=auth("office"))
-        within = notify_client.post("/v1/dispatches", json={"as_of": "2026-03-03T08:59:00+08:00"},
-                                    headers=auth("office"))
+        ahead = notify_client.post(
+            "/v1/dispatches", json={"as_of": "2026-03-03T09:01:00+08:00"}, headers=auth("office")
+        )
+        within = notify_client.post(
+            "/v1/dispatches", json={"as_of": "2026-03-03T08:59:00+08:00"}, headers=auth("office")
+        )
     assert ahead.status_code == 422 and "one day" in ahead.json()["detail"]
     assert within.status_code == 201, within.text

@@ -14,8 +14,12 @@ def _email(url, settings, address="fgw@quzhou.gov.cn"):
 
     sent = run(url, work)
     counts = run(url, lambda db: deliver_due(db, settings, now=T0, limit=10))
-    return sent, counts, run(url, lambda db: notification(db, sent["id"])), \
-        run(url, lambda db: attempts_of(db, sent["id"]))
+    return (
+        sent,
+        counts,
+        run(url, lambda db: notification(db, sent["id"])),
+        run(url, lambda db: attempts_of(db, sent["id"])),
+    )
 
 
 def test_an_email_arrives_at_the_smtp_server_with_the_chinese_subject_and_text(notify_db, delivery_settings, mailbox):

@@ -27,12 +27,16 @@ def subscriber(notify_client, auth, receiver, quzhou):
 
     No report has been filed in these tests, so every unit's every report is overdue; the plan's rule for
     reports escalates late enough that the subscriber hears of the items' escalations only (a faster test)."""
-    late = notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/report", json={"escalate_after_days": 180},
-                             headers=auth("office", **{"If-Match": '"0"'}))
+    late = notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/report",
+        json={"escalate_after_days": 180},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert late.status_code == 200, late.text
     url = receiver.endpoint("hooks/city-supervision")
-    response = notify_client.post("/v1/subscriptions", json={"url": url, "event_types": ["notice.escalated"]},
-                                  headers=auth("office"))
+    response = notify_client.post(
+        "/v1/subscriptions", json={"url": url, "event_types": ["notice.escalated"]}, headers=auth("office")
+    )
     assert response.status_code == 201, response.text
     receiver.secrets["hooks/city-supervision"] = response.json()["secret"]  # shown once, at creation
     return "hooks/city-supervision"
@@ -46,13 +50,18 @@ def dispatch(client, auth, as_of):
 
 def escalations_of(receiver, path, item_id):
     """The notice.escalated events the receiver got about an item's own deadline (not its reports), by step."""
-    return Counter(c.json()["data"]["step"] for c in receiver.calls_to(path)
-                   if c.json()["type"] == "notice.escalated" and c.json()["data"]["item_id"] == item_id
-                   and c.json()["data"]["deadline_kind"] == "item")
+    return Counter(
+        c.json()["data"]["step"]
+        for c in receiver.calls_to(path)
+        if c.json()["type"] == "notice.escalated"
+        and c.json()["data"]["item_id"] == item_id
+        and c.json()["data"]["deadline_kind"] == "item"
+    )
 
 
 def test_two_dispatches_past_the_threshold_send_the_subscriber_one_signed_escalation(
-        notify_client, auth, receiver, subscriber, sa5):
+    notify_client, auth, receiver, subscriber, sa5
+):
     dispatch(notify_client, auth, shanghai("2026-01-08", 10))
     arrived = len(receiver.calls_to(subscriber))
     dispatch(notify_client, auth, shanghai("2026-01-08", 15))
@@ -64,10 +73,14 @@ def test_two_dispatches_past_the_threshold_send_the_subscriber_one_signed_escala
 
 
 def test_the_escalation_names_the_item_its_units_and_its_lead_leaders(
-        notify_client, auth, quzhou, quzhou_client, receiver, subscriber, sa5):
+    notify_client, auth, quzhou, quzhou_client, receiver, subscriber, sa5
+):
     dispatch(notify_client, auth, shanghai("2026-01-08", 10))
-    [event] = [c.json() for c in receiver.calls_to(subscriber)
-               if c.json()["data"]["item_id"] == sa5["id"] and c.json()["data"]["deadline_kind"] == "item"]
+    [event] = [
+        c.json()
+        for c in receiver.calls_to(subscriber)
+        if c.json()["data"]["item_id"] == sa5["id"] and c.json()["data"]["deadline_kind"] == "item"
+    ]
     data = event["data"]
     leaders = quzhou_client.get(f"/v1/items/{sa5['id']}", headers=auth("viewer")).json()["lead_leaders"]
     assert (data["level"], data["due_on"], data["days_overdue"]) == ("red", "2025-12-31", 8)
@@ -83,7 +96,8 @@ def test_a_yellow_overdue_notice_publishes_no_escalation(notify_client, auth, re
 
 
 def test_the_escalation_reaches_the_subscriber_even_when_no_unit_has_a_contact(
-        notify_client, auth, receiver, subscriber, sa5):
+    notify_client, auth, receiver, subscriber, sa5
+):
     assert dispatch(notify_client, auth, shanghai("2026-01-08", 10))["created"] == 0
     assert escalations_of(receiver, subscriber, sa5["id"])
 

@@ -38,13 +38,20 @@ def client(notify_db):
 
 
 def event(type_="report.submitted", data=None, **fields):
-    return {"event_id": str(uuid.uuid4()), "type": type_, "occurred_at": "2026-03-02T02:00:00Z",
-            "data": SUBMITTED if data is None else data, "source": "reporting_api", **fields}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": type_,
+        "occurred_at": "2026-03-02T02:00:00Z",
+        "data": SUBMITTED if data is None else data,
+        "source": "reporting_api",
+        **fields,
+    }
 
 
 def subscribe(client, auth, url="http://127.0.0.1:9/hooks/city", types=("report.submitted",), **fields):
-    response = client.post("/v1/subscriptions", json={"url": url, "event_types": list(types), **fields},
-                           headers=auth("office"))
+    response = client.post(
+        "/v1/subscriptions", json={"url": url, "event_types": list(types), **fields}, headers=auth("office")
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -53,6 +60,7 @@ def rows(url, table, *where):
     async def read(db):
         async with db.read() as conn:
             return [dict(r) for r in (await conn.execute(select(table).where(*where).order_by(table.c.id))).mappings()]
+
     return run(url, read)
 
 
@@ -66,13 +74,17 @@ def deliver(url):
 
 # -- intake and fan-out -----------------------------------------------------------------------------
 
+
 def test_an_event_fans_out_one_notification_per_matching_enabled_subscription(client, notify_db, auth):
-    wanted = [subscribe(client, auth, types=["report.submitted"]),
-              subscribe(client, auth, types=["item.assigned", "report.submitted"])]
+    wanted = [
+        subscribe(client, auth, types=["report.submitted"]),
+        subscribe(client, auth, types=["item.assigned", "report.submitted"]),
+    ]
     subscribe(client, auth, types=["item.assigned"])
     off = subscribe(client, auth, types=["report.submitted"])
-    client.patch(f"/v1/subscriptions/{off['id']}", json={"enabled": False},
-                 headers=auth("office", **{"If-Match": '"1"'}))
+    client.patch(
+        f"/v1/subscriptions/{off['id']}", json={"enabled": False}, headers=auth("office", **{"If-Match": '"1"'})
+    )
     sent = event()
     response = client.post("/v1/events", json=sent, headers=auth("service"))
     assert response.status_code == 202, response.text
@@ -81,19 +93,33 @@ def test_an_event_fans_out_one_notification_per_matching_enabled_subscription(cl
     assert [n["recipient_id"] for n in made] == [s["id"] for s in wanted]
     first = made[0]
     assert (first["purpose"], first["channel"], first["recipient_kind"], first["contact_id"], first["status"]) == (
-        "event", "webhook", "subscription", wanted[0]["id"], "pending")
+        "event",
+        "webhook",
+        "subscription",
+        wanted[0]["id"],
+        "pending",
+    )
     assert first["dedupe_key"] == f"event:{sent['event_id']}:sub:{wanted[0]['id']}"
     assert first["webhook_id"].startswith("msg_") and first["webhook_id"] != made[1]["webhook_id"]
-    assert first["payload"] == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z",
-                                "data": SUBMITTED}
+    assert first["payload"] == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z", "data": SUBMITTED}
     assert (first["plan_id"], first["item_id"], first["unit_id"]) == (1, 11, 3)
 
 
 @pytest.mark.parametrize("type_", ["item.closeout_requested", "item.closed", "item.closeout_refused", "item.reopened"])
 def test_the_close_out_events_of_tasks_api_reach_their_subscribers(client, notify_db, auth, type_):
     subscribe(client, auth, types=[type_])
-    closed = {"plan_id": 1, "item_id": 11, "item_key": "T9", "item_number": "9", "item_title": "高速公路",
-              "closeout_id": 4, "unit_id": 3, "closed_on": "2026-03-02", "reason": None, "actor": "office"}
+    closed = {
+        "plan_id": 1,
+        "item_id": 11,
+        "item_key": "T9",
+        "item_number": "9",
+        "item_title": "高速公路",
+        "closeout_id": 4,
+        "unit_id": 3,
+        "closed_on": "2026-03-02",
+        "reason": None,
+        "actor": "office",
+    }
     response = client.post("/v1/events", json=event(type_, closed, source="tasks_api"), headers=auth("service"))
     assert (response.status_code, response.json()["notifications"]) == (202, 1)
 
@@ -118,16 +144,18 @@ def test_an_event_no_subscription_wants_is_recorded_and_queues_nothing(client, n
 
 @pytest.mark.parametrize("role", ["office", "unit", "viewer"])
 def test_only_a_service_token_posts_events(client, auth, role):
-    assert_problem(client.post("/v1/events", json=event(), headers=auth(role, unit_id=3 if role == "unit" else None)),
-                   403)
+    assert_problem(
+        client.post("/v1/events", json=event(), headers=auth(role, unit_id=3 if role == "unit" else None)), 403
+    )
 
 
 def test_posting_an_event_needs_a_token(client):
     assert_problem(client.post("/v1/events", json=event()), 401)
 
 
-@pytest.mark.parametrize("change", [{"type": "report.deleted"}, {"event_id": ""}, {"surprise": 1},
-                                    {"data": ["not", "an", "object"]}])
+@pytest.mark.parametrize(
+    "change", [{"type": "report.deleted"}, {"event_id": ""}, {"surprise": 1}, {"data": ["not", "an", "object"]}]
+)
 def test_a_malformed_event_is_refused(client, notify_db, auth, change):
     assert_problem(client.post("/v1/events", json=event(**change), headers=auth("service")), 422)
     assert rows(notify_db, ReceivedEvent.__table__) == []
@@ -138,8 +166,12 @@ def test_notify_api_fans_out_its_own_events_once_per_event_id(client, notify_db,
 
     async def escalate(db):
         async with db.transaction() as conn:
-            return [await publish_local_event(conn, "notice.escalated", {"item_id": 11, "level": "red"},
-                                              event_id="notice.escalated:42") for _ in range(2)]
+            return [
+                await publish_local_event(
+                    conn, "notice.escalated", {"item_id": 11, "level": "red"}, event_id="notice.escalated:42"
+                )
+                for _ in range(2)
+            ]
 
     assert run(notify_db, escalate) == [1, 0]
     [made] = queued(notify_db)
@@ -149,11 +181,11 @@ def test_notify_api_fans_out_its_own_events_once_per_event_id(client, notify_db,
 
 # -- delivery through the deliveries machinery ------------------------------------------------------
 
+
 def test_an_event_reaches_the_subscriber_signed_and_exactly_as_received(client, notify_db, auth, receiver):
     created = subscribe(client, auth)
     url = receiver.endpoint("hooks/city", secret=created["secret"])
-    client.patch(f"/v1/subscriptions/{created['id']}", json={"url": url},
-                 headers=auth("office", **{"If-Match": '"1"'}))
+    client.patch(f"/v1/subscriptions/{created['id']}", json={"url": url}, headers=auth("office", **{"If-Match": '"1"'}))
     client.post("/v1/events", json=event(), headers=auth("service"))
     assert deliver(notify_db).sent == 1
     [call] = receiver.calls_to("hooks/city")
@@ -181,8 +213,7 @@ def _verifies(call, secret):
     return True
 
 
-def test_a_rotated_secret_signs_at_once_and_the_previous_one_until_the_next_rotation(client, notify_db, auth,
-                                                                                     receiver):
+def test_a_rotated_secret_signs_at_once_and_the_previous_one_until_the_next_rotation(client, notify_db, auth, receiver):
     url = receiver.endpoint("hooks/rotating")
     created = subscribe(client, auth, url=url)
     rotated = client.post(f"/v1/subscriptions/{created['id']}/secret", headers=auth("office"))
@@ -193,8 +224,9 @@ def test_a_rotated_secret_signs_at_once_and_the_previous_one_until_the_next_rota
     deliver(notify_db)
     [call] = receiver.calls_to("hooks/rotating")
     assert _verifies(call, rotated.json()["secret"]) and _verifies(call, created["secret"])
-    final = client.post(f"/v1/subscriptions/{created['id']}/secret", json={"keep_previous": False},
-                        headers=auth("office")).json()
+    final = client.post(
+        f"/v1/subscriptions/{created['id']}/secret", json={"keep_previous": False}, headers=auth("office")
+    ).json()
     client.post("/v1/events", json=event(), headers=auth("service"))
     deliver(notify_db)
     last = receiver.calls_to("hooks/rotating")[-1]
@@ -203,17 +235,27 @@ def test_a_rotated_secret_signs_at_once_and_the_previous_one_until_the_next_rota
 
 # -- managing subscriptions -------------------------------------------------------------------------
 
+
 def test_the_office_subscribes_and_sees_the_secret_only_once(client, auth):
-    response = client.post("/v1/subscriptions", json={"url": "https://city.example/hooks", "description": "市大数据局",
-                                                      "event_types": ["report.accepted", "report.accepted"]},
-                           headers=auth("office"))
+    response = client.post(
+        "/v1/subscriptions",
+        json={
+            "url": "https://city.example/hooks",
+            "description": "市大数据局",
+            "event_types": ["report.accepted", "report.accepted"],
+        },
+        headers=auth("office"),
+    )
     assert response.status_code == 201, response.text
     created = response.json()
     assert response.headers["Location"] == f"/v1/subscriptions/{created['id']}"
     assert response.headers["ETag"] == '"1"'
     assert created["secret"].startswith("whsec_")
     assert (created["event_types"], created["enabled"], created["created_by"]) == (
-        ["report.accepted"], True, "test-office-0")
+        ["report.accepted"],
+        True,
+        "test-office-0",
+    )
     read = client.get(f"/v1/subscriptions/{created['id']}", headers=auth("office"))
     assert read.headers["ETag"] == '"1"'
     listed = client.get("/v1/subscriptions", headers=auth("office")).json()["data"]
@@ -236,12 +278,15 @@ def test_a_stored_secret_is_not_the_secret_in_clear(client, notify_db, auth):
     assert created["secret"].encode() not in stored["secret_encrypted"]
 
 
-@pytest.mark.parametrize("body", [
-    {"url": "https://city.example/hooks", "event_types": []},
-    {"url": "https://city.example/hooks", "event_types": ["report.deleted"]},
-    {"url": "ftp://city.example/hooks", "event_types": ["report.submitted"]},
-    {"url": "https://city.example/hooks", "event_types": ["report.submitted"], "secret": "whsec_mine"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": "https://city.example/hooks", "event_types": []},
+        {"url": "https://city.example/hooks", "event_types": ["report.deleted"]},
+        {"url": "ftp://city.example/hooks", "event_types": ["report.submitted"]},
+        {"url": "https://city.example/hooks", "event_types": ["report.submitted"], "secret": "whsec_mine"},
+    ],
+)
 def test_a_subscription_needs_an_http_url_and_known_event_types(client, auth, body):
     assert_problem(client.post("/v1/subscriptions", json=body, headers=auth("office")), 422)
 
@@ -250,8 +295,14 @@ def test_a_subscription_needs_an_http_url_and_known_event_types(client, auth, bo
 def test_only_the_office_manages_subscriptions(client, auth, role):
     headers = auth(role, unit_id=3 if role == "unit" else None)
     assert_problem(client.get("/v1/subscriptions", headers=headers), 403)
-    assert_problem(client.post("/v1/subscriptions", json={"url": "https://city.example/h",
-                                                          "event_types": ["item.assigned"]}, headers=headers), 403)
+    assert_problem(
+        client.post(
+            "/v1/subscriptions",
+            json={"url": "https://city.example/h", "event_types": ["item.assigned"]},
+            headers=headers,
+        ),
+        403,
+    )
 
 
 def test_subscriptions_need_a_token(client):
@@ -267,13 +318,18 @@ def test_changing_a_subscription_needs_the_current_etag(client, auth):
     created = subscribe(client, auth)
     path = f"/v1/subscriptions/{created['id']}"
     assert_problem(client.patch(path, json={"description": "新"}, headers=auth("office")), 428)
-    assert_problem(client.patch(path, json={"description": "新"}, headers=auth("office", **{"If-Match": '"9"'})),
-                   412)
-    changed = client.patch(path, json={"description": "新", "event_types": ["item.assigned"]},
-                           headers=auth("office", **{"If-Match": '"1"'}))
+    assert_problem(client.patch(path, json={"description": "新"}, headers=auth("office", **{"If-Match": '"9"'})), 412)
+    changed = client.patch(
+        path,
+        json={"description": "新", "event_types": ["item.assigned"]},
+        headers=auth("office", **{"If-Match": '"1"'}),
+    )
     assert changed.status_code == 200, changed.text
     assert (changed.json()["description"], changed.json()["event_types"], changed.headers["ETag"]) == (
-        "新", ["item.assigned"], '"2"')
+        "新",
+        ["item.assigned"],
+        '"2"',
+    )
 
 
 def test_re_enabling_a_subscription_clears_why_it_was_disabled(client, auth):
@@ -297,6 +353,7 @@ def test_deleting_a_subscription_cancels_what_is_queued_for_it(client, notify_db
 
 # -- the producers' relay into a running notify_api -------------------------------------------------
 
+
 @pytest.fixture
 def notify_server(notify_db):
     with serve_in_thread(create_notify_app(notify_settings(notify_db))) as url:
@@ -304,13 +361,17 @@ def notify_server(notify_db):
 
 
 def subscribe_over_http(url, auth, types):
-    response = httpx.post(f"{url}/v1/subscriptions", json={"url": "http://127.0.0.1:9/hooks", "event_types": types},
-                          headers=auth("office"))
+    response = httpx.post(
+        f"{url}/v1/subscriptions",
+        json={"url": "http://127.0.0.1:9/hooks", "event_types": types},
+        headers=auth("office"),
+    )
     assert response.status_code == 201, response.text
 
 
 def test_the_relay_publishes_to_a_running_notify_api_and_marks_events_published(
-        notify_server, notify_db, tasks_client, tasks_database, auth):
+    notify_server, notify_db, tasks_client, tasks_database, auth
+):
     subscribe_over_http(notify_server, auth, ["item.assigned"])
     import_small_plan(tasks_client, auth)
     assert relay(tasks_database, notify_server) == 4
@@ -322,8 +383,9 @@ def test_the_relay_publishes_to_a_running_notify_api_and_marks_events_published(
     assert relay(tasks_database, notify_server) == 0, "nothing is left to publish"
 
 
-def test_a_relay_retry_of_the_same_events_does_not_fan_out_again(notify_server, notify_db, tasks_client,
-                                                                  tasks_database, auth):
+def test_a_relay_retry_of_the_same_events_does_not_fan_out_again(
+    notify_server, notify_db, tasks_client, tasks_database, auth
+):
     subscribe_over_http(notify_server, auth, ["item.assigned"])
     import_small_plan(tasks_client, auth)
     relay(tasks_database, notify_server)
@@ -333,8 +395,9 @@ def test_a_relay_retry_of_the_same_events_does_not_fan_out_again(notify_server, 
     assert len(queued(notify_db)) == 4
 
 
-def test_tasks_api_relays_in_the_background_when_notify_api_url_is_set(notify_server, notify_db, tasks_client,
-                                                                      tasks_database, auth):
+def test_tasks_api_relays_in_the_background_when_notify_api_url_is_set(
+    notify_server, notify_db, tasks_client, tasks_database, auth
+):
     subscribe_over_http(notify_server, auth, ["item.assigned"])
     settings = tasks_settings(tasks_database).model_copy(update={"notify_api_url": notify_server})
     with TestClient(create_tasks_app(settings), raise_server_exceptions=False) as relaying:
@@ -343,14 +406,16 @@ def test_tasks_api_relays_in_the_background_when_notify_api_url_is_set(notify_se
         # app down in between leaves them to the next relay (at least once; notify_api drops repeats by id).
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not (
-                len(queued(notify_db)) == 4 and all(e["published_at"] is not None for e in events(tasks_database))):
+            len(queued(notify_db)) == 4 and all(e["published_at"] is not None for e in events(tasks_database))
+        ):
             time.sleep(0.2)
     assert len(queued(notify_db)) == 4
     assert all(e["published_at"] is not None for e in events(tasks_database))
 
 
-def test_duban_relay_publishes_for_cron_and_says_what_is_left(notify_server, notify_db, tasks_client, tasks_database,
-                                                              auth, monkeypatch, capsys):
+def test_duban_relay_publishes_for_cron_and_says_what_is_left(
+    notify_server, notify_db, tasks_client, tasks_database, auth, monkeypatch, capsys
+):
     monkeypatch.setenv("TASKS_API_DATABASE_URL", tasks_database)
     import_small_plan(tasks_client, auth)
     assert main(["relay", "tasks_api", "--notify-api-url", "http://127.0.0.1:9"]) == 1

@@ -17,9 +17,18 @@ from services.notify_api.app import create_app
 from services.notify_api.models import metadata
 from services.notify_api.peers import ReportingDep
 from tests.databases import empty_tables
-from tests.faults import (PEER_FAULTS, PEER_LIMITS, SLOW_FAULTS, FaultyTransport, PeerCall,
-                          check_ends_within_budget, check_survives_peer_fault, dependency_of,
-                          operations_depending_on, snapshot)
+from tests.faults import (
+    PEER_FAULTS,
+    PEER_LIMITS,
+    SLOW_FAULTS,
+    FaultyTransport,
+    PeerCall,
+    check_ends_within_budget,
+    check_survives_peer_fault,
+    dependency_of,
+    operations_depending_on,
+    snapshot,
+)
 from tests.notify_api.conftest import add_contact, notify_settings
 
 
@@ -45,12 +54,21 @@ def with_feed_token(s: Scene) -> None:
     s.feed_token = created.json()["token"]
 
 
-DISPATCH = PeerCall(lambda s: s.client.post("/v1/dispatches", json={"as_of": f"{s.as_of}T10:00:00+08:00"},
-                                            headers={**s.office, "Idempotency-Key": f"dispatch-{s.as_of}"}), 201)
+DISPATCH = PeerCall(
+    lambda s: s.client.post(
+        "/v1/dispatches",
+        json={"as_of": f"{s.as_of}T10:00:00+08:00"},
+        headers={**s.office, "Idempotency-Key": f"dispatch-{s.as_of}"},
+    ),
+    201,
+)
 UPCOMING = PeerCall(lambda s: s.get("/v1/deadlines/upcoming", as_of=s.as_of, days=30), 200)
 BULLETIN = PeerCall(lambda s: s.get("/v1/bulletins", plan_id=s.plan_id, date=s.as_of + timedelta(days=30)), 200)
-CALENDAR = PeerCall(lambda s: s.client.get(f"/v1/calendars/units/{s.unit_id}.ics", params={"token": s.feed_token}),
-                    200, prepare=with_feed_token)
+CALENDAR = PeerCall(
+    lambda s: s.client.get(f"/v1/calendars/units/{s.unit_id}.ics", params={"token": s.feed_token}),
+    200,
+    prepare=with_feed_token,
+)
 
 # Each operation that asks tasks_api, sent so that it must ask, and the status it answers once tasks_api is up.
 TASKS_CALLS: dict[str, PeerCall] = {
@@ -58,14 +76,26 @@ TASKS_CALLS: dict[str, PeerCall] = {
     "list_upcoming_deadlines": UPCOMING,
     "get_bulletin": BULLETIN,
     "list_reminder_rules": PeerCall(lambda s: s.get(f"/v1/plans/{s.plan_id}/reminder-rules"), 200),
-    "put_reminder_rule": PeerCall(lambda s: s.client.put(f"/v1/plans/{s.plan_id}/reminder-rules/item",
-                                                         json={"quiet_start": "21:00"},
-                                                         headers={**s.office, "If-Match": '"0"'}), 200),
-    "create_pause": PeerCall(lambda s: s.client.post("/v1/pauses", json={"plan_id": s.plan_id, "unit_id": s.unit_id},
-                                                     headers=s.office), 201),
+    "put_reminder_rule": PeerCall(
+        lambda s: s.client.put(
+            f"/v1/plans/{s.plan_id}/reminder-rules/item",
+            json={"quiet_start": "21:00"},
+            headers={**s.office, "If-Match": '"0"'},
+        ),
+        200,
+    ),
+    "create_pause": PeerCall(
+        lambda s: s.client.post("/v1/pauses", json={"plan_id": s.plan_id, "unit_id": s.unit_id}, headers=s.office), 201
+    ),
     "create_feed_token": PeerCall(lambda s: s.client.post(f"/v1/units/{s.unit_id}/feed-tokens", headers=s.unit), 201),
-    "create_contact": PeerCall(lambda s: s.client.post("/v1/contacts", headers=s.office, json={
-        "owner_kind": "unit", "owner_id": s.unit_id, "channel": "email", "target": "faults@example.cn"}), 201),
+    "create_contact": PeerCall(
+        lambda s: s.client.post(
+            "/v1/contacts",
+            headers=s.office,
+            json={"owner_kind": "unit", "owner_id": s.unit_id, "channel": "email", "target": "faults@example.cn"},
+        ),
+        201,
+    ),
     "get_unit_calendar": CALENDAR,
 }
 # The same for reporting_api, which says who has not reported yet.
@@ -75,12 +105,14 @@ REPORTING_CALLS: dict[str, PeerCall] = {
     "get_bulletin": BULLETIN,
     "get_unit_calendar": CALENDAR,
 }
-ASKED = [("tasks_api", name) for name in sorted(TASKS_CALLS)] + [("reporting_api", name)
-                                                                 for name in sorted(REPORTING_CALLS)]
+ASKED = [("tasks_api", name) for name in sorted(TASKS_CALLS)] + [
+    ("reporting_api", name) for name in sorted(REPORTING_CALLS)
+]
 # The operations tested with the faults that take time: the dispatch (a write) and the feed (a read of both peers).
 TIMED = [("tasks_api", "create_dispatch"), ("reporting_api", "create_dispatch"), ("tasks_api", "get_unit_calendar")]
-CASES = [(*asked, fault) for asked in ASKED for fault in PEER_FAULTS] + [(*timed, fault) for timed in TIMED
-                                                                         for fault in SLOW_FAULTS]
+CASES = [(*asked, fault) for asked in ASKED for fault in PEER_FAULTS] + [
+    (*timed, fault) for timed in TIMED for fault in SLOW_FAULTS
+]
 
 
 @pytest.fixture
@@ -93,10 +125,12 @@ def start(notify_database, tasks_server, reporting_peer, transports):
     """start(**settings) → notify_api on the emptied database, its peers behind the faulty transports."""
     empty_tables(notify_database, metadata)
     with ExitStack() as stack:
+
         def started(**overrides: object) -> TestClient:
             settings = notify_settings(notify_database, tasks_server, reporting_peer, **{**PEER_LIMITS, **overrides})
-            app = create_app(settings, tasks_transport=transports["tasks_api"],
-                             reporting_transport=transports["reporting_api"])
+            app = create_app(
+                settings, tasks_transport=transports["tasks_api"], reporting_transport=transports["reporting_api"]
+            )
             return stack.enter_context(TestClient(app, raise_server_exceptions=False))
 
         yield started
@@ -109,13 +143,22 @@ def client(start):
 
 @pytest.fixture
 def scene(client, auth, quzhou, tasks_server, receiver) -> Scene:
-    deadlines = httpx.get(f"{tasks_server}/v1/deadlines", params={"from": "2020-03-01", "to": "2020-12-31",
-                                                                  "limit": 500}, headers=auth("viewer")).json()
+    deadlines = httpx.get(
+        f"{tasks_server}/v1/deadlines",
+        params={"from": "2020-03-01", "to": "2020-12-31", "limit": 500},
+        headers=auth("viewer"),
+    ).json()
     deadline = next(d for d in deadlines["data"] if any(u["role"] == "lead" for u in d["units"]))
     unit_id = next(u["unit_id"] for u in deadline["units"] if u["role"] == "lead")
     add_contact(client, auth("office"), "unit", unit_id, "webhook", receiver.endpoint("hooks/lead"))
-    return Scene(client, auth("office"), auth("unit", unit_id=unit_id), quzhou.plan_id, unit_id,
-                 date.fromisoformat(deadline["due_on"]) - timedelta(days=3))
+    return Scene(
+        client,
+        auth("office"),
+        auth("unit", unit_id=unit_id),
+        quzhou.plan_id,
+        unit_id,
+        date.fromisoformat(deadline["due_on"]) - timedelta(days=3),
+    )
 
 
 def test_every_operation_that_holds_a_peer_client_is_under_fault_test():
@@ -126,11 +169,19 @@ def test_every_operation_that_holds_a_peer_client_is_under_fault_test():
 
 @pytest.mark.parametrize(("peer", "operation", "fault"), CASES)
 def test_an_operation_asking_a_failing_peer_answers_503_in_budget_writes_nothing_and_recovers(
-        scene, transports, notify_database, peer, operation, fault):
+    scene, transports, notify_database, peer, operation, fault
+):
     call = (TASKS_CALLS if peer == "tasks_api" else REPORTING_CALLS)[operation]
-    check_survives_peer_fault(call, scene, transports[peer], fault, peer=peer,
-                              budget=PEER_LIMITS["peer_budget_seconds"], database_url=notify_database,
-                              metadata=metadata)
+    check_survives_peer_fault(
+        call,
+        scene,
+        transports[peer],
+        fault,
+        peer=peer,
+        budget=PEER_LIMITS["peer_budget_seconds"],
+        database_url=notify_database,
+        metadata=metadata,
+    )
 
 
 @pytest.mark.parametrize("peer", ["tasks_api", "reporting_api"])
@@ -153,9 +204,11 @@ def _dispatches(url: str) -> list:
 
 @pytest.mark.parametrize("peer", ["tasks_api", "reporting_api"])
 def test_the_interval_loop_outlives_a_peer_that_is_down_and_dispatches_once_it_is_back(
-        start, transports, notify_database, auth, quzhou, receiver, peer):
-    add_contact(start(), auth("office"), "unit", quzhou.unit_id("市交通运输局"), "webhook",
-                receiver.endpoint("hooks/transport"))  # someone to remind, so that the planner asks the peers
+    start, transports, notify_database, auth, quzhou, receiver, peer
+):
+    add_contact(
+        start(), auth("office"), "unit", quzhou.unit_id("市交通运输局"), "webhook", receiver.endpoint("hooks/transport")
+    )  # someone to remind, so that the planner asks the peers
     transports[peer].fault = "refuse"
     client = start(dispatch_interval_seconds=1)
     calls, deadline = transports[peer].calls, time.monotonic() + 30

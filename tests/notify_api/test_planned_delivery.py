@@ -16,8 +16,9 @@ from tests.notify_api.test_planner import TRANSPORT, shanghai
 @pytest.fixture
 def transport_hook(notify_client, auth, quzhou, receiver):
     """市交通运输局's webhook at the local receiver, which verifies each signature."""
-    hook = add_contact(notify_client, auth("office"), "unit", quzhou.unit_id(TRANSPORT),
-                       target=receiver.endpoint("hooks/transport"))
+    hook = add_contact(
+        notify_client, auth("office"), "unit", quzhou.unit_id(TRANSPORT), target=receiver.endpoint("hooks/transport")
+    )
     receiver.secrets["hooks/transport"] = hook["secret"]
     return "hooks/transport"
 
@@ -27,8 +28,7 @@ def deliver_at(client, now):
     return run(settings.database_url, lambda db: deliver_due(db, settings, now=now, limit=500))
 
 
-def test_a_notice_planned_at_eleven_at_night_reaches_the_receiver_at_eight(notify_client, receiver,
-                                                                            transport_hook):
+def test_a_notice_planned_at_eleven_at_night_reaches_the_receiver_at_eight(notify_client, receiver, transport_hook):
     planned = run_planner(notify_client, shanghai("2019-12-28", 23))
     assert planned > 0
     assert deliver_at(notify_client, shanghai("2019-12-28", 23) + timedelta(minutes=30)).sent == 0
@@ -39,9 +39,13 @@ def test_a_notice_planned_at_eleven_at_night_reaches_the_receiver_at_eight(notif
 
 
 def test_a_digest_reaches_the_receiver_as_one_signed_message_listing_the_days_reminders(
-        notify_client, auth, quzhou, receiver, transport_hook):
-    response = notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"digest": True},
-                                 headers=auth("office", **{"If-Match": '"0"'}))
+    notify_client, auth, quzhou, receiver, transport_hook
+):
+    response = notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/*",
+        json={"digest": True},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert response.status_code == 200, response.text
     run_planner(notify_client, shanghai("2019-12-28"))
     assert deliver_at(notify_client, shanghai("2019-12-28")).sent == 1

@@ -43,10 +43,19 @@ def step_on(due_on: str, today: str, rule: Rule = DEFAULT_RULE) -> tuple[str, st
 
 # -- the ladder, as pure functions ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("today, expected", [
-    ("2019-12-23", None), ("2019-12-24", ("before-7", "blue")), ("2019-12-26", ("before-7", "blue")),
-    ("2019-12-28", ("before-3", "blue")), ("2019-12-29", ("before-3", "blue")),
-    ("2019-12-30", ("before-1", "blue")), ("2019-12-31", ("due-today", "blue"))])
+
+@pytest.mark.parametrize(
+    "today, expected",
+    [
+        ("2019-12-23", None),
+        ("2019-12-24", ("before-7", "blue")),
+        ("2019-12-26", ("before-7", "blue")),
+        ("2019-12-28", ("before-3", "blue")),
+        ("2019-12-29", ("before-3", "blue")),
+        ("2019-12-30", ("before-1", "blue")),
+        ("2019-12-31", ("due-today", "blue")),
+    ],
+)
 def test_before_the_due_date_the_latest_blue_step_is_due(today, expected):
     assert step_on("2019-12-31", today) == expected
 
@@ -56,28 +65,37 @@ def test_a_rule_without_a_day_itself_step_keeps_its_last_step_until_the_due_date
     assert step_on("2019-12-31", "2019-12-25", Rule(steps_before=())) is None
 
 
-@pytest.mark.parametrize("today, expected", [
-    ("2024-02-09", ("overdue-1", "yellow")),   # the first working day after the due date
-    ("2024-02-12", ("overdue-1", "yellow")),   # Spring Festival: no working days until Sunday 18 Feb
-    ("2024-02-19", ("overdue-1", "yellow")),   # 18 and 19 Feb are the 2nd and 3rd working days after the 9th
-    ("2024-02-20", ("overdue-4", "yellow")),   # three working days on: 18 (make-up Sunday), 19, 20 Feb
-    ("2024-02-22", ("overdue-4", "yellow")),
-    ("2024-02-23", ("overdue-7", "yellow"))])
+@pytest.mark.parametrize(
+    "today, expected",
+    [
+        ("2024-02-09", ("overdue-1", "yellow")),  # the first working day after the due date
+        ("2024-02-12", ("overdue-1", "yellow")),  # Spring Festival: no working days until Sunday 18 Feb
+        ("2024-02-19", ("overdue-1", "yellow")),  # 18 and 19 Feb are the 2nd and 3rd working days after the 9th
+        ("2024-02-20", ("overdue-4", "yellow")),  # three working days on: 18 (make-up Sunday), 19, 20 Feb
+        ("2024-02-22", ("overdue-4", "yellow")),
+        ("2024-02-23", ("overdue-7", "yellow")),
+    ],
+)
 def test_yellow_repeats_every_three_working_days_across_the_2024_spring_festival(today, expected):
     assert step_on("2024-02-08", today, SLOW_ESCALATION) == expected
 
 
 def test_a_make_up_sunday_is_a_working_day_for_the_ladder():
-    assert step_on("2024-02-02", "2024-02-03", SLOW_ESCALATION) is None     # Saturday: no notice yet
+    assert step_on("2024-02-02", "2024-02-03", SLOW_ESCALATION) is None  # Saturday: no notice yet
     assert step_on("2024-02-02", "2024-02-04", SLOW_ESCALATION) == ("overdue-1", "yellow")  # Sunday 4 Feb works
 
 
-@pytest.mark.parametrize("today, expected", [
-    ("2019-11-28", ("overdue-1", "yellow")), ("2019-12-01", ("overdue-1", "yellow")),
-    ("2019-12-03", ("overdue-4", "yellow")),
-    ("2019-12-04", ("escalated-5", "red")),    # 5 working days overdue: red, though no repeat falls then
-    ("2019-12-05", ("escalated-5", "red")),
-    ("2019-12-06", ("escalated-7", "red"))])   # repeats after the escalation stay red
+@pytest.mark.parametrize(
+    "today, expected",
+    [
+        ("2019-11-28", ("overdue-1", "yellow")),
+        ("2019-12-01", ("overdue-1", "yellow")),
+        ("2019-12-03", ("overdue-4", "yellow")),
+        ("2019-12-04", ("escalated-5", "red")),  # 5 working days overdue: red, though no repeat falls then
+        ("2019-12-05", ("escalated-5", "red")),
+        ("2019-12-06", ("escalated-7", "red")),
+    ],
+)  # repeats after the escalation stay red
 def test_red_after_five_working_days_overdue(today, expected):
     assert step_on("2019-11-27", today) == expected
 
@@ -94,9 +112,17 @@ def test_without_repeats_only_the_first_overdue_notice_and_the_escalation_go_out
     assert step_on("2019-11-27", "2019-12-20", rule) == ("escalated-5", "red")
 
 
-@pytest.mark.parametrize("hour, minute, released", [(23, 0, "2019-12-29T08:00"), (7, 30, "2019-12-28T08:00"),
-                                                    (22, 0, "2019-12-29T08:00"), (8, 0, None), (21, 59, None),
-                                                    (12, 0, None)])
+@pytest.mark.parametrize(
+    "hour, minute, released",
+    [
+        (23, 0, "2019-12-29T08:00"),
+        (7, 30, "2019-12-28T08:00"),
+        (22, 0, "2019-12-29T08:00"),
+        (8, 0, None),
+        (21, 59, None),
+        (12, 0, None),
+    ],
+)
 def test_quiet_hours_hold_a_notice_until_eight_in_the_morning(hour, minute, released):
     moment = shanghai("2019-12-28", hour) + timedelta(minutes=minute)
     expected = moment if released is None else shanghai(released[:10], int(released[11:13]))
@@ -109,6 +135,7 @@ def test_quiet_hours_may_lie_within_a_day_or_be_switched_off():
 
 
 # -- the planner against the real peers ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def units(quzhou):
@@ -139,10 +166,19 @@ def test_a_few_days_before_key_work_7_its_unit_gets_the_blue_notice(notify_clien
     assert "市交通运输局（牵头）" in payload["text"] and "2019年12月31日" in payload["text"]
     link = f"https://duban.example.cn/plans/{quzhou.plan_id}/items/{kw7}"
     assert link in payload["text"] and f"[查看详情]({link})" in payload["markdown"]
-    assert {k: payload["data"][k] for k in ("item_number", "item_title", "deadline_kind", "due_on", "days_left",
-                                            "role", "level", "link")} == {
-        "item_number": "7", "item_title": "深化收费公路制度改革", "deadline_kind": "item", "due_on": "2019-12-31",
-        "days_left": 3, "role": "lead", "level": "blue", "link": link}
+    assert {
+        k: payload["data"][k]
+        for k in ("item_number", "item_title", "deadline_kind", "due_on", "days_left", "role", "level", "link")
+    } == {
+        "item_number": "7",
+        "item_title": "深化收费公路制度改革",
+        "deadline_kind": "item",
+        "due_on": "2019-12-31",
+        "days_left": 3,
+        "role": "lead",
+        "level": "blue",
+        "link": link,
+    }
     indicators = rows_of(notify_client, kw7, "indicator")
     assert len(indicators) == 2 and {r["step"] for r in indicators} == {"before-3"}
     assert "指标“新发展ETC用户”目标" in " ".join(r["payload"]["subject"] for r in indicators)
@@ -155,8 +191,7 @@ def test_running_the_planner_twice_creates_nothing_new(notify_client, transport_
     assert len(outbox(notify_client)) == created
 
 
-def test_a_dispatchs_webhook_ids_are_unique_and_sort_in_the_order_its_rows_were_written(notify_client,
-                                                                                        transport_hook):
+def test_a_dispatchs_webhook_ids_are_unique_and_sort_in_the_order_its_rows_were_written(notify_client, transport_hook):
     run_planner(notify_client, shanghai("2019-12-28"))
     run_planner(notify_client, shanghai("2019-12-30"), dispatch_id=2)
     rows = sorted(outbox(notify_client), key=lambda r: (r["dispatch_id"], r["dedupe_key"]))
@@ -170,8 +205,14 @@ def test_two_planners_at_once_never_create_a_second_notification(notify_client, 
 
     async def one(dispatch_id: int) -> int:
         async with state.database.transaction() as conn:
-            return await plan_reminders(conn, state.tasks, state.reporting, state.settings,
-                                        as_of=shanghai("2019-12-28"), dispatch_id=dispatch_id)
+            return await plan_reminders(
+                conn,
+                state.tasks,
+                state.reporting,
+                state.settings,
+                as_of=shanghai("2019-12-28"),
+                dispatch_id=dispatch_id,
+            )
 
     async def both() -> list[int]:
         return await asyncio.gather(one(1), one(2))
@@ -191,12 +232,19 @@ def test_each_step_goes_out_once_as_the_days_pass(notify_client, transport_hook,
     for day in ("2019-12-24", "2019-12-25", "2019-12-28", "2019-12-29", "2019-12-30", "2019-12-31"):
         run_planner(notify_client, shanghai(day))
     assert [r["step"] for r in rows_of(notify_client, quzhou.item("KW7")["id"])] == [
-        "before-7", "before-3", "before-1", "due-today"]
+        "before-7",
+        "before-3",
+        "before-1",
+        "due-today",
+    ]
 
 
 def test_overdue_yellow_notices_repeat_every_three_working_days(notify_client, auth, transport_hook, quzhou):
-    response = notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/item", json={"escalate_after_days": 30},
-                                 headers=auth("office", **{"If-Match": '"0"'}))
+    response = notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/item",
+        json={"escalate_after_days": 30},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert response.status_code == 200
     for day in ("2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07"):  # 1 Jan is New Year's Day
         run_planner(notify_client, shanghai(day))
@@ -215,8 +263,9 @@ def sa5(quzhou, quzhou_client, auth):
 def test_red_after_five_working_days_goes_to_the_lead_leaders_and_the_office(notify_client, auth, sa5, units):
     [leader] = sa5["lead_leaders"]
     office = add_contact(notify_client, auth("office"), "office", 0, channel="email")
-    leader_mail = add_contact(notify_client, auth("office"), "leader", leader["id"], channel="email",
-                              target="leader@example.cn")
+    leader_mail = add_contact(
+        notify_client, auth("office"), "leader", leader["id"], channel="email", target="leader@example.cn"
+    )
     unit_hook = add_contact(notify_client, auth("office"), "unit", units[ECOLOGY])
     run_planner(notify_client, shanghai("2026-01-04"))  # a make-up Sunday: the first working day overdue
     yellow = rows_of(notify_client, sa5["id"])
@@ -247,21 +296,29 @@ def test_a_dispatch_in_quiet_hours_is_held_until_eight(notify_client, transport_
 
 
 def test_a_rules_own_quiet_hours_apply(notify_client, auth, transport_hook, quzhou):
-    notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"quiet_start": "09:00",
-                                                                             "quiet_end": "11:30"},
-                      headers=auth("office", **{"If-Match": '"0"'}))
+    notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/*",
+        json={"quiet_start": "09:00", "quiet_end": "11:30"},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     run_planner(notify_client, shanghai("2019-12-28", 10))
     [row] = rows_of(notify_client, quzhou.item("KW7")["id"])
     assert utc(row["next_attempt_at"]) == shanghai("2019-12-28", 11) + timedelta(minutes=30)
 
 
 def test_digest_mode_sends_a_recipient_one_message_for_the_day(notify_client, auth, transport_hook, quzhou):
-    notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"digest": True},
-                      headers=auth("office", **{"If-Match": '"0"'}))
+    notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/*",
+        json={"digest": True},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert run_planner(notify_client, shanghai("2019-12-28")) == 1
     [digest] = outbox(notify_client, contact_id=transport_hook["id"])
     assert (digest["purpose"], digest["step"], digest["dedupe_key"]) == (
-        "digest", "digest", f"digest:{transport_hook['id']}:2019-12-28")
+        "digest",
+        "digest",
+        f"digest:{transport_hook['id']}:2019-12-28",
+    )
     listed = digest["payload"]["data"]["reminders"]
     kw7 = quzhou.item("KW7")["id"]
     assert {(r["deadline_kind"], r["item_id"]) for r in listed} >= {("item", kw7), ("indicator", kw7)}
@@ -273,8 +330,11 @@ def test_digest_mode_sends_a_recipient_one_message_for_the_day(notify_client, au
 
 def test_a_digest_over_the_size_cap_is_split_into_parts(notify_client, auth, transport_hook, quzhou, monkeypatch):
     monkeypatch.setattr(planner, "DIGEST_MAX_NOTICES", 2)
-    notify_client.put(f"/v1/plans/{quzhou.plan_id}/reminder-rules/*", json={"digest": True},
-                      headers=auth("office", **{"If-Match": '"0"'}))
+    notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/*",
+        json={"digest": True},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert run_planner(notify_client, shanghai("2019-12-28")) >= 2
     parts = sorted(outbox(notify_client, contact_id=transport_hook["id"]), key=lambda row: row["dedupe_key"])
     day = f"digest:{transport_hook['id']}:2019-12-28"
@@ -283,11 +343,14 @@ def test_a_digest_over_the_size_cap_is_split_into_parts(notify_client, auth, tra
     assert sum(row["payload"]["data"]["count"] for row in parts) >= 3
 
 
-def test_a_contact_made_after_the_newest_was_deleted_gets_its_own_reminders(notify_client, auth, transport_hook,
-                                                                              quzhou, units):
+def test_a_contact_made_after_the_newest_was_deleted_gets_its_own_reminders(
+    notify_client, auth, transport_hook, quzhou, units
+):
     run_planner(notify_client, shanghai("2019-12-28"))
     assert outbox(notify_client, contact_id=transport_hook["id"])
-    deleted = notify_client.delete(f"/v1/contacts/{transport_hook['id']}", headers=auth("office", **{"If-Match": '"1"'}))
+    deleted = notify_client.delete(
+        f"/v1/contacts/{transport_hook['id']}", headers=auth("office", **{"If-Match": '"1"'})
+    )
     assert deleted.status_code == 204
     replacement = add_contact(notify_client, auth("office"), "unit", units[TRANSPORT])
     assert replacement["id"] > transport_hook["id"]  # not the deleted contact's id, whose reminders were sent
@@ -332,8 +395,9 @@ def report_rows(client, unit_id):
     return outbox(client, deadline_kind="report", recipient_kind="unit", recipient_id=unit_id)
 
 
-def test_a_unit_gets_one_report_notice_per_due_date_listing_its_items(notify_client, auth, transport_hook, quzhou,
-                                                                      units):
+def test_a_unit_gets_one_report_notice_per_due_date_listing_its_items(
+    notify_client, auth, transport_hook, quzhou, units
+):
     run_planner(notify_client, shanghai("2020-01-09"))
     [row] = report_rows(notify_client, units[TRANSPORT])  # not one per item, nor one per period kind
     data = row["payload"]["data"]
@@ -341,16 +405,20 @@ def test_a_unit_gets_one_report_notice_per_due_date_listing_its_items(notify_cli
     assert ("7", "2019", "annual") in listed and len(listed) == len(data["items"]) > 1
     assert {i["period"] for i in data["items"]} == {"2019"}  # 2019-Q4 and 2019-H2 are answered by 2019
     assert (row["step"], data["due_on"], data["deadline_id"]) == ("before-1", "2020-01-10", units[TRANSPORT])
-    assert row["payload"]["subject"].startswith(f"【提醒】{TRANSPORT}（牵头）：2019年度年度汇总（{len(listed)}项）还剩1天")
+    assert row["payload"]["subject"].startswith(
+        f"【提醒】{TRANSPORT}（牵头）：2019年度年度汇总（{len(listed)}项）还剩1天"
+    )
     assert "深化收费公路制度改革" in row["payload"]["text"]
 
 
-def test_reports_are_reminded_only_to_units_that_have_not_submitted(notify_client, reporting_http, auth,
-                                                                      transport_hook, quzhou, units):
+def test_reports_are_reminded_only_to_units_that_have_not_submitted(
+    notify_client, reporting_http, auth, transport_hook, quzhou, units
+):
     kw7 = quzhou.item("KW7")["id"]
     headers = auth("unit", unit_id=units[TRANSPORT])
-    report = file_report(reporting_http, headers, kw7, period="2019", measurements=values_for(quzhou, "KW7",
-                                                                                              "2019-12-31"))
+    report = file_report(
+        reporting_http, headers, kw7, period="2019", measurements=values_for(quzhou, "KW7", "2019-12-31")
+    )
     submit(reporting_http, headers, report["id"])
     run_planner(notify_client, shanghai("2020-01-09"))
     [row] = report_rows(notify_client, units[TRANSPORT])

@@ -25,8 +25,9 @@ def _robot(url, settings, receiver, channel, path, *, secret=None, answers=(), s
     target = receiver.endpoint(path, secret=secret, answers=list(answers)) + "?access_token=abc123"
 
     async def work(db):
-        contact_id = await add_contact(db, settings, channel=channel, target=target, secret=secret,
-                                       seal_target=seal_target)
+        contact_id = await add_contact(
+            db, settings, channel=channel, target=target, secret=secret, seal_target=seal_target
+        )
         return await add_notification(db, contact_id=contact_id, channel=channel, **values)
 
     sent = run(url, work)
@@ -35,14 +36,15 @@ def _robot(url, settings, receiver, channel, path, *, secret=None, answers=(), s
 
 
 def test_a_dingtalk_robot_gets_a_markdown_message_on_a_correctly_signed_url(notify_db, delivery_settings, receiver):
-    counts, row = _robot(notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office",
-                         secret=DINGTALK_SECRET)
+    counts, row = _robot(notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office", secret=DINGTALK_SECRET)
     assert (counts.sent, row["status"]) == (1, "delivered")
     [call] = receiver.calls_to("dingtalk/office")
     assert call.verified is True  # timestamp within the hour, sign = base64(HmacSHA256(secret, ts\nsecret))
     assert call.query["access_token"] == "abc123"
-    assert call.json() == {"msgtype": "markdown",
-                           "markdown": {"title": PAYLOAD["subject"], "text": PAYLOAD["markdown"]}}
+    assert call.json() == {
+        "msgtype": "markdown",
+        "markdown": {"title": PAYLOAD["subject"], "text": PAYLOAD["markdown"]},
+    }
 
 
 def test_a_robot_stored_with_its_token_sealed_is_sent_to_its_whole_url(notify_db, delivery_settings, receiver):
@@ -65,22 +67,25 @@ def test_the_dingtalk_sign_is_urlencoded_base64_of_hmac_sha256_of_timestamp_and_
     assert unquote_plus(dingtalk_sign("SECabc", timestamp)) == base64.b64encode(digest).decode()
     assert dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t", "SECabc", timestamp) == (
         f"https://oapi.dingtalk.com/robot/send?access_token=t&timestamp={timestamp}"
-        f"&sign={dingtalk_sign('SECabc', timestamp)}")
+        f"&sign={dingtalk_sign('SECabc', timestamp)}"
+    )
     assert dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=t", None, timestamp).endswith("=t")
 
 
 def test_a_dingtalk_refusal_by_errcode_is_dead(notify_db, delivery_settings, receiver):
     refused = Answer(200, json={"errcode": 310000, "errmsg": "sign not match"})
-    counts, row = _robot(notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office",
-                         secret=DINGTALK_SECRET, answers=[refused])
+    counts, row = _robot(
+        notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office", secret=DINGTALK_SECRET, answers=[refused]
+    )
     assert (counts.failed, row["status"]) == (1, "dead")
     assert "errcode 310000" in row["last_error"]
 
 
 def test_a_dingtalk_rate_limit_is_retried(notify_db, delivery_settings, receiver):
     limited = Answer(200, json={"errcode": 130101, "errmsg": "send too fast"})
-    _, row = _robot(notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office",
-                    secret=DINGTALK_SECRET, answers=[limited])
+    _, row = _robot(
+        notify_db, delivery_settings, receiver, "dingtalk", "dingtalk/office", secret=DINGTALK_SECRET, answers=[limited]
+    )
     assert row["status"] == "pending"
 
 
@@ -100,14 +105,17 @@ def test_a_wecom_refusal_by_errcode_is_dead(notify_db, delivery_settings, receiv
 def _long_digest(entries: int) -> dict:
     lines = [f"#### 【督办日报】2026年3月2日：共{entries}项", ""] + [
         f"{i}. [【提醒】{i} 推进长三角一体化示范区建设：事项完成时限还剩3天](https://duban.example.cn/plans/1/items/{i})"
-        for i in range(1, entries + 1)]
+        for i in range(1, entries + 1)
+    ]
     return {**PAYLOAD, "markdown": "\n".join(lines)}
 
 
-@pytest.mark.parametrize(("channel", "path", "limit"), [("wecom", "wecom/unit-1", 4096),
-                                                        ("dingtalk", "dingtalk/unit-1", 20000)])
-def test_a_digest_too_long_for_a_robot_is_cut_on_a_whole_line_and_says_so(notify_db, delivery_settings, receiver,
-                                                                          channel, path, limit):
+@pytest.mark.parametrize(
+    ("channel", "path", "limit"), [("wecom", "wecom/unit-1", 4096), ("dingtalk", "dingtalk/unit-1", 20000)]
+)
+def test_a_digest_too_long_for_a_robot_is_cut_on_a_whole_line_and_says_so(
+    notify_db, delivery_settings, receiver, channel, path, limit
+):
     payload = _long_digest(400)
     counts, row = _robot(notify_db, delivery_settings, receiver, channel, path, payload=payload)
     assert (counts.sent, row["status"]) == (1, "delivered")
@@ -120,14 +128,22 @@ def test_a_digest_too_long_for_a_robot_is_cut_on_a_whole_line_and_says_so(notify
 
 
 def test_sealing_old_contacts_masks_their_clear_urls_and_history_and_they_are_still_sent_to(
-        notify_db, delivery_settings, receiver):
+    notify_db, delivery_settings, receiver
+):
     target = receiver.endpoint("wecom/old") + "?key=old-wecom-key-1234"
 
     async def legacy(db):
         contact_id = await add_contact(db, delivery_settings, channel="wecom", target=target, seal_target=False)
         async with db.transaction() as conn:
-            await record_change(conn, change_log, entity="contact", entity_id=contact_id, action="create",
-                                actor="before-sealing", after={"target": target})
+            await record_change(
+                conn,
+                change_log,
+                entity="contact",
+                entity_id=contact_id,
+                action="create",
+                actor="before-sealing",
+                after={"target": target},
+            )
         return contact_id
 
     contact_id = run(notify_db, legacy)

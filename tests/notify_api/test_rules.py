@@ -11,8 +11,14 @@ from services.common.problems import Unprocessable
 from services.notify_api.rules.service import PauseCreate, check_pause_targets
 from tests.notify_api.conftest import assert_problem
 
-DEFAULTS = {"steps_before": [7, 3, 1, 0], "repeat_every_workdays": 3, "escalate_after_days": 5,
-            "quiet_start": "22:00", "quiet_end": "08:00", "digest": False}
+DEFAULTS = {
+    "steps_before": [7, 3, 1, 0],
+    "repeat_every_workdays": 3,
+    "escalate_after_days": 5,
+    "quiet_start": "22:00",
+    "quiet_end": "08:00",
+    "digest": False,
+}
 KINDS = ["*", "item", "milestone", "indicator", "report"]
 
 
@@ -23,18 +29,27 @@ def rules(client, auth, plan_id):
 
 
 def put(client, auth, plan_id, kind, body, etag='"0"', role="office"):
-    return client.put(f"/v1/plans/{plan_id}/reminder-rules/{kind}", json=body,
-                      headers=auth(role, **({"If-Match": etag} if etag else {})))
+    return client.put(
+        f"/v1/plans/{plan_id}/reminder-rules/{kind}",
+        json=body,
+        headers=auth(role, **({"If-Match": etag} if etag else {})),
+    )
 
 
 # -- rules -------------------------------------------------------------------------------------------------
+
 
 def test_with_nothing_stored_every_kind_has_the_default_rule(notify_client, auth, quzhou):
     found = rules(notify_client, auth, quzhou.plan_id)
     assert list(found) == KINDS
     for kind in KINDS:
-        assert found[kind] == {"plan_id": quzhou.plan_id, "deadline_kind": kind, **DEFAULTS, "source": "default",
-                               "version": 0}
+        assert found[kind] == {
+            "plan_id": quzhou.plan_id,
+            "deadline_kind": kind,
+            **DEFAULTS,
+            "source": "default",
+            "version": 0,
+        }
 
 
 def test_a_rule_set_for_a_kind_applies_to_that_kind_only(notify_client, auth, quzhou):
@@ -53,15 +68,24 @@ def test_the_plans_star_rule_applies_to_every_kind_without_its_own(notify_client
     found = rules(notify_client, auth, quzhou.plan_id)
     assert (found["milestone"]["source"], found["milestone"]["repeat_every_workdays"]) == ("plan", 2)
     assert (found["milestone"]["version"], found["*"]["version"]) == (0, 1)
-    assert (found["item"]["source"], found["item"]["escalate_after_days"],
-            found["item"]["repeat_every_workdays"]) == ("own", 10, 3)
+    assert (found["item"]["source"], found["item"]["escalate_after_days"], found["item"]["repeat_every_workdays"]) == (
+        "own",
+        10,
+        3,
+    )
 
 
 def test_put_replaces_the_whole_rule(notify_client, auth, quzhou):
     put(notify_client, auth, quzhou.plan_id, "item", {"escalate_after_days": 10, "digest": True})
     response = put(notify_client, auth, quzhou.plan_id, "item", {"quiet_start": "21:00"}, etag='"1"')
-    assert response.json() == {"plan_id": quzhou.plan_id, "deadline_kind": "item",
-                               **DEFAULTS, "quiet_start": "21:00", "source": "own", "version": 2}
+    assert response.json() == {
+        "plan_id": quzhou.plan_id,
+        "deadline_kind": "item",
+        **DEFAULTS,
+        "quiet_start": "21:00",
+        "source": "own",
+        "version": 2,
+    }
 
 
 def test_setting_a_rule_needs_the_etag_of_the_kinds_own_rule(notify_client, auth, quzhou):
@@ -71,10 +95,21 @@ def test_setting_a_rule_needs_the_etag_of_the_kinds_own_rule(notify_client, auth
     assert_problem(put(notify_client, auth, quzhou.plan_id, "item", {}, etag='"0"'), 412)
 
 
-@pytest.mark.parametrize("body", [{"steps_before": [91]}, {"steps_before": [-1]}, {"steps_before": [3, 3]},
-                                  {"steps_before": list(range(11))}, {"quiet_start": "24:00"},
-                                  {"quiet_end": "8:00"}, {"quiet_end": "08:60"}, {"repeat_every_workdays": -1},
-                                  {"escalate_after_days": 0}, {"colour": "red"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"steps_before": [91]},
+        {"steps_before": [-1]},
+        {"steps_before": [3, 3]},
+        {"steps_before": list(range(11))},
+        {"quiet_start": "24:00"},
+        {"quiet_end": "8:00"},
+        {"quiet_end": "08:60"},
+        {"repeat_every_workdays": -1},
+        {"escalate_after_days": 0},
+        {"colour": "red"},
+    ],
+)
 def test_invalid_rules_are_refused(notify_client, auth, quzhou, body):
     assert_problem(put(notify_client, auth, quzhou.plan_id, "item", body), 422)
 
@@ -100,6 +135,7 @@ def test_rules_of_a_plan_tasks_api_does_not_know_are_404(notify_client, auth):
 
 
 # -- pauses ------------------------------------------------------------------------------------------------
+
 
 def pause(client, auth, role="office", **body):
     return client.post("/v1/pauses", json=body, headers=auth(role))
@@ -129,8 +165,17 @@ def test_pauses_filter_by_plan_item_unit_and_the_day_they_hold(notify_client, au
     assert [p["id"] for p in active["data"]] == [whole["id"]]
 
 
-@pytest.mark.parametrize("body", [{"plan_id": 999999}, {"item_id": 999999}, {"unit_id": 999999},
-                                  {"until": "someday"}, {"reason": "长" * 501}, {"colour": "red"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"plan_id": 999999},
+        {"item_id": 999999},
+        {"unit_id": 999999},
+        {"until": "someday"},
+        {"reason": "长" * 501},
+        {"colour": "red"},
+    ],
+)
 def test_a_pause_must_name_what_exists(notify_client, auth, quzhou, body):
     assert_problem(pause(notify_client, auth, **{"plan_id": quzhou.plan_id, **body}), 422)
 

@@ -57,8 +57,19 @@ def test_the_connection_goes_to_the_address_that_was_checked_after_one_lookup():
     assert resolver.lookups == 1  # the re-bound answer is never asked for
 
 
-@pytest.mark.parametrize("answer", [[LOOPBACK], ["10.0.0.5"], ["169.254.169.254"], [PUBLIC, LOOPBACK],
-                                    ["::ffff:127.0.0.1"], ["64:ff9b::a9fe:a9fe"], ["2002:7f00:1::"], ["::127.0.0.1"]])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [LOOPBACK],
+        ["10.0.0.5"],
+        ["169.254.169.254"],
+        [PUBLIC, LOOPBACK],
+        ["::ffff:127.0.0.1"],
+        ["64:ff9b::a9fe:a9fe"],
+        ["2002:7f00:1::"],
+        ["::127.0.0.1"],
+    ],
+)
 def test_a_name_with_any_private_address_is_refused_before_connecting(answer):
     network = RecordingNetwork()
     with pytest.raises(TargetRefused, match="SSRF"):
@@ -91,7 +102,8 @@ def _deliver_and_read(settings, sent) -> dict:
 
 
 def test_a_delivery_connects_through_the_guard_and_keeps_the_name_in_the_host_header(
-        notify_db, delivery_settings, receiver, monkeypatch):
+    notify_db, delivery_settings, receiver, monkeypatch
+):
     port = urlsplit(receiver.url).port
     resolver = Rebinding([LOOPBACK])
     monkeypatch.setattr(pinning, "resolve", resolver)  # the name exists only for the guard's resolver

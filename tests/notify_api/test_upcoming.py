@@ -33,24 +33,39 @@ def test_key_work_7_is_a_week_away_with_five_working_days_left(notify_client, tr
     view = upcoming(notify_client, transport["headers"], as_of="2019-12-24", days=14)
     kw7 = quzhou.item("KW7")
     found = row(view, "item", kw7["id"])
-    assert found == {"kind": "item", "id": kw7["id"], "plan_id": quzhou.plan_id, "item_id": kw7["id"],
-                     "item_key": "KW7", "item_number": "7", "item_title": "深化收费公路制度改革",
-                     "title": "深化收费公路制度改革", "period": None, "due_on": "2019-12-31",
-                     "units": [{"unit_id": transport["unit_id"], "unit_name": TRANSPORT, "role": "lead"}],
-                     "days_left": 7, "workdays_left": 5, "official_calendar": True, "items": []}
+    assert found == {
+        "kind": "item",
+        "id": kw7["id"],
+        "plan_id": quzhou.plan_id,
+        "item_id": kw7["id"],
+        "item_key": "KW7",
+        "item_number": "7",
+        "item_title": "深化收费公路制度改革",
+        "title": "深化收费公路制度改革",
+        "period": None,
+        "due_on": "2019-12-31",
+        "units": [{"unit_id": transport["unit_id"], "unit_name": TRANSPORT, "role": "lead"}],
+        "days_left": 7,
+        "workdays_left": 5,
+        "official_calendar": True,
+        "items": [],
+    }
     indicators = [r for r in view["data"] if r["kind"] == "indicator" and r["item_id"] == kw7["id"]]
     assert {r["title"] for r in indicators} == {"新发展ETC用户", "在籍汽车ETC安装率"}  # the toll stations: 2020
     assert {r["item_title"] for r in indicators} == {"深化收费公路制度改革"}
     assert (view["as_of"], view["until"], view["unit_id"], view["official_calendar"]) == (
-        "2019-12-24", "2020-01-07", transport["unit_id"], True)
+        "2019-12-24",
+        "2020-01-07",
+        transport["unit_id"],
+        True,
+    )
 
 
 def report_deadlines(view, unit_id):
     return [r for r in view["data"] if r["kind"] == "report" and r["id"] == unit_id]
 
 
-def test_the_reports_a_unit_has_not_submitted_are_one_upcoming_deadline_per_due_date(notify_client, transport,
-                                                                                     quzhou):
+def test_the_reports_a_unit_has_not_submitted_are_one_upcoming_deadline_per_due_date(notify_client, transport, quzhou):
     view = upcoming(notify_client, transport["headers"], as_of="2020-01-02", days=14)
     [due] = report_deadlines(view, transport["unit_id"])
     assert (due["period"], due["due_on"], due["days_left"], due["workdays_left"]) == ("2019", "2020-01-10", 8, 6)
@@ -61,8 +76,9 @@ def test_the_reports_a_unit_has_not_submitted_are_one_upcoming_deadline_per_due_
 
 def test_a_submitted_report_is_no_longer_due(notify_client, reporting_http, transport, quzhou):
     kw7 = quzhou.item("KW7")["id"]
-    report = file_report(reporting_http, transport["headers"], kw7, period="2019",
-                         measurements=values_for(quzhou, "KW7", "2019-12-31"))
+    report = file_report(
+        reporting_http, transport["headers"], kw7, period="2019", measurements=values_for(quzhou, "KW7", "2019-12-31")
+    )
     submit(reporting_http, transport["headers"], report["id"])
     view = upcoming(notify_client, transport["headers"], as_of="2020-01-02", days=14)
     [due] = report_deadlines(view, transport["unit_id"])
@@ -81,7 +97,8 @@ def test_the_window_runs_from_as_of_through_days_on(notify_client, auth, quzhou)
     view = upcoming(notify_client, auth("office"), as_of="2019-12-24", days=7)
     assert view["data"] and all("2019-12-24" <= r["due_on"] <= "2019-12-31" for r in view["data"])
     assert upcoming(notify_client, auth("office"), as_of="2019-12-24", days=6)["data"] == [
-        r for r in view["data"] if r["due_on"] < "2019-12-31"]
+        r for r in view["data"] if r["due_on"] < "2019-12-31"
+    ]
 
 
 def test_the_default_window_is_30_days(notify_client, auth):
@@ -99,38 +116,51 @@ def test_a_day_outside_the_official_calendar_counts_weekends_only_and_says_so():
 
 
 def test_working_days_left_skip_the_2024_spring_festival_and_count_its_make_up_sundays():
-    left = countdown(date(2024, 2, 8), date(2024, 2, 19))   # holidays 10–17 Feb; Sunday 18 Feb is a working day
+    left = countdown(date(2024, 2, 8), date(2024, 2, 19))  # holidays 10–17 Feb; Sunday 18 Feb is a working day
     assert (left.days, left.workdays, left.official_calendar) == (11, 3, True)
     assert countdown(date(2024, 2, 3), date(2024, 2, 5)).workdays == 2  # Sunday 4 Feb is a working day
 
 
 def test_a_unit_token_sees_only_its_own_deadlines(notify_client, auth, transport):
     mine = upcoming(notify_client, transport["headers"], as_of="2020-12-20", days=14)
-    assert mine["data"] == upcoming(notify_client, auth("office"), as_of="2020-12-20", days=14,
-                                    unit_id=transport["unit_id"])["data"]
+    assert (
+        mine["data"]
+        == upcoming(notify_client, auth("office"), as_of="2020-12-20", days=14, unit_id=transport["unit_id"])["data"]
+    )
     assert all(transport["unit_id"] in {u["unit_id"] for u in r["units"]} for r in mine["data"])
     everything = upcoming(notify_client, auth("office"), as_of="2020-12-20", days=14)
     assert len(everything["data"]) > len(mine["data"])
 
 
 def test_a_unit_asking_for_another_units_deadlines_is_forbidden(notify_client, transport):
-    response = notify_client.get("/v1/deadlines/upcoming", params={"unit_id": transport["unit_id"] + 1},
-                                 headers=transport["headers"])
+    response = notify_client.get(
+        "/v1/deadlines/upcoming", params={"unit_id": transport["unit_id"] + 1}, headers=transport["headers"]
+    )
     assert_problem(response, 403)
 
 
 def test_deadlines_filter_by_plan(notify_client, auth, quzhou):
     assert upcoming(notify_client, auth("viewer"), as_of="2019-12-24", plan_id=quzhou.plan_id)["data"]
-    assert_problem(notify_client.get("/v1/deadlines/upcoming", params={"plan_id": 999999, "as_of": "2019-12-24"},
-                                     headers=auth("viewer")), 404)
+    assert_problem(
+        notify_client.get(
+            "/v1/deadlines/upcoming", params={"plan_id": 999999, "as_of": "2019-12-24"}, headers=auth("viewer")
+        ),
+        404,
+    )
 
 
 def test_walking_page_by_page_returns_every_row_once_in_order(notify_client, auth):
     whole = upcoming(notify_client, auth("office"), as_of="2020-12-20", days=20)["data"]
     paged, cursor = [], None
     while True:
-        page = upcoming(notify_client, auth("office"), as_of="2020-12-20", days=20, limit=7,
-                        **({"cursor": cursor} if cursor else {}))
+        page = upcoming(
+            notify_client,
+            auth("office"),
+            as_of="2020-12-20",
+            days=20,
+            limit=7,
+            **({"cursor": cursor} if cursor else {}),
+        )
         paged += page["data"]
         if (cursor := page["next_cursor"]) is None:
             break

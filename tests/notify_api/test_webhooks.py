@@ -8,8 +8,16 @@ from services.common.secrets import new_webhook_secret
 from services.notify_api.deliveries.channels.webhook import signature
 from services.notify_api.deliveries.deliverer import deliver_due
 from tests.notify_api.conftest import notify_settings
-from tests.notify_api.outbox import (T0, add_contact, add_notification, add_subscription, attempts_of,
-                                     contact_enabled, notification, run)
+from tests.notify_api.outbox import (
+    T0,
+    add_contact,
+    add_notification,
+    add_subscription,
+    attempts_of,
+    contact_enabled,
+    notification,
+    run,
+)
 from tests.notify_api.receivers import Answer
 
 
@@ -47,8 +55,10 @@ def test_a_webhook_is_signed_so_a_standard_webhooks_receiver_verifies_it(notify_
 def test_the_signature_is_hmac_sha256_of_id_timestamp_and_body_under_the_decoded_secret():
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the specification's example secret
     body = b'{"test": 2432232314}'
-    assert signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == \
-        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert (
+        signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body)
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
 
 
 def test_a_webhook_body_and_id_are_the_same_on_every_attempt(notify_db, delivery_settings, receiver):
@@ -65,13 +75,24 @@ def test_a_webhook_body_and_id_are_the_same_on_every_attempt(notify_db, delivery
 def test_an_event_goes_to_its_subscription_exactly_as_it_was_received(notify_db, delivery_settings, receiver):
     secret = new_webhook_secret()
     target = receiver.endpoint("hooks/city-brain", secret=secret)
-    event = {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00+00:00",
-             "data": {"report_id": 7, "unit_id": 3, "period": "2026-Q1"}}
+    event = {
+        "type": "report.submitted",
+        "timestamp": "2026-03-02T02:00:00+00:00",
+        "data": {"report_id": 7, "unit_id": 3, "period": "2026-Q1"},
+    }
 
     async def work(db):
         subscription_id = await add_subscription(db, delivery_settings, url=target, secret=secret)
-        await add_notification(db, contact_id=subscription_id, channel="webhook", purpose="event", level=None,
-                               recipient_kind="subscription", recipient_id=subscription_id, payload=event)
+        await add_notification(
+            db,
+            contact_id=subscription_id,
+            channel="webhook",
+            purpose="event",
+            level=None,
+            recipient_kind="subscription",
+            recipient_id=subscription_id,
+            payload=event,
+        )
 
     run(notify_db, work)
     assert _deliver(notify_db, delivery_settings).sent == 1
@@ -94,8 +115,9 @@ def test_a_notification_to_a_disabled_contact_is_cancelled_without_sending(notif
     target = receiver.endpoint("hooks/unit-1", secret=new_webhook_secret())
 
     async def work(db):
-        contact_id = await add_contact(db, delivery_settings, channel="webhook", target=target,
-                                       secret=new_webhook_secret(), enabled=False)
+        contact_id = await add_contact(
+            db, delivery_settings, channel="webhook", target=target, secret=new_webhook_secret(), enabled=False
+        )
         return await add_notification(db, contact_id=contact_id, channel="webhook")
 
     sent = run(notify_db, work)
@@ -117,8 +139,9 @@ def test_400_is_dead_at_once_and_never_retried(notify_db, delivery_settings, rec
 
 
 def test_408_and_a_redirect_are_failures_that_are_retried(notify_db, delivery_settings, receiver):
-    _, sent = _webhook(notify_db, delivery_settings, receiver,
-                       answers=[Answer(408), Answer(302, {"Location": "http://example.com/"})])
+    _, sent = _webhook(
+        notify_db, delivery_settings, receiver, answers=[Answer(408), Answer(302, {"Location": "http://example.com/"})]
+    )
     _deliver(notify_db, delivery_settings)
     assert run(notify_db, lambda db: notification(db, sent["id"]))["status"] == "pending"
     _deliver(notify_db, delivery_settings, now=T0.replace(hour=3))
@@ -155,9 +178,16 @@ def test_a_subscription_answering_410_is_disabled_with_the_reason(notify_db, del
 
     async def work(db):
         subscription_id = await add_subscription(db, delivery_settings, url=target, secret=secret)
-        await add_notification(db, contact_id=subscription_id, channel="webhook", purpose="event", level=None,
-                               recipient_kind="subscription", recipient_id=subscription_id,
-                               payload={"type": "report.submitted", "data": {}})
+        await add_notification(
+            db,
+            contact_id=subscription_id,
+            channel="webhook",
+            purpose="event",
+            level=None,
+            recipient_kind="subscription",
+            recipient_id=subscription_id,
+            payload={"type": "report.submitted", "data": {}},
+        )
         return subscription_id
 
     subscription_id = run(notify_db, work)
@@ -166,8 +196,11 @@ def test_a_subscription_answering_410_is_disabled_with_the_reason(notify_db, del
 
     async def read(db):
         async with db.read() as conn:
-            return (await conn.execute(select(table.c.enabled, table.c.disabled_reason)
-                                       .where(table.c.id == subscription_id))).one()
+            return (
+                await conn.execute(
+                    select(table.c.enabled, table.c.disabled_reason).where(table.c.id == subscription_id)
+                )
+            ).one()
 
     enabled, reason = run(notify_db, read)
     assert enabled is False

@@ -15,8 +15,8 @@ from tests.reporting_api.test_reports import file_report, submit
 from tests.reporting_api.test_traffic_lights import light_of_t9
 
 TRANSPORT = "市交通运输局"
-LAST_MINUTE = datetime(2024, 4, 10, 15, 59, tzinfo=UTC)   # 23:59 Beijing on the due date
-FIRST_MINUTE = datetime(2024, 4, 10, 16, 1, tzinfo=UTC)   # 00:01 Beijing the day after
+LAST_MINUTE = datetime(2024, 4, 10, 15, 59, tzinfo=UTC)  # 23:59 Beijing on the due date
+FIRST_MINUTE = datetime(2024, 4, 10, 16, 1, tzinfo=UTC)  # 00:01 Beijing the day after
 
 
 @pytest.fixture
@@ -32,25 +32,29 @@ def submitted_at(client, transport, item_id, instant, period="2024-Q1"):
 
 
 def t9_compliance_row(client, auth, quzhou, transport, period="2024-Q1"):
-    return row_of(compliance(client, auth("office"), quzhou.plan_id, period=period), quzhou.item("T9")["id"],
-                  transport["unit_id"])
+    return row_of(
+        compliance(client, auth("office"), quzhou.plan_id, period=period), quzhou.item("T9")["id"], transport["unit_id"]
+    )
 
 
 def move_due_date(client, auth, plan_id, period, due_on):
-    moved = client.put(f"/v1/plans/{plan_id}/periods/{period}/due-date", json={"due_on": due_on},
-                       headers=auth("office"))
+    moved = client.put(
+        f"/v1/plans/{plan_id}/periods/{period}/due-date", json={"due_on": due_on}, headers=auth("office")
+    )
     assert moved.status_code == 204, moved.text
 
 
 # -- the Beijing day --------------------------------------------------------------------------------------------
+
 
 def test_a_report_submitted_at_2359_beijing_on_its_due_date_is_on_time(reporting_client, quzhou, transport):
     submitted = submitted_at(reporting_client, transport, quzhou.item("T9")["id"], LAST_MINUTE)
     assert (submitted["late"], submitted["days_late"]) == (False, 0)
 
 
-def test_a_report_submitted_at_0001_beijing_the_next_day_is_late_by_one_working_day(reporting_client, quzhou,
-                                                                                    transport):
+def test_a_report_submitted_at_0001_beijing_the_next_day_is_late_by_one_working_day(
+    reporting_client, quzhou, transport
+):
     submitted = submitted_at(reporting_client, transport, quzhou.item("T9")["id"], FIRST_MINUTE)
     assert (submitted["late"], submitted["days_late"]) == (True, 1)
 
@@ -83,15 +87,20 @@ def test_the_light_turns_red_at_beijing_midnight_not_utc_midnight(reporting_clie
 
 # -- working days across 调休 -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("beijing_day", "days_late"), [
-    ("2024-09-30", 0),   # the due date itself
-    ("2024-10-02", 1),   # in the holiday: late, and never 0 days late
-    ("2024-10-08", 1),   # the first working day after the holiday
-    ("2024-10-12", 5),   # Saturday, a make-up working day: 8, 9, 10, 11 and 12 October
-    ("2024-10-14", 6),   # Sunday 13 is off
-])
-def test_lateness_counts_official_working_days_across_national_day(reporting_client, auth, quzhou, transport,
-                                                                   beijing_day, days_late):
+
+@pytest.mark.parametrize(
+    ("beijing_day", "days_late"),
+    [
+        ("2024-09-30", 0),  # the due date itself
+        ("2024-10-02", 1),  # in the holiday: late, and never 0 days late
+        ("2024-10-08", 1),  # the first working day after the holiday
+        ("2024-10-12", 5),  # Saturday, a make-up working day: 8, 9, 10, 11 and 12 October
+        ("2024-10-14", 6),  # Sunday 13 is off
+    ],
+)
+def test_lateness_counts_official_working_days_across_national_day(
+    reporting_client, auth, quzhou, transport, beijing_day, days_late
+):
     move_due_date(reporting_client, auth, quzhou.plan_id, "2024-Q3", "2024-09-30")
     instant = datetime.fromisoformat(f"{beijing_day}T10:00").replace(tzinfo=clock.SHANGHAI)
     submitted = submitted_at(reporting_client, transport, quzhou.item("T9")["id"], instant, period="2024-Q3")

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from services.common.contracts.tasks import Assignment, Item
-from services.reporting_api.periods.calendar import Cadence, schedule
+from services.reporting_api.periods.calendar import schedule
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
 from tests.reporting_api.test_reports import FULL_CONTENT, file_report, indicator_ids, submit
 
@@ -34,8 +34,11 @@ def co(quzhou, auth):
 
 def obligations(client, auth, plan_id, start="2024-01-11", end="2025-01-31", **params):
     """The reports owed with a due date in [start, end]: by default those of 2024 (2023's annual is due 01-10)."""
-    response = client.get(f"/v1/plans/{plan_id}/obligations", params={"from": start, "to": end, "limit": 500,
-                                                                       **params}, headers=auth("office"))
+    response = client.get(
+        f"/v1/plans/{plan_id}/obligations",
+        params={"from": start, "to": end, "limit": 500, **params},
+        headers=auth("office"),
+    )
     assert response.status_code == 200, response.text
     return response.json()["data"]
 
@@ -45,8 +48,9 @@ def owed_by(rows, item_id, unit_id):
 
 
 def compliance_row(client, auth, plan_id, period, item_id, unit_id):
-    response = client.get(f"/v1/plans/{plan_id}/compliance", params={"period": period, "limit": 500},
-                          headers=auth("office"))
+    response = client.get(
+        f"/v1/plans/{plan_id}/compliance", params={"period": period, "limit": 500}, headers=auth("office")
+    )
     assert response.status_code == 200, response.text
     view = response.json()
     return view, next((r for r in view["data"] if (r["item_id"], r["unit_id"]) == (item_id, unit_id)), None)
@@ -57,18 +61,22 @@ def values_for(client, item, as_of):
 
 
 def file_summary(client, item, unit, period, as_of):
-    report = file_report(client, unit["headers"], item["id"], period=period, measurements=values_for(client, item, as_of))
+    report = file_report(
+        client, unit["headers"], item["id"], period=period, measurements=values_for(client, item, as_of)
+    )
     return submit(client, unit["headers"], report["id"])
 
 
 def set_cadence(client, auth, item_id, cadence, etag='"0"'):
-    response = client.put(f"/v1/items/{item_id}/cadence", json={"cadence": cadence},
-                          headers=auth("office", **{"If-Match": etag}))
+    response = client.put(
+        f"/v1/items/{item_id}/cadence", json={"cadence": cadence}, headers=auth("office", **{"If-Match": etag})
+    )
     assert response.status_code == 200, response.text
     return response
 
 
 # -- what a unit owes, and when ------------------------------------------------------------------------------
+
 
 def test_a_quarterly_year_owes_four_reports_per_item_each_of_its_type(reporting_client, auth, quzhou, t9, lead):
     rows = obligations(reporting_client, auth, quzhou.plan_id)
@@ -83,20 +91,23 @@ def test_one_due_date_never_owes_two_reports_of_one_pair(reporting_client, auth,
     assert len(keys) == len(set(keys))
 
 
-def test_the_periods_list_says_which_report_each_period_asks_for_and_which_answers_it(reporting_client, auth,
-                                                                                      quzhou):
+def test_the_periods_list_says_which_report_each_period_asks_for_and_which_answers_it(reporting_client, auth, quzhou):
     response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/periods", headers=auth("viewer"))
     found = {p["id"]: p for p in response.json()["data"]}
     assert [(p, found[p]["report_type"]) for p, _ in QUARTERLY_YEAR] == QUARTERLY_YEAR
     assert [p for p in found if p.startswith("2024") and found[p]["owed"]] == [p for p, _ in QUARTERLY_YEAR]
     assert (found["2024-Q2"]["answered_by"], found["2024-Q4"]["answered_by"], found["2024-H2"]["answered_by"]) == (
-        "2024-H1", "2024", "2024")
+        "2024-H1",
+        "2024",
+        "2024",
+    )
     assert not any(p.startswith("2024-M") for p in found)  # no monthly cadence in the plan: no months
 
 
 def test_a_report_for_a_quarter_a_summary_closes_is_refused(reporting_client, t9, lead):
-    response = reporting_client.post("/v1/reports", json={"item_id": t9["id"], "period": "2024-Q2", **FULL_CONTENT},
-                                     headers=lead["headers"])
+    response = reporting_client.post(
+        "/v1/reports", json={"item_id": t9["id"], "period": "2024-Q2", **FULL_CONTENT}, headers=lead["headers"]
+    )
     assert response.status_code == 422
     assert "2024-H1" in response.json()["detail"]
 
@@ -118,9 +129,11 @@ def test_the_second_half_is_not_missing_once_the_annual_summary_is_filed(reporti
 
 def test_the_lights_of_the_second_quarter_read_the_half_year_summary(reporting_client, auth, quzhou, t9, lead):
     file_summary(reporting_client, t9, lead, "2024-H1", "2024-06-30")
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/traffic-lights",
-                                    params={"period": "2024-Q2", "limit": 500, "as_of": "2024-08-01"},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/traffic-lights",
+        params={"period": "2024-Q2", "limit": 500, "as_of": "2024-08-01"},
+        headers=auth("office"),
+    )
     rows = {r["item_key"]: r for r in response.json()["data"]}
     assert rows["T9"]["report_status"] == "submitted"
     assert "overdue_without_report" not in rows["T9"]["reasons"]
@@ -131,8 +144,9 @@ def test_an_item_past_its_end_date_owes_nothing_further(reporting_client, auth, 
     assert owed_by(obligations(reporting_client, auth, quzhou.plan_id), kw7["id"], lead["unit_id"]) == []
     owed_2019 = obligations(reporting_client, auth, quzhou.plan_id, "2019-01-01", "2020-12-31")
     assert owed_by(owed_2019, kw7["id"], lead["unit_id"]) == [("2019", "annual")]
-    refused = reporting_client.post("/v1/reports", json={"item_id": kw7["id"], "period": "2020-Q1"},
-                                    headers=lead["headers"])
+    refused = reporting_client.post(
+        "/v1/reports", json={"item_id": kw7["id"], "period": "2020-Q1"}, headers=lead["headers"]
+    )
     assert refused.status_code == 422
 
 
@@ -140,8 +154,18 @@ def test_a_closed_item_owes_no_report_due_after_its_close_out():
     plan_start, plan_end = date(2024, 1, 1), date(2025, 12, 31)
     calendar = {s.period.id: s for s in schedule(plan_start, plan_end, 10, {})}
     rhythm = Rhythm(calendar, CadenceBook())
-    item = Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
-                status="closed", closed_on=date(2024, 7, 20))
+    item = Item(
+        id=1,
+        plan_id=1,
+        parent_id=None,
+        key="T1",
+        kind="task",
+        number="1",
+        title="t",
+        due_on=None,
+        status="closed",
+        closed_on=date(2024, 7, 20),
+    )
     duty = [Assignment(id=1, item_id=1, unit_id=7, unit_name="u", role="lead")]
     assert [o.period.id for o in obligations_of(rhythm, "2024-Q2", [item], duty, {})] == ["2024-H1"]  # due 07-10
     assert obligations_of(rhythm, "2024-Q3", [item], duty, {}) == []
@@ -149,42 +173,60 @@ def test_a_closed_item_owes_no_report_due_after_its_close_out():
 
 # -- cadences -----------------------------------------------------------------------------------------------
 
-def test_a_monthly_item_owes_a_report_every_month_the_largest_period_ending_there(reporting_client, auth, quzhou,
-                                                                                  t9, lead):
+
+def test_a_monthly_item_owes_a_report_every_month_the_largest_period_ending_there(
+    reporting_client, auth, quzhou, t9, lead
+):
     set_cadence(reporting_client, auth, t9["id"], "monthly")
     rows = obligations(reporting_client, auth, quzhou.plan_id, end="2024-12-31")
     assert [p for p, _ in owed_by(rows, t9["id"], lead["unit_id"])] == [
-        "2024-M01", "2024-M02", "2024-Q1", "2024-M04", "2024-M05", "2024-H1", "2024-M07", "2024-M08", "2024-Q3",
-        "2024-M10", "2024-M11"]
+        "2024-M01",
+        "2024-M02",
+        "2024-Q1",
+        "2024-M04",
+        "2024-M05",
+        "2024-H1",
+        "2024-M07",
+        "2024-M08",
+        "2024-Q3",
+        "2024-M10",
+        "2024-M11",
+    ]
     periods = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/periods", headers=auth("viewer")).json()["data"]
     assert {"2024-M01": "monthly"}.items() <= {p["id"]: p["report_type"] for p in periods}.items()
     draft = file_report(reporting_client, lead["headers"], t9["id"], period="2024-M02")
     assert draft["report_type"] == "monthly"
 
 
-@pytest.mark.parametrize(("cadence", "owed"), [("yearly", [("2024", "annual")]),
-                                                ("half_yearly", [("2024-H1", "half_year"), ("2024", "annual")]),
-                                                ("none", [])])
+@pytest.mark.parametrize(
+    ("cadence", "owed"),
+    [("yearly", [("2024", "annual")]), ("half_yearly", [("2024-H1", "half_year"), ("2024", "annual")]), ("none", [])],
+)
 def test_an_items_own_cadence_decides_what_it_owes(reporting_client, auth, quzhou, t9, lead, cadence, owed):
     set_cadence(reporting_client, auth, t9["id"], cadence)
     assert owed_by(obligations(reporting_client, auth, quzhou.plan_id), t9["id"], lead["unit_id"]) == owed
 
 
 def test_an_item_with_no_cadence_is_left_out_of_compliance_and_never_red_for_a_missing_report(
-        reporting_client, auth, quzhou, t9, lead):
+    reporting_client, auth, quzhou, t9, lead
+):
     set_cadence(reporting_client, auth, t9["id"], "none")
     _, row = compliance_row(reporting_client, auth, quzhou.plan_id, "2024-Q1", t9["id"], lead["unit_id"])
     assert row is None
-    lights = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/traffic-lights",
-                                  params={"period": "2024-Q1", "limit": 500, "as_of": "2024-05-01"},
-                                  headers=auth("office")).json()["data"]
+    lights = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/traffic-lights",
+        params={"period": "2024-Q1", "limit": 500, "as_of": "2024-05-01"},
+        headers=auth("office"),
+    ).json()["data"]
     assert "overdue_without_report" not in next(r for r in lights if r["item_key"] == "T9")["reasons"]
 
 
 def test_a_cadence_per_item_kind_comes_from_the_plans_rules(reporting_client, auth, quzhou):
-    changed = reporting_client.patch(f"/v1/plans/{quzhou.plan_id}/rules",
-                                     json={"cadence_by_kind": {"special_action": "yearly"}},
-                                     headers=auth("office", **{"If-Match": '"0"'}))
+    changed = reporting_client.patch(
+        f"/v1/plans/{quzhou.plan_id}/rules",
+        json={"cadence_by_kind": {"special_action": "yearly"}},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert changed.status_code == 200, changed.text
     assert (changed.json()["cadence"], changed.json()["cadence_by_kind"]) == ("quarterly", {"special_action": "yearly"})
     sa1 = quzhou.item("SA1")
@@ -196,8 +238,11 @@ def test_a_cadence_per_item_kind_comes_from_the_plans_rules(reporting_client, au
 
 def test_a_cadence_change_keeps_the_reports_already_filed(reporting_client, auth, quzhou, t9, lead):
     first = set_cadence(reporting_client, auth, t9["id"], "monthly")
-    filed = submit(reporting_client, lead["headers"],
-                   file_report(reporting_client, lead["headers"], t9["id"], period="2024-M02")["id"])
+    filed = submit(
+        reporting_client,
+        lead["headers"],
+        file_report(reporting_client, lead["headers"], t9["id"], period="2024-M02")["id"],
+    )
     set_cadence(reporting_client, auth, t9["id"], None, etag=first.headers["etag"])
     _, row = compliance_row(reporting_client, auth, quzhou.plan_id, "2024-M02", t9["id"], lead["unit_id"])
     assert (row["state"], row["report_id"], row["owed"], row["overdue"]) == ("submitted", filed["id"], False, False)
@@ -215,30 +260,40 @@ def test_an_items_cadence_is_changed_only_on_the_version_seen(reporting_client, 
 
 
 def test_only_the_office_sets_an_items_cadence(reporting_client, auth, t9, lead):
-    response = reporting_client.put(f"/v1/items/{t9['id']}/cadence", json={"cadence": "yearly"},
-                                    headers={**lead["headers"], "If-Match": '"0"'})
+    response = reporting_client.put(
+        f"/v1/items/{t9['id']}/cadence", json={"cadence": "yearly"}, headers={**lead["headers"], "If-Match": '"0"'}
+    )
     assert response.status_code == 403
 
 
 def test_an_unknown_cadence_is_refused(reporting_client, auth, t9):
-    response = reporting_client.put(f"/v1/items/{t9['id']}/cadence", json={"cadence": "weekly"},
-                                    headers=auth("office", **{"If-Match": '"0"'}))
+    response = reporting_client.put(
+        f"/v1/items/{t9['id']}/cadence", json={"cadence": "weekly"}, headers=auth("office", **{"If-Match": '"0"'})
+    )
     assert response.status_code == 422
 
 
 # -- content by type ----------------------------------------------------------------------------------------
 
+
 def test_a_draft_may_be_incomplete(reporting_client, t9, lead):
-    response = reporting_client.post("/v1/reports", json={"item_id": t9["id"], "period": "2024-H1"},
-                                     headers=lead["headers"])
+    response = reporting_client.post(
+        "/v1/reports", json={"item_id": t9["id"], "period": "2024-H1"}, headers=lead["headers"]
+    )
     assert (response.status_code, response.json()["report_type"]) == (201, "half_year")
 
 
-def test_a_summary_without_its_achievements_problems_and_next_steps_is_refused_naming_them(reporting_client, t9,
-                                                                                            lead):
-    draft = reporting_client.post("/v1/reports", json={"item_id": t9["id"], "period": "2024", "progress": "推进中",
-                                                       "measurements": values_for(reporting_client, t9, "2024-12-31")},
-                                  headers=lead["headers"]).json()
+def test_a_summary_without_its_achievements_problems_and_next_steps_is_refused_naming_them(reporting_client, t9, lead):
+    draft = reporting_client.post(
+        "/v1/reports",
+        json={
+            "item_id": t9["id"],
+            "period": "2024",
+            "progress": "推进中",
+            "measurements": values_for(reporting_client, t9, "2024-12-31"),
+        },
+        headers=lead["headers"],
+    ).json()
     response = reporting_client.post(f"/v1/reports/{draft['id']}/submit", headers=lead["headers"])
     assert (response.status_code, response.headers["content-type"]) == (422, PROBLEM)
     assert [e["location"][-1] for e in response.json()["errors"]] == ["achievements", "problems", "next_steps"]
@@ -257,8 +312,11 @@ def test_a_co_operating_units_summary_needs_no_indicator_values(reporting_client
 
 
 def test_a_quarterly_progress_report_needs_progress_problems_and_next_steps(reporting_client, t9, lead):
-    draft = reporting_client.post("/v1/reports", json={"item_id": t9["id"], "period": "2024-Q1",
-                                                       "achievements": "不需要"}, headers=lead["headers"]).json()
+    draft = reporting_client.post(
+        "/v1/reports",
+        json={"item_id": t9["id"], "period": "2024-Q1", "achievements": "不需要"},
+        headers=lead["headers"],
+    ).json()
     response = reporting_client.post(f"/v1/reports/{draft['id']}/submit", headers=lead["headers"])
     assert [e["location"][-1] for e in response.json()["errors"]] == ["progress", "problems", "next_steps"]
 
@@ -274,12 +332,15 @@ def test_the_obligations_page_with_a_cursor_in_due_date_order(reporting_client, 
     assert seen == sorted(set(seen)) and len(seen) == 3 * 152  # Q1, H1, Q3 (2024's annual is due in 2025)
 
 
-def test_a_unit_sees_only_its_own_obligations_and_pending_leaves_out_what_it_submitted(reporting_client, auth,
-                                                                                       quzhou, t9, lead):
+def test_a_unit_sees_only_its_own_obligations_and_pending_leaves_out_what_it_submitted(
+    reporting_client, auth, quzhou, t9, lead
+):
     submit(reporting_client, lead["headers"], file_report(reporting_client, lead["headers"], t9["id"])["id"])
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/obligations",
-                                    params={"from": "2024-04-01", "to": "2024-04-30", "pending": True, "limit": 500},
-                                    headers=lead["headers"])
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/obligations",
+        params={"from": "2024-04-01", "to": "2024-04-30", "pending": True, "limit": 500},
+        headers=lead["headers"],
+    )
     rows = response.json()["data"]
     assert rows and {r["unit_id"] for r in rows} == {lead["unit_id"]}
     assert t9["id"] not in {r["item_id"] for r in rows}

@@ -6,15 +6,14 @@ import pytest
 
 from services.common.contracts.tasks import Assignment, Item
 from services.reporting_api.oversight.compliance import compliance_rows
+from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.calendar import schedule
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
-
-from services.reporting_api.oversight.walks import ComplianceWalks
 from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT = "市交通运输局"
 PROBLEM = "application/problem+json"
-AFTER_DUE = "2024-05-01"   # 2024-Q1 is due on 2024-04-10
+AFTER_DUE = "2024-05-01"  # 2024-Q1 is due on 2024-04-10
 BEFORE_DUE = "2024-04-01"
 
 
@@ -25,8 +24,9 @@ def transport(quzhou, auth):
 
 
 def compliance(client, headers, plan_id, period="2024-Q1", **params):
-    response = client.get(f"/v1/plans/{plan_id}/compliance", params={"period": period, "limit": 500, **params},
-                          headers=headers)
+    response = client.get(
+        f"/v1/plans/{plan_id}/compliance", params={"period": period, "limit": 500, **params}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -50,12 +50,12 @@ def plan_assignments(quzhou_client, auth, plan_id, quzhou=None):
     return [a for a in rows if a["item_id"] not in ended]
 
 
-def test_with_nothing_filed_every_responsibility_of_the_plan_is_missing(reporting_client, quzhou_client, auth,
-                                                                          quzhou):
+def test_with_nothing_filed_every_responsibility_of_the_plan_is_missing(reporting_client, quzhou_client, auth, quzhou):
     view = compliance(reporting_client, auth("office"), quzhou.plan_id)
     quzhou.item("T9")  # loads the items
-    expected = {(a["item_id"], a["unit_id"], a["role"])
-                for a in plan_assignments(quzhou_client, auth, quzhou.plan_id, quzhou)}
+    expected = {
+        (a["item_id"], a["unit_id"], a["role"]) for a in plan_assignments(quzhou_client, auth, quzhou.plan_id, quzhou)
+    }
     assert len(view["data"]) == view["summary"]["expected"] == OWING
     assert {(r["item_id"], r["unit_id"], r["role"]) for r in view["data"]} == expected
     assert {r["state"] for r in view["data"]} == {"missing"}
@@ -72,7 +72,12 @@ def test_a_missing_report_after_the_due_date_is_overdue_and_late(reporting_clien
     view = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=AFTER_DUE)
     row = row_of(view, quzhou.item("T9")["id"], transport["unit_id"])
     assert (view["due_on"], row["state"], row["overdue"], row["late"], row["days_late"]) == (
-        "2024-04-10", "missing", True, True, 15)  # working days to 1 May, a holiday
+        "2024-04-10",
+        "missing",
+        True,
+        True,
+        15,
+    )  # working days to 1 May, a holiday
     assert view["summary"]["overdue"] == OWING
 
 
@@ -89,7 +94,12 @@ def test_a_report_submitted_after_the_due_date_is_submitted_and_late(reporting_c
     view = compliance(reporting_client, auth("office"), quzhou.plan_id)
     row = row_of(view, t9, transport["unit_id"])
     assert (row["state"], row["report_id"], row["late"], row["overdue"], row["role"]) == (
-        "submitted", report["id"], True, False, "lead")
+        "submitted",
+        report["id"],
+        True,
+        False,
+        "lead",
+    )
     assert (view["summary"]["submitted"], view["summary"]["missing"]) == (1, OWING - 1)
 
 
@@ -123,8 +133,9 @@ def test_the_state_filter_lists_only_those_who_have_not_reported(reporting_clien
 def test_the_unit_filter_lists_one_units_responsibilities(reporting_client, quzhou_client, auth, quzhou, transport):
     view = compliance(reporting_client, auth("office"), quzhou.plan_id, unit_id=transport["unit_id"])
     quzhou.item("T9")  # loads the items
-    mine = [a for a in plan_assignments(quzhou_client, auth, quzhou.plan_id, quzhou)
-            if a["unit_id"] == transport["unit_id"]]
+    mine = [
+        a for a in plan_assignments(quzhou_client, auth, quzhou.plan_id, quzhou) if a["unit_id"] == transport["unit_id"]
+    ]
     assert sorted(r["responsibility_id"] for r in view["data"]) == sorted(a["id"] for a in mine)
     assert view["summary"]["expected"] == len(mine)
 
@@ -135,9 +146,11 @@ def test_a_unit_token_sees_only_its_own_rows(reporting_client, auth, quzhou, tra
 
 
 def test_a_unit_token_cannot_ask_for_another_units_rows(reporting_client, auth, quzhou, transport):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance",
-                                    params={"period": "2024-Q1", "unit_id": quzhou.unit_id("市文旅局")},
-                                    headers=transport["headers"])
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/compliance",
+        params={"period": "2024-Q1", "unit_id": quzhou.unit_id("市文旅局")},
+        headers=transport["headers"],
+    )
     assert response.status_code == 403
     assert response.headers["content-type"] == PROBLEM
 
@@ -163,21 +176,22 @@ def test_the_period_is_required(reporting_client, auth, quzhou):
 
 @pytest.mark.parametrize("period", ["2024-Q5", "2030-Q1"])
 def test_a_period_that_is_not_one_of_the_plan_is_refused(reporting_client, auth, quzhou, period):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": period},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": period}, headers=auth("office")
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
 
 
 def test_an_unknown_state_is_refused(reporting_client, auth, quzhou):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance",
-                                    params={"period": "2024-Q1", "state": "lost"}, headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": "2024-Q1", "state": "lost"}, headers=auth("office")
+    )
     assert response.status_code == 422
 
 
 def test_compliance_of_an_unknown_plan_is_404(reporting_client, auth):
-    response = reporting_client.get("/v1/plans/999999/compliance", params={"period": "2024-Q1"},
-                                    headers=auth("office"))
+    response = reporting_client.get("/v1/plans/999999/compliance", params={"period": "2024-Q1"}, headers=auth("office"))
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
 
@@ -189,8 +203,11 @@ def test_compliance_needs_a_token(reporting_client, quzhou):
 
 
 def test_a_cursor_we_did_not_issue_is_refused(reporting_client, auth, quzhou):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance",
-                                    params={"period": "2024-Q1", "cursor": "not-a-cursor"}, headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/compliance",
+        params={"period": "2024-Q1", "cursor": "not-a-cursor"},
+        headers=auth("office"),
+    )
     assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
 
@@ -203,7 +220,8 @@ def _walk(client, headers, plan_id, cursor=None):
 
 
 def test_the_pages_after_the_first_continue_its_view_and_a_new_walk_sees_reports_filed_meanwhile(
-        reporting_client, auth, quzhou, transport):
+    reporting_client, auth, quzhou, transport
+):
     everyone = compliance(reporting_client, auth("office"), quzhou.plan_id)["data"]
     later = [r for r in everyone[100:] if r["unit_id"] == transport["unit_id"]][-1]  # a row beyond the first page
     first = _walk(reporting_client, auth("office"), quzhou.plan_id)
@@ -214,8 +232,12 @@ def test_the_pages_after_the_first_continue_its_view_and_a_new_walk_sees_reports
         page = _walk(reporting_client, auth("office"), quzhou.plan_id, cursor)
         rest, cursor = rest + page["data"], page["next_cursor"]
     assert row_of({"data": rest}, later["item_id"], later["unit_id"])["state"] == "missing"
-    assert row_of(compliance(reporting_client, auth("office"), quzhou.plan_id), later["item_id"],
-                  later["unit_id"])["state"] == "submitted"
+    assert (
+        row_of(compliance(reporting_client, auth("office"), quzhou.plan_id), later["item_id"], later["unit_id"])[
+            "state"
+        ]
+        == "submitted"
+    )
 
 
 def test_a_kept_walk_goes_stale_and_only_the_latest_few_are_kept():
@@ -230,9 +252,20 @@ def test_a_kept_walk_goes_stale_and_only_the_latest_few_are_kept():
 
 # -- items closed (办结销号) -------------------------------------------------------------------------------
 
+
 def closed_on(day):
-    return Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
-                status="closed", closed_on=day)
+    return Item(
+        id=1,
+        plan_id=1,
+        parent_id=None,
+        key="T1",
+        kind="task",
+        number="1",
+        title="t",
+        due_on=None,
+        status="closed",
+        closed_on=day,
+    )
 
 
 DUTY = Assignment(id=7, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")

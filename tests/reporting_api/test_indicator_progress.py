@@ -10,7 +10,7 @@ from tests.reporting_api.test_reports import file_report, indicator_ids, review,
 
 TRANSPORT = "市交通运输局"
 PROBLEM = "application/problem+json"
-KM = "T9-expressway-km"   # 到 2025 年建成高速公路 298 公里
+KM = "T9-expressway-km"  # 到 2025 年建成高速公路 298 公里
 QUARTER_ENDS = {"2024-Q1": "2024-03-31", "2024-H1": "2024-06-30", "2024-Q3": "2024-09-30"}
 
 
@@ -25,16 +25,18 @@ def report_km(client, transport, quzhou, period, value, as_of=None):
     km, day = quzhou.indicator_id(KM), as_of or QUARTER_ENDS[period]
     # The half-year summary carries a value for each of T9's indicators; the others do not matter here.
     others = [i for i in indicator_ids(client, quzhou.item("T9")) if i != km] if period.endswith("H1") else []
-    measurements = [{"indicator_id": km, "value": value, "as_of": day},
-                    *({"indicator_id": i, "value": 1, "as_of": day} for i in others)]
-    report = file_report(client, transport["headers"], quzhou.item("T9")["id"], period=period,
-                         measurements=measurements)
+    measurements = [
+        {"indicator_id": km, "value": value, "as_of": day},
+        *({"indicator_id": i, "value": 1, "as_of": day} for i in others),
+    ]
+    report = file_report(
+        client, transport["headers"], quzhou.item("T9")["id"], period=period, measurements=measurements
+    )
     return submit(client, transport["headers"], report["id"])
 
 
 def progress(client, headers, plan_id, **params):
-    response = client.get(f"/v1/plans/{plan_id}/indicators/progress", params={"limit": 500, **params},
-                          headers=headers)
+    response = client.get(f"/v1/plans/{plan_id}/indicators/progress", params={"limit": 500, **params}, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -106,8 +108,12 @@ def test_a_returned_version_does_not_count(reporting_client, auth, quzhou, trans
 
 
 def test_a_draft_does_not_count(reporting_client, auth, quzhou, transport):
-    file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"], measurements=[
-        {"indicator_id": quzhou.indicator_id(KM), "value": 150, "as_of": "2024-03-31"}])
+    file_report(
+        reporting_client,
+        transport["headers"],
+        quzhou.item("T9")["id"],
+        measurements=[{"indicator_id": quzhou.indicator_id(KM), "value": 150, "as_of": "2024-03-31"}],
+    )
     assert km_progress(reporting_client, auth, quzhou)["points"] == 0
 
 
@@ -121,12 +127,18 @@ def test_as_of_leaves_out_later_measurements(reporting_client, auth, quzhou, tra
 def test_the_item_filter_lists_one_items_indicators(reporting_client, auth, quzhou):
     view = progress(reporting_client, auth("viewer"), quzhou.plan_id, item_id=quzhou.item("T9")["id"])
     assert [row["key"] for row in view["data"]] == [
-        "T9-expressway-km", "T9-national-provincial-road-km", "T9-road-total-km", "T9-road-density", "T9-grade2-share"]
+        "T9-expressway-km",
+        "T9-national-provincial-road-km",
+        "T9-road-total-km",
+        "T9-road-density",
+        "T9-grade2-share",
+    ]
 
 
 def test_progress_pages_with_a_cursor(reporting_client, auth, quzhou):
-    first = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/indicators/progress", params={"limit": 10},
-                                 headers=auth("viewer")).json()
+    first = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/indicators/progress", params={"limit": 10}, headers=auth("viewer")
+    ).json()
     second = progress(reporting_client, auth("viewer"), quzhou.plan_id, cursor=first["next_cursor"])
     ids = [row["indicator_id"] for row in first["data"] + second["data"]]
     assert len(first["data"]) == 10 and ids == sorted(set(ids)) and second["next_cursor"] is None
@@ -138,15 +150,19 @@ def test_a_unit_token_sees_the_indicators_of_its_own_items(reporting_client, quz
 
 
 def test_a_unit_token_cannot_read_the_indicators_of_another_item(reporting_client, quzhou, transport):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/indicators/progress",
-                                    params={"item_id": quzhou.item("P7")["id"]}, headers=transport["headers"])
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/indicators/progress",
+        params={"item_id": quzhou.item("P7")["id"]},
+        headers=transport["headers"],
+    )
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
 
 
 def test_an_item_outside_the_plan_is_404(reporting_client, auth, quzhou):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/indicators/progress", params={"item_id": 999999},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/indicators/progress", params={"item_id": 999999}, headers=auth("office")
+    )
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
 
@@ -163,8 +179,17 @@ def test_progress_needs_a_token(reporting_client, quzhou):
 
 
 def indicator(comparison, target, baseline=None):
-    return Indicator(id=1, item_id=1, key="x", name="x", measure="", baseline=baseline, target=target,
-                     comparison=comparison, target_date=date(2025, 12, 31))
+    return Indicator(
+        id=1,
+        item_id=1,
+        key="x",
+        name="x",
+        measure="",
+        baseline=baseline,
+        target=target,
+        comparison=comparison,
+        target_date=date(2025, 12, 31),
+    )
 
 
 def test_a_lower_is_better_indicator_measures_the_way_down_from_its_baseline():

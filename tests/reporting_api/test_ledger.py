@@ -20,9 +20,27 @@ from tests.reporting_api.test_reports import file_report, review, submit
 TRANSPORT, CULTURE = "市交通运输局", "市文旅局"
 PROBLEM = "application/problem+json"
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv; charset=utf-8"}
-HEADERS = ["事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期",
-           "逾期工作日数", "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间"]
-PROGRESS = "杭衢高铁建设顺利推进，“引号”与《书名》，逗号, 和 \"英文引号\"\n第二段：𠮷。"
+HEADERS = [
+    "事项编号",
+    "序号",
+    "事项名称",
+    "类型",
+    "责任单位",
+    "角色",
+    "报送周期",
+    "报送状态",
+    "是否逾期",
+    "逾期工作日数",
+    "完成进度(%)",
+    "自评状态",
+    "进展情况",
+    "存在问题",
+    "下步计划",
+    "最新指标值",
+    "审核意见",
+    "报送时间",
+]
+PROGRESS = '杭衢高铁建设顺利推进，“引号”与《书名》，逗号, 和 "英文引号"\n第二段：𠮷。'
 RESPONSIBILITIES = 152  # those of the items that owe 2024-Q1's report (the 2019–2020 key works ended)
 
 
@@ -36,19 +54,28 @@ def units(quzhou, auth):
 def filed(reporting_client, auth, quzhou, units):
     """T9 for 2024-Q1: the transport bureau's report submitted late with a value; the culture bureau's returned."""
     t9, km = quzhou.item("T9")["id"], quzhou.indicator_id("T9-expressway-km")
-    lead = file_report(reporting_client, units[TRANSPORT]["headers"], t9, progress=PROGRESS, percent_complete=60,
-                       measurements=[{"indicator_id": km, "value": 120, "as_of": "2024-03-31"}])
+    lead = file_report(
+        reporting_client,
+        units[TRANSPORT]["headers"],
+        t9,
+        progress=PROGRESS,
+        percent_complete=60,
+        measurements=[{"indicator_id": km, "value": 120, "as_of": "2024-03-31"}],
+    )
     lead = submit(reporting_client, units[TRANSPORT]["headers"], lead["id"])
-    co = file_report(reporting_client, units[CULTURE]["headers"], t9,
-                     measurements=[{"indicator_id": km, "value": 999, "as_of": "2024-03-31"}])
+    co = file_report(
+        reporting_client,
+        units[CULTURE]["headers"],
+        t9,
+        measurements=[{"indicator_id": km, "value": 999, "as_of": "2024-03-31"}],
+    )
     submit(reporting_client, units[CULTURE]["headers"], co["id"])
     assert review(reporting_client, auth, co["id"], "return", "请补充文旅融合项目清单").status_code == 200
     return {"lead": lead, "co": co}
 
 
 def download(client, headers, plan_id, kind="xlsx", **params):
-    response = client.get(f"/v1/plans/{plan_id}/ledger.{kind}", params={"period": "2024-Q1", **params},
-                          headers=headers)
+    response = client.get(f"/v1/plans/{plan_id}/ledger.{kind}", params={"period": "2024-Q1", **params}, headers=headers)
     assert response.status_code == 200, response.text
     return response
 
@@ -112,15 +139,13 @@ def test_a_returned_report_shows_the_review_comment(reporting_client, auth, quzh
     assert (row["报送状态"], row["审核意见"]) == ("已退回", "请补充文旅融合项目清单")
 
 
-def test_the_latest_indicator_value_appears_but_not_one_from_a_returned_version(reporting_client, auth, quzhou,
-                                                                                 filed):
+def test_the_latest_indicator_value_appears_but_not_one_from_a_returned_version(reporting_client, auth, quzhou, filed):
     _, rows = ledger(reporting_client, auth("office"), quzhou.plan_id)
     assert row_of(rows, "T9", TRANSPORT)["最新指标值"] == "高速公路里程: 120 km (2024-03-31)"
     assert row_of(rows, "T9", CULTURE)["最新指标值"] is None
 
 
-def test_a_responsibility_without_a_report_is_unreported_and_overdue_after_the_due_date(reporting_client, auth,
-                                                                                          quzhou):
+def test_a_responsibility_without_a_report_is_unreported_and_overdue_after_the_due_date(reporting_client, auth, quzhou):
     with clock.frozen(datetime(2024, 5, 1, 9, 0, tzinfo=clock.SHANGHAI)):  # 2024-Q1 was due on 10 April
         _, rows = ledger(reporting_client, auth("office"), quzhou.plan_id)
     row = row_of(rows, "T9", TRANSPORT)
@@ -130,8 +155,9 @@ def test_a_responsibility_without_a_report_is_unreported_and_overdue_after_the_d
 
 
 def test_nothing_is_overdue_before_an_extended_due_date(reporting_client, auth, quzhou):
-    extended = reporting_client.put(f"/v1/plans/{quzhou.plan_id}/periods/2025/due-date",
-                                    json={"due_on": "2099-01-10"}, headers=auth("office"))
+    extended = reporting_client.put(
+        f"/v1/plans/{quzhou.plan_id}/periods/2025/due-date", json={"due_on": "2099-01-10"}, headers=auth("office")
+    )
     assert extended.status_code == 204
     _, rows = ledger(reporting_client, auth("office"), quzhou.plan_id, period="2025-Q4")  # answered by 2025
     assert {(r["是否逾期"], r["逾期工作日数"]) for r in rows} == {("否", 0)}
@@ -161,8 +187,13 @@ def test_the_csv_uses_crlf_and_quotes_commas_quotes_and_line_breaks(reporting_cl
 
 def test_the_csv_defuses_text_a_spreadsheet_would_run_as_a_formula(reporting_client, auth, quzhou, units):
     file_report(reporting_client, units[TRANSPORT]["headers"], quzhou.item("T9")["id"], progress="=HYPERLINK(1)")
-    csv_rows = list(csv.reader(io.StringIO(
-        download(reporting_client, auth("office"), quzhou.plan_id, kind="csv").content.decode("utf-8-sig"))))
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(
+                download(reporting_client, auth("office"), quzhou.plan_id, kind="csv").content.decode("utf-8-sig")
+            )
+        )
+    )
     assert "'=HYPERLINK(1)" in [row[12] for row in csv_rows]
     _, rows = ledger(reporting_client, auth("office"), quzhou.plan_id)
     assert row_of(rows, "T9", TRANSPORT)["进展情况"] == "=HYPERLINK(1)"  # a text cell in xlsx runs nothing
@@ -184,9 +215,11 @@ def test_a_unit_token_gets_only_its_own_units_rows(reporting_client, auth, quzho
 
 
 def test_a_unit_token_cannot_export_another_units_rows(reporting_client, quzhou, units):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/ledger.csv",
-                                    params={"period": "2024-Q1", "unit_id": units[CULTURE]["unit_id"]},
-                                    headers=units[TRANSPORT]["headers"])
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/ledger.csv",
+        params={"period": "2024-Q1", "unit_id": units[CULTURE]["unit_id"]},
+        headers=units[TRANSPORT]["headers"],
+    )
     assert response.status_code == 403
     assert response.headers["content-type"] == PROBLEM
 
@@ -210,14 +243,16 @@ def test_an_export_without_a_token_is_refused(reporting_client, quzhou, kind):
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
 def test_an_unknown_plan_is_not_found(reporting_client, auth, kind):
-    response = reporting_client.get(f"/v1/plans/999999/ledger.{kind}", params={"period": "2024-Q1"},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/999999/ledger.{kind}", params={"period": "2024-Q1"}, headers=auth("office")
+    )
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
 
 
-@pytest.mark.parametrize("params", [{}, {"period": "2024-Q5"}, {"period": "2030-Q1"}],
-                         ids=["missing", "malformed", "outside-the-plan"])
+@pytest.mark.parametrize(
+    "params", [{}, {"period": "2024-Q5"}, {"period": "2030-Q1"}], ids=["missing", "malformed", "outside-the-plan"]
+)
 def test_a_missing_or_bad_period_is_unprocessable(reporting_client, auth, quzhou, params):
     response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/ledger.xlsx", params=params, headers=auth("office"))
     assert response.status_code == 422, response.text
@@ -225,16 +260,18 @@ def test_a_missing_or_bad_period_is_unprocessable(reporting_client, auth, quzhou
 
 
 def test_an_unknown_query_parameter_is_refused(reporting_client, auth, quzhou):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/ledger.csv", params={"period": "2024-Q1", "as_of": 1},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/ledger.csv", params={"period": "2024-Q1", "as_of": 1}, headers=auth("office")
+    )
     assert response.status_code == 400
     assert response.headers["content-type"] == PROBLEM
 
 
 def test_a_ledger_over_the_row_bound_is_refused(reporting_client, auth, quzhou, monkeypatch):
     monkeypatch.setattr(service, "MAX_ROWS", RESPONSIBILITIES - 1)
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/ledger.csv", params={"period": "2024-Q1"},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/ledger.csv", params={"period": "2024-Q1"}, headers=auth("office")
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
 
@@ -247,6 +284,7 @@ def test_the_temporary_workbook_is_deleted_after_the_download(reporting_client, 
 
 # -- the plan's side, on its own ------------------------------------------------------------------
 
+
 class BigPlan:
     """Stands in for tasks_api's client: a plan of `items` items, each with a lead, a co-operating unit and an
     indicator, every record validated from fresh values as if just decoded from JSON."""
@@ -256,20 +294,47 @@ class BigPlan:
 
     async def each_plan_assignment(self, plan_id):
         for n in range(2 * self.items):
-            yield Assignment.model_validate({"id": n + 1, "item_id": n // 2 + 1, "unit_id": n % 300 + 1,
-                                             "unit_name": f"衢州市第{n % 300}局", "role": "co" if n % 2 else "lead"})
+            yield Assignment.model_validate(
+                {
+                    "id": n + 1,
+                    "item_id": n // 2 + 1,
+                    "unit_id": n % 300 + 1,
+                    "unit_name": f"衢州市第{n % 300}局",
+                    "role": "co" if n % 2 else "lead",
+                }
+            )
 
     async def each_plan_item(self, plan_id):
         for n in range(1, self.items + 1):
-            yield Item.model_validate({"id": n, "plan_id": plan_id, "parent_id": None, "key": f"T{n}", "kind": "task",
-                                       "number": str(n), "title": f"第{n}项：加快建设现代化综合交通网络",
-                                       "due_on": "2025-12-31", "status": "in_progress"})
+            yield Item.model_validate(
+                {
+                    "id": n,
+                    "plan_id": plan_id,
+                    "parent_id": None,
+                    "key": f"T{n}",
+                    "kind": "task",
+                    "number": str(n),
+                    "title": f"第{n}项：加快建设现代化综合交通网络",
+                    "due_on": "2025-12-31",
+                    "status": "in_progress",
+                }
+            )
 
     async def each_plan_indicator(self, plan_id):
         for n in range(1, self.items + 1):
-            yield Indicator.model_validate({"id": n, "item_id": n, "key": f"T{n}-km", "name": f"高速公路里程{n}",
-                                            "measure": "km", "baseline": 100.0, "target": 200.0, "comparison": ">=",
-                                            "target_date": "2025-12-31"})
+            yield Indicator.model_validate(
+                {
+                    "id": n,
+                    "item_id": n,
+                    "key": f"T{n}-km",
+                    "name": f"高速公路里程{n}",
+                    "measure": "km",
+                    "baseline": 100.0,
+                    "target": 200.0,
+                    "comparison": ">=",
+                    "target_date": "2025-12-31",
+                }
+            )
 
 
 def test_the_ledger_holds_under_a_kilobyte_of_plan_data_per_row():
@@ -286,9 +351,28 @@ def test_the_ledger_holds_under_a_kilobyte_of_plan_data_per_row():
 
 # -- the writers, on their own --------------------------------------------------------------------
 
+
 async def synthetic_batches(count, size=1000):
-    row = ["T9", "9", "加快建设现代化综合交通网络" * 2, "重点任务", TRANSPORT, "牵头", "2024-Q1", "已报送", "是", 0, 60,
-           "正常推进", PROGRESS * 4, "资金缺口较大", "加快推进", "高速公路里程: 120 km (2024-06-30)", "请补充", "2024-07-01 09:30"]
+    row = [
+        "T9",
+        "9",
+        "加快建设现代化综合交通网络" * 2,
+        "重点任务",
+        TRANSPORT,
+        "牵头",
+        "2024-Q1",
+        "已报送",
+        "是",
+        0,
+        60,
+        "正常推进",
+        PROGRESS * 4,
+        "资金缺口较大",
+        "加快推进",
+        "高速公路里程: 120 km (2024-06-30)",
+        "请补充",
+        "2024-07-01 09:30",
+    ]
     for start in range(0, count, size):
         yield [[f"K{n}", *row[1:9], n, *row[10:]] for n in range(start, min(count, start + size))]
 

@@ -38,23 +38,30 @@ def test_submitting_a_report_emits_report_submitted(reporting_client, reporting_
     submit(reporting_client, transport["headers"], report["id"])
     [event] = outbox(reporting_database)
     assert event["type"] == "report.submitted"
-    assert {k: event["data"][k] for k in ("report_id", "plan_id", "item_id", "unit_id", "role", "period",
-                                          "submission", "submitted_by")} == {
-        "report_id": report["id"], "plan_id": quzhou.plan_id, "item_id": t9["id"], "unit_id": transport["unit_id"],
-        "role": "lead", "period": "2024-Q1", "submission": 1, "submitted_by": f"test-unit-{transport['unit_id']}"}
+    assert {
+        k: event["data"][k]
+        for k in ("report_id", "plan_id", "item_id", "unit_id", "role", "period", "submission", "submitted_by")
+    } == {
+        "report_id": report["id"],
+        "plan_id": quzhou.plan_id,
+        "item_id": t9["id"],
+        "unit_id": transport["unit_id"],
+        "role": "lead",
+        "period": "2024-Q1",
+        "submission": 1,
+        "submitted_by": f"test-unit-{transport['unit_id']}",
+    }
     assert event["published_at"] is None
 
 
-def test_reviews_emit_report_returned_then_report_accepted(reporting_client, reporting_database, auth, t9,
-                                                           transport):
+def test_reviews_emit_report_returned_then_report_accepted(reporting_client, reporting_database, auth, t9, transport):
     report = file_report(reporting_client, transport["headers"], t9["id"])
     submit(reporting_client, transport["headers"], report["id"])
     assert review(reporting_client, auth, report["id"], "return", "请补充里程数据").status_code == 200
     submit(reporting_client, transport["headers"], report["id"])
     assert review(reporting_client, auth, report["id"], "accept").status_code == 200
     found = outbox(reporting_database)
-    assert [e["type"] for e in found] == ["report.submitted", "report.returned", "report.submitted",
-                                          "report.accepted"]
+    assert [e["type"] for e in found] == ["report.submitted", "report.returned", "report.submitted", "report.accepted"]
     assert (found[1]["data"]["comment"], found[1]["data"]["reviewed_by"]) == ("请补充里程数据", "test-office-0")
     assert [e["data"]["submission"] for e in found] == [1, 1, 2, 2]
 
@@ -65,8 +72,9 @@ def test_a_refused_review_emits_nothing(reporting_client, reporting_database, au
     assert outbox(reporting_database) == []
 
 
-def test_a_failure_after_the_emit_rolls_back_the_event_with_the_submission(reporting_client, reporting_database,
-                                                                            t9, transport, monkeypatch):
+def test_a_failure_after_the_emit_rolls_back_the_event_with_the_submission(
+    reporting_client, reporting_database, t9, transport, monkeypatch
+):
     real_emit = reports.emit
 
     async def emit_then_fail(*args, **kwargs):
@@ -82,20 +90,28 @@ def test_a_failure_after_the_emit_rolls_back_the_event_with_the_submission(repor
     assert (read["status"], read["submissions"]) == ("draft", 0)
 
 
-def test_a_withdrawal_and_a_reopening_emit_report_withdrawn_and_report_reopened(reporting_client, reporting_database,
-                                                                                 auth, t9, transport):
+def test_a_withdrawal_and_a_reopening_emit_report_withdrawn_and_report_reopened(
+    reporting_client, reporting_database, auth, t9, transport
+):
     report = file_report(reporting_client, transport["headers"], t9["id"])
     submit(reporting_client, transport["headers"], report["id"])
-    withdrawn = reporting_client.post(f"/v1/reports/{report['id']}/withdraw", json={"comment": "数据有误"},
-                                      headers=transport["headers"])
+    withdrawn = reporting_client.post(
+        f"/v1/reports/{report['id']}/withdraw", json={"comment": "数据有误"}, headers=transport["headers"]
+    )
     assert withdrawn.status_code == 200, withdrawn.text
     submit(reporting_client, transport["headers"], report["id"])
     review(reporting_client, auth, report["id"], "accept")
-    reopened = reporting_client.post(f"/v1/reports/{report['id']}/reopen", json={"reason": "里程数据需更正"},
-                                     headers=auth("office"))
+    reopened = reporting_client.post(
+        f"/v1/reports/{report['id']}/reopen", json={"reason": "里程数据需更正"}, headers=auth("office")
+    )
     assert reopened.status_code == 200, reopened.text
     found = outbox(reporting_database)
-    assert [e["type"] for e in found] == ["report.submitted", "report.withdrawn", "report.submitted",
-                                          "report.accepted", "report.reopened"]
+    assert [e["type"] for e in found] == [
+        "report.submitted",
+        "report.withdrawn",
+        "report.submitted",
+        "report.accepted",
+        "report.reopened",
+    ]
     assert found[1]["data"]["comment"] == "数据有误"
     assert (found[4]["data"]["reason"], found[4]["data"]["reopened_by"]) == ("里程数据需更正", "test-office-0")

@@ -15,10 +15,18 @@ from services.reporting_api.app import create_app
 from services.reporting_api.models import metadata
 from tests.conftest import reporting_settings
 from tests.databases import empty_tables
+from tests.faults import (
+    PEER_FAULTS,
+    PEER_LIMITS,
+    SLOW_FAULTS,
+    FaultyTransport,
+    PeerCall,
+    check_ends_within_budget,
+    check_survives_peer_fault,
+    dependency_of,
+    operations_depending_on,
+)
 from tests.reporting_api.test_reports import FULL_CONTENT
-from tests.faults import (PEER_FAULTS, PEER_LIMITS, SLOW_FAULTS, FaultyTransport, PeerCall,
-                          check_ends_within_budget, check_survives_peer_fault, dependency_of,
-                          operations_depending_on)
 
 LEAD, CO = "市交通运输局", "市文旅局"  # task 9 (roads): the lead unit and a co-operating unit
 
@@ -61,48 +69,79 @@ Q1 = {"period": "2024-Q1"}
 def with_the_draft_submitted(s: Scene) -> None:
     assert s.client.post(f"/v1/reports/{s.report_id}/submit", headers=s.co).status_code == 200
 
+
 # Each operation that asks tasks_api, sent so that it must ask, and the status it answers once tasks_api is up.
 CALLS: dict[str, PeerCall] = {
-    "create_report": PeerCall(lambda s: s.client.post("/v1/reports", json={"item_id": s.item_id, "period": "2024-H1"},
-                                                      headers={**s.co, "Idempotency-Key": "report-2024-H1"}), 201),
+    "create_report": PeerCall(
+        lambda s: s.client.post(
+            "/v1/reports",
+            json={"item_id": s.item_id, "period": "2024-H1"},
+            headers={**s.co, "Idempotency-Key": "report-2024-H1"},
+        ),
+        201,
+    ),
     "list_reports": PeerCall(get("/v1/reports", "lead"), 200),
     "get_report": PeerCall(get("/v1/reports/{s.report_id}", "lead"), 200),
-    "update_report": PeerCall(lambda s: s.client.patch(f"/v1/reports/{s.report_id}", json={"measurements": [
-        {"indicator_id": s.indicator_id, "value": 120.5, "as_of": "2024-03-31"}]},
-        headers={**s.co, "If-Match": s.report_etag}), 200),
+    "update_report": PeerCall(
+        lambda s: s.client.patch(
+            f"/v1/reports/{s.report_id}",
+            json={"measurements": [{"indicator_id": s.indicator_id, "value": 120.5, "as_of": "2024-03-31"}]},
+            headers={**s.co, "If-Match": s.report_etag},
+        ),
+        200,
+    ),
     "submit_report": PeerCall(lambda s: s.client.post(f"/v1/reports/{s.report_id}/submit", headers=s.co), 200),
     # The lead unit reads its co-operating unit's report but does not change it: tasks_api says it leads the item.
-    "withdraw_report": PeerCall(lambda s: s.client.post(f"/v1/reports/{s.report_id}/withdraw", headers=s.lead), 403,
-                                prepare=with_the_draft_submitted),
-    "delete_report": PeerCall(lambda s: s.client.delete(f"/v1/reports/{s.report_id}",
-                                                        headers={**s.lead, "If-Match": s.report_etag}), 403),
+    "withdraw_report": PeerCall(
+        lambda s: s.client.post(f"/v1/reports/{s.report_id}/withdraw", headers=s.lead),
+        403,
+        prepare=with_the_draft_submitted,
+    ),
+    "delete_report": PeerCall(
+        lambda s: s.client.delete(f"/v1/reports/{s.report_id}", headers={**s.lead, "If-Match": s.report_etag}), 403
+    ),
     "list_report_versions": PeerCall(get("/v1/reports/{s.report_id}/versions", "lead"), 200),
     "get_report_history": PeerCall(get("/v1/reports/{s.report_id}/history", "lead"), 200),
     "list_periods": PeerCall(get("/v1/plans/{s.plan_id}/periods", "office"), 200),
-    "set_period_due_date": PeerCall(lambda s: s.client.put(s.plan("/periods/2024-Q2/due-date"),
-                                                           json={"due_on": "2024-07-22"}, headers=s.office), 204),
+    "set_period_due_date": PeerCall(
+        lambda s: s.client.put(s.plan("/periods/2024-Q2/due-date"), json={"due_on": "2024-07-22"}, headers=s.office),
+        204,
+    ),
     "close_period": PeerCall(close_2024_q1, 201),
-    "get_annual_assessment": PeerCall(get("/v1/plans/{s.plan_id}/assessment", "office", year=2024), 200,
-                                      prepare=with_2024_q1_closed),
-    "create_assessment_adjustment": PeerCall(lambda s: s.client.post(
-        s.plan("/assessment/adjustments"), params={"year": 2024}, headers={**s.office, "Idempotency-Key": "adj-2024"},
-        json={"unit_id": s.co_id, "points": 1, "reason": "表扬"}), 201),
+    "get_annual_assessment": PeerCall(
+        get("/v1/plans/{s.plan_id}/assessment", "office", year=2024), 200, prepare=with_2024_q1_closed
+    ),
+    "create_assessment_adjustment": PeerCall(
+        lambda s: s.client.post(
+            s.plan("/assessment/adjustments"),
+            params={"year": 2024},
+            headers={**s.office, "Idempotency-Key": "adj-2024"},
+            json={"unit_id": s.co_id, "points": 1, "reason": "表扬"},
+        ),
+        201,
+    ),
     "export_ledger_xlsx": PeerCall(get("/v1/plans/{s.plan_id}/ledger.xlsx", "office", **Q1), 200),
     "export_ledger_csv": PeerCall(get("/v1/plans/{s.plan_id}/ledger.csv", "office", **Q1), 200),
     "get_plan_compliance": PeerCall(get("/v1/plans/{s.plan_id}/compliance", "office", **Q1), 200),
     "get_plan_rollups": PeerCall(get("/v1/plans/{s.plan_id}/rollups", "office", **Q1), 200),
     "get_plan_traffic_lights": PeerCall(get("/v1/plans/{s.plan_id}/traffic-lights", "office", **Q1), 200),
     "get_plan_indicator_progress": PeerCall(get("/v1/plans/{s.plan_id}/indicators/progress", "office"), 200),
-    "get_plan_obligations": PeerCall(get("/v1/plans/{s.plan_id}/obligations", "office", **{"from": "2024-01-01",
-                                                                                         "to": "2024-12-31"}), 200),
+    "get_plan_obligations": PeerCall(
+        get("/v1/plans/{s.plan_id}/obligations", "office", **{"from": "2024-01-01", "to": "2024-12-31"}), 200
+    ),
     "get_item_cadence": PeerCall(get("/v1/items/{s.item_id}/cadence", "office"), 200),
-    "set_item_cadence": PeerCall(lambda s: s.client.put(f"/v1/items/{s.item_id}/cadence", json={"cadence": "monthly"},
-                                                        headers={**s.office, "If-Match": '"0"'}), 200),
+    "set_item_cadence": PeerCall(
+        lambda s: s.client.put(
+            f"/v1/items/{s.item_id}/cadence", json={"cadence": "monthly"}, headers={**s.office, "If-Match": '"0"'}
+        ),
+        200,
+    ),
 }
 # A write, and operations that ask tasks_api several times one after the other (the budget is the request's).
 TIMED = ["create_report", "close_period", "export_ledger_csv", "get_plan_traffic_lights"]
-CASES = [(op, fault) for op in sorted(CALLS) for fault in PEER_FAULTS] + [(op, fault) for op in TIMED
-                                                                           for fault in SLOW_FAULTS]
+CASES = [(op, fault) for op in sorted(CALLS) for fault in PEER_FAULTS] + [
+    (op, fault) for op in TIMED for fault in SLOW_FAULTS
+]
 # Operations that hold the tasks_api client but do not need it: they keep working while it is down.
 WITHOUT_PEER: set[str] = set()
 
@@ -124,11 +163,22 @@ def client(reporting_database, tasks_server, faulty):
 def scene(client, auth, quzhou) -> Scene:
     lead, co = quzhou.unit_id(LEAD), quzhou.unit_id(CO)
     item_id = quzhou.item("T9")["id"]
-    filed = client.post("/v1/reports", json={"item_id": item_id, "period": "2024-Q1", **FULL_CONTENT},
-                        headers=auth("unit", unit_id=co))
+    filed = client.post(
+        "/v1/reports", json={"item_id": item_id, "period": "2024-Q1", **FULL_CONTENT}, headers=auth("unit", unit_id=co)
+    )
     assert filed.status_code == 201, filed.text
-    return Scene(client, auth("office"), auth("unit", unit_id=lead), auth("unit", unit_id=co), quzhou.plan_id,
-                 item_id, quzhou.indicator_id("T9-expressway-km"), filed.json()["id"], filed.headers["etag"], co)
+    return Scene(
+        client,
+        auth("office"),
+        auth("unit", unit_id=lead),
+        auth("unit", unit_id=co),
+        quzhou.plan_id,
+        item_id,
+        quzhou.indicator_id("T9-expressway-km"),
+        filed.json()["id"],
+        filed.headers["etag"],
+        co,
+    )
 
 
 def test_every_operation_that_holds_the_tasks_api_client_is_under_fault_test():
@@ -138,15 +188,24 @@ def test_every_operation_that_holds_the_tasks_api_client_is_under_fault_test():
 
 @pytest.mark.parametrize(("operation", "fault"), CASES)
 def test_an_operation_asking_a_failing_tasks_api_answers_503_in_budget_writes_nothing_and_recovers(
-        scene, faulty, reporting_database, operation, fault):
-    check_survives_peer_fault(CALLS[operation], scene, faulty, fault, peer="tasks_api",
-                              budget=PEER_LIMITS["peer_budget_seconds"], database_url=reporting_database,
-                              metadata=metadata)
+    scene, faulty, reporting_database, operation, fault
+):
+    check_survives_peer_fault(
+        CALLS[operation],
+        scene,
+        faulty,
+        fault,
+        peer="tasks_api",
+        budget=PEER_LIMITS["peer_budget_seconds"],
+        database_url=reporting_database,
+        metadata=metadata,
+    )
 
 
 @pytest.mark.parametrize("operation", TIMED)
 def test_an_operation_ends_within_the_budget_when_tasks_api_answers_each_call_in_time_but_not_all(
-        scene, faulty, operation):
+    scene, faulty, operation
+):
     check_ends_within_budget(CALLS[operation], scene, faulty, budget=PEER_LIMITS["peer_budget_seconds"])
 
 
@@ -154,8 +213,11 @@ def test_a_review_needs_no_tasks_api_and_goes_through_while_it_is_down(scene, fa
     submitted = scene.client.post(f"/v1/reports/{scene.report_id}/submit", headers=scene.co)
     assert submitted.status_code == 200, submitted.text
     faulty.fault = "refuse"
-    reviewed = scene.client.post(f"/v1/reports/{scene.report_id}/review", json={"decision": "accept"},
-                                 headers={**scene.office, "If-Match": submitted.headers["etag"]})
+    reviewed = scene.client.post(
+        f"/v1/reports/{scene.report_id}/review",
+        json={"decision": "accept"},
+        headers={**scene.office, "If-Match": submitted.headers["etag"]},
+    )
     assert (reviewed.status_code, reviewed.json()["status"]) == (200, "accepted")
 
 
@@ -165,4 +227,3 @@ def test_idempotent_reads_are_retried_past_a_passing_failure(scene, faulty):
     response = scene.client.get(scene.plan("/periods"), headers=scene.office)
     assert response.status_code == 503
     assert faulty.calls - calls_before == 3  # the first try and two bounded retries
-

@@ -12,8 +12,15 @@ def periods(client, auth, plan_id, **params):
 def test_the_quzhou_plan_reports_every_quarter_half_year_and_year(reporting_client, auth, quzhou):
     found = periods(reporting_client, auth, quzhou.plan_id)
     assert "2019-Q4" in found and "2019-Q3" not in found  # the plan starts on 2019-10-28
-    assert [p for p in found if p.startswith("2021")] == ["2021-Q1", "2021-Q2", "2021-H1", "2021-Q3", "2021-Q4",
-                                                          "2021-H2", "2021"]
+    assert [p for p in found if p.startswith("2021")] == [
+        "2021-Q1",
+        "2021-Q2",
+        "2021-H1",
+        "2021-Q3",
+        "2021-Q4",
+        "2021-H2",
+        "2021",
+    ]
     assert "2026-Q1" not in found
 
 
@@ -27,8 +34,11 @@ def test_a_report_is_due_ten_days_after_the_period_on_a_working_day(reporting_cl
 
 
 def test_a_due_date_falling_in_the_spring_festival_moves_past_it(reporting_client, auth, quzhou):
-    patched = reporting_client.patch(f"/v1/plans/{quzhou.plan_id}/rules", json={"due_days_after_period": 41},
-                                     headers=auth("office", **{"If-Match": '"0"'}))
+    patched = reporting_client.patch(
+        f"/v1/plans/{quzhou.plan_id}/rules",
+        json={"due_days_after_period": 41},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert patched.status_code == 200, patched.text
     # 2023-12-31 + 41 days = 2024-02-10, in the Spring Festival holiday; 2024-02-18 is the 调休 Sunday.
     assert periods(reporting_client, auth, quzhou.plan_id)["2023"]["due_on"] == "2024-02-18"
@@ -58,8 +68,9 @@ def test_an_unknown_period_is_refused(reporting_client, auth, quzhou):
 
 @pytest.mark.parametrize("period", ["9999-H2", "0001-Q1", "2201", "1969-Q4"])
 def test_a_period_outside_the_supported_years_is_422(reporting_client, auth, quzhou, period):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": period},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": period}, headers=auth("office")
+    )
     assert response.status_code == 422
     assert "supported years" in response.json()["detail"]
 
@@ -71,15 +82,20 @@ def test_periods_of_an_unknown_plan_are_404(reporting_client, auth):
 
 
 def test_rules_weights_must_sum_to_one(reporting_client, auth, quzhou):
-    response = reporting_client.patch(f"/v1/plans/{quzhou.plan_id}/rules", json={"weights": {
-        "on_time": 0.5, "first_time_accepted": 0.5, "green_or_done": 0.5, "indicator_attainment": 0.5}},
-        headers=auth("office", **{"If-Match": '"0"'}))
+    response = reporting_client.patch(
+        f"/v1/plans/{quzhou.plan_id}/rules",
+        json={
+            "weights": {"on_time": 0.5, "first_time_accepted": 0.5, "green_or_done": 0.5, "indicator_attainment": 0.5}
+        },
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert response.status_code == 422
 
 
 def test_year_zero_is_not_a_period(reporting_client, auth, quzhou):
     # The period pattern lets 0000 through; the calendar has no year 0 (found by schemathesis, was a 500).
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": "0000"},
-                                    headers=auth("viewer"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/compliance", params={"period": "0000"}, headers=auth("viewer")
+    )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"

@@ -79,8 +79,9 @@ def one_winner(a: httpx.Response, b: httpx.Response) -> httpx.Response:
 
 
 def file_report(api: httpx.Client, unit: dict, item_id: int, period: str) -> dict:
-    response = api.post("/v1/reports", json={"item_id": item_id, "period": period, **FULL_CONTENT, "progress": "初稿"},
-                        headers=unit)
+    response = api.post(
+        "/v1/reports", json={"item_id": item_id, "period": period, **FULL_CONTENT, "progress": "初稿"}, headers=unit
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -100,8 +101,9 @@ def read(api: httpx.Client, office: dict, report_id: int) -> tuple[dict, list[di
     """The report, its versions and its workflow history."""
     report = api.get(f"/v1/reports/{report_id}", headers=office).json()
     versions = api.get(f"/v1/reports/{report_id}/versions", headers=office).json()
-    steps = [(h["from_status"], h["to_status"]) for h in api.get(f"/v1/reports/{report_id}/history",
-                                                                 headers=office).json()]
+    steps = [
+        (h["from_status"], h["to_status"]) for h in api.get(f"/v1/reports/{report_id}/history", headers=office).json()
+    ]
     return report, versions, steps
 
 
@@ -109,15 +111,19 @@ def events_of(database_url: str, report_id: int) -> list[str]:
     return [e["type"] for e in events(database_url, outbox_events) if e["data"]["report_id"] == report_id]
 
 
-def test_an_accept_and_a_return_at_once_exactly_one_is_the_review(served, api, reporting_database, auth, unit,
-                                                                   t9_id):
+def test_an_accept_and_a_return_at_once_exactly_one_is_the_review(served, api, reporting_database, auth, unit, t9_id):
     office = auth("office")
     for period in PERIODS[:ROUNDS]:
         report = submitted(api, unit, t9_id, period)
         seen = {**office, "If-Match": f'"{report["version"]}"'}
         review = f"/v1/reports/{report['id']}/review"
-        winner = one_winner(*together(served, post(review, seen, {"decision": "accept"}),
-                                      post(review, seen, {"decision": "return", "comment": "请补充"})))
+        winner = one_winner(
+            *together(
+                served,
+                post(review, seen, {"decision": "accept"}),
+                post(review, seen, {"decision": "return", "comment": "请补充"}),
+            )
+        )
         outcome = winner.json()["status"]
         after, versions, steps = read(api, office, report["id"])
         assert after["status"] == outcome
@@ -145,8 +151,10 @@ def test_a_submit_racing_an_edit_never_loses_the_edit(served, api, auth, unit, t
         report = file_report(api, unit, t9_id, period)
         edit = {**unit, "If-Match": f'"{report["version"]}"'}
         edited, submitted_ = together(
-            served, lambda client: client.patch(f"/v1/reports/{report['id']}", json={"progress": "终稿"}, headers=edit),
-            post(f"/v1/reports/{report['id']}/submit", unit))
+            served,
+            lambda client: client.patch(f"/v1/reports/{report['id']}", json={"progress": "终稿"}, headers=edit),
+            post(f"/v1/reports/{report['id']}/submit", unit),
+        )
         assert {edited.status_code, submitted_.status_code} <= {200} | LOST, (edited.text, submitted_.text)
         assert 200 in (edited.status_code, submitted_.status_code)
         after, versions, _ = read(api, auth("office"), report["id"])
@@ -162,9 +170,13 @@ def test_a_withdrawal_and_a_review_at_once_exactly_one_happens(served, api, repo
     for period in PERIODS[:ROUNDS]:
         report = submitted(api, unit, t9_id, period)
         etag = {"If-Match": f'"{report["version"]}"'}
-        winner = one_winner(*together(served, post(f"/v1/reports/{report['id']}/withdraw", {**unit, **etag}),
-                                      post(f"/v1/reports/{report['id']}/review", {**office, **etag},
-                                           {"decision": "accept"})))
+        winner = one_winner(
+            *together(
+                served,
+                post(f"/v1/reports/{report['id']}/withdraw", {**unit, **etag}),
+                post(f"/v1/reports/{report['id']}/review", {**office, **etag}, {"decision": "accept"}),
+            )
+        )
         status = winner.json()["status"]
         after, versions, steps = read(api, office, report["id"])
         outcome = "withdrawn" if status == "draft" else "accepted"

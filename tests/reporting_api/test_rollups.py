@@ -22,8 +22,9 @@ def transport(quzhou, auth):
 
 
 def rollups(client, auth, plan_id, by, period="2024-Q1", role="office", **params):
-    response = client.get(f"/v1/plans/{plan_id}/rollups", params={"period": period, "by": by, **params},
-                          headers=auth(role))
+    response = client.get(
+        f"/v1/plans/{plan_id}/rollups", params={"period": period, "by": by, **params}, headers=auth(role)
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -57,7 +58,9 @@ def test_by_unit_counts_reviews_and_drafts(reporting_client, auth, quzhou, trans
 
 def test_by_unit_the_expected_reports_add_up_to_every_responsibility_that_owes_one(reporting_client, auth, quzhou):
     # 2019's annual summary is owed on every item; by 2024 the 2019–2020 key works have ended.
-    assert sum(row["expected"] for row in rollups(reporting_client, auth, quzhou.plan_id, "unit", "2019")["data"]) == 256
+    assert (
+        sum(row["expected"] for row in rollups(reporting_client, auth, quzhou.plan_id, "unit", "2019")["data"]) == 256
+    )
     view = rollups(reporting_client, auth, quzhou.plan_id, "unit")
     assert sum(row["expected"] for row in view["data"]) == 152
     assert sum(row["missing"] for row in view["data"]) == 152
@@ -72,12 +75,21 @@ def test_by_county_lists_only_the_six_counties(reporting_client, auth, quzhou):
     assert {row["group"]["name"] for row in view["data"] if row["expected"] == 0} == {"柯城区", "龙游县"}
 
 
-def test_by_group_includes_the_thematic_groups_through_the_lead_leaders_of_special_actions(reporting_client, auth,
-                                                                                           quzhou):
+def test_by_group_includes_the_thematic_groups_through_the_lead_leaders_of_special_actions(
+    reporting_client, auth, quzhou
+):
     view = rollups(reporting_client, auth, quzhou.plan_id, "group")
     assert {row["group"]["key"] for row in view["data"]} == {
-        "tg-infrastructure", "tg-innovation-industry", "tg-public-services", "tg-digital-economy",
-        "tg-beautiful-economy", "tg-ecology", "tg-market-opening", "tg-social-governance", "tg-city-cooperation"}
+        "tg-infrastructure",
+        "tg-innovation-industry",
+        "tg-public-services",
+        "tg-digital-economy",
+        "tg-beautiful-economy",
+        "tg-ecology",
+        "tg-market-opening",
+        "tg-social-governance",
+        "tg-city-cooperation",
+    }
     # 吕跃龙 leads SA4 (two units) and is the only lead leader in 美丽经济专题组.
     beautiful = group_keyed(view, "tg-beautiful-economy")
     assert (beautiful["group"]["name"], beautiful["items"], beautiful["expected"]) == ("美丽经济专题组", 1, 2)
@@ -86,8 +98,9 @@ def test_by_group_includes_the_thematic_groups_through_the_lead_leaders_of_speci
     assert (city["items"], city["expected"]) == (2, 9)
 
 
-def test_by_section_puts_an_item_under_its_section_and_the_rest_under_their_top_level_item(reporting_client, auth,
-                                                                                           quzhou, transport):
+def test_by_section_puts_an_item_under_its_section_and_the_rest_under_their_top_level_item(
+    reporting_client, auth, quzhou, transport
+):
     report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
     submit(reporting_client, transport["headers"], report["id"])
     view = rollups(reporting_client, auth, quzhou.plan_id, "section")
@@ -111,8 +124,11 @@ def test_a_roll_up_counts_items_per_traffic_light(reporting_client, auth, quzhou
 
 
 def test_a_roll_up_counts_items_per_progress_status(reporting_client, auth, quzhou, transport):
-    report = submit(reporting_client, transport["headers"],
-                    file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])["id"])
+    report = submit(
+        reporting_client,
+        transport["headers"],
+        file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])["id"],
+    )
     assert review(reporting_client, auth, report["id"], "accept").status_code == 200
     row = group_keyed(rollups(reporting_client, auth, quzhou.plan_id, "kind"), "task")
     assert row["progress"]["in_progress"] == 1
@@ -120,8 +136,18 @@ def test_a_roll_up_counts_items_per_progress_status(reporting_client, auth, quzh
 
 
 def test_items_closed_before_the_due_date_are_not_expected_but_still_counted_as_done():
-    item = Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
-                status="closed", closed_on=date(2024, 3, 1))
+    item = Item(
+        id=1,
+        plan_id=1,
+        parent_id=None,
+        key="T1",
+        kind="task",
+        number="1",
+        title="t",
+        due_on=None,
+        status="closed",
+        closed_on=date(2024, 3, 1),
+    )
     duties = [Assignment(id=1, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")]
     lights = [{"item_id": 1, "light": "done", "progress_status": "closed"}]
     [row] = rollup("kind", items=[item], assignments=duties, filed=[], lights=lights, overdue=True, not_owed={1})
@@ -143,19 +169,23 @@ def test_a_report_submitted_after_a_roll_up_counts_in_the_next_one(reporting_cli
     assert (before["submitted"], after["submitted"]) == (0, 1)
 
 
-def test_a_lead_report_submitted_after_a_roll_up_changes_its_light_in_the_next_one(reporting_client, auth, quzhou,
-                                                                                   transport):
+def test_a_lead_report_submitted_after_a_roll_up_changes_its_light_in_the_next_one(
+    reporting_client, auth, quzhou, transport
+):
     before = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01"), TRANSPORT)
     report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
     submit(reporting_client, transport["headers"], report["id"])
     after = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01"), TRANSPORT)
-    assert (before["lights"]["red"] - after["lights"]["red"], after["lights"]["green"] - before["lights"]["green"]) \
-        == (1, 1)
+    assert (before["lights"]["red"] - after["lights"]["red"], after["lights"]["green"] - before["lights"]["green"]) == (
+        1,
+        1,
+    )
 
 
 def test_a_unit_token_cannot_read_roll_ups(reporting_client, auth, quzhou, transport):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1"},
-                                    headers=transport["headers"])
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1"}, headers=transport["headers"]
+    )
     assert response.status_code == 403
     assert response.headers["content-type"] == PROBLEM
 
@@ -166,9 +196,9 @@ def test_the_office_leaders_and_services_read_roll_ups(reporting_client, auth, q
 
 
 def test_an_unknown_grouping_is_refused(reporting_client, auth, quzhou):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1",
-                                                                                   "by": "district"},
-                                    headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/rollups", params={"period": "2024-Q1", "by": "district"}, headers=auth("office")
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
 
@@ -199,6 +229,8 @@ def test_the_whole_oversight_of_a_period_is_plain_json_for_a_snapshot(reporting_
     lights = {row["item_key"]: row["light"] for row in found["traffic_lights"]["data"]}
     # Every item owing 2024-Q1's report without one is red; the 2019–2020 key works owe none and stay green.
     assert lights["T9"] == "green"
-    assert {k for k, light in lights.items() if light == "red"} == {k for k in lights if not k.startswith("KW")} - {"T9"}
+    assert {k for k, light in lights.items() if light == "red"} == {k for k in lights if not k.startswith("KW")} - {
+        "T9"
+    }
     assert {lights[k] for k in lights if k.startswith("KW")} == {"green"}
     assert len(found["indicators"]) > 0

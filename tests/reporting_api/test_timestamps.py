@@ -28,8 +28,11 @@ def test_the_report_list_carries_instants_with_z(reporting_client, auth, quzhou,
 
 
 def test_versions_and_history_carry_instants_with_z(reporting_client, auth, accepted):
-    assert_one_form(ok(reporting_client.get(f"/v1/reports/{accepted}/versions", headers=auth("office"))),
-                    "submitted_at", "reviewed_at")
+    assert_one_form(
+        ok(reporting_client.get(f"/v1/reports/{accepted}/versions", headers=auth("office"))),
+        "submitted_at",
+        "reviewed_at",
+    )
     assert_one_form(ok(reporting_client.get(f"/v1/reports/{accepted}/history", headers=auth("office"))), "at")
 
 

@@ -11,7 +11,7 @@ from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT = "市交通运输局"
 PROBLEM = "application/problem+json"
-AFTER_DUE = "2024-05-01"    # 2024-Q1 is due on 2024-04-10
+AFTER_DUE = "2024-05-01"  # 2024-Q1 is due on 2024-04-10
 WELL_BEFORE = "2024-02-01"
 
 
@@ -22,8 +22,9 @@ def transport(quzhou, auth):
 
 
 def lights(client, headers, plan_id, period="2024-Q1", **params):
-    response = client.get(f"/v1/plans/{plan_id}/traffic-lights", params={"period": period, "limit": 500, **params},
-                          headers=headers)
+    response = client.get(
+        f"/v1/plans/{plan_id}/traffic-lights", params={"period": period, "limit": 500, **params}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -44,8 +45,9 @@ def test_t9_is_red_when_the_lead_report_is_missing_after_the_due_date(reporting_
 
 
 def test_t9_is_yellow_when_the_report_is_due_within_seven_days_and_missing(reporting_client, auth, quzhou):
-    moved = reporting_client.put(f"/v1/plans/{quzhou.plan_id}/periods/2024-Q1/due-date",
-                                 json={"due_on": "2024-05-06"}, headers=auth("office"))
+    moved = reporting_client.put(
+        f"/v1/plans/{quzhou.plan_id}/periods/2024-Q1/due-date", json={"due_on": "2024-05-06"}, headers=auth("office")
+    )
     assert moved.status_code == 204
     assert light_of_t9(reporting_client, auth, quzhou, as_of="2024-04-29") == ("yellow", ["due_soon_without_report"])
 
@@ -93,29 +95,54 @@ def test_a_co_operating_units_report_does_not_light_the_item(reporting_client, a
 
 def test_t9_is_red_when_an_indicator_is_behind_its_straight_line_path(reporting_client, auth, quzhou, transport):
     # 2024-03-31 is 72% of the way from the plan's start (2019-10-28) to 2025-12-31; 50 of 298 km is 17%.
-    lead_report(reporting_client, transport, quzhou, measurements=[
-        {"indicator_id": quzhou.indicator_id("T9-expressway-km"), "value": 50, "as_of": "2024-03-31"}])
+    lead_report(
+        reporting_client,
+        transport,
+        quzhou,
+        measurements=[{"indicator_id": quzhou.indicator_id("T9-expressway-km"), "value": 50, "as_of": "2024-03-31"}],
+    )
     assert light_of_t9(reporting_client, auth, quzhou) == ("red", ["indicator_behind:T9-expressway-km"])
 
 
 def test_the_indicator_margin_is_the_plans_rule(reporting_client, auth, quzhou, transport):
-    patched = reporting_client.patch(f"/v1/plans/{quzhou.plan_id}/rules", json={"indicator_margin": 0.6},
-                                     headers=auth("office", **{"If-Match": '"0"'}))
+    patched = reporting_client.patch(
+        f"/v1/plans/{quzhou.plan_id}/rules",
+        json={"indicator_margin": 0.6},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
     assert patched.status_code == 200, patched.text
-    lead_report(reporting_client, transport, quzhou, measurements=[
-        {"indicator_id": quzhou.indicator_id("T9-expressway-km"), "value": 50, "as_of": "2024-03-31"}])
+    lead_report(
+        reporting_client,
+        transport,
+        quzhou,
+        measurements=[{"indicator_id": quzhou.indicator_id("T9-expressway-km"), "value": 50, "as_of": "2024-03-31"}],
+    )
     assert light_of_t9(reporting_client, auth, quzhou) == ("green", [])
 
 
 def test_an_indicator_on_its_path_keeps_the_item_green(reporting_client, auth, quzhou, transport):
-    lead_report(reporting_client, transport, quzhou, measurements=[
-        {"indicator_id": quzhou.indicator_id("T9-expressway-km"), "value": 200, "as_of": "2024-03-31"}])
+    lead_report(
+        reporting_client,
+        transport,
+        quzhou,
+        measurements=[{"indicator_id": quzhou.indicator_id("T9-expressway-km"), "value": 200, "as_of": "2024-03-31"}],
+    )
     assert light_of_t9(reporting_client, auth, quzhou) == ("green", [])
 
 
 def closed_item(closed_on=date(2024, 3, 1)):
-    return Item(id=1, plan_id=1, parent_id=None, key="T1", kind="task", number="1", title="t", due_on=None,
-                status="closed", closed_on=closed_on)
+    return Item(
+        id=1,
+        plan_id=1,
+        parent_id=None,
+        key="T1",
+        kind="task",
+        number="1",
+        title="t",
+        due_on=None,
+        status="closed",
+        closed_on=closed_on,
+    )
 
 
 def test_an_item_closed_in_tasks_api_is_done_even_without_a_report():
@@ -145,8 +172,9 @@ def test_an_accepted_report_puts_the_item_in_progress(reporting_client, auth, qu
     assert progress_of_t9(reporting_client, auth, quzhou) == "in_progress"
 
 
-def test_the_lead_units_accepted_report_declaring_completion_completes_the_item(reporting_client, auth, quzhou,
-                                                                                 transport):
+def test_the_lead_units_accepted_report_declaring_completion_completes_the_item(
+    reporting_client, auth, quzhou, transport
+):
     report = lead_report(reporting_client, transport, quzhou, self_status="completed", percent_complete=100)
     assert review(reporting_client, auth, report["id"], "accept").status_code == 200
     assert progress_of_t9(reporting_client, auth, quzhou) == "completed"
@@ -159,8 +187,9 @@ def test_progress_counts_accepted_reports_of_every_period(reporting_client, auth
 
 
 def test_a_co_operating_units_completion_only_puts_the_item_in_progress():
-    item = Item(id=9, plan_id=1, parent_id=None, key="T9", kind="task", number="9", title="t", due_on=None,
-                status="open")
+    item = Item(
+        id=9, plan_id=1, parent_id=None, key="T9", kind="task", number="9", title="t", due_on=None, status="open"
+    )
     assert progress_of_items([item], [{"item_id": 9, "accepted": 1, "completed": 0}]) == {9: "in_progress"}
 
 
@@ -196,27 +225,34 @@ def test_a_unit_token_sees_only_the_items_it_is_responsible_for(reporting_client
     mine = lights(reporting_client, transport["headers"], quzhou.plan_id)["data"]
     everything = lights(reporting_client, auth("office"), quzhou.plan_id, unit_id=transport["unit_id"])["data"]
     assert [row["item_id"] for row in mine] == [row["item_id"] for row in everything] and "T9" in {
-        row["item_key"] for row in mine}
+        row["item_key"] for row in mine
+    }
 
 
 def test_a_unit_token_cannot_ask_for_another_units_items(reporting_client, quzhou, transport):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/traffic-lights",
-                                    params={"period": "2024-Q1", "unit_id": quzhou.unit_id("市文旅局")},
-                                    headers=transport["headers"])
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/traffic-lights",
+        params={"period": "2024-Q1", "unit_id": quzhou.unit_id("市文旅局")},
+        headers=transport["headers"],
+    )
     assert response.status_code == 403
     assert response.headers["content-type"] == PROBLEM
 
 
 def test_an_unknown_light_is_refused(reporting_client, auth, quzhou):
-    response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/traffic-lights",
-                                    params={"period": "2024-Q1", "light": "blue"}, headers=auth("office"))
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/traffic-lights",
+        params={"period": "2024-Q1", "light": "blue"},
+        headers=auth("office"),
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
 
 
 def test_traffic_lights_of_an_unknown_plan_are_404(reporting_client, auth):
-    response = reporting_client.get("/v1/plans/999999/traffic-lights", params={"period": "2024-Q1"},
-                                    headers=auth("viewer"))
+    response = reporting_client.get(
+        "/v1/plans/999999/traffic-lights", params={"period": "2024-Q1"}, headers=auth("viewer")
+    )
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
 

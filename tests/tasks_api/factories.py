@@ -7,18 +7,36 @@ from typing import Any
 
 SMALL_PLAN: dict[str, Any] = {
     "plan": {"key": "test-plan", "title": "测试行动计划", "starts_on": "2020-01-01", "ends_on": "2022-12-31"},
-    "units": [{"name": "市交通运输局", "kind": "department"}, {"name": "市发改委", "kind": "department"},
-              {"name": "市水利局", "kind": "department"}],
+    "units": [
+        {"name": "市交通运输局", "kind": "department"},
+        {"name": "市发改委", "kind": "department"},
+        {"name": "市水利局", "kind": "department"},
+    ],
     "leaders": [{"name": "张三", "title": "副市长"}, {"name": "李四", "title": "副市长"}],
     "items": [
-        {"key": "T1", "kind": "task", "number": "1", "title": "建设快速路", "due_on": "2020-12-31",
-         "units": ["市交通运输局", "市发改委"], "lead_leaders": ["张三"],
-         "milestones": [{"title": "完成方案", "due_on": "2020-06-30"}],
-         "indicators": [{"key": "T1-km", "name": "建成里程", "measure": "km", "target": 10,
-                         "target_date": "2020-12-31"}]},
-        {"key": "T2", "kind": "task", "number": "2", "title": "治理河道", "due_on": "2021-06-30",
-         "units": ["市水利局"], "lead_leaders": ["李四"],
-         "milestones": [{"title": "完成清淤", "due_on": "2021-03-31"}]},
+        {
+            "key": "T1",
+            "kind": "task",
+            "number": "1",
+            "title": "建设快速路",
+            "due_on": "2020-12-31",
+            "units": ["市交通运输局", "市发改委"],
+            "lead_leaders": ["张三"],
+            "milestones": [{"title": "完成方案", "due_on": "2020-06-30"}],
+            "indicators": [
+                {"key": "T1-km", "name": "建成里程", "measure": "km", "target": 10, "target_date": "2020-12-31"}
+            ],
+        },
+        {
+            "key": "T2",
+            "kind": "task",
+            "number": "2",
+            "title": "治理河道",
+            "due_on": "2021-06-30",
+            "units": ["市水利局"],
+            "lead_leaders": ["李四"],
+            "milestones": [{"title": "完成清淤", "due_on": "2021-03-31"}],
+        },
         {"key": "T3", "kind": "task", "number": "3", "title": "研究政策", "units": ["市发改委"]},
     ],
 }

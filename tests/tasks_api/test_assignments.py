@@ -29,10 +29,13 @@ def assignment_ids(response):
 
 # -- listing responsibilities -----------------------------------------------------------------------
 
+
 def test_responsibilities_of_an_item_are_listed_in_printed_order_with_unit_names(tasks_client, auth, plan):
     rows = duties_of(tasks_client, auth, plan.items["T1"]).json()["data"]
-    assert [(r["unit_name"], r["role"], r["position"]) for r in rows] == [("市交通运输局", "lead", 0),
-                                                                           ("市发改委", "co", 1)]
+    assert [(r["unit_name"], r["role"], r["position"]) for r in rows] == [
+        ("市交通运输局", "lead", 0),
+        ("市发改委", "co", 1),
+    ]
     assert rows[0]["assigned_at"] and rows[0]["acknowledged_at"] is None
 
 
@@ -63,6 +66,7 @@ def test_one_responsibility_can_be_read(tasks_client, auth, plan):
 
 # -- assigning (交办) --------------------------------------------------------------------------------
 
+
 def test_office_assigns_an_item_to_a_co_operating_unit(tasks_client, auth, plan):
     response = assign(tasks_client, auth, plan.items["T2"], unit_id=plan.units["市发改委"], role="co")
     assert response.status_code == 201, response.text
@@ -80,8 +84,11 @@ def test_assigning_at_a_position_keeps_it(tasks_client, auth, plan):
 
 @pytest.mark.parametrize("role", ["viewer", "service", "unit"])
 def test_assigning_needs_the_office(tasks_client, auth, plan, role):
-    response = tasks_client.post(f"/v1/items/{plan.items['T2']}/responsibilities", headers=auth(role, unit_id=3),
-                                 json={"unit_id": plan.units["市发改委"], "role": "co"})
+    response = tasks_client.post(
+        f"/v1/items/{plan.items['T2']}/responsibilities",
+        headers=auth(role, unit_id=3),
+        json={"unit_id": plan.units["市发改委"], "role": "co"},
+    )
     assert_problem(response, 403)
 
 
@@ -104,8 +111,15 @@ def test_assigning_an_unknown_unit_is_unprocessable(tasks_client, auth, plan):
     assert_problem(assign(tasks_client, auth, plan.items["T1"], unit_id=999999, role="co"), 422)
 
 
-@pytest.mark.parametrize("body", [{"unit_id": 3, "role": "boss"}, {"unit_id": 3, "role": "co", "note": "x"},
-                                  {"role": "co"}, {"unit_id": 3, "role": "co", "position": -1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"unit_id": 3, "role": "boss"},
+        {"unit_id": 3, "role": "co", "note": "x"},
+        {"role": "co"},
+        {"unit_id": 3, "role": "co", "position": -1},
+    ],
+)
 def test_assigning_with_a_bad_body_is_unprocessable(tasks_client, auth, plan, body):
     assert_problem(assign(tasks_client, auth, plan.items["T1"], **body), 422)
 
@@ -131,12 +145,14 @@ def test_withdrawing_an_assignment_of_another_item_is_not_found(tasks_client, au
 @pytest.mark.parametrize("role", ["viewer", "service", "unit"])
 def test_withdrawing_an_assignment_needs_the_office(tasks_client, auth, plan, role):
     duty = plan.responsibilities["T1", "市发改委"]
-    response = tasks_client.delete(f"/v1/items/{plan.items['T1']}/responsibilities/{duty}",
-                                   headers=auth(role, unit_id=plan.units["市交通运输局"]))
+    response = tasks_client.delete(
+        f"/v1/items/{plan.items['T1']}/responsibilities/{duty}", headers=auth(role, unit_id=plan.units["市交通运输局"])
+    )
     assert_problem(response, 403)
 
 
 # -- acknowledgement (签收) --------------------------------------------------------------------------
+
 
 def test_unit_acknowledges_its_assignment(tasks_client, auth, plan):
     duty = plan.responsibilities["T1", "市发改委"]
@@ -157,8 +173,9 @@ def test_acknowledging_twice_returns_the_same_record_unchanged(tasks_client, aut
 
 
 def test_unit_cannot_acknowledge_another_units_assignment(tasks_client, auth, plan):
-    response = acknowledge(tasks_client, auth("unit", unit_id=plan.units["市水利局"]),
-                           plan.responsibilities["T1", "市发改委"])
+    response = acknowledge(
+        tasks_client, auth("unit", unit_id=plan.units["市水利局"]), plan.responsibilities["T1", "市发改委"]
+    )
     assert_problem(response, 403)
 
 
@@ -182,6 +199,7 @@ def test_acknowledging_an_unknown_assignment_is_not_found(tasks_client, auth, pl
 
 # -- assignment lists -------------------------------------------------------------------------------
 
+
 def test_unacknowledged_list_of_a_unit_shrinks_after_acknowledgement(tasks_client, auth, plan):
     unit_id = plan.units["市发改委"]
     unit = auth("unit", unit_id=unit_id)
@@ -204,9 +222,19 @@ def test_unacknowledged_list_of_a_plan_shrinks_after_acknowledgement(tasks_clien
 
 def test_assignment_rows_name_the_item_and_the_unit(tasks_client, auth, plan):
     rows = tasks_client.get(f"/v1/units/{plan.units['市水利局']}/assignments", headers=auth("viewer")).json()["data"]
-    assert rows == [{**rows[0], "item_id": plan.items["T2"], "plan_id": plan.plan_id, "item_key": "T2",
-                     "item_number": "2", "item_title": "治理河道", "unit_name": "市水利局", "role": "lead",
-                     "acknowledged_at": None}]
+    assert rows == [
+        {
+            **rows[0],
+            "item_id": plan.items["T2"],
+            "plan_id": plan.plan_id,
+            "item_key": "T2",
+            "item_number": "2",
+            "item_title": "治理河道",
+            "unit_name": "市水利局",
+            "role": "lead",
+            "acknowledged_at": None,
+        }
+    ]
     assert rows[0]["assigned_at"]
 
 
@@ -219,8 +247,9 @@ def test_assignment_lists_filter_by_plan(tasks_client, auth, plan):
 def test_assignment_lists_are_paged_by_id(tasks_client, auth, plan):
     url, seen, cursor = f"/v1/plans/{plan.plan_id}/assignments", [], None
     while True:
-        page = tasks_client.get(url, params={"limit": 1, **({"cursor": cursor} if cursor else {})},
-                                headers=auth("office")).json()
+        page = tasks_client.get(
+            url, params={"limit": 1, **({"cursor": cursor} if cursor else {})}, headers=auth("office")
+        ).json()
         seen += [row["id"] for row in page["data"]]
         if (cursor := page["next_cursor"]) is None:
             break
@@ -228,27 +257,33 @@ def test_assignment_lists_are_paged_by_id(tasks_client, auth, plan):
 
 
 def test_unit_cannot_list_another_units_assignments(tasks_client, auth, plan):
-    response = tasks_client.get(f"/v1/units/{plan.units['市水利局']}/assignments",
-                                headers=auth("unit", unit_id=plan.units["市发改委"]))
+    response = tasks_client.get(
+        f"/v1/units/{plan.units['市水利局']}/assignments", headers=auth("unit", unit_id=plan.units["市发改委"])
+    )
     assert_problem(response, 403)
 
 
 def test_unit_sees_only_its_own_rows_of_a_plans_assignments(tasks_client, auth, plan):
-    rows = tasks_client.get(f"/v1/plans/{plan.plan_id}/assignments",
-                            headers=auth("unit", unit_id=plan.units["市发改委"])).json()["data"]
+    rows = tasks_client.get(
+        f"/v1/plans/{plan.plan_id}/assignments", headers=auth("unit", unit_id=plan.units["市发改委"])
+    ).json()["data"]
     assert {row["unit_name"] for row in rows} == {"市发改委"}
     assert len(rows) == 2
 
 
 def test_unit_asking_a_plans_assignments_of_another_unit_is_forbidden(tasks_client, auth, plan):
-    response = tasks_client.get(f"/v1/plans/{plan.plan_id}/assignments", params={"unit_id": plan.units["市水利局"]},
-                                headers=auth("unit", unit_id=plan.units["市发改委"]))
+    response = tasks_client.get(
+        f"/v1/plans/{plan.plan_id}/assignments",
+        params={"unit_id": plan.units["市水利局"]},
+        headers=auth("unit", unit_id=plan.units["市发改委"]),
+    )
     assert_problem(response, 403)
 
 
 def test_office_filters_a_plans_assignments_by_unit(tasks_client, auth, plan):
-    response = tasks_client.get(f"/v1/plans/{plan.plan_id}/assignments", params={"unit_id": plan.units["市水利局"]},
-                                headers=auth("office"))
+    response = tasks_client.get(
+        f"/v1/plans/{plan.plan_id}/assignments", params={"unit_id": plan.units["市水利局"]}, headers=auth("office")
+    )
     assert assignment_ids(response) == [plan.responsibilities["T2", "市水利局"]]
 
 
@@ -264,8 +299,9 @@ def test_assignment_lists_refuse_bad_filters(tasks_client, auth, plan, params):
 
 
 def test_assignment_lists_refuse_unknown_query_fields(tasks_client, auth, plan):
-    response = tasks_client.get(f"/v1/plans/{plan.plan_id}/assignments", params={"colour": "red"},
-                                headers=auth("office"))
+    response = tasks_client.get(
+        f"/v1/plans/{plan.plan_id}/assignments", params={"colour": "red"}, headers=auth("office")
+    )
     assert_problem(response, 400)
 
 

@@ -1,7 +1,7 @@
 """The task breakdown table (任务分解表) as Excel: download, edit, upload."""
 
-from datetime import date, datetime
 import zipfile
+from datetime import date, datetime
 from io import BytesIO
 
 import pytest
@@ -50,16 +50,22 @@ def bytes_of(book):
 
 
 def upload(client, auth, plan_id, content, role="office", content_type=XLSX, params=None, **headers):
-    return client.put(f"/v1/plans/{plan_id}/breakdown", content=content, params=params,
-                      headers=auth(role, unit_id=1 if role == "unit" else None,
-                                   **{"Content-Type": content_type, **headers}))
+    return client.put(
+        f"/v1/plans/{plan_id}/breakdown",
+        content=content,
+        params=params,
+        headers=auth(role, unit_id=1 if role == "unit" else None, **{"Content-Type": content_type, **headers}),
+    )
 
 
 @pytest.fixture
 def plan_id(tasks_client, auth):
     """The Quzhou plan, imported into the empty database of tasks_client."""
-    response = tasks_client.post("/v1/plans/import", content=QUZHOU_PLAN.read_bytes(),
-                                 headers=auth("office", **{"Content-Type": "application/yaml"}))
+    response = tasks_client.post(
+        "/v1/plans/import",
+        content=QUZHOU_PLAN.read_bytes(),
+        headers=auth("office", **{"Content-Type": "application/yaml"}),
+    )
     assert response.status_code == 200, response.text
     return plan_id_of(tasks_client, auth)
 
@@ -81,6 +87,7 @@ def export(client, auth, plan_id):
 
 # -- download ---------------------------------------------------------------------------------------
 
+
 def test_breakdown_workbook_has_the_four_sheets_with_chinese_headers(quzhou_client, auth, quzhou_plan_id):
     book = workbook_of(download(quzhou_client, auth, quzhou_plan_id).content)
     assert book.sheetnames == list(HEADERS)
@@ -88,8 +95,7 @@ def test_breakdown_workbook_has_the_four_sheets_with_chinese_headers(quzhou_clie
         assert [c.value for c in book[name][1]] == headers
 
 
-def test_breakdown_workbook_has_a_row_for_every_item_responsibility_and_indicator(quzhou_client, auth,
-                                                                                  quzhou_plan_id):
+def test_breakdown_workbook_has_a_row_for_every_item_responsibility_and_indicator(quzhou_client, auth, quzhou_plan_id):
     book = workbook_of(download(quzhou_client, auth, quzhou_plan_id).content)
     assert len(data_rows(book["事项"])) == 105
     assert len(data_rows(book["责任分工"])) == 256
@@ -147,8 +153,12 @@ def test_uploading_the_unchanged_workbook_changes_nothing(tasks_client, auth, pl
     response = upload(tasks_client, auth, plan_id, downloaded.content)
     assert response.status_code == 200, response.text
     assert response.json()["counts"] == {}
-    assert response.json()["diff"] == {"items": NO_CHANGES, "responsibilities": NO_CHANGES,
-                                       "indicators": NO_CHANGES, "milestones": NO_CHANGES}
+    assert response.json()["diff"] == {
+        "items": NO_CHANGES,
+        "responsibilities": NO_CHANGES,
+        "indicators": NO_CHANGES,
+        "milestones": NO_CHANGES,
+    }
     assert response.headers["etag"] == downloaded.headers["etag"]
 
 
@@ -157,8 +167,9 @@ def test_an_edited_title_target_and_new_indicator_are_exactly_what_changes(tasks
     set_cell(book["事项"], row_of(book["事项"], "编号", "T9"), "标题", "加快建设现代综合交通体系")
     indicators_sheet = book["指标"]
     set_cell(indicators_sheet, row_of(indicators_sheet, "指标编号", "T9-expressway-km"), "目标值", 310)
-    indicators_sheet.append(["T9-airport-routes", "T9", "机场航线数", "条", 10, 30, ">=", date(2025, 12, 31),
-                             "2024:20; 2025:30"])
+    indicators_sheet.append(
+        ["T9-airport-routes", "T9", "机场航线数", "条", 10, 30, ">=", date(2025, 12, 31), "2024:20; 2025:30"]
+    )
     response = upload(tasks_client, auth, plan_id, bytes_of(book))
     assert response.status_code == 200, response.text
     assert response.json()["counts"] == {"item.updated": 1, "indicator.updated": 1, "indicator.created": 1}
@@ -166,8 +177,13 @@ def test_an_edited_title_target_and_new_indicator_are_exactly_what_changes(tasks
     assert task["title"] == "加快建设现代综合交通体系"
     found = indicators(tasks_client, auth, task["id"])
     assert found["T9-expressway-km"]["target"] == 310
-    assert found["T9-airport-routes"] == {**found["T9-airport-routes"], "name": "机场航线数", "baseline": 10,
-                                          "target": 30, "target_date": "2025-12-31"}
+    assert found["T9-airport-routes"] == {
+        **found["T9-airport-routes"],
+        "name": "机场航线数",
+        "baseline": 10,
+        "target": 30,
+        "target_date": "2025-12-31",
+    }
     assert found["T9-airport-routes"]["yearly_targets"] in ({"2024": 20, "2025": 30}, {2024: 20, 2025: 30})
 
 
@@ -183,8 +199,10 @@ def test_a_bad_date_and_an_unknown_unit_are_both_reported_and_nothing_is_applied
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     errors = response.json()["errors"]
-    assert [(e["location"], e["line"]) for e in errors] == [(["事项", date_row, "完成时限"], date_row),
-                                                            (["责任分工", unit_row, "责任单位"], unit_row)]
+    assert [(e["location"], e["line"]) for e in errors] == [
+        (["事项", date_row, "完成时限"], date_row),
+        (["责任分工", unit_row, "责任单位"], unit_row),
+    ]
     assert "市不存在局" in errors[1]["message"]
     assert export(tasks_client, auth, plan_id) == before
 
@@ -221,8 +239,9 @@ def test_a_zip_that_is_not_a_workbook_is_422(tasks_client, auth, plan_id):
 
 
 def test_a_workbook_sent_as_json_is_415(tasks_client, auth, plan_id):
-    response = upload(tasks_client, auth, plan_id, download(tasks_client, auth, plan_id).content,
-                      content_type="application/json")
+    response = upload(
+        tasks_client, auth, plan_id, download(tasks_client, auth, plan_id).content, content_type="application/json"
+    )
     assert response.status_code == 415
     assert response.headers["content-type"] == PROBLEM
 
@@ -285,7 +304,9 @@ def test_a_new_item_row_adds_the_item_under_its_parent_with_its_units(tasks_clie
     added, parent = item(tasks_client, auth, plan_id, "T9.1"), item(tasks_client, auth, plan_id, "T9")
     assert (added["parent_id"], added["status"], added["due_on"]) == (parent["id"], "open", "2024-06-30")
     assert [(r["unit_name"], r["role"]) for r in added["responsibilities"]] == [
-        ("市交通运输局", "lead"), ("绿色产业集聚区", "co")]
+        ("市交通运输局", "lead"),
+        ("绿色产业集聚区", "co"),
+    ]
 
 
 def test_a_unit_known_only_to_the_database_can_be_made_responsible(tasks_client, auth, plan_id):
@@ -309,7 +330,11 @@ def test_the_units_of_a_listed_item_are_exactly_the_workbooks(tasks_client, auth
     assert response.status_code == 200, response.text
     assert response.json()["counts"] == {"responsibility.deleted": 1, "responsibility.updated": 3}
     assert [r["unit_name"] for r in item(tasks_client, auth, plan_id, "SA1")["responsibilities"]] == [
-        "市发改委", "市交通运输局", "市水利局", "市资源规划局"]
+        "市发改委",
+        "市交通运输局",
+        "市水利局",
+        "市资源规划局",
+    ]
 
 
 def test_an_item_with_two_lead_units_is_refused(tasks_client, auth, plan_id):
@@ -364,8 +389,14 @@ def test_invalid_cells_name_their_sheet_row_and_column(tasks_client, auth, plan_
     response = upload(tasks_client, auth, plan_id, bytes_of(book), **{"If-Match": "*"})
     assert response.status_code == 422
     assert [e["location"] for e in response.json()["errors"]] == [
-        ["事项", 2, "类型"], ["事项", 2, "标题"], ["事项", 2, "编号"], ["指标", 2, "基期值"], ["指标", 2, "比较"],
-        ["指标", 2, "年度目标"], ["节点", 2, "完成时限"]]
+        ["事项", 2, "类型"],
+        ["事项", 2, "标题"],
+        ["事项", 2, "编号"],
+        ["指标", 2, "基期值"],
+        ["指标", 2, "比较"],
+        ["指标", 2, "年度目标"],
+        ["节点", 2, "完成时限"],
+    ]
 
 
 def test_a_misspelled_role_on_the_lead_row_is_the_only_error(tasks_client, auth, plan_id):
@@ -394,6 +425,7 @@ def test_text_that_looks_like_a_formula_and_the_equal_comparison_survive_the_rou
 
 # -- versions, dry runs and removals ----------------------------------------------------------------
 
+
 def etag_of(client, auth, plan_id):
     return download(client, auth, plan_id).headers["etag"]
 
@@ -407,8 +439,13 @@ def retitle_through_the_api(client, auth, plan_id, key, title):
 
 def without_unit(book, key, unit):
     duties = book["责任分工"]
-    duties.delete_rows(next(r for r in range(2, duties.max_row + 1)
-                            if duties.cell(r, 1).value == key and duties.cell(r, 2).value == unit))
+    duties.delete_rows(
+        next(
+            r
+            for r in range(2, duties.max_row + 1)
+            if duties.cell(r, 1).value == key and duties.cell(r, 2).value == unit
+        )
+    )
     return book
 
 
@@ -418,8 +455,9 @@ def test_the_workbook_records_the_version_it_was_exported_from(tasks_client, aut
     assert response.headers["etag"] == f'"{properties["duban-breakdown-version"]}"'
 
 
-def test_a_workbook_exported_before_a_change_through_the_api_is_refused_and_changes_nothing(tasks_client, auth,
-                                                                                            plan_id):
+def test_a_workbook_exported_before_a_change_through_the_api_is_refused_and_changes_nothing(
+    tasks_client, auth, plan_id
+):
     book = workbook_of(download(tasks_client, auth, plan_id).content)
     set_cell(book["事项"], row_of(book["事项"], "编号", "T24"), "标题", "改在旧表上")
     retitle_through_the_api(tasks_client, auth, plan_id, "T9", "加快建设现代综合交通体系")
@@ -492,17 +530,29 @@ def test_a_dry_run_returns_the_diff_and_writes_nothing(tasks_client, auth, plan_
     body = response.json()
     assert (body["dry_run"], body["counts"]) == (True, {})
     task9 = {"key": "T9", "number": task["number"], "title": "加快建设现代综合交通体系"}
-    assert body["diff"]["items"] == {**NO_CHANGES, "changed": [{**task9, "changes": [
-        {"field": "title", "before": task["title"], "after": "加快建设现代综合交通体系"}]}]}
-    assert body["diff"]["indicators"]["changed"] == [{
-        "item": task9, "key": "T9-expressway-km", "name": expressway["name"],
-        "changes": [{"field": "target", "before": expressway["target"], "after": 310}]}]
+    assert body["diff"]["items"] == {
+        **NO_CHANGES,
+        "changed": [
+            {**task9, "changes": [{"field": "title", "before": task["title"], "after": "加快建设现代综合交通体系"}]}
+        ],
+    }
+    assert body["diff"]["indicators"]["changed"] == [
+        {
+            "item": task9,
+            "key": "T9-expressway-km",
+            "name": expressway["name"],
+            "changes": [{"field": "target", "before": expressway["target"], "after": 310}],
+        }
+    ]
     assert [i["key"] for i in body["diff"]["indicators"]["added"]] == ["T9-airport-routes"]
     duties = body["diff"]["responsibilities"]
     assert [(d["item"]["key"], d["unit"], d["role"], d["order"]) for d in duties["removed"]] == [
-        ("SA1", "市铁道中心", "co", 2)]
+        ("SA1", "市铁道中心", "co", 2)
+    ]
     assert [(d["unit"], d["changes"]) for d in duties["changed"]][0] == (
-        "市交通运输局", [{"field": "order", "before": 3, "after": 2}])
+        "市交通运输局",
+        [{"field": "order", "before": 3, "after": 2}],
+    )
 
 
 def test_an_upload_that_removes_something_is_refused_without_confirmation(tasks_client, auth, plan_id):
@@ -512,7 +562,8 @@ def test_an_upload_that_removes_something_is_refused_without_confirmation(tasks_
     assert response.status_code == 409
     assert response.headers["content-type"] == PROBLEM
     assert [(e["location"], e["message"]) for e in response.json()["errors"]] == [
-        (["责任分工", "SA1", "市铁道中心"], "responsibility of 市铁道中心 for item SA1 would be removed")]
+        (["责任分工", "SA1", "市铁道中心"], "responsibility of 市铁道中心 for item SA1 would be removed")
+    ]
     assert export(tasks_client, auth, plan_id) == before
 
 
@@ -551,8 +602,7 @@ def with_new_item(book, round_, title):
 
 
 @pytest.mark.parametrize("edit", [retitled, with_new_item])
-def test_of_two_uploads_from_the_same_export_at_the_same_moment_exactly_one_applies(tasks_client, auth, plan_id,
-                                                                                    edit):
+def test_of_two_uploads_from_the_same_export_at_the_same_moment_exactly_one_applies(tasks_client, auth, plan_id, edit):
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 

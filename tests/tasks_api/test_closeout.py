@@ -25,16 +25,45 @@ from tests.tasks_api.test_outbox import events
 # A section with two tasks (and a third under another section), so a parent can close with its children.
 TREE_PLAN = {
     "plan": {"key": "closeout-plan", "title": "销号测试计划", "starts_on": "2020-01-01", "ends_on": "2022-12-31"},
-    "units": [{"name": "市交通运输局", "kind": "department"}, {"name": "市发改委", "kind": "department"},
-              {"name": "市水利局", "kind": "department"}],
+    "units": [
+        {"name": "市交通运输局", "kind": "department"},
+        {"name": "市发改委", "kind": "department"},
+        {"name": "市水利局", "kind": "department"},
+    ],
     "items": [
-        {"key": "S1", "kind": "section", "number": "一", "title": "交通板块", "children": [
-            {"key": "T1", "kind": "task", "number": "1", "title": "建设快速路", "due_on": "2020-12-31",
-             "units": ["市交通运输局", "市发改委"], "milestones": [{"title": "完成方案", "due_on": "2020-06-30"}]},
-            {"key": "T2", "kind": "task", "number": "2", "title": "建设枢纽", "due_on": "2021-06-30",
-             "units": ["市交通运输局"]}]},
-        {"key": "T3", "kind": "task", "number": "3", "title": "治理河道", "due_on": "2020-12-31",
-         "units": ["市水利局"]},
+        {
+            "key": "S1",
+            "kind": "section",
+            "number": "一",
+            "title": "交通板块",
+            "children": [
+                {
+                    "key": "T1",
+                    "kind": "task",
+                    "number": "1",
+                    "title": "建设快速路",
+                    "due_on": "2020-12-31",
+                    "units": ["市交通运输局", "市发改委"],
+                    "milestones": [{"title": "完成方案", "due_on": "2020-06-30"}],
+                },
+                {
+                    "key": "T2",
+                    "kind": "task",
+                    "number": "2",
+                    "title": "建设枢纽",
+                    "due_on": "2021-06-30",
+                    "units": ["市交通运输局"],
+                },
+            ],
+        },
+        {
+            "key": "T3",
+            "kind": "task",
+            "number": "3",
+            "title": "治理河道",
+            "due_on": "2020-12-31",
+            "units": ["市水利局"],
+        },
     ],
 }
 LATE_EVENING_UTC = datetime(2020, 11, 30, 17, 30, tzinfo=UTC)  # 1 December 2020, 01:30 in Beijing
@@ -45,8 +74,10 @@ def plan(tasks_client, auth):
     imported = tasks_client.post("/v1/plans/import", json=TREE_PLAN, headers=auth("office"))
     assert imported.status_code == 200, imported.text
     rows = tasks_client.get(f"/v1/plans/{imported.json()['plan_id']}/items", headers=auth("office")).json()["data"]
-    units = {u["name"]: u["id"] for u in tasks_client.get("/v1/units", params={"limit": 500},
-                                                           headers=auth("office")).json()["data"]}
+    units = {
+        u["name"]: u["id"]
+        for u in tasks_client.get("/v1/units", params={"limit": 500}, headers=auth("office")).json()["data"]
+    }
     return {"items": {r["key"]: r["id"] for r in rows}, "units": units, "plan_id": imported.json()["plan_id"]}
 
 
@@ -63,20 +94,25 @@ def item(client, auth, item_id):
 
 def ask(client, headers, item_id, etag=None, summary="快速路全线建成通车"):
     etag = etag or client.get(f"/v1/items/{item_id}", headers=headers).headers["ETag"]
-    return client.post(f"/v1/items/{item_id}/closeout", json={"summary": summary},
-                       headers={**headers, "If-Match": etag})
+    return client.post(
+        f"/v1/items/{item_id}/closeout", json={"summary": summary}, headers={**headers, "If-Match": etag}
+    )
 
 
 def decide(client, auth, request, approve, reason=None, etag=None):
     body = {"approve": approve, **({"reason": reason} if reason else {})}
-    return client.post(f"/v1/closeouts/{request['id']}/decision", json=body,
-                       headers=auth("office", **{"If-Match": etag or f'"{request["version"]}"'}))
+    return client.post(
+        f"/v1/closeouts/{request['id']}/decision",
+        json=body,
+        headers=auth("office", **{"If-Match": etag or f'"{request["version"]}"'}),
+    )
 
 
 def reopen(client, auth, item_id, reason="复核发现尚有收尾工程", etag=None):
     etag = etag or client.get(f"/v1/items/{item_id}", headers=auth("office")).headers["ETag"]
-    return client.post(f"/v1/items/{item_id}/reopen", json={"reason": reason},
-                       headers=auth("office", **{"If-Match": etag}))
+    return client.post(
+        f"/v1/items/{item_id}/reopen", json={"reason": reason}, headers=auth("office", **{"If-Match": etag})
+    )
 
 
 def close(client, auth, plan, key):
@@ -92,6 +128,7 @@ def event_types(url, item_id):
 
 # -- request → approve ------------------------------------------------------------------------------
 
+
 def test_the_lead_unit_requests_close_out_and_the_item_shows_it_pending(tasks_client, auth, plan):
     asked = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"])
     assert asked.status_code == 201, asked.text
@@ -99,7 +136,10 @@ def test_the_lead_unit_requests_close_out_and_the_item_shows_it_pending(tasks_cl
     assert asked.headers["Location"] == f"/v1/closeouts/{request['id']}"
     assert asked.headers["ETag"] == '"1"'
     assert (request["status"], request["unit_id"], request["summary"]) == (
-        "pending", plan["units"]["市水利局"], "快速路全线建成通车")
+        "pending",
+        plan["units"]["市水利局"],
+        "快速路全线建成通车",
+    )
     shown = item(tasks_client, auth, plan["items"]["T3"])
     assert (shown["status"], shown["closeout_request_id"], shown["closed_on"]) == ("open", request["id"], None)
 
@@ -110,13 +150,15 @@ def test_approval_closes_the_item_on_the_beijing_business_day(tasks_client, auth
         approved = decide(tasks_client, auth, request, True, reason="同意销号")
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["closed_on"], approved.json()["decided_by"]) == (
-        "approved", "2020-12-01", "test-office-0")
+        "approved",
+        "2020-12-01",
+        "test-office-0",
+    )
     closed = item(tasks_client, auth, plan["items"]["T3"])
     assert (closed["status"], closed["closed_on"], closed["closeout_request_id"]) == ("closed", "2020-12-01", None)
 
 
-def test_every_step_of_request_and_approval_is_in_the_history_and_the_outbox(tasks_client, tasks_database, auth,
-                                                                              plan):
+def test_every_step_of_request_and_approval_is_in_the_history_and_the_outbox(tasks_client, tasks_database, auth, plan):
     item_id = plan["items"]["T3"]
     request = close(tasks_client, auth, plan, "T3")
     assert [c["action"] for c in history(tasks_client, auth, "closeout", request["id"])] == ["create", "update"]
@@ -125,9 +167,17 @@ def test_every_step_of_request_and_approval_is_in_the_history_and_the_outbox(tas
     assert event_types(tasks_database, item_id) == ["item.closeout_requested", "item.closed"]
     closed = events(tasks_database, type_="item.closed")[-1]["data"]
     assert closed | {"closed_on": None} == {
-        "plan_id": plan["plan_id"], "item_id": item_id, "item_key": "T3", "item_number": "3",
-        "item_title": "治理河道", "closeout_id": request["id"], "unit_id": plan["units"]["市水利局"],
-        "closed_on": None, "reason": None, "actor": "test-office-0"}
+        "plan_id": plan["plan_id"],
+        "item_id": item_id,
+        "item_key": "T3",
+        "item_number": "3",
+        "item_title": "治理河道",
+        "closeout_id": request["id"],
+        "unit_id": plan["units"]["市水利局"],
+        "closed_on": None,
+        "reason": None,
+        "actor": "test-office-0",
+    }
 
 
 def test_a_closed_item_is_no_longer_a_deadline(tasks_client, auth, plan):
@@ -145,6 +195,7 @@ def test_a_closed_item_is_no_longer_a_deadline(tasks_client, auth, plan):
 
 # -- refusal --------------------------------------------------------------------------------------
 
+
 def test_a_refusal_needs_a_reason(tasks_client, auth, plan):
     request = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]).json()
     assert_problem(decide(tasks_client, auth, request, False), 422)
@@ -160,7 +211,9 @@ def test_a_refused_request_ends_with_its_reason_and_the_unit_may_ask_again(tasks
     assert (shown["status"], shown["closeout_request_id"]) == ("open", None)
     assert events(tasks_database, type_="item.closeout_refused")[-1]["data"]["reason"] == "缺少验收材料"
     assert history(tasks_client, auth, "closeout", request["id"])[-1]["changes"]["decision_reason"] == [
-        None, "缺少验收材料"]
+        None,
+        "缺少验收材料",
+    ]
     assert ask(tasks_client, lead_of(plan, auth, "T3"), item_id).status_code == 201
 
 
@@ -171,6 +224,7 @@ def test_a_decided_request_cannot_be_decided_again(tasks_client, auth, plan):
 
 
 # -- who may and the guards -----------------------------------------------------------------------
+
 
 def test_a_co_operating_unit_may_not_request_close_out(tasks_client, auth, plan):
     co = auth("unit", unit_id=plan["units"]["市发改委"])
@@ -184,8 +238,11 @@ def test_another_unit_may_not_request_close_out(tasks_client, auth, plan):
 
 def test_only_the_office_decides(tasks_client, auth, plan):
     request = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]).json()
-    response = tasks_client.post(f"/v1/closeouts/{request['id']}/decision", json={"approve": True},
-                                 headers={**lead_of(plan, auth, "T3"), "If-Match": '"1"'})
+    response = tasks_client.post(
+        f"/v1/closeouts/{request['id']}/decision",
+        json={"approve": True},
+        headers={**lead_of(plan, auth, "T3"), "If-Match": '"1"'},
+    )
     assert_problem(response, 403)
 
 
@@ -205,8 +262,9 @@ def test_a_decision_on_a_stale_request_etag_is_412(tasks_client, auth, plan):
 
 def test_each_step_needs_if_match(tasks_client, auth, plan):
     item_id = plan["items"]["T3"]
-    response = tasks_client.post(f"/v1/items/{item_id}/closeout", json={"summary": "完成"},
-                                 headers=lead_of(plan, auth, "T3"))
+    response = tasks_client.post(
+        f"/v1/items/{item_id}/closeout", json={"summary": "完成"}, headers=lead_of(plan, auth, "T3")
+    )
     assert_problem(response, 428)
 
 
@@ -221,16 +279,20 @@ def test_the_office_may_not_request_close_out_on_a_units_behalf(tasks_client, au
 
 def test_a_parent_is_not_closed_out_by_request_but_with_its_children(tasks_client, auth, plan):
     transport = plan["units"]["市交通运输局"]
-    assigned = tasks_client.post(f"/v1/items/{plan['items']['S1']}/responsibilities",
-                                 json={"unit_id": transport, "role": "lead"}, headers=auth("office"))
+    assigned = tasks_client.post(
+        f"/v1/items/{plan['items']['S1']}/responsibilities",
+        json={"unit_id": transport, "role": "lead"},
+        headers=auth("office"),
+    )
     assert assigned.status_code == 201, assigned.text
     assert_problem(ask(tasks_client, auth("unit", unit_id=transport), plan["items"]["S1"]), 409)
 
 
 def test_the_office_may_not_close_an_item_by_patch(tasks_client, auth, plan):
     item_id = plan["items"]["T3"]
-    response = tasks_client.patch(f"/v1/items/{item_id}", json={"status": "closed"},
-                                  headers=auth("office", **{"If-Match": '"1"'}))
+    response = tasks_client.patch(
+        f"/v1/items/{item_id}", json={"status": "closed"}, headers=auth("office", **{"If-Match": '"1"'})
+    )
     assert_problem(response, 422)
 
 
@@ -238,12 +300,14 @@ def test_a_closed_item_cannot_be_cancelled_by_patch(tasks_client, auth, plan):
     item_id = plan["items"]["T3"]
     close(tasks_client, auth, plan, "T3")
     etag = tasks_client.get(f"/v1/items/{item_id}", headers=auth("office")).headers["ETag"]
-    response = tasks_client.patch(f"/v1/items/{item_id}", json={"status": "cancelled"},
-                                  headers=auth("office", **{"If-Match": etag}))
+    response = tasks_client.patch(
+        f"/v1/items/{item_id}", json={"status": "cancelled"}, headers=auth("office", **{"If-Match": etag})
+    )
     assert_problem(response, 409)
 
 
 # -- reopening ------------------------------------------------------------------------------------
+
 
 def test_the_office_reopens_a_closed_item_with_a_reason(tasks_client, tasks_database, auth, plan):
     item_id = plan["items"]["T3"]
@@ -251,7 +315,10 @@ def test_the_office_reopens_a_closed_item_with_a_reason(tasks_client, tasks_data
     reopened = reopen(tasks_client, auth, item_id)
     assert reopened.status_code == 200, reopened.text
     assert (reopened.json()["status"], reopened.json()["closed_on"], reopened.json()["reopen_reason"]) == (
-        "open", None, "复核发现尚有收尾工程")
+        "open",
+        None,
+        "复核发现尚有收尾工程",
+    )
     assert history(tasks_client, auth, "item", item_id)[-1]["changes"]["status"] == ["closed", "open"]
     assert event_types(tasks_database, item_id)[-1] == "item.reopened"
     assert events(tasks_database, type_="item.reopened")[-1]["data"]["reason"] == "复核发现尚有收尾工程"
@@ -271,6 +338,7 @@ def test_a_reopened_item_may_be_closed_out_again(tasks_client, auth, plan):
 
 
 # -- the tree ---------------------------------------------------------------------------------------
+
 
 def test_a_parent_closes_in_the_same_step_as_its_last_open_child(tasks_client, tasks_database, auth, plan):
     close(tasks_client, auth, plan, "T1")
@@ -310,14 +378,17 @@ def test_a_plan_file_with_the_statuses_typed_in_before_still_loads_and_sets_noth
 
 # -- real concurrency: two connections released together ------------------------------------------------
 
+
 def race(url, *steps):
     """Run the service calls at the same moment on their own connections; each one's result or its exception."""
+
     async def run():
         db = Database(make_engine(url))
         try:
             return await asyncio.gather(*(step(db) for step in steps), return_exceptions=True)
         finally:
             await db.dispose()
+
     return asyncio.run(run())
 
 
@@ -325,17 +396,29 @@ OFFICE = Principal(subject="test-office-0", role=Role.OFFICE)
 
 
 def test_an_approval_and_a_refusal_at_the_same_moment_one_wins_and_nothing_of_the_other_is_written(
-        tasks_client, tasks_database, auth, plan):
+    tasks_client, tasks_database, auth, plan
+):
     for _ in range(3):
         request = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]).json()
         approve = CloseoutDecision(approve=True)
         refuse = CloseoutDecision(approve=False, reason="材料不全")
-        outcomes = race(tasks_database, *(partial(service.decide_closeout, closeout_id=request["id"], data=data,
-                                                  version=request["version"], actor=OFFICE)
-                                          for data in (approve, refuse)))
+        outcomes = race(
+            tasks_database,
+            *(
+                partial(
+                    service.decide_closeout,
+                    closeout_id=request["id"],
+                    data=data,
+                    version=request["version"],
+                    actor=OFFICE,
+                )
+                for data in (approve, refuse)
+            ),
+        )
         won = [o for o in outcomes if isinstance(o, dict)]
-        assert len(won) == 1 and all(isinstance(o, (PreconditionFailed, Conflict)) for o in outcomes
-                                     if not isinstance(o, dict)), outcomes
+        assert len(won) == 1 and all(
+            isinstance(o, (PreconditionFailed, Conflict)) for o in outcomes if not isinstance(o, dict)
+        ), outcomes
         shown = item(tasks_client, auth, plan["items"]["T3"])
         assert shown["status"] == ("closed" if won[0]["status"] == "approved" else "open")
         assert len(history(tasks_client, auth, "closeout", request["id"])) == 2
@@ -343,18 +426,30 @@ def test_an_approval_and_a_refusal_at_the_same_moment_one_wins_and_nothing_of_th
             reopen(tasks_client, auth, plan["items"]["T3"])
 
 
-def test_the_last_two_children_approved_at_the_same_moment_close_their_parent_once(tasks_client, tasks_database,
-                                                                                     auth, plan):
+def test_the_last_two_children_approved_at_the_same_moment_close_their_parent_once(
+    tasks_client, tasks_database, auth, plan
+):
     requests = [ask(tasks_client, lead_of(plan, auth, key), plan["items"][key]).json() for key in ("T1", "T2")]
-    outcomes = race(tasks_database, *(partial(service.decide_closeout, closeout_id=r["id"],
-                                              data=CloseoutDecision(approve=True), version=r["version"], actor=OFFICE)
-                                      for r in requests))
+    outcomes = race(
+        tasks_database,
+        *(
+            partial(
+                service.decide_closeout,
+                closeout_id=r["id"],
+                data=CloseoutDecision(approve=True),
+                version=r["version"],
+                actor=OFFICE,
+            )
+            for r in requests
+        ),
+    )
     assert all(isinstance(o, dict) for o in outcomes), outcomes
     assert item(tasks_client, auth, plan["items"]["S1"])["status"] == "closed"
     assert event_types(tasks_database, plan["items"]["S1"]) == ["item.closed"]
 
 
 # -- the migration -----------------------------------------------------------------------------------
+
 
 def reflect(sync_conn):
     metadata = MetaData()
@@ -366,12 +461,37 @@ def test_the_migration_turns_typed_in_statuses_into_open_and_closed(databases):
     url = databases.create("closeout_migration")
     upgrade("tasks_api", url, "de309c85faa5")  # the head before close-out
     changed_at = datetime(2024, 3, 31, 17, 0, tzinfo=UTC)  # 1 April 2024 in Beijing
-    plan = {"version": 1, "created_at": changed_at, "updated_at": changed_at, "document_number": "", "title": "p",
-            "key": "p", "issuers": [], "starts_on": date(2020, 1, 1), "ends_on": date(2025, 12, 31),
-            "status": "active", "summary": "", "id": 1}
-    rows = [{"version": 1, "created_at": changed_at, "updated_at": changed_at, "kind": "task", "number": str(n),
-             "title": "t", "text": "", "status": status, "id": n, "plan_id": 1, "key": f"T{n}", "position": n}
-            for n, status in enumerate(["not_started", "in_progress", "delayed", "completed", "cancelled"], 1)]
+    plan = {
+        "version": 1,
+        "created_at": changed_at,
+        "updated_at": changed_at,
+        "document_number": "",
+        "title": "p",
+        "key": "p",
+        "issuers": [],
+        "starts_on": date(2020, 1, 1),
+        "ends_on": date(2025, 12, 31),
+        "status": "active",
+        "summary": "",
+        "id": 1,
+    }
+    rows = [
+        {
+            "version": 1,
+            "created_at": changed_at,
+            "updated_at": changed_at,
+            "kind": "task",
+            "number": str(n),
+            "title": "t",
+            "text": "",
+            "status": status,
+            "id": n,
+            "plan_id": 1,
+            "key": f"T{n}",
+            "position": n,
+        }
+        for n, status in enumerate(["not_started", "in_progress", "delayed", "completed", "cancelled"], 1)
+    ]
 
     async def run(query=None):
         """Insert the rows into the tables as they are in the database, or run one query."""
@@ -391,5 +511,9 @@ def test_the_migration_turns_typed_in_statuses_into_open_and_closed(databases):
     upgrade("tasks_api", url)
     found = asyncio.run(run(text("SELECT key, status, closed_on FROM items ORDER BY id")))
     assert [(key, status, str(day) if day else None) for key, status, day in found] == [
-        ("T1", "open", None), ("T2", "open", None), ("T3", "open", None), ("T4", "closed", "2024-04-01"),
-        ("T5", "cancelled", None)]
+        ("T1", "open", None),
+        ("T2", "open", None),
+        ("T3", "open", None),
+        ("T4", "closed", "2024-04-01"),
+        ("T5", "cancelled", None),
+    ]

@@ -29,8 +29,9 @@ def sort_key(row):
 
 @pytest.fixture(scope="module")
 def key_work_7(quzhou_client, auth, quzhou_plan_id):
-    items = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/items", params={"kind": "key_work", "limit": 500},
-                              headers=auth("viewer")).json()["data"]
+    items = quzhou_client.get(
+        f"/v1/plans/{quzhou_plan_id}/items", params={"kind": "key_work", "limit": 500}, headers=auth("viewer")
+    ).json()["data"]
     item_id = next(i["id"] for i in items if i["key"] == "KW7")
     return quzhou_client.get(f"/v1/items/{item_id}", headers=auth("viewer")).json()
 
@@ -43,15 +44,24 @@ def transport_bureau(key_work_7):
 
 # -- on the Quzhou plan (read only) -----------------------------------------------------------------
 
-def test_december_2019_includes_key_work_7_due_at_the_end_of_the_year(quzhou_client, auth, key_work_7,
-                                                                     transport_bureau):
+
+def test_december_2019_includes_key_work_7_due_at_the_end_of_the_year(
+    quzhou_client, auth, key_work_7, transport_bureau
+):
     rows = walk(quzhou_client, auth("viewer"), **DECEMBER_2019)
     row = next(r for r in rows if r["kind"] == "item" and r["id"] == key_work_7["id"])
-    assert row == {"kind": "item", "id": key_work_7["id"], "item_id": key_work_7["id"],
-                   "plan_id": key_work_7["plan_id"], "item_key": "KW7", "item_number": "7",
-                   "title": "深化收费公路制度改革",
-                   "due_on": "2019-12-31", "original_due_on": "2019-12-31",
-                   "units": [{"unit_id": transport_bureau, "unit_name": "市交通运输局", "role": "lead"}]}
+    assert row == {
+        "kind": "item",
+        "id": key_work_7["id"],
+        "item_id": key_work_7["id"],
+        "plan_id": key_work_7["plan_id"],
+        "item_key": "KW7",
+        "item_number": "7",
+        "title": "深化收费公路制度改革",
+        "due_on": "2019-12-31",
+        "original_due_on": "2019-12-31",
+        "units": [{"unit_id": transport_bureau, "unit_name": "市交通运输局", "role": "lead"}],
+    }
 
 
 def test_december_2019_includes_the_indicators_of_key_work_7s_first_sentence(quzhou_client, auth, key_work_7):
@@ -80,8 +90,11 @@ def test_a_unit_token_sees_only_its_own_deadlines(quzhou_client, auth, transport
 
 
 def test_a_unit_token_asking_for_another_units_deadlines_is_forbidden(quzhou_client, auth, transport_bureau):
-    response = quzhou_client.get("/v1/deadlines", params={**YEAR_2025, "unit_id": transport_bureau + 1},
-                                 headers=auth("unit", unit_id=transport_bureau))
+    response = quzhou_client.get(
+        "/v1/deadlines",
+        params={**YEAR_2025, "unit_id": transport_bureau + 1},
+        headers=auth("unit", unit_id=transport_bureau),
+    )
     assert_problem(response, 403)
 
 
@@ -112,21 +125,37 @@ def test_deadlines_filter_by_plan(quzhou_client, auth, quzhou_plan_id):
 
 
 def test_a_window_of_400_days_is_allowed(quzhou_client, auth):
-    response = quzhou_client.get("/v1/deadlines", params={"from": "2025-01-01", "to": "2026-02-05"},
-                                 headers=auth("viewer"))
+    response = quzhou_client.get(
+        "/v1/deadlines", params={"from": "2025-01-01", "to": "2026-02-05"}, headers=auth("viewer")
+    )
     assert (date(2026, 2, 5) - date(2025, 1, 1)).days == 400
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("window", [{"from": "2025-01-01", "to": "2026-02-06"},
-                                    {"from": "2025-02-01", "to": "2025-01-31"},
-                                    {"from": "2025-01-01"}, {"to": "2025-01-01"}, {"from": "soon", "to": "2025-01-01"}])
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"from": "2025-01-01", "to": "2026-02-06"},
+        {"from": "2025-02-01", "to": "2025-01-31"},
+        {"from": "2025-01-01"},
+        {"to": "2025-01-01"},
+        {"from": "soon", "to": "2025-01-01"},
+    ],
+)
 def test_a_bad_window_is_unprocessable(quzhou_client, auth, window):
     assert_problem(quzhou_client.get("/v1/deadlines", params=window, headers=auth("viewer")), 422)
 
 
-@pytest.mark.parametrize("cursor", ["!!", encode_cursor(["2025-01-01", "goal", 1]), encode_cursor(["x", "item", 1]),
-                                    encode_cursor(["2025-01-01", "item"]), encode_cursor(5)])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!",
+        encode_cursor(["2025-01-01", "goal", 1]),
+        encode_cursor(["x", "item", 1]),
+        encode_cursor(["2025-01-01", "item"]),
+        encode_cursor(5),
+    ],
+)
 def test_a_cursor_the_api_did_not_issue_is_refused(quzhou_client, auth, cursor):
     response = quzhou_client.get("/v1/deadlines", params={**YEAR_2025, "cursor": cursor}, headers=auth("viewer"))
     assert_problem(response, 400)
@@ -157,29 +186,43 @@ def kinds_and_titles(client, auth):
 
 def test_the_small_plans_deadlines_in_order(tasks_client, auth, plan):
     assert kinds_and_titles(tasks_client, auth) == [
-        ("milestone", "完成方案"), ("indicator", "建成里程"), ("item", "建设快速路"), ("milestone", "完成清淤"),
-        ("item", "治理河道")]
+        ("milestone", "完成方案"),
+        ("indicator", "建成里程"),
+        ("item", "建设快速路"),
+        ("milestone", "完成清淤"),
+        ("item", "治理河道"),
+    ]
 
 
 def test_a_done_milestone_is_no_longer_a_deadline(tasks_client, auth, plan):
-    tasks_client.patch(f"/v1/milestones/{plan.milestones['完成方案']}", json={"done": True},
-                       headers=auth("office", **{"If-Match": '"1"'}))
+    tasks_client.patch(
+        f"/v1/milestones/{plan.milestones['完成方案']}",
+        json={"done": True},
+        headers=auth("office", **{"If-Match": '"1"'}),
+    )
     assert ("milestone", "完成方案") not in kinds_and_titles(tasks_client, auth)
 
 
 def test_a_cancelled_item_and_its_milestones_are_no_longer_deadlines(tasks_client, auth, plan):
-    changed = tasks_client.patch(f"/v1/items/{plan.items['T2']}", json={"status": "cancelled"},
-                                 headers=auth("office", **{"If-Match": '"1"'}))
+    changed = tasks_client.patch(
+        f"/v1/items/{plan.items['T2']}", json={"status": "cancelled"}, headers=auth("office", **{"If-Match": '"1"'})
+    )
     assert changed.status_code == 200, changed.text
     assert {("item", "治理河道"), ("milestone", "完成清淤")}.isdisjoint(kinds_and_titles(tasks_client, auth))
 
 
 def test_a_moved_milestone_shows_its_current_and_original_due_dates(tasks_client, auth, plan):
-    request = tasks_client.post(f"/v1/items/{plan.items['T1']}/extensions", headers=auth("office"), json={
-        "milestone_id": plan.milestones["完成方案"], "requested_due_on": "2021-01-15", "reason": "设计变更"}).json()
+    request = tasks_client.post(
+        f"/v1/items/{plan.items['T1']}/extensions",
+        headers=auth("office"),
+        json={"milestone_id": plan.milestones["完成方案"], "requested_due_on": "2021-01-15", "reason": "设计变更"},
+    ).json()
     tasks_client.post(f"/v1/extensions/{request['id']}/decision", json={"approve": True}, headers=auth("office"))
-    row = next(r for r in walk(tasks_client, auth("viewer"), kind="milestone", **SMALL_WINDOW)
-               if r["id"] == plan.milestones["完成方案"])
+    row = next(
+        r
+        for r in walk(tasks_client, auth("viewer"), kind="milestone", **SMALL_WINDOW)
+        if r["id"] == plan.milestones["完成方案"]
+    )
     assert (row["due_on"], row["original_due_on"]) == ("2021-01-15", "2020-06-30")
 
 

@@ -19,8 +19,7 @@ def ask(client, headers, item_id, **body):
 
 
 def decide(client, auth, extension_id, approve, role="office", **body):
-    return client.post(f"/v1/extensions/{extension_id}/decision", json={"approve": approve, **body},
-                       headers=auth(role))
+    return client.post(f"/v1/extensions/{extension_id}/decision", json={"approve": approve, **body}, headers=auth(role))
 
 
 def item(client, auth, item_id):
@@ -29,18 +28,25 @@ def item(client, auth, item_id):
 
 # -- the whole flow ---------------------------------------------------------------------------------
 
+
 def test_unit_requests_office_approves_and_the_items_due_date_moves(tasks_client, auth, plan):
     asked = ask(tasks_client, unit(auth, plan, "市发改委"), plan.items["T1"], requested_due_on="2021-03-31")
     assert asked.status_code == 201, asked.text
     request = asked.json()
     assert asked.headers["Location"] == f"/v1/extensions/{request['id']}"
     assert (request["status"], request["unit_id"], request["previous_due_on"]) == (
-        "pending", plan.units["市发改委"], "2020-12-31")
+        "pending",
+        plan.units["市发改委"],
+        "2020-12-31",
+    )
     decided = decide(tasks_client, auth, request["id"], True, comment="同意")
     assert decided.status_code == 200, decided.text
     decision = decided.json()
     assert (decision["status"], decision["decided_by"], decision["decision_comment"]) == (
-        "approved", "test-office-0", "同意")
+        "approved",
+        "test-office-0",
+        "同意",
+    )
     assert decision["decided_at"] is not None
     moved = item(tasks_client, auth, plan.items["T1"])
     assert (moved["due_on"], moved["original_due_on"]) == ("2021-03-31", "2020-12-31")
@@ -50,15 +56,21 @@ def test_unit_requests_office_approves_and_the_items_due_date_moves(tasks_client
 
 def test_approving_a_milestone_extension_moves_the_milestone_and_keeps_its_original_date(tasks_client, auth, plan):
     milestone_id = plan.milestones["完成方案"]
-    request = ask(tasks_client, unit(auth, plan, "市交通运输局"), plan.items["T1"], milestone_id=milestone_id,
-                  requested_due_on="2020-09-30").json()
+    request = ask(
+        tasks_client,
+        unit(auth, plan, "市交通运输局"),
+        plan.items["T1"],
+        milestone_id=milestone_id,
+        requested_due_on="2020-09-30",
+    ).json()
     assert request["previous_due_on"] == "2020-06-30"
     decide(tasks_client, auth, request["id"], True)
     milestone = tasks_client.get(f"/v1/milestones/{milestone_id}", headers=auth("viewer")).json()
     assert (milestone["due_on"], milestone["original_due_on"]) == ("2020-09-30", "2020-06-30")
     assert item(tasks_client, auth, plan.items["T1"])["due_on"] == "2020-12-31"
     assert history(tasks_client, auth, "milestone", milestone_id)[-1]["changes"] == {
-        "due_on": ["2020-06-30", "2020-09-30"]}
+        "due_on": ["2020-06-30", "2020-09-30"]
+    }
 
 
 def test_rejection_leaves_the_due_date(tasks_client, auth, plan):
@@ -85,6 +97,7 @@ def test_a_new_request_may_follow_a_decided_one(tasks_client, auth, plan):
 
 # -- who may ask ------------------------------------------------------------------------------------
 
+
 def test_unit_of_another_item_cannot_request_an_extension(tasks_client, auth, plan):
     response = ask(tasks_client, unit(auth, plan, "市水利局"), plan.items["T1"], requested_due_on="2021-03-31")
     assert_problem(response, 403)
@@ -107,14 +120,20 @@ def test_office_may_file_a_request_itself(tasks_client, auth, plan):
 
 # -- what may be asked ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("requested", ["2020-12-31", "2020-11-30"])
 def test_the_requested_date_must_be_later_than_the_current_one(tasks_client, auth, plan, requested):
     assert_problem(ask(tasks_client, auth("office"), plan.items["T1"], requested_due_on=requested), 422)
 
 
 def test_a_milestone_of_another_item_is_unprocessable(tasks_client, auth, plan):
-    response = ask(tasks_client, auth("office"), plan.items["T1"], milestone_id=plan.milestones["完成清淤"],
-                   requested_due_on="2021-12-31")
+    response = ask(
+        tasks_client,
+        auth("office"),
+        plan.items["T1"],
+        milestone_id=plan.milestones["完成清淤"],
+        requested_due_on="2021-12-31",
+    )
     assert_problem(response, 422)
 
 
@@ -122,9 +141,14 @@ def test_an_item_without_a_due_date_cannot_be_extended(tasks_client, auth, plan)
     assert_problem(ask(tasks_client, auth("office"), plan.items["T3"], requested_due_on="2021-12-31"), 422)
 
 
-@pytest.mark.parametrize("body", [{"requested_due_on": "2021-03-31", "reason": ""},
-                                  {"requested_due_on": "someday"},
-                                  {"requested_due_on": "2021-03-31", "status": "approved"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"requested_due_on": "2021-03-31", "reason": ""},
+        {"requested_due_on": "someday"},
+        {"requested_due_on": "2021-03-31", "status": "approved"},
+    ],
+)
 def test_a_bad_request_body_is_unprocessable(tasks_client, auth, plan, body):
     assert_problem(ask(tasks_client, auth("office"), plan.items["T1"], **body), 422)
 
@@ -142,18 +166,23 @@ def test_only_one_request_per_due_date_may_be_pending(tasks_client, auth, plan):
 def test_the_items_and_its_milestones_due_dates_are_requested_separately(tasks_client, auth, plan):
     headers = unit(auth, plan, "市发改委")
     ask(tasks_client, headers, plan.items["T1"], requested_due_on="2021-03-31")
-    other = ask(tasks_client, headers, plan.items["T1"], milestone_id=plan.milestones["完成方案"],
-                requested_due_on="2020-08-31")
+    other = ask(
+        tasks_client, headers, plan.items["T1"], milestone_id=plan.milestones["完成方案"], requested_due_on="2020-08-31"
+    )
     assert other.status_code == 201
 
 
 # -- deciding ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["unit", "viewer", "service"])
 def test_only_the_office_decides(tasks_client, auth, plan, role):
     request = ask(tasks_client, auth("office"), plan.items["T1"], requested_due_on="2021-03-31").json()
-    response = tasks_client.post(f"/v1/extensions/{request['id']}/decision", json={"approve": True},
-                                 headers=auth(role, unit_id=plan.units["市交通运输局"]))
+    response = tasks_client.post(
+        f"/v1/extensions/{request['id']}/decision",
+        json={"approve": True},
+        headers=auth(role, unit_id=plan.units["市交通运输局"]),
+    )
     assert_problem(response, 403)
 
 
@@ -170,12 +199,14 @@ def test_deciding_an_unknown_request_is_not_found(tasks_client, auth, plan):
 
 def test_a_decision_without_approve_is_unprocessable(tasks_client, auth, plan):
     request = ask(tasks_client, auth("office"), plan.items["T1"], requested_due_on="2021-03-31").json()
-    response = tasks_client.post(f"/v1/extensions/{request['id']}/decision", json={"comment": "?"},
-                                 headers=auth("office"))
+    response = tasks_client.post(
+        f"/v1/extensions/{request['id']}/decision", json={"comment": "?"}, headers=auth("office")
+    )
     assert_problem(response, 422)
 
 
 # -- reading ----------------------------------------------------------------------------------------
+
 
 def test_a_request_is_read_with_its_etag(tasks_client, auth, plan):
     request = ask(tasks_client, auth("office"), plan.items["T1"], requested_due_on="2021-03-31").json()
@@ -196,8 +227,13 @@ def _file_three_requests(client, auth, plan):
     first = ask(client, unit(auth, plan, "市发改委"), plan.items["T1"], requested_due_on="2021-03-31").json()
     decide(client, auth, first["id"], True)
     second = ask(client, unit(auth, plan, "市水利局"), plan.items["T2"], requested_due_on="2021-12-31").json()
-    third = ask(client, auth("office"), plan.items["T1"], milestone_id=plan.milestones["完成方案"],
-                requested_due_on="2020-07-31").json()
+    third = ask(
+        client,
+        auth("office"),
+        plan.items["T1"],
+        milestone_id=plan.milestones["完成方案"],
+        requested_due_on="2020-07-31",
+    ).json()
     return first["id"], second["id"], third["id"]
 
 
@@ -224,8 +260,9 @@ def test_a_unit_lists_only_its_own_requests(tasks_client, auth, plan):
 
 
 def test_a_unit_asking_for_another_units_requests_is_forbidden(tasks_client, auth, plan):
-    response = tasks_client.get("/v1/extensions", params={"unit_id": plan.units["市水利局"]},
-                                headers=unit(auth, plan, "市发改委"))
+    response = tasks_client.get(
+        "/v1/extensions", params={"unit_id": plan.units["市水利局"]}, headers=unit(auth, plan, "市发改委")
+    )
     assert_problem(response, 403)
 
 
@@ -241,8 +278,9 @@ def test_requests_of_an_unknown_item_are_not_found(tasks_client, auth, plan):
     assert_problem(tasks_client.get("/v1/items/999999/extensions", headers=auth("viewer")), 404)
 
 
-@pytest.mark.parametrize(("params", "status"), [({"status": "lost"}, 422), ({"colour": "red"}, 400),
-                                               ({"cursor": "!!"}, 400)])
+@pytest.mark.parametrize(
+    ("params", "status"), [({"status": "lost"}, 422), ({"colour": "red"}, 400), ({"cursor": "!!"}, 400)]
+)
 def test_the_request_list_refuses_bad_query_fields(tasks_client, auth, plan, params, status):
     assert_problem(tasks_client.get("/v1/extensions", params=params, headers=auth("viewer")), status)
 

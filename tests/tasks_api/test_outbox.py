@@ -22,6 +22,7 @@ from tests.tasks_api.factories import assert_problem, import_small_plan
 
 def events(url: str, table: Table = outbox_events, type_: str | None = None) -> list[dict[str, Any]]:
     """The outbox rows of the database at `url`, oldest first."""
+
     async def read() -> list[dict[str, Any]]:
         engine = create_async_engine(url, poolclass=NullPool)
         async with engine.connect() as conn:
@@ -31,11 +32,13 @@ def events(url: str, table: Table = outbox_events, type_: str | None = None) -> 
             rows = [dict(r) for r in (await conn.execute(query)).mappings()]
         await engine.dispose()
         return rows
+
     return asyncio.run(read())
 
 
 def relay(url: str, notify_url: str, table: Table = outbox_events, source: str = "tasks_api") -> int:
     """Run the relay once against the database at `url`, publishing to `notify_url`."""
+
     async def run() -> int:
         db = Database(make_engine(url))
         client = notify_client(tasks_settings(url).model_copy(update={"peer_budget_seconds": 1.0}), notify_url)
@@ -44,16 +47,19 @@ def relay(url: str, notify_url: str, table: Table = outbox_events, source: str =
         finally:
             await client.aclose()
             await db.dispose()
+
     return asyncio.run(run())
 
 
 def mark_unpublished(url: str, table: Table = outbox_events) -> None:
     """As if the relay died after its POSTs and before it marked them published."""
+
     async def run() -> None:
         engine = create_async_engine(url, poolclass=NullPool)
         async with engine.begin() as conn:
             await conn.execute(update(table).values(published_at=None))
         await engine.dispose()
+
     asyncio.run(run())
 
 
@@ -69,19 +75,32 @@ def plan(tasks_client, auth):
 
 
 def assign(client, auth, item_id, unit_id, role="co"):
-    return client.post(f"/v1/items/{item_id}/responsibilities", json={"unit_id": unit_id, "role": role},
-                       headers=auth("office"))
+    return client.post(
+        f"/v1/items/{item_id}/responsibilities", json={"unit_id": unit_id, "role": role}, headers=auth("office")
+    )
 
 
 def test_a_plan_import_emits_one_item_assigned_event_per_new_responsibility(tasks_client, tasks_database, plan):
     assigned = events(tasks_database, type_="item.assigned")
     assert sorted((e["data"]["item_key"], e["data"]["unit_name"], e["data"]["role"]) for e in assigned) == [
-        ("T1", "市交通运输局", "lead"), ("T1", "市发改委", "co"), ("T2", "市水利局", "lead"), ("T3", "市发改委", "lead")]
+        ("T1", "市交通运输局", "lead"),
+        ("T1", "市发改委", "co"),
+        ("T2", "市水利局", "lead"),
+        ("T3", "市发改委", "lead"),
+    ]
     first = next(e for e in assigned if e["data"]["responsibility_id"] == plan.responsibilities["T1", "市发改委"])
     assert first["data"] | {"assigned_at": None} == {
-        "responsibility_id": plan.responsibilities["T1", "市发改委"], "plan_id": plan.plan_id,
-        "item_id": plan.items["T1"], "item_key": "T1", "item_number": "1", "item_title": "建设快速路",
-        "unit_id": plan.units["市发改委"], "unit_name": "市发改委", "role": "co", "assigned_at": None}
+        "responsibility_id": plan.responsibilities["T1", "市发改委"],
+        "plan_id": plan.plan_id,
+        "item_id": plan.items["T1"],
+        "item_key": "T1",
+        "item_number": "1",
+        "item_title": "建设快速路",
+        "unit_id": plan.units["市发改委"],
+        "unit_name": "市发改委",
+        "role": "co",
+        "assigned_at": None,
+    }
     assert all(e["published_at"] is None and e["attempts"] == 0 and len(e["event_id"]) == 36 for e in assigned)
     assert datetime.fromisoformat(first["data"]["assigned_at"]).tzinfo is not None, "instants travel with an offset"
 
@@ -99,7 +118,10 @@ def test_assigning_a_unit_emits_item_assigned_in_the_same_transaction(tasks_clie
     assert event["type"] == "item.assigned"
     assert event["data"]["responsibility_id"] == response.json()["id"]
     assert (event["data"]["item_id"], event["data"]["unit_id"], event["data"]["role"]) == (
-        plan.items["T3"], plan.units["市水利局"], "co")
+        plan.items["T3"],
+        plan.units["市水利局"],
+        "co",
+    )
     assert instant(event["data"]["assigned_at"]) == instant(response.json()["assigned_at"])
 
 
@@ -109,8 +131,9 @@ def test_a_refused_assignment_emits_no_event(tasks_client, tasks_database, auth,
     assert events(tasks_database) == before
 
 
-def test_a_failure_after_the_emit_rolls_back_the_event_with_the_change(tasks_client, tasks_database, auth, plan,
-                                                                        monkeypatch):
+def test_a_failure_after_the_emit_rolls_back_the_event_with_the_change(
+    tasks_client, tasks_database, auth, plan, monkeypatch
+):
     real_emit = assignments.emit
 
     async def emit_then_fail(*args, **kwargs):
@@ -126,28 +149,51 @@ def test_a_failure_after_the_emit_rolls_back_the_event_with_the_change(tasks_cli
 
 
 def test_approving_an_extension_emits_deadline_extended(tasks_client, tasks_database, auth, plan):
-    asked = tasks_client.post(f"/v1/items/{plan.items['T1']}/extensions",
-                              json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
-                              headers=auth("unit", unit_id=plan.units["市交通运输局"]))
-    decided = tasks_client.post(f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": True},
-                                headers=auth("office"))
+    asked = tasks_client.post(
+        f"/v1/items/{plan.items['T1']}/extensions",
+        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
+        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
+    )
+    decided = tasks_client.post(
+        f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": True}, headers=auth("office")
+    )
     assert decided.status_code == 200, decided.text
     event = events(tasks_database)[-1]
     assert event["type"] == "deadline.extended"
-    assert {k: event["data"][k] for k in ("extension_id", "item_id", "item_number", "milestone_id", "unit_id",
-                                          "previous_due_on", "due_on", "decided_by")} == {
-        "extension_id": asked.json()["id"], "item_id": plan.items["T1"], "item_number": "1", "milestone_id": None,
-        "unit_id": plan.units["市交通运输局"], "previous_due_on": "2020-12-31", "due_on": "2021-03-31",
-        "decided_by": "test-office-0"}
+    assert {
+        k: event["data"][k]
+        for k in (
+            "extension_id",
+            "item_id",
+            "item_number",
+            "milestone_id",
+            "unit_id",
+            "previous_due_on",
+            "due_on",
+            "decided_by",
+        )
+    } == {
+        "extension_id": asked.json()["id"],
+        "item_id": plan.items["T1"],
+        "item_number": "1",
+        "milestone_id": None,
+        "unit_id": plan.units["市交通运输局"],
+        "previous_due_on": "2020-12-31",
+        "due_on": "2021-03-31",
+        "decided_by": "test-office-0",
+    }
 
 
 def test_rejecting_an_extension_emits_nothing(tasks_client, tasks_database, auth, plan):
-    asked = tasks_client.post(f"/v1/items/{plan.items['T1']}/extensions",
-                              json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
-                              headers=auth("unit", unit_id=plan.units["市交通运输局"]))
+    asked = tasks_client.post(
+        f"/v1/items/{plan.items['T1']}/extensions",
+        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
+        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
+    )
     before = events(tasks_database)
-    decided = tasks_client.post(f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": False},
-                                headers=auth("office"))
+    decided = tasks_client.post(
+        f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": False}, headers=auth("office")
+    )
     assert decided.status_code == 200, decided.text
     assert events(tasks_database) == before
 

@@ -38,8 +38,13 @@ def new_leader(client, auth, name, **fields):
 
 
 def new_plan(client, auth, key="p1"):
-    return created(client.post("/v1/plans", json={"key": key, "title": "试点计划", "starts_on": "2020-01-01",
-                                                  "ends_on": "2025-12-31"}, headers=auth("office")))["id"]
+    return created(
+        client.post(
+            "/v1/plans",
+            json={"key": key, "title": "试点计划", "starts_on": "2020-01-01", "ends_on": "2025-12-31"},
+            headers=auth("office"),
+        )
+    )["id"]
 
 
 def new_group(client, auth, plan_id, key="tg-digital", kind="thematic", **fields):
@@ -48,8 +53,9 @@ def new_group(client, auth, plan_id, key="tg-digital", kind="thematic", **fields
 
 
 def seat(client, auth, group_id, leader_id, role="成员"):
-    return client.post(f"/v1/groups/{group_id}/members", json={"leader_id": leader_id, "role": role},
-                       headers=auth("office"))
+    return client.post(
+        f"/v1/groups/{group_id}/members", json={"leader_id": leader_id, "role": role}, headers=auth("office")
+    )
 
 
 def if_match(client, auth, path):
@@ -58,10 +64,15 @@ def if_match(client, auth, path):
 
 # -- the Quzhou plan ---------------------------------------------------------------------------------
 
+
 def test_the_digital_economy_group_has_its_four_leaders_in_printed_order(quzhou_client, auth, quzhou_plan_id):
     group = group_named(quzhou_client, auth, quzhou_plan_id, "数字经济专题组")
     assert seats(quzhou_client, auth, group["id"]) == [
-        ("田俊", "牵头市领导"), ("张钢", "组长"), ("蒋建平", "副组长"), ("王让定", "副组长")]
+        ("田俊", "牵头市领导"),
+        ("张钢", "组长"),
+        ("蒋建平", "副组长"),
+        ("王让定", "副组长"),
+    ]
 
 
 def test_members_carry_their_leaders_title(quzhou_client, auth, quzhou_plan_id):
@@ -71,8 +82,7 @@ def test_members_carry_their_leaders_title(quzhou_client, auth, quzhou_plan_id):
     assert member["leader_title"] == leader["title"] and member["leader_title"]
 
 
-def test_the_leading_group_is_chaired_by_xu_wenguang_with_tang_feifan_first_deputy(quzhou_client, auth,
-                                                                                     quzhou_plan_id):
+def test_the_leading_group_is_chaired_by_xu_wenguang_with_tang_feifan_first_deputy(quzhou_client, auth, quzhou_plan_id):
     leading = every_row(quzhou_client, auth, "/v1/groups", plan_id=quzhou_plan_id, kind="leading")
     assert len(leading) == 1
     assert seats(quzhou_client, auth, leading[0]["id"])[:2] == [("徐文光", "组长"), ("汤飞帆", "第一副组长")]
@@ -97,6 +107,7 @@ def test_leaders_filter_by_name(quzhou_client, auth):
 
 # -- leaders ----------------------------------------------------------------------------------------
 
+
 def test_staff_register_a_leader(tasks_client, auth):
     response = tasks_client.post("/v1/leaders", json={"name": "田俊", "title": "副市长"}, headers=auth("office"))
     leader = created(response)
@@ -107,8 +118,9 @@ def test_staff_register_a_leader(tasks_client, auth):
 
 @pytest.mark.parametrize("role", ["viewer", "service", "unit"])
 def test_only_staff_register_leaders(tasks_client, auth, role):
-    response = tasks_client.post("/v1/leaders", json={"name": "田俊"},
-                                 headers=auth(role, unit_id=1 if role == "unit" else None))
+    response = tasks_client.post(
+        "/v1/leaders", json={"name": "田俊"}, headers=auth(role, unit_id=1 if role == "unit" else None)
+    )
     assert is_problem(response, 403)
 
 
@@ -128,22 +140,32 @@ def test_two_leaders_cannot_share_a_name(tasks_client, auth):
 
 
 def test_a_leader_takes_a_unit(tasks_client, auth):
-    unit = created(tasks_client.post("/v1/units", json={"name": "市发改委", "kind": "department"},
-                                     headers=auth("office")))
+    unit = created(
+        tasks_client.post("/v1/units", json={"name": "市发改委", "kind": "department"}, headers=auth("office"))
+    )
     leader = new_leader(tasks_client, auth, "王盛洪")
-    response = tasks_client.patch(f"/v1/leaders/{leader['id']}", json={"unit_id": unit["id"], "title": "主任"},
-                                  headers=auth("office", **{"If-Match": '"1"'}))
+    response = tasks_client.patch(
+        f"/v1/leaders/{leader['id']}",
+        json={"unit_id": unit["id"], "title": "主任"},
+        headers=auth("office", **{"If-Match": '"1"'}),
+    )
     assert response.status_code == 200 and response.headers["ETag"] == '"2"'
     assert response.json() | {} == {**leader, "unit_id": unit["id"], "title": "主任", "version": 2}
-    assert is_problem(tasks_client.patch(f"/v1/leaders/{leader['id']}", json={"unit_id": 999},
-                                         headers=auth("office", **{"If-Match": '"2"'})), 422)
+    assert is_problem(
+        tasks_client.patch(
+            f"/v1/leaders/{leader['id']}", json={"unit_id": 999}, headers=auth("office", **{"If-Match": '"2"'})
+        ),
+        422,
+    )
 
 
 def test_a_leader_change_needs_a_current_if_match(tasks_client, auth):
     leader = new_leader(tasks_client, auth, "田俊")
     path = f"/v1/leaders/{leader['id']}"
     assert is_problem(tasks_client.patch(path, json={"title": "市长"}, headers=auth("office")), 428)
-    assert is_problem(tasks_client.patch(path, json={"title": "市长"}, headers=auth("office", **{"If-Match": '"9"'})), 412)
+    assert is_problem(
+        tasks_client.patch(path, json={"title": "市长"}, headers=auth("office", **{"If-Match": '"9"'})), 412
+    )
     assert is_problem(tasks_client.delete(path, headers=auth("office")), 428)
     assert is_problem(tasks_client.delete(path, headers=auth("office", **{"If-Match": '"9"'})), 412)
 
@@ -160,7 +182,9 @@ def test_a_deleted_leader_is_gone(tasks_client, auth):
     path = f"/v1/leaders/{leader['id']}"
     assert tasks_client.delete(path, headers=auth("office", **{"If-Match": '"1"'})).status_code == 204
     assert is_problem(tasks_client.get(path, headers=auth("viewer")), 404)
-    assert is_problem(tasks_client.patch(path, json={"title": "市长"}, headers=auth("office", **{"If-Match": '"1"'})), 404)
+    assert is_problem(
+        tasks_client.patch(path, json={"title": "市长"}, headers=auth("office", **{"If-Match": '"1"'})), 404
+    )
 
 
 def test_a_leader_who_sits_in_a_group_cannot_be_deleted(tasks_client, auth):
@@ -175,31 +199,36 @@ def test_leaders_page_across_pages(tasks_client, auth):
     for name in ["田俊", "张钢", "蒋建平"]:
         new_leader(tasks_client, auth, name)
     first = tasks_client.get("/v1/leaders", params={"limit": 2}, headers=auth("viewer")).json()
-    second = tasks_client.get("/v1/leaders", params={"limit": 2, "cursor": first["next_cursor"]},
-                              headers=auth("viewer")).json()
+    second = tasks_client.get(
+        "/v1/leaders", params={"limit": 2, "cursor": first["next_cursor"]}, headers=auth("viewer")
+    ).json()
     assert [leader["name"] for leader in first["data"] + second["data"]] == ["田俊", "张钢", "蒋建平"]
     assert second["next_cursor"] is None
 
 
 # -- groups -----------------------------------------------------------------------------------------
 
+
 def test_staff_set_up_a_group_of_a_plan(tasks_client, auth):
     plan_id = new_plan(tasks_client, auth)
-    response = tasks_client.post("/v1/groups", json={"plan_id": plan_id, "key": "tg-digital", "name": "数字经济专题组",
-                                                     "kind": "thematic"}, headers=auth("office"))
+    response = tasks_client.post(
+        "/v1/groups",
+        json={"plan_id": plan_id, "key": "tg-digital", "name": "数字经济专题组", "kind": "thematic"},
+        headers=auth("office"),
+    )
     group = created(response)
     assert response.headers["Location"] == f"/v1/groups/{group['id']}" and response.headers["ETag"] == '"1"'
     assert tasks_client.get(f"/v1/groups/{group['id']}", headers=auth("viewer")).json() == group
 
 
 def test_a_group_of_an_unknown_plan_is_refused(tasks_client, auth):
-    response = tasks_client.post("/v1/groups", json={"plan_id": 999, "key": "g", "name": "组", "kind": "thematic"},
-                                 headers=auth("office"))
+    response = tasks_client.post(
+        "/v1/groups", json={"plan_id": 999, "key": "g", "name": "组", "kind": "thematic"}, headers=auth("office")
+    )
     assert is_problem(response, 422) and "Plan 999" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("fields", [{"kind": "club"}, {"key": "has space"},
-                                    {"unit_id": 999}, {"size": 3}])
+@pytest.mark.parametrize("fields", [{"kind": "club"}, {"key": "has space"}, {"unit_id": 999}, {"size": 3}])
 def test_an_invalid_group_is_refused(tasks_client, auth, fields):
     body = {"plan_id": new_plan(tasks_client, auth), "key": "g", "name": "组", "kind": "thematic", **fields}
     assert is_problem(tasks_client.post("/v1/groups", json=body, headers=auth("office")), 422)
@@ -236,7 +265,9 @@ def test_a_group_change_needs_a_current_if_match(tasks_client, auth):
     group = new_group(tasks_client, auth, new_plan(tasks_client, auth))
     path = f"/v1/groups/{group['id']}"
     assert is_problem(tasks_client.patch(path, json={"name": "新名"}, headers=auth("office")), 428)
-    assert is_problem(tasks_client.patch(path, json={"name": "新名"}, headers=auth("office", **{"If-Match": '"5"'})), 412)
+    assert is_problem(
+        tasks_client.patch(path, json={"name": "新名"}, headers=auth("office", **{"If-Match": '"5"'})), 412
+    )
     assert is_problem(tasks_client.delete(path, headers=auth("office")), 428)
     response = tasks_client.patch(path, json={"name": "新名"}, headers=auth("office", **{"If-Match": '"1"'}))
     assert response.status_code == 200 and response.json()["name"] == "新名" and response.headers["ETag"] == '"2"'
@@ -250,7 +281,10 @@ def test_a_deleted_group_takes_its_members_with_it(tasks_client, auth):
     assert tasks_client.delete(path, headers=if_match(tasks_client, auth, path)).status_code == 204
     assert is_problem(tasks_client.get(path, headers=auth("viewer")), 404)
     assert is_problem(tasks_client.get(f"{path}/members", headers=auth("viewer")), 404)
-    assert tasks_client.delete(f"/v1/leaders/{leader['id']}", headers=auth("office", **{"If-Match": '"1"'})).status_code == 204
+    assert (
+        tasks_client.delete(f"/v1/leaders/{leader['id']}", headers=auth("office", **{"If-Match": '"1"'})).status_code
+        == 204
+    )
 
 
 def test_an_unknown_group_is_not_found(tasks_client, auth):
@@ -263,6 +297,7 @@ def test_an_unknown_group_is_not_found(tasks_client, auth):
 
 # -- members ----------------------------------------------------------------------------------------
 
+
 def test_members_are_seated_after_the_last_one(tasks_client, auth):
     group = new_group(tasks_client, auth, new_plan(tasks_client, auth))
     for name, role in [("田俊", "牵头市领导"), ("张钢", "组长"), ("蒋建平", "副组长")]:
@@ -270,7 +305,11 @@ def test_members_are_seated_after_the_last_one(tasks_client, auth):
         member = created(response)
         assert response.headers["Location"] == f"/v1/groups/{group['id']}/members/{member['id']}"
         assert member["leader_name"] == name and member["leader_title"] == "职务"
-    assert seats(tasks_client, auth, group["id"], limit=2) == [("田俊", "牵头市领导"), ("张钢", "组长"), ("蒋建平", "副组长")]
+    assert seats(tasks_client, auth, group["id"], limit=2) == [
+        ("田俊", "牵头市领导"),
+        ("张钢", "组长"),
+        ("蒋建平", "副组长"),
+    ]
 
 
 def test_a_leader_may_hold_two_roles_but_not_the_same_role_twice(tasks_client, auth):
@@ -282,8 +321,10 @@ def test_a_leader_may_hold_two_roles_but_not_the_same_role_twice(tasks_client, a
     assert seats(tasks_client, auth, group["id"]) == [("张钢", "组长"), ("张钢", "成员")]
 
 
-@pytest.mark.parametrize("body", [{"leader_id": 999, "role": "组长"}, {"leader_id": 1, "role": ""},
-                                  {"leader_id": 1, "role": "组长", "rank": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [{"leader_id": 999, "role": "组长"}, {"leader_id": 1, "role": ""}, {"leader_id": 1, "role": "组长", "rank": 1}],
+)
 def test_an_invalid_member_is_refused(tasks_client, auth, body):
     group = new_group(tasks_client, auth, new_plan(tasks_client, auth))
     response = tasks_client.post(f"/v1/groups/{group['id']}/members", json=body, headers=auth("office"))
@@ -336,6 +377,7 @@ def test_membership_changes_are_in_the_groups_history(tasks_client, auth):
 def test_a_member_list_refuses_a_forged_cursor(tasks_client, auth):
     group = new_group(tasks_client, auth, new_plan(tasks_client, auth))
     for cursor in ["bm90LWEtY3Vyc29y", "Mw"]:  # "not-a-cursor", and 3 (an id cursor, not a (position, id) pair)
-        response = tasks_client.get(f"/v1/groups/{group['id']}/members", params={"cursor": cursor},
-                                    headers=auth("viewer"))
+        response = tasks_client.get(
+            f"/v1/groups/{group['id']}/members", params={"cursor": cursor}, headers=auth("viewer")
+        )
         assert is_problem(response, 400)

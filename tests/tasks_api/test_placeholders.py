@@ -11,16 +11,20 @@ from tests.conftest import QUZHOU_PLAN, plan_id_of
 @pytest.fixture
 def quzhou_fresh(tasks_client, auth):
     """The Quzhou plan imported into an empty database that the test may change."""
-    response = tasks_client.post("/v1/plans/import", content=QUZHOU_PLAN.read_bytes(),
-                                 headers=auth("office", **{"Content-Type": "application/yaml"}))
+    response = tasks_client.post(
+        "/v1/plans/import",
+        content=QUZHOU_PLAN.read_bytes(),
+        headers=auth("office", **{"Content-Type": "application/yaml"}),
+    )
     assert response.status_code == 200, response.text
     return response.json()["plan_id"]
 
 
 def item_id(client, auth, plan_id, key):
     kind = "key_work" if key.startswith("KW") else "task"
-    found = client.get(f"/v1/plans/{plan_id}/items", params={"kind": kind, "limit": 500},
-                       headers=auth("viewer")).json()["data"]
+    found = client.get(
+        f"/v1/plans/{plan_id}/items", params={"kind": kind, "limit": 500}, headers=auth("viewer")
+    ).json()["data"]
     return next(i["id"] for i in found if i["key"] == key)
 
 
@@ -35,8 +39,9 @@ def placeholder_of(client, auth, item):
 
 
 def assign(client, auth, responsibility_id, *unit_ids, role="office"):
-    return client.post(f"/v1/responsibilities/{responsibility_id}/units", json={"unit_ids": list(unit_ids)},
-                       headers=auth(role))
+    return client.post(
+        f"/v1/responsibilities/{responsibility_id}/units", json={"unit_ids": list(unit_ids)}, headers=auth(role)
+    )
 
 
 def test_the_office_replaces_a_placeholder_by_units_that_keep_the_printed_phrase(tasks_client, auth, quzhou_fresh):
@@ -47,7 +52,9 @@ def test_the_office_replaces_a_placeholder_by_units_that_keep_the_printed_phrase
     assert response.status_code == 200, response.text
     now = tasks_client.get(f"/v1/items/{t13}", headers=auth("viewer")).json()["responsibilities"]
     assert [(d["unit_id"], d["role"], d["printed_name"], d["status"]) for d in now] == [
-        (ndrc, "lead", "市级有关部门", "assigned"), (housing, "co", "市级有关部门", "assigned")]
+        (ndrc, "lead", "市级有关部门", "assigned"),
+        (housing, "co", "市级有关部门", "assigned"),
+    ]
     history = tasks_client.get(f"/v1/history/responsibility/{placeholder['id']}", headers=auth("office")).json()
     [deleted] = [entry for entry in history["data"] if entry["action"] == "delete"]
     assert "市级有关部门" in str(deleted["changes"])
@@ -60,7 +67,9 @@ def test_a_placeholder_taken_over_in_the_middle_keeps_the_printed_order(tasks_cl
     assert assign(tasks_client, auth, placeholder["id"], customs).status_code == 200
     now = tasks_client.get(f"/v1/items/{kw29}/responsibilities", headers=auth("viewer")).json()["data"]
     assert [(d["unit_name"], d["role"], d["printed_name"]) for d in now] == [
-        ("市商务局", "lead", "市商务局"), ("衢州海关", "co", "及相关部门")]
+        ("市商务局", "lead", "市商务局"),
+        ("衢州海关", "co", "及相关部门"),
+    ]
 
 
 def test_a_placeholder_is_assigned_once(tasks_client, auth, quzhou_fresh):
@@ -95,8 +104,9 @@ def test_a_placeholder_cannot_be_acknowledged(tasks_client, auth, quzhou_fresh):
 def test_an_assigned_placeholder_exports_as_units_printed_as_the_phrase(tasks_client, auth, quzhou_fresh):
     placeholder = placeholder_of(tasks_client, auth, item_id(tasks_client, auth, quzhou_fresh, "T13"))
     assign(tasks_client, auth, placeholder["id"], unit_id(tasks_client, auth, "市发改委"))
-    exported = parse_plan_file(tasks_client.get(f"/v1/plans/{quzhou_fresh}/export", params={"format": "yaml"},
-                                                headers=auth("viewer")).content)
+    exported = parse_plan_file(
+        tasks_client.get(f"/v1/plans/{quzhou_fresh}/export", params={"format": "yaml"}, headers=auth("viewer")).content
+    )
     t13 = next(item for item, _, _ in exported.walk() if item.key == "T13")
     assert t13.units == [ResponsibleEntry(unit="市发改委", as_printed="市级有关部门")]
 
@@ -104,20 +114,25 @@ def test_an_assigned_placeholder_exports_as_units_printed_as_the_phrase(tasks_cl
 def test_the_export_imported_elsewhere_exports_the_same_file(tasks_client, auth, quzhou_fresh):
     first = tasks_client.get(f"/v1/plans/{quzhou_fresh}/export", params={"format": "yaml"}, headers=auth("viewer"))
     tasks_client.delete(f"/v1/plans/{quzhou_fresh}", headers=auth("office", **{"If-Match": '"1"'}))
-    again = tasks_client.post("/v1/plans/import", content=first.content,
-                              headers=auth("office", **{"Content-Type": "application/yaml"}))
+    again = tasks_client.post(
+        "/v1/plans/import", content=first.content, headers=auth("office", **{"Content-Type": "application/yaml"})
+    )
     assert again.status_code == 200, again.text
-    second = tasks_client.get(f"/v1/plans/{plan_id_of(tasks_client, auth)}/export", params={"format": "yaml"},
-                              headers=auth("viewer"))
-    assert parse_plan_file(second.content) == parse_plan_file(first.content) == parse_plan_file(QUZHOU_PLAN.read_bytes())
+    second = tasks_client.get(
+        f"/v1/plans/{plan_id_of(tasks_client, auth)}/export", params={"format": "yaml"}, headers=auth("viewer")
+    )
+    assert (
+        parse_plan_file(second.content) == parse_plan_file(first.content) == parse_plan_file(QUZHOU_PLAN.read_bytes())
+    )
 
 
 def test_a_plan_file_with_a_nameless_entry_or_a_placeholder_twice_is_refused(tasks_client, auth):
     text = QUZHOU_PLAN.read_text(encoding="utf-8")
     for broken in ("units: [{group: 2}]", "units: [{as_printed: 市级有关部门}, {as_printed: 市级有关部门}]"):
         changed = text.replace("units: [{as_printed: 市级有关部门}]", broken)
-        response = tasks_client.post("/v1/plans/import", content=changed.encode(),
-                                     headers=auth("office", **{"Content-Type": "application/yaml"}))
+        response = tasks_client.post(
+            "/v1/plans/import", content=changed.encode(), headers=auth("office", **{"Content-Type": "application/yaml"})
+        )
         assert response.status_code == 422, broken
 
 

@@ -8,14 +8,14 @@ import pytest
 from services.common.problems import MAX_PROBLEM_BYTES
 
 # 708 bytes that PyYAML would expand to 9**9 strings ("billion laughs").
-ALIAS_BOMB = "\n".join(["a: &a [" + ",".join(['"lol"'] * 9) + "]"] +
-                       [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]"
-                        for i in range(8)]).encode()
+ALIAS_BOMB = "\n".join(
+    ["a: &a [" + ",".join(['"lol"'] * 9) + "]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+).encode()
 
 
 def import_yaml(client, auth, body: bytes):
-    return client.post("/v1/plans/import", content=body,
-                       headers={**auth("office"), "Content-Type": "application/yaml"})
+    return client.post("/v1/plans/import", content=body, headers={**auth("office"), "Content-Type": "application/yaml"})
 
 
 def refused(response) -> dict:
@@ -35,8 +35,9 @@ def test_a_file_nested_too_deeply_is_refused(tasks_client, auth):
     assert "nested deeper" in refused(import_yaml(tasks_client, auth, b"plan: " + b"[" * 200 + b"]" * 200))["detail"]
 
 
-@pytest.mark.parametrize("body", [b"plan:\n  key: a\x00b\n", b"plan:\n  title: \xff\xfe\xfd\n"],
-                         ids=["nul-byte", "invalid-utf8"])
+@pytest.mark.parametrize(
+    "body", [b"plan:\n  key: a\x00b\n", b"plan:\n  title: \xff\xfe\xfd\n"], ids=["nul-byte", "invalid-utf8"]
+)
 def test_a_file_with_a_nul_byte_or_invalid_utf8_is_refused(tasks_client, auth, body):
     assert "not valid YAML" in refused(import_yaml(tasks_client, auth, body))["detail"]
 

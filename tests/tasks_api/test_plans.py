@@ -42,7 +42,10 @@ def test_patch_without_if_match_is_428_and_changes_nothing(tasks_client, auth):
 
 def test_patch_with_a_stale_etag_is_412_and_changes_nothing(tasks_client, auth):
     url = create_plan(tasks_client, auth).headers["location"]
-    assert tasks_client.patch(url, json={"title": "第一次"}, headers=auth("office", **{"If-Match": '"1"'})).status_code == 200
+    assert (
+        tasks_client.patch(url, json={"title": "第一次"}, headers=auth("office", **{"If-Match": '"1"'})).status_code
+        == 200
+    )
     response = tasks_client.patch(url, json={"title": "第二次"}, headers=auth("office", **{"If-Match": '"1"'}))
     assert response.status_code == 412
     assert response.headers["etag"] == '"2"'
@@ -103,8 +106,9 @@ def test_same_idempotency_key_with_another_body_is_422(tasks_client, auth):
 
 def test_idempotency_keys_are_scoped_to_the_caller(tasks_client, auth):
     tasks_client.post("/v1/plans", json=NEW_PLAN, headers=auth("office", **{"Idempotency-Key": "shared"}))
-    other = tasks_client.post("/v1/plans", json={**NEW_PLAN, "key": "k2"},
-                              headers=auth("admin", **{"Idempotency-Key": "shared"}))
+    other = tasks_client.post(
+        "/v1/plans", json={**NEW_PLAN, "key": "k2"}, headers=auth("admin", **{"Idempotency-Key": "shared"})
+    )
     assert other.status_code == 201
 
 
@@ -130,8 +134,9 @@ def test_walking_pages_while_plans_are_added_skips_and_repeats_nothing(tasks_cli
         create_plan(tasks_client, auth, key=f"p{n}")
     seen, cursor = [], None
     while True:
-        page = tasks_client.get("/v1/plans", params={"limit": 3, **({"cursor": cursor} if cursor else {})},
-                                headers=auth("viewer"))
+        page = tasks_client.get(
+            "/v1/plans", params={"limit": 3, **({"cursor": cursor} if cursor else {})}, headers=auth("viewer")
+        )
         seen += [p["key"] for p in page.json()["data"]]
         cursor = page.json()["next_cursor"]
         if len(seen) == 3:
@@ -160,14 +165,18 @@ def test_an_edited_plan_file_changes_only_what_was_edited(tasks_client, auth):
     assert counts == {"item.updated": 1}
 
 
-@pytest.mark.parametrize(("broken", "location", "line"), [
-    (("target: 298", "target: many"), "items[3].children[1].indicators[0].target", 709),
-    (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 703),
-])
+@pytest.mark.parametrize(
+    ("broken", "location", "line"),
+    [
+        (("target: 298", "target: many"), "items[3].children[1].indicators[0].target", 709),
+        (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 703),
+    ],
+)
 def test_a_bad_plan_file_is_refused_naming_the_key_and_line(tasks_client, auth, broken, location, line):
     text = QUZHOU_PLAN.read_text(encoding="utf-8").replace(*broken)
-    response = tasks_client.post("/v1/plans/import", content=text.encode(),
-                                 headers=auth("office", **{"Content-Type": "application/yaml"}))
+    response = tasks_client.post(
+        "/v1/plans/import", content=text.encode(), headers=auth("office", **{"Content-Type": "application/yaml"})
+    )
     assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["location"] == [location]
@@ -176,9 +185,11 @@ def test_a_bad_plan_file_is_refused_naming_the_key_and_line(tasks_client, auth, 
 
 
 def test_a_plan_file_may_be_sent_as_json(tasks_client, auth):
-    plan = {"plan": {"key": "tiny", "title": "小计划", "starts_on": "2024-01-01", "ends_on": "2024-12-31"},
-            "units": [{"name": "市发改委", "kind": "department"}],
-            "items": [{"key": "T1", "kind": "task", "title": "一项任务", "units": ["市发改委"]}]}
+    plan = {
+        "plan": {"key": "tiny", "title": "小计划", "starts_on": "2024-01-01", "ends_on": "2024-12-31"},
+        "units": [{"name": "市发改委", "kind": "department"}],
+        "items": [{"key": "T1", "kind": "task", "title": "一项任务", "units": ["市发改委"]}],
+    }
     response = tasks_client.post("/v1/plans/import", json=plan, headers=auth("office"))
     assert response.status_code == 200, response.text
     assert response.json()["counts"]["responsibility.created"] == 1
@@ -186,8 +197,11 @@ def test_a_plan_file_may_be_sent_as_json(tasks_client, auth):
 
 def test_the_office_edits_a_plans_general_requirements_and_principles(tasks_client, auth):
     url = create_plan(tasks_client, auth).headers["location"]
-    response = tasks_client.patch(url, json={"general_requirements": "以……为指导", "principles": ["坚持一", "坚持二"]},
-                                  headers=auth("office", **{"If-Match": '"1"'}))
+    response = tasks_client.patch(
+        url,
+        json={"general_requirements": "以……为指导", "principles": ["坚持一", "坚持二"]},
+        headers=auth("office", **{"If-Match": '"1"'}),
+    )
     assert response.status_code == 200, response.text
     read = tasks_client.get(url, headers=auth("viewer")).json()
     assert (read["general_requirements"], read["principles"]) == ("以……为指导", ["坚持一", "坚持二"])

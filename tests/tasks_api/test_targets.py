@@ -4,8 +4,16 @@ import pytest
 
 from tests.tasks_api.factories import assert_problem, history, import_small_plan
 
-INDICATOR = {"key": "T1-bridges", "name": "新建桥梁", "measure": "座", "baseline": 2, "target": 5,
-             "comparison": ">=", "target_date": "2021-12-31", "yearly_targets": {"2020": 3, "2021": 5}}
+INDICATOR = {
+    "key": "T1-bridges",
+    "name": "新建桥梁",
+    "measure": "座",
+    "baseline": 2,
+    "target": 5,
+    "comparison": ">=",
+    "target_date": "2021-12-31",
+    "yearly_targets": {"2020": 3, "2021": 5},
+}
 
 
 @pytest.fixture
@@ -28,6 +36,7 @@ def patch(client, auth, path, body, etag, role="office", unit_id=None):
 
 
 # -- indicators -------------------------------------------------------------------------------------
+
 
 def test_an_items_indicators_are_listed(tasks_client, auth, plan):
     rows = read(tasks_client, auth, f"/v1/items/{plan.items['T1']}/indicators").json()["data"]
@@ -53,8 +62,13 @@ def test_office_adds_an_indicator(tasks_client, auth, plan):
     created = response.json()
     assert response.headers["Location"] == f"/v1/indicators/{created['id']}"
     assert response.headers["ETag"] == '"1"'
-    assert created == {**INDICATOR, "yearly_targets": {"2020": 3, "2021": 5}, "id": created["id"],
-                       "item_id": plan.items["T1"], "version": 1}
+    assert created == {
+        **INDICATOR,
+        "yearly_targets": {"2020": 3, "2021": 5},
+        "id": created["id"],
+        "item_id": plan.items["T1"],
+        "version": 1,
+    }
     assert read(tasks_client, auth, f"/v1/indicators/{created['id']}").json() == created
 
 
@@ -68,8 +82,15 @@ def test_the_same_indicator_key_may_serve_another_item(tasks_client, auth, plan)
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("body", [{**INDICATOR, "colour": "red"}, {**INDICATOR, "key": ""},
-                                  {**INDICATOR, "comparison": "~"}, {"key": "x", "name": "y"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**INDICATOR, "colour": "red"},
+        {**INDICATOR, "key": ""},
+        {**INDICATOR, "comparison": "~"},
+        {"key": "x", "name": "y"},
+    ],
+)
 def test_a_bad_indicator_is_unprocessable(tasks_client, auth, plan, body):
     assert_problem(add(tasks_client, auth, f"/v1/items/{plan.items['T1']}/indicators", body), 422)
 
@@ -89,11 +110,15 @@ def _first_indicator(client, auth, plan):
 
 def test_office_changes_an_indicator_with_if_match(tasks_client, auth, plan):
     indicator = _first_indicator(tasks_client, auth, plan)
-    response = patch(tasks_client, auth, f"/v1/indicators/{indicator['id']}", {"target": 12, "yearly_targets": {
-        "2020": 4}}, '"1"')
+    response = patch(
+        tasks_client, auth, f"/v1/indicators/{indicator['id']}", {"target": 12, "yearly_targets": {"2020": 4}}, '"1"'
+    )
     assert response.status_code == 200, response.text
     assert (response.json()["target"], response.json()["yearly_targets"], response.headers["ETag"]) == (
-        12, {"2020": 4}, '"2"')
+        12,
+        {"2020": 4},
+        '"2"',
+    )
     assert history(tasks_client, auth, "indicator", indicator["id"])[-1]["changes"]["target"] == [10, 12]
 
 
@@ -118,8 +143,9 @@ def test_a_bad_indicator_change_is_unprocessable(tasks_client, auth, plan, body)
 @pytest.mark.parametrize("role", ["unit", "viewer"])
 def test_changing_an_indicator_needs_the_office(tasks_client, auth, plan, role):
     indicator = _first_indicator(tasks_client, auth, plan)
-    response = patch(tasks_client, auth, f"/v1/indicators/{indicator['id']}", {"target": 12}, '"1"', role,
-                     plan.units["市交通运输局"])
+    response = patch(
+        tasks_client, auth, f"/v1/indicators/{indicator['id']}", {"target": 12}, '"1"', role, plan.units["市交通运输局"]
+    )
     assert_problem(response, 403)
 
 
@@ -129,8 +155,10 @@ def test_office_deletes_an_indicator_with_if_match(tasks_client, auth, plan):
     assert_problem(tasks_client.get(path, headers=auth("viewer")), 404)
 
 
-@pytest.mark.parametrize(("role", "if_match", "status"), [("office", None, 428), ("office", '"9"', 412),
-                                                          ("unit", '"1"', 403), ("viewer", '"1"', 403)])
+@pytest.mark.parametrize(
+    ("role", "if_match", "status"),
+    [("office", None, 428), ("office", '"9"', 412), ("unit", '"1"', 403), ("viewer", '"1"', 403)],
+)
 def test_deleting_an_indicator_is_guarded(tasks_client, auth, plan, role, if_match, status):
     path = f"/v1/indicators/{_first_indicator(tasks_client, auth, plan)['id']}"
     headers = auth(role, unit_id=plan.units["市交通运输局"], **({"If-Match": if_match} if if_match else {}))
@@ -143,9 +171,11 @@ def test_reading_an_indicator_needs_a_token(tasks_client, plan):
 
 # -- milestones -------------------------------------------------------------------------------------
 
+
 def test_office_adds_a_milestone_whose_original_due_date_is_its_due_date(tasks_client, auth, plan):
-    response = add(tasks_client, auth, f"/v1/items/{plan.items['T2']}/milestones",
-                   {"title": "完成验收", "due_on": "2021-06-15"})
+    response = add(
+        tasks_client, auth, f"/v1/items/{plan.items['T2']}/milestones", {"title": "完成验收", "due_on": "2021-06-15"}
+    )
     assert response.status_code == 201, response.text
     created = response.json()
     assert response.headers["Location"] == f"/v1/milestones/{created['id']}"
@@ -158,8 +188,10 @@ def test_an_items_milestones_are_listed(tasks_client, auth, plan):
     assert_problem(tasks_client.get("/v1/items/999999/milestones", headers=auth("viewer")), 404)
 
 
-@pytest.mark.parametrize("body", [{"title": "x"}, {"title": "x", "due_on": "2021-01-01", "done": True},
-                                  {"title": "", "due_on": "2021-01-01"}])
+@pytest.mark.parametrize(
+    "body",
+    [{"title": "x"}, {"title": "x", "due_on": "2021-01-01", "done": True}, {"title": "", "due_on": "2021-01-01"}],
+)
 def test_a_bad_milestone_is_unprocessable(tasks_client, auth, plan, body):
     assert_problem(add(tasks_client, auth, f"/v1/items/{plan.items['T2']}/milestones", body), 422)
 
@@ -202,8 +234,15 @@ def test_marking_a_done_milestone_done_again_keeps_its_completion_time(tasks_cli
 
 
 def test_a_unit_cannot_change_a_milestones_title(tasks_client, auth, plan):
-    response = patch(tasks_client, auth, milestone_path(plan), {"title": "改名", "done": True}, '"1"', "unit",
-                     plan.units["市交通运输局"])
+    response = patch(
+        tasks_client,
+        auth,
+        milestone_path(plan),
+        {"title": "改名", "done": True},
+        '"1"',
+        "unit",
+        plan.units["市交通运输局"],
+    )
     assert_problem(response, 403)
 
 
@@ -221,7 +260,8 @@ def test_office_renames_a_milestone(tasks_client, auth, plan):
     response = patch(tasks_client, auth, milestone_path(plan), {"title": "完成设计方案"}, '"1"')
     assert (response.json()["title"], response.headers["ETag"]) == ("完成设计方案", '"2"')
     assert history(tasks_client, auth, "milestone", plan.milestones["完成方案"])[-1]["changes"] == {
-        "title": ["完成方案", "完成设计方案"]}
+        "title": ["完成方案", "完成设计方案"]
+    }
 
 
 @pytest.mark.parametrize("body", [{"due_on": "2022-01-01"}, {"done": None}, {"title": None}])
@@ -243,14 +283,16 @@ def test_office_deletes_a_milestone_with_if_match(tasks_client, auth, plan):
     assert_problem(tasks_client.get(path, headers=auth("viewer")), 404)
 
 
-@pytest.mark.parametrize(("role", "if_match", "status"), [("office", None, 428), ("office", '"3"', 412),
-                                                          ("unit", '"1"', 403)])
+@pytest.mark.parametrize(
+    ("role", "if_match", "status"), [("office", None, 428), ("office", '"3"', 412), ("unit", '"1"', 403)]
+)
 def test_deleting_a_milestone_is_guarded(tasks_client, auth, plan, role, if_match, status):
     headers = auth(role, unit_id=plan.units["市交通运输局"], **({"If-Match": if_match} if if_match else {}))
     assert_problem(tasks_client.delete(milestone_path(plan), headers=headers), status)
 
 
 # -- lead leaders (牵头领导) -------------------------------------------------------------------------
+
 
 def leaders_of(client, auth, item_id, **params):
     return client.get(f"/v1/items/{item_id}/leaders", params=params, headers=auth("viewer"))
@@ -304,8 +346,9 @@ def test_office_removes_a_lead_leader(tasks_client, auth, plan):
 
 def test_lead_leaders_of_an_unknown_item_are_not_found(tasks_client, auth, plan):
     assert_problem(leaders_of(tasks_client, auth, 999999), 404)
-    assert_problem(tasks_client.get(f"/v1/items/{plan.items['T3']}/leaders/{plan.leaders['张三']}",
-                                    headers=auth("viewer")), 404)
+    assert_problem(
+        tasks_client.get(f"/v1/items/{plan.items['T3']}/leaders/{plan.leaders['张三']}", headers=auth("viewer")), 404
+    )
 
 
 def test_lead_leaders_need_a_token(tasks_client, plan):
@@ -313,14 +356,16 @@ def test_lead_leaders_need_a_token(tasks_client, plan):
 
 
 def test_a_plan_lists_all_its_indicators_across_items(quzhou_client, auth, quzhou_plan_id):
-    rows = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/indicators", params={"limit": 500},
-                             headers=auth("viewer")).json()["data"]
+    rows = quzhou_client.get(
+        f"/v1/plans/{quzhou_plan_id}/indicators", params={"limit": 500}, headers=auth("viewer")
+    ).json()["data"]
     assert len(rows) == 32
     assert {"T9-expressway-km", "T3-major-industrial-projects"} <= {r["key"] for r in rows}
 
 
 def test_a_plan_lists_the_lead_leaders_of_its_items(quzhou_client, auth, quzhou_plan_id):
-    rows = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/item-leaders", params={"limit": 500},
-                             headers=auth("viewer")).json()["data"]
+    rows = quzhou_client.get(
+        f"/v1/plans/{quzhou_plan_id}/item-leaders", params={"limit": 500}, headers=auth("viewer")
+    ).json()["data"]
     assert len(rows) == 13
     assert {"陈锦标", "王良春"} <= {r["name"] for r in rows}

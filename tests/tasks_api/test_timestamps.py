@@ -15,8 +15,9 @@ def test_an_extension_and_its_decision_carry_instants_with_z(tasks_client, auth)
 def test_responsibilities_and_the_history_carry_instants_with_z(tasks_client, auth):
     plan = import_small_plan(tasks_client, auth)
     duty = plan.responsibilities["T1", "市发改委"]
-    acknowledged = tasks_client.post(f"/v1/responsibilities/{duty}/acknowledgement",
-                                     headers=unit(auth, plan, "市发改委"))
+    acknowledged = tasks_client.post(
+        f"/v1/responsibilities/{duty}/acknowledgement", headers=unit(auth, plan, "市发改委")
+    )
     assert_one_form(ok(acknowledged), "assigned_at", "acknowledged_at")
     listed = ok(tasks_client.get(f"/v1/items/{plan.items['T1']}/responsibilities", headers=auth("office")))
     assert_one_form(listed, "assigned_at", "acknowledged_at")

@@ -11,8 +11,8 @@ from alembic import op
 
 from services.common.migrations import never_reuse_ids_on_sqlite
 
-revision: str = 'notify_never_reuse_ids'
-down_revision: str | None = '524bf2d060f6'
+revision: str = "notify_never_reuse_ids"
+down_revision: str | None = "524bf2d060f6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

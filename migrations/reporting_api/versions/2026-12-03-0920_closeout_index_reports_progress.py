@@ -9,18 +9,19 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = 'closeout_r0001'
-down_revision: str | None = 'assessment_0001'
+revision: str = "closeout_r0001"
+down_revision: str | None = "assessment_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('reports', schema=None) as batch_op:
-        batch_op.create_index('ix_reports_progress', ['plan_id', 'status', 'item_id', 'role', 'self_status'],
-                              unique=False)
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reports_progress", ["plan_id", "status", "item_id", "role", "self_status"], unique=False
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('reports', schema=None) as batch_op:
-        batch_op.drop_index('ix_reports_progress')
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_reports_progress")

@@ -11,8 +11,8 @@ from alembic import op
 
 from services.common.migrations import never_reuse_ids_on_sqlite
 
-revision: str = 'reporting_never_reuse_ids'
-down_revision: str | None = 'cadence_0830_report_types'
+revision: str = "reporting_never_reuse_ids"
+down_revision: str | None = "cadence_0830_report_types"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

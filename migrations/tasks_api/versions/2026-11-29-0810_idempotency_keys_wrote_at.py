@@ -11,17 +11,17 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'de309c85faa5'
-down_revision: str | None = 'aa014ecec9fd'
+revision: str = "de309c85faa5"
+down_revision: str | None = "aa014ecec9fd"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('wrote_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("wrote_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
-        batch_op.drop_column('wrote_at')
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_column("wrote_at")

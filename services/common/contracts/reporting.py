@@ -77,24 +77,51 @@ class ReportingClient:
         body = await self.http.get(f"/v1/plans/{plan_id}/periods", {"kind": kind})
         return [Period.model_validate(r) for r in body["data"]]
 
-    async def compliance(self, plan_id: int, period: str, *, as_of: date | None = None,
-                         unit_id: int | None = None, state: str | None = None) -> Compliance:
+    async def compliance(
+        self,
+        plan_id: int,
+        period: str,
+        *,
+        as_of: date | None = None,
+        unit_id: int | None = None,
+        state: str | None = None,
+    ) -> Compliance:
         """Every pair of the period (as of a day), all pages; never cached, since reports arrive all the time."""
-        query = {"period": period, "as_of": as_of.isoformat() if as_of else None, "unit_id": unit_id,
-                 "state": state, "limit": 500}
+        query = {
+            "period": period,
+            "as_of": as_of.isoformat() if as_of else None,
+            "unit_id": unit_id,
+            "state": state,
+            "limit": 500,
+        }
         page = await self.http.get(f"/v1/plans/{plan_id}/compliance", query, cache=False)
         rows = list(page["data"])
         while page.get("next_cursor"):
-            page = await self.http.get(f"/v1/plans/{plan_id}/compliance", {**query, "cursor": page["next_cursor"]},
-                                       cache=False)
+            page = await self.http.get(
+                f"/v1/plans/{plan_id}/compliance", {**query, "cursor": page["next_cursor"]}, cache=False
+            )
             rows += page["data"]
         return Compliance.model_validate({**page, "data": rows})
 
-    async def obligations(self, plan_id: int, start: date, end: date, *, as_of: date | None = None,
-                          unit_id: int | None = None, pending: bool = False) -> list[Obligation]:
+    async def obligations(
+        self,
+        plan_id: int,
+        start: date,
+        end: date,
+        *,
+        as_of: date | None = None,
+        unit_id: int | None = None,
+        pending: bool = False,
+    ) -> list[Obligation]:
         """The reports owed with a due date in [start, end] (only those not submitted, given `pending`), all pages:
         one walk per plan, whatever the number of periods. Never cached: reports arrive all the time."""
-        query = {"from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat() if as_of else None,
-                 "unit_id": unit_id, "pending": "true" if pending else None, "limit": 500}
+        query = {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "as_of": as_of.isoformat() if as_of else None,
+            "unit_id": unit_id,
+            "pending": "true" if pending else None,
+            "limit": 500,
+        }
         rows = await self.http.get_all(f"/v1/plans/{plan_id}/obligations", query, cache=False)
         return [Obligation.model_validate(row) for row in rows]

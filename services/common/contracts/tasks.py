@@ -189,6 +189,7 @@ class TasksClient:
         return await self.http.get_all_parsed(f"/v1/groups/{group_id}/members", Member.model_validate)
 
     async def deadlines(self, start: date, end: date, **filters: Any) -> list[Deadline]:
-        rows = await self.http.get_all("/v1/deadlines", {"from": start.isoformat(), "to": end.isoformat(), **filters},
-                                       cache=False)
+        rows = await self.http.get_all(
+            "/v1/deadlines", {"from": start.isoformat(), "to": end.isoformat(), **filters}, cache=False
+        )
         return [Deadline.model_validate(r) for r in rows]

@@ -34,18 +34,25 @@ def _role(deadline: Deadline, unit_id: int) -> str:
 
 def _summary(deadline: Deadline, role: str) -> str:
     kind = KIND_LABELS.get(deadline.kind, deadline.kind)
-    return f"【{role}】{deadline.item_number} {deadline.title}（{kind}）" if role else \
-        f"{deadline.item_number} {deadline.title}（{kind}）"
+    return (
+        f"【{role}】{deadline.item_number} {deadline.title}（{kind}）"
+        if role
+        else f"{deadline.item_number} {deadline.title}（{kind}）"
+    )
 
 
 def _description(deadline: Deadline, role: str, link: str) -> str:
     units = "、".join(f"{u.unit_name}（{ROLE_LABELS.get(u.role, u.role)}）" for u in deadline.units)
-    return "\n".join([f"事项：{deadline.item_number}（{deadline.item_key}）",
-                      f"类型：{KIND_LABELS.get(deadline.kind, deadline.kind)}：{deadline.title}",
-                      f"时限：{deadline.due_on.isoformat()}",
-                      *([f"本单位职责：{role}"] if role else []),
-                      f"责任单位：{units}",
-                      f"详情：{link}"])
+    return "\n".join(
+        [
+            f"事项：{deadline.item_number}（{deadline.item_key}）",
+            f"类型：{KIND_LABELS.get(deadline.kind, deadline.kind)}：{deadline.title}",
+            f"时限：{deadline.due_on.isoformat()}",
+            *([f"本单位职责：{role}"] if role else []),
+            f"责任单位：{units}",
+            f"详情：{link}",
+        ]
+    )
 
 
 def _alarm(summary: str, days_before: int, says: str) -> Alarm:
@@ -74,8 +81,13 @@ def _event(uid: str, due_on: date, summary: str, stamp: datetime, category: str)
 def _deadline_event(deadline: Deadline, unit_id: int, base_url: str, stamp: datetime) -> Event:
     role = _role(deadline, unit_id)
     summary, link = _summary(deadline, role), item_link(base_url, deadline.plan_id, deadline.item_id)
-    event = _event(f"{deadline.kind}-{deadline.id}@duban", deadline.due_on, summary, stamp,
-                   KIND_LABELS.get(deadline.kind, deadline.kind))
+    event = _event(
+        f"{deadline.kind}-{deadline.id}@duban",
+        deadline.due_on,
+        summary,
+        stamp,
+        KIND_LABELS.get(deadline.kind, deadline.kind),
+    )
     event.add("description", _description(deadline, role, link))
     event.add("url", link)
     return event
@@ -97,14 +109,23 @@ def _report_event(day: ReportDay, items: dict[int, Item], base_url: str, stamp: 
     event = _event(f"report-{day.unit_id}-{day.due_on:%Y%m%d}@duban", day.due_on, summary, stamp, "报送")
     order = {item_id: position for position, item_id in enumerate(items)}
     firsts = {d.item_id: d for d in reversed(day.deadlines)}
-    lines = [_report_line(day, d, items, base_url)
-             for d in sorted(firsts.values(), key=lambda d: (d.plan_id, order.get(d.item_id, len(order)), d.item_id))]
+    lines = [
+        _report_line(day, d, items, base_url)
+        for d in sorted(firsts.values(), key=lambda d: (d.plan_id, order.get(d.item_id, len(order)), d.item_id))
+    ]
     event.add("description", "\n".join([f"报送时限：{day.due_on.isoformat()}", f"应报送事项（{count}项）：", *lines]))
     return event
 
 
-def unit_calendar(unit: Unit, deadlines: list[Deadline], report_days: list[ReportDay], items: dict[int, Item], *,
-                  base_url: str, stamp: datetime) -> bytes:
+def unit_calendar(
+    unit: Unit,
+    deadlines: list[Deadline],
+    report_days: list[ReportDay],
+    items: dict[int, Item],
+    *,
+    base_url: str,
+    stamp: datetime,
+) -> bytes:
     """The calendar of the unit's own deadlines (not reports) and of its report days."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -119,5 +140,3 @@ def unit_calendar(unit: Unit, deadlines: list[Deadline], report_days: list[Repor
     for day in report_days:
         calendar.add_component(_report_event(day, items, base_url, stamp))
     return calendar.to_ical()
-
-

@@ -31,8 +31,8 @@ feed_tokens = FeedToken.__table__
 feed_token_records = Records(feed_tokens, "feed_token", change_log)
 SHOWN = [c for c in feed_tokens.c if c.name != "token_hash"]
 
-PEER_WINDOW_DAYS = 400        # the longest window tasks_api's /v1/deadlines answers in one query
-MAX_FEED_DAYS = 5 * 366       # five years: a wider window is refused (422), never cut short
+PEER_WINDOW_DAYS = 400  # the longest window tasks_api's /v1/deadlines answers in one query
+MAX_FEED_DAYS = 5 * 366  # five years: a wider window is refused (422), never cut short
 # A month back (what was just missed) to past the next year's reports: a new subscriber never sees an empty calendar.
 DEFAULT_PAST_DAYS, DEFAULT_AHEAD_DAYS = 30, 400
 
@@ -49,16 +49,24 @@ async def _unit(tasks: TasksClient, unit_id: int) -> Unit:
         raise NotFound(f"Unit {unit_id} does not exist.") from exc
 
 
-async def create_feed_token(db: Database, tasks: TasksClient, *, unit_id: int,
-                            principal: Principal) -> tuple[dict[str, Any], str]:
+async def create_feed_token(
+    db: Database, tasks: TasksClient, *, unit_id: int, principal: Principal
+) -> tuple[dict[str, Any], str]:
     """A new feed token of the unit: its stored record, and the token itself, to be shown this once."""
     _check_unit(principal, unit_id)
     await _unit(tasks, unit_id)
     token = new_token()
     async with db.transaction() as conn:
-        row = await feed_token_records.insert(conn, {"unit_id": unit_id, "token_hash": token_hash(token),
-                                                     "created_by": principal.subject,
-                                                     "created_at": clock.now()}, actor=principal.subject)
+        row = await feed_token_records.insert(
+            conn,
+            {
+                "unit_id": unit_id,
+                "token_hash": token_hash(token),
+                "created_by": principal.subject,
+                "created_at": clock.now(),
+            },
+            actor=principal.subject,
+        )
     return _shown(row), token
 
 
@@ -66,12 +74,14 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "token_hash"}
 
 
-async def list_feed_tokens(db: Database, *, unit_id: int, principal: Principal, after_id: int | None,
-                           limit: int) -> list[dict[str, Any]]:
+async def list_feed_tokens(
+    db: Database, *, unit_id: int, principal: Principal, after_id: int | None, limit: int
+) -> list[dict[str, Any]]:
     _check_unit(principal, unit_id)
     async with db.read() as conn:
-        return await feed_token_records.page(conn, where=[feed_tokens.c.unit_id == unit_id], after_id=after_id,
-                                             limit=limit, columns=SHOWN)
+        return await feed_token_records.page(
+            conn, where=[feed_tokens.c.unit_id == unit_id], after_id=after_id, limit=limit, columns=SHOWN
+        )
 
 
 async def _own_token(conn: Any, unit_id: int, token_id: int) -> dict[str, Any]:
@@ -95,16 +105,28 @@ async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, princi
         if before["revoked_at"] is not None:
             return
         revoked_at = clock.now()
-        await conn.execute(feed_tokens.update().where(feed_tokens.c.id == token_id, feed_tokens.c.revoked_at.is_(None))
-                           .values(revoked_at=revoked_at))
-        await record_change(conn, change_log, entity="feed_token", entity_id=token_id, action="update",
-                            actor=principal.subject, before={"revoked_at": None}, after={"revoked_at": revoked_at})
+        await conn.execute(
+            feed_tokens.update()
+            .where(feed_tokens.c.id == token_id, feed_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=revoked_at)
+        )
+        await record_change(
+            conn,
+            change_log,
+            entity="feed_token",
+            entity_id=token_id,
+            action="update",
+            actor=principal.subject,
+            before={"revoked_at": None},
+            after={"revoked_at": revoked_at},
+        )
 
 
 async def _feed_unit(db: Database, *, unit_id: int, token: str) -> None:
     """404 unless `token` is a live feed token of this unit."""
-    query = select(feed_tokens.c.unit_id).where(feed_tokens.c.token_hash == token_hash(token),
-                                                feed_tokens.c.revoked_at.is_(None))
+    query = select(feed_tokens.c.unit_id).where(
+        feed_tokens.c.token_hash == token_hash(token), feed_tokens.c.revoked_at.is_(None)
+    )
     async with db.read() as conn:
         owner = await conn.scalar(query)
     if owner != unit_id:
@@ -121,8 +143,9 @@ def feed_window(today: date, start: date | None, end: date | None) -> tuple[date
     return start, end
 
 
-async def _deadlines(tasks: TasksClient, reporting: ReportingClient, unit_id: int, start: date, end: date,
-                     today: date) -> list[Deadline]:
+async def _deadlines(
+    tasks: TasksClient, reporting: ReportingClient, unit_id: int, start: date, end: date, today: date
+) -> list[Deadline]:
     """The unit's deadlines (reports it has not filed as of `today` included) in [start, end], asked in windows
     tasks_api accepts."""
     found: list[Deadline] = []
@@ -133,8 +156,17 @@ async def _deadlines(tasks: TasksClient, reporting: ReportingClient, unit_id: in
     return found
 
 
-async def calendar_feed(db: Database, tasks: TasksClient, *, unit_id: int, token: str, start: date, end: date,
-                        base_url: str, reporting: ReportingClient) -> bytes:
+async def calendar_feed(
+    db: Database,
+    tasks: TasksClient,
+    *,
+    unit_id: int,
+    token: str,
+    start: date,
+    end: date,
+    base_url: str,
+    reporting: ReportingClient,
+) -> bytes:
     """The unit's calendar, if the token opens it: every deadline of the window, none dropped."""
     await _feed_unit(db, unit_id=unit_id, token=token)
     unit = await _unit(tasks, unit_id)

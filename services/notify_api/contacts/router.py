@@ -36,8 +36,10 @@ class ContactPublic(BaseModel):
     owner_kind: OwnerKind
     owner_id: int
     channel: Channel
-    target: str = Field(description="Where notices go: an http(s) URL, or an e-mail address for e-mail. A token in "
-                                    "the URL (a robot's access_token or key, a token) is shown masked: ****c0de.")
+    target: str = Field(
+        description="Where notices go: an http(s) URL, or an e-mail address for e-mail. A token in "
+        "the URL (a robot's access_token or key, a token) is shown masked: ****c0de."
+    )
     label: str
     enabled: bool
     has_secret: bool = Field(description="Whether a signing secret is stored (it is never shown again).")
@@ -58,13 +60,25 @@ def _settings(request: Request):
 
 @router.get("/contacts", summary="List contacts; a unit sees its own", response_model=Page[ContactPublic])
 async def list_contacts(
-    request: Request, response: Response, db: DatabaseDep, principal: Writer, limit: Limit = 50,
-    cursor: Cursor = None, owner_kind: OwnerKind | None = None,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    principal: Writer,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    owner_kind: OwnerKind | None = None,
     owner_id: Annotated[int | None, Query(ge=0, description="The owner's tasks_api id (0: the office).")] = None,
     channel: Channel | None = None,
 ) -> dict:
-    rows = await service.list_contacts(db, principal=principal, after_id=decode_id_cursor(cursor), limit=limit,
-                                       owner_kind=owner_kind, owner_id=owner_id, channel=channel)
+    rows = await service.list_contacts(
+        db,
+        principal=principal,
+        after_id=decode_id_cursor(cursor),
+        limit=limit,
+        owner_kind=owner_kind,
+        owner_id=owner_id,
+        channel=channel,
+    )
     return page_of(rows, limit, request, response)
 
 
@@ -76,12 +90,19 @@ the URL (`access_token`, `key`, `token`) is stored sealed too and shown masked, 
 has a robot's URL can post to its group. A target sent back with a masked token is refused (422)."""
 
 
-@router.post("/contacts", summary="Add a contact; a webhook's secret is shown once", status_code=201,
-             description=TARGET_RULE,
-             responses={**WRITE_ERRORS, **links_to_created(
-                 "contact_id", read=("get_contact",), guarded=("update_contact", "delete_contact"))})
-async def create_contact(data: ContactCreate, request: Request, response: Response, db: DatabaseDep,
-                         tasks: TasksDep, principal: Writer) -> ContactWithSecret:
+@router.post(
+    "/contacts",
+    summary="Add a contact; a webhook's secret is shown once",
+    status_code=201,
+    description=TARGET_RULE,
+    responses={
+        **WRITE_ERRORS,
+        **links_to_created("contact_id", read=("get_contact",), guarded=("update_contact", "delete_contact")),
+    },
+)
+async def create_contact(
+    data: ContactCreate, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep, principal: Writer
+) -> ContactWithSecret:
     contact, secret = await service.create_contact(db, _settings(request), tasks, data=data, actor=principal)
     return created(response, {**contact, "secret": secret}, f"/v1/contacts/{contact['id']}")
 
@@ -91,26 +112,44 @@ async def get_contact(contact_id: int, response: Response, db: DatabaseDep, prin
     return current(response, await service.get_contact(db, principal=principal, contact_id=contact_id))
 
 
-@router.patch("/contacts/{contact_id}", summary="Change a contact's target, label, state or DingTalk secret",
-              responses=GUARDED_WRITE_ERRORS)
-async def update_contact(contact_id: int, data: ContactUpdate, request: Request, response: Response,
-                         db: DatabaseDep, principal: Writer, if_match: IfMatch = None) -> ContactPublic:
-    contact = await service.update_contact(db, _settings(request), principal=principal, contact_id=contact_id,
-                                           data=data, version=expected_version(if_match))
+@router.patch(
+    "/contacts/{contact_id}",
+    summary="Change a contact's target, label, state or DingTalk secret",
+    responses=GUARDED_WRITE_ERRORS,
+)
+async def update_contact(
+    contact_id: int,
+    data: ContactUpdate,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> ContactPublic:
+    contact = await service.update_contact(
+        db,
+        _settings(request),
+        principal=principal,
+        contact_id=contact_id,
+        data=data,
+        version=expected_version(if_match),
+    )
     return current(response, contact)
 
 
-@router.delete("/contacts/{contact_id}", summary="Delete a contact", status_code=204,
-               responses=GUARDED_WRITE_ERRORS)
+@router.delete("/contacts/{contact_id}", summary="Delete a contact", status_code=204, responses=GUARDED_WRITE_ERRORS)
 async def delete_contact(contact_id: int, db: DatabaseDep, principal: Writer, if_match: IfMatch = None) -> Response:
     await service.delete_contact(db, principal=principal, contact_id=contact_id, version=expected_version(if_match))
     return Response(status_code=204)
 
 
-@router.post("/contacts/{contact_id}/secret", summary="Rotate a webhook contact's secret; the new one is shown once",
-             responses=WRITE_ERRORS)
-async def rotate_contact_secret(contact_id: int, request: Request, response: Response, db: DatabaseDep,
-                                principal: Writer) -> ContactWithSecret:
-    contact, secret = await service.rotate_secret(db, _settings(request), principal=principal,
-                                                  contact_id=contact_id)
+@router.post(
+    "/contacts/{contact_id}/secret",
+    summary="Rotate a webhook contact's secret; the new one is shown once",
+    responses=WRITE_ERRORS,
+)
+async def rotate_contact_secret(
+    contact_id: int, request: Request, response: Response, db: DatabaseDep, principal: Writer
+) -> ContactWithSecret:
+    contact, secret = await service.rotate_secret(db, _settings(request), principal=principal, contact_id=contact_id)
     return current(response, {**contact, "secret": secret})

@@ -16,10 +16,10 @@ from sqlmodel import Field
 
 from services.common import clock
 from services.common.auth import Principal
+from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
-from services.common.contracts.tasks import TasksClient
 from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.records import Records
 from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
@@ -32,8 +32,10 @@ contacts = Contact.__table__
 contact_records = Records(contacts, "contact", change_log)
 # What a list shows: every column but the sealed ones, and whether there is a secret.
 SEALED = ("secret_encrypted", "target_sealed")
-LIST_COLUMNS = [*(c for c in contacts.c if c.name not in SEALED),
-                contacts.c.secret_encrypted.is_not(None).label("has_secret")]
+LIST_COLUMNS = [
+    *(c for c in contacts.c if c.name not in SEALED),
+    contacts.c.secret_encrypted.is_not(None).label("has_secret"),
+]
 DINGTALK_SECRET = r"^SEC[0-9A-Za-z]{16,128}$"
 _SECRET_EXAMPLE = "SEC0f3c9a7d2b4e6f8a1c3e5b7d9f2a4c6e8"
 
@@ -48,8 +50,11 @@ class ContactCreate(NotifyModel):
     target: str = Field(min_length=3, max_length=500, description="http(s) URL, or e-mail address for email.")
     label: str = Field("", max_length=100)
     enabled: bool = True
-    secret: str | None = Field(None, schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
-                               description="DingTalk robot signing secret (加签, SEC…); stored sealed, never shown.")
+    secret: str | None = Field(
+        None,
+        schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
+        description="DingTalk robot signing secret (加签, SEC…); stored sealed, never shown.",
+    )
 
 
 class ContactUpdate(NotifyModel):
@@ -59,8 +64,11 @@ class ContactUpdate(NotifyModel):
     target: str | None = Field(None, min_length=3, max_length=500, description="New http(s) URL or e-mail address.")
     label: str | None = Field(None, max_length=100)
     enabled: bool | None = None
-    secret: str | None = Field(None, schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
-                               description="Replace the DingTalk robot signing secret.")
+    secret: str | None = Field(
+        None,
+        schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
+        description="Replace the DingTalk robot signing secret.",
+    )
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
@@ -78,12 +86,14 @@ def _check_owner(principal: Principal, owner_kind: str, owner_id: int) -> None:
 
 def _check_secret(channel: Channel, secret: str | None) -> None:
     if secret is not None and channel is not Channel.DINGTALK:
-        raise Unprocessable("Only a DingTalk contact takes a secret; webhook secrets are generated, "
-                            "e-mail and WeCom have none.")
+        raise Unprocessable(
+            "Only a DingTalk contact takes a secret; webhook secrets are generated, e-mail and WeCom have none."
+        )
 
 
-async def _seal(conn: AsyncConnection, row: dict[str, Any], sealed: dict[str, bytes | None], *, actor: str,
-                as_change: bool) -> dict[str, Any]:
+async def _seal(
+    conn: AsyncConnection, row: dict[str, Any], sealed: dict[str, bytes | None], *, actor: str, as_change: bool
+) -> dict[str, Any]:
     """Store sealed values (the secret, the target with its token); as a change of the secret (new version, history
     without it), or as part of the write that made the row (the history has the row without them)."""
     values: dict[str, Any] = dict(sealed)
@@ -95,8 +105,16 @@ async def _seal(conn: AsyncConnection, row: dict[str, Any], sealed: dict[str, by
     if stored is None:
         raise stale(row["version"] + 1)
     if as_change:
-        await record_change(conn, change_log, entity="contact", entity_id=row["id"], action="update", actor=actor,
-                            before={"secret": "(sealed)"}, after={"secret": "(replaced)"})
+        await record_change(
+            conn,
+            change_log,
+            entity="contact",
+            entity_id=row["id"],
+            action="update",
+            actor=actor,
+            before={"secret": "(sealed)"},
+            after={"secret": "(replaced)"},
+        )
     return dict(stored)
 
 
@@ -113,18 +131,25 @@ async def seal_clear_targets(db: Database, settings: NotifySettings) -> int:
     history (`duban contacts seal`: the key is the service's, so a migration cannot do it); how many were sealed."""
     box = SecretBox(settings.secret_key)
     async with db.transaction() as conn:
-        clear = (await conn.execute(select(contacts.c.id, contacts.c.target, contacts.c.version).where(
-            contacts.c.target_sealed.is_(None)))).all()
+        clear = (
+            await conn.execute(
+                select(contacts.c.id, contacts.c.target, contacts.c.version).where(contacts.c.target_sealed.is_(None))
+            )
+        ).all()
         sealed = 0
         for contact_id, target, version in clear:
             if not has_url_secret(target) or MASK in target:
                 continue
             shown, target_sealed = stored_target(box, target)
-            await conn.execute(contacts.update().where(contacts.c.id == contact_id, contacts.c.version == version)
-                               .values(target=shown, target_sealed=target_sealed))
+            await conn.execute(
+                contacts.update()
+                .where(contacts.c.id == contact_id, contacts.c.version == version)
+                .values(target=shown, target_sealed=target_sealed)
+            )
             sealed += 1
-        entries = await conn.execute(select(change_log.c.id, change_log.c.changes).where(
-            change_log.c.entity == "contact"))
+        entries = await conn.execute(
+            select(change_log.c.id, change_log.c.changes).where(change_log.c.entity == "contact")
+        )
         for entry_id, changes in entries.all():
             masked = _masked(changes)
             if masked != changes:
@@ -151,13 +176,17 @@ async def check_owner_exists(tasks: TasksClient, owner_kind: OwnerKind, owner_id
     try:
         await lookup(owner_id)
     except NotFound as exc:
-        raise Unprocessable(f"body.owner_id: tasks_api has no {owner_kind.value} {owner_id}.", errors=[{
-            "location": ["body", "owner_id"], "message": f"no such {owner_kind.value}", "type": "unknown_owner"}]
+        raise Unprocessable(
+            f"body.owner_id: tasks_api has no {owner_kind.value} {owner_id}.",
+            errors=[
+                {"location": ["body", "owner_id"], "message": f"no such {owner_kind.value}", "type": "unknown_owner"}
+            ],
         ) from exc
 
 
-async def create_contact(db: Database, settings: NotifySettings, tasks: TasksClient, *, data: ContactCreate,
-                         actor: Principal) -> tuple[dict[str, Any], str | None]:
+async def create_contact(
+    db: Database, settings: NotifySettings, tasks: TasksClient, *, data: ContactCreate, actor: Principal
+) -> tuple[dict[str, Any], str | None]:
     """The new contact, and the webhook secret to show once (None for other channels)."""
     _check_owner(actor, data.owner_kind, data.owner_id)
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
@@ -166,26 +195,36 @@ async def create_contact(db: Database, settings: NotifySettings, tasks: TasksCli
     return await add_contact(db, settings, data=data, actor=actor)
 
 
-async def add_contact(db: Database, settings: NotifySettings, *, data: ContactCreate,
-                      actor: Principal) -> tuple[dict[str, Any], str | None]:
+async def add_contact(
+    db: Database, settings: NotifySettings, *, data: ContactCreate, actor: Principal
+) -> tuple[dict[str, Any], str | None]:
     """Write a contact whose owner is known to exist (create_contact asks tasks_api; a bulk load read the units)."""
     _check_secret(data.channel, data.secret)
     box = SecretBox(settings.secret_key)
-    shown, sealed_target = stored_target(box, check_target(data.channel, data.target,
-                                                            private_allowed=settings.private_targets_allowed))
+    shown, sealed_target = stored_target(
+        box, check_target(data.channel, data.target, private_allowed=settings.private_targets_allowed)
+    )
     secret = new_webhook_secret() if data.channel is Channel.WEBHOOK else data.secret
     async with db.transaction() as conn:
-        row = await contact_records.insert(conn, {**data.model_dump(exclude={"secret"}), "target": shown},
-                                           actor=actor.subject)
+        row = await contact_records.insert(
+            conn, {**data.model_dump(exclude={"secret"}), "target": shown}, actor=actor.subject
+        )
         sealed = {"secret_encrypted": box.seal(secret) if secret is not None else None, "target_sealed": sealed_target}
         if any(sealed.values()):
             row = await _seal(conn, row, sealed, actor=actor.subject, as_change=False)
     return public(row), secret if data.channel is Channel.WEBHOOK else None
 
 
-async def list_contacts(db: Database, *, principal: Principal, after_id: int | None, limit: int,
-                        owner_kind: OwnerKind | None = None, owner_id: int | None = None,
-                        channel: Channel | None = None) -> list[dict[str, Any]]:
+async def list_contacts(
+    db: Database,
+    *,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    owner_kind: OwnerKind | None = None,
+    owner_id: int | None = None,
+    channel: Channel | None = None,
+) -> list[dict[str, Any]]:
     """Contacts, filtered; a unit token lists its own unit's only."""
     if not principal.is_staff:
         if owner_kind not in (None, OwnerKind.UNIT) or owner_id not in (None, principal.unit_id):
@@ -208,8 +247,9 @@ async def get_contact(db: Database, *, principal: Principal, contact_id: int) ->
         return public(await _mine(conn, principal, contact_id))
 
 
-async def update_contact(db: Database, settings: NotifySettings, *, principal: Principal, contact_id: int,
-                         data: ContactUpdate, version: int) -> dict[str, Any]:
+async def update_contact(
+    db: Database, settings: NotifySettings, *, principal: Principal, contact_id: int, data: ContactUpdate, version: int
+) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True)
     secret = changes.pop("secret", None)
     box = SecretBox(settings.secret_key)
@@ -219,15 +259,16 @@ async def update_contact(db: Database, settings: NotifySettings, *, principal: P
         _check_secret(channel, secret)
         sealed_target: dict[str, bytes | None] = {}
         if changes.get("target") is not None:
-            changes["target"], sealed_target["target_sealed"] = stored_target(box, check_target(
-                channel, changes["target"], private_allowed=settings.private_targets_allowed))
-        row = await contact_records.update(conn, contact_id, changes, expected_version=version,
-                                           actor=principal.subject)
+            changes["target"], sealed_target["target_sealed"] = stored_target(
+                box, check_target(channel, changes["target"], private_allowed=settings.private_targets_allowed)
+            )
+        row = await contact_records.update(conn, contact_id, changes, expected_version=version, actor=principal.subject)
         if sealed_target:
             row = await _seal(conn, row, sealed_target, actor=principal.subject, as_change=False)
         if secret is not None:
-            row = await _seal(conn, row, {"secret_encrypted": box.seal(secret)}, actor=principal.subject,
-                              as_change=True)
+            row = await _seal(
+                conn, row, {"secret_encrypted": box.seal(secret)}, actor=principal.subject, as_change=True
+            )
         return public(row)
 
 
@@ -236,20 +277,28 @@ async def delete_contact(db: Database, *, principal: Principal, contact_id: int,
         await _mine(conn, principal, contact_id)
         # The change history keeps the deleted record; it must not keep the secret, not even sealed (a stale
         # If-Match rolls this back with the rest).
-        await conn.execute(contacts.update().where(contacts.c.id == contact_id)
-                           .values(secret_encrypted=None, target_sealed=None))
+        await conn.execute(
+            contacts.update().where(contacts.c.id == contact_id).values(secret_encrypted=None, target_sealed=None)
+        )
         await contact_records.delete(conn, contact_id, expected_version=version, actor=principal.subject)
 
 
-async def rotate_secret(db: Database, settings: NotifySettings, *, principal: Principal,
-                        contact_id: int) -> tuple[dict[str, Any], str]:
+async def rotate_secret(
+    db: Database, settings: NotifySettings, *, principal: Principal, contact_id: int
+) -> tuple[dict[str, Any], str]:
     """A new webhook secret, in force at once; shown this one time."""
     secret = new_webhook_secret()
     async with db.transaction() as conn:
         row = await _mine(conn, principal, contact_id)
         if row["channel"] != Channel.WEBHOOK:
-            raise Unprocessable("Only webhook contacts have a generated secret to rotate; a DingTalk secret is "
-                                "replaced with PATCH.")
-        row = await _seal(conn, row, {"secret_encrypted": SecretBox(settings.secret_key).seal(secret)},
-                          actor=principal.subject, as_change=True)
+            raise Unprocessable(
+                "Only webhook contacts have a generated secret to rotate; a DingTalk secret is replaced with PATCH."
+            )
+        row = await _seal(
+            conn,
+            row,
+            {"secret_encrypted": SecretBox(settings.secret_key).seal(secret)},
+            actor=principal.subject,
+            as_change=True,
+        )
     return public(row), secret

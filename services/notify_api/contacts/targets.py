@@ -41,7 +41,7 @@ def literal_address(host: str) -> IPAddress | None:
 # a translator (NAT64, RFC 6052 and 8215) or a compatible stack, so they are judged by the IPv4 address they carry.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215: for local use, never globally routable
-_COMPATIBLE = ipaddress.IPv6Network("::/96")             # deprecated IPv4-compatible form (::a.b.c.d), :: and ::1
+_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated IPv4-compatible form (::a.b.c.d), :: and ::1
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -90,8 +90,9 @@ def check_url(target: str, *, private_allowed: bool) -> str:
         return target
     address = literal_address(parts.hostname)
     if is_local_name(parts.hostname) or (address is not None and not is_public_address(address)):
-        raise Unprocessable(f"target {parts.hostname!r} is a loopback or private address; notify_api only "
-                            "delivers to public hosts.")
+        raise Unprocessable(
+            f"target {parts.hostname!r} is a loopback or private address; notify_api only delivers to public hosts."
+        )
     return target
 
 

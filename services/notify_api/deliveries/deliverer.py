@@ -43,8 +43,8 @@ contacts, subscriptions = Contact.__table__, Subscription.__table__
 contact_records = Records(contacts, "contact", change_log)
 subscription_records = Records(subscriptions, "subscription", change_log)
 
-CONCURRENCY = 16   # sends in flight per deliverer
-JITTER = 0.1       # ±10 % on every scheduled delay, so retries of one outage do not arrive in lockstep
+CONCURRENCY = 16  # sends in flight per deliverer
+JITTER = 0.1  # ±10 % on every scheduled delay, so retries of one outage do not arrive in lockstep
 ACTOR = "notify_api-deliverer"
 
 
@@ -62,8 +62,10 @@ class DeliveryCounts:
 def is_due(now: datetime) -> Any:
     """Pending and due, or claimed by a deliverer whose lease ran out."""
     n = notifications.c
-    return or_(and_(n.status == Status.PENDING.value, n.next_attempt_at <= now),
-               and_(n.status == Status.SENDING.value, n.lease_until < now))
+    return or_(
+        and_(n.status == Status.PENDING.value, n.next_attempt_at <= now),
+        and_(n.status == Status.SENDING.value, n.lease_until < now),
+    )
 
 
 async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit: int) -> list[dict[str, Any]]:
@@ -77,14 +79,26 @@ async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit:
     # subquery while updating and claim more than `limit` rows.
     pending = _first_due(and_(n.status == Status.PENDING.value, n.next_attempt_at <= now), limit, "pending")
     expired = _first_due(and_(n.status == Status.SENDING.value, n.lease_until < now), limit, "expired")
-    both = union_all(select(pending.c.id, pending.c.next_attempt_at),
-                     select(expired.c.id, expired.c.next_attempt_at)).subquery("due")
-    picked = (select(both.c.id).order_by(both.c.next_attempt_at, both.c.id).limit(limit)
-              .cte("picked").prefix_with("MATERIALIZED"))
-    statement = (notifications.update().where(n.id == picked.c.id, is_due(now))
-                 .values(status=Status.SENDING.value, lease_until=now + timedelta(seconds=settings.lease_seconds),
-                         attempts=n.attempts + 1)
-                 .returning(*notifications.c))
+    both = union_all(
+        select(pending.c.id, pending.c.next_attempt_at), select(expired.c.id, expired.c.next_attempt_at)
+    ).subquery("due")
+    picked = (
+        select(both.c.id)
+        .order_by(both.c.next_attempt_at, both.c.id)
+        .limit(limit)
+        .cte("picked")
+        .prefix_with("MATERIALIZED")
+    )
+    statement = (
+        notifications.update()
+        .where(n.id == picked.c.id, is_due(now))
+        .values(
+            status=Status.SENDING.value,
+            lease_until=now + timedelta(seconds=settings.lease_seconds),
+            attempts=n.attempts + 1,
+        )
+        .returning(*notifications.c)
+    )
     async with db.transaction() as conn:
         rows = (await conn.execute(statement)).mappings().all()
     return sorted((aware_row(r) for r in rows), key=lambda r: r["id"])
@@ -93,12 +107,20 @@ async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit:
 def _first_due(condition: Any, limit: int, name: str) -> Any:
     """The first `limit` rows meeting `condition` in the due index's order, locked, skipping rows others hold."""
     n = notifications.c
-    return (select(n.id, n.next_attempt_at).where(condition).order_by(n.next_attempt_at, n.id).limit(limit)
-            .with_for_update(skip_locked=True).cte(name).prefix_with("MATERIALIZED"))
+    return (
+        select(n.id, n.next_attempt_at)
+        .where(condition)
+        .order_by(n.next_attempt_at, n.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte(name)
+        .prefix_with("MATERIALIZED")
+    )
 
 
-async def deliver_due(db: Database, settings: NotifySettings, *, now: datetime, limit: int = 200,
-                      channels: Channels | None = None) -> DeliveryCounts:
+async def deliver_due(
+    db: Database, settings: NotifySettings, *, now: datetime, limit: int = 200, channels: Channels | None = None
+) -> DeliveryCounts:
     """Claim up to `limit` due notifications, deliver them, at most CONCURRENCY at once, and record the results.
 
     `channels` lets a deliverer that runs many batches keep one HTTP connection pool across them."""
@@ -120,15 +142,14 @@ async def deliver_due(db: Database, settings: NotifySettings, *, now: datetime, 
             await batch_channels.aclose()
     try:
         await finish(db, results, at=utc(now))
-    except Exception as exc:  # noqa: BLE001 - the database failed: the lease brings the rows back later
+    except Exception as exc:
         logger.error("recording the delivery of notifications %s failed: %r", [r.row["id"] for r in results], exc)
         return DeliveryCounts(failed=len(results))
     sent = sum(result.delivered for result in results)
     return DeliveryCounts(sent=sent, failed=len(results) - sent)
 
 
-async def deliver_all_due(db: Database, settings: NotifySettings, *, now: datetime,
-                          batch: int = 200) -> DeliveryCounts:
+async def deliver_all_due(db: Database, settings: NotifySettings, *, now: datetime, batch: int = 200) -> DeliveryCounts:
     """Deliver batches until nothing more is due (each row is claimed at most once per schedule step)."""
     total = DeliveryCounts()
     channels = Channels(settings)
@@ -146,8 +167,9 @@ def _target_key(row: dict[str, Any]) -> tuple[str, int | None]:
     return ("subscription" if row["recipient_kind"] == "subscription" else "contact", row["contact_id"])
 
 
-async def load_targets(db: Database, settings: NotifySettings,
-                       rows: list[dict[str, Any]]) -> dict[tuple[str, int | None], Target | str]:
+async def load_targets(
+    db: Database, settings: NotifySettings, rows: list[dict[str, Any]]
+) -> dict[tuple[str, int | None], Target | str]:
     """Each row's target with its secret opened, or why it cannot be sent (disabled, missing, bad secret)."""
     box = SecretBox(settings.secret_key)
     wanted: dict[str, set[int]] = {"contact": set(), "subscription": set()}
@@ -157,12 +179,19 @@ async def load_targets(db: Database, settings: NotifySettings,
             wanted[kind].add(target_id)
     found: dict[tuple[str, int | None], Target | str] = {}
     async with db.read() as conn:
-        for kind, table, address, sealed in (("contact", contacts, contacts.c.target, contacts.c.target_sealed),
-                                             ("subscription", subscriptions, subscriptions.c.url, null())):
+        for kind, table, address, sealed in (
+            ("contact", contacts, contacts.c.target, contacts.c.target_sealed),
+            ("subscription", subscriptions, subscriptions.c.url, null()),
+        ):
             if not wanted[kind]:
                 continue
-            query = select(table.c.id, address.label("address"), sealed.label("address_sealed"),
-                           table.c.secret_encrypted, table.c.enabled)
+            query = select(
+                table.c.id,
+                address.label("address"),
+                sealed.label("address_sealed"),
+                table.c.secret_encrypted,
+                table.c.enabled,
+            )
             for target in (await conn.execute(query.where(table.c.id.in_(wanted[kind])))).mappings():
                 found[(kind, target["id"])] = _target(kind, target, box)
     return found
@@ -174,7 +203,7 @@ def _target(kind: str, row: Any, box: SecretBox) -> Target | str:
     try:
         secret = box.open(row["secret_encrypted"]) if row["secret_encrypted"] else None
         address = box.open(row["address_sealed"]) if row["address_sealed"] else row["address"]
-    except Exception:  # noqa: BLE001 - a key change makes every old secret unreadable
+    except Exception:
         return f"The secret of {kind} {row['id']} cannot be decrypted (was NOTIFY_API_SECRET_KEY changed?)."
     return Target(kind, row["id"], address, secret)
 
@@ -194,8 +223,9 @@ class Result:
         return self.outcome is not None and self.outcome.verdict is Verdict.DELIVERED
 
 
-async def send_one(settings: NotifySettings, channels: Channels, row: dict[str, Any], target: Target | str | None,
-                   *, now: datetime) -> Result:
+async def send_one(
+    settings: NotifySettings, channels: Channels, row: dict[str, Any], target: Target | str | None, *, now: datetime
+) -> Result:
     """Send one claimed notification (or cancel it when its target cannot be used); nothing is written yet."""
     if not isinstance(target, Target):
         reason = target or f"The {_target_key(row)[0]} {row['contact_id']} no longer exists."
@@ -206,8 +236,7 @@ async def send_one(settings: NotifySettings, channels: Channels, row: dict[str, 
     return Result(row, after_outcome(settings, row, outcome, now=now), outcome, latency_ms, target)
 
 
-def after_outcome(settings: NotifySettings, row: dict[str, Any], outcome: Outcome, *,
-                  now: datetime) -> dict[str, Any]:
+def after_outcome(settings: NotifySettings, row: dict[str, Any], outcome: Outcome, *, now: datetime) -> dict[str, Any]:
     """The row's next state: delivered; dead; or pending until the next step of the retry schedule."""
     if outcome.verdict is Verdict.DELIVERED:
         return {"status": Status.DELIVERED.value, "delivered_at": now, "lease_until": None, "last_error": None}
@@ -217,8 +246,12 @@ def after_outcome(settings: NotifySettings, row: dict[str, Any], outcome: Outcom
         if outcome.verdict is Verdict.RETRY:
             error = f"Gave up after {row['attempts']} attempts; last: {error}"
         return {"status": Status.DEAD.value, "lease_until": None, "last_error": error}
-    return {"status": Status.PENDING.value, "lease_until": None, "last_error": error,
-            "next_attempt_at": now + timedelta(seconds=next_delay(schedule, row["attempts"], outcome))}
+    return {
+        "status": Status.PENDING.value,
+        "lease_until": None,
+        "last_error": error,
+        "next_attempt_at": now + timedelta(seconds=next_delay(schedule, row["attempts"], outcome)),
+    }
 
 
 def next_delay(schedule: list[int], attempts_made: int, outcome: Outcome) -> float:
@@ -249,11 +282,17 @@ async def finish(db: Database, results: list[Result], *, at: datetime) -> None:
 async def _set_state(conn: AsyncConnection, results: list[Result], values: dict[str, Any]) -> None:
     n = notifications.c
     claims = [(result.row["id"], result.row["attempts"]) for result in results]
-    still_ours = await conn.execute(notifications.update().where(
-        tuple_(n.id, n.attempts).in_(claims), n.status == Status.SENDING.value).values(**values))
+    still_ours = await conn.execute(
+        notifications.update()
+        .where(tuple_(n.id, n.attempts).in_(claims), n.status == Status.SENDING.value)
+        .values(**values)
+    )
     if still_ours.rowcount < len(claims):
-        logger.warning("%d of notifications %s were reclaimed or requeued meanwhile; results logged only",
-                       len(claims) - still_ours.rowcount, [claim[0] for claim in claims])
+        logger.warning(
+            "%d of notifications %s were reclaimed or requeued meanwhile; results logged only",
+            len(claims) - still_ours.rowcount,
+            [claim[0] for claim in claims],
+        )
 
 
 async def _log_attempts(conn: AsyncConnection, results: list[Result], *, at: datetime) -> None:
@@ -263,12 +302,28 @@ async def _log_attempts(conn: AsyncConnection, results: list[Result], *, at: dat
     a = attempts.c
     number = select(func.coalesce(func.max(a.number), 0) + 1).where(a.notification_id == bindparam("attempt_of"))
     statement = attempts.insert().values(
-        notification_id=bindparam("attempt_of"), number=number.scalar_subquery(), at=at,
-        status_code=bindparam("code"), reply=bindparam("answer"), latency_ms=bindparam("took_ms"),
-        error=bindparam("failure"))
-    await conn.execute(statement, [
-        {"attempt_of": r.row["id"], "code": r.outcome.status_code, "answer": r.outcome.reply, "took_ms": r.latency_ms,
-         "failure": (r.outcome.error or None) and r.outcome.error[:2000]} for r in results if r.outcome is not None])
+        notification_id=bindparam("attempt_of"),
+        number=number.scalar_subquery(),
+        at=at,
+        status_code=bindparam("code"),
+        reply=bindparam("answer"),
+        latency_ms=bindparam("took_ms"),
+        error=bindparam("failure"),
+    )
+    await conn.execute(
+        statement,
+        [
+            {
+                "attempt_of": r.row["id"],
+                "code": r.outcome.status_code,
+                "answer": r.outcome.reply,
+                "took_ms": r.latency_ms,
+                "failure": (r.outcome.error or None) and r.outcome.error[:2000],
+            }
+            for r in results
+            if r.outcome is not None
+        ],
+    )
 
 
 async def _disable(conn: AsyncConnection, target: Target, *, reason: str) -> None:
@@ -277,7 +332,8 @@ async def _disable(conn: AsyncConnection, target: Target, *, reason: str) -> Non
     if await records.find(conn, target.id) is None:  # deleted meanwhile: nothing left to disable
         return
     if target.kind == "subscription":
-        await subscription_records.update(conn, target.id, {"enabled": False, "disabled_reason": reason[:200]},
-                                          expected_version=None, actor=ACTOR)
+        await subscription_records.update(
+            conn, target.id, {"enabled": False, "disabled_reason": reason[:200]}, expected_version=None, actor=ACTOR
+        )
     else:
         await contact_records.update(conn, target.id, {"enabled": False}, expected_version=None, actor=ACTOR)

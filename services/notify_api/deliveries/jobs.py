@@ -31,8 +31,9 @@ def peer_hooks() -> list[tuple[Any, Any]]:
     return [tasks_client_hooks(), reporting_client_hooks()]
 
 
-async def dispatch_once(settings: NotifySettings, *, as_of: datetime | None,
-                        actor: str = "duban-cli") -> tuple[dict[str, Any], bool]:
+async def dispatch_once(
+    settings: NotifySettings, *, as_of: datetime | None, actor: str = "duban-cli"
+) -> tuple[dict[str, Any], bool]:
     """One dispatch against the configured database and peers, as `duban dispatch` runs it."""
     holder = SimpleNamespace(state=SimpleNamespace(settings=settings))  # what the peer hooks expect of an app
     database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))
@@ -40,8 +41,9 @@ async def dispatch_once(settings: NotifySettings, *, as_of: datetime | None,
     try:
         for open_peer, _ in hooks:
             await open_peer(holder)
-        return await run_dispatch(database, settings, tasks=holder.state.tasks, reporting=holder.state.reporting,
-                                  as_of=as_of, actor=actor)
+        return await run_dispatch(
+            database, settings, tasks=holder.state.tasks, reporting=holder.state.reporting, as_of=as_of, actor=actor
+        )
     finally:
         for _, close_peer in reversed(hooks):
             with suppress(AttributeError):  # a peer that never opened has nothing to close
@@ -63,13 +65,14 @@ async def dispatch_round(app: FastAPI) -> float:
     interval = state.settings.dispatch_interval_seconds
     as_of = tick(now_utc(), interval)
     try:
-        _, ran = await run_dispatch(state.database, state.settings, tasks=state.tasks,
-                                    reporting=state.reporting, as_of=as_of, actor=LOOP_ACTOR)
+        _, ran = await run_dispatch(
+            state.database, state.settings, tasks=state.tasks, reporting=state.reporting, as_of=as_of, actor=LOOP_ACTOR
+        )
         if not ran:  # another replica planned this interval; still help deliver what is due
             await deliver_all_due(state.database, state.settings, now=now_utc())
     except Conflict as busy:  # SQLite: a dispatch from the command line or the API is running
         logger.info("the interval dispatch as of %s is skipped: %s", as_of, busy.detail)
-    except Exception:  # noqa: BLE001 - a peer or the database being down must not end the loop
+    except Exception:
         logger.exception("the interval dispatch as of %s failed; trying again next interval", as_of)
     return as_of.timestamp() + interval - now_utc().timestamp()
 
@@ -77,8 +80,11 @@ async def dispatch_round(app: FastAPI) -> float:
 async def start_dispatch_loop(app: FastAPI) -> None:
     """Start-up hook: the in-process loop, when NOTIFY_API_DISPATCH_INTERVAL_SECONDS > 0."""
     if app.state.settings.dispatch_interval_seconds > 0:
-        app.state.dispatch_loop = BackgroundLoop("notify-dispatch-loop", partial(dispatch_round, app),
-                                                 grace=app.state.settings.dispatch_shutdown_grace_seconds)
+        app.state.dispatch_loop = BackgroundLoop(
+            "notify-dispatch-loop",
+            partial(dispatch_round, app),
+            grace=app.state.settings.dispatch_shutdown_grace_seconds,
+        )
 
 
 async def stop_dispatch_loop(app: FastAPI) -> None:

@@ -15,18 +15,18 @@ from services.notify_api.db import NotifyModel
 class Level(StrEnum):
     """三色督办单: the colour of a supervision notice."""
 
-    BLUE = "blue"      # 提醒: before the deadline
+    BLUE = "blue"  # 提醒: before the deadline
     YELLOW = "yellow"  # 催办: overdue
-    RED = "red"        # 督办: overdue past the escalation threshold; also to the lead leader and the office
+    RED = "red"  # 督办: overdue past the escalation threshold; also to the lead leader and the office
 
 
 class Status(StrEnum):
     """Where a notice stands: pending (待发), sending (发送中), delivered (已送达), dead (失败) or cancelled (取消)."""
 
-    PENDING = "pending"        # waiting for its next attempt
-    SENDING = "sending"        # claimed by a deliverer until lease_until
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a deliverer until lease_until
     DELIVERED = "delivered"
-    DEAD = "dead"              # gave up after the last retry, or refused for good; retry by hand
+    DEAD = "dead"  # gave up after the last retry, or refused for good; retry by hand
     CANCELLED = "cancelled"
 
 
@@ -36,11 +36,14 @@ class Notification(NotifyModel, table=True):
     __tablename__ = "notifications"
     # Ends with id, the claim's tie-break: a dispatch gives a million rows one send time, and the claim reads its
     # first rows in index order instead of sorting them all.
-    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at", "id"),
-                      Index("ix_notifications_unit", "unit_id", "id"))
+    __table_args__ = (
+        Index("ix_notifications_due", "status", "next_attempt_at", "id"),
+        Index("ix_notifications_unit", "unit_id", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    dedupe_key: str = Field(max_length=400, unique=True,
-                            description="(deadline, rule step, recipient, channel): the exactly-once key.")
+    dedupe_key: str = Field(
+        max_length=400, unique=True, description="(deadline, rule step, recipient, channel): the exactly-once key."
+    )
     purpose: str = Field("reminder", max_length=20, sa_type=String(20), description="reminder, digest or event")
     level: str | None = Field(None, max_length=10, sa_type=String(10))
     step: str = Field("", max_length=40, description="before-7, due-today, overdue-3, escalation …")

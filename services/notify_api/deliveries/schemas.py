@@ -15,9 +15,12 @@ class DispatchCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    as_of: datetime | None = Field(None, description="Compute what is due as of this moment (default: "
-                                   "now), an RFC 3339 date-time at most one day ahead. Without an offset it is "
-                                   "Beijing time (Asia/Shanghai). The same as_of twice runs once.")
+    as_of: datetime | None = Field(
+        None,
+        description="Compute what is due as of this moment (default: "
+        "now), an RFC 3339 date-time at most one day ahead. Without an offset it is "
+        "Beijing time (Asia/Shanghai). The same as_of twice runs once.",
+    )
 
     @field_validator("as_of", mode="before")
     @classmethod

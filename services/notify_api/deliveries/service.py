@@ -28,8 +28,9 @@ dispatch_records = Records(dispatches, "dispatch", change_log)
 REQUEUEABLE = (Status.DEAD.value, Status.PENDING.value)
 
 
-async def run_dispatch(db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any,
-                       as_of: datetime | None, actor: str) -> tuple[dict[str, Any], bool]:
+async def run_dispatch(
+    db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any, as_of: datetime | None, actor: str
+) -> tuple[dict[str, Any], bool]:
     """Plan what is due as of `as_of` into the outbox, then deliver everything due.
 
     Returns the dispatch and whether this call ran it: the unique `as_of` makes a second call with the
@@ -41,8 +42,9 @@ async def run_dispatch(db: Database, settings: NotifySettings, *, tasks: Any, re
         return await _plan_and_deliver(db, settings, tasks=tasks, reporting=reporting, as_of=as_of, actor=actor)
 
 
-async def _plan_and_deliver(db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any,
-                            as_of: datetime, actor: str) -> tuple[dict[str, Any], bool]:
+async def _plan_and_deliver(
+    db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any, as_of: datetime, actor: str
+) -> tuple[dict[str, Any], bool]:
     from services.notify_api.reminders.planner import find_due, write_due  # the planner's room; imported late
 
     # Ask the peers before the write transaction opens: on SQLite it holds the one write lock until it ends.
@@ -50,8 +52,13 @@ async def _plan_and_deliver(db: Database, settings: NotifySettings, *, tasks: An
     try:
         # One transaction: the dispatch, its notifications and escalation events are written together or not.
         async with db.transaction() as conn:
-            dispatch = (await conn.execute(dispatches.insert().values(
-                as_of=as_of, started_at=now_utc(), started_by=actor).returning(dispatches.c.id))).scalar_one()
+            dispatch = (
+                await conn.execute(
+                    dispatches.insert()
+                    .values(as_of=as_of, started_at=now_utc(), started_by=actor)
+                    .returning(dispatches.c.id)
+                )
+            ).scalar_one()
             created = await write_due(conn, found, dispatch_id=dispatch)
             await conn.execute(dispatches.update().where(dispatches.c.id == dispatch).values(created=created))
     except IntegrityError:
@@ -61,9 +68,18 @@ async def _plan_and_deliver(db: Database, settings: NotifySettings, *, tasks: An
     # Send what is due by the clock, and by as_of when a dispatch is run ahead of time.
     counts = await deliver_all_due(db, settings, now=max(now_utc(), as_of))
     async with db.transaction() as conn:
-        row = (await conn.execute(dispatches.update().where(dispatches.c.id == dispatch)
-                                  .values(sent=counts.sent, failed=counts.failed, finished_at=now_utc())
-                                  .returning(*dispatches.c))).mappings().one()
+        row = (
+            (
+                await conn.execute(
+                    dispatches.update()
+                    .where(dispatches.c.id == dispatch)
+                    .values(sent=counts.sent, failed=counts.failed, finished_at=now_utc())
+                    .returning(*dispatches.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
     return aware_row(row), True
 
 
@@ -97,19 +113,33 @@ def _readable(principal: Principal, row: dict[str, Any]) -> bool:
     return principal.unit_id is None or _addressed_to(principal, row)
 
 
-async def list_notifications(db: Database, *, principal: Principal, after_id: int | None, limit: int,
-                             status: str | None = None, unit_id: int | None = None, channel: str | None = None,
-                             deadline_kind: str | None = None, deadline_id: int | None = None,
-                             created_from: datetime | None = None,
-                             created_to: datetime | None = None) -> list[dict[str, Any]]:
+async def list_notifications(
+    db: Database,
+    *,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    status: str | None = None,
+    unit_id: int | None = None,
+    channel: str | None = None,
+    deadline_kind: str | None = None,
+    deadline_id: int | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> list[dict[str, Any]]:
     if principal.unit_id is not None and unit_id not in (None, principal.unit_id):
         raise Forbidden("A unit token may only list its own unit's notifications.")
     if deadline_id is not None and deadline_kind is None:
         raise Unprocessable("deadline_id needs deadline_kind: ids of different kinds of deadline overlap.")
     n = notifications.c
     where = _visible_to(principal)
-    for column, value in ((n.status, status), (n.unit_id, unit_id), (n.channel, channel),
-                          (n.deadline_kind, deadline_kind), (n.deadline_id, deadline_id)):
+    for column, value in (
+        (n.status, status),
+        (n.unit_id, unit_id),
+        (n.channel, channel),
+        (n.deadline_kind, deadline_kind),
+        (n.deadline_id, deadline_id),
+    ):
         if value is not None:
             where.append(column == value)
     if created_from is not None:
@@ -127,8 +157,11 @@ async def get_notification(db: Database, *, notification_id: int, principal: Pri
         row = aware_row(await notification_records.get(conn, notification_id))
         if not _readable(principal, row):
             raise Forbidden("A unit token may only read its own unit's notifications.")
-        tried = await conn.execute(select(attempts).where(attempts.c.notification_id == notification_id)
-                                   .order_by(attempts.c.number, attempts.c.id))
+        tried = await conn.execute(
+            select(attempts)
+            .where(attempts.c.notification_id == notification_id)
+            .order_by(attempts.c.number, attempts.c.id)
+        )
         row["delivery_attempts"] = [aware_row(a) for a in tried.mappings()]
     return row
 
@@ -138,8 +171,10 @@ async def retry_notification(db: Database, *, notification_id: int, actor: Princ
     async with db.transaction() as conn:
         before = await notification_records.get(conn, notification_id)
         if before["status"] not in REQUEUEABLE:
-            raise Conflict(f"Notification {notification_id} is {before['status']}; only dead or pending "
-                           "notifications can be requeued.")
+            raise Conflict(
+                f"Notification {notification_id} is {before['status']}; only dead or pending "
+                "notifications can be requeued."
+            )
         values = {"status": Status.PENDING.value, "next_attempt_at": now_utc(), "attempts": 0, "lease_until": None}
         return await _change(conn, before, values, actor=actor, when={"status": before["status"]})
 
@@ -155,15 +190,27 @@ async def mark_read(db: Database, *, notification_id: int, principal: Principal)
         return await _change(conn, before, {"read_at": now_utc()}, actor=principal, when={"read_at": None})
 
 
-async def _change(conn: Any, before: dict[str, Any], values: dict[str, Any], *, actor: Principal,
-                  when: dict[str, Any]) -> dict[str, Any]:
+async def _change(
+    conn: Any, before: dict[str, Any], values: dict[str, Any], *, actor: Principal, when: dict[str, Any]
+) -> dict[str, Any]:
     """Update a notification if `when` still holds (a deliverer may be writing it), with history."""
     n = notifications.c
     guard = [n.id == before["id"], *((n[k].is_(None) if v is None else n[k] == v) for k, v in when.items())]
-    row = (await conn.execute(notifications.update().where(*guard).values(**values)
-                              .returning(*notifications.c))).mappings().first()
+    row = (
+        (await conn.execute(notifications.update().where(*guard).values(**values).returning(*notifications.c)))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise Conflict(f"Notification {before['id']} changed meanwhile; read it again.")
-    await record_change(conn, change_log, entity="notification", entity_id=before["id"], action="update",
-                        actor=actor.subject, before=before, after=dict(row))
+    await record_change(
+        conn,
+        change_log,
+        entity="notification",
+        entity_id=before["id"],
+        action="update",
+        actor=actor.subject,
+        before=before,
+        after=dict(row),
+    )
     return aware_row(row)

@@ -32,8 +32,10 @@ def sole_dispatcher(db: Database) -> Iterator[None]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise Conflict("Another dispatcher is running on this SQLite database, which allows one at a time; "
-                           "nothing was planned. Try again when it has finished.") from None
+            raise Conflict(
+                "Another dispatcher is running on this SQLite database, which allows one at a time; "
+                "nothing was planned. Try again when it has finished."
+            ) from None
         yield
     finally:
         os.close(descriptor)  # closing the file releases the lock

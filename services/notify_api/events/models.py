@@ -10,9 +10,20 @@ from sqlmodel import Field
 
 from services.notify_api.db import NotifyModel
 
-EVENT_TYPES = ("report.submitted", "report.returned", "report.accepted", "report.withdrawn", "report.reopened",
-               "item.assigned", "deadline.extended", "notice.escalated", "item.closeout_requested", "item.closed",
-               "item.closeout_refused", "item.reopened")
+EVENT_TYPES = (
+    "report.submitted",
+    "report.returned",
+    "report.accepted",
+    "report.withdrawn",
+    "report.reopened",
+    "item.assigned",
+    "deadline.extended",
+    "notice.escalated",
+    "item.closeout_requested",
+    "item.closed",
+    "item.closeout_refused",
+    "item.reopened",
+)
 
 
 class Subscription(NotifyModel, table=True):

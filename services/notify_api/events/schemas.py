@@ -41,8 +41,9 @@ class SubscriptionCreate(BaseModel):
     """Subscribe an endpoint to plan events (事件订阅)."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=8, max_length=500, description="The endpoint: an http(s) URL that receives "
-                                                               "Standard Webhooks POSTs.")
+    url: str = Field(
+        min_length=8, max_length=500, description="The endpoint: an http(s) URL that receives Standard Webhooks POSTs."
+    )
     event_types: list[EventType] = Field(min_length=1, description=f"The events delivered: any of {_TYPES}.")
     description: str = Field("", max_length=200)
 
@@ -81,9 +82,12 @@ class SecretRotation(BaseModel):
     """Rotate a subscription's signing secret; the old one may be kept for a while."""
 
     model_config = ConfigDict(extra="forbid")
-    keep_previous: bool = Field(True, description="Sign with the previous secret too until the next rotation, so "
-                                                  "the receiver can switch without losing a message; false drops "
-                                                  "it at once (a leaked secret).")
+    keep_previous: bool = Field(
+        True,
+        description="Sign with the previous secret too until the next rotation, so "
+        "the receiver can switch without losing a message; false drops "
+        "it at once (a leaked secret).",
+    )
 
 
 class SubscriptionSecret(BaseModel):
@@ -91,6 +95,7 @@ class SubscriptionSecret(BaseModel):
 
     id: int
     secret: str = Field(description="The new whsec_ signing secret, shown this once.")
-    previous_kept: bool = Field(description="Whether the previous secret still verifies for a while, for a smooth "
-                                            "change.")
+    previous_kept: bool = Field(
+        description="Whether the previous secret still verifies for a while, for a smooth change."
+    )
     version: int

@@ -46,8 +46,15 @@ async def _record(conn: AsyncConnection, event: dict[str, Any]) -> tuple[dict[st
         return known, None
     try:
         async with conn.begin_nested():  # a concurrent copy of the same event may commit first
-            row = (await conn.execute(received_events.insert().values(**event, received_at=clock.now())
-                                      .returning(*received_events.c))).mappings().one()
+            row = (
+                (
+                    await conn.execute(
+                        received_events.insert().values(**event, received_at=clock.now()).returning(*received_events.c)
+                    )
+                )
+                .mappings()
+                .one()
+            )
     except IntegrityError:
         known = await _received(conn, event["event_id"])
         if known is None:
@@ -58,17 +65,36 @@ async def _record(conn: AsyncConnection, event: dict[str, Any]) -> tuple[dict[st
 
 async def _fan_out(conn: AsyncConnection, event: dict[str, Any]) -> int:
     """One pending webhook notification per enabled subscription that takes this type of event."""
-    found = await conn.execute(select(subscriptions.c.id, subscriptions.c.event_types)
-                               .where(subscriptions.c.enabled.is_(True)).order_by(subscriptions.c.id))
+    found = await conn.execute(
+        select(subscriptions.c.id, subscriptions.c.event_types)
+        .where(subscriptions.c.enabled.is_(True))
+        .order_by(subscriptions.c.id)
+    )
     now = clock.now()
     data = event["data"]
     payload = {"type": event["type"], "timestamp": instant_text(event["occurred_at"]), "data": data}
-    rows = [{"dedupe_key": f"event:{event['event_id']}:sub:{sub_id}", "purpose": "event", "step": event["type"],
-             "plan_id": _id(data, "plan_id"), "item_id": _id(data, "item_id"), "unit_id": _id(data, "unit_id"),
-             "recipient_kind": "subscription", "recipient_id": sub_id, "contact_id": sub_id, "channel": "webhook",
-             "payload": payload, "webhook_id": "msg_" + uuid.uuid4().hex, "status": Status.PENDING.value,
-             "attempts": 0, "next_attempt_at": now, "created_at": now}
-            for sub_id, event_types in found.all() if event["type"] in event_types]
+    rows = [
+        {
+            "dedupe_key": f"event:{event['event_id']}:sub:{sub_id}",
+            "purpose": "event",
+            "step": event["type"],
+            "plan_id": _id(data, "plan_id"),
+            "item_id": _id(data, "item_id"),
+            "unit_id": _id(data, "unit_id"),
+            "recipient_kind": "subscription",
+            "recipient_id": sub_id,
+            "contact_id": sub_id,
+            "channel": "webhook",
+            "payload": payload,
+            "webhook_id": "msg_" + uuid.uuid4().hex,
+            "status": Status.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for sub_id, event_types in found.all()
+        if event["type"] in event_types
+    ]
     if rows:
         await conn.execute(notifications.insert(), rows)
     return len(rows)
@@ -88,14 +114,20 @@ async def receive_event(db: Database, *, event: EventIn) -> dict[str, Any]:
     return {**row, "duplicate": queued is None, "notifications": queued or 0}
 
 
-async def publish_local_event(conn: AsyncConnection, type_: str, data: dict[str, Any], *,
-                              event_id: str | None = None) -> int:
+async def publish_local_event(
+    conn: AsyncConnection, type_: str, data: dict[str, Any], *, event_id: str | None = None
+) -> int:
     """Fan out an event notify_api makes itself (notice.escalated), in the caller's transaction.
 
     Pass a stable `event_id` (at most 64 characters) derived from what the event is about, and calling this
     twice for the same thing queues nothing the second time. Returns the notifications queued."""
-    event = {"event_id": event_id or str(uuid.uuid4()), "type": type_, "source": LOCAL_SOURCE,
-             "occurred_at": clock.now(), "data": plain_data(data)}
+    event = {
+        "event_id": event_id or str(uuid.uuid4()),
+        "type": type_,
+        "source": LOCAL_SOURCE,
+        "occurred_at": clock.now(),
+        "data": plain_data(data),
+    }
     _, queued = await _record(conn, event)
     return queued or 0
 
@@ -109,8 +141,13 @@ async def is_subscribed(conn: AsyncConnection, event_type: str) -> bool:
 async def subscription_target(conn: AsyncConnection, box: SecretBox, subscription_id: int) -> tuple[str, str] | None:
     """Where a subscription's notifications go and the signing secret(s) in clear (space-separated while a
     rotation keeps the previous one); None when the subscription is gone or disabled (cancel the notification)."""
-    row = (await conn.execute(select(subscriptions.c.url, subscriptions.c.secret_encrypted, subscriptions.c.enabled)
-                              .where(subscriptions.c.id == subscription_id))).first()
+    row = (
+        await conn.execute(
+            select(subscriptions.c.url, subscriptions.c.secret_encrypted, subscriptions.c.enabled).where(
+                subscriptions.c.id == subscription_id
+            )
+        )
+    ).first()
     if row is None or not row.enabled:
         return None
     return row.url, box.open(row.secret_encrypted)

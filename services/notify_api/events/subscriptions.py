@@ -37,18 +37,34 @@ def _url(settings: NotifySettings, url: str) -> str:
     return check_url(url.strip(), private_allowed=settings.private_targets_allowed)
 
 
-async def create_subscription(db: Database, settings: NotifySettings, *, data: SubscriptionCreate,
-                              actor: Principal) -> dict[str, Any]:
+async def create_subscription(
+    db: Database, settings: NotifySettings, *, data: SubscriptionCreate, actor: Principal
+) -> dict[str, Any]:
     """The new subscription with its secret, to be shown this once."""
     secret = new_webhook_secret()
-    values = {"url": _url(settings, data.url), "event_types": list(dict.fromkeys(data.event_types)),
-              "description": data.description, SECRET: SecretBox(settings.secret_key).seal(secret), "enabled": True,
-              "created_by": actor.subject, "created_at": clock.now(), "version": 1}
+    values = {
+        "url": _url(settings, data.url),
+        "event_types": list(dict.fromkeys(data.event_types)),
+        "description": data.description,
+        SECRET: SecretBox(settings.secret_key).seal(secret),
+        "enabled": True,
+        "created_by": actor.subject,
+        "created_at": clock.now(),
+        "version": 1,
+    }
     async with db.transaction() as conn:
-        row = dict((await conn.execute(subscriptions.insert().values(**values).returning(*subscriptions.c)))
-                   .mappings().one())
-        await record_change(conn, change_log, entity="subscription", entity_id=row["id"], action="create",
-                            actor=actor.subject, after=_shown(row))
+        row = dict(
+            (await conn.execute(subscriptions.insert().values(**values).returning(*subscriptions.c))).mappings().one()
+        )
+        await record_change(
+            conn,
+            change_log,
+            entity="subscription",
+            entity_id=row["id"],
+            action="create",
+            actor=actor.subject,
+            after=_shown(row),
+        )
     return {**_shown(row), "secret": secret}
 
 
@@ -62,8 +78,15 @@ async def get_subscription(db: Database, *, subscription_id: int) -> dict[str, A
         return _shown(await subscription_records.get(conn, subscription_id))
 
 
-async def update_subscription(db: Database, settings: NotifySettings, *, subscription_id: int,
-                              data: SubscriptionUpdate, version: int, actor: Principal) -> dict[str, Any]:
+async def update_subscription(
+    db: Database,
+    settings: NotifySettings,
+    *,
+    subscription_id: int,
+    data: SubscriptionUpdate,
+    version: int,
+    actor: Principal,
+) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True)
     if changes.get("url") is not None:
         changes["url"] = _url(settings, changes["url"])
@@ -74,8 +97,9 @@ async def update_subscription(db: Database, settings: NotifySettings, *, subscri
     elif changes.get("enabled") is False:
         changes["disabled_reason"] = "disabled by " + actor.subject
     async with db.transaction() as conn:
-        row = await subscription_records.update(conn, subscription_id, changes, expected_version=version,
-                                                actor=actor.subject)
+        row = await subscription_records.update(
+            conn, subscription_id, changes, expected_version=version, actor=actor.subject
+        )
     return _shown(row)
 
 
@@ -86,36 +110,58 @@ async def delete_subscription(db: Database, *, subscription_id: int, version: in
         if before["version"] != version:
             raise stale(before["version"])
         await conn.execute(subscriptions.delete().where(subscriptions.c.id == subscription_id))
-        await record_change(conn, change_log, entity="subscription", entity_id=subscription_id, action="delete",
-                            actor=actor.subject, before=_shown(before))
+        await record_change(
+            conn,
+            change_log,
+            entity="subscription",
+            entity_id=subscription_id,
+            action="delete",
+            actor=actor.subject,
+            before=_shown(before),
+        )
         await _cancel_queued(conn, subscription_id)
 
 
 async def _cancel_queued(conn: AsyncConnection, subscription_id: int) -> None:
     n = notifications.c
-    await conn.execute(notifications.update().where(
-        n.recipient_kind == "subscription", n.recipient_id == subscription_id,
-        n.status.in_([Status.PENDING.value, Status.SENDING.value]))
-        .values(status=Status.CANCELLED.value, lease_until=None, last_error="The subscription was deleted."))
+    await conn.execute(
+        notifications.update()
+        .where(
+            n.recipient_kind == "subscription",
+            n.recipient_id == subscription_id,
+            n.status.in_([Status.PENDING.value, Status.SENDING.value]),
+        )
+        .values(status=Status.CANCELLED.value, lease_until=None, last_error="The subscription was deleted.")
+    )
 
 
-async def rotate_subscription_secret(db: Database, settings: NotifySettings, *, subscription_id: int,
-                                     rotation: SecretRotation, actor: Principal) -> dict[str, Any]:
+async def rotate_subscription_secret(
+    db: Database, settings: NotifySettings, *, subscription_id: int, rotation: SecretRotation, actor: Principal
+) -> dict[str, Any]:
     """A new secret, in force at once; with keep_previous, messages are signed with the previous one too
     (Standard Webhooks' space-separated signatures) until the next rotation."""
     box, secret = SecretBox(settings.secret_key), new_webhook_secret()
     async with db.transaction() as conn:
         row = await subscription_records.get(conn, subscription_id)
         signing = f"{secret} {box.open(row[SECRET]).split()[0]}" if rotation.keep_previous else secret
-        stored = (await conn.execute(
-            subscriptions.update().where(subscriptions.c.id == subscription_id,
-                                         subscriptions.c.version == row["version"])
-            .values(**{SECRET: box.seal(signing)}, version=row["version"] + 1).returning(subscriptions.c.version))
+        stored = (
+            await conn.execute(
+                subscriptions.update()
+                .where(subscriptions.c.id == subscription_id, subscriptions.c.version == row["version"])
+                .values(**{SECRET: box.seal(signing)}, version=row["version"] + 1)
+                .returning(subscriptions.c.version)
+            )
         ).first()
         if stored is None:
             raise stale(row["version"] + 1)
-        await record_change(conn, change_log, entity="subscription", entity_id=subscription_id, action="update",
-                            actor=actor.subject, before={"secret": "(sealed)"},
-                            after={"secret": "(rotated, previous kept)" if rotation.keep_previous else "(rotated)"})
-    return {"id": subscription_id, "secret": secret, "previous_kept": rotation.keep_previous,
-            "version": stored.version}
+        await record_change(
+            conn,
+            change_log,
+            entity="subscription",
+            entity_id=subscription_id,
+            action="update",
+            actor=actor.subject,
+            before={"secret": "(sealed)"},
+            after={"secret": "(rotated, previous kept)" if rotation.keep_previous else "(rotated)"},
+        )
+    return {"id": subscription_id, "secret": secret, "previous_kept": rotation.keep_previous, "version": stored.version}

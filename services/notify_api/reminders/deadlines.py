@@ -15,7 +15,12 @@ from services.common.contracts.tasks import Item, Plan, TasksClient
 
 ROLE_LABEL = {"lead": "牵头", "co": "配合"}
 _QUARTERS = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度", "H1": "上半年", "H2": "下半年"}
-REPORT_TYPE_LABEL = {"monthly": "月度进展报告", "quarterly": "季度梳理报告", "half_year": "半年小结", "annual": "年度汇总"}
+REPORT_TYPE_LABEL = {
+    "monthly": "月度进展报告",
+    "quarterly": "季度梳理报告",
+    "half_year": "半年小结",
+    "annual": "年度汇总",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +49,13 @@ class Duty:
 class Deadline:
     """Something a unit must have done by a day."""
 
-    kind: str                # item, milestone, indicator or report
-    id: int                  # the item, milestone or indicator id; for a report, the responsibility id
+    kind: str  # item, milestone, indicator or report
+    id: int  # the item, milestone or indicator id; for a report, the responsibility id
     plan_id: int
     item_id: int
     item_key: str
     item_number: str
-    title: str               # what is due: the item's or milestone's title, the indicator's name, the report
+    title: str  # what is due: the item's or milestone's title, the indicator's name, the report
     due_on: date
     units: tuple[Duty, ...]
     period: str | None = None
@@ -81,8 +86,17 @@ def period_label(period: str) -> str:
 
 
 def _from_tasks(row: TasksDeadline) -> Deadline:
-    return Deadline(row.kind, row.id, row.plan_id, row.item_id, row.item_key, row.item_number, row.title, row.due_on,
-                    tuple(Duty(u.unit_id, u.unit_name, u.role) for u in row.units))
+    return Deadline(
+        row.kind,
+        row.id,
+        row.plan_id,
+        row.item_id,
+        row.item_key,
+        row.item_number,
+        row.title,
+        row.due_on,
+        tuple(Duty(u.unit_id, u.unit_name, u.role) for u in row.units),
+    )
 
 
 async def active_plans(tasks: TasksClient) -> list[Plan]:
@@ -104,23 +118,45 @@ def report_title(items: tuple[DeadlineItem, ...]) -> str:
 def unit_report_deadline(plan_id: int, due_on: date, owed: list[Obligation]) -> Deadline:
     """One unit's reports due on one day, as one deadline listing its items (in item order)."""
     owed = sorted(owed, key=lambda o: (o.item_id, o.responsibility_id))
-    items = tuple(DeadlineItem(o.item_id, o.item_key or "", o.item_number or "", o.item_title or "", o.role,
-                               o.period, o.report_type) for o in owed)
+    items = tuple(
+        DeadlineItem(
+            o.item_id, o.item_key or "", o.item_number or "", o.item_title or "", o.role, o.period, o.report_type
+        )
+        for o in owed
+    )
     first = owed[0]
     role = "lead" if any(o.role == "lead" for o in owed) else first.role
-    return Deadline("report", first.unit_id, plan_id, first.item_id, first.item_key or "", first.item_number or "",
-                    report_title(items), due_on, (Duty(first.unit_id, first.unit_name, role),), first.period, items)
+    return Deadline(
+        "report",
+        first.unit_id,
+        plan_id,
+        first.item_id,
+        first.item_key or "",
+        first.item_number or "",
+        report_title(items),
+        due_on,
+        (Duty(first.unit_id, first.unit_name, role),),
+        first.period,
+        items,
+    )
 
 
 def unit_report_deadline_of(deadline: Deadline, items: tuple[DeadlineItem, ...]) -> Deadline:
     """The same unit's report deadline listing only `items` (some were paused)."""
     first = items[0]
-    return replace(deadline, item_id=first.item_id, item_key=first.item_key, item_number=first.item_number,
-                   title=report_title(items), items=items)
+    return replace(
+        deadline,
+        item_id=first.item_id,
+        item_key=first.item_key,
+        item_number=first.item_number,
+        title=report_title(items),
+        items=items,
+    )
 
 
-async def _report_deadlines(reporting: ReportingClient, plan_id: int, start: date, end: date, *, today: date,
-                            unit_id: int | None) -> list[Deadline]:
+async def _report_deadlines(
+    reporting: ReportingClient, plan_id: int, start: date, end: date, *, today: date, unit_id: int | None
+) -> list[Deadline]:
     # One walk of the plan's obligations in the window (reporting_api computes them from the plan once).
     owed = await reporting.obligations(plan_id, start, end, as_of=today, unit_id=unit_id, pending=True)
     by_unit_day: dict[tuple[date, int], list[Obligation]] = defaultdict(list)
@@ -129,8 +165,16 @@ async def _report_deadlines(reporting: ReportingClient, plan_id: int, start: dat
     return [unit_report_deadline(plan_id, due_on, rows) for (due_on, _), rows in by_unit_day.items()]
 
 
-async def report_deadlines(tasks: TasksClient, reporting: ReportingClient, start: date, end: date, *, today: date,
-                           unit_id: int | None = None, plan_id: int | None = None) -> list[Deadline]:
+async def report_deadlines(
+    tasks: TasksClient,
+    reporting: ReportingClient,
+    start: date,
+    end: date,
+    *,
+    today: date,
+    unit_id: int | None = None,
+    plan_id: int | None = None,
+) -> list[Deadline]:
     """Reports due in [start, end] that a unit has not submitted as of `today`: one deadline per plan, unit and
     due date, listing the items."""
     plan_ids = [plan_id] if plan_id is not None else [plan.id for plan in await active_plans(tasks)]
@@ -140,12 +184,21 @@ async def report_deadlines(tasks: TasksClient, reporting: ReportingClient, start
     return found
 
 
-async def deadlines_between(tasks: TasksClient, reporting: ReportingClient, start: date, end: date, *,
-                            today: date, unit_id: int | None = None, plan_id: int | None = None) -> list[Deadline]:
+async def deadlines_between(
+    tasks: TasksClient,
+    reporting: ReportingClient,
+    start: date,
+    end: date,
+    *,
+    today: date,
+    unit_id: int | None = None,
+    plan_id: int | None = None,
+) -> list[Deadline]:
     """Every deadline in [start, end] from both sources, in (due_on, kind, period, id) order."""
     rows, reports = await asyncio.gather(
         tasks.deadlines(start, end, unit_id=unit_id, plan_id=plan_id),
-        report_deadlines(tasks, reporting, start, end, today=today, unit_id=unit_id, plan_id=plan_id))
+        report_deadlines(tasks, reporting, start, end, today=today, unit_id=unit_id, plan_id=plan_id),
+    )
     found = [_from_tasks(row) for row in rows] + reports
     return sorted(found, key=lambda d: d.sort_key)
 

@@ -120,8 +120,9 @@ async def read_setup(conn: AsyncConnection, today: date) -> Setup:
     return Setup(reach, book, pauses, await is_subscribed(conn, NOTICE_ESCALATED))
 
 
-async def find_due(db: Database, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
-                   as_of: datetime) -> Found:
+async def find_due(
+    db: Database, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *, as_of: datetime
+) -> Found:
     """What is due as of `as_of`: the setup is read in a short read, then the peers are asked with no
     transaction open, so a dispatch never holds SQLite's one write lock while waiting on HTTP."""
     async with db.read() as conn:
@@ -129,27 +130,33 @@ async def find_due(db: Database, tasks: TasksClient, reporting: ReportingClient,
     return await due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
 
 
-async def due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
-                         as_of: datetime) -> Found:
+async def due_from_peers(
+    setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *, as_of: datetime
+) -> Found:
     """The deadlines in a window around `as_of` (Asia/Shanghai days), their steps due and who gets them."""
     with collector_paused():
         return await _due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
 
 
-async def _due_from_peers(setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *,
-                          as_of: datetime) -> Found:
+async def _due_from_peers(
+    setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *, as_of: datetime
+) -> Found:
     as_of = aware(as_of)
     today = business_date(as_of)
     if not setup.reach and not setup.escalations_wanted:  # nobody to tell: spare the peers
         return Found(as_of, [], [])
     ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *setup.book.values()])
-    deadlines = await deadlines_between(tasks, reporting, today - timedelta(days=OVERDUE_HORIZON_DAYS),
-                                        today + timedelta(days=ahead), today=today)
+    deadlines = await deadlines_between(
+        tasks, reporting, today - timedelta(days=OVERDUE_HORIZON_DAYS), today + timedelta(days=ahead), today=today
+    )
     due = due_today(deadlines, setup.book, setup.pauses, today)
     contexts = await plan_contexts(tasks, {d.deadline.plan_id for d in due})
     addressed = [a for d in due for a in address(d, contexts[d.deadline.plan_id], setup.reach, settings, today)]
-    escalations = [escalation(d, contexts[d.deadline.plan_id], settings, today)
-                   for d in due if setup.escalations_wanted and d.step.level is Level.RED]
+    escalations = [
+        escalation(d, contexts[d.deadline.plan_id], settings, today)
+        for d in due
+        if setup.escalations_wanted and d.step.level is Level.RED
+    ]
     return Found(as_of, addressed, escalations)
 
 
@@ -162,8 +169,15 @@ async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) ->
     return created
 
 
-async def plan_reminders(conn: AsyncConnection, tasks: TasksClient, reporting: ReportingClient,
-                         settings: NotifySettings, *, as_of: datetime, dispatch_id: int) -> int:
+async def plan_reminders(
+    conn: AsyncConnection,
+    tasks: TasksClient,
+    reporting: ReportingClient,
+    settings: NotifySettings,
+    *,
+    as_of: datetime,
+    dispatch_id: int,
+) -> int:
     """Find and write what is due on one connection (the caller's transaction spans the peer calls)."""
     setup = await read_setup(conn, business_date(aware(as_of)))
     found = await due_from_peers(setup, tasks, reporting, settings, as_of=as_of)
@@ -172,16 +186,20 @@ async def plan_reminders(conn: AsyncConnection, tasks: TasksClient, reporting: R
 
 async def contact_book(conn: AsyncConnection) -> dict[tuple[str, int], list[dict[str, Any]]]:
     """Enabled contacts by (owner kind, owner id)."""
-    rows = await conn.execute(select(contacts.c.id, contacts.c.owner_kind, contacts.c.owner_id, contacts.c.channel)
-                              .where(contacts.c.enabled.is_(True)).order_by(contacts.c.id))
+    rows = await conn.execute(
+        select(contacts.c.id, contacts.c.owner_kind, contacts.c.owner_id, contacts.c.channel)
+        .where(contacts.c.enabled.is_(True))
+        .order_by(contacts.c.id)
+    )
     found: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for row in rows.mappings():
         found[row["owner_kind"], row["owner_id"]].append(dict(row))
     return found
 
 
-def due_today(deadlines: list[Deadline], book: dict[tuple[int, str], Rule], pauses: list[dict[str, Any]],
-              today: date) -> list[Due]:
+def due_today(
+    deadlines: list[Deadline], book: dict[tuple[int, str], Rule], pauses: list[dict[str, Any]], today: date
+) -> list[Due]:
     """The deadlines with a step due today, without paused plans, items and units."""
     found = []
     for deadline in deadlines:
@@ -192,8 +210,7 @@ def due_today(deadlines: list[Deadline], book: dict[tuple[int, str], Rule], paus
         deadline = without_paused_items(deadline, pauses)
         if deadline is None or is_paused(pauses, deadline.plan_id, deadline.item_id):
             continue
-        units = tuple(u for u in deadline.units
-                      if not is_paused(pauses, deadline.plan_id, deadline.item_id, u.unit_id))
+        units = tuple(u for u in deadline.units if not is_paused(pauses, deadline.plan_id, deadline.item_id, u.unit_id))
         if units:
             found.append(Due(deadline, rule, step, units))
     return found
@@ -214,8 +231,9 @@ def without_paused_items(deadline: Deadline, pauses: list[dict[str, Any]]) -> De
 
 async def plan_contexts(tasks: TasksClient, plan_ids: set[int]) -> dict[int, PlanContext]:
     async def load(plan_id: int) -> PlanContext:
-        plan, items, leaders = await asyncio.gather(tasks.plan(plan_id), tasks.plan_items(plan_id),
-                                                    tasks.plan_item_leaders(plan_id))
+        plan, items, leaders = await asyncio.gather(
+            tasks.plan(plan_id), tasks.plan_items(plan_id), tasks.plan_item_leaders(plan_id)
+        )
         by_item: dict[int, list[int]] = defaultdict(list)
         for leader in leaders:
             by_item[leader.item_id].append(leader.leader_id)
@@ -243,27 +261,36 @@ def recipients(due: Due, context: PlanContext) -> list[tuple[str, int, str | Non
     return found
 
 
-def notice(due: Due, context: PlanContext, settings: NotifySettings, today: date, units: tuple[Duty, ...],
-           role: str | None) -> Notice:
+def notice(
+    due: Due, context: PlanContext, settings: NotifySettings, today: date, units: tuple[Duty, ...], role: str | None
+) -> Notice:
     d = due.deadline
     item = context.items.get(d.item_id)
     return Notice(d, due.step, today, context.title, item.title if item else d.title, link(settings, d), units, role)
 
 
-def address(due: Due, context: PlanContext, reach: dict[tuple[str, int], list[dict[str, Any]]],
-            settings: NotifySettings, today: date) -> list[Addressed]:
+def address(
+    due: Due,
+    context: PlanContext,
+    reach: dict[tuple[str, int], list[dict[str, Any]]],
+    settings: NotifySettings,
+    today: date,
+) -> list[Addressed]:
     found = []
     for kind, recipient_id, role, units in recipients(due, context):
         addressed = notice(due, context, settings, today, units, role)
-        found += [Addressed(addressed, due.rule, kind, recipient_id, contact)
-                  for contact in reach.get((kind, recipient_id), [])]
+        found += [
+            Addressed(addressed, due.rule, kind, recipient_id, contact)
+            for contact in reach.get((kind, recipient_id), [])
+        ]
     return found
 
 
 def escalation(due: Due, context: PlanContext, settings: NotifySettings, today: date) -> Escalation:
     """The red step as the office reads it, with the item's lead leaders."""
-    return Escalation(notice(due, context, settings, today, due.units, None),
-                      tuple(lead_leaders(due.deadline, context)))
+    return Escalation(
+        notice(due, context, settings, today, due.units, None), tuple(lead_leaders(due.deadline, context))
+    )
 
 
 @dataclass(slots=True)
@@ -296,16 +323,27 @@ def _message_ids(count: int, moment: datetime) -> Iterator[str]:
     One urandom call serves them all: uuid4() per row made a system call per row, a tenth of a dispatch."""
     prefix = f"msg_{int(moment.timestamp() * 1000):012x}"
     noise = os.urandom(6 * count).hex()
-    return (f"{prefix}{n:08x}{noise[12 * n:12 * n + 12]}" for n in range(count))
+    return (f"{prefix}{n:08x}{noise[12 * n : 12 * n + 12]}" for n in range(count))
 
 
 def _delivery(a: Addressed, writing: Writing, *, send_at: datetime) -> dict[str, Any]:
     """Who gets the row, on which contact, and its delivery state: pending, due at `send_at`."""
-    return {"recipient_kind": a.recipient_kind, "recipient_id": a.recipient_id, "contact_id": a.contact["id"],
-            "channel": a.contact["channel"], "webhook_id": next(writing.webhook_ids), "status": Status.PENDING.value,
-            "attempts": 0, "next_attempt_at": send_at, "lease_until": None, "last_error": None,
-            "dispatch_id": writing.dispatch_id, "created_at": writing.created_at, "delivered_at": None,
-            "read_at": None}
+    return {
+        "recipient_kind": a.recipient_kind,
+        "recipient_id": a.recipient_id,
+        "contact_id": a.contact["id"],
+        "channel": a.contact["channel"],
+        "webhook_id": next(writing.webhook_ids),
+        "status": Status.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": send_at,
+        "lease_until": None,
+        "last_error": None,
+        "dispatch_id": writing.dispatch_id,
+        "created_at": writing.created_at,
+        "delivered_at": None,
+        "read_at": None,
+    }
 
 
 def _unit_about(a: Addressed) -> int:
@@ -325,16 +363,29 @@ class Single:
     @classmethod
     def of(cls, a: Addressed) -> Single:
         d, step, contact = a.notice.deadline, a.notice.step, a.contact
-        return cls(f"reminder:{d.ref}:{d.due_on.isoformat()}:{step.name}:{a.recipient_kind}:{a.recipient_id}:"
-                   f"{contact['id']}:{contact['channel']}", a)
+        return cls(
+            f"reminder:{d.ref}:{d.due_on.isoformat()}:{step.name}:{a.recipient_kind}:{a.recipient_id}:"
+            f"{contact['id']}:{contact['channel']}",
+            a,
+        )
 
     def row(self, writing: Writing) -> dict[str, Any]:
         a = self.addressed
         d, step = a.notice.deadline, a.notice.step
-        return {"dedupe_key": self.dedupe_key, "purpose": "reminder", "level": step.level.value, "step": step.name,
-                "payload": render_notice(a.notice), "plan_id": d.plan_id, "item_id": d.item_id,
-                "unit_id": _unit_about(a), "deadline_kind": d.kind, "deadline_id": d.id, "due_on": d.due_on,
-                **_delivery(a, writing, send_at=writing.release_time(a.rule))}
+        return {
+            "dedupe_key": self.dedupe_key,
+            "purpose": "reminder",
+            "level": step.level.value,
+            "step": step.name,
+            "payload": render_notice(a.notice),
+            "plan_id": d.plan_id,
+            "item_id": d.item_id,
+            "unit_id": _unit_about(a),
+            "deadline_kind": d.kind,
+            "deadline_id": d.id,
+            "due_on": d.due_on,
+            **_delivery(a, writing, send_at=writing.release_time(a.rule)),
+        }
 
 
 DIGEST_MAX_NOTICES = 50  # about 40 KB of webhook body; robots cut their own shorter messages (channels/robots.py)
@@ -353,7 +404,7 @@ class Digest:
         met by an office with hundreds of overdue items); the first part keeps the day's key, the next add :2, :3."""
         first = group[0]
         key = f"digest:{first.contact['id']}:{first.notice.today.isoformat()}"
-        chunks = [group[i:i + DIGEST_MAX_NOTICES] for i in range(0, len(group), DIGEST_MAX_NOTICES)]
+        chunks = [group[i : i + DIGEST_MAX_NOTICES] for i in range(0, len(group), DIGEST_MAX_NOTICES)]
         return [cls(key if n == 1 else f"{key}:{n}", chunk) for n, chunk in enumerate(chunks, 1)]
 
     def row(self, writing: Writing) -> dict[str, Any]:
@@ -361,12 +412,20 @@ class Digest:
         notices = [a.notice for a in self.group]
         plans = {n.deadline.plan_id for n in notices}
         send_at = max(writing.release_time(a.rule) for a in self.group)
-        return {"dedupe_key": self.dedupe_key, "purpose": "digest", "level": top_level(notices).value,
-                "step": "digest", "payload": render_digest(today, notices),
-                "plan_id": plans.pop() if len(plans) == 1 else None, "item_id": None,
-                "unit_id": first.recipient_id if first.recipient_kind == OwnerKind.UNIT else None,
-                "deadline_kind": None, "deadline_id": None, "due_on": None,
-                **_delivery(first, writing, send_at=send_at)}
+        return {
+            "dedupe_key": self.dedupe_key,
+            "purpose": "digest",
+            "level": top_level(notices).value,
+            "step": "digest",
+            "payload": render_digest(today, notices),
+            "plan_id": plans.pop() if len(plans) == 1 else None,
+            "item_id": None,
+            "unit_id": first.recipient_id if first.recipient_kind == OwnerKind.UNIT else None,
+            "deadline_kind": None,
+            "deadline_id": None,
+            "due_on": None,
+            **_delivery(first, writing, send_at=send_at),
+        }
 
 
 Planned = Single | Digest
@@ -394,14 +453,17 @@ async def write_rows(conn: AsyncConnection, planned: list[Planned], *, as_of: da
     rows = [p.row(writing) for p in planned]
     created = 0
     for start in range(0, len(rows), BATCH_ROWS):
-        statement = (sqlite_insert(notifications).values(rows[start:start + BATCH_ROWS])
-                     .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(notifications.c.id))
+        statement = (
+            sqlite_insert(notifications)
+            .values(rows[start : start + BATCH_ROWS])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(notifications.c.id)
+        )
         created += len((await conn.execute(statement)).all())
     return created
 
 
-async def _copy_new_rows(conn: AsyncConnection, planned: list[Planned], *, as_of: datetime,
-                         dispatch_id: int) -> int:
+async def _copy_new_rows(conn: AsyncConnection, planned: list[Planned], *, as_of: datetime, dispatch_id: int) -> int:
     """PostgreSQL: planners write one at a time (a transaction-level advisory lock), so the rows whose keys are
     not in the outbox yet can be COPYed straight in. A day's dispatch of a province is a million rows: 500-row
     INSERTs wrote ~3,000 a second; COPY through a staging table and INSERT … ON CONFLICT from it ~16,000; this
@@ -409,8 +471,12 @@ async def _copy_new_rows(conn: AsyncConnection, planned: list[Planned], *, as_of
     other core while the messages of the next ones are still being rendered here."""
     driver = await driver_connection(conn)
     await driver.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_WRITER_LOCK)
-    written = {record[0] for record in await driver.fetch(
-        "SELECT dedupe_key FROM notifications WHERE dedupe_key = ANY($1::text[])", [p.dedupe_key for p in planned])}
+    written = {
+        record[0]
+        for record in await driver.fetch(
+            "SELECT dedupe_key FROM notifications WHERE dedupe_key = ANY($1::text[])", [p.dedupe_key for p in planned]
+        )
+    }
     new = [p for p in planned if p.dedupe_key not in written]
     writing = Writing.of(len(new), as_of=as_of, dispatch_id=dispatch_id)
     await copy_rows(conn, notifications, (p.row(writing) for p in new), OUTBOX_COLUMNS)

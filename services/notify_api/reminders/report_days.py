@@ -49,9 +49,18 @@ def per_item(deadline: Deadline) -> list[Deadline]:
     the report that item owes, so a day lists its items and the kinds of report alike at either grain."""
     if not deadline.items:
         return [deadline]
-    return [replace(deadline, item_id=item.item_id, item_key=item.item_key, item_number=item.item_number,
-                    title=report_kind(item), units=tuple(Duty(u.unit_id, u.unit_name, item.role) for u in deadline.units),
-                    items=()) for item in deadline.items]
+    return [
+        replace(
+            deadline,
+            item_id=item.item_id,
+            item_key=item.item_key,
+            item_number=item.item_number,
+            title=report_kind(item),
+            units=tuple(Duty(u.unit_id, u.unit_name, item.role) for u in deadline.units),
+            items=(),
+        )
+        for item in deadline.items
+    ]
 
 
 def report_days(deadlines: Iterable[Deadline]) -> list[ReportDay]:
@@ -62,5 +71,7 @@ def report_days(deadlines: Iterable[Deadline]) -> list[ReportDay]:
         for duty in deadline.units:
             groups.setdefault((duty.unit_id, deadline.due_on), []).append(deadline)
             names[duty.unit_id] = duty.unit_name
-    return [ReportDay(unit_id, names[unit_id], due_on, tuple(found))
-            for (unit_id, due_on), found in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+    return [
+        ReportDay(unit_id, names[unit_id], due_on, tuple(found))
+        for (unit_id, due_on), found in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]

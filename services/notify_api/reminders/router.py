@@ -49,15 +49,18 @@ class ReportItem(BaseModel):
     item_title: str
     role: str = Field(description="lead (牵头) or co (配合).", examples=["lead"])
     period: str = Field(description="The period of the report owed.", examples=["2024-H1"])
-    report_type: str = Field(description="monthly, quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).",
-                             examples=["half_year"])
+    report_type: str = Field(
+        description="monthly, quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).", examples=["half_year"]
+    )
 
 
 class UpcomingDeadline(BaseModel):
     """A deadline coming up (临近时限), with the units responsible."""
 
-    kind: str = Field(description="item, milestone, indicator, or report (a unit's reports due that day, not yet "
-                                  "submitted: one deadline per unit and due date, listing the items).")
+    kind: str = Field(
+        description="item, milestone, indicator, or report (a unit's reports due that day, not yet "
+        "submitted: one deadline per unit and due date, listing the items)."
+    )
     id: int = Field(description="The item, milestone or indicator id; for a report, the unit id.")
     plan_id: int
     item_id: int
@@ -68,12 +71,16 @@ class UpcomingDeadline(BaseModel):
     period: str | None = Field(description="The reporting period, for a report (of its first item).")
     due_on: date
     units: list[UnitDuty]
-    items: list[ReportItem] = Field(default_factory=list, description="For a report: every item the unit owes a "
-                                                                       "report on that day; empty otherwise.")
+    items: list[ReportItem] = Field(
+        default_factory=list,
+        description="For a report: every item the unit owes a report on that day; empty otherwise.",
+    )
     days_left: int = Field(description="Calendar days from as_of to due_on.")
     workdays_left: int = Field(description="Working days after as_of up to and including due_on (调休 counted).")
-    official_calendar: bool = Field(description="False when the working days were counted without the official "
-                                                "calendar (a year it does not know yet: weekends only).")
+    official_calendar: bool = Field(
+        description="False when the working days were counted without the official "
+        "calendar (a year it does not know yet: weekends only)."
+    )
 
 
 class UpcomingPage(BaseModel):
@@ -134,27 +141,54 @@ def _today(as_of: date | None) -> date:
     return as_of or clock.business_today()
 
 
-@router.get("/deadlines/upcoming", summary="Deadlines coming up, with days left in calendar and working days",
-            response_model=UpcomingPage, responses=ERRORS)
+@router.get(
+    "/deadlines/upcoming",
+    summary="Deadlines coming up, with days left in calendar and working days",
+    response_model=UpcomingPage,
+    responses=ERRORS,
+)
 async def list_upcoming_deadlines(
-    request: Request, response: Response, tasks: TasksDep, reporting: ReportingDep, principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    tasks: TasksDep,
+    reporting: ReportingDep,
+    principal: CurrentPrincipal,
     unit_id: Annotated[int | None, Query(description="Only this unit's deadlines; a unit token sees its own.")] = None,
     plan_id: Annotated[int | None, Query(description="Only this plan's deadlines.")] = None,
     days: Annotated[int, Query(ge=0, le=MAX_DAYS, description=f"How far ahead (default 30, max {MAX_DAYS}).")] = 30,
-    as_of: AsOf = None, limit: Limit = 50, cursor: Cursor = None,
+    as_of: AsOf = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> dict:
     after = decode_tuple_cursor(cursor, date.fromisoformat, str, str, strict_int)
-    view = await service.upcoming(tasks, reporting, principal=principal, unit_id=unit_id, plan_id=plan_id,
-                                  days=days, today=_today(as_of), after=after, limit=limit)
+    view = await service.upcoming(
+        tasks,
+        reporting,
+        principal=principal,
+        unit_id=unit_id,
+        plan_id=plan_id,
+        days=days,
+        today=_today(as_of),
+        after=after,
+        limit=limit,
+    )
     page, headers = paginate(view.pop("rows"), limit, request, service.row_key)
     response.headers.update(headers)
     return {**view, **page}
 
 
-@router.get("/bulletins", summary="The office's overdue bulletin: items in red on a day", description=BULLETIN_RULE,
-            responses=ERRORS)
+@router.get(
+    "/bulletins",
+    summary="The office's overdue bulletin: items in red on a day",
+    description=BULLETIN_RULE,
+    responses=ERRORS,
+)
 async def get_bulletin(
-    plan_id: int, db: DatabaseDep, tasks: TasksDep, reporting: ReportingDep, _: CurrentPrincipal,
+    plan_id: int,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    reporting: ReportingDep,
+    _: CurrentPrincipal,
     on: Annotated[date | None, Query(alias="date", description="The day (default: today in Asia/Shanghai).")] = None,
 ) -> Bulletin:
     return await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on))

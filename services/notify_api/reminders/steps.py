@@ -38,8 +38,14 @@ class Rule:
 
     @classmethod
     def of(cls, row: dict) -> Rule:
-        return cls(tuple(sorted(set(row["steps_before"]), reverse=True)), row["repeat_every_workdays"],
-                   row["escalate_after_days"], row["quiet_start"], row["quiet_end"], bool(row["digest"]))
+        return cls(
+            tuple(sorted(set(row["steps_before"]), reverse=True)),
+            row["repeat_every_workdays"],
+            row["escalate_after_days"],
+            row["quiet_start"],
+            row["quiet_end"],
+            bool(row["digest"]),
+        )
 
 
 DEFAULT_RULE = Rule()

@@ -26,8 +26,8 @@ class Notice:
     plan_title: str
     item_title: str
     link: str
-    units: tuple[Duty, ...]        # the units the notice is about
-    role: str | None = None        # the recipient unit's role; None for leaders and the office
+    units: tuple[Duty, ...]  # the units the notice is about
+    role: str | None = None  # the recipient unit's role; None for leaders and the office
 
 
 def chinese_date(day: date) -> str:
@@ -66,36 +66,81 @@ def _subject(notice: Notice) -> str:
 
 def _items(notice: Notice) -> str:
     """The items of a report deadline, as the body lists them."""
-    return "；".join(f"{i.item_number} {i.item_title}（{ROLE_LABEL.get(i.role, i.role)}，{i.period}）"
-                    for i in notice.deadline.items)
+    return "；".join(
+        f"{i.item_number} {i.item_title}（{ROLE_LABEL.get(i.role, i.role)}，{i.period}）" for i in notice.deadline.items
+    )
 
 
 def notice_data(notice: Notice) -> dict[str, Any]:
     d, left = notice.deadline, countdown(notice.today, notice.deadline.due_on)
-    timing = {"days_left": left.days, "workdays_left": left.workdays} if left.days >= 0 else {
-        "days_overdue": -left.days, "workdays_overdue": -left.workdays}
-    return {"plan_id": d.plan_id, "plan_title": notice.plan_title, "item_id": d.item_id,
-            "item_number": d.item_number, "item_title": notice.item_title, "deadline_kind": d.kind,
-            "deadline_id": d.id, "deadline_title": d.title, "period": d.period, "due_on": d.due_on.isoformat(),
-            **timing, "official_calendar": left.official_calendar, "role": notice.role,
-            "units": [{"unit_id": u.unit_id, "unit_name": u.unit_name, "role": u.role} for u in notice.units],
-            "level": notice.step.level.value, "step": notice.step.name, "notice_on": notice.today.isoformat(),
-            "link": notice.link, "items": [{"item_id": i.item_id, "item_number": i.item_number,
-                                             "item_title": i.item_title, "role": i.role, "period": i.period,
-                                             "report_type": i.report_type} for i in d.items]}
+    timing = (
+        {"days_left": left.days, "workdays_left": left.workdays}
+        if left.days >= 0
+        else {"days_overdue": -left.days, "workdays_overdue": -left.workdays}
+    )
+    return {
+        "plan_id": d.plan_id,
+        "plan_title": notice.plan_title,
+        "item_id": d.item_id,
+        "item_number": d.item_number,
+        "item_title": notice.item_title,
+        "deadline_kind": d.kind,
+        "deadline_id": d.id,
+        "deadline_title": d.title,
+        "period": d.period,
+        "due_on": d.due_on.isoformat(),
+        **timing,
+        "official_calendar": left.official_calendar,
+        "role": notice.role,
+        "units": [{"unit_id": u.unit_id, "unit_name": u.unit_name, "role": u.role} for u in notice.units],
+        "level": notice.step.level.value,
+        "step": notice.step.name,
+        "notice_on": notice.today.isoformat(),
+        "link": notice.link,
+        "items": [
+            {
+                "item_id": i.item_id,
+                "item_number": i.item_number,
+                "item_title": i.item_title,
+                "role": i.role,
+                "period": i.period,
+                "report_type": i.report_type,
+            }
+            for i in d.items
+        ],
+    }
 
 
 def render_notice(notice: Notice) -> dict[str, Any]:
     d = notice.deadline
     what = ("报送事项", _items(notice)) if d.items else ("事项", f"{d.item_number} {notice.item_title}")
-    lines = [("计划", notice.plan_title), what, ("时限", f"{_what(d)}，{chinese_date(d.due_on)}"),
-             ("状态", _status(notice)), ("责任单位", _units(notice))]
+    lines = [
+        ("计划", notice.plan_title),
+        what,
+        ("时限", f"{_what(d)}，{chinese_date(d.due_on)}"),
+        ("状态", _status(notice)),
+        ("责任单位", _units(notice)),
+    ]
     extra = [ESCALATED] if notice.step.level is Level.RED else []
     subject = _subject(notice)
-    text = "\n".join([f"{LEVEL_NAME[notice.step.level]}：{subject}", *(f"{k}：{v}" for k, v in lines), *extra,
-                      f"查看详情：{notice.link}"])
-    markdown = "\n".join([f"#### {subject}", "", *(f"- **{k}**：{v}" for k, v in lines), "",
-                          *(f"> {line}" for line in extra), f"[查看详情]({notice.link})"])
+    text = "\n".join(
+        [
+            f"{LEVEL_NAME[notice.step.level]}：{subject}",
+            *(f"{k}：{v}" for k, v in lines),
+            *extra,
+            f"查看详情：{notice.link}",
+        ]
+    )
+    markdown = "\n".join(
+        [
+            f"#### {subject}",
+            "",
+            *(f"- **{k}**：{v}" for k, v in lines),
+            "",
+            *(f"> {line}" for line in extra),
+            f"[查看详情]({notice.link})",
+        ]
+    )
     return {"subject": subject, "text": text, "markdown": markdown, "data": notice_data(notice)}
 
 
@@ -105,13 +150,26 @@ def top_level(notices: list[Notice]) -> Level:
 
 def render_digest(day: date, notices: list[Notice]) -> dict[str, Any]:
     """One message listing every notice a recipient has on a day (每日汇总)."""
-    counts = "、".join(f"{LEVEL_TAG[level]}{n}项" for level in LEVEL_TAG
-                      if (n := sum(notice.step.level is level for notice in notices)))
+    counts = "、".join(
+        f"{LEVEL_TAG[level]}{n}项"
+        for level in LEVEL_TAG
+        if (n := sum(notice.step.level is level for notice in notices))
+    )
     subject = f"【督办日报】{chinese_date(day)}：共{len(notices)}项（{counts}）"
     entries = [(_subject(n), _units(n), n.link) for n in notices]
     text = "\n".join([subject, *(f"{i}. {s}；{u}\n   {link}" for i, (s, u, link) in enumerate(entries, 1))])
-    markdown = "\n".join([f"#### {subject}", "", *(f"{i}. [{s}]({link})；{u}" for i, (s, u, link)
-                                                   in enumerate(entries, 1))])
-    return {"subject": subject, "text": text, "markdown": markdown,
-            "data": {"digest": True, "notice_on": day.isoformat(), "level": top_level(notices).value,
-                     "count": len(notices), "reminders": [notice_data(n) for n in notices]}}
+    markdown = "\n".join(
+        [f"#### {subject}", "", *(f"{i}. [{s}]({link})；{u}" for i, (s, u, link) in enumerate(entries, 1))]
+    )
+    return {
+        "subject": subject,
+        "text": text,
+        "markdown": markdown,
+        "data": {
+            "digest": True,
+            "notice_on": day.isoformat(),
+            "level": top_level(notices).value,
+            "count": len(notices),
+            "reminders": [notice_data(n) for n in notices],
+        },
+    }

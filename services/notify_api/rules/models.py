@@ -18,8 +18,11 @@ class ReminderRule(NotifyModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int
     deadline_kind: str = Field("*", max_length=20, sa_type=String(20))
-    steps_before: list[int] = Field(default_factory=lambda: [7, 3, 1, 0], sa_type=JSON,
-                                    description="Days before the due date to remind (0: the day itself).")
+    steps_before: list[int] = Field(
+        default_factory=lambda: [7, 3, 1, 0],
+        sa_type=JSON,
+        description="Days before the due date to remind (0: the day itself).",
+    )
     repeat_every_workdays: int = Field(3, description="While overdue, remind again every N working days.")
     escalate_after_days: int = Field(5, description="Working days overdue from which the notice is red.")
     quiet_start: str = Field("22:00", max_length=5, description="Asia/Shanghai; no sends from this time …")

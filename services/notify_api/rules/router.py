@@ -31,7 +31,9 @@ router = api_router("rules")
 PEER_ERRORS = problem_responses(503)
 
 DeadlineKind = StrEnum("DeadlineKind", {("any" if k == "*" else k): k for k in DEADLINE_KINDS})
-DeadlineKind.__doc__ = "What a reminder rule is for (时限类型): item, milestone, indicator, report, or * for every kind."
+DeadlineKind.__doc__ = (
+    "What a reminder rule is for (时限类型): item, milestone, indicator, report, or * for every kind."
+)
 
 
 class RulePublic(RuleBody):
@@ -40,8 +42,10 @@ class RulePublic(RuleBody):
     model_config = ANSWER_CONFIG
     plan_id: int
     deadline_kind: str
-    source: str = Field(description="Where the rule comes from: own (this kind's rule), plan (the plan's rule for "
-                                    "every kind) or default.")
+    source: str = Field(
+        description="Where the rule comes from: own (this kind's rule), plan (the plan's rule for "
+        "every kind) or default."
+    )
     version: int
 
 
@@ -64,42 +68,89 @@ class PausePublic(BaseModel):
     created_at: datetime
 
 
-RULE_SOURCE = ("`source`: `own` (stored for this kind), `plan` (the plan's `*` rule) or `default`. `version` is "
-               "the version of the kind's own rule, 0 when it has none: send it as If-Match to PUT.")
+RULE_SOURCE = (
+    "`source`: `own` (stored for this kind), `plan` (the plan's `*` rule) or `default`. `version` is "
+    "the version of the kind's own rule, 0 when it has none: send it as If-Match to PUT."
+)
 
 
-@router.get("/plans/{plan_id}/reminder-rules", summary="The reminder rule in force per deadline kind",
-            description=RULE_SOURCE, responses={**READ_ERRORS, **PEER_ERRORS})
+@router.get(
+    "/plans/{plan_id}/reminder-rules",
+    summary="The reminder rule in force per deadline kind",
+    description=RULE_SOURCE,
+    responses={**READ_ERRORS, **PEER_ERRORS},
+)
 async def list_reminder_rules(plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal) -> RuleList:
     return RuleList(data=await service.list_rules(db, tasks, plan_id=plan_id))
 
 
-@router.put("/plans/{plan_id}/reminder-rules/{deadline_kind}", summary="Set a plan's reminder rule for a kind",
-            description=RULE_SOURCE, responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
-async def put_reminder_rule(plan_id: int, deadline_kind: DeadlineKind, data: RuleBody, response: Response,
-                            db: DatabaseDep, tasks: TasksDep, principal: Staff, if_match: IfMatch = None) -> RulePublic:
-    rule = await service.put_rule(db, tasks, plan_id=plan_id, kind=deadline_kind.value, data=data,
-                                  version=expected_version(if_match), actor=principal)
+@router.put(
+    "/plans/{plan_id}/reminder-rules/{deadline_kind}",
+    summary="Set a plan's reminder rule for a kind",
+    description=RULE_SOURCE,
+    responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS},
+)
+async def put_reminder_rule(
+    plan_id: int,
+    deadline_kind: DeadlineKind,
+    data: RuleBody,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: Staff,
+    if_match: IfMatch = None,
+) -> RulePublic:
+    rule = await service.put_rule(
+        db,
+        tasks,
+        plan_id=plan_id,
+        kind=deadline_kind.value,
+        data=data,
+        version=expected_version(if_match),
+        actor=principal,
+    )
     set_etag(response, rule["version"])
     return rule
 
 
 @router.get("/pauses", summary="List pauses of reminders", response_model=Page[PausePublic])
 async def list_pauses(
-    request: Request, response: Response, db: DatabaseDep, _: CurrentPrincipal, limit: Limit = 50,
-    cursor: Cursor = None, plan_id: int | None = None, item_id: int | None = None, unit_id: int | None = None,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    _: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    plan_id: int | None = None,
+    item_id: int | None = None,
+    unit_id: int | None = None,
     active_on: Annotated[date | None, Query(description="Only pauses in force on this day.")] = None,
 ) -> dict:
-    rows = await service.list_pauses(db, after_id=decode_id_cursor(cursor), limit=limit, plan_id=plan_id,
-                                     item_id=item_id, unit_id=unit_id, active_on=active_on)
+    rows = await service.list_pauses(
+        db,
+        after_id=decode_id_cursor(cursor),
+        limit=limit,
+        plan_id=plan_id,
+        item_id=item_id,
+        unit_id=unit_id,
+        active_on=active_on,
+    )
     return page_of(rows, limit, request, response)
 
 
-@router.post("/pauses", summary="Pause reminders for a plan, an item or a unit", status_code=201,
-             responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
-                 "pause_id", read=("get_pause",), guarded=("delete_pause",))})
-async def create_pause(data: PauseCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
-                       principal: Staff) -> PausePublic:
+@router.post(
+    "/pauses",
+    summary="Pause reminders for a plan, an item or a unit",
+    status_code=201,
+    responses={
+        **WRITE_ERRORS,
+        **PEER_ERRORS,
+        **links_to_created("pause_id", read=("get_pause",), guarded=("delete_pause",)),
+    },
+)
+async def create_pause(
+    data: PauseCreate, response: Response, db: DatabaseDep, tasks: TasksDep, principal: Staff
+) -> PausePublic:
     pause = await service.create_pause(db, tasks, data=data, actor=principal)
     return created(response, pause, f"/v1/pauses/{pause['id']}")
 

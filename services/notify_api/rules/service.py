@@ -39,14 +39,22 @@ class RuleBody(NotifyModel):
     """A reminder rule (催办规则); PUT replaces it whole, so an omitted field takes its default."""
 
     model_config = ConfigDict(extra="forbid")
-    steps_before: list[int] = Field(default_factory=lambda: list(DEFAULT_RULE.steps_before), max_length=10,
-                                    description=f"Days before the due date to remind (0: the day itself; "
-                                                f"at most {MAX_STEP_DAYS}).")
-    repeat_every_workdays: int = Field(3, ge=0, le=60, description="While overdue, remind again every N working "
-                                                                   "days (0: only once).")
-    escalate_after_days: int = Field(5, ge=1, le=180, description="Working days overdue (逾期工作日数) from which "
-                                                                  "notices are red and go to the lead leaders and the "
-                                                                  "office.")
+    steps_before: list[int] = Field(
+        default_factory=lambda: list(DEFAULT_RULE.steps_before),
+        max_length=10,
+        description=f"Days before the due date to remind (0: the day itself; at most {MAX_STEP_DAYS}).",
+    )
+    repeat_every_workdays: int = Field(
+        3, ge=0, le=60, description="While overdue, remind again every N working days (0: only once)."
+    )
+    escalate_after_days: int = Field(
+        5,
+        ge=1,
+        le=180,
+        description="Working days overdue (逾期工作日数) from which "
+        "notices are red and go to the lead leaders and the "
+        "office.",
+    )
     quiet_start: str = Field("22:00", schema_extra={"pattern": CLOCK}, description="HH:MM Asia/Shanghai.")
     quiet_end: str = Field("08:00", schema_extra={"pattern": CLOCK}, description="HH:MM; held until then.")
     digest: bool = Field(False, description="Send a recipient's reminders of one day as one message.")
@@ -74,6 +82,7 @@ class PauseCreate(NotifyModel):
 
 # -- rules ------------------------------------------------------------------------------------------------
 
+
 async def _stored_rules(conn: AsyncConnection, plan_id: int) -> dict[str, dict[str, Any]]:
     rows = await conn.execute(select(rules_table).where(rules_table.c.plan_id == plan_id))
     return {row["deadline_kind"]: dict(row) for row in rows.mappings()}
@@ -82,12 +91,16 @@ async def _stored_rules(conn: AsyncConnection, plan_id: int) -> dict[str, dict[s
 def effective_rule(stored: dict[str, dict[str, Any]], plan_id: int, kind: str) -> dict[str, Any]:
     """The rule that applies to `kind`, where it comes from, and the version of the kind's own rule (0: none)."""
     own = stored.get(kind)
-    source, row = (("own", own) if own else ("plan", stored[ANY_KIND]) if ANY_KIND in stored
-                   else ("default", None))
+    source, row = ("own", own) if own else ("plan", stored[ANY_KIND]) if ANY_KIND in stored else ("default", None)
     fields = {**asdict(Rule.of(row) if row else DEFAULT_RULE)}
     fields["steps_before"] = list(fields["steps_before"])
-    return {"plan_id": plan_id, "deadline_kind": kind, **fields, "source": source,
-            "version": own["version"] if own else 0}
+    return {
+        "plan_id": plan_id,
+        "deadline_kind": kind,
+        **fields,
+        "source": source,
+        "version": own["version"] if own else 0,
+    }
 
 
 async def list_rules(db: Database, tasks: TasksClient, *, plan_id: int) -> list[dict[str, Any]]:
@@ -97,8 +110,9 @@ async def list_rules(db: Database, tasks: TasksClient, *, plan_id: int) -> list[
     return [effective_rule(stored, plan_id, kind) for kind in DEADLINE_KINDS]
 
 
-async def put_rule(db: Database, tasks: TasksClient, *, plan_id: int, kind: str, data: RuleBody, version: int,
-                   actor: Principal) -> dict[str, Any]:
+async def put_rule(
+    db: Database, tasks: TasksClient, *, plan_id: int, kind: str, data: RuleBody, version: int, actor: Principal
+) -> dict[str, Any]:
     """Create or replace a plan's rule for a kind; If-Match "0" when it has none of its own yet."""
     await tasks.plan(plan_id)
     values = data.model_dump()
@@ -107,8 +121,7 @@ async def put_rule(db: Database, tasks: TasksClient, *, plan_id: int, kind: str,
         if (own["version"] if own else 0) != version:
             raise stale(own["version"] if own else 0)
         if own is None:
-            await rule_records.insert(conn, {**values, "plan_id": plan_id, "deadline_kind": kind},
-                                      actor=actor.subject)
+            await rule_records.insert(conn, {**values, "plan_id": plan_id, "deadline_kind": kind}, actor=actor.subject)
         else:
             await rule_records.update(conn, own["id"], values, expected_version=version, actor=actor.subject)
         return effective_rule(await _stored_rules(conn, plan_id), plan_id, kind)
@@ -126,6 +139,7 @@ def rule_for(book: dict[tuple[int, str], Rule], plan_id: int, kind: str) -> Rule
 
 # -- pauses ----------------------------------------------------------------------------------------------
 
+
 async def check_pause_targets(tasks: TasksClient, data: PauseCreate) -> None:
     """The plan, item and unit must exist, and the item belong to the plan (422: they are in the body)."""
     try:
@@ -142,16 +156,24 @@ async def check_pause_targets(tasks: TasksClient, data: PauseCreate) -> None:
 async def create_pause(db: Database, tasks: TasksClient, *, data: PauseCreate, actor: Principal) -> dict[str, Any]:
     await check_pause_targets(tasks, data)
     async with db.transaction() as conn:
-        return await pause_records.insert(conn, {**data.model_dump(), "created_by": actor.subject},
-                                          actor=actor.subject)
+        return await pause_records.insert(conn, {**data.model_dump(), "created_by": actor.subject}, actor=actor.subject)
 
 
-async def list_pauses(db: Database, *, after_id: int | None, limit: int, plan_id: int | None = None,
-                      item_id: int | None = None, unit_id: int | None = None,
-                      active_on: date | None = None) -> list[dict[str, Any]]:
-    where: list[Any] = [column == value for column, value in ((pauses.c.plan_id, plan_id),
-                                                              (pauses.c.item_id, item_id),
-                                                              (pauses.c.unit_id, unit_id)) if value is not None]
+async def list_pauses(
+    db: Database,
+    *,
+    after_id: int | None,
+    limit: int,
+    plan_id: int | None = None,
+    item_id: int | None = None,
+    unit_id: int | None = None,
+    active_on: date | None = None,
+) -> list[dict[str, Any]]:
+    where: list[Any] = [
+        column == value
+        for column, value in ((pauses.c.plan_id, plan_id), (pauses.c.item_id, item_id), (pauses.c.unit_id, unit_id))
+        if value is not None
+    ]
     if active_on is not None:
         where.append(or_(pauses.c.until.is_(None), pauses.c.until >= active_on))
     async with db.read() as conn:
@@ -175,5 +197,6 @@ async def active_pauses(conn: AsyncConnection, today: date) -> list[dict[str, An
 
 def is_paused(active: list[dict[str, Any]], plan_id: int, item_id: int, unit_id: int | None = None) -> bool:
     """Whether a pause covers the plan, the item, the unit (within the plan), or the unit on the item."""
-    return any(p["plan_id"] == plan_id and p["item_id"] in (None, item_id) and p["unit_id"] in (None, unit_id)
-               for p in active)
+    return any(
+        p["plan_id"] == plan_id and p["item_id"] in (None, item_id) and p["unit_id"] in (None, unit_id) for p in active
+    )

@@ -34,8 +34,10 @@ class AssessmentAdjustment(ReportingModel, table=True):
 
     __tablename__ = "assessment_adjustments"
     # AUTOINCREMENT on SQLite: a withdrawn adjustment's id is never given again, so its history stays its own.
-    __table_args__ = (Index("ix_assessment_adjustments_plan_year", "plan_id", "year", "unit_id"),
-                      {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_assessment_adjustments_plan_year", "plan_id", "year", "unit_id"),
+        {"sqlite_autoincrement": True},
+    )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int
     year: int

@@ -13,8 +13,14 @@ from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
-from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created,
-                                     links_to_created)
+from services.common.routing import (
+    GUARDED_WRITE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    api_router,
+    created,
+    links_to_created,
+)
 from services.reporting_api.assessment import service
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentList, AdjustmentPublic, Assessment
 from services.reporting_api.db import DatabaseDep
@@ -36,61 +42,106 @@ class ClosedPeriodPublic(BaseModel):
     snapshot: dict[str, Any] = Field(description="The period's figures as they stood when it was closed (关账快照).")
 
 
-@router.post("/plans/{plan_id}/periods/{period}/close", summary="Close a period and freeze its snapshot",
-             status_code=201, responses={**problem_responses(404, 409, 503)})
-async def close_period(plan_id: int, period: PeriodId, response: Response, db: DatabaseDep, tasks: TasksDep,
-                       principal: Staff,
-                       as_of: Annotated[date | None, Query(description="Look from this day (default today).")] = None,
-                       ) -> ClosedPeriodPublic:
-    closed = await service.close_period(db, tasks, plan_id=plan_id, period=period,
-                                        today=as_of or clock.business_today(), principal=principal)
+@router.post(
+    "/plans/{plan_id}/periods/{period}/close",
+    summary="Close a period and freeze its snapshot",
+    status_code=201,
+    responses={**problem_responses(404, 409, 503)},
+)
+async def close_period(
+    plan_id: int,
+    period: PeriodId,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: Staff,
+    as_of: Annotated[date | None, Query(description="Look from this day (default today).")] = None,
+) -> ClosedPeriodPublic:
+    closed = await service.close_period(
+        db, tasks, plan_id=plan_id, period=period, today=as_of or clock.business_today(), principal=principal
+    )
     response.headers["Location"] = f"/v1/plans/{plan_id}/periods/{period}/snapshot"
     return closed
 
 
-@router.get("/plans/{plan_id}/periods/{period}/snapshot", summary="The frozen snapshot of a closed period",
-            responses=READ_ERRORS)
+@router.get(
+    "/plans/{plan_id}/periods/{period}/snapshot",
+    summary="The frozen snapshot of a closed period",
+    responses=READ_ERRORS,
+)
 async def get_period_snapshot(plan_id: int, period: PeriodId, db: DatabaseDep, _: Staff) -> ClosedPeriodPublic:
     return await service.get_snapshot(db, plan_id=plan_id, period=period)
 
 
-@router.get("/plans/{plan_id}/assessment", summary="The annual assessment (年度综合考核), ranked within each list",
-            responses={**READ_ERRORS, **PEER_ERRORS})
-async def get_annual_assessment(plan_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
-                                year: Year) -> Assessment:
+@router.get(
+    "/plans/{plan_id}/assessment",
+    summary="The annual assessment (年度综合考核), ranked within each list",
+    responses={**READ_ERRORS, **PEER_ERRORS},
+)
+async def get_annual_assessment(
+    plan_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal, year: Year
+) -> Assessment:
     return await service.annual_assessment(db, tasks, plan_id=plan_id, year=year, principal=principal)
 
 
-@router.get("/plans/{plan_id}/assessment/adjustments", summary="The bonus and penalty points of a year (考核加减分)",
-            responses=READ_ERRORS)
+@router.get(
+    "/plans/{plan_id}/assessment/adjustments",
+    summary="The bonus and penalty points of a year (考核加减分)",
+    responses=READ_ERRORS,
+)
 async def list_assessment_adjustments(plan_id: int, db: DatabaseDep, _: Staff, year: Year) -> AdjustmentList:
     return AdjustmentList(data=await service.list_adjustments(db, plan_id=plan_id, year=year))
 
 
-@router.post("/plans/{plan_id}/assessment/adjustments", summary="Give a unit bonus or penalty points for a year",
-             status_code=201, responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
-                 "adjustment_id", read=("get_assessment_adjustment",), guarded=("delete_assessment_adjustment",))})
-async def create_assessment_adjustment(plan_id: int, data: AdjustmentCreate, response: Response, db: DatabaseDep,
-                                       tasks: TasksDep, principal: Staff, year: Year) -> AdjustmentPublic:
+@router.post(
+    "/plans/{plan_id}/assessment/adjustments",
+    summary="Give a unit bonus or penalty points for a year",
+    status_code=201,
+    responses={
+        **WRITE_ERRORS,
+        **PEER_ERRORS,
+        **links_to_created(
+            "adjustment_id", read=("get_assessment_adjustment",), guarded=("delete_assessment_adjustment",)
+        ),
+    },
+)
+async def create_assessment_adjustment(
+    plan_id: int,
+    data: AdjustmentCreate,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: Staff,
+    year: Year,
+) -> AdjustmentPublic:
     adjustment = await service.create_adjustment(db, tasks, plan_id=plan_id, year=year, data=data, actor=principal)
-    created(response, {"version": adjustment.version},
-            f"/v1/plans/{plan_id}/assessment/adjustments/{adjustment.id}")
+    created(response, {"version": adjustment.version}, f"/v1/plans/{plan_id}/assessment/adjustments/{adjustment.id}")
     return adjustment
 
 
-@router.get("/plans/{plan_id}/assessment/adjustments/{adjustment_id}", summary="Read one bonus or penalty",
-            responses=READ_ERRORS)
-async def get_assessment_adjustment(plan_id: int, adjustment_id: int, response: Response, db: DatabaseDep,
-                                    _: Staff) -> AdjustmentPublic:
+@router.get(
+    "/plans/{plan_id}/assessment/adjustments/{adjustment_id}",
+    summary="Read one bonus or penalty",
+    responses=READ_ERRORS,
+)
+async def get_assessment_adjustment(
+    plan_id: int, adjustment_id: int, response: Response, db: DatabaseDep, _: Staff
+) -> AdjustmentPublic:
     adjustment = await service.get_adjustment(db, plan_id=plan_id, adjustment_id=adjustment_id)
     set_etag(response, adjustment.version)
     return adjustment
 
 
-@router.delete("/plans/{plan_id}/assessment/adjustments/{adjustment_id}", summary="Withdraw a bonus or penalty",
-               status_code=204, responses=GUARDED_WRITE_ERRORS)
-async def delete_assessment_adjustment(plan_id: int, adjustment_id: int, db: DatabaseDep, principal: Staff,
-                                       if_match: IfMatch = None) -> Response:
-    await service.delete_adjustment(db, plan_id=plan_id, adjustment_id=adjustment_id,
-                                    version=expected_version(if_match), actor=principal)
+@router.delete(
+    "/plans/{plan_id}/assessment/adjustments/{adjustment_id}",
+    summary="Withdraw a bonus or penalty",
+    status_code=204,
+    responses=GUARDED_WRITE_ERRORS,
+)
+async def delete_assessment_adjustment(
+    plan_id: int, adjustment_id: int, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+) -> Response:
+    await service.delete_adjustment(
+        db, plan_id=plan_id, adjustment_id=adjustment_id, version=expected_version(if_match), actor=principal
+    )
     return Response(status_code=204)

@@ -18,26 +18,35 @@ def _places(places: int) -> PlainSerializer:
     return PlainSerializer(lambda value: f"{value:.{places}f}", return_type=str)
 
 
-Points = Annotated[Decimal, _places(2), Field(description="Points, two decimal places, as a string.",
-                                              examples=["87.50"])]
-Share = Annotated[Decimal, _places(4), Field(description="A share in [0, 1], four decimal places, as a string.",
-                                             examples=["0.6667"])]
-Tally = Annotated[Decimal, _places(4), Field(description="A weighted count, four decimal places, as a string.",
-                                             examples=["2.5000"])]
+Points = Annotated[
+    Decimal, _places(2), Field(description="Points, two decimal places, as a string.", examples=["87.50"])
+]
+Share = Annotated[
+    Decimal, _places(4), Field(description="A share in [0, 1], four decimal places, as a string.", examples=["0.6667"])
+]
+Tally = Annotated[
+    Decimal, _places(4), Field(description="A weighted count, four decimal places, as a string.", examples=["2.5000"])
+]
 
 MAX_ADJUSTMENT = Decimal("20")
 # What a client may send as points: a JSON number, or a decimal string (exact), at most two places either way.
-_POINTS_IN = WithJsonSchema({"anyOf": [
-    {"type": "number", "minimum": -20, "maximum": 20},
-    {"type": "string", "pattern": r"^-?\d{1,2}(\.\d{1,2})?$", "maxLength": 6}]}, mode="validation")
+_POINTS_IN = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "number", "minimum": -20, "maximum": 20},
+            {"type": "string", "pattern": r"^-?\d{1,2}(\.\d{1,2})?$", "maxLength": 6},
+        ]
+    },
+    mode="validation",
+)
 
 
 class Metric(StrEnum):
     """The parts of the score (考核分项)."""
 
-    ON_TIME = "on_time"                            # 按时报送
-    FIRST_TIME_ACCEPTED = "first_time_accepted"    # 一次审核通过
-    GREEN_OR_DONE = "green_or_done"                # 绿灯或办结
+    ON_TIME = "on_time"  # 按时报送
+    FIRST_TIME_ACCEPTED = "first_time_accepted"  # 一次审核通过
+    GREEN_OR_DONE = "green_or_done"  # 绿灯或办结
     INDICATOR_ATTAINMENT = "indicator_attainment"  # 指标完成度
 
 
@@ -45,15 +54,20 @@ class ScorePart(BaseModel):
     """One part of a unit's score (考核分项): what it counted, its weight and the points it gives."""
 
     metric: Metric = Field(description="Which part (考核分项).")
-    share: Share | None = Field(description="achieved / out_of (0–1, four places); null when the unit has no data "
-                                            "for this part.")
-    achieved: Tally = Field(description="What counted for the unit: reports on time, reports accepted at their first "
-                                        "submission, items green or done, or the sum of indicator attainments; an "
-                                        "item the unit co-operates on counts `co_operating_weight`.")
+    share: Share | None = Field(
+        description="achieved / out_of (0–1, four places); null when the unit has no data for this part."
+    )
+    achieved: Tally = Field(
+        description="What counted for the unit: reports on time, reports accepted at their first "
+        "submission, items green or done, or the sum of indicator attainments; an "
+        "item the unit co-operates on counts `co_operating_weight`."
+    )
     out_of: Tally = Field(description="What could have counted, weighted the same way.")
     weight: Share = Field(description="The plan's weight of this part (考核权重).")
-    applied_weight: Share = Field(description="The weight applied: the weights of the parts without data are spread "
-                                              "over the others; 0 for a part without data.")
+    applied_weight: Share = Field(
+        description="The weight applied: the weights of the parts without data are spread "
+        "over the others; 0 for a part without data."
+    )
     points: Points = Field(description="100 × applied_weight × share, rounded half up to two places.")
 
 
@@ -63,12 +77,20 @@ class AdjustmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     unit_id: int = Field(ge=1, description="The unit adjusted (tasks_api unit id).")
     points: Annotated[Decimal, _POINTS_IN] = Field(
-        ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT, max_digits=4, decimal_places=2, examples=[2.5],
+        ge=-MAX_ADJUSTMENT,
+        le=MAX_ADJUSTMENT,
+        max_digits=4,
+        decimal_places=2,
+        examples=[2.5],
         description="Points added (positive) or taken off (negative), at most 20 either way, two decimal places; a "
-                    "JSON number or a decimal string.")
-    reason: str = Field(min_length=2, max_length=500, description="Why (加减分理由), e.g. the award or the "
-                                                                  "notice it rests on.",
-                        examples=["获评省级示范项目，加2.5分"])
+        "JSON number or a decimal string.",
+    )
+    reason: str = Field(
+        min_length=2,
+        max_length=500,
+        description="Why (加减分理由), e.g. the award or the notice it rests on.",
+        examples=["获评省级示范项目，加2.5分"],
+    )
 
     @field_validator("points")
     @classmethod
@@ -115,10 +137,12 @@ class AssessmentRow(BaseModel):
     score: Points | None = Field(description="The sum of the parts' points (0–100); null when no part has data.")
     adjustments: list[AdjustmentPublic] = Field(description="The office's bonus and penalty points (考核加减分).")
     adjustment_points: Points = Field(description="The sum of the adjustments.")
-    total: Points | None = Field(description="score + adjustment_points (综合得分); null without a score, whatever "
-                                             "the adjustments.")
-    rank: int | None = Field(description="Rank in its list (1, 2, 2, 4 on ties); null in a list that is not ranked "
-                                         "or without a total.")
+    total: Points | None = Field(
+        description="score + adjustment_points (综合得分); null without a score, whatever the adjustments."
+    )
+    rank: int | None = Field(
+        description="Rank in its list (1, 2, 2, 4 on ties); null in a list that is not ranked or without a total."
+    )
     rank_in_kind: int | None = Field(description="Rank among the units of its kind, counted the same way.")
     tied_with: list[str] = Field(description="The units of its list at the same total (shown to the office only).")
     note: str | None = Field(description="Why the rank is what it is: a tie, no data, or a list not ranked.")
@@ -141,7 +165,9 @@ class Assessment(BaseModel):
     year: int = Field(description="The year assessed (考核年度).")
     periods: list[str] = Field(description="The closed periods the assessment is computed from.")
     weights: dict[str, Share] = Field(description="The plan's weights of the parts (考核权重).")
-    co_operating_weight: Share = Field(description="How much an item the unit co-operates on (配合) counts against "
-                                                   "one it leads (牵头, 1) in green_or_done and "
-                                                   "indicator_attainment.")
+    co_operating_weight: Share = Field(
+        description="How much an item the unit co-operates on (配合) counts against "
+        "one it leads (牵头, 1) in green_or_done and "
+        "indicator_attainment."
+    )
     lists: list[AssessmentList] = Field(description="The lists of the plan's assessment groups, in their order.")

@@ -24,8 +24,7 @@ from itertools import groupby
 from typing import Any
 
 from services.common.contracts.tasks import Unit
-from services.reporting_api.assessment.schemas import (AdjustmentPublic, AssessmentList, AssessmentRow, Metric,
-                                                       ScorePart)
+from services.reporting_api.assessment.schemas import AdjustmentPublic, AssessmentList, AssessmentRow, Metric, ScorePart
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.periods.models import PLACEHOLDER_KINDS, AssessmentGroup
 
@@ -126,10 +125,17 @@ def score(tallies: UnitTallies, weights: Mapping[str, float]) -> tuple[list[Scor
     for metric, tally in tallies.parts.items():
         share = tally.share
         applied = present[metric] / spread if metric in present and spread else ZERO
-        parts.append(ScorePart(metric=metric, share=None if share is None else fixed(share, SHARE),
-                               achieved=fixed(tally.achieved, SHARE), out_of=fixed(tally.out_of, SHARE),
-                               weight=fixed(plan_weights[metric], SHARE), applied_weight=fixed(applied, SHARE),
-                               points=fixed(HUNDRED * applied * (share or ZERO), POINTS)))
+        parts.append(
+            ScorePart(
+                metric=metric,
+                share=None if share is None else fixed(share, SHARE),
+                achieved=fixed(tally.achieved, SHARE),
+                out_of=fixed(tally.out_of, SHARE),
+                weight=fixed(plan_weights[metric], SHARE),
+                applied_weight=fixed(applied, SHARE),
+                points=fixed(HUNDRED * applied * (share or ZERO), POINTS),
+            )
+        )
     return parts, sum((part.points for part in parts), ZERO) if spread else None
 
 
@@ -153,8 +159,11 @@ def rank_list(rows: list[AssessmentRow], *, ranked: bool) -> list[AssessmentRow]
             row.note = "listed apart, not ranked (单列不排名)"
         return sorted(rows, key=lambda row: (row.unit_name, row.unit_id))
     in_list = competition_ranks(rows)
-    in_kind = {unit: rank for kind in {row.unit_kind for row in rows}
-               for unit, (rank, _) in competition_ranks(row for row in rows if row.unit_kind == kind).items()}
+    in_kind = {
+        unit: rank
+        for kind in {row.unit_kind for row in rows}
+        for unit, (rank, _) in competition_ranks(row for row in rows if row.unit_kind == kind).items()
+    }
     for row in rows:
         if row.unit_id not in in_list:
             row.note = "not ranked: no part of the score has data (无考核数据)"
@@ -175,19 +184,34 @@ def assessed_group(unit: Unit | None, groups: Sequence[AssessmentGroup]) -> Asse
     return next((group for group in groups if unit.kind in group.kinds), None)
 
 
-def assessment_row(unit: Unit, tallies: UnitTallies, adjustments: list[AdjustmentPublic],
-                   weights: Mapping[str, float]) -> AssessmentRow:
+def assessment_row(
+    unit: Unit, tallies: UnitTallies, adjustments: list[AdjustmentPublic], weights: Mapping[str, float]
+) -> AssessmentRow:
     parts, base = score(tallies, weights)
     extra = sum((adjustment.points for adjustment in adjustments), ZERO)
-    return AssessmentRow(unit_id=unit.id, unit_name=unit.name, unit_kind=unit.kind, parts=parts, score=base,
-                         adjustments=adjustments, adjustment_points=extra,
-                         total=None if base is None else base + extra, rank=None, rank_in_kind=None, tied_with=[],
-                         note=None)
+    return AssessmentRow(
+        unit_id=unit.id,
+        unit_name=unit.name,
+        unit_kind=unit.kind,
+        parts=parts,
+        score=base,
+        adjustments=adjustments,
+        adjustment_points=extra,
+        total=None if base is None else base + extra,
+        rank=None,
+        rank_in_kind=None,
+        tied_with=[],
+        note=None,
+    )
 
 
-def assessment_lists(tallies: Mapping[int, UnitTallies], units: Mapping[int, Unit],
-                     adjustments: Iterable[AdjustmentPublic], groups: Sequence[AssessmentGroup],
-                     weights: Mapping[str, float]) -> list[AssessmentList]:
+def assessment_lists(
+    tallies: Mapping[int, UnitTallies],
+    units: Mapping[int, Unit],
+    adjustments: Iterable[AdjustmentPublic],
+    groups: Sequence[AssessmentGroup],
+    weights: Mapping[str, float],
+) -> list[AssessmentList]:
     """Every assessed unit (responsible for something, or adjusted) in its list, the lists ranked."""
     adjusted: dict[int, list[AdjustmentPublic]] = defaultdict(list)
     for adjustment in adjustments:
@@ -197,7 +221,16 @@ def assessment_lists(tallies: Mapping[int, UnitTallies], units: Mapping[int, Uni
     for unit_id in sorted(unit_id for unit_id in set(tallies) | set(adjusted) if unit_id is not None):
         group = assessed_group(units.get(unit_id), groups)
         if group is not None:
-            rows[group.key].append(assessment_row(units[unit_id], tallies.get(unit_id, UnitTallies()),
-                                                  adjusted[unit_id], weights))
-    return [AssessmentList(key=group.key, title=group.title, kinds=group.kinds, ranked=group.ranked,
-                           rows=rank_list(rows[group.key], ranked=group.ranked)) for group in groups]
+            rows[group.key].append(
+                assessment_row(units[unit_id], tallies.get(unit_id, UnitTallies()), adjusted[unit_id], weights)
+            )
+    return [
+        AssessmentList(
+            key=group.key,
+            title=group.title,
+            kinds=group.kinds,
+            ranked=group.ranked,
+            rows=rank_list(rows[group.key], ranked=group.ranked),
+        )
+        for group in groups
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,10 +18,8 @@ from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import Records, plain_rows
 from services.reporting_api.assessment.models import AssessmentAdjustment
-from services.reporting_api.assessment.schemas import (AdjustmentCreate, AdjustmentPublic, Assessment,
-                                                       AssessmentList)
-from services.reporting_api.assessment.scores import (CO_OPERATING_WEIGHT, assessed_group, assessment_lists,
-                                                      unit_tallies)
+from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentPublic, Assessment, AssessmentList
+from services.reporting_api.assessment.scores import CO_OPERATING_WEIGHT, assessed_group, assessment_lists, unit_tallies
 from services.reporting_api.db import change_log
 from services.reporting_api.oversight.service import oversight_of
 from services.reporting_api.periods.calendar import parse_period
@@ -33,21 +31,32 @@ from services.reporting_api.reports.service import reports, versions
 async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> list[dict[str, Any]]:
     """Each report of the period with the outcome of its first submission (for 'accepted first time')."""
     first = versions.alias("first")
-    query = (select(reports.c.id.label("report_id"), reports.c.item_id, reports.c.unit_id, reports.c.status,
-                    reports.c.submissions, first.c.outcome.label("first_outcome"))
-             .outerjoin(first, (first.c.report_id == reports.c.id) & (first.c.number == 1))
-             .where(reports.c.plan_id == plan_id, reports.c.period == period).order_by(reports.c.id))
+    query = (
+        select(
+            reports.c.id.label("report_id"),
+            reports.c.item_id,
+            reports.c.unit_id,
+            reports.c.status,
+            reports.c.submissions,
+            first.c.outcome.label("first_outcome"),
+        )
+        .outerjoin(first, (first.c.report_id == reports.c.id) & (first.c.number == 1))
+        .where(reports.c.plan_id == plan_id, reports.c.period == period)
+        .order_by(reports.c.id)
+    )
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 
-async def close_period(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
-                       principal: Principal) -> dict[str, Any]:
+async def close_period(
+    db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date, principal: Principal
+) -> dict[str, Any]:
     """Freeze the period: its compliance, roll-ups, lights and indicators as they stand; its reports lock.
 
     The snapshot also keeps every responsibility (item, unit, role): the assessment counts the items a unit leads
     or co-operates on from them, whatever reports the period's cadence asked for."""
-    responsibilities = [{"item_id": a.item_id, "unit_id": a.unit_id, "role": a.role}
-                        for a in await tasks.plan_assignments(plan_id)]
+    responsibilities = [
+        {"item_id": a.item_id, "unit_id": a.unit_id, "role": a.role} for a in await tasks.plan_assignments(plan_id)
+    ]
     async with db.transaction() as conn:
         if await closed_snapshot(conn, plan_id, period):
             raise Conflict(f"Period {period} of plan {plan_id} is already closed.")
@@ -55,10 +64,18 @@ async def close_period(db: Database, tasks: TasksClient, *, plan_id: int, period
         snapshot["reports"] = await _report_outcomes(conn, plan_id, period)
         snapshot["responsibilities"] = responsibilities
         closed_at = clock.now()
-        await conn.execute(closed.insert().values(plan_id=plan_id, period=period, closed_by=principal.subject,
-                                                  closed_at=closed_at, snapshot=snapshot))
-    return {"plan_id": plan_id, "period": period, "closed_by": principal.subject, "closed_at": closed_at,
-            "snapshot": snapshot}
+        await conn.execute(
+            closed.insert().values(
+                plan_id=plan_id, period=period, closed_by=principal.subject, closed_at=closed_at, snapshot=snapshot
+            )
+        )
+    return {
+        "plan_id": plan_id,
+        "period": period,
+        "closed_by": principal.subject,
+        "closed_at": closed_at,
+        "snapshot": snapshot,
+    }
 
 
 async def get_snapshot(db: Database, *, plan_id: int, period: str) -> dict[str, Any]:
@@ -81,26 +98,37 @@ def one_per_due_date(snapshots: dict[str, Any]) -> dict[str, Any]:
     return {period_id: snapshots[period_id] for period_id in sorted(kept.values())}
 
 
-async def annual_assessment(db: Database, tasks: TasksClient, *, plan_id: int, year: int,
-                            principal: Principal) -> Assessment:
+async def annual_assessment(
+    db: Database, tasks: TasksClient, *, plan_id: int, year: int, principal: Principal
+) -> Assessment:
     """年度综合考核: a score per unit with its breakdown and adjustments, each list ranked apart; a unit sees its row."""
     units = {unit.id: unit for unit in await tasks.units()}  # the peer first, then the database
     async with db.read() as conn:
-        rows = (await conn.execute(select(closed.c.period, closed.c.snapshot).where(closed.c.plan_id == plan_id)
-                                   .order_by(closed.c.period))).all()
+        rows = (
+            await conn.execute(
+                select(closed.c.period, closed.c.snapshot).where(closed.c.plan_id == plan_id).order_by(closed.c.period)
+            )
+        ).all()
         rules = await plan_rules(conn, plan_id)
         adjustments = await _adjustments(conn, plan_id, year)
-    snapshots = one_per_due_date({period: snapshot for period, snapshot in rows
-                                  if parse_period(period).ends_on.year == year})
+    snapshots = one_per_due_date(
+        {period: snapshot for period, snapshot in rows if parse_period(period).ends_on.year == year}
+    )
     if not snapshots:
         raise Unprocessable(f"No period of {year} is closed for plan {plan_id}; close periods first.")
-    lists = assessment_lists(unit_tallies(list(snapshots.values())), units, adjustments, _groups(rules),
-                             rules["weights"])
+    lists = assessment_lists(
+        unit_tallies(list(snapshots.values())), units, adjustments, _groups(rules), rules["weights"]
+    )
     if principal.role is Role.UNIT:
         lists = [_own_row(found, principal.unit_id) for found in lists]
-    return Assessment(plan_id=plan_id, year=year, periods=sorted(snapshots), lists=lists,
-                      weights={name: Decimal(str(weight)) for name, weight in rules["weights"].items()},
-                      co_operating_weight=CO_OPERATING_WEIGHT)
+    return Assessment(
+        plan_id=plan_id,
+        year=year,
+        periods=sorted(snapshots),
+        lists=lists,
+        weights={name: Decimal(str(weight)) for name, weight in rules["weights"].items()},
+        co_operating_weight=CO_OPERATING_WEIGHT,
+    )
 
 
 def _groups(rules: dict[str, Any]) -> list[AssessmentGroup]:
@@ -124,8 +152,11 @@ adjustment_records = Records(adjustments_table, "assessment_adjustment", change_
 
 
 async def _adjustments(conn: AsyncConnection, plan_id: int, year: int) -> list[AdjustmentPublic]:
-    query = (select(adjustments_table).where(adjustments_table.c.plan_id == plan_id, adjustments_table.c.year == year)
-             .order_by(adjustments_table.c.id))
+    query = (
+        select(adjustments_table)
+        .where(adjustments_table.c.plan_id == plan_id, adjustments_table.c.year == year)
+        .order_by(adjustments_table.c.id)
+    )
     return [AdjustmentPublic.model_validate(row) for row in plain_rows(await conn.execute(query))]
 
 
@@ -137,23 +168,30 @@ async def list_adjustments(db: Database, *, plan_id: int, year: int) -> list[Adj
 async def _check_adjustable(conn: AsyncConnection, plan: Plan, year: int, unit: Unit | None, unit_id: int) -> None:
     """422 unless the year is one of the plan's and the unit is a real unit of a kind the plan assesses."""
     if not plan.starts_on.year <= year <= plan.ends_on.year:
-        raise Unprocessable(f"Plan {plan.id} runs from {plan.starts_on.year} to {plan.ends_on.year}; {year} is not "
-                            "one of its years.")
+        raise Unprocessable(
+            f"Plan {plan.id} runs from {plan.starts_on.year} to {plan.ends_on.year}; {year} is not one of its years."
+        )
     if unit is None:
         raise Unprocessable(f"Unit {unit_id} does not exist.")
     if assessed_group(unit, _groups(await plan_rules(conn, plan.id))) is None:
-        raise Unprocessable(f"{unit.name} ({unit.kind}) is not assessed in plan {plan.id}: a collective placeholder "
-                            "or a kind its assessment groups leave out.")
+        raise Unprocessable(
+            f"{unit.name} ({unit.kind}) is not assessed in plan {plan.id}: a collective placeholder "
+            "or a kind its assessment groups leave out."
+        )
 
 
-async def create_adjustment(db: Database, tasks: TasksClient, *, plan_id: int, year: int, data: AdjustmentCreate,
-                            actor: Principal) -> AdjustmentPublic:
+async def create_adjustment(
+    db: Database, tasks: TasksClient, *, plan_id: int, year: int, data: AdjustmentCreate, actor: Principal
+) -> AdjustmentPublic:
     plan = await tasks.plan(plan_id)  # 404 for an unknown plan; peers are read before the transaction opens
     unit = next((unit for unit in await tasks.units() if unit.id == data.unit_id), None)
     async with db.transaction() as conn:
         await _check_adjustable(conn, plan, year, unit, data.unit_id)
-        created = await adjustment_records.insert(conn, {"plan_id": plan_id, "year": year, **data.model_dump(),
-                                                         "created_by": actor.subject}, actor=actor.subject)
+        created = await adjustment_records.insert(
+            conn,
+            {"plan_id": plan_id, "year": year, **data.model_dump(), "created_by": actor.subject},
+            actor=actor.subject,
+        )
     return AdjustmentPublic.model_validate(created)
 
 
@@ -169,16 +207,25 @@ async def get_adjustment(db: Database, *, plan_id: int, adjustment_id: int) -> A
         return AdjustmentPublic.model_validate(await _adjustment_of(conn, plan_id, adjustment_id))
 
 
-async def delete_adjustment(db: Database, *, plan_id: int, adjustment_id: int, version: int,
-                            actor: Principal) -> None:
+async def delete_adjustment(db: Database, *, plan_id: int, adjustment_id: int, version: int, actor: Principal) -> None:
     """Withdraw an adjustment the caller saw at `version`: a compare-and-set, so two withdrawals record one."""
     async with db.transaction() as conn:
         before = await _adjustment_of(conn, plan_id, adjustment_id)
         if before["version"] != version:
             raise stale(before["version"])
-        gone = await conn.execute(adjustments_table.delete().where(adjustments_table.c.id == adjustment_id,
-                                                                   adjustments_table.c.version == version))
+        gone = await conn.execute(
+            adjustments_table.delete().where(
+                adjustments_table.c.id == adjustment_id, adjustments_table.c.version == version
+            )
+        )
         if gone.rowcount != 1:  # withdrawn by another request since we read it
             raise NotFound(f"Plan {plan_id} has no assessment adjustment {adjustment_id}.")
-        await record_change(conn, change_log, entity=adjustment_records.entity, entity_id=adjustment_id,
-                            action="delete", actor=actor.subject, before=before)
+        await record_change(
+            conn,
+            change_log,
+            entity=adjustment_records.entity,
+            entity_id=adjustment_id,
+            action="delete",
+            actor=actor.subject,
+            before=before,
+        )

@@ -14,8 +14,8 @@ router = api_router("history")
 class Entity(StrEnum):
     """The kinds of record whose change history reporting_api keeps (留痕对象); plan-wide ones by plan id."""
 
-    PLAN_RULES = "plan_rules"                       # by plan id
-    PERIOD_DUE_DATE = "period_due_date"             # by plan id
+    PLAN_RULES = "plan_rules"  # by plan id
+    PERIOD_DUE_DATE = "period_due_date"  # by plan id
     ASSESSMENT_ADJUSTMENT = "assessment_adjustment"  # 考核加减分, by adjustment id
 
 

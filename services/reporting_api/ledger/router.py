@@ -14,8 +14,7 @@ from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.db import DatabaseDep
 from services.reporting_api.ledger import service
-from services.reporting_api.ledger.writers import (CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, csv_stream,
-                                                   write_xlsx)
+from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, csv_stream, write_xlsx
 from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
 router = api_router("ledger")
@@ -25,32 +24,57 @@ UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a u
 
 
 def _download(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": description,
-                  "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+    return {
+        200: {"description": description, "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}
+    }
 
 
-@router.get("/plans/{plan_id}/ledger.xlsx", summary="Download the period's ledger (台账) as an Excel workbook",
-            description=service.LEDGER_RULE, response_class=FileResponse,
-            responses={**_download(XLSX_MEDIA_TYPE, "The ledger workbook, one sheet."), **ERRORS})
-async def export_ledger_xlsx(plan_id: int, period: Period, db: DatabaseDep, tasks: TasksDep,
-                             principal: CurrentPrincipal, unit_id: UnitFilter = None) -> FileResponse:
-    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id,
-                                       principal=principal)
+@router.get(
+    "/plans/{plan_id}/ledger.xlsx",
+    summary="Download the period's ledger (台账) as an Excel workbook",
+    description=service.LEDGER_RULE,
+    response_class=FileResponse,
+    responses={**_download(XLSX_MEDIA_TYPE, "The ledger workbook, one sheet."), **ERRORS},
+)
+async def export_ledger_xlsx(
+    plan_id: int,
+    period: Period,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    unit_id: UnitFilter = None,
+) -> FileResponse:
+    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)
     path = await write_xlsx(service.HEADERS, service.ledger_rows(db, ledger), title="台账", widths=service.WIDTHS)
     ascii_name, name = ledger.file_names
-    return FileResponse(path, media_type=XLSX_MEDIA_TYPE, background=BackgroundTask(path.unlink, missing_ok=True),
-                        headers={"Content-Disposition": attachment(f"{ascii_name}.xlsx", f"{name}.xlsx")})
+    return FileResponse(
+        path,
+        media_type=XLSX_MEDIA_TYPE,
+        background=BackgroundTask(path.unlink, missing_ok=True),
+        headers={"Content-Disposition": attachment(f"{ascii_name}.xlsx", f"{name}.xlsx")},
+    )
 
 
-@router.get("/plans/{plan_id}/ledger.csv", summary="Download the period's ledger (台账) as CSV",
-            description=service.LEDGER_RULE + "\n\nUTF-8 with a byte order mark (for Excel), RFC 4180 quoting; "
-            "text that a spreadsheet would run as a formula is prefixed with an apostrophe.",
-            response_class=StreamingResponse,
-            responses={**_download("text/csv", "The ledger as CSV, streamed."), **ERRORS})
-async def export_ledger_csv(plan_id: int, period: Period, db: DatabaseDep, tasks: TasksDep,
-                            principal: CurrentPrincipal, unit_id: UnitFilter = None) -> StreamingResponse:
-    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id,
-                                       principal=principal)
+@router.get(
+    "/plans/{plan_id}/ledger.csv",
+    summary="Download the period's ledger (台账) as CSV",
+    description=service.LEDGER_RULE + "\n\nUTF-8 with a byte order mark (for Excel), RFC 4180 quoting; "
+    "text that a spreadsheet would run as a formula is prefixed with an apostrophe.",
+    response_class=StreamingResponse,
+    responses={**_download("text/csv", "The ledger as CSV, streamed."), **ERRORS},
+)
+async def export_ledger_csv(
+    plan_id: int,
+    period: Period,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    unit_id: UnitFilter = None,
+) -> StreamingResponse:
+    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)
     ascii_name, name = ledger.file_names
-    return StreamingResponse(csv_stream(service.HEADERS, service.ledger_rows(db, ledger)), media_type=CSV_MEDIA_TYPE,
-                             headers={"Content-Disposition": attachment(f"{ascii_name}.csv", f"{name}.csv")})
+    return StreamingResponse(
+        csv_stream(service.HEADERS, service.ledger_rows(db, ledger)),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": attachment(f"{ascii_name}.csv", f"{name}.csv")},
+    )

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
-from services.common.clock import SHANGHAI
 from services.common.auth import Principal
+from services.common.clock import SHANGHAI
 from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, TasksClient
 from services.common.db import Database
 from services.common.problems import NotFound, PayloadTooLarge
@@ -32,19 +32,50 @@ from services.reporting_api.reports.models import MeasurementRecord, Report, Rep
 
 reports, versions, measurements = Report.__table__, ReportVersion.__table__, MeasurementRecord.__table__
 
-HEADERS = ("事项编号", "序号", "事项名称", "类型", "责任单位", "角色", "报送周期", "报送状态", "是否逾期",
-           "逾期工作日数", "完成进度(%)", "自评状态", "进展情况", "存在问题", "下步计划", "最新指标值", "审核意见", "报送时间")
+HEADERS = (
+    "事项编号",
+    "序号",
+    "事项名称",
+    "类型",
+    "责任单位",
+    "角色",
+    "报送周期",
+    "报送状态",
+    "是否逾期",
+    "逾期工作日数",
+    "完成进度(%)",
+    "自评状态",
+    "进展情况",
+    "存在问题",
+    "下步计划",
+    "最新指标值",
+    "审核意见",
+    "报送时间",
+)
 WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 12, 10, 10, 60, 40, 40, 40, 40, 17)
 # Under Excel's 1,048,576 rows a sheet; a larger ledger is asked for per unit (unit_id) instead.
 MAX_ROWS = 1_000_000
 # Three queries a batch: 2,000 responsibilities keep a batch's rows small and the 100,000-row ledger at 150 queries.
 BATCH_SIZE = 2_000
 
-KINDS = {"goal": "目标", "section": "重点任务板块", "task": "重点任务", "platform": "重点支撑平台",
-         "safeguard": "保障措施", "annex": "附件", "key_work": "重点工作", "special_action": "专项行动"}
+KINDS = {
+    "goal": "目标",
+    "section": "重点任务板块",
+    "task": "重点任务",
+    "platform": "重点支撑平台",
+    "safeguard": "保障措施",
+    "annex": "附件",
+    "key_work": "重点工作",
+    "special_action": "专项行动",
+}
 ROLES = {"lead": "牵头", "co": "配合"}
-STATUSES = {None: "未报送", ReportStatus.DRAFT: "草稿", ReportStatus.SUBMITTED: "已报送",
-            ReportStatus.ACCEPTED: "已通过", ReportStatus.RETURNED: "已退回"}
+STATUSES = {
+    None: "未报送",
+    ReportStatus.DRAFT: "草稿",
+    ReportStatus.SUBMITTED: "已报送",
+    ReportStatus.ACCEPTED: "已通过",
+    ReportStatus.RETURNED: "已退回",
+}
 SELF_STATUSES = {"on_track": "正常推进", "at_risk": "存在风险", "delayed": "滞后", "completed": "已完成"}
 
 LEDGER_RULE = f"""\
@@ -62,6 +93,7 @@ version the office did not return; 审核意见 is the comment of the latest rev
 # so each record is validated against the contract as it arrives (an off-contract answer is still a 503), then
 # only the cells the ledger writes are kept, as tuples whose repeated strings (unit names, roles, kinds,
 # measures) are one interned object each: ~50 MB.
+
 
 class Duty(NamedTuple):
     """One responsibility, one row of the ledger. The fields are in plan order, so duties sort as plain tuples."""
@@ -107,8 +139,14 @@ class Ledger:
 
 
 def _duty(assignment: Assignment) -> Duty:
-    return Duty(assignment.item_id, assignment.role != "lead", assignment.id, assignment.unit_id,
-                intern(assignment.unit_name), intern(ROLES.get(assignment.role, assignment.role)))
+    return Duty(
+        assignment.item_id,
+        assignment.role != "lead",
+        assignment.id,
+        assignment.unit_id,
+        intern(assignment.unit_name),
+        intern(ROLES.get(assignment.role, assignment.role)),
+    )
 
 
 def _item_cells(item: Item) -> ItemCells:
@@ -119,8 +157,9 @@ def _indicator_label(indicator: Indicator) -> IndicatorLabel:
     return IndicatorLabel(indicator.name, intern(f" {indicator.measure}" if indicator.measure else ""))
 
 
-async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None,
-                      principal: Principal) -> Ledger:
+async def open_ledger(
+    db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None, principal: Principal
+) -> Ledger:
     """The plan data of an export; 404 unknown plan, 422 a period the plan does not have, 413 too many rows."""
     unit_id = principal.scoped_unit(unit_id)
     try:
@@ -130,21 +169,22 @@ async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period:
     async with db.read() as conn:
         rhythm = await plan_rhythm(conn, tasks, plan_id)
     owed = rhythm.owed_for(period)
-    duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id,
-                                                     owes=lambda item: rhythm.owes(item, owed))
+    duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id, owes=lambda item: rhythm.owes(item, owed))
     return Ledger(plan, owed, duties, items, indicators, clock.business_today())
 
 
-async def read_plan_side(tasks: TasksClient, plan_id: int, unit_id: int | None, owes: Callable[[Item], bool]
-                         ) -> tuple[list[Duty], dict[int, ItemCells], dict[int, IndicatorLabel]]:
+async def read_plan_side(
+    tasks: TasksClient, plan_id: int, unit_id: int | None, owes: Callable[[Item], bool]
+) -> tuple[list[Duty], dict[int, ItemCells], dict[int, IndicatorLabel]]:
     """The duties of the items that owe the report (`owes`) in plan order (only the unit's, given unit_id), the
     items and the indicators; 413 too many rows.
 
     Read one record at a time past the peer cache: a province-wide plan's raw pages would otherwise stay in memory."""
     duties = [_duty(a) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a.unit_id)]
     if len(duties) > MAX_ROWS:
-        raise PayloadTooLarge(f"The ledger would have {len(duties):,} rows, more than {MAX_ROWS:,}; "
-                              "export it per unit with unit_id.")
+        raise PayloadTooLarge(
+            f"The ledger would have {len(duties):,} rows, more than {MAX_ROWS:,}; export it per unit with unit_id."
+        )
     items: dict[int, ItemCells] = {}
     owing: set[int] = set()
     async for item in tasks.each_plan_item(plan_id):
@@ -160,7 +200,7 @@ async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
     """The ledger's rows in batches of BATCH_SIZE, each batch costing three queries."""
     async with db.read() as conn:
         for start in range(0, len(ledger.duties), BATCH_SIZE):
-            batch = ledger.duties[start:start + BATCH_SIZE]
+            batch = ledger.duties[start : start + BATCH_SIZE]
             found = await _reports(conn, ledger, batch)
             ids = [report["id"] for report in found.values()]
             comments = await _latest_comments(conn, ids)
@@ -168,13 +208,29 @@ async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
             yield [_row(ledger, duty, found.get((duty.item_id, duty.unit_id)), comments, values) for duty in batch]
 
 
-async def _reports(conn: AsyncConnection, ledger: Ledger,
-                   batch: Sequence[Duty]) -> dict[tuple[int, int], dict[str, Any]]:
-    query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.progress,
-                   reports.c.problems, reports.c.next_steps, reports.c.percent_complete, reports.c.self_status,
-                   reports.c.submissions, reports.c.submitted_at, reports.c.late, reports.c.days_late).where(
-        reports.c.plan_id == ledger.plan.id, reports.c.period.in_(answering_ids(ledger.period.period)),
-        reports.c.item_id.in_({d.item_id for d in batch}), reports.c.unit_id.in_({d.unit_id for d in batch}))
+async def _reports(
+    conn: AsyncConnection, ledger: Ledger, batch: Sequence[Duty]
+) -> dict[tuple[int, int], dict[str, Any]]:
+    query = select(
+        reports.c.id,
+        reports.c.item_id,
+        reports.c.unit_id,
+        reports.c.status,
+        reports.c.progress,
+        reports.c.problems,
+        reports.c.next_steps,
+        reports.c.percent_complete,
+        reports.c.self_status,
+        reports.c.submissions,
+        reports.c.submitted_at,
+        reports.c.late,
+        reports.c.days_late,
+    ).where(
+        reports.c.plan_id == ledger.plan.id,
+        reports.c.period.in_(answering_ids(ledger.period.period)),
+        reports.c.item_id.in_({d.item_id for d in batch}),
+        reports.c.unit_id.in_({d.unit_id for d in batch}),
+    )
     return dict(latest_per_pair(plain_rows(await conn.execute(query))))
 
 
@@ -182,8 +238,11 @@ async def _latest_comments(conn: AsyncConnection, report_ids: list[int]) -> dict
     """The comment of each report's latest review (None when that review said nothing)."""
     if not report_ids:
         return {}
-    rows = await conn.execute(select(versions.c.report_id, versions.c.review_comment).where(
-        versions.c.report_id.in_(report_ids), versions.c.outcome.is_not(None)).order_by(versions.c.number))
+    rows = await conn.execute(
+        select(versions.c.report_id, versions.c.review_comment)
+        .where(versions.c.report_id.in_(report_ids), versions.c.outcome.is_not(None))
+        .order_by(versions.c.number)
+    )
     return dict(rows.all())  # ordered by number: the latest review of a report wins
 
 
@@ -194,9 +253,12 @@ async def _latest_values(conn: AsyncConnection, report_ids: list[int]) -> dict[i
     rows = await conn.execute(
         select(measurements.c.report_id, measurements.c.indicator_id, measurements.c.value, measurements.c.as_of)
         .join(versions, versions.c.id == measurements.c.version_id)
-        .where(measurements.c.report_id.in_(report_ids),
-               versions.c.outcome.is_(None) | (versions.c.outcome != ReportStatus.RETURNED.value))
-        .order_by(measurements.c.as_of, measurements.c.version_id, measurements.c.id))
+        .where(
+            measurements.c.report_id.in_(report_ids),
+            versions.c.outcome.is_(None) | (versions.c.outcome != ReportStatus.RETURNED.value),
+        )
+        .order_by(measurements.c.as_of, measurements.c.version_id, measurements.c.id)
+    )
     latest: dict[int, dict[int, tuple[float, date]]] = {}
     for report_id, indicator_id, value, as_of in rows:
         latest.setdefault(report_id, {})[indicator_id] = (value, as_of)
@@ -222,14 +284,33 @@ def _local_time(moment: datetime | None) -> str:
     return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def _row(ledger: Ledger, duty: Duty, report: dict[str, Any] | None, comments: dict[int, str | None],
-         values: dict[int, dict[int, tuple[float, date]]]) -> Row:
+def _row(
+    ledger: Ledger,
+    duty: Duty,
+    report: dict[str, Any] | None,
+    comments: dict[int, str | None],
+    values: dict[int, dict[int, tuple[float, date]]],
+) -> Row:
     late, days_late = lateness(report, due_on=ledger.period.due_on, today=ledger.today)
-    plan_side = (*ledger.items.get(duty.item_id, NO_ITEM), duty.unit_name, duty.role, ledger.period.period.id,
-                 STATUSES[report["status"] if report else None], "是" if late else "否", days_late)
+    plan_side = (
+        *ledger.items.get(duty.item_id, NO_ITEM),
+        duty.unit_name,
+        duty.role,
+        ledger.period.period.id,
+        STATUSES[report["status"] if report else None],
+        "是" if late else "否",
+        days_late,
+    )
     if report is None:
         return (*plan_side, None, "", "", "", "", "", "", "")
-    return (*plan_side, report["percent_complete"], SELF_STATUSES.get(report["self_status"], report["self_status"]),
-            report["progress"], report["problems"], report["next_steps"],
-            _values_text(ledger, values.get(report["id"], {})), comments.get(report["id"]) or "",
-            _local_time(report["submitted_at"]))
+    return (
+        *plan_side,
+        report["percent_complete"],
+        SELF_STATUSES.get(report["self_status"], report["self_status"]),
+        report["progress"],
+        report["problems"],
+        report["next_steps"],
+        _values_text(ledger, values.get(report["id"], {})),
+        comments.get(report["id"]) or "",
+        _local_time(report["submitted_at"]),
+    )

@@ -58,8 +58,9 @@ class XlsxSheet:
         self._book.close()
 
 
-async def write_xlsx(headers: Sequence[str], batches: AsyncIterable[Sequence[Row]], *, title: str,
-                     widths: Sequence[int] = ()) -> Path:
+async def write_xlsx(
+    headers: Sequence[str], batches: AsyncIterable[Sequence[Row]], *, title: str, widths: Sequence[int] = ()
+) -> Path:
     """A temporary xlsx file holding the rows; the caller deletes it. Nothing is left behind on failure.
 
     The writing runs in a worker thread, batch by batch, so the event loop keeps serving other requests, and

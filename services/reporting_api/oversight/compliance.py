@@ -42,34 +42,52 @@ def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> 
     return days > 0, days
 
 
-def compliance_row(obligation: Obligation, item: Item | None, report: Mapping[str, Any] | None, *,
-                   today: date) -> dict[str, Any]:
+def compliance_row(
+    obligation: Obligation, item: Item | None, report: Mapping[str, Any] | None, *, today: date
+) -> dict[str, Any]:
     assignment, due_on = obligation.assignment, obligation.due_on
     state = report["status"] if report else "missing"
     overdue = obligation.owed and state not in REPORTED and today > due_on
     late, days_late = lateness(report, due_on=due_on, today=today)
     return {
-        "responsibility_id": assignment.id, "item_id": assignment.item_id,
-        "item_key": item.key if item else None, "item_number": item.number if item else None,
-        "item_title": item.title if item else None, "unit_id": assignment.unit_id,
-        "unit_name": assignment.unit_name, "role": assignment.role, "period": obligation.period.id,
-        "report_type": obligation.period.report_type.value, "due_on": due_on.isoformat(), "owed": obligation.owed, "state": state,
+        "responsibility_id": assignment.id,
+        "item_id": assignment.item_id,
+        "item_key": item.key if item else None,
+        "item_number": item.number if item else None,
+        "item_title": item.title if item else None,
+        "unit_id": assignment.unit_id,
+        "unit_name": assignment.unit_name,
+        "role": assignment.role,
+        "period": obligation.period.id,
+        "report_type": obligation.period.report_type.value,
+        "due_on": due_on.isoformat(),
+        "owed": obligation.owed,
+        "state": state,
         "report_id": report["id"] if report else None,
-        "late": late, "days_late": days_late,
+        "late": late,
+        "days_late": days_late,
         "overdue": overdue,
     }
 
 
-def compliance_rows(items: Iterable[Item], obligations: Iterable[Obligation],
-                    reports: Mapping[tuple[int, int], Mapping[str, Any]], *, today: date) -> list[dict[str, Any]]:
+def compliance_rows(
+    items: Iterable[Item],
+    obligations: Iterable[Obligation],
+    reports: Mapping[tuple[int, int], Mapping[str, Any]],
+    *,
+    today: date,
+) -> list[dict[str, Any]]:
     """One row per obligation, in the obligations' order (responsibility id).
 
     `reports` maps (item_id, unit_id) to the report answering for the period ({id, status, late, days_late}).
     """
     by_id = {item.id: item for item in items}
-    return [compliance_row(o, by_id.get(o.assignment.item_id),
-                           reports.get((o.assignment.item_id, o.assignment.unit_id)), today=today)
-            for o in obligations]
+    return [
+        compliance_row(
+            o, by_id.get(o.assignment.item_id), reports.get((o.assignment.item_id, o.assignment.unit_id)), today=today
+        )
+        for o in obligations
+    ]
 
 
 def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -81,5 +99,4 @@ def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
         states[row["state"]] += 1
         late += row["late"]
         overdue += row["overdue"]
-    return {"expected": expected, **{state: states.get(state, 0) for state in STATES}, "late": late,
-            "overdue": overdue}
+    return {"expected": expected, **{state: states.get(state, 0) for state in STATES}, "late": late, "overdue": overdue}

@@ -33,7 +33,7 @@ _EPSILON = 1e-9
 
 
 def direction(indicator: Indicator) -> str:
-    """">=" or "<=": which way the indicator must move; "=" moves from its start (baseline, or 0) to the target."""
+    """ ">=" or "<=": which way the indicator must move; "=" moves from its start (baseline, or 0) to the target."""
     if indicator.comparison in (">=", "<="):
         return indicator.comparison
     start = indicator.baseline if indicator.baseline is not None else 0.0
@@ -71,8 +71,7 @@ def projection(points: Sequence[Mapping[str, Any]], target_date: date) -> float 
         return None
     ys = [float(p["value"]) for p in points]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = (sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
-             / sum((x - mean_x) ** 2 for x in xs))
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
     return mean_y + slope * (target_date.toordinal() - mean_x)
 
 
@@ -80,8 +79,9 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def indicator_progress(indicator: Indicator, points: Iterable[Mapping[str, Any]], *, plan_start: date,
-                       margin: float) -> dict[str, Any]:
+def indicator_progress(
+    indicator: Indicator, points: Iterable[Mapping[str, Any]], *, plan_start: date, margin: float
+) -> dict[str, Any]:
     """The progress of one indicator from its measurement points ({id, as_of, value})."""
     ordered = sorted(points, key=lambda p: (p["as_of"], p["id"]))
     latest = ordered[-1] if ordered else None
@@ -89,20 +89,31 @@ def indicator_progress(indicator: Indicator, points: Iterable[Mapping[str, Any]]
     share = expected_share(plan_start, indicator.target_date, latest["as_of"]) if latest else None
     projected = projection(ordered, indicator.target_date)
     return {
-        "indicator_id": indicator.id, "item_id": indicator.item_id, "key": indicator.key, "name": indicator.name,
-        "measure": indicator.measure, "comparison": indicator.comparison, "baseline": indicator.baseline,
-        "target": indicator.target, "target_date": indicator.target_date.isoformat(), "points": len(ordered),
+        "indicator_id": indicator.id,
+        "item_id": indicator.item_id,
+        "key": indicator.key,
+        "name": indicator.name,
+        "measure": indicator.measure,
+        "comparison": indicator.comparison,
+        "baseline": indicator.baseline,
+        "target": indicator.target,
+        "target_date": indicator.target_date.isoformat(),
+        "points": len(ordered),
         "latest_value": float(latest["value"]) if latest else None,
         "latest_as_of": latest["as_of"].isoformat() if latest else None,
-        "attainment": _rounded(reached), "expected_share": _rounded(share),
+        "attainment": _rounded(reached),
+        "expected_share": _rounded(share),
         "behind": reached is not None and share is not None and share - reached > margin + _EPSILON,
         "projected_value": _rounded(projected),
         "projection_misses_target": None if projected is None else not meets(indicator, projected),
     }
 
 
-def plan_indicator_progress(indicators: Iterable[Indicator], points: Mapping[int, list[Mapping[str, Any]]], *,
-                            plan_start: date, margin: float) -> list[dict[str, Any]]:
+def plan_indicator_progress(
+    indicators: Iterable[Indicator], points: Mapping[int, list[Mapping[str, Any]]], *, plan_start: date, margin: float
+) -> list[dict[str, Any]]:
     """The progress of every indicator, in indicator id order; `points` maps indicator ids to their points."""
-    return [indicator_progress(i, points.get(i.id, ()), plan_start=plan_start, margin=margin)
-            for i in sorted(indicators, key=lambda i: i.id)]
+    return [
+        indicator_progress(i, points.get(i.id, ()), plan_start=plan_start, margin=margin)
+        for i in sorted(indicators, key=lambda i: i.id)
+    ]

@@ -75,24 +75,42 @@ def _yellow(report: Mapping[str, Any] | None, due_soon: bool) -> list[str]:
     return reasons
 
 
-def light_of(item: Item, report: Mapping[str, Any] | None, progress: Sequence[Mapping[str, Any]], *,
-             due_on: date | None, today: date, due_soon_days: int) -> tuple[str, list[str]]:
+def light_of(
+    item: Item,
+    report: Mapping[str, Any] | None,
+    progress: Sequence[Mapping[str, Any]],
+    *,
+    due_on: date | None,
+    today: date,
+    due_soon_days: int,
+) -> tuple[str, list[str]]:
     """The light of one item and its reasons; `report` is the lead unit's report (None when missing or draft);
     `due_on` is None when the item owes no report for the period."""
     if report is not None and report["status"] not in REPORTED:
         report = None
     days_left = (due_on - today).days if due_on else due_soon_days + 1  # owing nothing: never overdue, never due
-    for light, reasons in (("done", _done(item, report)), ("red", _red(report, progress, days_left < 0)),
-                           ("yellow", _yellow(report, 0 <= days_left <= due_soon_days))):
+    for light, reasons in (
+        ("done", _done(item, report)),
+        ("red", _red(report, progress, days_left < 0)),
+        ("yellow", _yellow(report, 0 <= days_left <= due_soon_days)),
+    ):
         if reasons:
             return light, reasons
     return "green", []
 
 
-def traffic_lights(items: Iterable[Item], assignments: Iterable[Assignment],
-                   reports: Mapping[tuple[int, int], Mapping[str, Any]], progress: Iterable[Mapping[str, Any]], *,
-                   due_on: date, today: date, due_soon_days: int,
-                   progress_status: Mapping[int, str], owing: Collection[int] | None = None) -> list[dict[str, Any]]:
+def traffic_lights(
+    items: Iterable[Item],
+    assignments: Iterable[Assignment],
+    reports: Mapping[tuple[int, int], Mapping[str, Any]],
+    progress: Iterable[Mapping[str, Any]],
+    *,
+    due_on: date,
+    today: date,
+    due_soon_days: int,
+    progress_status: Mapping[int, str],
+    owing: Collection[int] | None = None,
+) -> list[dict[str, Any]]:
     """The light of every item that has a lead unit, in item id order.
 
     `reports` maps (item_id, unit_id) to a report of the period ({id, status, self_status}); `progress` is the
@@ -110,14 +128,32 @@ def traffic_lights(items: Iterable[Item], assignments: Iterable[Assignment],
             continue
         report = reports.get((item.id, lead.unit_id))
         owes = owing is None or item.id in owing
-        light, reasons = light_of(item, report, by_item.get(item.id, []), due_on=due_on if owes else None,
-                                  today=today, due_soon_days=due_soon_days)
-        rows.append({"item_id": item.id, "item_key": item.key, "item_number": item.number, "item_title": item.title,
-                     "kind": item.kind, "item_status": item.status,
-                     "progress_status": progress_status.get(item.id, "not_started"), "lead_unit_id": lead.unit_id,
-                     "lead_unit_name": lead.unit_name, "report_id": report["id"] if report else None,
-                     "report_status": report["status"] if report else None,
-                     "self_status": report["self_status"] if report else None, "light": light, "reasons": reasons})
+        light, reasons = light_of(
+            item,
+            report,
+            by_item.get(item.id, []),
+            due_on=due_on if owes else None,
+            today=today,
+            due_soon_days=due_soon_days,
+        )
+        rows.append(
+            {
+                "item_id": item.id,
+                "item_key": item.key,
+                "item_number": item.number,
+                "item_title": item.title,
+                "kind": item.kind,
+                "item_status": item.status,
+                "progress_status": progress_status.get(item.id, "not_started"),
+                "lead_unit_id": lead.unit_id,
+                "lead_unit_name": lead.unit_name,
+                "report_id": report["id"] if report else None,
+                "report_status": report["status"] if report else None,
+                "self_status": report["self_status"] if report else None,
+                "light": light,
+                "reasons": reasons,
+            }
+        )
     return rows
 
 

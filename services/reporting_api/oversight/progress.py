@@ -28,12 +28,14 @@ close-out in tasks_api (办结销号); else `completed` when a report its lead u
 def accepted_statement() -> Select[Any]:
     """Per item of the plan: how many reports were accepted, and how many of them are the lead's declaring
     completion; one aggregate over the plan's reports."""
-    lead_completed = case((reports.c.role == "lead", case((reports.c.self_status == "completed", 1), else_=0)),
-                          else_=0)
-    return (select(reports.c.item_id, func.count().label("accepted"),
-                   func.sum(lead_completed).cast(Integer).label("completed"))
-            .where(reports.c.plan_id == bindparam("plan_id"), reports.c.status == "accepted")
-            .group_by(reports.c.item_id))
+    lead_completed = case((reports.c.role == "lead", case((reports.c.self_status == "completed", 1), else_=0)), else_=0)
+    return (
+        select(
+            reports.c.item_id, func.count().label("accepted"), func.sum(lead_completed).cast(Integer).label("completed")
+        )
+        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.status == "accepted")
+        .group_by(reports.c.item_id)
+    )
 
 
 def progress_of_items(items: Iterable[Item], accepted: Iterable[Mapping[str, Any]]) -> dict[int, str]:

@@ -50,8 +50,9 @@ def section_of(item: Item, by_id: Mapping[int, Item]) -> Item:
     return node
 
 
-def thematic_groups_of_items(item_leaders: Iterable[ItemLeader],
-                             thematic: Sequence[tuple[Group, Sequence[Member]]]) -> dict[int, list[GroupRef]]:
+def thematic_groups_of_items(
+    item_leaders: Iterable[ItemLeader], thematic: Sequence[tuple[Group, Sequence[Member]]]
+) -> dict[int, list[GroupRef]]:
     """Item id → the thematic groups one of its lead leaders belongs to, in group id order."""
     groups_of_leader: dict[int, list[GroupRef]] = {}
     for group, members in sorted(thematic, key=lambda g: g[0].id):
@@ -66,14 +67,21 @@ def thematic_groups_of_items(item_leaders: Iterable[ItemLeader],
     return {item_id: sorted(refs) for item_id, refs in found.items()}
 
 
-def groups_by_key(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment], units: Iterable[Unit],
-                  item_leaders: Iterable[ItemLeader],
-                  thematic: Sequence[tuple[Group, Sequence[Member]]]) -> dict[int, list[GroupRef]]:
+def groups_by_key(
+    by: str,
+    *,
+    items: Iterable[Item],
+    assignments: Iterable[Assignment],
+    units: Iterable[Unit],
+    item_leaders: Iterable[ItemLeader],
+    thematic: Sequence[tuple[Group, Sequence[Member]]],
+) -> dict[int, list[GroupRef]]:
     """Unit id (unit-based roll-ups) or item id (the others) → the groups it falls in."""
     if by in UNIT_BASED:
         counties = {unit.id for unit in units if unit.kind == "county"}
-        return {a.unit_id: [(a.unit_id, None, a.unit_name)] for a in assignments
-                if by == "unit" or a.unit_id in counties}
+        return {
+            a.unit_id: [(a.unit_id, None, a.unit_name)] for a in assignments if by == "unit" or a.unit_id in counties
+        }
     if by == "group":
         return thematic_groups_of_items(item_leaders, thematic)
     by_id = {item.id: item for item in items}
@@ -83,9 +91,20 @@ def groups_by_key(by: str, *, items: Iterable[Item], assignments: Iterable[Assig
 
 
 def _empty(ref: GroupRef) -> dict[str, Any]:
-    return {"group": {"id": ref[0], "key": ref[1], "name": ref[2]}, "expected": 0, "submitted": 0,
-            "awaiting_review": 0, "accepted": 0, "returned": 0, "draft": 0, "missing": 0, "on_time": 0, "late": 0,
-            "overdue": 0, "items": set()}
+    return {
+        "group": {"id": ref[0], "key": ref[1], "name": ref[2]},
+        "expected": 0,
+        "submitted": 0,
+        "awaiting_review": 0,
+        "accepted": 0,
+        "returned": 0,
+        "draft": 0,
+        "missing": 0,
+        "on_time": 0,
+        "late": 0,
+        "overdue": 0,
+        "items": set(),
+    }
 
 
 def _count_filed(row: dict[str, Any], status: str, late: bool, count: int) -> None:
@@ -100,18 +119,28 @@ def _count_filed(row: dict[str, Any], status: str, late: bool, count: int) -> No
         row["awaiting_review"] += count
 
 
-def rollup(by: str, *, items: Iterable[Item], assignments: Iterable[Assignment],
-           filed: Iterable[Mapping[str, Any]], lights: Iterable[Mapping[str, Any]], overdue: bool,
-           not_owed: Collection[int] = (), units: Iterable[Unit] = (), item_leaders: Iterable[ItemLeader] = (),
-           thematic: Sequence[tuple[Group, Sequence[Member]]] = ()) -> list[dict[str, Any]]:
+def rollup(
+    by: str,
+    *,
+    items: Iterable[Item],
+    assignments: Iterable[Assignment],
+    filed: Iterable[Mapping[str, Any]],
+    lights: Iterable[Mapping[str, Any]],
+    overdue: bool,
+    not_owed: Collection[int] = (),
+    units: Iterable[Unit] = (),
+    item_leaders: Iterable[ItemLeader] = (),
+    thematic: Sequence[tuple[Group, Sequence[Member]]] = (),
+) -> list[dict[str, Any]]:
     """The roll-up rows of one grouping.
 
     `filed` holds the period's reports counted per FILED_KEY[by] ({key, status, late, count}); `overdue` says
     whether the period's due date has passed; `not_owed` names the items that owe no report for the period (closed).
     """
     assignments = sorted(assignments, key=attrgetter("item_id", "id"))
-    groups = groups_by_key(by, items=items, assignments=assignments, units=units, item_leaders=item_leaders,
-                           thematic=thematic)
+    groups = groups_by_key(
+        by, items=items, assignments=assignments, units=units, item_leaders=item_leaders, thematic=thematic
+    )
     key_of = attrgetter("unit_id" if by in UNIT_BASED else "item_id")
     rows: dict[GroupRef, dict[str, Any]] = {}
     for assignment in assignments:

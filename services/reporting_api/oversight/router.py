@@ -11,8 +11,15 @@ from fastapi import Depends, Query, Request, Response
 from services.common import clock
 from services.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from services.common.json import JSONBytesResponse
-from services.common.pagination import (Cursor, Limit, decode_id_cursor, decode_tuple_cursor, paginate, rows_after,
-                                        strict_int)
+from services.common.pagination import (
+    Cursor,
+    Limit,
+    decode_id_cursor,
+    decode_tuple_cursor,
+    paginate,
+    rows_after,
+    strict_int,
+)
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
@@ -22,8 +29,16 @@ from services.reporting_api.oversight.compliance import COMPLIANCE_RULE
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
 from services.reporting_api.oversight.lights import LIGHT_RULE
 from services.reporting_api.oversight.rollups import ROLLUP_RULE
-from services.reporting_api.oversight.schemas import (CompliancePage, ComplianceState, IndicatorProgressPage, Light,
-                                                      ObligationPage, RollupBy, RollupReport, TrafficLightPage)
+from services.reporting_api.oversight.schemas import (
+    CompliancePage,
+    ComplianceState,
+    IndicatorProgressPage,
+    Light,
+    ObligationPage,
+    RollupBy,
+    RollupReport,
+    TrafficLightPage,
+)
 from services.reporting_api.oversight.walks import compliance_walks
 from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
@@ -41,27 +56,49 @@ def _today(as_of: date | None) -> date:
     return as_of or clock.business_today()
 
 
-def _paged(view: dict[str, Any], limit: int, cursor: str | None, key: str,
-           request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+def _paged(
+    view: dict[str, Any], limit: int, cursor: str | None, key: str, request: Request
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The view with one page of its rows (ordered by `key`), and the Link header to the next page."""
     rows = rows_after(view.pop("rows"), decode_id_cursor(cursor), limit, itemgetter(key))
     page, headers = paginate(rows, limit, request, itemgetter(key))
     return {**view, **page}, headers
 
 
-@router.get("/plans/{plan_id}/compliance", summary="Who has reported for a period, and who has not",
-            description=COMPLIANCE_RULE, response_model=CompliancePage, responses=ERRORS)
+@router.get(
+    "/plans/{plan_id}/compliance",
+    summary="Who has reported for a period, and who has not",
+    description=COMPLIANCE_RULE,
+    response_model=CompliancePage,
+    responses=ERRORS,
+)
 async def get_plan_compliance(
-    plan_id: int, period: Period, request: Request, db: DatabaseDep, tasks: TasksDep,
-    principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None, unit_id: UnitFilter = None,
-    state: ComplianceState | None = None, as_of: AsOf = None,
+    plan_id: int,
+    period: Period,
+    request: Request,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    unit_id: UnitFilter = None,
+    state: ComplianceState | None = None,
+    as_of: AsOf = None,
 ) -> Response:
     walk = (plan_id, period, _today(as_of), principal.scoped_unit(unit_id), state)
     walks = compliance_walks(request.app.state)
     view = walks.get(walk) if cursor else None
     if view is None:
-        view = await service.compliance(db, tasks, plan_id=plan_id, period=period, today=_today(as_of),
-                                        principal=principal, unit_id=unit_id, state=state)
+        view = await service.compliance(
+            db,
+            tasks,
+            plan_id=plan_id,
+            period=period,
+            today=_today(as_of),
+            principal=principal,
+            unit_id=unit_id,
+            state=state,
+        )
         if len(view["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
             walks.keep(walk, view)
     page, headers = _paged(dict(view), limit, cursor, "responsibility_id", request)
@@ -69,13 +106,24 @@ async def get_plan_compliance(
     return JSONBytesResponse(page, headers=headers)
 
 
-@router.get("/plans/{plan_id}/obligations", summary="The reports owed in a window of due dates, and where each "
-            "stands", description=service.OBLIGATIONS_RULE, response_model=ObligationPage, responses=ERRORS)
+@router.get(
+    "/plans/{plan_id}/obligations",
+    summary="The reports owed in a window of due dates, and where each stands",
+    description=service.OBLIGATIONS_RULE,
+    response_model=ObligationPage,
+    responses=ERRORS,
+)
 async def get_plan_obligations(
-    plan_id: int, request: Request, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
+    plan_id: int,
+    request: Request,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
     start: Annotated[date, Query(alias="from", description="First due date of the window.")],
     end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
-    limit: Limit = 50, cursor: Cursor = None, unit_id: UnitFilter = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    unit_id: UnitFilter = None,
     pending: Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")] = False,
     as_of: AsOf = None,
 ) -> Response:
@@ -84,8 +132,17 @@ async def get_plan_obligations(
     walks = compliance_walks(request.app.state)
     view = walks.get(walk) if cursor else None
     if view is None:
-        view = await service.obligations(db, tasks, plan_id=plan_id, start=start, end=end, today=_today(as_of),
-                                         principal=principal, unit_id=unit_id, pending=pending)
+        view = await service.obligations(
+            db,
+            tasks,
+            plan_id=plan_id,
+            start=start,
+            end=end,
+            today=_today(as_of),
+            principal=principal,
+            unit_id=unit_id,
+            pending=pending,
+        )
         if len(view["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
             walks.keep(walk, view)
     rows = rows_after(view["rows"], after, limit, service.obligation_key)
@@ -93,41 +150,88 @@ async def get_plan_obligations(
     return JSONBytesResponse({**{k: v for k, v in view.items() if k != "rows"}, **page}, headers=headers)
 
 
-@router.get("/plans/{plan_id}/rollups", summary="Reporting of a period rolled up by unit, section, county, "
-            "thematic group or item kind", description=ROLLUP_RULE, response_model=RollupReport, responses=ERRORS)
-async def get_plan_rollups(plan_id: int, period: Period, db: DatabaseDep, tasks: TasksDep, _: Overseer,
-                           by: RollupBy = RollupBy.UNIT, as_of: AsOf = None) -> Response:
+@router.get(
+    "/plans/{plan_id}/rollups",
+    summary="Reporting of a period rolled up by unit, section, county, thematic group or item kind",
+    description=ROLLUP_RULE,
+    response_model=RollupReport,
+    responses=ERRORS,
+)
+async def get_plan_rollups(
+    plan_id: int,
+    period: Period,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    _: Overseer,
+    by: RollupBy = RollupBy.UNIT,
+    as_of: AsOf = None,
+) -> Response:
     # A plan's roll-up by unit has thousands of rows, built typed already: straight to orjson, not re-validated.
-    return JSONBytesResponse(await service.rollups(db, tasks, plan_id=plan_id, period=period, by=by,
-                                                   today=_today(as_of)))
+    return JSONBytesResponse(
+        await service.rollups(db, tasks, plan_id=plan_id, period=period, by=by, today=_today(as_of))
+    )
 
 
-@router.get("/plans/{plan_id}/traffic-lights", summary="The traffic light (红黄绿灯) of every item for a period",
-            description=LIGHT_RULE, responses=ERRORS)
+@router.get(
+    "/plans/{plan_id}/traffic-lights",
+    summary="The traffic light (红黄绿灯) of every item for a period",
+    description=LIGHT_RULE,
+    responses=ERRORS,
+)
 async def get_plan_traffic_lights(
-    plan_id: int, period: Period, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep,
-    principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None, light: Light | None = None,
+    plan_id: int,
+    period: Period,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    light: Light | None = None,
     kind: Annotated[str | None, Query(max_length=20, description="Only items of this kind.")] = None,
-    unit_id: Annotated[int | None, Query(description="Only items this unit is responsible for; a unit token "
-                                                     "sees only its own.")] = None,
+    unit_id: Annotated[
+        int | None, Query(description="Only items this unit is responsible for; a unit token sees only its own.")
+    ] = None,
     as_of: AsOf = None,
 ) -> TrafficLightPage:
-    view = await service.lights_of_period(db, tasks, plan_id=plan_id, period=period, today=_today(as_of),
-                                          principal=principal, unit_id=unit_id, kind=kind, light=light)
+    view = await service.lights_of_period(
+        db,
+        tasks,
+        plan_id=plan_id,
+        period=period,
+        today=_today(as_of),
+        principal=principal,
+        unit_id=unit_id,
+        kind=kind,
+        light=light,
+    )
     page, headers = _paged(view, limit, cursor, "item_id", request)
     response.headers.update(headers)
     return page
 
 
-@router.get("/plans/{plan_id}/indicators/progress", summary="Progress of the plan's indicators towards target",
-            description=PROGRESS_RULE, responses=ERRORS)
+@router.get(
+    "/plans/{plan_id}/indicators/progress",
+    summary="Progress of the plan's indicators towards target",
+    description=PROGRESS_RULE,
+    responses=ERRORS,
+)
 async def get_plan_indicator_progress(
-    plan_id: int, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep,
-    principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None,
-    item_id: Annotated[int | None, Query(description="Only this item's indicators.")] = None, as_of: AsOf = None,
+    plan_id: int,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    item_id: Annotated[int | None, Query(description="Only this item's indicators.")] = None,
+    as_of: AsOf = None,
 ) -> IndicatorProgressPage:
-    view = await service.indicator_progress(db, tasks, plan_id=plan_id, today=_today(as_of), principal=principal,
-                                            item_id=item_id)
+    view = await service.indicator_progress(
+        db, tasks, plan_id=plan_id, today=_today(as_of), principal=principal, item_id=item_id
+    )
     page, headers = _paged(view, limit, cursor, "indicator_id", request)
     response.headers.update(headers)
     return page

@@ -13,20 +13,20 @@ from services.reporting_api.periods.calendar import ReportType
 class ComplianceState(StrEnum):
     """State of an expected report: missing (未报), draft (草稿), submitted (已报), accepted (通过) or returned (退回)."""
 
-    MISSING = "missing"      # 未报送
-    DRAFT = "draft"          # 草稿
+    MISSING = "missing"  # 未报送
+    DRAFT = "draft"  # 草稿
     SUBMITTED = "submitted"  # 已报送, awaiting review
-    ACCEPTED = "accepted"    # 已审核通过
-    RETURNED = "returned"    # 已退回
+    ACCEPTED = "accepted"  # 已审核通过
+    RETURNED = "returned"  # 已退回
 
 
 class Light(StrEnum):
     """Traffic light (红黄绿灯): green on track, yellow at risk, red overdue, done closed."""
 
-    GREEN = "green"    # 绿灯: on track
+    GREEN = "green"  # 绿灯: on track
     YELLOW = "yellow"  # 黄灯: at risk, or due soon without a report
-    RED = "red"        # 红灯: delayed, overdue without a report, or an indicator behind
-    DONE = "done"      # 已完成
+    RED = "red"  # 红灯: delayed, overdue without a report, or an indicator behind
+    DONE = "done"  # 已完成
 
 
 class ProgressStatus(StrEnum):
@@ -52,8 +52,11 @@ class RollupBy(StrEnum):
 class PeriodHeader(BaseModel):
     plan_id: int
     period: str
-    owed_period: str = Field(description="The period whose report answers for `period`: the largest one ending the "
-                                         "same day (2024-Q2 → 2024-H1).", examples=["2024-H1"])
+    owed_period: str = Field(
+        description="The period whose report answers for `period`: the largest one ending the "
+        "same day (2024-Q2 → 2024-H1).",
+        examples=["2024-H1"],
+    )
     report_type: ReportType = Field(description="The type of the report owed for owed_period.")
     due_on: date = Field(description="The due date (报送截止日) of owed_period's report.")
     as_of: date = Field(description="The day the view is computed from.")
@@ -70,12 +73,17 @@ class ComplianceRow(BaseModel):
     unit_id: int
     unit_name: str
     role: str = Field(description="lead (牵头) or co (配合).")
-    period: str = Field(description="The period of the report that answers (owed_period, or for a row not owed the "
-                                    "period the report was filed for).", examples=["2024-H1"])
+    period: str = Field(
+        description="The period of the report that answers (owed_period, or for a row not owed the "
+        "period the report was filed for).",
+        examples=["2024-H1"],
+    )
     report_type: ReportType = Field(description="The type of that report.")
     due_on: date = Field(description="Its due date.")
-    owed: bool = Field(description="False for a report filed for a period the item no longer owes (its cadence "
-                                   "changed): listed as filed, not expected.")
+    owed: bool = Field(
+        description="False for a report filed for a period the item no longer owes (its cadence "
+        "changed): listed as filed, not expected."
+    )
     state: ComplianceState = Field(description="Where the pair's report stands.")
     report_id: int | None
     late: bool = Field(description="Submitted after the due date, or not submitted and past it.")
@@ -176,17 +184,21 @@ class TrafficLight(BaseModel):
     item_title: str
     kind: str
     item_status: str = Field(description="The item's status in tasks_api: open, closed (办结) or cancelled.")
-    progress_status: ProgressStatus = Field(description="The item's progress, derived from accepted reports and "
-                                                        "the close-out (进展状态).")
+    progress_status: ProgressStatus = Field(
+        description="The item's progress, derived from accepted reports and the close-out (进展状态)."
+    )
     lead_unit_id: int
     lead_unit_name: str = Field(description="The lead unit's name (牵头单位).")
     report_id: int | None = Field(description="The lead unit's report for the period, if any.")
-    report_status: str | None = Field(description="The lead unit's report status for the period; null when none is "
-                                                  "filed.")
+    report_status: str | None = Field(
+        description="The lead unit's report status for the period; null when none is filed."
+    )
     self_status: str | None
     light: Light = Field(description="The item's light for the period.")
-    reasons: list[str] = Field(description="Short codes of the rule that decided the light, e.g. "
-                               "overdue_without_report or indicator_behind:T9-expressway-km.")
+    reasons: list[str] = Field(
+        description="Short codes of the rule that decided the light, e.g. "
+        "overdue_without_report or indicator_behind:T9-expressway-km."
+    )
 
 
 class TrafficLightPage(PeriodHeader):
@@ -212,13 +224,18 @@ class IndicatorProgress(BaseModel):
     points: int = Field(description="How many measurements the figures are drawn from.")
     latest_value: float | None = Field(description="The latest reported value (最新值); null when none is reported.")
     latest_as_of: date | None = Field(description="The day the latest value is for; null when none is reported.")
-    attainment: float | None = Field(description="Share of the way from baseline to target reached, 0–1 or more (完成度).")
+    attainment: float | None = Field(
+        description="Share of the way from baseline to target reached, 0–1 or more (完成度)."
+    )
     expected_share: float | None = Field(description="The straight-line path's share at latest_as_of.")
-    behind: bool = Field(description="Whether the straight-line share expected by now exceeds attainment by more "
-                                     "than the plan's indicator_margin (进度滞后).")
+    behind: bool = Field(
+        description="Whether the straight-line share expected by now exceeds attainment by more "
+        "than the plan's indicator_margin (进度滞后)."
+    )
     projected_value: float | None = Field(description="The least-squares trend at target_date.")
-    projection_misses_target: bool | None = Field(description="Whether the trend misses the target; null without "
-                                                              "enough values.")
+    projection_misses_target: bool | None = Field(
+        description="Whether the trend misses the target; null without enough values."
+    )
 
 
 class IndicatorProgressPage(BaseModel):

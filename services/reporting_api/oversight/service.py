@@ -67,15 +67,21 @@ class PeriodView:
         return owing_items(self.rhythm, self.data.items, self.owed)
 
     def header(self) -> dict[str, Any]:
-        return {"plan_id": self.data.plan.id, "period": self.period, "owed_period": self.owed.period.id,
-                "report_type": self.owed.period.report_type.value, "due_on": self.due_on.isoformat(),
-                "as_of": self.today.isoformat()}
+        return {
+            "plan_id": self.data.plan.id,
+            "period": self.period,
+            "owed_period": self.owed.period.id,
+            "report_type": self.owed.period.report_type.value,
+            "due_on": self.due_on.isoformat(),
+            "as_of": self.today.isoformat(),
+        }
 
 
 async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
     plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
     items, assignments, indicators = await asyncio.gather(
-        tasks.plan_items(plan_id), tasks.plan_assignments(plan_id), tasks.plan_indicators(plan_id))
+        tasks.plan_items(plan_id), tasks.plan_assignments(plan_id), tasks.plan_indicators(plan_id)
+    )
     return PlanData(plan, items, assignments, indicators)
 
 
@@ -85,8 +91,9 @@ async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> dict[str, 
     if by == "county":
         found["units"] = await tasks.units()
     if by == "group":
-        found["item_leaders"], groups = await asyncio.gather(tasks.plan_item_leaders(plan_id),
-                                                             tasks.groups(plan_id, kind="thematic"))
+        found["item_leaders"], groups = await asyncio.gather(
+            tasks.plan_item_leaders(plan_id), tasks.groups(plan_id, kind="thematic")
+        )
         found["thematic"] = await _with_members(tasks, groups)
     return found
 
@@ -96,8 +103,9 @@ async def _with_members(tasks: TasksClient, groups: list[Group]) -> list[tuple[G
     return list(zip(groups, members, strict=True))
 
 
-async def period_view(conn: AsyncConnection, tasks: TasksClient, data: PlanData, period: str,
-                      today: date) -> PeriodView:
+async def period_view(
+    conn: AsyncConnection, tasks: TasksClient, data: PlanData, period: str, today: date
+) -> PeriodView:
     rhythm = await plan_rhythm(conn, tasks, data.plan.id)
     owed = rhythm.owed_for(period)  # 422 for a period outside the plan
     return PeriodView(data, period, owed, today, await plan_rules(conn, data.plan.id), rhythm)
@@ -121,9 +129,16 @@ def periods_of(period: str) -> dict[str, str]:
 @cache
 def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) -> Select[Any]:
     """The reports answering for the period (of one unit; only those filed as lead): the columns the rules read."""
-    query = select(reports.c.id, reports.c.item_id, reports.c.unit_id, reports.c.period, reports.c.status,
-                   reports.c.late, reports.c.days_late, reports.c.self_status).where(
-        reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
+    query = select(
+        reports.c.id,
+        reports.c.item_id,
+        reports.c.unit_id,
+        reports.c.period,
+        reports.c.status,
+        reports.c.late,
+        reports.c.days_late,
+        reports.c.self_status,
+    ).where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
     if of_unit:
         query = query.where(reports.c.unit_id == bindparam("unit_id"))
     if lead_only:
@@ -136,11 +151,16 @@ def filed_counts_statement(key: str) -> Select[Any]:
     """The reports answering for the period counted per unit or per item, status and lateness: one aggregate, not
     every row; of a pair that filed two (under an earlier cadence) only the latest counts (latest_per_pair)."""
     column = reports.c[key]
-    latest = (select(func.max(reports.c.id)).where(reports.c.plan_id == bindparam("plan_id"),
-                                                   reports.c.period.in_(ANSWERING))
-              .group_by(reports.c.item_id, reports.c.unit_id))
-    return (select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
-            .where(reports.c.id.in_(latest)).group_by(column, reports.c.status, reports.c.late))
+    latest = (
+        select(func.max(reports.c.id))
+        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
+        .group_by(reports.c.item_id, reports.c.unit_id)
+    )
+    return (
+        select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
+        .where(reports.c.id.in_(latest))
+        .group_by(column, reports.c.status, reports.c.late)
+    )
 
 
 @cache
@@ -153,11 +173,20 @@ def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
     m = measurements
     columns = [m.c.id, m.c.indicator_id, m.c.as_of, m.c.value]
     if latest_only:
-        columns.append(func.row_number().over(partition_by=m.c.indicator_id,
-                                              order_by=(m.c.as_of.desc(), m.c.id.desc())).label("rank"))
-    query = (select(*columns).join(versions, versions.c.id == m.c.version_id)
-             .where(m.c.plan_id == bindparam("plan_id"), m.c.as_of <= bindparam("today"),
-                    or_(versions.c.outcome.is_(None), versions.c.outcome != "returned")))
+        columns.append(
+            func.row_number()
+            .over(partition_by=m.c.indicator_id, order_by=(m.c.as_of.desc(), m.c.id.desc()))
+            .label("rank")
+        )
+    query = (
+        select(*columns)
+        .join(versions, versions.c.id == m.c.version_id)
+        .where(
+            m.c.plan_id == bindparam("plan_id"),
+            m.c.as_of <= bindparam("today"),
+            or_(versions.c.outcome.is_(None), versions.c.outcome != "returned"),
+        )
+    )
     if latest_only:
         ranked = query.subquery()
         query = select(ranked.c.id, ranked.c.indicator_id, ranked.c.as_of, ranked.c.value).where(ranked.c.rank == 1)
@@ -177,8 +206,9 @@ def by_indicator(rows: Rows) -> dict[int, list[Mapping[str, Any]]]:
     return points
 
 
-async def period_reports(conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None,
-                         lead_only: bool = False) -> dict[tuple[int, int], Mapping[str, Any]]:
+async def period_reports(
+    conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None, lead_only: bool = False
+) -> dict[tuple[int, int], Mapping[str, Any]]:
     """The period's reports by (item_id, unit_id)."""
     statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
     values = {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
@@ -189,8 +219,9 @@ async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: st
     return plain_rows(await conn.execute(filed_counts_statement(key), {"plan_id": plan_id, **periods_of(period)}))
 
 
-async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *,
-                             latest_only: bool = False) -> dict[int, list[Mapping[str, Any]]]:
+async def measurement_points(
+    conn: AsyncConnection, plan_id: int, today: date, *, latest_only: bool = False
+) -> dict[int, list[Mapping[str, Any]]]:
     """Indicator id → its measurement points (measurement_points_statement)."""
     statement = measurement_points_statement(latest_only=latest_only)
     return by_indicator(plain_rows(await conn.execute(statement, {"plan_id": plan_id, "today": today})))
@@ -199,9 +230,11 @@ async def measurement_points(conn: AsyncConnection, plan_id: int, today: date, *
 def light_reads(plan_id: int, period: str, today: date) -> list[Read]:
     """What the lights read beyond the plan: the period's lead reports, each indicator's latest value, and the
     accepted reports per item (progress)."""
-    return [(period_reports_statement(lead_only=True), {"plan_id": plan_id, **periods_of(period)}),
-            (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today}),
-            (accepted_statement(), {"plan_id": plan_id})]
+    return [
+        (period_reports_statement(lead_only=True), {"plan_id": plan_id, **periods_of(period)}),
+        (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today}),
+        (accepted_statement(), {"plan_id": plan_id}),
+    ]
 
 
 # -- scope ----------------------------------------------------------------------------------------------
@@ -213,20 +246,35 @@ def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
 
 # -- the four views ---------------------------------------------------------------------------------------
 
+
 def _progress(view: PeriodView, points: Mapping[int, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
-    return plan_indicator_progress(view.data.indicators, points, plan_start=view.data.plan.starts_on,
-                                   margin=view.rules["indicator_margin"])
+    return plan_indicator_progress(
+        view.data.indicators, points, plan_start=view.data.plan.starts_on, margin=view.rules["indicator_margin"]
+    )
 
 
-def _lights(view: PeriodView, lead_reports: Mapping[tuple[int, int], Mapping[str, Any]],
-            progress: list[dict[str, Any]], accepted: Rows) -> list[dict[str, Any]]:
-    return traffic_lights(view.data.items, view.data.assignments, lead_reports, progress, due_on=view.due_on,
-                          today=view.today, due_soon_days=view.rules["due_soon_days"],
-                          progress_status=progress_of_items(view.data.items, accepted), owing=view.owing)
+def _lights(
+    view: PeriodView,
+    lead_reports: Mapping[tuple[int, int], Mapping[str, Any]],
+    progress: list[dict[str, Any]],
+    accepted: Rows,
+) -> list[dict[str, Any]]:
+    return traffic_lights(
+        view.data.items,
+        view.data.assignments,
+        lead_reports,
+        progress,
+        due_on=view.due_on,
+        today=view.today,
+        due_soon_days=view.rules["due_soon_days"],
+        progress_status=progress_of_items(view.data.items, accepted),
+        owing=view.owing,
+    )
 
 
-def _compliance_rows(view: PeriodView, filed: Mapping[tuple[int, int], Mapping[str, Any]],
-                     unit_id: int | None = None) -> list[dict[str, Any]]:
+def _compliance_rows(
+    view: PeriodView, filed: Mapping[tuple[int, int], Mapping[str, Any]], unit_id: int | None = None
+) -> list[dict[str, Any]]:
     """What answers for the period (obligations_of) with the state of each report."""
     assignments = [a for a in view.data.assignments if unit_id is None or a.unit_id == unit_id]
     obligations = obligations_of(view.rhythm, view.period, view.data.items, assignments, filed)
@@ -239,8 +287,17 @@ def _not_owed(view: PeriodView) -> set[int]:
     return {item.id for item in view.data.items} - view.owing
 
 
-async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
-                     principal: Principal, unit_id: int | None, state: str | None) -> dict[str, Any]:
+async def compliance(
+    db: Database,
+    tasks: TasksClient,
+    *,
+    plan_id: int,
+    period: str,
+    today: date,
+    principal: Principal,
+    unit_id: int | None,
+    state: str | None,
+) -> dict[str, Any]:
     """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
@@ -248,8 +305,11 @@ async def compliance(db: Database, tasks: TasksClient, *, plan_id: int, period: 
         view = await period_view(conn, tasks, data, period, today)
         filed = await period_reports(conn, plan_id, period, unit_id=unit_id)
     rows = _compliance_rows(view, filed, unit_id)
-    return {**view.header(), "summary": compliance_summary(rows),
-            "rows": [row for row in rows if state is None or row["state"] == state]}
+    return {
+        **view.header(),
+        "summary": compliance_summary(rows),
+        "rows": [row for row in rows if state is None or row["state"] == state],
+    }
 
 
 OBLIGATIONS_RULE = """\
@@ -264,8 +324,18 @@ def obligation_key(row: Mapping[str, Any]) -> tuple[str, str, int]:
     return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
 
 
-async def obligations(db: Database, tasks: TasksClient, *, plan_id: int, start: date, end: date, today: date,
-                      principal: Principal, unit_id: int | None, pending: bool) -> dict[str, Any]:
+async def obligations(
+    db: Database,
+    tasks: TasksClient,
+    *,
+    plan_id: int,
+    start: date,
+    end: date,
+    today: date,
+    principal: Principal,
+    unit_id: int | None,
+    pending: bool,
+) -> dict[str, Any]:
     """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
@@ -275,8 +345,11 @@ async def obligations(db: Database, tasks: TasksClient, *, plan_id: int, start: 
         for owed in rhythm.owed_periods(start, end):
             view = PeriodView(data, owed.period.id, owed, today, rules, rhythm)
             filed = await period_reports(conn, plan_id, owed.period.id, unit_id=unit_id)
-            rows += [row for row in _compliance_rows(view, filed, unit_id)
-                     if row["owed"] and not (pending and row["state"] in REPORTED)]
+            rows += [
+                row
+                for row in _compliance_rows(view, filed, unit_id)
+                if row["owed"] and not (pending and row["state"] in REPORTED)
+            ]
     rows.sort(key=obligation_key)
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
 
@@ -285,13 +358,16 @@ async def obligations(db: Database, tasks: TasksClient, *, plan_id: int, start: 
 _ROLLUPS = InputMemo(size=8)
 
 
-async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str, by: str,
-                  today: date) -> dict[str, Any]:
+async def rollups(
+    db: Database, tasks: TasksClient, *, plan_id: int, period: str, by: str, today: date
+) -> dict[str, Any]:
     """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
     equal: callers must not change it."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
-    reads = [(filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, **periods_of(period)}),
-             *light_reads(plan_id, period, today)]
+    reads = [
+        (filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, **periods_of(period)}),
+        *light_reads(plan_id, period, today),
+    ]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, tasks, data, period, today)
         filed, leads, points, accepted = await under_way.all()
@@ -299,17 +375,34 @@ async def rollups(db: Database, tasks: TasksClient, *, plan_id: int, period: str
     answer = _ROLLUPS.get((plan_id, period, by, today), inputs)
     if answer is None:
         lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
-        rows = rollup(by, items=data.items, assignments=data.assignments, filed=filed, lights=lights,
-                      overdue=today > view.due_on, not_owed=_not_owed(view), **grouping)
+        rows = rollup(
+            by,
+            items=data.items,
+            assignments=data.assignments,
+            filed=filed,
+            lights=lights,
+            overdue=today > view.due_on,
+            not_owed=_not_owed(view),
+            **grouping,
+        )
         # The rows encoded once: a reused answer is copied into the response, not encoded again (2 ms on plan 2).
         answer = {**view.header(), "by": by, "data": orjson.Fragment(render(rows))}
         _ROLLUPS.keep((plan_id, period, by, today), inputs, answer)
     return answer
 
 
-async def lights_of_period(db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date,
-                           principal: Principal, unit_id: int | None, kind: str | None,
-                           light: str | None) -> dict[str, Any]:
+async def lights_of_period(
+    db: Database,
+    tasks: TasksClient,
+    *,
+    plan_id: int,
+    period: str,
+    today: date,
+    principal: Principal,
+    unit_id: int | None,
+    kind: str | None,
+    light: str | None,
+) -> dict[str, Any]:
     """The lights of the items in scope (a unit token: the items it is responsible for), then the `light` filter."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
@@ -321,12 +414,16 @@ async def lights_of_period(db: Database, tasks: TasksClient, *, plan_id: int, pe
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]
     rows = [row for row in rows if kind is None or row["kind"] == kind]
-    return {**view.header(), "summary": light_counts(rows),
-            "rows": [row for row in rows if light is None or row["light"] == light]}
+    return {
+        **view.header(),
+        "summary": light_counts(rows),
+        "rows": [row for row in rows if light is None or row["light"] == light],
+    }
 
 
-async def indicator_progress(db: Database, tasks: TasksClient, *, plan_id: int, today: date, principal: Principal,
-                             item_id: int | None) -> dict[str, Any]:
+async def indicator_progress(
+    db: Database, tasks: TasksClient, *, plan_id: int, today: date, principal: Principal, item_id: int | None
+) -> dict[str, Any]:
     """Every indicator of the plan (a unit token: of the items it is responsible for), or of one item."""
     data = await load_plan(tasks, plan_id)
     visible = {item.id for item in data.items}
@@ -339,13 +436,18 @@ async def indicator_progress(db: Database, tasks: TasksClient, *, plan_id: int, 
     async with db.read() as conn:
         rules = await plan_rules(conn, plan_id)
         points = await measurement_points(conn, plan_id, today)
-    rows = plan_indicator_progress([i for i in data.indicators if i.item_id in visible], points,
-                                   plan_start=data.plan.starts_on, margin=rules["indicator_margin"])
+    rows = plan_indicator_progress(
+        [i for i in data.indicators if i.item_id in visible],
+        points,
+        plan_start=data.plan.starts_on,
+        margin=rules["indicator_margin"],
+    )
     return {"plan_id": plan_id, "as_of": today.isoformat(), "rows": rows}
 
 
-async def oversight_of(conn: AsyncConnection, tasks: TasksClient, plan_id: int, period_id: str,
-                       today: date) -> dict[str, Any]:
+async def oversight_of(
+    conn: AsyncConnection, tasks: TasksClient, plan_id: int, period_id: str, today: date
+) -> dict[str, Any]:
     """Compliance, roll-ups (every grouping), traffic lights and indicator progress of a period, as plain JSON."""
     data = await load_plan(tasks, plan_id)
     grouping = {**await load_grouping(tasks, plan_id, "county"), **await load_grouping(tasks, plan_id, "group")}
@@ -360,9 +462,19 @@ async def oversight_of(conn: AsyncConnection, tasks: TasksClient, plan_id: int, 
         **view.header(),
         "rules": {"due_soon_days": view.rules["due_soon_days"], "indicator_margin": view.rules["indicator_margin"]},
         "compliance": {"summary": compliance_summary(rows), "data": rows},
-        "rollups": {by: rollup(by, items=data.items, assignments=data.assignments, filed=counts[FILED_KEY[by]],
-                               lights=lights, overdue=today > view.due_on, not_owed=_not_owed(view), **grouping)
-                    for by in BY},
+        "rollups": {
+            by: rollup(
+                by,
+                items=data.items,
+                assignments=data.assignments,
+                filed=counts[FILED_KEY[by]],
+                lights=lights,
+                overdue=today > view.due_on,
+                not_owed=_not_owed(view),
+                **grouping,
+            )
+            for by in BY
+        },
         "traffic_lights": {"summary": light_counts(lights), "data": lights},
         "indicators": progress,
     }

@@ -16,14 +16,15 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 WALK_SECONDS = 120.0  # a walk of the largest plan at 500 rows a page takes seconds; this bounds staleness
-WALKS_KEPT = 4        # views held at once (the largest is ~100,000 rows): a bound on memory
+WALKS_KEPT = 4  # views held at once (the largest is ~100,000 rows): a bound on memory
 
 
 class ComplianceWalks:
     """The last few views that more pages will follow, each until it is WALK_SECONDS old."""
 
-    def __init__(self, *, seconds: float = WALK_SECONDS, kept: int = WALKS_KEPT,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, seconds: float = WALK_SECONDS, kept: int = WALKS_KEPT, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.seconds, self.kept, self.clock = seconds, kept, clock
         self._views: OrderedDict[Hashable, tuple[float, dict[str, Any]]] = OrderedDict()
 

@@ -27,19 +27,19 @@ _PERIOD = re.compile(PERIOD_PATTERN)
 class PeriodKind(StrEnum):
     """Kind of reporting period: month (月度), quarter (季度), half year (半年) or year (年度)."""
 
-    MONTH = "month"        # 月度
-    QUARTER = "quarter"    # 季度 (一季一梳理)
-    HALF_YEAR = "half"     # 半年 (半年一小结)
-    YEAR = "year"          # 年度 (一年一汇总)
+    MONTH = "month"  # 月度
+    QUARTER = "quarter"  # 季度 (一季一梳理)
+    HALF_YEAR = "half"  # 半年 (半年一小结)
+    YEAR = "year"  # 年度 (一年一汇总)
 
 
 class ReportType(StrEnum):
     """The kind of report a period asks for: monthly or quarterly progress, the half-year or the annual summary."""
 
-    MONTHLY = "monthly"        # 月度进展
-    QUARTERLY = "quarterly"    # 季度梳理
-    HALF_YEAR = "half_year"    # 半年小结
-    ANNUAL = "annual"          # 年度汇总
+    MONTHLY = "monthly"  # 月度进展
+    QUARTERLY = "quarterly"  # 季度梳理
+    HALF_YEAR = "half_year"  # 半年小结
+    ANNUAL = "annual"  # 年度汇总
 
 
 class Cadence(StrEnum):
@@ -52,11 +52,20 @@ class Cadence(StrEnum):
     NONE = "none"
 
 
-REPORT_TYPE = {PeriodKind.MONTH: ReportType.MONTHLY, PeriodKind.QUARTER: ReportType.QUARTERLY,
-               PeriodKind.HALF_YEAR: ReportType.HALF_YEAR, PeriodKind.YEAR: ReportType.ANNUAL}
+REPORT_TYPE = {
+    PeriodKind.MONTH: ReportType.MONTHLY,
+    PeriodKind.QUARTER: ReportType.QUARTERLY,
+    PeriodKind.HALF_YEAR: ReportType.HALF_YEAR,
+    PeriodKind.YEAR: ReportType.ANNUAL,
+}
 # The months at whose end a cadence owes a report.
-DUE_MONTHS = {Cadence.MONTHLY: frozenset(range(1, 13)), Cadence.QUARTERLY: frozenset({3, 6, 9, 12}),
-              Cadence.HALF_YEARLY: frozenset({6, 12}), Cadence.YEARLY: frozenset({12}), Cadence.NONE: frozenset()}
+DUE_MONTHS = {
+    Cadence.MONTHLY: frozenset(range(1, 13)),
+    Cadence.QUARTERLY: frozenset({3, 6, 9, 12}),
+    Cadence.HALF_YEARLY: frozenset({6, 12}),
+    Cadence.YEARLY: frozenset({12}),
+    Cadence.NONE: frozenset(),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +102,9 @@ def parse_period(period_id: str) -> Period:
     if not year:  # the pattern lets 0000 through, and the calendar has no year 0
         raise Unprocessable(f"{period_id!r} is not a period: use 2024, 2024-H1, 2024-Q3 or 2024-M01.")
     if not is_supported_year(year):
-        raise Unprocessable(f"{period_id!r} is outside the supported years ({SUPPORTED_YEARS.start}–"
-                            f"{SUPPORTED_YEARS.stop - 1}).")
+        raise Unprocessable(
+            f"{period_id!r} is outside the supported years ({SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1})."
+        )
     if len(period_id) == 4:
         return Period(period_id, PeriodKind.YEAR, date(year, 1, 1), date(year, 12, 31))
     part, n = period_id[5], int(period_id[6:])

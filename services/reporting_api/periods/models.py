@@ -24,13 +24,21 @@ class AssessmentGroup(BaseModel):
     """One list of the annual assessment (考核名单): the kinds of unit it holds, and whether it is ranked."""
 
     model_config = ConfigDict(extra="forbid")
-    key: str = Describe(pattern=r"^[a-z][a-z_]{0,29}$", description="The list's key, e.g. `counties`.",
-                        examples=["counties"])
-    title: str = Describe(min_length=1, max_length=40, description="The list's printed title, e.g. 县（市、区）.",
-                          examples=["县（市、区）"])
+    key: str = Describe(
+        pattern=r"^[a-z][a-z_]{0,29}$", description="The list's key, e.g. `counties`.", examples=["counties"]
+    )
+    title: str = Describe(
+        min_length=1,
+        max_length=40,
+        description="The list's printed title, e.g. 县（市、区）.",
+        examples=["县（市、区）"],
+    )
     kinds: list[Annotated[str, Describe(pattern=_KIND)]] = Describe(
-        min_length=1, max_length=10, description="The kinds of unit (tasks_api `kind`) assessed in this list.",
-        examples=[["county"]])
+        min_length=1,
+        max_length=10,
+        description="The kinds of unit (tasks_api `kind`) assessed in this list.",
+        examples=[["county"]],
+    )
     ranked: bool = Describe(description="Ranked (排名) or listed apart without a rank (单列不排名).")
 
 
@@ -58,25 +66,46 @@ DEFAULT_ASSESSMENT_GROUPS = [
 
 
 class RuleFields(ReportingModel):
-    due_days_after_period: int = Field(10, ge=0, le=90, description="Calendar days after a period ends until its "
-                                       "report is due; a non-working day moves it to the next working day.")
-    due_soon_days: int = Field(7, ge=0, le=60, description="Yellow when a report is due within this many days and "
-                                                           "missing.")
-    indicator_margin: float = Field(0.1, ge=0, le=1, description="Red when an indicator is behind its straight-line "
-                                    "path to target by more than this share of the way.")
-    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON,
-                                      description="Annual assessment weights (考核权重), summing to 1.")
-    cadence: Cadence = Field(Cadence.QUARTERLY, sa_type=String(20),
-                             description="How often an item owes a report unless its kind or the item says otherwise "
-                                         "(报送频次): quarterly = 季度梳理 at the end of Q1 and Q3, the half-year "
-                                         "summary at mid-year and the annual summary at year end.")
-    cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON,
-                                                description="A cadence per item kind (e.g. special_action: "
-                                                            "monthly), over the plan's default.")
+    due_days_after_period: int = Field(
+        10,
+        ge=0,
+        le=90,
+        description="Calendar days after a period ends until its "
+        "report is due; a non-working day moves it to the next working day.",
+    )
+    due_soon_days: int = Field(
+        7, ge=0, le=60, description="Yellow when a report is due within this many days and missing."
+    )
+    indicator_margin: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Red when an indicator is behind its straight-line "
+        "path to target by more than this share of the way.",
+    )
+    weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
+        sa_type=JSON,
+        description="Annual assessment weights (考核权重), summing to 1.",
+    )
+    cadence: Cadence = Field(
+        Cadence.QUARTERLY,
+        sa_type=String(20),
+        description="How often an item owes a report unless its kind or the item says otherwise "
+        "(报送频次): quarterly = 季度梳理 at the end of Q1 and Q3, the half-year "
+        "summary at mid-year and the annual summary at year end.",
+    )
+    cadence_by_kind: dict[str, Cadence] = Field(
+        default_factory=dict,
+        sa_type=JSON,
+        description="A cadence per item kind (e.g. special_action: monthly), over the plan's default.",
+    )
     assessment_groups: AssessmentGroups = Field(
-        default_factory=lambda: [AssessmentGroup(**g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON,
+        default_factory=lambda: [AssessmentGroup(**g) for g in DEFAULT_ASSESSMENT_GROUPS],
+        sa_type=JSON,
         description="The lists of the annual assessment (考核分组): which kinds of unit are ranked together, "
-                    "listed apart unranked, or (named in no list) left out.")
+        "listed apart unranked, or (named in no list) left out.",
+    )
 
 
 class PlanRules(RuleFields, table=True):
@@ -87,7 +116,8 @@ class PlanRules(RuleFields, table=True):
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON)
     cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON)
     assessment_groups: list[dict[str, Any]] = Field(
-        default_factory=lambda: [dict(g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON)
+        default_factory=lambda: [dict(g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON
+    )
     version: int = 1
 
 
@@ -95,20 +125,26 @@ class RulesUpdate(ReportingModel):
     """Changes to a plan's reporting rules; fields left out stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
-    due_days_after_period: int | None = Field(None, ge=0, le=90, description="Calendar days after a period's end its "
-                                                                             "reports are due, moved to a working "
-                                                                             "day.")
-    due_soon_days: int | None = Field(None, ge=0, le=60, description="Days before a due day a missing report turns "
-                                                                     "an item yellow.")
-    indicator_margin: float | None = Field(None, ge=0, le=1, description="How far (0–1) attainment may trail the "
-                                                                         "straight-line share before an indicator "
-                                                                         "counts as behind.")
+    due_days_after_period: int | None = Field(
+        None, ge=0, le=90, description="Calendar days after a period's end its reports are due, moved to a working day."
+    )
+    due_soon_days: int | None = Field(
+        None, ge=0, le=60, description="Days before a due day a missing report turns an item yellow."
+    )
+    indicator_margin: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="How far (0–1) attainment may trail the straight-line share before an indicator counts as behind.",
+    )
     weights: dict[str, float] | None = None
-    assessment_groups: AssessmentGroups | None = Field(None, max_length=20, description="The assessment's lists; "
-                                                       "the whole list replaces the current one.")
+    assessment_groups: AssessmentGroups | None = Field(
+        None, max_length=20, description="The assessment's lists; the whole list replaces the current one."
+    )
     cadence: Cadence | None = Field(None, description="The plan's default cadence (报送频次).")
-    cadence_by_kind: dict[str, Cadence] | None = Field(None, description="A cadence per item kind; replaces the "
-                                                                         "whole map ({} clears it).")
+    cadence_by_kind: dict[str, Cadence] | None = Field(
+        None, description="A cadence per item kind; replaces the whole map ({} clears it)."
+    )
 
 
 class ItemCadence(ReportingModel, table=True):

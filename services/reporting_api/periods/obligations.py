@@ -69,17 +69,21 @@ class Rhythm:
     def owes(self, item: Item, scheduled: ScheduledPeriod) -> bool:
         """Whether the item owes the report of this (owed) period."""
         period = scheduled.period
-        return (owes_on(self.book.of(item), period)
-                and (item.due_on is None or period.starts_on <= item.due_on)
-                and (item.closed_on is None or scheduled.due_on <= item.closed_on))
+        return (
+            owes_on(self.book.of(item), period)
+            and (item.due_on is None or period.starts_on <= item.due_on)
+            and (item.closed_on is None or scheduled.due_on <= item.closed_on)
+        )
 
     def refuse_unowed(self, item: Item, period_id: str) -> None:
         """422 unless the item owes a report for this very period (a unit files one report per item per due
         date: the summary, not the quarter it closes)."""
         owed = self.owed_for(period_id)
         if owed.period.id != period_id:
-            raise Unprocessable(f"{period_id} is answered by the {owed.period.report_type.value} report of "
-                                f"{owed.period.id}: file that one.")
+            raise Unprocessable(
+                f"{period_id} is answered by the {owed.period.report_type.value} report of "
+                f"{owed.period.id}: file that one."
+            )
         if not self.owes(item, owed):
             why = [f"its cadence is {self.book.of(item).value}"]
             why += [f"it ends on {item.due_on}"] if item.due_on else []
@@ -88,8 +92,13 @@ class Rhythm:
 
     def owed_periods(self, start: date | None = None, end: date | None = None) -> list[ScheduledPeriod]:
         """The periods reports are owed for (one per period end), due in [start, end], in calendar order."""
-        return [s for s in self.calendar.values() if owed_period(s.period) == s.period
-                and (start is None or start <= s.due_on) and (end is None or s.due_on <= end)]
+        return [
+            s
+            for s in self.calendar.values()
+            if owed_period(s.period) == s.period
+            and (start is None or start <= s.due_on)
+            and (end is None or s.due_on <= end)
+        ]
 
     def owed_by_default(self, period: Period) -> bool:
         """Whether an item of the plan's default cadence owes this very period's report."""
@@ -117,8 +126,13 @@ def owing_items(rhythm: Rhythm, items: Iterable[Item], scheduled: ScheduledPerio
     return {item.id for item in items if rhythm.owes(item, scheduled)}
 
 
-def obligations_of(rhythm: Rhythm, period_id: str, items: Iterable[Item], assignments: Iterable[Assignment],
-                   filed: Mapping[Pair, Mapping[str, Any]]) -> list[Obligation]:
+def obligations_of(
+    rhythm: Rhythm,
+    period_id: str,
+    items: Iterable[Item],
+    assignments: Iterable[Assignment],
+    filed: Mapping[Pair, Mapping[str, Any]],
+) -> list[Obligation]:
     """What answers for a period, in responsibility id order: each responsibility of an item that owes the
     period's report, and each other responsibility that filed a report answering the period anyway.
 

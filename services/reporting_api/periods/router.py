@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.openapi import ANSWER_CONFIG
+from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
 from services.reporting_api.db import DatabaseDep
-from services.common.peers import TasksDep
 from services.reporting_api.periods import service
 from services.reporting_api.periods.calendar import Cadence, PeriodKind, ReportType
 from services.reporting_api.periods.models import RuleFields, RulesUpdate
@@ -31,16 +31,24 @@ class PeriodPublic(BaseModel):
     ends_on: date
     due_on: date
     due_on_overridden: bool = Field(description="Whether the office set this due date by hand.")
-    official_calendar: bool = Field(description="Whether the due date follows the official working-day calendar "
-                                                "(法定工作日); false outside its years.")
+    official_calendar: bool = Field(
+        description="Whether the due date follows the official working-day calendar "
+        "(法定工作日); false outside its years."
+    )
     closed: bool = Field(description="Whether the period is closed (已关账); its figures are then fixed.")
-    report_type: ReportType = Field(description="The report a period of this kind asks for: monthly, quarterly "
-                                                "(季度梳理), half_year (半年小结) or annual (年度汇总).")
-    owed: bool = Field(description="Whether an item of the plan's default cadence owes this period's report (a "
-                                   "due date of the plan's rhythm); items with a cadence of their own may differ.")
-    answered_by: str = Field(description="The period whose report answers for this one: the largest period ending "
-                                         "the same day (2024-Q2 → 2024-H1, 2024-Q4 → 2024).",
-                             examples=["2024-H1"])
+    report_type: ReportType = Field(
+        description="The report a period of this kind asks for: monthly, quarterly "
+        "(季度梳理), half_year (半年小结) or annual (年度汇总)."
+    )
+    owed: bool = Field(
+        description="Whether an item of the plan's default cadence owes this period's report (a "
+        "due date of the plan's rhythm); items with a cadence of their own may differ."
+    )
+    answered_by: str = Field(
+        description="The period whose report answers for this one: the largest period ending "
+        "the same day (2024-Q2 → 2024-H1, 2024-Q4 → 2024).",
+        examples=["2024-H1"],
+    )
 
 
 class PeriodList(BaseModel):
@@ -71,10 +79,10 @@ class ItemCadencePublic(BaseModel):
     item_id: int
     plan_id: int
     cadence: Cadence | None = Field(description="The item's own cadence; null when the plan's rules decide.")
-    effective: Cadence = Field(description="The cadence the item reports at: its own, else its kind's, else the "
-                                           "plan's default.")
-    source: str = Field(description="Where the effective cadence comes from: item, kind or plan.",
-                        examples=["plan"])
+    effective: Cadence = Field(
+        description="The cadence the item reports at: its own, else its kind's, else the plan's default."
+    )
+    source: str = Field(description="Where the effective cadence comes from: item, kind or plan.", examples=["plan"])
     version: int = Field(description="0 until the office first sets the item's cadence.")
 
 
@@ -82,23 +90,30 @@ class ItemCadenceUpdate(BaseModel):
     """The item's own cadence; null hands the item back to the plan's rules."""
 
     model_config = ConfigDict(extra="forbid")
-    cadence: Cadence | None = Field(description="monthly, quarterly, half_yearly, yearly or none; null: the plan's "
-                                                "rules decide again.")
+    cadence: Cadence | None = Field(
+        description="monthly, quarterly, half_yearly, yearly or none; null: the plan's rules decide again."
+    )
 
 
-@router.get("/plans/{plan_id}/periods", summary="The plan's reporting calendar",
-            responses={**READ_ERRORS, **PEER_ERRORS})
-async def list_periods(plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal,
-                       kind: PeriodKind | None = None) -> PeriodList:
+@router.get(
+    "/plans/{plan_id}/periods", summary="The plan's reporting calendar", responses={**READ_ERRORS, **PEER_ERRORS}
+)
+async def list_periods(
+    plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal, kind: PeriodKind | None = None
+) -> PeriodList:
     return PeriodList(data=await service.list_periods(db, tasks, plan_id=plan_id, kind=kind))
 
 
-@router.put("/plans/{plan_id}/periods/{period}/due-date", summary="Override a period's due date", status_code=204,
-            responses={**READ_ERRORS, **PEER_ERRORS})
-async def set_period_due_date(plan_id: int, period: str, data: DueDate, db: DatabaseDep, tasks: TasksDep,
-                              principal: Staff) -> Response:
-    await service.override_due_date(db, tasks, plan_id=plan_id, period_id=period, due_on=data.due_on,
-                                    actor=principal)
+@router.put(
+    "/plans/{plan_id}/periods/{period}/due-date",
+    summary="Override a period's due date",
+    status_code=204,
+    responses={**READ_ERRORS, **PEER_ERRORS},
+)
+async def set_period_due_date(
+    plan_id: int, period: str, data: DueDate, db: DatabaseDep, tasks: TasksDep, principal: Staff
+) -> Response:
+    await service.override_due_date(db, tasks, plan_id=plan_id, period_id=period, due_on=data.due_on, actor=principal)
     return Response(status_code=204)
 
 
@@ -111,28 +126,41 @@ async def get_rules(plan_id: int, response: Response, db: DatabaseDep, _: Curren
 
 
 @router.patch("/plans/{plan_id}/rules", summary="Change the plan's rules", responses=GUARDED_WRITE_ERRORS)
-async def update_rules(plan_id: int, data: RulesUpdate, response: Response, db: DatabaseDep, principal: Staff,
-                       if_match: IfMatch = None) -> RulesPublic:
-    rules = await service.update_rules(db, plan_id=plan_id, data=data, version=expected_version(if_match),
-                                       actor=principal)
+async def update_rules(
+    plan_id: int, data: RulesUpdate, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+) -> RulesPublic:
+    rules = await service.update_rules(
+        db, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal
+    )
     set_etag(response, rules["version"])
     return rules
 
 
-@router.get("/items/{item_id}/cadence", summary="An item's reporting cadence", responses={**READ_ERRORS,
-                                                                                        **PEER_ERRORS})
-async def get_item_cadence(item_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
-                           _: CurrentPrincipal) -> ItemCadencePublic:
+@router.get("/items/{item_id}/cadence", summary="An item's reporting cadence", responses={**READ_ERRORS, **PEER_ERRORS})
+async def get_item_cadence(
+    item_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal
+) -> ItemCadencePublic:
     found = await service.item_cadence(db, tasks, item_id=item_id)
     set_etag(response, found["version"])
     return found
 
 
-@router.put("/items/{item_id}/cadence", summary="Set an item's own reporting cadence",
-            responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
-async def set_item_cadence(item_id: int, data: ItemCadenceUpdate, response: Response, db: DatabaseDep,
-                           tasks: TasksDep, principal: Staff, if_match: IfMatch = None) -> ItemCadencePublic:
-    found = await service.set_item_cadence(db, tasks, item_id=item_id, cadence=data.cadence,
-                                           version=expected_version(if_match), actor=principal)
+@router.put(
+    "/items/{item_id}/cadence",
+    summary="Set an item's own reporting cadence",
+    responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS},
+)
+async def set_item_cadence(
+    item_id: int,
+    data: ItemCadenceUpdate,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: Staff,
+    if_match: IfMatch = None,
+) -> ItemCadencePublic:
+    found = await service.set_item_cadence(
+        db, tasks, item_id=item_id, cadence=data.cadence, version=expected_version(if_match), actor=principal
+    )
     set_etag(response, found["version"])
     return found

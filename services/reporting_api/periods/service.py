@@ -17,8 +17,14 @@ from services.common.history import record_change
 from services.common.problems import Unprocessable
 from services.reporting_api.db import change_log
 from services.reporting_api.periods.calendar import Cadence, PeriodKind, ScheduledPeriod, schedule
-from services.reporting_api.periods.models import (DEFAULT_WEIGHTS, ClosedPeriod, DueDateOverride, ItemCadence,
-                                                   PlanRules, RulesUpdate)
+from services.reporting_api.periods.models import (
+    DEFAULT_WEIGHTS,
+    ClosedPeriod,
+    DueDateOverride,
+    ItemCadence,
+    PlanRules,
+    RulesUpdate,
+)
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm
 
 rules_table, overrides, closed = PlanRules.__table__, DueDateOverride.__table__, ClosedPeriod.__table__
@@ -48,10 +54,16 @@ async def schedule_of(conn: AsyncConnection, plan: Plan) -> list[ScheduledPeriod
 async def cadence_book(conn: AsyncConnection, plan_id: int) -> CadenceBook:
     """The plan's cadences: the rules' default and per kind, and the items' own (periods/obligations.py)."""
     rules = await plan_rules(conn, plan_id)
-    rows = await conn.execute(select(item_cadences.c.item_id, item_cadences.c.cadence).where(
-        item_cadences.c.plan_id == plan_id, item_cadences.c.cadence.is_not(None)))
-    return CadenceBook(Cadence(rules["cadence"]), {k: Cadence(v) for k, v in rules["cadence_by_kind"].items()},
-                       {item_id: Cadence(cadence) for item_id, cadence in rows.all()})
+    rows = await conn.execute(
+        select(item_cadences.c.item_id, item_cadences.c.cadence).where(
+            item_cadences.c.plan_id == plan_id, item_cadences.c.cadence.is_not(None)
+        )
+    )
+    return CadenceBook(
+        Cadence(rules["cadence"]),
+        {k: Cadence(v) for k, v in rules["cadence_by_kind"].items()},
+        {item_id: Cadence(cadence) for item_id, cadence in rows.all()},
+    )
 
 
 async def plan_rhythm(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> Rhythm:
@@ -86,34 +98,59 @@ async def list_periods(db: Database, tasks: TasksClient, *, plan_id: int, kind: 
         rhythm = await plan_rhythm(conn, tasks, plan_id)
         closed_ids = await closed_periods(conn, plan_id)
     months = rhythm.book.monthly or kind == PeriodKind.MONTH
-    return [_period_row(rhythm, s, closed_ids) for s in rhythm.calendar.values()
-            if (kind is None or s.period.kind == kind) and (months or s.period.kind != PeriodKind.MONTH)]
+    return [
+        _period_row(rhythm, s, closed_ids)
+        for s in rhythm.calendar.values()
+        if (kind is None or s.period.kind == kind) and (months or s.period.kind != PeriodKind.MONTH)
+    ]
 
 
 def _period_row(rhythm: Rhythm, s: ScheduledPeriod, closed_ids: set[str]) -> dict[str, Any]:
     owed = rhythm.owed_for(s.period.id).period
-    return {"id": s.period.id, "kind": s.period.kind, "starts_on": s.period.starts_on, "ends_on": s.period.ends_on,
-            "due_on": s.due_on, "due_on_overridden": s.overridden, "official_calendar": s.official_calendar,
-            "closed": s.period.id in closed_ids, "report_type": s.period.report_type,
-            "owed": rhythm.owed_by_default(s.period), "answered_by": owed.id}
+    return {
+        "id": s.period.id,
+        "kind": s.period.kind,
+        "starts_on": s.period.starts_on,
+        "ends_on": s.period.ends_on,
+        "due_on": s.due_on,
+        "due_on_overridden": s.overridden,
+        "official_calendar": s.official_calendar,
+        "closed": s.period.id in closed_ids,
+        "report_type": s.period.report_type,
+        "owed": rhythm.owed_by_default(s.period),
+        "answered_by": owed.id,
+    }
 
 
-async def override_due_date(db: Database, tasks: TasksClient, *, plan_id: int, period_id: str, due_on: Any,
-                            actor: Principal) -> None:
+async def override_due_date(
+    db: Database, tasks: TasksClient, *, plan_id: int, period_id: str, due_on: Any, actor: Principal
+) -> None:
     async with db.transaction() as conn:
         scheduled = await scheduled_period(conn, tasks, plan_id, period_id)
         if due_on < scheduled.period.ends_on:
             raise Unprocessable(f"A report cannot be due before its period ends ({scheduled.period.ends_on}).")
         key = (overrides.c.plan_id == plan_id) & (overrides.c.period == period_id)
         await conn.execute(overrides.delete().where(key))
-        await conn.execute(overrides.insert().values(plan_id=plan_id, period=period_id, due_on=due_on,
-                                                     set_by=actor.subject, set_at=clock.now()))
-        await record_change(conn, change_log, entity="period_due_date", entity_id=plan_id, action="update",
-                            actor=actor.subject, before={period_id: scheduled.due_on}, after={period_id: due_on})
+        await conn.execute(
+            overrides.insert().values(
+                plan_id=plan_id, period=period_id, due_on=due_on, set_by=actor.subject, set_at=clock.now()
+            )
+        )
+        await record_change(
+            conn,
+            change_log,
+            entity="period_due_date",
+            entity_id=plan_id,
+            action="update",
+            actor=actor.subject,
+            before={period_id: scheduled.due_on},
+            after={period_id: due_on},
+        )
 
 
-async def update_rules(db: Database, *, plan_id: int, data: RulesUpdate, version: int,
-                       actor: Principal) -> dict[str, Any]:
+async def update_rules(
+    db: Database, *, plan_id: int, data: RulesUpdate, version: int, actor: Principal
+) -> dict[str, Any]:
     changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "weights" in changes:
         _check_weights(changes["weights"])
@@ -126,14 +163,25 @@ async def update_rules(db: Database, *, plan_id: int, data: RulesUpdate, version
             if version == 0:
                 await conn.execute(rules_table.insert().values(**after))
             else:
-                result = await conn.execute(rules_table.update().where(
-                    rules_table.c.plan_id == plan_id, rules_table.c.version == version).values(**after))
+                result = await conn.execute(
+                    rules_table.update()
+                    .where(rules_table.c.plan_id == plan_id, rules_table.c.version == version)
+                    .values(**after)
+                )
                 if result.rowcount != 1:
                     raise stale(version + 1)
         except IntegrityError as exc:  # another first edit won the race
             raise stale(1) from exc
-        await record_change(conn, change_log, entity="plan_rules", entity_id=plan_id, action="update",
-                            actor=actor.subject, before=current, after=after)
+        await record_change(
+            conn,
+            change_log,
+            entity="plan_rules",
+            entity_id=plan_id,
+            action="update",
+            actor=actor.subject,
+            before=current,
+            after=after,
+        )
         return after
 
 
@@ -145,12 +193,16 @@ def _check_weights(weights: dict[str, float]) -> None:
 
 
 async def closed_snapshot(conn: AsyncConnection, plan_id: int, period_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(select(closed).where(closed.c.plan_id == plan_id, closed.c.period == period_id))
-           ).mappings().first()
+    row = (
+        (await conn.execute(select(closed).where(closed.c.plan_id == plan_id, closed.c.period == period_id)))
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
 # -- an item's own cadence ---------------------------------------------------------------------------------
+
 
 async def _item_cadence_row(conn: AsyncConnection, item_id: int) -> dict[str, Any] | None:
     row = (await conn.execute(select(item_cadences).where(item_cadences.c.item_id == item_id))).mappings().first()
@@ -158,8 +210,14 @@ async def _item_cadence_row(conn: AsyncConnection, item_id: int) -> dict[str, An
 
 
 def _cadence_view(item: Item, book: CadenceBook, row: dict[str, Any] | None) -> dict[str, Any]:
-    return {"item_id": item.id, "plan_id": item.plan_id, "cadence": row["cadence"] if row else None,
-            "effective": book.of(item), "source": book.source(item), "version": row["version"] if row else 0}
+    return {
+        "item_id": item.id,
+        "plan_id": item.plan_id,
+        "cadence": row["cadence"] if row else None,
+        "effective": book.of(item),
+        "source": book.source(item),
+        "version": row["version"] if row else 0,
+    }
 
 
 async def item_cadence(db: Database, tasks: TasksClient, *, item_id: int) -> dict[str, Any]:
@@ -169,8 +227,9 @@ async def item_cadence(db: Database, tasks: TasksClient, *, item_id: int) -> dic
         return _cadence_view(item, await cadence_book(conn, item.plan_id), await _item_cadence_row(conn, item_id))
 
 
-async def set_item_cadence(db: Database, tasks: TasksClient, *, item_id: int, cadence: Cadence | None, version: int,
-                           actor: Principal) -> dict[str, Any]:
+async def set_item_cadence(
+    db: Database, tasks: TasksClient, *, item_id: int, cadence: Cadence | None, version: int, actor: Principal
+) -> dict[str, Any]:
     """Set (or with null, drop) the item's own cadence, if it is still at `version` (0: never set)."""
     item = await tasks.item(item_id)  # the peer first, then the transaction
     async with db.transaction() as conn:
@@ -178,18 +237,35 @@ async def set_item_cadence(db: Database, tasks: TasksClient, *, item_id: int, ca
         current = before["version"] if before else 0
         if current != version:
             raise stale(current)
-        after = {"item_id": item_id, "plan_id": item.plan_id, "cadence": cadence.value if cadence else None,
-                 "set_by": actor.subject, "set_at": clock.now(), "version": version + 1}
+        after = {
+            "item_id": item_id,
+            "plan_id": item.plan_id,
+            "cadence": cadence.value if cadence else None,
+            "set_by": actor.subject,
+            "set_at": clock.now(),
+            "version": version + 1,
+        }
         try:
             if before is None:
                 await conn.execute(item_cadences.insert().values(**after))
-            elif (await conn.execute(item_cadences.update().where(
-                    item_cadences.c.item_id == item_id, item_cadences.c.version == version).values(**after))
-                  ).rowcount != 1:
+            elif (
+                await conn.execute(
+                    item_cadences.update()
+                    .where(item_cadences.c.item_id == item_id, item_cadences.c.version == version)
+                    .values(**after)
+                )
+            ).rowcount != 1:
                 raise stale(version + 1)
         except IntegrityError as exc:  # another first setting won the race
             raise stale(1) from exc
-        await record_change(conn, change_log, entity="item_cadence", entity_id=item_id, action="update",
-                            actor=actor.subject, before={"cadence": before["cadence"] if before else None},
-                            after={"cadence": after["cadence"]})
+        await record_change(
+            conn,
+            change_log,
+            entity="item_cadence",
+            entity_id=item_id,
+            action="update",
+            actor=actor.subject,
+            before={"cadence": before["cadence"] if before else None},
+            after={"cadence": after["cadence"]},
+        )
         return _cadence_view(item, await cadence_book(conn, item.plan_id), after)

@@ -15,12 +15,19 @@ from services.common.problems import Unprocessable
 from services.reporting_api.periods.calendar import ReportType
 
 SUMMARIES = (ReportType.HALF_YEAR, ReportType.ANNUAL)
-REQUIRED_TEXT = {ReportType.MONTHLY: ("progress", "problems", "next_steps"),
-                 ReportType.QUARTERLY: ("progress", "problems", "next_steps"),
-                 ReportType.HALF_YEAR: ("achievements", "problems", "next_steps"),
-                 ReportType.ANNUAL: ("achievements", "problems", "next_steps")}
-LABELS = {"progress": "进展情况", "achievements": "主要成效", "problems": "存在问题", "next_steps": "下步计划",
-          "measurements": "指标完成情况"}
+REQUIRED_TEXT = {
+    ReportType.MONTHLY: ("progress", "problems", "next_steps"),
+    ReportType.QUARTERLY: ("progress", "problems", "next_steps"),
+    ReportType.HALF_YEAR: ("achievements", "problems", "next_steps"),
+    ReportType.ANNUAL: ("achievements", "problems", "next_steps"),
+}
+LABELS = {
+    "progress": "进展情况",
+    "achievements": "主要成效",
+    "problems": "存在问题",
+    "next_steps": "下步计划",
+    "measurements": "指标完成情况",
+}
 
 
 def needs_indicator_values(report_type: str, role: str) -> bool:
@@ -30,14 +37,25 @@ def needs_indicator_values(report_type: str, role: str) -> bool:
 
 def missing_content(report: Mapping[str, Any], indicator_ids: Collection[int]) -> list[dict[str, Any]]:
     """The required content the report lacks, as field errors; `indicator_ids` are those it must give values for."""
-    errors = [{"location": ["body", name], "type": "missing",
-               "message": f"A {report['report_type']} report needs {name} ({LABELS[name]})."}
-              for name in REQUIRED_TEXT[ReportType(report["report_type"])] if not str(report[name]).strip()]
+    errors = [
+        {
+            "location": ["body", name],
+            "type": "missing",
+            "message": f"A {report['report_type']} report needs {name} ({LABELS[name]}).",
+        }
+        for name in REQUIRED_TEXT[ReportType(report["report_type"])]
+        if not str(report[name]).strip()
+    ]
     given = {m["indicator_id"] for m in report["measurements"]}
     if absent := sorted(set(indicator_ids) - given):
-        errors.append({"location": ["body", "measurements"], "type": "missing",
-                       "message": f"A summary of the lead unit needs a value for indicator(s) {absent} "
-                                  f"({LABELS['measurements']})."})
+        errors.append(
+            {
+                "location": ["body", "measurements"],
+                "type": "missing",
+                "message": f"A summary of the lead unit needs a value for indicator(s) {absent} "
+                f"({LABELS['measurements']}).",
+            }
+        )
     return errors
 
 
@@ -45,5 +63,6 @@ def require_content(report: Mapping[str, Any], indicator_ids: Collection[int]) -
     """422 naming every missing field, unless the report says what its type asks for."""
     if errors := missing_content(report, indicator_ids):
         fields = ", ".join(str(e["location"][-1]) for e in errors)
-        raise Unprocessable(f"This {report['report_type']} report cannot be submitted without: {fields}.",
-                            errors=errors)
+        raise Unprocessable(
+            f"This {report['report_type']} report cannot be submitted without: {fields}.", errors=errors
+        )

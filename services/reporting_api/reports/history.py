@@ -61,8 +61,9 @@ class PastReport:
     review_comment: str | None = None
 
 
-async def import_past_reports(db: Database, history: Iterable[PastReport], *, actor: str,
-                              batch_size: int = 5000) -> int:
+async def import_past_reports(
+    db: Database, history: Iterable[PastReport], *, actor: str, batch_size: int = 5000
+) -> int:
     """Write the reports in one transaction; returns how many. A report already there fails it all (unique key)."""
     count = 0
     async with db.transaction() as conn:
@@ -82,25 +83,59 @@ async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: st
     now = clock.now()
     contents = [_content(report) for report in batch]
     report_ids = await insert_rows(conn, reports, [_report_row(r, c, actor, now) for r, c in zip(batch, contents)])
-    version_ids = await insert_rows(conn, versions, [_version_row(r, c, report_id, actor)
-                                                     for r, c, report_id in zip(batch, contents, report_ids)])
-    await insert_rows(conn, measurements, [
-        {"report_id": report_id, "version_id": version_id, "plan_id": r.plan_id, "item_id": r.item_id,
-         "indicator_id": m.indicator_id, "value": m.value, "as_of": m.as_of, "note": None}
-        for r, report_id, version_id in zip(batch, report_ids, version_ids) for m in r.measurements])
-    await insert_rows(conn, transitions, [
-        {"report_id": report_id, "from_status": None, "to_status": r.status.value, "actor": actor,
-         "at": r.reviewed_at or r.submitted_at, "comment": IMPORT_COMMENT}
-        for r, report_id in zip(batch, report_ids)])
+    version_ids = await insert_rows(
+        conn, versions, [_version_row(r, c, report_id, actor) for r, c, report_id in zip(batch, contents, report_ids)]
+    )
+    await insert_rows(
+        conn,
+        measurements,
+        [
+            {
+                "report_id": report_id,
+                "version_id": version_id,
+                "plan_id": r.plan_id,
+                "item_id": r.item_id,
+                "indicator_id": m.indicator_id,
+                "value": m.value,
+                "as_of": m.as_of,
+                "note": None,
+            }
+            for r, report_id, version_id in zip(batch, report_ids, version_ids)
+            for m in r.measurements
+        ],
+    )
+    await insert_rows(
+        conn,
+        transitions,
+        [
+            {
+                "report_id": report_id,
+                "from_status": None,
+                "to_status": r.status.value,
+                "actor": actor,
+                "at": r.reviewed_at or r.submitted_at,
+                "comment": IMPORT_COMMENT,
+            }
+            for r, report_id in zip(batch, report_ids)
+        ],
+    )
 
 
 def _content(report: PastReport) -> dict[str, Any]:
     """The report's content as a submitted version freezes it (CONTENT of reports/service.py)."""
-    return {"progress": report.progress, "achievements": "", "problems": "", "next_steps": "",
-            "percent_complete": report.percent_complete, "self_status": report.self_status,
-            "measurements": [{"indicator_id": m.indicator_id, "value": m.value, "as_of": m.as_of.isoformat(),
-                              "note": None} for m in report.measurements],
-            "attachments": []}
+    return {
+        "progress": report.progress,
+        "achievements": "",
+        "problems": "",
+        "next_steps": "",
+        "percent_complete": report.percent_complete,
+        "self_status": report.self_status,
+        "measurements": [
+            {"indicator_id": m.indicator_id, "value": m.value, "as_of": m.as_of.isoformat(), "note": None}
+            for m in report.measurements
+        ],
+        "attachments": [],
+    }
 
 
 def _days_late(report: PastReport) -> int:
@@ -109,23 +144,46 @@ def _days_late(report: PastReport) -> int:
 
 def _report_row(report: PastReport, content: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
     days_late = _days_late(report)
-    return {**content, "plan_id": report.plan_id, "item_id": report.item_id, "unit_id": report.unit_id,
-            "period": report.period, "role": report.role, "report_type": parse_period(report.period).report_type.value,
-            "status": report.status.value, "submissions": 1,
-            "first_submitted_at": report.submitted_at, "submitted_at": report.submitted_at,
-            "due_on": report.due_on, "late": days_late > 0, "days_late": days_late, "created_by": actor,
-            "created_at": now, "updated_at": now, "version": 1}
+    return {
+        **content,
+        "plan_id": report.plan_id,
+        "item_id": report.item_id,
+        "unit_id": report.unit_id,
+        "period": report.period,
+        "role": report.role,
+        "report_type": parse_period(report.period).report_type.value,
+        "status": report.status.value,
+        "submissions": 1,
+        "first_submitted_at": report.submitted_at,
+        "submitted_at": report.submitted_at,
+        "due_on": report.due_on,
+        "late": days_late > 0,
+        "days_late": days_late,
+        "created_by": actor,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
 
 
 def _version_row(report: PastReport, content: dict[str, Any], report_id: int, actor: str) -> dict[str, Any]:
     reviewed = report.status in REVIEWED
     days_late = _days_late(report)
-    return {"report_id": report_id, "number": 1, "content": content, "submitted_by": actor,
-            "submitted_at": report.submitted_at, "due_on": report.due_on, "late": days_late > 0,
-            "days_late": days_late, "outcome": report.status.value if reviewed else None,
-            "reviewed_by": report.reviewed_by if reviewed else None,
-            "reviewed_at": report.reviewed_at if reviewed else None,
-            "review_comment": report.review_comment if reviewed else None, "score": None}
+    return {
+        "report_id": report_id,
+        "number": 1,
+        "content": content,
+        "submitted_by": actor,
+        "submitted_at": report.submitted_at,
+        "due_on": report.due_on,
+        "late": days_late > 0,
+        "days_late": days_late,
+        "outcome": report.status.value if reviewed else None,
+        "reviewed_by": report.reviewed_by if reviewed else None,
+        "reviewed_at": report.reviewed_at if reviewed else None,
+        "review_comment": report.review_comment if reviewed else None,
+        "score": None,
+    }
 
 
 async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
@@ -135,8 +193,15 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, 
     if conn.dialect.name != "postgresql":
         result = await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
         return list(result.scalars())
-    ids = list((await conn.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-                                        "FROM generate_series(1, :n)"), {"n": len(rows)})).scalars())
-    await copy_rows(conn, table, ({**row, "id": new_id} for row, new_id in zip(rows, ids)),
-                    [column.name for column in table.c])
+    ids = list(
+        (
+            await conn.execute(
+                text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(rows)},
+            )
+        ).scalars()
+    )
+    await copy_rows(
+        conn, table, ({**row, "id": new_id} for row, new_id in zip(rows, ids)), [column.name for column in table.c]
+    )
     return ids

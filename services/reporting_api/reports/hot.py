@@ -23,8 +23,12 @@ def report_page(filters: frozenset[str]) -> Select[Any]:
     """The page service.list_reports reads for these filters."""
     # In FILTERS' order: every set of filters is one statement text, prepared once per connection.
     where = [reports.c[name] == bindparam(name) for name in FILTERS if name in filters]
-    return (select(*LIST_COLUMNS).where(*where, reports.c.id > bindparam("after_id")).order_by(reports.c.id)
-            .limit(bindparam("limit")))
+    return (
+        select(*LIST_COLUMNS)
+        .where(*where, reports.c.id > bindparam("after_id"))
+        .order_by(reports.c.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def _sees_every_report(principal: Principal) -> bool:

@@ -18,19 +18,19 @@ TEXT_LIMIT = 20_000  # characters per text field: a long 进展情况 fits, a ru
 class ReportStatus(StrEnum):
     """Where a report stands: draft (草稿), submitted (已报送), accepted (通过) or returned (退回)."""
 
-    DRAFT = "draft"            # 草稿
-    SUBMITTED = "submitted"    # 已报送
-    ACCEPTED = "accepted"      # 已审核通过
-    RETURNED = "returned"      # 已退回
+    DRAFT = "draft"  # 草稿
+    SUBMITTED = "submitted"  # 已报送
+    ACCEPTED = "accepted"  # 已审核通过
+    RETURNED = "returned"  # 已退回
 
 
 class SelfStatus(StrEnum):
     """The unit's own view of its progress (自评): on track, at risk, delayed or completed."""
 
-    ON_TRACK = "on_track"      # 正常推进
-    AT_RISK = "at_risk"        # 存在风险
-    DELAYED = "delayed"        # 滞后
-    COMPLETED = "completed"    # 已完成
+    ON_TRACK = "on_track"  # 正常推进
+    AT_RISK = "at_risk"  # 存在风险
+    DELAYED = "delayed"  # 滞后
+    COMPLETED = "completed"  # 已完成
 
 
 class Measurement(BaseModel):
@@ -53,8 +53,12 @@ class Attachment(BaseModel):
 
 class ContentFields(ReportingModel):
     progress: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="进展情况")
-    achievements: str = Field("", max_length=TEXT_LIMIT, sa_type=Text,
-                              description="主要成效: what the half-year or the year achieved (summaries).")
+    achievements: str = Field(
+        "",
+        max_length=TEXT_LIMIT,
+        sa_type=Text,
+        description="主要成效: what the half-year or the year achieved (summaries).",
+    )
     problems: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="存在问题")
     next_steps: str = Field("", max_length=TEXT_LIMIT, sa_type=Text, description="下步计划")
     percent_complete: int = Field(0, ge=0, le=100, description="完成进度 (%)")
@@ -67,19 +71,25 @@ class Report(ContentFields, table=True):
     """One unit's report on one item for one period; its current draft and where it stands."""
 
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("item_id", "unit_id", "period"),
-                      Index("ix_reports_plan_period", "plan_id", "period", "id"),
-                      Index("ix_reports_unit", "unit_id", "id"),
-                      # Covers the progress aggregate (oversight/progress.py): the plan's accepted reports per item.
-                      Index("ix_reports_progress", "plan_id", "status", "item_id", "role", "self_status"))
+    __table_args__ = (
+        UniqueConstraint("item_id", "unit_id", "period"),
+        Index("ix_reports_plan_period", "plan_id", "period", "id"),
+        Index("ix_reports_unit", "unit_id", "id"),
+        # Covers the progress aggregate (oversight/progress.py): the plan's accepted reports per item.
+        Index("ix_reports_progress", "plan_id", "status", "item_id", "role", "self_status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int
     item_id: int = Field(index=True)
     unit_id: int
     period: str = Field(max_length=10, sa_type=String(10))
     role: str = Field(max_length=10, sa_type=String(10), description="The unit's role on the item: lead or co.")
-    report_type: str = Field(max_length=20, sa_type=String(20), description="What the period asks for: monthly, "
-                             "quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).")
+    report_type: str = Field(
+        max_length=20,
+        sa_type=String(20),
+        description="What the period asks for: monthly, "
+        "quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).",
+    )
     status: ReportStatus = Field(ReportStatus.DRAFT, sa_type=String(20))
     measurements: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
@@ -120,11 +130,13 @@ class MeasurementRecord(ReportingModel, table=True):
     """A submitted indicator value, kept per version so the trend can be read without parsing versions."""
 
     __tablename__ = "measurements"
-    __table_args__ = (Index("ix_measurements_indicator", "indicator_id", "as_of"),
-                      Index("ix_measurements_plan", "plan_id", "indicator_id"),
-                      # The ledger reads a batch of reports' values: without it, each of the 50 batches of the
-                      # province plan's ledger scanned all 2,000,000 measurements (~120 ms of PostgreSQL each).
-                      Index("ix_measurements_report", "report_id"))
+    __table_args__ = (
+        Index("ix_measurements_indicator", "indicator_id", "as_of"),
+        Index("ix_measurements_plan", "plan_id", "indicator_id"),
+        # The ledger reads a batch of reports' values: without it, each of the 50 batches of the
+        # province plan's ledger scanned all 2,000,000 measurements (~120 ms of PostgreSQL each).
+        Index("ix_measurements_report", "report_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="reports.id", ondelete="CASCADE")
     version_id: int = Field(foreign_key="report_versions.id", ondelete="CASCADE")

@@ -9,16 +9,31 @@ from fastapi import Query, Request, Response
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
-from services.common.problems import problem_responses
-from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
-                                     links_to_created)
-from services.reporting_api.db import DatabaseDep
 from services.common.peers import TasksDep
+from services.common.problems import problem_responses
+from services.common.routing import (
+    GUARDED_WRITE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    api_router,
+    created,
+    current,
+    links_to_created,
+)
+from services.reporting_api.db import DatabaseDep
 from services.reporting_api.reports import service
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.schemas import (ReopenRequest, ReportCreate, ReportPublic, ReportUpdate,
-                                                    ReviewCreate, SubmitRequest, TransitionPublic, VersionPublic,
-                                                    WithdrawRequest)
+from services.reporting_api.reports.schemas import (
+    ReopenRequest,
+    ReportCreate,
+    ReportPublic,
+    ReportUpdate,
+    ReviewCreate,
+    SubmitRequest,
+    TransitionPublic,
+    VersionPublic,
+    WithdrawRequest,
+)
 
 router = api_router("reports")
 PEER_ERRORS = problem_responses(503)
@@ -31,101 +46,187 @@ def seen_version(if_match: str | None) -> int | None:
     return None if if_match is None else expected_version(if_match)
 
 
-@router.post("/reports", summary="File a progress report (draft)", status_code=201,
-             responses={**WRITE_ERRORS, **PEER_ERRORS, **links_to_created(
-                 "report_id", read=("get_report", "list_report_versions"),
-                 guarded=("update_report", "delete_report"))})
-async def create_report(data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep,
-                        principal: CurrentPrincipal) -> ReportPublic:
+@router.post(
+    "/reports",
+    summary="File a progress report (draft)",
+    status_code=201,
+    responses={
+        **WRITE_ERRORS,
+        **PEER_ERRORS,
+        **links_to_created(
+            "report_id", read=("get_report", "list_report_versions"), guarded=("update_report", "delete_report")
+        ),
+    },
+)
+async def create_report(
+    data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+) -> ReportPublic:
     report = await service.create_report(db, tasks, data=data, principal=principal)
     return created(response, report, f"/v1/reports/{report['id']}")
 
 
 @router.get("/reports", summary="List reports", response_model=Page[ReportPublic], responses=PEER_ERRORS)
 async def list_reports(
-    request: Request, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
-    limit: Limit = 50, cursor: Cursor = None, plan_id: int | None = None, item_id: int | None = None,
-    unit_id: int | None = None, period: Annotated[str | None, Query(max_length=10)] = None,
-    status: ReportStatus | None = None, late: bool | None = None,
+    request: Request,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    plan_id: int | None = None,
+    item_id: int | None = None,
+    unit_id: int | None = None,
+    period: Annotated[str | None, Query(max_length=10)] = None,
+    status: ReportStatus | None = None,
+    late: bool | None = None,
 ) -> Response:
-    rows = await service.list_reports(db, tasks, principal=principal, after_id=decode_id_cursor(cursor), limit=limit,
-                                      plan_id=plan_id, item_id=item_id, unit_id=unit_id, period=period,
-                                      status=status, late=late)
+    rows = await service.list_reports(
+        db,
+        tasks,
+        principal=principal,
+        after_id=decode_id_cursor(cursor),
+        limit=limit,
+        plan_id=plan_id,
+        item_id=item_id,
+        unit_id=unit_id,
+        period=period,
+        status=status,
+        late=late,
+    )
     # A hot list: rows go straight to orjson, skipping a re-validation of 50 rows the database typed already.
     return page_response(rows, limit, request)
 
 
 @router.get("/reports/{report_id}", summary="Read a report", responses={**READ_ERRORS, **PEER_ERRORS})
-async def get_report(report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
-                     principal: CurrentPrincipal) -> ReportPublic:
+async def get_report(
+    report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+) -> ReportPublic:
     async with db.read() as conn:
         return current(response, await service.visible_report(conn, tasks, report_id, principal))
 
 
-@router.patch("/reports/{report_id}", summary="Edit a draft or returned report",
-              responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
-async def update_report(report_id: int, data: ReportUpdate, response: Response, db: DatabaseDep, tasks: TasksDep,
-                        principal: CurrentPrincipal, if_match: IfMatch = None) -> ReportPublic:
-    report = await service.update_report(db, tasks, report_id=report_id, data=data,
-                                         version=expected_version(if_match), principal=principal)
+@router.patch(
+    "/reports/{report_id}", summary="Edit a draft or returned report", responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS}
+)
+async def update_report(
+    report_id: int,
+    data: ReportUpdate,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    if_match: IfMatch = None,
+) -> ReportPublic:
+    report = await service.update_report(
+        db, tasks, report_id=report_id, data=data, version=expected_version(if_match), principal=principal
+    )
     return current(response, report)
 
 
-@router.delete("/reports/{report_id}", summary="Delete a draft that was never submitted", status_code=204,
-               responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
-async def delete_report(report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal,
-                        if_match: IfMatch = None) -> Response:
-    await service.delete_report(db, tasks, report_id=report_id, version=expected_version(if_match),
-                                principal=principal)
+@router.delete(
+    "/reports/{report_id}",
+    summary="Delete a draft that was never submitted",
+    status_code=204,
+    responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS},
+)
+async def delete_report(
+    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal, if_match: IfMatch = None
+) -> Response:
+    await service.delete_report(db, tasks, report_id=report_id, version=expected_version(if_match), principal=principal)
     return Response(status_code=204)
 
 
 @router.post("/reports/{report_id}/submit", summary="Submit a report (报送)", responses=STEP_ERRORS)
-async def submit_report(report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
-                        principal: CurrentPrincipal, data: SubmitRequest | None = None,
-                        if_match: IfMatch = None) -> ReportPublic:
-    report = await service.submit_report(db, tasks, report_id=report_id, principal=principal,
-                                         comment=data.comment if data else None, version=seen_version(if_match))
+async def submit_report(
+    report_id: int,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    data: SubmitRequest | None = None,
+    if_match: IfMatch = None,
+) -> ReportPublic:
+    report = await service.submit_report(
+        db,
+        tasks,
+        report_id=report_id,
+        principal=principal,
+        comment=data.comment if data else None,
+        version=seen_version(if_match),
+    )
     return current(response, report)
 
 
-@router.post("/reports/{report_id}/withdraw", summary="Take back a submission not yet reviewed (撤回)",
-             responses=STEP_ERRORS)
-async def withdraw_report(report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep,
-                          principal: CurrentPrincipal, data: WithdrawRequest | None = None,
-                          if_match: IfMatch = None) -> ReportPublic:
-    report = await service.withdraw_report(db, tasks, report_id=report_id, principal=principal,
-                                           comment=data.comment if data else None, version=seen_version(if_match))
+@router.post(
+    "/reports/{report_id}/withdraw", summary="Take back a submission not yet reviewed (撤回)", responses=STEP_ERRORS
+)
+async def withdraw_report(
+    report_id: int,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: CurrentPrincipal,
+    data: WithdrawRequest | None = None,
+    if_match: IfMatch = None,
+) -> ReportPublic:
+    report = await service.withdraw_report(
+        db,
+        tasks,
+        report_id=report_id,
+        principal=principal,
+        comment=data.comment if data else None,
+        version=seen_version(if_match),
+    )
     return current(response, report)
 
 
-@router.post("/reports/{report_id}/review", summary="Accept or return a submitted report (审核)",
-             description="Needs If-Match with the ETag of the report as the office read it: 428 without it, 412 "
-                         "when the report changed since (another reviewer decided first, or the unit withdrew it).",
-             responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS})
-async def review_report(report_id: int, data: ReviewCreate, response: Response, db: DatabaseDep, principal: Staff,
-                        if_match: IfMatch = None) -> ReportPublic:
-    return current(response, await service.review_report(db, report_id=report_id, review=data,
-                                                         version=expected_version(if_match), principal=principal))
+@router.post(
+    "/reports/{report_id}/review",
+    summary="Accept or return a submitted report (审核)",
+    description="Needs If-Match with the ETag of the report as the office read it: 428 without it, 412 "
+    "when the report changed since (another reviewer decided first, or the unit withdrew it).",
+    responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS},
+)
+async def review_report(
+    report_id: int, data: ReviewCreate, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+) -> ReportPublic:
+    return current(
+        response,
+        await service.review_report(
+            db, report_id=report_id, review=data, version=expected_version(if_match), principal=principal
+        ),
+    )
 
 
-@router.post("/reports/{report_id}/reopen", summary="Reopen a reviewed report for a correction (重新打开)",
-             responses=STEP_ERRORS)
-async def reopen_report(report_id: int, data: ReopenRequest, response: Response, db: DatabaseDep, principal: Staff,
-                        if_match: IfMatch = None) -> ReportPublic:
-    return current(response, await service.reopen_report(db, report_id=report_id, request=data,
-                                                         version=seen_version(if_match), principal=principal))
+@router.post(
+    "/reports/{report_id}/reopen", summary="Reopen a reviewed report for a correction (重新打开)", responses=STEP_ERRORS
+)
+async def reopen_report(
+    report_id: int, data: ReopenRequest, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+) -> ReportPublic:
+    return current(
+        response,
+        await service.reopen_report(
+            db, report_id=report_id, request=data, version=seen_version(if_match), principal=principal
+        ),
+    )
 
 
-@router.get("/reports/{report_id}/versions", summary="Every submitted version of a report",
-            responses={**READ_ERRORS, **PEER_ERRORS})
-async def list_report_versions(report_id: int, db: DatabaseDep, tasks: TasksDep,
-                               principal: CurrentPrincipal) -> list[VersionPublic]:
+@router.get(
+    "/reports/{report_id}/versions",
+    summary="Every submitted version of a report",
+    responses={**READ_ERRORS, **PEER_ERRORS},
+)
+async def list_report_versions(
+    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+) -> list[VersionPublic]:
     return await service.report_versions(db, tasks, report_id=report_id, principal=principal)
 
 
-@router.get("/reports/{report_id}/history", summary="The workflow history of a report",
-            responses={**READ_ERRORS, **PEER_ERRORS})
-async def get_report_history(report_id: int, db: DatabaseDep, tasks: TasksDep,
-                             principal: CurrentPrincipal) -> list[TransitionPublic]:
+@router.get(
+    "/reports/{report_id}/history", summary="The workflow history of a report", responses={**READ_ERRORS, **PEER_ERRORS}
+)
+async def get_report_history(
+    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+) -> list[TransitionPublic]:
     return await service.report_transitions(db, tasks, report_id=report_id, principal=principal)

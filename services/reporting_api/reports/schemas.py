@@ -9,8 +9,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting_api.periods.calendar import PERIOD_PATTERN, ReportType
-from services.reporting_api.reports.models import (TEXT_LIMIT, Attachment, ContentFields, Measurement, ReportStatus,
-                                                   SelfStatus)
+from services.reporting_api.reports.models import (
+    TEXT_LIMIT,
+    Attachment,
+    ContentFields,
+    Measurement,
+    ReportStatus,
+    SelfStatus,
+)
 
 
 class ReportCreate(ContentFields):
@@ -18,8 +24,11 @@ class ReportCreate(ContentFields):
 
     model_config = ConfigDict(extra="forbid")
     item_id: int
-    period: str = Field(pattern=PERIOD_PATTERN, description="The period the report is owed for: 2024-Q1 (季度梳理), "
-                        "2024-H1 (半年小结), 2024 (年度汇总) or, for a monthly item, 2024-M01.")
+    period: str = Field(
+        pattern=PERIOD_PATTERN,
+        description="The period the report is owed for: 2024-Q1 (季度梳理), "
+        "2024-H1 (半年小结), 2024 (年度汇总) or, for a monthly item, 2024-M01.",
+    )
     unit_id: int | None = Field(None, description="The reporting unit; a unit token reports for its own unit.")
 
 
@@ -46,8 +55,10 @@ class ReportPublic(BaseModel):
     unit_id: int
     period: str
     role: str = Field(description="lead (牵头): the report of record; co (配合): a contribution.")
-    report_type: ReportType = Field(description="What the period asks for (its required content): monthly or "
-                                                "quarterly progress (季度梳理), half_year (半年小结) or annual (年度汇总).")
+    report_type: ReportType = Field(
+        description="What the period asks for (its required content): monthly or "
+        "quarterly progress (季度梳理), half_year (半年小结) or annual (年度汇总)."
+    )
     status: ReportStatus
     progress: str
     achievements: str
@@ -72,8 +83,8 @@ class ReportPublic(BaseModel):
 class Decision(StrEnum):
     """The office's review decision (审核意见): accept (通过) or return for rework (退回)."""
 
-    ACCEPT = "accept"   # 审核通过
-    RETURN = "return"   # 退回
+    ACCEPT = "accept"  # 审核通过
+    RETURN = "return"  # 退回
 
 
 class ReviewCreate(BaseModel):
@@ -103,8 +114,12 @@ class ReopenRequest(BaseModel):
     """The office reopens a reviewed report for a correction (重新打开)."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=TEXT_LIMIT, pattern=r"\S",
-                        description="What is to be corrected; the unit reads it in the report's history.")
+    reason: str = Field(
+        min_length=1,
+        max_length=TEXT_LIMIT,
+        pattern=r"\S",
+        description="What is to be corrected; the unit reads it in the report's history.",
+    )
 
 
 class VersionPublic(BaseModel):
@@ -119,8 +134,10 @@ class VersionPublic(BaseModel):
     due_on: date
     late: bool
     days_late: int
-    outcome: str | None = Field(description="accepted or returned by the review, withdrawn when its unit took it "
-                                            "back before the review; null while pending.")
+    outcome: str | None = Field(
+        description="accepted or returned by the review, withdrawn when its unit took it "
+        "back before the review; null while pending."
+    )
     reviewed_by: str | None
     reviewed_at: datetime | None
     review_comment: str | None = Field(description="The office's comment on this version (审核意见).")

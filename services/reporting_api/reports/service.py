@@ -24,16 +24,30 @@ from services.reporting_api.db import change_log, outbox_events
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, period_of, rhythm_of
 from services.reporting_api.reports.content import needs_indicator_values, require_content
-from services.reporting_api.reports.models import (MeasurementRecord, Report, ReportStatus, ReportVersion,
-                                                   Transition)
-from services.reporting_api.reports.schemas import (Decision, ReopenRequest, ReportCreate, ReportPublic, ReportUpdate,
-                                                    ReviewCreate)
+from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion, Transition
+from services.reporting_api.reports.schemas import (
+    Decision,
+    ReopenRequest,
+    ReportCreate,
+    ReportPublic,
+    ReportUpdate,
+    ReviewCreate,
+)
 
 reports, versions = Report.__table__, ReportVersion.__table__
 measurements, transitions = MeasurementRecord.__table__, Transition.__table__
 report_records = Records(reports, "report", change_log)
 
-CONTENT = ("progress", "achievements", "problems", "next_steps", "percent_complete", "self_status", "measurements", "attachments")
+CONTENT = (
+    "progress",
+    "achievements",
+    "problems",
+    "next_steps",
+    "percent_complete",
+    "self_status",
+    "measurements",
+    "attachments",
+)
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
 WITHDRAWN = "withdrawn"  # the outcome of a version its unit took back before the review
@@ -81,15 +95,26 @@ def _check_measurement_dates(content: dict[str, Any], period_id: str, *, locatio
         as_of = date.fromisoformat(str(measurement["as_of"]))
         if not period.starts_on <= as_of <= period.ends_on:
             message = f"as_of {as_of} is outside period {period_id} ({period.starts_on} to {period.ends_on})."
-            raise Unprocessable(f"measurements[{index}].as_of: {message}", errors=[{
-                "location": [location, "measurements", index, "as_of"], "message": message,
-                "type": "outside_period"}])
+            raise Unprocessable(
+                f"measurements[{index}].as_of: {message}",
+                errors=[
+                    {
+                        "location": [location, "measurements", index, "as_of"],
+                        "message": message,
+                        "type": "outside_period",
+                    }
+                ],
+            )
 
 
-async def _transition(conn: AsyncConnection, report_id: int, before: str | None, after: str, actor: str,
-                      comment: str | None = None) -> None:
-    await conn.execute(transitions.insert().values(report_id=report_id, from_status=before, to_status=after,
-                                                   actor=actor, at=clock.now(), comment=comment))
+async def _transition(
+    conn: AsyncConnection, report_id: int, before: str | None, after: str, actor: str, comment: str | None = None
+) -> None:
+    await conn.execute(
+        transitions.insert().values(
+            report_id=report_id, from_status=before, to_status=after, actor=actor, at=clock.now(), comment=comment
+        )
+    )
 
 
 async def _open_period(conn: AsyncConnection, plan_id: int, period: str) -> None:
@@ -97,7 +122,9 @@ async def _open_period(conn: AsyncConnection, plan_id: int, period: str) -> None
         raise Conflict(f"Period {period} is closed; its reports can no longer change.")
 
 
-async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate, principal: Principal) -> dict[str, Any]:
+async def create_report(
+    db: Database, tasks: TasksClient, *, data: ReportCreate, principal: Principal
+) -> dict[str, Any]:
     item = await _item(tasks, data.item_id)
     unit_id, role = _reporting_unit(principal, item, data.unit_id)
     content = data.model_dump(mode="json", include=set(CONTENT))
@@ -107,14 +134,28 @@ async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate,
     async with db.transaction() as conn:
         (await rhythm_of(conn, plan)).refuse_unowed(item, data.period)
         await _open_period(conn, item.plan_id, data.period)
-        duplicate = await conn.execute(select(reports.c.id).where(
-            reports.c.item_id == item.id, reports.c.unit_id == unit_id, reports.c.period == data.period))
+        duplicate = await conn.execute(
+            select(reports.c.id).where(
+                reports.c.item_id == item.id, reports.c.unit_id == unit_id, reports.c.period == data.period
+            )
+        )
         if (existing := duplicate.scalar()) is not None:
             raise Conflict(f"Unit {unit_id} already has report {existing} on item {item.id} for {data.period}.")
-        report = await report_records.insert(conn, {
-            **content, "plan_id": item.plan_id, "item_id": item.id, "unit_id": unit_id, "period": data.period,
-            "role": role, "report_type": parse_period(data.period).report_type.value,
-            "status": ReportStatus.DRAFT.value, "created_by": principal.subject}, actor=principal.subject)
+        report = await report_records.insert(
+            conn,
+            {
+                **content,
+                "plan_id": item.plan_id,
+                "item_id": item.id,
+                "unit_id": unit_id,
+                "period": data.period,
+                "role": role,
+                "report_type": parse_period(data.period).report_type.value,
+                "status": ReportStatus.DRAFT.value,
+                "created_by": principal.subject,
+            },
+            actor=principal.subject,
+        )
         await _transition(conn, report["id"], None, ReportStatus.DRAFT, principal.subject)
         return report
 
@@ -126,8 +167,9 @@ def _check_owner(principal: Principal, report: dict[str, Any]) -> None:
         raise Forbidden("Only the reporting unit and the office change reports.")
 
 
-async def update_report(db: Database, tasks: TasksClient, *, report_id: int, data: ReportUpdate, version: int,
-                        principal: Principal) -> dict[str, Any]:
+async def update_report(
+    db: Database, tasks: TasksClient, *, report_id: int, data: ReportUpdate, version: int, principal: Principal
+) -> dict[str, Any]:
     changes = data.model_dump(mode="json", exclude_unset=True)
     report = await _changeable_report(db, tasks, report_id, principal)
     nulls = [k for k, v in changes.items() if v is None]
@@ -141,19 +183,27 @@ async def update_report(db: Database, tasks: TasksClient, *, report_id: int, dat
             raise Conflict(f"A {report['status']} report cannot be edited; only drafts and returned reports can.")
         await _open_period(conn, report["plan_id"], report["period"])
         # UPDATE … WHERE version = :seen: a submit that froze the content first makes this edit 412.
-        return await report_records.update(conn, report_id, changes, expected_version=version,
-                                           actor=principal.subject)
+        return await report_records.update(conn, report_id, changes, expected_version=version, actor=principal.subject)
 
 
 def _event_data(report: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """The data of a report.* event in the outbox: which report, and what just happened to it."""
-    return {"report_id": report["id"], "plan_id": report["plan_id"], "item_id": report["item_id"],
-            "unit_id": report["unit_id"], "role": report["role"], "period": report["period"],
-            "submission": report["submissions"], "due_on": report["due_on"], **extra}
+    return {
+        "report_id": report["id"],
+        "plan_id": report["plan_id"],
+        "item_id": report["item_id"],
+        "unit_id": report["unit_id"],
+        "role": report["role"],
+        "period": report["period"],
+        "submission": report["submissions"],
+        "due_on": report["due_on"],
+        **extra,
+    }
 
 
-async def _seen_report(conn: AsyncConnection, report_id: int, version: int | None,
-                       allowed: tuple[ReportStatus, ...], step: str) -> dict[str, Any]:
+async def _seen_report(
+    conn: AsyncConnection, report_id: int, version: int | None, allowed: tuple[ReportStatus, ...], step: str
+) -> dict[str, Any]:
     """The report as this transaction reads it, which the step's compare-and-set is made on: 412 when the
     caller's If-Match names another version, 409 when the step does not start from its status."""
     if version is None:
@@ -161,8 +211,10 @@ async def _seen_report(conn: AsyncConnection, report_id: int, version: int | Non
     else:
         report = await report_records.get_at(conn, report_id, version)
     if report["status"] not in allowed:
-        raise Conflict(f"A {report['status']} report cannot be {step}; only "
-                       f"{' or '.join(status.value for status in allowed)} reports can.")
+        raise Conflict(
+            f"A {report['status']} report cannot be {step}; only "
+            f"{' or '.join(status.value for status in allowed)} reports can."
+        )
     await _open_period(conn, report["plan_id"], report["period"])
     return report
 
@@ -174,20 +226,30 @@ def _lost_race(report: dict[str, Any], version: int | None) -> ProblemError:
     return Conflict(f"Report {report['id']} changed while this request ran; read it again and retry.")
 
 
-async def _move(conn: AsyncConnection, report: dict[str, Any], to: ReportStatus, *, version: int | None,
-                actor: str, comment: str | None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+async def _move(
+    conn: AsyncConnection,
+    report: dict[str, Any],
+    to: ReportStatus,
+    *,
+    version: int | None,
+    actor: str,
+    comment: str | None,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The compare-and-set every workflow step is: `UPDATE reports … WHERE id AND status AND version` are those
     read. The loser of a race writes nothing: it raises before its version row, transition or event exist."""
-    after = await report_records.compare_and_set(conn, report, {**(changes or {}), "status": to.value}, actor=actor,
-                                                 guard=("status",))
+    after = await report_records.compare_and_set(
+        conn, report, {**(changes or {}), "status": to.value}, actor=actor, guard=("status",)
+    )
     if after is None:
         raise _lost_race(report, version)
     await _transition(conn, report["id"], report["status"], to, actor, comment)
     return after
 
 
-async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, principal: Principal,
-                        comment: str | None, version: int | None) -> dict[str, Any]:
+async def submit_report(
+    db: Database, tasks: TasksClient, *, report_id: int, principal: Principal, comment: str | None, version: int | None
+) -> dict[str, Any]:
     """报送: freeze the content as a new immutable version; flag it late after the period's due date."""
     seen = await _changeable_report(db, tasks, report_id, principal)
     plan = await tasks.plan(seen["plan_id"])
@@ -204,21 +266,62 @@ async def submit_report(db: Database, tasks: TasksClient, *, report_id: int, pri
         days_late = workdays_late(scheduled.due_on, clock.business_date(now))
         number = report["submissions"] + 1
         first = report["first_submitted_at"] is None  # none yet, or the earlier ones were withdrawn
-        changes = {"submissions": number, "submitted_at": now, "due_on": scheduled.due_on,
-                   **({"first_submitted_at": now, "late": days_late > 0, "days_late": days_late} if first else {})}
-        updated = await _move(conn, report, ReportStatus.SUBMITTED, version=version, actor=principal.subject,
-                              comment=comment, changes=changes)
-        version_id = (await conn.execute(versions.insert().values(
-            report_id=report_id, number=number, content=content, submitted_by=principal.subject, submitted_at=now,
-            due_on=scheduled.due_on, late=days_late > 0, days_late=days_late).returning(versions.c.id))).scalar_one()
+        changes = {
+            "submissions": number,
+            "submitted_at": now,
+            "due_on": scheduled.due_on,
+            **({"first_submitted_at": now, "late": days_late > 0, "days_late": days_late} if first else {}),
+        }
+        updated = await _move(
+            conn,
+            report,
+            ReportStatus.SUBMITTED,
+            version=version,
+            actor=principal.subject,
+            comment=comment,
+            changes=changes,
+        )
+        version_id = (
+            await conn.execute(
+                versions.insert()
+                .values(
+                    report_id=report_id,
+                    number=number,
+                    content=content,
+                    submitted_by=principal.subject,
+                    submitted_at=now,
+                    due_on=scheduled.due_on,
+                    late=days_late > 0,
+                    days_late=days_late,
+                )
+                .returning(versions.c.id)
+            )
+        ).scalar_one()
         if content["measurements"]:
-            await conn.execute(measurements.insert(), [
-                {"report_id": report_id, "version_id": version_id, "plan_id": report["plan_id"],
-                 "item_id": report["item_id"], "indicator_id": m["indicator_id"], "value": m["value"],
-                 "as_of": datetime.fromisoformat(m["as_of"]).date(), "note": m.get("note")}
-                for m in content["measurements"]])
-        await emit(conn, outbox_events, "report.submitted", _event_data(
-            updated, submitted_by=principal.subject, submitted_at=now, late=days_late > 0, days_late=days_late))
+            await conn.execute(
+                measurements.insert(),
+                [
+                    {
+                        "report_id": report_id,
+                        "version_id": version_id,
+                        "plan_id": report["plan_id"],
+                        "item_id": report["item_id"],
+                        "indicator_id": m["indicator_id"],
+                        "value": m["value"],
+                        "as_of": datetime.fromisoformat(m["as_of"]).date(),
+                        "note": m.get("note"),
+                    }
+                    for m in content["measurements"]
+                ],
+            )
+        await emit(
+            conn,
+            outbox_events,
+            "report.submitted",
+            _event_data(
+                updated, submitted_by=principal.subject, submitted_at=now, late=days_late > 0, days_late=days_late
+            ),
+        )
         return updated
 
 
@@ -230,72 +333,104 @@ async def _indicators_to_report(tasks: TasksClient, report: dict[str, Any]) -> s
     return {indicator.id for indicator in await tasks.item_indicators(report["item_id"])}
 
 
-async def review_report(db: Database, *, report_id: int, review: ReviewCreate, version: int,
-                        principal: Principal) -> dict[str, Any]:
+async def review_report(
+    db: Database, *, report_id: int, review: ReviewCreate, version: int, principal: Principal
+) -> dict[str, Any]:
     """审核: the office accepts the submitted version or returns it with its reasons."""
     if review.decision is Decision.RETURN and not (review.comment or "").strip():
         raise Unprocessable("Returning a report needs a comment saying what to change.")
     outcome = ReportStatus.ACCEPTED if review.decision is Decision.ACCEPT else ReportStatus.RETURNED
     async with db.transaction() as conn:
         report = await _seen_report(conn, report_id, version, (ReportStatus.SUBMITTED,), "reviewed")
-        updated = await _move(conn, report, outcome, version=version, actor=principal.subject,
-                              comment=review.comment)
-        await conn.execute(versions.update().where(
-            versions.c.report_id == report_id, versions.c.number == report["submissions"]).values(
-            outcome=outcome.value, reviewed_by=principal.subject, reviewed_at=clock.now(),
-            review_comment=review.comment, score=review.score))
-        await emit(conn, outbox_events, f"report.{outcome.value}", _event_data(
-            updated, reviewed_by=principal.subject, comment=review.comment, score=review.score))
+        updated = await _move(conn, report, outcome, version=version, actor=principal.subject, comment=review.comment)
+        await conn.execute(
+            versions.update()
+            .where(versions.c.report_id == report_id, versions.c.number == report["submissions"])
+            .values(
+                outcome=outcome.value,
+                reviewed_by=principal.subject,
+                reviewed_at=clock.now(),
+                review_comment=review.comment,
+                score=review.score,
+            )
+        )
+        await emit(
+            conn,
+            outbox_events,
+            f"report.{outcome.value}",
+            _event_data(updated, reviewed_by=principal.subject, comment=review.comment, score=review.score),
+        )
         return updated
 
 
-async def withdraw_report(db: Database, tasks: TasksClient, *, report_id: int, principal: Principal,
-                          comment: str | None, version: int | None) -> dict[str, Any]:
+async def withdraw_report(
+    db: Database, tasks: TasksClient, *, report_id: int, principal: Principal, comment: str | None, version: int | None
+) -> dict[str, Any]:
     """撤回: the unit takes a submission back before the office reviewed it; the report is a draft again."""
     await _changeable_report(db, tasks, report_id, principal)
     async with db.transaction() as conn:
         report = await _seen_report(conn, report_id, version, (ReportStatus.SUBMITTED,), "withdrawn")
         # A withdrawn submission was not filed: unless the office reviewed an earlier one, lateness is judged
         # again on the next submission, so withdrawing cannot keep an on-time mark for a later report.
-        reviewed = (await conn.execute(select(versions.c.id).where(
-            versions.c.report_id == report_id, versions.c.outcome.in_([s.value for s in REVIEWED])))).first()
+        reviewed = (
+            await conn.execute(
+                select(versions.c.id).where(
+                    versions.c.report_id == report_id, versions.c.outcome.in_([s.value for s in REVIEWED])
+                )
+            )
+        ).first()
         changes = {} if reviewed else {"first_submitted_at": None, "late": False, "days_late": 0}
-        updated = await _move(conn, report, ReportStatus.DRAFT, version=version, actor=principal.subject,
-                              comment=comment, changes=changes)
+        updated = await _move(
+            conn, report, ReportStatus.DRAFT, version=version, actor=principal.subject, comment=comment, changes=changes
+        )
         pending = (versions.c.report_id == report_id) & (versions.c.number == report["submissions"])
         await conn.execute(versions.update().where(pending).values(outcome=WITHDRAWN))
         # Its indicator values no longer count (the version keeps them in its content).
-        await conn.execute(measurements.delete().where(measurements.c.version_id.in_(
-            select(versions.c.id).where(pending).scalar_subquery())))
-        await emit(conn, outbox_events, "report.withdrawn", _event_data(
-            updated, withdrawn_by=principal.subject, comment=comment))
+        await conn.execute(
+            measurements.delete().where(
+                measurements.c.version_id.in_(select(versions.c.id).where(pending).scalar_subquery())
+            )
+        )
+        await emit(
+            conn,
+            outbox_events,
+            "report.withdrawn",
+            _event_data(updated, withdrawn_by=principal.subject, comment=comment),
+        )
         return updated
 
 
-async def reopen_report(db: Database, *, report_id: int, request: ReopenRequest, version: int | None,
-                        principal: Principal) -> dict[str, Any]:
+async def reopen_report(
+    db: Database, *, report_id: int, request: ReopenRequest, version: int | None, principal: Principal
+) -> dict[str, Any]:
     """The office reopens a reviewed report for a correction: a draft again, for its unit to edit and submit anew.
     The reviewed versions keep their outcomes."""
     async with db.transaction() as conn:
         report = await _seen_report(conn, report_id, version, REVIEWED, "reopened")
-        updated = await _move(conn, report, ReportStatus.DRAFT, version=version, actor=principal.subject,
-                              comment=request.reason)
-        await emit(conn, outbox_events, "report.reopened", _event_data(
-            updated, reopened_by=principal.subject, reason=request.reason))
+        updated = await _move(
+            conn, report, ReportStatus.DRAFT, version=version, actor=principal.subject, comment=request.reason
+        )
+        await emit(
+            conn,
+            outbox_events,
+            "report.reopened",
+            _event_data(updated, reopened_by=principal.subject, reason=request.reason),
+        )
         return updated
 
 
-async def delete_report(db: Database, tasks: TasksClient, *, report_id: int, version: int,
-                        principal: Principal) -> None:
+async def delete_report(
+    db: Database, tasks: TasksClient, *, report_id: int, version: int, principal: Principal
+) -> None:
     """Delete a draft that was never submitted; the change log keeps what it held."""
     await _changeable_report(db, tasks, report_id, principal)
     async with db.transaction() as conn:
         report = await report_records.get_at(conn, report_id, version)
         if report["status"] != ReportStatus.DRAFT or report["submissions"]:
-            raise Conflict("Only a draft that was never submitted can be deleted; a submitted report stays on "
-                           "record.")
-        await report_records.delete(conn, report_id, expected_version=version, actor=principal.subject,
-                                    guard=("status", "submissions"))
+            raise Conflict("Only a draft that was never submitted can be deleted; a submitted report stays on record.")
+        await report_records.delete(
+            conn, report_id, expected_version=version, actor=principal.subject, guard=("status", "submissions")
+        )
 
 
 async def lead_item_ids(tasks: TasksClient, unit_id: int) -> set[int]:
@@ -303,8 +438,9 @@ async def lead_item_ids(tasks: TasksClient, unit_id: int) -> set[int]:
     return await tasks.unit_item_ids(unit_id, "lead")
 
 
-async def visible_report(conn: AsyncConnection, tasks: TasksClient, report_id: int,
-                         principal: Principal) -> dict[str, Any]:
+async def visible_report(
+    conn: AsyncConnection, tasks: TasksClient, report_id: int, principal: Principal
+) -> dict[str, Any]:
     """The report, if the caller may see it; another unit's report is 404, as if it did not exist."""
     report = await report_records.get(conn, report_id)
     await _check_visible(tasks, report, principal)
@@ -317,8 +453,7 @@ async def _check_visible(tasks: TasksClient, report: dict[str, Any], principal: 
             raise NotFound(f"Report {report['id']} does not exist.")
 
 
-async def _changeable_report(db: Database, tasks: TasksClient, report_id: int,
-                             principal: Principal) -> dict[str, Any]:
+async def _changeable_report(db: Database, tasks: TasksClient, report_id: int, principal: Principal) -> dict[str, Any]:
     """The report as it is before a change, if the caller may change it. Read, and tasks_api asked, before the
     write transaction opens: no peer call while it holds its locks."""
     async with db.read() as conn:
@@ -328,30 +463,34 @@ async def _changeable_report(db: Database, tasks: TasksClient, report_id: int,
     return report
 
 
-async def list_reports(db: Database, tasks: TasksClient, *, principal: Principal, after_id: int | None, limit: int,
-                       **filters: Any) -> list[dict[str, Any]]:
+async def list_reports(
+    db: Database, tasks: TasksClient, *, principal: Principal, after_id: int | None, limit: int, **filters: Any
+) -> list[dict[str, Any]]:
     where = [reports.c[name] == value for name, value in filters.items() if value is not None]
     if principal.role is Role.UNIT:
-        where.append((reports.c.unit_id == principal.unit_id)
-                     | reports.c.item_id.in_(await lead_item_ids(tasks, principal.unit_id)))
+        where.append(
+            (reports.c.unit_id == principal.unit_id)
+            | reports.c.item_id.in_(await lead_item_ids(tasks, principal.unit_id))
+        )
     async with db.read() as conn:
         return await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
 
 
-async def report_versions(db: Database, tasks: TasksClient, *, report_id: int,
-                          principal: Principal) -> list[dict[str, Any]]:
+async def report_versions(
+    db: Database, tasks: TasksClient, *, report_id: int, principal: Principal
+) -> list[dict[str, Any]]:
     async with db.read() as conn:
         await visible_report(conn, tasks, report_id, principal)
         rows = await conn.execute(select(versions).where(versions.c.report_id == report_id).order_by(versions.c.number))
         return [dict(r) for r in rows.mappings()]
 
 
-async def report_transitions(db: Database, tasks: TasksClient, *, report_id: int,
-                             principal: Principal) -> list[dict[str, Any]]:
+async def report_transitions(
+    db: Database, tasks: TasksClient, *, report_id: int, principal: Principal
+) -> list[dict[str, Any]]:
     async with db.read() as conn:
         await visible_report(conn, tasks, report_id, principal)
-        rows = await conn.execute(select(transitions).where(transitions.c.report_id == report_id)
-                                  .order_by(transitions.c.id))
+        rows = await conn.execute(
+            select(transitions).where(transitions.c.report_id == report_id).order_by(transitions.c.id)
+        )
         return [dict(r) for r in rows.mappings()]
-
-

@@ -57,6 +57,7 @@ class Deadline(BaseModel):
 
 # -- extension requests -----------------------------------------------------------------------------
 
+
 async def _due_date(conn: AsyncConnection, item: dict[str, Any], milestone_id: int | None) -> date:
     """The current due date the request would move: the milestone's, or the item's."""
     if milestone_id is None:
@@ -69,8 +70,9 @@ async def _due_date(conn: AsyncConnection, item: dict[str, Any], milestone_id: i
     return milestone["due_on"]
 
 
-async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate,
-                            principal: Principal) -> dict[str, Any]:
+async def request_extension(
+    db: Database, *, item_id: int, data: ExtensionCreate, principal: Principal
+) -> dict[str, Any]:
     """File a request to move a due date; one pending request per item or milestone at a time."""
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
@@ -78,21 +80,39 @@ async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate
         due_on = await _due_date(conn, item, data.milestone_id)
         if data.requested_due_on <= due_on:
             raise Unprocessable(f"requested_due_on must be later than the current due date {due_on.isoformat()}.")
-        same_target = (extensions.c.milestone_id.is_(None) if data.milestone_id is None
-                       else extensions.c.milestone_id == data.milestone_id)
-        pending = select(extensions.c.id).where(extensions.c.item_id == item_id, same_target,
-                                                extensions.c.status == ExtensionStatus.PENDING.value)
+        same_target = (
+            extensions.c.milestone_id.is_(None)
+            if data.milestone_id is None
+            else extensions.c.milestone_id == data.milestone_id
+        )
+        pending = select(extensions.c.id).where(
+            extensions.c.item_id == item_id, same_target, extensions.c.status == ExtensionStatus.PENDING.value
+        )
         if (open_id := await conn.scalar(pending)) is not None:
             raise Conflict(f"Extension request {open_id} for the same due date is still pending.")
-        values = {**data.model_dump(mode="python"), "item_id": item_id, "unit_id": principal.unit_id,
-                  "previous_due_on": due_on, "status": ExtensionStatus.PENDING.value,
-                  "requested_by": principal.subject, "requested_at": clock.now()}
+        values = {
+            **data.model_dump(mode="python"),
+            "item_id": item_id,
+            "unit_id": principal.unit_id,
+            "previous_due_on": due_on,
+            "status": ExtensionStatus.PENDING.value,
+            "requested_by": principal.subject,
+            "requested_at": clock.now(),
+        }
         return await extension_records.insert(conn, values, actor=principal.subject)
 
 
-async def list_extensions(db: Database, *, principal: Principal, after_id: int | None, limit: int,
-                          item_id: int | None = None, status: ExtensionStatus | None = None,
-                          plan_id: int | None = None, unit_id: int | None = None) -> list[dict[str, Any]]:
+async def list_extensions(
+    db: Database,
+    *,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    item_id: int | None = None,
+    status: ExtensionStatus | None = None,
+    plan_id: int | None = None,
+    unit_id: int | None = None,
+) -> list[dict[str, Any]]:
     """Extension requests, filtered; a unit token sees only those its unit filed."""
     where: list[Any] = []
     if (unit_id := principal.scoped_unit(unit_id)) is not None:
@@ -117,8 +137,9 @@ async def get_extension(db: Database, *, extension_id: int, principal: Principal
     return request
 
 
-async def decide_extension(db: Database, *, extension_id: int, data: ExtensionDecision,
-                           actor: Principal) -> dict[str, Any]:
+async def decide_extension(
+    db: Database, *, extension_id: int, data: ExtensionDecision, actor: Principal
+) -> dict[str, Any]:
     """Approve or reject a pending request; approval moves the due date in the same transaction. The original
     due date (original_due_on) never moves, so both stay visible."""
     async with db.transaction() as conn:
@@ -130,13 +151,19 @@ async def decide_extension(db: Database, *, extension_id: int, data: ExtensionDe
             if request["milestone_id"] is None:
                 await item_records.update(conn, request["item_id"], moved, expected_version=None, actor=actor.subject)
             else:
-                await milestone_records.update(conn, request["milestone_id"], moved, expected_version=None,
-                                               actor=actor.subject)
-        decision = {"status": (ExtensionStatus.APPROVED if data.approve else ExtensionStatus.REJECTED).value,
-                    "decided_by": actor.subject, "decided_at": clock.now(), "decision_comment": data.comment}
+                await milestone_records.update(
+                    conn, request["milestone_id"], moved, expected_version=None, actor=actor.subject
+                )
+        decision = {
+            "status": (ExtensionStatus.APPROVED if data.approve else ExtensionStatus.REJECTED).value,
+            "decided_by": actor.subject,
+            "decided_at": clock.now(),
+            "decision_comment": data.comment,
+        }
         # Guarded by the version read above: of two concurrent decisions, the second fails and moves nothing.
-        decided = await extension_records.update(conn, extension_id, decision, expected_version=request["version"],
-                                                 actor=actor.subject)
+        decided = await extension_records.update(
+            conn, extension_id, decision, expected_version=request["version"], actor=actor.subject
+        )
         if data.approve:
             item = await item_records.get(conn, request["item_id"])
             await emit(conn, outbox_events, "deadline.extended", extended_event(decided, item))
@@ -145,49 +172,92 @@ async def decide_extension(db: Database, *, extension_id: int, data: ExtensionDe
 
 # -- the deadline calendar --------------------------------------------------------------------------
 
+
 def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
     """One SELECT per kind of deadline with the same columns, each with its due-date column to filter on."""
-    item_columns = [items.c.id.label("item_id"), items.c.plan_id, items.c.key.label("item_key"),
-                    items.c.number.label("item_number")]
+    item_columns = [
+        items.c.id.label("item_id"),
+        items.c.plan_id,
+        items.c.key.label("item_key"),
+        items.c.number.label("item_number"),
+    ]
     branches = {
-        DeadlineKind.MILESTONE: (select(
-            literal(DeadlineKind.MILESTONE.value, String).label("kind"), milestones.c.id, *item_columns,
-            milestones.c.title, milestones.c.due_on, milestones.c.original_due_on)
-            .join(items, items.c.id == milestones.c.item_id).where(milestones.c.done_at.is_(None)),
-            milestones.c.due_on),
-        DeadlineKind.ITEM: (select(
-            literal(DeadlineKind.ITEM.value, String).label("kind"), items.c.id, *item_columns,
-            items.c.title, items.c.due_on, items.c.original_due_on),
-            items.c.due_on),
-        DeadlineKind.INDICATOR: (select(
-            literal(DeadlineKind.INDICATOR.value, String).label("kind"), indicators.c.id, *item_columns,
-            indicators.c.name.label("title"), indicators.c.target_date.label("due_on"),
-            cast(null(), Date).label("original_due_on"))
-            .join(items, items.c.id == indicators.c.item_id),
-            indicators.c.target_date),
+        DeadlineKind.MILESTONE: (
+            select(
+                literal(DeadlineKind.MILESTONE.value, String).label("kind"),
+                milestones.c.id,
+                *item_columns,
+                milestones.c.title,
+                milestones.c.due_on,
+                milestones.c.original_due_on,
+            )
+            .join(items, items.c.id == milestones.c.item_id)
+            .where(milestones.c.done_at.is_(None)),
+            milestones.c.due_on,
+        ),
+        DeadlineKind.ITEM: (
+            select(
+                literal(DeadlineKind.ITEM.value, String).label("kind"),
+                items.c.id,
+                *item_columns,
+                items.c.title,
+                items.c.due_on,
+                items.c.original_due_on,
+            ),
+            items.c.due_on,
+        ),
+        DeadlineKind.INDICATOR: (
+            select(
+                literal(DeadlineKind.INDICATOR.value, String).label("kind"),
+                indicators.c.id,
+                *item_columns,
+                indicators.c.name.label("title"),
+                indicators.c.target_date.label("due_on"),
+                cast(null(), Date).label("original_due_on"),
+            ).join(items, items.c.id == indicators.c.item_id),
+            indicators.c.target_date,
+        ),
     }
     # Only open items owe anything: a closed (办结) or cancelled item's due dates, milestones and targets are left
     # out, so notify_api sends no reminder and the calendar feeds no event for them.
-    return [(query.where(items.c.status == ItemStatus.OPEN.value), due) for k, (query, due) in branches.items()
-            if kind in (None, k)]
+    return [
+        (query.where(items.c.status == ItemStatus.OPEN.value), due)
+        for k, (query, due) in branches.items()
+        if kind in (None, k)
+    ]
 
 
 async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
     """The responsible units of the page's items, in printed order, in one query."""
     rows = await conn.execute(
-        select(responsibilities.c.item_id, responsibilities.c.unit_id, units.c.name.label("unit_name"),
-               responsibilities.c.role)
-        .join(units, units.c.id == responsibilities.c.unit_id).where(responsibilities.c.item_id.in_(item_ids))
-        .order_by(responsibilities.c.item_id, responsibilities.c.position, responsibilities.c.id))
+        select(
+            responsibilities.c.item_id,
+            responsibilities.c.unit_id,
+            units.c.name.label("unit_name"),
+            responsibilities.c.role,
+        )
+        .join(units, units.c.id == responsibilities.c.unit_id)
+        .where(responsibilities.c.item_id.in_(item_ids))
+        .order_by(responsibilities.c.item_id, responsibilities.c.position, responsibilities.c.id)
+    )
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows.mappings():
         found[row["item_id"]].append({"unit_id": row["unit_id"], "unit_name": row["unit_name"], "role": row["role"]})
     return found
 
 
-async def list_deadlines(db: Database, *, principal: Principal, from_: date, to: date, after: tuple | None,
-                         limit: int, unit_id: int | None = None, plan_id: int | None = None,
-                         kind: DeadlineKind | None = None) -> list[dict[str, Any]]:
+async def list_deadlines(
+    db: Database,
+    *,
+    principal: Principal,
+    from_: date,
+    to: date,
+    after: tuple | None,
+    limit: int,
+    unit_id: int | None = None,
+    plan_id: int | None = None,
+    kind: DeadlineKind | None = None,
+) -> list[dict[str, Any]]:
     """Everything due in [from_, to], ordered by (due_on, kind, id); a unit token sees its own items only."""
     if to < from_:
         raise Unprocessable("to must not be before from.")
@@ -200,8 +270,9 @@ async def list_deadlines(db: Database, *, principal: Principal, from_: date, to:
         if plan_id is not None:
             query = query.where(items.c.plan_id == plan_id)
         if unit_id is not None:
-            query = query.where(items.c.id.in_(select(responsibilities.c.item_id)
-                                               .where(responsibilities.c.unit_id == unit_id)))
+            query = query.where(
+                items.c.id.in_(select(responsibilities.c.item_id).where(responsibilities.c.unit_id == unit_id))
+            )
         branches.append(query)
     rows = union_all(*branches).subquery()
     query = select(rows).order_by(rows.c.due_on, rows.c.kind, rows.c.id).limit(limit + 1)

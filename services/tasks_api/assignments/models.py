@@ -32,16 +32,21 @@ class ExtensionRequest(ExtensionFields, TasksModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
     milestone_id: int | None = Field(None, foreign_key="milestones.id", ondelete="CASCADE")
-    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL",
-                                description="The unit that asked; empty when the office filed it.")
+    unit_id: int | None = Field(
+        None,
+        foreign_key="units.id",
+        ondelete="SET NULL",
+        description="The unit that asked; empty when the office filed it.",
+    )
     previous_due_on: date | None = Field(None, description="The due date when the request was made.")
     status: str = Field(ExtensionStatus.PENDING.value, max_length=20)
     requested_by: str = Field(max_length=255)
     requested_at: datetime = Field(sa_type=DateTime(timezone=True))
     decided_by: str | None = Field(None, max_length=255)
     decided_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
-    decision_comment: str | None = Field(None, max_length=2000, description="The office's reason for its decision "
-                                                                            "(审批意见); null while pending.")
+    decision_comment: str | None = Field(
+        None, max_length=2000, description="The office's reason for its decision (审批意见); null while pending."
+    )
     version: int = 1
 
 
@@ -71,5 +76,7 @@ class ExtensionPublic(ExtensionFields):
     requested_at: datetime
     decided_by: str | None
     decided_at: datetime | None
-    decision_comment: str | None = Field(description="The office's reason for its decision (审批意见); null while pending.")
+    decision_comment: str | None = Field(
+        description="The office's reason for its decision (审批意见); null while pending."
+    )
     version: int

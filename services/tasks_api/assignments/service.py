@@ -47,6 +47,7 @@ class AssignmentPublic(BaseModel):
 
 # -- shared by the other modules of this room -------------------------------------------------------
 
+
 async def lock_item(conn: AsyncConnection, item_id: int) -> dict[str, Any]:
     """The item, locked for the transaction (on PostgreSQL), so checks on its assignments and requests cannot race."""
     row = (await conn.execute(select(items).where(items.c.id == item_id).with_for_update())).mappings().first()
@@ -59,13 +60,15 @@ async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int
     """Staff act for any item; a unit only for items it is responsible for, as lead or co-operating unit."""
     if principal.is_staff:
         return
-    duty = select(responsibilities.c.id).where(responsibilities.c.item_id == item_id,
-                                               responsibilities.c.unit_id == principal.unit_id)
+    duty = select(responsibilities.c.id).where(
+        responsibilities.c.item_id == item_id, responsibilities.c.unit_id == principal.unit_id
+    )
     if principal.unit_id is None or await conn.scalar(duty) is None:
         raise Forbidden(f"Only the office or a unit responsible for item {item_id} may do this.")
 
 
 # -- responsibilities -------------------------------------------------------------------------------
+
 
 async def _responsibility(conn: AsyncConnection, responsibility_id: int) -> dict[str, Any]:
     row = (await conn.execute(_RESPONSIBILITY.where(responsibilities.c.id == responsibility_id))).mappings().first()
@@ -74,11 +77,15 @@ async def _responsibility(conn: AsyncConnection, responsibility_id: int) -> dict
     return dict(row)
 
 
-async def list_responsibilities(db: Database, *, item_id: int, after: tuple[int, int] | None,
-                                limit: int) -> list[dict[str, Any]]:
+async def list_responsibilities(
+    db: Database, *, item_id: int, after: tuple[int, int] | None, limit: int
+) -> list[dict[str, Any]]:
     """The units of an item in printed order (the lead first), keyed by (position, id)."""
-    query = (_RESPONSIBILITY.where(responsibilities.c.item_id == item_id)
-             .order_by(responsibilities.c.position, responsibilities.c.id).limit(limit + 1))
+    query = (
+        _RESPONSIBILITY.where(responsibilities.c.item_id == item_id)
+        .order_by(responsibilities.c.position, responsibilities.c.id)
+        .limit(limit + 1)
+    )
     if after is not None:
         query = query.where(tuple_(responsibilities.c.position, responsibilities.c.id) > tuple_(*after))
     async with db.read() as conn:
@@ -97,27 +104,43 @@ async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate,
         item = await lock_item(conn, item_id)
         if await conn.scalar(select(units.c.id).where(units.c.id == data.unit_id)) is None:
             raise Unprocessable(f"Unit {data.unit_id} does not exist.")
-        current = (await conn.execute(select(responsibilities.c.unit_id, responsibilities.c.role)
-                                      .where(responsibilities.c.item_id == item_id))).all()
+        current = (
+            await conn.execute(
+                select(responsibilities.c.unit_id, responsibilities.c.role).where(responsibilities.c.item_id == item_id)
+            )
+        ).all()
         if any(unit_id == data.unit_id for unit_id, _ in current):
             raise Conflict(f"Unit {data.unit_id} is already responsible for item {item_id}.")
         if data.role is Role.LEAD and any(role == Role.LEAD.value for _, role in current):
             raise Conflict(f"Item {item_id} already has a lead unit; remove it or assign this unit as co.")
         position = data.position
         if position is None:
-            position = await conn.scalar(select(func.coalesce(func.max(responsibilities.c.position) + 1, 0))
-                                         .where(responsibilities.c.item_id == item_id))
+            position = await conn.scalar(
+                select(func.coalesce(func.max(responsibilities.c.position) + 1, 0)).where(
+                    responsibilities.c.item_id == item_id
+                )
+            )
         row = await responsibility_records.insert(
-            conn, {"item_id": item_id, "unit_id": data.unit_id, "role": data.role.value, "position": position,
-                   "printed_name": data.printed_name, "group": data.group, "assigned_at": clock.now()},
-            actor=actor.subject)
+            conn,
+            {
+                "item_id": item_id,
+                "unit_id": data.unit_id,
+                "role": data.role.value,
+                "position": position,
+                "printed_name": data.printed_name,
+                "group": data.group,
+                "assigned_at": clock.now(),
+            },
+            actor=actor.subject,
+        )
         assigned = await _responsibility(conn, row["id"])
         await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
         return assigned
 
 
-async def assign_placeholder(db: Database, *, responsibility_id: int, data: PlaceholderAssignment,
-                             actor: Principal) -> list[dict[str, Any]]:
+async def assign_placeholder(
+    db: Database, *, responsibility_id: int, data: PlaceholderAssignment, actor: Principal
+) -> list[dict[str, Any]]:
     """Replace a collective placeholder (市级有关部门) by the units the office names, at its place in the printed
     order: the first unit takes the placeholder's role, the others co-operate, and each keeps the printed phrase.
     The history keeps the placeholder's deletion and each new responsibility."""
@@ -127,16 +150,30 @@ async def assign_placeholder(db: Database, *, responsibility_id: int, data: Plac
         await lock_item(conn, placeholder["item_id"])
         await _check_new_units(conn, placeholder["item_id"], unit_ids)
         # The compare-and-set: only a placeholder that is still one is replaced; a concurrent assignment wins once.
-        gone = await conn.execute(responsibilities.delete().where(responsibilities.c.id == responsibility_id,
-                                                                  responsibilities.c.unit_id.is_(None)))
+        gone = await conn.execute(
+            responsibilities.delete().where(
+                responsibilities.c.id == responsibility_id, responsibilities.c.unit_id.is_(None)
+            )
+        )
         if gone.rowcount != 1:
             raise Conflict(f"Responsibility {responsibility_id} is not a placeholder waiting to be assigned.")
-        await record_change(conn, change_log, entity="responsibility", entity_id=responsibility_id, action="delete",
-                            actor=actor.subject, before=_stored(placeholder))
-        await conn.execute(responsibilities.update()
-                           .where(responsibilities.c.item_id == placeholder["item_id"],
-                                  responsibilities.c.position > placeholder["position"])
-                           .values(position=responsibilities.c.position + len(unit_ids) - 1))
+        await record_change(
+            conn,
+            change_log,
+            entity="responsibility",
+            entity_id=responsibility_id,
+            action="delete",
+            actor=actor.subject,
+            before=_stored(placeholder),
+        )
+        await conn.execute(
+            responsibilities.update()
+            .where(
+                responsibilities.c.item_id == placeholder["item_id"],
+                responsibilities.c.position > placeholder["position"],
+            )
+            .values(position=responsibilities.c.position + len(unit_ids) - 1)
+        )
         return [await _take_over(conn, placeholder, unit_id, n, actor) for n, unit_id in enumerate(unit_ids)]
 
 
@@ -148,19 +185,35 @@ async def _check_new_units(conn: AsyncConnection, item_id: int, unit_ids: list[i
     found = set((await conn.execute(select(units.c.id).where(units.c.id.in_(unit_ids)))).scalars())
     if missing := [u for u in unit_ids if u not in found]:
         raise Unprocessable(f"Units {missing} do not exist.")
-    taken = set((await conn.execute(select(responsibilities.c.unit_id).where(
-        responsibilities.c.item_id == item_id, responsibilities.c.unit_id.in_(unit_ids)))).scalars())
+    taken = set(
+        (
+            await conn.execute(
+                select(responsibilities.c.unit_id).where(
+                    responsibilities.c.item_id == item_id, responsibilities.c.unit_id.in_(unit_ids)
+                )
+            )
+        ).scalars()
+    )
     if taken:
         raise Conflict(f"Units {sorted(taken)} are already responsible for item {item_id}.")
 
 
-async def _take_over(conn: AsyncConnection, placeholder: dict[str, Any], unit_id: int, n: int,
-                     actor: Principal) -> dict[str, Any]:
+async def _take_over(
+    conn: AsyncConnection, placeholder: dict[str, Any], unit_id: int, n: int, actor: Principal
+) -> dict[str, Any]:
     row = await responsibility_records.insert(
-        conn, {"item_id": placeholder["item_id"], "unit_id": unit_id,
-               "role": placeholder["role"] if n == 0 else Role.CO.value, "position": placeholder["position"] + n,
-               "printed_name": placeholder["printed_name"], "group": placeholder["group"],
-               "assigned_at": clock.now()}, actor=actor.subject)
+        conn,
+        {
+            "item_id": placeholder["item_id"],
+            "unit_id": unit_id,
+            "role": placeholder["role"] if n == 0 else Role.CO.value,
+            "position": placeholder["position"] + n,
+            "printed_name": placeholder["printed_name"],
+            "group": placeholder["group"],
+            "assigned_at": clock.now(),
+        },
+        actor=actor.subject,
+    )
     assigned = await _responsibility(conn, row["id"])
     item = await item_records.get(conn, placeholder["item_id"])
     await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
@@ -188,26 +241,54 @@ async def acknowledge(db: Database, *, responsibility_id: int, principal: Princi
         result = await conn.execute(
             responsibilities.update()
             .where(responsibilities.c.id == responsibility_id, responsibilities.c.acknowledged_at.is_(None))
-            .values(acknowledged_at=clock.now(), acknowledged_by=principal.subject))
+            .values(acknowledged_at=clock.now(), acknowledged_by=principal.subject)
+        )
         after = await _responsibility(conn, responsibility_id)
         if result.rowcount:  # zero when a concurrent call acknowledged first: that one records the change
-            await record_change(conn, change_log, entity="responsibility", entity_id=responsibility_id,
-                                action="update", actor=principal.subject, before=before, after=after)
+            await record_change(
+                conn,
+                change_log,
+                entity="responsibility",
+                entity_id=responsibility_id,
+                action="update",
+                actor=principal.subject,
+                before=before,
+                after=after,
+            )
         return after
 
 
 # -- assignment lists -------------------------------------------------------------------------------
 
 _ASSIGNMENT = (
-    select(responsibilities.c.id, responsibilities.c.item_id, items.c.plan_id, items.c.key.label("item_key"),
-           items.c.number.label("item_number"), items.c.title.label("item_title"), responsibilities.c.unit_id,
-           units.c.name.label("unit_name"), responsibilities.c.role, responsibilities.c.assigned_at,
-           responsibilities.c.acknowledged_at, responsibilities.c.acknowledged_by)
-    .join(items, items.c.id == responsibilities.c.item_id).join(units, units.c.id == responsibilities.c.unit_id))
+    select(
+        responsibilities.c.id,
+        responsibilities.c.item_id,
+        items.c.plan_id,
+        items.c.key.label("item_key"),
+        items.c.number.label("item_number"),
+        items.c.title.label("item_title"),
+        responsibilities.c.unit_id,
+        units.c.name.label("unit_name"),
+        responsibilities.c.role,
+        responsibilities.c.assigned_at,
+        responsibilities.c.acknowledged_at,
+        responsibilities.c.acknowledged_by,
+    )
+    .join(items, items.c.id == responsibilities.c.item_id)
+    .join(units, units.c.id == responsibilities.c.unit_id)
+)
 
 
-async def _assignments(conn: AsyncConnection, *, after_id: int | None, limit: int, unit_id: int | None,
-                       plan_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
+async def _assignments(
+    conn: AsyncConnection,
+    *,
+    after_id: int | None,
+    limit: int,
+    unit_id: int | None,
+    plan_id: int | None,
+    acknowledged: bool | None,
+) -> list[dict[str, Any]]:
     query = _ASSIGNMENT.order_by(responsibilities.c.id).limit(limit + 1)
     if after_id is not None:
         query = query.where(responsibilities.c.id > after_id)
@@ -221,22 +302,40 @@ async def _assignments(conn: AsyncConnection, *, after_id: int | None, limit: in
     return [dict(r) for r in (await conn.execute(query)).mappings()]
 
 
-async def unit_assignments(db: Database, *, unit_id: int, principal: Principal, after_id: int | None, limit: int,
-                           plan_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
+async def unit_assignments(
+    db: Database,
+    *,
+    unit_id: int,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    plan_id: int | None,
+    acknowledged: bool | None,
+) -> list[dict[str, Any]]:
     """A unit's assignments; a unit token may list only its own."""
     principal.scoped_unit(unit_id)
     async with db.read() as conn:
         if await conn.scalar(select(units.c.id).where(units.c.id == unit_id)) is None:
             raise NotFound(f"Unit {unit_id} does not exist.")
-        return await _assignments(conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id,
-                                  acknowledged=acknowledged)
+        return await _assignments(
+            conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
+        )
 
 
-async def plan_assignments(db: Database, *, plan_id: int, principal: Principal, after_id: int | None, limit: int,
-                           unit_id: int | None, acknowledged: bool | None) -> list[dict[str, Any]]:
+async def plan_assignments(
+    db: Database,
+    *,
+    plan_id: int,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    unit_id: int | None,
+    acknowledged: bool | None,
+) -> list[dict[str, Any]]:
     """A plan's assignments; a unit token sees only its own unit's rows."""
     unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
         await plan_records.get(conn, plan_id)
-        return await _assignments(conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id,
-                                  acknowledged=acknowledged)
+        return await _assignments(
+            conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
+        )

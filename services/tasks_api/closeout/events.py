@@ -7,11 +7,25 @@ from datetime import date
 from typing import Any
 
 
-def closeout_event(item: dict[str, Any], *, actor: str, request: dict[str, Any] | None = None,
-                   closed_on: date | None = None, reason: str | None = None) -> dict[str, Any]:
+def closeout_event(
+    item: dict[str, Any],
+    *,
+    actor: str,
+    request: dict[str, Any] | None = None,
+    closed_on: date | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
     """Which item, which request (null when a parent closes or reopens with its children), who acted, the business
     day it closed on and the reason given (a refusal's or a reopening's)."""
-    return {"plan_id": item["plan_id"], "item_id": item["id"], "item_key": item["key"],
-            "item_number": item["number"], "item_title": item["title"],
-            "closeout_id": request["id"] if request else None, "unit_id": request["unit_id"] if request else None,
-            "closed_on": closed_on, "reason": reason, "actor": actor}
+    return {
+        "plan_id": item["plan_id"],
+        "item_id": item["id"],
+        "item_key": item["key"],
+        "item_number": item["number"],
+        "item_title": item["title"],
+        "closeout_id": request["id"] if request else None,
+        "unit_id": request["unit_id"] if request else None,
+        "closed_on": closed_on,
+        "reason": reason,
+        "actor": actor,
+    }

@@ -21,8 +21,12 @@ class CloseoutStatus(StrEnum):
 
 
 class CloseoutFields(TasksModel):
-    summary: str = Field(min_length=1, max_length=20000, sa_type=Text,
-                         description="What was achieved (办结情况说明), as the lead unit reports it.")
+    summary: str = Field(
+        min_length=1,
+        max_length=20000,
+        sa_type=Text,
+        description="What was achieved (办结情况说明), as the lead unit reports it.",
+    )
 
 
 class CloseoutRequest(CloseoutFields, TasksModel, table=True):
@@ -52,8 +56,12 @@ class CloseoutDecision(TasksModel):
 
     model_config = ConfigDict(extra="forbid")
     approve: bool = Field(description="true closes the item; false refuses the request.")
-    reason: str | None = Field(None, min_length=1, max_length=2000,
-                               description="The office's opinion (审批意见); required when refusing (退回理由).")
+    reason: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="The office's opinion (审批意见); required when refusing (退回理由).",
+    )
 
     @model_validator(mode="after")
     def _reason_when_refusing(self) -> CloseoutDecision:
@@ -80,7 +88,8 @@ class CloseoutPublic(CloseoutFields):
     requested_at: datetime
     decided_by: str | None
     decided_at: datetime | None
-    decision_reason: str | None = Field(description="The office's opinion (审批意见), the reason of a refusal; null while "
-                                                    "pending.")
+    decision_reason: str | None = Field(
+        description="The office's opinion (审批意见), the reason of a refusal; null while pending."
+    )
     closed_on: date | None = Field(description="The business day the item was closed by this request's approval.")
     version: int

@@ -22,8 +22,13 @@ from services.common.problems import Conflict, Forbidden
 from services.common.records import Records
 from services.tasks_api.assignments.service import lock_item
 from services.tasks_api.closeout.events import closeout_event
-from services.tasks_api.closeout.models import (CloseoutCreate, CloseoutDecision, CloseoutRequest, CloseoutStatus,
-                                                Reopening)
+from services.tasks_api.closeout.models import (
+    CloseoutCreate,
+    CloseoutDecision,
+    CloseoutRequest,
+    CloseoutStatus,
+    Reopening,
+)
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import ItemStatus, Role
 from services.tasks_api.items.service import item_records, items, responsibilities
@@ -43,9 +48,11 @@ async def _lock_at(conn: AsyncConnection, item_id: int, version: int) -> dict[st
 
 
 async def _require_lead(conn: AsyncConnection, principal: Principal, item_id: int) -> None:
-    lead = select(responsibilities.c.id).where(responsibilities.c.item_id == item_id,
-                                               responsibilities.c.unit_id == principal.unit_id,
-                                               responsibilities.c.role == Role.LEAD.value)
+    lead = select(responsibilities.c.id).where(
+        responsibilities.c.item_id == item_id,
+        responsibilities.c.unit_id == principal.unit_id,
+        responsibilities.c.role == Role.LEAD.value,
+    )
     if principal.unit_id is None or await conn.scalar(lead) is None:
         raise Forbidden(f"Only the lead unit (牵头单位) of item {item_id} may request its close-out.")
 
@@ -59,8 +66,9 @@ async def _require_closable(conn: AsyncConnection, item: dict[str, Any]) -> None
         raise Conflict(f"Item {item['id']} has sub-items; it closes when all of them are closed.")
 
 
-async def request_closeout(db: Database, *, item_id: int, data: CloseoutCreate, version: int,
-                           principal: Principal) -> dict[str, Any]:
+async def request_closeout(
+    db: Database, *, item_id: int, data: CloseoutCreate, version: int, principal: Principal
+) -> dict[str, Any]:
     """File the lead unit's close-out request; the item shows it as pending until the office decides."""
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
@@ -69,18 +77,32 @@ async def request_closeout(db: Database, *, item_id: int, data: CloseoutCreate, 
             raise stale(item["version"])
         await _require_closable(conn, item)
         request = await closeout_records.insert(
-            conn, {"summary": data.summary, "item_id": item_id, "unit_id": principal.unit_id,
-                   "status": CloseoutStatus.PENDING.value, "requested_by": principal.subject,
-                   "requested_at": clock.now()}, actor=principal.subject)
-        item = await item_records.update(conn, item_id, {"closeout_request_id": request["id"]},
-                                         expected_version=version, actor=principal.subject)
-        await emit(conn, outbox_events, "item.closeout_requested",
-                   closeout_event(item, actor=principal.subject, request=request))
+            conn,
+            {
+                "summary": data.summary,
+                "item_id": item_id,
+                "unit_id": principal.unit_id,
+                "status": CloseoutStatus.PENDING.value,
+                "requested_by": principal.subject,
+                "requested_at": clock.now(),
+            },
+            actor=principal.subject,
+        )
+        item = await item_records.update(
+            conn, item_id, {"closeout_request_id": request["id"]}, expected_version=version, actor=principal.subject
+        )
+        await emit(
+            conn,
+            outbox_events,
+            "item.closeout_requested",
+            closeout_event(item, actor=principal.subject, request=request),
+        )
         return request
 
 
-async def decide_closeout(db: Database, *, closeout_id: int, data: CloseoutDecision, version: int,
-                          actor: Principal) -> dict[str, Any]:
+async def decide_closeout(
+    db: Database, *, closeout_id: int, data: CloseoutDecision, version: int, actor: Principal
+) -> dict[str, Any]:
     """Approve (the item closes today, Beijing time, and so do the parents it was the last open child of) or refuse
     (the request ends; the unit may ask again)."""
     async with db.transaction() as conn:
@@ -91,42 +113,60 @@ async def decide_closeout(db: Database, *, closeout_id: int, data: CloseoutDecis
         if data.approve and item["status"] != ItemStatus.OPEN.value:
             raise Conflict(f"Item {item['id']} is {item['status']}; it cannot be closed.")
         today = clock.business_today()
-        decision = {"status": (CloseoutStatus.APPROVED if data.approve else CloseoutStatus.REFUSED).value,
-                    "decided_by": actor.subject, "decided_at": clock.now(), "decision_reason": data.reason,
-                    "closed_on": today if data.approve else None}
-        decided = await closeout_records.update(conn, closeout_id, decision, expected_version=version,
-                                                actor=actor.subject)
+        decision = {
+            "status": (CloseoutStatus.APPROVED if data.approve else CloseoutStatus.REFUSED).value,
+            "decided_by": actor.subject,
+            "decided_at": clock.now(),
+            "decision_reason": data.reason,
+            "closed_on": today if data.approve else None,
+        }
+        decided = await closeout_records.update(
+            conn, closeout_id, decision, expected_version=version, actor=actor.subject
+        )
         if not data.approve:
-            item = await item_records.update(conn, item["id"], {"closeout_request_id": None}, expected_version=None,
-                                             actor=actor.subject)
-            await emit(conn, outbox_events, "item.closeout_refused",
-                       closeout_event(item, actor=actor.subject, request=decided, reason=data.reason))
+            item = await item_records.update(
+                conn, item["id"], {"closeout_request_id": None}, expected_version=None, actor=actor.subject
+            )
+            await emit(
+                conn,
+                outbox_events,
+                "item.closeout_refused",
+                closeout_event(item, actor=actor.subject, request=decided, reason=data.reason),
+            )
             return decided
         await _close(conn, item, actor=actor.subject, today=today, request=decided)
         return decided
 
 
-async def _close(conn: AsyncConnection, item: dict[str, Any], *, actor: str, today: date,
-                 request: dict[str, Any] | None) -> None:
+async def _close(
+    conn: AsyncConnection, item: dict[str, Any], *, actor: str, today: date, request: dict[str, Any] | None
+) -> None:
     """Close the item, then its parent if that was its last open child, and so on up the tree."""
     closed = await item_records.update(
-        conn, item["id"], {"status": ItemStatus.CLOSED.value, "closed_on": today, "closeout_request_id": None},
-        expected_version=None, actor=actor)
-    await emit(conn, outbox_events, "item.closed", closeout_event(closed, actor=actor, request=request,
-                                                                  closed_on=today))
+        conn,
+        item["id"],
+        {"status": ItemStatus.CLOSED.value, "closed_on": today, "closeout_request_id": None},
+        expected_version=None,
+        actor=actor,
+    )
+    await emit(
+        conn, outbox_events, "item.closed", closeout_event(closed, actor=actor, request=request, closed_on=today)
+    )
     if item["parent_id"] is None:
         return
     parent = await lock_item(conn, item["parent_id"])
     # Read after locking the parent: a sibling's approval committing meanwhile is seen here (read committed),
     # so of two last children approved at once, the second closes the parent.
     siblings = (await conn.scalars(select(items.c.status).where(items.c.parent_id == parent["id"]))).all()
-    if parent["status"] == ItemStatus.OPEN.value and all(status in DONE for status in siblings) \
-            and ItemStatus.CLOSED.value in siblings:
+    if (
+        parent["status"] == ItemStatus.OPEN.value
+        and all(status in DONE for status in siblings)
+        and ItemStatus.CLOSED.value in siblings
+    ):
         await _close(conn, parent, actor=actor, today=today, request=None)
 
 
-async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: int,
-                      actor: Principal) -> dict[str, Any]:
+async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: int, actor: Principal) -> dict[str, Any]:
     """Reopen a closed item; a closed parent reopens with it, since it has an open child again."""
     async with db.transaction() as conn:
         item = await _lock_at(conn, item_id, version)
@@ -137,8 +177,12 @@ async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: i
 
 async def _reopen(conn: AsyncConnection, item: dict[str, Any], *, actor: str, reason: str) -> dict[str, Any]:
     reopened = await item_records.update(
-        conn, item["id"], {"status": ItemStatus.OPEN.value, "closed_on": None, "reopen_reason": reason},
-        expected_version=None, actor=actor)
+        conn,
+        item["id"],
+        {"status": ItemStatus.OPEN.value, "closed_on": None, "reopen_reason": reason},
+        expected_version=None,
+        actor=actor,
+    )
     await emit(conn, outbox_events, "item.reopened", closeout_event(reopened, actor=actor, reason=reason))
     if item["parent_id"] is not None:
         parent = await lock_item(conn, item["parent_id"])
@@ -148,8 +192,9 @@ async def _reopen(conn: AsyncConnection, item: dict[str, Any], *, actor: str, re
     return reopened
 
 
-async def list_closeouts(db: Database, *, item_id: int, principal: Principal, after_id: int | None,
-                         limit: int) -> list[dict[str, Any]]:
+async def list_closeouts(
+    db: Database, *, item_id: int, principal: Principal, after_id: int | None, limit: int
+) -> list[dict[str, Any]]:
     """An item's close-out requests, oldest first; a unit token sees only those its unit filed."""
     where = [closeouts.c.item_id == item_id]
     if principal.unit_id is not None:

@@ -17,9 +17,14 @@ def item_page(filters: frozenset[str]) -> Select[Any]:
     """The page service.list_items reads, built by the same item_filters."""
     unit_id = bindparam("unit_id") if "unit_id" in filters else None
     where = item_filters(plan_id=bindparam("plan_id"), unit_id=unit_id, after_id=bindparam("after_id"))
-    return (select(*LIST_COLUMNS).where(*where, items.c.id > bindparam("after_id")).order_by(items.c.id)
-            .limit(bindparam("limit")))
+    return (
+        select(*LIST_COLUMNS)
+        .where(*where, items.c.id > bindparam("after_id"))
+        .order_by(items.c.id)
+        .limit(bindparam("limit"))
+    )
 
 
-ITEM_LIST = HotList(path=re.compile(r"/v1/plans/(?P<plan_id>[^/]+)/items"), filters={"unit_id": plain_id},
-                    page=item_page)
+ITEM_LIST = HotList(
+    path=re.compile(r"/v1/plans/(?P<plan_id>[^/]+)/items"), filters={"unit_id": plain_id}, page=item_page
+)

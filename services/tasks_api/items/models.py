@@ -17,13 +17,13 @@ class ItemKind(StrEnum):
     """Kind of item (条目类别): goal (目标), section (板块), task (重点任务), platform (支撑平台), safeguard (保障措施), annex (附件), key
     work (重点工作) or special action (专项行动)."""
 
-    GOAL = "goal"                      # 目标
-    SECTION = "section"                # 重点任务板块
-    TASK = "task"                      # 重点任务
-    PLATFORM = "platform"              # 重点支撑平台
-    SAFEGUARD = "safeguard"            # 保障措施
-    ANNEX = "annex"                    # 附件 (holds key works or special actions)
-    KEY_WORK = "key_work"              # 重点工作
+    GOAL = "goal"  # 目标
+    SECTION = "section"  # 重点任务板块
+    TASK = "task"  # 重点任务
+    PLATFORM = "platform"  # 重点支撑平台
+    SAFEGUARD = "safeguard"  # 保障措施
+    ANNEX = "annex"  # 附件 (holds key works or special actions)
+    KEY_WORK = "key_work"  # 重点工作
     SPECIAL_ACTION = "special_action"  # 专项行动
 
 
@@ -53,18 +53,29 @@ class ItemState(TasksModel):
     """Where an item stands; only the close-out workflow (and the office cancelling an item) changes it."""
 
     status: ItemStatus = Field(ItemStatus.OPEN, sa_type=String(20))
-    closed_on: date | None = Field(None, description="The Beijing business day the close-out was approved (办结日期); "
-                                                     "null while open. Nothing is owed for due dates after it.")
-    closeout_request_id: int | None = Field(None, description="The close-out request awaiting the office's decision "
-                                                              "(待审销号申请); null when none is pending.")
-    reopen_reason: str | None = Field(None, max_length=2000, description="Why the office last reopened the item "
-                                                                         "(重新打开理由); null if never reopened.")
+    closed_on: date | None = Field(
+        None,
+        description="The Beijing business day the close-out was approved (办结日期); "
+        "null while open. Nothing is owed for due dates after it.",
+    )
+    closeout_request_id: int | None = Field(
+        None,
+        description="The close-out request awaiting the office's decision (待审销号申请); null when none is pending.",
+    )
+    reopen_reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="Why the office last reopened the item (重新打开理由); null if never reopened.",
+    )
 
 
 class Item(ItemFields, ItemState, Stamped, table=True):
     __tablename__ = "items"
-    __table_args__ = (UniqueConstraint("plan_id", "key"), Index("ix_items_plan_id_id", "plan_id", "id"),
-                      Index("ix_items_plan_parent", "plan_id", "parent_id", "position"))
+    __table_args__ = (
+        UniqueConstraint("plan_id", "key"),
+        Index("ix_items_plan_id_id", "plan_id", "id"),
+        Index("ix_items_plan_parent", "plan_id", "parent_id", "position"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plans.id", ondelete="CASCADE")
     parent_id: int | None = Field(None, foreign_key="items.id", ondelete="CASCADE")
@@ -91,8 +102,11 @@ class ItemUpdate(TasksModel):
     text: str | None = Field(None, max_length=20000, description="The item's full text as printed (正文).")
     starts_on: date | None = None
     due_on: date | None = None
-    status: OfficeStatus | None = Field(None, description="The office cancels an open item (cancelled) or restores "
-                                                          "a cancelled one (open); closing is 办结销号 (close-out).")
+    status: OfficeStatus | None = Field(
+        None,
+        description="The office cancels an open item (cancelled) or restores "
+        "a cancelled one (open); closing is 办结销号 (close-out).",
+    )
     parent_id: int | None = None
     position: int | None = Field(None, ge=0)
 
@@ -113,7 +127,7 @@ class Role(StrEnum):
     """A unit's role on an item: lead (牵头) or co-operating (配合)."""
 
     LEAD = "lead"  # 牵头单位
-    CO = "co"      # 配合单位
+    CO = "co"  # 配合单位
 
 
 class ResponsibilityStatus(StrEnum):
@@ -125,7 +139,7 @@ class ResponsibilityStatus(StrEnum):
 
 
 PRINTED_NAME = "The designation as the document prints it (原文表述), e.g. 市委组织部〔人才办〕 or 各县（市、区）."
-GROUP = "The printed group, counted from 1: the document separates groups of units with \"，\" (e.g. city departments, then counties)."
+GROUP = 'The printed group, counted from 1: the document separates groups of units with "，" (e.g. city departments, then counties).'
 
 
 class ResponsibilityFields(TasksModel):
@@ -155,8 +169,9 @@ class ResponsibilityCreate(ResponsibilityFields):
 
     model_config = ConfigDict(extra="forbid")
     position: int | None = Field(None, ge=0, description="Defaults to after the last unit.")
-    printed_name: str | None = Field(None, min_length=1, max_length=100,
-                                     description=PRINTED_NAME + " Defaults to the unit's name.")
+    printed_name: str | None = Field(
+        None, min_length=1, max_length=100, description=PRINTED_NAME + " Defaults to the unit's name."
+    )
     group: int = Field(1, ge=1, description=GROUP)
 
 
@@ -214,8 +229,9 @@ class Comparison(StrEnum):
 
 
 class IndicatorFields(TasksModel):
-    key: str = Field(min_length=1, max_length=80, schema_extra={"pattern": KEY_PATTERN}, description="Stable "
-                                                                                                     "external id.")
+    key: str = Field(
+        min_length=1, max_length=80, schema_extra={"pattern": KEY_PATTERN}, description="Stable external id."
+    )
     name: str = Field(min_length=1, max_length=200, description="指标名称")
     measure: str = Field("", max_length=40, description="计量单位: km, %, 个 …")
     baseline: float | None = Field(None, description="基期值")

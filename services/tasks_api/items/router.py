@@ -10,8 +10,15 @@ from fastapi import Query, Request, Response
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
-from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
-                                     links_to_created)
+from services.common.routing import (
+    GUARDED_WRITE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    api_router,
+    created,
+    current,
+    links_to_created,
+)
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.items import service
 from services.tasks_api.items.models import ItemCreate, ItemKind, ItemPublic, ItemStatus, ItemUpdate, Role
@@ -27,10 +34,19 @@ class ItemDetail(ItemPublic):
     lead_leaders: list[LeaderRef]
 
 
-@router.get("/plans/{plan_id}/items", summary="List a plan's items, filtered", response_model=Page[ItemPublic],
-            responses=READ_ERRORS)
+@router.get(
+    "/plans/{plan_id}/items",
+    summary="List a plan's items, filtered",
+    response_model=Page[ItemPublic],
+    responses=READ_ERRORS,
+)
 async def list_plan_items(
-    plan_id: int, request: Request, db: DatabaseDep, _: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None,
+    plan_id: int,
+    request: Request,
+    db: DatabaseDep,
+    _: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
     kind: ItemKind | None = None,
     parent_id: Annotated[int | None, Query(description="Only direct children of this item.")] = None,
     unit_id: Annotated[int | None, Query(description="Only items this unit is responsible for.")] = None,
@@ -40,18 +56,36 @@ async def list_plan_items(
     due_after: Annotated[date | None, Query(description="Due on or after this date.")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in number, title or text.")] = None,
 ) -> Response:
-    rows = await service.list_items(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit, kind=kind,
-                                    parent_id=parent_id, unit_id=unit_id, role=role, status=status,
-                                    due_before=due_before, due_after=due_after, q=q)
+    rows = await service.list_items(
+        db,
+        plan_id=plan_id,
+        after_id=decode_id_cursor(cursor),
+        limit=limit,
+        kind=kind,
+        parent_id=parent_id,
+        unit_id=unit_id,
+        role=role,
+        status=status,
+        due_before=due_before,
+        due_after=due_after,
+        q=q,
+    )
     # The hot list: rows go straight to orjson, skipping a re-validation of data the database typed already.
     return page_response(rows, limit, request)
 
 
-@router.post("/plans/{plan_id}/items", summary="Add an item to a plan (立项)", status_code=201,
-             responses={**WRITE_ERRORS, **links_to_created(
-                 "item_id", read=("get_item",), guarded=("update_item", "delete_item"))})
-async def create_item(plan_id: int, data: ItemCreate, response: Response, db: DatabaseDep,
-                      principal: Staff) -> ItemPublic:
+@router.post(
+    "/plans/{plan_id}/items",
+    summary="Add an item to a plan (立项)",
+    status_code=201,
+    responses={
+        **WRITE_ERRORS,
+        **links_to_created("item_id", read=("get_item",), guarded=("update_item", "delete_item")),
+    },
+)
+async def create_item(
+    plan_id: int, data: ItemCreate, response: Response, db: DatabaseDep, principal: Staff
+) -> ItemPublic:
     item = await service.create_item(db, plan_id=plan_id, data=data, actor=principal)
     return created(response, item, f"/v1/items/{item['id']}")
 
@@ -67,15 +101,18 @@ async def get_item(item_id: int, response: Response, db: DatabaseDep, _: Current
 
 
 @router.patch("/items/{item_id}", summary="Change an item", responses=GUARDED_WRITE_ERRORS)
-async def update_item(item_id: int, data: ItemUpdate, response: Response, db: DatabaseDep, principal: Staff,
-                      if_match: IfMatch = None) -> ItemPublic:
-    item = await service.update_item(db, item_id=item_id, data=data, version=expected_version(if_match),
-                                     actor=principal)
+async def update_item(
+    item_id: int, data: ItemUpdate, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+) -> ItemPublic:
+    item = await service.update_item(
+        db, item_id=item_id, data=data, version=expected_version(if_match), actor=principal
+    )
     return current(response, item)
 
 
-@router.delete("/items/{item_id}", summary="Delete an item and its sub-items", status_code=204,
-               responses=GUARDED_WRITE_ERRORS)
+@router.delete(
+    "/items/{item_id}", summary="Delete an item and its sub-items", status_code=204, responses=GUARDED_WRITE_ERRORS
+)
 async def delete_item(item_id: int, db: DatabaseDep, principal: Staff, if_match: IfMatch = None) -> Response:
     await service.delete_item(db, item_id=item_id, version=expected_version(if_match), actor=principal)
     return Response(status_code=204)

@@ -14,8 +14,16 @@ from services.common.db import Database, contains
 from services.common.problems import Conflict, Unprocessable
 from services.common.records import Records
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import (Item, ItemCreate, ItemLeader, ItemStatus, ItemUpdate, Responsibility,
-                                             ResponsibilityStatus, Role)
+from services.tasks_api.items.models import (
+    Item,
+    ItemCreate,
+    ItemLeader,
+    ItemStatus,
+    ItemUpdate,
+    Responsibility,
+    ResponsibilityStatus,
+    Role,
+)
 from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit
@@ -27,23 +35,51 @@ item_records = Records(items, "item", change_log)
 # The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
 # as to_be_assigned. Select them from responsibilities LEFT JOIN units, so placeholders are not lost.
 DUTY_COLUMNS = [
-    *(c for c in responsibilities.c if c.name != "printed_name"), units.c.name.label("unit_name"),
+    *(c for c in responsibilities.c if c.name != "printed_name"),
+    units.c.name.label("unit_name"),
     func.coalesce(responsibilities.c.printed_name, units.c.name).label("printed_name"),
-    case((responsibilities.c.unit_id.is_(None), ResponsibilityStatus.TO_BE_ASSIGNED.value),
-         else_=ResponsibilityStatus.ASSIGNED.value).label("status")]
+    case(
+        (responsibilities.c.unit_id.is_(None), ResponsibilityStatus.TO_BE_ASSIGNED.value),
+        else_=ResponsibilityStatus.ASSIGNED.value,
+    ).label("status"),
+]
 DUTIES = select(*DUTY_COLUMNS).outerjoin(units, units.c.id == responsibilities.c.unit_id)
 
 # The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
-LIST_COLUMNS = [items.c.id, items.c.plan_id, items.c.parent_id, items.c.key, items.c.kind, items.c.number,
-                items.c.title, items.c.text, items.c.starts_on, items.c.due_on, items.c.original_due_on,
-                items.c.status, items.c.closed_on, items.c.closeout_request_id, items.c.reopen_reason,
-                items.c.position, items.c.version]
+LIST_COLUMNS = [
+    items.c.id,
+    items.c.plan_id,
+    items.c.parent_id,
+    items.c.key,
+    items.c.kind,
+    items.c.number,
+    items.c.title,
+    items.c.text,
+    items.c.starts_on,
+    items.c.due_on,
+    items.c.original_due_on,
+    items.c.status,
+    items.c.closed_on,
+    items.c.closeout_request_id,
+    items.c.reopen_reason,
+    items.c.position,
+    items.c.version,
+]
 
 
-def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None = None,
-                 unit_id: int | None = None, role: Role | None = None, status: str | None = None,
-                 due_before: date | None = None, due_after: date | None = None, q: str | None = None,
-                 after_id: int | None = None) -> list[Any]:
+def item_filters(
+    *,
+    plan_id: int,
+    kind: str | None = None,
+    parent_id: int | None = None,
+    unit_id: int | None = None,
+    role: Role | None = None,
+    status: str | None = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    q: str | None = None,
+    after_id: int | None = None,
+) -> list[Any]:
     """WHERE clauses for the item list; every filter is optional but the plan."""
     where: list[Any] = [items.c.plan_id == plan_id]
     if kind:
@@ -72,11 +108,17 @@ def item_filters(*, plan_id: int, kind: str | None = None, parent_id: int | None
     return where
 
 
-async def list_items(db: Database, *, plan_id: int, after_id: int | None, limit: int,
-                     **filters: Any) -> list[dict[str, Any]]:
+async def list_items(
+    db: Database, *, plan_id: int, after_id: int | None, limit: int, **filters: Any
+) -> list[dict[str, Any]]:
     async with db.read() as conn:
-        rows = await item_records.page(conn, where=item_filters(plan_id=plan_id, after_id=after_id, **filters),
-                                       after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+        rows = await item_records.page(
+            conn,
+            where=item_filters(plan_id=plan_id, after_id=after_id, **filters),
+            after_id=after_id,
+            limit=limit,
+            columns=LIST_COLUMNS,
+        )
         if not rows:  # a row of the plan proves it exists: only an empty page asks, to answer 404 for no such plan
             await plan_records.get(conn, plan_id)
         return rows
@@ -86,13 +128,27 @@ async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:
     """The item with its responsible units and lead leaders."""
     async with db.read() as conn:
         item = await item_records.get(conn, item_id)
-        item["responsibilities"] = [dict(r) for r in (await conn.execute(
-            DUTIES.where(responsibilities.c.item_id == item_id)
-            .order_by(responsibilities.c.position, responsibilities.c.id))).mappings()]
-        item["lead_leaders"] = [dict(r) for r in (await conn.execute(
-            select(leaders.c.id, leaders.c.name, leaders.c.title)
-            .join(item_leaders, item_leaders.c.leader_id == leaders.c.id)
-            .where(item_leaders.c.item_id == item_id).order_by(item_leaders.c.position))).mappings()]
+        item["responsibilities"] = [
+            dict(r)
+            for r in (
+                await conn.execute(
+                    DUTIES.where(responsibilities.c.item_id == item_id).order_by(
+                        responsibilities.c.position, responsibilities.c.id
+                    )
+                )
+            ).mappings()
+        ]
+        item["lead_leaders"] = [
+            dict(r)
+            for r in (
+                await conn.execute(
+                    select(leaders.c.id, leaders.c.name, leaders.c.title)
+                    .join(item_leaders, item_leaders.c.leader_id == leaders.c.id)
+                    .where(item_leaders.c.item_id == item_id)
+                    .order_by(item_leaders.c.position)
+                )
+            ).mappings()
+        ]
         return item
 
 
@@ -115,16 +171,23 @@ async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Pr
         position = data.position
         if position is None:
             siblings = select(func.coalesce(func.max(items.c.position) + 1, 0)).where(
-                items.c.plan_id == plan_id, items.c.parent_id.is_(None) if data.parent_id is None
-                else items.c.parent_id == data.parent_id)
+                items.c.plan_id == plan_id,
+                items.c.parent_id.is_(None) if data.parent_id is None else items.c.parent_id == data.parent_id,
+            )
             position = (await conn.execute(siblings)).scalar_one()
-        values = {**data.model_dump(mode="python"), "plan_id": plan_id, "position": position,
-                  "original_due_on": data.due_on, "status": ItemStatus.OPEN.value}
+        values = {
+            **data.model_dump(mode="python"),
+            "plan_id": plan_id,
+            "position": position,
+            "original_due_on": data.due_on,
+            "status": ItemStatus.OPEN.value,
+        }
         return await item_records.insert(conn, values, actor=actor.subject)
 
 
-async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: int,
-                      actor: Principal) -> dict[str, Any]:
+async def update_item(
+    db: Database, *, item_id: int, data: ItemUpdate, version: int, actor: Principal
+) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
         item = await item_records.get(conn, item_id)
@@ -147,18 +210,45 @@ async def plan_tree(db: Database, *, plan_id: int) -> list[dict[str, Any]]:
     """The whole item tree of a plan, each node with its lead unit."""
     async with db.read() as conn:
         await plan_records.get(conn, plan_id)
-        rows = (await conn.execute(
-            select(items.c.id, items.c.parent_id, items.c.key, items.c.kind, items.c.number, items.c.title,
-                   items.c.status, items.c.due_on)
-            .where(items.c.plan_id == plan_id).order_by(items.c.position, items.c.id))).mappings().all()
-        leads = {row["item_id"]: row for row in (await conn.execute(
-            DUTIES.join(items, items.c.id == responsibilities.c.item_id)
-            .where(items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value))).mappings()}
+        rows = (
+            (
+                await conn.execute(
+                    select(
+                        items.c.id,
+                        items.c.parent_id,
+                        items.c.key,
+                        items.c.kind,
+                        items.c.number,
+                        items.c.title,
+                        items.c.status,
+                        items.c.due_on,
+                    )
+                    .where(items.c.plan_id == plan_id)
+                    .order_by(items.c.position, items.c.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        leads = {
+            row["item_id"]: row
+            for row in (
+                await conn.execute(
+                    DUTIES.join(items, items.c.id == responsibilities.c.item_id).where(
+                        items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value
+                    )
+                )
+            ).mappings()
+        }
     children: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         lead = leads.get(row["id"]) or {"unit_name": None, "unit_id": None, "printed_name": None}
-        node = {**row, "lead_unit": lead["unit_name"], "children": [],
-                "lead_to_be_assigned": lead["printed_name"] if lead["unit_id"] is None else None}
+        node = {
+            **row,
+            "lead_unit": lead["unit_name"],
+            "children": [],
+            "lead_to_be_assigned": lead["printed_name"] if lead["unit_id"] is None else None,
+        }
         children[row["parent_id"]].append(node)
     for nodes in children.values():
         for node in nodes:

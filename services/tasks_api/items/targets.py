@@ -17,8 +17,14 @@ from services.common.problems import Conflict, Forbidden, NotFound, Unprocessabl
 from services.common.records import Records
 from services.tasks_api.assignments.service import require_duty
 from services.tasks_api.db import TasksModel, change_log
-from services.tasks_api.items.models import (Comparison, Indicator, IndicatorCreate, Milestone, MilestoneCreate,
-                                             MilestoneUpdate)
+from services.tasks_api.items.models import (
+    Comparison,
+    Indicator,
+    IndicatorCreate,
+    Milestone,
+    MilestoneCreate,
+    MilestoneUpdate,
+)
 from services.tasks_api.items.service import item_leaders, item_records, items, leaders
 from services.tasks_api.plans.service import plan_records
 
@@ -70,6 +76,7 @@ class ItemLeaderPublic(BaseModel):
 
 # -- indicators -------------------------------------------------------------------------------------
 
+
 def _indicator_values(values: dict[str, Any]) -> dict[str, Any]:
     """Values as stored: JSON keys are strings, so the years are too (as the plan import writes them)."""
     if values.get("yearly_targets"):
@@ -82,8 +89,9 @@ def _indicator_values(values: dict[str, Any]) -> dict[str, Any]:
 async def list_indicators(db: Database, *, item_id: int, after_id: int | None, limit: int) -> list[dict[str, Any]]:
     async with db.read() as conn:
         await item_records.get(conn, item_id)
-        return await indicator_records.page(conn, where=[indicators.c.item_id == item_id], after_id=after_id,
-                                            limit=limit)
+        return await indicator_records.page(
+            conn, where=[indicators.c.item_id == item_id], after_id=after_id, limit=limit
+        )
 
 
 async def get_indicator(db: Database, *, indicator_id: int) -> dict[str, Any]:
@@ -98,12 +106,14 @@ async def create_indicator(db: Database, *, item_id: int, data: IndicatorCreate,
         return await indicator_records.insert(conn, values, actor=actor.subject)
 
 
-async def update_indicator(db: Database, *, indicator_id: int, data: IndicatorUpdate, version: int,
-                           actor: Principal) -> dict[str, Any]:
+async def update_indicator(
+    db: Database, *, indicator_id: int, data: IndicatorUpdate, version: int, actor: Principal
+) -> dict[str, Any]:
     changes = _indicator_values(data.model_dump(exclude_unset=True))
     async with db.transaction() as conn:
-        return await indicator_records.update(conn, indicator_id, changes, expected_version=version,
-                                              actor=actor.subject)
+        return await indicator_records.update(
+            conn, indicator_id, changes, expected_version=version, actor=actor.subject
+        )
 
 
 async def delete_indicator(db: Database, *, indicator_id: int, version: int, actor: Principal) -> None:
@@ -113,11 +123,13 @@ async def delete_indicator(db: Database, *, indicator_id: int, version: int, act
 
 # -- milestones -------------------------------------------------------------------------------------
 
+
 async def list_milestones(db: Database, *, item_id: int, after_id: int | None, limit: int) -> list[dict[str, Any]]:
     async with db.read() as conn:
         await item_records.get(conn, item_id)
-        return await milestone_records.page(conn, where=[milestones.c.item_id == item_id], after_id=after_id,
-                                            limit=limit)
+        return await milestone_records.page(
+            conn, where=[milestones.c.item_id == item_id], after_id=after_id, limit=limit
+        )
 
 
 async def get_milestone(db: Database, *, milestone_id: int) -> dict[str, Any]:
@@ -132,8 +144,9 @@ async def create_milestone(db: Database, *, item_id: int, data: MilestoneCreate,
         return await milestone_records.insert(conn, values, actor=actor.subject)
 
 
-async def update_milestone(db: Database, *, milestone_id: int, data: MilestoneUpdate, version: int,
-                           principal: Principal) -> dict[str, Any]:
+async def update_milestone(
+    db: Database, *, milestone_id: int, data: MilestoneUpdate, version: int, principal: Principal
+) -> dict[str, Any]:
     """Staff edit a milestone; a responsible unit may only mark it done or reopen it (its due date moves only
     through an approved extension)."""
     changes = data.model_dump(exclude_unset=True)
@@ -149,8 +162,9 @@ async def update_milestone(db: Database, *, milestone_id: int, data: MilestoneUp
                 raise Unprocessable("done must be true or false.")
             # Marking done twice keeps the first completion time.
             values["done_at"] = (milestone["done_at"] or clock.now()) if changes["done"] else None
-        return await milestone_records.update(conn, milestone_id, values, expected_version=version,
-                                              actor=principal.subject)
+        return await milestone_records.update(
+            conn, milestone_id, values, expected_version=version, actor=principal.subject
+        )
 
 
 async def delete_milestone(db: Database, *, milestone_id: int, version: int, actor: Principal) -> None:
@@ -160,24 +174,32 @@ async def delete_milestone(db: Database, *, milestone_id: int, version: int, act
 
 # -- lead leaders -----------------------------------------------------------------------------------
 
-_LEADER = select(item_leaders.c.id, item_leaders.c.leader_id, leaders.c.name, leaders.c.title,
-                 item_leaders.c.position).join(leaders, leaders.c.id == item_leaders.c.leader_id)
+_LEADER = select(
+    item_leaders.c.id, item_leaders.c.leader_id, leaders.c.name, leaders.c.title, item_leaders.c.position
+).join(leaders, leaders.c.id == item_leaders.c.leader_id)
 
 
 async def _item_leader(conn: AsyncConnection, item_id: int, leader_id: int) -> dict[str, Any]:
     await item_records.get(conn, item_id)
-    row = (await conn.execute(_LEADER.where(item_leaders.c.item_id == item_id,
-                                            item_leaders.c.leader_id == leader_id))).mappings().first()
+    row = (
+        (await conn.execute(_LEADER.where(item_leaders.c.item_id == item_id, item_leaders.c.leader_id == leader_id)))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"Leader {leader_id} does not lead item {item_id}.")
     return dict(row)
 
 
-async def list_item_leaders(db: Database, *, item_id: int, after: tuple[int, int] | None,
-                            limit: int) -> list[dict[str, Any]]:
+async def list_item_leaders(
+    db: Database, *, item_id: int, after: tuple[int, int] | None, limit: int
+) -> list[dict[str, Any]]:
     """The lead leaders of an item in printed order, keyed by (position, leader_id)."""
-    query = (_LEADER.where(item_leaders.c.item_id == item_id)
-             .order_by(item_leaders.c.position, item_leaders.c.leader_id).limit(limit + 1))
+    query = (
+        _LEADER.where(item_leaders.c.item_id == item_id)
+        .order_by(item_leaders.c.position, item_leaders.c.leader_id)
+        .limit(limit + 1)
+    )
     if after is not None:
         query = query.where(tuple_(item_leaders.c.position, item_leaders.c.leader_id) > tuple_(*after))
     async with db.read() as conn:
@@ -196,14 +218,17 @@ async def add_item_leader(db: Database, *, item_id: int, data: ItemLeaderCreate,
         await item_records.get(conn, item_id)
         if await conn.scalar(select(leaders.c.id).where(leaders.c.id == data.leader_id)) is None:
             raise Unprocessable(f"Leader {data.leader_id} does not exist.")
-        led = select(item_leaders.c.id).where(item_leaders.c.item_id == item_id,
-                                              item_leaders.c.leader_id == data.leader_id)
+        led = select(item_leaders.c.id).where(
+            item_leaders.c.item_id == item_id, item_leaders.c.leader_id == data.leader_id
+        )
         if await conn.scalar(led) is not None:
             raise Conflict(f"Leader {data.leader_id} already leads item {item_id}.")
-        position = await conn.scalar(select(func.coalesce(func.max(item_leaders.c.position) + 1, 0))
-                                     .where(item_leaders.c.item_id == item_id))
-        await item_leader_records.insert(conn, {"item_id": item_id, "leader_id": data.leader_id,
-                                                "position": position}, actor=actor.subject)
+        position = await conn.scalar(
+            select(func.coalesce(func.max(item_leaders.c.position) + 1, 0)).where(item_leaders.c.item_id == item_id)
+        )
+        await item_leader_records.insert(
+            conn, {"item_id": item_id, "leader_id": data.leader_id, "position": position}, actor=actor.subject
+        )
         return await _item_leader(conn, item_id, data.leader_id)
 
 
@@ -215,21 +240,28 @@ async def remove_item_leader(db: Database, *, item_id: int, leader_id: int, acto
 
 # -- plan-wide reads, for the supervision roll-ups of reporting_api --------------------------------------
 
-async def list_plan_indicators(db: Database, *, plan_id: int, after_id: int | None,
-                               limit: int) -> list[dict[str, Any]]:
+
+async def list_plan_indicators(db: Database, *, plan_id: int, after_id: int | None, limit: int) -> list[dict[str, Any]]:
     """Every indicator of every item of the plan, by id."""
     async with db.read() as conn:
         await plan_records.get(conn, plan_id)
         in_plan = select(items.c.id).where(items.c.plan_id == plan_id)
-        return await indicator_records.page(conn, where=[indicators.c.item_id.in_(in_plan)], after_id=after_id,
-                                            limit=limit)
+        return await indicator_records.page(
+            conn, where=[indicators.c.item_id.in_(in_plan)], after_id=after_id, limit=limit
+        )
 
 
-async def list_plan_item_leaders(db: Database, *, plan_id: int, after_id: int | None,
-                                 limit: int) -> list[dict[str, Any]]:
+async def list_plan_item_leaders(
+    db: Database, *, plan_id: int, after_id: int | None, limit: int
+) -> list[dict[str, Any]]:
     """Every (item, lead leader) pair of the plan, keyed by the pair's id."""
-    query = (_LEADER.add_columns(item_leaders.c.item_id).join(items, items.c.id == item_leaders.c.item_id)
-             .where(items.c.plan_id == plan_id).order_by(item_leaders.c.id).limit(limit + 1))
+    query = (
+        _LEADER.add_columns(item_leaders.c.item_id)
+        .join(items, items.c.id == item_leaders.c.item_id)
+        .where(items.c.plan_id == plan_id)
+        .order_by(item_leaders.c.id)
+        .limit(limit + 1)
+    )
     if after_id is not None:
         query = query.where(item_leaders.c.id > after_id)
     async with db.read() as conn:

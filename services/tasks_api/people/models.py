@@ -49,14 +49,15 @@ class LeaderPublic(LeaderFields):
 class GroupKind(StrEnum):
     """Kind of group (工作组类别): the leading group (领导小组), its office (办公室) or a thematic group (专题组)."""
 
-    LEADING = "leading"      # 领导小组
-    OFFICE = "office"        # 领导小组办公室
-    THEMATIC = "thematic"    # 专题合作组
+    LEADING = "leading"  # 领导小组
+    OFFICE = "office"  # 领导小组办公室
+    THEMATIC = "thematic"  # 专题合作组
 
 
 class GroupFields(TasksModel):
-    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN}, description="Stable "
-                                                                                                     "external id.")
+    key: str = Field(
+        min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN}, description="Stable external id."
+    )
     name: str = Field(min_length=1, max_length=200, description="名称")
     kind: GroupKind = Field(sa_type=String(20))
     unit_id: int | None = Field(None, description="The unit the group sits at (e.g. the office at 市发改委).")
@@ -96,7 +97,9 @@ class GroupPublic(GroupFields):
 
 class MemberFields(TasksModel):
     leader_id: int
-    role: str = Field(min_length=1, max_length=50, description="组长, 第一副组长, 副组长, 牵头市领导, 成员, 办公室主任 …")
+    role: str = Field(
+        min_length=1, max_length=50, description="组长, 第一副组长, 副组长, 牵头市领导, 成员, 办公室主任 …"
+    )
 
 
 class GroupMember(MemberFields, TasksModel, table=True):

@@ -15,8 +15,17 @@ from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import Records, conflict_from
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import ItemLeader
-from services.tasks_api.people.models import (Group, GroupCreate, GroupKind, GroupMember, GroupUpdate, Leader,
-                                              LeaderCreate, LeaderUpdate, MemberCreate)
+from services.tasks_api.people.models import (
+    Group,
+    GroupCreate,
+    GroupKind,
+    GroupMember,
+    GroupUpdate,
+    Leader,
+    LeaderCreate,
+    LeaderUpdate,
+    MemberCreate,
+)
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.service import unit_records
 
@@ -32,6 +41,7 @@ async def _check_unit(conn: AsyncConnection, unit_id: int | None) -> None:
 
 
 # -- leaders ----------------------------------------------------------------------------------------
+
 
 async def list_leaders(db: Database, *, after_id: int | None, limit: int, name: str | None = None) -> list[dict]:
     where = [leaders.c.name == name] if name is not None else []
@@ -50,8 +60,9 @@ async def create_leader(db: Database, *, data: LeaderCreate, actor: Principal) -
         return await leader_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
-async def update_leader(db: Database, *, leader_id: int, data: LeaderUpdate, version: int,
-                        actor: Principal) -> dict[str, Any]:
+async def update_leader(
+    db: Database, *, leader_id: int, data: LeaderUpdate, version: int, actor: Principal
+) -> dict[str, Any]:
     changes = data.model_dump(mode="python", exclude_unset=True)
     async with db.transaction() as conn:
         await leader_records.get(conn, leader_id)
@@ -66,8 +77,10 @@ async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Pr
         seats = await _count(conn, members, members.c.leader_id == leader_id)
         leads = await _count(conn, item_leaders, item_leaders.c.leader_id == leader_id)
         if seats or leads:
-            raise Conflict(f"Leader {leader['name']} still sits in {seats} group seat(s) and leads {leads} item(s); "
-                           "remove those first.")
+            raise Conflict(
+                f"Leader {leader['name']} still sits in {seats} group seat(s) and leads {leads} item(s); "
+                "remove those first."
+            )
         await leader_records.delete(conn, leader_id, expected_version=version, actor=actor.subject)
 
 
@@ -77,8 +90,10 @@ async def _count(conn: AsyncConnection, table: Any, condition: Any) -> int:
 
 # -- groups -----------------------------------------------------------------------------------------
 
-async def list_groups(db: Database, *, after_id: int | None, limit: int, plan_id: int | None = None,
-                      kind: GroupKind | None = None) -> list[dict[str, Any]]:
+
+async def list_groups(
+    db: Database, *, after_id: int | None, limit: int, plan_id: int | None = None, kind: GroupKind | None = None
+) -> list[dict[str, Any]]:
     where: list[Any] = []
     if plan_id is not None:
         where.append(groups.c.plan_id == plan_id)
@@ -101,8 +116,9 @@ async def create_group(db: Database, *, data: GroupCreate, actor: Principal) -> 
         return await group_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
-async def update_group(db: Database, *, group_id: int, data: GroupUpdate, version: int,
-                       actor: Principal) -> dict[str, Any]:
+async def update_group(
+    db: Database, *, group_id: int, data: GroupUpdate, version: int, actor: Principal
+) -> dict[str, Any]:
     changes = data.model_dump(mode="python", exclude_unset=True)
     async with db.transaction() as conn:
         await group_records.get(conn, group_id)
@@ -117,22 +133,36 @@ async def delete_group(db: Database, *, group_id: int, version: int, actor: Prin
 
 # -- members ----------------------------------------------------------------------------------------
 
-MEMBER_COLUMNS = [members.c.id, members.c.group_id, members.c.leader_id, members.c.role, members.c.position,
-                  leaders.c.name.label("leader_name"), leaders.c.title.label("leader_title")]
+MEMBER_COLUMNS = [
+    members.c.id,
+    members.c.group_id,
+    members.c.leader_id,
+    members.c.role,
+    members.c.position,
+    leaders.c.name.label("leader_name"),
+    leaders.c.title.label("leader_title"),
+]
 
 
 def member_cursor(row: dict[str, Any]) -> list[int]:
     return [row["position"], row["id"]]
 
 
-async def list_members(db: Database, *, group_id: int, after: tuple[int, int] | None,
-                       limit: int) -> list[dict[str, Any]]:
-    query = (select(*MEMBER_COLUMNS).join(leaders, leaders.c.id == members.c.leader_id)
-             .where(members.c.group_id == group_id).order_by(members.c.position, members.c.id).limit(limit + 1))
+async def list_members(
+    db: Database, *, group_id: int, after: tuple[int, int] | None, limit: int
+) -> list[dict[str, Any]]:
+    query = (
+        select(*MEMBER_COLUMNS)
+        .join(leaders, leaders.c.id == members.c.leader_id)
+        .where(members.c.group_id == group_id)
+        .order_by(members.c.position, members.c.id)
+        .limit(limit + 1)
+    )
     if after is not None:
         position, member_id = after
-        query = query.where(or_(members.c.position > position,
-                                and_(members.c.position == position, members.c.id > member_id)))
+        query = query.where(
+            or_(members.c.position > position, and_(members.c.position == position, members.c.id > member_id))
+        )
     async with db.read() as conn:
         await group_records.get(conn, group_id)
         return [dict(r) for r in (await conn.execute(query)).mappings()]
@@ -140,14 +170,25 @@ async def list_members(db: Database, *, group_id: int, after: tuple[int, int] | 
 
 async def _seats(conn: AsyncConnection, group_id: int) -> list[list[Any]]:
     """The group's members as [leader_id, role] in printed order: the shape its history records."""
-    rows = await conn.execute(select(members.c.leader_id, members.c.role).where(members.c.group_id == group_id)
-                              .order_by(members.c.position, members.c.id))
+    rows = await conn.execute(
+        select(members.c.leader_id, members.c.role)
+        .where(members.c.group_id == group_id)
+        .order_by(members.c.position, members.c.id)
+    )
     return [[leader_id, role] for leader_id, role in rows]
 
 
 async def _record_seats(conn: AsyncConnection, group_id: int, before: list[list[Any]], actor: Principal) -> None:
-    await record_change(conn, change_log, entity="group", entity_id=group_id, action="update", actor=actor.subject,
-                        before={"members": before}, after={"members": await _seats(conn, group_id)})
+    await record_change(
+        conn,
+        change_log,
+        entity="group",
+        entity_id=group_id,
+        action="update",
+        actor=actor.subject,
+        before={"members": before},
+        after={"members": await _seats(conn, group_id)},
+    )
 
 
 async def add_member(db: Database, *, group_id: int, data: MemberCreate, actor: Principal) -> dict[str, Any]:
@@ -160,9 +201,16 @@ async def add_member(db: Database, *, group_id: int, data: MemberCreate, actor: 
         before = await _seats(conn, group_id)
         if [data.leader_id, data.role] in before:
             raise Conflict(f"{leader['name']} is already {data.role} of group {group_id}.")
-        values = {"group_id": group_id, "leader_id": data.leader_id, "role": data.role, "position":
-                  (await conn.execute(select(func.coalesce(func.max(members.c.position) + 1, 0))
-                                      .where(members.c.group_id == group_id))).scalar_one()}
+        values = {
+            "group_id": group_id,
+            "leader_id": data.leader_id,
+            "role": data.role,
+            "position": (
+                await conn.execute(
+                    select(func.coalesce(func.max(members.c.position) + 1, 0)).where(members.c.group_id == group_id)
+                )
+            ).scalar_one(),
+        }
         try:
             member_id = (await conn.execute(members.insert().values(**values).returning(members.c.id))).scalar_one()
         except IntegrityError as exc:  # a concurrent request seated the same leader in the same role
@@ -175,8 +223,7 @@ async def remove_member(db: Database, *, group_id: int, member_id: int, actor: P
     async with db.transaction() as conn:
         await group_records.get(conn, group_id)
         before = await _seats(conn, group_id)
-        removed = await conn.execute(members.delete().where(members.c.id == member_id,
-                                                            members.c.group_id == group_id))
+        removed = await conn.execute(members.delete().where(members.c.id == member_id, members.c.group_id == group_id))
         if removed.rowcount == 0:
             raise NotFound(f"Group {group_id} has no member {member_id}.")
         await _record_seats(conn, group_id, before, actor)

@@ -29,12 +29,22 @@ from services.tasks_api.items.models import Role
 from services.tasks_api.plans.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
 from services.tasks_api.plans.exporter import aliases, export_plan, plans, units
 from services.tasks_api.plans.importer import Importer
-from services.tasks_api.plans.plan_file import (PlanFile, PlanFileError, UnitEntry, responsible_entry,
-                                                validate_plan_data)
+from services.tasks_api.plans.plan_file import PlanFile, PlanFileError, UnitEntry, responsible_entry, validate_plan_data
 from services.tasks_api.plans.service import export_plan_file, plan_records
-from services.tasks_api.plans.workbook import (DUTIES, INDICATORS, ITEMS, MAX_REPORTED, MILESTONES, Parsed, Row,
-                                               carried_fields, located_error, read_workbook, unprocessable,
-                                               write_workbook)
+from services.tasks_api.plans.workbook import (
+    DUTIES,
+    INDICATORS,
+    ITEMS,
+    MAX_REPORTED,
+    MILESTONES,
+    Parsed,
+    Row,
+    carried_fields,
+    located_error,
+    read_workbook,
+    unprocessable,
+    write_workbook,
+)
 from services.tasks_api.units.models import name_key
 
 
@@ -54,8 +64,7 @@ async def breakdown_workbook(db: Database, *, plan_id: int) -> tuple[str, str, S
     return plan_file.plan.key, version, await asyncio.to_thread(write_workbook, plan_file, version)
 
 
-async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: str,
-                          upload: Upload) -> BreakdownResult:
+async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: str, upload: Upload) -> BreakdownResult:
     """Apply an edited workbook to the plan: every row, or (if any row is invalid) nothing; only onto the version
     it was exported from; removing only when told to. A dry run reads and writes nothing."""
     parsed = await asyncio.to_thread(read_workbook, content)
@@ -82,13 +91,18 @@ def check_version(current: str, exported: str | None, if_match: str | None) -> N
     """412 unless the workbook's version and If-Match (each where given) name the current version; 428 when neither
     is given (a hand-made workbook): an old workbook would otherwise undo every change made since."""
     if exported is None and if_match is None:
-        raise PreconditionRequired("The workbook does not say which version of the plan it was exported from: "
-                                   "download the breakdown again and edit that, or send If-Match with the ETag of "
-                                   "the breakdown you started from.")
+        raise PreconditionRequired(
+            "The workbook does not say which version of the plan it was exported from: "
+            "download the breakdown again and edit that, or send If-Match with the ETag of "
+            "the breakdown you started from."
+        )
     tags = [tag.strip() for tag in (if_match or "").split(",")]
     if (exported is not None and exported != current) or (if_match is not None and not {"*", etag(current)} & {*tags}):
-        raise PreconditionFailed("The plan changed since this workbook was exported; nothing was changed. Download "
-                                 "the breakdown again and make the edits on that.", headers={"ETag": etag(current)})
+        raise PreconditionFailed(
+            "The plan changed since this workbook was exported; nothing was changed. Download "
+            "the breakdown again and make the edits on that.",
+            headers={"ETag": etag(current)},
+        )
 
 
 def etag(version: str) -> str:
@@ -96,11 +110,15 @@ def etag(version: str) -> str:
 
 
 def _removals_refused(removals: list[Removal]) -> Conflict:
-    listed = [{"location": r.location, "message": f"{r.words} would be removed", "type": "removal", "line": None}
-              for r in removals[:MAX_REPORTED]]
-    return Conflict(f"The workbook removes {len(removals)} record(s), the first: {removals[0].words}; nothing was "
-                    "changed. Send confirm_removals=true to remove them (dry_run=true shows the whole diff).",
-                    errors=listed)
+    listed = [
+        {"location": r.location, "message": f"{r.words} would be removed", "type": "removal", "line": None}
+        for r in removals[:MAX_REPORTED]
+    ]
+    return Conflict(
+        f"The workbook removes {len(removals)} record(s), the first: {removals[0].words}; nothing was "
+        "changed. Send confirm_removals=true to remove them (dry_run=true shows the whole diff).",
+        errors=listed,
+    )
 
 
 async def _hold_the_plan(conn: AsyncConnection, plan_id: int) -> None:
@@ -126,8 +144,9 @@ def _stale_on_serialization_failure() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if str(getattr(exc.orig, "sqlstate", "")) in _CONCURRENT_CHANGE_SQLSTATES:
-            raise PreconditionFailed("The plan changed while this workbook was applied; nothing was changed. "
-                                     "Download the breakdown again.") from exc
+            raise PreconditionFailed(
+                "The plan changed while this workbook was applied; nothing was changed. Download the breakdown again."
+            ) from exc
         raise
 
 
@@ -146,10 +165,15 @@ async def _units_spelled(conn: AsyncConnection, keys: set[str]) -> list[UnitEntr
         return []
     ids = select(aliases.c.unit_id).where(aliases.c.key.in_(keys))
     found = (await conn.execute(select(units.c.id, units.c.name, units.c.kind).where(units.c.id.in_(ids)))).all()
-    spellings = (await conn.execute(select(aliases.c.unit_id, aliases.c.alias).where(aliases.c.unit_id.in_(ids))
-                                    .order_by(aliases.c.position))).all()
-    return [UnitEntry(name=name, kind=kind, aliases=[a for owner, a in spellings if owner == unit_id and a != name])
-            for unit_id, name, kind in found]
+    spellings = (
+        await conn.execute(
+            select(aliases.c.unit_id, aliases.c.alias).where(aliases.c.unit_id.in_(ids)).order_by(aliases.c.position)
+        )
+    ).all()
+    return [
+        UnitEntry(name=name, kind=kind, aliases=[a for owner, a in spellings if owner == unit_id and a != name])
+        for unit_id, name, kind in found
+    ]
 
 
 class _Tree:
@@ -212,8 +236,9 @@ def _keep_printed(tree: _Tree, listed: dict[str, Row], plan_file: PlanFile, spel
     before = {item.key: item.units for item, _, _ in plan_file.walk()}
     for key in listed:
         old = before.get(key, [])
-        printed = {spellings.get(name_key(duty.unit)): raw for raw in old
-                   if (duty := responsible_entry(raw)).unit is not None}
+        printed = {
+            spellings.get(name_key(duty.unit)): raw for raw in old if (duty := responsible_entry(raw)).unit is not None
+        }
         units: list[Any] = [printed.get(name, name) for name in tree.nodes[key]["units"]]
         for n, raw in enumerate(old):
             if responsible_entry(raw).unit is None:
@@ -279,8 +304,9 @@ def _apply_duties(tree: _Tree, parsed: Parsed, listed: dict[str, Row], spellings
         tree.nodes[key]["units"] = [unit for *_, unit in sorted(duties)]
 
 
-def _apply_entries(tree: _Tree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: str,
-                   identity: tuple[str, str]) -> None:
+def _apply_entries(
+    tree: _Tree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: str, identity: tuple[str, str]
+) -> None:
     """Indicators or milestones: each identified within its item by a field (key or title) and its column; one
     that was there keeps the fields the sheet does not carry."""
     field, header = identity

@@ -27,8 +27,12 @@ _PARTS = ("children", "units", "indicators", "milestones", "lead_leaders")  # an
 
 def fingerprint(plan_file: PlanFile) -> str:
     """The version of the plan's item tree: a hash of its canonical JSON."""
-    tree = json.dumps([item.model_dump(mode="json") for item in plan_file.items], ensure_ascii=False,
-                      sort_keys=True, separators=(",", ":"))
+    tree = json.dumps(
+        [item.model_dump(mode="json") for item in plan_file.items],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(tree.encode()).hexdigest()[:32]
 
 
@@ -136,13 +140,21 @@ class BreakdownDiff(BaseModel):
 
     def removals(self) -> list[Removal]:
         """Each record the upload removes: where it was (sheet, item key, its own key) and what it is, in words."""
-        return ([Removal([ITEMS, d.key], f"item {d.key} {d.title}") for d in self.items.removed]
-                + [Removal([DUTIES, d.item.key, d.unit], f"responsibility of {d.unit} for item {d.item.key}")
-                   for d in self.responsibilities.removed]
-                + [Removal([INDICATORS, d.item.key, d.key], f"indicator {d.key} ({d.name}) of item {d.item.key}")
-                   for d in self.indicators.removed]
-                + [Removal([MILESTONES, d.item.key, d.title], f"milestone {d.title} of item {d.item.key}")
-                   for d in self.milestones.removed])
+        return (
+            [Removal([ITEMS, d.key], f"item {d.key} {d.title}") for d in self.items.removed]
+            + [
+                Removal([DUTIES, d.item.key, d.unit], f"responsibility of {d.unit} for item {d.item.key}")
+                for d in self.responsibilities.removed
+            ]
+            + [
+                Removal([INDICATORS, d.item.key, d.key], f"indicator {d.key} ({d.name}) of item {d.item.key}")
+                for d in self.indicators.removed
+            ]
+            + [
+                Removal([MILESTONES, d.item.key, d.title], f"milestone {d.title} of item {d.item.key}")
+                for d in self.milestones.removed
+            ]
+        )
 
 
 class BreakdownResult(ImportResult):
@@ -155,10 +167,11 @@ class BreakdownResult(ImportResult):
 
 # -- computing it -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Record:
     item: ItemEntry
-    label: str                     # the unit, indicator key or milestone title (the item key for an item)
+    label: str  # the unit, indicator key or milestone title (the item key for an item)
     fields: dict[str, FieldValue]  # compared field by field
 
 
@@ -170,19 +183,23 @@ def _records(plan_file: PlanFile) -> dict[str, Records]:
     found: dict[str, Records] = {"items": {}, "responsibilities": {}, "indicators": {}, "milestones": {}}
     for item, parent, location in plan_file.walk():
         scalars = item.model_dump(mode="json", exclude=set(_PARTS))
-        found["items"][(item.key,)] = _Record(item, item.key, {
-            **scalars, "parent": parent.key if parent else None, "position": location[-1]})
+        found["items"][(item.key,)] = _Record(
+            item, item.key, {**scalars, "parent": parent.key if parent else None, "position": location[-1]}
+        )
         for n, entry in enumerate(item.responsible):
             role = Role.LEAD if n == 0 else Role.CO
             name = entry.unit or entry.printed  # a placeholder (市级有关部门) is known by its printed phrase
-            found["responsibilities"][(item.key, name)] = _Record(item, name, {
-                "role": role.value, "order": n + 1, "as_printed": entry.as_printed, "group": entry.group})
+            found["responsibilities"][(item.key, name)] = _Record(
+                item, name, {"role": role.value, "order": n + 1, "as_printed": entry.as_printed, "group": entry.group}
+            )
         for indicator in item.indicators:
-            found["indicators"][(item.key, indicator.key)] = _Record(item, indicator.key,
-                                                                     indicator.model_dump(mode="json"))
+            found["indicators"][(item.key, indicator.key)] = _Record(
+                item, indicator.key, indicator.model_dump(mode="json")
+            )
         for milestone in item.milestones:
-            found["milestones"][(item.key, milestone.title)] = _Record(item, milestone.title,
-                                                                       milestone.model_dump(mode="json"))
+            found["milestones"][(item.key, milestone.title)] = _Record(
+                item, milestone.title, milestone.model_dump(mode="json")
+            )
     return found
 
 
@@ -192,27 +209,37 @@ def _ref(item: ItemEntry) -> ItemRef:
 
 _DESCRIBE: dict[str, Callable[[_Record, list[FieldChange]], BaseModel]] = {
     "items": lambda r, changes: ItemDiff(**_ref(r.item).model_dump(), changes=changes),
-    "responsibilities": lambda r, changes: ResponsibilityDiff(item=_ref(r.item), unit=r.label, role=r.fields["role"],
-                                                              order=r.fields["order"], changes=changes),
-    "indicators": lambda r, changes: IndicatorDiff(item=_ref(r.item), key=r.label, name=r.fields["name"],
-                                                   changes=changes),
+    "responsibilities": lambda r, changes: ResponsibilityDiff(
+        item=_ref(r.item), unit=r.label, role=r.fields["role"], order=r.fields["order"], changes=changes
+    ),
+    "indicators": lambda r, changes: IndicatorDiff(
+        item=_ref(r.item), key=r.label, name=r.fields["name"], changes=changes
+    ),
     "milestones": lambda r, changes: MilestoneDiff(item=_ref(r.item), title=r.label, changes=changes),
 }
 
 
 def _field_changes(before: dict[str, FieldValue], after: dict[str, FieldValue]) -> list[FieldChange]:
     names = [*after, *(name for name in before if name not in after)]
-    return [FieldChange(field=name, before=before.get(name), after=after.get(name))
-            for name in names if before.get(name) != after.get(name)]
+    return [
+        FieldChange(field=name, before=before.get(name), after=after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
+    ]
 
 
 def _compare(kind: str, before: Records, after: Records) -> dict[str, list[BaseModel]]:
     describe = _DESCRIBE[kind]
-    changed = ((record, _field_changes(before[ident].fields, record.fields))
-               for ident, record in after.items() if ident in before)
-    return {"added": [describe(record, []) for ident, record in after.items() if ident not in before],
-            "changed": [describe(record, changes) for record, changes in changed if changes],
-            "removed": [describe(record, []) for ident, record in before.items() if ident not in after]}
+    changed = (
+        (record, _field_changes(before[ident].fields, record.fields))
+        for ident, record in after.items()
+        if ident in before
+    )
+    return {
+        "added": [describe(record, []) for ident, record in after.items() if ident not in before],
+        "changed": [describe(record, changes) for record, changes in changed if changes],
+        "removed": [describe(record, []) for ident, record in before.items() if ident not in after],
+    }
 
 
 def diff_plans(before: PlanFile, after: PlanFile) -> BreakdownDiff:

@@ -23,8 +23,9 @@ indicators, milestones, units = Indicator.__table__, Milestone.__table__, Unit._
 Entries = list[tuple[ItemEntry, int]]
 
 
-async def import_items(imp: Importer, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int],
-                       leader_ids: dict[str, int]) -> None:
+async def import_items(
+    imp: Importer, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]
+) -> None:
     item_ids = await _tree(imp, plan_file, plan_id)
     entries = [(item, item_ids[item.key]) for item, _, _ in plan_file.walk()]
     await _responsibilities(imp, plan_id, entries, unit_ids)
@@ -34,9 +35,17 @@ async def import_items(imp: Importer, plan_file: PlanFile, plan_id: int, unit_id
 
 
 def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> dict[str, Any]:
-    return {"key": entry.key, "kind": entry.kind.value, "number": entry.number, "title": entry.title,
-            "text": entry.text, "starts_on": entry.starts_on,
-            "due_on": entry.due_on, "parent_id": parent_id, "position": position}
+    return {
+        "key": entry.key,
+        "kind": entry.kind.value,
+        "number": entry.number,
+        "title": entry.title,
+        "text": entry.text,
+        "starts_on": entry.starts_on,
+        "due_on": entry.due_on,
+        "parent_id": parent_id,
+        "position": position,
+    }
 
 
 async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, int]:
@@ -52,8 +61,11 @@ async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, i
                 await imp.update(items, "item", existing[entry.key], wanted)
             else:
                 # An import never changes an item's status (close-out is 办结销号); a new item starts open.
-                new_rows.append(imp.stamped({**wanted, "plan_id": plan_id, "original_due_on": entry.due_on,
-                                             "status": ItemStatus.OPEN.value}))
+                new_rows.append(
+                    imp.stamped(
+                        {**wanted, "plan_id": plan_id, "original_due_on": entry.due_on, "status": ItemStatus.OPEN.value}
+                    )
+                )
                 new_keys.append(entry.key)
         ids.update(zip(new_keys, await imp.insert_many(items, new_rows, "item"), strict=True))
         level = [(child, entry.key, n) for entry, _, _ in level for n, child in enumerate(entry.children)]
@@ -63,7 +75,7 @@ async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, i
 async def _existing(imp: Importer, table: Any, item_ids: list[int]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for start in range(0, len(item_ids), 2000):
-        chunk = item_ids[start:start + 2000]
+        chunk = item_ids[start : start + 2000]
         found += await imp.rows(select(table).where(table.c.item_id.in_(chunk)).order_by(table.c.id))
     return found
 
@@ -72,9 +84,14 @@ def _matcher(match: str | Callable[[dict[str, Any]], Any]) -> Callable[[dict[str
     return match if callable(match) else (lambda row: (row["item_id"], row[match]))
 
 
-async def _reconcile(imp: Importer, table: Any, entity: str, entries: Entries,
-                     match: str | Callable[[dict[str, Any]], Any],
-                     wanted_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _reconcile(
+    imp: Importer,
+    table: Any,
+    entity: str,
+    entries: Entries,
+    match: str | Callable[[dict[str, Any]], Any],
+    wanted_rows: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """Make `table` hold exactly `wanted_rows` for the given items, matched on (item_id, match) or on the key that
     `match` computes; returns the rows it created, with their ids."""
     key = _matcher(match)
@@ -103,10 +120,19 @@ def _duty_key(row: dict[str, Any]) -> tuple[int, str, Any]:
 
 
 async def _responsibilities(imp: Importer, plan_id: int, entries: Entries, unit_ids: dict[str, int]) -> None:
-    rows = [{"item_id": item_id, "unit_id": unit_ids[name_key(duty.unit)] if duty.unit is not None else None,
-             "role": (Role.LEAD if n == 0 else Role.CO).value, "position": n, "printed_name": duty.printed,
-             "group": duty.group, "assigned_at": imp.now}
-            for entry, item_id in entries for n, duty in enumerate(entry.responsible)]
+    rows = [
+        {
+            "item_id": item_id,
+            "unit_id": unit_ids[name_key(duty.unit)] if duty.unit is not None else None,
+            "role": (Role.LEAD if n == 0 else Role.CO).value,
+            "position": n,
+            "printed_name": duty.printed,
+            "group": duty.group,
+            "assigned_at": imp.now,
+        }
+        for entry, item_id in entries
+        for n, duty in enumerate(entry.responsible)
+    ]
     current = {_duty_key(r): r for r in await _existing(imp, responsibilities, [i for _, i in entries])}
     # Assignment time and acknowledgement belong to the existing assignment, so only role, order, printed name and
     # group are reconciled.
@@ -122,31 +148,54 @@ async def _emit_assigned(imp: Importer, plan_id: int, entries: Entries, created:
     """One `item.assigned` event per new responsibility, written with the import in a few batched inserts."""
     if not created:
         return
-    names = dict((await imp.conn.execute(select(units.c.id, units.c.name)
-                                         .where(units.c.id.in_(sorted({row["unit_id"] for row in created}))))).all())
-    item_of = {item_id: {"plan_id": plan_id, "id": item_id, "key": entry.key, "number": entry.number,
-                         "title": entry.title} for entry, item_id in entries}
-    await emit_many(imp.conn, outbox_events, "item.assigned",
-                    (assigned_event(item_of[row["item_id"]], {**row, "unit_name": names[row["unit_id"]]})
-                     for row in created))
+    names = dict(
+        (
+            await imp.conn.execute(
+                select(units.c.id, units.c.name).where(units.c.id.in_(sorted({row["unit_id"] for row in created})))
+            )
+        ).all()
+    )
+    item_of = {
+        item_id: {"plan_id": plan_id, "id": item_id, "key": entry.key, "number": entry.number, "title": entry.title}
+        for entry, item_id in entries
+    }
+    await emit_many(
+        imp.conn,
+        outbox_events,
+        "item.assigned",
+        (assigned_event(item_of[row["item_id"]], {**row, "unit_name": names[row["unit_id"]]}) for row in created),
+    )
 
 
 async def _item_leaders(imp: Importer, entries: Entries, leader_ids: dict[str, int]) -> None:
-    wanted = [{"item_id": item_id, "leader_id": leader_ids[name], "position": n}
-              for entry, item_id in entries for n, name in enumerate(entry.lead_leaders)]
+    wanted = [
+        {"item_id": item_id, "leader_id": leader_ids[name], "position": n}
+        for entry, item_id in entries
+        for n, name in enumerate(entry.lead_leaders)
+    ]
     await _reconcile(imp, item_leaders, "item_leader", entries, "leader_id", wanted)
 
 
 async def _indicators(imp: Importer, entries: Entries) -> None:
-    wanted = [{"item_id": item_id, **indicator.model_dump(mode="python"),
-               "comparison": indicator.comparison.value,
-               "yearly_targets": {str(y): v for y, v in indicator.yearly_targets.items()}
-               if indicator.yearly_targets else None}
-              for entry, item_id in entries for indicator in entry.indicators]
+    wanted = [
+        {
+            "item_id": item_id,
+            **indicator.model_dump(mode="python"),
+            "comparison": indicator.comparison.value,
+            "yearly_targets": {str(y): v for y, v in indicator.yearly_targets.items()}
+            if indicator.yearly_targets
+            else None,
+        }
+        for entry, item_id in entries
+        for indicator in entry.indicators
+    ]
     await _reconcile(imp, indicators, "indicator", entries, "key", wanted)
 
 
 async def _milestones(imp: Importer, entries: Entries) -> None:
-    wanted = [{"item_id": item_id, "title": m.title, "due_on": m.due_on}
-              for entry, item_id in entries for m in entry.milestones]
+    wanted = [
+        {"item_id": item_id, "title": m.title, "due_on": m.due_on}
+        for entry, item_id in entries
+        for m in entry.milestones
+    ]
     await _reconcile(imp, milestones, "milestone", entries, "title", wanted)

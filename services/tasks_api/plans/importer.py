@@ -18,8 +18,8 @@ from services.common import clock
 from services.common.history import diff
 from services.tasks_api.db import change_log
 from services.tasks_api.people.models import Group, GroupMember, Leader
-from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.import_items import import_items
+from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.plan_file import PlanFile
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
@@ -51,18 +51,26 @@ class Importer:
     # -- helpers ---------------------------------------------------------------------------------
 
     def log(self, entity: str, entity_id: int, action: str, before: dict | None, after: dict | None) -> None:
-        self._history.append({"entity": entity, "entity_id": entity_id, "action": action, "actor": self.actor,
-                              "at": self.now, "changes": diff(before, after)})
+        self._history.append(
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "action": action,
+                "actor": self.actor,
+                "at": self.now,
+                "changes": diff(before, after),
+            }
+        )
 
     async def _flush_history(self) -> None:
         for start in range(0, len(self._history), _BATCH):
-            await self.conn.execute(change_log.insert(), self._history[start:start + _BATCH])
+            await self.conn.execute(change_log.insert(), self._history[start : start + _BATCH])
 
     async def insert_many(self, table: Any, rows: list[dict[str, Any]], entity: str) -> list[int]:
         """Insert rows in batches; their ids come back in the order given."""
         ids: list[int] = []
         for start in range(0, len(rows), _BATCH):
-            batch = rows[start:start + _BATCH]
+            batch = rows[start : start + _BATCH]
             result = await self.conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), batch)
             ids.extend(result.scalars().all())
         for row, new_id in zip(rows, ids, strict=True):
@@ -108,13 +116,17 @@ class Importer:
                 continue
             await self.update(units, "unit", existing[unit_id], {"name": entry.name, "kind": entry.kind.value})
             ids.update({name_key(s): unit_id for s in spellings})
-        new_ids = await self.insert_many(units, [self.stamped({"name": e.name, "kind": e.kind.value})
-                                                  for e in new_entries], "unit")
+        new_ids = await self.insert_many(
+            units, [self.stamped({"name": e.name, "kind": e.kind.value}) for e in new_entries], "unit"
+        )
         for entry, unit_id in zip(new_entries, new_ids, strict=True):
             ids.update({name_key(s): unit_id for s in (entry.name, *entry.aliases)})
-        missing = [{"key": name_key(s), "alias": s, "unit_id": ids[name_key(e.name)], "position": n}
-                   for e in plan_file.units for n, s in enumerate(dict.fromkeys((e.name, *e.aliases)))
-                   if s not in stored_spellings]
+        missing = [
+            {"key": name_key(s), "alias": s, "unit_id": ids[name_key(e.name)], "position": n}
+            for e in plan_file.units
+            for n, s in enumerate(dict.fromkeys((e.name, *e.aliases)))
+            if s not in stored_spellings
+        ]
         if missing:
             await self.conn.execute(aliases.insert(), missing)
         return ids
@@ -122,8 +134,11 @@ class Importer:
     async def _leaders(self, plan_file: PlanFile, unit_ids: dict[str, int]) -> dict[str, int]:
         names = [entry.name for entry in plan_file.leaders]
         existing = {r["name"]: r for r in await self.rows(select(leaders).where(leaders.c.name.in_(names)))}
-        new = [self.stamped({"name": e.name, "title": e.title, "unit_id": None})
-               for e in plan_file.leaders if e.name not in existing]
+        new = [
+            self.stamped({"name": e.name, "title": e.title, "unit_id": None})
+            for e in plan_file.leaders
+            if e.name not in existing
+        ]
         for entry in plan_file.leaders:
             if entry.name in existing:
                 await self.update(leaders, "leader", existing[entry.name], {"title": entry.title})
@@ -140,26 +155,38 @@ class Importer:
         await self.update(plans, "plan", dict(row), wanted)
         return row["id"]
 
-    async def _groups(self, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int],
-                      leader_ids: dict[str, int]) -> None:
+    async def _groups(
+        self, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]
+    ) -> None:
         existing = {r["key"]: r for r in await self.rows(select(groups).where(groups.c.plan_id == plan_id))}
         for entry in plan_file.groups:
-            wanted = {"key": entry.key, "name": entry.name, "kind": entry.kind.value,
-                      "unit_id": unit_ids[name_key(entry.unit)] if entry.unit else None}
+            wanted = {
+                "key": entry.key,
+                "name": entry.name,
+                "kind": entry.kind.value,
+                "unit_id": unit_ids[name_key(entry.unit)] if entry.unit else None,
+            }
             if entry.key in existing:
                 group_id = existing[entry.key]["id"]
                 await self.update(groups, "group", existing[entry.key], wanted)
             else:
-                group_id = (await self.insert_many(groups, [self.stamped({**wanted, "plan_id": plan_id})],
-                                                    "group"))[0]
+                group_id = (await self.insert_many(groups, [self.stamped({**wanted, "plan_id": plan_id})], "group"))[0]
             desired = [(leader_ids[m.leader], m.role) for m in entry.members]
-            current = [(r["leader_id"], r["role"]) for r in await self.rows(
-                select(members).where(members.c.group_id == group_id).order_by(members.c.position, members.c.id))]
+            current = [
+                (r["leader_id"], r["role"])
+                for r in await self.rows(
+                    select(members).where(members.c.group_id == group_id).order_by(members.c.position, members.c.id)
+                )
+            ]
             if current != desired:
                 await self.conn.execute(members.delete().where(members.c.group_id == group_id))
                 if desired:
-                    await self.conn.execute(members.insert(), [
-                        {"group_id": group_id, "leader_id": lid, "role": role, "position": n}
-                        for n, (lid, role) in enumerate(desired)])
+                    await self.conn.execute(
+                        members.insert(),
+                        [
+                            {"group_id": group_id, "leader_id": lid, "role": role, "position": n}
+                            for n, (lid, role) in enumerate(desired)
+                        ],
+                    )
                 self.log("group", group_id, "update", {"members": current}, {"members": desired})
                 self.counts["group_member.set"] += len(desired)

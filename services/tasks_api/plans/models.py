@@ -28,8 +28,12 @@ PRINCIPLES = "The plan's basic principles (基本原则) as printed, one per ent
 
 
 class PlanFields(TasksModel):
-    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN},
-                     description="Stable external id, e.g. quzhou-yrd-2019-2025.")
+    key: str = Field(
+        min_length=1,
+        max_length=64,
+        schema_extra={"pattern": KEY_PATTERN},
+        description="Stable external id, e.g. quzhou-yrd-2019-2025.",
+    )
     document_number: str = Field("", max_length=100, description="文号, e.g. 衢委发〔2019〕24号.")
     title: str = Field(min_length=1, max_length=300, description="标题")
     issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="发文机关")
@@ -49,7 +53,7 @@ class Plan(PlanFields, Stamped, table=True):
     issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="Who issued the document (印发单位).")
 
 
-def _check_period(model: "PlanCreate | PlanPublic") -> "PlanCreate | PlanPublic":
+def _check_period(model: PlanCreate | PlanPublic) -> PlanCreate | PlanPublic:
     if model.ends_on < model.starts_on:
         raise ValueError("ends_on must not be before starts_on")
     return model
@@ -66,8 +70,9 @@ class PlanUpdate(TasksModel):
     """Changes to a plan's header; fields left out stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
-    document_number: str | None = Field(None, max_length=100, description="The document number (文号), e.g. "
-                                                                          "衢委发〔2019〕24号.")
+    document_number: str | None = Field(
+        None, max_length=100, description="The document number (文号), e.g. 衢委发〔2019〕24号."
+    )
     title: str | None = Field(None, min_length=1, max_length=300)
     issuers: list[str] | None = Field(None, description="Who issued the document (印发单位).")
     issued_on: date | None = None

@@ -18,11 +18,14 @@ from services.tasks_api.people.models import GroupKind
 from services.tasks_api.plans.models import PlanStatus
 from services.tasks_api.units.models import UnitKind, name_key
 
-
 # Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
 LegacyItemStatus = Literal["not_started", "in_progress", "delayed", "completed"]
-LEGACY_ITEM_STATUS = {"not_started": ItemStatus.OPEN.value, "in_progress": ItemStatus.OPEN.value,
-                      "delayed": ItemStatus.OPEN.value, "completed": ItemStatus.CLOSED.value}
+LEGACY_ITEM_STATUS = {
+    "not_started": ItemStatus.OPEN.value,
+    "in_progress": ItemStatus.OPEN.value,
+    "delayed": ItemStatus.OPEN.value,
+    "completed": ItemStatus.CLOSED.value,
+}
 
 
 class _Strict(BaseModel):
@@ -103,12 +106,16 @@ class ResponsibleEntry(_Strict):
     市级有关部门), or a unit of a later printed group (the document separates groups with "，")."""
 
     unit: str | None = Field(None, description="The unit, by name or alias; left out for a placeholder.")
-    as_printed: str | None = Field(None, min_length=1, max_length=100,
-                                   description="The designation as printed, when it is not the unit spelling given.")
+    as_printed: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="The designation as printed, when it is not the unit spelling given.",
+    )
     group: int = Field(1, ge=1, description="The printed group, counted from 1.")
 
     @model_validator(mode="after")
-    def _names_something(self) -> "ResponsibleEntry":
+    def _names_something(self) -> ResponsibleEntry:
         if self.unit is None and self.as_printed is None:
             raise ValueError("a responsible entry needs a unit or, for a placeholder, as_printed")
         return self
@@ -118,7 +125,7 @@ class ResponsibleEntry(_Strict):
         return self.as_printed or self.unit or ""
 
 
-def responsible_entry(value: "str | ResponsibleEntry") -> ResponsibleEntry:
+def responsible_entry(value: str | ResponsibleEntry) -> ResponsibleEntry:
     """A plain spelling is a unit of the first group, printed as spelled."""
     return value if isinstance(value, ResponsibleEntry) else ResponsibleEntry(unit=value)
 
@@ -132,14 +139,20 @@ class ItemEntry(_Strict):
     title: str = Field(min_length=1, max_length=500)
     text: str = Field("", description="The item's full text as printed (正文).")
     status: ItemStatus | LegacyItemStatus = Field(
-        ItemStatus.OPEN, description="Exported as the item stands; an import never changes it (closing is 办结销号 "
-                                     "through the API). The statuses typed in before (not_started …) still load.")
+        ItemStatus.OPEN,
+        description="Exported as the item stands; an import never changes it (closing is 办结销号 "
+        "through the API). The statuses typed in before (not_started …) still load.",
+    )
     starts_on: date | None = None
     due_on: date | None = None
-    units: list[str | ResponsibleEntry] = Field([], description=(
-        "Responsible units in printed order; the first leads. A unit spelling (kept as printed) or an entry with the "
-        "unit, the designation as printed and the printed group; an entry without a unit is a collective placeholder "
-        "(市级有关部门) the office must still assign."))
+    units: list[str | ResponsibleEntry] = Field(
+        [],
+        description=(
+            "Responsible units in printed order; the first leads. A unit spelling (kept as printed) or an entry with the "
+            "unit, the designation as printed and the printed group; an entry without a unit is a collective placeholder "
+            "(市级有关部门) the office must still assign."
+        ),
+    )
     lead_leaders: list[str] = []
     indicators: list[IndicatorEntry] = Field([], description="The item's quantitative indicators (量化指标).")
     milestones: list[MilestoneEntry] = Field([], description="The item's milestones (节点).")
@@ -194,8 +207,15 @@ def parse_plan_file(text: str | bytes) -> PlanFile:
         data, root = load_bounded(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise PlanFileError([{"location": "(file)", "line": mark.line + 1 if mark else None,
-                              "message": f"not valid YAML: {getattr(exc, 'problem', exc)}"}]) from exc
+        raise PlanFileError(
+            [
+                {
+                    "location": "(file)",
+                    "line": mark.line + 1 if mark else None,
+                    "message": f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                }
+            ]
+        ) from exc
     except RecursionError as exc:  # PyYAML composes nodes recursively; a hostile file nests thousands deep
         raise PlanFileError([{"location": "(file)", "line": None, "message": "nested too deeply"}]) from exc
     return validate_plan_data(data, root)
@@ -244,8 +264,9 @@ def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]
     return problems
 
 
-def _responsible_problems(item: ItemEntry, loc: tuple[Any, ...],
-                          spellings: dict[str, str]) -> list[tuple[tuple[Any, ...], str]]:
+def _responsible_problems(
+    item: ItemEntry, loc: tuple[Any, ...], spellings: dict[str, str]
+) -> list[tuple[tuple[Any, ...], str]]:
     """Units that resolve to nothing or twice, and printed groups that go backwards."""
     problems: list[tuple[tuple[Any, ...], str]] = []
     named = [entry for entry in item.responsible if entry.unit is not None]

@@ -13,13 +13,26 @@ from services.common.etag import IfMatch, expected_version
 from services.common.json import loads
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.problems import Unprocessable, UnsupportedMediaType, problem_responses
-from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
-                                     links_to_created)
+from services.common.routing import (
+    GUARDED_WRITE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    api_router,
+    created,
+    current,
+    links_to_created,
+)
 from services.common.wire_types import mistyped_fields
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.plans import service
 from services.tasks_api.plans.models import PlanCreate, PlanPublic, PlanUpdate
-from services.tasks_api.plans.plan_file import PlanFile, PlanFileError, dump_plan_file, parse_plan_file, validate_plan_data
+from services.tasks_api.plans.plan_file import (
+    PlanFile,
+    PlanFileError,
+    dump_plan_file,
+    parse_plan_file,
+    validate_plan_data,
+)
 from services.tasks_api.schemas import ImportResult
 
 router = api_router("plans")
@@ -28,15 +41,23 @@ YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 
 
 @router.get("/plans", summary="List plans")
-async def list_plans(request: Request, response: Response, db: DatabaseDep, _: CurrentPrincipal,
-                     limit: Limit = 50, cursor: Cursor = None) -> Page[PlanPublic]:
-    return page_of(await service.list_plans(db, after_id=decode_id_cursor(cursor), limit=limit),
-                   limit, request, response)
+async def list_plans(
+    request: Request, response: Response, db: DatabaseDep, _: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+) -> Page[PlanPublic]:
+    return page_of(
+        await service.list_plans(db, after_id=decode_id_cursor(cursor), limit=limit), limit, request, response
+    )
 
 
-@router.post("/plans", summary="Register a plan (立项)", status_code=201,
-             responses={**WRITE_ERRORS, **links_to_created(
-                 "plan_id", read=("get_plan",), guarded=("update_plan", "delete_plan"))})
+@router.post(
+    "/plans",
+    summary="Register a plan (立项)",
+    status_code=201,
+    responses={
+        **WRITE_ERRORS,
+        **links_to_created("plan_id", read=("get_plan",), guarded=("update_plan", "delete_plan")),
+    },
+)
 async def create_plan(data: PlanCreate, response: Response, db: DatabaseDep, principal: Staff) -> PlanPublic:
     plan = await service.create_plan(db, data=data, actor=principal)
     return created(response, plan, f"/v1/plans/{plan['id']}")
@@ -48,28 +69,40 @@ async def get_plan(plan_id: int, response: Response, db: DatabaseDep, _: Current
 
 
 @router.patch("/plans/{plan_id}", summary="Change a plan", responses=GUARDED_WRITE_ERRORS)
-async def update_plan(plan_id: int, data: PlanUpdate, response: Response, db: DatabaseDep, principal: Staff,
-                      if_match: IfMatch = None) -> PlanPublic:
-    plan = await service.update_plan(db, plan_id=plan_id, data=data, version=expected_version(if_match),
-                                     actor=principal)
+async def update_plan(
+    plan_id: int, data: PlanUpdate, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+) -> PlanPublic:
+    plan = await service.update_plan(
+        db, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal
+    )
     return current(response, plan)
 
 
-@router.delete("/plans/{plan_id}", summary="Delete a plan with its items", status_code=204,
-               responses=GUARDED_WRITE_ERRORS)
+@router.delete(
+    "/plans/{plan_id}", summary="Delete a plan with its items", status_code=204, responses=GUARDED_WRITE_ERRORS
+)
 async def delete_plan(plan_id: int, db: DatabaseDep, principal: Staff, if_match: IfMatch = None) -> Response:
     await service.delete_plan(db, plan_id=plan_id, version=expected_version(if_match), actor=principal)
     return Response(status_code=204)
 
 
-_IMPORT_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/PlanFile"}},
-    "application/yaml": {"schema": {"type": "string", "description": "The plan file as YAML."}},
-}}}
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/PlanFile"}},
+            "application/yaml": {"schema": {"type": "string", "description": "The plan file as YAML."}},
+        },
+    }
+}
 
 
-@router.post("/plans/import", summary="Import a plan file (YAML or JSON); idempotent", openapi_extra=_IMPORT_BODY,
-             responses={**WRITE_ERRORS, **problem_responses(415)})
+@router.post(
+    "/plans/import",
+    summary="Import a plan file (YAML or JSON); idempotent",
+    openapi_extra=_IMPORT_BODY,
+    responses={**WRITE_ERRORS, **problem_responses(415)},
+)
 async def import_plan(request: Request, db: DatabaseDep, principal: Staff) -> ImportResult:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -81,8 +114,13 @@ async def import_plan(request: Request, db: DatabaseDep, principal: Staff) -> Im
         else:
             raise UnsupportedMediaType("Send the plan file as application/json or application/yaml.")
     except PlanFileError as exc:
-        raise Unprocessable(str(exc), errors=[{"location": [e["location"]], "message": e["message"],
-                                               "type": "plan_file", "line": e["line"]} for e in exc.errors]) from exc
+        raise Unprocessable(
+            str(exc),
+            errors=[
+                {"location": [e["location"]], "message": e["message"], "type": "plan_file", "line": e["line"]}
+                for e in exc.errors
+            ],
+        ) from exc
     plan_id, counts = await service.import_plan(db, plan_file=plan_file, actor=principal.subject)
     return ImportResult(plan_id=plan_id, counts=counts)
 
@@ -101,10 +139,17 @@ def _json(body: bytes) -> Any:
     return data
 
 
-@router.get("/plans/{plan_id}/export", summary="Export a plan as a plan file", responses={
-    **READ_ERRORS, 200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}})
-async def export_plan(plan_id: int, db: DatabaseDep, _: CurrentPrincipal,
-                      format: Annotated[Literal["json", "yaml"], Query(description="json or yaml")] = "json") -> PlanFile:
+@router.get(
+    "/plans/{plan_id}/export",
+    summary="Export a plan as a plan file",
+    responses={**READ_ERRORS, 200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}},
+)
+async def export_plan(
+    plan_id: int,
+    db: DatabaseDep,
+    _: CurrentPrincipal,
+    format: Annotated[Literal["json", "yaml"], Query(description="json or yaml")] = "json",
+) -> PlanFile:
     plan_file = await service.export_plan_file(db, plan_id=plan_id)
     if format == "yaml":
         return Response(dump_plan_file(plan_file), media_type="application/yaml; charset=utf-8")  # type: ignore[return-value]

@@ -32,8 +32,9 @@ async def create_plan(db: Database, *, data: PlanCreate, actor: Principal) -> di
         return await plan_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
-async def update_plan(db: Database, *, plan_id: int, data: PlanUpdate, version: int,
-                      actor: Principal) -> dict[str, Any]:
+async def update_plan(
+    db: Database, *, plan_id: int, data: PlanUpdate, version: int, actor: Principal
+) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
         current = await plan_records.get(conn, plan_id)

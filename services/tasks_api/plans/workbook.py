@@ -24,16 +24,22 @@ from pydantic import BaseModel, ValidationError
 
 from services.common.problems import PayloadTooLarge, Unprocessable
 from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus, Role
-from services.tasks_api.plans.plan_file import (LEGACY_ITEM_STATUS, IndicatorEntry, ItemEntry, MilestoneEntry,
-                                               PlanFile)
+from services.tasks_api.plans.plan_file import LEGACY_ITEM_STATUS, IndicatorEntry, ItemEntry, MilestoneEntry, PlanFile
 
-MAX_ROWS = 200_000                  # per sheet: twice the 100,000-item plan the importer is built for
+MAX_ROWS = 200_000  # per sheet: twice the 100,000-item plan the importer is built for
 MAX_UNPACKED_BYTES = 256 * 1024**2  # what the zip may expand to: refuses zip bombs before openpyxl reads them
-MAX_REPORTED = 1000                 # errors listed in one answer
+MAX_REPORTED = 1000  # errors listed in one answer
 
-KIND_LABELS = {ItemKind.GOAL: "目标", ItemKind.SECTION: "重点任务板块", ItemKind.TASK: "重点任务",
-               ItemKind.PLATFORM: "重点支撑平台", ItemKind.SAFEGUARD: "保障措施", ItemKind.ANNEX: "附件",
-               ItemKind.KEY_WORK: "重点工作", ItemKind.SPECIAL_ACTION: "专项行动"}
+KIND_LABELS = {
+    ItemKind.GOAL: "目标",
+    ItemKind.SECTION: "重点任务板块",
+    ItemKind.TASK: "重点任务",
+    ItemKind.PLATFORM: "重点支撑平台",
+    ItemKind.SAFEGUARD: "保障措施",
+    ItemKind.ANNEX: "附件",
+    ItemKind.KEY_WORK: "重点工作",
+    ItemKind.SPECIAL_ACTION: "专项行动",
+}
 STATUS_LABELS = {ItemStatus.OPEN: "进行中", ItemStatus.CLOSED: "已办结", ItemStatus.CANCELLED: "已取消"}
 # Workbooks exported before progress was derived (the status column is ignored on upload anyway).
 LEGACY_STATUS_LABELS = {"未开始": "open", "滞后": "open", "已完成": "closed", **LEGACY_ITEM_STATUS}
@@ -41,6 +47,7 @@ ROLE_LABELS = {Role.LEAD: "牵头", Role.CO: "配合"}
 
 
 # -- cells ------------------------------------------------------------------------------------------
+
 
 def _text(value: Any) -> str:
     if isinstance(value, date):
@@ -59,6 +66,7 @@ def _choice(labels: dict[Any, str], also: dict[str, str] | None = None) -> Calla
         if text not in accepted:
             raise ValueError(f"{text!r} is not one of {'、'.join(labels.values())}")
         return accepted[text]
+
     return parse
 
 
@@ -114,6 +122,7 @@ def _yearly_text(targets: dict[int, float] | None) -> str | None:
 
 # -- the sheets -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -131,23 +140,41 @@ _STATUSES = {status: STATUS_LABELS.get(status, status.value) for status in ItemS
 ITEMS, DUTIES, INDICATORS, MILESTONES = "事项", "责任分工", "指标", "节点"
 VERSION_PROPERTY = "duban-breakdown-version"  # the custom document property naming the version exported
 SHEETS: dict[str, tuple[Column, ...]] = {
-    ITEMS: (Column("编号", "key", 12, required=True), Column("上级编号", "parent", 12),
-            Column("类型", "kind", 14, _choice(_KINDS), True), Column("序号", "number", 10),
-            Column("标题", "title", 40, required=True), Column("内容", "text", 80),
-            Column("状态", "status", 10, _choice(_STATUSES, LEGACY_STATUS_LABELS)),
-            Column("开始日期", "starts_on", 12, _date), Column("完成时限", "due_on", 12, _date)),
-    DUTIES: (Column("事项编号", "item", 12, required=True), Column("责任单位", "unit", 24, required=True),
-             Column("角色", "role", 8, _choice(ROLE_LABELS), True), Column("顺序", "order", 8, _order)),
-    INDICATORS: (Column("指标编号", "key", 32, required=True), Column("事项编号", "item", 12, required=True),
-                 Column("名称", "name", 40, required=True), Column("计量单位", "measure", 12),
-                 Column("基期值", "baseline", 10, _number), Column("目标值", "target", 10, _number, True),
-                 Column("比较", "comparison", 8, _choice({c: c.value for c in Comparison}, {"≥": ">=", "≤": "<="})),
-                 Column("目标日期", "target_date", 12, _date, True), Column("年度目标", "yearly_targets", 40, _yearly)),
-    MILESTONES: (Column("事项编号", "item", 12, required=True), Column("节点名称", "title", 40, required=True),
-                 Column("完成时限", "due_on", 12, _date, True)),
+    ITEMS: (
+        Column("编号", "key", 12, required=True),
+        Column("上级编号", "parent", 12),
+        Column("类型", "kind", 14, _choice(_KINDS), True),
+        Column("序号", "number", 10),
+        Column("标题", "title", 40, required=True),
+        Column("内容", "text", 80),
+        Column("状态", "status", 10, _choice(_STATUSES, LEGACY_STATUS_LABELS)),
+        Column("开始日期", "starts_on", 12, _date),
+        Column("完成时限", "due_on", 12, _date),
+    ),
+    DUTIES: (
+        Column("事项编号", "item", 12, required=True),
+        Column("责任单位", "unit", 24, required=True),
+        Column("角色", "role", 8, _choice(ROLE_LABELS), True),
+        Column("顺序", "order", 8, _order),
+    ),
+    INDICATORS: (
+        Column("指标编号", "key", 32, required=True),
+        Column("事项编号", "item", 12, required=True),
+        Column("名称", "name", 40, required=True),
+        Column("计量单位", "measure", 12),
+        Column("基期值", "baseline", 10, _number),
+        Column("目标值", "target", 10, _number, True),
+        Column("比较", "comparison", 8, _choice({c: c.value for c in Comparison}, {"≥": ">=", "≤": "<="})),
+        Column("目标日期", "target_date", 12, _date, True),
+        Column("年度目标", "yearly_targets", 40, _yearly),
+    ),
+    MILESTONES: (
+        Column("事项编号", "item", 12, required=True),
+        Column("节点名称", "title", 40, required=True),
+        Column("完成时限", "due_on", 12, _date, True),
+    ),
 }
 _ENTRIES: dict[str, type[BaseModel]] = {ITEMS: ItemEntry, INDICATORS: IndicatorEntry, MILESTONES: MilestoneEntry}
-
 
 
 def carried_fields(sheet: str) -> set[str]:
@@ -162,15 +189,39 @@ Walked = list[tuple[ItemEntry, ItemEntry | None]]
 def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
     for item, parent in walked:
         if name == ITEMS:
-            yield (item.key, parent.key if parent else None, _KINDS[item.kind], item.number, item.title,
-                   item.text, _STATUSES[item.status], item.starts_on, item.due_on)
+            yield (
+                item.key,
+                parent.key if parent else None,
+                _KINDS[item.kind],
+                item.number,
+                item.title,
+                item.text,
+                _STATUSES[item.status],
+                item.starts_on,
+                item.due_on,
+            )
         elif name == DUTIES:
             # A placeholder (no unit) has no row: the plan file keeps it (see breakdown._keep_printed).
-            yield from ((item.key, duty.unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
-                        for n, duty in enumerate(item.responsible) if duty.unit is not None)
+            yield from (
+                (item.key, duty.unit, ROLE_LABELS[Role.LEAD if n == 0 else Role.CO], n + 1)
+                for n, duty in enumerate(item.responsible)
+                if duty.unit is not None
+            )
         elif name == INDICATORS:
-            yield from ((i.key, item.key, i.name, i.measure, _plain(i.baseline), _plain(i.target), i.comparison.value,
-                         i.target_date, _yearly_text(i.yearly_targets)) for i in item.indicators)
+            yield from (
+                (
+                    i.key,
+                    item.key,
+                    i.name,
+                    i.measure,
+                    _plain(i.baseline),
+                    _plain(i.target),
+                    i.comparison.value,
+                    i.target_date,
+                    _yearly_text(i.yearly_targets),
+                )
+                for i in item.indicators
+            )
         else:
             yield from ((item.key, m.title, m.due_on) for m in item.milestones)
 
@@ -179,10 +230,18 @@ def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTe
     """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start; `version`
     (the breakdown's fingerprint) goes into a custom document property, which Excel and WPS keep when saving."""
     walked = [(item, parent) for item, parent, _ in plan_file.walk()]
-    out = SpooledTemporaryFile(max_size=8 * 1024**2)  # noqa: SIM115 - the response closes it after streaming
+    out = SpooledTemporaryFile(max_size=8 * 1024**2)
     # Cells are what they are: text such as the comparison "=" never becomes a formula, "9" stays text.
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"})
+    book = xlsxwriter.Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "yyyy-mm-dd",
+        },
+    )
     if version is not None:
         book.set_custom_property(VERSION_PROPERTY, version)
     bold = book.add_format({"bold": True})
@@ -202,6 +261,7 @@ def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTe
 
 
 # -- reading ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Row:
@@ -236,8 +296,9 @@ def unprocessable(errors: list[dict[str, Any]]) -> Unprocessable:
     where = " ".join(str(p) for p in errors[0]["location"])
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     listed = f"; the first {MAX_REPORTED} are listed" if len(errors) > MAX_REPORTED else ""
-    return Unprocessable(f"{where}: {errors[0]['message']}{more}{listed}; nothing was changed.",
-                         errors=errors[:MAX_REPORTED])
+    return Unprocessable(
+        f"{where}: {errors[0]['message']}{more}{listed}; nothing was changed.", errors=errors[:MAX_REPORTED]
+    )
 
 
 def read_workbook(content: bytes) -> Parsed:
@@ -252,7 +313,7 @@ def read_workbook(content: bytes) -> Parsed:
         raise PayloadTooLarge(f"The workbook unpacks to more than {MAX_UNPACKED_BYTES} bytes.")
     try:
         book = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl has no single error type for "not a workbook"
+    except Exception as exc:
         raise not_xlsx from exc
     try:
         return _read_sheets(book)

@@ -16,14 +16,14 @@ class UnitKind(StrEnum):
     """Kind of unit (单位类别): department (部门), county (县市区), zone (园区), enterprise (企业), university (高校), people's
     organisation, task force or office."""
 
-    DEPARTMENT = "department"      # 市级部门
-    COUNTY = "county"              # 县（市、区）
-    ZONE = "zone"                  # 功能区、管委会
-    ENTERPRISE = "enterprise"      # 企业
-    UNIVERSITY = "university"      # 高校
-    PEOPLE_ORG = "people_org"      # 人民团体
-    TASK_FORCE = "task_force"      # 专班
-    OFFICE = "office"              # 办公室
+    DEPARTMENT = "department"  # 市级部门
+    COUNTY = "county"  # 县（市、区）
+    ZONE = "zone"  # 功能区、管委会
+    ENTERPRISE = "enterprise"  # 企业
+    UNIVERSITY = "university"  # 高校
+    PEOPLE_ORG = "people_org"  # 人民团体
+    TASK_FORCE = "task_force"  # 专班
+    OFFICE = "office"  # 办公室
 
 
 _BRACKETS = str.maketrans({"〔": "（", "〕": "）", "(": "（", ")": "）", "[": "（", "]": "）", "【": "（", "】": "）"})
@@ -74,8 +74,9 @@ class UnitUpdate(TasksModel):
     contact_person: str | None = Field(None, max_length=100, description="Who to contact at the unit (联系人).")
     contact_phone: str | None = Field(None, max_length=50, description="The contact's phone number (联系电话).")
     contact_email: str | None = Field(None, max_length=254, description="The contact's e-mail address (联系邮箱).")
-    aliases: list[str] | None = Field(None, max_length=50, description="Other spellings of the unit's name in "
-                                                                       "documents (别名).")
+    aliases: list[str] | None = Field(
+        None, max_length=50, description="Other spellings of the unit's name in documents (别名)."
+    )
 
 
 class UnitPublic(UnitFields):

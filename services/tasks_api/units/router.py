@@ -11,8 +11,15 @@ from pydantic import Field
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of, page_response
-from services.common.routing import (GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, created, current,
-                                     links_to_created)
+from services.common.routing import (
+    GUARDED_WRITE_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    api_router,
+    created,
+    current,
+    links_to_created,
+)
 from services.tasks_api.db import DatabaseDep
 from services.tasks_api.items.models import ItemPublic, Role
 from services.tasks_api.units import service
@@ -30,19 +37,32 @@ class UnitItem(ItemPublic):
 
 @router.get("/units", summary="List units")
 async def list_units(
-    request: Request, response: Response, db: DatabaseDep, _: CurrentPrincipal, limit: Limit = 50,
-    cursor: Cursor = None, kind: UnitKind | None = None,
-    name: Annotated[str | None, Query(min_length=1, max_length=100,
-                                      description="Any spelling of the unit's name, e.g. 市委组织部〔人才办〕.")] = None,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    _: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    kind: UnitKind | None = None,
+    name: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="Any spelling of the unit's name, e.g. 市委组织部〔人才办〕."),
+    ] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in the unit's name.")] = None,
 ) -> Page[UnitPublic]:
     rows = await service.list_units(db, after_id=decode_id_cursor(cursor), limit=limit, kind=kind, name=name, q=q)
     return page_of(rows, limit, request, response)
 
 
-@router.post("/units", summary="Register a unit with its other spellings", status_code=201,
-             responses={**WRITE_ERRORS, **links_to_created(
-                 "unit_id", read=("get_unit",), guarded=("update_unit", "delete_unit"))})
+@router.post(
+    "/units",
+    summary="Register a unit with its other spellings",
+    status_code=201,
+    responses={
+        **WRITE_ERRORS,
+        **links_to_created("unit_id", read=("get_unit",), guarded=("update_unit", "delete_unit")),
+    },
+)
 async def create_unit(data: UnitCreate, response: Response, db: DatabaseDep, principal: Staff) -> UnitPublic:
     unit = await service.create_unit(db, data=data, actor=principal)
     return created(response, unit, f"/v1/units/{unit['id']}")
@@ -53,30 +73,53 @@ async def get_unit(unit_id: int, response: Response, db: DatabaseDep, _: Current
     return current(response, await service.get_unit(db, unit_id=unit_id))
 
 
-@router.patch("/units/{unit_id}", summary="Change a unit or replace its other spellings",
-              responses=GUARDED_WRITE_ERRORS)
-async def update_unit(unit_id: int, data: UnitUpdate, response: Response, db: DatabaseDep, principal: Staff,
-                      if_match: IfMatch = None) -> UnitPublic:
-    unit = await service.update_unit(db, unit_id=unit_id, data=data, version=expected_version(if_match),
-                                     actor=principal)
+@router.patch(
+    "/units/{unit_id}", summary="Change a unit or replace its other spellings", responses=GUARDED_WRITE_ERRORS
+)
+async def update_unit(
+    unit_id: int, data: UnitUpdate, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+) -> UnitPublic:
+    unit = await service.update_unit(
+        db, unit_id=unit_id, data=data, version=expected_version(if_match), actor=principal
+    )
     return current(response, unit)
 
 
-@router.delete("/units/{unit_id}", summary="Delete a unit that is responsible for nothing", status_code=204,
-               responses=GUARDED_WRITE_ERRORS)
+@router.delete(
+    "/units/{unit_id}",
+    summary="Delete a unit that is responsible for nothing",
+    status_code=204,
+    responses=GUARDED_WRITE_ERRORS,
+)
 async def delete_unit(unit_id: int, db: DatabaseDep, principal: Staff, if_match: IfMatch = None) -> Response:
     await service.delete_unit(db, unit_id=unit_id, version=expected_version(if_match), actor=principal)
     return Response(status_code=204)
 
 
-@router.get("/units/{unit_id}/items", summary="The items a unit is responsible for, with its role",
-            response_model=Page[UnitItem], responses=READ_ERRORS)
+@router.get(
+    "/units/{unit_id}/items",
+    summary="The items a unit is responsible for, with its role",
+    response_model=Page[UnitItem],
+    responses=READ_ERRORS,
+)
 async def list_unit_items(
-    unit_id: int, request: Request, db: DatabaseDep, principal: CurrentPrincipal, limit: Limit = 50,
-    cursor: Cursor = None, plan_id: Annotated[int | None, Query(description="Only items of this plan.")] = None,
+    unit_id: int,
+    request: Request,
+    db: DatabaseDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    plan_id: Annotated[int | None, Query(description="Only items of this plan.")] = None,
     role: Annotated[Role | None, Query(description="Only as lead or only as co-operating unit.")] = None,
 ) -> Response:
-    rows = await service.list_unit_items(db, unit_id=unit_id, principal=principal, after_id=decode_id_cursor(cursor),
-                                         limit=limit, plan_id=plan_id, role=role)
+    rows = await service.list_unit_items(
+        db,
+        unit_id=unit_id,
+        principal=principal,
+        after_id=decode_id_cursor(cursor),
+        limit=limit,
+        plan_id=plan_id,
+        role=role,
+    )
     # A unit's work list is read often; its rows are typed by the database already, so they go straight out.
     return page_response(rows, limit, request)

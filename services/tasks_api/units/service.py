@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
-from services.common.auth import Principal, Role as PrincipalRole
+from services.common.auth import Principal
+from services.common.auth import Role as PrincipalRole
 from services.common.db import Database, contains
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
@@ -27,6 +28,7 @@ MAX_SPELLING = 100  # the width of unit_aliases.alias
 
 # -- spellings --------------------------------------------------------------------------------------
 
+
 def spellings_of(name: str, other_spellings: list[str]) -> list[str]:
     """The unit's spellings in position order: its name first, each spelling once; 422 for a blank one."""
     labelled = [("name", name), *((f"aliases[{n}]", s) for n, s in enumerate(other_spellings))]
@@ -41,27 +43,39 @@ def spellings_of(name: str, other_spellings: list[str]) -> list[str]:
 async def _refuse_taken_spellings(conn: AsyncConnection, spellings: list[str], unit_id: int | None) -> None:
     """409 when a spelling would resolve to another unit as well (the same name_key)."""
     keys = {name_key(s): s for s in spellings}
-    query = (select(aliases.c.key, units.c.id, units.c.name).join(units, units.c.id == aliases.c.unit_id)
-             .where(aliases.c.key.in_(keys)).order_by(aliases.c.position).limit(1))
+    query = (
+        select(aliases.c.key, units.c.id, units.c.name)
+        .join(units, units.c.id == aliases.c.unit_id)
+        .where(aliases.c.key.in_(keys))
+        .order_by(aliases.c.position)
+        .limit(1)
+    )
     if unit_id is not None:
         query = query.where(aliases.c.unit_id != unit_id)
     taken = (await conn.execute(query)).mappings().first()
     if taken:
-        raise Conflict(f"The spelling {keys[taken['key']]!r} already resolves to unit {taken['name']} "
-                       f"(id {taken['id']}).", unit_id=taken["id"])
+        raise Conflict(
+            f"The spelling {keys[taken['key']]!r} already resolves to unit {taken['name']} (id {taken['id']}).",
+            unit_id=taken["id"],
+        )
 
 
 async def _write_spellings(conn: AsyncConnection, unit_id: int, spellings: list[str]) -> None:
     await conn.execute(aliases.delete().where(aliases.c.unit_id == unit_id))
-    await conn.execute(aliases.insert(), [{"alias": s, "key": name_key(s), "unit_id": unit_id, "position": n}
-                                          for n, s in enumerate(spellings)])
+    await conn.execute(
+        aliases.insert(),
+        [{"alias": s, "key": name_key(s), "unit_id": unit_id, "position": n} for n, s in enumerate(spellings)],
+    )
 
 
 async def _other_spellings(conn: AsyncConnection, unit_rows: list[dict[str, Any]]) -> dict[int, list[str]]:
     """Unit id → its spellings other than its name, in position order."""
     names = {u["id"]: u["name"] for u in unit_rows}
-    rows = await conn.execute(select(aliases.c.unit_id, aliases.c.alias).where(aliases.c.unit_id.in_(names))
-                              .order_by(aliases.c.unit_id, aliases.c.position, aliases.c.alias))
+    rows = await conn.execute(
+        select(aliases.c.unit_id, aliases.c.alias)
+        .where(aliases.c.unit_id.in_(names))
+        .order_by(aliases.c.unit_id, aliases.c.position, aliases.c.alias)
+    )
     found: dict[int, list[str]] = defaultdict(list)
     for unit_id, alias in rows:
         if alias != names[unit_id]:
@@ -76,8 +90,16 @@ async def _with_aliases(conn: AsyncConnection, unit_rows: list[dict[str, Any]]) 
 
 # -- units ------------------------------------------------------------------------------------------
 
-async def list_units(db: Database, *, after_id: int | None, limit: int, kind: UnitKind | None = None,
-                     name: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
+
+async def list_units(
+    db: Database,
+    *,
+    after_id: int | None,
+    limit: int,
+    kind: UnitKind | None = None,
+    name: str | None = None,
+    q: str | None = None,
+) -> list[dict[str, Any]]:
     where: list[Any] = []
     if kind:
         where.append(units.c.kind == kind.value)
@@ -104,8 +126,9 @@ async def create_unit(db: Database, *, data: UnitCreate, actor: Principal) -> di
         return (await _with_aliases(conn, [unit]))[0]
 
 
-async def update_unit(db: Database, *, unit_id: int, data: UnitUpdate, version: int,
-                      actor: Principal) -> dict[str, Any]:
+async def update_unit(
+    db: Database, *, unit_id: int, data: UnitUpdate, version: int, actor: Principal
+) -> dict[str, Any]:
     """Change a unit; `aliases` replaces the other spellings, and a rename drops the old name unless listed."""
     changes = data.model_dump(mode="python", exclude_unset=True)
     wanted_aliases = changes.pop("aliases", None)
@@ -121,8 +144,16 @@ async def update_unit(db: Database, *, unit_id: int, data: UnitUpdate, version: 
         if new != old:
             await _refuse_taken_spellings(conn, new, unit_id=unit_id)
             await _write_spellings(conn, unit_id, new)
-            await record_change(conn, change_log, entity="unit", entity_id=unit_id, action="update",
-                                actor=actor.subject, before={"aliases": old[1:]}, after={"aliases": new[1:]})
+            await record_change(
+                conn,
+                change_log,
+                entity="unit",
+                entity_id=unit_id,
+                action="update",
+                actor=actor.subject,
+                before={"aliases": old[1:]},
+                after={"aliases": new[1:]},
+            )
         return {**after, "aliases": new[1:]}
 
 
@@ -130,11 +161,16 @@ async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Princi
     """Delete a unit and its spellings; refused while it is still responsible for any item."""
     async with db.transaction() as conn:
         unit = await unit_records.get_at(conn, unit_id, version)
-        duties = (await conn.execute(select(func.count()).select_from(responsibilities)
-                                     .where(responsibilities.c.unit_id == unit_id))).scalar_one()
+        duties = (
+            await conn.execute(
+                select(func.count()).select_from(responsibilities).where(responsibilities.c.unit_id == unit_id)
+            )
+        ).scalar_one()
         if duties:
-            raise Conflict(f"Unit {unit['name']} is still responsible for {duties} item(s); "
-                           "reassign them before deleting the unit.")
+            raise Conflict(
+                f"Unit {unit['name']} is still responsible for {duties} item(s); "
+                "reassign them before deleting the unit."
+            )
         await unit_records.delete(conn, unit_id, expected_version=version, actor=actor.subject)
 
 
@@ -143,8 +179,16 @@ async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Princi
 UNIT_ITEM_COLUMNS = [*LIST_COLUMNS, responsibilities.c.role, responsibilities.c.acknowledged_at]
 
 
-async def list_unit_items(db: Database, *, unit_id: int, principal: Principal, after_id: int | None, limit: int,
-                          plan_id: int | None = None, role: Role | None = None) -> list[dict[str, Any]]:
+async def list_unit_items(
+    db: Database,
+    *,
+    unit_id: int,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    plan_id: int | None = None,
+    role: Role | None = None,
+) -> list[dict[str, Any]]:
     """The items the unit is responsible for, each with the unit's role; a unit sees only its own."""
     if principal.role is PrincipalRole.UNIT and principal.unit_id != unit_id:
         raise Forbidden("A unit token may read only its own unit's items.")

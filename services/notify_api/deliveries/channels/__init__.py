@@ -23,8 +23,12 @@ __all__ = ["Channels", "Outcome", "Target", "Verdict"]
 logger = logging.getLogger("duban.deliveries")
 
 Sender = Callable[[httpx.AsyncClient, NotifySettings, dict[str, Any], Target], Awaitable[Outcome]]
-SENDERS: dict[str, Sender] = {"webhook": webhook.send, "email": email.send, "dingtalk": robots.send_dingtalk,
-                              "wecom": robots.send_wecom}
+SENDERS: dict[str, Sender] = {
+    "webhook": webhook.send,
+    "email": email.send,
+    "dingtalk": robots.send_dingtalk,
+    "wecom": robots.send_wecom,
+}
 
 
 class Channels:
@@ -35,8 +39,9 @@ class Channels:
         # Redirects are not followed: a 3xx is a failure (it could carry the signed body anywhere).
         # Every connection goes through the SSRF guard, to the addresses it checked (pinning.py).
         transport = GuardedTransport(GuardedBackend(private_allowed=settings.private_targets_allowed))
-        self.http = httpx.AsyncClient(timeout=settings.delivery_timeout_seconds, follow_redirects=False,
-                                      trust_env=False, transport=transport)
+        self.http = httpx.AsyncClient(
+            timeout=settings.delivery_timeout_seconds, follow_redirects=False, trust_env=False, transport=transport
+        )
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -48,6 +53,6 @@ class Channels:
             return Outcome(Verdict.DEAD, error=f"Unknown channel {notification['channel']!r}.")
         try:
             return await sender(self.http, self.settings, notification, target)
-        except Exception as exc:  # noqa: BLE001 - a bug in one channel must not stop the batch
+        except Exception as exc:
             logger.exception("delivery of notification %s failed unexpectedly", notification["id"])
             return Outcome(Verdict.RETRY, error=f"Unexpected {type(exc).__name__}: {exc}")

@@ -13,8 +13,8 @@ REPLY_LIMIT = 2000
 class Verdict(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"  # transient: try again on the retry schedule
-    DEAD = "dead"    # permanent: never retried automatically
-    GONE = "gone"    # HTTP 410: disable the target; the notification is dead
+    DEAD = "dead"  # permanent: never retried automatically
+    GONE = "gone"  # HTTP 410: disable the target; the notification is dead
 
 
 @dataclass(frozen=True, slots=True)

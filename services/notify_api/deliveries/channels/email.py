@@ -23,8 +23,10 @@ def message(settings: NotifySettings, notification: dict[str, Any], to: str) -> 
     mail["Date"] = format_datetime(now_utc())
     # The webhook id as Message-ID: a mail resent after a crash is the same message to mail clients.
     mail["Message-ID"] = f"<{notification['webhook_id']}@{settings.smtp_sender.rpartition('@')[2] or 'duban'}>"
-    mail.set_content(f"{payload.get('text') or ''}\n\n阅后请点击确认：{acknowledgement_link(settings, notification)}\n",
-                     charset="utf-8")
+    mail.set_content(
+        f"{payload.get('text') or ''}\n\n阅后请点击确认：{acknowledgement_link(settings, notification)}\n",
+        charset="utf-8",
+    )
     return mail
 
 
@@ -39,21 +41,29 @@ def _by_code(code: int, reply: str, what: str) -> Outcome:
     return Outcome(verdict, code, clip(reply), error=f"SMTP {code} {what}: {reply}"[:2000])
 
 
-async def send(http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any],
-               target: Target) -> Outcome:
+async def send(
+    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+) -> Outcome:
     try:
         _, reply = await aiosmtplib.send(
-            message(settings, notification, target.address), hostname=settings.smtp_host, port=settings.smtp_port,
-            username=settings.smtp_username or None, password=settings.smtp_password or None,
-            use_tls=settings.smtp_use_tls, start_tls=settings.smtp_start_tls,
-            timeout=settings.delivery_timeout_seconds)
+            message(settings, notification, target.address),
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
+            use_tls=settings.smtp_use_tls,
+            start_tls=settings.smtp_start_tls,
+            timeout=settings.delivery_timeout_seconds,
+        )
     except aiosmtplib.SMTPRecipientsRefused as exc:
         first = exc.recipients[0]
         return _by_code(first.code, first.message, f"refused {target.address}")
     except aiosmtplib.SMTPResponseException as exc:
         return _by_code(exc.code, exc.message, "error")
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        return Outcome(Verdict.RETRY, error=f"SMTP server {settings.smtp_host}:{settings.smtp_port} not reachable: "
-                                            f"{type(exc).__name__}: {exc}")
+        return Outcome(
+            Verdict.RETRY,
+            error=f"SMTP server {settings.smtp_host}:{settings.smtp_port} not reachable: {type(exc).__name__}: {exc}",
+        )
     # aiosmtplib raises on every non-2xx reply, so reaching here means the DATA was accepted (250).
     return Outcome(Verdict.DELIVERED, 250, clip(reply))

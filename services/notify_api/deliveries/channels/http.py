@@ -25,8 +25,9 @@ def invalid_target(url: str) -> Outcome | None:
     return None
 
 
-async def post(http: httpx.AsyncClient, settings: NotifySettings, url: str, *, content: bytes,
-               headers: dict[str, str]) -> tuple[Outcome, httpx.Response | None]:
+async def post(
+    http: httpx.AsyncClient, settings: NotifySettings, url: str, *, content: bytes, headers: dict[str, str]
+) -> tuple[Outcome, httpx.Response | None]:
     """POST `content`; the outcome by status alone, and the response for channels that read the body."""
     if invalid := invalid_target(url):
         return invalid, None
@@ -49,8 +50,13 @@ def outcome_of(response: httpx.Response) -> Outcome:
     if code == 410:
         return Outcome(Verdict.GONE, code, reply, error="The receiver answered 410 Gone; its endpoint is disabled.")
     if code in (408, 429) or code >= 500:
-        return Outcome(Verdict.RETRY, code, reply, error=f"HTTP {code}",
-                       retry_after=retry_after(response.headers.get("retry-after")))
+        return Outcome(
+            Verdict.RETRY,
+            code,
+            reply,
+            error=f"HTTP {code}",
+            retry_after=retry_after(response.headers.get("retry-after")),
+        )
     if 300 <= code < 400:
         return Outcome(Verdict.RETRY, code, reply, error=f"HTTP {code}: redirects are not followed.")
     return Outcome(Verdict.DEAD, code, reply, error=f"HTTP {code}: refused by the receiver, not retried.")

@@ -36,8 +36,13 @@ class TargetRefused(httpcore.ConnectError):
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Connects only to addresses it resolved and checked itself, never to a name."""
 
-    def __init__(self, *, private_allowed: bool, resolver: Resolver | None = None,
-                 backend: httpcore.AsyncNetworkBackend | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        private_allowed: bool,
+        resolver: Resolver | None = None,
+        backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
         self.private_allowed = private_allowed
         self.resolver = resolver
         self.backend = backend or httpcore.AnyIOBackend()
@@ -51,24 +56,33 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(f"{host} has no address.")
         refused = [a for a in addresses if not is_public_address(ipaddress.ip_address(a.partition("%")[0]))]
         if refused and not self.private_allowed:
-            raise TargetRefused(f"The target {host} resolves to {refused[0]}, a loopback, private or link-local "
-                                "address; refused (SSRF guard).")
+            raise TargetRefused(
+                f"The target {host} resolves to {refused[0]}, a loopback, private or link-local "
+                "address; refused (SSRF guard)."
+            )
         return addresses
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         failure: Exception | None = None
         for address in await self.checked_addresses(host, port):  # in order, as a client by name would try them
             try:
-                return await self.backend.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                      socket_options=socket_options)
+                return await self.backend.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         raise failure  # type: ignore[misc] - checked_addresses never returns an empty list
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
-                                  ) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> httpcore.AsyncNetworkStream:
         raise TargetRefused("Unix sockets are not delivery targets.")
 
     async def sleep(self, seconds: float) -> None:
@@ -77,13 +91,19 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 # httpcore's failures as httpx names them, most specific first (the order of httpx's own mapping).
 _HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout), (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout), (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException), (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError), (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError), (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
     (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError), (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
     (httpcore.ProtocolError, httpx.ProtocolError),
 )
 
@@ -118,22 +138,36 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, backend: GuardedBackend) -> None:
         self.pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend,
-            max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            network_backend=backend,
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, AsyncIterable)  # an AsyncClient's request always streams asynchronously
-        url = httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
-                           target=request.url.raw_path)
-        core = httpcore.Request(method=request.method, url=url, headers=request.headers.raw, content=request.stream,
-                                extensions=request.extensions)
+        url = httpcore.URL(
+            scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port, target=request.url.raw_path
+        )
+        core = httpcore.Request(
+            method=request.method,
+            url=url,
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
         try:
             response = await self.pool.handle_async_request(core)
         except _CORE_ERRORS as exc:
             raise _as_httpx(exc) from exc
         assert isinstance(response.stream, AsyncIterable)
-        return httpx.Response(status_code=response.status, headers=response.headers, stream=_Body(response.stream),
-                              extensions=response.extensions)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_Body(response.stream),
+            extensions=response.extensions,
+        )
 
     async def aclose(self) -> None:
         await self.pool.aclose()

@@ -20,8 +20,8 @@ from services.notify_api.deliveries.channels.base import Outcome, Target, Verdic
 from services.notify_api.deliveries.channels.http import post
 from services.notify_api.settings import NotifySettings
 
-DINGTALK_RATE_LIMITED = {130101}   # 发送速度太快而限流
-WECOM_RATE_LIMITED = {45009}       # 接口调用超过限制
+DINGTALK_RATE_LIMITED = {130101}  # 发送速度太快而限流
+WECOM_RATE_LIMITED = {45009}  # 接口调用超过限制
 # The robots refuse longer messages (WeCom: markdown content at most 4096 bytes of UTF-8; DingTalk: 20,000
 # bytes), and a refusal would kill a long daily digest, so such a message is cut to fit and says so.
 WECOM_MARKDOWN_BYTES = 4096
@@ -43,19 +43,25 @@ def dingtalk_url(address: str, secret: str | None, timestamp_ms: int) -> str:
     return f"{address}{joiner}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
 
 
-async def send_dingtalk(http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any],
-                        target: Target) -> Outcome:
+async def send_dingtalk(
+    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+) -> Outcome:
     payload = notification["payload"]
-    body = {"msgtype": "markdown",
-            "markdown": {"title": payload.get("subject") or "督办提醒",
-                         "text": _markdown(payload, DINGTALK_MARKDOWN_BYTES)}}
+    body = {
+        "msgtype": "markdown",
+        "markdown": {
+            "title": payload.get("subject") or "督办提醒",
+            "text": _markdown(payload, DINGTALK_MARKDOWN_BYTES),
+        },
+    }
     # DingTalk refuses a timestamp more than an hour from its clock: wall time, not the deliverer's `now`.
     url = dingtalk_url(target.address, target.secret, int(clock.epoch_seconds() * 1000))
     return await _robot(http, settings, url, body, DINGTALK_RATE_LIMITED)
 
 
-async def send_wecom(http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any],
-                     target: Target) -> Outcome:
+async def send_wecom(
+    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+) -> Outcome:
     body = {"msgtype": "markdown", "markdown": {"content": _markdown(notification["payload"], WECOM_MARKDOWN_BYTES)}}
     return await _robot(http, settings, target.address, body, WECOM_RATE_LIMITED)
 
@@ -77,8 +83,9 @@ def fit(markdown: str, limit: int) -> str:
     return "\n".join(kept) + CUT_NOTE
 
 
-async def _robot(http: httpx.AsyncClient, settings: NotifySettings, url: str, body: dict[str, Any],
-                 rate_limited: set[int]) -> Outcome:
+async def _robot(
+    http: httpx.AsyncClient, settings: NotifySettings, url: str, body: dict[str, Any], rate_limited: set[int]
+) -> Outcome:
     outcome, response = await post(http, settings, url, content=dumps(body), headers={})
     if outcome.verdict is not Verdict.DELIVERED or response is None:
         return outcome
@@ -86,10 +93,18 @@ async def _robot(http: httpx.AsyncClient, settings: NotifySettings, url: str, bo
         answer = response.json()
         errcode = int(answer.get("errcode", -1))
     except (ValueError, AttributeError, TypeError):
-        return Outcome(Verdict.DEAD, outcome.status_code, outcome.reply,
-                       error="The robot answered 200 without a JSON errcode; is the URL a robot webhook?")
+        return Outcome(
+            Verdict.DEAD,
+            outcome.status_code,
+            outcome.reply,
+            error="The robot answered 200 without a JSON errcode; is the URL a robot webhook?",
+        )
     if errcode == 0:
         return outcome
     verdict = Verdict.RETRY if errcode in rate_limited else Verdict.DEAD
-    return Outcome(verdict, outcome.status_code, outcome.reply,
-                   error=f"The robot refused the message: errcode {errcode}, {answer.get('errmsg', '')}")
+    return Outcome(
+        verdict,
+        outcome.status_code,
+        outcome.reply,
+        error=f"The robot refused the message: errcode {errcode}, {answer.get('errmsg', '')}",
+    )

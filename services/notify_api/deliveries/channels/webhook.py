@@ -23,8 +23,10 @@ def signature(secrets: str, msg_id: str, timestamp: int, body: bytes) -> str:
     Several whitespace-separated secrets sign with each, so that a receiver keeps verifying while an
     endpoint's secret is rotated (the specification's space-separated signature list)."""
     signed = f"{msg_id}.{timestamp}.".encode() + body
-    return " ".join("v1," + base64.b64encode(hmac.new(_key(secret), signed, hashlib.sha256).digest()).decode()
-                    for secret in secrets.split())
+    return " ".join(
+        "v1," + base64.b64encode(hmac.new(_key(secret), signed, hashlib.sha256).digest()).decode()
+        for secret in secrets.split()
+    )
 
 
 def _key(secret: str) -> bytes:
@@ -38,22 +40,29 @@ def body(notification: dict[str, Any]) -> bytes:
     if notification["purpose"] == "event":
         return dumps(payload)
     # The notification's id lets the receiving system acknowledge it: POST /v1/notifications/{id}/read.
-    data = {**payload.get("data", {}), "subject": payload.get("subject"), "text": payload.get("text"),
-            "notification_id": notification["id"]}
+    data = {
+        **payload.get("data", {}),
+        "subject": payload.get("subject"),
+        "text": payload.get("text"),
+        "notification_id": notification["id"],
+    }
     kind = notification.get("level") or notification["purpose"]
     # The creation time, not the send time: every retry carries the same body.
-    return dumps({"type": f"reminder.{kind}", "timestamp": utc(notification["created_at"]),
-                  "data": data})
+    return dumps({"type": f"reminder.{kind}", "timestamp": utc(notification["created_at"]), "data": data})
 
 
-async def send(http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any],
-               target: Target) -> Outcome:
+async def send(
+    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+) -> Outcome:
     if not target.secret:
         return Outcome(Verdict.DEAD, error="The webhook endpoint has no signing secret.")
     content = body(notification)
     # Wall-clock seconds: receivers reject timestamps more than a few minutes off their own clock.
     timestamp = int(clock.epoch_seconds())
-    headers = {"webhook-id": notification["webhook_id"], "webhook-timestamp": str(timestamp),
-               "webhook-signature": signature(target.secret, notification["webhook_id"], timestamp, content)}
+    headers = {
+        "webhook-id": notification["webhook_id"],
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature(target.secret, notification["webhook_id"], timestamp, content),
+    }
     outcome, _ = await post(http, settings, target.address, content=content, headers=headers)
     return outcome
