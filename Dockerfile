@@ -2,9 +2,13 @@
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-COPY pyproject.toml README.md ./
+# The runtime dependencies at the versions in uv.lock (no dev group), with duban installed as a package into /opt/venv;
+# the pinned uv is the Makefile's (UV_VERSION) and pyproject.toml's ([tool.uv] required-version).
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy PATH=/opt/venv/bin:$PATH
+RUN pip install --no-cache-dir uv==0.13.9
+COPY pyproject.toml uv.lock README.md ./
 COPY services ./services
-RUN pip install --no-cache-dir .
+RUN uv sync --frozen --no-dev --no-editable --no-cache
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY data ./data

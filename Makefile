@@ -1,10 +1,15 @@
-# duban: `make run` serves the three services with the Quzhou plan; `make test` runs the tests.
-# Both bootstrap .venv from pyproject.toml on first use.
+# duban: `make run` serves the three services with the Quzhou plan; `make test` runs the tests; `make lint` the checks.
+# Each bootstraps .venv from uv.lock on first use, with only Python 3.11+ and make on the machine: a venv, the pinned
+# uv inside it, then `uv sync --frozen` (the locked versions, the dev group, duban itself as an editable install).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
+# Keep in step with required-version in pyproject.toml's [tool.uv].
+UV_VERSION := 0.13.9
+# uv would otherwise use an active virtualenv or its own default; the project's is .venv.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 PLAN := data/plans/quzhou-yrd-2019-2025.yaml
 # Four workers on two cores: many tests wait on hung or slow peers, so the cores stay busy (SQLite 373 s -> 238 s);
 # --dist loadfile keeps a test file on one worker, so its fixtures are built once.
@@ -12,13 +17,22 @@ PYTEST_WORKERS ?= -n 4 --dist loadfile
 # On PostgreSQL two: each worker's apps keep connection pools, and four workers pass its default 100 connections.
 PYTEST_WORKERS_POSTGRES ?= -n 2 --dist loadfile
 
-.PHONY: run test test-postgres openapi contract-check migrate bench bench-smoke clean
+.PHONY: sync run test test-postgres lint openapi contract-check migrate bench bench-smoke clean
 
-$(READY): pyproject.toml
+define bootstrap
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $@
+	@$(BIN)/uv --version 2>/dev/null | grep -qx 'uv $(UV_VERSION)' \
+		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+	$(BIN)/uv sync --frozen
+	@touch $(READY)
+endef
+
+$(READY): pyproject.toml uv.lock
+	$(bootstrap)
+
+# The same, unconditionally: .venv made exactly what uv.lock says (CI runs it first).
+sync:
+	$(bootstrap)
 
 run: $(READY)
 	$(BIN)/duban migrate all
@@ -30,6 +44,16 @@ test: $(READY)
 
 test-postgres: $(READY)
 	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_WORKERS_POSTGRES)
+
+# Everything .ci/run checks before the suites: ruff (rules in pyproject.toml), the formatting, the import contracts
+# ([tool.importlinter]), the architecture ratchets (tests/architecture/) and mypy over services/ ([tool.mypy]; last,
+# being the slowest).
+lint: $(READY)
+	$(BIN)/ruff check services tests bench migrations
+	$(BIN)/ruff format --check services tests bench migrations
+	$(BIN)/lint-imports
+	$(BIN)/pytest -p no:xdist tests/architecture
+	$(BIN)/mypy services
 
 migrate: $(READY)
 	$(BIN)/duban migrate all
