@@ -91,15 +91,12 @@ def plan_file(scale: Scale, seed: int, number: int, size: int, units: list[dict[
     items: list[dict[str, Any]] = []
     sections = max(1, -(-size // (SECTION_SIZE + 1)))
     made = 0
-    for s in range(sections):
+    for _ in range(sections):
         children = []
         section_size = min(SECTION_SIZE + 1, size - made)
         for t in range(section_size):
             n = made + t
-            if number == 1:
-                duty = [ordinary[n % len(ordinary)], names[n % COORDINATORS]]
-            else:
-                duty = rng.sample(ordinary, 4)
+            duty = [ordinary[n % len(ordinary)], names[n % COORDINATORS]] if number == 1 else rng.sample(ordinary, 4)
             due_on = PLAN_START + timedelta(days=rng.randrange(span))
             entry = {
                 "key": f"I{n}",

@@ -13,7 +13,6 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.generate import Target
 from bench.reads import PERIOD, Subjects, find_subjects
+from services.common import clock
 from services.common.auth import mint_token
 from services.common.db import POSTGRESQL_SETTINGS, Database, make_engine
 from services.common.driver_reads import driver_statement
@@ -184,7 +184,7 @@ async def _claim_statements(target: Target) -> list[Statement]:
     database = Database(make_engine(settings.resolved_database_url(), pool_size=1))
     try:
         with captured(database.engine) as statements:
-            await claim(database, settings, now=datetime.now(UTC), limit=200)
+            await claim(database, settings, now=clock.now(), limit=200)
     finally:
         await database.dispose()
     return statements

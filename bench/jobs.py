@@ -17,6 +17,7 @@ from bench.figures import Figure, at_least, at_most
 from bench.generate import Target
 from bench.processes import Stack
 from bench.reads import PERIOD, Subjects
+from services.common import clock
 from services.common.db import Database, make_engine
 from services.common.settings import REPO_ROOT
 from services.notify_api.deliveries.jobs import peer_hooks
@@ -55,7 +56,7 @@ async def _plan(settings: NotifySettings) -> int:
             dispatch_id = (
                 await conn.execute(
                     Dispatch.__table__.insert()
-                    .values(as_of=DISPATCH_AS_OF, started_at=datetime.now(UTC), started_by="bench")
+                    .values(as_of=DISPATCH_AS_OF, started_at=clock.now(), started_by="bench")
                     .returning(Dispatch.__table__.c.id)
                 )
             ).scalar_one()

@@ -85,8 +85,8 @@ def start(
         "warning",
         "--no-access-log",
     ]
-    out = open(log or os.devnull, "ab")
-    popen = subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=out, stderr=out)
+    with open(log or os.devnull, "ab") as out:  # the child has its own copy of the descriptor
+        popen = subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=out, stderr=out)
     process = Process(name, port, popen)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import date
 
 import asyncpg
 import httpx
@@ -15,6 +14,7 @@ from bench.figures import Figure, at_least, at_most, within
 from bench.generate import Target
 from bench.load import Load, Throughput, measure, percentile, timings_ms
 from bench.processes import Stack
+from services.common import clock
 from services.common.pagination import encode_cursor
 
 PAGE = 50
@@ -214,7 +214,7 @@ class HandRollup:
         self.dsn, self.plan_id = dsn, plan_id
         # The measured roll-up has no as_of: the service ranks the measurements dated up to today (all of them),
         # not up to the period's due date (two thirds of them), so neither does its hand-written equivalent.
-        self.as_of = date.today()
+        self.as_of = clock.business_today()
 
     def __enter__(self) -> HandRollup:
         self.loop = asyncio.new_event_loop()

@@ -13,16 +13,15 @@ from typing import Any
 
 from services.common.settings import REPO_ROOT
 from services.contract_diff import breaking_changes, version_allows_breaks
+from services.notify_api.app import create_app as notify_app
+from services.reporting_api.app import create_app as reporting_app
+from services.tasks_api.app import create_app as tasks_app
 
 CONTRACT_DIR = REPO_ROOT / "openapi"
 SERVICES = ("tasks_api", "reporting_api", "notify_api")
 
 
 def service_apps() -> dict[str, Any]:
-    from services.notify_api.app import create_app as notify_app
-    from services.reporting_api.app import create_app as reporting_app
-    from services.tasks_api.app import create_app as tasks_app
-
     return {"tasks_api": tasks_app, "reporting_api": reporting_app, "notify_api": notify_app}
 
 

@@ -67,7 +67,7 @@ def version_allows_breaks(old_version: str, new_version: str) -> bool:
 
 def _semver(version: str) -> tuple[int, ...]:
     parts = [int("".join(ch for ch in part if ch.isdigit()) or 0) for part in version.split("-")[0].split(".")]
-    return tuple((parts + [0, 0, 0])[:3])
+    return tuple([*parts, 0, 0, 0][:3])
 
 
 def _operation_changes(before: Contract, after: Contract, old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]:

@@ -16,6 +16,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from services.common.auth import mint_token
+from services.common.db import Database, make_engine
 from services.common.migrations import upgrade
 from services.common.settings import REPO_ROOT
 from services.reporting_api.app import create_app as create_reporting_app
@@ -23,6 +24,8 @@ from services.reporting_api.models import metadata as reporting_metadata
 from services.reporting_api.settings import ReportingSettings
 from services.tasks_api.app import create_app as create_tasks_app
 from services.tasks_api.models import metadata as tasks_metadata
+from services.tasks_api.plans.plan_file import parse_plan_file
+from services.tasks_api.plans.service import import_plan
 from services.tasks_api.settings import TasksSettings
 from tests.databases import TestDatabases, empty_tables
 
@@ -60,10 +63,6 @@ def tasks_client(tasks_database: str) -> Iterator[TestClient]:
 
 def quzhou_plan_database(databases: TestDatabases, label: str) -> str:
     """A new tasks_api database at the migration head with the Quzhou plan imported; its URL."""
-    from services.common.db import Database, make_engine
-    from services.tasks_api.plans.plan_file import parse_plan_file
-    from services.tasks_api.plans.service import import_plan
-
     url = databases.create(label)
     upgrade("tasks_api", url)
 

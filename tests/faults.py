@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.util import await_only
 
+from tests.databases import PG_DSN
+
 # Faults a peer shows at once: refused connection, timeout, a 500, broken JSON, and JSON outside the contract.
 # Every operation is tested with each.
 PEER_FAULTS = ("refuse", "timeout", "error", "garble", "mismatch")
@@ -110,7 +112,7 @@ def snapshot(url: str, metadata: MetaData) -> dict[str, list[tuple[Any, ...]]]:
         try:
             async with engine.connect() as conn:
                 return {
-                    table.name: sorted((tuple(map(repr, row)) for row in await conn.execute(select(table))))
+                    table.name: sorted(tuple(map(repr, row)) for row in await conn.execute(select(table)))
                     for table in metadata.sorted_tables
                 }
         finally:
@@ -219,8 +221,6 @@ class DatabaseBreaker:
 
 
 async def _terminate_backend(dbapi_connection: Any) -> None:
-    from tests.databases import PG_DSN
-
     admin = await asyncpg.connect(PG_DSN)
     try:  # waits up to 5 s for the server process to be gone
         await admin.execute("SELECT pg_terminate_backend($1, 5000)", dbapi_connection._connection.get_server_pid())

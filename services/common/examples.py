@@ -10,6 +10,7 @@ validates every composed example against its schema, so a wrong example fails th
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from typing import Any
 
 import yaml
@@ -143,7 +144,5 @@ def _add_example(media: Schema, components: dict[str, Schema]) -> None:
         or set(schema) == {"type", "description"}
     ):
         return  # a file or a bare text document: only an example of its own says what it holds
-    try:
+    with suppress(NoExample):  # left without: the contract test names the operation and the field that needs one
         media["example"] = example_for(schema, components)
-    except NoExample:
-        pass  # left without: the contract test names the operation and the field that needs one

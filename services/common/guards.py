@@ -34,58 +34,77 @@ class RequestGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if len(scope["headers"]) > MAX_HEADERS:
-            return await problem_response(
-                431, f"More than {MAX_HEADERS} request headers.", slug="request-header-fields-too-large"
-            )(scope, receive, send)
-        if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > MAX_TARGET_BYTES:
-            return await problem_response(
-                414, f"The path and query are longer than {MAX_TARGET_BYTES} bytes.", slug="uri-too-long"
-            )(scope, receive, send)
-        if _nul_in_target(scope):
-            return await problem_response(400, "The path or query holds a NUL character (%00).", slug="bad-request")(
-                scope, receive, send
-            )
-        if (fault := _query_fault(scope)) is not None:
-            return await _fault_response(fault)(scope, receive, send)
+        if (refusal := _target_refusal(scope)) is not None:
+            return await refusal(scope, receive, send)
         if scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            return await self._too_large(scope, receive, send)
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if (refusal := self._head_refusal(headers.get("content-length"), media_type)) is not None:
+            return await refusal(scope, receive, send)
+        body = await self._buffered_body(receive)
+        if body is None:  # the client went away
+            return
+        if len(body) > self.max_body_bytes:
+            return await self._too_large()(scope, receive, send)
+        if (refusal := self._body_refusal(body, media_type)) is not None:
+            return await refusal(scope, receive, send)
+        await self.app(scope, replay_body(body), send)
+
+    def _head_refusal(self, length: str | None, media_type: str) -> Response | None:
+        """413 when the declared length is over the limit, 415 for a media type the API does not take."""
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            return self._too_large()
         if media_type and media_type not in self.media_types and not media_type.endswith("+json"):
             allowed = ", ".join(self.media_types)
-            return await problem_response(
+            return problem_response(
                 415, f"Content-Type {media_type!r} is not accepted here; send {allowed}.", slug="unsupported-media-type"
-            )(scope, receive, send)
-        # Buffer the (bounded) body so that a chunked upload over the limit is refused before routing.
+            )
+        return None
+
+    async def _buffered_body(self, receive: Receive) -> bytes | None:
+        """The (bounded) body, buffered so that a chunked upload over the limit is refused before routing.
+
+        Reading stops as soon as the limit is passed (the result is then longer than it); None if the client left."""
         chunks, received = [], 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                return
+                return None
             chunks.append(message.get("body", b""))
             received += len(chunks[-1])
-            if received > self.max_body_bytes:
-                return await self._too_large(scope, receive, send)
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        if media_type not in self.media_types[len(JSON_TYPES) :] and _JSON_NUL.search(body):
-            return await problem_response(
-                422, "Text may not hold the NUL character (\\u0000).", slug="validation-error", title="Invalid request"
-            )(scope, receive, send)
-        fault = body_fault(body) if media_type in JSON_TYPES or media_type.endswith("+json") or not media_type else None
-        if fault is not None:
-            return await _fault_response(fault)(scope, receive, send)
-        await self.app(scope, replay_body(body), send)
+            if received > self.max_body_bytes or not message.get("more_body"):
+                return b"".join(chunks)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem_response(
+    def _body_refusal(self, body: bytes, media_type: str) -> Response | None:
+        if media_type not in self.media_types[len(JSON_TYPES) :] and _JSON_NUL.search(body):
+            return problem_response(
+                422, "Text may not hold the NUL character (\\u0000).", slug="validation-error", title="Invalid request"
+            )
+        fault = body_fault(body) if media_type in JSON_TYPES or media_type.endswith("+json") or not media_type else None
+        return None if fault is None else _fault_response(fault)
+
+    def _too_large(self) -> Response:
+        return problem_response(
             413, f"The request body is larger than {self.max_body_bytes} bytes.", slug="payload-too-large"
-        )(scope, receive, send)
+        )
+
+
+def _target_refusal(scope: Scope) -> Response | None:
+    """431, 414, 400 or 422 for the head and target alone: too many headers, too long, a NUL, a date out of range."""
+    if len(scope["headers"]) > MAX_HEADERS:
+        return problem_response(
+            431, f"More than {MAX_HEADERS} request headers.", slug="request-header-fields-too-large"
+        )
+    if len(scope.get("raw_path", b"")) + len(scope.get("query_string", b"")) > MAX_TARGET_BYTES:
+        return problem_response(
+            414, f"The path and query are longer than {MAX_TARGET_BYTES} bytes.", slug="uri-too-long"
+        )
+    if _nul_in_target(scope):
+        return problem_response(400, "The path or query holds a NUL character (%00).", slug="bad-request")
+    if (fault := _query_fault(scope)) is not None:
+        return _fault_response(fault)
+    return None
 
 
 def _fault_response(fault: BodyFault) -> Response:

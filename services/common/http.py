@@ -165,7 +165,11 @@ class ServiceClient:
         pages = [page async for page in self._pages(path, params, cache=True)]
         key = (self._url(path, params), parse)
         known = self._parsed.get(key)
-        if known is None or len(known.pages) != len(pages) or any(a is not b for a, b in zip(known.pages, pages)):
+        if (
+            known is None
+            or len(known.pages) != len(pages)
+            or any(a is not b for a, b in zip(known.pages, pages, strict=True))
+        ):
             known = self._parsed[key] = _ParsedList(pages, [parse(row) for page in pages for row in page["data"]])
         return list(known.rows)  # a copy: callers may sort or filter it; the records themselves are frozen
 

@@ -25,7 +25,9 @@ def plain_rows(result: Result) -> list[dict[str, Any]]:
     `dict(row)` over `.mappings()` builds a key view per row, which on a page or a plan's thousands of rows
     costs more than the query did; zipping each row with the keys read once is three to four times faster."""
     keys = list(result.keys())
-    return [dict(zip(keys, row)) for row in result]
+    # No strict=: a row has one value per key by construction, and zip() with a keyword leaves CPython's fast call
+    # path (twice the time of this loop, measured).
+    return [dict(zip(keys, row)) for row in result]  # noqa: B905
 
 
 def conflict_from(exc: IntegrityError, entity: str) -> Conflict:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.common import clock
+from tests.common.test_authentication import CLAIMS, bearer, signed
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 CLOCK = SERVICES / "common" / "clock.py"
@@ -86,9 +87,8 @@ def test_frozen_takes_any_offset_and_answers_in_utc():
 
 
 def test_frozen_refuses_a_naive_instant():
-    with pytest.raises(ValueError):
-        with clock.frozen(datetime(2026, 12, 3, 8, 0)):
-            pass
+    with pytest.raises(ValueError), clock.frozen(datetime(2026, 12, 3, 8, 0)):  # noqa: DTZ001 - naive on purpose
+        pass
 
 
 def test_frozen_blocks_nest():
@@ -104,7 +104,7 @@ def test_frozen_blocks_nest():
     [
         (datetime(2026, 12, 3, 15, 59, tzinfo=UTC), date(2026, 12, 3)),  # 23:59 Beijing
         (datetime(2026, 12, 3, 16, 1, tzinfo=UTC), date(2026, 12, 4)),  # 00:01 Beijing, still the 3rd in UTC
-        (datetime(2026, 12, 3, 16, 1), date(2026, 12, 4)),  # naive is UTC, as the databases keep it
+        (datetime(2026, 12, 3, 16, 1), date(2026, 12, 4)),  # noqa: DTZ001 - naive is UTC, as the databases keep it
         (datetime(2026, 12, 4, 1, 0, tzinfo=timezone(timedelta(hours=9))), date(2026, 12, 4)),
     ],
 )
@@ -129,8 +129,6 @@ def test_tokens_are_judged_on_the_one_clock(tasks_client, auth):
 
 
 def test_a_token_that_is_not_valid_yet_on_the_clock_is_refused(tasks_client):
-    from tests.common.test_authentication import CLAIMS, bearer, signed
-
     token = signed({**CLAIMS, "nbf": int(clock.epoch_seconds()) + 300})
     assert tasks_client.get("/v1/plans", headers=bearer(token)).status_code == 401
     with clock.frozen(clock.now() + timedelta(seconds=400)):  # past nbf, before exp (600 s)

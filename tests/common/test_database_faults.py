@@ -62,10 +62,12 @@ def client(service, database_url):
 def test_a_service_without_its_database_starts_and_says_so_once_in_its_log(service, database_url, caplog):
     create_app, settings_class = SERVICES[service]
     settings = settings_class(database_url=database_url, environment="test")
-    with caplog.at_level(logging.ERROR, logger="duban.readiness"):
-        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-            assert client.get("/healthz").status_code == 200
-            client.get("/readyz")
+    with (
+        caplog.at_level(logging.ERROR, logger="duban.readiness"),
+        TestClient(create_app(settings), raise_server_exceptions=False) as client,
+    ):
+        assert client.get("/healthz").status_code == 200
+        client.get("/readyz")
     lines = [r.getMessage() for r in caplog.records if r.name == "duban.readiness"]
     assert len(lines) == 1
     assert lines[0].startswith(f"{service}: the database at ") and "is not reachable" in lines[0]
@@ -88,9 +90,11 @@ def test_every_request_without_the_database_is_a_503_problem(client, service, au
 def test_a_database_behind_the_migrations_is_not_ready_and_the_log_says_to_migrate(service, tmp_path, caplog):
     create_app, settings_class = SERVICES[service]
     settings = settings_class(database_url=f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}", environment="test")
-    with caplog.at_level(logging.ERROR, logger="duban.readiness"):
-        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-            response = client.get("/readyz")
+    with (
+        caplog.at_level(logging.ERROR, logger="duban.readiness"),
+        TestClient(create_app(settings), raise_server_exceptions=False) as client,
+    ):
+        response = client.get("/readyz")
     assert_unavailable(response)
     assert "the code expects" in response.json()["detail"]
     assert any(f"run `duban migrate {service}`" in r.getMessage() for r in caplog.records)

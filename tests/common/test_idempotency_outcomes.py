@@ -6,12 +6,13 @@ the state a crashed or failed first attempt leaves and check what its retry does
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
+from services.common import clock
 from services.common.db import COMMIT_MARK, Database, make_engine
 from services.common.idempotency import ABANDONED_AFTER, KeyClaim
 from services.common.problems import Conflict
@@ -64,7 +65,7 @@ def _as_if_the_process_died(client, key: str, *, after_writing: bool, unit_id: i
                     body=None,
                     headers=None,
                     wrote_at=idempotency_keys.c.wrote_at if after_writing else None,
-                    created_at=datetime.now(UTC) - ABANDONED_AFTER - timedelta(seconds=1),
+                    created_at=clock.now() - ABANDONED_AFTER - timedelta(seconds=1),
                 )
             )
 
@@ -123,9 +124,7 @@ def test_a_retry_while_the_first_request_may_still_be_running_is_told_to_wait(ta
 
 async def _claimed_just_now(db: Database, key: str) -> None:
     async with db.transaction() as conn:
-        await conn.execute(
-            update(idempotency_keys).where(idempotency_keys.c.key == key).values(created_at=datetime.now(UTC))
-        )
+        await conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key).values(created_at=clock.now()))
 
 
 def test_a_server_error_after_the_write_committed_is_not_run_again_on_retry(tasks_client, auth, monkeypatch):
@@ -159,13 +158,11 @@ def test_a_request_whose_key_a_retry_took_over_writes_nothing(tasks_client, auth
     row = _key_row(tasks_client, "taken-over")
 
     async def write_under_a_stale_claim(db: Database) -> None:
-        stale = KeyClaim(
-            db, idempotency_keys, row["scope"], "taken-over", claimed_at=datetime.now(UTC) - timedelta(hours=1)
-        )
+        stale = KeyClaim(db, idempotency_keys, row["scope"], "taken-over", claimed_at=clock.now() - timedelta(hours=1))
         marking = COMMIT_MARK.set(stale)
         try:
             async with db.transaction() as conn:
-                now = datetime.now(UTC)
+                now = clock.now()
                 await conn.execute(
                     units.insert().values(
                         name="被接管的写入", kind="department", version=1, created_at=now, updated_at=now

@@ -46,7 +46,7 @@ def test_an_ordinary_body_still_passes(tasks_client, auth):
 
 @pytest.mark.parametrize("day", ["0001-01-01", "1969-12-31", "2201-01-01", "9999-12-31T23:59:59Z"])
 def test_a_date_outside_the_supported_years_is_422_in_a_body(tasks_client, auth, day):
-    body = '{"key": "p", "title": "t", "starts_on": "%s", "ends_on": "2025-12-31"}' % day
+    body = f'{{"key": "p", "title": "t", "starts_on": "{day}", "ends_on": "2025-12-31"}}'
     response = post_plan(tasks_client, auth, body)
     assert response.status_code == 422
     assert response.json()["errors"][0] == {

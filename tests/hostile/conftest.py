@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from services.common.db import Database, make_engine
 from services.common.migrations import upgrade
 from services.notify_api.app import create_app as create_notify_app
+from services.notify_api.deliveries.models import Dispatch
 from services.notify_api.models import metadata as notify_metadata
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata
@@ -251,8 +252,6 @@ def _notification_of(client: TestClient, unit_id: int, contact_id: int) -> int:
 
 def _dispatch(client: TestClient) -> int:
     """A finished dispatch run, written directly (running one would deliver to the contacts)."""
-    from services.notify_api.deliveries.models import Dispatch
-
     table = Dispatch.__table__
     moment = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 

@@ -73,9 +73,9 @@ def body_values(schema: dict[str, Any]) -> list[Any]:
     formats = {schema.get("format")} | {s.get("format") for s in schema.get("anyOf", [])}
     values: list[Any] = list(WRONG_TYPES)
     if kinds & {"integer", "number"}:
-        values += NUMBERS + ["1", "NaN"]
+        values += [*NUMBERS, "1", "NaN"]
     if "string" in kinds or not kinds - {None}:
-        values += HOSTILE_TEXT[:6] + [2**63, -1, 1e308]
+        values += [*HOSTILE_TEXT[:6], 2**63, -1, 1e308]
     if formats & {"date", "date-time"}:
         values += DATES
     if "array" in kinds:

@@ -18,12 +18,15 @@ from sqlalchemy import select
 
 from services.common.migrations import upgrade
 from services.notify_api.app import create_app as create_notify_app
+from services.notify_api.deliveries.models import Notification
 from services.notify_api.models import metadata as notify_metadata
+from services.notify_api.reminders.planner import plan_reminders
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata
 from tests.conftest import reporting_settings, serve_in_thread
 from tests.databases import TestDatabases, empty_tables
+from tests.notify_api.receivers import Mailbox, Receiver, start_mailbox
 
 
 @pytest.fixture(scope="session")
@@ -114,8 +117,6 @@ def reporting_http(reporting_peer: str) -> Iterator[httpx.Client]:
 
 def run_planner(client: TestClient, as_of: datetime, dispatch_id: int = 1) -> int:
     """Run A's planner inside the app, on its own database and peer clients, in one transaction."""
-    from services.notify_api.reminders.planner import plan_reminders
-
     state = client.app.state
 
     async def plan() -> int:
@@ -129,8 +130,6 @@ def run_planner(client: TestClient, as_of: datetime, dispatch_id: int = 1) -> in
 
 def outbox(client: TestClient, **where: Any) -> list[dict[str, Any]]:
     """The notification rows in the app's database, in id order, filtered by column values."""
-    from services.notify_api.deliveries.models import Notification
-
     table = Notification.__table__
 
     async def read() -> list[dict[str, Any]]:
@@ -170,8 +169,6 @@ def assert_problem(response: httpx.Response, status: int) -> None:
 
 
 # -- delivery (engineer B): a real webhook/robot receiver, a real SMTP server, the deliverer's settings ----
-
-from tests.notify_api.receivers import Mailbox, Receiver, start_mailbox
 
 NO_PEER = "http://127.0.0.1:9"  # for settings of tests that drive the deliverer and never reach a peer
 

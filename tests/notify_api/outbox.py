@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from services.common import clock
 from services.common.db import Database, make_engine
 from services.common.secrets import SecretBox
 from services.notify_api.contacts.models import Contact
@@ -68,7 +69,7 @@ async def add_contact(
     seal_target: bool = True,
 ) -> int:
     """A contact stored as the service stores it; seal_target=False: as written before targets were sealed."""
-    now = datetime.now(UTC)
+    now = clock.now()
     box = SecretBox(settings.secret_key)
     sealed = box.seal(secret) if secret else None
     shown, sealed_target = stored_target(box, target) if seal_target else (target, None)
@@ -104,7 +105,7 @@ async def add_subscription(db: Database, settings: NotifySettings, *, url: str, 
                     event_types=["report.submitted"],
                     secret_encrypted=SecretBox(settings.secret_key).seal(secret),
                     created_by="test",
-                    created_at=datetime.now(UTC),
+                    created_at=clock.now(),
                 )
                 .returning(Subscription.__table__.c.id)
             )

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import socket
 import time
 from collections import Counter
@@ -37,8 +38,6 @@ class Call:
         return self.headers.get("webhook-id")
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.body)
 
 

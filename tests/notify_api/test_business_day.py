@@ -52,15 +52,15 @@ def escalate_reports_after_one_day(notify_client, auth, quzhou):
     assert response.status_code == 200, response.text
 
 
-def test_a_dispatch_at_2359_beijing_sends_the_due_today_notice(notify_client, auth, transport_hook, quzhou):
+@pytest.mark.usefixtures("transport_hook")
+def test_a_dispatch_at_2359_beijing_sends_the_due_today_notice(notify_client, auth, quzhou):
     with clock.frozen(LAST_MINUTE):
         dispatch_now(notify_client, auth)
     assert q1_report_steps(notify_client, quzhou.item("T9")["id"]) == [("due-today", "blue")]
 
 
-def test_a_dispatch_at_0001_beijing_the_next_day_sends_the_first_overdue_notice(
-    notify_client, auth, transport_hook, quzhou
-):
+@pytest.mark.usefixtures("transport_hook")
+def test_a_dispatch_at_0001_beijing_the_next_day_sends_the_first_overdue_notice(notify_client, auth, quzhou):
     with clock.frozen(FIRST_MINUTE):
         dispatch_now(notify_client, auth)
     [(step, level)] = q1_report_steps(notify_client, quzhou.item("T9")["id"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from services.cli import main
+from services.common import clock
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.deliverer import deliver_all_due
@@ -69,7 +69,7 @@ def queued(url):
 
 
 def deliver(url):
-    return run(url, lambda db: deliver_all_due(db, notify_settings(url), now=datetime.now(UTC)))
+    return run(url, lambda db: deliver_all_due(db, notify_settings(url), now=clock.now()))
 
 
 # -- intake and fan-out -----------------------------------------------------------------------------

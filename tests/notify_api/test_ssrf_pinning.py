@@ -40,7 +40,7 @@ class RecordingNetwork(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
         self.connected: list[tuple[str, int]] = []
 
-    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # noqa: ASYNC109 - httpcore's signature
         self.connected.append((host, port))
         raise httpcore.ConnectError("recorded, not connected")
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from services.common.secrets import new_webhook_secret
 from services.notify_api.deliveries.channels.webhook import signature
 from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.events.models import Subscription
 from tests.notify_api.conftest import notify_settings
 from tests.notify_api.outbox import (
     T0,
@@ -169,9 +172,6 @@ def test_an_attempt_records_status_code_latency_and_time(notify_db, delivery_set
 
 
 def test_a_subscription_answering_410_is_disabled_with_the_reason(notify_db, delivery_settings, receiver):
-    from sqlalchemy import select
-
-    from services.notify_api.events.models import Subscription
 
     secret = new_webhook_secret()
     target = receiver.endpoint("hooks/city-brain", secret=secret, answers=[Answer(410)])

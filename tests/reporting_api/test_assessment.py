@@ -167,7 +167,7 @@ def test_units_are_ranked_within_their_kind_in_lists_of_their_own(reporting_clie
     assert list(lists) == [group["key"] for group in DEFAULT_ASSESSMENT_GROUPS]
     assert {row["unit_kind"] for row in lists["counties"]["rows"]} == {"county"}
     assert {row["unit_kind"] for row in lists["departments"]["rows"]} == {"department"}
-    assert lists["counties"]["ranked"] and [row["rank"] for row in lists["counties"]["rows"]][0] == 1
+    assert lists["counties"]["ranked"] and lists["counties"]["rows"][0]["rank"] == 1
     assert {row["unit_name"] for row in lists["zones"]["rows"]} >= {"绿色产业集聚区", "市西区管委会"}
     assert {row["rank"] for row in lists["zones"]["rows"]} == {None}
     assert {row["rank"] for row in lists["universities"]["rows"]} == {None}

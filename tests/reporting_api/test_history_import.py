@@ -91,7 +91,7 @@ def test_an_imported_report_keeps_its_version_and_indicator_values(
 def test_a_report_already_there_fails_the_whole_import(reporting_client, reporting_database, quzhou, transport, auth):
     first = past(quzhou, transport["unit_id"], "T9")
     load(reporting_database, [first])
-    with pytest.raises(Exception, match="(?i)unique"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         load(reporting_database, [past(quzhou, transport["unit_id"], "T10"), first])
     listed = reporting_client.get("/v1/reports", params={"plan_id": quzhou.plan_id}, headers=auth("office")).json()[
         "data"

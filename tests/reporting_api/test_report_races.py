@@ -152,7 +152,9 @@ def test_a_submit_racing_an_edit_never_loses_the_edit(served, api, auth, unit, t
         edit = {**unit, "If-Match": f'"{report["version"]}"'}
         edited, submitted_ = together(
             served,
-            lambda client: client.patch(f"/v1/reports/{report['id']}", json={"progress": "终稿"}, headers=edit),
+            lambda client, report=report, edit=edit: client.patch(
+                f"/v1/reports/{report['id']}", json={"progress": "终稿"}, headers=edit
+            ),
             post(f"/v1/reports/{report['id']}/submit", unit),
         )
         assert {edited.status_code, submitted_.status_code} <= {200} | LOST, (edited.text, submitted_.text)

@@ -1,12 +1,19 @@
 """The task breakdown table (任务分解表) as Excel: download, edit, upload."""
 
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from io import BytesIO
+from threading import Barrier
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from services.tasks_api.items.models import Comparison
+from services.tasks_api.plans import workbook
+from services.tasks_api.plans.breakdown import apply_rows
+from services.tasks_api.plans.plan_file import parse_plan_file
+from services.tasks_api.plans.workbook import read_workbook, write_workbook
 from tests.conftest import QUZHOU_PLAN, plan_id_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,7 +120,7 @@ def test_breakdown_workbook_keeps_the_chinese_text_and_task_9s_road_targets(quzh
     task9 = {row[0]: row for row in data_rows(book["指标"]) if row[1] == "T9"}
     assert task9["T9-expressway-km"][5] == 298
     assert task9["T9-road-density"][3] == "km/100km²"
-    assert task9["T9-expressway-km"][7] == datetime(2025, 12, 31)
+    assert task9["T9-expressway-km"][7] == datetime(2025, 12, 31)  # noqa: DTZ001 - openpyxl reads a date cell naive
 
 
 def test_breakdown_workbook_has_bold_frozen_headers_and_real_dates(quzhou_client, auth, quzhou_plan_id):
@@ -228,8 +235,6 @@ def test_bytes_that_are_not_a_workbook_are_422(tasks_client, auth, plan_id):
 
 
 def test_a_zip_that_is_not_a_workbook_is_422(tasks_client, auth, plan_id):
-    import zipfile
-
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "你好")
@@ -263,8 +268,6 @@ def test_a_missing_sheet_and_a_wrong_header_are_named(tasks_client, auth, plan_i
 
 
 def test_a_workbook_over_the_row_bound_is_refused(tasks_client, auth, plan_id, monkeypatch):
-    from services.tasks_api.plans import workbook
-
     content = download(tasks_client, auth, plan_id).content
     monkeypatch.setattr(workbook, "MAX_ROWS", 100)  # the plan has 256 responsibilities
     response = upload(tasks_client, auth, plan_id, content)
@@ -273,8 +276,6 @@ def test_a_workbook_over_the_row_bound_is_refused(tasks_client, auth, plan_id, m
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(tasks_client, auth, plan_id, monkeypatch):
-    from services.tasks_api.plans import workbook
-
     monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 1024**2)
     packed = BytesIO()
     with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as bomb:
@@ -286,8 +287,6 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tasks_client, auth, plan_id
 
 
 def test_a_plan_over_the_row_bound_is_not_handed_out_as_a_workbook(tasks_client, auth, plan_id, monkeypatch):
-    from services.tasks_api.plans import workbook
-
     monkeypatch.setattr(workbook, "MAX_ROWS", 100)
     response = tasks_client.get(f"/v1/plans/{plan_id}/breakdown.xlsx", headers=auth("viewer"))
     assert response.status_code == 413
@@ -410,11 +409,6 @@ def test_a_misspelled_role_on_the_lead_row_is_the_only_error(tasks_client, auth,
 
 
 def test_text_that_looks_like_a_formula_and_the_equal_comparison_survive_the_round_trip():
-    from services.tasks_api.items.models import Comparison
-    from services.tasks_api.plans.breakdown import apply_rows
-    from services.tasks_api.plans.plan_file import parse_plan_file
-    from services.tasks_api.plans.workbook import read_workbook, write_workbook
-
     plan_file = parse_plan_file(QUZHOU_PLAN.read_bytes())
     task = next(item for item, _, _ in plan_file.walk() if item.key == "T9")
     task.title, task.number = "=SUM(A1:A9)", "9"
@@ -549,7 +543,7 @@ def test_a_dry_run_returns_the_diff_and_writes_nothing(tasks_client, auth, plan_
     assert [(d["item"]["key"], d["unit"], d["role"], d["order"]) for d in duties["removed"]] == [
         ("SA1", "市铁道中心", "co", 2)
     ]
-    assert [(d["unit"], d["changes"]) for d in duties["changed"]][0] == (
+    assert (duties["changed"][0]["unit"], duties["changed"][0]["changes"]) == (
         "市交通运输局",
         [{"field": "order", "before": 3, "after": 2}],
     )
@@ -603,16 +597,13 @@ def with_new_item(book, round_, title):
 
 @pytest.mark.parametrize("edit", [retitled, with_new_item])
 def test_of_two_uploads_from_the_same_export_at_the_same_moment_exactly_one_applies(tasks_client, auth, plan_id, edit):
-    from concurrent.futures import ThreadPoolExecutor
-    from threading import Barrier
-
     for round_ in range(3):
         book = workbook_of(download(tasks_client, auth, plan_id).content)
         titles = [f"第{round_}轮甲", f"第{round_}轮乙"]
         (key, first), (_, second) = (edit(book, round_, title) for title in titles)
         start = Barrier(2)
 
-        def send(content):
+        def send(content, start=start):
             start.wait()
             return upload(tasks_client, auth, plan_id, content)
 

@@ -4,6 +4,9 @@ from collections import Counter
 
 import pytest
 
+from services.tasks_api.plans.plan_file import parse_plan_file
+from tests.conftest import QUZHOU_PLAN
+
 
 def all_items(client, auth, plan_id, **params):
     found, cursor = [], None
@@ -90,9 +93,6 @@ def test_task_9_carries_the_road_targets_for_2025(quzhou_client, auth, quzhou_pl
 
 
 def test_the_export_of_the_imported_plan_is_the_curated_file(quzhou_client, auth, quzhou_plan_id):
-    from services.tasks_api.plans.plan_file import parse_plan_file
-    from tests.conftest import QUZHOU_PLAN
-
     exported = quzhou_client.get(
         f"/v1/plans/{quzhou_plan_id}/export", params={"format": "yaml"}, headers=auth("viewer")
     )

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "12289aeb3486"
 down_revision: str | None = "0dd5f93552b8"
 branch_labels: str | Sequence[str] | None = None

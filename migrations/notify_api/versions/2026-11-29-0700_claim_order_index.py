@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from alembic import op
 
-
 revision: str = "5c1a7d2e9b40"
 down_revision: str | None = "12289aeb3486"
 branch_labels: str | Sequence[str] | None = None

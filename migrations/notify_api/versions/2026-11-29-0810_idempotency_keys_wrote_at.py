@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "00899e3fe8df"
 down_revision: str | None = "5c1a7d2e9b40"
 branch_labels: str | Sequence[str] | None = None

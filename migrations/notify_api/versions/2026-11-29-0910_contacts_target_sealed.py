@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "524bf2d060f6"
 down_revision: str | None = "00899e3fe8df"
 branch_labels: str | Sequence[str] | None = None

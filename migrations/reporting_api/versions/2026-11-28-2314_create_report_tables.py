@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "ec67e245ecd3"
 down_revision: str | None = "a6a0abb30faf"
 branch_labels: str | Sequence[str] | None = None

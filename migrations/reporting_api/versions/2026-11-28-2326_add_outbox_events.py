@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "8b241e59711b"
 down_revision: str | None = "ec67e245ecd3"
 branch_labels: str | Sequence[str] | None = None

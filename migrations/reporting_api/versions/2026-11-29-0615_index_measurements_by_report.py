@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from alembic import op
 
-
 revision: str = "032ee6ecfa8a"
 down_revision: str | None = "8b241e59711b"
 branch_labels: str | Sequence[str] | None = None

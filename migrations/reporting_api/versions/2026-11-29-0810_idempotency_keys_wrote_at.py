@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "469b2e2c9179"
 down_revision: str | None = "032ee6ecfa8a"
 branch_labels: str | Sequence[str] | None = None

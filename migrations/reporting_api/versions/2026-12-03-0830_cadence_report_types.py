@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "cadence_0830_report_types"
 down_revision: str | None = "closeout_r0001"
 branch_labels: str | Sequence[str] | None = None

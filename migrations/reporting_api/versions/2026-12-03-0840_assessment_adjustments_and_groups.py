@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "assessment_0001"
 down_revision: str | None = "469b2e2c9179"
 branch_labels: str | Sequence[str] | None = None

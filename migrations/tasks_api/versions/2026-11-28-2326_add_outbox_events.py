@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "aa014ecec9fd"
 down_revision: str | None = "141d4fc03fb8"
 branch_labels: str | Sequence[str] | None = None

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "de309c85faa5"
 down_revision: str | None = "aa014ecec9fd"
 branch_labels: str | Sequence[str] | None = None

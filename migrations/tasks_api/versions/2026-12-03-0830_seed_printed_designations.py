@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "seed_printed_0830"
 down_revision: str | None = "de309c85faa5"
 branch_labels: str | Sequence[str] | None = None

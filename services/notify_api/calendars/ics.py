@@ -4,7 +4,7 @@ one all-day event per item deadline, milestone and indicator target, and one per
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 

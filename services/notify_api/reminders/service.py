@@ -148,7 +148,7 @@ async def bulletin(
     for leader in await tasks.plan_item_leaders(plan_id) if red else []:
         leaders[leader.item_id].append({"id": leader.leader_id, "name": leader.name})
     entries: dict[int, dict[str, Any]] = {}
-    for due, d in ((due, d) for due in red for d in per_item(due.deadline)):
+    for due, d in ((due_red, d) for due_red in red for d in per_item(due_red.deadline)):
         entry = entries.setdefault(d.item_id, _bulletin_entry(items.get(d.item_id), d))
         entry["units"].update(
             {u.unit_id: {"unit_id": u.unit_id, "unit_name": u.unit_name, "role": u.role} for u in due.units}

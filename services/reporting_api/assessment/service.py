@@ -101,7 +101,9 @@ def one_per_due_date(snapshots: dict[str, Any]) -> dict[str, Any]:
 async def annual_assessment(
     db: Database, tasks: TasksClient, *, plan_id: int, year: int, principal: Principal
 ) -> Assessment:
-    """年度综合考核: a score per unit with its breakdown and adjustments, each list ranked apart; a unit sees its row."""
+    """年度综合考核: a score per unit with its breakdown and adjustments, each list ranked apart.
+
+    A unit sees its row."""
     units = {unit.id: unit for unit in await tasks.units()}  # the peer first, then the database
     async with db.read() as conn:
         rows = (

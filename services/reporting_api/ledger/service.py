@@ -78,6 +78,8 @@ STATUSES = {
 }
 SELF_STATUSES = {"on_track": "正常推进", "at_risk": "存在风险", "delayed": "滞后", "completed": "已完成"}
 
+# Published as the ledger's description in the contract (openapi/): a rewrap would change its text, so the one line
+# that is wide in CJK columns stays as it is.
 LEDGER_RULE = f"""\
 One row per responsibility (lead and co) of every item that owes the period's report, in plan order (item, then
 lead before co), with that unit's report, if any. The report is the one answering for the period (as compliance
@@ -85,7 +87,7 @@ says: for 2024-Q2 the half-year summary 2024-H1, which 报送周期 shows). A re
 its first submission came after the due date; a pair with no submission yet is late once the due date has
 passed, by the days since then. 最新指标值 is, per indicator, the latest value the report submitted in a
 version the office did not return; 审核意见 is the comment of the latest review. At most {MAX_ROWS:,} rows
-(413 beyond that: export per unit with unit_id). A unit token gets only its own unit's rows."""
+(413 beyond that: export per unit with unit_id). A unit token gets only its own unit's rows."""  # noqa: E501
 
 
 # The plan's side of a ledger is held for the whole export: 100,000 responsibilities, 50,000 items and 50,000

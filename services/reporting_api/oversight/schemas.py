@@ -11,7 +11,8 @@ from services.reporting_api.periods.calendar import ReportType
 
 
 class ComplianceState(StrEnum):
-    """State of an expected report: missing (未报), draft (草稿), submitted (已报), accepted (通过) or returned (退回)."""
+    # The docstring is the description the contract publishes (openapi/): rewrapping it would change that text.
+    """State of an expected report: missing (未报), draft (草稿), submitted (已报), accepted (通过) or returned (退回)."""  # noqa: E501
 
     MISSING = "missing"  # 未报送
     DRAFT = "draft"  # 草稿

@@ -82,9 +82,13 @@ def _batches(history: Iterable[PastReport], size: int) -> Iterator[list[PastRepo
 async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: str) -> None:
     now = clock.now()
     contents = [_content(report) for report in batch]
-    report_ids = await insert_rows(conn, reports, [_report_row(r, c, actor, now) for r, c in zip(batch, contents)])
+    report_ids = await insert_rows(
+        conn, reports, [_report_row(r, c, actor, now) for r, c in zip(batch, contents, strict=True)]
+    )
     version_ids = await insert_rows(
-        conn, versions, [_version_row(r, c, report_id, actor) for r, c, report_id in zip(batch, contents, report_ids)]
+        conn,
+        versions,
+        [_version_row(r, c, report_id, actor) for r, c, report_id in zip(batch, contents, report_ids, strict=True)],
     )
     await insert_rows(
         conn,
@@ -100,7 +104,7 @@ async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: st
                 "as_of": m.as_of,
                 "note": None,
             }
-            for r, report_id, version_id in zip(batch, report_ids, version_ids)
+            for r, report_id, version_id in zip(batch, report_ids, version_ids, strict=True)
             for m in r.measurements
         ],
     )
@@ -116,7 +120,7 @@ async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: st
                 "at": r.reviewed_at or r.submitted_at,
                 "comment": IMPORT_COMMENT,
             }
-            for r, report_id in zip(batch, report_ids)
+            for r, report_id in zip(batch, report_ids, strict=True)
         ],
     )
 
@@ -202,6 +206,9 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, 
         ).scalars()
     )
     await copy_rows(
-        conn, table, ({**row, "id": new_id} for row, new_id in zip(rows, ids)), [column.name for column in table.c]
+        conn,
+        table,
+        ({**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)),
+        [column.name for column in table.c],
     )
     return ids

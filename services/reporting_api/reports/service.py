@@ -448,9 +448,12 @@ async def visible_report(
 
 
 async def _check_visible(tasks: TasksClient, report: dict[str, Any], principal: Principal) -> None:
-    if principal.role is Role.UNIT and report["unit_id"] != principal.unit_id:
-        if report["item_id"] not in await lead_item_ids(tasks, principal.unit_id):
-            raise NotFound(f"Report {report['id']} does not exist.")
+    if (
+        principal.role is Role.UNIT
+        and report["unit_id"] != principal.unit_id
+        and report["item_id"] not in await lead_item_ids(tasks, principal.unit_id)
+    ):
+        raise NotFound(f"Report {report['id']} does not exist.")
 
 
 async def _changeable_report(db: Database, tasks: TasksClient, report_id: int, principal: Principal) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 class ItemKind(StrEnum):
     """Kind of item (条目类别): goal (目标), section (板块), task (重点任务), platform (支撑平台), safeguard (保障措施), annex (附件), key
-    work (重点工作) or special action (专项行动)."""
+    work (重点工作) or special action (专项行动)."""  # noqa: E501 - the contract's description (openapi/): a rewrap changes it
 
     GOAL = "goal"  # 目标
     SECTION = "section"  # 重点任务板块
@@ -139,7 +139,10 @@ class ResponsibilityStatus(StrEnum):
 
 
 PRINTED_NAME = "The designation as the document prints it (原文表述), e.g. 市委组织部〔人才办〕 or 各县（市、区）."
-GROUP = 'The printed group, counted from 1: the document separates groups of units with "，" (e.g. city departments, then counties).'
+GROUP = (
+    'The printed group, counted from 1: the document separates groups of units with "，" '
+    "(e.g. city departments, then counties)."
+)
 
 
 class ResponsibilityFields(TasksModel):

@@ -148,9 +148,9 @@ class ItemEntry(_Strict):
     units: list[str | ResponsibleEntry] = Field(
         [],
         description=(
-            "Responsible units in printed order; the first leads. A unit spelling (kept as printed) or an entry with the "
-            "unit, the designation as printed and the printed group; an entry without a unit is a collective placeholder "
-            "(市级有关部门) the office must still assign."
+            "Responsible units in printed order; the first leads. A unit spelling (kept as printed) or an entry with "
+            "the unit, the designation as printed and the printed group; an entry without a unit is a collective "
+            "placeholder (市级有关部门) the office must still assign."
         ),
     )
     lead_leaders: list[str] = []
@@ -236,12 +236,7 @@ def validate_plan_data(data: Any, root: yaml.Node | None = None) -> PlanFile:
 def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]:
     """Names that resolve to nothing and keys used twice."""
     problems: list[tuple[tuple[Any, ...], str]] = []
-    spellings: dict[str, str] = {}
-    for i, unit in enumerate(plan_file.units):
-        for spelling in [unit.name, *unit.aliases]:
-            owner = spellings.setdefault(name_key(spelling), unit.name)
-            if owner != unit.name:
-                problems.append((("units", i), f"spelling {spelling!r} already belongs to unit {owner!r}"))
+    spellings = _unit_spellings(plan_file, problems)
     leaders = {leader.name for leader in plan_file.leaders}
     _duplicates(problems, "leaders", [leader.name for leader in plan_file.leaders], "leader name")
     _duplicates(problems, "groups", [group.key for group in plan_file.groups], "group key")
@@ -251,6 +246,25 @@ def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]
         for m, member in enumerate(group.members):
             if member.leader not in leaders:
                 problems.append((("groups", g, "members", m, "leader"), f"unknown leader {member.leader!r}"))
+    return problems + _item_problems(plan_file, spellings, leaders)
+
+
+def _unit_spellings(plan_file: PlanFile, problems: list[tuple[tuple[Any, ...], str]]) -> dict[str, str]:
+    """Each spelling's (name_key) unit; a spelling that two units claim is a problem."""
+    spellings: dict[str, str] = {}
+    for i, unit in enumerate(plan_file.units):
+        for spelling in [unit.name, *unit.aliases]:
+            owner = spellings.setdefault(name_key(spelling), unit.name)
+            if owner != unit.name:
+                problems.append((("units", i), f"spelling {spelling!r} already belongs to unit {owner!r}"))
+    return spellings
+
+
+def _item_problems(
+    plan_file: PlanFile, spellings: dict[str, str], leaders: set[str]
+) -> list[tuple[tuple[Any, ...], str]]:
+    """Item keys used twice, and units, leaders and indicator keys of the items that do not resolve or repeat."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
     seen_keys: set[str] = set()
     for item, _parent, loc in plan_file.walk():
         if item.key in seen_keys:

@@ -230,7 +230,7 @@ def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTe
     """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start; `version`
     (the breakdown's fingerprint) goes into a custom document property, which Excel and WPS keep when saving."""
     walked = [(item, parent) for item, parent, _ in plan_file.walk()]
-    out = SpooledTemporaryFile(max_size=8 * 1024**2)
+    out = SpooledTemporaryFile(max_size=8 * 1024**2)  # noqa: SIM115 - returned: the caller reads and closes it
     # Cells are what they are: text such as the comparison "=" never becomes a formula, "9" stays text.
     book = xlsxwriter.Workbook(
         out,
@@ -356,8 +356,23 @@ def _read_sheets(book: Any) -> Parsed:
 
 
 def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple) -> None:
+    errors = len(parsed.errors)
+    fields, reported = _read_cells(parsed, sheet, columns, number, values)
+    if sheet == ITEMS and "key" in fields:
+        parsed.item_keys.add(fields["key"])
+    entry = _validated_entry(parsed, sheet, columns, number, fields, reported)
+    if len(parsed.errors) == errors:
+        parsed.rows[sheet].append(Row(number, fields, entry))
+    elif "item" in fields:
+        parsed.items_of_invalid_rows.add(fields["item"])
+
+
+def _read_cells(
+    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple
+) -> tuple[dict[str, Any], set[str]]:
+    """The row's parsed cells by field, and the fields whose cell was reported (missing or unreadable)."""
     fields: dict[str, Any] = {}
-    errors, reported = len(parsed.errors), set()
+    reported: set[str] = set()
     for column, value in zip(columns, (*values, *[None] * len(columns)), strict=False):
         if _blank(value):
             if column.required:
@@ -369,18 +384,21 @@ def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: i
         except ValueError as exc:
             parsed.error(sheet, number, column.header, str(exc))
             reported.add(column.field)
-    if sheet == ITEMS and "key" in fields:
-        parsed.item_keys.add(fields["key"])
-    entry, model = None, _ENTRIES.get(sheet)
-    if model:  # the entry's own rules (key pattern, lengths), for the cells not reported already
-        try:
-            entry = model.model_validate({k: v for k, v in fields.items() if k in model.model_fields})
-        except ValidationError as exc:
-            header = {column.field: column.header for column in columns}
-            for problem in exc.errors():
-                if str(problem["loc"][0]) not in reported:
-                    parsed.error(sheet, number, header.get(str(problem["loc"][0]), "?"), problem["msg"])
-    if len(parsed.errors) == errors:
-        parsed.rows[sheet].append(Row(number, fields, entry))
-    elif "item" in fields:
-        parsed.items_of_invalid_rows.add(fields["item"])
+    return fields, reported
+
+
+def _validated_entry(
+    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, fields: dict[str, Any], reported: set[str]
+) -> BaseModel | None:
+    """The sheet's entry model over the fields (key pattern, lengths); its problems on cells not reported already."""
+    model = _ENTRIES.get(sheet)
+    if not model:
+        return None
+    try:
+        return model.model_validate({k: v for k, v in fields.items() if k in model.model_fields})
+    except ValidationError as exc:
+        header = {column.field: column.header for column in columns}
+        for problem in exc.errors():
+            if str(problem["loc"][0]) not in reported:
+                parsed.error(sheet, number, header.get(str(problem["loc"][0]), "?"), problem["msg"])
+        return None

@@ -14,7 +14,7 @@ from services.tasks_api.db import Stamped, TasksModel
 
 class UnitKind(StrEnum):
     """Kind of unit (单位类别): department (部门), county (县市区), zone (园区), enterprise (企业), university (高校), people's
-    organisation, task force or office."""
+    organisation, task force or office."""  # noqa: E501 - the contract's description (openapi/): a rewrap changes it
 
     DEPARTMENT = "department"  # 市级部门
     COUNTY = "county"  # 县（市、区）
