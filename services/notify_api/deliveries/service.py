@@ -45,8 +45,7 @@ async def run_dispatch(
 async def _plan_and_deliver(
     db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any, as_of: datetime, actor: str
 ) -> tuple[dict[str, Any], bool]:
-    # Imported here, late: deliveries calls back up into reminders (a cycle between the rooms, listed in
-    # [tool.importlinter]); the dispatches room (architecture §9) owns the run and removes it.
+    # Late: deliveries -> reminders closes a cycle between rooms ([tool.importlinter]); §9's dispatches room ends it.
     from services.notify_api.reminders.planner import find_due, write_due  # noqa: PLC0415
 
     # Ask the peers before the write transaction opens: on SQLite it holds the one write lock until it ends.

@@ -78,8 +78,7 @@ STATUSES = {
 }
 SELF_STATUSES = {"on_track": "正常推进", "at_risk": "存在风险", "delayed": "滞后", "completed": "已完成"}
 
-# Published as the ledger's description in the contract (openapi/): a rewrap would change its text, so the one line
-# that is wide in CJK columns stays as it is.
+# The ledger's description in the contract (openapi/): a rewrap would change the published text (one line is wide).
 LEDGER_RULE = f"""\
 One row per responsibility (lead and co) of every item that owes the period's report, in plan order (item, then
 lead before co), with that unit's report, if any. The report is the one answering for the period (as compliance

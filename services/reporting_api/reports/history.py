@@ -80,16 +80,11 @@ def _batches(history: Iterable[PastReport], size: int) -> Iterator[list[PastRepo
 
 
 async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: str) -> None:
-    now = clock.now()
-    contents = [_content(report) for report in batch]
-    report_ids = await insert_rows(
-        conn, reports, [_report_row(r, c, actor, now) for r, c in zip(batch, contents, strict=True)]
-    )
-    version_ids = await insert_rows(
-        conn,
-        versions,
-        [_version_row(r, c, report_id, actor) for r, c, report_id in zip(batch, contents, report_ids, strict=True)],
-    )
+    now, contents = clock.now(), [_content(report) for report in batch]
+    report_rows = [_report_row(r, c, actor, now) for r, c in zip(batch, contents, strict=True)]
+    report_ids = await insert_rows(conn, reports, report_rows)
+    with_ids = list(zip(batch, contents, report_ids, strict=True))  # one id per report, or it fails here
+    version_ids = await insert_rows(conn, versions, [_version_row(r, c, rid, actor) for r, c, rid in with_ids])
     await insert_rows(
         conn,
         measurements,

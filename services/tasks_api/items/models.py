@@ -139,10 +139,7 @@ class ResponsibilityStatus(StrEnum):
 
 
 PRINTED_NAME = "The designation as the document prints it (原文表述), e.g. 市委组织部〔人才办〕 or 各县（市、区）."
-GROUP = (
-    'The printed group, counted from 1: the document separates groups of units with "，" '
-    "(e.g. city departments, then counties)."
-)
+GROUP = 'The printed group, counted from 1: the document separates groups of units with "，" (e.g. city departments, then counties).'  # noqa: E501 - one line: the module is at the 300-line limit
 
 
 class ResponsibilityFields(TasksModel):
