@@ -1,4 +1,4 @@
-"""notify_api's change history (变更记录) is readable over HTTP, like tasks_api's and reporting_api's, without secrets."""
+"""notify_api's change history (变更记录) is readable over HTTP, like the other two services', without secrets."""
 
 from __future__ import annotations
 
