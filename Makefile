@@ -51,7 +51,7 @@ test-postgres: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check services tests bench migrations
 	$(BIN)/ruff format --check services tests bench migrations
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -p no:xdist tests/architecture
 	$(BIN)/mypy services
 
