@@ -23,12 +23,13 @@ from services.common.history import record_change
 from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.records import Records
 from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
+from services.common.tables import table_of
 from services.notify_api.contacts.models import Channel, Contact, OwnerKind
 from services.notify_api.contacts.targets import check_target
 from services.notify_api.db import NotifyModel, change_log
 from services.notify_api.settings import NotifySettings
 
-contacts = Contact.__table__
+contacts = table_of(Contact)
 contact_records = Records(contacts, "contact", change_log)
 # What a list shows: every column but the sealed ones, and whether there is a secret.
 SEALED = ("secret_encrypted", "target_sealed")

@@ -30,6 +30,7 @@ from services.common.collector import collector_paused
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
 from services.common.db import Database, copy_rows, driver_connection
+from services.common.tables import table_of
 from services.notify_api.contacts.models import Contact, OwnerKind
 from services.notify_api.deliveries.models import Level, Notification, Status
 from services.notify_api.events.service import is_subscribed
@@ -57,7 +58,7 @@ from services.notify_api.rules.service import (
 )
 from services.notify_api.settings import NotifySettings
 
-notifications, contacts = Notification.__table__, Contact.__table__
+notifications, contacts = table_of(Notification), table_of(Contact)
 OUTBOX_COLUMNS = [column.name for column in notifications.c if column.name != "id"]
 
 # Overdue notices stop this long after the due date: by then the deadline is the office's business, not a

@@ -21,11 +21,12 @@ from services.common.db import Database
 from services.common.etag import stale
 from services.common.problems import NotFound, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.notify_api.db import NotifyModel, change_log
 from services.notify_api.reminders.steps import DEFAULT_RULE, Rule
 from services.notify_api.rules.models import Pause, ReminderRule
 
-rules_table, pauses = ReminderRule.__table__, Pause.__table__
+rules_table, pauses = table_of(ReminderRule), table_of(Pause)
 rule_records = Records(rules_table, "reminder_rule", change_log)
 pause_records = Records(pauses, "pause", change_log)
 

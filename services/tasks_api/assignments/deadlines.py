@@ -17,6 +17,7 @@ from services.common.db import Database
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.assignments.events import extended_event
 from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
 from services.tasks_api.assignments.service import lock_item, require_duty
@@ -26,7 +27,7 @@ from services.tasks_api.items.service import item_records, items, responsibiliti
 from services.tasks_api.items.targets import indicators, milestone_records, milestones
 from services.tasks_api.schemas import UnitRole
 
-extensions = ExtensionRequest.__table__
+extensions = table_of(ExtensionRequest)
 extension_records = Records(extensions, "extension", change_log)
 
 MAX_WINDOW_DAYS = 400

@@ -13,6 +13,7 @@ from services.common.auth import Principal
 from services.common.db import Database, contains
 from services.common.problems import Conflict, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import (
     Item,
@@ -28,8 +29,8 @@ from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit
 
-items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__, ItemLeader.__table__
-units, leaders = Unit.__table__, Leader.__table__
+items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
+units, leaders = table_of(Unit), table_of(Leader)
 item_records = Records(items, "item", change_log)
 
 # The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads

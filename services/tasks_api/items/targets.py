@@ -15,6 +15,7 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.assignments.service import require_duty
 from services.tasks_api.db import TasksModel, change_log
 from services.tasks_api.items.models import (
@@ -28,7 +29,7 @@ from services.tasks_api.items.models import (
 from services.tasks_api.items.service import item_leaders, item_records, items, leaders
 from services.tasks_api.plans.service import plan_records
 
-indicators, milestones = Indicator.__table__, Milestone.__table__
+indicators, milestones = table_of(Indicator), table_of(Milestone)
 indicator_records = Records(indicators, "indicator", change_log)
 milestone_records = Records(milestones, "milestone", change_log)
 item_leader_records = Records(item_leaders, "item_leader", change_log)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.history import diff
+from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.people.models import Group, GroupMember, Leader
 from services.tasks_api.plans.import_items import import_items
@@ -23,8 +24,8 @@ from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.plan_file import PlanFile
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
-plans, units, aliases, leaders = Plan.__table__, Unit.__table__, UnitAlias.__table__, Leader.__table__
-groups, members = Group.__table__, GroupMember.__table__
+plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
+groups, members = table_of(Group), table_of(GroupMember)
 
 _BATCH = 2000
 
