@@ -41,4 +41,4 @@ def add_history_route(router: APIRouter, change_log: Table, entities: type[StrEn
                 after_id=decode_id_cursor(cursor),
                 limit=limit,
             )
-        return page_of(rows, limit, request, response)
+        return page_of(Page[Change], rows, limit, request, response)

@@ -40,6 +40,8 @@ class Page(BaseModel, Generic[T]):
         return schema
 
 
+P = TypeVar("P", bound=Page[Any])
+
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")]
 Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from a previous page's next_cursor.")]
 
@@ -112,16 +114,17 @@ def paginate(
 
 
 def page_of(
+    page_model: type[P],
     rows: list[dict[str, Any]],
     limit: int,
     request: Request,
     response: Response,
     key: Callable[[dict[str, Any]], Any] = itemgetter("id"),
-) -> dict[str, Any]:
-    """A page for a route whose response model validates it."""
+) -> P:
+    """A page of `rows` as its model, e.g. `Page[PlanPublic]`, with the Link to the next page in `response`."""
     page, headers = paginate(rows, limit, request, key)
     response.headers.update(headers)
-    return page
+    return page_model.model_validate(page)
 
 
 def page_response(

@@ -191,4 +191,4 @@ async def get_bulletin(
     _: CurrentPrincipal,
     on: Annotated[date | None, Query(alias="date", description="The day (default: today in Asia/Shanghai).")] = None,
 ) -> Bulletin:
-    return await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on))
+    return Bulletin.model_validate(await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on)))

@@ -18,8 +18,8 @@ from services.common.routing import (
     READ_ERRORS,
     WRITE_ERRORS,
     api_router,
-    created,
     links_to_created,
+    set_created,
 )
 from services.reporting_api.assessment import service
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentList, AdjustmentPublic, Assessment
@@ -61,7 +61,7 @@ async def close_period(
         db, tasks, plan_id=plan_id, period=period, today=as_of or clock.business_today(), principal=principal
     )
     response.headers["Location"] = f"/v1/plans/{plan_id}/periods/{period}/snapshot"
-    return closed
+    return ClosedPeriodPublic.model_validate(closed)
 
 
 @router.get(
@@ -70,7 +70,7 @@ async def close_period(
     responses=READ_ERRORS,
 )
 async def get_period_snapshot(plan_id: int, period: PeriodId, db: DatabaseDep, _: Staff) -> ClosedPeriodPublic:
-    return await service.get_snapshot(db, plan_id=plan_id, period=period)
+    return ClosedPeriodPublic.model_validate(await service.get_snapshot(db, plan_id=plan_id, period=period))
 
 
 @router.get(
@@ -115,7 +115,7 @@ async def create_assessment_adjustment(
     year: Year,
 ) -> AdjustmentPublic:
     adjustment = await service.create_adjustment(db, tasks, plan_id=plan_id, year=year, data=data, actor=principal)
-    created(response, {"version": adjustment.version}, f"/v1/plans/{plan_id}/assessment/adjustments/{adjustment.id}")
+    set_created(response, f"/v1/plans/{plan_id}/assessment/adjustments/{adjustment.id}", adjustment.version)
     return adjustment
 
 

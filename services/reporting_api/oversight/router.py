@@ -208,7 +208,7 @@ async def get_plan_traffic_lights(
     )
     page, headers = _paged(view, limit, cursor, "item_id", request)
     response.headers.update(headers)
-    return page
+    return TrafficLightPage.model_validate(page)
 
 
 @router.get(
@@ -234,4 +234,4 @@ async def get_plan_indicator_progress(
     )
     page, headers = _paged(view, limit, cursor, "indicator_id", request)
     response.headers.update(headers)
-    return page
+    return IndicatorProgressPage.model_validate(page)
