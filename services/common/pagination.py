@@ -86,11 +86,12 @@ def decode_id_cursor(cursor: str | None) -> int | None:
     if key is None:
         return None
     try:
-        if strict_int(key) < 0:
+        after_id = strict_int(key)
+        if after_id < 0:
             raise ValueError("negative")
     except ValueError as exc:
         raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
-    return key
+    return after_id
 
 
 def rows_after(

@@ -1,9 +1,15 @@
-"""The typed way to reach a table model's Core `Table`."""
+"""Where SQLModel's typing falls short: a table model's Core `Table`, and the type of a model's config."""
 
 from __future__ import annotations
 
 from sqlalchemy import Table
 from sqlmodel import SQLModel
+
+# SQLModel declares `model_config` as this TypedDict (pydantic's ConfigDict plus `table` and `registry`) but defines it
+# in a private module; our models build their config with it so that it matches. It is a ConfigDict too.
+from sqlmodel._compat import SQLModelConfig
+
+__all__ = ["SQLModelConfig", "table_of"]
 
 
 def table_of(model: type[SQLModel]) -> Table:

@@ -4,7 +4,7 @@ one all-day event per item deadline, milestone and indicator target, and one per
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
@@ -139,4 +139,5 @@ def unit_calendar(
         calendar.add_component(_deadline_event(deadline, unit.id, base_url, stamp))
     for day in report_days:
         calendar.add_component(_report_event(day, items, base_url, stamp))
-    return calendar.to_ical()
+    feed: bytes = calendar.to_ical()
+    return feed

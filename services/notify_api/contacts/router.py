@@ -25,6 +25,7 @@ from services.notify_api.contacts import service
 from services.notify_api.contacts.models import Channel, OwnerKind
 from services.notify_api.contacts.service import ContactCreate, ContactUpdate
 from services.notify_api.db import DatabaseDep
+from services.notify_api.settings import NotifySettings
 
 router = api_router("contacts")
 
@@ -54,8 +55,9 @@ class ContactWithSecret(ContactPublic):
     secret: str | None = Field(description="The webhook signing secret (whsec_…), shown only in this response.")
 
 
-def _settings(request: Request):
-    return request.app.state.settings
+def _settings(request: Request) -> NotifySettings:
+    settings: NotifySettings = request.app.state.settings
+    return settings
 
 
 @router.get("/contacts", summary="List contacts; a unit sees its own")

@@ -107,7 +107,8 @@ def _visible_to(principal: Principal) -> list[Any]:
 
 
 def _addressed_to(principal: Principal, row: dict[str, Any]) -> bool:
-    return row["recipient_kind"] == OwnerKind.UNIT.value and row["recipient_id"] == principal.unit_id
+    addressed: bool = row["recipient_kind"] == OwnerKind.UNIT.value and row["recipient_id"] == principal.unit_id
+    return addressed
 
 
 def _readable(principal: Principal, row: dict[str, Any]) -> bool:

@@ -30,7 +30,8 @@ ServiceCaller = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 
 
 def _settings(request: Request) -> NotifySettings:
-    return request.app.state.settings
+    settings: NotifySettings = request.app.state.settings
+    return settings
 
 
 SettingsDep = Annotated[NotifySettings, Depends(_settings)]

@@ -31,7 +31,8 @@ from services.notify_api.rules.service import DEADLINE_KINDS, PauseCreate, RuleB
 router = api_router("rules")
 PEER_ERRORS = problem_responses(503)
 
-DeadlineKind = StrEnum("DeadlineKind", {("any" if k == "*" else k): k for k in DEADLINE_KINDS})
+# Built from DEADLINE_KINDS, the one list of them; mypy reads an enum's members only from literals.
+DeadlineKind = StrEnum("DeadlineKind", {("any" if k == "*" else k): k for k in DEADLINE_KINDS})  # type: ignore[misc]
 DeadlineKind.__doc__ = (
     "What a reminder rule is for (时限类型): item, milestone, indicator, report, or * for every kind."
 )

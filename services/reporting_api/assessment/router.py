@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.common import clock
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.identifiers import PERIOD_PATTERN
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import (
@@ -24,7 +25,6 @@ from services.common.routing import (
 from services.reporting_api.assessment import service
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentList, AdjustmentPublic, Assessment
 from services.reporting_api.db import DatabaseDep
-from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
 router = api_router("assessment")
 PeriodId = Annotated[str, Path(pattern=PERIOD_PATTERN, description="2024-Q1, 2024-H1 or 2024.")]

@@ -37,7 +37,11 @@ async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
     row = (await conn.execute(select(rules_table).where(rules_table.c.plan_id == plan_id))).mappings().first()
     if row:
         return dict(row)
-    return {"plan_id": plan_id, "version": 0, **PlanRules(plan_id=plan_id).model_dump(exclude={"plan_id", "version"})}
+    return {
+        "plan_id": plan_id,
+        "version": 0,
+        **PlanRules.model_validate({"plan_id": plan_id}).model_dump(exclude={"plan_id", "version"}),
+    }
 
 
 async def plan_schedule(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> list[ScheduledPeriod]:

@@ -450,7 +450,7 @@ async def visible_report(
 
 async def _check_visible(tasks: TasksClient, report: dict[str, Any], principal: Principal) -> None:
     if principal.role is Role.UNIT and report["unit_id"] != principal.unit_id:
-        if report["item_id"] not in await lead_item_ids(tasks, principal.unit_id):
+        if report["item_id"] not in await lead_item_ids(tasks, principal.own_unit):
             raise NotFound(f"Report {report['id']} does not exist.")
 
 
@@ -471,7 +471,7 @@ async def list_reports(
     if principal.role is Role.UNIT:
         where.append(
             (reports.c.unit_id == principal.unit_id)
-            | reports.c.item_id.in_(await lead_item_ids(tasks, principal.unit_id))
+            | reports.c.item_id.in_(await lead_item_ids(tasks, principal.own_unit))
         )
     async with db.read() as conn:
         return await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)

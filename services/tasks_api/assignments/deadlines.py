@@ -64,11 +64,13 @@ async def _due_date(conn: AsyncConnection, item: dict[str, Any], milestone_id: i
     if milestone_id is None:
         if item["due_on"] is None:
             raise Unprocessable(f"Item {item['id']} has no due date to extend.")
-        return item["due_on"]
+        item_due: date = item["due_on"]
+        return item_due
     milestone = await milestone_records.find(conn, milestone_id)
     if milestone is None or milestone["item_id"] != item["id"]:
         raise Unprocessable(f"Milestone {milestone_id} is not a milestone of item {item['id']}.")
-    return milestone["due_on"]
+    milestone_due: date = milestone["due_on"]
+    return milestone_due
 
 
 async def request_extension(
@@ -253,7 +255,7 @@ async def list_deadlines(
     principal: Principal,
     from_: date,
     to: date,
-    after: tuple | None,
+    after: tuple[Any, ...] | None,
     limit: int,
     unit_id: int | None = None,
     plan_id: int | None = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
@@ -30,7 +30,7 @@ PlanFilter = Annotated[int | None, Query(description="Only rows of this plan.")]
 UnitFilter = Annotated[int | None, Query(description="Only rows of this unit (a unit token: its own only).")]
 
 
-def _printed_order(row: dict) -> tuple[int, int]:
+def _printed_order(row: dict[str, Any]) -> tuple[int, int]:
     return row["position"], row["id"]
 
 
@@ -248,7 +248,7 @@ async def decide_extension(
 # -- deadlines --------------------------------------------------------------------------------------
 
 
-def _deadline_key(row: dict) -> tuple[date, str, int]:
+def _deadline_key(row: dict[str, Any]) -> tuple[date, str, int]:
     return row["due_on"], row["kind"], row["id"]
 
 

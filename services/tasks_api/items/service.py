@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BindParameter, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
@@ -70,18 +70,19 @@ LIST_COLUMNS = [
 
 def item_filters(
     *,
-    plan_id: int,
+    plan_id: int | BindParameter[int],
     kind: str | None = None,
     parent_id: int | None = None,
-    unit_id: int | None = None,
+    unit_id: int | BindParameter[int] | None = None,
     role: Role | None = None,
     status: str | None = None,
     due_before: date | None = None,
     due_after: date | None = None,
     q: str | None = None,
-    after_id: int | None = None,
+    after_id: int | BindParameter[int] | None = None,
 ) -> list[Any]:
-    """WHERE clauses for the item list; every filter is optional but the plan."""
+    """WHERE clauses for the item list; every filter is optional but the plan. The ids may be bound parameters, for
+    the hot path's prepared page (items/hot.py)."""
     where: list[Any] = [items.c.plan_id == plan_id]
     if kind:
         where.append(items.c.kind == kind)

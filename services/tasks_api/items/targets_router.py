@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request, Response
 
 from services.common.auth import CurrentPrincipal, Staff, Writer
@@ -159,7 +161,7 @@ async def delete_milestone(milestone_id: int, db: DatabaseDep, principal: Staff,
 # -- lead leaders (牵头领导) -------------------------------------------------------------------------
 
 
-def _leader_order(row: dict) -> tuple[int, int]:
+def _leader_order(row: dict[str, Any]) -> tuple[int, int]:
     return row["position"], row["leader_id"]
 
 

@@ -44,7 +44,9 @@ async def _check_unit(conn: AsyncConnection, unit_id: int | None) -> None:
 # -- leaders ----------------------------------------------------------------------------------------
 
 
-async def list_leaders(db: Database, *, after_id: int | None, limit: int, name: str | None = None) -> list[dict]:
+async def list_leaders(
+    db: Database, *, after_id: int | None, limit: int, name: str | None = None
+) -> list[dict[str, Any]]:
     where = [leaders.c.name == name] if name is not None else []
     async with db.read() as conn:
         return await leader_records.page(conn, where=where, after_id=after_id, limit=limit)

@@ -51,7 +51,9 @@ class Importer:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def log(self, entity: str, entity_id: int, action: str, before: dict | None, after: dict | None) -> None:
+    def log(
+        self, entity: str, entity_id: int, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
         self._history.append(
             {
                 "entity": entity,
@@ -154,7 +156,8 @@ class Importer:
         if row is None:
             return (await self.insert_many(plans, [self.stamped(wanted)], "plan"))[0]
         await self.update(plans, "plan", dict(row), wanted)
-        return row["id"]
+        plan_id: int = row["id"]
+        return plan_id
 
     async def _groups(
         self, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]
