@@ -12,6 +12,7 @@ from services.notify_api.db import idempotency_keys
 from services.notify_api.deliveries.jobs import start_dispatch_loop, stop_dispatch_loop
 from services.notify_api.deliveries.router import router as deliveries_router
 from services.notify_api.events.router import router as events_router
+from services.notify_api.history.router import router as history_router
 from services.notify_api.peers import reporting_client_hooks
 from services.notify_api.reminders.router import router as reminders_router
 from services.notify_api.rules.router import router as rules_router
@@ -42,6 +43,7 @@ def create_app(
             calendars_router,
             feed_router,
             events_router,
+            history_router,
         ],
         idempotency_table=idempotency_keys,
         # The dispatch loop starts after the peers it reads and stops before them.

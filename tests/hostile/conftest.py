@@ -207,6 +207,8 @@ def build_notify_world(
             "deadline_kind": "item",
             "unit_id": a,
             "contact_id": contact,
+            "entity": "contact",
+            "entity_id": contact,
             "notification_id": _notification_of(client, a, contact),
             "dispatch_id": _dispatch(client),
             "token_id": created_id(client.post(f"/v1/units/{a}/feed-tokens", headers=unit_a)),
