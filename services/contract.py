@@ -69,12 +69,14 @@ def _resolves(ref: str) -> bool:
 def breaking(against: str | None) -> int:
     """Compare each committed contract with its version at `against` (default HEAD~1); 1 when a break is not
     announced, 2 when a ref that was asked for does not exist."""
-    if against is not None and not _resolves(against):
+    if against is None:
+        if not _resolves("HEAD~1"):
+            print("HEAD~1 is not in this repository (a first commit or a shallow clone): nothing to compare")
+            return 0
+        against = "HEAD~1"
+    elif not _resolves(against):
         print(f"{against} is not a commit of this repository")
         return 2
-    if against is None and not _resolves(against := "HEAD~1"):
-        print("HEAD~1 is not in this repository (a first commit or a shallow clone): nothing to compare")
-        return 0
     failed = False
     for service in SERVICES:
         old = committed_at(against, service)

@@ -42,7 +42,8 @@ class Contract:
 
     @property
     def version(self) -> str:
-        return self.document.get("info", {}).get("version", "0")
+        version: str = self.document.get("info", {}).get("version", "0")
+        return version
 
 
 def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -10,6 +10,7 @@ import logging
 import math
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -60,6 +61,13 @@ class Principal:
             return unit_id
         if unit_id not in (None, self.unit_id):
             raise Forbidden("A unit token sees only its own unit's records.")
+        return self.unit_id
+
+    @property
+    def own_unit(self) -> int:
+        """The caller's own unit, for a unit token (which always names one: see TokenVerifier)."""
+        if self.unit_id is None:
+            raise Forbidden("The token names no unit.")
         return self.unit_id
 
 
@@ -137,7 +145,7 @@ class TokenVerifier:
 
 
 # PyJWT would judge exp and nbf on the system clock; we judge them on the one clock, which tests move.
-_LIFETIME_BY_US = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
+_LIFETIME_BY_US: jwt.types.Options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
 
 
 def _lifetime_checked(claims: dict[str, Any]) -> float:
@@ -209,7 +217,7 @@ async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
 ) -> Principal:
     """FastAPI dependency: the verified caller, or 401."""
-    cached = getattr(request.state, "principal", None)
+    cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     if credentials is None or not credentials.credentials:
@@ -228,7 +236,7 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: Role):
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """Dependency factory: the caller, if their role is one of `roles`; else 403."""
     allowed = frozenset(roles) | {Role.ADMIN}
 

@@ -21,6 +21,7 @@ from sqlalchemy import JSON, DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects.sqlite import DATETIME as SQLiteDateTime
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from services.common.problems import ServiceUnavailable, Unprocessable
 
@@ -28,7 +29,8 @@ from services.common.problems import ServiceUnavailable, Unprocessable
 class CommitMark(Protocol):
     """Something a request's transactions write as they commit (services/common/idempotency.py)."""
 
-    database: Database
+    @property
+    def database(self) -> Database: ...
 
     async def write(self, conn: AsyncConnection) -> None: ...
 
@@ -123,10 +125,12 @@ class Database:
         database that is not there yet does not stop the service from starting."""
         if is_sqlite(str(self.engine.url)):
             return
+        engine_pool = self.engine.pool
+        assert isinstance(engine_pool, QueuePool)  # make_engine's PostgreSQL engines pool their connections
         self.driver_pool = await asyncpg.create_pool(
             self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
             min_size=0,
-            max_size=self.engine.pool.size(),
+            max_size=engine_pool.size(),
             server_settings=POSTGRESQL_SETTINGS,
             timeout=CONNECT_TIMEOUT_SECONDS,
             init=_decode_json,
@@ -238,7 +242,9 @@ async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
     """The asyncpg connection under a PostgreSQL connection, inside its transaction (for COPY, which SQLAlchemy
     does not speak)."""
     await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins its transaction lazily, at the first statement
-    return (await conn.get_raw_connection()).driver_connection
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(driver, asyncpg.Connection)  # the asyncpg dialect's connections wrap asyncpg's own
+    return driver
 
 
 async def copy_rows(
@@ -262,7 +268,8 @@ async def get_database(request: Request) -> Database:
 
     `async` although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, and that hop
     cost more than the whole query on the hot lists."""
-    return request.app.state.database
+    database: Database = request.app.state.database
+    return database
 
 
 def empty_tables_statements(metadata: MetaData) -> list[str]:

@@ -17,9 +17,10 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from sqlalchemy import Dialect, Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -77,12 +78,17 @@ async def read_all(db: Database, conn: AsyncConnection, reads: Sequence[Read]) -
         return await under_way.all()
 
 
-async def _fetch(pool: asyncpg.Pool, dialect: Dialect, read: Read) -> list[asyncpg.Record]:
+async def _fetch(pool: asyncpg.Pool, dialect: Dialect, read: Read) -> Rows:
     async with pool.acquire() as connection:
-        return await fetch(connection, dialect, read)
+        records = await fetch(connection, dialect, read)
+    # asyncpg's Record is no Mapping to the checker (it iterates its values), but it reads like one (row["name"],
+    # keys(), items()), and that is all the readers of these rows do.
+    return cast(Rows, records)
 
 
-async def fetch(connection: asyncpg.Connection, dialect: Dialect, read: Read) -> list[asyncpg.Record]:
+async def fetch(
+    connection: asyncpg.Connection | PoolConnectionProxy, dialect: Dialect, read: Read
+) -> list[asyncpg.Record]:
     """The rows of one statement on a bare asyncpg connection."""
     return await connection.fetch(*driver_statement(dialect, read))
 

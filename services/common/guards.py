@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import get_args
 from urllib.parse import parse_qsl
 
 from fastapi import Request
+from fastapi._compat import ModelField  # the type of a Dependant's parameters
+from fastapi.dependencies.models import Dependant
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -163,7 +166,7 @@ async def reject_numbers_beyond_storage(request: Request) -> None:
             raise Unprocessable(f"query.{field.alias}: the largest number stored is {MAX_STORED_INT}.")
 
 
-def _beyond_storage(field, raw: str | None) -> bool:
+def _beyond_storage(field: ModelField, raw: str | None) -> bool:
     annotation = field.field_info.annotation
     if raw is None or not (annotation is int or int in get_args(annotation)):
         return False
@@ -173,7 +176,7 @@ def _beyond_storage(field, raw: str | None) -> bool:
         return False  # not a number at all: the parameter's own validation says so
 
 
-def _all_query_params(dependant):
+def _all_query_params(dependant: Dependant) -> Iterator[ModelField]:
     yield from dependant.query_params
     for sub in dependant.dependencies:
         yield from _all_query_params(sub)

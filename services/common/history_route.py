@@ -36,9 +36,9 @@ def add_history_route(router: APIRouter, change_log: Table, entities: type[StrEn
             rows = await history_of(
                 conn,
                 change_log,
-                entity=entity.value,
+                entity=str(entity),  # a StrEnum member is its value
                 entity_id=entity_id,
                 after_id=decode_id_cursor(cursor),
                 limit=limit,
             )
-        return page_of(rows, limit, request, response)
+        return page_of(Page[Change], rows, limit, request, response)

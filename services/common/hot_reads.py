@@ -88,7 +88,7 @@ class HotReads:
     async def _answer(self, scope: Scope) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
         hot, match = self._route(scope["path"])
         pool: asyncpg.Pool | None = scope["app"].state.database.driver_pool if hot else None
-        if hot is None or pool is None:
+        if hot is None or match is None or pool is None:
             return None
         principal = _verified_caller(scope)
         request = _plain_query(scope["query_string"], hot, match) if principal and hot.allows(principal) else None

@@ -229,12 +229,13 @@ def _caller(state: Any, headers: dict[str, str]) -> str:
     if token is None:
         return "anonymous"
     try:
-        return state.token_verifier.verify(token).subject
+        subject: str = state.token_verifier.verify(token).subject
+        return subject
     except Exception:
         return "anonymous"
 
 
-def _in_flight():
+def _in_flight() -> Response:
     return problem_response(
         409,
         "A request with this Idempotency-Key is still being processed; retry shortly.",

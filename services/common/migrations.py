@@ -54,7 +54,7 @@ def run_env(service: str, metadata: MetaData, default_url: str) -> None:
     """The body of migrations/<service>/env.py: migrate the service's own database online."""
     config = context.config
     url = config.attributes.get("database_url") or default_url
-    options = {
+    options: dict[str, Any] = {
         "target_metadata": metadata,
         "version_table": version_table(service),
         "render_as_batch": is_sqlite(url),

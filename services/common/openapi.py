@@ -12,20 +12,20 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import ConfigDict
 
 from services.common.examples import add_examples
 from services.common.glossary import FIELDS
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.problems import PROBLEM_TYPES, Problem
+from services.common.tables import SQLModelConfig
 
 # For a model that answers: a field with a default is still always in the answer, so the contract marks it
-# required and consumers (and their generated types) may rely on it.
-ANSWER_CONFIG = ConfigDict(json_schema_serialization_defaults_required=True)
+# required and consumers (and their generated types) may rely on it. (A SQLModelConfig, so SQLModel models take it.)
+ANSWER_CONFIG = SQLModelConfig(json_schema_serialization_defaults_required=True)
 
 # Operations say how they are authenticated in `openapi_extra`; bearer tokens are FastAPI's own.
-PUBLIC = {"security": []}
-FEED_TOKEN = {"security": [{"FeedToken": []}]}
+PUBLIC: dict[str, Any] = {"security": []}
+FEED_TOKEN: dict[str, Any] = {"security": [{"FeedToken": []}]}
 _SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "FeedToken": {
         "type": "apiKey",

@@ -59,7 +59,10 @@ def outbox_table(metadata: MetaData) -> Table:
 def plain_data(data: dict[str, Any]) -> dict[str, Any]:
     """Event data as the JSON it will travel as: dates and instants as ISO strings, a naive instant (SQLite
     hands them back so) as the UTC it was written in."""
-    return orjson.loads(orjson.dumps(data, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS))
+    plain: dict[str, Any] = orjson.loads(
+        orjson.dumps(data, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)
+    )
+    return plain
 
 
 def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -77,7 +80,8 @@ async def emit(conn: AsyncConnection, table: Table, type_: str, data: dict[str, 
     """Record one event in the caller's transaction; returns its event_id."""
     row = _event(type_, data, clock.now())
     await conn.execute(table.insert().values(**row))
-    return row["event_id"]
+    event_id: str = row["event_id"]
+    return event_id
 
 
 async def emit_many(conn: AsyncConnection, table: Table, type_: str, datas: Iterable[dict[str, Any]]) -> int:

@@ -40,6 +40,8 @@ class Page(BaseModel, Generic[T]):
         return schema
 
 
+P = TypeVar("P", bound=Page[Any])
+
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")]
 Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from a previous page's next_cursor.")]
 
@@ -84,11 +86,12 @@ def decode_id_cursor(cursor: str | None) -> int | None:
     if key is None:
         return None
     try:
-        if strict_int(key) < 0:
+        after_id = strict_int(key)
+        if after_id < 0:
             raise ValueError("negative")
     except ValueError as exc:
         raise BadRequest("The cursor is not valid; use next_cursor from a previous page.") from exc
-    return key
+    return after_id
 
 
 def rows_after(
@@ -112,16 +115,17 @@ def paginate(
 
 
 def page_of(
+    page_model: type[P],
     rows: list[dict[str, Any]],
     limit: int,
     request: Request,
     response: Response,
     key: Callable[[dict[str, Any]], Any] = itemgetter("id"),
-) -> dict[str, Any]:
-    """A page for a route whose response model validates it."""
+) -> P:
+    """A page of `rows` as its model, e.g. `Page[PlanPublic]`, with the Link to the next page in `response`."""
     page, headers = paginate(rows, limit, request, key)
     response.headers.update(headers)
-    return page
+    return page_model.model_validate(page)
 
 
 def page_response(

@@ -50,7 +50,8 @@ def tasks_client_hooks(transport: httpx.AsyncBaseTransport | None = None) -> tup
 
 
 async def _tasks(request: Request) -> TasksClient:  # async: no thread-pool hop (see common/db.get_database)
-    return request.app.state.tasks
+    tasks: TasksClient = request.app.state.tasks
+    return tasks
 
 
 TasksDep = Annotated[TasksClient, Depends(_tasks)]

@@ -73,22 +73,65 @@ class ProblemError(Exception):
         return HTTPStatus(self.status).phrase
 
 
-def _subclass(name: str, status: int, slug: str) -> type[ProblemError]:
-    return type(name, (ProblemError,), {"status": status, "slug": slug})
+class BadRequest(ProblemError):
+    status = 400
+    slug = "bad-request"
 
 
-BadRequest = _subclass("BadRequest", 400, "bad-request")
-Unauthorized = _subclass("Unauthorized", 401, "unauthorized")
-Forbidden = _subclass("Forbidden", 403, "forbidden")
-NotFound = _subclass("NotFound", 404, "not-found")
-Conflict = _subclass("Conflict", 409, "conflict")
-PreconditionFailed = _subclass("PreconditionFailed", 412, "precondition-failed")
-PayloadTooLarge = _subclass("PayloadTooLarge", 413, "payload-too-large")
-UnsupportedMediaType = _subclass("UnsupportedMediaType", 415, "unsupported-media-type")
-Unprocessable = _subclass("Unprocessable", 422, "unprocessable")
-PreconditionRequired = _subclass("PreconditionRequired", 428, "precondition-required")
-ServiceUnavailable = _subclass("ServiceUnavailable", 503, "service-unavailable")
-GatewayTimeout = _subclass("GatewayTimeout", 504, "gateway-timeout")
+class Unauthorized(ProblemError):
+    status = 401
+    slug = "unauthorized"
+
+
+class Forbidden(ProblemError):
+    status = 403
+    slug = "forbidden"
+
+
+class NotFound(ProblemError):
+    status = 404
+    slug = "not-found"
+
+
+class Conflict(ProblemError):
+    status = 409
+    slug = "conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+    slug = "precondition-failed"
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    slug = "payload-too-large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status = 415
+    slug = "unsupported-media-type"
+
+
+class Unprocessable(ProblemError):
+    status = 422
+    slug = "unprocessable"
+
+
+class PreconditionRequired(ProblemError):
+    status = 428
+    slug = "precondition-required"
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    slug = "service-unavailable"
+
+
+class GatewayTimeout(ProblemError):
+    status = 504
+    slug = "gateway-timeout"
+
 
 # Every problem type the services answer with: the error codes of the contract (its ProblemType).
 # Slugs passed to problem_response directly are listed here too; a test finds any that is not.

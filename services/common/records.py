@@ -19,7 +19,7 @@ from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
 
 
-def plain_rows(result: Result) -> list[dict[str, Any]]:
+def plain_rows(result: Result[Any]) -> list[dict[str, Any]]:
     """The result's rows as plain dicts.
 
     `dict(row)` over `.mappings()` builds a key view per row, which on a page or a plan's thousands of rows

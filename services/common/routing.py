@@ -1,9 +1,10 @@
 """The router every service's API is built from: versioned, strict about query fields, documented errors."""
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
 
 from services.common.etag import set_etag
 from services.common.guards import (
@@ -13,6 +14,8 @@ from services.common.guards import (
 )
 from services.common.problems import problem_responses
 from services.common.wire_types import reject_converted_inputs
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def api_router(*tags: str) -> APIRouter:
@@ -49,16 +52,21 @@ def links_to_created(
     return {201: {"description": "Created", "links": links}}
 
 
-def created(response: Response, record: dict, location: str) -> dict:
-    """Mark a response as 201 Created at `location`, with the new record's ETag."""
+def set_created(response: Response, location: str, version: int | None) -> None:
+    """Mark a response as 201 Created at `location`, with the new record's ETag where it has a version."""
     response.status_code = 201
     response.headers["Location"] = location
-    if "version" in record:
-        set_etag(response, record["version"])
-    return record
+    if version is not None:
+        set_etag(response, version)
 
 
-def current(response: Response, record: dict) -> dict:
-    """A single record with its ETag."""
+def created(response: Response, model: type[M], record: Mapping[str, Any], location: str) -> M:
+    """The new record as its public model, answered 201 Created at `location` with its ETag."""
+    set_created(response, location, record.get("version"))
+    return model.model_validate(record)
+
+
+def current(response: Response, model: type[M], record: Mapping[str, Any]) -> M:
+    """A single record as its public model, with its ETag."""
     set_etag(response, record["version"])
-    return record
+    return model.model_validate(record)

@@ -30,15 +30,20 @@ class _BoundedLoader(yaml.SafeLoader):  # the pure-Python composer: its compose_
         super().__init__(stream)
         self._depth = self._nodes = 0
 
+    def _mark(self) -> yaml.Mark:
+        """Where the next event starts (types-PyYAML leaves Parser.peek_event unannotated)."""
+        mark: yaml.Mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        return mark
+
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            raise YAMLRefused("aliases (*name) are not accepted in this file", self.peek_event().start_mark)
+            raise YAMLRefused("aliases (*name) are not accepted in this file", self._mark())
         self._depth += 1
         self._nodes += 1
         if self._depth > MAX_DEPTH:
-            raise YAMLRefused(f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+            raise YAMLRefused(f"nested deeper than {MAX_DEPTH} levels", self._mark())
         if self._nodes > MAX_NODES:
-            raise YAMLRefused(f"more than {MAX_NODES} values", self.peek_event().start_mark)
+            raise YAMLRefused(f"more than {MAX_NODES} values", self._mark())
         try:
             return super().compose_node(parent, index)
         finally:

@@ -19,7 +19,8 @@ def reporting_client_hooks(transport: httpx.AsyncBaseTransport | None = None) ->
 
 
 async def _reporting(request: Request) -> ReportingClient:  # async: no thread-pool hop (common/db.get_database)
-    return request.app.state.reporting
+    reporting: ReportingClient = request.app.state.reporting
+    return reporting
 
 
 ReportingDep = Annotated[ReportingClient, Depends(_reporting)]

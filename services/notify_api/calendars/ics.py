@@ -139,4 +139,5 @@ def unit_calendar(
         calendar.add_component(_deadline_event(deadline, unit.id, base_url, stamp))
     for day in report_days:
         calendar.add_component(_report_event(day, items, base_url, stamp))
-    return calendar.to_ical()
+    feed: bytes = calendar.to_ical()
+    return feed

@@ -72,14 +72,16 @@ async def create_feed_token(
     path = request.app.url_path_for("get_unit_calendar", unit_id=str(unit_id))
     feed_url = f"{request.app.state.settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
     return created(
-        response, {**row, "token": token, "feed_url": feed_url}, f"/v1/units/{unit_id}/feed-tokens/{row['id']}"
+        response,
+        FeedTokenCreated,
+        {**row, "token": token, "feed_url": feed_url},
+        f"/v1/units/{unit_id}/feed-tokens/{row['id']}",
     )
 
 
 @router.get(
     "/units/{unit_id}/feed-tokens",
     summary="List a unit's calendar feed tokens (never the tokens)",
-    response_model=Page[FeedTokenPublic],
     responses=READ_ERRORS,
 )
 async def list_feed_tokens(
@@ -90,18 +92,20 @@ async def list_feed_tokens(
     principal: CurrentPrincipal,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> dict:
+) -> Page[FeedTokenPublic]:
     rows = await service.list_feed_tokens(
         db, unit_id=unit_id, principal=principal, after_id=decode_id_cursor(cursor), limit=limit
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[FeedTokenPublic], rows, limit, request, response)
 
 
 @router.get(
     "/units/{unit_id}/feed-tokens/{token_id}", summary="Read a calendar feed token's record", responses=READ_ERRORS
 )
 async def get_feed_token(unit_id: int, token_id: int, db: DatabaseDep, principal: CurrentPrincipal) -> FeedTokenPublic:
-    return await service.get_feed_token(db, unit_id=unit_id, token_id=token_id, principal=principal)
+    return FeedTokenPublic.model_validate(
+        await service.get_feed_token(db, unit_id=unit_id, token_id=token_id, principal=principal)
+    )
 
 
 @router.delete(

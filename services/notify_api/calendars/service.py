@@ -21,13 +21,14 @@ from services.common.history import record_change
 from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.records import Records
 from services.common.secrets import new_token, token_hash
+from services.common.tables import table_of
 from services.notify_api.calendars.ics import unit_calendar
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.db import change_log
 from services.notify_api.reminders.deadlines import Deadline, deadlines_between, item_titles
 from services.notify_api.reminders.report_days import REPORT, report_days
 
-feed_tokens = FeedToken.__table__
+feed_tokens = table_of(FeedToken)
 feed_token_records = Records(feed_tokens, "feed_token", change_log)
 SHOWN = [c for c in feed_tokens.c if c.name != "token_hash"]
 

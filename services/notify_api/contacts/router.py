@@ -25,6 +25,7 @@ from services.notify_api.contacts import service
 from services.notify_api.contacts.models import Channel, OwnerKind
 from services.notify_api.contacts.service import ContactCreate, ContactUpdate
 from services.notify_api.db import DatabaseDep
+from services.notify_api.settings import NotifySettings
 
 router = api_router("contacts")
 
@@ -54,11 +55,12 @@ class ContactWithSecret(ContactPublic):
     secret: str | None = Field(description="The webhook signing secret (whsec_…), shown only in this response.")
 
 
-def _settings(request: Request):
-    return request.app.state.settings
+def _settings(request: Request) -> NotifySettings:
+    settings: NotifySettings = request.app.state.settings
+    return settings
 
 
-@router.get("/contacts", summary="List contacts; a unit sees its own", response_model=Page[ContactPublic])
+@router.get("/contacts", summary="List contacts; a unit sees its own")
 async def list_contacts(
     request: Request,
     response: Response,
@@ -69,7 +71,7 @@ async def list_contacts(
     owner_kind: OwnerKind | None = None,
     owner_id: Annotated[int | None, Query(ge=0, description="The owner's tasks_api id (0: the office).")] = None,
     channel: Channel | None = None,
-) -> dict:
+) -> Page[ContactPublic]:
     rows = await service.list_contacts(
         db,
         principal=principal,
@@ -79,7 +81,7 @@ async def list_contacts(
         owner_id=owner_id,
         channel=channel,
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[ContactPublic], rows, limit, request, response)
 
 
 TARGET_RULE = """A webhook, DingTalk or WeCom target is an http(s) URL; an e-mail target is an address. In
@@ -104,12 +106,12 @@ async def create_contact(
     data: ContactCreate, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep, principal: Writer
 ) -> ContactWithSecret:
     contact, secret = await service.create_contact(db, _settings(request), tasks, data=data, actor=principal)
-    return created(response, {**contact, "secret": secret}, f"/v1/contacts/{contact['id']}")
+    return created(response, ContactWithSecret, {**contact, "secret": secret}, f"/v1/contacts/{contact['id']}")
 
 
 @router.get("/contacts/{contact_id}", summary="Read a contact", responses=READ_ERRORS)
 async def get_contact(contact_id: int, response: Response, db: DatabaseDep, principal: Writer) -> ContactPublic:
-    return current(response, await service.get_contact(db, principal=principal, contact_id=contact_id))
+    return current(response, ContactPublic, await service.get_contact(db, principal=principal, contact_id=contact_id))
 
 
 @router.patch(
@@ -134,7 +136,7 @@ async def update_contact(
         data=data,
         version=expected_version(if_match),
     )
-    return current(response, contact)
+    return current(response, ContactPublic, contact)
 
 
 @router.delete("/contacts/{contact_id}", summary="Delete a contact", status_code=204, responses=GUARDED_WRITE_ERRORS)
@@ -152,4 +154,4 @@ async def rotate_contact_secret(
     contact_id: int, request: Request, response: Response, db: DatabaseDep, principal: Writer
 ) -> ContactWithSecret:
     contact, secret = await service.rotate_secret(db, _settings(request), principal=principal, contact_id=contact_id)
-    return current(response, {**contact, "secret": secret})
+    return current(response, ContactWithSecret, {**contact, "secret": secret})

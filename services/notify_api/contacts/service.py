@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field
@@ -23,12 +22,13 @@ from services.common.history import record_change
 from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.records import Records
 from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
+from services.common.tables import SQLModelConfig, table_of
 from services.notify_api.contacts.models import Channel, Contact, OwnerKind
 from services.notify_api.contacts.targets import check_target
 from services.notify_api.db import NotifyModel, change_log
 from services.notify_api.settings import NotifySettings
 
-contacts = Contact.__table__
+contacts = table_of(Contact)
 contact_records = Records(contacts, "contact", change_log)
 # What a list shows: every column but the sealed ones, and whether there is a secret.
 SEALED = ("secret_encrypted", "target_sealed")
@@ -43,7 +43,7 @@ _SECRET_EXAMPLE = "SEC0f3c9a7d2b4e6f8a1c3e5b7d9f2a4c6e8"
 class ContactCreate(NotifyModel):
     """A new contact (联系方式): where a unit's or leader's notices go."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     owner_kind: OwnerKind
     owner_id: int = Field(ge=0, description="The unit's or leader's tasks_api id; 0 for the office.")
     channel: Channel
@@ -60,7 +60,7 @@ class ContactCreate(NotifyModel):
 class ContactUpdate(NotifyModel):
     """Changes to a contact; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     target: str | None = Field(None, min_length=3, max_length=500, description="New http(s) URL or e-mail address.")
     label: str | None = Field(None, max_length=100)
     enabled: bool | None = None

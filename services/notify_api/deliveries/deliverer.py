@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.db import Database
 from services.common.records import Records
 from services.common.secrets import SecretBox, masked_url
+from services.common.tables import table_of
 from services.notify_api.contacts.models import Contact
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.channels import Channels, Outcome, Target, Verdict
@@ -38,8 +39,8 @@ from services.notify_api.settings import NotifySettings
 
 logger = logging.getLogger("duban.deliveries")
 
-notifications, attempts = Notification.__table__, DeliveryAttempt.__table__
-contacts, subscriptions = Contact.__table__, Subscription.__table__
+notifications, attempts = table_of(Notification), table_of(DeliveryAttempt)
+contacts, subscriptions = table_of(Contact), table_of(Subscription)
 contact_records = Records(contacts, "contact", change_log)
 subscription_records = Records(subscriptions, "subscription", change_log)
 

@@ -62,7 +62,7 @@ async def dispatch_round(app: FastAPI) -> float:
     """One round of the in-process loop: plan and deliver; errors are logged and the loop goes on.
     Returns the seconds left until the next interval starts."""
     state = app.state
-    interval = state.settings.dispatch_interval_seconds
+    interval: int = state.settings.dispatch_interval_seconds
     as_of = tick(now_utc(), interval)
     try:
         _, ran = await run_dispatch(

@@ -64,12 +64,12 @@ async def create_dispatch(
     )
     response.headers["Location"] = f"/v1/dispatches/{dispatch['id']}"
     response.status_code = 201 if ran else 200
-    return dispatch
+    return DispatchPublic.model_validate(dispatch)
 
 
 @router.get("/dispatches/{dispatch_id}", summary="Read a dispatch run and its counts", responses=READ_ERRORS)
 async def get_dispatch(dispatch_id: int, db: DatabaseDep, _: CurrentPrincipal) -> DispatchPublic:
-    return await service.get_dispatch(db, dispatch_id=dispatch_id)
+    return DispatchPublic.model_validate(await service.get_dispatch(db, dispatch_id=dispatch_id))
 
 
 @router.get(
@@ -113,14 +113,18 @@ async def list_notifications(
     "/notifications/{notification_id}", summary="Read a notification with its delivery attempts", responses=READ_ERRORS
 )
 async def get_notification(notification_id: int, db: DatabaseDep, principal: CurrentPrincipal) -> NotificationDetail:
-    return await service.get_notification(db, notification_id=notification_id, principal=principal)
+    return NotificationDetail.model_validate(
+        await service.get_notification(db, notification_id=notification_id, principal=principal)
+    )
 
 
 @router.post(
     "/notifications/{notification_id}/retry", summary="Requeue a dead notification (重新投递)", responses=WRITE_ERRORS
 )
 async def retry_notification(notification_id: int, db: DatabaseDep, principal: Staff) -> NotificationPublic:
-    return await service.retry_notification(db, notification_id=notification_id, actor=principal)
+    return NotificationPublic.model_validate(
+        await service.retry_notification(db, notification_id=notification_id, actor=principal)
+    )
 
 
 @router.post(
@@ -129,4 +133,6 @@ async def retry_notification(notification_id: int, db: DatabaseDep, principal: S
 async def mark_notification_read(
     notification_id: int, db: DatabaseDep, principal: CurrentPrincipal
 ) -> NotificationPublic:
-    return await service.mark_read(db, notification_id=notification_id, principal=principal)
+    return NotificationPublic.model_validate(
+        await service.mark_read(db, notification_id=notification_id, principal=principal)
+    )

@@ -13,6 +13,7 @@ from services.common.db import Database
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.clock import aware_row, now_utc, utc
@@ -21,7 +22,7 @@ from services.notify_api.deliveries.models import Dispatch, Status
 from services.notify_api.deliveries.sole import sole_dispatcher
 from services.notify_api.settings import NotifySettings
 
-dispatches = Dispatch.__table__
+dispatches = table_of(Dispatch)
 notification_records = Records(notifications, "notification", change_log)
 dispatch_records = Records(dispatches, "dispatch", change_log)
 
@@ -107,7 +108,8 @@ def _visible_to(principal: Principal) -> list[Any]:
 
 
 def _addressed_to(principal: Principal, row: dict[str, Any]) -> bool:
-    return row["recipient_kind"] == OwnerKind.UNIT.value and row["recipient_id"] == principal.unit_id
+    addressed: bool = row["recipient_kind"] == OwnerKind.UNIT.value and row["recipient_id"] == principal.unit_id
+    return addressed
 
 
 def _readable(principal: Principal, row: dict[str, Any]) -> bool:

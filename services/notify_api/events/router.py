@@ -30,7 +30,8 @@ ServiceCaller = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 
 
 def _settings(request: Request) -> NotifySettings:
-    return request.app.state.settings
+    settings: NotifySettings = request.app.state.settings
+    return settings
 
 
 SettingsDep = Annotated[NotifySettings, Depends(_settings)]
@@ -49,15 +50,15 @@ async def receive_event(event: EventIn, response: Response, db: DatabaseDep, _: 
     receipt = await service.receive_event(db, event=event)
     if receipt["duplicate"]:
         response.status_code = 200
-    return receipt
+    return EventReceipt.model_validate(receipt)
 
 
-@router.get("/subscriptions", summary="List event subscriptions", response_model=Page[SubscriptionPublic])
+@router.get("/subscriptions", summary="List event subscriptions")
 async def list_subscriptions(
     request: Request, response: Response, db: DatabaseDep, _: Staff, limit: Limit = 50, cursor: Cursor = None
-) -> dict:
+) -> Page[SubscriptionPublic]:
     rows = await subscriptions.list_subscriptions(db, after_id=decode_id_cursor(cursor), limit=limit)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[SubscriptionPublic], rows, limit, request, response)
 
 
 @router.post(
@@ -73,12 +74,14 @@ async def create_subscription(
     data: SubscriptionCreate, response: Response, db: DatabaseDep, settings: SettingsDep, principal: Staff
 ) -> SubscriptionCreated:
     row = await subscriptions.create_subscription(db, settings, data=data, actor=principal)
-    return created(response, row, f"/v1/subscriptions/{row['id']}")
+    return created(response, SubscriptionCreated, row, f"/v1/subscriptions/{row['id']}")
 
 
 @router.get("/subscriptions/{subscription_id}", summary="Read an event subscription", responses=READ_ERRORS)
 async def get_subscription(subscription_id: int, response: Response, db: DatabaseDep, _: Staff) -> SubscriptionPublic:
-    return current(response, await subscriptions.get_subscription(db, subscription_id=subscription_id))
+    return current(
+        response, SubscriptionPublic, await subscriptions.get_subscription(db, subscription_id=subscription_id)
+    )
 
 
 @router.patch(
@@ -98,7 +101,7 @@ async def update_subscription(
     row = await subscriptions.update_subscription(
         db, settings, subscription_id=subscription_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, row)
+    return current(response, SubscriptionPublic, row)
 
 
 @router.delete(
@@ -134,4 +137,4 @@ async def rotate_subscription_secret(
     result = await subscriptions.rotate_subscription_secret(
         db, settings, subscription_id=subscription_id, rotation=rotation or SecretRotation(), actor=principal
     )
-    return current(response, result)
+    return current(response, SubscriptionSecret, result)

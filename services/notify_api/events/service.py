@@ -21,12 +21,13 @@ from services.common.db import Database
 from services.common.json import instant_text
 from services.common.outbox import plain_data
 from services.common.secrets import SecretBox
+from services.common.tables import table_of
 from services.notify_api.deliveries.models import Notification, Status
 from services.notify_api.events.models import ReceivedEvent, Subscription
 from services.notify_api.events.schemas import EventIn
 
-received_events, subscriptions = ReceivedEvent.__table__, Subscription.__table__
-notifications = Notification.__table__
+received_events, subscriptions = table_of(ReceivedEvent), table_of(Subscription)
+notifications = table_of(Notification)
 
 LOCAL_SOURCE = "notify_api"
 

@@ -30,6 +30,7 @@ from services.common.collector import collector_paused
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import Item, TasksClient
 from services.common.db import Database, copy_rows, driver_connection
+from services.common.tables import table_of
 from services.notify_api.contacts.models import Contact, OwnerKind
 from services.notify_api.deliveries.models import Level, Notification, Status
 from services.notify_api.events.service import is_subscribed
@@ -57,7 +58,7 @@ from services.notify_api.rules.service import (
 )
 from services.notify_api.settings import NotifySettings
 
-notifications, contacts = Notification.__table__, Contact.__table__
+notifications, contacts = table_of(Notification), table_of(Contact)
 OUTBOX_COLUMNS = [column.name for column in notifications.c if column.name != "id"]
 
 # Overdue notices stop this long after the due date: by then the deadline is the office's business, not a
@@ -207,12 +208,12 @@ def due_today(
         step = due_step(deadline.due_on, rule, today)
         if step is None:
             continue
-        deadline = without_paused_items(deadline, pauses)
-        if deadline is None or is_paused(pauses, deadline.plan_id, deadline.item_id):
+        kept = without_paused_items(deadline, pauses)
+        if kept is None or is_paused(pauses, kept.plan_id, kept.item_id):
             continue
-        units = tuple(u for u in deadline.units if not is_paused(pauses, deadline.plan_id, deadline.item_id, u.unit_id))
+        units = tuple(u for u in kept.units if not is_paused(pauses, kept.plan_id, kept.item_id, u.unit_id))
         if units:
-            found.append(Due(deadline, rule, step, units))
+            found.append(Due(kept, rule, step, units))
     return found
 
 
@@ -254,7 +255,9 @@ def lead_leaders(deadline: Deadline, context: PlanContext) -> list[int]:
 
 def recipients(due: Due, context: PlanContext) -> list[tuple[str, int, str | None, tuple[Duty, ...]]]:
     """(kind, id, role, units): each unit about itself; for a red step, the lead leaders and the office too."""
-    found = [(OwnerKind.UNIT.value, u.unit_id, u.role, (u,)) for u in due.units]
+    found: list[tuple[str, int, str | None, tuple[Duty, ...]]] = [
+        (OwnerKind.UNIT.value, u.unit_id, u.role, (u,)) for u in due.units
+    ]
     if due.step.level is Level.RED:
         found += [(OwnerKind.LEADER.value, leader, None, due.units) for leader in lead_leaders(due.deadline, context)]
         found.append((OwnerKind.OFFICE.value, 0, None, due.units))

@@ -144,7 +144,6 @@ def _today(as_of: date | None) -> date:
 @router.get(
     "/deadlines/upcoming",
     summary="Deadlines coming up, with days left in calendar and working days",
-    response_model=UpcomingPage,
     responses=ERRORS,
 )
 async def list_upcoming_deadlines(
@@ -159,7 +158,7 @@ async def list_upcoming_deadlines(
     as_of: AsOf = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> dict:
+) -> UpcomingPage:
     after = decode_tuple_cursor(cursor, date.fromisoformat, str, str, strict_int)
     view = await service.upcoming(
         tasks,
@@ -174,7 +173,7 @@ async def list_upcoming_deadlines(
     )
     page, headers = paginate(view.pop("rows"), limit, request, service.row_key)
     response.headers.update(headers)
-    return {**view, **page}
+    return UpcomingPage.model_validate({**view, **page})
 
 
 @router.get(
@@ -191,4 +190,4 @@ async def get_bulletin(
     _: CurrentPrincipal,
     on: Annotated[date | None, Query(alias="date", description="The day (default: today in Asia/Shanghai).")] = None,
 ) -> Bulletin:
-    return await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on))
+    return Bulletin.model_validate(await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on)))

@@ -82,7 +82,7 @@ async def upcoming(
     plan_id: int | None,
     days: int,
     today: date,
-    after: tuple | None,
+    after: tuple[Any, ...] | None,
     limit: int,
 ) -> dict[str, Any]:
     """Deadlines from today through `days` days on, with days left in calendar and in working days."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 
 from services.common.clock import SHANGHAI
 from services.common.workdays import add_workdays, workdays_between, workdays_late
@@ -37,7 +38,7 @@ class Rule:
     digest: bool = False
 
     @classmethod
-    def of(cls, row: dict) -> Rule:
+    def of(cls, row: dict[str, Any]) -> Rule:
         return cls(
             tuple(sorted(set(row["steps_before"]), reverse=True)),
             row["repeat_every_workdays"],

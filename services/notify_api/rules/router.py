@@ -10,7 +10,7 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentPrincipal, Staff
-from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.etag import IfMatch, expected_version
 from services.common.openapi import ANSWER_CONFIG
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.peers import TasksDep
@@ -21,6 +21,7 @@ from services.common.routing import (
     WRITE_ERRORS,
     api_router,
     created,
+    current,
     links_to_created,
 )
 from services.notify_api.db import DatabaseDep
@@ -30,7 +31,8 @@ from services.notify_api.rules.service import DEADLINE_KINDS, PauseCreate, RuleB
 router = api_router("rules")
 PEER_ERRORS = problem_responses(503)
 
-DeadlineKind = StrEnum("DeadlineKind", {("any" if k == "*" else k): k for k in DEADLINE_KINDS})
+# Built from DEADLINE_KINDS, the one list of them; mypy reads an enum's members only from literals.
+DeadlineKind = StrEnum("DeadlineKind", {("any" if k == "*" else k): k for k in DEADLINE_KINDS})  # type: ignore[misc]
 DeadlineKind.__doc__ = (
     "What a reminder rule is for (时限类型): item, milestone, indicator, report, or * for every kind."
 )
@@ -81,7 +83,8 @@ RULE_SOURCE = (
     responses={**READ_ERRORS, **PEER_ERRORS},
 )
 async def list_reminder_rules(plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal) -> RuleList:
-    return RuleList(data=await service.list_rules(db, tasks, plan_id=plan_id))
+    rules = await service.list_rules(db, tasks, plan_id=plan_id)
+    return RuleList(data=[RulePublic.model_validate(rule) for rule in rules])
 
 
 @router.put(
@@ -109,11 +112,10 @@ async def put_reminder_rule(
         version=expected_version(if_match),
         actor=principal,
     )
-    set_etag(response, rule["version"])
-    return rule
+    return current(response, RulePublic, rule)
 
 
-@router.get("/pauses", summary="List pauses of reminders", response_model=Page[PausePublic])
+@router.get("/pauses", summary="List pauses of reminders")
 async def list_pauses(
     request: Request,
     response: Response,
@@ -125,7 +127,7 @@ async def list_pauses(
     item_id: int | None = None,
     unit_id: int | None = None,
     active_on: Annotated[date | None, Query(description="Only pauses in force on this day.")] = None,
-) -> dict:
+) -> Page[PausePublic]:
     rows = await service.list_pauses(
         db,
         after_id=decode_id_cursor(cursor),
@@ -135,7 +137,7 @@ async def list_pauses(
         unit_id=unit_id,
         active_on=active_on,
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[PausePublic], rows, limit, request, response)
 
 
 @router.post(
@@ -152,12 +154,12 @@ async def create_pause(
     data: PauseCreate, response: Response, db: DatabaseDep, tasks: TasksDep, principal: Staff
 ) -> PausePublic:
     pause = await service.create_pause(db, tasks, data=data, actor=principal)
-    return created(response, pause, f"/v1/pauses/{pause['id']}")
+    return created(response, PausePublic, pause, f"/v1/pauses/{pause['id']}")
 
 
 @router.get("/pauses/{pause_id}", summary="Read a pause", responses=READ_ERRORS)
 async def get_pause(pause_id: int, db: DatabaseDep, _: CurrentPrincipal) -> PausePublic:
-    return await service.get_pause(db, pause_id=pause_id)
+    return PausePublic.model_validate(await service.get_pause(db, pause_id=pause_id))
 
 
 @router.delete("/pauses/{pause_id}", summary="Lift a pause", status_code=204, responses=READ_ERRORS)

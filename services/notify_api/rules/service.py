@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from pydantic import ConfigDict, field_validator
+from pydantic import field_validator
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field
@@ -21,11 +21,12 @@ from services.common.db import Database
 from services.common.etag import stale
 from services.common.problems import NotFound, Unprocessable
 from services.common.records import Records
+from services.common.tables import SQLModelConfig, table_of
 from services.notify_api.db import NotifyModel, change_log
 from services.notify_api.reminders.steps import DEFAULT_RULE, Rule
 from services.notify_api.rules.models import Pause, ReminderRule
 
-rules_table, pauses = ReminderRule.__table__, Pause.__table__
+rules_table, pauses = table_of(ReminderRule), table_of(Pause)
 rule_records = Records(rules_table, "reminder_rule", change_log)
 pause_records = Records(pauses, "pause", change_log)
 
@@ -38,7 +39,7 @@ CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 class RuleBody(NotifyModel):
     """A reminder rule (催办规则); PUT replaces it whole, so an omitted field takes its default."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     steps_before: list[int] = Field(
         default_factory=lambda: list(DEFAULT_RULE.steps_before),
         max_length=10,
@@ -72,7 +73,7 @@ class RuleBody(NotifyModel):
 class PauseCreate(NotifyModel):
     """Hold reminders of a whole plan, one item, one unit, or one unit on one item."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     plan_id: int
     item_id: int | None = None
     unit_id: int | None = None

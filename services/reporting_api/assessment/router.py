@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from services.common import clock
 from services.common.auth import CurrentPrincipal, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.identifiers import PERIOD_PATTERN
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import (
@@ -18,13 +19,12 @@ from services.common.routing import (
     READ_ERRORS,
     WRITE_ERRORS,
     api_router,
-    created,
     links_to_created,
+    set_created,
 )
 from services.reporting_api.assessment import service
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentList, AdjustmentPublic, Assessment
 from services.reporting_api.db import DatabaseDep
-from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
 router = api_router("assessment")
 PeriodId = Annotated[str, Path(pattern=PERIOD_PATTERN, description="2024-Q1, 2024-H1 or 2024.")]
@@ -61,7 +61,7 @@ async def close_period(
         db, tasks, plan_id=plan_id, period=period, today=as_of or clock.business_today(), principal=principal
     )
     response.headers["Location"] = f"/v1/plans/{plan_id}/periods/{period}/snapshot"
-    return closed
+    return ClosedPeriodPublic.model_validate(closed)
 
 
 @router.get(
@@ -70,7 +70,7 @@ async def close_period(
     responses=READ_ERRORS,
 )
 async def get_period_snapshot(plan_id: int, period: PeriodId, db: DatabaseDep, _: Staff) -> ClosedPeriodPublic:
-    return await service.get_snapshot(db, plan_id=plan_id, period=period)
+    return ClosedPeriodPublic.model_validate(await service.get_snapshot(db, plan_id=plan_id, period=period))
 
 
 @router.get(
@@ -115,7 +115,7 @@ async def create_assessment_adjustment(
     year: Year,
 ) -> AdjustmentPublic:
     adjustment = await service.create_adjustment(db, tasks, plan_id=plan_id, year=year, data=data, actor=principal)
-    created(response, {"version": adjustment.version}, f"/v1/plans/{plan_id}/assessment/adjustments/{adjustment.id}")
+    set_created(response, f"/v1/plans/{plan_id}/assessment/adjustments/{adjustment.id}", adjustment.version)
     return adjustment
 
 

@@ -17,6 +17,7 @@ from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import Records, plain_rows
+from services.common.tables import table_of
 from services.reporting_api.assessment.models import AssessmentAdjustment
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentPublic, Assessment, AssessmentList
 from services.reporting_api.assessment.scores import CO_OPERATING_WEIGHT, assessed_group, assessment_lists, unit_tallies
@@ -149,7 +150,7 @@ def _own_row(found: AssessmentList, unit_id: int | None) -> AssessmentList:
 
 # -- 考核加减分 ------------------------------------------------------------------------------------------------
 
-adjustments_table = AssessmentAdjustment.__table__
+adjustments_table = table_of(AssessmentAdjustment)
 adjustment_records = Records(adjustments_table, "assessment_adjustment", change_log)
 
 

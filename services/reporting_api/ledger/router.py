@@ -9,13 +9,13 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from services.common.auth import CurrentPrincipal
+from services.common.identifiers import PERIOD_PATTERN
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.db import DatabaseDep
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, csv_stream, write_xlsx
-from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
 router = api_router("ledger")
 ERRORS = {**READ_ERRORS, **problem_responses(413, 503)}

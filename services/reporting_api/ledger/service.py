@@ -23,6 +23,7 @@ from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, T
 from services.common.db import Database
 from services.common.problems import NotFound, PayloadTooLarge
 from services.common.records import plain_rows
+from services.common.tables import table_of
 from services.reporting_api.ledger.writers import Row
 from services.reporting_api.oversight.compliance import lateness
 from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
@@ -30,7 +31,7 @@ from services.reporting_api.periods.obligations import latest_per_pair
 from services.reporting_api.periods.service import plan_rhythm
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
 
-reports, versions, measurements = Report.__table__, ReportVersion.__table__, MeasurementRecord.__table__
+reports, versions, measurements = table_of(Report), table_of(ReportVersion), table_of(MeasurementRecord)
 
 HEADERS = (
     "事项编号",

@@ -66,7 +66,7 @@ def expected_share(plan_start: date, target_date: date, on: date) -> float:
 
 def projection(points: Sequence[Mapping[str, Any]], target_date: date) -> float | None:
     """The least-squares line through the points, at the target date; None without two distinct dates."""
-    xs = [p["as_of"].toordinal() for p in points]
+    xs: list[int] = [p["as_of"].toordinal() for p in points]
     if len(set(xs)) < 2:
         return None
     ys = [float(p["value"]) for p in points]

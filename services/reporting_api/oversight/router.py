@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request, Response
 
 from services.common import clock
 from services.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JSONBytesResponse
 from services.common.pagination import (
     Cursor,
@@ -40,7 +41,6 @@ from services.reporting_api.oversight.schemas import (
     TrafficLightPage,
 )
 from services.reporting_api.oversight.walks import compliance_walks
-from services.reporting_api.periods.calendar import PERIOD_PATTERN
 
 router = api_router("oversight")
 ERRORS = {**READ_ERRORS, **problem_responses(503)}
@@ -208,7 +208,7 @@ async def get_plan_traffic_lights(
     )
     page, headers = _paged(view, limit, cursor, "item_id", request)
     response.headers.update(headers)
-    return page
+    return TrafficLightPage.model_validate(page)
 
 
 @router.get(
@@ -234,4 +234,4 @@ async def get_plan_indicator_progress(
     )
     page, headers = _paged(view, limit, cursor, "indicator_id", request)
     response.headers.update(headers)
-    return page
+    return IndicatorProgressPage.model_validate(page)

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal, Role
@@ -117,7 +117,7 @@ async def period_view(
 
 # The periods answering for one (those ending the same day: a month, a quarter, a half-year, a year) as four
 # bindparams, so that each statement is still built and compiled once.
-ANSWERING = tuple(bindparam(f"period_{n}") for n in range(4))
+ANSWERING: tuple[BindParameter[Any], ...] = tuple(bindparam(f"period_{n}") for n in range(4))
 
 
 def periods_of(period: str) -> dict[str, str]:
@@ -171,7 +171,7 @@ def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
     so that a plan's whole measurement history is not loaded for a roll-up.
     """
     m = measurements
-    columns = [m.c.id, m.c.indicator_id, m.c.as_of, m.c.value]
+    columns: list[ColumnElement[Any]] = [m.c.id, m.c.indicator_id, m.c.as_of, m.c.value]
     if latest_only:
         columns.append(
             func.row_number()
@@ -428,7 +428,7 @@ async def indicator_progress(
     data = await load_plan(tasks, plan_id)
     visible = {item.id for item in data.items}
     if principal.role is Role.UNIT:
-        visible &= items_of_unit(data.assignments, principal.unit_id)
+        visible &= items_of_unit(data.assignments, principal.own_unit)
     if item_id is not None:
         if item_id not in visible:
             raise NotFound(f"Item {item_id} is not an item of plan {plan_id} you may see.")

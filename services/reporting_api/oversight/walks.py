@@ -47,4 +47,5 @@ def compliance_walks(state: Any) -> ComplianceWalks:
     """The app's walks (one per app, so tests' apps on their own databases never share a view)."""
     if not hasattr(state, "compliance_walks"):
         state.compliance_walks = ComplianceWalks()
-    return state.compliance_walks
+    walks: ComplianceWalks = state.compliance_walks
+    return walks

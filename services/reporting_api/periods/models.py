@@ -10,6 +10,7 @@ from pydantic import Field as Describe
 from sqlalchemy import JSON, DateTime, Index, String
 from sqlmodel import Field
 
+from services.common.tables import SQLModelConfig
 from services.reporting_api.db import ReportingModel
 from services.reporting_api.periods.calendar import Cadence
 
@@ -101,7 +102,7 @@ class RuleFields(ReportingModel):
         description="A cadence per item kind (e.g. special_action: monthly), over the plan's default.",
     )
     assessment_groups: AssessmentGroups = Field(
-        default_factory=lambda: [AssessmentGroup(**g) for g in DEFAULT_ASSESSMENT_GROUPS],
+        default_factory=lambda: [AssessmentGroup.model_validate(g) for g in DEFAULT_ASSESSMENT_GROUPS],
         sa_type=JSON,
         description="The lists of the annual assessment (考核分组): which kinds of unit are ranked together, "
         "listed apart unranked, or (named in no list) left out.",
@@ -115,7 +116,8 @@ class PlanRules(RuleFields, table=True):
     plan_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS), sa_type=JSON)
     cadence_by_kind: dict[str, Cadence] = Field(default_factory=dict, sa_type=JSON)
-    assessment_groups: list[dict[str, Any]] = Field(
+    # The table keeps the JSON as stored: a SQLModel table model neither validates nor encodes nested models.
+    assessment_groups: list[dict[str, Any]] = Field(  # type: ignore[assignment]
         default_factory=lambda: [dict(g) for g in DEFAULT_ASSESSMENT_GROUPS], sa_type=JSON
     )
     version: int = 1
@@ -124,7 +126,7 @@ class PlanRules(RuleFields, table=True):
 class RulesUpdate(ReportingModel):
     """Changes to a plan's reporting rules; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     due_days_after_period: int | None = Field(
         None, ge=0, le=90, description="Calendar days after a period's end its reports are due, moved to a working day."
     )

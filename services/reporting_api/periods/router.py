@@ -8,11 +8,11 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import CurrentPrincipal, Staff
-from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.etag import IfMatch, expected_version
 from services.common.openapi import ANSWER_CONFIG
 from services.common.peers import TasksDep
 from services.common.problems import problem_responses
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
+from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, current
 from services.reporting_api.db import DatabaseDep
 from services.reporting_api.periods import service
 from services.reporting_api.periods.calendar import Cadence, PeriodKind, ReportType
@@ -101,7 +101,8 @@ class ItemCadenceUpdate(BaseModel):
 async def list_periods(
     plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal, kind: PeriodKind | None = None
 ) -> PeriodList:
-    return PeriodList(data=await service.list_periods(db, tasks, plan_id=plan_id, kind=kind))
+    periods = await service.list_periods(db, tasks, plan_id=plan_id, kind=kind)
+    return PeriodList(data=[PeriodPublic.model_validate(period) for period in periods])
 
 
 @router.put(
@@ -121,8 +122,7 @@ async def set_period_due_date(
 async def get_rules(plan_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> RulesPublic:
     async with db.read() as conn:
         rules = await service.plan_rules(conn, plan_id)
-    set_etag(response, rules["version"])
-    return rules
+    return current(response, RulesPublic, rules)
 
 
 @router.patch("/plans/{plan_id}/rules", summary="Change the plan's rules", responses=GUARDED_WRITE_ERRORS)
@@ -132,8 +132,7 @@ async def update_rules(
     rules = await service.update_rules(
         db, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal
     )
-    set_etag(response, rules["version"])
-    return rules
+    return current(response, RulesPublic, rules)
 
 
 @router.get("/items/{item_id}/cadence", summary="An item's reporting cadence", responses={**READ_ERRORS, **PEER_ERRORS})
@@ -141,8 +140,7 @@ async def get_item_cadence(
     item_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal
 ) -> ItemCadencePublic:
     found = await service.item_cadence(db, tasks, item_id=item_id)
-    set_etag(response, found["version"])
-    return found
+    return current(response, ItemCadencePublic, found)
 
 
 @router.put(
@@ -162,5 +160,4 @@ async def set_item_cadence(
     found = await service.set_item_cadence(
         db, tasks, item_id=item_id, cadence=data.cadence, version=expected_version(if_match), actor=principal
     )
-    set_etag(response, found["version"])
-    return found
+    return current(response, ItemCadencePublic, found)

@@ -15,6 +15,7 @@ from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Unprocessable
+from services.common.tables import table_of
 from services.reporting_api.db import change_log
 from services.reporting_api.periods.calendar import Cadence, PeriodKind, ScheduledPeriod, schedule
 from services.reporting_api.periods.models import (
@@ -27,8 +28,8 @@ from services.reporting_api.periods.models import (
 )
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm
 
-rules_table, overrides, closed = PlanRules.__table__, DueDateOverride.__table__, ClosedPeriod.__table__
-item_cadences = ItemCadence.__table__
+rules_table, overrides, closed = table_of(PlanRules), table_of(DueDateOverride), table_of(ClosedPeriod)
+item_cadences = table_of(ItemCadence)
 
 
 async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
@@ -36,7 +37,11 @@ async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
     row = (await conn.execute(select(rules_table).where(rules_table.c.plan_id == plan_id))).mappings().first()
     if row:
         return dict(row)
-    return {"plan_id": plan_id, "version": 0, **PlanRules(plan_id=plan_id).model_dump(exclude={"plan_id", "version"})}
+    return {
+        "plan_id": plan_id,
+        "version": 0,
+        **PlanRules.model_validate({"plan_id": plan_id}).model_dump(exclude={"plan_id", "version"}),
+    }
 
 
 async def plan_schedule(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> list[ScheduledPeriod]:

@@ -91,8 +91,9 @@ class Report(ContentFields, table=True):
         "quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).",
     )
     status: ReportStatus = Field(ReportStatus.DRAFT, sa_type=String(20))
-    measurements: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
-    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # The table keeps the JSON as stored: a SQLModel table model neither validates nor encodes nested models.
+    measurements: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # type: ignore[assignment]
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # type: ignore[assignment]
     submissions: int = Field(0, description="How many versions were submitted.")
     first_submitted_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
     submitted_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))

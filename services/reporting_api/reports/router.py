@@ -62,7 +62,7 @@ async def create_report(
     data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
 ) -> ReportPublic:
     report = await service.create_report(db, tasks, data=data, principal=principal)
-    return created(response, report, f"/v1/reports/{report['id']}")
+    return created(response, ReportPublic, report, f"/v1/reports/{report['id']}")
 
 
 @router.get("/reports", summary="List reports", response_model=Page[ReportPublic], responses=PEER_ERRORS)
@@ -102,7 +102,7 @@ async def get_report(
     report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
 ) -> ReportPublic:
     async with db.read() as conn:
-        return current(response, await service.visible_report(conn, tasks, report_id, principal))
+        return current(response, ReportPublic, await service.visible_report(conn, tasks, report_id, principal))
 
 
 @router.patch(
@@ -120,7 +120,7 @@ async def update_report(
     report = await service.update_report(
         db, tasks, report_id=report_id, data=data, version=expected_version(if_match), principal=principal
     )
-    return current(response, report)
+    return current(response, ReportPublic, report)
 
 
 @router.delete(
@@ -154,7 +154,7 @@ async def submit_report(
         comment=data.comment if data else None,
         version=seen_version(if_match),
     )
-    return current(response, report)
+    return current(response, ReportPublic, report)
 
 
 @router.post(
@@ -177,7 +177,7 @@ async def withdraw_report(
         comment=data.comment if data else None,
         version=seen_version(if_match),
     )
-    return current(response, report)
+    return current(response, ReportPublic, report)
 
 
 @router.post(
@@ -192,6 +192,7 @@ async def review_report(
 ) -> ReportPublic:
     return current(
         response,
+        ReportPublic,
         await service.review_report(
             db, report_id=report_id, review=data, version=expected_version(if_match), principal=principal
         ),
@@ -206,6 +207,7 @@ async def reopen_report(
 ) -> ReportPublic:
     return current(
         response,
+        ReportPublic,
         await service.reopen_report(
             db, report_id=report_id, request=data, version=seen_version(if_match), principal=principal
         ),
@@ -220,7 +222,8 @@ async def reopen_report(
 async def list_report_versions(
     report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
 ) -> list[VersionPublic]:
-    return await service.report_versions(db, tasks, report_id=report_id, principal=principal)
+    rows = await service.report_versions(db, tasks, report_id=report_id, principal=principal)
+    return [VersionPublic.model_validate(row) for row in rows]
 
 
 @router.get(
@@ -229,4 +232,5 @@ async def list_report_versions(
 async def get_report_history(
     report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
 ) -> list[TransitionPublic]:
-    return await service.report_transitions(db, tasks, report_id=report_id, principal=principal)
+    rows = await service.report_transitions(db, tasks, report_id=report_id, principal=principal)
+    return [TransitionPublic.model_validate(row) for row in rows]

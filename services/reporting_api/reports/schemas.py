@@ -8,7 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.reporting_api.periods.calendar import PERIOD_PATTERN, ReportType
+from services.common.identifiers import PERIOD_PATTERN
+from services.common.tables import SQLModelConfig
+from services.reporting_api.periods.calendar import ReportType
 from services.reporting_api.reports.models import (
     TEXT_LIMIT,
     Attachment,
@@ -22,7 +24,7 @@ from services.reporting_api.reports.models import (
 class ReportCreate(ContentFields):
     """A new report (draft) of a unit on an item for a period."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     item_id: int
     period: str = Field(
         pattern=PERIOD_PATTERN,

@@ -19,6 +19,7 @@ from services.common.etag import stale
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, ProblemError, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.common.workdays import workdays_late
 from services.reporting_api.db import change_log, outbox_events
 from services.reporting_api.periods.calendar import parse_period
@@ -34,8 +35,8 @@ from services.reporting_api.reports.schemas import (
     ReviewCreate,
 )
 
-reports, versions = Report.__table__, ReportVersion.__table__
-measurements, transitions = MeasurementRecord.__table__, Transition.__table__
+reports, versions = table_of(Report), table_of(ReportVersion)
+measurements, transitions = table_of(MeasurementRecord), table_of(Transition)
 report_records = Records(reports, "report", change_log)
 
 CONTENT = (
@@ -451,7 +452,7 @@ async def _check_visible(tasks: TasksClient, report: dict[str, Any], principal: 
     if (
         principal.role is Role.UNIT
         and report["unit_id"] != principal.unit_id
-        and report["item_id"] not in await lead_item_ids(tasks, principal.unit_id)
+        and report["item_id"] not in await lead_item_ids(tasks, principal.own_unit)
     ):
         raise NotFound(f"Report {report['id']} does not exist.")
 
@@ -473,7 +474,7 @@ async def list_reports(
     if principal.role is Role.UNIT:
         where.append(
             (reports.c.unit_id == principal.unit_id)
-            | reports.c.item_id.in_(await lead_item_ids(tasks, principal.unit_id))
+            | reports.c.item_id.in_(await lead_item_ids(tasks, principal.own_unit))
         )
     async with db.read() as conn:
         return await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)

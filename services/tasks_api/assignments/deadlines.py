@@ -17,6 +17,7 @@ from services.common.db import Database
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.assignments.events import extended_event
 from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
 from services.tasks_api.assignments.service import lock_item, require_duty
@@ -26,7 +27,7 @@ from services.tasks_api.items.service import item_records, items, responsibiliti
 from services.tasks_api.items.targets import indicators, milestone_records, milestones
 from services.tasks_api.schemas import UnitRole
 
-extensions = ExtensionRequest.__table__
+extensions = table_of(ExtensionRequest)
 extension_records = Records(extensions, "extension", change_log)
 
 MAX_WINDOW_DAYS = 400
@@ -63,11 +64,13 @@ async def _due_date(conn: AsyncConnection, item: dict[str, Any], milestone_id: i
     if milestone_id is None:
         if item["due_on"] is None:
             raise Unprocessable(f"Item {item['id']} has no due date to extend.")
-        return item["due_on"]
+        item_due: date = item["due_on"]
+        return item_due
     milestone = await milestone_records.find(conn, milestone_id)
     if milestone is None or milestone["item_id"] != item["id"]:
         raise Unprocessable(f"Milestone {milestone_id} is not a milestone of item {item['id']}.")
-    return milestone["due_on"]
+    milestone_due: date = milestone["due_on"]
+    return milestone_due
 
 
 async def request_extension(
@@ -252,7 +255,7 @@ async def list_deadlines(
     principal: Principal,
     from_: date,
     to: date,
-    after: tuple | None,
+    after: tuple[Any, ...] | None,
     limit: int,
     unit_id: int | None = None,
     plan_id: int | None = None,

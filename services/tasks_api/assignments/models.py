@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field
 
+from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
 
 
@@ -53,13 +53,13 @@ class ExtensionRequest(ExtensionFields, TasksModel, table=True):
 class ExtensionCreate(ExtensionFields):
     """A request to move an item's due date later (延期申请), with its reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
 
 class ExtensionDecision(TasksModel):
     """The office's decision on an extension request (延期审批)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     approve: bool = Field(description="true approves (批准), false rejects (驳回).")
     comment: str | None = Field(None, max_length=2000, description="审核意见")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
@@ -30,7 +30,7 @@ PlanFilter = Annotated[int | None, Query(description="Only rows of this plan.")]
 UnitFilter = Annotated[int | None, Query(description="Only rows of this unit (a unit token: its own only).")]
 
 
-def _printed_order(row: dict) -> tuple[int, int]:
+def _printed_order(row: dict[str, Any]) -> tuple[int, int]:
     return row["position"], row["id"]
 
 
@@ -54,7 +54,7 @@ async def list_item_responsibilities(
     rows = await service.list_responsibilities(
         db, item_id=item_id, limit=limit, after=decode_tuple_cursor(cursor, strict_int, strict_int)
     )
-    return page_of(rows, limit, request, response, key=_printed_order)
+    return page_of(Page[ResponsibilityPublic], rows, limit, request, response, key=_printed_order)
 
 
 @router.post(
@@ -67,7 +67,7 @@ async def assign_unit_to_item(
     item_id: int, data: ResponsibilityCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> AssignedResponsibility:
     row = await service.assign_unit(db, item_id=item_id, data=data, actor=principal)
-    return created(response, row, f"/v1/responsibilities/{row['id']}")
+    return created(response, AssignedResponsibility, row, f"/v1/responsibilities/{row['id']}")
 
 
 class PlaceholderAssigned(BaseModel):
@@ -93,7 +93,9 @@ async def assign_placeholder(
 
 @router.get("/responsibilities/{responsibility_id}", summary="Read one responsibility", responses=READ_ERRORS)
 async def get_responsibility(responsibility_id: int, db: DatabaseDep, _: CurrentPrincipal) -> ResponsibilityPublic:
-    return await service.get_responsibility(db, responsibility_id=responsibility_id)
+    return ResponsibilityPublic.model_validate(
+        await service.get_responsibility(db, responsibility_id=responsibility_id)
+    )
 
 
 @router.delete(
@@ -113,7 +115,9 @@ async def unassign_unit_from_item(item_id: int, responsibility_id: int, db: Data
     responses=READ_ERRORS,
 )
 async def acknowledge_assignment(responsibility_id: int, db: DatabaseDep, principal: Writer) -> AssignedResponsibility:
-    return await service.acknowledge(db, responsibility_id=responsibility_id, principal=principal)
+    return AssignedResponsibility.model_validate(
+        await service.acknowledge(db, responsibility_id=responsibility_id, principal=principal)
+    )
 
 
 @router.get("/units/{unit_id}/assignments", summary="A unit's assignments", responses=READ_ERRORS)
@@ -137,7 +141,7 @@ async def list_unit_assignments(
         plan_id=plan_id,
         acknowledged=acknowledged,
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[AssignmentPublic], rows, limit, request, response)
 
 
 @router.get("/plans/{plan_id}/assignments", summary="A plan's assignments", responses=READ_ERRORS)
@@ -161,7 +165,7 @@ async def list_plan_assignments(
         unit_id=unit_id,
         acknowledged=acknowledged,
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[AssignmentPublic], rows, limit, request, response)
 
 
 # -- extension requests (延期申请) --------------------------------------------------------------------
@@ -177,7 +181,7 @@ async def request_extension(
     item_id: int, data: ExtensionCreate, response: Response, db: DatabaseDep, principal: Writer
 ) -> ExtensionPublic:
     row = await deadlines.request_extension(db, item_id=item_id, data=data, principal=principal)
-    return created(response, row, f"/v1/extensions/{row['id']}")
+    return created(response, ExtensionPublic, row, f"/v1/extensions/{row['id']}")
 
 
 @router.get("/items/{item_id}/extensions", summary="The extension requests of an item", responses=READ_ERRORS)
@@ -193,7 +197,7 @@ async def list_item_extensions(
     rows = await deadlines.list_extensions(
         db, principal=principal, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[ExtensionPublic], rows, limit, request, response)
 
 
 @router.get("/extensions", summary="Extension requests, filtered")
@@ -217,14 +221,16 @@ async def list_extensions(
         plan_id=plan_id,
         unit_id=unit_id,
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[ExtensionPublic], rows, limit, request, response)
 
 
 @router.get("/extensions/{extension_id}", summary="Read an extension request", responses=READ_ERRORS)
 async def get_extension(
     extension_id: int, response: Response, db: DatabaseDep, principal: CurrentPrincipal
 ) -> ExtensionPublic:
-    return current(response, await deadlines.get_extension(db, extension_id=extension_id, principal=principal))
+    return current(
+        response, ExtensionPublic, await deadlines.get_extension(db, extension_id=extension_id, principal=principal)
+    )
 
 
 @router.post(
@@ -236,13 +242,13 @@ async def decide_extension(
     extension_id: int, data: ExtensionDecision, response: Response, db: DatabaseDep, principal: Staff
 ) -> ExtensionPublic:
     row = await deadlines.decide_extension(db, extension_id=extension_id, data=data, actor=principal)
-    return current(response, row)
+    return current(response, ExtensionPublic, row)
 
 
 # -- deadlines --------------------------------------------------------------------------------------
 
 
-def _deadline_key(row: dict) -> tuple[date, str, int]:
+def _deadline_key(row: dict[str, Any]) -> tuple[date, str, int]:
     return row["due_on"], row["kind"], row["id"]
 
 
@@ -272,4 +278,4 @@ async def list_deadlines(
         plan_id=plan_id,
         kind=kind,
     )
-    return page_of(rows, limit, request, response, key=_deadline_key)
+    return page_of(Page[Deadline], rows, limit, request, response, key=_deadline_key)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict, model_validator
+from pydantic import model_validator
 from sqlalchemy import DateTime, Index, String, Text
 from sqlmodel import Field
 
+from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
 
 
@@ -48,13 +49,13 @@ class CloseoutRequest(CloseoutFields, TasksModel, table=True):
 class CloseoutCreate(CloseoutFields):
     """The lead unit's request to close an item (办结销号申请), with a summary of its results."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
 
 class CloseoutDecision(TasksModel):
     """The office's decision on a close-out request: approve (销号), or refuse with a reason (退回)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     approve: bool = Field(description="true closes the item; false refuses the request.")
     reason: str | None = Field(
         None,
@@ -73,7 +74,7 @@ class CloseoutDecision(TasksModel):
 class Reopening(TasksModel):
     """The office reopens a closed item (重新打开), with its reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000, description="Why the item is reopened (重新打开理由).")
 
 

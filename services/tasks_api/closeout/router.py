@@ -28,7 +28,7 @@ async def request_closeout(
     row = await service.request_closeout(
         db, item_id=item_id, data=data, version=expected_version(if_match), principal=principal
     )
-    return created(response, row, f"/v1/closeouts/{row['id']}")
+    return created(response, CloseoutPublic, row, f"/v1/closeouts/{row['id']}")
 
 
 @router.get("/items/{item_id}/closeouts", summary="The close-out requests of an item", responses=READ_ERRORS)
@@ -44,14 +44,16 @@ async def list_item_closeouts(
     rows = await service.list_closeouts(
         db, item_id=item_id, principal=principal, after_id=decode_id_cursor(cursor), limit=limit
     )
-    return page_of(rows, limit, request, response)
+    return page_of(Page[CloseoutPublic], rows, limit, request, response)
 
 
 @router.get("/closeouts/{closeout_id}", summary="Read a close-out request", responses=READ_ERRORS)
 async def get_closeout(
     closeout_id: int, response: Response, db: DatabaseDep, principal: CurrentPrincipal
 ) -> CloseoutPublic:
-    return current(response, await service.get_closeout(db, closeout_id=closeout_id, principal=principal))
+    return current(
+        response, CloseoutPublic, await service.get_closeout(db, closeout_id=closeout_id, principal=principal)
+    )
 
 
 @router.post(
@@ -70,7 +72,7 @@ async def decide_closeout(
     row = await service.decide_closeout(
         db, closeout_id=closeout_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, row)
+    return current(response, CloseoutPublic, row)
 
 
 @router.post(
@@ -81,5 +83,6 @@ async def reopen_item(
 ) -> ItemPublic:
     return current(
         response,
+        ItemPublic,
         await service.reopen_item(db, item_id=item_id, data=data, version=expected_version(if_match), actor=principal),
     )

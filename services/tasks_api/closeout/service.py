@@ -20,6 +20,7 @@ from services.common.etag import stale
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.assignments.service import lock_item
 from services.tasks_api.closeout.events import closeout_event
 from services.tasks_api.closeout.models import (
@@ -33,7 +34,7 @@ from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import ItemStatus, Role
 from services.tasks_api.items.service import item_records, items, responsibilities
 
-closeouts = CloseoutRequest.__table__
+closeouts = table_of(CloseoutRequest)
 closeout_records = Records(closeouts, "closeout", change_log)
 
 DONE = (ItemStatus.CLOSED.value, ItemStatus.CANCELLED.value)  # owe nothing any more

@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 
 from services.common.hot_reads import HotList, plain_id
 from services.tasks_api.items.service import LIST_COLUMNS, item_filters, items
@@ -15,7 +15,7 @@ from services.tasks_api.items.service import LIST_COLUMNS, item_filters, items
 @cache
 def item_page(filters: frozenset[str]) -> Select[Any]:
     """The page service.list_items reads, built by the same item_filters."""
-    unit_id = bindparam("unit_id") if "unit_id" in filters else None
+    unit_id: BindParameter[int] | None = bindparam("unit_id") if "unit_id" in filters else None
     where = item_filters(plan_id=bindparam("plan_id"), unit_id=unit_id, after_id=bindparam("after_id"))
     return (
         select(*LIST_COLUMNS)

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import ConfigDict
 from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
+from services.common.tables import SQLModelConfig
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 
@@ -87,7 +87,7 @@ class Item(ItemFields, ItemState, Stamped, table=True):
 class ItemCreate(ItemFields):
     """A new item of a plan's tree (立项): a goal, section, task, platform, safeguard or annex entry."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN})
     parent_id: int | None = None
     position: int | None = Field(None, ge=0, description="Defaults to after the last sibling.")
@@ -96,7 +96,7 @@ class ItemCreate(ItemFields):
 class ItemUpdate(TasksModel):
     """Changes to an item; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     number: str | None = Field(None, max_length=40)
     title: str | None = Field(None, min_length=1, max_length=500)
     text: str | None = Field(None, max_length=20000, description="The item's full text as printed (正文).")
@@ -155,7 +155,8 @@ class Responsibility(ResponsibilityFields, TasksModel, table=True):
     __table_args__ = (UniqueConstraint("item_id", "unit_id"), Index("ix_responsibilities_unit", "unit_id", "item_id"))
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
-    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="CASCADE")
+    # Wider than the fields an assignment is created with: the table also holds the placeholders, without a unit.
+    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="CASCADE")  # type: ignore[assignment]
     position: int = Field(0, description="Printed order: the lead unit first.")
     printed_name: str | None = Field(None, max_length=100, description=PRINTED_NAME)
     group: int = Field(1, description=GROUP)
@@ -167,7 +168,7 @@ class Responsibility(ResponsibilityFields, TasksModel, table=True):
 class ResponsibilityCreate(ResponsibilityFields):
     """Assign an item to a unit (交办), as lead or co-operating unit."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     position: int | None = Field(None, ge=0, description="Defaults to after the last unit.")
     printed_name: str | None = Field(
         None, min_length=1, max_length=100, description=PRINTED_NAME + " Defaults to the unit's name."
@@ -179,7 +180,7 @@ class PlaceholderAssignment(TasksModel):
     """Units that take over a collective placeholder (市级有关部门 → named departments), in order: the first takes the
     placeholder's role, the others co-operate; each keeps the printed phrase."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     unit_ids: list[int] = Field(min_length=1, max_length=100, description="The units, in the order they take over.")
 
 
@@ -252,7 +253,7 @@ class Indicator(IndicatorFields, Stamped, table=True):
 class IndicatorCreate(IndicatorFields):
     """A new quantitative indicator of an item (量化指标): a target with its unit and date."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
 
 class IndicatorPublic(IndicatorFields):
@@ -279,13 +280,13 @@ class Milestone(MilestoneFields, Stamped, table=True):
 class MilestoneCreate(MilestoneFields):
     """A new milestone of an item (节点): a dated step on the way."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
 
 class MilestoneUpdate(TasksModel):
     """Changes to a milestone; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     title: str | None = Field(None, min_length=1, max_length=300)
     done: bool | None = Field(None, description="Mark done (true) or reopen (false).")
 

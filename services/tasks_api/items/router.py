@@ -87,17 +87,18 @@ async def create_item(
     plan_id: int, data: ItemCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> ItemPublic:
     item = await service.create_item(db, plan_id=plan_id, data=data, actor=principal)
-    return created(response, item, f"/v1/items/{item['id']}")
+    return created(response, ItemPublic, item, f"/v1/items/{item['id']}")
 
 
 @router.get("/plans/{plan_id}/tree", summary="The item tree of a plan", responses=READ_ERRORS)
 async def get_plan_tree(plan_id: int, db: DatabaseDep, _: CurrentPrincipal) -> list[TreeNode]:
-    return await service.plan_tree(db, plan_id=plan_id)
+    rows = await service.plan_tree(db, plan_id=plan_id)
+    return [TreeNode.model_validate(row) for row in rows]
 
 
 @router.get("/items/{item_id}", summary="Read an item with its units and lead leaders", responses=READ_ERRORS)
 async def get_item(item_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> ItemDetail:
-    return current(response, await service.get_item(db, item_id=item_id))
+    return current(response, ItemDetail, await service.get_item(db, item_id=item_id))
 
 
 @router.patch("/items/{item_id}", summary="Change an item", responses=GUARDED_WRITE_ERRORS)
@@ -107,7 +108,7 @@ async def update_item(
     item = await service.update_item(
         db, item_id=item_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, item)
+    return current(response, ItemPublic, item)
 
 
 @router.delete(

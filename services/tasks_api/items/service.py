@@ -6,13 +6,14 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import BindParameter, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database, contains
 from services.common.problems import Conflict, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import (
     Item,
@@ -28,8 +29,8 @@ from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit
 
-items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__, ItemLeader.__table__
-units, leaders = Unit.__table__, Leader.__table__
+items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
+units, leaders = table_of(Unit), table_of(Leader)
 item_records = Records(items, "item", change_log)
 
 # The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
@@ -69,18 +70,19 @@ LIST_COLUMNS = [
 
 def item_filters(
     *,
-    plan_id: int,
+    plan_id: int | BindParameter[int],
     kind: str | None = None,
     parent_id: int | None = None,
-    unit_id: int | None = None,
+    unit_id: int | BindParameter[int] | None = None,
     role: Role | None = None,
     status: str | None = None,
     due_before: date | None = None,
     due_after: date | None = None,
     q: str | None = None,
-    after_id: int | None = None,
+    after_id: int | BindParameter[int] | None = None,
 ) -> list[Any]:
-    """WHERE clauses for the item list; every filter is optional but the plan."""
+    """WHERE clauses for the item list; every filter is optional but the plan. The ids may be bound parameters, for
+    the hot path's prepared page (items/hot.py)."""
     where: list[Any] = [items.c.plan_id == plan_id]
     if kind:
         where.append(items.c.kind == kind)
@@ -99,7 +101,9 @@ def item_filters(
     return where
 
 
-def _duties(unit_id: int | None, role: Role | None, after_id: int | None) -> Select[tuple[int]]:
+def _duties(
+    unit_id: int | BindParameter[int] | None, role: Role | None, after_id: int | BindParameter[int] | None
+) -> Select[tuple[int]]:
     """The ids of the items the unit (or any unit) holds in the role (or any role), from the page's start."""
     duty = select(responsibilities.c.item_id)
     if unit_id is not None:

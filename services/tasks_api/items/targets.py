@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field
@@ -15,6 +15,7 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
+from services.common.tables import SQLModelConfig, table_of
 from services.tasks_api.assignments.service import require_duty
 from services.tasks_api.db import TasksModel, change_log
 from services.tasks_api.items.models import (
@@ -28,7 +29,7 @@ from services.tasks_api.items.models import (
 from services.tasks_api.items.service import item_leaders, item_records, items, leaders
 from services.tasks_api.plans.service import plan_records
 
-indicators, milestones = Indicator.__table__, Milestone.__table__
+indicators, milestones = table_of(Indicator), table_of(Milestone)
 indicator_records = Records(indicators, "indicator", change_log)
 milestone_records = Records(milestones, "milestone", change_log)
 item_leader_records = Records(item_leaders, "item_leader", change_log)
@@ -37,7 +38,7 @@ item_leader_records = Records(item_leaders, "item_leader", change_log)
 class IndicatorUpdate(TasksModel):
     """The fields of an indicator that may change; its key stays, as plan files match indicators by it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     measure: str | None = Field(None, max_length=40)
     baseline: float | None = None
@@ -50,7 +51,7 @@ class IndicatorUpdate(TasksModel):
 class ItemLeaderCreate(TasksModel):
     """Name a city leader as a lead leader of an item (牵头市领导)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     leader_id: int
 
 

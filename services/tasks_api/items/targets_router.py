@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request, Response
 
 from services.common.auth import CurrentPrincipal, Staff, Writer
@@ -44,7 +46,7 @@ async def list_item_indicators(
     cursor: Cursor = None,
 ) -> Page[IndicatorPublic]:
     rows = await targets.list_indicators(db, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[IndicatorPublic], rows, limit, request, response)
 
 
 @router.post(
@@ -60,12 +62,12 @@ async def create_indicator(
     item_id: int, data: IndicatorCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> IndicatorPublic:
     row = await targets.create_indicator(db, item_id=item_id, data=data, actor=principal)
-    return created(response, row, f"/v1/indicators/{row['id']}")
+    return created(response, IndicatorPublic, row, f"/v1/indicators/{row['id']}")
 
 
 @router.get("/indicators/{indicator_id}", summary="Read an indicator", responses=READ_ERRORS)
 async def get_indicator(indicator_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> IndicatorPublic:
-    return current(response, await targets.get_indicator(db, indicator_id=indicator_id))
+    return current(response, IndicatorPublic, await targets.get_indicator(db, indicator_id=indicator_id))
 
 
 @router.patch("/indicators/{indicator_id}", summary="Change an indicator", responses=GUARDED_WRITE_ERRORS)
@@ -80,7 +82,7 @@ async def update_indicator(
     row = await targets.update_indicator(
         db, indicator_id=indicator_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, row)
+    return current(response, IndicatorPublic, row)
 
 
 @router.delete(
@@ -105,7 +107,7 @@ async def list_item_milestones(
     cursor: Cursor = None,
 ) -> Page[MilestonePublic]:
     rows = await targets.list_milestones(db, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[MilestonePublic], rows, limit, request, response)
 
 
 @router.post(
@@ -121,12 +123,12 @@ async def create_milestone(
     item_id: int, data: MilestoneCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> MilestonePublic:
     row = await targets.create_milestone(db, item_id=item_id, data=data, actor=principal)
-    return created(response, row, f"/v1/milestones/{row['id']}")
+    return created(response, MilestonePublic, row, f"/v1/milestones/{row['id']}")
 
 
 @router.get("/milestones/{milestone_id}", summary="Read a milestone", responses=READ_ERRORS)
 async def get_milestone(milestone_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> MilestonePublic:
-    return current(response, await targets.get_milestone(db, milestone_id=milestone_id))
+    return current(response, MilestonePublic, await targets.get_milestone(db, milestone_id=milestone_id))
 
 
 @router.patch(
@@ -145,7 +147,7 @@ async def update_milestone(
     row = await targets.update_milestone(
         db, milestone_id=milestone_id, data=data, version=expected_version(if_match), principal=principal
     )
-    return current(response, row)
+    return current(response, MilestonePublic, row)
 
 
 @router.delete(
@@ -159,7 +161,7 @@ async def delete_milestone(milestone_id: int, db: DatabaseDep, principal: Staff,
 # -- lead leaders (牵头领导) -------------------------------------------------------------------------
 
 
-def _leader_order(row: dict) -> tuple[int, int]:
+def _leader_order(row: dict[str, Any]) -> tuple[int, int]:
     return row["position"], row["leader_id"]
 
 
@@ -176,7 +178,7 @@ async def list_item_leaders(
     rows = await targets.list_item_leaders(
         db, item_id=item_id, limit=limit, after=decode_tuple_cursor(cursor, strict_int, strict_int)
     )
-    return page_of(rows, limit, request, response, key=_leader_order)
+    return page_of(Page[ItemLeaderPublic], rows, limit, request, response, key=_leader_order)
 
 
 @router.post(
@@ -186,12 +188,12 @@ async def add_item_leader(
     item_id: int, data: ItemLeaderCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> ItemLeaderPublic:
     row = await targets.add_item_leader(db, item_id=item_id, data=data, actor=principal)
-    return created(response, row, f"/v1/items/{item_id}/leaders/{row['leader_id']}")
+    return created(response, ItemLeaderPublic, row, f"/v1/items/{item_id}/leaders/{row['leader_id']}")
 
 
 @router.get("/items/{item_id}/leaders/{leader_id}", summary="Read one lead leader of an item", responses=READ_ERRORS)
 async def get_item_leader(item_id: int, leader_id: int, db: DatabaseDep, _: CurrentPrincipal) -> ItemLeaderPublic:
-    return await targets.get_item_leader(db, item_id=item_id, leader_id=leader_id)
+    return ItemLeaderPublic.model_validate(await targets.get_item_leader(db, item_id=item_id, leader_id=leader_id))
 
 
 @router.delete(
@@ -219,7 +221,7 @@ async def list_plan_indicators(
     cursor: Cursor = None,
 ) -> Page[IndicatorPublic]:
     rows = await targets.list_plan_indicators(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[IndicatorPublic], rows, limit, request, response)
 
 
 @router.get(
@@ -237,4 +239,4 @@ async def list_plan_item_leaders(
     cursor: Cursor = None,
 ) -> Page[PlanItemLeader]:
     rows = await targets.list_plan_item_leaders(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[PlanItemLeader], rows, limit, request, response)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import ConfigDict
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field
 
+from services.common.tables import SQLModelConfig
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 
@@ -27,13 +27,13 @@ class Leader(LeaderFields, Stamped, table=True):
 class LeaderCreate(LeaderFields):
     """A new leader (领导) with their title."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
 
 class LeaderUpdate(TasksModel):
     """Changes to a leader; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=50)
     title: str | None = Field(None, max_length=200)
     unit_id: int | None = None
@@ -74,14 +74,14 @@ class Group(GroupFields, Stamped, table=True):
 class GroupCreate(GroupFields):
     """A new group of a plan: the leading group, its office or a thematic group (工作组)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     plan_id: int
 
 
 class GroupUpdate(TasksModel):
     """Changes to a group; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: GroupKind | None = None
     unit_id: int | None = None
@@ -114,7 +114,7 @@ class GroupMember(MemberFields, TasksModel, table=True):
 class MemberCreate(MemberFields):
     """Seat a leader in a group with a role (组长, 副组长, 成员 …)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
 
 
 class MemberPublic(MemberFields):

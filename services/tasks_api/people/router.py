@@ -56,7 +56,7 @@ async def list_leaders(
     name: Annotated[str | None, Query(min_length=1, max_length=50, description="The leader's exact name.")] = None,
 ) -> Page[LeaderPublic]:
     rows = await service.list_leaders(db, after_id=decode_id_cursor(cursor), limit=limit, name=name)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[LeaderPublic], rows, limit, request, response)
 
 
 @router.post(
@@ -70,12 +70,12 @@ async def list_leaders(
 )
 async def create_leader(data: LeaderCreate, response: Response, db: DatabaseDep, principal: Staff) -> LeaderPublic:
     leader = await service.create_leader(db, data=data, actor=principal)
-    return created(response, leader, f"/v1/leaders/{leader['id']}")
+    return created(response, LeaderPublic, leader, f"/v1/leaders/{leader['id']}")
 
 
 @router.get("/leaders/{leader_id}", summary="Read a leader", responses=READ_ERRORS)
 async def get_leader(leader_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> LeaderPublic:
-    return current(response, await service.get_leader(db, leader_id=leader_id))
+    return current(response, LeaderPublic, await service.get_leader(db, leader_id=leader_id))
 
 
 @router.patch("/leaders/{leader_id}", summary="Change a leader", responses=GUARDED_WRITE_ERRORS)
@@ -85,7 +85,7 @@ async def update_leader(
     leader = await service.update_leader(
         db, leader_id=leader_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, leader)
+    return current(response, LeaderPublic, leader)
 
 
 @router.delete(
@@ -114,7 +114,7 @@ async def list_groups(
     plan_id: Annotated[int | None, Query(description="Only the groups of this plan.")] = None,
 ) -> Page[GroupPublic]:
     rows = await service.list_groups(db, after_id=decode_id_cursor(cursor), limit=limit, plan_id=plan_id, kind=kind)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[GroupPublic], rows, limit, request, response)
 
 
 @router.post(
@@ -128,12 +128,12 @@ async def list_groups(
 )
 async def create_group(data: GroupCreate, response: Response, db: DatabaseDep, principal: Staff) -> GroupPublic:
     group = await service.create_group(db, data=data, actor=principal)
-    return created(response, group, f"/v1/groups/{group['id']}")
+    return created(response, GroupPublic, group, f"/v1/groups/{group['id']}")
 
 
 @router.get("/groups/{group_id}", summary="Read a group", responses=READ_ERRORS)
 async def get_group(group_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> GroupPublic:
-    return current(response, await service.get_group(db, group_id=group_id))
+    return current(response, GroupPublic, await service.get_group(db, group_id=group_id))
 
 
 @router.patch("/groups/{group_id}", summary="Change a group", responses=GUARDED_WRITE_ERRORS)
@@ -143,7 +143,7 @@ async def update_group(
     group = await service.update_group(
         db, group_id=group_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, group)
+    return current(response, GroupPublic, group)
 
 
 @router.delete(
@@ -170,7 +170,7 @@ async def list_group_members(
     rows = await service.list_members(
         db, group_id=group_id, after=decode_tuple_cursor(cursor, strict_int, strict_int), limit=limit
     )
-    return page_of(rows, limit, request, response, key=service.member_cursor)
+    return page_of(Page[GroupMemberPublic], rows, limit, request, response, key=service.member_cursor)
 
 
 @router.post(
@@ -183,7 +183,7 @@ async def add_group_member(
     group_id: int, data: MemberCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> GroupMemberPublic:
     member = await service.add_member(db, group_id=group_id, data=data, actor=principal)
-    return created(response, member, f"/v1/groups/{group_id}/members/{member['id']}")
+    return created(response, GroupMemberPublic, member, f"/v1/groups/{group_id}/members/{member['id']}")
 
 
 @router.delete(

@@ -13,6 +13,7 @@ from services.common.db import Database
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import Records, conflict_from
+from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import ItemLeader
 from services.tasks_api.people.models import (
@@ -29,7 +30,7 @@ from services.tasks_api.people.models import (
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.service import unit_records
 
-leaders, groups, members, item_leaders = Leader.__table__, Group.__table__, GroupMember.__table__, ItemLeader.__table__
+leaders, groups, members, item_leaders = table_of(Leader), table_of(Group), table_of(GroupMember), table_of(ItemLeader)
 leader_records = Records(leaders, "leader", change_log)
 group_records = Records(groups, "group", change_log)
 
@@ -43,7 +44,9 @@ async def _check_unit(conn: AsyncConnection, unit_id: int | None) -> None:
 # -- leaders ----------------------------------------------------------------------------------------
 
 
-async def list_leaders(db: Database, *, after_id: int | None, limit: int, name: str | None = None) -> list[dict]:
+async def list_leaders(
+    db: Database, *, after_id: int | None, limit: int, name: str | None = None
+) -> list[dict[str, Any]]:
     where = [leaders.c.name == name] if name is not None else []
     async with db.read() as conn:
         return await leader_records.page(conn, where=where, after_id=after_id, limit=limit)

@@ -57,7 +57,7 @@ class Upload:
     confirm_removals: bool = False
 
 
-async def breakdown_workbook(db: Database, *, plan_id: int) -> tuple[str, str, SpooledTemporaryFile]:
+async def breakdown_workbook(db: Database, *, plan_id: int) -> tuple[str, str, SpooledTemporaryFile[bytes]]:
     """The plan's key, the breakdown's version and its workbook, as a file positioned at its start."""
     plan_file = await export_plan_file(db, plan_id=plan_id)
     version = fingerprint(plan_file)
@@ -311,8 +311,8 @@ def _apply_entries(
     that was there keeps the fields the sheet does not carry."""
     field, header = identity
     before = {(key, entry[field]): entry for key in listed for entry in tree.nodes[key][part]}
-    for key in listed:
-        tree.nodes[key][part] = []
+    for listed_key in listed:
+        tree.nodes[listed_key][part] = []
     carried = carried_fields(sheet)
     seen: dict[tuple[str, str], int] = {}
     for row in parsed.rows[sheet]:

@@ -52,7 +52,7 @@ class FieldChange(BaseModel):
     after: FieldValue = Field(None, description="Its value after, as JSON (dates as YYYY-MM-DD).")
 
 
-_CHANGES = Field([], description="The fields that change (empty for a record added or removed).")
+_CHANGES: list[FieldChange] = Field([], description="The fields that change (empty for a record added or removed).")
 
 
 class ItemRef(BaseModel):

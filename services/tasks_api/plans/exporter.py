@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.tables import table_of
 from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milestone, Responsibility
 from services.tasks_api.people.models import Group, GroupMember, Leader
 from services.tasks_api.plans.models import Plan
@@ -25,10 +26,10 @@ from services.tasks_api.plans.plan_file import (
 )
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
-plans, units, aliases, leaders = Plan.__table__, Unit.__table__, UnitAlias.__table__, Leader.__table__
-groups, members, items = Group.__table__, GroupMember.__table__, Item.__table__
-responsibilities, item_leaders = Responsibility.__table__, ItemLeader.__table__
-indicators, milestones = Indicator.__table__, Milestone.__table__
+plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
+groups, members, items = table_of(Group), table_of(GroupMember), table_of(Item)
+responsibilities, item_leaders = table_of(Responsibility), table_of(ItemLeader)
+indicators, milestones = table_of(Indicator), table_of(Milestone)
 
 
 async def _rows(conn: AsyncConnection, query: Any) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from services.common.outbox import emit_many
+from services.common.tables import table_of
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import Indicator, Item, ItemLeader, ItemStatus, Milestone, Responsibility, Role
@@ -17,8 +18,8 @@ from services.tasks_api.units.models import Unit, name_key
 if TYPE_CHECKING:
     from services.tasks_api.plans.importer import Importer
 
-items, responsibilities, item_leaders = Item.__table__, Responsibility.__table__, ItemLeader.__table__
-indicators, milestones, units = Indicator.__table__, Milestone.__table__, Unit.__table__
+items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
+indicators, milestones, units = table_of(Indicator), table_of(Milestone), table_of(Unit)
 
 Entries = list[tuple[ItemEntry, int]]
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.history import diff
+from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.people.models import Group, GroupMember, Leader
 from services.tasks_api.plans.import_items import import_items
@@ -23,8 +24,8 @@ from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.plan_file import PlanFile
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
-plans, units, aliases, leaders = Plan.__table__, Unit.__table__, UnitAlias.__table__, Leader.__table__
-groups, members = Group.__table__, GroupMember.__table__
+plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
+groups, members = table_of(Group), table_of(GroupMember)
 
 _BATCH = 2000
 
@@ -50,7 +51,9 @@ class Importer:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def log(self, entity: str, entity_id: int, action: str, before: dict | None, after: dict | None) -> None:
+    def log(
+        self, entity: str, entity_id: int, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
         self._history.append(
             {
                 "entity": entity,
@@ -153,7 +156,8 @@ class Importer:
         if row is None:
             return (await self.insert_many(plans, [self.stamped(wanted)], "plan"))[0]
         await self.update(plans, "plan", dict(row), wanted)
-        return row["id"]
+        plan_id: int = row["id"]
+        return plan_id
 
     async def _groups(
         self, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]

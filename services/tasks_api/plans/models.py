@@ -6,10 +6,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints, model_validator
+from pydantic import StringConstraints, model_validator
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field
 
+from services.common.tables import SQLModelConfig
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 
@@ -62,14 +63,14 @@ def _check_period(model: PlanCreate | PlanPublic) -> PlanCreate | PlanPublic:
 class PlanCreate(PlanFields):
     """A new plan (行动计划): its header, without items."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     _period = model_validator(mode="after")(_check_period)
 
 
 class PlanUpdate(TasksModel):
     """Changes to a plan's header; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     document_number: str | None = Field(
         None, max_length=100, description="The document number (文号), e.g. 衢委发〔2019〕24号."
     )

@@ -181,7 +181,9 @@ class PlanFile(_Strict):
     def walk(self) -> list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]]:
         """Every item with its parent and its location in the file, parents before children."""
         found: list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]] = []
-        stack = [(item, None, ("items", i)) for i, item in reversed(list(enumerate(self.items)))]
+        stack: list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]] = [
+            (item, None, ("items", i)) for i, item in reversed(list(enumerate(self.items)))
+        ]
         while stack:
             item, parent, loc = stack.pop()
             found.append((item, parent, loc))
@@ -297,7 +299,7 @@ def _responsible_problems(
     return problems
 
 
-def _duplicates(problems: list, loc: Any, values: list[str], what: str) -> None:
+def _duplicates(problems: list[tuple[tuple[Any, ...], str]], loc: Any, values: list[str], what: str) -> None:
     seen: set[str] = set()
     for index, value in enumerate(values):
         if value in seen:

@@ -45,7 +45,11 @@ async def list_plans(
     request: Request, response: Response, db: DatabaseDep, _: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[PlanPublic]:
     return page_of(
-        await service.list_plans(db, after_id=decode_id_cursor(cursor), limit=limit), limit, request, response
+        Page[PlanPublic],
+        await service.list_plans(db, after_id=decode_id_cursor(cursor), limit=limit),
+        limit,
+        request,
+        response,
     )
 
 
@@ -60,12 +64,12 @@ async def list_plans(
 )
 async def create_plan(data: PlanCreate, response: Response, db: DatabaseDep, principal: Staff) -> PlanPublic:
     plan = await service.create_plan(db, data=data, actor=principal)
-    return created(response, plan, f"/v1/plans/{plan['id']}")
+    return created(response, PlanPublic, plan, f"/v1/plans/{plan['id']}")
 
 
 @router.get("/plans/{plan_id}", summary="Read a plan", responses=READ_ERRORS)
 async def get_plan(plan_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> PlanPublic:
-    return current(response, await service.get_plan(db, plan_id=plan_id))
+    return current(response, PlanPublic, await service.get_plan(db, plan_id=plan_id))
 
 
 @router.patch("/plans/{plan_id}", summary="Change a plan", responses=GUARDED_WRITE_ERRORS)
@@ -75,7 +79,7 @@ async def update_plan(
     plan = await service.update_plan(
         db, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, plan)
+    return current(response, PlanPublic, plan)
 
 
 @router.delete(

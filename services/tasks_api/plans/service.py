@@ -8,13 +8,14 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.plans.exporter import export_plan
 from services.tasks_api.plans.importer import Importer
 from services.tasks_api.plans.models import Plan, PlanCreate, PlanUpdate
 from services.tasks_api.plans.plan_file import PlanFile
 
-plan_records = Records(Plan.__table__, "plan", change_log)
+plan_records = Records(table_of(Plan), "plan", change_log)
 
 
 async def list_plans(db: Database, *, after_id: int | None, limit: int) -> list[dict[str, Any]]:

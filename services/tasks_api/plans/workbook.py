@@ -135,7 +135,7 @@ class Column:
 # Every kind and status has a cell value: its label, or (for one added without a label) its value, so that an item
 # in a new status is still exported and can come back.
 _KINDS = {kind: KIND_LABELS.get(kind, kind.value) for kind in ItemKind}
-_STATUSES = {status: STATUS_LABELS.get(status, status.value) for status in ItemStatus}
+_STATUSES: dict[str, str] = {status: STATUS_LABELS.get(status, status.value) for status in ItemStatus}
 
 ITEMS, DUTIES, INDICATORS, MILESTONES = "事项", "责任分工", "指标", "节点"
 VERSION_PROPERTY = "duban-breakdown-version"  # the custom document property naming the version exported
@@ -226,7 +226,7 @@ def _sheet_rows(name: str, walked: Walked) -> Iterator[tuple[Any, ...]]:
             yield from ((item.key, m.title, m.due_on) for m in item.milestones)
 
 
-def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTemporaryFile:
+def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTemporaryFile[bytes]:
     """The breakdown workbook, streamed row by row (constant memory) into a file positioned at its start; `version`
     (the breakdown's fingerprint) goes into a custom document property, which Excel and WPS keep when saving."""
     walked = [(item, parent) for item, parent, _ in plan_file.walk()]
@@ -355,7 +355,7 @@ def _read_sheets(book: Any) -> Parsed:
     return parsed
 
 
-def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple) -> None:
+def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple[Any, ...]) -> None:
     errors = len(parsed.errors)
     fields, reported = _read_cells(parsed, sheet, columns, number, values)
     if sheet == ITEMS and "key" in fields:
@@ -368,7 +368,7 @@ def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: i
 
 
 def _read_cells(
-    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple
+    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple[Any, ...]
 ) -> tuple[dict[str, Any], set[str]]:
     """The row's parsed cells by field, and the fields whose cell was reported (missing or unreadable)."""
     fields: dict[str, Any] = {}

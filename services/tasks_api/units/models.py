@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from pydantic import ConfigDict
 from sqlalchemy import String
 from sqlmodel import Field
 
+from services.common.tables import SQLModelConfig
 from services.tasks_api.db import Stamped, TasksModel
 
 
@@ -61,14 +61,14 @@ class UnitAlias(TasksModel, table=True):
 class UnitCreate(UnitFields):
     """A new responsible unit (责任单位) with its other spellings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     aliases: list[str] = Field(default_factory=list, max_length=50, description="Other spellings (别称).")
 
 
 class UnitUpdate(TasksModel):
     """Changes to a unit; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SQLModelConfig(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=100)
     kind: UnitKind | None = None
     contact_person: str | None = Field(None, max_length=100, description="Who to contact at the unit (联系人).")

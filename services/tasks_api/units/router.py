@@ -51,7 +51,7 @@ async def list_units(
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in the unit's name.")] = None,
 ) -> Page[UnitPublic]:
     rows = await service.list_units(db, after_id=decode_id_cursor(cursor), limit=limit, kind=kind, name=name, q=q)
-    return page_of(rows, limit, request, response)
+    return page_of(Page[UnitPublic], rows, limit, request, response)
 
 
 @router.post(
@@ -65,12 +65,12 @@ async def list_units(
 )
 async def create_unit(data: UnitCreate, response: Response, db: DatabaseDep, principal: Staff) -> UnitPublic:
     unit = await service.create_unit(db, data=data, actor=principal)
-    return created(response, unit, f"/v1/units/{unit['id']}")
+    return created(response, UnitPublic, unit, f"/v1/units/{unit['id']}")
 
 
 @router.get("/units/{unit_id}", summary="Read a unit", responses=READ_ERRORS)
 async def get_unit(unit_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> UnitPublic:
-    return current(response, await service.get_unit(db, unit_id=unit_id))
+    return current(response, UnitPublic, await service.get_unit(db, unit_id=unit_id))
 
 
 @router.patch(
@@ -82,7 +82,7 @@ async def update_unit(
     unit = await service.update_unit(
         db, unit_id=unit_id, data=data, version=expected_version(if_match), actor=principal
     )
-    return current(response, unit)
+    return current(response, UnitPublic, unit)
 
 
 @router.delete(

@@ -15,12 +15,13 @@ from services.common.db import Database, contains
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
+from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Responsibility, Role
 from services.tasks_api.items.service import LIST_COLUMNS, item_records, items
 from services.tasks_api.units.models import Unit, UnitAlias, UnitCreate, UnitKind, UnitUpdate, name_key
 
-units, aliases, responsibilities = Unit.__table__, UnitAlias.__table__, Responsibility.__table__
+units, aliases, responsibilities = table_of(Unit), table_of(UnitAlias), table_of(Responsibility)
 unit_records = Records(units, "unit", change_log)
 
 MAX_SPELLING = 100  # the width of unit_aliases.alias

@@ -26,7 +26,7 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 async def resolve(host: str, port: int) -> list[str]:
     """The host's addresses as the system resolver orders them (a literal address resolves to itself)."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(sockaddr[0] for *_, sockaddr in infos))
+    return list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in infos))  # an IP family's sockaddr starts with a str
 
 
 class TargetRefused(httpcore.ConnectError):
@@ -78,7 +78,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
-        raise failure  # type: ignore[misc] - checked_addresses never returns an empty list
+        assert failure is not None  # checked_addresses never returns an empty list
+        raise failure
 
     async def connect_unix_socket(
         self,
