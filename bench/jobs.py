@@ -22,7 +22,7 @@ from services.common.db import Database, make_engine
 from services.common.settings import REPO_ROOT
 from services.notify_api.deliveries.jobs import peer_hooks
 from services.notify_api.deliveries.models import Dispatch
-from services.notify_api.reminders.planner import plan_reminders
+from services.notify_api.reminders.planner import find_due, write_due
 from services.notify_api.settings import NotifySettings
 
 # The morning of 2025-01-03: a week before 2024's annual summaries are due (many are missing, by design of the data
@@ -52,6 +52,8 @@ async def _plan(settings: NotifySettings) -> int:
     try:
         for open_peer, _ in hooks:
             await open_peer(holder)
+        state = holder.state  # the peers first, then one transaction writes what is due
+        found = await find_due(database, state.tasks, state.reporting, settings, as_of=DISPATCH_AS_OF)
         async with database.transaction() as conn:
             dispatch_id = (
                 await conn.execute(
@@ -60,14 +62,7 @@ async def _plan(settings: NotifySettings) -> int:
                     .returning(Dispatch.__table__.c.id)
                 )
             ).scalar_one()
-            return await plan_reminders(
-                conn,
-                holder.state.tasks,
-                holder.state.reporting,
-                settings,
-                as_of=DISPATCH_AS_OF,
-                dispatch_id=dispatch_id,
-            )
+            return await write_due(conn, found, dispatch_id=dispatch_id)
     finally:
         for _, close_peer in reversed(hooks):
             await close_peer(holder)

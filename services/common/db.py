@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
+from services.common.peer_guard import holding
 from services.common.problems import ServiceUnavailable, Unprocessable
 
 
@@ -142,7 +143,8 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises."""
         try:
             async with self.engine.begin() as conn:
-                yield conn
+                with holding("transaction"):
+                    yield conn
                 if (mark := COMMIT_MARK.get()) is not None and mark.database is self:
                     await mark.write(conn)
         except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
@@ -154,7 +156,8 @@ class Database:
         """A connection for reads."""
         try:
             async with self._reader.connect() as conn:
-                yield conn
+                with holding("read connection"):
+                    yield conn
         except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
             _raise_as_problem(exc, "The database is unavailable.")
             raise

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.json import dumps, loads
+from services.common.peer_guard import check_peer_call
 from services.common.problems import NotFound, ProblemError, ServiceUnavailable
 
 _RETRYABLE_STATUSES = {502, 503, 504}
@@ -99,8 +100,11 @@ class ServiceClient:
         retries: int = 2,
         cache_seconds: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        strict_transactions: bool = False,
     ) -> None:
         self.peer = peer
+        # Tests turn a peer call made while a database connection is held into an error (services/common/peer_guard.py).
+        self._strict_transactions = strict_transactions
         self._token = token
         self._budget = budget
         self._retries = retries
@@ -122,6 +126,7 @@ class ServiceClient:
 
     async def get(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> Any:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
+        check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
         url = self._url(path, params)
         cached = self._cache.get(url) if cache else None
         if cached and cached.fresh_until > time.monotonic():
@@ -199,6 +204,7 @@ class ServiceClient:
         been applied, and sending it again would apply it twice. Pass idempotent=True only where the peer
         drops a repeat itself (notify_api's /v1/events does, by event_id); such a POST is retried like a GET.
         """
+        check_peer_call(self.peer, "POST", path, strict=self._strict_transactions)
         headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json"}
         response = await self._send_with_retries(
             "POST", path, headers, content=dumps(body), retries=None if idempotent else 0

@@ -27,6 +27,7 @@ from services.common.auth import ServiceToken
 from services.common.background import BackgroundLoop
 from services.common.db import Database
 from services.common.http import ServiceClient
+from services.common.peer_guard import strict_in
 from services.common.problems import ProblemError
 from services.common.settings import ServiceSettings
 
@@ -159,6 +160,7 @@ def notify_client(settings: ServiceSettings, url: str | None = None) -> ServiceC
         peer="notify_api",
         timeout=settings.peer_timeout_seconds,
         budget=settings.peer_budget_seconds,
+        strict_transactions=strict_in(settings),
     )
 
 

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from services.common.auth import ServiceToken
 from services.common.contracts.tasks import TasksClient
 from services.common.http import ServiceClient
+from services.common.peer_guard import strict_in
 from services.common.settings import ServiceSettings
 
 Hook = Callable[[FastAPI], Any]
@@ -35,6 +36,7 @@ def peer_hooks(
             budget=settings.peer_budget_seconds,
             cache_seconds=settings.peer_cache_seconds,
             transport=transport,
+            strict_transactions=strict_in(settings),
         )
         setattr(app.state, attribute, wrap(http))
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.notify_api.reminders import planner
-from services.notify_api.reminders.planner import plan_reminders
+from services.notify_api.reminders.planner import find_due, write_due
 from services.notify_api.reminders.steps import (
     DEFAULT_RULE,
     Rule,
@@ -204,15 +204,11 @@ def test_two_planners_at_once_never_create_a_second_notification(notify_client, 
     state = notify_client.app.state
 
     async def one(dispatch_id: int) -> int:
+        found = await find_due(
+            state.database, state.tasks, state.reporting, state.settings, as_of=shanghai("2019-12-28")
+        )
         async with state.database.transaction() as conn:
-            return await plan_reminders(
-                conn,
-                state.tasks,
-                state.reporting,
-                state.settings,
-                as_of=shanghai("2019-12-28"),
-                dispatch_id=dispatch_id,
-            )
+            return await write_due(conn, found, dispatch_id=dispatch_id)
 
     async def both() -> list[int]:
         return await asyncio.gather(one(1), one(2))

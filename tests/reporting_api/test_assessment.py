@@ -3,6 +3,7 @@ with like, and carries the office's bonus and penalty points (考核加减分)."
 
 import asyncio
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -117,6 +118,29 @@ def test_closing_a_period_freezes_its_compliance_and_locks_its_reports(reporting
 def test_a_closed_period_cannot_be_closed_again(reporting_client, auth, quzhou):
     assert close(reporting_client, auth, quzhou.plan_id, "2024-Q3").status_code == 201
     assert close(reporting_client, auth, quzhou.plan_id, "2024-Q3").status_code == 409
+
+
+def test_two_closes_of_one_period_at_once_close_it_once(reporting_client, quzhou):
+    app, office = reporting_client.app, Principal(subject="test-office-0", role=Role.OFFICE)
+
+    async def close_once() -> str:
+        try:
+            await service.close_period(
+                app.state.database,
+                app.state.tasks,
+                plan_id=quzhou.plan_id,
+                period="2024-Q3",
+                today=date(2025, 3, 1),
+                principal=office,
+            )
+            return "closed"
+        except ProblemError as exc:
+            return str(exc.status)
+
+    async def both() -> list[str]:
+        return sorted(await asyncio.gather(close_once(), close_once()))
+
+    assert reporting_client.portal.call(both) == ["409", "closed"]
 
 
 def test_only_the_office_closes_a_period(reporting_client, auth, quzhou, units):

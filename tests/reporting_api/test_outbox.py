@@ -7,7 +7,7 @@ import pytest
 
 from services.common.problems import Conflict
 from services.reporting_api.db import outbox_events
-from services.reporting_api.reports import service as reports
+from services.reporting_api.reports import workflow as reports
 from tests.reporting_api.test_reports import TRANSPORT, file_report, review, submit
 from tests.tasks_api.factories import assert_problem
 from tests.tasks_api.test_outbox import events

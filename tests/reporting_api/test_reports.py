@@ -7,7 +7,7 @@ import pytest
 from services.common import clock
 from services.common.history import history_of
 from services.reporting_api.db import change_log
-from services.reporting_api.reports.service import reports as reports_table
+from services.reporting_api.reports.repository import reports as reports_table
 
 TRANSPORT = "市交通运输局"
 

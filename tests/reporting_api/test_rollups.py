@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from services.common.contracts.tasks import Assignment, Item
+from services.reporting_api.oversight.inputs import load_plan_oversight
 from services.reporting_api.oversight.rollups import rollup
 from services.reporting_api.oversight.service import oversight_of
 from tests.reporting_api.test_reports import file_report, review, submit
@@ -220,8 +221,9 @@ def test_the_whole_oversight_of_a_period_is_plain_json_for_a_snapshot(reporting_
     app = reporting_client.app
 
     async def compute():
+        plan = await load_plan_oversight(app.state.tasks, quzhou.plan_id)
         async with app.state.database.read() as conn:
-            return await oversight_of(conn, app.state.tasks, quzhou.plan_id, "2024-Q1", date(2024, 5, 1))
+            return await oversight_of(conn, plan, "2024-Q1", date(2024, 5, 1))
 
     found = json.loads(json.dumps(reporting_client.portal.call(compute)))
     assert (found["compliance"]["summary"]["expected"], found["compliance"]["summary"]["submitted"]) == (152, 1)

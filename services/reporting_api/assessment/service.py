@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -22,11 +23,14 @@ from services.reporting_api.assessment.models import AssessmentAdjustment
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentPublic, Assessment, AssessmentList
 from services.reporting_api.assessment.scores import CO_OPERATING_WEIGHT, assessed_group, assessment_lists, unit_tallies
 from services.reporting_api.db import change_log
+from services.reporting_api.oversight.inputs import load_plan_oversight
 from services.reporting_api.oversight.service import oversight_of
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.models import AssessmentGroup
 from services.reporting_api.periods.service import closed, closed_snapshot, plan_rules
-from services.reporting_api.reports.service import reports, versions
+from services.reporting_api.reports.models import Report, ReportVersion
+
+reports, versions = table_of(Report), table_of(ReportVersion)
 
 
 async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> list[dict[str, Any]]:
@@ -55,28 +59,32 @@ async def close_period(
 
     The snapshot also keeps every responsibility (item, unit, role): the assessment counts the items a unit leads
     or co-operates on from them, whatever reports the period's cadence asked for."""
-    responsibilities = [
-        {"item_id": a.item_id, "unit_id": a.unit_id, "role": a.role} for a in await tasks.plan_assignments(plan_id)
-    ]
+    async with db.read() as conn:
+        await _refuse_closed(conn, plan_id, period)  # before paging the plan out of tasks_api for nothing
+    plan = await load_plan_oversight(tasks, plan_id)  # the peer first: no transaction is open while it answers
     async with db.transaction() as conn:
-        if await closed_snapshot(conn, plan_id, period):
-            raise Conflict(f"Period {period} of plan {plan_id} is already closed.")
-        snapshot = await oversight_of(conn, tasks, plan_id, period, today)
+        await _refuse_closed(conn, plan_id, period)  # closed meanwhile; the key (plan_id, period) settles a tie
+        snapshot = await oversight_of(conn, plan, period, today)
         snapshot["reports"] = await _report_outcomes(conn, plan_id, period)
-        snapshot["responsibilities"] = responsibilities
+        snapshot["responsibilities"] = [
+            {"item_id": a.item_id, "unit_id": a.unit_id, "role": a.role} for a in plan.data.assignments
+        ]
         closed_at = clock.now()
-        await conn.execute(
-            closed.insert().values(
-                plan_id=plan_id, period=period, closed_by=principal.subject, closed_at=closed_at, snapshot=snapshot
-            )
-        )
-    return {
-        "plan_id": plan_id,
-        "period": period,
-        "closed_by": principal.subject,
-        "closed_at": closed_at,
-        "snapshot": snapshot,
-    }
+        row = {"plan_id": plan_id, "period": period, "closed_by": principal.subject, "closed_at": closed_at}
+        try:
+            await conn.execute(closed.insert().values(**row, snapshot=snapshot))
+        except IntegrityError as exc:  # a concurrent close committed first; raising rolls this transaction back
+            raise _already_closed(plan_id, period) from exc
+    return {**row, "snapshot": snapshot}
+
+
+def _already_closed(plan_id: int, period: str) -> Conflict:
+    return Conflict(f"Period {period} of plan {plan_id} is already closed.")
+
+
+async def _refuse_closed(conn: AsyncConnection, plan_id: int, period: str) -> None:
+    if await closed_snapshot(conn, plan_id, period):
+        raise _already_closed(plan_id, period)
 
 
 async def get_snapshot(db: Database, *, plan_id: int, period: str) -> dict[str, Any]:

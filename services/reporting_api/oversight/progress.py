@@ -13,7 +13,10 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, case, func, select
 
 from services.common.contracts.tasks import Item
-from services.reporting_api.reports.service import reports
+from services.common.tables import table_of
+from services.reporting_api.reports.models import Report
+
+reports = table_of(Report)
 
 PROGRESS = ("not_started", "in_progress", "completed", "closed")
 

@@ -44,13 +44,9 @@ async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
     }
 
 
-async def plan_schedule(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> list[ScheduledPeriod]:
-    return await schedule_of(conn, await tasks.plan(plan_id))
-
-
 async def schedule_of(conn: AsyncConnection, plan: Plan) -> list[ScheduledPeriod]:
-    """The plan's periods with their due dates, for a plan already read from tasks_api (so that a write
-    transaction can ask for it without calling a peer while it is open)."""
+    """The plan's periods with their due dates: the plan is read from tasks_api first, by the caller, so that no
+    connection is held across a peer call; the rules and overrides come from this connection."""
     rules = await plan_rules(conn, plan.id)
     rows = await conn.execute(select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == plan.id))
     return schedule(plan.starts_on, plan.ends_on, rules["due_days_after_period"], dict(rows.all()))
@@ -71,24 +67,15 @@ async def cadence_book(conn: AsyncConnection, plan_id: int) -> CadenceBook:
     )
 
 
-async def plan_rhythm(conn: AsyncConnection, tasks: TasksClient, plan_id: int) -> Rhythm:
-    """The plan's calendar and cadences: everything periods/obligations.py needs beyond the plan's items."""
-    return await rhythm_of(conn, await tasks.plan(plan_id))
-
-
 async def rhythm_of(conn: AsyncConnection, plan: Plan) -> Rhythm:
-    """`plan_rhythm` for a plan already read from tasks_api."""
+    """The plan's calendar and cadences: everything periods/obligations.py needs beyond the plan's items (the plan
+    read from tasks_api before the connection was opened)."""
     scheduled = await schedule_of(conn, plan)
     return Rhythm({s.period.id: s for s in scheduled}, await cadence_book(conn, plan.id))
 
 
-async def scheduled_period(conn: AsyncConnection, tasks: TasksClient, plan_id: int, period_id: str) -> ScheduledPeriod:
-    """One period of the plan with its due date; 422 when the plan has no such period."""
-    return (await plan_rhythm(conn, tasks, plan_id)).scheduled(period_id)
-
-
 async def period_of(conn: AsyncConnection, plan: Plan, period_id: str) -> ScheduledPeriod:
-    """`scheduled_period` for a plan already read from tasks_api (a write transaction calls no peer)."""
+    """One period of the plan with its due date; 422 when the plan has no such period."""
     return (await rhythm_of(conn, plan)).scheduled(period_id)
 
 
@@ -99,8 +86,9 @@ async def closed_periods(conn: AsyncConnection, plan_id: int) -> set[str]:
 
 async def list_periods(db: Database, tasks: TasksClient, *, plan_id: int, kind: str | None) -> list[dict[str, Any]]:
     """The plan's periods; months only when a cadence of the plan is monthly (or asked for by kind)."""
+    plan = await tasks.plan(plan_id)  # the peer first, then the connection
     async with db.read() as conn:
-        rhythm = await plan_rhythm(conn, tasks, plan_id)
+        rhythm = await rhythm_of(conn, plan)
         closed_ids = await closed_periods(conn, plan_id)
     months = rhythm.book.monthly or kind == PeriodKind.MONTH
     return [
@@ -130,8 +118,9 @@ def _period_row(rhythm: Rhythm, s: ScheduledPeriod, closed_ids: set[str]) -> dic
 async def override_due_date(
     db: Database, tasks: TasksClient, *, plan_id: int, period_id: str, due_on: Any, actor: Principal
 ) -> None:
+    plan = await tasks.plan(plan_id)  # the peer first, then the transaction
     async with db.transaction() as conn:
-        scheduled = await scheduled_period(conn, tasks, plan_id, period_id)
+        scheduled = await period_of(conn, plan, period_id)
         if due_on < scheduled.period.ends_on:
             raise Unprocessable(f"A report cannot be due before its period ends ({scheduled.period.ends_on}).")
         key = (overrides.c.plan_id == plan_id) & (overrides.c.period == period_id)

@@ -27,7 +27,7 @@ from services.common.db import Database, copy_rows
 from services.common.workdays import workdays_late
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.service import measurements, reports, transitions, versions
+from services.reporting_api.reports.repository import measurements, reports, transitions, versions
 
 REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
 IMPORT_COMMENT = "Imported from the report history."

@@ -13,7 +13,8 @@ from sqlalchemy import Select, bindparam, select
 
 from services.common.auth import Principal, Role
 from services.common.hot_reads import HotList, plain_id, plain_text
-from services.reporting_api.reports.service import LIST_COLUMNS, reports
+from services.reporting_api.reports.repository import reports
+from services.reporting_api.reports.service import LIST_COLUMNS
 
 FILTERS = {"plan_id": plain_id, "item_id": plain_id, "unit_id": plain_id, "period": plain_text}
 

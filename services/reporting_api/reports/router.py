@@ -21,7 +21,7 @@ from services.common.routing import (
     links_to_created,
 )
 from services.reporting_api.db import DatabaseDep
-from services.reporting_api.reports import service
+from services.reporting_api.reports import service, workflow
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.schemas import (
     ReopenRequest,
@@ -101,8 +101,9 @@ async def list_reports(
 async def get_report(
     report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
 ) -> ReportPublic:
-    async with db.read() as conn:
-        return current(response, ReportPublic, await service.visible_report(conn, tasks, report_id, principal))
+    return current(
+        response, ReportPublic, await service.read_report(db, tasks, report_id=report_id, principal=principal)
+    )
 
 
 @router.patch(
@@ -146,7 +147,7 @@ async def submit_report(
     data: SubmitRequest | None = None,
     if_match: IfMatch = None,
 ) -> ReportPublic:
-    report = await service.submit_report(
+    report = await workflow.submit_report(
         db,
         tasks,
         report_id=report_id,
@@ -169,7 +170,7 @@ async def withdraw_report(
     data: WithdrawRequest | None = None,
     if_match: IfMatch = None,
 ) -> ReportPublic:
-    report = await service.withdraw_report(
+    report = await workflow.withdraw_report(
         db,
         tasks,
         report_id=report_id,
@@ -193,7 +194,7 @@ async def review_report(
     return current(
         response,
         ReportPublic,
-        await service.review_report(
+        await workflow.review_report(
             db, report_id=report_id, review=data, version=expected_version(if_match), principal=principal
         ),
     )
@@ -208,7 +209,7 @@ async def reopen_report(
     return current(
         response,
         ReportPublic,
-        await service.reopen_report(
+        await workflow.reopen_report(
             db, report_id=report_id, request=data, version=seen_version(if_match), principal=principal
         ),
     )

@@ -1,0 +1,108 @@
+"""What the oversight rules read: the plan from tasks_api (cached by its client), and the period as the plan's
+rhythm and rules give it.
+
+The plan is read from tasks_api before any database connection opens, so that no connection is held across a
+peer call (services/common/peer_guard.py); the period view then reads only our own tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
+from services.reporting_api.periods.calendar import ScheduledPeriod
+from services.reporting_api.periods.obligations import Rhythm, owing_items
+from services.reporting_api.periods.service import plan_rules, rhythm_of
+
+
+@dataclass(frozen=True, slots=True)
+class PlanData:
+    plan: Plan
+    items: list[Item]
+    assignments: list[Assignment]
+    indicators: list[Indicator]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodView:
+    """The plan, the period asked about and the one whose report answers for it (2024-Q2 → 2024-H1) with its due
+    date, the day we look from, the plan's rules and its rhythm (periods/obligations.py)."""
+
+    data: PlanData
+    period: str
+    owed: ScheduledPeriod
+    today: date
+    rules: dict[str, Any]
+    rhythm: Rhythm
+
+    @property
+    def due_on(self) -> date:
+        return self.owed.due_on
+
+    @property
+    def owing(self) -> set[int]:
+        """The items that owe the report answering for the period."""
+        return owing_items(self.rhythm, self.data.items, self.owed)
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.data.plan.id,
+            "period": self.period,
+            "owed_period": self.owed.period.id,
+            "report_type": self.owed.period.report_type.value,
+            "due_on": self.due_on.isoformat(),
+            "as_of": self.today.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOversight:
+    """Everything a period's full oversight (oversight_of) reads from tasks_api: the plan and every grouping."""
+
+    data: PlanData
+    grouping: dict[str, Any]
+
+
+async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
+    plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
+    items, assignments, indicators = await asyncio.gather(
+        tasks.plan_items(plan_id), tasks.plan_assignments(plan_id), tasks.plan_indicators(plan_id)
+    )
+    return PlanData(plan, items, assignments, indicators)
+
+
+async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> dict[str, Any]:
+    """What a roll-up needs beyond the plan: units (by county), lead leaders and thematic groups (by group)."""
+    found: dict[str, Any] = {}
+    if by == "county":
+        found["units"] = await tasks.units()
+    if by == "group":
+        found["item_leaders"], groups = await asyncio.gather(
+            tasks.plan_item_leaders(plan_id), tasks.groups(plan_id, kind="thematic")
+        )
+        found["thematic"] = await _with_members(tasks, groups)
+    return found
+
+
+async def _with_members(tasks: TasksClient, groups: list[Group]) -> list[tuple[Group, list[Member]]]:
+    members = await asyncio.gather(*(tasks.group_members(group.id) for group in groups))
+    return list(zip(groups, members, strict=True))
+
+
+async def load_plan_oversight(tasks: TasksClient, plan_id: int) -> PlanOversight:
+    """The plan and every grouping (by county, by group), read from tasks_api before a connection opens."""
+    data = await load_plan(tasks, plan_id)
+    grouping = {**await load_grouping(tasks, plan_id, "county"), **await load_grouping(tasks, plan_id, "group")}
+    return PlanOversight(data, grouping)
+
+
+async def period_view(conn: AsyncConnection, data: PlanData, period: str, today: date) -> PeriodView:
+    """The period of a plan already read from tasks_api, with the rhythm and rules from our own tables."""
+    rhythm = await rhythm_of(conn, data.plan)
+    owed = rhythm.owed_for(period)  # 422 for a period outside the plan
+    return PeriodView(data, period, owed, today, await plan_rules(conn, data.plan.id), rhythm)

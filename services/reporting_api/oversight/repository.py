@@ -1,0 +1,146 @@
+"""Oversight SQL: the statements the rules' input is read with, built once, and the readers that run them.
+
+Each statement is built once, with bindparams for what changes between calls: the roll-up and the lights read
+them past SQLAlchemy (services/common/driver_reads.py), which compiles each statement once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.driver_reads import Read, Rows
+from services.common.records import plain_rows
+from services.common.tables import table_of
+from services.reporting_api.oversight.progress import accepted_statement
+from services.reporting_api.periods.calendar import answering_ids, parse_period
+from services.reporting_api.periods.obligations import latest_per_pair
+from services.reporting_api.reports.models import MeasurementRecord, Report, ReportVersion
+
+reports, versions, measurements = table_of(Report), table_of(ReportVersion), table_of(MeasurementRecord)
+
+# The periods answering for one (those ending the same day: a month, a quarter, a half-year, a year) as four
+# bindparams, so that each statement is still built and compiled once.
+ANSWERING: tuple[BindParameter[Any], ...] = tuple(bindparam(f"period_{n}") for n in range(4))
+
+
+def periods_of(period: str) -> dict[str, str]:
+    """The values of ANSWERING for a period (the last one repeated where fewer periods end that day)."""
+    ids = answering_ids(parse_period(period))
+    return {param.key: ids[min(n, len(ids) - 1)] for n, param in enumerate(ANSWERING)}
+
+
+@cache
+def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) -> Select[Any]:
+    """The reports answering for the period (of one unit; only those filed as lead): the columns the rules read."""
+    query = select(
+        reports.c.id,
+        reports.c.item_id,
+        reports.c.unit_id,
+        reports.c.period,
+        reports.c.status,
+        reports.c.late,
+        reports.c.days_late,
+        reports.c.self_status,
+    ).where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
+    if of_unit:
+        query = query.where(reports.c.unit_id == bindparam("unit_id"))
+    if lead_only:
+        query = query.where(reports.c.role == "lead")
+    return query
+
+
+@cache
+def filed_counts_statement(key: str) -> Select[Any]:
+    """The reports answering for the period counted per unit or per item, status and lateness: one aggregate, not
+    every row; of a pair that filed two (under an earlier cadence) only the latest counts (latest_per_pair)."""
+    column = reports.c[key]
+    latest = (
+        select(func.max(reports.c.id))
+        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
+        .group_by(reports.c.item_id, reports.c.unit_id)
+    )
+    return (
+        select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
+        .where(reports.c.id.in_(latest))
+        .group_by(column, reports.c.status, reports.c.late)
+    )
+
+
+@cache
+def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
+    """The values of submitted versions that were not returned, dated on or before `today`.
+
+    `latest_only` keeps each indicator's latest value (all that attainment and the lights need), ranked in SQL
+    so that a plan's whole measurement history is not loaded for a roll-up.
+    """
+    m = measurements
+    columns: list[ColumnElement[Any]] = [m.c.id, m.c.indicator_id, m.c.as_of, m.c.value]
+    if latest_only:
+        columns.append(
+            func.row_number()
+            .over(partition_by=m.c.indicator_id, order_by=(m.c.as_of.desc(), m.c.id.desc()))
+            .label("rank")
+        )
+    query = (
+        select(*columns)
+        .join(versions, versions.c.id == m.c.version_id)
+        .where(
+            m.c.plan_id == bindparam("plan_id"),
+            m.c.as_of <= bindparam("today"),
+            or_(versions.c.outcome.is_(None), versions.c.outcome != "returned"),
+        )
+    )
+    if latest_only:
+        ranked = query.subquery()
+        query = select(ranked.c.id, ranked.c.indicator_id, ranked.c.as_of, ranked.c.value).where(ranked.c.rank == 1)
+    return query
+
+
+def by_pair(rows: Rows) -> dict[tuple[int, int], Mapping[str, Any]]:
+    """Reports by (item_id, unit_id): the latest of a pair's reports answering for the period."""
+    return latest_per_pair(rows)
+
+
+def by_indicator(rows: Rows) -> dict[int, list[Mapping[str, Any]]]:
+    """Measurement points by indicator id."""
+    points: dict[int, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        points.setdefault(row["indicator_id"], []).append(row)
+    return points
+
+
+async def period_reports(
+    conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None, lead_only: bool = False
+) -> dict[tuple[int, int], Mapping[str, Any]]:
+    """The period's reports by (item_id, unit_id)."""
+    statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
+    values = {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
+    return by_pair(plain_rows(await conn.execute(statement, values)))
+
+
+async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[dict[str, Any]]:
+    return plain_rows(await conn.execute(filed_counts_statement(key), {"plan_id": plan_id, **periods_of(period)}))
+
+
+async def measurement_points(
+    conn: AsyncConnection, plan_id: int, today: date, *, latest_only: bool = False
+) -> dict[int, list[Mapping[str, Any]]]:
+    """Indicator id → its measurement points (measurement_points_statement)."""
+    statement = measurement_points_statement(latest_only=latest_only)
+    return by_indicator(plain_rows(await conn.execute(statement, {"plan_id": plan_id, "today": today})))
+
+
+def light_reads(plan_id: int, period: str, today: date) -> list[Read]:
+    """What the lights read beyond the plan: the period's lead reports, each indicator's latest value, and the
+    accepted reports per item (progress)."""
+    return [
+        (period_reports_statement(lead_only=True), {"plan_id": plan_id, **periods_of(period)}),
+        (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today}),
+        (accepted_statement(), {"plan_id": plan_id}),
+    ]

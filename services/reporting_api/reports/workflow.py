@@ -1,0 +1,239 @@
+"""The review workflow of a report: submit (报送), review (审核), withdraw (撤回) and reopen.
+
+Each step reads what it needs from tasks_api first, then runs one transaction whose compare-and-set on the report
+(status and version as read) settles a race: the loser writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common import clock
+from services.common.auth import Principal
+from services.common.contracts.tasks import TasksClient
+from services.common.db import Database
+from services.common.etag import stale
+from services.common.outbox import emit
+from services.common.problems import Conflict, ProblemError, Unprocessable
+from services.common.workdays import workdays_late
+from services.reporting_api.db import outbox_events
+from services.reporting_api.periods.service import period_of
+from services.reporting_api.reports import repository
+from services.reporting_api.reports.content import needs_indicator_values, require_content
+from services.reporting_api.reports.models import ReportStatus
+from services.reporting_api.reports.repository import report_records
+from services.reporting_api.reports.schemas import Decision, ReopenRequest, ReviewCreate
+from services.reporting_api.reports.service import (
+    CONTENT,
+    EDITABLE,
+    REVIEWED,
+    changeable_report,
+    check_measurement_dates,
+    refuse_closed_period,
+)
+
+
+def _event_data(report: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The data of a report.* event in the outbox: which report, and what just happened to it."""
+    return {
+        "report_id": report["id"],
+        "plan_id": report["plan_id"],
+        "item_id": report["item_id"],
+        "unit_id": report["unit_id"],
+        "role": report["role"],
+        "period": report["period"],
+        "submission": report["submissions"],
+        "due_on": report["due_on"],
+        **extra,
+    }
+
+
+async def _seen_report(
+    conn: AsyncConnection, report_id: int, version: int | None, allowed: tuple[ReportStatus, ...], step: str
+) -> dict[str, Any]:
+    """The report as this transaction reads it, which the step's compare-and-set is made on: 412 when the
+    caller's If-Match names another version, 409 when the step does not start from its status."""
+    if version is None:
+        report = await report_records.get(conn, report_id)
+    else:
+        report = await report_records.get_at(conn, report_id, version)
+    if report["status"] not in allowed:
+        raise Conflict(
+            f"A {report['status']} report cannot be {step}; only "
+            f"{' or '.join(status.value for status in allowed)} reports can."
+        )
+    await refuse_closed_period(conn, report["plan_id"], report["period"])
+    return report
+
+
+def _lost_race(report: dict[str, Any], version: int | None) -> ProblemError:
+    """Another step or edit changed the report between this transaction's read and its write."""
+    if version is not None:
+        return stale(report["version"] + 1)
+    return Conflict(f"Report {report['id']} changed while this request ran; read it again and retry.")
+
+
+async def _move(
+    conn: AsyncConnection,
+    report: dict[str, Any],
+    to: ReportStatus,
+    *,
+    version: int | None,
+    actor: str,
+    comment: str | None,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The compare-and-set every workflow step is: `UPDATE reports … WHERE id AND status AND version` are those
+    read. The loser of a race writes nothing: it raises before its version row, transition or event exist."""
+    after = await report_records.compare_and_set(
+        conn, report, {**(changes or {}), "status": to.value}, actor=actor, guard=("status",)
+    )
+    if after is None:
+        raise _lost_race(report, version)
+    await repository.add_transition(conn, report["id"], report["status"], to, actor, comment)
+    return after
+
+
+@dataclass(frozen=True, slots=True)
+class _Filing:
+    """One submission of a report: when, against which due date, and how late in working days."""
+
+    at: datetime
+    due_on: date
+    days_late: int
+
+    def changes(self, report: dict[str, Any]) -> dict[str, Any]:
+        """The report's columns the submission sets; lateness only on the first (none yet, or all withdrawn)."""
+        first = report["first_submitted_at"] is None
+        lateness = {"first_submitted_at": self.at, "late": self.days_late > 0, "days_late": self.days_late}
+        return {
+            "submissions": report["submissions"] + 1,
+            "submitted_at": self.at,
+            "due_on": self.due_on,
+            **(lateness if first else {}),
+        }
+
+
+async def submit_report(
+    db: Database, tasks: TasksClient, *, report_id: int, principal: Principal, comment: str | None, version: int | None
+) -> dict[str, Any]:
+    """报送: freeze the content as a new immutable version; flag it late after the period's due date."""
+    seen = await changeable_report(db, tasks, report_id, principal)
+    plan = await tasks.plan(seen["plan_id"])
+    indicator_ids = await _indicators_to_report(tasks, seen)
+    async with db.transaction() as conn:
+        report = await _seen_report(conn, report_id, version, EDITABLE, "submitted")
+        require_content(report, indicator_ids)
+        scheduled = await period_of(conn, plan, report["period"])
+        # The version freezes the content of the row the compare-and-set names: an edit that commits first
+        # changes the version, so this submit loses instead of freezing what the edit replaced.
+        content = {k: report[k] for k in CONTENT}
+        check_measurement_dates(content, report["period"], location="report")
+        now = clock.now()
+        filing = _Filing(now, scheduled.due_on, workdays_late(scheduled.due_on, clock.business_date(now)))
+        actor = principal.subject
+        updated = await _move(
+            conn,
+            report,
+            ReportStatus.SUBMITTED,
+            version=version,
+            actor=actor,
+            comment=comment,
+            changes=filing.changes(report),
+        )
+        lateness = {"late": filing.days_late > 0, "days_late": filing.days_late}
+        await repository.add_version(
+            conn,
+            updated,
+            content,
+            submitted_by=actor,
+            submitted_at=now,
+            due_on=filing.due_on,
+            days_late=filing.days_late,
+        )
+        event = _event_data(updated, submitted_by=actor, submitted_at=now, **lateness)
+        await emit(conn, outbox_events, "report.submitted", event)
+        return updated
+
+
+async def _indicators_to_report(tasks: TasksClient, report: dict[str, Any]) -> set[int]:
+    """The indicators a submission must give values for (a lead unit's summary: all of the item's), read from
+    tasks_api before the submission's transaction opens."""
+    if not needs_indicator_values(report["report_type"], report["role"]):
+        return set()
+    return {indicator.id for indicator in await tasks.item_indicators(report["item_id"])}
+
+
+async def review_report(
+    db: Database, *, report_id: int, review: ReviewCreate, version: int, principal: Principal
+) -> dict[str, Any]:
+    """审核: the office accepts the submitted version or returns it with its reasons."""
+    if review.decision is Decision.RETURN and not (review.comment or "").strip():
+        raise Unprocessable("Returning a report needs a comment saying what to change.")
+    outcome = ReportStatus.ACCEPTED if review.decision is Decision.ACCEPT else ReportStatus.RETURNED
+    async with db.transaction() as conn:
+        report = await _seen_report(conn, report_id, version, (ReportStatus.SUBMITTED,), "reviewed")
+        updated = await _move(conn, report, outcome, version=version, actor=principal.subject, comment=review.comment)
+        await repository.review_version(
+            conn,
+            report,
+            outcome,
+            reviewed_by=principal.subject,
+            reviewed_at=clock.now(),
+            review_comment=review.comment,
+            score=review.score,
+        )
+        await emit(
+            conn,
+            outbox_events,
+            f"report.{outcome.value}",
+            _event_data(updated, reviewed_by=principal.subject, comment=review.comment, score=review.score),
+        )
+        return updated
+
+
+async def withdraw_report(
+    db: Database, tasks: TasksClient, *, report_id: int, principal: Principal, comment: str | None, version: int | None
+) -> dict[str, Any]:
+    """撤回: the unit takes a submission back before the office reviewed it; the report is a draft again."""
+    await changeable_report(db, tasks, report_id, principal)
+    async with db.transaction() as conn:
+        report = await _seen_report(conn, report_id, version, (ReportStatus.SUBMITTED,), "withdrawn")
+        # A withdrawn submission was not filed: unless the office reviewed an earlier one, lateness is judged
+        # again on the next submission, so withdrawing cannot keep an on-time mark for a later report.
+        reviewed = await repository.was_reviewed(conn, report_id, REVIEWED)
+        changes = {} if reviewed else {"first_submitted_at": None, "late": False, "days_late": 0}
+        updated = await _move(
+            conn, report, ReportStatus.DRAFT, version=version, actor=principal.subject, comment=comment, changes=changes
+        )
+        await repository.withdraw_version(conn, report)
+        await emit(
+            conn,
+            outbox_events,
+            "report.withdrawn",
+            _event_data(updated, withdrawn_by=principal.subject, comment=comment),
+        )
+        return updated
+
+
+async def reopen_report(
+    db: Database, *, report_id: int, request: ReopenRequest, version: int | None, principal: Principal
+) -> dict[str, Any]:
+    """The office reopens a reviewed report for a correction: a draft again, for its unit to edit and submit anew.
+    The reviewed versions keep their outcomes."""
+    async with db.transaction() as conn:
+        report = await _seen_report(conn, report_id, version, REVIEWED, "reopened")
+        updated = await _move(
+            conn, report, ReportStatus.DRAFT, version=version, actor=principal.subject, comment=request.reason
+        )
+        await emit(
+            conn,
+            outbox_events,
+            "report.reopened",
+            _event_data(updated, reopened_by=principal.subject, reason=request.reason),
+        )
+        return updated
