@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy import Table
 
 from services.common.auth import TokenVerifier
 from services.common.collector import collector_while_serving
+from services.common.context import RequestContextMiddleware
 from services.common.db import Database, make_engine
+from services.common.deps_factory import get_readiness
 from services.common.docs import DocsTokenGuard, docs_urls
-from services.common.guards import RequestGuardMiddleware
+from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.hot_reads import HotList, HotReads
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
@@ -78,7 +80,7 @@ def create_service_app(
         **docs_urls(settings.docs_access),
     )
     app.state.settings = settings
-    app.state.token_verifier = TokenVerifier(settings)
+    verifier = app.state.token_verifier = TokenVerifier(settings)
     app.state.idempotency_table = idempotency_table
     app.state.response_box = SecretBox(settings.sealing_secret)
     redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
@@ -91,11 +93,14 @@ def create_service_app(
     )
     if settings.docs_access is DocsAccess.TOKEN:
         app.add_middleware(DocsTokenGuard)
+    # Outside every layer that asks who the caller is (the docs guard, idempotency, the routes): resolved once.
+    app.add_middleware(RequestContextMiddleware, verifier=verifier)
     if hot_lists:  # outermost: a hot request is answered before any other layer runs
         app.add_middleware(HotReads, lists=hot_lists)
     app.include_router(_health_router(settings.service_name))
     for router in routers:
         app.include_router(router)
+    prepare_guards(app.routes)
     app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
     return app
 
@@ -128,8 +133,8 @@ def _health_router(service: str) -> APIRouter:
         openapi_extra=PUBLIC,
         response_model=Readiness,
     )
-    async def readyz(request: Request) -> Any:
-        migration, not_ready = await request.app.state.readiness.check()
+    async def readyz(readiness: Annotated[ReadinessCheck, Depends(get_readiness)]) -> Any:
+        migration, not_ready = await readiness.check()
         if not_ready:
             return problem_response(
                 503, not_ready.detail, slug="not-ready", headers={"Retry-After": str(not_ready.retry_after_seconds)}

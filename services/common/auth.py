@@ -9,22 +9,22 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
+import anyio.to_thread
 import jwt
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from services.common import clock
+from services.common.caching import BoundedCache, lru_cache
 from services.common.problems import Forbidden, Unauthorized
 from services.common.settings import ServiceSettings
 
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duban"'}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duban"'}
 REFUSED_TOKEN = "The bearer token is missing or not valid."
 LATEST_NUMERIC_DATE = 7_258_118_400  # 2200-01-01T00:00:00Z, the end of the years the services accept
 MAX_ID = 2**31 - 1  # ids are 32-bit in both databases
@@ -74,14 +74,14 @@ class Principal:
 class TokenVerifier:
     """Verifies bearer tokens against the local secret or an OIDC issuer's JWKS."""
 
-    # Verified tokens, by their text, until they expire: a client sends the same token on every request, and
-    # decoding and checking it again cost a tenth of a list page. Bounded, least recently used first out.
-    CACHE_SIZE = 4096
-
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True) if settings.oidc_jwks_url else None
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        # Verified tokens, by their text, until they expire: a client sends the same token on every request, and
+        # decoding and checking it again cost a tenth of a list page. Touched on the event loop only.
+        self.verified: BoundedCache[str, tuple[Principal, float]] = lru_cache(
+            "verified tokens", settings.token_cache_size
+        )
 
     @property
     def fetches_keys(self) -> bool:
@@ -89,23 +89,34 @@ class TokenVerifier:
 
     def cached(self, token: str) -> Principal | None:
         """The caller of a token verified before and not yet expired, or None."""
-        found = self._verified.get(token)
+        found = self.verified.get(token)
         if found is None:
             return None
         if clock.epoch_seconds() >= found[1]:
-            del self._verified[token]
+            self.verified.pop(token)
             return None
-        self._verified.move_to_end(token)
         return found[0]
 
     def verify(self, token: str) -> Principal:
+        """The caller of a token, verified on this thread (local keys, tests); remembered until it expires."""
+        return self.cached(token) or self.remember(token, self.check(token))
+
+    async def resolve(self, token: str) -> Principal:
+        """The caller of a token: from the cache, else checked (in a thread when a JWKS fetch may block on the
+        network) and remembered here, on the event loop."""
         principal = self.cached(token)
-        if principal is None:
-            principal, expires_at = self._check(token)
-            self._verified[token] = (principal, expires_at)
-            if len(self._verified) > self.CACHE_SIZE:
-                self._verified.popitem(last=False)
-        return principal
+        if principal is not None:
+            return principal
+        checked = await anyio.to_thread.run_sync(self.check, token) if self.fetches_keys else self.check(token)
+        return self.remember(token, checked)
+
+    def remember(self, token: str, checked: tuple[Principal, float]) -> Principal:
+        self.verified.put(token, checked)
+        return checked[0]
+
+    def check(self, token: str) -> tuple[Principal, float]:
+        """The caller and expiry of a token, or 401; touches no cache, so it may run in a thread."""
+        return self._check(token)
 
     def _check(self, token: str) -> tuple[Principal, float]:
         try:
@@ -114,7 +125,7 @@ class TokenVerifier:
             # The reason is for the operator; the caller learns only that the token was refused, so a forger
             # cannot tell which check it failed.
             logger.info("bearer token refused: %s", exc.detail)
-            raise Unauthorized(REFUSED_TOKEN, headers=_CHALLENGE) from exc
+            raise Unauthorized(REFUSED_TOKEN, headers=CHALLENGE) from exc
 
     def _principal(self, token: str) -> tuple[Principal, float]:
         s = self._settings
@@ -208,39 +219,46 @@ def parse_bearer(authorization: str) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-_bearer_scheme = HTTPBearer(
-    auto_error=False, bearerFormat="JWT", description="A JWT from `duban token create` or the city's OIDC issuer."
+# Where services/common/context.py's middleware leaves the caller of a request, or why its token was refused.
+PRINCIPAL = "principal"
+REFUSAL = "principal_refusal"
+
+
+class _DocumentedBearer(HTTPBearer):
+    """The bearer scheme as the contract shows it. The token itself is read once per request, by
+    context.RequestContextMiddleware, so this dependency reads nothing."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+_bearer_scheme = _DocumentedBearer(
+    scheme_name="HTTPBearer",
+    auto_error=False,
+    bearerFormat="JWT",
+    description="A JWT from `duban token create` or the city's OIDC issuer.",
 )
 
 
-async def current_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
-) -> Principal:
-    """FastAPI dependency: the verified caller, or 401."""
-    cached: Principal | None = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
-    if credentials is None or not credentials.credentials:
-        raise Unauthorized("A bearer token is required.", headers=_CHALLENGE)
-    verifier: TokenVerifier = request.app.state.token_verifier
-    token = credentials.credentials
-    # A token verified before needs no second look; a local HS256 check is microseconds, so it runs on the event
-    # loop; fetching a JWKS may block on the network.
-    principal = verifier.cached(token)
-    if principal is None:
-        principal = await run_in_threadpool(verifier.verify, token) if verifier.fetches_keys else verifier.verify(token)
-    request.state.principal = principal
-    return principal
+async def current_principal(request: Request, _: Annotated[None, Depends(_bearer_scheme)]) -> Principal:
+    """FastAPI dependency: the caller the request context resolved, or 401."""
+    state = request.scope.get("state") or {}
+    principal: Principal | None = state.get(PRINCIPAL)
+    if principal is not None:
+        return principal
+    if REFUSAL in state:
+        raise Unauthorized(REFUSED_TOKEN, headers=CHALLENGE)
+    raise Unauthorized("A bearer token is required.", headers=CHALLENGE)
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """Dependency factory: the caller, if their role is one of `roles`; else 403."""
     allowed = frozenset(roles) | {Role.ADMIN}
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"This operation needs one of the roles: {names}; the token has {principal.role}.")

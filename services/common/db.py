@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 import asyncpg
 import orjson
-from fastapi import Request
 from sqlalchemy import JSON, DateTime, MetaData, Table, event, text
 from sqlalchemy.dialects.sqlite import DATETIME as SQLiteDateTime
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -264,15 +263,6 @@ async def copy_rows(
     )
     driver = await driver_connection(conn)
     await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
-
-
-async def get_database(request: Request) -> Database:
-    """FastAPI dependency: the Database the app opened at start-up.
-
-    `async` although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, and that hop
-    cost more than the whole query on the hot lists."""
-    database: Database = request.app.state.database
-    return database
 
 
 def empty_tables_statements(metadata: MetaData) -> list[str]:

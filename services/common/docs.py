@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.common.auth import TokenVerifier, parse_bearer
-from services.common.problems import ProblemError, Unauthorized, problem_response
+from services.common.auth import CHALLENGE, REFUSAL, REFUSED_TOKEN
+from services.common.context import scope_principal
+from services.common.problems import problem_response
 from services.common.settings import DocsAccess
 
 DOCS_PATHS = {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
@@ -32,18 +32,13 @@ class DocsTokenGuard:
         self.paths = frozenset(DOCS_PATHS.values()) | {"/docs/oauth2-redirect"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in self.paths:
-            headers = dict(scope["headers"])
-            token = parse_bearer(headers.get(b"authorization", b"").decode("latin-1"))
-            verifier: TokenVerifier = scope["app"].state.token_verifier
-            try:
-                if token is None:
-                    raise Unauthorized("A bearer token is required to read the docs.")
-                if verifier.fetches_keys:  # a JWKS fetch may block on the network: off the event loop
-                    await run_in_threadpool(verifier.verify, token)
-                else:
-                    verifier.verify(token)
-            except ProblemError as exc:
-                await problem_response(401, exc.detail, slug="unauthorized", headers=exc.headers)(scope, receive, send)
-                return
+        # The caller was resolved by context.RequestContextMiddleware, which runs before this guard.
+        if scope["type"] == "http" and scope["path"] in self.paths and scope_principal(scope) is None:
+            state = scope.get("state") or {}
+            if REFUSAL in state:
+                refusal = problem_response(401, REFUSED_TOKEN, slug="unauthorized", headers=CHALLENGE)
+            else:
+                refusal = problem_response(401, "A bearer token is required to read the docs.", slug="unauthorized")
+            await refusal(scope, receive, send)
+            return
         await self.app(scope, receive, send)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import get_args
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from types import NoneType, UnionType
+from typing import Any, Union, get_args, get_origin
 from urllib.parse import parse_qsl
 
 from fastapi import Request
-from fastapi._compat import ModelField  # the type of a Dependant's parameters
+from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -130,45 +135,109 @@ def _nul_in_target(scope: Scope) -> bool:
     return "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
 
 
+@dataclass(frozen=True, slots=True)
+class RouteGuards:
+    """What the router guards check of one route, read from its signature once (at start-up, prepare_guards),
+    not by walking its dependency tree on every request."""
+
+    query_aliases: frozenset[str]  # every query field the operation declares, its dependencies' included
+    int_path: tuple[str, ...]  # integer path fields: beyond storage names no record (404)
+    int_query: tuple[str, ...]  # integer query fields: beyond storage is invalid (422)
+    date_query: tuple[str, ...]  # date query fields, which must be ISO text (wire_types)
+    json_body: bool  # the operation takes a JSON body model
+    body_model: type[BaseModel] | None  # the pydantic model the body holds, checked for JSON types (wire_types)
+
+    @classmethod
+    def of(cls, route: APIRoute) -> RouteGuards:
+        query = list(_all_query_params(route.dependant))
+        return cls(
+            query_aliases=frozenset(field.alias for field in query),
+            int_path=tuple(field.alias for field in route.dependant.path_params if _takes_int(field)),
+            int_query=tuple(field.alias for field in query if _takes_int(field)),
+            date_query=tuple(
+                field.alias
+                for field in route.dependant.query_params
+                if declared_kind(field.field_info.annotation) is date
+            ),
+            json_body=route.body_field is not None,
+            body_model=model_of(getattr(route.body_field, "field_info", None)),
+        )
+
+
+_GUARDS = "duban_guards"
+
+
+def route_guards(route: object) -> RouteGuards | None:
+    """The guards of a FastAPI route, computed the first time (prepare_guards does it for every route at start-up)."""
+    if not isinstance(route, APIRoute):
+        return None
+    guards: RouteGuards | None = route.__dict__.get(_GUARDS)
+    if guards is None:
+        guards = RouteGuards.of(route)
+        setattr(route, _GUARDS, guards)
+    return guards
+
+
+def prepare_guards(routes: Iterable[object]) -> None:
+    """Compute every route's guards once, before the first request."""
+    for route in routes:
+        route_guards(route)
+
+
 async def reject_unknown_query_parameters(request: Request) -> None:
     """Router dependency: a query field the operation does not declare is an error, not silently ignored."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    guards = route_guards(request.scope.get("route"))
+    if guards is not None:
+        _refuse_unknown_query(guards, request)
+
+
+async def check_request_shape(request: Request) -> None:
+    """Router dependency: unknown query fields (400), numbers beyond storage (404 in the path, 422 in the query)
+    and bodies that are not JSON where the operation takes JSON (415), in that order."""
+    guards = route_guards(request.scope.get("route"))
+    if guards is None:
         return
-    known = {p.alias for p in _all_query_params(dependant)}
-    unknown = sorted(set(request.query_params) - known)
+    if request.scope.get("query_string"):
+        _refuse_unknown_query(guards, request)
+    _refuse_numbers_beyond_storage(guards, request)
+    if guards.json_body:
+        _require_json(request)
+
+
+def _refuse_unknown_query(guards: RouteGuards, request: Request) -> None:
+    unknown = sorted(set(request.query_params) - guards.query_aliases)
     if unknown:
         raise BadRequest(f"Unknown query parameter(s): {', '.join(unknown)}.")
 
 
-async def require_json_for_json_bodies(request: Request) -> None:
-    """Router dependency: an operation whose body is a JSON model refuses other media types (415), even one the
-    service takes elsewhere (a plan file's YAML, a workbook), rather than failing to read it as JSON (422)."""
-    if getattr(request.scope.get("route"), "body_field", None) is None:
-        return
+def _require_json(request: Request) -> None:
+    """An operation whose body is a JSON model refuses other media types (415), even one the service takes
+    elsewhere (a plan file's YAML, a workbook), rather than failing to read it as JSON (422)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type and media_type not in JSON_TYPES and not media_type.endswith("+json"):
         raise UnsupportedMediaType(f"Content-Type {media_type!r} is not accepted here; send application/json.")
 
 
-async def reject_numbers_beyond_storage(request: Request) -> None:
-    """Router dependency: an integer path value no id column can hold names no record (404); such a query value
-    is invalid (422). Refused here, before the database (which would fail) or a peer is asked."""
-    dependant = getattr(request.scope.get("route"), "dependant", None)
-    if dependant is None:
+def _refuse_numbers_beyond_storage(guards: RouteGuards, request: Request) -> None:
+    """An integer path value no id column can hold names no record (404); such a query value is invalid (422).
+    Refused here, before the database (which would fail) or a peer is asked."""
+    for alias in guards.int_path:
+        if _beyond_storage(request.path_params.get(alias)):
+            raise NotFound(f"Nothing has {alias} {request.path_params[alias]}.")
+    if not guards.int_query or not request.scope.get("query_string"):
         return
-    for field in dependant.path_params:
-        if _beyond_storage(field, request.path_params.get(field.alias)):
-            raise NotFound(f"Nothing has {field.alias} {request.path_params[field.alias]}.")
-    for field in _all_query_params(dependant):
-        if _beyond_storage(field, request.query_params.get(field.alias)):
-            raise Unprocessable(f"query.{field.alias}: the largest number stored is {MAX_STORED_INT}.")
+    for alias in guards.int_query:
+        if _beyond_storage(request.query_params.get(alias)):
+            raise Unprocessable(f"query.{alias}: the largest number stored is {MAX_STORED_INT}.")
 
 
-def _beyond_storage(field: ModelField, raw: str | None) -> bool:
+def _takes_int(field: ModelField) -> bool:
     annotation = field.field_info.annotation
-    if raw is None or not (annotation is int or int in get_args(annotation)):
+    return annotation is int or int in get_args(annotation)
+
+
+def _beyond_storage(raw: str | None) -> bool:
+    if raw is None:
         return False
     try:
         return abs(int(raw)) > MAX_STORED_INT
@@ -180,6 +249,26 @@ def _all_query_params(dependant: Dependant) -> Iterator[ModelField]:
     yield from dependant.query_params
     for sub in dependant.dependencies:
         yield from _all_query_params(sub)
+
+
+def declared_kind(annotation: Any) -> type | None:
+    """date (or datetime), bool, int or float when that is the one type a field takes besides null."""
+    options = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    kinds = {arg for arg in options if arg is not NoneType}
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if isinstance(kind, type) and issubclass(kind, date):
+        return date
+    return kind if kind in (bool, int, float) else None
+
+
+def model_of(field_info: Any) -> type[BaseModel] | None:
+    """The pydantic model a body or field holds, alone, optional or as the items of a list."""
+    annotation = getattr(field_info, "annotation", None)
+    inner = get_args(annotation) if get_origin(annotation) in (Union, UnionType, list) else ()
+    for candidate in (annotation, *inner):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def replay_body(body: bytes) -> Receive:

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import Table
 
 from services.common.auth import Staff
-from services.common.db import Database, get_database
+from services.common.db import Database
+from services.common.deps_factory import get_database
 from services.common.history import Change, history_of
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.routing import READ_ERRORS

@@ -18,12 +18,14 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.common.caching import BoundedCache, lru_cache
 from services.common.json import dumps, loads
 from services.common.peer_guard import check_peer_call
 from services.common.problems import NotFound, ProblemError, ServiceUnavailable
 
 _RETRYABLE_STATUSES = {502, 503, 504}
-URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones): cleared when full
+URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
+CACHED_PAGES = 2048  # peer answers a client keeps, least recently used out
 Parsed = TypeVar("Parsed")
 
 # When the request being served must be answered by; every peer call it makes shares this one budget.
@@ -99,6 +101,8 @@ class ServiceClient:
         budget: float = 5.0,
         retries: int = 2,
         cache_seconds: float = 30.0,
+        cache_pages: int = CACHED_PAGES,
+        url_memory: int = URL_MEMORY,
         transport: httpx.AsyncBaseTransport | None = None,
         strict_transactions: bool = False,
     ) -> None:
@@ -109,9 +113,11 @@ class ServiceClient:
         self._budget = budget
         self._retries = retries
         self._cache_seconds = cache_seconds
-        self._cache: dict[str, _Cached] = {}
-        self._parsed: dict[tuple[str, Callable[[Any], Any]], _ParsedList] = {}
-        self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
+        # Bounded by pages, not by time: a stale answer is kept for If-None-Match, and the parsed rows of pages
+        # still in the cache are handed out again as the very same objects (get_all_parsed, oversight/memo.py).
+        self.cache: BoundedCache[str, _Cached] = lru_cache("peer answers", cache_pages)
+        self.parsed: BoundedCache[tuple[str, Callable[[Any], Any]], _ParsedList] = lru_cache("parsed rows", cache_pages)
+        self.urls: BoundedCache[tuple[str, tuple[tuple[str, Any], ...]], str] = lru_cache("peer urls", url_memory)
         self._http = httpx.AsyncClient(
             base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0))
         )
@@ -121,14 +127,14 @@ class ServiceClient:
 
     def forget(self) -> None:
         """Drop cached answers (tests, or after a write we know changed the peer's data)."""
-        self._cache.clear()
-        self._parsed.clear()
+        self.cache.clear()
+        self.parsed.clear()
 
     async def get(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> Any:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
         check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
         url = self._url(path, params)
-        cached = self._cache.get(url) if cache else None
+        cached = self.cache.get(url) if cache else None
         if cached and cached.fresh_until > time.monotonic():
             return cached.body
         headers = {"Authorization": f"Bearer {self._token()}"}
@@ -140,7 +146,7 @@ class ServiceClient:
             return cached.body
         body = self._decode(response)
         if cache:
-            self._cache[url] = _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds)
+            self.cache.put(url, _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds))
         return body
 
     def _url(self, path: str, params: dict[str, Any] | None) -> str:
@@ -148,11 +154,10 @@ class ServiceClient:
         asks for a plan's pages one by one, every request."""
         clean = _clean(params)
         key = (path, tuple(clean.items()) if clean else ())
-        url = self._urls.get(key)
+        url = self.urls.get(key)
         if url is None:
-            if len(self._urls) >= URL_MEMORY:
-                self._urls.clear()
-            url = self._urls[key] = str(self._http.build_request("GET", path, params=clean).url)
+            url = str(self._http.build_request("GET", path, params=clean).url)
+            self.urls.put(key, url)
         return url
 
     async def get_all(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> list[Any]:
@@ -169,13 +174,14 @@ class ServiceClient:
         from it last time are handed out again instead of being validated anew."""
         pages = [page async for page in self._pages(path, params, cache=True)]
         key = (self._url(path, params), parse)
-        known = self._parsed.get(key)
+        known = self.parsed.get(key)
         if (
             known is None
             or len(known.pages) != len(pages)
             or any(a is not b for a, b in zip(known.pages, pages, strict=True))
         ):
-            known = self._parsed[key] = _ParsedList(pages, [parse(row) for page in pages for row in page["data"]])
+            known = _ParsedList(pages, [parse(row) for page in pages for row in page["data"]])
+            self.parsed.put(key, known)
         return list(known.rows)  # a copy: callers may sort or filter it; the records themselves are frozen
 
     async def each_parsed(

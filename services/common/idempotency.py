@@ -38,7 +38,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common import clock
-from services.common.auth import parse_bearer
+from services.common.context import scope_principal
 from services.common.db import COMMIT_MARK, Database
 from services.common.guards import replay_body
 from services.common.json import dumps, loads
@@ -116,7 +116,7 @@ class IdempotencyMiddleware:
             )(scope, receive, send)
         body = await _read_body(receive)
         state = scope["app"].state
-        owner = _caller(state, headers)
+        owner = _caller(scope)
         fingerprint = hashlib.sha256(
             b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
@@ -224,15 +224,10 @@ class IdempotencyMiddleware:
                 await conn.execute(delete(table).where(table.c.created_at < clock.now() - RETENTION))
 
 
-def _caller(state: Any, headers: dict[str, str]) -> str:
-    token = parse_bearer(headers.get("authorization", ""))
-    if token is None:
-        return "anonymous"
-    try:
-        subject: str = state.token_verifier.verify(token).subject
-        return subject
-    except Exception:
-        return "anonymous"
+def _caller(scope: Scope) -> str:
+    """Whose key this is: the caller the request context resolved (context.py), else anonymous."""
+    principal = scope_principal(scope)
+    return "anonymous" if principal is None else principal.subject
 
 
 def _in_flight() -> Response:

@@ -1,12 +1,12 @@
-"""Opening and closing the typed clients of peer services with the app, and reaching them from routes."""
+"""Opening and closing the typed clients of peer services with the app."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 
 from services.common.auth import ServiceToken
 from services.common.contracts.tasks import TasksClient
@@ -35,6 +35,8 @@ def peer_hooks(
             timeout=settings.peer_timeout_seconds,
             budget=settings.peer_budget_seconds,
             cache_seconds=settings.peer_cache_seconds,
+            cache_pages=settings.peer_cache_pages,
+            url_memory=settings.peer_url_cache_size,
             transport=transport,
             strict_transactions=strict_in(settings),
         )
@@ -49,11 +51,3 @@ def peer_hooks(
 def tasks_client_hooks(transport: httpx.AsyncBaseTransport | None = None) -> tuple[Hook, Hook]:
     """Hooks for the tasks_api client that reporting_api and notify_api both hold on `app.state.tasks`."""
     return peer_hooks("tasks", "tasks_api", lambda settings: settings.tasks_api_url, TasksClient, transport)
-
-
-async def _tasks(request: Request) -> TasksClient:  # async: no thread-pool hop (see common/db.get_database)
-    tasks: TasksClient = request.app.state.tasks
-    return tasks
-
-
-TasksDep = Annotated[TasksClient, Depends(_tasks)]

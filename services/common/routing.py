@@ -7,11 +7,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
 from services.common.etag import set_etag
-from services.common.guards import (
-    reject_numbers_beyond_storage,
-    reject_unknown_query_parameters,
-    require_json_for_json_bodies,
-)
+from services.common.guards import check_request_shape
 from services.common.problems import problem_responses
 from services.common.wire_types import reject_converted_inputs
 
@@ -21,12 +17,9 @@ M = TypeVar("M", bound=BaseModel)
 def api_router(*tags: str) -> APIRouter:
     """A /v1 router whose operations refuse unknown query fields, numbers beyond storage, bodies that are not
     JSON where they take JSON and inputs of another JSON type than declared, and document the common problems."""
-    guards = (
-        reject_unknown_query_parameters,
-        reject_numbers_beyond_storage,
-        require_json_for_json_bodies,
-        reject_converted_inputs,
-    )
+    # Two dependencies, each reading what services/common/guards.py computed of the route at start-up. The JSON
+    # type check depends on the caller (401 before 422); the shape checks come first, as FastAPI's would.
+    guards = (check_request_shape, reject_converted_inputs)
     return APIRouter(
         prefix="/v1",
         tags=list(tags),

@@ -9,28 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from services.common.auth import CurrentPrincipal
+from services.common.auth import PrincipalDep
+from services.common.guards import declared_kind, model_of, route_guards
 from services.common.json import loads
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NONE = type(None)
-
-
-def _declared_kind(annotation: Any) -> type | None:
-    """date (or datetime), bool, int or float when that is the one type a field takes besides null."""
-    options = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
-    kinds = {arg for arg in options if arg is not _NONE}
-    kind = kinds.pop() if len(kinds) == 1 else None
-    if isinstance(kind, type) and issubclass(kind, date):
-        return date
-    return kind if kind in (bool, int, float) else None
 
 
 def _json_value_fits(kind: type, value: Any) -> bool:
@@ -48,22 +37,20 @@ def _mistyped(location: tuple[str | int, ...], kind: type) -> dict[str, Any]:
     return {"loc": location, "msg": f"Input should be {expected}", "type": "wire_type"}
 
 
-async def reject_converted_inputs(request: Request, _: CurrentPrincipal) -> None:
+async def reject_converted_inputs(request: Request, _: PrincipalDep) -> None:
     """Router dependency: a JSON body field or a date query value of another type than declared is invalid (422).
 
     It depends on the caller so that a request without a valid token is refused with 401 first, as it would be
     by FastAPI's own validation, which runs after the dependencies."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    guards = route_guards(request.scope.get("route"))
+    if guards is None:
         return
     errors = [
-        _mistyped(("query", field.alias), date)
-        for field in dependant.query_params
-        if _declared_kind(field.field_info.annotation) is date
-        and not _ISO_DATE.match(request.query_params.get(field.alias) or "0000-00-00")
+        _mistyped(("query", alias), date)
+        for alias in guards.date_query
+        if not _ISO_DATE.match(request.query_params.get(alias) or "0000-00-00")
     ]
-    model = _model_of(getattr(getattr(route, "body_field", None), "field_info", None))
+    model = guards.body_model
     if model is not None:
         try:
             body = loads(await request.body())
@@ -84,16 +71,6 @@ def _other_body_errors(model: type[BaseModel], body: Any) -> list[dict[str, Any]
     return []
 
 
-def _model_of(field_info: Any) -> type[BaseModel] | None:
-    """The pydantic model a body or field holds, alone, optional or as the items of a list."""
-    annotation = getattr(field_info, "annotation", None)
-    inner = get_args(annotation) if get_origin(annotation) in (Union, UnionType, list) else ()
-    for candidate in (annotation, *inner):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-    return None
-
-
 def mistyped_fields(model: type[BaseModel], data: Any, location: tuple[str | int, ...]) -> list[dict[str, Any]]:
     """The fields of parsed JSON `data`, down through nested models, whose JSON type is not the declared one."""
     if isinstance(data, list):
@@ -105,7 +82,7 @@ def mistyped_fields(model: type[BaseModel], data: Any, location: tuple[str | int
         key = field.alias or name
         if key not in data:
             continue
-        kind, nested = _declared_kind(field.annotation), _model_of(field)
+        kind, nested = declared_kind(field.annotation), model_of(field)
         if kind is not None and not _json_value_fits(kind, data[key]):
             errors.append(_mistyped((*location, key), kind))
         elif nested is not None:

@@ -1,12 +1,8 @@
-"""notify_api's own metadata, its shared tables and the database dependency."""
+"""notify_api's own metadata, its shared tables."""
 
-from typing import Annotated
-
-from fastapi import Depends
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
-from services.common.db import Database, get_database
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
 
@@ -18,5 +14,3 @@ class NotifyModel(SQLModel, registry=registry()):
 metadata = NotifyModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
-
-DatabaseDep = Annotated[Database, Depends(get_database)]

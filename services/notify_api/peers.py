@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import httpx
-from fastapi import Depends, Request
 
 from services.common.contracts.reporting import ReportingClient
 from services.common.peers import Hook, peer_hooks
@@ -16,11 +13,3 @@ def reporting_client_hooks(transport: httpx.AsyncBaseTransport | None = None) ->
     return peer_hooks(
         "reporting", "reporting_api", lambda settings: settings.reporting_api_url, ReportingClient, transport
     )
-
-
-async def _reporting(request: Request) -> ReportingClient:  # async: no thread-pool hop (common/db.get_database)
-    reporting: ReportingClient = request.app.state.reporting
-    return reporting
-
-
-ReportingDep = Annotated[ReportingClient, Depends(_reporting)]

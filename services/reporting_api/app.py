@@ -10,7 +10,9 @@ from services.reporting_api.assessment.router import router as assessment_router
 from services.reporting_api.db import idempotency_keys, outbox_events
 from services.reporting_api.history.router import router as history_router
 from services.reporting_api.ledger.router import router as ledger_router
+from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.router import router as oversight_router
+from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.router import router as periods_router
 from services.reporting_api.reports.hot import REPORT_LIST
 from services.reporting_api.reports.router import router as reports_router
@@ -26,8 +28,9 @@ def create_app(
     """The app; `tasks_transport` lets tests put a fault-injecting transport in front of tasks_api."""
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
     start_relay, stop_relay = relay_hooks(outbox_events)
-    return create_service_app(
-        settings or ReportingSettings.load(),
+    settings = settings or ReportingSettings.load()
+    app = create_service_app(
+        settings,
         title="duban reporting_api",
         description=DESCRIPTION,
         version="0.3.0",
@@ -37,3 +40,9 @@ def create_app(
         on_startup=[open_tasks, start_relay],
         on_shutdown=[stop_relay, close_tasks],
     )
+    # The app's own caches (one per app: tests' apps on their own databases never share an answer).
+    app.state.rollup_memo = InputMemo(settings.rollup_memo_size)
+    app.state.compliance_walks = ComplianceWalks(
+        seconds=settings.compliance_walk_seconds, kept=settings.compliance_walks_kept
+    )
+    return app

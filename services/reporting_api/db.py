@@ -1,12 +1,8 @@
-"""reporting_api's own metadata, its shared tables and the database dependency."""
+"""reporting_api's own metadata, its shared tables."""
 
-from typing import Annotated
-
-from fastapi import Depends
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
-from services.common.db import Database, get_database
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
 from services.common.outbox import outbox_table
@@ -20,5 +16,3 @@ metadata = ReportingModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
 outbox_events = outbox_table(metadata)
-
-DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -12,3 +12,6 @@ class ReportingSettings(ServiceSettings):
     model_config = SettingsConfigDict({**ServiceSettings.model_config, "env_prefix": "REPORTING_API_"})
     service_name: ClassVar[str] = "reporting_api"
     tasks_api_url: str = Field("http://127.0.0.1:8001", description="Where tasks_api answers.")
+    rollup_memo_size: int = Field(8, ge=1, description="Roll-up answers kept with the inputs they were computed from.")
+    compliance_walks_kept: int = Field(4, ge=1, description="Compliance views kept for the pages that follow.")
+    compliance_walk_seconds: float = Field(120.0, gt=0, description="How long a kept compliance view is followed.")

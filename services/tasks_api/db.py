@@ -1,14 +1,11 @@
-"""tasks_api's own metadata, its shared tables and the database dependency."""
+"""tasks_api's own metadata, its shared tables."""
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import Depends
 from sqlalchemy import DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from services.common.db import Database, get_database
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
 from services.common.openapi import ANSWER_CONFIG
@@ -27,8 +24,6 @@ metadata = TasksModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
 outbox_events = outbox_table(metadata)
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 class Stamped(TasksModel):

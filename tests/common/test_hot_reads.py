@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.common.auth import mint_token
-from services.common.db import Database, get_database, make_engine
+from services.common.db import Database, make_engine
+from services.common.deps_factory import get_database
 from services.common.problems import ServiceUnavailable
 from services.reporting_api.reports.history import PastMeasurement, PastReport, import_past_reports
 from services.reporting_api.reports.models import ReportStatus

@@ -49,8 +49,8 @@ def test_a_cached_token_past_its_expiry_is_refused(verifier, monkeypatch):
     assert verifier.cached(token) is None
 
 
-def test_the_cache_keeps_only_the_most_recently_used_tokens(verifier, monkeypatch):
-    monkeypatch.setattr(TokenVerifier, "CACHE_SIZE", 2)
+def test_the_cache_keeps_only_the_most_recently_used_tokens():
+    verifier = TokenVerifier(TasksSettings(environment="test", token_cache_size=2))
     tokens = [signed(600 + i) for i in range(3)]
     for token in tokens:
         verifier.verify(token)

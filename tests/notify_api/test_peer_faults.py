@@ -12,10 +12,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.common.peers import TasksDep
 from services.notify_api.app import create_app
+from services.notify_api.deps import ReportingDep, TasksDep
 from services.notify_api.models import metadata
-from services.notify_api.peers import ReportingDep
 from tests.databases import empty_tables
 from tests.faults import (
     PEER_FAULTS,

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.common.peers import TasksDep
 from services.reporting_api.app import create_app
+from services.reporting_api.deps import TasksDep
 from services.reporting_api.models import metadata
 from tests.conftest import reporting_settings
 from tests.databases import empty_tables

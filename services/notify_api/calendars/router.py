@@ -10,16 +10,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.common import clock
-from services.common.auth import CurrentPrincipal
+from services.common.auth import PrincipalDep
 from services.common.guards import reject_unknown_query_parameters
 from services.common.openapi import FEED_TOKEN
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router, created
 from services.notify_api.calendars import service
-from services.notify_api.db import DatabaseDep
-from services.notify_api.peers import ReportingDep
+from services.notify_api.deps import DatabaseDep, ReportingDep, SettingsDep, TasksDep
 
 router = api_router("calendars")
 # The feed is read by calendar clients, which cannot send a bearer token: the token in its URL is its only key.
@@ -64,13 +62,19 @@ class FeedTokenCreated(FeedTokenPublic):
     "shown this once; only the token's SHA-256 is stored.",
 )
 async def create_feed_token(
-    unit_id: int, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+    unit_id: int,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    tasks: TasksDep,
+    principal: PrincipalDep,
 ) -> FeedTokenCreated:
     row, token = await service.create_feed_token(db, tasks, unit_id=unit_id, principal=principal)
     # From the configured public URL, never the request's Host header (which a caller chooses): the link is
     # shown to people and pasted into calendar clients.
     path = request.app.url_path_for("get_unit_calendar", unit_id=str(unit_id))
-    feed_url = f"{request.app.state.settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
+    feed_url = f"{settings.public_url.rstrip('/')}{path}?{urlencode({'token': token})}"
     return created(
         response,
         FeedTokenCreated,
@@ -89,7 +93,7 @@ async def list_feed_tokens(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[FeedTokenPublic]:
@@ -102,7 +106,7 @@ async def list_feed_tokens(
 @router.get(
     "/units/{unit_id}/feed-tokens/{token_id}", summary="Read a calendar feed token's record", responses=READ_ERRORS
 )
-async def get_feed_token(unit_id: int, token_id: int, db: DatabaseDep, principal: CurrentPrincipal) -> FeedTokenPublic:
+async def get_feed_token(unit_id: int, token_id: int, db: DatabaseDep, principal: PrincipalDep) -> FeedTokenPublic:
     return FeedTokenPublic.model_validate(
         await service.get_feed_token(db, unit_id=unit_id, token_id=token_id, principal=principal)
     )
@@ -114,7 +118,7 @@ async def get_feed_token(unit_id: int, token_id: int, db: DatabaseDep, principal
     status_code=204,
     responses=READ_ERRORS,
 )
-async def revoke_feed_token(unit_id: int, token_id: int, db: DatabaseDep, principal: CurrentPrincipal) -> Response:
+async def revoke_feed_token(unit_id: int, token_id: int, db: DatabaseDep, principal: PrincipalDep) -> Response:
     await service.revoke_feed_token(db, unit_id=unit_id, token_id=token_id, principal=principal)
     return Response(status_code=204)
 
@@ -146,7 +150,7 @@ async def get_unit_calendar(
     db: DatabaseDep,
     tasks: TasksDep,
     reporting: ReportingDep,
-    request: Request,
+    settings: SettingsDep,
     token: Annotated[str, Query(min_length=1, max_length=128, description="The unit's secret feed token.")],
     from_: Annotated[date | None, Query(alias="from", description="First day (default: 30 days ago).")] = None,
     to: Annotated[date | None, Query(description="Last day (default: 400 days ahead).")] = None,
@@ -159,7 +163,7 @@ async def get_unit_calendar(
         token=token,
         start=start,
         end=end,
-        base_url=request.app.state.settings.public_base_url,
+        base_url=settings.public_base_url,
         reporting=reporting,
     )
     # private: the URL holds a secret, so no shared cache may keep the answer.

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from services.common.auth import Writer
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.peers import TasksDep
 from services.common.routing import (
     GUARDED_WRITE_ERRORS,
     READ_ERRORS,
@@ -24,8 +23,7 @@ from services.common.routing import (
 from services.notify_api.contacts import service
 from services.notify_api.contacts.models import Channel, OwnerKind
 from services.notify_api.contacts.service import ContactCreate, ContactUpdate
-from services.notify_api.db import DatabaseDep
-from services.notify_api.settings import NotifySettings
+from services.notify_api.deps import DatabaseDep, SettingsDep, TasksDep
 
 router = api_router("contacts")
 
@@ -55,12 +53,7 @@ class ContactWithSecret(ContactPublic):
     secret: str | None = Field(description="The webhook signing secret (whsec_…), shown only in this response.")
 
 
-def _settings(request: Request) -> NotifySettings:
-    settings: NotifySettings = request.app.state.settings
-    return settings
-
-
-@router.get("/contacts", summary="List contacts; a unit sees its own")
+@router.get("/contacts", summary="List contacts; a unit sees its own", response_model=Page[ContactPublic])
 async def list_contacts(
     request: Request,
     response: Response,
@@ -103,9 +96,14 @@ has a robot's URL can post to its group. A target sent back with a masked token 
     },
 )
 async def create_contact(
-    data: ContactCreate, request: Request, response: Response, db: DatabaseDep, tasks: TasksDep, principal: Writer
+    data: ContactCreate,
+    response: Response,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    tasks: TasksDep,
+    principal: Writer,
 ) -> ContactWithSecret:
-    contact, secret = await service.create_contact(db, _settings(request), tasks, data=data, actor=principal)
+    contact, secret = await service.create_contact(db, settings, tasks, data=data, actor=principal)
     return created(response, ContactWithSecret, {**contact, "secret": secret}, f"/v1/contacts/{contact['id']}")
 
 
@@ -122,15 +120,15 @@ async def get_contact(contact_id: int, response: Response, db: DatabaseDep, prin
 async def update_contact(
     contact_id: int,
     data: ContactUpdate,
-    request: Request,
     response: Response,
     db: DatabaseDep,
+    settings: SettingsDep,
     principal: Writer,
     if_match: IfMatch = None,
 ) -> ContactPublic:
     contact = await service.update_contact(
         db,
-        _settings(request),
+        settings,
         principal=principal,
         contact_id=contact_id,
         data=data,
@@ -151,7 +149,7 @@ async def delete_contact(contact_id: int, db: DatabaseDep, principal: Writer, if
     responses=WRITE_ERRORS,
 )
 async def rotate_contact_secret(
-    contact_id: int, request: Request, response: Response, db: DatabaseDep, principal: Writer
+    contact_id: int, response: Response, db: DatabaseDep, settings: SettingsDep, principal: Writer
 ) -> ContactWithSecret:
-    contact, secret = await service.rotate_secret(db, _settings(request), principal=principal, contact_id=contact_id)
+    contact, secret = await service.rotate_secret(db, settings, principal=principal, contact_id=contact_id)
     return current(response, ContactWithSecret, {**contact, "secret": secret})

@@ -8,13 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response
 
 from services.common import clock
-from services.common.auth import CurrentPrincipal, Principal, Role, Staff, require_roles
+from services.common.auth import Principal, PrincipalDep, Role, Staff, require_roles
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
-from services.common.peers import TasksDep
 from services.common.problems import Unprocessable, problem_responses
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router
 from services.notify_api.contacts.models import Channel
-from services.notify_api.db import DatabaseDep
 from services.notify_api.deliveries import service
 from services.notify_api.deliveries.clock import from_user
 from services.notify_api.deliveries.models import Status
@@ -24,7 +22,7 @@ from services.notify_api.deliveries.schemas import (
     NotificationDetail,
     NotificationPublic,
 )
-from services.notify_api.peers import ReportingDep
+from services.notify_api.deps import DatabaseDep, ReportingDep, SettingsDep, TasksDep
 
 router = api_router("deliveries")
 
@@ -44,9 +42,9 @@ Dispatcher = Annotated[Principal, Depends(require_roles(Role.OFFICE, Role.SERVIC
     },
 )
 async def create_dispatch(
-    request: Request,
     response: Response,
     db: DatabaseDep,
+    settings: SettingsDep,
     tasks: TasksDep,
     reporting: ReportingDep,
     principal: Dispatcher,
@@ -60,7 +58,7 @@ async def create_dispatch(
             errors=[{"location": ["body", "as_of"], "message": "more than one day ahead", "type": "look_ahead"}],
         )
     dispatch, ran = await service.run_dispatch(
-        db, request.app.state.settings, tasks=tasks, reporting=reporting, as_of=as_of, actor=principal.subject
+        db, settings, tasks=tasks, reporting=reporting, as_of=as_of, actor=principal.subject
     )
     response.headers["Location"] = f"/v1/dispatches/{dispatch['id']}"
     response.status_code = 201 if ran else 200
@@ -68,7 +66,7 @@ async def create_dispatch(
 
 
 @router.get("/dispatches/{dispatch_id}", summary="Read a dispatch run and its counts", responses=READ_ERRORS)
-async def get_dispatch(dispatch_id: int, db: DatabaseDep, _: CurrentPrincipal) -> DispatchPublic:
+async def get_dispatch(dispatch_id: int, db: DatabaseDep, _: PrincipalDep) -> DispatchPublic:
     return DispatchPublic.model_validate(await service.get_dispatch(db, dispatch_id=dispatch_id))
 
 
@@ -78,7 +76,7 @@ async def get_dispatch(dispatch_id: int, db: DatabaseDep, _: CurrentPrincipal) -
 async def list_notifications(
     request: Request,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     status: Status | None = None,
@@ -112,7 +110,7 @@ async def list_notifications(
 @router.get(
     "/notifications/{notification_id}", summary="Read a notification with its delivery attempts", responses=READ_ERRORS
 )
-async def get_notification(notification_id: int, db: DatabaseDep, principal: CurrentPrincipal) -> NotificationDetail:
+async def get_notification(notification_id: int, db: DatabaseDep, principal: PrincipalDep) -> NotificationDetail:
     return NotificationDetail.model_validate(
         await service.get_notification(db, notification_id=notification_id, principal=principal)
     )
@@ -130,9 +128,7 @@ async def retry_notification(notification_id: int, db: DatabaseDep, principal: S
 @router.post(
     "/notifications/{notification_id}/read", summary="Mark a notice read or acknowledged (已阅)", responses=WRITE_ERRORS
 )
-async def mark_notification_read(
-    notification_id: int, db: DatabaseDep, principal: CurrentPrincipal
-) -> NotificationPublic:
+async def mark_notification_read(notification_id: int, db: DatabaseDep, principal: PrincipalDep) -> NotificationPublic:
     return NotificationPublic.model_validate(
         await service.mark_read(db, notification_id=notification_id, principal=principal)
     )

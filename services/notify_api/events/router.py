@@ -10,7 +10,7 @@ from services.common.auth import Principal, Role, Staff, require_roles
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, created, current, links_to_created
-from services.notify_api.db import DatabaseDep
+from services.notify_api.deps import DatabaseDep, SettingsDep
 from services.notify_api.events import service, subscriptions
 from services.notify_api.events.schemas import (
     EventIn,
@@ -22,19 +22,10 @@ from services.notify_api.events.schemas import (
     SubscriptionSecret,
     SubscriptionUpdate,
 )
-from services.notify_api.settings import NotifySettings
 
 router = api_router("events")
 
 ServiceCaller = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
-
-
-def _settings(request: Request) -> NotifySettings:
-    settings: NotifySettings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[NotifySettings, Depends(_settings)]
 
 
 @router.post(

@@ -9,7 +9,7 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.common import clock
-from services.common.auth import CurrentPrincipal
+from services.common.auth import PrincipalDep
 from services.common.pagination import (
     Cursor,
     Limit,
@@ -17,11 +17,9 @@ from services.common.pagination import (
     paginate,
     strict_int,
 )
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
-from services.notify_api.db import DatabaseDep
-from services.notify_api.peers import ReportingDep
+from services.notify_api.deps import DatabaseDep, ReportingDep, TasksDep
 from services.notify_api.reminders import service
 from services.notify_api.reminders.service import BULLETIN_RULE
 
@@ -151,7 +149,7 @@ async def list_upcoming_deadlines(
     response: Response,
     tasks: TasksDep,
     reporting: ReportingDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     unit_id: Annotated[int | None, Query(description="Only this unit's deadlines; a unit token sees its own.")] = None,
     plan_id: Annotated[int | None, Query(description="Only this plan's deadlines.")] = None,
     days: Annotated[int, Query(ge=0, le=MAX_DAYS, description=f"How far ahead (default 30, max {MAX_DAYS}).")] = 30,
@@ -187,7 +185,7 @@ async def get_bulletin(
     db: DatabaseDep,
     tasks: TasksDep,
     reporting: ReportingDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     on: Annotated[date | None, Query(alias="date", description="The day (default: today in Asia/Shanghai).")] = None,
 ) -> Bulletin:
     return Bulletin.model_validate(await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on)))

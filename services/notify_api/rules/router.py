@@ -9,11 +9,10 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.openapi import ANSWER_CONFIG
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import (
     GUARDED_WRITE_ERRORS,
@@ -24,7 +23,7 @@ from services.common.routing import (
     current,
     links_to_created,
 )
-from services.notify_api.db import DatabaseDep
+from services.notify_api.deps import DatabaseDep, TasksDep
 from services.notify_api.rules import service
 from services.notify_api.rules.service import DEADLINE_KINDS, PauseCreate, RuleBody
 
@@ -82,7 +81,7 @@ RULE_SOURCE = (
     description=RULE_SOURCE,
     responses={**READ_ERRORS, **PEER_ERRORS},
 )
-async def list_reminder_rules(plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal) -> RuleList:
+async def list_reminder_rules(plan_id: int, db: DatabaseDep, tasks: TasksDep, _: PrincipalDep) -> RuleList:
     rules = await service.list_rules(db, tasks, plan_id=plan_id)
     return RuleList(data=[RulePublic.model_validate(rule) for rule in rules])
 
@@ -120,7 +119,7 @@ async def list_pauses(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     plan_id: int | None = None,
@@ -158,7 +157,7 @@ async def create_pause(
 
 
 @router.get("/pauses/{pause_id}", summary="Read a pause", responses=READ_ERRORS)
-async def get_pause(pause_id: int, db: DatabaseDep, _: CurrentPrincipal) -> PausePublic:
+async def get_pause(pause_id: int, db: DatabaseDep, _: PrincipalDep) -> PausePublic:
     return PausePublic.model_validate(await service.get_pause(db, pause_id=pause_id))
 
 

@@ -9,10 +9,9 @@ from fastapi import Path, Query, Response
 from pydantic import BaseModel, Field
 
 from services.common import clock
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.identifiers import PERIOD_PATTERN
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import (
     GUARDED_WRITE_ERRORS,
@@ -24,7 +23,7 @@ from services.common.routing import (
 )
 from services.reporting_api.assessment import service
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentList, AdjustmentPublic, Assessment
-from services.reporting_api.db import DatabaseDep
+from services.reporting_api.deps import DatabaseDep, TasksDep
 
 router = api_router("assessment")
 PeriodId = Annotated[str, Path(pattern=PERIOD_PATTERN, description="2024-Q1, 2024-H1 or 2024.")]
@@ -79,7 +78,7 @@ async def get_period_snapshot(plan_id: int, period: PeriodId, db: DatabaseDep, _
     responses={**READ_ERRORS, **PEER_ERRORS},
 )
 async def get_annual_assessment(
-    plan_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal, year: Year
+    plan_id: int, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep, year: Year
 ) -> Assessment:
     return await service.annual_assessment(db, tasks, plan_id=plan_id, year=year, principal=principal)
 

@@ -8,12 +8,11 @@ from fastapi import Query
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from services.common.auth import CurrentPrincipal
+from services.common.auth import PrincipalDep
 from services.common.identifiers import PERIOD_PATTERN
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
-from services.reporting_api.db import DatabaseDep
+from services.reporting_api.deps import DatabaseDep, TasksDep
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, csv_stream, write_xlsx
 
@@ -41,7 +40,7 @@ async def export_ledger_xlsx(
     period: Period,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     unit_id: UnitFilter = None,
 ) -> FileResponse:
     ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)
@@ -68,7 +67,7 @@ async def export_ledger_csv(
     period: Period,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     unit_id: UnitFilter = None,
 ) -> StreamingResponse:
     ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)

@@ -10,28 +10,24 @@ elements without looking inside), and the period's rows compare as tuples.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
+from services.common.caching import BoundedCache, lru_cache
+
 
 class InputMemo:
-    """Up to `size` answers, the least recently used dropped first."""
+    """Up to `size` answers, the least recently used dropped first. One per app (app.state.rollup_memo)."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._answers: OrderedDict[Hashable, tuple[Any, Any]] = OrderedDict()
+        self.answers: BoundedCache[Hashable, tuple[Any, Any]] = lru_cache("roll-ups", size)
 
     def get(self, key: Hashable, inputs: Any) -> Any | None:
         """The answer kept for `key`, if it was computed from inputs equal to `inputs`."""
-        known = self._answers.get(key)
+        known = self.answers.get(key)
         if known is None or known[0] != inputs:
             return None
-        self._answers.move_to_end(key)
         return known[1]
 
     def keep(self, key: Hashable, inputs: Any, answer: Any) -> None:
-        self._answers[key] = (inputs, answer)
-        self._answers.move_to_end(key)
-        while len(self._answers) > self.size:
-            self._answers.popitem(last=False)
+        self.answers.put(key, (inputs, answer))

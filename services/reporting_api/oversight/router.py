@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Response
 
 from services.common import clock
-from services.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from services.common.auth import Principal, PrincipalDep, Role, require_roles
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JSONBytesResponse
 from services.common.pagination import (
@@ -21,10 +21,9 @@ from services.common.pagination import (
     rows_after,
     strict_int,
 )
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
-from services.reporting_api.db import DatabaseDep
+from services.reporting_api.deps import DatabaseDep, RollupMemoDep, TasksDep, WalksDep
 from services.reporting_api.oversight import service
 from services.reporting_api.oversight.compliance import COMPLIANCE_RULE
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
@@ -40,7 +39,6 @@ from services.reporting_api.oversight.schemas import (
     RollupReport,
     TrafficLightPage,
 )
-from services.reporting_api.oversight.walks import compliance_walks
 
 router = api_router("oversight")
 ERRORS = {**READ_ERRORS, **problem_responses(503)}
@@ -78,7 +76,8 @@ async def get_plan_compliance(
     request: Request,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
+    walks: WalksDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     unit_id: UnitFilter = None,
@@ -86,7 +85,6 @@ async def get_plan_compliance(
     as_of: AsOf = None,
 ) -> Response:
     walk = (plan_id, period, _today(as_of), principal.scoped_unit(unit_id), state)
-    walks = compliance_walks(request.app.state)
     view = walks.get(walk) if cursor else None
     if view is None:
         view = await service.compliance(
@@ -118,7 +116,8 @@ async def get_plan_obligations(
     request: Request,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
+    walks: WalksDep,
     start: Annotated[date, Query(alias="from", description="First due date of the window.")],
     end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
     limit: Limit = 50,
@@ -129,7 +128,6 @@ async def get_plan_obligations(
 ) -> Response:
     after = decode_tuple_cursor(cursor, str, str, strict_int)
     walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
-    walks = compliance_walks(request.app.state)
     view = walks.get(walk) if cursor else None
     if view is None:
         view = await service.obligations(
@@ -162,13 +160,14 @@ async def get_plan_rollups(
     period: Period,
     db: DatabaseDep,
     tasks: TasksDep,
+    memo: RollupMemoDep,
     _: Overseer,
     by: RollupBy = RollupBy.UNIT,
     as_of: AsOf = None,
 ) -> Response:
     # A plan's roll-up by unit has thousands of rows, built typed already: straight to orjson, not re-validated.
     return JSONBytesResponse(
-        await service.rollups(db, tasks, plan_id=plan_id, period=period, by=by, today=_today(as_of))
+        await service.rollups(db, tasks, memo, plan_id=plan_id, period=period, by=by, today=_today(as_of))
     )
 
 
@@ -185,7 +184,7 @@ async def get_plan_traffic_lights(
     response: Response,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     light: Light | None = None,
@@ -223,7 +222,7 @@ async def get_plan_indicator_progress(
     response: Response,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     item_id: Annotated[int | None, Query(description="Only this item's indicators.")] = None,

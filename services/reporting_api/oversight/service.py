@@ -166,15 +166,11 @@ async def obligations(
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
 
 
-# A few plans' roll-ups, each with what it was computed from (memo.py); the rows are still read every time.
-_ROLLUPS = InputMemo(size=8)
-
-
 async def rollups(
-    db: Database, tasks: TasksClient, *, plan_id: int, period: str, by: str, today: date
+    db: Database, tasks: TasksClient, memo: InputMemo, *, plan_id: int, period: str, by: str, today: date
 ) -> dict[str, Any]:
     """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
-    equal: callers must not change it."""
+    equal (`memo`, the app's: memo.py): callers must not change it. The rows are still read every time."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
     reads = [
         (filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, **periods_of(period)}),
@@ -184,7 +180,7 @@ async def rollups(
         view = await period_view(conn, data, period, today)
         filed, leads, points, accepted = await under_way.all()
     inputs = (by, view, grouping, filed, leads, points, accepted)
-    answer = _ROLLUPS.get((plan_id, period, by, today), inputs)
+    answer = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
         lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
         rows = rollup(
@@ -199,7 +195,7 @@ async def rollups(
         )
         # The rows encoded once: a reused answer is copied into the response, not encoded again (2 ms on plan 2).
         answer = {**view.header(), "by": by, "data": orjson.Fragment(render(rows))}
-        _ROLLUPS.keep((plan_id, period, by, today), inputs, answer)
+        memo.keep((plan_id, period, by, today), inputs, answer)
     return answer
 
 

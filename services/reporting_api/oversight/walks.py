@@ -11,41 +11,27 @@ correct, only slower.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+
+from services.common.caching import BoundedCache, ttl_cache
 
 WALK_SECONDS = 120.0  # a walk of the largest plan at 500 rows a page takes seconds; this bounds staleness
 WALKS_KEPT = 4  # views held at once (the largest is ~100,000 rows): a bound on memory
 
 
 class ComplianceWalks:
-    """The last few views that more pages will follow, each until it is WALK_SECONDS old."""
+    """The last few views that more pages will follow, each until it is `seconds` old. One per app
+    (app.state.compliance_walks), so tests' apps on their own databases never share a view."""
 
     def __init__(
         self, *, seconds: float = WALK_SECONDS, kept: int = WALKS_KEPT, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.seconds, self.kept, self.clock = seconds, kept, clock
-        self._views: OrderedDict[Hashable, tuple[float, dict[str, Any]]] = OrderedDict()
+        self.views: BoundedCache[Hashable, dict[str, Any]] = ttl_cache("compliance walks", kept, seconds, clock)
 
     def get(self, key: Hashable) -> dict[str, Any] | None:
         """The view kept under `key`, unless it is stale or was never kept."""
-        found = self._views.get(key)
-        if found is None or found[0] < self.clock():
-            self._views.pop(key, None)
-            return None
-        return found[1]
+        return self.views.get(key)
 
     def keep(self, key: Hashable, view: dict[str, Any]) -> None:
-        self._views[key] = (self.clock() + self.seconds, view)
-        self._views.move_to_end(key)
-        while len(self._views) > self.kept:
-            self._views.popitem(last=False)
-
-
-def compliance_walks(state: Any) -> ComplianceWalks:
-    """The app's walks (one per app, so tests' apps on their own databases never share a view)."""
-    if not hasattr(state, "compliance_walks"):
-        state.compliance_walks = ComplianceWalks()
-    walks: ComplianceWalks = state.compliance_walks
-    return walks
+        self.views.put(key, view)

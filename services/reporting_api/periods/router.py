@@ -7,13 +7,12 @@ from datetime import date
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.openapi import ANSWER_CONFIG
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, current
-from services.reporting_api.db import DatabaseDep
+from services.reporting_api.deps import DatabaseDep, TasksDep
 from services.reporting_api.periods import service
 from services.reporting_api.periods.calendar import Cadence, PeriodKind, ReportType
 from services.reporting_api.periods.models import RuleFields, RulesUpdate
@@ -99,7 +98,7 @@ class ItemCadenceUpdate(BaseModel):
     "/plans/{plan_id}/periods", summary="The plan's reporting calendar", responses={**READ_ERRORS, **PEER_ERRORS}
 )
 async def list_periods(
-    plan_id: int, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal, kind: PeriodKind | None = None
+    plan_id: int, db: DatabaseDep, tasks: TasksDep, _: PrincipalDep, kind: PeriodKind | None = None
 ) -> PeriodList:
     periods = await service.list_periods(db, tasks, plan_id=plan_id, kind=kind)
     return PeriodList(data=[PeriodPublic.model_validate(period) for period in periods])
@@ -119,7 +118,7 @@ async def set_period_due_date(
 
 
 @router.get("/plans/{plan_id}/rules", summary="The plan's reporting and assessment rules", responses=READ_ERRORS)
-async def get_rules(plan_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> RulesPublic:
+async def get_rules(plan_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> RulesPublic:
     async with db.read() as conn:
         rules = await service.plan_rules(conn, plan_id)
     return current(response, RulesPublic, rules)
@@ -137,7 +136,7 @@ async def update_rules(
 
 @router.get("/items/{item_id}/cadence", summary="An item's reporting cadence", responses={**READ_ERRORS, **PEER_ERRORS})
 async def get_item_cadence(
-    item_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, _: CurrentPrincipal
+    item_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, _: PrincipalDep
 ) -> ItemCadencePublic:
     found = await service.item_cadence(db, tasks, item_id=item_id)
     return current(response, ItemCadencePublic, found)

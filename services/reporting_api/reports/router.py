@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
-from services.common.peers import TasksDep
 from services.common.problems import problem_responses
 from services.common.routing import (
     GUARDED_WRITE_ERRORS,
@@ -20,7 +19,7 @@ from services.common.routing import (
     current,
     links_to_created,
 )
-from services.reporting_api.db import DatabaseDep
+from services.reporting_api.deps import DatabaseDep, TasksDep
 from services.reporting_api.reports import service, workflow
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.schemas import (
@@ -59,7 +58,7 @@ def seen_version(if_match: str | None) -> int | None:
     },
 )
 async def create_report(
-    data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+    data: ReportCreate, response: Response, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep
 ) -> ReportPublic:
     report = await service.create_report(db, tasks, data=data, principal=principal)
     return created(response, ReportPublic, report, f"/v1/reports/{report['id']}")
@@ -70,7 +69,7 @@ async def list_reports(
     request: Request,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     plan_id: int | None = None,
@@ -99,7 +98,7 @@ async def list_reports(
 
 @router.get("/reports/{report_id}", summary="Read a report", responses={**READ_ERRORS, **PEER_ERRORS})
 async def get_report(
-    report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+    report_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep
 ) -> ReportPublic:
     return current(
         response, ReportPublic, await service.read_report(db, tasks, report_id=report_id, principal=principal)
@@ -115,7 +114,7 @@ async def update_report(
     response: Response,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> ReportPublic:
     report = await service.update_report(
@@ -131,7 +130,7 @@ async def update_report(
     responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS},
 )
 async def delete_report(
-    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal, if_match: IfMatch = None
+    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep, if_match: IfMatch = None
 ) -> Response:
     await service.delete_report(db, tasks, report_id=report_id, version=expected_version(if_match), principal=principal)
     return Response(status_code=204)
@@ -143,7 +142,7 @@ async def submit_report(
     response: Response,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     data: SubmitRequest | None = None,
     if_match: IfMatch = None,
 ) -> ReportPublic:
@@ -166,7 +165,7 @@ async def withdraw_report(
     response: Response,
     db: DatabaseDep,
     tasks: TasksDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     data: WithdrawRequest | None = None,
     if_match: IfMatch = None,
 ) -> ReportPublic:
@@ -221,7 +220,7 @@ async def reopen_report(
     responses={**READ_ERRORS, **PEER_ERRORS},
 )
 async def list_report_versions(
-    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep
 ) -> list[VersionPublic]:
     rows = await service.report_versions(db, tasks, report_id=report_id, principal=principal)
     return [VersionPublic.model_validate(row) for row in rows]
@@ -231,7 +230,7 @@ async def list_report_versions(
     "/reports/{report_id}/history", summary="The workflow history of a report", responses={**READ_ERRORS, **PEER_ERRORS}
 )
 async def get_report_history(
-    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: CurrentPrincipal
+    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep
 ) -> list[TransitionPublic]:
     rows = await service.report_transitions(db, tasks, report_id=report_id, principal=principal)
     return [TransitionPublic.model_validate(row) for row in rows]

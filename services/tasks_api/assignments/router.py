@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
-from services.common.auth import CurrentPrincipal, Staff, Writer
+from services.common.auth import PrincipalDep, Staff, Writer
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created, current
 from services.tasks_api.assignments import deadlines, service
 from services.tasks_api.assignments.deadlines import Deadline, DeadlineKind
 from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionPublic, ExtensionStatus
 from services.tasks_api.assignments.service import AssignmentPublic
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items.models import (
     AssignedResponsibility,
     PlaceholderAssignment,
@@ -47,7 +47,7 @@ async def list_item_responsibilities(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ResponsibilityPublic]:
@@ -92,7 +92,7 @@ async def assign_placeholder(
 
 
 @router.get("/responsibilities/{responsibility_id}", summary="Read one responsibility", responses=READ_ERRORS)
-async def get_responsibility(responsibility_id: int, db: DatabaseDep, _: CurrentPrincipal) -> ResponsibilityPublic:
+async def get_responsibility(responsibility_id: int, db: DatabaseDep, _: PrincipalDep) -> ResponsibilityPublic:
     return ResponsibilityPublic.model_validate(
         await service.get_responsibility(db, responsibility_id=responsibility_id)
     )
@@ -126,7 +126,7 @@ async def list_unit_assignments(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     acknowledged: Acknowledged = None,
@@ -150,7 +150,7 @@ async def list_plan_assignments(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     acknowledged: Acknowledged = None,
@@ -190,7 +190,7 @@ async def list_item_extensions(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ExtensionPublic]:
@@ -205,7 +205,7 @@ async def list_extensions(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     status: ExtensionStatus | None = None,
@@ -226,7 +226,7 @@ async def list_extensions(
 
 @router.get("/extensions/{extension_id}", summary="Read an extension request", responses=READ_ERRORS)
 async def get_extension(
-    extension_id: int, response: Response, db: DatabaseDep, principal: CurrentPrincipal
+    extension_id: int, response: Response, db: DatabaseDep, principal: PrincipalDep
 ) -> ExtensionPublic:
     return current(
         response, ExtensionPublic, await deadlines.get_extension(db, extension_id=extension_id, principal=principal)
@@ -257,7 +257,7 @@ async def list_deadlines(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     from_: Annotated[date, Query(alias="from", description="First day of the window.")],
     to: Annotated[date, Query(description=f"Last day of the window (at most {deadlines.MAX_WINDOW_DAYS} days on).")],
     limit: Limit = 50,

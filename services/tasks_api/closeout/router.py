@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from services.common.auth import CurrentPrincipal, Staff, Writer
+from services.common.auth import PrincipalDep, Staff, Writer
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, created, current
 from services.tasks_api.closeout import service
 from services.tasks_api.closeout.models import CloseoutCreate, CloseoutDecision, CloseoutPublic, Reopening
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items.models import ItemPublic
 
 router = api_router("closeout")
@@ -37,7 +37,7 @@ async def list_item_closeouts(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CloseoutPublic]:
@@ -49,7 +49,7 @@ async def list_item_closeouts(
 
 @router.get("/closeouts/{closeout_id}", summary="Read a close-out request", responses=READ_ERRORS)
 async def get_closeout(
-    closeout_id: int, response: Response, db: DatabaseDep, principal: CurrentPrincipal
+    closeout_id: int, response: Response, db: DatabaseDep, principal: PrincipalDep
 ) -> CloseoutPublic:
     return current(
         response, CloseoutPublic, await service.get_closeout(db, closeout_id=closeout_id, principal=principal)

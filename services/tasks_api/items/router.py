@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
 from services.common.routing import (
@@ -19,7 +19,7 @@ from services.common.routing import (
     current,
     links_to_created,
 )
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items import service
 from services.tasks_api.items.models import ItemCreate, ItemKind, ItemPublic, ItemStatus, ItemUpdate, Role
 from services.tasks_api.schemas import ItemDuty, LeaderRef, TreeNode
@@ -44,7 +44,7 @@ async def list_plan_items(
     plan_id: int,
     request: Request,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     kind: ItemKind | None = None,
@@ -91,13 +91,13 @@ async def create_item(
 
 
 @router.get("/plans/{plan_id}/tree", summary="The item tree of a plan", responses=READ_ERRORS)
-async def get_plan_tree(plan_id: int, db: DatabaseDep, _: CurrentPrincipal) -> list[TreeNode]:
+async def get_plan_tree(plan_id: int, db: DatabaseDep, _: PrincipalDep) -> list[TreeNode]:
     rows = await service.plan_tree(db, plan_id=plan_id)
     return [TreeNode.model_validate(row) for row in rows]
 
 
 @router.get("/items/{item_id}", summary="Read an item with its units and lead leaders", responses=READ_ERRORS)
-async def get_item(item_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> ItemDetail:
+async def get_item(item_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> ItemDetail:
     return current(response, ItemDetail, await service.get_item(db, item_id=item_id))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from services.common.auth import CurrentPrincipal, Staff, Writer
+from services.common.auth import PrincipalDep, Staff, Writer
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
 from services.common.routing import (
@@ -18,7 +18,7 @@ from services.common.routing import (
     current,
     links_to_created,
 )
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items import targets
 from services.tasks_api.items.models import (
     IndicatorCreate,
@@ -41,7 +41,7 @@ async def list_item_indicators(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[IndicatorPublic]:
@@ -66,7 +66,7 @@ async def create_indicator(
 
 
 @router.get("/indicators/{indicator_id}", summary="Read an indicator", responses=READ_ERRORS)
-async def get_indicator(indicator_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> IndicatorPublic:
+async def get_indicator(indicator_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> IndicatorPublic:
     return current(response, IndicatorPublic, await targets.get_indicator(db, indicator_id=indicator_id))
 
 
@@ -102,7 +102,7 @@ async def list_item_milestones(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[MilestonePublic]:
@@ -127,7 +127,7 @@ async def create_milestone(
 
 
 @router.get("/milestones/{milestone_id}", summary="Read a milestone", responses=READ_ERRORS)
-async def get_milestone(milestone_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> MilestonePublic:
+async def get_milestone(milestone_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> MilestonePublic:
     return current(response, MilestonePublic, await targets.get_milestone(db, milestone_id=milestone_id))
 
 
@@ -171,7 +171,7 @@ async def list_item_leaders(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ItemLeaderPublic]:
@@ -192,7 +192,7 @@ async def add_item_leader(
 
 
 @router.get("/items/{item_id}/leaders/{leader_id}", summary="Read one lead leader of an item", responses=READ_ERRORS)
-async def get_item_leader(item_id: int, leader_id: int, db: DatabaseDep, _: CurrentPrincipal) -> ItemLeaderPublic:
+async def get_item_leader(item_id: int, leader_id: int, db: DatabaseDep, _: PrincipalDep) -> ItemLeaderPublic:
     return ItemLeaderPublic.model_validate(await targets.get_item_leader(db, item_id=item_id, leader_id=leader_id))
 
 
@@ -216,7 +216,7 @@ async def list_plan_indicators(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[IndicatorPublic]:
@@ -234,7 +234,7 @@ async def list_plan_item_leaders(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[PlanItemLeader]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 from pydantic import Field
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
 from services.common.routing import (
@@ -19,7 +19,7 @@ from services.common.routing import (
     current,
     links_to_created,
 )
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.people import service
 from services.tasks_api.people.models import (
     GroupCreate,
@@ -50,7 +50,7 @@ async def list_leaders(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     name: Annotated[str | None, Query(min_length=1, max_length=50, description="The leader's exact name.")] = None,
@@ -74,7 +74,7 @@ async def create_leader(data: LeaderCreate, response: Response, db: DatabaseDep,
 
 
 @router.get("/leaders/{leader_id}", summary="Read a leader", responses=READ_ERRORS)
-async def get_leader(leader_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> LeaderPublic:
+async def get_leader(leader_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> LeaderPublic:
     return current(response, LeaderPublic, await service.get_leader(db, leader_id=leader_id))
 
 
@@ -107,7 +107,7 @@ async def list_groups(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     kind: GroupKind | None = None,
@@ -132,7 +132,7 @@ async def create_group(data: GroupCreate, response: Response, db: DatabaseDep, p
 
 
 @router.get("/groups/{group_id}", summary="Read a group", responses=READ_ERRORS)
-async def get_group(group_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> GroupPublic:
+async def get_group(group_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> GroupPublic:
     return current(response, GroupPublic, await service.get_group(db, group_id=group_id))
 
 
@@ -163,7 +163,7 @@ async def list_group_members(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[GroupMemberPublic]:

@@ -8,7 +8,7 @@ from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.json import loads
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
@@ -23,7 +23,7 @@ from services.common.routing import (
     links_to_created,
 )
 from services.common.wire_types import mistyped_fields
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.plans import service
 from services.tasks_api.plans.models import PlanCreate, PlanPublic, PlanUpdate
 from services.tasks_api.plans.plan_file import (
@@ -42,7 +42,7 @@ YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 
 @router.get("/plans", summary="List plans")
 async def list_plans(
-    request: Request, response: Response, db: DatabaseDep, _: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    request: Request, response: Response, db: DatabaseDep, _: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[PlanPublic]:
     return page_of(
         Page[PlanPublic],
@@ -68,7 +68,7 @@ async def create_plan(data: PlanCreate, response: Response, db: DatabaseDep, pri
 
 
 @router.get("/plans/{plan_id}", summary="Read a plan", responses=READ_ERRORS)
-async def get_plan(plan_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> PlanPublic:
+async def get_plan(plan_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> PlanPublic:
     return current(response, PlanPublic, await service.get_plan(db, plan_id=plan_id))
 
 
@@ -151,7 +151,7 @@ def _json(body: bytes) -> Any:
 async def export_plan(
     plan_id: int,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     format: Annotated[Literal["json", "yaml"], Query(description="json or yaml")] = "json",
 ) -> PlanFile:
     plan_file = await service.export_plan_file(db, plan_id=plan_id)

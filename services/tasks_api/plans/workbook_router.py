@@ -8,10 +8,10 @@ from typing import IO, Annotated
 from fastapi import Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.problems import UnsupportedMediaType, problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.plans import breakdown
 from services.tasks_api.plans.breakdown_diff import BreakdownResult
 
@@ -49,7 +49,7 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
         },
     },
 )
-async def download_plan_breakdown(plan_id: int, db: DatabaseDep, _: CurrentPrincipal) -> Response:
+async def download_plan_breakdown(plan_id: int, db: DatabaseDep, _: PrincipalDep) -> Response:
     plan_key, version, workbook = await breakdown.breakdown_workbook(db, plan_id=plan_id)
     return StreamingResponse(
         _chunks(workbook),

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 from pydantic import Field
 
-from services.common.auth import CurrentPrincipal, Staff
+from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of, page_response
 from services.common.routing import (
@@ -20,7 +20,7 @@ from services.common.routing import (
     current,
     links_to_created,
 )
-from services.tasks_api.db import DatabaseDep
+from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items.models import ItemPublic, Role
 from services.tasks_api.units import service
 from services.tasks_api.units.models import UnitCreate, UnitKind, UnitPublic, UnitUpdate
@@ -40,7 +40,7 @@ async def list_units(
     request: Request,
     response: Response,
     db: DatabaseDep,
-    _: CurrentPrincipal,
+    _: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     kind: UnitKind | None = None,
@@ -69,7 +69,7 @@ async def create_unit(data: UnitCreate, response: Response, db: DatabaseDep, pri
 
 
 @router.get("/units/{unit_id}", summary="Read a unit", responses=READ_ERRORS)
-async def get_unit(unit_id: int, response: Response, db: DatabaseDep, _: CurrentPrincipal) -> UnitPublic:
+async def get_unit(unit_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> UnitPublic:
     return current(response, UnitPublic, await service.get_unit(db, unit_id=unit_id))
 
 
@@ -106,7 +106,7 @@ async def list_unit_items(
     unit_id: int,
     request: Request,
     db: DatabaseDep,
-    principal: CurrentPrincipal,
+    principal: PrincipalDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     plan_id: Annotated[int | None, Query(description="Only items of this plan.")] = None,

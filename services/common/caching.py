@@ -1,0 +1,79 @@
+"""Bounded in-process caches, with hit and miss counts: the one way a service remembers answers.
+
+Each cache is held by the app (app.state or an object it owns), never by a module, so two apps in one process
+(tests, replicas in a test) share nothing, and each is bounded by a size from settings. cachetools is not
+thread-safe: these caches are read and written on the event-loop thread only (a threaded token check hands its
+result back to the loop, which stores it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from cachetools import Cache, LRUCache, TTLCache
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """How often a cache answered (hit) and how often it had to be filled (miss)."""
+
+    hits: int = 0
+    misses: int = 0
+
+
+class BoundedCache(Generic[K, V]):
+    """A cachetools cache with counters. `get` counts; `peek` and `put` do not."""
+
+    __slots__ = ("_store", "name", "stats")
+
+    def __init__(self, name: str, store: Cache[K, V]) -> None:
+        self.name = name
+        self.stats = CacheStats()
+        self._store = store
+
+    @property
+    def maxsize(self) -> int:
+        return int(self._store.maxsize)
+
+    def get(self, key: K) -> V | None:
+        """The value kept under `key` (counted as a hit), or None (a miss)."""
+        value = self._store.get(key)
+        if value is None:
+            self.stats.misses += 1
+        else:
+            self.stats.hits += 1
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep `value` under `key`, evicting the least recently used (or an expired) entry beyond the bound."""
+        self._store[key] = value
+
+    def pop(self, key: K) -> V | None:
+        return self._store.pop(key, None)
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._store
+
+
+def lru_cache(name: str, maxsize: int) -> BoundedCache[K, V]:
+    """At most `maxsize` entries, the least recently used dropped first."""
+    return BoundedCache(name, LRUCache(maxsize=maxsize))
+
+
+def ttl_cache(
+    name: str, maxsize: int, seconds: float, timer: Callable[[], float] = time.monotonic
+) -> BoundedCache[K, V]:
+    """At most `maxsize` entries, each for `seconds` after it was kept (on a monotonic timer, not the wall clock)."""
+    return BoundedCache(name, TTLCache(maxsize=maxsize, ttl=seconds, timer=timer))

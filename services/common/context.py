@@ -1,0 +1,49 @@
+"""The request context: who the caller is, resolved once per request, before anything else asks.
+
+`RequestContextMiddleware` is the only place a bearer token is verified (starlette's AuthenticationMiddleware
+shape: one backend resolves credentials into the scope). It reads the verifier's cache first; a token not seen
+before is checked on the loop with the local key, or in a thread when an OIDC issuer's JWKS may have to be
+fetched. It refuses nothing itself: it writes the caller, or why the token was refused, into `scope["state"]`,
+and `PrincipalDep` (auth.current_principal), the idempotency middleware and the docs guard read that, so a
+request answers 401 exactly where and as it did before (after the guards that come first in a route).
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.common.auth import PRINCIPAL, REFUSAL, Principal, TokenVerifier, parse_bearer
+from services.common.problems import Unauthorized
+
+
+class RequestContextMiddleware:
+    """Pure ASGI: puts the verified caller (or the refusal) of each HTTP request into `scope["state"]`."""
+
+    def __init__(self, app: ASGIApp, *, verifier: TokenVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            token = bearer_token(scope)
+            if token is not None:
+                state = scope.setdefault("state", {})
+                try:
+                    state[PRINCIPAL] = await self.verifier.resolve(token)
+                except Unauthorized as refused:
+                    state[REFUSAL] = refused
+        await self.app(scope, receive, send)
+
+
+def bearer_token(scope: Scope) -> str | None:
+    """The token of the request's first Authorization header, when it is a Bearer one."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return parse_bearer(value.decode("latin-1"))
+    return None
+
+
+def scope_principal(scope: Scope) -> Principal | None:
+    """The caller the middleware resolved, or None (no token, or a refused one)."""
+    state = scope.get("state")
+    return state.get(PRINCIPAL) if state else None
