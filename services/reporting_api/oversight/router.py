@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request, Response
 
 from services.common import clock
 from services.common.auth import Principal, PrincipalDep, Role, require_roles
+from services.common.deps_factory import app_held
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JSONBytesResponse
 from services.common.pagination import (
@@ -23,11 +24,12 @@ from services.common.pagination import (
 )
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
-from services.reporting_api.deps import DatabaseDep, RollupMemoDep, TasksDep, WalksDep
+from services.reporting_api.deps import DatabaseDep, TasksDep
 from services.reporting_api.oversight import service
 from services.reporting_api.oversight.compliance import COMPLIANCE_RULE
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
 from services.reporting_api.oversight.lights import LIGHT_RULE
+from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.rollups import ROLLUP_RULE
 from services.reporting_api.oversight.schemas import (
     CompliancePage,
@@ -39,8 +41,13 @@ from services.reporting_api.oversight.schemas import (
     RollupReport,
     TrafficLightPage,
 )
+from services.reporting_api.oversight.walks import ComplianceWalks
 
 router = api_router("oversight")
+
+# The app's caches of this room (held on app state, one per app: tests' apps on their own databases never share).
+RollupMemoDep = Annotated[InputMemo, Depends(app_held("rollup_memo", InputMemo))]
+WalksDep = Annotated[ComplianceWalks, Depends(app_held("compliance_walks", ComplianceWalks))]
 ERRORS = {**READ_ERRORS, **problem_responses(503)}
 
 # Roll-ups are for the office and the leaders: any role but a unit.
