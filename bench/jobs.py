@@ -19,9 +19,9 @@ from bench.processes import Stack
 from bench.reads import PERIOD, Subjects
 from services.common.db import Database, make_engine
 from services.common.settings import REPO_ROOT
-from services.notify_api.deliveries.jobs import peer_hooks
-from services.notify_api.deliveries.models import Dispatch
-from services.notify_api.reminders.planner import plan_reminders
+from services.notify_api.dispatches.jobs import peer_hooks
+from services.notify_api.dispatches.repository import open_run
+from services.notify_api.reminders.service import find_due, write_due
 from services.notify_api.settings import NotifySettings
 
 # The morning of 2025-01-03: a week before 2024's annual summaries are due (many are missing, by design of the data
@@ -43,30 +43,19 @@ def notify_settings(stack: Stack, target: Target) -> NotifySettings:
 
 
 async def _plan(settings: NotifySettings) -> int:
-    """The planner's half of a dispatch (services/notify_api/deliveries/service.run_dispatch), without the
-    delivery that run_dispatch does in-process: the two dispatcher processes below deliver instead."""
+    """The planner's half of a dispatch (services/notify_api/dispatches/service.run_dispatch): read the peers with
+    no transaction open, then write the run and its reminders in one; without the delivery that run_dispatch does
+    in-process: the two dispatcher processes below deliver instead."""
     holder = SimpleNamespace(state=SimpleNamespace(settings=settings))
     database = Database(make_engine(settings.resolved_database_url(), pool_size=2))
     hooks = peer_hooks()
     try:
         for open_peer, _ in hooks:
             await open_peer(holder)
+        found = await find_due(database, holder.state.tasks, holder.state.reporting, settings, as_of=DISPATCH_AS_OF)
         async with database.transaction() as conn:
-            dispatch_id = (
-                await conn.execute(
-                    Dispatch.__table__.insert()
-                    .values(as_of=DISPATCH_AS_OF, started_at=datetime.now(UTC), started_by="bench")
-                    .returning(Dispatch.__table__.c.id)
-                )
-            ).scalar_one()
-            return await plan_reminders(
-                conn,
-                holder.state.tasks,
-                holder.state.reporting,
-                settings,
-                as_of=DISPATCH_AS_OF,
-                dispatch_id=dispatch_id,
-            )
+            dispatch_id = await open_run(conn, as_of=DISPATCH_AS_OF, started_at=datetime.now(UTC), actor="bench")
+            return await write_due(conn, found, dispatch_id=dispatch_id)
     finally:
         for _, close_peer in reversed(hooks):
             await close_peer(holder)

@@ -251,7 +251,7 @@ def _notification_of(client: TestClient, unit_id: int, contact_id: int) -> int:
 
 def _dispatch(client: TestClient) -> int:
     """A finished dispatch run, written directly (running one would deliver to the contacts)."""
-    from services.notify_api.deliveries.models import Dispatch
+    from services.notify_api.dispatches.models import Dispatch
 
     table = Dispatch.__table__
     moment = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)

@@ -113,16 +113,16 @@ def reporting_http(reporting_peer: str) -> Iterator[httpx.Client]:
 
 
 def run_planner(client: TestClient, as_of: datetime, dispatch_id: int = 1) -> int:
-    """Run A's planner inside the app, on its own database and peer clients, in one transaction."""
-    from services.notify_api.reminders.planner import plan_reminders
+    """Run A's planner inside the app, on its own database and peer clients, as a dispatch does: the peers read
+    with no transaction open, then one transaction writes."""
+    from services.notify_api.reminders.service import find_due, write_due
 
     state = client.app.state
 
     async def plan() -> int:
+        found = await find_due(state.database, state.tasks, state.reporting, state.settings, as_of=as_of)
         async with state.database.transaction() as conn:
-            return await plan_reminders(
-                conn, state.tasks, state.reporting, state.settings, as_of=as_of, dispatch_id=dispatch_id
-            )
+            return await write_due(conn, found, dispatch_id=dispatch_id)
 
     return client.portal.call(plan)
 

@@ -22,8 +22,8 @@ from services.common.etag import stale
 from services.common.problems import NotFound, Unprocessable
 from services.common.records import Records
 from services.notify_api.db import NotifyModel, change_log
-from services.notify_api.reminders.steps import DEFAULT_RULE, Rule
 from services.notify_api.rules.models import Pause, ReminderRule
+from services.notify_api.rules.rule import DEFAULT_RULE, Rule
 
 rules_table, pauses = ReminderRule.__table__, Pause.__table__
 rule_records = Records(rules_table, "reminder_rule", change_log)
