@@ -10,8 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from services.common.contracts.reporting import ObligationRow, ReportingClient
-from services.common.contracts.tasks import DeadlineRow
-from services.common.contracts.tasks import Item, Plan, TasksClient
+from services.common.contracts.tasks import DeadlineRow, Item, Plan, TasksClient
 
 PLANS_IN_FLIGHT = 3  # plans whose obligations are read at once
 ROLE_LABEL = {"lead": "牵头", "co": "配合"}
