@@ -50,7 +50,8 @@ async def open_run(conn: AsyncConnection, *, as_of: datetime, started_at: dateti
     statement = (
         dispatches.insert().values(as_of=as_of, started_at=started_at, started_by=actor).returning(dispatches.c.id)
     )
-    return (await conn.execute(statement)).scalar_one()
+    dispatch_id: int = (await conn.execute(statement)).scalar_one()
+    return dispatch_id
 
 
 async def count_created(conn: AsyncConnection, dispatch_id: int, created: int) -> None:

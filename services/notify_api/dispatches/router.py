@@ -56,9 +56,9 @@ async def create_dispatch(
     )
     response.headers["Location"] = f"/v1/dispatches/{dispatch['id']}"
     response.status_code = 201 if ran else 200
-    return dispatch
+    return DispatchPublic.model_validate(dispatch)
 
 
 @router.get("/dispatches/{dispatch_id}", summary="Read a dispatch run and its counts", responses=READ_ERRORS)
 async def get_dispatch(dispatch_id: int, db: DatabaseDep, _: CurrentPrincipal) -> DispatchPublic:
-    return await service.get_dispatch(db, dispatch_id=dispatch_id)
+    return DispatchPublic.model_validate(await service.get_dispatch(db, dispatch_id=dispatch_id))

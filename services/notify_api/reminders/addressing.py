@@ -67,12 +67,12 @@ def due_today(deadlines: list[Deadline], book: dict[tuple[int, str], Rule], paus
         step = due_step(deadline.due_on, rule, today)
         if step is None:
             continue
-        deadline = without_paused_items(deadline, pauses)
-        if deadline is None or is_paused(pauses, deadline.plan_id, deadline.item_id):
+        kept = without_paused_items(deadline, pauses)
+        if kept is None or is_paused(pauses, kept.plan_id, kept.item_id):
             continue
-        units = tuple(u for u in deadline.units if not is_paused(pauses, deadline.plan_id, deadline.item_id, u.unit_id))
+        units = tuple(u for u in kept.units if not is_paused(pauses, kept.plan_id, kept.item_id, u.unit_id))
         if units:
-            found.append(Due(deadline, rule, step, units))
+            found.append(Due(kept, rule, step, units))
     return found
 
 
@@ -100,7 +100,9 @@ def lead_leaders(deadline: Deadline, context: PlanContext) -> list[int]:
 
 def recipients(due: Due, context: PlanContext) -> list[tuple[str, int, str | None, tuple[Duty, ...]]]:
     """(kind, id, role, units): each unit about itself; for a red step, the lead leaders and the office too."""
-    found = [(OwnerKind.UNIT.value, u.unit_id, u.role, (u,)) for u in due.units]
+    found: list[tuple[str, int, str | None, tuple[Duty, ...]]] = [
+        (OwnerKind.UNIT.value, u.unit_id, u.role, (u,)) for u in due.units
+    ]
     if due.step.level is Level.RED:
         found += [(OwnerKind.LEADER.value, leader, None, due.units) for leader in lead_leaders(due.deadline, context)]
         found.append((OwnerKind.OFFICE.value, 0, None, due.units))

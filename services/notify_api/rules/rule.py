@@ -3,7 +3,9 @@ rules room owns it and the reminders room (which applies it) imports it from her
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +20,7 @@ class Rule:
     digest: bool = False
 
     @classmethod
-    def of(cls, row: dict) -> Rule:
+    def of(cls, row: Mapping[str, Any]) -> Rule:
         return cls(
             tuple(sorted(set(row["steps_before"]), reverse=True)),
             row["repeat_every_workdays"],
