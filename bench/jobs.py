@@ -20,9 +20,9 @@ from bench.reads import PERIOD, Subjects
 from services.common import clock
 from services.common.db import Database, make_engine
 from services.common.settings import REPO_ROOT
-from services.notify_api.deliveries.jobs import peer_hooks
-from services.notify_api.deliveries.models import Dispatch
-from services.notify_api.reminders.planner import find_due, write_due
+from services.notify_api.dispatches.jobs import peer_hooks
+from services.notify_api.dispatches.repository import open_run
+from services.notify_api.reminders.service import find_due, write_due
 from services.notify_api.settings import NotifySettings
 
 # The morning of 2025-01-03: a week before 2024's annual summaries are due (many are missing, by design of the data
@@ -44,24 +44,18 @@ def notify_settings(stack: Stack, target: Target) -> NotifySettings:
 
 
 async def _plan(settings: NotifySettings) -> int:
-    """The planner's half of a dispatch (services/notify_api/deliveries/service.run_dispatch), without the
-    delivery that run_dispatch does in-process: the two dispatcher processes below deliver instead."""
+    """The planner's half of a dispatch (services/notify_api/dispatches/service.run_dispatch): read the peers with
+    no transaction open, then write the run and its reminders in one; without the delivery that run_dispatch does
+    in-process: the two dispatcher processes below deliver instead."""
     holder = SimpleNamespace(state=SimpleNamespace(settings=settings))
     database = Database(make_engine(settings.resolved_database_url(), pool_size=2))
     hooks = peer_hooks()
     try:
         for open_peer, _ in hooks:
             await open_peer(holder)
-        state = holder.state  # the peers first, then one transaction writes what is due
-        found = await find_due(database, state.tasks, state.reporting, settings, as_of=DISPATCH_AS_OF)
+        found = await find_due(database, holder.state.tasks, holder.state.reporting, settings, as_of=DISPATCH_AS_OF)
         async with database.transaction() as conn:
-            dispatch_id = (
-                await conn.execute(
-                    Dispatch.__table__.insert()
-                    .values(as_of=DISPATCH_AS_OF, started_at=clock.now(), started_by="bench")
-                    .returning(Dispatch.__table__.c.id)
-                )
-            ).scalar_one()
+            dispatch_id = await open_run(conn, as_of=DISPATCH_AS_OF, started_at=clock.now(), actor="bench")
             return await write_due(conn, found, dispatch_id=dispatch_id)
     finally:
         for _, close_peer in reversed(hooks):

@@ -103,7 +103,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from services.common.json import instant_text
     from services.common.problems import ProblemError
     from services.notify_api.deliveries.clock import from_user
-    from services.notify_api.deliveries.jobs import dispatch_once
+    from services.notify_api.dispatches.jobs import dispatch_once
     from services.notify_api.settings import NotifySettings
 
     as_of = from_user(args.as_of) if args.as_of else None

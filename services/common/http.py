@@ -12,10 +12,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.caching import BoundedCache, lru_cache
@@ -27,6 +27,7 @@ _RETRYABLE_STATUSES = {502, 503, 504}
 URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
 CACHED_PAGES = 2048  # peer answers a client keeps, least recently used out
 Parsed = TypeVar("Parsed")
+Row = TypeVar("Row")
 
 # When the request being served must be answered by; every peer call it makes shares this one budget.
 _request_deadline: ContextVar[float | None] = ContextVar("duban_peer_deadline", default=None)
@@ -70,6 +71,27 @@ class PeerRecord(BaseModel):
         except ValidationError as exc:
             raise PeerError(
                 f"{cls.peer} answered outside its contract ({cls.__name__}: {exc.errors()[0]['msg']}); "
+                "nothing was written, retry shortly.",
+                headers={"Retry-After": "5"},
+            ) from exc
+
+
+class PeerRows(Generic[Row]):
+    """Rows of a bulk read validated all at once into plain typed dicts (a TypedDict), not one model per row: a
+    dispatch reads tens of thousands of deadlines and obligations, and building a frozen model for each cost ten
+    times the validation itself. An answer outside the contract is the peer's fault (503), as with PeerRecord."""
+
+    def __init__(self, row: type[Row], *, peer: str) -> None:
+        self._rows: TypeAdapter[list[Row]] = TypeAdapter(list[row])  # type: ignore[valid-type]  # a runtime type
+        self._name = row.__name__
+        self.peer = peer
+
+    def validate(self, rows: list[Any]) -> list[Row]:
+        try:
+            return self._rows.validate_python(rows)
+        except ValidationError as exc:
+            raise PeerError(
+                f"{self.peer} answered outside its contract ({self._name}: {exc.errors()[0]['msg']}); "
                 "nothing was written, retry shortly.",
                 headers={"Retry-After": "5"},
             ) from exc

@@ -9,8 +9,9 @@ from services.notify_api.calendars.router import feed_router
 from services.notify_api.calendars.router import router as calendars_router
 from services.notify_api.contacts.router import router as contacts_router
 from services.notify_api.db import idempotency_keys
-from services.notify_api.deliveries.jobs import start_dispatch_loop, stop_dispatch_loop
 from services.notify_api.deliveries.router import router as deliveries_router
+from services.notify_api.dispatches.jobs import start_dispatch_loop, stop_dispatch_loop
+from services.notify_api.dispatches.router import router as dispatches_router
 from services.notify_api.events.router import router as events_router
 from services.notify_api.history.router import router as history_router
 from services.notify_api.peers import reporting_client_hooks
@@ -36,6 +37,7 @@ def create_app(
         description=DESCRIPTION,
         version="0.3.0",
         routers=[
+            dispatches_router,
             deliveries_router,
             contacts_router,
             rules_router,

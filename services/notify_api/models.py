@@ -3,7 +3,8 @@
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.contacts.models import Contact
 from services.notify_api.db import change_log, idempotency_keys, metadata
-from services.notify_api.deliveries.models import DeliveryAttempt, Dispatch, Notification
+from services.notify_api.deliveries.models import DeliveryAttempt, Notification
+from services.notify_api.dispatches.models import Dispatch
 from services.notify_api.events.models import ReceivedEvent, Subscription
 from services.notify_api.rules.models import Pause, ReminderRule
 

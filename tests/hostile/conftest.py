@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from services.common.db import Database, make_engine
 from services.common.migrations import upgrade
 from services.notify_api.app import create_app as create_notify_app
-from services.notify_api.deliveries.models import Dispatch
+from services.notify_api.dispatches.models import Dispatch
 from services.notify_api.models import metadata as notify_metadata
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata

@@ -20,7 +20,7 @@ from services.common.migrations import upgrade
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.deliveries.models import Notification
 from services.notify_api.models import metadata as notify_metadata
-from services.notify_api.reminders.planner import find_due, write_due
+from services.notify_api.reminders.service import find_due, write_due
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata
@@ -116,8 +116,8 @@ def reporting_http(reporting_peer: str) -> Iterator[httpx.Client]:
 
 
 def run_planner(client: TestClient, as_of: datetime, dispatch_id: int = 1) -> int:
-    """Run A's planner inside the app, on its own database and peer clients: the peers asked first, then what is due
-    written in one transaction, as a dispatch does."""
+    """Run A's planner inside the app, on its own database and peer clients, as a dispatch does: the peers read
+    with no transaction open, then one transaction writes."""
     state = client.app.state
 
     async def plan() -> int:

@@ -11,15 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.notify_api.reminders import planner
-from services.notify_api.reminders.planner import find_due, write_due
-from services.notify_api.reminders.steps import (
-    DEFAULT_RULE,
-    Rule,
-    due_step,
-    in_quiet_hours,
-    release_time,
-)
+from services.notify_api.reminders import rows
+from services.notify_api.reminders.service import find_due, write_due
+from services.notify_api.reminders.steps import due_step, in_quiet_hours, release_time
+from services.notify_api.rules.rule import DEFAULT_RULE, Rule
 from tests.notify_api.conftest import add_contact, outbox, run_planner
 from tests.reporting_api.test_reports import file_report, submit, values_for
 
@@ -325,7 +320,7 @@ def test_digest_mode_sends_a_recipient_one_message_for_the_day(notify_client, au
 
 
 def test_a_digest_over_the_size_cap_is_split_into_parts(notify_client, auth, transport_hook, quzhou, monkeypatch):
-    monkeypatch.setattr(planner, "DIGEST_MAX_NOTICES", 2)
+    monkeypatch.setattr(rows, "DIGEST_MAX_NOTICES", 2)
     notify_client.put(
         f"/v1/plans/{quzhou.plan_id}/reminder-rules/*",
         json={"digest": True},

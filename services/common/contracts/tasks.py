@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any
 
 from pydantic import field_validator
+from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
-from services.common.http import PeerRecord, ServiceClient
+from services.common.http import PeerRecord, PeerRows, ServiceClient
 
 
 class _Record(PeerRecord):
@@ -117,7 +118,15 @@ class Member(_Record):
     role: str
 
 
-class Deadline(_Record):
+class UnitRoleRow(TypedDict):
+    unit_id: int
+    unit_name: str
+    role: str
+
+
+class DeadlineRow(TypedDict):
+    """Something due on a day of an open item, as a plain typed dict (a dispatch reads tens of thousands at once)."""
+
     kind: str
     id: int
     item_id: int
@@ -126,7 +135,24 @@ class Deadline(_Record):
     item_number: str
     title: str
     due_on: date
-    units: list[UnitRole]
+    units: list[UnitRoleRow]
+
+
+class ItemTitleRow(TypedDict):
+    """An Item as a dispatch reads it in bulk: its id and title only."""
+
+    id: int
+    title: str
+
+
+class ItemLeaderRow(TypedDict):
+    item_id: int
+    leader_id: int
+
+
+DEADLINE_ROWS = PeerRows(DeadlineRow, peer="tasks_api")
+ITEM_TITLE_ROWS = PeerRows(ItemTitleRow, peer="tasks_api")
+ITEM_LEADER_ROWS = PeerRows(ItemLeaderRow, peer="tasks_api")
 
 
 class TasksClient:
@@ -169,6 +195,14 @@ class TasksClient:
     def each_plan_indicator(self, plan_id: int) -> AsyncIterator[Indicator]:
         return self.http.each_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate)
 
+    async def plan_item_titles(self, plan_id: int) -> dict[int, str]:
+        """Each item's title by id: the pages are cached (and revalidated by ETag); the rows are validated in bulk."""
+        rows = ITEM_TITLE_ROWS.validate(await self.http.get_all(f"/v1/plans/{plan_id}/items"))
+        return {row["id"]: row["title"] for row in rows}
+
+    async def plan_item_leader_rows(self, plan_id: int) -> list[ItemLeaderRow]:
+        return ITEM_LEADER_ROWS.validate(await self.http.get_all(f"/v1/plans/{plan_id}/item-leaders"))
+
     async def plan_item_leaders(self, plan_id: int) -> list[ItemLeader]:
         return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/item-leaders", ItemLeader.model_validate)
 
@@ -188,8 +222,8 @@ class TasksClient:
     async def group_members(self, group_id: int) -> list[Member]:
         return await self.http.get_all_parsed(f"/v1/groups/{group_id}/members", Member.model_validate)
 
-    async def deadlines(self, start: date, end: date, **filters: Any) -> list[Deadline]:
+    async def deadlines(self, start: date, end: date, **filters: Any) -> list[DeadlineRow]:
         rows = await self.http.get_all(
             "/v1/deadlines", {"from": start.isoformat(), "to": end.isoformat(), **filters}, cache=False
         )
-        return [Deadline.model_validate(r) for r in rows]
+        return DEADLINE_ROWS.validate(rows)

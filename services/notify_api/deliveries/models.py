@@ -1,4 +1,4 @@
-"""The outbox of notifications, their delivery attempts, and dispatch runs."""
+"""The outbox of notifications and their delivery attempts (dispatch runs are the dispatches room's)."""
 
 from __future__ import annotations
 
@@ -80,17 +80,3 @@ class DeliveryAttempt(NotifyModel, table=True):
     reply: str | None = Field(None, max_length=2000, description="The receiver's answer, truncated.")
     latency_ms: int | None = None
     error: str | None = Field(None, max_length=2000)
-
-
-class Dispatch(NotifyModel, table=True):
-    """One run that computed what was due as of a moment and wrote it to the outbox."""
-
-    __tablename__ = "dispatches"
-    id: int | None = Field(default=None, primary_key=True)
-    as_of: datetime = Field(sa_type=DateTime(timezone=True), unique=True)
-    created: int = 0
-    sent: int = 0
-    failed: int = 0
-    started_at: datetime = Field(sa_type=DateTime(timezone=True))
-    finished_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
-    started_by: str = Field(max_length=255)

@@ -1,4 +1,4 @@
-"""Delivery rules: dispatch runs, reading the outbox, requeueing and acknowledging notifications."""
+"""Delivery rules: reading the outbox, requeueing and acknowledging notifications."""
 
 from __future__ import annotations
 
@@ -6,94 +6,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
-from services.common.tables import table_of
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.clock import aware_row, now_utc, utc
-from services.notify_api.deliveries.deliverer import attempts, deliver_all_due, notifications
-from services.notify_api.deliveries.models import Dispatch, Status
-from services.notify_api.deliveries.sole import sole_dispatcher
-from services.notify_api.settings import NotifySettings
+from services.notify_api.deliveries.deliverer import attempts, notifications
+from services.notify_api.deliveries.models import Status
 
-dispatches = table_of(Dispatch)
 notification_records = Records(notifications, "notification", change_log)
-dispatch_records = Records(dispatches, "dispatch", change_log)
 
 REQUEUEABLE = (Status.DEAD.value, Status.PENDING.value)
-
-
-async def run_dispatch(
-    db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any, as_of: datetime | None, actor: str
-) -> tuple[dict[str, Any], bool]:
-    """Plan what is due as of `as_of` into the outbox, then deliver everything due.
-
-    Returns the dispatch and whether this call ran it: the unique `as_of` makes a second call with the
-    same moment (or a concurrent one) return the first run's record without planning again."""
-    as_of = utc(as_of) if as_of else now_utc()
-    if existing := await _dispatch_at(db, as_of):
-        return existing, False
-    with sole_dispatcher(db):
-        return await _plan_and_deliver(db, settings, tasks=tasks, reporting=reporting, as_of=as_of, actor=actor)
-
-
-async def _plan_and_deliver(
-    db: Database, settings: NotifySettings, *, tasks: Any, reporting: Any, as_of: datetime, actor: str
-) -> tuple[dict[str, Any], bool]:
-    # Late: deliveries -> reminders closes a cycle between rooms ([tool.importlinter]); §9's dispatches room ends it.
-    from services.notify_api.reminders.planner import find_due, write_due  # noqa: PLC0415
-
-    # Ask the peers before the write transaction opens: on SQLite it holds the one write lock until it ends.
-    found = await find_due(db, tasks, reporting, settings, as_of=as_of)
-    try:
-        # One transaction: the dispatch, its notifications and escalation events are written together or not.
-        async with db.transaction() as conn:
-            dispatch = (
-                await conn.execute(
-                    dispatches.insert()
-                    .values(as_of=as_of, started_at=now_utc(), started_by=actor)
-                    .returning(dispatches.c.id)
-                )
-            ).scalar_one()
-            created = await write_due(conn, found, dispatch_id=dispatch)
-            await conn.execute(dispatches.update().where(dispatches.c.id == dispatch).values(created=created))
-    except IntegrityError:
-        if existing := await _dispatch_at(db, as_of):  # a concurrent call with the same as_of won the race
-            return existing, False
-        raise
-    # Send what is due by the clock, and by as_of when a dispatch is run ahead of time.
-    counts = await deliver_all_due(db, settings, now=max(now_utc(), as_of))
-    async with db.transaction() as conn:
-        row = (
-            (
-                await conn.execute(
-                    dispatches.update()
-                    .where(dispatches.c.id == dispatch)
-                    .values(sent=counts.sent, failed=counts.failed, finished_at=now_utc())
-                    .returning(*dispatches.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
-    return aware_row(row), True
-
-
-async def _dispatch_at(db: Database, as_of: datetime) -> dict[str, Any] | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(dispatches).where(dispatches.c.as_of == as_of))).mappings().first()
-    return aware_row(row) if row else None
-
-
-async def get_dispatch(db: Database, *, dispatch_id: int) -> dict[str, Any]:
-    async with db.read() as conn:
-        return aware_row(await dispatch_records.get(conn, dispatch_id))
 
 
 def _visible_to(principal: Principal) -> list[Any]:

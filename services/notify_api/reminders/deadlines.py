@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 
-from services.common.contracts.reporting import Obligation, ReportingClient
-from services.common.contracts.tasks import Deadline as TasksDeadline
-from services.common.contracts.tasks import Item, Plan, TasksClient
+from services.common.contracts.reporting import ObligationRow, ReportingClient
+from services.common.contracts.tasks import DeadlineRow, Item, Plan, TasksClient
 
+PLANS_IN_FLIGHT = 3  # plans whose obligations are read at once
 ROLE_LABEL = {"lead": "牵头", "co": "配合"}
 _QUARTERS = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度", "H1": "上半年", "H2": "下半年"}
 REPORT_TYPE_LABEL = {
@@ -85,17 +85,17 @@ def period_label(period: str) -> str:
     return f"{year}年{_QUARTERS[part]}" if part else f"{year}年度"
 
 
-def _from_tasks(row: TasksDeadline) -> Deadline:
+def _from_tasks(row: DeadlineRow) -> Deadline:
     return Deadline(
-        row.kind,
-        row.id,
-        row.plan_id,
-        row.item_id,
-        row.item_key,
-        row.item_number,
-        row.title,
-        row.due_on,
-        tuple(Duty(u.unit_id, u.unit_name, u.role) for u in row.units),
+        row["kind"],
+        row["id"],
+        row["plan_id"],
+        row["item_id"],
+        row["item_key"],
+        row["item_number"],
+        row["title"],
+        row["due_on"],
+        tuple(Duty(u["unit_id"], u["unit_name"], u["role"]) for u in row["units"]),
     )
 
 
@@ -115,27 +115,34 @@ def report_title(items: tuple[DeadlineItem, ...]) -> str:
     return f"{'、'.join(dict.fromkeys(map(report_kind, items)))}（{len(items)}项）"
 
 
-def unit_report_deadline(plan_id: int, due_on: date, owed: list[Obligation]) -> Deadline:
+def unit_report_deadline(plan_id: int, due_on: date, owed: list[ObligationRow]) -> Deadline:
     """One unit's reports due on one day, as one deadline listing its items (in item order)."""
-    owed = sorted(owed, key=lambda o: (o.item_id, o.responsibility_id))
+    owed = sorted(owed, key=lambda o: (o["item_id"], o["responsibility_id"]))
     items = tuple(
         DeadlineItem(
-            o.item_id, o.item_key or "", o.item_number or "", o.item_title or "", o.role, o.period, o.report_type
+            o["item_id"],
+            o["item_key"] or "",
+            o["item_number"] or "",
+            o["item_title"] or "",
+            o["role"],
+            o["period"],
+            o["report_type"],
         )
         for o in owed
     )
-    first = owed[0]
-    role = "lead" if any(o.role == "lead" for o in owed) else first.role
+    first = items[0]
+    role = "lead" if any(i.role == "lead" for i in items) else first.role
+    unit = Duty(owed[0]["unit_id"], owed[0]["unit_name"], role)
     return Deadline(
         "report",
-        first.unit_id,
+        unit.unit_id,
         plan_id,
         first.item_id,
-        first.item_key or "",
-        first.item_number or "",
+        first.item_key,
+        first.item_number,
         report_title(items),
         due_on,
-        (Duty(first.unit_id, first.unit_name, role),),
+        (unit,),
         first.period,
         items,
     )
@@ -159,9 +166,9 @@ async def _report_deadlines(
 ) -> list[Deadline]:
     # One walk of the plan's obligations in the window (reporting_api computes them from the plan once).
     owed = await reporting.obligations(plan_id, start, end, as_of=today, unit_id=unit_id, pending=True)
-    by_unit_day: dict[tuple[date, int], list[Obligation]] = defaultdict(list)
+    by_unit_day: dict[tuple[date, int], list[ObligationRow]] = defaultdict(list)
     for obligation in owed:
-        by_unit_day[obligation.due_on, obligation.unit_id].append(obligation)
+        by_unit_day[obligation["due_on"], obligation["unit_id"]].append(obligation)
     return [unit_report_deadline(plan_id, due_on, rows) for (due_on, _), rows in by_unit_day.items()]
 
 
@@ -178,10 +185,15 @@ async def report_deadlines(
     """Reports due in [start, end] that a unit has not submitted as of `today`: one deadline per plan, unit and
     due date, listing the items."""
     plan_ids = [plan_id] if plan_id is not None else [plan.id for plan in await active_plans(tasks)]
-    found: list[Deadline] = []
-    for pid in plan_ids:
-        found += await _report_deadlines(reporting, pid, start, end, today=today, unit_id=unit_id)
-    return found
+    # Each plan's walk is mostly reporting_api's own work and its reads: a few in flight keep its process, its
+    # database and this one busy at once, and the bound keeps a province of plans from piling onto the peer.
+    gate = asyncio.Semaphore(PLANS_IN_FLIGHT)
+
+    async def one(pid: int) -> list[Deadline]:
+        async with gate:
+            return await _report_deadlines(reporting, pid, start, end, today=today, unit_id=unit_id)
+
+    return [deadline for found in await asyncio.gather(*map(one, plan_ids)) for deadline in found]
 
 
 async def deadlines_between(

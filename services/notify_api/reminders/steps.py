@@ -17,39 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
 
 from services.common.clock import SHANGHAI
 from services.common.workdays import add_workdays, workdays_between, workdays_late
 from services.notify_api.deliveries.models import Level
+from services.notify_api.rules.rule import Rule
 
 LEVEL_RANK = {Level.BLUE: 0, Level.YELLOW: 1, Level.RED: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A reminder rule as the planner applies it (the stored ReminderRule, or the defaults)."""
-
-    steps_before: tuple[int, ...] = (7, 3, 1, 0)
-    repeat_every_workdays: int = 3
-    escalate_after_days: int = 5
-    quiet_start: str = "22:00"
-    quiet_end: str = "08:00"
-    digest: bool = False
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Rule:
-        return cls(
-            tuple(sorted(set(row["steps_before"]), reverse=True)),
-            row["repeat_every_workdays"],
-            row["escalate_after_days"],
-            row["quiet_start"],
-            row["quiet_end"],
-            bool(row["digest"]),
-        )
-
-
-DEFAULT_RULE = Rule()
 
 
 @dataclass(frozen=True, slots=True)

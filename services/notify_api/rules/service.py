@@ -23,8 +23,8 @@ from services.common.problems import NotFound, Unprocessable
 from services.common.records import Records
 from services.common.tables import SQLModelConfig, table_of
 from services.notify_api.db import NotifyModel, change_log
-from services.notify_api.reminders.steps import DEFAULT_RULE, Rule
 from services.notify_api.rules.models import Pause, ReminderRule
+from services.notify_api.rules.rule import DEFAULT_RULE, Rule
 
 rules_table, pauses = table_of(ReminderRule), table_of(Pause)
 rule_records = Records(rules_table, "reminder_rule", change_log)

@@ -17,11 +17,12 @@ from services.common.peers import tasks_client_hooks
 from services.common.problems import Conflict
 from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_all_due
-from services.notify_api.deliveries.service import run_dispatch
+from services.notify_api.dispatches.repository import DispatchRow
+from services.notify_api.dispatches.service import run_dispatch
 from services.notify_api.peers import reporting_client_hooks
 from services.notify_api.settings import NotifySettings
 
-logger = logging.getLogger("duban.deliveries")
+logger = logging.getLogger("duban.dispatches")
 
 LOOP_ACTOR = "notify_api-interval"
 
@@ -33,7 +34,7 @@ def peer_hooks() -> list[tuple[Any, Any]]:
 
 async def dispatch_once(
     settings: NotifySettings, *, as_of: datetime | None, actor: str = "duban-cli"
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[DispatchRow, bool]:
     """One dispatch against the configured database and peers, as `duban dispatch` runs it."""
     holder = SimpleNamespace(state=SimpleNamespace(settings=settings))  # what the peer hooks expect of an app
     database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))

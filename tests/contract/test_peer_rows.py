@@ -1,0 +1,19 @@
+"""A bulk read validates its rows all at once into typed dicts (PeerRows); what the rows hold is checked against the
+providers' contracts with the record models (test_consumer_expectations.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common.contracts import tasks
+from services.common.http import PeerError
+
+
+def test_rows_outside_the_contract_are_the_peers_fault_not_ours():
+    with pytest.raises(PeerError, match="DeadlineRow"):
+        tasks.DEADLINE_ROWS.validate([{"kind": "item", "id": "not a number"}])
+
+
+def test_rows_keep_only_the_fields_the_consumer_reads_with_their_types():
+    rows = tasks.ITEM_LEADER_ROWS.validate([{"item_id": 1, "leader_id": 2, "name": "某某"}])
+    assert rows == [{"item_id": 1, "leader_id": 2}]
