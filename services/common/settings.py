@@ -59,8 +59,8 @@ class ServiceSettings(BaseSettings):
     peer_cache_seconds: float = Field(30.0, description="How long lookups from peer services are reused.")
     notify_api_url: str = Field(
         "",
-        description="Where notify_api answers; when set, this service relays its outbox "
-        "of events there in the background. Empty: relay off.",
+        description="Where notify_api answers; when set, this service's worker relays its outbox "
+        "of events there every 2 s. Empty: relay off.",
     )
     docs: DocsAccess | None = Field(
         None,

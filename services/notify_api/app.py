@@ -9,7 +9,6 @@ from services.notify_api.calendars.router import feed_router
 from services.notify_api.calendars.router import router as calendars_router
 from services.notify_api.contacts.router import router as contacts_router
 from services.notify_api.db import idempotency_keys
-from services.notify_api.deliveries.jobs import start_dispatch_loop, stop_dispatch_loop
 from services.notify_api.deliveries.router import router as deliveries_router
 from services.notify_api.events.router import router as events_router
 from services.notify_api.peers import reporting_client_hooks
@@ -44,7 +43,6 @@ def create_app(
             events_router,
         ],
         idempotency_table=idempotency_keys,
-        # The dispatch loop starts after the peers it reads and stops before them.
-        on_startup=[open_tasks, open_reporting, start_dispatch_loop],
-        on_shutdown=[stop_dispatch_loop, close_reporting, close_tasks],
+        on_startup=[open_tasks, open_reporting],
+        on_shutdown=[close_reporting, close_tasks],
     )

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 from services.common.db import Database, get_database
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.jobs import jobs_table
 
 
 class NotifyModel(SQLModel, registry=registry()):
@@ -18,5 +19,6 @@ class NotifyModel(SQLModel, registry=registry()):
 metadata = NotifyModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+job_queue = jobs_table(metadata)
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from services.common.db import Database, get_database
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.jobs import jobs_table
 from services.common.openapi import ANSWER_CONFIG
 from services.common.outbox import outbox_table
 
@@ -26,6 +27,7 @@ class TasksModel(SQLModel, registry=registry()):
 metadata = TasksModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+job_queue = jobs_table(metadata)
 outbox_events = outbox_table(metadata)
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -27,7 +27,7 @@ from services.reporting_api.ledger.writers import Row
 from services.reporting_api.oversight.compliance import lateness
 from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
 from services.reporting_api.periods.obligations import latest_per_pair
-from services.reporting_api.periods.service import plan_rhythm
+from services.reporting_api.periods.service import rhythm_of
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
 
 reports, versions, measurements = Report.__table__, ReportVersion.__table__, MeasurementRecord.__table__
@@ -166,8 +166,8 @@ async def open_ledger(
         plan = await tasks.plan(plan_id)
     except NotFound as exc:
         raise NotFound(f"Plan {plan_id} does not exist.") from exc
-    async with db.read() as conn:
-        rhythm = await plan_rhythm(conn, tasks, plan_id)
+    async with db.read() as conn:  # the plan was read first: no connection is held across a peer call
+        rhythm = await rhythm_of(conn, plan)
     owed = rhythm.owed_for(period)
     duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id, owes=lambda item: rhythm.owes(item, owed))
     return Ledger(plan, owed, duties, items, indicators, clock.business_today())
