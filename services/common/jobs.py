@@ -40,6 +40,7 @@ LEASE_SECONDS = 60.0  # extended every third of it while the job runs
 IDLE_SECONDS = 1.0  # how long an idle worker sleeps before it looks for due jobs again
 BACKOFF_CAP_SECONDS = 3600.0
 KEEP_FINISHED = timedelta(days=7)  # finished one-off jobs are pruned after this
+PRUNE_EVERY_SECONDS = 3600.0
 
 JobResult = Mapping[str, Any] | None
 
@@ -205,11 +206,16 @@ class Worker:
         return ran
 
     async def run(self) -> None:
-        await self.schedule_periodic()
+        scheduled, next_prune = False, 0.0
         while not self._stopping.is_set():
             try:
+                if not scheduled:  # the database may not be there yet when the worker starts
+                    await self.schedule_periodic()
+                    scheduled = True
                 ran = await self.run_once()
-                await self.prune()
+                if asyncio.get_running_loop().time() >= next_prune:
+                    await self.prune()
+                    next_prune = asyncio.get_running_loop().time() + PRUNE_EVERY_SECONDS
             except Exception:  # the database went away: wait and try again
                 logger.exception("the worker could not claim jobs; trying again")
                 ran = 0

@@ -270,3 +270,20 @@ def test_two_workers_claiming_the_same_jobs_in_parallel_never_run_one_twice(db):
         for thread in threads:
             thread.join()
         assert sorted(ran) == sorted(queued)
+
+
+def test_finished_jobs_are_pruned_after_a_week_and_kept_before(db):
+    async def work(database):
+        worker = Worker(database, job_queue, [Kind("echo", echo)])
+        old = await put(database)
+        await worker.run_once()
+        with clock.frozen(clock.now() + timedelta(days=6)):
+            recent = await put(database)
+            await worker.run_once()
+        with clock.frozen(clock.now() + timedelta(days=8)):
+            await worker.prune()
+        async with database.read() as conn:
+            return old, recent, set((await conn.execute(select(job_queue.c.id))).scalars())
+
+    old, recent, left = run(db, work)
+    assert left == {recent}
