@@ -254,6 +254,7 @@ class Worker:
         now = clock.now()
         if kind.every is not None:  # periodic: queued again for the next interval, whatever happened
             values = {"status": QUEUED, "run_after": next_tick(now, kind.every), "attempts": 0, "error": error}
+            values["result"] = result  # the last run's, for whoever looks
         elif error is None:
             values = {"status": DONE, "result": result, "error": None, "finished_at": now}
         elif job.attempts >= kind.max_attempts:
