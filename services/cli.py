@@ -147,7 +147,7 @@ def _iso_datetime(value: str) -> datetime:
 
 def serve_environment(host: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The environment of the three services under `duban serve`: each finds its peers on the local ports, and
-    notify_api runs its dispatch loop (reminders go out without cron) unless the user chose an interval."""
+    notify_api's worker dispatches on an interval (reminders go out without cron) unless the user chose one."""
     base = {name: f"http://{host}:{port}" for name, port in SERVICES.items()}
     return {
         "NOTIFY_API_DISPATCH_INTERVAL_SECONDS": SERVE_DISPATCH_INTERVAL_SECONDS,
@@ -161,7 +161,7 @@ def serve_environment(host: str, environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Run the three services side by side until interrupted."""
+    """Run the three services and their three workers side by side until interrupted."""
     from services.common.auth import mint_token
     from services.common.settings import REPO_ROOT
     from services.tasks_api.settings import TasksSettings
@@ -188,12 +188,15 @@ def _serve(args: argparse.Namespace) -> int:
         )
         for name, port in SERVICES.items()
     ]
+    # Each service's batch work (outbox relay, dispatch, delivery) runs in its worker, never in the API process.
+    children += [subprocess.Popen([sys.executable, "-m", f"services.{name}.worker"], env=env) for name in SERVICES]
     print("duban is running:")
     for name, port in SERVICES.items():
         print(f"  {name:14} http://{args.host}:{port}/docs")
+    print("  and a worker per service (python -m services.<service>.worker) for the batch work:")
     print(
-        f"  notify_api dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
-        "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the loop off)"
+        f"  notify_api's dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
+        "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the interval dispatch off)"
     )
     print(f"\nadmin token (also in var/admin.token):\n{token}\n")
     print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{args.host}:8001/v1/plans\n")

@@ -74,8 +74,8 @@ def served(monkeypatch, tmp_path):
 
     def serve() -> dict[str, dict[str, str]]:
         main(["serve"])
-        # python -m services.common.server SERVICE …: each child by the service it runs
-        return {child.command[3]: child.env for child in started}
+        # python -m services.common.server SERVICE …: each API child by the service it runs
+        return {child.command[3]: child.env for child in started if child.command[2] == "services.common.server"}
 
     serve.started = started
     return serve
@@ -95,10 +95,16 @@ def test_serve_stops_its_services_on_sigterm(served, monkeypatch):
             main(["serve"])
     finally:
         signal.signal(signal.SIGTERM, previous)
-    assert [child.signals for child in served.started] == [[signal.SIGINT]] * 3
+    assert [child.signals for child in served.started] == [[signal.SIGINT]] * 6
 
 
-def test_serve_runs_notify_api_with_its_dispatch_loop_on(served, monkeypatch):
+def test_serve_starts_a_worker_per_service_beside_its_api(served):
+    served()
+    workers = [child.command[2:] for child in served.started if child.command[2] != "services.common.server"]
+    assert workers == [[f"services.{name}.worker"] for name in ("tasks_api", "reporting_api", "notify_api")]
+
+
+def test_serve_runs_notify_api_with_its_interval_dispatch_on(served, monkeypatch):
     monkeypatch.delenv("NOTIFY_API_DISPATCH_INTERVAL_SECONDS", raising=False)
     env = served()["notify_api"]
     monkeypatch.setattr("os.environ", env)

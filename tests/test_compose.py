@@ -50,3 +50,12 @@ def test_compose_refuses_to_start_without_a_real_jwt_secret():
     )
     assert result.returncode != 0
     assert "DUBAN_JWT_SECRET" in result.stderr
+
+
+def test_compose_runs_a_worker_per_service_with_its_apis_settings():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    for name in ("tasks_api", "reporting_api", "notify_api"):
+        worker = services[name.replace("_api", "_worker")]
+        assert worker["command"] == ["python", "-m", f"services.{name}.worker"]
+        assert worker["environment"].items() >= services[name]["environment"].items()
+        assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

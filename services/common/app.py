@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Table
 
 from services.common.auth import TokenVerifier
-from services.common.collector import collector_while_serving
+from services.common.collector import freeze_start_up_heap
 from services.common.context import RequestContextMiddleware
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
@@ -61,9 +61,9 @@ def create_service_app(
         await app.state.readiness.check()  # a missing database is said in the log at start; the service still starts
         for hook in on_startup:
             await hook(app)
+        freeze_start_up_heap()
         try:
-            with collector_while_serving():
-                yield
+            yield
         finally:
             for hook in on_shutdown:
                 await hook(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -101,3 +102,31 @@ def never_reuse_ids_on_sqlite(op: Any) -> None:
             continue
         with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
             pass
+
+
+def create_jobs_table(op: Any) -> None:
+    """The worker's queue (services/common/jobs.py) as it was first written; the same in every service."""
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("run_after", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_jobs_due", "jobs", ["status", "run_after", "id"], unique=False)
+
+
+def drop_jobs_table(op: Any) -> None:
+    op.drop_index("ix_jobs_due", table_name="jobs")
+    op.drop_table("jobs")

@@ -3,8 +3,9 @@
 `emit` inserts the event in the caller's transaction, so an event exists exactly when its change
 committed: never lost when the write commits, never sent when it rolls back. The relay reads
 unpublished events in id order, POSTs each to notify_api's `POST /v1/events` and marks it published.
-Delivery is at least once: a relay that dies between the POST and the mark, or two relays (replicas,
-cron beside the loop) that read the same rows, send an event twice, and notify_api drops the repeat
+The relay runs as a periodic job of the service's worker (services/<svc>/worker.py) or from cron (`duban relay`).
+Delivery is at least once: a relay that dies between the POST and the mark, or two relays (a worker and cron)
+that read the same rows, send an event twice, and notify_api drops the repeat
 by its `event_id`.
 """
 
@@ -12,32 +13,29 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 import orjson
-from fastapi import FastAPI
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.auth import ServiceToken
-from services.common.background import BackgroundLoop
 from services.common.db import Database
 from services.common.http import ServiceClient
+from services.common.jobs import Job, Kind, Worker
 from services.common.peer_guard import strict_in
 from services.common.problems import ProblemError
 from services.common.settings import ServiceSettings
+from services.common.worker_host import KindsOf, open_worker
 
 logger = logging.getLogger("duban.outbox")
 
-Hook = Callable[[FastAPI], Awaitable[None]]
-
 RELAY_BATCH = 100
 RELAY_INTERVAL_SECONDS = 2.0
-RELAY_SHUTDOWN_GRACE_SECONDS = 10.0  # a batch's POSTs each stay within the peer budget
 _CHUNK = 2000
 
 
@@ -164,35 +162,46 @@ def notify_client(settings: ServiceSettings, url: str | None = None) -> ServiceC
     )
 
 
-def relay_hooks(table: Table) -> tuple[Hook, Hook]:
-    """Start-up and shut-down hooks running the relay in the background while `notify_api_url` is set."""
+RELAY = "outbox.relay"
+RELAY_BATCHES_PER_RUN = 50  # then other jobs get their turn; the rest goes at the next interval
 
-    async def start(app: FastAPI) -> None:
-        settings: ServiceSettings = app.state.settings
-        app.state.outbox_relay = None
-        if settings.notify_api_url:
-            client = notify_client(settings)
-            one_round = partial(_relay_round, app.state.database, table, client, settings.service_name)
-            app.state.outbox_relay = (
-                BackgroundLoop("outbox-relay", one_round, grace=RELAY_SHUTDOWN_GRACE_SECONDS),
-                client,
+
+async def open_relay(holder: Any) -> None:
+    """Worker hook: the notify_api client the relay posts with, while `notify_api_url` is set."""
+    settings: ServiceSettings = holder.state.settings
+    holder.state.notify = notify_client(settings) if settings.notify_api_url else None
+
+
+async def close_relay(holder: Any) -> None:
+    if holder.state.notify is not None:
+        await holder.state.notify.aclose()
+
+
+def relay_kinds(state: Any, table: Table) -> list[Kind]:
+    """The relay as a periodic job of the service's worker (none while `notify_api_url` is unset)."""
+    if state.notify is None:
+        return []
+
+    async def relay(job: Job) -> dict[str, int]:
+        published = 0
+        for _ in range(RELAY_BATCHES_PER_RUN):
+            sent = await relay_outbox(
+                state.database, table, state.notify, limit=RELAY_BATCH, source=state.settings.service_name
             )
+            published += sent
+            if sent < RELAY_BATCH:
+                break
+        return {"published": published}
 
-    async def stop(app: FastAPI) -> None:
-        if getattr(app.state, "outbox_relay", None) is None:
-            return
-        loop, client = app.state.outbox_relay
-        await loop.stop()
-        await client.aclose()
-
-    return start, stop
+    return [Kind(RELAY, relay, every=RELAY_INTERVAL_SECONDS)]
 
 
-async def _relay_round(db: Database, table: Table, client: ServiceClient, source: str) -> float:
-    """One batch; the next comes at once while batches are full."""
-    try:
-        sent = await relay_outbox(db, table, client, limit=RELAY_BATCH, source=source)
-    except Exception:
-        logger.exception("outbox relay failed; retrying")
-        sent = 0
-    return 0.0 if sent == RELAY_BATCH else RELAY_INTERVAL_SECONDS
+def relaying_worker(
+    settings: ServiceSettings, queue: Table, outbox: Table, *, more: KindsOf | None = None
+) -> AbstractAsyncContextManager[Worker]:
+    """The worker of a producing service: the relay of its outbox, and the `more` kinds it has."""
+
+    def kinds(state: Any) -> list[Kind]:
+        return [*relay_kinds(state, outbox), *(more(state) if more else ())]
+
+    return open_worker(settings, queue, kinds, hooks=[(open_relay, close_relay)])

@@ -64,8 +64,8 @@ class ServiceSettings(BaseSettings):
     token_cache_size: int = Field(4096, ge=1, description="Verified bearer tokens remembered until they expire.")
     notify_api_url: str = Field(
         "",
-        description="Where notify_api answers; when set, this service relays its outbox "
-        "of events there in the background. Empty: relay off.",
+        description="Where notify_api answers; when set, this service's worker relays its outbox "
+        "of events there every 2 s. Empty: relay off.",
     )
     docs: DocsAccess | None = Field(
         None,

@@ -10,7 +10,6 @@ from services.notify_api.calendars.router import router as calendars_router
 from services.notify_api.contacts.router import router as contacts_router
 from services.notify_api.db import idempotency_keys
 from services.notify_api.deliveries.router import router as deliveries_router
-from services.notify_api.dispatches.jobs import start_dispatch_loop, stop_dispatch_loop
 from services.notify_api.dispatches.router import router as dispatches_router
 from services.notify_api.events.router import router as events_router
 from services.notify_api.history.router import router as history_router
@@ -48,7 +47,6 @@ def create_app(
             history_router,
         ],
         idempotency_table=idempotency_keys,
-        # The dispatch loop starts after the peers it reads and stops before them.
-        on_startup=[open_tasks, open_reporting, start_dispatch_loop],
-        on_shutdown=[stop_dispatch_loop, close_reporting, close_tasks],
+        on_startup=[open_tasks, open_reporting],
+        on_shutdown=[close_reporting, close_tasks],
     )

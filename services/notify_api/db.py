@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.jobs import jobs_table
 
 
 class NotifyModel(SQLModel, registry=registry()):
@@ -14,3 +15,4 @@ class NotifyModel(SQLModel, registry=registry()):
 metadata = NotifyModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+job_queue = jobs_table(metadata)

@@ -33,10 +33,7 @@ class NotifySettings(ServiceSettings):
         DEFAULT_RETRY_SCHEDULE, description="Delay before each attempt; after the last, dead."
     )
     lease_seconds: int = Field(60, description="A claimed notification is due again after this long.")
-    dispatch_interval_seconds: int = Field(0, description="Run a dispatch every N seconds in-process; 0: off.")
-    dispatch_shutdown_grace_seconds: float = Field(
-        30.0, description="On shut-down, how long the in-process dispatch may finish its round before it is cut."
-    )
+    dispatch_interval_seconds: int = Field(0, description="The worker runs a dispatch every N seconds; 0: off.")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str = ""

@@ -4,10 +4,9 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
-from services.common.outbox import relay_hooks
 from services.common.peers import tasks_client_hooks
 from services.reporting_api.assessment.router import router as assessment_router
-from services.reporting_api.db import idempotency_keys, outbox_events
+from services.reporting_api.db import idempotency_keys
 from services.reporting_api.history.router import router as history_router
 from services.reporting_api.ledger.router import router as ledger_router
 from services.reporting_api.oversight.memo import InputMemo
@@ -27,7 +26,6 @@ def create_app(
 ) -> FastAPI:
     """The app; `tasks_transport` lets tests put a fault-injecting transport in front of tasks_api."""
     open_tasks, close_tasks = tasks_client_hooks(tasks_transport)
-    start_relay, stop_relay = relay_hooks(outbox_events)
     settings = settings or ReportingSettings.load()
     app = create_service_app(
         settings,
@@ -37,8 +35,8 @@ def create_app(
         routers=[periods_router, reports_router, oversight_router, assessment_router, ledger_router, history_router],
         idempotency_table=idempotency_keys,
         hot_lists=[REPORT_LIST],
-        on_startup=[open_tasks, start_relay],
-        on_shutdown=[stop_relay, close_tasks],
+        on_startup=[open_tasks],
+        on_shutdown=[close_tasks],
     )
     # The app's own caches (one per app: tests' apps on their own databases never share an answer).
     app.state.rollup_memo = InputMemo(settings.rollup_memo_size)

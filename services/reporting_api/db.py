@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.jobs import jobs_table
 from services.common.outbox import outbox_table
 
 
@@ -15,4 +16,5 @@ class ReportingModel(SQLModel, registry=registry()):
 metadata = ReportingModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+job_queue = jobs_table(metadata)
 outbox_events = outbox_table(metadata)

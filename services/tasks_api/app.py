@@ -3,10 +3,9 @@
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
-from services.common.outbox import relay_hooks
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
-from services.tasks_api.db import idempotency_keys, outbox_events
+from services.tasks_api.db import idempotency_keys
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.items.router import router as items_router
@@ -22,7 +21,6 @@ responsibilities (责任分工), indicators (指标) and milestones (节点) of 
 
 
 def create_app(settings: TasksSettings | None = None) -> FastAPI:
-    start_relay, stop_relay = relay_hooks(outbox_events)
     return create_service_app(
         settings or TasksSettings.load(),
         title="duban tasks_api",
@@ -47,6 +45,4 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
         hot_lists=[ITEM_LIST],
-        on_startup=[start_relay],
-        on_shutdown=[stop_relay],
     )

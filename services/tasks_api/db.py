@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
+from services.common.jobs import jobs_table
 from services.common.openapi import ANSWER_CONFIG
 from services.common.outbox import outbox_table
 
@@ -23,6 +24,7 @@ class TasksModel(SQLModel, registry=registry()):
 metadata = TasksModel.metadata
 change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+job_queue = jobs_table(metadata)
 outbox_events = outbox_table(metadata)
 
 

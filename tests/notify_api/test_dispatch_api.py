@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from services.cli import main
 from services.common import clock
 from services.common.clock import SHANGHAI
 from services.common.secrets import new_webhook_secret
+from services.notify_api.db import job_queue
 from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.dispatches.jobs import DISPATCH
+from services.notify_api.worker import worker as notify_worker
 from tests.notify_api.conftest import add_contact as create_contact
 from tests.notify_api.conftest import assert_problem
 from tests.notify_api.outbox import T0, add_contact, add_notification, attempts_of, notification, run
@@ -313,26 +318,53 @@ def test_duban_dispatch_runs_one_dispatch_for_cron(
     assert "dispatched before; nothing new" in capsys.readouterr().out
 
 
-def test_the_interval_loop_dispatches_in_the_background(notify_app_factory, auth, receiver):
-    client = notify_app_factory(dispatch_interval_seconds=1)
+def _worker(client, **overrides):
+    return notify_worker(client.app.state.settings.model_copy(update=overrides))
+
+
+def test_the_workers_interval_dispatch_delivers_what_is_due(notify_app_factory, auth, receiver):
+    client = notify_app_factory()
     [queued] = _outbox(client, receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
-    deadline = time.monotonic() + 2.5
-    while not receiver.calls and time.monotonic() < deadline:
-        time.sleep(0.05)
+
+    async def one_pass():
+        async with _worker(client, dispatch_interval_seconds=60) as worker:
+            await worker.schedule_periodic()
+            await worker.run_once()
+            async with worker.db.read() as conn:
+                return (await conn.execute(select(job_queue.c.result).where(job_queue.c.kind == DISPATCH))).scalar()
+
+    assert asyncio.run(one_pass())["outcome"] == "planned"
     assert receiver.deliveries_by_id() == {queued["webhook_id"]: 1}
-    assert client.app.state.dispatch_loop.done() is False
 
 
-def test_shutting_down_lets_the_loops_delivery_in_flight_finish_and_record_its_attempt(
+def test_the_api_runs_no_dispatch_loop(notify_app_factory, auth, receiver):
+    client = notify_app_factory(dispatch_interval_seconds=1)
+    _outbox(client, receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
+    time.sleep(1.5)
+    assert not receiver.calls
+
+
+def _until(condition, *, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_stopping_the_worker_lets_the_delivery_in_flight_finish_and_record_its_attempt(
     notify_app_factory, auth, receiver
 ):
-    [queued] = _outbox(notify_app_factory(), receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
+    client = notify_app_factory()
+    [queued] = _outbox(client, receiver, 999001, next_attempt_at=now_utc() - timedelta(minutes=1))
     receiver.scripts["hooks/unit-999001"] = [Answer(hold_seconds=1.0)]
-    client = notify_app_factory(dispatch_interval_seconds=1)
-    deadline = time.monotonic() + 10
-    while not receiver.calls and time.monotonic() < deadline:
-        time.sleep(0.02)
-    client.__exit__(None, None, None)  # shut down while the receiver holds the request
+
+    async def stop_while_sending():
+        async with _worker(client) as worker:
+            running = asyncio.create_task(worker.run())
+            await asyncio.to_thread(_until, lambda: receiver.calls, seconds=10)
+            worker.stop()  # as SIGTERM does, while the receiver holds the request
+            await running
+
+    asyncio.run(stop_while_sending())
     assert run(_url(client), lambda db: notification(db, queued["id"]))["status"] == "delivered"
     assert [a["status_code"] for a in run(_url(client), lambda db: attempts_of(db, queued["id"]))] == [200]
 

@@ -1,4 +1,5 @@
-"""Dispatches outside a request: once from the command line (cron), or on an interval inside the app."""
+"""Dispatches outside a request: once from the command line (cron), or once per interval as a periodic job of
+notify_api's worker (services/notify_api/worker.py), which also delivers what falls due between dispatches."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
-from fastapi import FastAPI
-
-from services.common.background import BackgroundLoop
 from services.common.db import Database, make_engine
+from services.common.jobs import Job, Kind
 from services.common.peers import tasks_client_hooks
 from services.common.problems import Conflict
 from services.notify_api.deliveries.clock import now_utc
@@ -53,43 +52,41 @@ async def dispatch_once(
 
 
 def tick(now: datetime, interval: int) -> datetime:
-    """The start of the interval `now` falls in: replicas running the loop share one as_of per interval,
-    so the unique as_of lets only one of them plan it."""
+    """The start of the interval `now` falls in."""
     seconds = int(now.timestamp()) // interval * interval
     return datetime.fromtimestamp(seconds, UTC)
 
 
-async def dispatch_round(app: FastAPI) -> float:
-    """One round of the in-process loop: plan and deliver; errors are logged and the loop goes on.
-    Returns the seconds left until the next interval starts."""
-    state = app.state
-    interval: int = state.settings.dispatch_interval_seconds
-    as_of = tick(now_utc(), interval)
+DISPATCH, DELIVER = "deliveries.dispatch", "deliveries.deliver"
+DELIVER_EVERY_SECONDS = 5.0  # retries and notifications planned elsewhere go out within this long
+
+
+def notify_kinds(state: Any) -> list[Kind]:
+    """notify_api's periodic jobs: a dispatch per interval (when NOTIFY_API_DISPATCH_INTERVAL_SECONDS > 0), and
+    delivery of whatever is due between dispatches."""
+    settings: NotifySettings = state.settings
+    kinds = [Kind(DELIVER, partial(deliver_job, state), every=DELIVER_EVERY_SECONDS)]
+    if settings.dispatch_interval_seconds > 0:
+        kinds.append(Kind(DISPATCH, partial(dispatch_job, state), every=settings.dispatch_interval_seconds))
+    return kinds
+
+
+async def deliver_job(state: Any, job: Job) -> dict[str, int]:
+    counts = await deliver_all_due(state.database, state.settings, now=now_utc())
+    return {"sent": counts.sent, "failed": counts.failed}
+
+
+async def dispatch_job(state: Any, job: Job) -> dict[str, str]:
+    """One interval's dispatch: plan and deliver. Its as_of is the start of the interval it is due in, so that
+    workers share one as_of per interval and the unique as_of lets only one of them plan it."""
+    as_of = tick(job.run_after, state.settings.dispatch_interval_seconds)
     try:
         _, ran = await run_dispatch(
             state.database, state.settings, tasks=state.tasks, reporting=state.reporting, as_of=as_of, actor=LOOP_ACTOR
         )
-        if not ran:  # another replica planned this interval; still help deliver what is due
-            await deliver_all_due(state.database, state.settings, now=now_utc())
     except Conflict as busy:  # SQLite: a dispatch from the command line or the API is running
         logger.info("the interval dispatch as of %s is skipped: %s", as_of, busy.detail)
-    except Exception:
-        logger.exception("the interval dispatch as of %s failed; trying again next interval", as_of)
-    return as_of.timestamp() + interval - now_utc().timestamp()
-
-
-async def start_dispatch_loop(app: FastAPI) -> None:
-    """Start-up hook: the in-process loop, when NOTIFY_API_DISPATCH_INTERVAL_SECONDS > 0."""
-    if app.state.settings.dispatch_interval_seconds > 0:
-        app.state.dispatch_loop = BackgroundLoop(
-            "notify-dispatch-loop",
-            partial(dispatch_round, app),
-            grace=app.state.settings.dispatch_shutdown_grace_seconds,
-        )
-
-
-async def stop_dispatch_loop(app: FastAPI) -> None:
-    """Shut-down hook: let the loop's round finish, then stop it."""
-    loop: BackgroundLoop | None = getattr(app.state, "dispatch_loop", None)
-    if loop is not None:
-        await loop.stop()
+        return {"as_of": as_of.isoformat(), "outcome": "skipped"}
+    if not ran:  # another worker planned this interval; still help deliver what is due
+        await deliver_all_due(state.database, state.settings, now=now_utc())
+    return {"as_of": as_of.isoformat(), "outcome": "planned" if ran else "planned elsewhere"}

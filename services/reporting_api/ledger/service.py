@@ -168,7 +168,7 @@ async def open_ledger(
         plan = await tasks.plan(plan_id)
     except NotFound as exc:
         raise NotFound(f"Plan {plan_id} does not exist.") from exc
-    async with db.read() as conn:
+    async with db.read() as conn:  # the plan was read first: no connection is held across a peer call
         rhythm = await rhythm_of(conn, plan)
     owed = rhythm.owed_for(period)
     duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id, owes=lambda item: rhythm.owes(item, owed))

@@ -1,4 +1,5 @@
-"""Spreadsheet writers that never hold a whole sheet: xlsx through a temporary file, CSV as a byte stream.
+"""Spreadsheet writers that never hold a whole sheet: xlsx through a temporary file (ledger/xlsx.py), CSV as a byte
+stream.
 
 Both take the rows as an async iterable of batches, so the database is read while the file is written.
 """
@@ -15,47 +16,17 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-import xlsxwriter
 from anyio import to_thread
 
-Cell = str | int | float | None
-Row = Sequence[Cell]
+from services.reporting_api.ledger.xlsx import Cell, Row, XlsxSheet
+
+__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "Cell", "Row", "attachment", "csv_stream", "write_xlsx"]
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 UTF8_BOM = "\ufeff"  # without it Excel reads a Chinese CSV as the local code page and shows mojibake
 # A text cell starting with one of these is a formula to a spreadsheet (CSV injection, CWE-1236).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class XlsxSheet:
-    """One worksheet written row by row; xlsxwriter's constant_memory mode flushes each row to disk."""
-
-    def __init__(self, path: Path, headers: Sequence[str], *, title: str, widths: Sequence[int] = ()) -> None:
-        self._book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        self._sheet = self._book.add_worksheet(title)
-        for column, width in enumerate(widths):
-            self._sheet.set_column(column, column, width)
-        self._sheet.freeze_panes(1, 0)
-        bold = self._book.add_format({"bold": True})
-        for column, header in enumerate(headers):
-            self._sheet.write_string(0, column, header, bold)
-        self._next = 1
-
-    def write(self, rows: Sequence[Row]) -> None:
-        # Typed writes, not write(): text is never taken for a formula, a number or a URL.
-        put_text, put_number = self._sheet.write_string, self._sheet.write_number
-        for row in rows:
-            for column, value in enumerate(row):
-                if isinstance(value, str):
-                    if value:  # empty text stays a blank cell
-                        put_text(self._next, column, value)
-                elif value is not None:
-                    put_number(self._next, column, value)
-            self._next += 1
-
-    def close(self) -> None:
-        self._book.close()
 
 
 async def write_xlsx(
