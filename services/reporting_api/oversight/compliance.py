@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from services.common.contracts.tasks import Item
+from services.common.contracts.tasks import Assignment, Item
 from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
+from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Obligation
 
 STATES = ("missing", "draft", "submitted", "accepted", "returned")
@@ -88,6 +89,30 @@ def compliance_rows(
         )
         for o in obligations
     ]
+
+
+def owed_rows(
+    items: Mapping[int, Item],
+    assignments: Iterable[Assignment],
+    owing: set[int],
+    scheduled: ScheduledPeriod,
+    reports: Mapping[tuple[int, int], Mapping[str, Any]],
+    *,
+    today: date,
+    pending: bool,
+) -> list[dict[str, Any]]:
+    """The owed rows of compliance_rows for an owed period, built only for the pairs kept: those of an item in
+    `owing` and, when `pending`, without a report that reached the office. A dispatch asks for the pending ones
+    of a plan that has filed nearly everything, so the rows of filed pairs are never built."""
+    found = []
+    for a in assignments:
+        if a.item_id not in owing:
+            continue
+        report = reports.get((a.item_id, a.unit_id))
+        if pending and report is not None and report["status"] in REPORTED:
+            continue
+        found.append(compliance_row(Obligation(a, scheduled), items.get(a.item_id), report, today=today))
+    return found
 
 
 def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
