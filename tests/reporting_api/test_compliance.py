@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from services.common.contracts.tasks import Assignment, Item
-from services.reporting_api.oversight.compliance import compliance_rows, owed_rows
+from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.calendar import schedule
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
@@ -303,12 +303,11 @@ OTHER_DUTY = Assignment(id=9, item_id=2, unit_id=5, unit_name="市交通运输�
 def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
     """The owed rows of 2024-Q1 (due 2024-04-10) for three duties, judged on 2024-05-01."""
     q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
-    items = {1: closed_on(None)}
-    duties = [DUTY, CO_DUTY, OTHER_DUTY]
-    return owed_rows(items, duties, set(owing), q1, filed, today=date(2024, 5, 1), pending=pending)
+    kept = owed_obligations([DUTY, CO_DUTY, OTHER_DUTY], set(owing), q1, filed, pending=pending)
+    return compliance_rows([closed_on(None)], kept, filed, today=date(2024, 5, 1))
 
 
-def test_pending_owed_rows_leave_out_a_pair_whose_report_reached_the_office_and_keep_a_draft():
+def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_office_and_keep_a_draft():
     filed = {
         (1, 5): {"id": 3, "status": "submitted", "late": False, "days_late": 0, "period": "2024-Q1"},
         (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
@@ -317,7 +316,7 @@ def test_pending_owed_rows_leave_out_a_pair_whose_report_reached_the_office_and_
     assert [r["state"] for r in owed_2024_q1(filed, pending=False)] == ["submitted", "draft"]
 
 
-def test_owed_rows_are_the_compliance_rows_of_the_duties_of_items_owing():
+def test_owed_obligations_are_the_duties_of_items_owing_with_their_compliance_rows():
     rows = owed_2024_q1({}, pending=True)
     assert [r["responsibility_id"] for r in rows] == [7, 8]  # item 2 owes nothing: its duty is left out
     assert rows[0] == rows_for_2024_q1(closed_on(None))[0]

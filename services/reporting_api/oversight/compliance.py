@@ -91,27 +91,24 @@ def compliance_rows(
     ]
 
 
-def owed_rows(
-    items: Mapping[int, Item],
+def owed_obligations(
     assignments: Iterable[Assignment],
     owing: set[int],
     scheduled: ScheduledPeriod,
     reports: Mapping[tuple[int, int], Mapping[str, Any]],
     *,
-    today: date,
     pending: bool,
-) -> list[dict[str, Any]]:
-    """The owed rows of compliance_rows for an owed period, built only for the pairs kept: those of an item in
-    `owing` and, when `pending`, without a report that reached the office. A dispatch asks for the pending ones
-    of a plan that has filed nearly everything, so the rows of filed pairs are never built."""
+) -> list[Obligation]:
+    """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
+    `owing` and, when `pending`, without a report that reached the office. A dispatch asks for the pending ones of
+    a plan that has filed nearly everything, so no row is built for a filed pair."""
     found = []
     for a in assignments:
         if a.item_id not in owing:
             continue
         report = reports.get((a.item_id, a.unit_id))
-        if pending and report is not None and report["status"] in REPORTED:
-            continue
-        found.append(compliance_row(Obligation(a, scheduled), items.get(a.item_id), report, today=today))
+        if not (pending and report is not None and report["status"] in REPORTED):
+            found.append(Obligation(a, scheduled))
     return found
 
 

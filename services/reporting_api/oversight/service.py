@@ -23,7 +23,7 @@ from services.common.driver_reads import Rows, read_all, reading
 from services.common.json import render
 from services.common.problems import NotFound
 from services.common.records import plain_rows
-from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary, owed_rows
+from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary, owed_obligations
 from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
     PeriodView,
@@ -149,13 +149,12 @@ async def obligations(
     pending: bool,
 ) -> dict[str, Any]:
     """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands: the rows
-    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_rows); a due date
+    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
     nothing is owed on reads no reports at all."""
     unit_id = principal.scoped_unit(unit_id)
     plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
     items, assignments = await asyncio.gather(tasks.plan_items(plan_id), tasks.plan_assignments(plan_id))
     duties = sorted((a for a in assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
-    by_id = {item.id: item for item in items}
     rows: list[dict[str, Any]] = []
     async with db.read() as conn:
         rhythm = await rhythm_of(conn, plan)
@@ -164,7 +163,8 @@ async def obligations(
             if not any(a.item_id in owing for a in duties):
                 continue
             filed = await period_reports(conn, plan_id, owed.period.id, unit_id=unit_id)
-            rows += owed_rows(by_id, duties, owing, owed, filed, today=today, pending=pending)
+            kept = owed_obligations(duties, owing, owed, filed, pending=pending)
+            rows += compliance_rows(items, kept, filed, today=today)
     rows.sort(key=obligation_key)
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
 
