@@ -167,6 +167,10 @@ class ServiceClient:
             cached.fresh_until = time.monotonic() + self._cache_seconds
             return cached.body
         body = self._decode(response)
+        if cached and cached.body == body:
+            # tasks_api's lists carry no ETag, so an expired page comes back whole: the same answer keeps the very
+            # object cached, and the rows parsed from it are reused (get_all_parsed) instead of validated anew.
+            body = cached.body
         if cache:
             self.cache.put(url, _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds))
         return body

@@ -344,3 +344,17 @@ def test_a_unit_sees_only_its_own_obligations_and_pending_leaves_out_what_it_sub
     rows = response.json()["data"]
     assert rows and {r["unit_id"] for r in rows} == {lead["unit_id"]}
     assert t9["id"] not in {r["item_id"] for r in rows}
+
+
+def test_a_plan_owing_nothing_answers_an_empty_obligations_page(reporting_client, auth, quzhou):
+    changed = reporting_client.patch(
+        f"/v1/plans/{quzhou.plan_id}/rules", json={"cadence": "none"}, headers=auth("office", **{"If-Match": '"0"'})
+    )
+    assert changed.status_code == 200, changed.text
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/obligations",
+        params={"from": "2024-01-01", "to": "2024-12-31", "pending": True},
+        headers=auth("office"),
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["data"], response.json()["next_cursor"]) == ([], None)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from services.common.contracts.tasks import Assignment, Item
-from services.reporting_api.oversight.compliance import compliance_rows
+from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.calendar import schedule
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
@@ -291,3 +291,32 @@ def test_a_report_filed_for_a_closed_item_is_still_listed():
     report = {"id": 3, "status": "submitted", "late": False, "days_late": 0, "period": "2024-Q1"}
     rows = rows_for_2024_q1(closed_on(date(2024, 3, 1)), {(1, 5): report})
     assert [r["state"] for r in rows] == ["submitted"]
+
+
+# -- the owed rows an obligations page lists ----------------------------------------------------------------
+
+
+CO_DUTY = Assignment(id=8, item_id=1, unit_id=6, unit_name="市文旅局", role="co")
+OTHER_DUTY = Assignment(id=9, item_id=2, unit_id=5, unit_name="市交通运输局", role="lead")
+
+
+def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
+    """The owed rows of 2024-Q1 (due 2024-04-10) for three duties, judged on 2024-05-01."""
+    q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
+    kept = owed_obligations([DUTY, CO_DUTY, OTHER_DUTY], set(owing), q1, filed, pending=pending)
+    return compliance_rows([closed_on(None)], kept, filed, today=date(2024, 5, 1))
+
+
+def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_office_and_keep_a_draft():
+    filed = {
+        (1, 5): {"id": 3, "status": "submitted", "late": False, "days_late": 0, "period": "2024-Q1"},
+        (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+    }
+    assert [(r["responsibility_id"], r["state"]) for r in owed_2024_q1(filed, pending=True)] == [(8, "draft")]
+    assert [r["state"] for r in owed_2024_q1(filed, pending=False)] == ["submitted", "draft"]
+
+
+def test_owed_obligations_are_the_duties_of_items_owing_with_their_compliance_rows():
+    rows = owed_2024_q1({}, pending=True)
+    assert [r["responsibility_id"] for r in rows] == [7, 8]  # item 2 owes nothing: its duty is left out
+    assert rows[0] == rows_for_2024_q1(closed_on(None))[0]

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from services.common.contracts.tasks import Item
+from services.common.contracts.tasks import Assignment, Item
 from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
+from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Obligation
 
 STATES = ("missing", "draft", "submitted", "accepted", "returned")
@@ -88,6 +89,27 @@ def compliance_rows(
         )
         for o in obligations
     ]
+
+
+def owed_obligations(
+    assignments: Iterable[Assignment],
+    owing: set[int],
+    scheduled: ScheduledPeriod,
+    reports: Mapping[tuple[int, int], Mapping[str, Any]],
+    *,
+    pending: bool,
+) -> list[Obligation]:
+    """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
+    `owing` and, when `pending`, without a report that reached the office. A dispatch asks for the pending ones of
+    a plan that has filed nearly everything, so no row is built for a filed pair."""
+    found = []
+    for a in assignments:
+        if a.item_id not in owing:
+            continue
+        report = reports.get((a.item_id, a.unit_id))
+        if not (pending and report is not None and report["status"] in REPORTED):
+            found.append(Obligation(a, scheduled))
+    return found
 
 
 def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:

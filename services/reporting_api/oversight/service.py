@@ -23,7 +23,7 @@ from services.common.driver_reads import Rows, read_all, reading
 from services.common.json import render
 from services.common.problems import NotFound
 from services.common.records import plain_rows
-from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary
+from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary, owed_obligations
 from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
     PeriodView,
@@ -32,7 +32,7 @@ from services.reporting_api.oversight.inputs import (
     load_plan,
     period_view,
 )
-from services.reporting_api.oversight.lights import REPORTED, light_counts, traffic_lights
+from services.reporting_api.oversight.lights import light_counts, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.repository import (
@@ -46,7 +46,7 @@ from services.reporting_api.oversight.repository import (
     periods_of,
 )
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
-from services.reporting_api.periods.obligations import obligations_of
+from services.reporting_api.periods.obligations import obligations_of, owing_items
 from services.reporting_api.periods.service import plan_rules, rhythm_of
 
 # -- scope ----------------------------------------------------------------------------------------------
@@ -148,20 +148,23 @@ async def obligations(
     unit_id: int | None,
     pending: bool,
 ) -> dict[str, Any]:
-    """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands."""
+    """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands: the rows
+    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
+    nothing is owed on reads no reports at all."""
     unit_id = principal.scoped_unit(unit_id)
-    data = await load_plan(tasks, plan_id)
+    plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
+    items, assignments = await asyncio.gather(tasks.plan_items(plan_id), tasks.plan_assignments(plan_id))
+    duties = sorted((a for a in assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
     rows: list[dict[str, Any]] = []
     async with db.read() as conn:
-        rhythm, rules = await rhythm_of(conn, data.plan), await plan_rules(conn, plan_id)
+        rhythm = await rhythm_of(conn, plan)
         for owed in rhythm.owed_periods(start, end):
-            view = PeriodView(data, owed.period.id, owed, today, rules, rhythm)
+            owing = owing_items(rhythm, items, owed)
+            if not any(a.item_id in owing for a in duties):
+                continue
             filed = await period_reports(conn, plan_id, owed.period.id, unit_id=unit_id)
-            rows += [
-                row
-                for row in _compliance_rows(view, filed, unit_id)
-                if row["owed"] and not (pending and row["state"] in REPORTED)
-            ]
+            kept = owed_obligations(duties, owing, owed, filed, pending=pending)
+            rows += compliance_rows(items, kept, filed, today=today)
     rows.sort(key=obligation_key)
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
 

@@ -1,0 +1,50 @@
+"""The peer client's cache: rows parsed from a page are validated again only when the page's answer changed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from services.common.http import ServiceClient
+
+parsed: list[Any] = []
+
+
+def parse(row: Any) -> Any:
+    parsed.append(row)
+    return ("parsed", row["id"])
+
+
+def parsed_reads(answers: list[list[dict[str, int]]]) -> list[list[Any]]:
+    """The rows get_all_parsed hands out for each answer of a one-page list the peer gives in turn (a cache that
+    expires at once, so every read asks the peer)."""
+    pages = iter(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"data": next(pages), "next_cursor": None})
+
+    async def run() -> list[list[Any]]:
+        client = ServiceClient(
+            "http://peer", lambda: "t", peer="tasks_api", cache_seconds=0, transport=httpx.MockTransport(answer)
+        )
+        try:
+            return [await client.get_all_parsed("/v1/plans/1/assignments", parse) for _ in answers]
+        finally:
+            await client.aclose()
+
+    parsed.clear()
+    return asyncio.run(run())
+
+
+def test_an_expired_page_answered_the_same_again_reuses_the_rows_parsed_from_it():
+    first, second = parsed_reads([[{"id": 1}, {"id": 2}], [{"id": 1}, {"id": 2}]])
+    assert len(parsed) == 2
+    assert all(a is b for a, b in zip(first, second, strict=True))
+
+
+def test_a_page_that_changed_is_parsed_again():
+    _, second = parsed_reads([[{"id": 1}, {"id": 2}], [{"id": 1}, {"id": 3}]])
+    assert len(parsed) == 4
+    assert second == [("parsed", 1), ("parsed", 3)]
