@@ -56,6 +56,15 @@ class PeerError(ServiceUnavailable):
     """A peer service could not answer within the budget; our caller may retry later."""
 
 
+def outside_contract(peer: str, shape: str, exc: ValidationError) -> PeerError:
+    """The 503 for a peer's answer that does not fit the shape its contract gives (the peer's fault, not ours)."""
+    return PeerError(
+        f"{peer} answered outside its contract ({shape}: {exc.errors()[0]['msg']}); "
+        "nothing was written, retry shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 class PeerRecord(BaseModel):
     """A record a peer answered with. An answer outside the peer's contract is the peer's fault (503), not ours (500).
 
@@ -69,11 +78,7 @@ class PeerRecord(BaseModel):
         try:
             return super().model_validate(obj, **options)
         except ValidationError as exc:
-            raise PeerError(
-                f"{cls.peer} answered outside its contract ({cls.__name__}: {exc.errors()[0]['msg']}); "
-                "nothing was written, retry shortly.",
-                headers={"Retry-After": "5"},
-            ) from exc
+            raise outside_contract(cls.peer, cls.__name__, exc) from exc
 
 
 class PeerRows(Generic[Row]):
@@ -90,11 +95,7 @@ class PeerRows(Generic[Row]):
         try:
             return self._rows.validate_python(rows)
         except ValidationError as exc:
-            raise PeerError(
-                f"{self.peer} answered outside its contract ({self._name}: {exc.errors()[0]['msg']}); "
-                "nothing was written, retry shortly.",
-                headers={"Retry-After": "5"},
-            ) from exc
+            raise outside_contract(self.peer, self._name, exc) from exc
 
 
 @dataclass(slots=True)
