@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 import asyncpg
 import orjson
 
-from services.common.db import POSTGRESQL_SETTINGS
+from services.common.dialect import POSTGRESQL_SETTINGS
 
 # The statements services/tasks_api/items/service.list_items issues: the plan must exist, then the page.
 PLAN_EXISTS = "SELECT id FROM plans WHERE id = $1"

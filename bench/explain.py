@@ -25,8 +25,9 @@ from bench.generate import Target
 from bench.reads import PERIOD, Subjects, find_subjects
 from services.common import clock
 from services.common.auth import mint_token
-from services.common.db import POSTGRESQL_SETTINGS, Database, make_engine
-from services.common.driver_reads import driver_statement
+from services.common.db import Database, make_engine
+from services.common.dialect import POSTGRESQL_SETTINGS
+from services.common.driver_reads import NO_DRIVER_POOL, driver_statement
 from services.common.hot_reads import HotList
 from services.common.pagination import decode_id_cursor
 from services.notify_api.deliveries.deliverer import claim
@@ -151,7 +152,7 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
         engines = {"tasks_api": tasks_app.state.database.engine, "reporting_api": reporting_app.state.database.engine}
         # Roll-ups read their rows past the engine, on the driver pool (services/common/driver_reads.py); without
         # it they send the very same statements through the engine, where `captured` sees them.
-        reporting_app.state.database.driver_pool = None
+        reporting_app.state.database.driver_pool = NO_DRIVER_POOL
         clients = {"tasks": tasks_app, "reporting": reporting_app}
         for name, (app, path, params) in requests.items():
             async with AsyncClient(

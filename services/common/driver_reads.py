@@ -2,7 +2,7 @@
 
 A roll-up reads a plan's period in three statements of thousands of rows, and SQLAlchemy's result handling cost
 a fifth of the request (py-spy). On PostgreSQL the same SQLAlchemy statement, compiled once into asyncpg's SQL,
-runs on the bare connections of `Database.driver_pool` (services/common/db.py), the statements side by side,
+runs on the bare connections of `Database.driver_pool` (services/common/dialect.py), the statements side by side,
 and the rows come back as asyncpg Records, which are read by column name like the dicts of the other path. On
 SQLite (no driver pool) the statements run one after the other on the caller's connection, as any other read.
 On PostgreSQL the statements run in autocommit, each on its own snapshot, as every read of `Database.read` does.
@@ -17,18 +17,86 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
-import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from sqlalchemy import Dialect, Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.db import Database
 from services.common.records import plain_rows
+
+if TYPE_CHECKING:  # db.py makes a Database with its driver pool, of the kinds defined here
+    from services.common.db import Database
 
 Rows = Sequence[Mapping[str, Any]]
 Read = tuple[Select[Any], Mapping[str, Any]]  # a statement and the values of its bindparams
+
+
+class Pending(Protocol):
+    """One statement under way, or ready to run: ask for its rows once."""
+
+    async def rows(self) -> Rows: ...
+
+    async def settle(self) -> None: ...
+
+
+class DriverPool(Protocol):
+    """Where the statements run: PostgreSQL's bare asyncpg connections (services/common/dialect.py), or the
+    caller's connection (NO_DRIVER_POOL)."""
+
+    def start(self, conn: AsyncConnection, read: Read) -> Pending: ...
+
+    async def fetch_rows(self, read: Read) -> Rows | None:
+        """The rows of a hot list's page (services/common/hot_reads.py); None leaves the request to the full route
+        (no pool here, or a failure the route meets too and answers as a problem document)."""
+
+    async def close(self) -> None: ...
+
+
+class _OnConnection:
+    """A statement run on the caller's connection when its rows are asked for."""
+
+    def __init__(self, conn: AsyncConnection, read: Read) -> None:
+        self._conn, self._read = conn, read
+
+    async def rows(self) -> Rows:
+        statement, values = self._read
+        return plain_rows(await self._conn.execute(statement, dict(values)))
+
+    async def settle(self) -> None:
+        return None
+
+
+class _NoDriverPool:
+    """The statements run one after the other on the caller's connection, as any other read; no hot path."""
+
+    def start(self, conn: AsyncConnection, read: Read) -> Pending:
+        return _OnConnection(conn, read)
+
+    async def fetch_rows(self, read: Read) -> Rows | None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+NO_DRIVER_POOL: DriverPool = _NoDriverPool()
+
+
+class _Started:
+    def __init__(self, running: asyncio.Future[Rows]) -> None:
+        self._running = running
+
+    async def rows(self) -> Rows:
+        return await self._running
+
+    async def settle(self) -> None:
+        # Let finish, not cancelled: they are short reads, and a statement cancelled mid-flight costs its connection.
+        await asyncio.gather(self._running, return_exceptions=True)
+
+
+def started(running: asyncio.Future[Rows]) -> Pending:
+    """A statement already running on its own connection."""
+    return _Started(running)
 
 
 class Reading:
@@ -37,29 +105,19 @@ class Reading:
     connection when its rows are asked for. Ask for each statement's rows once."""
 
     def __init__(self, db: Database, conn: AsyncConnection, reads: Sequence[Read]) -> None:
-        self._conn = conn
-        self._reads = reads
-        pool = db.driver_pool
-        self._running = (
-            None if pool is None else [asyncio.ensure_future(_fetch(pool, db.engine.dialect, read)) for read in reads]
-        )
+        self._pending = [db.driver_pool.start(conn, read) for read in reads]
 
     async def rows(self, index: int) -> Rows:
         """The rows of the `index`-th statement."""
-        if self._running is not None:
-            return await self._running[index]
-        statement, values = self._reads[index]
-        return plain_rows(await self._conn.execute(statement, dict(values)))
+        return await self._pending[index].rows()
 
     async def all(self) -> list[Rows]:
         """The rows of each statement, in the order given."""
-        return [await self.rows(index) for index in range(len(self._reads))]
+        return [await pending.rows() for pending in self._pending]
 
     async def settle(self) -> None:
-        """Wait for the statements nobody asked for (the caller failed first). They are let finish, not cancelled:
-        they are short reads, and a statement cancelled mid-flight costs its connection."""
-        if self._running is not None:
-            await asyncio.gather(*self._running, return_exceptions=True)
+        """Wait for the statements nobody asked for (the caller failed first)."""
+        await asyncio.gather(*(pending.settle() for pending in self._pending))
 
 
 @asynccontextmanager
@@ -76,21 +134,6 @@ async def read_all(db: Database, conn: AsyncConnection, reads: Sequence[Read]) -
     """The rows of each statement, in the order given."""
     async with reading(db, conn, reads) as under_way:
         return await under_way.all()
-
-
-async def _fetch(pool: asyncpg.Pool, dialect: Dialect, read: Read) -> Rows:
-    async with pool.acquire() as connection:
-        records = await fetch(connection, dialect, read)
-    # asyncpg's Record is no Mapping to the checker (it iterates its values), but it reads like one (row["name"],
-    # keys(), items()), and that is all the readers of these rows do.
-    return cast(Rows, records)
-
-
-async def fetch(
-    connection: asyncpg.Connection | PoolConnectionProxy, dialect: Dialect, read: Read
-) -> list[asyncpg.Record]:
-    """The rows of one statement on a bare asyncpg connection."""
-    return await connection.fetch(*driver_statement(dialect, read))
 
 
 def driver_statement(dialect: Dialect, read: Read) -> tuple[Any, ...]:

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-import asyncpg
 from sqlalchemy import Select
 from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.auth import Principal, TokenVerifier, parse_bearer
-from services.common.driver_reads import Read, fetch
+from services.common.driver_reads import Read
 from services.common.json import render
 from services.common.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_id_cursor, encode_cursor
 from services.common.problems import BadRequest
@@ -87,22 +86,15 @@ class HotReads:
 
     async def _answer(self, scope: Scope) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
         hot, match = self._route(scope["path"])
-        pool: asyncpg.Pool | None = scope["app"].state.database.driver_pool if hot else None
-        if hot is None or match is None or pool is None:
+        if hot is None or match is None:
             return None
         principal = _verified_caller(scope)
         request = _plain_query(scope["query_string"], hot, match) if principal and hot.allows(principal) else None
         if request is None:
             return None
         filters, after, limit = request
-        try:
-            async with pool.acquire() as connection:
-                rows = await fetch(
-                    connection, scope["app"].state.database.engine.dialect, hot.read(filters, after, limit)
-                )
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OverflowError, ValueError, OSError, TimeoutError):
-            return None  # the full route meets the same failure and answers it as a problem document
-        if not rows:
+        rows = await scope["app"].state.database.driver_pool.fetch_rows(hot.read(filters, after, limit))
+        if not rows:  # no driver pool (SQLite), a failure or an empty page: the full route answers
             return None
         return _page(scope, [dict(row) for row in rows], limit)
 

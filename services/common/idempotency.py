@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -176,8 +176,7 @@ class IdempotencyMiddleware:
                 )
             if row["completed"]:
                 return _replay(state.response_box, row)
-            created = row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=UTC)
-            abandoned = now - created >= ABANDONED_AFTER
+            abandoned = now - row["created_at"] >= ABANDONED_AFTER
             if row["wrote_at"] is not None and (abandoned or row["status_code"] is not None):
                 return _outcome_unknown()
             if not abandoned:

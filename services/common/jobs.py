@@ -27,11 +27,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, Table, and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.db import Database
+from services.common.dialect import dialect_of
 
 logger = logging.getLogger("duban.jobs")
 
@@ -112,10 +112,7 @@ async def enqueue(
         "attempts": 0,
         "created_at": now,
     }
-    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-    job_id = await conn.scalar(
-        insert.values(**row).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-    )
+    job_id = await conn.scalar(dialect_of(conn).insert_or_skip(table, row, conflict_key="key").returning(table.c.id))
     if job_id is None:  # the key was there already
         job_id = await conn.scalar(select(table.c.id).where(table.c.key == key))
     return int(job_id)

@@ -10,12 +10,11 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Integer, MetaData
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from services.common.db import is_sqlite
+from services.common.dialect import dialect_for, dialect_of
 from services.common.settings import REPO_ROOT
 
 
@@ -58,8 +57,8 @@ def run_env(service: str, metadata: MetaData, default_url: str) -> None:
     options: dict[str, Any] = {
         "target_metadata": metadata,
         "version_table": version_table(service),
-        "render_as_batch": is_sqlite(url),
         "compare_type": True,
+        **dialect_for(url).alembic_options(),
     }
 
     def migrate(sync_conn: Any) -> None:
@@ -83,25 +82,8 @@ def run_env(service: str, metadata: MetaData, default_url: str) -> None:
 
 def never_reuse_ids_on_sqlite(op: Any) -> None:
     """On SQLite, rebuild every table keyed by one integer id with AUTOINCREMENT, so a deleted row's id is never
-    handed to the next one (PostgreSQL's sequences never reuse ids). An id names a record in events, reminder
-    dedupe keys and other services' rows: a new contact that took a deleted one's id would inherit its history.
-
-    Reads the tables as the database has them (not the models), so the step means the same whenever it runs."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    inspector = sa_inspect(bind)
-    for name in inspector.get_table_names():
-        key = inspector.get_pk_constraint(name)["constrained_columns"]
-        types = {column["name"]: column["type"] for column in inspector.get_columns(name)}
-        created = (
-            bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).scalar()
-            or ""
-        )
-        if len(key) != 1 or not isinstance(types[key[0]], Integer) or "AUTOINCREMENT" in created.upper():
-            continue
-        with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
-            pass
+    handed to the next one (PostgreSQL's sequences never reuse ids): services/common/dialect.py."""
+    dialect_of(op.get_bind()).never_reuse_ids(op)
 
 
 def create_jobs_table(op: Any) -> None:

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -111,7 +111,7 @@ async def relay_outbox(
         body = {
             "event_id": event["event_id"],
             "type": event["type"],
-            "occurred_at": _aware(event["occurred_at"]),
+            "occurred_at": event["occurred_at"],
             "data": event["data"],
             "source": source,
         }
@@ -133,10 +133,6 @@ async def relay_outbox(
             )
         published += 1
     return published
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 async def relay_all(db: Database, table: Table, client: ServiceClient, *, source: str) -> tuple[int, int]:

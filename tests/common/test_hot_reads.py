@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from services.common.auth import mint_token
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_database
+from services.common.driver_reads import NO_DRIVER_POOL
 from services.common.problems import ServiceUnavailable
 from services.reporting_api.reports.history import PastMeasurement, PastReport, import_past_reports
 from services.reporting_api.reports.models import ReportStatus
@@ -30,7 +31,7 @@ ROUTE_MARKER = "answered by the full route"
 def full_route_only(client: TestClient) -> Iterator[None]:
     """The hot path stands aside (as on SQLite): every request goes through FastAPI."""
     database = client.app.state.database
-    pool, database.driver_pool = database.driver_pool, None
+    pool, database.driver_pool = database.driver_pool, NO_DRIVER_POOL
     try:
         yield
     finally:

@@ -15,8 +15,7 @@ from sqlalchemy.engine import make_url
 
 from services.common.db import Database, make_engine
 from services.notify_api.app import create_app as create_notify_app
-from services.notify_api.deliveries.sole import sole_dispatcher
-from services.notify_api.dispatches.service import run_dispatch
+from services.notify_api.dispatches.service import run_dispatch, sole_dispatcher
 from tests.databases import BACKEND
 from tests.notify_api.conftest import add_contact, notify_settings, outbox
 from tests.notify_api.test_planner import TRANSPORT, shanghai

@@ -9,6 +9,8 @@ a run that overlaps another's moments add nothing twice."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +20,6 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.notify_api.deliveries.clock import now_utc, utc
 from services.notify_api.deliveries.deliverer import deliver_all_due
-from services.notify_api.deliveries.sole import sole_dispatcher
 from services.notify_api.dispatches import repository
 from services.notify_api.dispatches.repository import DispatchRow
 from services.notify_api.reminders.service import Found, find_due, write_due
@@ -48,6 +49,20 @@ async def run_dispatch(
                 return existing, False
             raise RuntimeError(f"the dispatch as of {as_of.isoformat()} collided but cannot be read")
         return await _deliver(db, settings, dispatch_id, as_of=as_of), True
+
+
+@contextmanager
+def sole_dispatcher(db: Database) -> Iterator[None]:
+    """One dispatcher at a time where the database asks it (SQLite; PostgreSQL's planners share the work through
+    SKIP LOCKED claims); 409 while another dispatcher is at work."""
+    with db.dialect.one_at_a_time(db.engine.url, "dispatcher", busy=DISPATCHER_BUSY):
+        yield
+
+
+DISPATCHER_BUSY = (
+    "Another dispatcher is running on this SQLite database, which allows one at a time; "
+    "nothing was planned. Try again when it has finished."
+)
 
 
 async def _record(db: Database, found: Found, *, actor: str) -> int | None:

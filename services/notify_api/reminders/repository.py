@@ -8,10 +8,9 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.db import copy_rows, driver_connection
+from services.common.dialect import copy_rows, dialect_of, driver_connection
 from services.common.tables import table_of
 from services.notify_api.contacts.models import Contact
 from services.notify_api.deliveries.models import Notification
@@ -43,30 +42,29 @@ async def write_rows(conn: AsyncConnection, planned: list[Planned], *, as_of: da
     """Insert the rows that are not there yet, in the caller's transaction; returns how many were."""
     if not planned:
         return 0
-    if conn.dialect.name == "postgresql":
+    dialect = dialect_of(conn)
+    await dialect.writer_lock(conn, OUTBOX_WRITER_LOCK)
+    if dialect.copies:
         return await _copy_new_rows(conn, planned, as_of=as_of, dispatch_id=dispatch_id)
     writing = Writing.of(len(planned), as_of=as_of, dispatch_id=dispatch_id)
     rows = [p.row(writing) for p in planned]
     created = 0
     for start in range(0, len(rows), BATCH_ROWS):
-        statement = (
-            sqlite_insert(notifications)
-            .values(rows[start : start + BATCH_ROWS])
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(notifications.c.id)
+        batch = rows[start : start + BATCH_ROWS]
+        statement = dialect.insert_or_skip(notifications, batch, conflict_key="dedupe_key").returning(
+            notifications.c.id
         )
         created += len((await conn.execute(statement)).all())
     return created
 
 
 async def _copy_new_rows(conn: AsyncConnection, planned: list[Planned], *, as_of: datetime, dispatch_id: int) -> int:
-    """PostgreSQL: planners write one at a time (a transaction-level advisory lock), so the rows whose keys are
+    """With COPY (PostgreSQL): planners write one at a time (under the writer lock), so the rows whose keys are
     not in the outbox yet can be COPYed straight in. A day's dispatch of a province is a million rows: 500-row
     INSERTs wrote ~3,000 a second; COPY through a staging table and INSERT … ON CONFLICT from it ~16,000; this
     more than twice that. The rows are built as COPY takes them, so PostgreSQL writes the first rows on the
     other core while the messages of the next ones are still being rendered here."""
     driver = await driver_connection(conn)
-    await driver.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_WRITER_LOCK)
     written = {
         record[0]
         for record in await driver.fetch(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from sys import intern
 from typing import Any, NamedTuple
 
@@ -282,8 +282,7 @@ def _values_text(ledger: Ledger, values: dict[int, tuple[float, date]]) -> str:
 def _local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-    return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def _row(

@@ -19,11 +19,12 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
-from services.common.db import Database, copy_rows
+from services.common.db import Database
+from services.common.dialect import dialect_of
 from services.common.workdays import workdays_late
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.reports.models import ReportStatus
@@ -189,21 +190,4 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, 
     """Insert rows (every column but id given); their new ids come back in the order given."""
     if not rows:
         return []
-    if conn.dialect.name != "postgresql":
-        result = await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
-        return list(result.scalars())
-    ids = list(
-        (
-            await conn.execute(
-                text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"),
-                {"n": len(rows)},
-            )
-        ).scalars()
-    )
-    await copy_rows(
-        conn,
-        table,
-        ({**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)),
-        [column.name for column in table.c],
-    )
-    return ids
+    return await dialect_of(conn).bulk_insert(conn, table, rows)

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.db import Database
+from services.common.dialect import dialect_of
 from services.common.problems import Conflict, PreconditionFailed, PreconditionRequired
 from services.tasks_api.items.models import Role
 from services.tasks_api.plans.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
@@ -127,10 +128,8 @@ async def _hold_the_plan(conn: AsyncConnection, plan_id: int) -> None:
     PostgreSQL: the transaction reads one snapshot (REPEATABLE READ) and fails on writing a row changed since, which
     _stale_on_serialization_failure answers with 412. SQLite starts its transaction on the first write, so a no-op
     write takes the database's write lock before anything is read."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-    else:
-        await conn.execute(plans.update().where(plans.c.id == plan_id).values(id=plans.c.id))
+    no_op_write = plans.update().where(plans.c.id == plan_id).values(id=plans.c.id)
+    await dialect_of(conn).isolate(conn, no_op_write=no_op_write)
 
 
 # A serialization failure, or a key that the transaction's snapshot did not hold and yet is taken (every key the

@@ -1,0 +1,300 @@
+"""The one place that knows SQLite from PostgreSQL (architecture §6): a `Dialect` per database, chosen once when
+the engine is made (services/common/db.py), offering what the services do differently on each; no other module asks
+which database it is (tests/architecture/test_dialect.py). PostgreSQL, in production, bulk-writes with COPY, reads
+beside the engine on bare asyncpg connections and serialises writers with advisory locks; SQLite, for development
+and the tests, has one writer at a time and stores instants without their offset."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
+from typing import Any, Protocol, cast
+
+import asyncpg
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import JSON, DateTime, Executable, Insert, Integer, Table, event, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
+
+from services.common.driver_reads import NO_DRIVER_POOL, DriverPool, Pending, Read, Rows, driver_statement, started
+from services.common.file_lock import file_lock
+
+Row = Mapping[str, Any]
+
+# PostgreSQL's planner assumes spinning disks by default (a random read costs four sequential ones). On SSD with
+# the working set cached, 1.1 is the usual setting; with the default, PostgreSQL scans a 100,000-row table rather
+# than follow an index to one plan's thousand rows (bench/explain.py shows the plans).
+POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
+# asyncpg waits 60 s for a connection by default: a database host that drops packets would hold every request.
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+class Dialect(Protocol):
+    """What the services do differently on SQLite and PostgreSQL."""
+
+    # COPY is the bulk write path: planners filter out the keys already written under writer_lock and COPY the
+    # rest; without it, batched INSERT … ON CONFLICT DO NOTHING (insert_or_skip).
+    copies: bool
+
+    def engine(self, url: str, *, pool_size: int) -> AsyncEngine: ...
+
+    def reader(self, engine: AsyncEngine) -> AsyncEngine:
+        """The engine reads run on."""
+
+    async def open_driver_pool(self, engine: AsyncEngine) -> DriverPool: ...
+
+    def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
+        """INSERT the rows, skipping any whose unique `conflict_key` is taken."""
+
+    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert rows (every column but id given), in the caller's transaction; their new ids, in order."""
+
+    async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
+        """Wait until this transaction is the only writer under `key`, until it ends."""
+
+    async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
+        """Make this transaction's reads and writes one unit from here on: a row it read and another writer changed
+        meanwhile fails the transaction (PostgreSQL, SQLSTATE 40001), or nobody else writes until it ends (SQLite,
+        whose write lock `no_op_write`, a write that changes nothing, takes now)."""
+
+    def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:
+        """Hold the database's `name` lock for the block where the database needs it; Conflict(busy) while another
+        process holds it."""
+
+    def alembic_options(self) -> dict[str, bool]: ...
+
+    def never_reuse_ids(self, op: Any) -> None:
+        """Make every table keyed by one integer id never hand a deleted row's id to a new one (a migration step)."""
+
+
+class _SQLiteInstant(sqlite.DATETIME):
+    """An instant column on SQLite, which keeps no offset: stored as UTC, read back as UTC (as PostgreSQL does),
+    so that an answer never carries an instant without its offset."""
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], Any] | None:
+        store = super().bind_processor(dialect)
+        if not self.timezone or store is None:
+            return store
+
+        def process(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return store(value)
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
+        parse = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return parse
+
+        def process(value: Any) -> Any:
+            moment = parse(value) if parse else value
+            return moment.replace(tzinfo=UTC) if isinstance(moment, datetime) and moment.tzinfo is None else moment
+
+        return process
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the single writer; the busy timeout queues writers instead of failing.
+    for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=NORMAL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+class SQLite:
+    copies = False
+
+    def engine(self, url: str, *, pool_size: int) -> AsyncEngine:
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        dialect = engine.sync_engine.dialect
+        dialect.colspecs = {**dialect.colspecs, DateTime: _SQLiteInstant}
+        return engine
+
+    def reader(self, engine: AsyncEngine) -> AsyncEngine:
+        return engine  # in its transaction, whose snapshot spans the statements of a read
+
+    async def open_driver_pool(self, engine: AsyncEngine) -> DriverPool:
+        return NO_DRIVER_POOL
+
+    def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
+        return sqlite.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])
+
+    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+        result = await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+        return list(result.scalars())
+
+    async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
+        return None  # SQLite has one writer at a time: the transaction that writes holds the database's lock
+
+    async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
+        # SQLite starts its transaction on the first write; a write that changes nothing takes the lock before
+        # anything is read.
+        await conn.execute(no_op_write)
+
+    def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:
+        # SQLite has one writer at a time: a second process would wait for the first one's whole work.
+        return file_lock(f"{url.database}.{name}.lock", busy=busy) if url.database else nullcontext()
+
+    def alembic_options(self) -> dict[str, bool]:
+        return {"render_as_batch": True}  # SQLite alters a table by rebuilding it
+
+    def never_reuse_ids(self, op: Any) -> None:
+        # AUTOINCREMENT, as PostgreSQL's sequences: an id names a record in events, reminder dedupe keys and other
+        # services' rows, and a new contact that took a deleted one's id would inherit its history. Reads the
+        # tables as the database has them (not the models), so the step means the same whenever it runs.
+        bind = op.get_bind()
+        inspector = sa_inspect(bind)
+        for name in inspector.get_table_names():
+            key = inspector.get_pk_constraint(name)["constrained_columns"]
+            types = {column["name"]: column["type"] for column in inspector.get_columns(name)}
+            created = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+            if len(key) != 1 or not isinstance(types[key[0]], Integer) or "AUTOINCREMENT" in (created.scalar() or ""):
+                continue
+            with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+                pass
+
+
+class Postgres:
+    copies = True
+
+    def engine(self, url: str, *, pool_size: int) -> AsyncEngine:
+        return create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            pool_recycle=1800,
+            connect_args={"server_settings": POSTGRESQL_SETTINGS, "timeout": CONNECT_TIMEOUT_SECONDS},
+        )
+
+    def reader(self, engine: AsyncEngine) -> AsyncEngine:
+        # Autocommit: under READ COMMITTED a transaction gives a read no consistency it lacks without one, and
+        # skipping BEGIN and ROLLBACK halves the round trips of a list page.
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def open_driver_pool(self, engine: AsyncEngine) -> DriverPool:
+        # It connects only when a request needs a connection, so a database that is not there yet does not stop
+        # the service from starting; no larger than the engine's pool.
+        engine_pool = engine.pool
+        assert isinstance(engine_pool, QueuePool)  # Postgres.engine pools its connections
+        pool = await asyncpg.create_pool(
+            engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+            min_size=0,
+            max_size=engine_pool.size(),
+            server_settings=POSTGRESQL_SETTINGS,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+            init=_decode_json,
+            reset=_keep_session,
+        )
+        return _AsyncpgPool(pool, engine.dialect)
+
+    def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
+        return postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])
+
+    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+        # COPY, far cheaper per row than INSERT, returns no ids: they are taken from the table's sequence first.
+        reserve = text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)")
+        ids = list((await conn.execute(reserve, {"n": len(rows)})).scalars())
+        rows_with_ids = ({**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True))
+        await copy_rows(conn, table, rows_with_ids, [column.name for column in table.c])
+        return ids
+
+    async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
+        await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+
+    def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:
+        return nullcontext()  # PostgreSQL's writers share the work through their own row and advisory locks
+
+    def alembic_options(self) -> dict[str, bool]:
+        return {"render_as_batch": False}
+
+    def never_reuse_ids(self, op: Any) -> None:
+        return None  # sequences never hand out an id twice
+
+
+SQLITE, POSTGRES = SQLite(), Postgres()
+
+
+def dialect_for(url: str) -> Dialect:
+    """The dialect of the database a SQLAlchemy URL names."""
+    return SQLITE if url.startswith("sqlite") else POSTGRES
+
+
+def dialect_of(bind: AsyncConnection | AsyncEngine | sa.Connection) -> Dialect:
+    """The dialect of the database an engine or a connection is bound to."""
+    return SQLITE if bind.dialect.name == "sqlite" else POSTGRES
+
+
+async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a PostgreSQL connection, inside its transaction (for COPY, which SQLAlchemy
+    does not speak)."""
+    await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins its transaction lazily, at the first statement
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(driver, asyncpg.Connection)  # the asyncpg dialect's connections wrap asyncpg's own
+    return driver
+
+
+async def copy_rows(conn: AsyncConnection, table: Table, rows: Iterable[Row], columns: Sequence[str]) -> None:
+    """COPY `rows` into `table` on PostgreSQL: the bulk path, ten to a hundred times faster than multi-row
+    INSERTs, in the caller's transaction. A column a row lacks is NULL. The rows are encoded as COPY sends them,
+    so a generator of rows is built while the server is already writing the first ones."""
+    json_columns = {column.name for column in table.c if isinstance(column.type, JSON)}
+    # asyncpg's COPY takes json columns as text, so JSON values are encoded here, as SQLAlchemy would.
+    records = (
+        tuple(orjson.dumps(row.get(name)).decode() if name in json_columns else row.get(name) for name in columns)
+        for row in rows
+    )
+    driver = await driver_connection(conn)
+    await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
+
+
+class _AsyncpgPool:
+    """PostgreSQL's: each read runs at once on its own bare connection, the same SQLAlchemy statement compiled
+    once into asyncpg's SQL; the rows come back as asyncpg Records, read by column name like the dicts of SQLite."""
+
+    def __init__(self, pool: asyncpg.Pool, dialect: sa.Dialect) -> None:
+        self._pool, self._dialect = pool, dialect
+
+    def start(self, conn: AsyncConnection, read: Read) -> Pending:
+        return started(asyncio.ensure_future(self._fetch(read)))
+
+    async def fetch_rows(self, read: Read) -> Rows | None:
+        try:
+            return await self._fetch(read)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OverflowError, ValueError, OSError, TimeoutError):
+            return None
+
+    async def _fetch(self, read: Read) -> Rows:
+        async with self._pool.acquire() as connection:
+            records = await connection.fetch(*driver_statement(self._dialect, read))
+        # asyncpg's Record is no Mapping to the checker (it iterates its values), but it reads like one (row["name"],
+        # keys(), items()), and that is all the readers of these rows do.
+        return cast(Rows, records)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def _decode_json(connection: asyncpg.Connection) -> None:
+    # asyncpg hands json columns over as text; decoded here they encode again exactly as the engine's rows do.
+    await connection.set_type_codec(
+        "json", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
+    )
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The hot reads only run single SELECTs, which leave no session state behind: asyncpg's default reset
+    (RESET ALL, UNLISTEN, CLOSE ALL, one more round trip per request) has nothing to undo. An open transaction
+    would still be rolled back by the pool before this runs."""
