@@ -26,6 +26,12 @@ from services.notify_api.reminders.service import Found, find_due, write_due
 from services.notify_api.settings import NotifySettings
 
 
+DISPATCHER_BUSY = (
+    "Another dispatcher is running on this SQLite database, which allows one at a time; "
+    "nothing was planned. Try again when it has finished."
+)
+
+
 async def run_dispatch(
     db: Database,
     settings: NotifySettings,
@@ -57,12 +63,6 @@ def sole_dispatcher(db: Database) -> Iterator[None]:
     SKIP LOCKED claims); 409 while another dispatcher is at work."""
     with db.dialect.one_at_a_time(db.engine.url, "dispatcher", busy=DISPATCHER_BUSY):
         yield
-
-
-DISPATCHER_BUSY = (
-    "Another dispatcher is running on this SQLite database, which allows one at a time; "
-    "nothing was planned. Try again when it has finished."
-)
 
 
 async def _record(db: Database, found: Found, *, actor: str) -> int | None:
