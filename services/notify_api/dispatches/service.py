@@ -25,7 +25,6 @@ from services.notify_api.dispatches.repository import DispatchRow
 from services.notify_api.reminders.service import Found, find_due, write_due
 from services.notify_api.settings import NotifySettings
 
-
 DISPATCHER_BUSY = (
     "Another dispatcher is running on this SQLite database, which allows one at a time; "
     "nothing was planned. Try again when it has finished."
