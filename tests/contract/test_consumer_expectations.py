@@ -26,7 +26,6 @@ READS: list[tuple[type, str, str, str]] = [
     (tasks.Indicator, "tasks_api", "GET", "/v1/items/{item_id}/indicators"),
     (tasks.ItemRef, "tasks_api", "GET", "/v1/units/{unit_id}/items"),
     (tasks.Item, "tasks_api", "GET", "/v1/plans/{plan_id}/items"),
-    (tasks.ItemTitleRow, "tasks_api", "GET", "/v1/plans/{plan_id}/items"),
     (tasks.ItemLeaderRow, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
     (tasks.Assignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
     (tasks.Indicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),

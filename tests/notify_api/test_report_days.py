@@ -11,8 +11,12 @@ DUE = date(2025, 10, 10)
 TRANSPORT, CULTURE = Duty(1, "市交通运输局", "lead"), Duty(2, "市文旅局", "co")
 
 
+ROAD_NETWORK = "完善便捷通达公路网络建设"
+
+
 def report(item_id: int, title: str, period: str | None, *units: Duty, due_on: date = DUE) -> Deadline:
-    return Deadline("report", 100 + item_id, 1, item_id, f"T{item_id}", str(item_id), title, due_on, units, period)
+    key, number = f"T{item_id}", str(item_id)
+    return Deadline("report", 100 + item_id, 1, item_id, key, number, f"事项{item_id}", title, due_on, units, period)
 
 
 def test_one_deadline_per_period_kind_makes_one_day_per_unit():
@@ -42,7 +46,7 @@ def test_units_and_due_dates_are_apart_and_other_kinds_are_left_out():
         [
             report(9, "季度梳理", None, TRANSPORT, CULTURE),
             report(9, "年度汇总", None, TRANSPORT, due_on=later),
-            Deadline("item", 9, 1, 9, "T9", "9", "完善便捷通达公路网络建设", DUE, (TRANSPORT,)),
+            Deadline("item", 9, 1, 9, "T9", "9", ROAD_NETWORK, ROAD_NETWORK, DUE, (TRANSPORT,)),
         ]
     )
     assert [(d.unit_id, d.due_on, d.item_ids) for d in found] == [(1, DUE, (9,)), (2, DUE, (9,)), (1, later, (9,))]

@@ -57,6 +57,7 @@ def test_december_2019_includes_key_work_7_due_at_the_end_of_the_year(
         "plan_id": key_work_7["plan_id"],
         "item_key": "KW7",
         "item_number": "7",
+        "item_title": "深化收费公路制度改革",
         "title": "深化收费公路制度改革",
         "due_on": "2019-12-31",
         "original_due_on": "2019-12-31",
@@ -105,6 +106,14 @@ def test_walking_2025_page_by_page_returns_every_row_once_in_order(quzhou_client
     assert paged == whole
     assert paged == sorted(paged, key=sort_key)
     assert len({(r["kind"], r["id"]) for r in paged}) == len(paged)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_pages_cut_between_kinds_due_the_same_day_lose_and_repeat_nothing(quzhou_client, auth, limit):
+    # 2025-12-31 holds items, milestones and indicators: small pages end inside and between the kinds of a day.
+    paged = walk(quzhou_client, auth("viewer"), limit=limit, **{"from": "2025-12-31", "to": "2025-12-31"})
+    assert len({r["kind"] for r in paged}) > 1
+    assert paged == walk(quzhou_client, auth("viewer"), **{"from": "2025-12-31", "to": "2025-12-31"})
 
 
 def test_a_page_links_to_the_next(quzhou_client, auth):

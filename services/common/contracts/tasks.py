@@ -133,16 +133,10 @@ class DeadlineRow(TypedDict):
     plan_id: int
     item_key: str
     item_number: str
+    item_title: str
     title: str
     due_on: date
     units: list[UnitRoleRow]
-
-
-class ItemTitleRow(TypedDict):
-    """An Item as a dispatch reads it in bulk: its id and title only."""
-
-    id: int
-    title: str
 
 
 class ItemLeaderRow(TypedDict):
@@ -151,7 +145,6 @@ class ItemLeaderRow(TypedDict):
 
 
 DEADLINE_ROWS = PeerRows(DeadlineRow, peer="tasks_api")
-ITEM_TITLE_ROWS = PeerRows(ItemTitleRow, peer="tasks_api")
 ITEM_LEADER_ROWS = PeerRows(ItemLeaderRow, peer="tasks_api")
 
 
@@ -194,11 +187,6 @@ class TasksClient:
 
     def each_plan_indicator(self, plan_id: int) -> AsyncIterator[Indicator]:
         return self.http.each_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate)
-
-    async def plan_item_titles(self, plan_id: int) -> dict[int, str]:
-        """Each item's title by id: the pages are cached (and revalidated by ETag); the rows are validated in bulk."""
-        rows = ITEM_TITLE_ROWS.validate(await self.http.get_all(f"/v1/plans/{plan_id}/items"))
-        return {row["id"]: row["title"] for row in rows}
 
     async def plan_item_leader_rows(self, plan_id: int) -> list[ItemLeaderRow]:
         return ITEM_LEADER_ROWS.validate(await self.http.get_all(f"/v1/plans/{plan_id}/item-leaders"))

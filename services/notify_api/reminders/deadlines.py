@@ -8,6 +8,7 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from services.common.contracts.reporting import ObligationRow, ReportingClient
 from services.common.contracts.tasks import DeadlineRow, Item, Plan, TasksClient
@@ -55,6 +56,7 @@ class Deadline:
     item_id: int
     item_key: str
     item_number: str
+    item_title: str  # the title of the item (a report deadline: of its first item)
     title: str  # what is due: the item's or milestone's title, the indicator's name, the report
     due_on: date
     units: tuple[Duty, ...]
@@ -93,6 +95,7 @@ def _from_tasks(row: DeadlineRow) -> Deadline:
         row["item_id"],
         row["item_key"],
         row["item_number"],
+        row["item_title"],
         row["title"],
         row["due_on"],
         tuple(Duty(u["unit_id"], u["unit_name"], u["role"]) for u in row["units"]),
@@ -105,14 +108,21 @@ async def active_plans(tasks: TasksClient) -> list[Plan]:
     return [plan for plan in map(Plan.model_validate, rows) if plan.status == "active"]
 
 
+@lru_cache(maxsize=1024)  # a dispatch names the same few periods and report types for hundreds of thousands of items
+def report_kind_of(period: str, report_type: str) -> str:
+    """The report owed for a period: 2024年上半年半年小结."""
+    return f"{period_label(period)}{REPORT_TYPE_LABEL.get(report_type, '报告')}"
+
+
 def report_kind(item: DeadlineItem) -> str:
     """The report an item owes: 2024年上半年半年小结."""
-    return f"{period_label(item.period)}{REPORT_TYPE_LABEL.get(item.report_type, '报告')}"
+    return report_kind_of(item.period, item.report_type)
 
 
 def report_title(items: tuple[DeadlineItem, ...]) -> str:
     """What a unit must file that day: 2024年上半年半年小结（3项）; the kinds joined when the items differ."""
-    return f"{'、'.join(dict.fromkeys(map(report_kind, items)))}（{len(items)}项）"
+    kinds = dict.fromkeys((i.period, i.report_type) for i in items)
+    return f"{'、'.join(report_kind_of(*kind) for kind in kinds)}（{len(items)}项）"
 
 
 def unit_report_deadline(plan_id: int, due_on: date, owed: list[ObligationRow]) -> Deadline:
@@ -140,6 +150,7 @@ def unit_report_deadline(plan_id: int, due_on: date, owed: list[ObligationRow]) 
         first.item_id,
         first.item_key,
         first.item_number,
+        first.item_title,
         report_title(items),
         due_on,
         (unit,),
@@ -156,6 +167,7 @@ def unit_report_deadline_of(deadline: Deadline, items: tuple[DeadlineItem, ...])
         item_id=first.item_id,
         item_key=first.item_key,
         item_number=first.item_number,
+        item_title=first.item_title,
         title=report_title(items),
         items=items,
     )

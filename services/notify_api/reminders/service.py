@@ -123,13 +123,12 @@ async def due_from_peers(
 
 async def plan_contexts(tasks: TasksClient, plan_ids: set[int]) -> dict[int, PlanContext]:
     async def load(plan_id: int) -> PlanContext:
-        plan, titles, leaders = await asyncio.gather(
-            tasks.plan(plan_id), tasks.plan_item_titles(plan_id), tasks.plan_item_leader_rows(plan_id)
-        )
+        # The deadlines carry their items' titles: only the plan's title and its lead leaders are read here.
+        plan, leaders = await asyncio.gather(tasks.plan(plan_id), tasks.plan_item_leader_rows(plan_id))
         by_item: dict[int, list[int]] = defaultdict(list)
         for leader in leaders:
             by_item[leader["item_id"]].append(leader["leader_id"])
-        return PlanContext(plan.title, titles, by_item)
+        return PlanContext(plan.title, by_item)
 
     loaded = await asyncio.gather(*(load(plan_id) for plan_id in sorted(plan_ids)))
     return dict(zip(sorted(plan_ids), loaded, strict=True))
@@ -234,6 +233,7 @@ def per_item(deadline: Deadline) -> list[Deadline]:
             item_id=i.item_id,
             item_key=i.item_key,
             item_number=i.item_number,
+            item_title=i.item_title,
             title=f"{period_label(i.period)}{REPORT_TYPE_LABEL.get(i.report_type, '报告')}",
             period=i.period,
             items=(i,),

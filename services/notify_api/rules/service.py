@@ -194,10 +194,3 @@ async def delete_pause(db: Database, *, pause_id: int, actor: Principal) -> None
 async def active_pauses(conn: AsyncConnection, today: date) -> list[dict[str, Any]]:
     rows = await conn.execute(select(pauses).where(or_(pauses.c.until.is_(None), pauses.c.until >= today)))
     return [dict(row) for row in rows.mappings()]
-
-
-def is_paused(active: list[dict[str, Any]], plan_id: int, item_id: int, unit_id: int | None = None) -> bool:
-    """Whether a pause covers the plan, the item, the unit (within the plan), or the unit on the item."""
-    return any(
-        p["plan_id"] == plan_id and p["item_id"] in (None, item_id) and p["unit_id"] in (None, unit_id) for p in active
-    )

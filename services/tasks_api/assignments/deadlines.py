@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import Date, String, cast, literal, null, select, tuple_, union_all
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Date, Select, String, cast, literal, null, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -16,7 +17,7 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
-from services.common.records import Records
+from services.common.records import Records, plain_rows
 from services.common.tables import table_of
 from services.tasks_api.assignments.events import extended_event
 from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
@@ -50,6 +51,7 @@ class Deadline(BaseModel):
     plan_id: int
     item_key: str
     item_number: str
+    item_title: str = Field(description="The title of the item the deadline belongs to (an item's: its own).")
     title: str
     due_on: date
     original_due_on: date | None
@@ -176,58 +178,73 @@ async def decide_extension(
 # -- the deadline calendar --------------------------------------------------------------------------
 
 
-def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
-    """One SELECT per kind of deadline with the same columns, each with its due-date column to filter on."""
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One kind of deadline: its SELECT (the calendar's columns), and the due-date and id columns it is paged on."""
+
+    kind: DeadlineKind
+    query: Select[Any]
+    due: ColumnElement[date]
+    id: ColumnElement[int]
+
+    def after(self, key: tuple[date, str, int]) -> ColumnElement[bool]:
+        """The rows of this branch past the cursor (due_on, kind, id), with the kind already known: each branch
+        reads its own due-date index from the cursor on, instead of every page sorting the whole window."""
+        due_on, kind, last_id = key
+        if self.kind > kind:
+            return self.due >= due_on
+        if self.kind < kind:
+            return self.due > due_on
+        return tuple_(self.due, self.id) > tuple_(due_on, last_id)
+
+
+def _branches(kind: DeadlineKind | None) -> list[Branch]:
+    """One SELECT per kind of deadline with the same columns. Only open items owe anything: a closed (办结) or
+    cancelled item's due dates, milestones and targets are left out, so notify_api sends no reminder and the
+    calendar feeds no event for them."""
     item_columns = [
         items.c.id.label("item_id"),
         items.c.plan_id,
         items.c.key.label("item_key"),
         items.c.number.label("item_number"),
+        items.c.title.label("item_title"),
     ]
-    branches = {
-        DeadlineKind.MILESTONE: (
-            select(
-                literal(DeadlineKind.MILESTONE.value, String).label("kind"),
-                milestones.c.id,
-                *item_columns,
-                milestones.c.title,
-                milestones.c.due_on,
-                milestones.c.original_due_on,
-            )
-            .join(items, items.c.id == milestones.c.item_id)
-            .where(milestones.c.done_at.is_(None)),
+    milestone = select(
+        literal(DeadlineKind.MILESTONE.value, String).label("kind"),
+        milestones.c.id,
+        *item_columns,
+        milestones.c.title,
+        milestones.c.due_on,
+        milestones.c.original_due_on,
+    ).join(items, items.c.id == milestones.c.item_id)
+    item = select(
+        literal(DeadlineKind.ITEM.value, String).label("kind"),
+        items.c.id,
+        *item_columns,
+        items.c.title,
+        items.c.due_on,
+        items.c.original_due_on,
+    )
+    indicator = select(
+        literal(DeadlineKind.INDICATOR.value, String).label("kind"),
+        indicators.c.id,
+        *item_columns,
+        indicators.c.name.label("title"),
+        indicators.c.target_date.label("due_on"),
+        cast(null(), Date).label("original_due_on"),
+    ).join(items, items.c.id == indicators.c.item_id)
+    branches = [
+        Branch(
+            DeadlineKind.MILESTONE,
+            milestone.where(milestones.c.done_at.is_(None)),
             milestones.c.due_on,
+            milestones.c.id,
         ),
-        DeadlineKind.ITEM: (
-            select(
-                literal(DeadlineKind.ITEM.value, String).label("kind"),
-                items.c.id,
-                *item_columns,
-                items.c.title,
-                items.c.due_on,
-                items.c.original_due_on,
-            ),
-            items.c.due_on,
-        ),
-        DeadlineKind.INDICATOR: (
-            select(
-                literal(DeadlineKind.INDICATOR.value, String).label("kind"),
-                indicators.c.id,
-                *item_columns,
-                indicators.c.name.label("title"),
-                indicators.c.target_date.label("due_on"),
-                cast(null(), Date).label("original_due_on"),
-            ).join(items, items.c.id == indicators.c.item_id),
-            indicators.c.target_date,
-        ),
-    }
-    # Only open items owe anything: a closed (办结) or cancelled item's due dates, milestones and targets are left
-    # out, so notify_api sends no reminder and the calendar feeds no event for them.
-    return [
-        (query.where(items.c.status == ItemStatus.OPEN.value), due)
-        for k, (query, due) in branches.items()
-        if kind in (None, k)
+        Branch(DeadlineKind.ITEM, item, items.c.due_on, items.c.id),
+        Branch(DeadlineKind.INDICATOR, indicator, indicators.c.target_date, indicators.c.id),
     ]
+    open_only = items.c.status == ItemStatus.OPEN.value
+    return [replace(b, query=b.query.where(open_only)) for b in branches if kind in (None, b.kind)]
 
 
 async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
@@ -244,8 +261,8 @@ async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list
         .order_by(responsibilities.c.item_id, responsibilities.c.position, responsibilities.c.id)
     )
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows.mappings():
-        found[row["item_id"]].append({"unit_id": row["unit_id"], "unit_name": row["unit_name"], "role": row["role"]})
+    for item_id, unit_id, unit_name, role in rows:
+        found[item_id].append({"unit_id": unit_id, "unit_name": unit_name, "role": role})
     return found
 
 
@@ -267,21 +284,22 @@ async def list_deadlines(
     if (to - from_).days > MAX_WINDOW_DAYS:
         raise Unprocessable(f"The window from..to may span at most {MAX_WINDOW_DAYS} days.")
     unit_id = principal.scoped_unit(unit_id)
-    branches = []
-    for query, due in _branches(kind):
-        query = query.where(due >= from_, due <= to)
+    pages = []
+    for branch in _branches(kind):
+        query = branch.query.where(branch.due >= from_, branch.due <= to)
         if plan_id is not None:
             query = query.where(items.c.plan_id == plan_id)
         if unit_id is not None:
             query = query.where(
                 items.c.id.in_(select(responsibilities.c.item_id).where(responsibilities.c.unit_id == unit_id))
             )
-        branches.append(query)
-    rows = union_all(*branches).subquery()
+        if after is not None:
+            query = query.where(branch.after(after))
+        # Each branch's own page first: the union then sorts at most 3 × (limit + 1) rows.
+        pages.append(select(query.order_by(branch.due, branch.id).limit(limit + 1).subquery()))
+    rows = union_all(*pages).subquery()
     query = select(rows).order_by(rows.c.due_on, rows.c.kind, rows.c.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(tuple_(rows.c.due_on, rows.c.kind, rows.c.id) > tuple_(*after))
     async with db.read() as conn:
-        found = [dict(r) for r in (await conn.execute(query)).mappings()]
+        found = plain_rows(await conn.execute(query))
         units_by_item = await _units_of(conn, {r["item_id"] for r in found})
     return [{**row, "units": units_by_item.get(row["item_id"], [])} for row in found]

@@ -16,7 +16,7 @@ from services.common.db import Database
 from services.common.history import record_change
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
-from services.common.records import Records
+from services.common.records import Records, plain_rows
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import PlaceholderAssignment, ResponsibilityCreate, Role
@@ -299,7 +299,7 @@ async def _assignments(
     if acknowledged is not None:
         seen = responsibilities.c.acknowledged_at
         query = query.where(seen.is_not(None) if acknowledged else seen.is_(None))
-    return [dict(r) for r in (await conn.execute(query)).mappings()]
+    return plain_rows(await conn.execute(query))
 
 
 async def unit_assignments(
@@ -332,10 +332,13 @@ async def plan_assignments(
     unit_id: int | None,
     acknowledged: bool | None,
 ) -> list[dict[str, Any]]:
-    """A plan's assignments; a unit token sees only its own unit's rows."""
+    """A plan's assignments; a unit token sees only its own unit's rows. Only an empty page asks whether the plan
+    exists (404 rather than an empty list): the other services read a plan's every page in bulk."""
     unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
-        await plan_records.get(conn, plan_id)
-        return await _assignments(
+        rows = await _assignments(
             conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
         )
+        if not rows:
+            await plan_records.get(conn, plan_id)
+        return rows

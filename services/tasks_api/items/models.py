@@ -75,6 +75,7 @@ class Item(ItemFields, ItemState, Stamped, table=True):
         UniqueConstraint("plan_id", "key"),
         Index("ix_items_plan_id_id", "plan_id", "id"),
         Index("ix_items_plan_parent", "plan_id", "parent_id", "position"),
+        Index("ix_items_due", "due_on", "id"),  # the deadline calendar pages by due date
     )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plans.id", ondelete="CASCADE")
@@ -244,7 +245,7 @@ class IndicatorFields(TasksModel):
 
 class Indicator(IndicatorFields, Stamped, table=True):
     __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("item_id", "key"),)
+    __table_args__ = (UniqueConstraint("item_id", "key"), Index("ix_indicators_due", "target_date", "id"))
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
     yearly_targets: dict[int, float] | None = Field(None, sa_type=JSON)
@@ -271,6 +272,7 @@ class MilestoneFields(TasksModel):
 
 class Milestone(MilestoneFields, Stamped, table=True):
     __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_due", "due_on", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
     original_due_on: date | None = None
