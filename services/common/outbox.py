@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
@@ -55,7 +55,7 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
-def plain_data(data: dict[str, Any]) -> dict[str, Any]:
+def plain_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """Event data as the JSON it will travel as: dates and instants as ISO strings, a naive instant (SQLite
     hands them back so) as the UTC it was written in."""
     plain: dict[str, Any] = orjson.loads(
@@ -64,7 +64,7 @@ def plain_data(data: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _event(type_: str, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "event_id": str(uuid.uuid4()),
         "type": type_,
@@ -75,7 +75,7 @@ def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-async def emit(conn: AsyncConnection, table: Table, type_: str, data: dict[str, Any]) -> str:
+async def emit(conn: AsyncConnection, table: Table, type_: str, data: Mapping[str, Any]) -> str:
     """Record one event in the caller's transaction; returns its event_id."""
     row = _event(type_, data, clock.now())
     await conn.execute(table.insert().values(**row))

@@ -22,10 +22,16 @@ Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="The reporting
 UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a unit token gets only its own.")]
 
 
-def _download(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {"description": description, "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}
-    }
+# The documented 200 of each download: a binary body of its media type (FastAPI's `responses` are OpenAPI fragments).
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The ledger workbook, one sheet.", "content": {XLSX_MEDIA_TYPE: BINARY}},
+    **ERRORS,
+}
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The ledger as CSV, streamed.", "content": {"text/csv": BINARY}},
+    **ERRORS,
+}
 
 
 @router.get(
@@ -33,7 +39,7 @@ def _download(media_type: str, description: str) -> dict[int | str, dict[str, An
     summary="Download the period's ledger (台账) as an Excel workbook",
     description=service.LEDGER_RULE,
     response_class=FileResponse,
-    responses={**_download(XLSX_MEDIA_TYPE, "The ledger workbook, one sheet."), **ERRORS},
+    responses=XLSX_RESPONSES,
 )
 async def export_ledger_xlsx(
     plan_id: int,
@@ -60,7 +66,7 @@ async def export_ledger_xlsx(
     description=service.LEDGER_RULE + "\n\nUTF-8 with a byte order mark (for Excel), RFC 4180 quoting; "
     "text that a spreadsheet would run as a formula is prefixed with an apostrophe.",
     response_class=StreamingResponse,
-    responses={**_download("text/csv", "The ledger as CSV, streamed."), **ERRORS},
+    responses=CSV_RESPONSES,
 )
 async def export_ledger_csv(
     plan_id: int,
