@@ -60,7 +60,6 @@ DICT_ANY_RESULTS: dict[str, int] = {
     "services/notify_api/reminders/rows.py": 3,
     "services/notify_api/reminders/service.py": 5,
     "services/notify_api/reminders/templates.py": 3,
-    "services/notify_api/rules/service.py": 8,
     "services/reporting_api/assessment/service.py": 5,
     "services/reporting_api/ledger/router.py": 1,
     "services/reporting_api/ledger/service.py": 1,
