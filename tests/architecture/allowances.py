@@ -54,8 +54,6 @@ DICT_ANY_RESULTS: dict[str, int] = {
     "services/notify_api/deliveries/clock.py": 1,
     "services/notify_api/deliveries/deliverer.py": 2,
     "services/notify_api/deliveries/service.py": 5,
-    "services/notify_api/events/service.py": 3,
-    "services/notify_api/events/subscriptions.py": 6,
     "services/notify_api/reminders/escalations.py": 1,
     "services/notify_api/reminders/rows.py": 3,
     "services/notify_api/reminders/service.py": 5,
