@@ -9,6 +9,7 @@ already there and queues nothing. The notifications are ordinary outbox rows (pu
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,7 +107,7 @@ async def receive_event(db: Database, *, event: EventIn) -> EventReceipt:
 
 
 async def publish_local_event(
-    conn: AsyncConnection, type_: str, data: dict[str, Any], *, event_id: str | None = None
+    conn: AsyncConnection, type_: str, data: Mapping[str, Any], *, event_id: str | None = None
 ) -> int:
     """Fan out an event notify_api makes itself (notice.escalated), in the caller's transaction.
 
@@ -117,7 +118,7 @@ async def publish_local_event(
         type=type_,
         source=LOCAL_SOURCE,
         occurred_at=clock.now(),
-        data=plain_data(data),
+        data=plain_data(dict(data)),
     )
     _, queued = await _record(conn, event)
     return queued or 0
