@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.deliveries.models import Level
@@ -15,7 +14,7 @@ from services.notify_api.reminders.deadlines import Deadline, Duty, unit_report_
 from services.notify_api.reminders.escalations import Escalation
 from services.notify_api.reminders.steps import Step, due_step
 from services.notify_api.reminders.templates import Notice
-from services.notify_api.rules.rule import Rule
+from services.notify_api.rules.rule import PauseScope, Rule
 from services.notify_api.rules.service import is_paused, rule_for
 
 
@@ -28,7 +27,7 @@ class Reach:
 
 
 ContactBook = dict[tuple[str, int], list[Reach]]  # (owner kind, owner id) → its enabled contacts
-Pauses = list[dict[str, Any]]  # the active pauses (rules.service.active_pauses)
+Pauses = list[PauseScope]  # the active pauses (rules.service.active_pauses)
 
 
 @dataclass(frozen=True, slots=True)
