@@ -9,8 +9,8 @@ by `refusal`) carries the problem document its request answers with (`problem_of
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypedDict
@@ -19,7 +19,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
-from services.common.db import Database
+from services.common.db import COMMIT_MARK, Database
 from services.common.jobs import DONE, FAILED, LEASE_SECONDS, QUEUED, RUNNING, Job, Kind, Refused, Worker, enqueue_new
 from services.common.problems import ProblemError, ServiceUnavailable
 
@@ -69,6 +69,18 @@ def problem_of(outcome: Outcome | None, *, work: str) -> ProblemError:
     problem = ProblemError(found["detail"], headers=found["headers"], **found["extra"])
     problem.status, problem.slug = found["status"], found["slug"]
     return problem
+
+
+@contextmanager
+def as_a_worker() -> Iterator[None]:
+    """Run a request's job and its bookkeeping as a worker would: their commits leave the request's
+    Idempotency-Key unstamped (common/idempotency.py) whichever process runs the job, so a request whose job
+    failed and wrote nothing may be retried for real, as when it ran the work itself."""
+    token = COMMIT_MARK.set(None)
+    try:
+        yield
+    finally:
+        COMMIT_MARK.reset(token)
 
 
 async def submit(

@@ -13,7 +13,16 @@ from functools import partial
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
-from services.common.job_requests import GONE, forget, problem_of, refusal, run_and_wait, submit
+from services.common.job_requests import (
+    GONE,
+    Outcome,
+    as_a_worker,
+    forget,
+    problem_of,
+    refusal,
+    run_and_wait,
+    submit,
+)
 from services.common.jobs import DONE, Job, Kind
 from services.common.problems import ProblemError
 from services.notify_api.db import job_queue
@@ -61,24 +70,26 @@ async def dispatch(dispatcher: Dispatcher, *, as_of: datetime, actor: str) -> tu
         if existing := await repository.run_at(conn, as_of):
             return existing, False
     payload = {"as_of": as_of.isoformat(), "actor": actor}
-    for _ in range(3):
-        async with db.transaction() as conn:
-            job_id, queued_here = await submit(conn, job_queue, RUN, payload, key=f"{RUN}:{payload['as_of']}")
-        settings = dispatcher.settings
-        outcome = await run_and_wait(
-            db,
-            job_queue,
-            run_kind(dispatcher),
-            job_id,
-            grace=settings.job_grace_seconds,
-            within=settings.job_wait_seconds,
-        )
-        if outcome is None or outcome.status != GONE:
-            break  # gone: another caller read the job's failure and deleted it; ask again (a new job)
-    if outcome is None or outcome.status != DONE:
-        if outcome is not None:
-            await forget(db, job_queue, job_id)  # a failed dispatch wrote nothing; neither does its job stay
-        raise problem_of(outcome, work=f"dispatch as of {payload['as_of']}")
+    with as_a_worker():
+        job_id, queued_here, outcome = await _queue_and_wait(dispatcher, payload)
+        if outcome is None or outcome.status != DONE:
+            if outcome is not None:
+                await forget(db, job_queue, job_id)  # a failed dispatch wrote nothing; neither does its job stay
+            raise problem_of(outcome, work=f"dispatch as of {payload['as_of']}")
     result = outcome.result or {}
     async with db.read() as conn:
         return await repository.get_run(conn, result["dispatch_id"]), queued_here and bool(result["ran"])
+
+
+async def _queue_and_wait(dispatcher: Dispatcher, payload: dict[str, str]) -> tuple[int, bool, Outcome | None]:
+    """Queue the job (or find it queued) and wait for it: (its id, whether this call queued it, its outcome)."""
+    db, settings = dispatcher.database, dispatcher.settings
+    for _ in range(3):
+        async with db.transaction() as conn:
+            job_id, queued_here = await submit(conn, job_queue, RUN, payload, key=f"{RUN}:{payload['as_of']}")
+        kind = run_kind(dispatcher)
+        grace, within = settings.job_grace_seconds, settings.job_wait_seconds
+        outcome = await run_and_wait(db, job_queue, kind, job_id, grace=grace, within=within)
+        if outcome is None or outcome.status != GONE:
+            break  # gone: another caller read the job's failure and deleted it; ask again (a new job)
+    return job_id, queued_here, outcome
