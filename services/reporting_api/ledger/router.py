@@ -6,15 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
 
 from services.common.auth import PrincipalDep
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
-from services.reporting_api.deps import DatabaseDep, TasksDep
+from services.reporting_api.deps import DatabaseDep, SettingsDep, TasksDep
 from services.reporting_api.ledger import service
-from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, csv_stream, write_xlsx
+from services.reporting_api.ledger.export import Exporter, Format, export
+from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment
+from services.reporting_api.settings import ReportingSettings
 
 router = api_router("ledger")
 ERRORS = {**READ_ERRORS, **problem_responses(413, 503)}
@@ -34,6 +35,17 @@ CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def _download_of(exporter: Exporter, settings: ReportingSettings, kind: Format, **ask: Any) -> StreamingResponse:
+    """The export as its job writes it (ledger/export.py)."""
+    names, body = await export(exporter, settings, kind=kind, **ask)
+    ascii_name, name = names
+    return StreamingResponse(
+        body,
+        media_type=XLSX_MEDIA_TYPE if kind == "xlsx" else CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": attachment(f"{ascii_name}.{kind}", f"{name}.{kind}")},
+    )
+
+
 @router.get(
     "/plans/{plan_id}/ledger.xlsx",
     summary="Download the period's ledger (台账) as an Excel workbook",
@@ -46,18 +58,12 @@ async def export_ledger_xlsx(
     period: Period,
     db: DatabaseDep,
     tasks: TasksDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     unit_id: UnitFilter = None,
-) -> FileResponse:
-    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)
-    path = await write_xlsx(service.HEADERS, service.ledger_rows(db, ledger), title="台账", widths=service.WIDTHS)
-    ascii_name, name = ledger.file_names
-    return FileResponse(
-        path,
-        media_type=XLSX_MEDIA_TYPE,
-        background=BackgroundTask(path.unlink, missing_ok=True),
-        headers={"Content-Disposition": attachment(f"{ascii_name}.xlsx", f"{name}.xlsx")},
-    )
+) -> StreamingResponse:
+    unit_id = principal.scoped_unit(unit_id)
+    return await _download_of(Exporter(db, tasks), settings, "xlsx", plan_id=plan_id, period=period, unit_id=unit_id)
 
 
 @router.get(
@@ -73,13 +79,9 @@ async def export_ledger_csv(
     period: Period,
     db: DatabaseDep,
     tasks: TasksDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     unit_id: UnitFilter = None,
 ) -> StreamingResponse:
-    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)
-    ascii_name, name = ledger.file_names
-    return StreamingResponse(
-        csv_stream(service.HEADERS, service.ledger_rows(db, ledger)),
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": attachment(f"{ascii_name}.csv", f"{name}.csv")},
-    )
+    unit_id = principal.scoped_unit(unit_id)
+    return await _download_of(Exporter(db, tasks), settings, "csv", plan_id=plan_id, period=period, unit_id=unit_id)
