@@ -27,7 +27,8 @@ from services.common.auth import Principal, Role
 from services.common.db import Database, make_engine
 from services.common.migrations import upgrade
 from services.common.settings import REPO_ROOT
-from services.notify_api.contacts.service import ContactCreate, add_contact
+from services.notify_api.contacts.schemas import ContactCreate
+from services.notify_api.contacts.service import add_contact
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.reports.history import import_past_reports
 from services.tasks_api.plans.plan_file import validate_plan_data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -28,6 +29,11 @@ from services.tasks_api.plans.plan_file import parse_plan_file
 from services.tasks_api.plans.service import import_plan
 from services.tasks_api.settings import TasksSettings
 from tests.databases import TestDatabases, empty_tables
+
+# No worker runs beside the tests' apps: a request's job (dispatch, ledger export) is run by the app at once rather
+# than after the grace period; the tests that need a worker call its run_once() in-process, with a grace of their own.
+for _service in ("NOTIFY_API", "REPORTING_API"):
+    os.environ.setdefault(f"{_service}_JOB_GRACE_SECONDS", "0")
 
 QUZHOU_PLAN = REPO_ROOT / "data" / "plans" / "quzhou-yrd-2019-2025.yaml"
 

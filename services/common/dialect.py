@@ -52,7 +52,7 @@ class Dialect(Protocol):
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         """INSERT the rows, skipping any whose unique `conflict_key` is taken."""
 
-    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert rows (every column but id given), in the caller's transaction; their new ids, in order."""
 
     async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
@@ -128,7 +128,7 @@ class SQLite:
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         return sqlite.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])
 
-    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         result = await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
         return list(result.scalars())
 
@@ -200,7 +200,7 @@ class Postgres:
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         return postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])
 
-    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         # COPY, far cheaper per row than INSERT, returns no ids: they are taken from the table's sequence first.
         reserve = text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)")
         ids = list((await conn.execute(reserve, {"n": len(rows)})).scalars())

@@ -1,16 +1,15 @@
 """Batch work as jobs in the service's own database, run by the service's worker process (`python -m
-services.<svc>.worker`), never by an API process.
+services.<svc>.worker`); an API waits for the jobs of its requests (common/job_requests.py).
 
 - `enqueue(conn, kind, payload, key=…)` writes a job in the caller's transaction: the job exists exactly when the
-  domain change committed, with no second store to keep in step. A `key` makes the job unique: enqueueing it again
-  returns the job already there.
+  domain change committed, with no second store to keep in step. A `key` makes the job unique.
 - A worker claims due jobs with one `UPDATE … RETURNING` from a pick that PostgreSQL makes with
   `FOR UPDATE SKIP LOCKED` (workers never wait for, nor take, each other's jobs; the UPDATE re-checks that the job
   is still due) and that SQLite runs under its one write lock. A claim is a lease: a worker that dies loses nothing,
   the job is due again when its lease runs out, and a lease is extended while the job runs.
-- A failed job is retried with exponential backoff up to its kind's `max_attempts`, then kept as `failed`.
-- A periodic kind has one job row, keyed by the kind, queued again after each run for the start of the next
-  interval: any number of workers run it once per interval between them.
+- A failed job is retried with backoff up to its kind's `max_attempts`, then kept as `failed`; a `Refused` one
+  fails at once. A periodic kind has one job row, keyed by the kind, queued again after each run for the start
+  of the next interval: any number of workers run it once per interval between them.
 Results are written only while the claim is still ours (status `running` and the attempt count we claimed).
 """
 
@@ -21,7 +20,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,6 +42,14 @@ KEEP_FINISHED = timedelta(days=7)  # finished one-off jobs are pruned after this
 PRUNE_EVERY_SECONDS = 3600.0
 
 JobResult = Mapping[str, Any] | None
+
+
+class Refused(Exception):
+    """A job that cannot do what was asked (a peer is down): it fails at once, `result` telling its caller why."""
+
+    def __init__(self, message: str, result: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def jobs_table(metadata: MetaData) -> Table:
@@ -102,6 +109,22 @@ async def enqueue(
     run_after: datetime | None = None,
 ) -> int:
     """Queue a job in the caller's transaction; with a `key` already queued, the id of the job already there."""
+    job_id = await enqueue_new(conn, table, kind, payload, key=key, run_after=run_after)
+    if job_id is None:  # the key was there already
+        return int((await conn.execute(select(table.c.id).where(table.c.key == key))).scalar_one())
+    return job_id
+
+
+async def enqueue_new(
+    conn: AsyncConnection,
+    table: Table,
+    kind: str,
+    payload: Mapping[str, Any],
+    *,
+    key: str | None = None,
+    run_after: datetime | None = None,
+) -> int | None:
+    """Queue a job in the caller's transaction; None when a job with this `key` exists (nothing is written)."""
     now = clock.now()
     row = {
         "kind": kind,
@@ -113,9 +136,7 @@ async def enqueue(
         "created_at": now,
     }
     job_id = await conn.scalar(dialect_of(conn).insert_or_skip(table, row, conflict_key="key").returning(table.c.id))
-    if job_id is None:  # the key was there already
-        job_id = await conn.scalar(select(table.c.id).where(table.c.key == key))
-    return int(job_id)
+    return None if job_id is None else int(job_id)
 
 
 def _due(table: Table, kinds: Sequence[str], now: datetime) -> Any:
@@ -198,7 +219,7 @@ class Worker:
             claimed = await claim(self.db, self.table, list(self.kinds))
             if not claimed:
                 break
-            await self._run(claimed[0])
+            await self.run_job(claimed[0])
             ran += 1
         return ran
 
@@ -232,11 +253,14 @@ class Worker:
                 self.table.delete().where(j.status.in_((DONE, FAILED)), j.finished_at < clock.now() - KEEP_FINISHED)
             )
 
-    async def _run(self, job: Job) -> None:
+    async def run_job(self, job: Job) -> None:
+        """Run a job this worker claimed, and write how it ended."""
         kind = self.kinds[job.kind]
         keeper = asyncio.create_task(self._keep_lease(job))
         try:
             result = await kind.handler(job)
+        except Refused as refused:  # an answer, not a fault: no attempts left (asking again gets the same)
+            await self._settle(job, replace(kind, max_attempts=0), result=dict(refused.result), error=str(refused))
         except Exception as exc:
             logger.exception("job %s (%s) failed on attempt %d", job.id, job.kind, job.attempts)
             await self._settle(job, kind, error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -255,7 +279,7 @@ class Worker:
         elif error is None:
             values = {"status": DONE, "result": result, "error": None, "finished_at": now}
         elif job.attempts >= kind.max_attempts:
-            values = {"status": FAILED, "error": error, "finished_at": now}
+            values = {"status": FAILED, "result": result, "error": error, "finished_at": now}
         else:
             values = {"status": QUEUED, "error": error, "run_after": now + timedelta(seconds=backoff(job.attempts))}
         await _settle(self.db, self.table, job, lease_until=None, **values)
@@ -271,26 +295,3 @@ class Worker:
                     .where(j.id == job.id, j.status == RUNNING, j.attempts == job.attempts)
                     .values(lease_until=clock.now() + timedelta(seconds=LEASE_SECONDS))
                 )
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How a finished job ended."""
-
-    status: str  # done or failed
-    result: Mapping[str, Any] | None
-    error: str | None
-
-
-async def wait_for(db: Database, table: Table, job_id: int, *, within: float, poll: float = 0.2) -> Outcome | None:
-    """The outcome of job `job_id` once it is done or failed; None when `within` seconds pass first."""
-    j = table.c
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        async with db.read() as conn:
-            row = (await conn.execute(select(j.status, j.result, j.error).where(j.id == job_id))).first()
-        if row is not None and row.status in (DONE, FAILED):
-            return Outcome(row.status, row.result, row.error)
-        if asyncio.get_running_loop().time() >= deadline:
-            return None
-        await asyncio.sleep(poll)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,7 @@ from services.common.jobs import Job, Kind, Worker
 from services.common.peer_guard import strict_in
 from services.common.problems import ProblemError
 from services.common.settings import ServiceSettings
-from services.common.worker_host import KindsOf, open_worker
+from services.common.worker_host import Hook, KindsOf, open_worker
 
 logger = logging.getLogger("duban.outbox")
 
@@ -55,7 +55,7 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
-def plain_data(data: dict[str, Any]) -> dict[str, Any]:
+def plain_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """Event data as the JSON it will travel as: dates and instants as ISO strings, a naive instant (SQLite
     hands them back so) as the UTC it was written in."""
     plain: dict[str, Any] = orjson.loads(
@@ -64,7 +64,7 @@ def plain_data(data: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _event(type_: str, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "event_id": str(uuid.uuid4()),
         "type": type_,
@@ -75,7 +75,7 @@ def _event(type_: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-async def emit(conn: AsyncConnection, table: Table, type_: str, data: dict[str, Any]) -> str:
+async def emit(conn: AsyncConnection, table: Table, type_: str, data: Mapping[str, Any]) -> str:
     """Record one event in the caller's transaction; returns its event_id."""
     row = _event(type_, data, clock.now())
     await conn.execute(table.insert().values(**row))
@@ -193,11 +193,17 @@ def relay_kinds(state: Any, table: Table) -> list[Kind]:
 
 
 def relaying_worker(
-    settings: ServiceSettings, queue: Table, outbox: Table, *, more: KindsOf | None = None
+    settings: ServiceSettings,
+    queue: Table,
+    outbox: Table,
+    *,
+    more: KindsOf | None = None,
+    hooks: Sequence[tuple[Hook, Hook]] = (),
 ) -> AbstractAsyncContextManager[Worker]:
-    """The worker of a producing service: the relay of its outbox, and the `more` kinds it has."""
+    """The worker of a producing service: the relay of its outbox, and the `more` kinds it has (with the `hooks`
+    that open what they need)."""
 
     def kinds(state: Any) -> list[Kind]:
         return [*relay_kinds(state, outbox), *(more(state) if more else ())]
 
-    return open_worker(settings, queue, kinds, hooks=[(open_relay, close_relay)])
+    return open_worker(settings, queue, kinds, hooks=[(open_relay, close_relay), *hooks])

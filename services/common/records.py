@@ -6,7 +6,7 @@ so two concurrent edits cannot both win (the loser gets 412), whatever the datab
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Result, Table, select
@@ -83,7 +83,7 @@ class Records:
             query = query.where(self.table.c.id > after_id)
         return plain_rows(await conn.execute(query))
 
-    async def insert(self, conn: AsyncConnection, values: dict[str, Any], *, actor: str) -> dict[str, Any]:
+    async def insert(self, conn: AsyncConnection, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
         now = clock.now()
         row = {**values}
         for column, value in (("version", 1), ("created_at", now), ("updated_at", now)):
@@ -109,7 +109,7 @@ class Records:
         self,
         conn: AsyncConnection,
         record_id: int,
-        changes: dict[str, Any],
+        changes: Mapping[str, Any],
         *,
         expected_version: int | None,
         actor: str,
@@ -129,7 +129,7 @@ class Records:
             raise stale(before["version"] + 1)
         return after
 
-    def _unchanged(self, before: dict[str, Any], guard: Sequence[str]) -> list[ColumnElement[bool]]:
+    def _unchanged(self, before: Mapping[str, Any], guard: Sequence[str]) -> list[ColumnElement[bool]]:
         """The WHERE of a compare-and-set: the row is still at the version (and the `guard` values) read."""
         seen = ("version", *guard) if "version" in self.table.c else guard
         return [self.table.c.id == before["id"], *(self.table.c[name] == before[name] for name in seen)]
@@ -137,8 +137,8 @@ class Records:
     async def compare_and_set(
         self,
         conn: AsyncConnection,
-        before: dict[str, Any],
-        changes: dict[str, Any],
+        before: Mapping[str, Any],
+        changes: Mapping[str, Any],
         *,
         actor: str,
         guard: Sequence[str] = (),

@@ -62,6 +62,13 @@ class ServiceSettings(BaseSettings):
     )
     peer_url_cache_size: int = Field(10_000, ge=1, description="Peer URLs a client remembers once built.")
     token_cache_size: int = Field(4096, ge=1, description="Verified bearer tokens remembered until they expire.")
+    job_grace_seconds: float = Field(
+        3.0,
+        ge=0,
+        description="A request's batch job (dispatch, ledger export) that no worker claims within this long is run by "
+        "the API process itself (no worker running).",
+    )
+    job_wait_seconds: float = Field(300.0, gt=0, description="How long a request waits for its batch job (then 503).")
     notify_api_url: str = Field(
         "",
         description="Where notify_api answers; when set, this service's worker relays its outbox "

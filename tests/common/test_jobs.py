@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from services.common import clock
 from services.common.db import Database, make_engine
-from services.common.jobs import DONE, FAILED, QUEUED, RUNNING, Job, Kind, Worker, claim, enqueue, next_tick, wait_for
+from services.common.job_requests import wait_for
+from services.common.jobs import DONE, FAILED, QUEUED, RUNNING, Job, Kind, Worker, claim, enqueue, next_tick
 from services.common.migrations import upgrade
 from services.tasks_api.db import job_queue
 

@@ -17,6 +17,7 @@ from services.notify_api.contacts.models import Contact
 from services.notify_api.contacts.service import stored_target
 from services.notify_api.deliveries.clock import aware_row
 from services.notify_api.deliveries.models import DeliveryAttempt, Notification
+from services.notify_api.deliveries.repository import AttemptRow, NotificationRow
 from services.notify_api.events.models import Subscription
 from services.notify_api.settings import NotifySettings
 
@@ -114,7 +115,7 @@ async def add_subscription(db: Database, settings: NotifySettings, *, url: str, 
 
 async def add_notification(
     db: Database, *, contact_id: int, channel: str, unit_id: int = 1, next_attempt_at: datetime = T0, **values: Any
-) -> dict[str, Any]:
+) -> NotificationRow:
     row = {
         "dedupe_key": f"test:{uuid.uuid4().hex}",
         "purpose": "reminder",
@@ -137,14 +138,15 @@ async def add_notification(
     }
     async with db.transaction() as conn:
         return aware_row(
-            (await conn.execute(notifications.insert().values(**row).returning(*notifications.c))).mappings().one()
+            (await conn.execute(notifications.insert().values(**row).returning(*notifications.c))).mappings().one(),
+            NotificationRow,
         )
 
 
-async def notification(db: Database, notification_id: int) -> dict[str, Any]:
+async def notification(db: Database, notification_id: int) -> NotificationRow:
     async with db.read() as conn:
         row = (await conn.execute(select(notifications).where(notifications.c.id == notification_id))).mappings()
-        return aware_row(row.one())
+        return aware_row(row.one(), NotificationRow)
 
 
 async def contact_row(db: Database, contact_id: int) -> dict[str, Any]:
@@ -154,12 +156,12 @@ async def contact_row(db: Database, contact_id: int) -> dict[str, Any]:
         )
 
 
-async def attempts_of(db: Database, notification_id: int) -> list[dict[str, Any]]:
+async def attempts_of(db: Database, notification_id: int) -> list[AttemptRow]:
     async with db.read() as conn:
         rows = await conn.execute(
             select(attempts).where(attempts.c.notification_id == notification_id).order_by(attempts.c.number)
         )
-        return [aware_row(r) for r in rows.mappings()]
+        return [aware_row(r, AttemptRow) for r in rows.mappings()]
 
 
 async def contact_enabled(db: Database, contact_id: int) -> bool:

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from services.common.problems import Unprocessable
-from services.notify_api.rules.service import PauseCreate, check_pause_targets
+from services.notify_api.rules.schemas import PauseCreate
+from services.notify_api.rules.service import check_pause_targets
 from tests.notify_api.conftest import assert_problem
 
 DEFAULTS = {

@@ -8,9 +8,8 @@ An unknown, revoked or other unit's token finds no calendar (404), so a guess le
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.auth import Principal
@@ -19,18 +18,13 @@ from services.common.contracts.tasks import TasksClient, Unit
 from services.common.db import Database
 from services.common.history import record_change
 from services.common.problems import Forbidden, NotFound, Unprocessable
-from services.common.records import Records
 from services.common.secrets import new_token, token_hash
-from services.common.tables import table_of
+from services.notify_api.calendars import repository
 from services.notify_api.calendars.ics import unit_calendar
-from services.notify_api.calendars.models import FeedToken
+from services.notify_api.calendars.repository import FeedTokenRow, FeedTokenShown
 from services.notify_api.db import change_log
 from services.notify_api.reminders.deadlines import Deadline, deadlines_between, item_titles
 from services.notify_api.reminders.report_days import REPORT, report_days
-
-feed_tokens = table_of(FeedToken)
-feed_token_records = Records(feed_tokens, "feed_token", change_log)
-SHOWN = [c for c in feed_tokens.c if c.name != "token_hash"]
 
 PEER_WINDOW_DAYS = 400  # the longest window tasks_api's /v1/deadlines answers in one query
 MAX_FEED_DAYS = 5 * 366  # five years: a wider window is refused (422), never cut short
@@ -52,50 +46,37 @@ async def _unit(tasks: TasksClient, unit_id: int) -> Unit:
 
 async def create_feed_token(
     db: Database, tasks: TasksClient, *, unit_id: int, principal: Principal
-) -> tuple[dict[str, Any], str]:
+) -> tuple[FeedTokenShown, str]:
     """A new feed token of the unit: its stored record, and the token itself, to be shown this once."""
     _check_unit(principal, unit_id)
     await _unit(tasks, unit_id)
     token = new_token()
     async with db.transaction() as conn:
-        row = await feed_token_records.insert(
-            conn,
-            {
-                "unit_id": unit_id,
-                "token_hash": token_hash(token),
-                "created_by": principal.subject,
-                "created_at": clock.now(),
-            },
-            actor=principal.subject,
+        row = await repository.insert_token(
+            conn, unit_id=unit_id, token_hash=token_hash(token), created_at=clock.now(), actor=principal.subject
         )
-    return _shown(row), token
-
-
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "token_hash"}
+    return repository.shown(row), token
 
 
 async def list_feed_tokens(
     db: Database, *, unit_id: int, principal: Principal, after_id: int | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[FeedTokenShown]:
     _check_unit(principal, unit_id)
     async with db.read() as conn:
-        return await feed_token_records.page(
-            conn, where=[feed_tokens.c.unit_id == unit_id], after_id=after_id, limit=limit, columns=SHOWN
-        )
+        return await repository.token_page(conn, unit_id=unit_id, after_id=after_id, limit=limit)
 
 
-async def _own_token(conn: Any, unit_id: int, token_id: int) -> dict[str, Any]:
-    row = await feed_token_records.find(conn, token_id)
+async def _own_token(conn: AsyncConnection, unit_id: int, token_id: int) -> FeedTokenRow:
+    row = await repository.find_token(conn, token_id)
     if row is None or row["unit_id"] != unit_id:
         raise NotFound(f"Unit {unit_id} has no feed token {token_id}.")
     return row
 
 
-async def get_feed_token(db: Database, *, unit_id: int, token_id: int, principal: Principal) -> dict[str, Any]:
+async def get_feed_token(db: Database, *, unit_id: int, token_id: int, principal: Principal) -> FeedTokenShown:
     _check_unit(principal, unit_id)
     async with db.read() as conn:
-        return _shown(await _own_token(conn, unit_id, token_id))
+        return repository.shown(await _own_token(conn, unit_id, token_id))
 
 
 async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, principal: Principal) -> None:
@@ -106,11 +87,7 @@ async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, princi
         if before["revoked_at"] is not None:
             return
         revoked_at = clock.now()
-        await conn.execute(
-            feed_tokens.update()
-            .where(feed_tokens.c.id == token_id, feed_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=revoked_at)
-        )
+        await repository.revoke_token(conn, token_id, revoked_at=revoked_at)
         await record_change(
             conn,
             change_log,
@@ -125,11 +102,8 @@ async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, princi
 
 async def _feed_unit(db: Database, *, unit_id: int, token: str) -> None:
     """404 unless `token` is a live feed token of this unit."""
-    query = select(feed_tokens.c.unit_id).where(
-        feed_tokens.c.token_hash == token_hash(token), feed_tokens.c.revoked_at.is_(None)
-    )
     async with db.read() as conn:
-        owner = await conn.scalar(query)
+        owner = await repository.live_token_unit(conn, token_hash(token))
     if owner != unit_id:
         raise NotFound("No calendar at this address; the feed link may have been revoked.")
 

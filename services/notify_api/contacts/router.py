@@ -22,7 +22,7 @@ from services.common.routing import (
 )
 from services.notify_api.contacts import service
 from services.notify_api.contacts.models import Channel, OwnerKind
-from services.notify_api.contacts.service import ContactCreate, ContactUpdate
+from services.notify_api.contacts.schemas import ContactCreate, ContactUpdate
 from services.notify_api.deps import DatabaseDep, SettingsDep, TasksDep
 
 router = api_router("contacts")

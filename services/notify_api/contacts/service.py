@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import Field
 
 from services.common import clock
 from services.common.auth import Principal
@@ -20,61 +19,14 @@ from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Forbidden, NotFound, Unprocessable
-from services.common.records import Records
 from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
-from services.common.tables import SQLModelConfig, table_of
-from services.notify_api.contacts.models import Channel, Contact, OwnerKind
+from services.notify_api.contacts import repository
+from services.notify_api.contacts.models import Channel, OwnerKind
+from services.notify_api.contacts.repository import ContactRow, ContactShown, Sealed, contacts
+from services.notify_api.contacts.schemas import ContactCreate, ContactUpdate
 from services.notify_api.contacts.targets import check_target
-from services.notify_api.db import NotifyModel, change_log
+from services.notify_api.db import change_log
 from services.notify_api.settings import NotifySettings
-
-contacts = table_of(Contact)
-contact_records = Records(contacts, "contact", change_log)
-# What a list shows: every column but the sealed ones, and whether there is a secret.
-SEALED = ("secret_encrypted", "target_sealed")
-LIST_COLUMNS = [
-    *(c for c in contacts.c if c.name not in SEALED),
-    contacts.c.secret_encrypted.is_not(None).label("has_secret"),
-]
-DINGTALK_SECRET = r"^SEC[0-9A-Za-z]{16,128}$"
-_SECRET_EXAMPLE = "SEC0f3c9a7d2b4e6f8a1c3e5b7d9f2a4c6e8"
-
-
-class ContactCreate(NotifyModel):
-    """A new contact (联系方式): where a unit's or leader's notices go."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    owner_kind: OwnerKind
-    owner_id: int = Field(ge=0, description="The unit's or leader's tasks_api id; 0 for the office.")
-    channel: Channel
-    target: str = Field(min_length=3, max_length=500, description="http(s) URL, or e-mail address for email.")
-    label: str = Field("", max_length=100)
-    enabled: bool = True
-    secret: str | None = Field(
-        None,
-        schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
-        description="DingTalk robot signing secret (加签, SEC…); stored sealed, never shown.",
-    )
-
-
-class ContactUpdate(NotifyModel):
-    """Changes to a contact; fields left out stay as they are."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    target: str | None = Field(None, min_length=3, max_length=500, description="New http(s) URL or e-mail address.")
-    label: str | None = Field(None, max_length=100)
-    enabled: bool | None = None
-    secret: str | None = Field(
-        None,
-        schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
-        description="Replace the DingTalk robot signing secret.",
-    )
-
-
-def public(row: dict[str, Any]) -> dict[str, Any]:
-    """A contact as callers see it: whether it has a secret, never the secret, and its target's token masked."""
-    shown = {k: v for k, v in row.items() if k not in SEALED}
-    return {**shown, "has_secret": row.get("secret_encrypted") is not None}
 
 
 def _check_owner(principal: Principal, owner_kind: str, owner_id: int) -> None:
@@ -91,17 +43,13 @@ def _check_secret(channel: Channel, secret: str | None) -> None:
         )
 
 
-async def _seal(
-    conn: AsyncConnection, row: dict[str, Any], sealed: dict[str, bytes | None], *, actor: str, as_change: bool
-) -> dict[str, Any]:
+async def _seal(conn: AsyncConnection, row: ContactRow, sealed: Sealed, *, actor: str, as_change: bool) -> ContactRow:
     """Store sealed values (the secret, the target with its token); as a change of the secret (new version, history
     without it), or as part of the write that made the row (the history has the row without them)."""
     values: dict[str, Any] = dict(sealed)
     if as_change:
         values |= {"version": row["version"] + 1, "updated_at": clock.now()}
-    same_version = (contacts.c.id == row["id"]) & (contacts.c.version == row["version"])
-    result = await conn.execute(contacts.update().where(same_version).values(**values).returning(*contacts.c))
-    stored = result.mappings().first()
+    stored = await repository.store_sealed(conn, row, values)
     if stored is None:
         raise stale(row["version"] + 1)
     if as_change:
@@ -115,7 +63,7 @@ async def _seal(
             before={"secret": "(sealed)"},
             after={"secret": "(replaced)"},
         )
-    return dict(stored)
+    return stored
 
 
 def stored_target(box: SecretBox, target: str) -> tuple[str, bytes | None]:
@@ -186,7 +134,7 @@ async def check_owner_exists(tasks: TasksClient, owner_kind: OwnerKind, owner_id
 
 async def create_contact(
     db: Database, settings: NotifySettings, tasks: TasksClient, *, data: ContactCreate, actor: Principal
-) -> tuple[dict[str, Any], str | None]:
+) -> tuple[ContactShown, str | None]:
     """The new contact, and the webhook secret to show once (None for other channels)."""
     _check_owner(actor, data.owner_kind, data.owner_id)
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
@@ -197,7 +145,7 @@ async def create_contact(
 
 async def add_contact(
     db: Database, settings: NotifySettings, *, data: ContactCreate, actor: Principal
-) -> tuple[dict[str, Any], str | None]:
+) -> tuple[ContactShown, str | None]:
     """Write a contact whose owner is known to exist (create_contact asks tasks_api; a bulk load read the units)."""
     _check_secret(data.channel, data.secret)
     box = SecretBox(settings.secret_key)
@@ -206,13 +154,16 @@ async def add_contact(
     )
     secret = new_webhook_secret() if data.channel is Channel.WEBHOOK else data.secret
     async with db.transaction() as conn:
-        row = await contact_records.insert(
+        row = await repository.insert_contact(
             conn, {**data.model_dump(exclude={"secret"}), "target": shown}, actor=actor.subject
         )
-        sealed = {"secret_encrypted": box.seal(secret) if secret is not None else None, "target_sealed": sealed_target}
+        sealed: Sealed = {
+            "secret_encrypted": box.seal(secret) if secret is not None else None,
+            "target_sealed": sealed_target,
+        }
         if any(sealed.values()):
             row = await _seal(conn, row, sealed, actor=actor.subject, as_change=False)
-    return public(row), secret if data.channel is Channel.WEBHOOK else None
+    return repository.shown(row), secret if data.channel is Channel.WEBHOOK else None
 
 
 async def list_contacts(
@@ -224,7 +175,7 @@ async def list_contacts(
     owner_kind: OwnerKind | None = None,
     owner_id: int | None = None,
     channel: Channel | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ContactShown]:
     """Contacts, filtered; a unit token lists its own unit's only."""
     if not principal.is_staff:
         if owner_kind not in (None, OwnerKind.UNIT) or owner_id not in (None, principal.unit_id):
@@ -233,23 +184,23 @@ async def list_contacts(
     filters = ((contacts.c.owner_kind, owner_kind), (contacts.c.owner_id, owner_id), (contacts.c.channel, channel))
     where = [column == value for column, value in filters if value is not None]
     async with db.read() as conn:
-        return await contact_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+        return await repository.contact_page(conn, where=where, after_id=after_id, limit=limit)
 
 
-async def _mine(conn: AsyncConnection, principal: Principal, contact_id: int) -> dict[str, Any]:
-    row = await contact_records.get(conn, contact_id)
+async def _mine(conn: AsyncConnection, principal: Principal, contact_id: int) -> ContactRow:
+    row = await repository.get_contact(conn, contact_id)
     _check_owner(principal, row["owner_kind"], row["owner_id"])
     return row
 
 
-async def get_contact(db: Database, *, principal: Principal, contact_id: int) -> dict[str, Any]:
+async def get_contact(db: Database, *, principal: Principal, contact_id: int) -> ContactShown:
     async with db.read() as conn:
-        return public(await _mine(conn, principal, contact_id))
+        return repository.shown(await _mine(conn, principal, contact_id))
 
 
 async def update_contact(
     db: Database, settings: NotifySettings, *, principal: Principal, contact_id: int, data: ContactUpdate, version: int
-) -> dict[str, Any]:
+) -> ContactShown:
     changes = data.model_dump(exclude_unset=True)
     secret = changes.pop("secret", None)
     box = SecretBox(settings.secret_key)
@@ -257,19 +208,21 @@ async def update_contact(
         row = await _mine(conn, principal, contact_id)
         channel = Channel(row["channel"])
         _check_secret(channel, secret)
-        sealed_target: dict[str, bytes | None] = {}
+        sealed_target: Sealed = {}
         if changes.get("target") is not None:
             changes["target"], sealed_target["target_sealed"] = stored_target(
                 box, check_target(channel, changes["target"], private_allowed=settings.private_targets_allowed)
             )
-        row = await contact_records.update(conn, contact_id, changes, expected_version=version, actor=principal.subject)
+        row = await repository.update_contact(
+            conn, contact_id, changes, expected_version=version, actor=principal.subject
+        )
         if sealed_target:
             row = await _seal(conn, row, sealed_target, actor=principal.subject, as_change=False)
         if secret is not None:
             row = await _seal(
                 conn, row, {"secret_encrypted": box.seal(secret)}, actor=principal.subject, as_change=True
             )
-        return public(row)
+        return repository.shown(row)
 
 
 async def delete_contact(db: Database, *, principal: Principal, contact_id: int, version: int) -> None:
@@ -277,15 +230,13 @@ async def delete_contact(db: Database, *, principal: Principal, contact_id: int,
         await _mine(conn, principal, contact_id)
         # The change history keeps the deleted record; it must not keep the secret, not even sealed (a stale
         # If-Match rolls this back with the rest).
-        await conn.execute(
-            contacts.update().where(contacts.c.id == contact_id).values(secret_encrypted=None, target_sealed=None)
-        )
-        await contact_records.delete(conn, contact_id, expected_version=version, actor=principal.subject)
+        await repository.clear_sealed(conn, contact_id)
+        await repository.contact_records.delete(conn, contact_id, expected_version=version, actor=principal.subject)
 
 
 async def rotate_secret(
     db: Database, settings: NotifySettings, *, principal: Principal, contact_id: int
-) -> tuple[dict[str, Any], str]:
+) -> tuple[ContactShown, str]:
     """A new webhook secret, in force at once; shown this one time."""
     secret = new_webhook_secret()
     async with db.transaction() as conn:
@@ -301,4 +252,4 @@ async def rotate_secret(
             actor=principal.subject,
             as_change=True,
         )
-    return public(row), secret
+    return repository.shown(row), secret

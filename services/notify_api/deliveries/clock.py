@@ -6,8 +6,11 @@ naive value read back is UTC; PostgreSQL hands back aware values. Either way cal
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import RowMapping
 
 from services.common import clock
 from services.common.clock import SHANGHAI
@@ -27,6 +30,10 @@ def now_utc() -> datetime:
     return clock.now()
 
 
-def aware_row(row: Any) -> dict[str, Any]:
-    """A database row with its instants made aware UTC, so both backends answer alike."""
-    return {k: utc(v) if isinstance(v, datetime) else v for k, v in dict(row).items()}
+R = TypeVar("R")
+
+
+def aware_row(row: Mapping[str, Any] | RowMapping, shape: type[R]) -> R:
+    """A database row as a plain dict of the `shape` (a repository's TypedDict row) with its instants made aware
+    UTC, so both backends answer alike."""
+    return cast(R, {k: utc(v) if isinstance(v, datetime) else v for k, v in row.items()})

@@ -33,13 +33,13 @@ from services.notify_api.contacts.models import Contact
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.channels import Channels, Outcome, Target, Verdict
 from services.notify_api.deliveries.clock import aware_row, utc
-from services.notify_api.deliveries.models import DeliveryAttempt, Notification, Status
+from services.notify_api.deliveries.models import Status
+from services.notify_api.deliveries.repository import NextState, NotificationRow, attempts, notifications
 from services.notify_api.events.models import Subscription
 from services.notify_api.settings import NotifySettings
 
 logger = logging.getLogger("duban.deliveries")
 
-notifications, attempts = table_of(Notification), table_of(DeliveryAttempt)
 contacts, subscriptions = table_of(Contact), table_of(Subscription)
 contact_records = Records(contacts, "contact", change_log)
 subscription_records = Records(subscriptions, "subscription", change_log)
@@ -69,7 +69,7 @@ def is_due(now: datetime) -> Any:
     )
 
 
-async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit: int) -> list[dict[str, Any]]:
+async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit: int) -> list[NotificationRow]:
     """Mark up to `limit` due notifications `sending` under a lease, in one short transaction."""
     now = utc(now)
     n = notifications.c
@@ -102,7 +102,7 @@ async def claim(db: Database, settings: NotifySettings, *, now: datetime, limit:
     )
     async with db.transaction() as conn:
         rows = (await conn.execute(statement)).mappings().all()
-    return sorted((aware_row(r) for r in rows), key=lambda r: r["id"])
+    return sorted((aware_row(r, NotificationRow) for r in rows), key=lambda r: r["id"])
 
 
 def _first_due(condition: Any, limit: int, name: str) -> Any:
@@ -132,7 +132,7 @@ async def deliver_due(
     batch_channels = channels or Channels(settings)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(row: dict[str, Any]) -> Result:
+    async def one(row: NotificationRow) -> Result:
         async with gate:
             return await send_one(settings, batch_channels, row, targets.get(_target_key(row)), now=utc(now))
 
@@ -164,12 +164,12 @@ async def deliver_all_due(db: Database, settings: NotifySettings, *, now: dateti
         await channels.aclose()
 
 
-def _target_key(row: dict[str, Any]) -> tuple[str, int | None]:
+def _target_key(row: NotificationRow) -> tuple[str, int | None]:
     return ("subscription" if row["recipient_kind"] == "subscription" else "contact", row["contact_id"])
 
 
 async def load_targets(
-    db: Database, settings: NotifySettings, rows: list[dict[str, Any]]
+    db: Database, settings: NotifySettings, rows: list[NotificationRow]
 ) -> dict[tuple[str, int | None], Target | str]:
     """Each row's target with its secret opened, or why it cannot be sent (disabled, missing, bad secret)."""
     box = SecretBox(settings.secret_key)
@@ -213,8 +213,8 @@ def _target(kind: str, row: Any, box: SecretBox) -> Target | str:
 class Result:
     """A claimed notification after its send: its next state, and the attempt to log (none when not sent)."""
 
-    row: dict[str, Any]
-    values: dict[str, Any]
+    row: NotificationRow
+    values: NextState
     outcome: Outcome | None = None
     latency_ms: int | None = None
     target: Target | None = None
@@ -225,7 +225,7 @@ class Result:
 
 
 async def send_one(
-    settings: NotifySettings, channels: Channels, row: dict[str, Any], target: Target | str | None, *, now: datetime
+    settings: NotifySettings, channels: Channels, row: NotificationRow, target: Target | str | None, *, now: datetime
 ) -> Result:
     """Send one claimed notification (or cancel it when its target cannot be used); nothing is written yet."""
     if not isinstance(target, Target):
@@ -237,7 +237,7 @@ async def send_one(
     return Result(row, after_outcome(settings, row, outcome, now=now), outcome, latency_ms, target)
 
 
-def after_outcome(settings: NotifySettings, row: dict[str, Any], outcome: Outcome, *, now: datetime) -> dict[str, Any]:
+def after_outcome(settings: NotifySettings, row: NotificationRow, outcome: Outcome, *, now: datetime) -> NextState:
     """The row's next state: delivered; dead; or pending until the next step of the retry schedule."""
     if outcome.verdict is Verdict.DELIVERED:
         return {"status": Status.DELIVERED.value, "delivered_at": now, "lease_until": None, "last_error": None}
@@ -280,7 +280,7 @@ async def finish(db: Database, results: list[Result], *, at: datetime) -> None:
                 await _disable(conn, result.target, reason=f"{masked_url(result.target.address)} answered 410 Gone")
 
 
-async def _set_state(conn: AsyncConnection, results: list[Result], values: dict[str, Any]) -> None:
+async def _set_state(conn: AsyncConnection, results: list[Result], values: NextState) -> None:
     n = notifications.c
     claims = [(result.row["id"], result.row["attempts"]) for result in results]
     still_ours = await conn.execute(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database
@@ -15,15 +16,22 @@ from services.common.records import Records
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.clock import aware_row, now_utc, utc
-from services.notify_api.deliveries.deliverer import attempts, notifications
 from services.notify_api.deliveries.models import Status
+from services.notify_api.deliveries.repository import (
+    AttemptRow,
+    NextState,
+    NotificationRow,
+    NotificationWithAttempts,
+    attempts,
+    notifications,
+)
 
 notification_records = Records(notifications, "notification", change_log)
 
 REQUEUEABLE = (Status.DEAD.value, Status.PENDING.value)
 
 
-def _visible_to(principal: Principal) -> list[Any]:
+def _visible_to(principal: Principal) -> list[ColumnElement[bool]]:
     """A unit sees only the notices addressed to it; everyone else sees all.
 
     Copies of a red notice sent to the lead leader and the office, and event deliveries to other systems'
@@ -34,12 +42,11 @@ def _visible_to(principal: Principal) -> list[Any]:
     return [n.recipient_kind == OwnerKind.UNIT.value, n.recipient_id == principal.unit_id]
 
 
-def _addressed_to(principal: Principal, row: dict[str, Any]) -> bool:
-    addressed: bool = row["recipient_kind"] == OwnerKind.UNIT.value and row["recipient_id"] == principal.unit_id
-    return addressed
+def _addressed_to(principal: Principal, row: NotificationRow) -> bool:
+    return row["recipient_kind"] == OwnerKind.UNIT.value and row["recipient_id"] == principal.unit_id
 
 
-def _readable(principal: Principal, row: dict[str, Any]) -> bool:
+def _readable(principal: Principal, row: NotificationRow) -> bool:
     return principal.unit_id is None or _addressed_to(principal, row)
 
 
@@ -56,7 +63,7 @@ async def list_notifications(
     deadline_id: int | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> list[NotificationRow]:
     if principal.unit_id is not None and unit_id not in (None, principal.unit_id):
         raise Forbidden("A unit token may only list its own unit's notifications.")
     if deadline_id is not None and deadline_kind is None:
@@ -78,13 +85,13 @@ async def list_notifications(
         where.append(n.created_at < utc(created_to))
     async with db.read() as conn:
         rows = await notification_records.page(conn, where=where, after_id=after_id, limit=limit)
-    return [aware_row(r) for r in rows]
+    return [aware_row(r, NotificationRow) for r in rows]
 
 
-async def get_notification(db: Database, *, notification_id: int, principal: Principal) -> dict[str, Any]:
+async def get_notification(db: Database, *, notification_id: int, principal: Principal) -> NotificationWithAttempts:
     """The notification with every delivery attempt, oldest first."""
     async with db.read() as conn:
-        row = aware_row(await notification_records.get(conn, notification_id))
+        row = aware_row(await notification_records.get(conn, notification_id), NotificationRow)
         if not _readable(principal, row):
             raise Forbidden("A unit token may only read its own unit's notifications.")
         tried = await conn.execute(
@@ -92,37 +99,41 @@ async def get_notification(db: Database, *, notification_id: int, principal: Pri
             .where(attempts.c.notification_id == notification_id)
             .order_by(attempts.c.number, attempts.c.id)
         )
-        row["delivery_attempts"] = [aware_row(a) for a in tried.mappings()]
-    return row
+        return NotificationWithAttempts(**row, delivery_attempts=[aware_row(a, AttemptRow) for a in tried.mappings()])
 
 
-async def retry_notification(db: Database, *, notification_id: int, actor: Principal) -> dict[str, Any]:
+async def retry_notification(db: Database, *, notification_id: int, actor: Principal) -> NotificationRow:
     """Requeue a dead (or still pending) notification: due now, with the whole retry schedule again."""
     async with db.transaction() as conn:
-        before = await notification_records.get(conn, notification_id)
+        before = aware_row(await notification_records.get(conn, notification_id), NotificationRow)
         if before["status"] not in REQUEUEABLE:
             raise Conflict(
                 f"Notification {notification_id} is {before['status']}; only dead or pending "
                 "notifications can be requeued."
             )
-        values = {"status": Status.PENDING.value, "next_attempt_at": now_utc(), "attempts": 0, "lease_until": None}
+        values: NextState = {
+            "status": Status.PENDING.value,
+            "next_attempt_at": now_utc(),
+            "attempts": 0,
+            "lease_until": None,
+        }
         return await _change(conn, before, values, actor=actor, when={"status": before["status"]})
 
 
-async def mark_read(db: Database, *, notification_id: int, principal: Principal) -> dict[str, Any]:
+async def mark_read(db: Database, *, notification_id: int, principal: Principal) -> NotificationRow:
     """Record that the recipient read (acknowledged) the notice; the first time counts."""
     async with db.transaction() as conn:
-        before = await notification_records.get(conn, notification_id)
+        before = aware_row(await notification_records.get(conn, notification_id), NotificationRow)
         if not (principal.is_staff or _addressed_to(principal, before)):
             raise Forbidden("Only the unit the notice was sent to, or the office, may mark it read.")
         if before["read_at"] is not None:
-            return aware_row(before)
+            return before
         return await _change(conn, before, {"read_at": now_utc()}, actor=principal, when={"read_at": None})
 
 
 async def _change(
-    conn: Any, before: dict[str, Any], values: dict[str, Any], *, actor: Principal, when: dict[str, Any]
-) -> dict[str, Any]:
+    conn: AsyncConnection, before: NotificationRow, values: NextState, *, actor: Principal, when: dict[str, Any]
+) -> NotificationRow:
     """Update a notification if `when` still holds (a deliverer may be writing it), with history."""
     n = notifications.c
     guard = [n.id == before["id"], *((n[k].is_(None) if v is None else n[k] == v) for k, v in when.items())]
@@ -143,4 +154,4 @@ async def _change(
         before=before,
         after=dict(row),
     )
-    return aware_row(row)
+    return aware_row(row, NotificationRow)

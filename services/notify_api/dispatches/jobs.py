@@ -16,6 +16,8 @@ from services.common.peers import tasks_client_hooks
 from services.common.problems import Conflict
 from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.deliverer import deliver_all_due
+from services.notify_api.dispatches import queue
+from services.notify_api.dispatches.queue import Dispatcher, run_kind
 from services.notify_api.dispatches.repository import DispatchRow
 from services.notify_api.dispatches.service import run_dispatch
 from services.notify_api.peers import reporting_client_hooks
@@ -34,16 +36,16 @@ def peer_hooks() -> list[tuple[Any, Any]]:
 async def dispatch_once(
     settings: NotifySettings, *, as_of: datetime | None, actor: str = "duban-cli"
 ) -> tuple[DispatchRow, bool]:
-    """One dispatch against the configured database and peers, as `duban dispatch` runs it."""
+    """One dispatch against the configured database and peers, as `duban dispatch` runs it: a job for the worker,
+    run here when no worker claims it within the grace period."""
     holder = SimpleNamespace(state=SimpleNamespace(settings=settings))  # what the peer hooks expect of an app
     database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))
     hooks = peer_hooks()
     try:
         for open_peer, _ in hooks:
             await open_peer(holder)
-        return await run_dispatch(
-            database, settings, tasks=holder.state.tasks, reporting=holder.state.reporting, as_of=as_of, actor=actor
-        )
+        dispatcher = Dispatcher(database, settings, holder.state.tasks, holder.state.reporting)
+        return await queue.dispatch(dispatcher, as_of=as_of or now_utc(), actor=actor)
     finally:
         for _, close_peer in reversed(hooks):
             with suppress(AttributeError):  # a peer that never opened has nothing to close
@@ -62,10 +64,11 @@ DELIVER_EVERY_SECONDS = 5.0  # retries and notifications planned elsewhere go ou
 
 
 def notify_kinds(state: Any) -> list[Kind]:
-    """notify_api's periodic jobs: a dispatch per interval (when NOTIFY_API_DISPATCH_INTERVAL_SECONDS > 0), and
-    delivery of whatever is due between dispatches."""
+    """notify_api's jobs: the dispatches asked for (POST /v1/dispatches, `duban dispatch`); periodic, a dispatch
+    per interval (when NOTIFY_API_DISPATCH_INTERVAL_SECONDS > 0) and delivery of whatever is due between them."""
     settings: NotifySettings = state.settings
-    kinds = [Kind(DELIVER, partial(deliver_job, state), every=DELIVER_EVERY_SECONDS)]
+    dispatcher = Dispatcher(state.database, settings, state.tasks, state.reporting)
+    kinds = [run_kind(dispatcher), Kind(DELIVER, partial(deliver_job, state), every=DELIVER_EVERY_SECONDS)]
     if settings.dispatch_interval_seconds > 0:
         kinds.append(Kind(DISPATCH, partial(dispatch_job, state), every=settings.dispatch_interval_seconds))
     return kinds

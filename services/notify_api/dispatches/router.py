@@ -11,9 +11,9 @@ from services.common import clock
 from services.common.auth import Principal, PrincipalDep, Role, require_roles
 from services.common.problems import Unprocessable, problem_responses
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router
-from services.notify_api.deliveries.clock import from_user
+from services.notify_api.deliveries.clock import from_user, now_utc
 from services.notify_api.deps import DatabaseDep, ReportingDep, SettingsDep, TasksDep
-from services.notify_api.dispatches import service
+from services.notify_api.dispatches import queue, service
 from services.notify_api.dispatches.schemas import DispatchCreate, DispatchPublic
 
 router = api_router("deliveries")
@@ -49,9 +49,8 @@ async def create_dispatch(
             f"body.as_of: a dispatch may look ahead at most one day; {as_of.isoformat()} is later.",
             errors=[{"location": ["body", "as_of"], "message": "more than one day ahead", "type": "look_ahead"}],
         )
-    dispatch, ran = await service.run_dispatch(
-        db, settings, tasks=tasks, reporting=reporting, as_of=as_of, actor=principal.subject
-    )
+    dispatcher = queue.Dispatcher(db, settings, tasks, reporting)
+    dispatch, ran = await queue.dispatch(dispatcher, as_of=as_of or now_utc(), actor=principal.subject)
     response.headers["Location"] = f"/v1/dispatches/{dispatch['id']}"
     response.status_code = 201 if ran else 200
     return DispatchPublic.model_validate(dispatch)

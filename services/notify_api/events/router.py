@@ -39,9 +39,9 @@ ServiceCaller = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 )
 async def receive_event(event: EventIn, response: Response, db: DatabaseDep, _: ServiceCaller) -> EventReceipt:
     receipt = await service.receive_event(db, event=event)
-    if receipt["duplicate"]:
+    if receipt.duplicate:
         response.status_code = 200
-    return EventReceipt.model_validate(receipt)
+    return receipt
 
 
 @router.get("/subscriptions", summary="List event subscriptions")

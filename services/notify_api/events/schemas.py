@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,4 +98,13 @@ class SubscriptionSecret(BaseModel):
     previous_kept: bool = Field(
         description="Whether the previous secret still verifies for a while, for a smooth change."
     )
+    version: int
+
+
+class RotatedSecret(TypedDict):
+    """A subscription's new signing secret, as the service answers it (SubscriptionSecret on the wire)."""
+
+    id: int
+    secret: str
+    previous_kept: bool
     version: int

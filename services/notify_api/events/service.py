@@ -9,6 +9,7 @@ already there and queues nothing. The notifications are ordinary outbox rows (pu
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,13 +22,10 @@ from services.common.db import Database
 from services.common.json import instant_text
 from services.common.outbox import plain_data
 from services.common.secrets import SecretBox
-from services.common.tables import table_of
-from services.notify_api.deliveries.models import Notification, Status
-from services.notify_api.events.models import ReceivedEvent, Subscription
-from services.notify_api.events.schemas import EventIn
-
-received_events, subscriptions = table_of(ReceivedEvent), table_of(Subscription)
-notifications = table_of(Notification)
+from services.notify_api.deliveries.models import Status
+from services.notify_api.events import repository
+from services.notify_api.events.repository import NewEvent, ReceivedEventRow, notifications, subscriptions
+from services.notify_api.events.schemas import EventIn, EventReceipt
 
 LOCAL_SOURCE = "notify_api"
 
@@ -36,35 +34,22 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-async def _received(conn: AsyncConnection, event_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(select(received_events).where(received_events.c.event_id == event_id))).mappings().first()
-    return dict(row) if row else None
-
-
-async def _record(conn: AsyncConnection, event: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+async def _record(conn: AsyncConnection, event: NewEvent) -> tuple[ReceivedEventRow, int | None]:
     """The stored event and how many notifications it fanned out to; None when it had been received before."""
-    if (known := await _received(conn, event["event_id"])) is not None:
+    if (known := await repository.received(conn, event["event_id"])) is not None:
         return known, None
     try:
         async with conn.begin_nested():  # a concurrent copy of the same event may commit first
-            row = (
-                (
-                    await conn.execute(
-                        received_events.insert().values(**event, received_at=clock.now()).returning(*received_events.c)
-                    )
-                )
-                .mappings()
-                .one()
-            )
+            row = await repository.insert_event(conn, event, received_at=clock.now())
     except IntegrityError:
-        known = await _received(conn, event["event_id"])
+        known = await repository.received(conn, event["event_id"])
         if known is None:
             raise
         return known, None
-    return dict(row), await _fan_out(conn, dict(row))
+    return row, await _fan_out(conn, row)
 
 
-async def _fan_out(conn: AsyncConnection, event: dict[str, Any]) -> int:
+async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow) -> int:
     """One pending webhook notification per enabled subscription that takes this type of event."""
     found = await conn.execute(
         select(subscriptions.c.id, subscriptions.c.event_types)
@@ -107,28 +92,34 @@ def _id(data: dict[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-async def receive_event(db: Database, *, event: EventIn) -> dict[str, Any]:
+async def receive_event(db: Database, *, event: EventIn) -> EventReceipt:
     """Record a relayed event and queue its deliveries, once per event_id."""
-    values = {**event.model_dump(mode="python"), "occurred_at": _utc(event.occurred_at)}
+    values = NewEvent(
+        event_id=event.event_id,
+        type=event.type,
+        source=event.source,
+        occurred_at=_utc(event.occurred_at),
+        data=event.data,
+    )
     async with db.transaction() as conn:
         row, queued = await _record(conn, values)
-    return {**row, "duplicate": queued is None, "notifications": queued or 0}
+    return EventReceipt.model_validate({**row, "duplicate": queued is None, "notifications": queued or 0})
 
 
 async def publish_local_event(
-    conn: AsyncConnection, type_: str, data: dict[str, Any], *, event_id: str | None = None
+    conn: AsyncConnection, type_: str, data: Mapping[str, Any], *, event_id: str | None = None
 ) -> int:
     """Fan out an event notify_api makes itself (notice.escalated), in the caller's transaction.
 
     Pass a stable `event_id` (at most 64 characters) derived from what the event is about, and calling this
     twice for the same thing queues nothing the second time. Returns the notifications queued."""
-    event = {
-        "event_id": event_id or str(uuid.uuid4()),
-        "type": type_,
-        "source": LOCAL_SOURCE,
-        "occurred_at": clock.now(),
-        "data": plain_data(data),
-    }
+    event = NewEvent(
+        event_id=event_id or str(uuid.uuid4()),
+        type=type_,
+        source=LOCAL_SOURCE,
+        occurred_at=clock.now(),
+        data=plain_data(dict(data)),
+    )
     _, queued = await _record(conn, event)
     return queued or 0
 

@@ -6,8 +6,6 @@ and at rotation. The change history never holds a secret, sealed or not.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -15,22 +13,21 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.history import record_change
-from services.common.records import Records
 from services.common.secrets import SecretBox, new_webhook_secret
 from services.notify_api.contacts.targets import check_url
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.models import Status
-from services.notify_api.events.schemas import SecretRotation, SubscriptionCreate, SubscriptionUpdate
-from services.notify_api.events.service import notifications, subscriptions
+from services.notify_api.events import repository
+from services.notify_api.events.repository import (
+    SECRET,
+    SubscriptionShown,
+    SubscriptionWithSecret,
+    notifications,
+    shown,
+    subscriptions,
+)
+from services.notify_api.events.schemas import RotatedSecret, SecretRotation, SubscriptionCreate, SubscriptionUpdate
 from services.notify_api.settings import NotifySettings
-
-subscription_records = Records(subscriptions, "subscription", change_log)
-SECRET = "secret_encrypted"
-LIST_COLUMNS = [c for c in subscriptions.c if c.name != SECRET]
-
-
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != SECRET}
 
 
 def _url(settings: NotifySettings, url: str) -> str:
@@ -39,7 +36,7 @@ def _url(settings: NotifySettings, url: str) -> str:
 
 async def create_subscription(
     db: Database, settings: NotifySettings, *, data: SubscriptionCreate, actor: Principal
-) -> dict[str, Any]:
+) -> SubscriptionWithSecret:
     """The new subscription with its secret, to be shown this once."""
     secret = new_webhook_secret()
     values = {
@@ -53,9 +50,7 @@ async def create_subscription(
         "version": 1,
     }
     async with db.transaction() as conn:
-        row = dict(
-            (await conn.execute(subscriptions.insert().values(**values).returning(*subscriptions.c))).mappings().one()
-        )
+        row = await repository.insert_subscription(conn, values)
         await record_change(
             conn,
             change_log,
@@ -63,19 +58,19 @@ async def create_subscription(
             entity_id=row["id"],
             action="create",
             actor=actor.subject,
-            after=_shown(row),
+            after=shown(row),
         )
-    return {**_shown(row), "secret": secret}
+    return SubscriptionWithSecret(**shown(row), secret=secret)
 
 
-async def list_subscriptions(db: Database, *, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+async def list_subscriptions(db: Database, *, after_id: int | None, limit: int) -> list[SubscriptionShown]:
     async with db.read() as conn:
-        return await subscription_records.page(conn, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+        return await repository.subscription_page(conn, after_id=after_id, limit=limit)
 
 
-async def get_subscription(db: Database, *, subscription_id: int) -> dict[str, Any]:
+async def get_subscription(db: Database, *, subscription_id: int) -> SubscriptionShown:
     async with db.read() as conn:
-        return _shown(await subscription_records.get(conn, subscription_id))
+        return shown(await repository.get_subscription(conn, subscription_id))
 
 
 async def update_subscription(
@@ -86,7 +81,7 @@ async def update_subscription(
     data: SubscriptionUpdate,
     version: int,
     actor: Principal,
-) -> dict[str, Any]:
+) -> SubscriptionShown:
     changes = data.model_dump(exclude_unset=True)
     if changes.get("url") is not None:
         changes["url"] = _url(settings, changes["url"])
@@ -97,16 +92,16 @@ async def update_subscription(
     elif changes.get("enabled") is False:
         changes["disabled_reason"] = "disabled by " + actor.subject
     async with db.transaction() as conn:
-        row = await subscription_records.update(
+        row = await repository.update_subscription(
             conn, subscription_id, changes, expected_version=version, actor=actor.subject
         )
-    return _shown(row)
+    return shown(row)
 
 
 async def delete_subscription(db: Database, *, subscription_id: int, version: int, actor: Principal) -> None:
     """Delete it and cancel what is still queued for it (an id may be reused by a later subscription on SQLite)."""
     async with db.transaction() as conn:
-        before = await subscription_records.get(conn, subscription_id)
+        before = await repository.get_subscription(conn, subscription_id)
         if before["version"] != version:
             raise stale(before["version"])
         await conn.execute(subscriptions.delete().where(subscriptions.c.id == subscription_id))
@@ -117,7 +112,7 @@ async def delete_subscription(db: Database, *, subscription_id: int, version: in
             entity_id=subscription_id,
             action="delete",
             actor=actor.subject,
-            before=_shown(before),
+            before=shown(before),
         )
         await _cancel_queued(conn, subscription_id)
 
@@ -137,13 +132,13 @@ async def _cancel_queued(conn: AsyncConnection, subscription_id: int) -> None:
 
 async def rotate_subscription_secret(
     db: Database, settings: NotifySettings, *, subscription_id: int, rotation: SecretRotation, actor: Principal
-) -> dict[str, Any]:
+) -> RotatedSecret:
     """A new secret, in force at once; with keep_previous, messages are signed with the previous one too
     (Standard Webhooks' space-separated signatures) until the next rotation."""
     box, secret = SecretBox(settings.secret_key), new_webhook_secret()
     async with db.transaction() as conn:
-        row = await subscription_records.get(conn, subscription_id)
-        signing = f"{secret} {box.open(row[SECRET]).split()[0]}" if rotation.keep_previous else secret
+        row = await repository.get_subscription(conn, subscription_id)
+        signing = f"{secret} {box.open(row['secret_encrypted']).split()[0]}" if rotation.keep_previous else secret
         stored = (
             await conn.execute(
                 subscriptions.update()
@@ -164,4 +159,6 @@ async def rotate_subscription_secret(
             before={"secret": "(sealed)"},
             after={"secret": "(rotated, previous kept)" if rotation.keep_previous else "(rotated)"},
         )
-    return {"id": subscription_id, "secret": secret, "previous_kept": rotation.keep_previous, "version": stored.version}
+    return RotatedSecret(
+        id=subscription_id, secret=secret, previous_kept=rotation.keep_previous, version=stored.version
+    )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.deliveries.models import Level
@@ -15,7 +14,7 @@ from services.notify_api.reminders.deadlines import Deadline, Duty, unit_report_
 from services.notify_api.reminders.escalations import Escalation
 from services.notify_api.reminders.steps import Step, due_step
 from services.notify_api.reminders.templates import Notice
-from services.notify_api.rules.rule import Rule
+from services.notify_api.rules.rule import PauseScope, Rule
 from services.notify_api.rules.service import rule_for
 
 
@@ -28,7 +27,7 @@ class Reach:
 
 
 ContactBook = dict[tuple[str, int], list[Reach]]  # (owner kind, owner id) → its enabled contacts
-Pauses = list[dict[str, Any]]  # the active pauses (rules.service.active_pauses)
+Pauses = list[PauseScope]  # the active pauses (rules.service.active_pauses)
 UNIT, LEADER, OFFICE = OwnerKind.UNIT.value, OwnerKind.LEADER.value, OwnerKind.OFFICE.value
 
 
@@ -42,7 +41,7 @@ class PauseIndex:
 
     @classmethod
     def of(cls, pauses: Pauses) -> PauseIndex:
-        return cls(frozenset((p["plan_id"], p["item_id"], p["unit_id"]) for p in pauses))
+        return cls(frozenset((p.plan_id, p.item_id, p.unit_id) for p in pauses))
 
     def covers(self, plan_id: int, item_id: int, unit_id: int | None = None) -> bool:
         """Whether a pause covers the plan, the item, the unit (within the plan), or the unit on the item."""
@@ -117,7 +116,7 @@ def link(base_url: str, deadline: Deadline) -> str:
 
 def lead_leaders(deadline: Deadline, context: PlanContext) -> list[int]:
     """The lead leaders of the deadline's items (a report deadline lists several), each once."""
-    leaders, found = context.leaders, {}
+    leaders, found = context.leaders, dict[int, None]()
     for item_id in deadline.item_ids:
         for leader in leaders.get(item_id, ()):
             found[leader] = None

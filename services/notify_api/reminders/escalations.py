@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notify_api.events.service import publish_local_event
+from services.notify_api.reminders.schemas import EscalationData
 from services.notify_api.reminders.templates import Notice, notice_data
 
 NOTICE_ESCALATED = "notice.escalated"
@@ -34,7 +34,7 @@ class Escalation:
         d, step = self.notice.deadline, self.notice.step
         return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{NOTICE_ESCALATED}:{d.ref}:{d.due_on.isoformat()}:{step.name}"))
 
-    def data(self) -> dict[str, Any]:
+    def data(self) -> EscalationData:
         """The notice's fields, with the lead unit as `unit_id` (the subscribers' filter) and the leaders."""
         units = self.notice.units
         lead = next((u for u in units if u.role == "lead"), units[0])

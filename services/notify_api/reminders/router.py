@@ -22,6 +22,7 @@ from services.common.routing import READ_ERRORS, api_router
 from services.notify_api.deps import DatabaseDep, ReportingDep, TasksDep
 from services.notify_api.reminders import service
 from services.notify_api.reminders.service import BULLETIN_RULE
+from services.notify_api.reminders.views import row_key
 
 router = api_router("deadlines")
 ERRORS = {**READ_ERRORS, **problem_responses(503)}
@@ -169,9 +170,10 @@ async def list_upcoming_deadlines(
         after=after,
         limit=limit,
     )
-    page, headers = paginate(view.pop("rows"), limit, request, service.row_key)
+    page, headers = paginate(view["rows"], limit, request, row_key)
     response.headers.update(headers)
-    return UpcomingPage.model_validate({**view, **page})
+    window = {key: view[key] for key in ("as_of", "until", "unit_id", "official_calendar")}
+    return UpcomingPage.model_validate({**window, **page})
 
 
 @router.get(

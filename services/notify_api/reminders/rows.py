@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
 
 from services.common import clock
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.deliveries.models import Status
 from services.notify_api.reminders.addressing import Addressed
+from services.notify_api.reminders.schemas import Delivery, OutboxRow
 from services.notify_api.reminders.steps import release_time
 from services.notify_api.reminders.templates import render_digest, render_notice, top_level
 from services.notify_api.rules.rule import Rule
@@ -58,7 +58,7 @@ def message_ids(count: int, moment: datetime) -> Iterator[str]:
     return (f"{prefix}{n:08x}{noise[12 * n : 12 * n + 12]}" for n in range(count))
 
 
-def _delivery(a: Addressed, writing: Writing, *, send_at: datetime) -> dict[str, Any]:
+def _delivery(a: Addressed, writing: Writing, *, send_at: datetime) -> Delivery:
     """Who gets the row, on which contact, and its delivery state: pending, due at `send_at`."""
     return {
         "recipient_kind": a.recipient_kind,
@@ -101,7 +101,7 @@ class Single:
             a,
         )
 
-    def row(self, writing: Writing) -> dict[str, Any]:
+    def row(self, writing: Writing) -> OutboxRow:
         a = self.addressed
         d, step = a.notice.deadline, a.notice.step
         return {
@@ -136,7 +136,7 @@ class Digest:
         chunks = [group[i : i + DIGEST_MAX_NOTICES] for i in range(0, len(group), DIGEST_MAX_NOTICES)]
         return [cls(key if n == 1 else f"{key}:{n}", chunk) for n, chunk in enumerate(chunks, 1)]
 
-    def row(self, writing: Writing) -> dict[str, Any]:
+    def row(self, writing: Writing) -> OutboxRow:
         first, today = self.group[0], self.group[0].notice.today
         notices = [a.notice for a in self.group]
         plans = {n.deadline.plan_id for n in notices}

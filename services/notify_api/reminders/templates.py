@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from services.notify_api.deliveries.models import Level
 from services.notify_api.reminders.deadlines import ROLE_LABEL, Deadline, Duty
+from services.notify_api.reminders.schemas import DaysLeft, DaysOverdue, DigestPayload, NoticeData, NoticePayload
 from services.notify_api.reminders.steps import LEVEL_RANK, Step, countdown
 
 LEVEL_TAG = {Level.BLUE: "提醒", Level.YELLOW: "催办", Level.RED: "督办"}
@@ -71,9 +71,9 @@ def _items(notice: Notice) -> str:
     )
 
 
-def notice_data(notice: Notice) -> dict[str, Any]:
+def notice_data(notice: Notice) -> NoticeData:
     d, left = notice.deadline, countdown(notice.today, notice.deadline.due_on)
-    timing = (
+    timing: DaysLeft | DaysOverdue = (
         {"days_left": left.days, "workdays_left": left.workdays}
         if left.days >= 0
         else {"days_overdue": -left.days, "workdays_overdue": -left.workdays}
@@ -111,7 +111,7 @@ def notice_data(notice: Notice) -> dict[str, Any]:
     }
 
 
-def render_notice(notice: Notice) -> dict[str, Any]:
+def render_notice(notice: Notice) -> NoticePayload:
     d = notice.deadline
     what = ("报送事项", _items(notice)) if d.items else ("事项", f"{d.item_number} {notice.item_title}")
     lines = [
@@ -148,7 +148,7 @@ def top_level(notices: list[Notice]) -> Level:
     return max((n.step.level for n in notices), key=LEVEL_RANK.__getitem__)
 
 
-def render_digest(day: date, notices: list[Notice]) -> dict[str, Any]:
+def render_digest(day: date, notices: list[Notice]) -> DigestPayload:
     """One message listing every notice a recipient has on a day (每日汇总)."""
     counts = "、".join(
         f"{LEVEL_TAG[level]}{n}项"

@@ -25,7 +25,8 @@ from services.common.routing import (
 )
 from services.notify_api.deps import DatabaseDep, TasksDep
 from services.notify_api.rules import service
-from services.notify_api.rules.service import DEADLINE_KINDS, PauseCreate, RuleBody
+from services.notify_api.rules.schemas import PauseCreate, RuleBody
+from services.notify_api.rules.service import DEADLINE_KINDS
 
 router = api_router("rules")
 PEER_ERRORS = problem_responses(503)

@@ -3,9 +3,7 @@ rules room owns it and the reminders room (which applies it) imports it from her
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,16 +17,14 @@ class Rule:
     quiet_end: str = "08:00"
     digest: bool = False
 
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> Rule:
-        return cls(
-            tuple(sorted(set(row["steps_before"]), reverse=True)),
-            row["repeat_every_workdays"],
-            row["escalate_after_days"],
-            row["quiet_start"],
-            row["quiet_end"],
-            bool(row["digest"]),
-        )
-
 
 DEFAULT_RULE = Rule()
+
+
+@dataclass(frozen=True, slots=True)
+class PauseScope:
+    """What a pause in force holds back: a whole plan, an item, a unit within the plan, or a unit on an item."""
+
+    plan_id: int
+    item_id: int | None
+    unit_id: int | None

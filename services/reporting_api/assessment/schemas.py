@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
+
+from services.reporting_api.oversight.schemas.rows import PeriodOversight
 
 
 def _places(places: int) -> PlainSerializer:
@@ -171,3 +173,54 @@ class Assessment(BaseModel):
         "indicator_attainment."
     )
     lists: list[AssessmentList] = Field(description="The lists of the plan's assessment groups, in their order.")
+
+
+# -- typed rows (TypedDict: plain dicts at run time) --------------------------------------------------------
+
+
+class AdjustmentRow(TypedDict):
+    """An assessment adjustment as stored."""
+
+    id: int
+    plan_id: int
+    year: int
+    unit_id: int
+    points: Decimal
+    reason: str
+    created_by: str
+    created_at: datetime
+    version: int
+
+
+class ReportOutcome(TypedDict):
+    """A report of the closed period with the outcome of its first submission (for 'accepted first time')."""
+
+    report_id: int
+    item_id: int
+    unit_id: int
+    status: str
+    submissions: int
+    first_outcome: str | None
+
+
+class Responsibility(TypedDict):
+    item_id: int
+    unit_id: int
+    role: str
+
+
+class ClosedSnapshot(PeriodOversight):
+    """What a period said when it closed: its four views, its reports' outcomes and every responsibility."""
+
+    reports: list[ReportOutcome]
+    responsibilities: list[Responsibility]
+
+
+class PeriodClosure(TypedDict):
+    """A period just closed, with its snapshot (ClosedPeriodPublic)."""
+
+    plan_id: int
+    period: str
+    closed_by: str
+    closed_at: datetime
+    snapshot: ClosedSnapshot

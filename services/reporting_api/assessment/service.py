@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,20 +21,31 @@ from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import Records, plain_rows
 from services.common.tables import table_of
 from services.reporting_api.assessment.models import AssessmentAdjustment
-from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentPublic, Assessment, AssessmentList
+from services.reporting_api.assessment.schemas import (
+    AdjustmentCreate,
+    AdjustmentPublic,
+    AdjustmentRow,
+    Assessment,
+    AssessmentList,
+    ClosedSnapshot,
+    PeriodClosure,
+    ReportOutcome,
+)
 from services.reporting_api.assessment.scores import CO_OPERATING_WEIGHT, assessed_group, assessment_lists, unit_tallies
 from services.reporting_api.db import change_log
 from services.reporting_api.oversight.inputs import load_plan_oversight
 from services.reporting_api.oversight.service import oversight_of
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.models import AssessmentGroup
+from services.reporting_api.periods.schemas import ClosedPeriodRow, PlanRulesRow
 from services.reporting_api.periods.service import closed, closed_snapshot, plan_rules
 from services.reporting_api.reports.models import Report, ReportVersion
 
 reports, versions = table_of(Report), table_of(ReportVersion)
+SnapshotT = TypeVar("SnapshotT")
 
 
-async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> list[dict[str, Any]]:
+async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> list[ReportOutcome]:
     """Each report of the period with the outcome of its first submission (for 'accepted first time')."""
     first = versions.alias("first")
     query = (
@@ -49,12 +61,12 @@ async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> 
         .where(reports.c.plan_id == plan_id, reports.c.period == period)
         .order_by(reports.c.id)
     )
-    return [dict(r) for r in (await conn.execute(query)).mappings()]
+    return cast(list[ReportOutcome], [dict(r) for r in (await conn.execute(query)).mappings()])
 
 
 async def close_period(
     db: Database, tasks: TasksClient, *, plan_id: int, period: str, today: date, principal: Principal
-) -> dict[str, Any]:
+) -> PeriodClosure:
     """Freeze the period: its compliance, roll-ups, lights and indicators as they stand; its reports lock.
 
     The snapshot also keeps every responsibility (item, unit, role): the assessment counts the items a unit leads
@@ -64,18 +76,25 @@ async def close_period(
     plan = await load_plan_oversight(tasks, plan_id)  # the peer first: no transaction is open while it answers
     async with db.transaction() as conn:
         await _refuse_closed(conn, plan_id, period)  # closed meanwhile; the key (plan_id, period) settles a tie
-        snapshot = await oversight_of(conn, plan, period, today)
-        snapshot["reports"] = await _report_outcomes(conn, plan_id, period)
-        snapshot["responsibilities"] = [
-            {"item_id": a.item_id, "unit_id": a.unit_id, "role": a.role} for a in plan.data.assignments
-        ]
-        closed_at = clock.now()
-        row = {"plan_id": plan_id, "period": period, "closed_by": principal.subject, "closed_at": closed_at}
+        snapshot: ClosedSnapshot = {
+            **await oversight_of(conn, plan, period, today),
+            "reports": await _report_outcomes(conn, plan_id, period),
+            "responsibilities": [
+                {"item_id": a.item_id, "unit_id": a.unit_id, "role": a.role} for a in plan.data.assignments
+            ],
+        }
+        row: PeriodClosure = {
+            "plan_id": plan_id,
+            "period": period,
+            "closed_by": principal.subject,
+            "closed_at": clock.now(),
+            "snapshot": snapshot,
+        }
         try:
-            await conn.execute(closed.insert().values(**row, snapshot=snapshot))
+            await conn.execute(closed.insert().values(**row))
         except IntegrityError as exc:  # a concurrent close committed first; raising rolls this transaction back
             raise _already_closed(plan_id, period) from exc
-    return {**row, "snapshot": snapshot}
+    return row
 
 
 def _already_closed(plan_id: int, period: str) -> Conflict:
@@ -87,7 +106,7 @@ async def _refuse_closed(conn: AsyncConnection, plan_id: int, period: str) -> No
         raise _already_closed(plan_id, period)
 
 
-async def get_snapshot(db: Database, *, plan_id: int, period: str) -> dict[str, Any]:
+async def get_snapshot(db: Database, *, plan_id: int, period: str) -> ClosedPeriodRow:
     async with db.read() as conn:
         found = await closed_snapshot(conn, plan_id, period)
     if found is None:
@@ -95,7 +114,7 @@ async def get_snapshot(db: Database, *, plan_id: int, period: str) -> dict[str, 
     return found
 
 
-def one_per_due_date(snapshots: dict[str, Any]) -> dict[str, Any]:
+def one_per_due_date(snapshots: Mapping[str, SnapshotT]) -> dict[str, SnapshotT]:
     """One closed snapshot per period end: 2024-Q2 and 2024-H1 both list the half-year summaries (the report owed
     that day), so only the snapshot of the largest period closed counts, and no report is counted twice."""
     kept: dict[date, str] = {}
@@ -142,7 +161,7 @@ async def annual_assessment(
     )
 
 
-def _groups(rules: dict[str, Any]) -> list[AssessmentGroup]:
+def _groups(rules: PlanRulesRow) -> list[AssessmentGroup]:
     return [AssessmentGroup.model_validate(group) for group in rules["assessment_groups"]]
 
 
@@ -206,11 +225,11 @@ async def create_adjustment(
     return AdjustmentPublic.model_validate(created)
 
 
-async def _adjustment_of(conn: AsyncConnection, plan_id: int, adjustment_id: int) -> dict[str, Any]:
+async def _adjustment_of(conn: AsyncConnection, plan_id: int, adjustment_id: int) -> AdjustmentRow:
     found = await adjustment_records.find(conn, adjustment_id)
     if found is None or found["plan_id"] != plan_id:
         raise NotFound(f"Plan {plan_id} has no assessment adjustment {adjustment_id}.")
-    return found
+    return cast(AdjustmentRow, found)  # a row of assessment_adjustments
 
 
 async def get_adjustment(db: Database, *, plan_id: int, adjustment_id: int) -> AdjustmentPublic:

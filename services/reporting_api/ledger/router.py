@@ -6,15 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
 
 from services.common.auth import PrincipalDep
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
-from services.reporting_api.deps import DatabaseDep, TasksDep
+from services.reporting_api.deps import DatabaseDep, SettingsDep, TasksDep
 from services.reporting_api.ledger import service
-from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment, csv_stream, write_xlsx
+from services.reporting_api.ledger.export import Exporter, Format, export
+from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment
+from services.reporting_api.settings import ReportingSettings
 
 router = api_router("ledger")
 ERRORS = {**READ_ERRORS, **problem_responses(413, 503)}
@@ -22,10 +23,27 @@ Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="The reporting
 UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a unit token gets only its own.")]
 
 
-def _download(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {"description": description, "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}
-    }
+# The documented 200 of each download: a binary body of its media type (FastAPI's `responses` are OpenAPI fragments).
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The ledger workbook, one sheet.", "content": {XLSX_MEDIA_TYPE: BINARY}},
+    **ERRORS,
+}
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The ledger as CSV, streamed.", "content": {"text/csv": BINARY}},
+    **ERRORS,
+}
+
+
+async def _download_of(exporter: Exporter, settings: ReportingSettings, kind: Format, **ask: Any) -> StreamingResponse:
+    """The export as its job writes it (ledger/export.py)."""
+    names, body = await export(exporter, settings, kind=kind, **ask)
+    ascii_name, name = names
+    return StreamingResponse(
+        body,
+        media_type=XLSX_MEDIA_TYPE if kind == "xlsx" else CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": attachment(f"{ascii_name}.{kind}", f"{name}.{kind}")},
+    )
 
 
 @router.get(
@@ -33,25 +51,19 @@ def _download(media_type: str, description: str) -> dict[int | str, dict[str, An
     summary="Download the period's ledger (台账) as an Excel workbook",
     description=service.LEDGER_RULE,
     response_class=FileResponse,
-    responses={**_download(XLSX_MEDIA_TYPE, "The ledger workbook, one sheet."), **ERRORS},
+    responses=XLSX_RESPONSES,
 )
 async def export_ledger_xlsx(
     plan_id: int,
     period: Period,
     db: DatabaseDep,
     tasks: TasksDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     unit_id: UnitFilter = None,
-) -> FileResponse:
-    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)
-    path = await write_xlsx(service.HEADERS, service.ledger_rows(db, ledger), title="台账", widths=service.WIDTHS)
-    ascii_name, name = ledger.file_names
-    return FileResponse(
-        path,
-        media_type=XLSX_MEDIA_TYPE,
-        background=BackgroundTask(path.unlink, missing_ok=True),
-        headers={"Content-Disposition": attachment(f"{ascii_name}.xlsx", f"{name}.xlsx")},
-    )
+) -> StreamingResponse:
+    unit_id = principal.scoped_unit(unit_id)
+    return await _download_of(Exporter(db, tasks), settings, "xlsx", plan_id=plan_id, period=period, unit_id=unit_id)
 
 
 @router.get(
@@ -60,20 +72,16 @@ async def export_ledger_xlsx(
     description=service.LEDGER_RULE + "\n\nUTF-8 with a byte order mark (for Excel), RFC 4180 quoting; "
     "text that a spreadsheet would run as a formula is prefixed with an apostrophe.",
     response_class=StreamingResponse,
-    responses={**_download("text/csv", "The ledger as CSV, streamed."), **ERRORS},
+    responses=CSV_RESPONSES,
 )
 async def export_ledger_csv(
     plan_id: int,
     period: Period,
     db: DatabaseDep,
     tasks: TasksDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
     unit_id: UnitFilter = None,
 ) -> StreamingResponse:
-    ledger = await service.open_ledger(db, tasks, plan_id=plan_id, period=period, unit_id=unit_id, principal=principal)
-    ascii_name, name = ledger.file_names
-    return StreamingResponse(
-        csv_stream(service.HEADERS, service.ledger_rows(db, ledger)),
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": attachment(f"{ascii_name}.csv", f"{name}.csv")},
-    )
+    unit_id = principal.scoped_unit(unit_id)
+    return await _download_of(Exporter(db, tasks), settings, "csv", plan_id=plan_id, period=period, unit_id=unit_id)

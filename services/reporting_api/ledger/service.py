@@ -9,29 +9,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from sys import intern
-from typing import Any, NamedTuple
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import NamedTuple
 
 from services.common import clock
-from services.common.auth import Principal
-from services.common.clock import SHANGHAI
 from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, TasksClient
 from services.common.db import Database
 from services.common.problems import NotFound, PayloadTooLarge
-from services.common.records import plain_rows
-from services.common.tables import table_of
+from services.reporting_api.ledger.cells import IndicatorLabel, local_time, values_text
+from services.reporting_api.ledger.repository import LedgerReport, batch_reports, latest_comments, latest_values
 from services.reporting_api.ledger.writers import Row
 from services.reporting_api.oversight.compliance import lateness
 from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
-from services.reporting_api.periods.obligations import latest_per_pair
+from services.reporting_api.periods.obligations import Rhythm
 from services.reporting_api.periods.service import rhythm_of
-from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
-
-reports, versions, measurements = table_of(Report), table_of(ReportVersion), table_of(MeasurementRecord)
+from services.reporting_api.reports.models import ReportStatus
 
 HEADERS = (
     "事项编号",
@@ -70,7 +63,7 @@ KINDS = {
     "special_action": "专项行动",
 }
 ROLES = {"lead": "牵头", "co": "配合"}
-STATUSES = {
+STATUSES: dict[str | None, str] = {  # by the report's status (a StrEnum value)
     None: "未报送",
     ReportStatus.DRAFT: "草稿",
     ReportStatus.SUBMITTED: "已报送",
@@ -115,11 +108,6 @@ class ItemCells(NamedTuple):
     kind: str  # as written in the ledger: 重点任务, …
 
 
-class IndicatorLabel(NamedTuple):
-    name: str
-    measure: str  # " km" after the value, or "" for an indicator without a unit
-
-
 NO_ITEM = ItemCells("", "", "", "")  # an item tasks_api no longer lists: its cells stay blank
 
 
@@ -136,8 +124,12 @@ class Ledger:
 
     @property
     def file_names(self) -> tuple[str, str]:
-        """(ASCII name, Chinese name) of the export, without extension."""
-        return f"ledger-{self.plan.key}-{self.period.period.id}", f"{self.plan.title}台账-{self.period.period.id}"
+        return file_names(self.plan, self.period)
+
+
+def file_names(plan: Plan, period: ScheduledPeriod) -> tuple[str, str]:
+    """(ASCII name, Chinese name) of an export, without extension."""
+    return f"ledger-{plan.key}-{period.period.id}", f"{plan.title}台账-{period.period.id}"
 
 
 def _duty(assignment: Assignment) -> Duty:
@@ -159,20 +151,23 @@ def _indicator_label(indicator: Indicator) -> IndicatorLabel:
     return IndicatorLabel(indicator.name, intern(f" {indicator.measure}" if indicator.measure else ""))
 
 
-async def open_ledger(
-    db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None, principal: Principal
-) -> Ledger:
-    """The plan data of an export; 404 unknown plan, 422 a period the plan does not have, 413 too many rows."""
-    unit_id = principal.scoped_unit(unit_id)
+async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None) -> Ledger:
+    """The plan data of an export (given unit_id, that unit's rows only); 404 unknown plan, 422 a period the plan
+    does not have, 413 too many rows."""
+    plan, rhythm = await plan_rhythm(db, tasks, plan_id)
+    owed = rhythm.owed_for(period)
+    duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id, owes=lambda item: rhythm.owes(item, owed))
+    return Ledger(plan, owed, duties, items, indicators, clock.business_today())
+
+
+async def plan_rhythm(db: Database, tasks: TasksClient, plan_id: int) -> tuple[Plan, Rhythm]:
+    """The plan and its calendar and cadences; 404 unknown plan."""
     try:
         plan = await tasks.plan(plan_id)
     except NotFound as exc:
         raise NotFound(f"Plan {plan_id} does not exist.") from exc
     async with db.read() as conn:  # the plan was read first: no connection is held across a peer call
-        rhythm = await rhythm_of(conn, plan)
-    owed = rhythm.owed_for(period)
-    duties, items, indicators = await read_plan_side(tasks, plan_id, unit_id, owes=lambda item: rhythm.owes(item, owed))
-    return Ledger(plan, owed, duties, items, indicators, clock.business_today())
+        return plan, await rhythm_of(conn, plan)
 
 
 async def read_plan_side(
@@ -203,92 +198,18 @@ async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
     async with db.read() as conn:
         for start in range(0, len(ledger.duties), BATCH_SIZE):
             batch = ledger.duties[start : start + BATCH_SIZE]
-            found = await _reports(conn, ledger, batch)
+            units, answering = {d.unit_id for d in batch}, answering_ids(ledger.period.period)
+            found = await batch_reports(conn, ledger.plan.id, answering, {d.item_id for d in batch}, units)
             ids = [report["id"] for report in found.values()]
-            comments = await _latest_comments(conn, ids)
-            values = await _latest_values(conn, ids)
+            comments = await latest_comments(conn, ids)
+            values = await latest_values(conn, ids)
             yield [_row(ledger, duty, found.get((duty.item_id, duty.unit_id)), comments, values) for duty in batch]
-
-
-async def _reports(
-    conn: AsyncConnection, ledger: Ledger, batch: Sequence[Duty]
-) -> dict[tuple[int, int], dict[str, Any]]:
-    query = select(
-        reports.c.id,
-        reports.c.item_id,
-        reports.c.unit_id,
-        reports.c.status,
-        reports.c.progress,
-        reports.c.problems,
-        reports.c.next_steps,
-        reports.c.percent_complete,
-        reports.c.self_status,
-        reports.c.submissions,
-        reports.c.submitted_at,
-        reports.c.late,
-        reports.c.days_late,
-    ).where(
-        reports.c.plan_id == ledger.plan.id,
-        reports.c.period.in_(answering_ids(ledger.period.period)),
-        reports.c.item_id.in_({d.item_id for d in batch}),
-        reports.c.unit_id.in_({d.unit_id for d in batch}),
-    )
-    return dict(latest_per_pair(plain_rows(await conn.execute(query))))
-
-
-async def _latest_comments(conn: AsyncConnection, report_ids: list[int]) -> dict[int, str | None]:
-    """The comment of each report's latest review (None when that review said nothing)."""
-    if not report_ids:
-        return {}
-    rows = await conn.execute(
-        select(versions.c.report_id, versions.c.review_comment)
-        .where(versions.c.report_id.in_(report_ids), versions.c.outcome.is_not(None))
-        .order_by(versions.c.number)
-    )
-    return dict(rows.all())  # ordered by number: the latest review of a report wins
-
-
-async def _latest_values(conn: AsyncConnection, report_ids: list[int]) -> dict[int, dict[int, tuple[float, date]]]:
-    """Per report and indicator, the latest submitted value, ignoring versions the office returned."""
-    if not report_ids:
-        return {}
-    rows = await conn.execute(
-        select(measurements.c.report_id, measurements.c.indicator_id, measurements.c.value, measurements.c.as_of)
-        .join(versions, versions.c.id == measurements.c.version_id)
-        .where(
-            measurements.c.report_id.in_(report_ids),
-            versions.c.outcome.is_(None) | (versions.c.outcome != ReportStatus.RETURNED.value),
-        )
-        .order_by(measurements.c.as_of, measurements.c.version_id, measurements.c.id)
-    )
-    latest: dict[int, dict[int, tuple[float, date]]] = {}
-    for report_id, indicator_id, value, as_of in rows:
-        latest.setdefault(report_id, {})[indicator_id] = (value, as_of)
-    return latest
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else format(value, ".15g")
-
-
-def _values_text(ledger: Ledger, values: dict[int, tuple[float, date]]) -> str:
-    parts = []
-    for indicator_id, (value, as_of) in sorted(values.items()):
-        name, measure = ledger.indicators.get(indicator_id) or (f"指标{indicator_id}", "")
-        parts.append(f"{name}: {_number(value)}{measure} ({as_of.isoformat()})")
-    return "；".join(parts)
-
-
-def _local_time(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def _row(
     ledger: Ledger,
     duty: Duty,
-    report: dict[str, Any] | None,
+    report: LedgerReport | None,
     comments: dict[int, str | None],
     values: dict[int, dict[int, tuple[float, date]]],
 ) -> Row:
@@ -311,7 +232,7 @@ def _row(
         report["progress"],
         report["problems"],
         report["next_steps"],
-        _values_text(ledger, values.get(report["id"], {})),
+        values_text(ledger.indicators, values.get(report["id"], {})),
         comments.get(report["id"]) or "",
-        _local_time(report["submitted_at"]),
+        local_time(report["submitted_at"]),
     )

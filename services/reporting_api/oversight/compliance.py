@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
+from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ComplianceTotals, Filed, PeriodReport
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Obligation
-
-STATES = ("missing", "draft", "submitted", "accepted", "returned")
 
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
@@ -35,7 +33,7 @@ included) after the due date up to the submission, or up to today for a pair not
 late: a report filed on a weekend or holiday right after its due date is late by 1 working day."""
 
 
-def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> tuple[bool, int]:
+def lateness(report: Filed | None, *, due_on: date, today: date) -> tuple[bool, int]:
     """(late, working days late) of a pair: a report that reached the office keeps its own; otherwise as of today."""
     if report and report["status"] in REPORTED:
         return bool(report["late"]), report["days_late"]
@@ -44,8 +42,8 @@ def lateness(report: Mapping[str, Any] | None, *, due_on: date, today: date) -> 
 
 
 def compliance_row(
-    obligation: Obligation, item: Item | None, report: Mapping[str, Any] | None, *, today: date
-) -> dict[str, Any]:
+    obligation: Obligation, item: Item | None, report: PeriodReport | None, *, today: date
+) -> ComplianceEntry:
     assignment, due_on = obligation.assignment, obligation.due_on
     state = report["status"] if report else "missing"
     overdue = obligation.owed and state not in REPORTED and today > due_on
@@ -74,10 +72,10 @@ def compliance_row(
 def compliance_rows(
     items: Iterable[Item],
     obligations: Iterable[Obligation],
-    reports: Mapping[tuple[int, int], Mapping[str, Any]],
+    reports: Mapping[tuple[int, int], PeriodReport],
     *,
     today: date,
-) -> list[dict[str, Any]]:
+) -> list[ComplianceEntry]:
     """One row per obligation, in the obligations' order (responsibility id).
 
     `reports` maps (item_id, unit_id) to the report answering for the period ({id, status, late, days_late}).
@@ -95,7 +93,7 @@ def owed_obligations(
     assignments: Iterable[Assignment],
     owing: set[int],
     scheduled: ScheduledPeriod,
-    reports: Mapping[tuple[int, int], Mapping[str, Any]],
+    reports: Mapping[tuple[int, int], PeriodReport],
     *,
     pending: bool,
 ) -> list[Obligation]:
@@ -112,7 +110,7 @@ def owed_obligations(
     return found
 
 
-def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def compliance_summary(rows: Iterable[ComplianceEntry]) -> ComplianceTotals:
     """How many pairs are expected, in each state, late and overdue."""
     states: Counter[str] = Counter()
     late = overdue = expected = 0
@@ -121,4 +119,13 @@ def compliance_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
         states[row["state"]] += 1
         late += row["late"]
         overdue += row["overdue"]
-    return {"expected": expected, **{state: states.get(state, 0) for state in STATES}, "late": late, "overdue": overdue}
+    return {
+        "expected": expected,
+        "missing": states["missing"],
+        "draft": states["draft"],
+        "submitted": states["submitted"],
+        "accepted": states["accepted"],
+        "returned": states["returned"],
+        "late": late,
+        "overdue": overdue,
+    }

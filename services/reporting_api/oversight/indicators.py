@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
 
 from services.common.contracts.tasks import Indicator
+from services.reporting_api.oversight.schemas.rows import IndicatorEntry, MeasurementPoint
 
 PROGRESS_RULE = """\
 **Values** come from the measurements of submitted report versions that were not returned, dated on or before
@@ -64,7 +64,7 @@ def expected_share(plan_start: date, target_date: date, on: date) -> float:
     return min(1.0, max(0.0, (on - plan_start).days / span))
 
 
-def projection(points: Sequence[Mapping[str, Any]], target_date: date) -> float | None:
+def projection(points: Sequence[MeasurementPoint], target_date: date) -> float | None:
     """The least-squares line through the points, at the target date; None without two distinct dates."""
     xs: list[int] = [p["as_of"].toordinal() for p in points]
     if len(set(xs)) < 2:
@@ -80,8 +80,8 @@ def _rounded(value: float | None) -> float | None:
 
 
 def indicator_progress(
-    indicator: Indicator, points: Iterable[Mapping[str, Any]], *, plan_start: date, margin: float
-) -> dict[str, Any]:
+    indicator: Indicator, points: Iterable[MeasurementPoint], *, plan_start: date, margin: float
+) -> IndicatorEntry:
     """The progress of one indicator from its measurement points ({id, as_of, value})."""
     ordered = sorted(points, key=lambda p: (p["as_of"], p["id"]))
     latest = ordered[-1] if ordered else None
@@ -110,8 +110,8 @@ def indicator_progress(
 
 
 def plan_indicator_progress(
-    indicators: Iterable[Indicator], points: Mapping[int, list[Mapping[str, Any]]], *, plan_start: date, margin: float
-) -> list[dict[str, Any]]:
+    indicators: Iterable[Indicator], points: Mapping[int, list[MeasurementPoint]], *, plan_start: date, margin: float
+) -> list[IndicatorEntry]:
     """The progress of every indicator, in indicator id order; `points` maps indicator ids to their points."""
     return [
         indicator_progress(i, points.get(i.id, ()), plan_start=plan_start, margin=margin)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
+from services.reporting_api.oversight.schemas.rows import Grouping, ViewHeader
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Rhythm, owing_items
+from services.reporting_api.periods.schemas import PlanRulesRow
 from services.reporting_api.periods.service import plan_rules, rhythm_of
 
 
@@ -37,7 +38,7 @@ class PeriodView:
     period: str
     owed: ScheduledPeriod
     today: date
-    rules: dict[str, Any]
+    rules: PlanRulesRow
     rhythm: Rhythm
 
     @property
@@ -49,7 +50,7 @@ class PeriodView:
         """The items that owe the report answering for the period."""
         return owing_items(self.rhythm, self.data.items, self.owed)
 
-    def header(self) -> dict[str, Any]:
+    def header(self) -> ViewHeader:
         return {
             "plan_id": self.data.plan.id,
             "period": self.period,
@@ -65,7 +66,7 @@ class PlanOversight:
     """Everything a period's full oversight (oversight_of) reads from tasks_api: the plan and every grouping."""
 
     data: PlanData
-    grouping: dict[str, Any]
+    grouping: Grouping
 
 
 async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
@@ -76,9 +77,9 @@ async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
     return PlanData(plan, items, assignments, indicators)
 
 
-async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> dict[str, Any]:
+async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> Grouping:
     """What a roll-up needs beyond the plan: units (by county), lead leaders and thematic groups (by group)."""
-    found: dict[str, Any] = {}
+    found: Grouping = {}
     if by == "county":
         found["units"] = await tasks.units()
     if by == "group":
@@ -97,7 +98,8 @@ async def _with_members(tasks: TasksClient, groups: list[Group]) -> list[tuple[G
 async def load_plan_oversight(tasks: TasksClient, plan_id: int) -> PlanOversight:
     """The plan and every grouping (by county, by group), read from tasks_api before a connection opens."""
     data = await load_plan(tasks, plan_id)
-    grouping = {**await load_grouping(tasks, plan_id, "county"), **await load_grouping(tasks, plan_id, "group")}
+    grouping = await load_grouping(tasks, plan_id, "county")
+    grouping.update(await load_grouping(tasks, plan_id, "group"))
     return PlanOversight(data, grouping)
 
 

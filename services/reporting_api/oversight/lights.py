@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
 
 from services.common.contracts.tasks import Assignment, Item
+from services.reporting_api.oversight.schemas.rows import IndicatorEntry, LightEntry, LightTotals, PeriodReport
 
 LIGHTS = ("green", "yellow", "red", "done")
 REPORTED = ("submitted", "accepted", "returned")  # the report reached the office at least once
@@ -48,7 +48,7 @@ def lead_assignments(assignments: Iterable[Assignment]) -> dict[int, Assignment]
     return leads
 
 
-def _done(item: Item, report: Mapping[str, Any] | None) -> list[str]:
+def _done(item: Item, report: PeriodReport | None) -> list[str]:
     reasons = []
     if item.status == "closed":
         reasons.append("item_closed")
@@ -57,7 +57,7 @@ def _done(item: Item, report: Mapping[str, Any] | None) -> list[str]:
     return reasons
 
 
-def _red(report: Mapping[str, Any] | None, progress: Sequence[Mapping[str, Any]], overdue: bool) -> list[str]:
+def _red(report: PeriodReport | None, progress: Sequence[IndicatorEntry], overdue: bool) -> list[str]:
     reasons = []
     if report and report["self_status"] == "delayed":
         reasons.append("lead_report_delayed")
@@ -66,7 +66,7 @@ def _red(report: Mapping[str, Any] | None, progress: Sequence[Mapping[str, Any]]
     return reasons + [f"indicator_behind:{p['key']}" for p in progress if p["behind"]]
 
 
-def _yellow(report: Mapping[str, Any] | None, due_soon: bool) -> list[str]:
+def _yellow(report: PeriodReport | None, due_soon: bool) -> list[str]:
     reasons = []
     if report and report["self_status"] == "at_risk":
         reasons.append("lead_report_at_risk")
@@ -77,8 +77,8 @@ def _yellow(report: Mapping[str, Any] | None, due_soon: bool) -> list[str]:
 
 def light_of(
     item: Item,
-    report: Mapping[str, Any] | None,
-    progress: Sequence[Mapping[str, Any]],
+    report: PeriodReport | None,
+    progress: Sequence[IndicatorEntry],
     *,
     due_on: date | None,
     today: date,
@@ -102,15 +102,15 @@ def light_of(
 def traffic_lights(
     items: Iterable[Item],
     assignments: Iterable[Assignment],
-    reports: Mapping[tuple[int, int], Mapping[str, Any]],
-    progress: Iterable[Mapping[str, Any]],
+    reports: Mapping[tuple[int, int], PeriodReport],
+    progress: Iterable[IndicatorEntry],
     *,
     due_on: date,
     today: date,
     due_soon_days: int,
     progress_status: Mapping[int, str],
     owing: Collection[int] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[LightEntry]:
     """The light of every item that has a lead unit, in item id order.
 
     `reports` maps (item_id, unit_id) to a report of the period ({id, status, self_status}); `progress` is the
@@ -118,10 +118,10 @@ def traffic_lights(
     holds the items that owe the period's report (None: all).
     """
     leads = lead_assignments(assignments)
-    by_item: dict[int, list[Mapping[str, Any]]] = {}
+    by_item: dict[int, list[IndicatorEntry]] = {}
     for row in progress:
         by_item.setdefault(row["item_id"], []).append(row)
-    rows = []
+    rows: list[LightEntry] = []
     for item in sorted(items, key=lambda i: i.id):
         lead = leads.get(item.id)
         if lead is None or item.status == "cancelled":
@@ -157,6 +157,15 @@ def traffic_lights(
     return rows
 
 
-def light_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    counts = Counter(row["light"] for row in rows)
-    return {light: counts.get(light, 0) for light in LIGHTS}
+def light_counts(rows: Iterable[LightEntry]) -> LightTotals:
+    return light_totals(Counter(row["light"] for row in rows))
+
+
+def light_totals(counts: Mapping[str, int]) -> LightTotals:
+    """The counts per light (LIGHTS), 0 for a light none shows."""
+    return {
+        "green": counts.get("green", 0),
+        "yellow": counts.get("yellow", 0),
+        "red": counts.get("red", 0),
+        "done": counts.get("done", 0),
+    }

@@ -6,10 +6,10 @@ them past SQLAlchemy (services/common/driver_reads.py), which compiles each stat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,11 +18,19 @@ from services.common.driver_reads import Read, Rows
 from services.common.records import plain_rows
 from services.common.tables import table_of
 from services.reporting_api.oversight.progress import accepted_statement
+from services.reporting_api.oversight.schemas.rows import (
+    FiledCount,
+    MeasurementPoint,
+    PeriodReport,
+    PointsByIndicator,
+    ReportsByPair,
+)
 from services.reporting_api.periods.calendar import answering_ids, parse_period
 from services.reporting_api.periods.obligations import latest_per_pair
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportVersion
 
 reports, versions, measurements = table_of(Report), table_of(ReportVersion), table_of(MeasurementRecord)
+
 
 # The periods answering for one (those ending the same day: a month, a quarter, a half-year, a year) as four
 # bindparams, so that each statement is still built and compiled once.
@@ -102,35 +110,42 @@ def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
     return query
 
 
-def by_pair(rows: Rows) -> dict[tuple[int, int], Mapping[str, Any]]:
-    """Reports by (item_id, unit_id): the latest of a pair's reports answering for the period."""
-    return latest_per_pair(rows)
+def by_pair(rows: Rows) -> ReportsByPair:
+    """Reports by (item_id, unit_id): the latest of a pair's reports answering for the period (rows of
+    period_reports_statement, as dicts or driver records alike)."""
+    return latest_per_pair(cast(Sequence[PeriodReport], rows))
 
 
-def by_indicator(rows: Rows) -> dict[int, list[Mapping[str, Any]]]:
-    """Measurement points by indicator id."""
-    points: dict[int, list[Mapping[str, Any]]] = {}
-    for row in rows:
+def as_filed(rows: Rows) -> Sequence[FiledCount]:
+    """Rows of filed_counts_statement, as dicts or driver records alike."""
+    return cast(Sequence[FiledCount], rows)
+
+
+def by_indicator(rows: Rows) -> PointsByIndicator:
+    """Measurement points by indicator id (rows of measurement_points_statement)."""
+    points: PointsByIndicator = {}
+    for row in cast(Sequence[MeasurementPoint], rows):
         points.setdefault(row["indicator_id"], []).append(row)
     return points
 
 
 async def period_reports(
     conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None, lead_only: bool = False
-) -> dict[tuple[int, int], Mapping[str, Any]]:
+) -> ReportsByPair:
     """The period's reports by (item_id, unit_id)."""
     statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
     values = {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
     return by_pair(plain_rows(await conn.execute(statement, values)))
 
 
-async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[dict[str, Any]]:
-    return plain_rows(await conn.execute(filed_counts_statement(key), {"plan_id": plan_id, **periods_of(period)}))
+async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[FiledCount]:
+    values = {"plan_id": plan_id, **periods_of(period)}
+    return cast(list[FiledCount], plain_rows(await conn.execute(filed_counts_statement(key), values)))
 
 
 async def measurement_points(
     conn: AsyncConnection, plan_id: int, today: date, *, latest_only: bool = False
-) -> dict[int, list[Mapping[str, Any]]]:
+) -> PointsByIndicator:
     """Indicator id → its measurement points (measurement_points_statement)."""
     statement = measurement_points_statement(latest_only=latest_only)
     return by_indicator(plain_rows(await conn.execute(statement, {"plan_id": plan_id, "today": today})))

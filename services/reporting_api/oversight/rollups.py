@@ -7,13 +7,19 @@ traffic lights (lights.py).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
-from typing import Any
 
 from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, Member, Unit
-from services.reporting_api.oversight.lights import LIGHTS
-from services.reporting_api.oversight.progress import PROGRESS
+from services.reporting_api.oversight.lights import light_totals
+from services.reporting_api.oversight.schemas.rows import (
+    FiledCount,
+    LightEntry,
+    LightTotals,
+    ProgressTotals,
+    RollupEntry,
+)
 
 BY = ("unit", "section", "county", "group", "kind")
 UNIT_BASED = ("unit", "county")
@@ -90,7 +96,12 @@ def groups_by_key(
     return {item.id: [(None, item.kind, item.kind)] for item in by_id.values()}
 
 
-def _empty(ref: GroupRef) -> dict[str, Any]:
+_NO_LIGHTS: LightTotals = {"green": 0, "yellow": 0, "red": 0, "done": 0}
+_NO_PROGRESS: ProgressTotals = {"not_started": 0, "in_progress": 0, "completed": 0, "closed": 0}
+
+
+def _empty(ref: GroupRef) -> RollupEntry:
+    """A group's row before counting: `items`, `lights` and `progress` are filled in by _finish."""
     return {
         "group": {"id": ref[0], "key": ref[1], "name": ref[2]},
         "expected": 0,
@@ -103,18 +114,25 @@ def _empty(ref: GroupRef) -> dict[str, Any]:
         "on_time": 0,
         "late": 0,
         "overdue": 0,
-        "items": set(),
+        "items": 0,
+        "lights": _NO_LIGHTS,
+        "progress": _NO_PROGRESS,
     }
 
 
-def _count_filed(row: dict[str, Any], status: str, late: bool, count: int) -> None:
+def _count_filed(row: RollupEntry, status: str, late: bool, count: int) -> None:
     if status == "draft":
         row["draft"] += count
         return
     row["submitted"] += count
-    row["late" if late else "on_time"] += count
-    if status in ("accepted", "returned"):
-        row[status] += count
+    if late:
+        row["late"] += count
+    else:
+        row["on_time"] += count
+    if status == "accepted":
+        row["accepted"] += count
+    elif status == "returned":
+        row["returned"] += count
     else:
         row["awaiting_review"] += count
 
@@ -124,14 +142,14 @@ def rollup(
     *,
     items: Iterable[Item],
     assignments: Iterable[Assignment],
-    filed: Iterable[Mapping[str, Any]],
-    lights: Iterable[Mapping[str, Any]],
+    filed: Iterable[FiledCount],
+    lights: Iterable[LightEntry],
     overdue: bool,
     not_owed: Collection[int] = (),
     units: Iterable[Unit] = (),
     item_leaders: Iterable[ItemLeader] = (),
     thematic: Sequence[tuple[Group, Sequence[Member]]] = (),
-) -> list[dict[str, Any]]:
+) -> list[RollupEntry]:
     """The roll-up rows of one grouping.
 
     `filed` holds the period's reports counted per FILED_KEY[by] ({key, status, late, count}); `overdue` says
@@ -142,36 +160,43 @@ def rollup(
         by, items=items, assignments=assignments, units=units, item_leaders=item_leaders, thematic=thematic
     )
     key_of = attrgetter("unit_id" if by in UNIT_BASED else "item_id")
-    rows: dict[GroupRef, dict[str, Any]] = {}
+    rows: dict[GroupRef, tuple[RollupEntry, set[int]]] = {}  # each group's row and the items it covers
     for assignment in assignments:
         for ref in groups.get(key_of(assignment), ()):
-            row = rows.get(ref)
-            if row is None:  # not setdefault(ref, _empty(ref)): that builds a row for every assignment
-                row = rows[ref] = _empty(ref)
-            row["expected"] += assignment.item_id not in not_owed
-            row["items"].add(assignment.item_id)
+            found = rows.get(ref)
+            if found is None:  # not setdefault(ref, _empty(ref)): that builds a row for every assignment
+                found = rows[ref] = (_empty(ref), set())
+            found[0]["expected"] += assignment.item_id not in not_owed
+            found[1].add(assignment.item_id)
     for count in filed:
         for ref in groups.get(count["key"], ()):
             if ref in rows:
-                _count_filed(rows[ref], count["status"], bool(count["late"]), count["count"])
+                _count_filed(rows[ref][0], count["status"], bool(count["late"]), count["count"])
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
     # Groups with ids in id order; item kinds (no id) in the order the plan first uses them.
-    return [_finish(rows[ref], light_of, overdue) for ref in sorted(rows, key=_group_order)]
+    return [_finish(*rows[ref], light_of, overdue) for ref in sorted(rows, key=_group_order)]
 
 
 def _group_order(ref: GroupRef) -> tuple[bool, int]:
     return ref[0] is None, ref[0] or 0
 
 
-def _finish(row: dict[str, Any], light_of: Mapping[int, tuple[str, str]], overdue: bool) -> dict[str, Any]:
+def _finish(row: RollupEntry, items: set[int], light_of: Mapping[int, tuple[str, str]], overdue: bool) -> RollupEntry:
     row["missing"] = max(0, row["expected"] - row["submitted"] - row["draft"])
     row["overdue"] = max(0, row["expected"] - row["submitted"]) if overdue else 0
-    lights, progress = dict.fromkeys(LIGHTS, 0), dict.fromkeys(PROGRESS, 0)
-    for item_id in row["items"]:
+    lights: Counter[str] = Counter()
+    progress: Counter[str] = Counter()
+    for item_id in items:
         if item_id in light_of:
             light, status = light_of[item_id]
             lights[light] += 1
             progress[status] += 1
-    row["lights"], row["progress"] = lights, progress
-    row["items"] = len(row["items"])
+    row["items"] = len(items)
+    row["lights"] = light_totals(lights)
+    row["progress"] = {
+        "not_started": progress["not_started"],
+        "in_progress": progress["in_progress"],
+        "completed": progress["completed"],
+        "closed": progress["closed"],
+    }
     return row

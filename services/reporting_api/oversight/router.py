@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
+from pydantic import BaseModel
 
 from services.common import clock
 from services.common.auth import Principal, PrincipalDep, Role, require_roles
@@ -61,13 +63,33 @@ def _today(as_of: date | None) -> date:
     return as_of or clock.business_today()
 
 
-def _paged(
-    view: dict[str, Any], limit: int, cursor: str | None, key: str, request: Request
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The view with one page of its rows (ordered by `key`), and the Link header to the next page."""
-    rows = rows_after(view.pop("rows"), decode_id_cursor(cursor), limit, itemgetter(key))
-    page, headers = paginate(rows, limit, request, itemgetter(key))
-    return {**view, **page}, headers
+R = TypeVar("R", bound=Mapping[str, Any])
+M = TypeVar("M", bound=BaseModel)
+
+
+def _encoded_page(
+    view: Mapping[str, object], rows: list[R], after: Any, limit: int, key: Callable[[R], Any], request: Request
+) -> Response:
+    """The view (its header) with one page of `rows` (in `key` order) after the cursor, encoded as it is: notify_api
+    reads these lists in bulk, and their rows are built typed already. The Link header leads to the next page."""
+    page, headers = paginate(rows_after(rows, after, limit, key), limit, request, key)
+    return JSONBytesResponse({**{k: v for k, v in view.items() if k != "rows"}, **page}, headers=headers)
+
+
+def _page(
+    model: type[M],
+    view: Mapping[str, object],
+    rows: list[R],
+    cursor: str | None,
+    key: str,
+    limit: int,
+    request: Request,
+) -> tuple[M, dict[str, str]]:
+    """The view (its header) with one page of `rows` (ordered by the id `key`) as its page model, and the Link
+    header to the next page."""
+    by_key = itemgetter(key)
+    page, headers = paginate(rows_after(rows, decode_id_cursor(cursor), limit, by_key), limit, request, by_key)
+    return model.model_validate({**{k: v for k, v in view.items() if k != "rows"}, **page}), headers
 
 
 @router.get(
@@ -94,7 +116,7 @@ async def get_plan_compliance(
     walk = (plan_id, period, _today(as_of), principal.scoped_unit(unit_id), state)
     view = walks.get(walk) if cursor else None
     if view is None:
-        view = await service.compliance(
+        fresh = await service.compliance(
             db,
             tasks,
             plan_id=plan_id,
@@ -104,11 +126,11 @@ async def get_plan_compliance(
             unit_id=unit_id,
             state=state,
         )
-        if len(view["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
-            walks.keep(walk, view)
-    page, headers = _paged(dict(view), limit, cursor, "responsibility_id", request)
-    # notify_api reads this list in bulk: rows go straight to orjson, they are built typed already.
-    return JSONBytesResponse(page, headers=headers)
+        if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
+            walks.keep(walk, fresh)
+        view = fresh
+    by_id = itemgetter("responsibility_id")
+    return _encoded_page(view, view["rows"], decode_id_cursor(cursor), limit, by_id, request)
 
 
 @router.get(
@@ -137,7 +159,7 @@ async def get_plan_obligations(
     walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
     view = walks.get(walk) if cursor else None
     if view is None:
-        view = await service.obligations(
+        fresh = await service.obligations(
             db,
             tasks,
             plan_id=plan_id,
@@ -148,11 +170,10 @@ async def get_plan_obligations(
             unit_id=unit_id,
             pending=pending,
         )
-        if len(view["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
-            walks.keep(walk, view)
-    rows = rows_after(view["rows"], after, limit, service.obligation_key)
-    page, headers = paginate(rows, limit, request, service.obligation_key)
-    return JSONBytesResponse({**{k: v for k, v in view.items() if k != "rows"}, **page}, headers=headers)
+        if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
+            walks.keep(walk, fresh)
+        view = fresh
+    return _encoded_page(view, view["rows"], after, limit, service.obligation_key, request)
 
 
 @router.get(
@@ -212,9 +233,9 @@ async def get_plan_traffic_lights(
         kind=kind,
         light=light,
     )
-    page, headers = _paged(view, limit, cursor, "item_id", request)
+    page, headers = _page(TrafficLightPage, view, view["rows"], cursor, "item_id", limit, request)
     response.headers.update(headers)
-    return TrafficLightPage.model_validate(page)
+    return page
 
 
 @router.get(
@@ -238,6 +259,6 @@ async def get_plan_indicator_progress(
     view = await service.indicator_progress(
         db, tasks, plan_id=plan_id, today=_today(as_of), principal=principal, item_id=item_id
     )
-    page, headers = _paged(view, limit, cursor, "indicator_id", request)
+    page, headers = _page(IndicatorProgressPage, view, view["rows"], cursor, "indicator_id", limit, request)
     response.headers.update(headers)
-    return IndicatorProgressPage.model_validate(page)
+    return page

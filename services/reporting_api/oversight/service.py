@@ -9,9 +9,8 @@ for the snapshot of a closed period.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,6 +35,7 @@ from services.reporting_api.oversight.lights import light_counts, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.repository import (
+    as_filed,
     by_indicator,
     by_pair,
     filed_counts,
@@ -46,6 +46,19 @@ from services.reporting_api.oversight.repository import (
     periods_of,
 )
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
+from services.reporting_api.oversight.schemas.rows import (
+    ComplianceEntry,
+    ComplianceView,
+    IndicatorEntry,
+    IndicatorView,
+    LightEntry,
+    LightsView,
+    ObligationView,
+    PeriodOversight,
+    PointsByIndicator,
+    ReportsByPair,
+    RollupView,
+)
 from services.reporting_api.periods.obligations import obligations_of, owing_items
 from services.reporting_api.periods.service import plan_rules, rhythm_of
 
@@ -59,18 +72,15 @@ def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
 # -- the four views ---------------------------------------------------------------------------------------
 
 
-def _progress(view: PeriodView, points: Mapping[int, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+def _progress(view: PeriodView, points: PointsByIndicator) -> list[IndicatorEntry]:
     return plan_indicator_progress(
         view.data.indicators, points, plan_start=view.data.plan.starts_on, margin=view.rules["indicator_margin"]
     )
 
 
 def _lights(
-    view: PeriodView,
-    lead_reports: Mapping[tuple[int, int], Mapping[str, Any]],
-    progress: list[dict[str, Any]],
-    accepted: Rows,
-) -> list[dict[str, Any]]:
+    view: PeriodView, lead_reports: ReportsByPair, progress: list[IndicatorEntry], accepted: Rows
+) -> list[LightEntry]:
     return traffic_lights(
         view.data.items,
         view.data.assignments,
@@ -84,9 +94,7 @@ def _lights(
     )
 
 
-def _compliance_rows(
-    view: PeriodView, filed: Mapping[tuple[int, int], Mapping[str, Any]], unit_id: int | None = None
-) -> list[dict[str, Any]]:
+def _compliance_rows(view: PeriodView, filed: ReportsByPair, unit_id: int | None = None) -> list[ComplianceEntry]:
     """What answers for the period (obligations_of) with the state of each report."""
     assignments = [a for a in view.data.assignments if unit_id is None or a.unit_id == unit_id]
     obligations = obligations_of(view.rhythm, view.period, view.data.items, assignments, filed)
@@ -109,7 +117,7 @@ async def compliance(
     principal: Principal,
     unit_id: int | None,
     state: str | None,
-) -> dict[str, Any]:
+) -> ComplianceView:
     """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
@@ -131,7 +139,7 @@ lists for each owed period, owed rows only). `pending=true` keeps only those not
 what a reminder is about. A unit token sees only its own."""
 
 
-def obligation_key(row: Mapping[str, Any]) -> tuple[str, str, int]:
+def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
     """The order (and cursor) of the obligation list."""
     return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
 
@@ -147,7 +155,7 @@ async def obligations(
     principal: Principal,
     unit_id: int | None,
     pending: bool,
-) -> dict[str, Any]:
+) -> ObligationView:
     """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands: the rows
     compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
     nothing is owed on reads no reports at all."""
@@ -155,7 +163,7 @@ async def obligations(
     plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
     items, assignments = await asyncio.gather(tasks.plan_items(plan_id), tasks.plan_assignments(plan_id))
     duties = sorted((a for a in assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
-    rows: list[dict[str, Any]] = []
+    rows: list[ComplianceEntry] = []
     async with db.read() as conn:
         rhythm = await rhythm_of(conn, plan)
         for owed in rhythm.owed_periods(start, end):
@@ -171,7 +179,7 @@ async def obligations(
 
 async def rollups(
     db: Database, tasks: TasksClient, memo: InputMemo, *, plan_id: int, period: str, by: str, today: date
-) -> dict[str, Any]:
+) -> RollupView:
     """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
     equal (`memo`, the app's: memo.py): callers must not change it. The rows are still read every time."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
@@ -183,14 +191,14 @@ async def rollups(
         view = await period_view(conn, data, period, today)
         filed, leads, points, accepted = await under_way.all()
     inputs = (by, view, grouping, filed, leads, points, accepted)
-    answer = memo.get((plan_id, period, by, today), inputs)
+    answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
         lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
         rows = rollup(
             by,
             items=data.items,
             assignments=data.assignments,
-            filed=filed,
+            filed=as_filed(filed),
             lights=lights,
             overdue=today > view.due_on,
             not_owed=_not_owed(view),
@@ -213,7 +221,7 @@ async def lights_of_period(
     unit_id: int | None,
     kind: str | None,
     light: str | None,
-) -> dict[str, Any]:
+) -> LightsView:
     """The lights of the items in scope (a unit token: the items it is responsible for), then the `light` filter."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
@@ -234,7 +242,7 @@ async def lights_of_period(
 
 async def indicator_progress(
     db: Database, tasks: TasksClient, *, plan_id: int, today: date, principal: Principal, item_id: int | None
-) -> dict[str, Any]:
+) -> IndicatorView:
     """Every indicator of the plan (a unit token: of the items it is responsible for), or of one item."""
     data = await load_plan(tasks, plan_id)
     visible = {item.id for item in data.items}
@@ -256,7 +264,7 @@ async def indicator_progress(
     return {"plan_id": plan_id, "as_of": today.isoformat(), "rows": rows}
 
 
-async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: str, today: date) -> dict[str, Any]:
+async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: str, today: date) -> PeriodOversight:
     """Compliance, roll-ups (every grouping), traffic lights and indicator progress of a period, as plain JSON: the
     plan read from tasks_api before `conn` was opened (inputs.load_plan_oversight), the reports from `conn`."""
     data, plan_id = plan.data, plan.data.plan.id

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
 
 from services.common.caching import BoundedCache, ttl_cache
+from services.reporting_api.oversight.schemas.rows import ComplianceView, ObligationView
 
 WALK_SECONDS = 120.0  # a walk of the largest plan at 500 rows a page takes seconds; this bounds staleness
 WALKS_KEPT = 4  # views held at once (the largest is ~100,000 rows): a bound on memory
+Walk = ComplianceView | ObligationView  # a view paged by its rows: the compliance of a period, or the obligations
 
 
 class ComplianceWalks:
@@ -27,11 +28,11 @@ class ComplianceWalks:
     def __init__(
         self, *, seconds: float = WALK_SECONDS, kept: int = WALKS_KEPT, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.views: BoundedCache[Hashable, dict[str, Any]] = ttl_cache("compliance walks", kept, seconds, clock)
+        self.views: BoundedCache[Hashable, Walk] = ttl_cache("compliance walks", kept, seconds, clock)
 
-    def get(self, key: Hashable) -> dict[str, Any] | None:
+    def get(self, key: Hashable) -> Walk | None:
         """The view kept under `key`, unless it is stale or was never kept."""
         return self.views.get(key)
 
-    def keep(self, key: Hashable, view: dict[str, Any]) -> None:
+    def keep(self, key: Hashable, view: Walk) -> None:
         self.views.put(key, view)

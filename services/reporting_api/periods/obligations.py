@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.problems import Unprocessable
 from services.reporting_api.periods.calendar import Cadence, Period, ScheduledPeriod, owed_period, owes_on, parse_period
 
 Pair = tuple[int, int]  # (item_id, unit_id)
+ReportT = TypeVar("ReportT", bound=Mapping[str, Any])  # a report row (TypedDict) with id, item_id and unit_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +151,10 @@ def obligations_of(
     return found
 
 
-def latest_per_pair(rows: Iterable[Mapping[str, Any]]) -> dict[Pair, Mapping[str, Any]]:
+def latest_per_pair(rows: Iterable[ReportT]) -> dict[Pair, ReportT]:
     """One report per (item, unit) among those answering a period: the latest filed (highest id). Two exist only
     when a unit filed under an earlier cadence (a quarter report, then the summary for the same day)."""
-    found: dict[Pair, Mapping[str, Any]] = {}
+    found: dict[Pair, ReportT] = {}
     for row in rows:
         pair = (row["item_id"], row["unit_id"])
         if pair not in found or row["id"] > found[pair]["id"]:

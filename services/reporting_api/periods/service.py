@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -27,21 +28,25 @@ from services.reporting_api.periods.models import (
     RulesUpdate,
 )
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm
+from services.reporting_api.periods.schemas import (
+    ClosedPeriodRow,
+    ItemCadenceRow,
+    ItemCadenceView,
+    PeriodRow,
+    PlanRulesRow,
+)
 
 rules_table, overrides, closed = table_of(PlanRules), table_of(DueDateOverride), table_of(ClosedPeriod)
 item_cadences = table_of(ItemCadence)
 
 
-async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, Any]:
+async def plan_rules(conn: AsyncConnection, plan_id: int) -> PlanRulesRow:
     """The plan's rules, or the defaults when the office never set them."""
     row = (await conn.execute(select(rules_table).where(rules_table.c.plan_id == plan_id))).mappings().first()
     if row:
-        return dict(row)
-    return {
-        "plan_id": plan_id,
-        "version": 0,
-        **PlanRules.model_validate({"plan_id": plan_id}).model_dump(exclude={"plan_id", "version"}),
-    }
+        return cast(PlanRulesRow, dict(row))  # every column of plan_rules, typed by its model
+    defaults = PlanRules.model_validate({"plan_id": plan_id}).model_dump(exclude={"plan_id", "version"})
+    return cast(PlanRulesRow, {"plan_id": plan_id, "version": 0, **defaults})
 
 
 async def schedule_of(conn: AsyncConnection, plan: Plan) -> list[ScheduledPeriod]:
@@ -84,7 +89,7 @@ async def closed_periods(conn: AsyncConnection, plan_id: int) -> set[str]:
     return set(rows.scalars())
 
 
-async def list_periods(db: Database, tasks: TasksClient, *, plan_id: int, kind: str | None) -> list[dict[str, Any]]:
+async def list_periods(db: Database, tasks: TasksClient, *, plan_id: int, kind: str | None) -> list[PeriodRow]:
     """The plan's periods; months only when a cadence of the plan is monthly (or asked for by kind)."""
     plan = await tasks.plan(plan_id)  # the peer first, then the connection
     async with db.read() as conn:
@@ -98,7 +103,7 @@ async def list_periods(db: Database, tasks: TasksClient, *, plan_id: int, kind: 
     ]
 
 
-def _period_row(rhythm: Rhythm, s: ScheduledPeriod, closed_ids: set[str]) -> dict[str, Any]:
+def _period_row(rhythm: Rhythm, s: ScheduledPeriod, closed_ids: set[str]) -> PeriodRow:
     owed = rhythm.owed_for(s.period.id).period
     return {
         "id": s.period.id,
@@ -116,7 +121,7 @@ def _period_row(rhythm: Rhythm, s: ScheduledPeriod, closed_ids: set[str]) -> dic
 
 
 async def override_due_date(
-    db: Database, tasks: TasksClient, *, plan_id: int, period_id: str, due_on: Any, actor: Principal
+    db: Database, tasks: TasksClient, *, plan_id: int, period_id: str, due_on: date, actor: Principal
 ) -> None:
     plan = await tasks.plan(plan_id)  # the peer first, then the transaction
     async with db.transaction() as conn:
@@ -144,7 +149,7 @@ async def override_due_date(
 
 async def update_rules(
     db: Database, *, plan_id: int, data: RulesUpdate, version: int, actor: Principal
-) -> dict[str, Any]:
+) -> PlanRulesRow:
     changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "weights" in changes:
         _check_weights(changes["weights"])
@@ -152,7 +157,8 @@ async def update_rules(
         current = await plan_rules(conn, plan_id)
         if current["version"] != version:
             raise stale(current["version"])
-        after = {**current, **changes, "version": version + 1}
+        # RulesUpdate's fields are rule columns, validated: the rules with them are rules still.
+        after = cast(PlanRulesRow, {**current, **changes, "version": version + 1})
         try:
             if version == 0:
                 await conn.execute(rules_table.insert().values(**after))
@@ -186,24 +192,24 @@ def _check_weights(weights: dict[str, float]) -> None:
         raise Unprocessable("weights must be non-negative and sum to 1.")
 
 
-async def closed_snapshot(conn: AsyncConnection, plan_id: int, period_id: str) -> dict[str, Any] | None:
+async def closed_snapshot(conn: AsyncConnection, plan_id: int, period_id: str) -> ClosedPeriodRow | None:
     row = (
         (await conn.execute(select(closed).where(closed.c.plan_id == plan_id, closed.c.period == period_id)))
         .mappings()
         .first()
     )
-    return dict(row) if row else None
+    return cast(ClosedPeriodRow, dict(row)) if row else None
 
 
 # -- an item's own cadence ---------------------------------------------------------------------------------
 
 
-async def _item_cadence_row(conn: AsyncConnection, item_id: int) -> dict[str, Any] | None:
+async def _item_cadence_row(conn: AsyncConnection, item_id: int) -> ItemCadenceRow | None:
     row = (await conn.execute(select(item_cadences).where(item_cadences.c.item_id == item_id))).mappings().first()
-    return dict(row) if row else None
+    return cast(ItemCadenceRow, dict(row)) if row else None
 
 
-def _cadence_view(item: Item, book: CadenceBook, row: dict[str, Any] | None) -> dict[str, Any]:
+def _cadence_view(item: Item, book: CadenceBook, row: ItemCadenceRow | None) -> ItemCadenceView:
     return {
         "item_id": item.id,
         "plan_id": item.plan_id,
@@ -214,7 +220,7 @@ def _cadence_view(item: Item, book: CadenceBook, row: dict[str, Any] | None) -> 
     }
 
 
-async def item_cadence(db: Database, tasks: TasksClient, *, item_id: int) -> dict[str, Any]:
+async def item_cadence(db: Database, tasks: TasksClient, *, item_id: int) -> ItemCadenceView:
     """The item's own cadence (null: the plan's rules decide), the cadence in effect and where it comes from."""
     item = await tasks.item(item_id)  # 404 for an unknown item
     async with db.read() as conn:
@@ -223,7 +229,7 @@ async def item_cadence(db: Database, tasks: TasksClient, *, item_id: int) -> dic
 
 async def set_item_cadence(
     db: Database, tasks: TasksClient, *, item_id: int, cadence: Cadence | None, version: int, actor: Principal
-) -> dict[str, Any]:
+) -> ItemCadenceView:
     """Set (or with null, drop) the item's own cadence, if it is still at `version` (0: never set)."""
     item = await tasks.item(item_id)  # the peer first, then the transaction
     async with db.transaction() as conn:
@@ -231,7 +237,7 @@ async def set_item_cadence(
         current = before["version"] if before else 0
         if current != version:
             raise stale(current)
-        after = {
+        after: ItemCadenceRow = {
             "item_id": item_id,
             "plan_id": item.plan_id,
             "cadence": cadence.value if cadence else None,

@@ -8,11 +8,12 @@ contribution and need not carry the item's figures.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection
 
 from services.common.problems import Unprocessable
 from services.reporting_api.periods.calendar import ReportType
+from services.reporting_api.reports.repository import ReportRow
+from services.reporting_api.reports.schemas import ContentError, ReportContent
 
 SUMMARIES = (ReportType.HALF_YEAR, ReportType.ANNUAL)
 REQUIRED_TEXT = {
@@ -35,16 +36,36 @@ def needs_indicator_values(report_type: str, role: str) -> bool:
     return report_type in SUMMARIES and role == "lead"
 
 
-def missing_content(report: Mapping[str, Any], indicator_ids: Collection[int]) -> list[dict[str, Any]]:
+def content_of(report: ReportContent) -> ReportContent:
+    """The report's content (CONTENT of reports/service.py), as a submitted version freezes it."""
+    return {
+        "progress": report["progress"],
+        "achievements": report["achievements"],
+        "problems": report["problems"],
+        "next_steps": report["next_steps"],
+        "percent_complete": report["percent_complete"],
+        "self_status": report["self_status"],
+        "measurements": report["measurements"],
+        "attachments": report["attachments"],
+    }
+
+
+def missing_content(report: ReportRow, indicator_ids: Collection[int]) -> list[ContentError]:
     """The required content the report lacks, as field errors; `indicator_ids` are those it must give values for."""
-    errors = [
+    texts = {
+        "progress": report["progress"],
+        "achievements": report["achievements"],
+        "problems": report["problems"],
+        "next_steps": report["next_steps"],
+    }
+    errors: list[ContentError] = [
         {
             "location": ["body", name],
             "type": "missing",
             "message": f"A {report['report_type']} report needs {name} ({LABELS[name]}).",
         }
         for name in REQUIRED_TEXT[ReportType(report["report_type"])]
-        if not str(report[name]).strip()
+        if not str(texts[name]).strip()
     ]
     given = {m["indicator_id"] for m in report["measurements"]}
     if absent := sorted(set(indicator_ids) - given):
@@ -59,7 +80,7 @@ def missing_content(report: Mapping[str, Any], indicator_ids: Collection[int]) -
     return errors
 
 
-def require_content(report: Mapping[str, Any], indicator_ids: Collection[int]) -> None:
+def require_content(report: ReportRow, indicator_ids: Collection[int]) -> None:
     """422 naming every missing field, unless the report says what its type asks for."""
     if errors := missing_content(report, indicator_ids):
         fields = ", ".join(str(e["location"][-1]) for e in errors)

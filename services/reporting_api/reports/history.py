@@ -13,7 +13,7 @@ the millions of rows of a province's history; SQLite gets batched INSERTs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -28,7 +28,15 @@ from services.common.dialect import dialect_of
 from services.common.workdays import workdays_late
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.repository import measurements, reports, transitions, versions
+from services.reporting_api.reports.repository import (
+    ReportValues,
+    VersionValues,
+    measurements,
+    reports,
+    transitions,
+    versions,
+)
+from services.reporting_api.reports.schemas import ReportContent
 
 REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
 IMPORT_COMMENT = "Imported from the report history."
@@ -121,7 +129,7 @@ async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: st
     )
 
 
-def _content(report: PastReport) -> dict[str, Any]:
+def _content(report: PastReport) -> ReportContent:
     """The report's content as a submitted version freezes it (CONTENT of reports/service.py)."""
     return {
         "progress": report.progress,
@@ -142,7 +150,7 @@ def _days_late(report: PastReport) -> int:
     return workdays_late(report.due_on, clock.business_date(report.submitted_at))
 
 
-def _report_row(report: PastReport, content: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
+def _report_row(report: PastReport, content: ReportContent, actor: str, now: datetime) -> ReportValues:
     days_late = _days_late(report)
     return {
         **content,
@@ -166,7 +174,7 @@ def _report_row(report: PastReport, content: dict[str, Any], actor: str, now: da
     }
 
 
-def _version_row(report: PastReport, content: dict[str, Any], report_id: int, actor: str) -> dict[str, Any]:
+def _version_row(report: PastReport, content: ReportContent, report_id: int, actor: str) -> VersionValues:
     reviewed = report.status in REVIEWED
     days_late = _days_late(report)
     return {
@@ -186,7 +194,7 @@ def _version_row(report: PastReport, content: dict[str, Any], report_id: int, ac
     }
 
 
-async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """Insert rows (every column but id given); their new ids come back in the order given."""
     if not rows:
         return []

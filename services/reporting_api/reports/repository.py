@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import select
+from sqlalchemy import Column, ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -13,12 +14,135 @@ from services.common.records import Records
 from services.common.tables import table_of
 from services.reporting_api.db import change_log
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion, Transition
+from services.reporting_api.reports.schemas import ContentChanges, MeasurementValue, ReportContent
 
 reports, versions = table_of(Report), table_of(ReportVersion)
 measurements, transitions = table_of(MeasurementRecord), table_of(Transition)
 report_records = Records(reports, "report", change_log)
 
 WITHDRAWN = "withdrawn"  # the outcome of a version its unit took back before the review
+
+
+class ReportValues(ReportContent):
+    """A report's columns but its id: what a new row is written with (reports/history.py)."""
+
+    plan_id: int
+    item_id: int
+    unit_id: int
+    period: str
+    role: str
+    report_type: str
+    status: str
+    submissions: int
+    first_submitted_at: datetime | None
+    submitted_at: datetime | None
+    due_on: date | None
+    late: bool
+    days_late: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ReportRow(ReportValues):
+    """A report as stored (ReportPublic)."""
+
+    id: int
+
+
+class ReportChanges(TypedDict, total=False):
+    """The columns a workflow step sets on a report, beside its status (a submission's count, time and lateness)."""
+
+    submissions: int
+    submitted_at: datetime
+    due_on: date
+    first_submitted_at: datetime | None
+    late: bool
+    days_late: int
+
+
+class VersionValues(TypedDict):
+    """A submitted version's columns but its id."""
+
+    report_id: int
+    number: int
+    content: ReportContent
+    submitted_by: str
+    submitted_at: datetime
+    due_on: date
+    late: bool
+    days_late: int
+    outcome: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_comment: str | None
+    score: float | None
+
+
+class VersionRow(VersionValues):
+    """A submitted version as stored (VersionPublic)."""
+
+    id: int
+
+
+class TransitionRow(TypedDict):
+    """One step of a report's workflow as stored (TransitionPublic)."""
+
+    id: int
+    report_id: int
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: datetime
+    comment: str | None
+
+
+# -- a report's row: read, written and changed through report_records (history and ETag), typed -----------------
+
+
+async def get_report(conn: AsyncConnection, report_id: int) -> ReportRow:
+    """The report, or 404."""
+    return cast(ReportRow, await report_records.get(conn, report_id))
+
+
+async def report_at(conn: AsyncConnection, report_id: int, version: int) -> ReportRow:
+    """The report, if still at the version the caller read; else 404 or 412."""
+    return cast(ReportRow, await report_records.get_at(conn, report_id, version))
+
+
+async def insert_report(conn: AsyncConnection, values: Mapping[str, Any], *, actor: str) -> ReportRow:
+    """A new report of `values` (the columns of ReportValues but the bookkeeping ones, which it sets)."""
+    return cast(ReportRow, await report_records.insert(conn, values, actor=actor))
+
+
+async def update_report(
+    conn: AsyncConnection, report_id: int, changes: ContentChanges, *, expected_version: int, actor: str
+) -> ReportRow:
+    return cast(
+        ReportRow, await report_records.update(conn, report_id, changes, expected_version=expected_version, actor=actor)
+    )
+
+
+async def compare_and_set(
+    conn: AsyncConnection, before: ReportRow, changes: Mapping[str, Any], *, actor: str, guard: tuple[str, ...]
+) -> ReportRow | None:
+    """The report after `changes`, or None when it changed since `before` was read (Records.compare_and_set)."""
+    after = await report_records.compare_and_set(conn, before, changes, actor=actor, guard=guard)
+    return cast(ReportRow | None, after)
+
+
+async def report_page(
+    conn: AsyncConnection,
+    *,
+    where: Iterable[ColumnElement[bool]],
+    after_id: int | None,
+    limit: int,
+    columns: Sequence[Column[Any]],
+) -> list[ReportRow]:
+    """`limit + 1` reports in id order after the cursor; `columns` are every column, in the order to encode."""
+    page = await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=columns)
+    return cast(list[ReportRow], page)
 
 
 async def add_transition(
@@ -43,8 +167,8 @@ async def existing_report(conn: AsyncConnection, item_id: int, unit_id: int, per
 
 async def add_version(
     conn: AsyncConnection,
-    report: dict[str, Any],
-    content: dict[str, Any],
+    report: ReportRow,
+    content: ReportContent,
     *,
     submitted_by: str,
     submitted_at: datetime,
@@ -76,7 +200,20 @@ async def add_version(
     return version_id
 
 
-def _measurement(report: dict[str, Any], version_id: int, measurement: dict[str, Any]) -> dict[str, Any]:
+class MeasurementRow(TypedDict):
+    """An indicator value of a submitted version, as stored (the measurements table, but its id)."""
+
+    report_id: int
+    version_id: int
+    plan_id: int
+    item_id: int
+    indicator_id: int
+    value: float
+    as_of: date
+    note: str | None
+
+
+def _measurement(report: ReportRow, version_id: int, measurement: MeasurementValue) -> MeasurementRow:
     return {
         "report_id": report["id"],
         "version_id": version_id,
@@ -89,7 +226,7 @@ def _measurement(report: dict[str, Any], version_id: int, measurement: dict[str,
     }
 
 
-async def review_version(conn: AsyncConnection, report: dict[str, Any], outcome: ReportStatus, **review: Any) -> None:
+async def review_version(conn: AsyncConnection, report: ReportRow, outcome: ReportStatus, **review: Any) -> None:
     """Record the review of the report's pending version: its outcome, and who reviewed it with what comment."""
     await conn.execute(
         versions.update()
@@ -108,7 +245,7 @@ async def was_reviewed(conn: AsyncConnection, report_id: int, outcomes: tuple[Re
     return found.first() is not None
 
 
-async def withdraw_version(conn: AsyncConnection, report: dict[str, Any]) -> None:
+async def withdraw_version(conn: AsyncConnection, report: ReportRow) -> None:
     """Mark the report's pending version withdrawn; its indicator values no longer count (its content keeps them)."""
     pending = (versions.c.report_id == report["id"]) & (versions.c.number == report["submissions"])
     await conn.execute(versions.update().where(pending).values(outcome=WITHDRAWN))
@@ -119,13 +256,13 @@ async def withdraw_version(conn: AsyncConnection, report: dict[str, Any]) -> Non
     )
 
 
-async def version_rows(conn: AsyncConnection, report_id: int) -> list[dict[str, Any]]:
+async def version_rows(conn: AsyncConnection, report_id: int) -> list[VersionRow]:
     rows = await conn.execute(select(versions).where(versions.c.report_id == report_id).order_by(versions.c.number))
-    return [dict(r) for r in rows.mappings()]
+    return cast(list[VersionRow], [dict(r) for r in rows.mappings()])
 
 
-async def transition_rows(conn: AsyncConnection, report_id: int) -> list[dict[str, Any]]:
+async def transition_rows(conn: AsyncConnection, report_id: int) -> list[TransitionRow]:
     rows = await conn.execute(
         select(transitions).where(transitions.c.report_id == report_id).order_by(transitions.c.id)
     )
-    return [dict(r) for r in rows.mappings()]
+    return cast(list[TransitionRow], [dict(r) for r in rows.mappings()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,3 +156,82 @@ class TransitionPublic(BaseModel):
     actor: str
     at: datetime
     comment: str | None
+
+
+# -- typed rows (TypedDict: plain dicts at run time, encoded by orjson as they are) ----------------------------
+
+
+class MeasurementValue(TypedDict):
+    """An indicator value as a report's content holds it (JSON: `as_of` is ISO text)."""
+
+    indicator_id: int
+    value: float
+    as_of: str
+    note: str | None
+
+
+class AttachmentLink(TypedDict):
+    title: str
+    url: str
+
+
+class ReportContent(TypedDict):
+    """What a report says (CONTENT), as a submitted version freezes it."""
+
+    progress: str
+    achievements: str
+    problems: str
+    next_steps: str
+    percent_complete: int
+    self_status: str
+    measurements: list[MeasurementValue]
+    attachments: list[AttachmentLink]
+
+
+class ContentChanges(TypedDict, total=False):
+    """New content for a report (ReportUpdate): the fields given (a null is refused)."""
+
+    progress: str | None
+    achievements: str | None
+    problems: str | None
+    next_steps: str | None
+    percent_complete: int | None
+    self_status: str | None
+    measurements: list[MeasurementValue] | None
+    attachments: list[AttachmentLink] | None
+
+
+class ContentError(TypedDict):
+    """A required field a report lacks, as a problem document's field error (FieldError)."""
+
+    location: list[str | int]
+    type: str
+    message: str
+
+
+class EventDetails(TypedDict, total=False):
+    """What one workflow step adds to a report.* event: who did it, and with what comment or lateness."""
+
+    submitted_by: str
+    submitted_at: datetime
+    late: bool
+    days_late: int
+    reviewed_by: str
+    comment: str | None
+    score: float | None
+    withdrawn_by: str
+    reopened_by: str
+    reason: str
+
+
+class ReportEvent(EventDetails):
+    """The data of a report.* event in the outbox: which report, and what just happened to it."""
+
+    report_id: int
+    plan_id: int
+    item_id: int
+    unit_id: int
+    role: str
+    period: str
+    submission: int
+    due_on: date | None

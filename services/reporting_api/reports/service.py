@@ -7,8 +7,9 @@ before a transaction opens or after the read connection is returned: no connecti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,8 +21,15 @@ from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, rhythm_of
 from services.reporting_api.reports import repository
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.repository import report_records, reports
-from services.reporting_api.reports.schemas import ReportCreate, ReportPublic, ReportUpdate
+from services.reporting_api.reports.repository import ReportRow, TransitionRow, VersionRow, report_records, reports
+from services.reporting_api.reports.schemas import (
+    ContentChanges,
+    MeasurementValue,
+    ReportContent,
+    ReportCreate,
+    ReportPublic,
+    ReportUpdate,
+)
 
 CONTENT = (
     "progress",
@@ -64,18 +72,18 @@ def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None)
     return unit_id, role
 
 
-async def _check_measurements(tasks: TasksClient, item_id: int, content: dict[str, Any]) -> None:
-    named = {m["indicator_id"] for m in content.get("measurements") or []}
+async def _check_measurements(tasks: TasksClient, item_id: int, values: Sequence[MeasurementValue] | None) -> None:
+    named = {m["indicator_id"] for m in values or []}
     if named:
         own = {indicator.id for indicator in await tasks.item_indicators(item_id)}
         if named - own:
             raise Unprocessable(f"Indicator(s) {sorted(named - own)} are not indicators of item {item_id}.")
 
 
-def check_measurement_dates(content: dict[str, Any], period_id: str, *, location: str) -> None:
+def check_measurement_dates(values: Sequence[MeasurementValue] | None, period_id: str, *, location: str) -> None:
     """A value reported for a period describes that period: `as_of` falls between its first and last day."""
     period = parse_period(period_id)
-    for index, measurement in enumerate(content.get("measurements") or []):
+    for index, measurement in enumerate(values or []):
         as_of = date.fromisoformat(str(measurement["as_of"]))
         if not period.starts_on <= as_of <= period.ends_on:
             message = f"as_of {as_of} is outside period {period_id} ({period.starts_on} to {period.ends_on})."
@@ -97,14 +105,12 @@ async def refuse_closed_period(conn: AsyncConnection, plan_id: int, period: str)
         raise Conflict(f"Period {period} is closed; its reports can no longer change.")
 
 
-async def create_report(
-    db: Database, tasks: TasksClient, *, data: ReportCreate, principal: Principal
-) -> dict[str, Any]:
+async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate, principal: Principal) -> ReportRow:
     item = await _item(tasks, data.item_id)
     unit_id, role = _reporting_unit(principal, item, data.unit_id)
-    content = data.model_dump(mode="json", include=set(CONTENT))
-    check_measurement_dates(content, data.period, location="body")
-    await _check_measurements(tasks, item.id, content)
+    content = cast(ReportContent, data.model_dump(mode="json", include=set(CONTENT)))  # ContentFields, as JSON
+    check_measurement_dates(content["measurements"], data.period, location="body")
+    await _check_measurements(tasks, item.id, content["measurements"])
     plan = await tasks.plan(item.plan_id)
     async with db.transaction() as conn:
         (await rhythm_of(conn, plan)).refuse_unowed(item, data.period)
@@ -112,7 +118,7 @@ async def create_report(
         # The unique key (item, unit, period) still settles two creates that both pass this check.
         if (existing := await repository.existing_report(conn, item.id, unit_id, data.period)) is not None:
             raise Conflict(f"Unit {unit_id} already has report {existing} on item {item.id} for {data.period}.")
-        report = await report_records.insert(
+        report = await repository.insert_report(
             conn,
             {
                 **content,
@@ -131,7 +137,7 @@ async def create_report(
         return report
 
 
-def _check_owner(principal: Principal, report: dict[str, Any]) -> None:
+def _check_owner(principal: Principal, report: ReportRow) -> None:
     if principal.role is Role.UNIT and report["unit_id"] != principal.unit_id:
         raise Forbidden("A unit changes only its own reports.")
     if not principal.is_staff and principal.role is not Role.UNIT:
@@ -140,21 +146,23 @@ def _check_owner(principal: Principal, report: dict[str, Any]) -> None:
 
 async def update_report(
     db: Database, tasks: TasksClient, *, report_id: int, data: ReportUpdate, version: int, principal: Principal
-) -> dict[str, Any]:
-    changes = data.model_dump(mode="json", exclude_unset=True)
+) -> ReportRow:
+    changes = cast(ContentChanges, data.model_dump(mode="json", exclude_unset=True))  # ReportUpdate, as JSON
     report = await changeable_report(db, tasks, report_id, principal)
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
         raise Unprocessable(f"{', '.join(nulls)} cannot be null.")
-    check_measurement_dates(changes, report["period"], location="body")
-    await _check_measurements(tasks, report["item_id"], changes)
+    check_measurement_dates(changes.get("measurements"), report["period"], location="body")
+    await _check_measurements(tasks, report["item_id"], changes.get("measurements"))
     async with db.transaction() as conn:
-        report = await report_records.get_at(conn, report_id, version)
+        report = await repository.report_at(conn, report_id, version)
         if report["status"] not in EDITABLE:
             raise Conflict(f"A {report['status']} report cannot be edited; only drafts and returned reports can.")
         await refuse_closed_period(conn, report["plan_id"], report["period"])
         # UPDATE … WHERE version = :seen: a submit that froze the content first makes this edit 412.
-        return await report_records.update(conn, report_id, changes, expected_version=version, actor=principal.subject)
+        return await repository.update_report(
+            conn, report_id, changes, expected_version=version, actor=principal.subject
+        )
 
 
 async def delete_report(
@@ -163,7 +171,7 @@ async def delete_report(
     """Delete a draft that was never submitted; the change log keeps what it held."""
     await changeable_report(db, tasks, report_id, principal)
     async with db.transaction() as conn:
-        report = await report_records.get_at(conn, report_id, version)
+        report = await repository.report_at(conn, report_id, version)
         if report["status"] != ReportStatus.DRAFT or report["submissions"]:
             raise Conflict("Only a draft that was never submitted can be deleted; a submitted report stays on record.")
         await report_records.delete(
@@ -176,7 +184,7 @@ async def lead_item_ids(tasks: TasksClient, unit_id: int) -> set[int]:
     return await tasks.unit_item_ids(unit_id, "lead")
 
 
-async def _check_visible(tasks: TasksClient, report: dict[str, Any], principal: Principal) -> None:
+async def _check_visible(tasks: TasksClient, report: ReportRow, principal: Principal) -> None:
     """Another unit's report is 404, as if it did not exist, unless the caller's unit leads its item."""
     if principal.role is not Role.UNIT or report["unit_id"] == principal.unit_id:
         return
@@ -184,15 +192,15 @@ async def _check_visible(tasks: TasksClient, report: dict[str, Any], principal: 
         raise NotFound(f"Report {report['id']} does not exist.")
 
 
-async def read_report(db: Database, tasks: TasksClient, *, report_id: int, principal: Principal) -> dict[str, Any]:
+async def read_report(db: Database, tasks: TasksClient, *, report_id: int, principal: Principal) -> ReportRow:
     """The report, if the caller may see it: read first, and tasks_api asked once the connection is returned."""
     async with db.read() as conn:
-        report = await report_records.get(conn, report_id)
+        report = await repository.get_report(conn, report_id)
     await _check_visible(tasks, report, principal)
     return report
 
 
-async def changeable_report(db: Database, tasks: TasksClient, report_id: int, principal: Principal) -> dict[str, Any]:
+async def changeable_report(db: Database, tasks: TasksClient, report_id: int, principal: Principal) -> ReportRow:
     """The report as it is before a change, if the caller may change it. Read, and tasks_api asked, before the
     write transaction opens: no peer call while it holds its locks."""
     report = await read_report(db, tasks, report_id=report_id, principal=principal)
@@ -202,7 +210,7 @@ async def changeable_report(db: Database, tasks: TasksClient, report_id: int, pr
 
 async def list_reports(
     db: Database, tasks: TasksClient, *, principal: Principal, after_id: int | None, limit: int, **filters: Any
-) -> list[dict[str, Any]]:
+) -> list[ReportRow]:
     where = [reports.c[name] == value for name, value in filters.items() if value is not None]
     if principal.role is Role.UNIT:
         where.append(
@@ -210,15 +218,15 @@ async def list_reports(
             | reports.c.item_id.in_(await lead_item_ids(tasks, principal.own_unit))
         )
     async with db.read() as conn:
-        return await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+        return await repository.report_page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
 
 
 async def report_versions(
     db: Database, tasks: TasksClient, *, report_id: int, principal: Principal
-) -> list[dict[str, Any]]:
+) -> list[VersionRow]:
     """The report's submitted versions, if the caller may see the report (asked of tasks_api after the read)."""
     async with db.read() as conn:
-        report = await report_records.get(conn, report_id)
+        report = await repository.get_report(conn, report_id)
         rows = await repository.version_rows(conn, report_id)
     await _check_visible(tasks, report, principal)
     return rows
@@ -226,10 +234,10 @@ async def report_versions(
 
 async def report_transitions(
     db: Database, tasks: TasksClient, *, report_id: int, principal: Principal
-) -> list[dict[str, Any]]:
+) -> list[TransitionRow]:
     """The report's status changes, if the caller may see the report (asked of tasks_api after the read)."""
     async with db.read() as conn:
-        report = await report_records.get(conn, report_id)
+        report = await repository.get_report(conn, report_id)
         rows = await repository.transition_rows(conn, report_id)
     await _check_visible(tasks, report, principal)
     return rows

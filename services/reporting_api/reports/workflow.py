@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Unpack
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,12 +23,17 @@ from services.common.workdays import workdays_late
 from services.reporting_api.db import outbox_events
 from services.reporting_api.periods.service import period_of
 from services.reporting_api.reports import repository
-from services.reporting_api.reports.content import needs_indicator_values, require_content
+from services.reporting_api.reports.content import content_of, needs_indicator_values, require_content
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.repository import report_records
-from services.reporting_api.reports.schemas import Decision, ReopenRequest, ReviewCreate
+from services.reporting_api.reports.repository import ReportChanges, ReportRow
+from services.reporting_api.reports.schemas import (
+    Decision,
+    EventDetails,
+    ReopenRequest,
+    ReportEvent,
+    ReviewCreate,
+)
 from services.reporting_api.reports.service import (
-    CONTENT,
     EDITABLE,
     REVIEWED,
     changeable_report,
@@ -37,7 +42,7 @@ from services.reporting_api.reports.service import (
 )
 
 
-def _event_data(report: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _event_data(report: ReportRow, **extra: Unpack[EventDetails]) -> ReportEvent:
     """The data of a report.* event in the outbox: which report, and what just happened to it."""
     return {
         "report_id": report["id"],
@@ -54,13 +59,13 @@ def _event_data(report: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 async def _seen_report(
     conn: AsyncConnection, report_id: int, version: int | None, allowed: tuple[ReportStatus, ...], step: str
-) -> dict[str, Any]:
+) -> ReportRow:
     """The report as this transaction reads it, which the step's compare-and-set is made on: 412 when the
     caller's If-Match names another version, 409 when the step does not start from its status."""
     if version is None:
-        report = await report_records.get(conn, report_id)
+        report = await repository.get_report(conn, report_id)
     else:
-        report = await report_records.get_at(conn, report_id, version)
+        report = await repository.report_at(conn, report_id, version)
     if report["status"] not in allowed:
         raise Conflict(
             f"A {report['status']} report cannot be {step}; only "
@@ -70,7 +75,7 @@ async def _seen_report(
     return report
 
 
-def _lost_race(report: dict[str, Any], version: int | None) -> ProblemError:
+def _lost_race(report: ReportRow, version: int | None) -> ProblemError:
     """Another step or edit changed the report between this transaction's read and its write."""
     if version is not None:
         return stale(report["version"] + 1)
@@ -79,17 +84,17 @@ def _lost_race(report: dict[str, Any], version: int | None) -> ProblemError:
 
 async def _move(
     conn: AsyncConnection,
-    report: dict[str, Any],
+    report: ReportRow,
     to: ReportStatus,
     *,
     version: int | None,
     actor: str,
     comment: str | None,
-    changes: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    changes: ReportChanges | None = None,
+) -> ReportRow:
     """The compare-and-set every workflow step is: `UPDATE reports … WHERE id AND status AND version` are those
     read. The loser of a race writes nothing: it raises before its version row, transition or event exist."""
-    after = await report_records.compare_and_set(
+    after = await repository.compare_and_set(
         conn, report, {**(changes or {}), "status": to.value}, actor=actor, guard=("status",)
     )
     if after is None:
@@ -106,21 +111,29 @@ class _Filing:
     due_on: date
     days_late: int
 
-    def changes(self, report: dict[str, Any]) -> dict[str, Any]:
+    def changes(self, report: ReportRow) -> ReportChanges:
         """The report's columns the submission sets; lateness only on the first (none yet, or all withdrawn)."""
-        first = report["first_submitted_at"] is None
-        lateness = {"first_submitted_at": self.at, "late": self.days_late > 0, "days_late": self.days_late}
-        return {
+        found: ReportChanges = {
             "submissions": report["submissions"] + 1,
             "submitted_at": self.at,
             "due_on": self.due_on,
-            **(lateness if first else {}),
         }
+        if report["first_submitted_at"] is None:
+            found["first_submitted_at"] = self.at
+            found["late"] = self.days_late > 0
+            found["days_late"] = self.days_late
+        return found
+
+    def event(self, report: ReportRow, actor: str) -> ReportEvent:
+        """The report.submitted event of the submission."""
+        return _event_data(
+            report, submitted_by=actor, submitted_at=self.at, late=self.days_late > 0, days_late=self.days_late
+        )
 
 
 async def submit_report(
     db: Database, tasks: TasksClient, *, report_id: int, principal: Principal, comment: str | None, version: int | None
-) -> dict[str, Any]:
+) -> ReportRow:
     """报送: freeze the content as a new immutable version; flag it late after the period's due date."""
     seen = await changeable_report(db, tasks, report_id, principal)
     plan = await tasks.plan(seen["plan_id"])
@@ -131,8 +144,8 @@ async def submit_report(
         scheduled = await period_of(conn, plan, report["period"])
         # The version freezes the content of the row the compare-and-set names: an edit that commits first
         # changes the version, so this submit loses instead of freezing what the edit replaced.
-        content = {k: report[k] for k in CONTENT}
-        check_measurement_dates(content, report["period"], location="report")
+        content = content_of(report)
+        check_measurement_dates(content["measurements"], report["period"], location="report")
         now = clock.now()
         filing = _Filing(now, scheduled.due_on, workdays_late(scheduled.due_on, clock.business_date(now)))
         actor = principal.subject
@@ -145,7 +158,6 @@ async def submit_report(
             comment=comment,
             changes=filing.changes(report),
         )
-        lateness = {"late": filing.days_late > 0, "days_late": filing.days_late}
         await repository.add_version(
             conn,
             updated,
@@ -155,12 +167,11 @@ async def submit_report(
             due_on=filing.due_on,
             days_late=filing.days_late,
         )
-        event = _event_data(updated, submitted_by=actor, submitted_at=now, **lateness)
-        await emit(conn, outbox_events, "report.submitted", event)
+        await emit(conn, outbox_events, "report.submitted", filing.event(updated, actor))
         return updated
 
 
-async def _indicators_to_report(tasks: TasksClient, report: dict[str, Any]) -> set[int]:
+async def _indicators_to_report(tasks: TasksClient, report: ReportRow) -> set[int]:
     """The indicators a submission must give values for (a lead unit's summary: all of the item's), read from
     tasks_api before the submission's transaction opens."""
     if not needs_indicator_values(report["report_type"], report["role"]):
@@ -170,7 +181,7 @@ async def _indicators_to_report(tasks: TasksClient, report: dict[str, Any]) -> s
 
 async def review_report(
     db: Database, *, report_id: int, review: ReviewCreate, version: int, principal: Principal
-) -> dict[str, Any]:
+) -> ReportRow:
     """审核: the office accepts the submitted version or returns it with its reasons."""
     if review.decision is Decision.RETURN and not (review.comment or "").strip():
         raise Unprocessable("Returning a report needs a comment saying what to change.")
@@ -198,7 +209,7 @@ async def review_report(
 
 async def withdraw_report(
     db: Database, tasks: TasksClient, *, report_id: int, principal: Principal, comment: str | None, version: int | None
-) -> dict[str, Any]:
+) -> ReportRow:
     """撤回: the unit takes a submission back before the office reviewed it; the report is a draft again."""
     await changeable_report(db, tasks, report_id, principal)
     async with db.transaction() as conn:
@@ -206,7 +217,7 @@ async def withdraw_report(
         # A withdrawn submission was not filed: unless the office reviewed an earlier one, lateness is judged
         # again on the next submission, so withdrawing cannot keep an on-time mark for a later report.
         reviewed = await repository.was_reviewed(conn, report_id, REVIEWED)
-        changes = {} if reviewed else {"first_submitted_at": None, "late": False, "days_late": 0}
+        changes: ReportChanges = {} if reviewed else {"first_submitted_at": None, "late": False, "days_late": 0}
         updated = await _move(
             conn, report, ReportStatus.DRAFT, version=version, actor=principal.subject, comment=comment, changes=changes
         )
@@ -222,7 +233,7 @@ async def withdraw_report(
 
 async def reopen_report(
     db: Database, *, report_id: int, request: ReopenRequest, version: int | None, principal: Principal
-) -> dict[str, Any]:
+) -> ReportRow:
     """The office reopens a reviewed report for a correction: a draft again, for its unit to edit and submit anew.
     The reviewed versions keep their outcomes."""
     async with db.transaction() as conn:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import httpx
 
 from services.notify_api.deliveries.channels import email, robots, webhook
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
 from services.notify_api.deliveries.channels.pinning import GuardedBackend, GuardedTransport
+from services.notify_api.deliveries.repository import NotificationRow
 from services.notify_api.settings import NotifySettings
 
 __all__ = ["Channels", "Outcome", "Target", "Verdict"]
 
 logger = logging.getLogger("duban.deliveries")
 
-Sender = Callable[[httpx.AsyncClient, NotifySettings, dict[str, Any], Target], Awaitable[Outcome]]
+Sender = Callable[[httpx.AsyncClient, NotifySettings, NotificationRow, Target], Awaitable[Outcome]]
 SENDERS: dict[str, Sender] = {
     "webhook": webhook.send,
     "email": email.send,
@@ -46,7 +46,7 @@ class Channels:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def send(self, notification: dict[str, Any], target: Target) -> Outcome:
+    async def send(self, notification: NotificationRow, target: Target) -> Outcome:
         """Deliver once; never raises (an unexpected error is a transient failure, bounded by the schedule)."""
         sender = SENDERS.get(notification["channel"])
         if sender is None:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 
 import aiosmtplib
 import httpx
 
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict, clip
 from services.notify_api.deliveries.clock import now_utc
+from services.notify_api.deliveries.repository import NotificationRow
 from services.notify_api.settings import NotifySettings
 
 
-def message(settings: NotifySettings, notification: dict[str, Any], to: str) -> EmailMessage:
+def message(settings: NotifySettings, notification: NotificationRow, to: str) -> EmailMessage:
     payload = notification["payload"]
     mail = EmailMessage()
     mail["From"] = settings.smtp_sender
@@ -30,7 +30,7 @@ def message(settings: NotifySettings, notification: dict[str, Any], to: str) -> 
     return mail
 
 
-def acknowledgement_link(settings: NotifySettings, notification: dict[str, Any]) -> str:
+def acknowledgement_link(settings: NotifySettings, notification: NotificationRow) -> str:
     """Where the recipient confirms having read the notice (the front end records it with POST …/read)."""
     return f"{settings.public_base_url.rstrip('/')}/notifications/{notification['id']}"
 
@@ -42,7 +42,7 @@ def _by_code(code: int, reply: str, what: str) -> Outcome:
 
 
 async def send(
-    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+    http: httpx.AsyncClient, settings: NotifySettings, notification: NotificationRow, target: Target
 ) -> Outcome:
     try:
         _, reply = await aiosmtplib.send(

@@ -18,6 +18,7 @@ from services.common import clock
 from services.common.json import dumps
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
 from services.notify_api.deliveries.channels.http import post
+from services.notify_api.deliveries.repository import NotificationRow
 from services.notify_api.settings import NotifySettings
 
 DINGTALK_RATE_LIMITED = {130101}  # 发送速度太快而限流
@@ -44,7 +45,7 @@ def dingtalk_url(address: str, secret: str | None, timestamp_ms: int) -> str:
 
 
 async def send_dingtalk(
-    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+    http: httpx.AsyncClient, settings: NotifySettings, notification: NotificationRow, target: Target
 ) -> Outcome:
     payload = notification["payload"]
     body = {
@@ -60,7 +61,7 @@ async def send_dingtalk(
 
 
 async def send_wecom(
-    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+    http: httpx.AsyncClient, settings: NotifySettings, notification: NotificationRow, target: Target
 ) -> Outcome:
     body = {"msgtype": "markdown", "markdown": {"content": _markdown(notification["payload"], WECOM_MARKDOWN_BYTES)}}
     return await _robot(http, settings, target.address, body, WECOM_RATE_LIMITED)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import Any
 
 import httpx
 
@@ -14,6 +13,7 @@ from services.common.json import dumps
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
 from services.notify_api.deliveries.channels.http import post
 from services.notify_api.deliveries.clock import utc
+from services.notify_api.deliveries.repository import NotificationRow
 from services.notify_api.settings import NotifySettings
 
 
@@ -34,7 +34,7 @@ def _key(secret: str) -> bytes:
     return base64.b64decode(raw + "=" * (-len(raw) % 4))
 
 
-def body(notification: dict[str, Any]) -> bytes:
+def body(notification: NotificationRow) -> bytes:
     """An event goes out exactly as it was received; a reminder as {type, timestamp, data}."""
     payload = notification["payload"]
     if notification["purpose"] == "event":
@@ -52,7 +52,7 @@ def body(notification: dict[str, Any]) -> bytes:
 
 
 async def send(
-    http: httpx.AsyncClient, settings: NotifySettings, notification: dict[str, Any], target: Target
+    http: httpx.AsyncClient, settings: NotifySettings, notification: NotificationRow, target: Target
 ) -> Outcome:
     if not target.secret:
         return Outcome(Verdict.DEAD, error="The webhook endpoint has no signing secret.")

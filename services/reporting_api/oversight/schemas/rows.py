@@ -1,0 +1,265 @@
+"""The rows the oversight rules read (repository.py) and the views they build, as plain typed dicts (TypedDict).
+
+The rules build the views, the routes encode them with orjson
+as they are (a page of compliance or a roll-up is thousands of rows: no model per row), and the pydantic models
+of this package (CompliancePage, RollupReport...) document the same shapes in the contract. Dates are ISO text,
+as a closed period's snapshot keeps them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypedDict
+
+import orjson
+
+from services.common.contracts.tasks import Group, ItemLeader, Member, Unit
+
+# -- rows read from the reports (repository.py) ----------------------------------------------------------
+
+
+class PeriodReport(TypedDict):
+    """A report answering for the period: the columns of period_reports_statement."""
+
+    id: int
+    item_id: int
+    unit_id: int
+    period: str
+    status: str
+    late: bool
+    days_late: int
+    self_status: str | None
+
+
+class Filed(TypedDict):
+    """What lateness reads of a filed report (a PeriodReport, or the ledger's): its status and its own lateness."""
+
+    status: str
+    late: bool
+    days_late: int
+
+
+class FiledCount(TypedDict):
+    """The period's reports of one unit or item (`key`), status and lateness, counted (filed_counts_statement)."""
+
+    key: int
+    status: str
+    late: bool
+    count: int
+
+
+class MeasurementPoint(TypedDict):
+    """An indicator's value as of a day (measurement_points_statement)."""
+
+    id: int
+    indicator_id: int
+    as_of: date
+    value: float
+
+
+ReportsByPair = dict[tuple[int, int], PeriodReport]
+PointsByIndicator = dict[int, list[MeasurementPoint]]
+
+
+# -- the views ------------------------------------------------------------------------------------------
+
+
+class ViewHeader(TypedDict):
+    """PeriodHeader: the period asked about, the one whose report answers for it, its due date, the day."""
+
+    plan_id: int
+    period: str
+    owed_period: str
+    report_type: str
+    due_on: str
+    as_of: str
+
+
+class ComplianceEntry(TypedDict):
+    """ComplianceRow: one expected (item, unit) pair and where its report stands."""
+
+    responsibility_id: int
+    item_id: int
+    item_key: str | None
+    item_number: str | None
+    item_title: str | None
+    unit_id: int
+    unit_name: str
+    role: str
+    period: str
+    report_type: str
+    due_on: str
+    owed: bool
+    state: str
+    report_id: int | None
+    late: bool
+    days_late: int
+    overdue: bool
+
+
+class ComplianceTotals(TypedDict):
+    """ComplianceSummary."""
+
+    expected: int
+    missing: int
+    draft: int
+    submitted: int
+    accepted: int
+    returned: int
+    late: int
+    overdue: int
+
+
+class LightTotals(TypedDict):
+    """LightCounts."""
+
+    green: int
+    yellow: int
+    red: int
+    done: int
+
+
+class ProgressTotals(TypedDict):
+    """ProgressCounts."""
+
+    not_started: int
+    in_progress: int
+    completed: int
+    closed: int
+
+
+class LightEntry(TypedDict):
+    """TrafficLight: an item's light for the period, with why."""
+
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    kind: str
+    item_status: str
+    progress_status: str
+    lead_unit_id: int
+    lead_unit_name: str
+    report_id: int | None
+    report_status: str | None
+    self_status: str | None
+    light: str
+    reasons: list[str]
+
+
+class IndicatorEntry(TypedDict):
+    """IndicatorProgress: an indicator's progress towards its target."""
+
+    indicator_id: int
+    item_id: int
+    key: str
+    name: str
+    measure: str
+    comparison: str
+    baseline: float | None
+    target: float
+    target_date: str
+    points: int
+    latest_value: float | None
+    latest_as_of: str | None
+    attainment: float | None
+    expected_share: float | None
+    behind: bool
+    projected_value: float | None
+    projection_misses_target: bool | None
+
+
+class GroupEntry(TypedDict):
+    """GroupRef: the unit, section, county, group or kind a roll-up row counts."""
+
+    id: int | None
+    key: str | None
+    name: str
+
+
+class RollupEntry(TypedDict):
+    """RollupRow: the counts of one group."""
+
+    group: GroupEntry
+    expected: int
+    submitted: int
+    awaiting_review: int
+    accepted: int
+    returned: int
+    draft: int
+    missing: int
+    on_time: int
+    late: int
+    overdue: int
+    items: int
+    lights: LightTotals
+    progress: ProgressTotals
+
+
+class Grouping(TypedDict, total=False):
+    """What a roll-up reads from tasks_api beyond the plan: units (by county), lead leaders and thematic groups
+    with their members (by group)."""
+
+    units: list[Unit]
+    item_leaders: list[ItemLeader]
+    thematic: list[tuple[Group, list[Member]]]
+
+
+class ComplianceView(ViewHeader):
+    """A period's compliance: every row in scope after the state filter, the summary before it."""
+
+    summary: ComplianceTotals
+    rows: list[ComplianceEntry]
+
+
+ObligationView = TypedDict(
+    "ObligationView",
+    {"plan_id": int, "from": date, "to": date, "as_of": date, "rows": list[ComplianceEntry]},
+)
+"""ObligationPage before paging: the reports owed in a window of due dates ("from" is a keyword)."""
+
+
+class RollupView(ViewHeader):
+    """RollupReport, its rows encoded once (the answer is shared between requests: oversight/memo.py)."""
+
+    by: str
+    data: orjson.Fragment
+
+
+class LightsView(ViewHeader):
+    """TrafficLightPage before paging."""
+
+    summary: LightTotals
+    rows: list[LightEntry]
+
+
+class IndicatorView(TypedDict):
+    """IndicatorProgressPage before paging."""
+
+    plan_id: int
+    as_of: str
+    rows: list[IndicatorEntry]
+
+
+class ComplianceFigures(TypedDict):
+    summary: ComplianceTotals
+    data: list[ComplianceEntry]
+
+
+class LightFigures(TypedDict):
+    summary: LightTotals
+    data: list[LightEntry]
+
+
+class OversightRules(TypedDict):
+    due_soon_days: int
+    indicator_margin: float
+
+
+class PeriodOversight(ViewHeader):
+    """All four views of a period at once (oversight_of), JSON-serialisable: a closed period's snapshot."""
+
+    rules: OversightRules
+    compliance: ComplianceFigures
+    rollups: dict[str, list[RollupEntry]]
+    traffic_lights: LightFigures
+    indicators: list[IndicatorEntry]
