@@ -3,10 +3,8 @@ act for an item on the units' side."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,30 +17,14 @@ from services.common.problems import Conflict, Forbidden, NotFound, Unprocessabl
 from services.common.records import Records
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.db import change_log, outbox_events
-from services.tasks_api.items.models import PlaceholderAssignment, ResponsibilityCreate, Role
+from services.tasks_api.items.models import Role
+from services.tasks_api.items.schemas import PlaceholderAssignment, ResponsibilityCreate
 from services.tasks_api.items.service import DUTIES, item_records, items, responsibilities, units
 from services.tasks_api.plans.service import plan_records
 
 responsibility_records = Records(responsibilities, "responsibility", change_log)
 
 _RESPONSIBILITY = DUTIES
-
-
-class AssignmentPublic(BaseModel):
-    """One assignment of an item to a unit (交办), as a unit's or a plan's to-do list shows it."""
-
-    id: int
-    item_id: int
-    plan_id: int
-    item_key: str
-    item_number: str
-    item_title: str
-    unit_id: int
-    unit_name: str
-    role: Role
-    assigned_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
 
 
 # -- shared by the other modules of this room -------------------------------------------------------

@@ -23,13 +23,8 @@ from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.assignments.service import lock_item
 from services.tasks_api.closeout.events import closeout_event
-from services.tasks_api.closeout.models import (
-    CloseoutCreate,
-    CloseoutDecision,
-    CloseoutRequest,
-    CloseoutStatus,
-    Reopening,
-)
+from services.tasks_api.closeout.models import CloseoutRequest, CloseoutStatus
+from services.tasks_api.closeout.schemas import CloseoutCreate, CloseoutDecision, Reopening
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import ItemStatus, Role
 from services.tasks_api.items.service import item_records, items, responsibilities

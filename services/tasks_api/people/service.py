@@ -16,17 +16,8 @@ from services.common.records import Records, conflict_from
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import ItemLeader
-from services.tasks_api.people.models import (
-    Group,
-    GroupCreate,
-    GroupKind,
-    GroupMember,
-    GroupUpdate,
-    Leader,
-    LeaderCreate,
-    LeaderUpdate,
-    MemberCreate,
-)
+from services.tasks_api.people.models import Group, GroupKind, GroupMember, Leader
+from services.tasks_api.people.schemas import GroupCreate, GroupUpdate, LeaderCreate, LeaderUpdate, MemberCreate
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.service import unit_records
 

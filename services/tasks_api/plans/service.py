@@ -10,10 +10,11 @@ from services.common.problems import Unprocessable
 from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
-from services.tasks_api.plans.exporter import export_plan
-from services.tasks_api.plans.importer import Importer
-from services.tasks_api.plans.models import Plan, PlanCreate, PlanUpdate
-from services.tasks_api.plans.plan_file import PlanFile
+from services.tasks_api.plans.files.exporter import export_plan
+from services.tasks_api.plans.files.importer import Importer
+from services.tasks_api.plans.files.plan_file import PlanFile
+from services.tasks_api.plans.models import Plan
+from services.tasks_api.plans.schemas import PlanCreate, PlanUpdate
 
 plan_records = Records(table_of(Plan), "plan", change_log)
 

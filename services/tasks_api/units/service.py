@@ -19,7 +19,8 @@ from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Responsibility, Role
 from services.tasks_api.items.service import LIST_COLUMNS, item_records, items
-from services.tasks_api.units.models import Unit, UnitAlias, UnitCreate, UnitKind, UnitUpdate, name_key
+from services.tasks_api.units.models import Unit, UnitAlias, UnitKind, name_key
+from services.tasks_api.units.schemas import UnitCreate, UnitUpdate
 
 units, aliases, responsibilities = table_of(Unit), table_of(UnitAlias), table_of(Responsibility)
 unit_records = Records(units, "unit", change_log)

@@ -2,77 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import Field
 
 from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.records import Records
-from services.common.tables import SQLModelConfig, table_of
+from services.common.tables import table_of
 from services.tasks_api.assignments.service import require_duty
-from services.tasks_api.db import TasksModel, change_log
-from services.tasks_api.items.models import (
-    Comparison,
-    Indicator,
+from services.tasks_api.db import change_log
+from services.tasks_api.items.service import item_leaders, item_records, items, leaders
+from services.tasks_api.plans.service import plan_records
+from services.tasks_api.targets.models import Comparison, Indicator, Milestone
+from services.tasks_api.targets.schemas import (
     IndicatorCreate,
-    Milestone,
+    IndicatorUpdate,
+    ItemLeaderCreate,
     MilestoneCreate,
     MilestoneUpdate,
 )
-from services.tasks_api.items.service import item_leaders, item_records, items, leaders
-from services.tasks_api.plans.service import plan_records
 
 indicators, milestones = table_of(Indicator), table_of(Milestone)
 indicator_records = Records(indicators, "indicator", change_log)
 milestone_records = Records(milestones, "milestone", change_log)
 item_leader_records = Records(item_leaders, "item_leader", change_log)
-
-
-class IndicatorUpdate(TasksModel):
-    """The fields of an indicator that may change; its key stays, as plan files match indicators by it."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=200)
-    measure: str | None = Field(None, max_length=40)
-    baseline: float | None = None
-    target: float | None = Field(None, description="The value to reach by the target date (目标值).")
-    comparison: Comparison | None = None
-    target_date: date | None = None
-    yearly_targets: dict[int, float] | None = None
-
-
-class ItemLeaderCreate(TasksModel):
-    """Name a city leader as a lead leader of an item (牵头市领导)."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    leader_id: int
-
-
-class PlanItemLeader(BaseModel):
-    """A lead leader of one item of a plan."""
-
-    id: int
-    item_id: int
-    leader_id: int
-    name: str
-    title: str | None
-    position: int
-
-
-class ItemLeaderPublic(BaseModel):
-    """A city leader leading an item (牵头领导), in printed order."""
-
-    leader_id: int
-    name: str
-    title: str | None
-    position: int
 
 
 # -- indicators -------------------------------------------------------------------------------------

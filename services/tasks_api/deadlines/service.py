@@ -19,13 +19,13 @@ from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.assignments.events import extended_event
-from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
 from services.tasks_api.assignments.service import lock_item, require_duty
 from services.tasks_api.db import change_log, outbox_events
+from services.tasks_api.deadlines.models import ExtensionRequest, ExtensionStatus
+from services.tasks_api.deadlines.schemas import ExtensionCreate, ExtensionDecision, UnitRole
 from services.tasks_api.items.models import ItemStatus
 from services.tasks_api.items.service import item_records, items, responsibilities, units
-from services.tasks_api.items.targets import indicators, milestone_records, milestones
-from services.tasks_api.schemas import UnitRole
+from services.tasks_api.targets.service import indicators, milestone_records, milestones
 
 extensions = table_of(ExtensionRequest)
 extension_records = Records(extensions, "extension", change_log)
