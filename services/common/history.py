@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -51,7 +52,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, list[Any]]:
     """Field → [old, new] for every field that differs (bookkeeping fields left out)."""
     before, after = before or {}, after or {}
     skip = {"version", "updated_at", "created_at"}
@@ -67,8 +68,8 @@ async def record_change(
     entity_id: int,
     action: str,
     actor: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one history entry in the caller's transaction, so it commits or rolls back with the change."""
     changes = diff(before, after)

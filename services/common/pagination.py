@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -41,6 +41,8 @@ class Page(BaseModel, Generic[T]):
 
 
 P = TypeVar("P", bound=Page[Any])
+# A row as a list holds it: a plain dict, or a TypedDict row of a repository (a dict at run time too).
+R = TypeVar("R", bound=Mapping[str, Any])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")]
 Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from a previous page's next_cursor.")]
@@ -94,16 +96,14 @@ def decode_id_cursor(cursor: str | None) -> int | None:
     return after_id
 
 
-def rows_after(
-    rows: list[dict[str, Any]], after: Any, limit: int, key: Callable[[dict[str, Any]], Any]
-) -> list[dict[str, Any]]:
+def rows_after(rows: list[R], after: Any, limit: int, key: Callable[[R], Any]) -> list[R]:
     """`limit + 1` rows after the cursor from rows already in `key` order: a computed view pages like a stored one."""
     start = 0 if after is None else bisect_right(rows, after, key=key)  # a page of a 100,000-row view: no key list
     return rows[start : start + limit + 1]
 
 
 def paginate(
-    rows: list[dict[str, Any]], limit: int, request: Request, key: Callable[[dict[str, Any]], Any] = itemgetter("id")
+    rows: Sequence[R], limit: int, request: Request, key: Callable[[R], Any] = itemgetter("id")
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Cut a `limit + 1` fetch into a page and its headers (the RFC 8288 Link to the next page)."""
     if len(rows) <= limit:
@@ -116,11 +116,11 @@ def paginate(
 
 def page_of(
     page_model: type[P],
-    rows: list[dict[str, Any]],
+    rows: Sequence[R],
     limit: int,
     request: Request,
     response: Response,
-    key: Callable[[dict[str, Any]], Any] = itemgetter("id"),
+    key: Callable[[R], Any] = itemgetter("id"),
 ) -> P:
     """A page of `rows` as its model, e.g. `Page[PlanPublic]`, with the Link to the next page in `response`."""
     page, headers = paginate(rows, limit, request, key)
@@ -129,7 +129,7 @@ def page_of(
 
 
 def page_response(
-    rows: list[dict[str, Any]], limit: int, request: Request, key: Callable[[dict[str, Any]], Any] = itemgetter("id")
+    rows: Sequence[R], limit: int, request: Request, key: Callable[[R], Any] = itemgetter("id")
 ) -> JSONBytesResponse:
     """A page encoded straight from database rows, for hot lists whose rows are already typed."""
     page, headers = paginate(rows, limit, request, key)

@@ -12,7 +12,6 @@ MODULES_OVER_300_LINES: dict[str, int] = {
     "services/notify_api/contacts/service.py": 304,
     "services/notify_api/deliveries/deliverer.py": 340,
     "services/reporting_api/ledger/service.py": 318,
-    "services/tasks_api/assignments/service.py": 323,
 }
 
 # Functions longer than 40 lines, from the def line to the last (path::qualified.name).
@@ -79,21 +78,17 @@ DICT_ANY_RESULTS: dict[str, int] = {
     "services/reporting_api/reports/service.py": 7,
     "services/reporting_api/reports/workflow.py": 8,
     "services/tasks_api/assignments/events.py": 2,
-    "services/tasks_api/assignments/service.py": 12,
+    "services/tasks_api/assignments/service.py": 1,
     "services/tasks_api/closeout/events.py": 1,
-    "services/tasks_api/closeout/service.py": 7,
-    "services/tasks_api/deadlines/service.py": 6,
+    "services/tasks_api/closeout/service.py": 3,
     "services/tasks_api/items/service.py": 5,
-    "services/tasks_api/people/service.py": 10,
     "services/tasks_api/plans/files/exporter.py": 2,
     "services/tasks_api/plans/files/import_items.py": 4,
     "services/tasks_api/plans/files/importer.py": 2,
     "services/tasks_api/plans/files/validation.py": 1,
-    "services/tasks_api/plans/service.py": 4,
     "services/tasks_api/plans/workbook/reading.py": 2,
     "services/tasks_api/plans/workbook/tree.py": 1,
-    "services/tasks_api/targets/service.py": 15,
-    "services/tasks_api/units/service.py": 6,
+    "services/tasks_api/units/service.py": 1,
 }
 
 # Parameters and attributes per module that hold a peer client typed Any (tasks, reporting, peer, client...).

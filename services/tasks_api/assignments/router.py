@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
@@ -11,6 +11,7 @@ from services.common.auth import PrincipalDep, Staff, Writer
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, decode_tuple_cursor, page_of, strict_int
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created
 from services.tasks_api.assignments import service
+from services.tasks_api.assignments.repository import DutyRow
 from services.tasks_api.assignments.schemas import AssignmentPublic
 from services.tasks_api.deps import DatabaseDep, PlanFilter, UnitFilter
 from services.tasks_api.items.schemas import (
@@ -25,7 +26,7 @@ router = api_router("assignments")
 Acknowledged = Annotated[bool | None, Query(description="true: only acknowledged (已签收); false: only not yet.")]
 
 
-def _printed_order(row: dict[str, Any]) -> tuple[int, int]:
+def _printed_order(row: DutyRow) -> tuple[int, int]:
     return row["position"], row["id"]
 
 

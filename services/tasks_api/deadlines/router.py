@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Request, Response
 
@@ -12,6 +12,7 @@ from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, de
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created, current
 from services.tasks_api.deadlines import service
 from services.tasks_api.deadlines.models import ExtensionStatus
+from services.tasks_api.deadlines.repository import DeadlineRow
 from services.tasks_api.deadlines.schemas import ExtensionCreate, ExtensionDecision, ExtensionPublic
 from services.tasks_api.deadlines.service import Deadline, DeadlineKind
 from services.tasks_api.deps import DatabaseDep, PlanFilter, UnitFilter
@@ -100,7 +101,7 @@ async def decide_extension(
 # -- deadlines --------------------------------------------------------------------------------------
 
 
-def _deadline_key(row: dict[str, Any]) -> tuple[date, str, int]:
+def _deadline_key(row: DeadlineRow) -> tuple[date, str, int]:
     return row["due_on"], row["kind"], row["id"]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request, Response
 
 from services.common.auth import PrincipalDep, Staff, Writer
@@ -20,6 +18,7 @@ from services.common.routing import (
 )
 from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.targets import service
+from services.tasks_api.targets.repository import ItemLeaderRow
 from services.tasks_api.targets.schemas import (
     IndicatorCreate,
     IndicatorPublic,
@@ -164,7 +163,7 @@ async def delete_milestone(milestone_id: int, db: DatabaseDep, principal: Staff,
 # -- lead leaders (牵头领导) -------------------------------------------------------------------------
 
 
-def _leader_order(row: dict[str, Any]) -> tuple[int, int]:
+def _leader_order(row: ItemLeaderRow) -> tuple[int, int]:
     return row["position"], row["leader_id"]
 
 
