@@ -61,13 +61,6 @@ class TypedRecords(Generic[RowT]):
         row = await self.records.update(conn, record_id, changes, expected_version=expected_version, actor=actor)
         return cast(RowT, row)
 
-    async def compare_and_set(
-        self, conn: AsyncConnection, before: RowT, changes: dict[str, Any], *, actor: str, guard: Sequence[str] = ()
-    ) -> RowT | None:
-        """The row after the compare-and-set, or None when another transaction changed it since `before`."""
-        row = await self.records.compare_and_set(conn, dict(before), changes, actor=actor, guard=guard)
-        return cast(RowT | None, row)
-
     async def delete(
         self,
         conn: AsyncConnection,
