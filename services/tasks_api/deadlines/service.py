@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from datetime import date
 from enum import StrEnum
@@ -16,19 +17,21 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
-from services.common.records import Records
-from services.common.tables import table_of
 from services.tasks_api.assignments.events import extended_event
-from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionRequest, ExtensionStatus
 from services.tasks_api.assignments.service import lock_item, require_duty
-from services.tasks_api.db import change_log, outbox_events
+from services.tasks_api.db import outbox_events
+from services.tasks_api.deadlines.models import ExtensionStatus
+from services.tasks_api.deadlines.repository import (
+    DeadlineRow,
+    ExtensionRow,
+    UnitRoleRow,
+    extension_rows,
+    extensions,
+)
+from services.tasks_api.deadlines.schemas import ExtensionCreate, ExtensionDecision, UnitRole
 from services.tasks_api.items.models import ItemStatus
 from services.tasks_api.items.service import item_records, items, responsibilities, units
-from services.tasks_api.items.targets import indicators, milestone_records, milestones
-from services.tasks_api.schemas import UnitRole
-
-extensions = table_of(ExtensionRequest)
-extension_records = Records(extensions, "extension", change_log)
+from services.tasks_api.targets.service import indicators, milestone_records, milestones
 
 MAX_WINDOW_DAYS = 400
 
@@ -73,9 +76,7 @@ async def _due_date(conn: AsyncConnection, item: dict[str, Any], milestone_id: i
     return milestone_due
 
 
-async def request_extension(
-    db: Database, *, item_id: int, data: ExtensionCreate, principal: Principal
-) -> dict[str, Any]:
+async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate, principal: Principal) -> ExtensionRow:
     """File a request to move a due date; one pending request per item or milestone at a time."""
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
@@ -102,7 +103,7 @@ async def request_extension(
             "requested_by": principal.subject,
             "requested_at": clock.now(),
         }
-        return await extension_records.insert(conn, values, actor=principal.subject)
+        return await extension_rows.insert(conn, values, actor=principal.subject)
 
 
 async def list_extensions(
@@ -115,7 +116,7 @@ async def list_extensions(
     status: ExtensionStatus | None = None,
     plan_id: int | None = None,
     unit_id: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ExtensionRow]:
     """Extension requests, filtered; a unit token sees only those its unit filed."""
     where: list[Any] = []
     if (unit_id := principal.scoped_unit(unit_id)) is not None:
@@ -129,12 +130,12 @@ async def list_extensions(
     async with db.read() as conn:
         if item_id is not None:
             await item_records.get(conn, item_id)
-        return await extension_records.page(conn, where=where, after_id=after_id, limit=limit)
+        return await extension_rows.page(conn, where=where, after_id=after_id, limit=limit)
 
 
-async def get_extension(db: Database, *, extension_id: int, principal: Principal) -> dict[str, Any]:
+async def get_extension(db: Database, *, extension_id: int, principal: Principal) -> ExtensionRow:
     async with db.read() as conn:
-        request = await extension_records.get(conn, extension_id)
+        request = await extension_rows.get(conn, extension_id)
     if principal.unit_id is not None and request["unit_id"] != principal.unit_id:
         raise Forbidden("A unit may only read the extension requests it filed.")
     return request
@@ -142,11 +143,11 @@ async def get_extension(db: Database, *, extension_id: int, principal: Principal
 
 async def decide_extension(
     db: Database, *, extension_id: int, data: ExtensionDecision, actor: Principal
-) -> dict[str, Any]:
+) -> ExtensionRow:
     """Approve or reject a pending request; approval moves the due date in the same transaction. The original
     due date (original_due_on) never moves, so both stay visible."""
     async with db.transaction() as conn:
-        request = await extension_records.get(conn, extension_id)
+        request = await extension_rows.get(conn, extension_id)
         if request["status"] != ExtensionStatus.PENDING.value:
             raise Conflict(f"Extension request {extension_id} was already {request['status']}.")
         if data.approve:
@@ -164,7 +165,7 @@ async def decide_extension(
             "decision_comment": data.comment,
         }
         # Guarded by the version read above: of two concurrent decisions, the second fails and moves nothing.
-        decided = await extension_records.update(
+        decided = await extension_rows.update(
             conn, extension_id, decision, expected_version=request["version"], actor=actor.subject
         )
         if data.approve:
@@ -230,7 +231,7 @@ def _branches(kind: DeadlineKind | None) -> list[tuple[Any, Any]]:
     ]
 
 
-async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
+async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[UnitRoleRow]]:
     """The responsible units of the page's items, in printed order, in one query."""
     rows = await conn.execute(
         select(
@@ -243,9 +244,9 @@ async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list
         .where(responsibilities.c.item_id.in_(item_ids))
         .order_by(responsibilities.c.item_id, responsibilities.c.position, responsibilities.c.id)
     )
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    found: dict[int, list[UnitRoleRow]] = defaultdict(list)
     for row in rows.mappings():
-        found[row["item_id"]].append({"unit_id": row["unit_id"], "unit_name": row["unit_name"], "role": row["role"]})
+        found[row["item_id"]].append(UnitRoleRow(unit_id=row["unit_id"], unit_name=row["unit_name"], role=row["role"]))
     return found
 
 
@@ -260,7 +261,7 @@ async def list_deadlines(
     unit_id: int | None = None,
     plan_id: int | None = None,
     kind: DeadlineKind | None = None,
-) -> list[dict[str, Any]]:
+) -> list[DeadlineRow]:
     """Everything due in [from_, to], ordered by (due_on, kind, id); a unit token sees its own items only."""
     if to < from_:
         raise Unprocessable("to must not be before from.")
@@ -284,4 +285,4 @@ async def list_deadlines(
     async with db.read() as conn:
         found = [dict(r) for r in (await conn.execute(query)).mappings()]
         units_by_item = await _units_of(conn, {r["item_id"] for r in found})
-    return [{**row, "units": units_by_item.get(row["item_id"], [])} for row in found]
+    return [typing.cast(DeadlineRow, {**row, "units": units_by_item.get(row["item_id"], [])}) for row in found]
