@@ -31,7 +31,7 @@ from services.notify_api.contacts.schemas import ContactCreate
 from services.notify_api.contacts.service import add_contact
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.reports.history import import_past_reports
-from services.tasks_api.plans.plan_file import validate_plan_data
+from services.tasks_api.plans.files.validation import validate_plan_data
 from services.tasks_api.plans.service import import_plan
 
 SERVICES = ("tasks_api", "reporting_api", "notify_api")

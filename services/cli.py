@@ -28,7 +28,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from services.common.db import Database, make_engine
-    from services.tasks_api.plans.plan_file import PlanFileError, parse_plan_file
+    from services.tasks_api.plans.files.validation import PlanFileError, parse_plan_file
     from services.tasks_api.plans.service import import_plan
     from services.tasks_api.settings import TasksSettings
 

@@ -6,14 +6,15 @@ from services.common.app import create_service_app
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.db import idempotency_keys
+from services.tasks_api.deadlines.router import router as deadlines_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.items.router import router as items_router
-from services.tasks_api.items.targets_router import router as targets_router
 from services.tasks_api.people.router import router as people_router
 from services.tasks_api.plans.router import router as plans_router
-from services.tasks_api.plans.workbook_router import router as workbook_router
+from services.tasks_api.plans.workbook.router import router as workbook_router
 from services.tasks_api.settings import TasksSettings
+from services.tasks_api.targets.router import router as targets_router
 from services.tasks_api.units.router import router as units_router
 
 DESCRIPTION = """Plans (行动计划), their item tree (任务), responsible units (责任单位), leaders and groups,
@@ -32,6 +33,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             items_router,
             targets_router,
             assignments_router,
+            deadlines_router,
             units_router,
             people_router,
             history_router,

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
 from services.common.auth import PrincipalDep
 from services.common.db import Database
@@ -12,4 +12,8 @@ from services.tasks_api.settings import TasksSettings
 SettingsDep = Annotated[TasksSettings, Depends(settings_of(TasksSettings))]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
-__all__ = ["DatabaseDep", "PrincipalDep", "SettingsDep"]
+# The plan and unit filters the assignments and the deadlines routes share.
+PlanFilter = Annotated[int | None, Query(description="Only rows of this plan.")]
+UnitFilter = Annotated[int | None, Query(description="Only rows of this unit (a unit token: its own only).")]
+
+__all__ = ["DatabaseDep", "PlanFilter", "PrincipalDep", "SettingsDep", "UnitFilter"]

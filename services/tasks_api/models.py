@@ -1,11 +1,12 @@
 """Every tasks_api table, imported in one place so that Alembic and the tests see the whole metadata."""
 
-from services.tasks_api.assignments.models import ExtensionRequest
 from services.tasks_api.closeout.models import CloseoutRequest
 from services.tasks_api.db import change_log, idempotency_keys, metadata
-from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milestone, Responsibility
+from services.tasks_api.deadlines.models import ExtensionRequest
+from services.tasks_api.items.models import Item, ItemLeader, Responsibility
 from services.tasks_api.people.models import Group, GroupMember, Leader
 from services.tasks_api.plans.models import Plan
+from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.units.models import Unit, UnitAlias
 
 __all__ = [

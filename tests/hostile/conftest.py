@@ -25,7 +25,7 @@ from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata
 from services.tasks_api.app import create_app as create_tasks_app
 from services.tasks_api.models import metadata as tasks_metadata
-from services.tasks_api.plans.plan_file import parse_plan_file
+from services.tasks_api.plans.files.validation import parse_plan_file
 from services.tasks_api.plans.service import import_plan
 from tests.conftest import QUZHOU_PLAN, Headers, Quzhou, reporting_settings, serve_in_thread, tasks_settings
 from tests.databases import TestDatabases

@@ -9,11 +9,12 @@ from threading import Barrier
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from services.tasks_api.items.models import Comparison
-from services.tasks_api.plans import workbook
-from services.tasks_api.plans.breakdown import apply_rows
-from services.tasks_api.plans.plan_file import parse_plan_file
-from services.tasks_api.plans.workbook import read_workbook, write_workbook
+from services.tasks_api.plans.files.validation import parse_plan_file
+from services.tasks_api.plans.workbook import reading, workbook
+from services.tasks_api.plans.workbook.breakdown import apply_rows
+from services.tasks_api.plans.workbook.reading import read_workbook
+from services.tasks_api.plans.workbook.workbook import write_workbook
+from services.tasks_api.targets.models import Comparison
 from tests.conftest import QUZHOU_PLAN, plan_id_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -269,14 +270,14 @@ def test_a_missing_sheet_and_a_wrong_header_are_named(tasks_client, auth, plan_i
 
 def test_a_workbook_over_the_row_bound_is_refused(tasks_client, auth, plan_id, monkeypatch):
     content = download(tasks_client, auth, plan_id).content
-    monkeypatch.setattr(workbook, "MAX_ROWS", 100)  # the plan has 256 responsibilities
+    monkeypatch.setattr(reading, "MAX_ROWS", 100)  # the plan has 256 responsibilities
     response = upload(tasks_client, auth, plan_id, content)
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(tasks_client, auth, plan_id, monkeypatch):
-    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 1024**2)
+    monkeypatch.setattr(reading, "MAX_UNPACKED_BYTES", 1024**2)
     packed = BytesIO()
     with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as bomb:
         bomb.writestr("xl/worksheets/sheet1.xml", b"0" * (4 * 1024**2))  # 4 MiB of zeros in a few KiB

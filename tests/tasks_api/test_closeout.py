@@ -18,7 +18,7 @@ from services.common.db import Database, make_engine
 from services.common.migrations import upgrade
 from services.common.problems import Conflict, PreconditionFailed
 from services.tasks_api.closeout import service
-from services.tasks_api.closeout.models import CloseoutDecision
+from services.tasks_api.closeout.schemas import CloseoutDecision
 from tests.tasks_api.factories import assert_problem, history
 from tests.tasks_api.test_outbox import events
 

@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from services.tasks_api.plans.plan_file import ResponsibleEntry, parse_plan_file
+from services.tasks_api.plans.files.plan_file import ResponsibleEntry
+from services.tasks_api.plans.files.validation import parse_plan_file
 from tests.conftest import QUZHOU_PLAN, plan_id_of
 
 

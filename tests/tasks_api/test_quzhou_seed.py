@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from services.tasks_api.plans.plan_file import parse_plan_file
+from services.tasks_api.plans.files.validation import parse_plan_file
 from tests.conftest import QUZHOU_PLAN
 
 

@@ -3,10 +3,11 @@ whichever write path makes them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
-def assigned_event(item: dict[str, Any], duty: dict[str, Any]) -> dict[str, Any]:
+def assigned_event(item: dict[str, Any], duty: Mapping[str, Any]) -> dict[str, Any]:
     """`item.assigned`: which unit now answers for which item, in which role (lead or co)."""
     return {
         "responsibility_id": duty["id"],
@@ -22,7 +23,7 @@ def assigned_event(item: dict[str, Any], duty: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def extended_event(request: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+def extended_event(request: Mapping[str, Any], item: dict[str, Any]) -> dict[str, Any]:
     """`deadline.extended`: an approved extension moved a due date (the item's, or one milestone's)."""
     return {
         "extension_id": request["id"],

@@ -1,9 +1,8 @@
-"""HTTP routes for responsibilities, acknowledgements (签收), extensions (延期) and deadlines."""
+"""HTTP routes for responsibilities and their acknowledgements (签收)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
@@ -19,13 +18,12 @@ from services.common.pagination import (
     page_response,
     strict_int,
 )
-from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created, current
-from services.tasks_api.assignments import deadlines, service
-from services.tasks_api.assignments.deadlines import Deadline, DeadlineKind
-from services.tasks_api.assignments.models import ExtensionCreate, ExtensionDecision, ExtensionPublic, ExtensionStatus
-from services.tasks_api.assignments.service import AssignmentPublic
-from services.tasks_api.deps import DatabaseDep
-from services.tasks_api.items.models import (
+from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created
+from services.tasks_api.assignments import service
+from services.tasks_api.assignments.repository import DutyRow
+from services.tasks_api.assignments.schemas import AssignmentPublic
+from services.tasks_api.deps import DatabaseDep, PlanFilter, UnitFilter
+from services.tasks_api.items.schemas import (
     AssignedResponsibility,
     PlaceholderAssignment,
     ResponsibilityCreate,
@@ -35,11 +33,9 @@ from services.tasks_api.items.models import (
 router = api_router("assignments")
 
 Acknowledged = Annotated[bool | None, Query(description="true: only acknowledged (已签收); false: only not yet.")]
-PlanFilter = Annotated[int | None, Query(description="Only rows of this plan.")]
-UnitFilter = Annotated[int | None, Query(description="Only rows of this unit (a unit token: its own only).")]
 
 
-def _printed_order(row: dict[str, Any]) -> tuple[int, int]:
+def _printed_order(row: DutyRow) -> tuple[int, int]:
     return row["position"], row["id"]
 
 
@@ -129,8 +125,8 @@ async def acknowledge_assignment(responsibility_id: int, db: DatabaseDep, princi
     )
 
 
-# The assignment and deadline lists are read in bulk by the other services (a plan's every row): their rows go
-# straight to orjson, built typed by SQL already, instead of being validated into the page model and dumped again.
+# The assignment lists are read in bulk by the other services (a plan's every row): their rows go straight to
+# orjson, built typed by SQL already, instead of being validated into the page model and dumped again.
 
 
 @router.get(
@@ -187,119 +183,3 @@ async def list_plan_assignments(
         acknowledged=acknowledged,
     )
     return page_response(rows, limit, request)
-
-
-# -- extension requests (延期申请) --------------------------------------------------------------------
-
-
-@router.post(
-    "/items/{item_id}/extensions",
-    summary="Request a later due date (延期申请)",
-    status_code=201,
-    responses=WRITE_ERRORS,
-)
-async def request_extension(
-    item_id: int, data: ExtensionCreate, response: Response, db: DatabaseDep, principal: Writer
-) -> ExtensionPublic:
-    row = await deadlines.request_extension(db, item_id=item_id, data=data, principal=principal)
-    return created(response, ExtensionPublic, row, f"/v1/extensions/{row['id']}")
-
-
-@router.get("/items/{item_id}/extensions", summary="The extension requests of an item", responses=READ_ERRORS)
-async def list_item_extensions(
-    item_id: int,
-    request: Request,
-    response: Response,
-    db: DatabaseDep,
-    principal: PrincipalDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Page[ExtensionPublic]:
-    rows = await deadlines.list_extensions(
-        db, principal=principal, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit
-    )
-    return page_of(Page[ExtensionPublic], rows, limit, request, response)
-
-
-@router.get("/extensions", summary="Extension requests, filtered")
-async def list_extensions(
-    request: Request,
-    response: Response,
-    db: DatabaseDep,
-    principal: PrincipalDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-    status: ExtensionStatus | None = None,
-    plan_id: PlanFilter = None,
-    unit_id: UnitFilter = None,
-) -> Page[ExtensionPublic]:
-    rows = await deadlines.list_extensions(
-        db,
-        principal=principal,
-        after_id=decode_id_cursor(cursor),
-        limit=limit,
-        status=status,
-        plan_id=plan_id,
-        unit_id=unit_id,
-    )
-    return page_of(Page[ExtensionPublic], rows, limit, request, response)
-
-
-@router.get("/extensions/{extension_id}", summary="Read an extension request", responses=READ_ERRORS)
-async def get_extension(
-    extension_id: int, response: Response, db: DatabaseDep, principal: PrincipalDep
-) -> ExtensionPublic:
-    return current(
-        response, ExtensionPublic, await deadlines.get_extension(db, extension_id=extension_id, principal=principal)
-    )
-
-
-@router.post(
-    "/extensions/{extension_id}/decision",
-    summary="Approve or reject an extension request (审核)",
-    responses=WRITE_ERRORS,
-)
-async def decide_extension(
-    extension_id: int, data: ExtensionDecision, response: Response, db: DatabaseDep, principal: Staff
-) -> ExtensionPublic:
-    row = await deadlines.decide_extension(db, extension_id=extension_id, data=data, actor=principal)
-    return current(response, ExtensionPublic, row)
-
-
-# -- deadlines --------------------------------------------------------------------------------------
-
-
-def _deadline_key(row: dict[str, Any]) -> tuple[date, str, int]:
-    return row["due_on"], row["kind"], row["id"]
-
-
-@router.get(
-    "/deadlines",
-    summary="Everything due in a window: milestones, items, indicator targets",
-    response_model=Page[Deadline],
-)
-async def list_deadlines(
-    request: Request,
-    db: DatabaseDep,
-    principal: PrincipalDep,
-    from_: Annotated[date, Query(alias="from", description="First day of the window.")],
-    to: Annotated[date, Query(description=f"Last day of the window (at most {deadlines.MAX_WINDOW_DAYS} days on).")],
-    limit: Limit = 50,
-    cursor: Cursor = None,
-    unit_id: UnitFilter = None,
-    plan_id: PlanFilter = None,
-    kind: DeadlineKind | None = None,
-) -> Response:
-    after = decode_tuple_cursor(cursor, date.fromisoformat, DeadlineKind, strict_int)
-    rows = await deadlines.list_deadlines(
-        db,
-        principal=principal,
-        from_=from_,
-        to=to,
-        after=after,
-        limit=limit,
-        unit_id=unit_id,
-        plan_id=plan_id,
-        kind=kind,
-    )
-    return page_response(rows, limit, request, key=_deadline_key)

@@ -3,11 +3,9 @@ act for an item on the units' side."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -16,34 +14,14 @@ from services.common.db import Database
 from services.common.history import record_change
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
-from services.common.records import Records, plain_rows
+from services.tasks_api.assignments import repository
 from services.tasks_api.assignments.events import assigned_event
+from services.tasks_api.assignments.repository import AssignmentRow, DutyRow, responsibility_records
 from services.tasks_api.db import change_log, outbox_events
-from services.tasks_api.items.models import PlaceholderAssignment, ResponsibilityCreate, Role
-from services.tasks_api.items.service import DUTIES, item_records, items, responsibilities, units
+from services.tasks_api.items.models import Role
+from services.tasks_api.items.schemas import PlaceholderAssignment, ResponsibilityCreate
+from services.tasks_api.items.service import item_records, items, responsibilities, units
 from services.tasks_api.plans.service import plan_records
-
-responsibility_records = Records(responsibilities, "responsibility", change_log)
-
-_RESPONSIBILITY = DUTIES
-
-
-class AssignmentPublic(BaseModel):
-    """One assignment of an item to a unit (交办), as a unit's or a plan's to-do list shows it."""
-
-    id: int
-    item_id: int
-    plan_id: int
-    item_key: str
-    item_number: str
-    item_title: str
-    unit_id: int
-    unit_name: str
-    role: Role
-    assigned_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-
 
 # -- shared by the other modules of this room -------------------------------------------------------
 
@@ -70,35 +48,28 @@ async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int
 # -- responsibilities -------------------------------------------------------------------------------
 
 
-async def _responsibility(conn: AsyncConnection, responsibility_id: int) -> dict[str, Any]:
-    row = (await conn.execute(_RESPONSIBILITY.where(responsibilities.c.id == responsibility_id))).mappings().first()
+async def _responsibility(conn: AsyncConnection, responsibility_id: int) -> DutyRow:
+    row = await repository.duty(conn, responsibility_id)
     if row is None:
         raise NotFound(f"Responsibility {responsibility_id} does not exist.")
-    return dict(row)
+    return row
 
 
 async def list_responsibilities(
     db: Database, *, item_id: int, after: tuple[int, int] | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[DutyRow]:
     """The units of an item in printed order (the lead first), keyed by (position, id)."""
-    query = (
-        _RESPONSIBILITY.where(responsibilities.c.item_id == item_id)
-        .order_by(responsibilities.c.position, responsibilities.c.id)
-        .limit(limit + 1)
-    )
-    if after is not None:
-        query = query.where(tuple_(responsibilities.c.position, responsibilities.c.id) > tuple_(*after))
     async with db.read() as conn:
         await item_records.get(conn, item_id)
-        return [dict(r) for r in (await conn.execute(query)).mappings()]
+        return await repository.duty_page(conn, item_id=item_id, after=after, limit=limit)
 
 
-async def get_responsibility(db: Database, *, responsibility_id: int) -> dict[str, Any]:
+async def get_responsibility(db: Database, *, responsibility_id: int) -> DutyRow:
     async with db.read() as conn:
         return await _responsibility(conn, responsibility_id)
 
 
-async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate, actor: Principal) -> dict[str, Any]:
+async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate, actor: Principal) -> DutyRow:
     """Make a unit responsible for an item (交办); an item has at most one lead unit."""
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
@@ -140,7 +111,7 @@ async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate,
 
 async def assign_placeholder(
     db: Database, *, responsibility_id: int, data: PlaceholderAssignment, actor: Principal
-) -> list[dict[str, Any]]:
+) -> list[DutyRow]:
     """Replace a collective placeholder (市级有关部门) by the units the office names, at its place in the printed
     order: the first unit takes the placeholder's role, the others co-operate, and each keeps the printed phrase.
     The history keeps the placeholder's deletion and each new responsibility."""
@@ -164,7 +135,7 @@ async def assign_placeholder(
             entity_id=responsibility_id,
             action="delete",
             actor=actor.subject,
-            before=_stored(placeholder),
+            before=repository.stored(placeholder),
         )
         await conn.execute(
             responsibilities.update()
@@ -175,10 +146,6 @@ async def assign_placeholder(
             .values(position=responsibilities.c.position + len(unit_ids) - 1)
         )
         return [await _take_over(conn, placeholder, unit_id, n, actor) for n, unit_id in enumerate(unit_ids)]
-
-
-def _stored(row: dict[str, Any]) -> dict[str, Any]:
-    return {c.name: row[c.name] for c in responsibilities.c}
 
 
 async def _check_new_units(conn: AsyncConnection, item_id: int, unit_ids: list[int]) -> None:
@@ -198,9 +165,7 @@ async def _check_new_units(conn: AsyncConnection, item_id: int, unit_ids: list[i
         raise Conflict(f"Units {sorted(taken)} are already responsible for item {item_id}.")
 
 
-async def _take_over(
-    conn: AsyncConnection, placeholder: dict[str, Any], unit_id: int, n: int, actor: Principal
-) -> dict[str, Any]:
+async def _take_over(conn: AsyncConnection, placeholder: DutyRow, unit_id: int, n: int, actor: Principal) -> DutyRow:
     row = await responsibility_records.insert(
         conn,
         {
@@ -228,7 +193,7 @@ async def unassign_unit(db: Database, *, item_id: int, responsibility_id: int, a
         await responsibility_records.delete(conn, responsibility_id, expected_version=None, actor=actor.subject)
 
 
-async def acknowledge(db: Database, *, responsibility_id: int, principal: Principal) -> dict[str, Any]:
+async def acknowledge(db: Database, *, responsibility_id: int, principal: Principal) -> DutyRow:
     """Record that the unit received its assignment (签收); acknowledging twice changes nothing."""
     async with db.transaction() as conn:
         before = await _responsibility(conn, responsibility_id)
@@ -260,47 +225,6 @@ async def acknowledge(db: Database, *, responsibility_id: int, principal: Princi
 
 # -- assignment lists -------------------------------------------------------------------------------
 
-_ASSIGNMENT = (
-    select(
-        responsibilities.c.id,
-        responsibilities.c.item_id,
-        items.c.plan_id,
-        items.c.key.label("item_key"),
-        items.c.number.label("item_number"),
-        items.c.title.label("item_title"),
-        responsibilities.c.unit_id,
-        units.c.name.label("unit_name"),
-        responsibilities.c.role,
-        responsibilities.c.assigned_at,
-        responsibilities.c.acknowledged_at,
-        responsibilities.c.acknowledged_by,
-    )
-    .join(items, items.c.id == responsibilities.c.item_id)
-    .join(units, units.c.id == responsibilities.c.unit_id)
-)
-
-
-async def _assignments(
-    conn: AsyncConnection,
-    *,
-    after_id: int | None,
-    limit: int,
-    unit_id: int | None,
-    plan_id: int | None,
-    acknowledged: bool | None,
-) -> list[dict[str, Any]]:
-    query = _ASSIGNMENT.order_by(responsibilities.c.id).limit(limit + 1)
-    if after_id is not None:
-        query = query.where(responsibilities.c.id > after_id)
-    if unit_id is not None:
-        query = query.where(responsibilities.c.unit_id == unit_id)
-    if plan_id is not None:
-        query = query.where(items.c.plan_id == plan_id)
-    if acknowledged is not None:
-        seen = responsibilities.c.acknowledged_at
-        query = query.where(seen.is_not(None) if acknowledged else seen.is_(None))
-    return plain_rows(await conn.execute(query))
-
 
 async def unit_assignments(
     db: Database,
@@ -311,13 +235,13 @@ async def unit_assignments(
     limit: int,
     plan_id: int | None,
     acknowledged: bool | None,
-) -> list[dict[str, Any]]:
+) -> list[AssignmentRow]:
     """A unit's assignments; a unit token may list only its own."""
     principal.scoped_unit(unit_id)
     async with db.read() as conn:
         if await conn.scalar(select(units.c.id).where(units.c.id == unit_id)) is None:
             raise NotFound(f"Unit {unit_id} does not exist.")
-        return await _assignments(
+        return await repository.assignment_page(
             conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
         )
 
@@ -331,12 +255,12 @@ async def plan_assignments(
     limit: int,
     unit_id: int | None,
     acknowledged: bool | None,
-) -> list[dict[str, Any]]:
+) -> list[AssignmentRow]:
     """A plan's assignments; a unit token sees only its own unit's rows. Only an empty page asks whether the plan
     exists (404 rather than an empty list): the other services read a plan's every page in bulk."""
     unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
-        rows = await _assignments(
+        rows = await repository.assignment_page(
             conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
         )
         if not rows:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.tasks_api.closeout.repository import CloseoutRow
+
 
 def closeout_event(
     item: dict[str, Any],
     *,
     actor: str,
-    request: dict[str, Any] | None = None,
+    request: CloseoutRow | None = None,
     closed_on: date | None = None,
     reason: str | None = None,
 ) -> dict[str, Any]:

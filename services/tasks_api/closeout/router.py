@@ -9,9 +9,9 @@ from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, created, current
 from services.tasks_api.closeout import service
-from services.tasks_api.closeout.models import CloseoutCreate, CloseoutDecision, CloseoutPublic, Reopening
+from services.tasks_api.closeout.schemas import CloseoutCreate, CloseoutDecision, CloseoutPublic, Reopening
 from services.tasks_api.deps import DatabaseDep
-from services.tasks_api.items.models import ItemPublic
+from services.tasks_api.items.schemas import ItemPublic
 
 router = api_router("closeout")
 

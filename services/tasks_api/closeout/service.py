@@ -19,23 +19,14 @@ from services.common.db import Database
 from services.common.etag import stale
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden
-from services.common.records import Records
-from services.common.tables import table_of
 from services.tasks_api.assignments.service import lock_item
 from services.tasks_api.closeout.events import closeout_event
-from services.tasks_api.closeout.models import (
-    CloseoutCreate,
-    CloseoutDecision,
-    CloseoutRequest,
-    CloseoutStatus,
-    Reopening,
-)
-from services.tasks_api.db import change_log, outbox_events
+from services.tasks_api.closeout.models import CloseoutStatus
+from services.tasks_api.closeout.repository import CloseoutRow, closeout_rows, closeouts
+from services.tasks_api.closeout.schemas import CloseoutCreate, CloseoutDecision, Reopening
+from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import ItemStatus, Role
 from services.tasks_api.items.service import item_records, items, responsibilities
-
-closeouts = table_of(CloseoutRequest)
-closeout_records = Records(closeouts, "closeout", change_log)
 
 DONE = (ItemStatus.CLOSED.value, ItemStatus.CANCELLED.value)  # owe nothing any more
 
@@ -69,7 +60,7 @@ async def _require_closable(conn: AsyncConnection, item: dict[str, Any]) -> None
 
 async def request_closeout(
     db: Database, *, item_id: int, data: CloseoutCreate, version: int, principal: Principal
-) -> dict[str, Any]:
+) -> CloseoutRow:
     """File the lead unit's close-out request; the item shows it as pending until the office decides."""
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
@@ -77,7 +68,7 @@ async def request_closeout(
         if item["version"] != version:
             raise stale(item["version"])
         await _require_closable(conn, item)
-        request = await closeout_records.insert(
+        request = await closeout_rows.insert(
             conn,
             {
                 "summary": data.summary,
@@ -103,11 +94,11 @@ async def request_closeout(
 
 async def decide_closeout(
     db: Database, *, closeout_id: int, data: CloseoutDecision, version: int, actor: Principal
-) -> dict[str, Any]:
+) -> CloseoutRow:
     """Approve (the item closes today, Beijing time, and so do the parents it was the last open child of) or refuse
     (the request ends; the unit may ask again)."""
     async with db.transaction() as conn:
-        request = await closeout_records.get_at(conn, closeout_id, version)
+        request = await closeout_rows.get_at(conn, closeout_id, version)
         if request["status"] != CloseoutStatus.PENDING.value:
             raise Conflict(f"Close-out request {closeout_id} was already {request['status']}.")
         item = await lock_item(conn, request["item_id"])
@@ -121,9 +112,7 @@ async def decide_closeout(
             "decision_reason": data.reason,
             "closed_on": today if data.approve else None,
         }
-        decided = await closeout_records.update(
-            conn, closeout_id, decision, expected_version=version, actor=actor.subject
-        )
+        decided = await closeout_rows.update(conn, closeout_id, decision, expected_version=version, actor=actor.subject)
         if not data.approve:
             item = await item_records.update(
                 conn, item["id"], {"closeout_request_id": None}, expected_version=None, actor=actor.subject
@@ -140,7 +129,7 @@ async def decide_closeout(
 
 
 async def _close(
-    conn: AsyncConnection, item: dict[str, Any], *, actor: str, today: date, request: dict[str, Any] | None
+    conn: AsyncConnection, item: dict[str, Any], *, actor: str, today: date, request: CloseoutRow | None
 ) -> None:
     """Close the item, then its parent if that was its last open child, and so on up the tree."""
     closed = await item_records.update(
@@ -195,19 +184,19 @@ async def _reopen(conn: AsyncConnection, item: dict[str, Any], *, actor: str, re
 
 async def list_closeouts(
     db: Database, *, item_id: int, principal: Principal, after_id: int | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[CloseoutRow]:
     """An item's close-out requests, oldest first; a unit token sees only those its unit filed."""
     where = [closeouts.c.item_id == item_id]
     if principal.unit_id is not None:
         where.append(closeouts.c.unit_id == principal.unit_id)
     async with db.read() as conn:
         await item_records.get(conn, item_id)
-        return await closeout_records.page(conn, where=where, after_id=after_id, limit=limit)
+        return await closeout_rows.page(conn, where=where, after_id=after_id, limit=limit)
 
 
-async def get_closeout(db: Database, *, closeout_id: int, principal: Principal) -> dict[str, Any]:
+async def get_closeout(db: Database, *, closeout_id: int, principal: Principal) -> CloseoutRow:
     async with db.read() as conn:
-        request = await closeout_records.get(conn, closeout_id)
+        request = await closeout_rows.get(conn, closeout_id)
     if principal.unit_id is not None and request["unit_id"] != principal.unit_id:
         raise Forbidden("A unit may only read the close-out requests it filed.")
     return request

@@ -1,1 +1,1 @@
-"""The item tree of a plan and what hangs on each item: responsibilities, indicators, milestones."""
+"""The item tree of a plan and its responsibilities (责任分工)."""

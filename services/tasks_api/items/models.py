@@ -1,16 +1,14 @@
-"""Items (事项), responsibilities (责任分工), lead leaders, indicators (指标) and milestones (节点)."""
+"""The tables of items (事项), their responsibilities (责任分工) and lead leaders (牵头领导); targets/ has the rest."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
 
-from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
-from services.common.tables import SQLModelConfig
-from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
+from services.tasks_api.db import Stamped, TasksModel
 
 
 class ItemKind(StrEnum):
@@ -35,9 +33,6 @@ class ItemStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     CANCELLED = "cancelled"
-
-
-OfficeStatus = Literal[ItemStatus.OPEN, ItemStatus.CANCELLED]
 
 
 class ItemFields(TasksModel):
@@ -85,45 +80,6 @@ class Item(ItemFields, ItemState, Stamped, table=True):
     original_due_on: date | None = Field(None, description="The due date first assigned (原定时限).")
 
 
-class ItemCreate(ItemFields):
-    """A new item of a plan's tree (立项): a goal, section, task, platform, safeguard or annex entry."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    key: str = Field(min_length=1, max_length=64, schema_extra={"pattern": KEY_PATTERN})
-    parent_id: int | None = None
-    position: int | None = Field(None, ge=0, description="Defaults to after the last sibling.")
-
-
-class ItemUpdate(TasksModel):
-    """Changes to an item; fields left out stay as they are."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    number: str | None = Field(None, max_length=40)
-    title: str | None = Field(None, min_length=1, max_length=500)
-    text: str | None = Field(None, max_length=20000, description="The item's full text as printed (正文).")
-    starts_on: date | None = None
-    due_on: date | None = None
-    status: OfficeStatus | None = Field(
-        None,
-        description="The office cancels an open item (cancelled) or restores "
-        "a cancelled one (open); closing is 办结销号 (close-out).",
-    )
-    parent_id: int | None = None
-    position: int | None = Field(None, ge=0)
-
-
-class ItemPublic(ItemFields, ItemState):
-    """An item of a plan's tree (任务条目)."""
-
-    id: int
-    plan_id: int
-    parent_id: int | None
-    key: str
-    position: int
-    original_due_on: date | None
-    version: int
-
-
 class Role(StrEnum):
     """A unit's role on an item: lead (牵头) or co-operating (配合)."""
 
@@ -166,51 +122,6 @@ class Responsibility(ResponsibilityFields, TasksModel, table=True):
     acknowledged_by: str | None = Field(None, max_length=255)
 
 
-class ResponsibilityCreate(ResponsibilityFields):
-    """Assign an item to a unit (交办), as lead or co-operating unit."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    position: int | None = Field(None, ge=0, description="Defaults to after the last unit.")
-    printed_name: str | None = Field(
-        None, min_length=1, max_length=100, description=PRINTED_NAME + " Defaults to the unit's name."
-    )
-    group: int = Field(1, ge=1, description=GROUP)
-
-
-class PlaceholderAssignment(TasksModel):
-    """Units that take over a collective placeholder (市级有关部门 → named departments), in order: the first takes the
-    placeholder's role, the others co-operate; each keeps the printed phrase."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    unit_ids: list[int] = Field(min_length=1, max_length=100, description="The units, in the order they take over.")
-
-
-class ResponsibilityPublic(TasksModel):
-    """A unit's responsibility for an item (责任分工), with its acknowledgement (签收); without a unit, a collective
-    phrase of the document the office must still assign (status to_be_assigned)."""
-
-    id: int
-    item_id: int
-    unit_id: int | None = Field(description="Null while the responsibility is a collective placeholder.")
-    role: Role = Field(description="lead (牵头) or co (配合).")
-    position: int
-    unit_name: str | None = Field(description="The unit's current name; null for a placeholder.")
-    printed_name: str = Field(description=PRINTED_NAME)
-    group: int = Field(description=GROUP)
-    status: ResponsibilityStatus
-    assigned_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-
-
-class AssignedResponsibility(ResponsibilityPublic):
-    """A unit's responsibility for an item (责任分工): what assigning, acknowledging or taking over a placeholder
-    returns, always with its unit."""
-
-    unit_id: int
-    unit_name: str
-
-
 class ItemLeader(TasksModel, table=True):
     """A city leader leading an item (牵头领导), as for the special actions."""
 
@@ -220,84 +131,3 @@ class ItemLeader(TasksModel, table=True):
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
     leader_id: int = Field(foreign_key="leaders.id", index=True, ondelete="CASCADE")
     position: int = 0
-
-
-class Comparison(StrEnum):
-    """How a measured value is compared with its target (比较方式): at least (>=), at most (<=) or equal (=)."""
-
-    AT_LEAST = ">="
-    AT_MOST = "<="
-    EQUAL = "="
-
-
-class IndicatorFields(TasksModel):
-    key: str = Field(
-        min_length=1, max_length=80, schema_extra={"pattern": KEY_PATTERN}, description="Stable external id."
-    )
-    name: str = Field(min_length=1, max_length=200, description="指标名称")
-    measure: str = Field("", max_length=40, description="计量单位: km, %, 个 …")
-    baseline: float | None = Field(None, description="基期值")
-    target: float = Field(description="目标值")
-    comparison: Comparison = Field(Comparison.AT_LEAST, sa_type=String(2))
-    target_date: date = Field(description="目标时间")
-    yearly_targets: dict[int, float] | None = Field(None, sa_type=JSON, description="年度目标, year → value.")
-
-
-class Indicator(IndicatorFields, Stamped, table=True):
-    __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("item_id", "key"), Index("ix_indicators_due", "target_date", "id"))
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
-    yearly_targets: dict[int, float] | None = Field(None, sa_type=JSON)
-
-
-class IndicatorCreate(IndicatorFields):
-    """A new quantitative indicator of an item (量化指标): a target with its unit and date."""
-
-    model_config = SQLModelConfig(extra="forbid")
-
-
-class IndicatorPublic(IndicatorFields):
-    """A quantitative indicator of an item (量化指标)."""
-
-    id: int
-    item_id: int
-    version: int
-
-
-class MilestoneFields(TasksModel):
-    title: str = Field(min_length=1, max_length=300, description="节点名称")
-    due_on: date = Field(description="Current due date.")
-
-
-class Milestone(MilestoneFields, Stamped, table=True):
-    __tablename__ = "milestones"
-    __table_args__ = (Index("ix_milestones_due", "due_on", "id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
-    original_due_on: date | None = None
-    done_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
-
-
-class MilestoneCreate(MilestoneFields):
-    """A new milestone of an item (节点): a dated step on the way."""
-
-    model_config = SQLModelConfig(extra="forbid")
-
-
-class MilestoneUpdate(TasksModel):
-    """Changes to a milestone; fields left out stay as they are."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    title: str | None = Field(None, min_length=1, max_length=300)
-    done: bool | None = Field(None, description="Mark done (true) or reopen (false).")
-
-
-class MilestonePublic(MilestoneFields):
-    """A milestone of an item (节点)."""
-
-    id: int
-    item_id: int
-    original_due_on: date | None
-    done_at: datetime | None
-    version: int

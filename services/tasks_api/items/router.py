@@ -21,8 +21,8 @@ from services.common.routing import (
 )
 from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items import service
-from services.tasks_api.items.models import ItemCreate, ItemKind, ItemPublic, ItemStatus, ItemUpdate, Role
-from services.tasks_api.schemas import ItemDuty, LeaderRef, TreeNode
+from services.tasks_api.items.models import ItemKind, ItemStatus, Role
+from services.tasks_api.items.schemas import ItemCreate, ItemDuty, ItemPublic, ItemUpdate, LeaderRef, TreeNode
 
 router = api_router("items")
 

@@ -15,16 +15,8 @@ from services.common.problems import Conflict, Unprocessable
 from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import (
-    Item,
-    ItemCreate,
-    ItemLeader,
-    ItemStatus,
-    ItemUpdate,
-    Responsibility,
-    ResponsibilityStatus,
-    Role,
-)
+from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, ResponsibilityStatus, Role
+from services.tasks_api.items.schemas import ItemCreate, ItemUpdate
 from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit

@@ -7,7 +7,6 @@ from enum import StrEnum
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field
 
-from services.common.tables import SQLModelConfig
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 
@@ -22,28 +21,6 @@ class Leader(LeaderFields, Stamped, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=50, unique=True)
     unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL")
-
-
-class LeaderCreate(LeaderFields):
-    """A new leader (领导) with their title."""
-
-    model_config = SQLModelConfig(extra="forbid")
-
-
-class LeaderUpdate(TasksModel):
-    """Changes to a leader; fields left out stay as they are."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=50)
-    title: str | None = Field(None, max_length=200)
-    unit_id: int | None = None
-
-
-class LeaderPublic(LeaderFields):
-    """A leader (领导)."""
-
-    id: int
-    version: int
 
 
 class GroupKind(StrEnum):
@@ -71,30 +48,6 @@ class Group(GroupFields, Stamped, table=True):
     unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL")
 
 
-class GroupCreate(GroupFields):
-    """A new group of a plan: the leading group, its office or a thematic group (工作组)."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    plan_id: int
-
-
-class GroupUpdate(TasksModel):
-    """Changes to a group; fields left out stay as they are."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=200)
-    kind: GroupKind | None = None
-    unit_id: int | None = None
-
-
-class GroupPublic(GroupFields):
-    """A group of a plan (工作组)."""
-
-    id: int
-    plan_id: int
-    version: int
-
-
 class MemberFields(TasksModel):
     leader_id: int
     role: str = Field(
@@ -109,16 +62,3 @@ class GroupMember(MemberFields, TasksModel, table=True):
     group_id: int = Field(foreign_key="groups.id", index=True, ondelete="CASCADE")
     leader_id: int = Field(foreign_key="leaders.id", index=True, ondelete="CASCADE")
     position: int = Field(0, description="Printed order within the group.")
-
-
-class MemberCreate(MemberFields):
-    """Seat a leader in a group with a role (组长, 副组长, 成员 …)."""
-
-    model_config = SQLModelConfig(extra="forbid")
-
-
-class MemberPublic(MemberFields):
-    id: int
-    group_id: int
-    position: int
-    leader_name: str

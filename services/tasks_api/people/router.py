@@ -21,9 +21,9 @@ from services.common.routing import (
 )
 from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.people import service
-from services.tasks_api.people.models import (
+from services.tasks_api.people.models import GroupKind
+from services.tasks_api.people.schemas import (
     GroupCreate,
-    GroupKind,
     GroupPublic,
     GroupUpdate,
     LeaderCreate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -12,27 +12,29 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
-from services.common.records import Records, conflict_from
+from services.common.records import conflict_from
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import ItemLeader
-from services.tasks_api.people.models import (
-    Group,
-    GroupCreate,
-    GroupKind,
-    GroupMember,
-    GroupUpdate,
-    Leader,
-    LeaderCreate,
-    LeaderUpdate,
-    MemberCreate,
+from services.tasks_api.people.models import GroupKind
+from services.tasks_api.people.repository import (
+    GroupRow,
+    LeaderRow,
+    MemberRow,
+    group_rows,
+    groups,
+    leader_rows,
+    leaders,
+    member_page,
+    members,
+    next_seat,
+    seats,
 )
+from services.tasks_api.people.schemas import GroupCreate, GroupUpdate, LeaderCreate, LeaderUpdate, MemberCreate
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.service import unit_records
 
-leaders, groups, members, item_leaders = table_of(Leader), table_of(Group), table_of(GroupMember), table_of(ItemLeader)
-leader_records = Records(leaders, "leader", change_log)
-group_records = Records(groups, "group", change_log)
+item_leaders = table_of(ItemLeader)
 
 
 async def _check_unit(conn: AsyncConnection, unit_id: int | None) -> None:
@@ -44,39 +46,37 @@ async def _check_unit(conn: AsyncConnection, unit_id: int | None) -> None:
 # -- leaders ----------------------------------------------------------------------------------------
 
 
-async def list_leaders(
-    db: Database, *, after_id: int | None, limit: int, name: str | None = None
-) -> list[dict[str, Any]]:
+async def list_leaders(db: Database, *, after_id: int | None, limit: int, name: str | None = None) -> list[LeaderRow]:
     where = [leaders.c.name == name] if name is not None else []
     async with db.read() as conn:
-        return await leader_records.page(conn, where=where, after_id=after_id, limit=limit)
+        return await leader_rows.page(conn, where=where, after_id=after_id, limit=limit)
 
 
-async def get_leader(db: Database, *, leader_id: int) -> dict[str, Any]:
+async def get_leader(db: Database, *, leader_id: int) -> LeaderRow:
     async with db.read() as conn:
-        return await leader_records.get(conn, leader_id)
+        return await leader_rows.get(conn, leader_id)
 
 
-async def create_leader(db: Database, *, data: LeaderCreate, actor: Principal) -> dict[str, Any]:
+async def create_leader(db: Database, *, data: LeaderCreate, actor: Principal) -> LeaderRow:
     async with db.transaction() as conn:
         await _check_unit(conn, data.unit_id)
-        return await leader_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
+        return await leader_rows.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
 async def update_leader(
     db: Database, *, leader_id: int, data: LeaderUpdate, version: int, actor: Principal
-) -> dict[str, Any]:
+) -> LeaderRow:
     changes = data.model_dump(mode="python", exclude_unset=True)
     async with db.transaction() as conn:
-        await leader_records.get(conn, leader_id)
+        await leader_rows.get(conn, leader_id)
         await _check_unit(conn, changes.get("unit_id"))
-        return await leader_records.update(conn, leader_id, changes, expected_version=version, actor=actor.subject)
+        return await leader_rows.update(conn, leader_id, changes, expected_version=version, actor=actor.subject)
 
 
 async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Principal) -> None:
     """Delete a leader; refused while they sit in a group or lead an item, which would vanish unrecorded."""
     async with db.transaction() as conn:
-        leader = await leader_records.get_at(conn, leader_id, version)
+        leader = await leader_rows.get_at(conn, leader_id, version)
         seats = await _count(conn, members, members.c.leader_id == leader_id)
         leads = await _count(conn, item_leaders, item_leaders.c.leader_id == leader_id)
         if seats or leads:
@@ -84,7 +84,7 @@ async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Pr
                 f"Leader {leader['name']} still sits in {seats} group seat(s) and leads {leads} item(s); "
                 "remove those first."
             )
-        await leader_records.delete(conn, leader_id, expected_version=version, actor=actor.subject)
+        await leader_rows.delete(conn, leader_id, expected_version=version, actor=actor.subject)
 
 
 async def _count(conn: AsyncConnection, table: Any, condition: Any) -> int:
@@ -96,89 +96,53 @@ async def _count(conn: AsyncConnection, table: Any, condition: Any) -> int:
 
 async def list_groups(
     db: Database, *, after_id: int | None, limit: int, plan_id: int | None = None, kind: GroupKind | None = None
-) -> list[dict[str, Any]]:
+) -> list[GroupRow]:
     where: list[Any] = []
     if plan_id is not None:
         where.append(groups.c.plan_id == plan_id)
     if kind is not None:
         where.append(groups.c.kind == kind.value)
     async with db.read() as conn:
-        return await group_records.page(conn, where=where, after_id=after_id, limit=limit)
+        return await group_rows.page(conn, where=where, after_id=after_id, limit=limit)
 
 
-async def get_group(db: Database, *, group_id: int) -> dict[str, Any]:
+async def get_group(db: Database, *, group_id: int) -> GroupRow:
     async with db.read() as conn:
-        return await group_records.get(conn, group_id)
+        return await group_rows.get(conn, group_id)
 
 
-async def create_group(db: Database, *, data: GroupCreate, actor: Principal) -> dict[str, Any]:
+async def create_group(db: Database, *, data: GroupCreate, actor: Principal) -> GroupRow:
     async with db.transaction() as conn:
         if await plan_records.find(conn, data.plan_id) is None:
             raise Unprocessable(f"Plan {data.plan_id} does not exist.")
         await _check_unit(conn, data.unit_id)
-        return await group_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
+        return await group_rows.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
-async def update_group(
-    db: Database, *, group_id: int, data: GroupUpdate, version: int, actor: Principal
-) -> dict[str, Any]:
+async def update_group(db: Database, *, group_id: int, data: GroupUpdate, version: int, actor: Principal) -> GroupRow:
     changes = data.model_dump(mode="python", exclude_unset=True)
     async with db.transaction() as conn:
-        await group_records.get(conn, group_id)
+        await group_rows.get(conn, group_id)
         await _check_unit(conn, changes.get("unit_id"))
-        return await group_records.update(conn, group_id, changes, expected_version=version, actor=actor.subject)
+        return await group_rows.update(conn, group_id, changes, expected_version=version, actor=actor.subject)
 
 
 async def delete_group(db: Database, *, group_id: int, version: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await group_records.delete(conn, group_id, expected_version=version, actor=actor.subject)
+        await group_rows.delete(conn, group_id, expected_version=version, actor=actor.subject)
 
 
 # -- members ----------------------------------------------------------------------------------------
 
-MEMBER_COLUMNS = [
-    members.c.id,
-    members.c.group_id,
-    members.c.leader_id,
-    members.c.role,
-    members.c.position,
-    leaders.c.name.label("leader_name"),
-    leaders.c.title.label("leader_title"),
-]
 
-
-def member_cursor(row: dict[str, Any]) -> list[int]:
+def member_cursor(row: MemberRow) -> list[int]:
     return [row["position"], row["id"]]
 
 
-async def list_members(
-    db: Database, *, group_id: int, after: tuple[int, int] | None, limit: int
-) -> list[dict[str, Any]]:
-    query = (
-        select(*MEMBER_COLUMNS)
-        .join(leaders, leaders.c.id == members.c.leader_id)
-        .where(members.c.group_id == group_id)
-        .order_by(members.c.position, members.c.id)
-        .limit(limit + 1)
-    )
-    if after is not None:
-        position, member_id = after
-        query = query.where(
-            or_(members.c.position > position, and_(members.c.position == position, members.c.id > member_id))
-        )
+async def list_members(db: Database, *, group_id: int, after: tuple[int, int] | None, limit: int) -> list[MemberRow]:
     async with db.read() as conn:
-        await group_records.get(conn, group_id)
-        return [dict(r) for r in (await conn.execute(query)).mappings()]
-
-
-async def _seats(conn: AsyncConnection, group_id: int) -> list[list[Any]]:
-    """The group's members as [leader_id, role] in printed order: the shape its history records."""
-    rows = await conn.execute(
-        select(members.c.leader_id, members.c.role)
-        .where(members.c.group_id == group_id)
-        .order_by(members.c.position, members.c.id)
-    )
-    return [[leader_id, role] for leader_id, role in rows]
+        await group_rows.get(conn, group_id)
+        return await member_page(conn, group_id=group_id, after=after, limit=limit)
 
 
 async def _record_seats(conn: AsyncConnection, group_id: int, before: list[list[Any]], actor: Principal) -> None:
@@ -190,42 +154,42 @@ async def _record_seats(conn: AsyncConnection, group_id: int, before: list[list[
         action="update",
         actor=actor.subject,
         before={"members": before},
-        after={"members": await _seats(conn, group_id)},
+        after={"members": await seats(conn, group_id)},
     )
 
 
-async def add_member(db: Database, *, group_id: int, data: MemberCreate, actor: Principal) -> dict[str, Any]:
+async def add_member(db: Database, *, group_id: int, data: MemberCreate, actor: Principal) -> MemberRow:
     """Seat a leader in the group, after the last member."""
     async with db.transaction() as conn:
-        await group_records.get(conn, group_id)
-        leader = await leader_records.find(conn, data.leader_id)
+        await group_rows.get(conn, group_id)
+        leader = await leader_rows.find(conn, data.leader_id)
         if leader is None:
             raise Unprocessable(f"Leader {data.leader_id} does not exist.")
-        before = await _seats(conn, group_id)
+        before = await seats(conn, group_id)
         if [data.leader_id, data.role] in before:
             raise Conflict(f"{leader['name']} is already {data.role} of group {group_id}.")
-        values = {
-            "group_id": group_id,
-            "leader_id": data.leader_id,
-            "role": data.role,
-            "position": (
-                await conn.execute(
-                    select(func.coalesce(func.max(members.c.position) + 1, 0)).where(members.c.group_id == group_id)
-                )
-            ).scalar_one(),
-        }
+        position = await next_seat(conn, group_id)
+        values = {"group_id": group_id, "leader_id": data.leader_id, "role": data.role, "position": position}
         try:
             member_id = (await conn.execute(members.insert().values(**values).returning(members.c.id))).scalar_one()
         except IntegrityError as exc:  # a concurrent request seated the same leader in the same role
             raise conflict_from(exc, "group member") from exc
         await _record_seats(conn, group_id, before, actor)
-        return {**values, "id": member_id, "leader_name": leader["name"], "leader_title": leader["title"]}
+        return MemberRow(
+            id=member_id,
+            group_id=group_id,
+            leader_id=data.leader_id,
+            role=data.role,
+            position=position,
+            leader_name=leader["name"],
+            leader_title=leader["title"],
+        )
 
 
 async def remove_member(db: Database, *, group_id: int, member_id: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await group_records.get(conn, group_id)
-        before = await _seats(conn, group_id)
+        await group_rows.get(conn, group_id)
+        before = await seats(conn, group_id)
         removed = await conn.execute(members.delete().where(members.c.id == member_id, members.c.group_id == group_id))
         if removed.rowcount == 0:
             raise NotFound(f"Group {group_id} has no member {member_id}.")

@@ -6,11 +6,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints, model_validator
+from pydantic import StringConstraints
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field
 
-from services.common.tables import SQLModelConfig
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
 
 
@@ -52,41 +51,3 @@ class Plan(PlanFields, Stamped, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
     issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="Who issued the document (印发单位).")
-
-
-def _check_period(model: PlanCreate | PlanPublic) -> PlanCreate | PlanPublic:
-    if model.ends_on < model.starts_on:
-        raise ValueError("ends_on must not be before starts_on")
-    return model
-
-
-class PlanCreate(PlanFields):
-    """A new plan (行动计划): its header, without items."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    _period = model_validator(mode="after")(_check_period)
-
-
-class PlanUpdate(TasksModel):
-    """Changes to a plan's header; fields left out stay as they are."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    document_number: str | None = Field(
-        None, max_length=100, description="The document number (文号), e.g. 衢委发〔2019〕24号."
-    )
-    title: str | None = Field(None, min_length=1, max_length=300)
-    issuers: list[str] | None = Field(None, description="Who issued the document (印发单位).")
-    issued_on: date | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    status: PlanStatus | None = None
-    summary: str | None = Field(None, max_length=20000, description="What the plan is about (概要).")
-    general_requirements: str | None = Field(None, max_length=20000, description=GENERAL_REQUIREMENTS)
-    principles: list[Principle] | None = Field(None, max_length=50, description=PRINCIPLES)
-
-
-class PlanPublic(PlanFields):
-    """A plan (行动计划)."""
-
-    id: int
-    version: int

@@ -25,15 +25,9 @@ from services.common.routing import (
 from services.common.wire_types import mistyped_fields
 from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.plans import service
-from services.tasks_api.plans.models import PlanCreate, PlanPublic, PlanUpdate
-from services.tasks_api.plans.plan_file import (
-    PlanFile,
-    PlanFileError,
-    dump_plan_file,
-    parse_plan_file,
-    validate_plan_data,
-)
-from services.tasks_api.schemas import ImportResult
+from services.tasks_api.plans.files.plan_file import PlanFile, dump_plan_file
+from services.tasks_api.plans.files.validation import PlanFileError, parse_plan_file, validate_plan_data
+from services.tasks_api.plans.schemas import ImportResult, PlanCreate, PlanPublic, PlanUpdate
 
 router = api_router("plans")
 

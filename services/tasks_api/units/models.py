@@ -8,7 +8,6 @@ from enum import StrEnum
 from sqlalchemy import String
 from sqlmodel import Field
 
-from services.common.tables import SQLModelConfig
 from services.tasks_api.db import Stamped, TasksModel
 
 
@@ -56,32 +55,3 @@ class UnitAlias(TasksModel, table=True):
     key: str = Field(max_length=100, index=True, description="name_key() of the spelling.")
     unit_id: int = Field(foreign_key="units.id", index=True, ondelete="CASCADE")
     position: int = Field(0, description="Order of the spelling; the unit's own name is 0.")
-
-
-class UnitCreate(UnitFields):
-    """A new responsible unit (责任单位) with its other spellings."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    aliases: list[str] = Field(default_factory=list, max_length=50, description="Other spellings (别称).")
-
-
-class UnitUpdate(TasksModel):
-    """Changes to a unit; fields left out stay as they are."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=100)
-    kind: UnitKind | None = None
-    contact_person: str | None = Field(None, max_length=100, description="Who to contact at the unit (联系人).")
-    contact_phone: str | None = Field(None, max_length=50, description="The contact's phone number (联系电话).")
-    contact_email: str | None = Field(None, max_length=254, description="The contact's e-mail address (联系邮箱).")
-    aliases: list[str] | None = Field(
-        None, max_length=50, description="Other spellings of the unit's name in documents (别名)."
-    )
-
-
-class UnitPublic(UnitFields):
-    """A responsible unit (责任单位)."""
-
-    id: int
-    aliases: list[str] = Field(description="Other spellings that resolve to this unit.")
-    version: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,15 +13,25 @@ from services.common.auth import Role as PrincipalRole
 from services.common.db import Database, contains
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
-from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Responsibility, Role
 from services.tasks_api.items.service import LIST_COLUMNS, item_records, items
-from services.tasks_api.units.models import Unit, UnitAlias, UnitCreate, UnitKind, UnitUpdate, name_key
+from services.tasks_api.units.models import UnitKind, name_key
+from services.tasks_api.units.repository import (
+    UnitWithAliases,
+    aliases,
+    unit_rows,
+    units,
+    with_aliases,
+    write_spellings,
+)
 
-units, aliases, responsibilities = table_of(Unit), table_of(UnitAlias), table_of(Responsibility)
-unit_records = Records(units, "unit", change_log)
+# What the people room reads of this one (re-exported).
+from services.tasks_api.units.repository import unit_records as unit_records
+from services.tasks_api.units.schemas import UnitCreate, UnitUpdate
+
+responsibilities = table_of(Responsibility)
 
 MAX_SPELLING = 100  # the width of unit_aliases.alias
 
@@ -61,34 +70,6 @@ async def _refuse_taken_spellings(conn: AsyncConnection, spellings: list[str], u
         )
 
 
-async def _write_spellings(conn: AsyncConnection, unit_id: int, spellings: list[str]) -> None:
-    await conn.execute(aliases.delete().where(aliases.c.unit_id == unit_id))
-    await conn.execute(
-        aliases.insert(),
-        [{"alias": s, "key": name_key(s), "unit_id": unit_id, "position": n} for n, s in enumerate(spellings)],
-    )
-
-
-async def _other_spellings(conn: AsyncConnection, unit_rows: list[dict[str, Any]]) -> dict[int, list[str]]:
-    """Unit id → its spellings other than its name, in position order."""
-    names = {u["id"]: u["name"] for u in unit_rows}
-    rows = await conn.execute(
-        select(aliases.c.unit_id, aliases.c.alias)
-        .where(aliases.c.unit_id.in_(names))
-        .order_by(aliases.c.unit_id, aliases.c.position, aliases.c.alias)
-    )
-    found: dict[int, list[str]] = defaultdict(list)
-    for unit_id, alias in rows:
-        if alias != names[unit_id]:
-            found[unit_id].append(alias)
-    return found
-
-
-async def _with_aliases(conn: AsyncConnection, unit_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    spellings = await _other_spellings(conn, unit_rows)
-    return [{**u, "aliases": spellings.get(u["id"], [])} for u in unit_rows]
-
-
 # -- units ------------------------------------------------------------------------------------------
 
 
@@ -100,7 +81,7 @@ async def list_units(
     kind: UnitKind | None = None,
     name: str | None = None,
     q: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[UnitWithAliases]:
     where: list[Any] = []
     if kind:
         where.append(units.c.kind == kind.value)
@@ -109,42 +90,42 @@ async def list_units(
     if q:
         where.append(contains(units.c.name, q))
     async with db.read() as conn:
-        return await _with_aliases(conn, await unit_records.page(conn, where=where, after_id=after_id, limit=limit))
+        return await with_aliases(conn, await unit_rows.page(conn, where=where, after_id=after_id, limit=limit))
 
 
-async def get_unit(db: Database, *, unit_id: int) -> dict[str, Any]:
+async def get_unit(db: Database, *, unit_id: int) -> UnitWithAliases:
     async with db.read() as conn:
-        return (await _with_aliases(conn, [await unit_records.get(conn, unit_id)]))[0]
+        return (await with_aliases(conn, [await unit_rows.get(conn, unit_id)]))[0]
 
 
-async def create_unit(db: Database, *, data: UnitCreate, actor: Principal) -> dict[str, Any]:
+async def create_unit(db: Database, *, data: UnitCreate, actor: Principal) -> UnitWithAliases:
     values = data.model_dump(mode="python", exclude={"aliases"})
     spellings = spellings_of(data.name, data.aliases)
     async with db.transaction() as conn:
         await _refuse_taken_spellings(conn, spellings, unit_id=None)
-        unit = await unit_records.insert(conn, values, actor=actor.subject)
-        await _write_spellings(conn, unit["id"], spellings)
-        return (await _with_aliases(conn, [unit]))[0]
+        unit = await unit_rows.insert(conn, values, actor=actor.subject)
+        await write_spellings(conn, unit["id"], spellings)
+        return (await with_aliases(conn, [unit]))[0]
 
 
 async def update_unit(
     db: Database, *, unit_id: int, data: UnitUpdate, version: int, actor: Principal
-) -> dict[str, Any]:
+) -> UnitWithAliases:
     """Change a unit; `aliases` replaces the other spellings, and a rename drops the old name unless listed."""
     changes = data.model_dump(mode="python", exclude_unset=True)
     wanted_aliases = changes.pop("aliases", None)
     async with db.transaction() as conn:
-        before = (await _with_aliases(conn, [await unit_records.get(conn, unit_id)]))[0]
+        before = (await with_aliases(conn, [await unit_rows.get(conn, unit_id)]))[0]
         name = changes.get("name") or before["name"]
         old = spellings_of(before["name"], before["aliases"])
         new = spellings_of(name, before["aliases"] if wanted_aliases is None else wanted_aliases)
         if new != old:
             # The aliases are part of the unit's representation: changing them alone must still move its ETag.
             changes["updated_at"] = clock.now()
-        after = await unit_records.update(conn, unit_id, changes, expected_version=version, actor=actor.subject)
+        after = await unit_rows.update(conn, unit_id, changes, expected_version=version, actor=actor.subject)
         if new != old:
             await _refuse_taken_spellings(conn, new, unit_id=unit_id)
-            await _write_spellings(conn, unit_id, new)
+            await write_spellings(conn, unit_id, new)
             await record_change(
                 conn,
                 change_log,
@@ -155,7 +136,7 @@ async def update_unit(
                 before={"aliases": old[1:]},
                 after={"aliases": new[1:]},
             )
-        return {**after, "aliases": new[1:]}
+        return UnitWithAliases(**after, aliases=new[1:])
 
 
 async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Principal) -> None:

@@ -27,23 +27,21 @@ from services.common.db import Database
 from services.common.dialect import dialect_of
 from services.common.problems import Conflict, PreconditionFailed, PreconditionRequired
 from services.tasks_api.items.models import Role
-from services.tasks_api.plans.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
-from services.tasks_api.plans.exporter import aliases, export_plan, plans, units
-from services.tasks_api.plans.importer import Importer
-from services.tasks_api.plans.plan_file import PlanFile, PlanFileError, UnitEntry, responsible_entry, validate_plan_data
+from services.tasks_api.plans.files.exporter import aliases, export_plan, plans, units
+from services.tasks_api.plans.files.importer import Importer
+from services.tasks_api.plans.files.plan_file import PlanFile, UnitEntry, responsible_entry
+from services.tasks_api.plans.files.validation import PlanFileError, validate_plan_data
 from services.tasks_api.plans.service import export_plan_file, plan_records
-from services.tasks_api.plans.workbook import (
+from services.tasks_api.plans.workbook.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
+from services.tasks_api.plans.workbook.reading import Parsed, Row, located_error, read_workbook, unprocessable
+from services.tasks_api.plans.workbook.tree import ItemTree
+from services.tasks_api.plans.workbook.workbook import (
     DUTIES,
     INDICATORS,
     ITEMS,
     MAX_REPORTED,
     MILESTONES,
-    Parsed,
-    Row,
     carried_fields,
-    located_error,
-    read_workbook,
-    unprocessable,
     write_workbook,
 )
 from services.tasks_api.units.models import name_key
@@ -175,45 +173,11 @@ async def _units_spelled(conn: AsyncConnection, keys: set[str]) -> list[UnitEntr
     ]
 
 
-class _Tree:
-    """The plan file's items as dicts, by key, with each one's parent key, so that rows can edit and move them."""
-
-    def __init__(self, roots: list[dict[str, Any]]) -> None:
-        self.roots = roots
-        self.nodes: dict[str, dict[str, Any]] = {}
-        self.parent: dict[str, str | None] = {}  # only for items placed in the tree
-        stack: list[tuple[dict[str, Any], str | None]] = [(node, None) for node in roots]
-        while stack:
-            node, parent = stack.pop()
-            self.nodes[node["key"]], self.parent[node["key"]] = node, parent
-            stack.extend((child, node["key"]) for child in node["children"])
-
-    def _siblings(self, parent: str | None) -> list[dict[str, Any]]:
-        return self.nodes[parent]["children"] if parent else self.roots
-
-    def within(self, key: str, ancestor: str) -> bool:
-        current: str | None = key
-        while current is not None:
-            if current == ancestor:
-                return True
-            current = self.parent.get(current)
-        return False
-
-    def place(self, key: str, parent: str | None) -> None:
-        """Put the item last among the children of `parent` (None: the top level)."""
-        node = self.nodes[key]
-        if key in self.parent:
-            old = self._siblings(self.parent[key])
-            old[:] = [n for n in old if n is not node]
-        self._siblings(parent).append(node)
-        self.parent[key] = parent
-
-
 def apply_rows(plan_file: PlanFile, parsed: Parsed, more_units: list[UnitEntry]) -> PlanFile:
     """The plan file with the workbook's rows applied; Unprocessable lists every row that cannot be."""
     data = plan_file.model_dump(mode="python")
     data["units"] += [unit.model_dump(mode="python") for unit in more_units]
-    tree = _Tree(data["items"])
+    tree = ItemTree(data["items"])
     listed = _apply_items(tree, parsed)
     for key in listed:
         tree.nodes[key]["units"] = []
@@ -229,7 +193,7 @@ def apply_rows(plan_file: PlanFile, parsed: Parsed, more_units: list[UnitEntry])
         raise unprocessable([located_error(["(plan)", e["location"]], e["message"]) for e in exc.errors]) from exc
 
 
-def _keep_printed(tree: _Tree, listed: dict[str, Row], plan_file: PlanFile, spellings: dict[str, str]) -> None:
+def _keep_printed(tree: ItemTree, listed: dict[str, Row], plan_file: PlanFile, spellings: dict[str, str]) -> None:
     """The workbook does not carry a responsibility's printed designation, group or collective placeholders yet: a
     unit it still lists keeps the plan file's printed form and group, and the file's placeholders keep their place."""
     before = {item.key: item.units for item, _, _ in plan_file.walk()}
@@ -245,7 +209,7 @@ def _keep_printed(tree: _Tree, listed: dict[str, Row], plan_file: PlanFile, spel
         tree.nodes[key]["units"] = units
 
 
-def _apply_items(tree: _Tree, parsed: Parsed) -> dict[str, Row]:
+def _apply_items(tree: ItemTree, parsed: Parsed) -> dict[str, Row]:
     """Update listed items, add new ones, then move those whose parent changed (new ones go last)."""
     listed: dict[str, Row] = {}
     for row in parsed.rows[ITEMS]:
@@ -272,7 +236,7 @@ def _apply_items(tree: _Tree, parsed: Parsed) -> dict[str, Row]:
     return listed
 
 
-def _listed_item(tree: _Tree, parsed: Parsed, sheet: str, row: Row, listed: dict[str, Row]) -> str | None:
+def _listed_item(tree: ItemTree, parsed: Parsed, sheet: str, row: Row, listed: dict[str, Row]) -> str | None:
     """The row's item, if it is listed on 事项; a reference to an item not listed there is an error."""
     key = row.fields["item"]
     if key not in parsed.item_keys:
@@ -281,7 +245,7 @@ def _listed_item(tree: _Tree, parsed: Parsed, sheet: str, row: Row, listed: dict
     return key if key in listed else None
 
 
-def _apply_duties(tree: _Tree, parsed: Parsed, listed: dict[str, Row], spellings: dict[str, str]) -> None:
+def _apply_duties(tree: ItemTree, parsed: Parsed, listed: dict[str, Row], spellings: dict[str, str]) -> None:
     """Each item's units in order: the one lead (牵头) first, then by 顺序 and row."""
     by_item: dict[str, list[tuple[bool, int, int, str]]] = defaultdict(list)
     unsure = set(parsed.items_of_invalid_rows)  # their lead cannot be counted
@@ -304,7 +268,7 @@ def _apply_duties(tree: _Tree, parsed: Parsed, listed: dict[str, Row], spellings
 
 
 def _apply_entries(
-    tree: _Tree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: str, identity: tuple[str, str]
+    tree: ItemTree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: str, identity: tuple[str, str]
 ) -> None:
     """Indicators or milestones: each identified within its item by a field (key or title) and its column; one
     that was there keeps the fields the sheet does not carry."""

@@ -11,12 +11,13 @@ from services.common.outbox import emit_many
 from services.common.tables import table_of
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.db import outbox_events
-from services.tasks_api.items.models import Indicator, Item, ItemLeader, ItemStatus, Milestone, Responsibility, Role
-from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
+from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, Role
+from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile
+from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.units.models import Unit, name_key
 
 if TYPE_CHECKING:
-    from services.tasks_api.plans.importer import Importer
+    from services.tasks_api.plans.files.importer import Importer
 
 items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
 indicators, milestones, units = table_of(Indicator), table_of(Milestone), table_of(Unit)

@@ -1,33 +1,35 @@
 """The task breakdown table (任务分解表) as an Excel workbook: its sheets, writing a plan file out, reading rows in.
 
 One sheet per kind of row, each identified by stable keys (item key; indicator key; item key + milestone
-title; item key + unit). Reading checks every cell and collects the problems with sheet, row and column;
-breakdown.py applies the rows onto the plan.
+title; item key + unit). reading.py reads the rows back, and breakdown.py applies them onto the plan.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from tempfile import SpooledTemporaryFile
 from typing import Any
 
 import xlsxwriter
-from openpyxl import load_workbook
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from services.common.problems import PayloadTooLarge, Unprocessable
-from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus, Role
-from services.tasks_api.plans.plan_file import LEGACY_ITEM_STATUS, IndicatorEntry, ItemEntry, MilestoneEntry, PlanFile
+from services.common.problems import PayloadTooLarge
+from services.tasks_api.items.models import ItemKind, ItemStatus, Role
+from services.tasks_api.plans.files.plan_file import (
+    LEGACY_ITEM_STATUS,
+    IndicatorEntry,
+    ItemEntry,
+    MilestoneEntry,
+    PlanFile,
+)
+from services.tasks_api.targets.models import Comparison
 
 MAX_ROWS = 200_000  # per sheet: twice the 100,000-item plan the importer is built for
-MAX_UNPACKED_BYTES = 256 * 1024**2  # what the zip may expand to: refuses zip bombs before openpyxl reads them
 MAX_REPORTED = 1000  # errors listed in one answer
 
 KIND_LABELS = {
@@ -174,13 +176,13 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("完成时限", "due_on", 12, _date, True),
     ),
 }
-_ENTRIES: dict[str, type[BaseModel]] = {ITEMS: ItemEntry, INDICATORS: IndicatorEntry, MILESTONES: MilestoneEntry}
+ENTRIES: dict[str, type[BaseModel]] = {ITEMS: ItemEntry, INDICATORS: IndicatorEntry, MILESTONES: MilestoneEntry}
 
 
 def carried_fields(sheet: str) -> set[str]:
     """The fields of a sheet's plan-file entry that its columns carry: an upload changes these and no others, so a
     field the plan file gains (and the workbook does not show) keeps its value."""
-    return {column.field for column in SHEETS[sheet]} & _ENTRIES[sheet].model_fields.keys()
+    return {column.field for column in SHEETS[sheet]} & ENTRIES[sheet].model_fields.keys()
 
 
 Walked = list[tuple[ItemEntry, ItemEntry | None]]
@@ -261,144 +263,3 @@ def write_workbook(plan_file: PlanFile, version: str | None = None) -> SpooledTe
 
 
 # -- reading ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    number: int
-    fields: dict[str, Any]
-    entry: Any  # the row validated as its plan-file entry, where the sheet has one
-
-
-@dataclass
-class Parsed:
-    rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in SHEETS})
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    # Keys on 事项 (valid row or not), and items referred to by invalid rows: so that errors do not cascade.
-    item_keys: set[str] = field(default_factory=set)
-    items_of_invalid_rows: set[str] = field(default_factory=set)
-    version: str | None = None  # the version the workbook was exported from; None for a hand-made one
-
-    def error(self, sheet: str, number: int, header: str, message: str) -> None:
-        self.errors.append(located_error([sheet, number, header], message, number))
-
-
-def located_error(location: list[str | int], message: str, line: int | None = None) -> dict[str, Any]:
-    return {"location": location, "message": message, "type": "workbook", "line": line}
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def unprocessable(errors: list[dict[str, Any]]) -> Unprocessable:
-    """422 listing the problems (the first MAX_REPORTED of them, to keep the answer small); nothing applied."""
-    where = " ".join(str(p) for p in errors[0]["location"])
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    listed = f"; the first {MAX_REPORTED} are listed" if len(errors) > MAX_REPORTED else ""
-    return Unprocessable(
-        f"{where}: {errors[0]['message']}{more}{listed}; nothing was changed.", errors=errors[:MAX_REPORTED]
-    )
-
-
-def read_workbook(content: bytes) -> Parsed:
-    """Every row of the four sheets, parsed cell by cell; a wrong file or layout is refused at once."""
-    not_xlsx = Unprocessable("The body is not an Excel workbook (.xlsx).")
-    try:
-        with zipfile.ZipFile(BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise not_xlsx from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise PayloadTooLarge(f"The workbook unpacks to more than {MAX_UNPACKED_BYTES} bytes.")
-    try:
-        book = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise not_xlsx from exc
-    try:
-        return _read_sheets(book)
-    except (SyntaxError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:  # broken sheet XML
-        raise not_xlsx from exc
-    finally:
-        book.close()
-
-
-def _version(book: Any) -> str | None:
-    found = next((p.value for p in book.custom_doc_props if p.name == VERSION_PROPERTY), None)
-    text = "" if found is None else str(found).strip()
-    return text or None
-
-
-def _read_sheets(book: Any) -> Parsed:
-    parsed, layout = Parsed(version=_version(book)), []
-    for name, columns in SHEETS.items():
-        if name not in book.sheetnames:
-            layout.append(located_error([name], f"The workbook has no sheet {name}."))
-            continue
-        sheet = book[name]
-        sheet.reset_dimensions()  # trust the cells, not the size the writing program declared
-        rows = sheet.iter_rows(values_only=True)
-        headers = [None if _blank(v) else str(v).strip() for v in next(rows, ())]
-        while headers and headers[-1] is None:
-            headers.pop()
-        if headers != [column.header for column in columns]:
-            expected = "、".join(column.header for column in columns)
-            layout.append(located_error([name, 1], f"Row 1 of sheet {name} must hold the headers {expected}.", 1))
-            continue
-        for number, values in enumerate(rows, start=2):
-            if number > MAX_ROWS + 1:
-                raise PayloadTooLarge(f"Sheet {name} has more than {MAX_ROWS} rows.")
-            if not all(_blank(v) for v in values):
-                _read_row(parsed, name, columns, number, values)
-    if layout:
-        raise unprocessable(layout)
-    return parsed
-
-
-def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple[Any, ...]) -> None:
-    errors = len(parsed.errors)
-    fields, reported = _read_cells(parsed, sheet, columns, number, values)
-    if sheet == ITEMS and "key" in fields:
-        parsed.item_keys.add(fields["key"])
-    entry = _validated_entry(parsed, sheet, columns, number, fields, reported)
-    if len(parsed.errors) == errors:
-        parsed.rows[sheet].append(Row(number, fields, entry))
-    elif "item" in fields:
-        parsed.items_of_invalid_rows.add(fields["item"])
-
-
-def _read_cells(
-    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple[Any, ...]
-) -> tuple[dict[str, Any], set[str]]:
-    """The row's parsed cells by field, and the fields whose cell was reported (missing or unreadable)."""
-    fields: dict[str, Any] = {}
-    reported: set[str] = set()
-    for column, value in zip(columns, (*values, *[None] * len(columns)), strict=False):
-        if _blank(value):
-            if column.required:
-                parsed.error(sheet, number, column.header, f"{column.header} is required")
-                reported.add(column.field)
-            continue
-        try:
-            fields[column.field] = column.parse(value)
-        except ValueError as exc:
-            parsed.error(sheet, number, column.header, str(exc))
-            reported.add(column.field)
-    return fields, reported
-
-
-def _validated_entry(
-    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, fields: dict[str, Any], reported: set[str]
-) -> BaseModel | None:
-    """The sheet's entry model over the fields (key pattern, lengths); its problems on cells not reported already."""
-    model = _ENTRIES.get(sheet)
-    if not model:
-        return None
-    try:
-        return model.model_validate({k: v for k, v in fields.items() if k in model.model_fields})
-    except ValidationError as exc:
-        header = {column.field: column.header for column in columns}
-        for problem in exc.errors():
-            if str(problem["loc"][0]) not in reported:
-                parsed.error(sheet, number, header.get(str(problem["loc"][0]), "?"), problem["msg"])
-        return None

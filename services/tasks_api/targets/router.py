@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request, Response
 
 from services.common.auth import PrincipalDep, Staff, Writer
@@ -19,15 +17,19 @@ from services.common.routing import (
     links_to_created,
 )
 from services.tasks_api.deps import DatabaseDep
-from services.tasks_api.items import targets
-from services.tasks_api.items.models import (
+from services.tasks_api.targets import service
+from services.tasks_api.targets.repository import ItemLeaderRow
+from services.tasks_api.targets.schemas import (
     IndicatorCreate,
     IndicatorPublic,
+    IndicatorUpdate,
+    ItemLeaderCreate,
+    ItemLeaderPublic,
     MilestoneCreate,
     MilestonePublic,
     MilestoneUpdate,
+    PlanItemLeader,
 )
-from services.tasks_api.items.targets import IndicatorUpdate, ItemLeaderCreate, ItemLeaderPublic, PlanItemLeader
 
 router = api_router("targets")
 
@@ -45,7 +47,7 @@ async def list_item_indicators(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[IndicatorPublic]:
-    rows = await targets.list_indicators(db, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit)
+    rows = await service.list_indicators(db, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit)
     return page_of(Page[IndicatorPublic], rows, limit, request, response)
 
 
@@ -61,13 +63,13 @@ async def list_item_indicators(
 async def create_indicator(
     item_id: int, data: IndicatorCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> IndicatorPublic:
-    row = await targets.create_indicator(db, item_id=item_id, data=data, actor=principal)
+    row = await service.create_indicator(db, item_id=item_id, data=data, actor=principal)
     return created(response, IndicatorPublic, row, f"/v1/indicators/{row['id']}")
 
 
 @router.get("/indicators/{indicator_id}", summary="Read an indicator", responses=READ_ERRORS)
 async def get_indicator(indicator_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> IndicatorPublic:
-    return current(response, IndicatorPublic, await targets.get_indicator(db, indicator_id=indicator_id))
+    return current(response, IndicatorPublic, await service.get_indicator(db, indicator_id=indicator_id))
 
 
 @router.patch("/indicators/{indicator_id}", summary="Change an indicator", responses=GUARDED_WRITE_ERRORS)
@@ -79,7 +81,7 @@ async def update_indicator(
     principal: Staff,
     if_match: IfMatch = None,
 ) -> IndicatorPublic:
-    row = await targets.update_indicator(
+    row = await service.update_indicator(
         db, indicator_id=indicator_id, data=data, version=expected_version(if_match), actor=principal
     )
     return current(response, IndicatorPublic, row)
@@ -89,7 +91,7 @@ async def update_indicator(
     "/indicators/{indicator_id}", summary="Delete an indicator", status_code=204, responses=GUARDED_WRITE_ERRORS
 )
 async def delete_indicator(indicator_id: int, db: DatabaseDep, principal: Staff, if_match: IfMatch = None) -> Response:
-    await targets.delete_indicator(db, indicator_id=indicator_id, version=expected_version(if_match), actor=principal)
+    await service.delete_indicator(db, indicator_id=indicator_id, version=expected_version(if_match), actor=principal)
     return Response(status_code=204)
 
 
@@ -106,7 +108,7 @@ async def list_item_milestones(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[MilestonePublic]:
-    rows = await targets.list_milestones(db, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit)
+    rows = await service.list_milestones(db, item_id=item_id, after_id=decode_id_cursor(cursor), limit=limit)
     return page_of(Page[MilestonePublic], rows, limit, request, response)
 
 
@@ -122,13 +124,13 @@ async def list_item_milestones(
 async def create_milestone(
     item_id: int, data: MilestoneCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> MilestonePublic:
-    row = await targets.create_milestone(db, item_id=item_id, data=data, actor=principal)
+    row = await service.create_milestone(db, item_id=item_id, data=data, actor=principal)
     return created(response, MilestonePublic, row, f"/v1/milestones/{row['id']}")
 
 
 @router.get("/milestones/{milestone_id}", summary="Read a milestone", responses=READ_ERRORS)
 async def get_milestone(milestone_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> MilestonePublic:
-    return current(response, MilestonePublic, await targets.get_milestone(db, milestone_id=milestone_id))
+    return current(response, MilestonePublic, await service.get_milestone(db, milestone_id=milestone_id))
 
 
 @router.patch(
@@ -144,7 +146,7 @@ async def update_milestone(
     principal: Writer,
     if_match: IfMatch = None,
 ) -> MilestonePublic:
-    row = await targets.update_milestone(
+    row = await service.update_milestone(
         db, milestone_id=milestone_id, data=data, version=expected_version(if_match), principal=principal
     )
     return current(response, MilestonePublic, row)
@@ -154,14 +156,14 @@ async def update_milestone(
     "/milestones/{milestone_id}", summary="Delete a milestone", status_code=204, responses=GUARDED_WRITE_ERRORS
 )
 async def delete_milestone(milestone_id: int, db: DatabaseDep, principal: Staff, if_match: IfMatch = None) -> Response:
-    await targets.delete_milestone(db, milestone_id=milestone_id, version=expected_version(if_match), actor=principal)
+    await service.delete_milestone(db, milestone_id=milestone_id, version=expected_version(if_match), actor=principal)
     return Response(status_code=204)
 
 
 # -- lead leaders (牵头领导) -------------------------------------------------------------------------
 
 
-def _leader_order(row: dict[str, Any]) -> tuple[int, int]:
+def _leader_order(row: ItemLeaderRow) -> tuple[int, int]:
     return row["position"], row["leader_id"]
 
 
@@ -175,7 +177,7 @@ async def list_item_leaders(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ItemLeaderPublic]:
-    rows = await targets.list_item_leaders(
+    rows = await service.list_item_leaders(
         db, item_id=item_id, limit=limit, after=decode_tuple_cursor(cursor, strict_int, strict_int)
     )
     return page_of(Page[ItemLeaderPublic], rows, limit, request, response, key=_leader_order)
@@ -187,13 +189,13 @@ async def list_item_leaders(
 async def add_item_leader(
     item_id: int, data: ItemLeaderCreate, response: Response, db: DatabaseDep, principal: Staff
 ) -> ItemLeaderPublic:
-    row = await targets.add_item_leader(db, item_id=item_id, data=data, actor=principal)
+    row = await service.add_item_leader(db, item_id=item_id, data=data, actor=principal)
     return created(response, ItemLeaderPublic, row, f"/v1/items/{item_id}/leaders/{row['leader_id']}")
 
 
 @router.get("/items/{item_id}/leaders/{leader_id}", summary="Read one lead leader of an item", responses=READ_ERRORS)
 async def get_item_leader(item_id: int, leader_id: int, db: DatabaseDep, _: PrincipalDep) -> ItemLeaderPublic:
-    return ItemLeaderPublic.model_validate(await targets.get_item_leader(db, item_id=item_id, leader_id=leader_id))
+    return ItemLeaderPublic.model_validate(await service.get_item_leader(db, item_id=item_id, leader_id=leader_id))
 
 
 @router.delete(
@@ -203,7 +205,7 @@ async def get_item_leader(item_id: int, leader_id: int, db: DatabaseDep, _: Prin
     responses=WRITE_ERRORS,
 )
 async def remove_item_leader(item_id: int, leader_id: int, db: DatabaseDep, principal: Staff) -> Response:
-    await targets.remove_item_leader(db, item_id=item_id, leader_id=leader_id, actor=principal)
+    await service.remove_item_leader(db, item_id=item_id, leader_id=leader_id, actor=principal)
     return Response(status_code=204)
 
 
@@ -220,7 +222,7 @@ async def list_plan_indicators(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[IndicatorPublic]:
-    rows = await targets.list_plan_indicators(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
+    rows = await service.list_plan_indicators(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
     return page_of(Page[IndicatorPublic], rows, limit, request, response)
 
 
@@ -238,5 +240,5 @@ async def list_plan_item_leaders(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[PlanItemLeader]:
-    rows = await targets.list_plan_item_leaders(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
+    rows = await service.list_plan_item_leaders(db, plan_id=plan_id, after_id=decode_id_cursor(cursor), limit=limit)
     return page_of(Page[PlanItemLeader], rows, limit, request, response)

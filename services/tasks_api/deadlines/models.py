@@ -8,7 +8,6 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field
 
-from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
 
 
@@ -48,35 +47,3 @@ class ExtensionRequest(ExtensionFields, TasksModel, table=True):
         None, max_length=2000, description="The office's reason for its decision (审批意见); null while pending."
     )
     version: int = 1
-
-
-class ExtensionCreate(ExtensionFields):
-    """A request to move an item's due date later (延期申请), with its reason."""
-
-    model_config = SQLModelConfig(extra="forbid")
-
-
-class ExtensionDecision(TasksModel):
-    """The office's decision on an extension request (延期审批)."""
-
-    model_config = SQLModelConfig(extra="forbid")
-    approve: bool = Field(description="true approves (批准), false rejects (驳回).")
-    comment: str | None = Field(None, max_length=2000, description="审核意见")
-
-
-class ExtensionPublic(ExtensionFields):
-    """An extension request and, once decided, its decision (延期申请)."""
-
-    id: int
-    item_id: int
-    unit_id: int | None
-    previous_due_on: date | None
-    status: ExtensionStatus
-    requested_by: str
-    requested_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_comment: str | None = Field(
-        description="The office's reason for its decision (审批意见); null while pending."
-    )
-    version: int

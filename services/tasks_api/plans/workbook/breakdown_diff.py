@@ -18,9 +18,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from services.tasks_api.items.models import Role
-from services.tasks_api.plans.plan_file import ItemEntry, PlanFile
-from services.tasks_api.plans.workbook import DUTIES, INDICATORS, ITEMS, MILESTONES
-from services.tasks_api.schemas import ImportResult
+from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile
+from services.tasks_api.plans.schemas import ImportResult
+from services.tasks_api.plans.workbook.workbook import DUTIES, INDICATORS, ITEMS, MILESTONES
 
 _PARTS = ("children", "units", "indicators", "milestones", "lead_leaders")  # an item's lists: compared on their own
 

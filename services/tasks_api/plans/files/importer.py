@@ -19,9 +19,9 @@ from services.common.history import diff
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.people.models import Group, GroupMember, Leader
-from services.tasks_api.plans.import_items import import_items
+from services.tasks_api.plans.files.import_items import import_items
+from services.tasks_api.plans.files.plan_file import PlanFile
 from services.tasks_api.plans.models import Plan
-from services.tasks_api.plans.plan_file import PlanFile
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)

@@ -1,7 +1,4 @@
-"""The plan file: a whole plan as YAML (data/plans/*.yaml), its schema and its validation.
-
-Errors name the key path and the line, so the office can fix a file without reading code.
-"""
+"""The plan file: a whole plan as YAML (data/plans/*.yaml), its schema and its YAML form (validation.py reads it)."""
 
 from __future__ import annotations
 
@@ -9,14 +6,14 @@ from datetime import date
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.common.safe_yaml import load_bounded
 from services.tasks_api.db import KEY_PATTERN
-from services.tasks_api.items.models import Comparison, ItemKind, ItemStatus
+from services.tasks_api.items.models import ItemKind, ItemStatus
 from services.tasks_api.people.models import GroupKind
 from services.tasks_api.plans.models import PlanStatus
-from services.tasks_api.units.models import UnitKind, name_key
+from services.tasks_api.targets.models import Comparison
+from services.tasks_api.units.models import UnitKind
 
 # Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
 LegacyItemStatus = Literal["not_started", "in_progress", "delayed", "completed"]
@@ -189,144 +186,6 @@ class PlanFile(_Strict):
             found.append((item, parent, loc))
             stack.extend((child, item, (*loc, "children", i)) for i, child in reversed(list(enumerate(item.children))))
         return found
-
-
-class PlanFileError(ValueError):
-    """The file is not a valid plan; `errors` lists each problem with its location and line."""
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        self.errors = errors
-        first = errors[0]
-        where = f"line {first['line']}, " if first.get("line") else ""
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        super().__init__(f"{where}{first['location']}: {first['message']}{more}")
-
-
-def parse_plan_file(text: str | bytes) -> PlanFile:
-    """Parse and validate a plan file; PlanFileError names every bad key with its line. CPU-bound: a server calls
-    it off the event loop."""
-    try:
-        data, root = load_bounded(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PlanFileError(
-            [
-                {
-                    "location": "(file)",
-                    "line": mark.line + 1 if mark else None,
-                    "message": f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                }
-            ]
-        ) from exc
-    except RecursionError as exc:  # PyYAML composes nodes recursively; a hostile file nests thousands deep
-        raise PlanFileError([{"location": "(file)", "line": None, "message": "nested too deeply"}]) from exc
-    return validate_plan_data(data, root)
-
-
-def validate_plan_data(data: Any, root: yaml.Node | None = None) -> PlanFile:
-    """Validate already-parsed data (YAML or JSON); `root` gives line numbers when known."""
-    try:
-        plan_file = PlanFile.model_validate(data)
-    except ValidationError as exc:
-        raise PlanFileError([_located(root, e["loc"], e["msg"]) for e in exc.errors()]) from exc
-    problems = reference_problems(plan_file)
-    if problems:
-        raise PlanFileError([_located(root, loc, message) for loc, message in problems])
-    return plan_file
-
-
-def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]:
-    """Names that resolve to nothing and keys used twice."""
-    problems: list[tuple[tuple[Any, ...], str]] = []
-    spellings = _unit_spellings(plan_file, problems)
-    leaders = {leader.name for leader in plan_file.leaders}
-    _duplicates(problems, "leaders", [leader.name for leader in plan_file.leaders], "leader name")
-    _duplicates(problems, "groups", [group.key for group in plan_file.groups], "group key")
-    for g, group in enumerate(plan_file.groups):
-        if group.unit and name_key(group.unit) not in spellings:
-            problems.append((("groups", g, "unit"), f"unknown unit {group.unit!r}"))
-        for m, member in enumerate(group.members):
-            if member.leader not in leaders:
-                problems.append((("groups", g, "members", m, "leader"), f"unknown leader {member.leader!r}"))
-    return problems + _item_problems(plan_file, spellings, leaders)
-
-
-def _unit_spellings(plan_file: PlanFile, problems: list[tuple[tuple[Any, ...], str]]) -> dict[str, str]:
-    """Each spelling's (name_key) unit; a spelling that two units claim is a problem."""
-    spellings: dict[str, str] = {}
-    for i, unit in enumerate(plan_file.units):
-        for spelling in [unit.name, *unit.aliases]:
-            owner = spellings.setdefault(name_key(spelling), unit.name)
-            if owner != unit.name:
-                problems.append((("units", i), f"spelling {spelling!r} already belongs to unit {owner!r}"))
-    return spellings
-
-
-def _item_problems(
-    plan_file: PlanFile, spellings: dict[str, str], leaders: set[str]
-) -> list[tuple[tuple[Any, ...], str]]:
-    """Item keys used twice, and units, leaders and indicator keys of the items that do not resolve or repeat."""
-    problems: list[tuple[tuple[Any, ...], str]] = []
-    seen_keys: set[str] = set()
-    for item, _parent, loc in plan_file.walk():
-        if item.key in seen_keys:
-            problems.append(((*loc, "key"), f"item key {item.key!r} is used twice"))
-        seen_keys.add(item.key)
-        problems += _responsible_problems(item, loc, spellings)
-        for n, leader in enumerate(item.lead_leaders):
-            if leader not in leaders:
-                problems.append(((*loc, "lead_leaders", n), f"unknown leader {leader!r}"))
-        _duplicates(problems, (*loc, "indicators"), [i.key for i in item.indicators], "indicator key")
-    return problems
-
-
-def _responsible_problems(
-    item: ItemEntry, loc: tuple[Any, ...], spellings: dict[str, str]
-) -> list[tuple[tuple[Any, ...], str]]:
-    """Units that resolve to nothing or twice, and printed groups that go backwards."""
-    problems: list[tuple[tuple[Any, ...], str]] = []
-    named = [entry for entry in item.responsible if entry.unit is not None]
-    for u, entry in enumerate(item.responsible):
-        if entry.unit is not None and name_key(entry.unit) not in spellings:
-            problems.append(((*loc, "units", u), f"unknown unit {entry.unit!r}"))
-        if u and entry.group < item.responsible[u - 1].group:
-            problems.append(((*loc, "units", u, "group"), "printed groups must not go backwards"))
-    if len({spellings.get(name_key(e.unit or ""), e.unit) for e in named}) != len(named):
-        problems.append(((*loc, "units"), "a unit is listed twice"))
-    placeholders = [e.printed for e in item.responsible if e.unit is None]
-    if len(set(placeholders)) != len(placeholders):
-        problems.append(((*loc, "units"), "a placeholder is listed twice"))
-    return problems
-
-
-def _duplicates(problems: list[tuple[tuple[Any, ...], str]], loc: Any, values: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for index, value in enumerate(values):
-        if value in seen:
-            base = loc if isinstance(loc, tuple) else (loc,)
-            problems.append(((*base, index), f"{what} {value!r} is used twice"))
-        seen.add(value)
-
-
-def _located(root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> dict[str, Any]:
-    path = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
-    return {"location": path or "(file)", "line": _line_of(root, loc), "message": message}
-
-
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the deepest node the location reaches in the composed YAML."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
 
 
 def dump_plan_file(plan_file: PlanFile) -> str:

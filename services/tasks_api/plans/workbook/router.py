@@ -12,8 +12,8 @@ from services.common.auth import PrincipalDep, Staff
 from services.common.problems import UnsupportedMediaType, problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router
 from services.tasks_api.deps import DatabaseDep
-from services.tasks_api.plans import breakdown
-from services.tasks_api.plans.breakdown_diff import BreakdownResult
+from services.tasks_api.plans.workbook import breakdown
+from services.tasks_api.plans.workbook.breakdown_diff import BreakdownResult
 
 router = api_router("breakdown")
 

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.tables import table_of
-from services.tasks_api.items.models import Indicator, Item, ItemLeader, Milestone, Responsibility
+from services.tasks_api.items.models import Item, ItemLeader, Responsibility
 from services.tasks_api.people.models import Group, GroupMember, Leader
-from services.tasks_api.plans.models import Plan
-from services.tasks_api.plans.plan_file import (
+from services.tasks_api.plans.files.plan_file import (
     GroupEntry,
     IndicatorEntry,
     ItemEntry,
@@ -24,6 +23,8 @@ from services.tasks_api.plans.plan_file import (
     ResponsibleEntry,
     UnitEntry,
 )
+from services.tasks_api.plans.models import Plan
+from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
