@@ -18,6 +18,7 @@ from bench.generate import Target
 from bench.processes import Stack
 from bench.reads import PERIOD, Subjects
 from services.common import clock
+from services.common.collector import paused_for_batch
 from services.common.db import Database, make_engine
 from services.common.settings import REPO_ROOT
 from services.notify_api.dispatches.jobs import peer_hooks
@@ -76,7 +77,9 @@ def dispatch_figure(stack: Stack, target: Target, limit_seconds: float) -> Figur
     asyncio.run(reset_outbox(target))
     started = time.perf_counter()
     try:
-        created = asyncio.run(asyncio.wait_for(_plan(notify_settings(stack, target)), limit_seconds))
+        # As notify_api's worker process runs a dispatch: a batch job, with the collector paused (common/collector.py).
+        with paused_for_batch():
+            created = asyncio.run(asyncio.wait_for(_plan(notify_settings(stack, target)), limit_seconds))
     except TimeoutError:
         return at_most(
             "dispatch: 100,000 reminders",

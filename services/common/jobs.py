@@ -19,7 +19,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy import MetaData, Table, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
+from services.common.collector import paused_for_batch
 from services.common.db import Database
 from services.common.dialect import dialect_of
 
@@ -97,6 +98,7 @@ class Kind:
     handler: Handler
     max_attempts: int = 5
     every: float | None = None  # seconds: a periodic kind, run once per interval
+    batch: bool = False  # builds a large heap that lives until it ends: a worker process pauses the collector for it
 
 
 async def enqueue(
@@ -197,11 +199,11 @@ def backoff(attempts: int) -> float:
 
 
 class Worker:
-    """Claims and runs jobs of its kinds, one at a time (so a job may pause the garbage collector: no other work
-    shares the process); `run_once()` is one pass, as tests call it; `run()` loops until `stop()`."""
+    """Claims and runs jobs of its kinds, one at a time, so that in a worker process (`owns_process`, never in an API
+    process running a job itself) a batch job may pause the collector; `run_once()` is one pass, as tests call it."""
 
-    def __init__(self, db: Database, table: Table, kinds: Sequence[Kind]) -> None:
-        self.db, self.table = db, table
+    def __init__(self, db: Database, table: Table, kinds: Sequence[Kind], *, owns_process: bool = False) -> None:
+        self.db, self.table, self.owns_process = db, table, owns_process
         self.kinds = {kind.name: kind for kind in kinds}
         self._stopping = asyncio.Event()
 
@@ -258,7 +260,8 @@ class Worker:
         kind = self.kinds[job.kind]
         keeper = asyncio.create_task(self._keep_lease(job))
         try:
-            result = await kind.handler(job)
+            with paused_for_batch() if kind.batch and self.owns_process else nullcontext():
+                result = await kind.handler(job)
         except Refused as refused:  # an answer, not a fault: no attempts left (asking again gets the same)
             await self._settle(job, replace(kind, max_attempts=0), result=dict(refused.result), error=str(refused))
         except Exception as exc:

@@ -38,7 +38,7 @@ async def open_worker(
         for open_hook, close_hook in hooks:
             await open_hook(holder)
             opened.append(close_hook)
-        yield Worker(database, table, kinds(holder.state))
+        yield Worker(database, table, kinds(holder.state), owns_process=True)
     finally:
         for close_hook in reversed(opened):
             await close_hook(holder)

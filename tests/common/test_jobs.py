@@ -1,11 +1,14 @@
 """The jobs queue (services/common/jobs.py): enqueued in the caller's transaction, claimed under a lease, retried
-with backoff, periodic kinds once per interval, and never run twice by two workers."""
+with backoff, periodic kinds once per interval, never run twice by two workers, and a batch job run with the
+collector paused in a worker process only."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +18,7 @@ from services.common.db import Database, make_engine
 from services.common.job_requests import wait_for
 from services.common.jobs import DONE, FAILED, QUEUED, RUNNING, Job, Kind, Worker, claim, enqueue, next_tick
 from services.common.migrations import upgrade
+from services.notify_api.dispatches.queue import Dispatcher, run_kind
 from services.tasks_api.db import job_queue
 
 T0 = datetime(2030, 1, 7, 4, 0, tzinfo=UTC)  # after every job the tests enqueue at the real now
@@ -288,3 +292,36 @@ def test_finished_jobs_are_pruned_after_a_week_and_kept_before(db):
 
     old, recent, left = run(db, work)
     assert old not in left and left == {recent}
+
+
+# -- a worker process's batch jobs (services/common/jobs.py Kind.batch) -------------------------------------
+
+
+async def collector_state(job: Job) -> dict[str, bool]:
+    return {"collecting": gc.isenabled()}
+
+
+def job_ran_collecting(db: str, kind: Kind, *, owns_process: bool) -> bool:
+    async def work(database):
+        job_id = await put(database, kind.name)
+        await Worker(database, job_queue, [kind], owns_process=owns_process).run_once()
+        return (await row_of(database, job_id))["result"]["collecting"]
+
+    return run(db, work)
+
+
+def test_a_worker_process_runs_a_batch_job_with_the_collector_paused_and_turns_it_back_on(db):
+    assert job_ran_collecting(db, Kind("batch", collector_state, batch=True), owns_process=True) is False
+    assert gc.isenabled()
+
+
+def test_an_api_process_running_a_batch_job_itself_leaves_the_collector_on(db):
+    assert job_ran_collecting(db, Kind("batch", collector_state, batch=True), owns_process=False) is True
+
+
+def test_a_worker_process_runs_an_ordinary_job_with_the_collector_on(db):
+    assert job_ran_collecting(db, Kind("plain", collector_state), owns_process=True) is True
+
+
+def test_a_dispatch_is_a_batch_job():
+    assert run_kind(cast(Dispatcher, None)).batch

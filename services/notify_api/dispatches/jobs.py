@@ -70,7 +70,7 @@ def notify_kinds(state: Any) -> list[Kind]:
     dispatcher = Dispatcher(state.database, settings, state.tasks, state.reporting)
     kinds = [run_kind(dispatcher), Kind(DELIVER, partial(deliver_job, state), every=DELIVER_EVERY_SECONDS)]
     if settings.dispatch_interval_seconds > 0:
-        kinds.append(Kind(DISPATCH, partial(dispatch_job, state), every=settings.dispatch_interval_seconds))
+        kinds.append(Kind(DISPATCH, partial(dispatch_job, state), every=settings.dispatch_interval_seconds, batch=True))
     return kinds
 
 

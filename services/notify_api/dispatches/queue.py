@@ -47,7 +47,7 @@ class Dispatcher:
 
 def run_kind(dispatcher: Dispatcher) -> Kind:
     """The job kind: run once (its caller is waiting, and tells its own caller to try again)."""
-    return Kind(RUN, partial(run_job, dispatcher), max_attempts=1)
+    return Kind(RUN, partial(run_job, dispatcher), max_attempts=1, batch=True)
 
 
 async def run_job(dispatcher: Dispatcher, job: Job) -> dict[str, int | bool]:
