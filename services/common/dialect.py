@@ -64,8 +64,7 @@ class Dialect(Protocol):
         whose write lock `no_op_write`, a write that changes nothing, takes now)."""
 
     def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:
-        """Hold the database's `name` lock for the block where the database needs it; Conflict(busy) while another
-        process holds it."""
+        """Hold the database's `name` lock for the block where it needs one; Conflict(busy) while another holds it."""
 
     def alembic_options(self) -> dict[str, bool]: ...
 
@@ -238,8 +237,7 @@ def dialect_of(bind: AsyncConnection | AsyncEngine | sa.Connection) -> Dialect:
 
 
 async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
-    """The asyncpg connection under a PostgreSQL connection, inside its transaction (for COPY, which SQLAlchemy
-    does not speak)."""
+    """The asyncpg connection under a PostgreSQL connection, in its transaction (for COPY: SQLAlchemy has none)."""
     await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins its transaction lazily, at the first statement
     driver = (await conn.get_raw_connection()).driver_connection
     assert isinstance(driver, asyncpg.Connection)  # the asyncpg dialect's connections wrap asyncpg's own
@@ -247,15 +245,18 @@ async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
 
 
 async def copy_rows(conn: AsyncConnection, table: Table, rows: Iterable[Row], columns: Sequence[str]) -> None:
-    """COPY `rows` into `table` on PostgreSQL: the bulk path, ten to a hundred times faster than multi-row
-    INSERTs, in the caller's transaction. A column a row lacks is NULL. The rows are encoded as COPY sends them,
-    so a generator of rows is built while the server is already writing the first ones."""
-    json_columns = {column.name for column in table.c if isinstance(column.type, JSON)}
-    # asyncpg's COPY takes json columns as text, so JSON values are encoded here, as SQLAlchemy would.
-    records = (
-        tuple(orjson.dumps(row.get(name)).decode() if name in json_columns else row.get(name) for name in columns)
-        for row in rows
-    )
+    """COPY `rows` into `table` on PostgreSQL (ten to a hundred times faster than INSERTs), in the caller's
+    transaction; a column a row lacks is NULL. Rows are encoded as COPY sends them, while the server writes."""
+    # asyncpg's COPY takes json columns as text: JSON values are encoded here, as SQLAlchemy would (one map() a row).
+    json_at = [n for n, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+
+    def record(row: Row) -> tuple[Any, ...]:
+        values = list(map(row.get, columns))
+        for n in json_at:
+            values[n] = orjson.dumps(values[n]).decode()
+        return tuple(values)
+
+    records = map(record, rows)
     driver = await driver_connection(conn)
     await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
 
@@ -295,6 +296,5 @@ async def _decode_json(connection: asyncpg.Connection) -> None:
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
-    """The hot reads only run single SELECTs, which leave no session state behind: asyncpg's default reset
-    (RESET ALL, UNLISTEN, CLOSE ALL, one more round trip per request) has nothing to undo. An open transaction
-    would still be rolled back by the pool before this runs."""
+    """Hot reads run single SELECTs and leave no session state: asyncpg's reset (RESET ALL, UNLISTEN, CLOSE ALL, one
+    more round trip a request) has nothing to undo; an open transaction is still rolled back by the pool first."""
