@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypedDict
 
@@ -106,36 +106,50 @@ def _label(kind: DeadlineKind) -> ColumnElement[str]:
     return literal(kind.value, String).label("kind")
 
 
+# Only open items owe anything: a closed (办结) or cancelled item's due dates, milestones and targets are left out,
+# so notify_api sends no reminder and the calendar feeds no event for them.
+OPEN = items.c.status == ItemStatus.OPEN.value
+
 BRANCHES = (
     Branch(
         DeadlineKind.MILESTONE,
-        select(_label(DeadlineKind.MILESTONE), milestones.c.id, *ITEM_COLUMNS, milestones.c.title)
-        .add_columns(milestones.c.due_on, milestones.c.original_due_on)
+        select(
+            _label(DeadlineKind.MILESTONE),
+            milestones.c.id,
+            *ITEM_COLUMNS,
+            milestones.c.title,
+            milestones.c.due_on,
+            milestones.c.original_due_on,
+        )
         .join(items, items.c.id == milestones.c.item_id)
-        .where(milestones.c.done_at.is_(None)),
+        .where(OPEN, milestones.c.done_at.is_(None)),
         milestones.c.due_on,
         milestones.c.id,
     ),
     Branch(
         DeadlineKind.ITEM,
-        select(_label(DeadlineKind.ITEM), items.c.id, *ITEM_COLUMNS, items.c.title, items.c.due_on).add_columns(
-            items.c.original_due_on
-        ),
+        select(
+            _label(DeadlineKind.ITEM), items.c.id, *ITEM_COLUMNS, items.c.title, items.c.due_on, items.c.original_due_on
+        ).where(OPEN),
         items.c.due_on,
         items.c.id,
     ),
     Branch(
         DeadlineKind.INDICATOR,
-        select(_label(DeadlineKind.INDICATOR), indicators.c.id, *ITEM_COLUMNS, indicators.c.name.label("title"))
-        .add_columns(indicators.c.target_date.label("due_on"), cast(null(), Date).label("original_due_on"))
-        .join(items, items.c.id == indicators.c.item_id),
+        select(
+            _label(DeadlineKind.INDICATOR),
+            indicators.c.id,
+            *ITEM_COLUMNS,
+            indicators.c.name.label("title"),
+            indicators.c.target_date.label("due_on"),
+            cast(null(), Date).label("original_due_on"),
+        )
+        .join(items, items.c.id == indicators.c.item_id)
+        .where(OPEN),
         indicators.c.target_date,
         indicators.c.id,
     ),
 )
-# Only open items owe anything: a closed (办结) or cancelled item's due dates, milestones and targets are left out,
-# so notify_api sends no reminder and the calendar feeds no event for them.
-OPEN_BRANCHES = tuple(replace(b, query=b.query.where(items.c.status == ItemStatus.OPEN.value)) for b in BRANCHES)
 
 
 async def deadline_page(
@@ -151,7 +165,7 @@ async def deadline_page(
 ) -> list[DeadlineRow]:
     """A page of what is due in [from_, to] in (due_on, kind, id) order, each with its item's units."""
     pages = []
-    for branch in (b for b in OPEN_BRANCHES if kind in (None, b.kind)):
+    for branch in (b for b in BRANCHES if kind in (None, b.kind)):
         query = branch.query.where(branch.due >= from_, branch.due <= to)
         if plan_id is not None:
             query = query.where(items.c.plan_id == plan_id)
