@@ -18,7 +18,6 @@ from typing import Any
 import asyncpg
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.generate import Target
@@ -27,16 +26,12 @@ from services.common import clock
 from services.common.auth import mint_token
 from services.common.db import Database, make_engine
 from services.common.dialect import POSTGRESQL_SETTINGS
-from services.common.driver_reads import NO_DRIVER_POOL, driver_statement
-from services.common.hot_reads import HotList
-from services.common.pagination import decode_id_cursor
+from services.common.driver_reads import NO_DRIVER_POOL
 from services.notify_api.deliveries.deliverer import claim
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
-from services.reporting_api.reports.hot import REPORT_LIST
 from services.reporting_api.settings import ReportingSettings
 from services.tasks_api.app import create_app as create_tasks_app
-from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.settings import TasksSettings
 
 # The tables that grow with the province's history; a scan of a small table (plans, units, rules) is fine.
@@ -150,9 +145,11 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
     found: HotStatements = {}
     async with tasks_app.router.lifespan_context(tasks_app), reporting_app.router.lifespan_context(reporting_app):
         engines = {"tasks_api": tasks_app.state.database.engine, "reporting_api": reporting_app.state.database.engine}
-        # Roll-ups read their rows past the engine, on the driver pool (services/common/driver_reads.py); without
-        # it they send the very same statements through the engine, where `captured` sees them.
-        reporting_app.state.database.driver_pool = NO_DRIVER_POOL
+        # List pages and roll-ups read their rows past the engine, on the driver pool (Database.fetch,
+        # services/common/driver_reads.py); without it they send the very same statements through the engine, where
+        # `captured` sees them.
+        for app in (tasks_app, reporting_app):
+            app.state.database.driver_pool = NO_DRIVER_POOL
         clients = {"tasks": tasks_app, "reporting": reporting_app}
         for name, (app, path, params) in requests.items():
             async with AsyncClient(
@@ -163,21 +160,8 @@ async def hot_statements(target: Target, subjects: Subjects) -> HotStatements:
                         await client.get(path, params={k: v for k, v in params.items() if v is not None})
                     ).raise_for_status()
             found[name] = [("tasks_api", tasks), ("reporting_api", reporting)]
-    # The hot path (services/common/hot_reads.py) answers the same lists once a token is known, with its own SQL.
-    unit_page = {"plan_id": subjects.plan_id, "unit_id": subjects.unit_id}
-    found["items list, unit filter, keyset page"].append(
-        ("tasks_api", _hot_statements(ITEM_LIST, unit_page, decode_id_cursor(subjects.unit_deep_cursor)))
-    )
-    found["reports list by plan and period"].append(
-        ("reporting_api", _hot_statements(REPORT_LIST, {"plan_id": subjects.plan_id, **period}, None))
-    )
     found["outbox claim"] = [("notify_api", await _claim_statements(target))]
     return found
-
-
-def _hot_statements(hot: HotList, filters: dict[str, Any], after: int | None) -> list[Statement]:
-    sql, *arguments = driver_statement(asyncpg_dialect(), hot.read(filters, after, 50))
-    return [(sql, arguments)]
 
 
 async def _claim_statements(target: Target) -> list[Statement]:

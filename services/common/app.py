@@ -18,7 +18,6 @@ from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
 from services.common.docs import DocsTokenGuard, docs_urls
 from services.common.guards import RequestGuardMiddleware, prepare_guards
-from services.common.hot_reads import HotList, HotReads
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
 from services.common.json import JSONBytesResponse
@@ -45,7 +44,6 @@ def create_service_app(
     routers: Sequence[APIRouter],
     idempotency_table: Table,
     extra_media_types: tuple[str, ...] = (),
-    hot_lists: Sequence[HotList] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
@@ -95,8 +93,6 @@ def create_service_app(
         app.add_middleware(DocsTokenGuard)
     # Outside every layer that asks who the caller is (the docs guard, idempotency, the routes): resolved once.
     app.add_middleware(RequestContextMiddleware, verifier=verifier)
-    if hot_lists:  # outermost: a hot request is answered before any other layer runs
-        app.add_middleware(HotReads, lists=hot_lists)
     app.include_router(_health_router(settings.service_name))
     for router in routers:
         app.include_router(router)

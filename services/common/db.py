@@ -8,19 +8,22 @@ budget in bench/ asks for.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.common.dialect import dialect_for, dialect_of
-from services.common.driver_reads import NO_DRIVER_POOL, DriverPool
+from services.common.dialect import DriverError, dialect_for, dialect_of
+from services.common.driver_reads import NO_DRIVER_POOL, DriverPool, Read
 from services.common.peer_guard import holding
 from services.common.problems import ServiceUnavailable, Unprocessable
+from services.common.records import plain_records, plain_rows
+
+RowT = TypeVar("RowT", bound=Mapping[str, Any])
 
 
 class CommitMark(Protocol):
@@ -52,7 +55,7 @@ class Database:
         self.driver_pool: DriverPool = NO_DRIVER_POOL
 
     async def open_driver_pool(self) -> None:
-        """The connections the hot reads and the roll-up run on (services/common/hot_reads.py, driver_reads.py)."""
+        """The connections list pages (fetch) and the roll-up's reads (services/common/driver_reads.py) run on."""
         self.driver_pool = await self.dialect.open_driver_pool(self.engine)
 
     @asynccontextmanager
@@ -76,6 +79,20 @@ class Database:
                 with holding("read connection"):
                     yield conn
         except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
+            _raise_as_problem(exc, "The database is unavailable.")
+            raise
+
+    async def fetch(self, read: Read, row: type[RowT]) -> list[RowT]:
+        """One statement's rows as plain dicts typed `row` (a TypedDict of its columns), as a list page reads them: on
+        PostgreSQL on a bare connection of the driver pool (prepared once per connection, no session reset), on
+        SQLite on a read connection."""
+        if self.driver_pool is NO_DRIVER_POOL:
+            statement, values = read
+            async with self.read() as conn:
+                return cast(list[RowT], plain_rows(await conn.execute(statement, dict(values))))
+        try:
+            return cast(list[RowT], plain_records(await self.driver_pool.rows(read)))
+        except (DriverError, OverflowError, OSError) as exc:
             _raise_as_problem(exc, "The database is unavailable.")
             raise
 
@@ -129,19 +146,26 @@ _UNAVAILABLE_MESSAGES = (
 def _is_unavailable(exc: Exception) -> bool:
     if isinstance(exc, OSError):  # refused, unreachable or timed out while connecting: asyncpg raises these as they are
         return True
-    if not isinstance(exc, DBAPIError):
+    if isinstance(exc, DriverError):
+        message, sqlstate = str(exc.args[0]).lower(), str(exc.args[1] or "")
+    elif isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        message = str(exc.orig or exc).lower()
+    else:
         return False
-    if exc.connection_invalidated:
-        return True
-    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
-    message = str(exc.orig or exc).lower()
     return sqlstate.startswith(_UNAVAILABLE_SQLSTATES) or any(s in message for s in _UNAVAILABLE_MESSAGES)
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (escape character \\) that finds `text` literally: its wildcards match only themselves."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def contains(column: Any, text: str) -> Any:
     """`column` contains `text` literally (LIKE wildcards in the text match only themselves)."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return column.like(pattern, escape="\\")
+    return column.like(like_pattern(text), escape="\\")
 
 
 def empty_tables_statements(metadata: MetaData) -> list[str]:

@@ -9,7 +9,7 @@ a list page's query.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -17,6 +17,7 @@ from services.common.db import Database
 from services.common.readiness import ReadinessCheck
 
 T = TypeVar("T")
+_HELD: dict[Callable[..., Any], str] = {}  # each app_held dependency and its attribute (services/common/list_route.py)
 
 
 def app_held(attribute: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]:
@@ -28,7 +29,13 @@ def app_held(attribute: str, kind: type[T]) -> Callable[[Request], Awaitable[T]]
 
     held.__name__ = f"app_{attribute}"
     held.__qualname__ = held.__name__
+    _HELD[held] = attribute
     return held
+
+
+def held_attribute(call: Callable[..., Any] | None) -> str | None:
+    """The `app.state` attribute a dependency made by app_held answers, or None for any other dependency."""
+    return _HELD.get(call) if call is not None else None
 
 
 get_database = app_held("database", Database)

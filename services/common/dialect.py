@@ -35,6 +35,10 @@ POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
 CONNECT_TIMEOUT_SECONDS = 5
 
 
+class DriverError(Exception):
+    """A statement on the driver pool failed: its args are the driver's message and SQLSTATE (None if it has none)."""
+
+
 class Dialect(Protocol):
     """What the services do differently on SQLite and PostgreSQL."""
 
@@ -135,8 +139,7 @@ class SQLite:
         return None  # SQLite has one writer at a time: the transaction that writes holds the database's lock
 
     async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
-        # SQLite starts its transaction on the first write; a write that changes nothing takes the lock before
-        # anything is read.
+        # SQLite begins at the first write: a write that changes nothing takes the lock before anything is read.
         await conn.execute(no_op_write)
 
     def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:
@@ -269,17 +272,14 @@ class _AsyncpgPool:
         self._pool, self._dialect = pool, dialect
 
     def start(self, conn: AsyncConnection, read: Read) -> Pending:
-        return started(asyncio.ensure_future(self._fetch(read)))
+        return started(asyncio.ensure_future(self.rows(read)))
 
-    async def fetch_rows(self, read: Read) -> Rows | None:
+    async def rows(self, read: Read) -> Rows:
         try:
-            return await self._fetch(read)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OverflowError, ValueError, OSError, TimeoutError):
-            return None
-
-    async def _fetch(self, read: Read) -> Rows:
-        async with self._pool.acquire() as connection:
-            records = await connection.fetch(*driver_statement(self._dialect, read))
+            async with self._pool.acquire() as connection:
+                records = await connection.fetch(*driver_statement(self._dialect, read))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DriverError(str(exc), getattr(exc, "sqlstate", None)) from exc
         # asyncpg's Record is no Mapping to the checker (it iterates its values), but it reads like one (row["name"],
         # keys(), items()), and that is all the readers of these rows do.
         return cast(Rows, records)

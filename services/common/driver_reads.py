@@ -45,9 +45,9 @@ class DriverPool(Protocol):
 
     def start(self, conn: AsyncConnection, read: Read) -> Pending: ...
 
-    async def fetch_rows(self, read: Read) -> Rows | None:
-        """The rows of a hot list's page (services/common/hot_reads.py); None leaves the request to the full route
-        (no pool here, or a failure the route meets too and answers as a problem document)."""
+    async def rows(self, read: Read) -> Rows:
+        """The statement's rows, run at once on a connection of the pool (Database.fetch, for a list's page); a
+        failure raises services.common.dialect.DriverError."""
 
     async def close(self) -> None: ...
 
@@ -72,8 +72,8 @@ class _NoDriverPool:
     def start(self, conn: AsyncConnection, read: Read) -> Pending:
         return _OnConnection(conn, read)
 
-    async def fetch_rows(self, read: Read) -> Rows | None:
-        return None
+    async def rows(self, read: Read) -> Rows:
+        raise LookupError("no driver pool: read on a connection (Database.fetch does)")
 
     async def close(self) -> None:
         return None

@@ -6,18 +6,24 @@ import base64
 import binascii
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from operator import itemgetter
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
+from sqlalchemy import Column, ColumnElement, Select, bindparam, select
 
+from services.common.driver_reads import Read
 from services.common.json import JSONBytesResponse
 from services.common.openapi import ANSWER_CONFIG
 from services.common.problems import BadRequest
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
@@ -134,3 +140,21 @@ def page_response(
     """A page encoded straight from database rows, for hot lists whose rows are already typed."""
     page, headers = paginate(rows, limit, request, key)
     return JSONBytesResponse(page, headers=headers)
+
+
+def given(filters: DataclassInstance) -> dict[str, object]:
+    """The filters given (not None) of a dataclass of list filters, by field name."""
+    values = ((field.name, getattr(filters, field.name)) for field in fields(filters))
+    return {name: value for name, value in values if value is not None}
+
+
+def keyset_statement(columns: Sequence[ColumnElement[Any]], key: Column[int], where: list[Any]) -> Select[Any]:
+    """A page's statement, built once: the rows where `where` holds after bound `after_id`, `limit` of them in `key`
+    order. Bound values only, so PostgreSQL prepares it once per connection (Database.fetch)."""
+    return select(*columns).where(*where, key > bindparam("after_id")).order_by(key).limit(bindparam("limit"))
+
+
+def keyset_read(statement: Select[Any], values: Mapping[str, object], *, after_id: int | None, limit: int) -> Read:
+    """`limit + 1` rows after the cursor (the page and a sign of the next one). The first page runs with `key > 0`
+    (ids start at 1): one statement serves every page."""
+    return statement, {**values, "after_id": after_id or 0, "limit": limit + 1}

@@ -30,6 +30,12 @@ def plain_rows(result: Result[Any]) -> list[dict[str, Any]]:
     return [dict(zip(keys, row)) for row in result]  # noqa: B905
 
 
+def plain_records(records: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Driver records (asyncpg's, read by name) as plain dicts, for an encoder that takes only dicts; the keys once."""
+    keys = list(records[0].keys()) if records else []
+    return [dict(zip(keys, record.values())) for record in records]  # noqa: B905 (see plain_rows)
+
+
 def conflict_from(exc: IntegrityError, entity: str) -> Conflict:
     """A 409 that says which rule the write broke, without leaking SQL."""
     message = str(exc.orig).lower()

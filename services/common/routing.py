@@ -1,6 +1,6 @@
 """The router every service's API is built from: versioned, strict about query fields, documented errors."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Response
@@ -8,10 +8,12 @@ from pydantic import BaseModel
 
 from services.common.etag import set_etag
 from services.common.guards import check_request_shape
+from services.common.list_route import ListRoute
 from services.common.problems import problem_responses
 from services.common.wire_types import reject_converted_inputs
 
 M = TypeVar("M", bound=BaseModel)
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Awaitable[Response]])
 
 
 def api_router(*tags: str) -> APIRouter:
@@ -26,6 +28,17 @@ def api_router(*tags: str) -> APIRouter:
         responses=problem_responses(400, 401, 403, 422),
         dependencies=[Depends(guard) for guard in guards],
     )
+
+
+def list_page(router: APIRouter, path: str, **options: Any) -> Callable[[EndpointT], EndpointT]:
+    """`@router.get(path, ...)` for a list page whose endpoint returns a Response: the route is a ListRoute, whose
+    plain requests skip FastAPI's per-request parameter solving (services/common/list_route.py)."""
+
+    def register(endpoint: EndpointT) -> EndpointT:
+        router.add_api_route(path, endpoint, methods=["GET"], route_class_override=ListRoute, **options)
+        return endpoint
+
+    return register
 
 
 READ_ERRORS = problem_responses(404)

@@ -13,7 +13,6 @@ from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.router import router as oversight_router
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.router import router as periods_router
-from services.reporting_api.reports.hot import REPORT_LIST
 from services.reporting_api.reports.router import router as reports_router
 from services.reporting_api.settings import ReportingSettings
 
@@ -34,7 +33,6 @@ def create_app(
         version="0.3.0",
         routers=[periods_router, reports_router, oversight_router, assessment_router, ledger_router, history_router],
         idempotency_table=idempotency_keys,
-        hot_lists=[REPORT_LIST],
         on_startup=[open_tasks],
         on_shutdown=[close_tasks],
     )

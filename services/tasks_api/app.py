@@ -8,7 +8,6 @@ from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.db import idempotency_keys
 from services.tasks_api.deadlines.router import router as deadlines_router
 from services.tasks_api.history.router import router as history_router
-from services.tasks_api.items.hot import ITEM_LIST
 from services.tasks_api.items.router import router as items_router
 from services.tasks_api.people.router import router as people_router
 from services.tasks_api.plans.router import router as plans_router
@@ -46,5 +45,4 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             "text/yaml",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
-        hot_lists=[ITEM_LIST],
     )

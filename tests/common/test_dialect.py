@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from services.common.db import Database, make_engine
 from services.common.dialect import dialect_for, dialect_of
 from services.common.driver_reads import read_all
+from services.common.problems import Unprocessable
 
 metadata = sa.MetaData()
 things = sa.Table(
@@ -161,10 +162,17 @@ def test_the_driver_pool_reads_the_rows_the_engine_reads(url):
     assert [row["name"] for row in without_a] == ["b", "c"]
 
 
-def test_a_hot_read_that_fails_leaves_the_request_to_the_full_route(url):
-    statement = select(things.c.id).where(things.c.id == sa.bindparam("id"))
+def test_a_page_read_gives_plain_rows_and_a_value_beyond_its_column_is_unprocessable(url):
+    statement = select(things.c.id, things.c.name).where(things.c.id > sa.bindparam("id")).order_by(things.c.id)
 
     async def work(database):
-        return await database.driver_pool.fetch_rows((statement, {"id": 2**40}))  # beyond the integer column
+        async with database.transaction() as conn:
+            await conn.execute(things.insert(), [{"name": "a"}, {"name": "b"}])
+        rows = await database.fetch((statement, {"id": 0}), dict)
+        with pytest.raises(Unprocessable):
+            await database.fetch((statement, {"id": 2**70}), dict)  # beyond the integer column, on either database
+        return rows
 
-    assert run(url, work) is None
+    rows = run(url, work)
+    assert [type(row) for row in rows] == [dict, dict]
+    assert [(list(row), row["name"]) for row in rows] == [(["id", "name"], "a"), (["id", "name"], "b")]

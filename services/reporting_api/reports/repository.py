@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypedDict, cast
 
-from sqlalchemy import Column, ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -130,19 +130,6 @@ async def compare_and_set(
     """The report after `changes`, or None when it changed since `before` was read (Records.compare_and_set)."""
     after = await report_records.compare_and_set(conn, before, changes, actor=actor, guard=guard)
     return cast(ReportRow | None, after)
-
-
-async def report_page(
-    conn: AsyncConnection,
-    *,
-    where: Iterable[ColumnElement[bool]],
-    after_id: int | None,
-    limit: int,
-    columns: Sequence[Column[Any]],
-) -> list[ReportRow]:
-    """`limit + 1` reports in id order after the cursor; `columns` are every column, in the order to encode."""
-    page = await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=columns)
-    return cast(list[ReportRow], page)
 
 
 async def add_transition(

@@ -18,10 +18,12 @@ from services.common.routing import (
     created,
     current,
     links_to_created,
+    list_page,
 )
 from services.reporting_api.deps import DatabaseDep, TasksDep
 from services.reporting_api.reports import service, workflow
 from services.reporting_api.reports.models import ReportStatus
+from services.reporting_api.reports.pages import ReportFilters
 from services.reporting_api.reports.schemas import (
     ReopenRequest,
     ReportCreate,
@@ -64,7 +66,7 @@ async def create_report(
     return created(response, ReportPublic, report, f"/v1/reports/{report['id']}")
 
 
-@router.get("/reports", summary="List reports", response_model=Page[ReportPublic], responses=PEER_ERRORS)
+@list_page(router, "/reports", summary="List reports", response_model=Page[ReportPublic], responses=PEER_ERRORS)
 async def list_reports(
     request: Request,
     db: DatabaseDep,
@@ -79,18 +81,9 @@ async def list_reports(
     status: ReportStatus | None = None,
     late: bool | None = None,
 ) -> Response:
+    filters = ReportFilters(plan_id, item_id, unit_id, period, status, late)
     rows = await service.list_reports(
-        db,
-        tasks,
-        principal=principal,
-        after_id=decode_id_cursor(cursor),
-        limit=limit,
-        plan_id=plan_id,
-        item_id=item_id,
-        unit_id=unit_id,
-        period=period,
-        status=status,
-        late=late,
+        db, tasks, filters, principal=principal, after_id=decode_id_cursor(cursor), limit=limit
     )
     # A hot list: rows go straight to orjson, skipping a re-validation of 50 rows the database typed already.
     return page_response(rows, limit, request)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,15 +19,20 @@ from services.common.db import Database
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, rhythm_of
-from services.reporting_api.reports import repository
+from services.reporting_api.reports import pages, repository
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.repository import ReportRow, TransitionRow, VersionRow, report_records, reports
+from services.reporting_api.reports.pages import ReportFilters, UnitScope
+from services.reporting_api.reports.repository import (
+    ReportRow,
+    TransitionRow,
+    VersionRow,
+    report_records,
+)
 from services.reporting_api.reports.schemas import (
     ContentChanges,
     MeasurementValue,
     ReportContent,
     ReportCreate,
-    ReportPublic,
     ReportUpdate,
 )
 
@@ -43,10 +48,9 @@ CONTENT = (
 )
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
+
+
 # The list selects ReportPublic's columns in its order: its rows are encoded as they are, without the model.
-LIST_COLUMNS = [reports.c[name] for name in ReportPublic.model_fields]
-
-
 async def _item(tasks: TasksClient, item_id: int) -> ItemDetail:
     try:
         return await tasks.item(item_id)
@@ -209,16 +213,13 @@ async def changeable_report(db: Database, tasks: TasksClient, report_id: int, pr
 
 
 async def list_reports(
-    db: Database, tasks: TasksClient, *, principal: Principal, after_id: int | None, limit: int, **filters: Any
+    db: Database, tasks: TasksClient, filters: ReportFilters, *, principal: Principal, after_id: int | None, limit: int
 ) -> list[ReportRow]:
-    where = [reports.c[name] == value for name, value in filters.items() if value is not None]
-    if principal.role is Role.UNIT:
-        where.append(
-            (reports.c.unit_id == principal.unit_id)
-            | reports.c.item_id.in_(await lead_item_ids(tasks, principal.own_unit))
-        )
-    async with db.read() as conn:
-        return await repository.report_page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
+    """A page of the reports the caller may see (`limit + 1` rows, for the page and the cursor after it)."""
+    scope = None
+    if principal.role is Role.UNIT:  # asked of tasks_api before the read: no connection is held meanwhile
+        scope = UnitScope(principal.own_unit, await lead_item_ids(tasks, principal.own_unit))
+    return await pages.report_page(db, filters, scope=scope, after_id=after_id, limit=limit)
 
 
 async def report_versions(

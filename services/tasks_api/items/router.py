@@ -18,10 +18,12 @@ from services.common.routing import (
     created,
     current,
     links_to_created,
+    list_page,
 )
 from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items import service
 from services.tasks_api.items.models import ItemKind, ItemStatus, Role
+from services.tasks_api.items.pages import ItemFilters
 from services.tasks_api.items.schemas import ItemCreate, ItemDuty, ItemPublic, ItemUpdate, LeaderRef, TreeNode
 
 router = api_router("items")
@@ -34,7 +36,8 @@ class ItemDetail(ItemPublic):
     lead_leaders: list[LeaderRef]
 
 
-@router.get(
+@list_page(
+    router,
     "/plans/{plan_id}/items",
     summary="List a plan's items, filtered",
     response_model=Page[ItemPublic],
@@ -56,20 +59,8 @@ async def list_plan_items(
     due_after: Annotated[date | None, Query(description="Due on or after this date.")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in number, title or text.")] = None,
 ) -> Response:
-    rows = await service.list_items(
-        db,
-        plan_id=plan_id,
-        after_id=decode_id_cursor(cursor),
-        limit=limit,
-        kind=kind,
-        parent_id=parent_id,
-        unit_id=unit_id,
-        role=role,
-        status=status,
-        due_before=due_before,
-        due_after=due_after,
-        q=q,
-    )
+    filters = ItemFilters(plan_id, kind, parent_id, unit_id, role, status, due_before, due_after, q)
+    rows = await service.list_items(db, filters, after_id=decode_id_cursor(cursor), limit=limit)
     # The hot list: rows go straight to orjson, skipping a re-validation of data the database typed already.
     return page_response(rows, limit, request)
 

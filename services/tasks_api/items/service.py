@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
-from services.common.db import Database, contains
+from services.common.db import Database
 from services.common.problems import Conflict, Unprocessable
 from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
+from services.tasks_api.items import pages
 from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, ResponsibilityStatus, Role
+from services.tasks_api.items.pages import ItemFilters, ItemListRow
 from services.tasks_api.items.schemas import ItemCreate, ItemUpdate
 from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
@@ -38,91 +39,14 @@ DUTY_COLUMNS = [
 ]
 DUTIES = select(*DUTY_COLUMNS).outerjoin(units, units.c.id == responsibilities.c.unit_id)
 
-# The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
-LIST_COLUMNS = [
-    items.c.id,
-    items.c.plan_id,
-    items.c.parent_id,
-    items.c.key,
-    items.c.kind,
-    items.c.number,
-    items.c.title,
-    items.c.text,
-    items.c.starts_on,
-    items.c.due_on,
-    items.c.original_due_on,
-    items.c.status,
-    items.c.closed_on,
-    items.c.closeout_request_id,
-    items.c.reopen_reason,
-    items.c.position,
-    items.c.version,
-]
 
-
-def item_filters(
-    *,
-    plan_id: int | BindParameter[int],
-    kind: str | None = None,
-    parent_id: int | None = None,
-    unit_id: int | BindParameter[int] | None = None,
-    role: Role | None = None,
-    status: str | None = None,
-    due_before: date | None = None,
-    due_after: date | None = None,
-    q: str | None = None,
-    after_id: int | BindParameter[int] | None = None,
-) -> list[Any]:
-    """WHERE clauses for the item list; every filter is optional but the plan. The ids may be bound parameters, for
-    the hot path's prepared page (items/hot.py)."""
-    where: list[Any] = [items.c.plan_id == plan_id]
-    if kind:
-        where.append(items.c.kind == kind)
-    if parent_id is not None:
-        where.append(items.c.parent_id == parent_id)
-    if status:
-        where.append(items.c.status == status)
-    if due_before:
-        where.append(items.c.due_on <= due_before)
-    if due_after:
-        where.append(items.c.due_on >= due_after)
-    if unit_id is not None or role is not None:
-        where.append(items.c.id.in_(_duties(unit_id, role, after_id)))
-    if q:
-        where.append(contains(items.c.number, q) | contains(items.c.title, q) | contains(items.c.text, q))
-    return where
-
-
-def _duties(
-    unit_id: int | BindParameter[int] | None, role: Role | None, after_id: int | BindParameter[int] | None
-) -> Select[tuple[int]]:
-    """The ids of the items the unit (or any unit) holds in the role (or any role), from the page's start."""
-    duty = select(responsibilities.c.item_id)
-    if unit_id is not None:
-        duty = duty.where(responsibilities.c.unit_id == unit_id)
-    if role is not None:
-        duty = duty.where(responsibilities.c.role == role.value)
-    if after_id is not None:
-        # The page's lower bound again inside: PostgreSQL does not carry `id > x` across the IN, and without it
-        # reads all of a unit's duties up to the page (page 200 of a busy unit: 23 ms instead of 0.2 ms).
-        duty = duty.where(responsibilities.c.item_id > after_id)
-    return duty
-
-
-async def list_items(
-    db: Database, *, plan_id: int, after_id: int | None, limit: int, **filters: Any
-) -> list[dict[str, Any]]:
-    async with db.read() as conn:
-        rows = await item_records.page(
-            conn,
-            where=item_filters(plan_id=plan_id, after_id=after_id, **filters),
-            after_id=after_id,
-            limit=limit,
-            columns=LIST_COLUMNS,
-        )
-        if not rows:  # a row of the plan proves it exists: only an empty page asks, to answer 404 for no such plan
-            await plan_records.get(conn, plan_id)
-        return rows
+async def list_items(db: Database, filters: ItemFilters, *, after_id: int | None, limit: int) -> list[ItemListRow]:
+    """A page of the plan's items (`limit + 1` rows, for the page and the cursor after it)."""
+    rows = await pages.item_page(db, filters, after_id=after_id, limit=limit)
+    if not rows:  # a row of the plan proves it exists: only an empty page asks, to answer 404 for no such plan
+        async with db.read() as conn:
+            await plan_records.get(conn, filters.plan_id)
+    return rows
 
 
 async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Responsibility, Role
-from services.tasks_api.items.service import LIST_COLUMNS, item_records, items
+from services.tasks_api.items.pages import LIST_COLUMNS
+from services.tasks_api.items.service import item_records, items
 from services.tasks_api.units.models import UnitKind, name_key
 from services.tasks_api.units.repository import (
     UnitWithAliases,
