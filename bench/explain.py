@@ -30,7 +30,7 @@ from services.common.dialect import POSTGRESQL_SETTINGS
 from services.common.driver_reads import NO_DRIVER_POOL, driver_statement
 from services.common.hot_reads import HotList
 from services.common.pagination import decode_id_cursor
-from services.notify_api.deliveries.deliverer import claim
+from services.notify_api.deliveries.jobs import claim
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.reports.hot import REPORT_LIST
