@@ -2,7 +2,7 @@
 
     NOTIFY_API_DATABASE_URL=… python -m bench.deliver_worker 30
 
-It is services/notify_api/deliveries/deliverer.deliver_all_due with a time limit, so that a benchmark of a
+It is services/notify_api/deliveries/jobs.deliver_all_due with a time limit, so that a benchmark of a
 very large outbox ends; two of these run side by side as two dispatcher replicas would.
 """
 
@@ -15,7 +15,8 @@ import time
 from services.common.db import Database, make_engine
 from services.notify_api.deliveries.channels import Channels
 from services.notify_api.deliveries.clock import now_utc
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.settings import NotifySettings
 
 
@@ -29,7 +30,9 @@ async def deliver_for(seconds: float) -> float:
     started = time.monotonic()
     try:
         while time.monotonic() < started + seconds:
-            counts = await deliver_due(database, settings, now=now_utc(), limit=200, channels=channels)
+            counts = await deliver_due(
+                database, settings, sources=TARGET_SOURCES, now=now_utc(), limit=200, channels=channels
+            )
             if counts.sent + counts.failed == 0:
                 break
         return time.monotonic() - started

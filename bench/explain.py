@@ -27,7 +27,7 @@ from services.common.auth import mint_token
 from services.common.db import Database, make_engine
 from services.common.dialect import POSTGRESQL_SETTINGS
 from services.common.driver_reads import NO_DRIVER_POOL
-from services.notify_api.deliveries.deliverer import claim
+from services.notify_api.deliveries.jobs import claim
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.settings import ReportingSettings

@@ -18,7 +18,8 @@ from services.common.secrets import RedactQueryTokens, SecretBox, token_hash
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.contacts.models import Contact
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.events.models import Subscription
 from tests.conftest import serve_in_thread
 from tests.notify_api.outbox import add_notification
@@ -284,7 +285,7 @@ def _deliver_one(world, contact_id: int, channel: str = "webhook") -> None:
         await add_notification(
             database, contact_id=contact_id, channel=channel, unit_id=world.unit_a, next_attempt_at=DUE
         )
-        await deliver_due(database, settings, now=DUE, limit=10)
+        await deliver_due(database, settings, sources=TARGET_SOURCES, now=DUE, limit=10)
 
     world.client.portal.call(send)
 

@@ -15,7 +15,9 @@ from services.common.db import Database, make_engine
 from services.common.secrets import new_webhook_secret
 from services.common.settings import REPO_ROOT
 from services.notify_api.deliveries.channels import Channels, Outcome, Target, Verdict
-from services.notify_api.deliveries.deliverer import claim, deliver_due, next_delay
+from services.notify_api.deliveries.jobs import claim, deliver_due
+from services.notify_api.deliveries.service import next_delay
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from tests.databases import BACKEND
 from tests.notify_api.outbox import T0, add_contact, add_notification, attempts_of, notification, run
 from tests.notify_api.receivers import Answer
@@ -36,7 +38,7 @@ def _webhook(url, settings, receiver, *, answers=(), count=1, unit_id=1):
 
 
 def _deliver(url, settings, now):
-    return run(url, lambda db: deliver_due(db, settings, now=now, limit=50))
+    return run(url, lambda db: deliver_due(db, settings, sources=TARGET_SOURCES, now=now, limit=50))
 
 
 def _row(url, notification_id):
@@ -176,7 +178,9 @@ def _two_deliverers(url, settings):
         db = Database(make_engine(url))
         sent = 0
         try:
-            while (counts := await deliver_due(db, settings, now=T0, limit=10)).sent + counts.failed:
+            while (
+                counts := await deliver_due(db, settings, sources=TARGET_SOURCES, now=T0, limit=10)
+            ).sent + counts.failed:
                 sent += counts.sent
         finally:
             await db.dispose()

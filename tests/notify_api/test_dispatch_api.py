@@ -16,8 +16,9 @@ from services.common.clock import SHANGHAI
 from services.common.secrets import new_webhook_secret
 from services.notify_api.db import job_queue
 from services.notify_api.deliveries.clock import now_utc
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
 from services.notify_api.dispatches.jobs import DISPATCH
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.worker import worker as notify_worker
 from tests.notify_api.conftest import add_contact as create_contact
 from tests.notify_api.conftest import assert_problem
@@ -240,13 +241,17 @@ def test_a_dead_notification_requeued_by_the_office_is_delivered(notify_client, 
     [sent] = _outbox(notify_client, receiver, 11)
     receiver.scripts["hooks/unit-11"] = [Answer(400)]
     settings = notify_client.app.state.settings
-    run(_url(notify_client), lambda db: deliver_due(db, settings, now=T0, limit=10))
+
+    def deliver(now):
+        return run(_url(notify_client), lambda db: deliver_due(db, settings, sources=TARGET_SOURCES, now=now, limit=10))
+
+    deliver(T0)
     assert run(_url(notify_client), lambda db: notification(db, sent["id"]))["status"] == "dead"
 
     requeued = notify_client.post(f"/v1/notifications/{sent['id']}/retry", headers=auth("office"))
     assert requeued.status_code == 200, requeued.text
     assert (requeued.json()["status"], requeued.json()["attempts"]) == ("pending", 0)
-    assert run(_url(notify_client), lambda db: deliver_due(db, settings, now=now_utc(), limit=10)).sent == 1
+    assert deliver(now_utc()).sent == 1
     detail = notify_client.get(f"/v1/notifications/{sent['id']}", headers=auth("unit", unit_id=11)).json()
     assert detail["status"] == "delivered"
     assert [(a["number"], a["status_code"]) for a in detail["delivery_attempts"]] == [(1, 400), (2, 200)]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from tests.notify_api.outbox import PAYLOAD, T0, add_contact, add_notification, attempts_of, notification, run
 from tests.notify_api.receivers import free_port
 
@@ -13,7 +14,7 @@ def _email(url, settings, address="fgw@quzhou.gov.cn"):
         return await add_notification(db, contact_id=contact_id, channel="email")
 
     sent = run(url, work)
-    counts = run(url, lambda db: deliver_due(db, settings, now=T0, limit=10))
+    counts = run(url, lambda db: deliver_due(db, settings, sources=TARGET_SOURCES, now=T0, limit=10))
     return (
         sent,
         counts,

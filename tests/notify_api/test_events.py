@@ -17,7 +17,8 @@ from services.cli import main
 from services.common import clock
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.db import change_log
-from services.notify_api.deliveries.deliverer import deliver_all_due
+from services.notify_api.deliveries.jobs import deliver_all_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.events.models import ReceivedEvent, Subscription
 from services.notify_api.events.service import notifications, publish_local_event
 from services.tasks_api.app import create_app as create_tasks_app
@@ -71,7 +72,7 @@ def queued(url):
 
 
 def deliver(url):
-    return run(url, lambda db: deliver_all_due(db, notify_settings(url), now=clock.now()))
+    return run(url, lambda db: deliver_all_due(db, notify_settings(url), sources=TARGET_SOURCES, now=clock.now()))
 
 
 # -- intake and fan-out -----------------------------------------------------------------------------

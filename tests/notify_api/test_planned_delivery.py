@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from tests.notify_api.conftest import add_contact, outbox, run_planner
 from tests.notify_api.outbox import run
 from tests.notify_api.test_planner import TRANSPORT, shanghai
@@ -25,7 +26,7 @@ def transport_hook(notify_client, auth, quzhou, receiver):
 
 def deliver_at(client, now):
     settings = client.app.state.settings
-    return run(settings.database_url, lambda db: deliver_due(db, settings, now=now, limit=500))
+    return run(settings.database_url, lambda db: deliver_due(db, settings, sources=TARGET_SOURCES, now=now, limit=500))
 
 
 def test_a_notice_planned_at_eleven_at_night_reaches_the_receiver_at_eight(notify_client, receiver, transport_hook):

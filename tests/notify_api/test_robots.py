@@ -14,7 +14,8 @@ from services.common.secrets import SecretBox
 from services.notify_api.contacts.service import seal_clear_targets
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.channels.robots import dingtalk_sign, dingtalk_url
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from tests.notify_api.outbox import PAYLOAD, T0, add_contact, add_notification, contact_row, notification, run
 from tests.notify_api.receivers import Answer
 
@@ -31,7 +32,7 @@ def _robot(url, settings, receiver, channel, path, *, secret=None, answers=(), s
         return await add_notification(db, contact_id=contact_id, channel=channel, **values)
 
     sent = run(url, work)
-    counts = run(url, lambda db: deliver_due(db, settings, now=T0, limit=10))
+    counts = run(url, lambda db: deliver_due(db, settings, sources=TARGET_SOURCES, now=T0, limit=10))
     return counts, run(url, lambda db: notification(db, sent["id"]))
 
 
@@ -154,7 +155,7 @@ def test_sealing_old_contacts_masks_their_clear_urls_and_history_and_they_are_st
     assert "old-wecom-key-1234" not in repr(run(notify_db, lambda db: history(db, contact_id)))
     assert run(notify_db, lambda db: seal_clear_targets(db, delivery_settings)) == 0  # once is enough
     sent = run(notify_db, lambda db: add_notification(db, contact_id=contact_id, channel="wecom"))
-    run(notify_db, lambda db: deliver_due(db, delivery_settings, now=T0, limit=10))
+    run(notify_db, lambda db: deliver_due(db, delivery_settings, sources=TARGET_SOURCES, now=T0, limit=10))
     assert run(notify_db, lambda db: notification(db, sent["id"]))["status"] == "delivered"
     assert receiver.calls_to("wecom/old")[0].query["key"] == "old-wecom-key-1234"
 

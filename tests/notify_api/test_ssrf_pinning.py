@@ -15,7 +15,8 @@ import pytest
 from services.common.secrets import new_webhook_secret
 from services.notify_api.deliveries.channels import pinning
 from services.notify_api.deliveries.channels.pinning import GuardedBackend, TargetRefused
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from tests.notify_api.conftest import notify_settings
 from tests.notify_api.outbox import T0, add_contact, add_notification, notification, run
 
@@ -97,7 +98,7 @@ def _webhook_to(url: str, settings, receiver) -> dict:
 
 
 def _deliver_and_read(settings, sent) -> dict:
-    run(settings.database_url, lambda db: deliver_due(db, settings, now=T0, limit=10))
+    run(settings.database_url, lambda db: deliver_due(db, settings, sources=TARGET_SOURCES, now=T0, limit=10))
     return run(settings.database_url, lambda db: notification(db, sent["id"]))
 
 

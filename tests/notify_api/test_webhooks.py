@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from services.common.secrets import new_webhook_secret
 from services.notify_api.deliveries.channels.webhook import signature
-from services.notify_api.deliveries.deliverer import deliver_due
+from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.events.models import Subscription
 from tests.notify_api.conftest import notify_settings
 from tests.notify_api.outbox import (
@@ -37,7 +38,7 @@ def _webhook(url, settings, receiver, *, answers=(), secret=None, **values):
 
 
 def _deliver(url, settings, now=T0):
-    return run(url, lambda db: deliver_due(db, settings, now=now, limit=50))
+    return run(url, lambda db: deliver_due(db, settings, sources=TARGET_SOURCES, now=now, limit=50))
 
 
 def test_a_webhook_is_signed_so_a_standard_webhooks_receiver_verifies_it(notify_db, delivery_settings, receiver):

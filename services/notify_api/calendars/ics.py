@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from icalendar import Alarm, Calendar, Event
 
 from services.common.clock import SHANGHAI
-from services.common.contracts.tasks import Item, Unit
+from services.common.contracts.tasks import Unit
 from services.notify_api.reminders.deadlines import Deadline
 from services.notify_api.reminders.report_days import ReportDay
 
@@ -93,26 +93,21 @@ def _deadline_event(deadline: Deadline, unit_id: int, base_url: str, stamp: date
     return event
 
 
-def _report_line(day: ReportDay, deadline: Deadline, items: dict[int, Item], base_url: str) -> str:
-    item = items.get(deadline.item_id)
+def _report_line(day: ReportDay, deadline: Deadline, base_url: str) -> str:
     role = ROLE_LABELS.get(day.role_of(deadline.item_id), "")
-    line = f"{deadline.item_number} {item.title if item else deadline.item_key}" + (f"（{role}）" if role else "")
+    line = f"{deadline.item_number} {deadline.item_title or deadline.item_key}" + (f"（{role}）" if role else "")
     if (owed := day.titles_of(deadline.item_id)) != day.titles:  # this item owes only some of the day's reports
         line += "：" + "、".join(owed)
     return f"{line}\n  {item_link(base_url, deadline.plan_id, deadline.item_id)}"
 
 
-def _report_event(day: ReportDay, items: dict[int, Item], base_url: str, stamp: datetime) -> Event:
+def _report_event(day: ReportDay, base_url: str, stamp: datetime) -> Event:
     count = len(day.item_ids)
     summary = f"报送：{'、'.join(day.titles)}（{count}项）"
     # Keyed by unit and day, the grouping itself: the event changes in place as items are added or reported.
     event = _event(f"report-{day.unit_id}-{day.due_on:%Y%m%d}@duban", day.due_on, summary, stamp, "报送")
-    order = {item_id: position for position, item_id in enumerate(items)}
     firsts = {d.item_id: d for d in reversed(day.deadlines)}
-    lines = [
-        _report_line(day, d, items, base_url)
-        for d in sorted(firsts.values(), key=lambda d: (d.plan_id, order.get(d.item_id, len(order)), d.item_id))
-    ]
+    lines = [_report_line(day, d, base_url) for d in sorted(firsts.values(), key=lambda d: (d.plan_id, d.item_id))]
     event.add("description", "\n".join([f"报送时限：{day.due_on.isoformat()}", f"应报送事项（{count}项）：", *lines]))
     return event
 
@@ -121,7 +116,6 @@ def unit_calendar(
     unit: Unit,
     deadlines: list[Deadline],
     report_days: list[ReportDay],
-    items: dict[int, Item],
     *,
     base_url: str,
     stamp: datetime,
@@ -138,6 +132,6 @@ def unit_calendar(
     for deadline in sorted(deadlines, key=lambda d: d.sort_key):
         calendar.add_component(_deadline_event(deadline, unit.id, base_url, stamp))
     for day in report_days:
-        calendar.add_component(_report_event(day, items, base_url, stamp))
+        calendar.add_component(_report_event(day, base_url, stamp))
     feed: bytes = calendar.to_ical()
     return feed

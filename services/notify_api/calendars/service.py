@@ -23,7 +23,7 @@ from services.notify_api.calendars import repository
 from services.notify_api.calendars.ics import unit_calendar
 from services.notify_api.calendars.repository import FeedTokenRow, FeedTokenShown
 from services.notify_api.db import change_log
-from services.notify_api.reminders.deadlines import Deadline, deadlines_between, item_titles
+from services.notify_api.reminders.deadlines import Deadline, deadlines_between
 from services.notify_api.reminders.report_days import REPORT, report_days
 
 PEER_WINDOW_DAYS = 400  # the longest window tasks_api's /v1/deadlines answers in one query
@@ -147,6 +147,5 @@ async def calendar_feed(
     unit = await _unit(tasks, unit_id)
     found = await _deadlines(tasks, reporting, unit_id, start, end, clock.business_today())
     days = [day for day in report_days(found) if day.unit_id == unit_id]
-    items = await item_titles(tasks, {d.plan_id for day in days for d in day.deadlines}) if days else {}
     own = [d for d in found if d.kind != REPORT]
-    return unit_calendar(unit, own, days, items, base_url=base_url, stamp=clock.now())
+    return unit_calendar(unit, own, days, base_url=base_url, stamp=clock.now())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, TypedDict, cast
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records
@@ -48,7 +50,25 @@ class ContactShown(_ContactFields):
     has_secret: bool
 
 
+class ContactTarget(TypedDict):
+    """Where a contact's notifications go, as stored: the shape of the deliverer's SealedTarget (deliveries/targets.py,
+    a room above this one)."""
+
+    id: int
+    address: str
+    address_sealed: bytes | None
+    secret_encrypted: bytes | None
+    enabled: bool
+
+
 Sealed = dict[str, bytes | None]  # sealed column → its new value
+TARGET_COLUMNS = (
+    contacts.c.id,
+    contacts.c.target.label("address"),
+    contacts.c.target_sealed.label("address_sealed"),
+    contacts.c.secret_encrypted,
+    contacts.c.enabled,
+)
 
 
 def shown(row: ContactRow) -> ContactShown:
@@ -74,6 +94,15 @@ async def insert_contact(conn: AsyncConnection, values: dict[str, Any], *, actor
 async def get_contact(conn: AsyncConnection, contact_id: int) -> ContactRow:
     """The contact, or 404."""
     return cast(ContactRow, await contact_records.get(conn, contact_id))
+
+
+async def find_contact(conn: AsyncConnection, contact_id: int) -> ContactRow | None:
+    return cast(ContactRow | None, await contact_records.find(conn, contact_id))
+
+
+async def sealed_targets(conn: AsyncConnection, ids: Collection[int]) -> list[ContactTarget]:
+    rows = await conn.execute(select(*TARGET_COLUMNS).where(contacts.c.id.in_(ids)))
+    return [cast(ContactTarget, dict(row)) for row in rows.mappings()]
 
 
 async def contact_page(

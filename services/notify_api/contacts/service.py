@@ -7,6 +7,7 @@ once, at creation and at rotation; a DingTalk robot's `SEC…` secret comes from
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
 from services.notify_api.contacts import repository
 from services.notify_api.contacts.models import Channel, OwnerKind
-from services.notify_api.contacts.repository import ContactRow, ContactShown, Sealed, contacts
+from services.notify_api.contacts.repository import ContactRow, ContactShown, ContactTarget, Sealed, contacts
 from services.notify_api.contacts.schemas import ContactCreate, ContactUpdate
 from services.notify_api.contacts.targets import check_target
 from services.notify_api.db import change_log
@@ -253,3 +254,15 @@ async def rotate_secret(
             as_change=True,
         )
     return repository.shown(row), secret
+
+
+class ContactTargets:
+    """Contacts as the deliverer reads them: its TargetSource of every notification not to a subscription."""
+
+    async def sealed_targets(self, conn: AsyncConnection, ids: Collection[int]) -> list[ContactTarget]:
+        return await repository.sealed_targets(conn, ids)
+
+    async def disable(self, conn: AsyncConnection, target_id: int, *, reason: str, actor: str) -> None:
+        """The receiver asked us to stop (410 Gone); a contact keeps no reason, its history shows the change."""
+        if await repository.find_contact(conn, target_id) is not None:  # deleted meanwhile: nothing left to disable
+            await repository.update_contact(conn, target_id, {"enabled": False}, expected_version=None, actor=actor)

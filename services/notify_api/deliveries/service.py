@@ -1,8 +1,10 @@
-"""Delivery rules: reading the outbox, requeueing and acknowledging notifications."""
+"""Delivery rules: reading the outbox, requeueing and acknowledging notifications, and the state a send leaves a
+notification in (the retry schedule)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -15,6 +17,7 @@ from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.common.records import Records
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.db import change_log
+from services.notify_api.deliveries.channels import Outcome, Verdict
 from services.notify_api.deliveries.clock import aware_row, now_utc, utc
 from services.notify_api.deliveries.models import Status
 from services.notify_api.deliveries.repository import (
@@ -25,10 +28,12 @@ from services.notify_api.deliveries.repository import (
     attempts,
     notifications,
 )
+from services.notify_api.settings import NotifySettings
 
 notification_records = Records(notifications, "notification", change_log)
 
 REQUEUEABLE = (Status.DEAD.value, Status.PENDING.value)
+JITTER = 0.1  # ±10 % on every scheduled delay, so retries of one outage do not arrive in lockstep
 
 
 def _visible_to(principal: Principal) -> list[ColumnElement[bool]]:
@@ -155,3 +160,29 @@ async def _change(
         after=dict(row),
     )
     return aware_row(row, NotificationRow)
+
+
+def after_outcome(settings: NotifySettings, row: NotificationRow, outcome: Outcome, *, now: datetime) -> NextState:
+    """The row's next state: delivered; dead; or pending until the next step of the retry schedule."""
+    if outcome.verdict is Verdict.DELIVERED:
+        return {"status": Status.DELIVERED.value, "delivered_at": now, "lease_until": None, "last_error": None}
+    error = outcome.error or f"HTTP {outcome.status_code}"
+    schedule = settings.retry_schedule_seconds
+    if outcome.verdict is not Verdict.RETRY or row["attempts"] >= len(schedule):
+        if outcome.verdict is Verdict.RETRY:
+            error = f"Gave up after {row['attempts']} attempts; last: {error}"
+        return {"status": Status.DEAD.value, "lease_until": None, "last_error": error}
+    return {
+        "status": Status.PENDING.value,
+        "lease_until": None,
+        "last_error": error,
+        "next_attempt_at": now + timedelta(seconds=next_delay(schedule, row["attempts"], outcome)),
+    }
+
+
+def next_delay(schedule: list[int], attempts_made: int, outcome: Outcome) -> float:
+    """The schedule's delay for the next attempt with ±10 % jitter; a receiver's Retry-After instead,
+    capped at the schedule's longest step so that no receiver can park a notification for ever."""
+    if outcome.retry_after is not None:
+        return min(outcome.retry_after, float(max(schedule)))
+    return schedule[attempts_made] * random.uniform(1 - JITTER, 1 + JITTER)

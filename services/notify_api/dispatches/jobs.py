@@ -15,11 +15,11 @@ from services.common.jobs import Job, Kind
 from services.common.peers import tasks_client_hooks
 from services.common.problems import Conflict
 from services.notify_api.deliveries.clock import now_utc
-from services.notify_api.deliveries.deliverer import deliver_all_due
+from services.notify_api.deliveries.jobs import deliver_all_due
 from services.notify_api.dispatches import queue
 from services.notify_api.dispatches.queue import Dispatcher, run_kind
 from services.notify_api.dispatches.repository import DispatchRow
-from services.notify_api.dispatches.service import run_dispatch
+from services.notify_api.dispatches.service import TARGET_SOURCES, run_dispatch
 from services.notify_api.peers import reporting_client_hooks
 from services.notify_api.settings import NotifySettings
 
@@ -75,7 +75,7 @@ def notify_kinds(state: Any) -> list[Kind]:
 
 
 async def deliver_job(state: Any, job: Job) -> dict[str, int]:
-    counts = await deliver_all_due(state.database, state.settings, now=now_utc())
+    counts = await deliver_all_due(state.database, state.settings, sources=TARGET_SOURCES, now=now_utc())
     return {"sent": counts.sent, "failed": counts.failed}
 
 
@@ -91,5 +91,5 @@ async def dispatch_job(state: Any, job: Job) -> dict[str, str]:
         logger.info("the interval dispatch as of %s is skipped: %s", as_of, busy.detail)
         return {"as_of": as_of.isoformat(), "outcome": "skipped"}
     if not ran:  # another worker planned this interval; still help deliver what is due
-        await deliver_all_due(state.database, state.settings, now=now_utc())
+        await deliver_all_due(state.database, state.settings, sources=TARGET_SOURCES, now=now_utc())
     return {"as_of": as_of.isoformat(), "outcome": "planned" if ran else "planned elsewhere"}

@@ -12,16 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy.exc import IntegrityError
 
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
+from services.notify_api.contacts.service import ContactTargets
 from services.notify_api.deliveries.clock import now_utc, utc
-from services.notify_api.deliveries.deliverer import deliver_all_due
+from services.notify_api.deliveries.jobs import deliver_all_due
+from services.notify_api.deliveries.targets import TargetSources
 from services.notify_api.dispatches import repository
 from services.notify_api.dispatches.repository import DispatchRow
+from services.notify_api.events.subscriptions import SubscriptionTargets
 from services.notify_api.reminders.service import Found, find_due, write_due
 from services.notify_api.settings import NotifySettings
 
@@ -29,6 +33,9 @@ DISPATCHER_BUSY = (
     "Another dispatcher is running on this SQLite database, which allows one at a time; "
     "nothing was planned. Try again when it has finished."
 )
+# Where the deliverer reads a notification's target (and disables it on 410 Gone): the contacts of the recipients
+# reminders are planned for, and the subscriptions events are fanned out to.
+TARGET_SOURCES: TargetSources = MappingProxyType({"contact": ContactTargets(), "subscription": SubscriptionTargets()})
 
 
 async def run_dispatch(
@@ -80,7 +87,7 @@ async def _record(db: Database, found: Found, *, actor: str) -> int | None:
 
 async def _deliver(db: Database, settings: NotifySettings, dispatch_id: int, *, as_of: datetime) -> DispatchRow:
     """Send what is due by the clock, and by as_of when a dispatch is run ahead of time; count it on the run."""
-    counts = await deliver_all_due(db, settings, now=max(now_utc(), as_of))
+    counts = await deliver_all_due(db, settings, sources=TARGET_SOURCES, now=max(now_utc(), as_of))
     async with db.transaction() as conn:
         return await repository.close_run(
             conn, dispatch_id, sent=counts.sent, failed=counts.failed, finished_at=now_utc()

@@ -3,16 +3,18 @@ SubscriptionRow, never in what is shown)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, TypedDict, cast
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records
 from services.common.tables import table_of
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.models import Notification
+from services.notify_api.deliveries.targets import SealedTarget
 from services.notify_api.events.models import ReceivedEvent, Subscription
 
 received_events, subscriptions = table_of(ReceivedEvent), table_of(Subscription)
@@ -20,6 +22,13 @@ notifications = table_of(Notification)
 subscription_records = Records(subscriptions, "subscription", change_log)
 SECRET = "secret_encrypted"
 LIST_COLUMNS = [c for c in subscriptions.c if c.name != SECRET]
+TARGET_COLUMNS = (
+    subscriptions.c.id,
+    subscriptions.c.url.label("address"),
+    null().label("address_sealed"),  # a subscription's URL carries no token: it is stored in clear
+    subscriptions.c.secret_encrypted,
+    subscriptions.c.enabled,
+)
 
 
 class NewEvent(TypedDict):
@@ -100,8 +109,17 @@ async def get_subscription(conn: AsyncConnection, subscription_id: int) -> Subsc
     return cast(SubscriptionRow, await subscription_records.get(conn, subscription_id))
 
 
+async def find_subscription(conn: AsyncConnection, subscription_id: int) -> SubscriptionRow | None:
+    return cast(SubscriptionRow | None, await subscription_records.find(conn, subscription_id))
+
+
+async def sealed_targets(conn: AsyncConnection, ids: Collection[int]) -> list[SealedTarget]:
+    rows = await conn.execute(select(*TARGET_COLUMNS).where(subscriptions.c.id.in_(ids)))
+    return [cast(SealedTarget, dict(row)) for row in rows.mappings()]
+
+
 async def update_subscription(
-    conn: AsyncConnection, subscription_id: int, changes: dict[str, Any], *, expected_version: int, actor: str
+    conn: AsyncConnection, subscription_id: int, changes: dict[str, Any], *, expected_version: int | None, actor: str
 ) -> SubscriptionRow:
     row = await subscription_records.update(
         conn, subscription_id, changes, expected_version=expected_version, actor=actor

@@ -21,7 +21,6 @@ from services.common import clock
 from services.common.db import Database
 from services.common.json import instant_text
 from services.common.outbox import plain_data
-from services.common.secrets import SecretBox
 from services.notify_api.deliveries.models import Status
 from services.notify_api.events import repository
 from services.notify_api.events.repository import NewEvent, ReceivedEventRow, notifications, subscriptions
@@ -128,18 +127,3 @@ async def is_subscribed(conn: AsyncConnection, event_type: str) -> bool:
     """Whether an enabled subscription takes this type of event (else a producer need not build it)."""
     found = await conn.execute(select(subscriptions.c.event_types).where(subscriptions.c.enabled.is_(True)))
     return any(event_type in event_types for (event_types,) in found.all())
-
-
-async def subscription_target(conn: AsyncConnection, box: SecretBox, subscription_id: int) -> tuple[str, str] | None:
-    """Where a subscription's notifications go and the signing secret(s) in clear (space-separated while a
-    rotation keeps the previous one); None when the subscription is gone or disabled (cancel the notification)."""
-    row = (
-        await conn.execute(
-            select(subscriptions.c.url, subscriptions.c.secret_encrypted, subscriptions.c.enabled).where(
-                subscriptions.c.id == subscription_id
-            )
-        )
-    ).first()
-    if row is None or not row.enabled:
-        return None
-    return row.url, box.open(row.secret_encrypted)

@@ -6,6 +6,8 @@ and at rotation. The change history never holds a secret, sealed or not.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -17,6 +19,7 @@ from services.common.secrets import SecretBox, new_webhook_secret
 from services.notify_api.contacts.targets import check_url
 from services.notify_api.db import change_log
 from services.notify_api.deliveries.models import Status
+from services.notify_api.deliveries.targets import SealedTarget
 from services.notify_api.events import repository
 from services.notify_api.events.repository import (
     SECRET,
@@ -162,3 +165,17 @@ async def rotate_subscription_secret(
     return RotatedSecret(
         id=subscription_id, secret=secret, previous_kept=rotation.keep_previous, version=stored.version
     )
+
+
+class SubscriptionTargets:
+    """Subscriptions as the deliverer reads them: its TargetSource of the events fanned out to other systems."""
+
+    async def sealed_targets(self, conn: AsyncConnection, ids: Collection[int]) -> list[SealedTarget]:
+        return await repository.sealed_targets(conn, ids)
+
+    async def disable(self, conn: AsyncConnection, target_id: int, *, reason: str, actor: str) -> None:
+        """The receiver asked us to stop (410 Gone): disable the subscription, saying why."""
+        if await repository.find_subscription(conn, target_id) is None:  # deleted meanwhile: nothing to disable
+            return
+        changes = {"enabled": False, "disabled_reason": reason[:200]}
+        await repository.update_subscription(conn, target_id, changes, expected_version=None, actor=actor)

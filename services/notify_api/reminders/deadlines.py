@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from services.common.contracts.reporting import ObligationRow, ReportingClient
-from services.common.contracts.tasks import DeadlineRow, Item, Plan, TasksClient
+from services.common.contracts.tasks import DeadlineRow, Plan, TasksClient
 
 PLANS_IN_FLIGHT = 3  # plans whose obligations are read at once
 ROLE_LABEL = {"lead": "牵头", "co": "配合"}
@@ -225,9 +225,3 @@ async def deadlines_between(
     )
     found = [_from_tasks(row) for row in rows] + reports
     return sorted(found, key=lambda d: d.sort_key)
-
-
-async def item_titles(tasks: TasksClient, plan_ids: set[int]) -> dict[int, Item]:
-    """The items of these plans by id (the calendar names milestones and indicators, not their items)."""
-    plans = await asyncio.gather(*(tasks.plan_items(pid) for pid in sorted(plan_ids)))
-    return {item.id: item for items in plans for item in items}

@@ -55,6 +55,7 @@ def per_item(deadline: Deadline) -> list[Deadline]:
             item_id=item.item_id,
             item_key=item.item_key,
             item_number=item.item_number,
+            item_title=item.item_title,
             title=report_kind(item),
             units=tuple(Duty(u.unit_id, u.unit_name, item.role) for u in deadline.units),
             items=(),

@@ -117,10 +117,7 @@ def traffic_lights(
     output of indicators.plan_indicator_progress; `progress_status` that of progress.progress_of_items; `owing`
     holds the items that owe the period's report (None: all).
     """
-    leads = lead_assignments(assignments)
-    by_item: dict[int, list[IndicatorEntry]] = {}
-    for row in progress:
-        by_item.setdefault(row["item_id"], []).append(row)
+    leads, by_item = lead_assignments(assignments), _progress_by_item(progress)
     rows: list[LightEntry] = []
     for item in sorted(items, key=lambda i: i.id):
         lead = leads.get(item.id)
@@ -136,25 +133,36 @@ def traffic_lights(
             today=today,
             due_soon_days=due_soon_days,
         )
-        rows.append(
-            {
-                "item_id": item.id,
-                "item_key": item.key,
-                "item_number": item.number,
-                "item_title": item.title,
-                "kind": item.kind,
-                "item_status": item.status,
-                "progress_status": progress_status.get(item.id, "not_started"),
-                "lead_unit_id": lead.unit_id,
-                "lead_unit_name": lead.unit_name,
-                "report_id": report["id"] if report else None,
-                "report_status": report["status"] if report else None,
-                "self_status": report["self_status"] if report else None,
-                "light": light,
-                "reasons": reasons,
-            }
-        )
+        rows.append(_light_entry(item, lead, report, progress_status.get(item.id, "not_started"), light, reasons))
     return rows
+
+
+def _progress_by_item(progress: Iterable[IndicatorEntry]) -> dict[int, list[IndicatorEntry]]:
+    by_item: dict[int, list[IndicatorEntry]] = {}
+    for row in progress:
+        by_item.setdefault(row["item_id"], []).append(row)
+    return by_item
+
+
+def _light_entry(
+    item: Item, lead: Assignment, report: PeriodReport | None, progress_status: str, light: str, reasons: list[str]
+) -> LightEntry:
+    return {
+        "item_id": item.id,
+        "item_key": item.key,
+        "item_number": item.number,
+        "item_title": item.title,
+        "kind": item.kind,
+        "item_status": item.status,
+        "progress_status": progress_status,
+        "lead_unit_id": lead.unit_id,
+        "lead_unit_name": lead.unit_name,
+        "report_id": report["id"] if report else None,
+        "report_status": report["status"] if report else None,
+        "self_status": report["self_status"] if report else None,
+        "light": light,
+        "reasons": reasons,
+    }
 
 
 def light_counts(rows: Iterable[LightEntry]) -> LightTotals:

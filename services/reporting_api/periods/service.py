@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -159,19 +160,7 @@ async def update_rules(
             raise stale(current["version"])
         # RulesUpdate's fields are rule columns, validated: the rules with them are rules still.
         after = cast(PlanRulesRow, {**current, **changes, "version": version + 1})
-        try:
-            if version == 0:
-                await conn.execute(rules_table.insert().values(**after))
-            else:
-                result = await conn.execute(
-                    rules_table.update()
-                    .where(rules_table.c.plan_id == plan_id, rules_table.c.version == version)
-                    .values(**after)
-                )
-                if result.rowcount != 1:
-                    raise stale(version + 1)
-        except IntegrityError as exc:  # another first edit won the race
-            raise stale(1) from exc
+        await _store_version(conn, rules_table, rules_table.c.plan_id == plan_id, after, version=version)
         await record_change(
             conn,
             change_log,
@@ -183,6 +172,20 @@ async def update_rules(
             after=after,
         )
         return after
+
+
+async def _store_version(
+    conn: AsyncConnection, table: Table, key: ColumnElement[bool], row: Mapping[str, Any], *, version: int
+) -> None:
+    """Write the row that follows `version` (0: there is none yet): insert it, or update the row while it is still
+    at `version`; 412 when another write came first."""
+    try:
+        if version == 0:
+            await conn.execute(table.insert().values(**row))
+        elif (await conn.execute(table.update().where(key, table.c.version == version).values(**row))).rowcount != 1:
+            raise stale(version + 1)
+    except IntegrityError as exc:  # another first write won the race
+        raise stale(1) from exc
 
 
 def _check_weights(weights: dict[str, float]) -> None:
@@ -245,19 +248,7 @@ async def set_item_cadence(
             "set_at": clock.now(),
             "version": version + 1,
         }
-        try:
-            if before is None:
-                await conn.execute(item_cadences.insert().values(**after))
-            elif (
-                await conn.execute(
-                    item_cadences.update()
-                    .where(item_cadences.c.item_id == item_id, item_cadences.c.version == version)
-                    .values(**after)
-                )
-            ).rowcount != 1:
-                raise stale(version + 1)
-        except IntegrityError as exc:  # another first setting won the race
-            raise stale(1) from exc
+        await _store_version(conn, item_cadences, item_cadences.c.item_id == item_id, after, version=version)
         await record_change(
             conn,
             change_log,
