@@ -21,7 +21,7 @@ from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.hot_reads import HotList, HotReads
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
-from services.common.json import JSONBytesResponse
+from services.common.json import JSONBytesResponse, JsonObject
 from services.common.openapi import PUBLIC, build_contract
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.readiness import ReadinessCheck
@@ -144,7 +144,7 @@ def _health_router(service: str) -> APIRouter:
     return router
 
 
-def _contract(app: FastAPI) -> dict[str, Any]:
+def _contract(app: FastAPI) -> JsonObject:
     """The OpenAPI document (services/common/openapi.py), built once."""
     if not app.openapi_schema:
         app.openapi_schema = build_contract(app)

@@ -41,8 +41,8 @@ from services.notify_api.settings import NotifySettings
 logger = logging.getLogger("duban.deliveries")
 
 contacts, subscriptions = table_of(Contact), table_of(Subscription)
-contact_records = Records(contacts, "contact", change_log)
-subscription_records = Records(subscriptions, "subscription", change_log)
+contact_records: Records[dict[str, Any]] = Records(contacts, "contact", change_log)
+subscription_records: Records[dict[str, Any]] = Records(subscriptions, "subscription", change_log)
 
 CONCURRENCY = 16  # sends in flight per deliverer
 JITTER = 0.1  # ±10 % on every scheduled delay, so retries of one outage do not arrive in lockstep

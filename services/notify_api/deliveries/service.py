@@ -26,7 +26,7 @@ from services.notify_api.deliveries.repository import (
     notifications,
 )
 
-notification_records = Records(notifications, "notification", change_log)
+notification_records: Records[NotificationRow] = Records(notifications, "notification", change_log)
 
 REQUEUEABLE = (Status.DEAD.value, Status.PENDING.value)
 
