@@ -105,4 +105,4 @@ async def history_of(
     )
     if after_id is not None:
         query = query.where(table.c.id > after_id)
-    return cast(list[ChangeRow], [dict(r) for r in (await conn.execute(query)).mappings()])
+    return cast("list[ChangeRow]", [dict(r) for r in (await conn.execute(query)).mappings()])

@@ -1,4 +1,4 @@
-"""Fast JSON encoding shared by responses and stored payloads."""
+"""JSON: the type of a parsed document, and the fast encoding shared by responses and stored payloads."""
 
 from __future__ import annotations
 
