@@ -170,36 +170,8 @@ def _serve(args: argparse.Namespace) -> int:
     (REPO_ROOT / "var").mkdir(exist_ok=True)
     (REPO_ROOT / "var" / "admin.token").write_text(token + "\n")
     env = serve_environment(args.host, os.environ)
-    children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "services.common.server",
-                name,
-                "--host",
-                args.host,
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        for name, port in SERVICES.items()
-    ]
-    # Each service's batch work (outbox relay, dispatch, delivery) runs in its worker, never in the API process.
-    children += [subprocess.Popen([sys.executable, "-m", f"services.{name}.worker"], env=env) for name in SERVICES]
-    print("duban is running:")
-    for name, port in SERVICES.items():
-        print(f"  {name:14} http://{args.host}:{port}/docs")
-    print("  and a worker per service (python -m services.<service>.worker) for the batch work:")
-    print(
-        f"  notify_api's dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
-        "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the interval dispatch off)"
-    )
-    print(f"\nadmin token (also in var/admin.token):\n{token}\n")
-    print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{args.host}:8001/v1/plans\n")
+    children = _start_services(args.host, env)
+    _welcome(args.host, env, token)
     # SIGTERM (kill, systemd, a container stop) must stop the children too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -216,6 +188,31 @@ def _serve(args: argparse.Namespace) -> int:
             child.wait(timeout=10)
 
 
+def _start_services(host: str, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    """The three services, then a worker per service: each one's batch work (outbox relay, dispatch, delivery)
+    runs in its worker, never in the API process."""
+    server = [sys.executable, "-m", "services.common.server"]
+    children = [
+        subprocess.Popen([*server, name, "--host", host, "--port", str(port), "--log-level", "warning"], env=env)
+        for name, port in SERVICES.items()
+    ]
+    children += [subprocess.Popen([sys.executable, "-m", f"services.{name}.worker"], env=env) for name in SERVICES]
+    return children
+
+
+def _welcome(host: str, env: dict[str, str], token: str) -> None:
+    print("duban is running:")
+    for name, port in SERVICES.items():
+        print(f"  {name:14} http://{host}:{port}/docs")
+    print("  and a worker per service (python -m services.<service>.worker) for the batch work:")
+    print(
+        f"  notify_api's dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
+        "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the interval dispatch off)"
+    )
+    print(f"\nadmin token (also in var/admin.token):\n{token}\n")
+    print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{host}:8001/v1/plans\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="duban", description="督办: supervise a government action plan.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -228,6 +225,21 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("file")
     importer.set_defaults(run=_import)
 
+    _add_token_commands(commands)
+    _add_cron_commands(commands)
+
+    serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.set_defaults(run=_serve)
+
+    args = parser.parse_args(argv)
+    if getattr(args, "role", None) == "unit" and args.unit is None:
+        parser.error("--unit is required for role unit")
+    status: int = args.run(args)
+    return status
+
+
+def _add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = commands.add_parser("token", help="mint tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="mint a locally signed bearer token")
@@ -237,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--days", type=int, default=30, help="validity in days (default 30)")
     create.set_defaults(run=_token)
 
+
+def _add_cron_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """What an operator or cron runs against a service's database: relay, dispatch, seal contacts."""
     relay = commands.add_parser("relay", help="publish the outbox events of tasks_api and reporting_api to notify_api")
     relay.add_argument("service", nargs="?", default="all", choices=["all", "tasks_api", "reporting_api"])
     relay.add_argument(
@@ -259,16 +274,6 @@ def main(argv: list[str] | None = None) -> int:
         "seal", help="seal robot URLs stored in clear before sealing existed (needs NOTIFY_API_SECRET_KEY)"
     )
     seal.set_defaults(run=_seal_contacts)
-
-    serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.set_defaults(run=_serve)
-
-    args = parser.parse_args(argv)
-    if getattr(args, "role", None) == "unit" and args.unit is None:
-        parser.error("--unit is required for role unit")
-    status: int = args.run(args)
-    return status
 
 
 if __name__ == "__main__":

@@ -9,10 +9,13 @@ import argparse
 import json
 import subprocess
 import sys
-from typing import Any
+from collections.abc import Callable
 
+from fastapi import FastAPI
+
+from services.common.json import JsonObject
 from services.common.settings import REPO_ROOT
-from services.contract_diff import breaking_changes, version_allows_breaks
+from services.contract_diff import Contract, breaking_changes, version_allows_breaks
 from services.notify_api.app import create_app as notify_app
 from services.reporting_api.app import create_app as reporting_app
 from services.tasks_api.app import create_app as tasks_app
@@ -21,11 +24,11 @@ CONTRACT_DIR = REPO_ROOT / "openapi"
 SERVICES = ("tasks_api", "reporting_api", "notify_api")
 
 
-def service_apps() -> dict[str, Any]:
+def service_apps() -> dict[str, Callable[[], FastAPI]]:
     return {"tasks_api": tasks_app, "reporting_api": reporting_app, "notify_api": notify_app}
 
 
-def render(schema: dict[str, Any]) -> str:
+def render(schema: JsonObject) -> str:
     """The committed form: stable key order from the app, readable Chinese, one trailing newline."""
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
@@ -41,7 +44,7 @@ def write() -> None:
         print(f"openapi/{service}.json written")
 
 
-def committed_at(ref: str, service: str) -> dict[str, Any] | None:
+def committed_at(ref: str, service: str) -> JsonObject | None:
     """The contract as committed at a git ref, or None where the ref or the file does not exist there."""
     shown = subprocess.run(
         ["git", "show", f"{ref}:openapi/{service}.json"],
@@ -83,9 +86,9 @@ def breaking(against: str | None) -> int:
         if old is None:
             print(f"openapi/{service}.json: no contract at {against}, nothing to compare")
             continue
-        new = json.loads((CONTRACT_DIR / f"{service}.json").read_text(encoding="utf-8"))
+        new: JsonObject = json.loads((CONTRACT_DIR / f"{service}.json").read_text(encoding="utf-8"))
         changes = breaking_changes(old, new)
-        old_version, new_version = old["info"]["version"], new["info"]["version"]
+        old_version, new_version = Contract(old).version, Contract(new).version
         announced = version_allows_breaks(old_version, new_version)
         verdict = "breaking, announced by the version" if announced else "BREAKING, version not bumped"
         print(

@@ -10,11 +10,15 @@ number, or of the minor number while the major is 0 (SemVer §4: 0.y.z may chang
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
 
-Schema = dict[str, Any]
+from services.common.json import JsonObject, JsonValue, json_array, json_object
+
+Schema = JsonObject
+Seen = set[tuple[int, int]]
+Comparison = Callable[["Contract", "Contract", Schema, Schema, str, Seen], Iterator[str]]
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keywords whose value may only grow (a lower bound) or only shrink (an upper bound) without narrowing.
 _UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
@@ -25,28 +29,31 @@ _LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minPro
 class Contract:
     """One version of a contract, with its component schemas for resolving $refs."""
 
-    document: dict[str, Any]
+    document: JsonObject
+
+    @cached_property
+    def _components(self) -> JsonObject:
+        return json_object(json_object(self.document["components"])["schemas"])
 
     def resolve(self, schema: Schema) -> Schema:
         while "$ref" in schema:
-            schema = self.document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            schema = json_object(self._components[_text(schema["$ref"]).rsplit("/", 1)[-1]])
         return schema
 
-    def operations(self) -> dict[tuple[str, str], dict[str, Any]]:
+    def operations(self) -> dict[tuple[str, str], Schema]:
         return {
-            (method.upper(), path): operation
-            for path, item in self.document.get("paths", {}).items()
-            for method, operation in item.items()
+            (method.upper(), path): json_object(operation)
+            for path, item in _member(self.document, "paths").items()
+            for method, operation in json_object(item).items()
             if method in HTTP_METHODS
         }
 
     @property
     def version(self) -> str:
-        version: str = self.document.get("info", {}).get("version", "0")
-        return version
+        return _text(_member(self.document, "info").get("version", "0"))
 
 
-def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def breaking_changes(old: JsonObject, new: JsonObject) -> list[str]:
     """Every change from `old` to `new` that can break an existing consumer, one line each."""
     before, after = Contract(old), Contract(new)
     found: list[str] = []
@@ -71,35 +78,36 @@ def _semver(version: str) -> tuple[int, ...]:
     return tuple([*parts, 0, 0, 0][:3])
 
 
-def _operation_changes(before: Contract, after: Contract, old: dict[str, Any], new: dict[str, Any]) -> Iterator[str]:
-    yield from _parameter_changes(before, after, old.get("parameters", []), new.get("parameters", []))
-    yield from _request_body_changes(before, after, old.get("requestBody"), new.get("requestBody"))
-    for status, response in old.get("responses", {}).items():
+def _operation_changes(before: Contract, after: Contract, old: Schema, new: Schema) -> Iterator[str]:
+    yield from _parameter_changes(before, after, _objects(old, "parameters"), _objects(new, "parameters"))
+    yield from _request_body_changes(before, after, _optional(old, "requestBody"), _optional(new, "requestBody"))
+    new_responses = _member(new, "responses")
+    for status, response in _member(old, "responses").items():
         if not status.startswith("2"):
             continue
-        if status not in new.get("responses", {}):
+        if status not in new_responses:
             yield f"response {status} removed"
             continue
-        for media, old_content in response.get("content", {}).items():
-            new_content = new["responses"][status].get("content", {}).get(media)
+        for media, old_content in _member(json_object(response), "content").items():
+            new_content = _member(json_object(new_responses[status]), "content").get(media)
             if new_content is None:
                 yield f"response {status} no longer returns {media}"
-            elif "schema" in old_content and "schema" in new_content:
-                yield from _response_changes(
-                    before, after, old_content["schema"], new_content["schema"], f"response {status}", set()
-                )
+            elif (schemas := _media_schemas(old_content, new_content)) is not None:
+                yield from _response_changes(before, after, *schemas, f"response {status}", set())
 
 
 def _parameter_changes(before: Contract, after: Contract, old: list[Schema], new: list[Schema]) -> Iterator[str]:
-    old_by_key = {(p["in"], p["name"]): p for p in old}
+    old_by_key = {(_text(p["in"]), _text(p["name"])): p for p in old}
     for parameter in new:
-        key = (parameter["in"], parameter["name"])
+        key = (_text(parameter["in"]), _text(parameter["name"]))
         label = f"{key[0]} parameter {key[1]!r}"
         previous = old_by_key.get(key)
         if parameter.get("required") and not (previous and previous.get("required")):
             yield f"{label} is newly required"
         if previous and "schema" in previous and "schema" in parameter:
-            yield from _request_changes(before, after, previous["schema"], parameter["schema"], label, set())
+            yield from _request_changes(
+                before, after, _member(previous, "schema"), _member(parameter, "schema"), label, set()
+            )
 
 
 def _request_body_changes(before: Contract, after: Contract, old: Schema | None, new: Schema | None) -> Iterator[str]:
@@ -107,16 +115,16 @@ def _request_body_changes(before: Contract, after: Contract, old: Schema | None,
         return
     if new.get("required") and not (old and old.get("required")):
         yield "request body is newly required"
-    for media, content in (old or {}).get("content", {}).items():
-        new_content = new.get("content", {}).get(media)
+    for media, content in _member(old or {}, "content").items():
+        new_content = _member(new, "content").get(media)
         if new_content is None:
             yield f"request body no longer accepts {media}"
-        elif "schema" in content and "schema" in new_content:
-            yield from _request_changes(before, after, content["schema"], new_content["schema"], "request body", set())
+        elif (schemas := _media_schemas(content, new_content)) is not None:
+            yield from _request_changes(before, after, *schemas, "request body", set())
 
 
 def _request_changes(
-    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: set[tuple[int, int]]
+    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: Seen
 ) -> Iterator[str]:
     """What a consumer sends: a field newly required or a value range narrowed breaks it."""
     old, new = before.resolve(old), after.resolve(new)
@@ -124,8 +132,8 @@ def _request_changes(
         return
     seen.add((id(old), id(new)))
     yield from _narrowing(before, after, old, new, where)
-    old_required, new_properties = set(old.get("required", [])), _properties(after, new)
-    for name in sorted(set(new.get("required", [])) - old_required):
+    old_required, new_properties = _names(old, "required"), _properties(after, new)
+    for name in sorted(_names(new, "required") - old_required):
         yield f"{where}: field {name!r} is newly required"
     for name, old_property in _properties(before, old).items():
         if name in new_properties:
@@ -134,7 +142,7 @@ def _request_changes(
 
 
 def _response_changes(
-    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: set[tuple[int, int]]
+    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: Seen
 ) -> Iterator[str]:
     """What a consumer reads: a field removed, or a value of a type it did not expect, breaks it.
 
@@ -157,7 +165,7 @@ def _response_changes(
 
 
 def _nested(
-    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: set[tuple[int, int]], compare: Any
+    before: Contract, after: Contract, old: Schema, new: Schema, where: str, seen: Seen, compare: Comparison
 ) -> Iterator[str]:
     """Array items and the non-null branch of an optional value compare like the value itself."""
     old_items, new_items = _items(before, old), _items(after, new)
@@ -184,8 +192,8 @@ def _narrowing(before: Contract, after: Contract, old: Schema, new: Schema, wher
         tightened = (
             old_bound is None
             or keyword == "pattern"
-            or (keyword in _UPPER_BOUNDS and new_bound < old_bound)
-            or (keyword in _LOWER_BOUNDS and new_bound > old_bound)
+            or (keyword in _UPPER_BOUNDS and _number(new_bound) < _number(old_bound))
+            or (keyword in _LOWER_BOUNDS and _number(new_bound) > _number(old_bound))
         )
         if tightened:
             yield f"{where}: {keyword} narrowed from {old_bound} to {new_bound}"
@@ -201,7 +209,7 @@ def _branches(contract: Contract, schema: Schema) -> list[Schema]:
     branches = schema.get("anyOf") or schema.get("oneOf")
     if not branches:
         return [schema]
-    return [leaf for branch in branches for leaf in _branches(contract, branch)]
+    return [leaf for branch in json_array(branches) for leaf in _branches(contract, json_object(branch))]
 
 
 def _types(contract: Contract, schema: Schema) -> set[str]:
@@ -210,35 +218,71 @@ def _types(contract: Contract, schema: Schema) -> set[str]:
         kind = branch.get("type")
         if kind is None and "enum" not in branch and "const" not in branch:
             return set()  # an untyped branch accepts anything: no type to narrow
-        found |= set(kind) if isinstance(kind, list) else {kind} if kind else set()
+        found |= {_text(k) for k in kind} if isinstance(kind, list) else {_text(kind)} if kind else set()
     return found
 
 
-def _enum(contract: Contract, schema: Schema) -> set[Any] | None:
-    values: set[Any] = set()
+def _enum(contract: Contract, schema: Schema) -> set[JsonValue] | None:
+    values: set[JsonValue] = set()
     for branch in _branches(contract, schema):
         if branch.get("type") == "null":
             continue
         if "enum" not in branch and "const" not in branch:
             return None
-        values |= set(branch.get("enum", [branch.get("const")]))
+        values |= set(json_array(branch.get("enum", [branch.get("const")])))
     return values or None
 
 
-def _keyword(contract: Contract, schema: Schema, keyword: str) -> Any:
+def _keyword(contract: Contract, schema: Schema, keyword: str) -> JsonValue:
     values = [branch[keyword] for branch in _branches(contract, schema) if keyword in branch]
     return values[0] if len(values) == 1 else None
 
 
 def _properties(contract: Contract, schema: Schema) -> dict[str, Schema]:
-    return dict(contract.resolve(schema).get("properties", {}))
+    return {name: json_object(field) for name, field in _member(contract.resolve(schema), "properties").items()}
 
 
 def _items(contract: Contract, schema: Schema) -> Schema | None:
     arrays = [branch for branch in _branches(contract, schema) if branch.get("type") == "array" and "items" in branch]
-    return arrays[0]["items"] if len(arrays) == 1 else None
+    return _member(arrays[0], "items") if len(arrays) == 1 else None
 
 
 def _single_object(contract: Contract, schema: Schema) -> Schema | None:
     objects = [branch for branch in _branches(contract, schema) if "properties" in branch]
     return objects[0] if len(objects) == 1 else None
+
+
+def _media_schemas(old_content: JsonValue, new_content: JsonValue) -> tuple[Schema, Schema] | None:
+    """The schemas of one media type's content before and after, where both have one."""
+    old, new = json_object(old_content), json_object(new_content)
+    return (json_object(old["schema"]), json_object(new["schema"])) if "schema" in old and "schema" in new else None
+
+
+def _member(schema: Schema, key: str) -> Schema:
+    """The object `schema` holds under `key`, or an empty one where it holds none."""
+    return json_object(schema.get(key, {}))
+
+
+def _optional(schema: Schema, key: str) -> Schema | None:
+    value = schema.get(key)
+    return None if value is None else json_object(value)
+
+
+def _objects(schema: Schema, key: str) -> list[Schema]:
+    return [json_object(item) for item in json_array(schema.get(key, []))]
+
+
+def _names(schema: Schema, key: str) -> set[str]:
+    return {_text(name) for name in json_array(schema.get(key, []))}
+
+
+def _text(value: JsonValue) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"a JSON string was expected, not {type(value).__name__}")
+    return value
+
+
+def _number(value: JsonValue) -> float:
+    if not isinstance(value, int | float):
+        raise TypeError(f"a JSON number was expected, not {type(value).__name__}")
+    return value

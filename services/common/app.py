@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -20,7 +20,7 @@ from services.common.docs import DocsTokenGuard, docs_urls
 from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
-from services.common.json import JSONBytesResponse
+from services.common.json import JSONBytesResponse, JsonObject
 from services.common.openapi import PUBLIC, build_contract
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.readiness import ReadinessCheck
@@ -48,6 +48,35 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
 ) -> FastAPI:
     """A FastAPI app with everything the three services share already in place."""
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=_lifespan(settings, on_startup, on_shutdown),
+        default_response_class=JSONBytesResponse,
+        generate_unique_id_function=_operation_id,
+        responses=problem_responses(500),
+        **docs_urls(settings.docs_access),
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.idempotency_table = idempotency_table
+    app.state.response_box = SecretBox(settings.sealing_secret)
+    redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
+    install_problem_handlers(app)
+    _add_middleware(app, settings, extra_media_types)
+    app.include_router(_health_router(settings.service_name))
+    for router in routers:
+        app.include_router(router)
+    prepare_guards(app.routes)
+    app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
+    return app
+
+
+def _lifespan(
+    settings: ServiceSettings, on_startup: Sequence[Hook], on_shutdown: Sequence[Hook]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the database (and its driver pool) and run the service's hooks while the app serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,22 +96,11 @@ def create_service_app(
                 await hook(app)
             await app.state.database.dispose()
 
-    app = FastAPI(
-        title=title,
-        description=description,
-        version=version,
-        lifespan=lifespan,
-        default_response_class=JSONBytesResponse,
-        generate_unique_id_function=_operation_id,
-        responses=problem_responses(500),
-        **docs_urls(settings.docs_access),
-    )
-    app.state.settings = settings
-    verifier = app.state.token_verifier = TokenVerifier(settings)
-    app.state.idempotency_table = idempotency_table
-    app.state.response_box = SecretBox(settings.sealing_secret)
-    redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
-    install_problem_handlers(app)
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: ServiceSettings, extra_media_types: tuple[str, ...]) -> None:
+    """The shared layers, each added outside the ones before it."""
     # Order matters: the guard (outermost) bounds the body before idempotency buffers it.
     app.add_middleware(PeerBudgetMiddleware, seconds=settings.peer_budget_seconds)
     app.add_middleware(IdempotencyMiddleware)
@@ -92,13 +110,7 @@ def create_service_app(
     if settings.docs_access is DocsAccess.TOKEN:
         app.add_middleware(DocsTokenGuard)
     # Outside every layer that asks who the caller is (the docs guard, idempotency, the routes): resolved once.
-    app.add_middleware(RequestContextMiddleware, verifier=verifier)
-    app.include_router(_health_router(settings.service_name))
-    for router in routers:
-        app.include_router(router)
-    prepare_guards(app.routes)
-    app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
-    return app
+    app.add_middleware(RequestContextMiddleware, verifier=app.state.token_verifier)
 
 
 class Liveness(BaseModel):
@@ -140,7 +152,7 @@ def _health_router(service: str) -> APIRouter:
     return router
 
 
-def _contract(app: FastAPI) -> dict[str, Any]:
+def _contract(app: FastAPI) -> JsonObject:
     """The OpenAPI document (services/common/openapi.py), built once."""
     if not app.openapi_schema:
         app.openapi_schema = build_contract(app)

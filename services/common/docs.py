@@ -7,7 +7,7 @@ the teams that build on it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -19,9 +19,21 @@ from services.common.settings import DocsAccess
 DOCS_PATHS = {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
 
 
-def docs_urls(access: DocsAccess) -> dict[str, Any]:
-    """FastAPI's docs_url, redoc_url and openapi_url for this access: None turns each off."""
-    return {name: None if access is DocsAccess.OFF else path for name, path in DOCS_PATHS.items()}
+class DocsUrls(TypedDict):
+    """FastAPI's docs_url, redoc_url and openapi_url: None turns one off."""
+
+    docs_url: str | None
+    redoc_url: str | None
+    openapi_url: str | None
+
+
+def docs_urls(access: DocsAccess) -> DocsUrls:
+    """The docs URLs for this access: all off, or all at DOCS_PATHS."""
+    if access is DocsAccess.OFF:
+        return DocsUrls(docs_url=None, redoc_url=None, openapi_url=None)
+    return DocsUrls(
+        docs_url=DOCS_PATHS["docs_url"], redoc_url=DOCS_PATHS["redoc_url"], openapi_url=DOCS_PATHS["openapi_url"]
+    )
 
 
 class DocsTokenGuard:

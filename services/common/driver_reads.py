@@ -145,8 +145,8 @@ def driver_statement(dialect: Dialect, read: Read) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=64)
-def _compiled(statement: Select[Any], dialect: Dialect) -> tuple[str, dict[str, Any], tuple[str, ...]]:
-    """asyncpg's SQL ($1, $2 …), the values SQLAlchemy bound itself (literals of the statement), and the order
-    of the parameters."""
+def _compiled(statement: Select[Any], dialect: Dialect) -> tuple[str, dict[str, object], tuple[str, ...]]:
+    """asyncpg's SQL ($1, $2 …), the values SQLAlchemy bound itself (literals of the statement, handed to the
+    driver as they are), and the order of the parameters."""
     compiled = statement.compile(dialect=dialect)
     return compiled.string, dict(compiled.params), tuple(compiled.positiontup or ())

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
-from services.common.json import instant_text
+from services.common.json import JsonObject, instant_text
 
 
 class Change(BaseModel):
@@ -25,6 +25,18 @@ class Change(BaseModel):
     actor: str
     at: datetime
     changes: dict[str, Any] = Field(description="The fields that changed, each with its old and new value (变更内容).")
+
+
+class ChangeRow(TypedDict):
+    """A row of the change log, as history_of reads it (the columns of change_log_table)."""
+
+    id: int
+    entity: str
+    entity_id: int
+    action: str
+    actor: str
+    at: datetime
+    changes: JsonObject
 
 
 def change_log_table(metadata: MetaData) -> Table:
@@ -84,7 +96,7 @@ async def record_change(
 
 async def history_of(
     conn: AsyncConnection, table: Table, *, entity: str, entity_id: int, after_id: int | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[ChangeRow]:
     query = (
         select(table)
         .where(table.c.entity == entity, table.c.entity_id == entity_id)
@@ -93,4 +105,4 @@ async def history_of(
     )
     if after_id is not None:
         query = query.where(table.c.id > after_id)
-    return [dict(r) for r in (await conn.execute(query)).mappings()]
+    return cast("list[ChangeRow]", [dict(r) for r in (await conn.execute(query)).mappings()])

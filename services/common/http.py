@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -28,6 +28,8 @@ URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least re
 CACHED_PAGES = 2048  # peer answers a client keeps, least recently used out
 Parsed = TypeVar("Parsed")
 Row = TypeVar("Row")
+Param = str | int | float | bool  # a query parameter's value, as httpx sends it
+Query = Mapping[str, Param | None]  # a GET's query; a parameter that is None is left out
 
 # When the request being served must be answered by; every peer call it makes shares this one budget.
 _request_deadline: ContextVar[float | None] = ContextVar("duban_peer_deadline", default=None)
@@ -140,7 +142,7 @@ class ServiceClient:
         # still in the cache are handed out again as the very same objects (get_all_parsed, oversight/memo.py).
         self.cache: BoundedCache[str, _Cached] = lru_cache("peer answers", cache_pages)
         self.parsed: BoundedCache[tuple[str, Callable[[Any], Any]], _ParsedList] = lru_cache("parsed rows", cache_pages)
-        self.urls: BoundedCache[tuple[str, tuple[tuple[str, Any], ...]], str] = lru_cache("peer urls", url_memory)
+        self.urls: BoundedCache[tuple[str, tuple[tuple[str, Param], ...]], str] = lru_cache("peer urls", url_memory)
         self._http = httpx.AsyncClient(
             base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0))
         )
@@ -153,7 +155,7 @@ class ServiceClient:
         self.cache.clear()
         self.parsed.clear()
 
-    async def get(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> Any:
+    async def get(self, path: str, params: Query | None = None, *, cache: bool = True) -> Any:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
         check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
         url = self._url(path, params)
@@ -176,7 +178,7 @@ class ServiceClient:
             self.cache.put(url, _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds))
         return body
 
-    def _url(self, path: str, params: dict[str, Any] | None) -> str:
+    def _url(self, path: str, params: Query | None) -> str:
         """The absolute URL of a GET, remembered: httpx builds it in ~0.1 ms, and a roll-up served from the cache
         asks for a plan's pages one by one, every request."""
         clean = _clean(params)
@@ -187,12 +189,12 @@ class ServiceClient:
             self.urls.put(key, url)
         return url
 
-    async def get_all(self, path: str, params: dict[str, Any] | None = None, *, cache: bool = True) -> list[Any]:
+    async def get_all(self, path: str, params: Query | None = None, *, cache: bool = True) -> list[Any]:
         """Every row of a paginated list, following next_cursor."""
         return [row async for page in self._pages(path, params, cache=cache) for row in page["data"]]
 
     async def get_all_parsed(
-        self, path: str, parse: Callable[[Any], Parsed], params: dict[str, Any] | None = None
+        self, path: str, parse: Callable[[Any], Parsed], params: Query | None = None
     ) -> list[Parsed]:
         """Every row of a paginated list, each passed through `parse` (a record's model_validate).
 
@@ -212,7 +214,7 @@ class ServiceClient:
         return list(known.rows)  # a copy: callers may sort or filter it; the records themselves are frozen
 
     async def each_parsed(
-        self, path: str, parse: Callable[[Any], Parsed], params: dict[str, Any] | None = None
+        self, path: str, parse: Callable[[Any], Parsed], params: Query | None = None
     ) -> AsyncIterator[Parsed]:
         """Every row of a paginated list passed through `parse`, one at a time, read past the cache.
 
@@ -222,7 +224,7 @@ class ServiceClient:
             for row in page["data"]:
                 yield parse(row)
 
-    async def _pages(self, path: str, params: dict[str, Any] | None, *, cache: bool) -> AsyncIterator[Any]:
+    async def _pages(self, path: str, params: Query | None, *, cache: bool) -> AsyncIterator[Any]:
         query = {**(params or {}), "limit": 500}
         while True:
             yield (page := await self.get(path, query, cache=cache))
@@ -294,5 +296,5 @@ class ServiceClient:
         return PeerError(f"{self.peer} {why}; nothing was written, retry shortly.", headers={"Retry-After": "5"})
 
 
-def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:
+def _clean(params: Query | None) -> dict[str, Param] | None:
     return {k: v for k, v in params.items() if v is not None} if params else None

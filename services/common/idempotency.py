@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    RowMapping,
     String,
     Table,
     delete,
@@ -111,35 +113,20 @@ class IdempotencyMiddleware:
         if key is None:
             return await self.app(scope, receive, send)
         if not key or len(key) > MAX_KEY_LENGTH:
-            return await problem_response(
-                400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", slug="bad-idempotency-key"
-            )(scope, receive, send)
+            return await _bad_key()(scope, receive, send)
         body = await _read_body(receive)
         state = scope["app"].state
         owner = _caller(scope)
-        fingerprint = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
-        ).hexdigest()
         try:
-            early = await self._claim(state, owner, key, fingerprint)
+            early = await self._claim(state, owner, key, _fingerprint(scope, body))
         except ProblemError as exc:  # the database is down: this runs outside the app's problem handlers
             early = problem_response(exc.status, exc.detail, slug=exc.slug, headers=exc.headers)
         if isinstance(early, Response):
             return await early(scope, receive, send)
-        claim = KeyClaim(state.database, state.idempotency_table, owner, key, early)
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                captured["body"] += message.get("body", b"")
-            await send(message)
-
-        marking = COMMIT_MARK.set(claim)
+        captured = _Captured(send)
+        marking = COMMIT_MARK.set(KeyClaim(state.database, state.idempotency_table, owner, key, early))
         try:
-            await self.app(scope, replay_body(body), capture)
+            await self.app(scope, replay_body(body), captured.send)
         finally:
             COMMIT_MARK.reset(marking)
             try:
@@ -168,19 +155,9 @@ class IdempotencyMiddleware:
                 except IntegrityError:
                     return _in_flight()
                 return now
-            if row["fingerprint"] != fingerprint:
-                return problem_response(
-                    422,
-                    "This Idempotency-Key was already used with a different request.",
-                    slug="idempotency-key-reused",
-                )
-            if row["completed"]:
-                return _replay(state.response_box, row)
-            abandoned = now - row["created_at"] >= ABANDONED_AFTER
-            if row["wrote_at"] is not None and (abandoned or row["status_code"] is not None):
-                return _outcome_unknown()
-            if not abandoned:
-                return _in_flight()
+            refusal = _refusal(state.response_box, row, fingerprint, now)
+            if refusal is not None:
+                return refusal
             taken = await conn.execute(
                 update(table)
                 .where(
@@ -193,19 +170,19 @@ class IdempotencyMiddleware:
             )
             return now if taken.rowcount == 1 else _in_flight()
 
-    async def _settle(self, state: Any, owner: str, key: str, captured: dict[str, Any]) -> None:
+    async def _settle(self, state: Any, owner: str, key: str, captured: _Captured) -> None:
         table = state.idempotency_table
         where = (table.c.scope == owner, table.c.key == key)
         async with state.database.transaction() as conn:
-            if captured["status"] >= 500:
+            if captured.status >= 500:
                 # If nothing was written the client may retry for real; if something was, the failure is kept and
                 # a retry is told the outcome is unknown instead of being run twice.
                 await conn.execute(delete(table).where(*where, table.c.wrote_at.is_(None)))
-                await conn.execute(update(table).where(*where).values(status_code=captured["status"]))
+                await conn.execute(update(table).where(*where).values(status_code=captured.status))
             else:
                 kept = [
                     [k.decode("latin-1"), v.decode("latin-1")]
-                    for k, v in captured["headers"]
+                    for k, v in captured.headers
                     if k.decode("latin-1").lower() in _REPLAYED_HEADERS
                 ]
                 await conn.execute(
@@ -213,9 +190,9 @@ class IdempotencyMiddleware:
                     .where(*where)
                     .values(
                         completed=True,
-                        status_code=captured["status"],
+                        status_code=captured.status,
                         headers=dumps(kept),
-                        body=state.response_box.seal_bytes(bytes(captured["body"])),
+                        body=state.response_box.seal_bytes(bytes(captured.body)),
                     )
                 )
             if time.monotonic() - self._last_purge > 600:
@@ -223,10 +200,56 @@ class IdempotencyMiddleware:
                 await conn.execute(delete(table).where(table.c.created_at < clock.now() - RETENTION))
 
 
+class _Captured:
+    """The answer as it is sent on (`send`), kept to be replayed."""
+
+    __slots__ = ("_send", "body", "headers", "status")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500
+        self.headers: Sequence[tuple[bytes, bytes]] = ()
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = message.get("headers", [])
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+        await self._send(message)
+
+
+def _fingerprint(scope: Scope, body: bytes) -> str:
+    """What makes two requests with one key the same request: method, path, query and body."""
+    request = [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
+    return hashlib.sha256(b"\n".join(request)).hexdigest()
+
+
+def _refusal(box: SecretBox, row: RowMapping, fingerprint: str, now: datetime) -> Response | None:
+    """The answer to a request whose key is already held, or None when its holder is abandoned (take it over)."""
+    if row["fingerprint"] != fingerprint:
+        return problem_response(
+            422, "This Idempotency-Key was already used with a different request.", slug="idempotency-key-reused"
+        )
+    if row["completed"]:
+        return _replay(box, row)
+    abandoned = now - row["created_at"] >= ABANDONED_AFTER
+    if row["wrote_at"] is not None and (abandoned or row["status_code"] is not None):
+        return _outcome_unknown()
+    return None if abandoned else _in_flight()
+
+
 def _caller(scope: Scope) -> str:
     """Whose key this is: the caller the request context resolved (context.py), else anonymous."""
     principal = scope_principal(scope)
     return "anonymous" if principal is None else principal.subject
+
+
+def _bad_key() -> Response:
+    return problem_response(
+        400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", slug="bad-idempotency-key"
+    )
 
 
 def _in_flight() -> Response:

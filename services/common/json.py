@@ -1,9 +1,9 @@
-"""Fast JSON encoding shared by responses and stored payloads."""
+"""JSON: the type of a parsed document, and the fast encoding shared by responses and stored payloads."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 from fastapi.responses import JSONResponse
@@ -12,6 +12,25 @@ from fastapi.responses import JSONResponse
 # instant leaves in one RFC 3339 form, UTC with Z (2026-12-03T08:15:00.123456Z, the fraction when there is one),
 # as pydantic writes the response models: never +00:00.
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
+# A JSON document as parsed (an OpenAPI contract, an event's data): the checker makes a reader narrow each value
+# before using it as an object, an array or a scalar.
+JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
+JsonObject: TypeAlias = dict[str, JsonValue]
+
+
+def json_object(value: JsonValue) -> JsonObject:
+    """`value`, which the document's shape says is an object (TypeError if it is not: the document is malformed)."""
+    if not isinstance(value, dict):
+        raise TypeError(f"a JSON object was expected, not {type(value).__name__}")
+    return value
+
+
+def json_array(value: JsonValue) -> list[JsonValue]:
+    """`value`, which the document's shape says is an array (TypeError if it is not)."""
+    if not isinstance(value, list):
+        raise TypeError(f"a JSON array was expected, not {type(value).__name__}")
+    return value
 
 
 def _default(value: Any) -> Any:

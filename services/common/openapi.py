@@ -8,14 +8,13 @@ schemas (services/common/examples.py).
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from services.common.examples import add_examples
 from services.common.glossary import FIELDS
 from services.common.identifiers import PERIOD_PATTERN
+from services.common.json import JsonObject, json_array, json_object
 from services.common.problems import PROBLEM_TYPES, Problem
 from services.common.tables import SQLModelConfig
 
@@ -24,9 +23,9 @@ from services.common.tables import SQLModelConfig
 ANSWER_CONFIG = SQLModelConfig(json_schema_serialization_defaults_required=True)
 
 # Operations say how they are authenticated in `openapi_extra`; bearer tokens are FastAPI's own.
-PUBLIC: dict[str, Any] = {"security": []}
-FEED_TOKEN: dict[str, Any] = {"security": [{"FeedToken": []}]}
-_SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+PUBLIC: JsonObject = {"security": []}
+FEED_TOKEN: JsonObject = {"security": [{"FeedToken": []}]}
+_SECURITY_SCHEMES: dict[str, JsonObject] = {
     "FeedToken": {
         "type": "apiKey",
         "in": "query",
@@ -37,18 +36,19 @@ _SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
 }
 
 
-def ref(name: str) -> dict[str, str]:
+def ref(name: str) -> JsonObject:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def shared_schemas() -> dict[str, dict[str, Any]]:
+def shared_schemas() -> dict[str, JsonObject]:
     """The components every contract holds, byte for byte the same."""
-    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    shared = problem.pop("$defs", {})
-    problem["properties"]["type"] = {
+    problem: JsonObject = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    shared = {name: json_object(schema) for name, schema in json_object(problem.pop("$defs", {})).items()}
+    properties = json_object(problem["properties"])
+    properties["type"] = {
         **ref("ProblemType"),
         "default": "about:blank",
-        "description": problem["properties"]["type"]["description"],
+        "description": json_object(properties["type"])["description"],
     }
     shared["Problem"] = problem
     shared["ProblemType"] = {
@@ -80,66 +80,80 @@ def shared_schemas() -> dict[str, dict[str, Any]]:
     return dict(sorted(shared.items()))
 
 
-def build_contract(app: FastAPI) -> dict[str, Any]:
+def build_contract(app: FastAPI) -> JsonObject:
     """The app's OpenAPI document, completed with what every duban contract carries."""
-    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(shared_schemas())
-    document["components"]["schemas"] = dict(sorted(schemas.items()))
+    document: JsonObject = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = json_object(document.setdefault("components", {}))
+    shared = shared_schemas()
+    schemas = {**json_object(components.setdefault("schemas", {})), **shared}
+    components["schemas"] = dict(sorted(schemas.items()))
     _declare_security_schemes(document)
     _type_path_ids(document)
-    for name, schema in document["components"]["schemas"].items():
-        if name not in shared_schemas():
-            _use_shared_types(schema)
-        _describe_fields(schema)
+    for name, schema in json_object(components["schemas"]).items():
+        if name not in shared:
+            _use_shared_types(json_object(schema))
+        _describe_fields(json_object(schema))
     add_examples(document)
     return document
 
 
-def _declare_security_schemes(document: dict[str, Any]) -> None:
+def _operations(document: JsonObject) -> list[JsonObject]:
+    return [
+        json_object(operation)
+        for item in json_object(document["paths"]).values()
+        for operation in json_object(item).values()
+    ]
+
+
+def _declare_security_schemes(document: JsonObject) -> None:
     named = {
         name
-        for item in document["paths"].values()
-        for operation in item.values()
-        for requirement in operation.get("security", [])
-        for name in requirement
+        for operation in _operations(document)
+        for requirement in json_array(operation.get("security", []))
+        for name in json_object(requirement)
     }
-    schemes = document["components"].setdefault("securitySchemes", {})
+    schemes = json_object(json_object(document["components"]).setdefault("securitySchemes", {}))
     schemes.update({name: scheme for name, scheme in _SECURITY_SCHEMES.items() if name in named})
 
 
-def _type_path_ids(document: dict[str, Any]) -> None:
+def _type_path_ids(document: JsonObject) -> None:
     """An integer path parameter named like `item_id` is a record id: the shared Id type."""
-    for item in document["paths"].values():
-        for operation in item.values():
-            for parameter in operation.get("parameters", []):
-                if (
-                    parameter["in"] == "path"
-                    and parameter["name"].endswith("_id")
-                    and parameter["schema"].get("type") == "integer"
-                ):
-                    parameter["schema"] = ref("Id")
-                    parameter.setdefault("description", _describe(parameter["name"]))
-                elif parameter["schema"].get("pattern") == PERIOD_PATTERN:
-                    parameter["schema"] = ref("PeriodId")
+    for operation in _operations(document):
+        for parameter in map(json_object, json_array(operation.get("parameters", []))):
+            name, schema = parameter["name"], json_object(parameter["schema"])
+            if (
+                parameter["in"] == "path"
+                and isinstance(name, str)
+                and name.endswith("_id")
+                and schema.get("type") == "integer"
+            ):
+                parameter["schema"] = ref("Id")
+                parameter.setdefault("description", _describe(name))
+            elif schema.get("pattern") == PERIOD_PATTERN:
+                parameter["schema"] = ref("PeriodId")
 
 
-def _use_shared_types(schema: dict[str, Any]) -> None:
+def _use_shared_types(schema: JsonObject) -> None:
     """Page cursors and period identifiers, wherever a schema holds one, are the shared components."""
-    for name, field in schema.get("properties", {}).items():
-        described = {"description": field["description"]} if "description" in field else {}
+    properties = json_object(schema.get("properties", {}))
+    for name, field in properties.items():
+        shown = json_object(field)
+        described: JsonObject = {"description": shown["description"]} if "description" in shown else {}
         if name == "next_cursor":
-            schema["properties"][name] = {**ref("NextCursor"), **described}
-        elif field.get("pattern") == PERIOD_PATTERN:
-            schema["properties"][name] = {**ref("PeriodId"), **described}
+            properties[name] = {**ref("NextCursor"), **described}
+        elif shown.get("pattern") == PERIOD_PATTERN:
+            properties[name] = {**ref("PeriodId"), **described}
 
 
 def _describe(name: str) -> str:
     return FIELDS[name][0] if name in FIELDS else f"Id of the {name.removesuffix('_id').replace('_', ' ')}."
 
 
-def _describe_fields(schema: dict[str, Any]) -> None:
+def _describe_fields(schema: JsonObject) -> None:
     """Fields without a description of their own take the glossary's, where the glossary knows the name."""
-    for name, field in schema.get("properties", {}).items():
-        if "description" not in field and name in FIELDS:
-            field["description"] = FIELDS[name][0]
+    for name, field in json_object(schema.get("properties", {})).items():
+        shown = json_object(field)
+        if "description" not in shown and name in FIELDS:
+            shown["description"] = FIELDS[name][0]

@@ -16,10 +16,23 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    RowMapping,
+    String,
+    Table,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -27,6 +40,7 @@ from services.common.auth import ServiceToken
 from services.common.db import Database
 from services.common.http import ServiceClient
 from services.common.jobs import Job, Kind, Worker
+from services.common.json import JsonObject
 from services.common.peer_guard import strict_in
 from services.common.problems import ProblemError
 from services.common.settings import ServiceSettings
@@ -55,16 +69,38 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
-def plain_data(data: Mapping[str, Any]) -> dict[str, Any]:
+class Event(TypedDict):
+    """What an event is, in the outbox and on its way to notify_api."""
+
+    event_id: str
+    type: str
+    data: JsonObject
+    occurred_at: datetime
+
+
+class OutboxEvent(Event):
+    """An event as `emit` writes it into the outbox (its columns but the id)."""
+
+    published_at: datetime | None
+    attempts: int
+
+
+class Envelope(Event):
+    """An event as notify_api's POST /v1/events takes it (NewEvent)."""
+
+    source: str
+
+
+def plain_data(data: Mapping[str, object]) -> JsonObject:
     """Event data as the JSON it will travel as: dates and instants as ISO strings, a naive instant (SQLite
     hands them back so) as the UTC it was written in."""
-    plain: dict[str, Any] = orjson.loads(
+    plain: JsonObject = orjson.loads(
         orjson.dumps(data, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)
     )
     return plain
 
 
-def _event(type_: str, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _event(type_: str, data: Mapping[str, object], now: datetime) -> OutboxEvent:
     return {
         "event_id": str(uuid.uuid4()),
         "type": type_,
@@ -75,15 +111,14 @@ def _event(type_: str, data: Mapping[str, Any], now: datetime) -> dict[str, Any]
     }
 
 
-async def emit(conn: AsyncConnection, table: Table, type_: str, data: Mapping[str, Any]) -> str:
+async def emit(conn: AsyncConnection, table: Table, type_: str, data: Mapping[str, object]) -> str:
     """Record one event in the caller's transaction; returns its event_id."""
     row = _event(type_, data, clock.now())
     await conn.execute(table.insert().values(**row))
-    event_id: str = row["event_id"]
-    return event_id
+    return row["event_id"]
 
 
-async def emit_many(conn: AsyncConnection, table: Table, type_: str, datas: Iterable[dict[str, Any]]) -> int:
+async def emit_many(conn: AsyncConnection, table: Table, type_: str, datas: Iterable[Mapping[str, object]]) -> int:
     """Record many events of one type in the caller's transaction, in batches (plan imports)."""
     now = clock.now()
     rows = [_event(type_, data, now) for data in datas]
@@ -100,24 +135,11 @@ async def relay_outbox(
     Stops at the first event notify_api does not take, so events leave in the order they were made;
     that event's `attempts` grows and it is tried again on the next run.
     """
-    async with db.read() as conn:
-        pending = (
-            (await conn.execute(select(table).where(table.c.published_at.is_(None)).order_by(table.c.id).limit(limit)))
-            .mappings()
-            .all()
-        )
     published = 0
-    for event in pending:
-        body = {
-            "event_id": event["event_id"],
-            "type": event["type"],
-            "occurred_at": event["occurred_at"],
-            "data": event["data"],
-            "source": source,
-        }
+    for event in await _unpublished(db, table, limit):
         try:
             # /v1/events is idempotent by event_id, so this POST may be retried safely.
-            await client.post("/v1/events", body, idempotent=True)
+            await client.post("/v1/events", _envelope(event, source), idempotent=True)
         except ProblemError as exc:
             logger.warning("outbox relay: event %s not published: %s", event["event_id"], exc.detail)
             async with db.transaction() as conn:
@@ -133,6 +155,23 @@ async def relay_outbox(
             )
         published += 1
     return published
+
+
+async def _unpublished(db: Database, table: Table, limit: int) -> Sequence[RowMapping]:
+    """Up to `limit` unpublished events, oldest first."""
+    async with db.read() as conn:
+        query = select(table).where(table.c.published_at.is_(None)).order_by(table.c.id).limit(limit)
+        return (await conn.execute(query)).mappings().all()
+
+
+def _envelope(event: RowMapping, source: str) -> Envelope:
+    return {
+        "event_id": event["event_id"],
+        "type": event["type"],
+        "occurred_at": event["occurred_at"],
+        "data": event["data"],
+        "source": source,
+    }
 
 
 async def relay_all(db: Database, table: Table, client: ServiceClient, *, source: str) -> tuple[int, int]:

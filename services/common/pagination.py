@@ -8,7 +8,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from operator import itemgetter
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypedDict, TypeVar
 
 import orjson
 from fastapi import Query, Request, Response
@@ -49,6 +49,14 @@ class Page(BaseModel, Generic[T]):
 P = TypeVar("P", bound=Page[Any])
 # A row as a list holds it: a plain dict, or a TypedDict row of a repository (a dict at run time too).
 R = TypeVar("R", bound=Mapping[str, Any])
+
+
+class PageBody(TypedDict, Generic[R]):
+    """A page as it is answered: its rows and the cursor of the next page (None on the last)."""
+
+    data: Sequence[R]
+    next_cursor: str | None
+
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")]
 Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from a previous page's next_cursor.")]
@@ -110,7 +118,7 @@ def rows_after(rows: list[R], after: Any, limit: int, key: Callable[[R], Any]) -
 
 def paginate(
     rows: Sequence[R], limit: int, request: Request, key: Callable[[R], Any] = itemgetter("id")
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[PageBody[R], dict[str, str]]:
     """Cut a `limit + 1` fetch into a page and its headers (the RFC 8288 Link to the next page)."""
     if len(rows) <= limit:
         return {"data": rows, "next_cursor": None}, {}

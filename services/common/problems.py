@@ -12,21 +12,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.json import dumps
+from services.common.field_errors import FieldError, FieldErrorEntry
+from services.common.json import JsonObject, dumps
 
 logger = logging.getLogger("duban")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://duban.quzhou.gov.cn/problems/"
-
-
-class FieldError(BaseModel):
-    """One invalid input: where it is and what is wrong with it."""
-
-    location: list[str | int] = Field(description="Path to the offending value, e.g. ['body', 'title'].")
-    message: str = Field(description="What is wrong with it, in English (错误说明).")
-    type: str = Field(description="Machine-readable kind of error, e.g. missing or string_too_long (错误类别).")
-    line: int | None = Field(None, description="Line in an uploaded file, where the input is a file.")
 
 
 class Problem(BaseModel):
@@ -250,7 +242,7 @@ async def _handle_http(request: Request, exc: StarletteHTTPException) -> Respons
     )
 
 
-def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+def _field_error(error: dict[str, Any]) -> FieldErrorEntry:
     return {
         "location": [str(p) if not isinstance(p, int) else p for p in error.get("loc", ())],
         "message": error.get("msg", "invalid"),
@@ -285,7 +277,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _handle_unexpected)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*statuses: int) -> dict[int | str, JsonObject]:
     """The `responses=` entry that puts problem documents for these statuses into the contract."""
     return {
         status: {

@@ -2,12 +2,16 @@
 
 Every mutable table carries `version`; an update is `UPDATE … WHERE id = :id AND version = :seen`,
 so two concurrent edits cannot both win (the loser gets 412), whatever the database.
+
+`Records[RowT]` hands out each row as `RowT`, the table's row as its repository declares it (a TypedDict: a plain
+dict at run time, so no copy and no validation). The cast from the statement's row is made here, once, where the
+row's columns are the table's (architecture §10).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar, cast, overload
 
 from sqlalchemy import ColumnElement, Result, Table, select
 from sqlalchemy.exc import IntegrityError
@@ -18,9 +22,14 @@ from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
 
+# Covariant: a row type only comes out of Records, so Records[PlanRow] serves where any Records is read from.
+RowT = TypeVar("RowT", bound=Mapping[str, Any], covariant=True)
+Where = Iterable[ColumnElement[bool]]
+Columns = Sequence[Any]  # the columns of a page that holds less than whole rows
 
-def plain_rows(result: Result[Any]) -> list[dict[str, Any]]:
-    """The result's rows as plain dicts.
+
+def plain_rows(result: Result[Any]) -> list[dict[str, object]]:
+    """The result's rows as plain dicts, column name to value (the caller types them: it knows the statement).
 
     `dict(row)` over `.mappings()` builds a key view per row, which on a page or a plan's thousands of rows
     costs more than the query did; zipping each row with the keys read once is three to four times faster."""
@@ -46,7 +55,7 @@ def conflict_from(exc: IntegrityError, entity: str) -> Conflict:
     return Conflict(f"The {entity} conflicts with existing data.")
 
 
-class Records:
+class Records(Generic[RowT]):
     """Access to one versioned table, recording every change in the service's change log."""
 
     def __init__(self, table: Table, entity: str, change_log: Table) -> None:
@@ -55,18 +64,18 @@ class Records:
         self.change_log = change_log
         self.label = entity.replace("_", " ")
 
-    async def find(self, conn: AsyncConnection, record_id: int) -> dict[str, Any] | None:
+    async def find(self, conn: AsyncConnection, record_id: int) -> RowT | None:
         row = (await conn.execute(select(self.table).where(self.table.c.id == record_id))).mappings().first()
-        return dict(row) if row else None
+        return cast("RowT", dict(row)) if row else None
 
-    async def get(self, conn: AsyncConnection, record_id: int) -> dict[str, Any]:
+    async def get(self, conn: AsyncConnection, record_id: int) -> RowT:
         """The record, or 404."""
         record = await self.find(conn, record_id)
         if record is None:
             raise NotFound(f"{self.label.capitalize()} {record_id} does not exist.")
         return record
 
-    async def get_at(self, conn: AsyncConnection, record_id: int, version: int) -> dict[str, Any]:
+    async def get_at(self, conn: AsyncConnection, record_id: int, version: int) -> RowT:
         """The record, if it is still at the version the caller read (If-Match); else 404 or 412. For changes that
         check other rules first: a failed precondition answers before them (RFC 9110 §13.2.2)."""
         record = await self.get(conn, record_id)
@@ -74,22 +83,34 @@ class Records:
             raise stale(record["version"])
         return record
 
+    @overload
+    async def page(
+        self, conn: AsyncConnection, *, where: Where = (), after_id: int | None, limit: int, columns: None = None
+    ) -> list[RowT]: ...
+
+    @overload
+    async def page(
+        self, conn: AsyncConnection, *, where: Where = (), after_id: int | None, limit: int, columns: Columns
+    ) -> list[dict[str, object]]: ...
+
     async def page(
         self,
         conn: AsyncConnection,
         *,
-        where: Iterable[ColumnElement[bool]] = (),
+        where: Where = (),
         after_id: int | None,
         limit: int,
-        columns: Sequence[Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """`limit + 1` rows in id order after the cursor (the extra row tells whether a next page exists)."""
+        columns: Columns | None = None,
+    ) -> list[RowT] | list[dict[str, object]]:
+        """`limit + 1` rows in id order after the cursor (the extra row tells whether a next page exists): whole
+        rows, or rows of just the `columns` given (which the caller types)."""
         query = select(*(columns or [self.table])).where(*where).order_by(self.table.c.id).limit(limit + 1)
         if after_id is not None:
             query = query.where(self.table.c.id > after_id)
-        return plain_rows(await conn.execute(query))
+        rows = plain_rows(await conn.execute(query))
+        return rows if columns else cast("list[RowT]", rows)
 
-    async def insert(self, conn: AsyncConnection, values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
+    async def insert(self, conn: AsyncConnection, values: Mapping[str, Any], *, actor: str) -> RowT:
         now = clock.now()
         row = {**values}
         for column, value in (("version", 1), ("created_at", now), ("updated_at", now)):
@@ -99,7 +120,7 @@ class Records:
             result = await conn.execute(self.table.insert().values(**row).returning(*self.table.c))
         except IntegrityError as exc:
             raise conflict_from(exc, self.label) from exc
-        created = dict(result.mappings().one())
+        created = cast("RowT", dict(result.mappings().one()))
         await record_change(
             conn,
             self.change_log,
@@ -119,7 +140,7 @@ class Records:
         *,
         expected_version: int | None,
         actor: str,
-    ) -> dict[str, Any]:
+    ) -> RowT:
         """Apply `changes` if the record is still at `expected_version` (None: unconditionally)."""
         before = await self.get(conn, record_id)
         if expected_version is not None and before["version"] != expected_version:
@@ -148,7 +169,7 @@ class Records:
         *,
         actor: str,
         guard: Sequence[str] = (),
-    ) -> dict[str, Any] | None:
+    ) -> RowT | None:
         """`UPDATE … WHERE id = :id AND version = :seen [AND guard = :seen …]` with `changes`; the row after, or
         None when another transaction changed the record since `before` was read (then nothing is written)."""
         values = {**changes, "version": before["version"] + 1}
@@ -161,7 +182,7 @@ class Records:
             raise conflict_from(exc, self.label) from exc
         if row is None:
             return None
-        after = dict(row)
+        after = cast("RowT", dict(row))
         await record_change(
             conn,
             self.change_log,

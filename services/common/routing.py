@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from services.common.etag import set_etag
 from services.common.guards import check_request_shape
+from services.common.json import JsonObject
 from services.common.list_route import ListRoute
 from services.common.problems import problem_responses
 from services.common.wire_types import reject_converted_inputs
@@ -48,12 +49,12 @@ GUARDED_WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 
 def links_to_created(
     id_parameter: str, *, read: Sequence[str] = (), guarded: Sequence[str] = ()
-) -> dict[int | str, dict[str, Any]]:
+) -> dict[int | str, JsonObject]:
     """The `responses=` entry of a creating operation: OpenAPI links from its 201 to the operations on the new
     record, reading it, or changing or deleting it with the ETag it came with (clients and schemathesis follow them)."""
-    new_record = {id_parameter: "$response.body#/id"}
-    with_etag = {**new_record, "header.If-Match": "$response.header.ETag"}
-    links = {operation: {"operationId": operation, "parameters": new_record} for operation in read}
+    new_record: JsonObject = {id_parameter: "$response.body#/id"}
+    with_etag: JsonObject = {**new_record, "header.If-Match": "$response.header.ETag"}
+    links: JsonObject = {operation: {"operationId": operation, "parameters": new_record} for operation in read}
     links |= {operation: {"operationId": operation, "parameters": with_etag} for operation in guarded}
     return {201: {"description": "Created", "links": links}}
 

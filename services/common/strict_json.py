@@ -12,7 +12,6 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from services.common.clock import SUPPORTED_YEARS, is_supported_year
 
@@ -36,8 +35,8 @@ class _NotFinite:
         self.text = text
 
 
-class _Duplicated(dict[str, Any]):
-    def __init__(self, pairs: list[tuple[str, Any]], key: str) -> None:
+class _Duplicated(dict[str, object]):
+    def __init__(self, pairs: list[tuple[str, object]], key: str) -> None:
         super().__init__(pairs)
         self.key = key
 
@@ -59,7 +58,8 @@ def body_fault(body: bytes) -> BodyFault | None:
         flagged = True
         return _NotFinite(text)
 
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    # The parsed values are JSON's, or a _NotFinite or _Duplicated marking a fault: objects until _find looks.
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
         nonlocal flagged
         seen: set[str] = set()
         for key, _ in items:
@@ -85,7 +85,7 @@ def unsupported_date(text: str) -> str | None:
     return f"{text[:40]!r} is outside the supported years ({SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1})."
 
 
-def _find(value: Any, path: tuple[str | int, ...]) -> BodyFault | None:
+def _find(value: object, path: tuple[str | int, ...]) -> BodyFault | None:
     if isinstance(value, _NotFinite):
         return BodyFault(
             path,

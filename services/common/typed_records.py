@@ -19,7 +19,7 @@ RowT = TypeVar("RowT", bound=Mapping[str, Any])
 class TypedRecords(Generic[RowT]):
     """One versioned table's records as `RowT` rows (e.g. `TypedRecords(plan_records, PlanRow)`)."""
 
-    def __init__(self, records: Records, row: type[RowT]) -> None:
+    def __init__(self, records: Records[Mapping[str, Any]], row: type[RowT]) -> None:
         self.records = records
         self.row = row
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +22,14 @@ from services.common.json import loads
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+class InputError(TypedDict):
+    """An invalid input, as pydantic reports one (its loc, msg and type) for RequestValidationError to gather."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+
 def _json_value_fits(kind: type, value: Any) -> bool:
     if value is None or (kind is date and isinstance(value, str)):
         return True
@@ -32,7 +40,7 @@ def _json_value_fits(kind: type, value: Any) -> bool:
     return kind is not date and isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _mistyped(location: tuple[str | int, ...], kind: type) -> dict[str, Any]:
+def _mistyped(location: tuple[str | int, ...], kind: type) -> InputError:
     expected = {date: "ISO 8601 text", bool: "true or false", int: "an integer", float: "a number"}[kind]
     return {"loc": location, "msg": f"Input should be {expected}", "type": "wire_type"}
 
@@ -62,7 +70,7 @@ async def reject_converted_inputs(request: Request, _: PrincipalDep) -> None:
         raise RequestValidationError(errors)
 
 
-def _other_body_errors(model: type[BaseModel], body: Any) -> list[dict[str, Any]]:
+def _other_body_errors(model: type[BaseModel], body: Any) -> list[InputError]:
     """The body's remaining errors, which FastAPI's validation would have named had this guard not stopped it."""
     try:
         model.model_validate(body)
@@ -71,7 +79,7 @@ def _other_body_errors(model: type[BaseModel], body: Any) -> list[dict[str, Any]
     return []
 
 
-def mistyped_fields(model: type[BaseModel], data: Any, location: tuple[str | int, ...]) -> list[dict[str, Any]]:
+def mistyped_fields(model: type[BaseModel], data: Any, location: tuple[str | int, ...]) -> list[InputError]:
     """The fields of parsed JSON `data`, down through nested models, whose JSON type is not the declared one."""
     if isinstance(data, list):
         return [error for i, item in enumerate(data) for error in mistyped_fields(model, item, (*location, i))]

@@ -14,7 +14,7 @@ from services.notify_api.calendars.models import FeedToken
 from services.notify_api.db import change_log
 
 feed_tokens = table_of(FeedToken)
-feed_token_records = Records(feed_tokens, "feed_token", change_log)
+feed_token_records: Records[FeedTokenRow] = Records(feed_tokens, "feed_token", change_log)
 SHOWN = [c for c in feed_tokens.c if c.name != "token_hash"]
 
 
@@ -48,7 +48,7 @@ async def insert_token(
     conn: AsyncConnection, *, unit_id: int, token_hash: str, created_at: datetime, actor: str
 ) -> FeedTokenRow:
     values = {"unit_id": unit_id, "token_hash": token_hash, "created_by": actor, "created_at": created_at}
-    return cast(FeedTokenRow, await feed_token_records.insert(conn, values, actor=actor))
+    return await feed_token_records.insert(conn, values, actor=actor)
 
 
 async def token_page(conn: AsyncConnection, *, unit_id: int, after_id: int | None, limit: int) -> list[FeedTokenShown]:
@@ -59,7 +59,7 @@ async def token_page(conn: AsyncConnection, *, unit_id: int, after_id: int | Non
 
 
 async def find_token(conn: AsyncConnection, token_id: int) -> FeedTokenRow | None:
-    return cast(FeedTokenRow | None, await feed_token_records.find(conn, token_id))
+    return await feed_token_records.find(conn, token_id)
 
 
 async def revoke_token(conn: AsyncConnection, token_id: int, *, revoked_at: datetime) -> None:

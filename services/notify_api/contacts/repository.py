@@ -15,7 +15,7 @@ from services.notify_api.contacts.models import Contact
 from services.notify_api.db import change_log
 
 contacts = table_of(Contact)
-contact_records = Records(contacts, "contact", change_log)
+contact_records: Records[dict[str, Any]] = Records(contacts, "contact", change_log)
 # What a list shows: every column but the sealed ones, and whether there is a secret.
 SEALED = ("secret_encrypted", "target_sealed")
 LIST_COLUMNS = [

@@ -30,7 +30,7 @@ from services.notify_api.deliveries.repository import (
 )
 from services.notify_api.settings import NotifySettings
 
-notification_records = Records(notifications, "notification", change_log)
+notification_records: Records[NotificationRow] = Records(notifications, "notification", change_log)
 
 REQUEUEABLE = (Status.DEAD.value, Status.PENDING.value)
 JITTER = 0.1  # ±10 % on every scheduled delay, so retries of one outage do not arrive in lockstep

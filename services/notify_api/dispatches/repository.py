@@ -15,7 +15,7 @@ from services.notify_api.deliveries.clock import utc
 from services.notify_api.dispatches.models import Dispatch
 
 dispatches = table_of(Dispatch)
-dispatch_records = Records(dispatches, "dispatch", change_log)
+dispatch_records: Records[DispatchRow] = Records(dispatches, "dispatch", change_log)
 
 
 class DispatchRow(TypedDict):

@@ -19,7 +19,7 @@ from services.notify_api.events.models import ReceivedEvent, Subscription
 
 received_events, subscriptions = table_of(ReceivedEvent), table_of(Subscription)
 notifications = table_of(Notification)
-subscription_records = Records(subscriptions, "subscription", change_log)
+subscription_records: Records[dict[str, Any]] = Records(subscriptions, "subscription", change_log)
 SECRET = "secret_encrypted"
 LIST_COLUMNS = [c for c in subscriptions.c if c.name != SECRET]
 TARGET_COLUMNS = (

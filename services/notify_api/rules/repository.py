@@ -15,8 +15,8 @@ from services.notify_api.db import change_log
 from services.notify_api.rules.models import Pause, ReminderRule
 
 rules_table, pauses = table_of(ReminderRule), table_of(Pause)
-rule_records = Records(rules_table, "reminder_rule", change_log)
-pause_records = Records(pauses, "pause", change_log)
+rule_records: Records[dict[str, Any]] = Records(rules_table, "reminder_rule", change_log)
+pause_records: Records[dict[str, Any]] = Records(pauses, "pause", change_log)
 
 
 class RuleRow(TypedDict):
@@ -50,7 +50,7 @@ class PauseRow(TypedDict):
 async def plan_rules(conn: AsyncConnection, plan_id: int) -> dict[str, RuleRow]:
     """The plan's stored rules by deadline kind."""
     rows = plain_rows(await conn.execute(select(rules_table).where(rules_table.c.plan_id == plan_id)))
-    return {row["deadline_kind"]: cast(RuleRow, row) for row in rows}
+    return {row["deadline_kind"]: row for row in cast(list[RuleRow], rows)}
 
 
 async def all_rules(conn: AsyncConnection) -> list[RuleRow]:

@@ -178,7 +178,7 @@ def _own_row(found: AssessmentList, unit_id: int | None) -> AssessmentList:
 # -- 考核加减分 ------------------------------------------------------------------------------------------------
 
 adjustments_table = table_of(AssessmentAdjustment)
-adjustment_records = Records(adjustments_table, "assessment_adjustment", change_log)
+adjustment_records: Records[AdjustmentRow] = Records(adjustments_table, "assessment_adjustment", change_log)
 
 
 async def _adjustments(conn: AsyncConnection, plan_id: int, year: int) -> list[AdjustmentPublic]:
@@ -229,7 +229,7 @@ async def _adjustment_of(conn: AsyncConnection, plan_id: int, adjustment_id: int
     found = await adjustment_records.find(conn, adjustment_id)
     if found is None or found["plan_id"] != plan_id:
         raise NotFound(f"Plan {plan_id} has no assessment adjustment {adjustment_id}.")
-    return cast(AdjustmentRow, found)  # a row of assessment_adjustments
+    return found
 
 
 async def get_adjustment(db: Database, *, plan_id: int, adjustment_id: int) -> AdjustmentPublic:

@@ -18,7 +18,7 @@ from services.reporting_api.reports.schemas import ContentChanges, MeasurementVa
 
 reports, versions = table_of(Report), table_of(ReportVersion)
 measurements, transitions = table_of(MeasurementRecord), table_of(Transition)
-report_records = Records(reports, "report", change_log)
+report_records: Records[dict[str, Any]] = Records(reports, "report", change_log)
 
 WITHDRAWN = "withdrawn"  # the outcome of a version its unit took back before the review
 

@@ -12,7 +12,7 @@ from services.common.records import Records, plain_rows
 from services.tasks_api.db import change_log
 from services.tasks_api.items.service import DUTIES, items, responsibilities, units
 
-responsibility_records = Records(responsibilities, "responsibility", change_log)
+responsibility_records: Records[StoredResponsibility] = Records(responsibilities, "responsibility", change_log)
 
 
 class StoredResponsibility(TypedDict):

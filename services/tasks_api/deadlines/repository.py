@@ -178,7 +178,7 @@ async def deadline_page(
         # Each branch's own page first: the union then sorts at most 3 × (limit + 1) rows.
         pages.append(select(query.order_by(branch.due, branch.id).limit(limit + 1).subquery()))
     rows = union_all(*pages).subquery()
-    found = plain_rows(
+    found: list[dict[str, typing.Any]] = plain_rows(
         await conn.execute(select(rows).order_by(rows.c.due_on, rows.c.kind, rows.c.id).limit(limit + 1))
     )
     units_by_item = await _units_of(conn, {r["item_id"] for r in found})

@@ -24,7 +24,7 @@ from services.tasks_api.units.models import Unit
 
 items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
 units, leaders = table_of(Unit), table_of(Leader)
-item_records = Records(items, "item", change_log)
+item_records: Records[dict[str, Any]] = Records(items, "item", change_log)
 
 # The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
 # as to_be_assigned. Select them from responsibilities LEFT JOIN units, so placeholders are not lost.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from services.common.records import Records
 from services.common.tables import table_of
@@ -11,7 +11,7 @@ from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.plans.models import Plan
 
-plan_records = Records(table_of(Plan), "plan", change_log)
+plan_records: Records[dict[str, Any]] = Records(table_of(Plan), "plan", change_log)
 
 
 class PlanRow(TypedDict):

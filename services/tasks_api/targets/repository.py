@@ -16,8 +16,8 @@ from services.tasks_api.items.service import item_leaders, items, leaders
 from services.tasks_api.targets.models import Indicator, Milestone
 
 indicators, milestones = table_of(Indicator), table_of(Milestone)
-milestone_records = Records(milestones, "milestone", change_log)
-item_leader_records = Records(item_leaders, "item_leader", change_log)
+milestone_records: Records[MilestoneRow] = Records(milestones, "milestone", change_log)
+item_leader_records: Records[ItemLeaderRow] = Records(item_leaders, "item_leader", change_log)
 
 
 class IndicatorRow(TypedDict):

@@ -16,7 +16,7 @@ from services.tasks_api.db import change_log
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
 units, aliases = table_of(Unit), table_of(UnitAlias)
-unit_records = Records(units, "unit", change_log)
+unit_records: Records[UnitRow] = Records(units, "unit", change_log)
 
 
 class UnitRow(TypedDict):
