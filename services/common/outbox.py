@@ -83,7 +83,7 @@ async def emit(conn: AsyncConnection, table: Table, type_: str, data: Mapping[st
     return event_id
 
 
-async def emit_many(conn: AsyncConnection, table: Table, type_: str, datas: Iterable[dict[str, Any]]) -> int:
+async def emit_many(conn: AsyncConnection, table: Table, type_: str, datas: Iterable[Mapping[str, Any]]) -> int:
     """Record many events of one type in the caller's transaction, in batches (plan imports)."""
     now = clock.now()
     rows = [_event(type_, data, now) for data in datas]

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, select
 
 from services.common.hot_reads import HotList, plain_id
-from services.tasks_api.items.service import LIST_COLUMNS, item_filters, items
+from services.tasks_api.items.repository import LIST_COLUMNS, items
+from services.tasks_api.items.service import item_filters
 
 
 @cache
