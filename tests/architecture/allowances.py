@@ -41,8 +41,6 @@ DICT_ANY_RESULTS: dict[str, int] = {
     "services/common/wire_types.py": 3,
     "services/contract.py": 2,
     "services/contract_diff.py": 1,
-    "services/tasks_api/plans/workbook/reading.py": 2,
-    "services/tasks_api/plans/workbook/tree.py": 1,
 }
 
 # Parameters and attributes per module that hold a peer client typed Any (tasks, reporting, peer, client...).
