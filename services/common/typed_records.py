@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Executable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.records import Records
+from services.common.records import Records, plain_rows
 
 RowT = TypeVar("RowT", bound=Mapping[str, Any])
 
@@ -71,3 +71,8 @@ class TypedRecords(Generic[RowT]):
         guard: Sequence[str] = (),
     ) -> None:
         await self.records.delete(conn, record_id, expected_version=expected_version, actor=actor, guard=guard)
+
+
+async def rows_of(conn: AsyncConnection, query: Executable, row: type[RowT]) -> list[RowT]:
+    """The query's rows as `row` rows, for a query that selects the row's columns (a whole table, or a join)."""
+    return cast(list[RowT], plain_rows(await conn.execute(query)))

@@ -418,6 +418,11 @@ def test_text_that_looks_like_a_formula_and_the_equal_comparison_survive_the_rou
         assert apply_rows(plan_file, read_workbook(file.read()), []) == plan_file
 
 
+def test_the_cells_of_a_row_are_typed_for_exactly_the_fields_of_the_sheets_columns():
+    fields = {column.field for columns in workbook.SHEETS.values() for column in columns}
+    assert reading.Cells.__optional_keys__ == fields
+
+
 # -- versions, dry runs and removals ----------------------------------------------------------------
 
 

@@ -3,11 +3,67 @@ whichever write path makes them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from datetime import date, datetime
+from typing import TypedDict
+
+from services.tasks_api.items.repository import ItemRef
 
 
-def assigned_event(item: dict[str, Any], duty: Mapping[str, Any]) -> dict[str, Any]:
+class AssignedDuty(TypedDict):
+    """What `item.assigned` says of the new responsibility (a DutyRow, or a row a plan import wrote)."""
+
+    id: int
+    unit_id: int | None
+    unit_name: str | None
+    role: str
+    assigned_at: datetime
+
+
+class AssignedEvent(TypedDict):
+    """The data of `item.assigned`."""
+
+    responsibility_id: int
+    plan_id: int
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    unit_id: int | None
+    unit_name: str | None
+    role: str
+    assigned_at: datetime
+
+
+class ExtensionDecided(TypedDict):
+    """What `deadline.extended` says of the approved request (the deadlines room's ExtensionRow)."""
+
+    id: int
+    milestone_id: int | None
+    unit_id: int | None
+    previous_due_on: date | None
+    requested_due_on: date
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class ExtendedEvent(TypedDict):
+    """The data of `deadline.extended`."""
+
+    extension_id: int
+    plan_id: int
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    milestone_id: int | None
+    unit_id: int | None
+    previous_due_on: date | None
+    due_on: date
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+def assigned_event(item: ItemRef, duty: AssignedDuty) -> AssignedEvent:
     """`item.assigned`: which unit now answers for which item, in which role (lead or co)."""
     return {
         "responsibility_id": duty["id"],
@@ -23,7 +79,7 @@ def assigned_event(item: dict[str, Any], duty: Mapping[str, Any]) -> dict[str, A
     }
 
 
-def extended_event(request: Mapping[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+def extended_event(request: ExtensionDecided, item: ItemRef) -> ExtendedEvent:
     """`deadline.extended`: an approved extension moved a due date (the item's, or one milestone's)."""
     return {
         "extension_id": request["id"],

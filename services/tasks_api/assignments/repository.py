@@ -10,31 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records, plain_rows
 from services.tasks_api.db import change_log
-from services.tasks_api.items.service import DUTIES, items, responsibilities, units
+from services.tasks_api.items.repository import DutyRow, StoredResponsibility, items, responsibilities
+from services.tasks_api.items.service import DUTIES, units
 
 responsibility_records: Records[StoredResponsibility] = Records(responsibilities, "responsibility", change_log)
-
-
-class StoredResponsibility(TypedDict):
-    """A responsibility's table columns: what its history records."""
-
-    id: int
-    item_id: int
-    unit_id: int | None
-    role: str
-    position: int
-    printed_name: str
-    group: int
-    assigned_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-
-
-class DutyRow(StoredResponsibility):
-    """A responsibility as the API shows it (DUTIES): a placeholder has no unit and reads as to_be_assigned."""
-
-    unit_name: str | None
-    status: str
 
 
 class AssignmentRow(TypedDict):

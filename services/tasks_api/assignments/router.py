@@ -20,9 +20,9 @@ from services.common.pagination import (
 )
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created
 from services.tasks_api.assignments import service
-from services.tasks_api.assignments.repository import DutyRow
 from services.tasks_api.assignments.schemas import AssignmentPublic
 from services.tasks_api.deps import DatabaseDep, PlanFilter, UnitFilter
+from services.tasks_api.items.repository import DutyRow
 from services.tasks_api.items.schemas import (
     AssignedResponsibility,
     PlaceholderAssignment,

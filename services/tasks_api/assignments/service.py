@@ -3,8 +3,6 @@ act for an item on the units' side."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,22 +14,23 @@ from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.tasks_api.assignments import repository
 from services.tasks_api.assignments.events import assigned_event
-from services.tasks_api.assignments.repository import AssignmentRow, DutyRow, responsibility_records
+from services.tasks_api.assignments.repository import AssignmentRow, responsibility_records
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import Role
+from services.tasks_api.items.repository import DutyRow, ItemRow, item_records, item_rows, locked_item, responsibilities
 from services.tasks_api.items.schemas import PlaceholderAssignment, ResponsibilityCreate
-from services.tasks_api.items.service import item_records, items, responsibilities, units
+from services.tasks_api.items.service import units
 from services.tasks_api.plans.service import plan_records
 
 # -- shared by the other modules of this room -------------------------------------------------------
 
 
-async def lock_item(conn: AsyncConnection, item_id: int) -> dict[str, Any]:
+async def lock_item(conn: AsyncConnection, item_id: int) -> ItemRow:
     """The item, locked for the transaction (on PostgreSQL), so checks on its assignments and requests cannot race."""
-    row = (await conn.execute(select(items).where(items.c.id == item_id).with_for_update())).mappings().first()
-    if row is None:
+    item = await locked_item(conn, item_id)
+    if item is None:
         raise NotFound(f"Item {item_id} does not exist.")
-    return dict(row)
+    return item
 
 
 async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int) -> None:
@@ -180,7 +179,7 @@ async def _take_over(conn: AsyncConnection, placeholder: DutyRow, unit_id: int, 
         actor=actor.subject,
     )
     assigned = await _responsibility(conn, row["id"])
-    item = await item_records.get(conn, placeholder["item_id"])
+    item = await item_rows.get(conn, placeholder["item_id"])
     await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
     return assigned
 

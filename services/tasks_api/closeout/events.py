@@ -4,19 +4,35 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
 from services.tasks_api.closeout.repository import CloseoutRow
+from services.tasks_api.items.repository import ItemRef
+
+
+class CloseoutEvent(TypedDict):
+    """The data of the four close-out events."""
+
+    plan_id: int
+    item_id: int
+    item_key: str
+    item_number: str
+    item_title: str
+    closeout_id: int | None
+    unit_id: int | None
+    closed_on: date | None
+    reason: str | None
+    actor: str
 
 
 def closeout_event(
-    item: dict[str, Any],
+    item: ItemRef,
     *,
     actor: str,
     request: CloseoutRow | None = None,
     closed_on: date | None = None,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> CloseoutEvent:
     """Which item, which request (null when a parent closes or reopens with its children), who acted, the business
     day it closed on and the reason given (a refusal's or a reopening's)."""
     return {

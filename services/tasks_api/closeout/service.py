@@ -8,7 +8,6 @@ the transaction that closes its last open child, and reopens when one of its chi
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,12 +25,12 @@ from services.tasks_api.closeout.repository import CloseoutRow, closeout_rows, c
 from services.tasks_api.closeout.schemas import CloseoutCreate, CloseoutDecision, Reopening
 from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import ItemStatus, Role
-from services.tasks_api.items.service import item_records, items, responsibilities
+from services.tasks_api.items.repository import ItemRow, item_rows, items, responsibilities
 
 DONE = (ItemStatus.CLOSED.value, ItemStatus.CANCELLED.value)  # owe nothing any more
 
 
-async def _lock_at(conn: AsyncConnection, item_id: int, version: int) -> dict[str, Any]:
+async def _lock_at(conn: AsyncConnection, item_id: int, version: int) -> ItemRow:
     """The item locked for the transaction, if it is still at the version the caller saw (404, 412)."""
     item = await lock_item(conn, item_id)
     if item["version"] != version:
@@ -49,7 +48,7 @@ async def _require_lead(conn: AsyncConnection, principal: Principal, item_id: in
         raise Forbidden(f"Only the lead unit (牵头单位) of item {item_id} may request its close-out.")
 
 
-async def _require_closable(conn: AsyncConnection, item: dict[str, Any]) -> None:
+async def _require_closable(conn: AsyncConnection, item: ItemRow) -> None:
     if item["status"] != ItemStatus.OPEN.value:
         raise Conflict(f"Item {item['id']} is {item['status']}; only an open item can be closed out.")
     if item["closeout_request_id"] is not None:
@@ -80,7 +79,7 @@ async def request_closeout(
             },
             actor=principal.subject,
         )
-        item = await item_records.update(
+        item = await item_rows.update(
             conn, item_id, {"closeout_request_id": request["id"]}, expected_version=version, actor=principal.subject
         )
         await emit(
@@ -114,7 +113,7 @@ async def decide_closeout(
         }
         decided = await closeout_rows.update(conn, closeout_id, decision, expected_version=version, actor=actor.subject)
         if not data.approve:
-            item = await item_records.update(
+            item = await item_rows.update(
                 conn, item["id"], {"closeout_request_id": None}, expected_version=None, actor=actor.subject
             )
             await emit(
@@ -128,11 +127,9 @@ async def decide_closeout(
         return decided
 
 
-async def _close(
-    conn: AsyncConnection, item: dict[str, Any], *, actor: str, today: date, request: CloseoutRow | None
-) -> None:
+async def _close(conn: AsyncConnection, item: ItemRow, *, actor: str, today: date, request: CloseoutRow | None) -> None:
     """Close the item, then its parent if that was its last open child, and so on up the tree."""
-    closed = await item_records.update(
+    closed = await item_rows.update(
         conn,
         item["id"],
         {"status": ItemStatus.CLOSED.value, "closed_on": today, "closeout_request_id": None},
@@ -156,7 +153,7 @@ async def _close(
         await _close(conn, parent, actor=actor, today=today, request=None)
 
 
-async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: int, actor: Principal) -> dict[str, Any]:
+async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: int, actor: Principal) -> ItemRow:
     """Reopen a closed item; a closed parent reopens with it, since it has an open child again."""
     async with db.transaction() as conn:
         item = await _lock_at(conn, item_id, version)
@@ -165,8 +162,8 @@ async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: i
         return await _reopen(conn, item, actor=actor.subject, reason=data.reason)
 
 
-async def _reopen(conn: AsyncConnection, item: dict[str, Any], *, actor: str, reason: str) -> dict[str, Any]:
-    reopened = await item_records.update(
+async def _reopen(conn: AsyncConnection, item: ItemRow, *, actor: str, reason: str) -> ItemRow:
+    reopened = await item_rows.update(
         conn,
         item["id"],
         {"status": ItemStatus.OPEN.value, "closed_on": None, "reopen_reason": reason},
@@ -190,7 +187,7 @@ async def list_closeouts(
     if principal.unit_id is not None:
         where.append(closeouts.c.unit_id == principal.unit_id)
     async with db.read() as conn:
-        await item_records.get(conn, item_id)
+        await item_rows.get(conn, item_id)
         return await closeout_rows.page(conn, where=where, after_id=after_id, limit=limit)
 
 

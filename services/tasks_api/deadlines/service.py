@@ -25,7 +25,7 @@ from services.tasks_api.deadlines.repository import (
     extensions,
 )
 from services.tasks_api.deadlines.schemas import DeadlineKind, ExtensionCreate, ExtensionDecision
-from services.tasks_api.items.service import item_records, items
+from services.tasks_api.items.repository import ItemRow, item_records, item_rows, items
 from services.tasks_api.targets.service import milestone_records
 
 MAX_WINDOW_DAYS = 400
@@ -34,7 +34,7 @@ MAX_WINDOW_DAYS = 400
 # -- extension requests -----------------------------------------------------------------------------
 
 
-async def _due_date(conn: AsyncConnection, item: dict[str, Any], milestone_id: int | None) -> date:
+async def _due_date(conn: AsyncConnection, item: ItemRow, milestone_id: int | None) -> date:
     """The current due date the request would move: the milestone's, or the item's."""
     if milestone_id is None:
         if item["due_on"] is None:
@@ -141,7 +141,7 @@ async def decide_extension(
             conn, extension_id, decision, expected_version=request["version"], actor=actor.subject
         )
         if data.approve:
-            item = await item_records.get(conn, request["item_id"])
+            item = await item_rows.get(conn, request["item_id"])
             await emit(conn, outbox_events, "deadline.extended", extended_event(decided, item))
         return decided
 

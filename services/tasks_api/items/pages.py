@@ -10,59 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, TypedDict
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from services.common.db import Database, like_pattern
 from services.common.pagination import given, keyset_read, keyset_statement
-from services.common.tables import table_of
-from services.tasks_api.items.models import Item, ItemKind, ItemStatus, Responsibility, Role
-
-items, responsibilities = table_of(Item), table_of(Responsibility)
-
-# The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
-LIST_COLUMNS = [
-    items.c.id,
-    items.c.plan_id,
-    items.c.parent_id,
-    items.c.key,
-    items.c.kind,
-    items.c.number,
-    items.c.title,
-    items.c.text,
-    items.c.starts_on,
-    items.c.due_on,
-    items.c.original_due_on,
-    items.c.status,
-    items.c.closed_on,
-    items.c.closeout_request_id,
-    items.c.reopen_reason,
-    items.c.position,
-    items.c.version,
-]
-
-
-class ItemListRow(TypedDict):
-    """An item as the lists show it (LIST_COLUMNS, ItemPublic)."""
-
-    id: int
-    plan_id: int
-    parent_id: int | None
-    key: str
-    kind: str
-    number: str
-    title: str
-    text: str
-    starts_on: date | None
-    due_on: date | None
-    original_due_on: date | None
-    status: str
-    closed_on: date | None
-    closeout_request_id: int | None
-    reopen_reason: str | None
-    position: int
-    version: int
+from services.tasks_api.items.models import ItemKind, ItemStatus, Role
+from services.tasks_api.items.repository import LIST_COLUMNS, ItemListRow, items, responsibilities
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,8 +83,7 @@ async def create_item(
 
 @router.get("/plans/{plan_id}/tree", summary="The item tree of a plan", responses=READ_ERRORS)
 async def get_plan_tree(plan_id: int, db: DatabaseDep, _: PrincipalDep) -> list[TreeNode]:
-    rows = await service.plan_tree(db, plan_id=plan_id)
-    return [TreeNode.model_validate(row) for row in rows]
+    return await service.plan_tree(db, plan_id=plan_id)
 
 
 @router.get("/items/{item_id}", summary="Read an item with its units and lead leaders", responses=READ_ERRORS)

@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import case, func, select
+from sqlalchemy import RowMapping, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Conflict, Unprocessable
-from services.common.records import Records
 from services.common.tables import table_of
-from services.tasks_api.db import change_log
+from services.common.typed_records import rows_of
 from services.tasks_api.items import pages
-from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, ResponsibilityStatus, Role
-from services.tasks_api.items.pages import ItemFilters, ItemListRow
-from services.tasks_api.items.schemas import ItemCreate, ItemUpdate
+from services.tasks_api.items.models import ItemStatus, ResponsibilityStatus, Role
+from services.tasks_api.items.pages import ItemFilters
+from services.tasks_api.items.repository import (
+    DutyRow,
+    ItemListRow,
+    ItemRow,
+    ItemWithDuties,
+    LeaderRefRow,
+    item_leaders,
+    item_records,
+    item_rows,
+    items,
+    responsibilities,
+)
+from services.tasks_api.items.schemas import ItemCreate, ItemUpdate, TreeNode
 from services.tasks_api.people.models import Leader
 from services.tasks_api.plans.service import plan_records
 from services.tasks_api.units.models import Unit
 
-items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
 units, leaders = table_of(Unit), table_of(Leader)
-item_records: Records[dict[str, Any]] = Records(items, "item", change_log)
 
 # The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
 # as to_be_assigned. Select them from responsibilities LEFT JOIN units, so placeholders are not lost.
@@ -49,46 +58,44 @@ async def list_items(db: Database, filters: ItemFilters, *, after_id: int | None
     return rows
 
 
-async def get_item(db: Database, *, item_id: int) -> dict[str, Any]:
+async def get_item(db: Database, *, item_id: int) -> ItemWithDuties:
     """The item with its responsible units and lead leaders."""
     async with db.read() as conn:
-        item = await item_records.get(conn, item_id)
-        item["responsibilities"] = [
-            dict(r)
-            for r in (
-                await conn.execute(
-                    DUTIES.where(responsibilities.c.item_id == item_id).order_by(
-                        responsibilities.c.position, responsibilities.c.id
-                    )
-                )
-            ).mappings()
-        ]
-        item["lead_leaders"] = [
-            dict(r)
-            for r in (
-                await conn.execute(
-                    select(leaders.c.id, leaders.c.name, leaders.c.title)
-                    .join(item_leaders, item_leaders.c.leader_id == leaders.c.id)
-                    .where(item_leaders.c.item_id == item_id)
-                    .order_by(item_leaders.c.position)
-                )
-            ).mappings()
-        ]
-        return item
+        item = await item_rows.get(conn, item_id)
+        duties = await _duties_of(conn, item_id)
+        return ItemWithDuties(**item, responsibilities=duties, lead_leaders=await _lead_leaders(conn, item_id))
+
+
+async def _duties_of(conn: AsyncConnection, item_id: int) -> list[DutyRow]:
+    """The item's responsibilities in printed order."""
+    query = DUTIES.where(responsibilities.c.item_id == item_id).order_by(
+        responsibilities.c.position, responsibilities.c.id
+    )
+    return await rows_of(conn, query, DutyRow)
+
+
+async def _lead_leaders(conn: AsyncConnection, item_id: int) -> list[LeaderRefRow]:
+    query = (
+        select(leaders.c.id, leaders.c.name, leaders.c.title)
+        .join(item_leaders, item_leaders.c.leader_id == leaders.c.id)
+        .where(item_leaders.c.item_id == item_id)
+        .order_by(item_leaders.c.position)
+    )
+    return await rows_of(conn, query, LeaderRefRow)
 
 
 async def _check_parent(conn: AsyncConnection, *, plan_id: int, parent_id: int, item_id: int | None = None) -> None:
-    parent = await item_records.find(conn, parent_id)
+    parent = await item_rows.find(conn, parent_id)
     if parent is None or parent["plan_id"] != plan_id:
         raise Unprocessable(f"Parent item {parent_id} is not an item of plan {plan_id}.")
-    ancestor: dict[str, Any] | None = parent
+    ancestor: ItemRow | None = parent
     while ancestor is not None and item_id is not None:
         if ancestor["id"] == item_id:
             raise Unprocessable("An item cannot be moved under itself or one of its descendants.")
-        ancestor = await item_records.find(conn, ancestor["parent_id"]) if ancestor["parent_id"] else None
+        ancestor = await item_rows.find(conn, ancestor["parent_id"]) if ancestor["parent_id"] else None
 
 
-async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Principal) -> dict[str, Any]:
+async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Principal) -> ItemRow:
     async with db.transaction() as conn:
         await plan_records.get(conn, plan_id)
         if data.parent_id is not None:
@@ -107,22 +114,20 @@ async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Pr
             "original_due_on": data.due_on,
             "status": ItemStatus.OPEN.value,
         }
-        return await item_records.insert(conn, values, actor=actor.subject)
+        return await item_rows.insert(conn, values, actor=actor.subject)
 
 
-async def update_item(
-    db: Database, *, item_id: int, data: ItemUpdate, version: int, actor: Principal
-) -> dict[str, Any]:
+async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: int, actor: Principal) -> ItemRow:
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
-        item = await item_records.get(conn, item_id)
+        item = await item_rows.get(conn, item_id)
         if changes.get("status", item["status"]) != item["status"] and item["status"] == ItemStatus.CLOSED.value:
             raise Conflict(f"Item {item_id} is closed (办结); reopen it (POST /v1/items/{item_id}/reopen) first.")
         if changes.get("parent_id") is not None:
             await _check_parent(conn, plan_id=item["plan_id"], parent_id=changes["parent_id"], item_id=item_id)
         if item["original_due_on"] is None and changes.get("due_on"):
             changes["original_due_on"] = changes["due_on"]
-        return await item_records.update(conn, item_id, changes, expected_version=version, actor=actor.subject)
+        return await item_rows.update(conn, item_id, changes, expected_version=version, actor=actor.subject)
 
 
 async def delete_item(db: Database, *, item_id: int, version: int, actor: Principal) -> None:
@@ -131,51 +136,48 @@ async def delete_item(db: Database, *, item_id: int, version: int, actor: Princi
         await item_records.delete(conn, item_id, expected_version=version, actor=actor.subject)
 
 
-async def plan_tree(db: Database, *, plan_id: int) -> list[dict[str, Any]]:
+async def plan_tree(db: Database, *, plan_id: int) -> list[TreeNode]:
     """The whole item tree of a plan, each node with its lead unit."""
     async with db.read() as conn:
         await plan_records.get(conn, plan_id)
-        rows = (
-            (
-                await conn.execute(
-                    select(
-                        items.c.id,
-                        items.c.parent_id,
-                        items.c.key,
-                        items.c.kind,
-                        items.c.number,
-                        items.c.title,
-                        items.c.status,
-                        items.c.due_on,
-                    )
-                    .where(items.c.plan_id == plan_id)
-                    .order_by(items.c.position, items.c.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        leads = {
-            row["item_id"]: row
-            for row in (
-                await conn.execute(
-                    DUTIES.join(items, items.c.id == responsibilities.c.item_id).where(
-                        items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value
-                    )
-                )
-            ).mappings()
-        }
-    children: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+        query = select(
+            items.c.id,
+            items.c.parent_id,
+            items.c.key,
+            items.c.kind,
+            items.c.number,
+            items.c.title,
+            items.c.status,
+            items.c.due_on,
+        ).where(items.c.plan_id == plan_id)
+        rows = (await conn.execute(query.order_by(items.c.position, items.c.id))).mappings().all()
+        leads = await _leads(conn, plan_id)
+    return _linked(rows, leads)
+
+
+async def _leads(conn: AsyncConnection, plan_id: int) -> dict[int, DutyRow]:
+    """The lead responsibility of each item of the plan that has one, by item id."""
+    query = DUTIES.join(items, items.c.id == responsibilities.c.item_id).where(
+        items.c.plan_id == plan_id, responsibilities.c.role == Role.LEAD.value
+    )
+    return {row["item_id"]: row for row in await rows_of(conn, query, DutyRow)}
+
+
+def _linked(rows: Sequence[RowMapping], leads: dict[int, DutyRow]) -> list[TreeNode]:
+    """The items as nodes under their parents, in the rows' order; the nodes of the top level."""
+    children: dict[int | None, list[TreeNode]] = defaultdict(list)
     for row in rows:
-        lead = leads.get(row["id"]) or {"unit_name": None, "unit_id": None, "printed_name": None}
-        node = {
-            **row,
-            "lead_unit": lead["unit_name"],
-            "children": [],
-            "lead_to_be_assigned": lead["printed_name"] if lead["unit_id"] is None else None,
-        }
+        lead = leads.get(row["id"])
+        node = TreeNode.model_validate(
+            {
+                **row,
+                "lead_unit": lead["unit_name"] if lead is not None else None,
+                "lead_to_be_assigned": lead["printed_name"] if lead is not None and lead["unit_id"] is None else None,
+                "children": [],
+            }
+        )
         children[row["parent_id"]].append(node)
     for nodes in children.values():
         for node in nodes:
-            node["children"] = children.get(node["id"], [])
+            node.children = children.get(node.id, [])
     return children[None]

@@ -39,14 +39,19 @@ class GroupRow(TypedDict):
     updated_at: datetime
 
 
-class MemberRow(TypedDict):
-    """A seat in a group, with its leader's name and title."""
+class SeatRow(TypedDict):
+    """A seat in a group as stored: the leader and their role, in printed position."""
 
     id: int
     group_id: int
     leader_id: int
     role: str
     position: int
+
+
+class MemberRow(SeatRow):
+    """A seat in a group, with its leader's name and title."""
+
     leader_name: str
     leader_title: str | None
 

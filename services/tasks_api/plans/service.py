@@ -53,4 +53,4 @@ async def import_plan(db: Database, *, plan_file: PlanFile, actor: str) -> tuple
 
 async def export_plan_file(db: Database, *, plan_id: int) -> PlanFile:
     async with db.read() as conn:
-        return await export_plan(conn, await plan_records.get(conn, plan_id))
+        return await export_plan(conn, await plan_rows.get(conn, plan_id))

@@ -12,7 +12,8 @@ from services.common.records import Records
 from services.common.tables import table_of
 from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
-from services.tasks_api.items.service import item_leaders, items, leaders
+from services.tasks_api.items.repository import item_leaders, items
+from services.tasks_api.people.repository import leaders
 from services.tasks_api.targets.models import Indicator, Milestone
 
 indicators, milestones = table_of(Indicator), table_of(Milestone)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +13,8 @@ from services.common.records import Records
 from services.common.tables import table_of
 from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
+from services.tasks_api.items.models import Role
+from services.tasks_api.items.repository import LIST_COLUMNS, ItemListRow, item_records, items, responsibilities
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
 
 units, aliases = table_of(Unit), table_of(UnitAlias)
@@ -37,7 +39,24 @@ class UnitWithAliases(UnitRow):
     aliases: list[str]
 
 
+class AliasRow(TypedDict):
+    """A spelling of a unit (its name among them), in the unit's order."""
+
+    alias: str
+    key: str
+    unit_id: int
+    position: int
+
+
+class UnitItemRow(ItemListRow):
+    """An item a unit answers for, with the unit's role in it and its acknowledgement (UnitItem)."""
+
+    role: str
+    acknowledged_at: datetime | None
+
+
 unit_rows = TypedRecords(unit_records, UnitRow)
+UNIT_ITEM_COLUMNS = [*LIST_COLUMNS, responsibilities.c.role, responsibilities.c.acknowledged_at]
 
 
 async def write_spellings(conn: AsyncConnection, unit_id: int, spellings: list[str]) -> None:
@@ -66,3 +85,16 @@ async def _other_spellings(conn: AsyncConnection, unit_rows: list[UnitRow]) -> d
 async def with_aliases(conn: AsyncConnection, unit_rows: list[UnitRow]) -> list[UnitWithAliases]:
     spellings = await _other_spellings(conn, unit_rows)
     return [UnitWithAliases(**u, aliases=spellings.get(u["id"], [])) for u in unit_rows]
+
+
+async def unit_item_page(
+    conn: AsyncConnection, *, unit_id: int, plan_id: int | None, role: Role | None, after_id: int | None, limit: int
+) -> list[UnitItemRow]:
+    """`limit + 1` of the items the unit is responsible for (of the plan, in the role), in id order after the cursor."""
+    where = [responsibilities.c.item_id == items.c.id, responsibilities.c.unit_id == unit_id]
+    if plan_id is not None:
+        where.append(items.c.plan_id == plan_id)
+    if role is not None:
+        where.append(responsibilities.c.role == role.value)
+    rows = await item_records.page(conn, where=where, after_id=after_id, limit=limit, columns=UNIT_ITEM_COLUMNS)
+    return cast(list[UnitItemRow], rows)

@@ -13,15 +13,15 @@ from services.common.auth import Role as PrincipalRole
 from services.common.db import Database, contains
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
-from services.common.tables import table_of
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import Responsibility, Role
-from services.tasks_api.items.pages import LIST_COLUMNS
-from services.tasks_api.items.service import item_records, items
+from services.tasks_api.items.models import Role
+from services.tasks_api.items.repository import responsibilities
 from services.tasks_api.units.models import UnitKind, name_key
 from services.tasks_api.units.repository import (
+    UnitItemRow,
     UnitWithAliases,
     aliases,
+    unit_item_page,
     unit_rows,
     units,
     with_aliases,
@@ -31,8 +31,6 @@ from services.tasks_api.units.repository import (
 # What the people room reads of this one (re-exported).
 from services.tasks_api.units.repository import unit_records as unit_records
 from services.tasks_api.units.schemas import UnitCreate, UnitUpdate
-
-responsibilities = table_of(Responsibility)
 
 MAX_SPELLING = 100  # the width of unit_aliases.alias
 
@@ -159,8 +157,6 @@ async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Princi
 
 # -- the items a unit answers for -------------------------------------------------------------------
 
-UNIT_ITEM_COLUMNS = [*LIST_COLUMNS, responsibilities.c.role, responsibilities.c.acknowledged_at]
-
 
 async def list_unit_items(
     db: Database,
@@ -171,15 +167,10 @@ async def list_unit_items(
     limit: int,
     plan_id: int | None = None,
     role: Role | None = None,
-) -> list[dict[str, Any]]:
+) -> list[UnitItemRow]:
     """The items the unit is responsible for, each with the unit's role; a unit sees only its own."""
     if principal.role is PrincipalRole.UNIT and principal.unit_id != unit_id:
         raise Forbidden("A unit token may read only its own unit's items.")
-    where: list[Any] = [responsibilities.c.item_id == items.c.id, responsibilities.c.unit_id == unit_id]
-    if plan_id is not None:
-        where.append(items.c.plan_id == plan_id)
-    if role is not None:
-        where.append(responsibilities.c.role == role.value)
     async with db.read() as conn:
         await unit_records.get(conn, unit_id)
-        return await item_records.page(conn, where=where, after_id=after_id, limit=limit, columns=UNIT_ITEM_COLUMNS)
+        return await unit_item_page(conn, unit_id=unit_id, plan_id=plan_id, role=role, after_id=after_id, limit=limit)

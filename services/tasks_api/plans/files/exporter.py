@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.tables import table_of
-from services.tasks_api.items.models import Item, ItemLeader, Responsibility
-from services.tasks_api.people.models import Group, GroupMember, Leader
+from services.common.typed_records import rows_of
+from services.tasks_api.items.models import Item, ItemKind, ItemLeader, ItemStatus, Responsibility
+from services.tasks_api.items.repository import ItemLeaderLink, ItemRow, StoredResponsibility
+from services.tasks_api.people.models import Group, GroupKind, GroupMember, Leader
+from services.tasks_api.people.repository import GroupRow, LeaderRow, SeatRow
 from services.tasks_api.plans.files.plan_file import (
     GroupEntry,
     IndicatorEntry,
@@ -24,130 +30,174 @@ from services.tasks_api.plans.files.plan_file import (
     UnitEntry,
 )
 from services.tasks_api.plans.models import Plan
+from services.tasks_api.plans.repository import PlanRow
 from services.tasks_api.targets.models import Indicator, Milestone
-from services.tasks_api.units.models import Unit, UnitAlias, name_key
+from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
+from services.tasks_api.units.models import Unit, UnitAlias, UnitKind, name_key
+from services.tasks_api.units.repository import AliasRow, UnitRow
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
 groups, members, items = table_of(Group), table_of(GroupMember), table_of(Item)
 responsibilities, item_leaders = table_of(Responsibility), table_of(ItemLeader)
 indicators, milestones = table_of(Indicator), table_of(Milestone)
 
+OfItemT = TypeVar("OfItemT", bound=Mapping[str, Any])  # a row of what hangs on an item (it has an item_id)
+EntryT = TypeVar("EntryT", bound=BaseModel)
 
-async def _rows(conn: AsyncConnection, query: Any) -> list[dict[str, Any]]:
-    return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+@dataclass(frozen=True)
+class _Tree:
+    """The plan's items, and what hangs on each of them by item id (an item without any has an empty list)."""
+
+    items: list[ItemRow]
+    duties: defaultdict[int, list[StoredResponsibility]]
+    heads: defaultdict[int, list[ItemLeaderLink]]
+    measures: defaultdict[int, list[IndicatorRow]]
+    steps: defaultdict[int, list[MilestoneRow]]
 
 
-def _by_item(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+@dataclass(frozen=True)
+class _Named:
+    """The groups of the plan with their members, and every unit and leader that the plan names."""
+
+    groups: list[GroupRow]
+    members: list[SeatRow]
+    units: list[UnitRow]
+    aliases: list[AliasRow]
+    leaders: list[LeaderRow]
+
+
+async def export_plan(conn: AsyncConnection, plan: PlanRow) -> PlanFile:
+    """The plan, its tree and every unit, leader and group it names, as a PlanFile."""
+    tree = await _read_tree(conn, plan["id"])
+    return _Writer(tree, await _read_named(conn, plan["id"], tree)).plan_file(plan)
+
+
+def _by_item(rows: list[OfItemT]) -> defaultdict[int, list[OfItemT]]:
+    grouped: defaultdict[int, list[OfItemT]] = defaultdict(list)
     for row in rows:
         grouped[row["item_id"]].append(row)
     return grouped
 
 
-async def export_plan(conn: AsyncConnection, plan: dict[str, Any]) -> PlanFile:
-    """The plan, its tree and every unit, leader and group it names, as a PlanFile."""
-    plan_items = await _rows(
-        conn,
-        select(items).where(items.c.plan_id == plan["id"]).order_by(items.c.parent_id, items.c.position, items.c.id),
+async def _read_tree(conn: AsyncConnection, plan_id: int) -> _Tree:
+    plan_items = select(items).where(items.c.plan_id == plan_id)
+    in_plan = select(items.c.id).where(items.c.plan_id == plan_id)
+    duties = (
+        select(responsibilities)
+        .where(responsibilities.c.item_id.in_(in_plan))
+        .order_by(responsibilities.c.position, responsibilities.c.id)
     )
-    in_plan = select(items.c.id).where(items.c.plan_id == plan["id"])
-    duties = _by_item(
-        await _rows(
-            conn,
-            select(responsibilities)
-            .where(responsibilities.c.item_id.in_(in_plan))
-            .order_by(responsibilities.c.position, responsibilities.c.id),
-        )
+    heads = (
+        select(item_leaders)
+        .where(item_leaders.c.item_id.in_(in_plan))
+        .order_by(item_leaders.c.position, item_leaders.c.id)
     )
-    heads = _by_item(
-        await _rows(
-            conn,
-            select(item_leaders)
-            .where(item_leaders.c.item_id.in_(in_plan))
-            .order_by(item_leaders.c.position, item_leaders.c.id),
-        )
+    measures = select(indicators).where(indicators.c.item_id.in_(in_plan)).order_by(indicators.c.id)
+    steps = select(milestones).where(milestones.c.item_id.in_(in_plan)).order_by(milestones.c.id)
+    return _Tree(
+        items=await rows_of(conn, plan_items.order_by(items.c.parent_id, items.c.position, items.c.id), ItemRow),
+        duties=_by_item(await rows_of(conn, duties, StoredResponsibility)),
+        heads=_by_item(await rows_of(conn, heads, ItemLeaderLink)),
+        measures=_by_item(await rows_of(conn, measures, IndicatorRow)),
+        steps=_by_item(await rows_of(conn, steps, MilestoneRow)),
     )
-    measures = _by_item(
-        await _rows(conn, select(indicators).where(indicators.c.item_id.in_(in_plan)).order_by(indicators.c.id))
-    )
-    steps = _by_item(
-        await _rows(conn, select(milestones).where(milestones.c.item_id.in_(in_plan)).order_by(milestones.c.id))
-    )
-    plan_groups = await _rows(conn, select(groups).where(groups.c.plan_id == plan["id"]).order_by(groups.c.id))
-    plan_members = await _rows(
-        conn,
+
+
+async def _read_named(conn: AsyncConnection, plan_id: int, tree: _Tree) -> _Named:
+    plan_groups = await rows_of(conn, select(groups).where(groups.c.plan_id == plan_id).order_by(groups.c.id), GroupRow)
+    seats = (
         select(members)
         .where(members.c.group_id.in_([g["id"] for g in plan_groups]))
-        .order_by(members.c.position, members.c.id),
+        .order_by(members.c.position, members.c.id)
     )
-    unit_ids = ({r["unit_id"] for rows in duties.values() for r in rows} | {g["unit_id"] for g in plan_groups}) - {None}
-    unit_rows = await _rows(conn, select(units).where(units.c.id.in_(unit_ids)).order_by(units.c.id))
-    unit_aliases = await _rows(
-        conn, select(aliases).where(aliases.c.unit_id.in_(unit_ids)).order_by(aliases.c.unit_id, aliases.c.position)
+    plan_members = await rows_of(conn, seats, SeatRow)
+    unit_ids = {r["unit_id"] for rows in tree.duties.values() for r in rows} | {g["unit_id"] for g in plan_groups}
+    unit_ids -= {None}
+    spellings = select(aliases).where(aliases.c.unit_id.in_(unit_ids)).order_by(aliases.c.unit_id, aliases.c.position)
+    leader_ids = {r["leader_id"] for rows in tree.heads.values() for r in rows} | {m["leader_id"] for m in plan_members}
+    return _Named(
+        groups=plan_groups,
+        members=plan_members,
+        units=await rows_of(conn, select(units).where(units.c.id.in_(unit_ids)).order_by(units.c.id), UnitRow),
+        aliases=await rows_of(conn, spellings, AliasRow),
+        leaders=await rows_of(
+            conn, select(leaders).where(leaders.c.id.in_(leader_ids)).order_by(leaders.c.id), LeaderRow
+        ),
     )
-    leader_ids = {r["leader_id"] for rows in heads.values() for r in rows} | {m["leader_id"] for m in plan_members}
-    leader_rows = await _rows(conn, select(leaders).where(leaders.c.id.in_(leader_ids)).order_by(leaders.c.id))
-    unit_name = {u["id"]: u["name"] for u in unit_rows}
-    spelled_by = {name_key(a["alias"]): a["unit_id"] for a in unit_aliases} | {
-        name_key(n): i for i, n in unit_name.items()
-    }
 
-    def responsible(row: dict[str, Any]) -> str | ResponsibleEntry:
+
+def _entry(entry: type[EntryT], row: Mapping[str, Any]) -> EntryT:
+    """The plan-file entry of the row's columns that the entry has fields for."""
+    return entry.model_validate({k: v for k, v in row.items() if k in entry.model_fields})
+
+
+class _Writer:
+    """The plan file's entries of the rows read: units by the spellings the plan prints, leaders by name."""
+
+    def __init__(self, tree: _Tree, named: _Named) -> None:
+        self.tree, self.named = tree, named
+        self.unit_name = {u["id"]: u["name"] for u in named.units}
+        self.spelled_by = {name_key(a["alias"]): a["unit_id"] for a in named.aliases} | {
+            name_key(n): i for i, n in self.unit_name.items()
+        }
+        self.leader_name = {r["id"]: r["name"] for r in named.leaders}
+        self.children: defaultdict[int | None, list[ItemRow]] = defaultdict(list)
+        for row in tree.items:
+            self.children[row["parent_id"]].append(row)
+
+    def plan_file(self, plan: PlanRow) -> PlanFile:
+        named = self.named
+        return PlanFile(
+            plan=_entry(PlanHeader, plan),
+            units=[self.unit(u) for u in named.units],
+            leaders=[LeaderEntry(name=r["name"], title=r["title"]) for r in named.leaders],
+            groups=[self.group(g) for g in named.groups],
+            items=[self.item(row) for row in self.children[None]],
+        )
+
+    def unit(self, row: UnitRow) -> UnitEntry:
+        spellings = [a["alias"] for a in self.named.aliases if a["unit_id"] == row["id"] and a["alias"] != row["name"]]
+        return UnitEntry(name=row["name"], kind=UnitKind(row["kind"]), aliases=spellings)
+
+    def group(self, row: GroupRow) -> GroupEntry:
+        return GroupEntry(
+            key=row["key"],
+            name=row["name"],
+            kind=GroupKind(row["kind"]),
+            unit=self.unit_name.get(row["unit_id"]) if row["unit_id"] is not None else None,
+            members=[
+                MemberEntry(leader=self.leader_name[m["leader_id"]], role=m["role"])
+                for m in self.named.members
+                if m["group_id"] == row["id"]
+            ],
+        )
+
+    def responsible(self, row: StoredResponsibility) -> str | ResponsibleEntry:
         """The canonical form: a unit printed under one of its own spellings is given by that spelling (a plain
         string in the first group); otherwise the unit by name with the designation as printed."""
-        printed = row["printed_name"] or unit_name.get(row["unit_id"])
-        if row["unit_id"] is None:
-            return ResponsibleEntry(as_printed=printed, group=row["group"])
-        if printed and spelled_by.get(name_key(printed)) == row["unit_id"]:
-            return printed if row["group"] == 1 else ResponsibleEntry(unit=printed, group=row["group"])
-        return ResponsibleEntry(unit=unit_name[row["unit_id"]], as_printed=printed, group=row["group"])
+        unit_id, group = row["unit_id"], row["group"]
+        if unit_id is None:
+            return ResponsibleEntry(as_printed=row["printed_name"] or None, group=group)
+        printed = row["printed_name"] or self.unit_name.get(unit_id)
+        if printed and self.spelled_by.get(name_key(printed)) == unit_id:
+            return printed if group == 1 else ResponsibleEntry(unit=printed, group=group)
+        return ResponsibleEntry(unit=self.unit_name[unit_id], as_printed=printed, group=group)
 
-    leader_name = {r["id"]: r["name"] for r in leader_rows}
-
-    def entry(row: dict[str, Any]) -> ItemEntry:
+    def item(self, row: ItemRow) -> ItemEntry:
+        tree, item_id = self.tree, row["id"]
         return ItemEntry(
             key=row["key"],
-            kind=row["kind"],
+            kind=ItemKind(row["kind"]),
             number=row["number"],
             title=row["title"],
             text=row["text"],
-            status=row["status"],
+            status=ItemStatus(row["status"]),
             starts_on=row["starts_on"],
             due_on=row["due_on"],
-            units=[responsible(r) for r in duties[row["id"]]],
-            lead_leaders=[leader_name[r["leader_id"]] for r in heads[row["id"]]],
-            indicators=[IndicatorEntry(**{k: r[k] for k in IndicatorEntry.model_fields}) for r in measures[row["id"]]],
-            milestones=[MilestoneEntry(title=r["title"], due_on=r["due_on"]) for r in steps[row["id"]]],
-            children=[entry(child) for child in children[row["id"]]],
+            units=[self.responsible(r) for r in tree.duties[item_id]],
+            lead_leaders=[self.leader_name[r["leader_id"]] for r in tree.heads[item_id]],
+            indicators=[_entry(IndicatorEntry, r) for r in tree.measures[item_id]],
+            milestones=[MilestoneEntry(title=r["title"], due_on=r["due_on"]) for r in tree.steps[item_id]],
+            children=[self.item(child) for child in self.children[item_id]],
         )
-
-    children: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
-    for row in plan_items:
-        children[row["parent_id"]].append(row)
-    return PlanFile(
-        plan=PlanHeader(**{k: plan[k] for k in PlanHeader.model_fields}),
-        units=[
-            UnitEntry(
-                name=u["name"],
-                kind=u["kind"],
-                aliases=[a["alias"] for a in unit_aliases if a["unit_id"] == u["id"] and a["alias"] != u["name"]],
-            )
-            for u in unit_rows
-        ],
-        leaders=[LeaderEntry(name=r["name"], title=r["title"]) for r in leader_rows],
-        groups=[
-            GroupEntry(
-                key=g["key"],
-                name=g["name"],
-                kind=g["kind"],
-                unit=unit_name.get(g["unit_id"]),
-                members=[
-                    MemberEntry(leader=leader_name[m["leader_id"]], role=m["role"])
-                    for m in plan_members
-                    if m["group_id"] == g["id"]
-                ],
-            )
-            for g in plan_groups
-        ],
-        items=[entry(row) for row in children[None]],
-    )

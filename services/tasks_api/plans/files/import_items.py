@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from services.common.outbox import emit_many
 from services.common.tables import table_of
-from services.tasks_api.assignments.events import assigned_event
+from services.common.typed_records import RowT
+from services.tasks_api.assignments.events import AssignedDuty, assigned_event
 from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, Role
+from services.tasks_api.items.repository import ItemLeaderLink, ItemRef, ItemRow, StoredResponsibility
 from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile
 from services.tasks_api.targets.models import Indicator, Milestone
+from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
 from services.tasks_api.units.models import Unit, name_key
 
 if TYPE_CHECKING:
@@ -23,6 +27,35 @@ items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility)
 indicators, milestones, units = table_of(Indicator), table_of(Milestone), table_of(Unit)
 
 Entries = list[tuple[ItemEntry, int]]
+# What a row is matched on within its items: a column of the table beside item_id, or a key computed of the row.
+Match = str | Callable[[Mapping[str, Any]], Hashable]
+WantedT = TypeVar("WantedT", bound=Mapping[str, Any])
+
+
+class ItemValues(TypedDict):
+    """The columns of an item a plan file sets: its text, dates and place in the tree."""
+
+    key: str
+    kind: str
+    number: str
+    title: str
+    text: str
+    starts_on: date | None
+    due_on: date | None
+    parent_id: int | None
+    position: int
+
+
+class DutyValues(TypedDict):
+    """The columns of a responsibility a plan file sets, with the time it was assigned (kept once assigned)."""
+
+    item_id: int
+    unit_id: int | None
+    role: str
+    position: int
+    printed_name: str
+    group: int
+    assigned_at: datetime
 
 
 async def import_items(
@@ -36,7 +69,7 @@ async def import_items(
     await _milestones(imp, entries)
 
 
-def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> dict[str, Any]:
+def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> ItemValues:
     return {
         "key": entry.key,
         "kind": entry.kind.value,
@@ -52,7 +85,7 @@ def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> dict
 
 async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, int]:
     """Item id by key; inserted level by level so every parent has its id before its children."""
-    existing = {r["key"]: r for r in await imp.rows(select(items).where(items.c.plan_id == plan_id))}
+    existing = {r["key"]: r for r in await imp.rows(select(items).where(items.c.plan_id == plan_id), ItemRow)}
     ids = {key: row["id"] for key, row in existing.items()}
     level: list[tuple[ItemEntry, str | None, int]] = [(e, None, n) for n, e in enumerate(plan_file.items)]
     while level:
@@ -64,9 +97,7 @@ async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, i
             else:
                 # An import never changes an item's status (close-out is 办结销号); a new item starts open.
                 new_rows.append(
-                    imp.stamped(
-                        {**wanted, "plan_id": plan_id, "original_due_on": entry.due_on, "status": ItemStatus.OPEN.value}
-                    )
+                    {**wanted, "plan_id": plan_id, "original_due_on": entry.due_on, "status": ItemStatus.OPEN.value}
                 )
                 new_keys.append(entry.key)
         ids.update(zip(new_keys, await imp.insert_many(items, new_rows, "item"), strict=True))
@@ -74,47 +105,47 @@ async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, i
     return ids
 
 
-async def _existing(imp: Importer, table: Any, item_ids: list[int]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+async def _existing(imp: Importer, table: Table, row: type[RowT], item_ids: list[int]) -> list[RowT]:
+    found: list[RowT] = []
     for start in range(0, len(item_ids), 2000):
         chunk = item_ids[start : start + 2000]
-        found += await imp.rows(select(table).where(table.c.item_id.in_(chunk)).order_by(table.c.id))
+        found += await imp.rows(select(table).where(table.c.item_id.in_(chunk)).order_by(table.c.id), row)
     return found
 
 
-def _matcher(match: str | Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+def _matcher(match: Match) -> Callable[[Mapping[str, Any]], Hashable]:
     return match if callable(match) else (lambda row: (row["item_id"], row[match]))
 
 
 async def _reconcile(
     imp: Importer,
-    table: Any,
+    table: Table,
+    stored: list[RowT],
     entity: str,
-    entries: Entries,
-    match: str | Callable[[dict[str, Any]], Any],
-    wanted_rows: list[dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """Make `table` hold exactly `wanted_rows` for the given items, matched on (item_id, match) or on the key that
-    `match` computes; returns the rows it created, with their ids."""
+    match: Match,
+    wanted_rows: list[WantedT],
+) -> list[tuple[WantedT, int]]:
+    """Make `table` hold exactly `wanted_rows` where it holds `stored` (the rows of the items imported), matched on
+    (item_id, match) or on the key that `match` computes; returns the wanted rows it created, with their ids."""
     key = _matcher(match)
-    current = {key(r): r for r in await _existing(imp, table, [i for _, i in entries])}
+    current = {key(r): r for r in stored}
     new = []
     for row in wanted_rows:
         before = current.pop(key(row), None)
         if before is None:
-            if "original_due_on" in table.c:
-                row = {**row, "original_due_on": row["due_on"]}
-            new.append(imp.stamped(row) if "version" in table.c else row)
+            new.append(row)
         else:
             await imp.update(table, entity, before, row)
     for gone in current.values():
         await imp.conn.execute(table.delete().where(table.c.id == gone["id"]))
         imp.log(entity, gone["id"], "delete", gone, None)
         imp.counts[f"{entity}.deleted"] += 1
-    return [{**row, "id": new_id} for row, new_id in zip(new, await imp.insert_many(table, new, entity), strict=True)]
+    # A new milestone's original due date is the one it is created with.
+    values = [{**row, "original_due_on": row["due_on"]} if "original_due_on" in table.c else row for row in new]
+    return list(zip(new, await imp.insert_many(table, values, entity), strict=True))
 
 
-def _duty_key(row: dict[str, Any]) -> tuple[int, str, Any]:
+def _duty_key(row: Mapping[str, Any]) -> tuple[int, str, Any]:
     """A unit's duty is matched on its unit; a placeholder, which has none, on its printed phrase."""
     if row["unit_id"] is None:
         return row["item_id"], "placeholder", row["printed_name"]
@@ -123,49 +154,59 @@ def _duty_key(row: dict[str, Any]) -> tuple[int, str, Any]:
 
 async def _responsibilities(imp: Importer, plan_id: int, entries: Entries, unit_ids: dict[str, int]) -> None:
     rows = [
-        {
-            "item_id": item_id,
-            "unit_id": unit_ids[name_key(duty.unit)] if duty.unit is not None else None,
-            "role": (Role.LEAD if n == 0 else Role.CO).value,
-            "position": n,
-            "printed_name": duty.printed,
-            "group": duty.group,
-            "assigned_at": imp.now,
-        }
+        DutyValues(
+            item_id=item_id,
+            unit_id=unit_ids[name_key(duty.unit)] if duty.unit is not None else None,
+            role=(Role.LEAD if n == 0 else Role.CO).value,
+            position=n,
+            printed_name=duty.printed,
+            group=duty.group,
+            assigned_at=imp.now,
+        )
         for entry, item_id in entries
         for n, duty in enumerate(entry.responsible)
     ]
-    current = {_duty_key(r): r for r in await _existing(imp, responsibilities, [i for _, i in entries])}
+    stored = await _existing(imp, responsibilities, StoredResponsibility, [i for _, i in entries])
+    current = {_duty_key(r): r for r in stored}
     # Assignment time and acknowledgement belong to the existing assignment, so only role, order, printed name and
     # group are reconciled.
     for row in rows:
         if _duty_key(row) in current:
             row["assigned_at"] = current[_duty_key(row)]["assigned_at"]
-    created = await _reconcile(imp, responsibilities, "responsibility", entries, _duty_key, rows)
+    created = await _reconcile(imp, responsibilities, stored, "responsibility", _duty_key, rows)
     # A placeholder is no unit's assignment: nobody is told, nothing is expected of it until the office assigns it.
-    await _emit_assigned(imp, plan_id, entries, [row for row in created if row["unit_id"] is not None])
+    await _emit_assigned(
+        imp, plan_id, entries, [(row, new_id) for row, new_id in created if row["unit_id"] is not None]
+    )
 
 
-async def _emit_assigned(imp: Importer, plan_id: int, entries: Entries, created: list[dict[str, Any]]) -> None:
+async def _emit_assigned(imp: Importer, plan_id: int, entries: Entries, created: list[tuple[DutyValues, int]]) -> None:
     """One `item.assigned` event per new responsibility, written with the import in a few batched inserts."""
     if not created:
         return
-    names = dict(
-        (
-            await imp.conn.execute(
-                select(units.c.id, units.c.name).where(units.c.id.in_(sorted({row["unit_id"] for row in created})))
-            )
-        ).all()
-    )
+    assigned = sorted({row["unit_id"] for row, _ in created if row["unit_id"] is not None})
+    names = dict((await imp.conn.execute(select(units.c.id, units.c.name).where(units.c.id.in_(assigned)))).all())
     item_of = {
-        item_id: {"plan_id": plan_id, "id": item_id, "key": entry.key, "number": entry.number, "title": entry.title}
+        item_id: ItemRef(plan_id=plan_id, id=item_id, key=entry.key, number=entry.number, title=entry.title)
         for entry, item_id in entries
     }
     await emit_many(
         imp.conn,
         outbox_events,
         "item.assigned",
-        (assigned_event(item_of[row["item_id"]], {**row, "unit_name": names[row["unit_id"]]}) for row in created),
+        (
+            assigned_event(
+                item_of[row["item_id"]],
+                AssignedDuty(
+                    id=new_id,
+                    unit_id=row["unit_id"],
+                    unit_name=names[row["unit_id"]],
+                    role=row["role"],
+                    assigned_at=row["assigned_at"],
+                ),
+            )
+            for row, new_id in created
+        ),
     )
 
 
@@ -175,7 +216,8 @@ async def _item_leaders(imp: Importer, entries: Entries, leader_ids: dict[str, i
         for entry, item_id in entries
         for n, name in enumerate(entry.lead_leaders)
     ]
-    await _reconcile(imp, item_leaders, "item_leader", entries, "leader_id", wanted)
+    stored = await _existing(imp, item_leaders, ItemLeaderLink, [i for _, i in entries])
+    await _reconcile(imp, item_leaders, stored, "item_leader", "leader_id", wanted)
 
 
 async def _indicators(imp: Importer, entries: Entries) -> None:
@@ -191,7 +233,8 @@ async def _indicators(imp: Importer, entries: Entries) -> None:
         for entry, item_id in entries
         for indicator in entry.indicators
     ]
-    await _reconcile(imp, indicators, "indicator", entries, "key", wanted)
+    stored = await _existing(imp, indicators, IndicatorRow, [i for _, i in entries])
+    await _reconcile(imp, indicators, stored, "indicator", "key", wanted)
 
 
 async def _milestones(imp: Importer, entries: Entries) -> None:
@@ -200,4 +243,5 @@ async def _milestones(imp: Importer, entries: Entries) -> None:
         for entry, item_id in entries
         for m in entry.milestones
     ]
-    await _reconcile(imp, milestones, "milestone", entries, "title", wanted)
+    stored = await _existing(imp, milestones, MilestoneRow, [i for _, i in entries])
+    await _reconcile(imp, milestones, stored, "milestone", "title", wanted)

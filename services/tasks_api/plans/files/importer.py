@@ -9,25 +9,42 @@ batches, so a plan of 100,000 items imports in a few round trips per table, not 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import Executable, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.history import diff
 from services.common.tables import table_of
+from services.common.typed_records import RowT, rows_of
 from services.tasks_api.db import change_log
 from services.tasks_api.people.models import Group, GroupMember, Leader
+from services.tasks_api.people.repository import GroupRow, LeaderRow
 from services.tasks_api.plans.files.import_items import import_items
 from services.tasks_api.plans.files.plan_file import PlanFile
 from services.tasks_api.plans.models import Plan
+from services.tasks_api.plans.repository import PlanRow
 from services.tasks_api.units.models import Unit, UnitAlias, name_key
+from services.tasks_api.units.repository import AliasRow, UnitRow
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
 groups, members = table_of(Group), table_of(GroupMember)
 
 _BATCH = 2000
+
+
+class HistoryEntry(TypedDict):
+    """One change the import made, as the change log stores it (written in batches at the end)."""
+
+    entity: str
+    entity_id: int
+    action: str
+    actor: str
+    at: datetime
+    changes: dict[str, list[Any]]
 
 
 class Importer:
@@ -38,7 +55,7 @@ class Importer:
         self.actor = actor
         self.now = clock.now()
         self.counts: Counter[str] = Counter()
-        self._history: list[dict[str, Any]] = []
+        self._history: list[HistoryEntry] = []
 
     async def run(self, plan_file: PlanFile) -> tuple[int, dict[str, int]]:
         unit_ids = await self._units(plan_file)
@@ -52,7 +69,12 @@ class Importer:
     # -- helpers ---------------------------------------------------------------------------------
 
     def log(
-        self, entity: str, entity_id: int, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+        self,
+        entity: str,
+        entity_id: int,
+        action: str,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
     ) -> None:
         self._history.append(
             {
@@ -69,8 +91,11 @@ class Importer:
         for start in range(0, len(self._history), _BATCH):
             await self.conn.execute(change_log.insert(), self._history[start : start + _BATCH])
 
-    async def insert_many(self, table: Any, rows: list[dict[str, Any]], entity: str) -> list[int]:
-        """Insert rows in batches; their ids come back in the order given."""
+    async def insert_many(self, table: Table, rows: Sequence[Mapping[str, Any]], entity: str) -> list[int]:
+        """Insert rows in batches, a versioned table's stamped with the import's time; their ids come back in the
+        order given."""
+        if "version" in table.c:
+            rows = [{**row, "version": 1, "created_at": self.now, "updated_at": self.now} for row in rows]
         ids: list[int] = []
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
@@ -82,7 +107,7 @@ class Importer:
             self.counts[f"{entity}.created"] += len(rows)
         return ids
 
-    async def update(self, table: Any, entity: str, before: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    async def update(self, table: Table, entity: str, before: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
         changes = {k: v for k, v in wanted.items() if before.get(k) != v}
         if not changes:
             return False
@@ -94,21 +119,19 @@ class Importer:
         self.counts[f"{entity}.updated"] += 1
         return True
 
-    def stamped(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {**row, "version": 1, "created_at": self.now, "updated_at": self.now}
-
-    async def rows(self, query: Any) -> list[dict[str, Any]]:
-        return [dict(r) for r in (await self.conn.execute(query)).mappings()]
+    async def rows(self, query: Executable, row: type[RowT]) -> list[RowT]:
+        return await rows_of(self.conn, query, row)
 
     # -- units, leaders, plan, groups ------------------------------------------------------------
 
     async def _units(self, plan_file: PlanFile) -> dict[str, int]:
         """Unit id by the name_key of every spelling in the file."""
         keys = {name_key(s) for u in plan_file.units for s in (u.name, *u.aliases)}
-        stored = await self.rows(select(aliases).where(aliases.c.key.in_(keys)))
+        stored = await self.rows(select(aliases).where(aliases.c.key.in_(keys)), AliasRow)
         known = {r["key"]: r["unit_id"] for r in stored}
         stored_spellings = {r["alias"] for r in stored}
-        existing = {r["id"]: r for r in await self.rows(select(units).where(units.c.id.in_(set(known.values()))))}
+        found = select(units).where(units.c.id.in_(set(known.values())))
+        existing = {r["id"]: r for r in await self.rows(found, UnitRow)}
         ids: dict[str, int] = {}
         new_entries = []
         for entry in plan_file.units:
@@ -119,9 +142,7 @@ class Importer:
                 continue
             await self.update(units, "unit", existing[unit_id], {"name": entry.name, "kind": entry.kind.value})
             ids.update({name_key(s): unit_id for s in spellings})
-        new_ids = await self.insert_many(
-            units, [self.stamped({"name": e.name, "kind": e.kind.value}) for e in new_entries], "unit"
-        )
+        new_ids = await self.insert_many(units, [{"name": e.name, "kind": e.kind.value} for e in new_entries], "unit")
         for entry, unit_id in zip(new_entries, new_ids, strict=True):
             ids.update({name_key(s): unit_id for s in (entry.name, *entry.aliases)})
         missing = [
@@ -136,33 +157,29 @@ class Importer:
 
     async def _leaders(self, plan_file: PlanFile, unit_ids: dict[str, int]) -> dict[str, int]:
         names = [entry.name for entry in plan_file.leaders]
-        existing = {r["name"]: r for r in await self.rows(select(leaders).where(leaders.c.name.in_(names)))}
-        new = [
-            self.stamped({"name": e.name, "title": e.title, "unit_id": None})
-            for e in plan_file.leaders
-            if e.name not in existing
-        ]
+        existing = {r["name"]: r for r in await self.rows(select(leaders).where(leaders.c.name.in_(names)), LeaderRow)}
+        new = [entry for entry in plan_file.leaders if entry.name not in existing]
         for entry in plan_file.leaders:
             if entry.name in existing:
                 await self.update(leaders, "leader", existing[entry.name], {"title": entry.title})
         ids = {name: row["id"] for name, row in existing.items()}
-        ids.update(zip([r["name"] for r in new], await self.insert_many(leaders, new, "leader"), strict=True))
+        new_rows = [{"name": e.name, "title": e.title, "unit_id": None} for e in new]
+        ids.update(zip([e.name for e in new], await self.insert_many(leaders, new_rows, "leader"), strict=True))
         return ids
 
     async def _plan(self, plan_file: PlanFile) -> int:
         wanted = plan_file.plan.model_dump()
         wanted["status"] = plan_file.plan.status.value
-        row = (await self.conn.execute(select(plans).where(plans.c.key == wanted["key"]))).mappings().first()
-        if row is None:
-            return (await self.insert_many(plans, [self.stamped(wanted)], "plan"))[0]
-        await self.update(plans, "plan", dict(row), wanted)
-        plan_id: int = row["id"]
-        return plan_id
+        stored = await self.rows(select(plans).where(plans.c.key == wanted["key"]), PlanRow)
+        if not stored:
+            return (await self.insert_many(plans, [wanted], "plan"))[0]
+        await self.update(plans, "plan", stored[0], wanted)
+        return stored[0]["id"]
 
     async def _groups(
         self, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]
     ) -> None:
-        existing = {r["key"]: r for r in await self.rows(select(groups).where(groups.c.plan_id == plan_id))}
+        existing = {r["key"]: r for r in await self.rows(select(groups).where(groups.c.plan_id == plan_id), GroupRow)}
         for entry in plan_file.groups:
             wanted = {
                 "key": entry.key,
@@ -174,13 +191,12 @@ class Importer:
                 group_id = existing[entry.key]["id"]
                 await self.update(groups, "group", existing[entry.key], wanted)
             else:
-                group_id = (await self.insert_many(groups, [self.stamped({**wanted, "plan_id": plan_id})], "group"))[0]
+                group_id = (await self.insert_many(groups, [{**wanted, "plan_id": plan_id}], "group"))[0]
             desired = [(leader_ids[m.leader], m.role) for m in entry.members]
+            seated = select(members.c.leader_id, members.c.role).where(members.c.group_id == group_id)
             current = [
-                (r["leader_id"], r["role"])
-                for r in await self.rows(
-                    select(members).where(members.c.group_id == group_id).order_by(members.c.position, members.c.id)
-                )
+                (leader_id, role)
+                for leader_id, role in await self.conn.execute(seated.order_by(members.c.position, members.c.id))
             ]
             if current != desired:
                 await self.conn.execute(members.delete().where(members.c.group_id == group_id))

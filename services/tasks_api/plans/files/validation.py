@@ -5,7 +5,7 @@ Errors name the key path and the line, so the office can fix a file without read
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 from pydantic import ValidationError
@@ -18,10 +18,18 @@ from services.tasks_api.plans.files.plan_file import (
 from services.tasks_api.units.models import name_key
 
 
+class PlanFileProblem(TypedDict):
+    """One problem of a plan file: the key path (items[2].units[0]), its line where known, and what is wrong."""
+
+    location: str
+    line: int | None
+    message: str
+
+
 class PlanFileError(ValueError):
     """The file is not a valid plan; `errors` lists each problem with its location and line."""
 
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
+    def __init__(self, errors: list[PlanFileProblem]) -> None:
         self.errors = errors
         first = errors[0]
         where = f"line {first['line']}, " if first.get("line") else ""
@@ -135,7 +143,7 @@ def _duplicates(problems: list[tuple[tuple[Any, ...], str]], loc: Any, values: l
         seen.add(value)
 
 
-def _located(root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> dict[str, Any]:
+def _located(root: yaml.Node | None, loc: tuple[Any, ...], message: str) -> PlanFileProblem:
     path = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
     return {"location": path or "(file)", "line": _line_of(root, loc), "message": message}
 

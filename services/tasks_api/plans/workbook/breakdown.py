@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -31,10 +31,11 @@ from services.tasks_api.plans.files.exporter import aliases, export_plan, plans,
 from services.tasks_api.plans.files.importer import Importer
 from services.tasks_api.plans.files.plan_file import PlanFile, UnitEntry, responsible_entry
 from services.tasks_api.plans.files.validation import PlanFileError, validate_plan_data
-from services.tasks_api.plans.service import export_plan_file, plan_records
+from services.tasks_api.plans.repository import plan_rows
+from services.tasks_api.plans.service import export_plan_file
 from services.tasks_api.plans.workbook.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
 from services.tasks_api.plans.workbook.reading import Parsed, Row, located_error, read_workbook, unprocessable
-from services.tasks_api.plans.workbook.tree import ItemTree
+from services.tasks_api.plans.workbook.tree import EntryPart, ItemTree
 from services.tasks_api.plans.workbook.workbook import (
     DUTIES,
     INDICATORS,
@@ -71,7 +72,7 @@ async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: 
         async with db.read() if upload.dry_run else db.transaction() as conn:
             if not upload.dry_run:
                 await _hold_the_plan(conn, plan_id)
-            current = await export_plan(conn, await plan_records.get(conn, plan_id))
+            current = await export_plan(conn, await plan_rows.get(conn, plan_id))
             version = fingerprint(current)
             check_version(version, parsed.version, upload.if_match)
             wanted = apply_rows(current, parsed, await _units_spelled(conn, _unresolved(current, parsed)))
@@ -82,7 +83,7 @@ async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: 
                 raise _removals_refused(removals)
             _, counts = await Importer(conn, actor).run(wanted)
             if counts:  # the version the plan now has, as the next download will say
-                version = fingerprint(await export_plan(conn, await plan_records.get(conn, plan_id)))
+                version = fingerprint(await export_plan(conn, await plan_rows.get(conn, plan_id)))
             return BreakdownResult(plan_id=plan_id, counts=counts, dry_run=False, version=version, diff=diff)
 
 
@@ -219,8 +220,8 @@ def _apply_items(tree: ItemTree, parsed: Parsed) -> dict[str, Row]:
             continue
         listed[key] = row
         values = row.entry.model_dump(mode="python")
-        if key in tree.nodes:
-            tree.nodes[key].update({name: values[name] for name in carried_fields(ITEMS)})
+        if key in tree.nodes:  # the carried fields are named at run time: updated as the dict the node is
+            cast(dict[str, Any], tree.nodes[key]).update({name: values[name] for name in carried_fields(ITEMS)})
         else:
             tree.nodes[key] = values
     for key, row in listed.items():
@@ -268,7 +269,7 @@ def _apply_duties(tree: ItemTree, parsed: Parsed, listed: dict[str, Row], spelli
 
 
 def _apply_entries(
-    tree: ItemTree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: str, identity: tuple[str, str]
+    tree: ItemTree, parsed: Parsed, listed: dict[str, Row], sheet: str, part: EntryPart, identity: tuple[str, str]
 ) -> None:
     """Indicators or milestones: each identified within its item by a field (key or title) and its column; one
     that was there keeps the fields the sheet does not carry."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from io import BytesIO
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError
@@ -25,17 +26,51 @@ from services.tasks_api.plans.workbook.workbook import (
 MAX_UNPACKED_BYTES = 256 * 1024**2  # what the zip may expand to: refuses zip bombs before openpyxl reads them
 
 
+class Cells(TypedDict, total=False):
+    """A row's cells, parsed, by the fields of its sheet's columns (workbook.SHEETS); a blank cell is left out."""
+
+    key: str
+    parent: str
+    kind: str
+    number: str
+    title: str
+    text: str
+    status: str
+    starts_on: date
+    due_on: date
+    item: str
+    unit: str
+    role: str
+    order: int
+    name: str
+    measure: str
+    baseline: float
+    target: float
+    comparison: str
+    target_date: date
+    yearly_targets: dict[int, float] | None
+
+
+class WorkbookError(TypedDict):
+    """A problem of the workbook as a problem document's field error (FieldError): sheet, row and column."""
+
+    location: list[str | int]
+    message: str
+    type: str
+    line: int | None
+
+
 @dataclass(frozen=True)
 class Row:
     number: int
-    fields: dict[str, Any]
+    fields: Cells
     entry: Any  # the row validated as its plan-file entry, where the sheet has one
 
 
 @dataclass
 class Parsed:
     rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in SHEETS})
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[WorkbookError] = field(default_factory=list)
     # Keys on 事项 (valid row or not), and items referred to by invalid rows: so that errors do not cascade.
     item_keys: set[str] = field(default_factory=set)
     items_of_invalid_rows: set[str] = field(default_factory=set)
@@ -45,7 +80,7 @@ class Parsed:
         self.errors.append(located_error([sheet, number, header], message, number))
 
 
-def located_error(location: list[str | int], message: str, line: int | None = None) -> dict[str, Any]:
+def located_error(location: list[str | int], message: str, line: int | None = None) -> WorkbookError:
     return {"location": location, "message": message, "type": "workbook", "line": line}
 
 
@@ -53,7 +88,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def unprocessable(errors: list[dict[str, Any]]) -> Unprocessable:
+def unprocessable(errors: list[WorkbookError]) -> Unprocessable:
     """422 listing the problems (the first MAX_REPORTED of them, to keep the answer small); nothing applied."""
     where = " ".join(str(p) for p in errors[0]["location"])
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -131,9 +166,9 @@ def _read_row(parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: i
 
 def _read_cells(
     parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, values: tuple[Any, ...]
-) -> tuple[dict[str, Any], set[str]]:
+) -> tuple[Cells, set[str]]:
     """The row's parsed cells by field, and the fields whose cell was reported (missing or unreadable)."""
-    fields: dict[str, Any] = {}
+    fields: dict[str, object] = {}
     reported: set[str] = set()
     for column, value in zip(columns, (*values, *[None] * len(columns)), strict=False):
         if _blank(value):
@@ -146,11 +181,11 @@ def _read_cells(
         except ValueError as exc:
             parsed.error(sheet, number, column.header, str(exc))
             reported.add(column.field)
-    return fields, reported
+    return cast(Cells, fields), reported  # each column's parser gives its field's type
 
 
 def _validated_entry(
-    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, fields: dict[str, Any], reported: set[str]
+    parsed: Parsed, sheet: str, columns: tuple[Column, ...], number: int, fields: Cells, reported: set[str]
 ) -> BaseModel | None:
     """The sheet's entry model over the fields (key pattern, lengths); its problems on cells not reported already."""
     model = ENTRIES.get(sheet)

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal, TypedDict
+
+EntryPart = Literal["indicators", "milestones"]  # the parts of an item the sheets 指标 and 节点 list
+
+
+class ItemNode(TypedDict):
+    """An item of the plan file as data (ItemEntry.model_dump), which the rows edit before the plan file is validated
+    again: `units` holds what ItemEntry.units takes (spellings, and entries as objects or as data), the indicators
+    and milestones their entries' data."""
+
+    key: str
+    kind: str
+    number: str
+    title: str
+    text: str
+    status: str
+    starts_on: date | None
+    due_on: date | None
+    units: list[Any]
+    lead_leaders: list[str]
+    indicators: list[dict[str, Any]]
+    milestones: list[dict[str, Any]]
+    children: list[ItemNode]
 
 
 class ItemTree:
-    """The plan file's items as dicts, by key, with each one's parent key, so that rows can edit and move them."""
+    """The plan file's items as data, by key, with each one's parent key, so that rows can edit and move them."""
 
-    def __init__(self, roots: list[dict[str, Any]]) -> None:
+    def __init__(self, roots: list[ItemNode]) -> None:
         self.roots = roots
-        self.nodes: dict[str, dict[str, Any]] = {}
+        self.nodes: dict[str, ItemNode] = {}
         self.parent: dict[str, str | None] = {}  # only for items placed in the tree
-        stack: list[tuple[dict[str, Any], str | None]] = [(node, None) for node in roots]
+        stack: list[tuple[ItemNode, str | None]] = [(node, None) for node in roots]
         while stack:
             node, parent = stack.pop()
             self.nodes[node["key"]], self.parent[node["key"]] = node, parent
             stack.extend((child, node["key"]) for child in node["children"])
 
-    def _siblings(self, parent: str | None) -> list[dict[str, Any]]:
+    def _siblings(self, parent: str | None) -> list[ItemNode]:
         return self.nodes[parent]["children"] if parent else self.roots
 
     def within(self, key: str, ancestor: str) -> bool:

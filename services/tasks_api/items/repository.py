@@ -1,0 +1,137 @@
+"""The items' SQL: the item record, its list columns and the rows the item routes answer with, as typed rows.
+
+The responsibilities as shown (DUTIES) join the units table and stay in service.py, with the leaders it reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, TypedDict, cast
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.records import Records
+from services.common.tables import table_of
+from services.common.typed_records import TypedRecords
+from services.tasks_api.db import change_log
+from services.tasks_api.items.models import Item, ItemLeader, Responsibility
+
+items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
+item_records: Records[dict[str, Any]] = Records(items, "item", change_log)
+
+# The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
+LIST_COLUMNS = [
+    items.c.id,
+    items.c.plan_id,
+    items.c.parent_id,
+    items.c.key,
+    items.c.kind,
+    items.c.number,
+    items.c.title,
+    items.c.text,
+    items.c.starts_on,
+    items.c.due_on,
+    items.c.original_due_on,
+    items.c.status,
+    items.c.closed_on,
+    items.c.closeout_request_id,
+    items.c.reopen_reason,
+    items.c.position,
+    items.c.version,
+]
+
+
+class ItemRef(TypedDict):
+    """What an event says of its item: which plan, and the item's id, key, number and title."""
+
+    plan_id: int
+    id: int
+    key: str
+    number: str
+    title: str
+
+
+class ItemListRow(ItemRef):
+    """An item as the lists show it (LIST_COLUMNS, ItemPublic)."""
+
+    parent_id: int | None
+    kind: str
+    text: str
+    starts_on: date | None
+    due_on: date | None
+    original_due_on: date | None
+    status: str
+    closed_on: date | None
+    closeout_request_id: int | None
+    reopen_reason: str | None
+    position: int
+    version: int
+
+
+class ItemRow(ItemListRow):
+    """An item as stored."""
+
+    created_at: datetime
+    updated_at: datetime
+
+
+class ResponsibilityColumns(TypedDict):
+    """A responsibility's columns but its printed name, which the table leaves empty for a unit printed by its name
+    and the API always shows."""
+
+    id: int
+    item_id: int
+    unit_id: int | None
+    role: str
+    position: int
+    group: int
+    assigned_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class StoredResponsibility(ResponsibilityColumns):
+    """A responsibility as stored: what its history records."""
+
+    printed_name: str | None
+
+
+class DutyRow(ResponsibilityColumns):
+    """A responsibility as the API shows it (DUTIES): a placeholder has no unit and reads as to_be_assigned."""
+
+    printed_name: str
+    unit_name: str | None
+    status: str
+
+
+class ItemLeaderLink(TypedDict):
+    """A lead leader of an item as stored: the link, in printed position."""
+
+    id: int
+    item_id: int
+    leader_id: int
+    position: int
+
+
+class LeaderRefRow(TypedDict):
+    """A lead leader of an item, by id and name (LeaderRef)."""
+
+    id: int
+    name: str
+    title: str | None
+
+
+class ItemWithDuties(ItemRow):
+    """An item with its responsible units in printed order and its lead leaders (ItemDetail)."""
+
+    responsibilities: list[DutyRow]
+    lead_leaders: list[LeaderRefRow]
+
+
+item_rows = TypedRecords(item_records, ItemRow)
+
+
+async def locked_item(conn: AsyncConnection, item_id: int) -> ItemRow | None:
+    """The item, locked for the transaction (on PostgreSQL)."""
+    row = (await conn.execute(select(items).where(items.c.id == item_id).with_for_update())).mappings().first()
+    return cast(ItemRow, dict(row)) if row else None
