@@ -24,6 +24,7 @@ from services.common.json import JSONBytesResponse, JsonObject
 from services.common.openapi import PUBLIC, build_contract
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.readiness import ReadinessCheck
+from services.common.route_index import index_routes
 from services.common.secrets import SecretBox, redact_url_secrets_in_logs
 from services.common.settings import DocsAccess, ServiceSettings
 
@@ -69,6 +70,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     prepare_guards(app.routes)
+    index_routes(app.router)
     app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
     return app
 
