@@ -16,9 +16,10 @@ from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, Role
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRef, ItemRow, StoredResponsibility
 from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile
+from services.tasks_api.tables import Unit
 from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
-from services.tasks_api.units.models import Unit, name_key
+from services.tasks_api.units.models import name_key
 
 if TYPE_CHECKING:
     from services.tasks_api.plans.files.importer import Importer

@@ -21,13 +21,13 @@ from services.common.history import diff
 from services.common.tables import table_of
 from services.common.typed_records import RowT, rows_of
 from services.tasks_api.db import change_log
-from services.tasks_api.people.models import Group, GroupMember, Leader
+from services.tasks_api.people.models import Group, GroupMember
 from services.tasks_api.people.repository import GroupRow, LeaderRow
 from services.tasks_api.plans.files.import_items import import_items
 from services.tasks_api.plans.files.plan_file import PlanFile
-from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.repository import PlanRow
-from services.tasks_api.units.models import Unit, UnitAlias, name_key
+from services.tasks_api.tables import Leader, Plan, Unit
+from services.tasks_api.units.models import UnitAlias, name_key
 from services.tasks_api.units.repository import AliasRow, UnitRow
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
