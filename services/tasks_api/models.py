@@ -4,10 +4,10 @@ from services.tasks_api.closeout.models import CloseoutRequest
 from services.tasks_api.db import change_log, idempotency_keys, metadata
 from services.tasks_api.deadlines.models import ExtensionRequest
 from services.tasks_api.items.models import Item, ItemLeader, Responsibility
-from services.tasks_api.people.models import Group, GroupMember, Leader
-from services.tasks_api.plans.models import Plan
+from services.tasks_api.people.models import Group, GroupMember
+from services.tasks_api.tables import Leader, Plan, Unit
 from services.tasks_api.targets.models import Indicator, Milestone
-from services.tasks_api.units.models import Unit, UnitAlias
+from services.tasks_api.units.models import UnitAlias
 
 __all__ = [
     "CloseoutRequest",

@@ -20,7 +20,7 @@ from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import DutyRow, ItemRow, item_records, item_rows, locked_item, responsibilities
 from services.tasks_api.items.schemas import PlaceholderAssignment, ResponsibilityCreate
 from services.tasks_api.items.service import units
-from services.tasks_api.plans.service import plan_records
+from services.tasks_api.tables import plan_records
 
 # -- shared by the other modules of this room -------------------------------------------------------
 

@@ -18,8 +18,8 @@ from services.tasks_api.db import change_log
 from services.tasks_api.deadlines.models import ExtensionRequest
 from services.tasks_api.deadlines.schemas import DeadlineKind
 from services.tasks_api.items.models import Item, ItemStatus, Responsibility
+from services.tasks_api.tables import Unit
 from services.tasks_api.targets.models import Indicator, Milestone
-from services.tasks_api.units.models import Unit
 
 extensions = table_of(ExtensionRequest)
 items, responsibilities, units = table_of(Item), table_of(Responsibility), table_of(Unit)

@@ -29,9 +29,7 @@ from services.tasks_api.items.repository import (
     responsibilities,
 )
 from services.tasks_api.items.schemas import ItemCreate, ItemUpdate, TreeNode
-from services.tasks_api.people.models import Leader
-from services.tasks_api.plans.service import plan_records
-from services.tasks_api.units.models import Unit
+from services.tasks_api.tables import Leader, Unit, plan_records
 
 units, leaders = table_of(Unit), table_of(Leader)
 

@@ -1,4 +1,4 @@
-"""Leaders, groups and group members."""
+"""Groups and their members (the leaders table, which items reads, is in tasks_api/tables.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,6 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field
 
 from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
-
-
-class LeaderFields(TasksModel):
-    name: str = Field(min_length=1, max_length=50, description="姓名")
-    title: str | None = Field(None, max_length=200, description="职务, as printed, e.g. 市委副书记、市长.")
-    unit_id: int | None = Field(None, description="The unit the leader heads or belongs to, if any.")
-
-
-class Leader(LeaderFields, Stamped, table=True):
-    __tablename__ = "leaders"
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=50, unique=True)
-    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL")
 
 
 class GroupKind(StrEnum):

@@ -12,7 +12,8 @@ from services.common.records import Records
 from services.common.tables import table_of
 from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
-from services.tasks_api.people.models import Group, GroupMember, Leader
+from services.tasks_api.people.models import Group, GroupMember
+from services.tasks_api.tables import Leader
 
 leaders, groups, members = table_of(Leader), table_of(Group), table_of(GroupMember)
 

@@ -6,12 +6,8 @@ from sqlmodel import Field
 
 from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
-from services.tasks_api.people.models import (
-    GroupFields,
-    GroupKind,
-    LeaderFields,
-    MemberFields,
-)
+from services.tasks_api.people.models import GroupFields, GroupKind, MemberFields
+from services.tasks_api.tables import LeaderFields
 
 
 class LeaderCreate(LeaderFields):

@@ -31,7 +31,7 @@ from services.tasks_api.people.repository import (
     seats,
 )
 from services.tasks_api.people.schemas import GroupCreate, GroupUpdate, LeaderCreate, LeaderUpdate, MemberCreate
-from services.tasks_api.plans.service import plan_records
+from services.tasks_api.tables import plan_records
 from services.tasks_api.units.service import unit_records
 
 item_leaders = table_of(ItemLeader)

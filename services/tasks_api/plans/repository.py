@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from services.common.records import Records
-from services.common.tables import table_of
 from services.common.typed_records import TypedRecords
-from services.tasks_api.db import change_log
-from services.tasks_api.plans.models import Plan
-
-plan_records: Records[dict[str, Any]] = Records(table_of(Plan), "plan", change_log)
+from services.tasks_api.tables import plan_records
 
 
 class PlanRow(TypedDict):

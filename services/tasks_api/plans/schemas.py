@@ -10,7 +10,7 @@ from sqlmodel import Field
 
 from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
-from services.tasks_api.plans.models import (
+from services.tasks_api.tables import (
     GENERAL_REQUIREMENTS,
     PRINCIPLES,
     PlanFields,

@@ -9,10 +9,8 @@ from services.tasks_api.plans.files.exporter import export_plan
 from services.tasks_api.plans.files.importer import Importer
 from services.tasks_api.plans.files.plan_file import PlanFile
 from services.tasks_api.plans.repository import PlanRow, plan_rows
-
-# What the rooms a plan is made of read of this one (re-exported).
-from services.tasks_api.plans.repository import plan_records as plan_records
 from services.tasks_api.plans.schemas import PlanCreate, PlanUpdate
+from services.tasks_api.tables import plan_records
 
 
 async def list_plans(db: Database, *, after_id: int | None, limit: int) -> list[PlanRow]:

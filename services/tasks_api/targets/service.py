@@ -14,7 +14,7 @@ from services.common.problems import Conflict, Forbidden, NotFound, Unprocessabl
 from services.tasks_api.assignments.service import require_duty
 from services.tasks_api.items.repository import item_leaders, item_records, items
 from services.tasks_api.items.service import leaders
-from services.tasks_api.plans.service import plan_records
+from services.tasks_api.tables import plan_records
 from services.tasks_api.targets import repository
 from services.tasks_api.targets.models import Comparison
 from services.tasks_api.targets.repository import (

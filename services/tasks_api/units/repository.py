@@ -15,7 +15,8 @@ from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import LIST_COLUMNS, ItemListRow, item_records, items, responsibilities
-from services.tasks_api.units.models import Unit, UnitAlias, name_key
+from services.tasks_api.tables import Unit
+from services.tasks_api.units.models import UnitAlias, name_key
 
 units, aliases = table_of(Unit), table_of(UnitAlias)
 unit_records: Records[UnitRow] = Records(units, "unit", change_log)

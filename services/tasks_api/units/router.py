@@ -23,8 +23,8 @@ from services.common.routing import (
 from services.tasks_api.deps import DatabaseDep
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.schemas import ItemPublic
+from services.tasks_api.tables import UnitKind
 from services.tasks_api.units import service
-from services.tasks_api.units.models import UnitKind
 from services.tasks_api.units.schemas import UnitCreate, UnitPublic, UnitUpdate
 
 router = api_router("units")

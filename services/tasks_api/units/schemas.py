@@ -6,7 +6,7 @@ from sqlmodel import Field
 
 from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
-from services.tasks_api.units.models import UnitFields, UnitKind
+from services.tasks_api.tables import UnitFields, UnitKind
 
 
 class UnitCreate(UnitFields):

@@ -16,7 +16,8 @@ from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import responsibilities
-from services.tasks_api.units.models import UnitKind, name_key
+from services.tasks_api.tables import UnitKind
+from services.tasks_api.units.models import name_key
 from services.tasks_api.units.repository import (
     UnitItemRow,
     UnitWithAliases,

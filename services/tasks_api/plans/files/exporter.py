@@ -15,7 +15,7 @@ from services.common.tables import table_of
 from services.common.typed_records import rows_of
 from services.tasks_api.items.models import Item, ItemKind, ItemLeader, ItemStatus, Responsibility
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRow, StoredResponsibility
-from services.tasks_api.people.models import Group, GroupKind, GroupMember, Leader
+from services.tasks_api.people.models import Group, GroupKind, GroupMember
 from services.tasks_api.people.repository import GroupRow, LeaderRow, SeatRow
 from services.tasks_api.plans.files.plan_file import (
     GroupEntry,
@@ -29,11 +29,11 @@ from services.tasks_api.plans.files.plan_file import (
     ResponsibleEntry,
     UnitEntry,
 )
-from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.repository import PlanRow
+from services.tasks_api.tables import Leader, Plan, Unit, UnitKind
 from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
-from services.tasks_api.units.models import Unit, UnitAlias, UnitKind, name_key
+from services.tasks_api.units.models import UnitAlias, name_key
 from services.tasks_api.units.repository import AliasRow, UnitRow
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)

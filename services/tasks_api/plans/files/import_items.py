@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from sqlalchemy import Table, select
 
@@ -15,13 +15,12 @@ from services.tasks_api.assignments.events import AssignedDuty, assigned_event
 from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, Role
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRef, ItemRow, StoredResponsibility
+from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile
+from services.tasks_api.tables import Unit
 from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
-from services.tasks_api.units.models import Unit, name_key
-
-if TYPE_CHECKING:
-    from services.tasks_api.plans.files.importer import Importer
+from services.tasks_api.units.models import name_key
 
 items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
 indicators, milestones, units = table_of(Indicator), table_of(Milestone), table_of(Unit)
@@ -59,7 +58,7 @@ class DutyValues(TypedDict):
 
 
 async def import_items(
-    imp: Importer, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]
+    imp: ImportRun, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]
 ) -> None:
     item_ids = await _tree(imp, plan_file, plan_id)
     entries = [(item, item_ids[item.key]) for item, _, _ in plan_file.walk()]
@@ -83,7 +82,7 @@ def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> Item
     }
 
 
-async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, int]:
+async def _tree(imp: ImportRun, plan_file: PlanFile, plan_id: int) -> dict[str, int]:
     """Item id by key; inserted level by level so every parent has its id before its children."""
     existing = {r["key"]: r for r in await imp.rows(select(items).where(items.c.plan_id == plan_id), ItemRow)}
     ids = {key: row["id"] for key, row in existing.items()}
@@ -105,7 +104,7 @@ async def _tree(imp: Importer, plan_file: PlanFile, plan_id: int) -> dict[str, i
     return ids
 
 
-async def _existing(imp: Importer, table: Table, row: type[RowT], item_ids: list[int]) -> list[RowT]:
+async def _existing(imp: ImportRun, table: Table, row: type[RowT], item_ids: list[int]) -> list[RowT]:
     found: list[RowT] = []
     for start in range(0, len(item_ids), 2000):
         chunk = item_ids[start : start + 2000]
@@ -118,7 +117,7 @@ def _matcher(match: Match) -> Callable[[Mapping[str, Any]], Hashable]:
 
 
 async def _reconcile(
-    imp: Importer,
+    imp: ImportRun,
     table: Table,
     stored: list[RowT],
     entity: str,
@@ -152,7 +151,7 @@ def _duty_key(row: Mapping[str, Any]) -> tuple[int, str, Any]:
     return row["item_id"], "unit", row["unit_id"]
 
 
-async def _responsibilities(imp: Importer, plan_id: int, entries: Entries, unit_ids: dict[str, int]) -> None:
+async def _responsibilities(imp: ImportRun, plan_id: int, entries: Entries, unit_ids: dict[str, int]) -> None:
     rows = [
         DutyValues(
             item_id=item_id,
@@ -180,7 +179,7 @@ async def _responsibilities(imp: Importer, plan_id: int, entries: Entries, unit_
     )
 
 
-async def _emit_assigned(imp: Importer, plan_id: int, entries: Entries, created: list[tuple[DutyValues, int]]) -> None:
+async def _emit_assigned(imp: ImportRun, plan_id: int, entries: Entries, created: list[tuple[DutyValues, int]]) -> None:
     """One `item.assigned` event per new responsibility, written with the import in a few batched inserts."""
     if not created:
         return
@@ -210,7 +209,7 @@ async def _emit_assigned(imp: Importer, plan_id: int, entries: Entries, created:
     )
 
 
-async def _item_leaders(imp: Importer, entries: Entries, leader_ids: dict[str, int]) -> None:
+async def _item_leaders(imp: ImportRun, entries: Entries, leader_ids: dict[str, int]) -> None:
     wanted = [
         {"item_id": item_id, "leader_id": leader_ids[name], "position": n}
         for entry, item_id in entries
@@ -220,7 +219,7 @@ async def _item_leaders(imp: Importer, entries: Entries, leader_ids: dict[str, i
     await _reconcile(imp, item_leaders, stored, "item_leader", "leader_id", wanted)
 
 
-async def _indicators(imp: Importer, entries: Entries) -> None:
+async def _indicators(imp: ImportRun, entries: Entries) -> None:
     wanted = [
         {
             "item_id": item_id,
@@ -237,7 +236,7 @@ async def _indicators(imp: Importer, entries: Entries) -> None:
     await _reconcile(imp, indicators, stored, "indicator", "key", wanted)
 
 
-async def _milestones(imp: Importer, entries: Entries) -> None:
+async def _milestones(imp: ImportRun, entries: Entries) -> None:
     wanted = [
         {"item_id": item_id, "title": m.title, "due_on": m.due_on}
         for entry, item_id in entries

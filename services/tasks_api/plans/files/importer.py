@@ -8,54 +8,25 @@ batches, so a plan of 100,000 items imports in a few round trips per table, not 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any, TypedDict
+from sqlalchemy import select
 
-from sqlalchemy import Executable, Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from services.common import clock
-from services.common.history import diff
 from services.common.tables import table_of
-from services.common.typed_records import RowT, rows_of
-from services.tasks_api.db import change_log
-from services.tasks_api.people.models import Group, GroupMember, Leader
+from services.tasks_api.people.models import Group, GroupMember
 from services.tasks_api.people.repository import GroupRow, LeaderRow
 from services.tasks_api.plans.files.import_items import import_items
+from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import PlanFile
-from services.tasks_api.plans.models import Plan
 from services.tasks_api.plans.repository import PlanRow
-from services.tasks_api.units.models import Unit, UnitAlias, name_key
+from services.tasks_api.tables import Leader, Plan, Unit
+from services.tasks_api.units.models import UnitAlias, name_key
 from services.tasks_api.units.repository import AliasRow, UnitRow
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
 groups, members = table_of(Group), table_of(GroupMember)
 
-_BATCH = 2000
 
-
-class HistoryEntry(TypedDict):
-    """One change the import made, as the change log stores it (written in batches at the end)."""
-
-    entity: str
-    entity_id: int
-    action: str
-    actor: str
-    at: datetime
-    changes: dict[str, list[Any]]
-
-
-class Importer:
+class Importer(ImportRun):
     """One import run: reconciles the database with a plan file and counts what it did."""
-
-    def __init__(self, conn: AsyncConnection, actor: str) -> None:
-        self.conn = conn
-        self.actor = actor
-        self.now = clock.now()
-        self.counts: Counter[str] = Counter()
-        self._history: list[HistoryEntry] = []
 
     async def run(self, plan_file: PlanFile) -> tuple[int, dict[str, int]]:
         unit_ids = await self._units(plan_file)
@@ -65,62 +36,6 @@ class Importer:
         await import_items(self, plan_file, plan_id, unit_ids, leader_ids)
         await self._flush_history()
         return plan_id, dict(sorted(self.counts.items()))
-
-    # -- helpers ---------------------------------------------------------------------------------
-
-    def log(
-        self,
-        entity: str,
-        entity_id: int,
-        action: str,
-        before: Mapping[str, Any] | None,
-        after: Mapping[str, Any] | None,
-    ) -> None:
-        self._history.append(
-            {
-                "entity": entity,
-                "entity_id": entity_id,
-                "action": action,
-                "actor": self.actor,
-                "at": self.now,
-                "changes": diff(before, after),
-            }
-        )
-
-    async def _flush_history(self) -> None:
-        for start in range(0, len(self._history), _BATCH):
-            await self.conn.execute(change_log.insert(), self._history[start : start + _BATCH])
-
-    async def insert_many(self, table: Table, rows: Sequence[Mapping[str, Any]], entity: str) -> list[int]:
-        """Insert rows in batches, a versioned table's stamped with the import's time; their ids come back in the
-        order given."""
-        if "version" in table.c:
-            rows = [{**row, "version": 1, "created_at": self.now, "updated_at": self.now} for row in rows]
-        ids: list[int] = []
-        for start in range(0, len(rows), _BATCH):
-            batch = rows[start : start + _BATCH]
-            result = await self.conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), batch)
-            ids.extend(result.scalars().all())
-        for row, new_id in zip(rows, ids, strict=True):
-            self.log(entity, new_id, "create", None, row)
-        if rows:
-            self.counts[f"{entity}.created"] += len(rows)
-        return ids
-
-    async def update(self, table: Table, entity: str, before: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-        changes = {k: v for k, v in wanted.items() if before.get(k) != v}
-        if not changes:
-            return False
-        values = dict(changes)
-        if "version" in table.c:
-            values.update(version=before["version"] + 1, updated_at=self.now)
-        await self.conn.execute(table.update().where(table.c.id == before["id"]).values(**values))
-        self.log(entity, before["id"], "update", before, {**before, **changes})
-        self.counts[f"{entity}.updated"] += 1
-        return True
-
-    async def rows(self, query: Executable, row: type[RowT]) -> list[RowT]:
-        return await rows_of(self.conn, query, row)
 
     # -- units, leaders, plan, groups ------------------------------------------------------------
 

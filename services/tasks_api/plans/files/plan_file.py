@@ -11,9 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import ItemKind, ItemStatus
 from services.tasks_api.people.models import GroupKind
-from services.tasks_api.plans.models import PlanStatus
+from services.tasks_api.tables import PlanStatus, UnitKind
 from services.tasks_api.targets.models import Comparison
-from services.tasks_api.units.models import UnitKind
 
 # Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
 LegacyItemStatus = Literal["not_started", "in_progress", "delayed", "completed"]

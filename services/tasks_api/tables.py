@@ -1,0 +1,109 @@
+"""The tables several rooms read: the plan, which every room a plan is made of checks before it writes, and the units
+and leaders an item's duties and lead leaders name. They sit below the rooms, so that a room imports downward only
+(plans/files imports the rooms a plan is made of, and items is read by units and people); a room's other tables stay
+in its models.py. The metadata is db.py's: where a table is declared does not change what Alembic sees."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
+from sqlalchemy import JSON, String, Text
+from sqlmodel import Field
+
+from services.common.records import Records
+from services.common.tables import table_of
+from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel, change_log
+
+# -- plans ---------------------------------------------------------------------------------------
+
+
+class PlanStatus(StrEnum):
+    """Where a plan stands: draft (草稿), active (实施中), completed (完成) or archived (归档)."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+
+
+GENERAL_REQUIREMENTS = "The plan's general requirements (总体要求) as printed."
+Principle = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+PRINCIPLES = "The plan's basic principles (基本原则) as printed, one per entry, in printed order."
+
+
+class PlanFields(TasksModel):
+    key: str = Field(
+        min_length=1,
+        max_length=64,
+        schema_extra={"pattern": KEY_PATTERN},
+        description="Stable external id, e.g. quzhou-yrd-2019-2025.",
+    )
+    document_number: str = Field("", max_length=100, description="文号, e.g. 衢委发〔2019〕24号.")
+    title: str = Field(min_length=1, max_length=300, description="标题")
+    issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="发文机关")
+    issued_on: date | None = Field(None, description="印发日期")
+    starts_on: date = Field(description="First day of the plan period.")
+    ends_on: date = Field(description="Last day of the plan period.")
+    status: PlanStatus = Field(PlanStatus.DRAFT, sa_type=String(20))
+    summary: str = Field("", max_length=20000, sa_type=Text, description="Preamble or summary (总体要求).")
+    general_requirements: str = Field("", max_length=20000, sa_type=Text, description=GENERAL_REQUIREMENTS)
+    principles: list[Principle] = Field(default_factory=list, max_length=50, sa_type=JSON, description=PRINCIPLES)
+
+
+class Plan(PlanFields, Stamped, table=True):
+    __tablename__ = "plans"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="Who issued the document (印发单位).")
+
+
+plan_records: Records[dict[str, Any]] = Records(table_of(Plan), "plan", change_log)
+
+# -- units ---------------------------------------------------------------------------------------
+
+
+class UnitKind(StrEnum):
+    """Kind of unit (单位类别): department (部门), county (县市区), zone (园区), enterprise (企业), university (高校), people's
+    organisation, task force or office."""  # noqa: E501 - the contract's description (openapi/): a rewrap changes it
+
+    DEPARTMENT = "department"  # 市级部门
+    COUNTY = "county"  # 县（市、区）
+    ZONE = "zone"  # 功能区、管委会
+    ENTERPRISE = "enterprise"  # 企业
+    UNIVERSITY = "university"  # 高校
+    PEOPLE_ORG = "people_org"  # 人民团体
+    TASK_FORCE = "task_force"  # 专班
+    OFFICE = "office"  # 办公室
+
+
+class UnitFields(TasksModel):
+    name: str = Field(min_length=1, max_length=100, description="单位名称, the short name as printed.")
+    kind: UnitKind = Field(sa_type=String(20), description="Kind of unit (单位类型).")
+    contact_person: str | None = Field(None, max_length=100, description="联系人")
+    contact_phone: str | None = Field(None, max_length=50, description="联系电话")
+    contact_email: str | None = Field(None, max_length=254, description="联系邮箱, for notifications.")
+
+
+class Unit(UnitFields, Stamped, table=True):
+    __tablename__ = "units"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+
+
+# -- leaders -------------------------------------------------------------------------------------
+
+
+class LeaderFields(TasksModel):
+    name: str = Field(min_length=1, max_length=50, description="姓名")
+    title: str | None = Field(None, max_length=200, description="职务, as printed, e.g. 市委副书记、市长.")
+    unit_id: int | None = Field(None, description="The unit the leader heads or belongs to, if any.")
+
+
+class Leader(LeaderFields, Stamped, table=True):
+    __tablename__ = "leaders"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50, unique=True)
+    unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL")
