@@ -67,7 +67,8 @@ class _OnConnection:
 
 
 class _NoDriverPool:
-    """The statements run one after the other on the caller's connection, as any other read; no hot path."""
+    """The statements run one after the other on the caller's connection, as any other read (SQLite: Database.fetch
+    reads a list page on a read connection of its own)."""
 
     def start(self, conn: AsyncConnection, read: Read) -> Pending:
         return _OnConnection(conn, read)
