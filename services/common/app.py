@@ -57,6 +57,9 @@ def create_service_app(
         default_response_class=JSONBytesResponse,
         generate_unique_id_function=_operation_id,
         responses=problem_responses(500),
+        # FastAPI's own OpenTelemetry asks the global providers on every request whether any is set up; none is
+        # (no exporter is configured), and the asking is 3 % of a list page's CPU.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         **docs_urls(settings.docs_access),
     )
     app.state.settings = settings

@@ -29,6 +29,7 @@ MAX_STORED_INT = 2**31 - 1  # PostgreSQL's integer, the type of the id columns
 # PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
 # In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_DASH = re.compile(rb"-|%2[dD]")  # a dash in a query, written or percent-encoded
 
 
 class RequestGuardMiddleware:
@@ -124,7 +125,10 @@ def _fault_response(fault: BodyFault) -> Response:
 
 def _query_fault(scope: Scope) -> BodyFault | None:
     """A date in the query outside the supported years (the same bound as in bodies)."""
-    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+    query = scope.get("query_string", b"")
+    if _DASH.search(query) is None:  # no date without its dashes: most queries are spared the parsing
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         why = unsupported_date(value)
         if why:
             return BodyFault(("query", name), why, "supported_date")
