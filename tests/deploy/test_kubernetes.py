@@ -63,7 +63,7 @@ def _value(variable: dict, fill_secrets: bool) -> str:
         ("Secret", source["secretKeyRef"]) if "secretKeyRef" in source else ("ConfigMap", source["configMapKeyRef"])
     )
     value = _data(kind, reference["name"])[reference["key"]]
-    return A_SECRET if fill_secrets and kind == "Secret" and "REPLACE-ME" == value else value
+    return A_SECRET if fill_secrets and kind == "Secret" and value == "REPLACE-ME" else value
 
 
 def containers() -> list[Container]:
