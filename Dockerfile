@@ -2,13 +2,15 @@
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-# The runtime dependencies at the versions in uv.lock (no dev group), with duban installed as a package into /opt/venv;
-# the pinned uv is the Makefile's (UV_VERSION) and pyproject.toml's ([tool.uv] required-version).
+# The runtime dependencies at the versions in uv.lock (no dev group) in /opt/venv, with duban installed editable from
+# /app: the code finds alembic.ini, migrations/ and data/ beside its own services/ (REPO_ROOT), so `duban migrate`
+# and `duban import` work from the installed `duban` command too (a non-editable copy in site-packages looked for
+# alembic.ini there). The pinned uv is the Makefile's (UV_VERSION) and pyproject.toml's ([tool.uv] required-version).
 ENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy PATH=/opt/venv/bin:$PATH
 RUN pip install --no-cache-dir uv==0.13.9
 COPY pyproject.toml uv.lock README.md ./
 COPY services ./services
-RUN uv sync --frozen --no-dev --no-editable --no-cache
+RUN uv sync --frozen --no-dev --no-cache
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY data ./data

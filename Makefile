@@ -17,7 +17,7 @@ PYTEST_WORKERS ?= -n 4 --dist loadfile
 # On PostgreSQL two: each worker's apps keep connection pools, and four workers pass its default 100 connections.
 PYTEST_WORKERS_POSTGRES ?= -n 2 --dist loadfile
 
-.PHONY: sync run test test-postgres lint openapi contract-check migrate bench bench-smoke clean
+.PHONY: sync run test test-postgres lint openapi contract-check migrate bench bench-smoke env clean
 
 define bootstrap
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-smoke: $(READY)
 contract-check: $(READY)
 	$(BIN)/python -m services.contract breaking $(if $(AGAINST),--against $(AGAINST))
 
+# .env for `docker compose up` (compose.yaml): the variables of .env.example, each empty one (the secrets) a fresh
+# random value from Python's secrets module. An existing .env is kept: its secrets already sealed data.
+env:
+	$(PYTHON) deploy/make_env.py --example .env.example --out .env
 
 clean:
 	rm -rf $(VENV) var

@@ -214,6 +214,16 @@ def _welcome(host: str, env: dict[str, str], token: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "role", None) == "unit" and args.unit is None:
+        parser.error("--unit is required for role unit")
+    status: int = args.run(args)
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (compose.yaml and deploy/kubernetes/ are tested against it)."""
     parser = argparse.ArgumentParser(prog="duban", description="督办: supervise a government action plan.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -231,12 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.set_defaults(run=_serve)
-
-    args = parser.parse_args(argv)
-    if getattr(args, "role", None) == "unit" and args.unit is None:
-        parser.error("--unit is required for role unit")
-    status: int = args.run(args)
-    return status
+    return parser
 
 
 def _add_token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -82,7 +82,7 @@ def test_every_operation_states_its_security_and_names_only_declared_schemes(ser
 @pytest.mark.parametrize("service", SERVICES)
 def test_only_health_probes_are_open_to_anyone(service):
     open_operations = [name for name, operation in operations(committed(service)) if operation["security"] == []]
-    assert open_operations == ["GET /healthz", "GET /readyz"]
+    assert open_operations == ["GET /healthz", "GET /livez", "GET /readyz"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -134,6 +134,8 @@ class Readiness(BaseModel):
 def _health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["health"])
 
+    # /livez is the name Kubernetes' own components give the same probe (deploy/kubernetes/ probes it).
+    @router.get("/livez", summary="Liveness: the process is up", operation_id="livez", openapi_extra=PUBLIC)
     @router.get("/healthz", summary="Liveness: the process is up", operation_id="healthz", openapi_extra=PUBLIC)
     async def healthz() -> Liveness:
         return Liveness(status="ok")

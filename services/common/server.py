@@ -82,13 +82,18 @@ def edge_config(app: Any, **options: Any) -> uvicorn.Config:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of one service's process (compose.yaml and deploy/kubernetes/ are tested against it)."""
     parser = argparse.ArgumentParser(description="Serve one duban service with the HTTP edge's limits.")
     parser.add_argument("service", choices=["tasks_api", "reporting_api", "notify_api"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="info")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     uvicorn.Server(
         edge_config(
             f"services.{args.service}.app:create_app",

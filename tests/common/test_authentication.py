@@ -36,6 +36,10 @@ def test_health_checks_need_no_token(tasks_client):
     assert tasks_client.get("/readyz").json()["status"] == "ready"
 
 
+def test_the_liveness_probe_answers_under_kubernetes_name_livez_too(tasks_client):
+    assert tasks_client.get("/livez").json() == {"status": "ok"}
+
+
 def test_expired_token_is_401_and_only_the_log_says_why(tasks_client, caplog):
     now = int(time.time())
     token = jwt.encode({**CLAIMS, "iat": now - 100, "exp": now - 10}, DEVELOPMENT_SECRET, algorithm="HS256")
