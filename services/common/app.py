@@ -16,7 +16,7 @@ from services.common.collector import freeze_start_up_heap
 from services.common.context import RequestContextMiddleware
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
-from services.common.docs import DocsTokenGuard, docs_urls
+from services.common.docs import DocsTokenGuard, install_docs
 from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
@@ -57,7 +57,10 @@ def create_service_app(
         default_response_class=JSONBytesResponse,
         generate_unique_id_function=_operation_id,
         responses=problem_responses(500),
-        **docs_urls(settings.docs_access),
+        # Served by install_docs instead: from the service's own assets, and under the gateway's prefix.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
@@ -66,6 +69,7 @@ def create_service_app(
     redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
     install_problem_handlers(app)
     _add_middleware(app, settings, extra_media_types)
+    install_docs(app, settings.docs_access)
     app.include_router(_health_router(settings.service_name))
     for router in routers:
         app.include_router(router)
