@@ -154,6 +154,7 @@ PROBLEM_SLUGS = tuple(
             "uri-too-long",
             "request-header-fields-too-large",
             "bad-idempotency-key",
+            "bad-gateway",
             "idempotency-key-reused",
             "idempotency-key-in-flight",
             "idempotency-key-outcome-unknown",
