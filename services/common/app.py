@@ -14,6 +14,7 @@ from sqlalchemy import Table
 from services.common.auth import TokenVerifier
 from services.common.collector import freeze_start_up_heap
 from services.common.context import RequestContextMiddleware
+from services.common.cors import add_cors
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
 from services.common.docs import DocsTokenGuard, install_docs
@@ -117,6 +118,7 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings, extra_media_types: 
         app.add_middleware(DocsTokenGuard)
     # Outside every layer that asks who the caller is (the docs guard, idempotency, the routes): resolved once.
     app.add_middleware(RequestContextMiddleware, verifier=app.state.token_verifier)
+    add_cors(app, settings)  # outermost, and only when origins are configured
 
 
 class Liveness(BaseModel):
