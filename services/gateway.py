@@ -134,7 +134,9 @@ def _target(upstream: Upstream, scope: Scope) -> httpx.URL:
 
 
 def _connection_scoped(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
-    named = {token.strip().lower() for name, value in headers if name.lower() == b"connection" for token in value.split(b",")}
+    named = {
+        token.strip().lower() for name, value in headers if name.lower() == b"connection" for token in value.split(b",")
+    }
     return HOP_BY_HOP | named
 
 

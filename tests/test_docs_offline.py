@@ -37,7 +37,7 @@ def operations(origin) -> int:
 )
 def test_the_docs_render_every_operation_with_the_network_off(origin, operations, tmp_path, page, rendered):
     with open_page(f"{origin}/tasks/{page}") as browser:
-        shown = browser.wait_for(f"{rendered} >= {operations} && {rendered}")
+        shown = browser.wait_for(f"{rendered} >= {operations} && {rendered}", seconds=60)
         if shown != operations:
             picture = browser.screenshot(tmp_path / f"{page}.png")
             pytest.fail(f"/tasks/{page} shows {shown} of {operations} operations; screenshot: {picture}")

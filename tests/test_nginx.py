@@ -39,7 +39,9 @@ def _free_port() -> int:
 
 def _main_config(directory: Path, site: Path) -> Path:
     """A main nginx.conf around the site file, everything nginx writes kept in `directory`."""
-    temp = " ".join(f"{kind}_temp_path {directory / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = " ".join(
+        f"{kind}_temp_path {directory / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     user = "user root;\n" if os.geteuid() == 0 else ""  # the workers read the temp files this test's root owns
     main = directory / "nginx.conf"
     main.write_text(
@@ -60,7 +62,9 @@ def test_nginx_accepts_the_configuration(tmp_path):
 
 
 async def _create(request: Request) -> Response:
-    return JSONResponse({"prefix": request.headers.get("x-forwarded-prefix")}, status_code=201, headers={"Location": "/v1/things/7"})
+    return JSONResponse(
+        {"prefix": request.headers.get("x-forwarded-prefix")}, status_code=201, headers={"Location": "/v1/things/7"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +80,9 @@ def nginx(tmp_path_factory, tasks_server) -> Iterator[str]:
         site = site.replace("server 127.0.0.1:8003;", f"server 127.0.0.1:{_free_port()};")
         site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
         (directory / "duban.conf").write_text(site)
-        process = subprocess.Popen([NGINX, "-p", str(directory), "-c", str(_main_config(directory, directory / "duban.conf"))])
+        process = subprocess.Popen(
+            [NGINX, "-p", str(directory), "-c", str(_main_config(directory, directory / "duban.conf"))]
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):

@@ -17,7 +17,7 @@ from services.common.context import RequestContextMiddleware
 from services.common.cors import add_cors
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
-from services.common.docs import DocsTokenGuard, install_docs
+from services.common.docs import FASTAPI_DOCS_OFF, DocsTokenGuard, install_docs
 from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
@@ -58,10 +58,7 @@ def create_service_app(
         default_response_class=JSONBytesResponse,
         generate_unique_id_function=_operation_id,
         responses=problem_responses(500),
-        # Served by install_docs instead: from the service's own assets, and under the gateway's prefix.
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
+        **FASTAPI_DOCS_OFF,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)

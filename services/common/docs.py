@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypedDict
 
 import fastapi_offline
 from fastapi import FastAPI, Request
@@ -29,6 +30,18 @@ from services.common.problems import problem_response
 from services.common.settings import DocsAccess
 
 DOCS_PATHS = {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
+
+
+class DocsUrls(TypedDict):
+    """FastAPI's docs_url, redoc_url and openapi_url: None turns one off."""
+
+    docs_url: str | None
+    redoc_url: str | None
+    openapi_url: str | None
+
+
+# FastAPI's own pages load their scripts from a CDN and know only root_path: install_docs serves them instead.
+FASTAPI_DOCS_OFF = DocsUrls(docs_url=None, redoc_url=None, openapi_url=None)
 ASSETS_PATH = "/docs/assets"
 ASSETS = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui-bundle.js, swagger-ui.css, redoc.standalone.js
 # At most four plain path segments: a prefix is echoed into a page and the contract, so nothing else is believed.

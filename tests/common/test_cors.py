@@ -52,7 +52,10 @@ def test_a_refusal_is_readable_by_the_configured_origins_page(cors_client):
 
 def test_another_origin_gets_no_cors_headers_and_its_preflight_is_refused(cors_client, auth):
     elsewhere = "https://evil.example"
-    assert "access-control-allow-origin" not in cors_client.get("/v1/units", headers=auth("viewer", Origin=elsewhere)).headers
+    assert (
+        "access-control-allow-origin"
+        not in cors_client.get("/v1/units", headers=auth("viewer", Origin=elsewhere)).headers
+    )
     assert cors_client.options("/v1/units", headers={**PREFLIGHT, "Origin": elsewhere}).status_code == 400
 
 
