@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 SERVICES = {"tasks_api": 8001, "reporting_api": 8002, "notify_api": 8003}
+GATEWAY_PORT = 8000  # the one origin: each service under its prefix (services/gateway.py)
 SERVE_DISPATCH_INTERVAL_SECONDS = "60"  # `duban serve` (make run) dispatches reminders every minute by default
 
 
@@ -189,28 +190,32 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _start_services(host: str, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
-    """The three services, then a worker per service: each one's batch work (outbox relay, dispatch, delivery)
-    runs in its worker, never in the API process."""
+    """The three services, a worker per service (each one's batch work: outbox relay, dispatch, delivery, never in
+    the API process), and the gateway that serves them under one origin."""
     server = [sys.executable, "-m", "services.common.server"]
     children = [
         subprocess.Popen([*server, name, "--host", host, "--port", str(port), "--log-level", "warning"], env=env)
         for name, port in SERVICES.items()
     ]
     children += [subprocess.Popen([sys.executable, "-m", f"services.{name}.worker"], env=env) for name in SERVICES]
+    upstreams = [f"--upstream={name}=http://{host}:{port}" for name, port in SERVICES.items()]
+    gateway = [sys.executable, "-m", "services.gateway", *upstreams, "--host", host, "--port", str(GATEWAY_PORT)]
+    children.append(subprocess.Popen(gateway, env=env))
     return children
 
 
 def _welcome(host: str, env: dict[str, str], token: str) -> None:
-    print("duban is running:")
+    print(f"duban is running at http://{host}:{GATEWAY_PORT}/ (the three services' docs are linked there):")
     for name, port in SERVICES.items():
-        print(f"  {name:14} http://{host}:{port}/docs")
+        prefix = name.removesuffix("_api")
+        print(f"  {name:14} http://{host}:{GATEWAY_PORT}/{prefix}/docs  (its own port: http://{host}:{port}/docs)")
     print("  and a worker per service (python -m services.<service>.worker) for the batch work:")
     print(
         f"  notify_api's dispatches reminders every {env['NOTIFY_API_DISPATCH_INTERVAL_SECONDS']} s "
         "(NOTIFY_API_DISPATCH_INTERVAL_SECONDS; 0 turns the interval dispatch off)"
     )
     print(f"\nadmin token (also in var/admin.token):\n{token}\n")
-    print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{host}:8001/v1/plans\n")
+    print(f"try: curl -H 'Authorization: Bearer {token[:16]}…' http://{host}:{GATEWAY_PORT}/tasks/v1/plans\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_token_commands(commands)
     _add_cron_commands(commands)
 
-    serve = commands.add_parser("serve", help="run the three services (ports 8001-8003)")
+    serve = commands.add_parser("serve", help="run the three services behind one origin (port 8000; 8001-8003 each)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.set_defaults(run=_serve)
     return parser

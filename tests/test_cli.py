@@ -95,13 +95,27 @@ def test_serve_stops_its_services_on_sigterm(served, monkeypatch):
             main(["serve"])
     finally:
         signal.signal(signal.SIGTERM, previous)
-    assert [child.signals for child in served.started] == [[signal.SIGINT]] * 6
+    assert [child.signals for child in served.started] == [[signal.SIGINT]] * 7
 
 
 def test_serve_starts_a_worker_per_service_beside_its_api(served):
     served()
-    workers = [child.command[2:] for child in served.started if child.command[2] != "services.common.server"]
+    workers = [child.command[2:] for child in served.started if child.command[2].endswith(".worker")]
     assert workers == [[f"services.{name}.worker"] for name in ("tasks_api", "reporting_api", "notify_api")]
+
+
+def test_serve_puts_the_three_services_behind_one_origin_on_port_8000(served):
+    served()
+    (gateway,) = [child.command[3:] for child in served.started if child.command[2] == "services.gateway"]
+    assert gateway == [
+        "--upstream=tasks_api=http://127.0.0.1:8001",
+        "--upstream=reporting_api=http://127.0.0.1:8002",
+        "--upstream=notify_api=http://127.0.0.1:8003",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8000",
+    ]
 
 
 def test_serve_runs_notify_api_with_its_interval_dispatch_on(served, monkeypatch):

@@ -14,9 +14,10 @@ from sqlalchemy import Table
 from services.common.auth import TokenVerifier
 from services.common.collector import freeze_start_up_heap
 from services.common.context import RequestContextMiddleware
+from services.common.cors import add_cors
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
-from services.common.docs import DocsTokenGuard, docs_urls
+from services.common.docs import FASTAPI_DOCS_OFF, DocsTokenGuard, install_docs
 from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
@@ -60,7 +61,7 @@ def create_service_app(
         # FastAPI's own OpenTelemetry asks the global providers on every request whether any is set up; none is
         # (no exporter is configured), and the asking is 3 % of a list page's CPU.
         telemetry={"tracing": False, "metrics": False, "logs": False},
-        **docs_urls(settings.docs_access),
+        **FASTAPI_DOCS_OFF,
     )
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
@@ -69,6 +70,7 @@ def create_service_app(
     redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
     install_problem_handlers(app)
     _add_middleware(app, settings, extra_media_types)
+    install_docs(app, settings.docs_access)
     app.include_router(_health_router(settings.service_name))
     for router in routers:
         app.include_router(router)
@@ -116,6 +118,7 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings, extra_media_types: 
         app.add_middleware(DocsTokenGuard)
     # Outside every layer that asks who the caller is (the docs guard, idempotency, the routes): resolved once.
     app.add_middleware(RequestContextMiddleware, verifier=app.state.token_verifier)
+    add_cors(app, settings)  # outermost, and only when origins are configured
 
 
 class Liveness(BaseModel):

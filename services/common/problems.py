@@ -154,6 +154,8 @@ PROBLEM_SLUGS = tuple(
             "uri-too-long",
             "request-header-fields-too-large",
             "bad-idempotency-key",
+            "bad-gateway",
+            "too-many-requests",  # from the gateway (deploy/nginx/duban.conf), per token
             "idempotency-key-reused",
             "idempotency-key-in-flight",
             "idempotency-key-outcome-unknown",

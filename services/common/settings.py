@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,21 @@ class DocsAccess(StrEnum):
     PUBLIC = "public"
     TOKEN = "token"
     OFF = "off"
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def cors_refusals(origins: list[str], allow_credentials: bool) -> list[tuple[str, str]]:
+    """A browser sends an origin as scheme://host[:port], never with a path or a trailing slash: anything else would
+    never match. '*' lets every site read the answers, which with credentials is what CORS exists to prevent."""
+    found = []
+    if "*" in origins and allow_credentials:
+        found.append(("cors_origins", "'*' is refused when CORS_ALLOW_CREDENTIALS is true; list the origins"))
+    malformed = [origin for origin in origins if origin != "*" and not _ORIGIN.fullmatch(origin)]
+    if malformed:
+        found.append(("cors_origins", f"not an origin (scheme://host[:port], no path): {', '.join(malformed)}"))
+    return found
 
 
 class SettingsRefused(ValueError):
@@ -74,6 +90,14 @@ class ServiceSettings(BaseSettings):
         description="Where notify_api answers; when set, this service's worker relays its outbox "
         "of events there every 2 s. Empty: relay off.",
     )
+    cors_origins: list[str] = Field(
+        [],
+        description="Origins (scheme://host[:port]) whose browser pages may call this service, as a JSON list; "
+        "empty: no CORS headers at all (the front end is served from the one origin, or nginx answers CORS).",
+    )
+    cors_allow_credentials: bool = Field(
+        False, description="Let those pages send cookies or TLS client certificates (never with the origin '*')."
+    )
     docs: DocsAccess | None = Field(
         None,
         description="public | token | off: who may read the interactive docs and "
@@ -98,6 +122,7 @@ class ServiceSettings(BaseSettings):
         found = []
         if "none" in {a.lower() for a in self.jwt_algorithms}:
             found.append(("jwt_algorithms", "the 'none' algorithm is never allowed"))
+        found += cors_refusals(self.cors_origins, self.cors_allow_credentials)
         if self.environment is not Environment.PRODUCTION:
             return found
         if not self.oidc_jwks_url and (
