@@ -32,9 +32,14 @@ FROM items
 WHERE plan_id = $1 AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)
   AND id > $3
 ORDER BY id LIMIT $4"""
-ITEMS_PAGE_ANY_UNIT = ITEMS_PAGE.replace(
-    "AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)\n  ", "AND $2::int IS NULL "
-)
+# Without a unit filter the service's statement has no IN (services/tasks_api/items/pages.py builds one per set of
+# filters), and so neither has the baseline's.
+ITEMS_PAGE_ANY_UNIT = """
+SELECT id, plan_id, parent_id, key, kind, number, title, text, starts_on, due_on, original_due_on, status,
+       closed_on, closeout_request_id, reopen_reason, position, version
+FROM items
+WHERE plan_id = $1 AND id > $2
+ORDER BY id LIMIT $3"""
 # The statement services/reporting_api/reports/service.list_reports issues for an office token.
 REPORTS_PAGE = "SELECT * FROM reports WHERE plan_id = $1 AND period = $2 AND id > $3 ORDER BY id LIMIT $4"
 
@@ -92,9 +97,10 @@ class Baseline:
         plan_id, limit, after = int(query["plan_id"]), int(query.get("limit", 50)), _after(query)
         unit_id = int(query["unit_id"]) if "unit_id" in query else None
         async with self.pools["TASKS"].acquire() as conn:
-            rows = await conn.fetch(
-                ITEMS_PAGE if unit_id is not None else ITEMS_PAGE_ANY_UNIT, plan_id, unit_id, after, limit + 1
-            )
+            if unit_id is None:
+                rows = await conn.fetch(ITEMS_PAGE_ANY_UNIT, plan_id, after, limit + 1)
+            else:
+                rows = await conn.fetch(ITEMS_PAGE, plan_id, unit_id, after, limit + 1)
             if not rows and await conn.fetchval(PLAN_EXISTS, plan_id) is None:
                 return None
         return _page(rows, limit)
