@@ -1,8 +1,11 @@
 """The raw baseline: a bare ASGI app (no framework) running the services' list SQL through asyncpg, orjson out.
 
-It is the physical limit issue 6 measures each read endpoint against: no routing, no auth, no validation,
-just the statements the service issues for the same request and the encoding of the rows. Served by uvicorn
-like the services:
+It is the physical limit issues 6 and 15 measure each list endpoint against. It does what the service does for
+the same answer: the same statements (the item page; whether the plan exists only when the page is empty; the
+report page), one round trip each, on an asyncpg pool of the same size with the services' session settings and
+their release (no session reset), and the rows encoded with orjson. It does not route, authenticate, validate
+the query, check a unit token's scope, build Link headers or the services' opaque cursors, log, or count. Served
+by uvicorn like the services:
 
     BENCH_TASKS_DSN=postgresql://… BENCH_REPORTING_DSN=postgresql://… uvicorn bench.baseline:app --port 8799
     GET /items?plan_id=1&unit_id=7&limit=50&cursor=123    the item list of tasks_api, keyset by id

@@ -4,9 +4,14 @@
     python -m bench.run --scale 0.01 --seconds 2
     python -m bench.run --scale 0.001 --seconds 0.5 --load python --prefix smoke   # the CI smoke run
 
-Every read figure is a ratio to the raw baseline (bench/baseline.py) measured in the same run, so that
-the machine's speed cancels out. The load comes from wrk when it is installed (`apt-get install wrk`),
-else from a Python generator that proves the pipeline but cannot saturate a service.
+    python -m bench.run --profile            # and a py-spy flame graph per figure (make bench PROFILE=1)
+
+Every figure with a baseline is a ratio to it, measured in the same run, so that the machine's speed cancels
+out; each baseline does the service's work for the same answer and no more, and its module says what it does
+and does not do: lists (bench/baseline.py, bench/reads.py), roll-up and compliance (bench/oversight.py),
+dispatch (bench/dispatch.py), ledger (bench/jobs.py); memory at five moments (bench/memory.py). The load comes
+from wrk when it is installed (`apt-get install wrk`), else from a Python generator that proves the pipeline but
+cannot saturate a service.
 """
 
 from __future__ import annotations
