@@ -92,7 +92,13 @@ def capped(name: str, value: float, unit: str, limit: float, *, baseline: float,
 def within(name: str, value: float, unit: str, share: float, *, baseline: float, note: str = "") -> Figure:
     """A figure that must stay within `share` of its baseline, either way (page 1,000 against page 1)."""
     return Figure(
-        name, value, unit, f"within ±{share:.0%} of baseline", abs(value / baseline - 1) <= share, baseline, note
+        name,
+        value,
+        unit,
+        f"within ±{share:.0%} of baseline",
+        baseline > 0 and abs(value / baseline - 1) <= share,
+        baseline,
+        note,
     )
 
 
