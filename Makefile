@@ -61,12 +61,16 @@ migrate: $(READY)
 openapi: $(READY)
 	$(BIN)/python -m services.contract write
 
-# Issue 6's benchmarks against PostgreSQL at 127.0.0.1:5432 (bench/run.py); wrk if installed (apt-get install wrk).
+# Issues 6 and 15's benchmarks against PostgreSQL at 127.0.0.1:5432 (bench/run.py); wrk if installed (apt-get install
+# wrk). PROFILE=1: a py-spy flame graph per figure in var/bench/profiles/.
+BENCH_FLAGS = $(if $(PROFILE),--profile)
+
 bench: $(READY)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_FLAGS)
 
 bench-smoke: $(READY)
-	$(BIN)/python -m bench.run --scale 0.01 --prefix bench_smoke --seconds 2 --delivery-seconds 10
+	$(BIN)/python -m bench.run --scale 0.01 --prefix bench_smoke --seconds 2 --delivery-seconds 10 \
+		--settle-seconds 5 $(BENCH_FLAGS)
 
 # Fails on breaking contract changes since HEAD~1 (or AGAINST=<ref>) unless info.version announces them.
 contract-check: $(READY)

@@ -1,8 +1,11 @@
 """The raw baseline: a bare ASGI app (no framework) running the services' list SQL through asyncpg, orjson out.
 
-It is the physical limit issue 6 measures each read endpoint against: no routing, no auth, no validation,
-just the statements the service issues for the same request and the encoding of the rows. Served by uvicorn
-like the services:
+It is the physical limit issues 6 and 15 measure each list endpoint against. It does what the service does for
+the same answer: the same statements (the item page; whether the plan exists only when the page is empty; the
+report page), one round trip each, on an asyncpg pool of the same size with the services' session settings and
+their release (no session reset), and the rows encoded with orjson. It does not route, authenticate, validate
+the query, check a unit token's scope, build Link headers or the services' opaque cursors, log, or count. Served
+by uvicorn like the services:
 
     BENCH_TASKS_DSN=postgresql://… BENCH_REPORTING_DSN=postgresql://… uvicorn bench.baseline:app --port 8799
     GET /items?plan_id=1&unit_id=7&limit=50&cursor=123    the item list of tasks_api, keyset by id
@@ -32,9 +35,14 @@ FROM items
 WHERE plan_id = $1 AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)
   AND id > $3
 ORDER BY id LIMIT $4"""
-ITEMS_PAGE_ANY_UNIT = ITEMS_PAGE.replace(
-    "AND id IN (SELECT item_id FROM responsibilities WHERE unit_id = $2 AND item_id > $3)\n  ", "AND $2::int IS NULL "
-)
+# Without a unit filter the service's statement has no IN (services/tasks_api/items/pages.py builds one per set of
+# filters), and so neither has the baseline's.
+ITEMS_PAGE_ANY_UNIT = """
+SELECT id, plan_id, parent_id, key, kind, number, title, text, starts_on, due_on, original_due_on, status,
+       closed_on, closeout_request_id, reopen_reason, position, version
+FROM items
+WHERE plan_id = $1 AND id > $2
+ORDER BY id LIMIT $3"""
 # The statement services/reporting_api/reports/service.list_reports issues for an office token.
 REPORTS_PAGE = "SELECT * FROM reports WHERE plan_id = $1 AND period = $2 AND id > $3 ORDER BY id LIMIT $4"
 
@@ -92,9 +100,10 @@ class Baseline:
         plan_id, limit, after = int(query["plan_id"]), int(query.get("limit", 50)), _after(query)
         unit_id = int(query["unit_id"]) if "unit_id" in query else None
         async with self.pools["TASKS"].acquire() as conn:
-            rows = await conn.fetch(
-                ITEMS_PAGE if unit_id is not None else ITEMS_PAGE_ANY_UNIT, plan_id, unit_id, after, limit + 1
-            )
+            if unit_id is None:
+                rows = await conn.fetch(ITEMS_PAGE_ANY_UNIT, plan_id, after, limit + 1)
+            else:
+                rows = await conn.fetch(ITEMS_PAGE, plan_id, unit_id, after, limit + 1)
             if not rows and await conn.fetchval(PLAN_EXISTS, plan_id) is None:
                 return None
         return _page(rows, limit)

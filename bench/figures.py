@@ -5,26 +5,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Every figure issue 6 asks for; the smoke test checks the table names each one.
+# Every figure issues 6 and 15 ask for; the smoke test checks the table names each one.
+LIST_NAMES = (
+    "items p1, unit filter",
+    "items deep page, unit filter",
+    "items p1",
+    "items deep page",
+    "reports by plan+period",
+    "reports deep page",
+)
+OVERSIGHT_NAMES = (
+    "roll-up by unit, cold: first request",
+    "roll-up by unit, recomputed: p95",
+    "roll-up by unit, cached: p95",
+    "compliance, cold: first request",
+    "compliance, recomputed: p95",
+    "compliance, cached next page: p95",
+)
+DISPATCH_NAMES = (
+    "dispatch, a day: time vs raw COPY",
+    "dispatch, a day: reading peers vs writing",
+    "dispatch, catch-up: time vs raw COPY",
+    "dispatch, catch-up: reading peers vs writing",
+)
+DELIVERY_NAMES = ("delivery, 2 dispatchers: rate", "delivery: duplicates + lost")
+LEDGER_NAMES = ("ledger xlsx 100,000 rows: time vs xlsxwriter", "ledger csv: time vs raw COPY TO")
+MEMORY_NAMES = (
+    "RSS idle (largest service)",
+    "RSS under list load (largest)",
+    "RSS after roll-ups of every plan (largest)",
+    "RSS after ledger exports (largest)",
+    "RSS a minute later: growth over idle (largest)",
+    "RSS peak over the run (largest)",
+)
+FLATNESS_NAMES = ("flatness items p1 vs deep page", "flatness reports p1 vs deep page")
 FIGURE_NAMES = (
     "load: generate and import the data set",
-    "items p1, unit filter: req/s",
-    "items p1, unit filter: p99",
-    "items deep page, unit filter: req/s",
-    "items deep page, unit filter: p99",
-    "reports by plan+period: req/s",
-    "roll-up by unit: p95 vs hand SQL",
-    "roll-up by unit: p95",
-    "compliance: p95",
-    "dispatch: 100,000 reminders",
-    "delivery, 2 dispatchers: rate",
-    "delivery: duplicates + lost",
-    "ledger xlsx 100,000 rows: time",
-    "ledger xlsx: memory growth",
-    "RSS idle (largest service)",
-    "RSS under read load (largest)",
-    "flatness items p1 vs deep page",
-    "flatness reports p1 vs deep page",
+    *(f"{name}: {kind}" for name in LIST_NAMES for kind in ("req/s", "p99")),
+    *OVERSIGHT_NAMES,
+    *DISPATCH_NAMES,
+    *DELIVERY_NAMES,
+    *LEDGER_NAMES,
+    *MEMORY_NAMES,
+    *FLATNESS_NAMES,
 )
 
 
@@ -61,10 +84,21 @@ def at_most(
     return Figure(name, value, unit, target, value <= wanted, baseline, note)
 
 
+def capped(name: str, value: float, unit: str, limit: float, *, baseline: float, note: str = "") -> Figure:
+    """A figure with an absolute limit (`limit` in `unit`) whose baseline is shown for comparison only."""
+    return Figure(name, value, unit, f"≤ {limit:g} {unit}", value <= limit, baseline, note)
+
+
 def within(name: str, value: float, unit: str, share: float, *, baseline: float, note: str = "") -> Figure:
     """A figure that must stay within `share` of its baseline, either way (page 1,000 against page 1)."""
     return Figure(
-        name, value, unit, f"within ±{share:.0%} of baseline", abs(value / baseline - 1) <= share, baseline, note
+        name,
+        value,
+        unit,
+        f"within ±{share:.0%} of baseline",
+        baseline > 0 and abs(value / baseline - 1) <= share,
+        baseline,
+        note,
     )
 
 

@@ -73,7 +73,7 @@ def _ms(value: str, unit: str) -> float:
 async def run_python(url: str, headers: dict[str, str], load: Load) -> Throughput:
     latencies: list[float] = []
     errors = 0
-    stop = time.perf_counter() + load.seconds
+    stop = 0.0
     limits = httpx.Limits(max_connections=load.connections)
 
     async def worker(client: httpx.AsyncClient) -> None:
@@ -84,8 +84,11 @@ async def run_python(url: str, headers: dict[str, str], load: Load) -> Throughpu
             latencies.append((time.perf_counter() - started) * 1000)
             errors += response.status_code >= 300
 
-    started = time.perf_counter()
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        # The clock starts once the client is built: building it (its TLS context) can take longer than a smoke
+        # run's whole duration on a busy machine, and then no request would be sent at all.
+        started = time.perf_counter()
+        stop = started + load.seconds
         await asyncio.gather(*(worker(client) for _ in range(load.connections)))
     elapsed = time.perf_counter() - started
     return Throughput(len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99), errors)

@@ -33,6 +33,10 @@ class Process:
     name: str
     port: int
     popen: subprocess.Popen
+    command: list[str]
+    env: dict[str, str]
+    log: Path | None = None
+    ready_path: str = "/healthz"
 
     @property
     def url(self) -> str:
@@ -48,6 +52,16 @@ class Process:
     def reset_peak(self) -> None:
         # Writing 5 to clear_refs resets VmHWM to the current RSS, so a peak can be measured per step.
         Path(f"/proc/{self.popen.pid}/clear_refs").write_text("5")
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def restart(self) -> None:
+        """Stopped and started again on its port: every in-process cache empty (a cold figure's restart)."""
+        self.stop()
+        self.popen = _spawn(self.command, self.env, self.log)
+        _wait_ready(self)
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -85,21 +99,29 @@ def start(
         "warning",
         "--no-access-log",
     ]
+    process = Process(name, port, _spawn(command, env, log), command, env, log, ready_path)
+    _wait_ready(process)
+    return process
+
+
+def _spawn(command: list[str], env: dict[str, str], log: Path | None) -> subprocess.Popen:
     with open(log or os.devnull, "ab") as out:  # the child has its own copy of the descriptor
-        popen = subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=out, stderr=out)
-    process = Process(name, port, popen)
+        return subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=out, stderr=out)
+
+
+def _wait_ready(process: Process) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if popen.poll() is not None:
-            raise RuntimeError(f"{name} exited at start; see {log}")
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited at start; see {process.log}")
         try:
-            if httpx.get(process.url + ready_path, timeout=1).status_code < 500:
-                return process
+            if httpx.get(process.url + process.ready_path, timeout=1).status_code < 500:
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
     process.stop()
-    raise RuntimeError(f"{name} did not start within 60 s")
+    raise RuntimeError(f"{process.name} did not start within 60 s")
 
 
 @dataclass

@@ -4,9 +4,14 @@
     python -m bench.run --scale 0.01 --seconds 2
     python -m bench.run --scale 0.001 --seconds 0.5 --load python --prefix smoke   # the CI smoke run
 
-Every read figure is a ratio to the raw baseline (bench/baseline.py) measured in the same run, so that
-the machine's speed cancels out. The load comes from wrk when it is installed (`apt-get install wrk`),
-else from a Python generator that proves the pipeline but cannot saturate a service.
+    python -m bench.run --profile            # and a py-spy flame graph per figure (make bench PROFILE=1)
+
+Every figure with a baseline is a ratio to it, measured in the same run, so that the machine's speed cancels
+out; each baseline does the service's work for the same answer and no more, and its module says what it does
+and does not do: lists (bench/baseline.py, bench/reads.py), roll-up and compliance (bench/oversight.py),
+dispatch (bench/dispatch.py), ledger (bench/jobs.py); memory at five moments (bench/memory.py). The load comes
+from wrk when it is installed (`apt-get install wrk`), else from a Python generator that proves the pipeline but
+cannot saturate a service.
 """
 
 from __future__ import annotations
@@ -21,11 +26,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import jobs, reads
-from bench.figures import FIGURE_NAMES, Figure, at_most, missing, table
+from bench import dispatch, jobs, memory, oversight, reads
+from bench.figures import (
+    DELIVERY_NAMES,
+    DISPATCH_NAMES,
+    FIGURE_NAMES,
+    LEDGER_NAMES,
+    MEMORY_NAMES,
+    OVERSIGHT_NAMES,
+    Figure,
+    at_most,
+    missing,
+    table,
+)
 from bench.generate import ADMIN_DSN, RECEIVER_PORT, LoadReport, Target, existing_load, generate
 from bench.load import Load, wrk_available
 from bench.processes import Stack, running_stack
+from bench.profiles import Profiler
 from services.common.auth import mint_token
 from services.common.settings import REPO_ROOT
 from services.tasks_api.settings import TasksSettings
@@ -64,24 +81,32 @@ class Limits:
     dispatch: float
     delivery: float
     samples: int
+    settle: float  # seconds between the last export and the minute-later memory figure
 
 
-def measure_all(stack: Stack, target: Target, load: Load, limits: Limits) -> list[Figure]:
+def measure_all(stack: Stack, target: Target, load: Load, limits: Limits, profiler: Profiler) -> list[Figure]:
+    """Every figure, in an order that keeps each honest: memory idle first; the cold roll-up and compliance before
+    anything asks for the plans they use; the minute-later memory with nothing asked meanwhile."""
     token = mint_token(TasksSettings(environment="test"), role="office", subject="bench")
     headers = {"Authorization": f"Bearer {token}"}
     subjects = asyncio.run(reads.find_subjects(target))
-    figures = [reads.memory_idle(stack)]
-    for process in stack.services:
-        process.reset_peak()
-    lists, measured = reads.list_figures(stack, subjects, headers, load)
-    figures += [*lists, reads.memory_under_load(stack), *reads.flatness_figures(measured, subjects)]
+    idle, idle_snapshot = memory.idle(stack)
+    lists, measured = reads.list_figures(stack, subjects, headers, load, profiler)
+    figures = [idle, *lists, memory.under_list_load(stack), *reads.flatness_figures(measured, subjects)]
     print("  lists: done", file=sys.stderr)
     figures += guarded(
-        FIGURE_NAMES[6:9], lambda: reads.latency_figures(stack, target, subjects, headers, limits.samples)
+        OVERSIGHT_NAMES,
+        lambda: oversight.oversight_figures(stack, target, subjects, headers, limits.samples, profiler),
     )
-    figures += guarded(FIGURE_NAMES[12:14], lambda: jobs.ledger_figures(stack, subjects, headers))
-    figures += guarded(FIGURE_NAMES[9:10], lambda: [jobs.dispatch_figure(stack, target, limits.dispatch)])
-    figures += guarded(FIGURE_NAMES[10:12], lambda: jobs.delivery_figures(stack, target, limits.delivery))
+    figures += guarded(
+        MEMORY_NAMES[2:3], lambda: [memory.rollups_of_every_plan(stack, headers, list(subjects.plan_ids))]
+    )
+    figures += guarded(LEDGER_NAMES, lambda: jobs.ledger_figures(stack, target, subjects, headers, profiler))
+    figures += guarded(MEMORY_NAMES[3:4], lambda: [memory.now(stack, MEMORY_NAMES[3])])
+    figures += guarded(MEMORY_NAMES[4:5], lambda: [memory.settled(stack, idle_snapshot, limits.settle)])
+    figures += guarded(DISPATCH_NAMES, lambda: dispatch.dispatch_figures(stack, target, limits.dispatch, profiler))
+    figures += guarded(DELIVERY_NAMES, lambda: jobs.delivery_figures(stack, target, limits.delivery, profiler))
+    figures += guarded(MEMORY_NAMES[5:6], lambda: [memory.peak(stack)])
     return figures
 
 
@@ -96,7 +121,13 @@ def run(args: argparse.Namespace) -> list[Figure]:
     with running_stack(target, RECEIVER_PORT, REPO_ROOT / "var" / "bench" / "logs") as stack:
         figures = [
             load_figure(report, reused),
-            *measure_all(stack, target, load, Limits(args.dispatch_seconds, args.delivery_seconds, args.samples)),
+            *measure_all(
+                stack,
+                target,
+                load,
+                Limits(args.dispatch_seconds, args.delivery_seconds, args.samples, args.settle_seconds),
+                Profiler(args.profile),
+            ),
         ]
     return sorted(figures, key=_order)
 
@@ -128,6 +159,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=20, help="sequential requests per latency figure")
     parser.add_argument("--dispatch-seconds", type=float, default=300.0, help="time limit of the dispatch figure")
     parser.add_argument("--delivery-seconds", type=float, default=30.0, help="time limit of the delivery run")
+    parser.add_argument("--settle-seconds", type=float, default=60.0, help="wait before the minute-later memory figure")
+    parser.add_argument("--profile", action="store_true", help="py-spy flame graphs per figure: var/bench/profiles/")
     parser.add_argument("--load", choices=("wrk", "python"), help="default: wrk when installed")
     parser.add_argument("--regenerate", action="store_true", help="load the data set again even if it is there")
     return parser.parse_args(argv)

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from bench.figures import FIGURE_NAMES, table
+from bench.figures import DISPATCH_NAMES, FIGURE_NAMES, LEDGER_NAMES, LIST_NAMES, OVERSIGHT_NAMES, table
 from bench.generate import Target, drop_databases
 from bench.run import parse_args, run
 from tests.databases import BACKEND, PG_DSN
@@ -37,6 +37,8 @@ def figures():
             "3",
             "--samples",
             "3",
+            "--settle-seconds",
+            "1",
             "--load",
             "python",
         ]
@@ -47,7 +49,7 @@ def figures():
         asyncio.run(drop_databases(Target(prefix, PG_DSN)))
 
 
-def test_the_benchmark_reports_every_figure_of_issue_6(figures):
+def test_the_benchmark_reports_every_figure_of_issues_6_and_15(figures):
     assert sorted(f.name for f in figures) == sorted(FIGURE_NAMES)
 
 
@@ -69,3 +71,27 @@ def test_the_table_has_a_row_per_figure_with_its_target_and_verdict(figures):
     ]
     assert len(lines) == 2 + len(FIGURE_NAMES)
     assert all(row.split("|")[6].strip() in ("yes", "NO") for row in lines[2:])
+
+
+def test_every_list_has_its_throughput_and_p99_against_the_raw_baseline(figures):
+    by_name = {f.name: f for f in figures}
+    for name in LIST_NAMES:
+        assert by_name[f"{name}: req/s"].baseline > 0
+        assert by_name[f"{name}: p99"].baseline > 0
+
+
+def test_roll_up_and_compliance_are_timed_against_hand_sql_cold_recomputed_and_cached(figures):
+    by_name = {f.name: f for f in figures}
+    assert all(by_name[name].baseline > 0 for name in OVERSIGHT_NAMES)
+
+
+def test_each_dispatch_run_names_its_phases_and_has_a_raw_copy_baseline(figures):
+    by_name = {f.name: f for f in figures}
+    for name in DISPATCH_NAMES[::2]:
+        assert by_name[name].baseline > 0
+        assert all(phase in by_name[name].note for phase in ("read peers", "plan", "address", "write"))
+
+
+def test_the_ledger_exports_have_their_baselines(figures):
+    by_name = {f.name: f for f in figures}
+    assert all(by_name[name].baseline > 0 for name in LEDGER_NAMES)

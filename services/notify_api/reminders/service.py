@@ -9,8 +9,11 @@ same transaction."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -69,13 +72,34 @@ class Setup:
     escalations_wanted: bool  # an enabled subscription takes notice.escalated
 
 
+@dataclass(slots=True)
+class Phases:
+    """Seconds a dispatch spent in each phase: the benchmark reports them (bench/dispatch.py), to show where a
+    dispatch's time goes; delivery is timed by the deliverer's own figure."""
+
+    read_peers: float = 0.0
+    plan: float = 0.0
+    address: float = 0.0
+    write: float = 0.0
+
+    @contextmanager
+    def timing(self, phase: str) -> Iterator[None]:
+        """Add the block's duration (a monotonic interval, not the wall clock) to `phase`."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            setattr(self, phase, getattr(self, phase) + time.perf_counter() - started)
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
-    """What is due as of a moment, computed but not yet written."""
+    """What is due as of a moment, computed but not yet written, and how long finding it took."""
 
     as_of: datetime
     addressed: list[Addressed]
     escalations: list[Escalation]
+    phases: Phases = field(default_factory=Phases)
 
 
 async def read_setup(conn: AsyncConnection, today: date) -> Setup:
@@ -104,17 +128,22 @@ async def due_from_peers(
         return Found(as_of, [], [])
     ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *setup.book.values()])
     start, end = today - timedelta(days=OVERDUE_HORIZON_DAYS), today + timedelta(days=ahead)
-    deadlines = await deadlines_between(tasks, reporting, start, end, today=today)
-    due = due_today(deadlines, setup.book, setup.pauses, today)
-    contexts = await plan_contexts(tasks, {d.deadline.plan_id for d in due})
+    phases = Phases()
+    with phases.timing("read_peers"):
+        deadlines = await deadlines_between(tasks, reporting, start, end, today=today)
+    with phases.timing("plan"):
+        due = due_today(deadlines, setup.book, setup.pauses, today)
+    with phases.timing("read_peers"):
+        contexts = await plan_contexts(tasks, {d.deadline.plan_id for d in due})
     base = settings.public_base_url
-    addressed = [a for d in due for a in address(d, contexts[d.deadline.plan_id], setup.reach, base, today)]
-    escalations = [
-        escalation(d, contexts[d.deadline.plan_id], base, today)
-        for d in due
-        if setup.escalations_wanted and d.step.level is Level.RED
-    ]
-    return Found(as_of, addressed, escalations)
+    with phases.timing("address"):
+        addressed = [a for d in due for a in address(d, contexts[d.deadline.plan_id], setup.reach, base, today)]
+        escalations = [
+            escalation(d, contexts[d.deadline.plan_id], base, today)
+            for d in due
+            if setup.escalations_wanted and d.step.level is Level.RED
+        ]
+    return Found(as_of, addressed, escalations, phases)
 
 
 async def plan_contexts(tasks: TasksClient, plan_ids: set[int]) -> dict[int, PlanContext]:
@@ -133,9 +162,10 @@ async def plan_contexts(tasks: TasksClient, plan_ids: set[int]) -> dict[int, Pla
 async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) -> int:
     """Write the notifications and escalation events found, in the caller's transaction; returns how many
     notifications were new (nothing is new when the same step was written before)."""
-    planned = planned_rows(found.addressed)
-    created = await repository.write_rows(conn, planned, as_of=found.as_of, dispatch_id=dispatch_id)
-    await publish_escalations(conn, found.escalations)
+    with found.phases.timing("write"):
+        planned = planned_rows(found.addressed)
+        created = await repository.write_rows(conn, planned, as_of=found.as_of, dispatch_id=dispatch_id)
+        await publish_escalations(conn, found.escalations)
     return created
 
 

@@ -1,0 +1,206 @@
+"""The dispatch figures: the full catch-up and a realistic day, each with its phases and a raw COPY of its rows.
+
+- catch-up: the first dispatch on an empty outbox, as of DISPATCH_AS_OF: every deadline's step due then is new
+  (about 1.5 M reminders by issue 15's count; what the data set's rhythm owes, 243,134 at full scale in the last
+  runs);
+- a day: the same deadlines read again, of which DAY_REMINDERS reminders are new: the catch-up's outbox less
+  DAY_REMINDERS of its rows, spread over it (every n-th id), as of a minute later (the same business day, so the
+  same steps and keys). It reads every plan's deadlines from the peers, plans and addresses them all, and writes
+  only the rows not in the outbox yet, as the day after a catch-up would.
+
+Each run is the planner's half of services/notify_api/dispatches/service.run_dispatch (find_due, then open_run,
+write_due and count_created in one transaction), in this process with the collector paused as notify_api's worker
+runs it; delivery is the delivery figure's (two dispatcher processes). The phases (read peers, plan, address,
+write) are the service's own timings (reminders/service.Phases).
+
+The raw COPY baseline writes the very rows the run wrote, already encoded (COPY … TO a binary file, then timed:
+COPY … FROM it) into the table as the run found it, in a transaction rolled back: for the day, the outbox less
+the day's rows; for the catch-up, an empty copy of the outbox with all its indexes (LIKE … INCLUDING ALL). It does
+not read peers, plan, address, render messages, nor look up which keys are new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import asyncpg
+
+from bench.figures import DISPATCH_NAMES, Figure, at_most
+from bench.generate import Target
+from bench.processes import Stack
+from bench.profiles import Profiler
+from services.common import clock
+from services.common.collector import paused_for_batch
+from services.common.db import Database, make_engine
+from services.notify_api.dispatches.jobs import peer_hooks
+from services.notify_api.dispatches.repository import count_created, open_run
+from services.notify_api.reminders.repository import OUTBOX_COLUMNS
+from services.notify_api.reminders.service import Phases, find_due, write_due
+from services.notify_api.settings import NotifySettings
+
+# The morning of 2025-01-03: a week before 2024's annual summaries are due (many are missing, by design of the data
+# set) while a quarter's worth of item deadlines is overdue: the planner has a full day's work.
+DISPATCH_AS_OF = datetime(2025, 1, 3, 1, 0, tzinfo=UTC)
+DAY_REMINDERS = 100_000
+COPY_RATIO = 2  # issue 15: a day ≤ 2× a raw COPY of the same rows; reading the peers no slower than writing
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    created: int
+    seconds: float
+    phases: Phases
+
+
+def notify_settings(stack: Stack, target: Target) -> NotifySettings:
+    return NotifySettings(
+        database_url=target.url("notify_api"),
+        environment="test",
+        tasks_api_url=stack.tasks.url,
+        reporting_api_url=stack.reporting.url,
+        peer_budget_seconds=300,
+        peer_timeout_seconds=300,
+    )
+
+
+async def _planned(settings: NotifySettings, as_of: datetime) -> Run:
+    """The planner's half of a dispatch: the peers read with no transaction open, then the run and its reminders
+    written in one."""
+    holder = SimpleNamespace(state=SimpleNamespace(settings=settings))
+    database = Database(make_engine(settings.resolved_database_url(), pool_size=2))
+    hooks = peer_hooks()
+    try:
+        for open_peer, _ in hooks:
+            await open_peer(holder)
+        started = time.perf_counter()
+        found = await find_due(database, holder.state.tasks, holder.state.reporting, settings, as_of=as_of)
+        async with database.transaction() as conn:
+            dispatch_id = await open_run(conn, as_of=as_of, started_at=clock.now(), actor="bench")
+            created = await write_due(conn, found, dispatch_id=dispatch_id)
+            await count_created(conn, dispatch_id, created)
+        return Run(created, time.perf_counter() - started, found.phases)
+    finally:
+        for _, close_peer in reversed(hooks):
+            await close_peer(holder)
+        await database.dispose()
+
+
+def planned(settings: NotifySettings, as_of: datetime, limit_seconds: float) -> Run | None:
+    """A run as notify_api's worker runs it (a batch job: the collector paused); None past the time limit."""
+    try:
+        with paused_for_batch():
+            return asyncio.run(asyncio.wait_for(_planned(settings, as_of), limit_seconds))
+    except TimeoutError:
+        return None
+
+
+async def raw_copy(dsn: str, source: str, *, into_empty: bool) -> float:
+    """Seconds a plain COPY takes to write the rows of `source` (the outbox, or the rows set aside) into the outbox
+    as it is, or into an empty copy of it; rolled back."""
+    conn = await asyncpg.connect(dsn)
+    columns = ", ".join(OUTBOX_COLUMNS)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "rows.bin"
+        try:
+            await conn.copy_from_query(f"SELECT {columns} FROM {source}", output=str(path), format="binary")
+            table = "raw_outbox" if into_empty else "notifications"
+            async with conn.transaction():
+                if into_empty:
+                    await conn.execute("CREATE TEMP TABLE raw_outbox (LIKE notifications INCLUDING ALL)")
+                started = time.perf_counter()
+                await conn.copy_to_table(table, source=str(path), columns=OUTBOX_COLUMNS, format="binary")
+                seconds = time.perf_counter() - started
+                raise _RollBack
+        except _RollBack:
+            return seconds
+        finally:
+            await conn.close()
+
+
+class _RollBack(Exception):
+    """Leaves the raw COPY's transaction without keeping its rows."""
+
+
+async def set_aside(dsn: str, count: int) -> None:
+    """Delete `count` of the outbox's rows, every n-th by id (spread over deadlines and contacts), keeping them in
+    bench_day_rows for the raw COPY."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        total = await conn.fetchval("SELECT count(*) FROM notifications")
+        step = max(1, total // max(count, 1))
+        await conn.execute("DROP TABLE IF EXISTS bench_day_rows")
+        await conn.execute(
+            "CREATE TABLE bench_day_rows AS SELECT * FROM notifications "
+            f"WHERE id % {step:d} = 0 ORDER BY id LIMIT {count:d}"
+        )
+        await conn.execute("DELETE FROM notifications WHERE id IN (SELECT id FROM bench_day_rows)")
+        await conn.execute("ANALYZE notifications")
+    finally:
+        await conn.close()
+
+
+async def _execute(dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def dispatch_figures(stack: Stack, target: Target, limit_seconds: float, profiler: Profiler) -> list[Figure]:
+    """The catch-up on an empty outbox, then a day of DAY_REMINDERS new reminders (fewer on a small data set: half
+    the catch-up's), each with its raw COPY."""
+    settings, dsn = notify_settings(stack, target), target.dsn("notify_api")
+    asyncio.run(_execute(dsn, "TRUNCATE delivery_attempts, notifications, dispatches"))
+    processes = {"bench": os.getpid(), "tasks_api": stack.tasks.pid, "reporting_api": stack.reporting.pid}
+    with profiler.record("dispatch, catch-up", processes):
+        catch_up = planned(settings, DISPATCH_AS_OF, limit_seconds)
+    if catch_up is None:
+        return _unfinished(DISPATCH_NAMES, limit_seconds)
+    copy_all = asyncio.run(raw_copy(dsn, "notifications", into_empty=True))
+    day_rows = min(DAY_REMINDERS, catch_up.created // 2)
+    asyncio.run(set_aside(dsn, day_rows))
+    copy_day = asyncio.run(raw_copy(dsn, "bench_day_rows", into_empty=False))
+    with profiler.record("dispatch, a day", processes):
+        day = planned(settings, DISPATCH_AS_OF + timedelta(minutes=1), limit_seconds)
+    asyncio.run(_execute(dsn, "DROP TABLE bench_day_rows"))
+    if day is None:
+        return _unfinished(DISPATCH_NAMES[:2], limit_seconds) + _run_figures("catch-up", catch_up, copy_all)
+    return _run_figures("a day", day, copy_day) + _run_figures("catch-up", catch_up, copy_all)
+
+
+def _run_figures(name: str, run: Run, copy_seconds: float) -> list[Figure]:
+    p = run.phases
+    phases = f"read peers {p.read_peers:.1f} s, plan {p.plan:.1f} s, address {p.address:.1f} s, write {p.write:.1f} s"
+    return [
+        at_most(
+            f"dispatch, {name}: time vs raw COPY",
+            run.seconds,
+            "s",
+            COPY_RATIO,
+            baseline=copy_seconds,
+            note=f"{run.created:,} reminders written; {phases}; deliver: the delivery figure",
+        ),
+        at_most(
+            f"dispatch, {name}: reading peers vs writing",
+            p.read_peers,
+            "s",
+            1,
+            baseline=p.write,
+            note="baseline: the run's own write phase",
+        ),
+    ]
+
+
+def _unfinished(names: tuple[str, ...], limit_seconds: float) -> list[Figure]:
+    return [
+        at_most(name, float("inf"), "s", COPY_RATIO, note=f"not finished within {limit_seconds:.0f} s (rolled back)")
+        for name in names
+    ]

@@ -1,0 +1,221 @@
+"""Roll-up and compliance, each timed three ways (issue 15), against hand SQL run the way the service runs it.
+
+- cold: the first request for a plan, nothing cached: a plan no figure asked for before (plans 3 … at full scale),
+  or, when the data set has too few plans, the first request after reporting_api restarts;
+- recomputed: the answer not cached, the plan's data from tasks_api cached (the peer cache, 30 s fresh, then
+  revalidated: services/common/http.py). The roll-up's answer is kept per (plan, period, grouping, as_of) with its
+  inputs (oversight/memo.py): each sample asks with a new `as_of` a day later than the last, a day after every
+  measurement of the data set, so every sample computes the same answer anew; compliance keeps no first page;
+- cached: the roll-up asked again with the same as_of (its rows still read, the answer reused); compliance's next
+  page of a walk (oversight/walks.py keeps the view for the pages that follow).
+
+The hand SQL (`HandSQL`) is the service's own statements, compiled from its SQLAlchemy statements (the four reads
+of a roll-up) or written out (the period view's five small reads of the plan's rules, due-date overrides and
+cadences), run through asyncpg with the services' session settings and pool release. As the service does: the
+roll-up's four reads side by side on four connections while the period view's five run in turn on a fifth;
+compliance's six in turn on one connection. It does not read the plan from tasks_api (the peer reads and their
+parsing are the service's own cost), nor compute the rules, nor encode the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+from bench.baseline import _keep_session
+from bench.figures import Figure, at_most, capped
+from bench.generate import Target
+from bench.load import percentile
+from bench.processes import Stack
+from bench.profiles import Profiler
+from bench.reads import PAGE, PERIOD, Subjects
+from services.common import clock
+from services.common.dialect import POSTGRESQL_SETTINGS
+from services.common.driver_reads import Read, driver_statement
+from services.reporting_api.oversight.repository import (
+    filed_counts_statement,
+    light_reads,
+    period_reports_statement,
+    periods_of,
+)
+from services.reporting_api.oversight.rollups import FILED_KEY
+
+COLD_MS, RATIO = 200, 1.3  # issue 15: cold ≤ 200 ms; recomputed ≤ 1.3× hand SQL (cached: held to the same ratio)
+COLD_SAMPLES = 5
+# services/reporting_api/oversight/inputs.period_view: rhythm_of (plan_rules, due_date_overrides, then cadence_book's
+# plan_rules and item_cadences), then plan_rules again, one after the other on the request's connection.
+PERIOD_VIEW_SQL = (
+    "SELECT * FROM plan_rules WHERE plan_id = $1",
+    "SELECT period, due_on FROM due_date_overrides WHERE plan_id = $1",
+    "SELECT * FROM plan_rules WHERE plan_id = $1",
+    "SELECT item_id, cadence FROM item_cadences WHERE plan_id = $1 AND cadence IS NOT NULL",
+    "SELECT * FROM plan_rules WHERE plan_id = $1",
+)
+DIALECT = PGDialect_asyncpg()
+
+
+def _compiled(read: Read) -> tuple[Any, ...]:
+    return driver_statement(DIALECT, read)
+
+
+class HandSQL:
+    """The statements of a roll-up and of compliance on an asyncpg pool, one blocking call per sample."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+
+    def __enter__(self) -> HandSQL:
+        self.loop = asyncio.new_event_loop()
+        self.pool = self.loop.run_until_complete(self._pool())
+        return self
+
+    async def _pool(self) -> asyncpg.Pool:
+        # Created inside the loop: asyncpg's Pool takes the running loop when it is built.
+        return await asyncpg.create_pool(
+            self.dsn, min_size=5, max_size=5, server_settings=POSTGRESQL_SETTINGS, reset=_keep_session
+        )
+
+    def __exit__(self, *_: object) -> None:
+        self.loop.run_until_complete(self.pool.close())
+        self.loop.close()
+
+    def rollup(self, plan_id: int, today: date) -> None:
+        reads = [
+            (filed_counts_statement(FILED_KEY["unit"]), {"plan_id": plan_id, **periods_of(PERIOD)}),
+            *light_reads(plan_id, PERIOD, today),
+        ]
+        self.loop.run_until_complete(self._rollup(plan_id, [_compiled(read) for read in reads]))
+
+    def compliance(self, plan_id: int) -> None:
+        read = (period_reports_statement(), {"plan_id": plan_id, **periods_of(PERIOD)})
+        self.loop.run_until_complete(self._in_turn(plan_id, [_compiled(read)]))
+
+    async def _rollup(self, plan_id: int, statements: list[tuple[Any, ...]]) -> None:
+        await asyncio.gather(self._in_turn(plan_id, []), *(self._fetch(statement) for statement in statements))
+
+    async def _fetch(self, statement: tuple[Any, ...]) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.fetch(*statement)
+
+    async def _in_turn(self, plan_id: int, then: list[tuple[Any, ...]]) -> None:
+        async with self.pool.acquire() as conn:
+            for sql in PERIOD_VIEW_SQL:
+                await conn.fetch(sql, plan_id)
+            for statement in then:
+                await conn.fetch(*statement)
+
+
+def _ms(call: Callable[..., object], *args: object) -> float:
+    started = time.perf_counter()
+    call(*args)
+    return (time.perf_counter() - started) * 1000
+
+
+def alternating_ms(calls: list[Callable[[int], object]], times: int) -> list[list[float]]:
+    """Each call's durations in milliseconds (called with the sample's number), the calls taking turns: the series
+    compared in a ratio see the same moments of the machine (an autovacuum, a checkpoint)."""
+    found: list[list[float]] = [[] for _ in calls]
+    for n in range(times):
+        for call, durations in zip(calls, found, strict=True):
+            durations.append(_ms(call, n))
+    return found
+
+
+class Requests:
+    """The two requests, as a client of reporting_api sends them."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def rollup(self, plan_id: int, as_of: date | None = None) -> None:
+        params = {"period": PERIOD, "by": "unit", **({"as_of": as_of.isoformat()} if as_of else {})}
+        self.client.get(f"/v1/plans/{plan_id}/rollups", params=params).raise_for_status()
+
+    def compliance(self, plan_id: int, cursor: str | None = None) -> str | None:
+        params = {"period": PERIOD, "limit": PAGE, **({"cursor": cursor} if cursor else {})}
+        response = self.client.get(f"/v1/plans/{plan_id}/compliance", params=params)
+        response.raise_for_status()
+        return response.json().get("next_cursor")
+
+
+def cold_figures(stack: Stack, s: Subjects, headers: dict[str, str], hand: HandSQL, samples: int) -> list[Figure]:
+    """The first request for a plan: unasked plans while there are any, else the first after a restart."""
+    unasked = [p for p in s.plan_ids if p not in (s.plan_id, s.typical_plan_id)]
+    times: dict[str, list[float]] = {"rollup": [], "compliance": [], "sql": []}
+    restarts = 0
+    for n in range(samples):
+        plans = unasked[2 * n : 2 * n + 2]
+        if len(plans) < 2:  # too few plans: the typical plan, reporting_api restarted before each request
+            plans = [s.typical_plan_id, s.typical_plan_id]
+        for plan_id, kind in zip(plans, ("rollup", "compliance"), strict=True):
+            if plan_id == s.typical_plan_id:
+                stack.reporting.restart()
+                restarts += 1
+            with httpx.Client(base_url=stack.reporting.url, headers=headers, timeout=600) as client:
+                ask = Requests(client)
+                times[kind].append(_ms(getattr(ask, kind), plan_id))
+        times["sql"].append(_ms(hand.rollup, plans[0], clock.business_today()))
+    how = f"{restarts} restarts of reporting_api" if restarts else f"{2 * samples} plans not asked before"
+    note = f"p50 of {samples} ({how}); baseline: the roll-up's hand SQL, p50"
+    sql = percentile(times["sql"], 50)
+    return [
+        capped(f"{name}, cold: first request", percentile(times[kind], 50), "ms", COLD_MS, baseline=sql, note=note)
+        for name, kind in (("roll-up by unit", "rollup"), ("compliance", "compliance"))
+    ]
+
+
+def oversight_figures(
+    stack: Stack, target: Target, s: Subjects, headers: dict[str, str], samples: int, profiler: Profiler
+) -> list[Figure]:
+    """Cold first (before anything asks for the plans it uses), then recomputed and cached on the typical plan."""
+    plan_id, today = s.typical_plan_id, clock.business_today()
+    with HandSQL(target.dsn("reporting_api")) as hand:
+        with profiler.record("roll-up and compliance, cold", {"reporting_api": stack.reporting.pid}):
+            figures = cold_figures(stack, s, headers, hand, min(samples, COLD_SAMPLES))
+        reporting = {"reporting_api": stack.reporting.pid}
+        with httpx.Client(base_url=stack.reporting.url, headers=headers, timeout=600) as client:
+            ask = Requests(client)
+            ask.rollup(plan_id), ask.compliance(plan_id)  # the plan's data from tasks_api now in the peer cache
+
+            def later(n: int) -> date:  # a new as_of per sample, after every measurement: the same work each time
+                return today + timedelta(days=n + 1)
+
+            with profiler.record("roll-up by unit, recomputed", reporting):
+                rollup = alternating_ms(
+                    [lambda n: ask.rollup(plan_id, later(n)), lambda n: hand.rollup(plan_id, later(n))], samples
+                )
+            ask.rollup(plan_id)  # the memo kept the recomputed ones meanwhile (it keeps the last few)
+            with profiler.record("roll-up by unit, cached", reporting):
+                rollup_cached = alternating_ms(
+                    [lambda n: ask.rollup(plan_id), lambda n: hand.rollup(plan_id, today)], samples
+                )
+            with profiler.record("compliance, recomputed", reporting):
+                compliance = alternating_ms(
+                    [lambda n: ask.compliance(plan_id), lambda n: hand.compliance(plan_id)], samples
+                )
+            cursor = ask.compliance(plan_id)
+            with profiler.record("compliance, cached next page", reporting):
+                walked = alternating_ms(
+                    [lambda n: ask.compliance(plan_id, cursor), lambda n: hand.compliance(plan_id)], samples
+                )
+    note = "plan 2; baseline: hand SQL p95, timed in turn with it"
+    return [
+        figures[0],
+        _vs_hand("roll-up by unit, recomputed: p95", rollup, note + "; a new as_of each sample"),
+        _vs_hand("roll-up by unit, cached: p95", rollup_cached, note),
+        figures[1],
+        _vs_hand("compliance, recomputed: p95", compliance, note + "; first page of 50"),
+        _vs_hand("compliance, cached next page: p95", walked, note + ("" if cursor else "; one page only: recomputed")),
+    ]
+
+
+def _vs_hand(name: str, series: list[list[float]], note: str) -> Figure:
+    service, hand = series
+    return at_most(name, percentile(service, 95), "ms", RATIO, baseline=percentile(hand, 95), note=note)
