@@ -92,7 +92,11 @@ def build_contract(app: FastAPI) -> JsonObject:
     )
     components = json_object(document.setdefault("components", {}))
     shared = shared_schemas()
-    schemas = {**json_object(components.setdefault("schemas", {})), **webhook_schemas(getattr(app.state, "event_types", ())), **shared}
+    schemas = {
+        **json_object(components.setdefault("schemas", {})),
+        **webhook_schemas(getattr(app.state, "event_types", ())),
+        **shared,
+    }
     components["schemas"] = dict(sorted(schemas.items()))
     _declare_security_schemes(document)
     _type_path_ids(document)

@@ -59,7 +59,9 @@ def test_each_webhook_example_fits_its_schema_in_the_contract(service):
     document = committed(service)
     for name in DECLARED[service]:
         body = document["webhooks"][name]["post"]["requestBody"]["content"]["application/json"]
-        validator = Draft202012Validator({**body["schema"], "components": document["components"]}, validate_formats=True)
+        validator = Draft202012Validator(
+            {**body["schema"], "components": document["components"]}, validate_formats=True
+        )
         assert [e.message for e in validator.iter_errors(body["example"])] == [], name
 
 

@@ -68,9 +68,7 @@ _TYPES = (
     EventType("item.assigned", 1, TASKS, items.ItemAssignedData, EXAMPLES["item.assigned"]),
     EventType("deadline.extended", 1, TASKS, items.DeadlineExtendedData, EXAMPLES["deadline.extended"]),
     EventType("notice.escalated", 1, NOTIFY, notices.NoticeEscalatedData, EXAMPLES["notice.escalated"]),
-    EventType(
-        "item.closeout_requested", 1, TASKS, items.CloseoutRequestedData, EXAMPLES["item.closeout_requested"]
-    ),
+    EventType("item.closeout_requested", 1, TASKS, items.CloseoutRequestedData, EXAMPLES["item.closeout_requested"]),
     EventType("item.closed", 1, TASKS, items.ItemClosedData, EXAMPLES["item.closed"]),
     EventType("item.closeout_refused", 1, TASKS, items.CloseoutRefusedData, EXAMPLES["item.closeout_refused"]),
     EventType("item.reopened", 1, TASKS, items.ItemReopenedData, EXAMPLES["item.reopened"]),
@@ -105,7 +103,7 @@ def _message_model(event_type: EventType) -> type[BaseModel]:
         __config__=ConfigDict(json_schema_extra={"examples": [event_type.message_example()]}),
         __doc__=f"The webhook notify_api POSTs for {event_type.name} (version {event_type.version}), signed as "
         "Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).",
-        type=(Literal[event_type.name], Field(description="The event type (事件类型).")),  # type: ignore[valid-type]
+        type=(Literal[event_type.name], Field(description="The event type (事件类型).")),  # type: ignore[arg-type]
         version=(int, Field(description="The version of the payload's shape; additions keep the version.")),
         timestamp=(datetime, Field(description="When the change committed (UTC).")),
         data=(event_type.data, Field(description=event_type.description)),

@@ -17,13 +17,19 @@ class ReportEventData(BaseModel):
         description="The item's number (编号) when the report was created; null for reports created before it was "
         "recorded."
     )
-    item_title: str | None = Field(description="The item's title (任务名称) when the report was created; null likewise.")
+    item_title: str | None = Field(
+        description="The item's title (任务名称) when the report was created; null likewise."
+    )
     unit_id: int
     unit_name: str | None = Field(description="The reporting unit's name (报送单位) when the report was created.")
     role: str = Field(description="The unit's role on the item: lead (牵头) or co (配合).")
     period: str = Field(description="The reporting period (报送周期), e.g. 2026-Q1.")
-    report_type: str | None = Field(description="monthly, quarterly (季度梳理), half_year (半年小结) or annual (年度汇总).")
-    status: str | None = Field(description="The report's status after this step: draft, submitted, accepted or returned.")
+    report_type: str | None = Field(
+        description="monthly, quarterly (季度梳理), half_year (半年小结) or annual (年度汇总)."
+    )
+    status: str | None = Field(
+        description="The report's status after this step: draft, submitted, accepted or returned."
+    )
     submission: int = Field(description="How many times the report was submitted so far (报送次数).")
     due_on: date | None = Field(description="The period's due date (截止日期) as of the last submission.")
 

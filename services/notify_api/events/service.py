@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common import clock
 from services.common.db import Database
 from services.common.events.catalogue import links_of, version_of
-from services.common.json import instant_text
+from services.common.json import JsonObject, instant_text
 from services.common.outbox import plain_data
 from services.notify_api.deliveries.models import Status
 from services.notify_api.events import repository
@@ -59,13 +59,7 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow, base_url: str
     )
     now = clock.now()
     data = event["data"]
-    payload = {
-        "type": event["type"],
-        "version": version_of(event["type"]),
-        "timestamp": instant_text(event["occurred_at"]),
-        "data": data,
-        "links": links_of(data, base_url),
-    }
+    payload = _message(event, base_url)
     rows = [
         {
             "dedupe_key": f"event:{event['event_id']}:sub:{sub_id}",
@@ -91,6 +85,18 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow, base_url: str
     if rows:
         await conn.execute(notifications.insert(), rows)
     return len(rows)
+
+
+def _message(event: ReceivedEventRow, base_url: str) -> JsonObject:
+    """The webhook body of an event (the catalogue's WebhookMessage): its data as received, the version of its
+    payload and the pages of its item and report."""
+    return {
+        "type": event["type"],
+        "version": version_of(event["type"]),
+        "timestamp": instant_text(event["occurred_at"]),
+        "data": event["data"],
+        "links": links_of(event["data"], base_url),
+    }
 
 
 def _id(data: dict[str, Any], key: str) -> int | None:
