@@ -18,6 +18,8 @@ from services.common.cors import add_cors
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
 from services.common.docs import FASTAPI_DOCS_OFF, DocsTokenGuard, install_docs
+from services.common.events.catalogue import EventType
+from services.common.events.contract import declare_webhooks, event_types_router
 from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
@@ -48,6 +50,7 @@ def create_service_app(
     extra_media_types: tuple[str, ...] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    events: Sequence[EventType] = (),
 ) -> FastAPI:
     """A FastAPI app with everything the three services share already in place."""
     app = FastAPI(
@@ -72,8 +75,9 @@ def create_service_app(
     _add_middleware(app, settings, extra_media_types)
     install_docs(app, settings.docs_access)
     app.include_router(_health_router(settings.service_name))
-    for router in routers:
+    for router in [*routers, event_types_router(events)]:
         app.include_router(router)
+    declare_webhooks(app, events)
     prepare_guards(app.routes)
     index_routes(app.router)
     app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
