@@ -14,15 +14,7 @@ MODULES_OVER_300_LINES: dict[str, int] = {}
 FUNCTIONS_OVER_40_LINES: dict[str, int] = {}
 
 # Functions per module whose return annotation holds dict[str, Any] (the typed-results work brings them to 0).
-DICT_ANY_RESULTS: dict[str, int] = {
-    # Found once the ratchet read type aliases (Rows, Read) and module-level Records[dict[str, Any]] (2026-12-04).
-    "services/notify_api/contacts/repository.py": 1,
-    "services/notify_api/events/repository.py": 1,
-    "services/notify_api/rules/repository.py": 2,
-    "services/reporting_api/reports/repository.py": 1,
-    "services/tasks_api/items/repository.py": 1,
-    "services/tasks_api/tables.py": 1,
-}
+DICT_ANY_RESULTS: dict[str, int] = {}
 
 # Parameters and attributes per module that hold a peer client typed Any (tasks, reporting, peer, client...).
 ANY_PEERS: dict[str, int] = {}

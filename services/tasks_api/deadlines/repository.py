@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records, plain_rows
 from services.common.tables import table_of
-from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.deadlines.models import ExtensionRequest
 from services.tasks_api.deadlines.schemas import DeadlineKind
@@ -67,7 +66,7 @@ class DeadlineRow(TypedDict):
     units: list[UnitRoleRow]
 
 
-extension_rows = TypedRecords(Records(extensions, "extension", change_log), ExtensionRow)
+extension_records: Records[ExtensionRow] = Records(extensions, "extension", change_log)
 
 
 # -- the deadline calendar --------------------------------------------------------------------------
