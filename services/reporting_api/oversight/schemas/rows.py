@@ -8,9 +8,9 @@ as a closed period's snapshot keeps them."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict
 
 import orjson
-from typing_extensions import TypedDict  # ComplianceEntry derives from ObligationFields, one of typing_extensions
 
 from services.common.contracts.reporting import ObligationFields
 from services.common.contracts.tasks import Group, ItemLeader, Member, Unit
