@@ -116,25 +116,23 @@ async def decide_closeout(
         decided = await closeout_records.update(
             conn, closeout_id, decision, expected_version=version, actor=actor.subject
         )
-        if not data.approve:
-            item = await item_records.update(
-                conn, item["id"], {"closeout_request_id": None}, expected_version=None, actor=actor.subject
-            )
-            await emit(
-                conn,
-                outbox_events,
-                "item.closeout_refused",
-                closeout_event(
-                    item,
-                    actor=actor.subject,
-                    request=decided,
-                    unit_name=await unit_name(conn, decided["unit_id"]),
-                    reason=data.reason,
-                ),
-            )
-            return decided
-        await _close(conn, item, actor=actor.subject, today=today, request=decided)
+        if data.approve:
+            await _close(conn, item, actor=actor.subject, today=today, request=decided)
+        else:
+            await _refuse(conn, item, actor=actor.subject, request=decided, reason=data.reason)
         return decided
+
+
+async def _refuse(
+    conn: AsyncConnection, item: ItemRow, *, actor: str, request: CloseoutRow, reason: str | None
+) -> None:
+    """The item is open again to a new request; the refusal is published with its reason."""
+    item = await item_records.update(
+        conn, item["id"], {"closeout_request_id": None}, expected_version=None, actor=actor
+    )
+    named = await unit_name(conn, request["unit_id"])
+    event = closeout_event(item, actor=actor, request=request, unit_name=named, reason=reason)
+    await emit(conn, outbox_events, "item.closeout_refused", event)
 
 
 async def _close(conn: AsyncConnection, item: ItemRow, *, actor: str, today: date, request: CloseoutRow | None) -> None:
