@@ -69,7 +69,7 @@ def _value(variable: dict, fill_secrets: bool) -> str:
 
 
 def containers() -> list[Container]:
-    """duban's own containers (the gateway runs nginx's image: tests/deploy/test_gateway_config.py checks it)."""
+    """duban's own containers (the gateway runs nginx's image: its tests are below)."""
     found = []
     for resource in resources():
         if resource["kind"] in WORKLOADS:
