@@ -155,7 +155,7 @@ PROBLEM_SLUGS = tuple(
             "request-header-fields-too-large",
             "bad-idempotency-key",
             "bad-gateway",
-            "too-many-requests",  # from the gateway (deploy/nginx/duban.conf), per token
+            "too-many-requests",  # from the gateway (deploy/nginx/duban.conf.template), per token
             "idempotency-key-reused",
             "idempotency-key-in-flight",
             "idempotency-key-outcome-unknown",
