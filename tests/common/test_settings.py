@@ -100,7 +100,11 @@ def test_the_sso_mapping_is_read_from_json_environment_variables(monkeypatch):
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("oidc_group_roles", {"ops": "service"}), ("oidc_group_roles", {"x": "mayor"}), ("oidc_department_units", {"Q": 0})],
+    [
+        ("oidc_group_roles", {"ops": "service"}),
+        ("oidc_group_roles", {"x": "mayor"}),
+        ("oidc_department_units", {"Q": 0}),
+    ],
     ids=["service-role", "unknown-role", "not-a-unit-id"],
 )
 def test_an_sso_mapping_to_no_person_role_or_no_unit_refuses_to_start(setting, value):

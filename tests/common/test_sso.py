@@ -92,7 +92,10 @@ def test_a_unit_person_whose_department_is_not_linked_to_a_unit_is_refused_with_
 
 def test_a_person_whose_groups_map_to_no_role_is_refused_with_403(client):
     response = client.get("/v1/plans", headers=signed_in(groups=["staff", "canteen"]))
-    assert (response.status_code, response.json()["type"]) == (403, "https://duban.quzhou.gov.cn/problems/no-mapped-group")
+    assert (response.status_code, response.json()["type"]) == (
+        403,
+        "https://duban.quzhou.gov.cn/problems/no-mapped-group",
+    )
 
 
 def refused(response) -> bool:
