@@ -7,11 +7,10 @@ instead trust an OpenID Connect issuer through its JWKS, so that no verifier can
 from __future__ import annotations
 
 import logging
-import math
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 import jwt
@@ -20,6 +19,7 @@ from fastapi.security import HTTPBearer
 
 from services.common import clock
 from services.common.caching import BoundedCache, lru_cache
+from services.common.claims import LIFETIME_BY_US, check_claim_types, lifetime_checked
 from services.common.jwks import JwksCache
 from services.common.problems import Forbidden, Unauthorized
 from services.common.roles import Role as Role  # re-exported: every route names roles through auth
@@ -28,8 +28,6 @@ from services.common.sso import ClaimsMapping
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duban"'}
 REFUSED_TOKEN = "The bearer token is missing or not valid."
-LATEST_NUMERIC_DATE = 7_258_118_400  # 2200-01-01T00:00:00Z, the end of the years the services accept
-MAX_ID = 2**31 - 1  # ids are 32-bit in both databases
 
 logger = logging.getLogger("duban.auth")
 
@@ -107,8 +105,8 @@ class TokenVerifier:
         """The caller and expiry of a token, or 401 (403 for an issuer's person duban may not serve)."""
         try:
             claims = self._claims(token, issuer_key)
-            _check_claim_types(claims)
-            expires_at = _lifetime_checked(claims)  # an expired token is 401, before any 403 about its groups
+            check_claim_types(claims)
+            expires_at = lifetime_checked(claims)  # an expired token is 401, before any 403 about its groups
             role, unit_id = self._role_and_unit(claims)
             return Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id), expires_at
         except Unauthorized as exc:
@@ -117,7 +115,7 @@ class TokenVerifier:
             logger.info("bearer token refused: %s", exc.detail)
             raise Unauthorized(REFUSED_TOKEN, headers=CHALLENGE) from exc
 
-    def _claims(self, token: str, issuer_key: jwt.PyJWK | None) -> dict[str, Any]:
+    def _claims(self, token: str, issuer_key: jwt.PyJWK | None) -> Mapping[str, object]:
         s = self._settings
         if self._jwks is not None and issuer_key is None:
             raise Unauthorized(f"No key of the issuer's set ({self._jwks.url}) signs this token.")
@@ -130,24 +128,26 @@ class TokenVerifier:
                 algorithms=s.jwt_algorithms,
                 audience=s.jwt_audience,
                 issuer=s.jwt_issuer,
-                options={"require": required, **_LIFETIME_BY_US},
+                options={"require": required, **LIFETIME_BY_US},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The token is not valid: {exc}.") from exc
 
-    def _role_and_unit(self, claims: dict[str, Any]) -> tuple[Role, int | None]:
+    def _role_and_unit(self, claims: Mapping[str, object]) -> tuple[Role, int | None]:
         if self._mapping is not None:
             return self._mapping.role_and_unit(str(claims["sub"]), claims)
         try:
-            role = Role(claims["role"])
-        except (ValueError, TypeError) as exc:
+            role = Role(str(claims["role"]))
+        except ValueError as exc:
             raise Unauthorized(f"Unknown role {claims['role']!r} in token.") from exc
-        unit_id = claims.get("unit_id")
-        if role is Role.UNIT and unit_id is None:
+        if role is not Role.UNIT:
+            return role, None
+        unit_id = claims.get("unit_id")  # absent, or an int in 1..MAX_UNIT_ID (check_claim_types)
+        if not isinstance(unit_id, int):
             raise Unauthorized("A unit token must name its unit (claim unit_id).")
-        return role, unit_id if role is Role.UNIT else None
+        return role, unit_id
 
 
 async def _issuer_key(jwks: JwksCache, token: str) -> jwt.PyJWK | None:
@@ -157,41 +157,6 @@ async def _issuer_key(jwks: JwksCache, token: str) -> jwt.PyJWK | None:
     except jwt.PyJWTError:
         return None
     return await jwks.key(kid if isinstance(kid, str) else None)
-
-
-# PyJWT would judge exp and nbf on the system clock; we judge them on the one clock, which tests move.
-_LIFETIME_BY_US: jwt.types.Options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
-
-
-def _lifetime_checked(claims: dict[str, Any]) -> float:
-    """The token's expiry (its claims' types already checked), once it is not past and `nbf` not still ahead."""
-    expires_at, not_before = float(claims["exp"]), float(claims.get("nbf", 0))
-    now = clock.epoch_seconds()
-    if now >= expires_at:
-        raise Unauthorized("The token has expired.")
-    if now < not_before:
-        raise Unauthorized("The token is not valid yet (nbf).")
-    return expires_at
-
-
-def _is_numeric_date(value: object) -> bool:
-    """RFC 7519 NumericDate: seconds since the epoch, a finite JSON number (not a boolean) in the supported years."""
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 0 <= value <= LATEST_NUMERIC_DATE
-    )
-
-
-def _check_claim_types(claims: dict[str, object]) -> None:
-    """Refuse claims of the wrong type that PyJWT lets through (a boolean is an int to Python)."""
-    for name in ("exp", "nbf", "iat"):
-        if name in claims and not _is_numeric_date(claims[name]):
-            raise Unauthorized(f"The {name} claim is not a NumericDate: {claims[name]!r}.")
-    unit_id = claims.get("unit_id")
-    if unit_id is not None and (type(unit_id) is not int or not 1 <= unit_id <= MAX_ID):
-        raise Unauthorized(f"The unit_id claim is not a unit id: {unit_id!r}.")
 
 
 def mint_token(
