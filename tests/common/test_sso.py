@@ -16,11 +16,13 @@ from starlette.routing import Route
 
 from services.tasks_api.app import create_app
 from services.tasks_api.models import metadata as tasks_metadata
-from tests.conftest import serve_in_thread, tasks_settings
+from services.tasks_api.settings import TasksSettings
+from tests.conftest import serve_in_thread
 from tests.databases import empty_tables
 
 ISSUER = "https://idp.quzhou.gov.cn/realms/zwfw"
 CITY_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PROBLEMS = "https://duban.quzhou.gov.cn/problems/"
 FGW_UNIT = 7  # the unit id the office linked 市发改委's department code to
 
 MAPPING = {
@@ -48,11 +50,15 @@ def jwks_url() -> Iterator[str]:
         yield f"{url}/protocol/openid-connect/certs"
 
 
+def sso_settings(database_url: str, jwks_url: str, **more: object) -> TasksSettings:
+    """tasks_api's test settings, trusting the city's issuer with the mapping above (validated, as from the env)."""
+    return TasksSettings(database_url=database_url, environment="test", oidc_jwks_url=jwks_url, **MAPPING, **more)
+
+
 @pytest.fixture
 def client(tasks_database: str, jwks_url: str) -> Iterator[TestClient]:
     empty_tables(tasks_database, tasks_metadata)
-    settings = tasks_settings(tasks_database).model_copy(update={**MAPPING, "oidc_jwks_url": jwks_url})
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+    with TestClient(create_app(sso_settings(tasks_database, jwks_url)), raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -78,7 +84,7 @@ def test_a_person_in_the_unit_group_acts_for_the_unit_of_their_department(client
     auth = signed_in(groups=["duban-unit"], dept_code="330800-FGW")
     assert client.get(f"/v1/extensions?unit_id={FGW_UNIT}", headers=auth).status_code == 200
     other = client.get(f"/v1/extensions?unit_id={FGW_UNIT + 1}", headers=auth)
-    assert (other.status_code, other.json()["type"]) == (403, "https://duban.quzhou.gov.cn/problems/forbidden")
+    assert (other.status_code, other.json()["type"]) == (403, PROBLEMS + "forbidden")
 
 
 def test_a_unit_person_whose_department_is_not_linked_to_a_unit_is_refused_with_403(client):
@@ -86,7 +92,7 @@ def test_a_unit_person_whose_department_is_not_linked_to_a_unit_is_refused_with_
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
-    assert problem["type"] == "https://duban.quzhou.gov.cn/problems/unknown-department"
+    assert problem["type"] == PROBLEMS + "unknown-department"
     assert "330800-XXX" in problem["detail"] and "督查室" in problem["detail"]
 
 
@@ -94,7 +100,7 @@ def test_a_person_whose_groups_map_to_no_role_is_refused_with_403(client):
     response = client.get("/v1/plans", headers=signed_in(groups=["staff", "canteen"]))
     assert (response.status_code, response.json()["type"]) == (
         403,
-        "https://duban.quzhou.gov.cn/problems/no-mapped-group",
+        PROBLEMS + "no-mapped-group",
     )
 
 
@@ -119,3 +125,9 @@ def test_an_expired_token_is_refused_with_401_before_its_groups_are_judged(clien
 def test_a_token_signed_by_a_key_not_in_the_issuers_set_is_refused_with_401(client):
     forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     assert refused(client.get("/v1/plans", headers=signed_in(forger, kid="city-2027", groups=["duban-office"])))
+
+
+def test_with_docs_behind_a_token_a_person_sso_refuses_gets_the_same_403(tasks_database, jwks_url):
+    with TestClient(create_app(sso_settings(tasks_database, jwks_url, docs="token"))) as docs_client:
+        response = docs_client.get("/openapi.json", headers=signed_in(groups=["duban-unit"], dept_code="330800-XXX"))
+    assert (response.status_code, response.json()["type"]) == (403, PROBLEMS + "unknown-department")
