@@ -159,6 +159,8 @@ PROBLEM_SLUGS = tuple(
             "idempotency-key-reused",
             "idempotency-key-in-flight",
             "idempotency-key-outcome-unknown",
+            "no-mapped-group",  # single sign-on (services/common/sso.py): the person's groups grant no role
+            "unknown-department",  # single sign-on: a unit role whose department is linked to no unit
         }
     )
 )
