@@ -1,7 +1,8 @@
 """Bearer JWT authentication and role checks, shared by every service.
 
 Locally minted tokens are HS256 with the service secret; in production the services may
-instead trust an OpenID Connect issuer through its JWKS, so that no verifier can mint tokens.
+instead trust an OpenID Connect issuer through its JWKS, so that people sign in there. Beside the issuer, a
+local token is still accepted for the service role alone: the services' calls to each other carry one.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class Principal:
         return self.unit_id
 
 
+_LOCAL_ALGORITHM = "HS256"  # duban's own tokens (mint_token), signed with the service secret
+
+
 class TokenVerifier:
     """Verifies bearer tokens against the local secret or an OIDC issuer's JWKS."""
 
@@ -94,7 +98,7 @@ class TokenVerifier:
         principal = self.cached(token)
         if principal is not None:
             return principal
-        key = await _issuer_key(self._jwks, token) if self._jwks else None
+        key = await _issuer_key(self._jwks, token) if self._jwks and not locally_signed(token) else None
         return self.remember(token, self.check(token, key))
 
     def remember(self, token: str, checked: tuple[Principal, float]) -> Principal:
@@ -107,7 +111,7 @@ class TokenVerifier:
             claims = self._claims(token, issuer_key)
             check_claim_types(claims)
             expires_at = lifetime_checked(claims)  # an expired token is 401, before any 403 about its groups
-            role, unit_id = self._role_and_unit(claims)
+            role, unit_id = self._role_and_unit(claims, local=issuer_key is None)
             return Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id), expires_at
         except Unauthorized as exc:
             # The reason is for the operator; the caller learns only that the token was refused, so a forger
@@ -117,15 +121,18 @@ class TokenVerifier:
 
     def _claims(self, token: str, issuer_key: jwt.PyJWK | None) -> Mapping[str, object]:
         s = self._settings
-        if self._jwks is not None and issuer_key is None:
+        # Beside an issuer, a token without one of its keys is checked as a local one (HS256 with the secret only):
+        # the services' calls to each other carry those (ServiceToken); _role_and_unit lets nothing else through.
+        local = issuer_key is None
+        if self._jwks is not None and local and not locally_signed(token):
             raise Unauthorized(f"No key of the issuer's set ({self._jwks.url}) signs this token.")
         # With a mapping, the issuer's tokens carry groups, not duban's role claim.
-        required = ["exp", "sub"] if self._mapping else ["exp", "sub", "role"]
+        required = ["exp", "sub"] if self._mapping and not local else ["exp", "sub", "role"]
         try:
             return jwt.decode(
                 token,
                 issuer_key.key if issuer_key is not None else s.jwt_secret,
-                algorithms=s.jwt_algorithms,
+                algorithms=[_LOCAL_ALGORITHM] if self._jwks is not None and local else s.jwt_algorithms,
                 audience=s.jwt_audience,
                 issuer=s.jwt_issuer,
                 options={"require": required, **LIFETIME_BY_US},
@@ -135,19 +142,32 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The token is not valid: {exc}.") from exc
 
-    def _role_and_unit(self, claims: Mapping[str, object]) -> tuple[Role, int | None]:
-        if self._mapping is not None:
+    def _role_and_unit(self, claims: Mapping[str, object], *, local: bool) -> tuple[Role, int | None]:
+        if self._mapping is not None and not local:
             return self._mapping.role_and_unit(str(claims["sub"]), claims)
         try:
             role = Role(str(claims["role"]))
         except ValueError as exc:
             raise Unauthorized(f"Unknown role {claims['role']!r} in token.") from exc
+        if local and self._jwks is not None and role is not Role.SERVICE:  # people sign in at the issuer
+            raise Unauthorized(
+                "Beside an identity provider, a locally signed token serves calls between services only."
+            )
         if role is not Role.UNIT:
             return role, None
         unit_id = claims.get("unit_id")  # absent, or an int in 1..MAX_UNIT_ID (check_claim_types)
         if not isinstance(unit_id, int):
             raise Unauthorized("A unit token must name its unit (claim unit_id).")
         return role, unit_id
+
+
+def locally_signed(token: str) -> bool:
+    """Whether the token's header says it was signed as duban signs its own (HS256, no key id)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return False
+    return header.get("alg") == _LOCAL_ALGORITHM and "kid" not in header
 
 
 async def _issuer_key(jwks: JwksCache, token: str) -> jwt.PyJWK | None:
@@ -179,7 +199,7 @@ def mint_token(
     }  # no nbf: it would only repeat iat
     if unit_id is not None:
         claims["unit_id"] = unit_id
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, settings.jwt_secret, algorithm=_LOCAL_ALGORITHM)
 
 
 def parse_bearer(authorization: str) -> str | None:

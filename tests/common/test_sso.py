@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from services.common.auth import mint_token
 from services.tasks_api.app import create_app
 from services.tasks_api.models import metadata as tasks_metadata
 from services.tasks_api.settings import TasksSettings
@@ -131,3 +132,14 @@ def test_with_docs_behind_a_token_a_person_sso_refuses_gets_the_same_403(tasks_d
     with TestClient(create_app(sso_settings(tasks_database, jwks_url, docs="token"))) as docs_client:
         response = docs_client.get("/openapi.json", headers=signed_in(groups=["duban-unit"], dept_code="330800-XXX"))
     assert (response.status_code, response.json()["type"]) == (403, PROBLEMS + "unknown-department")
+
+
+def test_the_services_own_tokens_still_serve_calls_between_services(client):
+    service = mint_token(client.app.state.settings, role="service", subject="reporting_api")
+    assert client.get("/v1/units", headers={"Authorization": f"Bearer {service}"}).status_code == 200
+
+
+def test_a_locally_signed_token_for_a_person_is_refused_beside_the_issuer(client):
+    office = mint_token(client.app.state.settings, role="office", subject="someone")
+    response = client.get("/v1/units", headers={"Authorization": f"Bearer {office}"})
+    assert response.status_code == 401
