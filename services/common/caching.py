@@ -51,8 +51,12 @@ class BoundedCache(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
-        """Keep `value` under `key`, evicting the least recently used (or an expired) entry beyond the bound."""
-        self._store[key] = value
+        """Keep `value` under `key`, evicting the least recently used (or an expired) entry beyond the bound; a value
+        larger than the whole bound is not kept (nor an older value under its key)."""
+        try:
+            self._store[key] = value
+        except ValueError:  # cachetools' "value too large"
+            self._store.pop(key, None)
 
     def pop(self, key: K) -> V | None:
         return self._store.pop(key, None)
@@ -70,6 +74,12 @@ class BoundedCache(Generic[K, V]):
 def lru_cache(name: str, maxsize: int) -> BoundedCache[K, V]:
     """At most `maxsize` entries, the least recently used dropped first."""
     return BoundedCache(name, LRUCache(maxsize=maxsize))
+
+
+def sized_lru_cache(name: str, max_bytes: int, size_of: Callable[[V], int]) -> BoundedCache[K, V]:
+    """Entries of at most `max_bytes` in all, as `size_of` counts each, the least recently used dropped first: for
+    values whose sizes differ by orders of magnitude (a peer's page of 10 rows or of 500), a count bounds nothing."""
+    return BoundedCache(name, LRUCache(maxsize=max_bytes, getsizeof=size_of))
 
 
 def ttl_cache(

@@ -12,22 +12,21 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.common.caching import BoundedCache, lru_cache
+from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
 from services.common.json import dumps, loads
 from services.common.peer_guard import check_peer_call
-from services.common.problems import NotFound, ProblemError, ServiceUnavailable
+from services.common.peer_records import PeerError
+from services.common.problems import NotFound, ProblemError
 
 _RETRYABLE_STATUSES = {502, 503, 504}
 URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
-CACHED_PAGES = 2048  # peer answers a client keeps, least recently used out
+CACHED_BYTES = 8 * 1024 * 1024  # the JSON of peer answers a client keeps (and of the rows parsed from them)
 Parsed = TypeVar("Parsed")
-Row = TypeVar("Row")
 Param = str | int | float | bool  # a query parameter's value, as httpx sends it
 Query = Mapping[str, Param | None]  # a GET's query; a parameter that is None is left out
 
@@ -54,63 +53,23 @@ class PeerBudgetMiddleware:
             _request_deadline.reset(token)
 
 
-class PeerError(ServiceUnavailable):
-    """A peer service could not answer within the budget; our caller may retry later."""
-
-
-def outside_contract(peer: str, shape: str, exc: ValidationError) -> PeerError:
-    """The 503 for a peer's answer that does not fit the shape its contract gives (the peer's fault, not ours)."""
-    return PeerError(
-        f"{peer} answered outside its contract ({shape}: {exc.errors()[0]['msg']}); "
-        "nothing was written, retry shortly.",
-        headers={"Retry-After": "5"},
-    )
-
-
-class PeerRecord(BaseModel):
-    """A record a peer answered with. An answer outside the peer's contract is the peer's fault (503), not ours (500).
-
-    Unknown fields are ignored, so a peer may add fields without breaking its consumers."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    peer: ClassVar[str] = "a peer service"
-
-    @classmethod
-    def model_validate(cls, obj: Any, **options: Any) -> Self:
-        try:
-            return super().model_validate(obj, **options)
-        except ValidationError as exc:
-            raise outside_contract(cls.peer, cls.__name__, exc) from exc
-
-
-class PeerRows(Generic[Row]):
-    """Rows of a bulk read validated all at once into plain typed dicts (a TypedDict), not one model per row: a
-    dispatch reads tens of thousands of deadlines and obligations, and building a frozen model for each cost ten
-    times the validation itself. An answer outside the contract is the peer's fault (503), as with PeerRecord."""
-
-    def __init__(self, row: type[Row], *, peer: str) -> None:
-        self._rows: TypeAdapter[list[Row]] = TypeAdapter(list[row])  # type: ignore[valid-type]  # a runtime type
-        self._name = row.__name__
-        self.peer = peer
-
-    def validate(self, rows: list[Any]) -> list[Row]:
-        try:
-            return self._rows.validate_python(rows)
-        except ValidationError as exc:
-            raise outside_contract(self.peer, self._name, exc) from exc
-
-
 @dataclass(slots=True)
 class _Cached:
     etag: str | None
     body: Any
     fresh_until: float
+    size: int  # the bytes of the JSON it was decoded from: what the cache's bound counts
 
 
 @dataclass(frozen=True, slots=True)
 class _ParsedList:
     pages: list[Any]  # the cached page bodies the rows were parsed from
     rows: list[Any]
+    size: int  # the bytes of those pages' JSON, as a measure of the rows parsed from them
+
+
+def _size(entry: _Cached | _ParsedList) -> int:
+    return entry.size
 
 
 class ServiceClient:
@@ -126,7 +85,7 @@ class ServiceClient:
         budget: float = 5.0,
         retries: int = 2,
         cache_seconds: float = 30.0,
-        cache_pages: int = CACHED_PAGES,
+        cache_bytes: int = CACHED_BYTES,
         url_memory: int = URL_MEMORY,
         transport: httpx.AsyncBaseTransport | None = None,
         strict_transactions: bool = False,
@@ -138,10 +97,13 @@ class ServiceClient:
         self._budget = budget
         self._retries = retries
         self._cache_seconds = cache_seconds
-        # Bounded by pages, not by time: a stale answer is kept for If-None-Match, and the parsed rows of pages
+        # Bounded by bytes, not by time: a stale answer is kept for If-None-Match, and the parsed rows of pages
         # still in the cache are handed out again as the very same objects (get_all_parsed, oversight/memo.py).
-        self.cache: BoundedCache[str, _Cached] = lru_cache("peer answers", cache_pages)
-        self.parsed: BoundedCache[tuple[str, Callable[[Any], Any]], _ParsedList] = lru_cache("parsed rows", cache_pages)
+        # Each is bounded by the JSON it holds or came from; in memory that is a few times more (Python objects).
+        self.cache: BoundedCache[str, _Cached] = sized_lru_cache("peer answers", cache_bytes, _size)
+        self.parsed: BoundedCache[tuple[str, Callable[[Any], Any]], _ParsedList] = sized_lru_cache(
+            "parsed rows", cache_bytes, _size
+        )
         self.urls: BoundedCache[tuple[str, tuple[tuple[str, Param], ...]], str] = lru_cache("peer urls", url_memory)
         self._http = httpx.AsyncClient(
             base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0))
@@ -157,26 +119,32 @@ class ServiceClient:
 
     async def get(self, path: str, params: Query | None = None, *, cache: bool = True) -> Any:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
+        return (await self._answer(path, params, cache=cache)).body
+
+    async def _answer(self, path: str, params: Query | None, *, cache: bool) -> _Cached:
         check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
         url = self._url(path, params)
         cached = self.cache.get(url) if cache else None
         if cached and cached.fresh_until > time.monotonic():
-            return cached.body
+            return cached
         headers = {"Authorization": f"Bearer {self._token()}"}
         if cached and cached.etag:
             headers["If-None-Match"] = cached.etag
         response = await self._send_with_retries("GET", url, headers)
         if response.status_code == 304 and cached:
             cached.fresh_until = time.monotonic() + self._cache_seconds
-            return cached.body
+            return cached
         body = self._decode(response)
         if cached and cached.body == body:
             # tasks_api's lists carry no ETag, so an expired page comes back whole: the same answer keeps the very
             # object cached, and the rows parsed from it are reused (get_all_parsed) instead of validated anew.
             body = cached.body
+        answer = _Cached(
+            response.headers.get("etag"), body, time.monotonic() + self._cache_seconds, len(response.content)
+        )
         if cache:
-            self.cache.put(url, _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds))
-        return body
+            self.cache.put(url, answer)
+        return answer
 
     def _url(self, path: str, params: Query | None) -> str:
         """The absolute URL of a GET, remembered: httpx builds it in ~0.1 ms, and a roll-up served from the cache
@@ -191,7 +159,7 @@ class ServiceClient:
 
     async def get_all(self, path: str, params: Query | None = None, *, cache: bool = True) -> list[Any]:
         """Every row of a paginated list, following next_cursor."""
-        return [row async for page in self._pages(path, params, cache=cache) for row in page["data"]]
+        return [row async for page in self._pages(path, params, cache=cache) for row in page.body["data"]]
 
     async def get_all_parsed(
         self, path: str, parse: Callable[[Any], Parsed], params: Query | None = None
@@ -201,7 +169,8 @@ class ServiceClient:
         Validating a plan's thousands of rows cost more than the rest of a roll-up, and the rows rarely change:
         while every page is still the very body in the cache (fresh, or revalidated by a 304), the rows parsed
         from it last time are handed out again instead of being validated anew."""
-        pages = [page async for page in self._pages(path, params, cache=True)]
+        answers = [answer async for answer in self._pages(path, params, cache=True)]
+        pages = [answer.body for answer in answers]
         key = (self._url(path, params), parse)
         known = self.parsed.get(key)
         if (
@@ -209,7 +178,8 @@ class ServiceClient:
             or len(known.pages) != len(pages)
             or any(a is not b for a, b in zip(known.pages, pages, strict=True))
         ):
-            known = _ParsedList(pages, [parse(row) for page in pages for row in page["data"]])
+            rows = [parse(row) for page in pages for row in page["data"]]
+            known = _ParsedList(pages, rows, sum(answer.size for answer in answers))
             self.parsed.put(key, known)
         return list(known.rows)  # a copy: callers may sort or filter it; the records themselves are frozen
 
@@ -221,16 +191,16 @@ class ServiceClient:
         For a one-off read of a whole plan (the ledger's): neither the raw pages nor the parsed records stay in
         memory, so the caller can keep just the few fields it needs of each."""
         async for page in self._pages(path, params, cache=False):
-            for row in page["data"]:
+            for row in page.body["data"]:
                 yield parse(row)
 
-    async def _pages(self, path: str, params: Query | None, *, cache: bool) -> AsyncIterator[Any]:
+    async def _pages(self, path: str, params: Query | None, *, cache: bool) -> AsyncIterator[_Cached]:
         query = {**(params or {}), "limit": 500}
         while True:
-            yield (page := await self.get(path, query, cache=cache))
-            if not page.get("next_cursor"):
+            yield (page := await self._answer(path, query, cache=cache))
+            if not page.body.get("next_cursor"):
                 return
-            query["cursor"] = page["next_cursor"]
+            query["cursor"] = page.body["next_cursor"]
 
     async def post(self, path: str, body: Any, *, idempotent: bool = False) -> Any:
         """POST a JSON body and decode the JSON answer (404 is NotFound, any failure past the budget PeerError).

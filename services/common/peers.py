@@ -35,7 +35,7 @@ def peer_hooks(
             timeout=settings.peer_timeout_seconds,
             budget=settings.peer_budget_seconds,
             cache_seconds=settings.peer_cache_seconds,
-            cache_pages=settings.peer_cache_pages,
+            cache_bytes=settings.peer_cache_bytes,
             url_memory=settings.peer_url_cache_size,
             transport=transport,
             strict_transactions=strict_in(settings),

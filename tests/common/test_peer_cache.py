@@ -17,7 +17,7 @@ def parse(row: Any) -> Any:
     return ("parsed", row["id"])
 
 
-def parsed_reads(answers: list[list[dict[str, int]]]) -> list[list[Any]]:
+def parsed_reads(answers: list[list[dict[str, int]]], cache_bytes: int = 1 << 20) -> list[list[Any]]:
     """The rows get_all_parsed hands out for each answer of a one-page list the peer gives in turn (a cache that
     expires at once, so every read asks the peer)."""
     pages = iter(answers)
@@ -27,7 +27,12 @@ def parsed_reads(answers: list[list[dict[str, int]]]) -> list[list[Any]]:
 
     async def run() -> list[list[Any]]:
         client = ServiceClient(
-            "http://peer", lambda: "t", peer="tasks_api", cache_seconds=0, transport=httpx.MockTransport(answer)
+            "http://peer",
+            lambda: "t",
+            peer="tasks_api",
+            cache_seconds=0,
+            cache_bytes=cache_bytes,
+            transport=httpx.MockTransport(answer),
         )
         try:
             return [await client.get_all_parsed("/v1/plans/1/assignments", parse) for _ in answers]
@@ -48,3 +53,27 @@ def test_a_page_that_changed_is_parsed_again():
     _, second = parsed_reads([[{"id": 1}, {"id": 2}], [{"id": 1}, {"id": 3}]])
     assert len(parsed) == 4
     assert second == [("parsed", 1), ("parsed", 3)]
+
+
+def test_a_page_larger_than_the_whole_bound_is_not_kept_and_is_parsed_again():
+    first, second = parsed_reads([[{"id": 1}, {"id": 2}], [{"id": 1}, {"id": 2}]], cache_bytes=10)
+    assert len(parsed) == 4
+    assert first == second
+
+
+def test_the_pages_kept_are_bounded_by_their_bytes_the_least_recently_used_dropped_first():
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"data": [{"id": request.url.params["n"]}] * 10})  # 123 bytes each
+
+    async def run() -> list[str]:
+        client = ServiceClient(
+            "http://peer", lambda: "t", peer="tasks_api", cache_bytes=300, transport=httpx.MockTransport(answer)
+        )
+        try:
+            for n in (1, 2, 1, 3):  # 3 pushes out 2, the least recently used
+                await client.get("/v1/units", {"n": n})
+            return sorted(str(httpx.URL(url).params["n"]) for url in client.cache._store)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(run()) == ["1", "3"]

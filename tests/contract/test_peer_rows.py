@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.common.contracts import tasks
-from services.common.http import PeerError
+from services.common.peer_records import PeerError
 
 
 def test_rows_outside_the_contract_are_the_peers_fault_not_ours():
