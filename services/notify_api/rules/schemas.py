@@ -36,8 +36,8 @@ class RuleBody(NotifyModel):
         "notices are red and go to the lead leaders and the "
         "office.",
     )
-    quiet_start: str = Field("22:00", schema_extra={"pattern": CLOCK}, description="HH:MM Asia/Shanghai.")
-    quiet_end: str = Field("08:00", schema_extra={"pattern": CLOCK}, description="HH:MM; held until then.")
+    quiet_start: str = Field("22:00", max_length=5, schema_extra={"pattern": CLOCK}, description="HH:MM Asia/Shanghai.")
+    quiet_end: str = Field("08:00", max_length=5, schema_extra={"pattern": CLOCK}, description="HH:MM; held until then.")
     digest: bool = Field(False, description="Send a recipient's reminders of one day as one message.")
 
     @field_validator("steps_before")
