@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from pydantic import BaseModel, Field
 from sqlalchemy import Table
 
@@ -18,6 +19,8 @@ from services.common.cors import add_cors
 from services.common.db import Database, make_engine
 from services.common.deps_factory import get_readiness
 from services.common.docs import FASTAPI_DOCS_OFF, DocsTokenGuard, install_docs
+from services.common.events.catalogue import EventType
+from services.common.events.contract import declare_webhooks, event_types_router
 from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
@@ -37,6 +40,11 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+# FastAPI's own OpenTelemetry asks the global providers on every request whether any is set up; none is (no exporter
+# is configured), and the asking is 3 % of a list page's CPU.
+_NATIVE_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_service_app(
     settings: ServiceSettings,
     *,
@@ -48,6 +56,7 @@ def create_service_app(
     extra_media_types: tuple[str, ...] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    events: Sequence[EventType] = (),
 ) -> FastAPI:
     """A FastAPI app with everything the three services share already in place."""
     app = FastAPI(
@@ -58,9 +67,7 @@ def create_service_app(
         default_response_class=JSONBytesResponse,
         generate_unique_id_function=_operation_id,
         responses=problem_responses(500),
-        # FastAPI's own OpenTelemetry asks the global providers on every request whether any is set up; none is
-        # (no exporter is configured), and the asking is 3 % of a list page's CPU.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        telemetry=_NATIVE_TELEMETRY_OFF,
         **FASTAPI_DOCS_OFF,
     )
     app.state.settings = settings
@@ -70,14 +77,22 @@ def create_service_app(
     redact_url_secrets_in_logs()  # feed and robot URLs hold tokens; errors may quote them
     install_problem_handlers(app)
     _add_middleware(app, settings, extra_media_types)
-    install_docs(app, settings.docs_access)
-    app.include_router(_health_router(settings.service_name))
-    for router in routers:
-        app.include_router(router)
-    prepare_guards(app.routes)
-    index_routes(app.router)
+    _add_routes(app, settings, routers, events)
     app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
     return app
+
+
+def _add_routes(
+    app: FastAPI, settings: ServiceSettings, routers: Sequence[APIRouter], events: Sequence[EventType]
+) -> None:
+    """The docs, the health probes, the service's routers and its event catalogue, with their guards and index."""
+    install_docs(app, settings.docs_access)
+    app.include_router(_health_router(settings.service_name))
+    for router in [*routers, event_types_router(events)]:
+        app.include_router(router)
+    declare_webhooks(app, events)
+    prepare_guards(app.routes)
+    index_routes(app.router)
 
 
 def _lifespan(

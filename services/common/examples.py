@@ -113,7 +113,8 @@ def _string(schema: Schema, name: str | None) -> str:
 def add_examples(document: dict[str, Any]) -> None:
     """Give every request body and response of the contract an example, unless it has one or is a file."""
     components = document.get("components", {}).get("schemas", {})
-    for item in document.get("paths", {}).values():
+    items = [*document.get("paths", {}).values(), *document.get("webhooks", {}).values()]
+    for item in items:
         for operation in item.values():
             contents = [operation.get("requestBody", {}).get("content", {})]
             contents += [

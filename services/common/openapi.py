@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from services.common.events.catalogue import webhook_schemas
 from services.common.examples import add_examples
 from services.common.glossary import FIELDS
 from services.common.identifiers import PERIOD_PATTERN
@@ -105,11 +106,19 @@ def shared_schemas() -> dict[str, JsonObject]:
 def build_contract(app: FastAPI) -> JsonObject:
     """The app's OpenAPI document, completed with what every duban contract carries."""
     document: JsonObject = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        webhooks=app.webhooks.routes,
     )
     components = json_object(document.setdefault("components", {}))
     shared = shared_schemas()
-    schemas = {**json_object(components.setdefault("schemas", {})), **shared}
+    schemas = {
+        **json_object(components.setdefault("schemas", {})),
+        **webhook_schemas(getattr(app.state, "event_types", ())),
+        **shared,
+    }
     components["schemas"] = dict(sorted(schemas.items()))
     _declare_security_schemes(document)
     _type_path_ids(document)

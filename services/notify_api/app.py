@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.common.events.catalogue import CATALOGUE
 from services.common.peers import tasks_client_hooks
 from services.notify_api.calendars.router import feed_router
 from services.notify_api.calendars.router import router as calendars_router
@@ -49,4 +50,6 @@ def create_app(
         idempotency_table=idempotency_keys,
         on_startup=[open_tasks, open_reporting],
         on_shutdown=[close_reporting, close_tasks],
+        # notify_api delivers every event to the subscriptions, its own and those the producers relay.
+        events=tuple(CATALOGUE.values()),
     )

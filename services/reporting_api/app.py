@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.common.events.catalogue import REPORTING, published_by
 from services.common.peers import tasks_client_hooks
 from services.reporting_api.assessment.router import router as assessment_router
 from services.reporting_api.db import idempotency_keys
@@ -35,6 +36,7 @@ def create_app(
         idempotency_table=idempotency_keys,
         on_startup=[open_tasks],
         on_shutdown=[close_tasks],
+        events=published_by(REPORTING),
     )
     # The app's own caches (one per app: tests' apps on their own databases never share an answer).
     app.state.rollup_memo = InputMemo(settings.rollup_memo_size)

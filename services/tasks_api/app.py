@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.common.events.catalogue import TASKS, published_by
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.db import idempotency_keys
@@ -45,4 +46,5 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             "text/yaml",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
+        events=published_by(TASKS),
     )

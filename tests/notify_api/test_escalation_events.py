@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from services.common.events.catalogue import MESSAGES
 from services.notify_api.events.models import ReceivedEvent
 from tests.notify_api.conftest import add_contact, run_planner
 from tests.notify_api.test_events import rows
@@ -88,6 +89,14 @@ def test_the_escalation_names_the_item_its_units_and_its_lead_leaders(
     assert data["units"][0]["role"] == "lead"
     assert data["lead_leader_ids"] == [leader["id"] for leader in leaders]
     assert data["link"].endswith(f"/plans/{quzhou.plan_id}/items/{sa5['id']}")
+
+
+def test_the_escalation_is_the_message_the_catalogue_declares(notify_client, auth, receiver, subscriber, sa5):
+    dispatch(notify_client, auth, shanghai("2026-01-08", 10))
+    for call in receiver.calls_to(subscriber):
+        message = MESSAGES["notice.escalated"].model_validate(call.json())
+        assert set(call.json()["data"]) <= set(message.model_dump()["data"])
+        assert call.json()["links"]["item"] == call.json()["data"]["link"]
 
 
 def test_a_yellow_overdue_notice_publishes_no_escalation(notify_client, auth, receiver, subscriber, sa5):

@@ -31,6 +31,14 @@ from tests.tasks_api.factories import assert_problem, import_small_plan
 from tests.tasks_api.test_outbox import events, mark_unpublished, relay
 
 SUBMITTED = {"report_id": 7, "plan_id": 1, "item_id": 11, "unit_id": 3, "period": "2024-Q1", "submission": 1}
+# What a subscriber receives for it: the data as received, the payload's version and the pages of its item and report.
+MESSAGE = {
+    "type": "report.submitted",
+    "version": 1,
+    "timestamp": "2026-03-02T02:00:00Z",
+    "data": SUBMITTED,
+    "links": {"item": "https://duban.example.cn/plans/1/items/11", "report": "https://duban.example.cn/reports/7"},
+}
 
 
 @pytest.fixture
@@ -104,7 +112,7 @@ def test_an_event_fans_out_one_notification_per_matching_enabled_subscription(cl
     )
     assert first["dedupe_key"] == f"event:{sent['event_id']}:sub:{wanted[0]['id']}"
     assert first["webhook_id"].startswith("msg_") and first["webhook_id"] != made[1]["webhook_id"]
-    assert first["payload"] == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z", "data": SUBMITTED}
+    assert first["payload"] == MESSAGE
     assert (first["plan_id"], first["item_id"], first["unit_id"]) == (1, 11, 3)
 
 
@@ -171,7 +179,11 @@ def test_notify_api_fans_out_its_own_events_once_per_event_id(client, notify_db,
         async with db.transaction() as conn:
             return [
                 await publish_local_event(
-                    conn, "notice.escalated", {"item_id": 11, "level": "red"}, event_id="notice.escalated:42"
+                    conn,
+                    "notice.escalated",
+                    {"item_id": 11, "level": "red"},
+                    base_url="https://duban.example.cn",
+                    event_id="notice.escalated:42",
                 )
                 for _ in range(2)
             ]
@@ -193,7 +205,7 @@ def test_an_event_reaches_the_subscriber_signed_and_exactly_as_received(client, 
     assert deliver(notify_db).sent == 1
     [call] = receiver.calls_to("hooks/city")
     assert call.verified is True
-    assert call.json() == {"type": "report.submitted", "timestamp": "2026-03-02T02:00:00Z", "data": SUBMITTED}
+    assert call.json() == MESSAGE
     assert call.webhook_id == queued(notify_db)[0]["webhook_id"]
 
 

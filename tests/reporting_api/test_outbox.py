@@ -10,7 +10,7 @@ from services.reporting_api.db import outbox_events
 from services.reporting_api.reports import workflow as reports
 from tests.reporting_api.test_reports import TRANSPORT, file_report, review, submit
 from tests.tasks_api.factories import assert_problem
-from tests.tasks_api.test_outbox import events
+from tests.tasks_api.test_outbox import assert_as_declared, events
 
 
 @pytest.fixture
@@ -64,6 +64,36 @@ def test_reviews_emit_report_returned_then_report_accepted(reporting_client, rep
     assert [e["type"] for e in found] == ["report.submitted", "report.returned", "report.submitted", "report.accepted"]
     assert (found[1]["data"]["comment"], found[1]["data"]["reviewed_by"]) == ("请补充里程数据", "test-office-0")
     assert [e["data"]["submission"] for e in found] == [1, 1, 2, 2]
+
+
+def test_report_events_name_the_item_and_the_unit_and_say_the_status_after_the_step(
+    reporting_client, reporting_database, auth, t9, transport
+):
+    report = file_report(reporting_client, transport["headers"], t9["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    review(reporting_client, auth, report["id"], "accept")
+    found = [e["data"] for e in outbox(reporting_database)]
+    assert [(d["item_number"], d["item_title"], d["unit_name"]) for d in found] == [
+        (t9["number"], t9["title"], TRANSPORT)
+    ] * 2
+    assert [(d["report_type"], d["status"], d["due_on"]) for d in found] == [
+        ("quarterly", "submitted", found[0]["due_on"]),
+        ("quarterly", "accepted", found[0]["due_on"]),
+    ]
+
+
+def test_every_report_event_is_what_its_catalogue_model_declares(
+    reporting_client, reporting_database, auth, t9, transport
+):
+    report = file_report(reporting_client, transport["headers"], t9["id"])
+    headers = transport["headers"]
+    submit(reporting_client, headers, report["id"])
+    assert reporting_client.post(f"/v1/reports/{report['id']}/withdraw", headers=headers).status_code == 200
+    submit(reporting_client, headers, report["id"])
+    review(reporting_client, auth, report["id"], "return", "请补充里程数据")
+    found = outbox(reporting_database)
+    assert {e["type"] for e in found} == {"report.submitted", "report.withdrawn", "report.returned"}
+    assert_as_declared(found)
 
 
 def test_a_refused_review_emits_nothing(reporting_client, reporting_database, auth, t9, transport):

@@ -20,7 +20,7 @@ from services.common.problems import Conflict, PreconditionFailed
 from services.tasks_api.closeout import service
 from services.tasks_api.closeout.schemas import CloseoutDecision
 from tests.tasks_api.factories import assert_problem, history
-from tests.tasks_api.test_outbox import events
+from tests.tasks_api.test_outbox import assert_as_declared, events
 
 # A section with two tasks (and a third under another section), so a parent can close with its children.
 TREE_PLAN = {
@@ -172,12 +172,25 @@ def test_every_step_of_request_and_approval_is_in_the_history_and_the_outbox(tas
         "item_key": "T3",
         "item_number": "3",
         "item_title": "治理河道",
+        "item_due_on": "2020-12-31",
+        "item_status": "closed",
         "closeout_id": request["id"],
         "unit_id": plan["units"]["市水利局"],
+        "unit_name": "市水利局",
         "closed_on": None,
         "reason": None,
         "actor": "test-office-0",
     }
+
+
+def test_every_close_out_event_is_what_its_catalogue_model_declares(tasks_client, tasks_database, auth, plan):
+    refused = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]).json()
+    decide(tasks_client, auth, refused, False, reason="验收材料不全")
+    close(tasks_client, auth, plan, "T3")
+    reopen(tasks_client, auth, plan["items"]["T3"])
+    found = events(tasks_database)
+    assert {e["type"] for e in found} >= {"item.closeout_requested", "item.closeout_refused", "item.closed"}
+    assert_as_declared(found)
 
 
 def test_a_closed_item_is_no_longer_a_deadline(tasks_client, auth, plan):

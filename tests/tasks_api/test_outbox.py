@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from services.common.db import Database, make_engine
+from services.common.events.catalogue import CATALOGUE
 from services.common.outbox import notify_client, relay_outbox
 from services.common.problems import Conflict
 from services.tasks_api.assignments import service as assignments
@@ -34,6 +35,13 @@ def events(url: str, table: Table = outbox_events, type_: str | None = None) -> 
         return rows
 
     return asyncio.run(read())
+
+
+def assert_as_declared(found: list[dict[str, Any]]) -> None:
+    """Each outbox event's data has exactly the fields of its type's payload model in the catalogue, each valid."""
+    for event in found:
+        declared = CATALOGUE[event["type"]].data
+        assert declared.model_validate(event["data"]).model_dump(mode="json").keys() == event["data"].keys()
 
 
 def relay(url: str, notify_url: str, table: Table = outbox_events, source: str = "tasks_api") -> int:
@@ -96,6 +104,8 @@ def test_a_plan_import_emits_one_item_assigned_event_per_new_responsibility(task
         "item_key": "T1",
         "item_number": "1",
         "item_title": "建设快速路",
+        "item_due_on": "2020-12-31",
+        "item_status": "open",
         "unit_id": plan.units["市发改委"],
         "unit_name": "市发改委",
         "role": "co",
@@ -182,6 +192,38 @@ def test_approving_an_extension_emits_deadline_extended(tasks_client, tasks_data
         "due_on": "2021-03-31",
         "decided_by": "test-office-0",
     }
+
+
+def test_deadline_extended_names_the_unit_and_the_item_as_the_extension_left_it(
+    tasks_client, tasks_database, auth, plan
+):
+    asked = tasks_client.post(
+        f"/v1/items/{plan.items['T1']}/extensions",
+        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
+        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
+    )
+    tasks_client.post(f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": True}, headers=auth("office"))
+    data = events(tasks_database)[-1]["data"]
+    assert (data["unit_name"], data["item_title"], data["item_due_on"], data["item_status"]) == (
+        "市交通运输局",
+        "建设快速路",
+        "2021-03-31",
+        "open",
+    )
+
+
+def test_every_assignment_and_extension_event_is_what_its_catalogue_model_declares(
+    tasks_client, tasks_database, auth, plan
+):
+    asked = tasks_client.post(
+        f"/v1/items/{plan.items['T1']}/extensions",
+        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
+        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
+    )
+    tasks_client.post(f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": True}, headers=auth("office"))
+    found = events(tasks_database)
+    assert {e["type"] for e in found} == {"item.assigned", "deadline.extended"}
+    assert_as_declared(found)
 
 
 def test_rejecting_an_extension_emits_nothing(tasks_client, tasks_database, auth, plan):

@@ -8,22 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, LargeBinary, String
 from sqlmodel import Field
 
+from services.common.events import catalogue
 from services.notify_api.db import NotifyModel
 
-EVENT_TYPES = (
-    "report.submitted",
-    "report.returned",
-    "report.accepted",
-    "report.withdrawn",
-    "report.reopened",
-    "item.assigned",
-    "deadline.extended",
-    "notice.escalated",
-    "item.closeout_requested",
-    "item.closed",
-    "item.closeout_refused",
-    "item.reopened",
-)
+# The catalogue (services/common/events) is the one list of the event types; subscriptions name them.
+EVENT_TYPES = catalogue.EVENT_TYPES
 
 
 class Subscription(NotifyModel, table=True):

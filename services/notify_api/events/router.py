@@ -37,8 +37,10 @@ ServiceCaller = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
     "event_id, as an outbox relay retry sends, answers 200 and queues nothing.",
     responses={200: {"description": "Received before; nothing queued again.", "model": EventReceipt}},
 )
-async def receive_event(event: EventIn, response: Response, db: DatabaseDep, _: ServiceCaller) -> EventReceipt:
-    receipt = await service.receive_event(db, event=event)
+async def receive_event(
+    event: EventIn, response: Response, db: DatabaseDep, settings: SettingsDep, _: ServiceCaller
+) -> EventReceipt:
+    receipt = await service.receive_event(db, event=event, base_url=settings.public_base_url)
     if receipt.duplicate:
         response.status_code = 200
     return receipt

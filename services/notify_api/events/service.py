@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.db import Database
-from services.common.json import instant_text
+from services.common.events.catalogue import links_of, version_of
+from services.common.json import JsonObject, instant_text
 from services.common.outbox import plain_data
 from services.notify_api.deliveries.models import Status
 from services.notify_api.events import repository
@@ -33,7 +34,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-async def _record(conn: AsyncConnection, event: NewEvent) -> tuple[ReceivedEventRow, int | None]:
+async def _record(conn: AsyncConnection, event: NewEvent, base_url: str) -> tuple[ReceivedEventRow, int | None]:
     """The stored event and how many notifications it fanned out to; None when it had been received before."""
     if (known := await repository.received(conn, event["event_id"])) is not None:
         return known, None
@@ -45,11 +46,12 @@ async def _record(conn: AsyncConnection, event: NewEvent) -> tuple[ReceivedEvent
         if known is None:
             raise
         return known, None
-    return row, await _fan_out(conn, row)
+    return row, await _fan_out(conn, row, base_url)
 
 
-async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow) -> int:
-    """One pending webhook notification per enabled subscription that takes this type of event."""
+async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow, base_url: str) -> int:
+    """One pending webhook notification per enabled subscription that takes this type of event: the message of the
+    catalogue (services/common/events), with the version of its payload and the pages people see it on."""
     found = await conn.execute(
         select(subscriptions.c.id, subscriptions.c.event_types)
         .where(subscriptions.c.enabled.is_(True))
@@ -57,7 +59,7 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow) -> int:
     )
     now = clock.now()
     data = event["data"]
-    payload = {"type": event["type"], "timestamp": instant_text(event["occurred_at"]), "data": data}
+    payload = _message(event, base_url)
     rows = [
         {
             "dedupe_key": f"event:{event['event_id']}:sub:{sub_id}",
@@ -85,13 +87,25 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow) -> int:
     return len(rows)
 
 
+def _message(event: ReceivedEventRow, base_url: str) -> JsonObject:
+    """The webhook body of an event (the catalogue's WebhookMessage): its data as received, the version of its
+    payload and the pages of its item and report."""
+    return {
+        "type": event["type"],
+        "version": version_of(event["type"]),
+        "timestamp": instant_text(event["occurred_at"]),
+        "data": event["data"],
+        "links": links_of(event["data"], base_url),
+    }
+
+
 def _id(data: dict[str, Any], key: str) -> int | None:
     """An id from the event's data, for the notification list's filters; anything else is left out."""
     value = data.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-async def receive_event(db: Database, *, event: EventIn) -> EventReceipt:
+async def receive_event(db: Database, *, event: EventIn, base_url: str) -> EventReceipt:
     """Record a relayed event and queue its deliveries, once per event_id."""
     values = NewEvent(
         event_id=event.event_id,
@@ -101,12 +115,12 @@ async def receive_event(db: Database, *, event: EventIn) -> EventReceipt:
         data=event.data,
     )
     async with db.transaction() as conn:
-        row, queued = await _record(conn, values)
+        row, queued = await _record(conn, values, base_url)
     return EventReceipt.model_validate({**row, "duplicate": queued is None, "notifications": queued or 0})
 
 
 async def publish_local_event(
-    conn: AsyncConnection, type_: str, data: Mapping[str, Any], *, event_id: str | None = None
+    conn: AsyncConnection, type_: str, data: Mapping[str, Any], *, base_url: str, event_id: str | None = None
 ) -> int:
     """Fan out an event notify_api makes itself (notice.escalated), in the caller's transaction.
 
@@ -119,7 +133,7 @@ async def publish_local_event(
         occurred_at=clock.now(),
         data=plain_data(dict(data)),
     )
-    _, queued = await _record(conn, event)
+    _, queued = await _record(conn, event, base_url)
     return queued or 0
 
 

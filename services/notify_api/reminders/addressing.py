@@ -155,5 +155,5 @@ def address(due: Due, context: PlanContext, reach: ContactBook, base_url: str, t
 def escalation(due: Due, context: PlanContext, base_url: str, today: date) -> Escalation:
     """The red step as the office reads it, with the item's lead leaders."""
     return Escalation(
-        notice(due, context, base_url, today, due.units, None), tuple(lead_leaders(due.deadline, context))
+        notice(due, context, base_url, today, due.units, None), tuple(lead_leaders(due.deadline, context)), base_url
     )

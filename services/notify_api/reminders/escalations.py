@@ -28,6 +28,7 @@ class Escalation:
 
     notice: Notice
     lead_leader_ids: tuple[int, ...]
+    base_url: str  # of the pages the webhook links to, as the notice's own link
 
     @property
     def event_id(self) -> str:
@@ -46,5 +47,7 @@ async def publish_escalations(conn: AsyncConnection, escalations: list[Escalatio
     queued = 0
     # One id order for every dispatcher, so two concurrent ones wait on each other instead of deadlocking.
     for escalation in sorted(escalations, key=lambda e: e.event_id):
-        queued += await publish_local_event(conn, NOTICE_ESCALATED, escalation.data(), event_id=escalation.event_id)
+        queued += await publish_local_event(
+            conn, NOTICE_ESCALATED, escalation.data(), base_url=escalation.base_url, event_id=escalation.event_id
+        )
     return queued

@@ -167,6 +167,10 @@ def _report_row(report: PastReport, content: ReportContent, actor: str, now: dat
         "due_on": report.due_on,
         "late": days_late > 0,
         "days_late": days_late,
+        # A history import publishes no event and asks tasks_api for no names: none kept.
+        "item_number": None,
+        "item_title": None,
+        "unit_name": None,
         "created_by": actor,
         "created_at": now,
         "updated_at": now,

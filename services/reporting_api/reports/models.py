@@ -100,6 +100,10 @@ class Report(ContentFields, table=True):
     due_on: date | None = Field(None, description="The period's due date when last submitted.")
     late: bool = Field(False, description="The first submission came after the due date.")
     days_late: int = 0
+    # As tasks_api named them when the report was created, for the report.* events (null: created before).
+    item_number: str | None = Field(None, max_length=40, sa_type=String(40))
+    item_title: str | None = Field(None, max_length=500, sa_type=String(500))
+    unit_name: str | None = Field(None, max_length=100, sa_type=String(100))
     created_by: str = Field(max_length=255)
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(sa_type=DateTime(timezone=True))

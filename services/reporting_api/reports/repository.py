@@ -39,6 +39,9 @@ class ReportValues(ReportContent):
     due_on: date | None
     late: bool
     days_late: int
+    item_number: str | None
+    item_title: str | None
+    unit_name: str | None
     created_by: str
     created_at: datetime
     updated_at: datetime

@@ -230,8 +230,13 @@ class ReportEvent(EventDetails):
     report_id: int
     plan_id: int
     item_id: int
+    item_number: str | None
+    item_title: str | None
     unit_id: int
+    unit_name: str | None
     role: str
     period: str
+    report_type: str
+    status: str
     submission: int
     due_on: date | None

@@ -43,14 +43,20 @@ from services.reporting_api.reports.service import (
 
 
 def _event_data(report: ReportRow, **extra: Unpack[EventDetails]) -> ReportEvent:
-    """The data of a report.* event in the outbox: which report, and what just happened to it."""
+    """The data of a report.* event in the outbox: which report (with the names kept when it was created, and its
+    status after the step), and what just happened to it."""
     return {
         "report_id": report["id"],
         "plan_id": report["plan_id"],
         "item_id": report["item_id"],
+        "item_number": report["item_number"],
+        "item_title": report["item_title"],
         "unit_id": report["unit_id"],
+        "unit_name": report["unit_name"],
         "role": report["role"],
         "period": report["period"],
+        "report_type": report["report_type"],
+        "status": report["status"],
         "submission": report["submissions"],
         "due_on": report["due_on"],
         **extra,

@@ -28,6 +28,8 @@ class AssignedEvent(TypedDict):
     item_key: str
     item_number: str
     item_title: str
+    item_due_on: date | None
+    item_status: str
     unit_id: int | None
     unit_name: str | None
     role: str
@@ -55,8 +57,11 @@ class ExtendedEvent(TypedDict):
     item_key: str
     item_number: str
     item_title: str
+    item_due_on: date | None
+    item_status: str
     milestone_id: int | None
     unit_id: int | None
+    unit_name: str | None
     previous_due_on: date | None
     due_on: date
     decided_by: str | None
@@ -72,6 +77,8 @@ def assigned_event(item: ItemRef, duty: AssignedDuty) -> AssignedEvent:
         "item_key": item["key"],
         "item_number": item["number"],
         "item_title": item["title"],
+        "item_due_on": item["due_on"],
+        "item_status": item["status"],
         "unit_id": duty["unit_id"],
         "unit_name": duty["unit_name"],
         "role": duty["role"],
@@ -79,8 +86,9 @@ def assigned_event(item: ItemRef, duty: AssignedDuty) -> AssignedEvent:
     }
 
 
-def extended_event(request: ExtensionDecided, item: ItemRef) -> ExtendedEvent:
-    """`deadline.extended`: an approved extension moved a due date (the item's, or one milestone's)."""
+def extended_event(request: ExtensionDecided, item: ItemRef, unit_name: str | None) -> ExtendedEvent:
+    """`deadline.extended`: an approved extension moved a due date (the item's, or one milestone's), asked for by
+    the unit named."""
     return {
         "extension_id": request["id"],
         "plan_id": item["plan_id"],
@@ -88,8 +96,11 @@ def extended_event(request: ExtensionDecided, item: ItemRef) -> ExtendedEvent:
         "item_key": item["key"],
         "item_number": item["number"],
         "item_title": item["title"],
+        "item_due_on": item["due_on"],
+        "item_status": item["status"],
         "milestone_id": request["milestone_id"],
         "unit_id": request["unit_id"],
+        "unit_name": unit_name,
         "previous_due_on": request["previous_due_on"],
         "due_on": request["requested_due_on"],
         "decided_by": request["decided_by"],

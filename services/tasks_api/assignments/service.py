@@ -44,6 +44,11 @@ async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int
         raise Forbidden(f"Only the office or a unit responsible for item {item_id} may do this.")
 
 
+async def unit_name(conn: AsyncConnection, unit_id: int | None) -> str | None:
+    """The unit's name, for an event to carry (its subscribers need not call back for it)."""
+    return None if unit_id is None else await conn.scalar(select(units.c.name).where(units.c.id == unit_id))
+
+
 # -- responsibilities -------------------------------------------------------------------------------
 
 

@@ -18,8 +18,11 @@ class CloseoutEvent(TypedDict):
     item_key: str
     item_number: str
     item_title: str
+    item_due_on: date | None
+    item_status: str
     closeout_id: int | None
     unit_id: int | None
+    unit_name: str | None
     closed_on: date | None
     reason: str | None
     actor: str
@@ -30,19 +33,23 @@ def closeout_event(
     *,
     actor: str,
     request: CloseoutRow | None = None,
+    unit_name: str | None = None,
     closed_on: date | None = None,
     reason: str | None = None,
 ) -> CloseoutEvent:
-    """Which item, which request (null when a parent closes or reopens with its children), who acted, the business
-    day it closed on and the reason given (a refusal's or a reopening's)."""
+    """Which item (as the change left it), which request and its unit (null when a parent closes or reopens with its
+    children), who acted, the business day it closed on and the reason given (a refusal's or a reopening's)."""
     return {
         "plan_id": item["plan_id"],
         "item_id": item["id"],
         "item_key": item["key"],
         "item_number": item["number"],
         "item_title": item["title"],
+        "item_due_on": item["due_on"],
+        "item_status": item["status"],
         "closeout_id": request["id"] if request else None,
         "unit_id": request["unit_id"] if request else None,
+        "unit_name": unit_name if request else None,
         "closed_on": closed_on,
         "reason": reason,
         "actor": actor,

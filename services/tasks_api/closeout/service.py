@@ -18,7 +18,7 @@ from services.common.db import Database
 from services.common.etag import stale
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden
-from services.tasks_api.assignments.service import lock_item
+from services.tasks_api.assignments.service import lock_item, unit_name
 from services.tasks_api.closeout.events import closeout_event
 from services.tasks_api.closeout.models import CloseoutStatus
 from services.tasks_api.closeout.repository import CloseoutRow, closeout_rows, closeouts
@@ -86,7 +86,9 @@ async def request_closeout(
             conn,
             outbox_events,
             "item.closeout_requested",
-            closeout_event(item, actor=principal.subject, request=request),
+            closeout_event(
+                item, actor=principal.subject, request=request, unit_name=await unit_name(conn, request["unit_id"])
+            ),
         )
         return request
 
@@ -120,7 +122,13 @@ async def decide_closeout(
                 conn,
                 outbox_events,
                 "item.closeout_refused",
-                closeout_event(item, actor=actor.subject, request=decided, reason=data.reason),
+                closeout_event(
+                    item,
+                    actor=actor.subject,
+                    request=decided,
+                    unit_name=await unit_name(conn, decided["unit_id"]),
+                    reason=data.reason,
+                ),
             )
             return decided
         await _close(conn, item, actor=actor.subject, today=today, request=decided)
@@ -136,9 +144,9 @@ async def _close(conn: AsyncConnection, item: ItemRow, *, actor: str, today: dat
         expected_version=None,
         actor=actor,
     )
-    await emit(
-        conn, outbox_events, "item.closed", closeout_event(closed, actor=actor, request=request, closed_on=today)
-    )
+    named = await unit_name(conn, request["unit_id"]) if request else None
+    event = closeout_event(closed, actor=actor, request=request, unit_name=named, closed_on=today)
+    await emit(conn, outbox_events, "item.closed", event)
     if item["parent_id"] is None:
         return
     parent = await lock_item(conn, item["parent_id"])

@@ -14,7 +14,7 @@ from services.common.db import Database
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.tasks_api.assignments.events import extended_event
-from services.tasks_api.assignments.service import lock_item, require_duty
+from services.tasks_api.assignments.service import lock_item, require_duty, unit_name
 from services.tasks_api.db import outbox_events
 from services.tasks_api.deadlines import repository
 from services.tasks_api.deadlines.models import ExtensionStatus
@@ -142,7 +142,8 @@ async def decide_extension(
         )
         if data.approve:
             item = await item_rows.get(conn, request["item_id"])
-            await emit(conn, outbox_events, "deadline.extended", extended_event(decided, item))
+            named = await unit_name(conn, decided["unit_id"])
+            await emit(conn, outbox_events, "deadline.extended", extended_event(decided, item, named))
         return decided
 
 

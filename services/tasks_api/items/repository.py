@@ -42,13 +42,15 @@ LIST_COLUMNS = [
 
 
 class ItemRef(TypedDict):
-    """What an event says of its item: which plan, and the item's id, key, number and title."""
+    """What an event says of its item: which plan, and the item's id, key, number, title, due date and status."""
 
     plan_id: int
     id: int
     key: str
     number: str
     title: str
+    due_on: date | None
+    status: str
 
 
 class ItemListRow(ItemRef):
@@ -58,9 +60,7 @@ class ItemListRow(ItemRef):
     kind: str
     text: str
     starts_on: date | None
-    due_on: date | None
     original_due_on: date | None
-    status: str
     closed_on: date | None
     closeout_request_id: int | None
     reopen_reason: str | None

@@ -174,20 +174,29 @@ async def _responsibilities(imp: ImportRun, plan_id: int, entries: Entries, unit
             row["assigned_at"] = current[_duty_key(row)]["assigned_at"]
     created = await _reconcile(imp, responsibilities, stored, "responsibility", _duty_key, rows)
     # A placeholder is no unit's assignment: nobody is told, nothing is expected of it until the office assigns it.
-    await _emit_assigned(
-        imp, plan_id, entries, [(row, new_id) for row, new_id in created if row["unit_id"] is not None]
-    )
+    await _emit_assigned(imp, plan_id, [(row, new_id) for row, new_id in created if row["unit_id"] is not None])
 
 
-async def _emit_assigned(imp: ImportRun, plan_id: int, entries: Entries, created: list[tuple[DutyValues, int]]) -> None:
+async def _emit_assigned(imp: ImportRun, plan_id: int, created: list[tuple[DutyValues, int]]) -> None:
     """One `item.assigned` event per new responsibility, written with the import in a few batched inserts."""
     if not created:
         return
     assigned = sorted({row["unit_id"] for row, _ in created if row["unit_id"] is not None})
     names = dict((await imp.conn.execute(select(units.c.id, units.c.name).where(units.c.id.in_(assigned)))).all())
+    # The items as this import left them (due date and status included), read back by plan: no list of ids to bind.
+    c = items.c
+    refs = select(c.id, c.key, c.number, c.title, c.due_on, c.status).where(c.plan_id == plan_id)
     item_of = {
-        item_id: ItemRef(plan_id=plan_id, id=item_id, key=entry.key, number=entry.number, title=entry.title)
-        for entry, item_id in entries
+        row.id: ItemRef(
+            plan_id=plan_id,
+            id=row.id,
+            key=row.key,
+            number=row.number,
+            title=row.title,
+            due_on=row.due_on,
+            status=row.status,
+        )
+        for row in await imp.conn.execute(refs)
     }
     await emit_many(
         imp.conn,
