@@ -70,11 +70,13 @@ def shared_schemas() -> dict[str, JsonObject]:
         "description": json_object(properties["type"])["description"],
     }
     shared["Problem"] = problem
+    # Open for clients: a code added later is a string their generated models still read (the breaking-change check
+    # calls an addition safe), and a client falls back on `status` for a code it does not know.
     shared["ProblemType"] = {
-        "type": "string",
-        "enum": list(PROBLEM_TYPES),
+        "anyOf": [{"type": "string", "enum": list(PROBLEM_TYPES)}, {"type": "string"}],
         "title": "ProblemType",
-        "description": "The error codes (错误类型): the `type` of every problem document the services answer with.",
+        "description": "The error codes (错误类型): the `type` of every problem document the services answer with, "
+        "one of those listed; more may be added, so read an unknown one by its `status`.",
     }
     shared["NextCursor"] = {
         "anyOf": [{"type": "string"}, {"type": "null"}],

@@ -40,6 +40,13 @@ HEADERS: dict[str, JsonObject] = {
         "schema": {"type": "string", "enum": ["true"]},
     },
 }
+WEBHOOK_SIGNATURE: JsonObject = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "webhook-signature",
+    "description": "Standard Webhooks: `v1,` and the base64 HMAC-SHA256 of `webhook-id.webhook-timestamp.body` "
+    "under the subscription's secret; a receiver checks it, and the timestamp's age, before trusting the body.",
+}
 IDEMPOTENCY_KEY: JsonObject = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -66,9 +73,22 @@ def complete_for_consumers(document: JsonObject, tags: dict[str, str]) -> None:
         _declare_statuses(operation)
         _declare_headers(document, operation, method)
         _describe(operation, path, method)
+    _sign_webhooks(document)
     _bound_integers(document)
     used = sorted({_text(tag) for _, _, operation in _operations(document) for tag in _tags(operation)})
     document["tags"] = [{"name": name, "description": tags.get(name, f"Operations on {name}.")} for name in used]
+
+
+def _sign_webhooks(document: JsonObject) -> None:
+    """A webhook's receiver authenticates duban by its Standard Webhooks signature (README: verifying one)."""
+    webhooks = json_object(document.get("webhooks", {}))
+    if not webhooks:
+        return
+    schemes = json_object(json_object(document["components"]).setdefault("securitySchemes", {}))
+    schemes["WebhookSignature"] = dict(WEBHOOK_SIGNATURE)
+    for item in webhooks.values():
+        for operation in json_object(item).values():
+            json_object(operation).setdefault("security", [{"WebhookSignature": []}])
 
 
 def _operations(document: JsonObject) -> Iterator[tuple[str, str, JsonObject]]:

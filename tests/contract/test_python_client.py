@@ -14,8 +14,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 
+from services.common.problems import PROBLEM_TYPE_BASE
 from services.common.settings import REPO_ROOT
 from services.contract import CONTRACT_DIR, SERVICES
 
@@ -111,3 +113,39 @@ def test_every_example_round_trips_through_the_generated_models(client):
     for where, component, example in examples:
         model = model_named(models, component)
         assert model.from_dict(example).to_dict() == example, where
+
+
+def load_package(service: str, parent: Path, module: str) -> ModuleType:
+    sys.path.insert(0, str(parent))
+    try:
+        return importlib.import_module(f"{package_name(service)}.{module}")
+    finally:
+        sys.path.remove(str(parent))
+
+
+def answering(service: str, parent: Path, status: int, media_type: str, body: bytes) -> Any:
+    """A generated client whose every request is answered with this response."""
+    client = load_package(service, parent, "client")
+
+    def answer(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Content-Type": media_type}, content=body)
+
+    return client.AuthenticatedClient(
+        base_url="http://reporting.test", token="t", httpx_args={"transport": httpx.MockTransport(answer)}
+    )
+
+
+def test_the_generated_client_reads_the_ledger_csv_as_text(client):
+    service, run, parent = client
+    if service != "reporting_api":
+        pytest.skip("the ledger is reporting_api's")
+    csv = "事项编号,单位\r\n（三）1,市发改委\r\n".encode()
+    download = load_package(service, parent, "api.ledger.export_ledger_csv")
+    answered = download.sync(plan_id=1, period="2026-Q1", client=answering(service, parent, 200, "text/csv", csv))
+    assert answered == csv.decode()
+
+
+def test_the_generated_models_read_a_problem_type_added_later(client):
+    service, run, parent = client
+    problem = {"type": f"{PROBLEM_TYPE_BASE}a-code-added-later", "title": "Teapot", "status": 418}
+    assert model_named(load(service, parent), "Problem").from_dict(problem).to_dict() == problem
