@@ -14,9 +14,9 @@ from fastapi.openapi.utils import get_openapi
 from services.common.events.catalogue import webhook_schemas
 from services.common.examples import add_examples
 from services.common.glossary import FIELDS
+from services.common.guards import MAX_STORED_INT
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JsonObject, json_array, json_object
-from services.common.guards import MAX_STORED_INT
 from services.common.openapi_consumers import complete_for_consumers
 from services.common.problems import PROBLEM_TYPES, Problem
 from services.common.tables import SQLModelConfig

@@ -58,7 +58,9 @@ class Plan(PlanFields, Stamped, table=True):
     __tablename__ = "plans"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
-    issuers: list[Issuer] = Field(default_factory=list, max_length=20, sa_type=JSON, description="Who issued the document (印发单位).")
+    issuers: list[Issuer] = Field(
+        default_factory=list, max_length=20, sa_type=JSON, description="Who issued the document (印发单位)."
+    )
 
 
 plan_records: Records[dict[str, Any]] = Records(table_of(Plan), "plan", change_log)

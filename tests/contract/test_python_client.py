@@ -136,7 +136,7 @@ def answering(service: str, parent: Path, status: int, media_type: str, body: by
 
 
 def test_the_generated_client_reads_the_ledger_csv_as_text(client):
-    service, run, parent = client
+    service, _run, parent = client
     if service != "reporting_api":
         pytest.skip("the ledger is reporting_api's")
     csv = "事项编号,单位\r\n（三）1,市发改委\r\n".encode()
@@ -146,6 +146,6 @@ def test_the_generated_client_reads_the_ledger_csv_as_text(client):
 
 
 def test_the_generated_models_read_a_problem_type_added_later(client):
-    service, run, parent = client
+    service, _run, parent = client
     problem = {"type": f"{PROBLEM_TYPE_BASE}a-code-added-later", "title": "Teapot", "status": 418}
     assert model_named(load(service, parent), "Problem").from_dict(problem).to_dict() == problem

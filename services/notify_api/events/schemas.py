@@ -44,7 +44,9 @@ class SubscriptionCreate(BaseModel):
     url: str = Field(
         min_length=8, max_length=500, description="The endpoint: an http(s) URL that receives Standard Webhooks POSTs."
     )
-    event_types: list[EventType] = Field(min_length=1, max_length=50, description=f"The events delivered: any of {_TYPES}.")
+    event_types: list[EventType] = Field(
+        min_length=1, max_length=50, description=f"The events delivered: any of {_TYPES}."
+    )
     description: str = Field("", max_length=200)
 
 

@@ -30,7 +30,10 @@ XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERRORS,
 }
 CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The ledger as CSV (UTF-8), streamed.", "content": {"text/csv": {"schema": {"type": "string"}}}},
+    200: {
+        "description": "The ledger as CSV (UTF-8), streamed.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    },
     **ERRORS,
 }
 

@@ -27,7 +27,9 @@ class AssessmentGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Describe(
         max_length=30,
-        pattern=r"^[a-z][a-z_]{0,29}$", description="The list's key, e.g. `counties`.", examples=["counties"]
+        pattern=r"^[a-z][a-z_]{0,29}$",
+        description="The list's key, e.g. `counties`.",
+        examples=["counties"],
     )
     title: str = Describe(
         min_length=1,

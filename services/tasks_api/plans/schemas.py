@@ -13,9 +13,9 @@ from services.tasks_api.db import TasksModel
 from services.tasks_api.tables import (
     GENERAL_REQUIREMENTS,
     PRINCIPLES,
+    Issuer,
     PlanFields,
     PlanStatus,
-    Issuer,
     Principle,
 )
 

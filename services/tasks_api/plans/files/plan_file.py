@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import ItemKind, ItemStatus
 from services.tasks_api.people.models import GroupKind
-from services.tasks_api.tables import Issuer, Principle, PlanStatus, UnitKind
+from services.tasks_api.tables import Issuer, PlanStatus, Principle, UnitKind
 from services.tasks_api.targets.models import Comparison
 
 # Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
@@ -47,8 +47,12 @@ class PlanHeader(_Strict):
     ends_on: date
     status: PlanStatus = PlanStatus.DRAFT
     summary: str = Field("", max_length=20000, description="What the plan is about (概要).")
-    general_requirements: str = Field("", max_length=20000, description="The plan's general requirements (总体要求) as printed.")
-    principles: list[Principle] = Field([], max_length=50, description="The plan's basic principles (基本原则) as printed, in order.")
+    general_requirements: str = Field(
+        "", max_length=20000, description="The plan's general requirements (总体要求) as printed."
+    )
+    principles: list[Principle] = Field(
+        [], max_length=50, description="The plan's basic principles (基本原则) as printed, in order."
+    )
 
 
 class UnitEntry(_Strict):
@@ -56,7 +60,9 @@ class UnitEntry(_Strict):
 
     name: str = Field(min_length=1, max_length=100)
     kind: UnitKind
-    aliases: list[UnitName] = Field([], max_length=50, description="Other spellings of the unit's name in documents (别名).")
+    aliases: list[UnitName] = Field(
+        [], max_length=50, description="Other spellings of the unit's name in documents (别名)."
+    )
 
 
 class LeaderEntry(_Strict):
@@ -79,8 +85,12 @@ class GroupEntry(_Strict):
     key: str = Field(pattern=KEY_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     kind: GroupKind
-    unit: str | None = Field(None, max_length=100, description="The unit that hosts the group (牵头单位), by name or alias.")
-    members: list[MemberEntry] = Field([], max_length=MAX_ENTRIES, description="The group's members in printed order (成员).")
+    unit: str | None = Field(
+        None, max_length=100, description="The unit that hosts the group (牵头单位), by name or alias."
+    )
+    members: list[MemberEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The group's members in printed order (成员)."
+    )
 
 
 class IndicatorEntry(_Strict):
@@ -108,7 +118,9 @@ class ResponsibleEntry(_Strict):
     (a collective phrase such as 各县（市、区）), a collective placeholder the office must still assign (no unit:
     市级有关部门), or a unit of a later printed group (the document separates groups with "，")."""
 
-    unit: str | None = Field(None, max_length=100, description="The unit, by name or alias; left out for a placeholder.")
+    unit: str | None = Field(
+        None, max_length=100, description="The unit, by name or alias; left out for a placeholder."
+    )
     as_printed: str | None = Field(
         None,
         min_length=1,
@@ -158,9 +170,13 @@ class ItemEntry(_Strict):
         ),
     )
     lead_leaders: list[LeaderName] = Field([], max_length=50, description="The leaders who lead the item (牵头领导).")
-    indicators: list[IndicatorEntry] = Field([], max_length=MAX_ENTRIES, description="The item's quantitative indicators (量化指标).")
+    indicators: list[IndicatorEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The item's quantitative indicators (量化指标)."
+    )
     milestones: list[MilestoneEntry] = Field([], max_length=MAX_ENTRIES, description="The item's milestones (节点).")
-    children: list[ItemEntry] = Field([], max_length=MAX_ENTRIES, description="The items under this one, in printed order.")
+    children: list[ItemEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The items under this one, in printed order."
+    )
 
     @field_validator("status")
     @classmethod
@@ -179,8 +195,12 @@ class PlanFile(_Strict):
     plan: PlanHeader = Field(description="The plan's header.")
     units: list[UnitEntry] = Field([], max_length=MAX_ENTRIES, description="The units the plan names (单位).")
     leaders: list[LeaderEntry] = Field([], max_length=MAX_ENTRIES, description="The leaders the plan names (领导).")
-    groups: list[GroupEntry] = Field([], max_length=MAX_ENTRIES, description="The plan's groups with their members (工作组).")
-    items: list[ItemEntry] = Field([], max_length=MAX_ENTRIES, description="The plan's item tree, top level first (任务树).")
+    groups: list[GroupEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The plan's groups with their members (工作组)."
+    )
+    items: list[ItemEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The plan's item tree, top level first (任务树)."
+    )
 
     def walk(self) -> list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]]:
         """Every item with its parent and its location in the file, parents before children."""
