@@ -46,4 +46,4 @@ if ! cmp -s "$tools/python-tools.txt" "$tools/.pyvenv/python-tools.txt" 2>/dev/n
   "$uv" pip sync --quiet --python "$tools/.pyvenv/bin/python" "$tools/python-tools.txt"
   cp "$tools/python-tools.txt" "$tools/.pyvenv/python-tools.txt"
 fi
-PYTHONPATH=$root "$python" -m pytest -p no:xdist -p no:cacheprovider -q tests/contract/test_python_client.py
+PYTHONPATH=$root "$python" -m pytest -p no:xdist -p no:cacheprovider tests/contract/test_python_client.py
