@@ -59,6 +59,35 @@ def ref(name: str) -> JsonObject:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# The shared types of every contract besides the problem document.
+_SHARED_TYPES: dict[str, JsonObject] = {
+    "NextCursor": {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "title": "NextCursor",
+        "examples": [None, "WzUwXQ"],
+        "description": "The opaque keyset cursor of the next page (下一页游标): pass it as `cursor`; null on the "
+        'last page. Lists also send it in an RFC 8288 `Link: <…>; rel="next"` header.',
+    },
+    "Id": {
+        "type": "integer",
+        "format": "int32",
+        "minimum": 1,
+        "maximum": MAX_STORED_INT,
+        "title": "Id",
+        "description": "A record id (编号), assigned by the service that owns the record.",
+    },
+    "PeriodId": {
+        "type": "string",
+        "pattern": PERIOD_PATTERN,
+        "maxLength": 8,
+        "title": "PeriodId",
+        "examples": ["2026-Q1", "2026-H1", "2026"],
+        "description": "A reporting period (报送周期): a year (2026), a half year (2026-H1), a quarter (2026-Q1) or a "
+        "month (2026-M01).",
+    },
+}
+
+
 def shared_schemas() -> dict[str, JsonObject]:
     """The components every contract holds, byte for byte the same."""
     problem: JsonObject = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -78,30 +107,7 @@ def shared_schemas() -> dict[str, JsonObject]:
         "description": "The error codes (错误类型): the `type` of every problem document the services answer with, "
         "one of those listed; more may be added, so read an unknown one by its `status`.",
     }
-    shared["NextCursor"] = {
-        "anyOf": [{"type": "string"}, {"type": "null"}],
-        "title": "NextCursor",
-        "examples": [None, "WzUwXQ"],
-        "description": "The opaque keyset cursor of the next page (下一页游标): pass it as `cursor`; null on the "
-        'last page. Lists also send it in an RFC 8288 `Link: <…>; rel="next"` header.',
-    }
-    shared["Id"] = {
-        "type": "integer",
-        "format": "int32",
-        "minimum": 1,
-        "maximum": MAX_STORED_INT,
-        "title": "Id",
-        "description": "A record id (编号), assigned by the service that owns the record.",
-    }
-    shared["PeriodId"] = {
-        "type": "string",
-        "pattern": PERIOD_PATTERN,
-        "maxLength": 8,
-        "title": "PeriodId",
-        "examples": ["2026-Q1", "2026-H1", "2026"],
-        "description": "A reporting period (报送周期): a year (2026), a half year (2026-H1), a quarter (2026-Q1) or a "
-        "month (2026-M01).",
-    }
+    shared |= _SHARED_TYPES
     return dict(sorted(shared.items()))
 
 
