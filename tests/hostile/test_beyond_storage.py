@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.databases import BACKEND
 from tests.hostile.contract import Operation, every
 from tests.hostile.world import assert_problem
 
