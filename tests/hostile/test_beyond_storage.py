@@ -61,6 +61,23 @@ def test_an_integer_filter_beyond_the_stored_range_is_422(world, auth, op, name)
     assert_problem(response, 422)
 
 
+ID_FILTERS = [param for param in INTEGER_FILTERS if param.values[1].endswith("_id") and param.values[1] != "owner_id"]
+
+
+@pytest.mark.parametrize(("op", "name"), ID_FILTERS)
+def test_an_id_filter_below_one_is_422_as_the_contracts_id_says(world, auth, op, name):
+    w = world(op.service)
+    query = {p: w.ids[p] for p, spec in op.query_parameters.items() if spec.get("required")}
+    response = w.client.get(op.url(w.ids), params={**query, name: 0}, headers=auth("admin"))
+    assert_problem(response, 422)
+
+
+def test_a_body_integer_beyond_32_bits_is_422_on_either_database(world, auth):
+    w = world("notify_api")
+    body = {"plan_id": w.ids["plan_id"], "reason": "超范围", "item_id": BEYOND["int32"]}
+    assert_problem(w.request_changing_nothing("POST", "/v1/pauses", json=body, headers=auth("admin")), 422)
+
+
 @pytest.mark.parametrize("case", BODY_IDS)
 def test_an_id_beyond_the_stored_range_in_a_body_is_404_or_422(world, auth, case):
     service, method, path, body, name = BODY_IDS[case]
