@@ -17,7 +17,7 @@ PYTEST_WORKERS ?= -n 4 --dist loadfile
 # On PostgreSQL two: each worker's apps keep connection pools, and four workers pass its default 100 connections.
 PYTEST_WORKERS_POSTGRES ?= -n 2 --dist loadfile
 
-.PHONY: sync run test test-postgres lint openapi contract-check contract-lint migrate bench bench-smoke env clean
+.PHONY: sync run test test-postgres lint openapi contract-check contract-lint migrate bench bench-smoke env gateway-configmap clean
 
 define bootstrap
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -88,3 +88,11 @@ env:
 
 clean:
 	rm -rf $(VENV) var
+
+# deploy/kubernetes/gateway-template.yaml: deploy/nginx/duban.conf.template as the gateway's ConfigMap (kustomize
+# reads no file outside deploy/kubernetes/), its opening comment kept. Run after changing the template.
+GATEWAY_CONFIGMAP := deploy/kubernetes/gateway-template.yaml
+gateway-configmap:
+	{ sed '/^[^#]/,$$d' $(GATEWAY_CONFIGMAP); kubectl create configmap duban-gateway-template --dry-run=client -o yaml \
+		--from-file=default.conf.template=deploy/nginx/duban.conf.template; } > $(GATEWAY_CONFIGMAP).new
+	mv $(GATEWAY_CONFIGMAP).new $(GATEWAY_CONFIGMAP)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from services.common.json import JsonObject, JsonValue, json_array, json_object
+from services.common.json import JsonObject, JsonValue, json_array, json_number, json_object, json_text
 
 Schema = JsonObject
 Seen = set[tuple[int, int]]
@@ -37,7 +37,7 @@ class Contract:
 
     def resolve(self, schema: Schema) -> Schema:
         while "$ref" in schema:
-            schema = json_object(self._components[_text(schema["$ref"]).rsplit("/", 1)[-1]])
+            schema = json_object(self._components[json_text(schema["$ref"]).rsplit("/", 1)[-1]])
         return schema
 
     def operations(self) -> dict[tuple[str, str], Schema]:
@@ -50,7 +50,7 @@ class Contract:
 
     @property
     def version(self) -> str:
-        return _text(_member(self.document, "info").get("version", "0"))
+        return json_text(_member(self.document, "info").get("version", "0"))
 
 
 def breaking_changes(old: JsonObject, new: JsonObject) -> list[str]:
@@ -97,9 +97,9 @@ def _operation_changes(before: Contract, after: Contract, old: Schema, new: Sche
 
 
 def _parameter_changes(before: Contract, after: Contract, old: list[Schema], new: list[Schema]) -> Iterator[str]:
-    old_by_key = {(_text(p["in"]), _text(p["name"])): p for p in old}
+    old_by_key = {(json_text(p["in"]), json_text(p["name"])): p for p in old}
     for parameter in new:
-        key = (_text(parameter["in"]), _text(parameter["name"]))
+        key = (json_text(parameter["in"]), json_text(parameter["name"]))
         label = f"{key[0]} parameter {key[1]!r}"
         previous = old_by_key.get(key)
         if parameter.get("required") and not (previous and previous.get("required")):
@@ -192,8 +192,8 @@ def _narrowing(before: Contract, after: Contract, old: Schema, new: Schema, wher
         tightened = (
             old_bound is None
             or keyword == "pattern"
-            or (keyword in _UPPER_BOUNDS and _number(new_bound) < _number(old_bound))
-            or (keyword in _LOWER_BOUNDS and _number(new_bound) > _number(old_bound))
+            or (keyword in _UPPER_BOUNDS and json_number(new_bound) < json_number(old_bound))
+            or (keyword in _LOWER_BOUNDS and json_number(new_bound) > json_number(old_bound))
         )
         if tightened:
             yield f"{where}: {keyword} narrowed from {old_bound} to {new_bound}"
@@ -218,7 +218,7 @@ def _types(contract: Contract, schema: Schema) -> set[str]:
         kind = branch.get("type")
         if kind is None and "enum" not in branch and "const" not in branch:
             return set()  # an untyped branch accepts anything: no type to narrow
-        found |= {_text(k) for k in kind} if isinstance(kind, list) else {_text(kind)} if kind else set()
+        found |= {json_text(k) for k in kind} if isinstance(kind, list) else {json_text(kind)} if kind else set()
     return found
 
 
@@ -273,16 +273,4 @@ def _objects(schema: Schema, key: str) -> list[Schema]:
 
 
 def _names(schema: Schema, key: str) -> set[str]:
-    return {_text(name) for name in json_array(schema.get(key, []))}
-
-
-def _text(value: JsonValue) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"a JSON string was expected, not {type(value).__name__}")
-    return value
-
-
-def _number(value: JsonValue) -> float:
-    if not isinstance(value, int | float):
-        raise TypeError(f"a JSON number was expected, not {type(value).__name__}")
-    return value
+    return {json_text(name) for name in json_array(schema.get(key, []))}

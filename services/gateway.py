@@ -6,7 +6,7 @@ passes through in chunks, never whole in memory. The services are unaware of the
 the way back is rewritten: `Location` and `Content-Location` (`/v1/...`) and each URI of `Link` (the next page, built
 by the service from the Host the gateway passes on). `X-Forwarded-Prefix` tells a service's docs where they are
 (services/common/docs.py). A service that does not answer gives a 502 problem document, one too slow a 504.
-Production puts nginx in front instead, with the same routing (deploy/nginx/duban.conf).
+Production puts nginx in front instead, with the same routing (deploy/nginx/duban.conf.template).
 
 `python -m services.gateway --upstream tasks_api=http://127.0.0.1:8001 ...` runs it (as `duban serve` does).
 """

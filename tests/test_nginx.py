@@ -1,16 +1,14 @@
-"""The production gateway (deploy/nginx/duban.conf) as nginx reads it: `nginx -t`, then a live nginx with the file
-as written (only its addresses moved to this test's ports) in front of the real tasks_api and a stand-in service.
-Skipped where nginx is not installed; .ci/run installs Debian's package."""
+"""The gateway's nginx configuration (deploy/nginx/duban.conf.template) as nginx reads it: `nginx -t` on the rendering
+for a Debian host, then a live nginx with the template rendered for this test's ports in front of the real tasks_api
+and a stand-in service. Skipped where nginx is not installed; .ci/run installs Debian's package. Compose's and
+Kubernetes' renderings are checked in tests/deploy/ (test_compose.py, test_kubernetes.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,12 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.common.settings import REPO_ROOT
 from tests.conftest import serve_in_thread
+from tests.deploy.nginx import NGINX, main_config, nginx_test, rendered
 
-CONFIG = REPO_ROOT / "deploy" / "nginx" / "duban.conf"
-NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 FRONT = "https://duban.quzhou.gov.cn"
+OTHER_FRONT = "http://127.0.0.1:5173"
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
 
@@ -37,27 +34,8 @@ def _free_port() -> int:
     return port
 
 
-def _main_config(directory: Path, site: Path) -> Path:
-    """A main nginx.conf around the site file, everything nginx writes kept in `directory`."""
-    temp = " ".join(
-        f"{kind}_temp_path {directory / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user root;\n" if os.geteuid() == 0 else ""  # the workers read the temp files this test's root owns
-    main = directory / "nginx.conf"
-    main.write_text(
-        f"{user}daemon off;\npid {directory / 'nginx.pid'};\nerror_log {directory / 'error.log'};\nevents {{}}\n"
-        f"http {{\n access_log off;\n {temp}\n include {site};\n}}\n"
-    )
-    return main
-
-
-def test_nginx_accepts_the_configuration(tmp_path):
-    result = subprocess.run(
-        [NGINX, "-t", "-p", str(tmp_path), "-c", str(_main_config(tmp_path, CONFIG))],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+def test_nginx_accepts_the_rendering_for_a_debian_host(tmp_path):
+    result = nginx_test(tmp_path, rendered())
     assert result.returncode == 0, result.stderr
 
 
@@ -69,16 +47,20 @@ async def _create(request: Request) -> Response:
 
 @pytest.fixture(scope="module")
 def nginx(tmp_path_factory, tasks_server) -> Iterator[str]:
-    """nginx with deploy/nginx/duban.conf before tasks_api (/tasks), a stand-in (/reporting) and nothing (/notify)."""
+    """nginx with the template before tasks_api (/tasks), a stand-in (/reporting) and nothing (/notify)."""
     directory = tmp_path_factory.mktemp("nginx")
     port = _free_port()
     stand_in = Starlette(routes=[Route("/v1/things", _create, methods=["POST"])])
     with serve_in_thread(stand_in) as reporting:
-        site = CONFIG.read_text()
-        for address, url in (("127.0.0.1:8001", tasks_server), ("127.0.0.1:8002", reporting)):
-            site = site.replace(f"server {address};", f"server {url.removeprefix('http://')};")
-        site = site.replace("server 127.0.0.1:8003;", f"server 127.0.0.1:{_free_port()};")
-        site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
+        site = rendered(
+            {
+                "DUBAN_GATEWAY_LISTEN": f"127.0.0.1:{port}",
+                "DUBAN_GATEWAY_TASKS_API": tasks_server.removeprefix("http://"),
+                "DUBAN_GATEWAY_REPORTING_API": reporting.removeprefix("http://"),
+                "DUBAN_GATEWAY_NOTIFY_API": f"127.0.0.1:{_free_port()}",
+                "DUBAN_GATEWAY_CORS_ORIGINS": f"{FRONT} {OTHER_FRONT}",
+            }
+        )
         # The limit as written, at a rate no busy machine can fall under: six requests with one token, not sixty
         # (each test below sends fewer than six with any one token, the limit's own test aside).
         for written, tight in (
@@ -89,7 +71,7 @@ def nginx(tmp_path_factory, tasks_server) -> Iterator[str]:
             site = site.replace(written, tight)
         (directory / "duban.conf").write_text(site)
         process = subprocess.Popen(
-            [NGINX, "-p", str(directory), "-c", str(_main_config(directory, directory / "duban.conf"))]
+            [NGINX, "-p", str(directory), "-c", str(main_config(directory, directory / "duban.conf"))]
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -132,6 +114,15 @@ def test_nginx_answers_a_preflight_from_a_configured_origin_only(nginx):
     assert "If-Match" in preflight.headers["access-control-allow-headers"]
     elsewhere = httpx.options(f"{nginx}/tasks/v1/units/1", headers={**asked, "Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in elsewhere.headers
+
+
+def test_nginx_allows_each_listed_origin_whole_and_no_origin_that_only_contains_one(nginx):
+    asked = {"Access-Control-Request-Method": "PATCH"}
+    for origin in (OTHER_FRONT, FRONT):
+        assert httpx.options(f"{nginx}/tasks/v1/units/1", headers={**asked, "Origin": origin}).status_code == 204
+    for origin in (f"{FRONT}.evil.example", FRONT.removesuffix(".cn"), f"{FRONT} {OTHER_FRONT}", f"x{OTHER_FRONT}"):
+        refused = httpx.options(f"{nginx}/tasks/v1/units/1", headers={**asked, "Origin": origin})
+        assert "access-control-allow-origin" not in refused.headers, origin
 
 
 def test_nginx_lets_a_configured_origin_read_the_etag(nginx, auth):

@@ -1,45 +1,36 @@
 """Bearer JWT authentication and role checks, shared by every service.
 
 Locally minted tokens are HS256 with the service secret; in production the services may
-instead trust an OpenID Connect issuer through its JWKS, so that no verifier can mint tokens.
+instead trust an OpenID Connect issuer through its JWKS, so that people sign in there. Beside the issuer, a
+local token is still accepted for the service role alone: the services' calls to each other carry one.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-import anyio.to_thread
+import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from services.common import clock
 from services.common.caching import BoundedCache, lru_cache
+from services.common.claims import LIFETIME_BY_US, check_claim_types, lifetime_checked
+from services.common.jwks import JwksCache
 from services.common.problems import Forbidden, Unauthorized
+from services.common.roles import Role as Role  # re-exported: every route names roles through auth
 from services.common.settings import ServiceSettings
+from services.common.sso import ClaimsMapping
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="duban"'}
 REFUSED_TOKEN = "The bearer token is missing or not valid."
-LATEST_NUMERIC_DATE = 7_258_118_400  # 2200-01-01T00:00:00Z, the end of the years the services accept
-MAX_ID = 2**31 - 1  # ids are 32-bit in both databases
 
 logger = logging.getLogger("duban.auth")
-
-
-class Role(StrEnum):
-    """Who the caller is to the supervision system."""
-
-    ADMIN = "admin"  # everything
-    OFFICE = "office"  # the leading-group office (领导小组办公室): manage plans, assign, review
-    UNIT = "unit"  # a responsible unit (责任单位): writes only within its own responsibilities
-    VIEWER = "viewer"  # read only
-    SERVICE = "service"  # calls between services
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,21 +62,21 @@ class Principal:
         return self.unit_id
 
 
+_LOCAL_ALGORITHM = "HS256"  # duban's own tokens (mint_token), signed with the service secret
+
+
 class TokenVerifier:
     """Verifies bearer tokens against the local secret or an OIDC issuer's JWKS."""
 
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: ServiceSettings, *, jwks_transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._settings = settings
-        self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True) if settings.oidc_jwks_url else None
+        self._jwks = JwksCache(settings, transport=jwks_transport) if settings.oidc_jwks_url else None
+        self._mapping = ClaimsMapping.of(settings) if self._jwks else None
         # Verified tokens, by their text, until they expire: a client sends the same token on every request, and
         # decoding and checking it again cost a tenth of a list page. Touched on the event loop only.
         self.verified: BoundedCache[str, tuple[Principal, float]] = lru_cache(
             "verified tokens", settings.token_cache_size
         )
-
-    @property
-    def fetches_keys(self) -> bool:
-        return self._jwks is not None
 
     def cached(self, token: str) -> Principal | None:
         """The caller of a token verified before and not yet expired, or None."""
@@ -98,96 +89,94 @@ class TokenVerifier:
         return found[0]
 
     def verify(self, token: str) -> Principal:
-        """The caller of a token, verified on this thread (local keys, tests); remembered until it expires."""
+        """The caller of a locally signed token (tests, tools); remembered until it expires."""
         return self.cached(token) or self.remember(token, self.check(token))
 
     async def resolve(self, token: str) -> Principal:
-        """The caller of a token: from the cache, else checked (in a thread when a JWKS fetch may block on the
-        network) and remembered here, on the event loop."""
+        """The caller of a token: from the cache, else checked and remembered. The issuer's keys are fetched
+        asynchronously when needed (jwks.py); the check itself is one signature, quick enough for the loop."""
         principal = self.cached(token)
         if principal is not None:
             return principal
-        checked = await anyio.to_thread.run_sync(self.check, token) if self.fetches_keys else self.check(token)
-        return self.remember(token, checked)
+        key = await _issuer_key(self._jwks, token) if self._jwks and not locally_signed(token) else None
+        return self.remember(token, self.check(token, key))
 
     def remember(self, token: str, checked: tuple[Principal, float]) -> Principal:
         self.verified.put(token, checked)
         return checked[0]
 
-    def check(self, token: str) -> tuple[Principal, float]:
-        """The caller and expiry of a token, or 401; touches no cache, so it may run in a thread."""
-        return self._check(token)
-
-    def _check(self, token: str) -> tuple[Principal, float]:
+    def check(self, token: str, issuer_key: jwt.PyJWK | None = None) -> tuple[Principal, float]:
+        """The caller and expiry of a token, or 401 (403 for an issuer's person duban may not serve)."""
         try:
-            return self._principal(token)
+            claims = self._claims(token, issuer_key)
+            check_claim_types(claims)
+            expires_at = lifetime_checked(claims)  # an expired token is 401, before any 403 about its groups
+            role, unit_id = self._role_and_unit(claims, local=issuer_key is None)
+            return Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id), expires_at
         except Unauthorized as exc:
             # The reason is for the operator; the caller learns only that the token was refused, so a forger
             # cannot tell which check it failed.
             logger.info("bearer token refused: %s", exc.detail)
             raise Unauthorized(REFUSED_TOKEN, headers=CHALLENGE) from exc
 
-    def _principal(self, token: str) -> tuple[Principal, float]:
+    def _claims(self, token: str, issuer_key: jwt.PyJWK | None) -> Mapping[str, object]:
         s = self._settings
+        # Beside an issuer, a token without one of its keys is checked as a local one (HS256 with the secret only):
+        # the services' calls to each other carry those (ServiceToken); _role_and_unit lets nothing else through.
+        local = issuer_key is None
+        if self._jwks is not None and local and not locally_signed(token):
+            raise Unauthorized(f"No key of the issuer's set ({self._jwks.url}) signs this token.")
+        # With a mapping, the issuer's tokens carry groups, not duban's role claim.
+        required = ["exp", "sub"] if self._mapping and not local else ["exp", "sub", "role"]
         try:
-            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else s.jwt_secret
-            claims = jwt.decode(
+            return jwt.decode(
                 token,
-                key,
-                algorithms=s.jwt_algorithms,
+                issuer_key.key if issuer_key is not None else s.jwt_secret,
+                algorithms=[_LOCAL_ALGORITHM] if self._jwks is not None and local else s.jwt_algorithms,
                 audience=s.jwt_audience,
                 issuer=s.jwt_issuer,
-                options={"require": ["exp", "sub", "role"], **_LIFETIME_BY_US},
+                options={"require": required, **LIFETIME_BY_US},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("The token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"The token is not valid: {exc}.") from exc
-        _check_claim_types(claims)
+
+    def _role_and_unit(self, claims: Mapping[str, object], *, local: bool) -> tuple[Role, int | None]:
+        if self._mapping is not None and not local:
+            return self._mapping.role_and_unit(str(claims["sub"]), claims)
         try:
-            role = Role(claims["role"])
-        except (ValueError, TypeError) as exc:
+            role = Role(str(claims["role"]))
+        except ValueError as exc:
             raise Unauthorized(f"Unknown role {claims['role']!r} in token.") from exc
-        unit_id = claims.get("unit_id")
-        if role is Role.UNIT and unit_id is None:
+        if local and self._jwks is not None and role is not Role.SERVICE:  # people sign in at the issuer
+            raise Unauthorized(
+                "Beside an identity provider, a locally signed token serves calls between services only."
+            )
+        if role is not Role.UNIT:
+            return role, None
+        unit_id = claims.get("unit_id")  # absent, or an int in 1..MAX_UNIT_ID (check_claim_types)
+        if not isinstance(unit_id, int):
             raise Unauthorized("A unit token must name its unit (claim unit_id).")
-        principal = Principal(subject=str(claims["sub"]), role=role, unit_id=unit_id if role is Role.UNIT else None)
-        return principal, _lifetime_checked(claims)
+        return role, unit_id
 
 
-# PyJWT would judge exp and nbf on the system clock; we judge them on the one clock, which tests move.
-_LIFETIME_BY_US: jwt.types.Options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}
+def locally_signed(token: str) -> bool:
+    """Whether the token's header says it was signed as duban signs its own (HS256, no key id)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return False
+    return header.get("alg") == _LOCAL_ALGORITHM and "kid" not in header
 
 
-def _lifetime_checked(claims: dict[str, Any]) -> float:
-    """The token's expiry (its claims' types already checked), once it is not past and `nbf` not still ahead."""
-    expires_at, not_before = float(claims["exp"]), float(claims.get("nbf", 0))
-    now = clock.epoch_seconds()
-    if now >= expires_at:
-        raise Unauthorized("The token has expired.")
-    if now < not_before:
-        raise Unauthorized("The token is not valid yet (nbf).")
-    return expires_at
-
-
-def _is_numeric_date(value: object) -> bool:
-    """RFC 7519 NumericDate: seconds since the epoch, a finite JSON number (not a boolean) in the supported years."""
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 0 <= value <= LATEST_NUMERIC_DATE
-    )
-
-
-def _check_claim_types(claims: dict[str, object]) -> None:
-    """Refuse claims of the wrong type that PyJWT lets through (a boolean is an int to Python)."""
-    for name in ("exp", "nbf", "iat"):
-        if name in claims and not _is_numeric_date(claims[name]):
-            raise Unauthorized(f"The {name} claim is not a NumericDate: {claims[name]!r}.")
-    unit_id = claims.get("unit_id")
-    if unit_id is not None and (type(unit_id) is not int or not 1 <= unit_id <= MAX_ID):
-        raise Unauthorized(f"The unit_id claim is not a unit id: {unit_id!r}.")
+async def _issuer_key(jwks: JwksCache, token: str) -> jwt.PyJWK | None:
+    """The key of the issuer's set that the token's header names (None: TokenVerifier.check refuses it)."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        return None
+    return await jwks.key(kid if isinstance(kid, str) else None)
 
 
 def mint_token(
@@ -210,7 +199,7 @@ def mint_token(
     }  # no nbf: it would only repeat iat
     if unit_id is not None:
         claims["unit_id"] = unit_id
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, settings.jwt_secret, algorithm=_LOCAL_ALGORITHM)
 
 
 def parse_bearer(authorization: str) -> str | None:
@@ -241,12 +230,15 @@ _bearer_scheme = _DocumentedBearer(
 
 
 async def current_principal(request: Request, _: Annotated[None, Depends(_bearer_scheme)]) -> Principal:
-    """FastAPI dependency: the caller the request context resolved, or 401."""
+    """FastAPI dependency: the caller the request context resolved, or 401 (403 for a person SSO may not serve)."""
     state = request.scope.get("state") or {}
     principal: Principal | None = state.get(PRINCIPAL)
     if principal is not None:
         return principal
-    if REFUSAL in state:
+    refusal = state.get(REFUSAL)
+    if isinstance(refusal, Forbidden):
+        raise refusal
+    if refusal is not None:
         raise Unauthorized(REFUSED_TOKEN, headers=CHALLENGE)
     raise Unauthorized("A bearer token is required.", headers=CHALLENGE)
 

@@ -2,10 +2,11 @@
 
 `RequestContextMiddleware` is the only place a bearer token is verified (starlette's AuthenticationMiddleware
 shape: one backend resolves credentials into the scope). It reads the verifier's cache first; a token not seen
-before is checked on the loop with the local key, or in a thread when an OIDC issuer's JWKS may have to be
-fetched. It refuses nothing itself: it writes the caller, or why the token was refused, into `scope["state"]`,
-and `PrincipalDep` (auth.current_principal), the idempotency middleware and the docs guard read that, so a
-request answers 401 exactly where and as it did before (after the guards that come first in a route).
+before is checked on the loop, with the local key or an OIDC issuer's key (its JWKS fetched asynchronously when
+needed, services/common/jwks.py). It refuses nothing itself: it writes the caller, or why the token was refused,
+into `scope["state"]`, and `PrincipalDep` (auth.current_principal), the idempotency middleware and the docs guard
+read that, so a request answers 401 (or SSO's 403) exactly where and as it did before (after the guards that come
+first in a route).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.auth import PRINCIPAL, REFUSAL, Principal, TokenVerifier, parse_bearer
-from services.common.problems import Unauthorized
+from services.common.problems import Forbidden, Unauthorized
 
 
 class RequestContextMiddleware:
@@ -30,7 +31,7 @@ class RequestContextMiddleware:
                 state = scope.setdefault("state", {})
                 try:
                     state[PRINCIPAL] = await self.verifier.resolve(token)
-                except Unauthorized as refused:
+                except (Unauthorized, Forbidden) as refused:
                     state[REFUSAL] = refused
         await self.app(scope, receive, send)
 

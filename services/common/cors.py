@@ -1,7 +1,7 @@
 """CORS for a front end served from another origin (settings.cors_origins), by Starlette's CORSMiddleware.
 
 Added only when origins are configured: a service without them pays nothing per request. The headers a page may
-send and read are the ones the API speaks (deploy/nginx/duban.conf answers with the same lists in production).
+send and read are the ones the API speaks (deploy/nginx/duban.conf.template answers with the same lists in production).
 """
 
 from __future__ import annotations

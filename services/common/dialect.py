@@ -25,7 +25,7 @@ from sqlalchemy.pool import QueuePool
 from services.common.driver_reads import NO_DRIVER_POOL, DriverPool, Pending, Read, Rows, driver_statement, started
 from services.common.file_lock import file_lock
 
-Row = Mapping[str, Any]
+Row = Mapping[str, object]  # a row to write, column name to value
 
 # PostgreSQL's planner assumes spinning disks by default (a random read costs four sequential ones). On SSD with
 # the working set cached, 1.1 is the usual setting; with the default, PostgreSQL scans a 100,000-row table rather

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.auth import CHALLENGE, REFUSAL, REFUSED_TOKEN
 from services.common.context import scope_principal
-from services.common.problems import problem_response
+from services.common.problems import Forbidden, problem_response
 from services.common.settings import DocsAccess
 
 DOCS_PATHS = {"docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json"}
@@ -107,7 +107,10 @@ class DocsTokenGuard:
         # The caller was resolved by context.RequestContextMiddleware, which runs before this guard.
         if scope["type"] == "http" and scope["path"] in self.paths and scope_principal(scope) is None:
             state = scope.get("state") or {}
-            if REFUSAL in state:
+            refused = state.get(REFUSAL)
+            if isinstance(refused, Forbidden):  # a person the city's sign-on names but duban may not serve
+                refusal = problem_response(403, refused.detail, slug=refused.slug)
+            elif refused is not None:
                 refusal = problem_response(401, REFUSED_TOKEN, slug="unauthorized", headers=CHALLENGE)
             else:
                 refusal = problem_response(401, "A bearer token is required to read the docs.", slug="unauthorized")

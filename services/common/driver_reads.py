@@ -27,8 +27,8 @@ from services.common.records import plain_rows
 if TYPE_CHECKING:  # db.py makes a Database with its driver pool, of the kinds defined here
     from services.common.db import Database
 
-Rows = Sequence[Mapping[str, Any]]
-Read = tuple[Select[Any], Mapping[str, Any]]  # a statement and the values of its bindparams
+Rows = Sequence[Mapping[str, object]]  # read by column name; the caller, which knows the statement, types them
+Read = tuple[Select[Any], Mapping[str, object]]  # a statement and the values of its bindparams
 
 
 class Pending(Protocol):

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from typing import Any
 
 import yaml
 
 from services.common.glossary import FIELDS
+from services.common.json import JsonObject, JsonValue, json_array, json_number, json_object, json_text
 
-Schema = dict[str, Any]
+# A schema of the contract, or a part of one: a JSON document as FastAPI wrote it, narrowed where it is read.
+Schema = JsonObject
 
 _FORMATS = {
     "date": "2026-03-31",
@@ -36,18 +37,19 @@ class NoExample(Exception):
     """A schema for which no example can be made up: it needs one of its own."""
 
 
-def example_for(schema: Schema, components: dict[str, Schema], *, name: str | None = None, depth: int = 0) -> Any:
-    """An example value of `schema`, resolving $refs against the contract's components."""
+def example_for(schema: Schema, components: Schema, *, name: str | None = None, depth: int = 0) -> JsonValue:
+    """An example value of `schema`, resolving $refs against the contract's components (a name -> schema object)."""
     while "$ref" in schema:
-        schema = {**components[schema["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}
+        named = json_object(components[json_text(schema["$ref"]).rsplit("/", 1)[-1]])
+        schema = {**named, **{k: v for k, v in schema.items() if k != "$ref"}}
     for keyword in ("examples", "example", "const", "default", "enum"):
         # An empty or null default says nothing; a list shows what it holds better with one element.
         if keyword in schema and not (keyword == "default" and schema[keyword] in (None, "", [], {})):
             value = schema[keyword]
-            return value[0] if keyword in ("examples", "enum") else value
+            return json_array(value)[0] if keyword in ("examples", "enum") else value
     if name in FIELDS and FIELDS[name][1] is not None and _fits(FIELDS[name][1], schema):
         return FIELDS[name][1]
-    branches = schema.get("anyOf") or schema.get("oneOf")
+    branches = _branches(schema)
     if branches:
         concrete = [branch for branch in branches if branch.get("type") != "null"] or branches
         return example_for(concrete[0], components, name=name, depth=depth)
@@ -58,23 +60,30 @@ _FORMAT_SHAPES = {"date": r"^\d{4}-\d{2}-\d{2}$", "date-time": r"^\d{4}-\d{2}-\d
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 
 
-def _fits(value: Any, schema: Schema) -> bool:
+def _branches(schema: Schema) -> list[Schema]:
+    """The schemas of an anyOf or oneOf (none for a schema of one kind)."""
+    return [json_object(branch) for branch in json_array(schema.get("anyOf") or schema.get("oneOf") or [])]
+
+
+def _kinds(schema: Schema) -> list[JsonValue]:
+    """The JSON types a schema names: its `type`, one or a list (None where it names none)."""
+    kind = schema.get("type")
+    return kind if isinstance(kind, list) else [kind]
+
+
+def _fits(value: JsonValue, schema: Schema) -> bool:
     """Whether a glossary example has a type the schema allows (the same name is a string here, a number there)."""
-    branches = schema.get("anyOf") or schema.get("oneOf") or [schema]
-    kinds = {
-        k
-        for branch in branches
-        for k in (branch.get("type") if isinstance(branch.get("type"), list) else [branch.get("type")])
-    }
+    branches = _branches(schema) or [schema]
+    kinds = {json_text(k) for branch in branches for k in _kinds(branch) if k is not None}
     kind = _JSON_TYPES[type(value)]
-    formats = {branch["format"] for branch in branches if "format" in branch}
+    formats = {json_text(branch["format"]) for branch in branches if "format" in branch}
     if kind == "string" and formats:
         # A day where an instant is wanted (or the other way round) does not fit its format.
-        return all(re.match(_FORMAT_SHAPES.get(f, r"(?!)"), value) for f in formats)
+        return all(re.match(_FORMAT_SHAPES.get(f, r"(?!)"), json_text(value)) for f in formats)
     return kind in kinds or (kind == "integer" and "number" in kinds)
 
 
-def _by_type(schema: Schema, components: dict[str, Schema], *, name: str | None, depth: int) -> Any:
+def _by_type(schema: Schema, components: Schema, *, name: str | None, depth: int) -> JsonValue:
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
@@ -82,15 +91,15 @@ def _by_type(schema: Schema, components: dict[str, Schema], *, name: str | None,
         if depth >= _MAX_DEPTH:
             return {}
         return {
-            field: example_for(sub, components, name=field, depth=depth + 1)
-            for field, sub in schema.get("properties", {}).items()
+            field: example_for(json_object(sub), components, name=field, depth=depth + 1)
+            for field, sub in json_object(schema.get("properties", {})).items()
         }
     if kind == "array":
         if depth >= _NESTED_LIST_DEPTH:
             return []  # a tree's deeper levels: one level of children shows the shape
-        return [example_for(schema.get("items", {}), components, name=None, depth=depth + 1)]
+        return [example_for(json_object(schema.get("items", {})), components, name=None, depth=depth + 1)]
     if kind in ("integer", "number"):
-        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+        low = json_number(schema.get("minimum", json_number(schema.get("exclusiveMinimum", 0)) + 1))
         return max(1, low) if kind == "integer" else float(max(1, low))
     if kind == "boolean":
         return True
@@ -102,40 +111,50 @@ def _by_type(schema: Schema, components: dict[str, Schema], *, name: str | None,
 
 
 def _string(schema: Schema, name: str | None) -> str:
-    if schema.get("format") in _FORMATS:
-        return _FORMATS[schema["format"]]
+    shape = schema.get("format")
+    if isinstance(shape, str) and shape in _FORMATS:
+        return _FORMATS[shape]
     if "pattern" in schema:
         raise NoExample(f"{name or 'a string'} has a pattern ({schema['pattern']}) and no example of its own")
     text = (name or "text").replace("_", " ")
-    return text[: schema.get("maxLength", len(text))].ljust(schema.get("minLength", 0), "x")
+    longest, shortest = json_number(schema.get("maxLength", len(text))), json_number(schema.get("minLength", 0))
+    return text[: int(longest)].ljust(int(shortest), "x")
 
 
-def add_examples(document: dict[str, Any]) -> None:
+def add_examples(document: JsonObject) -> None:
     """Give every request body and response of the contract an example, unless it has one or is a file."""
-    components = document.get("components", {}).get("schemas", {})
-    items = [*document.get("paths", {}).values(), *document.get("webhooks", {}).values()]
+    components = _member(_member(document, "components"), "schemas")
+    items = [*_member(document, "paths").values(), *_member(document, "webhooks").values()]
     for item in items:
-        for operation in item.values():
-            contents = [operation.get("requestBody", {}).get("content", {})]
+        for operation in map(json_object, json_object(item).values()):
+            contents = [_member(_member(operation, "requestBody"), "content")]
             contents += [
-                r.get("content", {}) for status, r in operation.get("responses", {}).items() if status.startswith("2")
+                _member(json_object(r), "content")
+                for status, r in _member(operation, "responses").items()
+                if status.startswith("2")
             ]
             for content in contents:
                 for media in content.values():
-                    _add_example(media, components)
+                    _add_example(json_object(media), components)
                 _yaml_like_json(content)
 
 
-def _yaml_like_json(content: dict[str, Schema]) -> None:
+def _member(document: JsonObject, key: str) -> JsonObject:
+    """The object `document` holds under `key`, or an empty one where it holds none."""
+    return json_object(document.get(key, {}))
+
+
+def _yaml_like_json(content: JsonObject) -> None:
     """A YAML document beside a JSON one (a plan file) shows the same example, written as YAML."""
-    json_example = content.get("application/json", {}).get("example")
-    for media_type, media in content.items():
+    json_example = _member(content, "application/json").get("example")
+    for media_type, value in content.items():
+        media = json_object(value)
         if "yaml" in media_type and "example" not in media and json_example is not None:
             media["example"] = yaml.safe_dump(json_example, allow_unicode=True, sort_keys=False)
 
 
-def _add_example(media: Schema, components: dict[str, Schema]) -> None:
-    schema = media.get("schema")
+def _add_example(media: Schema, components: Schema) -> None:
+    schema = _optional(media, "schema")
     if (
         not schema
         or "example" in media
@@ -147,3 +166,8 @@ def _add_example(media: Schema, components: dict[str, Schema]) -> None:
         return  # a file or a bare text document: only an example of its own says what it holds
     with suppress(NoExample):  # left without: the contract test names the operation and the field that needs one
         media["example"] = example_for(schema, components)
+
+
+def _optional(document: JsonObject, key: str) -> JsonObject | None:
+    value = document.get(key)
+    return None if value is None else json_object(value)

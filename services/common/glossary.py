@@ -8,10 +8,10 @@ name here when it means the same thing in every schema that uses it.
 
 from __future__ import annotations
 
-from typing import Any
+from services.common.json import JsonValue
 
 # name: (description, example or None for "derive one from the type")
-FIELDS: dict[str, tuple[str, Any]] = {
+FIELDS: dict[str, tuple[str, JsonValue]] = {
     # identity and versions
     "id": ("The record's id (编号), assigned by the service.", 1),
     "key": ("Stable external key of the record in its plan file (外部键), e.g. a task number.", "t09"),

@@ -42,13 +42,13 @@ BACKOFF_CAP_SECONDS = 3600.0
 KEEP_FINISHED = timedelta(days=7)  # finished one-off jobs are pruned after this
 PRUNE_EVERY_SECONDS = 3600.0
 
-JobResult = Mapping[str, Any] | None
+JobResult = Mapping[str, object] | None  # kept as JSON in the job's row
 
 
 class Refused(Exception):
     """A job that cannot do what was asked (a peer is down): it fails at once, `result` telling its caller why."""
 
-    def __init__(self, message: str, result: Mapping[str, Any]) -> None:
+    def __init__(self, message: str, result: Mapping[str, object]) -> None:
         super().__init__(message)
         self.result = result
 

@@ -33,6 +33,20 @@ def json_array(value: JsonValue) -> list[JsonValue]:
     return value
 
 
+def json_text(value: JsonValue) -> str:
+    """`value`, which the document's shape says is a string (TypeError if it is not)."""
+    if not isinstance(value, str):
+        raise TypeError(f"a JSON string was expected, not {type(value).__name__}")
+    return value
+
+
+def json_number(value: JsonValue) -> float:
+    """`value`, which the document's shape says is a number (TypeError if it is not)."""
+    if not isinstance(value, int | float):
+        raise TypeError(f"a JSON number was expected, not {type(value).__name__}")
+    return value
+
+
 def _default(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")

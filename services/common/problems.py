@@ -155,10 +155,12 @@ PROBLEM_SLUGS = tuple(
             "request-header-fields-too-large",
             "bad-idempotency-key",
             "bad-gateway",
-            "too-many-requests",  # from the gateway (deploy/nginx/duban.conf), per token
+            "too-many-requests",  # from the gateway (deploy/nginx/duban.conf.template), per token
             "idempotency-key-reused",
             "idempotency-key-in-flight",
             "idempotency-key-outcome-unknown",
+            "no-mapped-group",  # single sign-on (services/common/sso.py): the person's groups grant no role
+            "unknown-department",  # single sign-on: a unit role whose department is linked to no unit
         }
     )
 )

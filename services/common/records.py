@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast, overload
 
-from sqlalchemy import ColumnElement, Result, Table, select
+from sqlalchemy import ColumnElement, Executable, Result, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +24,7 @@ from services.common.problems import Conflict, NotFound, Unprocessable
 
 # Covariant: a row type only comes out of Records, so Records[PlanRow] serves where any Records is read from.
 RowT = TypeVar("RowT", bound=Mapping[str, Any], covariant=True)
+ReadT = TypeVar("ReadT", bound=Mapping[str, Any])  # the row a statement reads (a TypedDict)
 Where = Iterable[ColumnElement[bool]]
 Columns = Sequence[Any]  # the columns of a page that holds less than whole rows
 
@@ -37,6 +38,11 @@ def plain_rows(result: Result[Any]) -> list[dict[str, object]]:
     # No strict=: a row has one value per key by construction, and zip() with a keyword leaves CPython's fast call
     # path (twice the time of this loop, measured).
     return [dict(zip(keys, row)) for row in result]  # noqa: B905
+
+
+async def rows_of(conn: AsyncConnection, query: Executable, row: type[ReadT]) -> list[ReadT]:
+    """The query's rows as `row` rows, for a query that selects the row's columns (a whole table, or a join)."""
+    return cast("list[ReadT]", plain_rows(await conn.execute(query)))
 
 
 def plain_records(records: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:

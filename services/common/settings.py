@@ -11,8 +11,11 @@ from typing import ClassVar, Self
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.roles import Role
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEVELOPMENT_SECRET = "duban-development-secret-change-me-0123456789"
+MAX_UNIT_ID = 2**31 - 1  # ids are 32-bit in both databases
 MIN_SECRET_BYTES = 32  # an HS256 key shorter than its 256-bit output is guessable offline from any token
 
 
@@ -68,6 +71,23 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "duban"
     jwt_audience: str = "duban"
     oidc_jwks_url: str = Field("", description="When set, trust tokens signed by this OIDC issuer's JWKS.")
+    oidc_jwks_refresh_seconds: float = Field(
+        60.0, ge=0, description="At least this long between two JWKS fetches, however many unknown key ids arrive."
+    )
+    oidc_jwks_max_age_seconds: float = Field(3600.0, gt=0, description="Keys older than this are fetched again.")
+    oidc_jwks_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of one JWKS fetch.")
+    oidc_groups_claim: str = Field("groups", description="The issuer's claim that lists the person's groups.")
+    oidc_department_claim: str = Field("dept_code", description="The issuer's claim that holds the department code.")
+    oidc_group_roles: dict[str, Role] = Field(
+        {},
+        description="Issuer group -> duban role, as JSON. Empty: the issuer's tokens carry duban's own role and "
+        "unit_id claims. Set: the role comes from the groups only (the broadest mapped one wins); none mapped, 403.",
+    )
+    oidc_department_units: dict[str, int] = Field(
+        {},
+        description="Department code -> unit id (tasks_api's /v1/units), as JSON: the unit of a unit role; an "
+        "unmapped department gets 403.",
+    )
     max_body_bytes: int = Field(1024 * 1024, description="Larger request bodies are refused with 413.")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links shown to people (front end).")
     peer_timeout_seconds: float = Field(2.0, description="Timeout of one call to a peer service.")
@@ -123,6 +143,7 @@ class ServiceSettings(BaseSettings):
         if "none" in {a.lower() for a in self.jwt_algorithms}:
             found.append(("jwt_algorithms", "the 'none' algorithm is never allowed"))
         found += cors_refusals(self.cors_origins, self.cors_allow_credentials)
+        found += self._oidc_refusals()
         if self.environment is not Environment.PRODUCTION:
             return found
         if not self.oidc_jwks_url and (
@@ -137,6 +158,16 @@ class ServiceSettings(BaseSettings):
             )
         if self.docs is DocsAccess.PUBLIC:
             found.append(("docs", "in production the docs are off or behind a token (off | token)"))
+        return found
+
+    def _oidc_refusals(self) -> list[tuple[str, str]]:
+        """The issuer grants people roles; a service role is duban's own, and a unit id outside 32 bits names none."""
+        found = []
+        if Role.SERVICE in self.oidc_group_roles.values():
+            found.append(("oidc_group_roles", "a group may not map to the service role (calls between services)"))
+        bad_units = [code for code, unit in self.oidc_department_units.items() if not 1 <= unit <= MAX_UNIT_ID]
+        if bad_units:
+            found.append(("oidc_department_units", f"not a unit id for: {', '.join(bad_units)}"))
         return found
 
     @classmethod

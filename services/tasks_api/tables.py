@@ -5,9 +5,9 @@ in its models.py. The metadata is db.py's: where a table is declared does not ch
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, TypedDict
 
 from pydantic import StringConstraints
 from sqlalchemy import JSON, String, Text
@@ -63,7 +63,27 @@ class Plan(PlanFields, Stamped, table=True):
     )
 
 
-plan_records: Records[dict[str, Any]] = Records(table_of(Plan), "plan", change_log)
+class PlanRow(TypedDict):
+    """A plan as stored (the plans table's columns)."""
+
+    id: int
+    key: str
+    document_number: str
+    title: str
+    issuers: list[str]
+    issued_on: date | None
+    starts_on: date
+    ends_on: date
+    status: str
+    summary: str
+    general_requirements: str
+    principles: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+plan_records: Records[PlanRow] = Records(table_of(Plan), "plan", change_log)
 
 # -- units ---------------------------------------------------------------------------------------
 

@@ -62,7 +62,8 @@ def test_200_slow_clients_do_not_stop_normal_requests_and_are_closed_after_the_d
         started = time.monotonic()
         answers = [httpx.get(f"{edge}/healthz", timeout=5).status_code for _ in range(20)]
         assert answers == [200] * 20
-        assert time.monotonic() - started < 5  # served meanwhile, not after the slow clients gave up
+        # Served meanwhile, not after the slow clients' deadline closed them (a bound on the deadline, not on speed).
+        assert time.monotonic() - started < server.HEAD_TIMEOUT_SECONDS
         assert all(_closed_by_server(connection) for connection in slow)
     finally:
         for connection in slow:

@@ -89,3 +89,24 @@ def test_docs_behind_a_token_answer_only_a_caller_with_a_valid_token(tasks_datab
         assert client.get("/docs").status_code == 401
         assert client.get("/openapi.json", headers=auth("viewer")).json()["info"]["title"] == "duban tasks_api"
         assert client.get("/docs", headers=auth("viewer")).status_code == 200
+
+
+def test_the_sso_mapping_is_read_from_json_environment_variables(monkeypatch):
+    monkeypatch.setenv("TASKS_API_OIDC_GROUP_ROLES", '{"duban-office": "office", "duban-unit": "unit"}')
+    monkeypatch.setenv("TASKS_API_OIDC_DEPARTMENT_UNITS", '{"330800-FGW": 7}')
+    settings = TasksSettings(environment="test")
+    assert (settings.oidc_group_roles["duban-unit"], settings.oidc_department_units) == ("unit", {"330800-FGW": 7})
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("oidc_group_roles", {"ops": "service"}),
+        ("oidc_group_roles", {"x": "mayor"}),
+        ("oidc_department_units", {"Q": 0}),
+    ],
+    ids=["service-role", "unknown-role", "not-a-unit-id"],
+)
+def test_an_sso_mapping_to_no_person_role_or_no_unit_refuses_to_start(setting, value):
+    with pytest.raises(ValueError, match=f"(?i){setting}"):  # the variable, TASKS_API_OIDC_…
+        TasksSettings(environment="test", **{setting: value})

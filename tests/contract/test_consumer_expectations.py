@@ -125,4 +125,6 @@ def test_the_expectations_cover_every_model_the_typed_clients_parse():
         for annotation, _ in fields_of(cls).values()
         if (inner := nested_model(annotation)) is not None
     }
-    assert parsed - nested - {model for model, *_ in READS} == set()
+    # A TypedDict's base (contracts/reporting.py's ObligationFields) is checked through the rows derived from it.
+    bases = {base for cls in parsed if is_typeddict(cls) for base in getattr(cls, "__orig_bases__", ())}
+    assert parsed - nested - bases - {model for model, *_ in READS} == set()

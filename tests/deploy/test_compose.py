@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from services.common.settings import REPO_ROOT, Environment
+from tests.deploy import nginx
 from tests.deploy.processes import SETTINGS, accepted, needs, secret_settings, unread
 
 COMPOSE = REPO_ROOT / "compose.yaml"
@@ -146,9 +147,52 @@ def test_compose_runs_a_worker_per_service_with_its_apis_settings():
         assert worker["environment"].items() >= document[name]["environment"].items()
 
 
-def test_the_gateway_serves_deploy_nginx_config_once_the_services_are_ready():
+def gateway_site(environment: dict[str, str]) -> str:
+    """The gateway's nginx configuration as the image renders it from the environment compose gives it."""
+    return nginx.rendered({name: value for name, value in environment.items() if name.startswith("DUBAN_GATEWAY_")})
+
+
+def test_the_gateway_renders_the_nginx_template_once_the_services_are_ready():
     gateway = services()["gateway"]
-    assert gateway["volumes"] == ["./deploy/nginx/duban.conf:/etc/nginx/conf.d/default.conf:ro"]
+    assert gateway["volumes"] == ["./deploy/nginx/duban.conf.template:/etc/nginx/templates/default.conf.template:ro"]
     assert {name: dependency["condition"] for name, dependency in gateway["depends_on"].items()} == dict.fromkeys(
         SETTINGS, "service_healthy"
     )
+
+
+def test_the_gateway_sets_every_variable_of_the_template_and_the_image_fills_in_those_only():
+    environment = services()["gateway"]["environment"]
+    assert set(environment) >= nginx.VARIABLES
+    assert all(re.match(environment["NGINX_ENVSUBST_FILTER"], name) for name in nginx.VARIABLES)
+    assert not re.match(environment["NGINX_ENVSUBST_FILTER"], "duban_prefix")  # one of nginx's own variables
+
+
+def test_each_gateway_upstream_is_its_compose_service_on_the_port_it_listens_on():
+    listening = {
+        alias: (name, service["command"][service["command"].index("--port") + 1])
+        for name, service in processes(services()).items()
+        if "--port" in service["command"]
+        for alias in [name, *service["networks"]["default"]["aliases"]]
+    }
+    servers = nginx.upstream_servers(gateway_site(services()["gateway"]["environment"]))
+    assert set(servers) == set(nginx.UPSTREAMS)
+    for upstream, server in servers.items():
+        host, port = server.rsplit(":", 1)
+        assert listening.get(host) == (nginx.UPSTREAMS[upstream], port), f"{upstream}: {server}"
+
+
+def test_the_gateway_publishes_the_port_its_nginx_listens_on():
+    gateway = services()["gateway"]
+    assert [mapping.rsplit(":", 1)[1] for mapping in gateway["ports"]] == [
+        nginx.listen(gateway_site(gateway["environment"]))
+    ]
+
+
+@pytest.mark.skipif(nginx.NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+def test_nginx_accepts_the_gateways_rendering_for_compose(interpolated, tmp_path):
+    if not nginx.can_fake_hosts():
+        pytest.skip("unshare cannot bind a hosts file here, and compose's service names resolve nowhere else")
+    site = gateway_site(interpolated["gateway"]["environment"])
+    assert "${" not in site
+    result = nginx.nginx_test(tmp_path, site)
+    assert result.returncode == 0, result.stderr

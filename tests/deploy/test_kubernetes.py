@@ -11,11 +11,13 @@ import pytest
 import yaml
 
 from services.common.settings import REPO_ROOT, Environment
+from tests.deploy import nginx
 from tests.deploy.processes import SETTINGS, accepted, needs, secret_settings, unread
 
 MANIFESTS = REPO_ROOT / "deploy" / "kubernetes"
 FILES = sorted(path.name for path in MANIFESTS.glob("*.yaml") if path.name != "kustomization.yaml")
 WORKLOADS = {"Deployment", "Job", "CronJob"}
+GATEWAY = "duban-gateway"  # nginx before the APIs, not one of duban's processes
 A_SECRET = "a-random-secret-long-enough-for-production-0123456789"
 
 
@@ -67,13 +69,16 @@ def _value(variable: dict, fill_secrets: bool) -> str:
 
 
 def containers() -> list[Container]:
+    """duban's own containers (the gateway runs nginx's image: its tests are below)."""
     found = []
     for resource in resources():
         if resource["kind"] in WORKLOADS:
             pod = resource["spec"]["template"]["spec"]
             if resource["kind"] == "CronJob":
                 pod = resource["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-            found += [Container(resource["metadata"]["name"], spec) for spec in pod["containers"]]
+            found += [
+                Container(resource["metadata"]["name"], spec) for spec in pod["containers"] if spec["image"] == "duban"
+            ]
     return found
 
 
@@ -158,6 +163,61 @@ def test_every_service_reaches_the_port_its_api_listens_on():
         if "ports" in container.spec
     }
     for name, service in named("Service").items():
+        if name == GATEWAY:
+            continue
         container_ports, port = listening[name]
         by_name = {entry["name"]: entry["containerPort"] for entry in container_ports}
         assert [by_name[entry["targetPort"]] for entry in service["spec"]["ports"]] == [int(port)], name
+
+
+def gateway() -> tuple[dict, dict]:
+    """The gateway's pod spec and its nginx container."""
+    pod = named("Deployment")[GATEWAY]["spec"]["template"]["spec"]
+    return pod, pod["containers"][0]
+
+
+def gateway_site() -> str:
+    """The gateway's nginx configuration as the image renders it from the variables the manifest gives it."""
+    variables = {variable["name"]: variable["value"] for variable in gateway()[1]["env"]}
+    return nginx.rendered({name: value for name, value in variables.items() if name.startswith("DUBAN_GATEWAY_")})
+
+
+def test_the_gateway_renders_the_nginx_template_from_its_configmap():
+    pod, container = gateway()
+    mounted = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    [volume] = [volume for volume in pod["volumes"] if "configMap" in volume]
+    assert mounted[volume["name"]] == "/etc/nginx/templates"
+    template = named("ConfigMap")[volume["configMap"]["name"]]["data"]["default.conf.template"]
+    assert template == nginx.TEMPLATE.read_text(), "run `make gateway-configmap` after changing the template"
+
+
+def test_the_gateway_sets_every_variable_of_the_template():
+    assert {variable["name"] for variable in gateway()[1]["env"]} >= nginx.VARIABLES
+    assert "${" not in gateway_site()
+
+
+def test_each_gateway_upstream_is_the_service_of_its_api_on_its_port():
+    serving = {
+        container.workload: needs(container.argv)[0].service for container in containers() if "ports" in container.spec
+    }
+    ports = {name: {port["port"] for port in service["spec"]["ports"]} for name, service in named("Service").items()}
+    for upstream, server in nginx.upstream_servers(gateway_site()).items():
+        host, port = server.rsplit(":", 1)
+        assert int(port) in ports.get(host, set()), f"{upstream}: {server}"
+        assert (
+            serving[named("Service")[host]["spec"]["selector"]["app.kubernetes.io/name"]] == nginx.UPSTREAMS[upstream]
+        )
+
+
+def test_the_gateway_service_reaches_the_port_its_nginx_listens_on():
+    by_name = {port["name"]: port["containerPort"] for port in gateway()[1]["ports"]}
+    targets = [by_name[port["targetPort"]] for port in named("Service")[GATEWAY]["spec"]["ports"]]
+    assert targets == [int(nginx.listen(gateway_site()))]
+
+
+@pytest.mark.skipif(nginx.NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+def test_nginx_accepts_the_gateways_rendering_for_kubernetes(tmp_path):
+    if not nginx.can_fake_hosts():
+        pytest.skip("unshare cannot bind a hosts file here, and the Services' names resolve nowhere else")
+    result = nginx.nginx_test(tmp_path, gateway_site())
+    assert result.returncode == 0, result.stderr

@@ -52,9 +52,9 @@ class CompliancePair(_Record):
         return self.state not in NOT_REPORTED
 
 
-class ObligationRow(TypedDict):
-    """A report owed (报送义务): which responsibility, for which period, of which type, due when; the fields
-    notify_api reads, as a plain typed dict (a dispatch reads tens of thousands at once)."""
+class ObligationFields(TypedDict):
+    """Which responsibility owes a report for which period, of which type, and where the report stands: what
+    reporting_api's compliance rows answer (oversight's ComplianceEntry) and notify_api reads (ObligationRow)."""
 
     responsibility_id: int
     item_id: int
@@ -67,6 +67,12 @@ class ObligationRow(TypedDict):
     state: str
     period: str
     report_type: str
+
+
+class ObligationRow(ObligationFields):
+    """A report owed (报送义务), due when; the fields notify_api reads, as a plain typed dict (a dispatch reads tens
+    of thousands at once)."""
+
     due_on: date
 
 

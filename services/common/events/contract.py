@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 
 from services.common.auth import PrincipalDep
 from services.common.events.catalogue import EventType
+from services.common.json import JsonObject
 from services.common.pagination import Page
 from services.common.routing import api_router
 
-_RECEIVER_ANSWERS: dict[int | str, dict[str, Any]] = {
+_RECEIVER_ANSWERS: dict[int | str, JsonObject] = {
     "204": {"description": "Any 2xx answer: delivered. Other answers are retried (5 s, 5 min, 30 min, 2 h, …)."},
     "410": {"description": "Gone: the subscription is disabled and nothing more is sent to it."},
 }

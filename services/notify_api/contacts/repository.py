@@ -15,7 +15,7 @@ from services.notify_api.contacts.models import Contact
 from services.notify_api.db import change_log
 
 contacts = table_of(Contact)
-contact_records: Records[dict[str, Any]] = Records(contacts, "contact", change_log)
+contact_records: Records[ContactRow] = Records(contacts, "contact", change_log)
 # What a list shows: every column but the sealed ones, and whether there is a secret.
 SEALED = ("secret_encrypted", "target_sealed")
 LIST_COLUMNS = [
@@ -88,16 +88,16 @@ def shown(row: ContactRow) -> ContactShown:
 
 
 async def insert_contact(conn: AsyncConnection, values: dict[str, Any], *, actor: str) -> ContactRow:
-    return cast(ContactRow, await contact_records.insert(conn, values, actor=actor))
+    return await contact_records.insert(conn, values, actor=actor)
 
 
 async def get_contact(conn: AsyncConnection, contact_id: int) -> ContactRow:
     """The contact, or 404."""
-    return cast(ContactRow, await contact_records.get(conn, contact_id))
+    return await contact_records.get(conn, contact_id)
 
 
 async def find_contact(conn: AsyncConnection, contact_id: int) -> ContactRow | None:
-    return cast(ContactRow | None, await contact_records.find(conn, contact_id))
+    return await contact_records.find(conn, contact_id)
 
 
 async def sealed_targets(conn: AsyncConnection, ids: Collection[int]) -> list[ContactTarget]:
@@ -116,7 +116,7 @@ async def update_contact(
     conn: AsyncConnection, contact_id: int, changes: dict[str, Any], *, expected_version: int | None, actor: str
 ) -> ContactRow:
     row = await contact_records.update(conn, contact_id, changes, expected_version=expected_version, actor=actor)
-    return cast(ContactRow, row)
+    return row
 
 
 async def store_sealed(conn: AsyncConnection, row: ContactRow, values: dict[str, Any]) -> ContactRow | None:

@@ -19,7 +19,7 @@ from services.notify_api.events.models import ReceivedEvent, Subscription
 
 received_events, subscriptions = table_of(ReceivedEvent), table_of(Subscription)
 notifications = table_of(Notification)
-subscription_records: Records[dict[str, Any]] = Records(subscriptions, "subscription", change_log)
+subscription_records: Records[SubscriptionRow] = Records(subscriptions, "subscription", change_log)
 SECRET = "secret_encrypted"
 LIST_COLUMNS = [c for c in subscriptions.c if c.name != SECRET]
 TARGET_COLUMNS = (
@@ -106,11 +106,11 @@ async def subscription_page(conn: AsyncConnection, *, after_id: int | None, limi
 
 async def get_subscription(conn: AsyncConnection, subscription_id: int) -> SubscriptionRow:
     """The subscription, or 404."""
-    return cast(SubscriptionRow, await subscription_records.get(conn, subscription_id))
+    return await subscription_records.get(conn, subscription_id)
 
 
 async def find_subscription(conn: AsyncConnection, subscription_id: int) -> SubscriptionRow | None:
-    return cast(SubscriptionRow | None, await subscription_records.find(conn, subscription_id))
+    return await subscription_records.find(conn, subscription_id)
 
 
 async def sealed_targets(conn: AsyncConnection, ids: Collection[int]) -> list[SealedTarget]:
@@ -124,4 +124,4 @@ async def update_subscription(
     row = await subscription_records.update(
         conn, subscription_id, changes, expected_version=expected_version, actor=actor
     )
-    return cast(SubscriptionRow, row)
+    return row

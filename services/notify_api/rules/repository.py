@@ -13,25 +13,17 @@ from services.common.records import Records, plain_rows
 from services.common.tables import table_of
 from services.notify_api.db import change_log
 from services.notify_api.rules.models import Pause, ReminderRule
+from services.notify_api.rules.schemas import RuleFields
 
 rules_table, pauses = table_of(ReminderRule), table_of(Pause)
-rule_records: Records[dict[str, Any]] = Records(rules_table, "reminder_rule", change_log)
-pause_records: Records[dict[str, Any]] = Records(pauses, "pause", change_log)
+rule_records: Records[RuleRow] = Records(rules_table, "reminder_rule", change_log)
+pause_records: Records[PauseRow] = Records(pauses, "pause", change_log)
 
 
-class RuleRow(TypedDict):
+class RuleRow(RuleFields):
     """A plan's stored reminder rule for one kind of deadline (or "*" for every kind)."""
 
     id: int
-    plan_id: int
-    deadline_kind: str
-    steps_before: list[int]
-    repeat_every_workdays: int
-    escalate_after_days: int
-    quiet_start: str
-    quiet_end: str
-    digest: bool
-    version: int
 
 
 class PauseRow(TypedDict):
@@ -58,18 +50,18 @@ async def all_rules(conn: AsyncConnection) -> list[RuleRow]:
 
 
 async def insert_pause(conn: AsyncConnection, values: dict[str, Any], *, actor: str) -> PauseRow:
-    return cast(PauseRow, await pause_records.insert(conn, values, actor=actor))
+    return await pause_records.insert(conn, values, actor=actor)
 
 
 async def pause_page(
     conn: AsyncConnection, *, where: Sequence[ColumnElement[bool]], after_id: int | None, limit: int
 ) -> list[PauseRow]:
-    return cast(list[PauseRow], await pause_records.page(conn, where=where, after_id=after_id, limit=limit))
+    return await pause_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def get_pause(conn: AsyncConnection, pause_id: int) -> PauseRow:
     """The pause, or 404."""
-    return cast(PauseRow, await pause_records.get(conn, pause_id))
+    return await pause_records.get(conn, pause_id)
 
 
 def in_force(day: date) -> ColumnElement[bool]:

@@ -62,9 +62,9 @@ class PauseCreate(NotifyModel):
     reason: str = Field("", max_length=500)
 
 
-class EffectiveRule(TypedDict):
-    """The rule in force for one kind of deadline of a plan, where it comes from, and the version of the kind's
-    own rule (0: none)."""
+class RuleFields(TypedDict):
+    """A reminder rule of a plan for one kind of deadline (or "*"), and a version: a stored rule's row (RuleRow)
+    and the rule in force (EffectiveRule) both carry them."""
 
     plan_id: int
     deadline_kind: str
@@ -74,5 +74,11 @@ class EffectiveRule(TypedDict):
     quiet_start: str
     quiet_end: str
     digest: bool
-    source: str  # own, plan or default
     version: int
+
+
+class EffectiveRule(RuleFields):
+    """The rule in force for one kind of deadline of a plan, where it comes from, and the version of the kind's
+    own rule (0: none)."""
+
+    source: str  # own, plan or default

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from services.common.auth import PrincipalDep
 from services.common.identifiers import PERIOD_PATTERN
+from services.common.json import JsonObject
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.deps import DatabaseDep, SettingsDep, TasksDep
@@ -26,12 +27,12 @@ UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a u
 # The example: the ledger of a period that owes no report, its header row alone.
 CSV_EXAMPLE = UTF8_BOM + ",".join(service.HEADERS) + "\r\n"
 # The documented 200 of each download: a binary body of its media type (FastAPI's `responses` are OpenAPI fragments).
-BINARY = {"schema": {"type": "string", "format": "binary"}}
-XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {
+BINARY: JsonObject = {"schema": {"type": "string", "format": "binary"}}
+XLSX_RESPONSES: dict[int | str, JsonObject] = {
     200: {"description": "The ledger workbook, one sheet.", "content": {XLSX_MEDIA_TYPE: BINARY}},
     **ERRORS,
 }
-CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
+CSV_RESPONSES: dict[int | str, JsonObject] = {
     200: {
         "description": "The ledger as CSV (UTF-8), streamed.",
         "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},

@@ -18,7 +18,7 @@ from services.reporting_api.reports.schemas import ContentChanges, MeasurementVa
 
 reports, versions = table_of(Report), table_of(ReportVersion)
 measurements, transitions = table_of(MeasurementRecord), table_of(Transition)
-report_records: Records[dict[str, Any]] = Records(reports, "report", change_log)
+report_records: Records[ReportRow] = Records(reports, "report", change_log)
 
 WITHDRAWN = "withdrawn"  # the outcome of a version its unit took back before the review
 
@@ -106,25 +106,23 @@ class TransitionRow(TypedDict):
 
 async def get_report(conn: AsyncConnection, report_id: int) -> ReportRow:
     """The report, or 404."""
-    return cast(ReportRow, await report_records.get(conn, report_id))
+    return await report_records.get(conn, report_id)
 
 
 async def report_at(conn: AsyncConnection, report_id: int, version: int) -> ReportRow:
     """The report, if still at the version the caller read; else 404 or 412."""
-    return cast(ReportRow, await report_records.get_at(conn, report_id, version))
+    return await report_records.get_at(conn, report_id, version)
 
 
 async def insert_report(conn: AsyncConnection, values: Mapping[str, Any], *, actor: str) -> ReportRow:
     """A new report of `values` (the columns of ReportValues but the bookkeeping ones, which it sets)."""
-    return cast(ReportRow, await report_records.insert(conn, values, actor=actor))
+    return await report_records.insert(conn, values, actor=actor)
 
 
 async def update_report(
     conn: AsyncConnection, report_id: int, changes: ContentChanges, *, expected_version: int, actor: str
 ) -> ReportRow:
-    return cast(
-        ReportRow, await report_records.update(conn, report_id, changes, expected_version=expected_version, actor=actor)
-    )
+    return await report_records.update(conn, report_id, changes, expected_version=expected_version, actor=actor)
 
 
 async def compare_and_set(
@@ -132,7 +130,7 @@ async def compare_and_set(
 ) -> ReportRow | None:
     """The report after `changes`, or None when it changed since `before` was read (Records.compare_and_set)."""
     after = await report_records.compare_and_set(conn, before, changes, actor=actor, guard=guard)
-    return cast(ReportRow | None, after)
+    return after
 
 
 async def add_transition(

@@ -17,7 +17,7 @@ from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.assignments.repository import AssignmentRow, responsibility_records
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import Role
-from services.tasks_api.items.repository import DutyRow, ItemRow, item_records, item_rows, locked_item, responsibilities
+from services.tasks_api.items.repository import DutyRow, ItemRow, item_records, locked_item, responsibilities
 from services.tasks_api.items.schemas import PlaceholderAssignment, ResponsibilityCreate
 from services.tasks_api.items.service import units
 from services.tasks_api.tables import plan_records
@@ -184,7 +184,7 @@ async def _take_over(conn: AsyncConnection, placeholder: DutyRow, unit_id: int, 
         actor=actor.subject,
     )
     assigned = await _responsibility(conn, row["id"])
-    item = await item_rows.get(conn, placeholder["item_id"])
+    item = await item_records.get(conn, placeholder["item_id"])
     await emit(conn, outbox_events, "item.assigned", assigned_event(item, assigned))
     return assigned
 

@@ -7,7 +7,6 @@ from typing import TypedDict
 
 from services.common.records import Records
 from services.common.tables import table_of
-from services.common.typed_records import TypedRecords
 from services.tasks_api.closeout.models import CloseoutRequest
 from services.tasks_api.db import change_log
 
@@ -29,4 +28,4 @@ class CloseoutRow(TypedDict):
     version: int
 
 
-closeout_rows = TypedRecords(Records(closeouts, "closeout", change_log), CloseoutRow)
+closeout_records: Records[CloseoutRow] = Records(closeouts, "closeout", change_log)

@@ -21,11 +21,11 @@ from services.common.problems import Conflict, Forbidden
 from services.tasks_api.assignments.service import lock_item, unit_name
 from services.tasks_api.closeout.events import closeout_event
 from services.tasks_api.closeout.models import CloseoutStatus
-from services.tasks_api.closeout.repository import CloseoutRow, closeout_rows, closeouts
+from services.tasks_api.closeout.repository import CloseoutRow, closeout_records, closeouts
 from services.tasks_api.closeout.schemas import CloseoutCreate, CloseoutDecision, Reopening
 from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import ItemStatus, Role
-from services.tasks_api.items.repository import ItemRow, item_rows, items, responsibilities
+from services.tasks_api.items.repository import ItemRow, item_records, items, responsibilities
 
 DONE = (ItemStatus.CLOSED.value, ItemStatus.CANCELLED.value)  # owe nothing any more
 
@@ -67,7 +67,7 @@ async def request_closeout(
         if item["version"] != version:
             raise stale(item["version"])
         await _require_closable(conn, item)
-        request = await closeout_rows.insert(
+        request = await closeout_records.insert(
             conn,
             {
                 "summary": data.summary,
@@ -79,7 +79,7 @@ async def request_closeout(
             },
             actor=principal.subject,
         )
-        item = await item_rows.update(
+        item = await item_records.update(
             conn, item_id, {"closeout_request_id": request["id"]}, expected_version=version, actor=principal.subject
         )
         await emit(
@@ -99,7 +99,7 @@ async def decide_closeout(
     """Approve (the item closes today, Beijing time, and so do the parents it was the last open child of) or refuse
     (the request ends; the unit may ask again)."""
     async with db.transaction() as conn:
-        request = await closeout_rows.get_at(conn, closeout_id, version)
+        request = await closeout_records.get_at(conn, closeout_id, version)
         if request["status"] != CloseoutStatus.PENDING.value:
             raise Conflict(f"Close-out request {closeout_id} was already {request['status']}.")
         item = await lock_item(conn, request["item_id"])
@@ -113,31 +113,31 @@ async def decide_closeout(
             "decision_reason": data.reason,
             "closed_on": today if data.approve else None,
         }
-        decided = await closeout_rows.update(conn, closeout_id, decision, expected_version=version, actor=actor.subject)
-        if not data.approve:
-            item = await item_rows.update(
-                conn, item["id"], {"closeout_request_id": None}, expected_version=None, actor=actor.subject
-            )
-            await emit(
-                conn,
-                outbox_events,
-                "item.closeout_refused",
-                closeout_event(
-                    item,
-                    actor=actor.subject,
-                    request=decided,
-                    unit_name=await unit_name(conn, decided["unit_id"]),
-                    reason=data.reason,
-                ),
-            )
-            return decided
-        await _close(conn, item, actor=actor.subject, today=today, request=decided)
+        decided = await closeout_records.update(
+            conn, closeout_id, decision, expected_version=version, actor=actor.subject
+        )
+        if data.approve:
+            await _close(conn, item, actor=actor.subject, today=today, request=decided)
+        else:
+            await _refuse(conn, item, actor=actor.subject, request=decided, reason=data.reason)
         return decided
+
+
+async def _refuse(
+    conn: AsyncConnection, item: ItemRow, *, actor: str, request: CloseoutRow, reason: str | None
+) -> None:
+    """The item is open again to a new request; the refusal is published with its reason."""
+    item = await item_records.update(
+        conn, item["id"], {"closeout_request_id": None}, expected_version=None, actor=actor
+    )
+    named = await unit_name(conn, request["unit_id"])
+    event = closeout_event(item, actor=actor, request=request, unit_name=named, reason=reason)
+    await emit(conn, outbox_events, "item.closeout_refused", event)
 
 
 async def _close(conn: AsyncConnection, item: ItemRow, *, actor: str, today: date, request: CloseoutRow | None) -> None:
     """Close the item, then its parent if that was its last open child, and so on up the tree."""
-    closed = await item_rows.update(
+    closed = await item_records.update(
         conn,
         item["id"],
         {"status": ItemStatus.CLOSED.value, "closed_on": today, "closeout_request_id": None},
@@ -171,7 +171,7 @@ async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: i
 
 
 async def _reopen(conn: AsyncConnection, item: ItemRow, *, actor: str, reason: str) -> ItemRow:
-    reopened = await item_rows.update(
+    reopened = await item_records.update(
         conn,
         item["id"],
         {"status": ItemStatus.OPEN.value, "closed_on": None, "reopen_reason": reason},
@@ -195,13 +195,13 @@ async def list_closeouts(
     if principal.unit_id is not None:
         where.append(closeouts.c.unit_id == principal.unit_id)
     async with db.read() as conn:
-        await item_rows.get(conn, item_id)
-        return await closeout_rows.page(conn, where=where, after_id=after_id, limit=limit)
+        await item_records.get(conn, item_id)
+        return await closeout_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def get_closeout(db: Database, *, closeout_id: int, principal: Principal) -> CloseoutRow:
     async with db.read() as conn:
-        request = await closeout_rows.get(conn, closeout_id)
+        request = await closeout_records.get(conn, closeout_id)
     if principal.unit_id is not None and request["unit_id"] != principal.unit_id:
         raise Forbidden("A unit may only read the close-out requests it filed.")
     return request

@@ -11,9 +11,10 @@ from typing import Any, TypedDict
 from sqlalchemy import ColumnElement, Date, Select, String, cast, literal, null, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.contracts import tasks as contract
+from services.common.contracts.tasks import UnitRoleRow
 from services.common.records import Records, plain_rows
 from services.common.tables import table_of
-from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.deadlines.models import ExtensionRequest
 from services.tasks_api.deadlines.schemas import DeadlineKind
@@ -43,31 +44,14 @@ class ExtensionRow(TypedDict):
     version: int
 
 
-class UnitRoleRow(TypedDict):
-    """A responsible unit of a deadline's item and its role (UnitRole)."""
+class DeadlineRow(contract.DeadlineRow):
+    """Something due on a day (Deadline): a milestone, an item's due date or an indicator's target date; the
+    fields notify_api reads (contracts/tasks.py) and the due date before an extension moved it."""
 
-    unit_id: int
-    unit_name: str
-    role: str
-
-
-class DeadlineRow(TypedDict):
-    """Something due on a day (Deadline): a milestone, an item's due date or an indicator's target date."""
-
-    kind: str
-    id: int
-    item_id: int
-    plan_id: int
-    item_key: str
-    item_number: str
-    item_title: str
-    title: str
-    due_on: date
     original_due_on: date | None
-    units: list[UnitRoleRow]
 
 
-extension_rows = TypedRecords(Records(extensions, "extension", change_log), ExtensionRow)
+extension_records: Records[ExtensionRow] = Records(extensions, "extension", change_log)
 
 
 # -- the deadline calendar --------------------------------------------------------------------------

@@ -21,12 +21,12 @@ from services.tasks_api.deadlines.models import ExtensionStatus
 from services.tasks_api.deadlines.repository import (
     DeadlineRow,
     ExtensionRow,
-    extension_rows,
+    extension_records,
     extensions,
 )
 from services.tasks_api.deadlines.schemas import DeadlineKind, ExtensionCreate, ExtensionDecision
-from services.tasks_api.items.repository import ItemRow, item_records, item_rows, items
-from services.tasks_api.targets.service import milestone_records
+from services.tasks_api.items.repository import ItemRow, item_records, items
+from services.tasks_api.targets.repository import milestone_records
 
 MAX_WINDOW_DAYS = 400
 
@@ -75,7 +75,7 @@ async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate
             "requested_by": principal.subject,
             "requested_at": clock.now(),
         }
-        return await extension_rows.insert(conn, values, actor=principal.subject)
+        return await extension_records.insert(conn, values, actor=principal.subject)
 
 
 async def list_extensions(
@@ -102,12 +102,12 @@ async def list_extensions(
     async with db.read() as conn:
         if item_id is not None:
             await item_records.get(conn, item_id)
-        return await extension_rows.page(conn, where=where, after_id=after_id, limit=limit)
+        return await extension_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def get_extension(db: Database, *, extension_id: int, principal: Principal) -> ExtensionRow:
     async with db.read() as conn:
-        request = await extension_rows.get(conn, extension_id)
+        request = await extension_records.get(conn, extension_id)
     if principal.unit_id is not None and request["unit_id"] != principal.unit_id:
         raise Forbidden("A unit may only read the extension requests it filed.")
     return request
@@ -119,7 +119,7 @@ async def decide_extension(
     """Approve or reject a pending request; approval moves the due date in the same transaction. The original
     due date (original_due_on) never moves, so both stay visible."""
     async with db.transaction() as conn:
-        request = await extension_rows.get(conn, extension_id)
+        request = await extension_records.get(conn, extension_id)
         if request["status"] != ExtensionStatus.PENDING.value:
             raise Conflict(f"Extension request {extension_id} was already {request['status']}.")
         if data.approve:
@@ -137,11 +137,11 @@ async def decide_extension(
             "decision_comment": data.comment,
         }
         # Guarded by the version read above: of two concurrent decisions, the second fails and moves nothing.
-        decided = await extension_rows.update(
+        decided = await extension_records.update(
             conn, extension_id, decision, expected_version=request["version"], actor=actor.subject
         )
         if data.approve:
-            item = await item_rows.get(conn, request["item_id"])
+            item = await item_records.get(conn, request["item_id"])
             named = await unit_name(conn, decided["unit_id"])
             await emit(conn, outbox_events, "deadline.extended", extended_event(decided, item, named))
         return decided

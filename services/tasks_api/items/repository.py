@@ -5,19 +5,18 @@ The responsibilities as shown (DUTIES) join the units table and stay in service.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records
 from services.common.tables import table_of
-from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Item, ItemLeader, Responsibility
 
 items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
-item_records: Records[dict[str, Any]] = Records(items, "item", change_log)
+item_records: Records[ItemRow] = Records(items, "item", change_log)
 
 # The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
 LIST_COLUMNS = [
@@ -126,9 +125,6 @@ class ItemWithDuties(ItemRow):
 
     responsibilities: list[DutyRow]
     lead_leaders: list[LeaderRefRow]
-
-
-item_rows = TypedRecords(item_records, ItemRow)
 
 
 async def locked_item(conn: AsyncConnection, item_id: int) -> ItemRow | None:

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Conflict, Unprocessable
+from services.common.records import rows_of
 from services.common.tables import table_of
-from services.common.typed_records import rows_of
 from services.tasks_api.items import pages
 from services.tasks_api.items.models import ItemStatus, ResponsibilityStatus, Role
 from services.tasks_api.items.pages import ItemFilters
@@ -24,7 +24,6 @@ from services.tasks_api.items.repository import (
     LeaderRefRow,
     item_leaders,
     item_records,
-    item_rows,
     items,
     responsibilities,
 )
@@ -59,7 +58,7 @@ async def list_items(db: Database, filters: ItemFilters, *, after_id: int | None
 async def get_item(db: Database, *, item_id: int) -> ItemWithDuties:
     """The item with its responsible units and lead leaders."""
     async with db.read() as conn:
-        item = await item_rows.get(conn, item_id)
+        item = await item_records.get(conn, item_id)
         duties = await _duties_of(conn, item_id)
         return ItemWithDuties(**item, responsibilities=duties, lead_leaders=await _lead_leaders(conn, item_id))
 
@@ -83,14 +82,14 @@ async def _lead_leaders(conn: AsyncConnection, item_id: int) -> list[LeaderRefRo
 
 
 async def _check_parent(conn: AsyncConnection, *, plan_id: int, parent_id: int, item_id: int | None = None) -> None:
-    parent = await item_rows.find(conn, parent_id)
+    parent = await item_records.find(conn, parent_id)
     if parent is None or parent["plan_id"] != plan_id:
         raise Unprocessable(f"Parent item {parent_id} is not an item of plan {plan_id}.")
     ancestor: ItemRow | None = parent
     while ancestor is not None and item_id is not None:
         if ancestor["id"] == item_id:
             raise Unprocessable("An item cannot be moved under itself or one of its descendants.")
-        ancestor = await item_rows.find(conn, ancestor["parent_id"]) if ancestor["parent_id"] else None
+        ancestor = await item_records.find(conn, ancestor["parent_id"]) if ancestor["parent_id"] else None
 
 
 async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Principal) -> ItemRow:
@@ -112,20 +111,20 @@ async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Pr
             "original_due_on": data.due_on,
             "status": ItemStatus.OPEN.value,
         }
-        return await item_rows.insert(conn, values, actor=actor.subject)
+        return await item_records.insert(conn, values, actor=actor.subject)
 
 
 async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: int, actor: Principal) -> ItemRow:
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
-        item = await item_rows.get(conn, item_id)
+        item = await item_records.get(conn, item_id)
         if changes.get("status", item["status"]) != item["status"] and item["status"] == ItemStatus.CLOSED.value:
             raise Conflict(f"Item {item_id} is closed (办结); reopen it (POST /v1/items/{item_id}/reopen) first.")
         if changes.get("parent_id") is not None:
             await _check_parent(conn, plan_id=item["plan_id"], parent_id=changes["parent_id"], item_id=item_id)
         if item["original_due_on"] is None and changes.get("due_on"):
             changes["original_due_on"] = changes["due_on"]
-        return await item_rows.update(conn, item_id, changes, expected_version=version, actor=actor.subject)
+        return await item_records.update(conn, item_id, changes, expected_version=version, actor=actor.subject)
 
 
 async def delete_item(db: Database, *, item_id: int, version: int, actor: Principal) -> None:

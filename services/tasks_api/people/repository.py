@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records
 from services.common.tables import table_of
-from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.people.models import Group, GroupMember
 from services.tasks_api.tables import Leader
@@ -57,8 +56,8 @@ class MemberRow(SeatRow):
     leader_title: str | None
 
 
-leader_rows = TypedRecords(Records(leaders, "leader", change_log), LeaderRow)
-group_rows = TypedRecords(Records(groups, "group", change_log), GroupRow)
+leader_records: Records[LeaderRow] = Records(leaders, "leader", change_log)
+group_records: Records[GroupRow] = Records(groups, "group", change_log)
 
 MEMBER_COLUMNS = [
     members.c.id,

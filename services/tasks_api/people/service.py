@@ -21,9 +21,9 @@ from services.tasks_api.people.repository import (
     GroupRow,
     LeaderRow,
     MemberRow,
-    group_rows,
+    group_records,
     groups,
-    leader_rows,
+    leader_records,
     leaders,
     member_page,
     members,
@@ -32,7 +32,7 @@ from services.tasks_api.people.repository import (
 )
 from services.tasks_api.people.schemas import GroupCreate, GroupUpdate, LeaderCreate, LeaderUpdate, MemberCreate
 from services.tasks_api.tables import plan_records
-from services.tasks_api.units.service import unit_records
+from services.tasks_api.units.repository import unit_records
 
 item_leaders = table_of(ItemLeader)
 
@@ -49,18 +49,18 @@ async def _check_unit(conn: AsyncConnection, unit_id: int | None) -> None:
 async def list_leaders(db: Database, *, after_id: int | None, limit: int, name: str | None = None) -> list[LeaderRow]:
     where = [leaders.c.name == name] if name is not None else []
     async with db.read() as conn:
-        return await leader_rows.page(conn, where=where, after_id=after_id, limit=limit)
+        return await leader_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def get_leader(db: Database, *, leader_id: int) -> LeaderRow:
     async with db.read() as conn:
-        return await leader_rows.get(conn, leader_id)
+        return await leader_records.get(conn, leader_id)
 
 
 async def create_leader(db: Database, *, data: LeaderCreate, actor: Principal) -> LeaderRow:
     async with db.transaction() as conn:
         await _check_unit(conn, data.unit_id)
-        return await leader_rows.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
+        return await leader_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
 async def update_leader(
@@ -68,15 +68,15 @@ async def update_leader(
 ) -> LeaderRow:
     changes = data.model_dump(mode="python", exclude_unset=True)
     async with db.transaction() as conn:
-        await leader_rows.get(conn, leader_id)
+        await leader_records.get(conn, leader_id)
         await _check_unit(conn, changes.get("unit_id"))
-        return await leader_rows.update(conn, leader_id, changes, expected_version=version, actor=actor.subject)
+        return await leader_records.update(conn, leader_id, changes, expected_version=version, actor=actor.subject)
 
 
 async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Principal) -> None:
     """Delete a leader; refused while they sit in a group or lead an item, which would vanish unrecorded."""
     async with db.transaction() as conn:
-        leader = await leader_rows.get_at(conn, leader_id, version)
+        leader = await leader_records.get_at(conn, leader_id, version)
         seats = await _count(conn, members, members.c.leader_id == leader_id)
         leads = await _count(conn, item_leaders, item_leaders.c.leader_id == leader_id)
         if seats or leads:
@@ -84,7 +84,7 @@ async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Pr
                 f"Leader {leader['name']} still sits in {seats} group seat(s) and leads {leads} item(s); "
                 "remove those first."
             )
-        await leader_rows.delete(conn, leader_id, expected_version=version, actor=actor.subject)
+        await leader_records.delete(conn, leader_id, expected_version=version, actor=actor.subject)
 
 
 async def _count(conn: AsyncConnection, table: Any, condition: Any) -> int:
@@ -103,12 +103,12 @@ async def list_groups(
     if kind is not None:
         where.append(groups.c.kind == kind.value)
     async with db.read() as conn:
-        return await group_rows.page(conn, where=where, after_id=after_id, limit=limit)
+        return await group_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def get_group(db: Database, *, group_id: int) -> GroupRow:
     async with db.read() as conn:
-        return await group_rows.get(conn, group_id)
+        return await group_records.get(conn, group_id)
 
 
 async def create_group(db: Database, *, data: GroupCreate, actor: Principal) -> GroupRow:
@@ -116,20 +116,20 @@ async def create_group(db: Database, *, data: GroupCreate, actor: Principal) -> 
         if await plan_records.find(conn, data.plan_id) is None:
             raise Unprocessable(f"Plan {data.plan_id} does not exist.")
         await _check_unit(conn, data.unit_id)
-        return await group_rows.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
+        return await group_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
 async def update_group(db: Database, *, group_id: int, data: GroupUpdate, version: int, actor: Principal) -> GroupRow:
     changes = data.model_dump(mode="python", exclude_unset=True)
     async with db.transaction() as conn:
-        await group_rows.get(conn, group_id)
+        await group_records.get(conn, group_id)
         await _check_unit(conn, changes.get("unit_id"))
-        return await group_rows.update(conn, group_id, changes, expected_version=version, actor=actor.subject)
+        return await group_records.update(conn, group_id, changes, expected_version=version, actor=actor.subject)
 
 
 async def delete_group(db: Database, *, group_id: int, version: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await group_rows.delete(conn, group_id, expected_version=version, actor=actor.subject)
+        await group_records.delete(conn, group_id, expected_version=version, actor=actor.subject)
 
 
 # -- members ----------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def member_cursor(row: MemberRow) -> list[int]:
 
 async def list_members(db: Database, *, group_id: int, after: tuple[int, int] | None, limit: int) -> list[MemberRow]:
     async with db.read() as conn:
-        await group_rows.get(conn, group_id)
+        await group_records.get(conn, group_id)
         return await member_page(conn, group_id=group_id, after=after, limit=limit)
 
 
@@ -161,8 +161,8 @@ async def _record_seats(conn: AsyncConnection, group_id: int, before: list[list[
 async def add_member(db: Database, *, group_id: int, data: MemberCreate, actor: Principal) -> MemberRow:
     """Seat a leader in the group, after the last member."""
     async with db.transaction() as conn:
-        await group_rows.get(conn, group_id)
-        leader = await leader_rows.find(conn, data.leader_id)
+        await group_records.get(conn, group_id)
+        leader = await leader_records.find(conn, data.leader_id)
         if leader is None:
             raise Unprocessable(f"Leader {data.leader_id} does not exist.")
         before = await seats(conn, group_id)
@@ -188,7 +188,7 @@ async def add_member(db: Database, *, group_id: int, data: MemberCreate, actor: 
 
 async def remove_member(db: Database, *, group_id: int, member_id: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await group_rows.get(conn, group_id)
+        await group_records.get(conn, group_id)
         before = await seats(conn, group_id)
         removed = await conn.execute(members.delete().where(members.c.id == member_id, members.c.group_id == group_id))
         if removed.rowcount == 0:

@@ -8,34 +8,33 @@ from services.common.problems import Unprocessable
 from services.tasks_api.plans.files.exporter import export_plan
 from services.tasks_api.plans.files.importer import Importer
 from services.tasks_api.plans.files.plan_file import PlanFile
-from services.tasks_api.plans.repository import PlanRow, plan_rows
 from services.tasks_api.plans.schemas import PlanCreate, PlanUpdate
-from services.tasks_api.tables import plan_records
+from services.tasks_api.tables import PlanRow, plan_records
 
 
 async def list_plans(db: Database, *, after_id: int | None, limit: int) -> list[PlanRow]:
     async with db.read() as conn:
-        return await plan_rows.page(conn, after_id=after_id, limit=limit)
+        return await plan_records.page(conn, after_id=after_id, limit=limit)
 
 
 async def get_plan(db: Database, *, plan_id: int) -> PlanRow:
     async with db.read() as conn:
-        return await plan_rows.get(conn, plan_id)
+        return await plan_records.get(conn, plan_id)
 
 
 async def create_plan(db: Database, *, data: PlanCreate, actor: Principal) -> PlanRow:
     async with db.transaction() as conn:
-        return await plan_rows.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
+        return await plan_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
 
 async def update_plan(db: Database, *, plan_id: int, data: PlanUpdate, version: int, actor: Principal) -> PlanRow:
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
-        current = await plan_rows.get(conn, plan_id)
+        current = await plan_records.get(conn, plan_id)
         starts_on, ends_on = changes.get("starts_on", current["starts_on"]), changes.get("ends_on", current["ends_on"])
         if starts_on and ends_on and ends_on < starts_on:
             raise Unprocessable("ends_on must not be before starts_on.")
-        return await plan_rows.update(conn, plan_id, changes, expected_version=version, actor=actor.subject)
+        return await plan_records.update(conn, plan_id, changes, expected_version=version, actor=actor.subject)
 
 
 async def delete_plan(db: Database, *, plan_id: int, version: int, actor: Principal) -> None:
@@ -51,4 +50,4 @@ async def import_plan(db: Database, *, plan_file: PlanFile, actor: str) -> tuple
 
 async def export_plan_file(db: Database, *, plan_id: int) -> PlanFile:
     async with db.read() as conn:
-        return await export_plan(conn, await plan_rows.get(conn, plan_id))
+        return await export_plan(conn, await plan_records.get(conn, plan_id))

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records
 from services.common.tables import table_of
-from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.items.repository import item_leaders, items
 from services.tasks_api.people.repository import leaders
@@ -65,8 +64,7 @@ class PlanItemLeaderRow(ItemLeaderRow):
     item_id: int
 
 
-indicator_rows = TypedRecords(Records(indicators, "indicator", change_log), IndicatorRow)
-milestone_rows = TypedRecords(milestone_records, MilestoneRow)
+indicator_records: Records[IndicatorRow] = Records(indicators, "indicator", change_log)
 
 LEADER = select(
     item_leaders.c.id, item_leaders.c.leader_id, leaders.c.name, leaders.c.title, item_leaders.c.position

@@ -22,14 +22,13 @@ from services.tasks_api.targets.repository import (
     ItemLeaderRow,
     MilestoneRow,
     PlanItemLeaderRow,
-    indicator_rows,
+    indicator_records,
     item_leader_records,
-    milestone_rows,
+    milestone_records,
 )
 
 # What the deadlines room reads of this one (re-exported): the tables and the milestones' records.
 from services.tasks_api.targets.repository import indicators as indicators
-from services.tasks_api.targets.repository import milestone_records as milestone_records
 from services.tasks_api.targets.repository import milestones as milestones
 from services.tasks_api.targets.schemas import (
     IndicatorCreate,
@@ -54,12 +53,12 @@ async def list_indicators(db: Database, *, item_id: int, after_id: int | None, l
     async with db.read() as conn:
         await item_records.get(conn, item_id)
         where = [indicators.c.item_id == item_id]
-        return await indicator_rows.page(conn, where=where, after_id=after_id, limit=limit)
+        return await indicator_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def get_indicator(db: Database, *, indicator_id: int) -> IndicatorRow:
     async with db.read() as conn:
-        return await indicator_rows.get(conn, indicator_id)
+        return await indicator_records.get(conn, indicator_id)
 
 
 async def create_indicator(db: Database, *, item_id: int, data: IndicatorCreate, actor: Principal) -> IndicatorRow:
@@ -67,7 +66,7 @@ async def create_indicator(db: Database, *, item_id: int, data: IndicatorCreate,
         await item_records.get(conn, item_id)
         values = {**data.model_dump(mode="python"), "item_id": item_id}
         _store_indicator_values(values)
-        return await indicator_rows.insert(conn, values, actor=actor.subject)
+        return await indicator_records.insert(conn, values, actor=actor.subject)
 
 
 async def update_indicator(
@@ -76,12 +75,14 @@ async def update_indicator(
     changes = data.model_dump(exclude_unset=True)
     _store_indicator_values(changes)
     async with db.transaction() as conn:
-        return await indicator_rows.update(conn, indicator_id, changes, expected_version=version, actor=actor.subject)
+        return await indicator_records.update(
+            conn, indicator_id, changes, expected_version=version, actor=actor.subject
+        )
 
 
 async def delete_indicator(db: Database, *, indicator_id: int, version: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await indicator_rows.delete(conn, indicator_id, expected_version=version, actor=actor.subject)
+        await indicator_records.delete(conn, indicator_id, expected_version=version, actor=actor.subject)
 
 
 # -- milestones -------------------------------------------------------------------------------------
@@ -91,19 +92,19 @@ async def list_milestones(db: Database, *, item_id: int, after_id: int | None, l
     async with db.read() as conn:
         await item_records.get(conn, item_id)
         where = [milestones.c.item_id == item_id]
-        return await milestone_rows.page(conn, where=where, after_id=after_id, limit=limit)
+        return await milestone_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def get_milestone(db: Database, *, milestone_id: int) -> MilestoneRow:
     async with db.read() as conn:
-        return await milestone_rows.get(conn, milestone_id)
+        return await milestone_records.get(conn, milestone_id)
 
 
 async def create_milestone(db: Database, *, item_id: int, data: MilestoneCreate, actor: Principal) -> MilestoneRow:
     async with db.transaction() as conn:
         await item_records.get(conn, item_id)
         values = {**data.model_dump(mode="python"), "item_id": item_id, "original_due_on": data.due_on}
-        return await milestone_rows.insert(conn, values, actor=actor.subject)
+        return await milestone_records.insert(conn, values, actor=actor.subject)
 
 
 async def update_milestone(
@@ -113,7 +114,7 @@ async def update_milestone(
     through an approved extension)."""
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
-        milestone = await milestone_rows.get(conn, milestone_id)
+        milestone = await milestone_records.get(conn, milestone_id)
         if not principal.is_staff:
             if set(changes) - {"done"}:
                 raise Forbidden("A unit may only mark a milestone done or reopen it.")
@@ -124,14 +125,14 @@ async def update_milestone(
                 raise Unprocessable("done must be true or false.")
             # Marking done twice keeps the first completion time.
             values["done_at"] = (milestone["done_at"] or clock.now()) if changes["done"] else None
-        return await milestone_rows.update(
+        return await milestone_records.update(
             conn, milestone_id, values, expected_version=version, actor=principal.subject
         )
 
 
 async def delete_milestone(db: Database, *, milestone_id: int, version: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await milestone_rows.delete(conn, milestone_id, expected_version=version, actor=actor.subject)
+        await milestone_records.delete(conn, milestone_id, expected_version=version, actor=actor.subject)
 
 
 # -- lead leaders -----------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ async def list_plan_indicators(db: Database, *, plan_id: int, after_id: int | No
     async with db.read() as conn:
         await plan_records.get(conn, plan_id)
         where = [indicators.c.item_id.in_(select(items.c.id).where(items.c.plan_id == plan_id))]
-        return await indicator_rows.page(conn, where=where, after_id=after_id, limit=limit)
+        return await indicator_records.page(conn, where=where, after_id=after_id, limit=limit)
 
 
 async def list_plan_item_leaders(

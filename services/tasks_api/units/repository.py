@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records
 from services.common.tables import table_of
-from services.common.typed_records import TypedRecords
 from services.tasks_api.db import change_log
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import LIST_COLUMNS, ItemListRow, item_records, items, responsibilities
@@ -56,7 +55,6 @@ class UnitItemRow(ItemListRow):
     acknowledged_at: datetime | None
 
 
-unit_rows = TypedRecords(unit_records, UnitRow)
 UNIT_ITEM_COLUMNS = [*LIST_COLUMNS, responsibilities.c.role, responsibilities.c.acknowledged_at]
 
 

@@ -23,14 +23,13 @@ from services.tasks_api.units.repository import (
     UnitWithAliases,
     aliases,
     unit_item_page,
-    unit_rows,
+    unit_records,
     units,
     with_aliases,
     write_spellings,
 )
 
 # What the people room reads of this one (re-exported).
-from services.tasks_api.units.repository import unit_records as unit_records
 from services.tasks_api.units.schemas import UnitCreate, UnitUpdate
 
 MAX_SPELLING = 100  # the width of unit_aliases.alias
@@ -90,12 +89,12 @@ async def list_units(
     if q:
         where.append(contains(units.c.name, q))
     async with db.read() as conn:
-        return await with_aliases(conn, await unit_rows.page(conn, where=where, after_id=after_id, limit=limit))
+        return await with_aliases(conn, await unit_records.page(conn, where=where, after_id=after_id, limit=limit))
 
 
 async def get_unit(db: Database, *, unit_id: int) -> UnitWithAliases:
     async with db.read() as conn:
-        return (await with_aliases(conn, [await unit_rows.get(conn, unit_id)]))[0]
+        return (await with_aliases(conn, [await unit_records.get(conn, unit_id)]))[0]
 
 
 async def create_unit(db: Database, *, data: UnitCreate, actor: Principal) -> UnitWithAliases:
@@ -103,7 +102,7 @@ async def create_unit(db: Database, *, data: UnitCreate, actor: Principal) -> Un
     spellings = spellings_of(data.name, data.aliases)
     async with db.transaction() as conn:
         await _refuse_taken_spellings(conn, spellings, unit_id=None)
-        unit = await unit_rows.insert(conn, values, actor=actor.subject)
+        unit = await unit_records.insert(conn, values, actor=actor.subject)
         await write_spellings(conn, unit["id"], spellings)
         return (await with_aliases(conn, [unit]))[0]
 
@@ -115,14 +114,14 @@ async def update_unit(
     changes = data.model_dump(mode="python", exclude_unset=True)
     wanted_aliases = changes.pop("aliases", None)
     async with db.transaction() as conn:
-        before = (await with_aliases(conn, [await unit_rows.get(conn, unit_id)]))[0]
+        before = (await with_aliases(conn, [await unit_records.get(conn, unit_id)]))[0]
         name = changes.get("name") or before["name"]
         old = spellings_of(before["name"], before["aliases"])
         new = spellings_of(name, before["aliases"] if wanted_aliases is None else wanted_aliases)
         if new != old:
             # The aliases are part of the unit's representation: changing them alone must still move its ETag.
             changes["updated_at"] = clock.now()
-        after = await unit_rows.update(conn, unit_id, changes, expected_version=version, actor=actor.subject)
+        after = await unit_records.update(conn, unit_id, changes, expected_version=version, actor=actor.subject)
         if new != old:
             await _refuse_taken_spellings(conn, new, unit_id=unit_id)
             await write_spellings(conn, unit_id, new)

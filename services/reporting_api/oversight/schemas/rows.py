@@ -12,6 +12,7 @@ from typing import TypedDict
 
 import orjson
 
+from services.common.contracts.reporting import ObligationFields
 from services.common.contracts.tasks import Group, ItemLeader, Member, Unit
 
 # -- rows read from the reports (repository.py) ----------------------------------------------------------
@@ -74,22 +75,12 @@ class ViewHeader(TypedDict):
     as_of: str
 
 
-class ComplianceEntry(TypedDict):
-    """ComplianceRow: one expected (item, unit) pair and where its report stands."""
+class ComplianceEntry(ObligationFields):
+    """ComplianceRow: one expected (item, unit) pair and where its report stands (the obligations notify_api reads
+    are these rows: ObligationFields is what it reads of them)."""
 
-    responsibility_id: int
-    item_id: int
-    item_key: str | None
-    item_number: str | None
-    item_title: str | None
-    unit_id: int
-    unit_name: str
-    role: str
-    period: str
-    report_type: str
     due_on: str
     owed: bool
-    state: str
     report_id: int | None
     late: bool
     days_late: int

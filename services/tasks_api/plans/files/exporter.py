@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.records import rows_of
 from services.common.tables import table_of
-from services.common.typed_records import rows_of
 from services.tasks_api.items.models import Item, ItemKind, ItemLeader, ItemStatus, Responsibility
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRow, StoredResponsibility
 from services.tasks_api.people.models import Group, GroupKind, GroupMember
@@ -29,8 +29,7 @@ from services.tasks_api.plans.files.plan_file import (
     ResponsibleEntry,
     UnitEntry,
 )
-from services.tasks_api.plans.repository import PlanRow
-from services.tasks_api.tables import Leader, Plan, Unit, UnitKind
+from services.tasks_api.tables import Leader, Plan, PlanRow, Unit, UnitKind
 from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
 from services.tasks_api.units.models import UnitAlias, name_key

@@ -9,8 +9,8 @@ from typing import Any, TypedDict, TypeVar
 from sqlalchemy import Table, select
 
 from services.common.outbox import emit_many
+from services.common.records import ReadT
 from services.common.tables import table_of
-from services.common.typed_records import RowT
 from services.tasks_api.assignments.events import AssignedDuty, assigned_event
 from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, Role
@@ -104,8 +104,8 @@ async def _tree(imp: ImportRun, plan_file: PlanFile, plan_id: int) -> dict[str, 
     return ids
 
 
-async def _existing(imp: ImportRun, table: Table, row: type[RowT], item_ids: list[int]) -> list[RowT]:
-    found: list[RowT] = []
+async def _existing(imp: ImportRun, table: Table, row: type[ReadT], item_ids: list[int]) -> list[ReadT]:
+    found: list[ReadT] = []
     for start in range(0, len(item_ids), 2000):
         chunk = item_ids[start : start + 2000]
         found += await imp.rows(select(table).where(table.c.item_id.in_(chunk)).order_by(table.c.id), row)
@@ -119,7 +119,7 @@ def _matcher(match: Match) -> Callable[[Mapping[str, Any]], Hashable]:
 async def _reconcile(
     imp: ImportRun,
     table: Table,
-    stored: list[RowT],
+    stored: list[ReadT],
     entity: str,
     match: Match,
     wanted_rows: list[WantedT],

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.history import diff
-from services.common.typed_records import RowT, rows_of
+from services.common.records import ReadT, rows_of
 from services.tasks_api.db import change_log
 
 _BATCH = 2000
@@ -92,5 +92,5 @@ class ImportRun:
         self.counts[f"{entity}.updated"] += 1
         return True
 
-    async def rows(self, query: Executable, row: type[RowT]) -> list[RowT]:
+    async def rows(self, query: Executable, row: type[ReadT]) -> list[ReadT]:
         return await rows_of(self.conn, query, row)

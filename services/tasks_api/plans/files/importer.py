@@ -16,8 +16,7 @@ from services.tasks_api.people.repository import GroupRow, LeaderRow
 from services.tasks_api.plans.files.import_items import import_items
 from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import PlanFile
-from services.tasks_api.plans.repository import PlanRow
-from services.tasks_api.tables import Leader, Plan, Unit
+from services.tasks_api.tables import Leader, Plan, PlanRow, Unit
 from services.tasks_api.units.models import UnitAlias, name_key
 from services.tasks_api.units.repository import AliasRow, UnitRow
 

@@ -31,7 +31,6 @@ from services.tasks_api.plans.files.exporter import aliases, export_plan, plans,
 from services.tasks_api.plans.files.importer import Importer
 from services.tasks_api.plans.files.plan_file import PlanFile, UnitEntry, responsible_entry
 from services.tasks_api.plans.files.validation import PlanFileError, validate_plan_data
-from services.tasks_api.plans.repository import plan_rows
 from services.tasks_api.plans.service import export_plan_file
 from services.tasks_api.plans.workbook.breakdown_diff import BreakdownResult, Removal, diff_plans, fingerprint
 from services.tasks_api.plans.workbook.reading import Parsed, Row, located_error, read_workbook, unprocessable
@@ -45,6 +44,7 @@ from services.tasks_api.plans.workbook.workbook import (
     carried_fields,
     write_workbook,
 )
+from services.tasks_api.tables import plan_records
 from services.tasks_api.units.models import name_key
 
 
@@ -72,7 +72,7 @@ async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: 
         async with db.read() if upload.dry_run else db.transaction() as conn:
             if not upload.dry_run:
                 await _hold_the_plan(conn, plan_id)
-            current = await export_plan(conn, await plan_rows.get(conn, plan_id))
+            current = await export_plan(conn, await plan_records.get(conn, plan_id))
             version = fingerprint(current)
             check_version(version, parsed.version, upload.if_match)
             wanted = apply_rows(current, parsed, await _units_spelled(conn, _unresolved(current, parsed)))
@@ -83,7 +83,7 @@ async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: 
                 raise _removals_refused(removals)
             _, counts = await Importer(conn, actor).run(wanted)
             if counts:  # the version the plan now has, as the next download will say
-                version = fingerprint(await export_plan(conn, await plan_rows.get(conn, plan_id)))
+                version = fingerprint(await export_plan(conn, await plan_records.get(conn, plan_id)))
             return BreakdownResult(plan_id=plan_id, counts=counts, dry_run=False, version=version, diff=diff)
 
 
