@@ -17,7 +17,7 @@ PYTEST_WORKERS ?= -n 4 --dist loadfile
 # On PostgreSQL two: each worker's apps keep connection pools, and four workers pass its default 100 connections.
 PYTEST_WORKERS_POSTGRES ?= -n 2 --dist loadfile
 
-.PHONY: sync run test test-postgres lint openapi contract-check migrate bench bench-smoke env gateway-configmap clean
+.PHONY: sync run test test-postgres lint openapi contract-check contract-lint migrate bench bench-smoke env gateway-configmap clean
 
 define bootstrap
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ bench-smoke: $(READY)
 # Fails on breaking contract changes since HEAD~1 (or AGAINST=<ref>) unless info.version announces them.
 contract-check: $(READY)
 	$(BIN)/python -m services.contract breaking $(if $(AGAINST),--against $(AGAINST))
+
+# The contracts judged by Spectral (spectral:oas + OWASP, contract-lint/.spectral.yaml), Redocly (recommended),
+# openapi-typescript + tsc --strict and openapi-python-client (tools/contract-lint.sh; Node and npm needed).
+contract-lint: $(READY)
+	tools/contract-lint.sh
 
 # .env for `docker compose up` (compose.yaml): the variables of .env.example, each empty one (the secrets) a fresh
 # random value from Python's secrets module. An existing .env is kept: its secrets already sealed data.

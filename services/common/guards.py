@@ -26,6 +26,7 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 MAX_HEADERS = 100  # uvicorn bounds the head's bytes (services/common/server.py); this bounds their count
 MAX_TARGET_BYTES = 8192  # the path and query, as nginx's default buffers allow
 MAX_STORED_INT = 2**31 - 1  # PostgreSQL's integer, the type of the id columns
+_IDS_FROM_ZERO = frozenset({"owner_id"})  # a contact's owner: 0 is the office (notify_api contacts)
 # PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
 # In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -226,13 +227,13 @@ def _refuse_numbers_beyond_storage(guards: RouteGuards, request: Request) -> Non
     """An integer path value no id column can hold names no record (404); such a query value is invalid (422).
     Refused here, before the database (which would fail) or a peer is asked."""
     for alias in guards.int_path:
-        if _beyond_storage(request.path_params.get(alias)):
+        if _beyond_storage(alias, request.path_params.get(alias)):
             raise NotFound(f"Nothing has {alias} {request.path_params[alias]}.")
     if not guards.int_query or not request.scope.get("query_string"):
         return
     for alias in guards.int_query:
-        if _beyond_storage(request.query_params.get(alias)):
-            raise Unprocessable(f"query.{alias}: the largest number stored is {MAX_STORED_INT}.")
+        if _beyond_storage(alias, request.query_params.get(alias)):
+            raise Unprocessable(f"query.{alias}: a number from {lowest_stored(alias)} to {MAX_STORED_INT} is expected.")
 
 
 def _takes_int(field: ModelField) -> bool:
@@ -240,11 +241,16 @@ def _takes_int(field: ModelField) -> bool:
     return annotation is int or int in get_args(annotation)
 
 
-def _beyond_storage(raw: str | None) -> bool:
+def lowest_stored(name: str) -> int:
+    """Ids start at 1 (the contract's Id), other integers at the negative of the largest."""
+    return 1 if name.endswith("_id") and name not in _IDS_FROM_ZERO else -MAX_STORED_INT
+
+
+def _beyond_storage(name: str, raw: str | None) -> bool:
     if raw is None:
         return False
     try:
-        return abs(int(raw)) > MAX_STORED_INT
+        return not lowest_stored(name) <= int(raw) <= MAX_STORED_INT
     except ValueError:
         return False  # not a number at all: the parameter's own validation says so
 

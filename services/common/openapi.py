@@ -14,8 +14,10 @@ from fastapi.openapi.utils import get_openapi
 from services.common.events.catalogue import webhook_schemas
 from services.common.examples import add_examples
 from services.common.glossary import FIELDS
+from services.common.guards import MAX_STORED_INT
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JsonObject, json_array, json_object
+from services.common.openapi_consumers import complete_for_consumers
 from services.common.problems import PROBLEM_TYPES, Problem
 from services.common.tables import SQLModelConfig
 
@@ -37,8 +39,53 @@ _SECURITY_SCHEMES: dict[str, JsonObject] = {
 }
 
 
+_BEARER = (
+    "Checked as RFC8725 advises: the accepted "
+    "algorithms are fixed by configuration (never taken from the token; `none` never), signature, expiry, audience "
+    "and issuer are verified."
+)
+# Relative, so one contract serves both ways the services are reached (services/gateway.py, deploy/nginx).
+SERVERS: list[JsonObject] = [
+    {
+        "url": "/",
+        "description": "The city's intranet, production or local: the service on its own port, or behind the "
+        "gateway under its prefix (/tasks, /reporting or /notify on the one origin).",
+        "x-internal": True,
+    }
+]
+
+
 def ref(name: str) -> JsonObject:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+# The shared types of every contract besides the problem document.
+_SHARED_TYPES: dict[str, JsonObject] = {
+    "NextCursor": {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "title": "NextCursor",
+        "examples": [None, "WzUwXQ"],
+        "description": "The opaque keyset cursor of the next page (下一页游标): pass it as `cursor`; null on the "
+        'last page. Lists also send it in an RFC 8288 `Link: <…>; rel="next"` header.',
+    },
+    "Id": {
+        "type": "integer",
+        "format": "int32",
+        "minimum": 1,
+        "maximum": MAX_STORED_INT,
+        "title": "Id",
+        "description": "A record id (编号), assigned by the service that owns the record.",
+    },
+    "PeriodId": {
+        "type": "string",
+        "pattern": PERIOD_PATTERN,
+        "maxLength": 8,
+        "title": "PeriodId",
+        "examples": ["2026-Q1", "2026-H1", "2026"],
+        "description": "A reporting period (报送周期): a year (2026), a half year (2026-H1), a quarter (2026-Q1) or a "
+        "month (2026-M01).",
+    },
+}
 
 
 def shared_schemas() -> dict[str, JsonObject]:
@@ -52,32 +99,15 @@ def shared_schemas() -> dict[str, JsonObject]:
         "description": json_object(properties["type"])["description"],
     }
     shared["Problem"] = problem
+    # Open for clients: a code added later is a string their generated models still read (the breaking-change check
+    # calls an addition safe), and a client falls back on `status` for a code it does not know.
     shared["ProblemType"] = {
-        "type": "string",
-        "enum": list(PROBLEM_TYPES),
+        "anyOf": [{"type": "string", "enum": list(PROBLEM_TYPES)}, {"type": "string"}],
         "title": "ProblemType",
-        "description": "The error codes (错误类型): the `type` of every problem document the services answer with.",
+        "description": "The error codes (错误类型): the `type` of every problem document the services answer with, "
+        "one of those listed; more may be added, so read an unknown one by its `status`.",
     }
-    shared["NextCursor"] = {
-        "anyOf": [{"type": "string"}, {"type": "null"}],
-        "title": "NextCursor",
-        "examples": [None, "WzUwXQ"],
-        "description": "The opaque keyset cursor of the next page (下一页游标): pass it as `cursor`; null on the "
-        'last page. Lists also send it in an RFC 8288 `Link: <…>; rel="next"` header.',
-    }
-    shared["Id"] = {
-        "type": "integer",
-        "title": "Id",
-        "description": "A record id (编号), assigned by the service that owns the record.",
-    }
-    shared["PeriodId"] = {
-        "type": "string",
-        "pattern": PERIOD_PATTERN,
-        "title": "PeriodId",
-        "examples": ["2026-Q1", "2026-H1", "2026"],
-        "description": "A reporting period (报送周期): a year (2026), a half year (2026-H1), a quarter (2026-Q1) or a "
-        "month (2026-M01).",
-    }
+    shared |= _SHARED_TYPES
     return dict(sorted(shared.items()))
 
 
@@ -105,6 +135,8 @@ def build_contract(app: FastAPI) -> JsonObject:
             _use_shared_types(json_object(schema))
         _describe_fields(json_object(schema))
     add_examples(document)
+    document["servers"] = [dict(server) for server in SERVERS]
+    complete_for_consumers(document, getattr(app.state, "tag_descriptions", {}))
     return document
 
 
@@ -125,23 +157,32 @@ def _declare_security_schemes(document: JsonObject) -> None:
     }
     schemes = json_object(json_object(document["components"]).setdefault("securitySchemes", {}))
     schemes.update({name: scheme for name, scheme in _SECURITY_SCHEMES.items() if name in named})
+    if "HTTPBearer" in schemes:
+        bearer = json_object(schemes["HTTPBearer"])
+        bearer["description"] = f"{bearer.get('description', '')} {_BEARER}".strip()
 
 
 def _type_path_ids(document: JsonObject) -> None:
-    """An integer path parameter named like `item_id` is a record id: the shared Id type."""
+    """An integer path or query parameter named like `item_id` is a record id: the shared Id type (the guards
+    refuse an id outside it: 404 in the path, 422 in the query)."""
     for operation in _operations(document):
         for parameter in map(json_object, json_array(operation.get("parameters", []))):
             name, schema = parameter["name"], json_object(parameter["schema"])
-            if (
-                parameter["in"] == "path"
-                and isinstance(name, str)
-                and name.endswith("_id")
-                and schema.get("type") == "integer"
-            ):
-                parameter["schema"] = ref("Id")
+            if isinstance(name, str) and name.endswith("_id") and parameter["in"] in ("path", "query"):
+                _use_id(parameter, schema)
                 parameter.setdefault("description", _describe(name))
             elif schema.get("pattern") == PERIOD_PATTERN:
                 parameter["schema"] = ref("PeriodId")
+
+
+def _use_id(parameter: JsonObject, schema: JsonObject) -> None:
+    if schema.get("type") == "integer" and "minimum" not in schema:
+        parameter["schema"] = {**ref("Id"), **({"default": schema["default"]} if "default" in schema else {})}
+        return
+    branches = [json_object(branch) for branch in json_array(schema.get("anyOf", []))]
+    for i, branch in enumerate(branches):
+        if branch.get("type") == "integer" and "minimum" not in branch:  # an own bound: 0 for the office
+            json_array(schema["anyOf"])[i] = ref("Id")
 
 
 def _use_shared_types(schema: JsonObject) -> None:

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from services.common.auth import PrincipalDep
-from services.common.guards import declared_kind, model_of, route_guards
+from services.common.guards import MAX_STORED_INT, declared_kind, model_of, route_guards
 from services.common.json import loads
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -93,6 +93,11 @@ def mistyped_fields(model: type[BaseModel], data: Any, location: tuple[str | int
         kind, nested = declared_kind(field.annotation), model_of(field)
         if kind is not None and not _json_value_fits(kind, data[key]):
             errors.append(_mistyped((*location, key), kind))
+        elif kind is int and isinstance(data[key], int) and abs(data[key]) > MAX_STORED_INT:
+            # The contract's 32-bit integers, on SQLite too (which would store more; PostgreSQL would fail).
+            errors.append(
+                {"loc": (*location, key), "msg": f"Input should be within ±{MAX_STORED_INT}", "type": "wire_range"}
+            )
         elif nested is not None:
             errors += mistyped_fields(nested, data[key], (*location, key))
     return errors

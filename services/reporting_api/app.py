@@ -31,7 +31,7 @@ def create_app(
         settings,
         title="duban reporting_api",
         description=DESCRIPTION,
-        version="0.3.0",
+        version="0.4.0",
         routers=[periods_router, reports_router, oversight_router, assessment_router, ledger_router, history_router],
         idempotency_table=idempotency_keys,
         on_startup=[open_tasks],

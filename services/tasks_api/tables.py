@@ -31,6 +31,7 @@ class PlanStatus(StrEnum):
 
 GENERAL_REQUIREMENTS = "The plan's general requirements (总体要求) as printed."
 Principle = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Issuer = Annotated[str, StringConstraints(max_length=200)]  # an issuing body's name, in a JSON column
 PRINCIPLES = "The plan's basic principles (基本原则) as printed, one per entry, in printed order."
 
 
@@ -43,7 +44,7 @@ class PlanFields(TasksModel):
     )
     document_number: str = Field("", max_length=100, description="文号, e.g. 衢委发〔2019〕24号.")
     title: str = Field(min_length=1, max_length=300, description="标题")
-    issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="发文机关")
+    issuers: list[Issuer] = Field(default_factory=list, max_length=20, sa_type=JSON, description="发文机关")
     issued_on: date | None = Field(None, description="印发日期")
     starts_on: date = Field(description="First day of the plan period.")
     ends_on: date = Field(description="Last day of the plan period.")
@@ -57,7 +58,9 @@ class Plan(PlanFields, Stamped, table=True):
     __tablename__ = "plans"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
-    issuers: list[str] = Field(default_factory=list, sa_type=JSON, description="Who issued the document (印发单位).")
+    issuers: list[Issuer] = Field(
+        default_factory=list, max_length=20, sa_type=JSON, description="Who issued the document (印发单位)."
+    )
 
 
 class PlanRow(TypedDict):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.databases import BACKEND
 from tests.hostile.contract import Operation, every
 from tests.hostile.world import assert_problem
 
@@ -62,6 +61,23 @@ def test_an_integer_filter_beyond_the_stored_range_is_422(world, auth, op, name)
     assert_problem(response, 422)
 
 
+ID_FILTERS = [param for param in INTEGER_FILTERS if param.values[1].endswith("_id") and param.values[1] != "owner_id"]
+
+
+@pytest.mark.parametrize(("op", "name"), ID_FILTERS)
+def test_an_id_filter_below_one_is_422_as_the_contracts_id_says(world, auth, op, name):
+    w = world(op.service)
+    query = {p: w.ids[p] for p, spec in op.query_parameters.items() if spec.get("required")}
+    response = w.client.get(op.url(w.ids), params={**query, name: 0}, headers=auth("admin"))
+    assert_problem(response, 422)
+
+
+def test_a_body_integer_beyond_32_bits_is_422_on_either_database(world, auth):
+    w = world("notify_api")
+    body = {"plan_id": w.ids["plan_id"], "reason": "超范围", "item_id": BEYOND["int32"]}
+    assert_problem(w.request_changing_nothing("POST", "/v1/pauses", json=body, headers=auth("admin")), 422)
+
+
 @pytest.mark.parametrize("case", BODY_IDS)
 def test_an_id_beyond_the_stored_range_in_a_body_is_404_or_422(world, auth, case):
     service, method, path, body, name = BODY_IDS[case]
@@ -95,10 +111,10 @@ WIDE_PLAN_FILES = {  # fields the plan file leaves unbounded, stored in varchar 
 
 
 @pytest.mark.parametrize("field", WIDE_PLAN_FILES)
-def test_a_plan_file_text_wider_than_its_column_is_422_on_postgresql_never_a_500(world, auth, field):
+def test_a_plan_file_text_wider_than_its_column_is_422_on_either_database(world, auth, field):
+    """The plan file's schema states each column's width (the contract's maxLength), so SQLite, which would keep the
+    text whole, refuses it as PostgreSQL would, before anything is written."""
     w, body = world("tasks_api"), WIDE_PLAN_FILES[field]
-    if BACKEND == "sqlite":  # SQLite does not enforce varchar widths: the text is kept whole
-        response = w.client.post("/v1/plans/import", json=body, headers=auth("admin"))
-        assert response.status_code == 200, response.text
-    else:
-        assert_problem(w.request_changing_nothing("POST", "/v1/plans/import", json=body, headers=auth("admin")), 422)
+    response = w.request_changing_nothing("POST", "/v1/plans/import", json=body, headers=auth("admin"))
+    assert_problem(response, 422)
+    assert "at most" in response.json()["detail"]

@@ -24,6 +24,7 @@ class ContactCreate(NotifyModel):
     enabled: bool = True
     secret: str | None = Field(
         None,
+        max_length=131,
         schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
         description="DingTalk robot signing secret (加签, SEC…); stored sealed, never shown.",
     )
@@ -38,6 +39,7 @@ class ContactUpdate(NotifyModel):
     enabled: bool | None = None
     secret: str | None = Field(
         None,
+        max_length=131,
         schema_extra={"pattern": DINGTALK_SECRET, "examples": [_SECRET_EXAMPLE]},
         description="Replace the DingTalk robot signing secret.",
     )

@@ -44,7 +44,9 @@ class SubscriptionCreate(BaseModel):
     url: str = Field(
         min_length=8, max_length=500, description="The endpoint: an http(s) URL that receives Standard Webhooks POSTs."
     )
-    event_types: list[EventType] = Field(min_length=1, description=f"The events delivered: any of {_TYPES}.")
+    event_types: list[EventType] = Field(
+        min_length=1, max_length=50, description=f"The events delivered: any of {_TYPES}."
+    )
     description: str = Field("", max_length=200)
 
 
@@ -53,7 +55,7 @@ class SubscriptionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     url: str | None = Field(None, min_length=8, max_length=500)
-    event_types: list[EventType] | None = Field(None, min_length=1)
+    event_types: list[EventType] | None = Field(None, min_length=1, max_length=50)
     description: str | None = Field(None, max_length=200)
     enabled: bool | None = Field(None, description="true re-enables a subscription (e.g. one disabled by a 410).")
 

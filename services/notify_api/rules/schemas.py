@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TypedDict
+from typing import Annotated, TypedDict
 
+from annotated_types import Ge, Le
 from pydantic import field_validator
 from sqlmodel import Field
 
@@ -20,7 +21,7 @@ class RuleBody(NotifyModel):
     """A reminder rule (催办规则); PUT replaces it whole, so an omitted field takes its default."""
 
     model_config = SQLModelConfig(extra="forbid")
-    steps_before: list[int] = Field(
+    steps_before: list[Annotated[int, Ge(0), Le(MAX_STEP_DAYS)]] = Field(
         default_factory=lambda: list(DEFAULT_RULE.steps_before),
         max_length=10,
         description=f"Days before the due date to remind (0: the day itself; at most {MAX_STEP_DAYS}).",
@@ -36,15 +37,15 @@ class RuleBody(NotifyModel):
         "notices are red and go to the lead leaders and the "
         "office.",
     )
-    quiet_start: str = Field("22:00", schema_extra={"pattern": CLOCK}, description="HH:MM Asia/Shanghai.")
-    quiet_end: str = Field("08:00", schema_extra={"pattern": CLOCK}, description="HH:MM; held until then.")
+    quiet_start: str = Field("22:00", max_length=5, schema_extra={"pattern": CLOCK}, description="HH:MM Asia/Shanghai.")
+    quiet_end: str = Field(
+        "08:00", max_length=5, schema_extra={"pattern": CLOCK}, description="HH:MM; held until then."
+    )
     digest: bool = Field(False, description="Send a recipient's reminders of one day as one message.")
 
     @field_validator("steps_before")
     @classmethod
     def _steps(cls, steps: list[int]) -> list[int]:
-        if any(not 0 <= s <= MAX_STEP_DAYS for s in steps):
-            raise ValueError(f"every step must be between 0 and {MAX_STEP_DAYS} days")
         if len(set(steps)) != len(steps):
             raise ValueError("steps must not repeat")
         return sorted(steps, reverse=True)

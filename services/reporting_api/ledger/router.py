@@ -15,7 +15,7 @@ from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.deps import DatabaseDep, SettingsDep, TasksDep
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.export import Exporter, Format, export
-from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, attachment
+from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, UTF8_BOM, XLSX_MEDIA_TYPE, attachment
 from services.reporting_api.settings import ReportingSettings
 
 router = api_router("ledger")
@@ -24,6 +24,8 @@ Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="The reporting
 UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a unit token gets only its own.")]
 
 
+# The example: the ledger of a period that owes no report, its header row alone.
+CSV_EXAMPLE = UTF8_BOM + ",".join(service.HEADERS) + "\r\n"
 # The documented 200 of each download: a binary body of its media type (FastAPI's `responses` are OpenAPI fragments).
 BINARY: JsonObject = {"schema": {"type": "string", "format": "binary"}}
 XLSX_RESPONSES: dict[int | str, JsonObject] = {
@@ -31,7 +33,10 @@ XLSX_RESPONSES: dict[int | str, JsonObject] = {
     **ERRORS,
 }
 CSV_RESPONSES: dict[int | str, JsonObject] = {
-    200: {"description": "The ledger as CSV, streamed.", "content": {"text/csv": BINARY}},
+    200: {
+        "description": "The ledger as CSV (UTF-8), streamed.",
+        "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+    },
     **ERRORS,
 }
 

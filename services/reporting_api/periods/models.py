@@ -26,7 +26,10 @@ class AssessmentGroup(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     key: str = Describe(
-        pattern=r"^[a-z][a-z_]{0,29}$", description="The list's key, e.g. `counties`.", examples=["counties"]
+        max_length=30,
+        pattern=r"^[a-z][a-z_]{0,29}$",
+        description="The list's key, e.g. `counties`.",
+        examples=["counties"],
     )
     title: str = Describe(
         min_length=1,
@@ -34,7 +37,7 @@ class AssessmentGroup(BaseModel):
         description="The list's printed title, e.g. 县（市、区）.",
         examples=["县（市、区）"],
     )
-    kinds: list[Annotated[str, Describe(pattern=_KIND)]] = Describe(
+    kinds: list[Annotated[str, Describe(max_length=20, pattern=_KIND)]] = Describe(
         min_length=1,
         max_length=10,
         description="The kinds of unit (tasks_api `kind`) assessed in this list.",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import Response
+from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
+from services.common.identifiers import PERIOD_PATTERN
 from services.common.openapi import ANSWER_CONFIG
 from services.common.problems import problem_responses
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, current
@@ -104,6 +106,9 @@ async def list_periods(
     return PeriodList(data=[PeriodPublic.model_validate(period) for period in periods])
 
 
+PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="The period whose due date this sets.")]
+
+
 @router.put(
     "/plans/{plan_id}/periods/{period}/due-date",
     summary="Override a period's due date",
@@ -111,7 +116,7 @@ async def list_periods(
     responses={**READ_ERRORS, **PEER_ERRORS},
 )
 async def set_period_due_date(
-    plan_id: int, period: str, data: DueDate, db: DatabaseDep, tasks: TasksDep, principal: Staff
+    plan_id: int, period: PeriodPath, data: DueDate, db: DatabaseDep, tasks: TasksDep, principal: Staff
 ) -> Response:
     await service.override_due_date(db, tasks, plan_id=plan_id, period_id=period, due_on=data.due_on, actor=principal)
     return Response(status_code=204)

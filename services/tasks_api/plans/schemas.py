@@ -13,6 +13,7 @@ from services.tasks_api.db import TasksModel
 from services.tasks_api.tables import (
     GENERAL_REQUIREMENTS,
     PRINCIPLES,
+    Issuer,
     PlanFields,
     PlanStatus,
     Principle,
@@ -47,7 +48,7 @@ class PlanUpdate(TasksModel):
         None, max_length=100, description="The document number (文号), e.g. 衢委发〔2019〕24号."
     )
     title: str | None = Field(None, min_length=1, max_length=300)
-    issuers: list[str] | None = Field(None, description="Who issued the document (印发单位).")
+    issuers: list[Issuer] | None = Field(None, max_length=20, description="Who issued the document (印发单位).")
     issued_on: date | None = None
     starts_on: date | None = None
     ends_on: date | None = None

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import StringConstraints
 from sqlmodel import Field
 
 from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
 from services.tasks_api.tables import UnitFields, UnitKind
 
+Alias = Annotated[str, StringConstraints(max_length=100)]  # the width of unit_aliases.alias
+
 
 class UnitCreate(UnitFields):
     """A new responsible unit (责任单位) with its other spellings."""
 
     model_config = SQLModelConfig(extra="forbid")
-    aliases: list[str] = Field(default_factory=list, max_length=50, description="Other spellings (别称).")
+    aliases: list[Alias] = Field(default_factory=list, max_length=50, description="Other spellings (别称).")
 
 
 class UnitUpdate(TasksModel):
@@ -25,7 +30,7 @@ class UnitUpdate(TasksModel):
     contact_person: str | None = Field(None, max_length=100, description="Who to contact at the unit (联系人).")
     contact_phone: str | None = Field(None, max_length=50, description="The contact's phone number (联系电话).")
     contact_email: str | None = Field(None, max_length=254, description="The contact's e-mail address (联系邮箱).")
-    aliases: list[str] | None = Field(
+    aliases: list[Alias] | None = Field(
         None, max_length=50, description="Other spellings of the unit's name in documents (别名)."
     )
 

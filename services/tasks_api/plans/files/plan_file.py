@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import ItemKind, ItemStatus
 from services.tasks_api.people.models import GroupKind
-from services.tasks_api.tables import PlanStatus, UnitKind
+from services.tasks_api.tables import Issuer, PlanStatus, Principle, UnitKind
 from services.tasks_api.targets.models import Comparison
 
 # Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
@@ -24,6 +24,15 @@ LEGACY_ITEM_STATUS = {
 }
 
 
+# The columns' widths (tables.py, items/models.py, targets/models.py, units/models.py), so an import too wide for the
+# database is a 422 naming the field, on SQLite as on PostgreSQL; and bounds on every list a file may hold.
+UnitName = Annotated[str, StringConstraints(max_length=100)]
+LeaderName = Annotated[str, StringConstraints(max_length=50)]
+# A list of a plan file (units, leaders, items, children): issue 6's provincial scale (bench/dataset.py) imports a plan
+# of 50,000 items naming 3,000 units; the request body's own limit keeps an HTTP import far smaller.
+MAX_ENTRIES = 100_000
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -32,16 +41,20 @@ class PlanHeader(_Strict):
     """The plan's header as a plan file gives it: title, document number, issuers, dates."""
 
     key: str = Field(pattern=KEY_PATTERN, max_length=64)
-    document_number: str = Field("", description="The document number (文号), e.g. 衢委发〔2019〕24号.")
+    document_number: str = Field("", max_length=100, description="The document number (文号), e.g. 衢委发〔2019〕24号.")
     title: str = Field(min_length=1, max_length=300)
-    issuers: list[str] = Field([], description="Who issued the document (印发单位).")
+    issuers: list[Issuer] = Field([], max_length=20, description="Who issued the document (印发单位).")
     issued_on: date | None = None
     starts_on: date
     ends_on: date
     status: PlanStatus = PlanStatus.DRAFT
-    summary: str = Field("", description="What the plan is about (概要).")
-    general_requirements: str = Field("", description="The plan's general requirements (总体要求) as printed.")
-    principles: list[str] = Field([], description="The plan's basic principles (基本原则) as printed, in order.")
+    summary: str = Field("", max_length=20000, description="What the plan is about (概要).")
+    general_requirements: str = Field(
+        "", max_length=20000, description="The plan's general requirements (总体要求) as printed."
+    )
+    principles: list[Principle] = Field(
+        [], max_length=50, description="The plan's basic principles (基本原则) as printed, in order."
+    )
 
 
 class UnitEntry(_Strict):
@@ -49,20 +62,22 @@ class UnitEntry(_Strict):
 
     name: str = Field(min_length=1, max_length=100)
     kind: UnitKind
-    aliases: list[str] = Field([], description="Other spellings of the unit's name in documents (别名).")
+    aliases: list[UnitName] = Field(
+        [], max_length=50, description="Other spellings of the unit's name in documents (别名)."
+    )
 
 
 class LeaderEntry(_Strict):
     """A leader as a plan file lists them."""
 
     name: str = Field(min_length=1, max_length=50)
-    title: str | None = None
+    title: str | None = Field(None, max_length=200, description="The leader's title as printed (职务).")
 
 
 class MemberEntry(_Strict):
     """A group member as a plan file lists them."""
 
-    leader: str = Field(description="The leader's name as printed.")
+    leader: str = Field(max_length=50, description="The leader's name as printed.")
     role: str = Field(min_length=1, max_length=50)
 
 
@@ -72,8 +87,12 @@ class GroupEntry(_Strict):
     key: str = Field(pattern=KEY_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     kind: GroupKind
-    unit: str | None = Field(None, description="The unit that hosts the group (牵头单位), by name or alias.")
-    members: list[MemberEntry] = Field([], description="The group's members in printed order (成员).")
+    unit: str | None = Field(
+        None, max_length=100, description="The unit that hosts the group (牵头单位), by name or alias."
+    )
+    members: list[MemberEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The group's members in printed order (成员)."
+    )
 
 
 class IndicatorEntry(_Strict):
@@ -81,7 +100,7 @@ class IndicatorEntry(_Strict):
 
     key: str = Field(pattern=KEY_PATTERN, max_length=80)
     name: str = Field(min_length=1, max_length=200)
-    measure: str = ""
+    measure: str = Field("", max_length=40, description="The unit of measure (计量单位).")
     baseline: float | None = None
     target: float = Field(description="The value to reach by the target date (目标值).")
     comparison: Comparison = Comparison.AT_LEAST
@@ -101,7 +120,9 @@ class ResponsibleEntry(_Strict):
     (a collective phrase such as 各县（市、区）), a collective placeholder the office must still assign (no unit:
     市级有关部门), or a unit of a later printed group (the document separates groups with "，")."""
 
-    unit: str | None = Field(None, description="The unit, by name or alias; left out for a placeholder.")
+    unit: str | None = Field(
+        None, max_length=100, description="The unit, by name or alias; left out for a placeholder."
+    )
     as_printed: str | None = Field(
         None,
         min_length=1,
@@ -131,9 +152,9 @@ class ItemEntry(_Strict):
 
     key: str = Field(pattern=KEY_PATTERN, max_length=64)
     kind: ItemKind
-    number: str = ""
+    number: str = Field("", max_length=40, description="The item's number as printed (编号).")
     title: str = Field(min_length=1, max_length=500)
-    text: str = Field("", description="The item's full text as printed (正文).")
+    text: str = Field("", max_length=20000, description="The item's full text as printed (正文).")
     status: ItemStatus | LegacyItemStatus = Field(
         ItemStatus.OPEN,
         description="Exported as the item stands; an import never changes it (closing is 办结销号 "
@@ -141,18 +162,23 @@ class ItemEntry(_Strict):
     )
     starts_on: date | None = None
     due_on: date | None = None
-    units: list[str | ResponsibleEntry] = Field(
+    units: list[UnitName | ResponsibleEntry] = Field(
         [],
+        max_length=100,
         description=(
             "Responsible units in printed order; the first leads. A unit spelling (kept as printed) or an entry with "
             "the unit, the designation as printed and the printed group; an entry without a unit is a collective "
             "placeholder (市级有关部门) the office must still assign."
         ),
     )
-    lead_leaders: list[str] = []
-    indicators: list[IndicatorEntry] = Field([], description="The item's quantitative indicators (量化指标).")
-    milestones: list[MilestoneEntry] = Field([], description="The item's milestones (节点).")
-    children: list[ItemEntry] = Field([], description="The items under this one, in printed order.")
+    lead_leaders: list[LeaderName] = Field([], max_length=50, description="The leaders who lead the item (牵头领导).")
+    indicators: list[IndicatorEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The item's quantitative indicators (量化指标)."
+    )
+    milestones: list[MilestoneEntry] = Field([], max_length=MAX_ENTRIES, description="The item's milestones (节点).")
+    children: list[ItemEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The items under this one, in printed order."
+    )
 
     @field_validator("status")
     @classmethod
@@ -169,10 +195,14 @@ class PlanFile(_Strict):
     """A whole plan with the units, leaders and groups it names."""
 
     plan: PlanHeader = Field(description="The plan's header.")
-    units: list[UnitEntry] = []
-    leaders: list[LeaderEntry] = Field([], description="The leaders the plan names (领导).")
-    groups: list[GroupEntry] = Field([], description="The plan's groups with their members (工作组).")
-    items: list[ItemEntry] = Field([], description="The plan's item tree, top level first (任务树).")
+    units: list[UnitEntry] = Field([], max_length=MAX_ENTRIES, description="The units the plan names (单位).")
+    leaders: list[LeaderEntry] = Field([], max_length=MAX_ENTRIES, description="The leaders the plan names (领导).")
+    groups: list[GroupEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The plan's groups with their members (工作组)."
+    )
+    items: list[ItemEntry] = Field(
+        [], max_length=MAX_ENTRIES, description="The plan's item tree, top level first (任务树)."
+    )
 
     def walk(self) -> list[tuple[ItemEntry, ItemEntry | None, tuple[Any, ...]]]:
         """Every item with its parent and its location in the file, parents before children."""

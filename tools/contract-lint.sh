@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The published contracts (openapi/*.json) judged by tools nobody here wrote, pinned in contract-lint/
+# (package-lock.json for Node, python-tools.txt with hashes for Python):
+#   - Spectral with spectral:oas and the OWASP API Security ruleset (contract-lint/.spectral.yaml), zero errors;
+#   - Redocly's `recommended` rules (contract-lint/redocly.yaml), zero errors;
+#   - openapi-typescript's output compiled by `tsc --strict --noEmit`;
+#   - openapi-python-client's packages, generated without a warning and imported; then
+#     tests/contract/test_python_client.py round-trips every example of the contracts through their models.
+# The linters run on the contract files alone, so this takes well under two minutes (the npm and uv caches warm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tools=$root/contract-lint
+python=${PYTHON:-$root/.venv/bin/python}
+uv=${UV:-$root/.venv/bin/uv}
+contracts=("$root"/openapi/*.json)
+
+# node_modules exactly as package-lock.json says, reinstalled only when the lock changed.
+if ! cmp -s "$tools/package-lock.json" "$tools/node_modules/.package-lock.json.installed" 2>/dev/null; then
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$tools/package-lock.json" "$tools/node_modules/.package-lock.json.installed"
+fi
+bin=$tools/node_modules/.bin
+
+echo "== spectral (spectral:oas + OWASP)"
+"$bin/spectral" lint --ruleset "$tools/.spectral.yaml" --fail-severity error --display-only-failures \
+  --format text "${contracts[@]}"
+
+echo "== redocly lint (recommended)"
+"$bin/redocly" lint --config "$tools/redocly.yaml" --format stylish "${contracts[@]}" 2>&1 | grep -v '^$' | tail -40
+test "${PIPESTATUS[0]}" -eq 0
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== openapi-typescript + tsc --strict"
+for contract in "${contracts[@]}"; do
+  "$bin/openapi-typescript" "$contract" --output "$work/$(basename "$contract" .json).ts" --silent
+done
+"$bin/tsc" --strict --noEmit --target es2022 --module esnext "$work"/*.ts
+
+echo "== openapi-python-client"
+if ! cmp -s "$tools/python-tools.txt" "$tools/.pyvenv/python-tools.txt" 2>/dev/null; then
+  rm -rf "$tools/.pyvenv"
+  "$uv" venv --quiet --python "$python" "$tools/.pyvenv"
+  "$uv" pip sync --quiet --python "$tools/.pyvenv/bin/python" "$tools/python-tools.txt"
+  cp "$tools/python-tools.txt" "$tools/.pyvenv/python-tools.txt"
+fi
+PYTHONPATH=$root "$python" -m pytest -p no:xdist -p no:cacheprovider tests/contract/test_python_client.py
