@@ -28,8 +28,10 @@ def origin(tasks_server) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def operations(origin) -> int:
+    """The operations of the contract, its webhooks (the events it sends) included: both pages show each."""
     contract = httpx.get(f"{origin}/tasks/openapi.json", timeout=30).json()
-    return sum(1 for path in contract["paths"].values() for method in path if method != "parameters")
+    items = [*contract["paths"].values(), *contract.get("webhooks", {}).values()]
+    return sum(1 for item in items for method in item if method != "parameters")
 
 
 @pytest.mark.parametrize(
