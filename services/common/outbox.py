@@ -41,6 +41,8 @@ from services.common.db import Database
 from services.common.http import ServiceClient
 from services.common.jobs import Job, Kind, Worker
 from services.common.json import JsonObject
+from services.common.meters import OUTBOX_PUBLISHED, OUTBOX_REFUSED
+from services.common.metrics import Metric, Probe, gauge
 from services.common.peer_guard import strict_in
 from services.common.problems import ProblemError
 from services.common.settings import ServiceSettings
@@ -142,6 +144,7 @@ async def relay_outbox(
             await client.post("/v1/events", _envelope(event, source), idempotent=True)
         except ProblemError as exc:
             logger.warning("outbox relay: event %s not published: %s", event["event_id"], exc.detail)
+            OUTBOX_REFUSED.labels(source).inc()
             async with db.transaction() as conn:
                 await conn.execute(
                     table.update().where(table.c.id == event["id"]).values(attempts=table.c.attempts + 1)
@@ -154,7 +157,25 @@ async def relay_outbox(
                 .values(published_at=clock.now(), attempts=table.c.attempts + 1)
             )
         published += 1
+        OUTBOX_PUBLISHED.labels(source).inc()
     return published
+
+
+def outbox_probe(table: Table) -> Probe:
+    """/metrics: the events not relayed yet and how long the oldest has waited, read from the database when scraped
+    (every replica and the relay share the outbox, so any process may tell)."""
+
+    async def probe(db: Database) -> list[Metric]:
+        pending = select(func.count(), func.min(table.c.occurred_at)).where(table.c.published_at.is_(None))
+        async with db.read() as conn:
+            count, oldest = (await conn.execute(pending)).one()
+        age = 0.0 if oldest is None else max(0.0, (clock.now() - oldest).total_seconds())
+        return [
+            gauge("duban_outbox_events_pending", "Outbox events not yet relayed to notify_api.", count),
+            gauge("duban_outbox_oldest_pending_age_seconds", "How long the oldest unrelayed event has waited.", age),
+        ]
+
+    return probe
 
 
 async def _unpublished(db: Database, table: Table, limit: int) -> Sequence[RowMapping]:

@@ -1,0 +1,62 @@
+"""GET /metrics: Prometheus' text format, counted by route template and status, behind a token, valid to promtool."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import Headers
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def scrape(client: TestClient, auth: Headers) -> str:
+    response = client.get("/metrics", headers=auth("service"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return response.text
+
+
+def test_requests_are_counted_by_route_template_and_status_not_by_raw_path(tasks_client: TestClient, auth: Headers) -> None:
+    tasks_client.get("/v1/plans/424242", headers=auth("viewer"))
+    tasks_client.get("/v1/plans/434343", headers=auth("viewer"))
+    found = samples(scrape(tasks_client, auth))
+    labels = frozenset(
+        {"service": "tasks_api", "method": "GET", "route": "/v1/plans/{plan_id}", "status": "404"}.items()
+    )
+    assert found[("duban_http_requests_total", labels)] >= 2
+    assert found[("duban_http_request_duration_seconds_count", labels)] >= 2
+    assert not any("424242" in dict(key[1]).get("route", "") for key in found)
+
+
+def test_metrics_need_a_token(tasks_client: TestClient) -> None:
+    assert tasks_client.get("/metrics").status_code == 401
+
+
+def test_metrics_are_refused_to_a_unit(tasks_client: TestClient, auth: Headers) -> None:
+    assert tasks_client.get("/metrics", headers=auth("unit", unit_id=1)).status_code == 403
+
+
+def test_the_outbox_backlog_and_the_database_pool_are_reported(tasks_client: TestClient, auth: Headers) -> None:
+    names = {key[0] for key in samples(scrape(tasks_client, auth))}
+    assert {"duban_outbox_events_pending", "duban_outbox_oldest_pending_age_seconds"} <= names
+    assert "duban_http_requests_in_flight" in names
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian's prometheus package) is not installed")
+def test_promtool_finds_the_exposition_valid(tasks_client: TestClient, auth: Headers) -> None:
+    tasks_client.get("/v1/plans", headers=auth("viewer"))
+    checked = subprocess.run(
+        ["promtool", "check", "metrics"], input=scrape(tasks_client, auth), capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
