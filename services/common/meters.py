@@ -1,6 +1,6 @@
 """The Prometheus instruments every service shares (prometheus_client's), named by Prometheus' conventions: a
 `duban_` prefix, base units (seconds), `_total` on counters (added by the library). services/common/metrics.py
-serves them; services/notify_api/meters.py has the reminders' and deliveries' own.
+serves them; services/notify_api/deliveries/meters.py has the reminders' and deliveries' own.
 
 With PROMETHEUS_MULTIPROC_DIR set before the process starts, each value lives in a file of that directory and
 `/metrics` sums the processes (the in-flight gauge sums the live ones only)."""

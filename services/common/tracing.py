@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from fastapi.telemetry import TelemetryConfig
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -61,8 +62,6 @@ def _untraced(scope: MutableMapping[str, Any]) -> bool:
 @cache
 def _otlp_provider(service: str) -> TracerProvider:
     """One provider a process, exporting over OTLP/HTTP (the exporter reads OTEL_EXPORTER_OTLP_* itself)."""
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # only where it is used
-
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     _instrument(provider)

@@ -7,27 +7,18 @@ import subprocess
 
 import pytest
 from fastapi.testclient import TestClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import Headers
-
-
-def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
+from tests.scrape import samples, scrape_text
 
 
 def scrape(client: TestClient, auth: Headers) -> str:
-    response = client.get("/metrics", headers=auth("service"))
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
-    return response.text
+    return scrape_text(client, auth("service"))
 
 
-def test_requests_are_counted_by_route_template_and_status_not_by_raw_path(tasks_client: TestClient, auth: Headers) -> None:
+def test_requests_are_counted_by_route_template_and_status_not_by_raw_path(
+    tasks_client: TestClient, auth: Headers
+) -> None:
     tasks_client.get("/v1/plans/424242", headers=auth("viewer"))
     tasks_client.get("/v1/plans/434343", headers=auth("viewer"))
     found = samples(scrape(tasks_client, auth))
