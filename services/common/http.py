@@ -12,14 +12,15 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.caching import BoundedCache, lru_cache
+from services.common.correlation import outgoing_headers
 from services.common.json import dumps, loads
+from services.common.meters import PEER_RETRIES
 from services.common.peer_guard import check_peer_call
 from services.common.problems import NotFound, ProblemError, ServiceUnavailable
 
@@ -27,7 +28,6 @@ _RETRYABLE_STATUSES = {502, 503, 504}
 URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
 CACHED_PAGES = 2048  # peer answers a client keeps, least recently used out
 Parsed = TypeVar("Parsed")
-Row = TypeVar("Row")
 Param = str | int | float | bool  # a query parameter's value, as httpx sends it
 Query = Mapping[str, Param | None]  # a GET's query; a parameter that is None is left out
 
@@ -56,48 +56,6 @@ class PeerBudgetMiddleware:
 
 class PeerError(ServiceUnavailable):
     """A peer service could not answer within the budget; our caller may retry later."""
-
-
-def outside_contract(peer: str, shape: str, exc: ValidationError) -> PeerError:
-    """The 503 for a peer's answer that does not fit the shape its contract gives (the peer's fault, not ours)."""
-    return PeerError(
-        f"{peer} answered outside its contract ({shape}: {exc.errors()[0]['msg']}); "
-        "nothing was written, retry shortly.",
-        headers={"Retry-After": "5"},
-    )
-
-
-class PeerRecord(BaseModel):
-    """A record a peer answered with. An answer outside the peer's contract is the peer's fault (503), not ours (500).
-
-    Unknown fields are ignored, so a peer may add fields without breaking its consumers."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    peer: ClassVar[str] = "a peer service"
-
-    @classmethod
-    def model_validate(cls, obj: Any, **options: Any) -> Self:
-        try:
-            return super().model_validate(obj, **options)
-        except ValidationError as exc:
-            raise outside_contract(cls.peer, cls.__name__, exc) from exc
-
-
-class PeerRows(Generic[Row]):
-    """Rows of a bulk read validated all at once into plain typed dicts (a TypedDict), not one model per row: a
-    dispatch reads tens of thousands of deadlines and obligations, and building a frozen model for each cost ten
-    times the validation itself. An answer outside the contract is the peer's fault (503), as with PeerRecord."""
-
-    def __init__(self, row: type[Row], *, peer: str) -> None:
-        self._rows: TypeAdapter[list[Row]] = TypeAdapter(list[row])  # type: ignore[valid-type]  # a runtime type
-        self._name = row.__name__
-        self.peer = peer
-
-    def validate(self, rows: list[Any]) -> list[Row]:
-        try:
-            return self._rows.validate_python(rows)
-        except ValidationError as exc:
-            raise outside_contract(self.peer, self._name, exc) from exc
 
 
 @dataclass(slots=True)
@@ -162,7 +120,7 @@ class ServiceClient:
         cached = self.cache.get(url) if cache else None
         if cached and cached.fresh_until > time.monotonic():
             return cached.body
-        headers = {"Authorization": f"Bearer {self._token()}"}
+        headers = {"Authorization": f"Bearer {self._token()}", **outgoing_headers()}  # request id, traceparent
         if cached and cached.etag:
             headers["If-None-Match"] = cached.etag
         response = await self._send_with_retries("GET", url, headers)
@@ -240,7 +198,7 @@ class ServiceClient:
         drops a repeat itself (notify_api's /v1/events does, by event_id); such a POST is retried like a GET.
         """
         check_peer_call(self.peer, "POST", path, strict=self._strict_transactions)
-        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json", **outgoing_headers()}
         response = await self._send_with_retries(
             "POST", path, headers, content=dumps(body), retries=None if idempotent else 0
         )
@@ -274,6 +232,7 @@ class ServiceClient:
             attempt += 1
             if attempt > retries or time.monotonic() >= deadline:
                 raise self._unavailable(failure)
+            PEER_RETRIES.labels(self.peer).inc()
             # Jittered back-off: retries from many workers must not arrive in lock-step.
             await asyncio.sleep(min(0.05 * 2**attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
 

@@ -12,7 +12,8 @@ from datetime import date
 
 from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
-from services.common.http import PeerRecord, PeerRows, ServiceClient
+from services.common.http import ServiceClient
+from services.common.peer_records import PeerRecord, PeerRows
 
 # States of a pair whose report has not reached the office: these are the ones to remind.
 NOT_REPORTED = ("missing", "draft")

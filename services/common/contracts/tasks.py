@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import field_validator
 from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
-from services.common.http import PeerRecord, PeerRows, ServiceClient
+from services.common.http import ServiceClient
+from services.common.peer_records import PeerRecord, PeerRows
 
 
 class _Record(PeerRecord):

@@ -1,0 +1,54 @@
+"""Records and rows a peer answers with, validated against the peer's contract: an answer outside it is the peer's
+fault, a 503 for our caller (PeerError), never a 500 of ours."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from services.common.http import PeerError
+
+Row = TypeVar("Row")
+
+
+def outside_contract(peer: str, shape: str, exc: ValidationError) -> PeerError:
+    """The 503 for a peer's answer that does not fit the shape its contract gives (the peer's fault, not ours)."""
+    return PeerError(
+        f"{peer} answered outside its contract ({shape}: {exc.errors()[0]['msg']}); "
+        "nothing was written, retry shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
+class PeerRecord(BaseModel):
+    """A record a peer answered with. An answer outside the peer's contract is the peer's fault (503), not ours (500).
+
+    Unknown fields are ignored, so a peer may add fields without breaking its consumers."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    peer: ClassVar[str] = "a peer service"
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as exc:
+            raise outside_contract(cls.peer, cls.__name__, exc) from exc
+
+
+class PeerRows(Generic[Row]):
+    """Rows of a bulk read validated all at once into plain typed dicts (a TypedDict), not one model per row: a
+    dispatch reads tens of thousands of deadlines and obligations, and building a frozen model for each cost ten
+    times the validation itself. An answer outside the contract is the peer's fault (503), as with PeerRecord."""
+
+    def __init__(self, row: type[Row], *, peer: str) -> None:
+        self._rows: TypeAdapter[list[Row]] = TypeAdapter(list[row])  # type: ignore[valid-type]  # a runtime type
+        self._name = row.__name__
+        self.peer = peer
+
+    def validate(self, rows: list[Any]) -> list[Row]:
+        try:
+            return self._rows.validate_python(rows)
+        except ValidationError as exc:
+            raise outside_contract(self.peer, self._name, exc) from exc
