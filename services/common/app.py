@@ -123,7 +123,8 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings, extra_media_types: 
     # Outside every layer that asks who the caller is (the docs guard, idempotency, the routes): resolved once.
     app.add_middleware(RequestContextMiddleware, verifier=app.state.token_verifier)
     add_cors(app, settings)  # only when origins are configured
-    app.add_middleware(ObserveMiddleware, service=settings.service_name)  # outermost: sees every answer, preflights too
+    # Outermost: it sees every answer, CORS preflights and the guards' refusals too.
+    app.add_middleware(ObserveMiddleware, service=settings.service_name, access_lines=settings.access_log)
 
 
 class Liveness(BaseModel):

@@ -41,14 +41,28 @@ class JsonFormatter(logging.Formatter):
             event["request_id"] = request_id
         if (trace_id := current_trace_id()) is not None:
             event["trace_id"] = trace_id
-        for name, value in record.__dict__.items():
-            if name not in _STANDARD and not any(word in name.lower() for word in _SECRET_WORDS):
-                event[name] = value
+        fields = record.__dict__
+        for name in fields.keys() - _STANDARD:  # the few `extra` fields, without a look at the twenty standard ones
+            if _written(name):
+                event[name] = fields[name]
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             event["exception"] = record.exc_text  # already redacted when a filter put it there
         return orjson.dumps(event, default=str).decode()
+
+
+_WRITTEN: dict[str, bool] = {}  # a record attribute's name → whether it is written: the same few names, every line
+_NAMES_KEPT = 1024
+
+
+def _written(name: str) -> bool:
+    written = _WRITTEN.get(name)
+    if written is None:
+        written = not any(word in name.lower() for word in _SECRET_WORDS)
+        if len(_WRITTEN) < _NAMES_KEPT:
+            _WRITTEN[name] = written
+    return written
 
 
 def log_config(service: str, level: str = "info") -> dict[str, Any]:

@@ -98,6 +98,7 @@ class ServiceSettings(BaseSettings):
     cors_allow_credentials: bool = Field(
         False, description="Let those pages send cookies or TLS client certificates (never with the origin '*')."
     )
+    access_log: bool = Field(True, description="One JSON line per request (method, route, status, duration, caller).")
     otel_exporter_otlp_endpoint: str = Field(
         "",
         validation_alias=AliasChoices("otel_exporter_otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT"),
