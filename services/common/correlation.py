@@ -12,9 +12,12 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -78,3 +81,19 @@ def current_trace_id() -> str | None:
         return format(context.trace_id, "032x")
     incoming = INCOMING_TRACEPARENT.get()
     return incoming[3:35] if incoming else None
+
+
+@contextmanager
+def continued(traceparent: str | None) -> Iterator[None]:
+    """Work done later on behalf of a traced request (an outbox event's relay, a webhook's delivery) continues its
+    trace: calls made in the block carry it (as the parent of their own spans when tracing is on)."""
+    if not traceparent:
+        yield
+        return
+    attached = otel_context.attach(propagate.extract({"traceparent": traceparent}))
+    incoming = INCOMING_TRACEPARENT.set(traceparent)
+    try:
+        yield
+    finally:
+        INCOMING_TRACEPARENT.reset(incoming)
+        otel_context.detach(attached)

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 import orjson
+from prometheus_client.metrics_core import Metric
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -37,12 +38,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.auth import ServiceToken
+from services.common.correlation import continued, trace_headers
 from services.common.db import Database
 from services.common.http import ServiceClient
 from services.common.jobs import Job, Kind, Worker
 from services.common.json import JsonObject
 from services.common.meters import OUTBOX_PUBLISHED, OUTBOX_REFUSED
-from services.common.metrics import Metric, Probe, gauge
+from services.common.metrics import Probe, gauge
 from services.common.peer_guard import strict_in
 from services.common.problems import ProblemError
 from services.common.settings import ServiceSettings
@@ -67,6 +69,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("occurred_at", DateTime(timezone=True), nullable=False),
         Column("published_at", DateTime(timezone=True)),
         Column("attempts", Integer, nullable=False, default=0),
+        Column("traceparent", String(55)),  # the trace of the request that made it, carried on by the relay
         Index("ix_outbox_events_unpublished", "published_at", "id"),
     )
 
@@ -85,6 +88,7 @@ class OutboxEvent(Event):
 
     published_at: datetime | None
     attempts: int
+    traceparent: str | None
 
 
 class Envelope(Event):
@@ -110,6 +114,7 @@ def _event(type_: str, data: Mapping[str, object], now: datetime) -> OutboxEvent
         "occurred_at": now,
         "published_at": None,
         "attempts": 0,
+        "traceparent": trace_headers().get("traceparent"),
     }
 
 
@@ -141,7 +146,8 @@ async def relay_outbox(
     for event in await _unpublished(db, table, limit):
         try:
             # /v1/events is idempotent by event_id, so this POST may be retried safely.
-            await client.post("/v1/events", _envelope(event, source), idempotent=True)
+            with continued(event["traceparent"]):  # the event's trace: the request that made it
+                await client.post("/v1/events", _envelope(event, source), idempotent=True)
         except ProblemError as exc:
             logger.warning("outbox relay: event %s not published: %s", event["event_id"], exc.detail)
             OUTBOX_REFUSED.labels(source).inc()

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar, Self
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -100,8 +100,8 @@ class ServiceSettings(BaseSettings):
     )
     access_log: bool = Field(True, description="One JSON line per request (method, route, status, duration, caller).")
     otel_exporter_otlp_endpoint: str = Field(
-        "",
-        validation_alias=AliasChoices("otel_exporter_otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        default="",
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
         description="OTLP/HTTP endpoint spans are exported to (OpenTelemetry's own variable, no service prefix); "
         "empty: no tracing.",
     )

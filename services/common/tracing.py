@@ -26,6 +26,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 UNTRACED_PATHS = frozenset({"/metrics", "/livez", "/healthz", "/readyz"})  # probes and scrapes: noise, every second
+_ASYNCPG = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]  # (a singleton, as every instrumentor)
 _installed: list[TracerProvider] = []  # at most one: the provider `install` put in place of the configured one
 
 
@@ -72,10 +73,10 @@ def _instrument(provider: TracerProvider) -> None:
     """Spans for httpx requests (peer calls and webhooks, which then carry this trace) and asyncpg statements."""
     _uninstrument()
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)
+    _ASYNCPG.instrument(tracer_provider=provider)
 
 
 def _uninstrument() -> None:
-    for instrumentor in (HTTPXClientInstrumentor(), AsyncPGInstrumentor()):
+    for instrumentor in (HTTPXClientInstrumentor(), _ASYNCPG):
         if instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.uninstrument()

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 
 from services.common.db import Database
+from services.common.tables import table_of
 from services.notify_api.deliveries.models import Notification, Status
 
 DISPATCH_ROUNDS = Counter(
@@ -35,7 +36,7 @@ OUTCOMES = {
     Status.DEAD.value: "dead",
     Status.CANCELLED.value: "cancelled",
 }
-_notifications: Table = Notification.__table__  # type: ignore[assignment]  # SQLModel's table
+_notifications = table_of(Notification)
 
 
 async def notification_probe(db: Database) -> list[Metric]:

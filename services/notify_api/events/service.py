@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
+from services.common.correlation import trace_headers
 from services.common.db import Database
 from services.common.json import instant_text
 from services.common.outbox import plain_data
@@ -58,6 +59,7 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow) -> int:
     now = clock.now()
     data = event["data"]
     payload = {"type": event["type"], "timestamp": instant_text(event["occurred_at"]), "data": data}
+    traceparent = trace_headers().get("traceparent")  # the relay's POST carries the producing request's
     rows = [
         {
             "dedupe_key": f"event:{event['event_id']}:sub:{sub_id}",
@@ -72,6 +74,7 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow) -> int:
             "channel": "webhook",
             "payload": payload,
             "webhook_id": "msg_" + uuid.uuid4().hex,
+            "traceparent": traceparent,
             "status": Status.PENDING.value,
             "attempts": 0,
             "next_attempt_at": now,
