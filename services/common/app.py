@@ -74,9 +74,7 @@ def create_service_app(
     install_problem_handlers(app)
     _add_middleware(app, settings, extra_media_types)
     install_docs(app, settings.docs_access)
-    app.include_router(_health_router(settings.service_name))
-    app.include_router(metrics_router(settings.service_name, probes))
-    for router in routers:
+    for router in (_health_router(settings.service_name), metrics_router(settings.service_name, probes), *routers):
         app.include_router(router)
     prepare_guards(app.routes)
     index_routes(app.router)

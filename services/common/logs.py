@@ -65,7 +65,7 @@ def _written(name: str) -> bool:
     return written
 
 
-def log_config(service: str, level: str = "info") -> dict[str, Any]:
+def log_config(service: str, level: str = "info") -> dict[str, object]:
     """A logging.config.dictConfig for a service's process (uvicorn takes it as `log_config`): every logger as JSON on
     stderr; uvicorn's own access line is off, services/common/observe.py writes a richer one."""
     return {

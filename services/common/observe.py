@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any
+from typing import TypedDict
 
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,12 +56,7 @@ class ObserveMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        given_id = given_trace = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                given_id = value
-            elif name == b"traceparent":
-                given_trace = value
+        given_id, given_trace = _given(scope)
         request_id = request_id_from(given_id)
         id_header = (b"x-request-id", request_id.encode("ascii"))
         status = 500  # what the caller gets when the app raises before it answers
@@ -82,21 +77,26 @@ class ObserveMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            seconds = time.perf_counter() - started
-            self.active -= 1
-            if self._shared_gauge is not None:
-                self._shared_gauge.dec()
-            route = route_template(scope)
-            self._record(scope["method"], route, status, seconds)
-            if self.access_lines and access_log.isEnabledFor(logging.INFO):
-                # makeRecord and handle, as Logger.info does, less its walk up the stack for the caller's line
-                # (the access line's caller is always this one): that walk cost more than the rest of the line.
-                fields = _access(scope, route, status, seconds)
-                access_log.handle(
-                    access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, "request", (), None, extra=fields)
-                )
+            self._finish(scope, status, time.perf_counter() - started)
             INCOMING_TRACEPARENT.reset(trace_token)
             REQUEST_ID.reset(id_token)
+
+    def _finish(self, scope: Scope, status: int, seconds: float) -> None:
+        """Count the request out, record it, and write its access line."""
+        self.active -= 1
+        if self._shared_gauge is not None:
+            self._shared_gauge.dec()
+        route = route_template(scope)
+        self._record(scope["method"], route, status, seconds)
+        if self.access_lines and access_log.isEnabledFor(logging.INFO):
+            # makeRecord and handle, as Logger.info does, less its walk up the stack for the caller's line (the
+            # access line's caller is always this one): that walk cost more than the rest of the line.
+            fields = _access(scope, route, status, seconds)
+            access_log.handle(
+                access_log.makeRecord(
+                    access_log.name, logging.INFO, __file__, 0, "request", (), None, extra=dict(fields)
+                )
+            )
 
     def _record(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)
@@ -110,7 +110,28 @@ class ObserveMiddleware:
         bound[1].observe(seconds)
 
 
-def _access(scope: Scope, route: str, status: int, seconds: float) -> dict[str, Any]:
+def _given(scope: Scope) -> tuple[bytes | None, bytes | None]:
+    """The request's X-Request-ID and traceparent headers (the first of each), as sent."""
+    given_id = given_trace = None
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            given_id = value
+        elif name == b"traceparent":
+            given_trace = value
+    return given_id, given_trace
+
+
+class AccessFields(TypedDict):
+    """The fields of an access line besides those every line has."""
+
+    method: str
+    route: str
+    status: int
+    duration_ms: float
+    subject: str | None
+
+
+def _access(scope: Scope, route: str, status: int, seconds: float) -> AccessFields:
     """The access line's fields (the JSON formatter adds time, level, service, request and trace ids)."""
     state = scope.get("state")
     principal = state.get(PRINCIPAL) if state else None
