@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess, start_http_server
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -64,13 +64,25 @@ def pool_metrics(service: str, database: Database) -> list[Metric]:
     return [in_use, size]
 
 
+def _process_registry() -> CollectorRegistry:
+    """This process's metrics, or in multiprocess mode (PROMETHEUS_MULTIPROC_DIR) every process's, summed."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    processes = CollectorRegistry()
+    multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
+    return processes
+
+
+def serve_worker_metrics(address: str) -> None:
+    """A worker process's metrics on their own internal port (`host:port`), for Prometheus: a worker answers no
+    API requests, so there is no token to check; keep the port off the public network."""
+    host, _, port = address.rpartition(":")
+    start_http_server(int(port), addr=host or "127.0.0.1", registry=_process_registry())
+
+
 async def exposition(service: str, database: Database, probes: Sequence[Probe]) -> bytes:
     """The text format of this process's (or, in multiprocess mode, every process's) metrics and the probes'."""
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-        processes = CollectorRegistry()
-        multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
-    else:
-        processes = REGISTRY
+    processes = _process_registry()
     families = pool_metrics(service, database)
     for probe in probes:
         families += await probe(database)

@@ -19,6 +19,7 @@ from services.common.collector import freeze_start_up_heap
 from services.common.db import Database, make_engine
 from services.common.jobs import Kind, Worker
 from services.common.logs import log_config
+from services.common.metrics import serve_worker_metrics
 from services.common.settings import ServiceSettings
 
 logger = logging.getLogger("duban.worker")
@@ -35,6 +36,8 @@ async def open_worker(
     """A Worker over the service's database, with `state` (settings, database, what the hooks open) for its kinds."""
     database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))
     holder = SimpleNamespace(state=SimpleNamespace(settings=settings, database=database))
+    if settings.worker_metrics_address:
+        serve_worker_metrics(settings.worker_metrics_address)
     opened: list[Hook] = []
     try:
         for open_hook, close_hook in hooks:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from services.common.metrics import serve_worker_metrics
 from tests.conftest import Headers
 from tests.scrape import samples, scrape_text
 
@@ -51,3 +54,12 @@ def test_promtool_finds_the_exposition_valid(tasks_client: TestClient, auth: Hea
         ["promtool", "check", "metrics"], input=scrape(tasks_client, auth), capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_worker_serves_its_own_metrics_on_an_internal_port() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve_worker_metrics(f"127.0.0.1:{port}")
+    answer = httpx.get(f"http://127.0.0.1:{port}/metrics")
+    assert answer.status_code == 200 and "duban_peer_call_retries_total" in answer.text
