@@ -153,8 +153,7 @@ class SQLite:
         # AUTOINCREMENT, as PostgreSQL's sequences: an id names a record in events, reminder dedupe keys and other
         # services' rows, and a new contact that took a deleted one's id would inherit its history. Reads the
         # tables as the database has them (not the models), so the step means the same whenever it runs.
-        bind = op.get_bind()
-        inspector = sa_inspect(bind)
+        inspector = sa_inspect(bind := op.get_bind())
         for name in inspector.get_table_names():
             key = inspector.get_pk_constraint(name)["constrained_columns"]
             types = {column["name"]: column["type"] for column in inspector.get_columns(name)}
@@ -259,14 +258,12 @@ async def copy_rows(conn: AsyncConnection, table: Table, rows: Iterable[Row], co
             values[n] = orjson.dumps(values[n]).decode()
         return tuple(values)
 
-    records = map(record, rows)
     driver = await driver_connection(conn)
-    await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
+    await driver.copy_records_to_table(table.name, records=map(record, rows), columns=list(columns))
 
 
 class _AsyncpgPool:
-    """PostgreSQL's: each read runs at once on its own bare connection, the same SQLAlchemy statement compiled
-    once into asyncpg's SQL; the rows come back as asyncpg Records, read by column name like the dicts of SQLite."""
+    """PostgreSQL's: each read runs at once on a bare connection, its statement compiled once into asyncpg's SQL."""
 
     def __init__(self, pool: asyncpg.Pool, dialect: sa.Dialect) -> None:
         self._pool, self._dialect = pool, dialect
@@ -283,6 +280,9 @@ class _AsyncpgPool:
         # asyncpg's Record is no Mapping to the checker (it iterates its values), but it reads like one (row["name"],
         # keys(), items()), and that is all the readers of these rows do.
         return cast(Rows, records)
+
+    def sizes(self) -> tuple[int, int]:
+        return self._pool.get_idle_size(), self._pool.get_size()
 
     async def close(self) -> None:
         await self._pool.close()

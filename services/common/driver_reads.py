@@ -49,6 +49,9 @@ class DriverPool(Protocol):
         """The statement's rows, run at once on a connection of the pool (Database.fetch, for a list's page); a
         failure raises services.common.dialect.DriverError."""
 
+    def sizes(self) -> tuple[int, int] | None:
+        """Connections (idle, open) now, for /metrics; None without a pool of its own."""
+
     async def close(self) -> None: ...
 
 
@@ -75,6 +78,9 @@ class _NoDriverPool:
 
     async def rows(self, read: Read) -> Rows:
         raise LookupError("no driver pool: read on a connection (Database.fetch does)")
+
+    def sizes(self) -> None:
+        return None
 
     async def close(self) -> None:
         return None

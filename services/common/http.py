@@ -18,7 +18,9 @@ import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
+from services.common.correlation import outgoing_headers
 from services.common.json import dumps, loads
+from services.common.meters import PEER_RETRIES
 from services.common.peer_guard import check_peer_call
 from services.common.peer_records import PeerError
 from services.common.problems import NotFound, ProblemError
@@ -127,7 +129,7 @@ class ServiceClient:
         cached = self.cache.get(url) if cache else None
         if cached and cached.fresh_until > time.monotonic():
             return cached
-        headers = {"Authorization": f"Bearer {self._token()}"}
+        headers = {"Authorization": f"Bearer {self._token()}", **outgoing_headers()}  # request id, traceparent
         if cached and cached.etag:
             headers["If-None-Match"] = cached.etag
         response = await self._send_with_retries("GET", url, headers)
@@ -210,7 +212,7 @@ class ServiceClient:
         drops a repeat itself (notify_api's /v1/events does, by event_id); such a POST is retried like a GET.
         """
         check_peer_call(self.peer, "POST", path, strict=self._strict_transactions)
-        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json", **outgoing_headers()}
         response = await self._send_with_retries(
             "POST", path, headers, content=dumps(body), retries=None if idempotent else 0
         )
@@ -244,6 +246,7 @@ class ServiceClient:
             attempt += 1
             if attempt > retries or time.monotonic() >= deadline:
                 raise self._unavailable(failure)
+            PEER_RETRIES.labels(self.peer).inc()
             # Jittered back-off: retries from many workers must not arrive in lock-step.
             await asyncio.sleep(min(0.05 * 2**attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 import orjson
+from prometheus_client.metrics_core import Metric
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -37,10 +38,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.auth import ServiceToken
+from services.common.correlation import continued, trace_headers
 from services.common.db import Database
 from services.common.http import ServiceClient
 from services.common.jobs import Job, Kind, Worker
 from services.common.json import JsonObject
+from services.common.meters import OUTBOX_PUBLISHED, OUTBOX_REFUSED
+from services.common.metrics import Probe, gauge
 from services.common.peer_guard import strict_in
 from services.common.problems import ProblemError
 from services.common.settings import ServiceSettings
@@ -65,6 +69,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("occurred_at", DateTime(timezone=True), nullable=False),
         Column("published_at", DateTime(timezone=True)),
         Column("attempts", Integer, nullable=False, default=0),
+        Column("traceparent", String(55)),  # the trace of the request that made it, carried on by the relay
         Index("ix_outbox_events_unpublished", "published_at", "id"),
     )
 
@@ -83,6 +88,7 @@ class OutboxEvent(Event):
 
     published_at: datetime | None
     attempts: int
+    traceparent: str | None
 
 
 class Envelope(Event):
@@ -108,6 +114,7 @@ def _event(type_: str, data: Mapping[str, object], now: datetime) -> OutboxEvent
         "occurred_at": now,
         "published_at": None,
         "attempts": 0,
+        "traceparent": trace_headers().get("traceparent"),
     }
 
 
@@ -139,9 +146,11 @@ async def relay_outbox(
     for event in await _unpublished(db, table, limit):
         try:
             # /v1/events is idempotent by event_id, so this POST may be retried safely.
-            await client.post("/v1/events", _envelope(event, source), idempotent=True)
+            with continued(event["traceparent"]):  # the event's trace: the request that made it
+                await client.post("/v1/events", _envelope(event, source), idempotent=True)
         except ProblemError as exc:
             logger.warning("outbox relay: event %s not published: %s", event["event_id"], exc.detail)
+            OUTBOX_REFUSED.labels(source).inc()
             async with db.transaction() as conn:
                 await conn.execute(
                     table.update().where(table.c.id == event["id"]).values(attempts=table.c.attempts + 1)
@@ -154,7 +163,25 @@ async def relay_outbox(
                 .values(published_at=clock.now(), attempts=table.c.attempts + 1)
             )
         published += 1
+        OUTBOX_PUBLISHED.labels(source).inc()
     return published
+
+
+def outbox_probe(table: Table) -> Probe:
+    """/metrics: the events not relayed yet and how long the oldest has waited, read from the database when scraped
+    (every replica and the relay share the outbox, so any process may tell)."""
+
+    async def probe(db: Database) -> list[Metric]:
+        pending = select(func.count(), func.min(table.c.occurred_at)).where(table.c.published_at.is_(None))
+        async with db.read() as conn:
+            count, oldest = (await conn.execute(pending)).one()
+        age = 0.0 if oldest is None else max(0.0, (clock.now() - oldest).total_seconds())
+        return [
+            gauge("duban_outbox_events_pending", "Outbox events not yet relayed to notify_api.", count),
+            gauge("duban_outbox_oldest_pending_age_seconds", "How long the oldest unrelayed event has waited.", age),
+        ]
+
+    return probe
 
 
 async def _unpublished(db: Database, table: Table, limit: int) -> Sequence[RowMapping]:

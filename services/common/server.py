@@ -21,6 +21,8 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from services.common.logs import log_config
+
 MAX_HEAD_BYTES = 16 * 1024
 HEAD_TIMEOUT_SECONDS = 10.0
 KEEP_ALIVE_SECONDS = 5
@@ -101,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
             host=args.host,
             port=args.port,
             log_level=args.log_level,
+            log_config=log_config(args.service, args.log_level),  # JSON lines (services/common/logs.py)
+            access_log=False,  # services/common/observe.py writes the access line, with the request id and route
         )
     ).run()
 

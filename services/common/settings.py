@@ -121,6 +121,18 @@ class ServiceSettings(BaseSettings):
     cors_allow_credentials: bool = Field(
         False, description="Let those pages send cookies or TLS client certificates (never with the origin '*')."
     )
+    worker_metrics_address: str = Field(
+        "",
+        description="host:port where this service's worker process serves its own /metrics (dispatch rounds, "
+        "deliveries, relay counts), unauthenticated: an internal port for Prometheus only. Empty: not served.",
+    )
+    access_log: bool = Field(True, description="One JSON line per request (method, route, status, duration, caller).")
+    otel_exporter_otlp_endpoint: str = Field(
+        default="",
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="OTLP/HTTP endpoint spans are exported to (OpenTelemetry's own variable, no service prefix); "
+        "empty: no tracing.",
+    )
     docs: DocsAccess | None = Field(
         None,
         description="public | token | off: who may read the interactive docs and "

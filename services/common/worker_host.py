@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.config
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
@@ -17,6 +18,8 @@ from sqlalchemy import Table
 from services.common.collector import freeze_start_up_heap
 from services.common.db import Database, make_engine
 from services.common.jobs import Kind, Worker
+from services.common.logs import log_config
+from services.common.metrics import serve_worker_metrics
 from services.common.settings import ServiceSettings
 
 logger = logging.getLogger("duban.worker")
@@ -33,6 +36,8 @@ async def open_worker(
     """A Worker over the service's database, with `state` (settings, database, what the hooks open) for its kinds."""
     database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))
     holder = SimpleNamespace(state=SimpleNamespace(settings=settings, database=database))
+    if settings.worker_metrics_address:
+        serve_worker_metrics(settings.worker_metrics_address)
     opened: list[Hook] = []
     try:
         for open_hook, close_hook in hooks:
@@ -56,8 +61,8 @@ async def serve(worker: AbstractAsyncContextManager[Worker]) -> None:
         await running.run()
 
 
-def main(worker: AbstractAsyncContextManager[Worker]) -> None:
-    """The entry point of `python -m services.<svc>.worker`."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+def main(worker: AbstractAsyncContextManager[Worker], *, service: str) -> None:
+    """The entry point of `python -m services.<svc>.worker`; it logs JSON lines as `service`."""
+    logging.config.dictConfig(log_config(service))
     freeze_start_up_heap()
     asyncio.run(serve(worker))

@@ -10,6 +10,7 @@ from services.notify_api.calendars.router import feed_router
 from services.notify_api.calendars.router import router as calendars_router
 from services.notify_api.contacts.router import router as contacts_router
 from services.notify_api.db import idempotency_keys
+from services.notify_api.deliveries.meters import notification_probe
 from services.notify_api.deliveries.router import router as deliveries_router
 from services.notify_api.dispatches.router import router as dispatches_router
 from services.notify_api.events.router import router as events_router
@@ -48,6 +49,7 @@ def create_app(
             history_router,
         ],
         idempotency_table=idempotency_keys,
+        probes=[notification_probe],
         on_startup=[open_tasks, open_reporting],
         on_shutdown=[close_reporting, close_tasks],
         # notify_api delivers every event to the subscriptions, its own and those the producers relay.

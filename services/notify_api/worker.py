@@ -28,4 +28,4 @@ def worker(
 
 
 if __name__ == "__main__":
-    main(worker())
+    main(worker(), service="notify_api.worker")

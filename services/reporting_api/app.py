@@ -5,9 +5,10 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.events.catalogue import REPORTING, published_by
+from services.common.outbox import outbox_probe
 from services.common.peers import tasks_client_hooks
 from services.reporting_api.assessment.router import router as assessment_router
-from services.reporting_api.db import idempotency_keys
+from services.reporting_api.db import idempotency_keys, outbox_events
 from services.reporting_api.history.router import router as history_router
 from services.reporting_api.ledger.router import router as ledger_router
 from services.reporting_api.oversight.memo import InputMemo
@@ -34,6 +35,7 @@ def create_app(
         version="0.4.0",
         routers=[periods_router, reports_router, oversight_router, assessment_router, ledger_router, history_router],
         idempotency_table=idempotency_keys,
+        probes=[outbox_probe(outbox_events)],
         on_startup=[open_tasks],
         on_shutdown=[close_tasks],
         events=published_by(REPORTING),

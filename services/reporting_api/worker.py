@@ -43,4 +43,4 @@ def worker(
 
 
 if __name__ == "__main__":
-    main(worker())
+    main(worker(), service="reporting_api.worker")

@@ -4,9 +4,10 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.events.catalogue import TASKS, published_by
+from services.common.outbox import outbox_probe
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
-from services.tasks_api.db import idempotency_keys
+from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.deadlines.router import router as deadlines_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.router import router as items_router
@@ -40,6 +41,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             closeout_router,
         ],
         idempotency_table=idempotency_keys,
+        probes=[outbox_probe(outbox_events)],
         extra_media_types=(
             "application/yaml",
             "application/x-yaml",

@@ -18,4 +18,4 @@ def worker(settings: TasksSettings | None = None) -> AbstractAsyncContextManager
 
 
 if __name__ == "__main__":
-    main(worker())
+    main(worker(), service="tasks_api.worker")

@@ -31,6 +31,7 @@ from services.common.secrets import SecretBox, masked_url
 from services.notify_api.deliveries import repository
 from services.notify_api.deliveries.channels import Channels, Outcome, Target, Verdict
 from services.notify_api.deliveries.clock import utc
+from services.notify_api.deliveries.meters import DELIVERIES, OUTCOMES
 from services.notify_api.deliveries.models import Status
 from services.notify_api.deliveries.repository import NewAttempt, NextState, NotificationRow
 from services.notify_api.deliveries.service import after_outcome
@@ -196,6 +197,8 @@ async def finish(db: Database, sources: TargetSources, results: list[Result], *,
             if result.outcome is not None and result.outcome.verdict is Verdict.GONE and result.target is not None:
                 reason = f"{masked_url(result.target.address)} answered 410 Gone"
                 await sources[result.target.kind].disable(conn, result.target.id, reason=reason, actor=ACTOR)
+    for result in results:  # counted once committed
+        DELIVERIES.labels(result.row["channel"], OUTCOMES.get(result.values["status"], "other")).inc()
 
 
 def _attempt(result: Result, outcome: Outcome) -> NewAttempt:

@@ -68,6 +68,7 @@ class Notification(NotifyModel, table=True):
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     delivered_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
     read_at: datetime | None = Field(None, sa_type=DateTime(timezone=True), description="Read or acknowledged.")
+    traceparent: str | None = Field(None, max_length=55, sa_type=String(55), description="W3C trace it belongs to.")
 
 
 class DeliveryAttempt(NotifyModel, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import CTE, ColumnElement, and_, bindparam, func, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,6 +47,7 @@ class NotificationRow(TypedDict):
     created_at: datetime
     delivered_at: datetime | None
     read_at: datetime | None
+    traceparent: NotRequired[str | None]  # the W3C trace of the event it fans out (webhooks carry it on)
 
 
 class AttemptRow(TypedDict):

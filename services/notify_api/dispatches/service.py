@@ -22,6 +22,7 @@ from services.common.db import Database
 from services.notify_api.contacts.service import ContactTargets
 from services.notify_api.deliveries.clock import now_utc, utc
 from services.notify_api.deliveries.jobs import deliver_all_due
+from services.notify_api.deliveries.meters import DISPATCH_DURATION, DISPATCH_ROUNDS
 from services.notify_api.deliveries.targets import TargetSources
 from services.notify_api.dispatches import repository
 from services.notify_api.dispatches.repository import DispatchRow
@@ -52,14 +53,16 @@ async def run_dispatch(
     Returns the run and whether this call ran it (False: a run with this as_of exists, and this is its record)."""
     as_of = utc(as_of) if as_of else now_utc()
     if existing := await _run_at(db, as_of):
+        DISPATCH_ROUNDS.labels("repeat").inc()
         return existing, False
-    with sole_dispatcher(db):
+    with sole_dispatcher(db), DISPATCH_DURATION.time():
         found = await find_due(db, tasks, reporting, settings, as_of=as_of)
         dispatch_id = await _record(db, found, actor=actor)
         if dispatch_id is None:  # a concurrent call with the same as_of won the race
             if existing := await _run_at(db, as_of):
                 return existing, False
             raise RuntimeError(f"the dispatch as of {as_of.isoformat()} collided but cannot be read")
+        DISPATCH_ROUNDS.labels("ran").inc()
         return await _deliver(db, settings, dispatch_id, as_of=as_of), True
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
+from services.common.correlation import trace_headers
 from services.common.db import Database
 from services.common.events.catalogue import links_of, version_of
 from services.common.json import JsonObject, instant_text
@@ -60,6 +61,7 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow, base_url: str
     now = clock.now()
     data = event["data"]
     payload = _message(event, base_url)
+    traceparent = trace_headers().get("traceparent")  # the relay's POST carries the producing request's
     rows = [
         {
             "dedupe_key": f"event:{event['event_id']}:sub:{sub_id}",
@@ -74,6 +76,7 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow, base_url: str
             "channel": "webhook",
             "payload": payload,
             "webhook_id": "msg_" + uuid.uuid4().hex,
+            "traceparent": traceparent,
             "status": Status.PENDING.value,
             "attempts": 0,
             "next_attempt_at": now,

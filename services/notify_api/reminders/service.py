@@ -26,6 +26,7 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.pagination import rows_after
 from services.common.workdays import workdays_between
+from services.notify_api.deliveries.meters import REMINDERS_PLANNED
 from services.notify_api.deliveries.models import Level
 from services.notify_api.events.service import is_subscribed
 from services.notify_api.reminders import repository
@@ -166,6 +167,7 @@ async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) ->
         planned = planned_rows(found.addressed)
         created = await repository.write_rows(conn, planned, as_of=found.as_of, dispatch_id=dispatch_id)
         await publish_escalations(conn, found.escalations)
+    REMINDERS_PLANNED.inc(created)  # counted before the commit: a run whose commit fails has failed as a whole
     return created
 
 

@@ -9,6 +9,7 @@ import hmac
 import httpx
 
 from services.common import clock
+from services.common.correlation import continued, trace_headers
 from services.common.json import dumps
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
 from services.notify_api.deliveries.channels.http import post
@@ -64,5 +65,7 @@ async def send(
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature(target.secret, notification["webhook_id"], timestamp, content),
     }
-    outcome, _ = await post(http, settings, target.address, content=content, headers=headers)
+    with continued(notification.get("traceparent")):  # the event's trace goes on to the receiver
+        headers.update(trace_headers())
+        outcome, _ = await post(http, settings, target.address, content=content, headers=headers)
     return outcome
