@@ -246,11 +246,16 @@ def lowest_stored(name: str) -> int:
     return 1 if name.endswith("_id") and name not in _IDS_FROM_ZERO else -MAX_STORED_INT
 
 
+def outside_storage(name: str, value: int) -> bool:
+    """Whether the integer parameter `name` holds a value its column cannot (the guards refuse it: 404 or 422)."""
+    return not lowest_stored(name) <= value <= MAX_STORED_INT
+
+
 def _beyond_storage(name: str, raw: str | None) -> bool:
     if raw is None:
         return False
     try:
-        return not lowest_stored(name) <= int(raw) <= MAX_STORED_INT
+        return outside_storage(name, int(raw))
     except ValueError:
         return False  # not a number at all: the parameter's own validation says so
 

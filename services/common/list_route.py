@@ -26,7 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from services.common.auth import PRINCIPAL, current_principal
 from services.common.deps_factory import held_attribute
-from services.common.guards import MAX_STORED_INT, check_request_shape, lowest_stored
+from services.common.guards import check_request_shape, outside_storage
 from services.common.wire_types import reject_converted_inputs
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -56,7 +56,7 @@ class _Parameter:
         if self.shape is not None and not self.shape.fullmatch(text):
             raise ValueError(text)
         value = self.adapter.validate_strings(text) if self.shape is not None else self.adapter.validate_python(text)
-        if self.is_int and value is not None and not lowest_stored(self.key) <= value <= MAX_STORED_INT:  # the guards'
+        if self.is_int and value is not None and outside_storage(self.key, value):  # the guards' 404 or 422
             raise ValueError(text)
         return value
 
