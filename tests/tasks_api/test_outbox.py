@@ -88,6 +88,21 @@ def assign(client, auth, item_id, unit_id, role="co"):
     )
 
 
+def ask_extension(client, auth, plan):
+    """市交通运输局 asks to move T1's deadline to 2021-03-31 (延期申请)."""
+    return client.post(
+        f"/v1/items/{plan.items['T1']}/extensions",
+        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
+        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
+    )
+
+
+def decide(client, auth, asked, *, approve):
+    return client.post(
+        f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": approve}, headers=auth("office")
+    )
+
+
 def test_a_plan_import_emits_one_item_assigned_event_per_new_responsibility(tasks_client, tasks_database, plan):
     assigned = events(tasks_database, type_="item.assigned")
     assert sorted((e["data"]["item_key"], e["data"]["unit_name"], e["data"]["role"]) for e in assigned) == [
@@ -159,14 +174,8 @@ def test_a_failure_after_the_emit_rolls_back_the_event_with_the_change(
 
 
 def test_approving_an_extension_emits_deadline_extended(tasks_client, tasks_database, auth, plan):
-    asked = tasks_client.post(
-        f"/v1/items/{plan.items['T1']}/extensions",
-        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
-        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
-    )
-    decided = tasks_client.post(
-        f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": True}, headers=auth("office")
-    )
+    asked = ask_extension(tasks_client, auth, plan)
+    decided = decide(tasks_client, auth, asked, approve=True)
     assert decided.status_code == 200, decided.text
     event = events(tasks_database)[-1]
     assert event["type"] == "deadline.extended"
@@ -197,12 +206,8 @@ def test_approving_an_extension_emits_deadline_extended(tasks_client, tasks_data
 def test_deadline_extended_names_the_unit_and_the_item_as_the_extension_left_it(
     tasks_client, tasks_database, auth, plan
 ):
-    asked = tasks_client.post(
-        f"/v1/items/{plan.items['T1']}/extensions",
-        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
-        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
-    )
-    tasks_client.post(f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": True}, headers=auth("office"))
+    asked = ask_extension(tasks_client, auth, plan)
+    decide(tasks_client, auth, asked, approve=True)
     data = events(tasks_database)[-1]["data"]
     assert (data["unit_name"], data["item_title"], data["item_due_on"], data["item_status"]) == (
         "市交通运输局",
@@ -215,27 +220,17 @@ def test_deadline_extended_names_the_unit_and_the_item_as_the_extension_left_it(
 def test_every_assignment_and_extension_event_is_what_its_catalogue_model_declares(
     tasks_client, tasks_database, auth, plan
 ):
-    asked = tasks_client.post(
-        f"/v1/items/{plan.items['T1']}/extensions",
-        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
-        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
-    )
-    tasks_client.post(f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": True}, headers=auth("office"))
+    asked = ask_extension(tasks_client, auth, plan)
+    decide(tasks_client, auth, asked, approve=True)
     found = events(tasks_database)
     assert {e["type"] for e in found} == {"item.assigned", "deadline.extended"}
     assert_as_declared(found)
 
 
 def test_rejecting_an_extension_emits_nothing(tasks_client, tasks_database, auth, plan):
-    asked = tasks_client.post(
-        f"/v1/items/{plan.items['T1']}/extensions",
-        json={"reason": "征地延误", "requested_due_on": "2021-03-31"},
-        headers=auth("unit", unit_id=plan.units["市交通运输局"]),
-    )
+    asked = ask_extension(tasks_client, auth, plan)
     before = events(tasks_database)
-    decided = tasks_client.post(
-        f"/v1/extensions/{asked.json()['id']}/decision", json={"approve": False}, headers=auth("office")
-    )
+    decided = decide(tasks_client, auth, asked, approve=False)
     assert decided.status_code == 200, decided.text
     assert events(tasks_database) == before
 
