@@ -38,7 +38,11 @@ class EventType:
     version: int
     source: str
     data: type[BaseModel]
-    example: JsonObject
+
+    @property
+    def example(self) -> JsonObject:
+        """Its payload as the contract shows it (services/common/events/examples.py)."""
+        return EXAMPLES[self.name]
 
     @property
     def description(self) -> str:
@@ -60,18 +64,18 @@ class EventType:
 
 
 _TYPES = (
-    EventType("report.submitted", 1, REPORTING, reports.ReportSubmittedData, EXAMPLES["report.submitted"]),
-    EventType("report.returned", 1, REPORTING, reports.ReportReturnedData, EXAMPLES["report.returned"]),
-    EventType("report.accepted", 1, REPORTING, reports.ReportAcceptedData, EXAMPLES["report.accepted"]),
-    EventType("report.withdrawn", 1, REPORTING, reports.ReportWithdrawnData, EXAMPLES["report.withdrawn"]),
-    EventType("report.reopened", 1, REPORTING, reports.ReportReopenedData, EXAMPLES["report.reopened"]),
-    EventType("item.assigned", 1, TASKS, items.ItemAssignedData, EXAMPLES["item.assigned"]),
-    EventType("deadline.extended", 1, TASKS, items.DeadlineExtendedData, EXAMPLES["deadline.extended"]),
-    EventType("notice.escalated", 1, NOTIFY, notices.NoticeEscalatedData, EXAMPLES["notice.escalated"]),
-    EventType("item.closeout_requested", 1, TASKS, items.CloseoutRequestedData, EXAMPLES["item.closeout_requested"]),
-    EventType("item.closed", 1, TASKS, items.ItemClosedData, EXAMPLES["item.closed"]),
-    EventType("item.closeout_refused", 1, TASKS, items.CloseoutRefusedData, EXAMPLES["item.closeout_refused"]),
-    EventType("item.reopened", 1, TASKS, items.ItemReopenedData, EXAMPLES["item.reopened"]),
+    EventType("report.submitted", 1, REPORTING, reports.ReportSubmittedData),
+    EventType("report.returned", 1, REPORTING, reports.ReportReturnedData),
+    EventType("report.accepted", 1, REPORTING, reports.ReportAcceptedData),
+    EventType("report.withdrawn", 1, REPORTING, reports.ReportWithdrawnData),
+    EventType("report.reopened", 1, REPORTING, reports.ReportReopenedData),
+    EventType("item.assigned", 1, TASKS, items.ItemAssignedData),
+    EventType("deadline.extended", 1, TASKS, items.DeadlineExtendedData),
+    EventType("notice.escalated", 1, NOTIFY, notices.NoticeEscalatedData),
+    EventType("item.closeout_requested", 1, TASKS, items.CloseoutRequestedData),
+    EventType("item.closed", 1, TASKS, items.ItemClosedData),
+    EventType("item.closeout_refused", 1, TASKS, items.CloseoutRefusedData),
+    EventType("item.reopened", 1, TASKS, items.ItemReopenedData),
 )
 CATALOGUE: dict[str, EventType] = {event_type.name: event_type for event_type in _TYPES}
 EVENT_TYPES: tuple[str, ...] = tuple(CATALOGUE)
