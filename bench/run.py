@@ -4,6 +4,7 @@
     python -m bench.run --scale 0.01 --seconds 2
     python -m bench.run --scale 0.001 --seconds 0.5 --load python --prefix smoke   # the CI smoke run
 
+    python -m bench.run --only oversight,memory  # some steps only (while working on them)
     python -m bench.run --profile            # and a py-spy flame graph per figure (make bench PROFILE=1)
 
 Every figure with a baseline is a ratio to it, measured in the same run, so that the machine's speed cancels
@@ -84,29 +85,44 @@ class Limits:
     settle: float  # seconds between the last export and the minute-later memory figure
 
 
-def measure_all(stack: Stack, target: Target, load: Load, limits: Limits, profiler: Profiler) -> list[Figure]:
-    """Every figure, in an order that keeps each honest: memory idle first; the cold roll-up and compliance before
-    anything asks for the plans they use; the minute-later memory with nothing asked meanwhile."""
+STEPS = ("lists", "oversight", "memory", "ledger", "dispatch", "delivery")
+
+
+def measure_all(
+    stack: Stack, target: Target, load: Load, limits: Limits, profiler: Profiler, only: frozenset[str]
+) -> list[Figure]:
+    """Every figure of the steps asked for (all by default), in an order that keeps each honest: memory idle
+    first; the cold roll-up and compliance before anything asks for the plans they use; the minute-later memory
+    with nothing asked meanwhile."""
     token = mint_token(TasksSettings(environment="test"), role="office", subject="bench")
     headers = {"Authorization": f"Bearer {token}"}
     subjects = asyncio.run(reads.find_subjects(target))
     idle, idle_snapshot = memory.idle(stack)
-    lists, measured = reads.list_figures(stack, subjects, headers, load, profiler)
-    figures = [idle, *lists, memory.under_list_load(stack), *reads.flatness_figures(measured, subjects)]
-    print("  lists: done", file=sys.stderr)
-    figures += guarded(
-        OVERSIGHT_NAMES,
-        lambda: oversight.oversight_figures(stack, target, subjects, headers, limits.samples, profiler),
-    )
-    figures += guarded(
-        MEMORY_NAMES[2:3], lambda: [memory.rollups_of_every_plan(stack, headers, list(subjects.plan_ids))]
-    )
-    figures += guarded(LEDGER_NAMES, lambda: jobs.ledger_figures(stack, target, subjects, headers, profiler))
-    figures += guarded(MEMORY_NAMES[3:4], lambda: [memory.now(stack, MEMORY_NAMES[3])])
-    figures += guarded(MEMORY_NAMES[4:5], lambda: [memory.settled(stack, idle_snapshot, limits.settle)])
-    figures += guarded(DISPATCH_NAMES, lambda: dispatch.dispatch_figures(stack, target, limits.dispatch, profiler))
-    figures += guarded(DELIVERY_NAMES, lambda: jobs.delivery_figures(stack, target, limits.delivery, profiler))
-    figures += guarded(MEMORY_NAMES[5:6], lambda: [memory.peak(stack)])
+    figures = [idle] if "memory" in only else []
+    if "lists" in only:
+        lists, measured = reads.list_figures(stack, subjects, headers, load, profiler)
+        figures += [*lists, memory.under_list_load(stack), *reads.flatness_figures(measured, subjects)]
+        print("  lists: done", file=sys.stderr)
+    if "oversight" in only:
+        figures += guarded(
+            OVERSIGHT_NAMES,
+            lambda: oversight.oversight_figures(stack, target, subjects, headers, limits.samples, profiler),
+        )
+    if "memory" in only:
+        figures += guarded(
+            MEMORY_NAMES[2:3], lambda: [memory.rollups_of_every_plan(stack, headers, list(subjects.plan_ids))]
+        )
+    if "ledger" in only:
+        figures += guarded(LEDGER_NAMES, lambda: jobs.ledger_figures(stack, target, subjects, headers, profiler))
+    if "memory" in only:
+        figures += guarded(MEMORY_NAMES[3:4], lambda: [memory.now(stack, MEMORY_NAMES[3])])
+        figures += guarded(MEMORY_NAMES[4:5], lambda: [memory.settled(stack, idle_snapshot, limits.settle)])
+    if "dispatch" in only:
+        figures += guarded(DISPATCH_NAMES, lambda: dispatch.dispatch_figures(stack, target, limits.dispatch, profiler))
+    if "delivery" in only:
+        figures += guarded(DELIVERY_NAMES, lambda: jobs.delivery_figures(stack, target, limits.delivery, profiler))
+    if "memory" in only:
+        figures += guarded(MEMORY_NAMES[5:6], lambda: [memory.peak(stack)])
     return figures
 
 
@@ -127,6 +143,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
                 load,
                 Limits(args.dispatch_seconds, args.delivery_seconds, args.samples, args.settle_seconds),
                 Profiler(args.profile),
+                frozenset(args.only.split(",")),
             ),
         ]
     return sorted(figures, key=_order)
@@ -162,6 +179,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle-seconds", type=float, default=60.0, help="wait before the minute-later memory figure")
     parser.add_argument("--profile", action="store_true", help="py-spy flame graphs per figure: var/bench/profiles/")
     parser.add_argument("--load", choices=("wrk", "python"), help="default: wrk when installed")
+    parser.add_argument(
+        "--only",
+        default=",".join(STEPS),
+        help=f"comma-separated steps to measure (default all): {', '.join(STEPS)}; a partial run is not of record",
+    )
     parser.add_argument("--regenerate", action="store_true", help="load the data set again even if it is there")
     return parser.parse_args(argv)
 
