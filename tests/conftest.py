@@ -28,7 +28,7 @@ from services.tasks_api.models import metadata as tasks_metadata
 from services.tasks_api.plans.files.validation import parse_plan_file
 from services.tasks_api.plans.service import import_plan
 from services.tasks_api.settings import TasksSettings
-from tests.databases import TestDatabases, empty_tables
+from tests.databases import BACKEND, TestDatabases, empty_tables
 
 # No worker runs beside the tests' apps: a request's job (dispatch, ledger export) is run by the app at once rather
 # than after the grace period; the tests that need a worker call its run_once() in-process, with a grace of their own.
@@ -118,6 +118,30 @@ def quzhou_plan_id(quzhou_client: TestClient, auth: Headers) -> int:
 
 def pytest_configure(config: pytest.Config) -> None:
     Path(REPO_ROOT / "var").mkdir(exist_ok=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, only the tests that reach a database: the others (contract, docs, deploy, pure rules) ran
+    on the SQLite pass already and would only repeat it, in a CI run with a 20-minute budget.
+    DUBAN_TEST_EVERYTHING=1 runs them all."""
+    if BACKEND != "postgresql" or os.environ.get("DUBAN_TEST_EVERYTHING"):
+        return
+    kept: list[pytest.Item] = []
+    repeated: list[pytest.Item] = []
+    for item in items:
+        (kept if reaches_a_database(item) else repeated).append(item)
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        items[:] = kept
+
+
+def reaches_a_database(item: pytest.Item) -> bool:
+    """A test reaches a database through the session's `databases` fixture, or its module picks the backend
+    (or PostgreSQL's address) itself."""
+    if "databases" in getattr(item, "fixturenames", ()):
+        return True
+    module = getattr(item, "module", None)
+    return any(hasattr(module, name) for name in ("BACKEND", "PG_DSN", "TestDatabases"))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,16 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.common import clock
-from services.common.auth import PrincipalDep
+from services.common.auth import PrincipalDep, Staff
+from services.common.documents import (
+    DOCX_MEDIA_TYPE,
+    DocumentNumber,
+    Issuer,
+    attachment,
+    docx_response,
+    plan_office,
+    render,
+)
 from services.common.pagination import (
     Cursor,
     Limit,
@@ -21,6 +30,7 @@ from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
 from services.notify_api.deps import DatabaseDep, ReportingDep, TasksDep
 from services.notify_api.reminders import service
+from services.notify_api.reminders.documents import bulletin_document
 from services.notify_api.reminders.service import BULLETIN_RULE
 from services.notify_api.reminders.views import row_key
 
@@ -191,3 +201,30 @@ async def get_bulletin(
     on: Annotated[date | None, Query(alias="date", description="The day (default: today in Asia/Shanghai).")] = None,
 ) -> Bulletin:
     return Bulletin.model_validate(await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on)))
+
+
+@router.get(
+    "/bulletins.docx",
+    summary="The office's overdue bulletin as an official document (督办通报, .docx)",
+    description=BULLETIN_RULE + "\n\nThe same items as `GET /v1/bulletins`, in the layout of GB/T 9704: the issuer "
+    "over a red rule, the document number, the title, a table of the items with their units and unmet "
+    "deadlines, the signature block. For the office.",
+    response_class=Response,
+    responses={**docx_response("The bulletin."), **ERRORS},
+)
+async def get_bulletin_document(
+    plan_id: int,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    reporting: ReportingDep,
+    _: Staff,
+    number: DocumentNumber = None,
+    issuer: Issuer = None,
+    on: Annotated[date | None, Query(alias="date", description="The day (default: today in Asia/Shanghai).")] = None,
+) -> Response:
+    view = await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on))
+    issuer = issuer or await plan_office(tasks, plan_id)
+    body = render(bulletin_document(view, issuer=issuer, number=number))
+    name = f"督办通报-{view['date'].isoformat()}.docx"
+    disposition = attachment(f"bulletin-{plan_id}-{view['date'].isoformat()}.docx", name)
+    return Response(body, media_type=DOCX_MEDIA_TYPE, headers={"Content-Disposition": disposition})

@@ -10,6 +10,15 @@ from pydantic import BaseModel, Field
 
 from services.common import clock
 from services.common.auth import PrincipalDep, Staff
+from services.common.documents import (
+    DOCX_MEDIA_TYPE,
+    DocumentNumber,
+    Issuer,
+    attachment,
+    docx_response,
+    plan_office,
+    render,
+)
 from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.problems import problem_responses
@@ -22,6 +31,7 @@ from services.common.routing import (
     set_created,
 )
 from services.reporting_api.assessment import service
+from services.reporting_api.assessment.documents import assessment_document
 from services.reporting_api.assessment.schemas import AdjustmentCreate, AdjustmentList, AdjustmentPublic, Assessment
 from services.reporting_api.deps import DatabaseDep, TasksDep
 
@@ -81,6 +91,42 @@ async def get_annual_assessment(
     plan_id: int, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep, year: Year
 ) -> Assessment:
     return await service.annual_assessment(db, tasks, plan_id=plan_id, year=year, principal=principal)
+
+
+@router.get(
+    "/plans/{plan_id}/assessment.docx",
+    summary="The annual assessment as an official document (年度综合考核结果通报, .docx)",
+    description="The same lists and ranks as `GET /v1/plans/{plan_id}/assessment`, in the layout of GB/T 9704: the "
+    "issuer over a red rule, the document number, the title, one table per list (rank, unit, score parts, bonus and "
+    "penalty points, total, why), the signature block. For the office.",
+    response_class=Response,
+    responses={
+        **docx_response("The assessment."),
+        **READ_ERRORS,
+        **PEER_ERRORS,
+    },
+)
+async def get_assessment_document(
+    plan_id: int,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: Staff,
+    year: Year,
+    number: DocumentNumber = None,
+    issuer: Issuer = None,
+    on: Annotated[date | None, Query(alias="date", description="成文日期 (default: today in Asia/Shanghai).")] = None,
+) -> Response:
+    plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before any work
+    assessment = await service.annual_assessment(db, tasks, plan_id=plan_id, year=year, principal=principal)
+    document = assessment_document(
+        assessment,
+        plan_title=plan.title,
+        issuer=issuer or await plan_office(tasks, plan_id),
+        number=number,
+        issued_on=on or clock.business_today(),
+    )
+    disposition = attachment(f"assessment-{plan_id}-{year}.docx", f"{year}年度综合考核结果通报.docx")
+    return Response(render(document), media_type=DOCX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
 
 
 @router.get(

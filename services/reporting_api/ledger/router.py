@@ -8,6 +8,7 @@ from fastapi import Query
 from fastapi.responses import FileResponse, StreamingResponse
 
 from services.common.auth import PrincipalDep
+from services.common.documents import attachment
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JsonObject
 from services.common.problems import problem_responses
@@ -15,7 +16,7 @@ from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.deps import DatabaseDep, SettingsDep, TasksDep
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.export import Exporter, Format, export
-from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, UTF8_BOM, XLSX_MEDIA_TYPE, attachment
+from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, UTF8_BOM, XLSX_MEDIA_TYPE
 from services.reporting_api.settings import ReportingSettings
 
 router = api_router("ledger")

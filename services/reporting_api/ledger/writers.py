@@ -10,17 +10,15 @@ import asyncio
 import csv
 import io
 import os
-import re
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from pathlib import Path
-from urllib.parse import quote
 
 from anyio import to_thread
 
 from services.reporting_api.ledger.xlsx import Cell, Row, XlsxSheet
 
-__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "Cell", "Row", "attachment", "csv_stream", "write_xlsx"]
+__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "Cell", "Row", "csv_stream", "write_xlsx"]
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -83,9 +81,3 @@ async def csv_stream(headers: Sequence[str], batches: AsyncIterable[Sequence[Row
     async for batch in batches:
         writer.writerows([_csv_safe(value) for value in row] for row in batch)
         yield drain()
-
-
-def attachment(ascii_name: str, name: str) -> str:
-    """A Content-Disposition for a download: an ASCII name for old clients, the real one per RFC 6266/8187."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
