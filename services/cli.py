@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from services.cli_audit import add_audit_commands
+
 SERVICES = {"tasks_api": 8001, "reporting_api": 8002, "notify_api": 8003}
 GATEWAY_PORT = 8000  # the one origin: each service under its prefix (services/gateway.py)
 SERVE_DISPATCH_INTERVAL_SECONDS = "60"  # `duban serve` (make run) dispatches reminders every minute by default
@@ -242,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_token_commands(commands)
     _add_cron_commands(commands)
+
+    add_audit_commands(commands, SERVICES)
 
     serve = commands.add_parser("serve", help="run the three services behind one origin (port 8000; 8001-8003 each)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -17,8 +17,10 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.common.audit_chain import seal_pending
 from services.common.dialect import DriverError, dialect_for, dialect_of
 from services.common.driver_reads import NO_DRIVER_POOL, DriverPool, Read
+from services.common.history import take_pending
 from services.common.peer_guard import holding
 from services.common.problems import ServiceUnavailable, Unprocessable
 from services.common.records import plain_records, plain_rows
@@ -63,8 +65,12 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises."""
         try:
             async with self.engine.begin() as conn:
-                with holding("transaction"):
-                    yield conn
+                try:
+                    with holding("transaction"):
+                        yield conn
+                    await seal_pending(conn)  # last: see audit_chain
+                finally:
+                    take_pending(conn)  # a rolled-back transaction's rows are gone: forget them
                 if (mark := COMMIT_MARK.get()) is not None and mark.database is self:
                     await mark.write(conn)
         except (OperationalError, DBAPIError, OverflowError, OSError) as exc:

@@ -39,6 +39,21 @@ class ChangeRow(TypedDict):
     changes: JsonObject
 
 
+# conn.info key: the change-log rows this transaction wrote, which join the hash chain when it commits
+# (services/common/audit_chain.py).
+_PENDING = "duban.change_log.pending"
+
+
+def note_pending(conn: AsyncConnection, table: Table, row_id: int) -> None:
+    conn.info.setdefault(_PENDING, []).append((table, row_id))
+
+
+def take_pending(conn: AsyncConnection) -> list[tuple[Table, int]]:
+    """The rows noted in this transaction, forgotten here (conn.info outlives the transaction in the pool)."""
+    pending: list[tuple[Table, int]] = conn.info.pop(_PENDING, [])
+    return pending
+
+
 def change_log_table(metadata: MetaData) -> Table:
     return Table(
         "change_log",
@@ -50,7 +65,13 @@ def change_log_table(metadata: MetaData) -> Table:
         Column("actor", String(255), nullable=False),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("changes", JSON, nullable=False),
+        # The hash chain (services/common/audit_chain.py): set when the row's transaction commits.
+        Column("chain_seq", BigInteger, nullable=True),
+        Column("hash", String(64), nullable=True),
         Index("ix_change_log_entity", "entity", "entity_id", "id"),
+        Index("ux_change_log_chain_seq", "chain_seq", unique=True),
+        Index("ix_change_log_actor", "actor", "id"),
+        Index("ix_change_log_at", "at", "id"),
     )
 
 
@@ -87,11 +108,12 @@ async def record_change(
     changes = diff(before, after)
     if action == "update" and not changes:
         return
-    await conn.execute(
-        table.insert().values(
-            entity=entity, entity_id=entity_id, action=action, actor=actor, at=clock.now(), changes=changes
-        )
+    written = await conn.execute(
+        table.insert()
+        .values(entity=entity, entity_id=entity_id, action=action, actor=actor, at=clock.now(), changes=changes)
+        .returning(table.c.id)
     )
+    note_pending(conn, table, written.scalar_one())
 
 
 async def history_of(

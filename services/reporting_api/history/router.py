@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from services.common.audit_route import add_audit_routes
 from services.common.history_route import add_history_route
 from services.common.routing import api_router
 from services.reporting_api.db import change_log
@@ -20,3 +21,4 @@ class Entity(StrEnum):
 
 
 add_history_route(router, change_log, Entity)
+add_audit_routes(router, change_log, Entity)

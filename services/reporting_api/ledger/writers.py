@@ -7,24 +7,19 @@ Both take the rows as an async iterable of batches, so the database is read whil
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import os
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, Sequence
 from pathlib import Path
 
 from anyio import to_thread
 
+from services.common.csv_stream import CSV_MEDIA_TYPE, UTF8_BOM, csv_stream
 from services.reporting_api.ledger.xlsx import Cell, Row, XlsxSheet
 
-__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "Cell", "Row", "csv_stream", "write_xlsx"]
+__all__ = ["CSV_MEDIA_TYPE", "UTF8_BOM", "XLSX_MEDIA_TYPE", "Cell", "Row", "csv_stream", "write_xlsx"]
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-UTF8_BOM = "\ufeff"  # without it Excel reads a Chinese CSV as the local code page and shows mojibake
-# A text cell starting with one of these is a formula to a spreadsheet (CSV injection, CWE-1236).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def write_xlsx(
@@ -56,28 +51,3 @@ async def write_xlsx(
         path.unlink(missing_ok=True)  # noqa: ASYNC240
         raise
     return path
-
-
-def _csv_safe(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-async def csv_stream(headers: Sequence[str], batches: AsyncIterable[Sequence[Row]]) -> AsyncIterator[bytes]:
-    """UTF-8 CSV with a BOM, RFC 4180 (CRLF line ends, fields quoted when they need it), a chunk per batch."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def drain() -> bytes:
-        chunk = buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-        return chunk
-
-    buffer.write(UTF8_BOM)
-    writer.writerow(headers)
-    yield drain()
-    async for batch in batches:
-        writer.writerows([_csv_safe(value) for value in row] for row in batch)
-        yield drain()
