@@ -86,44 +86,66 @@ class Ledger:
         return threading.Thread(target=run, name=target.__name__)
 
 
-def write_units(tasks: Balancer, office: dict[str, str], item_id: int, writer: int, count: int, ledger: Ledger) -> None:
-    """Register a unit, rename it (If-Match), assign it to the item (an item.assigned event): `count` times."""
+@dataclass(frozen=True)
+class Writers:
+    """Who the writers act as: the office, and a unit by its id."""
+
+    office: dict[str, str]
+    unit: Callable[[int], dict[str, str]]
+
+
+def _register(tasks: Balancer, office: dict[str, str], name: str, key: str, ledger: Ledger) -> tuple[int, str] | None:
+    """A new unit's id and ETag; None when a retry found that the dead replica never made it."""
+    created = tasks.request(
+        "POST", "/v1/units", json={"name": name, "kind": "department"}, headers={**office, "Idempotency-Key": key}
+    )
+    if created.status_code == 201:
+        ledger.ack()
+        return created.json()["id"], created.headers["etag"]
+    assert created.status_code == 409, created.text  # the retry of a request the dead replica took: made or not
+    found = tasks.request("GET", "/v1/units", params={"name": name}, headers=office).json()["data"]
+    assert len(found) <= 1, "a retried unit was made twice"
+    return (found[0]["id"], f'"{found[0]["version"]}"') if found else None
+
+
+def write_units(
+    tasks: Balancer, reporting: Balancer, who: Writers, item_id: int, writer: int, count: int, ledger: Ledger
+) -> None:
+    """Register a unit, rename it (If-Match), assign it to the item (an item.assigned event) and have it file a report
+    at once through reporting_api, whose replicas must see the assignment: `count` times."""
     for n in range(count):
         name = f"副本测试单位-{writer}-{n}"
-        created = tasks.request(
-            "POST",
-            "/v1/units",
-            json={"name": name, "kind": "department"},
-            headers={**office, "Idempotency-Key": f"unit-{writer}-{n}"},
-        )
-        if created.status_code == 201:
-            ledger.ack()
-            unit_id, etag = created.json()["id"], created.headers["etag"]
-        else:  # the retry of a request the dead replica took: made there or not at all, never twice
-            assert created.status_code == 409, created.text
-            found = tasks.request("GET", "/v1/units", params={"name": name}, headers=office).json()["data"]
-            assert len(found) <= 1
-            if not found:
-                continue
-            unit_id, etag = found[0]["id"], f'"{found[0]["version"]}"'
+        if (made := _register(tasks, who.office, name, f"unit-{writer}-{n}", ledger)) is None:
+            continue
+        unit_id, etag = made
         ledger.units[unit_id] = {name}
         renamed = tasks.request(
-            "PATCH", f"/v1/units/{unit_id}", json={"name": f"{name}-更名"}, headers={**office, "If-Match": etag}
+            "PATCH", f"/v1/units/{unit_id}", json={"name": f"{name}-更名"}, headers={**who.office, "If-Match": etag}
         )
         assert renamed.status_code in (200, 412), renamed.text  # 412: the dead replica renamed it (or not)
         ledger.units[unit_id] = {f"{name}-更名"} if renamed.status_code == 200 else {name, f"{name}-更名"}
-        if renamed.status_code == 200:
-            ledger.ack()
         assigned = tasks.request(
             "POST",
             f"/v1/items/{item_id}/responsibilities",
             json={"unit_id": unit_id, "role": "co"},
-            headers={**office, "Idempotency-Key": f"duty-{writer}-{n}"},
+            headers={**who.office, "Idempotency-Key": f"duty-{writer}-{n}"},
         )
         assert assigned.status_code in (201, 409), assigned.text
-        if assigned.status_code == 201:
-            ledger.ack()
-            ledger.duties.add(unit_id)
+        if assigned.status_code != 201:
+            continue
+        ledger.duties.add(unit_id)
+        filed = reporting.request(
+            "POST",
+            "/v1/reports",
+            json={"item_id": item_id, "period": "2020-Q1", **FULL_CONTENT},
+            headers={**who.unit(unit_id), "Idempotency-Key": "first-report"},
+        )
+        assert filed.status_code in (201, 409), filed.text  # 403 would be a replica's stale view of the item
+        if filed.status_code == 201:
+            ledger.reports[filed.json()["id"]] = {"draft"}
+        for answer in (renamed, assigned, filed):
+            if answer.status_code < 300:
+                ledger.ack()
 
 
 def write_reports(

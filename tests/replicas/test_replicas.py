@@ -19,7 +19,7 @@ from services.common.events.catalogue import EVENT_TYPES
 from tests.databases import BACKEND
 from tests.replicas.checks import delivered, settle
 from tests.replicas.cluster import Cluster, running_cluster
-from tests.replicas.load import Answer, Balancer, Ledger, dispatch, write_reports, write_units
+from tests.replicas.load import Answer, Balancer, Ledger, Writers, dispatch, write_reports, write_units
 from tests.tasks_api.factories import SMALL_PLAN
 
 pytestmark = [
@@ -77,7 +77,8 @@ def _writers(
     office = auth("office")
     tasks, reporting, notify = (Balancer(r.service, r.urls, answers) for r in cluster.services)
     duties = {"市交通运输局": ["T1"], "市发改委": ["T1", "T3"], "市水利局": ["T2"]}
-    jobs = [(write_units, (tasks, office, ids["T3"], writer, UNITS_PER_WRITER, ledger)) for writer in range(2)]
+    who = Writers(office, lambda unit_id: auth("unit", unit_id=unit_id))
+    jobs = [(write_units, (tasks, reporting, who, ids["T3"], w, UNITS_PER_WRITER, ledger)) for w in range(2)]
     jobs += [
         (
             write_reports,
