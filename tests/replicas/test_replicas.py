@@ -46,19 +46,19 @@ def _setup(cluster: Cluster, auth) -> dict[str, int]:
     """The small plan, a subscription to every event and a webhook per unit, through the second replicas."""
     office = auth("office")
     tasks, notify = cluster.tasks.urls[1], cluster.notify.urls[1]
-    imported = httpx.post(f"{tasks}/v1/plans/import", json=SMALL_PLAN, headers=office, timeout=60)
-    assert imported.status_code == 200, imported.text
-    plan_id = imported.json()["plan_id"]
-    items = httpx.get(f"{tasks}/v1/plans/{plan_id}/items", headers=office, timeout=30).json()["data"]
-    ids = {item["key"]: item["id"] for item in items}
     hooks = cluster.receiver.url + "/hooks"
-    subscribed = httpx.post(
+    subscribed = httpx.post(  # first: the plan's own item.assigned events are delivered too
         f"{notify}/v1/subscriptions",
         json={"url": f"{hooks}/events", "event_types": sorted(EVENT_TYPES)},
         headers=office,
         timeout=30,
     )
     assert subscribed.status_code == 201, subscribed.text
+    imported = httpx.post(f"{tasks}/v1/plans/import", json=SMALL_PLAN, headers=office, timeout=60)
+    assert imported.status_code == 200, imported.text
+    plan_id = imported.json()["plan_id"]
+    items = httpx.get(f"{tasks}/v1/plans/{plan_id}/items", headers=office, timeout=30).json()["data"]
+    ids = {item["key"]: item["id"] for item in items}
     for unit in httpx.get(f"{tasks}/v1/units", headers=office, timeout=30).json()["data"]:
         ids[unit["name"]] = unit["id"]
         contact = {
