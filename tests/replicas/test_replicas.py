@@ -107,7 +107,7 @@ def test_two_replicas_of_each_service_lose_nothing_and_send_nothing_twice_when_o
     deadline = time.monotonic() + 60
     while ledger.acknowledged < 25 and time.monotonic() < deadline:
         time.sleep(0.05)
-    killed_at = time.monotonic()
+    killed_at, acknowledged_before = time.monotonic(), ledger.acknowledged
     for replicas in cluster.services:
         replicas.apis[0].kill()
         replicas.workers[0].kill()
@@ -115,6 +115,7 @@ def test_two_replicas_of_each_service_lose_nothing_and_send_nothing_twice_when_o
         writer.join(timeout=120)
     assert not any(writer.is_alive() for writer in writers)
     assert ledger.errors == []
+    assert ledger.acknowledged > acknowledged_before, "the kill came after the load, not in the middle of it"
     unanswered = sum(a.status is None for a in answers)
     print(
         f"load done in {time.monotonic() - started:.1f} s: {ledger.acknowledged} writes acknowledged, {len(answers)}"
@@ -127,7 +128,7 @@ def test_two_replicas_of_each_service_lose_nothing_and_send_nothing_twice_when_o
     assert sum(a.replica == 1 and a.at > killed_at for a in answers) > 0
 
     office = auth("office")
-    tasks, reporting = cluster.tasks.urls[1], cluster.reporting.urls[1]
+    tasks, reporting, notify = (replicas.urls[1] for replicas in cluster.services)
     for unit_id, names in ledger.units.items():
         assert httpx.get(f"{tasks}/v1/units/{unit_id}", headers=office).json()["name"] in names
     duties = httpx.get(f"{tasks}/v1/items/{ids['T3']}/responsibilities", params={"limit": 500}, headers=office)
@@ -137,6 +138,9 @@ def test_two_replicas_of_each_service_lose_nothing_and_send_nothing_twice_when_o
     assert all(statuses[report_id] in possible for report_id, possible in ledger.reports.items())
     slots = [(r["item_id"], r["unit_id"], r["period"]) for r in reports]
     assert len(slots) == len(set(slots)), "a retried report was filed twice"
+    assert all(
+        httpx.get(f"{notify}/v1/dispatches/{run}", headers=office).status_code == 200 for run in ledger.dispatches
+    )
 
     settle(cluster, deadline=time.monotonic() + 45)
     delivered(cluster)
