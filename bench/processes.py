@@ -1,17 +1,22 @@
-"""The processes a benchmark runs against: the three services, the raw baseline and the webhook receiver.
+"""The processes a benchmark (or a multi-process test) runs against: the services, their workers, the raw baseline
+and the webhook receiver.
 
-Each is a uvicorn process on a free loopback port, started and stopped by this run only, with its memory
-(resident set and its peak, from /proc) readable while it runs.
+Each is a uvicorn process on a free loopback port (a worker: its own metrics port), started and stopped by this run
+only, with its memory (resident set and its peak, from /proc) readable while it runs. A test that needs a dozen of
+them forks them from a server that imported the services once (`fork_module`): each would otherwise spend seconds
+of CPU importing the same modules.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import runpy
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +37,7 @@ def free_port() -> int:
 class Process:
     name: str
     port: int
-    popen: subprocess.Popen
+    popen: subprocess.Popen | Forked
     command: list[str]
     env: dict[str, str]
     log: Path | None = None
@@ -62,6 +67,11 @@ class Process:
         self.stop()
         self.popen = _spawn(self.command, self.env, self.log)
         _wait_ready(self)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer ends a process: no shutdown, whatever it was doing left half done."""
+        self.popen.kill()
+        self.popen.wait(timeout=15)
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -102,6 +112,81 @@ def start(
     process = Process(name, port, _spawn(command, env, log), command, env, log, ready_path)
     _wait_ready(process)
     return process
+
+
+# What a forked process would import anyway: imported once, by the server every fork_module child is forked from.
+PRELOADED = (
+    "services.common.server",
+    "services.tasks_api.app",
+    "services.reporting_api.app",
+    "services.notify_api.app",
+    "services.tasks_api.worker",
+    "services.reporting_api.worker",
+    "services.notify_api.worker",
+    "bench.receiver",
+    "uvicorn.main",
+)
+
+
+class Forked:
+    """A forked child behind the few methods of subprocess.Popen a Process uses."""
+
+    def __init__(self, child: multiprocessing.process.BaseProcess) -> None:
+        self.child = child
+
+    @property
+    def pid(self) -> int:
+        assert self.child.pid is not None
+        return self.child.pid
+
+    def poll(self) -> int | None:
+        return self.child.exitcode
+
+    def kill(self) -> None:
+        self.child.kill()
+
+    def terminate(self) -> None:
+        self.child.terminate()
+
+    def wait(self, timeout: float | None = None) -> int:
+        self.child.join(timeout)
+        if self.child.exitcode is None:
+            raise subprocess.TimeoutExpired(str(self.child.name), timeout or 0)
+        return self.child.exitcode
+
+
+def fork_module(
+    name: str,
+    module: str,
+    argv: Sequence[str],
+    env: dict[str, str],
+    *,
+    port: int,
+    ready_path: str = "/healthz",
+    log: Path | None = None,
+) -> Process:
+    """`python -m module argv…` with `env` added, forked from a server that imported PRELOADED once, answering on
+    `port`; `wait_ready` waits for it (several start side by side)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOADED))
+    child = context.Process(target=_run_module, args=(module, list(argv), env, log), name=name)
+    child.start()
+    return Process(name, port, Forked(child), [module, *argv], env, log, ready_path)
+
+
+def _run_module(module: str, argv: list[str], env: dict[str, str], log: Path | None) -> None:
+    os.environ.update(env)  # before the module reads its settings
+    out = os.open(log or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    sys.argv = [module, *argv]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+def wait_ready(*processes: Process) -> None:
+    """Wait for each process to answer its ready path."""
+    for process in processes:
+        _wait_ready(process)
 
 
 def _spawn(command: list[str], env: dict[str, str], log: Path | None) -> subprocess.Popen:

@@ -1,7 +1,8 @@
 """A local webhook receiver for the delivery benchmark: answers 204 and counts every webhook-id it sees.
 
 GET /stats → {"received": n, "unique": m}; POST /stats/ids → the ids received (JSON list), for the
-check that nothing delivered went missing. Signatures are not verified: the delivery tests do that.
+check that nothing delivered went missing; GET /stats/counts → {id: times received}, for the check that nothing
+came twice. Signatures are not verified: the delivery tests do that.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Receiver:
         if scope["path"].startswith("/stats"):
             if scope["path"] == "/stats/ids":
                 body = orjson.dumps(sorted(self.seen))
+            elif scope["path"] == "/stats/counts":
+                body = orjson.dumps(dict(self.seen))
             else:
                 body = orjson.dumps({"received": sum(self.seen.values()), "unique": len(self.seen)})
             await send(

@@ -139,13 +139,13 @@ async def wait_for(
         return None
 
 
-async def take_over(db: Database, table: Table, job_id: int) -> Job | None:
+async def take_over(db: Database, table: Table, job_id: int, *, lease: float = LEASE_SECONDS) -> Job | None:
     """Claim job `job_id` while it is still queued, as a worker would; None when a worker has it (or it ended)."""
     j = table.c
     statement = (
         table.update()
         .where(j.id == job_id, j.status == QUEUED)
-        .values(status=RUNNING, lease_until=clock.now() + timedelta(seconds=LEASE_SECONDS), attempts=j.attempts + 1)
+        .values(status=RUNNING, lease_until=clock.now() + timedelta(seconds=lease), attempts=j.attempts + 1)
         .returning(j.id, j.kind, j.key, j.payload, j.attempts, j.run_after)
     )
     async with db.transaction() as conn:
@@ -153,27 +153,32 @@ async def take_over(db: Database, table: Table, job_id: int) -> Job | None:
     return Job(*row) if row is not None else None
 
 
-async def started(db: Database, table: Table, kind: Kind, job_id: int, *, grace: float) -> asyncio.Task[None] | None:
-    """Make sure job `job_id` runs: a worker claims it within `grace` seconds, or this process takes it over and
-    runs it in a task, returned so the caller can await it (None: a worker has it, or it ended)."""
+async def started(
+    db: Database, table: Table, kind: Kind, job_id: int, *, grace: float, lease: float = LEASE_SECONDS
+) -> asyncio.Task[None] | None:
+    """Make sure job `job_id` runs: a worker claims it within `grace` seconds, or this process takes it over (under
+    a `lease` a worker may take it back after, should this process die) and runs it in a task, returned so the caller
+    can await it (None: a worker has it, or it ended)."""
     with suppress(TimeoutError):
         await _watch(db, table, job_id, within=grace, until=lambda state: state.status != QUEUED, poll=POLL_SECONDS)
         return None
-    job = await take_over(db, table, job_id)
+    job = await take_over(db, table, job_id, lease=lease)
     if job is None:
         return None
-    task = asyncio.create_task(Worker(db, table, [kind]).run_job(job))
+    runner = Worker(db, table, [kind])
+    runner.lease_seconds = lease
+    task = asyncio.create_task(runner.run_job(job))
     _RUNNING.add(task)  # held until it ends: the event loop keeps only a weak reference
     task.add_done_callback(_RUNNING.discard)
     return task
 
 
 async def run_and_wait(
-    db: Database, table: Table, kind: Kind, job_id: int, *, grace: float, within: float
+    db: Database, table: Table, kind: Kind, job_id: int, *, grace: float, within: float, lease: float = LEASE_SECONDS
 ) -> Outcome | None:
     """Job `job_id`'s outcome, run by a worker or, past `grace`, by this process; None after `within` seconds."""
     deadline = asyncio.get_running_loop().time() + within
-    running_here = await started(db, table, kind, job_id, grace=grace)
+    running_here = await started(db, table, kind, job_id, grace=grace, lease=lease)
     if running_here is not None:
         await asyncio.shield(running_here)  # a request cancelled (client gone) leaves the job to finish
     return await wait_for(db, table, job_id, within=max(0.0, deadline - asyncio.get_running_loop().time()))

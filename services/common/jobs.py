@@ -36,7 +36,7 @@ from services.common.dialect import dialect_of
 logger = logging.getLogger("duban.jobs")
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-LEASE_SECONDS = 60.0  # extended every third of it while the job runs
+LEASE_SECONDS = 60.0  # by default (a worker's JOB_LEASE_SECONDS); extended every third of it while the job runs
 IDLE_SECONDS = 1.0  # how long an idle worker sleeps before it looks for due jobs again
 BACKOFF_CAP_SECONDS = 3600.0
 KEEP_FINISHED = timedelta(days=7)  # finished one-off jobs are pruned after this
@@ -128,15 +128,9 @@ async def enqueue_new(
 ) -> int | None:
     """Queue a job in the caller's transaction; None when a job with this `key` exists (nothing is written)."""
     now = clock.now()
-    row = {
-        "kind": kind,
-        "key": key,
-        "payload": dict(payload),
-        "status": QUEUED,
-        "run_after": run_after or now,
-        "attempts": 0,
-        "created_at": now,
-    }
+    row = dict(
+        kind=kind, key=key, payload=dict(payload), status=QUEUED, run_after=run_after or now, attempts=0, created_at=now
+    )
     job_id = await conn.scalar(dialect_of(conn).insert_or_skip(table, row, conflict_key="key").returning(table.c.id))
     return None if job_id is None else int(job_id)
 
@@ -150,7 +144,9 @@ def _due(table: Table, kinds: Sequence[str], now: datetime) -> Any:
     )
 
 
-async def claim(db: Database, table: Table, kinds: Sequence[str], *, limit: int = 1) -> list[Job]:
+async def claim(
+    db: Database, table: Table, kinds: Sequence[str], *, limit: int = 1, lease_seconds: float = LEASE_SECONDS
+) -> list[Job]:
     """Mark up to `limit` due jobs of `kinds` running under a lease, oldest due first, in one statement."""
     now = clock.now()
     j = table.c
@@ -167,7 +163,7 @@ async def claim(db: Database, table: Table, kinds: Sequence[str], *, limit: int 
     statement = (
         table.update()
         .where(j.id == picked.c.id, _due(table, kinds, now))
-        .values(status=RUNNING, lease_until=now + timedelta(seconds=LEASE_SECONDS), attempts=j.attempts + 1)
+        .values(status=RUNNING, lease_until=now + timedelta(seconds=lease_seconds), attempts=j.attempts + 1)
         .returning(j.id, j.kind, j.key, j.payload, j.attempts, j.run_after)
     )
     async with db.transaction() as conn:
@@ -202,6 +198,8 @@ class Worker:
     """Claims and runs jobs of its kinds, one at a time, so that in a worker process (`owns_process`, never in an API
     process running a job itself) a batch job may pause the collector; `run_once()` is one pass, as tests call it."""
 
+    lease_seconds = LEASE_SECONDS  # its hold on a job; a worker process's is its service's JOB_LEASE_SECONDS
+
     def __init__(self, db: Database, table: Table, kinds: Sequence[Kind], *, owns_process: bool = False) -> None:
         self.db, self.table, self.owns_process = db, table, owns_process
         self.kinds = {kind.name: kind for kind in kinds}
@@ -218,7 +216,7 @@ class Worker:
         """Run up to `limit` due jobs one after another; returns how many were run."""
         ran = 0
         while ran < limit and not self._stopping.is_set():
-            claimed = await claim(self.db, self.table, list(self.kinds))
+            claimed = await claim(self.db, self.table, list(self.kinds), lease_seconds=self.lease_seconds)
             if not claimed:
                 break
             await self.run_job(claimed[0])
@@ -291,10 +289,10 @@ class Worker:
         """Extend the lease every third of it while the job runs, so a long job is not taken over."""
         j = self.table.c
         while True:
-            await asyncio.sleep(LEASE_SECONDS / 3)
+            await asyncio.sleep(self.lease_seconds / 3)
             async with self.db.transaction() as conn:
                 await conn.execute(
                     self.table.update()
                     .where(j.id == job.id, j.status == RUNNING, j.attempts == job.attempts)
-                    .values(lease_until=clock.now() + timedelta(seconds=LEASE_SECONDS))
+                    .values(lease_until=clock.now() + timedelta(seconds=self.lease_seconds))
                 )

@@ -107,6 +107,12 @@ class ServiceSettings(BaseSettings):
         description="A request's batch job (dispatch, ledger export) that no worker claims within this long is run by "
         "the API process itself (no worker running).",
     )
+    job_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A worker's hold on the job it runs, renewed every third of it while the job runs: a worker that "
+        "died is replaced on its job (an interval's relay or delivery included) after at most this long.",
+    )
     job_wait_seconds: float = Field(300.0, gt=0, description="How long a request waits for its batch job (then 503).")
     notify_api_url: str = Field(
         "",

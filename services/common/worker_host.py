@@ -43,7 +43,9 @@ async def open_worker(
         for open_hook, close_hook in hooks:
             await open_hook(holder)
             opened.append(close_hook)
-        yield Worker(database, table, kinds(holder.state), owns_process=True)
+        worker = Worker(database, table, kinds(holder.state), owns_process=True)
+        worker.lease_seconds = settings.job_lease_seconds
+        yield worker
     finally:
         for close_hook in reversed(opened):
             await close_hook(holder)

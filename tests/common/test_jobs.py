@@ -167,6 +167,22 @@ def test_a_job_whose_worker_died_is_run_again_after_its_lease(db):
     assert (row["status"], row["attempts"]) == (DONE, 2)
 
 
+def test_a_periodic_job_held_by_a_worker_that_died_is_taken_over_after_the_workers_own_lease(db):
+    async def work(database):
+        quick = Worker(database, job_queue, [Kind("relay", echo, every=2)])
+        quick.lease_seconds = 5
+        with clock.frozen(T0):
+            await quick.schedule_periodic()
+            (held,) = await claim(database, job_queue, ["relay"], lease_seconds=quick.lease_seconds)  # then dies
+        with clock.frozen(held.run_after + timedelta(seconds=4)):
+            early = await quick.run_once()
+        with clock.frozen(held.run_after + timedelta(seconds=6)):
+            late = await quick.run_once()
+        return early, late
+
+    assert run(db, work) == (0, 1)
+
+
 def test_a_worker_whose_lease_was_taken_over_does_not_overwrite_the_new_outcome(db):
     async def work(database):
         job_id = await put(database)

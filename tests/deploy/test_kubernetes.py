@@ -221,3 +221,13 @@ def test_nginx_accepts_the_gateways_rendering_for_kubernetes(tmp_path):
         pytest.skip("unshare cannot bind a hosts file here, and the Services' names resolve nowhere else")
     result = nginx.nginx_test(tmp_path, gateway_site())
     assert result.returncode == 0, result.stderr
+
+
+def test_every_worker_serves_its_metrics_on_the_port_its_pod_is_annotated_with():
+    workers = [container for container in containers() if container.argv[-1].endswith(".worker")]
+    assert len(workers) == 3
+    for container in workers:
+        annotations = named("Deployment")[container.workload]["spec"]["template"]["metadata"]["annotations"]
+        address = next(value for name, value in container.environment().items() if name.endswith("_METRICS_ADDRESS"))
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert address == f"0.0.0.0:{annotations['prometheus.io/port']}"

@@ -158,8 +158,10 @@ class TasksClient:
     async def plan(self, plan_id: int) -> Plan:
         return Plan.model_validate(await self.http.get(f"/v1/plans/{plan_id}"))
 
-    async def item(self, item_id: int) -> ItemDetail:
-        return ItemDetail.model_validate(await self.http.get(f"/v1/items/{item_id}"))
+    async def item(self, item_id: int, *, fresh: bool = False) -> ItemDetail:
+        """The item with its responsibilities; `fresh` asks tasks_api now, past the cache, for a decision a write
+        rests on (who may file): a cached answer may be older than an assignment another replica already saw."""
+        return ItemDetail.model_validate(await self.http.get(f"/v1/items/{item_id}", cache=not fresh))
 
     async def unit_item_ids(self, unit_id: int, role: str) -> set[int]:
         """Ids of the items the unit is responsible for in this role (lead or co)."""

@@ -89,7 +89,8 @@ async def _queue_and_wait(dispatcher: Dispatcher, payload: dict[str, str]) -> tu
             job_id, queued_here = await submit(conn, job_queue, RUN, payload, key=f"{RUN}:{payload['as_of']}")
         kind = run_kind(dispatcher)
         grace, within = settings.job_grace_seconds, settings.job_wait_seconds
-        outcome = await run_and_wait(db, job_queue, kind, job_id, grace=grace, within=within)
+        lease = settings.job_lease_seconds
+        outcome = await run_and_wait(db, job_queue, kind, job_id, grace=grace, within=within, lease=lease)
         if outcome is None or outcome.status != GONE:
             break  # gone: another caller read the job's failure and deleted it; ask again (a new job)
     return job_id, queued_here, outcome

@@ -94,7 +94,14 @@ async def export(
         job_id = await enqueue(conn, job_queue, EXPORT, payload)
     first: bytes | Outcome | None = None  # None: the job wrote nothing within the wait
     try:
-        await started(db, job_queue, export_kind(exporter), job_id, grace=settings.job_grace_seconds)
+        await started(
+            db,
+            job_queue,
+            export_kind(exporter),
+            job_id,
+            grace=settings.job_grace_seconds,
+            lease=settings.job_lease_seconds,
+        )
         async with asyncio.timeout(settings.job_wait_seconds):
             first = await next_chunk(db, export_chunks, job_queue, job_id, 0)
     except TimeoutError:

@@ -53,7 +53,7 @@ REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
 # The list selects ReportPublic's columns in its order: its rows are encoded as they are, without the model.
 async def _item(tasks: TasksClient, item_id: int) -> ItemDetail:
     try:
-        return await tasks.item(item_id)
+        return await tasks.item(item_id, fresh=True)  # who may file it is read as of now
     except NotFound as exc:
         raise Unprocessable(f"Item {item_id} does not exist in tasks_api.") from exc
 
