@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,7 +37,9 @@ from services.tasks_api.plans.service import import_plan
 
 SERVICES = ("tasks_api", "reporting_api", "notify_api")
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-RECEIVER_PORT = 8790  # the local webhook receiver every unit's contact points at
+# The local webhook receiver every unit's contact points at. BENCH_RECEIVER_PORT moves it when two runs share the
+# machine; a data set's contacts keep the port it was generated with, so a run uses the same setting.
+RECEIVER_PORT = int(os.environ.get("BENCH_RECEIVER_PORT", "8790"))
 ACTOR = "bench-generate"
 
 

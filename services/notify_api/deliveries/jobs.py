@@ -83,14 +83,8 @@ async def deliver_due(
         return DeliveryCounts()
     targets = await load_targets(db, settings, sources, claimed)
     batch_channels = channels or Channels(settings)
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(row: NotificationRow) -> Result:
-        async with gate:
-            return await send_one(settings, batch_channels, row, targets.get(_target_key(row)), now=utc(now))
-
     try:
-        results = await asyncio.gather(*(one(row) for row in claimed))
+        results = await send_all(settings, batch_channels, claimed, targets, now=utc(now))
     finally:
         if channels is None:
             await batch_channels.aclose()
@@ -117,6 +111,29 @@ async def deliver_all_due(
                 return total
     finally:
         await channels.aclose()
+
+
+async def send_all(
+    settings: NotifySettings,
+    channels: Channels,
+    claimed: list[NotificationRow],
+    targets: dict[TargetKey, Target | str],
+    *,
+    now: datetime,
+) -> list[Result]:
+    """Send a claimed batch, CONCURRENCY senders taking the next row as each finishes; results in the batch's order.
+
+    CONCURRENCY senders rather than a task per row behind a semaphore: the same bound without a batch's hundreds of
+    tasks made, queued and woken (CPU the deliverer spends beside each send, measurable with a fast receiver)."""
+    results: list[Result | None] = [None] * len(claimed)
+    rows = iter(enumerate(claimed))  # shared by the senders: each `next` is taken by one of them
+
+    async def sender() -> None:
+        for n, row in rows:
+            results[n] = await send_one(settings, channels, row, targets.get(_target_key(row)), now=now)
+
+    await asyncio.gather(*(sender() for _ in range(min(CONCURRENCY, len(claimed)))))
+    return [result for result in results if result is not None]
 
 
 def _target_key(row: NotificationRow) -> TargetKey:

@@ -19,6 +19,7 @@ import httpcore
 import httpx
 
 from services.notify_api.contacts.targets import is_public_address
+from services.notify_api.deliveries.channels.streams import CoalescingStream
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -73,9 +74,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         failure: Exception | None = None
         for address in await self.checked_addresses(host, port):  # in order, as a client by name would try them
             try:
-                return await self.backend.connect_tcp(
+                stream = await self.backend.connect_tcp(
                     address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
                 )
+                return CoalescingStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         assert failure is not None  # checked_addresses never returns an empty list
