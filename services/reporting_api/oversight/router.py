@@ -158,7 +158,7 @@ async def get_plan_obligations(
     after = decode_tuple_cursor(cursor, str, str, strict_int)
     walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
     view = walks.get(walk) if cursor else None
-    if view is None:
+    if view is None or isinstance(view, CompliancePages):  # the walks of compliance are under other keys
         fresh = await service.obligations(
             db,
             tasks,

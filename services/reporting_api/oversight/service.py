@@ -159,9 +159,9 @@ async def obligations(
     compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
     nothing is owed on reads no reports at all."""
     unit_id = principal.scoped_unit(unit_id)
-    plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
-    items, assignments = await asyncio.gather(tasks.plan_items(plan_id), tasks.plan_assignments(plan_id))
-    duties = sorted((a for a in assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
+    data = await load_plan(tasks, plan_id)  # 404 for an unknown plan, before anything else
+    plan, items = data.plan, data.items
+    duties = sorted((a for a in data.assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
     rows: list[ComplianceEntry] = []
     async with db.read() as conn:
         rhythm = await rhythm_of(conn, plan)

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 
 from services.common.db import Database
 from services.common.json import render
@@ -26,7 +26,7 @@ from services.tasks_api.items.service import units
 from services.tasks_api.plans import service
 from services.tasks_api.targets.repository import indicators
 
-PLAN = bindparam("plan_id")
+PLAN: BindParameter[int] = bindparam("plan_id")
 ITEMS = (
     select(
         items.c.id,
