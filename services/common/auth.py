@@ -261,6 +261,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 
 Staff = Annotated[Principal, Depends(require_roles(Role.OFFICE))]
 Writer = Annotated[Principal, Depends(require_roles(Role.OFFICE, Role.UNIT))]
+ServiceCaller = Annotated[Principal, Depends(require_roles(Role.SERVICE))]  # another service of ours, not a person
 
 
 class ServiceToken:

@@ -123,7 +123,17 @@ class ServiceClient:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
         return (await self._answer(path, params, cache=cache)).body
 
-    async def _answer(self, path: str, params: Query | None, *, cache: bool) -> _Cached:
+    async def get_parsed(self, path: str, parse: Callable[[bytes], Parsed]) -> tuple[str | None, Parsed]:
+        """A JSON document parsed straight from its bytes by `parse` (a record's model_validate_json), and its ETag.
+
+        Kept parsed, not as JSON: while the answer is fresh, or the peer answers 304 to its ETag, the very object
+        parsed before is handed out again (callers must not change it), and no decoded JSON is kept beside it."""
+        answer = await self._answer(path, None, cache=True, parse=parse)
+        return answer.etag, answer.body
+
+    async def _answer(
+        self, path: str, params: Query | None, *, cache: bool, parse: Callable[[bytes], Any] | None = None
+    ) -> _Cached:
         check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
         url = self._url(path, params)
         cached = self.cache.get(url) if cache else None
@@ -136,8 +146,8 @@ class ServiceClient:
         if response.status_code == 304 and cached:
             cached.fresh_until = time.monotonic() + self._cache_seconds
             return cached
-        body = self._decode(response)
-        if cached and cached.body == body:
+        body = parse(self._content(response)) if parse else self._decode(response)
+        if not parse and cached and cached.body == body:
             # tasks_api's lists carry no ETag, so an expired page comes back whole: the same answer keeps the very
             # object cached, and the rows parsed from it are reused (get_all_parsed) instead of validated anew.
             body = cached.body
@@ -255,13 +265,18 @@ class ServiceClient:
         own, shared = time.monotonic() + self._budget, _request_deadline.get()
         return own if shared is None else min(own, shared)
 
-    def _decode(self, response: httpx.Response) -> Any:
+    def _content(self, response: httpx.Response) -> bytes:
+        """The body of a successful answer; 404 is NotFound, any other refusal PeerError."""
         if response.status_code == 404:
             raise NotFound(f"{self.peer} has no resource at {response.request.url.path}.")
         if response.status_code >= 400:
             raise self._unavailable(f"refused the call with {response.status_code}")
+        return response.content
+
+    def _decode(self, response: httpx.Response) -> Any:
+        content = self._content(response)
         try:
-            return loads(response.content)
+            return loads(content)
         except ValueError as exc:
             raise self._unavailable("answered with malformed JSON") from exc
 

@@ -40,6 +40,14 @@ class PeerRecord(BaseModel):
         except ValidationError as exc:
             raise outside_contract(cls.peer, cls.__name__, exc) from exc
 
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        """From the answer's bytes (no decoded JSON in between); malformed JSON is outside the contract too."""
+        try:
+            return super().model_validate_json(json_data, **options)
+        except ValidationError as exc:
+            raise outside_contract(cls.peer, cls.__name__, exc) from exc
+
 
 class PeerRows(Generic[Row]):
     """Rows of a bulk read validated all at once into plain typed dicts (a TypedDict), not one model per row: a

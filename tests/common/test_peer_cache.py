@@ -77,3 +77,34 @@ def test_the_pages_kept_are_bounded_by_their_bytes_the_least_recently_used_dropp
             await client.aclose()
 
     assert asyncio.run(run()) == ["1", "3"]
+
+
+def tagged_reads(etag_now: list[str]) -> tuple[list[Any], list[str | None]]:
+    """What get_parsed hands out for each read while the peer's answer has the ETag given in turn (answering 304
+    when the client sends it back), and the If-None-Match of each request."""
+    tags, sent = iter(etag_now), []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        tag = next(tags)
+        sent.append(request.headers.get("if-none-match"))
+        if request.headers.get("if-none-match") == tag:
+            return httpx.Response(304, headers={"ETag": tag})
+        return httpx.Response(200, json={"tag": tag}, headers={"ETag": tag})
+
+    async def run() -> list[Any]:
+        client = ServiceClient(
+            "http://peer", lambda: "t", peer="tasks_api", cache_seconds=0, transport=httpx.MockTransport(answer)
+        )
+        try:
+            return [(await client.get_parsed("/v1/plans/1/structure", lambda body: [body]))[1] for _ in etag_now]
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run()), sent
+
+
+def test_a_parsed_answer_revalidated_by_304_is_the_very_object_parsed_before():
+    reads, sent = tagged_reads(['"a"', '"a"', '"b"'])
+    assert sent == [None, '"a"', '"a"']
+    assert reads[0] is reads[1]
+    assert reads[2] == [b'{"tag":"\\"b\\""}'] and reads[2] is not reads[1]

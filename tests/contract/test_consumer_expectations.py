@@ -29,6 +29,7 @@ READS: list[tuple[type, str, str, str]] = [
     (tasks.ItemLeaderRow, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
     (tasks.Assignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
     (tasks.Indicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
+    (tasks.PlanStructure, "tasks_api", "GET", "/v1/plans/{plan_id}/structure"),
     (tasks.ItemLeader, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
     (tasks.Unit, "tasks_api", "GET", "/v1/units"),
     (tasks.Unit, "tasks_api", "GET", "/v1/units/{unit_id}"),

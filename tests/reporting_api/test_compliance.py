@@ -5,7 +5,12 @@ from datetime import date
 import pytest
 
 from services.common.contracts.tasks import Assignment, Item
-from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
+from services.reporting_api.oversight.compliance import (
+    compliance_pages,
+    compliance_rows,
+    compliance_summary,
+    owed_obligations,
+)
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.calendar import schedule
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
@@ -320,3 +325,35 @@ def test_owed_obligations_are_the_duties_of_items_owing_with_their_compliance_ro
     rows = owed_2024_q1({}, pending=True)
     assert [r["responsibility_id"] for r in rows] == [7, 8]  # item 2 owes nothing: its duty is left out
     assert rows[0] == rows_for_2024_q1(closed_on(None))[0]
+
+
+# -- rows built a page at a time -------------------------------------------------------------------------------
+
+
+def pages_of_2024_q1(filed, state=None):
+    """The three duties' compliance of 2024-Q1, judged on 2024-05-01: the pages, and every row built at once."""
+    calendar = {s.period.id: s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {})}
+    items = [closed_on(None).model_copy(update={"status": "open"}), closed_on(None).model_copy(update={"id": 2})]
+    obligations = obligations_of(Rhythm(calendar, CadenceBook()), "2024-Q1", items, [DUTY, CO_DUTY, OTHER_DUTY], filed)
+    header = {"plan_id": 1, "period": "2024-Q1", "owed_period": "2024-Q1", "report_type": "quarterly"}
+    pages = compliance_pages(header, items, obligations, filed, today=date(2024, 5, 1), state=state)
+    return pages, compliance_rows(items, obligations, filed, today=date(2024, 5, 1))
+
+
+FILED_Q1 = {
+    (1, 5): {"id": 3, "status": "submitted", "late": True, "days_late": 2, "period": "2024-Q1"},
+    (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+}
+
+
+def test_compliance_pages_summarise_every_row_as_the_rows_themselves_do():
+    pages, rows = pages_of_2024_q1(FILED_Q1)
+    assert pages.summary == compliance_summary(rows)
+    assert pages.rows_after(None, 1) == rows[:2]  # limit + 1 rows: the page and whether more follow
+    assert pages.rows_after(8, 500) == rows[2:]  # after responsibility 8
+
+
+def test_compliance_pages_keep_only_the_state_asked_for_and_summarise_them_all():
+    pages, rows = pages_of_2024_q1(FILED_Q1, state="missing")
+    assert [r["responsibility_id"] for r in pages.rows_after(None, 50)] == [9]
+    assert pages.summary == compliance_summary(rows)

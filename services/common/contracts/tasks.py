@@ -119,6 +119,15 @@ class Member(_Record):
     role: str
 
 
+class PlanStructure(_Record):
+    """A plan with its items, assignments and indicators, read in one answer (GET /v1/plans/{id}/structure)."""
+
+    plan: Plan
+    items: list[Item]
+    assignments: list[Assignment]
+    indicators: list[Indicator]
+
+
 class UnitRoleRow(TypedDict):
     unit_id: int
     unit_name: str
@@ -170,6 +179,11 @@ class TasksClient:
 
     async def item_indicators(self, item_id: int) -> list[Indicator]:
         return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]
+
+    async def plan_structure(self, plan_id: int) -> tuple[str | None, PlanStructure]:
+        """The plan's structure and its ETag (a digest of the answer: equal tags, equal structures); the very object
+        read before while tasks_api says it has not changed. Callers must not change it."""
+        return await self.http.get_parsed(f"/v1/plans/{plan_id}/structure", PlanStructure.model_validate_json)
 
     async def plan_items(self, plan_id: int) -> list[Item]:
         return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.model_validate)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import Request, Response
 
-from fastapi import Depends, Request, Response
-
-from services.common.auth import Principal, Role, Staff, require_roles
+from services.common.auth import ServiceCaller, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, created, current, links_to_created
@@ -24,8 +22,6 @@ from services.notify_api.events.schemas import (
 )
 
 router = api_router("events")
-
-ServiceCaller = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 
 
 @router.post(

@@ -5,14 +5,22 @@ Pure functions over plain data: the period's obligations (periods/obligations.py
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
-from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ComplianceTotals, Filed, PeriodReport
+from services.reporting_api.oversight.schemas.rows import (
+    ComplianceEntry,
+    ComplianceTotals,
+    Filed,
+    PeriodReport,
+    ViewHeader,
+)
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Obligation
 
@@ -80,7 +88,16 @@ def compliance_rows(
 
     `reports` maps (item_id, unit_id) to the report answering for the period ({id, status, late, days_late}).
     """
-    by_id = {item.id: item for item in items}
+    return _rows({item.id: item for item in items}, obligations, reports, today=today)
+
+
+def _rows(
+    by_id: Mapping[int, Item],
+    obligations: Iterable[Obligation],
+    reports: Mapping[tuple[int, int], PeriodReport],
+    *,
+    today: date,
+) -> list[ComplianceEntry]:
     return [
         compliance_row(
             o, by_id.get(o.assignment.item_id), reports.get((o.assignment.item_id, o.assignment.unit_id)), today=today
@@ -129,3 +146,63 @@ def compliance_summary(rows: Iterable[ComplianceEntry]) -> ComplianceTotals:
         "late": late,
         "overdue": overdue,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CompliancePages:
+    """A period's compliance whose rows are built a page at a time: a plan's pairs are thousands, a page is 50, and
+    building every row (a dict of 17 fields, its lateness) cost ten times the reads. The summary counts every pair
+    in scope (compliance_summary's figures, counted without rows); `kept` holds the obligations the `state` filter
+    kept, in responsibility id order (the cursor's)."""
+
+    header: ViewHeader
+    summary: ComplianceTotals
+    kept: Sequence[Obligation]
+    items: Mapping[int, Item]
+    reports: Mapping[tuple[int, int], PeriodReport]
+    today: date
+
+    def rows_after(self, after: int | None, limit: int) -> list[ComplianceEntry]:
+        """`limit + 1` rows after the responsibility id `after` (the first ones when None)."""
+        start = 0 if after is None else bisect_right(self.kept, after, key=_responsibility_id)
+        return _rows(self.items, self.kept[start : start + limit + 1], self.reports, today=self.today)
+
+
+def _responsibility_id(obligation: Obligation) -> int:
+    return obligation.assignment.id
+
+
+def compliance_pages(
+    header: ViewHeader,
+    items: Iterable[Item],
+    obligations: Iterable[Obligation],
+    reports: Mapping[tuple[int, int], PeriodReport],
+    *,
+    today: date,
+    state: str | None,
+) -> CompliancePages:
+    """The summary of every obligation and those of `state` (all when None), rows not built yet."""
+    states: Counter[str] = Counter()
+    late = overdue = expected = 0
+    kept: list[Obligation] = []
+    for o in obligations:
+        report = reports.get((o.assignment.item_id, o.assignment.unit_id))
+        row_state = report["status"] if report else "missing"
+        states[row_state] += 1
+        expected += o.owed
+        reported = row_state in REPORTED
+        late += bool(report["late"]) if report and reported else workdays_late(o.due_on, today) > 0  # as lateness()
+        overdue += o.owed and not reported and today > o.due_on
+        if state is None or row_state == state:
+            kept.append(o)
+    summary: ComplianceTotals = {
+        "expected": expected,
+        "missing": states["missing"],
+        "draft": states["draft"],
+        "submitted": states["submitted"],
+        "accepted": states["accepted"],
+        "returned": states["returned"],
+        "late": late,
+        "overdue": overdue,
+    }
+    return CompliancePages(header, summary, kept, {item.id: item for item in items}, reports, today)

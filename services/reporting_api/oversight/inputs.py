@@ -23,10 +23,14 @@ from services.reporting_api.periods.service import plan_rules, rhythm_of
 
 @dataclass(frozen=True, slots=True)
 class PlanData:
+    """The plan as tasks_api answered it (its lists are the peer cache's: never changed), and that answer's ETag: a
+    digest of it (None if tasks_api gave none), which the roll-up memo compares instead of the lists."""
+
     plan: Plan
     items: list[Item]
     assignments: list[Assignment]
     indicators: list[Indicator]
+    revision: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +74,9 @@ class PlanOversight:
 
 
 async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
-    plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
-    items, assignments, indicators = await asyncio.gather(
-        tasks.plan_items(plan_id), tasks.plan_assignments(plan_id), tasks.plan_indicators(plan_id)
-    )
-    return PlanData(plan, items, assignments, indicators)
+    """The plan, its items, responsibilities and indicators, in one read (404 for an unknown plan)."""
+    revision, found = await tasks.plan_structure(plan_id)
+    return PlanData(found.plan, found.items, found.assignments, found.indicators, revision)
 
 
 async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> Grouping:

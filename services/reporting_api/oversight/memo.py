@@ -3,9 +3,9 @@
 A roll-up's rules (rollups.py, lights.py, indicators.py) are pure functions of the plan from tasks_api, the
 plan's rules and due date, and the period's rows; recomputing them cost more than reading those rows. So the
 rows are still read on every request, and the answer is reused only when every input equals the one it was
-computed from: no revision to forget, no stale answer. Comparing is cheap where it matters: the plan's records
-are the very objects of the peer cache while tasks_api's pages have not changed (lists compare identical
-elements without looking inside), and the period's rows compare as tuples.
+computed from: no revision to forget, no stale answer. Comparing is cheap where it matters: the plan is compared
+by the ETag tasks_api gives its structure (a digest of the answer: equal tags, equal plans; oversight/inputs.py), so
+a kept answer does not keep the plan's records alive, and the period's rows compare as tuples.
 """
 
 from __future__ import annotations

@@ -129,13 +129,18 @@ def by_indicator(rows: Rows) -> PointsByIndicator:
     return points
 
 
+def period_reports_read(plan_id: int, period: str, *, unit_id: int | None = None, lead_only: bool = False) -> Read:
+    """The read of the period's reports (of one unit; only those filed as lead)."""
+    statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
+    return statement, {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
+
+
 async def period_reports(
     conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None, lead_only: bool = False
 ) -> ReportsByPair:
     """The period's reports by (item_id, unit_id)."""
-    statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
-    values = {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
-    return by_pair(plain_rows(await conn.execute(statement, values)))
+    statement, values = period_reports_read(plan_id, period, unit_id=unit_id, lead_only=lead_only)
+    return by_pair(plain_rows(await conn.execute(statement, dict(values))))
 
 
 async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[FiledCount]:
@@ -155,7 +160,7 @@ def light_reads(plan_id: int, period: str, today: date) -> list[Read]:
     """What the lights read beyond the plan: the period's lead reports, each indicator's latest value, and the
     accepted reports per item (progress)."""
     return [
-        (period_reports_statement(lead_only=True), {"plan_id": plan_id, **periods_of(period)}),
+        period_reports_read(plan_id, period, lead_only=True),
         (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today}),
         (accepted_statement(), {"plan_id": plan_id}),
     ]

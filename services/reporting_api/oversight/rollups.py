@@ -7,12 +7,12 @@ traffic lights (lights.py).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
 
 from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, Member, Unit
-from services.reporting_api.oversight.lights import light_totals
+from services.reporting_api.oversight.lights import LIGHTS, light_totals
+from services.reporting_api.oversight.progress import PROGRESS
 from services.reporting_api.oversight.schemas.rows import (
     FiledCount,
     LightEntry,
@@ -184,13 +184,14 @@ def _group_order(ref: GroupRef) -> tuple[bool, int]:
 def _finish(row: RollupEntry, items: set[int], light_of: Mapping[int, tuple[str, str]], overdue: bool) -> RollupEntry:
     row["missing"] = max(0, row["expected"] - row["submitted"] - row["draft"])
     row["overdue"] = max(0, row["expected"] - row["submitted"]) if overdue else 0
-    lights: Counter[str] = Counter()
-    progress: Counter[str] = Counter()
+    # Plain dicts in the answer's key order, not Counters: a plan's roll-up counts each of its thousands of pairs.
+    lights = dict.fromkeys(LIGHTS, 0)
+    progress = dict.fromkeys(PROGRESS, 0)
     for item_id in items:
-        if item_id in light_of:
-            light, status = light_of[item_id]
-            lights[light] += 1
-            progress[status] += 1
+        found = light_of.get(item_id)
+        if found is not None:
+            lights[found[0]] += 1
+            progress[found[1]] += 1
     row["items"] = len(items)
     row["lights"] = light_totals(lights)
     row["progress"] = {

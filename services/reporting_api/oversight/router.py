@@ -28,7 +28,7 @@ from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.deps import DatabaseDep, TasksDep
 from services.reporting_api.oversight import service
-from services.reporting_api.oversight.compliance import COMPLIANCE_RULE
+from services.reporting_api.oversight.compliance import COMPLIANCE_RULE, CompliancePages
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
 from services.reporting_api.oversight.lights import LIGHT_RULE
 from services.reporting_api.oversight.memo import InputMemo
@@ -115,8 +115,8 @@ async def get_plan_compliance(
 ) -> Response:
     walk = (plan_id, period, _today(as_of), principal.scoped_unit(unit_id), state)
     view = walks.get(walk) if cursor else None
-    if view is None:
-        fresh = await service.compliance(
+    if not isinstance(view, CompliancePages):
+        view = await service.compliance(
             db,
             tasks,
             plan_id=plan_id,
@@ -126,11 +126,11 @@ async def get_plan_compliance(
             unit_id=unit_id,
             state=state,
         )
-        if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
-            walks.keep(walk, fresh)
-        view = fresh
-    by_id = itemgetter("responsibility_id")
-    return _encoded_page(view, view["rows"], decode_id_cursor(cursor), limit, by_id, request)
+        if len(view.kept) > limit:  # more pages will follow: they continue this view (walks.py)
+            walks.keep(walk, view)
+    rows = view.rows_after(decode_id_cursor(cursor), limit)
+    page, headers = paginate(rows, limit, request, itemgetter("responsibility_id"))
+    return JSONBytesResponse({**view.header, "summary": view.summary, **page}, headers=headers)
 
 
 @router.get(
@@ -158,7 +158,7 @@ async def get_plan_obligations(
     after = decode_tuple_cursor(cursor, str, str, strict_int)
     walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
     view = walks.get(walk) if cursor else None
-    if view is None:
+    if view is None or isinstance(view, CompliancePages):  # the walks of compliance are under other keys
         fresh = await service.obligations(
             db,
             tasks,

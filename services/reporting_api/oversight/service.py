@@ -22,15 +22,15 @@ from services.common.driver_reads import Rows, read_all, reading
 from services.common.json import render
 from services.common.problems import NotFound
 from services.common.records import plain_rows
-from services.reporting_api.oversight.compliance import compliance_rows, compliance_summary, owed_obligations
-from services.reporting_api.oversight.indicators import plan_indicator_progress
-from services.reporting_api.oversight.inputs import (
-    PeriodView,
-    PlanOversight,
-    load_grouping,
-    load_plan,
-    period_view,
+from services.reporting_api.oversight.compliance import (
+    CompliancePages,
+    compliance_pages,
+    compliance_rows,
+    compliance_summary,
+    owed_obligations,
 )
+from services.reporting_api.oversight.indicators import plan_indicator_progress
+from services.reporting_api.oversight.inputs import PeriodView, PlanOversight, load_grouping, load_plan, period_view
 from services.reporting_api.oversight.lights import light_counts, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
@@ -43,12 +43,12 @@ from services.reporting_api.oversight.repository import (
     light_reads,
     measurement_points,
     period_reports,
+    period_reports_read,
     periods_of,
 )
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
 from services.reporting_api.oversight.schemas.rows import (
     ComplianceEntry,
-    ComplianceView,
     IndicatorEntry,
     IndicatorView,
     LightEntry,
@@ -117,19 +117,18 @@ async def compliance(
     principal: Principal,
     unit_id: int | None,
     state: str | None,
-) -> ComplianceView:
-    """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter."""
+) -> CompliancePages:
+    """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter; the rows are
+    built a page at a time (CompliancePages)."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id)
     async with db.read() as conn:
         view = await period_view(conn, data, period, today)
-        filed = await period_reports(conn, plan_id, period, unit_id=unit_id)
-    rows = _compliance_rows(view, filed, unit_id)
-    return {
-        **view.header(),
-        "summary": compliance_summary(rows),
-        "rows": [row for row in rows if state is None or row["state"] == state],
-    }
+        (rows,) = await read_all(db, conn, [period_reports_read(plan_id, period, unit_id=unit_id)])
+    filed = by_pair(rows)
+    assignments = [a for a in data.assignments if unit_id is None or a.unit_id == unit_id]
+    obligations = obligations_of(view.rhythm, view.period, data.items, assignments, filed)
+    return compliance_pages(view.header(), data.items, obligations, filed, today=today, state=state)
 
 
 OBLIGATIONS_RULE = """\
@@ -160,9 +159,9 @@ async def obligations(
     compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
     nothing is owed on reads no reports at all."""
     unit_id = principal.scoped_unit(unit_id)
-    plan = await tasks.plan(plan_id)  # 404 for an unknown plan, before anything else
-    items, assignments = await asyncio.gather(tasks.plan_items(plan_id), tasks.plan_assignments(plan_id))
-    duties = sorted((a for a in assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
+    data = await load_plan(tasks, plan_id)  # 404 for an unknown plan, before anything else
+    plan, items = data.plan, data.items
+    duties = sorted((a for a in data.assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
     rows: list[ComplianceEntry] = []
     async with db.read() as conn:
         rhythm = await rhythm_of(conn, plan)
@@ -190,7 +189,9 @@ async def rollups(
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, data, period, today)
         filed, leads, points, accepted = await under_way.all()
-    inputs = (by, view, grouping, filed, leads, points, accepted)
+    # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
+    plan = view.data if view.data.revision is None else view.data.revision
+    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
         lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)

@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Hashable
 
 from services.common.caching import BoundedCache, ttl_cache
-from services.reporting_api.oversight.schemas.rows import ComplianceView, ObligationView
+from services.reporting_api.oversight.compliance import CompliancePages
+from services.reporting_api.oversight.schemas.rows import ObligationView
 
 WALK_SECONDS = 120.0  # a walk of the largest plan at 500 rows a page takes seconds; this bounds staleness
 WALKS_KEPT = 4  # views held at once (the largest is ~100,000 rows): a bound on memory
-Walk = ComplianceView | ObligationView  # a view paged by its rows: the compliance of a period, or the obligations
+Walk = CompliancePages | ObligationView  # a view paged by its rows: the compliance of a period, or the obligations
 
 
 class ComplianceWalks:

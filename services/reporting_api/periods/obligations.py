@@ -157,6 +157,7 @@ def latest_per_pair(rows: Iterable[ReportT]) -> dict[Pair, ReportT]:
     found: dict[Pair, ReportT] = {}
     for row in rows:
         pair = (row["item_id"], row["unit_id"])
-        if pair not in found or row["id"] > found[pair]["id"]:
+        known = found.get(pair)
+        if known is None or row["id"] > known["id"]:
             found[pair] = row
     return found

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
-from services.common.auth import PrincipalDep, Staff
+from services.common.auth import PrincipalDep, ServiceCaller, Staff
 from services.common.etag import IfMatch, expected_version
 from services.common.json import loads
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
@@ -24,7 +24,7 @@ from services.common.routing import (
 )
 from services.common.wire_types import mistyped_fields
 from services.tasks_api.deps import DatabaseDep
-from services.tasks_api.plans import service
+from services.tasks_api.plans import service, structure
 from services.tasks_api.plans.files.plan_file import PlanFile, dump_plan_file
 from services.tasks_api.plans.files.validation import PlanFileError, parse_plan_file, validate_plan_data
 from services.tasks_api.plans.schemas import ImportResult, PlanCreate, PlanPublic, PlanUpdate
@@ -32,6 +32,7 @@ from services.tasks_api.plans.schemas import ImportResult, PlanCreate, PlanPubli
 router = api_router("plans")
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
+IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", description="The ETag of the answer last read.")]
 
 
 @router.get("/plans", summary="List plans")
@@ -64,6 +65,22 @@ async def create_plan(data: PlanCreate, response: Response, db: DatabaseDep, pri
 @router.get("/plans/{plan_id}", summary="Read a plan", responses=READ_ERRORS)
 async def get_plan(plan_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> PlanPublic:
     return current(response, PlanPublic, await service.get_plan(db, plan_id=plan_id))
+
+
+@router.get(
+    "/plans/{plan_id}/structure",
+    summary="A plan's items, assignments and indicators in one answer, for the services",
+    description=structure.__doc__,
+    response_model=structure.PlanStructure,
+    responses={**READ_ERRORS, 304: {"description": "Not modified: the If-None-Match ETag is the answer's."}},
+)
+async def get_plan_structure(
+    plan_id: int, db: DatabaseDep, _: ServiceCaller, if_none_match: IfNoneMatch = None
+) -> Response:
+    body, tag = await structure.plan_structure(db, plan_id=plan_id)
+    if if_none_match == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    return Response(body, media_type="application/json", headers={"ETag": tag})
 
 
 @router.patch("/plans/{plan_id}", summary="Change a plan", responses=GUARDED_WRITE_ERRORS)

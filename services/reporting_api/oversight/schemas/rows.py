@@ -195,13 +195,6 @@ class Grouping(TypedDict, total=False):
     thematic: list[tuple[Group, list[Member]]]
 
 
-class ComplianceView(ViewHeader):
-    """A period's compliance: every row in scope after the state filter, the summary before it."""
-
-    summary: ComplianceTotals
-    rows: list[ComplianceEntry]
-
-
 ObligationView = TypedDict(
     "ObligationView",
     {"plan_id": int, "from": date, "to": date, "as_of": date, "rows": list[ComplianceEntry]},

@@ -1,0 +1,149 @@
+"""A plan's structure in one answer: its items, assignments and indicators, only the fields the oversight rules of
+reporting_api read, with a strong ETag of the answer's bytes.
+
+reporting_api computed a roll-up or compliance from the plan's item, assignment and indicator lists, paged out of
+here 500 rows at a time with every item's full text: a cold roll-up of a plan of 1,000 items spent more than a
+second on fifteen round trips. This is the same data in one read of three statements, without the text. The ETag is
+a digest of the answer itself, so it changes with any change to what is answered, whatever the table; a client
+that sends it back in If-None-Match gets 304 and keeps what it parsed (services/common/http.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import BindParameter, Select, bindparam, select
+
+from services.common.db import Database
+from services.common.json import render
+from services.tasks_api.items.repository import items, responsibilities
+from services.tasks_api.items.service import units
+from services.tasks_api.plans import service
+from services.tasks_api.targets.repository import indicators
+
+PLAN: BindParameter[int] = bindparam("plan_id")
+ITEMS = (
+    select(
+        items.c.id,
+        items.c.plan_id,
+        items.c.parent_id,
+        items.c.key,
+        items.c.kind,
+        items.c.number,
+        items.c.title,
+        items.c.due_on,
+        items.c.status,
+        items.c.closed_on,
+    )
+    .where(items.c.plan_id == PLAN)
+    .order_by(items.c.id)
+)
+# Responsibilities of a unit only (inner join): a collective placeholder is nobody's duty.
+ASSIGNMENTS = (
+    select(
+        responsibilities.c.id,
+        responsibilities.c.item_id,
+        responsibilities.c.unit_id,
+        units.c.name.label("unit_name"),
+        responsibilities.c.role,
+    )
+    .join(items, items.c.id == responsibilities.c.item_id)
+    .join(units, units.c.id == responsibilities.c.unit_id)
+    .where(items.c.plan_id == PLAN)
+    .order_by(responsibilities.c.id)
+)
+INDICATORS = (
+    select(
+        indicators.c.id,
+        indicators.c.item_id,
+        indicators.c.key,
+        indicators.c.name,
+        indicators.c.measure,
+        indicators.c.baseline,
+        indicators.c.target,
+        indicators.c.comparison,
+        indicators.c.target_date,
+        indicators.c.yearly_targets,
+    )
+    .join(items, items.c.id == indicators.c.item_id)
+    .where(items.c.plan_id == PLAN)
+    .order_by(indicators.c.id)
+)
+
+
+class PlanOutline(BaseModel):
+    """The plan's header: its dates bound its reporting calendar."""
+
+    id: int
+    key: str
+    title: str
+    starts_on: date
+    ends_on: date
+    status: str
+
+
+class ItemOutline(BaseModel):
+    """An item (ItemPublic without its text): its end, close-out and kind decide what it owes."""
+
+    id: int
+    plan_id: int
+    parent_id: int | None
+    key: str
+    kind: str
+    number: str
+    title: str
+    due_on: date | None
+    status: str
+    closed_on: date | None = Field(description="The Beijing business day the close-out was approved (办结日期).")
+
+
+class AssignmentOutline(BaseModel):
+    """A responsibility of a unit for an item (AssignmentPublic's core)."""
+
+    id: int
+    item_id: int
+    unit_id: int
+    unit_name: str
+    role: str
+
+
+class IndicatorOutline(BaseModel):
+    """An indicator of an item and its targets (IndicatorPublic's core)."""
+
+    id: int
+    item_id: int
+    key: str
+    name: str
+    measure: str
+    baseline: float | None
+    target: float = Field(description="目标值")
+    comparison: str
+    target_date: date
+    yearly_targets: dict[str, float] | None = Field(description="年度目标: the target of each year, by the year.")
+
+
+class PlanStructure(BaseModel):
+    """A plan's header, items, assignments (responsibilities of a unit) and indicators, each in id order."""
+
+    plan: PlanOutline = Field(description="The plan's header.")
+    items: list[ItemOutline] = Field(description="Every item of the plan, in id order.")
+    assignments: list[AssignmentOutline] = Field(description="Every responsibility of a unit, in id order.")
+    indicators: list[IndicatorOutline] = Field(description="Every indicator of the plan's items, in id order.")
+
+
+async def plan_structure(db: Database, plan_id: int) -> tuple[bytes, str]:
+    """The answer's JSON and its strong ETag; 404 for an unknown plan."""
+    plan = await service.get_plan(db, plan_id=plan_id)
+    header = PlanOutline.model_validate(plan).model_dump()
+    found = await asyncio.gather(*(_rows(db, statement, plan_id) for statement in (ITEMS, ASSIGNMENTS, INDICATORS)))
+    body = render({"plan": header, "items": found[0], "assignments": found[1], "indicators": found[2]})
+    return body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+async def _rows(db: Database, statement: Select[Any], plan_id: int) -> list[Mapping[str, object]]:
+    return await db.fetch((statement, {"plan_id": plan_id}), dict)
