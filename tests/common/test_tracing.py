@@ -40,7 +40,7 @@ def test_a_request_crossing_two_services_is_one_trace(
             client.get("/v1/plans/999999/compliance", params={"period": "2024-Q1"}, headers=auth("office"))
     spans = exported.get_finished_spans()
     servers = {span.name: span for span in spans if span.kind is SpanKind.SERVER}
-    reporting, tasks = servers["GET /v1/plans/{plan_id}/compliance"], servers["GET /v1/plans/{plan_id}"]
+    reporting, tasks = servers["GET /v1/plans/{plan_id}/compliance"], servers["GET /v1/plans/{plan_id}/structure"]
     assert tasks.context.trace_id == reporting.context.trace_id
     peer_call = next(
         span for span in spans if span.kind is SpanKind.CLIENT and span.context.span_id == tasks.parent.span_id
