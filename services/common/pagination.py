@@ -7,6 +7,7 @@ import binascii
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
+from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypedDict, TypeVar
 from urllib.parse import urlencode
@@ -164,8 +165,14 @@ def page_response(
 
 def given(filters: DataclassInstance) -> dict[str, object]:
     """The filters given (not None) of a dataclass of list filters, by field name."""
-    values = ((field.name, getattr(filters, field.name)) for field in fields(filters))
+    values = ((name, getattr(filters, name)) for name in _field_names(type(filters)))
     return {name: value for name, value in values if value is not None}
+
+
+@cache
+def _field_names(kind: type[DataclassInstance]) -> tuple[str, ...]:
+    # dataclasses.fields() builds its tuple again on every call: a list page's filters are read on every request.
+    return tuple(field.name for field in fields(kind))
 
 
 def keyset_statement(columns: Sequence[ColumnElement[Any]], key: Column[int], where: list[Any]) -> Select[Any]:
