@@ -117,10 +117,11 @@ def throughput_figures(name: str, service: Throughput, baseline: Throughput, rat
     ]
 
 
-def list_runs(stack: Stack, s: Subjects) -> dict[str, tuple[str, str]]:
-    """Each list figure's (service URL, raw baseline URL): the same plan, filter, page size and cursor."""
-    items, raw_items = f"{stack.tasks.url}/v1/plans/{s.plan_id}/items", f"{stack.baseline.url}/items"
-    reports, raw_reports = f"{stack.reporting.url}/v1/reports", f"{stack.baseline.url}/reports"
+def list_runs(tasks: str, reporting: str, raw: str, s: Subjects) -> dict[str, tuple[str, str]]:
+    """Each list figure's (service URL, raw baseline URL) for the services and baseline at these base URLs: the same
+    plan, filter, page size and cursor."""
+    items, raw_items = f"{tasks}/v1/plans/{s.plan_id}/items", f"{raw}/items"
+    reports, raw_reports = f"{reporting}/v1/reports", f"{raw}/reports"
     unit, report = {"limit": PAGE, "unit_id": s.unit_id}, {"plan_id": s.plan_id, "period": PERIOD, "limit": PAGE}
     return {
         "items p1, unit filter": (_with(items, **unit), _with(raw_items, plan_id=s.plan_id, **unit)),
@@ -161,13 +162,14 @@ def list_figures(
     """Every list against the raw baseline, each measured right after its baseline; also returns the throughputs
     the flatness figures use."""
     measured: Measured = {}
-    for name, (url, raw) in list_runs(stack, s).items():
+    for name, (url, raw) in list_runs(stack.tasks.url, stack.reporting.url, stack.baseline.url, s).items():
         baseline = measure(raw, {}, load)
         process = stack.tasks if name.startswith("items") else stack.reporting
         with profiler.record(name, {process.name: process.popen.pid}):
             measured[name] = (measure(url, headers, load), baseline)
-        if name in SIZE_RUNS:  # the same list on the typical plan, at once: no baseline, the service against itself
-            measured[SIZE_RUNS[name]] = (measure(typical_plan_url(url, s), headers, load), baseline)
+        if name in SIZE_RUNS:  # the same list on the typical plan, at once, after its own raw baseline
+            typical_baseline = measure(typical_plan_url(raw, s), {}, load)
+            measured[SIZE_RUNS[name]] = (measure(typical_plan_url(url, s), headers, load), typical_baseline)
     figures = [
         figure
         for name, (service, baseline) in measured.items()
@@ -193,7 +195,7 @@ def flatness_figures(measured: Measured, s: Subjects) -> list[Figure]:
                 "req/s",
                 FLATNESS,
                 baseline=p1,
-                note=f"page {page}; baseline: page 1",
+                note=f"page {page}; baseline: page 1; {_per_raw(measured[deep], measured[first])}",
             )
         )
     for name, big, (rows, typical_rows) in (
@@ -208,7 +210,14 @@ def flatness_figures(measured: Measured, s: Subjects) -> list[Figure]:
                 FLATNESS,
                 baseline=measured[SIZE_RUNS[big]][0].rps,
                 note=f"page 1 on plan 1 ({rows:,} rows) vs typical plan ({typical_rows:,}): "
-                f"{rows / max(typical_rows, 1):.0f}× the rows; baseline: typical plan",
+                f"{rows / max(typical_rows, 1):.1f}× the rows; baseline: typical plan; "
+                f"{_per_raw(measured[big], measured[SIZE_RUNS[big]])}",
             )
         )
     return found
+
+
+def _per_raw(value: tuple[Throughput, Throughput], baseline: tuple[Throughput, Throughput]) -> str:
+    """Each side's req/s against the raw baseline measured just before it: a busy moment of a shared machine shows
+    in both, where a page or a plan that costs more shows in the service's alone."""
+    return f"per raw: {value[0].rps / value[1].rps:.2f}× vs {baseline[0].rps / baseline[1].rps:.2f}×"
