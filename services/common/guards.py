@@ -30,9 +30,7 @@ _IDS_FROM_ZERO = frozenset({"owner_id"})  # a contact's owner: 0 is the office (
 # PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
 # In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-# A query can hold a date only where it writes one plainly (2025-06-30), percent-encodes something (a digit or a dash
-# too) or has bytes beyond ASCII (other scripts' digits): any other query, a period's 2024-H1 too, is not parsed.
-_MAYBE_DATE = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}|[%\x80-\xff]")
+_MAYBE_DATE = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}|[%\x80-\xff]")  # a date, or digits encoded or of other scripts
 
 
 class RequestGuardMiddleware:
@@ -129,7 +127,7 @@ def _fault_response(fault: BodyFault) -> Response:
 def _query_fault(scope: Scope) -> BodyFault | None:
     """A date in the query outside the supported years (the same bound as in bodies)."""
     query = scope.get("query_string", b"")
-    if _MAYBE_DATE.search(query) is None:
+    if _MAYBE_DATE.search(query) is None:  # most queries (a period such as 2024-H1 too) are not parsed
         return None
     for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         why = unsupported_date(value)
