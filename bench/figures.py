@@ -38,7 +38,12 @@ MEMORY_NAMES = (
     "RSS a minute later: growth over idle (largest)",
     "RSS peak over the run (largest)",
 )
-FLATNESS_NAMES = ("flatness items p1 vs deep page", "flatness reports p1 vs deep page")
+FLATNESS_NAMES = (
+    "flatness items p1 vs deep page",
+    "flatness reports p1 vs deep page",
+    "flatness items 1× vs 10× data",
+    "flatness reports 1× vs 10× data",
+)
 FIGURE_NAMES = (
     "load: generate and import the data set",
     *(f"{name}: {kind}" for name in LIST_NAMES for kind in ("req/s", "p99")),

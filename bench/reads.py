@@ -3,6 +3,11 @@
 Each list is measured with wrk right after its raw baseline, with the same plan, filter, page size and cursor;
 the ratio of the two is the figure (the machine's speed cancels out). Page 1 and a deep page (page 1,000 at
 full scale, or the deepest full page there is) are measured alike, and compared for the flatness figures.
+
+Flatness over the data's size (issue 15: 1× to 10× data): page 1 of the same list on plan 2, a typical plan, is
+measured right after page 1 on plan 1, the province-wide plan of the same data set: the same statement, page size
+and answer size, over a plan many times as big (at scale 1, 49× the items and 25× a period's reports; at scale 0.2,
+9× and 4.5×, as plan 1 has two units an item and the others four). The figure's note gives the two counts.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ class Subjects:
     reports_deep_page: int
     reports_deep_cursor: str | None
     plan_ids: tuple[int, ...]  # every plan, in the order of their keys (plan 1 first)
+    items_by_size: tuple[int, int]  # the items of plan 1 and of the typical plan
+    reports_by_size: tuple[int, int]  # their reports of PERIOD
 
 
 def _deep(ids: list[int], page: int) -> tuple[int, str | None]:
@@ -76,6 +83,10 @@ async def find_subjects(target: Target) -> Subjects:
                 "SELECT id FROM reports WHERE plan_id = $1 AND period = $2 ORDER BY id", plan_id, PERIOD
             )
         ]
+        typical_items = await tasks.fetchval("SELECT count(*) FROM items WHERE plan_id = $1", typical_plan_id)
+        typical_reports = await reporting.fetchval(
+            "SELECT count(*) FROM reports WHERE plan_id = $1 AND period = $2", typical_plan_id, PERIOD
+        )
     finally:
         await tasks.close()
         await reporting.close()
@@ -87,6 +98,8 @@ async def find_subjects(target: Target) -> Subjects:
         *_deep(item_ids, DEEP_PAGE),
         *_deep(report_ids, DEEP_PAGE),
         plan_ids,
+        (len(item_ids), typical_items),
+        (len(report_ids), typical_reports),
     )
 
 
@@ -104,10 +117,11 @@ def throughput_figures(name: str, service: Throughput, baseline: Throughput, rat
     ]
 
 
-def list_runs(stack: Stack, s: Subjects) -> dict[str, tuple[str, str]]:
-    """Each list figure's (service URL, raw baseline URL): the same plan, filter, page size and cursor."""
-    items, raw_items = f"{stack.tasks.url}/v1/plans/{s.plan_id}/items", f"{stack.baseline.url}/items"
-    reports, raw_reports = f"{stack.reporting.url}/v1/reports", f"{stack.baseline.url}/reports"
+def list_runs(tasks: str, reporting: str, raw: str, s: Subjects) -> dict[str, tuple[str, str]]:
+    """Each list figure's (service URL, raw baseline URL) for the services and baseline at these base URLs: the same
+    plan, filter, page size and cursor."""
+    items, raw_items = f"{tasks}/v1/plans/{s.plan_id}/items", f"{raw}/items"
+    reports, raw_reports = f"{reporting}/v1/reports", f"{raw}/reports"
     unit, report = {"limit": PAGE, "unit_id": s.unit_id}, {"plan_id": s.plan_id, "period": PERIOD, "limit": PAGE}
     return {
         "items p1, unit filter": (_with(items, **unit), _with(raw_items, plan_id=s.plan_id, **unit)),
@@ -129,6 +143,17 @@ def list_runs(stack: Stack, s: Subjects) -> dict[str, tuple[str, str]]:
 
 
 Measured = dict[str, tuple[Throughput, Throughput]]
+# The lists measured again on the typical plan (1× data) right after plan 1 (10× or more), for the size flatness.
+SIZE_RUNS = {"items p1": "items p1, typical plan", "reports by plan+period": "reports by plan+period, typical plan"}
+
+
+def typical_plan_url(url: str, s: Subjects) -> str:
+    """The same request on the typical plan instead of plan 1 (in the path for items, in the query for reports)."""
+    plan, typical = str(s.plan_id), str(s.typical_plan_id)
+    parsed = httpx.URL(url)
+    path = parsed.path.replace(f"/plans/{plan}/", f"/plans/{typical}/")
+    params = {k: (typical if k == "plan_id" else v) for k, v in parsed.params.multi_items()}
+    return str(parsed.copy_with(path=path, params=params))
 
 
 def list_figures(
@@ -137,14 +162,18 @@ def list_figures(
     """Every list against the raw baseline, each measured right after its baseline; also returns the throughputs
     the flatness figures use."""
     measured: Measured = {}
-    for name, (url, raw) in list_runs(stack, s).items():
+    for name, (url, raw) in list_runs(stack.tasks.url, stack.reporting.url, stack.baseline.url, s).items():
         baseline = measure(raw, {}, load)
         process = stack.tasks if name.startswith("items") else stack.reporting
         with profiler.record(name, {process.name: process.popen.pid}):
             measured[name] = (measure(url, headers, load), baseline)
+        if name in SIZE_RUNS:  # the same list on the typical plan, at once, after its own raw baseline
+            typical_baseline = measure(typical_plan_url(raw, s), {}, load)
+            measured[SIZE_RUNS[name]] = (measure(typical_plan_url(url, s), headers, load), typical_baseline)
     figures = [
         figure
         for name, (service, baseline) in measured.items()
+        if name not in SIZE_RUNS.values()
         for figure in throughput_figures(
             name, service, baseline, ITEMS_RATIO if name.startswith("items") else REPORTS_RATIO
         )
@@ -166,7 +195,29 @@ def flatness_figures(measured: Measured, s: Subjects) -> list[Figure]:
                 "req/s",
                 FLATNESS,
                 baseline=p1,
-                note=f"page {page}; baseline: page 1",
+                note=f"page {page}; baseline: page 1; {_per_raw(measured[deep], measured[first])}",
+            )
+        )
+    for name, big, (rows, typical_rows) in (
+        ("items", "items p1", s.items_by_size),
+        ("reports", "reports by plan+period", s.reports_by_size),
+    ):
+        found.append(
+            within(
+                f"flatness {name} 1× vs 10× data",
+                measured[big][0].rps,
+                "req/s",
+                FLATNESS,
+                baseline=measured[SIZE_RUNS[big]][0].rps,
+                note=f"page 1 on plan 1 ({rows:,} rows) vs typical plan ({typical_rows:,}): "
+                f"{rows / max(typical_rows, 1):.1f}× the rows; baseline: typical plan; "
+                f"{_per_raw(measured[big], measured[SIZE_RUNS[big]])}",
             )
         )
     return found
+
+
+def _per_raw(value: tuple[Throughput, Throughput], baseline: tuple[Throughput, Throughput]) -> str:
+    """Each side's req/s against the raw baseline measured just before it: a busy moment of a shared machine shows
+    in both, where a page or a plan that costs more shows in the service's alone."""
+    return f"per raw: {value[0].rps / value[1].rps:.2f}× vs {baseline[0].rps / baseline[1].rps:.2f}×"

@@ -30,7 +30,7 @@ _IDS_FROM_ZERO = frozenset({"owner_id"})  # a contact's owner: 0 is the office (
 # PostgreSQL text cannot hold U+0000: a NUL would fail deep inside a query (500) there, and be stored on SQLite.
 # In JSON it can only arrive escaped, as \u0000 after an even number of backslashes.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-_DASH = re.compile(rb"-|%2[dD]")  # a dash in a query, written or percent-encoded
+_MAYBE_DATE = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}|[%\x80-\xff]")  # a date, or digits encoded or of other scripts
 
 
 class RequestGuardMiddleware:
@@ -127,7 +127,7 @@ def _fault_response(fault: BodyFault) -> Response:
 def _query_fault(scope: Scope) -> BodyFault | None:
     """A date in the query outside the supported years (the same bound as in bodies)."""
     query = scope.get("query_string", b"")
-    if _DASH.search(query) is None:  # no date without its dashes: most queries are spared the parsing
+    if _MAYBE_DATE.search(query) is None:  # most queries (a period such as 2024-H1 too) are not parsed
         return None
     for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         why = unsupported_date(value)

@@ -23,6 +23,7 @@ from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
+from starlette.types import Receive, Scope, Send
 
 from services.common.auth import PRINCIPAL, current_principal
 from services.common.deps_factory import held_attribute
@@ -94,11 +95,16 @@ class _Plan:
 
 
 class ListRoute(APIRoute):
-    """An APIRoute for a list page (GET, endpoint returning a Response) with the plain-request handler above."""
+    """An APIRoute for a list page (GET, endpoint returning a Response) with the plain-request handler above.
+
+    A plain GET is answered by `handle` itself: FastAPI's per-request wrapping of a route (two exit stacks for
+    dependencies with yield, which a plain request has none of, and a second pass of the exception handlers) is
+    skipped, and whatever the endpoint raises goes to the app's ExceptionMiddleware, whose handlers are the same
+    (the same problem document). Anything else is handled by FastAPI as before."""
 
     def get_route_handler(self) -> Handler:
         full = super().get_route_handler()
-        plan = compile_plan(self.dependant)
+        plan = self.plain = compile_plan(self.dependant)
         endpoint: Callable[..., Awaitable[Response]] = self.endpoint
 
         async def handler(request: Request) -> Response:
@@ -108,6 +114,16 @@ class ListRoute(APIRoute):
             return await endpoint(**arguments)
 
         return handler
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "GET":
+            request = Request(scope, receive, send)
+            arguments = self.plain.arguments(request)
+            if arguments is not None:
+                response: Response = await self.endpoint(**arguments)
+                await response(scope, receive, send)
+                return
+        await super().handle(scope, receive, send)
 
 
 def compile_plan(dependant: Dependant) -> _Plan:

@@ -7,6 +7,7 @@ import binascii
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
+from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypedDict, TypeVar
 from urllib.parse import urlencode
@@ -135,9 +136,10 @@ def next_page_url(request: Request, cursor: str, limit: int) -> str:
     """This request's URL with `cursor` and `limit` set (last, as `URL.include_query_params` puts them), every other
     parameter kept in order. Built from the query the request parsed already: Starlette's `include_query_params`
     parses it again and splits the whole URL apart, a tenth of a list page's CPU."""
-    kept = [(name, value) for name, value in request.query_params.multi_items() if name not in _PAGING]
-    query = urlencode([*kept, ("cursor", cursor), ("limit", limit)])
-    return f"{str(request.url).partition('?')[0]}?{query}"
+    kept = urlencode([(name, value) for name, value in request.query_params.multi_items() if name not in _PAGING])
+    # A cursor is base64url and a limit a number: both are written as urlencode would write them, without it.
+    paging = f"cursor={cursor}&limit={limit}"
+    return f"{str(request.url).partition('?')[0]}?{kept}{'&' if kept else ''}{paging}"
 
 
 def page_of(
@@ -164,8 +166,14 @@ def page_response(
 
 def given(filters: DataclassInstance) -> dict[str, object]:
     """The filters given (not None) of a dataclass of list filters, by field name."""
-    values = ((field.name, getattr(filters, field.name)) for field in fields(filters))
+    values = ((name, getattr(filters, name)) for name in _field_names(type(filters)))
     return {name: value for name, value in values if value is not None}
+
+
+@cache
+def _field_names(kind: type[DataclassInstance]) -> tuple[str, ...]:
+    # dataclasses.fields() builds its tuple again on every call: a list page's filters are read on every request.
+    return tuple(field.name for field in fields(kind))
 
 
 def keyset_statement(columns: Sequence[ColumnElement[Any]], key: Column[int], where: list[Any]) -> Select[Any]:

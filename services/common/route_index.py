@@ -7,12 +7,16 @@ router is given one regular expression, the union of its routes' own path patter
 path that none of them matches, without walking them. A router with a route that is not matched by its path
 pattern alone (a mount, a low-priority route), or whose routes changed since, is asked as before: the order of the
 routers, partial (405) matches and slash redirects stay FastAPI's own (tests/common/test_route_index.py).
+
+FastAPI also matches the chosen router's routes twice: once to choose it, and again to hand the request on. The
+second time is answered from the first (kept in the scope with the path and method it was for).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any, cast
 
 from fastapi.routing import APIRoute, APIRouter, _EffectiveRouteContext, _IncludedRouter
 from starlette._utils import (
@@ -22,7 +26,9 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 Matcher = Callable[[Scope], tuple[Match, Scope]]
+RouteMatch = tuple[Match, Scope, Any, Any]  # what _IncludedRouter._match answers: the match, its scope, route, context
 _GROUP_NAME = re.compile(r"\(\?P<[^>]+>")  # a route's named groups; one union may not repeat a name
+_KEPT = "duban.route_match"  # the scope key of the last match of an included router
 
 
 def index_routes(router: APIRouter) -> None:
@@ -32,6 +38,7 @@ def index_routes(router: APIRouter) -> None:
             patterns = _patterns(route)
             if patterns is not None:
                 setattr(route, "matches", _quick_no(route, union(patterns)))  # noqa: B010 - an instance's own matches
+            setattr(route, "_match", _matched_once(route))  # noqa: B010 - an instance's own _match
 
 
 def union(patterns: list[str]) -> re.Pattern[str]:
@@ -60,11 +67,34 @@ def _route_pattern(route: _EffectiveRouteContext) -> list[str] | None:
 
 def _quick_no(included: _IncludedRouter, paths: re.Pattern[str]) -> Matcher:
     matches: Matcher = included.matches
-    version = included.original_router._get_routes_version()
+    router = included.original_router
+    version = router._get_routes_version()
+    # A router without routers of its own changes only when its own count does (including a router changes it too):
+    # that is one attribute to read, not a walk of its routes, on every request.
+    flat = not any(isinstance(route, _IncludedRouter) for route in router.routes)
+
+    def unchanged() -> bool:
+        return router._routes_version == version if flat else router._get_routes_version() == version
 
     def quick(scope: Scope) -> tuple[Match, Scope]:
-        if paths.match(get_route_path(scope)) is None and included.original_router._get_routes_version() == version:
+        if paths.match(get_route_path(scope)) is None and unchanged():
             return Match.NONE, {}
         return matches(scope)
 
     return quick
+
+
+def _matched_once(included: _IncludedRouter) -> Callable[[Scope], RouteMatch]:
+    """The router's `_match`, answered from the scope when it matched the same path and method there already."""
+    match: Callable[[Scope], RouteMatch] = included._match
+
+    def once(scope: Scope) -> RouteMatch:
+        asked = (get_route_path(scope), scope.get("method"))
+        kept = scope.get(_KEPT)
+        if kept is not None and kept[0] is included and kept[1] == asked:
+            return cast(RouteMatch, kept[2])
+        found = match(scope)
+        scope[_KEPT] = (included, asked, found)
+        return found
+
+    return once

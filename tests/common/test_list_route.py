@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 from services.common.auth import PRINCIPAL, Principal, PrincipalDep, Role
 from services.common.deps_factory import app_held
 from services.common.json import JSONBytesResponse
-from services.common.problems import install_problem_handlers
+from services.common.problems import PROBLEM_MEDIA_TYPE, NotFound, install_problem_handlers
 from services.common.routing import api_router, list_page
 
+MISSING_SHELF = 13
 HANDLERS: list[str] = []  # the handlers each request went through: "fastapi" (parameters solved), "endpoint"
 
 
@@ -46,6 +47,8 @@ def app_with_a_list() -> FastAPI:
         q: Annotated[str | None, Query(min_length=1, max_length=5)] = None,
     ) -> Response:
         HANDLERS.append("endpoint")
+        if shelf_id == MISSING_SHELF:
+            raise NotFound(f"No shelf {shelf_id}.")
         found = {"shelf_id": shelf_id, "shelf": shelf, "caller": principal.subject, "limit": limit}
         found |= {"colour": colour, "since": since.isoformat() if since else None, "fresh": fresh, "q": q}
         return JSONBytesResponse(found)
@@ -146,3 +149,10 @@ def test_overridden_dependencies_are_applied(client):
     finally:
         client.app.dependency_overrides.clear()
     assert (status, body["shelf"], handler) == (200, "bottom", "fastapi")
+
+
+def test_a_problem_raised_by_the_endpoint_of_a_plain_request_is_answered_as_a_problem_document(client):
+    HANDLERS.clear()
+    response = client.get(f"/v1/shelves/{MISSING_SHELF}/things")
+    assert (response.status_code, response.headers["content-type"], HANDLERS) == (404, PROBLEM_MEDIA_TYPE, ["endpoint"])
+    assert (response.json()["status"], response.json()["detail"]) == (404, f"No shelf {MISSING_SHELF}.")

@@ -7,6 +7,8 @@ import re
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import _IncludedRouter
+from fastapi.testclient import TestClient
 
 from services.common.route_index import union
 from services.notify_api.app import create_app as create_notify_app
@@ -55,3 +57,22 @@ def test_a_union_matches_a_path_exactly_when_one_of_its_patterns_does():
         False,
         False,
     ]
+
+
+def test_the_chosen_router_matches_a_request_once(monkeypatch):
+    matched: list[str] = []
+    match = _IncludedRouter._match
+
+    def counted(self, scope):
+        matched.append(scope["path"])
+        return match(self, scope)
+
+    monkeypatch.setattr(_IncludedRouter, "_match", counted)
+    client = TestClient(APPS["tasks_api"]())
+    assert (client.get("/livez").status_code, matched) == (200, ["/livez"])
+
+
+def test_a_path_one_slash_off_is_still_redirected():
+    client = TestClient(APPS["tasks_api"](), follow_redirects=False)
+    response = client.get("/livez/")
+    assert (response.status_code, response.headers["location"]) == (307, "http://testserver/livez")
