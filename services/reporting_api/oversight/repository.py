@@ -133,9 +133,14 @@ async def period_reports(
     conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None = None, lead_only: bool = False
 ) -> ReportsByPair:
     """The period's reports by (item_id, unit_id)."""
+    statement, values = period_reports_read(plan_id, period, unit_id=unit_id, lead_only=lead_only)
+    return by_pair(plain_rows(await conn.execute(statement, dict(values))))
+
+
+def period_reports_read(plan_id: int, period: str, *, unit_id: int | None = None, lead_only: bool = False) -> Read:
+    """period_reports' statement and values, to run beside others (driver_reads.read_all)."""
     statement = period_reports_statement(of_unit=unit_id is not None, lead_only=lead_only)
-    values = {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
-    return by_pair(plain_rows(await conn.execute(statement, values)))
+    return statement, {"plan_id": plan_id, **periods_of(period), **({} if unit_id is None else {"unit_id": unit_id})}
 
 
 async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[FiledCount]:
