@@ -103,7 +103,7 @@ class ServiceClient:
         # still in the cache are handed out again as the very same objects (get_all_parsed, oversight/memo.py).
         # Each is bounded by the JSON it holds or came from; in memory that is a few times more (Python objects).
         self.cache: BoundedCache[str, _Cached] = sized_lru_cache("peer answers", cache_bytes, _size)
-        self.parsed: BoundedCache[tuple[str, Callable[[Any], Any]], _ParsedList] = sized_lru_cache(
+        self.parsed: BoundedCache[tuple[str, Callable[[list[Any]], list[Any]]], _ParsedList] = sized_lru_cache(
             "parsed rows", cache_bytes, _size
         )
         self.urls: BoundedCache[tuple[str, tuple[tuple[str, Param], ...]], str] = lru_cache("peer urls", url_memory)
@@ -174,9 +174,9 @@ class ServiceClient:
         return [row async for page in self._pages(path, params, cache=cache) for row in page.body["data"]]
 
     async def get_all_parsed(
-        self, path: str, parse: Callable[[Any], Parsed], params: Query | None = None
+        self, path: str, parse: Callable[[list[Any]], list[Parsed]], params: Query | None = None
     ) -> list[Parsed]:
-        """Every row of a paginated list, each passed through `parse` (a record's model_validate).
+        """Every row of a paginated list, each page's rows passed through `parse` (a record's validate_rows).
 
         Validating a plan's thousands of rows cost more than the rest of a roll-up, and the rows rarely change:
         while every page is still the very body in the cache (fresh, or revalidated by a 304), the rows parsed
@@ -190,7 +190,7 @@ class ServiceClient:
             or len(known.pages) != len(pages)
             or any(a is not b for a, b in zip(known.pages, pages, strict=True))
         ):
-            rows = [parse(row) for page in pages for row in page["data"]]
+            rows = [row for page in pages for row in parse(page["data"])]
             known = _ParsedList(pages, rows, sum(answer.size for answer in answers))
             self.parsed.put(key, known)
         return list(known.rows)  # a copy: callers may sort or filter it; the records themselves are frozen

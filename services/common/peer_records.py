@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from functools import cache
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -47,6 +48,20 @@ class PeerRecord(BaseModel):
             return super().model_validate_json(json_data, **options)
         except ValidationError as exc:
             raise outside_contract(cls.peer, cls.__name__, exc) from exc
+
+    @classmethod
+    def validate_rows(cls, rows: list[Any]) -> list[Self]:
+        """A page of records validated in one call: a third of the time of model_validate row by row (reporting_api
+        reads a plan's tens of thousands of items and assignments from tasks_api for a dispatch's obligations)."""
+        try:
+            return cast(list[Self], _rows_adapter(cls).validate_python(rows))
+        except ValidationError as exc:
+            raise outside_contract(cls.peer, cls.__name__, exc) from exc
+
+
+@cache  # one adapter per record class: bounded by the classes the contracts define
+def _rows_adapter(record: type[PeerRecord]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[record])  # type: ignore[valid-type]  # a runtime type
 
 
 class PeerRows(Generic[Row]):

@@ -12,9 +12,9 @@ from services.common.http import ServiceClient
 parsed: list[Any] = []
 
 
-def parse(row: Any) -> Any:
-    parsed.append(row)
-    return ("parsed", row["id"])
+def parse(rows: list[Any]) -> list[Any]:
+    parsed.extend(rows)
+    return [("parsed", row["id"]) for row in rows]
 
 
 def parsed_reads(answers: list[list[dict[str, int]]], cache_bytes: int = 1 << 20) -> list[list[Any]]:

@@ -17,3 +17,13 @@ def test_rows_outside_the_contract_are_the_peers_fault_not_ours():
 def test_rows_keep_only_the_fields_the_consumer_reads_with_their_types():
     rows = tasks.ITEM_LEADER_ROWS.validate([{"item_id": 1, "leader_id": 2, "name": "某某"}])
     assert rows == [{"item_id": 1, "leader_id": 2}]
+
+
+def test_a_page_of_records_outside_the_contract_is_the_peers_fault_not_ours():
+    with pytest.raises(PeerError, match="Assignment"):
+        tasks.Assignment.validate_rows([{"id": 1, "item_id": 2, "unit_id": "three", "unit_name": "某局", "role": "co"}])
+
+
+def test_a_page_of_records_validates_into_the_same_frozen_records_as_one_by_one():
+    row = {"id": 1, "item_id": 2, "unit_id": 3, "unit_name": "某局", "role": "co", "plan_id": 9}
+    assert tasks.Assignment.validate_rows([row]) == [tasks.Assignment.model_validate(row)]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.tasks_api.factories import assert_problem, history, import_small_plan
+from tests.tasks_api.factories import SMALL_PLAN, assert_problem, history, import_small_plan
 
 
 @pytest.fixture
@@ -254,6 +254,17 @@ def test_assignment_lists_are_paged_by_id(tasks_client, auth, plan):
         if (cursor := page["next_cursor"]) is None:
             break
     assert seen == sorted(plan.responsibilities.values())
+
+
+def test_a_later_plans_assignments_start_at_its_own_first_duty(tasks_client, auth, plan):
+    again = {**SMALL_PLAN, "plan": {**SMALL_PLAN["plan"], "key": "later-plan"}}
+    later = tasks_client.post("/v1/plans/import", json=again, headers=auth("office")).json()["plan_id"]
+    # A duty added to the first plan now has an id above every duty of the later plan.
+    added = assign(tasks_client, auth, plan.items["T2"], unit_id=plan.units["市发改委"], role="co").json()["id"]
+    theirs = assignment_ids(tasks_client.get(f"/v1/plans/{later}/assignments", headers=auth("office")))
+    ours = assignment_ids(tasks_client.get(f"/v1/plans/{plan.plan_id}/assignments", headers=auth("office")))
+    assert len(theirs) == len(plan.responsibilities) and min(theirs) > max(plan.responsibilities.values())
+    assert ours == sorted([*plan.responsibilities.values(), added])
 
 
 def test_unit_cannot_list_another_units_assignments(tasks_client, auth, plan):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.tasks_api.factories import assert_problem, history, import_small_plan
+from tests.tasks_api.factories import SMALL_PLAN, assert_problem, history, import_small_plan
 
 INDICATOR = {
     "key": "T1-bridges",
@@ -369,3 +369,14 @@ def test_a_plan_lists_the_lead_leaders_of_its_items(quzhou_client, auth, quzhou_
     ).json()["data"]
     assert len(rows) == 13
     assert {"陈锦标", "王良春"} <= {r["name"] for r in rows}
+
+
+def test_a_later_plans_lead_leaders_start_at_its_own_first_pair(tasks_client, auth, plan):
+    again = {**SMALL_PLAN, "plan": {**SMALL_PLAN["plan"], "key": "later-plan"}}
+    later = tasks_client.post("/v1/plans/import", json=again, headers=auth("office")).json()["plan_id"]
+    ours, theirs = (
+        tasks_client.get(f"/v1/plans/{plan_id}/item-leaders", headers=auth("viewer")).json()["data"]
+        for plan_id in (plan.plan_id, later)
+    )
+    assert ours and len(theirs) == len(ours)
+    assert not {row["item_id"] for row in theirs} & set(plan.items.values())

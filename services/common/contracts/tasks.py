@@ -186,13 +186,13 @@ class TasksClient:
         return await self.http.get_parsed(f"/v1/plans/{plan_id}/structure", PlanStructure.model_validate_json)
 
     async def plan_items(self, plan_id: int) -> list[Item]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.model_validate)
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.validate_rows)
 
     async def plan_assignments(self, plan_id: int) -> list[Assignment]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.model_validate)
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.validate_rows)
 
     async def plan_indicators(self, plan_id: int) -> list[Indicator]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate)
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.validate_rows)
 
     # One by one and past the cache, for a one-off read of a whole plan (see ServiceClient.each_parsed).
 
@@ -209,7 +209,7 @@ class TasksClient:
         return ITEM_LEADER_ROWS.validate(await self.http.get_all(f"/v1/plans/{plan_id}/item-leaders"))
 
     async def plan_item_leaders(self, plan_id: int) -> list[ItemLeader]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/item-leaders", ItemLeader.model_validate)
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/item-leaders", ItemLeader.validate_rows)
 
     async def unit(self, unit_id: int) -> Unit:
         return Unit.model_validate(await self.http.get(f"/v1/units/{unit_id}"))
@@ -218,14 +218,14 @@ class TasksClient:
         return LeaderRef.model_validate(await self.http.get(f"/v1/leaders/{leader_id}"))
 
     async def units(self) -> list[Unit]:
-        return await self.http.get_all_parsed("/v1/units", Unit.model_validate)
+        return await self.http.get_all_parsed("/v1/units", Unit.validate_rows)
 
     async def groups(self, plan_id: int, kind: str | None = None) -> list[Group]:
         rows = await self.http.get_all("/v1/groups", {"plan_id": plan_id, "kind": kind})
         return [Group.model_validate(r) for r in rows]
 
     async def group_members(self, group_id: int) -> list[Member]:
-        return await self.http.get_all_parsed(f"/v1/groups/{group_id}/members", Member.model_validate)
+        return await self.http.get_all_parsed(f"/v1/groups/{group_id}/members", Member.validate_rows)
 
     async def deadlines(self, start: date, end: date, **filters: Any) -> list[DeadlineRow]:
         rows = await self.http.get_all(

@@ -59,7 +59,7 @@ from services.reporting_api.oversight.schemas.rows import (
     ReportsByPair,
     RollupView,
 )
-from services.reporting_api.periods.obligations import obligations_of, owing_items
+from services.reporting_api.periods.obligations import obligations_of, owing_periods
 from services.reporting_api.periods.service import plan_rules, rhythm_of
 
 # -- scope ----------------------------------------------------------------------------------------------
@@ -164,14 +164,14 @@ async def obligations(
     duties = sorted((a for a in data.assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
     rows: list[ComplianceEntry] = []
     async with db.read() as conn:
-        rhythm = await rhythm_of(conn, plan)
-        for owed in rhythm.owed_periods(start, end):
-            owing = owing_items(rhythm, items, owed)
-            if not any(a.item_id in owing for a in duties):
-                continue
-            filed = await period_reports(conn, plan_id, owed.period.id, unit_id=unit_id)
-            kept = owed_obligations(duties, owing, owed, filed, pending=pending)
-            rows += compliance_rows(items, kept, filed, today=today)
+        wanted = owing_periods(await rhythm_of(conn, plan), items, duties, start, end)
+        # Each period's reports side by side, as asyncpg's records on PostgreSQL (a plan's thousands per period).
+        reads = [period_reports_read(plan_id, owed.period.id, unit_id=unit_id) for owed, _ in wanted]
+        found = await read_all(db, conn, reads)
+    for (owed, owing), reports in zip(wanted, found, strict=True):
+        filed = by_pair(reports)
+        kept = owed_obligations(duties, owing, owed, filed, pending=pending)
+        rows += compliance_rows(items, kept, filed, today=today)
     rows.sort(key=obligation_key)
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
 

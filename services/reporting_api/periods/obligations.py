@@ -127,6 +127,18 @@ def owing_items(rhythm: Rhythm, items: Iterable[Item], scheduled: ScheduledPerio
     return {item.id for item in items if rhythm.owes(item, scheduled)}
 
 
+def owing_periods(
+    rhythm: Rhythm, items: Iterable[Item], assignments: Iterable[Assignment], start: date, end: date
+) -> list[tuple[ScheduledPeriod, set[int]]]:
+    """The owed periods due in [start, end] for which one of `assignments` owes a report, each with its owing items."""
+    found = []
+    for scheduled in rhythm.owed_periods(start, end):
+        owing = owing_items(rhythm, items, scheduled)
+        if any(a.item_id in owing for a in assignments):
+            found.append((scheduled, owing))
+    return found
+
+
 def obligations_of(
     rhythm: Rhythm,
     period_id: str,

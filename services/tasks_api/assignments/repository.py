@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records, plain_rows
 from services.tasks_api.db import change_log
-from services.tasks_api.items.repository import DutyRow, StoredResponsibility, items, responsibilities
+from services.tasks_api.items.repository import DutyRow, StoredResponsibility, first_of_plan, items, responsibilities
 from services.tasks_api.items.service import DUTIES, units
 
 responsibility_records: Records[StoredResponsibility] = Records(responsibilities, "responsibility", change_log)
@@ -98,6 +98,8 @@ async def assignment_page(
     query = ASSIGNMENT.order_by(responsibilities.c.id).limit(limit + 1)
     if after_id is not None:
         query = query.where(responsibilities.c.id > after_id)
+    elif plan_id is not None:
+        query = query.where(responsibilities.c.id >= first_of_plan(responsibilities, plan_id))
     if unit_id is not None:
         query = query.where(responsibilities.c.unit_id == unit_id)
     if plan_id is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TypedDict, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records
@@ -131,3 +131,15 @@ async def locked_item(conn: AsyncConnection, item_id: int) -> ItemRow | None:
     """The item, locked for the transaction (on PostgreSQL)."""
     row = (await conn.execute(select(items).where(items.c.id == item_id).with_for_update())).mappings().first()
     return cast(ItemRow, dict(row)) if row else None
+
+
+def first_of_plan(rows: Table, plan_id: int) -> ColumnElement[int]:
+    """The smallest id among `rows` (a table of the items' own rows, indexed by item_id) of the plan's items, found
+    from the items by index: a bound for a plan's first keyset page.
+
+    Without it a plan's first page walks the ids from the very first, through every earlier plan's rows, until it
+    meets this plan's: the tenth plan of ten read the whole table (170 ms at scale 0.2) each time a peer read its
+    assignments or lead leaders (every dispatch). The later pages start at their cursor."""
+    own = rows.alias("own")
+    first_of_item = select(func.min(own.c.id)).where(own.c.item_id == items.c.id).correlate(items).scalar_subquery()
+    return select(func.min(first_of_item)).where(items.c.plan_id == plan_id).scalar_subquery()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
-from services.tasks_api.items.repository import item_leaders, items
+from services.tasks_api.items.repository import first_of_plan, item_leaders, items
 from services.tasks_api.people.repository import leaders
 from services.tasks_api.targets.models import Indicator, Milestone
 
@@ -104,4 +104,6 @@ async def plan_item_leader_page(
     )
     if after_id is not None:
         query = query.where(item_leaders.c.id > after_id)
+    else:
+        query = query.where(item_leaders.c.id >= first_of_plan(item_leaders, plan_id))
     return [cast(PlanItemLeaderRow, dict(r)) for r in (await conn.execute(query)).mappings()]
