@@ -23,7 +23,7 @@ from services.common.job_requests import Outcome, problem_of, refusal, started
 from services.common.jobs import Job, Kind, enqueue
 from services.common.problems import ProblemError
 from services.reporting_api.db import export_chunks, job_queue
-from services.reporting_api.ledger import service
+from services.reporting_api.ledger import service, sql_csv
 from services.reporting_api.ledger.writers import csv_stream, write_xlsx
 from services.reporting_api.settings import ReportingSettings
 
@@ -54,8 +54,11 @@ async def export_job(exporter: Exporter, job: Job) -> dict[str, int]:
     except ProblemError as problem:
         raise refusal(problem) from problem
     writer = ChunkWriter(db, export_chunks, job_queue, job.id)
-    async for data in _file(db, ledger, p["format"]):
-        await writer.write(data)
+    if p["format"] == "csv" and db.dialect.copies:  # PostgreSQL writes the CSV itself (ledger/sql_csv.py)
+        await sql_csv.csv_file(db, ledger, writer.write)
+    else:
+        async for data in _file(db, ledger, p["format"]):
+            await writer.write(data)
     return {"chunks": await writer.close()}
 
 

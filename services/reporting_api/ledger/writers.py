@@ -20,13 +20,24 @@ from anyio import to_thread
 
 from services.reporting_api.ledger.xlsx import Cell, Row, XlsxSheet
 
-__all__ = ["CSV_MEDIA_TYPE", "XLSX_MEDIA_TYPE", "Cell", "Row", "attachment", "csv_stream", "write_xlsx"]
+__all__ = [
+    "CSV_MEDIA_TYPE",
+    "FORMULA_STARTS",
+    "XLSX_MEDIA_TYPE",
+    "Cell",
+    "Row",
+    "attachment",
+    "csv_header",
+    "csv_safe",
+    "csv_stream",
+    "write_xlsx",
+]
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 UTF8_BOM = "\ufeff"  # without it Excel reads a Chinese CSV as the local code page and shows mojibake
 # A text cell starting with one of these is a formula to a spreadsheet (CSV injection, CWE-1236).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def write_xlsx(
@@ -60,8 +71,9 @@ async def write_xlsx(
     return path
 
 
-def _csv_safe(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+def csv_safe(value: Cell) -> Cell:
+    """A text cell a spreadsheet would run as a formula, with an apostrophe before it; any other cell as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -77,12 +89,18 @@ async def csv_stream(headers: Sequence[str], batches: AsyncIterable[Sequence[Row
         buffer.truncate()
         return chunk
 
-    buffer.write(UTF8_BOM)
-    writer.writerow(headers)
-    yield drain()
+    yield csv_header(headers)
     async for batch in batches:
-        writer.writerows([_csv_safe(value) for value in row] for row in batch)
+        writer.writerows([csv_safe(value) for value in row] for row in batch)
         yield drain()
+
+
+def csv_header(headers: Sequence[str]) -> bytes:
+    """The start of a CSV file: the byte order mark and the header row."""
+    buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
+    csv.writer(buffer, lineterminator="\r\n").writerow(headers)
+    return buffer.getvalue().encode("utf-8")
 
 
 def attachment(ascii_name: str, name: str) -> str:
