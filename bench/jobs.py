@@ -9,11 +9,11 @@ Ledger: plan 1's ledger of a period (100,000 rows at full scale) through reporti
   not read anything (no database, no peers) nor build the rows.
 - CSV against a raw COPY TO of the same rows: the plan's side read from tasks_api's three lists as the service reads
   them (the same pages, 500 rows each) with plain httpx and orjson, then the service's own statements run as it runs
-  them (ledger/sql_csv.py, on a bare connection of this process): the owing responsibilities and the indicator
-  labels COPYed into temporary tables, and one COPY (the join with the reports, latest review comments and
-  indicator values, the cells in the ledger's words) TO STDOUT as CSV. Its rows are checked to be the ledger's.
-  It does not validate the peer's records, decide which items owe the period (it takes the responsibilities the
-  service's own read found, before the clock starts), run as a job, pass through export_chunks or HTTP, nor turn
+  them (ledger/sql.py, on a connection of this process): the plan's side as the service spools it (ledger/spool.py)
+  COPYed into temporary tables, and one COPY (the join with the reports, latest review comments and indicator
+  values, the cells in the ledger's words) TO STDOUT as CSV. Its rows are checked to be the ledger's. It does not
+  validate the peer's records, decide which items owe the period nor spool the cells (it takes the files the
+  service's own read spooled, before the clock starts), run as a job, pass through export_chunks or HTTP, nor turn
   COPY's line ends into CRLF.
 """
 
@@ -43,8 +43,9 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database, make_engine
 from services.common.http import ServiceClient
 from services.common.settings import REPO_ROOT
-from services.reporting_api.ledger import service, sql_csv
+from services.reporting_api.ledger import sql
 from services.reporting_api.ledger.service import HEADERS, WIDTHS
+from services.reporting_api.ledger.spool import open_spooled
 
 DELIVERY_ROWS = 20_000  # the outbox the delivery figure sends when the dispatch wrote none
 DELIVERY_RATE = 1_000  # issue 15: deliveries a second with two dispatchers
@@ -135,7 +136,8 @@ def ledger_figures(
             response = httpx.get(f"{url}.{kind}", params=params, headers=headers, timeout=600)
             times[kind] = time.perf_counter() - started
         response.raise_for_status()
-        memory[kind] = f"reporting_api {before:.0f} MB before, peak {stack.reporting.memory_mb('VmHWM'):.0f}"
+        peak, after = stack.reporting.memory_mb("VmHWM"), stack.reporting.memory_mb()
+        memory[kind] = f"reporting_api {before:.0f} MB before, peak {peak:.0f}, after {after:.0f}"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
     alone = xlsxwriter_alone(rows)
     copy_to, copied = asyncio.run(raw_copy_to(stack, target, s.plan_id, headers))
@@ -188,7 +190,7 @@ async def raw_copy_to(stack: Stack, target: Target, plan_id: int, headers: dict[
     database = Database(make_engine(target.url("reporting_api"), pool_size=1))
     client = ServiceClient(stack.tasks.url, lambda: headers["Authorization"].removeprefix("Bearer "), peer="tasks_api")
     try:
-        ledger = await service.open_ledger(database, TasksClient(client), plan_id=plan_id, period=PERIOD, unit_id=None)
+        ledger = await open_spooled(database, TasksClient(client), plan_id=plan_id, period=PERIOD, unit_id=None)
         output = io.BytesIO()
 
         async def sink(data: bytes) -> None:
@@ -197,7 +199,8 @@ async def raw_copy_to(stack: Stack, target: Target, plan_id: int, headers: dict[
         started = time.perf_counter()
         await _raw_plan_side(stack.tasks.url, plan_id, headers)
         async with database.transaction() as conn:
-            await sql_csv.copy_ledger(conn, ledger, sink)
+            await sql.copy_ledger(conn, ledger, sink)
+        ledger.spool.close()
         return time.perf_counter() - started, output.getvalue()
     finally:
         await client.aclose()

@@ -15,7 +15,7 @@ from services.common.db import Database, make_engine
 from services.reporting_api.app import create_app
 from services.reporting_api.db import export_chunks as chunks_table
 from services.reporting_api.db import job_queue
-from services.reporting_api.ledger import service, sql_csv
+from services.reporting_api.ledger import service, sql
 from services.reporting_api.ledger.writers import csv_stream
 from services.reporting_api.worker import worker as reporting_worker
 from tests.conftest import reporting_settings
@@ -68,7 +68,7 @@ def test_the_csv_streams_the_same_bytes_the_request_wrote_and_leaves_nothing_beh
 
 
 def test_awkward_cells_stream_the_same_bytes_the_request_wrote(reporting_client, auth, quzhou):
-    """On PostgreSQL the CSV is written by the database (ledger/sql_csv.py): numbers, quotes, line breaks inside a
+    """On PostgreSQL the CSV is written by the database (ledger/sql.py): numbers, quotes, line breaks inside a
     cell, formulas and blank cells come out as the Python writer writes them."""
     t9, km = quzhou.item("T9")["id"], quzhou.indicator_id("T9-expressway-km")
     for unit, value, text in (("市交通运输局", 0.1 + 0.2, '-1 "引号"\r\n第二行\n'), ("市文旅局", 1e20, "@某人")):
@@ -119,7 +119,7 @@ def test_an_export_job_that_breaks_is_answered_with_a_503_problem_and_leaves_not
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(service, "ledger_rows", broken)  # the CSV written in Python
-    monkeypatch.setattr(sql_csv, "copy_ledger", broken)  # the CSV written by PostgreSQL
+    monkeypatch.setattr(sql, "copy_ledger", broken)  # the CSV written by PostgreSQL
     response = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/ledger.csv", params=Q1, headers=auth("office"))
     assert (response.status_code, response.headers["content-type"]) == (503, PROBLEM)
     assert "disk" not in response.text
@@ -143,5 +143,5 @@ def test_the_sweep_deletes_chunks_older_than_an_hour_only(reporting_client):
 def test_copy_rows_end_in_crlf_but_a_line_break_inside_a_quoted_cell_stays_wherever_a_chunk_ends():
     data = b'a,"x\n""y""\nz",b\nc,d\n'
     for cut in range(len(data) + 1):
-        ends = sql_csv.LineEnds()
+        ends = sql.LineEnds()
         assert ends(data[:cut]) + ends(data[cut:]) == b'a,"x\n""y""\nz",b\r\nc,d\r\n'

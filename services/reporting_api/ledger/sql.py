@@ -1,16 +1,16 @@
-"""The CSV ledger written by PostgreSQL (where the database copies): the plan's side, read from tasks_api before,
-is COPYed into two temporary tables, and one query joins them with the reports, their latest review comments and
-indicator values and writes every cell as the Python writers do (ledger/service.py, writers.py), streamed out by
-COPY … TO STDOUT. No row passes through Python but for its line end.
+"""The ledger written by PostgreSQL (where the database copies): the plan's side, spooled from tasks_api before
+(ledger/spool.py), is COPYed into temporary tables, and one query joins them with the reports, their latest review
+comments and indicator values and writes every cell as the Python rows have it (ledger/service.py): streamed out by
+COPY … TO STDOUT as CSV, or read through a server-side cursor for the workbook. No row of the ledger is held.
 
-The cells are the same text as the workbook's: the status words and the defused formulas come from the same
+The cells are the same text as the Python rows': the status words and the defused formulas come from the same
 tables, numbers are printed as `cells._number` prints them (with extra_float_digits 0 a double is `%.15g`, as
 Python's `format(v, ".15g")`), times in Beijing time. The tests compare this CSV with the one written in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,21 +19,21 @@ from services.common.clock import SHANGHAI
 from services.common.db import Database
 from services.common.dialect import driver_connection
 from services.reporting_api.ledger import service
-from services.reporting_api.ledger.writers import FORMULA_STARTS, csv_header, csv_safe
+from services.reporting_api.ledger.spool import SpooledLedger
+from services.reporting_api.ledger.writers import FORMULA_STARTS, Row, csv_header
 from services.reporting_api.oversight.compliance import lateness
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.periods.calendar import answering_ids
 from services.reporting_api.reports.models import ReportStatus
 
-DUTIES = "ledger_duties"
-DUTY_COLUMNS = ("n", "item_id", "unit_id", "key", "number", "title", "kind", "unit_name", "role")
-INDICATORS = "ledger_indicators"
-INDICATOR_COLUMNS = ("id", "name", "measure")
-TABLES = (
-    f"CREATE TEMPORARY TABLE {DUTIES} (n int PRIMARY KEY, item_id bigint, unit_id bigint, key text, number text, "
-    "title text, kind text, unit_name text, role text) ON COMMIT DROP",
-    f"CREATE TEMPORARY TABLE {INDICATORS} (id bigint PRIMARY KEY, name text, measure text) ON COMMIT DROP",
-)
+# The spool's tables (ledger/spool.py), each dropped when the export's transaction ends.
+TABLES = {
+    "duties": "item_id bigint, co boolean, id bigint, unit_id bigint, unit_name text, role text",
+    "items": "id bigint PRIMARY KEY, key text, number text, title text, kind text",
+    "indicators": "id bigint PRIMARY KEY, name text, measure text",
+}
+DUTIES, ITEMS, INDICATORS = (f"ledger_{name}" for name in TABLES)
+BATCH_ROWS = 2_000  # rows a cursor fetch hands the workbook writer
 
 
 def _safe(cell: str) -> str:
@@ -58,7 +58,8 @@ QUERY = f"""
 WITH chosen AS (
     SELECT DISTINCT ON (r.item_id, r.unit_id) r.id, r.item_id, r.unit_id, r.status, r.progress, r.problems,
         r.next_steps, r.percent_complete, r.self_status, r.submitted_at, r.late, r.days_late
-    FROM {DUTIES} d JOIN reports r ON r.item_id = d.item_id AND r.unit_id = d.unit_id
+    FROM {DUTIES} d JOIN {ITEMS} it ON it.id = d.item_id
+    JOIN reports r ON r.item_id = d.item_id AND r.unit_id = d.unit_id
     WHERE r.plan_id = $1 AND r.period = ANY($2::text[])
     ORDER BY r.item_id, r.unit_id, r.id DESC
 ), latest AS (
@@ -67,7 +68,8 @@ WITH chosen AS (
     WHERE m.report_id IN (SELECT id FROM chosen) AND (rv.outcome IS NULL OR rv.outcome <> 'returned')
     ORDER BY m.report_id, m.indicator_id, m.as_of DESC, m.version_id DESC, m.id DESC
 ), ind_values AS (
-    SELECT v.report_id, string_agg(coalesce(i.name, '指标' || v.indicator_id) || ': ' || {_NUMBER}
+    SELECT v.report_id, string_agg(CASE WHEN i.id IS NULL THEN '指标' || v.indicator_id ELSE coalesce(i.name, '')
+        END || ': ' || {_NUMBER}
         || coalesce(i.measure, '') || ' (' || to_char(v.as_of, 'YYYY-MM-DD') || ')', '；' ORDER BY v.indicator_id)
         AS text
     FROM latest v LEFT JOIN {INDICATORS} i ON i.id = v.indicator_id
@@ -77,7 +79,7 @@ WITH chosen AS (
     FROM report_versions WHERE report_id IN (SELECT id FROM chosen) AND outcome IS NOT NULL
     ORDER BY report_id, number DESC
 )
-SELECT d.key, d.number, d.title, d.kind, d.unit_name, d.role, $3::text,
+SELECT it.key, it.number, it.title, it.kind, d.unit_name, d.role, $3::text,
     coalesce({_word("c.status", 7, 8)}, ($8::text[])[1]),
     CASE WHEN c.status = ANY($6::text[]) THEN CASE WHEN c.late THEN '是' ELSE '否' END ELSE $4::text END,
     CASE WHEN c.status = ANY($6::text[]) THEN c.days_late ELSE $5::int END,
@@ -86,15 +88,15 @@ SELECT d.key, d.number, d.title, d.kind, d.unit_name, d.role, $3::text,
     {_safe("nullif(c.progress, '')")}, {_safe("nullif(c.problems, '')")}, {_safe("nullif(c.next_steps, '')")},
     {_safe("nullif(ind_values.text, '')")}, {_safe("nullif(comments.text, '')")},
     to_char(c.submitted_at AT TIME ZONE $12::text, 'YYYY-MM-DD HH24:MI')
-FROM {DUTIES} d
+FROM {DUTIES} d JOIN {ITEMS} it ON it.id = d.item_id
 LEFT JOIN chosen c ON c.item_id = d.item_id AND c.unit_id = d.unit_id
 LEFT JOIN ind_values ON ind_values.report_id = c.id
 LEFT JOIN comments ON comments.report_id = c.id
-ORDER BY d.n"""
+ORDER BY d.item_id, d.co, d.id"""
 
 
-def query_arguments(ledger: service.Ledger) -> tuple[Any, ...]:
-    """QUERY's arguments for a ledger, in order."""
+def query_arguments(ledger: SpooledLedger, *, defuse: bool) -> tuple[Any, ...]:
+    """QUERY's arguments for a ledger, in order; `defuse`: formulas get an apostrophe (the CSV's cells)."""
     late, days_late = lateness(None, due_on=ledger.period.due_on, today=ledger.today)
     statuses = [None, *(status.value for status in ReportStatus)]
     return (
@@ -106,40 +108,36 @@ def query_arguments(ledger: service.Ledger) -> tuple[Any, ...]:
         list(REPORTED),
         statuses,
         [service.STATUSES[status] for status in statuses],
-        list(FORMULA_STARTS),
+        list(FORMULA_STARTS) if defuse else [],
         list(service.SELF_STATUSES),
         list(service.SELF_STATUSES.values()),
         SHANGHAI.key,
     )
 
 
-def _cell(text: str) -> str | None:
-    return str(csv_safe(text)) if text else None  # blank is NULL: COPY writes an empty string as ""
-
-
-def duty_records(ledger: service.Ledger) -> Iterator[tuple[Any, ...]]:
-    """The rows of the duties table: each responsibility with its item's cells, in plan order."""
-    for n, duty in enumerate(ledger.duties):
-        item = ledger.items.get(duty.item_id, service.NO_ITEM)
-        cells = (*item, duty.unit_name, duty.role)
-        yield (n, duty.item_id, duty.unit_id, *map(_cell, cells))
-
-
-async def _load(conn: AsyncConnection, ledger: service.Ledger) -> None:
+async def _load(conn: AsyncConnection, ledger: SpooledLedger) -> Any:
+    """The spool COPYed into its temporary tables; the asyncpg connection under `conn`."""
     driver = await driver_connection(conn)
-    for statement in TABLES:
-        await driver.execute(statement)
-    await driver.copy_records_to_table(DUTIES, records=duty_records(ledger), columns=list(DUTY_COLUMNS))
-    labels = ((i, label.name, label.measure) for i, label in ledger.indicators.items())
-    await driver.copy_records_to_table(INDICATORS, records=labels, columns=list(INDICATOR_COLUMNS))
-    await driver.execute(f"ANALYZE {DUTIES}; ANALYZE {INDICATORS}; SET LOCAL extra_float_digits = 0")
+    for name, columns in TABLES.items():
+        await driver.execute(f"CREATE TEMPORARY TABLE ledger_{name} ({columns}) ON COMMIT DROP")
+        await driver.copy_to_table(f"ledger_{name}", source=ledger.spool.source(name), format="csv")
+    await driver.execute(f"ANALYZE {DUTIES}; ANALYZE {ITEMS}; ANALYZE {INDICATORS}; SET LOCAL extra_float_digits = 0")
+    return driver
 
 
-async def copy_ledger(conn: AsyncConnection, ledger: service.Ledger, sink: Callable[[bytes], Awaitable[None]]) -> None:
+async def copy_ledger(conn: AsyncConnection, ledger: SpooledLedger, sink: Callable[[bytes], Awaitable[None]]) -> None:
     """COPY the ledger's rows as CSV into `sink` (line ends still PostgreSQL's \\n), in the caller's transaction."""
-    await _load(conn, ledger)
-    driver = await driver_connection(conn)
-    await driver.copy_from_query(QUERY, *query_arguments(ledger), output=sink, format="csv")
+    driver = await _load(conn, ledger)
+    await driver.copy_from_query(QUERY, *query_arguments(ledger, defuse=True), output=sink, format="csv")
+
+
+async def ledger_rows(db: Database, ledger: SpooledLedger) -> AsyncIterator[list[Row]]:
+    """The ledger's rows for the workbook, BATCH_ROWS at a time from a server-side cursor, in one transaction."""
+    async with db.transaction() as conn:
+        driver = await _load(conn, ledger)
+        cursor = await driver.cursor(QUERY, *query_arguments(ledger, defuse=False))
+        while batch := await cursor.fetch(BATCH_ROWS):
+            yield [tuple(record) for record in batch]
 
 
 class LineEnds:
@@ -162,7 +160,7 @@ class LineEnds:
         return b"".join(out)
 
 
-async def csv_file(db: Database, ledger: service.Ledger, write: Callable[[bytes], Awaitable[None]]) -> None:
+async def csv_file(db: Database, ledger: SpooledLedger, write: Callable[[bytes], Awaitable[None]]) -> None:
     """The whole CSV file (BOM, header, rows) into `write`, in one transaction of the database's own."""
     await write(csv_header(service.HEADERS))
     ends = LineEnds()
