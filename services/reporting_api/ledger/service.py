@@ -2,7 +2,8 @@
 
 The plan's items, responsibilities and indicators come from tasks_api through the typed client; the
 reports, their latest review comment and their latest indicator values from reporting_api's own tables,
-one batch of responsibilities at a time, so the rows are never all in memory at once.
+one batch of responsibilities at a time, so the rows are never all in memory at once. This is the ledger on SQLite;
+on PostgreSQL the database writes the same rows from the plan's side spooled to disk (ledger/spool.py, sql.py).
 """
 
 from __future__ import annotations
