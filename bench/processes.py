@@ -195,7 +195,7 @@ def _spawn(command: list[str], env: dict[str, str], log: Path | None) -> subproc
 
 
 def _wait_ready(process: Process) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # two loaded cores start a service slowly
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
             raise RuntimeError(f"{process.name} exited at start; see {process.log}")
@@ -206,7 +206,7 @@ def _wait_ready(process: Process) -> None:
             pass
         time.sleep(0.1)
     process.stop()
-    raise RuntimeError(f"{process.name} did not start within 60 s")
+    raise RuntimeError(f"{process.name} did not start within 240 s")
 
 
 @dataclass

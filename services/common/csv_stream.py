@@ -12,14 +12,15 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 UTF8_BOM = "\ufeff"  # without it Excel reads a Chinese CSV as the local code page and shows mojibake
 # A text cell starting with one of these is a formula to a spreadsheet (CSV injection, CWE-1236).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | float | None
 Row = Sequence[Cell]
 
 
-def _csv_safe(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+def csv_safe(value: Cell) -> Cell:
+    """A text cell a spreadsheet would run as a formula, with an apostrophe before it; any other cell as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -36,9 +37,15 @@ async def csv_stream(headers: Sequence[str], batches: AsyncIterable[Sequence[Row
         buffer.truncate()
         return chunk
 
-    buffer.write(UTF8_BOM)
-    writer.writerow(headers)
-    yield drain()
+    yield csv_header(headers)
     async for batch in batches:
-        writer.writerows([_csv_safe(value) for value in row] for row in batch)
+        writer.writerows([csv_safe(value) for value in row] for row in batch)
         yield drain()
+
+
+def csv_header(headers: Sequence[str]) -> bytes:
+    """The start of a CSV file: the byte order mark and the header row."""
+    buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
+    csv.writer(buffer, lineterminator="\r\n").writerow(headers)
+    return buffer.getvalue().encode("utf-8")

@@ -206,6 +206,13 @@ class ServiceClient:
             for row in page.body["data"]:
                 yield parse(row)
 
+    async def each_row(self, path: str, validate: Callable[[list[Any]], list[Parsed]]) -> AsyncIterator[Parsed]:
+        """Every row of a paginated list, one at a time, read past the cache; each page validated at once by
+        `validate` (a PeerRows' validate: plain typed dicts, a tenth of the cost of a model per row)."""
+        async for page in self._pages(path, None, cache=False):
+            for row in validate(page.body["data"]):
+                yield row
+
     async def _pages(self, path: str, params: Query | None, *, cache: bool) -> AsyncIterator[_Cached]:
         query = {**(params or {}), "limit": 500}
         while True:

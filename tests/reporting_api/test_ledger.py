@@ -12,9 +12,10 @@ import openpyxl
 import pytest
 
 from services.common import clock
-from services.common.contracts.tasks import Assignment, Indicator, Item
+from services.common.contracts.tasks import ASSIGNMENT_ROWS, INDICATOR_LABEL_ROWS, Item
+from services.common.csv_stream import csv_stream
 from services.reporting_api.ledger import service
-from services.reporting_api.ledger.writers import csv_stream, write_xlsx
+from services.reporting_api.ledger.writers import write_xlsx
 from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT, CULTURE = "市交通运输局", "市文旅局"
@@ -294,15 +295,17 @@ class BigPlan:
 
     async def each_plan_assignment(self, plan_id):
         for n in range(2 * self.items):
-            yield Assignment.model_validate(
-                {
-                    "id": n + 1,
-                    "item_id": n // 2 + 1,
-                    "unit_id": n % 300 + 1,
-                    "unit_name": f"衢州市第{n % 300}局",
-                    "role": "co" if n % 2 else "lead",
-                }
-            )
+            yield ASSIGNMENT_ROWS.validate(
+                [
+                    {
+                        "id": n + 1,
+                        "item_id": n // 2 + 1,
+                        "unit_id": n % 300 + 1,
+                        "unit_name": f"衢州市第{n % 300}局",
+                        "role": "co" if n % 2 else "lead",
+                    }
+                ]
+            )[0]
 
     async def each_plan_item(self, plan_id):
         for n in range(1, self.items + 1):
@@ -320,21 +323,23 @@ class BigPlan:
                 }
             )
 
-    async def each_plan_indicator(self, plan_id):
+    async def each_plan_indicator_label(self, plan_id):
         for n in range(1, self.items + 1):
-            yield Indicator.model_validate(
-                {
-                    "id": n,
-                    "item_id": n,
-                    "key": f"T{n}-km",
-                    "name": f"高速公路里程{n}",
-                    "measure": "km",
-                    "baseline": 100.0,
-                    "target": 200.0,
-                    "comparison": ">=",
-                    "target_date": "2025-12-31",
-                }
-            )
+            yield INDICATOR_LABEL_ROWS.validate(
+                [
+                    {
+                        "id": n,
+                        "item_id": n,
+                        "key": f"T{n}-km",
+                        "name": f"高速公路里程{n}",
+                        "measure": "km",
+                        "baseline": 100.0,
+                        "target": 200.0,
+                        "comparison": ">=",
+                        "target_date": "2025-12-31",
+                    }
+                ]
+            )[0]
 
 
 def test_the_ledger_holds_under_a_kilobyte_of_plan_data_per_row():

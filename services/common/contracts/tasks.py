@@ -154,7 +154,27 @@ class ItemLeaderRow(TypedDict):
     leader_id: int
 
 
+class AssignmentRow(TypedDict):
+    """A responsibility as a plain typed dict (the ledger reads a whole province's, 100,000, at once)."""
+
+    id: int
+    item_id: int
+    unit_id: int
+    unit_name: str
+    role: str
+
+
+class IndicatorLabelRow(TypedDict):
+    """What the ledger shows of an indicator."""
+
+    id: int
+    name: str
+    measure: str
+
+
 DEADLINE_ROWS = PeerRows(DeadlineRow, peer="tasks_api")
+ASSIGNMENT_ROWS = PeerRows(AssignmentRow, peer="tasks_api")
+INDICATOR_LABEL_ROWS = PeerRows(IndicatorLabelRow, peer="tasks_api")
 ITEM_LEADER_ROWS = PeerRows(ItemLeaderRow, peer="tasks_api")
 
 
@@ -199,11 +219,11 @@ class TasksClient:
     def each_plan_item(self, plan_id: int) -> AsyncIterator[Item]:
         return self.http.each_parsed(f"/v1/plans/{plan_id}/items", Item.model_validate)
 
-    def each_plan_assignment(self, plan_id: int) -> AsyncIterator[Assignment]:
-        return self.http.each_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.model_validate)
+    def each_plan_assignment(self, plan_id: int) -> AsyncIterator[AssignmentRow]:
+        return self.http.each_row(f"/v1/plans/{plan_id}/assignments", ASSIGNMENT_ROWS.validate)
 
-    def each_plan_indicator(self, plan_id: int) -> AsyncIterator[Indicator]:
-        return self.http.each_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.model_validate)
+    def each_plan_indicator_label(self, plan_id: int) -> AsyncIterator[IndicatorLabelRow]:
+        return self.http.each_row(f"/v1/plans/{plan_id}/indicators", INDICATOR_LABEL_ROWS.validate)
 
     async def plan_item_leader_rows(self, plan_id: int) -> list[ItemLeaderRow]:
         return ITEM_LEADER_ROWS.validate(await self.http.get_all(f"/v1/plans/{plan_id}/item-leaders"))

@@ -9,7 +9,7 @@ and are answered as problem documents. With no worker, the request runs the job 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -17,14 +17,16 @@ from typing import Literal
 from anyio import Path as AsyncPath
 
 from services.common.contracts.tasks import TasksClient
+from services.common.csv_stream import csv_stream
 from services.common.db import Database
 from services.common.export_chunks import CHUNK_BYTES, ChunkWriter, discard, next_chunk, stream
 from services.common.job_requests import Outcome, problem_of, refusal, started
 from services.common.jobs import Job, Kind, enqueue
 from services.common.problems import ProblemError
 from services.reporting_api.db import export_chunks, job_queue
-from services.reporting_api.ledger import service
-from services.reporting_api.ledger.writers import csv_stream, write_xlsx
+from services.reporting_api.ledger import service, sql
+from services.reporting_api.ledger.spool import SpooledLedger, open_spooled
+from services.reporting_api.ledger.writers import write_xlsx
 from services.reporting_api.settings import ReportingSettings
 
 EXPORT = "ledger.export"
@@ -45,32 +47,45 @@ def export_kind(exporter: Exporter) -> Kind:
 
 
 async def export_job(exporter: Exporter, job: Job) -> dict[str, int]:
-    """Write the ledger the job asks for into its chunks; a problem (413, tasks_api down) refuses the job."""
+    """Write the ledger the job asks for into its chunks; a problem (413, tasks_api down) refuses the job.
+
+    Where the database copies (PostgreSQL) it writes the rows itself from the plan's side spooled to disk
+    (ledger/sql.py); elsewhere the rows are built here from the plan's side in memory (service.ledger_rows)."""
     db, p = exporter.database, job.payload
+    ask = {"plan_id": p["plan_id"], "period": p["period"], "unit_id": p["unit_id"]}
     try:
-        ledger = await service.open_ledger(
-            db, exporter.tasks, plan_id=p["plan_id"], period=p["period"], unit_id=p["unit_id"]
-        )
+        if db.dialect.copies:
+            ledger: service.Ledger | SpooledLedger = await open_spooled(db, exporter.tasks, **ask)
+        else:
+            ledger = await service.open_ledger(db, exporter.tasks, **ask)
     except ProblemError as problem:
         raise refusal(problem) from problem
     writer = ChunkWriter(db, export_chunks, job_queue, job.id)
-    async for data in _file(db, ledger, p["format"]):
-        await writer.write(data)
+    try:
+        await _write(db, ledger, p["format"], writer.write)
+    finally:
+        if isinstance(ledger, SpooledLedger):
+            ledger.spool.close()
     return {"chunks": await writer.close()}
 
 
-async def _file(db: Database, ledger: service.Ledger, kind: Format) -> AsyncIterator[bytes]:
-    rows = service.ledger_rows(db, ledger)
+async def _write(
+    db: Database, ledger: service.Ledger | SpooledLedger, kind: Format, write: Callable[[bytes], Awaitable[None]]
+) -> None:
+    if isinstance(ledger, SpooledLedger) and kind == "csv":
+        await sql.csv_file(db, ledger, write)
+        return
+    rows = sql.ledger_rows(db, ledger) if isinstance(ledger, SpooledLedger) else service.ledger_rows(db, ledger)
     if kind == "csv":
         async for data in csv_stream(service.HEADERS, rows):
-            yield data
+            await write(data)
         return
     # A workbook is a zip: its bytes are known only once it is written whole.
     path = AsyncPath(await write_xlsx(service.HEADERS, rows, title="台账", widths=service.WIDTHS))
     try:
         async with await path.open("rb") as file:
             while data := await file.read(CHUNK_BYTES):
-                yield data
+                await write(data)
     finally:
         await path.unlink(missing_ok=True)
 

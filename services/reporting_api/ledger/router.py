@@ -8,6 +8,7 @@ from fastapi import Query
 from fastapi.responses import FileResponse, StreamingResponse
 
 from services.common.auth import PrincipalDep
+from services.common.csv_stream import CSV_MEDIA_TYPE, UTF8_BOM
 from services.common.documents import attachment
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JsonObject
@@ -16,7 +17,7 @@ from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.deps import DatabaseDep, SettingsDep, TasksDep
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.export import Exporter, Format, export
-from services.reporting_api.ledger.writers import CSV_MEDIA_TYPE, UTF8_BOM, XLSX_MEDIA_TYPE
+from services.reporting_api.ledger.writers import XLSX_MEDIA_TYPE
 from services.reporting_api.settings import ReportingSettings
 
 router = api_router("ledger")

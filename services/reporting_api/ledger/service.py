@@ -2,7 +2,8 @@
 
 The plan's items, responsibilities and indicators come from tasks_api through the typed client; the
 reports, their latest review comment and their latest indicator values from reporting_api's own tables,
-one batch of responsibilities at a time, so the rows are never all in memory at once.
+one batch of responsibilities at a time, so the rows are never all in memory at once. This is the ledger on SQLite;
+on PostgreSQL the database writes the same rows from the plan's side spooled to disk (ledger/spool.py, sql.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sys import intern
 from typing import NamedTuple
 
 from services.common import clock
-from services.common.contracts.tasks import Assignment, Indicator, Item, Plan, TasksClient
+from services.common.contracts.tasks import AssignmentRow, IndicatorLabelRow, Item, Plan, TasksClient
 from services.common.db import Database
 from services.common.problems import NotFound, PayloadTooLarge
 from services.reporting_api.ledger.cells import IndicatorLabel, local_time, values_text
@@ -132,23 +133,25 @@ def file_names(plan: Plan, period: ScheduledPeriod) -> tuple[str, str]:
     return f"ledger-{plan.key}-{period.period.id}", f"{plan.title}台账-{period.period.id}"
 
 
-def _duty(assignment: Assignment) -> Duty:
+def duty_of(assignment: AssignmentRow) -> Duty:
+    role = assignment["role"]
     return Duty(
-        assignment.item_id,
-        assignment.role != "lead",
-        assignment.id,
-        assignment.unit_id,
-        intern(assignment.unit_name),
-        intern(ROLES.get(assignment.role, assignment.role)),
+        assignment["item_id"],
+        role != "lead",
+        assignment["id"],
+        assignment["unit_id"],
+        intern(assignment["unit_name"]),
+        intern(ROLES.get(role, role)),
     )
 
 
-def _item_cells(item: Item) -> ItemCells:
+def item_cells(item: Item) -> ItemCells:
     return ItemCells(item.key, item.number, item.title, intern(KINDS.get(item.kind, item.kind)))
 
 
-def _indicator_label(indicator: Indicator) -> IndicatorLabel:
-    return IndicatorLabel(indicator.name, intern(f" {indicator.measure}" if indicator.measure else ""))
+def indicator_label(indicator: IndicatorLabelRow) -> IndicatorLabel:
+    measure = indicator["measure"]
+    return IndicatorLabel(indicator["name"], intern(f" {measure}" if measure else ""))
 
 
 async def open_ledger(db: Database, tasks: TasksClient, *, plan_id: int, period: str, unit_id: int | None) -> Ledger:
@@ -170,6 +173,14 @@ async def plan_rhythm(db: Database, tasks: TasksClient, plan_id: int) -> tuple[P
         return plan, await rhythm_of(conn, plan)
 
 
+def refuse_too_many(rows: int) -> None:
+    """413 for a ledger of more than MAX_ROWS responsibilities."""
+    if rows > MAX_ROWS:
+        raise PayloadTooLarge(
+            f"The ledger would have {rows:,} rows, more than {MAX_ROWS:,}; export it per unit with unit_id."
+        )
+
+
 async def read_plan_side(
     tasks: TasksClient, plan_id: int, unit_id: int | None, owes: Callable[[Item], bool]
 ) -> tuple[list[Duty], dict[int, ItemCells], dict[int, IndicatorLabel]]:
@@ -177,19 +188,16 @@ async def read_plan_side(
     items and the indicators; 413 too many rows.
 
     Read one record at a time past the peer cache: a province-wide plan's raw pages would otherwise stay in memory."""
-    duties = [_duty(a) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a.unit_id)]
-    if len(duties) > MAX_ROWS:
-        raise PayloadTooLarge(
-            f"The ledger would have {len(duties):,} rows, more than {MAX_ROWS:,}; export it per unit with unit_id."
-        )
+    duties = [duty_of(a) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a["unit_id"])]
+    refuse_too_many(len(duties))
     items: dict[int, ItemCells] = {}
     owing: set[int] = set()
     async for item in tasks.each_plan_item(plan_id):
-        items[item.id] = _item_cells(item)
+        items[item.id] = item_cells(item)
         if owes(item):
             owing.add(item.id)
     duties = sorted(duty for duty in duties if duty.item_id in owing)
-    indicators = {i.id: _indicator_label(i) async for i in tasks.each_plan_indicator(plan_id)}
+    indicators = {i["id"]: indicator_label(i) async for i in tasks.each_plan_indicator_label(plan_id)}
     return duties, items, indicators
 
 

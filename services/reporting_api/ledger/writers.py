@@ -1,8 +1,6 @@
-"""Spreadsheet writers that never hold a whole sheet: xlsx through a temporary file (ledger/xlsx.py), CSV as a byte
-stream.
-
-Both take the rows as an async iterable of batches, so the database is read while the file is written.
-"""
+"""The xlsx writer that never holds a whole sheet: through a temporary file (ledger/xlsx.py), from an async iterable
+of batches, so the database is read while the file is written. CSV is services/common/csv_stream.py (or COPY on
+PostgreSQL, ledger/sql.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +12,9 @@ from pathlib import Path
 
 from anyio import to_thread
 
-from services.common.csv_stream import CSV_MEDIA_TYPE, UTF8_BOM, csv_stream
 from services.reporting_api.ledger.xlsx import Cell, Row, XlsxSheet
 
-__all__ = ["CSV_MEDIA_TYPE", "UTF8_BOM", "XLSX_MEDIA_TYPE", "Cell", "Row", "csv_stream", "write_xlsx"]
+__all__ = ["XLSX_MEDIA_TYPE", "Cell", "Row", "write_xlsx"]
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
