@@ -12,8 +12,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.field_errors import FieldError, FieldErrorEntry
+from services.common.field_errors import FieldError, FieldErrorEntry, field_error
 from services.common.json import JsonObject, dumps
+from services.common.language import LANGUAGE, language_headers
+from services.common.messages import english_title, localise
 
 logger = logging.getLogger("duban")
 
@@ -106,8 +108,14 @@ class UnsupportedMediaType(ProblemError):
 
 
 class Unprocessable(ProblemError):
+    """A business rule refused the input; `errors` names it (`at`, else the body), as for invalid input."""
+
     status = 422
     slug = "unprocessable"
+
+    def __init__(self, detail: str, *, at: tuple[str | int, ...] = ("body",), **extra: Any) -> None:
+        extra.setdefault("errors", [field_error(at, detail, "business_rule")])
+        super().__init__(detail, **extra)
 
 
 class PreconditionRequired(ProblemError):
@@ -177,16 +185,18 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """Render a problem document; the one place every error leaves the services through."""
+    """Render a problem document, in the caller's language; the one place every error leaves the services through."""
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
-        "title": title or HTTPStatus(status).phrase,
+        "title": title or english_title(slug) or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }
     if request is not None:
         body["instance"] = request.url.path
     body.update({k: v for k, v in extra.items() if v is not None})
+    localise(body, slug, LANGUAGE.get())
+    headers = {**(headers or {}), **language_headers()}
     return Response(_bounded(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -247,11 +257,8 @@ async def _handle_http(request: Request, exc: StarletteHTTPException) -> Respons
 
 
 def _field_error(error: dict[str, Any]) -> FieldErrorEntry:
-    return {
-        "location": [str(p) if not isinstance(p, int) else p for p in error.get("loc", ())],
-        "message": error.get("msg", "invalid"),
-        "type": error.get("type", "value_error"),
-    }
+    location = tuple(str(p) if not isinstance(p, int) else p for p in error.get("loc", ()))
+    return field_error(location, error.get("msg", "invalid"), error.get("type", "value_error"))
 
 
 async def _handle_validation(request: Request, exc: RequestValidationError) -> Response:

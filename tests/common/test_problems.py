@@ -122,3 +122,18 @@ def test_invalid_cursor_is_a_400_problem(tasks_client, auth):
 @pytest.mark.parametrize("limit", [0, -1, 501, 10**12])
 def test_page_size_outside_1_to_500_is_refused(tasks_client, auth, limit):
     assert_problem(tasks_client.get("/v1/plans", params={"limit": limit}, headers=auth("viewer")), 422)
+
+
+def test_a_business_rule_refusal_names_the_query_input_it_refused(tasks_client, auth):
+    window = {"from": "2025-01-02", "to": "2025-01-01"}
+    response = tasks_client.get("/v1/deadlines", params=window, headers=auth("office"))
+    body = assert_problem(response, 422)
+    assert body["errors"] == [
+        {"location": ["query", "to"], "pointer": "/query/to", "message": body["detail"], "type": "business_rule"}
+    ]
+
+
+def test_a_business_rule_refusal_points_at_the_body_field_it_refused(tasks_client, auth):
+    group = {"plan_id": 999999, "key": "g", "name": "工作组", "kind": "thematic"}
+    body = assert_problem(tasks_client.post("/v1/groups", json=group, headers=auth("office")), 422)
+    assert [(e["pointer"], e["type"]) for e in body["errors"]] == [("/body/plan_id", "business_rule")]

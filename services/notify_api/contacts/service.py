@@ -139,7 +139,7 @@ async def create_contact(
     """The new contact, and the webhook secret to show once (None for other channels)."""
     _check_owner(actor, data.owner_kind, data.owner_id)
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
-        raise Unprocessable("The office is owner_id 0, and only the office is.")
+        raise Unprocessable("The office is owner_id 0, and only the office is.", at=("body", "owner_id"))
     await check_owner_exists(tasks, data.owner_kind, data.owner_id)
     return await add_contact(db, settings, data=data, actor=actor)
 

@@ -55,7 +55,7 @@ async def _item(tasks: TasksClient, item_id: int) -> ItemDetail:
     try:
         return await tasks.item(item_id)
     except NotFound as exc:
-        raise Unprocessable(f"Item {item_id} does not exist in tasks_api.") from exc
+        raise Unprocessable(f"Item {item_id} does not exist in tasks_api.", at=("body", "item_id")) from exc
 
 
 def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None) -> tuple[int, str]:
@@ -67,12 +67,14 @@ def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None)
     elif not principal.is_staff:
         raise Forbidden("Only responsible units and the office file reports.")
     if unit_id is None:
-        raise Unprocessable("unit_id is required when the office files a report on a unit's behalf.")
+        raise Unprocessable(
+            "unit_id is required when the office files a report on a unit's behalf.", at=("body", "unit_id")
+        )
     role = next((r.role for r in item.responsibilities if r.unit_id == unit_id), None)
     if role is None:
         if principal.role is Role.UNIT:
             raise Forbidden(f"Your unit is not responsible for item {item.id}.")
-        raise Unprocessable(f"Unit {unit_id} is not responsible for item {item.id}.")
+        raise Unprocessable(f"Unit {unit_id} is not responsible for item {item.id}.", at=("body", "unit_id"))
     return unit_id, role
 
 
@@ -81,7 +83,9 @@ async def _check_measurements(tasks: TasksClient, item_id: int, values: Sequence
     if named:
         own = {indicator.id for indicator in await tasks.item_indicators(item_id)}
         if named - own:
-            raise Unprocessable(f"Indicator(s) {sorted(named - own)} are not indicators of item {item_id}.")
+            raise Unprocessable(
+                f"Indicator(s) {sorted(named - own)} are not indicators of item {item_id}.", at=("body", "measurements")
+            )
 
 
 def check_measurement_dates(values: Sequence[MeasurementValue] | None, period_id: str, *, location: str) -> None:

@@ -78,7 +78,7 @@ async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate,
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
         if await conn.scalar(select(units.c.id).where(units.c.id == data.unit_id)) is None:
-            raise Unprocessable(f"Unit {data.unit_id} does not exist.")
+            raise Unprocessable(f"Unit {data.unit_id} does not exist.", at=("body", "unit_id"))
         current = (
             await conn.execute(
                 select(responsibilities.c.unit_id, responsibilities.c.role).where(responsibilities.c.item_id == item_id)

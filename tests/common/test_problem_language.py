@@ -1,0 +1,100 @@
+"""Problems are said in the caller's language: Simplified Chinese when Accept-Language prefers it, else English."""
+
+import re
+
+import pytest
+
+from services.common.language import CHINESE, ENGLISH, negotiate
+from services.common.messages import catalogue, chinese_detail
+from services.common.problems import PROBLEM_SLUGS
+
+
+@pytest.mark.parametrize("language", [CHINESE, ENGLISH])
+def test_every_problem_code_has_a_title_in_each_language(language):
+    assert [code for code in PROBLEM_SLUGS if not catalogue(language).titles.get(code)] == []
+
+
+@pytest.mark.parametrize("language", [CHINESE, ENGLISH])
+def test_the_catalogues_name_no_code_the_services_do_not_answer_with(language):
+    assert set(catalogue(language).titles) <= set(PROBLEM_SLUGS)
+
+
+def test_each_chinese_detail_takes_exactly_the_parts_of_its_english_one():
+    for english, chinese in catalogue(CHINESE).details:
+        assert sorted(english.groupindex) == sorted(_names(chinese)), english.pattern
+
+
+def _names(template):
+    return re.findall(r"\{(\w+)\}", template)
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, ENGLISH),
+        ("", ENGLISH),
+        ("zh-CN", CHINESE),
+        ("zh", CHINESE),
+        ("zh-Hans-CN", CHINESE),
+        ("zh-CN,zh;q=0.9,en;q=0.8", CHINESE),
+        ("en-US,en;q=0.9,zh-CN;q=0.8", ENGLISH),
+        ("en;q=0.5, zh-CN;q=0.9", CHINESE),
+        ("fr-FR, zh-CN;q=0.1", CHINESE),
+        ("fr-FR, de", ENGLISH),
+        ("zh-TW", ENGLISH),
+        ("zh-CN;q=0", ENGLISH),
+        ("zh-CN;q=abc", ENGLISH),
+        ("zh-CN;q=7", ENGLISH),
+        (";;;,,, ===\x7f", ENGLISH),
+        ("*", ENGLISH),
+        ("en, zh-CN", ENGLISH),
+    ],
+)
+def test_accept_language_is_weighed_by_q_and_english_is_the_default(header, language):
+    assert negotiate(header) == language
+
+
+def test_a_known_detail_is_said_in_chinese_with_its_record_kind_translated():
+    assert chinese_detail("Item 42 does not exist.", "not-found") == "条目 42 不存在。"
+
+
+def test_an_unknown_detail_keeps_its_english_after_the_codes_chinese_sentence():
+    said = chinese_detail("Something new happened.", "conflict")
+    assert said == "请求与记录的当前状态冲突。（Something new happened.）"
+
+
+def test_a_problem_for_a_chinese_reader_is_in_chinese_and_says_so(tasks_client, auth):
+    response = tasks_client.get("/v1/plans/999999", headers={**auth("viewer"), "Accept-Language": "zh-CN,en;q=0.5"})
+    assert response.status_code == 404
+    assert response.headers["content-language"] == "zh-CN"
+    assert "Accept-Language" in response.headers["vary"]
+    body = response.json()
+    said = (body["type"].rsplit("/", 1)[1], body["title"], body["detail"])
+    assert said == ("not-found", "未找到", "计划 999999 不存在。")
+
+
+def test_a_problem_without_accept_language_is_in_english_and_says_so(tasks_client, auth):
+    response = tasks_client.get("/v1/plans/999999", headers=auth("viewer"))
+    assert response.headers["content-language"] == "en"
+    assert "Accept-Language" in response.headers["vary"]
+    assert (response.json()["title"], response.json()["detail"]) == ("Not Found", "Plan 999999 does not exist.")
+
+
+def test_a_garbled_accept_language_gets_english(tasks_client, auth):
+    response = tasks_client.get("/v1/plans/999999", headers={**auth("viewer"), "Accept-Language": "zh-CN;q=x;;,"})
+    assert response.headers["content-language"] == "en"
+
+
+def test_invalid_input_for_a_chinese_reader_names_the_field_and_says_what_is_wrong_in_chinese(tasks_client, auth):
+    response = tasks_client.post("/v1/units", json={}, headers={**auth("admin"), "Accept-Language": "zh-CN"})
+    body = response.json()
+    assert response.status_code == 422
+    assert body["title"] == "请求参数无效"
+    missing = {"location": ["body", "name"], "pointer": "/body/name", "message": "缺少此项", "type": "missing"}
+    assert body["errors"][0] == missing
+    assert body["detail"].startswith("body.name：缺少此项")
+
+
+def test_a_guards_refusal_is_said_in_chinese_too(tasks_client, auth):
+    response = tasks_client.get("/v1/plans?bogus=1", headers={**auth("viewer"), "Accept-Language": "zh"})
+    assert (response.status_code, response.json()["detail"]) == (400, "未知的查询参数：bogus。")
