@@ -491,3 +491,18 @@ def test_a_draft_holding_a_measurement_outside_its_period_is_not_submitted(repor
     response = reporting_client.post(f"/v1/reports/{report['id']}/submit", headers=transport["headers"])
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == ["report", "measurements", 0, "as_of"]
+
+
+def test_reports_filter_by_the_number_of_their_item_within_a_plan(reporting_client, auth, quzhou, t9, transport):
+    report = file_report(reporting_client, transport["headers"], t9["id"])
+    query = {"plan_id": quzhou.plan_id, "item_number": t9["number"], "limit": 500}
+    numbered = reporting_client.get("/v1/reports", params=query, headers=auth("office")).json()["data"]
+    assert report["id"] in [r["id"] for r in numbered]
+    other = {**query, "item_number": "第九十九"}
+    assert reporting_client.get("/v1/reports", params=other, headers=auth("office")).json()["data"] == []
+
+
+def test_an_item_number_without_its_plan_is_refused_naming_the_parameter(reporting_client, auth):
+    response = reporting_client.get("/v1/reports", params={"item_number": "9"}, headers=auth("office"))
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/query/item_number"]

@@ -15,6 +15,7 @@ from services.common.routing import (
     GUARDED_WRITE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ItemNumber,
     api_router,
     created,
     current,
@@ -81,10 +82,12 @@ async def list_reports(
     period: Annotated[str | None, Query(max_length=10)] = None,
     status: ReportStatus | None = None,
     late: bool | None = None,
+    item_number: ItemNumber = None,
 ) -> Response:
     filters = ReportFilters(plan_id, item_id, unit_id, period, status, late)
+    after_id = decode_id_cursor(cursor)
     rows = await service.list_reports(
-        db, tasks, filters, principal=principal, after_id=decode_id_cursor(cursor), limit=limit
+        db, tasks, filters, principal=principal, after_id=after_id, limit=limit, item_number=item_number
     )
     # A hot list: rows go straight to orjson, skipping a re-validation of 50 rows the database typed already.
     return page_response(rows, limit, request)

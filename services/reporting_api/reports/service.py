@@ -48,6 +48,7 @@ CONTENT = (
 )
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
+ITEM_NUMBER = ("query", "item_number")  # where a refused item number is, in the problem's errors
 
 
 # The list selects ReportPublic's columns in its order: its rows are encoded as they are, without the model.
@@ -221,13 +222,26 @@ async def changeable_report(db: Database, tasks: TasksClient, report_id: int, pr
 
 
 async def list_reports(
-    db: Database, tasks: TasksClient, filters: ReportFilters, *, principal: Principal, after_id: int | None, limit: int
+    db: Database,
+    tasks: TasksClient,
+    filters: ReportFilters,
+    *,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    item_number: str | None = None,
 ) -> list[ReportRow]:
-    """A page of the reports the caller may see (`limit + 1` rows, for the page and the cursor after it)."""
+    """A page of the reports the caller may see (`limit + 1` rows, for the page and the cursor after it); with
+    `item_number`, on the plan's items so numbered. tasks_api is asked before the read: no connection is held."""
     scope = None
-    if principal.role is Role.UNIT:  # asked of tasks_api before the read: no connection is held meanwhile
+    if principal.role is Role.UNIT:
         scope = UnitScope(principal.own_unit, await lead_item_ids(tasks, principal.own_unit))
-    return await pages.report_page(db, filters, scope=scope, after_id=after_id, limit=limit)
+    numbered = None
+    if item_number is not None:
+        if filters.plan_id is None:
+            raise Unprocessable("item_number needs plan_id: items are numbered within their plan.", at=ITEM_NUMBER)
+        numbered = {item.id for item in await tasks.plan_items(filters.plan_id) if item.number == item_number}
+    return await pages.report_page(db, filters, scope=scope, after_id=after_id, limit=limit, item_ids=numbered)
 
 
 async def report_versions(

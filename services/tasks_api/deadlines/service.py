@@ -166,6 +166,7 @@ async def list_deadlines(
     unit_id: int | None = None,
     plan_id: int | None = None,
     kind: DeadlineKind | None = None,
+    item_number: str | None = None,
 ) -> list[DeadlineRow]:
     """Everything due in [from_, to], ordered by (due_on, kind, id); a unit token sees its own items only."""
     if to < from_:
@@ -175,5 +176,13 @@ async def list_deadlines(
     unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
         return await repository.deadline_page(
-            conn, from_=from_, to=to, after=after, limit=limit, unit_id=unit_id, plan_id=plan_id, kind=kind
+            conn,
+            from_=from_,
+            to=to,
+            after=after,
+            limit=limit,
+            unit_id=unit_id,
+            plan_id=plan_id,
+            kind=kind,
+            item_number=item_number,
         )
