@@ -38,3 +38,11 @@ def test_a_units_items_filter_by_item_number(quzhou_client, auth, quzhou_plan_id
 
 def test_an_item_number_that_no_item_has_finds_nothing(quzhou_client, auth, quzhou_plan_id):
     assert items_of(quzhou_client, auth, quzhou_plan_id, number="第九十九") == []
+
+
+def test_a_plans_assignments_filter_by_item_number(quzhou_client, auth, quzhou_plan_id):
+    url = f"/v1/plans/{quzhou_plan_id}/assignments"
+    everything = quzhou_client.get(url, params={"limit": 500}, headers=auth("office")).json()["data"]
+    sevens = quzhou_client.get(url, params={"limit": 500, "item_number": "7"}, headers=auth("office")).json()["data"]
+    assert sevens == [a for a in everything if a["item_number"] == "7"]
+    assert sevens and len(sevens) < len(everything)

@@ -94,6 +94,7 @@ async def assignment_page(
     unit_id: int | None,
     plan_id: int | None,
     acknowledged: bool | None,
+    item_number: str | None = None,
 ) -> list[AssignmentRow]:
     query = ASSIGNMENT.order_by(responsibilities.c.id).limit(limit + 1)
     if after_id is not None:
@@ -102,6 +103,8 @@ async def assignment_page(
         query = query.where(responsibilities.c.unit_id == unit_id)
     if plan_id is not None:
         query = query.where(items.c.plan_id == plan_id)
+    if item_number is not None:
+        query = query.where(items.c.number == item_number)
     if acknowledged is not None:
         seen = responsibilities.c.acknowledged_at
         query = query.where(seen.is_not(None) if acknowledged else seen.is_(None))

@@ -239,6 +239,7 @@ async def unit_assignments(
     limit: int,
     plan_id: int | None,
     acknowledged: bool | None,
+    item_number: str | None = None,
 ) -> list[AssignmentRow]:
     """A unit's assignments; a unit token may list only its own."""
     principal.scoped_unit(unit_id)
@@ -246,7 +247,13 @@ async def unit_assignments(
         if await conn.scalar(select(units.c.id).where(units.c.id == unit_id)) is None:
             raise NotFound(f"Unit {unit_id} does not exist.")
         return await repository.assignment_page(
-            conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
+            conn,
+            after_id=after_id,
+            limit=limit,
+            unit_id=unit_id,
+            plan_id=plan_id,
+            acknowledged=acknowledged,
+            item_number=item_number,
         )
 
 
@@ -259,13 +266,20 @@ async def plan_assignments(
     limit: int,
     unit_id: int | None,
     acknowledged: bool | None,
+    item_number: str | None = None,
 ) -> list[AssignmentRow]:
     """A plan's assignments; a unit token sees only its own unit's rows. Only an empty page asks whether the plan
     exists (404 rather than an empty list): the other services read a plan's every page in bulk."""
     unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
         rows = await repository.assignment_page(
-            conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
+            conn,
+            after_id=after_id,
+            limit=limit,
+            unit_id=unit_id,
+            plan_id=plan_id,
+            acknowledged=acknowledged,
+            item_number=item_number,
         )
         if not rows:
             await plan_records.get(conn, plan_id)
