@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.common.field_errors import FieldError, FieldErrorEntry, field_error
 from services.common.json import JsonObject, dumps
 from services.common.language import LANGUAGE, language_headers
-from services.common.messages import english_title, localise
+from services.common.messages import BUSINESS_RULE, english_title, localise
 
 logger = logging.getLogger("duban")
 
@@ -114,7 +114,7 @@ class Unprocessable(ProblemError):
     slug = "unprocessable"
 
     def __init__(self, detail: str, *, at: tuple[str | int, ...] = ("body",), **extra: Any) -> None:
-        extra.setdefault("errors", [field_error(at, detail, "business_rule")])
+        extra.setdefault("errors", [field_error(at, detail, BUSINESS_RULE)])
         super().__init__(detail, **extra)
 
 

@@ -98,3 +98,13 @@ def test_invalid_input_for_a_chinese_reader_names_the_field_and_says_what_is_wro
 def test_a_guards_refusal_is_said_in_chinese_too(tasks_client, auth):
     response = tasks_client.get("/v1/plans?bogus=1", headers={**auth("viewer"), "Accept-Language": "zh"})
     assert (response.status_code, response.json()["detail"]) == (400, "未知的查询参数：bogus。")
+
+
+def test_a_business_rule_refusal_for_a_chinese_reader_says_its_field_error_as_its_detail(tasks_client, auth):
+    window = {"from": "2025-01-02", "to": "2025-01-01"}
+    response = tasks_client.get("/v1/deadlines", params=window, headers={**auth("office"), "Accept-Language": "zh-CN"})
+    body = response.json()
+    assert (body["title"], body["detail"]) == ("无法处理的请求", "to 不得早于 from。")
+    assert body["errors"] == [
+        {"location": ["query", "to"], "pointer": "/query/to", "message": "to 不得早于 from。", "type": "business_rule"}
+    ]

@@ -18,6 +18,7 @@ from services.common.language import CHINESE, ENGLISH, LANGUAGES
 
 _HERE = Path(__file__).parent
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+BUSINESS_RULE = "business_rule"  # the type of a field error a business rule raised (problems.Unprocessable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,14 @@ def chinese_detail(detail: str, code: str | None) -> str:
 
 
 def _chinese_error(error: Any) -> Any:
+    """A field error's message in Chinese: by its type, or (a business rule's, which is its problem's detail) as a
+    detail is said."""
     messages = catalogue(CHINESE).field_messages
-    if not isinstance(error, Mapping) or error.get("type") not in messages:
+    if not isinstance(error, Mapping):
+        return error
+    if error.get("type") == BUSINESS_RULE and isinstance(error.get("message"), str):
+        return {**error, "message": chinese_detail(error["message"], "unprocessable")}
+    if error.get("type") not in messages:
         return error
     return {**error, "message": messages[error["type"]]}
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import ItemDetail, TasksClient
 from services.common.db import Database
+from services.common.field_errors import field_error
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, rhythm_of
@@ -98,13 +99,7 @@ def check_measurement_dates(values: Sequence[MeasurementValue] | None, period_id
             message = f"as_of {as_of} is outside period {period_id} ({period.starts_on} to {period.ends_on})."
             raise Unprocessable(
                 f"measurements[{index}].as_of: {message}",
-                errors=[
-                    {
-                        "location": [location, "measurements", index, "as_of"],
-                        "message": message,
-                        "type": "outside_period",
-                    }
-                ],
+                errors=[field_error((location, "measurements", index, "as_of"), message, "outside_period")],
             )
 
 
