@@ -3,10 +3,12 @@
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
-from services.common.language import CHINESE, ENGLISH, negotiate
+from services.common.language import CHINESE, ENGLISH, LanguageMiddleware, negotiate
 from services.common.messages import catalogue, chinese_detail
 from services.common.problems import PROBLEM_SLUGS
+from services.gateway import Gateway
 
 
 @pytest.mark.parametrize("language", [CHINESE, ENGLISH])
@@ -108,3 +110,10 @@ def test_a_business_rule_refusal_for_a_chinese_reader_says_its_field_error_as_it
     assert body["errors"] == [
         {"location": ["query", "to"], "pointer": "/query/to", "message": "to 不得早于 from。", "type": "business_rule"}
     ]
+
+
+def test_the_gateways_own_problems_follow_accept_language():
+    with TestClient(LanguageMiddleware(Gateway([]))) as client:
+        response = client.get("/nowhere", headers={"Accept-Language": "zh-CN"})
+    assert (response.status_code, response.headers["content-language"]) == (404, "zh-CN")
+    assert response.json()["title"] == "未找到"
