@@ -133,28 +133,16 @@ class GatewayTimeout(ProblemError):
     slug = "gateway-timeout"
 
 
+# The exception classes' own codes (a code per status), which also name the problems raised without one.
+_CLASSES: tuple[type[ProblemError], ...] = (
+    *(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge),
+    *(UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, GatewayTimeout, ProblemError),
+)
 # Every problem type the services answer with: the error codes of the contract (its ProblemType).
 # Slugs passed to problem_response directly are listed here too; a test finds any that is not.
 PROBLEM_SLUGS = tuple(
     sorted(
-        {
-            error.slug
-            for error in (
-                ProblemError,
-                BadRequest,
-                Unauthorized,
-                Forbidden,
-                NotFound,
-                Conflict,
-                PreconditionFailed,
-                PayloadTooLarge,
-                UnsupportedMediaType,
-                Unprocessable,
-                PreconditionRequired,
-                ServiceUnavailable,
-                GatewayTimeout,
-            )
-        }
+        {error.slug for error in _CLASSES}
         | {
             "method-not-allowed",
             "validation-error",
@@ -186,8 +174,9 @@ def problem_response(
     **extra: Any,
 ) -> Response:
     """Render a problem document, in the caller's language; the one place every error leaves the services through."""
+    slug = slug or status_slug(status)
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
+        "type": PROBLEM_TYPE_BASE + slug,
         "title": title or english_title(slug) or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
@@ -227,14 +216,13 @@ def _cut(text: Any) -> Any:
     return text[:_MAX_TEXT] + "…" if isinstance(text, str) and len(text) > _MAX_TEXT else text
 
 
-_STATUS_SLUGS = {
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-}
+# Every status has a code: no problem leaves as about:blank.
+_STATUS_SLUGS = {error.status: error.slug for error in _CLASSES} | {405: "method-not-allowed"}
+
+
+def status_slug(status: int) -> str:
+    """The code of a problem raised without one: its status's (a 4xx without its own is a bad request)."""
+    return _STATUS_SLUGS.get(status, "bad-request" if status < 500 else "internal-error")
 
 
 async def _handle_problem(request: Request, exc: ProblemError) -> Response:
@@ -251,7 +239,7 @@ async def _handle_http(request: Request, exc: StarletteHTTPException) -> Respons
         exc.status_code,
         detail,
         request=request,
-        slug=_STATUS_SLUGS.get(exc.status_code),
+        slug=status_slug(exc.status_code),
         headers=getattr(exc, "headers", None),
     )
 

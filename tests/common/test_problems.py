@@ -1,10 +1,13 @@
 """Every error leaves the services as an RFC 9457 problem document, expected or not."""
 
+import json
+
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from services.common.app import create_service_app
+from services.common.problems import PROBLEM_TYPE_BASE, problem_response
 from services.tasks_api.db import idempotency_keys
 from services.tasks_api.settings import TasksSettings
 
@@ -137,3 +140,9 @@ def test_a_business_rule_refusal_points_at_the_body_field_it_refused(tasks_clien
     group = {"plan_id": 999999, "key": "g", "name": "工作组", "kind": "thematic"}
     body = assert_problem(tasks_client.post("/v1/groups", json=group, headers=auth("office")), 422)
     assert [(e["pointer"], e["type"]) for e in body["errors"]] == [("/body/plan_id", "business_rule")]
+
+
+@pytest.mark.parametrize(("status", "code"), [(409, "conflict"), (405, "method-not-allowed"), (418, "bad-request")])
+def test_a_problem_raised_without_a_code_takes_its_statuses(status, code):
+    body = json.loads(problem_response(status, "x").body)
+    assert body["type"] == PROBLEM_TYPE_BASE + code
