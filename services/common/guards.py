@@ -234,8 +234,8 @@ def _refuse_numbers_beyond_storage(guards: RouteGuards, request: Request) -> Non
         return
     for alias in guards.int_query:
         if _beyond_storage(alias, request.query_params.get(alias)):
-            expected = f"a number from {lowest_stored(alias)} to {MAX_STORED_INT} is expected"
-            raise Unprocessable(f"query.{alias}: {expected}.", at=("query", alias))
+            low, high = lowest_stored(alias), MAX_STORED_INT
+            raise Unprocessable(f"query.{alias}: a number from {low} to {high} is expected.", at=("query", alias))
 
 
 def _takes_int(field: ModelField) -> bool:

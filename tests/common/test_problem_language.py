@@ -1,5 +1,6 @@
 """Problems are said in the caller's language: Simplified Chinese when Accept-Language prefers it, else English."""
 
+import ast
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from fastapi.testclient import TestClient
 from services.common.language import CHINESE, ENGLISH, LanguageMiddleware, negotiate
 from services.common.messages import catalogue, chinese_detail
 from services.common.problems import PROBLEM_SLUGS
+from services.common.settings import REPO_ROOT
 from services.gateway import Gateway
 
 
@@ -117,3 +119,46 @@ def test_the_gateways_own_problems_follow_accept_language():
         response = client.get("/nowhere", headers={"Accept-Language": "zh-CN"})
     assert (response.status_code, response.headers["content-language"]) == (404, "zh-CN")
     assert response.json()["title"] == "未找到"
+
+
+# -- every detail the services raise has its Chinese ---------------------------------------------------------
+
+PROBLEM_CLASSES = {
+    *("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PreconditionFailed", "PayloadTooLarge"),
+    *("UnsupportedMediaType", "Unprocessable", "PreconditionRequired", "ServiceUnavailable", "GatewayTimeout"),
+    *("ProblemError", "PeerError", "NoMappedGroup", "UnknownDepartment"),
+}
+# Details composed of parts raised elsewhere: their sentences are in the catalogue whole (the dispatch or the ledger
+# export "is still running" or "failed"; a measurement's date outside its period).
+COMPOSED = {"The ? ?; try again shortly.", "measurements[?].as_of: ?"}
+
+
+def _shape(node: ast.expr) -> str | None:
+    """A raised detail with each of its variable parts as `?`, or None when it is not written out where raised."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(part.value if isinstance(part, ast.Constant) else "?" for part in node.values)
+    return None
+
+
+def _raised_details() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted((REPO_ROOT / "services").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            raised = isinstance(node, ast.Call) and getattr(node.func, "id", None) in PROBLEM_CLASSES and node.args
+            if raised and (shape := _shape(node.args[0])) is not None:
+                found.append((str(path.relative_to(REPO_ROOT)), shape))
+    return found
+
+
+def test_every_detail_the_services_raise_is_in_the_chinese_catalogue():
+    patterns = [english for english, _ in catalogue(CHINESE).details]
+    details = _raised_details()
+    missing = [
+        (path, shape)
+        for path, shape in details
+        if shape not in COMPOSED and not any(p.fullmatch(shape.replace("?", "X1")) for p in patterns)
+    ]
+    assert len(details) > 100
+    assert missing == []
