@@ -24,6 +24,7 @@ import uvicorn
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
+from services.common.language import LanguageMiddleware
 from services.common.problems import problem_response
 from services.common.server import edge_config
 
@@ -243,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     config = edge_config(
-        Gateway(args.upstream),
+        LanguageMiddleware(Gateway(args.upstream)),  # its own problems in the caller's language, as the services'
         host=args.host,
         port=args.port,
         log_level=args.log_level,

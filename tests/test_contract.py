@@ -145,3 +145,22 @@ def test_every_problem_type_the_code_answers_with_is_a_published_error_code():
         used |= set(re.findall(r'slug="([a-z-]+)"', source.read_text(encoding="utf-8")))
         used |= set(re.findall(r'_subclass\("\w+", \d+, "([a-z-]+)"\)', source.read_text(encoding="utf-8")))
     assert used and used <= set(PROBLEM_SLUGS), used - set(PROBLEM_SLUGS)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_contract_names_its_servers_and_a_semver_version_that_is_its_apps(service):
+    contract = committed(service)
+    assert [server["url"] for server in contract["servers"]] == ["/"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", contract["info"]["version"])
+    assert contract["info"]["version"] == service_apps()[service]().version
+
+
+def test_every_list_answers_a_page_with_data_and_next_cursor():
+    """No list answers a bare array: versions and histories are pages like every other list (the plan's tree is
+    one document, not a list)."""
+    for service in SERVICES:
+        for path, operations in committed(service)["paths"].items():
+            answer = operations.get("get", {}).get("responses", {}).get("200", {})
+            schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+            if schema.get("type") == "array":
+                assert path == "/v1/plans/{plan_id}/tree", f"{service} {path} answers a bare array"

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common.field_errors import field_error
 from services.common.problems import BadRequest, NotFound, Unprocessable, UnsupportedMediaType, problem_response
 from services.common.strict_json import BodyFault, body_fault, unsupported_date
 
@@ -120,7 +121,7 @@ def _target_refusal(scope: Scope) -> Response | None:
 def _fault_response(fault: BodyFault) -> Response:
     where = ".".join(str(part) for part in fault.path)
     status, slug = (400, "bad-request") if fault.kind == "duplicate_key" else (422, "validation-error")
-    errors = [{"location": list(fault.path), "message": fault.message, "type": fault.kind}]
+    errors = [field_error(tuple(fault.path), fault.message, fault.kind)]
     return problem_response(status, f"{where}: {fault.message}", slug=slug, title="Invalid request", errors=errors)
 
 
@@ -233,7 +234,8 @@ def _refuse_numbers_beyond_storage(guards: RouteGuards, request: Request) -> Non
         return
     for alias in guards.int_query:
         if _beyond_storage(alias, request.query_params.get(alias)):
-            raise Unprocessable(f"query.{alias}: a number from {lowest_stored(alias)} to {MAX_STORED_INT} is expected.")
+            low, high = lowest_stored(alias), MAX_STORED_INT
+            raise Unprocessable(f"query.{alias}: a number from {low} to {high} is expected.", at=("query", alias))
 
 
 def _takes_int(field: ModelField) -> bool:
@@ -252,10 +254,8 @@ def outside_storage(name: str, value: int) -> bool:
 
 
 def _beyond_storage(name: str, raw: str | None) -> bool:
-    if raw is None:
-        return False
     try:
-        return outside_storage(name, int(raw))
+        return raw is not None and outside_storage(name, int(raw))
     except ValueError:
         return False  # not a number at all: the parameter's own validation says so
 

@@ -132,6 +132,21 @@ def paginate(
     }
 
 
+def positional_page(
+    rows: Sequence[R], cursor: str | None, limit: int, request: Request
+) -> tuple[PageBody[R], dict[str, str]]:
+    """A page of a computed view whose rows have no key of their own (a roll-up's item kinds), in the view's stable
+    order: the cursor is the position after the last row given. The view is in memory, so no page costs more."""
+    start = decode_id_cursor(cursor) or 0
+    end = start + limit
+    if len(rows) <= end:
+        return {"data": rows[start:end], "next_cursor": None}, {}
+    next_cursor = encode_cursor(end)
+    return {"data": rows[start:end], "next_cursor": next_cursor}, {
+        "Link": f'<{next_page_url(request, next_cursor, limit)}>; rel="next"'
+    }
+
+
 def next_page_url(request: Request, cursor: str, limit: int) -> str:
     """This request's URL with `cursor` and `limit` set (last, as `URL.include_query_params` puts them), every other
     parameter kept in order. Built from the query the request parsed already: Starlette's `include_query_params`

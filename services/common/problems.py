@@ -12,8 +12,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.field_errors import FieldError, FieldErrorEntry
+from services.common.field_errors import FieldError, FieldErrorEntry, field_error
 from services.common.json import JsonObject, dumps
+from services.common.language import LANGUAGE, language_headers
+from services.common.messages import BUSINESS_RULE, english_title, localise
 
 logger = logging.getLogger("duban")
 
@@ -106,8 +108,14 @@ class UnsupportedMediaType(ProblemError):
 
 
 class Unprocessable(ProblemError):
+    """A business rule refused the input; `errors` names it (`at`, else the body), as for invalid input."""
+
     status = 422
     slug = "unprocessable"
+
+    def __init__(self, detail: str, *, at: tuple[str | int, ...] = ("body",), **extra: Any) -> None:
+        extra.setdefault("errors", [field_error(at, detail, BUSINESS_RULE)])
+        super().__init__(detail, **extra)
 
 
 class PreconditionRequired(ProblemError):
@@ -125,28 +133,16 @@ class GatewayTimeout(ProblemError):
     slug = "gateway-timeout"
 
 
+# The exception classes' own codes (a code per status), which also name the problems raised without one.
+_CLASSES: tuple[type[ProblemError], ...] = (
+    *(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge),
+    *(UnsupportedMediaType, Unprocessable, PreconditionRequired, ServiceUnavailable, GatewayTimeout, ProblemError),
+)
 # Every problem type the services answer with: the error codes of the contract (its ProblemType).
 # Slugs passed to problem_response directly are listed here too; a test finds any that is not.
 PROBLEM_SLUGS = tuple(
     sorted(
-        {
-            error.slug
-            for error in (
-                ProblemError,
-                BadRequest,
-                Unauthorized,
-                Forbidden,
-                NotFound,
-                Conflict,
-                PreconditionFailed,
-                PayloadTooLarge,
-                UnsupportedMediaType,
-                Unprocessable,
-                PreconditionRequired,
-                ServiceUnavailable,
-                GatewayTimeout,
-            )
-        }
+        {error.slug for error in _CLASSES}
         | {
             "method-not-allowed",
             "validation-error",
@@ -177,16 +173,19 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """Render a problem document; the one place every error leaves the services through."""
+    """Render a problem document, in the caller's language; the one place every error leaves the services through."""
+    slug = slug or status_slug(status)
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
-        "title": title or HTTPStatus(status).phrase,
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title or english_title(slug) or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }
     if request is not None:
         body["instance"] = request.url.path
     body.update({k: v for k, v in extra.items() if v is not None})
+    localise(body, slug, LANGUAGE.get())
+    headers = {**(headers or {}), **language_headers()}
     return Response(_bounded(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -217,14 +216,13 @@ def _cut(text: Any) -> Any:
     return text[:_MAX_TEXT] + "…" if isinstance(text, str) and len(text) > _MAX_TEXT else text
 
 
-_STATUS_SLUGS = {
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-}
+# Every status has a code: no problem leaves as about:blank.
+_STATUS_SLUGS = {error.status: error.slug for error in _CLASSES} | {405: "method-not-allowed"}
+
+
+def status_slug(status: int) -> str:
+    """The code of a problem raised without one: its status's (a 4xx without its own is a bad request)."""
+    return _STATUS_SLUGS.get(status, "bad-request" if status < 500 else "internal-error")
 
 
 async def _handle_problem(request: Request, exc: ProblemError) -> Response:
@@ -241,17 +239,14 @@ async def _handle_http(request: Request, exc: StarletteHTTPException) -> Respons
         exc.status_code,
         detail,
         request=request,
-        slug=_STATUS_SLUGS.get(exc.status_code),
+        slug=status_slug(exc.status_code),
         headers=getattr(exc, "headers", None),
     )
 
 
 def _field_error(error: dict[str, Any]) -> FieldErrorEntry:
-    return {
-        "location": [str(p) if not isinstance(p, int) else p for p in error.get("loc", ())],
-        "message": error.get("msg", "invalid"),
-        "type": error.get("type", "value_error"),
-    }
+    location = tuple(str(p) if not isinstance(p, int) else p for p in error.get("loc", ()))
+    return field_error(location, error.get("msg", "invalid"), error.get("type", "value_error"))
 
 
 async def _handle_validation(request: Request, exc: RequestValidationError) -> Response:

@@ -1,9 +1,9 @@
 """The router every service's API is built from: versioned, strict about query fields, documented errors."""
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from services.common.etag import set_etag
@@ -14,6 +14,13 @@ from services.common.problems import problem_responses
 from services.common.wire_types import reject_converted_inputs
 
 M = TypeVar("M", bound=BaseModel)
+
+# The filter of the lists about items by an item's number as printed (编号), exactly; a plan may number several items
+# alike (（一） under each part), so it may match several.
+ItemNumber = Annotated[
+    str | None,
+    Query(min_length=1, max_length=40, description="Only items numbered exactly so (编号, as printed: （一）, 9)."),
+]
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Awaitable[Response]])
 
 

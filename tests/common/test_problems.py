@@ -1,10 +1,13 @@
 """Every error leaves the services as an RFC 9457 problem document, expected or not."""
 
+import json
+
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from services.common.app import create_service_app
+from services.common.problems import PROBLEM_TYPE_BASE, problem_response
 from services.tasks_api.db import idempotency_keys
 from services.tasks_api.settings import TasksSettings
 
@@ -122,3 +125,24 @@ def test_invalid_cursor_is_a_400_problem(tasks_client, auth):
 @pytest.mark.parametrize("limit", [0, -1, 501, 10**12])
 def test_page_size_outside_1_to_500_is_refused(tasks_client, auth, limit):
     assert_problem(tasks_client.get("/v1/plans", params={"limit": limit}, headers=auth("viewer")), 422)
+
+
+def test_a_business_rule_refusal_names_the_query_input_it_refused(tasks_client, auth):
+    window = {"from": "2025-01-02", "to": "2025-01-01"}
+    response = tasks_client.get("/v1/deadlines", params=window, headers=auth("office"))
+    body = assert_problem(response, 422)
+    assert body["errors"] == [
+        {"location": ["query", "to"], "pointer": "/query/to", "message": body["detail"], "type": "business_rule"}
+    ]
+
+
+def test_a_business_rule_refusal_points_at_the_body_field_it_refused(tasks_client, auth):
+    group = {"plan_id": 999999, "key": "g", "name": "工作组", "kind": "thematic"}
+    body = assert_problem(tasks_client.post("/v1/groups", json=group, headers=auth("office")), 422)
+    assert [(e["pointer"], e["type"]) for e in body["errors"]] == [("/body/plan_id", "business_rule")]
+
+
+@pytest.mark.parametrize(("status", "code"), [(409, "conflict"), (405, "method-not-allowed"), (418, "bad-request")])
+def test_a_problem_raised_without_a_code_takes_its_statuses(status, code):
+    body = json.loads(problem_response(status, "x").body)
+    assert body["type"] == PROBLEM_TYPE_BASE + code

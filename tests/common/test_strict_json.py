@@ -51,6 +51,7 @@ def test_a_date_outside_the_supported_years_is_422_in_a_body(tasks_client, auth,
     assert response.status_code == 422
     assert response.json()["errors"][0] == {
         "location": ["body", "starts_on"],
+        "pointer": "/body/starts_on",
         "type": "supported_date",
         "message": f"{day!r} is outside the supported years (1970–2200).",
     }

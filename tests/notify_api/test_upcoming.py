@@ -182,3 +182,12 @@ def test_a_cursor_we_did_not_issue_is_refused(notify_client, auth):
 
 def test_upcoming_deadlines_need_a_token(notify_client):
     assert_problem(notify_client.get("/v1/deadlines/upcoming"), 401)
+
+
+def test_upcoming_deadlines_filter_by_item_number(notify_client, transport, quzhou):
+    everything = upcoming(notify_client, transport["headers"], as_of="2019-12-24", days=14)["data"]
+    sevens = upcoming(notify_client, transport["headers"], as_of="2019-12-24", days=14, item_number="7")["data"]
+    assert sevens and all("7" in {r["item_number"], *(i["item_number"] for i in r.get("items") or [])} for r in sevens)
+    assert [r for r in everything if r in sevens] == sevens
+    window = {"as_of": "2019-12-24", "days": 14}
+    assert upcoming(notify_client, transport["headers"], **window, item_number="第九十九")["data"] == []

@@ -61,8 +61,8 @@ def test_a_report_submitted_at_0001_beijing_the_next_day_is_late_by_one_working_
 
 def test_the_version_records_the_same_lateness(reporting_client, auth, quzhou, transport):
     submitted = submitted_at(reporting_client, transport, quzhou.item("T9")["id"], FIRST_MINUTE)
-    versions = reporting_client.get(f"/v1/reports/{submitted['id']}/versions", headers=auth("office")).json()
-    [version] = versions["data"] if isinstance(versions, dict) else versions
+    versions = reporting_client.get(f"/v1/reports/{submitted['id']}/versions", headers=auth("office")).json()["data"]
+    [version] = versions
     assert (version["late"], version["days_late"]) == (True, 1)
 
 

@@ -83,7 +83,7 @@ def test_an_imported_report_keeps_its_version_and_indicator_values(
     report = reporting_client.get("/v1/reports", params={"plan_id": quzhou.plan_id}, headers=auth("office")).json()[
         "data"
     ][0]
-    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()
+    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()["data"]
     assert [(v["number"], v["outcome"]) for v in versions] == [(1, "accepted")]
     assert [(m["indicator_id"], m["value"]) for m in versions[0]["content"]["measurements"]] == [(indicator_id, 251.5)]
 

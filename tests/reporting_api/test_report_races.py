@@ -100,10 +100,9 @@ def post(path: str, headers: dict, body: dict | None = None) -> Send:
 def read(api: httpx.Client, office: dict, report_id: int) -> tuple[dict, list[dict], list[tuple]]:
     """The report, its versions and its workflow history."""
     report = api.get(f"/v1/reports/{report_id}", headers=office).json()
-    versions = api.get(f"/v1/reports/{report_id}/versions", headers=office).json()
-    steps = [
-        (h["from_status"], h["to_status"]) for h in api.get(f"/v1/reports/{report_id}/history", headers=office).json()
-    ]
+    versions = api.get(f"/v1/reports/{report_id}/versions", headers=office).json()["data"]
+    history = api.get(f"/v1/reports/{report_id}/history", headers=office).json()["data"]
+    steps = [(h["from_status"], h["to_status"]) for h in history]
     return report, versions, steps
 
 

@@ -159,7 +159,7 @@ def test_the_office_returns_with_a_reason_and_accepts_the_resubmission(reporting
     resubmitted = submit(reporting_client, transport["headers"], report["id"])
     assert resubmitted["submissions"] == 2
     assert review(reporting_client, auth, report["id"], "accept").json()["status"] == "accepted"
-    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()
+    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()["data"]
     assert [(v["number"], v["outcome"]) for v in versions] == [(1, "returned"), (2, "accepted")]
     assert versions[0]["content"]["progress"] == "推进中"
     assert versions[1]["content"]["progress"] == "已补充：建成 120 公里"
@@ -169,7 +169,7 @@ def test_every_transition_is_recorded(reporting_client, auth, t9, transport):
     report = file_report(reporting_client, transport["headers"], t9["id"])
     submit(reporting_client, transport["headers"], report["id"])
     review(reporting_client, auth, report["id"], "return", "不完整")
-    history = reporting_client.get(f"/v1/reports/{report['id']}/history", headers=auth("office")).json()
+    history = reporting_client.get(f"/v1/reports/{report['id']}/history", headers=auth("office")).json()["data"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [
         (None, "draft"),
         ("draft", "submitted"),
@@ -177,6 +177,19 @@ def test_every_transition_is_recorded(reporting_client, auth, t9, transport):
     ]
     assert history[2]["comment"] == "不完整"
     assert history[2]["actor"] == "test-office-0"
+
+
+def test_a_reports_history_and_versions_page_like_any_list(reporting_client, auth, t9, transport):
+    report = file_report(reporting_client, transport["headers"], t9["id"])
+    submit(reporting_client, transport["headers"], report["id"])
+    review(reporting_client, auth, report["id"], "return", "不完整")
+    url = f"/v1/reports/{report['id']}/history"
+    first = reporting_client.get(url, params={"limit": 2}, headers=auth("office"))
+    rest = reporting_client.get(first.links["next"]["url"], headers=auth("office")).json()
+    assert [h["to_status"] for h in first.json()["data"]] == ["draft", "submitted"]
+    assert (rest["data"][0]["to_status"], rest["next_cursor"]) == ("returned", None)
+    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()
+    assert ([v["number"] for v in versions["data"]], versions["next_cursor"]) == ([1], None)
 
 
 def test_returning_without_a_reason_is_refused(reporting_client, auth, t9, transport):
@@ -270,7 +283,7 @@ def office_step(client, auth, report_id, step, etag=None, **body):
 
 
 def history(client, auth, report_id):
-    rows = client.get(f"/v1/reports/{report_id}/history", headers=auth("office")).json()
+    rows = client.get(f"/v1/reports/{report_id}/history", headers=auth("office")).json()["data"]
     return [(h["from_status"], h["to_status"], h["comment"]) for h in rows]
 
 
@@ -287,7 +300,7 @@ def test_a_review_on_a_stale_etag_is_refused_with_412_and_writes_nothing(reporti
     assert office_step(reporting_client, auth, report["id"], "review", seen, decision="accept").status_code == 200
     second = office_step(reporting_client, auth, report["id"], "review", seen, decision="return", comment="不完整")
     assert second.status_code == 412
-    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()
+    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()["data"]
     assert [v["outcome"] for v in versions] == ["accepted"]
     assert history(reporting_client, auth, report["id"])[-1] == ("submitted", "accepted", None)
 
@@ -317,7 +330,7 @@ def test_a_submit_on_a_stale_etag_is_refused_and_the_next_submit_holds_the_edit(
     )
     assert stale.status_code == 412
     submit(reporting_client, transport["headers"], report["id"])
-    [version] = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()
+    [version] = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()["data"]
     assert version["content"]["progress"] == "已建成 120 公里"
 
 
@@ -331,7 +344,7 @@ def test_a_unit_withdraws_a_submission_not_yet_reviewed(reporting_client, auth, 
     assert response.status_code == 200, response.text
     withdrawn = response.json()
     assert (withdrawn["status"], withdrawn["first_submitted_at"], withdrawn["late"]) == ("draft", None, False)
-    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()
+    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()["data"]
     assert [(v["number"], v["outcome"]) for v in versions] == [(1, "withdrawn")]
     assert history(reporting_client, auth, report["id"])[-1] == ("submitted", "draft", "数据有误")
     assert submit(reporting_client, transport["headers"], report["id"])["submissions"] == 2
@@ -362,7 +375,7 @@ def test_the_office_reopens_an_accepted_report_with_a_reason(reporting_client, a
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "draft"
     assert history(reporting_client, auth, report["id"])[-1] == ("accepted", "draft", "里程数据需更正")
-    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()
+    versions = reporting_client.get(f"/v1/reports/{report['id']}/versions", headers=auth("office")).json()["data"]
     assert [v["outcome"] for v in versions] == ["accepted"]
 
 
@@ -478,3 +491,18 @@ def test_a_draft_holding_a_measurement_outside_its_period_is_not_submitted(repor
     response = reporting_client.post(f"/v1/reports/{report['id']}/submit", headers=transport["headers"])
     assert response.status_code == 422
     assert response.json()["errors"][0]["location"] == ["report", "measurements", 0, "as_of"]
+
+
+def test_reports_filter_by_the_number_of_their_item_within_a_plan(reporting_client, auth, quzhou, t9, transport):
+    report = file_report(reporting_client, transport["headers"], t9["id"])
+    query = {"plan_id": quzhou.plan_id, "item_number": t9["number"], "limit": 500}
+    numbered = reporting_client.get("/v1/reports", params=query, headers=auth("office")).json()["data"]
+    assert report["id"] in [r["id"] for r in numbered]
+    other = {**query, "item_number": "第九十九"}
+    assert reporting_client.get("/v1/reports", params=other, headers=auth("office")).json()["data"] == []
+
+
+def test_an_item_number_without_its_plan_is_refused_naming_the_parameter(reporting_client, auth):
+    response = reporting_client.get("/v1/reports", params={"item_number": "9"}, headers=auth("office"))
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/query/item_number"]

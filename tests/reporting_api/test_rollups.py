@@ -23,11 +23,25 @@ def transport(quzhou, auth):
 
 
 def rollups(client, auth, plan_id, by, period="2024-Q1", role="office", **params):
-    response = client.get(
-        f"/v1/plans/{plan_id}/rollups", params={"period": period, "by": by, **params}, headers=auth(role)
-    )
+    """The whole roll-up: its first page with the rows of every page."""
+    query = {"period": period, "by": by, "limit": 500, **params}
+    response = client.get(f"/v1/plans/{plan_id}/rollups", params=query, headers=auth(role))
     assert response.status_code == 200, response.text
-    return response.json()
+    view = response.json()
+    while view["next_cursor"] is not None:
+        more = client.get(response.links["next"]["url"], headers=auth(role)).json()
+        view = {**view, "data": view["data"] + more["data"], "next_cursor": more["next_cursor"]}
+    return view
+
+
+def test_a_rollup_pages_like_any_list_with_its_period_header_on_every_page(reporting_client, auth, quzhou):
+    whole = rollups(reporting_client, auth, quzhou.plan_id, "unit")
+    query = {"period": "2024-Q1", "by": "unit", "limit": 7}
+    first = reporting_client.get(f"/v1/plans/{quzhou.plan_id}/rollups", params=query, headers=auth("office"))
+    second = reporting_client.get(first.links["next"]["url"], headers=auth("office")).json()
+    assert len(first.json()["data"]) == len(second["data"]) == 7
+    assert first.json()["data"] + second["data"] == whole["data"][:14]
+    assert (second["period"], second["by"], second["due_on"]) == (whole["period"], "unit", whole["due_on"])
 
 
 def group_named(view, name):

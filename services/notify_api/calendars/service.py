@@ -112,9 +112,9 @@ def feed_window(today: date, start: date | None, end: date | None) -> tuple[date
     start = start or today - timedelta(days=DEFAULT_PAST_DAYS)
     end = end or today + timedelta(days=DEFAULT_AHEAD_DAYS)
     if end < start:
-        raise Unprocessable("to must not be before from.")
+        raise Unprocessable("to must not be before from.", at=("query", "to"))
     if (end - start).days > MAX_FEED_DAYS:
-        raise Unprocessable(f"The window from..to may span at most {MAX_FEED_DAYS} days.")
+        raise Unprocessable(f"The window from..to may span at most {MAX_FEED_DAYS} days.", at=("query", "to"))
     return start, end
 
 

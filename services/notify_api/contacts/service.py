@@ -18,6 +18,7 @@ from services.common.auth import Principal
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.etag import stale
+from services.common.field_errors import field_error
 from services.common.history import record_change
 from services.common.problems import Forbidden, NotFound, Unprocessable
 from services.common.secrets import MASK, SecretBox, has_url_secret, masked_url, new_webhook_secret
@@ -127,9 +128,7 @@ async def check_owner_exists(tasks: TasksClient, owner_kind: OwnerKind, owner_id
     except NotFound as exc:
         raise Unprocessable(
             f"body.owner_id: tasks_api has no {owner_kind.value} {owner_id}.",
-            errors=[
-                {"location": ["body", "owner_id"], "message": f"no such {owner_kind.value}", "type": "unknown_owner"}
-            ],
+            errors=[field_error(("body", "owner_id"), f"no such {owner_kind.value}", "unknown_owner")],
         ) from exc
 
 
@@ -139,7 +138,7 @@ async def create_contact(
     """The new contact, and the webhook secret to show once (None for other channels)."""
     _check_owner(actor, data.owner_kind, data.owner_id)
     if (data.owner_kind is OwnerKind.OFFICE) != (data.owner_id == 0):
-        raise Unprocessable("The office is owner_id 0, and only the office is.")
+        raise Unprocessable("The office is owner_id 0, and only the office is.", at=("body", "owner_id"))
     await check_owner_exists(tasks, data.owner_kind, data.owner_id)
     return await add_contact(db, settings, data=data, actor=actor)
 

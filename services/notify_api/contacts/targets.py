@@ -20,6 +20,8 @@ from services.common.problems import Unprocessable
 from services.common.secrets import MASK
 from services.notify_api.contacts.models import Channel
 
+TARGET = ("body", "target")  # where a refused target is, in the problem's errors
+
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -83,15 +85,16 @@ def is_local_name(host: str) -> bool:
 def check_url(target: str, *, private_allowed: bool) -> str:
     parts = urlsplit(target)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Unprocessable("target must be an http(s) URL with a host.")
+        raise Unprocessable("target must be an http(s) URL with a host.", at=TARGET)
     if parts.username or parts.password:
-        raise Unprocessable("target must not carry credentials in the URL.")
+        raise Unprocessable("target must not carry credentials in the URL.", at=TARGET)
     if private_allowed:
         return target
     address = literal_address(parts.hostname)
     if is_local_name(parts.hostname) or (address is not None and not is_public_address(address)):
         raise Unprocessable(
-            f"target {parts.hostname!r} is a loopback or private address; notify_api only delivers to public hosts."
+            f"target {parts.hostname!r} is a loopback or private address; notify_api only delivers to public hosts.",
+            at=TARGET,
         )
     return target
 
@@ -101,8 +104,10 @@ def check_target(channel: Channel, target: str, *, private_allowed: bool) -> str
     target = target.strip()
     if channel is Channel.EMAIL:
         if len(target) > 254 or not EMAIL.match(target):
-            raise Unprocessable(f"{target!r} is not an e-mail address.")
+            raise Unprocessable(f"{target!r} is not an e-mail address.", at=TARGET)
         return target
     if MASK in target:
-        raise Unprocessable("target carries a masked token (****), as contacts are shown; send the whole URL.")
+        raise Unprocessable(
+            "target carries a masked token (****), as contacts are shown; send the whole URL.", at=TARGET
+        )
     return check_url(target, private_allowed=private_allowed)

@@ -72,7 +72,10 @@ async def list_notifications(
     if principal.unit_id is not None and unit_id not in (None, principal.unit_id):
         raise Forbidden("A unit token may only list its own unit's notifications.")
     if deadline_id is not None and deadline_kind is None:
-        raise Unprocessable("deadline_id needs deadline_kind: ids of different kinds of deadline overlap.")
+        raise Unprocessable(
+            "deadline_id needs deadline_kind: ids of different kinds of deadline overlap.",
+            at=("query", "deadline_kind"),
+        )
     n = notifications.c
     where = _visible_to(principal)
     for column, value in (

@@ -9,6 +9,7 @@ from fastapi import Depends, Response
 
 from services.common import clock
 from services.common.auth import Principal, PrincipalDep, Role, require_roles
+from services.common.field_errors import field_error
 from services.common.problems import Unprocessable, problem_responses
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router
 from services.notify_api.deliveries.clock import from_user, now_utc
@@ -47,7 +48,7 @@ async def create_dispatch(
         # Delivery sends what is due by as_of: a far future as_of would send every pending reminder at once.
         raise Unprocessable(
             f"body.as_of: a dispatch may look ahead at most one day; {as_of.isoformat()} is later.",
-            errors=[{"location": ["body", "as_of"], "message": "more than one day ahead", "type": "look_ahead"}],
+            errors=[field_error(("body", "as_of"), "more than one day ahead", "look_ahead")],
         )
     dispatcher = queue.Dispatcher(db, settings, tasks, reporting)
     dispatch, ran = await queue.dispatch(dispatcher, as_of=as_of or now_utc(), actor=principal.subject)

@@ -68,6 +68,10 @@ class Deadline:
         """The items the deadline is about: a report deadline's listed items, else its one item."""
         return tuple(i.item_id for i in self.items) or (self.item_id,)
 
+    def numbered(self, number: str) -> bool:
+        """Whether the deadline is about an item numbered so (a report deadline: any of its items)."""
+        return number in ({i.item_number for i in self.items} or {self.item_number})
+
     @property
     def ref(self) -> str:
         """Names the deadline in exactly-once keys (with its due date): a unit's reports of a plan due on one day

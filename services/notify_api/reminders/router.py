@@ -27,7 +27,7 @@ from services.common.pagination import (
     strict_int,
 )
 from services.common.problems import problem_responses
-from services.common.routing import READ_ERRORS, api_router
+from services.common.routing import READ_ERRORS, ItemNumber, api_router
 from services.notify_api.deps import DatabaseDep, ReportingDep, TasksDep
 from services.notify_api.reminders import service
 from services.notify_api.reminders.documents import bulletin_document
@@ -167,6 +167,7 @@ async def list_upcoming_deadlines(
     as_of: AsOf = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    item_number: ItemNumber = None,
 ) -> UpcomingPage:
     after = decode_tuple_cursor(cursor, date.fromisoformat, str, str, strict_int)
     view = await service.upcoming(
@@ -179,6 +180,7 @@ async def list_upcoming_deadlines(
         today=_today(as_of),
         after=after,
         limit=limit,
+        item_number=item_number,
     )
     page, headers = paginate(view["rows"], limit, request, row_key)
     response.headers.update(headers)

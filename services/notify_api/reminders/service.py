@@ -185,12 +185,14 @@ async def upcoming(
     today: date,
     after: tuple[Any, ...] | None,
     limit: int,
+    item_number: str | None = None,
 ) -> UpcomingView:
-    """Deadlines from today through `days` days on, with days left in calendar and in working days."""
+    """Deadlines from today through `days` days on, with days left in calendar and in working days; with
+    `item_number`, those about an item so numbered."""
     unit_id = principal.scoped_unit(unit_id)
     end = today + timedelta(days=days)
     deadlines = await deadlines_between(tasks, reporting, today, end, today=today, unit_id=unit_id, plan_id=plan_id)
-    rows = [upcoming_row(d, today) for d in deadlines]
+    rows = [upcoming_row(d, today) for d in deadlines if item_number is None or d.numbered(item_number)]
     return {
         "as_of": today,
         "until": end,

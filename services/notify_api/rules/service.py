@@ -103,9 +103,9 @@ async def check_pause_targets(tasks: TasksClient, data: PauseCreate) -> None:
     except NotFound as exc:
         raise Unprocessable(f"The plan or item to pause does not exist ({exc.detail})") from exc
     if item is not None and item.plan_id != data.plan_id:
-        raise Unprocessable(f"Item {data.item_id} is not an item of plan {data.plan_id}.")
+        raise Unprocessable(f"Item {data.item_id} is not an item of plan {data.plan_id}.", at=("body", "item_id"))
     if data.unit_id is not None and data.unit_id not in {unit.id for unit in await tasks.units()}:
-        raise Unprocessable(f"Unit {data.unit_id} does not exist.")
+        raise Unprocessable(f"Unit {data.unit_id} does not exist.", at=("body", "unit_id"))
 
 
 async def create_pause(db: Database, tasks: TasksClient, *, data: PauseCreate, actor: Principal) -> PauseRow:

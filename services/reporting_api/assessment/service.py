@@ -202,7 +202,7 @@ async def _check_adjustable(conn: AsyncConnection, plan: Plan, year: int, unit: 
             f"Plan {plan.id} runs from {plan.starts_on.year} to {plan.ends_on.year}; {year} is not one of its years."
         )
     if unit is None:
-        raise Unprocessable(f"Unit {unit_id} does not exist.")
+        raise Unprocessable(f"Unit {unit_id} does not exist.", at=("body", "unit_id"))
     if assessed_group(unit, _groups(await plan_rules(conn, plan.id))) is None:
         raise Unprocessable(
             f"{unit.name} ({unit.kind}) is not assessed in plan {plan.id}: a collective placeholder "

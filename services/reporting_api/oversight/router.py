@@ -7,6 +7,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 
@@ -21,6 +22,7 @@ from services.common.pagination import (
     decode_id_cursor,
     decode_tuple_cursor,
     paginate,
+    positional_page,
     rows_after,
     strict_int,
 )
@@ -190,13 +192,18 @@ async def get_plan_rollups(
     tasks: TasksDep,
     memo: RollupMemoDep,
     _: Overseer,
+    request: Request,
     by: RollupBy = RollupBy.UNIT,
     as_of: AsOf = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Response:
-    # A plan's roll-up by unit has thousands of rows, built typed already: straight to orjson, not re-validated.
-    return JSONBytesResponse(
-        await service.rollups(db, tasks, memo, plan_id=plan_id, period=period, by=by, today=_today(as_of))
-    )
+    view = await service.rollups(db, tasks, memo, plan_id=plan_id, period=period, by=by, today=_today(as_of))
+    # The view is shared between requests (its rows encoded once, oversight/memo.py): its page is read from a copy.
+    rows: list[Any] = orjson.loads(orjson.dumps(view["data"]))
+    page, headers = positional_page(rows, cursor, limit, request)
+    # Built typed already: straight to orjson, not re-validated.
+    return JSONBytesResponse({**{k: v for k, v in view.items() if k != "data"}, **page}, headers=headers)
 
 
 @router.get(

@@ -128,7 +128,9 @@ async def override_due_date(
     async with db.transaction() as conn:
         scheduled = await period_of(conn, plan, period_id)
         if due_on < scheduled.period.ends_on:
-            raise Unprocessable(f"A report cannot be due before its period ends ({scheduled.period.ends_on}).")
+            raise Unprocessable(
+                f"A report cannot be due before its period ends ({scheduled.period.ends_on}).", at=("body", "due_on")
+            )
         key = (overrides.c.plan_id == plan_id) & (overrides.c.period == period_id)
         await conn.execute(overrides.delete().where(key))
         await conn.execute(
@@ -190,9 +192,9 @@ async def _store_version(
 
 def _check_weights(weights: dict[str, float]) -> None:
     if set(weights) != set(DEFAULT_WEIGHTS):
-        raise Unprocessable(f"weights must name exactly: {', '.join(sorted(DEFAULT_WEIGHTS))}.")
+        raise Unprocessable(f"weights must name exactly: {', '.join(sorted(DEFAULT_WEIGHTS))}.", at=("body", "weights"))
     if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1) > 1e-6:
-        raise Unprocessable("weights must be non-negative and sum to 1.")
+        raise Unprocessable("weights must be non-negative and sum to 1.", at=("body", "weights"))
 
 
 async def closed_snapshot(conn: AsyncConnection, plan_id: int, period_id: str) -> ClosedPeriodRow | None:

@@ -47,17 +47,28 @@ class UnitScope:
 
 
 async def report_page(
-    db: Database, filters: ReportFilters, *, scope: UnitScope | None, after_id: int | None, limit: int
+    db: Database,
+    filters: ReportFilters,
+    *,
+    scope: UnitScope | None,
+    after_id: int | None,
+    limit: int,
+    item_ids: Collection[int] | None = None,
 ) -> list[ReportRow]:
-    """`limit + 1` reports in id order after the cursor, every column in ReportPublic's order."""
+    """`limit + 1` reports in id order after the cursor, every column in ReportPublic's order; only on `item_ids`
+    when given (the items of a number)."""
     values = filters.values()
-    if scope is None:  # the everyday request: one statement per set of filters, built once
+    if scope is None and item_ids is None:  # the everyday request: one statement per set of filters, built once
         return await db.fetch(
             keyset_read(page_statement(frozenset(values)), values, after_id=after_id, limit=limit), ReportRow
         )
-    # A unit's scope holds a list of item ids of any length: the engine expands it, a statement per request.
+    # A unit's scope, and the items of a number, are lists of any length: the engine expands them, a statement per
+    # request.
     where = [reports.c[name] == value for name, value in values.items()]
-    where.append((reports.c.unit_id == scope.unit_id) | reports.c.item_id.in_(scope.lead_item_ids))
+    if scope is not None:
+        where.append((reports.c.unit_id == scope.unit_id) | reports.c.item_id.in_(scope.lead_item_ids))
+    if item_ids is not None:
+        where.append(reports.c.item_id.in_(item_ids))
     async with db.read() as conn:
         page = await report_records.page(conn, where=where, after_id=after_id, limit=limit, columns=LIST_COLUMNS)
     return cast(list[ReportRow], page)

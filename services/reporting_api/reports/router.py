@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Annotated
 
 from fastapi import Query, Request, Response
 
 from services.common.auth import PrincipalDep, Staff
 from services.common.etag import IfMatch, expected_version
-from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_response
+from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of, page_response, rows_after
 from services.common.problems import problem_responses
 from services.common.routing import (
     GUARDED_WRITE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ItemNumber,
     api_router,
     created,
     current,
@@ -80,10 +82,12 @@ async def list_reports(
     period: Annotated[str | None, Query(max_length=10)] = None,
     status: ReportStatus | None = None,
     late: bool | None = None,
+    item_number: ItemNumber = None,
 ) -> Response:
     filters = ReportFilters(plan_id, item_id, unit_id, period, status, late)
+    after_id = decode_id_cursor(cursor)
     rows = await service.list_reports(
-        db, tasks, filters, principal=principal, after_id=decode_id_cursor(cursor), limit=limit
+        db, tasks, filters, principal=principal, after_id=after_id, limit=limit, item_number=item_number
     )
     # A hot list: rows go straight to orjson, skipping a re-validation of 50 rows the database typed already.
     return page_response(rows, limit, request)
@@ -209,21 +213,43 @@ async def reopen_report(
 
 @router.get(
     "/reports/{report_id}/versions",
-    summary="Every submitted version of a report",
+    summary="Every submitted version of a report, oldest first",
+    response_model=Page[VersionPublic],
     responses={**READ_ERRORS, **PEER_ERRORS},
 )
 async def list_report_versions(
-    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep
-) -> list[VersionPublic]:
+    report_id: int,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: PrincipalDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[VersionPublic]:
+    # A report's versions are few: read whole, paged by their number like any list.
     rows = await service.report_versions(db, tasks, report_id=report_id, principal=principal)
-    return [VersionPublic.model_validate(row) for row in rows]
+    by_number = itemgetter("number")
+    after = rows_after(rows, decode_id_cursor(cursor), limit, by_number)
+    return page_of(Page[VersionPublic], after, limit, request, response, by_number)
 
 
 @router.get(
-    "/reports/{report_id}/history", summary="The workflow history of a report", responses={**READ_ERRORS, **PEER_ERRORS}
+    "/reports/{report_id}/history",
+    summary="The workflow history of a report, oldest first",
+    response_model=Page[TransitionPublic],
+    responses={**READ_ERRORS, **PEER_ERRORS},
 )
 async def get_report_history(
-    report_id: int, db: DatabaseDep, tasks: TasksDep, principal: PrincipalDep
-) -> list[TransitionPublic]:
+    report_id: int,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: PrincipalDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[TransitionPublic]:
     rows = await service.report_transitions(db, tasks, report_id=report_id, principal=principal)
-    return [TransitionPublic.model_validate(row) for row in rows]
+    after = rows_after(rows, decode_id_cursor(cursor), limit, itemgetter("id"))
+    return page_of(Page[TransitionPublic], after, limit, request, response)

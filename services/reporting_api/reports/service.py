@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import ItemDetail, TasksClient
 from services.common.db import Database
+from services.common.field_errors import field_error
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, rhythm_of
@@ -48,6 +49,7 @@ CONTENT = (
 )
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 REVIEWED = (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
+ITEM_NUMBER = ("query", "item_number")  # where a refused item number is, in the problem's errors
 
 
 # The list selects ReportPublic's columns in its order: its rows are encoded as they are, without the model.
@@ -55,7 +57,7 @@ async def _item(tasks: TasksClient, item_id: int) -> ItemDetail:
     try:
         return await tasks.item(item_id, fresh=True)  # who may file it is read as of now
     except NotFound as exc:
-        raise Unprocessable(f"Item {item_id} does not exist in tasks_api.") from exc
+        raise Unprocessable(f"Item {item_id} does not exist in tasks_api.", at=("body", "item_id")) from exc
 
 
 def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None) -> tuple[int, str]:
@@ -67,12 +69,14 @@ def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None)
     elif not principal.is_staff:
         raise Forbidden("Only responsible units and the office file reports.")
     if unit_id is None:
-        raise Unprocessable("unit_id is required when the office files a report on a unit's behalf.")
+        raise Unprocessable(
+            "unit_id is required when the office files a report on a unit's behalf.", at=("body", "unit_id")
+        )
     role = next((r.role for r in item.responsibilities if r.unit_id == unit_id), None)
     if role is None:
         if principal.role is Role.UNIT:
             raise Forbidden(f"Your unit is not responsible for item {item.id}.")
-        raise Unprocessable(f"Unit {unit_id} is not responsible for item {item.id}.")
+        raise Unprocessable(f"Unit {unit_id} is not responsible for item {item.id}.", at=("body", "unit_id"))
     return unit_id, role
 
 
@@ -81,7 +85,9 @@ async def _check_measurements(tasks: TasksClient, item_id: int, values: Sequence
     if named:
         own = {indicator.id for indicator in await tasks.item_indicators(item_id)}
         if named - own:
-            raise Unprocessable(f"Indicator(s) {sorted(named - own)} are not indicators of item {item_id}.")
+            raise Unprocessable(
+                f"Indicator(s) {sorted(named - own)} are not indicators of item {item_id}.", at=("body", "measurements")
+            )
 
 
 def check_measurement_dates(values: Sequence[MeasurementValue] | None, period_id: str, *, location: str) -> None:
@@ -93,13 +99,7 @@ def check_measurement_dates(values: Sequence[MeasurementValue] | None, period_id
             message = f"as_of {as_of} is outside period {period_id} ({period.starts_on} to {period.ends_on})."
             raise Unprocessable(
                 f"measurements[{index}].as_of: {message}",
-                errors=[
-                    {
-                        "location": [location, "measurements", index, "as_of"],
-                        "message": message,
-                        "type": "outside_period",
-                    }
-                ],
+                errors=[field_error((location, "measurements", index, "as_of"), message, "outside_period")],
             )
 
 
@@ -217,13 +217,26 @@ async def changeable_report(db: Database, tasks: TasksClient, report_id: int, pr
 
 
 async def list_reports(
-    db: Database, tasks: TasksClient, filters: ReportFilters, *, principal: Principal, after_id: int | None, limit: int
+    db: Database,
+    tasks: TasksClient,
+    filters: ReportFilters,
+    *,
+    principal: Principal,
+    after_id: int | None,
+    limit: int,
+    item_number: str | None = None,
 ) -> list[ReportRow]:
-    """A page of the reports the caller may see (`limit + 1` rows, for the page and the cursor after it)."""
+    """A page of the reports the caller may see (`limit + 1` rows, for the page and the cursor after it); with
+    `item_number`, on the plan's items so numbered. tasks_api is asked before the read: no connection is held."""
     scope = None
-    if principal.role is Role.UNIT:  # asked of tasks_api before the read: no connection is held meanwhile
+    if principal.role is Role.UNIT:
         scope = UnitScope(principal.own_unit, await lead_item_ids(tasks, principal.own_unit))
-    return await pages.report_page(db, filters, scope=scope, after_id=after_id, limit=limit)
+    numbered = None
+    if item_number is not None:
+        if filters.plan_id is None:
+            raise Unprocessable("item_number needs plan_id: items are numbered within their plan.", at=ITEM_NUMBER)
+        numbered = {item.id for item in await tasks.plan_items(filters.plan_id) if item.number == item_number}
+    return await pages.report_page(db, filters, scope=scope, after_id=after_id, limit=limit, item_ids=numbered)
 
 
 async def report_versions(

@@ -190,7 +190,7 @@ async def review_report(
 ) -> ReportRow:
     """审核: the office accepts the submitted version or returns it with its reasons."""
     if review.decision is Decision.RETURN and not (review.comment or "").strip():
-        raise Unprocessable("Returning a report needs a comment saying what to change.")
+        raise Unprocessable("Returning a report needs a comment saying what to change.", at=("body", "comment"))
     outcome = ReportStatus.ACCEPTED if review.decision is Decision.ACCEPT else ReportStatus.RETURNED
     async with db.transaction() as conn:
         report = await _seen_report(conn, report_id, version, (ReportStatus.SUBMITTED,), "reviewed")

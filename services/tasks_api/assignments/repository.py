@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, cast
 
@@ -86,25 +87,31 @@ def stored(row: DutyRow) -> StoredResponsibility:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AssignmentFilters:
+    """Which assignments a list shows (a unit's or a plan's); every filter is optional."""
+
+    unit_id: int | None = None
+    plan_id: int | None = None
+    acknowledged: bool | None = None
+    item_number: str | None = None
+
+
 async def assignment_page(
-    conn: AsyncConnection,
-    *,
-    after_id: int | None,
-    limit: int,
-    unit_id: int | None,
-    plan_id: int | None,
-    acknowledged: bool | None,
+    conn: AsyncConnection, filters: AssignmentFilters, *, after_id: int | None, limit: int
 ) -> list[AssignmentRow]:
     query = ASSIGNMENT.order_by(responsibilities.c.id).limit(limit + 1)
     if after_id is not None:
         query = query.where(responsibilities.c.id > after_id)
-    elif plan_id is not None:
-        query = query.where(responsibilities.c.id >= first_of_plan(responsibilities, plan_id))
-    if unit_id is not None:
-        query = query.where(responsibilities.c.unit_id == unit_id)
-    if plan_id is not None:
-        query = query.where(items.c.plan_id == plan_id)
-    if acknowledged is not None:
+    elif filters.plan_id is not None:
+        query = query.where(responsibilities.c.id >= first_of_plan(responsibilities, filters.plan_id))
+    if filters.unit_id is not None:
+        query = query.where(responsibilities.c.unit_id == filters.unit_id)
+    if filters.plan_id is not None:
+        query = query.where(items.c.plan_id == filters.plan_id)
+    if filters.item_number is not None:
+        query = query.where(items.c.number == filters.item_number)
+    if filters.acknowledged is not None:
         seen = responsibilities.c.acknowledged_at
-        query = query.where(seen.is_not(None) if acknowledged else seen.is_(None))
+        query = query.where(seen.is_not(None) if filters.acknowledged else seen.is_(None))
     return cast(list[AssignmentRow], plain_rows(await conn.execute(query)))

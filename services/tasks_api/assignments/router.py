@@ -18,7 +18,7 @@ from services.common.pagination import (
     page_response,
     strict_int,
 )
-from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created
+from services.common.routing import READ_ERRORS, WRITE_ERRORS, ItemNumber, api_router, created
 from services.tasks_api.assignments import service
 from services.tasks_api.assignments.schemas import AssignmentPublic
 from services.tasks_api.deps import DatabaseDep, PlanFilter, UnitFilter
@@ -144,6 +144,7 @@ async def list_unit_assignments(
     cursor: Cursor = None,
     acknowledged: Acknowledged = None,
     plan_id: PlanFilter = None,
+    item_number: ItemNumber = None,
 ) -> Response:
     rows = await service.unit_assignments(
         db,
@@ -153,6 +154,7 @@ async def list_unit_assignments(
         limit=limit,
         plan_id=plan_id,
         acknowledged=acknowledged,
+        item_number=item_number,
     )
     return page_response(rows, limit, request)
 
@@ -172,6 +174,7 @@ async def list_plan_assignments(
     cursor: Cursor = None,
     acknowledged: Acknowledged = None,
     unit_id: UnitFilter = None,
+    item_number: ItemNumber = None,
 ) -> Response:
     rows = await service.plan_assignments(
         db,
@@ -181,5 +184,6 @@ async def list_plan_assignments(
         limit=limit,
         unit_id=unit_id,
         acknowledged=acknowledged,
+        item_number=item_number,
     )
     return page_response(rows, limit, request)

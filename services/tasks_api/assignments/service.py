@@ -14,7 +14,7 @@ from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.tasks_api.assignments import repository
 from services.tasks_api.assignments.events import assigned_event
-from services.tasks_api.assignments.repository import AssignmentRow, responsibility_records
+from services.tasks_api.assignments.repository import AssignmentFilters, AssignmentRow, responsibility_records
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import DutyRow, ItemRow, item_records, locked_item, responsibilities
@@ -78,7 +78,7 @@ async def assign_unit(db: Database, *, item_id: int, data: ResponsibilityCreate,
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
         if await conn.scalar(select(units.c.id).where(units.c.id == data.unit_id)) is None:
-            raise Unprocessable(f"Unit {data.unit_id} does not exist.")
+            raise Unprocessable(f"Unit {data.unit_id} does not exist.", at=("body", "unit_id"))
         current = (
             await conn.execute(
                 select(responsibilities.c.unit_id, responsibilities.c.role).where(responsibilities.c.item_id == item_id)
@@ -239,15 +239,15 @@ async def unit_assignments(
     limit: int,
     plan_id: int | None,
     acknowledged: bool | None,
+    item_number: str | None = None,
 ) -> list[AssignmentRow]:
     """A unit's assignments; a unit token may list only its own."""
     principal.scoped_unit(unit_id)
     async with db.read() as conn:
         if await conn.scalar(select(units.c.id).where(units.c.id == unit_id)) is None:
             raise NotFound(f"Unit {unit_id} does not exist.")
-        return await repository.assignment_page(
-            conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
-        )
+        filters = AssignmentFilters(unit_id, plan_id, acknowledged, item_number)
+        return await repository.assignment_page(conn, filters, after_id=after_id, limit=limit)
 
 
 async def plan_assignments(
@@ -259,14 +259,14 @@ async def plan_assignments(
     limit: int,
     unit_id: int | None,
     acknowledged: bool | None,
+    item_number: str | None = None,
 ) -> list[AssignmentRow]:
     """A plan's assignments; a unit token sees only its own unit's rows. Only an empty page asks whether the plan
     exists (404 rather than an empty list): the other services read a plan's every page in bulk."""
     unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
-        rows = await repository.assignment_page(
-            conn, after_id=after_id, limit=limit, unit_id=unit_id, plan_id=plan_id, acknowledged=acknowledged
-        )
+        filters = AssignmentFilters(unit_id, plan_id, acknowledged, item_number)
+        rows = await repository.assignment_page(conn, filters, after_id=after_id, limit=limit)
         if not rows:
             await plan_records.get(conn, plan_id)
         return rows

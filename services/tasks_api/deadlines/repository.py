@@ -146,6 +146,7 @@ async def deadline_page(
     unit_id: int | None,
     plan_id: int | None,
     kind: DeadlineKind | None,
+    item_number: str | None = None,
 ) -> list[DeadlineRow]:
     """A page of what is due in [from_, to] in (due_on, kind, id) order, each with its item's units."""
     pages = []
@@ -153,6 +154,8 @@ async def deadline_page(
         query = branch.query.where(branch.due >= from_, branch.due <= to)
         if plan_id is not None:
             query = query.where(items.c.plan_id == plan_id)
+        if item_number is not None:
+            query = query.where(items.c.number == item_number)
         if unit_id is not None:
             query = query.where(
                 items.c.id.in_(select(responsibilities.c.item_id).where(responsibilities.c.unit_id == unit_id))

@@ -18,7 +18,7 @@ from services.common.pagination import (
     page_response,
     strict_int,
 )
-from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created, current
+from services.common.routing import READ_ERRORS, WRITE_ERRORS, ItemNumber, api_router, created, current
 from services.tasks_api.deadlines import service
 from services.tasks_api.deadlines.models import ExtensionStatus
 from services.tasks_api.deadlines.repository import DeadlineRow
@@ -136,6 +136,7 @@ async def list_deadlines(
     unit_id: UnitFilter = None,
     plan_id: PlanFilter = None,
     kind: DeadlineKind | None = None,
+    item_number: ItemNumber = None,
 ) -> Response:
     after = decode_tuple_cursor(cursor, date.fromisoformat, DeadlineKind, strict_int)
     rows = await service.list_deadlines(
@@ -148,5 +149,6 @@ async def list_deadlines(
         unit_id=unit_id,
         plan_id=plan_id,
         kind=kind,
+        item_number=item_number,
     )
     return page_response(rows, limit, request, key=_deadline_key)

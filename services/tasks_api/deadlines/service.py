@@ -43,7 +43,9 @@ async def _due_date(conn: AsyncConnection, item: ItemRow, milestone_id: int | No
         return item_due
     milestone = await milestone_records.find(conn, milestone_id)
     if milestone is None or milestone["item_id"] != item["id"]:
-        raise Unprocessable(f"Milestone {milestone_id} is not a milestone of item {item['id']}.")
+        raise Unprocessable(
+            f"Milestone {milestone_id} is not a milestone of item {item['id']}.", at=("body", "milestone_id")
+        )
     milestone_due: date = milestone["due_on"]
     return milestone_due
 
@@ -55,7 +57,10 @@ async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate
         await require_duty(conn, principal, item_id)
         due_on = await _due_date(conn, item, data.milestone_id)
         if data.requested_due_on <= due_on:
-            raise Unprocessable(f"requested_due_on must be later than the current due date {due_on.isoformat()}.")
+            raise Unprocessable(
+                f"requested_due_on must be later than the current due date {due_on.isoformat()}.",
+                at=("body", "requested_due_on"),
+            )
         same_target = (
             extensions.c.milestone_id.is_(None)
             if data.milestone_id is None
@@ -161,14 +166,23 @@ async def list_deadlines(
     unit_id: int | None = None,
     plan_id: int | None = None,
     kind: DeadlineKind | None = None,
+    item_number: str | None = None,
 ) -> list[DeadlineRow]:
     """Everything due in [from_, to], ordered by (due_on, kind, id); a unit token sees its own items only."""
     if to < from_:
-        raise Unprocessable("to must not be before from.")
+        raise Unprocessable("to must not be before from.", at=("query", "to"))
     if (to - from_).days > MAX_WINDOW_DAYS:
-        raise Unprocessable(f"The window from..to may span at most {MAX_WINDOW_DAYS} days.")
+        raise Unprocessable(f"The window from..to may span at most {MAX_WINDOW_DAYS} days.", at=("query", "to"))
     unit_id = principal.scoped_unit(unit_id)
     async with db.read() as conn:
         return await repository.deadline_page(
-            conn, from_=from_, to=to, after=after, limit=limit, unit_id=unit_id, plan_id=plan_id, kind=kind
+            conn,
+            from_=from_,
+            to=to,
+            after=after,
+            limit=limit,
+            unit_id=unit_id,
+            plan_id=plan_id,
+            kind=kind,
+            item_number=item_number,
         )

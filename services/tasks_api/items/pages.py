@@ -33,6 +33,7 @@ class ItemFilters:
     due_before: date | None = None
     due_after: date | None = None
     q: str | None = None
+    number: str | None = None
 
     def values(self) -> dict[str, object]:
         """The value of each filter given, by the name of its bound parameter."""
@@ -53,13 +54,13 @@ async def item_page(db: Database, filters: ItemFilters, *, after_id: int | None,
 @cache
 def page_statement(names: frozenset[str]) -> Select[Any]:
     """The page for a set of filters; a bound parameter per filter, named after it, and `after_id` and `limit`.
-    Few sets exist (nine optional filters, and clients use a handful of combinations)."""
+    Few sets exist (ten optional filters, and clients use a handful of combinations)."""
     return keyset_statement(LIST_COLUMNS, items.c.id, _conditions(names))
 
 
 def _conditions(names: frozenset[str]) -> list[ColumnElement[bool]]:
     where = [items.c.plan_id == bindparam("plan_id")]
-    for name in ("kind", "parent_id", "status"):
+    for name in ("kind", "parent_id", "status", "number"):
         if name in names:
             where.append(items.c[name] == bindparam(name))
     if "due_before" in names:

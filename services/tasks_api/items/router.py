@@ -14,6 +14,7 @@ from services.common.routing import (
     GUARDED_WRITE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ItemNumber,
     api_router,
     created,
     current,
@@ -58,8 +59,9 @@ async def list_plan_items(
     due_before: Annotated[date | None, Query(description="Due on or before this date.")] = None,
     due_after: Annotated[date | None, Query(description="Due on or after this date.")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Text in number, title or text.")] = None,
+    number: ItemNumber = None,
 ) -> Response:
-    filters = ItemFilters(plan_id, kind, parent_id, unit_id, role, status, due_before, due_after, q)
+    filters = ItemFilters(plan_id, kind, parent_id, unit_id, role, status, due_before, due_after, q, number)
     rows = await service.list_items(db, filters, after_id=decode_id_cursor(cursor), limit=limit)
     # The hot list: rows go straight to orjson, skipping a re-validation of data the database typed already.
     return page_response(rows, limit, request)

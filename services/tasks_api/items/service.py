@@ -84,11 +84,13 @@ async def _lead_leaders(conn: AsyncConnection, item_id: int) -> list[LeaderRefRo
 async def _check_parent(conn: AsyncConnection, *, plan_id: int, parent_id: int, item_id: int | None = None) -> None:
     parent = await item_records.find(conn, parent_id)
     if parent is None or parent["plan_id"] != plan_id:
-        raise Unprocessable(f"Parent item {parent_id} is not an item of plan {plan_id}.")
+        raise Unprocessable(f"Parent item {parent_id} is not an item of plan {plan_id}.", at=("body", "parent_id"))
     ancestor: ItemRow | None = parent
     while ancestor is not None and item_id is not None:
         if ancestor["id"] == item_id:
-            raise Unprocessable("An item cannot be moved under itself or one of its descendants.")
+            raise Unprocessable(
+                "An item cannot be moved under itself or one of its descendants.", at=("body", "parent_id")
+            )
         ancestor = await item_records.find(conn, ancestor["parent_id"]) if ancestor["parent_id"] else None
 
 

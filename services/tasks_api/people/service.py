@@ -40,7 +40,7 @@ item_leaders = table_of(ItemLeader)
 async def _check_unit(conn: AsyncConnection, unit_id: int | None) -> None:
     """A leader or group may name a unit only if it exists (422: the body is wrong, not the URL)."""
     if unit_id is not None and await unit_records.find(conn, unit_id) is None:
-        raise Unprocessable(f"Unit {unit_id} does not exist.")
+        raise Unprocessable(f"Unit {unit_id} does not exist.", at=("body", "unit_id"))
 
 
 # -- leaders ----------------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ async def get_group(db: Database, *, group_id: int) -> GroupRow:
 async def create_group(db: Database, *, data: GroupCreate, actor: Principal) -> GroupRow:
     async with db.transaction() as conn:
         if await plan_records.find(conn, data.plan_id) is None:
-            raise Unprocessable(f"Plan {data.plan_id} does not exist.")
+            raise Unprocessable(f"Plan {data.plan_id} does not exist.", at=("body", "plan_id"))
         await _check_unit(conn, data.unit_id)
         return await group_records.insert(conn, data.model_dump(mode="python"), actor=actor.subject)
 
@@ -164,7 +164,7 @@ async def add_member(db: Database, *, group_id: int, data: MemberCreate, actor: 
         await group_records.get(conn, group_id)
         leader = await leader_records.find(conn, data.leader_id)
         if leader is None:
-            raise Unprocessable(f"Leader {data.leader_id} does not exist.")
+            raise Unprocessable(f"Leader {data.leader_id} does not exist.", at=("body", "leader_id"))
         before = await seats(conn, group_id)
         if [data.leader_id, data.role] in before:
             raise Conflict(f"{leader['name']} is already {data.role} of group {group_id}.")

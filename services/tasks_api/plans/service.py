@@ -33,7 +33,7 @@ async def update_plan(db: Database, *, plan_id: int, data: PlanUpdate, version: 
         current = await plan_records.get(conn, plan_id)
         starts_on, ends_on = changes.get("starts_on", current["starts_on"]), changes.get("ends_on", current["ends_on"])
         if starts_on and ends_on and ends_on < starts_on:
-            raise Unprocessable("ends_on must not be before starts_on.")
+            raise Unprocessable("ends_on must not be before starts_on.", at=("body", "ends_on"))
         return await plan_records.update(conn, plan_id, changes, expected_version=version, actor=actor.subject)
 
 

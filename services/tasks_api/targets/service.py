@@ -122,7 +122,7 @@ async def update_milestone(
         values = {k: v for k, v in changes.items() if k != "done"}
         if "done" in changes:
             if changes["done"] is None:
-                raise Unprocessable("done must be true or false.")
+                raise Unprocessable("done must be true or false.", at=("body", "done"))
             # Marking done twice keeps the first completion time.
             values["done_at"] = (milestone["done_at"] or clock.now()) if changes["done"] else None
         return await milestone_records.update(
@@ -165,7 +165,7 @@ async def add_item_leader(db: Database, *, item_id: int, data: ItemLeaderCreate,
     async with db.transaction() as conn:
         await item_records.get(conn, item_id)
         if await conn.scalar(select(leaders.c.id).where(leaders.c.id == data.leader_id)) is None:
-            raise Unprocessable(f"Leader {data.leader_id} does not exist.")
+            raise Unprocessable(f"Leader {data.leader_id} does not exist.", at=("body", "leader_id"))
         led = select(item_leaders.c.id).where(
             item_leaders.c.item_id == item_id, item_leaders.c.leader_id == data.leader_id
         )

@@ -87,7 +87,14 @@ async def with_aliases(conn: AsyncConnection, unit_rows: list[UnitRow]) -> list[
 
 
 async def unit_item_page(
-    conn: AsyncConnection, *, unit_id: int, plan_id: int | None, role: Role | None, after_id: int | None, limit: int
+    conn: AsyncConnection,
+    *,
+    unit_id: int,
+    plan_id: int | None,
+    role: Role | None,
+    after_id: int | None,
+    limit: int,
+    item_number: str | None = None,
 ) -> list[UnitItemRow]:
     """`limit + 1` of the items the unit is responsible for (of the plan, in the role), in id order after the cursor."""
     where = [responsibilities.c.item_id == items.c.id, responsibilities.c.unit_id == unit_id]
@@ -95,5 +102,7 @@ async def unit_item_page(
         where.append(items.c.plan_id == plan_id)
     if role is not None:
         where.append(responsibilities.c.role == role.value)
+    if item_number is not None:
+        where.append(items.c.number == item_number)
     rows = await item_records.page(conn, where=where, after_id=after_id, limit=limit, columns=UNIT_ITEM_COLUMNS)
     return cast(list[UnitItemRow], rows)

@@ -15,6 +15,7 @@ from services.common.routing import (
     GUARDED_WRITE_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    ItemNumber,
     api_router,
     created,
     current,
@@ -113,6 +114,7 @@ async def list_unit_items(
     cursor: Cursor = None,
     plan_id: Annotated[int | None, Query(description="Only items of this plan.")] = None,
     role: Annotated[Role | None, Query(description="Only as lead or only as co-operating unit.")] = None,
+    item_number: ItemNumber = None,
 ) -> Response:
     rows = await service.list_unit_items(
         db,
@@ -122,6 +124,7 @@ async def list_unit_items(
         limit=limit,
         plan_id=plan_id,
         role=role,
+        item_number=item_number,
     )
     # A unit's work list is read often; its rows are typed by the database already, so they go straight out.
     return page_response(rows, limit, request)

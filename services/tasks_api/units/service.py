@@ -167,10 +167,13 @@ async def list_unit_items(
     limit: int,
     plan_id: int | None = None,
     role: Role | None = None,
+    item_number: str | None = None,
 ) -> list[UnitItemRow]:
     """The items the unit is responsible for, each with the unit's role; a unit sees only its own."""
     if principal.role is PrincipalRole.UNIT and principal.unit_id != unit_id:
         raise Forbidden("A unit token may read only its own unit's items.")
     async with db.read() as conn:
         await unit_records.get(conn, unit_id)
-        return await unit_item_page(conn, unit_id=unit_id, plan_id=plan_id, role=role, after_id=after_id, limit=limit)
+        return await unit_item_page(
+            conn, unit_id=unit_id, plan_id=plan_id, role=role, after_id=after_id, limit=limit, item_number=item_number
+        )

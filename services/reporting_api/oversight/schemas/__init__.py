@@ -173,7 +173,11 @@ class RollupReport(PeriodHeader):
     """A period's roll-up (汇总): reporting and lights counted by unit, section, county, group or kind."""
 
     by: RollupBy = Field(description="What the rows are grouped by.")
-    data: list[RollupRow]
+    data: list[RollupRow] = Field(
+        description="One page of the groups: those with ids in id order, then the item kinds in the order the plan "
+        "first uses them."
+    )
+    next_cursor: str | None
 
 
 class TrafficLight(BaseModel):
