@@ -14,8 +14,8 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypedDict, cast
+from datetime import UTC
+from typing import Any, cast
 
 import sqlalchemy as sa
 from alembic.operations import Operations
@@ -23,8 +23,8 @@ from sqlalchemy import Connection, Select, Table, Update, bindparam, select, upd
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.dialect import dialect_of
-from services.common.history import change_log_table, take_pending
-from services.common.json import JsonObject, instant_text
+from services.common.history import ChangeRow, change_log_table, take_pending
+from services.common.json import instant_text
 from services.common.records import plain_rows
 
 CHAIN_LOCK = 0x6475_6261_6E00_0001  # "duban", 1: the change log's writer lock
@@ -32,16 +32,9 @@ GENESIS = "0" * 64  # what the first row of a chain links to
 BATCH = 1000
 
 
-class ChainRow(TypedDict):
-    """A change-log row as the chain reads it."""
+class ChainRow(ChangeRow):
+    """A change-log row with its place in the chain."""
 
-    id: int
-    entity: str
-    entity_id: int
-    action: str
-    actor: str
-    at: datetime
-    changes: JsonObject
     chain_seq: int | None
     hash: str | None
 

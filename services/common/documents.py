@@ -29,7 +29,7 @@ from docx.oxml.ns import qn
 from docx.oxml.text.run import CT_R
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
-from fastapi import Query
+from fastapi import Query, Response
 
 from services.common.contracts.tasks import TasksClient
 from services.common.json import JsonObject
@@ -81,6 +81,12 @@ def docx_response(description: str) -> dict[int | str, JsonObject]:
     """The documented 200 of a document route: a binary body of the .docx media type."""
     body: JsonObject = {"schema": {"type": "string", "format": "binary"}}
     return {200: {"description": description, "content": {DOCX_MEDIA_TYPE: body}}}
+
+
+def docx_download(document: OfficialDocument, *, ascii_name: str, name: str) -> Response:
+    """The document as a download named `name` (`ascii_name` for old clients)."""
+    headers = {"Content-Disposition": attachment(ascii_name, name)}
+    return Response(render(document), media_type=DOCX_MEDIA_TYPE, headers=headers)
 
 
 def attachment(ascii_name: str, name: str) -> str:

@@ -11,13 +11,11 @@ from pydantic import BaseModel, Field
 from services.common import clock
 from services.common.auth import PrincipalDep, Staff
 from services.common.documents import (
-    DOCX_MEDIA_TYPE,
     DocumentNumber,
     Issuer,
-    attachment,
+    docx_download,
     docx_response,
     plan_office,
-    render,
 )
 from services.common.pagination import (
     Cursor,
@@ -226,7 +224,9 @@ async def get_bulletin_document(
 ) -> Response:
     view = await service.bulletin(db, tasks, reporting, plan_id=plan_id, day=_today(on))
     issuer = issuer or await plan_office(tasks, plan_id)
-    body = render(bulletin_document(view, issuer=issuer, number=number))
-    name = f"督办通报-{view['date'].isoformat()}.docx"
-    disposition = attachment(f"bulletin-{plan_id}-{view['date'].isoformat()}.docx", name)
-    return Response(body, media_type=DOCX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+    day = view["date"].isoformat()
+    return docx_download(
+        bulletin_document(view, issuer=issuer, number=number),
+        ascii_name=f"bulletin-{plan_id}-{day}.docx",
+        name=f"督办通报-{day}.docx",
+    )

@@ -11,13 +11,11 @@ from pydantic import BaseModel, Field
 from services.common import clock
 from services.common.auth import PrincipalDep, Staff
 from services.common.documents import (
-    DOCX_MEDIA_TYPE,
     DocumentNumber,
     Issuer,
-    attachment,
+    docx_download,
     docx_response,
     plan_office,
-    render,
 )
 from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.identifiers import PERIOD_PATTERN
@@ -125,8 +123,9 @@ async def get_assessment_document(
         number=number,
         issued_on=on or clock.business_today(),
     )
-    disposition = attachment(f"assessment-{plan_id}-{year}.docx", f"{year}年度综合考核结果通报.docx")
-    return Response(render(document), media_type=DOCX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+    return docx_download(
+        document, ascii_name=f"assessment-{plan_id}-{year}.docx", name=f"{year}年度综合考核结果通报.docx"
+    )
 
 
 @router.get(
