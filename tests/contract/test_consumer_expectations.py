@@ -36,6 +36,8 @@ READS: list[tuple[type, str, str, str]] = [
     (tasks.Group, "tasks_api", "GET", "/v1/groups"),
     (tasks.Member, "tasks_api", "GET", "/v1/groups/{group_id}/members"),
     (tasks.DeadlineRow, "tasks_api", "GET", "/v1/deadlines"),
+    (tasks.AssignmentRow, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
+    (tasks.IndicatorLabelRow, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
     (reporting.Period, "reporting_api", "GET", "/v1/plans/{plan_id}/periods"),
     (reporting.Compliance, "reporting_api", "GET", "/v1/plans/{plan_id}/compliance"),
     (reporting.ObligationRow, "reporting_api", "GET", "/v1/plans/{plan_id}/obligations"),

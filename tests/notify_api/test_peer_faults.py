@@ -65,6 +65,9 @@ DISPATCH = PeerCall(
 )
 UPCOMING = PeerCall(lambda s: s.get("/v1/deadlines/upcoming", as_of=s.as_of, days=30), 200)
 BULLETIN = PeerCall(lambda s: s.get("/v1/bulletins", plan_id=s.plan_id, date=s.as_of + timedelta(days=30)), 200)
+BULLETIN_DOCUMENT = PeerCall(
+    lambda s: s.get("/v1/bulletins.docx", plan_id=s.plan_id, date=s.as_of + timedelta(days=30)), 200
+)
 CALENDAR = PeerCall(
     lambda s: s.client.get(f"/v1/calendars/units/{s.unit_id}.ics", params={"token": s.feed_token}),
     200,
@@ -76,6 +79,7 @@ TASKS_CALLS: dict[str, PeerCall] = {
     "create_dispatch": DISPATCH,
     "list_upcoming_deadlines": UPCOMING,
     "get_bulletin": BULLETIN,
+    "get_bulletin_document": BULLETIN_DOCUMENT,
     "list_reminder_rules": PeerCall(lambda s: s.get(f"/v1/plans/{s.plan_id}/reminder-rules"), 200),
     "put_reminder_rule": PeerCall(
         lambda s: s.client.put(
@@ -104,6 +108,7 @@ REPORTING_CALLS: dict[str, PeerCall] = {
     "create_dispatch": DISPATCH,
     "list_upcoming_deadlines": UPCOMING,
     "get_bulletin": BULLETIN,
+    "get_bulletin_document": BULLETIN_DOCUMENT,
     "get_unit_calendar": CALENDAR,
 }
 ASKED = [("tasks_api", name) for name in sorted(TASKS_CALLS)] + [

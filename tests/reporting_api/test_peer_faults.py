@@ -111,6 +111,9 @@ CALLS: dict[str, PeerCall] = {
     "get_annual_assessment": PeerCall(
         get("/v1/plans/{s.plan_id}/assessment", "office", year=2024), 200, prepare=with_2024_q1_closed
     ),
+    "get_assessment_document": PeerCall(
+        get("/v1/plans/{s.plan_id}/assessment.docx", "office", year=2024), 200, prepare=with_2024_q1_closed
+    ),
     "create_assessment_adjustment": PeerCall(
         lambda s: s.client.post(
             s.plan("/assessment/adjustments"),
