@@ -32,7 +32,9 @@ from services.tasks_api.plans.schemas import ImportResult, PlanCreate, PlanPubli
 router = api_router("plans")
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", description="The ETag of the answer last read.")]
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", max_length=200, description="The ETag of the answer last read.")
+]
 
 
 @router.get("/plans", summary="List plans")
