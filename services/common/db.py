@@ -70,7 +70,10 @@ class Database:
                         yield conn
                     await seal_pending(conn)  # last: see audit_chain
                 finally:
-                    take_pending(conn)  # a rolled-back transaction's rows are gone: forget them
+                    # A rolled-back transaction's rows are gone: forget them. A connection the database cut is
+                    # discarded with what it noted, and asking it would raise over the real failure.
+                    if not (conn.closed or conn.invalidated):
+                        take_pending(conn)
                 if (mark := COMMIT_MARK.get()) is not None and mark.database is self:
                     await mark.write(conn)
         except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
