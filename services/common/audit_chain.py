@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, cast
@@ -70,11 +70,17 @@ async def seal_pending(conn: AsyncConnection) -> None:
     seq, previous = (tail[0], tail[1]) if tail is not None else (0, GENESIS)
     ids = [row_id for _, row_id in pending]
     rows = {row["id"]: row for row in await _rows(conn, select(table).where(table.c.id.in_(ids)))}
-    sealed = []
-    for row_id in ids:
-        seq, previous = seq + 1, link_hash(previous, rows[row_id])
-        sealed.append({"row_id": row_id, "seq": seq, "link": previous})
+    sealed, _, _ = _links(seq, previous, (rows[row_id] for row_id in ids))
     await conn.execute(_seal_statement(table), sealed)
+
+
+def _links(seq: int, previous: str, rows: Iterable[ChainRow]) -> tuple[list[dict[str, object]], int, str]:
+    """Each row's place and hash after the chain's end (`seq`, `previous`), in the order given; and the new end."""
+    sealed: list[dict[str, object]] = []
+    for row in rows:
+        seq, previous = seq + 1, link_hash(previous, row)
+        sealed.append({"row_id": row["id"], "seq": seq, "link": previous})
+    return sealed, seq, previous
 
 
 def chain_existing(bind: Connection, table: Table) -> None:
@@ -89,10 +95,7 @@ def chain_existing(bind: Connection, table: Table) -> None:
             ).mappings()
         ],
     ):
-        sealed = []
-        for row in rows:
-            seq, previous = seq + 1, link_hash(previous, row)
-            sealed.append({"row_id": row["id"], "seq": seq, "link": previous})
+        sealed, seq, previous = _links(seq, previous, rows)
         bind.execute(_seal_statement(table), sealed)
         after = rows[-1]["id"]
 

@@ -12,7 +12,7 @@ from typing import Annotated, Protocol, cast
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, Field
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.audit_chain import ChainRow
@@ -21,10 +21,9 @@ from services.common.csv_stream import CSV_MEDIA_TYPE, UTF8_BOM, Row, csv_stream
 from services.common.db import Database
 from services.common.deps_factory import get_database
 from services.common.documents import attachment
-from services.common.history import Change
+from services.common.history import Change, changes_after
 from services.common.json import dumps, instant_text
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.records import plain_rows
 from services.common.routing import READ_ERRORS
 
 CSV_BATCH = 1000
@@ -124,10 +123,7 @@ def add_audit_routes(router: APIRouter, change_log: Table, entities: type[StrEnu
 async def _after(
     conn: AsyncConnection, table: Table, where: list[ColumnElement[bool]], after_id: int | None, limit: int
 ) -> list[ChainRow]:
-    query = select(table).where(*where).order_by(table.c.id).limit(limit)
-    if after_id is not None:
-        query = query.where(table.c.id > after_id)
-    return cast("list[ChainRow]", plain_rows(await conn.execute(query)))
+    return cast("list[ChainRow]", await changes_after(conn, table, where, after_id, limit))
 
 
 async def _csv_batches(db: Database, table: Table, where: list[ColumnElement[bool]]) -> AsyncIterator[list[Row]]:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypedDict, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ColumnElement,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
@@ -119,12 +131,16 @@ async def record_change(
 async def history_of(
     conn: AsyncConnection, table: Table, *, entity: str, entity_id: int, after_id: int | None, limit: int
 ) -> list[ChangeRow]:
-    query = (
-        select(table)
-        .where(table.c.entity == entity, table.c.entity_id == entity_id)
-        .order_by(table.c.id)
-        .limit(limit + 1)
-    )
+    where = [table.c.entity == entity, table.c.entity_id == entity_id]
+    return await changes_after(conn, table, where, after_id, limit + 1)
+
+
+async def changes_after(
+    conn: AsyncConnection, table: Table, where: Sequence[ColumnElement[bool]], after_id: int | None, limit: int
+) -> list[ChangeRow]:
+    """Up to `limit` rows of the change log matching `where`, in id order after `after_id`: the one read behind a
+    record's history, the audit and its CSV."""
+    query = select(table).where(*where).order_by(table.c.id).limit(limit)
     if after_id is not None:
         query = query.where(table.c.id > after_id)
     return cast("list[ChangeRow]", [dict(r) for r in (await conn.execute(query)).mappings()])

@@ -11,6 +11,7 @@ from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.deadlines.router import router as deadlines_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.router import router as items_router
+from services.tasks_api.links.router import router as links_router
 from services.tasks_api.people.router import router as people_router
 from services.tasks_api.plans.router import router as plans_router
 from services.tasks_api.plans.workbook.router import router as workbook_router
@@ -27,11 +28,12 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
         settings or TasksSettings.load(),
         title="duban tasks_api",
         description=DESCRIPTION,
-        version="3.0.0",
+        version="3.1.0",
         routers=[
             plans_router,
             workbook_router,
             items_router,
+            links_router,
             targets_router,
             assignments_router,
             deadlines_router,

@@ -4,6 +4,7 @@ from services.tasks_api.closeout.models import CloseoutRequest
 from services.tasks_api.db import change_log, idempotency_keys, metadata
 from services.tasks_api.deadlines.models import ExtensionRequest
 from services.tasks_api.items.models import Item, ItemLeader, Responsibility
+from services.tasks_api.links.models import ItemLink
 from services.tasks_api.people.models import Group, GroupMember
 from services.tasks_api.tables import Leader, Plan, Unit
 from services.tasks_api.targets.models import Indicator, Milestone
@@ -17,6 +18,7 @@ __all__ = [
     "Indicator",
     "Item",
     "ItemLeader",
+    "ItemLink",
     "Leader",
     "Milestone",
     "Plan",

@@ -70,6 +70,8 @@ _SHARED_READ_PATHS = {
         "/v1/groups/{group_id}/members",
         "/v1/items/{item_id}/extensions",  # lists only the caller's own requests
         "/v1/items/{item_id}/closeouts",
+        "/v1/items/{item_id}/serves",  # which higher-level task the item answers: the plans are public
+        "/v1/items/{item_id}/served-by",
     ),  # the same
     # The reporting calendar and rules are the plan's; the summaries show a unit its own rows.
     "reporting_api": (

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from services.common.contracts.tasks import Assignment, Item
+from services.common.contracts.tasks import Assignment, Item, ItemLink
 from services.reporting_api.oversight.inputs import load_plan_oversight
 from services.reporting_api.oversight.rollups import rollup
 from services.reporting_api.oversight.service import oversight_of
@@ -170,6 +170,43 @@ def test_items_closed_before_the_due_date_are_not_expected_but_still_counted_as_
     assert (row["lights"]["done"], row["progress"]["closed"]) == (1, 1)
 
 
+def node(item_id, key, parent_id=None, kind="task"):
+    return Item(
+        id=item_id,
+        plan_id=1,
+        parent_id=parent_id,
+        key=key,
+        kind=kind,
+        number=key,
+        title=key,
+        due_on=None,
+        status="open",
+    )
+
+
+def test_by_serves_groups_items_under_the_higher_level_task_they_or_their_section_serve():
+    # S1 serves provincial item 90 and so does its child T1; T2 serves an external task; T3 serves nothing.
+    items = [node(1, "S1", kind="section"), node(2, "T1", parent_id=1), node(3, "T2"), node(4, "T3")]
+    links = [
+        ItemLink(item_id=1, serves_item_id=90, reference=None, number="1", title="数字经济", plan_title="省方案"),
+        ItemLink(item_id=3, serves_item_id=None, reference="浙交〔2020〕5号", number="", title="交通", plan_title=None),
+    ]
+    duties = [Assignment(id=i, item_id=i, unit_id=5, unit_name="市发改委", role="lead") for i in (2, 3, 4)]
+    lights = [{"item_id": i, "light": "green", "progress_status": "in_progress"} for i in (2, 3, 4)]
+    rows = rollup("serves", items=items, assignments=duties, links=links, filed=[], lights=lights, overdue=False)
+    assert [(row["group"]["id"], row["group"]["key"], row["group"]["name"], row["items"]) for row in rows] == [
+        (90, None, "省方案 1 数字经济", 1),
+        (None, "浙交〔2020〕5号", "交通", 1),
+        (None, None, "未关联上级任务", 1),
+    ]
+
+
+def test_by_serves_answers_through_the_api_with_the_unlinked_group(reporting_client, auth, quzhou):
+    view = rollups(reporting_client, auth, quzhou.plan_id, "serves")
+    assert [row["group"]["name"] for row in view["data"]] == ["未关联上级任务"]
+    assert view["data"][0]["expected"] == 152
+
+
 def test_before_the_due_date_nothing_is_overdue(reporting_client, auth, quzhou):
     view = rollups(reporting_client, auth, quzhou.plan_id, "kind", as_of="2024-03-01")
     row = group_keyed(view, "special_action")
@@ -241,7 +278,7 @@ def test_the_whole_oversight_of_a_period_is_plain_json_for_a_snapshot(reporting_
 
     found = json.loads(json.dumps(reporting_client.portal.call(compute)))
     assert (found["compliance"]["summary"]["expected"], found["compliance"]["summary"]["submitted"]) == (152, 1)
-    assert set(found["rollups"]) == {"unit", "section", "county", "group", "kind"}
+    assert set(found["rollups"]) == {"unit", "section", "county", "group", "kind", "serves"}
     lights = {row["item_key"]: row["light"] for row in found["traffic_lights"]["data"]}
     # Every item owing 2024-Q1's report without one is red; the 2019–2020 key works owe none and stay green.
     assert lights["T9"] == "green"

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
 from services.common.http import ServiceClient
@@ -119,13 +119,25 @@ class Member(_Record):
     role: str
 
 
+class ItemLink(_Record):
+    """What an item serves (上级任务): an item of a higher-level plan, or an external task (`reference`)."""
+
+    item_id: int
+    serves_item_id: int | None
+    reference: str | None
+    number: str
+    title: str | None
+    plan_title: str | None
+
+
 class PlanStructure(_Record):
-    """A plan with its items, assignments and indicators, read in one answer (GET /v1/plans/{id}/structure)."""
+    """A plan with its items, assignments, indicators and links, read in one answer (GET /v1/plans/{id}/structure)."""
 
     plan: Plan
     items: list[Item]
     assignments: list[Assignment]
     indicators: list[Indicator]
+    links: list[ItemLink] = Field(default_factory=list)  # tasks_api before 3.1.0 answered without them
 
 
 class UnitRoleRow(TypedDict):

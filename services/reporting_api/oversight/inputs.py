@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.contracts.tasks import Assignment, Group, Indicator, Item, Member, Plan, TasksClient
+from services.common.contracts.tasks import Assignment, Group, Indicator, Item, ItemLink, Member, Plan, TasksClient
 from services.reporting_api.oversight.schemas.rows import Grouping, ViewHeader
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Rhythm, owing_items
@@ -30,6 +30,7 @@ class PlanData:
     items: list[Item]
     assignments: list[Assignment]
     indicators: list[Indicator]
+    links: list[ItemLink]
     revision: str | None = None
 
 
@@ -74,9 +75,9 @@ class PlanOversight:
 
 
 async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
-    """The plan, its items, responsibilities and indicators, in one read (404 for an unknown plan)."""
+    """The plan, its items, responsibilities, indicators and links, in one read (404 for an unknown plan)."""
     revision, found = await tasks.plan_structure(plan_id)
-    return PlanData(found.plan, found.items, found.assignments, found.indicators, revision)
+    return PlanData(found.plan, found.items, found.assignments, found.indicators, found.links, revision)
 
 
 async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> Grouping:

@@ -7,10 +7,10 @@ traffic lights (lights.py).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
 
-from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, Member, Unit
+from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, ItemLink, Member, Unit
 from services.reporting_api.oversight.lights import LIGHTS, light_totals
 from services.reporting_api.oversight.progress import PROGRESS
 from services.reporting_api.oversight.schemas.rows import (
@@ -21,7 +21,7 @@ from services.reporting_api.oversight.schemas.rows import (
     RollupEntry,
 )
 
-BY = ("unit", "section", "county", "group", "kind")
+BY = ("unit", "section", "county", "group", "kind", "serves")
 UNIT_BASED = ("unit", "county")
 # Which column of the reports the SQL aggregate groups by, for each kind of roll-up.
 FILED_KEY = {by: "unit_id" if by in UNIT_BASED else "item_id" for by in BY}
@@ -30,8 +30,11 @@ ROLLUP_RULE = """\
 Groups: `unit` — each unit responsible for an item of the plan; `county` — only units of kind county;
 `section` — the item's ancestor of kind section (items outside sections go under their top-level ancestor:
 goals, safeguards, annexes); `group` — thematic groups (专题组): an item belongs to every thematic group one of its
-lead leaders (牵头领导) is a member of; `kind` — the item's kind. A group is listed when it expects at least one
-report. For unit groups the group's items are the items the unit is responsible for.
+lead leaders (牵头领导) is a member of; `kind` — the item's kind; `serves` — the higher-level task the item serves
+(一方案四清单: an item of another plan, by its id, or an external task, by its reference), its own link or else its
+nearest linked ancestor's; items that serve nothing fall under one group without id or key (未关联上级任务). A group
+is listed when it expects at least one report. For unit groups the group's items are the items the unit is
+responsible for.
 
 Counts over the group's expected (item, unit) pairs: `submitted` = submitted + accepted + returned (the report
 reached the office); `awaiting_review` = submitted and not yet reviewed; `on_time` and `late` split `submitted` by
@@ -54,6 +57,27 @@ def section_of(item: Item, by_id: Mapping[int, Item]) -> Item:
     while node.kind != "section" and node.parent_id is not None and node.parent_id in by_id:
         node = by_id[node.parent_id]
     return node
+
+
+UNLINKED: GroupRef = (None, None, "未关联上级任务")
+
+
+def served_by_items(items: Iterable[Item], links: Iterable[ItemLink]) -> dict[int, list[GroupRef]]:
+    """Item id → the higher-level task it serves: its own link, else its nearest linked ancestor's."""
+    own = {link.item_id: _served_ref(link) for link in links}
+    by_id = {item.id: item for item in items}
+    found: dict[int, list[GroupRef]] = {}
+    for item in by_id.values():
+        node: Item | None = item
+        while node is not None and node.id not in own:
+            node = by_id.get(node.parent_id) if node.parent_id is not None else None
+        found[item.id] = [own[node.id] if node is not None else UNLINKED]
+    return found
+
+
+def _served_ref(link: ItemLink) -> GroupRef:
+    name = " ".join(part for part in (link.plan_title, link.number, link.title) if part)
+    return link.serves_item_id, link.reference, name or (link.reference or "")
 
 
 def thematic_groups_of_items(
@@ -81,6 +105,7 @@ def groups_by_key(
     units: Iterable[Unit],
     item_leaders: Iterable[ItemLeader],
     thematic: Sequence[tuple[Group, Sequence[Member]]],
+    links: Iterable[ItemLink] = (),
 ) -> dict[int, list[GroupRef]]:
     """Unit id (unit-based roll-ups) or item id (the others) → the groups it falls in."""
     if by in UNIT_BASED:
@@ -90,6 +115,8 @@ def groups_by_key(
         }
     if by == "group":
         return thematic_groups_of_items(item_leaders, thematic)
+    if by == "serves":
+        return served_by_items(items, links)
     by_id = {item.id: item for item in items}
     if by == "section":
         return {item.id: [_item_ref(section_of(item, by_id))] for item in by_id.values()}
@@ -142,6 +169,7 @@ def rollup(
     *,
     items: Iterable[Item],
     assignments: Iterable[Assignment],
+    links: Iterable[ItemLink] = (),
     filed: Iterable[FiledCount],
     lights: Iterable[LightEntry],
     overdue: bool,
@@ -157,17 +185,9 @@ def rollup(
     """
     assignments = sorted(assignments, key=attrgetter("item_id", "id"))
     groups = groups_by_key(
-        by, items=items, assignments=assignments, units=units, item_leaders=item_leaders, thematic=thematic
+        by, items=items, assignments=assignments, units=units, item_leaders=item_leaders, thematic=thematic, links=links
     )
-    key_of = attrgetter("unit_id" if by in UNIT_BASED else "item_id")
-    rows: dict[GroupRef, tuple[RollupEntry, set[int]]] = {}  # each group's row and the items it covers
-    for assignment in assignments:
-        for ref in groups.get(key_of(assignment), ()):
-            found = rows.get(ref)
-            if found is None:  # not setdefault(ref, _empty(ref)): that builds a row for every assignment
-                found = rows[ref] = (_empty(ref), set())
-            found[0]["expected"] += assignment.item_id not in not_owed
-            found[1].add(assignment.item_id)
+    rows = _expected(groups, assignments, attrgetter("unit_id" if by in UNIT_BASED else "item_id"), not_owed)
     for count in filed:
         for ref in groups.get(count["key"], ()):
             if ref in rows:
@@ -175,6 +195,24 @@ def rollup(
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
     # Groups with ids in id order; item kinds (no id) in the order the plan first uses them.
     return [_finish(*rows[ref], light_of, overdue) for ref in sorted(rows, key=_group_order)]
+
+
+def _expected(
+    groups: Mapping[int, list[GroupRef]],
+    assignments: Iterable[Assignment],
+    key_of: Callable[[Assignment], int],
+    not_owed: Collection[int],
+) -> dict[GroupRef, tuple[RollupEntry, set[int]]]:
+    """Each group's row with its expected reports counted, and the items it covers."""
+    rows: dict[GroupRef, tuple[RollupEntry, set[int]]] = {}
+    for assignment in assignments:
+        for ref in groups.get(key_of(assignment), ()):
+            found = rows.get(ref)
+            if found is None:  # not setdefault(ref, _empty(ref)): that builds a row for every assignment
+                found = rows[ref] = (_empty(ref), set())
+            found[0]["expected"] += assignment.item_id not in not_owed
+            found[1].add(assignment.item_id)
+    return rows
 
 
 def _group_order(ref: GroupRef) -> tuple[bool, int]:

@@ -26,6 +26,7 @@ class Entity(StrEnum):
     MILESTONE = "milestone"
     EXTENSION = "extension"
     CLOSEOUT = "closeout"
+    ITEM_LINK = "item_link"
 
 
 add_history_route(router, change_log, Entity)

@@ -3,7 +3,7 @@ reporting_api read, with a strong ETag of the answer's bytes.
 
 reporting_api computed a roll-up or compliance from the plan's item, assignment and indicator lists, paged out of
 here 500 rows at a time with every item's full text: a cold roll-up of a plan of 1,000 items spent more than a
-second on fifteen round trips. This is the same data in one read of three statements, without the text. The ETag is
+second on fifteen round trips. This is the same data in one read of four statements, without the text. The ETag is
 a digest of the answer itself, so it changes with any change to what is answered, whatever the table; a client
 that sends it back in If-None-Match gets 304 and keeps what it parsed (services/common/http.py).
 """
@@ -17,12 +17,13 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 
 from services.common.db import Database
 from services.common.json import render
 from services.tasks_api.items.repository import items, responsibilities
 from services.tasks_api.items.service import units
+from services.tasks_api.links.repository import links, plans
 from services.tasks_api.plans import service
 from services.tasks_api.targets.repository import indicators
 
@@ -73,6 +74,23 @@ INDICATORS = (
     .join(items, items.c.id == indicators.c.item_id)
     .where(items.c.plan_id == PLAN)
     .order_by(indicators.c.id)
+)
+# What the plan's items serve (一方案四清单): the higher-level item with its plan's title, or the external task.
+UPPER, UPPER_PLAN = items.alias("upper"), plans.alias("upper_plan")
+LINKS = (
+    select(
+        links.c.item_id,
+        links.c.serves_item_id,
+        links.c.reference,
+        func.coalesce(UPPER.c.number, "").label("number"),
+        func.coalesce(UPPER.c.title, links.c.title).label("title"),
+        func.coalesce(UPPER_PLAN.c.title, links.c.source).label("plan_title"),
+    )
+    .join(items, items.c.id == links.c.item_id)
+    .outerjoin(UPPER, UPPER.c.id == links.c.serves_item_id)
+    .outerjoin(UPPER_PLAN, UPPER_PLAN.c.id == UPPER.c.plan_id)
+    .where(items.c.plan_id == PLAN)
+    .order_by(links.c.item_id)
 )
 
 
@@ -127,21 +145,37 @@ class IndicatorOutline(BaseModel):
     yearly_targets: dict[str, float] | None = Field(description="年度目标: the target of each year, by the year.")
 
 
+class LinkOutline(BaseModel):
+    """What an item of the plan serves: an item of a higher-level plan (`serves_item_id`) or an external task
+    (`reference`), with the number, title and plan title to show."""
+
+    item_id: int
+    serves_item_id: int | None = Field(description="The higher-level item in duban; null for an external task.")
+    reference: str | None = Field(description="The external task's reference as printed; null for an item.")
+    number: str = Field(description="The higher-level item's number; empty for an external task.")
+    title: str | None
+    plan_title: str | None = Field(description="The higher-level plan's title, or the external task's source.")
+
+
 class PlanStructure(BaseModel):
-    """A plan's header, items, assignments (responsibilities of a unit) and indicators, each in id order."""
+    """A plan's header, items, assignments (responsibilities of a unit), indicators and links, each in id order."""
 
     plan: PlanOutline = Field(description="The plan's header.")
     items: list[ItemOutline] = Field(description="Every item of the plan, in id order.")
     assignments: list[AssignmentOutline] = Field(description="Every responsibility of a unit, in id order.")
     indicators: list[IndicatorOutline] = Field(description="Every indicator of the plan's items, in id order.")
+    links: list[LinkOutline] = Field(description="What each linked item serves (上级任务), in item id order.")
 
 
 async def plan_structure(db: Database, plan_id: int) -> tuple[bytes, str]:
     """The answer's JSON and its strong ETag; 404 for an unknown plan."""
     plan = await service.get_plan(db, plan_id=plan_id)
     header = PlanOutline.model_validate(plan).model_dump()
-    found = await asyncio.gather(*(_rows(db, statement, plan_id) for statement in (ITEMS, ASSIGNMENTS, INDICATORS)))
-    body = render({"plan": header, "items": found[0], "assignments": found[1], "indicators": found[2]})
+    statements = (ITEMS, ASSIGNMENTS, INDICATORS, LINKS)
+    found = await asyncio.gather(*(_rows(db, statement, plan_id) for statement in statements))
+    body = render(
+        {"plan": header, "items": found[0], "assignments": found[1], "indicators": found[2], "links": found[3]}
+    )
     return body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
 
 

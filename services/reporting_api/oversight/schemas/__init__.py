@@ -41,13 +41,14 @@ class ProgressStatus(StrEnum):
 
 
 class RollupBy(StrEnum):
-    """What a roll-up groups by: unit, section, county, group or item kind."""
+    """What a roll-up groups by: unit, section, county, group, item kind, or the higher-level task served."""
 
     UNIT = "unit"
     SECTION = "section"
     COUNTY = "county"
     GROUP = "group"
     KIND = "kind"
+    SERVES = "serves"
 
 
 class PeriodHeader(BaseModel):

@@ -1,0 +1,118 @@
+"""Plans linked across levels (一方案四清单): an item names the item of a higher-level plan it serves, or an external
+task; the chain upward is followed from link to link.
+
+A link may only point into another plan, and never back down its own chain: every change of a link runs under one
+writer lock, so two links set at once cannot close a cycle between them (each checks the chain the other left)."""
+
+from __future__ import annotations
+
+from sqlalchemy import false
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.auth import Principal
+from services.common.db import Database
+from services.common.dialect import dialect_of
+from services.common.etag import stale
+from services.common.problems import NotFound, Unprocessable
+from services.tasks_api.items.repository import item_records
+from services.tasks_api.links.repository import LinkRow, PlacedItem, link_of, link_records, links, placed, serving
+from services.tasks_api.links.schemas import ExternalTask, ItemServes, LinkPublic, LinkSet, PlacedItemPublic
+
+LINK_LOCK = 0x6475_6261_6E4C_4E4B  # "dubanLNK": one writer of links at a time, so that no two close a cycle
+MAX_DEPTH = 8  # province → city → county → township is four; a longer chain is a mistake, not a plan
+
+
+async def serves_of(db: Database, *, item_id: int) -> ItemServes:
+    """The item's link and the chain upward from it (404 for an unknown item)."""
+    async with db.read() as conn:
+        await item_records.get(conn, item_id)
+        return await _serves(conn, item_id)
+
+
+async def _serves(conn: AsyncConnection, item_id: int) -> ItemServes:
+    link = await link_of(conn, item_id)
+    chain: list[PlacedItem] = []
+    last = link
+    while last is not None and last["serves_item_id"] is not None and len(chain) < MAX_DEPTH:
+        step = await placed(conn, last["serves_item_id"])
+        if step is None:
+            break
+        chain.append(step)
+        last = await link_of(conn, step["item_id"])
+    external = last if last is not None and last["reference"] is not None else None
+    return ItemServes(
+        item_id=item_id,
+        link=LinkPublic.model_validate(link) if link else None,
+        chain=[PlacedItemPublic.model_validate(step) for step in chain],
+        external=ExternalTask.model_validate(external) if external else None,
+        version=link["version"] if link else 0,
+    )
+
+
+async def set_link(db: Database, *, item_id: int, data: LinkSet, version: int, actor: Principal) -> ItemServes:
+    """Link the item (or change its link) if the link is still at the version the caller saw (0: none yet)."""
+    async with db.transaction() as conn:
+        await _one_writer(conn)
+        item = await item_records.get(conn, item_id)
+        current = await _current_at(conn, item_id, version)
+        if data.serves_item_id is not None:
+            await _check_target(conn, item_id, item["plan_id"], data.serves_item_id)
+        values = data.model_dump(include={"serves_item_id", "reference", "title", "source"})
+        if current is None:
+            await link_records.insert(conn, {"item_id": item_id, **values}, actor=actor.subject)
+        else:
+            await link_records.update(conn, current["id"], values, expected_version=version, actor=actor.subject)
+        return await _serves(conn, item_id)
+
+
+async def remove_link(db: Database, *, item_id: int, version: int, actor: Principal) -> None:
+    async with db.transaction() as conn:
+        await _one_writer(conn)
+        await item_records.get(conn, item_id)
+        current = await _current_at(conn, item_id, version)
+        if current is None:
+            raise NotFound(f"Item {item_id} serves nothing.")
+        await link_records.delete(conn, current["id"], expected_version=version, actor=actor.subject)
+
+
+async def _one_writer(conn: AsyncConnection) -> None:
+    """Wait until this transaction is the only writer of links, before it reads a chain: PostgreSQL's advisory lock,
+    or SQLite's write lock, which a write that changes nothing takes now (a read first would let another writer
+    check the same chains and commit in between)."""
+    await dialect_of(conn).writer_lock(conn, LINK_LOCK)
+    await conn.execute(links.update().where(false()).values(id=links.c.id))
+
+
+async def _current_at(conn: AsyncConnection, item_id: int, version: int) -> LinkRow | None:
+    """The item's link, if it is still at `version` (0: the item has none); else 412."""
+    current = await link_of(conn, item_id)
+    if (current["version"] if current else 0) != version:
+        raise stale(current["version"] if current else 0)
+    return current
+
+
+async def _check_target(conn: AsyncConnection, item_id: int, plan_id: int, target_id: int) -> None:
+    """The target exists in another plan, and following its chain upward never comes back to the item."""
+    target = await placed(conn, target_id)
+    if target is None:
+        raise Unprocessable(f"Item {target_id} does not exist.", at=("body", "serves_item_id"))
+    if target["plan_id"] == plan_id:
+        raise Unprocessable(
+            "An item serves an item of another (higher-level) plan, not of its own.", at=("body", "serves_item_id")
+        )
+    step: int | None = target_id
+    for _ in range(MAX_DEPTH):
+        if step == item_id:
+            raise Unprocessable(f"Item {target_id} already serves item {item_id}: the link would close a cycle.")
+        link = await link_of(conn, step) if step is not None else None
+        step = link["serves_item_id"] if link else None
+        if step is None:
+            return
+    raise Unprocessable(f"The chain above item {target_id} is longer than {MAX_DEPTH} levels.")
+
+
+async def served_by(db: Database, *, item_id: int, after_id: int | None, limit: int) -> list[PlacedItem]:
+    """The items of lower-level plans that serve the item, in id order."""
+    async with db.read() as conn:
+        await item_records.get(conn, item_id)
+        return await serving(conn, item_id, after_id=after_id, limit=limit)
