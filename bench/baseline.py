@@ -43,8 +43,16 @@ SELECT id, plan_id, parent_id, key, kind, number, title, text, starts_on, due_on
 FROM items
 WHERE plan_id = $1 AND id > $2
 ORDER BY id LIMIT $3"""
-# The statement services/reporting_api/reports/service.list_reports issues for an office token.
-REPORTS_PAGE = "SELECT * FROM reports WHERE plan_id = $1 AND period = $2 AND id > $3 ORDER BY id LIMIT $4"
+# The statement services/reporting_api/reports/service.list_reports issues for an office token: ReportPublic's
+# columns (not the table's three more), the JSON ones as their stored text (reports/pages.py LIST_COLUMNS).
+REPORTS_PAGE = """
+SELECT id, plan_id, item_id, unit_id, period, role, report_type, status, progress, achievements, problems,
+       next_steps, percent_complete, self_status, CAST(measurements AS TEXT) AS measurements,
+       CAST(attachments AS TEXT) AS attachments, submissions, first_submitted_at, submitted_at, due_on, late,
+       days_late, created_by, created_at, updated_at, version
+FROM reports
+WHERE plan_id = $1 AND period = $2 AND id > $3
+ORDER BY id LIMIT $4"""
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

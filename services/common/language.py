@@ -71,7 +71,7 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         given = next((value for name, value in scope["headers"] if name == b"accept-language"), b"")
-        token = LANGUAGE.set(negotiate(given.decode("latin-1")))
+        token = LANGUAGE.set(negotiate(given.decode("latin-1")) if given else ENGLISH)  # none given: English
         try:
             await self.app(scope, receive, send)
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
@@ -32,6 +33,8 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 _PAGING = frozenset({"cursor", "limit"})  # the parameters a next-page link sets
+# A query of `name=value` pairs in the characters urlencode leaves as they are (no %, +, blank or bare name).
+_PLAIN_QUERY = re.compile(rb"(?:[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*)?")
 
 
 class Page(BaseModel, Generic[T]):
@@ -151,10 +154,22 @@ def next_page_url(request: Request, cursor: str, limit: int) -> str:
     """This request's URL with `cursor` and `limit` set (last, as `URL.include_query_params` puts them), every other
     parameter kept in order. Built from the query the request parsed already: Starlette's `include_query_params`
     parses it again and splits the whole URL apart, a tenth of a list page's CPU."""
-    kept = urlencode([(name, value) for name, value in request.query_params.multi_items() if name not in _PAGING])
+    kept = _plain_kept(request.scope.get("query_string", b""))
+    if kept is None:
+        kept = urlencode([(name, value) for name, value in request.query_params.multi_items() if name not in _PAGING])
     # A cursor is base64url and a limit a number: both are written as urlencode would write them, without it.
     paging = f"cursor={cursor}&limit={limit}"
     return f"{str(request.url).partition('?')[0]}?{kept}{'&' if kept else ''}{paging}"
+
+
+def _plain_kept(query: bytes) -> str | None:
+    """The query's parameters but the paging ones, as `urlencode` writes them, read from the query as sent when every
+    pair is `name=value` in characters urlencode writes as they are (None otherwise: the caller encodes them): a
+    page's query is read once, not decoded and quoted again."""
+    if not _PLAIN_QUERY.fullmatch(query):
+        return None
+    pairs = query.split(b"&") if query else []
+    return "&".join(pair.decode() for pair in pairs if pair.partition(b"=")[0].decode() not in _PAGING)
 
 
 def page_of(

@@ -22,7 +22,7 @@ from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, rhythm_of
 from services.reporting_api.reports import pages, repository
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.pages import ReportFilters, UnitScope
+from services.reporting_api.reports.pages import ListedReport, ReportFilters, UnitScope
 from services.reporting_api.reports.repository import (
     ReportRow,
     TransitionRow,
@@ -225,7 +225,7 @@ async def list_reports(
     after_id: int | None,
     limit: int,
     item_number: str | None = None,
-) -> list[ReportRow]:
+) -> list[ListedReport]:
     """A page of the reports the caller may see (`limit + 1` rows, for the page and the cursor after it); with
     `item_number`, on the plan's items so numbered. tasks_api is asked before the read: no connection is held."""
     scope = None
