@@ -26,6 +26,7 @@ class Entity(StrEnum):
     MILESTONE = "milestone"
     EXTENSION = "extension"
     CLOSEOUT = "closeout"
+    BULK_ACKNOWLEDGEMENT = "bulk_acknowledgement"  # 批量签收, by unit id
 
 
 add_history_route(router, change_log, Entity)
