@@ -59,7 +59,7 @@ class BulkResult(BaseModel):
     request_id: str | None = Field(description="The request's id (X-Request-ID), also in its history rows.")
     succeeded: int = Field(description="How many elements were done.")
     refused: int = Field(description="How many elements were refused; each says why.")
-    results: list[ElementResult]
+    results: list[ElementResult] = Field(description="One per element, in the order the request named them.")
 
     @classmethod
     def of(cls, results: list[ElementResult]) -> BulkResult:

@@ -77,5 +77,5 @@ class NoticeUrgedData(BaseModel):
     items: list[UrgedItem] = Field(description="The items the unit is urged about.")
     message: str = Field(description="The office's words (催办意见).")
     urged_by: str = Field(description="Who urged (the office's subject).")
-    urged_at: datetime
+    urged_at: datetime = Field(description="When the office urged (UTC).")
     notifications: int = Field(description="How many deliveries to the unit's contacts were queued.")

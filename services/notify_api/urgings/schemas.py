@@ -25,7 +25,11 @@ class UrgingCreate(BaseModel):
         default_factory=list, max_length=MAX_ELEMENTS, description="Units urged about every open item of theirs."
     )
     message: str = Field(
-        min_length=1, max_length=MESSAGE_LIMIT, pattern=r"\S", description="The office's words (催办意见)."
+        min_length=1,
+        max_length=MESSAGE_LIMIT,
+        pattern=r"\S",
+        description="The office's words (催办意见).",
+        examples=["请于本周五前报送进展情况。"],
     )
 
     @model_validator(mode="after")
@@ -59,9 +63,9 @@ class UrgingOutcome(BaseModel):
 
     urging_id: str = Field(description="The urging's id: in each notice, its history rows and notice.urged.")
     request_id: str | None = Field(description="The request's id (X-Request-ID).")
-    succeeded: int
-    refused: int
-    results: list[UrgingResult]
+    succeeded: int = Field(description="How many units were urged.")
+    refused: int = Field(description="How many units, and items or units named, could not be urged; each says why.")
+    results: list[UrgingResult] = Field(description="One per unit urged, then one per refusal.")
 
 
 class UrgedItemData(TypedDict):

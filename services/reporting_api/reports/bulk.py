@@ -39,7 +39,11 @@ class ReviewBatch(BaseModel):
     """Many reviews at once (批量审核); each report at most once."""
 
     model_config = ConfigDict(extra="forbid")
-    reviews: list[ReviewElement] = Field(min_length=1, max_length=MAX_ELEMENTS)
+    reviews: list[ReviewElement] = Field(
+        min_length=1,
+        max_length=MAX_ELEMENTS,
+        description=f"The reviews, at most {MAX_ELEMENTS}, each in its own transaction.",
+    )
 
 
 def _refuse_repeats(batch: ReviewBatch) -> None:
