@@ -19,6 +19,7 @@ from services.notify_api.peers import reporting_client_hooks
 from services.notify_api.reminders.router import router as reminders_router
 from services.notify_api.rules.router import router as rules_router
 from services.notify_api.settings import NotifySettings
+from services.notify_api.urgings.router import router as urgings_router
 
 DESCRIPTION = """Deadlines (时限), reminder rules (催办规则), reliable delivery of notices to webhooks, e-mail and
 group robots, and calendar feeds."""
@@ -36,7 +37,7 @@ def create_app(
         settings or NotifySettings.load(),
         title="duban notify_api",
         description=DESCRIPTION,
-        version="0.4.0",
+        version="0.5.0",
         routers=[
             dispatches_router,
             deliveries_router,
@@ -46,6 +47,7 @@ def create_app(
             calendars_router,
             feed_router,
             events_router,
+            urgings_router,
             history_router,
         ],
         idempotency_table=idempotency_keys,

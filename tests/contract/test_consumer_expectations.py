@@ -25,6 +25,7 @@ READS: list[tuple[type, str, str, str]] = [
     (tasks.ItemDetail, "tasks_api", "GET", "/v1/items/{item_id}"),
     (tasks.Indicator, "tasks_api", "GET", "/v1/items/{item_id}/indicators"),
     (tasks.ItemRef, "tasks_api", "GET", "/v1/units/{unit_id}/items"),
+    (tasks.UnitItem, "tasks_api", "GET", "/v1/units/{unit_id}/items"),
     (tasks.Item, "tasks_api", "GET", "/v1/plans/{plan_id}/items"),
     (tasks.ItemLeaderRow, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
     (tasks.Assignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),

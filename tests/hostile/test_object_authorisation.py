@@ -21,6 +21,7 @@ READS = [op for op in GUARDED if op.method == "GET"]
 # What a unit token may write at all (on its own objects; the office may do everything).
 UNIT_MAY = {
     ("tasks_api", "POST", "/v1/responsibilities/{responsibility_id}/acknowledgement"),  # 签收 its assignment
+    ("tasks_api", "POST", "/v1/units/{unit_id}/acknowledgements"),  # 批量签收 its own assignments
     ("tasks_api", "POST", "/v1/items/{item_id}/extensions"),  # ask for more time on its item
     ("tasks_api", "PATCH", "/v1/milestones/{milestone_id}"),  # mark a milestone of its item done
     ("tasks_api", "POST", "/v1/items/{item_id}/closeout"),  # the lead unit asks for 办结销号
@@ -111,6 +112,11 @@ VALID_BODIES = {
         "target": "x@example.cn",
     },
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"): {"label": "改写"},
+    ("tasks_api", "POST", "/v1/units/{unit_id}/acknowledgements"): {"all_pending": True},
+    ("reporting_api", "POST", "/v1/reports/reviews"): {
+        "reviews": [{"report_id": 1, "etag": '"1"', "decision": "accept"}]
+    },
+    ("notify_api", "POST", "/v1/urgings"): {"unit_ids": [1], "message": "请抓紧"},
 }
 
 

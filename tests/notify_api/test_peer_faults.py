@@ -102,6 +102,10 @@ TASKS_CALLS: dict[str, PeerCall] = {
         201,
     ),
     "get_unit_calendar": CALENDAR,
+    "create_urging": PeerCall(
+        lambda s: s.client.post("/v1/urgings", json={"unit_ids": [s.unit_id], "message": "请抓紧"}, headers=s.office),
+        200,
+    ),
 }
 # The same for reporting_api, which says who has not reported yet.
 REPORTING_CALLS: dict[str, PeerCall] = {

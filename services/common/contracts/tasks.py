@@ -43,6 +43,12 @@ class Item(_Record):
     closed_on: date | None = None  # 办结销号: the day the office approved the close-out; no report is owed after it
 
 
+class UnitItem(Item):
+    """An item a unit is responsible for, with the unit's role in it (GET /v1/units/{unit_id}/items)."""
+
+    role: str
+
+
 class UnitRole(_Record):
     unit_id: int
     unit_name: str
@@ -208,6 +214,10 @@ class TasksClient:
         """Ids of the items the unit is responsible for in this role (lead or co)."""
         rows = await self.http.get_all(f"/v1/units/{unit_id}/items", {"role": role})
         return {ItemRef.model_validate(row).id for row in rows}
+
+    async def unit_items(self, unit_id: int) -> list[UnitItem]:
+        """The items the unit is responsible for (lead or co), with its role in each."""
+        return await self.http.get_all_parsed(f"/v1/units/{unit_id}/items", UnitItem.validate_rows)
 
     async def item_indicators(self, item_id: int) -> list[Indicator]:
         return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]

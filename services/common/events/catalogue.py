@@ -72,6 +72,7 @@ _TYPES = (
     EventType("item.assigned", 1, TASKS, items.ItemAssignedData),
     EventType("deadline.extended", 1, TASKS, items.DeadlineExtendedData),
     EventType("notice.escalated", 1, NOTIFY, notices.NoticeEscalatedData),
+    EventType("notice.urged", 1, NOTIFY, notices.NoticeUrgedData),
     EventType("item.closeout_requested", 1, TASKS, items.CloseoutRequestedData),
     EventType("item.closed", 1, TASKS, items.ItemClosedData),
     EventType("item.closeout_refused", 1, TASKS, items.CloseoutRefusedData),

@@ -99,4 +99,18 @@ EXAMPLES: dict[str, JsonObject] = {
         "unit_id": 12,
         "lead_leader_ids": [3],
     },
+    "notice.urged": {
+        "urging_id": "6f1c2b0e9d4a4c57b1e3a2f08c9d7e51",
+        "unit_id": 12,
+        "unit_name": "市发改委",
+        "plan_id": 1,
+        "item_id": 37,
+        "items": [
+            {"item_id": 37, "plan_id": 1, "item_number": "（三）1", "item_title": "推进杭衢高铁建设", "role": "lead"}
+        ],
+        "message": "请于本周五前报送进展情况。",
+        "urged_by": "office",
+        "urged_at": "2026-12-04T02:00:00Z",
+        "notifications": 1,
+    },
 }

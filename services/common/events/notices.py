@@ -1,8 +1,9 @@
-"""The payload of notice.escalated, the event notify_api publishes when a deadline's notice turns red (红色督办单)."""
+"""The payloads of the notices notify_api publishes as events: notice.escalated when a deadline's notice turns red
+(红色督办单), notice.urged when the office urges a unit (催办)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -53,3 +54,28 @@ class NoticeEscalatedData(BaseModel):
     items: list[NoticeItem] = Field(description="The items of a report deadline; empty for other kinds.")
     unit_id: int = Field(description="The lead unit (the subscribers' filter).")
     lead_leader_ids: list[int] = Field(description="The item's lead leaders (牵头领导).")
+
+
+class UrgedItem(BaseModel):
+    """An item a 催办 notice lists, with the unit's role on it."""
+
+    item_id: int
+    plan_id: int
+    item_number: str
+    item_title: str
+    role: str = Field(description="The unit's role on the item: lead or co.")
+
+
+class NoticeUrgedData(BaseModel):
+    """notice.urged: the office urged a unit (催办) about its items, one notice per unit of a bulk urging."""
+
+    urging_id: str = Field(description="The urging (one office request); every unit it urged carries the same id.")
+    unit_id: int
+    unit_name: str
+    plan_id: int | None = Field(description="The plan of the items, when they are all of one plan.")
+    item_id: int | None = Field(description="The item, when the notice lists one item.")
+    items: list[UrgedItem] = Field(description="The items the unit is urged about.")
+    message: str = Field(description="The office's words (催办意见).")
+    urged_by: str = Field(description="Who urged (the office's subject).")
+    urged_at: datetime = Field(description="When the office urged (UTC).")
+    notifications: int = Field(description="How many deliveries to the unit's contacts were queued.")

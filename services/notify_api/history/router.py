@@ -23,6 +23,7 @@ class Entity(StrEnum):
     FEED_TOKEN = "feed_token"
     NOTIFICATION = "notification"
     DISPATCH = "dispatch"
+    URGING = "urging"  # 催办记录, by unit id
 
 
 add_history_route(router, change_log, Entity)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from services.common.auth import PrincipalDep, Staff
+from services.common.bulk import BulkResult
 from services.common.etag import IfMatch, expected_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of, page_response, rows_after
 from services.common.problems import problem_responses
@@ -23,7 +24,7 @@ from services.common.routing import (
     list_page,
 )
 from services.reporting_api.deps import DatabaseDep, TasksDep
-from services.reporting_api.reports import service, workflow
+from services.reporting_api.reports import bulk, service, workflow
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.pages import ReportFilters
 from services.reporting_api.reports.schemas import (
@@ -194,6 +195,19 @@ async def review_report(
             db, report_id=report_id, review=data, version=expected_version(if_match), principal=principal
         ),
     )
+
+
+@router.post(
+    "/reports/reviews",
+    summary="Accept or return many submitted reports at once (批量审核)",
+    description="Each element is reviewed as POST /v1/reports/{id}/review does it, in its own transaction, its "
+    "`etag` standing for that call's If-Match: a report that changed since is refused with the 412 problem, the "
+    "others go through. The answer gives a result per report (with its new ETag, or the problem); a report named "
+    "twice is refused whole (422). Recorded in each report's history and in /v1/history/bulk_review/{plan_id}.",
+    responses=problem_responses(422),
+)
+async def review_reports(data: bulk.ReviewBatch, db: DatabaseDep, principal: Staff) -> BulkResult:
+    return await bulk.review_many(db, batch=data, principal=principal)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.common.auth import PrincipalDep, Staff, Writer
+from services.common.bulk import BulkResult
 from services.common.pagination import (
     Cursor,
     Limit,
@@ -19,7 +20,7 @@ from services.common.pagination import (
     strict_int,
 )
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, ItemNumber, api_router, created
-from services.tasks_api.assignments import service
+from services.tasks_api.assignments import bulk, service
 from services.tasks_api.assignments.schemas import AssignmentPublic
 from services.tasks_api.deps import DatabaseDep, PlanFilter, UnitFilter
 from services.tasks_api.items.repository import DutyRow
@@ -123,6 +124,21 @@ async def acknowledge_assignment(responsibility_id: int, db: DatabaseDep, princi
     return AssignedResponsibility.model_validate(
         await service.acknowledge(db, responsibility_id=responsibility_id, principal=principal)
     )
+
+
+@router.post(
+    "/units/{unit_id}/acknowledgements",
+    summary="Acknowledge many assignments of a unit at once (批量签收)",
+    description="Each responsibility is acknowledged as POST /v1/responsibilities/{id}/acknowledgement does it, in "
+    "its own transaction; the answer gives a result per responsibility (ok, or refused with the problem that call "
+    "would answer). A unit token acknowledges only for its own unit. Recorded in each responsibility's history and "
+    "in /v1/history/bulk_acknowledgement/{unit_id}.",
+    responses=READ_ERRORS,
+)
+async def acknowledge_assignments(
+    unit_id: int, data: bulk.AcknowledgementBatch, db: DatabaseDep, principal: Writer
+) -> BulkResult:
+    return await bulk.acknowledge_many(db, unit_id=unit_id, batch=data, principal=principal)
 
 
 # The assignment lists are read in bulk by the other services (a plan's every row): their rows go straight to

@@ -27,6 +27,7 @@ class Entity(StrEnum):
     EXTENSION = "extension"
     CLOSEOUT = "closeout"
     ITEM_LINK = "item_link"
+    BULK_ACKNOWLEDGEMENT = "bulk_acknowledgement"  # 批量签收, by unit id
 
 
 add_history_route(router, change_log, Entity)
