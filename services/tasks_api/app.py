@@ -9,6 +9,7 @@ from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.deadlines.router import router as deadlines_router
+from services.tasks_api.delegations.router import router as delegations_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.router import router as items_router
 from services.tasks_api.people.router import router as people_router
@@ -27,7 +28,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
         settings or TasksSettings.load(),
         title="duban tasks_api",
         description=DESCRIPTION,
-        version="3.0.0",
+        version="3.1.0",
         routers=[
             plans_router,
             workbook_router,
@@ -39,6 +40,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             people_router,
             history_router,
             closeout_router,
+            delegations_router,
         ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],

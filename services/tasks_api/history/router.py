@@ -26,6 +26,7 @@ class Entity(StrEnum):
     MILESTONE = "milestone"
     EXTENSION = "extension"
     CLOSEOUT = "closeout"
+    DELEGATION = "delegation"
 
 
 add_history_route(router, change_log, Entity)
