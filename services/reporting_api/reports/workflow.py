@@ -18,7 +18,7 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.outbox import emit
-from services.common.problems import Conflict, Forbidden, ProblemError, Unprocessable
+from services.common.problems import Conflict, Forbidden, PreconditionRequired, ProblemError, Unprocessable
 from services.common.workdays import workdays_late
 from services.reporting_api.db import outbox_events
 from services.reporting_api.periods.service import period_of
@@ -202,13 +202,21 @@ async def _check_reviewer(db: Database, tasks: TasksClient, report_id: int, prin
 
 
 async def review_report(
-    db: Database, tasks: TasksClient, *, report_id: int, review: ReviewCreate, version: int, principal: Principal
+    db: Database,
+    tasks: TasksClient,
+    *,
+    report_id: int,
+    review: ReviewCreate,
+    version: int | None,
+    principal: Principal,
 ) -> ReportRow:
     """审核: the office accepts the submitted version or returns it with its reasons (a delegate's report: the unit
     that delegated the item to it)."""
     if review.decision is Decision.RETURN and not (review.comment or "").strip():
         raise Unprocessable("Returning a report needs a comment saying what to change.", at=("body", "comment"))
     await _check_reviewer(db, tasks, report_id, principal)
+    if version is None:  # after the reviewer's rights: a unit that may not review learns that first (403)
+        raise PreconditionRequired("This change needs an If-Match header with the ETag you last read.")
     outcome = ReportStatus.ACCEPTED if review.decision is Decision.ACCEPT else ReportStatus.RETURNED
     async with db.transaction() as conn:
         report = await _seen_report(conn, report_id, version, (ReportStatus.SUBMITTED,), "reviewed")

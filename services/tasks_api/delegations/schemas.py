@@ -26,14 +26,14 @@ class DelegationPublic(DelegationFields):
         description="The delegation the delegating unit itself received on the item; null: it is responsible."
     )
     from_unit_id: int = Field(description="The delegating unit, which reviews the delegate's reports on the item.")
-    from_unit_name: str
+    from_unit_name: str = Field(description="The delegating unit's name (转办单位).")
     to_unit_id: int = Field(description="The delegate (承办单位).")
-    to_unit_name: str
+    to_unit_name: str = Field(description="The delegate's name (承办单位).")
     status: DelegationStatus
-    delegated_by: str
-    delegated_at: datetime
+    delegated_by: str = Field(description="Who delegated it.")
+    delegated_at: datetime = Field(description="When it was delegated.")
     acknowledged_by: str | None
     acknowledged_at: datetime | None = Field(description="When the delegate acknowledged it (签收).")
-    withdrawn_by: str | None
-    withdrawn_at: datetime | None
+    withdrawn_by: str | None = Field(description="Who withdrew it (撤回); null while it stands.")
+    withdrawn_at: datetime | None = Field(description="When it was withdrawn; null while it stands.")
     version: int
