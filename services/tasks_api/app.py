@@ -9,6 +9,7 @@ from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.deadlines.router import router as deadlines_router
+from services.tasks_api.delegations.router import router as delegations_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.router import router as items_router
 from services.tasks_api.links.router import router as links_router
@@ -41,6 +42,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             people_router,
             history_router,
             closeout_router,
+            delegations_router,
         ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],

@@ -3,6 +3,7 @@
 from services.tasks_api.closeout.models import CloseoutRequest
 from services.tasks_api.db import change_log, idempotency_keys, metadata
 from services.tasks_api.deadlines.models import ExtensionRequest
+from services.tasks_api.delegations.models import Delegation
 from services.tasks_api.items.models import Item, ItemLeader, Responsibility
 from services.tasks_api.links.models import ItemLink
 from services.tasks_api.people.models import Group, GroupMember
@@ -12,6 +13,7 @@ from services.tasks_api.units.models import UnitAlias
 
 __all__ = [
     "CloseoutRequest",
+    "Delegation",
     "ExtensionRequest",
     "Group",
     "GroupMember",

@@ -114,6 +114,7 @@ class Unit(UnitFields, Stamped, table=True):
     __tablename__ = "units"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
+    parent_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL", index=True)
 
 
 # -- leaders -------------------------------------------------------------------------------------

@@ -98,6 +98,7 @@ def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tas
         await tasks.plan(plan_id)
         await tasks.item(t9)
         await tasks.item_indicators(t9)
+        await tasks.item_delegations(t9)
         await tasks.unit_item_ids(unit_id, "lead")
         await tasks.plan_items(plan_id)
         await tasks.plan_assignments(plan_id)

@@ -37,6 +37,7 @@ READS: list[tuple[type, str, str, str]] = [
     (tasks.Group, "tasks_api", "GET", "/v1/groups"),
     (tasks.Member, "tasks_api", "GET", "/v1/groups/{group_id}/members"),
     (tasks.DeadlineRow, "tasks_api", "GET", "/v1/deadlines"),
+    (tasks.DelegationRow, "tasks_api", "GET", "/v1/items/{item_id}/delegations"),
     (tasks.AssignmentRow, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
     (tasks.IndicatorLabelRow, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
     (reporting.Period, "reporting_api", "GET", "/v1/plans/{plan_id}/periods"),

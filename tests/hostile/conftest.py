@@ -116,6 +116,12 @@ def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World
     )
     group = client.get("/v1/groups", headers=office).json()["data"][0]["id"]
     member = client.get(f"/v1/groups/{group}/members", headers=office).json()["data"][0]["id"]
+    sub_unit = created_id(
+        client.post("/v1/units", headers=office, json={"name": "市港航中心", "kind": "department", "parent_id": cast.a})
+    )
+    delegation = created_id(
+        client.post(f"/v1/items/{cast.t9}/delegations", headers=unit_a, json={"to_unit_id": sub_unit, "scope": MARKER})
+    )
     closeout = created_id(
         client.post(
             f"/v1/items/{cast.t9}/closeout",
@@ -128,6 +134,7 @@ def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World
         "item_id": cast.t9,
         "indicator_id": cast.indicator,
         "closeout_id": closeout,
+        "delegation_id": delegation,
         "milestone_id": milestone,
         "leader_id": leader.json()["leader_id"],
         "group_id": group,

@@ -25,6 +25,9 @@ UNIT_MAY = {
     ("tasks_api", "POST", "/v1/items/{item_id}/extensions"),  # ask for more time on its item
     ("tasks_api", "PATCH", "/v1/milestones/{milestone_id}"),  # mark a milestone of its item done
     ("tasks_api", "POST", "/v1/items/{item_id}/closeout"),  # the lead unit asks for 办结销号
+    ("tasks_api", "POST", "/v1/items/{item_id}/delegations"),  # 转办 to its own sub-unit
+    ("tasks_api", "POST", "/v1/delegations/{delegation_id}/acknowledgement"),  # the delegate's 签收
+    ("tasks_api", "POST", "/v1/delegations/{delegation_id}/withdrawal"),  # the delegating unit's 撤回
     ("reporting_api", "POST", "/v1/reports"),  # file, edit and submit its progress reports (反馈)
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"),
     ("reporting_api", "POST", "/v1/reports/{report_id}/submit"),
@@ -73,6 +76,7 @@ _SHARED_READ_PATHS = {
         "/v1/items/{item_id}/closeouts",
         "/v1/items/{item_id}/serves",  # which higher-level task the item answers: the plans are public
         "/v1/items/{item_id}/served-by",
+        "/v1/items/{item_id}/delegations",  # lists only the delegations the caller made or received
     ),  # the same
     # The reporting calendar and rules are the plan's; the summaries show a unit its own rows.
     "reporting_api": (
@@ -97,6 +101,8 @@ VALID_BODIES = {
     ("tasks_api", "POST", "/v1/items/{item_id}/extensions"): {"requested_due_on": "2026-12-31", "reason": "需要"},
     ("tasks_api", "POST", "/v1/items/{item_id}/closeout"): {"summary": "已全部完成"},
     ("tasks_api", "POST", "/v1/closeouts/{closeout_id}/decision"): {"approve": False, "reason": "材料不全"},
+    ("tasks_api", "POST", "/v1/items/{item_id}/delegations"): {"to_unit_id": "{unit_id}", "scope": "转办"},
+    ("reporting_api", "POST", "/v1/reports/{report_id}/review"): {"decision": "accept"},
     ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-H1"},
     ("reporting_api", "PUT", "/v1/items/{item_id}/cadence"): {"cadence": "yearly"},
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"): {"progress": "改写"},

@@ -97,6 +97,14 @@ CALLS: dict[str, PeerCall] = {
         403,
         prepare=with_the_draft_submitted,
     ),
+    # Only the unit that delegated the item (转办) reviews a delegate's report: tasks_api says the lead delegated none.
+    "review_report": PeerCall(
+        lambda s: s.client.post(
+            f"/v1/reports/{s.report_id}/review", json={"decision": "accept"}, headers={**s.lead, "If-Match": '"2"'}
+        ),
+        403,
+        prepare=with_the_draft_submitted,
+    ),
     "delete_report": PeerCall(
         lambda s: s.client.delete(f"/v1/reports/{s.report_id}", headers={**s.lead, "If-Match": s.report_etag}), 403
     ),

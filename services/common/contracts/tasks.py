@@ -190,7 +190,19 @@ class IndicatorLabelRow(TypedDict):
     measure: str
 
 
+class DelegationRow(TypedDict):
+    """A delegation (转办) of an item from a unit to one of its sub-units: who reviews the delegate's reports."""
+
+    id: int
+    item_id: int
+    from_unit_id: int
+    to_unit_id: int
+    to_unit_name: str
+    status: str
+
+
 DEADLINE_ROWS = PeerRows(DeadlineRow, peer="tasks_api")
+DELEGATION_ROWS = PeerRows(DelegationRow, peer="tasks_api")
 ASSIGNMENT_ROWS = PeerRows(AssignmentRow, peer="tasks_api")
 INDICATOR_LABEL_ROWS = PeerRows(IndicatorLabelRow, peer="tasks_api")
 ITEM_LEADER_ROWS = PeerRows(ItemLeaderRow, peer="tasks_api")
@@ -218,6 +230,11 @@ class TasksClient:
     async def unit_items(self, unit_id: int) -> list[UnitItem]:
         """The items the unit is responsible for (lead or co), with its role in each."""
         return await self.http.get_all_parsed(f"/v1/units/{unit_id}/items", UnitItem.validate_rows)
+
+    async def item_delegations(self, item_id: int) -> list[DelegationRow]:
+        """The item's delegations, withdrawn ones too, asked now (past the cache): who may file and review rests on
+        them."""
+        return DELEGATION_ROWS.validate(await self.http.get_all(f"/v1/items/{item_id}/delegations", cache=False))
 
     async def item_indicators(self, item_id: int) -> list[Indicator]:
         return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]

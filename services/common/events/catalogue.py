@@ -77,6 +77,9 @@ _TYPES = (
     EventType("item.closed", 1, TASKS, items.ItemClosedData),
     EventType("item.closeout_refused", 1, TASKS, items.CloseoutRefusedData),
     EventType("item.reopened", 1, TASKS, items.ItemReopenedData),
+    EventType("item.delegated", 1, TASKS, items.ItemDelegatedData),
+    EventType("delegation.acknowledged", 1, TASKS, items.DelegationAcknowledgedData),
+    EventType("delegation.withdrawn", 1, TASKS, items.DelegationWithdrawnData),
 )
 CATALOGUE: dict[str, EventType] = {event_type.name: event_type for event_type in _TYPES}
 EVENT_TYPES: tuple[str, ...] = tuple(CATALOGUE)

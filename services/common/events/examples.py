@@ -36,6 +36,20 @@ _CLOSEOUT: JsonObject = {
     "reason": None,
     "actor": "unit-12",
 }
+_DELEGATION: JsonObject = {
+    **_ITEM,
+    "delegation_id": 21,
+    "parent_delegation_id": None,
+    "from_unit_id": 14,
+    "from_unit_name": "柯城区",
+    "to_unit_id": 96,
+    "to_unit_name": "柯城区航埠镇",
+    "scope": "航埠段征地拆迁",
+    "due_on": "2026-09-30",
+    "status": "pending",
+    "delegated_at": "2026-04-09T02:15:00Z",
+    "actor": "unit-14",
+}
 _REVIEW: JsonObject = {"reviewed_by": "office", "score": None}
 
 EXAMPLES: dict[str, JsonObject] = {
@@ -75,6 +89,9 @@ EXAMPLES: dict[str, JsonObject] = {
     "item.closed": {**_CLOSEOUT, "item_status": "closed", "closed_on": "2026-12-03", "actor": "office"},
     "item.closeout_refused": {**_CLOSEOUT, "reason": "验收材料不全。", "actor": "office"},
     "item.reopened": {**_CLOSEOUT, "closeout_id": None, "reason": "审计发现遗留问题。", "actor": "office"},
+    "item.delegated": _DELEGATION,
+    "delegation.acknowledged": {**_DELEGATION, "status": "acknowledged", "actor": "unit-96"},
+    "delegation.withdrawn": {**_DELEGATION, "status": "withdrawn"},
     "notice.escalated": {
         "plan_id": 1,
         "plan_title": "衢州市推进长三角一体化发展行动计划",

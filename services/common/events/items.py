@@ -72,3 +72,33 @@ class CloseoutRefusedData(CloseoutEventData):
 
 class ItemReopenedData(CloseoutEventData):
     """item.reopened: a closed item is open again (重新打开), or a closed parent with its reopened child."""
+
+
+class DelegationEventData(ItemEventData):
+    """What the delegation events say: which delegation (转办) of the item, between which two units, and who acted."""
+
+    delegation_id: int = Field(description="The delegation (转办记录).")
+    parent_delegation_id: int | None = Field(
+        description="The delegation the delegating unit itself received; null: it answers for the item."
+    )
+    from_unit_id: int = Field(description="The delegating unit (转办单位), which reviews the delegate's reports.")
+    from_unit_name: str = Field(description="Its name (转办单位).")
+    to_unit_id: int = Field(description="The delegate (承办单位), a sub-unit of the delegating unit.")
+    to_unit_name: str = Field(description="Its name (承办单位).")
+    scope: str = Field(description="The part of the item passed down (转办内容).")
+    due_on: date | None = Field(description="The delegate's due date (办理时限); null: the item's.")
+    status: str = Field(description="The delegation's status after this event: pending, acknowledged or withdrawn.")
+    delegated_at: datetime = Field(description="When the item was delegated.")
+    actor: str
+
+
+class ItemDelegatedData(DelegationEventData):
+    """item.delegated: a unit passed part of an item down to one of its sub-units (转办)."""
+
+
+class DelegationAcknowledgedData(DelegationEventData):
+    """delegation.acknowledged: the delegate acknowledged the delegation (签收)."""
+
+
+class DelegationWithdrawnData(DelegationEventData):
+    """delegation.withdrawn: the delegating unit took the delegation back (撤回), or one it came from."""

@@ -22,7 +22,7 @@ class ReportEventData(BaseModel):
     )
     unit_id: int
     unit_name: str | None = Field(description="The reporting unit's name (报送单位) when the report was created.")
-    role: str = Field(description="The unit's role on the item: lead (牵头) or co (配合).")
+    role: str = Field(description="The unit's role on the item: lead (牵头), co (配合) or delegate (转办).")
     period: str = Field(description="The reporting period (报送周期), e.g. 2026-Q1.")
     report_type: str | None = Field(
         description="monthly, quarterly (季度梳理), half_year (半年小结) or annual (年度汇总)."

@@ -58,7 +58,7 @@ async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> 
             first.c.outcome.label("first_outcome"),
         )
         .outerjoin(first, (first.c.report_id == reports.c.id) & (first.c.number == 1))
-        .where(reports.c.plan_id == plan_id, reports.c.period == period)
+        .where(reports.c.plan_id == plan_id, reports.c.period == period, reports.c.role != "delegate")
         .order_by(reports.c.id)
     )
     return cast(list[ReportOutcome], [dict(r) for r in (await conn.execute(query)).mappings()])

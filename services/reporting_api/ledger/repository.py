@@ -59,6 +59,7 @@ async def batch_reports(
         reports.c.period.in_(answering),
         reports.c.item_id.in_(item_ids),
         reports.c.unit_id.in_(unit_ids),
+        reports.c.role != "delegate",  # a delegate's report (转办) goes to the delegating unit, not the ledger
     )
     return latest_per_pair(cast(list[LedgerReport], plain_rows(await conn.execute(query))))
 

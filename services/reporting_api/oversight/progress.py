@@ -36,7 +36,7 @@ def accepted_statement() -> Select[Any]:
         select(
             reports.c.item_id, func.count().label("accepted"), func.sum(lead_completed).cast(Integer).label("completed")
         )
-        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.status == "accepted")
+        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.status == "accepted", reports.c.role != "delegate")
         .group_by(reports.c.item_id)
     )
 

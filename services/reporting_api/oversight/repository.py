@@ -43,6 +43,11 @@ def periods_of(period: str) -> dict[str, str]:
     return {param.key: ids[min(n, len(ids) - 1)] for n, param in enumerate(ANSWERING)}
 
 
+# A delegate's report (转办, role "delegate") goes to the unit that delegated, not to the office: the rhythm, the
+# compliance, roll-ups, lights and assessment count the responsible units' own reports only.
+OWN_DUTY = reports.c.role != "delegate"
+
+
 @cache
 def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) -> Select[Any]:
     """The reports answering for the period (of one unit; only those filed as lead): the columns the rules read."""
@@ -55,7 +60,7 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
         reports.c.late,
         reports.c.days_late,
         reports.c.self_status,
-    ).where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
+    ).where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
     if of_unit:
         query = query.where(reports.c.unit_id == bindparam("unit_id"))
     if lead_only:
@@ -70,7 +75,7 @@ def filed_counts_statement(key: str) -> Select[Any]:
     column = reports.c[key]
     latest = (
         select(func.max(reports.c.id))
-        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING))
+        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
         .group_by(reports.c.item_id, reports.c.unit_id)
     )
     return (

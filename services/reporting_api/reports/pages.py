@@ -63,6 +63,7 @@ class UnitScope:
 
     unit_id: int
     lead_item_ids: Collection[int]
+    delegates: Collection[int] = ()  # on the filtered item: the units the caller delegated it to (转办)
 
 
 async def report_page(
@@ -84,7 +85,10 @@ async def report_page(
     # request.
     where = [reports.c[name] == value for name, value in values.items()]
     if scope is not None:
-        where.append((reports.c.unit_id == scope.unit_id) | reports.c.item_id.in_(scope.lead_item_ids))
+        seen = (reports.c.unit_id == scope.unit_id) | reports.c.item_id.in_(scope.lead_item_ids)
+        if scope.delegates:  # given with an item filter only: the delegates' reports on that item
+            seen = seen | reports.c.unit_id.in_(scope.delegates)
+        where.append(seen)
     if item_ids is not None:
         where.append(reports.c.item_id.in_(item_ids))
     async with db.read() as conn:

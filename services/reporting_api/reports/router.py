@@ -181,19 +181,26 @@ async def withdraw_report(
 @router.post(
     "/reports/{report_id}/review",
     summary="Accept or return a submitted report (审核)",
-    description="Needs If-Match with the ETag of the report as the office read it: 428 without it, 412 "
-    "when the report changed since (another reviewer decided first, or the unit withdrew it).",
+    description="Needs If-Match with the ETag of the report as the reviewer read it: 428 without it, 412 "
+    "when the report changed since (another reviewer decided first, or the unit withdrew it). The office reviews "
+    "the responsible units' reports; a delegate's report (role `delegate`, 转办) is reviewed by the unit that "
+    "delegated the item to it, not the office.",
     responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS},
 )
 async def review_report(
-    report_id: int, data: ReviewCreate, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+    report_id: int,
+    data: ReviewCreate,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
 ) -> ReportPublic:
+    version = seen_version(if_match)  # required: 428 without it, once the reviewer may review at all
     return current(
         response,
         ReportPublic,
-        await workflow.review_report(
-            db, report_id=report_id, review=data, version=expected_version(if_match), principal=principal
-        ),
+        await workflow.review_report(db, tasks, report_id=report_id, review=data, version=version, principal=principal),
     )
 
 

@@ -56,7 +56,10 @@ class ReportPublic(BaseModel):
     item_id: int
     unit_id: int
     period: str
-    role: str = Field(description="lead (牵头): the report of record; co (配合): a contribution.")
+    role: str = Field(
+        description="lead (牵头): the report of record; co (配合): a contribution; delegate (转办): a delegate's "
+        "report, reviewed by the unit that delegated the item and never counted as that unit's."
+    )
     report_type: ReportType = Field(
         description="What the period asks for (its required content): monthly or "
         "quarterly progress (季度梳理), half_year (半年小结) or annual (年度汇总)."

@@ -21,6 +21,13 @@ from services.common.problems import Conflict, Forbidden, NotFound, Unprocessabl
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, rhythm_of
 from services.reporting_api.reports import pages, repository
+from services.reporting_api.reports.delegates import (
+    DELEGATE,
+    delegating_unit,
+    delegation_to,
+    item_delegations,
+    refuse_delegate_values,
+)
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.pages import ListedReport, ReportFilters, UnitScope
 from services.reporting_api.reports.repository import (
@@ -60,8 +67,27 @@ async def _item(tasks: TasksClient, item_id: int) -> ItemDetail:
         raise Unprocessable(f"Item {item_id} does not exist in tasks_api.", at=("body", "item_id")) from exc
 
 
-def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None) -> tuple[int, str]:
-    """The unit a report is filed for, and its role on the item; refused unless it is responsible."""
+async def _reporting_unit(
+    tasks: TasksClient, principal: Principal, item: ItemDetail, unit_id: int | None
+) -> tuple[int, str, str]:
+    """The unit a report is filed for, its role on the item and its name; refused unless it is responsible, or
+    holds an acknowledged delegation of the item (转办): then it reports as `delegate`, to the delegating unit."""
+    unit_id = _filing_unit(principal, unit_id)
+    duty = next((r for r in item.responsibilities if r.unit_id == unit_id), None)
+    if duty is not None:
+        return unit_id, duty.role, duty.unit_name
+    delegation = delegation_to(await tasks.item_delegations(item.id), unit_id)
+    if delegation is None:
+        if principal.role is Role.UNIT:
+            raise Forbidden(f"Your unit is not responsible for item {item.id}.")
+        raise Unprocessable(f"Unit {unit_id} is not responsible for item {item.id}.", at=("body", "unit_id"))
+    if delegation["status"] != "acknowledged":
+        raise Conflict(f"Delegation {delegation['id']} of item {item.id} is not acknowledged (签收) yet.")
+    return unit_id, DELEGATE, delegation["to_unit_name"]
+
+
+def _filing_unit(principal: Principal, unit_id: int | None) -> int:
+    """The unit the caller files for: a unit for itself, the office for the unit it names."""
     if principal.role is Role.UNIT:
         if unit_id not in (None, principal.unit_id):
             raise Forbidden("A unit files reports only for itself.")
@@ -72,12 +98,7 @@ def _reporting_unit(principal: Principal, item: ItemDetail, unit_id: int | None)
         raise Unprocessable(
             "unit_id is required when the office files a report on a unit's behalf.", at=("body", "unit_id")
         )
-    role = next((r.role for r in item.responsibilities if r.unit_id == unit_id), None)
-    if role is None:
-        if principal.role is Role.UNIT:
-            raise Forbidden(f"Your unit is not responsible for item {item.id}.")
-        raise Unprocessable(f"Unit {unit_id} is not responsible for item {item.id}.", at=("body", "unit_id"))
-    return unit_id, role
+    return unit_id
 
 
 async def _check_measurements(tasks: TasksClient, item_id: int, values: Sequence[MeasurementValue] | None) -> None:
@@ -111,8 +132,9 @@ async def refuse_closed_period(conn: AsyncConnection, plan_id: int, period: str)
 
 async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate, principal: Principal) -> ReportRow:
     item = await _item(tasks, data.item_id)
-    unit_id, role = _reporting_unit(principal, item, data.unit_id)
+    unit_id, role, unit_name = await _reporting_unit(tasks, principal, item, data.unit_id)
     content = cast(ReportContent, data.model_dump(mode="json", include=set(CONTENT)))  # ContentFields, as JSON
+    refuse_delegate_values(role, content["measurements"])
     check_measurement_dates(content["measurements"], data.period, location="body")
     await _check_measurements(tasks, item.id, content["measurements"])
     plan = await tasks.plan(item.plan_id)
@@ -134,7 +156,7 @@ async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate,
                 # Kept for the report.* events, which then need not ask tasks_api inside their transactions.
                 "item_number": item.number,
                 "item_title": item.title,
-                "unit_name": next(r.unit_name for r in item.responsibilities if r.unit_id == unit_id),
+                "unit_name": unit_name,
                 "report_type": parse_period(data.period).report_type.value,
                 "status": ReportStatus.DRAFT.value,
                 "created_by": principal.subject,
@@ -160,6 +182,7 @@ async def update_report(
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
         raise Unprocessable(f"{', '.join(nulls)} cannot be null.")
+    refuse_delegate_values(report["role"], changes.get("measurements"))
     check_measurement_dates(changes.get("measurements"), report["period"], location="body")
     await _check_measurements(tasks, report["item_id"], changes.get("measurements"))
     async with db.transaction() as conn:
@@ -193,10 +216,13 @@ async def lead_item_ids(tasks: TasksClient, unit_id: int) -> set[int]:
 
 
 async def _check_visible(tasks: TasksClient, report: ReportRow, principal: Principal) -> None:
-    """Another unit's report is 404, as if it did not exist, unless the caller's unit leads its item."""
+    """Another unit's report is 404, as if it did not exist, unless the caller's unit leads its item or delegated
+    the item to the report's unit (转办: the delegating unit reviews it)."""
     if principal.role is not Role.UNIT or report["unit_id"] == principal.unit_id:
         return
-    if report["item_id"] not in await lead_item_ids(tasks, principal.own_unit):
+    if report["item_id"] in await lead_item_ids(tasks, principal.own_unit):
+        return
+    if report["role"] != DELEGATE or await delegating_unit(tasks, report, active=False) != principal.unit_id:
         raise NotFound(f"Report {report['id']} does not exist.")
 
 
@@ -231,6 +257,10 @@ async def list_reports(
     scope = None
     if principal.role is Role.UNIT:
         scope = UnitScope(principal.own_unit, await lead_item_ids(tasks, principal.own_unit))
+        if filters.item_id is not None:  # on one item, the reports of the units the caller delegated it to as well
+            delegated = await item_delegations(tasks, filters.item_id)
+            mine = {row["to_unit_id"] for row in delegated if row["from_unit_id"] == principal.own_unit}
+            scope = UnitScope(scope.unit_id, scope.lead_item_ids, delegates=frozenset(mine))
     numbered = None
     if item_number is not None:
         if filters.plan_id is None:

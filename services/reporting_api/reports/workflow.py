@@ -13,17 +13,18 @@ from typing import Unpack
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.etag import stale
 from services.common.outbox import emit
-from services.common.problems import Conflict, ProblemError, Unprocessable
+from services.common.problems import Conflict, Forbidden, PreconditionRequired, ProblemError, Unprocessable
 from services.common.workdays import workdays_late
 from services.reporting_api.db import outbox_events
 from services.reporting_api.periods.service import period_of
 from services.reporting_api.reports import repository
 from services.reporting_api.reports.content import content_of, needs_indicator_values, require_content
+from services.reporting_api.reports.delegates import DELEGATE, delegating_unit
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.repository import ReportChanges, ReportRow
 from services.reporting_api.reports.schemas import (
@@ -185,12 +186,37 @@ async def _indicators_to_report(tasks: TasksClient, report: ReportRow) -> set[in
     return {indicator.id for indicator in await tasks.item_indicators(report["item_id"])}
 
 
+async def _check_reviewer(db: Database, tasks: TasksClient, report_id: int, principal: Principal) -> None:
+    """The office reviews the responsible units' reports; a delegate's report (转办) is reviewed by the unit that
+    delegated the item to it, and by nobody else. Read, and tasks_api asked, before the review's transaction."""
+    async with db.read() as conn:
+        report = await repository.get_report(conn, report_id)
+    if principal.role is Role.UNIT:  # asked first: whether this unit delegated the item to the report's unit
+        delegator = await delegating_unit(tasks, report, active=True)
+        if report["role"] != DELEGATE or delegator != principal.unit_id:
+            raise Forbidden("A unit reviews only the reports of the units it delegated the item to (转办).")
+    elif not principal.is_staff:
+        raise Forbidden("Only the office, or a delegating unit for its delegates' reports, reviews reports.")
+    elif report["role"] == DELEGATE:
+        raise Forbidden("A delegate's report (转办) is reviewed by the unit that delegated the item, not the office.")
+
+
 async def review_report(
-    db: Database, *, report_id: int, review: ReviewCreate, version: int, principal: Principal
+    db: Database,
+    tasks: TasksClient,
+    *,
+    report_id: int,
+    review: ReviewCreate,
+    version: int | None,
+    principal: Principal,
 ) -> ReportRow:
-    """审核: the office accepts the submitted version or returns it with its reasons."""
+    """审核: the office accepts the submitted version or returns it with its reasons (a delegate's report: the unit
+    that delegated the item to it)."""
     if review.decision is Decision.RETURN and not (review.comment or "").strip():
         raise Unprocessable("Returning a report needs a comment saying what to change.", at=("body", "comment"))
+    await _check_reviewer(db, tasks, report_id, principal)
+    if version is None:  # after the reviewer's rights: a unit that may not review learns that first (403)
+        raise PreconditionRequired("This change needs an If-Match header with the ETag you last read.")
     outcome = ReportStatus.ACCEPTED if review.decision is Decision.ACCEPT else ReportStatus.RETURNED
     async with db.transaction() as conn:
         report = await _seen_report(conn, report_id, version, (ReportStatus.SUBMITTED,), "reviewed")

@@ -28,6 +28,7 @@ class Entity(StrEnum):
     CLOSEOUT = "closeout"
     ITEM_LINK = "item_link"
     BULK_ACKNOWLEDGEMENT = "bulk_acknowledgement"  # 批量签收, by unit id
+    DELEGATION = "delegation"
 
 
 add_history_route(router, change_log, Entity)

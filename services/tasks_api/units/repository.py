@@ -28,6 +28,7 @@ class UnitRow(TypedDict):
     contact_person: str | None
     contact_phone: str | None
     contact_email: str | None
+    parent_id: int | None
     version: int
     created_at: datetime
     updated_at: datetime

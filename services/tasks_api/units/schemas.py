@@ -12,6 +12,7 @@ from services.tasks_api.db import TasksModel
 from services.tasks_api.tables import UnitFields, UnitKind
 
 Alias = Annotated[str, StringConstraints(max_length=100)]  # the width of unit_aliases.alias
+PARENT = "The unit this one belongs to (上级单位): a township's county, a bureau's department; null: none."
 
 
 class UnitCreate(UnitFields):
@@ -19,6 +20,7 @@ class UnitCreate(UnitFields):
 
     model_config = SQLModelConfig(extra="forbid")
     aliases: list[Alias] = Field(default_factory=list, max_length=50, description="Other spellings (别称).")
+    parent_id: int | None = Field(None, description=PARENT)
 
 
 class UnitUpdate(TasksModel):
@@ -33,6 +35,7 @@ class UnitUpdate(TasksModel):
     aliases: list[Alias] | None = Field(
         None, max_length=50, description="Other spellings of the unit's name in documents (别名)."
     )
+    parent_id: int | None = Field(None, description=PARENT)
 
 
 class UnitPublic(UnitFields):
@@ -40,4 +43,5 @@ class UnitPublic(UnitFields):
 
     id: int
     aliases: list[str] = Field(description="Other spellings that resolve to this unit.")
+    parent_id: int | None = Field(None, description=PARENT)
     version: int

@@ -69,6 +69,23 @@ async def _refuse_taken_spellings(conn: AsyncConnection, spellings: list[str], u
         )
 
 
+async def _check_parent(conn: AsyncConnection, unit_id: int | None, parent_id: int) -> None:
+    """422 unless the parent unit (上级单位) exists and is not the unit itself or one of the units under it."""
+    ancestor: int | None = parent_id
+    seen: set[int] = set()
+    while ancestor is not None and ancestor not in seen:
+        if ancestor == unit_id:
+            raise Unprocessable(
+                f"Unit {parent_id} is unit {unit_id} itself or a unit under it: units may not form a cycle.",
+                at=("body", "parent_id"),
+            )
+        seen.add(ancestor)
+        found = (await conn.execute(select(units.c.id, units.c.parent_id).where(units.c.id == ancestor))).first()
+        if found is None:
+            raise Unprocessable(f"Unit {parent_id} does not exist.", at=("body", "parent_id"))
+        ancestor = found.parent_id
+
+
 # -- units ------------------------------------------------------------------------------------------
 
 
@@ -101,6 +118,8 @@ async def create_unit(db: Database, *, data: UnitCreate, actor: Principal) -> Un
     values = data.model_dump(mode="python", exclude={"aliases"})
     spellings = spellings_of(data.name, data.aliases)
     async with db.transaction() as conn:
+        if data.parent_id is not None:
+            await _check_parent(conn, None, data.parent_id)
         await _refuse_taken_spellings(conn, spellings, unit_id=None)
         unit = await unit_records.insert(conn, values, actor=actor.subject)
         await write_spellings(conn, unit["id"], spellings)
@@ -115,6 +134,8 @@ async def update_unit(
     wanted_aliases = changes.pop("aliases", None)
     async with db.transaction() as conn:
         before = (await with_aliases(conn, [await unit_records.get(conn, unit_id)]))[0]
+        if changes.get("parent_id") is not None:
+            await _check_parent(conn, unit_id, changes["parent_id"])
         name = changes.get("name") or before["name"]
         old = spellings_of(before["name"], before["aliases"])
         new = spellings_of(name, before["aliases"] if wanted_aliases is None else wanted_aliases)

@@ -1,8 +1,8 @@
 """plans linked across levels (一方案四清单): the item of a higher-level plan, or the external task, an item serves
 
 Revision ID: tasks_item_links
-Revises: tasks_change_log_chain
-Create Date: 2026-12-07 09:00:00.000000
+Revises: tasks_delegations
+Create Date: 2026-12-07 09:30:00.000000
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "tasks_item_links"
-down_revision: str | None = "tasks_change_log_chain"
+down_revision: str | None = "tasks_delegations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
