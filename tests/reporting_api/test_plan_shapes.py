@@ -4,6 +4,7 @@ derived under."""
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 from fastapi.testclient import TestClient
@@ -67,13 +68,24 @@ def test_a_structure_without_an_etag_is_never_kept():
 
 def test_shapes_are_bounded_by_the_records_they_order_least_recently_used_first():
     shapes = PlanShapes(rows=10)  # each plan below orders 4 records: 2 items, 2 responsibilities
-    one, two = shapes.of(1, '"1"', structure(2)), shapes.of(2, '"2"', structure(2))
-    assert shapes.of(1, '"1"', structure(2)) is one  # plan 1 used last: plan 2 goes first
-    shapes.of(3, '"3"', structure(2))
+    plans = {n: structure(2) for n in (1, 2, 3)}  # held, as the peer cache holds them
+    one, two = shapes.of(1, '"1"', plans[1]), shapes.of(2, '"2"', plans[2])
+    assert shapes.of(1, '"1"', plans[1]) is one  # plan 1 used last: plan 2 goes first
+    shapes.of(3, '"3"', plans[3])
     assert (1, '"1"') in shapes.kept and (2, '"2"') not in shapes.kept and (3, '"3"') in shapes.kept
-    assert two is not shapes.of(2, '"2"', structure(2))
-    shapes.of(4, '"4"', structure(6))  # 12 records: more than the whole bound, never kept
+    assert two is not shapes.of(2, '"2"', plans[2])
+    large = structure(6)  # 12 records: more than the whole bound, never kept
+    shapes.of(4, '"4"', large)
     assert (4, '"4"') not in shapes.kept
+
+
+def test_a_shape_is_dropped_once_its_structure_is_gone():
+    shapes, plan = PlanShapes(rows=100), structure(2)
+    shapes.of(1, '"a"', plan)
+    assert (1, '"a"') in shapes.kept
+    del plan  # the peer cache dropped it, and no request holds it
+    gc.collect()
+    assert (1, '"a"') not in shapes.kept
 
 
 def test_the_items_owing_a_period_are_kept_only_under_the_rhythm_they_were_derived_under():
@@ -130,6 +142,9 @@ def test_a_rollup_follows_the_plans_structure_and_its_reports_through_the_kept_s
                 headers=auth("office"),
             )
             assert assigned.status_code == 201, assigned.text
+            misses = shapes.kept.stats.misses
             after_duty = rollup_of(reporting, auth, plan.plan_id)  # a new structure ETag: a new shape
-            assert len(shapes.kept) == 2
+            gc.collect()
+            assert shapes.kept.stats.misses == misses + 1
+            assert len(shapes.kept) == 1  # the old one went with the structure the peer cache replaced
             assert (after_duty["市水利局"]["expected"], after_duty["市发改委"]["submitted"]) == (2, 1)

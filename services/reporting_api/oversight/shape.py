@@ -12,6 +12,7 @@ the rhythm read now equals it. A replica without the shape derives it again: cor
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -91,8 +92,10 @@ def derive(structure: PlanStructure) -> PlanShape:
 
 
 class PlanShapes:
-    """Shapes by (plan id, structure ETag), the least recently used dropped first beyond `rows` records in all.
-    One per app (app.state.plan_shapes), so tests' apps never share one."""
+    """Shapes by (plan id, structure ETag), the least recently used dropped first beyond `rows` records in all, and
+    each dropped once the structure it was derived from is gone (the peer cache dropped it and no request holds it):
+    a shape holds the structure's records, and must not keep them in memory longer than the peer cache does. One per
+    app (app.state.plan_shapes), so tests' apps never share one."""
 
     def __init__(self, rows: int) -> None:
         self.kept: BoundedCache[tuple[int, str], PlanShape] = sized_lru_cache("plan shapes", rows, _size)
@@ -101,11 +104,19 @@ class PlanShapes:
         """The shape of the structure tasks_api answered with `revision` as its ETag (derived now without one)."""
         if revision is None:
             return derive(structure)
-        found = self.kept.get((plan_id, revision))
+        key = (plan_id, revision)
+        found = self.kept.get(key)
         if found is None:
             found = derive(structure)
-            self.kept.put((plan_id, revision), found)
+            self.kept.put(key, found)
+            weakref.finalize(structure, self._forget, key, found)
         return found
+
+    def _forget(self, key: tuple[int, str], shape: PlanShape) -> None:
+        """Drop the shape kept under `key` if it is still `shape` (its structure is gone)."""
+        kept = self.kept.pop(key)
+        if kept is not None and kept is not shape:
+            self.kept.put(key, kept)
 
 
 def _size(shape: PlanShape) -> int:
