@@ -13,6 +13,7 @@ from services.reporting_api.history.router import router as history_router
 from services.reporting_api.ledger.router import router as ledger_router
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.router import router as oversight_router
+from services.reporting_api.oversight.shape import PlanShapes
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.router import router as periods_router
 from services.reporting_api.reports.router import router as reports_router
@@ -45,4 +46,5 @@ def create_app(
     app.state.compliance_walks = ComplianceWalks(
         seconds=settings.compliance_walk_seconds, kept=settings.compliance_walks_kept
     )
+    app.state.plan_shapes = PlanShapes(settings.plan_shape_rows)
     return app

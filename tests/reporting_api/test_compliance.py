@@ -336,7 +336,8 @@ def pages_of_2024_q1(filed, state=None):
     items = [closed_on(None).model_copy(update={"status": "open"}), closed_on(None).model_copy(update={"id": 2})]
     obligations = obligations_of(Rhythm(calendar, CadenceBook()), "2024-Q1", items, [DUTY, CO_DUTY, OTHER_DUTY], filed)
     header = {"plan_id": 1, "period": "2024-Q1", "owed_period": "2024-Q1", "report_type": "quarterly"}
-    pages = compliance_pages(header, items, obligations, filed, today=date(2024, 5, 1), state=state)
+    by_id = {item.id: item for item in items}
+    pages = compliance_pages(header, by_id, obligations, filed, today=date(2024, 5, 1), state=state)
     return pages, compliance_rows(items, obligations, filed, today=date(2024, 5, 1))
 
 

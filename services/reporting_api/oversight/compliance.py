@@ -174,25 +174,28 @@ def _responsibility_id(obligation: Obligation) -> int:
 
 def compliance_pages(
     header: ViewHeader,
-    items: Iterable[Item],
+    items: Mapping[int, Item],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
     today: date,
     state: str | None,
 ) -> CompliancePages:
-    """The summary of every obligation and those of `state` (all when None), rows not built yet."""
-    states: Counter[str] = Counter()
+    """The summary of every obligation and those of `state` (all when None), rows not built yet; `items` by id."""
+    states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
     late = overdue = expected = 0
     kept: list[Obligation] = []
     for o in obligations:
-        report = reports.get((o.assignment.item_id, o.assignment.unit_id))
+        assignment, scheduled, owed = o
+        report = reports.get((assignment.item_id, assignment.unit_id))
         row_state = report["status"] if report else "missing"
-        states[row_state] += 1
-        expected += o.owed
-        reported = row_state in REPORTED
-        late += bool(report["late"]) if report and reported else workdays_late(o.due_on, today) > 0  # as lateness()
-        overdue += o.owed and not reported and today > o.due_on
+        states[row_state] = states.get(row_state, 0) + 1
+        expected += owed
+        if row_state in REPORTED:  # as lateness(): a report that reached the office keeps its own
+            late += bool(report["late"]) if report else False
+        else:
+            late += workdays_late(scheduled.due_on, today) > 0
+            overdue += owed and today > scheduled.due_on
         if state is None or row_state == state:
             kept.append(o)
     summary: ComplianceTotals = {
@@ -205,4 +208,4 @@ def compliance_pages(
         "late": late,
         "overdue": overdue,
     }
-    return CompliancePages(header, summary, kept, {item.id: item for item in items}, reports, today)
+    return CompliancePages(header, summary, kept, items, reports, today)

@@ -103,10 +103,41 @@ def indicator_progress(
         "latest_as_of": latest["as_of"].isoformat() if latest else None,
         "attainment": _rounded(reached),
         "expected_share": _rounded(share),
-        "behind": reached is not None and share is not None and share - reached > margin + _EPSILON,
+        "behind": reached is not None and share is not None and _behind(share, reached, margin),
         "projected_value": _rounded(projected),
         "projection_misses_target": None if projected is None else not meets(indicator, projected),
     }
+
+
+def _behind(share: float, reached: float, margin: float) -> bool:
+    return share - reached > margin + _EPSILON
+
+
+def behind_keys(
+    indicators: Iterable[Indicator], latest: Iterable[MeasurementPoint], *, plan_start: date, margin: float
+) -> dict[int, list[str]]:
+    """Item id → the keys of its indicators that are behind (as indicator_progress says), in indicator id order:
+    all the traffic lights read of indicator progress. `latest` holds each indicator's latest point (the rows of
+    measurement_points_statement(latest_only=True)); nothing else of a progress row is built."""
+    point_of = {point["indicator_id"]: point for point in latest}
+    found: dict[int, list[str]] = {}
+    for indicator in indicators:  # the plan's structure lists them in id order
+        point = point_of.get(indicator.id)
+        if point is None:
+            continue
+        reached = attainment(indicator, float(point["value"]))
+        if _behind(expected_share(plan_start, indicator.target_date, point["as_of"]), reached, margin):
+            found.setdefault(indicator.item_id, []).append(indicator.key)
+    return found
+
+
+def behind_of_progress(progress: Iterable[IndicatorEntry]) -> dict[int, list[str]]:
+    """behind_keys from progress rows already built (a closed period's snapshot builds them all)."""
+    found: dict[int, list[str]] = {}
+    for row in progress:
+        if row["behind"]:
+            found.setdefault(row["item_id"], []).append(row["key"])
+    return found
 
 
 def plan_indicator_progress(

@@ -8,15 +8,16 @@ peer call (services/common/peer_guard.py); the period view then reads only our o
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.contracts.tasks import Assignment, Group, Indicator, Item, ItemLink, Member, Plan, TasksClient
 from services.reporting_api.oversight.schemas.rows import Grouping, ViewHeader
+from services.reporting_api.oversight.shape import Owing, PlanShape, PlanShapes, derive
 from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Rhythm, owing_items
+from services.reporting_api.periods.obligations import Rhythm
 from services.reporting_api.periods.schemas import PlanRulesRow
 from services.reporting_api.periods.service import plan_rules, rhythm_of
 
@@ -31,13 +32,15 @@ class PlanData:
     assignments: list[Assignment]
     indicators: list[Indicator]
     links: list[ItemLink]
+    shape: PlanShape = field(compare=False)  # derived from the lists above: compared through them
     revision: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PeriodView:
     """The plan, the period asked about and the one whose report answers for it (2024-Q2 → 2024-H1) with its due
-    date, the day we look from, the plan's rules and its rhythm (periods/obligations.py)."""
+    date, the day we look from, the plan's rules and its rhythm (periods/obligations.py), and the items that owe the
+    report answering for the period (kept with the plan's shape) and the others."""
 
     data: PlanData
     period: str
@@ -45,15 +48,11 @@ class PeriodView:
     today: date
     rules: PlanRulesRow
     rhythm: Rhythm
+    owing: Owing
 
     @property
     def due_on(self) -> date:
         return self.owed.due_on
-
-    @property
-    def owing(self) -> set[int]:
-        """The items that owe the report answering for the period."""
-        return owing_items(self.rhythm, self.data.items, self.owed)
 
     def header(self) -> ViewHeader:
         return {
@@ -74,10 +73,12 @@ class PlanOversight:
     grouping: Grouping
 
 
-async def load_plan(tasks: TasksClient, plan_id: int) -> PlanData:
-    """The plan, its items, responsibilities, indicators and links, in one read (404 for an unknown plan)."""
+async def load_plan(tasks: TasksClient, plan_id: int, shapes: PlanShapes | None = None) -> PlanData:
+    """The plan, its items, responsibilities, indicators and links, in one read (404 for an unknown plan), with its
+    shape: the one `shapes` keeps for this structure, else derived now."""
     revision, found = await tasks.plan_structure(plan_id)
-    return PlanData(found.plan, found.items, found.assignments, found.indicators, found.links, revision)
+    shape = derive(found) if shapes is None else shapes.of(plan_id, revision, found)
+    return PlanData(found.plan, found.items, found.assignments, found.indicators, found.links, shape, revision)
 
 
 async def load_grouping(tasks: TasksClient, plan_id: int, by: str) -> Grouping:
@@ -108,6 +109,7 @@ async def load_plan_oversight(tasks: TasksClient, plan_id: int) -> PlanOversight
 
 async def period_view(conn: AsyncConnection, data: PlanData, period: str, today: date) -> PeriodView:
     """The period of a plan already read from tasks_api, with the rhythm and rules from our own tables."""
-    rhythm = await rhythm_of(conn, data.plan)
+    rules = await plan_rules(conn, data.plan.id)
+    rhythm = await rhythm_of(conn, data.plan, rules)
     owed = rhythm.owed_for(period)  # 422 for a period outside the plan
-    return PeriodView(data, period, owed, today, await plan_rules(conn, data.plan.id), rhythm)
+    return PeriodView(data, period, owed, today, rules, rhythm, data.shape.owing(rhythm, owed))

@@ -7,11 +7,12 @@ period, and indicator progress (indicators.py).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from services.common.contracts.tasks import Assignment, Item
-from services.reporting_api.oversight.schemas.rows import IndicatorEntry, LightEntry, LightTotals, PeriodReport
+from services.reporting_api.oversight.schemas.rows import LightEntry, LightTotals, PeriodReport
 
 LIGHTS = ("green", "yellow", "red", "done")
 REPORTED = ("submitted", "accepted", "returned")  # the report reached the office at least once
@@ -57,13 +58,13 @@ def _done(item: Item, report: PeriodReport | None) -> list[str]:
     return reasons
 
 
-def _red(report: PeriodReport | None, progress: Sequence[IndicatorEntry], overdue: bool) -> list[str]:
+def _red(report: PeriodReport | None, behind: Sequence[str], overdue: bool) -> list[str]:
     reasons = []
     if report and report["self_status"] == "delayed":
         reasons.append("lead_report_delayed")
     if report is None and overdue:
         reasons.append("overdue_without_report")
-    return reasons + [f"indicator_behind:{p['key']}" for p in progress if p["behind"]]
+    return reasons + [f"indicator_behind:{key}" for key in behind]
 
 
 def _yellow(report: PeriodReport | None, due_soon: bool) -> list[str]:
@@ -78,70 +79,83 @@ def _yellow(report: PeriodReport | None, due_soon: bool) -> list[str]:
 def light_of(
     item: Item,
     report: PeriodReport | None,
-    progress: Sequence[IndicatorEntry],
+    behind: Sequence[str],
     *,
     due_on: date | None,
     today: date,
     due_soon_days: int,
 ) -> tuple[str, list[str]]:
     """The light of one item and its reasons; `report` is the lead unit's report (None when missing or draft);
-    `due_on` is None when the item owes no report for the period."""
+    `behind` the keys of its indicators behind their path (indicators.behind_keys); `due_on` is None when the item
+    owes no report for the period. The rules are tried in turn: the first that applies wins."""
     if report is not None and report["status"] not in REPORTED:
         report = None
     days_left = (due_on - today).days if due_on else due_soon_days + 1  # owing nothing: never overdue, never due
-    for light, reasons in (
-        ("done", _done(item, report)),
-        ("red", _red(report, progress, days_left < 0)),
-        ("yellow", _yellow(report, 0 <= days_left <= due_soon_days)),
-    ):
-        if reasons:
-            return light, reasons
+    if reasons := _done(item, report):
+        return "done", reasons
+    if reasons := _red(report, behind, days_left < 0):
+        return "red", reasons
+    if reasons := _yellow(report, 0 <= days_left <= due_soon_days):
+        return "yellow", reasons
     return "green", []
 
 
-def traffic_lights(
-    items: Iterable[Item],
-    assignments: Iterable[Assignment],
-    reports: Mapping[tuple[int, int], PeriodReport],
-    progress: Iterable[IndicatorEntry],
-    *,
-    due_on: date,
-    today: date,
-    due_soon_days: int,
-    progress_status: Mapping[int, str],
-    owing: Collection[int] | None = None,
-) -> list[LightEntry]:
-    """The light of every item that has a lead unit, in item id order.
+@dataclass(frozen=True, slots=True)
+class LightContext:
+    """What the lights of a period read besides the items: `reports` maps (item_id, unit_id) to a report of the
+    period ({id, status, self_status}); `behind` maps item ids to the keys of their indicators that are behind
+    (indicators.behind_keys); `owing` holds the items that owe the period's report (None: all)."""
 
-    `reports` maps (item_id, unit_id) to a report of the period ({id, status, self_status}); `progress` is the
-    output of indicators.plan_indicator_progress; `progress_status` that of progress.progress_of_items; `owing`
-    holds the items that owe the period's report (None: all).
-    """
-    leads, by_item = lead_assignments(assignments), _progress_by_item(progress)
-    rows: list[LightEntry] = []
-    for item in sorted(items, key=lambda i: i.id):
+    reports: Mapping[tuple[int, int], PeriodReport]
+    behind: Mapping[int, Sequence[str]]
+    due_on: date
+    today: date
+    due_soon_days: int
+    owing: Collection[int] | None = None
+
+
+Lit = tuple[Item, Assignment, PeriodReport | None, str, list[str]]  # an item, its lead, lead report, light, reasons
+
+
+def lit_items(items: Iterable[Item], leads: Mapping[int, Assignment], context: LightContext) -> Iterator[Lit]:
+    """Every item that has a lead unit (`leads`: lead_assignments) and is not cancelled, in the order given, with
+    its lead, the lead's report and its light."""
+    reports, behind, owing = context.reports, context.behind, context.owing
+    for item in items:
         lead = leads.get(item.id)
         if lead is None or item.status == "cancelled":
             continue
         report = reports.get((item.id, lead.unit_id))
-        owes = owing is None or item.id in owing
         light, reasons = light_of(
             item,
             report,
-            by_item.get(item.id, []),
-            due_on=due_on if owes else None,
-            today=today,
-            due_soon_days=due_soon_days,
+            behind.get(item.id, ()),
+            due_on=context.due_on if owing is None or item.id in owing else None,
+            today=context.today,
+            due_soon_days=context.due_soon_days,
         )
-        rows.append(_light_entry(item, lead, report, progress_status.get(item.id, "not_started"), light, reasons))
-    return rows
+        yield item, lead, report, light, reasons
 
 
-def _progress_by_item(progress: Iterable[IndicatorEntry]) -> dict[int, list[IndicatorEntry]]:
-    by_item: dict[int, list[IndicatorEntry]] = {}
-    for row in progress:
-        by_item.setdefault(row["item_id"], []).append(row)
-    return by_item
+def traffic_lights(
+    items: Iterable[Item], leads: Mapping[int, Assignment], context: LightContext, progress_status: Mapping[int, str]
+) -> list[LightEntry]:
+    """The light of every item that has a lead unit, in the order of `items` (item id order); `progress_status` is
+    the output of progress.progress_of_items."""
+    return [
+        _light_entry(item, lead, report, progress_status.get(item.id, "not_started"), light, reasons)
+        for item, lead, report, light, reasons in lit_items(items, leads, context)
+    ]
+
+
+def lights_by_item(
+    items: Iterable[Item], leads: Mapping[int, Assignment], context: LightContext, progress_status: Mapping[int, str]
+) -> dict[int, tuple[str, str]]:
+    """Item id → (light, progress status), of the items traffic_lights lists: all a roll-up counts of them."""
+    return {
+        item.id: (light, progress_status.get(item.id, "not_started"))
+        for item, _, _, light, _ in lit_items(items, leads, context)
+    }
 
 
 def _light_entry(

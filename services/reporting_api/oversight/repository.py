@@ -26,7 +26,6 @@ from services.reporting_api.oversight.schemas.rows import (
     ReportsByPair,
 )
 from services.reporting_api.periods.calendar import answering_ids, parse_period
-from services.reporting_api.periods.obligations import latest_per_pair
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportVersion
 
 reports, versions, measurements = table_of(Report), table_of(ReportVersion), table_of(MeasurementRecord)
@@ -61,6 +60,7 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
         reports.c.days_late,
         reports.c.self_status,
     ).where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
+    query = query.order_by(reports.c.id)  # by_pair keeps the last of a pair's reports: the latest filed
     if of_unit:
         query = query.where(reports.c.unit_id == bindparam("unit_id"))
     if lead_only:
@@ -117,8 +117,10 @@ def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
 
 def by_pair(rows: Rows) -> ReportsByPair:
     """Reports by (item_id, unit_id): the latest of a pair's reports answering for the period (rows of
-    period_reports_statement, as dicts or driver records alike)."""
-    return latest_per_pair(cast(Sequence[PeriodReport], rows))
+    period_reports_statement, as dicts or driver records alike). The statement gives them in id order, so the
+    latest of a pair (periods/obligations.latest_per_pair: two exist only when a unit filed under an earlier
+    cadence) is the last, and overwrites the earlier: no comparison per row."""
+    return {(row["item_id"], row["unit_id"]): row for row in cast(Sequence[PeriodReport], rows)}
 
 
 def as_filed(rows: Rows) -> Sequence[FiledCount]:

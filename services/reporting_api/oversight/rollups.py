@@ -7,7 +7,8 @@ traffic lights (lights.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from operator import attrgetter
 
 from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, ItemLink, Member, Unit
@@ -23,6 +24,7 @@ from services.reporting_api.oversight.schemas.rows import (
 
 BY = ("unit", "section", "county", "group", "kind", "serves")
 UNIT_BASED = ("unit", "county")
+PLAN_ONLY = ("unit", "section", "kind")  # the groupings read from the plan alone (no units, leaders or groups)
 # Which column of the reports the SQL aggregate groups by, for each kind of roll-up.
 FILED_KEY = {by: "unit_id" if by in UNIT_BASED else "item_id" for by in BY}
 
@@ -164,6 +166,50 @@ def _count_filed(row: RollupEntry, status: str, late: bool, count: int) -> None:
         row["awaiting_review"] += count
 
 
+Layout = list[tuple[GroupRef, list[int]]]  # each group, in the answer's order, with the item id of each of its pairs
+
+
+def layout_of(by: str, groups: Mapping[int, list[GroupRef]], by_item: Iterable[Assignment]) -> Layout:
+    """The groups that expect a report, in the answer's order (ids in id order; item kinds in the order the plan
+    first uses them), each with the item of each of its expected pairs; `by_item` in (item_id, id) order."""
+    key_of = attrgetter("unit_id" if by in UNIT_BASED else "item_id")
+    found: dict[GroupRef, list[int]] = {}
+    for assignment in by_item:
+        for ref in groups.get(key_of(assignment), ()):
+            pairs = found.get(ref)
+            if pairs is None:
+                pairs = found[ref] = []
+            pairs.append(assignment.item_id)
+    return [(ref, found[ref]) for ref in sorted(found, key=_group_order)]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodCounts:
+    """What a roll-up counts of the period: `filed` holds its reports counted per FILED_KEY[by] ({key, status,
+    late, count}); `lights` maps item ids to (light, progress status) (lights.lights_by_item); `overdue` says
+    whether the due date has passed; `not_owed` names the items that owe no report for the period (closed)."""
+
+    filed: Iterable[FiledCount]
+    lights: Mapping[int, tuple[str, str]]
+    overdue: bool
+    not_owed: Collection[int] = ()
+
+
+def rollup_rows(groups: Mapping[int, list[GroupRef]], layout: Layout, counts: PeriodCounts) -> list[RollupEntry]:
+    """The roll-up rows of one grouping: its groups and layout (layout_of), and the period's counts."""
+    not_owed = counts.not_owed
+    rows: dict[GroupRef, tuple[RollupEntry, set[int]]] = {}  # each group's row and the items it covers
+    for ref, pairs in layout:
+        row = _empty(ref)
+        row["expected"] = len(pairs) - sum(item_id in not_owed for item_id in pairs) if not_owed else len(pairs)
+        rows[ref] = row, set(pairs)
+    for count in counts.filed:
+        for ref in groups.get(count["key"], ()):
+            if ref in rows:
+                _count_filed(rows[ref][0], count["status"], bool(count["late"]), count["count"])
+    return [_finish(row, items, counts.lights, counts.overdue) for row, items in rows.values()]
+
+
 def rollup(
     by: str,
     *,
@@ -178,41 +224,14 @@ def rollup(
     item_leaders: Iterable[ItemLeader] = (),
     thematic: Sequence[tuple[Group, Sequence[Member]]] = (),
 ) -> list[RollupEntry]:
-    """The roll-up rows of one grouping.
-
-    `filed` holds the period's reports counted per FILED_KEY[by] ({key, status, late, count}); `overdue` says
-    whether the period's due date has passed; `not_owed` names the items that owe no report for the period (closed).
-    """
-    assignments = sorted(assignments, key=attrgetter("item_id", "id"))
+    """The roll-up rows of one grouping from the plan's lists (a closed period's snapshot; a request reads the
+    plan's shape instead: oversight/shape.py): groups_by_key, layout_of and rollup_rows in one."""
+    by_item = sorted(assignments, key=attrgetter("item_id", "id"))
     groups = groups_by_key(
-        by, items=items, assignments=assignments, units=units, item_leaders=item_leaders, thematic=thematic, links=links
+        by, items=items, assignments=by_item, units=units, item_leaders=item_leaders, thematic=thematic, links=links
     )
-    rows = _expected(groups, assignments, attrgetter("unit_id" if by in UNIT_BASED else "item_id"), not_owed)
-    for count in filed:
-        for ref in groups.get(count["key"], ()):
-            if ref in rows:
-                _count_filed(rows[ref][0], count["status"], bool(count["late"]), count["count"])
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
-    # Groups with ids in id order; item kinds (no id) in the order the plan first uses them.
-    return [_finish(*rows[ref], light_of, overdue) for ref in sorted(rows, key=_group_order)]
-
-
-def _expected(
-    groups: Mapping[int, list[GroupRef]],
-    assignments: Iterable[Assignment],
-    key_of: Callable[[Assignment], int],
-    not_owed: Collection[int],
-) -> dict[GroupRef, tuple[RollupEntry, set[int]]]:
-    """Each group's row with its expected reports counted, and the items it covers."""
-    rows: dict[GroupRef, tuple[RollupEntry, set[int]]] = {}
-    for assignment in assignments:
-        for ref in groups.get(key_of(assignment), ()):
-            found = rows.get(ref)
-            if found is None:  # not setdefault(ref, _empty(ref)): that builds a row for every assignment
-                found = rows[ref] = (_empty(ref), set())
-            found[0]["expected"] += assignment.item_id not in not_owed
-            found[1].add(assignment.item_id)
-    return rows
+    return rollup_rows(groups, layout_of(by, groups, by_item), PeriodCounts(filed, light_of, overdue, not_owed))
 
 
 def _group_order(ref: GroupRef) -> tuple[bool, int]:

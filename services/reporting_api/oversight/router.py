@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 
@@ -29,7 +28,7 @@ from services.common.pagination import (
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.deps import DatabaseDep, TasksDep
-from services.reporting_api.oversight import service
+from services.reporting_api.oversight import obligation_list, service
 from services.reporting_api.oversight.compliance import COMPLIANCE_RULE, CompliancePages
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
 from services.reporting_api.oversight.lights import LIGHT_RULE
@@ -45,6 +44,7 @@ from services.reporting_api.oversight.schemas import (
     RollupReport,
     TrafficLightPage,
 )
+from services.reporting_api.oversight.shape import PlanShapes
 from services.reporting_api.oversight.walks import ComplianceWalks
 
 router = api_router("oversight")
@@ -52,6 +52,7 @@ router = api_router("oversight")
 # The app's caches of this room (held on app state, one per app: tests' apps on their own databases never share).
 RollupMemoDep = Annotated[InputMemo, Depends(app_held("rollup_memo", InputMemo))]
 WalksDep = Annotated[ComplianceWalks, Depends(app_held("compliance_walks", ComplianceWalks))]
+ShapesDep = Annotated[PlanShapes, Depends(app_held("plan_shapes", PlanShapes))]
 ERRORS = {**READ_ERRORS, **problem_responses(503)}
 
 # Roll-ups are for the office and the leaders: any role but a unit.
@@ -109,6 +110,7 @@ async def get_plan_compliance(
     tasks: TasksDep,
     principal: PrincipalDep,
     walks: WalksDep,
+    shapes: ShapesDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     unit_id: UnitFilter = None,
@@ -121,6 +123,7 @@ async def get_plan_compliance(
         view = await service.compliance(
             db,
             tasks,
+            shapes,
             plan_id=plan_id,
             period=period,
             today=_today(as_of),
@@ -138,7 +141,7 @@ async def get_plan_compliance(
 @router.get(
     "/plans/{plan_id}/obligations",
     summary="The reports owed in a window of due dates, and where each stands",
-    description=service.OBLIGATIONS_RULE,
+    description=obligation_list.OBLIGATIONS_RULE,
     response_model=ObligationPage,
     responses=ERRORS,
 )
@@ -149,6 +152,7 @@ async def get_plan_obligations(
     tasks: TasksDep,
     principal: PrincipalDep,
     walks: WalksDep,
+    shapes: ShapesDep,
     start: Annotated[date, Query(alias="from", description="First due date of the window.")],
     end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
     limit: Limit = 50,
@@ -161,9 +165,10 @@ async def get_plan_obligations(
     walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
     view = walks.get(walk) if cursor else None
     if view is None or isinstance(view, CompliancePages):  # the walks of compliance are under other keys
-        fresh = await service.obligations(
+        fresh = await obligation_list.obligations(
             db,
             tasks,
+            shapes,
             plan_id=plan_id,
             start=start,
             end=end,
@@ -175,7 +180,7 @@ async def get_plan_obligations(
         if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
             walks.keep(walk, fresh)
         view = fresh
-    return _encoded_page(view, view["rows"], after, limit, service.obligation_key, request)
+    return _encoded_page(view, view["rows"], after, limit, obligation_list.obligation_key, request)
 
 
 @router.get(
@@ -191,6 +196,7 @@ async def get_plan_rollups(
     db: DatabaseDep,
     tasks: TasksDep,
     memo: RollupMemoDep,
+    shapes: ShapesDep,
     _: Overseer,
     request: Request,
     by: RollupBy = RollupBy.UNIT,
@@ -198,9 +204,9 @@ async def get_plan_rollups(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Response:
-    view = await service.rollups(db, tasks, memo, plan_id=plan_id, period=period, by=by, today=_today(as_of))
-    # The view is shared between requests (its rows encoded once, oversight/memo.py): its page is read from a copy.
-    rows: list[Any] = orjson.loads(orjson.dumps(view["data"]))
+    view = await service.rollups(db, tasks, memo, shapes, plan_id=plan_id, period=period, by=by, today=_today(as_of))
+    # The view is shared between requests (oversight/memo.py): its page is a slice of its rows, each encoded once.
+    rows: Sequence[Any] = view["data"]  # orjson fragments: written into the answer as they are
     page, headers = positional_page(rows, cursor, limit, request)
     # Built typed already: straight to orjson, not re-validated.
     return JSONBytesResponse({**{k: v for k, v in view.items() if k != "data"}, **page}, headers=headers)
@@ -220,6 +226,7 @@ async def get_plan_traffic_lights(
     db: DatabaseDep,
     tasks: TasksDep,
     principal: PrincipalDep,
+    shapes: ShapesDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     light: Light | None = None,
@@ -232,6 +239,7 @@ async def get_plan_traffic_lights(
     view = await service.lights_of_period(
         db,
         tasks,
+        shapes,
         plan_id=plan_id,
         period=period,
         today=_today(as_of),
@@ -258,13 +266,14 @@ async def get_plan_indicator_progress(
     db: DatabaseDep,
     tasks: TasksDep,
     principal: PrincipalDep,
+    shapes: ShapesDep,
     limit: Limit = 50,
     cursor: Cursor = None,
     item_id: Annotated[int | None, Query(description="Only this item's indicators.")] = None,
     as_of: AsOf = None,
 ) -> IndicatorProgressPage:
     view = await service.indicator_progress(
-        db, tasks, plan_id=plan_id, today=_today(as_of), principal=principal, item_id=item_id
+        db, tasks, shapes, plan_id=plan_id, today=_today(as_of), principal=principal, item_id=item_id
     )
     page, headers = _page(IndicatorProgressPage, view, view["rows"], cursor, "indicator_id", limit, request)
     response.headers.update(headers)

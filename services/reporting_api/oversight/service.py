@@ -1,16 +1,17 @@
 """Oversight: the four views of a period (compliance, roll-ups, traffic lights, indicator progress).
 
 The rules themselves are pure functions in compliance.py, lights.py, indicators.py and rollups.py; this module
-reads the plan from tasks_api first (inputs.py), then report data from our database (repository.py), scopes it
-to the caller and hands it over. `oversight_of` returns all four views of a period at once, JSON-serialisable,
-for the snapshot of a closed period.
+reads the plan from tasks_api first (inputs.py, its shape kept per structure: shape.py), then report data from our
+database (repository.py), scopes it to the caller and hands it over. `oversight_of` returns all four views of a
+period at once, JSON-serialisable, for the snapshot of a closed period.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import cast
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Assignment, TasksClient
 from services.common.db import Database
-from services.common.driver_reads import Rows, read_all, reading
+from services.common.driver_reads import Rows, reading
 from services.common.json import render
 from services.common.problems import NotFound
 from services.common.records import plain_rows
@@ -27,16 +28,21 @@ from services.reporting_api.oversight.compliance import (
     compliance_pages,
     compliance_rows,
     compliance_summary,
-    owed_obligations,
 )
-from services.reporting_api.oversight.indicators import plan_indicator_progress
-from services.reporting_api.oversight.inputs import PeriodView, PlanOversight, load_grouping, load_plan, period_view
-from services.reporting_api.oversight.lights import light_counts, traffic_lights
+from services.reporting_api.oversight.indicators import behind_keys, behind_of_progress, plan_indicator_progress
+from services.reporting_api.oversight.inputs import (
+    PeriodView,
+    PlanData,
+    PlanOversight,
+    load_grouping,
+    load_plan,
+    period_view,
+)
+from services.reporting_api.oversight.lights import LightContext, light_counts, lights_by_item, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.repository import (
     as_filed,
-    by_indicator,
     by_pair,
     filed_counts,
     filed_counts_statement,
@@ -46,21 +52,31 @@ from services.reporting_api.oversight.repository import (
     period_reports_read,
     periods_of,
 )
-from services.reporting_api.oversight.rollups import BY, FILED_KEY, rollup
+from services.reporting_api.oversight.rollups import (
+    BY,
+    FILED_KEY,
+    PLAN_ONLY,
+    GroupRef,
+    Layout,
+    PeriodCounts,
+    groups_by_key,
+    layout_of,
+    rollup_rows,
+)
 from services.reporting_api.oversight.schemas.rows import (
     ComplianceEntry,
-    IndicatorEntry,
+    Grouping,
     IndicatorView,
     LightEntry,
     LightsView,
-    ObligationView,
+    MeasurementPoint,
     PeriodOversight,
-    PointsByIndicator,
     ReportsByPair,
     RollupView,
 )
-from services.reporting_api.periods.obligations import obligations_of, owing_periods
-from services.reporting_api.periods.service import plan_rules, rhythm_of
+from services.reporting_api.oversight.shape import PlanShapes
+from services.reporting_api.periods.obligations import obligations_of
+from services.reporting_api.periods.service import plan_rules
 
 # -- scope ----------------------------------------------------------------------------------------------
 
@@ -72,44 +88,38 @@ def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
 # -- the four views ---------------------------------------------------------------------------------------
 
 
-def _progress(view: PeriodView, points: PointsByIndicator) -> list[IndicatorEntry]:
-    return plan_indicator_progress(
-        view.data.indicators, points, plan_start=view.data.plan.starts_on, margin=view.rules["indicator_margin"]
+def _light_context(view: PeriodView, lead_reports: ReportsByPair, behind: Mapping[int, Sequence[str]]) -> LightContext:
+    return LightContext(
+        lead_reports, behind, view.due_on, view.today, view.rules["due_soon_days"], owing=view.owing.items
     )
 
 
-def _lights(
-    view: PeriodView, lead_reports: ReportsByPair, progress: list[IndicatorEntry], accepted: Rows
-) -> list[LightEntry]:
-    return traffic_lights(
-        view.data.items,
-        view.data.assignments,
-        lead_reports,
-        progress,
-        due_on=view.due_on,
-        today=view.today,
-        due_soon_days=view.rules["due_soon_days"],
-        progress_status=progress_of_items(view.data.items, accepted),
-        owing=view.owing,
+def _behind(view: PeriodView, latest_points: Rows) -> dict[int, list[str]]:
+    """The indicators behind their path, by item, from each indicator's latest point."""
+    return behind_keys(
+        view.data.shape.indicators,
+        cast(Sequence[MeasurementPoint], latest_points),
+        plan_start=view.data.plan.starts_on,
+        margin=view.rules["indicator_margin"],
     )
 
 
-def _compliance_rows(view: PeriodView, filed: ReportsByPair, unit_id: int | None = None) -> list[ComplianceEntry]:
+def _lights(view: PeriodView, context: LightContext, accepted: Rows) -> list[LightEntry]:
+    shape = view.data.shape
+    return traffic_lights(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
+
+
+def _compliance_rows(view: PeriodView, filed: ReportsByPair) -> list[ComplianceEntry]:
     """What answers for the period (obligations_of) with the state of each report."""
-    assignments = [a for a in view.data.assignments if unit_id is None or a.unit_id == unit_id]
-    obligations = obligations_of(view.rhythm, view.period, view.data.items, assignments, filed)
-    return compliance_rows(view.data.items, obligations, filed, today=view.today)
-
-
-def _not_owed(view: PeriodView) -> set[int]:
-    """The items that owe no report for the period (their cadence, end date or close-out): a roll-up still shows
-    their lights, but expects nothing of them."""
-    return {item.id for item in view.data.items} - view.owing
+    shape = view.data.shape
+    obligations = obligations_of(view.rhythm, view.period, shape.items, shape.duties, filed, owing=view.owing.items)
+    return compliance_rows(shape.items, obligations, filed, today=view.today)
 
 
 async def compliance(
     db: Database,
     tasks: TasksClient,
+    shapes: PlanShapes,
     *,
     plan_id: int,
     period: str,
@@ -121,67 +131,49 @@ async def compliance(
     """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter; the rows are
     built a page at a time (CompliancePages)."""
     unit_id = principal.scoped_unit(unit_id)
-    data = await load_plan(tasks, plan_id)
-    async with db.read() as conn:
+    data = await load_plan(tasks, plan_id, shapes)
+    # On PostgreSQL the reports are read on a connection of their own while the period view reads in turn on this one.
+    reads = [period_reports_read(plan_id, period, unit_id=unit_id)]
+    async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, data, period, today)
-        (rows,) = await read_all(db, conn, [period_reports_read(plan_id, period, unit_id=unit_id)])
-    filed = by_pair(rows)
-    assignments = [a for a in data.assignments if unit_id is None or a.unit_id == unit_id]
-    obligations = obligations_of(view.rhythm, view.period, data.items, assignments, filed)
-    return compliance_pages(view.header(), data.items, obligations, filed, today=today, state=state)
+        rows = await under_way.rows(0)
+    filed, shape = by_pair(rows), data.shape
+    duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
+    obligations = obligations_of(view.rhythm, view.period, shape.items, duties, filed, owing=view.owing.items)
+    return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state)
 
 
-OBLIGATIONS_RULE = """\
-Every report owed in a window of due dates (from..to), one row per responsibility and owed period, in (due_on,
-period, responsibility_id) order, with the state of its report as compliance gives it (the same rows compliance
-lists for each owed period, owed rows only). `pending=true` keeps only those not submitted yet (missing or draft):
-what a reminder is about. A unit token sees only its own."""
-
-
-def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
-    """The order (and cursor) of the obligation list."""
-    return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
-
-
-async def obligations(
-    db: Database,
-    tasks: TasksClient,
-    *,
-    plan_id: int,
-    start: date,
-    end: date,
-    today: date,
-    principal: Principal,
-    unit_id: int | None,
-    pending: bool,
-) -> ObligationView:
-    """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands: the rows
-    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
-    nothing is owed on reads no reports at all."""
-    unit_id = principal.scoped_unit(unit_id)
-    data = await load_plan(tasks, plan_id)  # 404 for an unknown plan, before anything else
-    plan, items = data.plan, data.items
-    duties = sorted((a for a in data.assignments if unit_id is None or a.unit_id == unit_id), key=lambda a: a.id)
-    rows: list[ComplianceEntry] = []
-    async with db.read() as conn:
-        wanted = owing_periods(await rhythm_of(conn, plan), items, duties, start, end)
-        # Each period's reports side by side, as asyncpg's records on PostgreSQL (a plan's thousands per period).
-        reads = [period_reports_read(plan_id, owed.period.id, unit_id=unit_id) for owed, _ in wanted]
-        found = await read_all(db, conn, reads)
-    for (owed, owing), reports in zip(wanted, found, strict=True):
-        filed = by_pair(reports)
-        kept = owed_obligations(duties, owing, owed, filed, pending=pending)
-        rows += compliance_rows(items, kept, filed, today=today)
-    rows.sort(key=obligation_key)
-    return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
+def _grouped(by: str, data: PlanData, grouping: Grouping) -> tuple[Mapping[int, list[GroupRef]], Layout]:
+    """A grouping's groups and layout: the plan's shape keeps those read from the plan alone."""
+    shape = data.shape
+    if by in PLAN_ONLY:
+        return shape.grouped(by)
+    groups = groups_by_key(
+        by,
+        items=shape.items,
+        assignments=shape.by_item,
+        units=grouping.get("units", ()),
+        item_leaders=grouping.get("item_leaders", ()),
+        thematic=grouping.get("thematic", ()),
+        links=data.links,
+    )
+    return groups, layout_of(by, groups, shape.by_item)
 
 
 async def rollups(
-    db: Database, tasks: TasksClient, memo: InputMemo, *, plan_id: int, period: str, by: str, today: date
+    db: Database,
+    tasks: TasksClient,
+    memo: InputMemo,
+    shapes: PlanShapes,
+    *,
+    plan_id: int,
+    period: str,
+    by: str,
+    today: date,
 ) -> RollupView:
     """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
     equal (`memo`, the app's: memo.py): callers must not change it. The rows are still read every time."""
-    data, grouping = await asyncio.gather(load_plan(tasks, plan_id), load_grouping(tasks, plan_id, by))
+    data, grouping = await asyncio.gather(load_plan(tasks, plan_id, shapes), load_grouping(tasks, plan_id, by))
     reads = [
         (filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, **periods_of(period)}),
         *light_reads(plan_id, period, today),
@@ -194,20 +186,12 @@ async def rollups(
     inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
-        lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
-        rows = rollup(
-            by,
-            items=data.items,
-            assignments=data.assignments,
-            links=data.links,
-            filed=as_filed(filed),
-            lights=lights,
-            overdue=today > view.due_on,
-            not_owed=_not_owed(view),
-            **grouping,
-        )
-        # The rows encoded once: a reused answer is copied into the response, not encoded again (2 ms on plan 2).
-        answer = {**view.header(), "by": by, "data": orjson.Fragment(render(rows))}
+        shape, context = data.shape, _light_context(view, by_pair(leads), _behind(view, points))
+        lights = lights_by_item(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
+        counts = PeriodCounts(as_filed(filed), lights, today > view.due_on, view.owing.not_owed)
+        rows = rollup_rows(*_grouped(by, data, grouping), counts)
+        # Each row encoded once: a reused answer's page is a slice of them, not encoded again (2 ms on plan 2).
+        answer = {**view.header(), "by": by, "data": tuple(orjson.Fragment(render(row)) for row in rows)}
         memo.keep((plan_id, period, by, today), inputs, answer)
     return answer
 
@@ -215,6 +199,7 @@ async def rollups(
 async def lights_of_period(
     db: Database,
     tasks: TasksClient,
+    shapes: PlanShapes,
     *,
     plan_id: int,
     period: str,
@@ -226,11 +211,11 @@ async def lights_of_period(
 ) -> LightsView:
     """The lights of the items in scope (a unit token: the items it is responsible for), then the `light` filter."""
     unit_id = principal.scoped_unit(unit_id)
-    data = await load_plan(tasks, plan_id)
-    async with db.read() as conn:
+    data = await load_plan(tasks, plan_id, shapes)
+    async with db.read() as conn, reading(db, conn, light_reads(plan_id, period, today)) as under_way:
         view = await period_view(conn, data, period, today)
-        leads, points, accepted = await read_all(db, conn, light_reads(plan_id, period, today))
-    rows = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
+        leads, points, accepted = await under_way.all()
+    rows = _lights(view, _light_context(view, by_pair(leads), _behind(view, points)), accepted)
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]
@@ -243,10 +228,17 @@ async def lights_of_period(
 
 
 async def indicator_progress(
-    db: Database, tasks: TasksClient, *, plan_id: int, today: date, principal: Principal, item_id: int | None
+    db: Database,
+    tasks: TasksClient,
+    shapes: PlanShapes,
+    *,
+    plan_id: int,
+    today: date,
+    principal: Principal,
+    item_id: int | None,
 ) -> IndicatorView:
     """Every indicator of the plan (a unit token: of the items it is responsible for), or of one item."""
-    data = await load_plan(tasks, plan_id)
+    data = await load_plan(tasks, plan_id, shapes)
     visible = {item.id for item in data.items}
     if principal.role is Role.UNIT:
         visible &= items_of_unit(data.assignments, principal.own_unit)
@@ -272,26 +264,24 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
     data, plan_id = plan.data, plan.data.plan.id
     view = await period_view(conn, data, period_id, today)
     filed = await period_reports(conn, plan_id, period_id)
-    progress = _progress(view, await measurement_points(conn, plan_id, today))
+    points = await measurement_points(conn, plan_id, today)
+    progress = plan_indicator_progress(
+        data.shape.indicators, points, plan_start=data.plan.starts_on, margin=view.rules["indicator_margin"]
+    )
     accepted = plain_rows(await conn.execute(accepted_statement(), {"plan_id": plan_id}))
-    lights = _lights(view, await period_reports(conn, plan_id, period_id, lead_only=True), progress, accepted)
+    leads = await period_reports(conn, plan_id, period_id, lead_only=True)
+    lights = _lights(view, _light_context(view, leads, behind_of_progress(progress)), accepted)
     rows = _compliance_rows(view, filed)
     counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
+    light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
+    overdue, not_owed = today > view.due_on, view.owing.not_owed
     return {
         **view.header(),
         "rules": {"due_soon_days": view.rules["due_soon_days"], "indicator_margin": view.rules["indicator_margin"]},
         "compliance": {"summary": compliance_summary(rows), "data": rows},
         "rollups": {
-            by: rollup(
-                by,
-                items=data.items,
-                assignments=data.assignments,
-                links=data.links,
-                filed=counts[FILED_KEY[by]],
-                lights=lights,
-                overdue=today > view.due_on,
-                not_owed=_not_owed(view),
-                **plan.grouping,
+            by: rollup_rows(
+                *_grouped(by, data, plan.grouping), PeriodCounts(counts[FILED_KEY[by]], light_of, overdue, not_owed)
             )
             for by in BY
         },

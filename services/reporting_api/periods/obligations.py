@@ -14,10 +14,11 @@ notify_api reads it over HTTP (GET /v1/plans/{id}/obligations).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from operator import attrgetter
+from typing import Any, NamedTuple, TypeVar
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.problems import Unprocessable
@@ -106,9 +107,9 @@ class Rhythm:
         return owed_period(period) == period and owes_on(self.book.default, period)
 
 
-@dataclass(frozen=True, slots=True)
-class Obligation:
-    """One report a unit owes (owed) or filed without owing it (not owed): its responsibility and period."""
+class Obligation(NamedTuple):
+    """One report a unit owes (owed) or filed without owing it (not owed): its responsibility and period. A tuple,
+    not a frozen dataclass: compliance builds one per responsibility of a plan (thousands) on every request."""
 
     assignment: Assignment
     scheduled: ScheduledPeriod
@@ -145,21 +146,25 @@ def obligations_of(
     items: Iterable[Item],
     assignments: Iterable[Assignment],
     filed: Mapping[Pair, Mapping[str, Any]],
+    *,
+    owing: Collection[int] | None = None,
 ) -> list[Obligation]:
     """What answers for a period, in responsibility id order: each responsibility of an item that owes the
     period's report, and each other responsibility that filed a report answering the period anyway.
 
-    `filed` maps (item_id, unit_id) to the report answering the period ({..., "period"}).
+    `filed` maps (item_id, unit_id) to the report answering the period ({..., "period"}); `owing` names the items
+    owing the period's report when the caller knows them already (owing_items otherwise).
     """
     scheduled = rhythm.owed_for(period_id)
-    owing = owing_items(rhythm, items, scheduled)
+    if owing is None:
+        owing = owing_items(rhythm, items, scheduled)
     found = []
-    for assignment in sorted(assignments, key=lambda a: a.id):
+    for assignment in sorted(assignments, key=attrgetter("id")):
         if assignment.item_id in owing:
             found.append(Obligation(assignment, scheduled))
-        elif (report := filed.get((assignment.item_id, assignment.unit_id))) is not None:
+        elif filed and (report := filed.get((assignment.item_id, assignment.unit_id))) is not None:
             own = rhythm.calendar.get(report["period"], scheduled)
-            found.append(Obligation(assignment, own, owed=False))
+            found.append(Obligation(assignment, own, False))
     return found
 
 

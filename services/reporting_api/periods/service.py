@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import cache, lru_cache
+from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,29 +45,51 @@ item_cadences = table_of(ItemCadence)
 
 async def plan_rules(conn: AsyncConnection, plan_id: int) -> PlanRulesRow:
     """The plan's rules, or the defaults when the office never set them."""
-    row = (await conn.execute(select(rules_table).where(rules_table.c.plan_id == plan_id))).mappings().first()
+    row = (await conn.execute(rules_statement(), {"plan_id": plan_id})).mappings().first()
     if row:
         return cast(PlanRulesRow, dict(row))  # every column of plan_rules, typed by its model
     defaults = PlanRules.model_validate({"plan_id": plan_id}).model_dump(exclude={"plan_id", "version"})
     return cast(PlanRulesRow, {"plan_id": plan_id, "version": 0, **defaults})
 
 
-async def schedule_of(conn: AsyncConnection, plan: Plan) -> list[ScheduledPeriod]:
-    """The plan's periods with their due dates: the plan is read from tasks_api first, by the caller, so that no
-    connection is held across a peer call; the rules and overrides come from this connection."""
-    rules = await plan_rules(conn, plan.id)
-    rows = await conn.execute(select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == plan.id))
-    return schedule(plan.starts_on, plan.ends_on, rules["due_days_after_period"], dict(rows.all()))
+@cache
+def rules_statement() -> Select[Any]:
+    return select(rules_table).where(rules_table.c.plan_id == bindparam("plan_id"))
 
 
-async def cadence_book(conn: AsyncConnection, plan_id: int) -> CadenceBook:
-    """The plan's cadences: the rules' default and per kind, and the items' own (periods/obligations.py)."""
-    rules = await plan_rules(conn, plan_id)
-    rows = await conn.execute(
-        select(item_cadences.c.item_id, item_cadences.c.cadence).where(
-            item_cadences.c.plan_id == plan_id, item_cadences.c.cadence.is_not(None)
-        )
+@cache
+def overrides_statement() -> Select[Any]:
+    return select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == bindparam("plan_id"))
+
+
+@cache
+def cadences_statement() -> Select[Any]:
+    return select(item_cadences.c.item_id, item_cadences.c.cadence).where(
+        item_cadences.c.plan_id == bindparam("plan_id"), item_cadences.c.cadence.is_not(None)
     )
+
+
+async def schedule_of(conn: AsyncConnection, plan: Plan, rules: PlanRulesRow) -> Mapping[str, ScheduledPeriod]:
+    """The plan's periods with their due dates, by id in calendar order: the plan is read from tasks_api first, by
+    the caller, so that no connection is held across a peer call; the overrides come from this connection."""
+    rows = await conn.execute(overrides_statement(), {"plan_id": plan.id})
+    found = tuple(sorted((period, due_on) for period, due_on in rows.all()))
+    return calendar_of(plan.starts_on, plan.ends_on, rules["due_days_after_period"], found)
+
+
+@lru_cache(maxsize=256)  # the same few plans' calendars on every request; a changed rule or override is a new key
+def calendar_of(
+    starts_on: date, ends_on: date, days_after: int, overridden: tuple[tuple[str, date], ...]
+) -> Mapping[str, ScheduledPeriod]:
+    """The plan's calendar (calendar.schedule) by period id, never changed: shared by the requests that ask."""
+    return MappingProxyType({s.period.id: s for s in schedule(starts_on, ends_on, days_after, dict(overridden))})
+
+
+async def cadence_book(conn: AsyncConnection, plan_id: int, rules: PlanRulesRow | None = None) -> CadenceBook:
+    """The plan's cadences: the rules' default and per kind, and the items' own (periods/obligations.py)."""
+    if rules is None:
+        rules = await plan_rules(conn, plan_id)
+    rows = await conn.execute(cadences_statement(), {"plan_id": plan_id})
     return CadenceBook(
         Cadence(rules["cadence"]),
         {k: Cadence(v) for k, v in rules["cadence_by_kind"].items()},
@@ -73,11 +97,12 @@ async def cadence_book(conn: AsyncConnection, plan_id: int) -> CadenceBook:
     )
 
 
-async def rhythm_of(conn: AsyncConnection, plan: Plan) -> Rhythm:
+async def rhythm_of(conn: AsyncConnection, plan: Plan, rules: PlanRulesRow | None = None) -> Rhythm:
     """The plan's calendar and cadences: everything periods/obligations.py needs beyond the plan's items (the plan
-    read from tasks_api before the connection was opened)."""
-    scheduled = await schedule_of(conn, plan)
-    return Rhythm({s.period.id: s for s in scheduled}, await cadence_book(conn, plan.id))
+    read from tasks_api before the connection was opened); `rules` when the caller read them already."""
+    if rules is None:
+        rules = await plan_rules(conn, plan.id)
+    return Rhythm(await schedule_of(conn, plan, rules), await cadence_book(conn, plan.id, rules))
 
 
 async def period_of(conn: AsyncConnection, plan: Plan, period_id: str) -> ScheduledPeriod:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import Principal
 from services.common.bulk import MAX_ELEMENTS, BulkResult, ElementId, each, record_bulk
+from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.etag import etag_for, expected_version
 from services.common.problems import Unprocessable
@@ -57,7 +58,7 @@ def _refuse_repeats(batch: ReviewBatch) -> None:
         seen.add(review.report_id)
 
 
-async def review_many(db: Database, *, batch: ReviewBatch, principal: Principal) -> BulkResult:
+async def review_many(db: Database, tasks: TasksClient, *, batch: ReviewBatch, principal: Principal) -> BulkResult:
     """批量审核: every element as the single review would do it, each in its own transaction."""
     _refuse_repeats(batch)
     by_id = {review.report_id: review for review in batch.reviews}
@@ -66,7 +67,7 @@ async def review_many(db: Database, *, batch: ReviewBatch, principal: Principal)
     async def review(report_id: int) -> str:
         element = by_id[report_id]
         report = await workflow.review_report(
-            db, report_id=report_id, review=element, version=expected_version(element.etag), principal=principal
+            db, tasks, report_id=report_id, review=element, version=expected_version(element.etag), principal=principal
         )
         decided[report["plan_id"]][report["status"]].append(report_id)
         return etag_for(report["version"])

@@ -213,8 +213,8 @@ async def review_report(
     "twice is refused whole (422). Recorded in each report's history and in /v1/history/bulk_review/{plan_id}.",
     responses=problem_responses(422),
 )
-async def review_reports(data: bulk.ReviewBatch, db: DatabaseDep, principal: Staff) -> BulkResult:
-    return await bulk.review_many(db, batch=data, principal=principal)
+async def review_reports(data: bulk.ReviewBatch, db: DatabaseDep, tasks: TasksDep, principal: Staff) -> BulkResult:
+    return await bulk.review_many(db, tasks, batch=data, principal=principal)
 
 
 @router.post(

@@ -203,10 +203,11 @@ ObligationView = TypedDict(
 
 
 class RollupView(ViewHeader):
-    """RollupReport, its rows encoded once (the answer is shared between requests: oversight/memo.py)."""
+    """RollupReport, each of its rows encoded once (the answer is shared between requests: oversight/memo.py), so
+    that a page is a slice of them."""
 
     by: str
-    data: orjson.Fragment
+    data: tuple[orjson.Fragment, ...]
 
 
 class LightsView(ViewHeader):

@@ -1,0 +1,65 @@
+"""The obligations of a window of due dates (GET /v1/plans/{id}/obligations): what notify_api reminds about.
+
+The rows are compliance's (compliance.py) for each owed period due in the window, owed rows only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.common.auth import Principal
+from services.common.contracts.tasks import TasksClient
+from services.common.db import Database
+from services.common.driver_reads import read_all
+from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
+from services.reporting_api.oversight.inputs import load_plan
+from services.reporting_api.oversight.repository import by_pair, period_reports_read
+from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView
+from services.reporting_api.oversight.shape import PlanShapes
+from services.reporting_api.periods.obligations import owing_periods
+from services.reporting_api.periods.service import rhythm_of
+
+OBLIGATIONS_RULE = """\
+Every report owed in a window of due dates (from..to), one row per responsibility and owed period, in (due_on,
+period, responsibility_id) order, with the state of its report as compliance gives it (the same rows compliance
+lists for each owed period, owed rows only). `pending=true` keeps only those not submitted yet (missing or draft):
+what a reminder is about. A unit token sees only its own."""
+
+
+def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
+    """The order (and cursor) of the obligation list."""
+    return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
+
+
+async def obligations(
+    db: Database,
+    tasks: TasksClient,
+    shapes: PlanShapes,
+    *,
+    plan_id: int,
+    start: date,
+    end: date,
+    today: date,
+    principal: Principal,
+    unit_id: int | None,
+    pending: bool,
+) -> ObligationView:
+    """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands: the rows
+    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
+    nothing is owed on reads no reports at all."""
+    unit_id = principal.scoped_unit(unit_id)
+    data = await load_plan(tasks, plan_id, shapes)  # 404 for an unknown plan, before anything else
+    items = data.shape.items
+    duties = [a for a in data.shape.duties if unit_id is None or a.unit_id == unit_id]  # in id order
+    rows: list[ComplianceEntry] = []
+    async with db.read() as conn:
+        wanted = owing_periods(await rhythm_of(conn, data.plan), items, duties, start, end)
+        # Each period's reports side by side, as asyncpg's records on PostgreSQL (a plan's thousands per period).
+        reads = [period_reports_read(plan_id, owed.period.id, unit_id=unit_id) for owed, _ in wanted]
+        found = await read_all(db, conn, reads)
+    for (owed, owing), reports in zip(wanted, found, strict=True):
+        filed = by_pair(reports)
+        kept = owed_obligations(duties, owing, owed, filed, pending=pending)
+        rows += compliance_rows(items, kept, filed, today=today)
+    rows.sort(key=obligation_key)
+    return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
