@@ -4,11 +4,13 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.events.catalogue import TASKS, published_by
+from services.common.evidence.storage import blob_store
 from services.common.outbox import outbox_probe
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.deadlines.router import router as deadlines_router
+from services.tasks_api.evidence.router import router as evidence_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.router import router as items_router
 from services.tasks_api.people.router import router as people_router
@@ -23,11 +25,12 @@ responsibilities (责任分工), indicators (指标) and milestones (节点) of 
 
 
 def create_app(settings: TasksSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings or TasksSettings.load(),
+    settings = settings or TasksSettings.load()
+    app = create_service_app(
+        settings,
         title="duban tasks_api",
         description=DESCRIPTION,
-        version="3.0.0",
+        version="3.1.0",
         routers=[
             plans_router,
             workbook_router,
@@ -39,6 +42,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             people_router,
             history_router,
             closeout_router,
+            evidence_router,
         ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],
@@ -50,3 +54,5 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
         ),
         events=published_by(TASKS),
     )
+    app.state.evidence_store = blob_store(settings, settings.service_name)
+    return app

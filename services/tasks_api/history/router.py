@@ -26,6 +26,7 @@ class Entity(StrEnum):
     MILESTONE = "milestone"
     EXTENSION = "extension"
     CLOSEOUT = "closeout"
+    EVIDENCE = "evidence"  # 佐证材料
 
 
 add_history_route(router, change_log, Entity)
