@@ -113,9 +113,9 @@ async def upload(
     request: Request, response: Response, access: EvidenceAccess, *, kind: str, owner_id: int, filename: str | None
 ) -> EvidencePublic:
     """Stream the request's body into the owner's evidence; 201 with its record (200 when a retry replays it)."""
+    owner = await access.owner(kind, owner_id, write=True)  # who may write, before what they sent
     name = upload_name(filename, request.headers.get("content-disposition"))
     key = _idempotency_key(request)
-    owner = await access.owner(kind, owner_id, write=True)
     _refuse_declared_length(request, access.evidence.max_bytes)
     row, replayed = await access.evidence.upload(
         owner, request.stream(), filename=name, actor=access.principal.subject, idempotency_key=key
