@@ -33,6 +33,7 @@ from services.common.readiness import ReadinessCheck
 from services.common.route_index import index_routes
 from services.common.secrets import SecretBox, redact_url_secrets_in_logs
 from services.common.settings import DocsAccess, ServiceSettings
+from services.common.streaming import index_streamed
 from services.common.tracing import telemetry_config
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -98,6 +99,7 @@ def _add_routes(
     declare_webhooks(app, events)
     prepare_guards(app.routes)
     index_routes(app.router)
+    index_streamed(app)
 
 
 def _lifespan(

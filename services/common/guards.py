@@ -16,10 +16,11 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.field_errors import field_error
 from services.common.problems import BadRequest, NotFound, Unprocessable, UnsupportedMediaType, problem_response
+from services.common.streaming import replay_body, streams_body
 from services.common.strict_json import BodyFault, body_fault, unsupported_date
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -47,7 +48,7 @@ class RequestGuardMiddleware:
             return await self.app(scope, receive, send)
         if (refusal := _target_refusal(scope)) is not None:
             return await refusal(scope, receive, send)
-        if scope["method"] not in _BODY_METHODS:
+        if scope["method"] not in _BODY_METHODS or streams_body(scope):  # a streamed body is bounded by its route
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -284,17 +285,3 @@ def model_of(field_info: Any) -> type[BaseModel] | None:
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             return candidate
     return None
-
-
-def replay_body(body: bytes) -> Receive:
-    """An ASGI receive that hands the app a body already read."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive

@@ -42,10 +42,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.common import clock
 from services.common.context import scope_principal
 from services.common.db import COMMIT_MARK, Database
-from services.common.guards import replay_body
 from services.common.json import dumps, loads
 from services.common.problems import Conflict, ProblemError, problem_response
 from services.common.secrets import SecretBox
+from services.common.streaming import replay_body, streams_body
 
 logger = logging.getLogger("duban.idempotency")
 
@@ -106,7 +106,7 @@ class IdempotencyMiddleware:
         self._last_purge = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or streams_body(scope):  # a streamed route keys itself
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         key = headers.get("idempotency-key")

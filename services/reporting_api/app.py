@@ -5,10 +5,12 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.events.catalogue import REPORTING, published_by
+from services.common.evidence.storage import blob_store
 from services.common.outbox import outbox_probe
 from services.common.peers import tasks_client_hooks
 from services.reporting_api.assessment.router import router as assessment_router
 from services.reporting_api.db import idempotency_keys, outbox_events
+from services.reporting_api.evidence.router import router as evidence_router
 from services.reporting_api.history.router import router as history_router
 from services.reporting_api.ledger.router import router as ledger_router
 from services.reporting_api.oversight.memo import InputMemo
@@ -34,7 +36,15 @@ def create_app(
         title="duban reporting_api",
         description=DESCRIPTION,
         version="1.1.0",
-        routers=[periods_router, reports_router, oversight_router, assessment_router, ledger_router, history_router],
+        routers=[
+            periods_router,
+            reports_router,
+            evidence_router,
+            oversight_router,
+            assessment_router,
+            ledger_router,
+            history_router,
+        ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],
         on_startup=[open_tasks],
@@ -42,6 +52,7 @@ def create_app(
         events=published_by(REPORTING),
     )
     # The app's own caches (one per app: tests' apps on their own databases never share an answer).
+    app.state.evidence_store = blob_store(settings, settings.service_name)
     app.state.rollup_memo = InputMemo(settings.rollup_memo_size)
     app.state.compliance_walks = ComplianceWalks(
         seconds=settings.compliance_walk_seconds, kept=settings.compliance_walks_kept

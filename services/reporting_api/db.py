@@ -3,6 +3,7 @@
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
+from services.common.evidence.table import evidence_table
 from services.common.export_chunks import export_chunks_table
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
@@ -20,3 +21,4 @@ idempotency_keys = idempotency_table(metadata)
 job_queue = jobs_table(metadata)
 outbox_events = outbox_table(metadata)
 export_chunks = export_chunks_table(metadata)
+evidence_files = evidence_table(metadata)

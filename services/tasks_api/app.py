@@ -4,12 +4,14 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.events.catalogue import TASKS, published_by
+from services.common.evidence.storage import blob_store
 from services.common.outbox import outbox_probe
 from services.tasks_api.assignments.router import router as assignments_router
 from services.tasks_api.closeout.router import router as closeout_router
 from services.tasks_api.db import idempotency_keys, outbox_events
 from services.tasks_api.deadlines.router import router as deadlines_router
 from services.tasks_api.delegations.router import router as delegations_router
+from services.tasks_api.evidence.router import router as evidence_router
 from services.tasks_api.history.router import router as history_router
 from services.tasks_api.items.router import router as items_router
 from services.tasks_api.links.router import router as links_router
@@ -25,8 +27,9 @@ responsibilities (责任分工), indicators (指标) and milestones (节点) of 
 
 
 def create_app(settings: TasksSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings or TasksSettings.load(),
+    settings = settings or TasksSettings.load()
+    app = create_service_app(
+        settings,
         title="duban tasks_api",
         description=DESCRIPTION,
         version="3.1.0",
@@ -43,6 +46,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             history_router,
             closeout_router,
             delegations_router,
+            evidence_router,
         ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],
@@ -54,3 +58,5 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
         ),
         events=published_by(TASKS),
     )
+    app.state.evidence_store = blob_store(settings, settings.service_name)
+    return app

@@ -6,6 +6,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from services.common.evidence.table import evidence_table
 from services.common.history import change_log_table
 from services.common.idempotency import idempotency_table
 from services.common.jobs import jobs_table
@@ -26,6 +27,7 @@ change_log = change_log_table(metadata)
 idempotency_keys = idempotency_table(metadata)
 job_queue = jobs_table(metadata)
 outbox_events = outbox_table(metadata)
+evidence_files = evidence_table(metadata)
 
 
 class Stamped(TasksModel):

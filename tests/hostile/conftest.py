@@ -35,6 +35,7 @@ from tests.notify_api.outbox import add_notification
 
 UNIT_A = "市交通运输局"  # leads task 9 (roads) of the Quzhou plan
 PERIOD = "2024-Q1"
+EVIDENCE_BYTES = b"%PDF-1.7\n" + MARKER.encode() + b"\n%%EOF\n"  # a file of unit A, its text inside
 
 
 def _migrated(databases: TestDatabases, service: str) -> str:
@@ -129,12 +130,21 @@ def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World
             headers={**unit_a, "If-Match": client.get(f"/v1/items/{cast.t9}", headers=unit_a).headers["ETag"]},
         )
     )
+    evidence = created_id(
+        client.post(
+            f"/v1/closeouts/{closeout}/evidence",
+            params={"filename": f"{MARKER}.pdf"},
+            content=EVIDENCE_BYTES,
+            headers=unit_a,
+        )
+    )
     ids = {
         "plan_id": cast.plan_id,
         "item_id": cast.t9,
         "indicator_id": cast.indicator,
         "closeout_id": closeout,
         "delegation_id": delegation,
+        "evidence_id": evidence,
         "milestone_id": milestone,
         "leader_id": leader.json()["leader_id"],
         "group_id": group,
@@ -171,10 +181,19 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
             json={"unit_id": cast.a, "points": 1, "reason": "表扬"},
         )
     )
+    evidence = created_id(
+        client.post(
+            f"/v1/reports/{report}/evidence",
+            params={"filename": f"{MARKER}.pdf"},
+            content=EVIDENCE_BYTES,
+            headers=auth("unit", unit_id=cast.a),
+        )
+    )
     ids = {
         "plan_id": cast.plan_id,
         "period": PERIOD,
         "report_id": report,
+        "evidence_id": evidence,
         "item_id": cast.t9,
         "year": 2024,
         "adjustment_id": adjustment,

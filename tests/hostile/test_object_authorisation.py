@@ -28,11 +28,15 @@ UNIT_MAY = {
     ("tasks_api", "POST", "/v1/items/{item_id}/delegations"),  # 转办 to its own sub-unit
     ("tasks_api", "POST", "/v1/delegations/{delegation_id}/acknowledgement"),  # the delegate's 签收
     ("tasks_api", "POST", "/v1/delegations/{delegation_id}/withdrawal"),  # the delegating unit's 撤回
+    ("tasks_api", "POST", "/v1/closeouts/{closeout_id}/evidence"),  # and attaches its evidence (佐证材料)
+    ("tasks_api", "DELETE", "/v1/evidence/{evidence_id}"),  # while the request is pending
     ("reporting_api", "POST", "/v1/reports"),  # file, edit and submit its progress reports (反馈)
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"),
     ("reporting_api", "POST", "/v1/reports/{report_id}/submit"),
     ("reporting_api", "POST", "/v1/reports/{report_id}/withdraw"),  # take back a submission not yet reviewed
     ("reporting_api", "DELETE", "/v1/reports/{report_id}"),  # a draft never submitted
+    ("reporting_api", "POST", "/v1/reports/{report_id}/evidence"),  # its evidence (佐证材料), while a draft
+    ("reporting_api", "DELETE", "/v1/evidence/{evidence_id}"),
     ("notify_api", "POST", "/v1/contacts"),  # manage where its own reminders go
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"),
     ("notify_api", "DELETE", "/v1/contacts/{contact_id}"),

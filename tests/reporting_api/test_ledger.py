@@ -40,6 +40,7 @@ HEADERS = [
     "最新指标值",
     "审核意见",
     "报送时间",
+    "佐证材料",
 ]
 PROGRESS = '杭衢高铁建设顺利推进，“引号”与《书名》，逗号, 和 "英文引号"\n第二段：𠮷。'
 RESPONSIBILITIES = 152  # those of the items that owe 2024-Q1's report (the 2019–2020 key works ended)
@@ -377,6 +378,7 @@ async def synthetic_batches(count, size=1000):
         "高速公路里程: 120 km (2024-06-30)",
         "请补充",
         "2024-07-01 09:30",
+        "通车证明.pdf；现场照片.jpg",
     ]
     for start in range(0, count, size):
         yield [[f"K{n}", *row[1:9], n, *row[10:]] for n in range(start, min(count, start + size))]

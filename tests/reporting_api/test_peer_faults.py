@@ -45,6 +45,7 @@ class Scene:
     report_id: int
     report_etag: str
     co_id: int
+    evidence_id: int = 0  # set by with_evidence
 
     def plan(self, path: str) -> str:
         return f"/v1/plans/{self.plan_id}{path}"
@@ -64,6 +65,15 @@ def get(path: str, headers: str, **params: object) -> Callable[[Scene], httpx.Re
 
 
 Q1 = {"period": "2024-Q1"}
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+def with_evidence(s: Scene) -> None:
+    """A file of the co-operating unit on its draft (its own report: no question to tasks_api)."""
+    url = f"/v1/reports/{s.report_id}/evidence"
+    attached = s.client.post(url, params={"filename": "co.pdf"}, content=PDF, headers=s.co)
+    assert attached.status_code == 201, attached.text
+    s.evidence_id = attached.json()["id"]
 
 
 def with_the_draft_submitted(s: Scene) -> None:
@@ -141,6 +151,21 @@ CALLS: dict[str, PeerCall] = {
         get("/v1/plans/{s.plan_id}/obligations", "office", **{"from": "2024-01-01", "to": "2024-12-31"}), 200
     ),
     "get_item_cadence": PeerCall(get("/v1/items/{s.item_id}/cadence", "office"), 200),
+    # A report's evidence: the lead unit reads its co-operating unit's files, as tasks_api says it leads the item.
+    "upload_report_evidence": PeerCall(
+        lambda s: s.client.post(
+            f"/v1/reports/{s.report_id}/evidence", params={"filename": "a.pdf"}, content=PDF, headers=s.lead
+        ),
+        403,
+    ),
+    "list_report_evidence": PeerCall(get("/v1/reports/{s.report_id}/evidence", "lead"), 200),
+    "get_evidence": PeerCall(get("/v1/evidence/{s.evidence_id}", "lead"), 200, prepare=with_evidence),
+    "download_evidence": PeerCall(get("/v1/evidence/{s.evidence_id}/content", "lead"), 200, prepare=with_evidence),
+    "delete_evidence": PeerCall(
+        lambda s: s.client.delete(f"/v1/evidence/{s.evidence_id}", headers={**s.lead, "If-Match": '"1"'}),
+        403,
+        prepare=with_evidence,
+    ),
     "set_item_cadence": PeerCall(
         lambda s: s.client.put(
             f"/v1/items/{s.item_id}/cadence", json={"cadence": "monthly"}, headers={**s.office, "If-Match": '"0"'}

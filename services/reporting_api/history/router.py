@@ -19,6 +19,7 @@ class Entity(StrEnum):
     PERIOD_DUE_DATE = "period_due_date"  # by plan id
     ASSESSMENT_ADJUSTMENT = "assessment_adjustment"  # 考核加减分, by adjustment id
     BULK_REVIEW = "bulk_review"  # 批量审核, by plan id
+    EVIDENCE = "evidence"  # 佐证材料, by evidence id
 
 
 add_history_route(router, change_log, Entity)

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import plain_rows
 from services.common.tables import table_of
+from services.reporting_api.db import evidence_files
 from services.reporting_api.periods.obligations import latest_per_pair
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
 
 reports, versions, measurements = table_of(Report), table_of(ReportVersion), table_of(MeasurementRecord)
+EVIDENCE_OF_REPORTS = "report"  # the owner kind of a report's evidence (evidence/service.py)
 
 
 class LedgerReport(TypedDict):
@@ -93,3 +95,18 @@ async def latest_values(conn: AsyncConnection, report_ids: list[int]) -> dict[in
     for report_id, indicator_id, value, as_of in rows:
         latest.setdefault(report_id, {})[indicator_id] = (value, as_of)
     return latest
+
+
+async def evidence_names(conn: AsyncConnection, report_ids: list[int]) -> dict[int, str]:
+    """Per report, the names of its evidence files (佐证材料), in the order they were attached, joined by '；'."""
+    if not report_ids:
+        return {}
+    rows = await conn.execute(
+        select(evidence_files.c.owner_id, evidence_files.c.filename)
+        .where(evidence_files.c.owner_kind == EVIDENCE_OF_REPORTS, evidence_files.c.owner_id.in_(report_ids))
+        .order_by(evidence_files.c.id)
+    )
+    names: dict[int, list[str]] = {}
+    for report_id, filename in rows:
+        names.setdefault(report_id, []).append(filename)
+    return {report_id: "；".join(files) for report_id, files in names.items()}

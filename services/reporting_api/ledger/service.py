@@ -19,7 +19,13 @@ from services.common.contracts.tasks import AssignmentRow, IndicatorLabelRow, It
 from services.common.db import Database
 from services.common.problems import NotFound, PayloadTooLarge
 from services.reporting_api.ledger.cells import IndicatorLabel, local_time, values_text
-from services.reporting_api.ledger.repository import LedgerReport, batch_reports, latest_comments, latest_values
+from services.reporting_api.ledger.repository import (
+    LedgerReport,
+    batch_reports,
+    evidence_names,
+    latest_comments,
+    latest_values,
+)
 from services.reporting_api.ledger.writers import Row
 from services.reporting_api.oversight.compliance import lateness
 from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
@@ -46,11 +52,12 @@ HEADERS = (
     "最新指标值",
     "审核意见",
     "报送时间",
+    "佐证材料",
 )
-WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 12, 10, 10, 60, 40, 40, 40, 40, 17)
+WIDTHS = (10, 8, 40, 10, 24, 6, 10, 10, 8, 12, 10, 10, 60, 40, 40, 40, 40, 17, 40)
 # Under Excel's 1,048,576 rows a sheet; a larger ledger is asked for per unit (unit_id) instead.
 MAX_ROWS = 1_000_000
-# Three queries a batch: 2,000 responsibilities keep a batch's rows small and the 100,000-row ledger at 150 queries.
+# Four queries a batch: 2,000 responsibilities keep a batch's rows small and the 100,000-row ledger at 200 queries.
 BATCH_SIZE = 2_000
 
 KINDS = {
@@ -80,7 +87,8 @@ lead before co), with that unit's report, if any. The report is the one answerin
 says: for 2024-Q2 the half-year summary 2024-H1, which 报送周期 shows). A report that reached the office is late (是否逾期) when
 its first submission came after the due date; a pair with no submission yet is late once the due date has
 passed, by the days since then. 最新指标值 is, per indicator, the latest value the report submitted in a
-version the office did not return; 审核意见 is the comment of the latest review. At most {MAX_ROWS:,} rows
+version the office did not return; 审核意见 is the comment of the latest review; 佐证材料 names the report's evidence
+files (GET /v1/reports/{{report_id}}/evidence). At most {MAX_ROWS:,} rows
 (413 beyond that: export per unit with unit_id). A unit token gets only its own unit's rows."""  # noqa: E501
 
 
@@ -202,7 +210,7 @@ async def read_plan_side(
 
 
 async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
-    """The ledger's rows in batches of BATCH_SIZE, each batch costing three queries."""
+    """The ledger's rows in batches of BATCH_SIZE, each batch costing four queries."""
     async with db.read() as conn:
         for start in range(0, len(ledger.duties), BATCH_SIZE):
             batch = ledger.duties[start : start + BATCH_SIZE]
@@ -211,7 +219,10 @@ async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
             ids = [report["id"] for report in found.values()]
             comments = await latest_comments(conn, ids)
             values = await latest_values(conn, ids)
-            yield [_row(ledger, duty, found.get((duty.item_id, duty.unit_id)), comments, values) for duty in batch]
+            files = await evidence_names(conn, ids)
+            yield [
+                _row(ledger, duty, found.get((duty.item_id, duty.unit_id)), comments, values, files) for duty in batch
+            ]
 
 
 def _row(
@@ -220,6 +231,7 @@ def _row(
     report: LedgerReport | None,
     comments: dict[int, str | None],
     values: dict[int, dict[int, tuple[float, date]]],
+    files: dict[int, str],
 ) -> Row:
     late, days_late = lateness(report, due_on=ledger.period.due_on, today=ledger.today)
     plan_side = (
@@ -232,7 +244,7 @@ def _row(
         days_late,
     )
     if report is None:
-        return (*plan_side, None, "", "", "", "", "", "", "")
+        return (*plan_side, None, "", "", "", "", "", "", "", "")
     return (
         *plan_side,
         report["percent_complete"],
@@ -243,4 +255,5 @@ def _row(
         values_text(ledger.indicators, values.get(report["id"], {})),
         comments.get(report["id"]) or "",
         local_time(report["submitted_at"]),
+        files.get(report["id"], ""),
     )

@@ -79,6 +79,10 @@ WITH chosen AS (
     SELECT DISTINCT ON (report_id) report_id, review_comment AS text
     FROM report_versions WHERE report_id IN (SELECT id FROM chosen) AND outcome IS NOT NULL
     ORDER BY report_id, number DESC
+), files AS (
+    SELECT owner_id AS report_id, string_agg(filename, '；' ORDER BY id) AS text
+    FROM evidence WHERE owner_kind = 'report' AND owner_id IN (SELECT id FROM chosen)
+    GROUP BY owner_id
 )
 SELECT it.key, it.number, it.title, it.kind, d.unit_name, d.role, $3::text,
     coalesce({_word("c.status", 7, 8)}, ($8::text[])[1]),
@@ -88,11 +92,13 @@ SELECT it.key, it.number, it.title, it.kind, d.unit_name, d.role, $3::text,
     {_safe(f"coalesce({_word('c.self_status', 10, 11)}, c.self_status)")},
     {_safe("nullif(c.progress, '')")}, {_safe("nullif(c.problems, '')")}, {_safe("nullif(c.next_steps, '')")},
     {_safe("nullif(ind_values.text, '')")}, {_safe("nullif(comments.text, '')")},
-    to_char(c.submitted_at AT TIME ZONE $12::text, 'YYYY-MM-DD HH24:MI')
+    to_char(c.submitted_at AT TIME ZONE $12::text, 'YYYY-MM-DD HH24:MI'),
+    {_safe("nullif(files.text, '')")}
 FROM {DUTIES} d JOIN {ITEMS} it ON it.id = d.item_id
 LEFT JOIN chosen c ON c.item_id = d.item_id AND c.unit_id = d.unit_id
 LEFT JOIN ind_values ON ind_values.report_id = c.id
 LEFT JOIN comments ON comments.report_id = c.id
+LEFT JOIN files ON files.report_id = c.id
 ORDER BY d.item_id, d.co, d.id"""
 
 

@@ -29,6 +29,7 @@ class Entity(StrEnum):
     ITEM_LINK = "item_link"
     BULK_ACKNOWLEDGEMENT = "bulk_acknowledgement"  # 批量签收, by unit id
     DELEGATION = "delegation"
+    EVIDENCE = "evidence"  # 佐证材料
 
 
 add_history_route(router, change_log, Entity)
