@@ -18,6 +18,7 @@ class Entity(StrEnum):
     PLAN_RULES = "plan_rules"  # by plan id
     PERIOD_DUE_DATE = "period_due_date"  # by plan id
     ASSESSMENT_ADJUSTMENT = "assessment_adjustment"  # 考核加减分, by adjustment id
+    INSTRUCTION = "instruction"  # 领导批示, by instruction id (its replies too)
 
 
 add_history_route(router, change_log, Entity)

@@ -1,9 +1,8 @@
 """Oversight: the four views of a period (compliance, roll-ups, traffic lights, indicator progress).
 
-The rules themselves are pure functions in compliance.py, lights.py, indicators.py and rollups.py; this module
-reads the plan from tasks_api first (inputs.py), then report data from our database (repository.py), scopes it
-to the caller and hands it over. `oversight_of` returns all four views of a period at once, JSON-serialisable,
-for the snapshot of a closed period.
+The rules are pure functions in compliance.py, lights.py, indicators.py and rollups.py; this module reads the plan
+from tasks_api first (inputs.py), then report data from our database (repository.py), scopes it to the caller and
+hands it over. `oversight_of` returns all four views of a period at once, as JSON, for a closed period's snapshot.
 """
 
 from __future__ import annotations
@@ -31,13 +30,14 @@ from services.reporting_api.oversight.compliance import (
 )
 from services.reporting_api.oversight.indicators import plan_indicator_progress
 from services.reporting_api.oversight.inputs import PeriodView, PlanOversight, load_grouping, load_plan, period_view
-from services.reporting_api.oversight.lights import light_counts, traffic_lights
+from services.reporting_api.oversight.lights import earliest_answer_dates, light_counts, traffic_lights
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.repository import (
     as_filed,
     by_indicator,
     by_pair,
+    duty_rows,
     filed_counts,
     filed_counts_statement,
     light_reads,
@@ -79,7 +79,7 @@ def _progress(view: PeriodView, points: PointsByIndicator) -> list[IndicatorEntr
 
 
 def _lights(
-    view: PeriodView, lead_reports: ReportsByPair, progress: list[IndicatorEntry], accepted: Rows
+    view: PeriodView, lead_reports: ReportsByPair, progress: list[IndicatorEntry], accepted: Rows, duties: Rows
 ) -> list[LightEntry]:
     return traffic_lights(
         view.data.items,
@@ -91,6 +91,7 @@ def _lights(
         due_soon_days=view.rules["due_soon_days"],
         progress_status=progress_of_items(view.data.items, accepted),
         owing=view.owing,
+        duties=earliest_answer_dates(duties),
     )
 
 
@@ -188,13 +189,13 @@ async def rollups(
     ]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, data, period, today)
-        filed, leads, points, accepted = await under_way.all()
+        filed, leads, points, accepted, duties = await under_way.all()
     # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
     plan = view.data if view.data.revision is None else view.data.revision
-    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted)
+    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted, duties)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
-        lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
+        lights = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted, duties)
         rows = rollup(
             by,
             items=data.items,
@@ -228,8 +229,8 @@ async def lights_of_period(
     data = await load_plan(tasks, plan_id)
     async with db.read() as conn:
         view = await period_view(conn, data, period, today)
-        leads, points, accepted = await read_all(db, conn, light_reads(plan_id, period, today))
-    rows = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted)
+        leads, points, accepted, duties = await read_all(db, conn, light_reads(plan_id, period, today))
+    rows = _lights(view, by_pair(leads), _progress(view, by_indicator(points)), accepted, duties)
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]
@@ -273,7 +274,8 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
     filed = await period_reports(conn, plan_id, period_id)
     progress = _progress(view, await measurement_points(conn, plan_id, today))
     accepted = plain_rows(await conn.execute(accepted_statement(), {"plan_id": plan_id}))
-    lights = _lights(view, await period_reports(conn, plan_id, period_id, lead_only=True), progress, accepted)
+    leads, duties = await period_reports(conn, plan_id, period_id, lead_only=True), await duty_rows(conn, plan_id)
+    lights = _lights(view, leads, progress, accepted, duties)
     rows = _compliance_rows(view, filed)
     counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
     return {
