@@ -208,8 +208,9 @@ def test_a_read_receipt_is_kept_once_per_reader(reporting_client, auth, t9, unit
     assert (first.status_code, second.status_code) == (200, 200)
     assert first.json() == second.json()
     assert first.json()["unit_id"] == lead_id
-    leader = reporting_client.post(f"/v1/instructions/{made['id']}/read", headers=auth("viewer"))
-    assert leader.status_code == 200
+    office = reporting_client.post(f"/v1/instructions/{made['id']}/read", headers=auth("office"))
+    assert office.status_code == 200
+    assert reporting_client.post(f"/v1/instructions/{made['id']}/read", headers=auth("viewer")).status_code == 403
     reads = detail(reporting_client, auth("office"), made["id"])["reads"]
     assert [r["unit_id"] for r in reads] == [lead_id, None]
 

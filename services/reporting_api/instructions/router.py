@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from services.common.auth import PrincipalDep, Staff
+from services.common.auth import PrincipalDep, Staff, Writer
 from services.common.etag import IfMatch, expected_version, set_etag
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.problems import problem_responses
@@ -116,8 +116,8 @@ async def reply_to_instruction(
 @router.post(
     "/instructions/{instruction_id}/read",
     summary="Mark an instruction read (已阅)",
-    description="Idempotent per reader: the receipt keeps the first time the caller read it.",
+    description="For the office and the units concerned; idempotent per reader: the receipt keeps the first time.",
     responses=READ_ERRORS,
 )
-async def mark_instruction_read(instruction_id: int, db: DatabaseDep, principal: PrincipalDep) -> ReadPublic:
+async def mark_instruction_read(instruction_id: int, db: DatabaseDep, principal: Writer) -> ReadPublic:
     return await service.mark_read(db, instruction_id=instruction_id, principal=principal)
