@@ -12,6 +12,7 @@ from services.reporting_api.assessment.router import router as assessment_router
 from services.reporting_api.db import idempotency_keys, outbox_events
 from services.reporting_api.evidence.router import router as evidence_router
 from services.reporting_api.history.router import router as history_router
+from services.reporting_api.instructions.router import router as instructions_router
 from services.reporting_api.ledger.router import router as ledger_router
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.router import router as oversight_router
@@ -22,7 +23,7 @@ from services.reporting_api.reports.router import router as reports_router
 from services.reporting_api.settings import ReportingSettings
 
 DESCRIPTION = """Reporting periods (报送周期), progress reports (进展报告) and their review (审核), roll-ups (汇总),
-traffic lights (红黄绿灯), annual assessment (年度考核) and ledger exports (台账)."""
+traffic lights (红黄绿灯), annual assessment (年度考核), ledger exports (台账) and leader instructions (领导批示)."""
 
 
 def create_app(
@@ -43,6 +44,7 @@ def create_app(
             oversight_router,
             assessment_router,
             ledger_router,
+            instructions_router,
             history_router,
         ],
         idempotency_table=idempotency_keys,

@@ -2,6 +2,7 @@
 
 from services.reporting_api.assessment.models import AssessmentAdjustment
 from services.reporting_api.db import change_log, idempotency_keys, metadata
+from services.reporting_api.instructions.models import Instruction, InstructionRead, InstructionReply, InstructionUnit
 from services.reporting_api.periods.models import ClosedPeriod, DueDateOverride, PlanRules
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportVersion, Transition
 
@@ -9,6 +10,10 @@ __all__ = [
     "AssessmentAdjustment",
     "ClosedPeriod",
     "DueDateOverride",
+    "Instruction",
+    "InstructionRead",
+    "InstructionReply",
+    "InstructionUnit",
     "MeasurementRecord",
     "PlanRules",
     "Report",

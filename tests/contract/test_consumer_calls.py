@@ -115,6 +115,7 @@ def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tas
         await reporting.obligations(
             plan_id, date(2024, 1, 11), date(2024, 12, 31), as_of=date(2024, 4, 30), unit_id=unit_id, pending=True
         )
+        await reporting.instruction_duties(date(2024, 1, 1), date(2024, 12, 31), unit_id=unit_id, plan_id=plan_id)
         for client in (tasks, reporting):
             await client.http.aclose()
 
@@ -161,6 +162,13 @@ def test_reporting_apis_calls_to_tasks_api_conform_to_its_contract(reporting_con
     ok(client.get("/v1/reports", headers=unit))
     plan = f"/v1/plans/{quzhou.plan_id}"
     office = auth("office")
+    instruction = {
+        "item_id": quzhou.item("T9")["id"],
+        "text": "请推进。",
+        "author_name": "张三",
+        "mentions": [quzhou.unit_id("市财政局")],
+    }
+    ok(client.post("/v1/instructions", json=instruction, headers=office), 201)
     for path, query in (
         (f"{plan}/compliance", {"period": "2024-Q1"}),
         (f"{plan}/traffic-lights", {"period": "2024-Q1", "as_of": "2024-05-01"}),
@@ -194,6 +202,13 @@ def test_reporting_apis_outbox_events_conform_to_notify_apis_contract(
 ):
     client, _ = reporting_consumer
     file_and_submit_a_report(client, auth("unit", unit_id=quzhou.unit_id(TRANSPORT_BUREAU)), quzhou.item("T9")["id"])
+    instruction = {
+        "item_id": quzhou.item("T9")["id"],
+        "text": "请推进。",
+        "author_name": "张三",
+        "answer_by": "2024-04-30",
+    }
+    ok(client.post("/v1/instructions", json=instruction, headers=auth("office")), 201)
     assert_conforms("notify_api", relay_recorded(client, reporting_outbox, notify_provider, "reporting_api"))
 
 

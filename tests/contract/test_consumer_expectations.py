@@ -43,6 +43,7 @@ READS: list[tuple[type, str, str, str]] = [
     (reporting.Period, "reporting_api", "GET", "/v1/plans/{plan_id}/periods"),
     (reporting.Compliance, "reporting_api", "GET", "/v1/plans/{plan_id}/compliance"),
     (reporting.ObligationRow, "reporting_api", "GET", "/v1/plans/{plan_id}/obligations"),
+    (reporting.InstructionDutyRow, "reporting_api", "GET", "/v1/instructions"),
 ]
 # Fields a consumer already reads that its provider adds in a branch of the same issue (issue 12: tasks_api
 # exposes an item's close-out date, 办结销号): optional in the client, listed here until the provider has them.

@@ -189,11 +189,19 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
             headers=auth("unit", unit_id=cast.a),
         )
     )
+    instruction = created_id(
+        client.post(
+            "/v1/instructions",
+            headers=auth("office"),
+            json={"item_id": cast.t9, "text": MARKER, "author_name": "张三"},
+        )
+    )
     ids = {
         "plan_id": cast.plan_id,
         "period": PERIOD,
         "report_id": report,
         "evidence_id": evidence,
+        "instruction_id": instruction,
         "item_id": cast.t9,
         "year": 2024,
         "adjustment_id": adjustment,

@@ -37,6 +37,8 @@ UNIT_MAY = {
     ("reporting_api", "DELETE", "/v1/reports/{report_id}"),  # a draft never submitted
     ("reporting_api", "POST", "/v1/reports/{report_id}/evidence"),  # its evidence (佐证材料), while a draft
     ("reporting_api", "DELETE", "/v1/evidence/{evidence_id}"),
+    ("reporting_api", "POST", "/v1/instructions/{instruction_id}/replies"),  # comment on, answer its instructions
+    ("reporting_api", "POST", "/v1/instructions/{instruction_id}/read"),  # 已阅
     ("notify_api", "POST", "/v1/contacts"),  # manage where its own reminders go
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"),
     ("notify_api", "DELETE", "/v1/contacts/{contact_id}"),
@@ -110,6 +112,7 @@ VALID_BODIES = {
     ("reporting_api", "POST", "/v1/reports"): {"item_id": "{item_id}", "period": "2024-H1"},
     ("reporting_api", "PUT", "/v1/items/{item_id}/cadence"): {"cadence": "yearly"},
     ("reporting_api", "PATCH", "/v1/reports/{report_id}"): {"progress": "改写"},
+    ("reporting_api", "POST", "/v1/instructions/{instruction_id}/replies"): {"kind": "comment", "text": "收到。"},
     ("reporting_api", "POST", "/v1/plans/{plan_id}/assessment/adjustments"): {
         "unit_id": "{unit_id}",
         "points": 1,

@@ -20,7 +20,7 @@ DEFAULTS = {
     "quiet_end": "08:00",
     "digest": False,
 }
-KINDS = ["*", "item", "milestone", "indicator", "report"]
+KINDS = ["*", "item", "milestone", "indicator", "report", "instruction"]
 
 
 def rules(client, auth, plan_id):

@@ -90,6 +90,14 @@ CALLS: dict[str, PeerCall] = {
         ),
         201,
     ),
+    "issue_instruction": PeerCall(
+        lambda s: s.client.post(
+            "/v1/instructions",
+            json={"item_id": s.item_id, "text": "请推进。", "author_name": "张三", "mentions": [s.co_id]},
+            headers={**s.office, "Idempotency-Key": "instruction-t9"},
+        ),
+        201,
+    ),
     "list_reports": PeerCall(get("/v1/reports", "lead"), 200),
     "get_report": PeerCall(get("/v1/reports/{s.report_id}", "lead"), 200),
     "update_report": PeerCall(

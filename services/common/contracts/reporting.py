@@ -80,6 +80,24 @@ class ObligationRow(ObligationFields):
 OBLIGATION_ROWS = PeerRows(ObligationRow, peer="reporting_api")
 
 
+class InstructionDutyRow(TypedDict):
+    """An open leader instruction (领导批示) its lead unit must answer by a date: a duty notify_api reminds of."""
+
+    id: int
+    plan_id: int
+    item_id: int
+    item_number: str
+    item_title: str
+    lead_unit_id: int
+    lead_unit_name: str
+    author_name: str
+    author_title: str
+    answer_by: date
+
+
+INSTRUCTION_DUTY_ROWS = PeerRows(InstructionDutyRow, peer="reporting_api")
+
+
 class Compliance(_Record):
     plan_id: int
     period: str
@@ -146,3 +164,19 @@ class ReportingClient:
         }
         rows = await self.http.get_all(f"/v1/plans/{plan_id}/obligations", query, cache=False)
         return OBLIGATION_ROWS.validate(rows)
+
+    async def instruction_duties(
+        self, start: date, end: date, *, unit_id: int | None = None, plan_id: int | None = None
+    ) -> list[InstructionDutyRow]:
+        """The open instructions to answer by a date in [start, end] (of one plan; led by one unit), all pages. Never
+        cached: answers arrive all the time."""
+        query = {
+            "open": "true",
+            "answer_from": start.isoformat(),
+            "answer_to": end.isoformat(),
+            "plan_id": plan_id,
+            "limit": 500,
+        }
+        rows = await self.http.get_all("/v1/instructions", query, cache=False)
+        duties = INSTRUCTION_DUTY_ROWS.validate(rows)
+        return [d for d in duties if unit_id is None or d["lead_unit_id"] == unit_id]

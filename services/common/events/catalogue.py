@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import models_json_schema
 
-from services.common.events import items, notices, reports
+from services.common.events import instructions, items, notices, reports
 from services.common.events.examples import EXAMPLES
 from services.common.json import JsonObject, json_object
 
@@ -80,6 +80,10 @@ _TYPES = (
     EventType("item.delegated", 1, TASKS, items.ItemDelegatedData),
     EventType("delegation.acknowledged", 1, TASKS, items.DelegationAcknowledgedData),
     EventType("delegation.withdrawn", 1, TASKS, items.DelegationWithdrawnData),
+    EventType("instruction.issued", 1, REPORTING, instructions.InstructionIssuedData),
+    EventType("instruction.mentioned", 1, REPORTING, instructions.InstructionMentionedData),
+    EventType("instruction.answered", 1, REPORTING, instructions.InstructionAnsweredData),
+    EventType("instruction.settled", 1, REPORTING, instructions.InstructionSettledData),
 )
 CATALOGUE: dict[str, EventType] = {event_type.name: event_type for event_type in _TYPES}
 EVENT_TYPES: tuple[str, ...] = tuple(CATALOGUE)

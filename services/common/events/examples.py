@@ -50,6 +50,21 @@ _DELEGATION: JsonObject = {
     "delegated_at": "2026-04-09T02:15:00Z",
     "actor": "unit-14",
 }
+_INSTRUCTION: JsonObject = {
+    "instruction_id": 9,
+    "plan_id": 1,
+    "item_id": 37,
+    "item_number": "（三）1",
+    "item_title": "推进杭衢高铁建设",
+    "report_id": None,
+    "unit_id": 12,
+    "unit_name": "市发改委",
+    "lead_unit_id": 12,
+    "author_name": "张三",
+    "author_title": "市长",
+    "text": "请抓紧推进，月底前报送进展。",
+    "answer_by": "2026-04-30",
+}
 _REVIEW: JsonObject = {"reviewed_by": "office", "score": None}
 
 EXAMPLES: dict[str, JsonObject] = {
@@ -92,6 +107,10 @@ EXAMPLES: dict[str, JsonObject] = {
     "item.delegated": _DELEGATION,
     "delegation.acknowledged": {**_DELEGATION, "status": "acknowledged", "actor": "unit-96"},
     "delegation.withdrawn": {**_DELEGATION, "status": "withdrawn"},
+    "instruction.issued": {**_INSTRUCTION, "mentioned_unit_ids": [15]},
+    "instruction.mentioned": {**_INSTRUCTION, "unit_id": 15, "unit_name": "市交通运输局"},
+    "instruction.answered": {**_INSTRUCTION, "closed_by": "unit-12", "reply": "已召开专题会，4月25日完成。"},
+    "instruction.settled": {**_INSTRUCTION, "closed_by": "office", "reply": "已落实，办结。"},
     "notice.escalated": {
         "plan_id": 1,
         "plan_title": "衢州市推进长三角一体化发展行动计划",

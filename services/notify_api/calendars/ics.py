@@ -19,7 +19,13 @@ TIMEZONE = SHANGHAI.key
 # day (floating time; the units' devices are on Beijing time), so each trigger adds ALARM_HOUR to ring at 09:00.
 ALARMS = ((7, "还有7天到期"), (1, "明天到期"), (0, "今天到期"))
 ALARM_HOUR = 9
-KIND_LABELS = {"item": "任务到期", "milestone": "节点", "indicator": "指标目标", "report": "报送"}
+KIND_LABELS = {
+    "item": "任务到期",
+    "milestone": "节点",
+    "indicator": "指标目标",
+    "report": "报送",
+    "instruction": "批示反馈",
+}
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
 
 

@@ -25,6 +25,7 @@ from services.common.json import JsonObject, instant_text
 from services.common.outbox import plain_data
 from services.notify_api.deliveries.models import Status
 from services.notify_api.events import repository
+from services.notify_api.events.mentions import unit_notifications
 from services.notify_api.events.repository import NewEvent, ReceivedEventRow, notifications, subscriptions
 from services.notify_api.events.schemas import EventIn, EventReceipt
 
@@ -85,6 +86,8 @@ async def _fan_out(conn: AsyncConnection, event: ReceivedEventRow, base_url: str
         for sub_id, event_types in found.all()
         if event["type"] in event_types
     ]
+    # An instruction for a unit (领导批示, @) reaches the unit's own contacts too.
+    rows += await unit_notifications(conn, event["event_id"], event["type"], payload, now=now, trace=traceparent)
     if rows:
         await conn.execute(notifications.insert(), rows)
     return len(rows)

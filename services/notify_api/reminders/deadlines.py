@@ -1,6 +1,7 @@
 """Deadlines from both sources, in one shape: tasks_api's calendar (items, milestones, indicator targets) and
-reporting_api's obligations (the reports a unit has not submitted: 催办 only those). A unit's reports due on one
-day are one deadline listing its items (一季一梳理、半年一小结、一年一汇总: one notice per unit and due date)."""
+reporting_api's obligations (the reports a unit has not submitted: 催办 only those) and open leader instructions
+(领导批示) to answer by a date. A unit's reports due on one day are one deadline listing its items
+(一季一梳理、半年一小结、一年一汇总: one notice per unit and due date)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
-from services.common.contracts.reporting import ObligationRow, ReportingClient
+from services.common.contracts.reporting import InstructionDutyRow, ObligationRow, ReportingClient
 from services.common.contracts.tasks import DeadlineRow, Plan, TasksClient
 
 PLANS_IN_FLIGHT = 3  # plans whose obligations are read at once
@@ -212,6 +213,30 @@ async def report_deadlines(
     return [deadline for found in await asyncio.gather(*map(one, plan_ids)) for deadline in found]
 
 
+def _from_instruction(row: InstructionDutyRow) -> Deadline:
+    """An open instruction's answer (落实反馈) as its lead unit's deadline; titled with who wrote it."""
+    return Deadline(
+        "instruction",
+        row["id"],
+        row["plan_id"],
+        row["item_id"],
+        "",
+        row["item_number"],
+        row["item_title"],
+        f"{row['author_title']}{row['author_name']}批示",
+        row["answer_by"],
+        (Duty(row["lead_unit_id"], row["lead_unit_name"], "lead"),),
+    )
+
+
+async def instruction_deadlines(
+    reporting: ReportingClient, start: date, end: date, *, unit_id: int | None = None, plan_id: int | None = None
+) -> list[Deadline]:
+    """The open instructions to answer in [start, end] (an answered or settled one reminds nobody)."""
+    rows = await reporting.instruction_duties(start, end, unit_id=unit_id, plan_id=plan_id)
+    return [_from_instruction(row) for row in rows]
+
+
 async def deadlines_between(
     tasks: TasksClient,
     reporting: ReportingClient,
@@ -223,9 +248,10 @@ async def deadlines_between(
     plan_id: int | None = None,
 ) -> list[Deadline]:
     """Every deadline in [start, end] from both sources, in (due_on, kind, period, id) order."""
-    rows, reports = await asyncio.gather(
+    rows, reports, instructions = await asyncio.gather(
         tasks.deadlines(start, end, unit_id=unit_id, plan_id=plan_id),
         report_deadlines(tasks, reporting, start, end, today=today, unit_id=unit_id, plan_id=plan_id),
+        instruction_deadlines(reporting, start, end, unit_id=unit_id, plan_id=plan_id),
     )
-    found = [_from_tasks(row) for row in rows] + reports
+    found = [_from_tasks(row) for row in rows] + reports + instructions
     return sorted(found, key=lambda d: d.sort_key)

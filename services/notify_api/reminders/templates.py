@@ -41,6 +41,8 @@ def _what(deadline: Deadline) -> str:
         return f"指标“{deadline.title}”目标"
     if deadline.kind == "report":
         return deadline.title
+    if deadline.kind == "instruction":
+        return f"{deadline.title}的落实反馈"
     return "事项完成时限"
 
 

@@ -22,7 +22,7 @@ from services.notify_api.rules.rule import DEFAULT_RULE, PauseScope, Rule
 from services.notify_api.rules.schemas import EffectiveRule, PauseCreate, RuleBody
 
 ANY_KIND = "*"
-DEADLINE_KINDS = (ANY_KIND, "item", "milestone", "indicator", "report")
+DEADLINE_KINDS = (ANY_KIND, "item", "milestone", "indicator", "report", "instruction")
 
 
 # -- rules ------------------------------------------------------------------------------------------------

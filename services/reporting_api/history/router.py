@@ -20,6 +20,7 @@ class Entity(StrEnum):
     ASSESSMENT_ADJUSTMENT = "assessment_adjustment"  # 考核加减分, by adjustment id
     BULK_REVIEW = "bulk_review"  # 批量审核, by plan id
     EVIDENCE = "evidence"  # 佐证材料, by evidence id
+    INSTRUCTION = "instruction"  # 领导批示, by instruction id (its replies too)
 
 
 add_history_route(router, change_log, Entity)

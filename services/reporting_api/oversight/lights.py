@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TypedDict, cast
 
 from services.common.contracts.tasks import Assignment, Item
 from services.reporting_api.oversight.schemas.rows import LightEntry, LightTotals, PeriodReport
@@ -28,8 +29,11 @@ The first rule that applies wins:
 2. **red** — the lead report says `delayed` (`lead_report_delayed`); or the period's due date has passed and
    there is no lead report (`overdue_without_report`); or an indicator of the item is behind its straight-line
    path to target by more than the plan's `indicator_margin` (`indicator_behind:<indicator key>`).
+   Or an open leader instruction (领导批示) on the item is past its `answer_by` date, Beijing business date
+   (`instruction_overdue`).
 3. **yellow** — the lead report says `at_risk` (`lead_report_at_risk`); or the report is due within the plan's
-   `due_soon_days` days and missing (`due_soon_without_report`).
+   `due_soon_days` days and missing (`due_soon_without_report`); or an open instruction's answer is due within
+   `due_soon_days` days (`instruction_due_soon`).
 
 The lead report is the one answering for the period (for 2024-Q2 the half-year summary 2024-H1, see compliance);
 an item whose cadence owes no report for the period (or that ended or was closed before) is never red or yellow
@@ -58,22 +62,23 @@ def _done(item: Item, report: PeriodReport | None) -> list[str]:
     return reasons
 
 
-def _red(report: PeriodReport | None, behind: Sequence[str], overdue: bool) -> list[str]:
+def _red(report: PeriodReport | None, behind: Sequence[str], overdue: bool, duty_overdue: bool) -> list[str]:
     reasons = []
     if report and report["self_status"] == "delayed":
         reasons.append("lead_report_delayed")
     if report is None and overdue:
         reasons.append("overdue_without_report")
-    return reasons + [f"indicator_behind:{key}" for key in behind]
+    reasons += [f"indicator_behind:{key}" for key in behind]
+    return reasons + (["instruction_overdue"] if duty_overdue else [])
 
 
-def _yellow(report: PeriodReport | None, due_soon: bool) -> list[str]:
+def _yellow(report: PeriodReport | None, due_soon: bool, duty_due_soon: bool) -> list[str]:
     reasons = []
     if report and report["self_status"] == "at_risk":
         reasons.append("lead_report_at_risk")
     if report is None and due_soon:
         reasons.append("due_soon_without_report")
-    return reasons
+    return reasons + (["instruction_due_soon"] if duty_due_soon else [])
 
 
 def light_of(
@@ -84,18 +89,21 @@ def light_of(
     due_on: date | None,
     today: date,
     due_soon_days: int,
+    answer_by: date | None = None,
 ) -> tuple[str, list[str]]:
     """The light of one item and its reasons; `report` is the lead unit's report (None when missing or draft);
     `behind` the keys of its indicators behind their path (indicators.behind_keys); `due_on` is None when the item
-    owes no report for the period. The rules are tried in turn: the first that applies wins."""
+    owes no report for the period; `answer_by` the earliest answer date of its open instructions (None: no duty).
+    The rules are tried in turn: the first that applies wins."""
     if report is not None and report["status"] not in REPORTED:
         report = None
     days_left = (due_on - today).days if due_on else due_soon_days + 1  # owing nothing: never overdue, never due
+    duty_left = (answer_by - today).days if answer_by else due_soon_days + 1
     if reasons := _done(item, report):
         return "done", reasons
-    if reasons := _red(report, behind, days_left < 0):
+    if reasons := _red(report, behind, days_left < 0, duty_left < 0):
         return "red", reasons
-    if reasons := _yellow(report, 0 <= days_left <= due_soon_days):
+    if reasons := _yellow(report, 0 <= days_left <= due_soon_days, 0 <= duty_left <= due_soon_days):
         return "yellow", reasons
     return "green", []
 
@@ -104,7 +112,8 @@ def light_of(
 class LightContext:
     """What the lights of a period read besides the items: `reports` maps (item_id, unit_id) to a report of the
     period ({id, status, self_status}); `behind` maps item ids to the keys of their indicators that are behind
-    (indicators.behind_keys); `owing` holds the items that owe the period's report (None: all)."""
+    (indicators.behind_keys); `owing` holds the items that owe the period's report (None: all); `duties` each
+    item's earliest answer date of an open leader instruction (earliest_answer_dates)."""
 
     reports: Mapping[tuple[int, int], PeriodReport]
     behind: Mapping[int, Sequence[str]]
@@ -112,6 +121,7 @@ class LightContext:
     today: date
     due_soon_days: int
     owing: Collection[int] | None = None
+    duties: Mapping[int, date] = field(default_factory=dict)
 
 
 Lit = tuple[Item, Assignment, PeriodReport | None, str, list[str]]  # an item, its lead, lead report, light, reasons
@@ -133,6 +143,7 @@ def lit_items(items: Iterable[Item], leads: Mapping[int, Assignment], context: L
             due_on=context.due_on if owing is None or item.id in owing else None,
             today=context.today,
             due_soon_days=context.due_soon_days,
+            answer_by=context.duties.get(item.id),
         )
         yield item, lead, report, light, reasons
 
@@ -191,3 +202,20 @@ def light_totals(counts: Mapping[str, int]) -> LightTotals:
         "red": counts.get("red", 0),
         "done": counts.get("done", 0),
     }
+
+
+class DutyRow(TypedDict):
+    """An open instruction with an answer date (oversight/repository.py duties_statement)."""
+
+    item_id: int
+    answer_by: date
+
+
+def earliest_answer_dates(rows: Iterable[Mapping[str, object]]) -> dict[int, date]:
+    """Each item's earliest answer date of an open leader instruction (领导批示), from rows of DutyRow."""
+    earliest: dict[int, date] = {}
+    for row in cast(Iterable[DutyRow], rows):
+        item_id, answer_by = row["item_id"], row["answer_by"]
+        if item_id not in earliest or answer_by < earliest[item_id]:
+            earliest[item_id] = answer_by
+    return earliest

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.driver_reads import Read, Rows
 from services.common.records import plain_rows
 from services.common.tables import table_of
+from services.reporting_api.instructions.models import Instruction, InstructionStatus
 from services.reporting_api.oversight.progress import accepted_statement
 from services.reporting_api.oversight.schemas.rows import (
     FiledCount,
@@ -29,6 +30,7 @@ from services.reporting_api.periods.calendar import answering_ids, parse_period
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportVersion
 
 reports, versions, measurements = table_of(Report), table_of(ReportVersion), table_of(MeasurementRecord)
+instructions = table_of(Instruction)
 
 
 # The periods answering for one (those ending the same day: a month, a quarter, a half-year, a year) as four
@@ -170,4 +172,20 @@ def light_reads(plan_id: int, period: str, today: date) -> list[Read]:
         period_reports_read(plan_id, period, lead_only=True),
         (measurement_points_statement(latest_only=True), {"plan_id": plan_id, "today": today}),
         (accepted_statement(), {"plan_id": plan_id}),
+        (duties_statement(), {"plan_id": plan_id}),
     ]
+
+
+@cache
+def duties_statement() -> Select[Any]:
+    """The plan's open instructions that carry an answer date (领导批示 duties): the item and the date."""
+    return select(instructions.c.item_id, instructions.c.answer_by).where(
+        instructions.c.plan_id == bindparam("plan_id"),
+        instructions.c.status == InstructionStatus.OPEN.value,
+        instructions.c.answer_by.is_not(None),
+    )
+
+
+async def duty_rows(conn: AsyncConnection, plan_id: int) -> list[dict[str, object]]:
+    """The plan's open instructions with an answer date (duties_statement)."""
+    return plain_rows(await conn.execute(duties_statement(), {"plan_id": plan_id}))

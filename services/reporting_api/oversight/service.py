@@ -38,12 +38,19 @@ from services.reporting_api.oversight.inputs import (
     load_plan,
     period_view,
 )
-from services.reporting_api.oversight.lights import LightContext, light_counts, lights_by_item, traffic_lights
+from services.reporting_api.oversight.lights import (
+    LightContext,
+    earliest_answer_dates,
+    light_counts,
+    lights_by_item,
+    traffic_lights,
+)
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.repository import (
     as_filed,
     by_pair,
+    duty_rows,
     filed_counts,
     filed_counts_statement,
     light_reads,
@@ -88,10 +95,11 @@ def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
 # -- the four views ---------------------------------------------------------------------------------------
 
 
-def _light_context(view: PeriodView, lead_reports: ReportsByPair, behind: Mapping[int, Sequence[str]]) -> LightContext:
-    return LightContext(
-        lead_reports, behind, view.due_on, view.today, view.rules["due_soon_days"], owing=view.owing.items
-    )
+def _light_context(
+    view: PeriodView, lead_reports: ReportsByPair, behind: Mapping[int, Sequence[str]], duties: Rows
+) -> LightContext:
+    due_soon, owing = view.rules["due_soon_days"], view.owing.items
+    return LightContext(lead_reports, behind, view.due_on, view.today, due_soon, owing, earliest_answer_dates(duties))
 
 
 def _behind(view: PeriodView, latest_points: Rows) -> dict[int, list[str]]:
@@ -180,13 +188,13 @@ async def rollups(
     ]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, data, period, today)
-        filed, leads, points, accepted = await under_way.all()
+        filed, leads, points, accepted, duties = await under_way.all()
     # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
     plan = view.data if view.data.revision is None else view.data.revision
-    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted)
+    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted, duties)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
-        shape, context = data.shape, _light_context(view, by_pair(leads), _behind(view, points))
+        shape, context = data.shape, _light_context(view, by_pair(leads), _behind(view, points), duties)
         lights = lights_by_item(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
         counts = PeriodCounts(as_filed(filed), lights, today > view.due_on, view.owing.not_owed)
         rows = rollup_rows(*_grouped(by, data, grouping), counts)
@@ -214,8 +222,8 @@ async def lights_of_period(
     data = await load_plan(tasks, plan_id, shapes)
     async with db.read() as conn, reading(db, conn, light_reads(plan_id, period, today)) as under_way:
         view = await period_view(conn, data, period, today)
-        leads, points, accepted = await under_way.all()
-    rows = _lights(view, _light_context(view, by_pair(leads), _behind(view, points)), accepted)
+        leads, points, accepted, duties = await under_way.all()
+    rows = _lights(view, _light_context(view, by_pair(leads), _behind(view, points), duties), accepted)
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]
@@ -269,8 +277,8 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
         data.shape.indicators, points, plan_start=data.plan.starts_on, margin=view.rules["indicator_margin"]
     )
     accepted = plain_rows(await conn.execute(accepted_statement(), {"plan_id": plan_id}))
-    leads = await period_reports(conn, plan_id, period_id, lead_only=True)
-    lights = _lights(view, _light_context(view, leads, behind_of_progress(progress)), accepted)
+    leads, duties = await period_reports(conn, plan_id, period_id, lead_only=True), await duty_rows(conn, plan_id)
+    lights = _lights(view, _light_context(view, leads, behind_of_progress(progress), duties), accepted)
     rows = _compliance_rows(view, filed)
     counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}

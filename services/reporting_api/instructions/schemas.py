@@ -1,0 +1,122 @@
+"""Request and response shapes of leader instructions (领导批示) and their threads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.reporting_api.instructions.models import TEXT_LIMIT, InstructionStatus, ReplyKind, UnitConcern
+
+MENTIONS_LIMIT = 20
+
+
+class InstructionCreate(BaseModel):
+    """A new instruction on an item or on a report (exactly one of them)."""
+
+    model_config = ConfigDict(extra="forbid")
+    item_id: int | None = Field(None, description="The item the instruction is on.")
+    report_id: int | None = Field(None, description="The report the instruction is on (its item is then the item).")
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT, description="批示内容")
+    author_name: str = Field(min_length=1, max_length=100, description="批示人, e.g. 张三.")
+    author_title: str = Field("", max_length=100, description="The author's title, e.g. 市长, 常务副市长.")
+    answer_by: date | None = Field(
+        None, description="The Beijing business date the lead unit must answer by (反馈时限); none: no duty."
+    )
+    mentions: list[int] = Field(
+        default_factory=list, max_length=MENTIONS_LIMIT, description="Units to notify (@), by tasks_api id."
+    )
+
+
+class ReplyCreate(BaseModel):
+    """A reply in the thread: a comment, the lead unit's answer (落实反馈), or the office's settlement (办结)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ReplyKind = Field(ReplyKind.COMMENT, description="comment, answer (lead unit) or settle (office).")
+    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+
+
+class InstructionPublic(BaseModel):
+    """A leader instruction (领导批示) and where its duty stands."""
+
+    id: int
+    plan_id: int
+    item_id: int
+    report_id: int | None
+    item_number: str
+    item_title: str
+    lead_unit_id: int = Field(description="The item's lead unit (牵头单位), who answers (落实反馈).")
+    lead_unit_name: str = Field(
+        description="The lead unit's name as tasks_api gave it when the instruction was issued."
+    )
+    author_name: str = Field(description="批示人")
+    author_title: str = Field(description="The author's title, e.g. 市长.")
+    text: str
+    answer_by: date | None = Field(description="The Beijing business date the answer is due; null: no duty.")
+    status: InstructionStatus
+    overdue: bool = Field(description="Open with answer_by passed (Beijing business date): 逾期未反馈.")
+    days_overdue: int = Field(description="Working days past answer_by while open (逾期工作日数), else 0.")
+    closed_at: datetime | None
+    closed_by: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ConcernPublic(BaseModel):
+    """A unit the instruction concerns, and how."""
+
+    unit_id: int
+    concern: UnitConcern = Field(description="lead (牵头), co (配合) on the item when issued, or mentioned (@).")
+
+
+class ReplyPublic(BaseModel):
+    """A reply in an instruction's thread."""
+
+    id: int
+    instruction_id: int = Field(description="The instruction the reply is in.")
+    kind: ReplyKind
+    unit_id: int | None = Field(description="The replying unit; null for the office.")
+    author: str = Field(description="Who wrote it (the token's subject).")
+    text: str
+    at: datetime
+
+
+class ReadPublic(BaseModel):
+    """A read receipt (已阅)."""
+
+    instruction_id: int = Field(description="The instruction read.")
+    reader: str = Field(description="Who read it (the token's subject).")
+    unit_id: int | None = Field(description="The reader's unit; null for the office and leaders.")
+    read_at: datetime = Field(description="When the reader first read it.")
+
+
+class InstructionDetail(InstructionPublic):
+    """An instruction with the units it concerns, its thread (oldest first) and its read receipts."""
+
+    units: list[ConcernPublic] = Field(description="The units it concerns, and how.")
+    replies: list[ReplyPublic] = Field(description="Its thread, oldest first (回复).")
+    reads: list[ReadPublic] = Field(description="Who read it, first read first (已阅).")
+
+
+class InstructionEvent(TypedDict, total=False):
+    """The data of an instruction.* event in the outbox (services/common/events/instructions.py)."""
+
+    instruction_id: int
+    plan_id: int
+    item_id: int
+    item_number: str
+    item_title: str
+    report_id: int | None
+    unit_id: int
+    unit_name: str
+    lead_unit_id: int
+    author_name: str
+    author_title: str
+    text: str
+    answer_by: date | None
+    mentioned_unit_ids: list[int]
+    closed_by: str
+    reply: str
