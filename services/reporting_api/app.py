@@ -16,6 +16,7 @@ from services.reporting_api.oversight.router import router as oversight_router
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.router import router as periods_router
 from services.reporting_api.reports.router import router as reports_router
+from services.reporting_api.search.router import router as search_router
 from services.reporting_api.settings import ReportingSettings
 
 DESCRIPTION = """Reporting periods (报送周期), progress reports (进展报告) and their review (审核), roll-ups (汇总),
@@ -32,8 +33,16 @@ def create_app(
         settings,
         title="duban reporting_api",
         description=DESCRIPTION,
-        version="1.0.0",
-        routers=[periods_router, reports_router, oversight_router, assessment_router, ledger_router, history_router],
+        version="1.1.0",
+        routers=[
+            periods_router,
+            reports_router,
+            oversight_router,
+            assessment_router,
+            ledger_router,
+            history_router,
+            search_router,
+        ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],
         on_startup=[open_tasks],

@@ -14,6 +14,7 @@ from services.tasks_api.items.router import router as items_router
 from services.tasks_api.people.router import router as people_router
 from services.tasks_api.plans.router import router as plans_router
 from services.tasks_api.plans.workbook.router import router as workbook_router
+from services.tasks_api.search.router import router as search_router
 from services.tasks_api.settings import TasksSettings
 from services.tasks_api.targets.router import router as targets_router
 from services.tasks_api.units.router import router as units_router
@@ -27,7 +28,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
         settings or TasksSettings.load(),
         title="duban tasks_api",
         description=DESCRIPTION,
-        version="3.0.0",
+        version="3.1.0",
         routers=[
             plans_router,
             workbook_router,
@@ -39,6 +40,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             people_router,
             history_router,
             closeout_router,
+            search_router,
         ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],

@@ -125,6 +125,7 @@ def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World
     )
     ids = {
         "plan_id": cast.plan_id,
+        "q": "推进",  # a search (检索)
         "item_id": cast.t9,
         "indicator_id": cast.indicator,
         "closeout_id": closeout,
@@ -166,6 +167,7 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
     )
     ids = {
         "plan_id": cast.plan_id,
+        "q": "推进",  # a search (检索)
         "period": PERIOD,
         "report_id": report,
         "item_id": cast.t9,
