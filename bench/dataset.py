@@ -133,6 +133,27 @@ def plan_file(scale: Scale, seed: int, number: int, size: int, units: list[dict[
     }
 
 
+# What the reports say (进展情况), one each: search (bench/search.py) finds a word in all of them, or in a few per cent.
+PROGRESS = (
+    "按计划推进，完成阶段目标。",
+    "产业链招商项目有序推进，签约项目三个。",
+    "生态环境整治持续开展，水质稳定达标。",
+    "数字化改革应用上线运行，群众办事更便捷。",
+    "交通基础设施建设加快，完成年度投资计划。",
+    "长三角一体化合作深化，签订协议两项。",
+    "营商环境优化提升，审批时限压缩一半。",
+    "乡村振兴示范村建设完成验收。",
+    "科技创新平台引进高层次人才五名。",
+    "公共服务共建共享，异地就医结算开通。",
+    "文化旅游融合发展，接待游客同比增长。",
+    "农业产业化龙头企业培育取得进展。",
+    "开发区能级提升，新增规上企业八家。",
+    "污染防治攻坚战阶段任务完成。",
+    "教育医疗资源合作办学项目落地。",
+    "受疫情影响进度滞后，已制定赶超措施。",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Duty:
     """A responsibility as the history generator needs it (ids from tasks_api after the import)."""
@@ -179,7 +200,7 @@ def _past_report(rng: random.Random, duty: Duty, period: str, due: date, period_
         status=status,
         submitted_at=submitted,
         due_on=due,
-        progress="按计划推进，完成阶段目标。",
+        progress=PROGRESS[(duty.item_id + duty.unit_id) % len(PROGRESS)],
         percent_complete=rng.randint(10, 100),
         measurements=values,
         reviewed_by="bench-office",

@@ -30,6 +30,7 @@ DISPATCH_NAMES = (
 )
 DELIVERY_NAMES = ("delivery, 2 dispatchers: rate", "delivery: duplicates + lost")
 LEDGER_NAMES = ("ledger xlsx 100,000 rows: time vs xlsxwriter", "ledger csv: time vs raw COPY TO")
+SEARCH_NAMES = ("search items and indicators: p95", "search reports: p95")  # issue 17 §5
 MEMORY_NAMES = (
     "RSS idle (largest service)",
     "RSS under list load (largest)",
@@ -51,6 +52,7 @@ FIGURE_NAMES = (
     *DISPATCH_NAMES,
     *DELIVERY_NAMES,
     *LEDGER_NAMES,
+    *SEARCH_NAMES,
     *MEMORY_NAMES,
     *FLATNESS_NAMES,
 )

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import dispatch, jobs, memory, oversight, reads
+from bench import dispatch, jobs, memory, oversight, reads, search
 from bench.figures import (
     DELIVERY_NAMES,
     DISPATCH_NAMES,
@@ -35,6 +35,7 @@ from bench.figures import (
     LEDGER_NAMES,
     MEMORY_NAMES,
     OVERSIGHT_NAMES,
+    SEARCH_NAMES,
     Figure,
     at_most,
     missing,
@@ -85,7 +86,7 @@ class Limits:
     settle: float  # seconds between the last export and the minute-later memory figure
 
 
-STEPS = ("lists", "oversight", "memory", "ledger", "dispatch", "delivery")
+STEPS = ("lists", "oversight", "memory", "ledger", "search", "dispatch", "delivery")
 
 
 def measure_all(
@@ -117,6 +118,8 @@ def measure_all(
     if "memory" in only:
         figures += guarded(MEMORY_NAMES[3:4], lambda: [memory.now(stack, MEMORY_NAMES[3])])
         figures += guarded(MEMORY_NAMES[4:5], lambda: [memory.settled(stack, idle_snapshot, limits.settle)])
+    if "search" in only:  # after the memory figures it would change: the first search loads the segmenter
+        figures += guarded(SEARCH_NAMES, lambda: search.search_figures(stack, subjects, headers, limits.samples))
     if "dispatch" in only:
         figures += guarded(DISPATCH_NAMES, lambda: dispatch.dispatch_figures(stack, target, limits.dispatch, profiler))
     if "delivery" in only:

@@ -24,6 +24,7 @@ from sqlalchemy.pool import QueuePool
 
 from services.common.driver_reads import NO_DRIVER_POOL, DriverPool, Pending, Read, Rows, driver_statement, started
 from services.common.file_lock import file_lock
+from services.common.search_sql import LIKE_WORDS, TSVECTOR_WORDS, WordsSql
 
 Row = Mapping[str, object]  # a row to write, column name to value
 
@@ -45,11 +46,11 @@ class Dialect(Protocol):
     # COPY is the bulk write path: planners filter out the keys already written under writer_lock and COPY the
     # rest; without it, batched INSERT … ON CONFLICT DO NOTHING (insert_or_skip).
     copies: bool
+    words: WordsSql  # how a search table's words are found (services/common/search_sql.py)
 
     def engine(self, url: str, *, pool_size: int) -> AsyncEngine: ...
 
-    def reader(self, engine: AsyncEngine) -> AsyncEngine:
-        """The engine reads run on."""
+    def reader(self, engine: AsyncEngine) -> AsyncEngine: ...  # the engine reads run on
 
     async def open_driver_pool(self, engine: AsyncEngine) -> DriverPool: ...
 
@@ -59,8 +60,7 @@ class Dialect(Protocol):
     async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert rows (every column but id given), in the caller's transaction; their new ids, in order."""
 
-    async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
-        """Wait until this transaction is the only writer under `key`, until it ends."""
+    async def writer_lock(self, conn: AsyncConnection, key: int) -> None: ...  # the only writer under key till it ends
 
     async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
         """Make this transaction's reads and writes one unit from here on: a row it read and another writer changed
@@ -113,7 +113,7 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 class SQLite:
-    copies = False
+    copies, words = False, LIKE_WORDS
 
     def engine(self, url: str, *, pool_size: int) -> AsyncEngine:
         engine = create_async_engine(url)
@@ -165,7 +165,7 @@ class SQLite:
 
 
 class Postgres:
-    copies = True
+    copies, words = True, TSVECTOR_WORDS
 
     def engine(self, url: str, *, pool_size: int) -> AsyncEngine:
         return create_async_engine(

@@ -11,7 +11,7 @@ row's columns are the table's (architecture §10).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from sqlalchemy import ColumnElement, Executable, Result, Table, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,9 @@ from services.common import clock
 from services.common.etag import stale
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
+
+if TYPE_CHECKING:  # search_index writes through the dialect, which reads rows with this module
+    from services.common.search_index import Indexed
 
 # Covariant: a row type only comes out of Records, so Records[PlanRow] serves where any Records is read from.
 RowT = TypeVar("RowT", bound=Mapping[str, Any], covariant=True)
@@ -64,8 +67,9 @@ def conflict_from(exc: IntegrityError, entity: str) -> Conflict:
 class Records(Generic[RowT]):
     """Access to one versioned table, recording every change in the service's change log."""
 
-    def __init__(self, table: Table, entity: str, change_log: Table) -> None:
+    def __init__(self, table: Table, entity: str, change_log: Table, *, indexed: Indexed | None = None) -> None:
         self.table = table
+        self.indexed = indexed  # the search table kept current with each write (services/common/search_index.py)
         self.entity = entity
         self.change_log = change_log
         self.label = entity.replace("_", " ")
@@ -127,6 +131,8 @@ class Records(Generic[RowT]):
         except IntegrityError as exc:
             raise conflict_from(exc, self.label) from exc
         created = cast("RowT", dict(result.mappings().one()))
+        if self.indexed is not None:
+            await self.indexed.put(conn, [created], new=True)
         await record_change(
             conn,
             self.change_log,
@@ -189,6 +195,8 @@ class Records(Generic[RowT]):
         if row is None:
             return None
         after = cast("RowT", dict(row))
+        if self.indexed is not None and self.indexed.touched(changes):
+            await self.indexed.put(conn, [after])
         await record_change(
             conn,
             self.change_log,

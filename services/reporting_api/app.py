@@ -20,6 +20,7 @@ from services.reporting_api.oversight.shape import PlanShapes
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.router import router as periods_router
 from services.reporting_api.reports.router import router as reports_router
+from services.reporting_api.search.router import router as search_router
 from services.reporting_api.settings import ReportingSettings
 
 DESCRIPTION = """Reporting periods (报送周期), progress reports (进展报告) and their review (审核), roll-ups (汇总),
@@ -46,6 +47,7 @@ def create_app(
             ledger_router,
             instructions_router,
             history_router,
+            search_router,
         ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],

@@ -18,6 +18,7 @@ from services.tasks_api.links.router import router as links_router
 from services.tasks_api.people.router import router as people_router
 from services.tasks_api.plans.router import router as plans_router
 from services.tasks_api.plans.workbook.router import router as workbook_router
+from services.tasks_api.search.router import router as search_router
 from services.tasks_api.settings import TasksSettings
 from services.tasks_api.targets.router import router as targets_router
 from services.tasks_api.units.router import router as units_router
@@ -47,6 +48,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
             closeout_router,
             delegations_router,
             evidence_router,
+            search_router,
         ],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],

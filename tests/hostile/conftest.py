@@ -140,6 +140,7 @@ def build_tasks_world(databases: TestDatabases, auth: Headers) -> Iterator[World
     )
     ids = {
         "plan_id": cast.plan_id,
+        "q": "推进",  # a search (检索)
         "item_id": cast.t9,
         "indicator_id": cast.indicator,
         "closeout_id": closeout,
@@ -198,6 +199,7 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
     )
     ids = {
         "plan_id": cast.plan_id,
+        "q": "推进",  # a search (检索)
         "period": PERIOD,
         "report_id": report,
         "evidence_id": evidence,

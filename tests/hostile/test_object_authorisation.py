@@ -222,3 +222,16 @@ def test_a_service_cannot_do_what_only_the_office_may(world, auth, op):
 @pytest.mark.parametrize("op", [op for op in WRITES if _key(op) not in UNIT_MAY], ids=str)
 def test_a_unit_cannot_do_what_only_the_office_may_even_on_its_own_objects(world, auth, op):
     assert_problem(_attempt(world, auth, op, auth("unit", unit_id=world(op.service).unit_a)), 403)
+
+
+def test_a_search_for_unit_as_text_finds_its_report_for_unit_a_and_the_office_never_for_another_unit(world, auth):
+    w = world("reporting_api")
+
+    def found(headers: dict) -> list[int]:
+        response = w.client.get("/v1/search", params={"q": MARKER}, headers=headers)
+        assert response.status_code == 200, response.text
+        return [hit["id"] for hit in response.json()["data"]]
+
+    assert found(auth("unit", unit_id=w.unit_a)) == [w.ids["report_id"]]
+    assert found(auth("office")) == [w.ids["report_id"]]
+    assert found(auth("unit", unit_id=w.unit_b)) == []

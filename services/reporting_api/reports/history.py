@@ -27,7 +27,7 @@ from services.common.db import Database
 from services.common.dialect import dialect_of
 from services.common.workdays import workdays_late
 from services.reporting_api.periods.calendar import parse_period
-from services.reporting_api.reports.models import ReportStatus
+from services.reporting_api.reports.models import ReportStatus, report_index
 from services.reporting_api.reports.repository import (
     ReportValues,
     VersionValues,
@@ -91,7 +91,7 @@ def _batches(history: Iterable[PastReport], size: int) -> Iterator[list[PastRepo
 async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: str) -> None:
     now, contents = clock.now(), [_content(report) for report in batch]
     report_rows = [_report_row(r, c, actor, now) for r, c in zip(batch, contents, strict=True)]
-    report_ids = await insert_rows(conn, reports, report_rows)
+    report_ids = await _insert_reports(conn, report_rows)
     with_ids = list(zip(batch, contents, report_ids, strict=True))  # one id per report, or it fails here
     version_ids = await insert_rows(conn, versions, [_version_row(r, c, rid, actor) for r, c, rid in with_ids])
     await insert_rows(
@@ -127,6 +127,13 @@ async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: st
             for r, report_id in zip(batch, report_ids, strict=True)
         ],
     )
+
+
+async def _insert_reports(conn: AsyncConnection, rows: list[ReportValues]) -> list[int]:
+    """The reports, and their words for search (检索), as the API's writes index them."""
+    ids = await insert_rows(conn, reports, rows)
+    await report_index.put(conn, [{**row, "id": rid} for row, rid in zip(rows, ids, strict=True)], new=True)
+    return ids
 
 
 def _content(report: PastReport) -> ReportContent:

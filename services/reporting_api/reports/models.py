@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, HttpUrl
 from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
-from services.reporting_api.db import ReportingModel
+from services.common.search_index import Indexed, search_table
+from services.reporting_api.db import ReportingModel, metadata
 
 TEXT_LIMIT = 20_000  # characters per text field: a long 进展情况 fits, a runaway payload does not
 
@@ -164,3 +165,9 @@ class Transition(ReportingModel, table=True):
     actor: str = Field(max_length=255)
     at: datetime = Field(sa_type=DateTime(timezone=True))
     comment: str | None = Field(None, max_length=TEXT_LIMIT, sa_type=Text)
+
+
+# The words of each report's text (检索, services/common/search_index.py), its snippet read in this order.
+report_index = Indexed(
+    search_table(metadata, "report_search", "reports"), ("progress", "achievements", "problems", "next_steps")
+)

@@ -13,12 +13,19 @@ from services.common import clock
 from services.common.records import Records
 from services.common.tables import table_of
 from services.reporting_api.db import change_log
-from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion, Transition
+from services.reporting_api.reports.models import (
+    MeasurementRecord,
+    Report,
+    ReportStatus,
+    ReportVersion,
+    Transition,
+    report_index,
+)
 from services.reporting_api.reports.schemas import ContentChanges, MeasurementValue, ReportContent
 
 reports, versions = table_of(Report), table_of(ReportVersion)
 measurements, transitions = table_of(MeasurementRecord), table_of(Transition)
-report_records: Records[ReportRow] = Records(reports, "report", change_log)
+report_records: Records[ReportRow] = Records(reports, "report", change_log, indexed=report_index)
 
 WITHDRAWN = "withdrawn"  # the outcome of a version its unit took back before the review
 

@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
-from services.tasks_api.db import Stamped, TasksModel
+from services.common.search_index import Indexed, search_table
+from services.tasks_api.db import Stamped, TasksModel, metadata
 
 
 class ItemKind(StrEnum):
@@ -131,3 +132,7 @@ class ItemLeader(TasksModel, table=True):
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
     leader_id: int = Field(foreign_key="leaders.id", index=True, ondelete="CASCADE")
     position: int = 0
+
+
+# The words of each item's title, text and number (检索, services/common/search_index.py), read in this order.
+item_index = Indexed(search_table(metadata, "item_search", "items"), ("title", "text", "number"))

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import Item, ItemLeader, Responsibility
+from services.tasks_api.items.models import Item, ItemLeader, Responsibility, item_index
 
 items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
-item_records: Records[ItemRow] = Records(items, "item", change_log)
+item_records: Records[ItemRow] = Records(items, "item", change_log, indexed=item_index)
 
 # The columns of ItemPublic, selected as plain rows: the list endpoint encodes them without ORM objects.
 LIST_COLUMNS = [

@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, DateTime, Index, String, UniqueConstraint
 from sqlmodel import Field
 
-from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel
+from services.common.search_index import Indexed, search_table
+from services.tasks_api.db import KEY_PATTERN, Stamped, TasksModel, metadata
 
 
 class Comparison(StrEnum):
@@ -52,3 +53,7 @@ class Milestone(MilestoneFields, Stamped, table=True):
     item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
     original_due_on: date | None = None
     done_at: datetime | None = Field(None, sa_type=DateTime(timezone=True))
+
+
+# The words of each indicator's name and measure (检索, services/common/search_index.py).
+indicator_index = Indexed(search_table(metadata, "indicator_search", "indicators"), ("name", "measure"))

@@ -13,7 +13,7 @@ from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.items.repository import first_of_plan, item_leaders, items
 from services.tasks_api.people.repository import leaders
-from services.tasks_api.targets.models import Indicator, Milestone
+from services.tasks_api.targets.models import Indicator, Milestone, indicator_index
 
 indicators, milestones = table_of(Indicator), table_of(Milestone)
 milestone_records: Records[MilestoneRow] = Records(milestones, "milestone", change_log)
@@ -64,7 +64,7 @@ class PlanItemLeaderRow(ItemLeaderRow):
     item_id: int
 
 
-indicator_records: Records[IndicatorRow] = Records(indicators, "indicator", change_log)
+indicator_records: Records[IndicatorRow] = Records(indicators, "indicator", change_log, indexed=indicator_index)
 
 LEADER = select(
     item_leaders.c.id, item_leaders.c.leader_id, leaders.c.name, leaders.c.title, item_leaders.c.position

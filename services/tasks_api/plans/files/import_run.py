@@ -15,9 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common import clock
 from services.common.history import diff
 from services.common.records import ReadT, rows_of
+from services.common.search_index import Indexed
 from services.tasks_api.db import change_log
+from services.tasks_api.items.models import item_index
+from services.tasks_api.targets.models import indicator_index
 
 _BATCH = 2000
+SEARCHED = {"items": item_index, "indicators": indicator_index}  # the tables searched (检索), by name
 
 
 class HistoryEntry(TypedDict):
@@ -40,6 +44,8 @@ class ImportRun:
         self.now = clock.now()
         self.counts: Counter[str] = Counter()
         self._history: list[HistoryEntry] = []
+        # The records whose words change, by search table (services/common/search_index.py): indexed at the end.
+        self._indexed: dict[str, tuple[Indexed, list[Mapping[str, Any]]]] = {}
 
     def log(
         self,
@@ -60,9 +66,16 @@ class ImportRun:
             }
         )
 
+    def _index(self, table: Table, row: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+        indexed = SEARCHED.get(table.name)
+        if indexed is not None and indexed.touched(changes):
+            self._indexed.setdefault(table.name, (indexed, []))[1].append(row)
+
     async def _flush_history(self) -> None:
         for start in range(0, len(self._history), _BATCH):
             await self.conn.execute(change_log.insert(), self._history[start : start + _BATCH])
+        for indexed, rows in self._indexed.values():
+            await indexed.put(self.conn, rows)
 
     async def insert_many(self, table: Table, rows: Sequence[Mapping[str, Any]], entity: str) -> list[int]:
         """Insert rows in batches, a versioned table's stamped with the import's time; their ids come back in the
@@ -76,6 +89,7 @@ class ImportRun:
             ids.extend(result.scalars().all())
         for row, new_id in zip(rows, ids, strict=True):
             self.log(entity, new_id, "create", None, row)
+            self._index(table, {**row, "id": new_id}, row)
         if rows:
             self.counts[f"{entity}.created"] += len(rows)
         return ids
@@ -89,6 +103,7 @@ class ImportRun:
             values.update(version=before["version"] + 1, updated_at=self.now)
         await self.conn.execute(table.update().where(table.c.id == before["id"]).values(**values))
         self.log(entity, before["id"], "update", before, {**before, **changes})
+        self._index(table, {**before, **changes}, changes)
         self.counts[f"{entity}.updated"] += 1
         return True
 

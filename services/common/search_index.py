@@ -1,0 +1,94 @@
+"""The search tables (检索索引): beside each table a service searches, `<record>_search` holds each record's words.
+
+A search table's row: `record_id`, the record's id (a foreign key: the row goes with its record, cascades included),
+and `words`, the words its texts are indexed under (services/common/segment.py). It is written in the transaction of
+every write of its record: `Records` with an `Indexed` (services/common/records.py), imports and bulk loads through
+`Indexed.put`, and the migration that adds it fills it for the rows already there (`add_search_table`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.dialect import copy_rows, dialect_of
+from services.common.search_sql import words_index
+from services.common.segment import index_words
+
+BATCH = 2000  # rows a statement writes, and a migration reads
+_COPY_FROM = 100  # a batch this large is COPYed where the database can
+
+
+def search_table(metadata: MetaData, name: str, source: str) -> Table:
+    """The search table `name` of the records of table `source`."""
+    record = Column(
+        "record_id", Integer, ForeignKey(f"{source}.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    words = Column("words", Text, nullable=False)
+    return Table(name, metadata, record, words, words_index(f"ix_{name}_words", words))
+
+
+def search_entry(row: Mapping[str, Any], columns: Iterable[str]) -> dict[str, object]:
+    """The search row of a record: a row with its id and its text `columns`."""
+    return {"record_id": row["id"], "words": index_words(row.get(column) for column in columns)}
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """What a searched table gives its search table: the columns of its text, in the order a snippet reads them."""
+
+    table: Table
+    columns: tuple[str, ...]
+
+    def entry(self, row: Mapping[str, Any]) -> dict[str, object]:
+        """The search row of a record (a row with its id and text columns)."""
+        return search_entry(row, self.columns)
+
+    def touched(self, changes: Iterable[str]) -> bool:
+        """Whether a change of these columns changes the record's words."""
+        return not set(self.columns).isdisjoint(changes)
+
+    async def put(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], *, new: bool = False) -> None:
+        """Index the records (`new`: none of them is indexed yet), in the caller's transaction."""
+        for start in range(0, len(rows), BATCH):
+            entries = [self.entry(row) for row in rows[start : start + BATCH]]
+            if not new:
+                ids = [entry["record_id"] for entry in entries]
+                await conn.execute(self.table.delete().where(self.table.c.record_id.in_(ids)))
+            if dialect_of(conn).copies and len(entries) >= _COPY_FROM:
+                await copy_rows(conn, self.table, entries, ["record_id", "words"])
+            else:
+                await conn.execute(self.table.insert(), entries)
+
+
+def add_search_table(op: Any, name: str, source: str, columns: Sequence[str]) -> None:
+    """A migration step: create the search table `name` of table `source`, fill it from the records already there,
+    `columns` their text (in batches: a province's million reports are never held at once), then index it (an index
+    built once over the rows is far cheaper than one kept up row by row)."""
+    op.create_table(
+        name,
+        sa.Column("record_id", sa.Integer(), sa.ForeignKey(f"{source}.id", ondelete="CASCADE"), autoincrement=False),
+        sa.Column("words", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("record_id"),
+    )
+    bind = op.get_bind()
+    records = sa.table(source, sa.column("id", sa.Integer), *(sa.column(c, sa.Text) for c in columns))
+    target = sa.table(name, sa.column("record_id", sa.Integer), sa.column("words", sa.Text))
+    after = 0
+    while True:
+        read = sa.select(records).where(records.c.id > after).order_by(records.c.id).limit(BATCH)
+        rows = bind.execute(read).mappings().all()
+        if not rows:
+            break
+        bind.execute(target.insert(), [search_entry(row, columns) for row in rows])
+        after = rows[-1]["id"]
+    dialect_of(bind).words.create_index(op, f"ix_{name}_words", name)
+
+
+def drop_search_table(op: Any, name: str) -> None:
+    """The downgrade of add_search_table (its index goes with it)."""
+    op.drop_table(name)
