@@ -32,7 +32,7 @@ def create_app(
         settings,
         title="duban reporting_api",
         description=DESCRIPTION,
-        version="1.0.0",
+        version="1.1.0",
         routers=[periods_router, reports_router, oversight_router, assessment_router, ledger_router, history_router],
         idempotency_table=idempotency_keys,
         probes=[outbox_probe(outbox_events)],

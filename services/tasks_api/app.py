@@ -27,7 +27,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
         settings or TasksSettings.load(),
         title="duban tasks_api",
         description=DESCRIPTION,
-        version="3.0.0",
+        version="3.1.0",
         routers=[
             plans_router,
             workbook_router,
