@@ -6,12 +6,19 @@
 - a day: the same deadlines read again, of which DAY_REMINDERS reminders are new: the catch-up's outbox less
   DAY_REMINDERS of its rows, spread over it (every n-th id), as of a minute later (the same business day, so the
   same steps and keys). It reads every plan's deadlines from the peers, plans and addresses them all, and writes
-  only the rows not in the outbox yet, as the day after a catch-up would.
+  only the rows not in the outbox yet, as the day after a catch-up would. Its peer clients are opened for the run
+  (cold), as for the dispatch that plans most of a real day's reminders: the first after the business day turns,
+  whose window (and so every page asked for) is new;
+- a day, peers revalidated: the same day again (its rows set aside again), with the peer clients of the catch-up,
+  which read the same pages a minute before: every page is asked for with the ETag it had, and one the peer
+  answers 304 is not sent nor parsed again (services/common/revalidated.py), as for every later dispatch of a
+  business day on notify_api's worker, whose clients live from one interval's dispatch to the next. The peers
+  compute every page either way.
 
 Each run is the planner's half of services/notify_api/dispatches/service.run_dispatch (find_due, then open_run,
-write_due and count_created in one transaction), in this process with the collector paused as notify_api's worker
-runs it; delivery is the delivery figure's (two dispatcher processes). The phases (read peers, plan, address,
-write) are the service's own timings (reminders/service.Phases).
+write_due and count_created in one transaction), in this process on one event loop (the peers' clients live across
+runs) with the collector paused as notify_api's worker runs it; delivery is the delivery figure's (two dispatcher
+processes). The phases (read peers, plan, address, write) are the service's own timings (reminders/service.Phases).
 
 The raw COPY baseline writes the very rows the run wrote, already encoded (COPY … TO a binary file, then timed:
 COPY … FROM it) into the table as the run found it, in a transaction rolled back: for the day, the outbox less
@@ -25,10 +32,12 @@ import asyncio
 import os
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import asyncpg
 
@@ -70,33 +79,51 @@ def notify_settings(stack: Stack, target: Target) -> NotifySettings:
     )
 
 
-async def _planned(settings: NotifySettings, as_of: datetime) -> Run:
+class Peers:
+    """The peers' clients of a run of figures on one event loop: those of the catch-up stay open for the warm day,
+    as a worker's stay open from one dispatch to the next."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.holder = SimpleNamespace(state=SimpleNamespace(settings=settings))
+        self.hooks = peer_hooks()
+
+    async def __aenter__(self) -> Peers:
+        for open_peer, _ in self.hooks:
+            await open_peer(self.holder)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        for _, close_peer in reversed(self.hooks):
+            await close_peer(self.holder)
+
+
+async def _planned(settings: NotifySettings, peers: Peers, as_of: datetime) -> Run:
     """The planner's half of a dispatch: the peers read with no transaction open, then the run and its reminders
     written in one."""
-    holder = SimpleNamespace(state=SimpleNamespace(settings=settings))
     database = Database(make_engine(settings.resolved_database_url(), pool_size=2))
-    hooks = peer_hooks()
+    state = peers.holder.state
     try:
-        for open_peer, _ in hooks:
-            await open_peer(holder)
         started = time.perf_counter()
-        found = await find_due(database, holder.state.tasks, holder.state.reporting, settings, as_of=as_of)
+        found = await find_due(database, state.tasks, state.reporting, settings, as_of=as_of)
         async with database.transaction() as conn:
             dispatch_id = await open_run(conn, as_of=as_of, started_at=clock.now(), actor="bench")
             created = await write_due(conn, found, dispatch_id=dispatch_id)
             await count_created(conn, dispatch_id, created)
         return Run(created, time.perf_counter() - started, found.phases)
     finally:
-        for _, close_peer in reversed(hooks):
-            await close_peer(holder)
         await database.dispose()
 
 
-def planned(settings: NotifySettings, as_of: datetime, limit_seconds: float) -> Run | None:
+async def _cold(settings: NotifySettings, as_of: datetime) -> Run:
+    async with Peers(settings) as peers:
+        return await _planned(settings, peers, as_of)
+
+
+def planned(runner: asyncio.Runner, run: Coroutine[Any, Any, Run], limit_seconds: float) -> Run | None:
     """A run as notify_api's worker runs it (a batch job: the collector paused); None past the time limit."""
     try:
         with paused_for_batch():
-            return asyncio.run(asyncio.wait_for(_planned(settings, as_of), limit_seconds))
+            return runner.run(asyncio.wait_for(run, limit_seconds))
     except TimeoutError:
         return None
 
@@ -140,10 +167,15 @@ async def set_aside(dsn: str, count: int) -> None:
             "CREATE TABLE bench_day_rows AS SELECT * FROM notifications "
             f"WHERE id % {step:d} = 0 ORDER BY id LIMIT {count:d}"
         )
-        await conn.execute("DELETE FROM notifications WHERE id IN (SELECT id FROM bench_day_rows)")
-        await conn.execute("ANALYZE notifications")
+        await _set_aside_again(conn)
     finally:
         await conn.close()
+
+
+async def _set_aside_again(conn: asyncpg.Connection) -> None:
+    """The outbox without the day's rows (again, after a day's run wrote them back, under new ids)."""
+    await conn.execute("DELETE FROM notifications WHERE dedupe_key IN (SELECT dedupe_key FROM bench_day_rows)")
+    await conn.execute("ANALYZE notifications")
 
 
 async def _execute(dsn: str, sql: str) -> None:
@@ -154,26 +186,47 @@ async def _execute(dsn: str, sql: str) -> None:
         await conn.close()
 
 
+async def _again(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await _set_aside_again(conn)
+    finally:
+        await conn.close()
+
+
 def dispatch_figures(stack: Stack, target: Target, limit_seconds: float, profiler: Profiler) -> list[Figure]:
     """The catch-up on an empty outbox, then a day of DAY_REMINDERS new reminders (fewer on a small data set: half
-    the catch-up's), each with its raw COPY."""
+    the catch-up's) read cold, and again with the catch-up's peer clients, each with its raw COPY."""
     settings, dsn = notify_settings(stack, target), target.dsn("notify_api")
-    asyncio.run(_execute(dsn, "TRUNCATE delivery_attempts, notifications, dispatches"))
     processes = {"bench": os.getpid(), "tasks_api": stack.tasks.pid, "reporting_api": stack.reporting.pid}
-    with profiler.record("dispatch, catch-up", processes):
-        catch_up = planned(settings, DISPATCH_AS_OF, limit_seconds)
-    if catch_up is None:
-        return _unfinished(DISPATCH_NAMES, limit_seconds)
-    copy_all = asyncio.run(raw_copy(dsn, "notifications", into_empty=True))
-    day_rows = min(DAY_REMINDERS, catch_up.created // 2)
-    asyncio.run(set_aside(dsn, day_rows))
-    copy_day = asyncio.run(raw_copy(dsn, "bench_day_rows", into_empty=False))
-    with profiler.record("dispatch, a day", processes):
-        day = planned(settings, DISPATCH_AS_OF + timedelta(minutes=1), limit_seconds)
-    asyncio.run(_execute(dsn, "DROP TABLE bench_day_rows"))
-    if day is None:
-        return _unfinished(DISPATCH_NAMES[:2], limit_seconds) + _run_figures("catch-up", catch_up, copy_all)
-    return _run_figures("a day", day, copy_day) + _run_figures("catch-up", catch_up, copy_all)
+    with asyncio.Runner() as runner:
+        runner.run(_execute(dsn, "TRUNCATE delivery_attempts, notifications, dispatches"))
+        peers = runner.run(Peers(settings).__aenter__())
+        try:
+            with profiler.record("dispatch, catch-up", processes):
+                catch_up = planned(runner, _planned(settings, peers, DISPATCH_AS_OF), limit_seconds)
+            if catch_up is None:
+                return _unfinished(DISPATCH_NAMES, limit_seconds)
+            copy_all = runner.run(raw_copy(dsn, "notifications", into_empty=True))
+            runner.run(set_aside(dsn, min(DAY_REMINDERS, catch_up.created // 2)))
+            copy_day = runner.run(raw_copy(dsn, "bench_day_rows", into_empty=False))
+            day_as_of = DISPATCH_AS_OF + timedelta(minutes=1)
+            with profiler.record("dispatch, a day", processes):
+                day = planned(runner, _cold(settings, day_as_of), limit_seconds)
+            runner.run(_again(dsn))
+            with profiler.record("dispatch, a day, peers revalidated", processes):
+                warm = planned(runner, _planned(settings, peers, day_as_of + timedelta(minutes=1)), limit_seconds)
+        finally:
+            runner.run(peers.__aexit__())
+            runner.run(_execute(dsn, "DROP TABLE IF EXISTS bench_day_rows"))
+    figures: list[Figure] = []
+    for name, names, run, copy in (
+        ("a day", DISPATCH_NAMES[:2], day, copy_day),
+        ("a day, peers revalidated", DISPATCH_NAMES[2:4], warm, copy_day),
+        ("catch-up", DISPATCH_NAMES[4:], catch_up, copy_all),
+    ):
+        figures += _unfinished(names, limit_seconds) if run is None else _run_figures(name, run, copy)
+    return figures
 
 
 def _run_figures(name: str, run: Run, copy_seconds: float) -> list[Figure]:

@@ -25,6 +25,8 @@ OVERSIGHT_NAMES = (
 DISPATCH_NAMES = (
     "dispatch, a day: time vs raw COPY",
     "dispatch, a day: reading peers vs writing",
+    "dispatch, a day, peers revalidated: time vs raw COPY",
+    "dispatch, a day, peers revalidated: reading peers vs writing",
     "dispatch, catch-up: time vs raw COPY",
     "dispatch, catch-up: reading peers vs writing",
 )

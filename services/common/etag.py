@@ -1,11 +1,15 @@
-"""Strong ETags from record versions, and the If-Match guard on PATCH and DELETE (RFC 9110, RFC 6585)."""
+"""Strong ETags from record versions, and the If-Match guard on PATCH and DELETE (RFC 9110, RFC 6585); strong ETags
+from an answer's bytes, and the 304 a GET answers when If-None-Match names them (conditional reads of the services)."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Header, Response
 
+from services.common.json import JsonObject
 from services.common.problems import PreconditionFailed, PreconditionRequired
 
 
@@ -37,3 +41,31 @@ def stale(current_version: int) -> PreconditionFailed:
     return PreconditionFailed(
         "The record changed since you read it; fetch it again and retry.", headers={"ETag": etag_for(current_version)}
     )
+
+
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", max_length=200, description="The ETag of the answer last read.")
+]
+NOT_MODIFIED: dict[int | str, JsonObject] = {
+    304: {"description": "Not modified: the If-None-Match ETag is the answer's."}
+}
+
+
+def digest_tag(body: bytes) -> str:
+    """A strong ETag of an answer's bytes: equal tags, equal answers, whatever the tables behind them."""
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+def conditional_json(body: bytes, if_none_match: str | None, headers: Mapping[str, str] | None = None) -> Response:
+    """The JSON `body` with its digest ETag, or 304 without it when If-None-Match names that tag (RFC 9110 13.1.2:
+    weak comparison, a list of tags, or *). The other headers (a Link to the next page) go with either."""
+    tag = digest_tag(body)
+    headers = {**(headers or {}), "ETag": tag}
+    if if_none_match is not None and _names(if_none_match, tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _names(if_none_match: str, tag: str) -> bool:
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or tag in tags

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import httpx
@@ -24,6 +25,7 @@ from services.common.meters import PEER_RETRIES
 from services.common.peer_guard import check_peer_call
 from services.common.peer_records import PeerError
 from services.common.problems import NotFound, ProblemError
+from services.common.revalidated import Answer, RevalidatedPages
 
 _RETRYABLE_STATUSES = {502, 503, 504}
 URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
@@ -37,9 +39,8 @@ _request_deadline: ContextVar[float | None] = ContextVar("duban_peer_deadline", 
 
 
 class PeerBudgetMiddleware:
-    """Starts each request's peer budget: all its calls to peers together get `seconds`, not each call.
-
-    Without it an operation that asks a peer five times in a row could take five budgets."""
+    """Starts each request's peer budget: all its calls to peers together get `seconds`, not each call (without it
+    an operation that asks a peer five times in a row could take five budgets)."""
 
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
         self.app = app
@@ -70,10 +71,6 @@ class _ParsedList:
     size: int  # the bytes of those pages' JSON, as a measure of the rows parsed from them
 
 
-def _size(entry: _Cached | _ParsedList) -> int:
-    return entry.size
-
-
 class ServiceClient:
     """JSON over HTTP to one peer service, as a service principal."""
 
@@ -102,11 +99,12 @@ class ServiceClient:
         # Bounded by bytes, not by time: a stale answer is kept for If-None-Match, and the parsed rows of pages
         # still in the cache are handed out again as the very same objects (get_all_parsed, oversight/memo.py).
         # Each is bounded by the JSON it holds or came from; in memory that is a few times more (Python objects).
-        self.cache: BoundedCache[str, _Cached] = sized_lru_cache("peer answers", cache_bytes, _size)
+        self.cache: BoundedCache[str, _Cached] = sized_lru_cache("peer answers", cache_bytes, attrgetter("size"))
         self.parsed: BoundedCache[tuple[str, Callable[[list[Any]], list[Any]]], _ParsedList] = sized_lru_cache(
-            "parsed rows", cache_bytes, _size
+            "parsed rows", cache_bytes, attrgetter("size")
         )
         self.urls: BoundedCache[tuple[str, tuple[tuple[str, Param], ...]], str] = lru_cache("peer urls", url_memory)
+        self.revalidated = RevalidatedPages(self.get_if_changed, cache_bytes)  # lists read again and again
         self._http = httpx.AsyncClient(
             base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0))
         )
@@ -125,9 +123,8 @@ class ServiceClient:
 
     async def get_parsed(self, path: str, parse: Callable[[bytes], Parsed]) -> tuple[str | None, Parsed]:
         """A JSON document parsed straight from its bytes by `parse` (a record's model_validate_json), and its ETag.
-
-        Kept parsed, not as JSON: while the answer is fresh, or the peer answers 304 to its ETag, the very object
-        parsed before is handed out again (callers must not change it), and no decoded JSON is kept beside it."""
+        Kept parsed, not as JSON: while the answer is fresh, or the peer answers 304 to its ETag, the very object parsed
+        before is handed out again (callers must not change it), and no decoded JSON is kept beside it."""
         answer = await self._answer(path, None, cache=True, parse=parse)
         return answer.etag, answer.body
 
@@ -158,6 +155,16 @@ class ServiceClient:
             self.cache.put(url, answer)
         return answer
 
+    async def get_if_changed(self, path: str, params: Query, etag: str | None) -> Answer | None:
+        """GET past the cache, with If-None-Match `etag` if given: None when the peer answers 304 to it; else as get."""
+        check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
+        conditional = {"If-None-Match": etag} if etag else {}
+        headers = {"Authorization": f"Bearer {self._token()}", **outgoing_headers(), **conditional}
+        response = await self._send_with_retries("GET", self._url(path, params), headers)
+        if response.status_code == 304 and etag:
+            return None
+        return Answer(response.headers.get("etag"), self._decode(response), len(response.content))
+
     def _url(self, path: str, params: Query | None) -> str:
         """The absolute URL of a GET, remembered: httpx builds it in ~0.1 ms, and a roll-up served from the cache
         asks for a plan's pages one by one, every request."""
@@ -176,11 +183,10 @@ class ServiceClient:
     async def get_all_parsed(
         self, path: str, parse: Callable[[list[Any]], list[Parsed]], params: Query | None = None
     ) -> list[Parsed]:
-        """Every row of a paginated list, each page's rows passed through `parse` (a record's validate_rows).
-
-        Validating a plan's thousands of rows cost more than the rest of a roll-up, and the rows rarely change:
-        while every page is still the very body in the cache (fresh, or revalidated by a 304), the rows parsed
-        from it last time are handed out again instead of being validated anew."""
+        """Every row of a paginated list, each page's rows passed through `parse` (a record's validate_rows). Validating
+        a plan's thousands of rows cost more than the rest of a roll-up, and the rows rarely change: while every page is
+        still the very body in the cache (fresh, or revalidated by a 304), the rows parsed from it last time are handed
+        out again instead of being validated anew."""
         answers = [answer async for answer in self._pages(path, params, cache=True)]
         pages = [answer.body for answer in answers]
         key = (self._url(path, params), parse)
@@ -198,10 +204,9 @@ class ServiceClient:
     async def each_parsed(
         self, path: str, parse: Callable[[Any], Parsed], params: Query | None = None
     ) -> AsyncIterator[Parsed]:
-        """Every row of a paginated list passed through `parse`, one at a time, read past the cache.
-
-        For a one-off read of a whole plan (the ledger's): neither the raw pages nor the parsed records stay in
-        memory, so the caller can keep just the few fields it needs of each."""
+        """Every row of a paginated list passed through `parse`, one at a time, read past the cache. For a one-off read
+        of a whole plan (the ledger's): neither the raw pages nor the parsed records stay in memory, so the caller can
+        keep just the few fields it needs of each."""
         async for page in self._pages(path, params, cache=False):
             for row in page.body["data"]:
                 yield parse(row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -184,6 +185,25 @@ def test_running_the_planner_twice_creates_nothing_new(notify_client, transport_
     assert created == len(outbox(notify_client)) > 0
     assert run_planner(notify_client, shanghai("2019-12-28", 15), dispatch_id=2) == 0
     assert len(outbox(notify_client)) == created
+
+
+def test_a_second_dispatch_of_the_day_revalidates_the_peers_pages_and_finds_the_same(notify_client, transport_hook):
+    state = notify_client.app.state
+    pages = state.tasks.http.revalidated, state.reporting.http.revalidated
+
+    def found(hour: int) -> list[Any]:
+        async def due() -> list[Any]:
+            moment = shanghai("2019-12-28", hour)
+            return (
+                await find_due(state.database, state.tasks, state.reporting, state.settings, as_of=moment)
+            ).addressed
+
+        return notify_client.portal.call(due)
+
+    first = found(9)
+    before = [kept.not_modified for kept in pages]
+    assert found(15) == first and first
+    assert [kept.not_modified > was for kept, was in zip(pages, before, strict=True)] == [True, True]
 
 
 def test_a_dispatchs_webhook_ids_are_unique_and_sort_in_the_order_its_rows_were_written(notify_client, transport_hook):

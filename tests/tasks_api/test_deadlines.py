@@ -238,3 +238,41 @@ def test_a_moved_milestone_shows_its_current_and_original_due_dates(tasks_client
 def test_a_units_deadlines_are_those_of_its_items(tasks_client, auth, plan):
     rows = walk(tasks_client, auth("unit", unit_id=plan.units["市水利局"]), **SMALL_WINDOW)
     assert [(r["kind"], r["item_key"]) for r in rows] == [("milestone", "T2"), ("item", "T2")]
+
+
+# -- conditional reads (a dispatch a minute after the last one) --------------------------------------------
+
+
+def test_each_page_answers_304_to_its_etag_until_a_deadline_on_it_changes(tasks_client, auth, plan):
+    query = {**SMALL_WINDOW, "limit": 2}
+    first = [tasks_client.get("/v1/deadlines", params=query, headers=auth("service"))]
+    while cursor := first[-1].json()["next_cursor"]:
+        first.append(tasks_client.get("/v1/deadlines", params={**query, "cursor": cursor}, headers=auth("service")))
+    tags = [page.headers["etag"] for page in first]
+    assert len(tags) == 3 and len(set(tags)) == 3
+    again = tasks_client.get("/v1/deadlines", params=query, headers=auth("service", **{"If-None-Match": tags[0]}))
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tags[0])
+    assert again.headers["link"] == first[0].headers["link"]  # the next page is where it was
+    tasks_client.patch(
+        f"/v1/milestones/{plan.milestones['完成方案']}",
+        json={"done": True},
+        headers=auth("office", **{"If-Match": '"1"'}),
+    )
+    changed = tasks_client.get("/v1/deadlines", params=query, headers=auth("service", **{"If-None-Match": tags[0]}))
+    assert changed.status_code == 200 and changed.headers["etag"] != tags[0]
+    assert ("milestone", "完成方案") not in [(r["kind"], r["title"]) for r in changed.json()["data"]]
+
+
+@pytest.mark.parametrize("if_none_match", ['"other"', "*"])
+def test_another_tag_gets_the_page_and_a_star_gets_304(tasks_client, auth, plan, if_none_match):
+    response = tasks_client.get(
+        "/v1/deadlines", params=SMALL_WINDOW, headers=auth("viewer", **{"If-None-Match": if_none_match})
+    )
+    assert response.status_code == (304 if if_none_match == "*" else 200)
+
+
+def test_an_overlong_if_none_match_is_refused(tasks_client, auth, plan):
+    response = tasks_client.get(
+        "/v1/deadlines", params=SMALL_WINDOW, headers=auth("viewer", **{"If-None-Match": "x" * 201})
+    )
+    assert_problem(response, 422)

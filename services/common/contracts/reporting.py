@@ -153,7 +153,9 @@ class ReportingClient:
         pending: bool = False,
     ) -> list[ObligationRow]:
         """The reports owed with a due date in [start, end] (only those not submitted, given `pending`), all pages:
-        one walk per plan, whatever the number of periods. Never cached: reports arrive all the time."""
+        one walk per plan, whatever the number of periods. Never cached: reports arrive all the time; but each page is
+        asked for with the ETag it had, and one reporting_api answers 304 is the rows parsed before (callers must not
+        change them)."""
         query = {
             "from": start.isoformat(),
             "to": end.isoformat(),
@@ -162,8 +164,7 @@ class ReportingClient:
             "pending": "true" if pending else None,
             "limit": 500,
         }
-        rows = await self.http.get_all(f"/v1/plans/{plan_id}/obligations", query, cache=False)
-        return OBLIGATION_ROWS.validate(rows)
+        return await self.http.revalidated.rows(f"/v1/plans/{plan_id}/obligations", OBLIGATION_ROWS.validate, query)
 
     async def instruction_duties(
         self, start: date, end: date, *, unit_id: int | None = None, plan_id: int | None = None

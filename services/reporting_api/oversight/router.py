@@ -13,8 +13,9 @@ from pydantic import BaseModel
 from services.common import clock
 from services.common.auth import Principal, PrincipalDep, Role, require_roles
 from services.common.deps_factory import app_held
+from services.common.etag import NOT_MODIFIED, IfNoneMatch, conditional_json
 from services.common.identifiers import PERIOD_PATTERN
-from services.common.json import JSONBytesResponse
+from services.common.json import JSONBytesResponse, render
 from services.common.pagination import (
     Cursor,
     Limit,
@@ -71,12 +72,19 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _encoded_page(
-    view: Mapping[str, object], rows: list[R], after: Any, limit: int, key: Callable[[R], Any], request: Request
+    view: Mapping[str, object],
+    rows: list[R],
+    after: Any,
+    limit: int,
+    key: Callable[[R], Any],
+    request: Request,
+    if_none_match: str | None,
 ) -> Response:
     """The view (its header) with one page of `rows` (in `key` order) after the cursor, encoded as it is: notify_api
-    reads these lists in bulk, and their rows are built typed already. The Link header leads to the next page."""
+    reads these lists in bulk, and their rows are built typed already. The Link header leads to the next page; the
+    digest ETag lets a dispatch that read the same page before keep what it parsed then (304)."""
     page, headers = paginate(rows_after(rows, after, limit, key), limit, request, key)
-    return JSONBytesResponse({**{k: v for k, v in view.items() if k != "rows"}, **page}, headers=headers)
+    return conditional_json(render({**{k: v for k, v in view.items() if k != "rows"}, **page}), if_none_match, headers)
 
 
 def _page(
@@ -143,7 +151,7 @@ async def get_plan_compliance(
     summary="The reports owed in a window of due dates, and where each stands",
     description=obligation_list.OBLIGATIONS_RULE,
     response_model=ObligationPage,
-    responses=ERRORS,
+    responses={**ERRORS, **NOT_MODIFIED},
 )
 async def get_plan_obligations(
     plan_id: int,
@@ -160,6 +168,7 @@ async def get_plan_obligations(
     unit_id: UnitFilter = None,
     pending: Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")] = False,
     as_of: AsOf = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     after = decode_tuple_cursor(cursor, str, str, strict_int)
     walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
@@ -180,7 +189,7 @@ async def get_plan_obligations(
         if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
             walks.keep(walk, fresh)
         view = fresh
-    return _encoded_page(view, view["rows"], after, limit, obligation_list.obligation_key, request)
+    return _encoded_page(view, view["rows"], after, limit, obligation_list.obligation_key, request, if_none_match)
 
 
 @router.get(

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from services.common.auth import PrincipalDep, Staff, Writer
+from services.common.etag import NOT_MODIFIED, IfNoneMatch, conditional_json
+from services.common.json import render
 from services.common.pagination import (
     Cursor,
     Limit,
@@ -15,7 +17,7 @@ from services.common.pagination import (
     decode_id_cursor,
     decode_tuple_cursor,
     page_of,
-    page_response,
+    paginate,
     strict_int,
 )
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, ItemNumber, api_router, created, current
@@ -120,10 +122,13 @@ def _deadline_key(row: DeadlineRow) -> tuple[date, str, int]:
 
 
 # notify_api reads the whole calendar of a window in bulk: its rows go straight to orjson, typed by SQL already.
+# Each page carries a digest ETag: a dispatch a minute after the last one sends it back and gets 304 for every page
+# that did not change, keeping the rows it parsed then (services/common/revalidated.py).
 @router.get(
     "/deadlines",
     summary="Everything due in a window: milestones, items, indicator targets",
     response_model=Page[Deadline],
+    responses=NOT_MODIFIED,
 )
 async def list_deadlines(
     request: Request,
@@ -137,6 +142,7 @@ async def list_deadlines(
     plan_id: PlanFilter = None,
     kind: DeadlineKind | None = None,
     item_number: ItemNumber = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     after = decode_tuple_cursor(cursor, date.fromisoformat, DeadlineKind, strict_int)
     rows = await service.list_deadlines(
@@ -151,4 +157,5 @@ async def list_deadlines(
         kind=kind,
         item_number=item_number,
     )
-    return page_response(rows, limit, request, key=_deadline_key)
+    page, headers = paginate(rows, limit, request, _deadline_key)
+    return conditional_json(render(page), if_none_match, headers)

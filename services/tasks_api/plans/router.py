@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Header, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
 from services.common.auth import PrincipalDep, ServiceCaller, Staff
-from services.common.etag import IfMatch, expected_version
+from services.common.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, conditional_json, expected_version
 from services.common.json import loads
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.problems import Unprocessable, UnsupportedMediaType, problem_responses
@@ -32,9 +32,6 @@ from services.tasks_api.plans.schemas import ImportResult, PlanCreate, PlanPubli
 router = api_router("plans")
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
-IfNoneMatch = Annotated[
-    str | None, Header(alias="If-None-Match", max_length=200, description="The ETag of the answer last read.")
-]
 
 
 @router.get("/plans", summary="List plans")
@@ -74,15 +71,12 @@ async def get_plan(plan_id: int, response: Response, db: DatabaseDep, _: Princip
     summary="A plan's items, assignments and indicators in one answer, for the services",
     description=structure.__doc__,
     response_model=structure.PlanStructure,
-    responses={**READ_ERRORS, 304: {"description": "Not modified: the If-None-Match ETag is the answer's."}},
+    responses={**READ_ERRORS, **NOT_MODIFIED},
 )
 async def get_plan_structure(
     plan_id: int, db: DatabaseDep, _: ServiceCaller, if_none_match: IfNoneMatch = None
 ) -> Response:
-    body, tag = await structure.plan_structure(db, plan_id=plan_id)
-    if if_none_match == tag:
-        return Response(status_code=304, headers={"ETag": tag})
-    return Response(body, media_type="application/json", headers={"ETag": tag})
+    return conditional_json(await structure.plan_structure(db, plan_id=plan_id), if_none_match)
 
 
 @router.patch("/plans/{plan_id}", summary="Change a plan", responses=GUARDED_WRITE_ERRORS)

@@ -11,7 +11,6 @@ that sends it back in If-None-Match gets 304 and keeps what it parsed (services/
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -167,16 +166,15 @@ class PlanStructure(BaseModel):
     links: list[LinkOutline] = Field(description="What each linked item serves (上级任务), in item id order.")
 
 
-async def plan_structure(db: Database, plan_id: int) -> tuple[bytes, str]:
-    """The answer's JSON and its strong ETag; 404 for an unknown plan."""
+async def plan_structure(db: Database, plan_id: int) -> bytes:
+    """The answer's JSON (its ETag is a digest of it: etag.conditional_json); 404 for an unknown plan."""
     plan = await service.get_plan(db, plan_id=plan_id)
     header = PlanOutline.model_validate(plan).model_dump()
     statements = (ITEMS, ASSIGNMENTS, INDICATORS, LINKS)
     found = await asyncio.gather(*(_rows(db, statement, plan_id) for statement in statements))
-    body = render(
+    return render(
         {"plan": header, "items": found[0], "assignments": found[1], "indicators": found[2], "links": found[3]}
     )
-    return body, f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
 
 
 async def _rows(db: Database, statement: Select[Any], plan_id: int) -> list[Mapping[str, object]]:
