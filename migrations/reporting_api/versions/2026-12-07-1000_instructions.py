@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["instruction_id"], ["instructions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,  # ids never given again: the history of a reply or receipt stays its own
     )
     op.create_index("ix_instruction_replies_instruction_id", "instruction_replies", ["instruction_id"], unique=False)
     op.create_table(
@@ -81,6 +82,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["instruction_id"], ["instructions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("instruction_id", "reader"),
+        sqlite_autoincrement=True,  # ids never given again: the history of a reply or receipt stays its own
     )
 
 
