@@ -15,7 +15,7 @@ from services.cli import main as duban
 from services.common.audit_chain import ChainReport, verify_chain
 from services.common.db import Database, make_engine
 from services.tasks_api.db import change_log
-from tests.tasks_api.factories import assert_problem
+from tests.problems import assert_problem
 
 
 def create_unit(client, auth, name, role="office"):

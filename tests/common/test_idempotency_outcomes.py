@@ -17,7 +17,7 @@ from services.common.db import COMMIT_MARK, Database, make_engine
 from services.common.idempotency import ABANDONED_AFTER, KeyClaim
 from services.common.problems import Conflict
 from services.tasks_api.models import Unit, idempotency_keys
-from tests.common.test_problems import assert_problem
+from tests.problems import assert_problem
 
 units = Unit.__table__
 UNIT = {"name": "幂等测试单位", "kind": "department"}

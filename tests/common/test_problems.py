@@ -10,6 +10,7 @@ from services.common.app import create_service_app
 from services.common.problems import PROBLEM_TYPE_BASE, problem_response
 from services.tasks_api.db import idempotency_keys
 from services.tasks_api.settings import TasksSettings
+from tests.problems import assert_problem
 
 PROBLEM = "application/problem+json"
 
@@ -28,16 +29,6 @@ def failing_client(tmp_path):
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
-
-
-def assert_problem(response, status):
-    assert response.status_code == status
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return body
 
 
 def test_unexpected_failure_is_a_500_problem_without_internals(failing_client):

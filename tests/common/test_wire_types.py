@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 
-from tests.tasks_api.factories import SMALL_PLAN, assert_problem, import_small_plan
+from tests.problems import assert_problem
+from tests.tasks_api.factories import SMALL_PLAN, import_small_plan
 
 NEW_PLAN = {"key": "kaihua-2024", "title": "开化县行动计划", "starts_on": "2024-01-01", "ends_on": "2026-12-31"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.contract import Operation, every
-from tests.hostile.world import assert_problem
+from tests.problems import assert_problem
 
 BODY_WRITES = every(lambda op: op.is_write and op.body_schema is not None)
 MAX_BODY_BYTES = 1024 * 1024  # the services' documented default

@@ -11,7 +11,7 @@ import pytest
 
 from services.common.pagination import MAX_LIMIT, encode_cursor
 from tests.hostile.contract import Operation, every
-from tests.hostile.world import assert_problem
+from tests.problems import assert_problem
 
 LISTS = every(lambda op: op.is_list)
 

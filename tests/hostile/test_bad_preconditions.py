@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.contract import every
-from tests.hostile.world import assert_problem
+from tests.problems import assert_problem
 
 GUARDED_CHANGES = every(lambda op: op.method in {"PATCH", "DELETE"} and "428" in op.spec["responses"])
 FORGED = {

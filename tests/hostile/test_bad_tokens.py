@@ -17,7 +17,7 @@ import pytest
 from services.common.auth import mint_token
 from services.tasks_api.settings import TasksSettings
 from tests.hostile.contract import every
-from tests.hostile.world import assert_problem
+from tests.problems import assert_problem
 
 GUARDED = every(lambda op: not op.is_public)
 GUARDED_WRITES = [op for op in GUARDED if op.is_write]

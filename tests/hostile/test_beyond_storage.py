@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.contract import Operation, every
-from tests.hostile.world import assert_problem
+from tests.problems import assert_problem
 
 BEYOND = {"int32": 2**31, "int64": 2**63, "huge": 10**20}
 

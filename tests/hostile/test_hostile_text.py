@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile.world import assert_problem, created_id
+from tests.hostile.world import created_id
+from tests.problems import assert_problem
 
 HOSTILE_TEXT = [
     "Robert'); DROP TABLE units; --",

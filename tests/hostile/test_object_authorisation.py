@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from tests.hostile.contract import Operation, every
-from tests.hostile.world import MARKER, assert_problem
+from tests.hostile.world import MARKER
+from tests.problems import assert_problem
 
 GUARDED = every(lambda op: not op.is_public)
 WRITES = [op for op in GUARDED if op.is_write]

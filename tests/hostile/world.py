@@ -114,13 +114,3 @@ class World:
         with self.changing_nothing():
             response = self.client.request(method, url, **kwargs)
         return response
-
-
-def assert_problem(response: httpx.Response, *statuses: int, case: str = "") -> dict[str, Any]:
-    """The response is an RFC 9457 problem document with one of these statuses; returns its body. `case` names
-    the attempt in a failure, when a test makes several."""
-    assert response.status_code in statuses, f"{case} {response.status_code} not in {statuses}: {response.text[:500]}"
-    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
-    body = response.json()
-    assert body["status"] == response.status_code and body["title"] and body.get("detail"), body
-    return body

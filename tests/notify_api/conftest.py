@@ -161,13 +161,6 @@ def add_contact(
     return response.json()
 
 
-def assert_problem(response: httpx.Response, status: int) -> None:
-    """The response is an RFC 9457 problem document with this status."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["status"] == status
-
-
 # -- delivery (engineer B): a real webhook/robot receiver, a real SMTP server, the deliverer's settings ----
 
 NO_PEER = "http://127.0.0.1:9"  # for settings of tests that drive the deliverer and never reach a peer

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import docx
 
 from services.common.documents import DOCX_MEDIA_TYPE
-from tests.notify_api.conftest import assert_problem
+from tests.problems import assert_problem
 
 RED_DAY = "2026-01-08"
 

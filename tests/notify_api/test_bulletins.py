@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.notify_api.conftest import add_contact, assert_problem, outbox, run_planner
+from tests.notify_api.conftest import add_contact, outbox, run_planner
 from tests.notify_api.test_planner import shanghai
+from tests.problems import assert_problem
 
 
 def bulletin(client, headers, plan_id, day):

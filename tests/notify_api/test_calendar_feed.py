@@ -15,8 +15,8 @@ from services.common.secrets import token_hash
 from services.notify_api.calendars.models import FeedToken
 from services.notify_api.db import change_log
 from tests.notify_api.test_events import rows
+from tests.problems import assert_problem
 from tests.reporting_api.test_reports import file_report, submit, values_for
-from tests.tasks_api.factories import assert_problem
 
 TRANSPORT = "市交通运输局"
 WINDOW = {"from": "2019-01-01", "to": "2020-12-31"}  # wider than tasks_api answers at once: asked in two windows

@@ -9,7 +9,8 @@ from services.common.secrets import SecretBox
 from services.notify_api.contacts.models import Contact
 from services.notify_api.contacts.targets import is_public_address, literal_address
 from services.notify_api.db import change_log
-from tests.notify_api.conftest import add_contact, assert_problem
+from tests.notify_api.conftest import add_contact
+from tests.problems import assert_problem
 
 DINGTALK_URL = "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef"
 DINGTALK_SECRET = "SEC" + "0123456789abcdef" * 4

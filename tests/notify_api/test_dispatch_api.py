@@ -21,9 +21,9 @@ from services.notify_api.dispatches.jobs import DISPATCH
 from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.worker import worker as notify_worker
 from tests.notify_api.conftest import add_contact as create_contact
-from tests.notify_api.conftest import assert_problem
 from tests.notify_api.outbox import T0, add_contact, add_notification, attempts_of, notification, run
 from tests.notify_api.receivers import Answer
+from tests.problems import assert_problem
 
 
 def _url(client):

@@ -13,8 +13,9 @@ from services.common.db import Database, make_engine
 from services.notify_api.db import job_queue
 from services.notify_api.dispatches import queue
 from services.notify_api.worker import worker as notify_worker
-from tests.notify_api.conftest import add_contact, assert_problem
+from tests.notify_api.conftest import add_contact
 from tests.notify_api.test_planner import TRANSPORT
+from tests.problems import assert_problem
 
 AS_OF = "2019-12-28T10:00:00+08:00"
 

@@ -27,7 +27,8 @@ from tests.conftest import serve_in_thread, tasks_settings
 from tests.notify_api.conftest import notify_settings
 from tests.notify_api.outbox import run
 from tests.notify_api.receivers import Answer
-from tests.tasks_api.factories import assert_problem, import_small_plan
+from tests.problems import assert_problem
+from tests.tasks_api.factories import import_small_plan
 from tests.tasks_api.test_outbox import events, mark_unpublished, relay
 
 SUBMITTED = {"report_id": 7, "plan_id": 1, "item_id": 11, "unit_id": 3, "period": "2024-Q1", "submission": 1}

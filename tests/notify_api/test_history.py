@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.notify_api.conftest import add_contact, assert_problem
+from tests.notify_api.conftest import add_contact
+from tests.problems import assert_problem
 
 UNIT = 11
 

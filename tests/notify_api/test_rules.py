@@ -10,7 +10,7 @@ import pytest
 from services.common.problems import Unprocessable
 from services.notify_api.rules.schemas import PauseCreate
 from services.notify_api.rules.service import check_pause_targets
-from tests.notify_api.conftest import assert_problem
+from tests.problems import assert_problem
 
 DEFAULTS = {
     "steps_before": [7, 3, 1, 0],

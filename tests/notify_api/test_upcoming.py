@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.notify_api.reminders.steps import countdown
-from tests.notify_api.conftest import assert_problem
+from tests.problems import assert_problem
 from tests.reporting_api.test_reports import file_report, submit, values_for
 
 TRANSPORT = "市交通运输局"

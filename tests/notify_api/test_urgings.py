@@ -9,7 +9,8 @@ from services.common import clock
 from services.common.bulk import MAX_ELEMENTS
 from services.notify_api.deliveries.jobs import deliver_due
 from services.notify_api.dispatches.service import TARGET_SOURCES
-from tests.notify_api.conftest import add_contact, assert_problem, outbox
+from tests.notify_api.conftest import add_contact, outbox
+from tests.problems import assert_problem
 
 TRANSPORT, TOURISM = "市交通运输局", "市文旅局"  # task 9's lead and co-operating units
 

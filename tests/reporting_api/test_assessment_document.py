@@ -9,8 +9,8 @@ from urllib.parse import unquote
 import docx
 
 from services.common.documents import DOCX_MEDIA_TYPE
+from tests.problems import assert_problem
 from tests.reporting_api.test_assessment import QUJIANG, adjust, assessment, close
-from tests.tasks_api.factories import assert_problem
 
 PLAN_TITLE = "衢州市战略融入长三角区域一体化发展行动计划（2019—2025年）"
 

@@ -8,8 +8,8 @@ import pytest
 from services.common.problems import Conflict
 from services.reporting_api.db import outbox_events
 from services.reporting_api.reports import workflow as reports
+from tests.problems import assert_problem
 from tests.reporting_api.test_reports import TRANSPORT, file_report, review, submit
-from tests.tasks_api.factories import assert_problem
 from tests.tasks_api.test_outbox import assert_as_declared, events
 
 

@@ -77,10 +77,3 @@ def history(client, auth, entity: str, entity_id: int) -> list[dict[str, Any]]:
     response = client.get(f"/v1/history/{entity}/{entity_id}", params={"limit": 500}, headers=auth("office"))
     assert response.status_code == 200, response.text
     return response.json()["data"]
-
-
-def assert_problem(response, status: int) -> None:
-    """The response is an RFC 9457 problem document with this status."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["status"] == status

@@ -4,7 +4,8 @@ element wholly or not at all, in the history, idempotent, and only for its own u
 import pytest
 
 from services.common.bulk import MAX_ELEMENTS
-from tests.tasks_api.factories import assert_problem, history, import_small_plan
+from tests.problems import assert_problem
+from tests.tasks_api.factories import history, import_small_plan
 
 DEVELOPMENT, WATER = "市发改委", "市水利局"
 

@@ -19,7 +19,8 @@ from services.common.migrations import upgrade
 from services.common.problems import Conflict, PreconditionFailed
 from services.tasks_api.closeout import service
 from services.tasks_api.closeout.schemas import CloseoutDecision
-from tests.tasks_api.factories import assert_problem, history
+from tests.problems import assert_problem
+from tests.tasks_api.factories import history
 from tests.tasks_api.test_outbox import assert_as_declared, events
 
 # A section with two tasks (and a third under another section), so a parent can close with its children.

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from services.common.pagination import encode_cursor
-from tests.tasks_api.factories import assert_problem, import_small_plan
+from tests.problems import assert_problem
+from tests.tasks_api.factories import import_small_plan
 
 DECEMBER_2019 = {"from": "2019-12-01", "to": "2019-12-31"}
 YEAR_2025 = {"from": "2025-01-01", "to": "2025-12-31"}

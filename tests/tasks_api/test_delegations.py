@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tasks_api.factories import assert_problem, history, import_small_plan
+from tests.problems import assert_problem
+from tests.tasks_api.factories import history, import_small_plan
 from tests.tasks_api.test_outbox import assert_as_declared, events
 
 TRANSPORT, REFORM, WATER = "市交通运输局", "市发改委", "市水利局"  # T1: transport leads, reform co-operates

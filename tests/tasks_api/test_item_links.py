@@ -13,7 +13,8 @@ from services.common.db import Database, make_engine
 from services.common.problems import Unprocessable
 from services.tasks_api.links import service
 from services.tasks_api.links.schemas import LinkSet
-from tests.tasks_api.factories import assert_problem, history
+from tests.problems import assert_problem
+from tests.tasks_api.factories import history
 
 
 def plan_file(key: str, title: str, items: list[dict]) -> dict:

@@ -18,7 +18,8 @@ from services.common.problems import Conflict
 from services.tasks_api.assignments import service as assignments
 from services.tasks_api.db import outbox_events
 from tests.conftest import tasks_settings
-from tests.tasks_api.factories import assert_problem, import_small_plan
+from tests.problems import assert_problem
+from tests.tasks_api.factories import import_small_plan
 
 
 def events(url: str, table: Table = outbox_events, type_: str | None = None) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.tasks_api.factories import SMALL_PLAN, assert_problem, history, import_small_plan
+from tests.problems import assert_problem
+from tests.tasks_api.factories import SMALL_PLAN, history, import_small_plan
 
 INDICATOR = {
     "key": "T1-bridges",
