@@ -39,7 +39,7 @@ class ChainRow(ChangeRow):
     hash: str | None
 
 
-def link_hash(previous: str, row: ChainRow) -> str:
+def link_hash(previous: str, row: ChangeRow) -> str:
     """The row's hash: SHA-256 of the previous hash and the row's content in one canonical JSON form (keys sorted,
     no spaces, UTF-8). The form is part of the stored data: changing it breaks every chain already written."""
     at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=UTC)  # SQLite's UTC, read without its offset
@@ -68,13 +68,11 @@ async def seal_pending(conn: AsyncConnection) -> None:
         )
     ).first()
     seq, previous = (tail[0], tail[1]) if tail is not None else (0, GENESIS)
-    ids = [row_id for _, row_id in pending]
-    rows = {row["id"]: row for row in await _rows(conn, select(table).where(table.c.id.in_(ids)))}
-    sealed, _, _ = _links(seq, previous, (rows[row_id] for row_id in ids))
+    sealed, _, _ = _links(seq, previous, (row for _, row in pending))
     await conn.execute(_seal_statement(table), sealed)
 
 
-def _links(seq: int, previous: str, rows: Iterable[ChainRow]) -> tuple[list[dict[str, object]], int, str]:
+def _links(seq: int, previous: str, rows: Iterable[ChangeRow]) -> tuple[list[dict[str, object]], int, str]:
     """Each row's place and hash after the chain's end (`seq`, `previous`), in the order given; and the new end."""
     sealed: list[dict[str, object]] = []
     for row in rows:

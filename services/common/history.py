@@ -56,13 +56,14 @@ class ChangeRow(TypedDict):
 _PENDING = "duban.change_log.pending"
 
 
-def note_pending(conn: AsyncConnection, table: Table, row_id: int) -> None:
-    conn.info.setdefault(_PENDING, []).append((table, row_id))
+def note_pending(conn: AsyncConnection, table: Table, row: ChangeRow) -> None:
+    """Keep the row as written: the chain hashes it at commit without reading it back."""
+    conn.info.setdefault(_PENDING, []).append((table, row))
 
 
-def take_pending(conn: AsyncConnection) -> list[tuple[Table, int]]:
+def take_pending(conn: AsyncConnection) -> list[tuple[Table, ChangeRow]]:
     """The rows noted in this transaction, forgotten here (conn.info outlives the transaction in the pool)."""
-    pending: list[tuple[Table, int]] = conn.info.pop(_PENDING, [])
+    pending: list[tuple[Table, ChangeRow]] = conn.info.pop(_PENDING, [])
     return pending
 
 
@@ -117,15 +118,16 @@ async def record_change(
     after: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one history entry in the caller's transaction, so it commits or rolls back with the change."""
-    changes = diff(before, after)
+    changes = cast("JsonObject", diff(before, after))  # plain values: _plain turned the rest into text
     if action == "update" and not changes:
         return
-    written = await conn.execute(
-        table.insert()
-        .values(entity=entity, entity_id=entity_id, action=action, actor=actor, at=clock.now(), changes=changes)
-        .returning(table.c.id)
+    row = ChangeRow(
+        id=0, entity=entity, entity_id=entity_id, action=action, actor=actor, at=clock.now(), changes=changes
     )
-    note_pending(conn, table, written.scalar_one())
+    written = await conn.execute(
+        table.insert().values({k: v for k, v in row.items() if k != "id"}).returning(table.c.id)
+    )
+    note_pending(conn, table, {**row, "id": written.scalar_one()})
 
 
 async def history_of(
