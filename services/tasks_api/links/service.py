@@ -6,7 +6,6 @@ writer lock, so two links set at once cannot close a cycle between them (each ch
 
 from __future__ import annotations
 
-from sqlalchemy import false
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
@@ -15,7 +14,7 @@ from services.common.dialect import dialect_of
 from services.common.etag import stale
 from services.common.problems import NotFound, Unprocessable
 from services.tasks_api.items.repository import item_records
-from services.tasks_api.links.repository import LinkRow, PlacedItem, link_of, link_records, links, placed, serving
+from services.tasks_api.links.repository import LinkRow, PlacedItem, link_of, link_records, placed, serving
 from services.tasks_api.links.schemas import ExternalTask, ItemServes, LinkPublic, LinkSet, PlacedItemPublic
 
 LINK_LOCK = 0x6475_6261_6E4C_4E4B  # "dubanLNK": one writer of links at a time, so that no two close a cycle
@@ -52,7 +51,7 @@ async def _serves(conn: AsyncConnection, item_id: int) -> ItemServes:
 async def set_link(db: Database, *, item_id: int, data: LinkSet, version: int, actor: Principal) -> ItemServes:
     """Link the item (or change its link) if the link is still at the version the caller saw (0: none yet)."""
     async with db.transaction() as conn:
-        await _one_writer(conn)
+        await dialect_of(conn).writer_lock(conn, LINK_LOCK)  # before the chains are read
         item = await item_records.get(conn, item_id)
         current = await _current_at(conn, item_id, version)
         if data.serves_item_id is not None:
@@ -67,20 +66,12 @@ async def set_link(db: Database, *, item_id: int, data: LinkSet, version: int, a
 
 async def remove_link(db: Database, *, item_id: int, version: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await _one_writer(conn)
+        await dialect_of(conn).writer_lock(conn, LINK_LOCK)  # before the chains are read
         await item_records.get(conn, item_id)
         current = await _current_at(conn, item_id, version)
         if current is None:
             raise NotFound(f"Item {item_id} serves nothing.")
         await link_records.delete(conn, current["id"], expected_version=version, actor=actor.subject)
-
-
-async def _one_writer(conn: AsyncConnection) -> None:
-    """Wait until this transaction is the only writer of links, before it reads a chain: PostgreSQL's advisory lock,
-    or SQLite's write lock, which a write that changes nothing takes now (a read first would let another writer
-    check the same chains and commit in between)."""
-    await dialect_of(conn).writer_lock(conn, LINK_LOCK)
-    await conn.execute(links.update().where(false()).values(id=links.c.id))
 
 
 async def _current_at(conn: AsyncConnection, item_id: int, version: int) -> LinkRow | None:
