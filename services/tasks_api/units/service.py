@@ -11,6 +11,7 @@ from services.common import clock
 from services.common.auth import Principal
 from services.common.auth import Role as PrincipalRole
 from services.common.db import Database, contains
+from services.common.dialect import dialect_of
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.tasks_api.db import change_log
@@ -33,6 +34,7 @@ from services.tasks_api.units.repository import (
 from services.tasks_api.units.schemas import UnitCreate, UnitUpdate
 
 MAX_SPELLING = 100  # the width of unit_aliases.alias
+UNIT_TREE_LOCK = 0x6475_6261_6E55_4E54  # "dubanUNT": one writer of units' parents at a time
 
 
 # -- spellings --------------------------------------------------------------------------------------
@@ -70,7 +72,11 @@ async def _refuse_taken_spellings(conn: AsyncConnection, spellings: list[str], u
 
 
 async def _check_parent(conn: AsyncConnection, unit_id: int | None, parent_id: int) -> None:
-    """422 unless the parent unit (上级单位) exists and is not the unit itself or one of the units under it."""
+    """422 unless the parent unit (上级单位) exists and is not the unit itself or one of the units under it.
+
+    Read under the unit tree's writer lock, held till the transaction ends: two parents set at once could otherwise
+    each check the chain the other has not changed yet, and close a cycle between them."""
+    await dialect_of(conn).writer_lock(conn, UNIT_TREE_LOCK)
     ancestor: int | None = parent_id
     seen: set[int] = set()
     while ancestor is not None and ancestor not in seen:
