@@ -6,6 +6,8 @@ writer lock, so two links set at once cannot close a cycle between them (each ch
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
@@ -29,15 +31,14 @@ async def serves_of(db: Database, *, item_id: int) -> ItemServes:
 
 
 async def _serves(conn: AsyncConnection, item_id: int) -> ItemServes:
-    link = await link_of(conn, item_id)
-    chain: list[PlacedItem] = []
-    last = link
-    while last is not None and last["serves_item_id"] is not None and len(chain) < MAX_DEPTH:
-        step = await placed(conn, last["serves_item_id"])
-        if step is None:
+    upward = _upward(conn, item_id, MAX_DEPTH + 1)
+    _, link = await anext(upward)  # the item itself, then up to MAX_DEPTH above it
+    last, chain = link, list[PlacedItem]()
+    async for step, step_link in upward:
+        if (found := await placed(conn, step)) is None:
             break
-        chain.append(step)
-        last = await link_of(conn, step["item_id"])
+        chain.append(found)
+        last = step_link
     external = last if last is not None and last["reference"] is not None else None
     return ItemServes(
         item_id=item_id,
@@ -91,15 +92,24 @@ async def _check_target(conn: AsyncConnection, item_id: int, plan_id: int, targe
         raise Unprocessable(
             "An item serves an item of another (higher-level) plan, not of its own.", at=("body", "serves_item_id")
         )
-    step: int | None = target_id
-    for _ in range(MAX_DEPTH):
+    last: LinkRow | None = None
+    async for step, link in _upward(conn, target_id, MAX_DEPTH):
         if step == item_id:
             raise Unprocessable(f"Item {target_id} already serves item {item_id}: the link would close a cycle.")
-        link = await link_of(conn, step) if step is not None else None
-        step = link["serves_item_id"] if link else None
+        last = link
+    if last is not None and last["serves_item_id"] is not None:
+        raise Unprocessable(f"The chain above item {target_id} is longer than {MAX_DEPTH} levels.")
+
+
+async def _upward(conn: AsyncConnection, item_id: int, depth: int) -> AsyncIterator[tuple[int, LinkRow | None]]:
+    """The item and those up its chain, each with its link (None: it serves nothing), `depth` items at most."""
+    step: int | None = item_id
+    for _ in range(depth):
         if step is None:
             return
-    raise Unprocessable(f"The chain above item {target_id} is longer than {MAX_DEPTH} levels.")
+        link = await link_of(conn, step)
+        yield step, link
+        step = link["serves_item_id"] if link else None
 
 
 async def served_by(db: Database, *, item_id: int, after_id: int | None, limit: int) -> list[PlacedItem]:
