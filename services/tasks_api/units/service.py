@@ -21,6 +21,7 @@ from services.tasks_api.items.repository import responsibilities
 from services.tasks_api.tables import UnitKind
 from services.tasks_api.units.models import name_key
 from services.tasks_api.units.repository import (
+    UNIT_TREE_LOCK,
     UnitItemRow,
     UnitWithAliases,
     aliases,
@@ -35,7 +36,6 @@ from services.tasks_api.units.repository import (
 from services.tasks_api.units.schemas import UnitCreate, UnitUpdate
 
 MAX_SPELLING = 100  # the width of unit_aliases.alias
-UNIT_TREE_LOCK = 0x6475_6261_6E55_4E54  # "dubanUNT": one writer of units' parents at a time
 
 
 # -- spellings --------------------------------------------------------------------------------------
