@@ -14,4 +14,7 @@ RUN uv sync --frozen --no-dev --no-cache
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY data ./data
+# The evidence store's directories (EVIDENCE_DIR), owned by the user the services run as: a volume mounted there
+# (compose.yaml) starts as a copy of them, writable.
+RUN mkdir -p var/evidence/tasks_api var/evidence/reporting_api && chown -R nobody:nogroup var
 USER nobody

@@ -31,6 +31,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from services.common.db import Database, make_engine
+    from services.common.problems import ProblemError
     from services.tasks_api.plans.files.validation import PlanFileError, parse_plan_file
     from services.tasks_api.plans.service import import_plan
     from services.tasks_api.settings import TasksSettings
@@ -49,7 +50,12 @@ def _import(args: argparse.Namespace) -> int:
         finally:
             await database.dispose()
 
-    plan_id, counts = asyncio.run(run())
+    try:
+        plan_id, counts = asyncio.run(run())
+    except ProblemError as exc:  # what the file says contradicts the database (a parent unknown, a cycle): 422
+        where = [str(error.get("pointer", "")).removeprefix("/body/") for error in exc.extra.get("errors", [])]
+        print(f"{args.file}: {', '.join(filter(None, where)) or '(file)'}: {exc.detail}", file=sys.stderr)
+        return 1
     changes = ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing changed"
     print(f"plan {plan_file.plan.key} (id {plan_id}): {changes}")
     return 0

@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 import asyncpg
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import JSON, DateTime, Executable, Insert, Integer, Table, event, text
+from sqlalchemy import JSON, DateTime, Insert, Integer, Table, event, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
@@ -60,12 +60,11 @@ class Dialect(Protocol):
     async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert rows (every column but id given), in the caller's transaction; their new ids, in order."""
 
-    async def writer_lock(self, conn: AsyncConnection, key: int) -> None: ...  # the only writer under key till it ends
+    async def writer_lock(self, conn: AsyncConnection, key: int) -> None: ...  # the only writer under key from now
 
-    async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
-        """Make this transaction's reads and writes one unit from here on: a row it read and another writer changed
-        meanwhile fails the transaction (PostgreSQL, SQLSTATE 40001), or nobody else writes until it ends (SQLite,
-        whose write lock `no_op_write`, a write that changes nothing, takes now)."""
+    async def isolate(self, conn: AsyncConnection) -> None:
+        """Make the transaction's reads and writes one unit from now: a row it read that another writer changed
+        meanwhile fails it (PostgreSQL, SQLSTATE 40001), or nobody else writes until it ends (SQLite's write lock)."""
 
     def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:
         """Hold the database's `name` lock for the block where it needs one; Conflict(busy) while another holds it."""
@@ -136,11 +135,12 @@ class SQLite:
         return list(result.scalars())
 
     async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
-        return None  # SQLite has one writer at a time: the transaction that writes holds the database's lock
+        # The database's one write lock, whatever the key, taken now (not at the first write) by a write that changes
+        # nothing, on the table of the last ids every duban database has (each table is AUTOINCREMENT).
+        await conn.execute(text("UPDATE sqlite_sequence SET seq = seq WHERE 0"))
 
-    async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
-        # SQLite begins at the first write: a write that changes nothing takes the lock before anything is read.
-        await conn.execute(no_op_write)
+    async def isolate(self, conn: AsyncConnection) -> None:
+        await self.writer_lock(conn, 0)  # nobody else writes until the transaction ends
 
     def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:
         # SQLite has one writer at a time: a second process would wait for the first one's whole work.
@@ -212,7 +212,7 @@ class Postgres:
     async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
-    async def isolate(self, conn: AsyncConnection, *, no_op_write: Executable) -> None:
+    async def isolate(self, conn: AsyncConnection) -> None:
         await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
 
     def one_at_a_time(self, url: URL, name: str, *, busy: str) -> AbstractContextManager[None]:

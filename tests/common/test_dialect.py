@@ -22,6 +22,7 @@ things = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(40), nullable=False, unique=True),
     sa.Column("at", sa.DateTime(timezone=True)),
+    sqlite_autoincrement=True,  # as every table of duban's (tests/test_identifiers.py)
 )
 BEIJING = timezone(timedelta(hours=8))
 
@@ -125,6 +126,28 @@ def test_a_writer_under_the_writer_lock_waits_for_the_one_holding_it(url):
     assert finished == ["first", "second"]
 
 
+def test_the_writer_lock_is_held_from_where_it_is_taken_before_the_transaction_writes(url):
+    finished = []
+
+    async def check_then_write(database, name, hold):
+        async with database.transaction() as conn:
+            await dialect_of(conn).writer_lock(conn, 7)
+            taken = await conn.scalar(select(func.count()).select_from(things))
+            await asyncio.sleep(hold)  # no write yet: on SQLite the lock is the lock taken, not the first write's
+            await conn.execute(things.insert().values(name=f"{name} after {taken}"))
+        finished.append(name)
+
+    async def work(database):
+        first = asyncio.create_task(check_then_write(database, "first", hold=0.5))
+        await asyncio.sleep(0.2)  # the first holds the lock, and has read but not written
+        await check_then_write(database, "second", hold=0)
+        await first
+        return await names(database)
+
+    assert run(url, work) == ["first after 0", "second after 1"]
+    assert finished == ["first", "second"]
+
+
 def test_an_isolated_transaction_reads_the_same_rows_while_another_writes(url):
     async def insert(database, name):
         async with database.transaction() as conn:
@@ -134,8 +157,7 @@ def test_an_isolated_transaction_reads_the_same_rows_while_another_writes(url):
         await insert(database, "there")
         count = select(func.count()).select_from(things)
         async with database.transaction() as conn:
-            no_op_write = things.update().where(things.c.name == "there").values(name=things.c.name)
-            await dialect_of(conn).isolate(conn, no_op_write=no_op_write)
+            await dialect_of(conn).isolate(conn)
             before = await conn.scalar(count)
             other = asyncio.create_task(insert(database, "meanwhile"))
             await asyncio.sleep(0.3)  # PostgreSQL commits it now; SQLite makes it wait for this transaction

@@ -19,7 +19,7 @@ from tests.conftest import reporting_settings, tasks_settings
 from tests.notify_api.conftest import notify_settings
 from tests.test_contract import committed
 
-EVENT_LITERAL = re.compile(r'"((?:report|item|deadline|notice|instruction)\.[a-z_]+)"')
+EVENT_LITERAL = re.compile(r'"((?:report|item|deadline|notice|instruction|delegation)\.[a-z_]+)"')
 # What notify_api delivers (every type) and what each producer declares (its own).
 DECLARED = {
     TASKS: tuple(t.name for t in published_by(TASKS)),

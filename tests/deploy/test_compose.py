@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from services.common.evidence.settings import EvidenceSettings
 from services.common.settings import REPO_ROOT, Environment
 from tests.deploy import nginx
 from tests.deploy.processes import SETTINGS, accepted, needs, secret_settings, unread
@@ -196,3 +197,13 @@ def test_nginx_accepts_the_gateways_rendering_for_compose(interpolated, tmp_path
     assert "${" not in site
     result = nginx.nginx_test(tmp_path, site)
     assert result.returncode == 0, result.stderr
+
+
+def test_every_api_that_keeps_evidence_files_keeps_them_on_a_named_volume():
+    document = yaml.safe_load(COMPOSE.read_text())
+    for name, service in processes(document["services"]).items():
+        for need in needs(service["command"]):
+            if "--port" in service["command"] and issubclass(SETTINGS[need.service], EvidenceSettings):
+                directory = service["environment"][f"{need.service.upper()}_EVIDENCE_DIR"]
+                volume, _, path = next(v for v in service["volumes"] if v.split(":")[1] == directory).partition(":")
+                assert (path, volume in document["volumes"]) == (directory, True), name

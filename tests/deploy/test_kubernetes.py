@@ -10,6 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.common.evidence.settings import EvidenceSettings
 from services.common.settings import REPO_ROOT, Environment
 from tests.deploy import nginx
 from tests.deploy.processes import SETTINGS, accepted, needs, secret_settings, unread
@@ -231,3 +232,19 @@ def test_every_worker_serves_its_metrics_on_the_port_its_pod_is_annotated_with()
         address = next(value for name, value in container.environment().items() if name.endswith("_METRICS_ADDRESS"))
         assert annotations["prometheus.io/scrape"] == "true"
         assert address == f"0.0.0.0:{annotations['prometheus.io/port']}"
+
+
+def test_every_api_that_keeps_evidence_files_keeps_them_on_a_claim_its_replicas_share():
+    claims = named("PersistentVolumeClaim")
+    for deployment in named("Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        for spec in (spec for spec in pod["containers"] if spec["image"] == "duban" and "ports" in spec):
+            service = needs(Container(deployment["metadata"]["name"], spec).argv)[0].service
+            if not issubclass(SETTINGS[service], EvidenceSettings):
+                continue
+            directory = Container(deployment["metadata"]["name"], spec).environment()[f"{service.upper()}_EVIDENCE_DIR"]
+            [mount] = [mount for mount in spec["volumeMounts"] if mount["mountPath"] == directory]
+            [volume] = [volume for volume in pod["volumes"] if volume["name"] == mount["name"]]
+            claim = claims[volume["persistentVolumeClaim"]["claimName"]]
+            assert claim["spec"]["accessModes"] == ["ReadWriteMany"] or deployment["spec"]["replicas"] == 1
+            assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]

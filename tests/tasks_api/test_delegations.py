@@ -243,6 +243,40 @@ def test_withdrawing_takes_back_the_delegation_and_what_was_passed_on_from_it(s,
     assert s.delegated(s.transport, s.t1, s.roads)["status"] == "pending"  # it may delegate again
 
 
+# -- deleting a unit ---------------------------------------------------------------------------------------------
+
+
+def test_deleting_a_unit_deletes_its_delegations_and_those_below_each_in_the_history_and_published(s, tasks_database):
+    crew = new_unit(s.client, s.auth, "衢江公路段养护班", s.section)
+    chain = [s.delegated(s.transport, s.t1, s.roads)]
+    for by, to in ((s.roads, s.section), (s.section, crew)):  # each passes on what it acknowledged
+        s.acknowledge(by, chain[-1]["id"])
+        chain.append(s.delegated(by, s.t1, to))
+    kept = s.delegated(s.reform, s.t1, s.prices)
+    etag = s.client.get(f"/v1/units/{s.roads}", headers=s.auth("office")).headers["ETag"]
+    deleted = s.client.delete(f"/v1/units/{s.roads}", headers=s.auth("office", **{"If-Match": etag}))
+    assert deleted.status_code == 204, deleted.text
+    assert s.chain(s.auth("office"), s.t1) == [(s.reform, s.prices, "pending")]
+    for made in chain:  # to the unit, from it, and passed on from that one by 衢江公路段
+        assert_problem(s.client.get(f"/v1/delegations/{made['id']}", headers=s.auth("office")), 404)
+        assert history(s.client, s.auth, "delegation", made["id"])[-1]["action"] == "delete"
+    published = events(tasks_database, type_="delegation.deleted")
+    assert_as_declared(published)
+    assert [(e["data"]["delegation_id"], e["data"]["status"]) for e in published] == [
+        (chain[0]["id"], "acknowledged"),
+        (chain[1]["id"], "acknowledged"),
+        (chain[2]["id"], "pending"),
+    ]
+    assert [h["action"] for h in history(s.client, s.auth, "delegation", kept["id"])] == ["create"]
+
+
+def test_deleting_a_unit_leaves_its_sub_units_without_a_parent_each_in_the_history(s):
+    etag = s.client.get(f"/v1/units/{s.roads}", headers=s.auth("office")).headers["ETag"]
+    assert s.client.delete(f"/v1/units/{s.roads}", headers=s.auth("office", **{"If-Match": etag})).status_code == 204
+    assert s.client.get(f"/v1/units/{s.section}", headers=s.auth("office")).json()["parent_id"] is None
+    assert history(s.client, s.auth, "unit", s.section)[-1]["changes"]["parent_id"] == [s.roads, None]
+
+
 # -- delegation widens nothing else ---------------------------------------------------------------------------------
 
 

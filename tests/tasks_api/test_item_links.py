@@ -92,6 +92,19 @@ def test_the_chain_runs_from_county_through_city_to_the_provincial_plan_outside_
     assert found["external"] == external
 
 
+def test_a_link_above_a_chain_already_as_long_as_allowed_is_422_and_a_chain_is_shown_that_far(
+    tasks_client, auth, items, monkeypatch
+):
+    assert link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]}).status_code == 200
+    assert link(tasks_client, auth, items["K1"], {"serves_item_id": items["C1"]}).status_code == 200
+    monkeypatch.setattr(service, "MAX_DEPTH", 1)
+    assert [step["item_key"] for step in serves(tasks_client, auth, items["K1"])["chain"]] == ["C1"]
+    etag = f'"{serves(tasks_client, auth, items["K1"])["version"]}"'
+    refused = link(tasks_client, auth, items["K1"], {"serves_item_id": items["C1"]}, etag=etag)
+    assert_problem(refused, 422)
+    assert "longer than 1 levels" in refused.json()["detail"]
+
+
 def test_an_item_that_serves_nothing_answers_version_0_and_an_empty_chain(tasks_client, auth, items):
     response = tasks_client.get(f"/v1/items/{items['C3']}/serves", headers=auth("viewer"))
     assert response.headers["ETag"] == '"0"'

@@ -80,6 +80,7 @@ _TYPES = (
     EventType("item.delegated", 1, TASKS, items.ItemDelegatedData),
     EventType("delegation.acknowledged", 1, TASKS, items.DelegationAcknowledgedData),
     EventType("delegation.withdrawn", 1, TASKS, items.DelegationWithdrawnData),
+    EventType("delegation.deleted", 1, TASKS, items.DelegationDeletedData),
     EventType("instruction.issued", 1, REPORTING, instructions.InstructionIssuedData),
     EventType("instruction.mentioned", 1, REPORTING, instructions.InstructionMentionedData),
     EventType("instruction.answered", 1, REPORTING, instructions.InstructionAnsweredData),

@@ -107,6 +107,7 @@ EXAMPLES: dict[str, JsonObject] = {
     "item.delegated": _DELEGATION,
     "delegation.acknowledged": {**_DELEGATION, "status": "acknowledged", "actor": "unit-96"},
     "delegation.withdrawn": {**_DELEGATION, "status": "withdrawn"},
+    "delegation.deleted": {**_DELEGATION, "status": "acknowledged", "actor": "office"},
     "instruction.issued": {**_INSTRUCTION, "mentioned_unit_ids": [15]},
     "instruction.mentioned": {**_INSTRUCTION, "unit_id": 15, "unit_name": "市交通运输局"},
     "instruction.answered": {**_INSTRUCTION, "closed_by": "unit-12", "reply": "已召开专题会，4月25日完成。"},

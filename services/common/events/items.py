@@ -102,3 +102,8 @@ class DelegationAcknowledgedData(DelegationEventData):
 
 class DelegationWithdrawnData(DelegationEventData):
     """delegation.withdrawn: the delegating unit took the delegation back (撤回), or one it came from."""
+
+
+class DelegationDeletedData(DelegationEventData):
+    """delegation.deleted: the delegation was deleted with a unit deleted (its delegating unit, its delegate, or a
+    unit up its chain); its status is the one it had."""

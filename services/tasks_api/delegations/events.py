@@ -1,5 +1,5 @@
 """The data of the delegation events tasks_api emits through its outbox, one shape for the three types:
-`item.delegated`, `delegation.acknowledged` and `delegation.withdrawn`."""
+`item.delegated`, `delegation.acknowledged`, `delegation.withdrawn` and `delegation.deleted`."""
 
 from __future__ import annotations
 

@@ -84,3 +84,22 @@ async def active_below(conn: AsyncConnection, delegation_id: int) -> list[Delega
         delegations.c.parent_delegation_id == delegation_id, delegations.c.status.in_(ACTIVE)
     )
     return await rows_of(conn, query.order_by(delegations.c.id), DelegationRow)
+
+
+async def gone_with_unit(conn: AsyncConnection, unit_id: int) -> list[DelegationView]:
+    """The delegations the unit made or received and every one passed on from them (all go with the unit), in id
+    order."""
+    found = await rows_of(
+        conn,
+        VIEW.where((delegations.c.from_unit_id == unit_id) | (delegations.c.to_unit_id == unit_id)),
+        DelegationView,
+    )
+    seen = {row["id"] for row in found}
+    frontier = set(seen)
+    while frontier:
+        below_query = VIEW.where(delegations.c.parent_delegation_id.in_(frontier), delegations.c.id.not_in(seen))
+        below = await rows_of(conn, below_query, DelegationView)
+        frontier = {row["id"] for row in below}
+        seen |= frontier
+        found += below
+    return sorted(found, key=lambda row: row["id"])

@@ -15,10 +15,11 @@ from services.common import clock
 from services.common.auth import Principal, Role
 from services.common.db import Database
 from services.common.etag import stale
+from services.common.history import record_change
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.tasks_api.assignments.service import lock_item
-from services.tasks_api.db import outbox_events
+from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.delegations import repository
 from services.tasks_api.delegations.events import delegation_event
 from services.tasks_api.delegations.models import DelegationStatus
@@ -174,6 +175,24 @@ async def _withdraw(
     for below in await repository.active_below(conn, before["id"]):
         await _withdraw(conn, item, below, version=None, actor=actor)
     return after
+
+
+async def delete_with_unit(conn: AsyncConnection, unit_id: int, *, actor: str) -> None:
+    """Delete the delegations a unit being deleted made or received, and those passed on from them: each in the
+    history and published (delegation.deleted), as the unit's foreign keys alone would drop them silently."""
+    gone = await repository.gone_with_unit(conn, unit_id)
+    if not gone:
+        return
+    gone_items = {item_id: await item_records.get(conn, item_id) for item_id in {row["item_id"] for row in gone}}
+    for row in gone:
+        stored = {key: value for key, value in row.items() if key not in ("from_unit_name", "to_unit_name")}
+        await record_change(
+            conn, change_log, entity="delegation", entity_id=row["id"], action="delete", actor=actor, before=stored
+        )
+        await emit(
+            conn, outbox_events, "delegation.deleted", delegation_event(gone_items[row["item_id"]], row, actor=actor)
+        )
+    await conn.execute(delegations.delete().where(delegations.c.id.in_([row["id"] for row in gone])))
 
 
 def _visible(principal: Principal) -> list[ColumnElement[bool]]:

@@ -6,7 +6,8 @@ writer lock, so two links set at once cannot close a cycle between them (each ch
 
 from __future__ import annotations
 
-from sqlalchemy import false
+from collections.abc import AsyncIterator
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
@@ -15,7 +16,7 @@ from services.common.dialect import dialect_of
 from services.common.etag import stale
 from services.common.problems import NotFound, Unprocessable
 from services.tasks_api.items.repository import item_records
-from services.tasks_api.links.repository import LinkRow, PlacedItem, link_of, link_records, links, placed, serving
+from services.tasks_api.links.repository import LinkRow, PlacedItem, link_of, link_records, placed, serving
 from services.tasks_api.links.schemas import ExternalTask, ItemServes, LinkPublic, LinkSet, PlacedItemPublic
 
 LINK_LOCK = 0x6475_6261_6E4C_4E4B  # "dubanLNK": one writer of links at a time, so that no two close a cycle
@@ -30,15 +31,14 @@ async def serves_of(db: Database, *, item_id: int) -> ItemServes:
 
 
 async def _serves(conn: AsyncConnection, item_id: int) -> ItemServes:
-    link = await link_of(conn, item_id)
-    chain: list[PlacedItem] = []
-    last = link
-    while last is not None and last["serves_item_id"] is not None and len(chain) < MAX_DEPTH:
-        step = await placed(conn, last["serves_item_id"])
-        if step is None:
+    upward = _upward(conn, item_id, MAX_DEPTH + 1)
+    _, link = await anext(upward)  # the item itself, then up to MAX_DEPTH above it
+    last, chain = link, list[PlacedItem]()
+    async for step, step_link in upward:
+        if (found := await placed(conn, step)) is None:
             break
-        chain.append(step)
-        last = await link_of(conn, step["item_id"])
+        chain.append(found)
+        last = step_link
     external = last if last is not None and last["reference"] is not None else None
     return ItemServes(
         item_id=item_id,
@@ -52,7 +52,7 @@ async def _serves(conn: AsyncConnection, item_id: int) -> ItemServes:
 async def set_link(db: Database, *, item_id: int, data: LinkSet, version: int, actor: Principal) -> ItemServes:
     """Link the item (or change its link) if the link is still at the version the caller saw (0: none yet)."""
     async with db.transaction() as conn:
-        await _one_writer(conn)
+        await dialect_of(conn).writer_lock(conn, LINK_LOCK)  # before the chains are read
         item = await item_records.get(conn, item_id)
         current = await _current_at(conn, item_id, version)
         if data.serves_item_id is not None:
@@ -67,20 +67,12 @@ async def set_link(db: Database, *, item_id: int, data: LinkSet, version: int, a
 
 async def remove_link(db: Database, *, item_id: int, version: int, actor: Principal) -> None:
     async with db.transaction() as conn:
-        await _one_writer(conn)
+        await dialect_of(conn).writer_lock(conn, LINK_LOCK)  # before the chains are read
         await item_records.get(conn, item_id)
         current = await _current_at(conn, item_id, version)
         if current is None:
             raise NotFound(f"Item {item_id} serves nothing.")
         await link_records.delete(conn, current["id"], expected_version=version, actor=actor.subject)
-
-
-async def _one_writer(conn: AsyncConnection) -> None:
-    """Wait until this transaction is the only writer of links, before it reads a chain: PostgreSQL's advisory lock,
-    or SQLite's write lock, which a write that changes nothing takes now (a read first would let another writer
-    check the same chains and commit in between)."""
-    await dialect_of(conn).writer_lock(conn, LINK_LOCK)
-    await conn.execute(links.update().where(false()).values(id=links.c.id))
 
 
 async def _current_at(conn: AsyncConnection, item_id: int, version: int) -> LinkRow | None:
@@ -100,15 +92,24 @@ async def _check_target(conn: AsyncConnection, item_id: int, plan_id: int, targe
         raise Unprocessable(
             "An item serves an item of another (higher-level) plan, not of its own.", at=("body", "serves_item_id")
         )
-    step: int | None = target_id
-    for _ in range(MAX_DEPTH):
+    last: LinkRow | None = None
+    async for step, link in _upward(conn, target_id, MAX_DEPTH):
         if step == item_id:
             raise Unprocessable(f"Item {target_id} already serves item {item_id}: the link would close a cycle.")
-        link = await link_of(conn, step) if step is not None else None
-        step = link["serves_item_id"] if link else None
+        last = link
+    if last is not None and last["serves_item_id"] is not None:
+        raise Unprocessable(f"The chain above item {target_id} is longer than {MAX_DEPTH} levels.")
+
+
+async def _upward(conn: AsyncConnection, item_id: int, depth: int) -> AsyncIterator[tuple[int, LinkRow | None]]:
+    """The item and those up its chain, each with its link (None: it serves nothing), `depth` items at most."""
+    step: int | None = item_id
+    for _ in range(depth):
         if step is None:
             return
-    raise Unprocessable(f"The chain above item {target_id} is longer than {MAX_DEPTH} levels.")
+        link = await link_of(conn, step)
+        yield step, link
+        step = link["serves_item_id"] if link else None
 
 
 async def served_by(db: Database, *, item_id: int, after_id: int | None, limit: int) -> list[PlacedItem]:

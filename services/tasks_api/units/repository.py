@@ -18,6 +18,7 @@ from services.tasks_api.tables import Unit
 from services.tasks_api.units.models import UnitAlias, name_key
 
 units, aliases = table_of(Unit), table_of(UnitAlias)
+UNIT_TREE_LOCK = 0x6475_6261_6E55_4E54  # "dubanUNT": one writer of units' parents at a time, so no two close a cycle
 unit_records: Records[UnitRow] = Records(units, "unit", change_log)
 
 
@@ -107,3 +108,13 @@ async def unit_item_page(
         where.append(items.c.number == item_number)
     rows = await item_records.page(conn, where=where, after_id=after_id, limit=limit, columns=UNIT_ITEM_COLUMNS)
     return cast(list[UnitItemRow], rows)
+
+
+async def under_itself(conn: AsyncConnection, unit_id: int) -> bool:
+    """Whether following the unit's parents upward comes back to it (a cycle of 上级单位)."""
+    seen: set[int] = set()
+    step: int | None = unit_id
+    while step is not None and step not in seen:
+        seen.add(step)
+        step = await conn.scalar(select(units.c.parent_id).where(units.c.id == step))
+    return step == unit_id

@@ -11,14 +11,17 @@ from services.common import clock
 from services.common.auth import Principal
 from services.common.auth import Role as PrincipalRole
 from services.common.db import Database, contains
+from services.common.dialect import dialect_of
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.tasks_api.db import change_log
+from services.tasks_api.delegations.service import delete_with_unit
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import responsibilities
 from services.tasks_api.tables import UnitKind
 from services.tasks_api.units.models import name_key
 from services.tasks_api.units.repository import (
+    UNIT_TREE_LOCK,
     UnitItemRow,
     UnitWithAliases,
     aliases,
@@ -70,7 +73,11 @@ async def _refuse_taken_spellings(conn: AsyncConnection, spellings: list[str], u
 
 
 async def _check_parent(conn: AsyncConnection, unit_id: int | None, parent_id: int) -> None:
-    """422 unless the parent unit (上级单位) exists and is not the unit itself or one of the units under it."""
+    """422 unless the parent unit (上级单位) exists and is not the unit itself or one of the units under it.
+
+    Read under the unit tree's writer lock, held till the transaction ends: two parents set at once could otherwise
+    each check the chain the other has not changed yet, and close a cycle between them."""
+    await dialect_of(conn).writer_lock(conn, UNIT_TREE_LOCK)
     ancestor: int | None = parent_id
     seen: set[int] = set()
     while ancestor is not None and ancestor not in seen:
@@ -160,8 +167,10 @@ async def update_unit(
 
 
 async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Principal) -> None:
-    """Delete a unit and its spellings; refused while it is still responsible for any item."""
+    """Delete a unit, its spellings and its delegations (转办), its sub-units left without a parent; refused while it
+    is still responsible for any item."""
     async with db.transaction() as conn:
+        await _hold_unit(conn, unit_id)
         unit = await unit_records.get_at(conn, unit_id, version)
         duties = (
             await conn.execute(
@@ -173,7 +182,17 @@ async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Princi
                 f"Unit {unit['name']} is still responsible for {duties} item(s); "
                 "reassign them before deleting the unit."
             )
+        await delete_with_unit(conn, unit_id, actor=actor.subject)
+        for sub_unit in (await conn.execute(select(units.c.id).where(units.c.parent_id == unit_id))).scalars():
+            await unit_records.update(conn, sub_unit, {"parent_id": None}, expected_version=None, actor=actor.subject)
         await unit_records.delete(conn, unit_id, expected_version=version, actor=actor.subject)
+
+
+async def _hold_unit(conn: AsyncConnection, unit_id: int) -> None:
+    """Nothing refers to the unit anew till the transaction ends: SQLite has one writer, and on PostgreSQL the key
+    check of a new delegation or sub-unit waits for the unit's row lock (then finds the unit gone: 409)."""
+    await dialect_of(conn).writer_lock(conn, UNIT_TREE_LOCK)
+    await conn.execute(select(units.c.id).where(units.c.id == unit_id).with_for_update())
 
 
 # -- the items a unit answers for -------------------------------------------------------------------

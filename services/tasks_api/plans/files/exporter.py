@@ -64,6 +64,7 @@ class _Named:
     units: list[UnitRow]
     aliases: list[AliasRow]
     leaders: list[LeaderRow]
+    parents: dict[int, str]  # the names of the units' parents (上级单位), named in the plan or not
 
 
 async def export_plan(conn: AsyncConnection, plan: PlanRow) -> PlanFile:
@@ -115,10 +116,14 @@ async def _read_named(conn: AsyncConnection, plan_id: int, tree: _Tree) -> _Name
     unit_ids -= {None}
     spellings = select(aliases).where(aliases.c.unit_id.in_(unit_ids)).order_by(aliases.c.unit_id, aliases.c.position)
     leader_ids = {r["leader_id"] for rows in tree.heads.values() for r in rows} | {m["leader_id"] for m in plan_members}
+    named_units = await rows_of(conn, select(units).where(units.c.id.in_(unit_ids)).order_by(units.c.id), UnitRow)
+    parent_ids = {u["parent_id"] for u in named_units} - {None}
+    parents = select(units.c.id, units.c.name).where(units.c.id.in_(parent_ids))
     return _Named(
         groups=plan_groups,
         members=plan_members,
-        units=await rows_of(conn, select(units).where(units.c.id.in_(unit_ids)).order_by(units.c.id), UnitRow),
+        units=named_units,
+        parents={unit_id: name for unit_id, name in await conn.execute(parents)},
         aliases=await rows_of(conn, spellings, AliasRow),
         leaders=await rows_of(
             conn, select(leaders).where(leaders.c.id.in_(leader_ids)).order_by(leaders.c.id), LeaderRow
@@ -157,7 +162,8 @@ class _Writer:
 
     def unit(self, row: UnitRow) -> UnitEntry:
         spellings = [a["alias"] for a in self.named.aliases if a["unit_id"] == row["id"] and a["alias"] != row["name"]]
-        return UnitEntry(name=row["name"], kind=UnitKind(row["kind"]), aliases=spellings)
+        parent = self.named.parents.get(row["parent_id"]) if row["parent_id"] is not None else None
+        return UnitEntry(name=row["name"], kind=UnitKind(row["kind"]), aliases=spellings, parent=parent)
 
     def group(self, row: GroupRow) -> GroupEntry:
         return GroupEntry(

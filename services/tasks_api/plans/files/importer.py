@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from services.common.dialect import dialect_of
+from services.common.problems import Unprocessable
 from services.common.tables import table_of
 from services.tasks_api.people.models import Group, GroupMember
 from services.tasks_api.people.repository import GroupRow, LeaderRow
@@ -18,10 +20,14 @@ from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import PlanFile
 from services.tasks_api.tables import Leader, Plan, PlanRow, Unit
 from services.tasks_api.units.models import UnitAlias, name_key
-from services.tasks_api.units.repository import AliasRow, UnitRow
+from services.tasks_api.units.repository import UNIT_TREE_LOCK, AliasRow, UnitRow, under_itself
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
 groups, members = table_of(Group), table_of(GroupMember)
+
+
+def _at(n: int) -> tuple[str | int, ...]:
+    return ("body", "units", n, "parent")
 
 
 class Importer(ImportRun):
@@ -67,7 +73,27 @@ class Importer(ImportRun):
         ]
         if missing:
             await self.conn.execute(aliases.insert(), missing)
+        await self._parents(plan_file, ids)
         return ids
+
+    async def _parents(self, plan_file: PlanFile, ids: dict[str, int]) -> None:
+        """The parents (上级单位) the file gives: each a unit of the file or one known, and never a cycle (422)."""
+        given = [(n, entry, entry.parent) for n, entry in enumerate(plan_file.units) if entry.parent is not None]
+        if not given:
+            return
+        await dialect_of(self.conn).writer_lock(self.conn, UNIT_TREE_LOCK)  # before the chains are read
+        keys = {name_key(parent) for *_, parent in given} - ids.keys()
+        known = await self.rows(select(aliases).where(aliases.c.key.in_(keys)), AliasRow)
+        ids = {**{r["key"]: r["unit_id"] for r in known}, **ids}
+        unit_ids = {n: ids[name_key(entry.name)] for n, entry, _ in given}
+        stored = {r["id"]: r for r in await self.rows(select(units).where(units.c.id.in_(unit_ids.values())), UnitRow)}
+        for n, _, parent in given:
+            if (parent_id := ids.get(name_key(parent))) is None:
+                raise Unprocessable(f"Unit {parent} is neither a unit of the file nor a known one.", at=_at(n))
+            await self.update(units, "unit", stored[unit_ids[n]], {"parent_id": parent_id})
+        for n, entry, _ in given:
+            if await under_itself(self.conn, unit_ids[n]):
+                raise Unprocessable(f"Unit {entry.name} would be under itself: units may not form a cycle.", at=_at(n))
 
     async def _leaders(self, plan_file: PlanFile, unit_ids: dict[str, int]) -> dict[str, int]:
         names = [entry.name for entry in plan_file.leaders]

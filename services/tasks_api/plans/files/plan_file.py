@@ -65,6 +65,11 @@ class UnitEntry(_Strict):
     aliases: list[UnitName] = Field(
         [], max_length=50, description="Other spellings of the unit's name in documents (别名)."
     )
+    parent: UnitName | None = Field(
+        None,
+        description="The unit it belongs to (上级单位), by name or alias: a unit of the file or one already known; "
+        "left out: the unit's parent stays as it is.",
+    )
 
 
 class LeaderEntry(_Strict):

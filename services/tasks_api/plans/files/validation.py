@@ -94,6 +94,14 @@ def _unit_spellings(plan_file: PlanFile, problems: list[tuple[tuple[Any, ...], s
             owner = spellings.setdefault(name_key(spelling), unit.name)
             if owner != unit.name:
                 problems.append((("units", i), f"spelling {spelling!r} already belongs to unit {owner!r}"))
+    parents = {unit.name: spellings.get(name_key(unit.parent)) for unit in plan_file.units if unit.parent}
+    for i, unit in enumerate(plan_file.units):
+        above, seen = parents.get(unit.name), {unit.name}
+        while above is not None and above not in seen:
+            seen.add(above)
+            above = parents.get(above)
+        if above == unit.name:
+            problems.append((("units", i, "parent"), f"unit {unit.name!r} would be under itself (a cycle of parents)"))
     return spellings
 
 

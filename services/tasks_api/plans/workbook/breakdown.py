@@ -27,7 +27,7 @@ from services.common.db import Database
 from services.common.dialect import dialect_of
 from services.common.problems import Conflict, PreconditionFailed, PreconditionRequired
 from services.tasks_api.items.models import Role
-from services.tasks_api.plans.files.exporter import aliases, export_plan, plans, units
+from services.tasks_api.plans.files.exporter import aliases, export_plan, units
 from services.tasks_api.plans.files.importer import Importer
 from services.tasks_api.plans.files.plan_file import PlanFile, UnitEntry, responsible_entry
 from services.tasks_api.plans.files.validation import PlanFileError, validate_plan_data
@@ -71,7 +71,7 @@ async def apply_breakdown(db: Database, *, plan_id: int, content: bytes, actor: 
     with _stale_on_serialization_failure():  # outside the transaction: PostgreSQL may refuse only at commit
         async with db.read() if upload.dry_run else db.transaction() as conn:
             if not upload.dry_run:
-                await _hold_the_plan(conn, plan_id)
+                await _hold_the_plan(conn)
             current = await export_plan(conn, await plan_records.get(conn, plan_id))
             version = fingerprint(current)
             check_version(version, parsed.version, upload.if_match)
@@ -121,14 +121,13 @@ def _removals_refused(removals: list[Removal]) -> Conflict:
     )
 
 
-async def _hold_the_plan(conn: AsyncConnection, plan_id: int) -> None:
+async def _hold_the_plan(conn: AsyncConnection) -> None:
     """Make the reads and writes of the upload one unit, so that no change made meanwhile is undone by it.
 
     PostgreSQL: the transaction reads one snapshot (REPEATABLE READ) and fails on writing a row changed since, which
-    _stale_on_serialization_failure answers with 412. SQLite starts its transaction on the first write, so a no-op
-    write takes the database's write lock before anything is read."""
-    no_op_write = plans.update().where(plans.c.id == plan_id).values(id=plans.c.id)
-    await dialect_of(conn).isolate(conn, no_op_write=no_op_write)
+    _stale_on_serialization_failure answers with 412. SQLite: the database's write lock, taken before anything is
+    read."""
+    await dialect_of(conn).isolate(conn)
 
 
 # A serialization failure, or a key that the transaction's snapshot did not hold and yet is taken (every key the
