@@ -29,7 +29,7 @@ from services.common.revalidated import Answer, RevalidatedPages
 
 _RETRYABLE_STATUSES = {502, 503, 504}
 URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
-CACHED_BYTES = 8 * 1024 * 1024  # the JSON of peer answers a client keeps (and of the rows parsed from them)
+CACHED_BYTES = 2 * 1024 * 1024  # the JSON of peer answers a client keeps (and of rows parsed from them): ~10× in memory
 Parsed = TypeVar("Parsed")
 Param = str | int | float | bool  # a query parameter's value, as httpx sends it
 Query = Mapping[str, Param | None]  # a GET's query; a parameter that is None is left out

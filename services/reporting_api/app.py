@@ -57,7 +57,7 @@ def create_app(
     )
     # The app's own caches (one per app: tests' apps on their own databases never share an answer).
     app.state.evidence_store = blob_store(settings, settings.service_name)
-    app.state.rollup_memo = InputMemo(settings.rollup_memo_size)
+    app.state.rollup_memo = InputMemo(settings.rollup_memo_size, settings.rollup_memo_rows)
     app.state.compliance_walks = ComplianceWalks(
         seconds=settings.compliance_walk_seconds, kept=settings.compliance_walks_kept
     )

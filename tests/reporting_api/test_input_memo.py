@@ -22,3 +22,18 @@ def test_the_least_recently_used_answer_is_dropped_beyond_the_size():
     memo.get("plan 1", "inputs")
     memo.keep("plan 3", "inputs", "third")
     assert (memo.get("plan 1", "inputs"), memo.get("plan 2", "inputs")) == ("first", None)
+
+
+def test_answers_beyond_the_rows_in_all_are_dropped_least_recently_used_first():
+    memo = InputMemo(size=8, rows=100)
+    memo.keep("plan 1", "inputs", "first", rows=60)
+    memo.keep("plan 2", "inputs", "second", rows=30)
+    memo.get("plan 1", "inputs")
+    memo.keep("plan 3", "inputs", "third", rows=30)
+    assert [memo.get(f"plan {n}", "inputs") for n in (1, 2, 3)] == ["first", None, "third"]
+
+
+def test_an_answer_of_more_rows_than_the_bound_is_not_kept():
+    memo = InputMemo(size=8, rows=100)
+    memo.keep("plan 1", "inputs", "largest", rows=101)
+    assert memo.get("plan 1", "inputs") is None

@@ -6,6 +6,11 @@ rows are still read on every request, and the answer is reused only when every i
 computed from: no revision to forget, no stale answer. Comparing is cheap where it matters: the plan is compared
 by the ETag tasks_api gives its structure (a digest of the answer: equal tags, equal plans; oversight/inputs.py), so
 a kept answer does not keep the plan's records alive, and the period's rows compare as tuples.
+
+Those rows are kept with the answer, so the memo is bounded by them too: a roll-up of the bench's plan 1 kept ~38 MB
+of its period's rows (100,000 responsibilities), which stayed in reporting_api after the request. An answer counts
+its rows (those of its inputs and its own), and at least a `size`-th of the bound, so that no more than `size` are
+kept; one larger than the whole bound is not kept (that plan's roll-up is computed anew each time).
 """
 
 from __future__ import annotations
@@ -13,14 +18,18 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from services.common.caching import BoundedCache, lru_cache
+from services.common.caching import BoundedCache, sized_lru_cache
 
 
 class InputMemo:
-    """Up to `size` answers, the least recently used dropped first. One per app (app.state.rollup_memo)."""
+    """Up to `size` answers of at most `rows` rows in all, the least recently used dropped first. One per app
+    (app.state.rollup_memo)."""
 
-    def __init__(self, size: int) -> None:
-        self.answers: BoundedCache[Hashable, tuple[Any, Any]] = lru_cache("roll-ups", size)
+    def __init__(self, size: int, rows: int = 40_000) -> None:
+        least = max(1, rows // size)  # what each answer counts at least: no more than `size` fit
+        self.answers: BoundedCache[Hashable, tuple[Any, Any, int]] = sized_lru_cache(
+            "roll-ups", max(rows, least), lambda kept: max(kept[2], least)
+        )
 
     def get(self, key: Hashable, inputs: Any) -> Any | None:
         """The answer kept for `key`, if it was computed from inputs equal to `inputs`."""
@@ -29,5 +38,6 @@ class InputMemo:
             return None
         return known[1]
 
-    def keep(self, key: Hashable, inputs: Any, answer: Any) -> None:
-        self.answers.put(key, (inputs, answer))
+    def keep(self, key: Hashable, inputs: Any, answer: Any, rows: int = 1) -> None:
+        """Keep `answer` with `inputs`, counted as `rows` (those of the inputs and of the answer)."""
+        self.answers.put(key, (inputs, answer, rows))
