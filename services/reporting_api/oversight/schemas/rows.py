@@ -7,6 +7,7 @@ as a closed period's snapshot keeps them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TypedDict
 
@@ -203,11 +204,11 @@ ObligationView = TypedDict(
 
 
 class RollupView(ViewHeader):
-    """RollupReport, each of its rows encoded once (the answer is shared between requests: oversight/memo.py), so
-    that a page is a slice of them."""
+    """RollupReport, each of its rows encoded once, when a page first shows it (the answer is shared between
+    requests: oversight/memo.py, oversight/tally.EncodedRows), so that a page is a slice of them."""
 
     by: str
-    data: tuple[orjson.Fragment, ...]
+    data: Sequence[orjson.Fragment]
 
 
 class LightsView(ViewHeader):
