@@ -26,6 +26,7 @@ from services.reporting_api.oversight.compliance import (
     compliance_pages,
     compliance_rows,
     compliance_summary,
+    period_obligations,
 )
 from services.reporting_api.oversight.indicators import behind_keys, behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
@@ -136,7 +137,7 @@ async def compliance(
         rows = await under_way.rows(0)
     filed, shape = by_pair(rows), data.shape
     duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
-    obligations = obligations_of(view.rhythm, view.period, shape.items, duties, filed, owing=view.owing.items)
+    obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed)
     return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state)
 
 
