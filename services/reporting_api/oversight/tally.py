@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import overload
 
 import orjson
@@ -25,7 +25,7 @@ from services.reporting_api.oversight.schemas.rows import FiledCount, RollupEntr
 GroupRef = tuple[int | None, str | None, str]  # id, key, name
 Layout = list[tuple[GroupRef, list[int]]]  # each group, in the answer's order, with the item id of each of its pairs
 
-# A group's filed counts, by position: what _count adds up, in RollupEntry's field order.
+# A group's filed counts, by position, in RollupEntry's (and FiledCount's) field order.
 SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE = range(7)
 
 
@@ -59,31 +59,22 @@ def tally_of(groups: Mapping[int, list[GroupRef]], layout: Layout) -> Tally:
     )
 
 
-def _count(counts: list[int], status: str, late: bool, count: int) -> None:
-    if status == "draft":
-        counts[DRAFT] += count
-        return
-    counts[SUBMITTED] += count
-    counts[LATE if late else ON_TIME] += count
-    counts[ACCEPTED if status == "accepted" else RETURNED if status == "returned" else AWAITING] += count
+_FILED_FIELDS = itemgetter("key", "submitted", "awaiting_review", "accepted", "returned", "draft", "on_time", "late")
 
 
-_FILED_FIELDS = itemgetter("key", "status", "late", "count")
-
-
-def filed_by_group(tally: Tally, filed: Iterable[FiledCount]) -> dict[int, list[int]]:
-    """Each group's filed counts (by position), from the period's aggregate (rows of filed_counts_statement)."""
-    found: dict[int, list[int]] = {}
+def filed_by_group(tally: Tally, filed: Iterable[FiledCount]) -> dict[int, Sequence[int]]:
+    """Each group's filed counts (by position), from the period's aggregate (rows of filed_counts_statement: one per
+    unit or item, counted already); a group of several keys adds theirs up."""
+    found: dict[int, Sequence[int]] = {}
     positions = tally.positions
-    for key, status, late, count in map(_FILED_FIELDS, filed):  # the fields read in C: thousands of rows
-        at = positions.get(key)
+    for row in map(_FILED_FIELDS, filed):  # the fields read in C: thousands of rows
+        at = positions.get(row[0])
         if at is None:
             continue
+        counts = row[1:]
         for position in at:
-            counts = found.get(position)
-            if counts is None:
-                counts = found[position] = [0] * 7
-            _count(counts, status, bool(late), count)
+            known = found.get(position)
+            found[position] = counts if known is None else tuple(map(add, known, counts))
     return found
 
 

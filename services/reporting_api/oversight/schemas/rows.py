@@ -41,12 +41,18 @@ class Filed(TypedDict):
 
 
 class FiledCount(TypedDict):
-    """The period's reports of one unit or item (`key`), status and lateness, counted (filed_counts_statement)."""
+    """The period's reports of one unit or item (`key`) counted as a roll-up row counts them (filed_counts_statement):
+    reached the office (submitted: not draft), awaiting review, accepted, returned, draft, on time and late (of the
+    submitted, by the first submission)."""
 
     key: int
-    status: str
-    late: bool
-    count: int
+    submitted: int
+    awaiting_review: int
+    accepted: int
+    returned: int
+    draft: int
+    on_time: int
+    late: int
 
 
 class MeasurementPoint(TypedDict):
