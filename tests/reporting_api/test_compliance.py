@@ -10,6 +10,7 @@ from services.reporting_api.oversight.compliance import (
     compliance_rows,
     compliance_summary,
     owed_obligations,
+    period_obligations,
 )
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.calendar import schedule
@@ -358,3 +359,21 @@ def test_compliance_pages_keep_only_the_state_asked_for_and_summarise_them_all()
     pages, rows = pages_of_2024_q1(FILED_Q1, state="missing")
     assert [r["responsibility_id"] for r in pages.rows_after(None, 50)] == [9]
     assert pages.summary == compliance_summary(rows)
+
+
+def test_the_obligations_of_a_period_every_duty_owes_are_summarised_as_their_rows_are():
+    calendar = {s.period.id: s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {})}
+    items = [closed_on(None).model_copy(update={"status": "open"}), closed_on(None).model_copy(update={"id": 2})]
+    rhythm, duties = Rhythm(calendar, CadenceBook()), [DUTY, CO_DUTY, OTHER_DUTY]
+    owed = period_obligations(rhythm, "2024-Q1", duties, {1, 2}, FILED_Q1)
+    pages, rows = pages_of_2024_q1(FILED_Q1)
+    assert list(owed) == obligations_of(rhythm, "2024-Q1", items, duties, FILED_Q1)
+    assert compliance_pages({}, {}, owed, FILED_Q1, today=date(2024, 5, 1), state=None).summary == pages.summary
+    assert pages.summary == compliance_summary(rows)
+
+
+def test_a_report_filed_by_a_duty_that_owes_nothing_is_still_listed_not_owed():
+    calendar = {s.period.id: s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {})}
+    rhythm, duties = Rhythm(calendar, CadenceBook()), [DUTY, CO_DUTY, OTHER_DUTY]
+    obligations = period_obligations(rhythm, "2024-Q1", duties, {2}, FILED_Q1)  # item 1 owes nothing
+    assert [(o.assignment.id, o.owed) for o in obligations] == [(7, False), (8, False), (9, True)]

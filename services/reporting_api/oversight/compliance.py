@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import compress, repeat
+from operator import attrgetter, is_not, itemgetter, not_
+from typing import cast, overload
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.workdays import workdays_late
@@ -22,7 +25,7 @@ from services.reporting_api.oversight.schemas.rows import (
     ViewHeader,
 )
 from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Obligation
+from services.reporting_api.periods.obligations import Obligation, Rhythm, obligations_of
 
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
@@ -136,16 +139,7 @@ def compliance_summary(rows: Iterable[ComplianceEntry]) -> ComplianceTotals:
         states[row["state"]] += 1
         late += row["late"]
         overdue += row["overdue"]
-    return {
-        "expected": expected,
-        "missing": states["missing"],
-        "draft": states["draft"],
-        "submitted": states["submitted"],
-        "accepted": states["accepted"],
-        "returned": states["returned"],
-        "late": late,
-        "overdue": overdue,
-    }
+    return _totals(expected, states, late, overdue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,16 +166,90 @@ def _responsibility_id(obligation: Obligation) -> int:
     return obligation.assignment.id
 
 
+class OwedObligations(Sequence[Obligation]):
+    """The obligations of duties (in responsibility id order) that all owe one owed period, each made when read: a
+    plan's thousands are summed up (summary) without one being made, and a page reads fifty."""
+
+    def __init__(self, duties: Sequence[Assignment], scheduled: ScheduledPeriod) -> None:
+        self.duties, self.scheduled = duties, scheduled
+
+    def __len__(self) -> int:
+        return len(self.duties)
+
+    @overload
+    def __getitem__(self, at: int) -> Obligation: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[Obligation]: ...
+
+    def __getitem__(self, at: int | slice) -> Obligation | list[Obligation]:
+        if isinstance(at, slice):
+            return [Obligation(duty, self.scheduled) for duty in self.duties[at]]
+        return Obligation(self.duties[at], self.scheduled)
+
+    def summary(self, reports: Mapping[tuple[int, int], PeriodReport], today: date) -> ComplianceTotals:
+        """compliance_summary's figures of these obligations, counted over the reports found (C loops: map, Counter)."""
+        pairs = zip(map(attrgetter("item_id"), self.duties), map(attrgetter("unit_id"), self.duties), strict=True)
+        found = list(map(reports.get, pairs))
+        reported = cast(Iterable[PeriodReport], compress(found, map(is_not, found, repeat(None))))
+        counted = Counter(map(itemgetter("status", "late"), reported))
+        states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
+        states["missing"] = unreported = len(found) - sum(counted.values())
+        late = 0
+        for (status, was_late), count in counted.items():
+            states[status] = states.get(status, 0) + count
+            if status in REPORTED:  # as lateness(): a report that reached the office keeps its own
+                late += count if was_late else 0
+            else:
+                unreported += count
+        due_on = self.scheduled.due_on
+        late += unreported if workdays_late(due_on, today) > 0 else 0
+        return _totals(len(found), states, late, unreported if today > due_on else 0)
+
+
+def period_obligations(
+    rhythm: Rhythm,
+    period_id: str,
+    duties: Sequence[Assignment],
+    owing: Collection[int],
+    filed: Mapping[tuple[int, int], PeriodReport],
+) -> Sequence[Obligation]:
+    """obligations_of's answer for `duties` (in id order) and the items `owing` the period's report: when every duty
+    that filed owes, the owed ones made only when read (OwedObligations); else obligations_of's own list."""
+    owes = list(map(owing.__contains__, map(attrgetter("item_id"), duties)))
+    owed = OwedObligations(list(compress(duties, owes)), rhythm.owed_for(period_id))
+    if len(owed) < len(duties) and filed:
+        others = compress(duties, map(not_, owes))
+        if any((duty.item_id, duty.unit_id) in filed for duty in others):  # listed too, as not owed
+            return obligations_of(rhythm, period_id, (), duties, filed, owing=owing)
+    return owed
+
+
+def _totals(expected: int, states: Mapping[str, int], late: int, overdue: int) -> ComplianceTotals:
+    return {
+        "expected": expected,
+        "missing": states["missing"],
+        "draft": states["draft"],
+        "submitted": states["submitted"],
+        "accepted": states["accepted"],
+        "returned": states["returned"],
+        "late": late,
+        "overdue": overdue,
+    }
+
+
 def compliance_pages(
     header: ViewHeader,
     items: Mapping[int, Item],
-    obligations: Iterable[Obligation],
+    obligations: Sequence[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
     today: date,
     state: str | None,
 ) -> CompliancePages:
     """The summary of every obligation and those of `state` (all when None), rows not built yet; `items` by id."""
+    if state is None and isinstance(obligations, OwedObligations):  # every one owed: counted without a row
+        return CompliancePages(header, obligations.summary(reports, today), obligations, items, reports, today)
     states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
     late = overdue = expected = 0
     kept: list[Obligation] = []
@@ -198,14 +266,4 @@ def compliance_pages(
             overdue += owed and today > scheduled.due_on
         if state is None or row_state == state:
             kept.append(o)
-    summary: ComplianceTotals = {
-        "expected": expected,
-        "missing": states["missing"],
-        "draft": states["draft"],
-        "submitted": states["submitted"],
-        "accepted": states["accepted"],
-        "returned": states["returned"],
-        "late": late,
-        "overdue": overdue,
-    }
-    return CompliancePages(header, summary, kept, items, reports, today)
+    return CompliancePages(header, _totals(expected, states, late, overdue), kept, items, reports, today)

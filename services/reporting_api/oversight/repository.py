@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
+from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.driver_reads import Read, Rows
@@ -72,18 +73,29 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
 
 @cache
 def filed_counts_statement(key: str) -> Select[Any]:
-    """The reports answering for the period counted per unit or per item, status and lateness: one aggregate, not
-    every row; of a pair that filed two (under an earlier cadence) only the latest counts (latest_per_pair)."""
-    column = reports.c[key]
+    """The reports answering for the period counted per unit or per item, as a roll-up row counts them (FiledCount):
+    one aggregate, one row per key; of a pair that filed two (under an earlier cadence) only the latest counts
+    (latest_per_pair)."""
+    column, status, late = reports.c[key], reports.c.status, reports.c.late
     latest = (
         select(func.max(reports.c.id))
         .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
         .group_by(reports.c.item_id, reports.c.unit_id)
     )
+    reached = status != "draft"
+    counts = {
+        "submitted": reached,
+        "awaiting_review": and_(reached, status != "accepted", status != "returned"),  # no IN: compiled once
+        "accepted": status == "accepted",
+        "returned": status == "returned",
+        "draft": status == "draft",
+        "on_time": and_(reached, late.is_not(True)),
+        "late": and_(reached, late.is_(True)),
+    }
     return (
-        select(column.label("key"), reports.c.status, reports.c.late, func.count().label("count"))
+        select(column.label("key"), *(func.count().filter(when).label(name) for name, when in counts.items()))
         .where(reports.c.id.in_(latest))
-        .group_by(column, reports.c.status, reports.c.late)
+        .group_by(column)
     )
 
 
@@ -117,12 +129,16 @@ def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
     return query
 
 
+_PAIR = itemgetter("item_id", "unit_id")
+
+
 def by_pair(rows: Rows) -> ReportsByPair:
     """Reports by (item_id, unit_id): the latest of a pair's reports answering for the period (rows of
     period_reports_statement, as dicts or driver records alike). The statement gives them in id order, so the
     latest of a pair (periods/obligations.latest_per_pair: two exist only when a unit filed under an earlier
     cadence) is the last, and overwrites the earlier: no comparison per row."""
-    return {(row["item_id"], row["unit_id"]): row for row in cast(Sequence[PeriodReport], rows)}
+    reports = cast(Sequence[PeriodReport], rows)
+    return dict(zip(map(_PAIR, reports), reports, strict=True))  # in C: a plan's thousands of rows
 
 
 def as_filed(rows: Rows) -> Sequence[FiledCount]:

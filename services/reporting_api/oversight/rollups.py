@@ -8,19 +8,11 @@ traffic lights (lights.py).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 
 from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, ItemLink, Member, Unit
-from services.reporting_api.oversight.lights import LIGHTS, light_totals
-from services.reporting_api.oversight.progress import PROGRESS
-from services.reporting_api.oversight.schemas.rows import (
-    FiledCount,
-    LightEntry,
-    LightTotals,
-    ProgressTotals,
-    RollupEntry,
-)
+from services.reporting_api.oversight.schemas.rows import FiledCount, LightEntry, RollupEntry
+from services.reporting_api.oversight.tally import GroupRef, Layout, counted, tally_of
 
 BY = ("unit", "section", "county", "group", "kind", "serves")
 UNIT_BASED = ("unit", "county")
@@ -45,8 +37,6 @@ the first submission's lateness; `missing` has no report; `overdue` = missing or
 `expected`, `missing` and `overdue` counts leave out the items closed (办结) before the period's due date. A
 report filed before its responsibility was withdrawn still counts as filed (the counts come from one aggregate
 over the period's reports); `missing` never goes below zero."""
-
-GroupRef = tuple[int | None, str | None, str]  # id, key, name
 
 
 def _item_ref(item: Item) -> GroupRef:
@@ -125,50 +115,6 @@ def groups_by_key(
     return {item.id: [(None, item.kind, item.kind)] for item in by_id.values()}
 
 
-_NO_LIGHTS: LightTotals = {"green": 0, "yellow": 0, "red": 0, "done": 0}
-_NO_PROGRESS: ProgressTotals = {"not_started": 0, "in_progress": 0, "completed": 0, "closed": 0}
-
-
-def _empty(ref: GroupRef) -> RollupEntry:
-    """A group's row before counting: `items`, `lights` and `progress` are filled in by _finish."""
-    return {
-        "group": {"id": ref[0], "key": ref[1], "name": ref[2]},
-        "expected": 0,
-        "submitted": 0,
-        "awaiting_review": 0,
-        "accepted": 0,
-        "returned": 0,
-        "draft": 0,
-        "missing": 0,
-        "on_time": 0,
-        "late": 0,
-        "overdue": 0,
-        "items": 0,
-        "lights": _NO_LIGHTS,
-        "progress": _NO_PROGRESS,
-    }
-
-
-def _count_filed(row: RollupEntry, status: str, late: bool, count: int) -> None:
-    if status == "draft":
-        row["draft"] += count
-        return
-    row["submitted"] += count
-    if late:
-        row["late"] += count
-    else:
-        row["on_time"] += count
-    if status == "accepted":
-        row["accepted"] += count
-    elif status == "returned":
-        row["returned"] += count
-    else:
-        row["awaiting_review"] += count
-
-
-Layout = list[tuple[GroupRef, list[int]]]  # each group, in the answer's order, with the item id of each of its pairs
-
-
 def layout_of(by: str, groups: Mapping[int, list[GroupRef]], by_item: Iterable[Assignment]) -> Layout:
     """The groups that expect a report, in the answer's order (ids in id order; item kinds in the order the plan
     first uses them), each with the item of each of its expected pairs; `by_item` in (item_id, id) order."""
@@ -181,33 +127,6 @@ def layout_of(by: str, groups: Mapping[int, list[GroupRef]], by_item: Iterable[A
                 pairs = found[ref] = []
             pairs.append(assignment.item_id)
     return [(ref, found[ref]) for ref in sorted(found, key=_group_order)]
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodCounts:
-    """What a roll-up counts of the period: `filed` holds its reports counted per FILED_KEY[by] ({key, status,
-    late, count}); `lights` maps item ids to (light, progress status) (lights.lights_by_item); `overdue` says
-    whether the due date has passed; `not_owed` names the items that owe no report for the period (closed)."""
-
-    filed: Iterable[FiledCount]
-    lights: Mapping[int, tuple[str, str]]
-    overdue: bool
-    not_owed: Collection[int] = ()
-
-
-def rollup_rows(groups: Mapping[int, list[GroupRef]], layout: Layout, counts: PeriodCounts) -> list[RollupEntry]:
-    """The roll-up rows of one grouping: its groups and layout (layout_of), and the period's counts."""
-    not_owed = counts.not_owed
-    rows: dict[GroupRef, tuple[RollupEntry, set[int]]] = {}  # each group's row and the items it covers
-    for ref, pairs in layout:
-        row = _empty(ref)
-        row["expected"] = len(pairs) - sum(item_id in not_owed for item_id in pairs) if not_owed else len(pairs)
-        rows[ref] = row, set(pairs)
-    for count in counts.filed:
-        for ref in groups.get(count["key"], ()):
-            if ref in rows:
-                _count_filed(rows[ref][0], count["status"], bool(count["late"]), count["count"])
-    return [_finish(row, items, counts.lights, counts.overdue) for row, items in rows.values()]
 
 
 def rollup(
@@ -225,36 +144,15 @@ def rollup(
     thematic: Sequence[tuple[Group, Sequence[Member]]] = (),
 ) -> list[RollupEntry]:
     """The roll-up rows of one grouping from the plan's lists (a closed period's snapshot; a request reads the
-    plan's shape instead: oversight/shape.py): groups_by_key, layout_of and rollup_rows in one."""
+    plan's shape instead: oversight/shape.py): groups_by_key, layout_of and the tally's rows in one."""
     by_item = sorted(assignments, key=attrgetter("item_id", "id"))
     groups = groups_by_key(
         by, items=items, assignments=by_item, units=units, item_leaders=item_leaders, thematic=thematic, links=links
     )
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
-    return rollup_rows(groups, layout_of(by, groups, by_item), PeriodCounts(filed, light_of, overdue, not_owed))
+    tally = tally_of(groups, layout_of(by, groups, by_item))
+    return counted(tally, filed, light_of, overdue, not_owed).rows()
 
 
 def _group_order(ref: GroupRef) -> tuple[bool, int]:
     return ref[0] is None, ref[0] or 0
-
-
-def _finish(row: RollupEntry, items: set[int], light_of: Mapping[int, tuple[str, str]], overdue: bool) -> RollupEntry:
-    row["missing"] = max(0, row["expected"] - row["submitted"] - row["draft"])
-    row["overdue"] = max(0, row["expected"] - row["submitted"]) if overdue else 0
-    # Plain dicts in the answer's key order, not Counters: a plan's roll-up counts each of its thousands of pairs.
-    lights = dict.fromkeys(LIGHTS, 0)
-    progress = dict.fromkeys(PROGRESS, 0)
-    for item_id in items:
-        found = light_of.get(item_id)
-        if found is not None:
-            lights[found[0]] += 1
-            progress[found[1]] += 1
-    row["items"] = len(items)
-    row["lights"] = light_totals(lights)
-    row["progress"] = {
-        "not_started": progress["not_started"],
-        "in_progress": progress["in_progress"],
-        "completed": progress["completed"],
-        "closed": progress["closed"],
-    }
-    return row

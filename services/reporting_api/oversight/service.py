@@ -13,14 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import cast
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import Assignment, TasksClient
 from services.common.db import Database
 from services.common.driver_reads import Rows, reading
-from services.common.json import render
 from services.common.problems import NotFound
 from services.common.records import plain_rows
 from services.reporting_api.oversight.compliance import (
@@ -28,6 +26,7 @@ from services.reporting_api.oversight.compliance import (
     compliance_pages,
     compliance_rows,
     compliance_summary,
+    period_obligations,
 )
 from services.reporting_api.oversight.indicators import behind_keys, behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
@@ -59,17 +58,7 @@ from services.reporting_api.oversight.repository import (
     period_reports_read,
     periods_of,
 )
-from services.reporting_api.oversight.rollups import (
-    BY,
-    FILED_KEY,
-    PLAN_ONLY,
-    GroupRef,
-    Layout,
-    PeriodCounts,
-    groups_by_key,
-    layout_of,
-    rollup_rows,
-)
+from services.reporting_api.oversight.rollups import BY, FILED_KEY, PLAN_ONLY, groups_by_key, layout_of
 from services.reporting_api.oversight.schemas.rows import (
     ComplianceEntry,
     Grouping,
@@ -82,6 +71,7 @@ from services.reporting_api.oversight.schemas.rows import (
     RollupView,
 )
 from services.reporting_api.oversight.shape import PlanShapes
+from services.reporting_api.oversight.tally import EncodedRows, Tally, counted, tally_of
 from services.reporting_api.periods.obligations import obligations_of
 from services.reporting_api.periods.service import plan_rules
 
@@ -147,15 +137,16 @@ async def compliance(
         rows = await under_way.rows(0)
     filed, shape = by_pair(rows), data.shape
     duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
-    obligations = obligations_of(view.rhythm, view.period, shape.items, duties, filed, owing=view.owing.items)
+    obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed)
     return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state)
 
 
-def _grouped(by: str, data: PlanData, grouping: Grouping) -> tuple[Mapping[int, list[GroupRef]], Layout]:
-    """A grouping's groups and layout: the plan's shape keeps those read from the plan alone."""
+def _tally(by: str, data: PlanData, grouping: Grouping) -> Tally:
+    """A grouping's groups and layout as a roll-up counts them: the plan's shape keeps those read from the plan
+    alone."""
     shape = data.shape
     if by in PLAN_ONLY:
-        return shape.grouped(by)
+        return shape.tally(by)
     groups = groups_by_key(
         by,
         items=shape.items,
@@ -165,7 +156,7 @@ def _grouped(by: str, data: PlanData, grouping: Grouping) -> tuple[Mapping[int, 
         thematic=grouping.get("thematic", ()),
         links=data.links,
     )
-    return groups, layout_of(by, groups, shape.by_item)
+    return tally_of(groups, layout_of(by, groups, shape.by_item))
 
 
 async def rollups(
@@ -196,10 +187,11 @@ async def rollups(
     if answer is None:
         shape, context = data.shape, _light_context(view, by_pair(leads), _behind(view, points), duties)
         lights = lights_by_item(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
-        counts = PeriodCounts(as_filed(filed), lights, today > view.due_on, view.owing.not_owed)
-        rows = rollup_rows(*_grouped(by, data, grouping), counts)
-        # Each row encoded once: a reused answer's page is a slice of them, not encoded again (2 ms on plan 2).
-        answer = {**view.header(), "by": by, "data": tuple(orjson.Fragment(render(row)) for row in rows)}
+        tally = _tally(by, data, grouping)
+        counts = counted(tally, as_filed(filed), lights, today > view.due_on, view.owing.not_owed)
+        # A row built and encoded when a page first shows it, then kept: a reused answer's page is a slice of them.
+        rows = EncodedRows(counts)
+        answer = {**view.header(), "by": by, "data": rows}
         size = sum(map(len, (filed, leads, points, accepted, duties)), len(rows))  # what the memo's bound counts
         memo.keep((plan_id, period, by, today), inputs, answer, rows=size)
     return answer
@@ -289,9 +281,7 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
         "rules": {"due_soon_days": view.rules["due_soon_days"], "indicator_margin": view.rules["indicator_margin"]},
         "compliance": {"summary": compliance_summary(rows), "data": rows},
         "rollups": {
-            by: rollup_rows(
-                *_grouped(by, data, plan.grouping), PeriodCounts(counts[FILED_KEY[by]], light_of, overdue, not_owed)
-            )
+            by: counted(_tally(by, data, plan.grouping), counts[FILED_KEY[by]], light_of, overdue, not_owed).rows()
             for by in BY
         },
         "traffic_lights": {"summary": light_counts(lights), "data": lights},

@@ -20,7 +20,8 @@ from operator import attrgetter
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
 from services.common.contracts.tasks import Assignment, Indicator, Item, PlanStructure
 from services.reporting_api.oversight.lights import lead_assignments
-from services.reporting_api.oversight.rollups import PLAN_ONLY, GroupRef, Layout, groups_by_key, layout_of
+from services.reporting_api.oversight.rollups import PLAN_ONLY, groups_by_key, layout_of
+from services.reporting_api.oversight.tally import Tally, tally_of
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Rhythm, owing_items
 
@@ -46,7 +47,7 @@ class PlanShape:
     by_item: Sequence[Assignment]  # (item_id, id) order (a roll-up's)
     leads: Mapping[int, Assignment]  # each item's lead responsibility (lights.lead_assignments)
     indicators: Sequence[Indicator]  # id order
-    groups: dict[str, tuple[Mapping[int, list[GroupRef]], Layout]] = field(default_factory=dict)
+    tallies: dict[str, Tally] = field(default_factory=dict)  # a roll-up's by unit, section and kind
     owed: BoundedCache[str, Owing] = field(default_factory=lambda: lru_cache("owing items", OWED_PERIODS_KEPT))
 
     @property
@@ -64,16 +65,17 @@ class PlanShape:
         self.owed.put(scheduled.period.id, found)
         return found
 
-    def grouped(self, by: str) -> tuple[Mapping[int, list[GroupRef]], Layout]:
-        """The groups and layout of a roll-up by unit, section or kind (rollups.layout_of): the plan's alone."""
+    def tally(self, by: str) -> Tally:
+        """The groups and layout of a roll-up by unit, section or kind, as it counts them (tally.py): the plan's
+        alone."""
         if by not in PLAN_ONLY:
             raise ValueError(f"a roll-up by {by} reads more than the plan")
-        found = self.groups.get(by)
+        found = self.tallies.get(by)
         if found is None:
             groups = groups_by_key(
                 by, items=self.items, assignments=self.by_item, units=(), item_leaders=(), thematic=()
             )
-            found = self.groups[by] = (groups, layout_of(by, groups, self.by_item))
+            found = self.tallies[by] = tally_of(groups, layout_of(by, groups, self.by_item))
         return found
 
 

@@ -7,6 +7,7 @@ as a closed period's snapshot keeps them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TypedDict
 
@@ -40,12 +41,18 @@ class Filed(TypedDict):
 
 
 class FiledCount(TypedDict):
-    """The period's reports of one unit or item (`key`), status and lateness, counted (filed_counts_statement)."""
+    """The period's reports of one unit or item (`key`) counted as a roll-up row counts them (filed_counts_statement):
+    reached the office (submitted: not draft), awaiting review, accepted, returned, draft, on time and late (of the
+    submitted, by the first submission)."""
 
     key: int
-    status: str
-    late: bool
-    count: int
+    submitted: int
+    awaiting_review: int
+    accepted: int
+    returned: int
+    draft: int
+    on_time: int
+    late: int
 
 
 class MeasurementPoint(TypedDict):
@@ -203,11 +210,11 @@ ObligationView = TypedDict(
 
 
 class RollupView(ViewHeader):
-    """RollupReport, each of its rows encoded once (the answer is shared between requests: oversight/memo.py), so
-    that a page is a slice of them."""
+    """RollupReport, each of its rows encoded once, when a page first shows it (the answer is shared between
+    requests: oversight/memo.py, oversight/tally.EncodedRows), so that a page is a slice of them."""
 
     by: str
-    data: tuple[orjson.Fragment, ...]
+    data: Sequence[orjson.Fragment]
 
 
 class LightsView(ViewHeader):

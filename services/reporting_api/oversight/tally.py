@@ -1,0 +1,180 @@
+"""A roll-up's rows counted over a grouping's layout: what the plan alone gives, kept with the plan's shape; what a
+period gives, counted in one pass over its aggregate; and each group's row built only when a page shows it.
+
+A plan groups by unit into thousands of groups and a page shows fifty: a roll-up built and encoded every group's
+row (a dict of fourteen fields, two nested, each counted over the group's items) on every new `as_of`, two thirds
+of its time. Now the layout's order, its pairs and items, and which groups each unit or item falls in are derived
+once per plan shape (Tally); a request counts the period's aggregate per group (a few integers each) and the
+lights per item, and builds the rows of the groups the page shows (Tallied.row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import add, itemgetter
+from typing import overload
+
+import orjson
+
+from services.common.json import render
+from services.reporting_api.oversight.lights import LIGHTS
+from services.reporting_api.oversight.progress import PROGRESS
+from services.reporting_api.oversight.schemas.rows import FiledCount, RollupEntry
+
+GroupRef = tuple[int | None, str | None, str]  # id, key, name
+Layout = list[tuple[GroupRef, list[int]]]  # each group, in the answer's order, with the item id of each of its pairs
+
+# A group's filed counts, by position, in RollupEntry's (and FiledCount's) field order.
+SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE = range(7)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A grouping's layout as a roll-up counts it: the groups in the answer's order, the item id of each group's
+    expected pairs, each group's distinct items, and the positions of the groups each key (unit or item id, as the
+    period's aggregate is keyed) falls in. Plain ids and names: it keeps no record of the plan."""
+
+    refs: tuple[GroupRef, ...]
+    pairs: tuple[tuple[int, ...], ...]
+    items: tuple[tuple[int, ...], ...]
+    positions: Mapping[int, tuple[int, ...]]
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+
+def tally_of(groups: Mapping[int, list[GroupRef]], layout: Layout) -> Tally:
+    """The tally of a grouping (rollups.groups_by_key) and its layout (rollups.layout_of)."""
+    at = {ref: n for n, (ref, _) in enumerate(layout)}
+    positions = {}
+    for key, refs in groups.items():
+        if found := tuple(at[ref] for ref in refs if ref in at):
+            positions[key] = found
+    return Tally(
+        refs=tuple(ref for ref, _ in layout),
+        pairs=tuple(tuple(pairs) for _, pairs in layout),
+        items=tuple(tuple(dict.fromkeys(pairs)) for _, pairs in layout),
+        positions=positions,
+    )
+
+
+_FILED_FIELDS = itemgetter("key", "submitted", "awaiting_review", "accepted", "returned", "draft", "on_time", "late")
+
+
+def filed_by_group(tally: Tally, filed: Iterable[FiledCount]) -> dict[int, Sequence[int]]:
+    """Each group's filed counts (by position), from the period's aggregate (rows of filed_counts_statement: one per
+    unit or item, counted already); a group of several keys adds theirs up."""
+    found: dict[int, Sequence[int]] = {}
+    positions = tally.positions
+    for row in map(_FILED_FIELDS, filed):  # the fields read in C: thousands of rows
+        at = positions.get(row[0])
+        if at is None:
+            continue
+        counts = row[1:]
+        for position in at:
+            known = found.get(position)
+            found[position] = counts if known is None else tuple(map(add, known, counts))
+    return found
+
+
+NO_FILED = (0,) * 7
+
+
+@dataclass(frozen=True, slots=True)
+class Tallied:
+    """A period counted over a tally: the filed counts per group (filed_by_group), each item's (light, progress
+    status) (lights.lights_by_item), whether the due date has passed, and the items that owe nothing (closed)."""
+
+    tally: Tally
+    filed: Mapping[int, Sequence[int]]
+    lights: Mapping[int, tuple[str, str]]
+    overdue: bool
+    not_owed: Collection[int] = ()
+
+    def __len__(self) -> int:
+        return len(self.tally)
+
+    def row(self, position: int) -> RollupEntry:
+        """The row of the group at `position` in the answer's order."""
+        tally, not_owed = self.tally, self.not_owed
+        ref, pairs, items = tally.refs[position], tally.pairs[position], tally.items[position]
+        expected = len(pairs) - sum(item_id in not_owed for item_id in pairs) if not_owed else len(pairs)
+        filed = self.filed.get(position, NO_FILED)
+        submitted = filed[SUBMITTED]
+        lights, progress = dict.fromkeys(LIGHTS, 0), dict.fromkeys(PROGRESS, 0)
+        for found in map(self.lights.get, items):
+            if found is not None:
+                lights[found[0]] += 1
+                progress[found[1]] += 1
+        return {
+            "group": {"id": ref[0], "key": ref[1], "name": ref[2]},
+            "expected": expected,
+            "submitted": submitted,
+            "awaiting_review": filed[AWAITING],
+            "accepted": filed[ACCEPTED],
+            "returned": filed[RETURNED],
+            "draft": filed[DRAFT],
+            "missing": max(0, expected - submitted - filed[DRAFT]),
+            "on_time": filed[ON_TIME],
+            "late": filed[LATE],
+            "overdue": max(0, expected - submitted) if self.overdue else 0,
+            "items": len(items),
+            "lights": {
+                "green": lights["green"],
+                "yellow": lights["yellow"],
+                "red": lights["red"],
+                "done": lights["done"],
+            },
+            "progress": {
+                "not_started": progress["not_started"],
+                "in_progress": progress["in_progress"],
+                "completed": progress["completed"],
+                "closed": progress["closed"],
+            },
+        }
+
+    def rows(self) -> list[RollupEntry]:
+        """Every group's row, in the answer's order (a closed period's snapshot keeps them all)."""
+        return [self.row(position) for position in range(len(self.tally))]
+
+
+def counted(
+    tally: Tally,
+    filed: Iterable[FiledCount],
+    lights: Mapping[int, tuple[str, str]],
+    overdue: bool,
+    not_owed: Collection[int] = (),
+) -> Tallied:
+    """The period counted over a tally: its aggregate per group (filed_by_group), the rest as Tallied keeps it."""
+    return Tallied(tally, filed_by_group(tally, filed), lights, overdue, not_owed)
+
+
+class EncodedRows(Sequence[orjson.Fragment]):
+    """A roll-up's rows, each built and encoded the first time a page shows it, then kept: the answer is shared
+    between requests (memo.py), so a later page, or the same page asked again, is a slice of fragments kept."""
+
+    def __init__(self, tallied: Tallied) -> None:
+        self._tallied = tallied
+        self._encoded: list[orjson.Fragment | None] = [None] * len(tallied)
+
+    def __len__(self) -> int:
+        return len(self._encoded)
+
+    @overload
+    def __getitem__(self, at: int) -> orjson.Fragment: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[orjson.Fragment]: ...
+
+    def __getitem__(self, at: int | slice) -> orjson.Fragment | list[orjson.Fragment]:
+        positions = range(len(self._encoded))
+        if isinstance(at, slice):
+            return [self._encode(position) for position in positions[at]]
+        return self._encode(positions[at])
+
+    def _encode(self, position: int) -> orjson.Fragment:
+        found = self._encoded[position]
+        if found is None:
+            found = self._encoded[position] = orjson.Fragment(render(self._tallied.row(position)))
+        return found
