@@ -2,8 +2,9 @@
 
     NOTIFY_API_DATABASE_URL=… python -m bench.deliver_worker 30
 
-It is services/notify_api/deliveries/jobs.deliver_all_due with a time limit, so that a benchmark of a
-very large outbox ends; two of these run side by side as two dispatcher replicas would.
+It is services/notify_api/deliveries/jobs.deliver_all_due (batches pipelined: one written while the next is sent)
+with a time limit, so that a benchmark of a very large outbox ends; two of these run side by side as two dispatcher
+replicas would.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import sys
 import time
 
 from services.common.db import Database, make_engine
-from services.notify_api.deliveries.channels import Channels
 from services.notify_api.deliveries.clock import now_utc
-from services.notify_api.deliveries.jobs import deliver_due
+from services.notify_api.deliveries.jobs import deliver_all_due
 from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.settings import NotifySettings
 
@@ -25,19 +25,12 @@ async def deliver_for(seconds: float) -> float:
     connecting excluded, so that the rate is the deliverer's, not Python's import time)."""
     settings = NotifySettings()
     database = Database(make_engine(settings.resolved_database_url(), pool_size=settings.database_pool_size))
-    channels = Channels(settings)  # one connection pool for the whole run, as deliver_all_due keeps
     await database.ping()
     started = time.monotonic()
     try:
-        while time.monotonic() < started + seconds:
-            counts = await deliver_due(
-                database, settings, sources=TARGET_SOURCES, now=now_utc(), limit=200, channels=channels
-            )
-            if counts.sent + counts.failed == 0:
-                break
+        await deliver_all_due(database, settings, sources=TARGET_SOURCES, now=now_utc(), until=started + seconds)
         return time.monotonic() - started
     finally:
-        await channels.aclose()
         await database.dispose()
 
 

@@ -28,8 +28,8 @@ def _slug(text: str) -> str:
 class Profiler:
     """Records flame graphs when enabled; does nothing otherwise, so that figures call it unconditionally."""
 
-    def __init__(self, enabled: bool, directory: Path = PROFILE_DIR) -> None:
-        self.enabled, self.directory = enabled, directory
+    def __init__(self, enabled: bool, directory: Path = PROFILE_DIR, *, raw: bool = False) -> None:
+        self.enabled, self.directory, self.raw = enabled, directory, raw
         self.written: list[Path] = []
 
     @contextmanager
@@ -41,10 +41,9 @@ class Profiler:
         self.directory.mkdir(parents=True, exist_ok=True)
         spies = []
         for name, pid in processes.items():
-            path = self.directory / f"{_slug(figure)}.{name}.svg"
-            spies.append(
-                (subprocess.Popen(_command(path, pid), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), path)
-            )
+            path = self.directory / f"{_slug(figure)}.{name}.{'txt' if self.raw else 'svg'}"
+            command = _command(path, pid, raw=self.raw)
+            spies.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), path))
         try:
             yield
         finally:
@@ -61,7 +60,9 @@ class Profiler:
                     print(f"  no profile {path.name}: {error.decode(errors='replace')[-200:]}", file=sys.stderr)
 
 
-def _command(path: Path, pid: int) -> list[str]:
-    """py-spy installs a binary beside the interpreter (the dev group's py-spy)."""
+def _command(path: Path, pid: int, *, raw: bool) -> list[str]:
+    """py-spy installs a binary beside the interpreter (the dev group's py-spy); raw is its collapsed stacks (one
+    line a stack and its count), which a text tool can sum by frame."""
     binary = Path(sys.executable).with_name("py-spy")
-    return [str(binary), "record", "--rate", str(RATE), "--nonblocking", "-o", str(path), "--pid", str(pid)]
+    fmt = ["--format", "raw"] if raw else []
+    return [str(binary), "record", "--rate", str(RATE), "--nonblocking", *fmt, "-o", str(path), "--pid", str(pid)]

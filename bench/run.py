@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
                 target,
                 load,
                 Limits(args.dispatch_seconds, args.delivery_seconds, args.samples, args.settle_seconds),
-                Profiler(args.profile),
+                Profiler(args.profile or args.profile_raw, raw=args.profile_raw),
                 frozenset(args.only.split(",")),
             ),
         ]
@@ -181,6 +181,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--delivery-seconds", type=float, default=30.0, help="time limit of the delivery run")
     parser.add_argument("--settle-seconds", type=float, default=60.0, help="wait before the minute-later memory figure")
     parser.add_argument("--profile", action="store_true", help="py-spy flame graphs per figure: var/bench/profiles/")
+    parser.add_argument(
+        "--profile-raw", action="store_true", help="py-spy collapsed stacks instead: var/bench/profiles/*.txt"
+    )
     parser.add_argument("--load", choices=("wrk", "python"), help="default: wrk when installed")
     parser.add_argument(
         "--only",

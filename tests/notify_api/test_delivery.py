@@ -15,7 +15,7 @@ from services.common.db import Database, make_engine
 from services.common.secrets import new_webhook_secret
 from services.common.settings import REPO_ROOT
 from services.notify_api.deliveries.channels import Channels, Outcome, Target, Verdict
-from services.notify_api.deliveries.jobs import claim, deliver_due
+from services.notify_api.deliveries.jobs import claim, deliver_all_due, deliver_due
 from services.notify_api.deliveries.service import next_delay
 from services.notify_api.dispatches.service import TARGET_SOURCES
 from tests.databases import BACKEND
@@ -214,3 +214,37 @@ def test_two_deliverers_on_one_database_never_send_a_notification_twice(notify_d
     first, second = _two_deliverers(notify_db, delivery_settings)
     assert first + second == 30
     assert receiver.deliveries_by_id() == {n["webhook_id"]: 1 for n in sent}
+
+
+def _pipelined(url, settings, *, deliverers, batch):
+    """`deliverers` deliver_all_due runs on their own engines at once, each writing a batch while sending the next."""
+
+    async def deliverer():
+        db = Database(make_engine(url))
+        try:
+            return await deliver_all_due(db, settings, sources=TARGET_SOURCES, now=T0, batch=batch)
+        finally:
+            await db.dispose()
+
+    async def all_of_them():
+        return await asyncio.gather(*(deliverer() for _ in range(deliverers)))
+
+    return asyncio.run(all_of_them())
+
+
+def test_a_pipelined_deliverer_sends_every_batch_once_and_records_the_last_before_it_returns(
+    notify_db, delivery_settings, receiver
+):
+    sent = _webhook(notify_db, delivery_settings, receiver, count=25)
+    [counts] = _pipelined(notify_db, delivery_settings, deliverers=1, batch=10)
+    assert (counts.sent, counts.failed) == (25, 0)
+    assert receiver.deliveries_by_id() == {n["webhook_id"]: 1 for n in sent}
+    assert {_row(notify_db, n["id"])["status"] for n in sent} == {"delivered"}
+
+
+def test_two_pipelined_deliverers_never_send_a_notification_twice_nor_lose_one(notify_db, delivery_settings, receiver):
+    sent = _webhook(notify_db, delivery_settings, receiver, count=60)
+    counts = _pipelined(notify_db, delivery_settings, deliverers=2, batch=10)
+    assert sum(c.sent for c in counts) == 60 and sum(c.failed for c in counts) == 0
+    assert receiver.deliveries_by_id() == {n["webhook_id"]: 1 for n in sent}
+    assert {_row(notify_db, n["id"])["status"] for n in sent} == {"delivered"}
