@@ -24,7 +24,6 @@ from services.common.guards import RequestGuardMiddleware, prepare_guards
 from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
 from services.common.json import JSONBytesResponse, JsonObject
-from services.common.language import LanguageMiddleware
 from services.common.metrics import Probe, metrics_router
 from services.common.observe import ObserveMiddleware
 from services.common.openapi import PUBLIC, build_contract
@@ -141,9 +140,9 @@ def _add_middleware(app: FastAPI, settings: ServiceSettings, extra_media_types: 
     # Outside every layer that asks who the caller is (the docs guard, idempotency, the routes): resolved once.
     app.add_middleware(RequestContextMiddleware, verifier=app.state.token_verifier)
     add_cors(app, settings)  # only when origins are configured
-    # Outside the guards and CORS, whose refusals are problem documents too, said in the caller's language.
-    app.add_middleware(LanguageMiddleware)
-    # Outermost: it sees every answer, CORS preflights and the guards' refusals too.
+    # Outermost: it sees every answer, CORS preflights and the guards' refusals too. It also sets the answer's
+    # language (what LanguageMiddleware does, without a layer of its own): the guards' and CORS's refusals are
+    # problem documents too, said in the caller's language.
     app.add_middleware(ObserveMiddleware, service=settings.service_name, access_lines=settings.access_log)
 
 

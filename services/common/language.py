@@ -1,9 +1,10 @@
 """The language of an answer (应答语言): English by default, Simplified Chinese when the caller prefers it.
 
-The caller's `Accept-Language` (RFC 9110 §12.5.4, q-values respected) is read once per request by
-LanguageMiddleware into a context variable; problem_response reads it to write the problem in that language and to
-say so (`Content-Language`, `Vary: Accept-Language`). A header that cannot be read, or names only languages the
-services do not speak, gets English.
+The caller's `Accept-Language` (RFC 9110 §12.5.4, q-values respected) is read once per request into a context
+variable (by LanguageMiddleware in the gateway, by the services' outermost layer, observe.ObserveMiddleware);
+problem_response reads it to write the problem in that language and to say so (`Content-Language`,
+`Vary: Accept-Language`). A header that cannot be read, or names only languages the services do not speak, gets
+English.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from services.common.auth import PRINCIPAL, current_principal
 from services.common.deps_factory import held_attribute
 from services.common.guards import check_request_shape, outside_storage
+from services.common.pagination import plain_query_pairs
 from services.common.wire_types import reject_converted_inputs
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -80,7 +81,9 @@ class _Plan:
             return None
         try:
             found = {p.name: p.value(request.path_params[p.key]) for p in self.path}
-            pairs = request.query_params.multi_items()
+            pairs = plain_query_pairs(request.scope["query_string"])
+            if pairs is None:
+                pairs = request.query_params.multi_items()
             for key, text in pairs:
                 parameter = self.query[key]  # KeyError: a parameter the route does not take
                 found[parameter.name] = parameter.value(text)

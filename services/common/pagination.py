@@ -172,6 +172,16 @@ def _plain_kept(query: bytes) -> str | None:
     return "&".join(pair.decode() for pair in pairs if pair.partition(b"=")[0].decode() not in _PAGING)
 
 
+def plain_query_pairs(query: bytes) -> list[tuple[str, str]] | None:
+    """The (name, value) pairs of a query whose every pair is `name=value` in characters that stand for themselves
+    (no %, + or blank), as `parse_qsl(..., keep_blank_values=True)` reads them; None for any other query, which the
+    caller parses as Starlette does. Splitting such a query is a fifth of parsing it."""
+    if not _PLAIN_QUERY.fullmatch(query):
+        return None
+    pairs = (pair.partition("=") for pair in query.decode("ascii").split("&")) if query else ()
+    return [(name, value) for name, _, value in pairs]
+
+
 def page_of(
     page_model: type[P],
     rows: Sequence[R],

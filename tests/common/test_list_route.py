@@ -156,3 +156,10 @@ def test_a_problem_raised_by_the_endpoint_of_a_plain_request_is_answered_as_a_pr
     response = client.get(f"/v1/shelves/{MISSING_SHELF}/things")
     assert (response.status_code, response.headers["content-type"], HANDLERS) == (404, PROBLEM_MEDIA_TYPE, ["endpoint"])
     assert (response.json()["status"], response.json()["detail"]) == (404, f"No shelf {MISSING_SHELF}.")
+
+
+@pytest.mark.parametrize("query", ["?q=a%20b&limit=2", "?q=a+b&limit=2", "?limit=2&&q=a%2Bb", "?q=%E4%B8%80&limit=2"])
+def test_an_encoded_query_is_read_as_starlette_reads_it(client, query):
+    status, body, handler = answer(client, query)
+    expected = {"?q=a%20b&limit=2": "a b", "?q=a+b&limit=2": "a b", "?limit=2&&q=a%2Bb": "a+b"}.get(query, "一")
+    assert (status, handler, body["q"], body["limit"]) == (200, "compiled", expected, 2)
