@@ -121,3 +121,15 @@ def test_an_answered_instruction_reminds_nobody(notify_client, reporting_http, q
     assert answered.status_code == 201, answered.text
     run_planner(notify_client, shanghai("2019-12-28"))
     assert outbox(notify_client, deadline_kind="instruction") == []
+
+
+def test_an_instruction_owed_in_the_obligations_too_is_reminded_once(notify_client, reporting_http, quzhou, auth):
+    lead = quzhou.unit_id(TRANSPORT)
+    add_contact(notify_client, auth("office"), "unit", lead)
+    body = {"item_id": quzhou.item("T9")["id"], "text": "请推进。", "author_name": "张三", "answer_by": "2019-12-31"}
+    made = reporting_http.post("/v1/instructions", json=body, headers=auth("office")).json()
+    window = {"from": "2019-12-28", "to": "2019-12-31", "pending": "true"}
+    owed = reporting_http.get(f"/v1/plans/{quzhou.plan_id}/obligations", params=window, headers=auth("service"))
+    assert [d["instruction_id"] for d in owed.json()["instructions"]] == [made["id"]]
+    run_planner(notify_client, shanghai("2019-12-28"))
+    assert [row["deadline_id"] for row in outbox(notify_client, deadline_kind="instruction")] == [made["id"]]

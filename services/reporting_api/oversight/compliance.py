@@ -13,6 +13,7 @@ from datetime import date
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.workdays import workdays_late
+from services.reporting_api.instructions.owed import InstructionDutyEntry, InstructionDutyTotals, duty_totals
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.schemas.rows import (
     ComplianceEntry,
@@ -161,6 +162,11 @@ class CompliancePages:
     items: Mapping[int, Item]
     reports: Mapping[tuple[int, int], PeriodReport]
     today: date
+    duties: Sequence[InstructionDutyEntry] = ()  # the period's leader instructions owed (instructions/owed.py)
+
+    @property
+    def duty_summary(self) -> InstructionDutyTotals:
+        return duty_totals(self.duties)
 
     def rows_after(self, after: int | None, limit: int) -> list[ComplianceEntry]:
         """`limit + 1` rows after the responsibility id `after` (the first ones when None)."""
@@ -180,6 +186,7 @@ def compliance_pages(
     *,
     today: date,
     state: str | None,
+    duties: Sequence[InstructionDutyEntry] = (),
 ) -> CompliancePages:
     """The summary of every obligation and those of `state` (all when None), rows not built yet; `items` by id."""
     states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
@@ -208,4 +215,4 @@ def compliance_pages(
         "late": late,
         "overdue": overdue,
     }
-    return CompliancePages(header, summary, kept, items, reports, today)
+    return CompliancePages(header, summary, kept, items, reports, today, duties)
