@@ -37,7 +37,7 @@ def create_app(
         settings or NotifySettings.load(),
         title="duban notify_api",
         description=DESCRIPTION,
-        version="0.5.0",
+        version="0.6.0",
         routers=[
             dispatches_router,
             deliveries_router,

@@ -35,6 +35,12 @@ class ReplyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: ReplyKind = Field(ReplyKind.COMMENT, description="comment, answer (lead unit) or settle (office).")
     text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    mentions: list[int] = Field(
+        default_factory=list,
+        max_length=MENTIONS_LIMIT,
+        description="Units to notify (@) of this reply, by tasks_api id; a unit the instruction did not concern yet "
+        "is added as mentioned (it then reads the thread).",
+    )
 
 
 class InstructionPublic(BaseModel):
@@ -120,6 +126,8 @@ class InstructionEvent(TypedDict, total=False):
     mentioned_unit_ids: list[int]
     closed_by: str
     reply: str
+    reply_id: int
+    replied_by: str
 
 
 class InstructionDuty(BaseModel):
