@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypedDict, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -142,6 +142,20 @@ async def mention_units(conn: AsyncConnection, instruction_id: int, unit_ids: li
     new = [{"instruction_id": instruction_id, "unit_id": u, "concern": UnitConcern.MENTIONED.value} for u in unit_ids]
     if rows := [r for r in new if r["unit_id"] not in known]:
         await conn.execute(concerned.insert(), rows)
+
+
+async def get_reply(conn: AsyncConnection, reply_id: int) -> ReplyRow:
+    """The reply, or 404."""
+    found = await rows_of(conn, select(replies).where(replies.c.id == reply_id), ReplyRow)
+    if not found:
+        raise NotFound(f"Reply {reply_id} does not exist.")
+    return found[0]
+
+
+async def last_reply_id(conn: AsyncConnection, instruction_id: int) -> int | None:
+    """The id of the thread's latest reply (None: no reply yet)."""
+    query = select(func.max(replies.c.id)).where(replies.c.instruction_id == instruction_id)
+    return cast(int | None, (await conn.execute(query)).scalar())
 
 
 async def replies_of(conn: AsyncConnection, instruction_id: int) -> list[ReplyRow]:

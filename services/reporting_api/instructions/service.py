@@ -138,7 +138,7 @@ def _check_visible(principal: Principal, row: InstructionRow, units: list[int]) 
         raise NotFound(f"Instruction {row['id']} does not exist.")
 
 
-async def _visible(
+async def visible(
     conn: AsyncConnection, instruction_id: int, principal: Principal, *, lock: bool = False
 ) -> InstructionRow:
     """The instruction if the caller may see it (locked for the transaction, given `lock`: a thread takes one
@@ -160,7 +160,7 @@ async def _detail(conn: AsyncConnection, row: InstructionRow) -> InstructionDeta
 async def read_instruction(db: Database, *, instruction_id: int, principal: Principal) -> InstructionDetail:
     """The instruction with its thread, if the caller may see it."""
     async with db.read() as conn:
-        return await _detail(conn, await _visible(conn, instruction_id, principal))
+        return await _detail(conn, await visible(conn, instruction_id, principal))
 
 
 def _where(filters: InstructionFilters, principal: Principal) -> list[ColumnElement[bool]]:
@@ -231,7 +231,7 @@ async def _mentioned(
     if not data.mentions:
         return {}
     async with db.read() as conn:
-        _check_reply(principal, await _visible(conn, instruction_id, principal), data.kind)
+        _check_reply(principal, await visible(conn, instruction_id, principal), data.kind)
     return await unit_names(tasks, data.mentions, {})
 
 
@@ -248,7 +248,7 @@ async def reply(
     unit it mentions (@) is notified, and concerned from then on."""
     names = await _mentioned(db, tasks, instruction_id, data, principal)
     async with db.transaction() as conn:
-        row = await _visible(conn, instruction_id, principal, lock=True)
+        row = await visible(conn, instruction_id, principal, lock=True)
         _check_reply(principal, row, data.kind)
         if data.kind in CLOSING:
             row = await _close(conn, row, data.kind, version, principal.subject)
@@ -267,6 +267,6 @@ async def reply(
 async def mark_read(db: Database, *, instruction_id: int, principal: Principal) -> ReadPublic:
     """已阅: the caller's read receipt, written once (again: the first one)."""
     async with db.transaction() as conn:
-        await _visible(conn, instruction_id, principal)
+        await visible(conn, instruction_id, principal)
         receipt = await repository.mark_read(conn, instruction_id, principal.subject, principal.unit_id)
     return ReadPublic.model_validate(receipt)
