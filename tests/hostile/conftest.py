@@ -197,9 +197,14 @@ def build_reporting_world(_reporting_database: str, tasks_server: str, auth: Hea
             json={"item_id": cast.t9, "text": MARKER, "author_name": "张三"},
         )
     )
+    replied = client.post(
+        f"/v1/instructions/{instruction}/replies", headers=auth("unit", unit_id=cast.a), json={"text": MARKER}
+    )
+    assert replied.status_code == 201, replied.text
     ids = {
         "plan_id": cast.plan_id,
         "q": "推进",  # a search (检索)
+        "reply_id": replied.json()["replies"][-1]["id"],
         "period": PERIOD,
         "report_id": report,
         "evidence_id": evidence,

@@ -40,6 +40,7 @@ UNIT_MAY = {
     ("reporting_api", "DELETE", "/v1/evidence/{evidence_id}"),
     ("reporting_api", "POST", "/v1/instructions/{instruction_id}/replies"),  # comment on, answer its instructions
     ("reporting_api", "POST", "/v1/instructions/{instruction_id}/read"),  # 已阅
+    ("reporting_api", "POST", "/v1/instruction-replies/{reply_id}/evidence"),  # the evidence of its own reply
     ("notify_api", "POST", "/v1/contacts"),  # manage where its own reminders go
     ("notify_api", "PATCH", "/v1/contacts/{contact_id}"),
     ("notify_api", "DELETE", "/v1/contacts/{contact_id}"),

@@ -17,13 +17,11 @@ TRANSPORT, FINANCE, CULTURE = "市交通运输局", "市财政局", "市文旅�
 
 
 @pytest.fixture
-def relayed(notify_client, reporting_http, reporting_peer_database, auth):
-    """relayed(body) → the instruction issued on the peer reporting_api, its outbox relayed to notify_api."""
+def relay(notify_client, reporting_peer_database, auth):
+    """relay(instruction_id): the instruction's events in the peer reporting_api's outbox, each sent twice to
+    notify_api (the relay may send an event twice)."""
 
-    def issue(body):
-        made = reporting_http.post("/v1/instructions", json=body, headers=auth("office"))
-        assert made.status_code == 201, made.text
-        instruction_id = made.json()["id"]
+    def send(instruction_id):
         for row in events(reporting_peer_database, outbox_events):
             if row["data"].get("instruction_id") != instruction_id:
                 continue
@@ -34,9 +32,21 @@ def relayed(notify_client, reporting_http, reporting_peer_database, auth):
                 "data": row["data"],
                 "source": "reporting_api",
             }
-            for _ in range(2):  # the relay may send an event twice
+            for _ in range(2):
                 sent = notify_client.post("/v1/events", json=envelope, headers=auth("service"))
                 assert sent.status_code in (200, 202), sent.text
+
+    return send
+
+
+@pytest.fixture
+def relayed(reporting_http, relay, auth):
+    """relayed(body) → the instruction issued on the peer reporting_api, its outbox relayed to notify_api."""
+
+    def issue(body):
+        made = reporting_http.post("/v1/instructions", json=body, headers=auth("office"))
+        assert made.status_code == 201, made.text
+        relay(made.json()["id"])
         return made.json()
 
     return issue
@@ -85,6 +95,26 @@ def test_a_unit_with_no_contact_gets_no_notice_and_the_event_still_counts(
     assert [n for n in queued(notify_database) if n["recipient_kind"] == "unit"] == []
 
 
+def test_a_unit_mentioned_in_a_reply_gets_the_reply_on_its_contacts(
+    notify_client, notify_database, reporting_http, relay, quzhou, auth
+):
+    finance = quzhou.unit_id(FINANCE)
+    contact = add_contact(notify_client, auth("office"), "unit", finance)
+    body = {"item_id": quzhou.item("T9")["id"], "text": "请推进。", "author_name": "张三"}
+    made = reporting_http.post("/v1/instructions", json=body, headers=auth("office")).json()
+    said = {"text": "请财政局协调资金。", "mentions": [finance]}
+    replied = reporting_http.post(f"/v1/instructions/{made['id']}/replies", json=said, headers=auth("office"))
+    assert replied.status_code == 201, replied.text
+    relay(made["id"])
+    [notice] = [n for n in queued(notify_database) if n["recipient_kind"] == "unit" and n["unit_id"] == finance]
+    assert (notice["step"], notice["contact_id"], notice["deadline_id"]) == (
+        "instruction.mentioned",
+        contact["id"],
+        made["id"],
+    )
+    assert notice["payload"]["text"].startswith("批示回复中提及贵单位：请财政局协调资金。")
+
+
 # -- the duty: a reminder to the lead unit before and after the answer date, as for any deadline -------------
 
 
@@ -121,3 +151,15 @@ def test_an_answered_instruction_reminds_nobody(notify_client, reporting_http, q
     assert answered.status_code == 201, answered.text
     run_planner(notify_client, shanghai("2019-12-28"))
     assert outbox(notify_client, deadline_kind="instruction") == []
+
+
+def test_an_instruction_owed_in_the_obligations_too_is_reminded_once(notify_client, reporting_http, quzhou, auth):
+    lead = quzhou.unit_id(TRANSPORT)
+    add_contact(notify_client, auth("office"), "unit", lead)
+    body = {"item_id": quzhou.item("T9")["id"], "text": "请推进。", "author_name": "张三", "answer_by": "2019-12-31"}
+    made = reporting_http.post("/v1/instructions", json=body, headers=auth("office")).json()
+    window = {"from": "2019-12-28", "to": "2019-12-31", "pending": "true"}
+    owed = reporting_http.get(f"/v1/plans/{quzhou.plan_id}/obligations", params=window, headers=auth("service"))
+    assert [d["instruction_id"] for d in owed.json()["instructions"]] == [made["id"]]
+    run_planner(notify_client, shanghai("2019-12-28"))
+    assert [row["deadline_id"] for row in outbox(notify_client, deadline_kind="instruction")] == [made["id"]]

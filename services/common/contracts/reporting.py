@@ -170,7 +170,8 @@ class ReportingClient:
         self, start: date, end: date, *, unit_id: int | None = None, plan_id: int | None = None
     ) -> list[InstructionDutyRow]:
         """The open instructions to answer by a date in [start, end] (of one plan; led by one unit), all pages. Never
-        cached: answers arrive all the time."""
+        cached: answers arrive all the time. The one source of instruction reminders: the `instructions` of a plan's
+        obligations list the same duties and are not read (obligations() keeps the reports' rows only)."""
         query = {
             "open": "true",
             "answer_from": start.isoformat(),

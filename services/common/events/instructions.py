@@ -32,7 +32,11 @@ class InstructionIssuedData(InstructionEventData):
 
 
 class InstructionMentionedData(InstructionEventData):
-    """instruction.mentioned: an instruction mentions a unit (@), one event per unit; notify_api notifies it."""
+    """instruction.mentioned: an instruction or a reply in its thread mentions a unit (@); notify_api notifies it."""
+
+    reply_id: int | None = Field(None, description="The reply that mentions the unit; absent: the instruction does.")
+    replied_by: str | None = Field(None, description="Who wrote that reply.")
+    reply: str | None = Field(None, description="The reply's text (回复内容).")
 
 
 class InstructionClosedData(InstructionEventData):

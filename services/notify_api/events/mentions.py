@@ -34,6 +34,8 @@ def notice_text(kind: str, data: JsonObject, link: str | None) -> JsonObject:
     due = f"，请于{data['answer_by']}前反馈落实情况" if data.get("answer_by") else ""
     subject = f"【{kind}】{item}"
     text = f"{author}批示：{data.get('text') or ''}（事项：{item}{due}）"
+    if data.get("reply"):  # mentioned in a reply of the thread: the reply first, the instruction after it
+        text = f"批示回复中提及贵单位：{data['reply']}（原{text}）"
     markdown = f"### {subject}\n\n{text}" + (f"\n\n[查看事项]({link})" if link else "")
     return {"subject": subject, "text": text, "markdown": markdown}
 

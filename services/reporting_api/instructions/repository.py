@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypedDict, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.history import record_change
+from services.common.problems import NotFound
 from services.common.records import Records, rows_of
 from services.common.tables import table_of
 from services.reporting_api.db import change_log
@@ -21,6 +22,7 @@ from services.reporting_api.instructions.models import (
     InstructionReply,
     InstructionStatus,
     InstructionUnit,
+    UnitConcern,
 )
 
 instructions, concerned = table_of(Instruction), table_of(InstructionUnit)
@@ -76,9 +78,17 @@ class ReadRow(TypedDict):
 instruction_records: Records[InstructionRow] = Records(instructions, "instruction", change_log)
 
 
-async def get_instruction(conn: AsyncConnection, instruction_id: int) -> InstructionRow:
-    """The instruction, or 404."""
-    return await instruction_records.get(conn, instruction_id)
+async def get_instruction(conn: AsyncConnection, instruction_id: int, *, lock: bool = False) -> InstructionRow:
+    """The instruction, or 404; locked for the transaction given `lock` (SELECT … FOR UPDATE; SQLite's writes are
+    serial already)."""
+    if not lock:
+        return await instruction_records.get(conn, instruction_id)
+    found = await rows_of(
+        conn, select(instructions).where(instructions.c.id == instruction_id).with_for_update(), InstructionRow
+    )
+    if not found:
+        raise NotFound(f"Instruction {instruction_id} does not exist.")
+    return found[0]
 
 
 async def insert_instruction(
@@ -106,15 +116,46 @@ async def units_of(conn: AsyncConnection, instruction_id: int) -> list[ConcernRo
 
 
 async def add_reply(
-    conn: AsyncConnection, instruction_id: int, kind: str, unit_id: int | None, author: str, text: str
+    conn: AsyncConnection,
+    instruction_id: int,
+    kind: str,
+    unit_id: int | None,
+    author: str,
+    text: str,
+    *,
+    mentions: list[int] | None = None,
 ) -> ReplyRow:
+    """The reply, and its row in the instruction's history (with the units it mentions, if any)."""
     values = {"instruction_id": instruction_id, "kind": kind, "unit_id": unit_id, "author": author, "text": text}
     written = await conn.execute(replies.insert().values(**values, at=clock.now()).returning(*replies.c))
     row = cast(ReplyRow, dict(written.mappings().one()))
+    after = {**row, "mentions": mentions} if mentions else row
     await record_change(
-        conn, change_log, entity="instruction", entity_id=instruction_id, action="append", actor=author, after=row
+        conn, change_log, entity="instruction", entity_id=instruction_id, action="append", actor=author, after=after
     )
     return row
+
+
+async def mention_units(conn: AsyncConnection, instruction_id: int, unit_ids: list[int]) -> None:
+    """The units mentioned (@) in a reply that the instruction did not concern yet, concerned from now on."""
+    known = {u["unit_id"] for u in await units_of(conn, instruction_id)}
+    new = [{"instruction_id": instruction_id, "unit_id": u, "concern": UnitConcern.MENTIONED.value} for u in unit_ids]
+    if rows := [r for r in new if r["unit_id"] not in known]:
+        await conn.execute(concerned.insert(), rows)
+
+
+async def get_reply(conn: AsyncConnection, reply_id: int) -> ReplyRow:
+    """The reply, or 404."""
+    found = await rows_of(conn, select(replies).where(replies.c.id == reply_id), ReplyRow)
+    if not found:
+        raise NotFound(f"Reply {reply_id} does not exist.")
+    return found[0]
+
+
+async def last_reply_id(conn: AsyncConnection, instruction_id: int) -> int | None:
+    """The id of the thread's latest reply (None: no reply yet)."""
+    query = select(func.max(replies.c.id)).where(replies.c.instruction_id == instruction_id)
+    return cast(int | None, (await conn.execute(query)).scalar())
 
 
 async def replies_of(conn: AsyncConnection, instruction_id: int) -> list[ReplyRow]:

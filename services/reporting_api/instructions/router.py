@@ -26,7 +26,7 @@ from services.reporting_api.instructions.service import InstructionFilters
 
 router = api_router("instructions")
 PEER_ERRORS = problem_responses(503)
-REPLY_ERRORS = problem_responses(404, 409, 412)
+REPLY_ERRORS = problem_responses(404, 409, 412, 503)
 
 
 @router.post(
@@ -94,7 +94,8 @@ async def get_instruction(
     summary="Reply in an instruction's thread: comment, answer (落实反馈) or settle (办结)",
     description="A comment by the office or a unit concerned; `answer` by the item's lead unit, or `settle` by the "
     "office, closes the duty: a compare-and-set on the open instruction (412 when If-Match names another version, "
-    "409 when it is no longer open or another closing reply won the race).",
+    "409 when it is no longer open or another closing reply won the race). Each unit in `mentions` is notified "
+    "(instruction.mentioned, with the reply), and reads the thread from then on.",
     status_code=201,
     responses=REPLY_ERRORS,
 )
@@ -103,11 +104,14 @@ async def reply_to_instruction(
     data: ReplyCreate,
     response: Response,
     db: DatabaseDep,
+    tasks: TasksDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> InstructionDetail:
     version = None if if_match is None else expected_version(if_match)
-    detail = await service.reply(db, instruction_id=instruction_id, data=data, version=version, principal=principal)
+    detail = await service.reply(
+        db, tasks, instruction_id=instruction_id, data=data, version=version, principal=principal
+    )
     response.headers["Location"] = f"/v1/instructions/{instruction_id}"
     set_etag(response, detail.version)
     return detail

@@ -35,6 +35,12 @@ class ReplyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: ReplyKind = Field(ReplyKind.COMMENT, description="comment, answer (lead unit) or settle (office).")
     text: str = Field(min_length=1, max_length=TEXT_LIMIT)
+    mentions: list[int] = Field(
+        default_factory=list,
+        max_length=MENTIONS_LIMIT,
+        description="Units to notify (@) of this reply, by tasks_api id; a unit the instruction did not concern yet "
+        "is added as mentioned (it then reads the thread).",
+    )
 
 
 class InstructionPublic(BaseModel):
@@ -120,3 +126,34 @@ class InstructionEvent(TypedDict, total=False):
     mentioned_unit_ids: list[int]
     closed_by: str
     reply: str
+    reply_id: int
+    replied_by: str
+
+
+class InstructionDuty(BaseModel):
+    """An instruction's answer (落实反馈) its lead unit owes by a date, and where it stands (instructions/owed.py)."""
+
+    instruction_id: int
+    item_id: int
+    item_number: str
+    item_title: str
+    unit_id: int = Field(description="The lead unit (牵头单位), who owes the answer.")
+    unit_name: str
+    author_name: str = Field(description="批示人")
+    author_title: str
+    answer_by: date = Field(description="The Beijing business date the answer is due (反馈时限).")
+    state: InstructionStatus = Field(description="open (待落实: owed), answered (已反馈) or settled (已办结).")
+    closed_on: date | None = Field(description="The Beijing business date it was answered or settled.")
+    late: bool = Field(description="Open past answer_by, or closed after it.")
+    days_late: int = Field(description="Working days after answer_by, to today (open) or to closed_on (逾期工作日数).")
+    overdue: bool = Field(description="Open and answer_by has passed (逾期未反馈).")
+
+
+class InstructionDutySummary(BaseModel):
+    """The instructions' duties counted: owed (open), overdue, answered, settled and late."""
+
+    owed: int = Field(description="Open: the answer is still owed.")
+    overdue: int
+    answered: int
+    settled: int
+    late: int

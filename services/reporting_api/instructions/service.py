@@ -24,12 +24,12 @@ from services.common.problems import Conflict, Forbidden, NotFound, ProblemError
 from services.reporting_api.db import outbox_events
 from services.reporting_api.instructions import repository
 from services.reporting_api.instructions.duties import days_overdue
+from services.reporting_api.instructions.events import emit_mentions, instruction_event, unit_names
 from services.reporting_api.instructions.models import InstructionStatus, ReplyKind, UnitConcern
 from services.reporting_api.instructions.repository import InstructionRow, instructions
 from services.reporting_api.instructions.schemas import (
     InstructionCreate,
     InstructionDetail,
-    InstructionEvent,
     InstructionPublic,
     ReadPublic,
     ReplyCreate,
@@ -102,26 +102,6 @@ async def _concerned_units(tasks: TasksClient, item: ItemDetail, mentions: list[
     return found
 
 
-def _event(row: InstructionRow) -> InstructionEvent:
-    """The data of an instruction.* event: which instruction, on which item, for which unit (the lead unit,
-    or for instruction.mentioned the unit mentioned)."""
-    return {
-        "instruction_id": row["id"],
-        "plan_id": row["plan_id"],
-        "item_id": row["item_id"],
-        "item_number": row["item_number"],
-        "item_title": row["item_title"],
-        "report_id": row["report_id"],
-        "unit_id": row["lead_unit_id"],
-        "unit_name": row["lead_unit_name"],
-        "lead_unit_id": row["lead_unit_id"],
-        "author_name": row["author_name"],
-        "author_title": row["author_title"],
-        "text": row["text"],
-        "answer_by": row["answer_by"],
-    }
-
-
 async def issue_instruction(
     db: Database, tasks: TasksClient, *, data: InstructionCreate, principal: Principal
 ) -> InstructionRow:
@@ -145,13 +125,10 @@ async def issue_instruction(
     }
     async with db.transaction() as conn:
         row = await repository.insert_instruction(conn, values, units.concern, actor=principal.subject)
-        issued = _event(row)
+        issued = instruction_event(row)
         issued["mentioned_unit_ids"] = mentioned
         await emit(conn, outbox_events, "instruction.issued", issued)
-        for unit_id in mentioned:
-            mention = _event(row)
-            mention["unit_id"], mention["unit_name"] = unit_id, units.names[unit_id]
-            await emit(conn, outbox_events, "instruction.mentioned", mention)
+        await emit_mentions(conn, row, {unit_id: units.names[unit_id] for unit_id in mentioned})
         return row
 
 
@@ -161,8 +138,12 @@ def _check_visible(principal: Principal, row: InstructionRow, units: list[int]) 
         raise NotFound(f"Instruction {row['id']} does not exist.")
 
 
-async def _visible(conn: AsyncConnection, instruction_id: int, principal: Principal) -> InstructionRow:
-    row = await repository.get_instruction(conn, instruction_id)
+async def visible(
+    conn: AsyncConnection, instruction_id: int, principal: Principal, *, lock: bool = False
+) -> InstructionRow:
+    """The instruction if the caller may see it (locked for the transaction, given `lock`: a thread takes one
+    reply at a time, so a reply's evidence freezes exactly when the next reply is written)."""
+    row = await repository.get_instruction(conn, instruction_id, lock=lock)
     _check_visible(principal, row, [u["unit_id"] for u in await repository.units_of(conn, instruction_id)])
     return row
 
@@ -179,7 +160,7 @@ async def _detail(conn: AsyncConnection, row: InstructionRow) -> InstructionDeta
 async def read_instruction(db: Database, *, instruction_id: int, principal: Principal) -> InstructionDetail:
     """The instruction with its thread, if the caller may see it."""
     async with db.read() as conn:
-        return await _detail(conn, await _visible(conn, instruction_id, principal))
+        return await _detail(conn, await visible(conn, instruction_id, principal))
 
 
 def _where(filters: InstructionFilters, principal: Principal) -> list[ColumnElement[bool]]:
@@ -243,18 +224,41 @@ async def _close(
     return after
 
 
+async def _mentioned(
+    db: Database, tasks: TasksClient, instruction_id: int, data: ReplyCreate, principal: Principal
+) -> dict[int, str]:
+    """The units a reply mentions, by name, once the caller is known to may write it (403/404 before 422)."""
+    if not data.mentions:
+        return {}
+    async with db.read() as conn:
+        _check_reply(principal, await visible(conn, instruction_id, principal), data.kind)
+    return await unit_names(tasks, data.mentions, {})
+
+
 async def reply(
-    db: Database, *, instruction_id: int, data: ReplyCreate, version: int | None, principal: Principal
+    db: Database,
+    tasks: TasksClient,
+    *,
+    instruction_id: int,
+    data: ReplyCreate,
+    version: int | None,
+    principal: Principal,
 ) -> InstructionDetail:
-    """A reply in the thread; an answer or a settlement closes the duty (compare-and-set on the instruction)."""
+    """A reply in the thread; an answer or a settlement closes the duty (compare-and-set on the instruction); each
+    unit it mentions (@) is notified, and concerned from then on."""
+    names = await _mentioned(db, tasks, instruction_id, data, principal)
     async with db.transaction() as conn:
-        row = await _visible(conn, instruction_id, principal)
+        row = await visible(conn, instruction_id, principal, lock=True)
         _check_reply(principal, row, data.kind)
         if data.kind in CLOSING:
             row = await _close(conn, row, data.kind, version, principal.subject)
-        await repository.add_reply(conn, row["id"], data.kind.value, principal.unit_id, principal.subject, data.text)
+        written = await repository.add_reply(
+            conn, row["id"], data.kind.value, principal.unit_id, principal.subject, data.text, mentions=list(names)
+        )
+        await repository.mention_units(conn, row["id"], list(names))
+        await emit_mentions(conn, row, names, written)
         if data.kind in CLOSING:
-            event = _event(row)
+            event = instruction_event(row)
             event["closed_by"], event["reply"] = principal.subject, data.text
             await emit(conn, outbox_events, CLOSING_EVENT[data.kind], event)
         return await _detail(conn, row)
@@ -263,6 +267,6 @@ async def reply(
 async def mark_read(db: Database, *, instruction_id: int, principal: Principal) -> ReadPublic:
     """已阅: the caller's read receipt, written once (again: the first one)."""
     async with db.transaction() as conn:
-        await _visible(conn, instruction_id, principal)
+        await visible(conn, instruction_id, principal)
         receipt = await repository.mark_read(conn, instruction_id, principal.subject, principal.unit_id)
     return ReadPublic.model_validate(receipt)

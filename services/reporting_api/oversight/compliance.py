@@ -16,6 +16,7 @@ from typing import cast, overload
 
 from services.common.contracts.tasks import Assignment, Item
 from services.common.workdays import workdays_late
+from services.reporting_api.instructions.owed import InstructionDutyEntry, InstructionDutyTotals, duty_totals
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.schemas.rows import (
     ComplianceEntry,
@@ -155,6 +156,11 @@ class CompliancePages:
     items: Mapping[int, Item]
     reports: Mapping[tuple[int, int], PeriodReport]
     today: date
+    duties: Sequence[InstructionDutyEntry] = ()  # the period's leader instructions owed (instructions/owed.py)
+
+    @property
+    def duty_summary(self) -> InstructionDutyTotals:
+        return duty_totals(self.duties)
 
     def rows_after(self, after: int | None, limit: int) -> list[ComplianceEntry]:
         """`limit + 1` rows after the responsibility id `after` (the first ones when None)."""
@@ -246,10 +252,11 @@ def compliance_pages(
     *,
     today: date,
     state: str | None,
+    duties: Sequence[InstructionDutyEntry] = (),
 ) -> CompliancePages:
     """The summary of every obligation and those of `state` (all when None), rows not built yet; `items` by id."""
     if state is None and isinstance(obligations, OwedObligations):  # every one owed: counted without a row
-        return CompliancePages(header, obligations.summary(reports, today), obligations, items, reports, today)
+        return CompliancePages(header, obligations.summary(reports, today), obligations, items, reports, today, duties)
     states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
     late = overdue = expected = 0
     kept: list[Obligation] = []
@@ -266,4 +273,4 @@ def compliance_pages(
             overdue += owed and today > scheduled.due_on
         if state is None or row_state == state:
             kept.append(o)
-    return CompliancePages(header, _totals(expected, states, late, overdue), kept, items, reports, today)
+    return CompliancePages(header, _totals(expected, states, late, overdue), kept, items, reports, today, duties)

@@ -11,6 +11,7 @@ from services.common.auth import Principal
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
+from services.reporting_api.instructions.owed import window_duties
 from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
 from services.reporting_api.oversight.inputs import load_plan
 from services.reporting_api.oversight.repository import by_pair, period_reports_read
@@ -23,7 +24,9 @@ OBLIGATIONS_RULE = """\
 Every report owed in a window of due dates (from..to), one row per responsibility and owed period, in (due_on,
 period, responsibility_id) order, with the state of its report as compliance gives it (the same rows compliance
 lists for each owed period, owed rows only). `pending=true` keeps only those not submitted yet (missing or draft):
-what a reminder is about. A unit token sees only its own."""
+what a reminder is about. A unit token sees only its own. Beside the reports, `instructions` lists the leader
+instructions to answer in the window (open only, given `pending`): notify_api reminds of those from
+GET /v1/instructions, never from this list, so that a duty is reminded once."""
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
@@ -57,9 +60,10 @@ async def obligations(
         # Each period's reports side by side, as asyncpg's records on PostgreSQL (a plan's thousands per period).
         reads = [period_reports_read(plan_id, owed.period.id, unit_id=unit_id) for owed, _ in wanted]
         found = await read_all(db, conn, reads)
+        owed_answers = await window_duties(conn, plan_id, start, end, unit_id=unit_id, today=today, pending=pending)
     for (owed, owing), reports in zip(wanted, found, strict=True):
         filed = by_pair(reports)
         kept = owed_obligations(duties, owing, owed, filed, pending=pending)
         rows += compliance_rows(items, kept, filed, today=today)
     rows.sort(key=obligation_key)
-    return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows}
+    return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows, "instructions": owed_answers}

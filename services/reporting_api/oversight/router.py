@@ -29,6 +29,7 @@ from services.common.pagination import (
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, api_router
 from services.reporting_api.deps import DatabaseDep, TasksDep
+from services.reporting_api.instructions.owed import INSTRUCTION_DUTY_RULE
 from services.reporting_api.oversight import obligation_list, service
 from services.reporting_api.oversight.compliance import COMPLIANCE_RULE, CompliancePages
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
@@ -106,7 +107,7 @@ def _page(
 @router.get(
     "/plans/{plan_id}/compliance",
     summary="Who has reported for a period, and who has not",
-    description=COMPLIANCE_RULE,
+    description=f"{COMPLIANCE_RULE}\n\n{INSTRUCTION_DUTY_RULE}",
     response_model=CompliancePage,
     responses=ERRORS,
 )
@@ -143,13 +144,14 @@ async def get_plan_compliance(
             walks.keep(walk, view)
     rows = view.rows_after(decode_id_cursor(cursor), limit)
     page, headers = paginate(rows, limit, request, itemgetter("responsibility_id"))
-    return JSONBytesResponse({**view.header, "summary": view.summary, **page}, headers=headers)
+    duties = {"instructions": view.duties, "instruction_summary": view.duty_summary}
+    return JSONBytesResponse({**view.header, "summary": view.summary, **page, **duties}, headers=headers)
 
 
 @router.get(
     "/plans/{plan_id}/obligations",
     summary="The reports owed in a window of due dates, and where each stands",
-    description=obligation_list.OBLIGATIONS_RULE,
+    description=f"{obligation_list.OBLIGATIONS_RULE}\n\n{INSTRUCTION_DUTY_RULE}",
     response_model=ObligationPage,
     responses={**ERRORS, **NOT_MODIFIED},
 )

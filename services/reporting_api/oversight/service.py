@@ -21,6 +21,7 @@ from services.common.db import Database
 from services.common.driver_reads import Rows, reading
 from services.common.problems import NotFound
 from services.common.records import plain_rows
+from services.reporting_api.instructions.owed import period_duties
 from services.reporting_api.oversight.compliance import (
     CompliancePages,
     compliance_pages,
@@ -134,11 +135,12 @@ async def compliance(
     reads = [period_reports_read(plan_id, period, unit_id=unit_id)]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, data, period, today)
+        owed = await period_duties(conn, plan_id, period, unit_id=unit_id, today=today)
         rows = await under_way.rows(0)
     filed, shape = by_pair(rows), data.shape
     duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
     obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed)
-    return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state)
+    return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state, duties=owed)
 
 
 def _tally(by: str, data: PlanData, grouping: Grouping) -> Tally:

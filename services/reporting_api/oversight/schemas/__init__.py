@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from services.reporting_api.instructions.schemas import InstructionDuty, InstructionDutySummary
 from services.reporting_api.periods.calendar import ReportType
 
 
@@ -112,6 +113,11 @@ class CompliancePage(PeriodHeader):
     summary: ComplianceSummary = Field(description="Counts over every row in scope, before the state filter.")
     data: list[ComplianceRow]
     next_cursor: str | None
+    instructions: list[InstructionDuty] = Field(
+        description="The period's leader instructions (领导批示) owed by their lead units: those to answer within "
+        "the period, and those still open from before it; the same on every page, not filtered by state."
+    )
+    instruction_summary: InstructionDutySummary = Field(description="The instructions' duties, counted.")
 
 
 class ObligationPage(BaseModel):
@@ -123,6 +129,10 @@ class ObligationPage(BaseModel):
     as_of: date = Field(description="The day the states are computed from.")
     data: list[ComplianceRow]
     next_cursor: str | None
+    instructions: list[InstructionDuty] = Field(
+        description="The leader instructions (领导批示) to answer in the window (only the open ones, given "
+        "`pending`), in (answer_by, instruction_id) order; the same on every page."
+    )
 
 
 class LightCounts(BaseModel):

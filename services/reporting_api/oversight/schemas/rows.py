@@ -15,6 +15,7 @@ import orjson
 
 from services.common.contracts.reporting import ObligationFields
 from services.common.contracts.tasks import Group, ItemLeader, Member, Unit
+from services.reporting_api.instructions.owed import InstructionDutyEntry
 
 # -- rows read from the reports (repository.py) ----------------------------------------------------------
 
@@ -204,7 +205,14 @@ class Grouping(TypedDict, total=False):
 
 ObligationView = TypedDict(
     "ObligationView",
-    {"plan_id": int, "from": date, "to": date, "as_of": date, "rows": list[ComplianceEntry]},
+    {
+        "plan_id": int,
+        "from": date,
+        "to": date,
+        "as_of": date,
+        "rows": list[ComplianceEntry],
+        "instructions": list[InstructionDutyEntry],
+    },
 )
 """ObligationPage before paging: the reports owed in a window of due dates ("from" is a keyword)."""
 
