@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fastapi import Request
 from sqlalchemy import ColumnElement, func
 
 from services.common.auth import Principal
-from services.common.db import Database
-from services.common.json import JSONBytesResponse
 from services.common.roles import Role
-from services.common.search import SearchAsk, Source, search_page
+from services.common.search import Source
 from services.common.tables import table_of
 from services.reporting_api.reports.models import Report, report_index
 
@@ -55,7 +52,3 @@ SOURCES = (
         href="/v1/reports/{id}",
     ),
 )
-
-
-async def search(db: Database, ask: SearchAsk, principal: Principal, request: Request) -> JSONBytesResponse:
-    return await search_page(db, SOURCES, ask, principal, request)
