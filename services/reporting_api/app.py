@@ -37,7 +37,7 @@ def create_app(
         settings,
         title="duban reporting_api",
         description=DESCRIPTION,
-        version="1.1.0",
+        version="1.2.0",
         routers=[
             periods_router,
             reports_router,

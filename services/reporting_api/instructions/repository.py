@@ -21,6 +21,8 @@ from services.reporting_api.instructions.models import (
     InstructionReply,
     InstructionStatus,
     InstructionUnit,
+    instruction_index,
+    reply_index,
 )
 
 instructions, concerned = table_of(Instruction), table_of(InstructionUnit)
@@ -73,7 +75,9 @@ class ReadRow(TypedDict):
     read_at: datetime
 
 
-instruction_records: Records[InstructionRow] = Records(instructions, "instruction", change_log)
+instruction_records: Records[InstructionRow] = Records(
+    instructions, "instruction", change_log, indexed=instruction_index
+)
 
 
 async def get_instruction(conn: AsyncConnection, instruction_id: int) -> InstructionRow:
@@ -111,6 +115,7 @@ async def add_reply(
     values = {"instruction_id": instruction_id, "kind": kind, "unit_id": unit_id, "author": author, "text": text}
     written = await conn.execute(replies.insert().values(**values, at=clock.now()).returning(*replies.c))
     row = cast(ReplyRow, dict(written.mappings().one()))
+    await reply_index.put(conn, [row], new=True)
     await record_change(
         conn, change_log, entity="instruction", entity_id=instruction_id, action="append", actor=author, after=row
     )

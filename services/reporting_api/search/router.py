@@ -1,4 +1,4 @@
-"""GET /v1/search: reporting_api's reports that hold every word of a query (检索)."""
+"""GET /v1/search: reporting_api's reports, instructions and replies that hold every word of a query (检索)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ add_search_route(
     router,
     SOURCES,
     SearchKind,
-    summary="Search progress reports (检索)",
-    description="The reports whose text (progress, achievements, problems, next steps) holds every word of `q` "
-    "(Chinese cut into words), newest first; a unit token finds only its own reports.",
+    summary="Search progress reports, instructions and their replies (检索)",
+    description="The reports whose text (progress, achievements, problems, next steps), the instructions (批示) and "
+    "the replies in their threads whose text holds every word of `q` (Chinese cut into words), newest first within "
+    "each kind (reports, instructions, then replies); a unit token finds only its own reports and the instructions "
+    "that concern it, with their replies.",
 )
