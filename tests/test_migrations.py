@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from services.common.migrations import downgrade, upgrade, version_table
+from services.common.search_sql import modelled
 
 SERVICES = ["tasks_api", "reporting_api", "notify_api"]
 
@@ -25,7 +26,9 @@ def inspect_database(url, service):
         async with engine.connect() as conn:
 
             def read(sync_conn):
-                context = MigrationContext.configure(sync_conn, opts={"version_table": version_table(service)})
+                context = MigrationContext.configure(
+                    sync_conn, opts={"version_table": version_table(service), "include_object": modelled}
+                )
                 tables = set(inspect(sync_conn).get_table_names())
                 return tables, compare_metadata(context, metadata_of(service))
 

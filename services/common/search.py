@@ -83,7 +83,8 @@ class Source:
     title: ColumnElement[str]
     texts: tuple[ColumnElement[str], ...]
     visible: Visibility  # the condition on `rows` of what the caller may see; None: everything
-    href: str  # the record's path, with {id}
+    href: str  # the record's path, with {id}: the record's, or `link`'s
+    link: ColumnElement[int] | None = None  # the id `href` names when not the record's (a reply: its instruction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def _statement(
 ) -> Select[Any]:
     """The source's hits for the words, newest first, `ask.limit + 1` of them, below `before` when given."""
     index = source.indexed.table
-    where = [dialect_of(conn).words.match(index.c.words, words)]
+    where = [dialect_of(conn).words.match(index, words)]
     if (seen := source.visible(principal)) is not None:
         where.append(seen)
     if ask.plan_id is not None:
@@ -153,6 +154,7 @@ def _statement(
         source.record_id.label("id"),
         source.plan_id.label("plan_id"),
         source.title.label("title"),
+        (source.record_id if source.link is None else source.link).label("link"),
         *texts,
     ]
     joined = index.join(source.rows, source.record_id == index.c.record_id)
@@ -167,5 +169,5 @@ def _hit(source: Source, row: Mapping[str, Any], words: Sequence[str]) -> Search
         "plan_id": row["plan_id"],
         "title": row["title"],
         "snippet": snippet(texts, words),
-        "href": source.href.format(id=row["id"]),
+        "href": source.href.format(id=row["link"]),
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, Text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.dialect import copy_rows, dialect_of
@@ -23,18 +23,26 @@ BATCH = 2000  # rows a statement writes, and a migration reads
 _COPY_FROM = 100  # a batch this large is COPYed where the database can
 
 
-def search_table(metadata: MetaData, name: str, source: str) -> Table:
-    """The search table `name` of the records of table `source`."""
+def search_table(metadata: MetaData, name: str, source: str, scope: str | None = None) -> Table:
+    """The search table `name` of the records of table `source`; `scope`, a column of the records that never
+    changes and says who sees them (a report's unit), copied beside the words and indexed with the ids, so that a
+    search within it reads the search table alone (its hits among the scope's, or the scope's rows newest first)."""
     record = Column(
         "record_id", Integer, ForeignKey(f"{source}.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     words = Column("words", Text, nullable=False)
-    return Table(name, metadata, record, words, words_index(f"ix_{name}_words", words))
+    scoped = () if scope is None else (Column(scope, Integer, nullable=False), Index(scope_index(name), scope, record))
+    return Table(name, metadata, record, words, words_index(f"ix_{name}_words"), *scoped)
 
 
-def search_entry(row: Mapping[str, Any], columns: Iterable[str]) -> dict[str, object]:
-    """The search row of a record: a row with its id and its text `columns`."""
-    return {"record_id": row["id"], "words": index_words(row.get(column) for column in columns)}
+def scope_index(name: str) -> str:
+    return f"ix_{name}_scope"
+
+
+def search_entry(row: Mapping[str, Any], columns: Iterable[str], scope: str | None = None) -> dict[str, object]:
+    """The search row of a record: a row with its id, its text `columns` (and its `scope`)."""
+    entry = {"record_id": row["id"], "words": index_words(row.get(column) for column in columns)}
+    return entry if scope is None else {**entry, scope: row[scope]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +51,11 @@ class Indexed:
 
     table: Table
     columns: tuple[str, ...]
+    scope: str | None = None  # the scope column search_table copied, if any
 
     def entry(self, row: Mapping[str, Any]) -> dict[str, object]:
-        """The search row of a record (a row with its id and text columns)."""
-        return search_entry(row, self.columns)
+        """The search row of a record (a row with its id and text columns, and its scope)."""
+        return search_entry(row, self.columns, self.scope)
 
     def touched(self, changes: Iterable[str]) -> bool:
         """Whether a change of these columns changes the record's words."""
@@ -60,7 +69,7 @@ class Indexed:
                 ids = [entry["record_id"] for entry in entries]
                 await conn.execute(self.table.delete().where(self.table.c.record_id.in_(ids)))
             if dialect_of(conn).copies and len(entries) >= _COPY_FROM:
-                await copy_rows(conn, self.table, entries, ["record_id", "words"])
+                await copy_rows(conn, self.table, entries, list(entries[0]))
             else:
                 await conn.execute(self.table.insert(), entries)
 
@@ -92,3 +101,33 @@ def add_search_table(op: Any, name: str, source: str, columns: Sequence[str]) ->
 def drop_search_table(op: Any, name: str) -> None:
     """The downgrade of add_search_table (its index goes with it)."""
     op.drop_table(name)
+
+
+def store_search_vector(op: Any, name: str) -> None:
+    """A migration step: the search table `name` keeps the vector of its words (PostgreSQL), indexed in place of
+    the expression add_search_table indexed (services/common/search_sql.py)."""
+    dialect_of(op.get_bind()).words.store_vector(op, f"ix_{name}_words", name)
+
+
+def add_search_scope(op: Any, name: str, source: str, scope: str) -> None:
+    """A migration step: the search table `name` of table `source` gets its `scope` (search_table), copied from the
+    records already there, and indexed with the ids."""
+    op.add_column(name, sa.Column(scope, sa.Integer(), nullable=True))
+    op.execute(f"UPDATE {name} SET {scope} = {source}.{scope} FROM {source} WHERE {source}.id = {name}.record_id")
+    with op.batch_alter_table(name) as batch:
+        batch.alter_column(scope, existing_type=sa.Integer(), nullable=False)
+    op.create_index(scope_index(name), name, [scope, "record_id"])
+    if dialect_of(op.get_bind()).copies:
+        op.execute(f"ANALYZE {name}")
+
+
+def drop_search_scope(op: Any, name: str, scope: str) -> None:
+    """The downgrade of add_search_scope."""
+    op.drop_index(scope_index(name), table_name=name)
+    with op.batch_alter_table(name) as batch:
+        batch.drop_column(scope)
+
+
+def unstore_search_vector(op: Any, name: str) -> None:
+    """The downgrade of store_search_vector."""
+    dialect_of(op.get_bind()).words.unstore_vector(op, f"ix_{name}_words", name)

@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field
 
-from services.reporting_api.db import ReportingModel
+from services.common.search_index import Indexed, search_table
+from services.reporting_api.db import ReportingModel, metadata
 
 TEXT_LIMIT = 10_000  # characters of an instruction or a reply: a long 批示 fits, a runaway payload does not
 
@@ -102,3 +103,8 @@ class InstructionRead(ReportingModel, table=True):
     reader: str = Field(max_length=255)
     unit_id: int | None = None
     read_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+# The words of each instruction and each reply (检索, services/common/search_index.py), searched by the search room.
+instruction_index = Indexed(search_table(metadata, "instruction_search", "instructions"), ("text",))
+reply_index = Indexed(search_table(metadata, "instruction_reply_search", "instruction_replies"), ("text",))

@@ -23,6 +23,8 @@ from services.reporting_api.instructions.models import (
     InstructionStatus,
     InstructionUnit,
     UnitConcern,
+    instruction_index,
+    reply_index,
 )
 
 instructions, concerned = table_of(Instruction), table_of(InstructionUnit)
@@ -75,7 +77,9 @@ class ReadRow(TypedDict):
     read_at: datetime
 
 
-instruction_records: Records[InstructionRow] = Records(instructions, "instruction", change_log)
+instruction_records: Records[InstructionRow] = Records(
+    instructions, "instruction", change_log, indexed=instruction_index
+)
 
 
 async def get_instruction(conn: AsyncConnection, instruction_id: int, *, lock: bool = False) -> InstructionRow:
@@ -130,6 +134,7 @@ async def add_reply(
     written = await conn.execute(replies.insert().values(**values, at=clock.now()).returning(*replies.c))
     row = cast(ReplyRow, dict(written.mappings().one()))
     after = {**row, "mentions": mentions} if mentions else row
+    await reply_index.put(conn, [row], new=True)
     await record_change(
         conn, change_log, entity="instruction", entity_id=instruction_id, action="append", actor=author, after=after
     )

@@ -168,6 +168,9 @@ class Transition(ReportingModel, table=True):
 
 
 # The words of each report's text (检索, services/common/search_index.py), its snippet read in this order.
+# Each report's unit beside its words: a unit searches its own reports in the search table alone.
 report_index = Indexed(
-    search_table(metadata, "report_search", "reports"), ("progress", "achievements", "problems", "next_steps")
+    search_table(metadata, "report_search", "reports", "unit_id"),
+    ("progress", "achievements", "problems", "next_steps"),
+    "unit_id",
 )

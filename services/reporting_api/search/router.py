@@ -1,40 +1,19 @@
-"""GET /v1/search: reporting_api's reports that hold every word of a query (检索)."""
+"""GET /v1/search: reporting_api's reports, instructions and replies that hold every word of a query (检索)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query, Request, Response
-
-from services.common.auth import PrincipalDep
-from services.common.pagination import Cursor, Limit, Page
-from services.common.routing import READ_ERRORS, api_router, list_page
-from services.common.search import SearchAsk, SearchHit, SearchText
-from services.reporting_api.deps import DatabaseDep
-from services.reporting_api.search import service
-from services.reporting_api.search.service import SearchKind
+from services.common.routing import api_router
+from services.common.search_route import add_search_route
+from services.reporting_api.search.service import SOURCES, SearchKind
 
 router = api_router("search")
-
-
-@list_page(
+add_search_route(
     router,
-    "/search",
-    summary="Search progress reports (检索)",
-    description="The reports whose text (progress, achievements, problems, next steps) holds every word of `q` "
-    "(Chinese cut into words), newest first; a unit token finds only its own reports.",
-    response_model=Page[SearchHit],
-    responses=READ_ERRORS,
+    SOURCES,
+    SearchKind,
+    summary="Search progress reports, instructions and their replies (检索)",
+    description="The reports whose text (progress, achievements, problems, next steps), the instructions (批示) and "
+    "the replies in their threads whose text holds every word of `q` (Chinese cut into words), newest first within "
+    "each kind (reports, instructions, then replies); a unit token finds only its own reports and the instructions "
+    "that concern it, with their replies.",
 )
-async def search(
-    request: Request,
-    db: DatabaseDep,
-    principal: PrincipalDep,
-    q: SearchText,
-    kind: SearchKind | None = None,
-    plan_id: Annotated[int | None, Query(description="Only reports of this plan.")] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Response:
-    ask = SearchAsk(q, kind.value if kind else None, plan_id, limit, cursor)
-    return await service.search(db, ask, principal, request)

@@ -1,45 +1,62 @@
 """What reporting_api searches (services/common/search.py): its reports' text (progress, achievements, problems,
-next steps), titled by their item and period. A unit finds its own reports; the office, viewers and services all.
-
-Another kind of record (instructions, comments) is one more `Source` here, with its search table beside its table
-(`search_table` in its models, `add_search_table` in a migration) and `indexed=` on its Records."""
+next steps), titled by their item and period; the leaders' instructions (批示) and the replies in their threads
+(comments, answers, settlements), titled by their item and author. A unit finds its own reports and the
+instructions that concern it (its items' as issued, or mentioning it) with their replies; the office, viewers and
+services find all."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from fastapi import Request
 from sqlalchemy import ColumnElement, func
 
 from services.common.auth import Principal
-from services.common.db import Database
-from services.common.json import JSONBytesResponse
 from services.common.roles import Role
-from services.common.search import SearchAsk, Source, search_page
+from services.common.search import Source
 from services.common.tables import table_of
+from services.reporting_api.instructions.models import instruction_index, reply_index
+from services.reporting_api.instructions.repository import instructions, replies, visible_to
 from services.reporting_api.reports.models import Report, report_index
 
 reports = table_of(Report)
 
 
 class SearchKind(StrEnum):
-    """What a hit is: a progress report (进展报告)."""
+    """What a hit is: a progress report (进展报告), an instruction (批示) or a reply in its thread (回复)."""
 
     REPORT = "report"
+    INSTRUCTION = "instruction"
+    REPLY = "instruction_reply"
 
 
 def _own_reports(principal: Principal) -> ColumnElement[bool] | None:
-    return reports.c.unit_id == principal.own_unit if principal.role is Role.UNIT else None
+    """A unit's reports, by the unit their search rows keep (the search table alone answers it)."""
+    return report_index.table.c.unit_id == principal.own_unit if principal.role is Role.UNIT else None
+
+
+def _concerning(principal: Principal) -> ColumnElement[bool] | None:
+    """The instructions a unit sees (the instructions room's rule); everyone else's: all."""
+    return visible_to(principal.own_unit) if principal.role is Role.UNIT else None
 
 
 # 1 建设快速路（2020-Q1，市交通运输局）: the item's number and title, the period and the unit, as they were named.
-_TITLE = (
+_REPORT_TITLE = (
     func.coalesce(reports.c.item_number + " ", "")
     + func.coalesce(reports.c.item_title, "")
     + "（"
     + reports.c.period
     + func.coalesce("，" + reports.c.unit_name, "")
     + "）"
+)
+# 1 建设快速路（市长张三批示）: the item, and who wrote the instruction.
+_INSTRUCTION_TITLE = (
+    instructions.c.item_number
+    + " "
+    + instructions.c.item_title
+    + "（"
+    + instructions.c.author_title
+    + instructions.c.author_name
+    + "批示）"
 )
 
 SOURCES = (
@@ -49,13 +66,32 @@ SOURCES = (
         rows=reports,
         record_id=reports.c.id,
         plan_id=reports.c.plan_id,
-        title=_TITLE,
+        title=_REPORT_TITLE,
         texts=(reports.c.progress, reports.c.achievements, reports.c.problems, reports.c.next_steps),
         visible=_own_reports,
         href="/v1/reports/{id}",
     ),
+    Source(
+        kind=SearchKind.INSTRUCTION.value,
+        indexed=instruction_index,
+        rows=instructions,
+        record_id=instructions.c.id,
+        plan_id=instructions.c.plan_id,
+        title=_INSTRUCTION_TITLE,
+        texts=(instructions.c.text,),
+        visible=_concerning,
+        href="/v1/instructions/{id}",
+    ),
+    Source(
+        kind=SearchKind.REPLY.value,
+        indexed=reply_index,
+        rows=replies.join(instructions, instructions.c.id == replies.c.instruction_id),
+        record_id=replies.c.id,
+        plan_id=instructions.c.plan_id,
+        title="回复：" + _INSTRUCTION_TITLE,
+        texts=(replies.c.text,),
+        visible=_concerning,
+        href="/v1/instructions/{id}",
+        link=replies.c.instruction_id,
+    ),
 )
-
-
-async def search(db: Database, ask: SearchAsk, principal: Principal, request: Request) -> JSONBytesResponse:
-    return await search_page(db, SOURCES, ask, principal, request)

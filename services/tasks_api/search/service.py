@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fastapi import Request
 from sqlalchemy import ColumnElement, select
 
 from services.common.auth import Principal
-from services.common.db import Database
-from services.common.json import JSONBytesResponse
 from services.common.roles import Role
-from services.common.search import SearchAsk, Source, search_page
+from services.common.search import Source
 from services.common.tables import table_of
 from services.tasks_api.items.models import Item, Responsibility, item_index
 from services.tasks_api.targets.models import Indicator, indicator_index
@@ -59,7 +56,3 @@ SOURCES = (
         href="/v1/indicators/{id}",
     ),
 )
-
-
-async def search(db: Database, ask: SearchAsk, principal: Principal, request: Request) -> JSONBytesResponse:
-    return await search_page(db, SOURCES, ask, principal, request)
