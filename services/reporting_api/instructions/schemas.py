@@ -133,14 +133,14 @@ class InstructionEvent(TypedDict, total=False):
 class InstructionDuty(BaseModel):
     """An instruction's answer (落实反馈) its lead unit owes by a date, and where it stands (instructions/owed.py)."""
 
-    instruction_id: int
+    instruction_id: int = Field(description="The instruction (批示) that asks for the answer.")
     item_id: int
     item_number: str
     item_title: str
     unit_id: int = Field(description="The lead unit (牵头单位), who owes the answer.")
     unit_name: str
     author_name: str = Field(description="批示人")
-    author_title: str
+    author_title: str = Field(description="The author's post (职务), as the instruction gives it.")
     answer_by: date = Field(description="The Beijing business date the answer is due (反馈时限).")
     state: InstructionStatus = Field(description="open (待落实: owed), answered (已反馈) or settled (已办结).")
     closed_on: date | None = Field(description="The Beijing business date it was answered or settled.")
@@ -154,6 +154,6 @@ class InstructionDutySummary(BaseModel):
 
     owed: int = Field(description="Open: the answer is still owed.")
     overdue: int
-    answered: int
-    settled: int
+    answered: int = Field(description="Answered (已反馈), not settled yet.")
+    settled: int = Field(description="Settled by the office (已办结).")
     late: int
