@@ -106,6 +106,12 @@ def test_a_time_without_an_offset_is_refused(tasks_client, auth):
     assert_problem(tasks_client.get("/v1/audit", params={"since": "2026-01-01T00:00:00"}, headers=auth("office")), 422)
 
 
+@pytest.mark.parametrize("since", ["1.2474026858991073e-45", "1767225600", "tomorrow"])
+def test_a_time_that_is_not_written_out_is_refused(tasks_client, auth, since):
+    """Not read as seconds since 1970: the audit.csv of a number would otherwise be every change since then."""
+    assert_problem(tasks_client.get("/v1/audit.csv", params={"since": since}, headers=auth("office")), 422)
+
+
 def test_the_audit_downloads_as_csv_with_the_same_filters(tasks_client, auth, changes):
     response = tasks_client.get("/v1/audit.csv", params={"action": "create"}, headers=auth("office"))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")

@@ -230,7 +230,7 @@ def test_a_search_for_unit_as_text_finds_its_report_for_unit_a_and_the_office_ne
     w = world("reporting_api")
 
     def found(headers: dict) -> list[int]:
-        response = w.client.get("/v1/search", params={"q": MARKER}, headers=headers)
+        response = w.client.get("/v1/search", params={"q": MARKER, "kind": "report"}, headers=headers)
         assert response.status_code == 200, response.text
         return [hit["id"] for hit in response.json()["data"]]
 

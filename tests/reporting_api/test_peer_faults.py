@@ -46,6 +46,8 @@ class Scene:
     report_etag: str
     co_id: int
     evidence_id: int = 0  # set by with_evidence
+    instruction_id: int = 0  # set by with_an_instruction
+    reply_id: int = 0
 
     def plan(self, path: str) -> str:
         return f"/v1/plans/{self.plan_id}{path}"
@@ -74,6 +76,18 @@ def with_evidence(s: Scene) -> None:
     attached = s.client.post(url, params={"filename": "co.pdf"}, content=PDF, headers=s.co)
     assert attached.status_code == 201, attached.text
     s.evidence_id = attached.json()["id"]
+
+
+def with_an_instruction(s: Scene) -> None:
+    """The office's instruction on task 9 with a comment of its own, made while tasks_api was up."""
+    issued = s.client.post(
+        "/v1/instructions", json={"item_id": s.item_id, "text": "请推进。", "author_name": "张三"}, headers=s.office
+    )
+    assert issued.status_code == 201, issued.text
+    s.instruction_id = issued.json()["id"]
+    replied = s.client.post(f"/v1/instructions/{s.instruction_id}/replies", json={"text": "已阅。"}, headers=s.office)
+    assert replied.status_code == 201, replied.text
+    s.reply_id = replied.json()["id"]
 
 
 def with_the_draft_submitted(s: Scene) -> None:
@@ -174,6 +188,15 @@ CALLS: dict[str, PeerCall] = {
         403,
         prepare=with_evidence,
     ),
+    "reply_to_instruction": PeerCall(
+        lambda s: s.client.post(
+            f"/v1/instructions/{s.instruction_id}/replies",
+            json={"text": "请抓紧。", "mentions": [s.co_id]},
+            headers=s.office,
+        ),
+        201,
+        prepare=with_an_instruction,
+    ),
     "set_item_cadence": PeerCall(
         lambda s: s.client.put(
             f"/v1/items/{s.item_id}/cadence", json={"cadence": "monthly"}, headers={**s.office, "If-Match": '"0"'}
@@ -189,7 +212,15 @@ CASES = [(op, fault) for op in sorted(CALLS) for fault in PEER_FAULTS] + [
 # Operations that hold the tasks_api client but do not need it: they keep working while it is down.
 # The office's bulk review holds the client for review_report, which asks tasks_api only when a unit reviews (a
 # delegate's report, 转办): the office's reviews go through while tasks_api is down, as the single review does.
-WITHOUT_PEER = {"review_reports"}
+# An instruction's and a reply's files hold it through the evidence access that reports share, but ask tasks_api
+# nothing: who wrote the instruction or the reply, and whom it concerns, is reporting_api's own.
+WITHOUT_PEER = {
+    "review_reports",
+    "upload_instruction_evidence",
+    "list_instruction_evidence",
+    "upload_instruction_reply_evidence",
+    "list_instruction_reply_evidence",
+}
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import copy
 import yaml
 
 from services.cli import main
-from tests.tasks_api.factories import SMALL_PLAN, assert_problem
+from tests.problems import assert_problem
+from tests.tasks_api.factories import SMALL_PLAN
 
 ROADS = {"name": "市公路中心", "kind": "department", "parent": "市交通运输局"}
 

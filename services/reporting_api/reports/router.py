@@ -69,7 +69,13 @@ async def create_report(
     return created(response, ReportPublic, report, f"/v1/reports/{report['id']}")
 
 
-@list_page(router, "/reports", summary="List reports", response_model=Page[ReportPublic], responses=PEER_ERRORS)
+@list_page(
+    router,
+    "/reports",
+    summary="List reports",
+    response_model=Page[ReportPublic],
+    responses={**READ_ERRORS, **PEER_ERRORS},
+)
 async def list_reports(
     request: Request,
     db: DatabaseDep,
