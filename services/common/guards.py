@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, NaiveDatetime
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -161,11 +161,7 @@ class RouteGuards:
             query_aliases=frozenset(field.alias for field in query),
             int_path=tuple(field.alias for field in route.dependant.path_params if _takes_int(field)),
             int_query=tuple(field.alias for field in query if _takes_int(field)),
-            date_query=tuple(
-                field.alias
-                for field in route.dependant.query_params
-                if declared_kind(field.field_info.annotation) is date
-            ),
+            date_query=tuple(field.alias for field in query if declared_kind(field.field_info.annotation) is date),
             json_body=route.body_field is not None,
             body_model=model_of(getattr(route.body_field, "field_info", None)),
         )
@@ -267,12 +263,16 @@ def _all_query_params(dependant: Dependant) -> Iterator[ModelField]:
         yield from _all_query_params(sub)
 
 
+# Pydantic's own instants are not datetime subclasses, but it reads a number as seconds since 1970 for them too.
+_PYDANTIC_INSTANTS = (AwareDatetime, NaiveDatetime)
+
+
 def declared_kind(annotation: Any) -> type | None:
     """date (or datetime), bool, int or float when that is the one type a field takes besides null."""
     options = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     kinds = {arg for arg in options if arg is not NoneType}
     kind = kinds.pop() if len(kinds) == 1 else None
-    if isinstance(kind, type) and issubclass(kind, date):
+    if isinstance(kind, type) and (issubclass(kind, date) or kind in _PYDANTIC_INSTANTS):
         return date
     return kind if kind in (bool, int, float) else None
 
