@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from services.common.app import create_service_app
 from services.common.events.catalogue import REPORTING, published_by
 from services.common.evidence.storage import blob_store
+from services.common.memory import MemoryTrim
 from services.common.outbox import outbox_probe
 from services.common.peers import tasks_client_hooks
 from services.reporting_api.assessment.router import router as assessment_router
@@ -61,5 +62,5 @@ def create_app(
     app.state.compliance_walks = ComplianceWalks(
         seconds=settings.compliance_walk_seconds, kept=settings.compliance_walks_kept
     )
-    app.state.plan_shapes = PlanShapes(settings.plan_shape_rows)
+    app.state.plan_shapes = PlanShapes(settings.plan_shape_rows, MemoryTrim())
     return app

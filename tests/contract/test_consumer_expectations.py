@@ -7,6 +7,7 @@ even where no test happens to exercise that consumer path.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from typing import Any
@@ -54,9 +55,13 @@ PENDING = {
 
 
 def fields_of(model: type) -> dict[str, tuple[Any, bool]]:
-    """A record model's or a TypedDict's fields: (annotation, required) by name."""
+    """A record model's, a TypedDict's or a record dataclass's (contracts/plan_rows.py) fields: (annotation, required)
+    by name."""
     if is_typeddict(model):
         return {name: (hint, name in model.__required_keys__) for name, hint in typing.get_type_hints(model).items()}
+    if dataclasses.is_dataclass(model):
+        hints = typing.get_type_hints(model)
+        return {f.name: (hints[f.name], f.default is dataclasses.MISSING) for f in dataclasses.fields(model)}
     return {name: (field.annotation, field.is_required()) for name, field in model.model_fields.items()}
 
 
@@ -81,8 +86,10 @@ def resolve(contract: ProviderContract, schema: dict[str, Any]) -> dict[str, Any
 
 
 def nested_model(annotation: Any) -> type | None:
-    """The record model (or TypedDict) inside `X`, `list[X]` or `X | None`, if there is one."""
-    if is_typeddict(annotation) or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+    """The record model (or TypedDict, or record dataclass) inside `X`, `list[X]` or `X | None`, if there is one."""
+    if is_typeddict(annotation) or dataclasses.is_dataclass(annotation):
+        return annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if typing.get_origin(annotation) in (list, types.UnionType, typing.Union):
         return next(filter(None, map(nested_model, typing.get_args(annotation))), None)

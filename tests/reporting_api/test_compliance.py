@@ -1,10 +1,11 @@
 """Compliance: every expected (item, unit) pair of a period with the state of its report."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from services.common.contracts.tasks import Assignment, Item
+from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.oversight.compliance import (
     compliance_pages,
     compliance_rows,
@@ -260,7 +261,7 @@ def test_a_kept_walk_goes_stale_and_only_the_latest_few_are_kept():
 
 
 def closed_on(day):
-    return Item(
+    return PlanItem(
         id=1,
         plan_id=1,
         parent_id=None,
@@ -274,7 +275,7 @@ def closed_on(day):
     )
 
 
-DUTY = Assignment(id=7, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")
+DUTY = PlanAssignment(id=7, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")
 
 
 def rows_for_2024_q1(item, filed=None):
@@ -302,8 +303,8 @@ def test_a_report_filed_for_a_closed_item_is_still_listed():
 # -- the owed rows an obligations page lists ----------------------------------------------------------------
 
 
-CO_DUTY = Assignment(id=8, item_id=1, unit_id=6, unit_name="市文旅局", role="co")
-OTHER_DUTY = Assignment(id=9, item_id=2, unit_id=5, unit_name="市交通运输局", role="lead")
+CO_DUTY = PlanAssignment(id=8, item_id=1, unit_id=6, unit_name="市文旅局", role="co")
+OTHER_DUTY = PlanAssignment(id=9, item_id=2, unit_id=5, unit_name="市交通运输局", role="lead")
 
 
 def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
@@ -334,7 +335,7 @@ def test_owed_obligations_are_the_duties_of_items_owing_with_their_compliance_ro
 def pages_of_2024_q1(filed, state=None):
     """The three duties' compliance of 2024-Q1, judged on 2024-05-01: the pages, and every row built at once."""
     calendar = {s.period.id: s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {})}
-    items = [closed_on(None).model_copy(update={"status": "open"}), closed_on(None).model_copy(update={"id": 2})]
+    items = [replace(closed_on(None), status="open"), replace(closed_on(None), id=2)]
     obligations = obligations_of(Rhythm(calendar, CadenceBook()), "2024-Q1", items, [DUTY, CO_DUTY, OTHER_DUTY], filed)
     header = {"plan_id": 1, "period": "2024-Q1", "owed_period": "2024-Q1", "report_type": "quarterly"}
     by_id = {item.id: item for item in items}
@@ -363,7 +364,7 @@ def test_compliance_pages_keep_only_the_state_asked_for_and_summarise_them_all()
 
 def test_the_obligations_of_a_period_every_duty_owes_are_summarised_as_their_rows_are():
     calendar = {s.period.id: s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {})}
-    items = [closed_on(None).model_copy(update={"status": "open"}), closed_on(None).model_copy(update={"id": 2})]
+    items = [replace(closed_on(None), status="open"), replace(closed_on(None), id=2)]
     rhythm, duties = Rhythm(calendar, CadenceBook()), [DUTY, CO_DUTY, OTHER_DUTY]
     owed = period_obligations(rhythm, "2024-Q1", duties, {1, 2}, FILED_Q1)
     pages, rows = pages_of_2024_q1(FILED_Q1)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.common.contracts.tasks import Indicator
+from services.common.contracts.plan_rows import PlanIndicator
 from services.reporting_api.oversight.indicators import attainment, meets
 from tests.reporting_api.test_reports import file_report, indicator_ids, review, submit
 
@@ -179,7 +179,7 @@ def test_progress_needs_a_token(reporting_client, quzhou):
 
 
 def indicator(comparison, target, baseline=None):
-    return Indicator(
+    return PlanIndicator(
         id=1,
         item_id=1,
         key="x",

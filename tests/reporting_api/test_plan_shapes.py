@@ -9,11 +9,12 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
-from services.common.contracts.tasks import Assignment, Item, Plan, PlanStructure
+from services.common.contracts.plan_rows import PlanAssignment, PlanItem
+from services.common.contracts.tasks import Plan, PlanStructure
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata
 from services.reporting_api.oversight.repository import by_pair
-from services.reporting_api.oversight.shape import PlanShapes, derive
+from services.reporting_api.oversight.shape import TRIM_AFTER_RECORDS, PlanShapes, derive
 from services.reporting_api.periods.calendar import Cadence, schedule
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm
 from services.tasks_api.app import create_app as create_tasks_app
@@ -25,15 +26,17 @@ from tests.tasks_api.factories import import_small_plan
 PLAN = Plan(id=1, key="p", title="p", starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31), status="active")
 
 
-def item(item_id: int, kind: str = "task") -> Item:
+def item(item_id: int, kind: str = "task") -> PlanItem:
     fields = {"plan_id": 1, "parent_id": None, "kind": kind, "title": "t", "due_on": None, "status": "open"}
-    return Item(id=item_id, key=f"T{item_id}", number=str(item_id), **fields)
+    return PlanItem(id=item_id, key=f"T{item_id}", number=str(item_id), **fields)
 
 
 def structure(items: int, duties_per_item: int = 1) -> PlanStructure:
     """A plan of `items` items (listed last first), each with `duties_per_item` responsibilities."""
     duties = [
-        Assignment(id=n * 10 + d, item_id=n, unit_id=100 + d, unit_name=f"unit {d}", role="lead" if d == 0 else "co")
+        PlanAssignment(
+            id=n * 10 + d, item_id=n, unit_id=100 + d, unit_name=f"unit {d}", role="lead" if d == 0 else "co"
+        )
         for n in range(1, items + 1)
         for d in range(duties_per_item)
     ]
@@ -148,3 +151,17 @@ def test_a_rollup_follows_the_plans_structure_and_its_reports_through_the_kept_s
             assert shapes.kept.stats.misses == misses + 1
             assert len(shapes.kept) == 1  # the old one went with the structure the peer cache replaced
             assert (after_duty["市水利局"]["expected"], after_duty["市发改委"]["submitted"]) == (2, 1)
+
+
+def test_a_large_plans_shape_asks_for_the_memory_its_read_freed_to_be_handed_back():
+    asked = []
+
+    class Trim:
+        def soon(self):
+            asked.append(True)
+
+    shapes = PlanShapes(rows=100, trim=Trim())
+    shapes.of(1, '"small"', structure(2))
+    assert asked == []
+    shapes.of(2, '"large"', structure(TRIM_AFTER_RECORDS // 2))  # as many records again in responsibilities
+    assert asked == [True]

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from services.common.contracts.tasks import Assignment, Item, ItemLink
+from services.common.contracts.plan_rows import PlanAssignment, PlanItem
+from services.common.contracts.tasks import ItemLink
 from services.reporting_api.oversight.inputs import load_plan_oversight
 from services.reporting_api.oversight.rollups import rollup
 from services.reporting_api.oversight.service import oversight_of
@@ -151,7 +152,7 @@ def test_a_roll_up_counts_items_per_progress_status(reporting_client, auth, quzh
 
 
 def test_items_closed_before_the_due_date_are_not_expected_but_still_counted_as_done():
-    item = Item(
+    item = PlanItem(
         id=1,
         plan_id=1,
         parent_id=None,
@@ -163,7 +164,7 @@ def test_items_closed_before_the_due_date_are_not_expected_but_still_counted_as_
         status="closed",
         closed_on=date(2024, 3, 1),
     )
-    duties = [Assignment(id=1, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")]
+    duties = [PlanAssignment(id=1, item_id=1, unit_id=5, unit_name="市交通运输局", role="lead")]
     lights = [{"item_id": 1, "light": "done", "progress_status": "closed"}]
     [row] = rollup("kind", items=[item], assignments=duties, filed=[], lights=lights, overdue=True, not_owed={1})
     assert (row["expected"], row["missing"], row["overdue"], row["items"]) == (0, 0, 0, 1)
@@ -171,7 +172,7 @@ def test_items_closed_before_the_due_date_are_not_expected_but_still_counted_as_
 
 
 def node(item_id, key, parent_id=None, kind="task"):
-    return Item(
+    return PlanItem(
         id=item_id,
         plan_id=1,
         parent_id=parent_id,
@@ -191,7 +192,7 @@ def test_by_serves_groups_items_under_the_higher_level_task_they_or_their_sectio
         ItemLink(item_id=1, serves_item_id=90, reference=None, number="1", title="数字经济", plan_title="省方案"),
         ItemLink(item_id=3, serves_item_id=None, reference="浙交〔2020〕5号", number="", title="交通", plan_title=None),
     ]
-    duties = [Assignment(id=i, item_id=i, unit_id=5, unit_name="市发改委", role="lead") for i in (2, 3, 4)]
+    duties = [PlanAssignment(id=i, item_id=i, unit_id=5, unit_name="市发改委", role="lead") for i in (2, 3, 4)]
     lights = [{"item_id": i, "light": "green", "progress_status": "in_progress"} for i in (2, 3, 4)]
     rows = rollup("serves", items=items, assignments=duties, links=links, filed=[], lights=lights, overdue=False)
     assert [(row["group"]["id"], row["group"]["key"], row["group"]["name"], row["items"]) for row in rows] == [

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.common.contracts.tasks import Item
+from services.common.contracts.plan_rows import PlanItem
 from services.reporting_api.oversight.lights import light_of
 from services.reporting_api.oversight.progress import progress_of_items
 from tests.reporting_api.test_reports import file_report, review, submit
@@ -131,7 +131,7 @@ def test_an_indicator_on_its_path_keeps_the_item_green(reporting_client, auth, q
 
 
 def closed_item(closed_on=date(2024, 3, 1)):
-    return Item(
+    return PlanItem(
         id=1,
         plan_id=1,
         parent_id=None,
@@ -187,7 +187,7 @@ def test_progress_counts_accepted_reports_of_every_period(reporting_client, auth
 
 
 def test_a_co_operating_units_completion_only_puts_the_item_in_progress():
-    item = Item(
+    item = PlanItem(
         id=9, plan_id=1, parent_id=None, key="T9", kind="task", number="9", title="t", due_on=None, status="open"
     )
     assert progress_of_items([item], [{"item_id": 9, "accepted": 1, "completed": 0}]) == {9: "in_progress"}

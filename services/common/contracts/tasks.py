@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
+from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, PlanItem
 from services.common.http import ServiceClient
 from services.common.peer_records import PeerRecord, PeerRows
 
@@ -137,12 +138,13 @@ class ItemLink(_Record):
 
 
 class PlanStructure(_Record):
-    """A plan with its items, assignments, indicators and links, read in one answer (GET /v1/plans/{id}/structure)."""
+    """A plan with its items, assignments, indicators and links, read in one answer (GET /v1/plans/{id}/structure); the
+    lists' records slotted dataclasses, not models (plan_rows.py)."""
 
     plan: Plan
-    items: list[Item]
-    assignments: list[Assignment]
-    indicators: list[Indicator]
+    items: list[PlanItem]
+    assignments: list[PlanAssignment]
+    indicators: list[PlanIndicator]
     links: list[ItemLink] = Field(default_factory=list)  # tasks_api before 3.1.0 answered without them
 
 

@@ -14,7 +14,7 @@ from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter, not_
 from typing import cast, overload
 
-from services.common.contracts.tasks import Assignment, Item
+from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.common.workdays import workdays_late
 from services.reporting_api.instructions.owed import InstructionDutyEntry, InstructionDutyTotals, duty_totals
 from services.reporting_api.oversight.lights import REPORTED
@@ -25,6 +25,7 @@ from services.reporting_api.oversight.schemas.rows import (
     PeriodReport,
     ViewHeader,
 )
+from services.reporting_api.oversight.shape import as_assignments
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Obligation, Rhythm, obligations_of
 
@@ -54,7 +55,7 @@ def lateness(report: Filed | None, *, due_on: date, today: date) -> tuple[bool, 
 
 
 def compliance_row(
-    obligation: Obligation, item: Item | None, report: PeriodReport | None, *, today: date
+    obligation: Obligation, item: PlanItem | None, report: PeriodReport | None, *, today: date
 ) -> ComplianceEntry:
     assignment, due_on = obligation.assignment, obligation.due_on
     state = report["status"] if report else "missing"
@@ -82,7 +83,7 @@ def compliance_row(
 
 
 def compliance_rows(
-    items: Iterable[Item],
+    items: Iterable[PlanItem],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
@@ -96,7 +97,7 @@ def compliance_rows(
 
 
 def _rows(
-    by_id: Mapping[int, Item],
+    by_id: Mapping[int, PlanItem],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
@@ -111,7 +112,7 @@ def _rows(
 
 
 def owed_obligations(
-    assignments: Iterable[Assignment],
+    assignments: Sequence[PlanAssignment],
     owing: set[int],
     scheduled: ScheduledPeriod,
     reports: Mapping[tuple[int, int], PeriodReport],
@@ -122,7 +123,7 @@ def owed_obligations(
     `owing` and, when `pending`, without a report that reached the office. A dispatch asks for the pending ones of
     a plan that has filed nearly everything, so no row is built for a filed pair."""
     found = []
-    for a in assignments:
+    for a in as_assignments(assignments):
         if a.item_id not in owing:
             continue
         report = reports.get((a.item_id, a.unit_id))
@@ -153,7 +154,7 @@ class CompliancePages:
     header: ViewHeader
     summary: ComplianceTotals
     kept: Sequence[Obligation]
-    items: Mapping[int, Item]
+    items: Mapping[int, PlanItem]
     reports: Mapping[tuple[int, int], PeriodReport]
     today: date
     duties: Sequence[InstructionDutyEntry] = ()  # the period's leader instructions owed (instructions/owed.py)
@@ -176,7 +177,7 @@ class OwedObligations(Sequence[Obligation]):
     """The obligations of duties (in responsibility id order) that all owe one owed period, each made when read: a
     plan's thousands are summed up (summary) without one being made, and a page reads fifty."""
 
-    def __init__(self, duties: Sequence[Assignment], scheduled: ScheduledPeriod) -> None:
+    def __init__(self, duties: Sequence[PlanAssignment], scheduled: ScheduledPeriod) -> None:
         self.duties, self.scheduled = duties, scheduled
 
     def __len__(self) -> int:
@@ -190,8 +191,8 @@ class OwedObligations(Sequence[Obligation]):
 
     def __getitem__(self, at: int | slice) -> Obligation | list[Obligation]:
         if isinstance(at, slice):
-            return [Obligation(duty, self.scheduled) for duty in self.duties[at]]
-        return Obligation(self.duties[at], self.scheduled)
+            return [Obligation(duty, self.scheduled) for duty in as_assignments(self.duties[at])]
+        return Obligation(as_assignments(self.duties)[at], self.scheduled)
 
     def summary(self, reports: Mapping[tuple[int, int], PeriodReport], today: date) -> ComplianceTotals:
         """compliance_summary's figures of these obligations, counted over the reports found (C loops: map, Counter)."""
@@ -216,7 +217,7 @@ class OwedObligations(Sequence[Obligation]):
 def period_obligations(
     rhythm: Rhythm,
     period_id: str,
-    duties: Sequence[Assignment],
+    duties: Sequence[PlanAssignment],
     owing: Collection[int],
     filed: Mapping[tuple[int, int], PeriodReport],
 ) -> Sequence[Obligation]:
@@ -227,7 +228,7 @@ def period_obligations(
     if len(owed) < len(duties) and filed:
         others = compress(duties, map(not_, owes))
         if any((duty.item_id, duty.unit_id) in filed for duty in others):  # listed too, as not owed
-            return obligations_of(rhythm, period_id, (), duties, filed, owing=owing)
+            return obligations_of(rhythm, period_id, (), as_assignments(duties), filed, owing=owing)
     return owed
 
 
@@ -246,7 +247,7 @@ def _totals(expected: int, states: Mapping[str, int], late: int, overdue: int) -
 
 def compliance_pages(
     header: ViewHeader,
-    items: Mapping[int, Item],
+    items: Mapping[int, PlanItem],
     obligations: Sequence[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from services.common.contracts.tasks import Indicator
+from services.common.contracts.plan_rows import PlanIndicator
 from services.reporting_api.oversight.schemas.rows import IndicatorEntry, MeasurementPoint
 
 PROGRESS_RULE = """\
@@ -32,7 +32,7 @@ value does not satisfy the indicator's comparison."""
 _EPSILON = 1e-9
 
 
-def direction(indicator: Indicator) -> str:
+def direction(indicator: PlanIndicator) -> str:
     """ ">=" or "<=": which way the indicator must move; "=" moves from its start (baseline, or 0) to the target."""
     if indicator.comparison in (">=", "<="):
         return indicator.comparison
@@ -40,13 +40,13 @@ def direction(indicator: Indicator) -> str:
     return ">=" if indicator.target >= start else "<="
 
 
-def meets(indicator: Indicator, value: float) -> bool:
+def meets(indicator: PlanIndicator, value: float) -> bool:
     if direction(indicator) == ">=":
         return value >= indicator.target - _EPSILON
     return value <= indicator.target + _EPSILON
 
 
-def attainment(indicator: Indicator, value: float) -> float:
+def attainment(indicator: PlanIndicator, value: float) -> float:
     """How far along the way to the target a value is: 0 at the start, 1 at the target."""
     if indicator.baseline is not None:
         span = indicator.target - indicator.baseline
@@ -80,7 +80,7 @@ def _rounded(value: float | None) -> float | None:
 
 
 def indicator_progress(
-    indicator: Indicator, points: Iterable[MeasurementPoint], *, plan_start: date, margin: float
+    indicator: PlanIndicator, points: Iterable[MeasurementPoint], *, plan_start: date, margin: float
 ) -> IndicatorEntry:
     """The progress of one indicator from its measurement points ({id, as_of, value})."""
     ordered = sorted(points, key=lambda p: (p["as_of"], p["id"]))
@@ -114,7 +114,7 @@ def _behind(share: float, reached: float, margin: float) -> bool:
 
 
 def behind_keys(
-    indicators: Iterable[Indicator], latest: Iterable[MeasurementPoint], *, plan_start: date, margin: float
+    indicators: Iterable[PlanIndicator], latest: Iterable[MeasurementPoint], *, plan_start: date, margin: float
 ) -> dict[int, list[str]]:
     """Item id → the keys of its indicators that are behind (as indicator_progress says), in indicator id order:
     all the traffic lights read of indicator progress. `latest` holds each indicator's latest point (the rows of
@@ -141,7 +141,11 @@ def behind_of_progress(progress: Iterable[IndicatorEntry]) -> dict[int, list[str
 
 
 def plan_indicator_progress(
-    indicators: Iterable[Indicator], points: Mapping[int, list[MeasurementPoint]], *, plan_start: date, margin: float
+    indicators: Iterable[PlanIndicator],
+    points: Mapping[int, list[MeasurementPoint]],
+    *,
+    plan_start: date,
+    margin: float,
 ) -> list[IndicatorEntry]:
     """The progress of every indicator, in indicator id order; `points` maps indicator ids to their points."""
     return [

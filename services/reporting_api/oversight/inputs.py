@@ -13,7 +13,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.contracts.tasks import Assignment, Group, Indicator, Item, ItemLink, Member, Plan, TasksClient
+from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, PlanItem
+from services.common.contracts.tasks import Group, ItemLink, Member, Plan, TasksClient
 from services.reporting_api.oversight.schemas.rows import Grouping, ViewHeader
 from services.reporting_api.oversight.shape import Owing, PlanShape, PlanShapes, derive
 from services.reporting_api.periods.calendar import ScheduledPeriod
@@ -28,9 +29,9 @@ class PlanData:
     digest of it (None if tasks_api gave none), which the roll-up memo compares instead of the lists."""
 
     plan: Plan
-    items: list[Item]
-    assignments: list[Assignment]
-    indicators: list[Indicator]
+    items: list[PlanItem]
+    assignments: list[PlanAssignment]
+    indicators: list[PlanIndicator]
     links: list[ItemLink]
     shape: PlanShape = field(compare=False)  # derived from the lists above: compared through them
     revision: str | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypedDict, cast
 
-from services.common.contracts.tasks import Assignment, Item
+from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.oversight.schemas.rows import LightEntry, LightTotals, PeriodReport
 
 LIGHTS = ("green", "yellow", "red", "done")
@@ -44,16 +44,16 @@ for a missing report.
 (not_started, in_progress, completed or closed), derived from accepted reports and the close-out."""
 
 
-def lead_assignments(assignments: Iterable[Assignment]) -> dict[int, Assignment]:
+def lead_assignments(assignments: Iterable[PlanAssignment]) -> dict[int, PlanAssignment]:
     """Each item's lead responsibility: the first one (by id) with role lead."""
-    leads: dict[int, Assignment] = {}
+    leads: dict[int, PlanAssignment] = {}
     for assignment in sorted(assignments, key=lambda a: a.id):
         if assignment.role == "lead":
             leads.setdefault(assignment.item_id, assignment)
     return leads
 
 
-def _done(item: Item, report: PeriodReport | None) -> list[str]:
+def _done(item: PlanItem, report: PeriodReport | None) -> list[str]:
     reasons = []
     if item.status == "closed":
         reasons.append("item_closed")
@@ -82,7 +82,7 @@ def _yellow(report: PeriodReport | None, due_soon: bool, duty_due_soon: bool) ->
 
 
 def light_of(
-    item: Item,
+    item: PlanItem,
     report: PeriodReport | None,
     behind: Sequence[str],
     *,
@@ -124,10 +124,12 @@ class LightContext:
     duties: Mapping[int, date] = field(default_factory=dict)
 
 
-Lit = tuple[Item, Assignment, PeriodReport | None, str, list[str]]  # an item, its lead, lead report, light, reasons
+Lit = tuple[
+    PlanItem, PlanAssignment, PeriodReport | None, str, list[str]
+]  # an item, its lead, lead report, light, reasons
 
 
-def lit_items(items: Iterable[Item], leads: Mapping[int, Assignment], context: LightContext) -> Iterator[Lit]:
+def lit_items(items: Iterable[PlanItem], leads: Mapping[int, PlanAssignment], context: LightContext) -> Iterator[Lit]:
     """Every item that has a lead unit (`leads`: lead_assignments) and is not cancelled, in the order given, with
     its lead, the lead's report and its light."""
     reports, behind, owing = context.reports, context.behind, context.owing
@@ -149,7 +151,10 @@ def lit_items(items: Iterable[Item], leads: Mapping[int, Assignment], context: L
 
 
 def traffic_lights(
-    items: Iterable[Item], leads: Mapping[int, Assignment], context: LightContext, progress_status: Mapping[int, str]
+    items: Iterable[PlanItem],
+    leads: Mapping[int, PlanAssignment],
+    context: LightContext,
+    progress_status: Mapping[int, str],
 ) -> list[LightEntry]:
     """The light of every item that has a lead unit, in the order of `items` (item id order); `progress_status` is
     the output of progress.progress_of_items."""
@@ -160,7 +165,10 @@ def traffic_lights(
 
 
 def lights_by_item(
-    items: Iterable[Item], leads: Mapping[int, Assignment], context: LightContext, progress_status: Mapping[int, str]
+    items: Iterable[PlanItem],
+    leads: Mapping[int, PlanAssignment],
+    context: LightContext,
+    progress_status: Mapping[int, str],
 ) -> dict[int, tuple[str, str]]:
     """Item id → (light, progress status), of the items traffic_lights lists: all a roll-up counts of them."""
     return {
@@ -170,7 +178,12 @@ def lights_by_item(
 
 
 def _light_entry(
-    item: Item, lead: Assignment, report: PeriodReport | None, progress_status: str, light: str, reasons: list[str]
+    item: PlanItem,
+    lead: PlanAssignment,
+    report: PeriodReport | None,
+    progress_status: str,
+    light: str,
+    reasons: list[str],
 ) -> LightEntry:
     return {
         "item_id": item.id,

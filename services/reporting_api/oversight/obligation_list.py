@@ -16,7 +16,7 @@ from services.reporting_api.oversight.compliance import compliance_rows, owed_ob
 from services.reporting_api.oversight.inputs import load_plan
 from services.reporting_api.oversight.repository import by_pair, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView
-from services.reporting_api.oversight.shape import PlanShapes
+from services.reporting_api.oversight.shape import PlanShapes, as_assignments, as_items
 from services.reporting_api.periods.obligations import owing_periods
 from services.reporting_api.periods.service import rhythm_of
 
@@ -56,7 +56,7 @@ async def obligations(
     duties = [a for a in data.shape.duties if unit_id is None or a.unit_id == unit_id]  # in id order
     rows: list[ComplianceEntry] = []
     async with db.read() as conn:
-        wanted = owing_periods(await rhythm_of(conn, data.plan), items, duties, start, end)
+        wanted = owing_periods(await rhythm_of(conn, data.plan), as_items(items), as_assignments(duties), start, end)
         # Each period's reports side by side, as asyncpg's records on PostgreSQL (a plan's thousands per period).
         reads = [period_reports_read(plan_id, owed.period.id, unit_id=unit_id) for owed, _ in wanted]
         found = await read_all(db, conn, reads)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, bindparam, case, func, select
 
-from services.common.contracts.tasks import Item
+from services.common.contracts.plan_rows import PlanItem
 from services.common.tables import table_of
 from services.reporting_api.reports.models import Report
 
@@ -41,7 +41,7 @@ def accepted_statement() -> Select[Any]:
     )
 
 
-def progress_of_items(items: Iterable[Item], accepted: Iterable[Mapping[str, Any]]) -> dict[int, str]:
+def progress_of_items(items: Iterable[PlanItem], accepted: Iterable[Mapping[str, Any]]) -> dict[int, str]:
     """Item id → its progress status, from the rows of accepted_statement."""
     counts = {row["item_id"]: row for row in accepted}
     found = {}

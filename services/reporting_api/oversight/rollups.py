@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from operator import attrgetter
 
-from services.common.contracts.tasks import Assignment, Group, Item, ItemLeader, ItemLink, Member, Unit
+from services.common.contracts.plan_rows import PlanAssignment, PlanItem
+from services.common.contracts.tasks import Group, ItemLeader, ItemLink, Member, Unit
 from services.reporting_api.oversight.schemas.rows import FiledCount, LightEntry, RollupEntry
 from services.reporting_api.oversight.tally import GroupRef, Layout, counted, tally_of
 
@@ -39,11 +40,11 @@ report filed before its responsibility was withdrawn still counts as filed (the 
 over the period's reports); `missing` never goes below zero."""
 
 
-def _item_ref(item: Item) -> GroupRef:
+def _item_ref(item: PlanItem) -> GroupRef:
     return item.id, item.key, f"{item.number} {item.title}".strip()
 
 
-def section_of(item: Item, by_id: Mapping[int, Item]) -> Item:
+def section_of(item: PlanItem, by_id: Mapping[int, PlanItem]) -> PlanItem:
     """The item's nearest ancestor (or itself) of kind section, else its top-level ancestor."""
     node = item
     while node.kind != "section" and node.parent_id is not None and node.parent_id in by_id:
@@ -54,13 +55,13 @@ def section_of(item: Item, by_id: Mapping[int, Item]) -> Item:
 UNLINKED: GroupRef = (None, None, "未关联上级任务")
 
 
-def served_by_items(items: Iterable[Item], links: Iterable[ItemLink]) -> dict[int, list[GroupRef]]:
+def served_by_items(items: Iterable[PlanItem], links: Iterable[ItemLink]) -> dict[int, list[GroupRef]]:
     """Item id → the higher-level task it serves: its own link, else its nearest linked ancestor's."""
     own = {link.item_id: _served_ref(link) for link in links}
     by_id = {item.id: item for item in items}
     found: dict[int, list[GroupRef]] = {}
     for item in by_id.values():
-        node: Item | None = item
+        node: PlanItem | None = item
         while node is not None and node.id not in own:
             node = by_id.get(node.parent_id) if node.parent_id is not None else None
         found[item.id] = [own[node.id] if node is not None else UNLINKED]
@@ -92,8 +93,8 @@ def thematic_groups_of_items(
 def groups_by_key(
     by: str,
     *,
-    items: Iterable[Item],
-    assignments: Iterable[Assignment],
+    items: Iterable[PlanItem],
+    assignments: Iterable[PlanAssignment],
     units: Iterable[Unit],
     item_leaders: Iterable[ItemLeader],
     thematic: Sequence[tuple[Group, Sequence[Member]]],
@@ -115,7 +116,7 @@ def groups_by_key(
     return {item.id: [(None, item.kind, item.kind)] for item in by_id.values()}
 
 
-def layout_of(by: str, groups: Mapping[int, list[GroupRef]], by_item: Iterable[Assignment]) -> Layout:
+def layout_of(by: str, groups: Mapping[int, list[GroupRef]], by_item: Iterable[PlanAssignment]) -> Layout:
     """The groups that expect a report, in the answer's order (ids in id order; item kinds in the order the plan
     first uses them), each with the item of each of its expected pairs; `by_item` in (item_id, id) order."""
     key_of = attrgetter("unit_id" if by in UNIT_BASED else "item_id")
@@ -132,8 +133,8 @@ def layout_of(by: str, groups: Mapping[int, list[GroupRef]], by_item: Iterable[A
 def rollup(
     by: str,
     *,
-    items: Iterable[Item],
-    assignments: Iterable[Assignment],
+    items: Iterable[PlanItem],
+    assignments: Iterable[PlanAssignment],
     links: Iterable[ItemLink] = (),
     filed: Iterable[FiledCount],
     lights: Iterable[LightEntry],

@@ -16,7 +16,8 @@ from typing import cast
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal, Role
-from services.common.contracts.tasks import Assignment, TasksClient
+from services.common.contracts.plan_rows import PlanAssignment
+from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import Rows, reading
 from services.common.problems import NotFound
@@ -71,7 +72,7 @@ from services.reporting_api.oversight.schemas.rows import (
     ReportsByPair,
     RollupView,
 )
-from services.reporting_api.oversight.shape import PlanShapes
+from services.reporting_api.oversight.shape import PlanShapes, as_assignments, as_items
 from services.reporting_api.oversight.tally import EncodedRows, Tally, counted, tally_of
 from services.reporting_api.periods.obligations import obligations_of
 from services.reporting_api.periods.service import plan_rules
@@ -79,7 +80,7 @@ from services.reporting_api.periods.service import plan_rules
 # -- scope ----------------------------------------------------------------------------------------------
 
 
-def items_of_unit(assignments: Iterable[Assignment], unit_id: int) -> set[int]:
+def items_of_unit(assignments: Iterable[PlanAssignment], unit_id: int) -> set[int]:
     return {a.item_id for a in assignments if a.unit_id == unit_id}
 
 
@@ -111,7 +112,8 @@ def _lights(view: PeriodView, context: LightContext, accepted: Rows) -> list[Lig
 def _compliance_rows(view: PeriodView, filed: ReportsByPair) -> list[ComplianceEntry]:
     """What answers for the period (obligations_of) with the state of each report."""
     shape = view.data.shape
-    obligations = obligations_of(view.rhythm, view.period, shape.items, shape.duties, filed, owing=view.owing.items)
+    items, duties = as_items(shape.items), as_assignments(shape.duties)
+    obligations = obligations_of(view.rhythm, view.period, items, duties, filed, owing=view.owing.items)
     return compliance_rows(shape.items, obligations, filed, today=view.today)
 
 

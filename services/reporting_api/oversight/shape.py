@@ -16,9 +16,12 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import cast
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
-from services.common.contracts.tasks import Assignment, Indicator, Item, PlanStructure
+from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, PlanItem
+from services.common.contracts.tasks import Assignment, Item, PlanStructure
+from services.common.memory import MemoryTrim
 from services.reporting_api.oversight.lights import lead_assignments
 from services.reporting_api.oversight.rollups import PLAN_ONLY, groups_by_key, layout_of
 from services.reporting_api.oversight.tally import Tally, tally_of
@@ -26,6 +29,20 @@ from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Rhythm, owing_items
 
 OWED_PERIODS_KEPT = 8  # owed periods whose owing items a shape keeps: a plan's few years of quarters and summaries
+# A shape of this many records or more was derived from a structure parsed from ~1 MB of JSON or more: the memory the
+# parse and the request free is handed back to the system soon after (services/common/memory.py).
+TRIM_AFTER_RECORDS = 5_000
+
+
+def as_items(items: Sequence[PlanItem]) -> Sequence[Item]:
+    """The structure's items as periods/obligations.py annotates what it reads: tasks_api's models. It reads only
+    fields a PlanItem has too (id, kind, due_on, closed_on); typed so until it names the slim records."""
+    return cast(Sequence[Item], items)
+
+
+def as_assignments(duties: Sequence[PlanAssignment]) -> Sequence[Assignment]:
+    """The structure's responsibilities as periods/obligations.py annotates them (as_items): it reads their fields."""
+    return cast(Sequence[Assignment], duties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +58,12 @@ class Owing:
 class PlanShape:
     """A plan's structure in the orders the rules read it (the records are the peer cache's: never changed)."""
 
-    items: Sequence[Item]  # id order
-    by_id: Mapping[int, Item]
-    duties: Sequence[Assignment]  # id order (compliance, the lights' leads)
-    by_item: Sequence[Assignment]  # (item_id, id) order (a roll-up's)
-    leads: Mapping[int, Assignment]  # each item's lead responsibility (lights.lead_assignments)
-    indicators: Sequence[Indicator]  # id order
+    items: Sequence[PlanItem]  # id order
+    by_id: Mapping[int, PlanItem]
+    duties: Sequence[PlanAssignment]  # id order (compliance, the lights' leads)
+    by_item: Sequence[PlanAssignment]  # (item_id, id) order (a roll-up's)
+    leads: Mapping[int, PlanAssignment]  # each item's lead responsibility (lights.lead_assignments)
+    indicators: Sequence[PlanIndicator]  # id order
     tallies: dict[str, Tally] = field(default_factory=dict)  # a roll-up's by unit, section and kind
     owed: BoundedCache[str, Owing] = field(default_factory=lambda: lru_cache("owing items", OWED_PERIODS_KEPT))
 
@@ -60,7 +77,7 @@ class PlanShape:
         known = self.owed.get(scheduled.period.id)
         if known is not None and known.rhythm == rhythm:  # equal rhythms: equal calendars, cadences, owing items
             return known
-        items = frozenset(owing_items(rhythm, self.items, scheduled))
+        items = frozenset(owing_items(rhythm, as_items(self.items), scheduled))
         found = Owing(rhythm, items, frozenset(self.by_id) - items)
         self.owed.put(scheduled.period.id, found)
         return found
@@ -99,19 +116,27 @@ class PlanShapes:
     a shape holds the structure's records, and must not keep them in memory longer than the peer cache does. One per
     app (app.state.plan_shapes), so tests' apps never share one."""
 
-    def __init__(self, rows: int) -> None:
+    def __init__(self, rows: int, trim: MemoryTrim | None = None) -> None:
         self.kept: BoundedCache[tuple[int, str], PlanShape] = sized_lru_cache("plan shapes", rows, _size)
+        self.trim = trim
 
     def of(self, plan_id: int, revision: str | None, structure: PlanStructure) -> PlanShape:
         """The shape of the structure tasks_api answered with `revision` as its ETag (derived now without one)."""
         if revision is None:
-            return derive(structure)
+            return self._derive(structure)
         key = (plan_id, revision)
         found = self.kept.get(key)
         if found is None:
-            found = derive(structure)
+            found = self._derive(structure)
             self.kept.put(key, found)
             weakref.finalize(structure, self._forget, key, found)
+        return found
+
+    def _derive(self, structure: PlanStructure) -> PlanShape:
+        """derive(structure), and a trim soon after when the structure is a large plan's (read anew, as it was)."""
+        found = derive(structure)
+        if self.trim is not None and found.size >= TRIM_AFTER_RECORDS:
+            self.trim.soon()
         return found
 
     def _forget(self, key: tuple[int, str], shape: PlanShape) -> None:
