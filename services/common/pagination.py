@@ -35,6 +35,10 @@ MAX_LIMIT = 500
 _PAGING = frozenset({"cursor", "limit"})  # the parameters a next-page link sets
 # A query of `name=value` pairs in the characters urlencode leaves as they are (no %, +, blank or bare name).
 _PLAIN_QUERY = re.compile(rb"(?:[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*)?")
+# A Host header Starlette takes as it is (a name or IPv4 address, a port of at most four digits), and a path it
+# writes as it is: the page's URL is then `scheme://host/path`, without building Starlette's URL.
+_PLAIN_HOST = re.compile(rb"[A-Za-z0-9.-]+(?::[1-9][0-9]{0,3})?")
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9_.~/%-]*")
 
 
 class Page(BaseModel, Generic[T]):
@@ -159,7 +163,18 @@ def next_page_url(request: Request, cursor: str, limit: int) -> str:
         kept = urlencode([(name, value) for name, value in request.query_params.multi_items() if name not in _PAGING])
     # A cursor is base64url and a limit a number: both are written as urlencode would write them, without it.
     paging = f"cursor={cursor}&limit={limit}"
-    return f"{str(request.url).partition('?')[0]}?{kept}{'&' if kept else ''}{paging}"
+    return f"{_url_without_query(request)}?{kept}{'&' if kept else ''}{paging}"
+
+
+def _url_without_query(request: Request) -> str:
+    """`str(request.url)` less its query, written from the scope when its Host header and path are plain (building
+    Starlette's URL parses the Host header and joins the parts again: a twentieth of a list page's CPU)."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    path = scope["path"]
+    if host is not None and _PLAIN_HOST.fullmatch(host) and _PLAIN_PATH.fullmatch(path):
+        return f"{scope.get('scheme', 'http')}://{host.decode('latin-1')}{path}"
+    return str(request.url).partition("?")[0]
 
 
 def _plain_kept(query: bytes) -> str | None:
