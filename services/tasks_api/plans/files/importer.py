@@ -19,9 +19,9 @@ from services.tasks_api.plans.files.import_items import import_items
 from services.tasks_api.plans.files.import_links import import_links
 from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import PlanFile
-from services.tasks_api.tables import Leader, Plan, PlanRow, Unit
+from services.tasks_api.tables import UNIT_TREE_LOCK, Leader, Plan, PlanRow, Unit
 from services.tasks_api.units.models import UnitAlias, name_key
-from services.tasks_api.units.repository import UNIT_TREE_LOCK, AliasRow, UnitRow, under_itself
+from services.tasks_api.units.repository import AliasRow, UnitRow, under_itself
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
 groups, members = table_of(Group), table_of(GroupMember)
