@@ -117,6 +117,12 @@ class Unit(UnitFields, Stamped, table=True):
     parent_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL", index=True)
 
 
+# "dubanUNT": one writer of the unit tree at a time. Parents set at once cannot close a cycle between them, and a unit
+# is not deleted while a delegation (转办) to or from it is checked and written: each waits for the other, whole
+# (on PostgreSQL the two would otherwise each lock a row the other needs next, the unit's and a delegation's).
+UNIT_TREE_LOCK = 0x6475_6261_6E55_4E54
+
+
 # -- leaders -------------------------------------------------------------------------------------
 
 

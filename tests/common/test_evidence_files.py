@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from services.common.evidence import sniff
+from services.common.evidence.routes import owner_words
 from services.common.evidence.settings import EvidenceBackend
 from services.common.evidence.sniff import Inspection
 from services.common.evidence.storage import LocalStorage, blob_store
@@ -141,3 +142,11 @@ def test_settings_choose_the_store_and_refuse_s3_without_a_bucket(tmp_path, monk
     assert settings.evidence_backend is EvidenceBackend.S3
     assert "very-secret" not in repr(settings)
     assert isinstance(SettingsRefused("x"), ValueError)
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("report", "a report"), ("instruction", "an instruction"), ("instruction_reply", "an instruction reply")],
+)
+def test_the_routes_name_their_owner_in_words_with_its_article(kind, words):
+    assert owner_words(kind) == words

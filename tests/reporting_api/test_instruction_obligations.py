@@ -59,6 +59,19 @@ def test_compliance_counts_an_open_instruction_overdue_by_one_working_day_the_da
     assert view["instruction_summary"]["overdue"] == 1
 
 
+def test_every_page_of_compliance_carries_the_same_instructions_and_summaries_only_the_rows_move_on(
+    reporting_client, auth, quzhou, t9
+):
+    issue(reporting_client, auth("office"), item_id=t9["id"], answer_by=ANSWER_BY)
+    first = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of="2024-02-06", limit=2)
+    then = compliance(
+        reporting_client, auth("office"), quzhou.plan_id, as_of="2024-02-06", limit=2, cursor=first["next_cursor"]
+    )
+    whole = ("plan_id", "period", "summary", "instructions", "instruction_summary")
+    assert [then[k] for k in whole] == [first[k] for k in whole]
+    assert first["instructions"] and then["data"] != first["data"]
+
+
 def test_an_instruction_due_on_a_friday_is_one_working_day_late_on_the_weekend(reporting_client, auth, quzhou, t9):
     made = issue(reporting_client, auth("office"), item_id=t9["id"], answer_by="2024-03-01")
     [duty] = duties(compliance(reporting_client, auth("office"), quzhou.plan_id, as_of="2024-03-03"), made["id"])

@@ -145,10 +145,18 @@ async def listing(
     return page_of(Page[EvidencePublic], answered, limit, request, response)
 
 
+def owner_words(kind: str) -> str:
+    """The kind of owner in words, with its article, for the contract's summaries: instruction_reply is "an
+    instruction reply"."""
+    words = kind.replace("_", " ")
+    return f"{'an' if words[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {words}"
+
+
 def owner_routes(router: APIRouter, access: AccessDependency, *, kind: str, parameter: str, path: str) -> None:
     """POST (upload) and GET (list) the evidence of one kind of owner at `path`, whose id is `parameter`."""
     Access = Annotated[EvidenceAccess, Depends(access)]
-    OwnerId = Annotated[int, Path(alias=parameter, description=f"The {kind}'s id.")]
+    named = owner_words(kind)
+    OwnerId = Annotated[int, Path(alias=parameter, description=f"The {kind.replace('_', ' ')}'s id.")]
 
     async def upload_evidence(
         owner_id: OwnerId, request: Request, response: Response, evidence: Access, filename: Filename = None
@@ -165,7 +173,7 @@ def owner_routes(router: APIRouter, access: AccessDependency, *, kind: str, para
     ) -> Page[EvidencePublic]:
         return await listing(request, response, evidence, kind=kind, owner_id=owner_id, limit=limit, cursor=cursor)
 
-    summary = f"Attach a file to a {kind} as evidence (上传佐证材料), streamed"
+    summary = f"Attach a file to {named} as evidence (上传佐证材料), streamed"
     router.add_api_route(
         path,
         streamed_body(upload_evidence),
@@ -181,7 +189,7 @@ def owner_routes(router: APIRouter, access: AccessDependency, *, kind: str, para
         list_evidence,
         methods=["GET"],
         name=f"list_{kind}_evidence",
-        summary=f"The evidence of a {kind}",
+        summary=f"The evidence of {named}",
         responses=READ_ERRORS,
     )
 

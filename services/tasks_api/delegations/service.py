@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common import clock
 from services.common.auth import Principal, Role
 from services.common.db import Database
+from services.common.dialect import dialect_of
 from services.common.etag import stale
 from services.common.history import record_change
 from services.common.outbox import emit
@@ -33,6 +34,7 @@ from services.tasks_api.delegations.repository import (
 from services.tasks_api.delegations.schemas import DelegationCreate
 from services.tasks_api.items.models import ItemStatus
 from services.tasks_api.items.repository import ItemRow, item_records, responsibilities
+from services.tasks_api.tables import UNIT_TREE_LOCK
 
 
 def _delegating_unit(principal: Principal) -> int:
@@ -82,6 +84,8 @@ async def delegate(db: Database, *, item_id: int, data: DelegationCreate, princi
     """Pass part of an open item down to a sub-unit (转办); it waits for the delegate's acknowledgement."""
     unit_id = _delegating_unit(principal)
     async with db.transaction() as conn:
+        # First: the units checked below are neither deleted nor moved until this delegation is in (UNIT_TREE_LOCK).
+        await dialect_of(conn).writer_lock(conn, UNIT_TREE_LOCK)
         item = await lock_item(conn, item_id)  # one delegation per unit and item: checks and insert cannot race
         parent = await _standing(conn, item_id, unit_id)
         if item["status"] != ItemStatus.OPEN.value:

@@ -56,7 +56,7 @@ async def set_link(db: Database, *, item_id: int, data: LinkSet, version: int, a
         item = await item_records.get(conn, item_id)
         current = await _current_at(conn, item_id, version)
         if data.serves_item_id is not None:
-            await _check_target(conn, item_id, item["plan_id"], data.serves_item_id)
+            await check_target(conn, item_id, item["plan_id"], data.serves_item_id, at=("body", "serves_item_id"))
         values = data.model_dump(include={"serves_item_id", "reference", "title", "source"})
         if current is None:
             await link_records.insert(conn, {"item_id": item_id, **values}, actor=actor.subject)
@@ -83,22 +83,23 @@ async def _current_at(conn: AsyncConnection, item_id: int, version: int) -> Link
     return current
 
 
-async def _check_target(conn: AsyncConnection, item_id: int, plan_id: int, target_id: int) -> None:
-    """The target exists in another plan, and following its chain upward never comes back to the item."""
+async def check_target(
+    conn: AsyncConnection, item_id: int, plan_id: int, target_id: int, *, at: tuple[str | int, ...]
+) -> None:
+    """The target exists in another plan, and following its chain upward never comes back to the item; a refusal
+    names `at`, where the request (or the plan file) names the target. The caller holds LINK_LOCK."""
     target = await placed(conn, target_id)
     if target is None:
-        raise Unprocessable(f"Item {target_id} does not exist.", at=("body", "serves_item_id"))
+        raise Unprocessable(f"Item {target_id} does not exist.", at=at)
     if target["plan_id"] == plan_id:
-        raise Unprocessable(
-            "An item serves an item of another (higher-level) plan, not of its own.", at=("body", "serves_item_id")
-        )
+        raise Unprocessable("An item serves an item of another (higher-level) plan, not of its own.", at=at)
     last: LinkRow | None = None
     async for step, link in _upward(conn, target_id, MAX_DEPTH):
         if step == item_id:
-            raise Unprocessable(f"Item {target_id} already serves item {item_id}: the link would close a cycle.")
+            raise Unprocessable(f"Item {target_id} already serves item {item_id}: the link would close a cycle.", at=at)
         last = link
     if last is not None and last["serves_item_id"] is not None:
-        raise Unprocessable(f"The chain above item {target_id} is longer than {MAX_DEPTH} levels.")
+        raise Unprocessable(f"The chain above item {target_id} is longer than {MAX_DEPTH} levels.", at=at)
 
 
 async def _upward(conn: AsyncConnection, item_id: int, depth: int) -> AsyncIterator[tuple[int, LinkRow | None]]:

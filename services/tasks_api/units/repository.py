@@ -18,7 +18,6 @@ from services.tasks_api.tables import Unit
 from services.tasks_api.units.models import UnitAlias, name_key
 
 units, aliases = table_of(Unit), table_of(UnitAlias)
-UNIT_TREE_LOCK = 0x6475_6261_6E55_4E54  # "dubanUNT": one writer of units' parents at a time, so no two close a cycle
 unit_records: Records[UnitRow] = Records(units, "unit", change_log)
 
 

@@ -18,10 +18,9 @@ from services.tasks_api.db import change_log
 from services.tasks_api.delegations.service import delete_with_unit
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import responsibilities
-from services.tasks_api.tables import UnitKind
+from services.tasks_api.tables import UNIT_TREE_LOCK, UnitKind
 from services.tasks_api.units.models import name_key
 from services.tasks_api.units.repository import (
-    UNIT_TREE_LOCK,
     UnitItemRow,
     UnitWithAliases,
     aliases,

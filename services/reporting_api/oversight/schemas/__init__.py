@@ -108,16 +108,22 @@ class ComplianceSummary(BaseModel):
 
 
 class CompliancePage(PeriodHeader):
-    """Who has reported for a period (报送情况): one row per expected (item, unit) pair."""
+    """Who has reported for a period (报送情况): one row per expected (item, unit) pair. Only `data` is paged; the
+    period header, `summary`, `instructions` and `instruction_summary` describe the whole answer and are the same on
+    every page, so a client reads them from whichever page it holds (the first, usually)."""
 
-    summary: ComplianceSummary = Field(description="Counts over every row in scope, before the state filter.")
+    summary: ComplianceSummary = Field(
+        description="Counts over every row in scope, before the state filter; the same on every page."
+    )
     data: list[ComplianceRow]
     next_cursor: str | None
     instructions: list[InstructionDuty] = Field(
         description="The period's leader instructions (领导批示) owed by their lead units: those to answer within "
         "the period, and those still open from before it; the same on every page, not filtered by state."
     )
-    instruction_summary: InstructionDutySummary = Field(description="The instructions' duties, counted.")
+    instruction_summary: InstructionDutySummary = Field(
+        description="The instructions' duties, counted; the same on every page."
+    )
 
 
 class ObligationPage(BaseModel):

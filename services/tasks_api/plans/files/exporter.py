@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import rows_of
 from services.common.tables import table_of
 from services.tasks_api.items.models import Item, ItemKind, ItemLeader, ItemStatus, Responsibility
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRow, StoredResponsibility
+from services.tasks_api.links.models import ItemLink
 from services.tasks_api.people.models import Group, GroupKind, GroupMember
 from services.tasks_api.people.repository import GroupRow, LeaderRow, SeatRow
 from services.tasks_api.plans.files.plan_file import (
@@ -27,6 +28,7 @@ from services.tasks_api.plans.files.plan_file import (
     PlanFile,
     PlanHeader,
     ResponsibleEntry,
+    ServesEntry,
     UnitEntry,
 )
 from services.tasks_api.tables import Leader, Plan, PlanRow, Unit, UnitKind
@@ -38,7 +40,7 @@ from services.tasks_api.units.repository import AliasRow, UnitRow
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
 groups, members, items = table_of(Group), table_of(GroupMember), table_of(Item)
 responsibilities, item_leaders = table_of(Responsibility), table_of(ItemLeader)
-indicators, milestones = table_of(Indicator), table_of(Milestone)
+indicators, milestones, links = table_of(Indicator), table_of(Milestone), table_of(ItemLink)
 
 OfItemT = TypeVar("OfItemT", bound=Mapping[str, Any])  # a row of what hangs on an item (it has an item_id)
 EntryT = TypeVar("EntryT", bound=BaseModel)
@@ -53,6 +55,7 @@ class _Tree:
     heads: defaultdict[int, list[ItemLeaderLink]]
     measures: defaultdict[int, list[IndicatorRow]]
     steps: defaultdict[int, list[MilestoneRow]]
+    serves: dict[int, ServesEntry]  # the items' links, by item id (an item that serves nothing has none)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,26 @@ async def _read_tree(conn: AsyncConnection, plan_id: int) -> _Tree:
         heads=_by_item(await rows_of(conn, heads, ItemLeaderLink)),
         measures=_by_item(await rows_of(conn, measures, IndicatorRow)),
         steps=_by_item(await rows_of(conn, steps, MilestoneRow)),
+        serves=await _read_serves(conn, in_plan),
     )
+
+
+async def _read_serves(conn: AsyncConnection, in_plan: Select[tuple[int]]) -> dict[int, ServesEntry]:
+    """What the plan's items serve: another plan's item by the plan's key and its own, or the external task."""
+    target, higher = items.alias("target"), plans.alias("higher")
+    served = (
+        select(links.c.item_id, links.c.reference, links.c.title, links.c.source, target.c.key, higher.c.key)
+        .select_from(links)
+        .outerjoin(target, target.c.id == links.c.serves_item_id)
+        .outerjoin(higher, higher.c.id == target.c.plan_id)
+        .where(links.c.item_id.in_(in_plan))
+    )
+    return {
+        item_id: ServesEntry(plan=plan, item=item)
+        if plan is not None
+        else ServesEntry(reference=reference, title=title, source=source)
+        for item_id, reference, title, source, item, plan in await conn.execute(served)
+    }
 
 
 async def _read_named(conn: AsyncConnection, plan_id: int, tree: _Tree) -> _Named:
@@ -204,5 +226,6 @@ class _Writer:
             lead_leaders=[self.leader_name[r["leader_id"]] for r in tree.heads[item_id]],
             indicators=[_entry(IndicatorEntry, r) for r in tree.measures[item_id]],
             milestones=[MilestoneEntry(title=r["title"], due_on=r["due_on"]) for r in tree.steps[item_id]],
+            serves=tree.serves.get(item_id),
             children=[self.item(child) for child in self.children[item_id]],
         )

@@ -59,13 +59,15 @@ class DutyValues(TypedDict):
 
 async def import_items(
     imp: ImportRun, plan_file: PlanFile, plan_id: int, unit_ids: dict[str, int], leader_ids: dict[str, int]
-) -> None:
+) -> dict[str, int]:
+    """Item id by key, once the items and what hangs on them are as the file says."""
     item_ids = await _tree(imp, plan_file, plan_id)
     entries = [(item, item_ids[item.key]) for item, _, _ in plan_file.walk()]
     await _responsibilities(imp, plan_id, entries, unit_ids)
     await _item_leaders(imp, entries, leader_ids)
     await _indicators(imp, entries)
     await _milestones(imp, entries)
+    return item_ids
 
 
 def _item_values(entry: ItemEntry, parent_id: int | None, position: int) -> ItemValues:

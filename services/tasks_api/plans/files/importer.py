@@ -16,11 +16,12 @@ from services.common.tables import table_of
 from services.tasks_api.people.models import Group, GroupMember
 from services.tasks_api.people.repository import GroupRow, LeaderRow
 from services.tasks_api.plans.files.import_items import import_items
+from services.tasks_api.plans.files.import_links import import_links
 from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import PlanFile
-from services.tasks_api.tables import Leader, Plan, PlanRow, Unit
+from services.tasks_api.tables import UNIT_TREE_LOCK, Leader, Plan, PlanRow, Unit
 from services.tasks_api.units.models import UnitAlias, name_key
-from services.tasks_api.units.repository import UNIT_TREE_LOCK, AliasRow, UnitRow, under_itself
+from services.tasks_api.units.repository import AliasRow, UnitRow, under_itself
 
 plans, units, aliases, leaders = table_of(Plan), table_of(Unit), table_of(UnitAlias), table_of(Leader)
 groups, members = table_of(Group), table_of(GroupMember)
@@ -38,7 +39,8 @@ class Importer(ImportRun):
         leader_ids = await self._leaders(plan_file, unit_ids)
         plan_id = await self._plan(plan_file)
         await self._groups(plan_file, plan_id, unit_ids, leader_ids)
-        await import_items(self, plan_file, plan_id, unit_ids, leader_ids)
+        item_ids = await import_items(self, plan_file, plan_id, unit_ids, leader_ids)
+        await import_links(self, plan_file, plan_id, item_ids)
         await self._flush_history()
         return plan_id, dict(sorted(self.counts.items()))
 

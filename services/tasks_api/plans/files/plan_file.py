@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import ItemKind, ItemStatus
+from services.tasks_api.links.models import REFERENCE
 from services.tasks_api.people.models import GroupKind
 from services.tasks_api.tables import Issuer, PlanStatus, Principle, UnitKind
 from services.tasks_api.targets.models import Comparison
@@ -152,6 +153,43 @@ def responsible_entry(value: str | ResponsibleEntry) -> ResponsibleEntry:
     return value if isinstance(value, ResponsibleEntry) else ResponsibleEntry(unit=value)
 
 
+class ServesEntry(_Strict):
+    """What an item serves (上级任务): an item of another plan in duban, by that plan's key and the item's key or
+    number; or a task of a plan duban does not hold, by its reference as printed (with its title and source)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"plan": "zj-yrd-2019", "item": "Z1-3"}]})
+
+    plan: str | None = Field(
+        None,
+        pattern=KEY_PATTERN,
+        max_length=64,
+        description="The higher-level plan's key; imported before this one.",
+        examples=["zj-yrd-2019"],
+    )
+    item: str | None = Field(
+        None, pattern=KEY_PATTERN, max_length=64, description="The item's key in that plan.", examples=["Z1-3"]
+    )
+    number: str | None = Field(
+        None,
+        min_length=1,
+        max_length=40,
+        description="Instead of `item`: the item's number as printed (编号), if no other item of that plan has it.",
+    )
+    reference: str | None = Field(None, min_length=1, max_length=200, description=REFERENCE)
+    title: str | None = Field(None, min_length=1, max_length=500, description="The external task's title.")
+    source: str | None = Field(None, min_length=1, max_length=200, description="The external plan it belongs to.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ServesEntry:
+        if (self.plan is None) == (self.reference is None):
+            raise ValueError("serves names either plan (with item or number) or reference (an external task)")
+        if self.plan is not None and ((self.item is None) == (self.number is None) or self.title or self.source):
+            raise ValueError("an item in duban is named by plan and one of item or number, nothing else")
+        if self.reference is not None and (self.item or self.number):
+            raise ValueError("an external task is named by reference, title and source")
+        return self
+
+
 class ItemEntry(_Strict):
     """An item as a plan file lists it, with its indicators, milestones and children."""
 
@@ -181,6 +219,10 @@ class ItemEntry(_Strict):
         [], max_length=MAX_ENTRIES, description="The item's quantitative indicators (量化指标)."
     )
     milestones: list[MilestoneEntry] = Field([], max_length=MAX_ENTRIES, description="The item's milestones (节点).")
+    serves: ServesEntry | None = Field(
+        None,
+        description="What the item serves (上级任务). Left out, the item's link stays as it is; null unlinks it.",
+    )
     children: list[ItemEntry] = Field(
         [], max_length=MAX_ENTRIES, description="The items under this one, in printed order."
     )

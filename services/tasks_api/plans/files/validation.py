@@ -108,7 +108,8 @@ def _unit_spellings(plan_file: PlanFile, problems: list[tuple[tuple[Any, ...], s
 def _item_problems(
     plan_file: PlanFile, spellings: dict[str, str], leaders: set[str]
 ) -> list[tuple[tuple[Any, ...], str]]:
-    """Item keys used twice, and units, leaders and indicator keys of the items that do not resolve or repeat."""
+    """Item keys used twice, units, leaders and indicator keys of the items that do not resolve or repeat, and links
+    into the file's own plan."""
     problems: list[tuple[tuple[Any, ...], str]] = []
     seen_keys: set[str] = set()
     for item, _parent, loc in plan_file.walk():
@@ -120,6 +121,8 @@ def _item_problems(
             if leader not in leaders:
                 problems.append(((*loc, "lead_leaders", n), f"unknown leader {leader!r}"))
         _duplicates(problems, (*loc, "indicators"), [i.key for i in item.indicators], "indicator key")
+        if item.serves is not None and item.serves.plan == plan_file.plan.key:
+            problems.append(((*loc, "serves", "plan"), "an item serves an item of another plan, not of its own"))
     return problems
 
 

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from services.common.json import JsonObject, JsonValue
 from services.tasks_api.items.models import Role
 from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile
 from services.tasks_api.plans.schemas import ImportResult
@@ -28,12 +29,20 @@ _PARTS = ("children", "units", "indicators", "milestones", "lead_leaders")  # an
 def fingerprint(plan_file: PlanFile) -> str:
     """The version of the plan's item tree: a hash of its canonical JSON."""
     tree = json.dumps(
-        [item.model_dump(mode="json") for item in plan_file.items],
+        [_versioned(item) for item in plan_file.items],
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
     )
     return hashlib.sha256(tree.encode()).hexdigest()[:32]
+
+
+def _versioned(item: ItemEntry) -> JsonObject:
+    """The item as the version covers it: without its link (上级任务), which the workbook neither shows nor changes
+    (an upload keeps the links as they are then), so a link set meanwhile leaves a workbook current."""
+    data: JsonObject = item.model_dump(mode="json", exclude={"serves", "children"})
+    children: list[JsonValue] = [_versioned(child) for child in item.children]
+    return {**data, "children": children}
 
 
 # -- the diff's shape -------------------------------------------------------------------------------
