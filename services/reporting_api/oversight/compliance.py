@@ -26,7 +26,7 @@ from services.reporting_api.oversight.schemas.rows import (
     ViewHeader,
 )
 from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Obligation, Rhythm, obligations_of
+from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation, Rhythm, obligations_of
 
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
@@ -54,7 +54,7 @@ def lateness(report: Filed | None, *, due_on: date, today: date) -> tuple[bool, 
 
 
 def compliance_row(
-    obligation: Obligation, item: Item | None, report: PeriodReport | None, *, today: date
+    obligation: Obligation, item: ItemLabel | None, report: PeriodReport | None, *, today: date
 ) -> ComplianceEntry:
     assignment, due_on = obligation.assignment, obligation.due_on
     state = report["status"] if report else "missing"
@@ -82,7 +82,7 @@ def compliance_row(
 
 
 def compliance_rows(
-    items: Iterable[Item],
+    items: Iterable[ItemLabel],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
@@ -96,7 +96,7 @@ def compliance_rows(
 
 
 def _rows(
-    by_id: Mapping[int, Item],
+    by_id: Mapping[int, ItemLabel],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
@@ -111,7 +111,7 @@ def _rows(
 
 
 def owed_obligations(
-    assignments: Iterable[Assignment],
+    assignments: Iterable[Duty],
     owing: set[int],
     scheduled: ScheduledPeriod,
     reports: Mapping[tuple[int, int], PeriodReport],
