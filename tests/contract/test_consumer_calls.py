@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Table
 
 from services.common.auth import ServiceToken
+from services.common.contracts.plan_duties import plan_duties
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import TasksClient
 from services.common.http import ServiceClient
@@ -103,6 +104,7 @@ def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tas
         await tasks.plan_items(plan_id)
         await tasks.plan_assignments(plan_id)
         await tasks.plan_indicators(plan_id)
+        await plan_duties(tasks, plan_id)
         await tasks.plan_item_leaders(plan_id)
         await tasks.units()
         await tasks.unit(unit_id)

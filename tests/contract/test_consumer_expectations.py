@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel
 from typing_extensions import is_typeddict
 
-from services.common.contracts import reporting, tasks
+from services.common.contracts import plan_duties, reporting, tasks
 from tests.contract.recording import ProviderContract
 
 # Each model a typed client parses (a record model, or the TypedDict of a bulk read), with the provider operation
@@ -32,6 +32,7 @@ READS: list[tuple[type, str, str, str]] = [
     (tasks.Assignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
     (tasks.Indicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
     (tasks.PlanStructure, "tasks_api", "GET", "/v1/plans/{plan_id}/structure"),
+    (plan_duties.PlanDutiesRow, "tasks_api", "GET", "/v1/plans/{plan_id}/structure"),
     (tasks.ItemLeader, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
     (tasks.Unit, "tasks_api", "GET", "/v1/units"),
     (tasks.Unit, "tasks_api", "GET", "/v1/units/{unit_id}"),

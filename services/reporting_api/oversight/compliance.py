@@ -25,9 +25,8 @@ from services.reporting_api.oversight.schemas.rows import (
     PeriodReport,
     ViewHeader,
 )
-from services.reporting_api.oversight.shape import as_assignments
 from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Obligation, Rhythm, obligations_of
+from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation, Rhythm, obligations_of
 
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
@@ -55,7 +54,7 @@ def lateness(report: Filed | None, *, due_on: date, today: date) -> tuple[bool, 
 
 
 def compliance_row(
-    obligation: Obligation, item: PlanItem | None, report: PeriodReport | None, *, today: date
+    obligation: Obligation, item: ItemLabel | None, report: PeriodReport | None, *, today: date
 ) -> ComplianceEntry:
     assignment, due_on = obligation.assignment, obligation.due_on
     state = report["status"] if report else "missing"
@@ -83,7 +82,7 @@ def compliance_row(
 
 
 def compliance_rows(
-    items: Iterable[PlanItem],
+    items: Iterable[ItemLabel],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
@@ -97,7 +96,7 @@ def compliance_rows(
 
 
 def _rows(
-    by_id: Mapping[int, PlanItem],
+    by_id: Mapping[int, ItemLabel],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
     *,
@@ -112,7 +111,7 @@ def _rows(
 
 
 def owed_obligations(
-    assignments: Sequence[PlanAssignment],
+    assignments: Iterable[Duty],
     owing: set[int],
     scheduled: ScheduledPeriod,
     reports: Mapping[tuple[int, int], PeriodReport],
@@ -123,7 +122,7 @@ def owed_obligations(
     `owing` and, when `pending`, without a report that reached the office. A dispatch asks for the pending ones of
     a plan that has filed nearly everything, so no row is built for a filed pair."""
     found = []
-    for a in as_assignments(assignments):
+    for a in assignments:
         if a.item_id not in owing:
             continue
         report = reports.get((a.item_id, a.unit_id))
@@ -191,8 +190,8 @@ class OwedObligations(Sequence[Obligation]):
 
     def __getitem__(self, at: int | slice) -> Obligation | list[Obligation]:
         if isinstance(at, slice):
-            return [Obligation(duty, self.scheduled) for duty in as_assignments(self.duties[at])]
-        return Obligation(as_assignments(self.duties)[at], self.scheduled)
+            return [Obligation(duty, self.scheduled) for duty in self.duties[at]]
+        return Obligation(self.duties[at], self.scheduled)
 
     def summary(self, reports: Mapping[tuple[int, int], PeriodReport], today: date) -> ComplianceTotals:
         """compliance_summary's figures of these obligations, counted over the reports found (C loops: map, Counter)."""
@@ -228,7 +227,7 @@ def period_obligations(
     if len(owed) < len(duties) and filed:
         others = compress(duties, map(not_, owes))
         if any((duty.item_id, duty.unit_id) in filed for duty in others):  # listed too, as not owed
-            return obligations_of(rhythm, period_id, (), as_assignments(duties), filed, owing=owing)
+            return obligations_of(rhythm, period_id, (), duties, filed, owing=owing)
     return owed
 
 

@@ -1,22 +1,24 @@
 """The obligations of a window of due dates (GET /v1/plans/{id}/obligations): what notify_api reminds about.
 
-The rows are compliance's (compliance.py) for each owed period due in the window, owed rows only.
+The rows are compliance's (compliance.py) for each owed period due in the window, owed rows only. A dispatch asks for
+every plan's, so the plan is read as its duties alone (contracts/plan_duties.py), into slotted dataclasses, not as the
+structure's records the roll-ups keep (oversight/shape.py).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 
 from services.common.auth import Principal
+from services.common.contracts.plan_duties import DutyFacts, PlanDutiesRow, plan_duties
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
 from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
-from services.reporting_api.oversight.inputs import load_plan
 from services.reporting_api.oversight.repository import by_pair, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView
-from services.reporting_api.oversight.shape import PlanShapes, as_assignments, as_items
 from services.reporting_api.periods.obligations import owing_periods
 from services.reporting_api.periods.service import rhythm_of
 
@@ -29,6 +31,12 @@ instructions to answer in the window (open only, given `pending`): notify_api re
 GET /v1/instructions, never from this list, so that a duty is reminded once."""
 
 
+def duties_of(found: PlanDutiesRow, unit_id: int | None) -> list[DutyFacts]:
+    """The plan's responsibilities (of one unit, given `unit_id`) in id order (as tasks_api answers them: the sort
+    only checks)."""
+    return sorted((a for a in found["assignments"] if unit_id is None or a.unit_id == unit_id), key=attrgetter("id"))
+
+
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
     """The order (and cursor) of the obligation list."""
     return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
@@ -37,7 +45,6 @@ def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
 async def obligations(
     db: Database,
     tasks: TasksClient,
-    shapes: PlanShapes,
     *,
     plan_id: int,
     start: date,
@@ -51,12 +58,11 @@ async def obligations(
     compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
     nothing is owed on reads no reports at all."""
     unit_id = principal.scoped_unit(unit_id)
-    data = await load_plan(tasks, plan_id, shapes)  # 404 for an unknown plan, before anything else
-    items = data.shape.items
-    duties = [a for a in data.shape.duties if unit_id is None or a.unit_id == unit_id]  # in id order
+    found_duties = await plan_duties(tasks, plan_id)  # 404 for an unknown plan, before anything else
+    items, duties = found_duties["items"], duties_of(found_duties, unit_id)
     rows: list[ComplianceEntry] = []
     async with db.read() as conn:
-        wanted = owing_periods(await rhythm_of(conn, data.plan), as_items(items), as_assignments(duties), start, end)
+        wanted = owing_periods(await rhythm_of(conn, found_duties["plan"]), items, duties, start, end)
         # Each period's reports side by side, as asyncpg's records on PostgreSQL (a plan's thousands per period).
         reads = [period_reports_read(plan_id, owed.period.id, unit_id=unit_id) for owed, _ in wanted]
         found = await read_all(db, conn, reads)

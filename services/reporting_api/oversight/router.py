@@ -162,7 +162,6 @@ async def get_plan_obligations(
     tasks: TasksDep,
     principal: PrincipalDep,
     walks: WalksDep,
-    shapes: ShapesDep,
     start: Annotated[date, Query(alias="from", description="First due date of the window.")],
     end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
     limit: Limit = 50,
@@ -179,7 +178,6 @@ async def get_plan_obligations(
         fresh = await obligation_list.obligations(
             db,
             tasks,
-            shapes,
             plan_id=plan_id,
             start=start,
             end=end,

@@ -72,7 +72,7 @@ from services.reporting_api.oversight.schemas.rows import (
     ReportsByPair,
     RollupView,
 )
-from services.reporting_api.oversight.shape import PlanShapes, as_assignments, as_items
+from services.reporting_api.oversight.shape import PlanShapes
 from services.reporting_api.oversight.tally import EncodedRows, Tally, counted, tally_of
 from services.reporting_api.periods.obligations import obligations_of
 from services.reporting_api.periods.service import plan_rules
@@ -112,7 +112,7 @@ def _lights(view: PeriodView, context: LightContext, accepted: Rows) -> list[Lig
 def _compliance_rows(view: PeriodView, filed: ReportsByPair) -> list[ComplianceEntry]:
     """What answers for the period (obligations_of) with the state of each report."""
     shape = view.data.shape
-    items, duties = as_items(shape.items), as_assignments(shape.duties)
+    items, duties = shape.items, shape.duties
     obligations = obligations_of(view.rhythm, view.period, items, duties, filed, owing=view.owing.items)
     return compliance_rows(shape.items, obligations, filed, today=view.today)
 

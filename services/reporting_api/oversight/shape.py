@@ -16,11 +16,10 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import cast
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
 from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, PlanItem
-from services.common.contracts.tasks import Assignment, Item, PlanStructure
+from services.common.contracts.tasks import PlanStructure
 from services.common.memory import MemoryTrim
 from services.reporting_api.oversight.lights import lead_assignments
 from services.reporting_api.oversight.rollups import PLAN_ONLY, groups_by_key, layout_of
@@ -32,17 +31,6 @@ OWED_PERIODS_KEPT = 8  # owed periods whose owing items a shape keeps: a plan's 
 # A shape of this many records or more was derived from a structure parsed from ~1 MB of JSON or more: the memory the
 # parse and the request free is handed back to the system soon after (services/common/memory.py).
 TRIM_AFTER_RECORDS = 5_000
-
-
-def as_items(items: Sequence[PlanItem]) -> Sequence[Item]:
-    """The structure's items as periods/obligations.py annotates what it reads: tasks_api's models. It reads only
-    fields a PlanItem has too (id, kind, due_on, closed_on); typed so until it names the slim records."""
-    return cast(Sequence[Item], items)
-
-
-def as_assignments(duties: Sequence[PlanAssignment]) -> Sequence[Assignment]:
-    """The structure's responsibilities as periods/obligations.py annotates them (as_items): it reads their fields."""
-    return cast(Sequence[Assignment], duties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +65,7 @@ class PlanShape:
         known = self.owed.get(scheduled.period.id)
         if known is not None and known.rhythm == rhythm:  # equal rhythms: equal calendars, cadences, owing items
             return known
-        items = frozenset(owing_items(rhythm, as_items(self.items), scheduled))
+        items = frozenset(owing_items(rhythm, self.items, scheduled))
         found = Owing(rhythm, items, frozenset(self.by_id) - items)
         self.owed.put(scheduled.period.id, found)
         return found

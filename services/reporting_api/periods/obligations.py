@@ -18,14 +18,55 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
-from services.common.contracts.tasks import Assignment, Item
+from services.common.contracts.tasks import Item
 from services.common.problems import Unprocessable
 from services.reporting_api.periods.calendar import Cadence, Period, ScheduledPeriod, owed_period, owes_on, parse_period
 
 Pair = tuple[int, int]  # (item_id, unit_id)
 ReportT = TypeVar("ReportT", bound=Mapping[str, Any])  # a report row (TypedDict) with id, item_id and unit_id
+
+
+class ItemFacts(Protocol):
+    """What decides whether an item owes a report: a tasks_api Item, or the obligation list's slimmer record."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def due_on(self) -> date | None: ...
+    @property
+    def closed_on(self) -> date | None: ...
+
+
+class ItemLabel(Protocol):
+    """What an obligation's row shows of its item."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+
+
+class Duty(Protocol):
+    """A responsibility of a unit for an item: a tasks_api Assignment, or the obligation list's slimmer record."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def item_id(self) -> int: ...
+    @property
+    def unit_id(self) -> int: ...
+    @property
+    def unit_name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +77,7 @@ class CadenceBook:
     by_kind: Mapping[str, Cadence] = field(default_factory=dict)
     by_item: Mapping[int, Cadence] = field(default_factory=dict)
 
-    def of(self, item: Item) -> Cadence:
+    def of(self, item: ItemFacts) -> Cadence:
         return self.by_item.get(item.id) or self.by_kind.get(item.kind) or self.default
 
     def source(self, item: Item) -> str:
@@ -68,7 +109,7 @@ class Rhythm:
         """The period whose report answers for `period_id` (2024-Q2 → 2024-H1), with its due date."""
         return self.scheduled(owed_period(self.scheduled(period_id).period).id)
 
-    def owes(self, item: Item, scheduled: ScheduledPeriod) -> bool:
+    def owes(self, item: ItemFacts, scheduled: ScheduledPeriod) -> bool:
         """Whether the item owes the report of this (owed) period."""
         period = scheduled.period
         return (
@@ -111,7 +152,7 @@ class Obligation(NamedTuple):
     """One report a unit owes (owed) or filed without owing it (not owed): its responsibility and period. A tuple,
     not a frozen dataclass: compliance builds one per responsibility of a plan (thousands) on every request."""
 
-    assignment: Assignment
+    assignment: Duty
     scheduled: ScheduledPeriod
     owed: bool = True
 
@@ -124,12 +165,12 @@ class Obligation(NamedTuple):
         return self.scheduled.due_on
 
 
-def owing_items(rhythm: Rhythm, items: Iterable[Item], scheduled: ScheduledPeriod) -> set[int]:
+def owing_items(rhythm: Rhythm, items: Iterable[ItemFacts], scheduled: ScheduledPeriod) -> set[int]:
     return {item.id for item in items if rhythm.owes(item, scheduled)}
 
 
 def owing_periods(
-    rhythm: Rhythm, items: Iterable[Item], assignments: Iterable[Assignment], start: date, end: date
+    rhythm: Rhythm, items: Iterable[ItemFacts], assignments: Iterable[Duty], start: date, end: date
 ) -> list[tuple[ScheduledPeriod, set[int]]]:
     """The owed periods due in [start, end] for which one of `assignments` owes a report, each with its owing items."""
     found = []
@@ -143,8 +184,8 @@ def owing_periods(
 def obligations_of(
     rhythm: Rhythm,
     period_id: str,
-    items: Iterable[Item],
-    assignments: Iterable[Assignment],
+    items: Iterable[ItemFacts],
+    assignments: Iterable[Duty],
     filed: Mapping[Pair, Mapping[str, Any]],
     *,
     owing: Collection[int] | None = None,

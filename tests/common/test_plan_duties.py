@@ -1,0 +1,63 @@
+"""A plan's duties, as the obligation list reads them from tasks_api's structure: asked every time (past the peer
+cache), and a structure outside the contract is tasks_api's fault (503)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from services.common.contracts.plan_duties import DutyFacts, ItemFacts, PlanDutiesRow, plan_duties
+from services.common.contracts.tasks import TasksClient
+from services.common.http import ServiceClient
+from services.common.peer_records import PeerError
+
+PLAN = {"id": 1, "key": "p", "title": "方案", "starts_on": "2024-01-01", "ends_on": "2025-12-31", "status": "active"}
+ITEM = {
+    "id": 5,
+    "plan_id": 1,
+    "parent_id": None,
+    "key": "T1",
+    "kind": "task",
+    "number": "1",
+    "title": "修路",
+    "due_on": None,
+}
+ASSIGNMENT = {"id": 9, "item_id": 5, "unit_id": 3, "unit_name": "市交通运输局", "role": "lead"}
+
+
+def read_twice(structure: dict[str, Any]) -> tuple[list[PlanDutiesRow], int]:
+    """The duties read twice from a peer answering `structure` (with a cache that would keep it), and how many
+    requests the peer saw."""
+    asked: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return httpx.Response(200, json=structure)
+
+    async def run() -> list[PlanDutiesRow]:
+        http = ServiceClient(
+            "http://peer", lambda: "t", peer="tasks_api", cache_seconds=60, transport=httpx.MockTransport(answer)
+        )
+        try:
+            return [await plan_duties(TasksClient(http), 1) for _ in range(2)]
+        finally:
+            await http.aclose()
+
+    return asyncio.run(run()), len(asked)
+
+
+def test_the_duties_are_the_items_facts_and_responsibilities_asked_each_time():
+    (first, _), asked = read_twice(
+        {"plan": PLAN, "items": [{**ITEM, "closed_on": None}], "assignments": [ASSIGNMENT], "indicators": []}
+    )
+    assert asked == 2
+    assert first["items"] == [ItemFacts(5, "task", "T1", "1", "修路", None, None)]
+    assert (first["plan"].id, first["assignments"]) == (1, [DutyFacts(9, 5, 3, "市交通运输局", "lead")])
+
+
+def test_a_structure_outside_the_contract_is_the_peers_fault():
+    with pytest.raises(PeerError):
+        read_twice({"plan": PLAN, "items": [{**ITEM, "due_on": "soon"}], "assignments": []})
