@@ -28,6 +28,7 @@ from services.tasks_api.models import metadata as tasks_metadata
 from services.tasks_api.plans.files.validation import parse_plan_file
 from services.tasks_api.plans.service import import_plan
 from services.tasks_api.settings import TasksSettings
+from tests.apps import app_as_new
 from tests.databases import BACKEND, TestDatabases, empty_tables
 
 # No worker runs beside the tests' apps: a request's job (dispatch, ledger export) is run by the app at once rather
@@ -63,7 +64,10 @@ def tasks_settings(url: str) -> TasksSettings:
 def tasks_client(tasks_database: str) -> Iterator[TestClient]:
     """A tasks_api app on an empty database."""
     empty_tables(tasks_database, tasks_metadata)
-    with TestClient(create_tasks_app(tasks_settings(tasks_database)), raise_server_exceptions=False) as client:
+    with (
+        app_as_new(create_tasks_app, tasks_settings(tasks_database)) as app,
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
         yield client
 
 
@@ -190,8 +194,10 @@ def reporting_settings(url: str, tasks_url: str) -> ReportingSettings:
 def reporting_client(reporting_database: str, tasks_server: str) -> Iterator[TestClient]:
     """A reporting_api app on an empty database, talking to the real tasks_api with the Quzhou plan."""
     empty_tables(reporting_database, reporting_metadata)
-    app = create_reporting_app(reporting_settings(reporting_database, tasks_server))
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with (
+        app_as_new(create_reporting_app, reporting_settings(reporting_database, tasks_server)) as app,
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
         yield client
 
 
