@@ -17,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.common.migrations import upgrade
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.deliveries.models import Notification
 from services.notify_api.models import metadata as notify_metadata
@@ -34,17 +33,13 @@ from tests.notify_api.receivers import Mailbox, Receiver, start_mailbox
 @pytest.fixture(scope="session")
 def notify_database(databases: TestDatabases) -> str:
     """A notify_api database at the migration head, shared by the tests (emptied before each)."""
-    url = databases.create("notify")
-    upgrade("notify_api", url)
-    return url
+    return databases.migrated("notify", "notify_api")
 
 
 @pytest.fixture(scope="session")
 def reporting_peer_database(databases: TestDatabases) -> str:
     """reporting_api's database as notify_api's peer (apart from the one reporting_api's own tests empty)."""
-    url = databases.create("notify_reporting")
-    upgrade("reporting_api", url)
-    return url
+    return databases.migrated("notify_reporting", "reporting_api")
 
 
 @pytest.fixture(scope="session")
