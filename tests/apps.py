@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import MetaData, Table
+from starlette.datastructures import State
 from starlette.middleware import Middleware
 
 IDLE_BOUND = 12  # idle apps kept per worker; a few settings variants are common, the rest are built each time
@@ -41,7 +42,7 @@ class _Built:
     def as_new(self) -> FastAPI:
         state, middleware = _copied(self.pristine)
         app = self.app
-        app.state._state = state
+        app.state = State(state)  # a new State: setting its _state would only add a key named so
         app.user_middleware = [Middleware(cls, *args, **kwargs) for cls, args, kwargs in middleware]
         app.middleware_stack = None  # rebuilt from user_middleware on the first request
         app.dependency_overrides.clear()
