@@ -16,6 +16,8 @@ PLAN := data/plans/quzhou-yrd-2019-2025.yaml
 PYTEST_WORKERS ?= -n 4 --dist loadfile
 # On PostgreSQL two: each worker's apps keep connection pools, and four workers pass its default 100 connections.
 PYTEST_WORKERS_POSTGRES ?= -n 2 --dist loadfile
+# More pytest arguments for both suites (.ci/run leaves out a file contract-lint has just run).
+PYTEST_ARGS ?=
 
 .PHONY: sync run test test-postgres lint openapi contract-check contract-lint migrate bench bench-smoke env gateway-configmap clean
 
@@ -40,10 +42,10 @@ run: $(READY)
 	$(BIN)/duban serve
 
 test: $(READY)
-	$(BIN)/pytest $(PYTEST_WORKERS)
+	$(BIN)/pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: $(READY)
-	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_WORKERS_POSTGRES)
+	DUBAN_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_WORKERS_POSTGRES) $(PYTEST_ARGS)
 
 # Everything .ci/run checks before the suites: ruff (rules in pyproject.toml), the formatting, the import contracts
 # ([tool.importlinter]), the architecture ratchets (tests/architecture/) and mypy over services/ ([tool.mypy]; last,

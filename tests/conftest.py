@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 
 from services.common.auth import mint_token
 from services.common.db import Database, make_engine
-from services.common.migrations import upgrade
 from services.common.settings import REPO_ROOT
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata
@@ -28,6 +27,7 @@ from services.tasks_api.models import metadata as tasks_metadata
 from services.tasks_api.plans.files.validation import parse_plan_file
 from services.tasks_api.plans.service import import_plan
 from services.tasks_api.settings import TasksSettings
+from tests.apps import app_as_new
 from tests.databases import BACKEND, TestDatabases, empty_tables
 
 # No worker runs beside the tests' apps: a request's job (dispatch, ledger export) is run by the app at once rather
@@ -50,9 +50,7 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase
 @pytest.fixture(scope="session")
 def tasks_database(databases: TestDatabases) -> str:
     """A tasks_api database at the migration head, shared by the tests that write (emptied before each)."""
-    url = databases.create("tasks")
-    upgrade("tasks_api", url)
-    return url
+    return databases.migrated("tasks", "tasks_api")
 
 
 def tasks_settings(url: str) -> TasksSettings:
@@ -63,14 +61,16 @@ def tasks_settings(url: str) -> TasksSettings:
 def tasks_client(tasks_database: str) -> Iterator[TestClient]:
     """A tasks_api app on an empty database."""
     empty_tables(tasks_database, tasks_metadata)
-    with TestClient(create_tasks_app(tasks_settings(tasks_database)), raise_server_exceptions=False) as client:
+    with (
+        app_as_new(create_tasks_app, tasks_settings(tasks_database)) as app,
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
         yield client
 
 
 def quzhou_plan_database(databases: TestDatabases, label: str) -> str:
     """A new tasks_api database at the migration head with the Quzhou plan imported; its URL."""
-    url = databases.create(label)
-    upgrade("tasks_api", url)
+    url = databases.migrated(label, "tasks_api")
 
     async def load() -> None:
         database = Database(make_engine(url))
@@ -90,7 +90,10 @@ def quzhou_database(databases: TestDatabases) -> str:
 @pytest.fixture(scope="module")
 def quzhou_client(quzhou_database: str) -> Iterator[TestClient]:
     """A tasks_api app serving the Quzhou plan, read only."""
-    with TestClient(create_tasks_app(tasks_settings(quzhou_database)), raise_server_exceptions=False) as client:
+    with (
+        app_as_new(create_tasks_app, tasks_settings(quzhou_database)) as app,
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
         yield client
 
 
@@ -173,9 +176,7 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def reporting_database(databases: TestDatabases) -> str:
-    url = databases.create("reporting")
-    upgrade("reporting_api", url)
-    return url
+    return databases.migrated("reporting", "reporting_api")
 
 
 def reporting_settings(url: str, tasks_url: str) -> ReportingSettings:
@@ -190,8 +191,10 @@ def reporting_settings(url: str, tasks_url: str) -> ReportingSettings:
 def reporting_client(reporting_database: str, tasks_server: str) -> Iterator[TestClient]:
     """A reporting_api app on an empty database, talking to the real tasks_api with the Quzhou plan."""
     empty_tables(reporting_database, reporting_metadata)
-    app = create_reporting_app(reporting_settings(reporting_database, tasks_server))
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with (
+        app_as_new(create_reporting_app, reporting_settings(reporting_database, tasks_server)) as app,
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
         yield client
 
 

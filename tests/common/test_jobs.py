@@ -17,7 +17,6 @@ from services.common import clock
 from services.common.db import Database, make_engine
 from services.common.job_requests import wait_for
 from services.common.jobs import DONE, FAILED, QUEUED, RUNNING, Job, Kind, Worker, claim, enqueue, next_tick
-from services.common.migrations import upgrade
 from services.notify_api.dispatches.queue import Dispatcher, run_kind
 from services.tasks_api.db import job_queue
 
@@ -26,9 +25,7 @@ T0 = datetime(2030, 1, 7, 4, 0, tzinfo=UTC)  # after every job the tests enqueue
 
 @pytest.fixture(scope="module")
 def queue_url(databases):
-    url = databases.create("jobs")
-    upgrade("tasks_api", url)
-    return url
+    return databases.migrated("jobs", "tasks_api")
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from services.common.contracts.plan_duties import plan_duties
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import TasksClient
 from services.common.http import ServiceClient
-from services.common.migrations import upgrade
 from services.common.outbox import relay_outbox
 from services.common.settings import REPO_ROOT
 from services.notify_api.app import create_app as create_notify_app
@@ -65,16 +64,14 @@ def ok(response, status: int = 200):
 @pytest.fixture(scope="module")
 def reporting_provider(databases, tasks_server) -> Iterator[str]:
     """reporting_api on its own database, reading the Quzhou plan from the real tasks_api."""
-    url = databases.create("contract_reporting")
-    upgrade("reporting_api", url)
+    url = databases.migrated("contract_reporting", "reporting_api")
     with serve_in_thread(create_reporting_app(reporting_settings(url, tasks_server))) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def notify_provider(databases, tasks_server, reporting_provider) -> Iterator[str]:
-    url = databases.create("contract_notify")
-    upgrade("notify_api", url)
+    url = databases.migrated("contract_notify", "notify_api")
     with serve_in_thread(create_notify_app(notify_settings(url, tasks_server, reporting_provider))) as base:
         yield base
 
@@ -222,8 +219,7 @@ def test_tasks_apis_outbox_events_conform_to_notify_apis_contract(tasks_client, 
 def test_notify_apis_calls_to_tasks_api_and_reporting_api_conform_to_their_contracts(
     databases, tasks_server, reporting_provider, quzhou, auth
 ):
-    url = databases.create("contract_notify_consumer")
-    upgrade("notify_api", url)
+    url = databases.migrated("contract_notify_consumer", "notify_api")
     to_tasks, to_reporting = RecordingTransport(), RecordingTransport()
     app = create_notify_app(
         notify_settings(url, tasks_server, reporting_provider),

@@ -21,7 +21,6 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.python import asgi
 
-from services.common.migrations import upgrade
 from services.common.settings import REPO_ROOT
 from services.notify_api.app import create_app as create_notify_app
 from services.reporting_api.app import create_app as create_reporting_app
@@ -78,9 +77,7 @@ notify_contract = contract("notify_api")
 
 
 def migrated(databases: TestDatabases, service: str) -> str:
-    url = databases.create(f"schemathesis_{service}")
-    upgrade(service, url)
-    return url
+    return databases.migrated(f"schemathesis_{service}", service)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -17,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.common.db import Database, make_engine
-from services.common.migrations import upgrade
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.dispatches.models import Dispatch
 from services.notify_api.models import metadata as notify_metadata
@@ -39,9 +38,7 @@ EVIDENCE_BYTES = b"%PDF-1.7\n" + MARKER.encode() + b"\n%%EOF\n"  # a file of uni
 
 
 def _migrated(databases: TestDatabases, service: str) -> str:
-    url = databases.create(f"hostile_{service.split('_')[0]}")
-    upgrade(service, url)
-    return url
+    return databases.migrated(f"hostile_{service.split('_')[0]}", service)
 
 
 def _started(app) -> TestClient:

@@ -8,6 +8,7 @@ each test so that no report is filed until a test files one).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.common.migrations import upgrade
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.deliveries.models import Notification
 from services.notify_api.models import metadata as notify_metadata
@@ -24,6 +24,7 @@ from services.notify_api.reminders.service import find_due, write_due
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
 from services.reporting_api.models import metadata as reporting_metadata
+from tests.apps import app_as_new
 from tests.conftest import reporting_settings, serve_in_thread
 from tests.databases import TestDatabases, empty_tables
 from tests.notify_api.receivers import Mailbox, Receiver, start_mailbox
@@ -32,17 +33,13 @@ from tests.notify_api.receivers import Mailbox, Receiver, start_mailbox
 @pytest.fixture(scope="session")
 def notify_database(databases: TestDatabases) -> str:
     """A notify_api database at the migration head, shared by the tests (emptied before each)."""
-    url = databases.create("notify")
-    upgrade("notify_api", url)
-    return url
+    return databases.migrated("notify", "notify_api")
 
 
 @pytest.fixture(scope="session")
 def reporting_peer_database(databases: TestDatabases) -> str:
     """reporting_api's database as notify_api's peer (apart from the one reporting_api's own tests empty)."""
-    url = databases.create("notify_reporting")
-    upgrade("reporting_api", url)
-    return url
+    return databases.migrated("notify_reporting", "reporting_api")
 
 
 @pytest.fixture(scope="session")
@@ -85,18 +82,14 @@ def notify_app_factory(
 ) -> Iterator[Callable[..., TestClient]]:
     """notify_app_factory(**settings) → a started notify_api TestClient on the emptied database."""
     empty_tables(notify_database, notify_metadata)
-    clients: list[TestClient] = []
+    with ExitStack() as started:
 
-    def start(**overrides: Any) -> TestClient:
-        app = create_notify_app(notify_settings(notify_database, tasks_server, reporting_peer, **overrides))
-        client = TestClient(app, raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        return client
+        def start(**overrides: Any) -> TestClient:
+            settings = notify_settings(notify_database, tasks_server, reporting_peer, **overrides)
+            app = started.enter_context(app_as_new(create_notify_app, settings))
+            return started.enter_context(TestClient(app, raise_server_exceptions=False))
 
-    yield start
-    for client in clients:
-        client.__exit__(None, None, None)
+        yield start
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.processes import Process, fork_module, free_port, wait_ready
-from services.common.migrations import upgrade
 from tests.databases import TestDatabases
 
 SERVICES = ("tasks_api", "reporting_api", "notify_api")
@@ -102,9 +101,7 @@ def _receiver(log_dir: Path) -> Process:
 @contextmanager
 def running_cluster(test_databases: TestDatabases, log_dir: Path) -> Iterator[Cluster]:
     """Every process started at once, then waited for; all stopped at the end (those still running)."""
-    databases = {service: test_databases.create(f"replicas_{service}") for service in SERVICES}
-    for service, url in databases.items():
-        upgrade(service, url)
+    databases = {service: test_databases.migrated(f"replicas_{service}", service) for service in SERVICES}
     ports = {service: [free_port(), free_port()] for service in SERVICES}
     started_at = time.monotonic()
     env = cluster_env(databases, ports)
