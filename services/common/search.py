@@ -7,9 +7,10 @@ matches when its words hold every one (search_sql.py: the database's own index o
 
 The hits come kind after kind, in the service's order, and newest first within a kind (the highest id: the latest
 report or item), each with its kind, id, plan, title and a snippet with the words marked. The cursor is the kind's
-place and the last id given: every page is one indexed read per kind it reaches, however deep, and pages neither
-repeat nor skip a hit. Adding a source is a `Source(...)` in the room's tuple, a search table beside its table
-(`search_table` in its models, `add_search_table` in a migration) and `indexed=` on its Records."""
+place and the last id given: every page is read below it, however deep (search_read.py: a bounded walk of the
+newest rows, then the words' index), and pages neither repeat nor skip a hit. Adding a source is a `Source(...)`
+in the room's tuple, a search table beside its table (`search_table` in its models, `add_search_table` in a
+migration) and `indexed=` on its Records."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Annotated, Any, TypedDict
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, FromClause, Select, select
+from sqlalchemy import ColumnElement, FromClause, Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
@@ -30,6 +31,7 @@ from services.common.openapi import ANSWER_CONFIG
 from services.common.pagination import decode_tuple_cursor, page_response, strict_int
 from services.common.problems import BadRequest, Unprocessable
 from services.common.search_index import Indexed
+from services.common.search_read import Reading, read_hits
 from services.common.segment import query_words, snippet
 
 QUERY_MAX = 100  # characters of a query
@@ -71,6 +73,11 @@ class SearchHitRow(TypedDict):
     href: str
 
 
+def everyone(principal: Principal) -> None:
+    """The visibility of records every caller may see (or whose search table alone says who: `Source.own`)."""
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """One kind of record a service searches."""
@@ -85,6 +92,12 @@ class Source:
     visible: Visibility  # the condition on `rows` of what the caller may see; None: everything
     href: str  # the record's path, with {id}: the record's, or `link`'s
     link: ColumnElement[int] | None = None  # the id `href` names when not the record's (a reply: its instruction)
+    # What the caller may see when the search table says it alone (its scope, e.g. a report's unit): a condition on
+    # the search table, which lets a search walk the caller's rows newest first (search_read.py).
+    own: Visibility | None = None
+    # Or the ids of the records the caller may see, when another table says it (a unit's items: its
+    # responsibilities), walked newest first by that table's index; None: everything.
+    mine: Callable[[Principal], Select[Any] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +125,8 @@ async def search_page(
             for at in range(start, len(sources)):
                 if ask.kind is not None and sources[at].kind != ask.kind:
                     continue
-                statement = _statement(conn, sources[at], words, principal, ask, before if at == start else None)
-                found += [(at, row) for row in (await conn.execute(statement)).mappings()]
+                reading = _reading(conn, sources[at], words, principal, ask, before if at == start else None)
+                found += [(at, dict(row)) for row in await read_hits(conn, reading)]
                 if len(found) > ask.limit:
                     break
     hits = [_hit(sources[at], row, words) for at, row in found[: ask.limit + 1]]
@@ -132,33 +145,38 @@ def _resume(cursor: str | None, kinds: int) -> tuple[int, int | None]:
     return at, last_id
 
 
-def _statement(
+def _reading(
     conn: AsyncConnection,
     source: Source,
     words: Sequence[str],
     principal: Principal,
     ask: SearchAsk,
     before: int | None,
-) -> Select[Any]:
-    """The source's hits for the words, newest first, `ask.limit + 1` of them, below `before` when given."""
-    index = source.indexed.table
-    where = [dialect_of(conn).words.match(index, words)]
-    if (seen := source.visible(principal)) is not None:
-        where.append(seen)
+) -> Reading:
+    """How the source's hits for the words are read: newest first, `ask.limit + 1` of them, below `before`."""
+    own = None if source.own is None else source.own(principal)
+    rows_where = [seen] if (seen := source.visible(principal)) is not None else []
     if ask.plan_id is not None:
-        where.append(source.plan_id == ask.plan_id)
-    if before is not None:
-        where.append(index.c.record_id < before)
-    texts = [text.label(f"text_{n}") for n, text in enumerate(source.texts)]
+        rows_where.append(source.plan_id == ask.plan_id)
     columns: list[ColumnElement[Any]] = [
         source.record_id.label("id"),
         source.plan_id.label("plan_id"),
         source.title.label("title"),
         (source.record_id if source.link is None else source.link).label("link"),
-        *texts,
+        *(text.label(f"text_{n}") for n, text in enumerate(source.texts)),
     ]
-    joined = index.join(source.rows, source.record_id == index.c.record_id)
-    return select(*columns).select_from(joined).where(*where).order_by(index.c.record_id.desc()).limit(ask.limit + 1)
+    return Reading(
+        index=source.indexed.table,
+        match=dialect_of(conn).words.match(source.indexed.table, words),
+        own=() if own is None else (own,),
+        mine=None if source.mine is None else source.mine(principal),
+        rows_where=tuple(rows_where),
+        joined=source.rows,
+        record_id=source.record_id,
+        columns=tuple(columns),
+        before=before,
+        want=ask.limit + 1,
+    )
 
 
 def _hit(source: Source, row: Mapping[str, Any], words: Sequence[str]) -> SearchHitRow:

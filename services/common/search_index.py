@@ -74,10 +74,11 @@ class Indexed:
                 await conn.execute(self.table.insert(), entries)
 
 
-def add_search_table(op: Any, name: str, source: str, columns: Sequence[str]) -> None:
+def add_search_table(op: Any, name: str, source: str, columns: Sequence[str], *, texted: bool = False) -> None:
     """A migration step: create the search table `name` of table `source`, fill it from the records already there,
     `columns` their text (in batches: a province's million reports are never held at once), then index it (an index
-    built once over the rows is far cheaper than one kept up row by row)."""
+    built once over the rows is far cheaper than one kept up row by row). `texted`: only the records with some
+    text have a row (a version's review comment: one version in ten)."""
     op.create_table(
         name,
         sa.Column("record_id", sa.Integer(), sa.ForeignKey(f"{source}.id", ondelete="CASCADE"), autoincrement=False),
@@ -89,13 +90,18 @@ def add_search_table(op: Any, name: str, source: str, columns: Sequence[str]) ->
     target = sa.table(name, sa.column("record_id", sa.Integer), sa.column("words", sa.Text))
     after = 0
     while True:
-        read = sa.select(records).where(records.c.id > after).order_by(records.c.id).limit(BATCH)
+        read = sa.select(records).where(records.c.id > after, *_texted(records, columns, texted))
+        read = read.order_by(records.c.id).limit(BATCH)
         rows = bind.execute(read).mappings().all()
         if not rows:
             break
         bind.execute(target.insert(), [search_entry(row, columns) for row in rows])
         after = rows[-1]["id"]
     dialect_of(bind).words.create_index(op, f"ix_{name}_words", name)
+
+
+def _texted(records: Any, columns: Sequence[str], texted: bool) -> list[sa.ColumnElement[bool]]:
+    return [sa.or_(*(records.c[column] != "" for column in columns))] if texted else []
 
 
 def drop_search_table(op: Any, name: str) -> None:
@@ -109,11 +115,19 @@ def store_search_vector(op: Any, name: str) -> None:
     dialect_of(op.get_bind()).words.store_vector(op, f"ix_{name}_words", name)
 
 
-def add_search_scope(op: Any, name: str, source: str, scope: str) -> None:
+def add_search_scope(op: Any, name: str, source: str, scope: str, *, through: tuple[str, str] | None = None) -> None:
     """A migration step: the search table `name` of table `source` gets its `scope` (search_table), copied from the
-    records already there, and indexed with the ids."""
+    records already there, and indexed with the ids. `through`: the table that holds the scope and the column of
+    `source` that names its row (a version's unit is its report's: ("reports", "report_id"))."""
     op.add_column(name, sa.Column(scope, sa.Integer(), nullable=True))
-    op.execute(f"UPDATE {name} SET {scope} = {source}.{scope} FROM {source} WHERE {source}.id = {name}.record_id")
+    if through is None:
+        op.execute(f"UPDATE {name} SET {scope} = {source}.{scope} FROM {source} WHERE {source}.id = {name}.record_id")
+    else:
+        owner, link = through
+        op.execute(
+            f"UPDATE {name} SET {scope} = {owner}.{scope} FROM {source} JOIN {owner} ON {owner}.id = {source}.{link} "
+            f"WHERE {source}.id = {name}.record_id"
+        )
     with op.batch_alter_table(name) as batch:
         batch.alter_column(scope, existing_type=sa.Integer(), nullable=False)
     op.create_index(scope_index(name), name, [scope, "record_id"])
@@ -131,3 +145,15 @@ def drop_search_scope(op: Any, name: str, scope: str) -> None:
 def unstore_search_vector(op: Any, name: str) -> None:
     """The downgrade of store_search_vector."""
     dialect_of(op.get_bind()).words.unstore_vector(op, f"ix_{name}_words", name)
+
+
+def bound_search_pending(op: Any, names: Sequence[str]) -> None:
+    """A migration step: the words indexes of search tables `names` keep few rows waiting (search_sql.PENDING_KB)."""
+    for name in names:
+        dialect_of(op.get_bind()).words.bound_pending(op, f"ix_{name}_words")
+
+
+def unbound_search_pending(op: Any, names: Sequence[str]) -> None:
+    """The downgrade of bound_search_pending."""
+    for name in reversed(names):
+        dialect_of(op.get_bind()).words.unbound_pending(op, f"ix_{name}_words")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from services.common import search_read
 from tests.reporting_api.test_reports import FULL_CONTENT, file_report
 
 TRANSPORT, CULTURE = "市交通运输局", "市文旅局"
@@ -95,3 +96,31 @@ def test_the_words_of_fields_beside_the_query_are_found(reporting_client, auth, 
     content = {**FULL_CONTENT, "problems": "征地拆迁进度慢"}
     report = file_report(reporting_client, units[TRANSPORT], t9["id"], **content)
     assert ids(hits(reporting_client, auth("viewer"), q="征地拆迁")) == [report["id"]]
+
+
+def test_short_walks_and_the_index_find_the_hits_newest_first(reporting_client, auth, units, t9, monkeypatch):
+    """Walks of 2 and 3 rows (search_read.WALKS) stand in for 1,000 and 10,000: every path a search reads by gives
+    each hit once, newest first."""
+    monkeypatch.setattr(search_read, "WALKS", (2, 3))
+    texts = ("隧道贯通", "路面摊铺", "路面摊铺", "桥梁合龙", "路面摊铺", "隧道贯通")
+    owners = [(name, period) for name in (TRANSPORT, CULTURE) for period in ("2024-Q1", "2024-Q3", "2025-Q1")]
+    filed = [
+        (name, file_report(reporting_client, units[name], t9["id"], period=period, progress=text)["id"], text)
+        for (name, period), text in zip(owners, texts, strict=True)
+    ]
+    for q in ("隧道", "路面", "桥梁", "涵洞"):
+        for caller, headers in (("office", auth("office")), (TRANSPORT, units[TRANSPORT])):
+            expected = sorted(
+                (id_ for name, id_, text in filed if q in text and caller in ("office", name)), reverse=True
+            )
+            for limit in (1, 2, 5):
+                assert every_page(reporting_client, headers, q, limit) == expected, (q, caller, limit)
+
+
+def every_page(client, headers, q, limit):
+    seen, cursor = [], None
+    while True:
+        page = hits(client, headers, q=q, kind="report", limit=limit, **({"cursor": cursor} if cursor else {}))
+        seen += ids(page)
+        if not (cursor := page["next_cursor"]):
+            return seen

@@ -27,7 +27,7 @@ from services.common.db import Database
 from services.common.dialect import dialect_of
 from services.common.workdays import workdays_late
 from services.reporting_api.periods.calendar import parse_period
-from services.reporting_api.reports.models import ReportStatus, report_index
+from services.reporting_api.reports.models import ReportStatus, report_index, review_comment_index
 from services.reporting_api.reports.repository import (
     ReportValues,
     VersionValues,
@@ -93,7 +93,7 @@ async def _write_batch(conn: AsyncConnection, batch: list[PastReport], actor: st
     report_rows = [_report_row(r, c, actor, now) for r, c in zip(batch, contents, strict=True)]
     report_ids = await _insert_reports(conn, report_rows)
     with_ids = list(zip(batch, contents, report_ids, strict=True))  # one id per report, or it fails here
-    version_ids = await insert_rows(conn, versions, [_version_row(r, c, rid, actor) for r, c, rid in with_ids])
+    version_ids = await _insert_versions(conn, [_version_row(r, c, rid, actor) for r, c, rid in with_ids], batch)
     await insert_rows(
         conn,
         measurements,
@@ -133,6 +133,18 @@ async def _insert_reports(conn: AsyncConnection, rows: list[ReportValues]) -> li
     """The reports, and their words for search (检索), as the API's writes index them."""
     ids = await insert_rows(conn, reports, rows)
     await report_index.put(conn, [{**row, "id": rid} for row, rid in zip(rows, ids, strict=True)], new=True)
+    return ids
+
+
+async def _insert_versions(conn: AsyncConnection, rows: list[VersionValues], batch: list[PastReport]) -> list[int]:
+    """The submitted versions, and the words of their review comments for search (检索), as a review indexes them."""
+    ids = await insert_rows(conn, versions, rows)
+    commented = [
+        {"id": version_id, "review_comment": row["review_comment"], "unit_id": report.unit_id}
+        for row, version_id, report in zip(rows, ids, batch, strict=True)
+        if row["review_comment"]
+    ]
+    await review_comment_index.put(conn, commented, new=True)
     return ids
 
 

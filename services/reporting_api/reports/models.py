@@ -174,3 +174,9 @@ report_index = Indexed(
     ("progress", "achievements", "problems", "next_steps"),
     "unit_id",
 )
+
+# The words of each review comment (审核意见, services/common/search_index.py), one row per version reviewed with one;
+# its report's unit beside them: a unit searches the comments on its own reports in the search table alone.
+review_comment_index = Indexed(
+    search_table(metadata, "review_comment_search", "report_versions", "unit_id"), ("review_comment",), "unit_id"
+)

@@ -20,6 +20,7 @@ from services.reporting_api.reports.models import (
     ReportVersion,
     Transition,
     report_index,
+    review_comment_index,
 )
 from services.reporting_api.reports.schemas import ContentChanges, MeasurementValue, ReportContent
 
@@ -222,12 +223,17 @@ def _measurement(report: ReportRow, version_id: int, measurement: MeasurementVal
 
 
 async def review_version(conn: AsyncConnection, report: ReportRow, outcome: ReportStatus, **review: Any) -> None:
-    """Record the review of the report's pending version: its outcome, and who reviewed it with what comment."""
-    await conn.execute(
+    """Record the review of the report's pending version: its outcome, and who reviewed it with what comment (its
+    words indexed for search, 检索)."""
+    reviewed = await conn.execute(
         versions.update()
         .where(versions.c.report_id == report["id"], versions.c.number == report["submissions"])
         .values(outcome=outcome.value, **review)
+        .returning(versions.c.id)
     )
+    if comment := review.get("review_comment"):
+        entries = [{"id": id_, "review_comment": comment, "unit_id": report["unit_id"]} for id_ in reviewed.scalars()]
+        await review_comment_index.put(conn, entries, new=True)
 
 
 async def was_reviewed(conn: AsyncConnection, report_id: int, outcomes: tuple[ReportStatus, ...]) -> bool:

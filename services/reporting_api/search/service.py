@@ -1,8 +1,9 @@
 """What reporting_api searches (services/common/search.py): its reports' text (progress, achievements, problems,
 next steps), titled by their item and period; the leaders' instructions (批示) and the replies in their threads
-(comments, answers, settlements), titled by their item and author. A unit finds its own reports and the
-instructions that concern it (its items' as issued, or mentioning it) with their replies; the office, viewers and
-services find all."""
+(comments, answers, settlements), titled by their item and author; the reviewers' comments on the reports' versions
+(审核意见), titled by their report. A unit finds its own reports and the comments on them, and the instructions that
+concern it (its items' as issued, or mentioning it) with their replies; the office, viewers and services find
+all."""
 
 from __future__ import annotations
 
@@ -12,26 +13,32 @@ from sqlalchemy import ColumnElement, func
 
 from services.common.auth import Principal
 from services.common.roles import Role
-from services.common.search import Source
+from services.common.search import Source, everyone
 from services.common.tables import table_of
 from services.reporting_api.instructions.models import instruction_index, reply_index
 from services.reporting_api.instructions.repository import instructions, replies, visible_to
-from services.reporting_api.reports.models import Report, report_index
+from services.reporting_api.reports.models import Report, ReportVersion, report_index, review_comment_index
 
-reports = table_of(Report)
+reports, versions = table_of(Report), table_of(ReportVersion)
 
 
 class SearchKind(StrEnum):
-    """What a hit is: a progress report (进展报告), an instruction (批示) or a reply in its thread (回复)."""
+    """What a hit is: a report (进展报告), an instruction (批示), a reply (回复) or a review comment (审核意见)."""
 
     REPORT = "report"
     INSTRUCTION = "instruction"
     REPLY = "instruction_reply"
+    REVIEW_COMMENT = "review_comment"
 
 
 def _own_reports(principal: Principal) -> ColumnElement[bool] | None:
     """A unit's reports, by the unit their search rows keep (the search table alone answers it)."""
     return report_index.table.c.unit_id == principal.own_unit if principal.role is Role.UNIT else None
+
+
+def _own_comments(principal: Principal) -> ColumnElement[bool] | None:
+    """The comments on a unit's reports, by the unit their search rows keep."""
+    return review_comment_index.table.c.unit_id == principal.own_unit if principal.role is Role.UNIT else None
 
 
 def _concerning(principal: Principal) -> ColumnElement[bool] | None:
@@ -68,8 +75,9 @@ SOURCES = (
         plan_id=reports.c.plan_id,
         title=_REPORT_TITLE,
         texts=(reports.c.progress, reports.c.achievements, reports.c.problems, reports.c.next_steps),
-        visible=_own_reports,
+        visible=everyone,
         href="/v1/reports/{id}",
+        own=_own_reports,
     ),
     Source(
         kind=SearchKind.INSTRUCTION.value,
@@ -93,5 +101,18 @@ SOURCES = (
         visible=_concerning,
         href="/v1/instructions/{id}",
         link=replies.c.instruction_id,
+    ),
+    Source(
+        kind=SearchKind.REVIEW_COMMENT.value,
+        indexed=review_comment_index,
+        rows=versions.join(reports, reports.c.id == versions.c.report_id),
+        record_id=versions.c.id,
+        plan_id=reports.c.plan_id,
+        title="审核意见：" + _REPORT_TITLE,
+        texts=(versions.c.review_comment,),
+        visible=everyone,
+        href="/v1/reports/{id}/versions",
+        link=versions.c.report_id,
+        own=_own_comments,
     ),
 )

@@ -5,12 +5,13 @@ viewers and services find all."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import Select, select
 
 from services.common.auth import Principal
 from services.common.roles import Role
-from services.common.search import Source
+from services.common.search import Source, everyone
 from services.common.tables import table_of
 from services.tasks_api.items.models import Item, Responsibility, item_index
 from services.tasks_api.targets.models import Indicator, indicator_index
@@ -25,11 +26,19 @@ class SearchKind(StrEnum):
     INDICATOR = "indicator"
 
 
-def _own_items(principal: Principal) -> ColumnElement[bool] | None:
-    """A unit's items: those it holds a responsibility for; everyone else's: all."""
+def _own_items(principal: Principal) -> Select[Any] | None:
+    """A unit's items: those it holds a responsibility for (by its responsibilities' index, newest first)."""
     if principal.role is not Role.UNIT:
         return None
-    return items.c.id.in_(select(responsibilities.c.item_id).where(responsibilities.c.unit_id == principal.own_unit))
+    return select(responsibilities.c.item_id).where(responsibilities.c.unit_id == principal.own_unit)
+
+
+def _own_indicators(principal: Principal) -> Select[Any] | None:
+    """The indicators of a unit's items."""
+    if principal.role is not Role.UNIT:
+        return None
+    held = responsibilities.join(indicators, indicators.c.item_id == responsibilities.c.item_id)
+    return select(indicators.c.id).select_from(held).where(responsibilities.c.unit_id == principal.own_unit)
 
 
 SOURCES = (
@@ -41,8 +50,9 @@ SOURCES = (
         plan_id=items.c.plan_id,
         title=items.c.title,
         texts=(items.c.title, items.c.text, items.c.number),
-        visible=_own_items,
+        visible=everyone,
         href="/v1/items/{id}",
+        mine=_own_items,
     ),
     Source(
         kind=SearchKind.INDICATOR.value,
@@ -52,7 +62,8 @@ SOURCES = (
         plan_id=items.c.plan_id,
         title=indicators.c.name,
         texts=(indicators.c.name, indicators.c.measure),
-        visible=_own_items,
+        visible=everyone,
         href="/v1/indicators/{id}",
+        mine=_own_indicators,
     ),
 )
