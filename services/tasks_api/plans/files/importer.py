@@ -48,6 +48,10 @@ class Importer(ImportRun):
 
     async def _units(self, plan_file: PlanFile) -> dict[str, int]:
         """Unit id by the name_key of every spelling in the file."""
+        if any(u.parent is not None for u in plan_file.units):
+            # Before any unit row is written, as deleting a unit and delegating take it: a lock taken after rows others
+            # wait on would deadlock with them (the unit tree's writers take this lock first, then rows).
+            await dialect_of(self.conn).writer_lock(self.conn, UNIT_TREE_LOCK)
         keys = {name_key(s) for u in plan_file.units for s in (u.name, *u.aliases)}
         stored = await self.rows(select(aliases).where(aliases.c.key.in_(keys)), AliasRow)
         known = {r["key"]: r["unit_id"] for r in stored}
@@ -83,7 +87,6 @@ class Importer(ImportRun):
         given = [(n, entry, entry.parent) for n, entry in enumerate(plan_file.units) if entry.parent is not None]
         if not given:
             return
-        await dialect_of(self.conn).writer_lock(self.conn, UNIT_TREE_LOCK)  # before the chains are read
         keys = {name_key(parent) for *_, parent in given} - ids.keys()
         known = await self.rows(select(aliases).where(aliases.c.key.in_(keys)), AliasRow)
         ids = {**{r["key"]: r["unit_id"] for r in known}, **ids}
