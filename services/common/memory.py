@@ -24,24 +24,28 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return None
 
 
+# Resolved once, kept out of the instances: an app's state is copied (tests), and a C function cannot be.
+LIBRARY_TRIM = _malloc_trim()
+
+
 class MemoryTrim:
     """One malloc_trim(0) `delay` seconds after the first batch that asks for one (`soon`), the others meanwhile
     folded into it. Held by the app (its own loop's timer)."""
 
     def __init__(self, delay: float = TRIM_DELAY, trim: Callable[[int], int] | None = None) -> None:
         self.delay = delay
-        self._trim = trim if trim is not None else _malloc_trim()
+        self._trim = trim  # None: the C library's (LIBRARY_TRIM)
         self._pending: asyncio.TimerHandle | None = None
         self.trims = 0  # how many were made (tests)
 
     def soon(self) -> None:
         """Ask for a trim a moment from now (on the running loop), unless one is pending already."""
-        if self._trim is None or self._pending is not None:
+        if self._pending is not None or (self._trim or LIBRARY_TRIM) is None:
             return
         self._pending = asyncio.get_running_loop().call_later(self.delay, self._run)
 
     def _run(self) -> None:
         self._pending = None
-        if self._trim is not None:
-            self._trim(0)
+        if (trim := self._trim or LIBRARY_TRIM) is not None:
+            trim(0)
             self.trims += 1

@@ -2,8 +2,9 @@
 however many batches end meanwhile."""
 
 import asyncio
+import copy
 
-from services.common.memory import MemoryTrim
+from services.common.memory import LIBRARY_TRIM, MemoryTrim
 
 
 def recording_trim() -> tuple[MemoryTrim, list[int]]:
@@ -44,4 +45,10 @@ def test_a_batch_after_the_trim_asks_for_another():
 def test_the_c_librarys_trim_runs_where_there_is_one():
     trim = MemoryTrim(delay=0.0)
     after_batches(trim, 1)
-    assert trim.trims == (0 if trim._trim is None else 1)  # musl and macOS have no malloc_trim
+    assert trim.trims == (0 if LIBRARY_TRIM is None else 1)  # musl and macOS have no malloc_trim
+
+
+def test_a_copy_trims_as_the_original_does():
+    trim = copy.deepcopy(MemoryTrim(delay=0.0))  # as an app's state is copied
+    after_batches(trim, 1)
+    assert trim.trims == (0 if LIBRARY_TRIM is None else 1)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from services.common import clock, export_chunks
 from services.common.csv_stream import csv_stream
 from services.common.db import Database, make_engine
+from services.common.memory import MemoryTrim
 from services.reporting_api.app import create_app
 from services.reporting_api.db import export_chunks as chunks_table
 from services.reporting_api.db import job_queue
@@ -145,3 +146,11 @@ def test_copy_rows_end_in_crlf_but_a_line_break_inside_a_quoted_cell_stays_where
     for cut in range(len(data) + 1):
         ends = sql.LineEnds()
         assert ends(data[:cut]) + ends(data[cut:]) == b'a,"x\n""y""\nz",b\r\nc,d\r\n'
+
+
+def test_an_export_asks_for_the_memory_it_freed_to_be_handed_back(reporting_client, auth, quzhou, monkeypatch):
+    asked: list[MemoryTrim] = []
+    monkeypatch.setattr(MemoryTrim, "soon", lambda trim: asked.append(trim))
+    response = download(reporting_client, auth("office"), quzhou.plan_id, kind="csv")
+    assert response.status_code == 200
+    assert len(asked) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
 
@@ -22,6 +22,7 @@ from services.common.db import Database
 from services.common.export_chunks import CHUNK_BYTES, ChunkWriter, discard, next_chunk, stream
 from services.common.job_requests import Outcome, problem_of, refusal, started
 from services.common.jobs import Job, Kind, enqueue
+from services.common.memory import MemoryTrim
 from services.common.problems import ProblemError
 from services.reporting_api.db import export_chunks, job_queue
 from services.reporting_api.ledger import service, sql
@@ -39,6 +40,8 @@ class Exporter:
 
     database: Database
     tasks: TasksClient
+    # A province's ledger parses and frees ~100 MB (the plan's side, the rows): handed back to the system after it.
+    trim: MemoryTrim = field(default_factory=MemoryTrim)
 
 
 def export_kind(exporter: Exporter) -> Kind:
@@ -66,6 +69,7 @@ async def export_job(exporter: Exporter, job: Job) -> dict[str, int]:
     finally:
         if isinstance(ledger, SpooledLedger):
             ledger.spool.close()
+        exporter.trim.soon()
     return {"chunks": await writer.close()}
 
 
