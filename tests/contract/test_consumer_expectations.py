@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from typing_extensions import is_typeddict
 
 from services.common.contracts import plan_duties, reporting, tasks
+from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator
 from tests.contract.recording import ProviderContract
 
 # Each model a typed client parses (a record model, or the TypedDict of a bulk read), with the provider operation
@@ -24,13 +25,13 @@ from tests.contract.recording import ProviderContract
 READS: list[tuple[type, str, str, str]] = [
     (tasks.Plan, "tasks_api", "GET", "/v1/plans/{plan_id}"),
     (tasks.ItemDetail, "tasks_api", "GET", "/v1/items/{item_id}"),
-    (tasks.Indicator, "tasks_api", "GET", "/v1/items/{item_id}/indicators"),
+    (PlanIndicator, "tasks_api", "GET", "/v1/items/{item_id}/indicators"),
     (tasks.ItemRef, "tasks_api", "GET", "/v1/units/{unit_id}/items"),
     (tasks.UnitItem, "tasks_api", "GET", "/v1/units/{unit_id}/items"),
     (tasks.Item, "tasks_api", "GET", "/v1/plans/{plan_id}/items"),
     (tasks.ItemLeaderRow, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
-    (tasks.Assignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
-    (tasks.Indicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
+    (PlanAssignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
+    (PlanIndicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
     (tasks.PlanStructure, "tasks_api", "GET", "/v1/plans/{plan_id}/structure"),
     (plan_duties.PlanDutiesRow, "tasks_api", "GET", "/v1/plans/{plan_id}/structure"),
     (tasks.ItemLeader, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),

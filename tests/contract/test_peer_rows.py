@@ -20,10 +20,13 @@ def test_rows_keep_only_the_fields_the_consumer_reads_with_their_types():
 
 
 def test_a_page_of_records_outside_the_contract_is_the_peers_fault_not_ours():
-    with pytest.raises(PeerError, match="Assignment"):
-        tasks.Assignment.validate_rows([{"id": 1, "item_id": 2, "unit_id": "three", "unit_name": "某局", "role": "co"}])
+    with pytest.raises(PeerError, match="PlanAssignment"):
+        tasks.PLAN_ASSIGNMENT_ROWS.validate(
+            [{"id": 1, "item_id": 2, "unit_id": "three", "unit_name": "某局", "role": "co"}]
+        )
 
 
 def test_a_page_of_records_validates_into_the_same_frozen_records_as_one_by_one():
-    row = {"id": 1, "item_id": 2, "unit_id": 3, "unit_name": "某局", "role": "co", "plan_id": 9}
-    assert tasks.Assignment.validate_rows([row]) == [tasks.Assignment.model_validate(row)]
+    row = {"id": 1, "plan_id": 9, "parent_id": None, "key": "t1", "kind": "task", "number": "1", "title": "某项任务",
+           "due_on": "2025-12-31", "status": "active", "owner": "某局"}  # fmt: skip
+    assert tasks.Item.validate_rows([row]) == [tasks.Item.model_validate(row)]

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from services.common.contracts.tasks import Assignment, Item
+from services.common.contracts.plan_rows import PlanAssignment
+from services.common.contracts.tasks import Item
 from services.reporting_api.periods.calendar import schedule
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
 from tests.reporting_api.test_reports import FULL_CONTENT, file_report, indicator_ids, submit
@@ -166,7 +167,7 @@ def test_a_closed_item_owes_no_report_due_after_its_close_out():
         status="closed",
         closed_on=date(2024, 7, 20),
     )
-    duty = [Assignment(id=1, item_id=1, unit_id=7, unit_name="u", role="lead")]
+    duty = [PlanAssignment(id=1, item_id=1, unit_id=7, unit_name="u", role="lead")]
     assert [o.period.id for o in obligations_of(rhythm, "2024-Q2", [item], duty, {})] == ["2024-H1"]  # due 07-10
     assert obligations_of(rhythm, "2024-Q3", [item], duty, {}) == []
 

@@ -79,27 +79,6 @@ class ItemRef(_Record):
     id: int
 
 
-class Indicator(_Record):
-    id: int
-    item_id: int
-    key: str
-    name: str
-    measure: str
-    baseline: float | None
-    target: float
-    comparison: str
-    target_date: date
-    yearly_targets: dict[int, float] | None = None
-
-
-class Assignment(_Record):
-    id: int
-    item_id: int
-    unit_id: int
-    unit_name: str
-    role: str
-
-
 class ItemLeader(_Record):
     item_id: int
     leader_id: int
@@ -208,6 +187,9 @@ DELEGATION_ROWS = PeerRows(DelegationRow, peer="tasks_api")
 ASSIGNMENT_ROWS = PeerRows(AssignmentRow, peer="tasks_api")
 INDICATOR_LABEL_ROWS = PeerRows(IndicatorLabelRow, peer="tasks_api")
 ITEM_LEADER_ROWS = PeerRows(ItemLeaderRow, peer="tasks_api")
+# A plan's responsibilities and indicators: the slotted records of its structure (plan_rows.py), not models.
+PLAN_ASSIGNMENT_ROWS = PeerRows(PlanAssignment, peer="tasks_api")
+PLAN_INDICATOR_ROWS = PeerRows(PlanIndicator, peer="tasks_api")
 
 
 class TasksClient:
@@ -238,8 +220,8 @@ class TasksClient:
         them."""
         return DELEGATION_ROWS.validate(await self.http.get_all(f"/v1/items/{item_id}/delegations", cache=False))
 
-    async def item_indicators(self, item_id: int) -> list[Indicator]:
-        return [Indicator.model_validate(r) for r in await self.http.get_all(f"/v1/items/{item_id}/indicators")]
+    async def item_indicators(self, item_id: int) -> list[PlanIndicator]:
+        return PLAN_INDICATOR_ROWS.validate(await self.http.get_all(f"/v1/items/{item_id}/indicators"))
 
     async def plan_structure(self, plan_id: int) -> tuple[str | None, PlanStructure]:
         """The plan's structure and its ETag (a digest of the answer: equal tags, equal structures); the very object
@@ -249,11 +231,11 @@ class TasksClient:
     async def plan_items(self, plan_id: int) -> list[Item]:
         return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.validate_rows)
 
-    async def plan_assignments(self, plan_id: int) -> list[Assignment]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/assignments", Assignment.validate_rows)
+    async def plan_assignments(self, plan_id: int) -> list[PlanAssignment]:
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/assignments", PLAN_ASSIGNMENT_ROWS.validate)
 
-    async def plan_indicators(self, plan_id: int) -> list[Indicator]:
-        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/indicators", Indicator.validate_rows)
+    async def plan_indicators(self, plan_id: int) -> list[PlanIndicator]:
+        return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/indicators", PLAN_INDICATOR_ROWS.validate)
 
     # One by one and past the cache, for a one-off read of a whole plan (see ServiceClient.each_parsed).
 
