@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.common.contracts.plan_duties import DutyFacts, ItemFacts, PlanDutiesRow, plan_duties
+from services.common.contracts.plan_duties import ItemFacts, PlanDutiesRow, plan_duties
+from services.common.contracts.plan_rows import PlanAssignment
 from services.common.contracts.tasks import TasksClient
 from services.common.http import ServiceClient
 from services.common.peer_records import PeerError
@@ -55,7 +56,7 @@ def test_the_duties_are_the_items_facts_and_responsibilities_asked_each_time():
     )
     assert asked == 2
     assert first["items"] == [ItemFacts(5, "task", "T1", "1", "修路", None, None)]
-    assert (first["plan"].id, first["assignments"]) == (1, [DutyFacts(9, 5, 3, "市交通运输局", "lead")])
+    assert (first["plan"].id, first["assignments"]) == (1, [PlanAssignment(9, 5, 3, "市交通运输局", "lead")])
 
 
 def test_a_structure_outside_the_contract_is_the_peers_fault():

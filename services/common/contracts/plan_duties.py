@@ -1,5 +1,5 @@
 """A plan's duties as reporting_api's obligations read them from tasks_api: the plan, its items' facts and its
-responsibilities, out of the plan's structure (GET /v1/plans/{id}/structure) as plain typed dicts.
+responsibilities, out of the plan's structure (GET /v1/plans/{id}/structure) as slotted records.
 
 notify_api's dispatch asks reporting_api for every plan's obligations, and each answer rests on the whole plan:
 read as the structure's frozen records (TasksClient.plan_structure) it cost a second and a half of validation for a
@@ -16,6 +16,7 @@ from datetime import date
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
+from services.common.contracts.plan_rows import PlanAssignment
 from services.common.contracts.tasks import Plan, TasksClient
 from services.common.peer_records import outside_contract
 
@@ -34,23 +35,12 @@ class ItemFacts:
     closed_on: date | None = None  # 办结销号; absent from a tasks_api without close-outs
 
 
-@dataclass(frozen=True, slots=True)
-class DutyFacts:
-    """A responsibility of a unit for an item (reporting_api's periods/obligations.Duty)."""
-
-    id: int
-    item_id: int
-    unit_id: int
-    unit_name: str
-    role: str
-
-
 class PlanDutiesRow(TypedDict):
     """The plan, its items in id order and its responsibilities of a unit in id order."""
 
     plan: Plan
     items: list[ItemFacts]
-    assignments: list[DutyFacts]
+    assignments: list[PlanAssignment]  # the structure's own record: obligations read all of it
 
 
 _DUTIES: TypeAdapter[PlanDutiesRow] = TypeAdapter(PlanDutiesRow)

@@ -11,7 +11,8 @@ from datetime import date
 from operator import attrgetter
 
 from services.common.auth import Principal
-from services.common.contracts.plan_duties import DutyFacts, PlanDutiesRow, plan_duties
+from services.common.contracts.plan_duties import PlanDutiesRow, plan_duties
+from services.common.contracts.plan_rows import PlanAssignment
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
@@ -31,7 +32,7 @@ instructions to answer in the window (open only, given `pending`): notify_api re
 GET /v1/instructions, never from this list, so that a duty is reminded once."""
 
 
-def duties_of(found: PlanDutiesRow, unit_id: int | None) -> list[DutyFacts]:
+def duties_of(found: PlanDutiesRow, unit_id: int | None) -> list[PlanAssignment]:
     """The plan's responsibilities (of one unit, given `unit_id`) in id order (as tasks_api answers them: the sort
     only checks)."""
     return sorted((a for a in found["assignments"] if unit_id is None or a.unit_id == unit_id), key=attrgetter("id"))
