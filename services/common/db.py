@@ -8,7 +8,7 @@ budget in bench/ asks for.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar, cast
@@ -102,6 +102,22 @@ class Database:
         try:
             return cast(list[RowT], plain_records(await self.driver_pool.rows(read)))
         except (DriverError, OverflowError, OSError) as exc:
+            _raise_as_problem(exc, "The database is unavailable.")
+            raise
+
+    async def batches(self, reads: Sequence[Read], size: int) -> AsyncIterator[tuple[int, list[dict[str, object]]]]:
+        """Each statement's rows in turn, at most `size` at a time as plain dicts, with the statement's index: read
+        through a cursor (server-side on PostgreSQL) in one transaction, so a read of hundreds of thousands of rows
+        (a province's plan structure) never holds them all at once. Each statement sees its own snapshot, as a read
+        of its own would."""
+        try:
+            async with self.engine.connect() as conn:
+                for index, (statement, values) in enumerate(reads):
+                    result = await conn.stream(statement, dict(values))
+                    keys = list(result.keys())
+                    async for rows in result.partitions(size):
+                        yield index, [dict(zip(keys, row)) for row in rows]  # noqa: B905 (plain_rows says why)
+        except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
             _raise_as_problem(exc, "The database is unavailable.")
             raise
 

@@ -51,12 +51,14 @@ NOT_MODIFIED: dict[int | str, JsonObject] = {
 }
 
 
-def digest_tag(body: bytes) -> str:
+def digest_tag(body: bytes | memoryview) -> str:
     """A strong ETag of an answer's bytes: equal tags, equal answers, whatever the tables behind them."""
     return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
 
 
-def conditional_json(body: bytes, if_none_match: str | None, headers: Mapping[str, str] | None = None) -> Response:
+def conditional_json(
+    body: bytes | memoryview, if_none_match: str | None, headers: Mapping[str, str] | None = None
+) -> Response:
     """The JSON `body` with its digest ETag, or 304 without it when If-None-Match names that tag (RFC 9110 13.1.2:
     weak comparison, a list of tags, or *). The other headers (a Link to the next page) go with either."""
     tag = digest_tag(body)

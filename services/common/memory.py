@@ -1,10 +1,13 @@
 """Handing the memory a batch freed back to the system (glibc's malloc_trim), soon after the batch.
 
-Parsing a province's plan (tens of MB of JSON) allocates ~90 MB that is freed once the records are built, and a
-request's rows are freed when it ends; glibc keeps such freed memory in its heap, so the process's resident set
-stayed hundreds of MB above idle after the roll-ups of every plan. malloc_trim(0) returns the free pages (10-50 ms
-for a heap of a few hundred MB), so it is asked for only after a large batch, once, a moment later (when the
-request's own objects are gone too), however many batches end meanwhile. Elsewhere than glibc it does nothing.
+Parsing a province's plan (tens of MB of JSON) allocates ~60 MB beside its records that is freed once they are
+built, and a request's rows are freed when it ends; glibc keeps such freed memory in its heap, so the process's
+resident set stayed hundreds of MB above idle after the roll-ups of every plan. malloc_trim(0) returns the free
+pages (10-50 ms for a heap of a few hundred MB), so it is asked for only after a large batch, once, a moment later
+(when the request's own objects are gone too), however many batches end meanwhile. Elsewhere than glibc it does
+nothing. What it cannot return: CPython's own allocator keeps objects under 512 bytes in 1 MiB arenas and frees an
+arena only once every object in it is gone. After the roll-ups of the bench's 50 plans reporting_api held ~30 MB of
+empty 16 KiB pools in arenas that a few kept objects (the caches' records) pin (sys._debugmallocstats()).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """A plan's structure: its items, assignments and indicators in one answer for the services, with an ETag."""
 
+from services.common.json import render
+from services.tasks_api.plans import service
+from services.tasks_api.plans import structure as plan_structure
 from tests.tasks_api.test_plans import create_plan
 
 ITEM = {"kind": "task", "title": "推进数字化改革", "number": "1"}
@@ -44,3 +47,34 @@ def test_the_etag_answers_304_until_the_plan_changes(tasks_client, auth):
     assert changed.status_code == 200
     assert changed.headers["etag"] != first.headers["etag"]
     assert [item["key"] for item in changed.json()["items"]] == ["T1"]
+
+
+def whole_document(client, plan_id):
+    """The structure as it was encoded before it was written in batches: every list read whole, one render."""
+    db = client.app.state.database
+
+    async def read():
+        plan = await service.get_plan(db, plan_id=plan_id)
+        found = [await db.fetch((statement, {"plan_id": plan_id}), dict) for statement in plan_structure.SECTIONS]
+        header = plan_structure.PlanOutline.model_validate(plan).model_dump()
+        names = ("items", "assignments", "indicators", "links")
+        return render({"plan": header, **dict(zip(names, found, strict=True))})
+
+    return client.portal.call(read)
+
+
+def test_the_structure_written_in_batches_is_byte_for_byte_the_whole_document(
+    quzhou_client, auth, quzhou_plan_id, monkeypatch
+):
+    monkeypatch.setattr(plan_structure, "BATCH_ROWS", 7)  # many batches in each list, the last one short
+    found = structure(quzhou_client, auth, quzhou_plan_id)
+    assert found.status_code == 200
+    assert found.content == whole_document(quzhou_client, quzhou_plan_id)
+    assert all(found.json()[name] for name in ("items", "assignments", "indicators"))
+
+
+def test_a_plan_with_no_items_has_every_list_empty_as_the_whole_document_writes_it(tasks_client, auth):
+    plan_id = create_plan(tasks_client, auth, key="structure-empty").json()["id"]
+    found = structure(tasks_client, auth, plan_id)
+    assert found.content == whole_document(tasks_client, plan_id)
+    assert found.json()["items"] == found.json()["links"] == []

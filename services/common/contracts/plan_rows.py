@@ -3,9 +3,9 @@
 A plan of the province lists 50,000 items, 100,000 responsibilities and 50,000 indicators in one answer. As frozen
 models each record kept a dict of its fields and a set of the fields set (~1 KB a record): plan 1 of the bench's
 set took 330 MB in reporting_api. pydantic still validates these from the answer's bytes (PlanStructure in
-tasks.py, one model holding the lists), straight into the slotted instances: ~110 bytes a record, the structure
-60 MB, its parse a third of the time. Unknown fields are ignored, as with every record a peer answers with.
-Consumers must not change them (frozen).
+tasks.py, one model holding the lists, a slice of each list at a time: sliced.py), straight into the slotted
+instances: ~110 bytes a record, the structure 60 MB, its parse a third of the time. Unknown fields are ignored,
+as with every record a peer answers with. Consumers must not change them (frozen).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, PlanItem
+from services.common.contracts.sliced import validate_in_slices
 from services.common.http import ServiceClient
 from services.common.peer_records import PeerRecord, PeerRows
 
@@ -127,6 +128,14 @@ class PlanStructure(_Record):
     links: list[ItemLink] = Field(default_factory=list)  # tasks_api before 3.1.0 answered without them
 
 
+STRUCTURE_LISTS = ("items", "assignments", "indicators", "links")  # as tasks_api writes them, after the plan
+
+
+def _structure(body: bytes) -> PlanStructure:
+    """A plan's structure validated a slice of each list at a time (a province's is 27 MB of JSON: sliced.py)."""
+    return validate_in_slices(PlanStructure, body, STRUCTURE_LISTS)
+
+
 class UnitRoleRow(TypedDict):
     unit_id: int
     unit_name: str
@@ -226,7 +235,7 @@ class TasksClient:
     async def plan_structure(self, plan_id: int) -> tuple[str | None, PlanStructure]:
         """The plan's structure and its ETag (a digest of the answer: equal tags, equal structures); the very object
         read before while tasks_api says it has not changed. Callers must not change it."""
-        return await self.http.get_parsed(f"/v1/plans/{plan_id}/structure", PlanStructure.model_validate_json)
+        return await self.http.get_parsed(f"/v1/plans/{plan_id}/structure", _structure)
 
     async def plan_items(self, plan_id: int) -> list[Item]:
         return await self.http.get_all_parsed(f"/v1/plans/{plan_id}/items", Item.validate_rows)

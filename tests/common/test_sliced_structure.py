@@ -1,0 +1,86 @@
+"""A plan's structure validated a slice of each list at a time gives what validating the whole document gives."""
+
+import orjson
+import pytest
+
+from services.common.contracts import sliced
+from services.common.contracts.tasks import STRUCTURE_LISTS, PlanStructure, _structure
+from services.common.peer_records import PeerError
+
+PLAN = {"id": 1, "key": "p", "title": "方案", "starts_on": "2024-01-01", "ends_on": "2026-12-31", "status": "active"}
+# Titles that hold the very bytes the document is cut at, as a title may: escaped, they are no cut.
+TRICKY = ('a},{"id":2', 'x],"assignments":[', "},{", '"')
+
+
+def item(n, tricky=True):
+    title = TRICKY[n % len(TRICKY)] if tricky else f"事项{n}"
+    found = {"id": n, "plan_id": 1, "parent_id": None, "key": f"I{n}", "kind": "task", "number": str(n)}
+    return {**found, "title": title, "due_on": "2024-06-30", "status": "open", "closed_on": None}
+
+
+def duty(n):
+    return {"id": n, "item_id": n // 2 + 1, "unit_id": n % 7 + 1, "unit_name": f"单位{n % 7}", "role": "lead"}
+
+
+def indicator(n):
+    found = {"id": n, "item_id": n, "key": f"I{n}-x", "name": "指标", "measure": "%", "baseline": None}
+    return {**found, "target": 100.0, "comparison": ">=", "target_date": "2024-12-31", "yearly_targets": {"2024": 5.0}}
+
+
+LINK = {
+    "item_id": 1,
+    "serves_item_id": None,
+    "reference": "国发〔2024〕1号",
+    "number": "",
+    "title": "t",
+    "plan_title": "源",
+}
+
+
+def document(**lists):
+    found = {"plan": PLAN, "items": [], "assignments": [], "indicators": [], "links": []}
+    return orjson.dumps({**found, **lists})
+
+
+@pytest.fixture(autouse=True)
+def small_slices(monkeypatch):
+    monkeypatch.setattr(sliced, "SLICE_BYTES", 300)  # a few records a slice
+
+
+def test_the_structure_in_slices_equals_the_whole_document_validated():
+    body = document(
+        items=[item(n) for n in range(1, 60)],
+        assignments=[duty(n) for n in range(1, 90)],
+        indicators=[indicator(n) for n in range(1, 30)],
+        links=[{**LINK, "plan_title": "源"}],
+    )
+    assert _structure(body) == PlanStructure.model_validate_json(body)
+
+
+def test_empty_lists_stay_empty():
+    assert _structure(document()) == PlanStructure.model_validate_json(document())
+
+
+def test_a_document_in_another_order_is_validated_whole_alike():
+    body = orjson.dumps({"links": [], "items": [item(1)], "plan": PLAN, "assignments": [], "indicators": []})
+    assert _structure(body) == PlanStructure.model_validate_json(body)
+
+
+def test_a_record_outside_the_contract_is_the_peers_503_as_before():
+    body = document(items=[item(n) for n in range(1, 20)] + [{**item(20), "id": "twenty"}])
+    with pytest.raises(PeerError):
+        _structure(body)
+
+
+def test_the_lists_are_the_structures_own():
+    assert set(STRUCTURE_LISTS) == set(PlanStructure.model_fields) - {"plan"}
+
+
+def test_a_document_as_tasks_api_writes_it_is_never_validated_whole(monkeypatch):
+    def whole(*_args, **_kwargs):
+        raise AssertionError("validated whole")
+
+    body = document(items=[item(n, tricky=False) for n in range(1, 60)], assignments=[duty(n) for n in range(1, 90)])
+    expected = PlanStructure.model_validate_json(body)
+    monkeypatch.setattr(PlanStructure, "model_validate_json", whole)
+    assert _structure(body) == expected
