@@ -144,7 +144,8 @@ async def compliance(
     owed = duty_entries(owing, today)
     filed, shape = by_pair(rows), data.shape
     duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
-    obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed)
+    split = (view.owing.duties, view.owing.other_duties) if unit_id is None else None
+    obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed, split)
     return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state, duties=owed)
 
 
