@@ -9,15 +9,18 @@
 - cached: the roll-up asked again with the same as_of (its rows still read, the answer reused); compliance's next
   page of a walk (oversight/walks.py keeps the view for the pages that follow).
 
-The hand SQL (`HandSQL`) is the service's own statements, compiled from its SQLAlchemy statements (the four reads
-of a roll-up, compliance's read of the period's reports) or written out (the period view's three small reads of the
-plan's rules, due-date overrides and cadences), run through asyncpg with the services' session settings and pool
-release. As the service does: the roll-up's four reads (compliance's one) side by side on connections of their own
-while the period view's three run in turn on another. What it does not do, and the service does: read the plan
-from tasks_api (cold: tasks_api reads and encodes the structure, reporting_api parses it and derives its shape;
-afterwards a conditional request, or nothing while the peer cache is fresh), check the token, compute the rules,
-encode the answer and send it over HTTP. So a cold figure compares the service's first request with the same SQL
-on a warm pool: the baseline is what the database alone needs, not a cold hand-written stack.
+The hand SQL (`HandSQL`) is the service's own statements, compiled from its SQLAlchemy statements, run through
+asyncpg with the services' session settings and pool release, as the service runs them: the roll-up's four reads
+(compliance's one, the period's reports) side by side on connections of their own while the period view's three
+small reads (the plan's rules, due-date overrides and cadences: periods/rhythm_reads.py) run one after the other,
+each on a connection taken from the pool for it, as the service's driver pool runs them (oversight/inputs.py
+read_period_view); for compliance a fourth read follows them in turn, the period's instruction duties
+(instructions/owed.py), which the service lists beside the reports (until 2026-12-04 the baseline skipped it, a read
+the service does). What it does not do, and the service does: read the plan from tasks_api (cold: tasks_api reads
+and encodes the structure, reporting_api parses it and derives its shape; afterwards a conditional request, or
+nothing while the peer cache is fresh), check the token, compute the rules, encode the answer and send it over HTTP.
+So a cold figure compares the service's first request with the same SQL on a warm pool: the baseline is what the
+database alone needs, not a cold hand-written stack.
 """
 
 from __future__ import annotations
@@ -42,23 +45,18 @@ from bench.reads import PAGE, PERIOD, Subjects
 from services.common import clock
 from services.common.dialect import POSTGRESQL_SETTINGS
 from services.common.driver_reads import Read, driver_statement
+from services.reporting_api.instructions.owed import period_duties_read
 from services.reporting_api.oversight.repository import (
     filed_counts_statement,
     light_reads,
-    period_reports_statement,
+    period_reports_read,
     periods_of,
 )
 from services.reporting_api.oversight.rollups import FILED_KEY
+from services.reporting_api.periods.rhythm_reads import rhythm_reads
 
 COLD_MS, RATIO = 200, 1.3  # issue 15: cold ≤ 200 ms; recomputed ≤ 1.3× hand SQL (cached: held to the same ratio)
 COLD_SAMPLES = 5
-# services/reporting_api/oversight/inputs.period_view: plan_rules, then rhythm_of's due_date_overrides and
-# item_cadences (periods/service.py), one after the other on the request's connection.
-PERIOD_VIEW_SQL = (
-    "SELECT * FROM plan_rules WHERE plan_id = $1",
-    "SELECT period, due_on FROM due_date_overrides WHERE plan_id = $1",
-    "SELECT item_id, cadence FROM item_cadences WHERE plan_id = $1 AND cadence IS NOT NULL",
-)
 DIALECT = PGDialect_asyncpg()
 
 
@@ -92,23 +90,24 @@ class HandSQL:
             (filed_counts_statement(FILED_KEY["unit"]), {"plan_id": plan_id, **periods_of(PERIOD)}),
             *light_reads(plan_id, PERIOD, today),
         ]
-        self.loop.run_until_complete(self._beside_view(plan_id, [_compiled(read) for read in reads]))
+        self.loop.run_until_complete(self._beside(rhythm_reads(plan_id), reads))
 
     def compliance(self, plan_id: int) -> None:
-        read = (period_reports_statement(), {"plan_id": plan_id, **periods_of(PERIOD)})
-        self.loop.run_until_complete(self._beside_view(plan_id, [_compiled(read)]))
+        # In turn after the period view's three, as the service reads it: the period's instruction duties.
+        in_turn = [*rhythm_reads(plan_id), period_duties_read(plan_id, PERIOD, unit_id=None)]
+        self.loop.run_until_complete(self._beside(in_turn, [period_reports_read(plan_id, PERIOD)]))
 
-    async def _beside_view(self, plan_id: int, statements: list[tuple[Any, ...]]) -> None:
-        await asyncio.gather(self._in_turn(plan_id), *(self._fetch(statement) for statement in statements))
+    async def _beside(self, in_turn: list[Read], beside: list[Read]) -> None:
+        """`beside` side by side, each on a connection of its own, while `in_turn` run one after the other."""
+        await asyncio.gather(self._in_turn(in_turn), *(self._fetch(read) for read in beside))
 
-    async def _fetch(self, statement: tuple[Any, ...]) -> None:
+    async def _fetch(self, read: Read) -> None:
         async with self.pool.acquire() as conn:
-            await conn.fetch(*statement)
+            await conn.fetch(*_compiled(read))
 
-    async def _in_turn(self, plan_id: int) -> None:
-        async with self.pool.acquire() as conn:
-            for sql in PERIOD_VIEW_SQL:
-                await conn.fetch(sql, plan_id)
+    async def _in_turn(self, reads: list[Read]) -> None:
+        for read in reads:  # each on a connection taken from the pool for it, as the service's driver pool does
+            await self._fetch(read)
 
 
 def _ms(call: Callable[..., object], *args: object) -> float:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypedDict
+from functools import cache
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
+from services.common.driver_reads import Read, Rows
 from services.common.records import rows_of
 from services.common.workdays import workdays_late
 from services.reporting_api.instructions.models import InstructionStatus
@@ -108,16 +110,35 @@ async def _duties(
     return [duty_entry(row, today) for row in await rows_of(conn, query, InstructionRow)]
 
 
-async def period_duties(
-    conn: AsyncConnection, plan_id: int, period: str, *, unit_id: int | None, today: date
-) -> list[InstructionDutyEntry]:
+@cache
+def period_duties_statement(*, of_unit: bool) -> Select[Any]:
     """A period's duties (compliance): those to answer within the period (its first to its last day), whatever
     their state, and those still open from before it (owed since), in (answer_by, id) order; one unit's (as lead)
-    when given."""
-    span, answer_by = parse_period(period), instructions.c.answer_by
-    within = and_(answer_by >= span.starts_on, answer_by <= span.ends_on)
-    when = or_(within, and_(IS_OPEN, answer_by < span.starts_on))
-    return await _duties(conn, plan_id, when, unit_id, today)
+    when `of_unit`. Built once, its values bound, so it runs alike through SQLAlchemy or on the driver pool."""
+    c, starts_on, ends_on = instructions.c, bindparam("starts_on", type_=Date), bindparam("ends_on", type_=Date)
+    within = and_(c.answer_by >= starts_on, c.answer_by <= ends_on)
+    where = [
+        c.plan_id == bindparam("plan_id"),
+        c.answer_by.is_not(None),
+        or_(within, and_(IS_OPEN, c.answer_by < starts_on)),
+    ]
+    if of_unit:
+        where.append(c.lead_unit_id == bindparam("unit_id"))
+    return select(instructions).where(*where).order_by(c.answer_by, c.id)
+
+
+def period_duties_read(plan_id: int, period: str, *, unit_id: int | None) -> Read:
+    """The read of a period's duties (period_duties_statement), one unit's when given."""
+    span = parse_period(period)
+    values = {"plan_id": plan_id, "starts_on": span.starts_on, "ends_on": span.ends_on}
+    if unit_id is not None:
+        values["unit_id"] = unit_id
+    return period_duties_statement(of_unit=unit_id is not None), values
+
+
+def duty_entries(rows: Rows, today: date) -> list[InstructionDutyEntry]:
+    """The duties as of `today`, from rows of instructions (dicts or driver records alike)."""
+    return [duty_entry(cast(InstructionRow, row), today) for row in rows]
 
 
 async def window_duties(

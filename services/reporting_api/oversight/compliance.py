@@ -219,15 +219,18 @@ def period_obligations(
     duties: Sequence[PlanAssignment],
     owing: Collection[int],
     filed: Mapping[tuple[int, int], PeriodReport],
+    split: tuple[Sequence[PlanAssignment], Sequence[PlanAssignment]] | None = None,
 ) -> Sequence[Obligation]:
     """obligations_of's answer for `duties` (in id order) and the items `owing` the period's report: when every duty
-    that filed owes, the owed ones made only when read (OwedObligations); else obligations_of's own list."""
-    owes = list(map(owing.__contains__, map(attrgetter("item_id"), duties)))
-    owed = OwedObligations(list(compress(duties, owes)), rhythm.owed_for(period_id))
-    if len(owed) < len(duties) and filed:
-        others = compress(duties, map(not_, owes))
-        if any((duty.item_id, duty.unit_id) in filed for duty in others):  # listed too, as not owed
-            return obligations_of(rhythm, period_id, (), duties, filed, owing=owing)
+    that filed owes, the owed ones made only when read (OwedObligations); else obligations_of's own list. `split`:
+    the duties on owing items and the others, when the caller holds them already (oversight/shape.Owing)."""
+    if split is None:
+        owes = list(map(owing.__contains__, map(attrgetter("item_id"), duties)))
+        split = list(compress(duties, owes)), list(compress(duties, map(not_, owes)))
+    owed = OwedObligations(split[0], rhythm.owed_for(period_id))
+    # A duty on an item that does not owe, but filed for the period: listed too, as not owed.
+    if filed and any((duty.item_id, duty.unit_id) in filed for duty in split[1]):
+        return obligations_of(rhythm, period_id, (), duties, filed, owing=owing)
     return owed
 
 

@@ -130,6 +130,10 @@ def measurement_points_statement(*, latest_only: bool) -> Select[Any]:
 
 
 _PAIR = itemgetter("item_id", "unit_id")
+# A driver record (asyncpg's) is read faster by place than by name: a third less over a plan's thousands of rows.
+# The places are those of period_reports_statement's columns, the only rows by_pair is given.
+_COLUMNS = [column.key for column in period_reports_statement().selected_columns]
+_PAIR_AT = itemgetter(_COLUMNS.index("item_id"), _COLUMNS.index("unit_id"))
 
 
 def by_pair(rows: Rows) -> ReportsByPair:
@@ -138,7 +142,8 @@ def by_pair(rows: Rows) -> ReportsByPair:
     latest of a pair (periods/obligations.latest_per_pair: two exist only when a unit filed under an earlier
     cadence) is the last, and overwrites the earlier: no comparison per row."""
     reports = cast(Sequence[PeriodReport], rows)
-    return dict(zip(map(_PAIR, reports), reports, strict=True))  # in C: a plan's thousands of rows
+    pair = _PAIR if not reports or isinstance(reports[0], dict) else _PAIR_AT
+    return dict(zip(map(pair, reports), reports, strict=True))  # in C: a plan's thousands of rows
 
 
 def as_filed(rows: Rows) -> Sequence[FiledCount]:

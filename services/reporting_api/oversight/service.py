@@ -22,7 +22,7 @@ from services.common.db import Database
 from services.common.driver_reads import Rows, reading
 from services.common.problems import NotFound
 from services.common.records import plain_rows
-from services.reporting_api.instructions.owed import period_duties
+from services.reporting_api.instructions.owed import duty_entries, period_duties_read
 from services.reporting_api.oversight.compliance import (
     CompliancePages,
     compliance_pages,
@@ -38,6 +38,7 @@ from services.reporting_api.oversight.inputs import (
     load_grouping,
     load_plan,
     period_view,
+    read_period_view,
 )
 from services.reporting_api.oversight.lights import (
     LightContext,
@@ -136,12 +137,15 @@ async def compliance(
     # On PostgreSQL the reports are read on a connection of their own while the period view reads in turn on this one.
     reads = [period_reports_read(plan_id, period, unit_id=unit_id)]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
-        view = await period_view(conn, data, period, today)
-        owed = await period_duties(conn, plan_id, period, unit_id=unit_id, today=today)
+        view, (owing,) = await read_period_view(
+            db, conn, data, period, today, period_duties_read(plan_id, period, unit_id=unit_id)
+        )
         rows = await under_way.rows(0)
+    owed = duty_entries(owing, today)
     filed, shape = by_pair(rows), data.shape
     duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
-    obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed)
+    split = (view.owing.duties, view.owing.other_duties) if unit_id is None else None
+    obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed, split)
     return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state, duties=owed)
 
 
@@ -182,7 +186,7 @@ async def rollups(
         *light_reads(plan_id, period, today),
     ]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
-        view = await period_view(conn, data, period, today)
+        view, _ = await read_period_view(db, conn, data, period, today)
         filed, leads, points, accepted, duties = await under_way.all()
     # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
     plan = view.data if view.data.revision is None else view.data.revision
@@ -218,7 +222,7 @@ async def lights_of_period(
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id, shapes)
     async with db.read() as conn, reading(db, conn, light_reads(plan_id, period, today)) as under_way:
-        view = await period_view(conn, data, period, today)
+        view, _ = await read_period_view(db, conn, data, period, today)
         leads, points, accepted, duties = await under_way.all()
     rows = _lights(view, _light_context(view, by_pair(leads), _behind(view, points), duties), accepted)
     if unit_id is not None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, not_
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
 from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, PlanItem
@@ -40,6 +41,10 @@ class Owing:
     rhythm: Rhythm
     items: frozenset[int]
     not_owed: frozenset[int]  # the plan's other items: a roll-up expects nothing of them
+    # The plan's responsibilities on the owing items and on the others, each in id order (compliance's split, made
+    # once per owed period instead of once per request; references to the shape's records, no copies).
+    duties: Sequence[PlanAssignment] = ()
+    other_duties: Sequence[PlanAssignment] = ()
 
 
 @dataclass(slots=True)
@@ -66,7 +71,9 @@ class PlanShape:
         if known is not None and known.rhythm == rhythm:  # equal rhythms: equal calendars, cadences, owing items
             return known
         items = frozenset(owing_items(rhythm, self.items, scheduled))
-        found = Owing(rhythm, items, frozenset(self.by_id) - items)
+        owes = list(map(items.__contains__, map(attrgetter("item_id"), self.duties)))
+        duties, others = list(compress(self.duties, owes)), list(compress(self.duties, map(not_, owes)))
+        found = Owing(rhythm, items, frozenset(self.by_id) - items, duties, others)
         self.owed.put(scheduled.period.id, found)
         return found
 

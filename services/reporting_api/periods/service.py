@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from functools import cache, lru_cache
-from types import MappingProxyType
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,16 +19,24 @@ from services.common.history import record_change
 from services.common.problems import Unprocessable
 from services.common.tables import table_of
 from services.reporting_api.db import change_log
-from services.reporting_api.periods.calendar import Cadence, PeriodKind, ScheduledPeriod, schedule
+from services.reporting_api.periods.calendar import Cadence, PeriodKind, ScheduledPeriod
 from services.reporting_api.periods.models import (
     DEFAULT_WEIGHTS,
     ClosedPeriod,
-    DueDateOverride,
-    ItemCadence,
-    PlanRules,
     RulesUpdate,
 )
 from services.reporting_api.periods.obligations import CadenceBook, Rhythm
+from services.reporting_api.periods.rhythm_reads import (
+    book_from,
+    cadences_statement,
+    item_cadences,
+    overrides,
+    overrides_statement,
+    rules_of,
+    rules_statement,
+    rules_table,
+    schedule_from,
+)
 from services.reporting_api.periods.schemas import (
     ClosedPeriodRow,
     ItemCadenceRow,
@@ -39,62 +45,26 @@ from services.reporting_api.periods.schemas import (
     PlanRulesRow,
 )
 
-rules_table, overrides, closed = table_of(PlanRules), table_of(DueDateOverride), table_of(ClosedPeriod)
-item_cadences = table_of(ItemCadence)
+closed = table_of(ClosedPeriod)
 
 
 async def plan_rules(conn: AsyncConnection, plan_id: int) -> PlanRulesRow:
     """The plan's rules, or the defaults when the office never set them."""
-    row = (await conn.execute(rules_statement(), {"plan_id": plan_id})).mappings().first()
-    if row:
-        return cast(PlanRulesRow, dict(row))  # every column of plan_rules, typed by its model
-    defaults = PlanRules.model_validate({"plan_id": plan_id}).model_dump(exclude={"plan_id", "version"})
-    return cast(PlanRulesRow, {"plan_id": plan_id, "version": 0, **defaults})
-
-
-@cache
-def rules_statement() -> Select[Any]:
-    return select(rules_table).where(rules_table.c.plan_id == bindparam("plan_id"))
-
-
-@cache
-def overrides_statement() -> Select[Any]:
-    return select(overrides.c.period, overrides.c.due_on).where(overrides.c.plan_id == bindparam("plan_id"))
-
-
-@cache
-def cadences_statement() -> Select[Any]:
-    return select(item_cadences.c.item_id, item_cadences.c.cadence).where(
-        item_cadences.c.plan_id == bindparam("plan_id"), item_cadences.c.cadence.is_not(None)
-    )
+    return rules_of(plan_id, (await conn.execute(rules_statement(), {"plan_id": plan_id})).mappings().all())
 
 
 async def schedule_of(conn: AsyncConnection, plan: Plan, rules: PlanRulesRow) -> Mapping[str, ScheduledPeriod]:
     """The plan's periods with their due dates, by id in calendar order: the plan is read from tasks_api first, by
     the caller, so that no connection is held across a peer call; the overrides come from this connection."""
-    rows = await conn.execute(overrides_statement(), {"plan_id": plan.id})
-    found = tuple(sorted((period, due_on) for period, due_on in rows.all()))
-    return calendar_of(plan.starts_on, plan.ends_on, rules["due_days_after_period"], found)
-
-
-@lru_cache(maxsize=256)  # the same few plans' calendars on every request; a changed rule or override is a new key
-def calendar_of(
-    starts_on: date, ends_on: date, days_after: int, overridden: tuple[tuple[str, date], ...]
-) -> Mapping[str, ScheduledPeriod]:
-    """The plan's calendar (calendar.schedule) by period id, never changed: shared by the requests that ask."""
-    return MappingProxyType({s.period.id: s for s in schedule(starts_on, ends_on, days_after, dict(overridden))})
+    rows = (await conn.execute(overrides_statement(), {"plan_id": plan.id})).mappings().all()
+    return schedule_from(plan, rules, rows)
 
 
 async def cadence_book(conn: AsyncConnection, plan_id: int, rules: PlanRulesRow | None = None) -> CadenceBook:
     """The plan's cadences: the rules' default and per kind, and the items' own (periods/obligations.py)."""
     if rules is None:
         rules = await plan_rules(conn, plan_id)
-    rows = await conn.execute(cadences_statement(), {"plan_id": plan_id})
-    return CadenceBook(
-        Cadence(rules["cadence"]),
-        {k: Cadence(v) for k, v in rules["cadence_by_kind"].items()},
-        {item_id: Cadence(cadence) for item_id, cadence in rows.all()},
-    )
+    return book_from(rules, (await conn.execute(cadences_statement(), {"plan_id": plan_id})).mappings().all())
 
 
 async def rhythm_of(conn: AsyncConnection, plan: Plan, rules: PlanRulesRow | None = None) -> Rhythm:
