@@ -19,6 +19,8 @@ Each run is the planner's half of services/notify_api/dispatches/service.run_dis
 write_due and count_created in one transaction), in this process on one event loop (the peers' clients live across
 runs) with the collector paused as notify_api's worker runs it; delivery is the delivery figure's (two dispatcher
 processes). The phases (read peers, plan, address, write) are the service's own timings (reminders/service.Phases).
+Each note also gives the CPU seconds each process (this one, tasks_api, reporting_api) spent during the run: on a
+shared machine the wall clock measures the neighbours as well, these only the run's own work.
 
 The raw COPY baseline writes the very rows the run wrote, already encoded (COPY … TO a binary file, then timed:
 COPY … FROM it) into the table as the run found it, in a transaction rolled back: for the day, the outbox less
@@ -32,7 +34,8 @@ import asyncio
 import os
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +62,29 @@ from services.notify_api.settings import NotifySettings
 DISPATCH_AS_OF = datetime(2025, 1, 3, 1, 0, tzinfo=UTC)
 DAY_REMINDERS = 100_000
 COPY_RATIO = 2  # issue 15: a day ≤ 2× a raw COPY of the same rows; reading the peers no slower than writing
+
+
+class CpuSeconds(dict[str, float]):
+    """CPU seconds (user and system) each process of a run spent during it: on a shared machine the wall clock
+    measures the neighbours too, this only the run's own work (filled when the block ends)."""
+
+    @classmethod
+    @contextmanager
+    def during(cls, processes: dict[str, int]) -> Iterator[CpuSeconds]:
+        spent, before = cls(), {name: _cpu_of(pid) for name, pid in processes.items()}
+        try:
+            yield spent
+        finally:
+            spent.update({name: _cpu_of(pid) - before[name] for name, pid in processes.items()})
+
+    def note(self) -> str:
+        return "CPU s: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in self.items())
+
+
+def _cpu_of(pid: int) -> float:
+    """utime + stime of a process (/proc/<pid>/stat fields 14 and 15, after the parenthesised name)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +229,7 @@ def dispatch_figures(stack: Stack, target: Target, limit_seconds: float, profile
         runner.run(_execute(dsn, "TRUNCATE delivery_attempts, notifications, dispatches"))
         peers = runner.run(Peers(settings).__aenter__())
         try:
-            with profiler.record("dispatch, catch-up", processes):
+            with profiler.record("dispatch, catch-up", processes), CpuSeconds.during(processes) as catch_up_cpu:
                 catch_up = planned(runner, _planned(settings, peers, DISPATCH_AS_OF), limit_seconds)
             if catch_up is None:
                 return _unfinished(DISPATCH_NAMES, limit_seconds)
@@ -211,25 +237,28 @@ def dispatch_figures(stack: Stack, target: Target, limit_seconds: float, profile
             runner.run(set_aside(dsn, min(DAY_REMINDERS, catch_up.created // 2)))
             copy_day = runner.run(raw_copy(dsn, "bench_day_rows", into_empty=False))
             day_as_of = DISPATCH_AS_OF + timedelta(minutes=1)
-            with profiler.record("dispatch, a day", processes):
+            with profiler.record("dispatch, a day", processes), CpuSeconds.during(processes) as day_cpu:
                 day = planned(runner, _cold(settings, day_as_of), limit_seconds)
             runner.run(_again(dsn))
-            with profiler.record("dispatch, a day, peers revalidated", processes):
+            with (
+                profiler.record("dispatch, a day, peers revalidated", processes),
+                CpuSeconds.during(processes) as warm_cpu,
+            ):
                 warm = planned(runner, _planned(settings, peers, day_as_of + timedelta(minutes=1)), limit_seconds)
         finally:
             runner.run(peers.__aexit__())
             runner.run(_execute(dsn, "DROP TABLE IF EXISTS bench_day_rows"))
     figures: list[Figure] = []
-    for name, names, run, copy in (
-        ("a day", DISPATCH_NAMES[:2], day, copy_day),
-        ("a day, peers revalidated", DISPATCH_NAMES[2:4], warm, copy_day),
-        ("catch-up", DISPATCH_NAMES[4:], catch_up, copy_all),
+    for name, names, run, copy, cpu in (
+        ("a day", DISPATCH_NAMES[:2], day, copy_day, day_cpu),
+        ("a day, peers revalidated", DISPATCH_NAMES[2:4], warm, copy_day, warm_cpu),
+        ("catch-up", DISPATCH_NAMES[4:], catch_up, copy_all, catch_up_cpu),
     ):
-        figures += _unfinished(names, limit_seconds) if run is None else _run_figures(name, run, copy)
+        figures += _unfinished(names, limit_seconds) if run is None else _run_figures(name, run, copy, cpu)
     return figures
 
 
-def _run_figures(name: str, run: Run, copy_seconds: float) -> list[Figure]:
+def _run_figures(name: str, run: Run, copy_seconds: float, cpu: CpuSeconds) -> list[Figure]:
     p = run.phases
     phases = f"read peers {p.read_peers:.1f} s, plan {p.plan:.1f} s, address {p.address:.1f} s, write {p.write:.1f} s"
     return [
@@ -239,7 +268,7 @@ def _run_figures(name: str, run: Run, copy_seconds: float) -> list[Figure]:
             "s",
             COPY_RATIO,
             baseline=copy_seconds,
-            note=f"{run.created:,} reminders written; {phases}; deliver: the delivery figure",
+            note=f"{run.created:,} reminders written; {phases}; deliver: the delivery figure; {cpu.note()}",
         ),
         at_most(
             f"dispatch, {name}: reading peers vs writing",

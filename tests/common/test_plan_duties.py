@@ -1,5 +1,5 @@
-"""A plan's duties, as the obligation list reads them from tasks_api's structure: asked every time (past the peer
-cache), and a structure outside the contract is tasks_api's fault (503)."""
+"""A plan's duties, as the obligation list reads them from tasks_api (GET /v1/plans/{id}/duties): asked every time
+(past the peer cache), and an answer outside the contract is tasks_api's fault (503)."""
 
 from __future__ import annotations
 

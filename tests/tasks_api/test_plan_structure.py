@@ -1,15 +1,20 @@
-"""A plan's structure: its items, assignments and indicators in one answer for the services, with an ETag."""
+"""A plan's structure: its items, assignments and indicators in one answer for the services, with an ETag; its
+refusals, 404 and ETag are those of the plan's duties (GET /v1/plans/{id}/duties) too."""
+
+import pytest
 
 from services.common.json import render
 from services.tasks_api.plans import service
 from services.tasks_api.plans import structure as plan_structure
 from tests.tasks_api.test_plans import create_plan
 
+DOCUMENTS = pytest.mark.parametrize("document", ["structure", "duties"])
+
 ITEM = {"kind": "task", "title": "推进数字化改革", "number": "1"}
 
 
-def structure(client, auth, plan_id, **headers):
-    return client.get(f"/v1/plans/{plan_id}/structure", headers=auth("service", **headers))
+def structure(client, auth, plan_id, document="structure", **headers):
+    return client.get(f"/v1/plans/{plan_id}/{document}", headers=auth("service", **headers))
 
 
 def test_the_structure_is_every_item_assignment_and_indicator_of_the_plan_as_the_lists_give_them(
@@ -25,25 +30,29 @@ def test_the_structure_is_every_item_assignment_and_indicator_of_the_plan_as_the
     assert all(a["unit_id"] is not None for a in found["assignments"])  # no collective placeholder
 
 
-def test_the_structure_is_for_the_services_only(quzhou_client, auth, quzhou_plan_id):
-    response = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/structure", headers=auth("office"))
+@DOCUMENTS
+def test_the_structure_is_for_the_services_only(quzhou_client, auth, quzhou_plan_id, document):
+    response = quzhou_client.get(f"/v1/plans/{quzhou_plan_id}/{document}", headers=auth("office"))
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_an_unknown_plan_has_no_structure(quzhou_client, auth):
-    response = structure(quzhou_client, auth, 999_999)
+@DOCUMENTS
+def test_an_unknown_plan_has_no_structure(quzhou_client, auth, document):
+    response = structure(quzhou_client, auth, 999_999, document)
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_the_etag_answers_304_until_the_plan_changes(tasks_client, auth):
-    plan_id = create_plan(tasks_client, auth, key="structure-etag").json()["id"]
-    first = structure(tasks_client, auth, plan_id)
-    assert structure(tasks_client, auth, plan_id, **{"If-None-Match": first.headers["etag"]}).status_code == 304
+@DOCUMENTS
+def test_the_etag_answers_304_until_the_plan_changes(tasks_client, auth, document):
+    plan_id = create_plan(tasks_client, auth, key=f"{document}-etag").json()["id"]
+    first = structure(tasks_client, auth, plan_id, document)
+    again = structure(tasks_client, auth, plan_id, document, **{"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
     added = tasks_client.post(f"/v1/plans/{plan_id}/items", json={**ITEM, "key": "T1"}, headers=auth("office"))
     assert added.status_code == 201, added.text
-    changed = structure(tasks_client, auth, plan_id, **{"If-None-Match": first.headers["etag"]})
+    changed = structure(tasks_client, auth, plan_id, document, **{"If-None-Match": first.headers["etag"]})
     assert changed.status_code == 200
     assert changed.headers["etag"] != first.headers["etag"]
     assert [item["key"] for item in changed.json()["items"]] == ["T1"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from types import ModuleType
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from services.common.auth import PrincipalDep, ServiceCaller, Staff
 from services.common.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, conditional_json, expected_version
@@ -24,13 +27,14 @@ from services.common.routing import (
 )
 from services.common.wire_types import mistyped_fields
 from services.tasks_api.deps import DatabaseDep
-from services.tasks_api.plans import service, structure
+from services.tasks_api.plans import duties, service, structure
 from services.tasks_api.plans.files.plan_file import PlanFile, dump_plan_file
 from services.tasks_api.plans.files.validation import PlanFileError, parse_plan_file, validate_plan_data
 from services.tasks_api.plans.schemas import ImportResult, PlanCreate, PlanPublic, PlanUpdate
 
 router = api_router("plans")
 
+PlanDocument = Callable[..., Awaitable[bytes]]  # (db, plan_id=) → the document's JSON
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 
 
@@ -66,17 +70,41 @@ async def get_plan(plan_id: int, response: Response, db: DatabaseDep, _: Princip
     return current(response, PlanPublic, await service.get_plan(db, plan_id=plan_id))
 
 
-@router.get(
-    "/plans/{plan_id}/structure",
-    summary="A plan's items, assignments and indicators in one answer, for the services",
-    description=structure.__doc__,
-    response_model=structure.PlanStructure,
-    responses={**READ_ERRORS, **NOT_MODIFIED},
+def _plan_document(
+    name: str, path: str, summary: str, module: ModuleType, build: PlanDocument, model: type[BaseModel]
+) -> None:
+    """A GET of a plan's document for the services, its JSON built by `build` of `module` (whose docstring describes
+    it), with a digest ETag and 304 (structure and duties)."""
+
+    async def read(plan_id: int, db: DatabaseDep, _: ServiceCaller, if_none_match: IfNoneMatch = None) -> Response:
+        return conditional_json(await build(db, plan_id=plan_id), if_none_match)
+
+    router.get(
+        f"/plans/{{plan_id}}/{path}",
+        name=name,
+        summary=summary,
+        description=module.__doc__,
+        response_model=model,
+        responses={**READ_ERRORS, **NOT_MODIFIED},
+    )(read)
+
+
+_plan_document(
+    "get_plan_structure",
+    "structure",
+    "A plan's items, assignments and indicators in one answer, for the services",
+    structure,
+    structure.plan_structure,
+    structure.PlanStructure,
 )
-async def get_plan_structure(
-    plan_id: int, db: DatabaseDep, _: ServiceCaller, if_none_match: IfNoneMatch = None
-) -> Response:
-    return conditional_json(await structure.plan_structure(db, plan_id=plan_id), if_none_match)
+_plan_document(
+    "get_plan_duties",
+    "duties",
+    "A plan's items and responsibilities as its report obligations read them, for the services",
+    duties,
+    duties.plan_duties,
+    duties.PlanDuties,
+)
 
 
 @router.patch("/plans/{plan_id}", summary="Change a plan", responses=GUARDED_WRITE_ERRORS)
