@@ -64,10 +64,10 @@ def whole_document(client, plan_id):
 
     async def read():
         plan = await service.get_plan(db, plan_id=plan_id)
-        found = [await db.fetch((statement, {"plan_id": plan_id}), dict) for statement in plan_structure.SECTIONS]
+        sections = plan_structure.SECTIONS
+        found = {name.decode(): await db.fetch((statement, {"plan_id": plan_id}), dict) for name, statement in sections}
         header = plan_structure.PlanOutline.model_validate(plan).model_dump()
-        names = ("items", "assignments", "indicators", "links")
-        return render({"plan": header, **dict(zip(names, found, strict=True))})
+        return render({"plan": header, **found})
 
     return client.portal.call(read)
 

@@ -34,7 +34,7 @@ from services.tasks_api.plans.schemas import ImportResult, PlanCreate, PlanPubli
 
 router = api_router("plans")
 
-PlanDocument = Callable[..., Awaitable[bytes]]  # (db, plan_id=) → the document's JSON
+PlanDocument = Callable[..., Awaitable[bytes | memoryview]]  # (db, plan_id=) → the document's JSON
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
 
 

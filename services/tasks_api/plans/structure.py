@@ -11,9 +11,10 @@ that sends it back in If-None-Match gets 304 and keeps what it parsed (services/
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 
 from services.common.db import Database
 from services.common.json import render
@@ -24,6 +25,7 @@ from services.tasks_api.plans import service
 from services.tasks_api.targets.repository import indicators
 
 PLAN: BindParameter[int] = bindparam("plan_id")
+Sections = tuple[tuple[bytes, Select[Any]], ...]  # a document's lists: each name and the statement of its rows
 ITEMS = (
     select(
         items.c.id,
@@ -163,31 +165,38 @@ class PlanStructure(BaseModel):
     links: list[LinkOutline] = Field(description="What each linked item serves (上级任务), in item id order.")
 
 
-SECTIONS = (ITEMS, ASSIGNMENTS, INDICATORS, LINKS)
-NAMES = (b"items", b"assignments", b"indicators", b"links")  # PlanStructure's lists, in the order of SECTIONS
+# PlanStructure's lists, in its order, with the statement of each.
+SECTIONS: Sections = ((b"items", ITEMS), (b"assignments", ASSIGNMENTS), (b"indicators", INDICATORS), (b"links", LINKS))
 # Rows read and encoded at a time. A province's plan (50,000 items, 100,000 responsibilities, 50,000 indicators) read
 # whole as dicts took ~150 MB beside its 27 MB of JSON; read and encoded a batch at a time, only the JSON grows.
 BATCH_ROWS = 5_000
 
 
 async def plan_structure(db: Database, plan_id: int) -> memoryview:
-    """The answer's JSON (its ETag is a digest of it: etag.conditional_json); 404 for an unknown plan. The very bytes
-    `render` gives for the whole document, written a batch of rows at a time into a bytearray (grown in place)."""
+    """The answer's JSON (its ETag is a digest of it: etag.conditional_json); 404 for an unknown plan."""
+    return await plan_document(db, plan_id, SECTIONS)
+
+
+async def plan_document(db: Database, plan_id: int, sections: Sections) -> memoryview:
+    """`{"plan": <header>, "<name>": [<rows>], ...}` of the plan, 404 for an unknown plan: the very bytes `render`
+    gives for the whole document, written a batch of rows at a time into a bytearray (grown in place)."""
     plan = await service.get_plan(db, plan_id=plan_id)
     body = bytearray(b'{"plan":' + render(PlanOutline.model_validate(plan).model_dump()))
+    names = [name for name, _ in sections]
     opened, empty = 0, True  # the sections opened so far; whether the last one has no row yet
-    async for index, rows in db.batches([(statement, {"plan_id": plan_id}) for statement in SECTIONS], BATCH_ROWS):
+    reads = [(statement, {"plan_id": plan_id}) for _, statement in sections]
+    async for index, rows in db.batches(reads, BATCH_ROWS):
         while opened <= index:
-            opened, empty = _open(body, opened), True
+            opened, empty = _open(body, names, opened), True
         body += (b"" if empty else b",") + render(rows)[1:-1]  # the rows without their list's brackets
         empty = False
-    while opened < len(SECTIONS):
-        opened = _open(body, opened)
+    while opened < len(sections):
+        opened = _open(body, names, opened)
     body += b"]}"
     return memoryview(body)
 
 
-def _open(body: bytearray, opened: int) -> int:
+def _open(body: bytearray, names: list[bytes], opened: int) -> int:
     """Close the section open (if any) and open the next one; the sections opened now."""
-    body += b'%s,"%s":[' % (b"]" if opened else b"", NAMES[opened])
+    body += b'%s,"%s":[' % (b"]" if opened else b"", names[opened])
     return opened + 1
