@@ -121,11 +121,13 @@ class ServiceClient:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
         return (await self._answer(path, params, cache=cache)).body
 
-    async def get_parsed(self, path: str, parse: Callable[[bytes], Parsed]) -> tuple[str | None, Parsed]:
+    async def get_parsed(
+        self, path: str, parse: Callable[[bytes], Parsed], *, cache: bool = True
+    ) -> tuple[str | None, Parsed]:
         """A JSON document parsed straight from its bytes by `parse` (a record's model_validate_json), and its ETag.
         Kept parsed, not as JSON: while the answer is fresh, or the peer answers 304 to its ETag, the very object parsed
         before is handed out again (callers must not change it), and no decoded JSON is kept beside it."""
-        answer = await self._answer(path, None, cache=True, parse=parse)
+        answer = await self._answer(path, None, cache=cache, parse=parse)
         return answer.etag, answer.body
 
     async def _answer(

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.common.contracts.plan_duties import ItemFacts, PlanDutiesRow, plan_duties
+from services.common.contracts.plan_duties import DutyItem, PlanDuties, plan_duties
 from services.common.contracts.plan_rows import PlanAssignment
 from services.common.contracts.tasks import TasksClient
 from services.common.http import ServiceClient
@@ -29,7 +29,7 @@ ITEM = {
 ASSIGNMENT = {"id": 9, "item_id": 5, "unit_id": 3, "unit_name": "市交通运输局", "role": "lead"}
 
 
-def read_twice(structure: dict[str, Any]) -> tuple[list[PlanDutiesRow], int]:
+def read_twice(structure: dict[str, Any]) -> tuple[list[PlanDuties], int]:
     """The duties read twice from a peer answering `structure` (with a cache that would keep it), and how many
     requests the peer saw."""
     asked: list[httpx.Request] = []
@@ -38,7 +38,7 @@ def read_twice(structure: dict[str, Any]) -> tuple[list[PlanDutiesRow], int]:
         asked.append(request)
         return httpx.Response(200, json=structure)
 
-    async def run() -> list[PlanDutiesRow]:
+    async def run() -> list[PlanDuties]:
         http = ServiceClient(
             "http://peer", lambda: "t", peer="tasks_api", cache_seconds=60, transport=httpx.MockTransport(answer)
         )
@@ -55,8 +55,8 @@ def test_the_duties_are_the_items_facts_and_responsibilities_asked_each_time():
         {"plan": PLAN, "items": [{**ITEM, "closed_on": None}], "assignments": [ASSIGNMENT], "indicators": []}
     )
     assert asked == 2
-    assert first["items"] == [ItemFacts(5, "task", "T1", "1", "修路", None, None)]
-    assert (first["plan"].id, first["assignments"]) == (1, [PlanAssignment(9, 5, 3, "市交通运输局", "lead")])
+    assert first.items == [DutyItem(5, "task", "T1", "1", "修路", None, None)]
+    assert (first.plan.id, first.assignments) == (1, [PlanAssignment(9, 5, 3, "市交通运输局", "lead")])
 
 
 def test_a_structure_outside_the_contract_is_the_peers_fault():

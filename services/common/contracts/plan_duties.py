@@ -13,16 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import TypeAdapter, ValidationError
-from typing_extensions import TypedDict  # pydantic validates typing.TypedDict only from Python 3.12
-
 from services.common.contracts.plan_rows import PlanAssignment
+from services.common.contracts.sliced import validate_in_slices
 from services.common.contracts.tasks import Plan, TasksClient
-from services.common.peer_records import outside_contract
+from services.common.peer_records import PeerRecord
 
 
 @dataclass(frozen=True, slots=True)
-class ItemFacts:
+class DutyItem:
     """What decides whether an item owes a report (its kind, end and close-out), and what an obligation shows of it
     (reporting_api's periods/obligations.ItemFacts and ItemLabel)."""
 
@@ -35,21 +33,23 @@ class ItemFacts:
     closed_on: date | None = None  # 办结销号; absent from a tasks_api without close-outs
 
 
-class PlanDutiesRow(TypedDict):
+class PlanDuties(PeerRecord):
     """The plan, its items in id order and its responsibilities of a unit in id order."""
 
+    peer = "tasks_api"
     plan: Plan
-    items: list[ItemFacts]
+    items: list[DutyItem]
     assignments: list[PlanAssignment]  # the structure's own record: obligations read all of it
 
 
-_DUTIES: TypeAdapter[PlanDutiesRow] = TypeAdapter(PlanDutiesRow)
+DUTIES_LISTS = ("items", "assignments")  # as tasks_api writes them, after the plan
 
 
-async def plan_duties(tasks: TasksClient, plan_id: int) -> PlanDutiesRow:
+def _duties(body: bytes) -> PlanDuties:
+    """Validated a slice of each list at a time: a province's duties are 16 MB of JSON (sliced.py)."""
+    return validate_in_slices(PlanDuties, body, DUTIES_LISTS)
+
+
+async def plan_duties(tasks: TasksClient, plan_id: int) -> PlanDuties:
     """The plan's duties, asked now (404 for an unknown plan); an answer outside the contract is tasks_api's 503."""
-    body = await tasks.http.get(f"/v1/plans/{plan_id}/duties", cache=False)
-    try:
-        return _DUTIES.validate_python(body)
-    except ValidationError as exc:
-        raise outside_contract("tasks_api", "PlanDutiesRow", exc) from exc
+    return (await tasks.http.get_parsed(f"/v1/plans/{plan_id}/duties", _duties, cache=False))[1]

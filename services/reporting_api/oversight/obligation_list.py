@@ -11,7 +11,7 @@ from datetime import date
 from operator import attrgetter
 
 from services.common.auth import Principal
-from services.common.contracts.plan_duties import PlanDutiesRow, plan_duties
+from services.common.contracts.plan_duties import PlanDuties, plan_duties
 from services.common.contracts.plan_rows import PlanAssignment
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
@@ -32,10 +32,10 @@ instructions to answer in the window (open only, given `pending`): notify_api re
 GET /v1/instructions, never from this list, so that a duty is reminded once."""
 
 
-def duties_of(found: PlanDutiesRow, unit_id: int | None) -> list[PlanAssignment]:
+def duties_of(found: PlanDuties, unit_id: int | None) -> list[PlanAssignment]:
     """The plan's responsibilities (of one unit, given `unit_id`) in id order (as tasks_api answers them: the sort
     only checks)."""
-    return sorted((a for a in found["assignments"] if unit_id is None or a.unit_id == unit_id), key=attrgetter("id"))
+    return sorted((a for a in found.assignments if unit_id is None or a.unit_id == unit_id), key=attrgetter("id"))
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
@@ -60,10 +60,10 @@ async def obligations(
     nothing is owed on reads no reports at all."""
     unit_id = principal.scoped_unit(unit_id)
     found_duties = await plan_duties(tasks, plan_id)  # 404 for an unknown plan, before anything else
-    items, duties = found_duties["items"], duties_of(found_duties, unit_id)
+    items, duties = found_duties.items, duties_of(found_duties, unit_id)
     rows: list[ComplianceEntry] = []
     async with db.read() as conn:
-        wanted = owing_periods(await rhythm_of(conn, found_duties["plan"]), items, duties, start, end)
+        wanted = owing_periods(await rhythm_of(conn, found_duties.plan), items, duties, start, end)
         # Each period's reports side by side, as asyncpg's records on PostgreSQL (a plan's thousands per period).
         reads = [period_reports_read(plan_id, owed.period.id, unit_id=unit_id) for owed, _ in wanted]
         found = await read_all(db, conn, reads)
