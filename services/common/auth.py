@@ -96,8 +96,10 @@ class TokenVerifier:
         """The caller of a token: from the cache, else checked and remembered. The issuer's keys are fetched
         asynchronously when needed (jwks.py); the check itself is one signature, quick enough for the loop."""
         principal = self.cached(token)
-        if principal is not None:
-            return principal
+        return principal if principal is not None else await self.resolve_fresh(token)
+
+    async def resolve_fresh(self, token: str) -> Principal:
+        """The caller of a token not in the cache: checked and remembered."""
         key = await _issuer_key(self._jwks, token) if self._jwks and not locally_signed(token) else None
         return self.remember(token, self.check(token, key))
 

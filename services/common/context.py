@@ -11,6 +11,8 @@ first in a route).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.auth import PRINCIPAL, REFUSAL, Principal, TokenVerifier, parse_bearer
@@ -24,15 +26,25 @@ class RequestContextMiddleware:
         self.app = app
         self.verifier = verifier
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: the caller of a token verified before is set, and the request handed on, without a frame
+        # of this layer, which every await of the request would pass through again.
         if scope["type"] == "http":
             token = bearer_token(scope)
             if token is not None:
-                state = scope.setdefault("state", {})
-                try:
-                    state[PRINCIPAL] = await self.verifier.resolve(token)
-                except (Unauthorized, Forbidden) as refused:
-                    state[REFUSAL] = refused
+                principal = self.verifier.cached(token)
+                if principal is None:
+                    return self._verifying(token, scope, receive, send)
+                scope.setdefault("state", {})[PRINCIPAL] = principal
+        return self.app(scope, receive, send)
+
+    async def _verifying(self, token: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """A token not verified before (or expired from the cache): checked, then the request handed on."""
+        state = scope.setdefault("state", {})
+        try:
+            state[PRINCIPAL] = await self.verifier.resolve_fresh(token)
+        except (Unauthorized, Forbidden) as refused:
+            state[REFUSAL] = refused
         await self.app(scope, receive, send)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from types import NoneType, UnionType
@@ -43,13 +43,17 @@ class RequestGuardMiddleware:
         self.max_body_bytes = max_body_bytes
         self.media_types = JSON_TYPES + extra_media_types
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: a request without a body is handed on without a frame of this layer (idempotency.py).
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            return self.app(scope, receive, send)
         if (refusal := _target_refusal(scope)) is not None:
-            return await refusal(scope, receive, send)
+            return refusal(scope, receive, send)
         if scope["method"] not in _BODY_METHODS or streams_body(scope):  # a streamed body is bounded by its route
-            return await self.app(scope, receive, send)
+            return self.app(scope, receive, send)
+        return self._bounded(scope, receive, send)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if (refusal := self._head_refusal(headers.get("content-length"), media_type)) is not None:

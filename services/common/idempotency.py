@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,9 +105,13 @@ class IdempotencyMiddleware:
         self.app = app
         self._last_purge = 0.0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: a request it has no business with is handed on without a frame of this layer.
         if scope["type"] != "http" or scope["method"] != "POST" or streams_body(scope):  # a streamed route keys itself
-            return await self.app(scope, receive, send)
+            return self.app(scope, receive, send)
+        return self._keyed(scope, receive, send)
+
+    async def _keyed(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         key = headers.get("idempotency-key")
         if key is None:

@@ -87,3 +87,19 @@ class JSONBytesResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return render(content)
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+class PageBytes(JSONBytesResponse):
+    """A 200 list page with its Link, its headers written as they are sent: the same headers, in the same order, as
+    JSONBytesResponse(page, headers={"Link": link}) writes, without Starlette's generic pass over the headers given
+    (lower-cased and encoded one by one, then searched for a content-length and a content-type) on every page."""
+
+    def __init__(self, content: Any, link: str | None) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = render(content)
+        length = (b"content-length", str(len(self.body)).encode("latin-1"))
+        self.raw_headers = [(b"link", link.encode("latin-1")), length, _JSON_TYPE] if link else [length, _JSON_TYPE]

@@ -91,7 +91,8 @@ class _Plan:
             return None
         if len(found) != len(self.path) + len(pairs) or not self.required <= found.keys():
             return None  # a parameter given twice, or a required one missing
-        found.update((name, resolve(request)) for name, resolve in self.resolvers.items())
+        for name, resolve in self.resolvers.items():  # a loop, not a generator resumed per dependency
+            found[name] = resolve(request)
         if self.request_name:
             found[self.request_name] = request
         return found

@@ -21,7 +21,7 @@ from pydantic_core import CoreSchema
 from sqlalchemy import Column, ColumnElement, Select, bindparam, select
 
 from services.common.driver_reads import Read
-from services.common.json import JSONBytesResponse
+from services.common.json import JSONBytesResponse, PageBytes
 from services.common.openapi import ANSWER_CONFIG
 from services.common.problems import BadRequest
 
@@ -216,13 +216,13 @@ def page_response(
 ) -> JSONBytesResponse:
     """A page encoded straight from database rows, for hot lists whose rows are already typed."""
     page, headers = paginate(rows, limit, request, key)
-    return JSONBytesResponse(page, headers=headers)
+    return PageBytes(page, headers.get("Link"))
 
 
 def given(filters: DataclassInstance) -> dict[str, object]:
     """The filters given (not None) of a dataclass of list filters, by field name."""
-    values = ((name, getattr(filters, name)) for name in _field_names(type(filters)))
-    return {name: value for name, value in values if value is not None}
+    # One pass, no generator between (a list page's filters are read on every request).
+    return {name: value for name in _field_names(type(filters)) if (value := getattr(filters, name)) is not None}
 
 
 @cache

@@ -9,7 +9,7 @@ from enum import StrEnum
 import orjson
 import pytest
 
-from services.common.json import dumps, render
+from services.common.json import JSONBytesResponse, PageBytes, dumps, render
 
 
 class Colour(StrEnum):
@@ -36,3 +36,11 @@ def test_keys_that_are_not_str_are_written_as_text():
 def test_a_value_nothing_encodes_is_refused():
     with pytest.raises(orjson.JSONEncodeError, match="object"):
         dumps({"x": object()})
+
+
+@pytest.mark.parametrize("link", ['<http://h/v1/x?cursor=NTA&limit=50>; rel="next"', None])
+def test_a_page_is_sent_with_the_headers_and_body_a_json_response_with_its_link_has(link):
+    page = {"data": [{"id": 1, "title": "计划"}], "next_cursor": "NTA" if link else None}
+    plain = JSONBytesResponse(page, headers={"Link": link} if link else None)
+    lean = PageBytes(page, link)
+    assert (lean.status_code, lean.raw_headers, lean.body) == (plain.status_code, plain.raw_headers, plain.body)

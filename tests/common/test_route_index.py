@@ -9,8 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import _IncludedRouter
 from fastapi.testclient import TestClient
+from starlette.routing import Match
 
-from services.common.route_index import union
+from services.common.route_index import first_candidate, union
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.settings import NotifySettings
 from services.reporting_api.app import create_app as create_reporting_app
@@ -76,3 +77,30 @@ def test_a_path_one_slash_off_is_still_redirected():
     client = TestClient(APPS["tasks_api"](), follow_redirects=False)
     response = client.get("/livez/")
     assert (response.status_code, response.headers["location"]) == (307, "http://testserver/livez")
+
+
+def first_full_match(app: FastAPI, scope: dict[str, object]) -> object:
+    return next((route for route in app.router.routes if route.matches(dict(scope))[0] is Match.FULL), None)
+
+
+@pytest.mark.parametrize("service", APPS)
+def test_the_app_router_hands_a_request_to_the_route_its_walk_would(service):
+    app = APPS[service]()
+    candidate = first_candidate(app.router)
+    for path in request_paths(app):
+        for method in ("GET", "POST", "DELETE"):
+            scope = {
+                "type": "http",
+                "method": method,
+                "path": path,
+                "root_path": "",
+                "query_string": b"",
+                "headers": [],
+            }
+            found = candidate(dict(scope))
+            if found is not None and found.matches(dict(scope))[0] is Match.FULL:
+                assert found is first_full_match(app, scope), (method, path)
+            else:  # walked as before: nothing before the candidate matches at all
+                routes = app.router.routes
+                before = routes[: routes.index(found)] if found is not None else routes
+                assert all(route.matches(dict(scope))[0] is Match.NONE for route in before), (method, path)
