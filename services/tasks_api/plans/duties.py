@@ -35,7 +35,7 @@ class DutyItem(BaseModel):
 class PlanDuties(BaseModel):
     """A plan's header, its items' facts and its responsibilities of a unit, each in id order."""
 
-    plan: PlanOutline = Field(description="The plan's header: its dates bound its reporting calendar.")
+    plan: PlanOutline = Field(description="The plan's header: its start and end bound the reporting calendar.")
     items: list[DutyItem] = Field(description="Every item of the plan, in id order.")
     assignments: list[AssignmentOutline] = Field(description="Every responsibility of a unit, in id order.")
 
