@@ -1,8 +1,7 @@
 """The base of every client between services: timeouts, a time budget, bounded retries, ETag caching.
 
-A peer that is down, slow or broken becomes a 503 problem with Retry-After for our own caller,
-raised before anything is written, so a request never hangs a worker and never half-applies.
-"""
+A peer that is down, slow or broken becomes a 503 problem with Retry-After for our own caller, raised before
+anything is written, so a request never hangs a worker and never half-applies."""
 
 from __future__ import annotations
 
@@ -124,9 +123,8 @@ class ServiceClient:
     async def get_parsed(
         self, path: str, parse: Callable[[bytes], Parsed], *, cache: bool = True
     ) -> tuple[str | None, Parsed]:
-        """A JSON document parsed straight from its bytes by `parse` (a record's model_validate_json), and its ETag.
-        Kept parsed, not as JSON: while the answer is fresh, or the peer answers 304 to its ETag, the very object parsed
-        before is handed out again (callers must not change it), and no decoded JSON is kept beside it."""
+        """A JSON document parsed from its bytes by `parse`, and its ETag; kept parsed, not as JSON (unless not cache):
+        while fresh, or answered 304, the very object parsed before is handed out again (callers must not change it)."""
         answer = await self._answer(path, None, cache=cache, parse=parse)
         return answer.etag, answer.body
 
