@@ -134,6 +134,15 @@ def test_a_unit_delegates_only_items_it_answers_for(s, tasks_database):
     assert events(tasks_database, type_="item.delegated") == []
 
 
+def test_a_unit_deleted_since_its_token_was_issued_delegates_nothing(s, tasks_database):
+    etag = s.client.get(f"/v1/units/{s.roads}", headers=s.auth("office")).headers["ETag"]
+    assert s.client.delete(f"/v1/units/{s.roads}", headers=s.auth("office", **{"If-Match": etag})).status_code == 204
+    refused = s.delegate(s.roads, s.t1, s.section)
+    assert_problem(refused, 403)
+    assert "no longer exists" in refused.json()["detail"]
+    assert events(tasks_database, type_="item.delegated") == []
+
+
 @pytest.mark.parametrize("role", ["office", "viewer", "service"])
 def test_only_a_unit_delegates(s, role):
     body = {"to_unit_id": s.roads, "scope": "征地"}

@@ -45,7 +45,9 @@ def _delegating_unit(principal: Principal) -> int:
 
 async def _standing(conn: AsyncConnection, item_id: int, unit_id: int) -> int | None:
     """None when the unit answers for the item itself; else the acknowledged delegation it holds on it (403 for
-    neither: a unit passes down only what it was given)."""
+    neither: a unit passes down only what it was given; nor does a unit deleted since its token was issued)."""
+    if await conn.scalar(select(units.c.id).where(units.c.id == unit_id)) is None:
+        raise Forbidden(f"Unit {unit_id}, which the token names, no longer exists; it delegates nothing.")
     duty = select(responsibilities.c.id).where(
         responsibilities.c.item_id == item_id, responsibilities.c.unit_id == unit_id
     )
