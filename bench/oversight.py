@@ -90,7 +90,7 @@ class HandSQL:
     def rollup(self, plan_id: int, today: date) -> None:
         reads = [
             (filed_counts_statement(FILED_KEY["unit"]), {"plan_id": plan_id, **periods_of(PERIOD)}),
-            *light_reads(plan_id, PERIOD, today),
+            *light_reads(plan_id, PERIOD, today, states_only=True),
         ]
         self.loop.run_until_complete(self._beside_view(plan_id, [_compiled(read) for read in reads]))
 

@@ -41,6 +41,7 @@ from services.reporting_api.oversight.inputs import (
 )
 from services.reporting_api.oversight.lights import (
     LightContext,
+    R,
     earliest_answer_dates,
     light_counts,
     lights_by_item,
@@ -54,6 +55,7 @@ from services.reporting_api.oversight.repository import (
     duty_rows,
     filed_counts,
     filed_counts_statement,
+    lead_states,
     light_reads,
     measurement_points,
     period_reports,
@@ -65,10 +67,11 @@ from services.reporting_api.oversight.schemas.rows import (
     ComplianceEntry,
     Grouping,
     IndicatorView,
+    LatestPoint,
     LightEntry,
     LightsView,
-    MeasurementPoint,
     PeriodOversight,
+    PeriodReport,
     ReportsByPair,
     RollupView,
 )
@@ -88,8 +91,8 @@ def items_of_unit(assignments: Iterable[PlanAssignment], unit_id: int) -> set[in
 
 
 def _light_context(
-    view: PeriodView, lead_reports: ReportsByPair, behind: Mapping[int, Sequence[str]], duties: Rows
-) -> LightContext:
+    view: PeriodView, lead_reports: Mapping[tuple[int, int], R], behind: Mapping[int, Sequence[str]], duties: Rows
+) -> LightContext[R]:
     due_soon, owing = view.rules["due_soon_days"], view.owing.items
     return LightContext(lead_reports, behind, view.due_on, view.today, due_soon, owing, earliest_answer_dates(duties))
 
@@ -98,13 +101,13 @@ def _behind(view: PeriodView, latest_points: Rows) -> dict[int, list[str]]:
     """The indicators behind their path, by item, from each indicator's latest point."""
     return behind_keys(
         view.data.shape.indicators,
-        cast(Sequence[MeasurementPoint], latest_points),
+        cast(Sequence[LatestPoint], latest_points),
         plan_start=view.data.plan.starts_on,
         margin=view.rules["indicator_margin"],
     )
 
 
-def _lights(view: PeriodView, context: LightContext, accepted: Rows) -> list[LightEntry]:
+def _lights(view: PeriodView, context: LightContext[PeriodReport], accepted: Rows) -> list[LightEntry]:
     shape = view.data.shape
     return traffic_lights(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
 
@@ -179,7 +182,7 @@ async def rollups(
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id, shapes), load_grouping(tasks, plan_id, by))
     reads = [
         (filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, **periods_of(period)}),
-        *light_reads(plan_id, period, today),
+        *light_reads(plan_id, period, today, states_only=True),
     ]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, data, period, today)
@@ -189,7 +192,7 @@ async def rollups(
     inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted, duties)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
-        shape, context = data.shape, _light_context(view, by_pair(leads), _behind(view, points), duties)
+        shape, context = data.shape, _light_context(view, lead_states(leads), _behind(view, points), duties)
         lights = lights_by_item(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
         tally = _tally(by, data, grouping)
         counts = counted(tally, as_filed(filed), lights, today > view.due_on, view.owing.not_owed)
