@@ -151,9 +151,17 @@ def by_pair(rows: Rows) -> ReportsByPair:
     return dict(zip(map(_PAIR, reports), reports, strict=True))  # in C: a plan's thousands of rows
 
 
+_STATE = itemgetter("status", "self_status")
+
+
 def lead_states(rows: Rows) -> dict[tuple[int, int], LeadState]:
-    """The latest state of each pair's lead report (rows of lead_states_statement), as by_pair keeps them."""
-    return dict(zip(map(_PAIR, rows), cast(Sequence[LeadState], rows), strict=True))
+    """The latest state of each pair's lead report (rows of lead_states_statement), as by_pair keeps them; each
+    distinct state is one dict shared by the pairs in it (a plan's 50,000 reports are in a handful of states), so
+    that the rows' records and strings are not kept (oversight/period_rows.py)."""
+    shared: dict[tuple[str, str | None], LeadState] = {}
+    for status, self_status in set(map(_STATE, rows)):
+        shared[(status, self_status)] = {"status": status, "self_status": self_status}
+    return dict(zip(map(_PAIR, rows), map(shared.__getitem__, map(_STATE, rows)), strict=True))  # in C
 
 
 def as_filed(rows: Rows) -> Sequence[FiledCount]:

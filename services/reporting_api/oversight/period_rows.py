@@ -1,0 +1,77 @@
+"""A roll-up's period read, and what its lights are computed from, derived as soon as the rows are read.
+
+A province plan's period is 50,000 lead reports, 50,000 latest indicator values and 50,000 accepted counts: ~30 MB
+as driver records (the bench's plan 1). What the lights read of them is far less: each pair's report state (a
+handful of distinct states, each one shared dict), the items behind, each item's progress and the earliest answer
+dates. So a roll-up keeps only those: the records are freed with the read that holds them (`read_rollup` returns)
+before the lights and the tally are computed, and the roll-up memo (memo.py) compares these derived inputs, which
+decide the answer as the rows did, instead of keeping the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import cast
+
+from services.common.db import Database
+from services.common.driver_reads import Rows, reading
+from services.reporting_api.oversight.indicators import behind_keys
+from services.reporting_api.oversight.inputs import PeriodView, PlanData, period_view
+from services.reporting_api.oversight.lights import earliest_answer_dates
+from services.reporting_api.oversight.progress import progress_of_items
+from services.reporting_api.oversight.repository import filed_counts_statement, lead_states, light_reads, periods_of
+from services.reporting_api.oversight.rollups import FILED_KEY
+from services.reporting_api.oversight.schemas.rows import LatestPoint, LeadState
+
+
+@dataclass(frozen=True, slots=True)
+class LightInputs:
+    """What the lights of a period read beyond the plan: the state of each pair's lead report, the keys of the
+    indicators behind by item, each item's progress status and each item's earliest answer date; and how many rows
+    they were derived from (what the memo's bound counts)."""
+
+    reports: dict[tuple[int, int], LeadState]
+    behind: dict[int, list[str]]
+    progress: dict[int, str]
+    duties: dict[int, date]
+    rows: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRead:
+    """A roll-up's period: the view, the filed counts per key (filed_counts_statement) and the lights' inputs."""
+
+    view: PeriodView
+    filed: Rows
+    lit: LightInputs
+
+
+def behind_of(view: PeriodView, latest_points: Rows) -> dict[int, list[str]]:
+    """The indicators behind their path, by item, from each indicator's latest point."""
+    return behind_keys(
+        view.data.shape.indicators,
+        cast(Sequence[LatestPoint], latest_points),
+        plan_start=view.data.plan.starts_on,
+        margin=view.rules["indicator_margin"],
+    )
+
+
+def light_inputs(view: PeriodView, leads: Rows, points: Rows, accepted: Rows, duties: Rows) -> LightInputs:
+    """The lights' inputs from the rows of light_reads (states_only)."""
+    progress = progress_of_items(view.data.shape.items, accepted)
+    rows = sum(map(len, (leads, points, accepted, duties)))
+    return LightInputs(lead_states(leads), behind_of(view, points), progress, earliest_answer_dates(duties), rows)
+
+
+async def read_rollup(db: Database, data: PlanData, period: str, by: str, today: date) -> RollupRead:
+    """The period of a plan read from tasks_api, as a roll-up by `by` reads it; the rows are not kept."""
+    reads = [
+        (filed_counts_statement(FILED_KEY[by]), {"plan_id": data.plan.id, **periods_of(period)}),
+        *light_reads(data.plan.id, period, today, states_only=True),
+    ]
+    async with db.read() as conn, reading(db, conn, reads) as under_way:
+        view = await period_view(conn, data, period, today)
+        filed, leads, points, accepted, duties = await under_way.all()
+    return RollupRead(view, filed, light_inputs(view, leads, points, accepted, duties))
