@@ -3,15 +3,16 @@
 A province plan's period is 50,000 lead reports, 50,000 latest indicator values and 50,000 accepted counts: ~30 MB
 as driver records (the bench's plan 1). What the lights read of them is far less: each pair's report state (a
 handful of distinct states, each one shared dict), the items behind, each item's progress and the earliest answer
-dates. So a roll-up keeps only those: the records are freed with the read that holds them (`read_rollup` returns)
-before the lights and the tally are computed, and the roll-up memo (memo.py) compares these derived inputs, which
-decide the answer as the rows did, instead of keeping the rows.
+dates. So a roll-up keeps only those: each statement's records are folded as they are taken and freed before the
+next is folded (driver_reads.Reading hands rows out once), all before the lights and the tally are computed; and
+the roll-up memo (memo.py) compares these derived inputs, which decide the answer as the rows did, instead of
+keeping the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
@@ -29,14 +30,17 @@ from services.reporting_api.oversight.schemas.rows import LatestPoint, LeadState
 @dataclass(frozen=True, slots=True)
 class LightInputs:
     """What the lights of a period read beyond the plan: the state of each pair's lead report, the keys of the
-    indicators behind by item, each item's progress status and each item's earliest answer date; and how many rows
-    they were derived from (what the memo's bound counts)."""
+    indicators behind by item, each item's progress status and each item's earliest answer date."""
 
     reports: dict[tuple[int, int], LeadState]
     behind: dict[int, list[str]]
     progress: dict[int, str]
     duties: dict[int, date]
-    rows: int = field(default=0, compare=False)
+
+    @property
+    def size(self) -> int:
+        """What the memo's bound counts of them: their entries."""
+        return len(self.reports) + len(self.behind) + len(self.progress) + len(self.duties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +62,6 @@ def behind_of(view: PeriodView, latest_points: Rows) -> dict[int, list[str]]:
     )
 
 
-def light_inputs(view: PeriodView, leads: Rows, points: Rows, accepted: Rows, duties: Rows) -> LightInputs:
-    """The lights' inputs from the rows of light_reads (states_only)."""
-    progress = progress_of_items(view.data.shape.items, accepted)
-    rows = sum(map(len, (leads, points, accepted, duties)))
-    return LightInputs(lead_states(leads), behind_of(view, points), progress, earliest_answer_dates(duties), rows)
-
-
 async def read_rollup(db: Database, data: PlanData, period: str, by: str, today: date) -> RollupRead:
     """The period of a plan read from tasks_api, as a roll-up by `by` reads it; the rows are not kept."""
     reads = [
@@ -73,5 +70,10 @@ async def read_rollup(db: Database, data: PlanData, period: str, by: str, today:
     ]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view = await period_view(conn, data, period, today)
-        filed, leads, points, accepted, duties = await under_way.all()
-    return RollupRead(view, filed, light_inputs(view, leads, points, accepted, duties))
+        filed = await under_way.rows(0)
+        # Each statement's rows folded as they are taken: its records are freed before the next is folded.
+        reports = lead_states(await under_way.rows(1))
+        behind = behind_of(view, await under_way.rows(2))
+        progress = progress_of_items(view.data.shape.items, await under_way.rows(3))
+        duties = earliest_answer_dates(await under_way.rows(4))
+    return RollupRead(view, filed, LightInputs(reports, behind, progress, duties))

@@ -183,7 +183,7 @@ async def rollups(
         # A row built and encoded when a page first shows it, then kept: a reused answer's page is a slice of them.
         rows = EncodedRows(counts)
         answer = {**view.header(), "by": by, "data": rows}
-        size = lit.rows + len(read.filed) + len(rows)  # what the memo's bound counts
+        size = lit.size + len(read.filed) + len(rows)  # what the memo's bound counts
         memo.keep((plan_id, period, by, today), inputs, answer, rows=size)
     return answer
 
