@@ -88,7 +88,7 @@ class HandSQL:
     def rollup(self, plan_id: int, today: date) -> None:
         reads = [
             (filed_counts_statement(FILED_KEY["unit"]), {"plan_id": plan_id, **periods_of(PERIOD)}),
-            *light_reads(plan_id, PERIOD, today),
+            *light_reads(plan_id, PERIOD, today, states_only=True),
         ]
         self.loop.run_until_complete(self._beside(rhythm_reads(plan_id), reads))
 

@@ -101,6 +101,20 @@ class _Started:
         await asyncio.gather(self._running, return_exceptions=True)
 
 
+class _Taken:
+    """A statement whose rows were handed out: they are the caller's, not kept here (a caller that folds them as
+    it takes them frees each statement's rows before the next's)."""
+
+    async def rows(self) -> Rows:
+        raise RuntimeError("a statement's rows are handed out once")
+
+    async def settle(self) -> None:
+        return None
+
+
+TAKEN = _Taken()
+
+
 def started(running: asyncio.Future[Rows]) -> Pending:
     """A statement already running on its own connection."""
     return _Started(running)
@@ -115,12 +129,14 @@ class Reading:
         self._pending = [db.driver_pool.start(conn, read) for read in reads]
 
     async def rows(self, index: int) -> Rows:
-        """The rows of the `index`-th statement."""
-        return await self._pending[index].rows()
+        """The rows of the `index`-th statement, handed out once."""
+        rows = await self._pending[index].rows()
+        self._pending[index] = TAKEN
+        return rows
 
     async def all(self) -> list[Rows]:
         """The rows of each statement, in the order given."""
-        return [await pending.rows() for pending in self._pending]
+        return [await self.rows(index) for index in range(len(self._pending))]
 
     async def settle(self) -> None:
         """Wait for the statements nobody asked for (the caller failed first)."""

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from services.common.contracts.plan_rows import PlanIndicator
-from services.reporting_api.oversight.schemas.rows import IndicatorEntry, MeasurementPoint
+from services.reporting_api.oversight.schemas.rows import IndicatorEntry, LatestPoint, MeasurementPoint
 
 PROGRESS_RULE = """\
 **Values** come from the measurements of submitted report versions that were not returned, dated on or before
@@ -114,7 +114,7 @@ def _behind(share: float, reached: float, margin: float) -> bool:
 
 
 def behind_keys(
-    indicators: Iterable[PlanIndicator], latest: Iterable[MeasurementPoint], *, plan_start: date, margin: float
+    indicators: Iterable[PlanIndicator], latest: Iterable[LatestPoint], *, plan_start: date, margin: float
 ) -> dict[int, list[str]]:
     """Item id → the keys of its indicators that are behind (as indicator_progress says), in indicator id order:
     all the traffic lights read of indicator progress. `latest` holds each indicator's latest point (the rows of

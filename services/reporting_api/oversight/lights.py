@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypedDict, cast
+from typing import Generic, TypedDict, TypeVar, cast
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
-from services.reporting_api.oversight.schemas.rows import LightEntry, LightTotals, PeriodReport
+from services.reporting_api.oversight.schemas.rows import LeadState, LightEntry, LightTotals, PeriodReport
 
 LIGHTS = ("green", "yellow", "red", "done")
 REPORTED = ("submitted", "accepted", "returned")  # the report reached the office at least once
@@ -53,7 +53,7 @@ def lead_assignments(assignments: Iterable[PlanAssignment]) -> dict[int, PlanAss
     return leads
 
 
-def _done(item: PlanItem, report: PeriodReport | None) -> list[str]:
+def _done(item: PlanItem, report: LeadState | None) -> list[str]:
     reasons = []
     if item.status == "closed":
         reasons.append("item_closed")
@@ -62,7 +62,7 @@ def _done(item: PlanItem, report: PeriodReport | None) -> list[str]:
     return reasons
 
 
-def _red(report: PeriodReport | None, behind: Sequence[str], overdue: bool, duty_overdue: bool) -> list[str]:
+def _red(report: LeadState | None, behind: Sequence[str], overdue: bool, duty_overdue: bool) -> list[str]:
     reasons = []
     if report and report["self_status"] == "delayed":
         reasons.append("lead_report_delayed")
@@ -72,7 +72,7 @@ def _red(report: PeriodReport | None, behind: Sequence[str], overdue: bool, duty
     return reasons + (["instruction_overdue"] if duty_overdue else [])
 
 
-def _yellow(report: PeriodReport | None, due_soon: bool, duty_due_soon: bool) -> list[str]:
+def _yellow(report: LeadState | None, due_soon: bool, duty_due_soon: bool) -> list[str]:
     reasons = []
     if report and report["self_status"] == "at_risk":
         reasons.append("lead_report_at_risk")
@@ -83,7 +83,7 @@ def _yellow(report: PeriodReport | None, due_soon: bool, duty_due_soon: bool) ->
 
 def light_of(
     item: PlanItem,
-    report: PeriodReport | None,
+    report: LeadState | None,
     behind: Sequence[str],
     *,
     due_on: date | None,
@@ -108,14 +108,19 @@ def light_of(
     return "green", []
 
 
+# The lead reports a light is given: a roll-up's read only their states (LeadState), the lights view whole rows
+# (PeriodReport: the report's id is shown).
+R = TypeVar("R", bound=LeadState)
+
+
 @dataclass(frozen=True, slots=True)
-class LightContext:
+class LightContext(Generic[R]):
     """What the lights of a period read besides the items: `reports` maps (item_id, unit_id) to a report of the
     period ({id, status, self_status}); `behind` maps item ids to the keys of their indicators that are behind
     (indicators.behind_keys); `owing` holds the items that owe the period's report (None: all); `duties` each
     item's earliest answer date of an open leader instruction (earliest_answer_dates)."""
 
-    reports: Mapping[tuple[int, int], PeriodReport]
+    reports: Mapping[tuple[int, int], R]
     behind: Mapping[int, Sequence[str]]
     due_on: date
     today: date
@@ -124,12 +129,12 @@ class LightContext:
     duties: Mapping[int, date] = field(default_factory=dict)
 
 
-Lit = tuple[
-    PlanItem, PlanAssignment, PeriodReport | None, str, list[str]
-]  # an item, its lead, lead report, light, reasons
+Lit = tuple[PlanItem, PlanAssignment, R | None, str, list[str]]  # an item, its lead, lead report, light, reasons
 
 
-def lit_items(items: Iterable[PlanItem], leads: Mapping[int, PlanAssignment], context: LightContext) -> Iterator[Lit]:
+def lit_items(
+    items: Iterable[PlanItem], leads: Mapping[int, PlanAssignment], context: LightContext[R]
+) -> Iterator[Lit[R]]:
     """Every item that has a lead unit (`leads`: lead_assignments) and is not cancelled, in the order given, with
     its lead, the lead's report and its light."""
     reports, behind, owing = context.reports, context.behind, context.owing
@@ -153,7 +158,7 @@ def lit_items(items: Iterable[PlanItem], leads: Mapping[int, PlanAssignment], co
 def traffic_lights(
     items: Iterable[PlanItem],
     leads: Mapping[int, PlanAssignment],
-    context: LightContext,
+    context: LightContext[PeriodReport],
     progress_status: Mapping[int, str],
 ) -> list[LightEntry]:
     """The light of every item that has a lead unit, in the order of `items` (item id order); `progress_status` is
@@ -167,7 +172,7 @@ def traffic_lights(
 def lights_by_item(
     items: Iterable[PlanItem],
     leads: Mapping[int, PlanAssignment],
-    context: LightContext,
+    context: LightContext[R],
     progress_status: Mapping[int, str],
 ) -> dict[int, tuple[str, str]]:
     """Item id → (light, progress status), of the items traffic_lights lists: all a roll-up counts of them."""

@@ -7,8 +7,10 @@ computed from: no revision to forget, no stale answer. Comparing is cheap where 
 by the ETag tasks_api gives its structure (a digest of the answer: equal tags, equal plans; oversight/inputs.py), so
 a kept answer does not keep the plan's records alive, and the period's rows compare as tuples.
 
-Those rows are kept with the answer, so the memo is bounded by them too: a roll-up of the bench's plan 1 kept ~38 MB
-of its period's rows (100,000 responsibilities), which stayed in reporting_api after the request. An answer counts
+A roll-up compares what its lights read of the rows, derived as they are read (oversight/period_rows.py), not the
+rows themselves; what is kept is still counted in rows, so the memo is bounded by them too: a roll-up of the bench's
+plan 1 once kept ~38 MB of its period's rows (100,000 responsibilities), which stayed in reporting_api after the
+request. An answer counts
 its rows (those of its inputs and its own), and at least a `size`-th of the bound, so that no more than `size` are
 kept; one larger than the whole bound is not kept (that plan's roll-up is computed anew each time).
 """

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,7 +29,7 @@ from services.reporting_api.oversight.compliance import (
     compliance_summary,
     period_obligations,
 )
-from services.reporting_api.oversight.indicators import behind_keys, behind_of_progress, plan_indicator_progress
+from services.reporting_api.oversight.indicators import behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
     PeriodView,
     PlanData,
@@ -42,24 +41,24 @@ from services.reporting_api.oversight.inputs import (
 )
 from services.reporting_api.oversight.lights import (
     LightContext,
+    R,
     earliest_answer_dates,
     light_counts,
     lights_by_item,
     traffic_lights,
 )
 from services.reporting_api.oversight.memo import InputMemo
+from services.reporting_api.oversight.period_rows import behind_of, read_rollup
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.repository import (
     as_filed,
     by_pair,
     duty_rows,
     filed_counts,
-    filed_counts_statement,
     light_reads,
     measurement_points,
     period_reports,
     period_reports_read,
-    periods_of,
 )
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, PLAN_ONLY, groups_by_key, layout_of
 from services.reporting_api.oversight.schemas.rows import (
@@ -68,8 +67,8 @@ from services.reporting_api.oversight.schemas.rows import (
     IndicatorView,
     LightEntry,
     LightsView,
-    MeasurementPoint,
     PeriodOversight,
+    PeriodReport,
     ReportsByPair,
     RollupView,
 )
@@ -89,23 +88,16 @@ def items_of_unit(assignments: Iterable[PlanAssignment], unit_id: int) -> set[in
 
 
 def _light_context(
-    view: PeriodView, lead_reports: ReportsByPair, behind: Mapping[int, Sequence[str]], duties: Rows
-) -> LightContext:
+    view: PeriodView,
+    lead_reports: Mapping[tuple[int, int], R],
+    behind: Mapping[int, Sequence[str]],
+    duties: Mapping[int, date],
+) -> LightContext[R]:
     due_soon, owing = view.rules["due_soon_days"], view.owing.items
-    return LightContext(lead_reports, behind, view.due_on, view.today, due_soon, owing, earliest_answer_dates(duties))
+    return LightContext(lead_reports, behind, view.due_on, view.today, due_soon, owing, duties)
 
 
-def _behind(view: PeriodView, latest_points: Rows) -> dict[int, list[str]]:
-    """The indicators behind their path, by item, from each indicator's latest point."""
-    return behind_keys(
-        view.data.shape.indicators,
-        cast(Sequence[MeasurementPoint], latest_points),
-        plan_start=view.data.plan.starts_on,
-        margin=view.rules["indicator_margin"],
-    )
-
-
-def _lights(view: PeriodView, context: LightContext, accepted: Rows) -> list[LightEntry]:
+def _lights(view: PeriodView, context: LightContext[PeriodReport], accepted: Rows) -> list[LightEntry]:
     shape = view.data.shape
     return traffic_lights(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
 
@@ -181,26 +173,21 @@ async def rollups(
     """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
     equal (`memo`, the app's: memo.py): callers must not change it. The rows are still read every time."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id, shapes), load_grouping(tasks, plan_id, by))
-    reads = [
-        (filed_counts_statement(FILED_KEY[by]), {"plan_id": plan_id, **periods_of(period)}),
-        *light_reads(plan_id, period, today),
-    ]
-    async with db.read() as conn, reading(db, conn, reads) as under_way:
-        view, _ = await read_period_view(db, conn, data, period, today)
-        filed, leads, points, accepted, duties = await under_way.all()
+    read = await read_rollup(db, data, period, by, today)  # the rows already folded into what the lights read
+    view, lit = read.view, read.lit
     # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
     plan = view.data if view.data.revision is None else view.data.revision
-    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, filed, leads, points, accepted, duties)
+    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, read.filed, lit)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
-        shape, context = data.shape, _light_context(view, by_pair(leads), _behind(view, points), duties)
-        lights = lights_by_item(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
+        shape, context = data.shape, _light_context(view, lit.reports, lit.behind, lit.duties)
+        lights = lights_by_item(shape.items, shape.leads, context, lit.progress)
         tally = _tally(by, data, grouping)
-        counts = counted(tally, as_filed(filed), lights, today > view.due_on, view.owing.not_owed)
+        counts = counted(tally, as_filed(read.filed), lights, today > view.due_on, view.owing.not_owed)
         # A row built and encoded when a page first shows it, then kept: a reused answer's page is a slice of them.
         rows = EncodedRows(counts)
         answer = {**view.header(), "by": by, "data": rows}
-        size = sum(map(len, (filed, leads, points, accepted, duties)), len(rows))  # what the memo's bound counts
+        size = lit.size + len(read.filed) + len(rows)  # what the memo's bound counts
         memo.keep((plan_id, period, by, today), inputs, answer, rows=size)
     return answer
 
@@ -224,7 +211,9 @@ async def lights_of_period(
     async with db.read() as conn, reading(db, conn, light_reads(plan_id, period, today)) as under_way:
         view, _ = await read_period_view(db, conn, data, period, today)
         leads, points, accepted, duties = await under_way.all()
-    rows = _lights(view, _light_context(view, by_pair(leads), _behind(view, points), duties), accepted)
+    rows = _lights(
+        view, _light_context(view, by_pair(leads), behind_of(view, points), earliest_answer_dates(duties)), accepted
+    )
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]
@@ -279,7 +268,9 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
     )
     accepted = plain_rows(await conn.execute(accepted_statement(), {"plan_id": plan_id}))
     leads, duties = await period_reports(conn, plan_id, period_id, lead_only=True), await duty_rows(conn, plan_id)
-    lights = _lights(view, _light_context(view, leads, behind_of_progress(progress), duties), accepted)
+    lights = _lights(
+        view, _light_context(view, leads, behind_of_progress(progress), earliest_answer_dates(duties)), accepted
+    )
     rows = _compliance_rows(view, filed)
     counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}

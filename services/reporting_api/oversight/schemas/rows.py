@@ -20,6 +20,14 @@ from services.reporting_api.instructions.owed import InstructionDutyEntry
 # -- rows read from the reports (repository.py) ----------------------------------------------------------
 
 
+class LeadState(TypedDict):
+    """What a light reads of a lead report (lights.py): a roll-up reads no more of the period's lead reports
+    (repository.lead_states_statement); a PeriodReport has these keys too."""
+
+    status: str
+    self_status: str | None
+
+
 class PeriodReport(TypedDict):
     """A report answering for the period: the columns of period_reports_statement."""
 
@@ -54,6 +62,14 @@ class FiledCount(TypedDict):
     draft: int
     on_time: int
     late: int
+
+
+class LatestPoint(TypedDict):
+    """An indicator's latest value (measurement_points_statement(latest_only=True)): all that behind_keys reads."""
+
+    indicator_id: int
+    as_of: date
+    value: float
 
 
 class MeasurementPoint(TypedDict):
