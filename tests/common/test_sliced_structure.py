@@ -1,5 +1,7 @@
 """A plan's structure validated a slice of each list at a time gives what validating the whole document gives."""
 
+import sys
+
 import orjson
 import pytest
 
@@ -84,3 +86,24 @@ def test_a_document_as_tasks_api_writes_it_is_never_validated_whole(monkeypatch)
     expected = PlanStructure.model_validate_json(body)
     monkeypatch.setattr(PlanStructure, "model_validate_json", whole)
     assert _structure(body) == expected
+
+
+def held_elsewhere(text):
+    """References to `text` beyond the caller's variable and getrefcount's argument: a parser's cache would be one."""
+    return sys.getrefcount(text) - 3  # the caller's name, this parameter, getrefcount's argument
+
+
+def test_a_value_parsed_in_slices_is_not_kept_by_the_parser_once_its_record_is_gone():
+    # pydantic-core caches the short strings it parses, values too by default, in one process-wide cache: kept after
+    # a plan's parse, they pinned its memory (services/common/peer_records.PEER_PARSING).
+    structure = _structure(document(items=[{**item(n, tricky=False), "title": f"唯一的标题{n}"} for n in range(1, 60)]))
+    title = structure.items[7].title
+    del structure
+    assert held_elsewhere(title) == 0
+
+
+def test_a_value_of_a_peer_record_is_not_kept_by_the_parser_once_the_record_is_gone():
+    plan = PlanStructure.model_validate_json(document(plan={**PLAN, "title": "只此一份的方案标题"}))
+    title = plan.plan.title
+    del plan
+    assert held_elsewhere(title) == 0

@@ -20,6 +20,8 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from services.common.peer_records import PEER_PARSING
+
 Model = TypeVar("Model", bound=BaseModel)
 SLICE_BYTES = 1024 * 1024  # JSON validated at a time: its transient tree is a few MB
 
@@ -73,4 +75,4 @@ def _records(model: type[BaseModel], name: str, body: bytes, start: int, end: in
 
 @cache  # one adapter per model and list: bounded by the models that use this
 def _list_adapter(model: type[BaseModel], name: str) -> TypeAdapter[list[Any]]:
-    return TypeAdapter(cast(type[list[Any]], model.model_fields[name].annotation))
+    return TypeAdapter(cast(type[list[Any]], model.model_fields[name].annotation), config=PEER_PARSING)
