@@ -62,3 +62,11 @@ def test_the_duties_are_the_items_facts_and_responsibilities_asked_each_time():
 def test_a_structure_outside_the_contract_is_the_peers_fault():
     with pytest.raises(PeerError):
         read_twice({"plan": PLAN, "items": [{**ITEM, "due_on": "soon"}], "assignments": []})
+
+
+def test_the_responsibilities_of_one_unit_share_one_string_for_its_name_and_role():
+    # Each as parsed from the JSON would be a string of its own: a province's 100,000 responsibilities, ~12 MB.
+    assignments = [{**ASSIGNMENT, "id": n} for n in (1, 2)]
+    (duties, _), _ = read_twice({"plan": PLAN, "items": [ITEM], "assignments": assignments})
+    first, second = duties.assignments
+    assert first.unit_name is second.unit_name and first.role is second.role

@@ -347,6 +347,17 @@ def test_a_unit_sees_only_its_own_obligations_and_pending_leaves_out_what_it_sub
     assert t9["id"] not in {r["item_id"] for r in rows}
 
 
+def test_the_pending_obligations_are_the_owed_rows_missing_or_in_draft(reporting_client, auth, quzhou, t9, lead, co):
+    # Read apart from the full list (the filed pairs as pairs, the drafts as reports): the same rows, the same states.
+    draft = file_report(reporting_client, lead["headers"], t9["id"])
+    submit(reporting_client, co["headers"], file_report(reporting_client, co["headers"], t9["id"])["id"])
+    every = obligations(reporting_client, auth, quzhou.plan_id, "2024-04-01", "2024-04-30")
+    pending = obligations(reporting_client, auth, quzhou.plan_id, "2024-04-01", "2024-04-30", pending="true")
+    assert pending == [r for r in every if r["state"] in ("missing", "draft")]
+    t9_rows = {r["unit_id"]: (r["state"], r["report_id"]) for r in pending if r["item_id"] == t9["id"]}
+    assert t9_rows[lead["unit_id"]] == ("draft", draft["id"]) and co["unit_id"] not in t9_rows
+
+
 def test_a_plan_owing_nothing_answers_an_empty_obligations_page(reporting_client, auth, quzhou):
     changed = reporting_client.patch(
         f"/v1/plans/{quzhou.plan_id}/rules", json={"cadence": "none"}, headers=auth("office", **{"If-Match": '"0"'})

@@ -12,6 +12,7 @@ from services.reporting_api.oversight.compliance import (
     compliance_summary,
     owed_obligations,
     period_obligations,
+    reached,
 )
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.calendar import schedule
@@ -310,7 +311,8 @@ OTHER_DUTY = PlanAssignment(id=9, item_id=2, unit_id=5, unit_name="市交通运�
 def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
     """The owed rows of 2024-Q1 (due 2024-04-10) for three duties, judged on 2024-05-01."""
     q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
-    kept = owed_obligations([DUTY, CO_DUTY, OTHER_DUTY], set(owing), q1, filed, pending=pending)
+    left_out = reached(filed) if pending else frozenset()
+    kept = owed_obligations([DUTY, CO_DUTY, OTHER_DUTY], set(owing), q1, left_out=left_out)
     return compliance_rows([closed_on(None)], kept, filed, today=date(2024, 5, 1))
 
 

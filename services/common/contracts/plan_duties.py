@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.common.contracts.plan_rows import PlanAssignment
+from services.common.contracts.plan_rows import PlanAssignment, Shared
 from services.common.contracts.sliced import validate_in_slices
 from services.common.contracts.tasks import Plan, TasksClient
 from services.common.peer_records import PeerRecord
@@ -25,7 +25,7 @@ class DutyItem:
     (reporting_api's periods/obligations.ItemFacts and ItemLabel)."""
 
     id: int
-    kind: str
+    kind: Shared
     key: str
     number: str
     title: str

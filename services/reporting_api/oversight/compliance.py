@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import compress, repeat
@@ -111,24 +111,20 @@ def _rows(
 
 
 def owed_obligations(
-    assignments: Iterable[Duty],
-    owing: set[int],
-    scheduled: ScheduledPeriod,
-    reports: Mapping[tuple[int, int], PeriodReport],
-    *,
-    pending: bool,
+    assignments: Iterable[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: Container[tuple[int, int]]
 ) -> list[Obligation]:
     """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
-    `owing` and, when `pending`, without a report that reached the office. A dispatch asks for the pending ones of
-    a plan that has filed nearly everything, so no row is built for a filed pair."""
-    found = []
-    for a in assignments:
-        if a.item_id not in owing:
-            continue
-        report = reports.get((a.item_id, a.unit_id))
-        if not (pending and report is not None and report["status"] in REPORTED):
-            found.append(Obligation(a, scheduled))
-    return found
+    `owing`, but the (item_id, unit_id) pairs `left_out`. A dispatch asks for the pending ones of a plan that has
+    filed nearly everything, and leaves out the pairs whose report reached the office (reached): no row is built
+    for a filed pair."""
+    return [
+        Obligation(a, scheduled) for a in assignments if a.item_id in owing and (a.item_id, a.unit_id) not in left_out
+    ]
+
+
+def reached(reports: Mapping[tuple[int, int], PeriodReport]) -> set[tuple[int, int]]:
+    """The pairs whose report reached the office (what the SQL of repository.reached_pairs_statement reads)."""
+    return {pair for pair, report in reports.items() if report["status"] in REPORTED}
 
 
 def compliance_summary(rows: Iterable[ComplianceEntry]) -> ComplianceTotals:

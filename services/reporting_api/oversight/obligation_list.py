@@ -18,7 +18,7 @@ from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
 from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
-from services.reporting_api.oversight.repository import by_pair, period_reports_read
+from services.reporting_api.oversight.repository import by_pair, pairs, pending_reads, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView
 from services.reporting_api.periods.obligations import owing_periods
 from services.reporting_api.periods.service import rhythm_of
@@ -67,11 +67,17 @@ async def obligations(
         owed_answers = await window_duties(conn, plan_id, start, end, unit_id=unit_id, today=today, pending=pending)
         # One period's reports at a time (asyncpg's records on PostgreSQL), its rows made before the next is read: a
         # province's period is 100,000 reports; read side by side, a dispatch's peak was 361 MB, one at a time 281.
+        # The pending ones (a dispatch's) read the filed pairs as pairs, and only the latest drafts as reports.
         for owed, owing in wanted:
-            (reports,) = await read_all(db, conn, [period_reports_read(plan_id, owed.period.id, unit_id=unit_id)])
-            filed = by_pair(reports)
-            kept = owed_obligations(duties, owing, owed, filed, pending=pending)
+            if pending:
+                answered, drafts = await read_all(db, conn, pending_reads(plan_id, owed.period.id, unit_id=unit_id))
+                filed = by_pair(drafts)
+                left_out = pairs(answered) - filed.keys()
+            else:
+                (every,) = await read_all(db, conn, [period_reports_read(plan_id, owed.period.id, unit_id=unit_id)])
+                left_out, filed = set(), by_pair(every)
+            kept = owed_obligations(duties, owing, owed, left_out=left_out)
             rows += compliance_rows(items, kept, filed, today=today)
-            del reports, filed  # before the next period's are read
+            del left_out, filed  # before the next period's are read
     rows.sort(key=obligation_key)
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows, "instructions": owed_answers}

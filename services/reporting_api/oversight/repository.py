@@ -12,13 +12,14 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.driver_reads import Read, Rows
 from services.common.records import plain_rows
 from services.common.tables import table_of
 from services.reporting_api.instructions.models import Instruction, InstructionStatus
+from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.progress import accepted_statement
 from services.reporting_api.oversight.schemas.rows import (
     FiledCount,
@@ -70,6 +71,58 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
     if lead_only:
         query = query.where(reports.c.role == "lead")
     return query
+
+
+# No IN over a list of values: its expanding bindparam is not compiled once, as driver_reads compiles statements.
+_REACHED = or_(*(reports.c.status == status for status in REPORTED))
+
+
+def _answering(*, of_unit: bool) -> ColumnElement[bool]:
+    """The period's own reports (of one unit)."""
+    found = and_(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
+    return and_(found, reports.c.unit_id == bindparam("unit_id")) if of_unit else found
+
+
+@cache
+def answered_pairs_statement(*, of_unit: bool = False) -> Select[Any]:
+    """The pairs that filed a report answering for the period (of one unit), read as two integers a pair, not as
+    the reports: a province's period is 100,000 of them, nearly all filed, and a list of those still pending
+    leaves them out (but for latest_drafts_statement's)."""
+    return select(reports.c.item_id, reports.c.unit_id).where(_answering(of_unit=of_unit))
+
+
+@cache
+def latest_drafts_statement(*, of_unit: bool = False) -> Select[Any]:
+    """The drafts answering for the period (of one unit) that are their pair's latest report (by_pair keeps the
+    latest), with period_reports_statement's columns: the filed pairs a pending list still shows. Few rows, each
+    checked for a later report on the unique (item, unit, period) index; no order (one a pair)."""
+    later = reports.alias("later")
+    newer = (
+        select(later.c.id)
+        .where(
+            later.c.item_id == reports.c.item_id,
+            later.c.unit_id == reports.c.unit_id,
+            later.c.period.in_(ANSWERING),
+            later.c.role != "delegate",
+            later.c.id > reports.c.id,
+        )
+        .exists()
+    )
+    columns = period_reports_statement().selected_columns
+    return select(*columns).where(_answering(of_unit=of_unit), not_(_REACHED), ~newer)
+
+
+def pending_reads(plan_id: int, period: str, *, unit_id: int | None = None) -> list[Read]:
+    """What a list of the reports still pending reads of the period: the pairs that filed (answered_pairs_statement)
+    and their latest drafts (latest_drafts_statement)."""
+    of_unit = unit_id is not None
+    values = {"plan_id": plan_id, **periods_of(period), **({"unit_id": unit_id} if of_unit else {})}
+    return [(answered_pairs_statement(of_unit=of_unit), values), (latest_drafts_statement(of_unit=of_unit), values)]
+
+
+def pairs(rows: Rows) -> set[tuple[int, int]]:
+    """The (item_id, unit_id) of each row (dicts or driver records alike)."""
+    return set(map(_PAIR, cast(Sequence[PeriodReport], rows)))
 
 
 @cache
