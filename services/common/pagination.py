@@ -69,6 +69,12 @@ class PageBody(TypedDict, Generic[R]):
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")]
+# The lists another service reads whole, page after page (a dispatch's deadlines and obligations, 200,000 rows a
+# province): a page of at most BULK_LIMIT, a tenth of the round trips, each of which costs both sides a millisecond.
+BULK_LIMIT = 5000
+BulkLimit = Annotated[
+    int, Query(ge=1, le=BULK_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {BULK_LIMIT}: a bulk list).")
+]
 Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from a previous page's next_cursor.")]
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from services.common.caching import BoundedCache, sized_lru_cache
+from services.common.pagination import BULK_LIMIT
 
 Parsed = TypeVar("Parsed")
-PAGE_ROWS = 500  # the largest page a list answers
+PAGE_ROWS = BULK_LIMIT  # the largest page a bulk list answers
 
 
 @dataclass(frozen=True, slots=True)

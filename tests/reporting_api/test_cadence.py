@@ -358,6 +358,14 @@ def test_the_pending_obligations_are_the_owed_rows_missing_or_in_draft(reporting
     assert t9_rows[lead["unit_id"]] == ("draft", draft["id"]) and co["unit_id"] not in t9_rows
 
 
+def test_the_obligations_are_a_bulk_list_read_in_pages_of_up_to_5000(reporting_client, auth, quzhou):
+    url, window = f"/v1/plans/{quzhou.plan_id}/obligations", {"from": "2024-01-11", "to": "2025-01-31"}
+    whole = reporting_client.get(url, params={**window, "limit": 5000}, headers=auth("office")).json()
+    assert len(whole["data"]) > 500 and whole["next_cursor"] is None
+    beyond = reporting_client.get(url, params={**window, "limit": 5001}, headers=auth("office"))
+    assert beyond.status_code == 422
+
+
 def test_a_plan_owing_nothing_answers_an_empty_obligations_page(reporting_client, auth, quzhou):
     changed = reporting_client.patch(
         f"/v1/plans/{quzhou.plan_id}/rules", json={"cadence": "none"}, headers=auth("office", **{"If-Match": '"0"'})

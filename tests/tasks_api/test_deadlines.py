@@ -117,6 +117,15 @@ def test_pages_cut_between_kinds_due_the_same_day_lose_and_repeat_nothing(quzhou
     assert paged == walk(quzhou_client, auth("viewer"), **{"from": "2025-12-31", "to": "2025-12-31"})
 
 
+def test_the_calendar_is_a_bulk_list_read_in_pages_of_up_to_5000(quzhou_client, auth):
+    # notify_api reads a province's calendar whole: a tenth of the round trips of the 500 other lists allow.
+    whole = quzhou_client.get("/v1/deadlines", params={**YEAR_2025, "limit": 5000}, headers=auth("viewer"))
+    assert whole.status_code == 200 and whole.json()["next_cursor"] is None
+    assert whole.json()["data"] == walk(quzhou_client, auth("viewer"), **YEAR_2025)
+    beyond = quzhou_client.get("/v1/deadlines", params={**YEAR_2025, "limit": 5001}, headers=auth("viewer"))
+    assert_problem(beyond, 422)
+
+
 def test_a_page_links_to_the_next(quzhou_client, auth):
     response = quzhou_client.get("/v1/deadlines", params={**YEAR_2025, "limit": 7}, headers=auth("viewer"))
     assert 'rel="next"' in response.headers["Link"]

@@ -162,7 +162,6 @@ class ReportingClient:
             "as_of": as_of.isoformat() if as_of else None,
             "unit_id": unit_id,
             "pending": "true" if pending else None,
-            "limit": 500,
         }
         return await self.http.revalidated.rows(f"/v1/plans/{plan_id}/obligations", OBLIGATION_ROWS.validate, query)
 

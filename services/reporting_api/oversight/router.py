@@ -17,6 +17,7 @@ from services.common.etag import NOT_MODIFIED, IfNoneMatch, conditional_json
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.json import JSONBytesResponse, render
 from services.common.pagination import (
+    BulkLimit,
     Cursor,
     Limit,
     decode_id_cursor,
@@ -164,7 +165,7 @@ async def get_plan_obligations(
     walks: WalksDep,
     start: Annotated[date, Query(alias="from", description="First due date of the window.")],
     end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
-    limit: Limit = 50,
+    limit: BulkLimit = 50,
     cursor: Cursor = None,
     unit_id: UnitFilter = None,
     pending: Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")] = False,

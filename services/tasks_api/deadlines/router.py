@@ -11,6 +11,7 @@ from services.common.auth import PrincipalDep, Staff, Writer
 from services.common.etag import NOT_MODIFIED, IfNoneMatch, conditional_json
 from services.common.json import render
 from services.common.pagination import (
+    BulkLimit,
     Cursor,
     Limit,
     Page,
@@ -136,7 +137,7 @@ async def list_deadlines(
     principal: PrincipalDep,
     from_: Annotated[date, Query(alias="from", description="First day of the window.")],
     to: Annotated[date, Query(description=f"Last day of the window (at most {service.MAX_WINDOW_DAYS} days on).")],
-    limit: Limit = 50,
+    limit: BulkLimit = 50,
     cursor: Cursor = None,
     unit_id: UnitFilter = None,
     plan_id: PlanFilter = None,
