@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from operator import attrgetter
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from services.common.auth import Principal
 from services.common.contracts.plan_duties import PlanDuties, plan_duties
 from services.common.contracts.plan_rows import PlanAssignment
@@ -19,7 +21,7 @@ from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
 from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
 from services.reporting_api.oversight.repository import by_pair, pairs, pending_reads, period_reports_read
-from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView
+from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView, ReportsByPair
 from services.reporting_api.periods.obligations import owing_periods
 from services.reporting_api.periods.service import rhythm_of
 
@@ -36,6 +38,21 @@ def duties_of(found: PlanDuties, unit_id: int | None) -> list[PlanAssignment]:
     """The plan's responsibilities (of one unit, given `unit_id`) in id order (as tasks_api answers them: the sort
     only checks)."""
     return sorted((a for a in found.assignments if unit_id is None or a.unit_id == unit_id), key=attrgetter("id"))
+
+
+async def _period_reports(
+    db: Database, conn: AsyncConnection, plan_id: int, period: str, unit_id: int | None, *, pending: bool
+) -> tuple[set[tuple[int, int]], ReportsByPair]:
+    """The pairs a list leaves out and the reports it shows, of one owed period. A pending list (a dispatch's) reads
+    the filed pairs as pairs and only the latest drafts as reports; the records are gone once it returns."""
+    if not pending:
+        (every,) = await read_all(db, conn, [period_reports_read(plan_id, period, unit_id=unit_id)])
+        return set(), by_pair(every)
+    answered, drafts = await read_all(db, conn, pending_reads(plan_id, period, unit_id=unit_id))
+    filed = by_pair(drafts)
+    left_out = pairs(answered)
+    left_out.difference_update(filed)
+    return left_out, filed
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
@@ -65,17 +82,10 @@ async def obligations(
     async with db.read() as conn:
         wanted = owing_periods(await rhythm_of(conn, found_duties.plan), items, duties, start, end)
         owed_answers = await window_duties(conn, plan_id, start, end, unit_id=unit_id, today=today, pending=pending)
-        # One period's reports at a time (asyncpg's records on PostgreSQL), its rows made before the next is read: a
-        # province's period is 100,000 reports; read side by side, a dispatch's peak was 361 MB, one at a time 281.
-        # The pending ones (a dispatch's) read the filed pairs as pairs, and only the latest drafts as reports.
+        # One period's reports at a time, its rows made before the next is read: a province's period is 100,000
+        # reports; read side by side, a dispatch's peak was 361 MB, one at a time 281.
         for owed, owing in wanted:
-            if pending:
-                answered, drafts = await read_all(db, conn, pending_reads(plan_id, owed.period.id, unit_id=unit_id))
-                filed = by_pair(drafts)
-                left_out = pairs(answered) - filed.keys()
-            else:
-                (every,) = await read_all(db, conn, [period_reports_read(plan_id, owed.period.id, unit_id=unit_id)])
-                left_out, filed = set(), by_pair(every)
+            left_out, filed = await _period_reports(db, conn, plan_id, owed.period.id, unit_id, pending=pending)
             kept = owed_obligations(duties, owing, owed, left_out=left_out)
             rows += compliance_rows(items, kept, filed, today=today)
             del left_out, filed  # before the next period's are read
