@@ -4,7 +4,8 @@ responsibilities (GET /v1/plans/{id}/duties), as slotted records.
 notify_api's dispatch asks reporting_api for every plan's obligations, and each answer rests on the whole plan. Read
 from the plan's structure, a plan of 50,000 items was a 27 MB answer (a third of it indicators obligations never
 read) that tasks_api built in 0.9 s of CPU and this side decoded and validated in half a second; the duties alone are
-16 MB built in 0.6 s. Validated into slotted dataclasses, not the structure's frozen records. Read past the peer
+16 MB built in 0.6 s. Validated into slotted dataclasses (the items' facts its own, the responsibilities the
+structure's PlanAssignment), their repeated names shared (plan_rows.Shared). Read past the peer
 cache: a province's plans never fit it, and the roll-ups' own structures stay in it.
 """
 
