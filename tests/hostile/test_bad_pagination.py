@@ -9,13 +9,15 @@ import base64
 
 import pytest
 
-from services.common.pagination import MAX_LIMIT, encode_cursor
+from services.common.pagination import BULK_LIMIT, MAX_LIMIT, encode_cursor
 from tests.hostile.contract import Operation, every
 from tests.problems import assert_problem
 
 LISTS = every(lambda op: op.is_list)
+# The lists another service reads whole take larger pages (pagination.BulkLimit); every other list MAX_LIMIT.
+BULK_LISTS = {"tasks_api GET /v1/deadlines", "reporting_api GET /v1/plans/{plan_id}/obligations"}
 
-BAD_LIMITS = ["-1", "0", str(MAX_LIMIT + 1), str(10**20), "ten", "1e3", ""]
+BAD_LIMITS = ["-1", "0", str(10**20), "ten", "1e3", ""]
 BAD_CURSORS = {
     "not-base64": "!!!*not*base64*!!!",
     "not-json": "bm90IGpzb24",
@@ -46,9 +48,18 @@ def test_the_plain_list_answers_200(world, auth, op):
     assert response.status_code == 200, response.text
 
 
+def cap_of(op: Operation) -> int:
+    return BULK_LIMIT if str(op) in BULK_LISTS else MAX_LIMIT
+
+
+@pytest.mark.parametrize("op", LISTS, ids=str)
+def test_every_list_publishes_its_cap(op):
+    assert op.query_parameters["limit"]["schema"]["maximum"] == cap_of(op)
+
+
 @pytest.mark.parametrize("op", LISTS, ids=str)
 def test_every_limit_out_of_range_is_refused(world, auth, op):
-    for limit in BAD_LIMITS:
+    for limit in [*BAD_LIMITS, str(cap_of(op) + 1)]:
         response = _get(world, auth, op, limit=limit)
         assert_problem(response, 400, 422, case=f"limit={limit!r}")
 
