@@ -2,13 +2,14 @@
 
 Idle (started, nothing asked yet), at its peak under list load, after roll-ups of every plan, after the ledger
 exports, a minute after those (the growth over idle: what the caches and the allocator keep), and the peak over
-the whole run (VmHWM, reset once after the idle figure). Each figure names the largest service and notes all.
+the whole run (VmHWM, reset after the idle figure and by the ledger figure: the highest of the marks taken after
+each step, PeakTrail). Each figure names the largest service and notes all.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -78,6 +79,28 @@ def settled(stack: Stack, idle_snapshot: Snapshot, seconds: float) -> Figure:
     )
 
 
-def peak(stack: Stack) -> Figure:
-    peaks = Snapshot.now(stack, "VmHWM")
-    return at_most("RSS peak over the run (largest)", peaks.largest, "MB", ANY_POINT_MB, note=f"peaks: {peaks.note()}")
+@dataclass(slots=True)
+class PeakTrail:
+    """Each service's high-water mark (VmHWM) after each step of a run: which step its peak over the run was
+    reached in. The ledger figure resets the mark before each export (its note gives each export's own peak), so a
+    later mark can be lower than an earlier one: the peak over the run is the highest of them all."""
+
+    marks: list[tuple[str, Snapshot]] = field(default_factory=list)
+
+    def after(self, stack: Stack, step: str) -> None:
+        self.marks.append((step, Snapshot.now(stack, "VmHWM")))
+
+    def highest(self, last: Snapshot) -> Snapshot:
+        """Each service's highest mark, `last` included."""
+        found = [last, *(snapshot for _, snapshot in self.marks)]
+        return Snapshot({name: max(snapshot.mb[name] for snapshot in found) for name in last.mb})
+
+    def of(self, service: str) -> str:
+        return ", ".join(f"{step} {snapshot.mb[service]:.0f}" for step, snapshot in self.marks)
+
+
+def peak(stack: Stack, trail: PeakTrail) -> Figure:
+    peaks = trail.highest(Snapshot.now(stack, "VmHWM"))
+    top = max(peaks.mb, key=peaks.mb.__getitem__)
+    note = f"peaks: {peaks.note()}; {top}'s mark after each step: {trail.of(top)}"
+    return at_most("RSS peak over the run (largest)", peaks.largest, "MB", ANY_POINT_MB, note=note)

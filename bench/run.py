@@ -99,33 +99,40 @@ def measure_all(
     headers = {"Authorization": f"Bearer {token}"}
     subjects = asyncio.run(reads.find_subjects(target))
     idle, idle_snapshot = memory.idle(stack)
-    figures = [idle] if "memory" in only else []
+    figures, trail = [idle] if "memory" in only else [], memory.PeakTrail()
     if "lists" in only:
         lists, measured = reads.list_figures(stack, subjects, headers, load, profiler)
         figures += [*lists, memory.under_list_load(stack), *reads.flatness_figures(measured, subjects)]
         print("  lists: done", file=sys.stderr)
+        trail.after(stack, "lists")
     if "oversight" in only:
         figures += guarded(
             OVERSIGHT_NAMES,
             lambda: oversight.oversight_figures(stack, target, subjects, headers, limits.samples, profiler),
         )
+        trail.after(stack, "oversight")
     if "memory" in only:
         figures += guarded(
             MEMORY_NAMES[2:3], lambda: [memory.rollups_of_every_plan(stack, headers, list(subjects.plan_ids))]
         )
+        trail.after(stack, "roll-ups")
     if "ledger" in only:
         figures += guarded(LEDGER_NAMES, lambda: jobs.ledger_figures(stack, target, subjects, headers, profiler))
+        trail.after(stack, "ledger")
     if "memory" in only:
         figures += guarded(MEMORY_NAMES[3:4], lambda: [memory.now(stack, MEMORY_NAMES[3])])
         figures += guarded(MEMORY_NAMES[4:5], lambda: [memory.settled(stack, idle_snapshot, limits.settle)])
     if "search" in only:  # after the memory figures it would change: the first search loads the segmenter
         figures += guarded(SEARCH_NAMES, lambda: search.search_figures(stack, subjects, headers, limits.samples))
+        trail.after(stack, "search")
     if "dispatch" in only:
         figures += guarded(DISPATCH_NAMES, lambda: dispatch.dispatch_figures(stack, target, limits.dispatch, profiler))
+        trail.after(stack, "dispatch")
     if "delivery" in only:
         figures += guarded(DELIVERY_NAMES, lambda: jobs.delivery_figures(stack, target, limits.delivery, profiler))
+        trail.after(stack, "delivery")
     if "memory" in only:
-        figures += guarded(MEMORY_NAMES[5:6], lambda: [memory.peak(stack)])
+        figures += guarded(MEMORY_NAMES[5:6], lambda: [memory.peak(stack, trail)])
     return figures
 
 

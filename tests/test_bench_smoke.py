@@ -11,6 +11,7 @@ import pytest
 
 from bench.figures import DISPATCH_NAMES, FIGURE_NAMES, LEDGER_NAMES, LIST_NAMES, OVERSIGHT_NAMES, table
 from bench.generate import Target, drop_databases
+from bench.memory import PeakTrail, Snapshot
 from bench.run import parse_args, run
 from tests.databases import BACKEND, PG_DSN
 
@@ -95,3 +96,14 @@ def test_each_dispatch_run_names_its_phases_and_has_a_raw_copy_baseline(figures)
 def test_the_ledger_exports_have_their_baselines(figures):
     by_name = {f.name: f for f in figures}
     assert all(by_name[name].baseline > 0 for name in LEDGER_NAMES)
+
+
+def test_the_memory_peak_names_the_step_each_mark_was_taken_after(figures):
+    note = {f.name: f for f in figures}["RSS peak over the run (largest)"].note
+    assert all(f" {step} " in note for step in ("lists", "oversight", "roll-ups", "ledger", "dispatch", "delivery"))
+
+
+def test_the_memory_peak_over_the_run_is_the_highest_mark_though_a_reset_lowered_the_last():
+    marks = [("roll-ups", Snapshot({"reporting_api": 264.0})), ("ledger", Snapshot({"reporting_api": 192.0}))]
+    trail = PeakTrail(marks)
+    assert trail.highest(Snapshot({"reporting_api": 200.0})).mb == {"reporting_api": 264.0}
