@@ -115,18 +115,11 @@ def owed_obligations(
 ) -> list[Obligation]:
     """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
     `owing`, but the (item_id, unit_id) pairs `left_out`. A dispatch asks for the pending ones of a plan that has
-    filed nearly everything, and leaves out the pairs whose latest report reached the office (`reached`): no row is
-    built for a filed pair."""
+    filed nearly everything, and leaves out the pairs whose latest report reached the office (read in SQL:
+    repository.pending_reads): no row is built for a filed pair."""
     return [
         Obligation(a, scheduled) for a in assignments if a.item_id in owing and (a.item_id, a.unit_id) not in left_out
     ]
-
-
-def reached(reports: Mapping[tuple[int, int], PeriodReport]) -> set[tuple[int, int]]:
-    """The pairs whose latest report reached the office, of a period's reports by pair (by_pair): what a pending
-    list leaves out. The obligation list reads them in SQL instead (repository.pending_reads: the pairs that filed,
-    less those whose latest report is a draft), not as the reports."""
-    return {pair for pair, report in reports.items() if report["status"] in REPORTED}
 
 
 def compliance_summary(rows: Iterable[ComplianceEntry]) -> ComplianceTotals:

@@ -10,9 +10,9 @@ a kept answer does not keep the plan's records alive, and the period's rows comp
 A roll-up compares what its lights read of the rows, derived as they are read (oversight/period_rows.py), not the
 rows themselves; what is kept is still counted in rows, so the memo is bounded by them too: a roll-up of the bench's
 plan 1 once kept ~38 MB of its period's rows (100,000 responsibilities), which stayed in reporting_api after the
-request. An answer counts
-its rows (those of its inputs and its own), and at least a `size`-th of the bound, so that no more than `size` are
-kept; one larger than the whole bound is not kept (that plan's roll-up is computed anew each time).
+request. An answer counts its rows (those of its inputs and its own), and at least a `size`-th of the bound, so that
+no more than `size` are kept; one larger than the whole bound is not kept (that plan's roll-up is computed anew
+each time).
 """
 
 from __future__ import annotations

@@ -52,6 +52,12 @@ def periods_of(period: str) -> dict[str, str]:
 OWN_DUTY = reports.c.role != "delegate"
 
 
+def _answering(*, of_unit: bool = False) -> ColumnElement[bool]:
+    """The plan's own reports answering for the period (of one unit): what every statement here reads."""
+    found = and_(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
+    return and_(found, reports.c.unit_id == bindparam("unit_id")) if of_unit else found
+
+
 @cache
 def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) -> Select[Any]:
     """The reports answering for the period (of one unit; only those filed as lead): the columns the rules read."""
@@ -64,10 +70,8 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
         reports.c.late,
         reports.c.days_late,
         reports.c.self_status,
-    ).where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
+    ).where(_answering(of_unit=of_unit))
     query = query.order_by(reports.c.id)  # by_pair keeps the last of a pair's reports: the latest filed
-    if of_unit:
-        query = query.where(reports.c.unit_id == bindparam("unit_id"))
     if lead_only:
         query = query.where(reports.c.role == "lead")
     return query
@@ -75,12 +79,6 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
 
 # No IN over a list of values: its expanding bindparam is not compiled once, as driver_reads compiles statements.
 _REACHED = or_(*(reports.c.status == status for status in REPORTED))
-
-
-def _answering(*, of_unit: bool) -> ColumnElement[bool]:
-    """The period's own reports (of one unit)."""
-    found = and_(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
-    return and_(found, reports.c.unit_id == bindparam("unit_id")) if of_unit else found
 
 
 @cache
@@ -130,8 +128,8 @@ def lead_states_statement() -> Select[Any]:
     """The period's reports filed as lead with only what a roll-up's lights read of them (LeadState) and their pair:
     a province plan's 50,000 rows as records of four columns, not eight (plan 1 of the bench: 20 -> 14 MB)."""
     query = select(reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.self_status)
-    query = query.where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
-    return query.where(reports.c.role == "lead").order_by(reports.c.id)  # the latest of a pair last, as by_pair reads
+    query = query.where(_answering(), reports.c.role == "lead")
+    return query.order_by(reports.c.id)  # the latest of a pair last, as by_pair reads
 
 
 @cache
@@ -140,11 +138,7 @@ def filed_counts_statement(key: str) -> Select[Any]:
     one aggregate, one row per key; of a pair that filed two (under an earlier cadence) only the latest counts
     (latest_per_pair)."""
     column, status, late = reports.c[key], reports.c.status, reports.c.late
-    latest = (
-        select(func.max(reports.c.id))
-        .where(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
-        .group_by(reports.c.item_id, reports.c.unit_id)
-    )
+    latest = select(func.max(reports.c.id)).where(_answering()).group_by(reports.c.item_id, reports.c.unit_id)
     reached = status != "draft"
     counts = {
         "submitted": reached,
