@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from services.notify_api.contacts.models import OwnerKind
 from services.notify_api.deliveries.models import Level
@@ -53,8 +54,7 @@ class PauseIndex:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Due:
+class Due(NamedTuple):
     """A deadline whose rule has a step due today."""
 
     deadline: Deadline
@@ -63,8 +63,7 @@ class Due:
     units: tuple[Duty, ...]  # its units that are not paused
 
 
-@dataclass(frozen=True, slots=True)
-class Addressed:
+class Addressed(NamedTuple):
     """A notice for one contact of one recipient."""
 
     notice: Notice

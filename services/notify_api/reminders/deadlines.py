@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from services.common.contracts.reporting import InstructionDutyRow, ObligationRow, ReportingClient
 from services.common.contracts.tasks import DeadlineRow, Plan, TasksClient
@@ -25,8 +25,10 @@ REPORT_TYPE_LABEL = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class DeadlineItem:
+# A dispatch's values (these, and the steps, notices, addresses and rows built from them) are NamedTuples, not
+# frozen dataclasses: a province's day builds 1.5 M of them, and a frozen dataclass sets each field through
+# object.__setattr__ (seven fields: 0.71 µs against 0.24 µs), 0.8 s of a day's dispatch. Immutable either way.
+class DeadlineItem(NamedTuple):
     """One item of a unit's report deadline: the report it owes on it."""
 
     item_id: int
@@ -38,8 +40,7 @@ class DeadlineItem:
     report_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class Duty:
+class Duty(NamedTuple):
     """A unit responsible for a deadline, and how (lead 牵头 or co 配合)."""
 
     unit_id: int
@@ -47,8 +48,7 @@ class Duty:
     role: str
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(NamedTuple):
     """Something a unit must have done by a day."""
 
     kind: str  # item, milestone, indicator or report
@@ -167,8 +167,7 @@ def unit_report_deadline(plan_id: int, due_on: date, owed: list[ObligationRow]) 
 def unit_report_deadline_of(deadline: Deadline, items: tuple[DeadlineItem, ...]) -> Deadline:
     """The same unit's report deadline listing only `items` (some were paused)."""
     first = items[0]
-    return replace(
-        deadline,
+    return deadline._replace(
         item_id=first.item_id,
         item_key=first.item_key,
         item_number=first.item_number,

@@ -8,7 +8,7 @@ together, so the calendar shows one event per (unit, due date) and lists the ite
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from services.notify_api.reminders.deadlines import Deadline, Duty, report_kind
@@ -50,8 +50,7 @@ def per_item(deadline: Deadline) -> list[Deadline]:
     if not deadline.items:
         return [deadline]
     return [
-        replace(
-            deadline,
+        deadline._replace(
             item_id=item.item_id,
             item_key=item.item_key,
             item_number=item.item_number,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
+from typing import NamedTuple
 
 from services.common import clock
 from services.notify_api.contacts.models import OwnerKind
@@ -85,8 +86,7 @@ def _unit_about(a: Addressed) -> int:
     return next((u for u in a.notice.units if u.role == "lead"), a.notice.units[0]).unit_id
 
 
-@dataclass(frozen=True, slots=True)
-class Single:
+class Single(NamedTuple):
     """A notice to one contact, known by its key; its row (with the rendered message) is built only if new."""
 
     dedupe_key: str

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from services.common.clock import SHANGHAI
 from services.common.workdays import add_workdays, workdays_between, workdays_late
@@ -26,8 +27,7 @@ from services.notify_api.rules.rule import Rule
 LEVEL_RANK = {Level.BLUE: 0, Level.YELLOW: 1, Level.RED: 2}
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One rung of the ladder: its name (part of the exactly-once key), colour and day."""
 
     name: str

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from services.notify_api.deliveries.models import Level
 from services.notify_api.reminders.deadlines import ROLE_LABEL, Deadline, Duty
@@ -16,8 +16,7 @@ LEVEL_NAME = {Level.BLUE: "蓝色提醒单", Level.YELLOW: "黄色催办单", Le
 ESCALATED = "已超过升级时限，抄送牵头市领导和领导小组办公室，并列入逾期事项通报。"
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(NamedTuple):
     """One step of one deadline, as one recipient reads it."""
 
     deadline: Deadline

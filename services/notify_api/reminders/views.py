@@ -4,7 +4,6 @@ the peers (pure: no I/O)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from datetime import date
 
 from services.notify_api.reminders.addressing import Due
@@ -69,8 +68,7 @@ def _bulletin_entry(deadline: Deadline, leaders: list[LeaderRefRow]) -> Bulletin
 def per_item(deadline: Deadline) -> list[Deadline]:
     """A unit's report deadline as one deadline per item it lists (the bulletin is by item); others as they are."""
     return [
-        replace(
-            deadline,
+        deadline._replace(
             item_id=i.item_id,
             item_key=i.item_key,
             item_number=i.item_number,
