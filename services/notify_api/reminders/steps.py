@@ -39,9 +39,11 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _blue(due_on: date, rule: Rule, today: date) -> Step | None:
-    """The latest before-step on or before today: the fewest days before the due date that have come."""
-    come = [days for days in rule.steps_before if due_on - timedelta(days=days) <= today]
+@lru_cache(maxsize=4096)
+def _blue(due_on: date, steps_before: tuple[int, ...], today: date) -> Step | None:
+    """The latest before-step on or before today: the fewest days before the due date that have come (cached: many
+    deadlines share a due date; a province's day asked 110,000 times for a few hundred answers, 0.5 s of it)."""
+    come = [days for days in steps_before if due_on - timedelta(days=days) <= today]
     if not come:
         return None
     latest = min(come)
@@ -71,7 +73,7 @@ def _overdue(due_on: date, repeat: int, escalate_after: int, today: date) -> Ste
 def due_step(due_on: date, rule: Rule, today: date) -> Step | None:
     """The step of `rule` to send about a deadline on `today`, or None (too early)."""
     if today <= due_on:
-        return _blue(due_on, rule, today)
+        return _blue(due_on, rule.steps_before, today)
     return _overdue(due_on, rule.repeat_every_workdays, rule.escalate_after_days, today)
 
 
