@@ -59,10 +59,15 @@ def _units(notice: Notice) -> str:
 
 
 def _subject(notice: Notice) -> str:
-    d = notice.deadline
+    return _subject_of(notice, _what(notice.deadline), _status(notice), _units(notice))
+
+
+def _subject_of(notice: Notice, what: str, status: str, units: str) -> str:
+    """The subject, of the parts the body shows too (a notice's are worked out once: a day renders 100,000)."""
+    d, tag = notice.deadline, LEVEL_TAG[notice.step.level]
     if d.items:  # a unit's reports due that day: the items are listed in the body
-        return f"【{LEVEL_TAG[notice.step.level]}】{_units(notice)}：{_what(d)}{_status(notice)}"
-    return f"【{LEVEL_TAG[notice.step.level]}】{d.item_number} {notice.item_title}：{_what(d)}{_status(notice)}"
+        return f"【{tag}】{units}：{what}{status}"
+    return f"【{tag}】{d.item_number} {notice.item_title}：{what}{status}"
 
 
 def _items(notice: Notice) -> str:
@@ -114,16 +119,17 @@ def notice_data(notice: Notice) -> NoticeData:
 
 def render_notice(notice: Notice) -> NoticePayload:
     d = notice.deadline
-    what = ("报送事项", _items(notice)) if d.items else ("事项", f"{d.item_number} {notice.item_title}")
+    what, status, units = _what(d), _status(notice), _units(notice)
+    about = ("报送事项", _items(notice)) if d.items else ("事项", f"{d.item_number} {notice.item_title}")
     lines = [
         ("计划", notice.plan_title),
-        what,
-        ("时限", f"{_what(d)}，{chinese_date(d.due_on)}"),
-        ("状态", _status(notice)),
-        ("责任单位", _units(notice)),
+        about,
+        ("时限", f"{what}，{chinese_date(d.due_on)}"),
+        ("状态", status),
+        ("责任单位", units),
     ]
     extra = [ESCALATED] if notice.step.level is Level.RED else []
-    subject = _subject(notice)
+    subject = _subject_of(notice, what, status, units)
     text = "\n".join(
         [
             f"{LEVEL_NAME[notice.step.level]}：{subject}",
