@@ -3,9 +3,10 @@
 It is the physical limit issues 6 and 15 measure each list endpoint against. It does what the service does for
 the same answer: the same statements (the item page; whether the plan exists only when the page is empty; the
 report page), one round trip each, on an asyncpg pool of the same size with the services' session settings and
-their release (no session reset), and the rows encoded with orjson. It does not route, authenticate, validate
-the query, check a unit token's scope, build Link headers or the services' opaque cursors, log, or count. Served
-by uvicorn like the services:
+their release (no session reset), the rows encoded with orjson, the body framed by its Content-Length as the
+services frame theirs (until 2026-12-05 it went chunked). It does not route, authenticate, validate the query,
+check a unit token's scope, build Link headers or the services' opaque cursors, log, or count. Served by uvicorn
+like the services:
 
     BENCH_TASKS_DSN=postgresql://… BENCH_REPORTING_DSN=postgresql://… uvicorn bench.baseline:app --port 8799
     GET /items?plan_id=1&unit_id=7&limit=50&cursor=123    the item list of tasks_api, keyset by id
@@ -76,11 +77,11 @@ class Baseline:
             body = await self.reports(query)
         else:
             body = None
-        status = 200 if body is not None else 404
-        await send(
-            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
-        )
-        await send({"type": "http.response.body", "body": body or b"{}"})
+        status, body = (200, body) if body is not None else (404, b"{}")
+        # Framed by its length as the services' pages are (without it uvicorn sends the body chunked).
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -8,6 +8,11 @@ the two is roughly what limits the wrk figures on a machine whose cores the data
 
     python -m bench.list_cost --prefix lists_bench --requests 2000
     python -m bench.list_cost --prefix lists_bench --profile var/bench/list_cost.prof   # cProfile of the service side
+    python -m bench.list_cost --prefix lists_bench --layers   # and where the service's time goes, layer by layer
+
+With `--layers` each service request is also timed entered below the middleware (the app's router, with the scope
+as the middleware left it: the caller resolved) and at its route (the route's own handler: parameters, endpoint,
+read, encoding): the differences are what the middleware and the routing cost.
 """
 
 from __future__ import annotations
@@ -78,6 +83,11 @@ def request_scope(url: str, headers: dict[str, str]) -> dict[str, Any]:
 
 async def call(app: App, url: str, headers: dict[str, str]) -> int:
     """One request through `app`; its status."""
+    return await call_scope(app, request_scope(url, headers))
+
+
+async def call_scope(app: App, scope: dict[str, Any]) -> int:
+    """One request with this scope; its status."""
     status = 0
 
     async def receive() -> dict[str, Any]:
@@ -88,7 +98,7 @@ async def call(app: App, url: str, headers: dict[str, str]) -> int:
         if message["type"] == "http.response.start":
             status = message["status"]
 
-    await app(request_scope(url, headers), receive, send)
+    await app(scope, receive, send)
     return status
 
 
@@ -109,7 +119,37 @@ async def cpu_per_request(
     return spent / n * 1e6
 
 
-async def measure(target: Target, n: int, rounds: int, profile: cProfile.Profile | None, only: list[str]) -> None:
+# What routing adds to a request's scope: taken out again to enter at the router with the scope the middleware left.
+_ROUTED = ("route", "endpoint", "router", "fastapi", "path_params", "duban.route_match")
+
+
+async def layer_costs(app: App, url: str, headers: dict[str, str], n: int, rounds: int) -> dict[str, float]:
+    """Median CPU µs of a request entered at the app, at its router (below the middleware) and at its route."""
+    routed = request_scope(url, headers)
+    await call_scope(app, routed)  # the scope as the app left it: the caller in its state, the route it took
+    below = {key: value for key, value in routed.items() if key not in _ROUTED}
+    fresh, route = request_scope(url, headers), routed["route"]
+    entries = {  # each entry copies its scope alike
+        "app": lambda: call_scope(app, {**fresh, "state": {}}),
+        "router": lambda: call_scope(routed["router"], dict(below)),
+        "route": lambda: call_scope(route.handle, dict(routed)),
+    }
+    for name, enter in entries.items():
+        if (status := await enter()) != 200:
+            raise RuntimeError(f"{url} entered at its {name} answered {status}")
+    spent: dict[str, list[float]] = {name: [] for name in entries}
+    for _ in range(rounds):
+        for name, enter in entries.items():
+            started = time.process_time()
+            for _ in range(n):
+                await enter()
+            spent[name].append((time.process_time() - started) / n * 1e6)
+    return {name: statistics.median(values) for name, values in spent.items()}
+
+
+async def measure(
+    target: Target, n: int, rounds: int, profile: cProfile.Profile | None, only: list[str], layers: bool = False
+) -> None:
     os.environ["BENCH_TASKS_DSN"], os.environ["BENCH_REPORTING_DSN"] = (
         target.dsn("tasks_api"),
         target.dsn("reporting_api"),
@@ -140,6 +180,13 @@ async def measure(target: Target, n: int, rounds: int, profile: cProfile.Profile
             ours, theirs = statistics.median(s for s, _ in spent), statistics.median(r for _, r in spent)
             ratio = statistics.median(s / r for s, r in spent)
             print(f"{name:30} service {ours:6.0f} µs   raw {theirs:6.0f} µs   median ratio {ratio:4.2f}×", flush=True)
+            if layers:
+                cost = await layer_costs(service, url, headers, n, rounds)
+                print(
+                    f"{'':30} middleware {cost['app'] - cost['router']:4.0f} µs   routing "
+                    f"{cost['router'] - cost['route']:4.0f} µs   route {cost['route']:4.0f} µs",
+                    flush=True,
+                )
 
 
 def main() -> None:
@@ -150,9 +197,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="rounds taking turns; the medians are shown")
     parser.add_argument("--profile", help="write a cProfile of the service side to this file")
     parser.add_argument("--only", action="append", default=[], help="a list figure's name (repeatable)")
+    parser.add_argument("--layers", action="store_true", help="also the middleware's, routing's and route's shares")
     args = parser.parse_args()
     profile = cProfile.Profile(time.process_time) if args.profile else None  # CPU, as the figures
-    asyncio.run(measure(Target(args.prefix, args.admin_dsn), args.requests, args.rounds, profile, args.only))
+    target = Target(args.prefix, args.admin_dsn)
+    asyncio.run(measure(target, args.requests, args.rounds, profile, args.only, args.layers))
     if profile is not None:
         profile.dump_stats(args.profile)
 
