@@ -42,7 +42,8 @@ def aware(moment: datetime) -> datetime:
 @lru_cache(maxsize=4096)
 def _blue(due_on: date, steps_before: tuple[int, ...], today: date) -> Step | None:
     """The latest before-step on or before today: the fewest days before the due date that have come (cached: many
-    deadlines share a due date; a province's day asked 110,000 times for a few hundred answers, 0.5 s of it)."""
+    deadlines share a due date: a province's day asks 110,000 times for a few hundred answers; due_today on a
+    captured day 1.54 -> 0.67 s)."""
     come = [days for days in steps_before if due_on - timedelta(days=days) <= today]
     if not come:
         return None
