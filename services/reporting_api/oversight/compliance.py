@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter, not_
-from typing import cast, overload
+from typing import NamedTuple, cast, overload
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.common.workdays import workdays_late
@@ -53,13 +53,31 @@ def lateness(report: Filed | None, *, due_on: date, today: date) -> tuple[bool, 
     return days > 0, days
 
 
+class PeriodFacts(NamedTuple):
+    """What every row of one scheduled period shows alike, worked out once for its rows (a dispatch builds 200,000
+    rows of a handful of periods: each asked its period, report type, date and lateness anew, a third of a row)."""
+
+    period: str
+    report_type: str
+    due_on: str
+    past_due: bool
+    unreported: tuple[bool, int]  # lateness() of a pair whose report has not reached the office
+
+    @classmethod
+    def of(cls, scheduled: ScheduledPeriod, today: date) -> PeriodFacts:
+        due_on, period = scheduled.due_on, scheduled.period
+        unreported = lateness(None, due_on=due_on, today=today)
+        return cls(period.id, period.report_type.value, due_on.isoformat(), today > due_on, unreported)
+
+
 def compliance_row(
-    obligation: Obligation, item: ItemLabel | None, report: PeriodReport | None, *, today: date
+    obligation: Obligation, item: ItemLabel | None, report: PeriodReport | None, facts: PeriodFacts
 ) -> ComplianceEntry:
-    assignment, due_on = obligation.assignment, obligation.due_on
+    """The row of an obligation, of its period's facts (PeriodFacts.of its `scheduled`)."""
+    assignment = obligation.assignment
     state = report["status"] if report else "missing"
-    overdue = obligation.owed and state not in REPORTED and today > due_on
-    late, days_late = lateness(report, due_on=due_on, today=today)
+    reported = state in REPORTED  # as lateness(): a report that reached the office keeps its own
+    late, days_late = (bool(report["late"]), report["days_late"]) if reported and report else facts.unreported
     return {
         "responsibility_id": assignment.id,
         "item_id": assignment.item_id,
@@ -69,15 +87,15 @@ def compliance_row(
         "unit_id": assignment.unit_id,
         "unit_name": assignment.unit_name,
         "role": assignment.role,
-        "period": obligation.period.id,
-        "report_type": obligation.period.report_type.value,
-        "due_on": due_on.isoformat(),
+        "period": facts.period,
+        "report_type": facts.report_type,
+        "due_on": facts.due_on,
         "owed": obligation.owed,
         "state": state,
         "report_id": report["id"] if report else None,
         "late": late,
         "days_late": days_late,
-        "overdue": overdue,
+        "overdue": obligation.owed and not reported and facts.past_due,
     }
 
 
@@ -102,12 +120,15 @@ def _rows(
     *,
     today: date,
 ) -> list[ComplianceEntry]:
-    return [
-        compliance_row(
-            o, by_id.get(o.assignment.item_id), reports.get((o.assignment.item_id, o.assignment.unit_id)), today=today
-        )
-        for o in obligations
-    ]
+    rows: list[ComplianceEntry] = []
+    scheduled: ScheduledPeriod | None = None
+    facts: PeriodFacts | None = None
+    for o in obligations:
+        if facts is None or o.scheduled is not scheduled:  # a period's obligations come together
+            scheduled, facts = o.scheduled, PeriodFacts.of(o.scheduled, today)
+        a = o.assignment
+        rows.append(compliance_row(o, by_id.get(a.item_id), reports.get((a.item_id, a.unit_id)), facts))
+    return rows
 
 
 def owed_obligations(
