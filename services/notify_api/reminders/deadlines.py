@@ -27,7 +27,8 @@ REPORT_TYPE_LABEL = {
 
 # A dispatch's values (these, and the steps, notices, addresses and rows built from them) are NamedTuples, not
 # frozen dataclasses: a province's day builds 1.5 M of them, and a frozen dataclass sets each field through
-# object.__setattr__ (seven fields: 0.71 µs against 0.24 µs), 0.8 s of a day's dispatch. Immutable either way.
+# object.__setattr__ (seven fields: 0.71 µs against 0.24 µs): grouping and addressing a captured day took 1.74 s
+# with them, 1.27 s with these. Immutable either way.
 class DeadlineItem(NamedTuple):
     """One item of a unit's report deadline: the report it owes on it."""
 
