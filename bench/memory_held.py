@@ -1,0 +1,168 @@
+"""What reporting_api's resident set holds after its batches: its caches, its pools, or its allocators' free memory.
+
+`make bench` measures the growth over idle a minute after the roll-ups of every plan and the ledger exports (bench/
+memory.py) but cannot say what the growth is. This runs reporting_api in this process (its peer, tasks_api, as the
+bench starts it), makes those batches `--passes` times, and then lets go of what the app keeps, one holder at a time
+(the roll-up memo, the plan shapes, the compliance walks, the peer caches, the database pools), taking the RSS after
+a collection and a malloc_trim at each step. What remains after the last step is held by no cache: the allocators'
+free memory that live objects, scattered through it by the batches, pin (services/common/memory.py), and the
+objects themselves; `--trace` counts those with tracemalloc (itself costly: its RSS figures are not comparable), and
+`--arenas` prints CPython's allocator statistics at the end (sys._debugmallocstats, to stderr: its arenas, and the
+bytes in free pools and available blocks that those arenas hold and the system does not get back).
+
+    python -m bench.memory_held --prefix bench --passes 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ctypes
+import gc
+import sys
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from bench import reads
+from bench.generate import ADMIN_DSN, RECEIVER_PORT, Target
+from bench.list_cost import serving
+from bench.processes import running_stack
+from services.common.auth import mint_token
+from services.reporting_api.app import create_app
+from services.reporting_api.settings import ReportingSettings
+
+Release = Callable[[FastAPI], Awaitable[None]]
+
+
+async def _memo(app: FastAPI) -> None:
+    app.state.rollup_memo.answers.clear()
+
+
+async def _shapes(app: FastAPI) -> None:
+    app.state.plan_shapes.kept.clear()
+
+
+async def _walks(app: FastAPI) -> None:
+    app.state.compliance_walks.views.clear()
+
+
+async def _peer_caches(app: FastAPI) -> None:
+    http = app.state.tasks.http
+    http.forget()
+    http.revalidated.walks.clear()
+    http.urls.clear()
+
+
+async def _pools(app: FastAPI) -> None:
+    database = app.state.database
+    await database.driver_pool.close()
+    await database.engine.dispose()
+
+
+# In this order: the pools last, as a closed pool ends what the app can still do.
+RELEASES: tuple[tuple[str, Release], ...] = (
+    ("roll-up memo cleared", _memo),
+    ("plan shapes cleared", _shapes),
+    ("compliance walks cleared", _walks),
+    ("peer caches cleared", _peer_caches),
+    ("database pools closed", _pools),
+)
+
+
+def resident_mb() -> float:
+    """This process's RSS after a full collection and a malloc_trim (what the app's own trim would return)."""
+    gc.collect()
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+
+
+class Marks:
+    """The RSS at each step, printed with its growth over the first."""
+
+    def __init__(self) -> None:
+        self.idle: float | None = None
+
+    def take(self, step: str) -> None:
+        mb = resident_mb()
+        self.idle = mb if self.idle is None else self.idle
+        print(f"{step:32} {mb:7.1f} MB   {mb - self.idle:+7.1f} MB over idle", flush=True)
+
+
+async def batches(client: httpx.AsyncClient, plan_ids: list[int], ledger_plan: int) -> None:
+    """The batches the settled figure follows: every plan's roll-up by unit, then a plan's ledger in both formats."""
+    for plan_id in plan_ids:
+        params = {"period": reads.PERIOD, "by": "unit"}
+        (await client.get(f"/v1/plans/{plan_id}/rollups", params=params)).raise_for_status()
+    for kind in ("xlsx", "csv"):
+        (await client.get(f"/v1/plans/{ledger_plan}/ledger.{kind}", params={"period": reads.PERIOD})).raise_for_status()
+
+
+async def measure(target: Target, tasks_url: str, passes: int, trace: bool, arenas: bool) -> None:
+    settings = ReportingSettings(
+        environment="test",
+        database_url=target.url("reporting_api"),
+        tasks_api_url=tasks_url,
+        peer_budget_seconds=300,  # as the bench's services (bench/processes.py says why)
+        peer_timeout_seconds=60,
+        notify_api_url="",
+        job_grace_seconds=0,
+    )
+    subjects = await reads.find_subjects(target)
+    token = mint_token(settings, role="office", subject="bench")
+    app = create_app(settings)
+    marks = Marks()
+    async with (
+        serving(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app),
+            base_url="http://reporting",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client,
+    ):
+        (await client.get("/healthz")).raise_for_status()
+        marks.take("idle")
+        before = _traced_start() if trace else None
+        for n in range(passes):
+            await batches(client, list(subjects.plan_ids), subjects.plan_id)
+            marks.take(f"after pass {n + 1}")
+        for step, release in RELEASES:
+            await release(app)
+            marks.take(step)
+        if before is not None:
+            print(f"live Python objects over idle (tracemalloc): {(_traced() - before) / 1e6:+.1f} MB")
+        if arenas:
+            sys._debugmallocstats()
+
+
+def _traced_start() -> int:
+    tracemalloc.start()
+    return _traced()
+
+
+def _traced() -> int:
+    gc.collect()
+    return tracemalloc.get_traced_memory()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--prefix", default="bench")
+    parser.add_argument("--admin-dsn", default=ADMIN_DSN)
+    parser.add_argument("--passes", type=int, default=1, help="times the batches are made before letting go")
+    parser.add_argument("--trace", action="store_true", help="also count the live objects (tracemalloc)")
+    parser.add_argument("--arenas", action="store_true", help="and print CPython's allocator statistics at the end")
+    args = parser.parse_args()
+    target = Target(args.prefix, args.admin_dsn)
+    with running_stack(target, RECEIVER_PORT, Path("var/bench/logs")) as stack:
+        asyncio.run(measure(target, stack.tasks.url, args.passes, args.trace, args.arenas))
+
+
+if __name__ == "__main__":
+    main()
