@@ -6,7 +6,8 @@ bench starts it), makes those batches `--passes` times, and then lets go of what
 (the roll-up memo, the plan shapes, the compliance walks, the peer caches, the database pools), taking the RSS after
 a collection and a malloc_trim at each step. What remains after the last step is held by no cache: the allocators'
 free memory that live objects, scattered through it by the batches, pin (services/common/memory.py), and the
-objects themselves; `--trace` counts those with tracemalloc (itself costly: its RSS figures are not comparable), and
+objects themselves; `--trace` counts those by source file with tracemalloc (itself costly: its RSS figures are not
+comparable); `--warm` makes the batches once on the smallest plan before the idle mark (what is made only once); and
 `--arenas` prints CPython's allocator statistics at the end (sys._debugmallocstats, to stderr: its arenas, and the
 bytes in free pools and available blocks that those arenas hold and the system does not get back).
 
@@ -36,6 +37,7 @@ from services.reporting_api.app import create_app
 from services.reporting_api.settings import ReportingSettings
 
 Release = Callable[[FastAPI], Awaitable[None]]
+TOP_SOURCES = 15  # files whose allocations still live are listed with --trace, the largest first
 
 
 async def _memo(app: FastAPI) -> None:
@@ -104,7 +106,7 @@ async def batches(client: httpx.AsyncClient, plan_ids: list[int], ledger_plan: i
         (await client.get(f"/v1/plans/{ledger_plan}/ledger.{kind}", params={"period": reads.PERIOD})).raise_for_status()
 
 
-async def measure(target: Target, tasks_url: str, passes: int, trace: bool, arenas: bool) -> None:
+async def measure(target: Target, tasks_url: str, passes: int, trace: bool, arenas: bool, warm: bool) -> None:
     settings = ReportingSettings(
         environment="test",
         database_url=target.url("reporting_api"),
@@ -127,6 +129,8 @@ async def measure(target: Target, tasks_url: str, passes: int, trace: bool, aren
         ) as client,
     ):
         (await client.get("/healthz")).raise_for_status()
+        if warm:  # the same batches once on the smallest plan: what is made once, made before the idle mark
+            await batches(client, [subjects.plan_ids[-1]], subjects.plan_ids[-1])
         marks.take("idle")
         before = _traced_start() if trace else None
         for n in range(passes):
@@ -136,14 +140,17 @@ async def measure(target: Target, tasks_url: str, passes: int, trace: bool, aren
             await release(app)
             marks.take(step)
         if before is not None:
-            print(f"live Python objects over idle (tracemalloc): {(_traced() - before) / 1e6:+.1f} MB")
+            print(f"live Python objects over idle (tracemalloc): {(_traced() - before[0]) / 1e6:+.1f} MB, from:")
+            for grown in tracemalloc.take_snapshot().compare_to(before[1], "filename")[:TOP_SOURCES]:
+                where = grown.traceback[0].filename
+                print(f"  {grown.size_diff / 1e6:+6.2f} MB {grown.count_diff:+8d} objects  {where}")
         if arenas:
             sys._debugmallocstats()
 
 
-def _traced_start() -> int:
+def _traced_start() -> tuple[int, tracemalloc.Snapshot]:
     tracemalloc.start()
-    return _traced()
+    return _traced(), tracemalloc.take_snapshot()
 
 
 def _traced() -> int:
@@ -157,11 +164,12 @@ def main() -> None:
     parser.add_argument("--admin-dsn", default=ADMIN_DSN)
     parser.add_argument("--passes", type=int, default=1, help="times the batches are made before letting go")
     parser.add_argument("--trace", action="store_true", help="also count the live objects (tracemalloc)")
+    parser.add_argument("--warm", action="store_true", help="the batches once on the smallest plan before idle")
     parser.add_argument("--arenas", action="store_true", help="and print CPython's allocator statistics at the end")
     args = parser.parse_args()
     target = Target(args.prefix, args.admin_dsn)
     with running_stack(target, RECEIVER_PORT, Path("var/bench/logs")) as stack:
-        asyncio.run(measure(target, stack.tasks.url, args.passes, args.trace, args.arenas))
+        asyncio.run(measure(target, stack.tasks.url, args.passes, args.trace, args.arenas, args.warm))
 
 
 if __name__ == "__main__":
