@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import gc
+import os
 import sys
 import tracemalloc
 from collections.abc import Awaitable, Callable
@@ -31,8 +31,9 @@ from fastapi import FastAPI
 from bench import reads
 from bench.generate import ADMIN_DSN, RECEIVER_PORT, Target
 from bench.list_cost import serving
-from bench.processes import running_stack
+from bench.processes import running_stack, status_mb
 from services.common.auth import mint_token
+from services.common.memory import LIBRARY_TRIM
 from services.reporting_api.app import create_app
 from services.reporting_api.settings import ReportingSettings
 
@@ -78,11 +79,9 @@ RELEASES: tuple[tuple[str, Release], ...] = (
 def resident_mb() -> float:
     """This process's RSS after a full collection and a malloc_trim (what the app's own trim would return)."""
     gc.collect()
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+    if LIBRARY_TRIM is not None:
+        LIBRARY_TRIM(0)
+    return status_mb(os.getpid())
 
 
 class Marks:
@@ -99,8 +98,8 @@ class Marks:
 
 async def batches(client: httpx.AsyncClient, plan_ids: list[int], ledger_plan: int) -> None:
     """The batches the settled figure follows: every plan's roll-up by unit, then a plan's ledger in both formats."""
+    params = {"period": reads.PERIOD, "by": "unit"}
     for plan_id in plan_ids:
-        params = {"period": reads.PERIOD, "by": "unit"}
         (await client.get(f"/v1/plans/{plan_id}/rollups", params=params)).raise_for_status()
     for kind in ("xlsx", "csv"):
         (await client.get(f"/v1/plans/{ledger_plan}/ledger.{kind}", params={"period": reads.PERIOD})).raise_for_status()

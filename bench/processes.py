@@ -27,6 +27,14 @@ from bench.generate import Target
 from services.common.settings import REPO_ROOT
 
 
+def status_mb(pid: int, field: str = "VmRSS") -> float:
+    """A memory field of a process's /proc status (VmRSS: resident now; VmHWM: its peak since the last reset), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not found for process {pid}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -49,10 +57,7 @@ class Process:
 
     def memory_mb(self, field: str = "VmRSS") -> float:
         """Resident memory (VmRSS) or its peak since the last reset (VmHWM), in MB."""
-        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError(f"{field} not found for {self.name}")
+        return status_mb(self.popen.pid, field)
 
     def reset_peak(self) -> None:
         # Writing 5 to clear_refs resets VmHWM to the current RSS, so a peak can be measured per step.
