@@ -27,7 +27,7 @@ from services.reporting_api.ledger.repository import (
     latest_values,
 )
 from services.reporting_api.ledger.writers import Row
-from services.reporting_api.oversight.compliance import lateness
+from services.reporting_api.oversight.compliance import late_as_of, lateness
 from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
 from services.reporting_api.periods.obligations import Rhythm
 from services.reporting_api.periods.service import rhythm_of
@@ -211,6 +211,7 @@ async def read_plan_side(
 
 async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
     """The ledger's rows in batches of BATCH_SIZE, each batch costing four queries."""
+    unreported = late_as_of(ledger.period.due_on, ledger.today)  # every pair not reported alike
     async with db.read() as conn:
         for start in range(0, len(ledger.duties), BATCH_SIZE):
             batch = ledger.duties[start : start + BATCH_SIZE]
@@ -221,7 +222,8 @@ async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
             values = await latest_values(conn, ids)
             files = await evidence_names(conn, ids)
             yield [
-                _row(ledger, duty, found.get((duty.item_id, duty.unit_id)), comments, values, files) for duty in batch
+                _row(ledger, duty, found.get((duty.item_id, duty.unit_id)), unreported, (comments, values, files))
+                for duty in batch
             ]
 
 
@@ -229,11 +231,11 @@ def _row(
     ledger: Ledger,
     duty: Duty,
     report: LedgerReport | None,
-    comments: dict[int, str | None],
-    values: dict[int, dict[int, tuple[float, date]]],
-    files: dict[int, str],
+    unreported: tuple[bool, int],
+    found: tuple[dict[int, str | None], dict[int, dict[int, tuple[float, date]]], dict[int, str]],
 ) -> Row:
-    late, days_late = lateness(report, due_on=ledger.period.due_on, today=ledger.today)
+    """A duty's row; `found`: the batch's latest comments, indicator values and evidence names by report."""
+    late, days_late = lateness(report, unreported)
     plan_side = (
         *ledger.items.get(duty.item_id, NO_ITEM),
         duty.unit_name,
@@ -245,6 +247,7 @@ def _row(
     )
     if report is None:
         return (*plan_side, None, "", "", "", "", "", "", "", "")
+    comments, values, files = found
     return (
         *plan_side,
         report["percent_complete"],

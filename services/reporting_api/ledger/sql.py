@@ -22,7 +22,7 @@ from services.common.dialect import driver_connection
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.spool import SpooledLedger
 from services.reporting_api.ledger.writers import Row
-from services.reporting_api.oversight.compliance import lateness
+from services.reporting_api.oversight.compliance import late_as_of
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.periods.calendar import answering_ids
 from services.reporting_api.reports.models import ReportStatus
@@ -104,7 +104,7 @@ ORDER BY d.item_id, d.co, d.id"""
 
 def query_arguments(ledger: SpooledLedger, *, defuse: bool) -> tuple[Any, ...]:
     """QUERY's arguments for a ledger, in order; `defuse`: formulas get an apostrophe (the CSV's cells)."""
-    late, days_late = lateness(None, due_on=ledger.period.due_on, today=ledger.today)
+    late, days_late = late_as_of(ledger.period.due_on, ledger.today)
     statuses = [None, *(status.value for status in ReportStatus)]
     return (
         ledger.plan.id,

@@ -45,12 +45,18 @@ included) after the due date up to the submission, or up to today for a pair not
 late: a report filed on a weekend or holiday right after its due date is late by 1 working day."""
 
 
-def lateness(report: Filed | None, *, due_on: date, today: date) -> tuple[bool, int]:
-    """(late, working days late) of a pair: a report that reached the office keeps its own; otherwise as of today."""
-    if report and report["status"] in REPORTED:
-        return bool(report["late"]), report["days_late"]
+def late_as_of(due_on: date, today: date) -> tuple[bool, int]:
+    """(late, working days late) today of a report due on `due_on` that has not reached the office."""
     days = workdays_late(due_on, today)
     return days > 0, days
+
+
+def lateness(report: Filed | None, unreported: tuple[bool, int]) -> tuple[bool, int]:
+    """(late, working days late) of a pair: a report that reached the office keeps its own; any other pair is
+    `unreported` (late_as_of its due date: the same for every pair of a period, so worked out once per period)."""
+    if report and report["status"] in REPORTED:
+        return bool(report["late"]), report["days_late"]
+    return unreported
 
 
 class PeriodFacts(NamedTuple):
@@ -61,12 +67,12 @@ class PeriodFacts(NamedTuple):
     report_type: str
     due_on: str
     past_due: bool
-    unreported: tuple[bool, int]  # lateness() of a pair whose report has not reached the office
+    unreported: tuple[bool, int]  # late_as_of the due date: a pair whose report has not reached the office
 
     @classmethod
     def of(cls, scheduled: ScheduledPeriod, today: date) -> PeriodFacts:
         due_on, period = scheduled.due_on, scheduled.period
-        unreported = lateness(None, due_on=due_on, today=today)
+        unreported = late_as_of(due_on, today)
         return cls(period.id, period.report_type.value, due_on.isoformat(), today > due_on, unreported)
 
 
@@ -76,8 +82,7 @@ def compliance_row(
     """The row of an obligation, of its period's facts (PeriodFacts.of its `scheduled`)."""
     assignment = obligation.assignment
     state = report["status"] if report else "missing"
-    reported = state in REPORTED  # as lateness(): a report that reached the office keeps its own
-    late, days_late = (bool(report["late"]), report["days_late"]) if reported and report else facts.unreported
+    late, days_late = lateness(report, facts.unreported)
     return {
         "responsibility_id": assignment.id,
         "item_id": assignment.item_id,
@@ -95,7 +100,7 @@ def compliance_row(
         "report_id": report["id"] if report else None,
         "late": late,
         "days_late": days_late,
-        "overdue": obligation.owed and not reported and facts.past_due,
+        "overdue": obligation.owed and state not in REPORTED and facts.past_due,
     }
 
 
@@ -221,7 +226,7 @@ class OwedObligations(Sequence[Obligation]):
             else:
                 unreported += count
         due_on = self.scheduled.due_on
-        late += unreported if workdays_late(due_on, today) > 0 else 0
+        late += unreported if late_as_of(due_on, today)[0] else 0
         return _totals(len(found), states, late, unreported if today > due_on else 0)
 
 
@@ -275,17 +280,18 @@ def compliance_pages(
     states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
     late = overdue = expected = 0
     kept: list[Obligation] = []
+    facts: dict[date, tuple[bool, int]] = {}  # late_as_of each due date, once
     for o in obligations:
         assignment, scheduled, owed = o
         report = reports.get((assignment.item_id, assignment.unit_id))
         row_state = report["status"] if report else "missing"
         states[row_state] = states.get(row_state, 0) + 1
         expected += owed
-        if row_state in REPORTED:  # as lateness(): a report that reached the office keeps its own
-            late += bool(report["late"]) if report else False
-        else:
-            late += workdays_late(scheduled.due_on, today) > 0
-            overdue += owed and today > scheduled.due_on
+        due_on = scheduled.due_on
+        if due_on not in facts:
+            facts[due_on] = late_as_of(due_on, today)
+        late += lateness(report, facts[due_on])[0]
+        overdue += owed and row_state not in REPORTED and today > due_on
         if state is None or row_state == state:
             kept.append(o)
     return CompliancePages(header, _totals(expected, states, late, overdue), kept, items, reports, today, duties)
