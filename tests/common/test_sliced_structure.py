@@ -107,3 +107,42 @@ def test_a_value_of_a_peer_record_is_not_kept_by_the_parser_once_the_record_is_g
     title = plan.plan.title
     del plan
     assert held_elsewhere(title) == 0
+
+
+def shared_structure():
+    return _structure(
+        document(
+            items=[item(n, tricky=False) for n in range(1, 40)],
+            assignments=[duty(n) for n in range(1, 60)],
+            indicators=[indicator(n) for n in range(1, 20)],
+        )
+    )
+
+
+def test_an_item_id_its_responsibilities_and_indicators_refer_to_is_one_object():
+    structure = shared_structure()
+    by_id = {item.id: item.id for item in structure.items}
+    assert all(duty.item_id is by_id[duty.item_id] for duty in structure.assignments)
+    assert all(indicator.item_id is by_id[indicator.item_id] for indicator in structure.indicators)
+
+
+def test_a_unit_id_and_a_date_many_records_repeat_are_one_object_each():
+    structure = shared_structure()
+    assert len({id(duty.unit_id) for duty in structure.assignments}) == 7
+    assert len({id(item.due_on) for item in structure.items}) == 1
+    assert len({id(indicator.target_date) for indicator in structure.indicators}) == 1
+
+
+def test_sharing_changes_no_value():
+    body = document(items=[item(n) for n in range(1, 40)], assignments=[duty(n) for n in range(1, 60)])
+    unshared = PlanStructure.model_validate_json(body)  # no table: each value its own object
+    assert _structure(body) == unshared
+    assert len({id(item.due_on) for item in unshared.items}) == len(unshared.items)
+
+
+def test_the_table_of_shared_values_goes_with_the_parse():
+    structure = shared_structure()
+    date = structure.items[0].due_on
+    held = sys.getrefcount(date)
+    del structure
+    assert sys.getrefcount(date) == held - len(range(1, 40))  # only the records held it: no table outlives them

@@ -12,9 +12,8 @@ cache: a province's plans never fit it, and the roll-ups' own structures stay in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from services.common.contracts.plan_rows import PlanAssignment, Shared
+from services.common.contracts.plan_rows import PlanAssignment, Shared, SharedDate, SharedId
 from services.common.contracts.sliced import validate_in_slices
 from services.common.contracts.tasks import Plan, TasksClient
 from services.common.peer_records import PeerRecord
@@ -25,13 +24,13 @@ class DutyItem:
     """What decides whether an item owes a report (its kind, end and close-out), and what an obligation shows of it
     (reporting_api's periods/obligations.ItemFacts and ItemLabel)."""
 
-    id: int
+    id: SharedId
     kind: Shared
     key: str
     number: str
     title: str
-    due_on: date | None
-    closed_on: date | None = None  # 办结销号; absent from a tasks_api without close-outs
+    due_on: SharedDate | None
+    closed_on: SharedDate | None = None  # 办结销号; absent from a tasks_api without close-outs
 
 
 class PlanDuties(PeerRecord):

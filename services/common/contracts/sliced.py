@@ -10,6 +10,9 @@ A cut is only trusted once validated: each slice must be a JSON array of the lis
 inside a string or a nested value leaves an unterminated string or unbalanced brackets on both sides, which no
 validation accepts. When the document is not laid out as expected, or a slice fails, the whole document is
 validated as before, and gives the same records or the same error.
+
+Every slice (and the whole, when it comes to that) is validated with one table as its context, which lives as long as
+the parse: the records' ids and dates share one object per value through it (plan_rows.SharedId, SharedDate).
 """
 
 from __future__ import annotations
@@ -29,15 +32,16 @@ SLICE_BYTES = 1024 * 1024  # JSON validated at a time: its transient tree is a f
 def validate_in_slices(model: type[Model], body: bytes, lists: Sequence[str]) -> Model:
     """`model.model_validate_json(body)`, for a document `{..., "<list>":[...], ...}` whose `lists` come last and in
     this order, as the peer writes it (any other layout is validated whole)."""
+    shared: dict[object, object] = {}  # one object per id and date of the document (plan_rows.SharedId)
     bounds = _list_bounds(body, lists)
     if bounds is None:
-        return model.model_validate_json(body)
+        return model.model_validate_json(body, context=shared)
     skeleton = body[: bounds[0][0]] + b"".join(b'],"%s":[' % name.encode() for name in lists[1:]) + b"]}"
     try:
-        found = {name: _records(model, name, body, *bound) for name, bound in zip(lists, bounds, strict=True)}
+        found = {name: _records(model, name, body, *bound, shared) for name, bound in zip(lists, bounds, strict=True)}
         empty = model.__pydantic_validator__.validate_json(skeleton)  # pydantic's own: a ValidationError if bad
-    except ValidationError:
-        return model.model_validate_json(body)  # a cut inside a value, or a bad record: the whole says which
+    except ValidationError:  # a cut inside a value, or a bad record: the whole says which
+        return model.model_validate_json(body, context=shared)
     return cast(Model, empty).model_copy(update=found)
 
 
@@ -61,14 +65,17 @@ def _list_bounds(body: bytes, lists: Sequence[str]) -> list[tuple[int, int]] | N
     return list(zip(starts, [*ends, len(body) - 2], strict=True))
 
 
-def _records(model: type[BaseModel], name: str, body: bytes, start: int, end: int) -> list[Any]:
-    """The records of one list, validated a slice of about SLICE_BYTES at a time (cut between two records)."""
+def _records(
+    model: type[BaseModel], name: str, body: bytes, start: int, end: int, shared: dict[object, object]
+) -> list[Any]:
+    """The records of one list, validated a slice of about SLICE_BYTES at a time (cut between two records), with the
+    document's table of shared values as context."""
     adapter = _list_adapter(model, name)
     found: list[Any] = []
     while start < end:
         cut = body.find(b'},{"', start + SLICE_BYTES, end)  # in a string the quote is escaped, unless it ends it
         cut = end if cut < 0 else cut + 1
-        found += adapter.validate_json(b"[" + body[start:cut] + b"]")
+        found += adapter.validate_json(b"[" + body[start:cut] + b"]", context=shared)
         start = cut + 1  # past the comma between two records
     return found
 
