@@ -21,12 +21,12 @@ from services.common.docs import FASTAPI_DOCS_OFF, DocsTokenGuard, install_docs
 from services.common.events.catalogue import EventType
 from services.common.events.contract import declare_webhooks, event_types_router
 from services.common.guards import RequestGuardMiddleware, prepare_guards
-from services.common.http import PeerBudgetMiddleware
 from services.common.idempotency import IdempotencyMiddleware
 from services.common.json import JSONBytesResponse, JsonObject
 from services.common.metrics import Probe, metrics_router
 from services.common.observe import ObserveMiddleware
 from services.common.openapi import PUBLIC, build_contract
+from services.common.peer_budget import PeerBudgetMiddleware
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.readiness import ReadinessCheck
 from services.common.route_index import index_routes

@@ -9,50 +9,30 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, is_not
 from typing import Any, TypeVar
 
 import httpx
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
 from services.common.correlation import outgoing_headers
 from services.common.json import dumps, loads
 from services.common.meters import PEER_RETRIES
+from services.common.peer_budget import request_deadline
 from services.common.peer_guard import check_peer_call
-from services.common.peer_records import PeerError
+from services.common.peer_records import DocumentFeed, PeerError
 from services.common.problems import NotFound, ProblemError
 from services.common.revalidated import Answer, RevalidatedPages
 
 _RETRYABLE_STATUSES = {502, 503, 504}
 URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
+CHUNK_BYTES = 256 * 1024  # a large document's bytes handed to its parser at a time (get_parsed)
 CACHED_BYTES = 2 * 1024 * 1024  # the JSON of peer answers a client keeps (and of rows parsed from them): ~10× in memory
 Parsed = TypeVar("Parsed")
 Param = str | int | float | bool  # a query parameter's value, as httpx sends it
 Query = Mapping[str, Param | None]  # a GET's query; a parameter that is None is left out
-
-# When the request being served must be answered by; every peer call it makes shares this one budget.
-_request_deadline: ContextVar[float | None] = ContextVar("duban_peer_deadline", default=None)
-
-
-class PeerBudgetMiddleware:
-    """Starts each request's peer budget: all its calls to peers together get `seconds`, not each call (without it
-    an operation that asks a peer five times in a row could take five budgets)."""
-
-    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
-        self.app = app
-        self.seconds = seconds
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        token = _request_deadline.set(time.monotonic() + self.seconds)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _request_deadline.reset(token)
+_Feeding = tuple[Callable[[], DocumentFeed[Any]], list[tuple[DocumentFeed[Any], int]]]  # a feed's maker, and where fed
 
 
 @dataclass(slots=True)
@@ -121,15 +101,15 @@ class ServiceClient:
         return (await self._answer(path, params, cache=cache)).body
 
     async def get_parsed(
-        self, path: str, parse: Callable[[bytes], Parsed], *, cache: bool = True
+        self, path: str, parse: Callable[[], DocumentFeed[Parsed]], *, cache: bool = True
     ) -> tuple[str | None, Parsed]:
-        """A JSON document parsed from its bytes by `parse`, and its ETag; kept parsed, not as JSON (unless not cache):
-        while fresh, or answered 304, the very object parsed before is handed out again (callers must not change it)."""
+        """A JSON document parsed as it arrives by a feed `parse` makes (never whole in memory), and its ETag; kept
+        parsed (unless not cache): while fresh, or answered 304, the very object parsed before (callers keep it)."""
         answer = await self._answer(path, None, cache=cache, parse=parse)
         return answer.etag, answer.body
 
     async def _answer(
-        self, path: str, params: Query | None, *, cache: bool, parse: Callable[[bytes], Any] | None = None
+        self, path: str, params: Query | None, *, cache: bool, parse: Callable[[], DocumentFeed[Any]] | None = None
     ) -> _Cached:
         check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
         url = self._url(path, params)
@@ -139,18 +119,21 @@ class ServiceClient:
         headers = {"Authorization": f"Bearer {self._token()}", **outgoing_headers()}  # request id, traceparent
         if cached and cached.etag:
             headers["If-None-Match"] = cached.etag
-        response = await self._send_with_retries("GET", url, headers)
+        fed: list[tuple[DocumentFeed[Any], int]] = []  # the feed of the attempt that read a success, and its bytes
+        response = await self._send_with_retries("GET", url, headers, feed=(parse, fed) if parse else None)
         if response.status_code == 304 and cached:
             cached.fresh_until = time.monotonic() + self._cache_seconds
             return cached
-        body = parse(self._content(response)) if parse else self._decode(response)
-        if not parse and cached and cached.body == body:
-            # tasks_api's lists carry no ETag, so an expired page comes back whole: the same answer keeps the very
-            # object cached, and the rows parsed from it are reused (get_all_parsed) instead of validated anew.
-            body = cached.body
-        answer = _Cached(
-            response.headers.get("etag"), body, time.monotonic() + self._cache_seconds, len(response.content)
-        )
+        if parse is None:
+            body, size = self._decode(response), len(response.content)
+            if cached and cached.body == body:
+                # tasks_api's lists carry no ETag, so an expired page comes back whole: the same answer keeps the very
+                # object cached, and the rows parsed from it are reused (get_all_parsed) instead of validated anew.
+                body = cached.body
+        else:  # a refusal raises; a success's body was fed as it arrived
+            self._refuse(response)
+            body, size = fed[-1][0].finish(), fed[-1][1]
+        answer = _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds, size)
         if cache:
             self.cache.put(url, answer)
         return answer
@@ -191,11 +174,7 @@ class ServiceClient:
         pages = [answer.body for answer in answers]
         key = (self._url(path, params), parse)
         known = self.parsed.get(key)
-        if (
-            known is None
-            or len(known.pages) != len(pages)
-            or any(a is not b for a, b in zip(known.pages, pages, strict=True))
-        ):
+        if known is None or len(known.pages) != len(pages) or any(map(is_not, known.pages, pages)):
             rows = [row for page in pages for row in parse(page["data"])]
             known = _ParsedList(pages, rows, sum(answer.size for answer in answers))
             self.parsed.put(key, known)
@@ -248,7 +227,9 @@ class ServiceClient:
         *,
         content: bytes | None = None,
         retries: int | None = None,
+        feed: _Feeding | None = None,
     ) -> httpx.Response:
+        """The peer's answer, retried within the budget; given a `feed`, a success's body fed as it arrives."""
         deadline = self._deadline()
         attempt = 0
         retries = self._retries if retries is None else retries
@@ -257,9 +238,7 @@ class ServiceClient:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise self._unavailable("did not answer within the time budget")
-                response = await asyncio.wait_for(
-                    self._http.request(method, url, headers=headers, content=content), remaining
-                )
+                response = await asyncio.wait_for(self._exchange(method, url, headers, content, feed), remaining)
                 if response.status_code not in _RETRYABLE_STATUSES and response.status_code < 500:
                     return response
                 failure = f"answered {response.status_code}"
@@ -272,23 +251,42 @@ class ServiceClient:
             # Jittered back-off: retries from many workers must not arrive in lock-step.
             await asyncio.sleep(min(0.05 * 2**attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
 
+    async def _exchange(
+        self, method: str, url: str, headers: dict[str, str], content: bytes | None, feed: _Feeding | None
+    ) -> httpx.Response:
+        if feed is None:
+            return await self._http.request(method, url, headers=headers, content=content)
+        request = self._http.build_request(method, url, headers=headers, content=content)
+        response = await self._http.send(request, stream=True)
+        try:
+            if not response.is_success:
+                await response.aread()  # a refusal's problem document (or a 304's nothing)
+                return response
+            document, size = feed[0](), 0
+            async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                document.feed(chunk)
+                size += len(chunk)
+            feed[1].append((document, size))
+        finally:
+            await response.aclose()
+        return response
+
     def _deadline(self) -> float:
         """This call's budget, cut short by what is left of the request's (outside a request: its own)."""
-        own, shared = time.monotonic() + self._budget, _request_deadline.get()
+        own, shared = time.monotonic() + self._budget, request_deadline()
         return own if shared is None else min(own, shared)
 
-    def _content(self, response: httpx.Response) -> bytes:
-        """The body of a successful answer; 404 is NotFound, any other refusal PeerError."""
+    def _refuse(self, response: httpx.Response) -> None:
+        """404 is NotFound, any other refusal PeerError; a success passes."""
         if response.status_code == 404:
             raise NotFound(f"{self.peer} has no resource at {response.request.url.path}.")
         if response.status_code >= 400:
             raise self._unavailable(f"refused the call with {response.status_code}")
-        return response.content
 
     def _decode(self, response: httpx.Response) -> Any:
-        content = self._content(response)
+        self._refuse(response)
         try:
-            return loads(content)
+            return loads(response.content)
         except ValueError as exc:
             raise self._unavailable("answered with malformed JSON") from exc
 

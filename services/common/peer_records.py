@@ -4,13 +4,23 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from services.common.problems import ServiceUnavailable
 
 Row = TypeVar("Row")
+Parsed_co = TypeVar("Parsed_co", covariant=True)
+
+
+class DocumentFeed(Protocol[Parsed_co]):
+    """A large answer parsed as its bytes arrive (contracts/sliced.ChunkedDocument): fed each chunk in turn, then
+    finished; a chunk is not kept once parsed, so the document is never whole in memory."""
+
+    def feed(self, chunk: bytes) -> None: ...
+
+    def finish(self) -> Parsed_co: ...
 
 
 class PeerError(ServiceUnavailable):

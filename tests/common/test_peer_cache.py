@@ -79,6 +79,19 @@ def test_the_pages_kept_are_bounded_by_their_bytes_the_least_recently_used_dropp
     assert asyncio.run(run()) == ["1", "3"]
 
 
+class Whole:
+    """A feed that keeps the answer's bytes whole, as one list of them (a new list for each answer parsed)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+
+    def finish(self) -> list[bytes]:
+        return [b"".join(self.chunks)]
+
+
 def tagged_reads(etag_now: list[str]) -> tuple[list[Any], list[str | None]]:
     """What get_parsed hands out for each read while the peer's answer has the ETag given in turn (answering 304
     when the client sends it back), and the If-None-Match of each request."""
@@ -96,7 +109,7 @@ def tagged_reads(etag_now: list[str]) -> tuple[list[Any], list[str | None]]:
             "http://peer", lambda: "t", peer="tasks_api", cache_seconds=0, transport=httpx.MockTransport(answer)
         )
         try:
-            return [(await client.get_parsed("/v1/plans/1/structure", lambda body: [body]))[1] for _ in etag_now]
+            return [(await client.get_parsed("/v1/plans/1/structure", Whole))[1] for _ in etag_now]
         finally:
             await client.aclose()
 

@@ -7,13 +7,17 @@ import asyncio
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
+from services.common import http as http_module
+from services.common.contracts import sliced
 from services.common.contracts.plan_duties import DutyItem, PlanDuties, plan_duties
 from services.common.contracts.plan_rows import PlanAssignment
 from services.common.contracts.tasks import TasksClient
 from services.common.http import ServiceClient
 from services.common.peer_records import PeerError
+from services.common.problems import NotFound
 
 PLAN = {"id": 1, "key": "p", "title": "方案", "starts_on": "2024-01-01", "ends_on": "2025-12-31", "status": "active"}
 ITEM = {
@@ -80,3 +84,33 @@ def test_an_item_id_its_responsibilities_refer_to_and_a_repeated_date_are_one_ob
     ids = {item.id: item.id for item in duties.items}
     assert all(a.item_id is ids[a.item_id] for a in duties.assignments)
     assert duties.items[0].due_on is duties.items[1].due_on
+
+
+def duties_answered(respond) -> PlanDuties:
+    async def run() -> PlanDuties:
+        http = ServiceClient("http://peer", lambda: "t", peer="tasks_api", transport=httpx.MockTransport(respond))
+        try:
+            return await plan_duties(TasksClient(http), 1)
+        finally:
+            await http.aclose()
+
+    return asyncio.run(run())
+
+
+def test_duties_that_arrive_in_many_chunks_are_read_as_they_arrive(monkeypatch):
+    monkeypatch.setattr(http_module, "CHUNK_BYTES", 16)  # handed to the parser 16 bytes at a time
+    monkeypatch.setattr(sliced, "SLICE_BYTES", 100)  # and validated a few records a slice
+    items = [{**ITEM, "id": n, "title": "},{" * (n % 3)} for n in range(1, 40)]
+    body = orjson.dumps({"plan": PLAN, "items": items, "assignments": [{**ASSIGNMENT, "id": n} for n in range(1, 60)]})
+
+    async def in_chunks():
+        for at in range(0, len(body), 11):
+            yield body[at : at + 11]
+
+    duties = duties_answered(lambda request: httpx.Response(200, content=in_chunks()))
+    assert duties == PlanDuties.model_validate_json(body)
+
+
+def test_duties_of_a_plan_the_peer_does_not_know_are_not_found():
+    with pytest.raises(NotFound):
+        duties_answered(lambda request: httpx.Response(404, json={"title": "Not Found"}))

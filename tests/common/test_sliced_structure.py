@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from services.common.contracts import sliced
-from services.common.contracts.tasks import STRUCTURE_LISTS, PlanStructure, _structure
+from services.common.contracts.tasks import STRUCTURE_LISTS, PlanStructure
 from services.common.peer_records import PeerError
 
 PLAN = {"id": 1, "key": "p", "title": "方案", "starts_on": "2024-01-01", "ends_on": "2026-12-31", "status": "active"}
@@ -37,6 +37,11 @@ LINK = {
     "title": "t",
     "plan_title": "源",
 }
+
+
+def _structure(body):
+    """The structure validated from its bytes, a slice of each list at a time."""
+    return sliced.validate_in_slices(PlanStructure, body, STRUCTURE_LISTS)
 
 
 def document(**lists):
@@ -146,3 +151,92 @@ def test_the_table_of_shared_values_goes_with_the_parse():
     held = sys.getrefcount(date)
     del structure
     assert sys.getrefcount(date) == held - len(range(1, 40))  # only the records held it: no table outlives them
+
+
+def chunks_of(body, size):
+    return [body[at : at + size] for at in range(0, len(body), size)]
+
+
+def structure_in_chunks(body, size):
+    return sliced.validate_chunks(PlanStructure, chunks_of(body, size), STRUCTURE_LISTS)
+
+
+def tricky_document():
+    return document(
+        items=[item(n) for n in range(1, 60)],
+        assignments=[duty(n) for n in range(1, 90)],
+        indicators=[indicator(n) for n in range(1, 30)],
+        links=[LINK],
+    )
+
+
+@pytest.mark.parametrize("size", [1, 3, 17, 64, 299, 1000, 100_000])
+def test_a_structure_read_in_chunks_equals_the_whole_document_validated(size):
+    body = tricky_document()
+    assert structure_in_chunks(body, size) == PlanStructure.model_validate_json(body)
+
+
+def test_each_chunk_is_let_go_once_read():
+    chunks = chunks_of(tricky_document(), 500)
+    sliced.validate_chunks(PlanStructure, chunks, STRUCTURE_LISTS)
+    assert chunks == []
+
+
+def test_a_structure_in_chunks_is_never_held_whole(monkeypatch):
+    body = document(items=[item(n, tricky=False) for n in range(1, 60)], assignments=[duty(n) for n in range(1, 90)])
+    expected = PlanStructure.model_validate_json(body)
+    validate = PlanStructure.model_validate_json
+
+    def skeleton_only(data, **options):
+        assert len(data) < 1000, "validated whole"
+        return validate(data, **options)
+
+    monkeypatch.setattr(PlanStructure, "model_validate_json", skeleton_only)
+    assert structure_in_chunks(body, 64) == expected
+
+
+def test_chunks_of_an_older_peer_without_the_last_list_give_it_empty():
+    body = orjson.dumps({"plan": PLAN, "items": [item(1)], "assignments": [duty(1)], "indicators": []})
+    assert structure_in_chunks(body, 10) == PlanStructure.model_validate_json(body)
+
+
+def test_chunks_of_a_document_of_another_start_are_validated_whole_alike():
+    body = orjson.dumps({"links": [], "items": [item(1)], "plan": PLAN, "assignments": [], "indicators": []})
+    assert structure_in_chunks(body, 10) == PlanStructure.model_validate_json(body)
+
+
+def test_a_record_outside_the_contract_in_chunks_is_the_peers_503():
+    body = document(items=[item(n) for n in range(1, 20)] + [{**item(20), "id": "twenty"}])
+    with pytest.raises(PeerError, match="outside its contract"):
+        structure_in_chunks(body, 50)
+
+
+def test_a_document_cut_short_is_the_peers_503():
+    body = tricky_document()
+    with pytest.raises(PeerError):
+        structure_in_chunks(body[: len(body) // 2], 50)
+
+
+def test_chunks_share_ids_and_dates_as_a_whole_document_does():
+    structure = structure_in_chunks(tricky_document(), 37)
+    by_id = {item.id: item.id for item in structure.items}
+    assert all(duty.item_id is by_id[duty.item_id] for duty in structure.assignments)
+    assert len({id(item.due_on) for item in structure.items}) == 1
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        {"count": 5},  # a field after the lists
+        {"extra": [{"id": 1}, {"id": 2}]},  # a list after them
+    ],
+)
+def test_chunks_of_a_peer_that_adds_fields_after_the_lists_give_the_same_structure(added):
+    body = orjson.dumps({**orjson.loads(tricky_document()), **added})
+    assert structure_in_chunks(body, 40) == PlanStructure.model_validate_json(body)
+
+
+def test_chunks_of_a_peer_that_adds_a_list_between_the_lists_give_the_same_structure():
+    lists = orjson.loads(tricky_document())
+    body = orjson.dumps({"plan": PLAN, "items": lists["items"], "extra": [{"a": 1}, {"b": [2]}], **lists})
+    assert structure_in_chunks(body, 40) == PlanStructure.model_validate_json(body)

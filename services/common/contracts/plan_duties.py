@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common.contracts.plan_rows import PlanAssignment, Shared, SharedDate, SharedId
-from services.common.contracts.sliced import validate_in_slices
+from services.common.contracts.sliced import ChunkedDocument
 from services.common.contracts.tasks import Plan, TasksClient
 from services.common.peer_records import PeerRecord
 
@@ -45,9 +45,9 @@ class PlanDuties(PeerRecord):
 DUTIES_LISTS = ("items", "assignments")  # as tasks_api writes them, after the plan
 
 
-def _duties(body: bytes) -> PlanDuties:
-    """Validated a slice of each list at a time: a province's duties are 16 MB of JSON (sliced.py)."""
-    return validate_in_slices(PlanDuties, body, DUTIES_LISTS)
+def _duties() -> ChunkedDocument[PlanDuties]:
+    """Validated a slice of each list at a time as it arrives (sliced.py): a province's duties are 16 MB of JSON."""
+    return ChunkedDocument(PlanDuties, DUTIES_LISTS)
 
 
 async def plan_duties(tasks: TasksClient, plan_id: int) -> PlanDuties:

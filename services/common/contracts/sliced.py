@@ -13,20 +13,30 @@ validated as before, and gives the same records or the same error.
 
 Every slice (and the whole, when it comes to that) is validated with one table as its context, which lives as long as
 the parse: the records' ids and dates share one object per value through it (plan_rows.SharedId, SharedDate).
+
+A peer's answer is read as the chunks it arrived in (validate_chunks): each chunk is let go once the records it held
+are validated, so the document is never whole in memory beside its records (plan 1's structure: 26 MB of JSON
+beside 46 MB of records at the peak of a roll-up). A chunked document that starts as the peer writes it (its first
+field, then its lists in order) is read that way to its end, with no whole to fall back on: a slice that fails is
+read on to the next cut, and a list whose remaining records still fail is outside the contract. Any other start is
+kept whole and validated whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from services.common.peer_records import PEER_PARSING
+from services.common.peer_records import PEER_PARSING, PeerError, PeerRecord, outside_contract
 
 Model = TypeVar("Model", bound=BaseModel)
+PeerModel = TypeVar("PeerModel", bound=PeerRecord)
 SLICE_BYTES = 1024 * 1024  # JSON validated at a time: its transient tree is a few MB
+_CUT = b'},{"'  # between two records of a list (in a string the quote is escaped, unless it ends the string)
+EXTRA_TRIES = 8  # where a list may end before fields a peer added after it, tried in turn
 
 
 def validate_in_slices(model: type[Model], body: bytes, lists: Sequence[str]) -> Model:
@@ -83,3 +93,136 @@ def _records(
 @cache  # one adapter per model and list: bounded by the models that use this
 def _list_adapter(model: type[BaseModel], name: str) -> TypeAdapter[list[Any]]:
     return TypeAdapter(cast(type[list[Any]], model.model_fields[name].annotation), config=PEER_PARSING)
+
+
+def validate_chunks(model: type[PeerModel], chunks: list[bytes], lists: Sequence[str]) -> PeerModel:
+    """ChunkedDocument's answer for `chunks`, emptying the list as it reads them."""
+    document = ChunkedDocument(model, lists)
+    chunks.reverse()  # taken from the end: each chunk let go as soon as it is read
+    while chunks:
+        document.feed(chunks.pop())
+    return document.finish()
+
+
+class ChunkedDocument(Generic[PeerModel]):
+    """validate_in_slices of a document fed in the chunks it arrives in (a peer_records.DocumentFeed); a document of
+    another start is kept whole and validated whole. Outside the contract: the model's PeerError."""
+
+    def __init__(self, model: type[PeerModel], lists: Sequence[str]) -> None:
+        self.model, self.lists = model, lists
+        self.head = b""  # the start, until the first list's records are found in it
+        self.reader: _Reader[PeerModel] | None = None
+        self.whole: list[bytes] | None = None  # another start: every chunk, kept
+
+    def feed(self, chunk: bytes) -> None:
+        if self.reader is not None:
+            self.reader.feed(chunk)
+        elif self.whole is not None:
+            self.whole.append(chunk)
+        else:
+            self.head += chunk
+            at = _first_list_at(self.model, self.head, self.lists[0])
+            if at is not None:
+                self.reader = _Reader(self.model, self.lists, self.head[:at])
+                self.reader.feed(self.head[at:])
+                self.head = b""
+            elif len(self.head) >= SLICE_BYTES:
+                self.whole, self.head = [self.head], b""
+
+    def finish(self) -> PeerModel:
+        if self.reader is not None:
+            return self.reader.finish()
+        return validate_in_slices(self.model, self.head + b"".join(self.whole or ()), self.lists)
+
+
+def _first_list_at(model: type[BaseModel], head: bytes, first: str) -> int | None:
+    """Where the first list's records start, when the document starts as the peer writes it (its first field, not a
+    list, then the lists in order); None until that is known, or for another start."""
+    if not head.startswith(b'{"%s":' % next(iter(model.model_fields)).encode()):
+        return None
+    marker = b',"%s":[' % first.encode()
+    at = head.find(marker)
+    return None if at < 0 else at + len(marker)
+
+
+class _Reader(Generic[PeerModel]):
+    """The records of a document read chunk by chunk: each list's a slice at a time, then the skeleton's (the document
+    with every list emptied, and whatever fields the peer added around the lists)."""
+
+    def __init__(self, model: type[PeerModel], lists: Sequence[str], head: bytes) -> None:
+        self.model, self.lists = model, lists
+        self.skeleton = [head]
+        self.shared: dict[object, object] = {}  # one object per id and date (plan_rows.SharedId)
+        self.found: dict[str, list[Any]] = {}
+        self.at = 0  # the list being read
+        self.pending = b""  # read and not validated yet, from the start of a record (or of the list's end)
+        self.search = SLICE_BYTES  # where in `pending` the next cut is looked for
+        self.error: ValidationError | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        self.pending += chunk
+        while self.at < len(self.lists) - 1:
+            marker = b',"%s":[' % self.lists[self.at + 1].encode()
+            if self.pending.find(marker) < 0:
+                break
+            self._slices(self.pending.find(marker))
+            end = self.pending.find(marker)
+            self._end(self.pending[:end], marker)
+            self.pending, self.search, self.at = self.pending[end + len(marker) :], SLICE_BYTES, self.at + 1
+        self._slices(len(self.pending))  # the cuts before the list's end, which chunks still to come hold
+
+    def finish(self) -> PeerModel:
+        """The document, once every chunk is read. A peer may leave out its last lists (an older one): the list being
+        read then ends the document."""
+        if not self.pending.endswith(b"}"):
+            raise self._outside()  # an answer cut short
+        self._slices(len(self.pending) - 1)
+        self._end(self.pending[:-1], b"}")
+        empty = self.model.model_validate_json(b"".join(self.skeleton))  # a PeerRecord: its PeerError if outside
+        return empty.model_copy(update=self.found)
+
+    def _slices(self, end: int) -> None:
+        """The records before `end`, a slice of SLICE_BYTES or more at a time; what follows the last cut is kept (the
+        list's next records; a slice that failed is read on to a later cut: a cut inside a value, or past the list's
+        end into fields the peer added)."""
+        while (cut := self.pending.find(_CUT, self.search, end)) >= 0:
+            if self._take(self.pending[: cut + 1]):
+                self.pending, self.search, end = self.pending[cut + 2 :], SLICE_BYTES, end - cut - 2
+            else:
+                self.search = cut + SLICE_BYTES
+
+    def _end(self, region: bytes, then: bytes) -> None:
+        """The list's last records: `region` is them, the list's `]` and any fields the peer added after the list,
+        up to the next list's name (`then`) or the document's end."""
+        ends = [len(region) - 1] if region.endswith(b"]") else []
+        ends += [at for at in _find_all(region, b'],"') if at < len(region) - 1][:EXTRA_TRIES]
+        for at in ends:
+            if not region[:at] or self._take(region[:at]):
+                self.skeleton += [region[at:], then]
+                return
+        raise self._outside()
+
+    def _take(self, records: bytes) -> bool:
+        name = self.lists[self.at]
+        adapter = _list_adapter(self.model, name)
+        try:
+            self.found.setdefault(name, []).extend(adapter.validate_json(b"[" + records + b"]", context=self.shared))
+        except ValidationError as exc:
+            self.error = exc
+            return False
+        return True
+
+    def _outside(self) -> PeerError:
+        """The answer's 503: a list whose records fail however they are cut, or a document cut short."""
+        if self.error is None:
+            why = f"{self.model.peer} answered with malformed JSON; nothing was written, retry shortly."
+            return PeerError(why, headers={"Retry-After": "5"})
+        return outside_contract(self.model.peer, self.model.__name__, self.error)
+
+
+def _find_all(data: bytes, sub: bytes) -> list[int]:
+    found, at = [], data.find(sub)
+    while at >= 0:
+        found.append(at)
+        at = data.find(sub, at + 1)
+    return found
