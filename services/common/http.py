@@ -132,6 +132,8 @@ class ServiceClient:
                 body = cached.body
         else:  # a refusal raises; a success's body was fed as it arrived
             self._refuse(response)
+            if not fed:  # a 3xx, or a 304 to a question not asked: no document
+                raise self._unavailable("answered with malformed JSON")
             body, size = fed[-1][0].finish(), fed[-1][1]
         answer = _Cached(response.headers.get("etag"), body, time.monotonic() + self._cache_seconds, size)
         if cache:

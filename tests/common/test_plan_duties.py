@@ -114,3 +114,9 @@ def test_duties_that_arrive_in_many_chunks_are_read_as_they_arrive(monkeypatch):
 def test_duties_of_a_plan_the_peer_does_not_know_are_not_found():
     with pytest.raises(NotFound):
         duties_answered(lambda request: httpx.Response(404, json={"title": "Not Found"}))
+
+
+@pytest.mark.parametrize("status", [304, 302])
+def test_duties_answered_without_a_document_are_the_peers_503(status):
+    with pytest.raises(PeerError):
+        duties_answered(lambda request: httpx.Response(status))

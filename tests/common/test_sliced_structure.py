@@ -208,6 +208,11 @@ def test_a_structure_in_chunks_is_never_held_whole(monkeypatch):
     assert structure_in_chunks(body, 64) == expected
 
 
+def test_chunks_of_a_document_that_ends_in_white_space_give_the_same_structure():
+    body = tricky_document() + b"\n"
+    assert structure_in_chunks(body, 40) == PlanStructure.model_validate_json(body)
+
+
 def test_chunks_of_an_older_peer_without_the_last_list_give_it_empty():
     body = orjson.dumps({"plan": PLAN, "items": [item(1)], "assignments": [duty(1)], "indicators": []})
     assert structure_in_chunks(body, 10) == PlanStructure.model_validate_json(body)

@@ -164,6 +164,7 @@ class _Reader(Generic[PeerModel]):
     def finish(self) -> PeerModel:
         """The document, once every chunk is read. A peer may leave out its last lists (an older one): the list being
         read then ends the document."""
+        self.pending = self.pending.rstrip()  # JSON may end in white space
         if not self.pending.endswith(b"}"):
             raise self._outside()  # an answer cut short
         self._end(self.pending[: self._slices(len(self.pending) - 1)], b"}")
