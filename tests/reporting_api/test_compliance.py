@@ -16,7 +16,7 @@ from services.reporting_api.oversight.compliance import (
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.calendar import schedule
-from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of
+from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of, pair_key
 from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT = "市交通运输局"
@@ -309,8 +309,9 @@ OTHER_DUTY = PlanAssignment(id=9, item_id=2, unit_id=5, unit_name="市交通运�
 
 
 def reached(filed):
-    """The pairs whose report reached the office: what a pending list leaves out (read in SQL by the service)."""
-    return {pair for pair, report in filed.items() if report["status"] in REPORTED}
+    """The pairs whose report reached the office, by pair_key: what a pending list leaves out (read in SQL by the
+    service)."""
+    return {pair_key(*pair) for pair, report in filed.items() if report["status"] in REPORTED}
 
 
 def owed_2024_q1(filed, *, pending, owing=frozenset({1})):

@@ -26,7 +26,7 @@ from services.reporting_api.oversight.schemas.rows import (
     ViewHeader,
 )
 from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation, Rhythm, obligations_of
+from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation, Rhythm, obligations_of, pair_key
 
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
@@ -137,14 +137,16 @@ def _rows(
 
 
 def owed_obligations(
-    assignments: Iterable[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: Container[tuple[int, int]]
+    assignments: Iterable[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: Container[int]
 ) -> list[Obligation]:
     """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
-    `owing`, but the (item_id, unit_id) pairs `left_out`. A dispatch asks for the pending ones of a plan that has
-    filed nearly everything, and leaves out the pairs whose latest report reached the office (read in SQL:
+    `owing`, but the pairs `left_out` (by pair_key). A dispatch asks for the pending ones of a plan that has filed
+    nearly everything, and leaves out the pairs whose latest report reached the office (read in SQL:
     repository.pending_reads): no row is built for a filed pair."""
     return [
-        Obligation(a, scheduled) for a in assignments if a.item_id in owing and (a.item_id, a.unit_id) not in left_out
+        Obligation(a, scheduled)
+        for a in assignments
+        if a.item_id in owing and pair_key(a.item_id, a.unit_id) not in left_out
     ]
 
 

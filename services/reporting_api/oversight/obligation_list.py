@@ -20,9 +20,9 @@ from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
 from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
-from services.reporting_api.oversight.repository import by_pair, pairs, pending_reads, period_reports_read
+from services.reporting_api.oversight.repository import answered_keys, by_pair, pending_reads, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView, ReportsByPair
-from services.reporting_api.periods.obligations import owing_periods
+from services.reporting_api.periods.obligations import owing_periods, pair_key
 from services.reporting_api.periods.service import rhythm_of
 
 OBLIGATIONS_RULE = """\
@@ -42,16 +42,16 @@ def duties_of(found: PlanDuties, unit_id: int | None) -> list[PlanAssignment]:
 
 async def _period_reports(
     db: Database, conn: AsyncConnection, plan_id: int, period: str, unit_id: int | None, *, pending: bool
-) -> tuple[set[tuple[int, int]], ReportsByPair]:
-    """The pairs a list leaves out and the reports it shows, of one owed period. A pending list (a dispatch's) reads
-    the filed pairs as pairs and only the latest drafts as reports; the records are gone once it returns."""
+) -> tuple[set[int], ReportsByPair]:
+    """The pairs a list leaves out (their pair_key) and the reports it shows, of one owed period. A pending list (a
+    dispatch's) reads the filed pairs as keys and only the latest drafts as reports."""
     if not pending:
         (every,) = await read_all(db, conn, [period_reports_read(plan_id, period, unit_id=unit_id)])
         return set(), by_pair(every)
     answered, drafts = await read_all(db, conn, pending_reads(plan_id, period, unit_id=unit_id))
     filed = by_pair(drafts)
-    left_out = pairs(answered)
-    left_out.difference_update(filed)
+    left_out = answered_keys(answered)
+    left_out.difference_update(pair_key(*pair) for pair in filed)
     return left_out, filed
 
 

@@ -25,7 +25,14 @@ from services.common.problems import Unprocessable
 from services.reporting_api.periods.calendar import Cadence, Period, ScheduledPeriod, owed_period, owes_on, parse_period
 
 Pair = tuple[int, int]  # (item_id, unit_id)
+PAIR_BASE = 1 << 32  # a pair as one integer: item_id * PAIR_BASE + unit_id (ids are positive 32-bit integers)
 ReportT = TypeVar("ReportT", bound=Mapping[str, Any])  # a report row (TypedDict) with id, item_id and unit_id
+
+
+def pair_key(item_id: int, unit_id: int) -> int:
+    """A pair as one integer, as SQL computes it too (oversight/repository.answered_keys_statement): a set of a
+    province's 100,000 pairs as integers holds a third of what it holds as tuples."""
+    return item_id * PAIR_BASE + unit_id
 
 
 class ItemFacts(Protocol):
