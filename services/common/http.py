@@ -21,7 +21,7 @@ from services.common.json import dumps, loads
 from services.common.meters import PEER_RETRIES
 from services.common.peer_budget import request_deadline
 from services.common.peer_guard import check_peer_call
-from services.common.peer_records import DocumentFeed, PeerError
+from services.common.peer_records import DocumentFeed, peer_unavailable
 from services.common.problems import NotFound, ProblemError
 from services.common.revalidated import Answer, RevalidatedPages
 
@@ -293,7 +293,7 @@ class ServiceClient:
             raise self._unavailable("answered with malformed JSON") from exc
 
     def _unavailable(self, why: str) -> ProblemError:
-        return PeerError(f"{self.peer} {why}; nothing was written, retry shortly.", headers={"Retry-After": "5"})
+        return peer_unavailable(self.peer, why)
 
 
 def _clean(params: Query | None) -> dict[str, Param] | None:

@@ -27,13 +27,14 @@ class PeerError(ServiceUnavailable):
     """A peer service could not answer within the budget; our caller may retry later."""
 
 
+def peer_unavailable(peer: str, why: str) -> PeerError:
+    """The 503 for a peer that could not give an answer (`why`: "did not answer within the time budget", …)."""
+    return PeerError(f"{peer} {why}; nothing was written, retry shortly.", headers={"Retry-After": "5"})
+
+
 def outside_contract(peer: str, shape: str, exc: ValidationError) -> PeerError:
     """The 503 for a peer's answer that does not fit the shape its contract gives (the peer's fault, not ours)."""
-    return PeerError(
-        f"{peer} answered outside its contract ({shape}: {exc.errors()[0]['msg']}); "
-        "nothing was written, retry shortly.",
-        headers={"Retry-After": "5"},
-    )
+    return peer_unavailable(peer, f"answered outside its contract ({shape}: {exc.errors()[0]['msg']})")
 
 
 # pydantic-core keeps the last 16,384 short strings it parsed from JSON in one process-wide cache, by default values

@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from services.common.peer_records import PEER_PARSING, PeerError, PeerRecord, outside_contract
+from services.common.peer_records import PEER_PARSING, PeerError, PeerRecord, outside_contract, peer_unavailable
 
 Model = TypeVar("Model", bound=BaseModel)
 PeerModel = TypeVar("PeerModel", bound=PeerRecord)
@@ -131,7 +131,7 @@ def _first_list_at(model: type[BaseModel], head: bytes, first: str) -> int | Non
     list, then the lists in order); None until that is known, or for another start."""
     if not head.startswith(b'{"%s":' % next(iter(model.model_fields)).encode()):
         return None
-    marker = b',"%s":[' % first.encode()
+    marker = _list_start(first)
     at = head.find(marker)
     return None if at < 0 else at + len(marker)
 
@@ -153,7 +153,7 @@ class _Reader(Generic[PeerModel]):
     def feed(self, chunk: bytes) -> None:
         self.pending += chunk
         while self.at < len(self.lists) - 1:
-            marker = b',"%s":[' % self.lists[self.at + 1].encode()
+            marker = _list_start(self.lists[self.at + 1])
             if (end := self.pending.find(marker)) < 0:
                 break
             end = self._slices(end)
@@ -206,9 +206,13 @@ class _Reader(Generic[PeerModel]):
     def _outside(self) -> PeerError:
         """The answer's 503: a list whose records fail however they are cut, or a document cut short."""
         if self.error is None:
-            why = f"{self.model.peer} answered with malformed JSON; nothing was written, retry shortly."
-            return PeerError(why, headers={"Retry-After": "5"})
+            return peer_unavailable(self.model.peer, "answered with malformed JSON")
         return outside_contract(self.model.peer, self.model.__name__, self.error)
+
+
+def _list_start(name: str) -> bytes:
+    """What comes before a list's first record, after the field before it: `,"name":[`."""
+    return b',"%s":[' % name.encode()
 
 
 def _find_all(data: bytes, sub: bytes) -> list[int]:

@@ -222,7 +222,7 @@ async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:
             values = await latest_values(conn, ids)
             files = await evidence_names(conn, ids)
             yield [
-                _row(ledger, duty, found.get((duty.item_id, duty.unit_id)), unreported, (comments, values, files))
+                _row(ledger, duty, found.get((duty.item_id, duty.unit_id)), unreported, comments, values, files)
                 for duty in batch
             ]
 
@@ -232,9 +232,10 @@ def _row(
     duty: Duty,
     report: LedgerReport | None,
     unreported: tuple[bool, int],
-    found: tuple[dict[int, str | None], dict[int, dict[int, tuple[float, date]]], dict[int, str]],
+    comments: dict[int, str | None],
+    values: dict[int, dict[int, tuple[float, date]]],
+    files: dict[int, str],
 ) -> Row:
-    """A duty's row; `found`: the batch's latest comments, indicator values and evidence names by report."""
     late, days_late = lateness(report, unreported)
     plan_side = (
         *ledger.items.get(duty.item_id, NO_ITEM),
@@ -247,7 +248,6 @@ def _row(
     )
     if report is None:
         return (*plan_side, None, "", "", "", "", "", "", "", "")
-    comments, values, files = found
     return (
         *plan_side,
         report["percent_complete"],
