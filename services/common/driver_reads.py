@@ -120,13 +120,31 @@ def started(running: asyncio.Future[Rows]) -> Pending:
     return _Started(running)
 
 
+class _Deferred:
+    """A statement started only when its rows are asked for."""
+
+    def __init__(self, pool: DriverPool, conn: AsyncConnection, read: Read) -> None:
+        self._pool, self._conn, self._read = pool, conn, read
+
+    async def rows(self) -> Rows:
+        return await self._pool.start(self._conn, self._read).rows()
+
+    async def settle(self) -> None:
+        return None
+
+
 class Reading:
     """Statements under way: on PostgreSQL each already runs on its own connection of the driver pool (the caller
     waits for the slowest, not for their sum, and may compute meanwhile); on SQLite each runs on the caller's
-    connection when its rows are asked for. Ask for each statement's rows once."""
+    connection when its rows are asked for. Not `side_by_side`, each starts when its rows are asked for: a caller
+    that folds each statement's rows before asking for the next never holds two statements' rows (a province plan's
+    period: 50,000 rows a statement). Ask for each statement's rows once."""
 
-    def __init__(self, db: Database, conn: AsyncConnection, reads: Sequence[Read]) -> None:
-        self._pending = [db.driver_pool.start(conn, read) for read in reads]
+    def __init__(
+        self, db: Database, conn: AsyncConnection, reads: Sequence[Read], *, side_by_side: bool = True
+    ) -> None:
+        pool = db.driver_pool
+        self._pending = [pool.start(conn, read) if side_by_side else _Deferred(pool, conn, read) for read in reads]
 
     async def rows(self, index: int) -> Rows:
         """The rows of the `index`-th statement, handed out once."""
@@ -144,9 +162,11 @@ class Reading:
 
 
 @asynccontextmanager
-async def reading(db: Database, conn: AsyncConnection, reads: Sequence[Read]) -> AsyncIterator[Reading]:
-    """The statements started (PostgreSQL) or ready to run (SQLite) for the block."""
-    under_way = Reading(db, conn, reads)
+async def reading(
+    db: Database, conn: AsyncConnection, reads: Sequence[Read], *, side_by_side: bool = True
+) -> AsyncIterator[Reading]:
+    """The statements started (PostgreSQL, `side_by_side`) or ready to run for the block."""
+    under_way = Reading(db, conn, reads, side_by_side=side_by_side)
     try:
         yield under_way
     finally:

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from typing_extensions import is_typeddict
 
 from services.common.contracts import plan_duties, reporting, tasks
+from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator
 from tests.contract.recording import ProviderContract
 
@@ -88,12 +89,13 @@ def resolve(contract: ProviderContract, schema: dict[str, Any]) -> dict[str, Any
 
 
 def nested_model(annotation: Any) -> type | None:
-    """The record model (or TypedDict, or record dataclass) inside `X`, `list[X]` or `X | None`, if there is one."""
+    """The record model (or TypedDict, or record dataclass) inside `X`, `list[X]`, `Columns[X]` (records held as
+    columns, validated as a list) or `X | None`, if there is one."""
     if is_typeddict(annotation) or dataclasses.is_dataclass(annotation):
         return annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if typing.get_origin(annotation) in (list, types.UnionType, typing.Union):
+    if typing.get_origin(annotation) in (list, Columns, types.UnionType, typing.Union):
         return next(filter(None, map(nested_model, typing.get_args(annotation))), None)
     return None
 

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.oversight.compliance import (
     compliance_pages,
@@ -15,8 +16,9 @@ from services.reporting_api.oversight.compliance import (
 )
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.walks import ComplianceWalks
+from services.reporting_api.periods import obligations
 from services.reporting_api.periods.calendar import schedule
-from services.reporting_api.periods.obligations import CadenceBook, Rhythm, obligations_of, pair_key
+from services.reporting_api.periods.obligations import CadenceBook, PairKeys, Rhythm, obligations_of, pair_key
 from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT = "市交通运输局"
@@ -317,8 +319,8 @@ def reached(filed):
 def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
     """The owed rows of 2024-Q1 (due 2024-04-10) for three duties, judged on 2024-05-01."""
     q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
-    left_out = reached(filed) if pending else frozenset()
-    kept = owed_obligations([DUTY, CO_DUTY, OTHER_DUTY], set(owing), q1, left_out=left_out)
+    left_out = PairKeys(reached(filed)) if pending else ()
+    kept = owed_obligations(Columns.of(PlanAssignment, [DUTY, CO_DUTY, OTHER_DUTY]), set(owing), q1, left_out=left_out)
     return compliance_rows([closed_on(None)], kept, filed, today=date(2024, 5, 1))
 
 
@@ -329,6 +331,19 @@ def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_offi
     }
     assert [(r["responsibility_id"], r["state"]) for r in owed_2024_q1(filed, pending=True)] == [(8, "draft")]
     assert [r["state"] for r in owed_2024_q1(filed, pending=False)] == ["submitted", "draft"]
+
+
+@pytest.mark.parametrize("few", [obligations.FEW_PAIRS, 0], ids=["a set", "a sorted array"])
+def test_the_pairs_left_out_are_those_keyed_but_the_ones_excepted(monkeypatch, few):
+    monkeypatch.setattr(obligations, "FEW_PAIRS", few)
+    left_out = PairKeys([pair_key(9, 1), pair_key(1, 5), pair_key(1, 6)], but={pair_key(1, 6)})
+    assert [pair_key(*pair) in left_out for pair in ((1, 5), (9, 1), (1, 6), (1, 7), (10, 0))] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_owed_obligations_are_the_duties_of_items_owing_with_their_compliance_rows():

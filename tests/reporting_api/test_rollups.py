@@ -7,6 +7,7 @@ import pytest
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.common.contracts.tasks import ItemLink
+from services.reporting_api.oversight import period_rows
 from services.reporting_api.oversight.inputs import load_plan_oversight
 from services.reporting_api.oversight.rollups import rollup
 from services.reporting_api.oversight.service import oversight_of
@@ -149,6 +150,16 @@ def test_a_roll_up_counts_items_per_progress_status(reporting_client, auth, quzh
     row = group_keyed(rollups(reporting_client, auth, quzhou.plan_id, "kind"), "task")
     assert row["progress"]["in_progress"] == 1
     assert sum(row["progress"].values()) == sum(row["lights"].values())
+
+
+def test_a_large_plans_period_read_one_statement_at_a_time_gives_the_same_roll_up(
+    reporting_client, auth, quzhou, transport, monkeypatch
+):
+    report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    review(reporting_client, auth, submit(reporting_client, transport["headers"], report["id"])["id"], "accept")
+    side_by_side = rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01")
+    monkeypatch.setattr(period_rows, "ONE_AT_A_TIME_RECORDS", 0)  # every plan is large
+    assert rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01") == side_by_side
 
 
 def test_items_closed_before_the_due_date_are_not_expected_but_still_counted_as_done():

@@ -1,11 +1,12 @@
 """A plan's duties as reporting_api's obligations read them from tasks_api: the plan, its items' facts and its
-responsibilities (GET /v1/plans/{id}/duties), as slotted records.
+responsibilities (GET /v1/plans/{id}/duties), held as columns.
 
 notify_api's dispatch asks reporting_api for every plan's obligations, and each answer rests on the whole plan. Read
 from the plan's structure, a plan of 50,000 items was a 27 MB answer (a third of it indicators obligations never
 read) that tasks_api built in 0.9 s of CPU and this side decoded and validated in half a second; the duties alone are
-16 MB built in 0.6 s. Validated into slotted dataclasses (the items' facts its own, the responsibilities the
-structure's PlanAssignment), their repeated names shared (plan_rows.Shared). Read past the peer
+16 MB built in 0.6 s. Validated a slice at a time into slotted records, each slice's records are turned into columns
+(columns.py) and let go: plan 1 of the bench held 29 MB as records, 19 MB as columns. The ids are arrays, so they are
+not shared through the parse's table (plan_rows.SharedId); the dates and repeated names are. Read past the peer
 cache: a province's plans never fit it, and the roll-ups' own structures stay in it.
 """
 
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common.contracts.plan_rows import PlanAssignment, Shared, SharedDate, SharedId
+from services.common.contracts.columns import Columns
+from services.common.contracts.plan_rows import Shared, SharedDate
 from services.common.contracts.sliced import ChunkedDocument
 from services.common.contracts.tasks import Plan, TasksClient
 from services.common.peer_records import PeerRecord
@@ -24,7 +26,7 @@ class DutyItem:
     """What decides whether an item owes a report (its kind, end and close-out), and what an obligation shows of it
     (reporting_api's periods/obligations.ItemFacts and ItemLabel)."""
 
-    id: SharedId
+    id: int
     kind: Shared
     key: str
     number: str
@@ -33,13 +35,25 @@ class DutyItem:
     closed_on: SharedDate | None = None  # 办结销号; absent from a tasks_api without close-outs
 
 
+@dataclass(frozen=True, slots=True)
+class DutyAssignment:
+    """A responsibility of a unit for an item (the structure's PlanAssignment, its ids plain ints: held in arrays,
+    they need no object shared per document)."""
+
+    id: int
+    item_id: int
+    unit_id: int
+    unit_name: Shared
+    role: Shared
+
+
 class PlanDuties(PeerRecord):
     """The plan, its items in id order and its responsibilities of a unit in id order."""
 
     peer = "tasks_api"
     plan: Plan
-    items: list[DutyItem]
-    assignments: list[PlanAssignment]  # the structure's own record: obligations read all of it
+    items: Columns[DutyItem]
+    assignments: Columns[DutyAssignment]
 
 
 DUTIES_LISTS = ("items", "assignments")  # as tasks_api writes them, after the plan

@@ -14,6 +14,7 @@ from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter, not_
 from typing import NamedTuple, cast, overload
 
+from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.common.workdays import workdays_late
 from services.reporting_api.instructions.owed import InstructionDutyEntry, InstructionDutyTotals, duty_totals
@@ -115,10 +116,10 @@ def compliance_rows(
 
     `reports` maps (item_id, unit_id) to the report answering for the period ({id, status, late, days_late}).
     """
-    return _rows({item.id: item for item in items}, obligations, reports, today=today)
+    return labelled_rows({item.id: item for item in items}, obligations, reports, today=today)
 
 
-def _rows(
+def labelled_rows(
     by_id: Mapping[int, ItemLabel],
     obligations: Iterable[Obligation],
     reports: Mapping[tuple[int, int], PeriodReport],
@@ -137,17 +138,14 @@ def _rows(
 
 
 def owed_obligations(
-    assignments: Iterable[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: Container[int]
+    assignments: Columns[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: Container[int]
 ) -> list[Obligation]:
     """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
-    `owing`, but the pairs `left_out` (by pair_key). A dispatch asks for the pending ones of a plan that has filed
-    nearly everything, and leaves out the pairs whose latest report reached the office (read in SQL:
-    repository.pending_reads): no row is built for a filed pair."""
-    return [
-        Obligation(a, scheduled)
-        for a in assignments
-        if a.item_id in owing and pair_key(a.item_id, a.unit_id) not in left_out
-    ]
+    `owing`, but the pairs `left_out` (by pair_key). A dispatch's plan has filed nearly everything, and leaves out the
+    pairs whose latest report reached the office (repository.pending_reads): no row, nor record, is made for those."""
+    pairs = enumerate(zip(assignments.ints("item_id"), assignments.ints("unit_id"), strict=True))
+    owed = [at for at, (item, unit) in pairs if item in owing and pair_key(item, unit) not in left_out]
+    return [Obligation(duty, scheduled) for duty in assignments.take(owed)]
 
 
 def compliance_summary(rows: Iterable[ComplianceEntry]) -> ComplianceTotals:
@@ -184,7 +182,7 @@ class CompliancePages:
     def rows_after(self, after: int | None, limit: int) -> list[ComplianceEntry]:
         """`limit + 1` rows after the responsibility id `after` (the first ones when None)."""
         start = 0 if after is None else bisect_right(self.kept, after, key=_responsibility_id)
-        return _rows(self.items, self.kept[start : start + limit + 1], self.reports, today=self.today)
+        return labelled_rows(self.items, self.kept[start : start + limit + 1], self.reports, today=self.today)
 
 
 def _responsibility_id(obligation: Obligation) -> int:

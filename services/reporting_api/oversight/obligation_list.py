@@ -7,22 +7,22 @@ structure's records the roll-ups keep (oversight/shape.py).
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date
-from operator import attrgetter
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
-from services.common.contracts.plan_duties import PlanDuties, plan_duties
-from services.common.contracts.plan_rows import PlanAssignment
+from services.common.contracts.columns import Columns
+from services.common.contracts.plan_duties import DutyAssignment, PlanDuties, plan_duties
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
-from services.reporting_api.oversight.compliance import compliance_rows, owed_obligations
+from services.reporting_api.oversight.compliance import labelled_rows, owed_obligations
 from services.reporting_api.oversight.repository import answered_keys, by_pair, pending_reads, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView, ReportsByPair
-from services.reporting_api.periods.obligations import owing_periods, pair_key
+from services.reporting_api.periods.obligations import PairKeys, owing_periods, pair_key
 from services.reporting_api.periods.service import rhythm_of
 
 OBLIGATIONS_RULE = """\
@@ -34,25 +34,26 @@ instructions to answer in the window (open only, given `pending`): notify_api re
 GET /v1/instructions, never from this list, so that a duty is reminded once."""
 
 
-def duties_of(found: PlanDuties, unit_id: int | None) -> list[PlanAssignment]:
-    """The plan's responsibilities (of one unit, given `unit_id`) in id order (as tasks_api answers them: the sort
-    only checks)."""
-    return sorted((a for a in found.assignments if unit_id is None or a.unit_id == unit_id), key=attrgetter("id"))
+def duties_of(found: PlanDuties, unit_id: int | None) -> Columns[DutyAssignment]:
+    """The plan's responsibilities (of one unit, given `unit_id`) in id order (as tasks_api answers them: the order
+    is only checked)."""
+    duties = found.assignments
+    if unit_id is not None:
+        duties = duties.where(map(unit_id.__eq__, duties.ints("unit_id")))
+    return duties.ordered("id")
 
 
 async def _period_reports(
     db: Database, conn: AsyncConnection, plan_id: int, period: str, unit_id: int | None, *, pending: bool
-) -> tuple[set[int], ReportsByPair]:
-    """The pairs a list leaves out (their pair_key) and the reports it shows, of one owed period. A pending list (a
+) -> tuple[Container[int], ReportsByPair]:
+    """The pairs a list leaves out (by pair_key) and the reports it shows, of one owed period. A pending list (a
     dispatch's) reads the filed pairs as keys and only the latest drafts as reports."""
     if not pending:
         (every,) = await read_all(db, conn, [period_reports_read(plan_id, period, unit_id=unit_id)])
-        return set(), by_pair(every)
+        return (), by_pair(every)
     answered, drafts = await read_all(db, conn, pending_reads(plan_id, period, unit_id=unit_id))
     filed = by_pair(drafts)
-    left_out = answered_keys(answered)
-    left_out.difference_update(pair_key(*pair) for pair in filed)
-    return left_out, filed
+    return PairKeys(answered_keys(answered), but={pair_key(*pair) for pair in filed}), filed
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
@@ -78,16 +79,16 @@ async def obligations(
     unit_id = principal.scoped_unit(unit_id)
     found_duties = await plan_duties(tasks, plan_id)  # 404 for an unknown plan, before anything else
     items, duties = found_duties.items, duties_of(found_duties, unit_id)
-    rows: list[ComplianceEntry] = []
+    labels, rows = items.by("id"), list[ComplianceEntry]()
     async with db.read() as conn:
-        wanted = owing_periods(await rhythm_of(conn, found_duties.plan), items, duties, start, end)
+        wanted = owing_periods(await rhythm_of(conn, found_duties.plan), items, duties.ints("item_id"), start, end)
         owed_answers = await window_duties(conn, plan_id, start, end, unit_id=unit_id, today=today, pending=pending)
         # One period's reports at a time, its rows made before the next is read: a province's period is 100,000
         # reports; read side by side, a dispatch's peak was 361 MB, one at a time 281.
         for owed, owing in wanted:
             left_out, filed = await _period_reports(db, conn, plan_id, owed.period.id, unit_id, pending=pending)
             kept = owed_obligations(duties, owing, owed, left_out=left_out)
-            rows += compliance_rows(items, kept, filed, today=today)
+            rows += labelled_rows(labels, kept, filed, today=today)
             del left_out, filed  # before the next period's are read
     rows.sort(key=obligation_key)
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows, "instructions": owed_answers}

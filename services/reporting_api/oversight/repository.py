@@ -127,10 +127,10 @@ def pending_reads(plan_id: int, period: str, *, unit_id: int | None = None) -> l
     return [(answered_keys_statement(of_unit=of_unit), values), (latest_drafts_statement(of_unit=of_unit), values)]
 
 
-def answered_keys(rows: Rows) -> set[int]:
+def answered_keys(rows: Rows) -> list[int]:
     """The keys of the pairs answered_keys_statement read (one row: their text, or NULL for none)."""
     text = rows[0]["keys"] if rows else None
-    return set(loads(f"[{text}]")) if text else set()
+    return loads(f"[{text}]") if text else []
 
 
 @cache

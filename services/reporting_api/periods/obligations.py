@@ -14,18 +14,22 @@ notify_api reads it over HTTP (GET /v1/plans/{id}/obligations).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from services.common.contracts.columns import Columns
 from services.common.contracts.tasks import Item
 from services.common.problems import Unprocessable
 from services.reporting_api.periods.calendar import Cadence, Period, ScheduledPeriod, owed_period, owes_on, parse_period
 
 Pair = tuple[int, int]  # (item_id, unit_id)
 PAIR_BASE = 1 << 32  # a pair as one integer: item_id * PAIR_BASE + unit_id (ids are positive 32-bit integers)
+FEW_PAIRS = 20_000  # held as a set up to this many (1.4 MB), as an array beyond (PairKeys)
 ReportT = TypeVar("ReportT", bound=Mapping[str, Any])  # a report row (TypedDict) with id, item_id and unit_id
 
 
@@ -33,6 +37,24 @@ def pair_key(item_id: int, unit_id: int) -> int:
     """A pair as one integer, as SQL computes it too (oversight/repository.answered_keys_statement): a set of a
     province's 100,000 pairs as integers holds a third of what it holds as tuples."""
     return item_id * PAIR_BASE + unit_id
+
+
+class PairKeys(Container[int]):
+    """Pairs by pair_key, but those in `but`: many (a province's period) as a sorted array of machine integers, 8
+    bytes a pair, looked up by bisection (a set of 100,000 held 7 MB at the peak of a dispatch); a few thousand (a
+    typical plan's) as a set, looked up faster."""
+
+    __slots__ = ("but", "keys", "some")
+
+    def __init__(self, keys: list[int], but: Collection[int] = ()) -> None:
+        self.but, self.some = but, set(keys) if len(keys) <= FEW_PAIRS else None
+        self.keys = array("q", () if self.some is not None else sorted(keys))
+
+    def __contains__(self, key: object) -> bool:
+        if self.some is not None:
+            return key in self.some and key not in self.but
+        at = bisect_left(self.keys, key)  # type: ignore[call-overload]  # an int, or not found
+        return at < len(self.keys) and self.keys[at] == key and key not in self.but
 
 
 class ItemFacts(Protocol):
@@ -85,7 +107,10 @@ class CadenceBook:
     by_item: Mapping[int, Cadence] = field(default_factory=dict)
 
     def of(self, item: ItemFacts) -> Cadence:
-        return self.by_item.get(item.id) or self.by_kind.get(item.kind) or self.default
+        return self.of_item(item.id, item.kind)
+
+    def of_item(self, item_id: int, kind: str) -> Cadence:
+        return self.by_item.get(item_id) or self.by_kind.get(kind) or self.default
 
     def source(self, item: Item) -> str:
         """Where an item's cadence comes from: item, kind or plan."""
@@ -173,39 +198,38 @@ class Obligation(NamedTuple):
 
 
 def owing_items(rhythm: Rhythm, items: Iterable[ItemFacts], scheduled: ScheduledPeriod) -> set[int]:
-    found = list(items)
-    return _owing(found, list(map(rhythm.book.of, found)), scheduled)
+    book = rhythm.book
+    return _owing(((i.id, book.of(i), i.due_on, i.closed_on) for i in items), scheduled)
 
 
-def _owing(items: Sequence[ItemFacts], cadences: Sequence[Cadence], scheduled: ScheduledPeriod) -> set[int]:
-    """The ids of `items` (each of the cadence at its place) owing the report of this owed period: Rhythm.owes,
-    with the cadences' answer asked once per cadence, not once per item (a plan's 50,000 items, for every period of a
-    dispatch's window)."""
+Facts = tuple[int, Cadence, date | None, date | None]  # an item's id, cadence, end (due_on) and close-out (closed_on)
+
+
+def _owing(items: Iterable[Facts], scheduled: ScheduledPeriod) -> set[int]:
+    """The ids of `items` owing the report of this owed period: Rhythm.owes, with the cadences' answer asked once per
+    cadence, not once per item (a plan's 50,000 items, for every period of a dispatch's window)."""
     period, due_on = scheduled.period, scheduled.due_on
-    starts_on, owed = period.starts_on, {cadence for cadence in set(cadences) if owes_on(cadence, period)}
+    starts_on, owed = period.starts_on, {cadence for cadence in Cadence if owes_on(cadence, period)}
     return {
-        item.id
-        for item, cadence in zip(items, cadences, strict=True)
-        if cadence in owed
-        and (item.due_on is None or starts_on <= item.due_on)
-        and (item.closed_on is None or due_on <= item.closed_on)
+        item_id
+        for item_id, cadence, ends_on, closed_on in items
+        if cadence in owed and (ends_on is None or starts_on <= ends_on) and (closed_on is None or due_on <= closed_on)
     }
 
 
 def owing_periods(
-    rhythm: Rhythm, items: Iterable[ItemFacts], assignments: Iterable[Duty], start: date, end: date
-) -> list[tuple[ScheduledPeriod, set[int]]]:
-    """The owed periods due in [start, end] for which one of `assignments` owes a report, each with its owing items
-    (each item's cadence looked up once for all the periods)."""
-    found_items = list(items)
-    cadences = list(map(rhythm.book.of, found_items))
-    duty_items = {a.item_id for a in assignments}
-    found = []
+    rhythm: Rhythm, items: Columns[ItemFacts], duty_items: Sequence[int], start: date, end: date
+) -> Iterator[tuple[ScheduledPeriod, set[int]]]:
+    """The owed periods due in [start, end] for which an item of a responsibility (`duty_items`: their item ids) owes
+    a report, each with its owing items, one period at a time (a province's owing items are 50,000 ids a period):
+    each item's cadence looked up once for all the periods, from the columns (no item record made)."""
+    ids = items.ints("id")
+    cadences = list(map(rhythm.book.of_item, ids, items.column("kind")))
+    facts = (ids, cadences, items.column("due_on"), items.column("closed_on"))
     for scheduled in rhythm.owed_periods(start, end):
-        owing = _owing(found_items, cadences, scheduled)
+        owing = _owing(zip(*facts, strict=True), scheduled)
         if not owing.isdisjoint(duty_items):
-            found.append((scheduled, owing))
-    return found
+            yield scheduled, owing
 
 
 def obligations_of(
