@@ -1,5 +1,6 @@
 """Compliance: every expected (item, unit) pair of a period with the state of its report."""
 
+from array import array
 from dataclasses import replace
 from datetime import date
 
@@ -7,6 +8,7 @@ import pytest
 
 from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
+from services.reporting_api.oversight import repository
 from services.reporting_api.oversight.compliance import (
     compliance_pages,
     compliance_rows,
@@ -344,6 +346,18 @@ def test_the_pairs_left_out_are_those_keyed_but_the_ones_excepted(monkeypatch, f
         False,
         False,
     ]
+
+
+def test_pairs_left_out_that_come_in_key_order_are_kept_as_they_come():
+    keys = array("q", range(obligations.FEW_PAIRS + 1))
+    assert PairKeys(keys).keys is keys
+
+
+def test_the_answered_keys_are_parsed_a_piece_of_their_text_at_a_time(monkeypatch):
+    monkeypatch.setattr(repository, "KEYS_PIECE", 3)  # a few characters a piece
+    keys = [pair_key(1, 5), pair_key(2, 7), pair_key(30, 1)]
+    assert repository.answered_keys([{"keys": ",".join(map(str, keys))}]) == array("q", keys)
+    assert repository.answered_keys([{"keys": None}]) == repository.answered_keys([]) == array("q")
 
 
 def test_owed_obligations_are_the_duties_of_items_owing_with_their_compliance_rows():

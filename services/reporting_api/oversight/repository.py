@@ -6,6 +6,7 @@ them past SQLAlchemy (services/common/driver_reads.py), which compiles each stat
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
@@ -82,6 +83,7 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
 
 # No IN over a list of values: its expanding bindparam is not compiled once, as driver_reads compiles statements.
 _REACHED = or_(*(reports.c.status == status for status in REPORTED))
+KEYS_PIECE = 64 * 1024  # characters of answered_keys_statement's text parsed at a time (about 4,000 keys)
 
 
 @cache
@@ -90,12 +92,13 @@ def answered_keys_statement(*, of_unit: bool = False) -> Select[Any]:
     (periods/obligations.pair_key), comma-separated, not as the reports: a province's period is 100,000 of them,
     nearly all filed, and a list of those still pending leaves them out (but for latest_drafts_statement's). As
     100,000 driver records of two integers and a set of pairs they held 25 MB at the peak of a dispatch; as one text
-    and a set of keys, 9 MB."""
-    key = reports.c.item_id.cast(BigInteger) * literal_column(str(PAIR_BASE)) + reports.c.unit_id
+    and a set of keys, 9 MB. In key order (from an ordered subquery: both databases aggregate in its order, and
+    PairKeys checks), so that the text becomes a sorted array a piece at a time (answered_keys)."""
+    key = (reports.c.item_id.cast(BigInteger) * literal_column(str(PAIR_BASE)) + reports.c.unit_id).label("key")
+    ordered = select(key).where(_answering(of_unit=of_unit)).order_by(key).subquery()
     # The separator as SQL, not a value bound at execution: driver_reads compiles the statement once, for asyncpg.
     comma = literal_column("','", String)
-    keys = func.aggregate_strings(key.cast(String), comma).label("keys")  # type: ignore[arg-type]  # typed as str
-    return select(keys).where(_answering(of_unit=of_unit))
+    return select(func.aggregate_strings(ordered.c.key.cast(String), comma).label("keys"))  # type: ignore[arg-type]
 
 
 @cache
@@ -127,10 +130,16 @@ def pending_reads(plan_id: int, period: str, *, unit_id: int | None = None) -> l
     return [(answered_keys_statement(of_unit=of_unit), values), (latest_drafts_statement(of_unit=of_unit), values)]
 
 
-def answered_keys(rows: Rows) -> list[int]:
-    """The keys of the pairs answered_keys_statement read (one row: their text, or NULL for none)."""
-    text = rows[0]["keys"] if rows else None
-    return loads(f"[{text}]") if text else []
+def answered_keys(rows: Rows) -> array[int]:
+    """The keys of the pairs answered_keys_statement read (one row: their text, or NULL for none), parsed a piece of
+    the text at a time into machine integers: a province's period is never 100,000 int objects at once."""
+    text, found, at = cast(str | None, rows[0]["keys"] if rows else None), array("q"), 0
+    while text and at < len(text):
+        cut = text.find(",", at + KEYS_PIECE)
+        cut = len(text) if cut < 0 else cut
+        found.extend(loads(f"[{text[at:cut]}]"))
+        at = cut + 1
+    return found
 
 
 @cache

@@ -19,7 +19,8 @@ from bisect import bisect_left
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, le
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from services.common.contracts.columns import Columns
@@ -45,10 +46,16 @@ class PairKeys(Container[int]):
     typical plan's) as a set, looked up faster."""
 
     __slots__ = ("but", "keys", "some")
+    some: set[int] | None
 
-    def __init__(self, keys: list[int], but: Collection[int] = ()) -> None:
-        self.but, self.some = but, set(keys) if len(keys) <= FEW_PAIRS else None
-        self.keys = array("q", () if self.some is not None else sorted(keys))
+    def __init__(self, keys: Sequence[int], but: Collection[int] = ()) -> None:
+        self.but, self.some, self.keys = but, None, array("q")
+        if len(keys) <= FEW_PAIRS:
+            self.some = set(keys)
+        elif isinstance(keys, array) and all(map(le, keys, islice(keys, 1, None))):
+            self.keys = keys  # in order, as answered_keys reads them
+        else:
+            self.keys = array("q", sorted(keys))
 
     def __contains__(self, key: object) -> bool:
         if self.some is not None:
