@@ -1,7 +1,8 @@
 """Handing the memory a batch freed back to the system (glibc's malloc_trim), soon after the batch.
 
-Parsing a province's plan (tens of MB of JSON) allocates ~60 MB beside its records that is freed once they are
-built, and a request's rows are freed when it ends; glibc keeps such freed memory in its heap, so the process's
+Parsing a province's plan (tens of MB of JSON) frees its chunks and each slice's transient tree once its records are
+built (contracts/sliced.py: a few MB at a time, ~60 MB when the JSON was parsed whole), and a request's rows are freed
+when it ends; glibc keeps such freed memory in its heap, so the process's
 resident set stayed hundreds of MB above idle after the roll-ups of every plan. malloc_trim(0) returns the free
 pages (10-50 ms for a heap of a few hundred MB), so it is asked for only after a large batch, once, a moment later
 (when the request's own objects are gone too), however many batches end meanwhile. Elsewhere than glibc it does
