@@ -13,10 +13,10 @@ from services.reporting_api.oversight.compliance import (
     compliance_pages,
     compliance_rows,
     compliance_summary,
-    owed_obligations,
     period_obligations,
 )
 from services.reporting_api.oversight.lights import REPORTED
+from services.reporting_api.oversight.obligation_list import owed_obligations
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods import obligations
 from services.reporting_api.periods.calendar import schedule
@@ -321,12 +321,14 @@ def reached(filed):
 def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
     """The owed rows of 2024-Q1 (due 2024-04-10) for three duties, judged on 2024-05-01."""
     q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
-    left_out = PairKeys(reached(filed)) if pending else ()
+    left_out = PairKeys(list(reached(filed)) if pending else ())
     kept = owed_obligations(Columns.of(PlanAssignment, [DUTY, CO_DUTY, OTHER_DUTY]), set(owing), q1, left_out=left_out)
     return compliance_rows([closed_on(None)], kept, filed, today=date(2024, 5, 1))
 
 
-def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_office_and_keep_a_draft():
+@pytest.mark.parametrize("few", [obligations.FEW_PAIRS, 0], ids=["a set", "a sorted array"])
+def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_office_and_keep_a_draft(monkeypatch, few):
+    monkeypatch.setattr(obligations, "FEW_PAIRS", few)
     filed = {
         (1, 5): {"id": 3, "status": "submitted", "late": False, "days_late": 0, "period": "2024-Q1"},
         (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},

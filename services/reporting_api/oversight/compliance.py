@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter, not_
 from typing import NamedTuple, cast, overload
 
-from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.common.workdays import workdays_late
 from services.reporting_api.instructions.owed import InstructionDutyEntry, InstructionDutyTotals, duty_totals
@@ -27,7 +26,7 @@ from services.reporting_api.oversight.schemas.rows import (
     ViewHeader,
 )
 from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation, Rhythm, obligations_of, pair_key
+from services.reporting_api.periods.obligations import ItemLabel, Obligation, Rhythm, obligations_of
 
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
@@ -135,17 +134,6 @@ def labelled_rows(
         a = o.assignment
         rows.append(compliance_row(o, by_id.get(a.item_id), reports.get((a.item_id, a.unit_id)), facts))
     return rows
-
-
-def owed_obligations(
-    assignments: Columns[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: Container[int]
-) -> list[Obligation]:
-    """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
-    `owing`, but the pairs `left_out` (by pair_key). A dispatch's plan has filed nearly everything, and leaves out the
-    pairs whose latest report reached the office (repository.pending_reads): no row, nor record, is made for those."""
-    pairs = enumerate(zip(assignments.ints("item_id"), assignments.ints("unit_id"), strict=True))
-    owed = [at for at, (item, unit) in pairs if item in owing and pair_key(item, unit) not in left_out]
-    return [Obligation(duty, scheduled) for duty in assignments.take(owed)]
 
 
 def compliance_summary(rows: Iterable[ComplianceEntry]) -> ComplianceTotals:

@@ -7,8 +7,9 @@ structure's records the roll-ups keep (oversight/shape.py).
 
 from __future__ import annotations
 
-from collections.abc import Container
 from datetime import date
+from itertools import compress
+from operator import not_
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,10 +20,11 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
-from services.reporting_api.oversight.compliance import labelled_rows, owed_obligations
+from services.reporting_api.oversight.compliance import labelled_rows
 from services.reporting_api.oversight.repository import answered_keys, by_pair, pending_reads, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView, ReportsByPair
-from services.reporting_api.periods.obligations import PairKeys, owing_periods, pair_key
+from services.reporting_api.periods.calendar import ScheduledPeriod
+from services.reporting_api.periods.obligations import Duty, Obligation, PairKeys, owing_periods, pair_key, pair_keys
 from services.reporting_api.periods.service import rhythm_of
 
 OBLIGATIONS_RULE = """\
@@ -45,15 +47,29 @@ def duties_of(found: PlanDuties, unit_id: int | None) -> Columns[DutyAssignment]
 
 async def _period_reports(
     db: Database, conn: AsyncConnection, plan_id: int, period: str, unit_id: int | None, *, pending: bool
-) -> tuple[Container[int], ReportsByPair]:
+) -> tuple[PairKeys, ReportsByPair]:
     """The pairs a list leaves out (by pair_key) and the reports it shows, of one owed period. A pending list (a
     dispatch's) reads the filed pairs as keys and only the latest drafts as reports."""
     if not pending:
         (every,) = await read_all(db, conn, [period_reports_read(plan_id, period, unit_id=unit_id)])
-        return (), by_pair(every)
+        return PairKeys(()), by_pair(every)
     answered, drafts = await read_all(db, conn, pending_reads(plan_id, period, unit_id=unit_id))
     filed = by_pair(drafts)
     return PairKeys(answered_keys(answered), but={pair_key(*pair) for pair in filed}), filed
+
+
+def owed_obligations(
+    assignments: Columns[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: PairKeys
+) -> list[Obligation]:
+    """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
+    `owing`, but the pairs `left_out` (by pair_key). A dispatch's plan has filed nearly everything, and leaves out the
+    pairs whose latest report reached the office (repository.pending_reads): no row, nor record, is made for those."""
+    items, units = assignments.ints("item_id"), assignments.ints("unit_id")
+    owes = [at for at, item_id in enumerate(items) if item_id in owing]
+    keys = pair_keys(map(items.__getitem__, owes), map(units.__getitem__, owes))
+    return [
+        Obligation(duty, scheduled) for duty in assignments.take(list(compress(owes, map(not_, left_out.among(keys)))))
+    ]
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
