@@ -4,9 +4,9 @@ responsibilities (GET /v1/plans/{id}/duties), held as columns.
 notify_api's dispatch asks reporting_api for every plan's obligations, and each answer rests on the whole plan. Read
 from the plan's structure, a plan of 50,000 items was a 27 MB answer (a third of it indicators obligations never
 read) that tasks_api built in 0.9 s of CPU and this side decoded and validated in half a second; the duties alone are
-16 MB built in 0.6 s. Validated a slice at a time into slotted records, each slice's records are turned into columns
-(columns.py) and let go: plan 1 of the bench held 29 MB as records, 19 MB as columns. The ids are arrays, so they are
-not shared through the parse's table (plan_rows.SharedId); the dates and repeated names are. Read past the peer
+16 MB built in 0.6 s. Validated a slice at a time, each slice's records become columns (columns.py) at once: plan 1 of
+the bench held 29 MB as slotted records, 18.6 MB as columns. The ids are arrays, so they are not shared through the
+parse's table (plan_rows.SharedId); the dates and repeated names are. Read past the peer
 cache: a province's plans never fit it, and the roll-ups' own structures stay in it.
 """
 

@@ -67,9 +67,8 @@ def owed_obligations(
     items, units = assignments.ints("item_id"), assignments.ints("unit_id")
     owes = [at for at, item_id in enumerate(items) if item_id in owing]
     keys = pair_keys(map(items.__getitem__, owes), map(units.__getitem__, owes))
-    return [
-        Obligation(duty, scheduled) for duty in assignments.take(list(compress(owes, map(not_, left_out.among(keys)))))
-    ]
+    kept = compress(owes, map(not_, left_out.among(keys)))
+    return [Obligation(duty, scheduled) for duty in assignments.take(list(kept))]
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
