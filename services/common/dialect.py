@@ -28,12 +28,15 @@ from services.common.search_sql import LIKE_WORDS, TSVECTOR_WORDS, WordsSql
 
 Row = Mapping[str, object]  # a row to write, column name to value
 
-# PostgreSQL's planner assumes spinning disks by default (a random read costs four sequential ones). On SSD with
-# the working set cached, 1.1 is the usual setting; with the default, PostgreSQL scans a 100,000-row table rather
-# than follow an index to one plan's thousand rows (bench/explain.py shows the plans).
+# PostgreSQL's planner assumes spinning disks (a random read costs four sequential ones); on SSD, 1.1 is usual. With the
+# default it scans a 100,000-row table rather than follow an index to one plan's thousand rows (bench/explain.py).
 POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
 # asyncpg waits 60 s for a connection by default: a database host that drops packets would hold every request.
 CONNECT_TIMEOUT_SECONDS = 5
+# asyncpg keeps up to 2,000 freed records of each length for reuse: those a read of 50,000 rows freed stayed
+# scattered over the memory it used and kept it from the system. It keeps none of a subclass: each of these is freed.
+FreedRecord = type("FreedRecord", (asyncpg.Record,), {"__slots__": ()})
+SESSION = {"server_settings": POSTGRESQL_SETTINGS, "timeout": CONNECT_TIMEOUT_SECONDS, "record_class": FreedRecord}
 
 
 class DriverError(Exception):
@@ -43,8 +46,7 @@ class DriverError(Exception):
 class Dialect(Protocol):
     """What the services do differently on SQLite and PostgreSQL."""
 
-    # COPY is the bulk write path: planners filter out the keys already written under writer_lock and COPY the
-    # rest; without it, batched INSERT … ON CONFLICT DO NOTHING (insert_or_skip).
+    # COPY is the bulk write path: planners COPY the keys not written yet (under writer_lock); else insert_or_skip.
     copies: bool
     words: WordsSql  # how a search table's words are found (services/common/search_sql.py)
 
@@ -76,8 +78,7 @@ class Dialect(Protocol):
 
 
 class _SQLiteInstant(sqlite.DATETIME):
-    """An instant column on SQLite, which keeps no offset: stored as UTC, read back as UTC (as PostgreSQL does),
-    so that an answer never carries an instant without its offset."""
+    """An instant column on SQLite, which keeps no offset: stored and read back as UTC, as on PostgreSQL."""
 
     def bind_processor(self, dialect: Any) -> Callable[[Any], Any] | None:
         store = super().bind_processor(dialect)
@@ -150,9 +151,8 @@ class SQLite:
         return {"render_as_batch": True}  # SQLite alters a table by rebuilding it
 
     def never_reuse_ids(self, op: Any) -> None:
-        # AUTOINCREMENT, as PostgreSQL's sequences: an id names a record in events, reminder dedupe keys and other
-        # services' rows, and a new contact that took a deleted one's id would inherit its history. Reads the
-        # tables as the database has them (not the models), so the step means the same whenever it runs.
+        # AUTOINCREMENT, as sequences: an id names a record in events and other services' rows. From the database's
+        # tables, not the models, so that the step means the same whenever it runs.
         inspector = sa_inspect(bind := op.get_bind())
         for name in inspector.get_table_names():
             key = inspector.get_pk_constraint(name)["constrained_columns"]
@@ -174,7 +174,7 @@ class Postgres:
             max_overflow=pool_size,
             pool_pre_ping=False,
             pool_recycle=1800,
-            connect_args={"server_settings": POSTGRESQL_SETTINGS, "timeout": CONNECT_TIMEOUT_SECONDS},
+            connect_args=SESSION,
         )
 
     def reader(self, engine: AsyncEngine) -> AsyncEngine:
@@ -191,10 +191,11 @@ class Postgres:
             engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
             min_size=0,
             max_size=engine_pool.size(),
-            server_settings=POSTGRESQL_SETTINGS,
-            timeout=CONNECT_TIMEOUT_SECONDS,
             init=_decode_json,
             reset=_keep_session,
+            server_settings=POSTGRESQL_SETTINGS,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+            record_class=FreedRecord,
         )
         return _AsyncpgPool(pool, engine.dialect)
 
@@ -277,8 +278,7 @@ class _AsyncpgPool:
                 records = await connection.fetch(*driver_statement(self._dialect, read))
         except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise DriverError(str(exc), getattr(exc, "sqlstate", None)) from exc
-        # asyncpg's Record is no Mapping to the checker (it iterates its values), but it reads like one (row["name"],
-        # keys(), items()), and that is all the readers of these rows do.
+        # Not a Mapping to the checker, but a Record reads like one (row["name"], keys(), items()): all its readers use.
         return cast(Rows, records)
 
     def sizes(self) -> tuple[int, int]:
