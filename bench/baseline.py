@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import asyncpg
 import orjson
 
-from services.common.dialect import POSTGRESQL_SETTINGS, FreedRecord
+from services.common.dialect import SESSION
 
 # The statements services/tasks_api/items/service.list_items issues: the page, and only when it is empty whether the
 # plan exists (a row of the plan proves it does).
@@ -89,16 +89,15 @@ class Baseline:
             if message["type"] == "lifespan.startup":
                 size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
                 for name in ("TASKS", "REPORTING"):
-                    # The services' session settings, so that both sides get the same query plans, their records
-                    # (FreedRecord: freed, not kept for reuse) and their pool's release: no session reset
+                    # The services' session options (their settings, so that both sides get the same query plans, and
+                    # their records: dialect.SESSION) and their pool's release: no session reset
                     # (services/common/dialect.py's _keep_session), one round trip fewer.
                     self.pools[name] = await asyncpg.create_pool(
                         os.environ[f"BENCH_{name}_DSN"],
                         min_size=1,
                         max_size=size,
-                        server_settings=POSTGRESQL_SETTINGS,
-                        record_class=FreedRecord,
                         reset=_keep_session,
+                        **SESSION,
                     )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -43,7 +43,7 @@ from bench.processes import Stack
 from bench.profiles import Profiler
 from bench.reads import PAGE, PERIOD, Subjects
 from services.common import clock
-from services.common.dialect import POSTGRESQL_SETTINGS, FreedRecord
+from services.common.dialect import SESSION
 from services.common.driver_reads import Read, driver_statement
 from services.reporting_api.instructions.owed import period_duties_read
 from services.reporting_api.oversight.repository import (
@@ -77,14 +77,7 @@ class HandSQL:
 
     async def _pool(self) -> asyncpg.Pool:
         # Created inside the loop: asyncpg's Pool takes the running loop when it is built.
-        return await asyncpg.create_pool(
-            self.dsn,
-            min_size=5,
-            max_size=5,
-            server_settings=POSTGRESQL_SETTINGS,
-            record_class=FreedRecord,
-            reset=_keep_session,
-        )
+        return await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=_keep_session, **SESSION)
 
     def __exit__(self, *_: object) -> None:
         self.loop.run_until_complete(self.pool.close())

@@ -18,7 +18,7 @@ import dataclasses
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, MutableSequence, Sequence
 from functools import cache, partial
-from itertools import compress
+from itertools import compress, islice
 from operator import attrgetter, itemgetter, le
 from typing import Annotated, Any, Generic, TypeVar, cast, get_args, get_type_hints
 
@@ -130,7 +130,7 @@ class Columns(Generic[Record]):
         """The records in the order of an int field: these very columns when they are in that order already (as a
         peer lists them), else a copy reordered."""
         values = self.ints(name)
-        if all(map(le, values, values[1:])):
+        if all(map(le, values, islice(values, 1, None))):
             return self
         order = sorted(range(len(values)), key=values.__getitem__)
         return Columns(self.record, [_like(column, map(column.__getitem__, order)) for column in self.columns])

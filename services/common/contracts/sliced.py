@@ -81,22 +81,22 @@ def _records(model: type[BaseModel], name: str, body: bytes, start: int, end: in
     """The records of one list (a list, or columns), validated a slice of about SLICE_BYTES at a time (cut between two
     records), with the document's table of shared values as context."""
     adapter = _list_adapter(model, name)
-    found: dict[str, Any] = {}
+    found = None
     while start < end:
-        cut = body.find(b'},{"', start + SLICE_BYTES, end)  # in a string the quote is escaped, unless it ends it
+        cut = body.find(_CUT, start + SLICE_BYTES, end)
         cut = end if cut < 0 else cut + 1
-        _gather(found, name, adapter.validate_json(b"[" + body[start:cut] + b"]", context=shared))
+        found = _joined(found, adapter.validate_json(b"[" + body[start:cut] + b"]", context=shared))
         start = cut + 1  # past the comma between two records
-    return found[name] if name in found else adapter.validate_json(b"[]")
+    return adapter.validate_json(b"[]") if found is None else found
 
 
-def _gather(found: dict[str, Any], name: str, part: Any) -> None:
-    """A slice's records added to its list's: a list, or the records held as columns (columns.Columns), either
-    extended by the next slice's."""
-    if name in found:
-        found[name].extend(part)
-    else:
-        found[name] = part
+def _joined(found: Any, part: Any) -> Any:
+    """A list's records so far (None before its first slice) with a slice's: a list, or the records held as columns
+    (columns.Columns), either extended by the next slice's."""
+    if found is None:
+        return part
+    found.extend(part)
+    return found
 
 
 @cache  # one adapter per model and list: bounded by the models that use this
@@ -153,7 +153,7 @@ class _Reader(Generic[PeerModel]):
         self.model, self.lists = model, lists
         self.skeleton = [head]
         self.shared: dict[object, object] = {}  # one object per id and date (plan_rows.SharedId)
-        self.found: dict[str, list[Any]] = {}
+        self.found: dict[str, Any] = {}  # each list's records so far: a list, or columns (_joined)
         self.at = 0  # the list being read
         self.pending = b""  # read and not validated yet, from the start of a record (or of the list's end)
         self.search = SLICE_BYTES  # where in `pending` the next cut is looked for
@@ -206,10 +206,11 @@ class _Reader(Generic[PeerModel]):
         name = self.lists[self.at]
         adapter = _list_adapter(self.model, name)
         try:
-            _gather(self.found, name, adapter.validate_json(b"[" + records + b"]", context=self.shared))
+            part = adapter.validate_json(b"[" + records + b"]", context=self.shared)
         except ValidationError as exc:
             self.error = exc
             return False
+        self.found[name] = _joined(self.found.get(name), part)
         return True
 
     def _outside(self) -> PeerError:

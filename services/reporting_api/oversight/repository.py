@@ -89,11 +89,11 @@ KEYS_PIECE = 64 * 1024  # characters of answered_keys_statement's text parsed at
 @cache
 def answered_keys_statement(*, of_unit: bool = False) -> Select[Any]:
     """The pairs that filed a report answering for the period (of one unit), read as one text of their keys
-    (periods/obligations.pair_key), comma-separated, not as the reports: a province's period is 100,000 of them,
-    nearly all filed, and a list of those still pending leaves them out (but for latest_drafts_statement's). As
-    100,000 driver records of two integers and a set of pairs they held 25 MB at the peak of a dispatch; as one text
-    and a set of keys, 9 MB. In key order (from an ordered subquery: both databases aggregate in its order, and
-    PairKeys checks), so that the text becomes a sorted array a piece at a time (answered_keys)."""
+    (periods/obligations.pair_key), comma-separated, not as the reports: a province's period is 100,000 of them, nearly
+    all filed, and a list of those still pending leaves them out (but for latest_drafts_statement's). As driver records
+    of two integers and a set of pairs they held 25 MB at the peak of a dispatch; as a sorted array of keys, 0.8 MB. In
+    key order (from an ordered subquery: both databases aggregate in its order, and PairKeys checks), so that the text
+    becomes a sorted array a piece at a time (answered_keys)."""
     key = (reports.c.item_id.cast(BigInteger) * literal_column(str(PAIR_BASE)) + reports.c.unit_id).label("key")
     ordered = select(key).where(_answering(of_unit=of_unit)).order_by(key).subquery()
     # The separator as SQL, not a value bound at execution: driver_reads compiles the statement once, for asyncpg.

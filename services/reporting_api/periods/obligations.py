@@ -19,8 +19,8 @@ from bisect import bisect_left
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice, repeat, tee
-from operator import add, and_, attrgetter, eq, le, mul, not_
+from itertools import filterfalse, islice, repeat, tee
+from operator import add, attrgetter, eq, le, mul
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from services.common.contracts.columns import Columns
@@ -46,16 +46,18 @@ def pair_keys(item_ids: Iterable[int], unit_ids: Iterable[int]) -> Iterator[int]
 
 
 class PairKeys(Container[int]):
-    """Pairs by pair_key, but those in `but`: many (a province's period) as a sorted array of machine integers, 8
-    bytes a pair, looked up by bisection (a set of 100,000 held 7 MB at the peak of a dispatch); a few thousand (a
-    typical plan's) as a set, looked up faster. The array ends in a key above any pair's, so that a bisection always
-    lands on a key; an array given in order is kept, and that key appended to it."""
+    """Pairs by pair_key, but those in `but` (taken out once, when built): many (a province's period) as a sorted array
+    of machine integers, 8 bytes a pair, looked up by bisection (a set of 100,000 held 7 MB at the peak of a dispatch);
+    a few thousand (a typical plan's) as a set, looked up faster. The array ends in a key above any pair's, so that a
+    bisection always lands on a key; an array given in order is kept, and that key appended to it."""
 
-    __slots__ = ("but", "keys", "some")
+    __slots__ = ("keys", "some")
     some: set[int] | None
 
     def __init__(self, keys: Sequence[int], but: Collection[int] = ()) -> None:
-        self.but, self.some, self.keys = but, None, array("q")
+        if but:  # the order kept, in a C loop
+            keys = array("q", filterfalse(but.__contains__, keys))
+        self.some, self.keys = None, array("q")
         if len(keys) <= FEW_PAIRS:
             self.some = set(keys)
             return
@@ -70,13 +72,10 @@ class PairKeys(Container[int]):
 
     def among(self, keys: Iterable[int]) -> Iterator[bool]:
         """For each of `keys`, whether it is one of these pairs, in C loops (no call of a method per key)."""
-        keys, checked = tee(keys)
         if self.some is not None:
-            found = map(self.some.__contains__, keys)
-        else:
-            looked_up, compared = tee(keys)
-            found = map(eq, map(self.keys.__getitem__, map(bisect_left, repeat(self.keys), looked_up)), compared)
-        return map(and_, found, map(not_, map(self.but.__contains__, checked))) if self.but else found
+            return map(self.some.__contains__, keys)
+        looked_up, compared = tee(keys)
+        return map(eq, map(self.keys.__getitem__, map(bisect_left, repeat(self.keys), looked_up)), compared)
 
 
 _ABOVE_ALL = (1 << 63) - 1  # the largest 64-bit key: above any pair's (PairKeys)
