@@ -57,18 +57,48 @@ def add_workdays(day: date, count: int) -> tuple[date, bool]:
     return day, official
 
 
+@dataclass(frozen=True, slots=True)
+class _Year:
+    """A year's running counts: `work[n]` the working days, `guessed[n]` the days the official calendar did not know,
+    among its first n days (n = 0 … days in the year)."""
+
+    work: tuple[int, ...]
+    guessed: tuple[int, ...]
+
+    def between(self, after: int, through: int) -> tuple[int, int]:
+        """Working and guessed days among days after + 1 … through of the year (days counted from 1)."""
+        return self.work[through] - self.work[after], self.guessed[through] - self.guessed[after]
+
+
+@lru_cache(maxsize=256)  # a year is a few KB; plans span a decade, lateness a few years back from today
+def _year(year: int) -> _Year:
+    day, work, guessed = date(year, 1, 1), [0], [0]
+    while day.year == year:
+        answer = check(day)
+        work.append(work[-1] + answer.is_workday)
+        guessed.append(guessed[-1] + (not answer.official))
+        day += timedelta(days=1)
+    return _Year(tuple(work), tuple(guessed))
+
+
 def workdays_between(start: date, end: date) -> tuple[int, bool]:
-    """Working days after `start` up to and including `end` (negative when `end` is earlier)."""
+    """Working days after `start` up to and including `end` (negative when `end` is earlier), and whether the
+    official calendar knew every one of those days. Counted from each year's running counts, not day by day: the
+    lateness of a report due years ago is asked on every compliance request and for every reminder of a dispatch."""
     if end < start:
         count, official = workdays_between(end, start)
         return -count, official
-    official, count, day = True, 0, start
-    while day < end:
-        day += timedelta(days=1)
-        answer = check(day)
-        official = official and answer.official
-        count += answer.is_workday
-    return count, official
+    first, last = start.timetuple().tm_yday, end.timetuple().tm_yday
+    if start.year == end.year:
+        work, guessed = _year(start.year).between(first, last)
+        return work, not guessed
+    year = _year(start.year)
+    work, guessed = year.between(first, len(year.work) - 1)
+    for middle in range(start.year + 1, end.year):
+        whole = _year(middle)
+        work, guessed = work + whole.work[-1], guessed + whole.guessed[-1]
+    tail_work, tail_guessed = _year(end.year).between(0, last)
+    return work + tail_work, not (guessed + tail_guessed)
 
 
 @lru_cache(maxsize=8192)  # the ledger and the history import ask it for many pairs of the same dates

@@ -1,6 +1,6 @@
 """Working days follow the official calendar, 调休 included, and say when they had to guess."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from services.common.workdays import WorkdayAnswer, add_workdays, check, next_workday, workdays_between
 
@@ -38,3 +38,22 @@ def test_years_outside_the_official_calendar_fall_back_to_weekends_and_say_so():
     assert answer.is_workday
     assert not answer.official
     assert not check(date(2030, 10, 5)).is_workday  # Saturday
+
+
+def test_counting_from_running_counts_agrees_with_walking_day_by_day():
+    first = date(2003, 12, 30)  # 2003 … 2031: days the official calendar knows and days it does not
+    walked, guessed = [0], [0]  # working and guessed days among the first n days after `first`, walked one by one
+    for n in range(1, 10_000):
+        answer = check(first + timedelta(days=n))
+        walked.append(walked[-1] + answer.is_workday)
+        guessed.append(guessed[-1] + (not answer.official))
+    for a in range(0, 10_000, 97):
+        for b in range(0, 10_000, 31):
+            low, high = min(a, b), max(a, b)
+            count = walked[high] - walked[low]
+            expected = (count if a <= b else -count, guessed[high] == guessed[low])
+            assert workdays_between(first + timedelta(days=a), first + timedelta(days=b)) == expected, (a, b)
+
+
+def test_no_days_between_a_day_and_itself():
+    assert workdays_between(date(2030, 6, 1), date(2030, 6, 1)) == (0, True)
