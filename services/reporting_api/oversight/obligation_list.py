@@ -7,6 +7,7 @@ structure's records the roll-ups keep (oversight/shape.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from itertools import compress
 from operator import not_
@@ -65,8 +66,12 @@ def owed_obligations(
     `owing`, but the pairs `left_out` (by pair_key). A dispatch's plan has filed nearly everything, and leaves out the
     pairs whose latest report reached the office (repository.pending_reads): no row, nor record, is made for those."""
     items, units = assignments.ints("item_id"), assignments.ints("unit_id")
-    owes = [at for at, item_id in enumerate(items) if item_id in owing]
-    keys = pair_keys(map(items.__getitem__, owes), map(units.__getitem__, owes))
+    if owing.issuperset(items):  # every duty's item owes (a period most items owe): no positions to pick
+        owes: Sequence[int] = range(len(items))
+        keys = pair_keys(items, units)
+    else:
+        owes = [at for at, item_id in enumerate(items) if item_id in owing]
+        keys = pair_keys(map(items.__getitem__, owes), map(units.__getitem__, owes))
     kept = compress(owes, map(not_, left_out.among(keys)))
     return [Obligation(duty, scheduled) for duty in assignments.take(list(kept))]
 
