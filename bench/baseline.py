@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import asyncpg
 import orjson
 
-from services.common.dialect import SESSION
+from services.common.driver_pool import SESSION
 
 # The statements services/tasks_api/items/service.list_items issues: the page, and only when it is empty whether the
 # plan exists (a row of the plan proves it does).

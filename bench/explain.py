@@ -25,7 +25,7 @@ from bench.reads import PERIOD, Subjects, find_subjects
 from services.common import clock
 from services.common.auth import mint_token
 from services.common.db import Database, make_engine
-from services.common.dialect import POSTGRESQL_SETTINGS
+from services.common.driver_pool import POSTGRESQL_SETTINGS
 from services.common.driver_reads import NO_DRIVER_POOL
 from services.notify_api.deliveries.jobs import claim
 from services.notify_api.settings import NotifySettings

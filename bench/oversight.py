@@ -43,7 +43,7 @@ from bench.processes import Stack
 from bench.profiles import Profiler
 from bench.reads import PAGE, PERIOD, Subjects
 from services.common import clock
-from services.common.dialect import SESSION
+from services.common.driver_pool import SESSION
 from services.common.driver_reads import Read, driver_statement
 from services.reporting_api.instructions.owed import period_duties_read
 from services.reporting_api.oversight.repository import (

@@ -18,9 +18,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.audit_chain import seal_pending
-from services.common.dialect import DriverError, dialect_for, dialect_of
+from services.common.dialect import dialect_for, dialect_of
+from services.common.driver_pool import DriverError
 from services.common.driver_reads import NO_DRIVER_POOL, DriverPool, Read
 from services.common.history import take_pending
+from services.common.json import render
 from services.common.peer_guard import holding
 from services.common.problems import ServiceUnavailable, Unprocessable
 from services.common.records import plain_records, plain_rows
@@ -118,6 +120,22 @@ class Database:
                     async for rows in result.partitions(size):
                         yield index, [dict(zip(keys, row)) for row in rows]  # noqa: B905 (plain_rows says why)
         except (OperationalError, DBAPIError, OverflowError, OSError) as exc:
+            _raise_as_problem(exc, "The database is unavailable.")
+            raise
+
+    async def json_batches(self, reads: Sequence[Read], size: int) -> AsyncIterator[tuple[int, bytes]]:
+        """Each statement's rows in turn as JSON objects, at most `size` at a time, comma-separated, with the
+        statement's index: rendered by PostgreSQL on the driver pool (a plan's documents, tens of thousands of rows
+        whose values this process would only encode again), by `render` from `batches` on SQLite."""
+        if self.driver_pool is NO_DRIVER_POOL:
+            async for index, rows in self.batches(reads, size):
+                yield index, render(rows)[1:-1]  # the rows without their list's brackets
+            return
+        try:
+            for index, read in enumerate(reads):
+                async for rendered in self.driver_pool.json_rows(read, size):
+                    yield index, rendered
+        except (DriverError, OverflowError, OSError) as exc:
             _raise_as_problem(exc, "The database is unavailable.")
             raise
 

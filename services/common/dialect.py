@@ -6,11 +6,10 @@ and the tests, has one writer at a time and stores instants without their offset
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import asyncpg
 import orjson
@@ -22,25 +21,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
-from services.common.driver_reads import NO_DRIVER_POOL, DriverPool, Pending, Read, Rows, driver_statement, started
+from services.common.driver_pool import SESSION, open_pool
+from services.common.driver_reads import NO_DRIVER_POOL, DriverPool
 from services.common.file_lock import file_lock
 from services.common.search_sql import LIKE_WORDS, TSVECTOR_WORDS, WordsSql
 
 Row = Mapping[str, object]  # a row to write, column name to value
-
-# PostgreSQL's planner assumes spinning disks (a random read costs four sequential ones); on SSD, 1.1 is usual. With the
-# default it scans a 100,000-row table rather than follow an index to one plan's thousand rows (bench/explain.py).
-POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
-# asyncpg waits 60 s for a connection by default: a database host that drops packets would hold every request.
-CONNECT_TIMEOUT_SECONDS = 5
-# asyncpg keeps up to 2,000 freed records of each length for reuse: those a read of 50,000 rows freed stayed
-# scattered over the memory it used and kept it from the system. It keeps none of a subclass: each of these is freed.
-FreedRecord = type("FreedRecord", (asyncpg.Record,), {"__slots__": ()})
-SESSION = {"server_settings": POSTGRESQL_SETTINGS, "timeout": CONNECT_TIMEOUT_SECONDS, "record_class": FreedRecord}
-
-
-class DriverError(Exception):
-    """A statement on the driver pool failed: its args are the driver's message and SQLSTATE (None if it has none)."""
 
 
 class Dialect(Protocol):
@@ -183,21 +169,10 @@ class Postgres:
         return engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def open_driver_pool(self, engine: AsyncEngine) -> DriverPool:
-        # It connects only when a request needs a connection, so a database that is not there yet does not stop
-        # the service from starting; no larger than the engine's pool.
         engine_pool = engine.pool
         assert isinstance(engine_pool, QueuePool)  # Postgres.engine pools its connections
-        pool = await asyncpg.create_pool(
-            engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
-            min_size=0,
-            max_size=engine_pool.size(),
-            init=_decode_json,
-            reset=_keep_session,
-            server_settings=POSTGRESQL_SETTINGS,
-            timeout=CONNECT_TIMEOUT_SECONDS,
-            record_class=FreedRecord,
-        )
-        return _AsyncpgPool(pool, engine.dialect)
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return await open_pool(url, max_size=engine_pool.size(), dialect=engine.dialect)  # no larger than the engine's
 
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         return postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])
@@ -261,40 +236,3 @@ async def copy_rows(conn: AsyncConnection, table: Table, rows: Iterable[Row], co
 
     driver = await driver_connection(conn)
     await driver.copy_records_to_table(table.name, records=map(record, rows), columns=list(columns))
-
-
-class _AsyncpgPool:
-    """PostgreSQL's: each read runs at once on a bare connection, its statement compiled once into asyncpg's SQL."""
-
-    def __init__(self, pool: asyncpg.Pool, dialect: sa.Dialect) -> None:
-        self._pool, self._dialect = pool, dialect
-
-    def start(self, conn: AsyncConnection, read: Read) -> Pending:
-        return started(asyncio.ensure_future(self.rows(read)))
-
-    async def rows(self, read: Read) -> Rows:
-        try:
-            async with self._pool.acquire() as connection:
-                records = await connection.fetch(*driver_statement(self._dialect, read))
-        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise DriverError(str(exc), getattr(exc, "sqlstate", None)) from exc
-        # Not a Mapping to the checker, but a Record reads like one (row["name"], keys(), items()): all its readers use.
-        return cast(Rows, records)
-
-    def sizes(self) -> tuple[int, int]:
-        return self._pool.get_idle_size(), self._pool.get_size()
-
-    async def close(self) -> None:
-        await self._pool.close()
-
-
-async def _decode_json(connection: asyncpg.Connection) -> None:
-    # asyncpg hands json columns over as text; decoded here they encode again exactly as the engine's rows do.
-    await connection.set_type_codec(
-        "json", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
-    )
-
-
-async def _keep_session(connection: asyncpg.Connection) -> None:
-    """Hot reads run single SELECTs and leave no session state: asyncpg's reset (RESET ALL, UNLISTEN, CLOSE ALL, one
-    more round trip a request) has nothing to undo; an open transaction is still rolled back by the pool first."""

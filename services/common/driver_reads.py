@@ -47,7 +47,10 @@ class DriverPool(Protocol):
 
     async def rows(self, read: Read) -> Rows:
         """The statement's rows, run at once on a connection of the pool (Database.fetch, for a list's page); a
-        failure raises services.common.dialect.DriverError."""
+        failure raises services.common.driver_pool.DriverError."""
+
+    def json_rows(self, read: Read, size: int) -> AsyncIterator[bytes]:
+        """The statement's rows as JSON objects, `size` at a time, comma-separated (Database.json_batches)."""
 
     def sizes(self) -> tuple[int, int] | None:
         """Connections (idle, open) now, for /metrics; None without a pool of its own."""
@@ -78,6 +81,9 @@ class _NoDriverPool:
 
     async def rows(self, read: Read) -> Rows:
         raise LookupError("no driver pool: read on a connection (Database.fetch does)")
+
+    def json_rows(self, read: Read, size: int) -> AsyncIterator[bytes]:
+        raise LookupError("no driver pool: render the rows of a connection (Database.json_batches does)")
 
     def sizes(self) -> None:
         return None

@@ -185,10 +185,10 @@ async def plan_document(db: Database, plan_id: int, sections: Sections) -> memor
     names = [name for name, _ in sections]
     opened, empty = 0, True  # the sections opened so far; whether the last one has no row yet
     reads = [(statement, {"plan_id": plan_id}) for _, statement in sections]
-    async for index, rows in db.batches(reads, BATCH_ROWS):
+    async for index, rows in db.json_batches(reads, BATCH_ROWS):
         while opened <= index:
             opened, empty = _open(body, names, opened), True
-        body += (b"" if empty else b",") + render(rows)[1:-1]  # the rows without their list's brackets
+        body += (b"" if empty else b",") + rows
         empty = False
     while opened < len(sections):
         opened = _open(body, names, opened)

@@ -1,0 +1,97 @@
+"""PostgreSQL's bare asyncpg connections, beside the engine (architecture §6): the reads whose rows SQLAlchemy's result
+handling would cost more than the query (a list's page, a roll-up's period, a plan's documents). Made by
+dialect.Postgres.open_driver_pool; SQLite has none (driver_reads.NO_DRIVER_POOL)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import cast
+
+import asyncpg
+import orjson
+import sqlalchemy as sa
+
+from services.common.driver_reads import Pending, Read, Rows, driver_statement, started
+
+# PostgreSQL's planner assumes spinning disks (a random read costs four sequential ones); on SSD, 1.1 is usual. With the
+# default it scans a 100,000-row table rather than follow an index to one plan's thousand rows (bench/explain.py).
+POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
+# asyncpg waits 60 s for a connection by default: a database host that drops packets would hold every request.
+CONNECT_TIMEOUT_SECONDS = 5
+# asyncpg keeps up to 2,000 freed records of each length for reuse: those a read of 50,000 rows freed stayed
+# scattered over the memory it used and kept it from the system. It keeps none of a subclass: each of these is freed.
+FreedRecord = type("FreedRecord", (asyncpg.Record,), {"__slots__": ()})
+SESSION = {"server_settings": POSTGRESQL_SETTINGS, "timeout": CONNECT_TIMEOUT_SECONDS, "record_class": FreedRecord}
+_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class DriverError(Exception):
+    """A statement on the driver pool failed: its args are the driver's message and SQLSTATE (None if it has none)."""
+
+
+async def open_pool(url: str, *, max_size: int, dialect: sa.Dialect) -> AsyncPool:
+    # It connects only when a request needs a connection, so a database that is not there yet does not stop the
+    # service from starting.
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=0,
+        max_size=max_size,
+        init=_decode_json,
+        reset=_keep_session,
+        server_settings=POSTGRESQL_SETTINGS,  # SESSION's three, by name: the checker types each
+        timeout=CONNECT_TIMEOUT_SECONDS,
+        record_class=FreedRecord,
+    )
+    return AsyncPool(pool, dialect)
+
+
+class AsyncPool:
+    """Each read runs at once on a bare connection, its statement compiled once into asyncpg's SQL."""
+
+    def __init__(self, pool: asyncpg.Pool, dialect: sa.Dialect) -> None:
+        self._pool, self._dialect = pool, dialect
+
+    def start(self, conn: object, read: Read) -> Pending:
+        return started(asyncio.ensure_future(self.rows(read)))
+
+    async def rows(self, read: Read) -> Rows:
+        try:
+            async with self._pool.acquire() as connection:
+                records = await connection.fetch(*driver_statement(self._dialect, read))
+        except _FAILURES as exc:
+            raise DriverError(str(exc), getattr(exc, "sqlstate", None)) from exc
+        # Not a Mapping to the checker, but a Record reads like one (row["name"], keys(), items()): all its readers use.
+        return cast(Rows, records)
+
+    async def json_rows(self, read: Read, size: int) -> AsyncIterator[bytes]:
+        """The statement's rows as JSON objects, `size` at a time, comma-separated: rendered by PostgreSQL
+        (row_to_json), so that a plan's 150,000 rows never become Python values here (a province's duties: 536 ms of
+        this process's CPU through SQLAlchemy's rows and orjson, 115 ms so). Read through a cursor, in a transaction
+        of its own; a subquery's order is its outer query's, as PostgreSQL plans a scan of it."""
+        sql, *arguments = driver_statement(self._dialect, read)
+        try:
+            async with self._pool.acquire() as connection, connection.transaction():
+                cursor = await connection.cursor(f"SELECT row_to_json(r)::text FROM ({sql}) AS r", *arguments)
+                while rows := await cursor.fetch(size):
+                    yield ",".join([row[0] for row in rows]).encode()
+        except _FAILURES as exc:
+            raise DriverError(str(exc), getattr(exc, "sqlstate", None)) from exc
+
+    def sizes(self) -> tuple[int, int]:
+        return self._pool.get_idle_size(), self._pool.get_size()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def _decode_json(connection: asyncpg.Connection) -> None:
+    # asyncpg hands json columns over as text; decoded here they encode again exactly as the engine's rows do.
+    await connection.set_type_codec(
+        "json", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
+    )
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Hot reads run single SELECTs and leave no session state: asyncpg's reset (RESET ALL, UNLISTEN, CLOSE ALL, one
+    more round trip a request) has nothing to undo; an open transaction is still rolled back by the pool first."""
