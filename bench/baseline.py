@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import asyncpg
 import orjson
 
-from services.common.driver_pool import SESSION
+from services.common.driver_pool import SESSION, keep_session
 
 # The statements services/tasks_api/items/service.list_items issues: the page, and only when it is empty whether the
 # plan exists (a row of the plan proves it does).
@@ -90,13 +90,13 @@ class Baseline:
                 size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
                 for name in ("TASKS", "REPORTING"):
                     # The services' session options (their settings, so that both sides get the same query plans, and
-                    # their records: dialect.SESSION) and their pool's release: no session reset
-                    # (services/common/dialect.py's _keep_session), one round trip fewer.
+                    # their records: driver_pool.SESSION) and their pool's release: no session reset
+                    # (driver_pool.keep_session), one round trip fewer.
                     self.pools[name] = await asyncpg.create_pool(
                         os.environ[f"BENCH_{name}_DSN"],
                         min_size=1,
                         max_size=size,
-                        reset=_keep_session,
+                        reset=keep_session,
                         **SESSION,
                     )
                 await send({"type": "lifespan.startup.complete"})
@@ -123,10 +123,6 @@ class Baseline:
         async with self.pools["REPORTING"].acquire() as conn:
             rows = await conn.fetch(REPORTS_PAGE, int(query["plan_id"]), query["period"], _after(query), limit + 1)
         return _page(rows, limit, json_columns=("measurements", "attachments"))
-
-
-async def _keep_session(connection: asyncpg.Connection) -> None:
-    """The services' pool keeps the session on release; so does the baseline's."""
 
 
 def _after(query: dict[str, str]) -> int:

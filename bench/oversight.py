@@ -35,7 +35,6 @@ import asyncpg
 import httpx
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-from bench.baseline import _keep_session
 from bench.figures import Figure, at_most, capped
 from bench.generate import Target
 from bench.load import percentile
@@ -43,7 +42,7 @@ from bench.processes import Stack
 from bench.profiles import Profiler
 from bench.reads import PAGE, PERIOD, Subjects
 from services.common import clock
-from services.common.driver_pool import SESSION
+from services.common.driver_pool import SESSION, keep_session
 from services.common.driver_reads import Read, driver_statement
 from services.reporting_api.instructions.owed import period_duties_read
 from services.reporting_api.oversight.repository import (
@@ -77,7 +76,7 @@ class HandSQL:
 
     async def _pool(self) -> asyncpg.Pool:
         # Created inside the loop: asyncpg's Pool takes the running loop when it is built.
-        return await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=_keep_session, **SESSION)
+        return await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=keep_session, **SESSION)
 
     def __exit__(self, *_: object) -> None:
         self.loop.run_until_complete(self.pool.close())

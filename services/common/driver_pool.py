@@ -38,7 +38,7 @@ async def open_pool(url: str, *, max_size: int, dialect: sa.Dialect) -> AsyncPoo
         min_size=0,
         max_size=max_size,
         init=_decode_json,
-        reset=_keep_session,
+        reset=keep_session,
         server_settings=POSTGRESQL_SETTINGS,  # SESSION's three, by name: the checker types each
         timeout=CONNECT_TIMEOUT_SECONDS,
         record_class=FreedRecord,
@@ -92,6 +92,7 @@ async def _decode_json(connection: asyncpg.Connection) -> None:
     )
 
 
-async def _keep_session(connection: asyncpg.Connection) -> None:
+async def keep_session(connection: asyncpg.Connection) -> None:
     """Hot reads run single SELECTs and leave no session state: asyncpg's reset (RESET ALL, UNLISTEN, CLOSE ALL, one
-    more round trip a request) has nothing to undo; an open transaction is still rolled back by the pool first."""
+    more round trip a request) has nothing to undo; an open transaction is still rolled back by the pool first. The
+    bench's raw baselines release their connections with it too, as the services' pool does."""

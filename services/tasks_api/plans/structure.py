@@ -178,8 +178,9 @@ async def plan_structure(db: Database, plan_id: int) -> memoryview:
 
 
 async def plan_document(db: Database, plan_id: int, sections: Sections) -> memoryview:
-    """`{"plan": <header>, "<name>": [<rows>], ...}` of the plan, 404 for an unknown plan: the very bytes `render`
-    gives for the whole document, written a batch of rows at a time into a bytearray (grown in place)."""
+    """`{"plan": <header>, "<name>": [<rows>], ...}` of the plan, 404 for an unknown plan: the rows as
+    Database.json_batches renders them (PostgreSQL itself, or `render` on SQLite), a batch at a time, written into a
+    bytearray (grown in place)."""
     plan = await service.get_plan(db, plan_id=plan_id)
     body = bytearray(b'{"plan":' + render(PlanOutline.model_validate(plan).model_dump()))
     names = [name for name, _ in sections]
