@@ -3,6 +3,8 @@ Host header and path) or through Starlette's URL (anything else)."""
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import pytest
 from fastapi import Request
 
@@ -35,6 +37,12 @@ def request_to(path: str, host: bytes | None, scheme: str = "http", query: bytes
         ("/v1/reports", b"[::1]:8000", "http"),
         ("/v1/reports", b"bad host", "http"),
         ("/v1/reports", b"tasks.example:99999", "http"),
+        ("/v1/reports", b"127.0.0.1:51601", "http"),
+        ("/v1/reports", b"127.0.0.1:65535", "http"),
+        ("/v1/reports", b"127.0.0.1:65536", "http"),
+        ("/v1/reports", b"127.0.0.1:70000", "http"),
+        ("/v1/reports", b"127.0.0.1:0", "http"),
+        ("/v1/reports", b"127.0.0.1:", "http"),
         ("/v1/reports", b"tasks.example:0080", "http"),
         ("//v1/reports", b"tasks.example", "http"),
         ("/v1/r%C3%A9ports", b"tasks.example", "http"),
@@ -46,3 +54,17 @@ def test_the_link_starts_with_the_url_starlette_gives_the_request(path: str, hos
     request = request_to(path, host, scheme)
     expected = str(request_to(path, host, scheme).url).partition("?")[0]
     assert next_page_url(request, "MjUw", 2) == f"{expected}?cursor=MjUw&limit=2"
+
+
+class UnparsedRequest(Request):
+    """A request whose Starlette URL must not be built."""
+
+    @property
+    def url(self) -> NoReturn:
+        raise AssertionError("the URL was parsed")
+
+
+@pytest.mark.parametrize("host", [b"tasks.example", b"127.0.0.1:8000", b"127.0.0.1:51601", b"127.0.0.1:65535"])
+def test_a_plain_host_on_any_port_is_written_from_the_scope(host: bytes) -> None:
+    request = UnparsedRequest(request_to("/v1/reports", host).scope)
+    assert next_page_url(request, "MjUw", 2) == f"http://{host.decode()}/v1/reports?cursor=MjUw&limit=2"
