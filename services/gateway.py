@@ -20,13 +20,12 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 
 import httpx
-import uvicorn
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from services.common.language import LanguageMiddleware
 from services.common.problems import problem_response
-from services.common.server import edge_config
+from services.common.server import edge_config, serve
 
 PREFIXES = {"tasks_api": "/tasks", "reporting_api": "/reporting", "notify_api": "/notify"}
 CONNECT_TIMEOUT_SECONDS = 2.0
@@ -252,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
         # The services judge X-Forwarded-* only from the loopback; the gateway keeps the caller's address itself.
         proxy_headers=False,
     )
-    uvicorn.Server(config).run()
+    serve(config)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ def served(monkeypatch, tmp_path):
 
 def test_serve_fails_and_stops_the_others_when_a_service_stops(served):
     assert main(["serve"]) == 1
-    assert all(child.signals == [signal.SIGINT] for child in served.started)
+    assert all(child.signals == [signal.SIGTERM] for child in served.started)
 
 
 def test_serve_stops_its_services_on_sigterm(served, monkeypatch):
@@ -95,7 +95,7 @@ def test_serve_stops_its_services_on_sigterm(served, monkeypatch):
             main(["serve"])
     finally:
         signal.signal(signal.SIGTERM, previous)
-    assert [child.signals for child in served.started] == [[signal.SIGINT]] * 7
+    assert [child.signals for child in served.started] == [[signal.SIGTERM]] * 7
 
 
 def test_serve_starts_a_worker_per_service_beside_its_api(served):

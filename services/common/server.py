@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 from typing import Any
 
 import h11
@@ -94,9 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def serve(config: uvicorn.Config) -> None:
+    """Serve until stopped. SIGTERM or SIGINT (Ctrl-C) stop the server gracefully; uvicorn then raises the signal it
+    caught again, and a SIGINT raised so is a KeyboardInterrupt, which uvicorn.run() swallows and Server.run() does
+    not: the process ends quietly with status 0, not with a traceback an operator would take for a crash."""
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    uvicorn.Server(
+    serve(
         edge_config(
             f"services.{args.service}.app:create_app",
             factory=True,
@@ -106,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
             log_config=log_config(args.service, args.log_level),  # JSON lines (services/common/logs.py)
             access_log=False,  # services/common/observe.py writes the access line, with the request id and route
         )
-    ).run()
+    )
 
 
 if __name__ == "__main__":
