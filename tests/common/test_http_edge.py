@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -86,3 +87,47 @@ def test_a_target_over_8_kib_is_414_as_a_problem(edge):
     response = httpx.get(f"{edge}/v1/plans", params={"q": "x" * 9000}, timeout=5)
     assert response.status_code == 414
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def _answers(connection: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (or 5 s of silence)."""
+    connection.settimeout(5)
+    received = b""
+    try:
+        while chunk := connection.recv(65536):
+            received += chunk
+    except TimeoutError:
+        pass
+    return received
+
+
+def _connect(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)))
+
+
+def test_a_head_over_16_kib_sent_in_pieces_is_refused(edge):
+    with _connect(edge) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        for _ in range(server.MAX_HEAD_BYTES // 1000 + 1):
+            connection.sendall(b"X-Part: " + b"a" * 990 + b"\r\n")
+            time.sleep(0.01)
+        assert _answers(connection).startswith(b"HTTP/1.1 400 ")
+
+
+def test_pipelined_requests_are_answered_in_order(edge):
+    with _connect(edge) as connection:
+        connection.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", _answers(connection))
+        assert statuses == [b"200", b"404"]
+
+
+def test_a_kept_alive_connection_that_trickles_its_next_head_is_closed_after_the_deadline(edge):
+    with _connect(edge) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        connection.settimeout(5)
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
+        connection.sendall(b"GET /healthz HTTP/1.1\r\n")  # the next head, never finished
+        assert _closed_by_server(connection)
