@@ -4,9 +4,9 @@ and the webhook receiver.
 Each is a uvicorn process on a free loopback port (a worker: its own metrics port), started and stopped by this run
 only, with its memory (resident set and its peak, from /proc) readable while it runs. The services are served as
 production serves them (`services.common.server`: the HTTP edge's protocol and limits); until 2026-12-05 the bench
-served them with uvicorn's defaults, whose HTTP protocol then cost ~85 µs less a request than the edge's did. A test that needs a dozen of
-them forks them from a server that imported the services once (`fork_module`): each would otherwise spend seconds
-of CPU importing the same modules.
+served them with uvicorn's defaults, whose HTTP protocol then cost ~85 µs less a request than the edge's did. A
+test that needs a dozen of them forks them from a server that imported the services once (`fork_module`): each
+would otherwise spend seconds of CPU importing the same modules.
 """
 
 from __future__ import annotations
