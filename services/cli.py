@@ -183,8 +183,6 @@ def _serve(args: argparse.Namespace) -> int:
     _welcome(args.host, env, token)
     # SIGTERM (kill, systemd, a container stop) must stop the children too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # The children are stopped with SIGTERM, each one's graceful stop. Ctrl-C has sent every child (one process group)
-    # a SIGINT already, and a second SIGINT makes uvicorn give up its graceful shutdown.
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -194,7 +192,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     finally:
         for child in children:
-            child.send_signal(signal.SIGTERM)
+            child.send_signal(signal.SIGTERM)  # not SIGINT: after Ctrl-C, a second one skips uvicorn's graceful stop
         for child in children:
             child.wait(timeout=10)
 
