@@ -36,18 +36,25 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._awaiting_head, self._head_bytes = True, 0  # then again after each request's body (on_message_complete)
         self._head_deadline: asyncio.TimerHandle | None = None
         self._arm_head_deadline()
 
     def data_received(self, data: bytes) -> None:
         if self._awaiting_head:
-            # The bytes of a head still arriving (of a read that ends it: up to its blank line).
+            # The bytes of a head still arriving (of a read that ends it: up to its blank line; what that read holds
+            # of a pipelined head after it is not counted, so such a head may pass the limit by at most one read).
             end = data.find(b"\r\n\r\n")
             self._head_bytes += len(data) if end < 0 else end + 4
             if self._head_bytes > MAX_HEAD_BYTES:
                 self.send_400_response(f"The request line and headers are longer than {MAX_HEAD_BYTES} bytes.")
                 return
         super().data_received(data)
+
+    def on_message_complete(self) -> None:
+        # What follows a request's body is the next head, counted even while this request is answered (pipelined).
+        self._awaiting_head, self._head_bytes = True, 0
+        super().on_message_complete()
 
     def on_headers_complete(self) -> None:
         self._awaiting_head = False
@@ -58,7 +65,7 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # starts the next pipelined request, if one's head is in already
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+        if not self.transport.is_closing() and self.cycle.response_complete:
             self._arm_head_deadline()  # the next request on this connection gets its own deadline
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -67,7 +74,6 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def _arm_head_deadline(self) -> None:
-        self._awaiting_head, self._head_bytes = True, 0
         if self._head_deadline is not None:
             self._head_deadline.cancel()
         self._head_deadline = self.loop.call_later(self.head_timeout, self._head_too_slow)

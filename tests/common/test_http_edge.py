@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -131,3 +133,36 @@ def test_a_kept_alive_connection_that_trickles_its_next_head_is_closed_after_the
         assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
         connection.sendall(b"GET /healthz HTTP/1.1\r\n")  # the next head, never finished
         assert _closed_by_server(connection)
+
+
+async def _slow(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An app that takes a second to answer each request."""
+    if scope["type"] == "http":
+        await asyncio.sleep(1.0)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+
+@pytest.fixture
+def slow_edge() -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    running = uvicorn.Server(edge_config(_slow, log_level="warning"))
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not running.started:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_head_over_16_kib_pipelined_behind_a_request_being_answered_is_refused(slow_edge):
+    with _connect(slow_edge) as connection:
+        connection.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.2)  # read on its own: the next head's bytes come in reads of their own
+        connection.sendall(b"GET /next HTTP/1.1\r\nHost: x\r\n")
+        for _ in range(server.MAX_HEAD_BYTES // 1000 + 1):  # all sent while the first request is answered
+            connection.sendall(b"X-Part: " + b"a" * 990 + b"\r\n")
+            time.sleep(0.01)
+        assert _answers(connection).startswith(b"HTTP/1.1 400 ")
