@@ -24,13 +24,15 @@ from tests.conftest import tasks_settings
 def edge(tasks_database, monkeypatch) -> Iterator[str]:
     """tasks_api behind the edge's uvicorn, with a head deadline of one second."""
     monkeypatch.setattr(HeadDeadlineProtocol, "head_timeout", 1.0)
+    app = create_app(tasks_settings(tasks_database))
+    yield from _served(edge_config(app, log_level="warning", limit_concurrency=1000, backlog=512))
+
+
+def _served(config: uvicorn.Config) -> Iterator[str]:
+    """The server of `config` in a thread, on a free port, for a fixture's block."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    running = uvicorn.Server(
-        edge_config(
-            create_app(tasks_settings(tasks_database)), log_level="warning", limit_concurrency=1000, backlog=512
-        )
-    )
+    running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not running.started:
@@ -145,16 +147,7 @@ async def _slow(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 @pytest.fixture
 def slow_edge() -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    running = uvicorn.Server(edge_config(_slow, log_level="warning"))
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not running.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    yield from _served(edge_config(_slow, log_level="warning"))
 
 
 def test_a_head_over_16_kib_pipelined_behind_a_request_being_answered_is_refused(slow_edge):
