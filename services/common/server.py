@@ -26,38 +26,71 @@ from services.common.logs import log_config
 MAX_HEAD_BYTES = 16 * 1024
 HEAD_TIMEOUT_SECONDS = 10.0
 KEEP_ALIVE_SECONDS = 5
+_UNREAD = -1  # a body's declared length, not looked up yet
 
 
 class HeadDeadlineProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol (llhttp: the fastest it has; h11 took ~85 µs more CPU a list page), closing a
-    connection whose request head does not arrive in time, and refusing one longer than MAX_HEAD_BYTES."""
+    connection whose request head does not arrive in time, and refusing one longer than MAX_HEAD_BYTES.
+
+    llhttp bounds no head, so the edge counts every byte of one before the parser sees it: the parser is fed a head
+    (up to its blank line), then a body of declared length, at a time, and what follows a request in the same read
+    is counted as the next head's, however reads cut or join pipelined requests. Only the end of a chunked body is
+    the parser's to find: a head that shares a read with it is counted from the next read on."""
 
     head_timeout = HEAD_TIMEOUT_SECONDS
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._awaiting_head, self._head_bytes = True, 0  # then again after each request's body (on_message_complete)
+        self._awaiting_head, self._head_bytes, self._head_tail = True, 0, b""  # again after each request's body
+        self._body_left: int | None = _UNREAD  # bytes of a declared body still to come (None: chunked)
         self._head_deadline: asyncio.TimerHandle | None = None
         self._arm_head_deadline()
 
     def data_received(self, data: bytes) -> None:
-        if self._awaiting_head:
-            # The bytes of a head still arriving (of a read that ends it: up to its blank line; what that read holds
-            # of a pipelined head after it is not counted, so such a head may pass the limit by at most one read).
-            end = data.find(b"\r\n\r\n")
-            self._head_bytes += len(data) if end < 0 else end + 4
-            if self._head_bytes > MAX_HEAD_BYTES:
-                self.send_400_response(f"The request line and headers are longer than {MAX_HEAD_BYTES} bytes.")
-                return
-        super().data_received(data)
+        while data and not self.transport.is_closing():
+            if self._awaiting_head:
+                cut = self._head_part(data)
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    self.send_400_response(f"The request line and headers are longer than {MAX_HEAD_BYTES} bytes.")
+                    return
+            else:
+                cut = self._body_part(data)
+            piece, data = (data, b"") if cut >= len(data) else (data[:cut], data[cut:])
+            super().data_received(piece)
+            if self.transport.get_protocol() is not self:
+                return  # upgraded (a WebSocket): the rest of the read is not HTTP, and uvicorn drops it
+
+    def _head_part(self, data: bytes) -> int:
+        """How many of `data`'s bytes belong to the head awaited (all, or up to its blank line, which may have begun
+        in the read before), counted against the limit."""
+        end = data.find(b"\r\n\r\n")
+        cut = len(data) if end < 0 else end + 4
+        if self._head_tail:
+            joined = (self._head_tail + data[:3]).find(b"\r\n\r\n")
+            if joined >= 0:
+                cut = joined + 4 - len(self._head_tail)
+        self._head_tail = (self._head_tail + data[-3:])[-3:] if cut == len(data) else b""
+        self._head_bytes += cut
+        return cut
+
+    def _body_part(self, data: bytes) -> int:
+        """How many of `data`'s bytes belong to the body being received: up to its declared end, or all (chunked).
+        Looked up at its first byte: a request without a body (a GET) never pays for it."""
+        if self._body_left == _UNREAD:
+            self._body_left = _declared_length(self.headers)
+        if self._body_left is None:
+            return len(data)
+        cut, self._body_left = self._body_left, max(self._body_left - len(data), 0)
+        return cut or len(data)  # a body longer than declared is the parser's to refuse
 
     def on_message_complete(self) -> None:
         # What follows a request's body is the next head, counted even while this request is answered (pipelined).
-        self._awaiting_head, self._head_bytes = True, 0
+        self._awaiting_head, self._head_bytes, self._head_tail = True, 0, b""
         super().on_message_complete()
 
     def on_headers_complete(self) -> None:
-        self._awaiting_head = False
+        self._awaiting_head, self._body_left = False, _UNREAD
         if self._head_deadline is not None:
             self._head_deadline.cancel()  # the head is in: the body and the answer have their own limits
             self._head_deadline = None
@@ -82,6 +115,12 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
         self._head_deadline = None
         if self._awaiting_head and not self.transport.is_closing():
             self.transport.close()
+
+
+def _declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The body's Content-Length, when one plain number is declared (llhttp refuses a request with any other)."""
+    lengths = [value for name, value in headers if name == b"content-length"]
+    return int(lengths[0]) if len(lengths) == 1 and lengths[0].isdigit() else None
 
 
 def edge_config(app: Any, **options: Any) -> uvicorn.Config:

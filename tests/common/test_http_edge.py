@@ -159,3 +159,43 @@ def test_a_head_over_16_kib_pipelined_behind_a_request_being_answered_is_refused
             connection.sendall(b"X-Part: " + b"a" * 990 + b"\r\n")
             time.sleep(0.01)
         assert _answers(connection).startswith(b"HTTP/1.1 400 ")
+
+
+def _big_head(path: bytes) -> bytes:
+    return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * server.MAX_HEAD_BYTES + b"\r\n\r\n"
+
+
+def _statuses(connection: socket.socket) -> list[bytes]:
+    return re.findall(rb"HTTP/1\.1 (\d{3}) ", _answers(connection))
+
+
+def _refused_after(first: bytes, statuses: list[bytes]) -> bool:
+    """The big head refused, never served: the refusal closes the connection, before or after the request before
+    it is answered (`first`)."""
+    return statuses in ([b"400"], [first, b"400"])
+
+
+def test_a_head_over_16_kib_pipelined_in_the_read_of_the_request_before_it_is_refused(edge):
+    with _connect(edge) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + _big_head(b"/healthz"))
+        assert _refused_after(b"200", _statuses(connection))
+
+
+def _post(body: bytes) -> bytes:
+    return b"POST /v1/plans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+
+
+def test_a_head_over_16_kib_pipelined_behind_a_body_in_the_same_read_is_refused(edge):
+    with _connect(edge) as connection:
+        connection.sendall(_post(b"{}") + b"\r\n{}" + _big_head(b"/healthz"))
+        assert _refused_after(b"401", _statuses(connection))
+
+
+def test_a_body_over_16_kib_after_a_blank_line_cut_between_reads_is_not_counted_as_head(edge):
+    body = b'{"title": "' + b"a" * (server.MAX_HEAD_BYTES + 1000) + b'"}'
+    with _connect(edge) as connection:
+        connection.sendall(_post(body) + b"\r")
+        time.sleep(0.2)  # read on its own: the blank line ends in the next read, which holds the body
+        connection.sendall(b"\n" + body)
+        connection.settimeout(5)
+        assert connection.recv(65536).startswith(b"HTTP/1.1 401 ")
