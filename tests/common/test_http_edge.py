@@ -199,3 +199,13 @@ def test_a_body_over_16_kib_after_a_blank_line_cut_between_reads_is_not_counted_
         connection.sendall(b"\n" + body)
         connection.settimeout(5)
         assert connection.recv(65536).startswith(b"HTTP/1.1 401 ")
+
+
+def test_requests_pipelined_behind_a_body_of_declared_length_and_a_chunked_one_are_answered_in_order(edge):
+    chunked = b"POST /v1/plans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+    with _connect(edge) as connection:
+        connection.sendall(
+            _post(b"{}") + b"\r\n{}" + chunked + b"\r\n2\r\n{}\r\n0\r\n\r\n"
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        assert _statuses(connection) == [b"401", b"401", b"200"]
