@@ -201,11 +201,19 @@ def test_a_body_over_16_kib_after_a_blank_line_cut_between_reads_is_not_counted_
         assert connection.recv(65536).startswith(b"HTTP/1.1 401 ")
 
 
-def test_requests_pipelined_behind_a_body_of_declared_length_and_a_chunked_one_are_answered_in_order(edge):
-    chunked = b"POST /v1/plans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-    with _connect(edge) as connection:
-        connection.sendall(
-            _post(b"{}") + b"\r\n{}" + chunked + b"\r\n2\r\n{}\r\n0\r\n\r\n"
-            b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        assert _statuses(connection) == [b"401", b"401", b"200"]
+def test_pipelined_requests_cut_into_reads_anywhere_are_each_answered_once_in_order(edge):
+    requests = [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        _post(b'{"a": 1}') + b'\r\n{"a": 1}',
+        b"POST /v1/plans HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'3\r\n{"a\r\n5\r\n": 1}\r\n0\r\n\r\n',
+        b"GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 2000 + b"\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ]
+    stream = b"".join(requests)
+    for size in (7, 13, 64, 333, 1000, len(stream)):  # pieces ending in request lines, blank lines, bodies, chunks
+        with _connect(edge) as connection:
+            for start in range(0, len(stream), size):
+                connection.sendall(stream[start : start + size])
+                time.sleep(0.001)  # each piece a read of its own, most of the time
+            assert _statuses(connection) == [b"200", b"401", b"401", b"404", b"200"], size
