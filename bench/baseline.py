@@ -2,11 +2,11 @@
 
 It is the physical limit issues 6 and 15 measure each list endpoint against. It does what the service does for
 the same answer: the same statements (the item page; whether the plan exists only when the page is empty; the
-report page), one round trip each, on an asyncpg pool of the same size with the services' session settings and
-their release (no session reset), the rows encoded with orjson, the body framed by its Content-Length as the
-services frame theirs (until 2026-12-05 it went chunked). It does not route, authenticate, validate the query,
-check a unit token's scope, build Link headers or the services' opaque cursors, log, or count. Served by uvicorn
-like the services:
+report page), one round trip each, on an asyncpg pool of the same size with the services' session settings, their
+release (no session reset) and their fair turn for a connection (driver_pool.FairPool), the rows encoded with
+orjson, the body framed by its Content-Length as the services frame theirs (until 2026-12-05 it went chunked). It
+does not route, authenticate, validate the query, check a unit token's scope, build Link headers or the services'
+opaque cursors, log, or count. Served by uvicorn like the services:
 
     BENCH_TASKS_DSN=postgresql://… BENCH_REPORTING_DSN=postgresql://… uvicorn bench.baseline:app --port 8799
     GET /items?plan_id=1&unit_id=7&limit=50&cursor=123    the item list of tasks_api, keyset by id
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import asyncpg
 import orjson
 
-from services.common.driver_pool import SESSION, keep_session
+from services.common.driver_pool import SESSION, FairPool, keep_session
 
 # The statements services/tasks_api/items/service.list_items issues: the page, and only when it is empty whether the
 # plan exists (a row of the plan proves it does).
@@ -64,7 +64,7 @@ class Baseline:
     """Two pools (tasks_api's and reporting_api's databases) and two routes."""
 
     def __init__(self) -> None:
-        self.pools: dict[str, asyncpg.Pool] = {}
+        self.pools: dict[str, FairPool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -92,17 +92,14 @@ class Baseline:
                     # The services' session options (their settings, so that both sides get the same query plans, and
                     # their records: driver_pool.SESSION) and their pool's release: no session reset
                     # (driver_pool.keep_session), one round trip fewer.
-                    self.pools[name] = await asyncpg.create_pool(
-                        os.environ[f"BENCH_{name}_DSN"],
-                        min_size=1,
-                        max_size=size,
-                        reset=keep_session,
-                        **SESSION,
+                    pool = await asyncpg.create_pool(
+                        os.environ[f"BENCH_{name}_DSN"], min_size=1, max_size=size, reset=keep_session, **SESSION
                     )
+                    self.pools[name] = FairPool(pool, size)  # connections in the order asked, as the services
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                for pool in self.pools.values():
-                    await pool.close()
+                for fair in self.pools.values():
+                    await fair.pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

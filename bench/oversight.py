@@ -42,7 +42,7 @@ from bench.processes import Stack
 from bench.profiles import Profiler
 from bench.reads import PAGE, PERIOD, Subjects
 from services.common import clock
-from services.common.driver_pool import SESSION, keep_session
+from services.common.driver_pool import SESSION, FairPool, keep_session
 from services.common.driver_reads import Read, driver_statement
 from services.reporting_api.instructions.owed import period_duties_read
 from services.reporting_api.oversight.repository import (
@@ -74,12 +74,12 @@ class HandSQL:
         self.pool = self.loop.run_until_complete(self._pool())
         return self
 
-    async def _pool(self) -> asyncpg.Pool:
+    async def _pool(self) -> FairPool:
         # Created inside the loop: asyncpg's Pool takes the running loop when it is built.
-        return await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=keep_session, **SESSION)
+        return FairPool(await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=keep_session, **SESSION), 5)
 
     def __exit__(self, *_: object) -> None:
-        self.loop.run_until_complete(self.pool.close())
+        self.loop.run_until_complete(self.pool.pool.close())
         self.loop.close()
 
     def rollup(self, plan_id: int, today: date) -> None:
