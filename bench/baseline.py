@@ -95,7 +95,7 @@ class Baseline:
                     pool = await asyncpg.create_pool(
                         os.environ[f"BENCH_{name}_DSN"], min_size=1, max_size=size, reset=keep_session, **SESSION
                     )
-                    self.pools[name] = FairPool(pool, size)  # connections in the order asked, as the services
+                    self.pools[name] = FairPool(pool)  # connections in the order asked, as the services
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for fair in self.pools.values():

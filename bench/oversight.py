@@ -76,7 +76,7 @@ class HandSQL:
 
     async def _pool(self) -> FairPool:
         # Created inside the loop: asyncpg's Pool takes the running loop when it is built.
-        return FairPool(await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=keep_session, **SESSION), 5)
+        return FairPool(await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=keep_session, **SESSION))
 
     def __exit__(self, *_: object) -> None:
         self.loop.run_until_complete(self.pool.pool.close())

@@ -12,7 +12,7 @@ from typing import cast
 import asyncpg
 import orjson
 import sqlalchemy as sa
-from asyncpg.pool import PoolAcquireContext, PoolConnectionProxy
+from asyncpg.pool import PoolConnectionProxy
 
 from services.common.driver_reads import Pending, Read, Rows, driver_statement, started
 
@@ -45,7 +45,7 @@ async def open_pool(url: str, *, max_size: int, dialect: sa.Dialect) -> AsyncPoo
         timeout=CONNECT_TIMEOUT_SECONDS,
         record_class=FreedRecord,
     )
-    return AsyncPool(FairPool(pool, max_size), dialect)
+    return AsyncPool(FairPool(pool), dialect)
 
 
 class FairPool:
@@ -56,8 +56,8 @@ class FairPool:
     requests a second). A semaphore of the pool's size in front (asyncio's serves its waiters first come, first
     served) keeps a queue from ever forming inside asyncpg."""
 
-    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
-        self.pool, self._gate = pool, asyncio.Semaphore(size)
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool, self._gate = pool, asyncio.Semaphore(pool.get_max_size())
 
     def acquire(self) -> _FairAcquire:
         return _FairAcquire(self.pool, self._gate)
@@ -66,16 +66,14 @@ class FairPool:
 class _FairAcquire:
     """`async with fair.acquire() as connection`: the gate's turn, then a connection (both given back on exit)."""
 
-    __slots__ = ("_gate", "_pool", "_taken")
+    __slots__ = ("_gate", "_taken")
 
     def __init__(self, pool: asyncpg.Pool, gate: asyncio.Semaphore) -> None:
-        self._pool, self._gate = pool, gate
-        self._taken: PoolAcquireContext[asyncpg.Record] | None = None
+        self._gate, self._taken = gate, pool.acquire()  # asyncpg's acquiring context: nothing taken until entered
 
     async def __aenter__(self) -> PoolConnectionProxy[asyncpg.Record]:
         await self._gate.acquire()
         try:
-            self._taken = self._pool.acquire()
             return await self._taken.__aenter__()
         except BaseException:
             self._gate.release()
@@ -85,8 +83,7 @@ class _FairAcquire:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         try:
-            if self._taken is not None:
-                await self._taken.__aexit__(kind, error, trace)
+            await self._taken.__aexit__(kind, error, trace)
         finally:
             self._gate.release()
 

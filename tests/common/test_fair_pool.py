@@ -21,9 +21,12 @@ class QueuePool:
     """A pool that hands its connections out as asyncpg's does: through an asyncio queue (LIFO, as asyncpg's)."""
 
     def __init__(self, size: int) -> None:
-        self.queue: asyncio.LifoQueue[str] = asyncio.LifoQueue()
+        self.size, self.queue = size, asyncio.LifoQueue[str]()
         for n in range(size):
             self.queue.put_nowait(f"connection {n}")
+
+    def get_max_size(self) -> int:
+        return self.size
 
     def acquire(self) -> QueueLease:
         return QueueLease(self.queue)
@@ -75,14 +78,14 @@ def test_an_asyncio_queue_lets_the_caller_that_frees_a_connection_take_it_back_b
 
 def test_a_freed_connection_goes_to_the_caller_who_asked_first():
     async def fair_turns() -> list[str]:
-        return await turns(FairPool(QueuePool(1), 1).acquire)  # type: ignore[arg-type]
+        return await turns(FairPool(QueuePool(1)).acquire)  # type: ignore[arg-type]
 
     assert asyncio.run(fair_turns()) == ["a", "b", "a again"]
 
 
 def test_a_caller_cancelled_while_it_waits_gives_its_turn_back():
     async def serve_after_a_cancellation() -> str:
-        fair = FairPool(QueuePool(1), 1)  # type: ignore[arg-type]
+        fair = FairPool(QueuePool(1))  # type: ignore[arg-type]
 
         async def hold() -> None:
             async with fair.acquire():
@@ -107,7 +110,7 @@ def test_asyncpgs_own_pool_behind_the_gate_serves_its_callers_in_the_order_they_
     async def fair_turns() -> list[str]:
         pool = await asyncpg.create_pool(url, min_size=1, max_size=1)
         try:
-            return await turns(FairPool(pool, 1).acquire)
+            return await turns(FairPool(pool).acquire)
         finally:
             await pool.close()
 
