@@ -157,9 +157,16 @@ def tasks_server(quzhou_database: str) -> Iterator[str]:
 @contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
     """Run an ASGI app under uvicorn on a free loopback port; yields its base URL."""
+    with serve_config_in_thread(uvicorn.Config(app, log_level="warning", lifespan="on")) as url:
+        yield url
+
+
+@contextmanager
+def serve_config_in_thread(config: uvicorn.Config) -> Iterator[str]:
+    """Run uvicorn with `config` (its host and port aside) on a free loopback port; yields its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from services.common import server
 from services.common.server import HeadDeadlineProtocol, edge_config
 from services.tasks_api.app import create_app
-from tests.conftest import tasks_settings
+from tests.conftest import serve_config_in_thread, tasks_settings
 
 
 @pytest.fixture
@@ -25,29 +23,20 @@ def edge(tasks_database, monkeypatch) -> Iterator[str]:
     """tasks_api behind the edge's uvicorn, with a head deadline of one second."""
     monkeypatch.setattr(HeadDeadlineProtocol, "head_timeout", 1.0)
     app = create_app(tasks_settings(tasks_database))
-    yield from _served(edge_config(app, log_level="warning", limit_concurrency=1000, backlog=512))
+    with serve_config_in_thread(edge_config(app, log_level="warning", limit_concurrency=1000, backlog=512)) as url:
+        yield url
 
 
-def _served(config: uvicorn.Config) -> Iterator[str]:
-    """The server of `config` in a thread, on a free port, for a fixture's block."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not running.started:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    running.should_exit = True
-    thread.join(timeout=10)
+def _connect(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)))
 
 
 def _trickling(url: str, count: int) -> list[socket.socket]:
     """Connections that send the start of a request head and never finish it."""
-    host, port = url.removeprefix("http://").split(":")
     slow = []
     for _ in range(count):
-        connection = socket.create_connection((host, int(port)))
+        connection = _connect(url)
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         slow.append(connection)
     return slow
@@ -105,9 +94,8 @@ def _answers(connection: socket.socket) -> bytes:
     return received
 
 
-def _connect(url: str) -> socket.socket:
-    host, port = url.removeprefix("http://").split(":")
-    return socket.create_connection((host, int(port)))
+def _statuses(connection: socket.socket) -> list[bytes]:
+    return re.findall(rb"HTTP/1\.1 (\d{3}) ", _answers(connection))
 
 
 def test_a_head_over_16_kib_sent_in_pieces_is_refused(edge):
@@ -124,8 +112,7 @@ def test_pipelined_requests_are_answered_in_order(edge):
         connection.sendall(
             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         )
-        statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", _answers(connection))
-        assert statuses == [b"200", b"404"]
+        assert _statuses(connection) == [b"200", b"404"]
 
 
 def test_a_kept_alive_connection_that_trickles_its_next_head_is_closed_after_the_deadline(edge):
@@ -147,7 +134,8 @@ async def _slow(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 @pytest.fixture
 def slow_edge() -> Iterator[str]:
-    yield from _served(edge_config(_slow, log_level="warning"))
+    with serve_config_in_thread(edge_config(_slow, log_level="warning")) as url:
+        yield url
 
 
 def test_a_head_over_16_kib_pipelined_behind_a_request_being_answered_is_refused(slow_edge):
@@ -163,10 +151,6 @@ def test_a_head_over_16_kib_pipelined_behind_a_request_being_answered_is_refused
 
 def _big_head(path: bytes) -> bytes:
     return b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * server.MAX_HEAD_BYTES + b"\r\n\r\n"
-
-
-def _statuses(connection: socket.socket) -> list[bytes]:
-    return re.findall(rb"HTTP/1\.1 (\d{3}) ", _answers(connection))
 
 
 def _refused_after(first: bytes, statuses: list[bytes]) -> bool:
