@@ -8,13 +8,13 @@ Ledger: plan 1's ledger of a period (100,000 rows at full scale) through reporti
   written by xlsxwriter in constant_memory mode with the same headers and widths, timed in this process. It does
   not read anything (no database, no peers) nor build the rows.
 - CSV against a raw COPY TO of the same rows: the plan's side read from tasks_api's three lists as the service reads
-  them (the same pages, 500 rows each) with plain httpx and orjson, then the service's own statements run as it runs
-  them (ledger/sql.py, on a connection of this process): the plan's side as the service spools it (ledger/spool.py)
-  COPYed into temporary tables, and one COPY (the join with the reports, latest review comments and indicator
-  values, the cells in the ledger's words) TO STDOUT as CSV. Its rows are checked to be the ledger's. It does not
-  validate the peer's records, decide which items owe the period nor spool the cells (it takes the files the
-  service's own read spooled, before the clock starts), run as a job, pass through export_chunks or HTTP, nor turn
-  COPY's line ends into CRLF.
+  them (the same pages, 500 rows each, the three lists side by side) with plain httpx and orjson, then the service's
+  own statements run as it runs them (ledger/sql.py, on a connection of this process): the plan's side as the service
+  spools it (ledger/spool.py) COPYed into temporary tables, and one COPY (the join with the reports, latest review
+  comments and indicator values, the cells in the ledger's words) TO STDOUT as CSV. Its rows are checked to be the
+  ledger's. It does not validate the peer's records, decide which items owe the period nor spool the cells (it takes
+  the files the service's own read spooled, before the clock starts), run as a job, pass through export_chunks or
+  HTTP, nor turn COPY's line ends into CRLF.
 """
 
 from __future__ import annotations
@@ -212,15 +212,17 @@ async def raw_copy_to(stack: Stack, target: Target, plan_id: int, headers: dict[
 
 
 async def _raw_plan_side(url: str, plan_id: int, headers: dict[str, str]) -> int:
-    """The plan's assignments, items and indicators as the service pages them, decoded but not validated."""
-    rows = 0
+    """The plan's assignments, items and indicators as the service pages them (the three lists side by side, as
+    ledger/service.side_by_side reads them), decoded but not validated."""
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=600) as client:
-        for kind in ("assignments", "items", "indicators"):
-            params: dict[str, str | int] = {"limit": 500}
+
+        async def pages(kind: str) -> int:
+            rows, params = 0, dict[str, str | int](limit=500)
             while True:
                 page = orjson.loads((await client.get(f"/v1/plans/{plan_id}/{kind}", params=params)).content)
                 rows += len(page["data"])
                 if not page.get("next_cursor"):
-                    break
+                    return rows
                 params["cursor"] = page["next_cursor"]
-    return rows
+
+        return sum(await asyncio.gather(*map(pages, ("assignments", "items", "indicators"))))

@@ -8,7 +8,8 @@ on PostgreSQL the database writes the same rows from the plan's side spooled to 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date
 from sys import intern
@@ -189,24 +190,48 @@ def refuse_too_many(rows: int) -> None:
         )
 
 
+async def side_by_side(*readers: Coroutine[None, None, None]) -> None:
+    """Run the readers of a plan's three lists at once: each page of one is validated and kept while tasks_api
+    answers another, where read one list after the other the ledger waited for each in turn (the province plan's
+    CSV: 4.2 s, of which reporting_api's own work, 1 s, was all spent between pages). The first failure (a 404, a
+    413) is raised as itself, the other readers cancelled."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for reader in readers:
+                group.create_task(reader)
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+
+
 async def read_plan_side(
     tasks: TasksClient, plan_id: int, unit_id: int | None, owes: Callable[[Item], bool]
 ) -> tuple[list[Duty], dict[int, ItemCells], dict[int, IndicatorLabel]]:
     """The duties of the items that owe the report (`owes`) in plan order (only the unit's, given unit_id), the
-    items and the indicators; 413 too many rows.
+    items and the indicators, the three lists read side by side; 413 too many rows.
 
     Read one record at a time past the peer cache: a province-wide plan's raw pages would otherwise stay in memory."""
-    duties = [duty_of(a) async for a in tasks.each_plan_assignment(plan_id) if unit_id in (None, a["unit_id"])]
-    refuse_too_many(len(duties))
+    duties: list[Duty] = []
     items: dict[int, ItemCells] = {}
     owing: set[int] = set()
-    async for item in tasks.each_plan_item(plan_id):
-        items[item.id] = item_cells(item)
-        if owes(item):
-            owing.add(item.id)
-    duties = sorted(duty for duty in duties if duty.item_id in owing)
-    indicators = {i["id"]: indicator_label(i) async for i in tasks.each_plan_indicator_label(plan_id)}
-    return duties, items, indicators
+    indicators: dict[int, IndicatorLabel] = {}
+
+    async def read_duties() -> None:
+        async for a in tasks.each_plan_assignment(plan_id):
+            if unit_id in (None, a["unit_id"]):
+                duties.append(duty_of(a))
+        refuse_too_many(len(duties))
+
+    async def read_items() -> None:
+        async for item in tasks.each_plan_item(plan_id):
+            items[item.id] = item_cells(item)
+            if owes(item):
+                owing.add(item.id)
+
+    async def read_indicators() -> None:
+        indicators.update({i["id"]: indicator_label(i) async for i in tasks.each_plan_indicator_label(plan_id)})
+
+    await side_by_side(read_duties(), read_items(), read_indicators())
+    return sorted(duty for duty in duties if duty.item_id in owing), items, indicators
 
 
 async def ledger_rows(db: Database, ledger: Ledger) -> AsyncIterator[list[Row]]:

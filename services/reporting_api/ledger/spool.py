@@ -85,20 +85,29 @@ def _cell(text: str) -> str | None:
 async def _spool(
     spool: Spool, tasks: TasksClient, plan_id: int, unit_id: int | None, owes: Callable[[Item], bool]
 ) -> None:
-    """The unit's (or every) responsibility, the items that owe the report and every indicator label; 413 too
-    many rows (counted as service.read_plan_side counts them)."""
-    duty, count = spool.writer("duties"), 0
-    async for a in tasks.each_plan_assignment(plan_id):
-        if unit_id in (None, a["unit_id"]):
-            d = service.duty_of(a)
-            duty((d.item_id, d.co, d.id, d.unit_id, _cell(d.unit_name), _cell(d.role)))
-            count += 1
-    service.refuse_too_many(count)
-    item = spool.writer("items")
-    async for owing in tasks.each_plan_item(plan_id):
-        if owes(owing):
-            item((owing.id, *map(_cell, service.item_cells(owing))))
-    indicator = spool.writer("indicators")
-    async for label in tasks.each_plan_indicator_label(plan_id):
-        name, measure = service.indicator_label(label)
-        indicator((label["id"], name or None, measure or None))
+    """The unit's (or every) responsibility, the items that owe the report and every indicator label, each list into
+    its own file, the three read side by side (service.side_by_side); 413 too many rows (counted as
+    service.read_plan_side counts them)."""
+
+    async def duties() -> None:
+        duty, count = spool.writer("duties"), 0
+        async for a in tasks.each_plan_assignment(plan_id):
+            if unit_id in (None, a["unit_id"]):
+                d = service.duty_of(a)
+                duty((d.item_id, d.co, d.id, d.unit_id, _cell(d.unit_name), _cell(d.role)))
+                count += 1
+        service.refuse_too_many(count)
+
+    async def items() -> None:
+        item = spool.writer("items")
+        async for owing in tasks.each_plan_item(plan_id):
+            if owes(owing):
+                item((owing.id, *map(_cell, service.item_cells(owing))))
+
+    async def indicators() -> None:
+        indicator = spool.writer("indicators")
+        async for label in tasks.each_plan_indicator_label(plan_id):
+            name, measure = service.indicator_label(label)
+            indicator((label["id"], name or None, measure or None))
+
+    await service.side_by_side(duties(), items(), indicators())
