@@ -7,6 +7,7 @@ holiday is worse than an honest approximation.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -20,13 +21,12 @@ class WorkdayAnswer:
     official: bool  # False when the date is outside the published years and only weekends were considered
 
 
-@lru_cache(maxsize=8192)  # a plan's schedule asks about the same days on every request; the calendar is fixed
+_ANSWERS = {(work, official): WorkdayAnswer(work, official) for work in (False, True) for official in (False, True)}
+
+
 def check(day: date) -> WorkdayAnswer:
     """Whether `day` is a working day, and whether the official calendar knew it."""
-    try:
-        return WorkdayAnswer(chinese_calendar.is_workday(day), True)
-    except NotImplementedError:
-        return WorkdayAnswer(day.weekday() < 5, False)
+    return _year(day.year).answer(day)
 
 
 def is_workday(day: date) -> bool:
@@ -60,25 +60,44 @@ def add_workdays(day: date, count: int) -> tuple[date, bool]:
 @dataclass(frozen=True, slots=True)
 class _Year:
     """A year's running counts: `work[n]` the working days, `guessed[n]` the days the official calendar did not know,
-    among its first n days (n = 0 … days in the year)."""
+    among its first n days (n = 0 … days in the year). Two arrays of machine integers, not a Python object per day:
+    what a year is asked is answered from them (a day's own answer is the step of the counts at it), so that a batch
+    that first reaches a year leaves two blocks, not a cached record per day scattered through the memory it used."""
 
-    work: tuple[int, ...]
-    guessed: tuple[int, ...]
+    first: int  # the ordinal (date.toordinal) of 1 January
+    work: array[int]
+    guessed: array[int]
+
+    def day(self, day: date) -> int:
+        """The day's number in the year, from 1."""
+        return day.toordinal() - self.first + 1
+
+    def answer(self, day: date) -> WorkdayAnswer:
+        n = self.day(day)
+        return _ANSWERS[(self.work[n] > self.work[n - 1], self.guessed[n] == self.guessed[n - 1])]
 
     def between(self, after: int, through: int) -> tuple[int, int]:
         """Working and guessed days among days after + 1 … through of the year (days counted from 1)."""
         return self.work[through] - self.work[after], self.guessed[through] - self.guessed[after]
 
 
-@lru_cache(maxsize=256)  # a year is a few KB; plans span a decade, lateness a few years back from today
+def _official(day: date) -> WorkdayAnswer:
+    try:
+        return _ANSWERS[(chinese_calendar.is_workday(day), True)]
+    except NotImplementedError:
+        return _ANSWERS[(day.weekday() < 5, False)]
+
+
+@lru_cache(maxsize=256)  # a year is two arrays of 367 counts; plans span a decade, lateness a few years back from today
 def _year(year: int) -> _Year:
-    day, work, guessed = date(year, 1, 1), [0], [0]
+    day, work, guessed = date(year, 1, 1), array("H", [0]), array("H", [0])
+    first = day.toordinal()
     while day.year == year:
-        answer = check(day)
+        answer = _official(day)
         work.append(work[-1] + answer.is_workday)
         guessed.append(guessed[-1] + (not answer.official))
         day += timedelta(days=1)
-    return _Year(tuple(work), tuple(guessed))
+    return _Year(first, work, guessed)
 
 
 def workdays_between(start: date, end: date) -> tuple[int, bool]:
@@ -88,20 +107,20 @@ def workdays_between(start: date, end: date) -> tuple[int, bool]:
     if end < start:
         count, official = workdays_between(end, start)
         return -count, official
-    first, last = start.timetuple().tm_yday, end.timetuple().tm_yday
-    if start.year == end.year:
-        work, guessed = _year(start.year).between(first, last)
-        return work, not guessed
     year = _year(start.year)
+    first = year.day(start)
+    if start.year == end.year:
+        work, guessed = year.between(first, year.day(end))
+        return work, not guessed
     work, guessed = year.between(first, len(year.work) - 1)
     for middle in range(start.year + 1, end.year):
         whole = _year(middle)
         work, guessed = work + whole.work[-1], guessed + whole.guessed[-1]
-    tail_work, tail_guessed = _year(end.year).between(0, last)
+    last = _year(end.year)
+    tail_work, tail_guessed = last.between(0, last.day(end))
     return work + tail_work, not (guessed + tail_guessed)
 
 
-@lru_cache(maxsize=8192)  # the ledger and the history import ask it for many pairs of the same dates
 def workdays_late(due_on: date, on: date) -> int:
     """逾期工作日数 of something due on `due_on` and done (or still not done) on business day `on`.
 
