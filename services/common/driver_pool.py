@@ -18,7 +18,11 @@ from services.common.driver_reads import Pending, Read, Rows, driver_statement, 
 
 # PostgreSQL's planner assumes spinning disks (a random read costs four sequential ones); on SSD, 1.1 is usual. With the
 # default it scans a 100,000-row table rather than follow an index to one plan's thousand rows (bench/explain.py).
-POSTGRESQL_SETTINGS = {"random_page_cost": "1.1"}
+# No parallel plans: a service's statements answer requests side by side, and a parallel plan starts worker processes
+# (milliseconds each) to share work the request's own backend does faster alone. A dispatch's read of the latest
+# drafts of a typical plan's period (0 rows) took 21 ms with two workers, 1.4 ms without; the whole day's peer read
+# 4.1 s -> 3.0 s (bench/dispatch.py). A parallel plan would only pay for one request's big scan, on idle cores.
+POSTGRESQL_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0"}
 # asyncpg waits 60 s for a connection by default: a database host that drops packets would hold every request.
 CONNECT_TIMEOUT_SECONDS = 5
 # asyncpg keeps up to 2,000 freed records of each length for reuse: those a read of 50,000 rows freed stayed
