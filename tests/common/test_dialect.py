@@ -14,6 +14,7 @@ from services.common.db import Database, make_engine
 from services.common.dialect import dialect_for, dialect_of
 from services.common.driver_reads import read_all
 from services.common.problems import Unprocessable
+from tests.conftest import BACKEND
 
 metadata = sa.MetaData()
 things = sa.Table(
@@ -198,3 +199,16 @@ def test_a_page_read_gives_plain_rows_and_a_value_beyond_its_column_is_unprocess
     rows = run(url, work)
     assert [type(row) for row in rows] == [dict, dict]
     assert [(list(row), row["name"]) for row in rows] == [(["id", "name"], "a"), (["id", "name"], "b")]
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL's planner settings")
+def test_the_engine_and_the_driver_pool_plan_without_parallel_workers(url):
+    show = sa.text("SHOW max_parallel_workers_per_gather")
+
+    async def work(database):
+        async with database.read() as conn:
+            engine_setting = (await conn.execute(show)).scalar_one()
+            (pool_rows,) = await read_all(database, conn, [(show, {})])
+        return engine_setting, pool_rows[0]["max_parallel_workers_per_gather"]
+
+    assert run(url, work) == ("0", "0")
