@@ -21,6 +21,7 @@ from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods import obligations
 from services.reporting_api.periods.calendar import schedule
 from services.reporting_api.periods.obligations import CadenceBook, PairKeys, Rhythm, obligations_of, pair_key
+from services.reporting_api.reports.models import ReportStatus
 from tests.reporting_api.test_reports import file_report, review, submit
 
 TRANSPORT = "市交通运输局"
@@ -335,6 +336,11 @@ def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_offi
     }
     assert [(r["responsibility_id"], r["state"]) for r in owed_2024_q1(filed, pending=True)] == [(8, "draft")]
     assert [r["state"] for r in owed_2024_q1(filed, pending=False)] == ["submitted", "draft"]
+
+
+def test_a_report_that_has_not_reached_the_office_is_a_draft():
+    # The pending reads ask for drafts by their status (repository._DRAFT), for "none of REPORTED".
+    assert set(ReportStatus) == {ReportStatus.DRAFT, *REPORTED}
 
 
 @pytest.mark.parametrize("few", [obligations.FEW_PAIRS, 0], ids=["a set", "a sorted array"])
