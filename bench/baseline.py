@@ -98,8 +98,8 @@ class Baseline:
                     self.pools[name] = FairPool(pool)  # connections in the order asked, as the services
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                for fair in self.pools.values():
-                    await fair.pool.close()
+                for pool in self.pools.values():
+                    await pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -79,7 +79,7 @@ class HandSQL:
         return FairPool(await asyncpg.create_pool(self.dsn, min_size=5, max_size=5, reset=keep_session, **SESSION))
 
     def __exit__(self, *_: object) -> None:
-        self.loop.run_until_complete(self.pool.pool.close())
+        self.loop.run_until_complete(self.pool.close())
         self.loop.close()
 
     def rollup(self, plan_id: int, today: date) -> None:

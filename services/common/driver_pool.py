@@ -66,6 +66,9 @@ class FairPool:
     def acquire(self) -> _FairAcquire:
         return _FairAcquire(self.pool, self._gate)
 
+    async def close(self) -> None:
+        await self.pool.close()
+
 
 class _FairAcquire:
     """`async with fair.acquire() as connection`: the gate's turn, then a connection (both given back on exit)."""
@@ -128,7 +131,7 @@ class AsyncPool:
         return self._pool.pool.get_idle_size(), self._pool.pool.get_size()
 
     async def close(self) -> None:
-        await self._pool.pool.close()
+        await self._pool.close()
 
 
 async def _decode_json(connection: asyncpg.Connection) -> None:
