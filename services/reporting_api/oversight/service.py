@@ -177,7 +177,7 @@ async def rollups(
     view, lit = read.view, read.lit
     # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
     plan = view.data if view.data.revision is None else view.data.revision
-    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, read.filed, lit)
+    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, read.filed_values, lit)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
         shape, context = data.shape, _light_context(view, lit.reports, lit.behind, lit.duties)
