@@ -1,38 +1,27 @@
-"""The base of every client between services: timeouts, a time budget, bounded retries, ETag caching.
-
-A peer that is down, slow or broken becomes a 503 problem with Retry-After for our own caller, raised before
-anything is written, so a request never hangs a worker and never half-applies."""
+"""The base of every client between services: what it reads and keeps of a peer's answers (ETag caching, conditional
+reads, paginated lists), over the calls services/common/peer_exchange.py sends (timeouts, budget, retries)."""
 
 from __future__ import annotations
 
-import asyncio
-import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter, is_not
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
 from services.common.correlation import outgoing_headers
-from services.common.json import dumps, loads
-from services.common.meters import PEER_RETRIES
-from services.common.peer_budget import request_deadline
+from services.common.peer_exchange import Feed, Parsed, PeerExchange
 from services.common.peer_guard import check_peer_call
-from services.common.peer_records import DocumentFeed, peer_unavailable
-from services.common.problems import NotFound, ProblemError
+from services.common.peer_records import DocumentFeed
 from services.common.revalidated import Answer, RevalidatedPages
 
-_RETRYABLE_STATUSES = {502, 503, 504}
 URL_MEMORY = 10_000  # URLs a client remembers (cursors make new ones), least recently used out
-CHUNK_BYTES = 256 * 1024  # a large document's bytes handed to its parser at a time (get_parsed)
 CACHED_BYTES = 2 * 1024 * 1024  # the JSON of peer answers a client keeps (and of rows parsed from them): ~10× in memory
-Parsed = TypeVar("Parsed")
 Param = str | int | float | bool  # a query parameter's value, as httpx sends it
 Query = Mapping[str, Param | None]  # a GET's query; a parameter that is None is left out
-_Feeding = tuple[Callable[[], DocumentFeed[Any]], list[tuple[DocumentFeed[Any], int]]]  # a feed's maker, and where fed
 
 
 @dataclass(slots=True)
@@ -50,7 +39,7 @@ class _ParsedList:
     size: int  # the bytes of those pages' JSON, as a measure of the rows parsed from them
 
 
-class ServiceClient:
+class ServiceClient(PeerExchange):
     """JSON over HTTP to one peer service, as a service principal."""
 
     def __init__(
@@ -68,12 +57,16 @@ class ServiceClient:
         transport: httpx.AsyncBaseTransport | None = None,
         strict_transactions: bool = False,
     ) -> None:
-        self.peer = peer
-        # Tests turn a peer call made while a database connection is held into an error (services/common/peer_guard.py).
-        self._strict_transactions = strict_transactions
-        self._token = token
-        self._budget = budget
-        self._retries = retries
+        super().__init__(
+            base_url,
+            token,
+            peer=peer,
+            timeout=timeout,
+            budget=budget,
+            retries=retries,
+            transport=transport,
+            strict_transactions=strict_transactions,
+        )
         self._cache_seconds = cache_seconds
         # Bounded by bytes, not by time: a stale answer is kept for If-None-Match, and the parsed rows of pages
         # still in the cache are handed out again as the very same objects (get_all_parsed, oversight/memo.py).
@@ -84,12 +77,6 @@ class ServiceClient:
         )
         self.urls: BoundedCache[tuple[str, tuple[tuple[str, Param], ...]], str] = lru_cache("peer urls", url_memory)
         self.revalidated = RevalidatedPages(self.get_if_changed, cache_bytes)  # lists read again and again
-        self._http = httpx.AsyncClient(
-            base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0))
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     def forget(self) -> None:
         """Drop cached answers (tests, or after a write we know changed the peer's data)."""
@@ -100,17 +87,13 @@ class ServiceClient:
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
         return (await self._answer(path, params, cache=cache)).body
 
-    async def get_parsed(
-        self, path: str, parse: Callable[[], DocumentFeed[Parsed]], *, cache: bool = True
-    ) -> tuple[str | None, Parsed]:
+    async def get_parsed(self, path: str, parse: Feed[Parsed], *, cache: bool = True) -> tuple[str | None, Parsed]:
         """A JSON document parsed as it arrives by a feed `parse` makes (never whole in memory), and its ETag; kept
         parsed (unless not cache): while fresh, or answered 304, the very object parsed before (callers keep it)."""
         answer = await self._answer(path, None, cache=cache, parse=parse)
         return answer.etag, answer.body
 
-    async def _answer(
-        self, path: str, params: Query | None, *, cache: bool, parse: Callable[[], DocumentFeed[Any]] | None = None
-    ) -> _Cached:
+    async def _answer(self, path: str, params: Query | None, *, cache: bool, parse: Feed[Any] | None = None) -> _Cached:
         check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
         url = self._url(path, params)
         cached = self.cache.get(url) if cache else None
@@ -206,94 +189,6 @@ class ServiceClient:
             if not page.body.get("next_cursor"):
                 return
             query["cursor"] = page.body["next_cursor"]
-
-    async def post(self, path: str, body: Any, *, idempotent: bool = False) -> Any:
-        """POST a JSON body and decode the JSON answer (404 is NotFound, any failure past the budget PeerError).
-
-        A POST is sent once unless the caller says it is `idempotent`: a POST that timed out may still have
-        been applied, and sending it again would apply it twice. Pass idempotent=True only where the peer
-        drops a repeat itself (notify_api's /v1/events does, by event_id); such a POST is retried like a GET.
-        """
-        check_peer_call(self.peer, "POST", path, strict=self._strict_transactions)
-        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json", **outgoing_headers()}
-        response = await self._send_with_retries(
-            "POST", path, headers, content=dumps(body), retries=None if idempotent else 0
-        )
-        return self._decode(response)
-
-    async def _send_with_retries(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        *,
-        content: bytes | None = None,
-        retries: int | None = None,
-        feed: _Feeding | None = None,
-    ) -> httpx.Response:
-        """The peer's answer, retried within the budget; given a `feed`, a success's body fed as it arrives."""
-        deadline = self._deadline()
-        attempt = 0
-        retries = self._retries if retries is None else retries
-        while True:
-            try:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise self._unavailable("did not answer within the time budget")
-                response = await asyncio.wait_for(self._exchange(method, url, headers, content, feed), remaining)
-                if response.status_code not in _RETRYABLE_STATUSES and response.status_code < 500:
-                    return response
-                failure = f"answered {response.status_code}"
-            except (httpx.TransportError, TimeoutError) as exc:
-                failure = f"could not be reached ({type(exc).__name__})"
-            attempt += 1
-            if attempt > retries or time.monotonic() >= deadline:
-                raise self._unavailable(failure)
-            PEER_RETRIES.labels(self.peer).inc()
-            # Jittered back-off: retries from many workers must not arrive in lock-step.
-            await asyncio.sleep(min(0.05 * 2**attempt * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))
-
-    async def _exchange(
-        self, method: str, url: str, headers: dict[str, str], content: bytes | None, feed: _Feeding | None
-    ) -> httpx.Response:
-        if feed is None:
-            return await self._http.request(method, url, headers=headers, content=content)
-        request = self._http.build_request(method, url, headers=headers, content=content)
-        response = await self._http.send(request, stream=True)
-        try:
-            if not response.is_success:
-                await response.aread()  # a refusal's problem document (or a 304's nothing)
-                return response
-            document, size = feed[0](), 0
-            async for chunk in response.aiter_bytes(CHUNK_BYTES):
-                document.feed(chunk)
-                size += len(chunk)
-            feed[1].append((document, size))
-        finally:
-            await response.aclose()
-        return response
-
-    def _deadline(self) -> float:
-        """This call's budget, cut short by what is left of the request's (outside a request: its own)."""
-        own, shared = time.monotonic() + self._budget, request_deadline()
-        return own if shared is None else min(own, shared)
-
-    def _refuse(self, response: httpx.Response) -> None:
-        """404 is NotFound, any other refusal PeerError; a success passes."""
-        if response.status_code == 404:
-            raise NotFound(f"{self.peer} has no resource at {response.request.url.path}.")
-        if response.status_code >= 400:
-            raise self._unavailable(f"refused the call with {response.status_code}")
-
-    def _decode(self, response: httpx.Response) -> Any:
-        self._refuse(response)
-        try:
-            return loads(response.content)
-        except ValueError as exc:
-            raise self._unavailable("answered with malformed JSON") from exc
-
-    def _unavailable(self, why: str) -> ProblemError:
-        return peer_unavailable(self.peer, why)
 
 
 def _clean(params: Query | None) -> dict[str, Param] | None:

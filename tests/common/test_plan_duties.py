@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from services.common import http as http_module
+from services.common import peer_exchange
 from services.common.contracts import sliced
 from services.common.contracts.plan_duties import DutyAssignment, DutyItem, PlanDuties, plan_duties
 from services.common.contracts.tasks import TasksClient
@@ -99,7 +99,7 @@ def duties_answered(respond) -> PlanDuties:
 
 
 def test_duties_that_arrive_in_many_chunks_are_read_as_they_arrive(monkeypatch):
-    monkeypatch.setattr(http_module, "CHUNK_BYTES", 16)  # handed to the parser 16 bytes at a time
+    monkeypatch.setattr(peer_exchange, "CHUNK_BYTES", 16)  # handed to the parser 16 bytes at a time
     monkeypatch.setattr(sliced, "SLICE_BYTES", 100)  # and validated a few records a slice
     items = [{**ITEM, "id": n, "title": "},{" * (n % 3)} for n in range(1, 40)]
     body = orjson.dumps({"plan": PLAN, "items": items, "assignments": [{**ASSIGNMENT, "id": n} for n in range(1, 60)]})
