@@ -63,7 +63,7 @@ class RevalidatedPages:
         self.walks: BoundedCache[tuple[str, tuple[tuple[str, Any], ...], object], _Walk] = sized_lru_cache(
             "revalidated pages", max_bytes, _size
         )
-        self.not_modified = 0  # pages answered 304 (tests, the bench)
+        self.asked = self.not_modified = 0  # pages asked for, and of them answered 304 (tests, the bench)
 
     async def rows(
         self, path: str, parse: Callable[[list[Any]], list[Parsed]], params: Mapping[str, Any]
@@ -91,6 +91,7 @@ class RevalidatedPages:
         self, path: str, parse: Callable[[list[Any]], list[Any]], query: dict[str, Any], known: _Page | None
     ) -> _Page:
         answer = await self._fetch(path, query, known.etag if known else None)
+        self.asked += 1
         if answer is None:  # 304, which the fetch takes only to the ETag of a page kept
             if known is None:
                 raise RuntimeError(f"{path} answered 304 to no ETag")

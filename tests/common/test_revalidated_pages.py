@@ -98,3 +98,21 @@ def test_a_304_to_an_unconditional_read_is_the_peers_fault():
     with pytest.raises(ProblemError) as refused:
         reads(answer, 1)  # type: ignore[arg-type]
     assert refused.value.status == 503
+
+
+def test_every_page_asked_for_is_counted_and_those_answered_304_among_them():
+    peer = Peer()
+
+    def parse(rows: list[Any]) -> list[Any]:
+        return rows
+
+    async def run() -> tuple[int, int]:
+        http = ServiceClient("http://peer", lambda: "t", peer="tasks_api", transport=httpx.MockTransport(peer))
+        try:
+            for _ in range(2):
+                await http.revalidated.rows("/v1/deadlines", parse, {"from": "2024-01-01"})
+            return http.revalidated.asked, http.revalidated.not_modified
+        finally:
+            await http.aclose()
+
+    assert asyncio.run(run()) == (4, 2)
