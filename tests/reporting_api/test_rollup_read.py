@@ -6,7 +6,11 @@ from typing import cast
 from services.common.driver_reads import Rows
 from services.reporting_api.oversight.inputs import PeriodView
 from services.reporting_api.oversight.period_rows import LightInputs, RollupRead
+from services.reporting_api.oversight.repository import filed_counts_statement
+from services.reporting_api.oversight.rollups import FILED_KEY
+from services.reporting_api.oversight.schemas.rows import FiledCount
 
+COUNTED = FiledCount.__annotations__
 COUNTS = {"submitted": 3, "awaiting_review": 1, "accepted": 2, "returned": 0, "draft": 1, "on_time": 2, "late": 1}
 
 
@@ -32,3 +36,9 @@ def test_a_row_read_by_name_gives_the_same_values_as_a_dict():
 def test_one_count_changed_makes_the_filed_counts_differ():
     later = {"key": 7, **COUNTS, "accepted": 3}
     assert read_of(later).filed_values != read_of({"key": 7, **COUNTS}).filed_values
+
+
+def test_the_filed_counts_statement_selects_exactly_the_values_compared():
+    # A column the statement gained but FiledCount lacked would change the roll-up unseen by the memo.
+    for key in FILED_KEY.values():
+        assert [column.key for column in filed_counts_statement(key).selected_columns] == list(COUNTED)
