@@ -65,7 +65,7 @@ def create_service_app(
         lifespan=_lifespan(settings, on_startup, on_shutdown),
         default_response_class=JSONBytesResponse,
         generate_unique_id_function=_operation_id,
-        responses=problem_responses(500),
+        responses=problem_responses(414, 431, 500),  # any request: its target or head past the limits (guards.py)
         # Request spans only when an exporter is configured (services/common/tracing.py).
         telemetry=telemetry_config(settings.service_name, settings.otel_exporter_otlp_endpoint),
         **FASTAPI_DOCS_OFF,
