@@ -12,9 +12,7 @@ from typing import Any
 import httpx
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
-from services.common.correlation import outgoing_headers
 from services.common.peer_exchange import Feed, Parsed, PeerExchange
-from services.common.peer_guard import check_peer_call
 from services.common.peer_records import DocumentFeed
 from services.common.revalidated import Answer, RevalidatedPages
 
@@ -94,14 +92,12 @@ class ServiceClient(PeerExchange):
         return answer.etag, answer.body
 
     async def _answer(self, path: str, params: Query | None, *, cache: bool, parse: Feed[Any] | None = None) -> _Cached:
-        check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
+        self._guard("GET", path)
         url = self._url(path, params)
         cached = self.cache.get(url) if cache else None
         if cached and cached.fresh_until > time.monotonic():
             return cached
-        headers = {"Authorization": f"Bearer {self._token()}", **outgoing_headers()}  # request id, traceparent
-        if cached and cached.etag:
-            headers["If-None-Match"] = cached.etag
+        headers = self._headers({"If-None-Match": cached.etag} if cached and cached.etag else None)
         fed: list[tuple[DocumentFeed[Any], int]] = []  # the feed of the attempt that read a success, and its bytes
         response = await self._send_with_retries("GET", url, headers, feed=(parse, fed) if parse else None)
         if response.status_code == 304 and cached:
@@ -125,9 +121,8 @@ class ServiceClient(PeerExchange):
 
     async def get_if_changed(self, path: str, params: Query, etag: str | None) -> Answer | None:
         """GET past the cache, with If-None-Match `etag` if given: None when the peer answers 304 to it; else as get."""
-        check_peer_call(self.peer, "GET", path, strict=self._strict_transactions)
-        conditional = {"If-None-Match": etag} if etag else {}
-        headers = {"Authorization": f"Bearer {self._token()}", **outgoing_headers(), **conditional}
+        self._guard("GET", path)
+        headers = self._headers({"If-None-Match": etag} if etag else None)
         response = await self._send_with_retries("GET", self._url(path, params), headers)
         if response.status_code == 304 and etag:
             return None

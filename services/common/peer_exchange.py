@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -57,6 +57,14 @@ class PeerExchange:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def _guard(self, method: str, path: str) -> None:
+        """Mark a call to the peer (tests refuse one made while a database connection is held: peer_guard.py)."""
+        check_peer_call(self.peer, method, path, strict=self._strict_transactions)
+
+    def _headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """A call's headers: our token, the request id and traceparent carried on, and `extra`."""
+        return {"Authorization": f"Bearer {self._token()}", **outgoing_headers(), **(extra or {})}
+
     async def post(self, path: str, body: Any, *, idempotent: bool = False) -> Any:
         """POST a JSON body and decode the JSON answer (404 is NotFound, any failure past the budget PeerError).
 
@@ -64,8 +72,8 @@ class PeerExchange:
         been applied, and sending it again would apply it twice. Pass idempotent=True only where the peer
         drops a repeat itself (notify_api's /v1/events does, by event_id); such a POST is retried like a GET.
         """
-        check_peer_call(self.peer, "POST", path, strict=self._strict_transactions)
-        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": "application/json", **outgoing_headers()}
+        self._guard("POST", path)
+        headers = self._headers({"Content-Type": "application/json"})
         response = await self._send_with_retries(
             "POST", path, headers, content=dumps(body), retries=None if idempotent else 0
         )
