@@ -126,7 +126,10 @@ class ServiceClient(PeerExchange):
         response = await self._send_with_retries("GET", self._url(path, params), headers)
         if response.status_code == 304 and etag:
             return None
-        return Answer(response.headers.get("etag"), self._decode(response), len(response.content))
+        self._refuse(response)
+        if response.status_code != 200:  # a redirect, or a 304 to a question not asked: no page
+            raise self._unavailable(f"answered a list page with {response.status_code}")
+        return Answer(response.headers.get("etag"), response.content)
 
     def _url(self, path: str, params: Query | None) -> str:
         """The absolute URL of a GET, remembered: httpx builds it in ~0.1 ms, and a roll-up served from the cache

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import TypedDict  # pydantic validates a generic typing.TypedDict only from Python 3.12
 
 from services.common.problems import ServiceUnavailable
 
@@ -82,6 +83,14 @@ def _rows_adapter(record: type[PeerRecord]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[record])  # type: ignore[valid-type]  # a runtime type
 
 
+class RowPage(TypedDict, Generic[Row]):
+    """A page of a peer's list as this side reads it (its other fields, ignored, are the list's own)."""
+
+    __pydantic_config__ = PEER_PARSING  # type: ignore[misc]  # pydantic's hook for a TypedDict's config
+    data: list[Row]
+    next_cursor: str | None
+
+
 class PeerRows(Generic[Row]):
     """Rows of a bulk read validated all at once into plain typed dicts (a TypedDict), not one model per row: a
     dispatch reads tens of thousands of deadlines and obligations, and building a frozen model for each cost ten
@@ -89,7 +98,7 @@ class PeerRows(Generic[Row]):
 
     def __init__(self, row: type[Row], *, peer: str) -> None:
         self._rows: TypeAdapter[list[Row]] = TypeAdapter(list[row])  # type: ignore[valid-type]  # a runtime type
-        self._name = row.__name__
+        self._row, self._name = row, row.__name__
         self.peer = peer
 
     def validate(self, rows: list[Any]) -> list[Row]:
@@ -97,3 +106,16 @@ class PeerRows(Generic[Row]):
             return self._rows.validate_python(rows)
         except ValidationError as exc:
             raise outside_contract(self.peer, self._name, exc) from exc
+
+    def page(self, content: bytes) -> RowPage[Row]:
+        """A list page's rows and next cursor validated from its bytes in one pass (pydantic-core's own parser): no
+        decoded JSON is built to be validated after, which took a third more time (a dispatch's 57 pages of ~85 MB:
+        ~0.45 s of notify_api's CPU). Malformed JSON is outside the contract too."""
+        try:
+            return self._page.validate_json(content)
+        except ValidationError as exc:
+            raise outside_contract(self.peer, self._name, exc) from exc
+
+    @cached_property  # built at the first page: most row types are never read as whole pages
+    def _page(self) -> TypeAdapter[RowPage[Row]]:
+        return TypeAdapter(RowPage[self._row])  # type: ignore[name-defined]  # a runtime type

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from services.common.caching import BoundedCache, sized_lru_cache
 from services.common.pagination import BULK_LIMIT
+from services.common.peer_records import RowPage
 
 Parsed = TypeVar("Parsed")
 PAGE_ROWS = BULK_LIMIT  # the largest page a bulk list answers
@@ -23,21 +24,26 @@ PAGE_ROWS = BULK_LIMIT  # the largest page a bulk list answers
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A page the peer sent whole: its ETag, its decoded JSON and the bytes it came in."""
+    """A page the peer sent whole (a success): its ETag and its bytes, parsed by the reader (RowPages)."""
 
     etag: str | None
-    body: Any
-    size: int
+    content: bytes
 
 
 # GET a page past the cache, with If-None-Match when given an ETag: None when the peer answers 304 to it.
 Fetch = Callable[[str, Mapping[str, Any], str | None], Awaitable[Answer | None]]
 
 
+class RowPages(Protocol[Parsed]):
+    """Reads a list page's bytes into its rows and next cursor (peer_records.PeerRows)."""
+
+    def page(self, content: bytes) -> RowPage[Parsed]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Page:
     etag: str
-    rows: list[Any]  # as `parse` gave them: callers must not change them
+    rows: list[Any]  # as the reader gave them: callers must not change them
     next_cursor: str | None
     size: int  # the bytes of the page's JSON
 
@@ -65,19 +71,17 @@ class RevalidatedPages:
         )
         self.asked = self.not_modified = 0  # pages asked for, and of them answered 304 (tests, the bench)
 
-    async def rows(
-        self, path: str, parse: Callable[[list[Any]], list[Parsed]], params: Mapping[str, Any]
-    ) -> list[Parsed]:
-        """Every row of the list, following next_cursor, each page's rows passed through `parse` (a PeerRows'
-        validate) unless the peer says the page is the one parsed before."""
+    async def rows(self, path: str, reader: RowPages[Parsed], params: Mapping[str, Any]) -> list[Parsed]:
+        """Every row of the list, following next_cursor, each page read by `reader` (a PeerRows) unless the peer says
+        the page is the one read before."""
         query = {key: value for key, value in params.items() if value is not None} | {"limit": PAGE_ROWS}
-        key = (path, tuple(sorted(query.items())), parse)
+        key = (path, tuple(sorted(query.items())), reader)
         known = self.walks.get(key)
         pages: dict[str | None, _Page] = {}
         cursor: str | None = None
         found: list[Parsed] = []
         while True:
-            page = await self._page(path, parse, query, known.pages.get(cursor) if known else None)
+            page = await self._page(path, reader, query, known.pages.get(cursor) if known else None)
             pages[cursor] = page
             found += page.rows
             if not (cursor := page.next_cursor):
@@ -87,9 +91,7 @@ class RevalidatedPages:
             self.walks.put(key, _Walk(pages, sum(page.size for page in pages.values())))
         return found
 
-    async def _page(
-        self, path: str, parse: Callable[[list[Any]], list[Any]], query: dict[str, Any], known: _Page | None
-    ) -> _Page:
+    async def _page(self, path: str, reader: RowPages[Any], query: dict[str, Any], known: _Page | None) -> _Page:
         answer = await self._fetch(path, query, known.etag if known else None)
         self.asked += 1
         if answer is None:  # 304, which the fetch takes only to the ETag of a page kept
@@ -97,5 +99,5 @@ class RevalidatedPages:
                 raise RuntimeError(f"{path} answered 304 to no ETag")
             self.not_modified += 1
             return known
-        body = answer.body
-        return _Page(answer.etag or "", parse(body["data"]), body.get("next_cursor"), answer.size)
+        read = reader.page(answer.content)
+        return _Page(answer.etag or "", read["data"], read["next_cursor"], len(answer.content))

@@ -163,7 +163,7 @@ class ReportingClient:
             "unit_id": unit_id,
             "pending": "true" if pending else None,
         }
-        return await self.http.revalidated.rows(f"/v1/plans/{plan_id}/obligations", OBLIGATION_ROWS.validate, query)
+        return await self.http.revalidated.rows(f"/v1/plans/{plan_id}/obligations", OBLIGATION_ROWS, query)
 
     async def instruction_duties(
         self, start: date, end: date, *, unit_id: int | None = None, plan_id: int | None = None
