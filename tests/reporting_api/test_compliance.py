@@ -13,14 +13,22 @@ from services.reporting_api.oversight.compliance import (
     compliance_pages,
     compliance_rows,
     compliance_summary,
+    duty_rows,
     period_obligations,
 )
 from services.reporting_api.oversight.lights import REPORTED
-from services.reporting_api.oversight.obligation_list import owed_obligations
+from services.reporting_api.oversight.obligation_list import owed_positions
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods import obligations
 from services.reporting_api.periods.calendar import schedule
-from services.reporting_api.periods.obligations import CadenceBook, PairKeys, Rhythm, obligations_of, pair_key
+from services.reporting_api.periods.obligations import (
+    CadenceBook,
+    Obligation,
+    PairKeys,
+    Rhythm,
+    obligations_of,
+    pair_key,
+)
 from services.reporting_api.reports.models import ReportStatus
 from tests.reporting_api.test_reports import file_report, review, submit
 
@@ -323,8 +331,9 @@ def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
     """The owed rows of 2024-Q1 (due 2024-04-10) for three duties, judged on 2024-05-01."""
     q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
     left_out = PairKeys(list(reached(filed)) if pending else ())
-    kept = owed_obligations(Columns.of(PlanAssignment, [DUTY, CO_DUTY, OTHER_DUTY]), set(owing), q1, left_out=left_out)
-    return compliance_rows([closed_on(None)], kept, filed, today=date(2024, 5, 1))
+    duties = Columns.of(PlanAssignment, [DUTY, CO_DUTY, OTHER_DUTY])
+    kept = owed_positions(duties, set(owing), left_out=left_out)
+    return duty_rows(duties, kept, {1: closed_on(None)}, filed, q1, today=date(2024, 5, 1))
 
 
 @pytest.mark.parametrize("few", [obligations.FEW_PAIRS, 0], ids=["a set", "a sorted array"])
@@ -336,6 +345,20 @@ def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_offi
     }
     assert [(r["responsibility_id"], r["state"]) for r in owed_2024_q1(filed, pending=True)] == [(8, "draft")]
     assert [r["state"] for r in owed_2024_q1(filed, pending=False)] == ["submitted", "draft"]
+
+
+def test_the_rows_made_from_the_duties_columns_are_compliances_rows_of_those_obligations():
+    q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
+    filed = {
+        (1, 5): {"id": 3, "status": "submitted", "late": True, "days_late": 2, "period": "2024-Q1"},
+        (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+    }
+    duties = [DUTY, CO_DUTY, OTHER_DUTY]  # item 2 has no label: its row says so with nulls
+    from_columns = duty_rows(Columns.of(PlanAssignment, duties), [2, 0, 1], {1: closed_on(None)}, filed, q1,
+                             today=date(2024, 5, 1))  # fmt: skip
+    obligations = [Obligation(duties[at], q1) for at in (2, 0, 1)]
+    assert from_columns == compliance_rows([closed_on(None)], obligations, filed, today=date(2024, 5, 1))
+    assert [r["responsibility_id"] for r in from_columns] == [9, DUTY.id, 8]
 
 
 def test_a_report_that_has_not_reached_the_office_is_a_draft():

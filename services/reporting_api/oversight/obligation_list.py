@@ -21,11 +21,10 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
-from services.reporting_api.oversight.compliance import labelled_rows
+from services.reporting_api.oversight.compliance import duty_rows
 from services.reporting_api.oversight.repository import answered_keys, by_pair, pending_reads, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView, ReportsByPair
-from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Duty, Obligation, PairKeys, owing_periods, pair_key, pair_keys
+from services.reporting_api.periods.obligations import Duty, PairKeys, owing_periods, pair_key, pair_keys
 from services.reporting_api.periods.service import rhythm_of
 
 OBLIGATIONS_RULE = """\
@@ -59,12 +58,11 @@ async def _period_reports(
     return PairKeys(answered_keys(answered), but={pair_key(*pair) for pair in filed}), filed
 
 
-def owed_obligations(
-    assignments: Columns[Duty], owing: set[int], scheduled: ScheduledPeriod, *, left_out: PairKeys
-) -> list[Obligation]:
-    """The owed obligations of an owed period (those compliance lists as owed): the responsibilities of an item in
-    `owing`, but the pairs `left_out` (by pair_key). A dispatch's plan has filed nearly everything, and leaves out the
-    pairs whose latest report reached the office (repository.pending_reads): no row, nor record, is made for those."""
+def owed_positions(assignments: Columns[Duty], owing: set[int], *, left_out: PairKeys) -> list[int]:
+    """Where the owed obligations of an owed period are among `assignments` (those compliance lists as owed): the
+    responsibilities of an item in `owing`, but the pairs `left_out` (by pair_key). A dispatch's plan has filed nearly
+    everything, and leaves out the pairs whose latest report reached the office (repository.pending_reads): no row is
+    made for those."""
     items, units = assignments.ints("item_id"), assignments.ints("unit_id")
     if owing.issuperset(items):  # every duty's item owes (a period most items owe): no positions to pick
         owes: Sequence[int] = range(len(items))
@@ -72,8 +70,7 @@ def owed_obligations(
     else:
         owes = [at for at, item_id in enumerate(items) if item_id in owing]
         keys = pair_keys(map(items.__getitem__, owes), map(units.__getitem__, owes))
-    kept = compress(owes, map(not_, left_out.among(keys)))
-    return [Obligation(duty, scheduled) for duty in assignments.take(list(kept))]
+    return list(compress(owes, map(not_, left_out.among(keys))))
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
@@ -94,7 +91,7 @@ async def obligations(
     pending: bool,
 ) -> ObligationView:
     """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands: the rows
-    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_obligations); a due date
+    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_positions); a due date
     nothing is owed on reads no reports at all."""
     unit_id = principal.scoped_unit(unit_id)
     found_duties = await plan_duties(tasks, plan_id)  # 404 for an unknown plan, before anything else
@@ -107,8 +104,8 @@ async def obligations(
         # reports; read side by side, a dispatch's peak was 361 MB, one at a time 281.
         for owed, owing in wanted:
             left_out, filed = await _period_reports(db, conn, plan_id, owed.period.id, unit_id, pending=pending)
-            kept = owed_obligations(duties, owing, owed, left_out=left_out)
-            rows += labelled_rows(labels, kept, filed, today=today)
+            kept = owed_positions(duties, owing, left_out=left_out)
+            rows += duty_rows(duties, kept, labels, filed, owed, today=today)
             del left_out, filed  # before the next period's are read
     rows.sort(key=obligation_key)
     return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows, "instructions": owed_answers}
