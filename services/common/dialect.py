@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import asyncpg
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import JSON, DateTime, Insert, Integer, Table, event, text
+from sqlalchemy import JSON, ColumnElement, DateTime, Insert, Integer, Table, event, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
@@ -38,12 +38,19 @@ class Dialect(Protocol):
 
     def engine(self, url: str, *, pool_size: int) -> AsyncEngine: ...
 
+    def __hash__(self) -> int: ...  # one object per database kind: statements built for one are cached by it
+
     def reader(self, engine: AsyncEngine) -> AsyncEngine: ...  # the engine reads run on
 
     async def open_driver_pool(self, engine: AsyncEngine) -> DriverPool: ...
 
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         """INSERT the rows, skipping any whose unique `conflict_key` is taken."""
+
+    def any_of(self, column: ColumnElement[int], name: str) -> ColumnElement[bool]:
+        """`column` is one of the ints bound to `name` (a list of any length): on PostgreSQL one array parameter,
+        so the statement is compiled and prepared once whatever the count (IN took one parameter per value, made
+        anew for every call: a page's 5,000 items cost ~30 ms of compiling); on SQLite an expanding IN."""
 
     async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert rows (every column but id given), in the caller's transaction; their new ids, in order."""
@@ -117,6 +124,9 @@ class SQLite:
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         return sqlite.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])
 
+    def any_of(self, column: ColumnElement[int], name: str) -> ColumnElement[bool]:
+        return column.in_(sa.bindparam(name, expanding=True))
+
     async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         result = await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
         return list(result.scalars())
@@ -176,6 +186,9 @@ class Postgres:
 
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         return postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])
+
+    def any_of(self, column: ColumnElement[int], name: str) -> ColumnElement[bool]:
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(Integer)))
 
     async def bulk_insert(self, conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         # COPY, far cheaper per row than INSERT, returns no ids: they are taken from the table's sequence first.

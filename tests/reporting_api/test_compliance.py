@@ -9,13 +9,8 @@ import pytest
 from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.oversight import repository
-from services.reporting_api.oversight.compliance import (
-    compliance_pages,
-    compliance_rows,
-    compliance_summary,
-    duty_rows,
-    period_obligations,
-)
+from services.reporting_api.oversight.compliance import compliance_pages, compliance_summary, period_obligations
+from services.reporting_api.oversight.compliance_rows import compliance_rows, duty_rows
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.obligation_list import owed_positions
 from services.reporting_api.oversight.walks import ComplianceWalks

@@ -28,7 +28,7 @@ from services.reporting_api.ledger.repository import (
     latest_values,
 )
 from services.reporting_api.ledger.writers import Row
-from services.reporting_api.oversight.compliance import late_as_of, lateness
+from services.reporting_api.oversight.compliance_rows import late_as_of, lateness
 from services.reporting_api.periods.calendar import ScheduledPeriod, answering_ids
 from services.reporting_api.periods.obligations import Rhythm
 from services.reporting_api.periods.service import rhythm_of

@@ -22,7 +22,7 @@ from services.common.dialect import driver_connection
 from services.reporting_api.ledger import service
 from services.reporting_api.ledger.spool import SpooledLedger
 from services.reporting_api.ledger.writers import Row
-from services.reporting_api.oversight.compliance import late_as_of
+from services.reporting_api.oversight.compliance_rows import late_as_of
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.periods.calendar import answering_ids
 from services.reporting_api.reports.models import ReportStatus

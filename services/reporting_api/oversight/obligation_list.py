@@ -21,7 +21,7 @@ from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.reporting_api.instructions.owed import window_duties
-from services.reporting_api.oversight.compliance import duty_rows
+from services.reporting_api.oversight.compliance_rows import duty_rows
 from services.reporting_api.oversight.repository import answered_keys, by_pair, pending_reads, period_reports_read
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView, ReportsByPair
 from services.reporting_api.periods.obligations import Duty, PairKeys, owing_periods, pair_key, pair_keys

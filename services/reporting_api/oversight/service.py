@@ -25,10 +25,10 @@ from services.reporting_api.instructions.owed import duty_entries, period_duties
 from services.reporting_api.oversight.compliance import (
     CompliancePages,
     compliance_pages,
-    compliance_rows,
     compliance_summary,
     period_obligations,
 )
+from services.reporting_api.oversight.compliance_rows import compliance_rows
 from services.reporting_api.oversight.indicators import behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
     PeriodView,

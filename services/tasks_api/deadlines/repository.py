@@ -6,14 +6,30 @@ import typing
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, TypedDict
 
-from sqlalchemy import ColumnElement, Date, Select, String, cast, literal, null, select, tuple_, union_all
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
 
 from services.common.contracts import tasks as contract
 from services.common.contracts.tasks import UnitRoleRow
-from services.common.records import Records, plain_rows
+from services.common.db import Database
+from services.common.dialect import Dialect
+from services.common.pagination import given
+from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
 from services.tasks_api.deadlines.models import ExtensionRequest
@@ -66,15 +82,16 @@ class Branch:
     due: ColumnElement[date]
     id: ColumnElement[int]
 
-    def after(self, key: tuple[date, str, int]) -> ColumnElement[bool]:
-        """The rows of this branch past the cursor (due_on, kind, id), its kind known: each branch reads its own
-        due-date index from the cursor on, instead of every page sorting the whole window."""
-        due_on, kind, last_id = key
+    def after(self, kind: DeadlineKind) -> ColumnElement[bool]:
+        """The rows of this branch past a cursor of `kind` (its due date and id bound as `after_due`, `after_id`), the
+        cursor's kind known: each branch reads its own due-date index from the cursor on, instead of every page
+        sorting the whole window."""
+        due_on = bindparam("after_due", type_=Date)
         if self.kind > kind:
             return self.due >= due_on
         if self.kind < kind:
             return self.due > due_on
-        return tuple_(self.due, self.id) > tuple_(due_on, last_id)
+        return tuple_(self.due, self.id) > tuple_(due_on, bindparam("after_id", type_=Integer))
 
 
 ITEM_COLUMNS = (
@@ -136,51 +153,79 @@ BRANCHES = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class CalendarFilters:
+    """Which deadlines a calendar page lists: a window of due dates, and optionally a plan, an item number, a unit."""
+
+    from_: date
+    to: date
+    plan_id: int | None = None
+    item_number: str | None = None
+    unit_id: int | None = None
+
+    def values(self) -> dict[str, object]:
+        """The value of each filter given, by the name of its bound parameter."""
+        return given(self)
+
+
 async def deadline_page(
-    conn: AsyncConnection,
+    db: Database,
+    filters: CalendarFilters,
     *,
-    from_: date,
-    to: date,
-    after: tuple[date, str, int] | None,
+    after: tuple[date, DeadlineKind, int] | None,
     limit: int,
-    unit_id: int | None,
-    plan_id: int | None,
     kind: DeadlineKind | None,
-    item_number: str | None = None,
 ) -> list[DeadlineRow]:
-    """A page of what is due in [from_, to] in (due_on, kind, id) order, each with its item's units."""
-    pages = []
-    for branch in (b for b in BRANCHES if kind in (None, b.kind)):
-        query = branch.query.where(branch.due >= from_, branch.due <= to)
-        if plan_id is not None:
-            query = query.where(items.c.plan_id == plan_id)
-        if item_number is not None:
-            query = query.where(items.c.number == item_number)
-        if unit_id is not None:
-            query = query.where(
-                items.c.id.in_(select(responsibilities.c.item_id).where(responsibilities.c.unit_id == unit_id))
-            )
-        if after is not None:
-            query = query.where(branch.after(after))
-        # Each branch's own page first: the union then sorts at most 3 × (limit + 1) rows.
-        pages.append(select(query.order_by(branch.due, branch.id).limit(limit + 1).subquery()))
-    rows = union_all(*pages).subquery()
-    found: list[dict[str, typing.Any]] = plain_rows(
-        await conn.execute(select(rows).order_by(rows.c.due_on, rows.c.kind, rows.c.id).limit(limit + 1))
-    )
-    units_by_item = await _units_of(conn, {r["item_id"] for r in found})
+    """A page of what is due in the window in (due_on, kind, id) order, each with its item's units: two statements,
+    each built once per shape and run on the driver pool (a dispatch reads a province's window, 5,000 rows a page:
+    through SQLAlchemy's compile of one parameter per item and its rows, ~100 ms of CPU a page)."""
+    values = filters.values() | {"limit": limit + 1}
+    if after is not None:
+        values |= {"after_due": after[0], "after_id": after[2]}
+    statement = calendar_statement(frozenset(values), kind, after[1] if after else None)
+    found: list[dict[str, typing.Any]] = await db.fetch((statement, values), dict)
+    if not found:
+        return []
+    units_by_item = await _units_of(db, {r["item_id"] for r in found})
     return [typing.cast(DeadlineRow, {**row, "units": units_by_item.get(row["item_id"], [])}) for row in found]
 
 
-async def _units_of(conn: AsyncConnection, item_ids: set[int]) -> dict[int, list[UnitRoleRow]]:
+@cache  # few shapes: the filters given, the kind asked for, the cursor's kind
+def calendar_statement(names: frozenset[str], kind: DeadlineKind | None, after: DeadlineKind | None) -> Select[Any]:
+    """A calendar page: each branch's own page first (the union then sorts at most 3 × (limit + 1) rows)."""
+    pages = []
+    for branch in (b for b in BRANCHES if kind in (None, b.kind)):
+        query = branch.query.where(
+            branch.due >= bindparam("from_", type_=Date), branch.due <= bindparam("to", type_=Date)
+        )
+        if "plan_id" in names:
+            query = query.where(items.c.plan_id == bindparam("plan_id", type_=Integer))
+        if "item_number" in names:
+            query = query.where(items.c.number == bindparam("item_number", type_=String))
+        if "unit_id" in names:
+            duties = select(responsibilities.c.item_id).where(responsibilities.c.unit_id == bindparam("unit_id"))
+            query = query.where(items.c.id.in_(duties))
+        if after is not None:
+            query = query.where(branch.after(after))
+        pages.append(select(query.order_by(branch.due, branch.id).limit(bindparam("limit")).subquery()))
+    rows = union_all(*pages).subquery()
+    return select(rows).order_by(rows.c.due_on, rows.c.kind, rows.c.id).limit(bindparam("limit"))
+
+
+async def _units_of(db: Database, item_ids: set[int]) -> dict[int, list[UnitRoleRow]]:
     """The responsible units of the page's items, in printed order, in one query."""
-    rows = await conn.execute(
+    rows = await db.fetch((_units_statement(db.dialect), {"item_ids": list(item_ids)}), dict)
+    found: dict[int, list[UnitRoleRow]] = defaultdict(list)
+    for row in rows:
+        found[row["item_id"]].append({"unit_id": row["unit_id"], "unit_name": row["name"], "role": row["role"]})
+    return found
+
+
+@cache  # one per dialect: the item ids are one array parameter on PostgreSQL (Dialect.any_of)
+def _units_statement(dialect: Dialect) -> Select[Any]:
+    return (
         select(responsibilities.c.item_id, responsibilities.c.unit_id, units.c.name, responsibilities.c.role)
         .join(units, units.c.id == responsibilities.c.unit_id)
-        .where(responsibilities.c.item_id.in_(item_ids))
+        .where(dialect.any_of(responsibilities.c.item_id, "item_ids"))
         .order_by(responsibilities.c.item_id, responsibilities.c.position, responsibilities.c.id)
     )
-    found: dict[int, list[UnitRoleRow]] = defaultdict(list)
-    for item_id, unit_id, unit_name, role in rows:
-        found[item_id].append({"unit_id": unit_id, "unit_name": unit_name, "role": role})
-    return found

@@ -161,7 +161,7 @@ async def list_deadlines(
     principal: Principal,
     from_: date,
     to: date,
-    after: tuple[date, str, int] | None,
+    after: tuple[date, DeadlineKind, int] | None,
     limit: int,
     unit_id: int | None = None,
     plan_id: int | None = None,
@@ -174,15 +174,5 @@ async def list_deadlines(
     if (to - from_).days > MAX_WINDOW_DAYS:
         raise Unprocessable(f"The window from..to may span at most {MAX_WINDOW_DAYS} days.", at=("query", "to"))
     unit_id = principal.scoped_unit(unit_id)
-    async with db.read() as conn:
-        return await repository.deadline_page(
-            conn,
-            from_=from_,
-            to=to,
-            after=after,
-            limit=limit,
-            unit_id=unit_id,
-            plan_id=plan_id,
-            kind=kind,
-            item_number=item_number,
-        )
+    filters = repository.CalendarFilters(from_, to, plan_id=plan_id, item_number=item_number, unit_id=unit_id)
+    return await repository.deadline_page(db, filters, after=after, limit=limit, kind=kind)

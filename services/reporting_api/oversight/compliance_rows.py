@@ -1,0 +1,144 @@
+"""A compliance row (报送情况的一行): one obligation of a period, its item's labels and the state of its report, with
+the period's facts worked out once for its rows; made for a page of compliance, every row of a roll-up's period, and
+a dispatch's 200,000 pending obligations (obligation_list.py), so each is made with as little as it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import NamedTuple
+
+from services.common.contracts.columns import Columns
+from services.common.workdays import workdays_late
+from services.reporting_api.oversight.lights import REPORTED
+from services.reporting_api.oversight.schemas.rows import ComplianceEntry, Filed, PeriodReport
+from services.reporting_api.periods.calendar import ScheduledPeriod
+from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation
+
+
+def late_as_of(due_on: date, today: date) -> tuple[bool, int]:
+    """(late, working days late) today of a report due on `due_on` that has not reached the office."""
+    days = workdays_late(due_on, today)
+    return days > 0, days
+
+
+def lateness(report: Filed | None, unreported: tuple[bool, int]) -> tuple[bool, int]:
+    """(late, working days late) of a pair: a report that reached the office keeps its own; any other pair is
+    `unreported` (late_as_of its due date: the same for every pair of a period, so worked out once per period)."""
+    if report and report["status"] in REPORTED:
+        return bool(report["late"]), report["days_late"]
+    return unreported
+
+
+class PeriodFacts(NamedTuple):
+    """What every row of one scheduled period shows alike, worked out once for its rows (a dispatch builds 200,000
+    rows of a handful of periods: each asked its period, report type, date and lateness anew, a third of a row)."""
+
+    period: str
+    report_type: str
+    due_on: str
+    past_due: bool
+    unreported: tuple[bool, int]  # late_as_of the due date: a pair whose report has not reached the office
+
+    @classmethod
+    def of(cls, scheduled: ScheduledPeriod, today: date) -> PeriodFacts:
+        due_on, period = scheduled.due_on, scheduled.period
+        unreported = late_as_of(due_on, today)
+        return cls(period.id, period.report_type.value, due_on.isoformat(), today > due_on, unreported)
+
+
+def compliance_row(
+    obligation: Obligation, item: ItemLabel | None, report: PeriodReport | None, facts: PeriodFacts
+) -> ComplianceEntry:
+    """The row of an obligation, of its period's facts (PeriodFacts.of its `scheduled`)."""
+    a = obligation.assignment
+    return _row(a.id, a.item_id, a.unit_id, a.unit_name, a.role, obligation.owed, item, report, facts)
+
+
+def _row(
+    responsibility_id: int,
+    item_id: int,
+    unit_id: int,
+    unit_name: str,
+    role: str,
+    owed: bool,
+    item: ItemLabel | None,
+    report: PeriodReport | None,
+    facts: PeriodFacts,
+) -> ComplianceEntry:
+    state = report["status"] if report else "missing"
+    late, days_late = lateness(report, facts.unreported)
+    return {
+        "responsibility_id": responsibility_id,
+        "item_id": item_id,
+        "item_key": item.key if item else None,
+        "item_number": item.number if item else None,
+        "item_title": item.title if item else None,
+        "unit_id": unit_id,
+        "unit_name": unit_name,
+        "role": role,
+        "period": facts.period,
+        "report_type": facts.report_type,
+        "due_on": facts.due_on,
+        "owed": owed,
+        "state": state,
+        "report_id": report["id"] if report else None,
+        "late": late,
+        "days_late": days_late,
+        "overdue": owed and state not in REPORTED and facts.past_due,
+    }
+
+
+DUTY_FIELDS = ("id", "item_id", "unit_id", "unit_name", "role")  # a row's, of its responsibility (_row's order)
+
+
+def duty_rows(
+    duties: Columns[Duty],
+    at: Sequence[int],
+    by_id: Mapping[int, ItemLabel],
+    reports: Mapping[tuple[int, int], PeriodReport],
+    scheduled: ScheduledPeriod,
+    *,
+    today: date,
+) -> list[ComplianceEntry]:
+    """The rows of the owed obligations of `scheduled` of the responsibilities at positions `at` of `duties`, in that
+    order (compliance_row's), made from the columns: a dispatch's 200,000 rows took 0.59 s through a record and an
+    obligation each, a third of reporting_api's CPU in a dispatch's read."""
+    facts = PeriodFacts.of(scheduled, today)
+    picked = (list(map(duties.column(name).__getitem__, at)) for name in DUTY_FIELDS)
+    return [
+        _row(rid, item_id, unit_id, unit_name, role, True, by_id.get(item_id), reports.get((item_id, unit_id)), facts)
+        for rid, item_id, unit_id, unit_name, role in zip(*picked, strict=True)
+    ]
+
+
+def compliance_rows(
+    items: Iterable[ItemLabel],
+    obligations: Iterable[Obligation],
+    reports: Mapping[tuple[int, int], PeriodReport],
+    *,
+    today: date,
+) -> list[ComplianceEntry]:
+    """One row per obligation, in the obligations' order (responsibility id).
+
+    `reports` maps (item_id, unit_id) to the report answering for the period ({id, status, late, days_late}).
+    """
+    return labelled_rows({item.id: item for item in items}, obligations, reports, today=today)
+
+
+def labelled_rows(
+    by_id: Mapping[int, ItemLabel],
+    obligations: Iterable[Obligation],
+    reports: Mapping[tuple[int, int], PeriodReport],
+    *,
+    today: date,
+) -> list[ComplianceEntry]:
+    rows: list[ComplianceEntry] = []
+    scheduled: ScheduledPeriod | None = None
+    facts: PeriodFacts | None = None
+    for o in obligations:
+        if facts is None or o.scheduled is not scheduled:  # a period's obligations come together
+            scheduled, facts = o.scheduled, PeriodFacts.of(o.scheduled, today)
+        a = o.assignment
+        rows.append(compliance_row(o, by_id.get(a.item_id), reports.get((a.item_id, a.unit_id)), facts))
+    return rows
