@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from services.common.db import Database, make_engine
 from services.common.dialect import dialect_for, dialect_of
-from services.common.driver_reads import read_all
+from services.common.driver_reads import driver_statement, read_all
 from services.common.problems import Unprocessable
 from tests.conftest import BACKEND
 
@@ -199,6 +200,24 @@ def test_a_page_read_gives_plain_rows_and_a_value_beyond_its_column_is_unprocess
     rows = run(url, work)
     assert [type(row) for row in rows] == [dict, dict]
     assert [(list(row), row["name"]) for row in rows] == [(["id", "name"], "a"), (["id", "name"], "b")]
+
+
+def test_any_of_reads_the_rows_whose_id_is_one_of_a_list_of_any_length(url):
+    async def work(database):
+        async with database.transaction() as conn:
+            await conn.execute(things.insert(), [{"name": name} for name in "abcd"])
+            a, b, c, d = (await conn.execute(select(things.c.id).order_by(things.c.id))).scalars()
+        statement = select(things.c.name).where(database.dialect.any_of(things.c.id, "ids")).order_by(things.c.id)
+        found = [await database.fetch((statement, {"ids": ids}), dict) for ids in ([], [b], [d, a, c, d + 99])]
+        return [[row["name"] for row in rows] for rows in found]
+
+    assert run(url, work) == [[], ["b"], ["a", "c", "d"]]
+
+
+def test_any_of_on_postgresql_is_one_parameter_whatever_the_count_so_the_statement_is_prepared_once():
+    statement = select(things.c.id).where(dialect_for("postgresql://").any_of(things.c.id, "ids"))
+    sql, *arguments = driver_statement(PGDialect_asyncpg(), (statement, {"ids": list(range(5000))}))
+    assert sql.count("$") == 1 and len(arguments) == 1
 
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL's planner settings")
