@@ -63,10 +63,6 @@ def test_records_are_looked_up_by_an_int_field():
     assert (by_id[2], by_id.get(9), sorted(by_id), len(by_id)) == (RECORDS[2], None, [1, 2, 3], 3)
 
 
-def test_records_taken_at_positions_are_made_in_that_order():
-    assert held().take([2, 0]) == [RECORDS[2], RECORDS[0]]
-
-
 def test_a_record_looked_up_twice_is_made_once():
     by_id = held().by("id")
     assert by_id[3] is by_id.get(3)

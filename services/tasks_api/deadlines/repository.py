@@ -163,10 +163,6 @@ class CalendarFilters:
     item_number: str | None = None
     unit_id: int | None = None
 
-    def values(self) -> dict[str, object]:
-        """The value of each filter given, by the name of its bound parameter."""
-        return given(self)
-
 
 async def deadline_page(
     db: Database,
@@ -179,7 +175,7 @@ async def deadline_page(
     """A page of what is due in the window in (due_on, kind, id) order, each with its item's units: two statements,
     each built once per shape and run on the driver pool (a dispatch reads a province's window, 5,000 rows a page:
     through SQLAlchemy's compile of one parameter per item and its rows, ~100 ms of CPU a page)."""
-    values = filters.values() | {"limit": limit + 1}
+    values = given(filters) | {"limit": limit + 1}  # each filter given, by the name of its bound parameter
     if after is not None:
         values |= {"after_due": after[0], "after_id": after[2]}
     statement = calendar_statement(frozenset(values), kind, after[1] if after else None)
