@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.baseline import Baseline
+import orjson
+
+from bench.baseline import Baseline, _page
 
 
 def _answer(path: str) -> list[dict[str, object]]:
@@ -28,3 +30,13 @@ def test_the_baseline_sends_its_body_with_its_length_not_chunked():
     assert start["status"] == 404
     assert headers[b"content-length"] == str(len(body["body"])).encode()
     assert headers[b"content-type"] == b"application/json"
+
+
+def test_a_page_holds_the_first_rows_as_objects_and_the_last_id_when_more_follow():
+    rows = [{"id": 1, "measurements": '{"a": 1}'}, {"id": 2, "measurements": "[]"}, {"id": 3, "measurements": "{}"}]
+    page = orjson.loads(_page(rows, 2, json_columns=("measurements",)))  # type: ignore[arg-type]
+    assert page == {"data": [{"id": 1, "measurements": {"a": 1}}, {"id": 2, "measurements": []}], "next_cursor": 2}
+
+
+def test_the_last_page_has_no_next_cursor():
+    assert orjson.loads(_page([{"id": 1}], 2)) == {"data": [{"id": 1}], "next_cursor": None}  # type: ignore[list-item]
