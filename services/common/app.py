@@ -26,7 +26,6 @@ from services.common.json import JSONBytesResponse, JsonObject
 from services.common.metrics import Probe, metrics_router
 from services.common.observe import ObserveMiddleware
 from services.common.openapi import PUBLIC, build_contract
-from services.common.peer_budget import PeerBudgetMiddleware
 from services.common.problems import install_problem_handlers, problem_response, problem_responses
 from services.common.readiness import ReadinessCheck
 from services.common.route_index import index_routes
@@ -130,7 +129,6 @@ def _lifespan(
 def _add_middleware(app: FastAPI, settings: ServiceSettings, extra_media_types: tuple[str, ...]) -> None:
     """The shared layers, each added outside the ones before it."""
     # Order matters: the guard (outermost) bounds the body before idempotency buffers it.
-    app.add_middleware(PeerBudgetMiddleware, seconds=settings.peer_budget_seconds)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes, extra_media_types=extra_media_types

@@ -1,5 +1,6 @@
-"""Each request observed once, outermost: its request id, trace context and answer language set for everything it does,
-its count and latency by route template and status, and one access-log line.
+"""Each request observed once, outermost: its request id, trace context, answer language and start (from which its
+peer calls' budget runs) set for everything it does, its count and latency by route template and status, and one
+access-log line.
 
 Pure ASGI, and cheap on purpose (a list page costs about a millisecond of CPU): the route template is read from the
 scope after the app has routed the request (never by matching the path again), and the labelled counter and
@@ -21,6 +22,7 @@ from services.common.auth import PRINCIPAL
 from services.common.correlation import INCOMING_TRACEPARENT, REQUEST_ID, request_id_from, traceparent_from
 from services.common.language import ENGLISH, LANGUAGE, negotiate
 from services.common.meters import HTTP_DURATION, HTTP_IN_FLIGHT, HTTP_REQUESTS
+from services.common.peer_budget import REQUEST_STARTED
 
 access_log = logging.getLogger("duban.access")
 BOUND_LABELS = 4096  # (method, route, status) children kept bound; past that they are looked up per request
@@ -73,6 +75,7 @@ class ObserveMiddleware:
         trace_token = INCOMING_TRACEPARENT.set(traceparent_from(given_trace))
         # The answer's language (language.py), set here rather than by a layer of its own: one layer fewer a request.
         language_token = LANGUAGE.set(negotiate(given_language.decode("latin-1")) if given_language else ENGLISH)
+        started_token = REQUEST_STARTED.set(time.monotonic())  # its peer calls' shared budget runs from here
         self.active += 1
         if self._shared_gauge is not None:
             self._shared_gauge.inc()
@@ -81,6 +84,7 @@ class ObserveMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             self._finish(scope, status, time.perf_counter() - started)
+            REQUEST_STARTED.reset(started_token)
             LANGUAGE.reset(language_token)
             INCOMING_TRACEPARENT.reset(trace_token)
             REQUEST_ID.reset(id_token)

@@ -132,9 +132,8 @@ class PeerExchange:
         return response
 
     def _deadline(self) -> float:
-        """This call's budget, cut short by what is left of the request's (outside a request: its own)."""
-        own, shared = time.monotonic() + self._budget, request_deadline()
-        return own if shared is None else min(own, shared)
+        """This call's deadline: what is left of the request's budget (outside a request: a budget of its own)."""
+        return request_deadline(self._budget)
 
     def _refuse(self, response: httpx.Response) -> None:
         """404 is NotFound, any other refusal PeerError; a success passes."""
