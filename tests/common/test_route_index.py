@@ -3,14 +3,16 @@ answers every request path exactly as FastAPI's own matching does, in every serv
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import _IncludedRouter
+from fastapi.routing import APIRoute, _EffectiveRouteContext, _IncludedRouter
 from fastapi.testclient import TestClient
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
+from services.common.list_route import ListRoute
 from services.common.route_index import first_candidate, union
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.settings import NotifySettings
@@ -60,7 +62,9 @@ def test_a_union_matches_a_path_exactly_when_one_of_its_patterns_does():
     ]
 
 
-def test_the_chosen_router_matches_a_request_once(monkeypatch):
+@pytest.fixture
+def walks(monkeypatch) -> list[str]:
+    """The paths FastAPI's own matching of an included router walked, one entry a walk."""
     matched: list[str] = []
     match = _IncludedRouter._match
 
@@ -69,8 +73,17 @@ def test_the_chosen_router_matches_a_request_once(monkeypatch):
         return match(self, scope)
 
     monkeypatch.setattr(_IncludedRouter, "_match", counted)
+    return matched
+
+
+def test_a_request_its_first_route_takes_is_handed_to_it_without_a_walk(walks):
     client = TestClient(APPS["tasks_api"]())
-    assert (client.get("/livez").status_code, matched) == (200, ["/livez"])
+    assert (client.get("/livez").status_code, walks) == (200, [])
+
+
+def test_a_request_walked_by_the_chosen_router_is_matched_once(walks):
+    client = TestClient(APPS["tasks_api"]())
+    assert (client.post("/livez").status_code, walks) == (405, ["/livez"])
 
 
 def test_a_path_one_slash_off_is_still_redirected():
@@ -104,3 +117,56 @@ def test_the_app_router_hands_a_request_to_the_route_its_walk_would(service):
                 routes = app.router.routes
                 before = routes[: routes.index(found)] if found is not None else routes
                 assert all(route.matches(dict(scope))[0] is Match.NONE for route in before), (method, path)
+
+
+def _name(thing: object) -> object:
+    """What names a route, router or endpoint alike in two apps built apart (the health routes are made per app)."""
+    if thing is None:
+        return None
+    if isinstance(thing, _IncludedRouter):
+        return ("included", thing.include_context.prefix, [_name(route) for route in thing.original_router.routes])
+    if isinstance(thing, _EffectiveRouteContext):
+        return ("context", thing.path_format, _name(thing.original_route))
+    if isinstance(thing, BaseRoute):
+        return (type(thing).__name__, getattr(thing, "path", None), getattr(thing, "name", None))
+    return getattr(thing, "__qualname__", thing)
+
+
+def handed(app: FastAPI, method: str, path: str) -> tuple[object, ...] | None:
+    """The route the app's router hands a request to and the routing part of the scope it sees (None: no route)."""
+    seen: list[tuple[object, ...]] = []
+
+    async def record(route, scope, receive, send):
+        fastapi_part = {key: _name(value) if key != "form_limits" else value for key, value in scope["fastapi"].items()}
+        kept = sorted(key for key in scope if key != "duban.route_match")
+        scope_router = scope.get("router") is app.router
+        seen.append((_name(route), scope["path_params"], _name(scope["endpoint"]), fastapi_part, kept, scope_router))
+
+    async def nothing(*_):
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+        "scheme": "http",
+        "server": ("test", 80),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(APIRoute, "handle", record)
+        patch.setattr(ListRoute, "handle", record)
+        asyncio.run(app.router(scope, nothing, nothing))
+    return seen[0] if seen else None
+
+
+@pytest.mark.parametrize("service", APPS)
+def test_a_request_is_handed_to_the_route_with_the_scope_fastapis_walk_gives(service, monkeypatch):
+    indexed = APPS[service]()
+    monkeypatch.setattr("services.common.app.index_routes", lambda router: None)
+    plain = APPS[service]()
+    for path in request_paths(plain):
+        for method in ("GET", "POST", "PATCH", "DELETE"):
+            assert handed(indexed, method, path) == handed(plain, method, path), (method, path)
