@@ -37,16 +37,35 @@ def request_paths(app: FastAPI) -> list[str]:
     return sorted(found)
 
 
+def http_scope(method: str, path: str) -> dict[str, object]:
+    """The scope of a request with no query and no headers."""
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+        "scheme": "http",
+        "server": ("test", 80),
+    }
+
+
 def answers(app: FastAPI, path: str, method: str) -> list[str]:
-    scope = {"type": "http", "method": method, "path": path, "root_path": "", "query_string": b"", "headers": []}
+    scope = http_scope(method, path)
     return [route.matches(dict(scope))[0].name for route in app.router.routes]
 
 
-@pytest.mark.parametrize("service", APPS)
-def test_every_router_answers_every_path_as_fastapi_does(service, monkeypatch):
-    indexed = APPS[service]()
+@pytest.fixture(params=list(APPS))
+def twins(request, monkeypatch) -> tuple[FastAPI, FastAPI]:
+    """A service's app with its route index, and the same app without one (FastAPI's own walk)."""
+    indexed = APPS[request.param]()
     monkeypatch.setattr("services.common.app.index_routes", lambda router: None)
-    plain = APPS[service]()
+    return indexed, APPS[request.param]()
+
+
+def test_every_router_answers_every_path_as_fastapi_does(twins):
+    indexed, plain = twins
     for path in request_paths(plain):
         for method in ("GET", "POST", "DELETE"):
             assert answers(indexed, path, method) == answers(plain, path, method), (method, path)
@@ -102,14 +121,7 @@ def test_the_app_router_hands_a_request_to_the_route_its_walk_would(service):
     candidate = first_candidate(app.router)
     for path in request_paths(app):
         for method in ("GET", "POST", "DELETE"):
-            scope = {
-                "type": "http",
-                "method": method,
-                "path": path,
-                "root_path": "",
-                "query_string": b"",
-                "headers": [],
-            }
+            scope = http_scope(method, path)
             found = candidate(dict(scope))
             if found is not None and found.matches(dict(scope))[0] is Match.FULL:
                 assert found is first_full_match(app, scope), (method, path)
@@ -145,28 +157,15 @@ def handed(app: FastAPI, method: str, path: str) -> tuple[object, ...] | None:
     async def nothing(*_):
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-        "scheme": "http",
-        "server": ("test", 80),
-    }
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(APIRoute, "handle", record)
         patch.setattr(ListRoute, "handle", record)
-        asyncio.run(app.router(scope, nothing, nothing))
+        asyncio.run(app.router(http_scope(method, path), nothing, nothing))
     return seen[0] if seen else None
 
 
-@pytest.mark.parametrize("service", APPS)
-def test_a_request_is_handed_to_the_route_with_the_scope_fastapis_walk_gives(service, monkeypatch):
-    indexed = APPS[service]()
-    monkeypatch.setattr("services.common.app.index_routes", lambda router: None)
-    plain = APPS[service]()
+def test_a_request_is_handed_to_the_route_with_the_scope_fastapis_walk_gives(twins):
+    indexed, plain = twins
     for path in request_paths(plain):
         for method in ("GET", "POST", "PATCH", "DELETE"):
             assert handed(indexed, method, path) == handed(plain, method, path), (method, path)
