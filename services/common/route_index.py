@@ -27,7 +27,7 @@ without FastAPI's three more frames and second match (5.5 % of an item page's co
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, cast
 
 from fastapi.routing import (
@@ -131,17 +131,29 @@ def first_candidate(router: APIRouter) -> Callable[[Scope], BaseRoute | None]:
     and its included routers' routes are those indexed; a route whose paths are not known is a candidate for any."""
     routes = list(router.routes)
     alternatives = [_top_pattern(route) for route in routes]
-    first = re.compile("|".join(f"({_GROUP_NAME.sub('(?:', pattern or '')})" for pattern in alternatives))
+    first = _groups(pattern or "" for pattern in alternatives)
     owners = [route.original_router for route in routes if isinstance(route, _IncludedRouter)]
     versions = [owner._routes_version for owner in owners]
 
     def candidate(scope: Scope) -> BaseRoute | None:
         if router.routes != routes or [owner._routes_version for owner in owners] != versions:
             return None
-        found = first.match(get_route_path(scope))
-        return None if found is None or found.lastindex is None else routes[found.lastindex - 1]
+        found = _first_match(first, scope)
+        return None if found is None else routes[found]
 
     return candidate
+
+
+def _groups(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One expression with a group per pattern (Starlette's anchored route patterns, their named groups unnamed), in
+    order: `_first_match` reads from it the first pattern that matches a path."""
+    return re.compile("|".join(f"({_GROUP_NAME.sub('(?:', pattern)})" for pattern in patterns))
+
+
+def _first_match(groups: re.Pattern[str], scope: Scope) -> int | None:
+    """The position of the first of the patterns `groups` was made of that matches the request's path, or None."""
+    found = groups.match(get_route_path(scope))
+    return None if found is None or found.lastindex is None else found.lastindex - 1
 
 
 def _top_pattern(route: BaseRoute) -> str | None:
@@ -169,15 +181,15 @@ def selected_route(included: _IncludedRouter) -> Callable[[Scope], Selected | No
     if not contexts or not plain or included.effective_low_priority_routes():
         return None
     routes = cast(list[_EffectiveRouteContext], contexts)
-    first = re.compile("|".join(f"({_GROUP_NAME.sub('(?:', context.path_regex.pattern)})" for context in routes))
+    first = _groups(context.path_regex.pattern for context in routes)
     owner = included.original_router
     version = owner._routes_version
 
     def select(scope: Scope) -> Selected | None:
-        found = first.match(get_route_path(scope))
-        if found is None or found.lastindex is None or owner._routes_version != version:
+        found = _first_match(first, scope)
+        if found is None or owner._routes_version != version:
             return None
-        context = routes[found.lastindex - 1]
+        context = routes[found]
         match, child_scope = context.matches(scope)
         if match is not Match.FULL:  # a later route of the same path may take the method: the walk finds it
             return None
