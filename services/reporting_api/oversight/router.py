@@ -28,7 +28,7 @@ from services.common.pagination import (
     strict_int,
 )
 from services.common.problems import problem_responses
-from services.common.routing import READ_ERRORS, api_router
+from services.common.routing import READ_ERRORS, api_router, list_page
 from services.reporting_api.deps import DatabaseDep, TasksDep
 from services.reporting_api.instructions.owed import INSTRUCTION_DUTY_RULE
 from services.reporting_api.oversight import obligation_list, service
@@ -105,7 +105,8 @@ def _page(
     return model.model_validate({**{k: v for k, v in view.items() if k != "rows"}, **page}), headers
 
 
-@router.get(
+@list_page(
+    router,
     "/plans/{plan_id}/compliance",
     summary="Who has reported for a period, and who has not",
     description=f"{COMPLIANCE_RULE}\n\n{INSTRUCTION_DUTY_RULE}",
