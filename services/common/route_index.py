@@ -27,7 +27,7 @@ without FastAPI's three more frames and second match (5.5 % of an item page's co
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
 from fastapi.routing import (
@@ -218,7 +218,7 @@ def _handed_to(
     return context.original_route.handle(scope, receive, send)
 
 
-def _first_route_first(router: APIRouter) -> Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]:
+def _first_route_first(router: APIRouter) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     walk = router.app
     candidate = first_candidate(router)
     direct = {
@@ -227,22 +227,22 @@ def _first_route_first(router: APIRouter) -> Callable[[Scope, Receive, Send], Co
         if isinstance(route, _IncludedRouter) and (select := selected_route(route)) is not None
     }
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    def app(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: the request is handed on without a frame of this index, which every await of the
+        # request would pass through again.
         route = candidate(scope) if scope["type"] == "http" else None
         if route is not None:
             select = direct.get(id(route))
             selected = select(scope) if select is not None else None
             if selected is not None:
-                await _handed_to(router, cast(_IncludedRouter, route), selected, scope, receive, send)
-                return
+                return _handed_to(router, cast(_IncludedRouter, route), selected, scope, receive, send)
             match, child_scope = route.matches(scope)
             if match is Match.FULL:  # as FastAPI's walk hands on the first route that matches fully
                 _apply_router_form_limits(scope, router.form_limits)
                 scope.setdefault("router", router)
                 _update_scope(scope, child_scope)
                 _route_selected(scope=scope, path=getattr(route, "path_format", None), mount=isinstance(route, Mount))
-                await route.handle(scope, receive, send)
-                return
-        await walk(scope, receive, send)
+                return route.handle(scope, receive, send)
+        return walk(scope, receive, send)
 
     return app
