@@ -9,10 +9,10 @@ replicas would.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 
+from services.common import loops
 from services.common.db import Database, make_engine
 from services.notify_api.deliveries.clock import now_utc
 from services.notify_api.deliveries.jobs import deliver_all_due
@@ -35,4 +35,4 @@ async def deliver_for(seconds: float) -> float:
 
 
 if __name__ == "__main__":
-    print(asyncio.run(deliver_for(float(sys.argv[1]))))
+    print(loops.run(deliver_for(float(sys.argv[1]))))

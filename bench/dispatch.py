@@ -51,7 +51,7 @@ from bench.figures import DISPATCH_NAMES, Figure, at_most
 from bench.generate import Target
 from bench.processes import Stack
 from bench.profiles import Profiler
-from services.common import clock
+from services.common import clock, loops
 from services.common.collector import paused_for_batch
 from services.common.db import Database, make_engine
 from services.notify_api.dispatches.jobs import peer_hooks
@@ -237,7 +237,7 @@ def dispatch_figures(stack: Stack, target: Target, limit_seconds: float, profile
     the catch-up's) read cold, and again with the catch-up's peer clients, each with its raw COPY."""
     settings, dsn = notify_settings(stack, target), target.dsn("notify_api")
     processes = {"bench": os.getpid(), "tasks_api": stack.tasks.pid, "reporting_api": stack.reporting.pid}
-    with asyncio.Runner() as runner:
+    with asyncio.Runner(loop_factory=loops.loop_factory()) as runner:  # the loop notify_api's worker runs on
         runner.run(_execute(dsn, "TRUNCATE delivery_attempts, notifications, dispatches"))
         peers = runner.run(Peers(settings).__aenter__())
         try:

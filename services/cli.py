@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import subprocess
@@ -30,6 +29,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from services.common import loops
     from services.common.db import Database, make_engine
     from services.common.problems import ProblemError
     from services.tasks_api.plans.files.validation import PlanFileError, parse_plan_file
@@ -51,7 +51,7 @@ def _import(args: argparse.Namespace) -> int:
             await database.dispose()
 
     try:
-        plan_id, counts = asyncio.run(run())
+        plan_id, counts = loops.run(run())
     except ProblemError as exc:  # what the file says contradicts the database (a parent unknown, a cycle): 422
         where = [str(error.get("pointer", "")).removeprefix("/body/") for error in exc.extra.get("errors", [])]
         print(f"{args.file}: {', '.join(filter(None, where)) or '(file)'}: {exc.detail}", file=sys.stderr)
@@ -79,6 +79,7 @@ def _token(args: argparse.Namespace) -> int:
 
 def _relay(args: argparse.Namespace) -> int:
     """Publish the producers' outbox events to notify_api once (for cron, beside or instead of the in-app loop)."""
+    from services.common import loops
     from services.common.db import Database, make_engine
     from services.common.outbox import notify_client, relay_all
     from services.reporting_api.db import outbox_events as reporting_outbox
@@ -101,7 +102,7 @@ def _relay(args: argparse.Namespace) -> int:
 
     failed = False
     for service in producers if args.service == "all" else [args.service]:
-        published, pending = asyncio.run(run(service))
+        published, pending = loops.run(run(service))
         print(f"{service}: {published} event(s) published, {pending} pending")
         failed = failed or pending > 0
     return 1 if failed else 0
@@ -109,6 +110,7 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     """One notify_api dispatch against the configured database and peers (for cron)."""
+    from services.common import loops
     from services.common.json import instant_text
     from services.common.problems import ProblemError
     from services.notify_api.deliveries.clock import from_user
@@ -117,7 +119,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     as_of = from_user(args.as_of) if args.as_of else None
     try:
-        dispatch, ran = asyncio.run(dispatch_once(NotifySettings.load(), as_of=as_of))
+        dispatch, ran = loops.run(dispatch_once(NotifySettings.load(), as_of=as_of))
     except ProblemError as exc:  # a peer or the database is down: nothing was written, cron may run again
         print(f"dispatch failed: {exc.detail}", file=sys.stderr)
         return 1
@@ -130,6 +132,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _seal_contacts(args: argparse.Namespace) -> int:
+    from services.common import loops
     from services.common.db import Database, make_engine
     from services.notify_api.contacts.service import seal_clear_targets
     from services.notify_api.settings import NotifySettings
@@ -143,7 +146,7 @@ def _seal_contacts(args: argparse.Namespace) -> int:
         finally:
             await database.dispose()
 
-    print(f"notify_api: {asyncio.run(run())} contact target(s) sealed; tokens masked in the change history")
+    print(f"notify_api: {loops.run(run())} contact target(s) sealed; tokens masked in the change history")
     return 0
 
 

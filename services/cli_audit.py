@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Iterable
 
 
@@ -20,6 +19,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
     """Check each service's change-log hash chain; name the first broken row (exit 1 if any chain is broken)."""
     from sqlalchemy import Table
 
+    from services.common import loops
     from services.common.audit_chain import verify_chain
     from services.common.db import Database, make_engine
     from services.common.settings import ServiceSettings
@@ -49,6 +49,6 @@ def _audit_verify(args: argparse.Namespace) -> int:
             return f"{service}: the chain of {report.rows} change(s) is intact"
         return f"{service}: BROKEN at change {report.broken_id}: {report.reason}"
 
-    lines = [asyncio.run(run(service)) for service in (logs if args.service == "all" else [args.service])]
+    lines = [loops.run(run(service)) for service in (logs if args.service == "all" else [args.service])]
     print("\n".join(lines))
     return 1 if any("BROKEN" in line for line in lines) else 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from services.common import loops
 from services.common.dialect import dialect_for, dialect_of
 from services.common.settings import REPO_ROOT
 
@@ -77,7 +77,7 @@ def run_env(service: str, metadata: MetaData, default_url: str) -> None:
         with context.begin_transaction():
             context.run_migrations()
     else:
-        asyncio.run(run())
+        loops.run(run())
 
 
 def never_reuse_ids_on_sqlite(op: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from services.common import loops
 from services.common.collector import freeze_start_up_heap
 from services.common.db import Database, make_engine
 from services.common.jobs import Kind, Worker
@@ -67,4 +68,4 @@ def main(worker: AbstractAsyncContextManager[Worker], *, service: str) -> None:
     """The entry point of `python -m services.<svc>.worker`; it logs JSON lines as `service`."""
     logging.config.dictConfig(log_config(service))
     freeze_start_up_heap()
-    asyncio.run(serve(worker))
+    loops.run(serve(worker))
