@@ -39,6 +39,7 @@ from bench.generate import Target
 from bench.processes import Stack
 from bench.profiles import Profiler
 from bench.reads import PERIOD, Subjects
+from services.common import loops
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database, make_engine
 from services.common.http import ServiceClient
@@ -140,7 +141,7 @@ def ledger_figures(
         memory[kind] = f"reporting_api {before:.0f} MB before, peak {peak:.0f}, after {after:.0f}"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
     alone = xlsxwriter_alone(rows)
-    copy_to, copied = asyncio.run(raw_copy_to(stack, target, s.plan_id, headers))
+    copy_to, copied = loops.run(raw_copy_to(stack, target, s.plan_id, headers))  # the loop the service runs on
     if list(csv.reader(io.StringIO(copied.decode()))) != rows:
         raise AssertionError("the raw COPY TO's rows are not the ledger's")
     return [

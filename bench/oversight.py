@@ -41,7 +41,7 @@ from bench.load import percentile
 from bench.processes import Stack
 from bench.profiles import Profiler
 from bench.reads import PAGE, PERIOD, Subjects
-from services.common import clock
+from services.common import clock, loops
 from services.common.driver_pool import SESSION, FairPool, keep_session
 from services.common.driver_reads import Read, driver_statement
 from services.reporting_api.instructions.owed import period_duties_read
@@ -70,7 +70,7 @@ class HandSQL:
         self.dsn = dsn
 
     def __enter__(self) -> HandSQL:
-        self.loop = asyncio.new_event_loop()
+        self.loop = loops.loop_factory()()  # the loop the service answers on
         self.pool = self.loop.run_until_complete(self._pool())
         return self
 
