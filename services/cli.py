@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from services.cli_audit import add_audit_commands
+from services.common import loops
 
 SERVICES = {"tasks_api": 8001, "reporting_api": 8002, "notify_api": 8003}
 GATEWAY_PORT = 8000  # the one origin: each service under its prefix (services/gateway.py)
@@ -29,7 +30,6 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from services.common import loops
     from services.common.db import Database, make_engine
     from services.common.problems import ProblemError
     from services.tasks_api.plans.files.validation import PlanFileError, parse_plan_file
@@ -79,7 +79,6 @@ def _token(args: argparse.Namespace) -> int:
 
 def _relay(args: argparse.Namespace) -> int:
     """Publish the producers' outbox events to notify_api once (for cron, beside or instead of the in-app loop)."""
-    from services.common import loops
     from services.common.db import Database, make_engine
     from services.common.outbox import notify_client, relay_all
     from services.reporting_api.db import outbox_events as reporting_outbox
@@ -110,7 +109,6 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     """One notify_api dispatch against the configured database and peers (for cron)."""
-    from services.common import loops
     from services.common.json import instant_text
     from services.common.problems import ProblemError
     from services.notify_api.deliveries.clock import from_user
@@ -132,7 +130,6 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _seal_contacts(args: argparse.Namespace) -> int:
-    from services.common import loops
     from services.common.db import Database, make_engine
     from services.notify_api.contacts.service import seal_clear_targets
     from services.notify_api.settings import NotifySettings

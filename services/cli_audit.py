@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 
+from services.common import loops
+
 
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], services: Iterable[str]) -> None:
     audit = commands.add_parser("audit", help="the audit trail (审计)")
@@ -19,7 +21,6 @@ def _audit_verify(args: argparse.Namespace) -> int:
     """Check each service's change-log hash chain; name the first broken row (exit 1 if any chain is broken)."""
     from sqlalchemy import Table
 
-    from services.common import loops
     from services.common.audit_chain import verify_chain
     from services.common.db import Database, make_engine
     from services.common.settings import ServiceSettings
