@@ -169,8 +169,8 @@ def _top_pattern(route: BaseRoute) -> str | None:
 
 def selected_route(included: _IncludedRouter) -> Callable[[Scope], Selected | None] | None:
     """For a router of routes only (none low-priority): the route its walk would choose for a request, and the scope
-    the route adds, when the first of its routes whose path matches also takes the method (None: the walk decides).
-    None for a router with any other kind of route."""
+    the route adds: the first route that takes both the path and the method (None when none does: the walk answers
+    405 or 404). None for a router with any other kind of route."""
     contexts = included.effective_candidates()
     plain = all(
         isinstance(context, _EffectiveRouteContext)
@@ -189,11 +189,13 @@ def selected_route(included: _IncludedRouter) -> Callable[[Scope], Selected | No
         found = _first_match(first, scope)
         if found is None or owner._routes_version != version:
             return None
-        context = routes[found]
-        match, child_scope = context.matches(scope)
-        if match is not Match.FULL:  # a later route of the same path may take the method: the walk finds it
-            return None
-        return context, child_scope
+        # As the walk: the first route in order that takes the method too. Those before `found` do not take the path;
+        # a POST and a GET of one path are two routes, and the later may be the one asked for.
+        for context in routes[found:]:
+            match, child_scope = context.matches(scope)
+            if match is Match.FULL:
+                return context, child_scope
+        return None
 
     return select
 

@@ -100,6 +100,11 @@ def test_a_request_its_first_route_takes_is_handed_to_it_without_a_walk(walks):
     assert (client.get("/livez").status_code, walks) == (200, [])
 
 
+def test_a_request_a_later_route_of_the_same_path_takes_is_handed_to_it_without_a_walk(walks):
+    client = TestClient(APPS["reporting_api"]())  # POST /v1/reports is declared before the GET list
+    assert (client.get("/v1/reports").status_code, walks) == (401, [])
+
+
 def test_a_request_walked_by_the_chosen_router_is_matched_once(walks):
     client = TestClient(APPS["tasks_api"]())
     assert (client.post("/livez").status_code, walks) == (405, ["/livez"])
