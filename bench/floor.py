@@ -17,7 +17,6 @@ of the gap is there before any work of ours: each entry answers the same fixed b
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -29,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from bench.generate import ADMIN_DSN, Target
 from bench.list_cost import App, call, serving
+from services.common import loops
 from services.common.auth import mint_token
 from services.tasks_api.app import create_app
 from services.tasks_api.settings import TasksSettings
@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     target = Target(args.prefix, args.admin_dsn)
     settings = TasksSettings(environment="test", database_url=target.url("tasks_api"))
-    found = asyncio.run(floors(settings, args.requests))
+    found = loops.run(floors(settings, args.requests))  # the loop the services run on
     for name, spent in found.items():
         print(f"{name:22} {spent:6.1f} µs", flush=True)
 

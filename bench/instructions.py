@@ -26,10 +26,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvloop
-
 from bench import baseline, list_cost, reads
 from bench.generate import ADMIN_DSN, Target
+from services.common import loops
 from services.common.auth import mint_token
 from services.reporting_api.app import create_app as create_reporting
 from services.reporting_api.settings import ReportingSettings
@@ -157,7 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     target = Target(args.prefix, args.admin_dsn)
     if args.child:
-        uvloop.run(serve_counted(args.child, args.only, target, args.requests))  # the loop uvicorn runs
+        loops.run(serve_counted(args.child, args.only, target, args.requests))  # the loop the services run on
         return
     requests = args.requests // AT_ONCE * AT_ONCE
     with tempfile.TemporaryDirectory() as scratch:

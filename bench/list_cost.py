@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from bench import baseline, reads
 from bench.generate import ADMIN_DSN, Target
+from services.common import loops
 from services.common.auth import mint_token
 from services.reporting_api.app import create_app as create_reporting
 from services.reporting_api.settings import ReportingSettings
@@ -201,7 +202,7 @@ def main() -> None:
     args = parser.parse_args()
     profile = cProfile.Profile(time.process_time) if args.profile else None  # CPU, as the figures
     target = Target(args.prefix, args.admin_dsn)
-    asyncio.run(measure(target, args.requests, args.rounds, profile, args.only, args.layers))
+    loops.run(measure(target, args.requests, args.rounds, profile, args.only, args.layers))  # as the services
     if profile is not None:
         profile.dump_stats(args.profile)
 
