@@ -23,6 +23,7 @@ import httpx
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
+from services.common.http_responses import unbound
 from services.common.language import LanguageMiddleware
 from services.common.problems import problem_response
 from services.common.server import edge_config, serve
@@ -123,6 +124,7 @@ class Gateway:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+            unbound(response)
 
 
 def _target(upstream: Upstream, scope: Scope) -> httpx.URL:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 
 from services.common.correlation import outgoing_headers
+from services.common.http_responses import unbound
 from services.common.json import dumps, loads
 from services.common.meters import PEER_RETRIES
 from services.common.peer_budget import request_deadline
@@ -115,21 +116,21 @@ class PeerExchange:
         self, method: str, url: str, headers: dict[str, str], content: bytes | None, feed: Feeding | None
     ) -> httpx.Response:
         if feed is None:
-            return await self._http.request(method, url, headers=headers, content=content)
+            return unbound(await self._http.request(method, url, headers=headers, content=content))
         request = self._http.build_request(method, url, headers=headers, content=content)
         response = await self._http.send(request, stream=True)
         try:
-            if not response.is_success:
+            if response.is_success:
+                document, size = feed[0](), 0
+                async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                    document.feed(chunk)
+                    size += len(chunk)
+                feed[1].append((document, size))
+            else:
                 await response.aread()  # a refusal's problem document (or a 304's nothing)
-                return response
-            document, size = feed[0](), 0
-            async for chunk in response.aiter_bytes(CHUNK_BYTES):
-                document.feed(chunk)
-                size += len(chunk)
-            feed[1].append((document, size))
         finally:
             await response.aclose()
-        return response
+        return unbound(response)
 
     def _deadline(self) -> float:
         """This call's deadline: what is left of the request's budget (outside a request: a budget of its own)."""

@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from services.common import clock
+from services.common.http_responses import unbound
 from services.notify_api.deliveries.channels.base import Outcome, Verdict, clip
 from services.notify_api.deliveries.channels.pinning import refused_by_guard
 from services.notify_api.settings import NotifySettings
@@ -32,7 +33,9 @@ async def post(
     if invalid := invalid_target(url):
         return invalid, None
     try:
-        response = await http.post(url, content=content, headers={"Content-Type": "application/json", **headers})
+        response = unbound(
+            await http.post(url, content=content, headers={"Content-Type": "application/json", **headers})
+        )
     except httpx.TimeoutException:
         return Outcome(Verdict.RETRY, error=f"No answer within {settings.delivery_timeout_seconds:g} s."), None
     except httpx.HTTPError as exc:
