@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
+from services.common.page_ahead import Ahead
 from services.common.peer_exchange import Feed, Parsed, PeerExchange
 from services.common.peer_records import DocumentFeed
 from services.common.revalidated import Answer, RevalidatedPages
@@ -129,7 +130,7 @@ class ServiceClient(PeerExchange):
         self._refuse(response)
         if response.status_code != 200:  # a redirect, or a 304 to a question not asked: no page
             raise self._unavailable(f"answered a list page with {response.status_code}")
-        return Answer(response.headers.get("etag"), response.content)
+        return Answer(response.headers.get("etag"), response.content, _linked_cursor(response))
 
     def _url(self, path: str, params: Query | None) -> str:
         """The absolute URL of a GET, remembered: httpx builds it in ~0.1 ms, and a roll-up served from the cache
@@ -181,12 +182,25 @@ class ServiceClient(PeerExchange):
                 yield row
 
     async def _pages(self, path: str, params: Query | None, *, cache: bool) -> AsyncIterator[_Cached]:
-        query = {**(params or {}), "limit": 500}
-        while True:
-            yield (page := await self._answer(path, query, cache=cache))
-            if not page.body.get("next_cursor"):
-                return
-            query["cursor"] = page.body["next_cursor"]
+        """The pages of a list, each asked for while the caller reads the one before (page_ahead.py)."""
+        query: dict[str, Param | None] = {**(params or {}), "limit": 500}
+        ahead = Ahead(lambda at: self._answer(path, query if at is None else {**query, "cursor": at}, cache=cache))
+        cursor: str | None = None
+        try:
+            while True:
+                page = await ahead.take(cursor)
+                await ahead.ask(cursor := page.body.get("next_cursor"))
+                yield page
+                if not cursor:
+                    return
+        finally:
+            ahead.drop()
+
+
+def _linked_cursor(response: httpx.Response) -> str | None:
+    """The cursor of the page the Link header names next (RFC 8288), or None."""
+    url = response.links.get("next", {}).get("url")
+    return httpx.URL(url).params.get("cursor") if url else None
 
 
 def _clean(params: Query | None) -> dict[str, Param] | None:

@@ -18,6 +18,7 @@ from services.common.correlation import outgoing_headers
 from services.common.http_responses import unbound
 from services.common.json import dumps, loads
 from services.common.meters import PEER_RETRIES
+from services.common.page_ahead import sending_trace
 from services.common.peer_budget import request_deadline
 from services.common.peer_guard import check_peer_call
 from services.common.peer_records import DocumentFeed, peer_unavailable
@@ -115,9 +116,10 @@ class PeerExchange:
     async def _exchange(
         self, method: str, url: str, headers: dict[str, str], content: bytes | None, feed: Feeding | None
     ) -> httpx.Response:
+        trace = sending_trace()  # a page asked for ahead announces when its request is written
         if feed is None:
-            return unbound(await self._http.request(method, url, headers=headers, content=content))
-        request = self._http.build_request(method, url, headers=headers, content=content)
+            return unbound(await self._http.request(method, url, headers=headers, content=content, extensions=trace))
+        request = self._http.build_request(method, url, headers=headers, content=content, extensions=trace)
         response = await self._http.send(request, stream=True)
         try:
             if response.is_success:

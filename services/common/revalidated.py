@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from services.common.caching import BoundedCache, sized_lru_cache
+from services.common.page_ahead import Ahead
 from services.common.pagination import BULK_LIMIT
 from services.common.peer_records import RowPage
 
@@ -28,6 +29,7 @@ class Answer:
 
     etag: str | None
     content: bytes
+    next_cursor: str | None = None  # the next page's cursor as its Link header gives it, known before the body is read
 
 
 # GET a page past the cache, with If-None-Match when given an ETag: None when the peer answers 304 to it.
@@ -73,26 +75,32 @@ class RevalidatedPages:
 
     async def rows(self, path: str, reader: RowPages[Parsed], params: Mapping[str, Any]) -> list[Parsed]:
         """Every row of the list, following next_cursor, each page read by `reader` (a PeerRows) unless the peer says
-        the page is the one read before."""
+        the page is the one read before. The next page is asked for while this one is parsed, at the cursor its Link
+        header (or the page kept) names; the body's next_cursor decides, so a peer that names none is read in turn."""
         query = {key: value for key, value in params.items() if value is not None} | {"limit": PAGE_ROWS}
         key = (path, tuple(sorted(query.items())), reader)
         known = self.walks.get(key)
+        kept = known.pages if known else {}
         pages: dict[str | None, _Page] = {}
         cursor: str | None = None
         found: list[Parsed] = []
-        while True:
-            page = await self._page(path, reader, query, known.pages.get(cursor) if known else None)
-            pages[cursor] = page
-            found += page.rows
-            if not (cursor := page.next_cursor):
-                break
-            query["cursor"] = cursor
+        ahead = Ahead(lambda at: self._fetch(path, _at(query, at), kept[at].etag if at in kept else None))
+        try:
+            while True:
+                answer = await ahead.take(cursor)
+                await ahead.ask(answer.next_cursor if answer else kept[cursor].next_cursor if cursor in kept else None)
+                page = self._page(path, reader, answer, kept.get(cursor))
+                pages[cursor] = page
+                found += page.rows
+                if not (cursor := page.next_cursor):
+                    break
+        finally:
+            ahead.drop()
         if all(page.etag for page in pages.values()):
             self.walks.put(key, _Walk(pages, sum(page.size for page in pages.values())))
         return found
 
-    async def _page(self, path: str, reader: RowPages[Any], query: dict[str, Any], known: _Page | None) -> _Page:
-        answer = await self._fetch(path, query, known.etag if known else None)
+    def _page(self, path: str, reader: RowPages[Any], answer: Answer | None, known: _Page | None) -> _Page:
         self.asked += 1
         if answer is None:  # 304, which the fetch takes only to the ETag of a page kept
             if known is None:
@@ -101,3 +109,7 @@ class RevalidatedPages:
             return known
         read = reader.page(answer.content)
         return _Page(answer.etag or "", read["data"], read["next_cursor"], len(answer.content))
+
+
+def _at(query: Mapping[str, object], cursor: str | None) -> Mapping[str, object]:
+    return query if cursor is None else {**query, "cursor": cursor}
