@@ -49,8 +49,10 @@ class Ahead(Generic[Fetched]):
         fetching = asyncio.ensure_future(_announcing(sent, self._fetch(cursor)))
         self._pending = cursor, fetching
         written = asyncio.ensure_future(sent.wait())
-        await asyncio.wait((fetching, written), return_when=asyncio.FIRST_COMPLETED)
-        written.cancel()
+        try:
+            await asyncio.wait((fetching, written), return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when the walk is cancelled meanwhile: no waiter left behind
+            written.cancel()
 
     async def take(self, cursor: str | None) -> Fetched:
         pending, self._pending = self._pending, None

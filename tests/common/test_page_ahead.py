@@ -123,6 +123,27 @@ def test_a_page_asked_for_ahead_and_never_taken_is_cancelled():
     assert asyncio.run(run())
 
 
+def test_a_walk_cancelled_while_asking_ahead_leaves_no_task_behind():
+    async def run() -> set[asyncio.Task[Any]]:
+        never = asyncio.Event()
+
+        async def fetch(cursor: str | None) -> str:
+            await never.wait()
+            return cursor or ""
+
+        ahead = Ahead(fetch)
+        asking = asyncio.ensure_future(ahead.ask("p2"))
+        await asyncio.sleep(0.01)
+        asking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asking
+        ahead.drop()  # as the walk's own cleanup does
+        await asyncio.sleep(0.01)
+        return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+
+    assert asyncio.run(run()) == set()
+
+
 @pytest.fixture
 def held_peer():
     """A peer over real HTTP whose page p2 is answered only once `release` is set."""
