@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
-from services.common.page_ahead import Ahead
+from services.common.page_ahead import Ahead, at_cursor
 from services.common.peer_exchange import Feed, Parsed, PeerExchange
 from services.common.peer_records import DocumentFeed
 from services.common.revalidated import Answer, RevalidatedPages
@@ -184,7 +184,7 @@ class ServiceClient(PeerExchange):
     async def _pages(self, path: str, params: Query | None, *, cache: bool) -> AsyncIterator[_Cached]:
         """The pages of a list, each asked for while the caller reads the one before (page_ahead.py)."""
         query: dict[str, Param | None] = {**(params or {}), "limit": 500}
-        ahead = Ahead(lambda at: self._answer(path, query if at is None else {**query, "cursor": at}, cache=cache))
+        ahead = Ahead(lambda at: self._answer(path, at_cursor(query, at), cache=cache))
         cursor: str | None = None
         try:
             while True:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 Fetched = TypeVar("Fetched")
+Value = TypeVar("Value")
 _SENT: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar("page request sent", default=None)
 _WRITTEN = "http11.send_request_body.complete"  # httpcore's trace event once a request is on the wire
 
@@ -72,6 +73,11 @@ async def _announcing(sent: asyncio.Event, fetch: Awaitable[Fetched]) -> Fetched
     """`fetch`, whose request announces on `sent` once written (the variable is set in the fetch's own task)."""
     _SENT.set(sent)
     return await fetch
+
+
+def at_cursor(query: Mapping[str, Value], cursor: str | None) -> Mapping[str, Value | str]:
+    """A list's query for the page at `cursor` (the first page: the query itself)."""
+    return query if cursor is None else {**query, "cursor": cursor}
 
 
 def _cancel(future: asyncio.Future[Any]) -> None:

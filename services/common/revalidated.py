@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from services.common.caching import BoundedCache, sized_lru_cache
-from services.common.page_ahead import Ahead
+from services.common.page_ahead import Ahead, at_cursor
 from services.common.pagination import BULK_LIMIT
 from services.common.peer_records import RowPage
 
@@ -84,7 +84,7 @@ class RevalidatedPages:
         pages: dict[str | None, _Page] = {}
         cursor: str | None = None
         found: list[Parsed] = []
-        ahead = Ahead(lambda at: self._fetch(path, _at(query, at), kept[at].etag if at in kept else None))
+        ahead = Ahead(lambda at: self._fetch(path, at_cursor(query, at), kept[at].etag if at in kept else None))
         try:
             while True:
                 answer = await ahead.take(cursor)
@@ -109,7 +109,3 @@ class RevalidatedPages:
             return known
         read = reader.page(answer.content)
         return _Page(answer.etag or "", read["data"], read["next_cursor"], len(answer.content))
-
-
-def _at(query: Mapping[str, object], cursor: str | None) -> Mapping[str, object]:
-    return query if cursor is None else {**query, "cursor": cursor}
