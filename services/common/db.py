@@ -139,6 +139,23 @@ class Database:
             _raise_as_problem(exc, "The database is unavailable.")
             raise
 
+    async def json_column_blocks(self, read: Read, size: int) -> bytes:
+        """`[{"<column>": [<values>], ...}, ...]` of one statement's rows in their order, `size` rows a block: a list
+        per column, no name repeated per row, and blocks a reader can take one at a time (a plan's duties for the
+        services). Rendered by PostgreSQL on the driver pool, by `render` on SQLite."""
+        if self.driver_pool is NO_DRIVER_POOL:
+            statement, values = read
+            async with self.read() as conn:
+                result = await conn.execute(statement, dict(values))
+                names, rows = list(result.keys()), result.all()
+            blocks = [rows[at : at + size] for at in range(0, len(rows), size)]
+            return render([{name: [row[at] for row in block] for at, name in enumerate(names)} for block in blocks])
+        try:
+            return await self.driver_pool.json_column_blocks(read, size)
+        except (DriverError, OverflowError, OSError) as exc:
+            _raise_as_problem(exc, "The database is unavailable.")
+            raise
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:

@@ -52,6 +52,10 @@ class DriverPool(Protocol):
     def json_rows(self, read: Read, size: int) -> AsyncIterator[bytes]:
         """The statement's rows as JSON objects, `size` at a time, comma-separated (Database.json_batches)."""
 
+    async def json_column_blocks(self, read: Read, size: int) -> bytes:
+        """The statement's rows as JSON blocks of a list per column, `size` rows a block
+        (Database.json_column_blocks)."""
+
     def sizes(self) -> tuple[int, int] | None:
         """Connections (idle, open) now, for /metrics; None without a pool of its own."""
 
@@ -84,6 +88,9 @@ class _NoDriverPool:
 
     def json_rows(self, read: Read, size: int) -> AsyncIterator[bytes]:
         raise LookupError("no driver pool: render the rows of a connection (Database.json_batches does)")
+
+    async def json_column_blocks(self, read: Read, size: int) -> bytes:
+        raise LookupError("no driver pool: render the rows of a connection (Database.json_column_blocks does)")
 
     def sizes(self) -> None:
         return None

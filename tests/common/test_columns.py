@@ -71,3 +71,36 @@ def test_a_record_looked_up_twice_is_made_once():
 def test_a_record_that_breaks_the_contract_fails_validation():
     with pytest.raises(ValidationError):
         held([{**ROWS[0], "unit_id": "one"}])
+
+
+def as_sent(*blocks) -> list[dict[str, list[object]]]:
+    """The records as a peer sends them in blocks of columns: a list per field."""
+    return [{name: [row[name] for row in block] for name in ROWS[0]} for block in blocks]
+
+
+def test_blocks_of_columns_a_peer_sends_are_held_as_the_records_would_be():
+    found = held(as_sent(ROWS[:2], ROWS[2:]))
+    assert found.columns == held().columns and isinstance(found.columns[0], array)
+
+
+def test_a_column_sent_shorter_than_the_others_of_its_block_fails_validation():
+    uneven = as_sent(ROWS)
+    uneven[0]["role"].pop()
+    with pytest.raises(ValidationError, match="the column role has 2 values, id 3"):
+        held(uneven)
+
+
+def test_a_value_in_a_column_that_breaks_the_contract_fails_validation():
+    (block,) = as_sent(ROWS)
+    with pytest.raises(ValidationError):
+        held([{**block, "unit_id": [1, "one", 2]}])
+
+
+def test_a_block_sent_without_a_field_that_has_no_default_fails_validation():
+    (block,) = as_sent(ROWS)
+    with pytest.raises(ValidationError):
+        held([{name: values for name, values in block.items() if name != "role"}])
+
+
+def test_no_block_is_no_record():
+    assert len(held([])) == 0

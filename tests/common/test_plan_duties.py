@@ -1,5 +1,5 @@
-"""A plan's duties, as the obligation list reads them from tasks_api (GET /v1/plans/{id}/duties): asked every time
-(past the peer cache), and an answer outside the contract is tasks_api's fault (503)."""
+"""A plan's duties, as the obligation list reads them from tasks_api (GET /v1/plans/{id}/duties/columns): asked every
+time (past the peer cache), held as columns, and an answer outside the contract is tasks_api's fault (503)."""
 
 from __future__ import annotations
 
@@ -33,9 +33,21 @@ ITEM = {
 ASSIGNMENT = {"id": 9, "item_id": 5, "unit_id": 3, "unit_name": "市交通运输局", "role": "lead"}
 
 
-def read_twice(structure: dict[str, Any]) -> tuple[list[PlanDuties], int]:
-    """The duties read twice from a peer answering `structure` (with a cache that would keep it), and how many
-    requests the peer saw."""
+def blocks(records: list[dict[str, Any]], size: int = 2) -> list[dict[str, list[Any]]]:
+    """Records as tasks_api sends them: blocks of `size`, a list per field."""
+    return [
+        {name: [record.get(name) for record in records[at : at + size]] for name in records[0]}
+        for at in range(0, len(records), size)
+    ]
+
+
+def duties_json(items: list[dict[str, Any]], assignments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"plan": PLAN, "items": blocks(items), "assignments": blocks(assignments)}
+
+
+def read_twice(structure: dict[str, Any]) -> tuple[list[PlanDuties], list[httpx.Request]]:
+    """The duties read twice from a peer answering `structure` (with a cache that would keep it), and the requests
+    the peer saw."""
     asked: list[httpx.Request] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -51,27 +63,38 @@ def read_twice(structure: dict[str, Any]) -> tuple[list[PlanDuties], int]:
         finally:
             await http.aclose()
 
-    return asyncio.run(run()), len(asked)
+    return asyncio.run(run()), asked
 
 
-def test_the_duties_are_the_items_facts_and_responsibilities_asked_each_time():
-    (first, _), asked = read_twice(
-        {"plan": PLAN, "items": [{**ITEM, "closed_on": None}], "assignments": [ASSIGNMENT], "indicators": []}
-    )
-    assert asked == 2
+def test_the_duties_are_the_items_facts_and_responsibilities_asked_each_time_as_columns():
+    (first, _), asked = read_twice({**duties_json([{**ITEM, "closed_on": None}], [ASSIGNMENT]), "indicators": []})
+    assert [request.url.path for request in asked] == ["/v1/plans/1/duties/columns"] * 2
     assert list(first.items) == [DutyItem(5, "task", "T1", "1", "修路", None, None)]
     assert (first.plan.id, list(first.assignments)) == (1, [DutyAssignment(9, 5, 3, "市交通运输局", "lead")])
 
 
-def test_a_structure_outside_the_contract_is_the_peers_fault():
+def test_duties_outside_the_contract_are_the_peers_fault():
     with pytest.raises(PeerError):
-        read_twice({"plan": PLAN, "items": [{**ITEM, "due_on": "soon"}], "assignments": []})
+        read_twice(duties_json([{**ITEM, "due_on": "soon"}], []))
+
+
+def test_columns_of_unequal_lengths_are_the_peers_fault():
+    uneven = duties_json([ITEM], [ASSIGNMENT])
+    uneven["assignments"][0]["role"].append("co")
+    with pytest.raises(PeerError):
+        read_twice(uneven)
+
+
+def test_an_item_column_the_peer_does_not_send_takes_its_default():
+    # A tasks_api from before close-outs sends no closed_on.
+    (duties, _), _ = read_twice(duties_json([ITEM], [ASSIGNMENT]))
+    assert [item.closed_on for item in duties.items] == [None]
 
 
 def test_the_responsibilities_of_one_unit_share_one_string_for_its_name_and_role():
     # Each as parsed from the JSON would be a string of its own: a province's 100,000 responsibilities, ~12 MB.
     assignments = [{**ASSIGNMENT, "id": n} for n in (1, 2)]
-    (duties, _), _ = read_twice({"plan": PLAN, "items": [ITEM], "assignments": assignments})
+    (duties, _), _ = read_twice(duties_json([ITEM], assignments))
     first, second = duties.assignments
     assert first.unit_name is second.unit_name and first.role is second.role
 
@@ -80,7 +103,7 @@ def test_the_ids_are_held_as_machine_integers_and_a_repeated_date_as_one_object(
     # As one record each, plan 1 of the bench's duties held 29 MB in reporting_api; as columns, 19 MB.
     items = [{**ITEM, "id": n, "due_on": "2025-06-30"} for n in (5, 6)]
     assignments = [{**ASSIGNMENT, "id": n, "item_id": 5 + n % 2} for n in (1, 2, 3)]
-    (duties, _), _ = read_twice({"plan": PLAN, "items": items, "assignments": assignments})
+    (duties, _), _ = read_twice(duties_json(items, assignments))
     assert duties.assignments.ints("item_id") == array("q", [6, 5, 6])
     assert duties.items.ints("id") == array("q", [5, 6])
     first, second = duties.items
@@ -100,9 +123,9 @@ def duties_answered(respond) -> PlanDuties:
 
 def test_duties_that_arrive_in_many_chunks_are_read_as_they_arrive(monkeypatch):
     monkeypatch.setattr(peer_exchange, "CHUNK_BYTES", 16)  # handed to the parser 16 bytes at a time
-    monkeypatch.setattr(sliced, "SLICE_BYTES", 100)  # and validated a few records a slice
+    monkeypatch.setattr(sliced, "SLICE_BYTES", 100)  # and validated a few blocks a slice
     items = [{**ITEM, "id": n, "title": "},{" * (n % 3)} for n in range(1, 40)]
-    body = orjson.dumps({"plan": PLAN, "items": items, "assignments": [{**ASSIGNMENT, "id": n} for n in range(1, 60)]})
+    body = orjson.dumps(duties_json(items, [{**ASSIGNMENT, "id": n} for n in range(1, 60)]))
 
     async def in_chunks():
         for at in range(0, len(body), 11):

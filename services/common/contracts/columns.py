@@ -9,7 +9,10 @@ plan_rows.Shared); a record is made only when one is read.
 pydantic validates each record with the record's own annotations, validators and defaults, into a dict (cheaper for it
 to make than the record: 100,000 responsibilities in 0.12 s against 0.22), and the dicts of a list become columns at
 once; a document read a slice at a time (sliced.py) extends the columns slice by slice, so the records of a whole plan
-never exist together.
+never exist together. A peer may also send the columns themselves, in blocks (`[{"id": [...], "role": [...]}, ...]`,
+each value validated with the field's annotation; a field with a default may be left out): no field name repeated
+per record, so half the bytes and a third of the parse, and a document still read a few blocks at a time (a
+province's duties, tasks_api's GET /v1/plans/{id}/duties/columns).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Mut
 from functools import cache, partial
 from itertools import compress, islice
 from operator import attrgetter, itemgetter, le
-from typing import Annotated, Any, Generic, TypeVar, cast, get_args, get_type_hints
+from typing import Annotated, Any, Generic, NotRequired, TypeVar, cast, get_args, get_type_hints
 
 from pydantic import Field, GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
@@ -50,6 +53,18 @@ def _row_of(record: type) -> type:
     return cast(type, TypedDict(f"{record.__name__}Row", fields))  # type: ignore[operator]  # the functional form
 
 
+@cache  # one entry per record class that is held as columns
+def _columns_of(record: type) -> type:
+    """A TypedDict of a list per field of the dataclass, each value with the field's annotation (validators
+    included); a field with a default may be left out."""
+    hints = get_type_hints(record, include_extras=True)
+    fields: dict[str, Any] = {}
+    for field in dataclasses.fields(record):
+        values = list[hints[field.name]]  # type: ignore[valid-type,name-defined]  # a runtime type
+        fields[field.name] = values if field.default is dataclasses.MISSING else NotRequired[values]
+    return cast(type, TypedDict(f"{record.__name__}Columns", fields))  # type: ignore[operator]  # the functional form
+
+
 def _like(column: Column, values: Iterable[Any]) -> Column:
     """A column of `values`, of the kind `column` is."""
     return array("q", values) if isinstance(column, array) else list(values)
@@ -73,6 +88,21 @@ class Columns(Generic[Record]):
         return cls._transposed(record, rows, itemgetter)
 
     @classmethod
+    def _of_blocks(cls, record: type[Record], blocks: list[dict[str, list[Any]]]) -> Columns[Record]:
+        """The blocks of columns a peer sent, one after the other: in each, every column of as many values as the
+        first, and a field left out takes its default."""
+        fields = dataclasses.fields(cast(type, record))
+        columns: list[Column] = [array("q") if is_int else [] for _, is_int in _fields(cast(Hashable, record))]
+        for block in blocks:
+            count = len(block[fields[0].name])
+            for column, field in zip(columns, fields, strict=True):
+                values = block.get(field.name, [field.default] * count)
+                if len(values) != count:
+                    raise ValueError(f"the column {field.name} has {len(values)} values, {fields[0].name} {count}")
+                column.extend(values)
+        return cls(record, columns)
+
+    @classmethod
     def _transposed(cls, record: type[Record], found: list[Any], getter: Callable[[str], Any]) -> Columns[Record]:
         columns: list[Column] = []
         for name, is_int in _fields(cast(Hashable, record)):
@@ -82,10 +112,17 @@ class Columns(Generic[Record]):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        """Validated as a list of `record`'s fields into dicts, then held as columns (the module's docstring)."""
+        """Validated as a list of `record`'s fields into dicts, or as a list per field, then held as columns (the
+        module's docstring)."""
         (record,) = get_args(source)
         rows = handler(list[_row_of(record)])  # type: ignore[misc]  # a TypedDict made for the record
-        return core_schema.no_info_after_validator_function(partial(cls._of_rows, record), rows)
+        blocks = handler(list[_columns_of(record)])  # type: ignore[misc]  # a TypedDict made for the record
+        return core_schema.union_schema(
+            [
+                core_schema.no_info_after_validator_function(partial(cls._of_rows, record), rows),
+                core_schema.no_info_after_validator_function(partial(cls._of_blocks, record), blocks),
+            ]
+        )
 
     def extend(self, other: Columns[Record]) -> None:
         """Append `other`'s records (the next slice of a document)."""

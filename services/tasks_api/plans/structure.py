@@ -181,8 +181,7 @@ async def plan_document(db: Database, plan_id: int, sections: Sections) -> memor
     """`{"plan": <header>, "<name>": [<rows>], ...}` of the plan, 404 for an unknown plan: the rows as
     Database.json_batches renders them (PostgreSQL itself, or `render` on SQLite), a batch at a time, written into a
     bytearray (grown in place)."""
-    plan = await service.get_plan(db, plan_id=plan_id)
-    body = bytearray(b'{"plan":' + render(PlanOutline.model_validate(plan).model_dump()))
+    body = bytearray(b'{"plan":' + await plan_header(db, plan_id))
     names = [name for name, _ in sections]
     opened, empty = 0, True  # the sections opened so far; whether the last one has no row yet
     reads = [(statement, {"plan_id": plan_id}) for _, statement in sections]
@@ -195,6 +194,11 @@ async def plan_document(db: Database, plan_id: int, sections: Sections) -> memor
         opened = _open(body, names, opened)
     body += b"]}"
     return memoryview(body)
+
+
+async def plan_header(db: Database, plan_id: int) -> bytes:
+    """The plan's outline as JSON (a document's "plan"); 404 for an unknown plan."""
+    return render(PlanOutline.model_validate(await service.get_plan(db, plan_id=plan_id)).model_dump())
 
 
 def _open(body: bytearray, names: list[bytes], opened: int) -> int:
