@@ -34,7 +34,7 @@ READS: list[tuple[type, str, str, str]] = [
     (PlanAssignment, "tasks_api", "GET", "/v1/plans/{plan_id}/assignments"),
     (PlanIndicator, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
     (tasks.PlanStructure, "tasks_api", "GET", "/v1/plans/{plan_id}/structure"),
-    (plan_duties.PlanDuties, "tasks_api", "GET", "/v1/plans/{plan_id}/duties"),
+    (plan_duties.PlanDuties, "tasks_api", "GET", "/v1/plans/{plan_id}/duties/columns"),
     (tasks.ItemLeader, "tasks_api", "GET", "/v1/plans/{plan_id}/item-leaders"),
     (tasks.Unit, "tasks_api", "GET", "/v1/units"),
     (tasks.Unit, "tasks_api", "GET", "/v1/units/{unit_id}"),
