@@ -144,12 +144,10 @@ class Database:
         per column, no name repeated per row, and blocks a reader can take one at a time (a plan's duties for the
         services). Rendered by PostgreSQL on the driver pool, by `render` on SQLite."""
         if self.driver_pool is NO_DRIVER_POOL:
-            statement, values = read
-            async with self.read() as conn:
-                result = await conn.execute(statement, dict(values))
-                names, rows = list(result.keys()), result.all()
-            blocks = [rows[at : at + size] for at in range(0, len(rows), size)]
-            return render([{name: [row[at] for row in block] for at, name in enumerate(names)} for block in blocks])
+            blocks = [
+                {name: [row[name] for row in rows] for name in rows[0]} async for _, rows in self.batches([read], size)
+            ]
+            return render(blocks)
         try:
             return await self.driver_pool.json_column_blocks(read, size)
         except (DriverError, OverflowError, OSError) as exc:

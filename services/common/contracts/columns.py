@@ -96,7 +96,7 @@ class Columns(Generic[Record]):
         for block in blocks:
             count = len(block[fields[0].name])
             for column, field in zip(columns, fields, strict=True):
-                values = block.get(field.name, [field.default] * count)
+                values = block[field.name] if field.name in block else [field.default] * count
                 if len(values) != count:
                     raise ValueError(f"the column {field.name} has {len(values)} values, {fields[0].name} {count}")
                 column.extend(values)
