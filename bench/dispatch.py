@@ -21,7 +21,9 @@
 Each run is the planner's half of services/notify_api/dispatches/service.run_dispatch (find_due, then open_run,
 write_due and count_created in one transaction), in this process on one event loop (the peers' clients live across
 runs) with the collector paused as notify_api's worker runs it; delivery is the delivery figure's (two dispatcher
-processes). The phases (read peers, plan, address, write) are the service's own timings (reminders/service.Phases).
+processes). The phases (read peers, plan, address, write) are the service's own timings (reminders/planning.Phases);
+since 2026-12-06 a source's deadlines are planned and addressed while the next are read, and `read peers` is the
+rest of the read's wall clock.
 Each note also gives the CPU seconds each process (this one, tasks_api, reporting_api) spent during the run: on a
 shared machine the wall clock measures the neighbours as well, these only the run's own work.
 
@@ -56,8 +58,9 @@ from services.common.collector import paused_for_batch
 from services.common.db import Database, make_engine
 from services.notify_api.dispatches.jobs import peer_hooks
 from services.notify_api.dispatches.repository import count_created, open_run
+from services.notify_api.reminders.planning import Phases
 from services.notify_api.reminders.repository import OUTBOX_COLUMNS
-from services.notify_api.reminders.service import Phases, find_due, write_due
+from services.notify_api.reminders.service import find_due, write_due
 from services.notify_api.settings import NotifySettings
 
 # The morning of 2025-01-03: a week before 2024's annual summaries are due (many are missing, by design of the data

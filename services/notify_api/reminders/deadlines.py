@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import lru_cache
-from operator import itemgetter
-from typing import NamedTuple
+from itertools import chain
+from operator import attrgetter, itemgetter
+from typing import NamedTuple, TypeVar
 
 from services.common.contracts.reporting import InstructionDutyRow, ObligationRow, ReportingClient
 from services.common.contracts.tasks import DeadlineRow, Plan, TasksClient
 
 PLANS_IN_FLIGHT = 3  # plans whose obligations are read at once
+Taken = TypeVar("Taken")
+Take = Callable[[list["Deadline"]], Awaitable[Taken]]  # what a reader makes of one source's deadlines, once read
 ROLE_LABEL = {"lead": "牵头", "co": "配合"}
 _QUARTERS = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度", "H1": "上半年", "H2": "下半年"}
 REPORT_TYPE_LABEL = {
@@ -199,21 +203,23 @@ async def report_deadlines(
     end: date,
     *,
     today: date,
+    take: Take[Taken],
     unit_id: int | None = None,
     plan_id: int | None = None,
-) -> list[Deadline]:
-    """Reports due in [start, end] that a unit has not submitted as of `today`: one deadline per plan, unit and
-    due date, listing the items."""
+) -> list[Taken]:
+    """`take` of each plan's reports due in [start, end] that a unit has not submitted as of `today` (one deadline
+    per plan, unit and due date, listing the items), in plan order."""
     plan_ids = [plan_id] if plan_id is not None else [plan.id for plan in await active_plans(tasks)]
     # Each plan's walk is mostly reporting_api's own work and its reads: a few in flight keep its process, its
     # database and this one busy at once, and the bound keeps a province of plans from piling onto the peer.
     gate = asyncio.Semaphore(PLANS_IN_FLIGHT)
 
-    async def one(pid: int) -> list[Deadline]:
+    async def one(pid: int) -> Taken:
         async with gate:
-            return await _report_deadlines(reporting, pid, start, end, today=today, unit_id=unit_id)
+            found = await _report_deadlines(reporting, pid, start, end, today=today, unit_id=unit_id)
+        return await take(found)  # the gate let go: the next plan is read meanwhile
 
-    return [deadline for found in await asyncio.gather(*map(one, plan_ids)) for deadline in found]
+    return list(await asyncio.gather(*map(one, plan_ids)))
 
 
 def _from_instruction(row: InstructionDutyRow) -> Deadline:
@@ -240,6 +246,40 @@ async def instruction_deadlines(
     return [_from_instruction(row) for row in rows]
 
 
+async def each_source(
+    tasks: TasksClient,
+    reporting: ReportingClient,
+    start: date,
+    end: date,
+    *,
+    today: date,
+    take: Take[Taken],
+    unit_id: int | None = None,
+    plan_id: int | None = None,
+) -> list[Taken]:
+    """`take` of the deadlines in [start, end] of each source as soon as they are read (tasks_api's calendar, each
+    plan's reports, the open instructions), its results in that order: a dispatch plans what one source owes while
+    the peers still compute the next (a province's day read for 2.5 s with this process idle half of it)."""
+
+    async def calendar() -> Taken:
+        rows = await tasks.deadlines(start, end, unit_id=unit_id, plan_id=plan_id)
+        return await take([_from_tasks(row) for row in rows])
+
+    async def instructions() -> Taken:
+        return await take(await instruction_deadlines(reporting, start, end, unit_id=unit_id, plan_id=plan_id))
+
+    first, reports, last = await asyncio.gather(
+        calendar(),
+        report_deadlines(tasks, reporting, start, end, today=today, take=take, unit_id=unit_id, plan_id=plan_id),
+        instructions(),
+    )
+    return [first, *reports, last]
+
+
+async def _as_read(deadlines: list[Deadline]) -> list[Deadline]:
+    return deadlines
+
+
 async def deadlines_between(
     tasks: TasksClient,
     reporting: ReportingClient,
@@ -251,10 +291,7 @@ async def deadlines_between(
     plan_id: int | None = None,
 ) -> list[Deadline]:
     """Every deadline in [start, end] from both sources, in (due_on, kind, period, id) order."""
-    rows, reports, instructions = await asyncio.gather(
-        tasks.deadlines(start, end, unit_id=unit_id, plan_id=plan_id),
-        report_deadlines(tasks, reporting, start, end, today=today, unit_id=unit_id, plan_id=plan_id),
-        instruction_deadlines(reporting, start, end, unit_id=unit_id, plan_id=plan_id),
+    found = await each_source(
+        tasks, reporting, start, end, today=today, take=_as_read, unit_id=unit_id, plan_id=plan_id
     )
-    found = [_from_tasks(row) for row in rows] + reports + instructions
-    return sorted(found, key=lambda d: d.sort_key)
+    return sorted(chain.from_iterable(found), key=attrgetter("sort_key"))

@@ -8,13 +8,12 @@ same transaction."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,20 +31,16 @@ from services.notify_api.events.service import is_subscribed
 from services.notify_api.reminders import repository
 from services.notify_api.reminders.addressing import (
     Addressed,
-    ContactBook,
-    Pauses,
-    PlanContext,
-    address,
     due_today,
-    escalation,
 )
-from services.notify_api.reminders.deadlines import deadlines_between
+from services.notify_api.reminders.deadlines import deadlines_between, each_source
 from services.notify_api.reminders.escalations import NOTICE_ESCALATED, Escalation, publish_escalations
+from services.notify_api.reminders.planning import Phases, PlanContexts, Planner, Setup
 from services.notify_api.reminders.rows import planned_rows
 from services.notify_api.reminders.schemas import BulletinView, LeaderRefRow, UpcomingView
 from services.notify_api.reminders.steps import aware
 from services.notify_api.reminders.views import bulletin_rows, row_key, upcoming_row
-from services.notify_api.rules.rule import DEFAULT_RULE, Rule
+from services.notify_api.rules.rule import DEFAULT_RULE
 from services.notify_api.rules.service import active_pauses, rule_book
 from services.notify_api.settings import NotifySettings
 
@@ -61,36 +56,6 @@ rules and pauses, so it lists the same items the red notices went out for, wheth
 
 
 # -- a dispatch's plan ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Setup:
-    """What a dispatch reads from notify_api's own database before it asks the peers anything."""
-
-    reach: ContactBook
-    book: dict[tuple[int, str], Rule]
-    pauses: Pauses
-    escalations_wanted: bool  # an enabled subscription takes notice.escalated
-
-
-@dataclass(slots=True)
-class Phases:
-    """Seconds a dispatch spent in each phase: the benchmark reports them (bench/dispatch.py), to show where a
-    dispatch's time goes; delivery is timed by the deliverer's own figure."""
-
-    read_peers: float = 0.0
-    plan: float = 0.0
-    address: float = 0.0
-    write: float = 0.0
-
-    @contextmanager
-    def timing(self, phase: str) -> Iterator[None]:
-        """Add the block's duration (a monotonic interval, not the wall clock) to `phase`."""
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            setattr(self, phase, getattr(self, phase) + time.perf_counter() - started)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,41 +88,24 @@ async def find_due(
 async def due_from_peers(
     setup: Setup, tasks: TasksClient, reporting: ReportingClient, settings: NotifySettings, *, as_of: datetime
 ) -> Found:
-    """The deadlines in a window around `as_of` (Asia/Shanghai days), their steps due and who gets them."""
+    """The deadlines in a window around `as_of` (Asia/Shanghai days), their steps due and who gets them: each
+    source's deadlines planned and addressed as soon as they are read (each_source), in deadline order."""
     today = business_date(as_of)
     if not setup.reach and not setup.escalations_wanted:  # nobody to tell: spare the peers
         return Found(as_of, [], [])
     ahead = max(max(rule.steps_before, default=0) for rule in [DEFAULT_RULE, *setup.book.values()])
     start, end = today - timedelta(days=OVERDUE_HORIZON_DAYS), today + timedelta(days=ahead)
-    phases = Phases()
-    with phases.timing("read_peers"):
-        deadlines = await deadlines_between(tasks, reporting, start, end, today=today)
-    with phases.timing("plan"):
-        due = due_today(deadlines, setup.book, setup.pauses, today)
-    with phases.timing("read_peers"):
-        contexts = await plan_contexts(tasks, {d.deadline.plan_id for d in due})
-    base = settings.public_base_url
-    with phases.timing("address"):
-        addressed = [a for d in due for a in address(d, contexts[d.deadline.plan_id], setup.reach, base, today)]
-        escalations = [
-            escalation(d, contexts[d.deadline.plan_id], base, today)
-            for d in due
-            if setup.escalations_wanted and d.step.level is Level.RED
-        ]
-    return Found(as_of, addressed, escalations, phases)
-
-
-async def plan_contexts(tasks: TasksClient, plan_ids: set[int]) -> dict[int, PlanContext]:
-    async def load(plan_id: int) -> PlanContext:
-        # The deadlines carry their items' titles: only the plan's title and its lead leaders are read here.
-        plan, leaders = await asyncio.gather(tasks.plan(plan_id), tasks.plan_item_leader_rows(plan_id))
-        by_item: dict[int, list[int]] = defaultdict(list)
-        for leader in leaders:
-            by_item[leader["item_id"]].append(leader["leader_id"])
-        return PlanContext(plan.title, by_item)
-
-    loaded = await asyncio.gather(*(load(plan_id) for plan_id in sorted(plan_ids)))
-    return dict(zip(sorted(plan_ids), loaded, strict=True))
+    planner = Planner(setup, PlanContexts(tasks), settings.public_base_url, today)
+    started = time.perf_counter()
+    try:
+        batches = await each_source(tasks, reporting, start, end, today=today, take=planner.take)
+    finally:
+        planner.contexts.drop()
+    phases = planner.phases
+    phases.read_peers = time.perf_counter() - started - phases.plan - phases.address  # what the peers held it
+    ordered = sorted(chain.from_iterable(batches), key=itemgetter(0))  # stable: as one sorted list was planned
+    addressed = [a for _, found, _ in ordered for a in found]
+    return Found(as_of, addressed, [e for _, _, e in ordered if e is not None], phases)
 
 
 async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) -> int:
