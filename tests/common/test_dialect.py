@@ -24,6 +24,7 @@ things = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(40), nullable=False, unique=True),
     sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("data", sa.JSON),
     sqlite_autoincrement=True,  # as every table of duban's (tests/test_identifiers.py)
 )
 BEIJING = timezone(timedelta(hours=8))
@@ -92,6 +93,19 @@ def test_bulk_insert_answers_the_new_ids_in_the_order_of_the_rows(url):
 
     ids, stored = run(url, work)
     assert [stored[new_id] for new_id in ids] == [f"row {n}" for n in range(5)]
+
+
+def test_a_json_value_written_in_bulk_or_through_the_engine_reads_back_as_written(url):
+    value = {"subject": "【督办】逾期3个工作日", "units": [{"unit_id": 1, "role": "lead"}], "ratio": 0.5, "none": None}
+
+    async def work(database):
+        async with database.transaction() as conn:
+            await dialect_of(conn).bulk_insert(conn, things, [{"name": "in bulk", "data": value}])
+            await conn.execute(things.insert().values(name="one", data=value))
+        async with database.read() as conn:
+            return {name: data for name, data in await conn.execute(select(things.c.name, things.c.data))}
+
+    assert run(url, work) == {"in bulk": value, "one": value}
 
 
 def test_an_instant_comes_back_aware_in_utc(url):
