@@ -86,23 +86,31 @@ class ServiceClient(PeerExchange):
         """GET a JSON document; 404 from the peer is NotFound, any failure past the budget is PeerError."""
         return (await self._answer(path, params, cache=cache)).body
 
-    async def get_parsed(self, path: str, parse: Feed[Parsed], *, cache: bool = True) -> tuple[str | None, Parsed]:
+    async def get_parsed(
+        self, path: str, parse: Feed[Parsed], params: Query | None = None, *, cache: bool = True, ask: bool = False
+    ) -> tuple[str | None, Parsed]:
         """A JSON document parsed as it arrives by a feed `parse` makes (never whole in memory), and its ETag; kept
-        parsed (unless not cache): while fresh, or answered 304, the very object parsed before (callers keep it)."""
-        answer = await self._answer(path, None, cache=cache, parse=parse)
+        parsed (unless not cache): while fresh, or answered 304, the very object parsed before (callers keep it).
+        `ask`: the peer is asked every time, with the ETag kept (a document that changes all the time, as the
+        reports owed: only its transfer and parse are spared, counted with the pages in `revalidated`)."""
+        answer = await self._answer(path, params, cache=cache, parse=parse, ask=ask)
         return answer.etag, answer.body
 
-    async def _answer(self, path: str, params: Query | None, *, cache: bool, parse: Feed[Any] | None = None) -> _Cached:
+    async def _answer(
+        self, path: str, params: Query | None, *, cache: bool, parse: Feed[Any] | None = None, ask: bool = False
+    ) -> _Cached:
         self._guard("GET", path)
         url = self._url(path, params)
         cached = self.cache.get(url) if cache else None
-        if cached and cached.fresh_until > time.monotonic():
+        if cached and not ask and cached.fresh_until > time.monotonic():
             return cached
         headers = self._headers({"If-None-Match": cached.etag} if cached and cached.etag else None)
         fed: list[tuple[DocumentFeed[Any], int]] = []  # the feed of the attempt that read a success, and its bytes
         response = await self._send_with_retries("GET", url, headers, feed=(parse, fed) if parse else None)
+        self.revalidated.asked += ask
         if response.status_code == 304 and cached:
             cached.fresh_until = time.monotonic() + self._cache_seconds
+            self.revalidated.not_modified += ask
             return cached
         if parse is None:
             body, size = self._decode(response), len(response.content)

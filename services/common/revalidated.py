@@ -71,7 +71,9 @@ class RevalidatedPages:
         self.walks: BoundedCache[tuple[str, tuple[tuple[str, Any], ...], object], _Walk] = sized_lru_cache(
             "revalidated pages", max_bytes, _size
         )
-        self.asked = self.not_modified = 0  # pages asked for, and of them answered 304 (tests, the bench)
+        # Pages asked for, and of them answered 304, with the documents ServiceClient.get_parsed asks for so (tests,
+        # the bench).
+        self.asked = self.not_modified = 0
 
     async def rows(self, path: str, reader: RowPages[Parsed], params: Mapping[str, Any]) -> list[Parsed]:
         """Every row of the list, following next_cursor, each page read by `reader` (a PeerRows) unless the peer says

@@ -38,7 +38,7 @@ def create_app(
         settings,
         title="duban reporting_api",
         description=DESCRIPTION,
-        version="1.3.0",
+        version="1.4.0",
         routers=[
             periods_router,
             reports_router,

@@ -21,6 +21,7 @@ from sqlalchemy import Table
 
 from services.common.auth import ServiceToken
 from services.common.contracts.plan_duties import plan_duties
+from services.common.contracts.plan_obligations import plan_obligations
 from services.common.contracts.reporting import ReportingClient
 from services.common.contracts.tasks import TasksClient
 from services.common.http import ServiceClient
@@ -111,9 +112,10 @@ def test_every_call_of_the_typed_clients_conforms_to_the_providers_contracts(tas
         await tasks.deadlines(date(2025, 1, 1), date(2025, 12, 31), plan_id=plan_id, unit_id=unit_id)
         periods = await reporting.periods(plan_id, kind="quarter")
         await reporting.compliance(plan_id, periods[0].id, as_of=date(2024, 4, 30), unit_id=unit_id, state="missing")
-        await reporting.obligations(
-            plan_id, date(2024, 1, 11), date(2024, 12, 31), as_of=date(2024, 4, 30), unit_id=unit_id, pending=True
-        )
+        await plan_obligations(
+            reporting, plan_id, date(2024, 1, 11), date(2024, 12, 31), as_of=date(2024, 4, 30), unit_id=unit_id,
+            pending=True,
+        )  # fmt: skip
         await reporting.instruction_duties(date(2024, 1, 1), date(2024, 12, 31), unit_id=unit_id, plan_id=plan_id)
         for client in (tasks, reporting):
             await client.http.aclose()

@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel
 from typing_extensions import is_typeddict
 
-from services.common.contracts import plan_duties, reporting, tasks
+from services.common.contracts import plan_duties, plan_obligations, reporting, tasks
 from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator
 from tests.contract.recording import ProviderContract
@@ -46,7 +46,7 @@ READS: list[tuple[type, str, str, str]] = [
     (tasks.IndicatorLabelRow, "tasks_api", "GET", "/v1/plans/{plan_id}/indicators"),
     (reporting.Period, "reporting_api", "GET", "/v1/plans/{plan_id}/periods"),
     (reporting.Compliance, "reporting_api", "GET", "/v1/plans/{plan_id}/compliance"),
-    (reporting.ObligationRow, "reporting_api", "GET", "/v1/plans/{plan_id}/obligations"),
+    (plan_obligations.PlanObligations, "reporting_api", "GET", "/v1/plans/{plan_id}/obligations/columns"),
     (reporting.InstructionDutyRow, "reporting_api", "GET", "/v1/instructions"),
 ]
 # Fields a consumer already reads that its provider adds in a branch of the same issue (issue 12: tasks_api
@@ -142,6 +142,6 @@ def test_the_expectations_cover_every_model_the_typed_clients_parse():
         for annotation, _ in fields_of(cls).values()
         if (inner := nested_model(annotation)) is not None
     }
-    # A TypedDict's base (contracts/reporting.py's ObligationFields) is checked through the rows derived from it.
+    # A TypedDict's base is checked through the rows derived from it.
     bases = {base for cls in parsed if is_typeddict(cls) for base in getattr(cls, "__orig_bases__", ())}
     assert parsed - nested - bases - {model for model, *_ in READS} == set()

@@ -97,6 +97,7 @@ _SHARED_READ_PATHS = {
         "/v1/plans/{plan_id}/ledger.xlsx",
         "/v1/plans/{plan_id}/ledger.csv",
         "/v1/plans/{plan_id}/obligations",
+        "/v1/plans/{plan_id}/obligations/columns",
         "/v1/items/{item_id}/cadence",
     ),
     # The office's reminder rules, pauses and dispatch runs hold no unit's own data.

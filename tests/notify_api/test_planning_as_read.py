@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from services.common.contracts.columns import Columns
+from services.common.contracts.plan_obligations import Owed
 from services.notify_api.reminders.addressing import Reach
 from services.notify_api.reminders.planning import Setup
 from services.notify_api.reminders.service import due_from_peers
@@ -20,21 +22,10 @@ DUE_ON = date(2025, 1, 6)  # a blue step is due: three days ahead
 PLANS = (1, 2)
 
 
-def obligation(plan_id: int, unit_id: int) -> dict[str, Any]:
-    return {
-        "responsibility_id": plan_id * 100 + unit_id,
-        "item_id": plan_id * 10,
-        "item_key": f"P{plan_id}",
-        "item_number": str(plan_id),
-        "item_title": f"Plan {plan_id}'s item",
-        "unit_id": unit_id,
-        "unit_name": f"Unit {unit_id}",
-        "role": "lead",
-        "state": "missing",
-        "period": "2024-Q4",
-        "report_type": "annual",
-        "due_on": DUE_ON,
-    }
+def obligation(plan_id: int, unit_id: int) -> Owed:
+    item = plan_id * 10
+    return Owed(plan_id * 100 + unit_id, item, f"P{plan_id}", str(plan_id), f"Plan {plan_id}'s item", unit_id,
+                f"Unit {unit_id}", "lead", "missing", "2024-Q4", "annual", DUE_ON)  # fmt: skip
 
 
 class Tasks:
@@ -75,12 +66,15 @@ class Reporting:
     def __init__(self) -> None:
         self.answer = {plan_id: asyncio.Event() for plan_id in PLANS}
         self.failing: set[int] = set()
+        self.http = SimpleNamespace(get_parsed=self._obligations)
 
-    async def obligations(self, plan_id: int, *_: Any, **__: Any) -> list[dict[str, Any]]:
+    async def _obligations(self, path: str, *_: Any, **__: Any) -> tuple[None, SimpleNamespace]:
+        plan_id = int(path.split("/")[3])  # /v1/plans/{id}/obligations/columns
         await self.answer[plan_id].wait()
         if plan_id in self.failing:
             raise RuntimeError(f"plan {plan_id}'s obligations")
-        return [obligation(plan_id, unit_id) for unit_id in (1, 2)]
+        owed = Columns.of(Owed, [obligation(plan_id, unit_id) for unit_id in (1, 2)])
+        return None, SimpleNamespace(obligations=owed)
 
     async def instruction_duties(self, *_: Any, **__: Any) -> list[Any]:
         return []

@@ -172,6 +172,9 @@ CALLS: dict[str, PeerCall] = {
     "get_plan_obligations": PeerCall(
         get("/v1/plans/{s.plan_id}/obligations", "office", **{"from": "2024-01-01", "to": "2024-12-31"}), 200
     ),
+    "get_plan_obligation_columns": PeerCall(
+        get("/v1/plans/{s.plan_id}/obligations/columns", "office", **{"from": "2024-01-01", "to": "2024-12-31"}), 200
+    ),
     "get_item_cadence": PeerCall(get("/v1/items/{s.item_id}/cadence", "office"), 200),
     # A report's evidence: the lead unit reads its co-operating unit's files, as tasks_api says it leads the item.
     "upload_report_evidence": PeerCall(

@@ -53,33 +53,6 @@ class CompliancePair(_Record):
         return self.state not in NOT_REPORTED
 
 
-class ObligationFields(TypedDict):
-    """Which responsibility owes a report for which period, of which type, and where the report stands: what
-    reporting_api's compliance rows answer (oversight's ComplianceEntry) and notify_api reads (ObligationRow)."""
-
-    responsibility_id: int
-    item_id: int
-    item_key: str | None
-    item_number: str | None
-    item_title: str | None
-    unit_id: int
-    unit_name: str
-    role: str
-    state: str
-    period: str
-    report_type: str
-
-
-class ObligationRow(ObligationFields):
-    """A report owed (报送义务), due when; the fields notify_api reads, as a plain typed dict (a dispatch reads tens
-    of thousands at once)."""
-
-    due_on: date
-
-
-OBLIGATION_ROWS = PeerRows(ObligationRow, peer="reporting_api")
-
-
 class InstructionDutyRow(TypedDict):
     """An open leader instruction (领导批示) its lead unit must answer by a date: a duty notify_api reminds of."""
 
@@ -141,29 +114,6 @@ class ReportingClient:
             )
             rows += page["data"]
         return Compliance.model_validate({**page, "data": rows})
-
-    async def obligations(
-        self,
-        plan_id: int,
-        start: date,
-        end: date,
-        *,
-        as_of: date | None = None,
-        unit_id: int | None = None,
-        pending: bool = False,
-    ) -> list[ObligationRow]:
-        """The reports owed with a due date in [start, end] (only those not submitted, given `pending`), all pages:
-        one walk per plan, whatever the number of periods. Never cached: reports arrive all the time; but each page is
-        asked for with the ETag it had, and one reporting_api answers 304 is the rows parsed before (callers must not
-        change them)."""
-        query = {
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "as_of": as_of.isoformat() if as_of else None,
-            "unit_id": unit_id,
-            "pending": "true" if pending else None,
-        }
-        return await self.http.revalidated.rows(f"/v1/plans/{plan_id}/obligations", OBLIGATION_ROWS, query)
 
     async def instruction_duties(
         self, start: date, end: date, *, unit_id: int | None = None, plan_id: int | None = None

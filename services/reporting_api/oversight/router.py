@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from operator import itemgetter
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel
 
 from services.common import clock
 from services.common.auth import Principal, PrincipalDep, Role, require_roles
 from services.common.deps_factory import app_held
 from services.common.etag import NOT_MODIFIED, IfNoneMatch, conditional_json
 from services.common.identifiers import PERIOD_PATTERN
-from services.common.json import JSONBytesResponse, render
+from services.common.json import JSONBytesResponse
 from services.common.pagination import (
     BulkLimit,
     Cursor,
@@ -24,7 +23,6 @@ from services.common.pagination import (
     decode_tuple_cursor,
     paginate,
     positional_page,
-    rows_after,
     strict_int,
 )
 from services.common.problems import problem_responses
@@ -36,12 +34,14 @@ from services.reporting_api.oversight.compliance import COMPLIANCE_RULE, Complia
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
 from services.reporting_api.oversight.lights import LIGHT_RULE
 from services.reporting_api.oversight.memo import InputMemo
+from services.reporting_api.oversight.pages import encoded_page, model_page
 from services.reporting_api.oversight.rollups import ROLLUP_RULE
 from services.reporting_api.oversight.schemas import (
     CompliancePage,
     ComplianceState,
     IndicatorProgressPage,
     Light,
+    ObligationColumns,
     ObligationPage,
     RollupBy,
     RollupReport,
@@ -67,42 +67,6 @@ UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a u
 
 def _today(as_of: date | None) -> date:
     return as_of or clock.business_today()
-
-
-R = TypeVar("R", bound=Mapping[str, Any])
-M = TypeVar("M", bound=BaseModel)
-
-
-def _encoded_page(
-    view: Mapping[str, object],
-    rows: list[R],
-    after: Any,
-    limit: int,
-    key: Callable[[R], Any],
-    request: Request,
-    if_none_match: str | None,
-) -> Response:
-    """The view (its header) with one page of `rows` (in `key` order) after the cursor, encoded as it is: notify_api
-    reads these lists in bulk, and their rows are built typed already. The Link header leads to the next page; the
-    digest ETag lets a dispatch that read the same page before keep what it parsed then (304)."""
-    page, headers = paginate(rows_after(rows, after, limit, key), limit, request, key)
-    return conditional_json(render({**{k: v for k, v in view.items() if k != "rows"}, **page}), if_none_match, headers)
-
-
-def _page(
-    model: type[M],
-    view: Mapping[str, object],
-    rows: list[R],
-    cursor: str | None,
-    key: str,
-    limit: int,
-    request: Request,
-) -> tuple[M, dict[str, str]]:
-    """The view (its header) with one page of `rows` (ordered by the id `key`) as its page model, and the Link
-    header to the next page."""
-    by_key = itemgetter(key)
-    page, headers = paginate(rows_after(rows, decode_id_cursor(cursor), limit, by_key), limit, request, by_key)
-    return model.model_validate({**{k: v for k, v in view.items() if k != "rows"}, **page}), headers
 
 
 @list_page(
@@ -191,7 +155,33 @@ async def get_plan_obligations(
         if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
             walks.keep(walk, fresh)
         view = fresh
-    return _encoded_page(view, view["rows"], after, limit, obligation_list.obligation_key, request, if_none_match)
+    return encoded_page(view, view["rows"], after, limit, obligation_list.obligation_key, request, if_none_match)
+
+
+@router.get(
+    "/plans/{plan_id}/obligations/columns",
+    summary="The reports owed in a window of due dates, as blocks of columns",
+    description=f"{obligation_list.OBLIGATIONS_RULE}\n\n{obligation_list.COLUMNS_RULE}",
+    response_model=ObligationColumns,
+    responses={**ERRORS, **NOT_MODIFIED},
+)
+async def get_plan_obligation_columns(
+    plan_id: int,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: PrincipalDep,
+    start: Annotated[date, Query(alias="from", description="First due date of the window.")],
+    end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
+    unit_id: UnitFilter = None,
+    pending: Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")] = False,
+    as_of: AsOf = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    view = await obligation_list.obligations(
+        db, tasks, plan_id=plan_id, start=start, end=end, today=_today(as_of), principal=principal, unit_id=unit_id,
+        pending=pending,
+    )  # fmt: skip
+    return conditional_json(obligation_list.as_columns(view), if_none_match)
 
 
 @router.get(
@@ -259,7 +249,7 @@ async def get_plan_traffic_lights(
         kind=kind,
         light=light,
     )
-    page, headers = _page(TrafficLightPage, view, view["rows"], cursor, "item_id", limit, request)
+    page, headers = model_page(TrafficLightPage, view, view["rows"], cursor, "item_id", limit, request)
     response.headers.update(headers)
     return page
 
@@ -286,6 +276,6 @@ async def get_plan_indicator_progress(
     view = await service.indicator_progress(
         db, tasks, shapes, plan_id=plan_id, today=_today(as_of), principal=principal, item_id=item_id
     )
-    page, headers = _page(IndicatorProgressPage, view, view["rows"], cursor, "indicator_id", limit, request)
+    page, headers = model_page(IndicatorProgressPage, view, view["rows"], cursor, "indicator_id", limit, request)
     response.headers.update(headers)
     return page

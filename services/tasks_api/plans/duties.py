@@ -17,11 +17,11 @@ the time, and parsed by reporting_api in a third of it (contracts/columns.py), a
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from services.common.column_blocks import BLOCK_ROWS, block_model
 from services.common.db import Database
 from services.tasks_api.items.repository import items
 from services.tasks_api.plans.structure import (
@@ -66,27 +66,14 @@ async def plan_duties(db: Database, plan_id: int) -> memoryview:
     return await plan_document(db, plan_id, ((b"items", DUTY_ITEMS), (b"assignments", ASSIGNMENTS)))
 
 
-BLOCK_ROWS = 1_000  # records a block of columns holds: a block is ~50-100 KB of JSON
-
-
-def _columns(model: type[BaseModel]) -> type[BaseModel]:
-    """A block of `model`'s records as columns: a list of each field's values, in the records' order."""
-    fields: dict[str, Any] = {
-        name: (list[field.annotation], Field(description=f"Each record's {name}, in order."))  # type: ignore[name-defined]
-        for name, field in model.model_fields.items()
-    }
-    doc = f"{model.__doc__} Up to {BLOCK_ROWS:,} of them, a list per field."
-    return create_model(f"{model.__name__}Columns", __doc__=doc, **fields)
-
-
 class PlanDutyColumns(BaseModel):
     """A plan's header, its items' facts and its responsibilities of a unit, each in id order as blocks of columns."""
 
     plan: PlanOutline = Field(description="The plan's header: its start and end bound the reporting calendar.")
-    items: list[_columns(DutyItem)] = Field(  # type: ignore[valid-type]
+    items: list[block_model(DutyItem)] = Field(  # type: ignore[valid-type]
         description="Every item of the plan, in id order, in blocks."
     )
-    assignments: list[_columns(AssignmentOutline)] = Field(  # type: ignore[valid-type]
+    assignments: list[block_model(AssignmentOutline)] = Field(  # type: ignore[valid-type]
         description="Every responsibility of a unit, in id order, in blocks."
     )
 

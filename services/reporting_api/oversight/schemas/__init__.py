@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from services.common.column_blocks import block_model
 from services.reporting_api.instructions.schemas import InstructionDuty, InstructionDutySummary
 from services.reporting_api.periods.calendar import ReportType
 
@@ -138,6 +139,19 @@ class ObligationPage(BaseModel):
     instructions: list[InstructionDuty] = Field(
         description="The leader instructions (领导批示) to answer in the window (only the open ones, given "
         "`pending`), in (answer_by, instruction_id) order; the same on every page."
+    )
+
+
+class ObligationColumns(BaseModel):
+    """The reports owed in a window of due dates (报送义务), all of them, as blocks of columns: what notify_api's
+    dispatch reads of every plan."""
+
+    plan_id: int
+    from_: date = Field(alias="from", description="First due date of the window.")
+    to: date = Field(description="Last due date of the window.")
+    as_of: date = Field(description="The day the states are computed from.")
+    obligations: list[block_model(ComplianceRow)] = Field(  # type: ignore[valid-type]
+        description="Every row of the list, in its order ((due_on, period, responsibility_id)), in blocks."
     )
 
 

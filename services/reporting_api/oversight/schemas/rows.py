@@ -13,7 +13,6 @@ from typing import TypedDict
 
 import orjson
 
-from services.common.contracts.reporting import ObligationFields
 from services.common.contracts.tasks import Group, ItemLeader, Member, Unit
 from services.reporting_api.instructions.owed import InstructionDutyEntry
 
@@ -99,10 +98,21 @@ class ViewHeader(TypedDict):
     as_of: str
 
 
-class ComplianceEntry(ObligationFields):
+class ComplianceEntry(TypedDict):
     """ComplianceRow: one expected (item, unit) pair and where its report stands (the obligations notify_api reads
-    are these rows: ObligationFields is what it reads of them)."""
+    are these rows, as columns: contracts/plan_obligations.Owed is what it reads of them)."""
 
+    responsibility_id: int
+    item_id: int
+    item_key: str | None
+    item_number: str | None
+    item_title: str | None
+    unit_id: int
+    unit_name: str
+    role: str
+    state: str
+    period: str
+    report_type: str
     due_on: str
     owed: bool
     report_id: int | None
