@@ -63,6 +63,9 @@ Overseer = Annotated[Principal, Depends(require_roles(Role.OFFICE, Role.VIEWER, 
 Period = Annotated[str, Query(pattern=PERIOD_PATTERN, description="The reporting period: 2024, 2024-H1 or 2024-Q1.")]
 AsOf = Annotated[date | None, Query(description="Compute the view as of this date (default: today).")]
 UnitFilter = Annotated[int | None, Query(description="Only this unit's rows; a unit token sees only its own.")]
+WindowStart = Annotated[date, Query(alias="from", description="First due date of the window.")]
+WindowEnd = Annotated[date, Query(alias="to", description="Last due date of the window.")]
+Pending = Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")]
 
 
 def _today(as_of: date | None) -> date:
@@ -128,12 +131,12 @@ async def get_plan_obligations(
     tasks: TasksDep,
     principal: PrincipalDep,
     walks: WalksDep,
-    start: Annotated[date, Query(alias="from", description="First due date of the window.")],
-    end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
+    start: WindowStart,
+    end: WindowEnd,
     limit: BulkLimit = 50,
     cursor: Cursor = None,
     unit_id: UnitFilter = None,
-    pending: Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")] = False,
+    pending: Pending = False,
     as_of: AsOf = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
@@ -142,16 +145,9 @@ async def get_plan_obligations(
     view = walks.get(walk) if cursor else None
     if view is None or isinstance(view, CompliancePages):  # the walks of compliance are under other keys
         fresh = await obligation_list.obligations(
-            db,
-            tasks,
-            plan_id=plan_id,
-            start=start,
-            end=end,
-            today=_today(as_of),
-            principal=principal,
-            unit_id=unit_id,
-            pending=pending,
-        )
+            db, tasks, plan_id=plan_id, start=start, end=end, today=_today(as_of), principal=principal,
+            unit_id=unit_id, pending=pending,
+        )  # fmt: skip
         if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
             walks.keep(walk, fresh)
         view = fresh
@@ -170,10 +166,10 @@ async def get_plan_obligation_columns(
     db: DatabaseDep,
     tasks: TasksDep,
     principal: PrincipalDep,
-    start: Annotated[date, Query(alias="from", description="First due date of the window.")],
-    end: Annotated[date, Query(alias="to", description="Last due date of the window.")],
+    start: WindowStart,
+    end: WindowEnd,
     unit_id: UnitFilter = None,
-    pending: Annotated[bool, Query(description="Only reports not submitted yet (missing or draft).")] = False,
+    pending: Pending = False,
     as_of: AsOf = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
