@@ -13,10 +13,11 @@
   which read the same pages a minute before: every page is asked for with the ETag it had, and one the peer
   answers 304 is not sent nor parsed again (services/common/revalidated.py), as for every later dispatch of a
   business day on notify_api's worker, whose clients live from one interval's dispatch to the next. The peers
-  compute every page either way. Each note counts the list pages the run asked for and those answered 304: a client
-  keeps the pages it parsed within its peer_cache_bytes (2 MiB by default), and a province's day is ~57 pages of ~85 MB
-  of JSON (obligations and calendar), read plan after plan: each walk pushes an older one out before it is asked
-  again, so at this scale no page is answered 304 and this figure measures what the cold day does (2026-12-05).
+  compute every page either way. Each note counts the list pages and documents the run asked for and those answered
+  304: a client keeps what it parsed within its peer_cache_bytes (2 MiB by default), and a province's day is ~57 of
+  them, ~48 MB of JSON (each plan's obligations as columns, 0.68 MB, since 2026-12-06; 85 MB with them as pages of
+  records; and the calendar's pages), read plan after plan: each pushes an older one out before it is asked again, so
+  at this scale none is answered 304 and this figure measures what the cold day does (2026-12-05).
 
 Each run is the planner's half of services/notify_api/dispatches/service.run_dispatch (find_due, then open_run,
 write_due and count_created in one transaction), in this process on one event loop (the peers' clients live across
