@@ -6,7 +6,7 @@ and reporting_api's obligations, what a dispatch reads of every plan, are sent s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
+from itertools import chain
 from typing import Any
 
 from pydantic import BaseModel, Field, create_model
@@ -26,7 +26,10 @@ def block_model(model: type[BaseModel]) -> type[BaseModel]:
     return create_model(f"{model.__name__}Columns", __doc__=doc, **fields)
 
 
-def column_blocks(rows: Sequence[Mapping[str, object]], fields: Sequence[str]) -> list[ColumnBlock]:
-    """`rows` (each with every one of `fields`) as blocks of columns, in their order."""
-    blocks = (rows[at : at + BLOCK_ROWS] for at in range(0, len(rows), BLOCK_ROWS))
-    return [{name: list(map(itemgetter(name), block)) for name in fields} for block in blocks]
+def joined_blocks(parts: Sequence[Mapping[str, Sequence[object]]], fields: Sequence[str]) -> list[ColumnBlock]:
+    """The records of `parts` (each a list per field, every one of `fields`), one part after the other, as blocks of
+    columns."""
+    columns = [list(chain.from_iterable(part[name] for part in parts)) for name in fields]
+    count = len(columns[0]) if columns else 0
+    return [{name: column[at : at + BLOCK_ROWS] for name, column in zip(fields, columns, strict=True)}
+            for at in range(0, count, BLOCK_ROWS)]  # fmt: skip

@@ -10,7 +10,7 @@ from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.oversight import repository
 from services.reporting_api.oversight.compliance import compliance_pages, compliance_summary, period_obligations
-from services.reporting_api.oversight.compliance_rows import compliance_rows, duty_rows
+from services.reporting_api.oversight.compliance_rows import compliance_rows, duty_columns, rows_of
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.obligation_list import owed_positions
 from services.reporting_api.oversight.walks import ComplianceWalks
@@ -328,7 +328,7 @@ def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
     left_out = PairKeys(list(reached(filed)) if pending else ())
     duties = Columns.of(PlanAssignment, [DUTY, CO_DUTY, OTHER_DUTY])
     kept = owed_positions(duties, set(owing), left_out=left_out)
-    return duty_rows(duties, kept, {1: closed_on(None)}, filed, q1, today=date(2024, 5, 1))
+    return rows_of(duty_columns(duties, kept, {1: closed_on(None)}, filed, q1, today=date(2024, 5, 1)))
 
 
 @pytest.mark.parametrize("few", [obligations.FEW_PAIRS, 0], ids=["a set", "a sorted array"])
@@ -349,8 +349,8 @@ def test_the_rows_made_from_the_duties_columns_are_compliances_rows_of_those_obl
         (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
     }
     duties = [DUTY, CO_DUTY, OTHER_DUTY]  # item 2 has no label: its row says so with nulls
-    from_columns = duty_rows(Columns.of(PlanAssignment, duties), [2, 0, 1], {1: closed_on(None)}, filed, q1,
-                             today=date(2024, 5, 1))  # fmt: skip
+    from_columns = rows_of(duty_columns(Columns.of(PlanAssignment, duties), [2, 0, 1], {1: closed_on(None)}, filed,
+                                        q1, today=date(2024, 5, 1)))  # fmt: skip
     obligations = [Obligation(duties[at], q1) for at in (2, 0, 1)]
     assert from_columns == compliance_rows([closed_on(None)], obligations, filed, today=date(2024, 5, 1))
     assert [r["responsibility_id"] for r in from_columns] == [9, DUTY.id, 8]

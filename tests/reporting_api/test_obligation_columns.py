@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.common.column_blocks import BLOCK_ROWS, column_blocks
+from services.common.column_blocks import BLOCK_ROWS, joined_blocks
 from tests.reporting_api.test_cadence import TRANSPORT, file_summary
 
 WINDOW = {"from": "2024-01-11", "to": "2025-01-31"}
@@ -65,8 +65,11 @@ def test_the_columns_need_a_token_and_a_plan_that_exists(reporting_client, auth,
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
 
 
-def test_rows_become_blocks_of_columns_in_their_order():
+def test_parts_of_columns_become_blocks_of_columns_in_their_order():
     rows = [{"id": n, "name": f"row {n}"} for n in range(2 * BLOCK_ROWS + 1)]
-    blocks = column_blocks(rows, ("id", "name"))
+    parts = [
+        {name: [row[name] for row in rows[at : at + 700]] for name in ("id", "name")} for at in range(0, 2001, 700)
+    ]
+    blocks = joined_blocks(parts, ("id", "name"))
     assert [len(block["id"]) for block in blocks] == [BLOCK_ROWS, BLOCK_ROWS, 1]
     assert rows_of(blocks) == rows

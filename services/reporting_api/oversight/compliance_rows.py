@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from services.common.column_blocks import ColumnBlock
 from services.common.contracts.columns import Columns
 from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
@@ -92,7 +93,10 @@ def _row(
 DUTY_FIELDS = ("id", "item_id", "unit_id", "unit_name", "role")  # a row's, of its responsibility (_row's order)
 
 
-def duty_rows(
+REPORT_FIELDS = ("state", "report_id", "late", "days_late", "overdue")  # a row's, of its report (_row's)
+
+
+def duty_columns(
     duties: Columns[Duty],
     at: Sequence[int],
     by_id: Mapping[int, ItemLabel],
@@ -100,16 +104,34 @@ def duty_rows(
     scheduled: ScheduledPeriod,
     *,
     today: date,
-) -> list[ComplianceEntry]:
-    """The rows of the owed obligations of `scheduled` of the responsibilities at positions `at` of `duties`, in that
-    order (compliance_row's), made from the columns: a dispatch's 200,000 rows took 0.59 s through a record and an
-    obligation each, a third of reporting_api's CPU in a dispatch's read."""
+) -> ColumnBlock:
+    """The rows (compliance_row's) of the owed obligations of `scheduled` of the responsibilities at positions `at` of
+    `duties`, in that order, as a list per field (ComplianceRow's), made from the columns without a row each: a pair
+    with no report (nearly every pair of a dispatch's pending list) shows the period's facts, so those columns are
+    made whole, and only the pairs with a report are made a row (_row's rule) and written into them. A dispatch's
+    200,000 rows took 0.59 s through a record and an obligation each, 0.3 s as a dict each."""
     facts = PeriodFacts.of(scheduled, today)
-    picked = (list(map(duties.column(name).__getitem__, at)) for name in DUTY_FIELDS)
-    return [
-        _row(rid, item_id, unit_id, unit_name, role, True, by_id.get(item_id), reports.get((item_id, unit_id)), facts)
-        for rid, item_id, unit_id, unit_name, role in zip(*picked, strict=True)
-    ]
+    rid, item_ids, unit_ids, names, roles = (list(map(duties.column(name).__getitem__, at)) for name in DUTY_FIELDS)
+    labels, count, (late, days_late) = list(map(by_id.get, item_ids)), len(at), facts.unreported
+    columns: ColumnBlock = {"responsibility_id": rid, "item_id": item_ids}
+    for name in ("key", "number", "title"):
+        columns[f"item_{name}"] = [getattr(label, name) if label else None for label in labels]
+    columns |= {"unit_id": unit_ids, "unit_name": names, "role": roles}
+    facts_shown = {"period": facts.period, "report_type": facts.report_type, "due_on": facts.due_on, "owed": True}
+    unreported = {"state": "missing", "report_id": None, "late": late, "days_late": days_late}
+    columns |= {name: [value] * count for name, value in (facts_shown | unreported).items()}
+    columns["overdue"] = [facts.past_due] * count
+    for n, report in enumerate(map(reports.get, zip(item_ids, unit_ids, strict=True))):
+        if report is not None:
+            row = _row(rid[n], item_ids[n], unit_ids[n], names[n], roles[n], True, labels[n], report, facts)
+            for name in REPORT_FIELDS:
+                columns[name][n] = row[name]  # type: ignore[literal-required]  # one of the row's fields
+    return columns
+
+
+def rows_of(columns: ColumnBlock) -> list[ComplianceEntry]:
+    """duty_columns' rows, one dict each (the obligation list's pages)."""
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]  # type: ignore[misc]
 
 
 def compliance_rows(

@@ -8,22 +8,23 @@ structure's records the roll-ups keep (oversight/shape.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
-from itertools import compress
-from operator import not_
+from itertools import chain, compress
+from operator import itemgetter, not_
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
-from services.common.column_blocks import column_blocks
+from services.common.column_blocks import ColumnBlock, joined_blocks
 from services.common.contracts.columns import Columns
 from services.common.contracts.plan_duties import DutyAssignment, PlanDuties, plan_duties
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.driver_reads import read_all
 from services.common.json import render
-from services.reporting_api.instructions.owed import window_duties
-from services.reporting_api.oversight.compliance_rows import duty_rows
+from services.reporting_api.instructions.owed import InstructionDutyEntry, window_duties
+from services.reporting_api.oversight.compliance_rows import duty_columns, rows_of
 from services.reporting_api.oversight.repository import answered_keys, by_pair, pending_reads, period_reports_read
 from services.reporting_api.oversight.schemas import ComplianceRow
 from services.reporting_api.oversight.schemas.rows import ComplianceEntry, ObligationView, ReportsByPair
@@ -83,10 +84,17 @@ def owed_positions(assignments: Columns[Duty], owing: set[int], *, left_out: Pai
     return list(compress(owes, map(not_, left_out.among(keys))))
 
 
-def as_columns(view: ObligationView) -> bytes:
-    """The view's rows as blocks of columns, under its header (GET /v1/plans/{id}/obligations/columns)."""
-    header = {"plan_id": view["plan_id"], "from": view["from"], "to": view["to"], "as_of": view["as_of"]}
-    return render({**header, "obligations": column_blocks(view["rows"], ROW_FIELDS)})
+@dataclass(frozen=True, slots=True)
+class OwedQuery:
+    """What an obligation list asks for: a plan's reports owed with a due date in [start, end], as of a day; of one
+    unit (a unit token's: its own); only those not submitted yet, given `pending`."""
+
+    plan_id: int
+    start: date
+    end: date
+    today: date
+    unit_id: int | None
+    pending: bool
 
 
 def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
@@ -94,34 +102,50 @@ def obligation_key(row: ComplianceEntry) -> tuple[str, str, int]:
     return row["due_on"], row["period"], row["responsibility_id"]  # an ISO date: sorts as the date
 
 
-async def obligations(
-    db: Database,
-    tasks: TasksClient,
-    *,
-    plan_id: int,
-    start: date,
-    end: date,
-    today: date,
-    principal: Principal,
-    unit_id: int | None,
-    pending: bool,
-) -> ObligationView:
-    """The reports owed with a due date in [start, end] (a unit token: its own), with where each stands: the rows
-    compliance gives for each owed period, owed rows only, built only for the pairs kept (owed_positions); a due date
-    nothing is owed on reads no reports at all."""
-    unit_id = principal.scoped_unit(unit_id)
-    found_duties = await plan_duties(tasks, plan_id)  # 404 for an unknown plan, before anything else
-    items, duties = found_duties.items, duties_of(found_duties, unit_id)
-    labels, rows = items.by("id"), list[ComplianceEntry]()
+async def obligations(db: Database, tasks: TasksClient, query: OwedQuery, principal: Principal) -> ObligationView:
+    """The reports owed (a unit token: its own), with where each stands: the rows compliance gives for each owed
+    period, owed rows only, built only for the pairs kept (owed_positions); a due date nothing is owed on reads no
+    reports at all."""
+    query = replace(query, unit_id=principal.scoped_unit(query.unit_id))
+    parts, answers = await _by_period(db, tasks, query)
+    rows = sorted(chain.from_iterable(map(rows_of, parts)), key=obligation_key)  # in that order already: one pass
+    return {
+        "plan_id": query.plan_id, "from": query.start, "to": query.end, "as_of": query.today, "rows": rows,
+        "instructions": answers,
+    }  # fmt: skip
+
+
+async def obligation_columns(db: Database, tasks: TasksClient, query: OwedQuery, principal: Principal) -> bytes:
+    """The same rows as blocks of columns, under the list's header (GET /v1/plans/{id}/obligations/columns), made
+    without a row each (duty_columns): the rows of each owed period, in (due_on, period) order, are the list's."""
+    query = replace(query, unit_id=principal.scoped_unit(query.unit_id))
+    parts, _ = await _by_period(db, tasks, query)
+    header = {"plan_id": query.plan_id, "from": query.start, "to": query.end, "as_of": query.today}
+    return render({**header, "obligations": joined_blocks(parts, ROW_FIELDS)})
+
+
+async def _by_period(
+    db: Database, tasks: TasksClient, query: OwedQuery
+) -> tuple[list[ColumnBlock], list[InstructionDutyEntry]]:
+    """The obligations of each owed period of the window as columns (duty_columns), in (due_on, period) order, and
+    the window's instruction duties."""
+    found_duties = await plan_duties(tasks, query.plan_id)  # 404 for an unknown plan, before anything else
+    items, duties, today = found_duties.items, duties_of(found_duties, query.unit_id), query.today
+    labels, made = items.by("id"), list[tuple[tuple[date, str], ColumnBlock]]()
     async with db.read() as conn:
-        wanted = owing_periods(await rhythm_of(conn, found_duties.plan), items, duties.ints("item_id"), start, end)
-        owed_answers = await window_duties(conn, plan_id, start, end, unit_id=unit_id, today=today, pending=pending)
+        rhythm = await rhythm_of(conn, found_duties.plan)
+        wanted = owing_periods(rhythm, items, duties.ints("item_id"), query.start, query.end)
+        answers = await window_duties(
+            conn, query.plan_id, query.start, query.end, unit_id=query.unit_id, today=today, pending=query.pending
+        )
         # One period's reports at a time, its rows made before the next is read: a province's period is 100,000
         # reports; read side by side, a dispatch's peak was 361 MB, one at a time 281.
         for owed, owing in wanted:
-            left_out, filed = await _period_reports(db, conn, plan_id, owed.period.id, unit_id, pending=pending)
+            period = owed.period.id
+            left_out, filed = await _period_reports(
+                db, conn, query.plan_id, period, query.unit_id, pending=query.pending
+            )
             kept = owed_positions(duties, owing, left_out=left_out)
-            rows += duty_rows(duties, kept, labels, filed, owed, today=today)
+            made.append(((owed.due_on, period), duty_columns(duties, kept, labels, filed, owed, today=today)))
             del left_out, filed  # before the next period's are read
-    rows.sort(key=obligation_key)
-    return {"plan_id": plan_id, "from": start, "to": end, "as_of": today, "rows": rows, "instructions": owed_answers}
+    return [part for _, part in sorted(made, key=itemgetter(0))], answers

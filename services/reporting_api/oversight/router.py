@@ -34,6 +34,7 @@ from services.reporting_api.oversight.compliance import COMPLIANCE_RULE, Complia
 from services.reporting_api.oversight.indicators import PROGRESS_RULE
 from services.reporting_api.oversight.lights import LIGHT_RULE
 from services.reporting_api.oversight.memo import InputMemo
+from services.reporting_api.oversight.obligation_list import OwedQuery
 from services.reporting_api.oversight.pages import encoded_page, model_page
 from services.reporting_api.oversight.rollups import ROLLUP_RULE
 from services.reporting_api.oversight.schemas import (
@@ -144,10 +145,8 @@ async def get_plan_obligations(
     walk = ("obligations", plan_id, start, end, _today(as_of), principal.scoped_unit(unit_id), pending)
     view = walks.get(walk) if cursor else None
     if view is None or isinstance(view, CompliancePages):  # the walks of compliance are under other keys
-        fresh = await obligation_list.obligations(
-            db, tasks, plan_id=plan_id, start=start, end=end, today=_today(as_of), principal=principal,
-            unit_id=unit_id, pending=pending,
-        )  # fmt: skip
+        query = OwedQuery(plan_id, start, end, _today(as_of), unit_id, pending)
+        fresh = await obligation_list.obligations(db, tasks, query, principal)
         if len(fresh["rows"]) > limit:  # more pages will follow: they continue this view (walks.py)
             walks.keep(walk, fresh)
         view = fresh
@@ -173,11 +172,9 @@ async def get_plan_obligation_columns(
     as_of: AsOf = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    view = await obligation_list.obligations(
-        db, tasks, plan_id=plan_id, start=start, end=end, today=_today(as_of), principal=principal, unit_id=unit_id,
-        pending=pending,
-    )  # fmt: skip
-    return conditional_json(obligation_list.as_columns(view), if_none_match)
+    query = OwedQuery(plan_id, start, end, _today(as_of), unit_id, pending)
+    body = await obligation_list.obligation_columns(db, tasks, query, principal)
+    return conditional_json(body, if_none_match)
 
 
 @router.get(
