@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
 
 from services.common.contracts.tasks import TasksClient
 from services.notify_api.deliveries.models import Level
@@ -27,7 +26,6 @@ from services.notify_api.reminders.addressing import (
 )
 from services.notify_api.reminders.deadlines import Deadline
 from services.notify_api.reminders.escalations import Escalation
-from services.notify_api.reminders.rows import Single
 from services.notify_api.rules.rule import Rule
 
 
@@ -90,13 +88,7 @@ async def plan_context(tasks: TasksClient, plan_id: int) -> PlanContext:
     return PlanContext(plan.title, by_item)
 
 
-class DueStep(NamedTuple):
-    """A deadline's step due today, as planned while the peers were still read."""
-
-    order: tuple[date, str, str, int]  # its deadline's (Deadline.sort_key)
-    addressed: list[Addressed]
-    singles: list[Single]  # those its rule sends one by one, with their exactly-once keys (rows.planned_rows)
-    escalation: Escalation | None
+DueStep = tuple[tuple[date, str, str, int], list[Addressed], Escalation | None]  # a due step, by its deadline's order
 
 
 @dataclass(slots=True)
@@ -120,5 +112,4 @@ class Planner:
         setup, base, today = self.setup, self.base_url, self.today
         red = setup.escalations_wanted and due.step.level is Level.RED
         found = address(due, context, setup.reach, base, today)
-        singles = [Single.of(a) for a in found if not a.rule.digest]
-        return DueStep(due.deadline.sort_key, found, singles, escalation(due, context, base, today) if red else None)
+        return due.deadline.sort_key, found, escalation(due, context, base, today) if red else None

@@ -160,14 +160,13 @@ class Digest:
 Planned = Single | Digest
 
 
-def planned_rows(singles: list[Single], addressed: list[Addressed]) -> list[Planned]:
-    """The single notices (those of `addressed` whose rule sends them one by one, keyed already: a dispatch keys
-    them while it still reads the peers), and one digest per contact for the notices whose rule asks for digests,
-    in key order: the unique index on dedupe_key then grows at its end instead of all over."""
+def planned_rows(addressed: list[Addressed]) -> list[Planned]:
+    """Single notices, and one digest per contact for the notices whose rule asks for digests, in key order:
+    the unique index on dedupe_key then grows at its end instead of all over."""
     digests: dict[int, list[Addressed]] = defaultdict(list)
     for a in addressed:
         if a.rule.digest:
             digests[a.contact.id].append(a)
-    planned: list[Planned] = list(singles)
+    planned: list[Planned] = [Single.of(a) for a in addressed if not a.rule.digest]
     planned += [part for group in digests.values() for part in Digest.parts(group)]
     return sorted(planned, key=attrgetter("dedupe_key"))

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import chain
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,7 +36,7 @@ from services.notify_api.reminders.addressing import (
 from services.notify_api.reminders.deadlines import deadlines_between, each_source
 from services.notify_api.reminders.escalations import NOTICE_ESCALATED, Escalation, publish_escalations
 from services.notify_api.reminders.planning import Phases, PlanContexts, Planner, Setup
-from services.notify_api.reminders.rows import Single, planned_rows
+from services.notify_api.reminders.rows import planned_rows
 from services.notify_api.reminders.schemas import BulletinView, LeaderRefRow, UpcomingView
 from services.notify_api.reminders.steps import aware
 from services.notify_api.reminders.views import bulletin_rows, row_key, upcoming_row
@@ -66,7 +66,6 @@ class Found:
     addressed: list[Addressed]
     escalations: list[Escalation]
     phases: Phases = field(default_factory=Phases)
-    singles: list[Single] = field(default_factory=list)  # the addressed sent one by one, with their keys
 
 
 async def read_setup(conn: AsyncConnection, today: date) -> Setup:
@@ -104,16 +103,16 @@ async def due_from_peers(
         planner.contexts.drop()
     phases = planner.phases
     phases.read_peers = time.perf_counter() - started - phases.plan - phases.address  # what the peers held it
-    ordered = sorted(chain.from_iterable(batches), key=attrgetter("order"))  # stable: as one sorted list was planned
-    addressed, singles = [a for s in ordered for a in s.addressed], [one for s in ordered for one in s.singles]
-    return Found(as_of, addressed, [s.escalation for s in ordered if s.escalation is not None], phases, singles)
+    ordered = sorted(chain.from_iterable(batches), key=itemgetter(0))  # stable: as one sorted list was planned
+    addressed = [a for _, found, _ in ordered for a in found]
+    return Found(as_of, addressed, [e for _, _, e in ordered if e is not None], phases)
 
 
 async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) -> int:
     """Write the notifications and escalation events found, in the caller's transaction; returns how many
     notifications were new (nothing is new when the same step was written before)."""
     with found.phases.timing("write"):
-        planned = planned_rows(found.singles, found.addressed)
+        planned = planned_rows(found.addressed)
         created = await repository.write_rows(conn, planned, as_of=found.as_of, dispatch_id=dispatch_id)
         await publish_escalations(conn, found.escalations)
     REMINDERS_PLANNED.inc(created)  # counted before the commit: a run whose commit fails has failed as a whole
