@@ -199,32 +199,6 @@ async def _report_deadlines(
     return found
 
 
-async def report_deadlines(
-    tasks: TasksClient,
-    reporting: ReportingClient,
-    start: date,
-    end: date,
-    *,
-    today: date,
-    take: Take[Taken],
-    unit_id: int | None = None,
-    plan_id: int | None = None,
-) -> list[Taken]:
-    """`take` of each plan's reports due in [start, end] that a unit has not submitted as of `today` (one deadline
-    per plan, unit and due date, listing the items), in plan order."""
-    plan_ids = [plan_id] if plan_id is not None else [plan.id for plan in await active_plans(tasks)]
-    # Each plan's walk is mostly reporting_api's own work and its reads: a few in flight keep its process, its
-    # database and this one busy at once, and the bound keeps a province of plans from piling onto the peer.
-    gate = asyncio.Semaphore(PLANS_IN_FLIGHT)
-
-    async def one(pid: int) -> Taken:
-        async with gate:
-            found = await _report_deadlines(reporting, pid, start, end, today=today, unit_id=unit_id)
-        return await take(found)  # the gate let go: the next plan is read meanwhile
-
-    return list(await asyncio.gather(*map(one, plan_ids)))
-
-
 def _from_instruction(row: InstructionDutyRow) -> Deadline:
     """An open instruction's answer (落实反馈) as its lead unit's deadline; titled with who wrote it."""
     return Deadline(
@@ -261,22 +235,31 @@ async def each_source(
     plan_id: int | None = None,
 ) -> list[Taken]:
     """`take` of the deadlines in [start, end] of each source as soon as they are read (tasks_api's calendar, each
-    plan's reports, the open instructions), its results in that order: a dispatch plans what one source owes while
-    the peers still compute the next (a province's day read for 2.5 s with this process idle half of it)."""
+    plan's reports not submitted as of `today`, the open instructions), its results in that order: a dispatch plans
+    what one source owes while the peers still compute the next (a province's day read for 2.5 s with this process
+    idle half of it)."""
+    # Each plan's read is mostly reporting_api's own work and its reads: a few in flight keep its process, its
+    # database and this one busy at once, and the bound keeps a province of plans from piling onto the peer.
+    gate = asyncio.Semaphore(PLANS_IN_FLIGHT)
 
     async def calendar() -> Taken:
         rows = await tasks.deadlines(start, end, unit_id=unit_id, plan_id=plan_id)
         return await take([_from_tasks(row) for row in rows])
 
+    async def one_plan(pid: int) -> Taken:
+        async with gate:
+            found = await _report_deadlines(reporting, pid, start, end, today=today, unit_id=unit_id)
+        return await take(found)  # the gate let go: the next plan is read meanwhile
+
+    async def reports() -> list[Taken]:
+        plan_ids = [plan_id] if plan_id is not None else [plan.id for plan in await active_plans(tasks)]
+        return list(await asyncio.gather(*map(one_plan, plan_ids)))
+
     async def instructions() -> Taken:
         return await take(await instruction_deadlines(reporting, start, end, unit_id=unit_id, plan_id=plan_id))
 
-    first, reports, last = await asyncio.gather(
-        calendar(),
-        report_deadlines(tasks, reporting, start, end, today=today, take=take, unit_id=unit_id, plan_id=plan_id),
-        instructions(),
-    )
-    return [first, *reports, last]
+    first, reported, last = await asyncio.gather(calendar(), reports(), instructions())
+    return [first, *reported, last]
 
 
 async def _as_read(deadlines: list[Deadline]) -> list[Deadline]:

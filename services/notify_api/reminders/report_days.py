@@ -1,6 +1,6 @@
 """The reports a unit owes, grouped by (unit, due date): what a unit sees as one duty on one day.
 
-The reader (`deadlines.report_deadlines`) yields report deadlines at whatever grain reporting_api's cadence has
+The reader (`deadlines._report_deadlines`) yields report deadlines at whatever grain reporting_api's cadence has
 (one per responsibility and period, or one per item and due date); a unit still files everything due on a day
 together, so the calendar shows one event per (unit, due date) and lists the items, never one per period kind.
 """
