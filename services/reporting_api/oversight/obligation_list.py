@@ -106,9 +106,8 @@ async def obligations(db: Database, tasks: TasksClient, query: OwedQuery, princi
     """The reports owed (a unit token: its own), with where each stands: the rows compliance gives for each owed
     period, owed rows only, built only for the pairs kept (owed_positions); a due date nothing is owed on reads no
     reports at all."""
-    query = replace(query, unit_id=principal.scoped_unit(query.unit_id))
-    parts, answers = await _by_period(db, tasks, query)
-    rows = sorted(chain.from_iterable(map(rows_of, parts)), key=obligation_key)  # in that order already: one pass
+    parts, answers = await _by_period(db, tasks, query, principal)
+    rows = list(chain.from_iterable(map(rows_of, parts)))  # in obligation_key order: see _by_period
     return {
         "plan_id": query.plan_id, "from": query.start, "to": query.end, "as_of": query.today, "rows": rows,
         "instructions": answers,
@@ -118,17 +117,18 @@ async def obligations(db: Database, tasks: TasksClient, query: OwedQuery, princi
 async def obligation_columns(db: Database, tasks: TasksClient, query: OwedQuery, principal: Principal) -> bytes:
     """The same rows as blocks of columns, under the list's header (GET /v1/plans/{id}/obligations/columns), made
     without a row each (duty_columns): the rows of each owed period, in (due_on, period) order, are the list's."""
-    query = replace(query, unit_id=principal.scoped_unit(query.unit_id))
-    parts, _ = await _by_period(db, tasks, query)
+    parts, _ = await _by_period(db, tasks, query, principal)
     header = {"plan_id": query.plan_id, "from": query.start, "to": query.end, "as_of": query.today}
     return render({**header, "obligations": joined_blocks(parts, ROW_FIELDS)})
 
 
 async def _by_period(
-    db: Database, tasks: TasksClient, query: OwedQuery
+    db: Database, tasks: TasksClient, query: OwedQuery, principal: Principal
 ) -> tuple[list[ColumnBlock], list[InstructionDutyEntry]]:
     """The obligations of each owed period of the window as columns (duty_columns), in (due_on, period) order, and
-    the window's instruction duties."""
+    the window's instruction duties (a unit token: its own). Each period's rows are in responsibility id order (the
+    duties' order, the positions kept in it), so the parts one after the other are in obligation_key order."""
+    query = replace(query, unit_id=principal.scoped_unit(query.unit_id))
     found_duties = await plan_duties(tasks, query.plan_id)  # 404 for an unknown plan, before anything else
     items, duties, today = found_duties.items, duties_of(found_duties, query.unit_id), query.today
     labels, made = items.by("id"), list[tuple[tuple[date, str], ColumnBlock]]()
