@@ -4,12 +4,15 @@ within the budget, plans nothing into the outbox, and works again by itself once
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common import clock
@@ -17,6 +20,7 @@ from services.notify_api.app import create_app
 from services.notify_api.deps import ReportingDep, TasksDep
 from services.notify_api.models import metadata
 from services.notify_api.worker import worker as notify_worker
+from tests.apps import app_as_new
 from tests.databases import empty_tables
 from tests.faults import (
     PEER_FAULTS,
@@ -125,22 +129,28 @@ CASES = [(*asked, fault) for asked in ASKED for fault in PEER_FAULTS] + [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def transports() -> dict[str, FaultyTransport]:
+    """One transport per peer for the module's apps, and so one app, reused test after test (tests/apps.py)."""
     return {"tasks_api": FaultyTransport(), "reporting_api": FaultyTransport()}
 
 
+@pytest.fixture(scope="module")
+def create_faulty_app(transports: dict[str, FaultyTransport]) -> Callable[..., FastAPI]:
+    return partial(create_app, tasks_transport=transports["tasks_api"], reporting_transport=transports["reporting_api"])
+
+
 @pytest.fixture
-def start(notify_database, tasks_server, reporting_peer, transports):
+def start(notify_database, tasks_server, reporting_peer, transports, create_faulty_app):
     """start(**settings) → notify_api on the emptied database, its peers behind the faulty transports."""
     empty_tables(notify_database, metadata)
+    for transport in transports.values():
+        transport.fault = None
     with ExitStack() as stack:
 
         def started(**overrides: object) -> TestClient:
             settings = notify_settings(notify_database, tasks_server, reporting_peer, **{**PEER_LIMITS, **overrides})
-            app = create_app(
-                settings, tasks_transport=transports["tasks_api"], reporting_transport=transports["reporting_api"]
-            )
+            app = stack.enter_context(app_as_new(create_faulty_app, settings))
             return stack.enter_context(TestClient(app, raise_server_exceptions=False))
 
         yield started

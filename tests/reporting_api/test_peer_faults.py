@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.reporting_api.app import create_app
 from services.reporting_api.deps import TasksDep
 from services.reporting_api.models import metadata
+from tests.apps import app_as_new
 from tests.conftest import reporting_settings
 from tests.databases import empty_tables
 from tests.faults import (
@@ -226,16 +229,26 @@ WITHOUT_PEER = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def faulty() -> FaultyTransport:
+    """One transport for the module's apps, and so one app, reused test after test (tests/apps.py)."""
     return FaultyTransport()
 
 
+@pytest.fixture(scope="module")
+def create_faulty_app(faulty: FaultyTransport) -> Callable[..., FastAPI]:
+    return partial(create_app, tasks_transport=faulty)
+
+
 @pytest.fixture
-def client(reporting_database, tasks_server, faulty):
+def client(reporting_database, tasks_server, faulty, create_faulty_app):
     empty_tables(reporting_database, metadata)
+    faulty.fault = None
     settings = reporting_settings(reporting_database, tasks_server).model_copy(update=PEER_LIMITS)
-    with TestClient(create_app(settings, tasks_transport=faulty), raise_server_exceptions=False) as test_client:
+    with (
+        app_as_new(create_faulty_app, settings) as app,
+        TestClient(app, raise_server_exceptions=False) as test_client,
+    ):
         yield test_client
 
 
