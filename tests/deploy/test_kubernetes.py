@@ -2,8 +2,10 @@
 probing routes the services have, workers and the migration Job running commands that exist, and every setting the
 settings classes require given to each container, secrets from the Secret."""
 
+import copy
 import json
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 import kubernetes_validate
@@ -23,8 +25,15 @@ A_SECRET = "a-random-secret-long-enough-for-production-0123456789"
 
 
 def resources(name: str | None = None) -> list[dict]:
-    paths = [MANIFESTS / name] if name else [MANIFESTS / file for file in FILES]
-    return [document for path in paths for document in yaml.safe_load_all(path.read_text()) if document]
+    """The manifests' resources (of one file), each call its own copy: a test may change what it is given."""
+    return copy.deepcopy([document for file in ([name] if name else FILES) for document in _parsed(file)])
+
+
+@cache
+def _parsed(file: str) -> tuple[dict, ...]:
+    """A manifest file's resources, parsed once: the tests look up a ConfigMap or Secret for each variable of each
+    container, and parsing every file each time took a minute of CI on a slow machine."""
+    return tuple(document for document in yaml.load_all((MANIFESTS / file).read_text(), yaml.CSafeLoader) if document)
 
 
 def named(kind: str) -> dict[str, dict]:

@@ -31,6 +31,7 @@ from tests.faults import (
     check_ends_within_budget,
     check_survives_peer_fault,
     dependency_of,
+    faults_here,
     operations_depending_on,
     snapshot,
 )
@@ -124,8 +125,8 @@ ASKED = [("tasks_api", name) for name in sorted(TASKS_CALLS)] + [
 ]
 # The operations tested with the faults that take time: the dispatch (a write) and the feed (a read of both peers).
 TIMED = [("tasks_api", "create_dispatch"), ("reporting_api", "create_dispatch"), ("tasks_api", "get_unit_calendar")]
-CASES = [(*asked, fault) for asked in ASKED for fault in PEER_FAULTS] + [
-    (*timed, fault) for timed in TIMED for fault in SLOW_FAULTS
+CASES = [(*asked, fault) for asked in ASKED for fault in faults_here(PEER_FAULTS)] + [
+    (*timed, fault) for timed in TIMED for fault in faults_here(SLOW_FAULTS)
 ]
 
 

@@ -27,6 +27,7 @@ from tests.faults import (
     check_ends_within_budget,
     check_survives_peer_fault,
     dependency_of,
+    faults_here,
     operations_depending_on,
 )
 from tests.reporting_api.test_reports import FULL_CONTENT
@@ -212,8 +213,8 @@ CALLS: dict[str, PeerCall] = {
 }
 # A write, and operations that ask tasks_api several times one after the other (the budget is the request's).
 TIMED = ["create_report", "close_period", "export_ledger_csv", "get_plan_traffic_lights"]
-CASES = [(op, fault) for op in sorted(CALLS) for fault in PEER_FAULTS] + [
-    (op, fault) for op in TIMED for fault in SLOW_FAULTS
+CASES = [(op, fault) for op in sorted(CALLS) for fault in faults_here(PEER_FAULTS)] + [
+    (op, fault) for op in TIMED for fault in faults_here(SLOW_FAULTS)
 ]
 # Operations that hold the tasks_api client but do not need it: they keep working while it is down.
 # The office's bulk review holds the client for review_report, which asks tasks_api only when a unit reviews (a
