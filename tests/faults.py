@@ -89,10 +89,10 @@ class FaultyTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Close the connections to the real peer; the transport serves the next app (a module's tests share one,
-        each on an app reused from the one before: tests/apps.py) with new ones, on that app's own event loop."""
+        each on an app reused from the one before: tests/apps.py) with new ones, on that app's own event loop. The
+        fault stays as it is: each test's fixture clears it when the test starts."""
         await self._real.aclose()
         self._real = httpx.AsyncHTTPTransport()
-        self.fault = None
 
 
 def call_timed(send: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
