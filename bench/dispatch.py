@@ -30,8 +30,9 @@ shared machine the wall clock measures the neighbours as well, these only the ru
 
 The raw COPY baseline writes the very rows the run wrote, already encoded (COPY … TO a binary file, then timed:
 COPY … FROM it) into the table as the run found it, in a transaction rolled back: for the day, the outbox less
-the day's rows; for the catch-up, an empty copy of the outbox with all its indexes (LIKE … INCLUDING ALL). It does
-not read peers, plan, address, render messages, nor look up which keys are new.
+the day's rows; for the catch-up, the outbox emptied in the same transaction (TRUNCATE), as the catch-up found it
+(until 2026-12-06 an empty temporary copy of it, written without WAL: raw_copy says by how much less). It does not
+read peers, plan, address, render messages, nor look up which keys are new.
 """
 
 from __future__ import annotations
@@ -172,19 +173,23 @@ def planned(runner: asyncio.Runner, run: Coroutine[Any, Any, Run], limit_seconds
 
 async def raw_copy(dsn: str, source: str, *, into_empty: bool) -> float:
     """Seconds a plain COPY takes to write the rows of `source` (the outbox, or the rows set aside) into the outbox
-    as it is, or into an empty copy of it; rolled back."""
+    as it is, or emptied as the catch-up found it; rolled back.
+
+    Into the outbox itself, as the dispatch writes: until 2026-12-06 the catch-up's COPY went into an empty
+    temporary copy of the table, which PostgreSQL writes without WAL and in local buffers, 20-25 % less work than
+    the same rows into the outbox (measured: 5.3-5.6 s against 6.5-6.8 s for the catch-up's 243,134 rows). The
+    outbox is emptied in the COPY's own transaction, so the rollback leaves it as it was."""
     conn = await asyncpg.connect(dsn)
     columns = ", ".join(OUTBOX_COLUMNS)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "rows.bin"
         try:
             await conn.copy_from_query(f"SELECT {columns} FROM {source}", output=str(path), format="binary")
-            table = "raw_outbox" if into_empty else "notifications"
             async with conn.transaction():
                 if into_empty:
-                    await conn.execute("CREATE TEMP TABLE raw_outbox (LIKE notifications INCLUDING ALL)")
+                    await conn.execute("TRUNCATE delivery_attempts, notifications")
                 started = time.perf_counter()
-                await conn.copy_to_table(table, source=str(path), columns=OUTBOX_COLUMNS, format="binary")
+                await conn.copy_to_table("notifications", source=str(path), columns=OUTBOX_COLUMNS, format="binary")
                 seconds = time.perf_counter() - started
                 raise _RollBack
         except _RollBack:
