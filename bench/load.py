@@ -28,7 +28,6 @@ class Load:
     connections: int = 32
     seconds: float = 8.0
     tool: str = "wrk"
-    rounds: int = 3  # runs of each side of a ratio, taking turns (in_turn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +46,6 @@ def measure(url: str, headers: dict[str, str], load: Load) -> Throughput:
     if load.tool == "wrk":
         return run_wrk(url, headers, load)
     return asyncio.run(run_python(url, headers, load))
-
-
-def in_turn(url: str, raw_url: str, headers: dict[str, str], load: Load) -> tuple[Throughput, Throughput]:
-    """A list and its raw baseline measured `load.rounds` times, taking turns (the baseline first each time), and
-    each side's median run: on a shared machine the neighbours come and go by the minute, and one run of each side
-    compared a busy minute with a quiet one (a list's ratio moved 0.66-0.96× between two runs of the bench)."""
-    service, baseline = [], []
-    for _ in range(load.rounds):
-        baseline.append(measure(raw_url, {}, load))
-        service.append(measure(url, headers, load))
-    return median_run(service), median_run(baseline)
-
-
-def median_run(runs: list[Throughput]) -> Throughput:
-    """The median of each figure over the runs (a run's own p99, not the p99 of them all), and every error."""
-    return Throughput(
-        statistics.median(r.rps for r in runs),
-        statistics.median(r.p50_ms for r in runs),
-        statistics.median(r.p99_ms for r in runs),
-        sum(r.errors for r in runs),
-    )
 
 
 def run_wrk(url: str, headers: dict[str, str], load: Load) -> Throughput:

@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
     if report is None:
         report = asyncio.run(generate(target, seed=args.seed, scale=args.scale))
     tool = args.load or ("wrk" if wrk_available() else "python")
-    load = Load(seconds=args.seconds, tool=tool, rounds=args.rounds)
+    load = Load(seconds=args.seconds, tool=tool)
     with running_stack(target, RECEIVER_PORT, REPO_ROOT / "var" / "bench" / "logs") as stack:
         figures = [
             load_figure(report, reused),
@@ -183,7 +183,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--prefix", default="bench", help="databases are named <prefix>_<service>")
     parser.add_argument("--admin-dsn", default=ADMIN_DSN)
     parser.add_argument("--seconds", type=float, default=8.0, help="load duration per figure (wrk -d)")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each list and its baseline, taking turns")
     # 60: a p95 of 20 was the second largest sample, and a ratio near its target (compliance recomputed) was met or
     # missed from run to run (0.87-1.95× in one session); of 60, the ratio moves a few hundredths.
     parser.add_argument("--samples", type=int, default=60, help="sequential requests per latency figure")
@@ -210,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     figures = run(args)
     print(
         f"\nduban benchmark, scale {args.scale:g}, seed {args.seed}, load: {args.load or 'wrk'} "
-        f"-t2 -c32 -d{args.seconds:g}s, {args.rounds} runs a list and its baseline in turn — {describe_machine()}\n"
+        f"-t2 -c32 -d{args.seconds:g}s — {describe_machine()}\n"
     )
     print(table(figures))
     met = sum(f.met for f in figures)
