@@ -7,11 +7,15 @@ bench starts it), makes those batches `--passes` times, and then lets go of what
 a collection and a malloc_trim at each step. What remains after the last step is held by no cache: the allocators'
 free memory that live objects, scattered through it by the batches, pin (services/common/memory.py), and the
 objects themselves; `--trace` counts those by source file with tracemalloc (itself costly: its RSS figures are not
-comparable); `--warm` makes the batches once on the smallest plan before the idle mark (what is made only once); and
-`--arenas` prints CPython's allocator statistics at the end (sys._debugmallocstats, to stderr: its arenas, and the
-bytes in free pools and available blocks that those arenas hold and the system does not get back).
+comparable); `--warm` makes the batches once on the smallest plan before the idle mark (what is made only once);
+`--plans N` rolls up only the first N plans (plan 1, the largest, alone: `--plans 1`); each mark gives CPython's
+arenas then (bench/arenas.py: how many, and the MB of empty pools in those still held); `--survivors` lists, at
+the end, the objects made since the idle mark that are still alive and over how many MiB they lie (its mark's array
+of addresses is in the RSS figures, and says how large it is); and `--arenas` prints CPython's allocator statistics
+at the end (sys._debugmallocstats, to stderr).
 
     python -m bench.memory_held --prefix bench --passes 2
+    python -m bench.memory_held --prefix bench --plans 1 --warm --survivors
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ import os
 import sys
 import tracemalloc
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
 from bench import reads
+from bench.arenas import Arenas, Survivors
 from bench.generate import ADMIN_DSN, RECEIVER_PORT, Target
 from bench.list_cost import serving
 from bench.processes import running_stack, status_mb
@@ -85,7 +91,7 @@ def resident_mb() -> float:
 
 
 class Marks:
-    """The RSS at each step, printed with its growth over the first."""
+    """The RSS at each step, printed with its growth over the first and CPython's arenas then (bench/arenas.py)."""
 
     def __init__(self) -> None:
         self.idle: float | None = None
@@ -93,7 +99,7 @@ class Marks:
     def take(self, step: str) -> None:
         mb = resident_mb()
         self.idle = mb if self.idle is None else self.idle
-        print(f"{step:32} {mb:7.1f} MB   {mb - self.idle:+7.1f} MB over idle", flush=True)
+        print(f"{step:32} {mb:7.1f} MB   {mb - self.idle:+7.1f} MB over idle   {Arenas.now().note()}", flush=True)
 
 
 async def batches(client: httpx.AsyncClient, plan_ids: list[int], ledger_plan: int) -> None:
@@ -105,7 +111,43 @@ async def batches(client: httpx.AsyncClient, plan_ids: list[int], ledger_plan: i
         (await client.get(f"/v1/plans/{ledger_plan}/ledger.{kind}", params={"period": reads.PERIOD})).raise_for_status()
 
 
-async def measure(target: Target, tasks_url: str, passes: int, trace: bool, arenas: bool, warm: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What to make (`passes` of the batches over the first `plans` plans, after a `warm` pass or not) and what to
+    watch beyond the RSS (bench/memory_held's flags)."""
+
+    passes: int = 1
+    plans: int | None = None
+    warm: bool = False
+    trace: bool = False
+    survivors: bool = False
+    arenas: bool = False
+
+
+class Watch:
+    """From the idle mark on: the live objects by source file (tracemalloc), the objects made since that are still
+    alive (bench/arenas.Survivors), and at the end CPython's allocator statistics."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self._traced = _traced_start() if options.trace else None
+        self._survivors = Survivors() if options.survivors else None
+        if self._survivors is not None:
+            print(f"(the survivors' mark holds {self._survivors.held_mb:.1f} MB of addresses)", flush=True)
+
+    def report(self) -> None:
+        if self._traced is not None:
+            print(f"live Python objects over idle (tracemalloc): {(_traced() - self._traced[0]) / 1e6:+.1f} MB, from:")
+            for grown in tracemalloc.take_snapshot().compare_to(self._traced[1], "filename")[:TOP_SOURCES]:
+                where = grown.traceback[0].filename
+                print(f"  {grown.size_diff / 1e6:+6.2f} MB {grown.count_diff:+8d} objects  {where}")
+        if self._survivors is not None:
+            print(f"made since idle and alive: {self._survivors.since().note()}")
+        if self.options.arenas:
+            sys._debugmallocstats()
+
+
+async def measure(target: Target, tasks_url: str, options: Options) -> None:
     settings = ReportingSettings(
         environment="test",
         database_url=target.url("reporting_api"),
@@ -116,35 +158,30 @@ async def measure(target: Target, tasks_url: str, passes: int, trace: bool, aren
         job_grace_seconds=0,
     )
     subjects = await reads.find_subjects(target)
+    plan_ids = list(subjects.plan_ids)[: options.plans]
     token = mint_token(settings, role="office", subject="bench")
     app = create_app(settings)
-    marks = Marks()
-    async with (
-        serving(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app),
-            base_url="http://reporting",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as client,
-    ):
+    async with serving(app), _client(app, token) as client:
         (await client.get("/healthz")).raise_for_status()
-        if warm:  # the same batches once on the smallest plan: what is made once, made before the idle mark
+        if options.warm:  # the same batches once on the smallest plan: what is made once, made before the idle mark
             await batches(client, [subjects.plan_ids[-1]], subjects.plan_ids[-1])
+        marks = Marks()
         marks.take("idle")
-        before = _traced_start() if trace else None
-        for n in range(passes):
-            await batches(client, list(subjects.plan_ids), subjects.plan_id)
+        watch = Watch(options)
+        for n in range(options.passes):
+            await batches(client, plan_ids, subjects.plan_id)
             marks.take(f"after pass {n + 1}")
         for step, release in RELEASES:
             await release(app)
             marks.take(step)
-        if before is not None:
-            print(f"live Python objects over idle (tracemalloc): {(_traced() - before[0]) / 1e6:+.1f} MB, from:")
-            for grown in tracemalloc.take_snapshot().compare_to(before[1], "filename")[:TOP_SOURCES]:
-                where = grown.traceback[0].filename
-                print(f"  {grown.size_diff / 1e6:+6.2f} MB {grown.count_diff:+8d} objects  {where}")
-        if arenas:
-            sys._debugmallocstats()
+        watch.report()
+
+
+def _client(app: FastAPI, token: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app)
+    return httpx.AsyncClient(
+        transport=transport, base_url="http://reporting", headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def _traced_start() -> tuple[int, tracemalloc.Snapshot]:
@@ -164,11 +201,14 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=1, help="times the batches are made before letting go")
     parser.add_argument("--trace", action="store_true", help="also count the live objects (tracemalloc)")
     parser.add_argument("--warm", action="store_true", help="the batches once on the smallest plan before idle")
+    parser.add_argument("--plans", type=int, help="roll up only the first N plans in id order (the largest first)")
+    parser.add_argument("--survivors", action="store_true", help="also list the objects made since idle still alive")
     parser.add_argument("--arenas", action="store_true", help="and print CPython's allocator statistics at the end")
     args = parser.parse_args()
     target = Target(args.prefix, args.admin_dsn)
+    options = Options(args.passes, args.plans, args.warm, args.trace, args.survivors, args.arenas)
     with running_stack(target, RECEIVER_PORT, Path("var/bench/logs")) as stack:
-        asyncio.run(measure(target, stack.tasks.url, args.passes, args.trace, args.arenas, args.warm))
+        asyncio.run(measure(target, stack.tasks.url, options))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""CPython's small-object allocator seen from inside a process: how many arenas it holds, and what pins them.
+
+pymalloc keeps every object of up to 512 bytes in 1 MiB arenas and gives an arena back to the system only once every
+object in it is gone. A batch that builds tens of MB of short-lived records (a province's plan) spreads over dozens of
+new arenas; any object that outlives the batch and was made during it (a prepared statement, a timer, a cache entry)
+keeps its arena, and the arena's emptied pools, from the system. `Arenas` reads the allocator's own figures
+(sys._debugmallocstats); `Survivors` lists the objects made since a mark that are still alive, and over how many
+1 MiB stretches of memory they lie: a few hundred objects over as many stretches pin as many MB.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import sys
+import tempfile
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+MIB = 1 << 20
+_FIGURE = re.compile(
+    r"^(# arenas allocated current|# arenas highwater mark|# bytes in allocated blocks"
+    r"|# bytes in available blocks|\d+ unused pools \* \d+ bytes)\s*=\s*([\d,]+)$",
+    re.M,
+)
+_KEYS = {
+    "# arenas allocated current": "current",
+    "# arenas highwater mark": "highwater",
+    "# bytes in allocated blocks": "allocated",
+    "# bytes in available blocks": "available",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Arenas:
+    """pymalloc's arenas now and at their highest, the bytes of live objects in them, of free blocks in pools in
+    use, and of empty pools in arenas still held (what the system does not get back)."""
+
+    current: int
+    highwater: int
+    allocated: int
+    available: int
+    unused_pools: int
+
+    @classmethod
+    def parse(cls, stats: str) -> Arenas:
+        """From sys._debugmallocstats()'s text."""
+        found = {_KEYS.get(key, "unused_pools"): int(value.replace(",", "")) for key, value in _FIGURE.findall(stats)}
+        return cls(**found)
+
+    @classmethod
+    def now(cls) -> Arenas:
+        """This process's (sys._debugmallocstats writes to the C stderr: read back through a file)."""
+        with tempfile.TemporaryFile("w+") as captured:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            os.dup2(captured.fileno(), 2)
+            try:
+                sys._debugmallocstats()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            captured.seek(0)
+            return cls.parse(captured.read())
+
+    def note(self) -> str:
+        return (
+            f"{self.current} arenas (highest {self.highwater}), {self.allocated / MIB:.1f} MB live, "
+            f"{self.unused_pools / MIB:.1f} MB in empty pools"
+        )
+
+
+def _reachable(*skip: object) -> Iterable[object]:
+    """Every object the collector tracks, and each one they refer to (strings, ints and other untracked ones), but
+    not what the `skip` containers refer to."""
+    tracked, skipped = gc.get_objects(), {id(container) for container in skip}
+    yield from tracked
+    for container in tracked:
+        if id(container) not in skipped:
+            yield from gc.get_referents(container)
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """The small objects made since a mark and alive now: how many of each type, and over how many 1 MiB stretches."""
+
+    kinds: Counter[str]
+    stretches: int
+
+    def note(self, top: int = 12) -> str:
+        kinds = ", ".join(f"{name} {count}" for name, count in self.kinds.most_common(top))
+        return f"{sum(self.kinds.values())} objects over {self.stretches} MiB stretches: {kinds}"
+
+
+class Survivors:
+    """The addresses of the objects alive at a mark, to tell the objects made after it. They are kept in one array
+    (one allocation outside pymalloc's arenas) and made one at a time: a set of them would put as many ints in the
+    arenas the mark is meant to watch, and freed ones would leave addresses for later objects to take."""
+
+    def __init__(self) -> None:
+        self._before = array("Q", map(id, _reachable()))  # with repeats: an object is reached once per referrer
+
+    @property
+    def held_mb(self) -> float:
+        """What the mark itself adds to the process's resident set."""
+        return len(self._before) * self._before.itemsize / MIB
+
+    def since(self) -> Survey:
+        """What was made after the mark and is still alive, of pymalloc's sizes (up to 512 bytes). An object freed
+        after the mark and another made at its address counts as seen: an undercount, never an overcount."""
+        before = set(self._before)  # made now, at the end: its ints are not surveyed
+        kinds: Counter[str] = Counter()
+        stretches: set[int] = set()
+        for found in _reachable(before, kinds, stretches):
+            address = id(found)
+            if address in before or sys.getsizeof(found) > 512:
+                continue
+            before.add(address)  # each object once
+            kinds[type(found).__name__] += 1
+            stretches.add(address // MIB)
+        return Survey(kinds, len(stretches))
