@@ -21,8 +21,12 @@ PYTEST_WORKERS ?= -n 4 --dist loadfile
 PYTEST_WORKERS_POSTGRES ?= -n 2 --dist loadfile
 # More pytest arguments for both suites (.ci/run leaves out a file contract-lint has just run).
 PYTEST_ARGS ?=
+# The tools' caches, outside the tree so that a fresh checkout (CI's) starts from them: mypy's (30 s from nothing on a
+# slow machine, 1 s from the cache; it checks again each file whose hash changed and what depends on it) and
+# contract-lint's node_modules (tools/contract-lint.sh). DUBAN_CACHE_DIR moves them.
+export DUBAN_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/duban
 
-.PHONY: sync run test test-postgres lint openapi contract-check contract-lint migrate bench bench-smoke env gateway-configmap clean
+.PHONY: sync run test test-postgres lint typecheck openapi contract-check contract-lint migrate bench bench-smoke env gateway-configmap clean
 
 define bootstrap
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,7 +62,10 @@ lint: $(READY)
 	$(BIN)/ruff format --check services tests bench migrations
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -p no:xdist tests/architecture
-	$(BIN)/mypy services
+	$(MAKE) --no-print-directory typecheck
+
+typecheck: $(READY)
+	MYPY_CACHE_DIR=$(DUBAN_CACHE_DIR)/mypy $(BIN)/mypy services
 
 migrate: $(READY)
 	$(BIN)/duban migrate all

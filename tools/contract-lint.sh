@@ -17,9 +17,9 @@ uv=${UV:-$root/.venv/bin/uv}
 contracts=("$root"/openapi/*.json)
 
 # node_modules exactly as package-lock.json says, reinstalled only when the lock changed. npm ci makes it once per
-# lock, in a cache outside the tree (a fresh checkout, as CI's, would otherwise spend ~50 s in it on each run), and
-# contract-lint/node_modules links to it.
-cached=${DUBAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/duban}/contract-lint/node-$(sha256sum "$tools/package-lock.json" | cut -c1-16)
+# lock, in a cache outside the tree (the Makefile's DUBAN_CACHE_DIR: a fresh checkout, as CI's, would otherwise spend
+# ~50 s in it on each run), and contract-lint/node_modules links to it.
+cached=${DUBAN_CACHE_DIR:?run through make contract-lint, which sets it}/contract-lint/node-$(sha256sum "$tools/package-lock.json" | cut -c1-16)
 if ! cmp -s "$tools/package-lock.json" "$tools/node_modules/.package-lock.json.installed" 2>/dev/null; then
   if ! cmp -s "$tools/package-lock.json" "$cached/node_modules/.package-lock.json.installed" 2>/dev/null; then
     mkdir -p "$(dirname "$cached")"
