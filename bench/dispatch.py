@@ -51,6 +51,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.connect import connected
 from bench.figures import DISPATCH_NAMES, Figure, at_most
 from bench.generate import Target
 from bench.processes import Stack
@@ -182,25 +183,23 @@ async def raw_copy(dsn: str, source: str, *, into_empty: bool) -> float:
     TRUNCATE's new files, dropped with it). The day's COPY goes into the outbox's own files: its rows, taken back,
     are dead in the table and its unique indexes, and the day's run, right after it, stepped over each of them; it
     is vacuumed, as autovacuum would (set_aside does the same for the rows it deletes)."""
-    conn = await asyncpg.connect(dsn)
     columns = ", ".join(OUTBOX_COLUMNS)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "rows.bin"
-        try:
-            await conn.copy_from_query(f"SELECT {columns} FROM {source}", output=str(path), format="binary")
-            async with conn.transaction():
-                if into_empty:
-                    await conn.execute("TRUNCATE delivery_attempts, notifications")
-                started = time.perf_counter()
-                await conn.copy_to_table("notifications", source=str(path), columns=OUTBOX_COLUMNS, format="binary")
-                seconds = time.perf_counter() - started
-                raise _RollBack
-        except _RollBack:
-            if not into_empty:
-                await conn.execute("VACUUM notifications")
-            return seconds
-        finally:
-            await conn.close()
+    async with connected(dsn) as conn:
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "rows.bin"
+            try:
+                await conn.copy_from_query(f"SELECT {columns} FROM {source}", output=str(path), format="binary")
+                async with conn.transaction():
+                    if into_empty:
+                        await conn.execute("TRUNCATE delivery_attempts, notifications")
+                    started = time.perf_counter()
+                    await conn.copy_to_table("notifications", source=str(path), columns=OUTBOX_COLUMNS, format="binary")
+                    seconds = time.perf_counter() - started
+                    raise _RollBack
+            except _RollBack:
+                if not into_empty:
+                    await conn.execute("VACUUM notifications")
+                return seconds
 
 
 class _RollBack(Exception):
@@ -210,8 +209,7 @@ class _RollBack(Exception):
 async def set_aside(dsn: str, count: int) -> None:
     """Delete `count` of the outbox's rows, every n-th by id (spread over deadlines and contacts), keeping them in
     bench_day_rows for the raw COPY."""
-    conn = await asyncpg.connect(dsn)
-    try:
+    async with connected(dsn) as conn:
         total = await conn.fetchval("SELECT count(*) FROM notifications")
         step = max(1, total // max(count, 1))
         await conn.execute("DROP TABLE IF EXISTS bench_day_rows")
@@ -220,8 +218,6 @@ async def set_aside(dsn: str, count: int) -> None:
             f"WHERE id % {step:d} = 0 ORDER BY id LIMIT {count:d}"
         )
         await _set_aside_again(conn)
-    finally:
-        await conn.close()
 
 
 async def _set_aside_again(conn: asyncpg.Connection) -> None:
@@ -232,19 +228,13 @@ async def _set_aside_again(conn: asyncpg.Connection) -> None:
 
 
 async def _execute(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
+    async with connected(dsn) as conn:
         await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _again(dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
+    async with connected(dsn) as conn:
         await _set_aside_again(conn)
-    finally:
-        await conn.close()
 
 
 def dispatch_figures(stack: Stack, target: Target, limit_seconds: float, profiler: Profiler) -> list[Figure]:

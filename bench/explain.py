@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import asyncpg
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.connect import connected
 from bench.generate import Target
 from bench.reads import PERIOD, Subjects, find_subjects
 from services.common import clock
@@ -92,9 +92,8 @@ async def seq_scans(dsn: str, statements: list[Statement]) -> list[tuple[str, st
     """(table, statement) for every sequential scan of a big table in the plans of `statements`.
 
     Plain EXPLAIN plans a statement without running it, so an UPDATE (the outbox claim) changes nothing."""
-    conn = await asyncpg.connect(dsn, server_settings=POSTGRESQL_SETTINGS)  # plan as the services' sessions do
     found = []
-    try:
+    async with connected(dsn, server_settings=POSTGRESQL_SETTINGS) as conn:  # plan as the services' sessions do
         for sql, params in _reads(statements):
             plan = json.loads(await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *(params or ())))
             found += [
@@ -102,8 +101,6 @@ async def seq_scans(dsn: str, statements: list[Statement]) -> list[tuple[str, st
                 for node in _nodes(plan[0]["Plan"])
                 if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES
             ]
-    finally:
-        await conn.close()
     return found
 
 

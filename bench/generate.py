@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import text
 
+from bench.connect import connected
 from bench.dataset import Duty, Scale, past_reports, plan_file, plan_sizes, unit_entries
 from services.common.auth import Principal, Role
 from services.common.db import Database, make_engine
@@ -128,22 +128,16 @@ async def generate(target: Target, *, seed: int, scale: float, plans: int | None
 async def drop_databases(target: Target) -> None:
     """Drop the target's databases and forget its load (tests end with this)."""
     target.marker.unlink(missing_ok=True)
-    admin = await asyncpg.connect(target.admin_dsn)
-    try:
+    async with connected(target.admin_dsn) as admin:
         for service in SERVICES:
             await admin.execute(f'DROP DATABASE IF EXISTS "{target.name(service)}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def fresh_databases(target: Target) -> None:
-    admin = await asyncpg.connect(target.admin_dsn)
-    try:
+    async with connected(target.admin_dsn) as admin:
         for service in SERVICES:
             await admin.execute(f'DROP DATABASE IF EXISTS "{target.name(service)}" WITH (FORCE)')
             await admin.execute(f'CREATE DATABASE "{target.name(service)}"')
-    finally:
-        await admin.close()
     for service in SERVICES:
         await asyncio.to_thread(upgrade, service, target.url(service))
 
@@ -159,24 +153,18 @@ async def load_plans(db: Database, sizes: Scale, seed: int, report: LoadReport) 
 
 async def read_duties(target: Target) -> list[Duty]:
     """Every responsibility with its item's indicator, in plan and item order."""
-    conn = await asyncpg.connect(target.dsn("tasks_api"))
-    try:
+    async with connected(target.dsn("tasks_api")) as conn:
         rows = await conn.fetch("""
             SELECT i.plan_id, r.item_id, r.unit_id, r.role, x.id AS indicator_id
             FROM responsibilities r JOIN items i ON i.id = r.item_id JOIN indicators x ON x.item_id = i.id
             ORDER BY i.plan_id, r.item_id, r.position""")
-    finally:
-        await conn.close()
     return [Duty(*row) for row in rows]
 
 
 async def load_contacts(db: Database, target: Target, sizes: Scale) -> int:
     """A webhook contact for every unit and for the office, all pointing at the local receiver."""
-    conn = await asyncpg.connect(target.dsn("tasks_api"))
-    try:
+    async with connected(target.dsn("tasks_api")) as conn:
         unit_ids = [row["id"] for row in await conn.fetch("SELECT id FROM units ORDER BY id")]
-    finally:
-        await conn.close()
     settings = NotifySettings(database_url=target.url("notify_api"), environment="test")
     admin = Principal(subject=ACTOR, role=Role.ADMIN)
     owners = [("office", 0)] + [("unit", unit_id) for unit_id in unit_ids]
@@ -196,11 +184,8 @@ async def analyze(target: Target) -> None:
     have set on a production server after a bulk load. Without them (autovacuum may be off on a bench machine) the
     first figures to read a table pay for setting hint bits and for heap fetches an index-only scan would skip."""
     for service in SERVICES:
-        conn = await asyncpg.connect(target.dsn(service))
-        try:
+        async with connected(target.dsn(service)) as conn:
             await conn.execute("VACUUM (ANALYZE)")
-        finally:
-            await conn.close()
 
 
 async def count_rows(target: Target) -> dict[str, int]:

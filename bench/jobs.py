@@ -29,11 +29,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 import orjson
 import xlsxwriter
 
+from bench.connect import connected
 from bench.figures import Figure, at_least, at_most
 from bench.generate import Target
 from bench.processes import Stack
@@ -56,8 +56,7 @@ LEDGER_RATIO = 1.3  # issue 15: the xlsx ≤ 1.3× xlsxwriter alone, the CSV ≤
 async def fill_outbox(dsn: str, rows: int, *, delivered_share: float = 0.0) -> None:
     """`rows` due webhook notifications to the contacts, round robin (the first `delivered_share` of them
     already delivered): the outbox as the planner leaves it, for when the dispatch figure wrote nothing."""
-    conn = await asyncpg.connect(dsn)
-    try:
+    async with connected(dsn) as conn:
         await conn.execute(
             """
             INSERT INTO notifications (dedupe_key, purpose, level, step, payload, recipient_kind, recipient_id,
@@ -72,8 +71,6 @@ async def fill_outbox(dsn: str, rows: int, *, delivered_share: float = 0.0) -> N
             round(rows * delivered_share),
         )
         await conn.execute("ANALYZE notifications")
-    finally:
-        await conn.close()
 
 
 def delivery_figures(stack: Stack, target: Target, seconds: float, profiler: Profiler) -> list[Figure]:
@@ -106,20 +103,14 @@ def delivery_figures(stack: Stack, target: Target, seconds: float, profiler: Pro
 
 
 async def _pending(target: Target) -> int:
-    conn = await asyncpg.connect(target.dsn("notify_api"))
-    try:
+    async with connected(target.dsn("notify_api")) as conn:
         return await conn.fetchval("SELECT count(*) FROM notifications WHERE status = 'pending'")
-    finally:
-        await conn.close()
 
 
 async def _delivered_ids(target: Target) -> set[str]:
     """The webhook ids this run delivered (not the rows the figure filled in as delivered already)."""
-    conn = await asyncpg.connect(target.dsn("notify_api"))
-    try:
+    async with connected(target.dsn("notify_api")) as conn:
         rows = await conn.fetch("SELECT webhook_id FROM notifications WHERE status = 'delivered' AND attempts > 0")
-    finally:
-        await conn.close()
     return {row[0] for row in rows}
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
 import httpx
 
+from bench.connect import connected
 from bench.dataset import PERIODS, plan_key, unit_name
 from bench.figures import Figure, at_least, at_most, within
 from bench.generate import Target
@@ -60,9 +60,7 @@ def _deep(ids: list[int], page: int) -> tuple[int, str | None]:
 
 
 async def find_subjects(target: Target) -> Subjects:
-    tasks = await asyncpg.connect(target.dsn("tasks_api"))
-    reporting = await asyncpg.connect(target.dsn("reporting_api"))
-    try:
+    async with connected(target.dsn("tasks_api")) as tasks, connected(target.dsn("reporting_api")) as reporting:
         plan_id = await tasks.fetchval("SELECT id FROM plans WHERE key = $1", plan_key(1))
         typical_plan_id = await tasks.fetchval("SELECT id FROM plans WHERE key = $1", plan_key(2))
         plan_ids = tuple(r[0] for r in await tasks.fetch("SELECT id FROM plans ORDER BY key"))
@@ -87,9 +85,6 @@ async def find_subjects(target: Target) -> Subjects:
         typical_reports = await reporting.fetchval(
             "SELECT count(*) FROM reports WHERE plan_id = $1 AND period = $2", typical_plan_id, PERIOD
         )
-    finally:
-        await tasks.close()
-        await reporting.close()
     return Subjects(
         plan_id,
         typical_plan_id,

@@ -9,6 +9,7 @@ import asyncio
 import asyncpg
 import pytest
 
+from bench.connect import connected
 from bench.dispatch import raw_copy, set_aside
 from tests.databases import BACKEND, TestDatabases
 
@@ -39,20 +40,14 @@ def outbox(databases: TestDatabases) -> str:
 
 
 async def _execute(dsn: str, *statements: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
+    async with connected(dsn) as conn:
         for statement in statements:
             await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def _fetchrow(dsn: str, query: str) -> asyncpg.Record:
-    conn = await asyncpg.connect(dsn)
-    try:
+    async with connected(dsn) as conn:
         return await conn.fetchrow(query)
-    finally:
-        await conn.close()
 
 
 async def _wal_written_by_copy(dsn: str) -> int:
