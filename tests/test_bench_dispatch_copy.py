@@ -8,6 +8,7 @@ import asyncio
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from bench.connect import connected
 from bench.dispatch import raw_copy, set_aside
@@ -33,8 +34,8 @@ OUTBOX = "SELECT count(*), md5(string_agg(dedupe_key || payload::text, ',' ORDER
 @pytest.fixture
 def outbox(databases: TestDatabases) -> str:
     """A notify_api database whose outbox holds ROWS reminders; its asyncpg DSN."""
-    url = databases.migrated("raw_copy", "notify_api")
-    dsn = "postgresql://" + url.split("://", 1)[1]
+    url = make_url(databases.migrated("raw_copy", "notify_api"))
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     asyncio.run(_execute(dsn, FILL, "CREATE EXTENSION pgstattuple"))
     return dsn
 
