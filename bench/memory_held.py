@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=1, help="times the batches are made before letting go")
     parser.add_argument("--trace", action="store_true", help="also count the live objects (tracemalloc)")
     parser.add_argument("--warm", action="store_true", help="the batches once on the smallest plan before idle")
-    parser.add_argument("--plans", type=int, help="roll up only the first N plans in id order (the largest first)")
+    parser.add_argument("--plans", type=int, help="roll up only the first N plans, by key (plan 1, the largest, first)")
     parser.add_argument("--survivors", action="store_true", help="also list the objects made since idle still alive")
     parser.add_argument("--arenas", action="store_true", help="and print CPython's allocator statistics at the end")
     args = parser.parse_args()
