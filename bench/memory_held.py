@@ -21,7 +21,6 @@ at the end (sys._debugmallocstats, to stderr).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import os
 import sys
@@ -38,6 +37,7 @@ from bench.arenas import Arenas, Survivors
 from bench.generate import ADMIN_DSN, RECEIVER_PORT, Target
 from bench.list_cost import serving
 from bench.processes import running_stack, status_mb
+from services.common import loops
 from services.common.auth import mint_token
 from services.common.memory import LIBRARY_TRIM
 from services.reporting_api.app import create_app
@@ -208,7 +208,7 @@ def main() -> None:
     target = Target(args.prefix, args.admin_dsn)
     options = Options(args.passes, args.plans, args.warm, args.trace, args.survivors, args.arenas)
     with running_stack(target, RECEIVER_PORT, Path("var/bench/logs")) as stack:
-        asyncio.run(measure(target, stack.tasks.url, options))
+        loops.run(measure(target, stack.tasks.url, options))  # on the loop the service serves on (uvloop)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import httpx
 import jwt
 
 from services.common import clock
+from services.common.cookieless import CookielessClient
 from services.common.settings import ServiceSettings
 
 logger = logging.getLogger("duban.auth")
@@ -68,7 +69,7 @@ class JwksCache:
                 logger.warning("JWKS fetch from %s failed, keeping %d keys: %s", self.url, len(self._keys), exc)
 
     async def _fetch(self) -> dict[str, jwt.PyJWK]:
-        async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as client:
+        async with CookielessClient(transport=self._transport, timeout=self._timeout) as client:
             response = await client.get(self.url, headers={"Accept": "application/json"})
         response.raise_for_status()
         if len(response.content) > MAX_JWKS_BYTES:

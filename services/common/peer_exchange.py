@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from services.common.cookieless import CookielessClient
 from services.common.correlation import outgoing_headers
 from services.common.http_responses import unbound
 from services.common.json import dumps, loads
@@ -52,7 +53,7 @@ class PeerExchange:
         self._token = token
         self._budget = budget
         self._retries = retries
-        self._http = httpx.AsyncClient(
+        self._http = CookielessClient(
             base_url=base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0))
         )
 

@@ -162,6 +162,26 @@ def test_a_dispatcher_process_killed_while_sending_loses_nothing_and_resends_wit
     assert first.webhook_id == second.webhook_id == sent["webhook_id"] and first.body == second.body
 
 
+def test_a_receiver_that_sets_a_cookie_is_never_sent_it_back(notify_db, delivery_settings, receiver):
+    cookie = Answer(200, {"Set-Cookie": "session=abc; Path=/"})
+    _webhook(notify_db, delivery_settings, receiver, answers=[cookie, cookie], count=2)
+
+    async def one_client(db):
+        """Both notifications sent in turn by one run's client, as a run sends to each recipient."""
+        channels = Channels(delivery_settings)
+        try:
+            for claimed in await claim(db, delivery_settings, now=T0, limit=10):
+                url = receiver.url + "/hooks/unit-1"
+                await channels.send(
+                    claimed, Target("contact", claimed["contact_id"], url, receiver.secrets["hooks/unit-1"])
+                )
+        finally:
+            await channels.aclose()
+
+    run(notify_db, one_client)
+    assert [call.headers.get("cookie") for call in receiver.calls_to("hooks/unit-1")] == [None, None]
+
+
 def test_a_claimed_notification_is_not_claimed_again_while_its_lease_holds(notify_db, delivery_settings, receiver):
     _webhook(notify_db, delivery_settings, receiver, count=3)
     first = run(notify_db, lambda db: claim(db, delivery_settings, now=T0, limit=2))

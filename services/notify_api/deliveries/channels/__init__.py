@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from services.common.cookieless import CookielessClient
 from services.notify_api.deliveries.channels import email, robots, webhook
 from services.notify_api.deliveries.channels.base import Outcome, Target, Verdict
 from services.notify_api.deliveries.channels.pinning import GuardedBackend, GuardedTransport
@@ -39,7 +40,7 @@ class Channels:
         # Redirects are not followed: a 3xx is a failure (it could carry the signed body anywhere).
         # Every connection goes through the SSRF guard, to the addresses it checked (pinning.py).
         transport = GuardedTransport(GuardedBackend(private_allowed=settings.private_targets_allowed))
-        self.http = httpx.AsyncClient(
+        self.http = CookielessClient(
             timeout=settings.delivery_timeout_seconds, follow_redirects=False, trust_env=False, transport=transport
         )
 
