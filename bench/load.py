@@ -13,7 +13,7 @@ import shutil
 import statistics
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -36,6 +36,36 @@ class Throughput:
     p50_ms: float
     p99_ms: float
     errors: int
+
+
+ROUNDS = 3  # turns a list and its raw baseline take (in_turns)
+
+
+def in_turns(service: tuple[str, dict[str, str]], raw: str, load: Load) -> tuple[Throughput, Throughput]:
+    """The service's (url, headers) and the raw baseline's url measured in ROUNDS turns, the raw first each time,
+    each turn a ROUNDS-th of the load's time; each side the median of its turns (median_of).
+
+    One measurement a side made the ratio a draw on a shared two-core machine: a moment the machine was slower (an
+    autovacuum, a checkpoint, a neighbour) fell on one side of the ratio. The same code gave items p1 0.84× against
+    a raw of 3,113 req/s and, measured right after, items deep page 0.67× against a raw of 3,753 (2026-12-06); five
+    turns of each gave 0.66-0.90× and 0.67-0.78×, medians 0.70× both. Turns put such a moment on one turn of each
+    side, and the medians leave it out."""
+    turn = replace(load, seconds=load.seconds / ROUNDS)
+    raws, services = [], []
+    for _ in range(ROUNDS):
+        raws.append(measure(raw, {}, turn))
+        services.append(measure(*service, turn))
+    return median_of(services), median_of(raws)
+
+
+def median_of(runs: list[Throughput]) -> Throughput:
+    """Each figure's median over the runs (requests a second, p50, p99), and every run's errors."""
+    return Throughput(
+        statistics.median(r.rps for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+        sum(r.errors for r in runs),
+    )
 
 
 def wrk_available() -> bool:

@@ -1,7 +1,8 @@
 """The list figures: every list endpoint against the raw baseline (bench/baseline.py), and their flatness.
 
-Each list is measured with wrk right after its raw baseline, with the same plan, filter, page size and cursor;
-the ratio of the two is the figure (the machine's speed cancels out). Page 1 and a deep page (page 1,000 at
+Each list is measured with wrk in turns with its raw baseline (bench/load.in_turns: three turns each, the raw first,
+each side the median of its turns), with the same plan, filter, page size and cursor; the ratio of the two is the
+figure (the machine's speed cancels out). Page 1 and a deep page (page 1,000 at
 full scale, or the deepest full page there is) are measured alike, and compared for the flatness figures.
 
 Flatness over the data's size (issue 15: 1× to 10× data): page 1 of the same list on plan 2, a typical plan, is
@@ -20,7 +21,7 @@ from bench.connect import connected
 from bench.dataset import PERIODS, plan_key, unit_name
 from bench.figures import Figure, at_least, at_most, within
 from bench.generate import Target
-from bench.load import Load, Throughput, measure
+from bench.load import Load, Throughput, in_turns
 from bench.processes import Stack
 from bench.profiles import Profiler
 from services.common.pagination import encode_cursor
@@ -158,13 +159,11 @@ def list_figures(
     the flatness figures use."""
     measured: Measured = {}
     for name, (url, raw) in list_runs(stack.tasks.url, stack.reporting.url, stack.baseline.url, s).items():
-        baseline = measure(raw, {}, load)
         process = stack.tasks if name.startswith("items") else stack.reporting
         with profiler.record(name, {process.name: process.popen.pid}):
-            measured[name] = (measure(url, headers, load), baseline)
-        if name in SIZE_RUNS:  # the same list on the typical plan, at once, after its own raw baseline
-            typical_baseline = measure(typical_plan_url(raw, s), {}, load)
-            measured[SIZE_RUNS[name]] = (measure(typical_plan_url(url, s), headers, load), typical_baseline)
+            measured[name] = in_turns((url, headers), raw, load)
+        if name in SIZE_RUNS:  # the same list on the typical plan, at once, in turns with its own raw baseline
+            measured[SIZE_RUNS[name]] = in_turns((typical_plan_url(url, s), headers), typical_plan_url(raw, s), load)
     figures = [
         figure
         for name, (service, baseline) in measured.items()
