@@ -13,6 +13,7 @@ import shutil
 import statistics
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import httpx
@@ -38,24 +39,35 @@ class Throughput:
     errors: int
 
 
-ROUNDS = 3  # turns a list and its raw baseline take (in_turns)
+ROUNDS = 3  # turns each list and its raw baseline take (in_turns)
 
 
-def in_turns(service: tuple[str, dict[str, str]], raw: str, load: Load) -> tuple[Throughput, Throughput]:
-    """The service's (url, headers) and the raw baseline's url measured in ROUNDS turns, the raw first each time,
-    each turn a ROUNDS-th of the load's time; each side the median of its turns (median_of).
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A list as the service serves it (its URL and headers) and as the raw baseline serves it (its URL)."""
 
-    One measurement a side made the ratio a draw on a shared two-core machine: a moment the machine was slower (an
-    autovacuum, a checkpoint, a neighbour) fell on one side of the ratio. The same code gave items p1 0.84× against
-    a raw of 3,113 req/s and, measured right after, items deep page 0.67× against a raw of 3,753 (2026-12-06); five
-    turns of each gave 0.66-0.90× and 0.67-0.78×, medians 0.70× both. Turns put such a moment on one turn of each
-    side, and the medians leave it out."""
+    url: str
+    headers: dict[str, str]
+    raw: str
+
+
+def in_turns(probes: Sequence[Probe], load: Load) -> list[tuple[Throughput, Throughput]]:
+    """Each probe's service and raw baseline, measured in ROUNDS rounds of turns (each probe's raw, then its service,
+    probe after probe), each turn a ROUNDS-th of the load's time; each side the median of its turns (median_of).
+
+    One measurement a side made a ratio a draw on a shared two-core machine: a moment the machine was slower (an
+    autovacuum, a checkpoint, a neighbour) fell on one side of it. The same code gave items p1 0.84x against a raw of
+    3,113 req/s and, measured right after, items deep page 0.67x against a raw of 3,753 (2026-12-06); five turns of
+    each gave 0.66-0.90x and 0.67-0.78x, medians 0.70x both. Turns put such a moment on one turn of each side, and
+    the medians leave it out; the probes a flatness figure compares (page 1 and a deep page, plan 1 and a typical
+    plan) take their turns in the same rounds, so their medians are of the same minute of the machine."""
     turn = replace(load, seconds=load.seconds / ROUNDS)
-    raws, services = [], []
+    runs: list[tuple[list[Throughput], list[Throughput]]] = [([], []) for _ in probes]
     for _ in range(ROUNDS):
-        raws.append(measure(raw, {}, turn))
-        services.append(measure(*service, turn))
-    return median_of(services), median_of(raws)
+        for probe, (services, raws) in zip(probes, runs, strict=True):
+            raws.append(measure(probe.raw, {}, turn))
+            services.append(measure(probe.url, probe.headers, turn))
+    return [(median_of(services), median_of(raws)) for services, raws in runs]
 
 
 def median_of(runs: list[Throughput]) -> Throughput:

@@ -2,13 +2,13 @@
 
 Each list is measured with wrk in turns with its raw baseline (bench/load.in_turns: three turns each, the raw first,
 each side the median of its turns), with the same plan, filter, page size and cursor; the ratio of the two is the
-figure (the machine's speed cancels out). Page 1 and a deep page (page 1,000 at
-full scale, or the deepest full page there is) are measured alike, and compared for the flatness figures.
+figure (the machine's speed cancels out). Page 1 and a deep page (page 1,000 at full scale, or the deepest full page
+there is) are measured alike, in the same rounds of turns, and compared for the flatness figures.
 
 Flatness over the data's size (issue 15: 1× to 10× data): page 1 of the same list on plan 2, a typical plan, is
-measured right after page 1 on plan 1, the province-wide plan of the same data set: the same statement, page size
-and answer size, over a plan many times as big (at scale 1, 49× the items and 25× a period's reports; at scale 0.2,
-9× and 4.5×, as plan 1 has two units an item and the others four). The figure's note gives the two counts.
+measured in the same rounds as page 1 on plan 1, the province-wide plan of the same data set: the same statement,
+page size and answer size, over a plan many times as big (at scale 1, 49× the items and 25× a period's reports; at
+scale 0.2, 9× and 4.5×, as plan 1 has two units an item and the others four). The figure's note gives the counts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bench.connect import connected
 from bench.dataset import PERIODS, plan_key, unit_name
 from bench.figures import Figure, at_least, at_most, within
 from bench.generate import Target
-from bench.load import Load, Throughput, in_turns
+from bench.load import Load, Probe, Throughput, in_turns
 from bench.processes import Stack
 from bench.profiles import Profiler
 from services.common.pagination import encode_cursor
@@ -152,18 +152,29 @@ def typical_plan_url(url: str, s: Subjects) -> str:
     return str(parsed.copy_with(path=path, params=params))
 
 
+# The lists measured in the same rounds of turns (load.in_turns): those a flatness figure compares, together.
+TURN_GROUPS = (
+    ("items p1, unit filter", "items deep page, unit filter"),
+    ("items p1", "items deep page"),
+    ("reports by plan+period", "reports deep page"),
+)
+
+
 def list_figures(
     stack: Stack, s: Subjects, headers: dict[str, str], load: Load, profiler: Profiler
 ) -> tuple[list[Figure], Measured]:
-    """Every list against the raw baseline, each measured right after its baseline; also returns the throughputs
-    the flatness figures use."""
+    """Every list against the raw baseline, in turns with it and with the lists of its group (TURN_GROUPS, and a
+    list's run on the typical plan: SIZE_RUNS); also returns the throughputs the flatness figures use."""
+    runs = list_runs(stack.tasks.url, stack.reporting.url, stack.baseline.url, s)
     measured: Measured = {}
-    for name, (url, raw) in list_runs(stack.tasks.url, stack.reporting.url, stack.baseline.url, s).items():
-        process = stack.tasks if name.startswith("items") else stack.reporting
-        with profiler.record(name, {process.name: process.popen.pid}):
-            measured[name] = in_turns((url, headers), raw, load)
-        if name in SIZE_RUNS:  # the same list on the typical plan, at once, in turns with its own raw baseline
-            measured[SIZE_RUNS[name]] = in_turns((typical_plan_url(url, s), headers), typical_plan_url(raw, s), load)
+    for names in TURN_GROUPS:
+        probes = {name: Probe(runs[name][0], headers, runs[name][1]) for name in names}
+        for name in set(names) & SIZE_RUNS.keys():  # the same list on the typical plan
+            url, raw = runs[name]
+            probes[SIZE_RUNS[name]] = Probe(typical_plan_url(url, s), headers, typical_plan_url(raw, s))
+        process = stack.tasks if names[0].startswith("items") else stack.reporting
+        with profiler.record(", ".join(names), {process.name: process.popen.pid}):
+            measured.update(zip(probes, in_turns(list(probes.values()), load), strict=True))
     figures = [
         figure
         for name, (service, baseline) in measured.items()

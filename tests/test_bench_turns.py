@@ -1,29 +1,51 @@
-"""A list and its raw baseline are measured in turns, and each side is the median of its turns."""
+"""The lists and their raw baselines are measured in turns, and each side is the median of its turns."""
 
 from __future__ import annotations
 
 import pytest
 
-from bench import load
-from bench.load import Load, Throughput, in_turns, median_of
+from bench import load, reads
+from bench.load import Load, Probe, Throughput, in_turns, median_of
 
 
-def test_each_side_is_the_median_of_its_turns_so_one_slow_moment_does_not_decide_the_ratio(monkeypatch):
-    answers = {  # the raw's second turn met a slow moment of the machine, and the service's third
-        "raw": iter([Throughput(3000, 5, 10, 0), Throughput(2000, 9, 30, 0), Throughput(3100, 5, 11, 0)]),
-        "service": iter([Throughput(2400, 6, 12, 0), Throughput(2500, 6, 13, 1), Throughput(1500, 9, 40, 0)]),
-    }
+def _measured(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[Throughput]]) -> list[tuple[str, float]]:
+    """load.measure answering each URL with its next throughput; the (url, seconds) it is asked, in order."""
     asked: list[tuple[str, float]] = []
+    left = {url: iter(runs) for url, runs in answers.items()}
 
     def measure(url: str, headers: dict[str, str], load: Load) -> Throughput:
         asked.append((url, load.seconds))
-        return next(answers[url])
+        return next(left[url])
 
     monkeypatch.setattr(load, "measure", measure)
-    service, raw = in_turns(("service", {"Authorization": "Bearer t"}), "raw", Load(seconds=9))
+    return asked
+
+
+def test_each_side_is_the_median_of_its_turns_so_one_slow_moment_does_not_decide_the_ratio(monkeypatch):
+    asked = _measured(
+        monkeypatch,
+        {  # the raw's second turn met a slow moment of the machine, and the service's third
+            "raw": [Throughput(3000, 5, 10, 0), Throughput(2000, 9, 30, 0), Throughput(3100, 5, 11, 0)],
+            "service": [Throughput(2400, 6, 12, 0), Throughput(2500, 6, 13, 1), Throughput(1500, 9, 40, 0)],
+        },
+    )
+    [(service, raw)] = in_turns([Probe("service", {"Authorization": "Bearer t"}, "raw")], Load(seconds=9))
     assert asked == [("raw", 3), ("service", 3)] * 3  # in turns, the raw first, a third of the time each
     assert (service.rps, service.p99_ms, service.errors) == (2400, 13, 1)
     assert (raw.rps, raw.p99_ms) == (3000, 11)
+
+
+def test_the_lists_of_a_group_take_their_turns_in_the_same_rounds(monkeypatch):
+    run = Throughput(1000, 5, 10, 0)
+    asked = _measured(monkeypatch, {url: [run] * 3 for url in ("p1", "raw p1", "deep", "raw deep")})
+    in_turns([Probe("p1", {}, "raw p1"), Probe("deep", {}, "raw deep")], Load(seconds=3))
+    assert [url for url, _ in asked] == ["raw p1", "p1", "raw deep", "deep"] * 3
+
+
+def test_every_list_is_in_a_group_of_turns():
+    names = set(reads.list_runs("http://t", "http://r", "http://b", _subjects()))
+    grouped = [name for group in reads.TURN_GROUPS for name in group]
+    assert sorted(grouped) == sorted(names)
 
 
 def test_the_median_of_one_run_is_that_run():
@@ -34,3 +56,7 @@ def test_the_median_of_one_run_is_that_run():
 def test_a_median_of_no_run_is_refused():
     with pytest.raises(ValueError):
         median_of([])
+
+
+def _subjects() -> reads.Subjects:
+    return reads.Subjects(1, 2, 3, 4, "c", 5, "c", 6, "c", (1, 2), (10, 5), (20, 8))
