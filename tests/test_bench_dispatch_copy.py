@@ -8,10 +8,10 @@ import asyncio
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bench.connect import connected
 from bench.dispatch import raw_copy, set_aside
+from services.common.dialect import driver_dsn
 from tests.databases import BACKEND, TestDatabases
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="the raw COPY is PostgreSQL's")
@@ -34,8 +34,7 @@ OUTBOX = "SELECT count(*), md5(string_agg(dedupe_key || payload::text, ',' ORDER
 @pytest.fixture
 def outbox(databases: TestDatabases) -> str:
     """A notify_api database whose outbox holds ROWS reminders; its asyncpg DSN."""
-    url = make_url(databases.migrated("raw_copy", "notify_api"))
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = driver_dsn(databases.migrated("raw_copy", "notify_api"))
     asyncio.run(_execute(dsn, FILL, "CREATE EXTENSION pgstattuple"))
     return dsn
 

@@ -161,6 +161,11 @@ class SQLite:
                 pass
 
 
+def driver_dsn(url: URL | str) -> str:
+    """A PostgreSQL database URL of ours (postgresql+asyncpg://…) as asyncpg's own connect takes it, password kept."""
+    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 class Postgres:
     copies, words = True, TSVECTOR_WORDS
 
@@ -184,8 +189,8 @@ class Postgres:
     async def open_driver_pool(self, engine: AsyncEngine) -> DriverPool:
         engine_pool = engine.pool
         assert isinstance(engine_pool, QueuePool)  # Postgres.engine pools its connections
-        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return await open_pool(url, max_size=engine_pool.size(), dialect=engine.dialect)  # no larger than the engine's
+        # The driver pool no larger than the engine's.
+        return await open_pool(driver_dsn(engine.url), max_size=engine_pool.size(), dialect=engine.dialect)
 
     def insert_or_skip(self, table: Table, rows: Row | Sequence[Row], *, conflict_key: str) -> Insert:
         return postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=[conflict_key])

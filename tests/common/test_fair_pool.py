@@ -11,8 +11,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
+from services.common.dialect import driver_dsn
 from services.common.driver_pool import FairPool
 from tests.conftest import BACKEND
 
@@ -105,7 +105,7 @@ def test_a_caller_cancelled_while_it_waits_gives_its_turn_back():
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="asyncpg's own pool: PostgreSQL only")
 def test_asyncpgs_own_pool_behind_the_gate_serves_its_callers_in_the_order_they_asked(databases):
-    url = make_url(databases.create("fair_pool")).set(drivername="postgresql").render_as_string(hide_password=False)
+    url = driver_dsn(databases.create("fair_pool"))
 
     async def fair_turns() -> list[str]:
         pool = await asyncpg.create_pool(url, min_size=1, max_size=1)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from services.common.db import Database, make_engine
+from services.common.dialect import driver_dsn
 from services.notify_api.app import create_app as create_notify_app
 from services.notify_api.dispatches.service import run_dispatch, sole_dispatcher
 from tests.databases import BACKEND
@@ -34,7 +35,7 @@ async def transaction_open(url: str) -> bool:
             return True
         finally:
             probe.close()
-    probe = await asyncpg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
+    probe = await asyncpg.connect(driver_dsn(parsed))
     try:
         return await probe.fetchval(
             "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() "
