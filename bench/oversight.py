@@ -11,7 +11,8 @@
 
 The hand SQL (`HandSQL`) is the service's own statements, compiled from its SQLAlchemy statements, run through
 asyncpg with the services' session settings and pool release, as the service runs them: the roll-up's four reads
-(compliance's one, the period's reports) side by side on connections of their own while the period view's three
+(compliance's one, the period's reports as a row of texts, one a column: oversight/filed.py; until 2026-12-07 a
+record each, as the service read them) side by side on connections of their own while the period view's three
 small reads (the plan's rules, due-date overrides and cadences: periods/rhythm_reads.py) run one after the other,
 each on a connection taken from the pool for it, as the service's driver pool runs them (oversight/inputs.py
 read_period_view); for compliance a fourth read follows them in turn, the period's instruction duties
@@ -45,10 +46,10 @@ from services.common import clock, loops
 from services.common.driver_pool import SESSION, FairPool, keep_session
 from services.common.driver_reads import Read, driver_statement
 from services.reporting_api.instructions.owed import period_duties_read
+from services.reporting_api.oversight.filed import filed_columns_read
 from services.reporting_api.oversight.repository import (
     filed_counts_statement,
     light_reads,
-    period_reports_read,
     periods_of,
 )
 from services.reporting_api.oversight.rollups import FILED_KEY
@@ -92,7 +93,7 @@ class HandSQL:
     def compliance(self, plan_id: int) -> None:
         # In turn after the period view's three, as the service reads it: the period's instruction duties.
         in_turn = [*rhythm_reads(plan_id), period_duties_read(plan_id, PERIOD, unit_id=None)]
-        self.loop.run_until_complete(self._beside(in_turn, [period_reports_read(plan_id, PERIOD)]))
+        self.loop.run_until_complete(self._beside(in_turn, [filed_columns_read(plan_id, PERIOD)]))
 
     async def _beside(self, in_turn: list[Read], beside: list[Read]) -> None:
         """`beside` side by side, each on a connection of its own, while `in_turn` run one after the other."""

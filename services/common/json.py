@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -103,3 +104,24 @@ class PageBytes(JSONBytesResponse):
         self.body = render(content)
         length = (b"content-length", str(len(self.body)).encode("latin-1"))
         self.raw_headers = [(b"link", link.encode("latin-1")), length, _JSON_TYPE] if link else [length, _JSON_TYPE]
+
+
+def integer_list(text: str | None) -> list[int]:
+    """A comma-separated text of integers (SQL's aggregate of a column; None for none), whole: for small values
+    (shared objects) or those about to become keys anyway."""
+    return loads(f"[{text}]") if text else []
+
+
+INTEGERS_PIECE = 64 * 1024  # characters of a comma-separated text of integers parsed at a time (about 4,000 of them)
+
+
+def integers(text: str | None) -> array[int]:
+    """A comma-separated text of integers (SQL's aggregate of a column; None for none) as machine integers, parsed a
+    piece of the text at a time: a province's 100,000 values are never 100,000 int objects at once."""
+    found, at = array("q"), 0
+    while text and at < len(text):
+        cut = text.find(",", at + INTEGERS_PIECE)
+        cut = len(text) if cut < 0 else cut
+        found.extend(array("q", loads(f"[{text[at:cut]}]")))  # an array made of the list is copied whole: cheaper
+        at = cut + 1
+    return found

@@ -5,27 +5,28 @@ Pure functions over plain data: the period's obligations (periods/obligations.py
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import compress, repeat
-from operator import attrgetter, is_not, itemgetter, not_
-from typing import cast, overload
+from itertools import compress
+from operator import attrgetter, not_
+from typing import NamedTuple, overload
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.instructions.owed import InstructionDutyEntry, InstructionDutyTotals, duty_totals
-from services.reporting_api.oversight.compliance_rows import labelled_rows, late_as_of, lateness
+from services.reporting_api.oversight.compliance_rows import labelled_rows, late_as_of
+from services.reporting_api.oversight.filed import FiledReports
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.schemas.rows import (
     ComplianceEntry,
     ComplianceTotals,
-    PeriodReport,
     ViewHeader,
 )
 from services.reporting_api.periods.calendar import ScheduledPeriod
-from services.reporting_api.periods.obligations import Obligation, Rhythm, obligations_of
+from services.reporting_api.periods.obligations import Obligation, Rhythm, obligations_of, pair_keys
 
 COMPLIANCE_RULE = """\
 Every responsibility (lead and co) of an item expects one report per due date of the item's cadence (the plan's
@@ -67,7 +68,7 @@ class CompliancePages:
     summary: ComplianceTotals
     kept: Sequence[Obligation]
     items: Mapping[int, PlanItem]
-    reports: Mapping[tuple[int, int], PeriodReport]
+    reports: FiledReports
     today: date
     duties: Sequence[InstructionDutyEntry] = ()  # the period's leader instructions owed (instructions/owed.py)
 
@@ -85,12 +86,29 @@ def _responsibility_id(obligation: Obligation) -> int:
     return obligation.assignment.id
 
 
+class DutySplit(NamedTuple):
+    """A plan's responsibilities (in id order) on the items owing a period and on the others, with the pair keys
+    (periods/obligations.pair_key) of the first: what compliance counts the reports of, made once per owed period
+    (oversight/shape.Owing keeps it) rather than once per request."""
+
+    owing: Sequence[PlanAssignment]
+    keys: array[int]
+    others: Sequence[PlanAssignment]
+
+    @classmethod
+    def of(cls, duties: Sequence[PlanAssignment], owing: Collection[int]) -> DutySplit:
+        owes = list(map(owing.__contains__, map(attrgetter("item_id"), duties)))
+        owed = list(compress(duties, owes))
+        keys = array("q", pair_keys(map(attrgetter("item_id"), owed), map(attrgetter("unit_id"), owed)))
+        return cls(owed, keys, list(compress(duties, map(not_, owes))))
+
+
 class OwedObligations(Sequence[Obligation]):
     """The obligations of duties (in responsibility id order) that all owe one owed period, each made when read: a
     plan's thousands are summed up (summary) without one being made, and a page reads fifty."""
 
-    def __init__(self, duties: Sequence[PlanAssignment], scheduled: ScheduledPeriod) -> None:
-        self.duties, self.scheduled = duties, scheduled
+    def __init__(self, split: DutySplit, scheduled: ScheduledPeriod) -> None:
+        self.duties, self.keys, self.scheduled = split.owing, split.keys, scheduled
 
     def __len__(self) -> int:
         return len(self.duties)
@@ -106,14 +124,11 @@ class OwedObligations(Sequence[Obligation]):
             return [Obligation(duty, self.scheduled) for duty in self.duties[at]]
         return Obligation(self.duties[at], self.scheduled)
 
-    def summary(self, reports: Mapping[tuple[int, int], PeriodReport], today: date) -> ComplianceTotals:
-        """compliance_summary's figures of these obligations, counted over the reports found (C loops: map, Counter)."""
-        pairs = zip(map(attrgetter("item_id"), self.duties), map(attrgetter("unit_id"), self.duties), strict=True)
-        found = list(map(reports.get, pairs))
-        reported = cast(Iterable[PeriodReport], compress(found, map(is_not, found, repeat(None))))
-        counted = Counter(map(itemgetter("status", "late"), reported))
+    def summary(self, reports: FiledReports, today: date) -> ComplianceTotals:
+        """compliance_summary's figures of these obligations, counted over the reports found (FiledReports.counted)."""
+        pairs, counted = len(self.keys), reports.counted(self.keys)
         states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
-        states["missing"] = unreported = len(found) - sum(counted.values())
+        states["missing"] = unreported = pairs - sum(counted.values())
         late = 0
         for (status, was_late), count in counted.items():
             states[status] = states.get(status, 0) + count
@@ -123,7 +138,7 @@ class OwedObligations(Sequence[Obligation]):
                 unreported += count
         due_on = self.scheduled.due_on
         late += unreported if late_as_of(due_on, today)[0] else 0
-        return _totals(len(found), states, late, unreported if today > due_on else 0)
+        return _totals(pairs, states, late, unreported if today > due_on else 0)
 
 
 def period_obligations(
@@ -131,18 +146,16 @@ def period_obligations(
     period_id: str,
     duties: Sequence[PlanAssignment],
     owing: Collection[int],
-    filed: Mapping[tuple[int, int], PeriodReport],
-    split: tuple[Sequence[PlanAssignment], Sequence[PlanAssignment]] | None = None,
+    filed: FiledReports,
+    split: DutySplit | None = None,
 ) -> Sequence[Obligation]:
     """obligations_of's answer for `duties` (in id order) and the items `owing` the period's report: when every duty
     that filed owes, the owed ones made only when read (OwedObligations); else obligations_of's own list. `split`:
-    the duties on owing items and the others, when the caller holds them already (oversight/shape.Owing)."""
-    if split is None:
-        owes = list(map(owing.__contains__, map(attrgetter("item_id"), duties)))
-        split = list(compress(duties, owes)), list(compress(duties, map(not_, owes)))
-    owed = OwedObligations(split[0], rhythm.owed_for(period_id))
+    the duties split by `owing`, when the caller holds it already (oversight/shape.Owing)."""
+    split = DutySplit.of(duties, owing) if split is None else split
+    owed = OwedObligations(split, rhythm.owed_for(period_id))
     # A duty on an item that does not owe, but filed for the period: listed too, as not owed.
-    if filed and any((duty.item_id, duty.unit_id) in filed for duty in split[1]):
+    if filed and any((duty.item_id, duty.unit_id) in filed for duty in split.others):
         return obligations_of(rhythm, period_id, (), duties, filed, owing=owing)
     return owed
 
@@ -164,7 +177,7 @@ def compliance_pages(
     header: ViewHeader,
     items: Mapping[int, PlanItem],
     obligations: Sequence[Obligation],
-    reports: Mapping[tuple[int, int], PeriodReport],
+    reports: FiledReports,
     *,
     today: date,
     state: str | None,
@@ -179,14 +192,14 @@ def compliance_pages(
     facts: dict[date, tuple[bool, int]] = {}  # late_as_of each due date, once
     for o in obligations:
         assignment, scheduled, owed = o
-        report = reports.get((assignment.item_id, assignment.unit_id))
-        row_state = report["status"] if report else "missing"
+        at = reports.place(assignment.item_id, assignment.unit_id)
+        row_state = "missing" if at is None else reports.status(at)
         states[row_state] = states.get(row_state, 0) + 1
         expected += owed
         due_on = scheduled.due_on
         if due_on not in facts:
             facts[due_on] = late_as_of(due_on, today)
-        late += lateness(report, facts[due_on])[0]
+        late += reports.lateness(at, facts[due_on])[0]
         overdue += owed and row_state not in REPORTED and today > due_on
         if state is None or row_state == state:
             kept.append(o)

@@ -12,7 +12,7 @@ from services.common.column_blocks import ColumnBlock
 from services.common.contracts.columns import Columns
 from services.common.workdays import workdays_late
 from services.reporting_api.oversight.lights import REPORTED
-from services.reporting_api.oversight.schemas.rows import ComplianceEntry, Filed, PeriodReport
+from services.reporting_api.oversight.schemas.rows import AnsweringReport, ComplianceEntry, Filed, PeriodReport
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation
 
@@ -49,7 +49,7 @@ class PeriodFacts(NamedTuple):
 
 
 def compliance_row(
-    obligation: Obligation, item: ItemLabel | None, report: PeriodReport | None, facts: PeriodFacts
+    obligation: Obligation, item: ItemLabel | None, report: AnsweringReport | None, facts: PeriodFacts
 ) -> ComplianceEntry:
     """The row of an obligation, of its period's facts (PeriodFacts.of its `scheduled`)."""
     a = obligation.assignment
@@ -64,7 +64,7 @@ def _row(
     role: str,
     owed: bool,
     item: ItemLabel | None,
-    report: PeriodReport | None,
+    report: AnsweringReport | None,
     facts: PeriodFacts,
 ) -> ComplianceEntry:
     state = report["status"] if report else "missing"
@@ -137,7 +137,7 @@ def rows_of(columns: ColumnBlock) -> list[ComplianceEntry]:
 def compliance_rows(
     items: Iterable[ItemLabel],
     obligations: Iterable[Obligation],
-    reports: Mapping[tuple[int, int], PeriodReport],
+    reports: Mapping[tuple[int, int], AnsweringReport],
     *,
     today: date,
 ) -> list[ComplianceEntry]:
@@ -151,7 +151,7 @@ def compliance_rows(
 def labelled_rows(
     by_id: Mapping[int, ItemLabel],
     obligations: Iterable[Obligation],
-    reports: Mapping[tuple[int, int], PeriodReport],
+    reports: Mapping[tuple[int, int], AnsweringReport],
     *,
     today: date,
 ) -> list[ComplianceEntry]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger, String
 
 from services.common.driver_reads import Read, Rows
-from services.common.json import loads
+from services.common.json import integers
 from services.common.records import plain_rows
 from services.common.tables import table_of
 from services.reporting_api.instructions.models import Instruction, InstructionStatus
@@ -55,7 +55,7 @@ def periods_of(period: str) -> dict[str, str]:
 OWN_DUTY = reports.c.role != "delegate"
 
 
-def _answering(*, of_unit: bool = False) -> ColumnElement[bool]:
+def answering(*, of_unit: bool = False) -> ColumnElement[bool]:
     """The plan's own reports answering for the period (of one unit): what every statement here reads."""
     found = and_(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
     return and_(found, reports.c.unit_id == bindparam("unit_id")) if of_unit else found
@@ -73,17 +73,21 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
         reports.c.late,
         reports.c.days_late,
         reports.c.self_status,
-    ).where(_answering(of_unit=of_unit))
+    ).where(answering(of_unit=of_unit))
     query = query.order_by(reports.c.id)  # by_pair keeps the last of a pair's reports: the latest filed
     if lead_only:
         query = query.where(reports.c.role == "lead")
     return query
 
 
+# A report's pair as one integer, as periods/obligations.pair_key makes it; and the separator of an aggregated text, as
+# SQL, not a value bound at execution (driver_reads compiles each statement once, for asyncpg).
+PAIR_KEY = reports.c.item_id.cast(BigInteger) * literal_column(str(PAIR_BASE)) + reports.c.unit_id
+COMMA = literal_column("','", String)
+
 # A report that has not reached the office is a draft (the status besides REPORTED), asked as such: the index on
 # (plan_id, status) finds a plan's few; as "none of REPORTED" a province's period read 100,000 (58 ms -> 0.2 ms).
 _DRAFT = reports.c.status == ReportStatus.DRAFT.value
-KEYS_PIECE = 64 * 1024  # characters of answered_keys_statement's text parsed at a time (about 4,000 keys)
 
 
 @cache
@@ -94,11 +98,9 @@ def answered_keys_statement(*, of_unit: bool = False) -> Select[Any]:
     of two integers and a set of pairs they held 25 MB at the peak of a dispatch; as a sorted array of keys, 0.8 MB. In
     key order (from an ordered subquery: both databases aggregate in its order, and PairKeys checks), so that the text
     becomes a sorted array a piece at a time (answered_keys)."""
-    key = (reports.c.item_id.cast(BigInteger) * literal_column(str(PAIR_BASE)) + reports.c.unit_id).label("key")
-    ordered = select(key).where(_answering(of_unit=of_unit)).order_by(key).subquery()
-    # The separator as SQL, not a value bound at execution: driver_reads compiles the statement once, for asyncpg.
-    comma = literal_column("','", String)
-    return select(func.aggregate_strings(ordered.c.key.cast(String), comma).label("keys"))  # type: ignore[arg-type]
+    key = PAIR_KEY.label("key")
+    ordered = select(key).where(answering(of_unit=of_unit)).order_by(key).subquery()
+    return select(func.aggregate_strings(ordered.c.key.cast(String), COMMA).label("keys"))  # type: ignore[arg-type]
 
 
 @cache
@@ -119,7 +121,7 @@ def latest_drafts_statement(*, of_unit: bool = False) -> Select[Any]:
         .exists()
     )
     columns = period_reports_statement().selected_columns
-    return select(*columns).where(_answering(of_unit=of_unit), _DRAFT, ~newer)
+    return select(*columns).where(answering(of_unit=of_unit), _DRAFT, ~newer)
 
 
 def pending_reads(plan_id: int, period: str, *, unit_id: int | None = None) -> list[Read]:
@@ -131,15 +133,8 @@ def pending_reads(plan_id: int, period: str, *, unit_id: int | None = None) -> l
 
 
 def answered_keys(rows: Rows) -> array[int]:
-    """The keys of the pairs answered_keys_statement read (one row: their text, or NULL for none), parsed a piece of
-    the text at a time into machine integers: a province's period is never 100,000 int objects at once."""
-    text, found, at = cast(str | None, rows[0]["keys"] if rows else None), array("q"), 0
-    while text and at < len(text):
-        cut = text.find(",", at + KEYS_PIECE)
-        cut = len(text) if cut < 0 else cut
-        found.extend(loads(f"[{text[at:cut]}]"))
-        at = cut + 1
-    return found
+    """The keys of the pairs answered_keys_statement read (one row: their text, or NULL for none), as integers."""
+    return integers(cast(str | None, rows[0]["keys"] if rows else None))
 
 
 @cache
@@ -147,7 +142,7 @@ def lead_states_statement() -> Select[Any]:
     """The period's reports filed as lead with only what a roll-up's lights read of them (LeadState) and their pair:
     a province plan's 50,000 rows as records of four columns, not eight (plan 1 of the bench: 20 -> 14 MB)."""
     query = select(reports.c.item_id, reports.c.unit_id, reports.c.status, reports.c.self_status)
-    query = query.where(_answering(), reports.c.role == "lead")
+    query = query.where(answering(), reports.c.role == "lead")
     return query.order_by(reports.c.id)  # the latest of a pair last, as by_pair reads
 
 
@@ -157,7 +152,7 @@ def filed_counts_statement(key: str) -> Select[Any]:
     one aggregate, one row per key; of a pair that filed two (under an earlier cadence) only the latest counts
     (latest_per_pair)."""
     column, status, late = reports.c[key], reports.c.status, reports.c.late
-    latest = select(func.max(reports.c.id)).where(_answering()).group_by(reports.c.item_id, reports.c.unit_id)
+    latest = select(func.max(reports.c.id)).where(answering()).group_by(reports.c.item_id, reports.c.unit_id)
     reached = status != "draft"
     counts = {
         "submitted": reached,

@@ -29,6 +29,7 @@ from services.reporting_api.oversight.compliance import (
     period_obligations,
 )
 from services.reporting_api.oversight.compliance_rows import compliance_rows
+from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
 from services.reporting_api.oversight.indicators import behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
     PeriodView,
@@ -58,7 +59,6 @@ from services.reporting_api.oversight.repository import (
     light_reads,
     measurement_points,
     period_reports,
-    period_reports_read,
 )
 from services.reporting_api.oversight.rollups import BY, FILED_KEY, PLAN_ONLY, groups_by_key, layout_of
 from services.reporting_api.oversight.schemas.rows import (
@@ -127,16 +127,16 @@ async def compliance(
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id, shapes)
     # On PostgreSQL the reports are read on a connection of their own while the period view reads in turn on this one.
-    reads = [period_reports_read(plan_id, period, unit_id=unit_id)]
+    reads = [filed_columns_read(plan_id, period, unit_id=unit_id)]
     async with db.read() as conn, reading(db, conn, reads) as under_way:
         view, (owing,) = await read_period_view(
             db, conn, data, period, today, period_duties_read(plan_id, period, unit_id=unit_id)
         )
         rows = await under_way.rows(0)
     owed = duty_entries(owing, today)
-    filed, shape = by_pair(rows), data.shape
+    filed, shape = FiledReports.of(rows, period), data.shape
     duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
-    split = (view.owing.duties, view.owing.other_duties) if unit_id is None else None
+    split = view.owing.split if unit_id is None else None
     obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed, split)
     return compliance_pages(view.header(), shape.by_id, obligations, filed, today=today, state=state, duties=owed)
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import attrgetter, not_
+from operator import attrgetter
 
 from services.common.caching import BoundedCache, lru_cache, sized_lru_cache
 from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, PlanItem
 from services.common.contracts.tasks import PlanStructure
 from services.common.memory import MemoryTrim
+from services.reporting_api.oversight.compliance import DutySplit
 from services.reporting_api.oversight.lights import lead_assignments
 from services.reporting_api.oversight.rollups import PLAN_ONLY, groups_by_key, layout_of
 from services.reporting_api.oversight.tally import Tally, tally_of
@@ -41,10 +41,8 @@ class Owing:
     rhythm: Rhythm
     items: frozenset[int]
     not_owed: frozenset[int]  # the plan's other items: a roll-up expects nothing of them
-    # The plan's responsibilities on the owing items and on the others, each in id order (compliance's split, made
-    # once per owed period instead of once per request; references to the shape's records, no copies).
-    duties: Sequence[PlanAssignment] = ()
-    other_duties: Sequence[PlanAssignment] = ()
+    # The plan's responsibilities split by the owing items (references to the shape's records, no copies).
+    split: DutySplit
 
 
 @dataclass(slots=True)
@@ -71,9 +69,7 @@ class PlanShape:
         if known is not None and known.rhythm == rhythm:  # equal rhythms: equal calendars, cadences, owing items
             return known
         items = frozenset(owing_items(rhythm, self.items, scheduled))
-        owes = list(map(items.__contains__, map(attrgetter("item_id"), self.duties)))
-        duties, others = list(compress(self.duties, owes)), list(compress(self.duties, map(not_, owes)))
-        found = Owing(rhythm, items, frozenset(self.by_id) - items, duties, others)
+        found = Owing(rhythm, items, frozenset(self.by_id) - items, DutySplit.of(self.duties, items))
         self.owed.put(scheduled.period.id, found)
         return found
 

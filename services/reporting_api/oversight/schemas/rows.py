@@ -48,6 +48,14 @@ class Filed(TypedDict):
     days_late: int
 
 
+class AnsweringReport(Filed):
+    """What a compliance row shows of the report answering its pair's period (oversight/filed.py keeps no more of
+    it; a PeriodReport has these keys too)."""
+
+    id: int
+    period: str
+
+
 class FiledCount(TypedDict):
     """The period's reports of one unit or item (`key`) counted as a roll-up row counts them (filed_counts_statement):
     reached the office (submitted: not draft), awaiting review, accepted, returned, draft, on time and late (of the

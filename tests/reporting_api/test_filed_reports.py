@@ -1,0 +1,102 @@
+"""The reports answering for a period as compliance holds them: columns read as a row of texts (oversight/filed.py)."""
+
+import gc
+
+import pytest
+
+from services.common import json as duban_json
+from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
+from services.reporting_api.oversight.repository import period_reports
+from services.reporting_api.periods.obligations import pair_key
+from tests.reporting_api.test_compliance import TRANSPORT, filed_reports
+from tests.reporting_api.test_reports import file_report, review, submit
+
+SHOWN = ("id", "period", "status", "late", "days_late")  # what a compliance row shows of a report
+
+
+@pytest.fixture
+def transport(quzhou, auth):
+    unit_id = quzhou.unit_id(TRANSPORT)
+    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
+
+
+def read_both(client, plan_id, period, unit_id=None):
+    """The period's reports as compliance reads them, and as the reports read (by pair) gives them."""
+
+    async def read():
+        async with client.app.state.database.read() as conn:
+            statement, values = filed_columns_read(plan_id, period, unit_id=unit_id)
+            columns = [dict(row._mapping) for row in await conn.execute(statement, values)]
+            return FiledReports.of(columns, period), await period_reports(conn, plan_id, period, unit_id=unit_id)
+
+    return client.portal.call(read)
+
+
+def test_the_columns_hold_every_pair_s_report_as_the_reports_read_gives_it(reporting_client, quzhou, auth, transport):
+    headers = transport["headers"]
+    first, second = quzhou.item("T9")["id"], quzhou.item("T10")["id"]
+    submit(reporting_client, headers, file_report(reporting_client, headers, first)["id"])
+    returned = submit(reporting_client, headers, file_report(reporting_client, headers, second)["id"])
+    assert review(reporting_client, auth, returned["id"], "return", "补充数据").status_code == 200
+    file_report(reporting_client, headers, first, period="2024-H1")  # a draft answering for 2024-Q2
+
+    for period in ("2024-Q1", "2024-Q2"):
+        filed, by_pair = read_both(reporting_client, quzhou.plan_id, period)
+        assert {pair: filed[pair] for pair in filed} == {
+            pair: {name: report[name] for name in SHOWN} for pair, report in by_pair.items()
+        }
+    filed, _ = read_both(reporting_client, quzhou.plan_id, "2024-Q1")
+    assert {report["status"] for report in filed.values()} == {"submitted", "returned"}
+
+
+def test_a_unit_s_columns_hold_its_own_reports_only(reporting_client, quzhou, transport):
+    headers = transport["headers"]
+    file_report(reporting_client, headers, quzhou.item("T9")["id"])
+    filed, by_pair = read_both(reporting_client, quzhou.plan_id, "2024-Q1", unit_id=transport["unit_id"])
+    assert set(filed) == set(by_pair) and {unit for _, unit in filed} == {transport["unit_id"]}
+    other, _ = read_both(reporting_client, quzhou.plan_id, "2024-Q1", unit_id=transport["unit_id"] + 1)
+    assert len(other) == 0
+
+
+def test_a_period_nobody_filed_for_holds_no_report():
+    nothing = dict.fromkeys(("id", "pair", "period", "status", "late", "days_late"))
+    assert len(FiledReports.of([nothing], "2024-Q1")) == 0
+    assert FiledReports.of([], "2024-Q1").get((1, 5)) is None
+
+
+def test_of_a_pair_that_filed_twice_the_latest_answers_in_whatever_order_they_came():
+    row = {
+        "id": "9,4,7",
+        "pair": f"{pair_key(1, 5)},{pair_key(1, 5)},{pair_key(2, 5)}",
+        "period": "2,1,2",  # places among the answering periods
+    }
+    row |= {"status": "draft,submitted,accepted", "late": "0,1,0", "days_late": "0,3,0"}
+    filed = FiledReports.of([row], "2024-Q2")  # answered by 2024-M06, 2024-Q2 and 2024-H1
+    assert filed[(1, 5)] == {"id": 9, "period": "2024-H1", "status": "draft", "late": False, "days_late": 0}
+    assert (2, 5) in filed and (3, 5) not in filed and len(filed) == 2
+
+
+def test_the_integers_are_parsed_a_piece_of_their_text_at_a_time(monkeypatch):
+    monkeypatch.setattr(duban_json, "INTEGERS_PIECE", 3)  # a few characters a piece
+    values = [pair_key(1, 5), 7, pair_key(30, 1), 0]
+    assert list(duban_json.integers(",".join(map(str, values)))) == values
+    assert len(duban_json.integers(None)) == len(duban_json.integers("")) == 0
+
+
+def tracked_objects(filed):
+    """The objects the collector walks among those `filed` holds (itself, its columns and what they hold)."""
+    held = [filed, *(getattr(filed, name) for name in filed.__slots__)]
+    reachable = {id(part): part for holder in held for part in [holder, *gc.get_referents(holder)]}
+    return sum(gc.is_tracked(part) and not isinstance(part, type) for part in reachable.values())
+
+
+def test_the_columns_keep_no_object_per_report_that_the_collector_walks():
+    def accepted(count):
+        return filed_reports(
+            {
+                (item, 5): {"id": item, "status": "accepted", "late": False, "days_late": 0, "period": "2024-Q1"}
+                for item in range(1, count + 1)
+            }
+        )
+
+    assert tracked_objects(accepted(2_000)) == tracked_objects(accepted(2)) <= 8
