@@ -7,7 +7,7 @@ and each walk kept 4,084 objects the collector tracks, so that its full passes (
 fifteen, the p95. Read as one row of comma-separated texts, one per column, and held as machine integers and small
 codes, a walk keeps a handful of objects, and the read makes none per report that the collector would count. A
 typical plan's first page here (in process, 300 requests after ten plans' roll-ups): full collections 20 -> 0, the
-CPU a request 12-13 -> 8-9.5 ms at the median, its p95 wall time 29-32 -> 18 ms.
+CPU a request 12-13 -> 6.5 ms at the median, its p95 wall time 29-32 -> 19-20 ms.
 """
 
 from __future__ import annotations
