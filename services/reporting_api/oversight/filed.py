@@ -42,7 +42,9 @@ def filed_columns_statement(*, of_unit: bool = False) -> Select[Any]:
     late = reports.c.late.cast(Integer)
     found = select(reports.c.id, PAIR_KEY.label("pair"), period.label("period"), reports.c.status, late.label("late"))
     found = found.add_columns(reports.c.days_late).where(answering(of_unit=of_unit))
-    rows = found.order_by(reports.c.id).subquery()
+    # In no order: a pair's place is looked up by its key, and of a pair's two reports the ids pick the latest
+    # (_latest). Sorting by id was a fifth of the statement's time on the server (a typical plan: 4.3 -> 3.4 ms).
+    rows = found.subquery()
     texts: list[ColumnElement[Any]] = [func.aggregate_strings(c.cast(String), COMMA).label(c.name) for c in rows.c]  # type: ignore[arg-type]
     return select(*texts)
 
