@@ -130,8 +130,8 @@ class FiledReports(Mapping[Pair, AnsweringReport]):
 
 
 def _latest(keys: list[int], ids: array[int]) -> dict[int, int]:
-    """Each pair key's place, the latest report's where a pair has two: the last in id order, whatever order the
-    database aggregated in, so the rare pairs with two are settled by their ids."""
+    """Each pair key's place; of a pair with two reports (rare), the latest's, by id: the database aggregates them in
+    no order."""
     at = dict(zip(keys, range(len(keys)), strict=True))
     if len(at) < len(keys):
         for place, key in enumerate(keys):
