@@ -12,7 +12,7 @@ from services.reporting_api.models import metadata
 from tests.conftest import reporting_settings, serve_in_thread
 from tests.databases import empty_tables
 from tests.reporting_api.test_report_races import submitted, together
-from tests.reporting_api.test_reports import TRANSPORT, file_report, submitted_report
+from tests.reporting_api.test_reports import file_report, submitted_report
 
 REVIEWS = "/v1/reports/reviews"
 
@@ -20,12 +20,6 @@ REVIEWS = "/v1/reports/reviews"
 @pytest.fixture
 def t9(quzhou):
     return quzhou.item("T9")
-
-
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
 @pytest.fixture

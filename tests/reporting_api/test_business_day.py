@@ -14,15 +14,8 @@ from tests.reporting_api.test_compliance import compliance, row_of
 from tests.reporting_api.test_reports import file_report, submit
 from tests.reporting_api.test_traffic_lights import light_of_t9
 
-TRANSPORT = "市交通运输局"
 LAST_MINUTE = datetime(2024, 4, 10, 15, 59, tzinfo=UTC)  # 23:59 Beijing on the due date
 FIRST_MINUTE = datetime(2024, 4, 10, 16, 1, tzinfo=UTC)  # 00:01 Beijing the day after
-
-
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
 def submitted_at(client, transport, item_id, instant, period="2024-Q1"):

@@ -28,16 +28,9 @@ from services.reporting_api.periods.obligations import (
 from services.reporting_api.reports.models import ReportStatus
 from tests.reporting_api.test_reports import file_report, review, submit
 
-TRANSPORT = "市交通运输局"
 PROBLEM = "application/problem+json"
 AFTER_DUE = "2024-05-01"  # 2024-Q1 is due on 2024-04-10
 BEFORE_DUE = "2024-04-01"
-
-
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
 def compliance(client, headers, plan_id, period="2024-Q1", **params):

@@ -2,22 +2,14 @@
 
 import gc
 
-import pytest
-
 from services.common import json as duban_json
 from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
 from services.reporting_api.oversight.repository import period_reports
 from services.reporting_api.periods.obligations import pair_key
-from tests.reporting_api.test_compliance import TRANSPORT, filed_reports
+from tests.reporting_api.test_compliance import filed_reports
 from tests.reporting_api.test_reports import file_report, review, submit
 
 SHOWN = ("id", "period", "status", "late", "days_late")  # what a compliance row shows of a report
-
-
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
 def read_both(client, plan_id, period, unit_id=None):

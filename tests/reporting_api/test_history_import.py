@@ -9,14 +9,7 @@ from services.common.db import Database, make_engine
 from services.reporting_api.reports.history import PastMeasurement, PastReport, import_past_reports
 from services.reporting_api.reports.models import ReportStatus
 
-TRANSPORT = "市交通运输局"
 DUE = date(2024, 4, 12)
-
-
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
 def load(url, history):

@@ -8,16 +8,9 @@ from services.common.contracts.plan_rows import PlanIndicator
 from services.reporting_api.oversight.indicators import attainment, meets
 from tests.reporting_api.test_reports import file_report, indicator_ids, review, submit
 
-TRANSPORT = "市交通运输局"
 PROBLEM = "application/problem+json"
 KM = "T9-expressway-km"  # 到 2025 年建成高速公路 298 公里
 QUARTER_ENDS = {"2024-Q1": "2024-03-31", "2024-H1": "2024-06-30", "2024-Q3": "2024-09-30"}
-
-
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
 def report_km(client, transport, quzhou, period, value, as_of=None):

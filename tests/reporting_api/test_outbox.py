@@ -18,12 +18,6 @@ def t9(quzhou):
     return quzhou.item("T9")
 
 
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
-
-
 def outbox(url):
     return events(url, outbox_events)
 

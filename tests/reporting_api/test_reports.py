@@ -18,12 +18,6 @@ def t9(quzhou):
     return quzhou.item("T9")
 
 
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
-
-
 # What every type of report must say before it is submitted (a summary's indicator values aside).
 FULL_CONTENT = {"progress": "推进中", "achievements": "完成阶段目标", "problems": "无", "next_steps": "继续推进"}
 

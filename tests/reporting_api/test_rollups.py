@@ -18,12 +18,6 @@ PROBLEM = "application/problem+json"
 COUNTIES = {"开化县", "衢江区", "江山市", "常山县", "柯城区", "龙游县"}
 
 
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
-
-
 def rollups(client, auth, plan_id, by, period="2024-Q1", role="office", **params):
     """The whole roll-up: its first page with the rows of every page."""
     query = {"period": period, "by": by, "limit": 500, **params}

@@ -2,23 +2,14 @@
 
 from datetime import date
 
-import pytest
-
 from services.common.contracts.plan_rows import PlanItem
 from services.reporting_api.oversight.lights import light_of
 from services.reporting_api.oversight.progress import progress_of_items
 from tests.reporting_api.test_reports import file_report, review, submit
 
-TRANSPORT = "市交通运输局"
 PROBLEM = "application/problem+json"
 AFTER_DUE = "2024-05-01"  # 2024-Q1 is due on 2024-04-10
 WELL_BEFORE = "2024-02-01"
-
-
-@pytest.fixture
-def transport(quzhou, auth):
-    unit_id = quzhou.unit_id(TRANSPORT)
-    return {"unit_id": unit_id, "headers": auth("unit", unit_id=unit_id)}
 
 
 def lights(client, headers, plan_id, period="2024-Q1", **params):
