@@ -11,7 +11,7 @@ from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.oversight import repository
 from services.reporting_api.oversight.compliance import compliance_pages, compliance_summary, period_obligations
 from services.reporting_api.oversight.compliance_rows import compliance_rows, duty_columns, rows_of
-from services.reporting_api.oversight.filed import FiledReports
+from services.reporting_api.oversight.filed import STATUSES, FiledReports
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.obligation_list import owed_positions
 from services.reporting_api.oversight.walks import ComplianceWalks
@@ -399,6 +399,11 @@ def pages_of_2024_q1(filed, state=None):
     return pages, compliance_rows(items, obligations, filed, today=date(2024, 5, 1))
 
 
+def state_code(report):
+    """A report's status and lateness as the database codes them for compliance (filed._state)."""
+    return 2 * STATUSES.index(report["status"]) + int(report["late"])
+
+
 def filed_reports(by_pair, period="2024-Q1"):
     """The reports of `by_pair` as the database gives compliance their columns (oversight/filed.py): a row of texts."""
 
@@ -406,8 +411,8 @@ def filed_reports(by_pair, period="2024-Q1"):
         return ",".join(map(str, values))
 
     pairs, reports, answering = list(by_pair), list(by_pair.values()), list(repository.periods_of(period).values())
-    row = {name: text(r[name] for r in reports) for name in ("id", "status", "days_late")}
-    row |= {"pair": text(pair_key(*pair) for pair in pairs), "late": text(int(r["late"]) for r in reports)}
+    row = {name: text(r[name] for r in reports) for name in ("id", "days_late")}
+    row |= {"pair": text(pair_key(*pair) for pair in pairs), "state": text(map(state_code, reports))}
     row["period"] = text(answering.index(r["period"]) for r in reports)
     return FiledReports.of([row], period)
 

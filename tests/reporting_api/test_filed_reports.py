@@ -4,12 +4,32 @@ import gc
 
 from services.common import json as duban_json
 from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
-from services.reporting_api.oversight.repository import period_reports
+from services.reporting_api.oversight.repository import period_reports, reports
 from services.reporting_api.periods.obligations import pair_key
 from tests.reporting_api.test_compliance import filed_reports
 from tests.reporting_api.test_reports import file_report, review, submit
 
 SHOWN = ("id", "period", "status", "late", "days_late")  # what a compliance row shows of a report
+
+
+def read_row(client, plan_id, period):
+    """The row of texts compliance reads of the period."""
+
+    async def read():
+        async with client.app.state.database.read() as conn:
+            return dict((await conn.execute(*filed_columns_read(plan_id, period))).one()._mapping)
+
+    return client.portal.call(read)
+
+
+def set_columns(client, report_id, **values):
+    """Columns of a report written past the API, as SQL written by hand would."""
+
+    async def write():
+        async with client.app.state.database.transaction() as conn:
+            await conn.execute(reports.update().where(reports.c.id == report_id).values(**values))
+
+    client.portal.call(write)
 
 
 def read_both(client, plan_id, period, unit_id=None):
@@ -51,7 +71,7 @@ def test_a_unit_s_columns_hold_its_own_reports_only(reporting_client, quzhou, tr
 
 
 def test_a_period_nobody_filed_for_holds_no_report():
-    nothing = dict.fromkeys(("id", "pair", "period", "status", "late", "days_late"))
+    nothing = dict.fromkeys(("id", "pair", "period", "state", "days_late"))
     assert len(FiledReports.of([nothing], "2024-Q1")) == 0
     assert FiledReports.of([], "2024-Q1").get((1, 5)) is None
 
@@ -62,10 +82,40 @@ def test_of_a_pair_that_filed_twice_the_latest_answers_in_whatever_order_they_ca
         "pair": f"{pair_key(1, 5)},{pair_key(1, 5)},{pair_key(2, 5)}",
         "period": "2,1,2",  # places among the answering periods
     }
-    row |= {"status": "draft,submitted,accepted", "late": "0,1,0", "days_late": "0,3,0"}
+    row |= {"state": "0,3,4", "days_late": "0,3,0"}  # draft; submitted late; accepted
     filed = FiledReports.of([row], "2024-Q2")  # answered by 2024-M06, 2024-Q2 and 2024-H1
     assert filed[(1, 5)] == {"id": 9, "period": "2024-H1", "status": "draft", "late": False, "days_late": 0}
     assert (2, 5) in filed and (3, 5) not in filed and len(filed) == 2
+
+
+def test_the_database_codes_each_status_and_lateness_as_one_small_integer(reporting_client, quzhou, auth, transport):
+    headers = transport["headers"]
+    late = file_report(reporting_client, headers, quzhou.item("T9")["id"])
+    submit(reporting_client, headers, late["id"])
+    set_columns(reporting_client, late["id"], late=True)
+    file_report(reporting_client, headers, quzhou.item("T10")["id"])  # a draft, on time
+
+    row = read_row(reporting_client, quzhou.plan_id, "2024-Q1")
+    assert sorted(row["state"].split(",")) == ["0", "3"]  # draft: 0; submitted (1) and late: 2 * 1 + 1
+
+
+def test_a_status_outside_the_workflow_s_keeps_its_name(reporting_client, quzhou, transport):
+    report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
+    set_columns(reporting_client, report["id"], status="archived", late=True)  # only hand-written SQL could
+
+    filed, _ = read_both(reporting_client, quzhou.plan_id, "2024-Q1")
+    assert [(r["status"], r["late"]) for r in filed.values()] == [("archived", True)]
+
+
+def test_the_state_codes_and_the_names_of_other_statuses_are_read_together():
+    row = {"id": "1,2,3", "pair": f"{pair_key(1, 5)},{pair_key(2, 5)},{pair_key(3, 5)}", "period": "0,0,0"}
+    row |= {"state": "5,archived/0,archived/1", "days_late": "2,0,4"}
+    filed = FiledReports.of([row], "2024-Q1")
+    assert [(filed[(n, 5)]["status"], filed[(n, 5)]["late"]) for n in (1, 2, 3)] == [
+        ("accepted", True),
+        ("archived", False),
+        ("archived", True),
+    ]
 
 
 def test_the_integers_are_parsed_a_piece_of_their_text_at_a_time(monkeypatch):
