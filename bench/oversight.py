@@ -47,11 +47,8 @@ from services.common.driver_pool import SESSION, FairPool, keep_session
 from services.common.driver_reads import Read, driver_statement
 from services.reporting_api.instructions.owed import period_duties_read
 from services.reporting_api.oversight.filed import filed_columns_read
-from services.reporting_api.oversight.repository import (
-    filed_counts_statement,
-    light_reads,
-    periods_of,
-)
+from services.reporting_api.oversight.filed_counts import filed_texts_read
+from services.reporting_api.oversight.repository import light_reads
 from services.reporting_api.oversight.rollups import FILED_KEY
 from services.reporting_api.periods.rhythm_reads import rhythm_reads
 
@@ -85,7 +82,7 @@ class HandSQL:
 
     def rollup(self, plan_id: int, today: date) -> None:
         reads = [
-            (filed_counts_statement(FILED_KEY["unit"]), {"plan_id": plan_id, **periods_of(PERIOD)}),
+            filed_texts_read(plan_id, PERIOD, FILED_KEY["unit"]),
             *light_reads(plan_id, PERIOD, today, states_only=True),
         ]
         self.loop.run_until_complete(self._beside(rhythm_reads(plan_id), reads))

@@ -24,7 +24,6 @@ from services.common.tables import table_of
 from services.reporting_api.instructions.models import Instruction, InstructionStatus
 from services.reporting_api.oversight.progress import accepted_statement
 from services.reporting_api.oversight.schemas.rows import (
-    FiledCount,
     LeadState,
     MeasurementPoint,
     PeriodReport,
@@ -230,11 +229,6 @@ def lead_states(rows: Rows) -> dict[tuple[int, int], LeadState]:
     return dict(zip(map(_PAIR, rows), map(shared.__getitem__, map(_STATE, rows)), strict=True))  # in C
 
 
-def as_filed(rows: Rows) -> Sequence[FiledCount]:
-    """Rows of filed_counts_statement, as dicts or driver records alike."""
-    return cast(Sequence[FiledCount], rows)
-
-
 def by_indicator(rows: Rows) -> PointsByIndicator:
     """Measurement points by indicator id (rows of measurement_points_statement)."""
     points: PointsByIndicator = {}
@@ -255,11 +249,6 @@ async def period_reports(
     """The period's reports by (item_id, unit_id)."""
     statement, values = period_reports_read(plan_id, period, unit_id=unit_id, lead_only=lead_only)
     return by_pair(plain_rows(await conn.execute(statement, dict(values))))
-
-
-async def filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> list[FiledCount]:
-    values = {"plan_id": plan_id, **periods_of(period)}
-    return cast(list[FiledCount], plain_rows(await conn.execute(filed_counts_statement(key), values)))
 
 
 async def measurement_points(conn: AsyncConnection, plan_id: int, today: date) -> PointsByIndicator:

@@ -12,6 +12,7 @@ from operator import attrgetter
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.common.contracts.tasks import Group, ItemLeader, ItemLink, Member, Unit
+from services.reporting_api.oversight.filed_counts import FiledCounts
 from services.reporting_api.oversight.schemas.rows import FiledCount, LightEntry, RollupEntry
 from services.reporting_api.oversight.tally import GroupRef, Layout, counted, tally_of
 
@@ -152,7 +153,7 @@ def rollup(
     )
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
     tally = tally_of(groups, layout_of(by, groups, by_item))
-    return counted(tally, filed, light_of, overdue, not_owed).rows()
+    return counted(tally, FiledCounts.of_rows(filed), light_of, overdue, not_owed).rows()
 
 
 def _group_order(ref: GroupRef) -> tuple[bool, int]:

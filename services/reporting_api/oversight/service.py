@@ -30,6 +30,7 @@ from services.reporting_api.oversight.compliance import (
 )
 from services.reporting_api.oversight.compliance_rows import compliance_rows
 from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
+from services.reporting_api.oversight.filed_counts import FiledCounts, read_filed_counts
 from services.reporting_api.oversight.indicators import behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
     PeriodView,
@@ -52,10 +53,8 @@ from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.period_rows import behind_of, read_rollup
 from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
 from services.reporting_api.oversight.repository import (
-    as_filed,
     by_pair,
     duty_rows,
-    filed_counts,
     light_reads,
     measurement_points,
     period_reports,
@@ -177,18 +176,17 @@ async def rollups(
     view, lit = read.view, read.lit
     # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
     plan = view.data if view.data.revision is None else view.data.revision
-    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, read.filed_values, lit)
+    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, read.filed, lit)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
         shape, context = data.shape, _light_context(view, lit.reports, lit.behind, lit.duties)
         lights = lights_by_item(shape.items, shape.leads, context, lit.progress)
         tally = _tally(by, data, grouping)
-        counts = counted(tally, as_filed(read.filed), lights, today > view.due_on, view.owing.not_owed)
+        counts = counted(tally, FiledCounts.of(read.filed), lights, today > view.due_on, view.owing.not_owed)
         # A row built and encoded when a page first shows it, then kept: a reused answer's page is a slice of them.
         rows = EncodedRows(counts)
         answer = {**view.header(), "by": by, "data": rows}
-        size = lit.size + len(read.filed) + len(rows)  # what the memo's bound counts
-        memo.keep((plan_id, period, by, today), inputs, answer, rows=size)
+        memo.keep((plan_id, period, by, today), inputs, answer, rows=read.size + len(rows))  # what its bound counts
     return answer
 
 
@@ -272,7 +270,7 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
         view, _light_context(view, leads, behind_of_progress(progress), earliest_answer_dates(duties)), accepted
     )
     rows = _compliance_rows(view, filed)
-    counts = {key: await filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
+    counts = {key: await read_filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
     light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
     overdue, not_owed = today > view.due_on, view.owing.not_owed
     return {

@@ -10,17 +10,17 @@ lights per item, and builds the rows of the groups the page shows (Tallied.row).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from operator import add, itemgetter
 from typing import overload
 
 import orjson
 
 from services.common.json import render
+from services.reporting_api.oversight.filed_counts import FiledCounts
 from services.reporting_api.oversight.lights import LIGHTS
 from services.reporting_api.oversight.progress import PROGRESS
-from services.reporting_api.oversight.schemas.rows import FiledCount, RollupEntry
+from services.reporting_api.oversight.schemas.rows import RollupEntry
 
 GroupRef = tuple[int | None, str | None, str]  # id, key, name
 Layout = list[tuple[GroupRef, list[int]]]  # each group, in the answer's order, with the item id of each of its pairs
@@ -32,13 +32,13 @@ SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE = range(7)
 @dataclass(frozen=True, slots=True)
 class Tally:
     """A grouping's layout as a roll-up counts it: the groups in the answer's order, the item id of each group's
-    expected pairs, each group's distinct items, and the positions of the groups each key (unit or item id, as the
-    period's aggregate is keyed) falls in. Plain ids and names: it keeps no record of the plan."""
+    expected pairs, each group's distinct items, and the keys (unit or item ids, as the period's filed counts are
+    keyed) each group adds up. Plain ids and names: it keeps no record of the plan."""
 
     refs: tuple[GroupRef, ...]
     pairs: tuple[tuple[int, ...], ...]
     items: tuple[tuple[int, ...], ...]
-    positions: Mapping[int, tuple[int, ...]]
+    keys: tuple[tuple[int, ...], ...]
 
     def __len__(self) -> int:
         return len(self.refs)
@@ -47,47 +47,27 @@ class Tally:
 def tally_of(groups: Mapping[int, list[GroupRef]], layout: Layout) -> Tally:
     """The tally of a grouping (rollups.groups_by_key) and its layout (rollups.layout_of)."""
     at = {ref: n for n, (ref, _) in enumerate(layout)}
-    positions = {}
+    keys: list[list[int]] = [[] for _ in layout]
     for key, refs in groups.items():
-        if found := tuple(at[ref] for ref in refs if ref in at):
-            positions[key] = found
+        for ref in refs:
+            if ref in at:
+                keys[at[ref]].append(key)
     return Tally(
         refs=tuple(ref for ref, _ in layout),
         pairs=tuple(tuple(pairs) for _, pairs in layout),
         items=tuple(tuple(dict.fromkeys(pairs)) for _, pairs in layout),
-        positions=positions,
+        keys=tuple(map(tuple, keys)),
     )
-
-
-_FILED_FIELDS = itemgetter("key", "submitted", "awaiting_review", "accepted", "returned", "draft", "on_time", "late")
-
-
-def filed_by_group(tally: Tally, filed: Iterable[FiledCount]) -> dict[int, Sequence[int]]:
-    """Each group's filed counts (by position), from the period's aggregate (rows of filed_counts_statement: one per
-    unit or item, counted already); a group of several keys adds theirs up."""
-    found: dict[int, Sequence[int]] = {}
-    positions = tally.positions
-    for row in map(_FILED_FIELDS, filed):  # the fields read in C: thousands of rows
-        at = positions.get(row[0])
-        if at is None:
-            continue
-        counts = row[1:]
-        for position in at:
-            known = found.get(position)
-            found[position] = counts if known is None else tuple(map(add, known, counts))
-    return found
-
-
-NO_FILED = (0,) * 7
 
 
 @dataclass(frozen=True, slots=True)
 class Tallied:
-    """A period counted over a tally: the filed counts per group (filed_by_group), each item's (light, progress
-    status) (lights.lights_by_item), whether the due date has passed, and the items that owe nothing (closed)."""
+    """A period counted over a tally: the filed counts per unit or item (filed_counts.FiledCounts, summed per group
+    when its row is built), each item's (light, progress status) (lights.lights_by_item), whether the due date has
+    passed, and the items that owe nothing (closed)."""
 
     tally: Tally
-    filed: Mapping[int, Sequence[int]]
+    filed: FiledCounts
     lights: Mapping[int, tuple[str, str]]
     overdue: bool
     not_owed: Collection[int] = ()
@@ -100,7 +80,7 @@ class Tallied:
         tally, not_owed = self.tally, self.not_owed
         ref, pairs, items = tally.refs[position], tally.pairs[position], tally.items[position]
         expected = len(pairs) - sum(item_id in not_owed for item_id in pairs) if not_owed else len(pairs)
-        filed = self.filed.get(position, NO_FILED)
+        filed = self.filed.summed(tally.keys[position])
         submitted = filed[SUBMITTED]
         lights, progress = dict.fromkeys(LIGHTS, 0), dict.fromkeys(PROGRESS, 0)
         for found in map(self.lights.get, items):
@@ -141,13 +121,13 @@ class Tallied:
 
 def counted(
     tally: Tally,
-    filed: Iterable[FiledCount],
+    filed: FiledCounts,
     lights: Mapping[int, tuple[str, str]],
     overdue: bool,
     not_owed: Collection[int] = (),
 ) -> Tallied:
-    """The period counted over a tally: its aggregate per group (filed_by_group), the rest as Tallied keeps it."""
-    return Tallied(tally, filed_by_group(tally, filed), lights, overdue, not_owed)
+    """The period counted over a tally, each group's row built when asked (Tallied.row)."""
+    return Tallied(tally, filed, lights, overdue, not_owed)
 
 
 class EncodedRows(Sequence[orjson.Fragment]):

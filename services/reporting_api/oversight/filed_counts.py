@@ -1,0 +1,94 @@
+"""A roll-up's filed counts (the period's reports counted per unit or per item) read as one row of texts, held as
+columns, and summed per group only for the rows a page shows.
+
+A typical plan's roll-up by unit counts its period per unit in 2,216 rows. Read as driver records, each was a record
+the collector tracks; the memo compared them as tuples made of each (~1 ms), and every group's counts were added up
+before any page asked for them (filed_by_group, ~3 ms). Read as one row of comma-separated texts (one per column,
+every text in the same order: one pass of one aggregate), the memo compares the texts as they came, and only a miss
+parses them: into a dict of key to place and a list of integers per count, which a group's row sums over its keys
+when a page first shows it (tally.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from operator import itemgetter
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import String
+
+from services.common.driver_reads import Read, Rows
+from services.common.json import integer_list
+from services.common.records import plain_rows
+from services.reporting_api.oversight.repository import COMMA, filed_counts_statement, periods_of
+from services.reporting_api.oversight.schemas.rows import FiledCount
+
+FIELDS = tuple(FiledCount.__annotations__)  # the key, then the counts in a roll-up row's order
+FiledTexts = tuple[str | None, ...]  # a text per field, as read (None: no report at all)
+NO_FILED = (0,) * (len(FIELDS) - 1)
+_NOTHING: FiledTexts = (None,) * len(FIELDS)
+_VALUES = itemgetter(*FIELDS)  # a row's values by name, in FIELDS' order: a dict's and a driver record's alike
+
+
+@cache
+def filed_texts_statement(key: str) -> Select[Any]:
+    """filed_counts_statement(key)'s rows as one row: a comma-separated text per column, in FIELDS' order."""
+    counted = filed_counts_statement(key).subquery()
+    texts: list[ColumnElement[Any]] = [
+        func.aggregate_strings(counted.c[name].cast(String), COMMA).label(name)  # type: ignore[arg-type]
+        for name in FIELDS
+    ]
+    return select(*texts)
+
+
+def filed_texts_read(plan_id: int, period: str, key: str) -> Read:
+    return filed_texts_statement(key), {"plan_id": plan_id, **periods_of(period)}
+
+
+async def read_filed_counts(conn: AsyncConnection, plan_id: int, period: str, key: str) -> FiledCounts:
+    """The period's filed counts per unit or item (`key`), read on `conn` (a closed period's snapshot)."""
+    statement, values = filed_texts_read(plan_id, period, key)
+    return FiledCounts.of(filed_texts(plain_rows(await conn.execute(statement, values))))
+
+
+def filed_texts(rows: Rows) -> FiledTexts:
+    """The texts of filed_texts_statement's one row (a dict or a driver record alike), in FIELDS' order."""
+    return cast(FiledTexts, _VALUES(rows[0])) if rows else _NOTHING
+
+
+def rows_counted(texts: FiledTexts) -> int:
+    """How many units or items the texts count (what the roll-up memo's bound counts of them)."""
+    return 0 if texts[0] is None else texts[0].count(",") + 1
+
+
+@dataclass(frozen=True, slots=True)
+class FiledCounts:
+    """The counts of each key (unit or item id) as columns: `at` maps a key to its place in `columns`, one list of
+    integers per count, in FIELDS' order after the key."""
+
+    at: Mapping[int, int]
+    columns: tuple[list[int], ...]
+
+    @classmethod
+    def of(cls, texts: FiledTexts) -> FiledCounts:
+        keys, *columns = map(integer_list, texts)
+        return cls(dict(zip(keys, range(len(keys)), strict=True)), tuple(columns))
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[FiledCount]) -> FiledCounts:
+        """The counts of rows read one by one (a closed period's snapshot computed from lists)."""
+        found = list(map(_VALUES, rows))
+        return cls.of(tuple(",".join(map(str, column)) for column in zip(*found, strict=True)) if found else _NOTHING)
+
+    def summed(self, keys: Sequence[int]) -> Sequence[int]:
+        """The counts of these keys added up, in FIELDS' order after the key (zeros for keys nothing was filed for)."""
+        places = [place for place in map(self.at.get, keys) if place is not None]
+        if len(places) == 1:
+            return tuple(column[places[0]] for column in self.columns)
+        if not places:
+            return NO_FILED
+        return tuple(sum(map(column.__getitem__, places)) for column in self.columns)

@@ -1,0 +1,84 @@
+"""A roll-up's filed counts: read as one row of texts, compared by the memo as they came, summed per group
+(oversight/filed_counts.py)."""
+
+from types import MappingProxyType
+
+from services.reporting_api.oversight.filed_counts import (
+    FIELDS,
+    NO_FILED,
+    FiledCounts,
+    filed_texts,
+    filed_texts_read,
+    filed_texts_statement,
+    rows_counted,
+)
+from services.reporting_api.oversight.repository import filed_counts_statement
+from services.reporting_api.oversight.rollups import FILED_KEY
+from tests.reporting_api.test_reports import file_report, review, submit
+
+COUNTS = {"submitted": 3, "awaiting_review": 1, "accepted": 2, "returned": 0, "draft": 1, "on_time": 2, "late": 1}
+
+
+def test_the_statements_select_exactly_the_fields_counted():
+    # A count the statement gained but FIELDS lacked would change the roll-up unseen by the memo.
+    for key in FILED_KEY.values():
+        assert [column.key for column in filed_counts_statement(key).selected_columns] == list(FIELDS)
+        assert [column.key for column in filed_texts_statement(key).selected_columns] == list(FIELDS)
+
+
+def test_a_row_read_by_name_gives_the_same_texts_as_a_dict():
+    texts = {name: str(n) for n, name in enumerate(reversed(FIELDS))}
+    as_record = MappingProxyType(texts)  # a mapping read by name, as a driver record is
+    assert filed_texts([as_record]) == filed_texts([texts]) == tuple(texts[name] for name in FIELDS)
+
+
+def test_a_period_nobody_filed_for_counts_nothing():
+    assert rows_counted(filed_texts([])) == 0
+    assert FiledCounts.of(filed_texts([])).summed((7,)) == NO_FILED
+    assert FiledCounts.of_rows([]).summed((7, 8)) == NO_FILED
+
+
+def test_a_group_of_one_key_has_that_key_s_counts():
+    counts = FiledCounts.of_rows([{"key": 7, **COUNTS}, {"key": 9, **COUNTS, "accepted": 5}])
+    assert counts.summed((7,)) == tuple(COUNTS.values())
+    assert counts.summed((9,))[FIELDS.index("accepted") - 1] == 5
+
+
+def test_a_group_of_several_keys_adds_theirs_up_and_keys_nothing_was_filed_for_add_nothing():
+    counts = FiledCounts.of_rows([{"key": 7, **COUNTS}, {"key": 9, **COUNTS}])
+    assert counts.summed((7, 9, 11)) == tuple(2 * value for value in COUNTS.values())
+    assert counts.summed((11, 12)) == NO_FILED
+
+
+def test_one_count_changed_makes_the_texts_differ():
+    read = FiledCounts.of_rows  # the memo compares the texts; of_rows makes them as the database does
+    assert read([{"key": 7, **COUNTS, "accepted": 3}]) != read([{"key": 7, **COUNTS}])
+
+
+def read_counts(client, plan_id, period, key):
+    """The period's counts per `key` as texts, and as rows one key at a time."""
+
+    async def read():
+        async with client.app.state.database.read() as conn:
+            statement, values = filed_texts_read(plan_id, period, key)
+            texts = filed_texts([dict(row._mapping) for row in await conn.execute(statement, values)])
+            rows = [dict(row._mapping) for row in await conn.execute(filed_counts_statement(key), values)]
+            return texts, rows
+
+    return client.portal.call(read)
+
+
+def test_the_texts_hold_each_key_s_counts_as_its_row_gives_them(reporting_client, quzhou, auth, transport):
+    headers = transport["headers"]
+    submit(reporting_client, headers, file_report(reporting_client, headers, quzhou.item("T9")["id"])["id"])
+    returned = submit(reporting_client, headers, file_report(reporting_client, headers, quzhou.item("T10")["id"])["id"])
+    assert review(reporting_client, auth, returned["id"], "return", "补充数据").status_code == 200
+    file_report(reporting_client, headers, quzhou.item("T11")["id"])  # a draft
+
+    for key in set(FILED_KEY.values()):
+        texts, rows = read_counts(reporting_client, quzhou.plan_id, "2024-Q1", key)
+        assert rows_counted(texts) == len(rows) > 0
+        counts = FiledCounts.of(texts)
+        assert {row["key"]: counts.summed((row["key"],)) for row in rows} == {
+            row["key"]: tuple(row[name] for name in FIELDS[1:]) for row in rows
+        }
