@@ -22,7 +22,10 @@ from services.common.driver_reads import Pending, Read, Rows, driver_statement, 
 # (milliseconds each) to share work the request's own backend does faster alone. A dispatch's read of the latest
 # drafts of a typical plan's period (0 rows) took 21 ms with two workers, 1.4 ms without; the whole day's peer read
 # 4.1 s -> 3.0 s (bench/dispatch.py). A parallel plan would only pay for one request's big scan, on idle cores.
-POSTGRESQL_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0"}
+# No JIT: the services' statements are short, and its compiling was most of a long one's time: a roll-up's latest
+# indicator values (oversight/repository.py latest_points_statement) ran in ~18 ms and spent 10-270 ms more
+# compiling, its cost estimated high (the planner takes a plan's ~1,000 indicators for 22,000).
+POSTGRESQL_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0", "jit": "off"}
 # asyncpg waits 60 s for a connection by default: a database host that drops packets would hold every request.
 CONNECT_TIMEOUT_SECONDS = 5
 # asyncpg keeps up to 2,000 freed records of each length for reuse: those a read of 50,000 rows freed stayed

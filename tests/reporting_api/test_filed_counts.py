@@ -7,13 +7,15 @@ from services.reporting_api.oversight.filed_counts import (
     FIELDS,
     NO_FILED,
     FiledCounts,
+    filed_counts_statement,
     filed_texts,
     filed_texts_read,
     filed_texts_statement,
     rows_counted,
 )
-from services.reporting_api.oversight.repository import filed_counts_statement
 from services.reporting_api.oversight.rollups import FILED_KEY
+from tests.reporting_api.test_cadence import values_for
+from tests.reporting_api.test_filed_reports import set_columns
 from tests.reporting_api.test_reports import file_report, review, submit
 
 COUNTS = {"submitted": 3, "awaiting_review": 1, "accepted": 2, "returned": 0, "draft": 1, "on_time": 2, "late": 1}
@@ -82,3 +84,30 @@ def test_the_texts_hold_each_key_s_counts_as_its_row_gives_them(reporting_client
         assert {row["key"]: counts.summed((row["key"],)) for row in rows} == {
             row["key"]: tuple(row[name] for name in FIELDS[1:]) for row in rows
         }
+
+
+def test_of_a_pair_that_filed_two_reports_answering_the_period_only_the_latest_counts(
+    reporting_client, quzhou, transport
+):
+    headers, t9 = transport["headers"], quzhou.item("T9")["id"]
+    earlier = file_report(reporting_client, headers, t9, period="2024-H1")  # a draft, then moved to June's month:
+    set_columns(reporting_client, earlier["id"], period="2024-M06")  # as if filed under a monthly cadence
+    later = file_report(
+        reporting_client,
+        headers,
+        t9,
+        period="2024-H1",
+        measurements=values_for(reporting_client, quzhou.item("T9"), "2024-06-30"),
+    )
+    submit(reporting_client, headers, later["id"])
+
+    for key in set(FILED_KEY.values()):
+        texts, _ = read_counts(reporting_client, quzhou.plan_id, "2024-Q2", key)
+        counts = dict(
+            zip(
+                FIELDS[1:],
+                FiledCounts.of(texts).summed((t9 if key == "item_id" else transport["unit_id"],)),
+                strict=True,
+            )
+        )
+        assert (counts["submitted"], counts["draft"], rows_counted(texts)) == (1, 0, 1)

@@ -17,14 +17,14 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import String
 
 from services.common.driver_reads import Read, Rows
 from services.common.json import integer_list
 from services.common.records import plain_rows
-from services.reporting_api.oversight.repository import COMMA, filed_counts_statement, periods_of
+from services.reporting_api.oversight.repository import COMMA, answering, periods_of, reports
 from services.reporting_api.oversight.schemas.rows import FiledCount
 
 FIELDS = tuple(FiledCount.__annotations__)  # the key, then the counts in a roll-up row's order
@@ -32,6 +32,38 @@ FiledTexts = tuple[str | None, ...]  # a text per field, as read (None: no repor
 NO_FILED = (0,) * (len(FIELDS) - 1)
 _NOTHING: FiledTexts = (None,) * len(FIELDS)
 _VALUES = itemgetter(*FIELDS)  # a row's values by name, in FIELDS' order: a dict's and a driver record's alike
+
+
+@cache
+def filed_counts_statement(key: str) -> Select[Any]:
+    """The reports answering for the period counted per unit or per item, as a roll-up row counts them (FiledCount):
+    one aggregate, one row per key; of a pair that filed two (under an earlier cadence) only the latest counts
+    (latest_per_pair), picked by rank in one pass over the period's reports: found by each pair's highest id, every
+    report was read twice, the second time one by one (a typical plan's 4,084: 28 -> ~8 ms)."""
+    latest_first = func.row_number().over(
+        partition_by=(reports.c.item_id, reports.c.unit_id), order_by=reports.c.id.desc()
+    )
+    ranked = (
+        select(reports.c.unit_id, reports.c.item_id, reports.c.status, reports.c.late, latest_first.label("rank"))
+        .where(answering())
+        .subquery()
+    )
+    column, status, late = ranked.c[key], ranked.c.status, ranked.c.late
+    reached = status != "draft"
+    counts = {
+        "submitted": reached,
+        "awaiting_review": and_(reached, status != "accepted", status != "returned"),  # no IN: compiled once
+        "accepted": status == "accepted",
+        "returned": status == "returned",
+        "draft": status == "draft",
+        "on_time": and_(reached, late.is_not(True)),
+        "late": and_(reached, late.is_(True)),
+    }
+    return (
+        select(column.label("key"), *(func.count().filter(when).label(name) for name, when in counts.items()))
+        .where(ranked.c.rank == 1)
+        .group_by(column)
+    )
 
 
 @cache

@@ -118,7 +118,7 @@ def behind_keys(
 ) -> dict[int, list[str]]:
     """Item id → the keys of its indicators that are behind (as indicator_progress says), in indicator id order:
     all the traffic lights read of indicator progress. `latest` holds each indicator's latest point (the rows of
-    measurement_points_statement(latest_only=True)); nothing else of a progress row is built."""
+    latest_points_statement()); nothing else of a progress row is built."""
     point_of = {point["indicator_id"]: point for point in latest}
     found: dict[int, list[str]] = {}
     for indicator in indicators:  # the plan's structure lists them in id order

@@ -72,7 +72,7 @@ class FiledCount(TypedDict):
 
 
 class LatestPoint(TypedDict):
-    """An indicator's latest value (measurement_points_statement(latest_only=True)): all that behind_keys reads."""
+    """An indicator's latest value (latest_points_statement()): all that behind_keys reads."""
 
     indicator_id: int
     as_of: date
