@@ -17,15 +17,15 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import String
 
 from services.common.driver_reads import Read, Rows
 from services.common.json import integer_list
 from services.common.records import plain_rows
-from services.reporting_api.oversight.repository import COMMA, answering, periods_of, reports
+from services.reporting_api.oversight.repository import answering, periods_of, reports
 from services.reporting_api.oversight.schemas.rows import FiledCount
+from services.reporting_api.oversight.texts import as_texts
 
 FIELDS = tuple(FiledCount.__annotations__)  # the key, then the counts in a roll-up row's order
 FiledTexts = tuple[str | None, ...]  # a text per field, as read (None: no report at all)
@@ -69,12 +69,7 @@ def filed_counts_statement(key: str) -> Select[Any]:
 @cache
 def filed_texts_statement(key: str) -> Select[Any]:
     """filed_counts_statement(key)'s rows as one row: a comma-separated text per column, in FIELDS' order."""
-    counted = filed_counts_statement(key).subquery()
-    texts: list[ColumnElement[Any]] = [
-        func.aggregate_strings(counted.c[name].cast(String), COMMA).label(name)  # type: ignore[arg-type]
-        for name in FIELDS
-    ]
-    return select(*texts)
+    return as_texts(filed_counts_statement(key).subquery(), FIELDS)
 
 
 def filed_texts_read(plan_id: int, period: str, key: str) -> Read:

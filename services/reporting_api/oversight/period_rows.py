@@ -23,7 +23,7 @@ from services.reporting_api.oversight.filed_counts import FiledTexts, filed_text
 from services.reporting_api.oversight.indicators import behind_keys
 from services.reporting_api.oversight.inputs import PeriodView, PlanData, read_period_view
 from services.reporting_api.oversight.lights import earliest_answer_dates
-from services.reporting_api.oversight.progress import progress_of_items
+from services.reporting_api.oversight.progress import completed_by_item, progress_of_items
 from services.reporting_api.oversight.repository import lead_states, light_reads
 from services.reporting_api.oversight.rollups import FILED_KEY
 from services.reporting_api.oversight.schemas.rows import LatestPoint, LeadState
@@ -87,6 +87,6 @@ async def read_rollup(db: Database, data: PlanData, period: str, by: str, today:
         # Each statement's rows folded as they are taken: its records are freed before the next is folded.
         reports = lead_states(await under_way.rows(1))
         behind = behind_of(view, await under_way.rows(2))
-        progress = progress_of_items(view.data.shape.items, await under_way.rows(3))
+        progress = progress_of_items(view.data.shape.items, completed_by_item(await under_way.rows(3)))
         duties = earliest_answer_dates(await under_way.rows(4))
     return RollupRead(view, filed, LightInputs(reports, behind, progress, duties))

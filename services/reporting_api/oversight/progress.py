@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Integer, Select, bindparam, case, func, select
 
 from services.common.contracts.plan_rows import PlanItem
+from services.common.driver_reads import Rows
+from services.common.json import integer_list
 from services.common.tables import table_of
+from services.reporting_api.oversight.texts import as_texts
 from services.reporting_api.reports.models import Report
 
 reports = table_of(Report)
@@ -41,16 +44,28 @@ def accepted_statement() -> Select[Any]:
     )
 
 
-def progress_of_items(items: Iterable[PlanItem], accepted: Iterable[Mapping[str, Any]]) -> dict[int, str]:
-    """Item id → its progress status, from the rows of accepted_statement."""
-    counts = {row["item_id"]: row for row in accepted}
+@cache
+def accepted_texts_statement() -> Select[Any]:
+    """accepted_statement's items and their lead completions as one row of texts (texts.py): a plan's thousand items
+    as a record each cost the driver more than the rule did."""
+    return as_texts(accepted_statement().subquery(), ("item_id", "completed"))
+
+
+def completed_by_item(rows: Rows) -> dict[int, int]:
+    """Item id → how many of its accepted reports are its lead's declaring completion, for every item with an
+    accepted report (accepted_texts_statement's row)."""
+    row = cast(Mapping[str, str | None], rows[0]) if rows else {}
+    return dict(zip(integer_list(row.get("item_id")), integer_list(row.get("completed")), strict=True))
+
+
+def progress_of_items(items: Iterable[PlanItem], completed: Mapping[int, int]) -> dict[int, str]:
+    """Item id → its progress status, from completed_by_item's counts."""
     found = {}
     for item in items:
-        row = counts.get(item.id)
         if item.status == "closed":
             found[item.id] = "closed"
-        elif row and row["completed"]:
+        elif completed.get(item.id):
             found[item.id] = "completed"
         else:
-            found[item.id] = "in_progress" if row else "not_started"
+            found[item.id] = "in_progress" if item.id in completed else "not_started"
     return found

@@ -51,7 +51,7 @@ from services.reporting_api.oversight.lights import (
 )
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.period_rows import behind_of, read_rollup
-from services.reporting_api.oversight.progress import accepted_statement, progress_of_items
+from services.reporting_api.oversight.progress import accepted_texts_statement, completed_by_item, progress_of_items
 from services.reporting_api.oversight.repository import (
     by_pair,
     duty_rows,
@@ -98,7 +98,9 @@ def _light_context(
 
 def _lights(view: PeriodView, context: LightContext[PeriodReport], accepted: Rows) -> list[LightEntry]:
     shape = view.data.shape
-    return traffic_lights(shape.items, shape.leads, context, progress_of_items(shape.items, accepted))
+    return traffic_lights(
+        shape.items, shape.leads, context, progress_of_items(shape.items, completed_by_item(accepted))
+    )
 
 
 def _compliance_rows(view: PeriodView, filed: ReportsByPair) -> list[ComplianceEntry]:
@@ -264,7 +266,7 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
     progress = plan_indicator_progress(
         data.shape.indicators, points, plan_start=data.plan.starts_on, margin=view.rules["indicator_margin"]
     )
-    accepted = plain_rows(await conn.execute(accepted_statement(), {"plan_id": plan_id}))
+    accepted = plain_rows(await conn.execute(accepted_texts_statement(), {"plan_id": plan_id}))
     leads, duties = await period_reports(conn, plan_id, period_id, lead_only=True), await duty_rows(conn, plan_id)
     lights = _lights(
         view, _light_context(view, leads, behind_of_progress(progress), earliest_answer_dates(duties)), accepted
