@@ -3,11 +3,12 @@
 A province plan's period is 50,000 lead reports, 50,000 latest indicator values and 50,000 accepted counts: ~30 MB
 as driver records (the bench's plan 1). What the lights read of them is far less: each pair's report state (a
 handful of distinct states, each one shared dict), the items behind, each item's progress and the earliest answer
-dates. So a roll-up keeps only those: each statement's records are folded as they are taken and freed before the
-next is folded (driver_reads.Reading hands rows out once), all before the lights and the tally are computed; and
-the roll-up memo (memo.py) compares these derived inputs, which decide the answer as the rows did, instead of
-keeping the rows. The statements run side by side, so their rows wait together until folded; a large plan's run one
-after the other, each folded before the next starts: plan 1's roll-up peaked 32 MB over its shape side by side.
+dates. So a roll-up keeps only those, each read folded as it is taken (driver_reads.Reading hands rows out once),
+all before the lights and the tally are computed; the filed counts, lead states and accepted counts come as one row
+of texts each (texts.py), the latest values as records. The roll-up memo (memo.py) compares the filed counts' texts
+and these derived inputs, which decide the answer as the rows did, instead of keeping the rows. The statements run
+side by side, so their rows wait together until folded; a large plan's run one after the other, each folded before
+the next starts: plan 1's roll-up peaked 32 MB over its shape side by side.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ async def read_rollup(db: Database, data: PlanData, period: str, by: str, today:
     async with db.read() as conn, reading(db, conn, reads, side_by_side=side_by_side) as under_way:
         view, _ = await read_period_view(db, conn, data, period, today)
         filed = filed_texts(await under_way.rows(0))
-        # Each statement's rows folded as they are taken: its records are freed before the next is folded.
+        # Each statement's rows folded as they are taken: freed before the next is folded.
         reports = lead_states(await under_way.rows(1))
         behind = behind_of(view, await under_way.rows(2))
         progress = progress_of_items(view.data.shape.items, completed_by_item(await under_way.rows(3)))

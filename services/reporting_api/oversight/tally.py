@@ -1,11 +1,12 @@
 """A roll-up's rows counted over a grouping's layout: what the plan alone gives, kept with the plan's shape; what a
-period gives, counted in one pass over its aggregate; and each group's row built only when a page shows it.
+period gives, kept as read; and each group's row built only when a page shows it.
 
 A plan groups by unit into thousands of groups and a page shows fifty: a roll-up built and encoded every group's
 row (a dict of fourteen fields, two nested, each counted over the group's items) on every new `as_of`, two thirds
-of its time. Now the layout's order, its pairs and items, and which groups each unit or item falls in are derived
-once per plan shape (Tally); a request counts the period's aggregate per group (a few integers each) and the
-lights per item, and builds the rows of the groups the page shows (Tallied.row).
+of its time. Now the layout's order, its pairs and items, and the units or items each group adds up are derived
+once per plan shape (Tally); a request judges the lights per item and keeps the period's filed counts per unit or
+item as columns (filed_counts.py), and builds the rows of the groups the page shows (Tallied.row), each summing its
+keys' counts then.
 """
 
 from __future__ import annotations
