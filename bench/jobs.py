@@ -77,6 +77,7 @@ def delivery_figures(stack: Stack, target: Target, seconds: float, profiler: Pro
     """Two `bench.deliver_worker` processes for at most `seconds`; then the receiver's count against the outbox."""
     if not asyncio.run(_pending(target)):
         asyncio.run(fill_outbox(target.dsn("notify_api"), DELIVERY_ROWS))
+    before = asyncio.run(_delivered_ids(target))  # an earlier run's, on a data set reused: not this figure's
     env = {"NOTIFY_API_DATABASE_URL": target.url("notify_api"), "NOTIFY_API_ENVIRONMENT": "test"}
     command = [sys.executable, "-m", "bench.deliver_worker", str(seconds)]
     workers = [
@@ -85,7 +86,7 @@ def delivery_figures(stack: Stack, target: Target, seconds: float, profiler: Pro
     ]
     with profiler.record("delivery", {f"worker{n}": worker.pid for n, worker in enumerate(workers, start=1)}):
         elapsed = max(float(worker.communicate()[0].strip().splitlines()[-1]) for worker in workers)
-    delivered = asyncio.run(_delivered_ids(target))
+    delivered = asyncio.run(_delivered_ids(target)) - before
     stats = httpx.get(f"{stack.receiver.url}/stats").json()
     received = set(httpx.post(f"{stack.receiver.url}/stats/ids").json())
     lost = len(delivered - received)
@@ -108,7 +109,7 @@ async def _pending(target: Target) -> int:
 
 
 async def _delivered_ids(target: Target) -> set[str]:
-    """The webhook ids this run delivered (not the rows the figure filled in as delivered already)."""
+    """The webhook ids delivered by a worker (not the rows the figure filled in as delivered already)."""
     async with connected(target.dsn("notify_api")) as conn:
         rows = await conn.fetch("SELECT webhook_id FROM notifications WHERE status = 'delivered' AND attempts > 0")
     return {row[0] for row in rows}
