@@ -58,8 +58,11 @@ def lead_assignments(assignments: Iterable[PlanAssignment]) -> dict[int, PlanAss
 OVERDUE, DUE_SOON, LATER = -1, 0, 1
 
 
-def window(days_left: int, due_soon_days: int) -> int:
-    """OVERDUE, DUE_SOON or LATER for a date `days_left` days away."""
+def window(on: date | None, today: date, due_soon_days: int) -> int:
+    """OVERDUE, DUE_SOON or LATER for a date seen from `today` (None, no date: never overdue or due)."""
+    if on is None:
+        return LATER
+    days_left = (on - today).days
     return OVERDUE if days_left < 0 else DUE_SOON if days_left <= due_soon_days else LATER
 
 
@@ -117,10 +120,8 @@ def light_of(
     """The light of one item and its reasons; `report` is the lead unit's report (None when missing or draft);
     `behind` the keys of its indicators behind their path (indicators.behind_keys); `due_on` is None when the item
     owes no report for the period; `answer_by` the earliest answer date of its open instructions (None: no duty)."""
-    due = window((due_on - today).days, due_soon_days) if due_on else LATER  # owing nothing: never overdue or due
-    duty = window((answer_by - today).days, due_soon_days) if answer_by else LATER
-    status, self_status = _state(report)
-    light, reasons = judged(item.status == "closed", status, self_status, tuple(behind), due, duty)
+    due, duty = window(due_on, today, due_soon_days), window(answer_by, today, due_soon_days)
+    light, reasons = judged(item.status == "closed", *_state(report), tuple(behind), due, duty)
     return light, list(reasons)
 
 
@@ -162,19 +163,18 @@ def lit_items(
     its lead, the lead's report and its light (light_of's, judged per case)."""
     reports, behind, owing, duties = context.reports, context.behind, context.owing, context.duties
     today, due_soon_days = context.today, context.due_soon_days
-    owed = window((context.due_on - today).days, due_soon_days)  # the window of every item that owes the report
+    owed = window(context.due_on, today, due_soon_days)  # the window of every item that owes the report
     for item in items:
         lead = leads.get(item.id)
         if lead is None or item.status == "cancelled":
             continue
         report = reports.get((item.id, lead.unit_id))
-        answer_by = duties.get(item.id)
         light, reasons = judged(
             item.status == "closed",
             *_state(report),
             tuple(behind.get(item.id, ())),
             owed if owing is None or item.id in owing else LATER,
-            LATER if answer_by is None else window((answer_by - today).days, due_soon_days),
+            window(duties.get(item.id), today, due_soon_days),
         )
         yield item, lead, report, light, reasons
 

@@ -31,7 +31,7 @@ from services.reporting_api.oversight.schemas.rows import (
     PointsByIndicator,
     ReportsByPair,
 )
-from services.reporting_api.oversight.texts import COMMA, as_texts, latest_places, words
+from services.reporting_api.oversight.texts import as_texts, latest_places, words
 from services.reporting_api.periods.calendar import answering_ids, parse_period
 from services.reporting_api.periods.obligations import PAIR_BASE
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
@@ -81,8 +81,7 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
     return query
 
 
-# A report's pair as one integer, as periods/obligations.pair_key makes it; and the separator of an aggregated text, as
-# SQL, not a value bound at execution (driver_reads compiles each statement once, for asyncpg).
+# A report's pair as one integer, as periods/obligations.pair_key makes it.
 PAIR_KEY = reports.c.item_id.cast(BigInteger) * literal_column(str(PAIR_BASE)) + reports.c.unit_id
 
 # A report that has not reached the office is a draft (the status besides REPORTED), asked as such: the index on
@@ -98,9 +97,8 @@ def answered_keys_statement(*, of_unit: bool = False) -> Select[Any]:
     of two integers and a set of pairs they held 25 MB at the peak of a dispatch; as a sorted array of keys, 0.8 MB. In
     key order (from an ordered subquery: both databases aggregate in its order, and PairKeys checks), so that the text
     becomes a sorted array a piece at a time (answered_keys)."""
-    key = PAIR_KEY.label("key")
-    ordered = select(key).where(answering(of_unit=of_unit)).order_by(key).subquery()
-    return select(func.aggregate_strings(ordered.c.key.cast(String), COMMA).label("keys"))  # type: ignore[arg-type]
+    key = PAIR_KEY.label("keys")
+    return as_texts(select(key).where(answering(of_unit=of_unit)).order_by(key).subquery())
 
 
 @cache

@@ -23,7 +23,8 @@ COMMA = literal_column("','", String)
 
 def as_texts(rows: Subquery, names: Sequence[str] | None = None) -> Select[Any]:
     """The columns of `rows` (those named, in that order), each aggregated into one comma-separated text labelled
-    with its name: one row, NULLs when there are no rows. The rows come in no order: the texts share theirs."""
+    with its name: one row, NULLs when there are no rows. Every text in the rows' order: that of an ordered subquery
+    (both databases aggregate in it), else none, the texts sharing it."""
     columns = list(rows.c) if names is None else [rows.c[name] for name in names]
     texts: list[ColumnElement[Any]] = [
         func.aggregate_strings(column.cast(String), COMMA).label(column.name)  # type: ignore[arg-type]
