@@ -5,7 +5,10 @@
 - recomputed: the answer not cached, the plan's data from tasks_api cached (the peer cache, 30 s fresh, then
   revalidated: services/common/http.py). The roll-up's answer is kept per (plan, period, grouping, as_of) with its
   inputs (oversight/memo.py): each sample asks with a new `as_of` a day later than the last, a day after every
-  measurement of the data set, so every sample computes the same answer anew; compliance keeps no first page;
+  measurement of the data set, so every sample computes the same answer anew (its lights, counts and rows); since
+  2026-12-07 what the lights and counts derive from the period's rows (parsed and folded) is kept for the period
+  while the database answers the same texts, as for a roll-up of the same period by another grouping, so a sample
+  reads and compares the rows but does not parse them again; compliance keeps no first page;
 - cached: the roll-up asked again with the same as_of (its rows still read, the answer reused); compliance's next
   page of a walk (oversight/walks.py keeps the view for the pages that follow).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -248,17 +248,26 @@ async def current_principal(request: Request, _: Annotated[None, Depends(_bearer
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """Dependency factory: the caller, if their role is one of `roles`; else 403."""
-    allowed = frozenset(roles) | {Role.ADMIN}
+class RoleCheck:
+    """The dependency `require_roles` makes: the caller, if their role is one of `allowed`; else 403. A class, so a
+    route compiled once (services/common/list_route.py) can run the same check on the caller it already has."""
 
-    async def dependency(principal: PrincipalDep) -> Principal:
-        if principal.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
+    def __init__(self, allowed: frozenset[Role]) -> None:
+        self.allowed = allowed
+
+    async def __call__(self, principal: PrincipalDep) -> Principal:
+        return self.checked(principal)
+
+    def checked(self, principal: Principal) -> Principal:
+        if principal.role not in self.allowed:
+            names = ", ".join(sorted(r.value for r in self.allowed))
             raise Forbidden(f"This operation needs one of the roles: {names}; the token has {principal.role}.")
         return principal
 
-    return dependency
+
+def require_roles(*roles: Role) -> RoleCheck:
+    """Dependency factory: the caller, if their role is one of `roles` (or admin); else 403."""
+    return RoleCheck(frozenset(roles) | {Role.ADMIN})
 
 
 Staff = Annotated[Principal, Depends(require_roles(Role.OFFICE))]

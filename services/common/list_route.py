@@ -5,9 +5,9 @@ parameters, solving them costs a fifth of the request's CPU, more than its query
 route (same path, parameters, contract, middleware, exception handlers and tests) whose handler, built at start-up
 from the route's dependant, reads a plain request itself: every parameter given once, known, in its one canonical
 text form (`12`, `2025-06-30`, `true`, an enum's value) and valid for its field (checked by a pydantic adapter of
-the field's own annotation), a caller the request context resolved, and dependencies it knows how to answer
-(the database and the caller; the router guards, whose every refusal a plain request cannot meet). Anything else
-goes to FastAPI's own handler, which answers it exactly as before: a refusal, a 422, a 401.
+the field's own annotation), a caller the request context resolved, and dependencies it knows how to answer (the
+database, the caller and a check of its role; the router guards, whose every refusal a plain request cannot meet).
+Anything else goes to FastAPI's own handler, which answers it exactly as before: a refusal, a 422, a 401.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 from starlette.types import Receive, Scope, Send
 
-from services.common.auth import PRINCIPAL, current_principal
+from services.common.auth import PRINCIPAL, RoleCheck, current_principal
 from services.common.deps_factory import held_attribute
 from services.common.guards import check_request_shape, outside_storage
 from services.common.pagination import plain_query_pairs
@@ -151,6 +151,8 @@ def compile_plan(dependant: Dependant) -> _Plan:
 def _resolver(dependency: Dependant) -> Resolver | None:
     if dependency.call is current_principal:
         return lambda request: request.scope["state"][PRINCIPAL]
+    if isinstance(check := dependency.call, RoleCheck):  # its 403 raised as the dependency raises it
+        return lambda request: check.checked(request.scope["state"][PRINCIPAL])
     attribute = held_attribute(dependency.call)
     if attribute is not None:
         return lambda request: getattr(request.app.state, attribute)

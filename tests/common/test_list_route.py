@@ -12,7 +12,7 @@ import pytest
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.testclient import TestClient
 
-from services.common.auth import PRINCIPAL, Principal, PrincipalDep, Role
+from services.common.auth import PRINCIPAL, Principal, PrincipalDep, Role, require_roles
 from services.common.deps_factory import app_held
 from services.common.json import JSONBytesResponse
 from services.common.problems import PROBLEM_MEDIA_TYPE, NotFound, install_problem_handlers
@@ -29,6 +29,7 @@ class Colour(StrEnum):
 
 the_shelf = app_held("shelf", str)
 Shelf = Annotated[str, Depends(the_shelf)]
+Clerk = Annotated[Principal, Depends(require_roles(Role.OFFICE))]
 
 
 def app_with_a_list() -> FastAPI:
@@ -52,6 +53,16 @@ def app_with_a_list() -> FastAPI:
         found = {"shelf_id": shelf_id, "shelf": shelf, "caller": principal.subject, "limit": limit}
         found |= {"colour": colour, "since": since.isoformat() if since else None, "fresh": fresh, "q": q}
         return JSONBytesResponse(found)
+
+    @list_page(router, "/shelves/{shelf_id}/counts")
+    async def count_things(shelf_id: int, caller: Clerk) -> Response:
+        HANDLERS.append("endpoint")
+        return JSONBytesResponse({"shelf_id": shelf_id, "caller": caller.subject})
+
+    @list_page(router, "/shelves/{shelf_id}/ledger")
+    async def ledger(shelf_id: int, _: Annotated[Principal, Depends(require_roles(Role.VIEWER))]) -> Response:
+        HANDLERS.append("endpoint")
+        return JSONBytesResponse({"shelf_id": shelf_id})
 
     app = FastAPI()
     app.state.shelf = "top"
@@ -163,3 +174,22 @@ def test_an_encoded_query_is_read_as_starlette_reads_it(client, query):
     status, body, handler = answer(client, query)
     expected = {"?q=a%20b&limit=2": "a b", "?q=a+b&limit=2": "a b", "?limit=2&&q=a%2Bb": "a+b"}.get(query, "一")
     assert (status, handler, body["q"], body["limit"]) == (200, "compiled", expected, 2)
+
+
+def test_a_caller_of_a_role_the_route_takes_is_answered_by_the_compiled_handler(client):
+    HANDLERS.clear()
+    response = client.get("/v1/shelves/7/counts")
+    assert (response.status_code, response.json(), HANDLERS) == (200, {"shelf_id": 7, "caller": "clerk"}, ["endpoint"])
+
+
+def test_a_caller_of_another_role_gets_the_403_the_dependency_gives_without_the_endpoint_running(client):
+    HANDLERS.clear()
+    compiled = client.get("/v1/shelves/7/ledger")
+    client.app.dependency_overrides[the_shelf] = lambda: "bottom"  # any override: FastAPI's own handler answers
+    try:
+        solved = client.get("/v1/shelves/7/ledger")
+    finally:
+        client.app.dependency_overrides.clear()
+    assert (compiled.status_code, compiled.headers["content-type"]) == (403, PROBLEM_MEDIA_TYPE)
+    assert compiled.json() == solved.json()
+    assert "endpoint" not in HANDLERS

@@ -37,3 +37,17 @@ def test_an_answer_of_more_rows_than_the_bound_is_not_kept():
     memo = InputMemo(size=8, rows=100)
     memo.keep("plan 1", "inputs", "largest", rows=101)
     assert memo.get("plan 1", "inputs") is None
+
+
+def test_what_is_derived_from_equal_inputs_is_derived_once():
+    memo, derived = InputMemo(size=4), []
+    for _ in range(3):
+        found = memo.derived("plan 2 lights", ("rows",), lambda: derived.append(1) or len(derived))
+    assert (found, len(derived)) == (1, 1)
+
+
+def test_what_is_derived_is_derived_again_once_an_input_differs():
+    memo = InputMemo(size=4)
+    memo.derived("plan 2 lights", ("rows",), lambda: "from the first rows")
+    assert memo.derived("plan 2 lights", ("rows changed",), lambda: "from the new rows") == "from the new rows"
+    assert memo.get("plan 2 lights", ("rows changed",)) == "from the new rows"

@@ -1,11 +1,13 @@
 """The states of the period's lead reports as a roll-up's lights read them: one row of texts (lead_states)."""
 
 from services.reporting_api.oversight.repository import (
+    LEAD_FIELDS,
     by_pair,
     lead_states,
     lead_states_statement,
     period_reports_read,
 )
+from services.reporting_api.oversight.texts import text_row
 from services.reporting_api.periods.obligations import pair_key
 from tests.reporting_api.test_filed_reports import set_columns
 from tests.reporting_api.test_reports import file_report, submit
@@ -14,7 +16,7 @@ from tests.reporting_api.test_reports import file_report, submit
 def test_of_a_pair_that_filed_twice_the_latest_state_answers_whatever_order_they_came():
     row = {"id": "9,4,7", "pair": f"{pair_key(1, 5)},{pair_key(1, 5)},{pair_key(2, 5)}"}
     row |= {"status": "submitted,draft,accepted", "self_status": "delayed,on_track,"}
-    states = lead_states([row])
+    states = lead_states(text_row([row], LEAD_FIELDS))
     assert states == {
         (1, 5): {"status": "submitted", "self_status": "delayed"},
         (2, 5): {"status": "accepted", "self_status": None},
@@ -22,7 +24,8 @@ def test_of_a_pair_that_filed_twice_the_latest_state_answers_whatever_order_they
 
 
 def test_a_period_without_lead_reports_has_no_state():
-    assert lead_states([dict.fromkeys(("id", "pair", "status", "self_status"))]) == lead_states([]) == {}
+    nulls = text_row([dict.fromkeys(LEAD_FIELDS)], LEAD_FIELDS)
+    assert lead_states(nulls) == lead_states(text_row([], LEAD_FIELDS)) == {}
 
 
 def read_both(client, plan_id, period):
@@ -33,7 +36,7 @@ def read_both(client, plan_id, period):
             statement, values = period_reports_read(plan_id, period, lead_only=True)
             texts = [dict(row._mapping) for row in await conn.execute(lead_states_statement(), values)]
             reports = [dict(row._mapping) for row in await conn.execute(statement, values)]
-            return lead_states(texts), by_pair(reports)
+            return lead_states(text_row(texts, LEAD_FIELDS)), by_pair(reports)
 
     return client.portal.call(read)
 

@@ -5,6 +5,7 @@ derived under."""
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from datetime import date
 
 from fastapi.testclient import TestClient
@@ -51,7 +52,19 @@ def test_a_shape_orders_the_plan_once_and_names_each_items_lead():
     shape = derive(structure(3, duties_per_item=2))
     assert [i.id for i in shape.items] == [1, 2, 3]
     assert [a.id for a in shape.duties] == [10, 11, 20, 21, 30, 31]
-    assert {item_id: lead.id for item_id, lead in shape.leads.items()} == {1: 10, 2: 20, 3: 30}
+    assert [(item.id, lead.id, pair) for item, lead, pair in shape.lighted] == [
+        (1, 10, (1, 100)),
+        (2, 20, (2, 100)),
+        (3, 30, (3, 100)),
+    ]
+
+
+def test_the_items_given_a_light_leave_out_those_cancelled_or_without_a_lead():
+    plan = structure(3)
+    cancelled = replace(plan.items[0], status="cancelled")  # item 3 (listed last first)
+    no_lead = [a for a in plan.assignments if a.item_id != 2]
+    shape = derive(PlanStructure(plan=PLAN, items=[cancelled, *plan.items[1:]], assignments=no_lead, indicators=[]))
+    assert [item.id for item, _, _ in shape.lighted] == [1]
 
 
 def test_a_shape_is_kept_per_structure_etag_and_a_new_etag_derives_anew():

@@ -9,6 +9,7 @@ from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.common.contracts.tasks import ItemLink
 from services.reporting_api.oversight import period_rows
 from services.reporting_api.oversight.inputs import load_plan_oversight
+from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.rollups import rollup
 from services.reporting_api.oversight.service import oversight_of
 from tests.reporting_api.test_reports import file_report, review, submit
@@ -227,17 +228,39 @@ def test_a_report_submitted_after_a_roll_up_counts_in_the_next_one(reporting_cli
     assert (before["submitted"], after["submitted"]) == (0, 1)
 
 
+# The same day (the answer computed again), and the next day (what the lights derive from the period's rows, kept for
+# the period, derived again from the new rows).
+@pytest.mark.parametrize("second_day", ["2024-05-01", "2024-05-02"])
 def test_a_lead_report_submitted_after_a_roll_up_changes_its_light_in_the_next_one(
-    reporting_client, auth, quzhou, transport
+    reporting_client, auth, quzhou, transport, second_day
 ):
     before = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01"), TRANSPORT)
     report = file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])
     submit(reporting_client, transport["headers"], report["id"])
-    after = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01"), TRANSPORT)
+    after = group_named(rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of=second_day), TRANSPORT)
     assert (before["lights"]["red"] - after["lights"]["red"], after["lights"]["green"] - before["lights"]["green"]) == (
         1,
         1,
     )
+
+
+def test_a_roll_up_by_another_grouping_of_the_period_is_the_one_computed_from_nothing_kept(
+    reporting_client, auth, quzhou, transport
+):
+    submit(
+        reporting_client,
+        transport["headers"],
+        file_report(reporting_client, transport["headers"], quzhou.item("T9")["id"])["id"],
+    )
+    rollups(reporting_client, auth, quzhou.plan_id, "unit", as_of="2024-05-01")
+    after_another = rollups(reporting_client, auth, quzhou.plan_id, "kind", as_of="2024-05-01")
+    memo = reporting_client.app.state.rollup_memo
+    reporting_client.app.state.rollup_memo = InputMemo(8)
+    try:
+        from_nothing = rollups(reporting_client, auth, quzhou.plan_id, "kind", as_of="2024-05-01")
+    finally:
+        reporting_client.app.state.rollup_memo = memo
+    assert after_another == from_nothing
 
 
 def test_a_unit_token_cannot_read_roll_ups(reporting_client, auth, quzhou, transport):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,10 +25,10 @@ from services.common.json import integer_list
 from services.common.records import plain_rows
 from services.reporting_api.oversight.repository import answering, periods_of, reports
 from services.reporting_api.oversight.schemas.rows import FiledCount
-from services.reporting_api.oversight.texts import as_texts
+from services.reporting_api.oversight.texts import Texts, as_texts, entries, text_row
 
 FIELDS = tuple(FiledCount.__annotations__)  # the key, then the counts in a roll-up row's order
-FiledTexts = tuple[str | None, ...]  # a text per field, as read (None: no report at all)
+FiledTexts = Texts  # a text per field, as read (None: no report at all)
 NO_FILED = (0,) * (len(FIELDS) - 1)
 _NOTHING: FiledTexts = (None,) * len(FIELDS)
 _VALUES = itemgetter(*FIELDS)  # a row's values by name, in FIELDS' order: a dict's and a driver record's alike
@@ -84,12 +84,12 @@ async def read_filed_counts(conn: AsyncConnection, plan_id: int, period: str, ke
 
 def filed_texts(rows: Rows) -> FiledTexts:
     """The texts of filed_texts_statement's one row (a dict or a driver record alike), in FIELDS' order."""
-    return cast(FiledTexts, _VALUES(rows[0])) if rows else _NOTHING
+    return text_row(rows, FIELDS)
 
 
 def rows_counted(texts: FiledTexts) -> int:
     """How many units or items the texts count (what the roll-up memo's bound counts of them)."""
-    return 0 if texts[0] is None else texts[0].count(",") + 1
+    return entries(texts[0])
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from services.common.contracts.plan_rows import PlanIndicator
-from services.reporting_api.oversight.schemas.rows import IndicatorEntry, LatestPoint, MeasurementPoint
+from services.reporting_api.oversight.schemas.rows import IndicatorEntry, MeasurementPoint
 
 PROGRESS_RULE = """\
 **Values** come from the measurements of submitted report versions that were not returned, dated on or before
@@ -114,19 +114,21 @@ def _behind(share: float, reached: float, margin: float) -> bool:
 
 
 def behind_keys(
-    indicators: Iterable[PlanIndicator], latest: Iterable[LatestPoint], *, plan_start: date, margin: float
+    indicators: Iterable[PlanIndicator], latest: Mapping[int, tuple[date, float]], *, plan_start: date, margin: float
 ) -> dict[int, list[str]]:
     """Item id → the keys of its indicators that are behind (as indicator_progress says), in indicator id order:
-    all the traffic lights read of indicator progress. `latest` holds each indicator's latest point (the rows of
-    latest_points_statement()); nothing else of a progress row is built."""
-    point_of = {point["indicator_id"]: point for point in latest}
+    all the traffic lights read of indicator progress. `latest` maps an indicator to the date and value of its
+    latest point (repository.latest_points); nothing else of a progress row is built. A roll-up judges a plan's
+    thousand indicators: expected_share and _behind are written out here, in days since the plan's start."""
     found: dict[int, list[str]] = {}
+    start, limit, point_of = plan_start.toordinal(), margin + _EPSILON, latest.get
     for indicator in indicators:  # the plan's structure lists them in id order
-        point = point_of.get(indicator.id)
+        point = point_of(indicator.id)
         if point is None:
             continue
-        reached = attainment(indicator, float(point["value"]))
-        if _behind(expected_share(plan_start, indicator.target_date, point["as_of"]), reached, margin):
+        span = indicator.target_date.toordinal() - start
+        share = min(1.0, max(0.0, (point[0].toordinal() - start) / span)) if span > 0 else 1.0
+        if share - attainment(indicator, point[1]) > limit:
             found.setdefault(indicator.item_id, []).append(indicator.key)
     return found
 

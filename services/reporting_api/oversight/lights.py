@@ -156,53 +156,60 @@ class LightContext(Generic[R]):
 Lit = tuple[PlanItem, PlanAssignment, R | None, str, tuple[str, ...]]  # an item, its lead, lead report, light, reasons
 
 
-def lit_items(
-    items: Iterable[PlanItem], leads: Mapping[int, PlanAssignment], context: LightContext[R]
-) -> Iterator[Lit[R]]:
-    """Every item that has a lead unit (`leads`: lead_assignments) and is not cancelled, in the order given, with
-    its lead, the lead's report and its light (light_of's, judged per case)."""
+Lighted = tuple[PlanItem, PlanAssignment, tuple[int, int]]  # an item given a light, its lead and the lead's pair
+
+
+def lighted_items(items: Iterable[PlanItem], leads: Mapping[int, PlanAssignment]) -> list[Lighted]:
+    """The items given a light, in the order given: those that have a lead unit (`leads`: lead_assignments) and are
+    not cancelled, each with its lead and the lead's (item, unit) pair. A plan's shape keeps them."""
+    return [
+        (item, lead, (item.id, lead.unit_id))
+        for item in items
+        if (lead := leads.get(item.id)) is not None and item.status != "cancelled"
+    ]
+
+
+def lit_items(lighted: Iterable[Lighted], context: LightContext[R]) -> Iterator[Lit[R]]:
+    """Each item given a light (lighted_items), with its lead, the lead's report and its light (light_of's, judged
+    per case). A roll-up lights a plan's thousand items: _state and window are written out here, and what most
+    items share (no indicator behind, no instruction, the period's due window) is not worked out item by item."""
     reports, behind, owing, duties = context.reports, context.behind, context.owing, context.duties
     today, due_soon_days = context.today, context.due_soon_days
     owed = window(context.due_on, today, due_soon_days)  # the window of every item that owes the report
-    for item in items:
-        lead = leads.get(item.id)
-        if lead is None or item.status == "cancelled":
-            continue
-        report = reports.get((item.id, lead.unit_id))
+    for item, lead, pair in lighted:
+        report = reports.get(pair)
+        status = None if report is None else report["status"]
+        reached = status in REPORTED
+        keys = behind.get(item.id)
         light, reasons = judged(
             item.status == "closed",
-            *_state(report),
-            tuple(behind.get(item.id, ())),
+            status if reached else None,
+            report["self_status"] if reached else None,  # type: ignore[index]  # reached: a report
+            () if keys is None else tuple(keys),
             owed if owing is None or item.id in owing else LATER,
-            window(duties.get(item.id), today, due_soon_days),
+            window(duties.get(item.id), today, due_soon_days) if duties else LATER,
         )
         yield item, lead, report, light, reasons
 
 
 def traffic_lights(
-    items: Iterable[PlanItem],
-    leads: Mapping[int, PlanAssignment],
-    context: LightContext[PeriodReport],
-    progress_status: Mapping[int, str],
+    lighted: Iterable[Lighted], context: LightContext[PeriodReport], progress_status: Mapping[int, str]
 ) -> list[LightEntry]:
-    """The light of every item that has a lead unit, in the order of `items` (item id order); `progress_status` is
-    the output of progress.progress_of_items."""
+    """The light of every item given one (lighted_items), in their order (item id order); `progress_status` is the
+    output of progress.progress_of_items."""
     return [
         _light_entry(item, lead, report, progress_status.get(item.id, "not_started"), light, reasons)
-        for item, lead, report, light, reasons in lit_items(items, leads, context)
+        for item, lead, report, light, reasons in lit_items(lighted, context)
     ]
 
 
 def lights_by_item(
-    items: Iterable[PlanItem],
-    leads: Mapping[int, PlanAssignment],
-    context: LightContext[R],
-    progress_status: Mapping[int, str],
+    lighted: Iterable[Lighted], context: LightContext[R], progress_status: Mapping[int, str]
 ) -> dict[int, tuple[str, str]]:
     """Item id → (light, progress status), of the items traffic_lights lists: all a roll-up counts of them."""
     return {
         item.id: (light, progress_status.get(item.id, "not_started"))
-        for item, _, _, light, _ in lit_items(items, leads, context)
+        for item, _, _, light, _ in lit_items(lighted, context)
     }
 
 

@@ -7,8 +7,10 @@ computed from: no revision to forget, no stale answer. Comparing is cheap where 
 by the ETag tasks_api gives its structure (a digest of the answer: equal tags, equal plans; oversight/inputs.py), so
 a kept answer does not keep the plan's records alive, and the period's rows compare as tuples.
 
-A roll-up compares what its lights read of the rows, derived as they are read (oversight/period_rows.py), not the
-rows themselves; what is kept is still counted in rows, so the memo is bounded by them too: a roll-up of the bench's
+A roll-up compares the rows as they were read, one row of texts a statement (oversight/period_rows.py); what its
+lights and counts derive from them (parsed, folded) is kept here too, under the plan and period alone, so that a
+roll-up of the same period by another grouping or as of another day derives nothing the rows did not change. What is
+kept is still counted in rows, so the memo is bounded by them too: a roll-up of the bench's
 plan 1 once kept ~38 MB of its period's rows (100,000 responsibilities), which stayed in reporting_api after the
 request. An answer counts its rows (those of its inputs and its own), and at least a `size`-th of the bound, so that
 no more than `size` are kept; one larger than the whole bound is not kept (that plan's roll-up is computed anew
@@ -17,10 +19,12 @@ each time).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from services.common.caching import BoundedCache, sized_lru_cache
+
+T = TypeVar("T")
 
 
 class InputMemo:
@@ -43,3 +47,12 @@ class InputMemo:
     def keep(self, key: Hashable, inputs: Any, answer: Any, rows: int = 1) -> None:
         """Keep `answer` with `inputs`, counted as `rows` (those of the inputs and of the answer)."""
         self.answers.put(key, (inputs, answer, rows))
+
+    def derived(self, key: Hashable, inputs: Any, compute: Callable[[], T], rows: int = 1) -> T:
+        """What `compute` derives from `inputs`: kept under `key` like an answer, and computed again only when the
+        inputs differ from those it was derived from (the period's rows parsed once for every grouping and day)."""
+        found: T | None = self.get(key, inputs)
+        if found is None:
+            found = compute()
+            self.keep(key, inputs, found, rows)
+        return found

@@ -1,33 +1,45 @@
-"""A roll-up's period read, and what its lights are computed from, derived as soon as the rows are read.
+"""A roll-up's period read, and what its lights are computed from.
 
 A province plan's period is 50,000 lead reports, 50,000 latest indicator values and 50,000 accepted counts: ~30 MB
-as driver records (the bench's plan 1). What the lights read of them is far less: each pair's report state (a
-handful of distinct states, each one shared dict), the items behind, each item's progress and the earliest answer
-dates. So a roll-up keeps only those, each read folded as it is taken (driver_reads.Reading hands rows out once),
-all before the lights and the tally are computed; the filed counts, lead states and accepted counts come as one row
-of texts each (texts.py), the latest values as records. The roll-up memo (memo.py) compares the filed counts' texts
-and these derived inputs, which decide the answer as the rows did, instead of keeping the rows. The statements run
-side by side, so their rows wait together until folded; a large plan's run one after the other, each folded before
-the next starts: plan 1's roll-up peaked 32 MB over its shape side by side.
+as driver records (the bench's plan 1). Each is read as one row of texts instead (texts.py: the filed counts, the
+lead reports' states, the latest values, the accepted counts), a text per column, and kept as read: the roll-up memo
+(memo.py) compares them as they came, so a roll-up whose period has not changed parses nothing. Only a miss folds
+them into what the lights read (LightInputs: each pair's report state, a handful of distinct states each one shared
+dict; the items behind; each item's progress; the earliest answer dates). The statements run side by side; a large
+plan's one after the other, so their rows never wait beside another statement's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from functools import partial
 
 from services.common.db import Database
-from services.common.driver_reads import Rows, reading
-from services.reporting_api.oversight.filed_counts import FiledTexts, filed_texts, filed_texts_read, rows_counted
+from services.common.driver_reads import reading
+from services.reporting_api.oversight.filed_counts import (
+    FiledCounts,
+    FiledTexts,
+    filed_texts,
+    filed_texts_read,
+    rows_counted,
+)
 from services.reporting_api.oversight.indicators import behind_keys
 from services.reporting_api.oversight.inputs import PeriodView, PlanData, read_period_view
 from services.reporting_api.oversight.lights import earliest_answer_dates
-from services.reporting_api.oversight.progress import completed_by_item, progress_of_items
-from services.reporting_api.oversight.repository import lead_states, light_reads
+from services.reporting_api.oversight.memo import InputMemo
+from services.reporting_api.oversight.progress import ACCEPTED_FIELDS, completed_by_item, progress_of_items
+from services.reporting_api.oversight.repository import (
+    LATEST_FIELDS,
+    LEAD_FIELDS,
+    latest_points,
+    lead_states,
+    light_reads,
+)
 from services.reporting_api.oversight.rollups import FILED_KEY
-from services.reporting_api.oversight.schemas.rows import LatestPoint, LeadState
+from services.reporting_api.oversight.schemas.rows import LeadState
+from services.reporting_api.oversight.texts import Texts, entries, text_row
 
 # A plan of this many records (items, responsibilities, indicators; a typical plan has 6,000) reads its period one
 # statement at a time: a little slower, and its rows never wait beside another statement's.
@@ -44,39 +56,75 @@ class LightInputs:
     progress: dict[int, str]
     duties: dict[int, date]
 
+
+@dataclass(frozen=True, slots=True)
+class LightTexts:
+    """What the lights read of a period, as read: the lead reports' states, the latest values and the accepted
+    counts as texts (LEAD_FIELDS, LATEST_FIELDS, ACCEPTED_FIELDS), and the few open instructions' earliest answer
+    dates."""
+
+    leads: Texts
+    points: Texts
+    accepted: Texts
+    duties: dict[int, date]
+
     @property
     def size(self) -> int:
         """What the memo's bound counts of them: their entries."""
-        return len(self.reports) + len(self.behind) + len(self.progress) + len(self.duties)
+        return entries(self.leads[0]) + entries(self.points[0]) + entries(self.accepted[0]) + len(self.duties)
+
+    def folded(self, view: PeriodView) -> LightInputs:
+        """What the lights read of them, for the plan and rules of `view`."""
+        shape = view.data.shape
+        return LightInputs(
+            lead_states(self.leads),
+            behind_of(view, latest_points(self.points)),
+            progress_of_items(shape.items, completed_by_item(self.accepted)),
+            self.duties,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class RollupRead:
-    """A roll-up's period: the view, the filed counts per key as read (filed_counts.py: texts, which the roll-up memo
-    compares as they came) and the lights' inputs."""
+    """A roll-up's period: the view, the filed counts per key and what the lights read, as read (texts, which the
+    roll-up memo compares as they came)."""
 
     view: PeriodView
     filed: FiledTexts
-    lit: LightInputs
+    lights: LightTexts
 
     @property
     def size(self) -> int:
-        """What the memo's bound counts of the read: the keys counted and the lights' inputs."""
-        return rows_counted(self.filed) + self.lit.size
+        """What the memo's bound counts of the read: the keys counted and the lights' entries."""
+        return rows_counted(self.filed) + self.lights.size
+
+    def derived(self, memo: InputMemo, plan: Hashable, key: str) -> tuple[LightInputs, FiledCounts]:
+        """What the lights and the filed counts per `key` (unit or item) derive from the read, for the plan (its
+        revision) of the view: kept in `memo` while the rows read the same, for every grouping and day of the
+        period (the lights themselves depend on the day)."""
+        view, lights, filed = self.view, self.lights, self.filed
+        plan_id, period = view.data.plan.id, view.period
+        lit = memo.derived(
+            ("lights", plan_id, period), (plan, view.rules, lights), partial(lights.folded, view), lights.size
+        )
+        counts = memo.derived(
+            ("filed", plan_id, period, key), filed, partial(FiledCounts.of, filed), rows_counted(filed)
+        )
+        return lit, counts
 
 
-def behind_of(view: PeriodView, latest_points: Rows) -> dict[int, list[str]]:
-    """The indicators behind their path, by item, from each indicator's latest point."""
+def behind_of(view: PeriodView, latest: dict[int, tuple[date, float]]) -> dict[int, list[str]]:
+    """The indicators behind their path, by item, from each indicator's latest point (repository.latest_points)."""
     return behind_keys(
         view.data.shape.indicators,
-        cast(Sequence[LatestPoint], latest_points),
+        latest,
         plan_start=view.data.plan.starts_on,
         margin=view.rules["indicator_margin"],
     )
 
 
 async def read_rollup(db: Database, data: PlanData, period: str, by: str, today: date) -> RollupRead:
-    """The period of a plan read from tasks_api, as a roll-up by `by` reads it; the rows are not kept."""
+    """The period of a plan read from tasks_api, as a roll-up by `by` reads it."""
     reads = [
         filed_texts_read(data.plan.id, period, FILED_KEY[by]),
         *light_reads(data.plan.id, period, today, states_only=True),
@@ -84,10 +132,11 @@ async def read_rollup(db: Database, data: PlanData, period: str, by: str, today:
     side_by_side = data.shape.size < ONE_AT_A_TIME_RECORDS
     async with db.read() as conn, reading(db, conn, reads, side_by_side=side_by_side) as under_way:
         view, _ = await read_period_view(db, conn, data, period, today)
-        filed = filed_texts(await under_way.rows(0))
-        # Each statement's rows folded as they are taken: freed before the next is folded.
-        reports = lead_states(await under_way.rows(1))
-        behind = behind_of(view, await under_way.rows(2))
-        progress = progress_of_items(view.data.shape.items, completed_by_item(await under_way.rows(3)))
-        duties = earliest_answer_dates(await under_way.rows(4))
-    return RollupRead(view, filed, LightInputs(reports, behind, progress, duties))
+        filed, leads, points, accepted, duties = await under_way.all()
+    lights = LightTexts(
+        text_row(leads, LEAD_FIELDS),
+        text_row(points, LATEST_FIELDS),
+        text_row(accepted, ACCEPTED_FIELDS),
+        earliest_answer_dates(duties),
+    )
+    return RollupRead(view, filed_texts(filed), lights)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Integer, Select, bindparam, case, func, select
 
 from services.common.contracts.plan_rows import PlanItem
-from services.common.driver_reads import Rows
 from services.common.json import integer_list
 from services.common.tables import table_of
-from services.reporting_api.oversight.texts import as_texts
+from services.reporting_api.oversight.texts import Texts, as_texts
 from services.reporting_api.reports.models import Report
 
 reports = table_of(Report)
@@ -44,18 +43,21 @@ def accepted_statement() -> Select[Any]:
     )
 
 
+ACCEPTED_FIELDS = ("item_id", "completed")
+
+
 @cache
 def accepted_texts_statement() -> Select[Any]:
     """accepted_statement's items and their lead completions as one row of texts (texts.py): a plan's thousand items
     as a record each cost the driver more than the rule did."""
-    return as_texts(accepted_statement().subquery(), ("item_id", "completed"))
+    return as_texts(accepted_statement().subquery(), ACCEPTED_FIELDS)
 
 
-def completed_by_item(rows: Rows) -> dict[int, int]:
+def completed_by_item(texts: Texts) -> dict[int, int]:
     """Item id → how many of its accepted reports are its lead's declaring completion, for every item with an
-    accepted report (accepted_texts_statement's row)."""
-    row = cast(Mapping[str, str | None], rows[0]) if rows else {}
-    return dict(zip(integer_list(row.get("item_id")), integer_list(row.get("completed")), strict=True))
+    accepted report (accepted_texts_statement's texts, ACCEPTED_FIELDS)."""
+    items, completed = texts
+    return dict(zip(integer_list(items), integer_list(completed), strict=True))
 
 
 def progress_of_items(items: Iterable[PlanItem], completed: Mapping[int, int]) -> dict[int, str]:

@@ -7,7 +7,7 @@ them past SQLAlchemy (services/common/driver_reads.py), which compiles each stat
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from itertools import repeat
@@ -31,7 +31,7 @@ from services.reporting_api.oversight.schemas.rows import (
     PointsByIndicator,
     ReportsByPair,
 )
-from services.reporting_api.oversight.texts import as_texts, latest_places, words
+from services.reporting_api.oversight.texts import Texts, as_texts, latest_places, words
 from services.reporting_api.periods.calendar import answering_ids, parse_period
 from services.reporting_api.periods.obligations import PAIR_BASE
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
@@ -135,6 +135,9 @@ def answered_keys(rows: Rows) -> array[int]:
     return integers(cast(str | None, rows[0]["keys"] if rows else None))
 
 
+LEAD_FIELDS = ("id", "pair", "status", "self_status")
+
+
 @cache
 def lead_states_statement() -> Select[Any]:
     """The period's reports filed as lead with only what a roll-up's lights read of them (LeadState), their pair key
@@ -160,14 +163,19 @@ def measurement_points_statement() -> Select[Any]:
     )
 
 
+LATEST_FIELDS = ("indicator_id", "as_of", "value")
+
+
 @cache
 def latest_points_statement() -> Select[Any]:
-    """Each indicator's latest value (LatestPoint), as measurement_points_statement's latest by as_of then id: all
-    that attainment and the lights need. Found per indicator of the plan, walking its index (indicator, as_of, id)
-    back from `today` to the first value not returned: ranking the plan's whole history (a typical plan's 24,504
-    values, each checked against its version) took 81 ms of PostgreSQL's time under the services' settings, the
-    walks ~25-40 ms. The walks are materialised, and the point read by its id: joined to the table instead,
-    PostgreSQL took the plan's ~1,000 indicators for 22,000 and hashed all 2,000,000 values (~800 ms)."""
+    """Each indicator's latest value (its id, as_of and value: all that attainment and the lights read), as
+    measurement_points_statement's latest by as_of then id, as one row of texts (texts.py; latest_points parses it):
+    a typical plan's 1,021 as driver records cost the driver and the service more than the rules that read them, and
+    a roll-up's memo compares the texts as read. Found per indicator of the plan, walking its index (indicator, as_of,
+    id) back from `today` to the first value not returned: ranking the plan's whole history (a typical plan's 24,504
+    values, each checked against its version) took 81 ms of PostgreSQL's time under the services' settings, the walks
+    ~25-40 ms. The walks are materialised, and the point read by its id: joined to the table instead, PostgreSQL took
+    the plan's ~1,000 indicators for 22,000 and hashed all 2,000,000 values (~800 ms)."""
     m, later, point = measurements, measurements.alias("later"), measurements.alias("point")
     indicators = select(m.c.indicator_id).where(m.c.plan_id == bindparam("plan_id")).distinct().subquery()
     walk = (
@@ -182,7 +190,17 @@ def latest_points_statement() -> Select[Any]:
     as_of, value = (
         select(column).where(point.c.id == latest.c.id).scalar_subquery() for column in (point.c.as_of, point.c.value)
     )
-    return select(latest.c.indicator_id, as_of.label("as_of"), value.label("value")).where(latest.c.id.is_not(None))
+    found = select(latest.c.indicator_id, as_of.label("as_of"), value.label("value")).where(latest.c.id.is_not(None))
+    return as_texts(found.subquery(), LATEST_FIELDS)
+
+
+def latest_points(texts: Texts) -> dict[int, tuple[date, float]]:
+    """Indicator id → the date and value of its latest point, from latest_points_statement's texts (LATEST_FIELDS).
+    A value's text is the database's: PostgreSQL's shortest exact one, SQLite's 15 significant digits (more than any
+    value typed into a report carries)."""
+    ids, dates, values = texts
+    days = map(date.fromisoformat, words(dates))
+    return dict(zip(integer_list(ids), zip(days, map(float, words(values)), strict=True), strict=True))
 
 
 _PAIR = itemgetter("item_id", "unit_id")
@@ -202,15 +220,16 @@ def by_pair(rows: Rows) -> ReportsByPair:
     return dict(zip(map(pair, reports), reports, strict=True))  # in C: a plan's thousands of rows
 
 
-def lead_states(rows: Rows) -> dict[tuple[int, int], LeadState]:
-    """The latest state of each pair's lead report (lead_states_statement's row), as by_pair keeps them; each
-    distinct state is one dict shared by the pairs in it (a plan's 50,000 reports are in a handful of states)."""
-    row = cast(Mapping[str, str | None], rows[0]) if rows else {}
-    keys, statuses, selves = integer_list(row.get("pair")), words(row.get("status")), words(row.get("self_status"))
+def lead_states(texts: Texts) -> dict[tuple[int, int], LeadState]:
+    """The latest state of each pair's lead report (lead_states_statement's texts, LEAD_FIELDS), as by_pair keeps
+    them; each distinct state is one dict shared by the pairs in it (a plan's 50,000 reports are in a handful of
+    states)."""
+    ids, pair_keys, status_text, self_text = texts
+    keys, statuses, selves = integer_list(pair_keys), words(status_text), words(self_text)
     pairs = list(zip(statuses, selves, strict=True))
     shared = {state: LeadState(status=state[0], self_status=state[1] or None) for state in set(pairs)}
     states = list(map(shared.__getitem__, pairs))
-    places = latest_places(keys, integers(row.get("id")))
+    places = latest_places(keys, integers(ids))
     if len(places) == len(keys):  # no pair filed twice: all in C
         return dict(zip(map(divmod, keys, repeat(PAIR_BASE)), states, strict=True))
     return {divmod(key, PAIR_BASE): states[place] for key, place in places.items()}

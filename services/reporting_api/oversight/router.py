@@ -177,7 +177,8 @@ async def get_plan_obligation_columns(
     return conditional_json(body, if_none_match)
 
 
-@router.get(
+@list_page(
+    router,
     "/plans/{plan_id}/rollups",
     summary="Reporting of a period rolled up by unit, section, county, thematic group or item kind",
     description=ROLLUP_RULE,

@@ -30,7 +30,7 @@ from services.reporting_api.oversight.compliance import (
 )
 from services.reporting_api.oversight.compliance_rows import compliance_rows
 from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
-from services.reporting_api.oversight.filed_counts import FiledCounts, read_filed_counts
+from services.reporting_api.oversight.filed_counts import read_filed_counts
 from services.reporting_api.oversight.indicators import behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
     PeriodView,
@@ -51,10 +51,17 @@ from services.reporting_api.oversight.lights import (
 )
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.period_rows import behind_of, read_rollup
-from services.reporting_api.oversight.progress import accepted_texts_statement, completed_by_item, progress_of_items
+from services.reporting_api.oversight.progress import (
+    ACCEPTED_FIELDS,
+    accepted_texts_statement,
+    completed_by_item,
+    progress_of_items,
+)
 from services.reporting_api.oversight.repository import (
+    LATEST_FIELDS,
     by_pair,
     duty_rows,
+    latest_points,
     light_reads,
     measurement_points,
     period_reports,
@@ -73,6 +80,7 @@ from services.reporting_api.oversight.schemas.rows import (
 )
 from services.reporting_api.oversight.shape import PlanShapes
 from services.reporting_api.oversight.tally import EncodedRows, Tally, counted, tally_of
+from services.reporting_api.oversight.texts import text_row
 from services.reporting_api.periods.obligations import obligations_of
 from services.reporting_api.periods.service import plan_rules
 
@@ -97,10 +105,10 @@ def _light_context(
 
 
 def _lights(view: PeriodView, context: LightContext[PeriodReport], accepted: Rows) -> list[LightEntry]:
+    """The lights of the plan's items; `accepted` the row of accepted_texts_statement."""
     shape = view.data.shape
-    return traffic_lights(
-        shape.items, shape.leads, context, progress_of_items(shape.items, completed_by_item(accepted))
-    )
+    completed = completed_by_item(text_row(accepted, ACCEPTED_FIELDS))
+    return traffic_lights(shape.lighted, context, progress_of_items(shape.items, completed))
 
 
 def _compliance_rows(view: PeriodView, filed: ReportsByPair) -> list[ComplianceEntry]:
@@ -174,17 +182,18 @@ async def rollups(
     """The roll-up, its rows already encoded (JSON); the answer is shared between requests while its inputs are
     equal (`memo`, the app's: memo.py): callers must not change it. The rows are still read every time."""
     data, grouping = await asyncio.gather(load_plan(tasks, plan_id, shapes), load_grouping(tasks, plan_id, by))
-    read = await read_rollup(db, data, period, by, today)  # the rows already folded into what the lights read
-    view, lit = read.view, read.lit
+    read = await read_rollup(db, data, period, by, today)  # the rows as texts, folded only when the memo misses
+    view = read.view
     # The plan by its revision (a digest of tasks_api's answer), not its lists: a kept answer does not keep the plan.
     plan = view.data if view.data.revision is None else view.data.revision
-    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, read.filed, lit)
+    inputs = (by, plan, view.owed, view.rules, view.rhythm, grouping, read.filed, read.lights)
     answer: RollupView | None = memo.get((plan_id, period, by, today), inputs)
     if answer is None:
+        lit, filed = read.derived(memo, plan, FILED_KEY[by])
         shape, context = data.shape, _light_context(view, lit.reports, lit.behind, lit.duties)
-        lights = lights_by_item(shape.items, shape.leads, context, lit.progress)
+        lights = lights_by_item(shape.lighted, context, lit.progress)
         tally = _tally(by, data, grouping)
-        counts = counted(tally, FiledCounts.of(read.filed), lights, today > view.due_on, view.owing.not_owed)
+        counts = counted(tally, filed, lights, today > view.due_on, view.owing.not_owed)
         # A row built and encoded when a page first shows it, then kept: a reused answer's page is a slice of them.
         rows = EncodedRows(counts)
         answer = {**view.header(), "by": by, "data": rows}
@@ -211,9 +220,8 @@ async def lights_of_period(
     async with db.read() as conn, reading(db, conn, light_reads(plan_id, period, today)) as under_way:
         view, _ = await read_period_view(db, conn, data, period, today)
         leads, points, accepted, duties = await under_way.all()
-    rows = _lights(
-        view, _light_context(view, by_pair(leads), behind_of(view, points), earliest_answer_dates(duties)), accepted
-    )
+    behind = behind_of(view, latest_points(text_row(points, LATEST_FIELDS)))
+    rows = _lights(view, _light_context(view, by_pair(leads), behind, earliest_answer_dates(duties)), accepted)
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]

@@ -22,7 +22,7 @@ from services.common.contracts.plan_rows import PlanAssignment, PlanIndicator, P
 from services.common.contracts.tasks import PlanStructure
 from services.common.memory import MemoryTrim
 from services.reporting_api.oversight.compliance import DutySplit
-from services.reporting_api.oversight.lights import lead_assignments
+from services.reporting_api.oversight.lights import Lighted, lead_assignments, lighted_items
 from services.reporting_api.oversight.rollups import PLAN_ONLY, groups_by_key, layout_of
 from services.reporting_api.oversight.tally import Tally, tally_of
 from services.reporting_api.periods.calendar import ScheduledPeriod
@@ -53,7 +53,7 @@ class PlanShape:
     by_id: Mapping[int, PlanItem]
     duties: Sequence[PlanAssignment]  # id order (compliance, the lights' leads)
     by_item: Sequence[PlanAssignment]  # (item_id, id) order (a roll-up's)
-    leads: Mapping[int, PlanAssignment]  # each item's lead responsibility (lights.lead_assignments)
+    lighted: Sequence[Lighted]  # the items given a light, with their leads (lights.lighted_items)
     indicators: Sequence[PlanIndicator]  # id order
     tallies: dict[str, Tally] = field(default_factory=dict)  # a roll-up's by unit, section and kind
     owed: BoundedCache[str, Owing] = field(default_factory=lambda: lru_cache("owing items", OWED_PERIODS_KEPT))
@@ -98,7 +98,7 @@ def derive(structure: PlanStructure) -> PlanShape:
         # (item_id, id) order: a stable sort of the id-ordered duties by item_id alone (keyed by (item_id, id), the
         # sort made a tuple a responsibility: 6 MB for plan 1's).
         by_item=sorted(duties, key=attrgetter("item_id")),
-        leads=lead_assignments(duties),
+        lighted=lighted_items(items, lead_assignments(duties)),
         indicators=sorted(structure.indicators, key=attrgetter("id")),
     )
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Subquery, func, literal_column, select
 from sqlalchemy.types import String
+
+from services.common.driver_reads import Rows
 
 # The separator as SQL, not a value bound at execution (driver_reads compiles each statement once, for asyncpg).
 COMMA = literal_column("','", String)
@@ -31,6 +34,22 @@ def as_texts(rows: Subquery, names: Sequence[str] | None = None) -> Select[Any]:
         for column in columns
     ]
     return select(*texts)
+
+
+Texts = tuple[str | None, ...]  # a statement's one row of texts, a text per column as read (None: no rows at all)
+
+
+def text_row(rows: Rows, names: Sequence[str]) -> Texts:
+    """The texts of an as_texts statement's one row (a dict or a driver record alike), in the order of `names`."""
+    if not rows:
+        return (None,) * len(names)
+    found = tuple(itemgetter(*names)(rows[0])) if len(names) > 1 else (rows[0][names[0]],)
+    return cast(Texts, found)
+
+
+def entries(text: str | None) -> int:
+    """How many values a column's text holds (what a memo's bound counts of it)."""
+    return 0 if text is None else text.count(",") + 1
 
 
 def words(text: str | None) -> list[str]:

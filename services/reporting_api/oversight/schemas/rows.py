@@ -71,14 +71,6 @@ class FiledCount(TypedDict):
     late: int
 
 
-class LatestPoint(TypedDict):
-    """An indicator's latest value (latest_points_statement()): all that behind_keys reads."""
-
-    indicator_id: int
-    as_of: date
-    value: float
-
-
 class MeasurementPoint(TypedDict):
     """An indicator's value as of a day (measurement_points_statement)."""
 
