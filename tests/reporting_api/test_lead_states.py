@@ -1,5 +1,6 @@
 """The states of the period's lead reports as a roll-up's lights read them: one row of texts (lead_states)."""
 
+from services.reporting_api.oversight.lights import by_pair_key
 from services.reporting_api.oversight.repository import (
     LEAD_FIELDS,
     by_pair,
@@ -18,8 +19,8 @@ def test_of_a_pair_that_filed_twice_the_latest_state_answers_whatever_order_they
     row |= {"status": "submitted,draft,accepted", "self_status": "delayed,on_track,"}
     states = lead_states(text_row([row], LEAD_FIELDS))
     assert states == {
-        (1, 5): {"status": "submitted", "self_status": "delayed"},
-        (2, 5): {"status": "accepted", "self_status": None},
+        pair_key(1, 5): {"status": "submitted", "self_status": "delayed"},
+        pair_key(2, 5): {"status": "accepted", "self_status": None},
     }
 
 
@@ -48,5 +49,13 @@ def test_the_states_are_those_of_the_lead_reports_by_pair(reporting_client, quzh
     set_columns(reporting_client, draft["id"], self_status="at_risk")
 
     states, reports = read_both(reporting_client, quzhou.plan_id, "2024-Q1")
-    assert states == {pair: {"status": r["status"], "self_status": r["self_status"]} for pair, r in reports.items()}
+    assert states == {
+        pair_key(*pair): {"status": r["status"], "self_status": r["self_status"]} for pair, r in reports.items()
+    }
     assert len(states) == 2
+
+
+def test_reports_by_pair_are_keyed_by_their_pairs_key_as_the_lights_read_them():
+    report = {"id": 1, "status": "submitted", "self_status": None}
+    assert by_pair_key({(1, 5): report, (2, 5): report}) == {pair_key(1, 5): report, pair_key(2, 5): report}
+    assert by_pair_key({}) == {}

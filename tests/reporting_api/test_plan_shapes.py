@@ -17,7 +17,7 @@ from services.reporting_api.models import metadata as reporting_metadata
 from services.reporting_api.oversight.repository import by_pair
 from services.reporting_api.oversight.shape import TRIM_AFTER_RECORDS, PlanShapes, derive
 from services.reporting_api.periods.calendar import Cadence, schedule
-from services.reporting_api.periods.obligations import CadenceBook, Rhythm
+from services.reporting_api.periods.obligations import CadenceBook, Rhythm, pair_key
 from services.tasks_api.app import create_app as create_tasks_app
 from tests.conftest import reporting_settings, serve_in_thread, tasks_settings
 from tests.databases import empty_tables
@@ -52,10 +52,10 @@ def test_a_shape_orders_the_plan_once_and_names_each_items_lead():
     shape = derive(structure(3, duties_per_item=2))
     assert [i.id for i in shape.items] == [1, 2, 3]
     assert [a.id for a in shape.duties] == [10, 11, 20, 21, 30, 31]
-    assert [(item.id, lead.id, pair) for item, lead, pair in shape.lighted] == [
-        (1, 10, (1, 100)),
-        (2, 20, (2, 100)),
-        (3, 30, (3, 100)),
+    assert [(item_id, lead.id, pair) for item_id, pair, _, _, lead in shape.lighted] == [
+        (1, 10, pair_key(1, 100)),
+        (2, 20, pair_key(2, 100)),
+        (3, 30, pair_key(3, 100)),
     ]
 
 
@@ -64,7 +64,7 @@ def test_the_items_given_a_light_leave_out_those_cancelled_or_without_a_lead():
     cancelled = replace(plan.items[0], status="cancelled")  # item 3 (listed last first)
     no_lead = [a for a in plan.assignments if a.item_id != 2]
     shape = derive(PlanStructure(plan=PLAN, items=[cancelled, *plan.items[1:]], assignments=no_lead, indicators=[]))
-    assert [item.id for item, _, _ in shape.lighted] == [1]
+    assert [item_id for item_id, *_ in shape.lighted] == [1]
 
 
 def test_a_shape_is_kept_per_structure_etag_and_a_new_etag_derives_anew():

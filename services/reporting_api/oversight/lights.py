@@ -15,6 +15,7 @@ from typing import Generic, TypedDict, TypeVar, cast
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.oversight.schemas.rows import LeadState, LightEntry, LightTotals, PeriodReport
+from services.reporting_api.periods.obligations import pair_key, pair_keys
 
 LIGHTS = ("green", "yellow", "red", "done")
 REPORTED = ("submitted", "accepted", "returned")  # the report reached the office at least once
@@ -139,12 +140,12 @@ R = TypeVar("R", bound=LeadState)
 
 @dataclass(frozen=True, slots=True)
 class LightContext(Generic[R]):
-    """What the lights of a period read besides the items: `reports` maps (item_id, unit_id) to a report of the
-    period ({id, status, self_status}); `behind` maps item ids to the keys of their indicators that are behind
-    (indicators.behind_keys); `owing` holds the items that owe the period's report (None: all); `duties` each
+    """What the lights of a period read besides the items: `reports` maps a pair's key (obligations.pair_key) to a
+    report of the period ({id, status, self_status}); `behind` maps item ids to the keys of their indicators that are
+    behind (indicators.behind_keys); `owing` holds the items that owe the period's report (None: all); `duties` each
     item's earliest answer date of an open leader instruction (earliest_answer_dates)."""
 
-    reports: Mapping[tuple[int, int], R]
+    reports: Mapping[int, R]
     behind: Mapping[int, Sequence[str]]
     due_on: date
     today: date
@@ -153,43 +154,49 @@ class LightContext(Generic[R]):
     duties: Mapping[int, date] = field(default_factory=dict)
 
 
-Lit = tuple[PlanItem, PlanAssignment, R | None, str, tuple[str, ...]]  # an item, its lead, lead report, light, reasons
+def by_pair_key(reports: Mapping[tuple[int, int], R]) -> dict[int, R]:
+    """Reports by (item_id, unit_id) (repository.by_pair) by their pair's key, as the lights read them."""
+    return dict(zip(pair_keys(*zip(*reports, strict=True)), reports.values(), strict=True)) if reports else {}
 
 
-Lighted = tuple[PlanItem, PlanAssignment, tuple[int, int]]  # an item given a light, its lead and the lead's pair
+# An item given a light: its id, its lead's pair key (obligations.pair_key), whether it is closed, the item and its
+# lead. A roll-up reads the first three of a plan's thousand: the item's record is not touched.
+Lighted = tuple[int, int, bool, PlanItem, PlanAssignment]
+Lit = tuple[Lighted, R | None, str, tuple[str, ...]]  # an item given a light, its lead report, light and reasons
 
 
 def lighted_items(items: Iterable[PlanItem], leads: Mapping[int, PlanAssignment]) -> list[Lighted]:
     """The items given a light, in the order given: those that have a lead unit (`leads`: lead_assignments) and are
-    not cancelled, each with its lead and the lead's (item, unit) pair. A plan's shape keeps them."""
+    not cancelled. A plan's shape keeps them."""
     return [
-        (item, lead, (item.id, lead.unit_id))
+        (item.id, pair_key(item.id, lead.unit_id), item.status == "closed", item, lead)
         for item in items
         if (lead := leads.get(item.id)) is not None and item.status != "cancelled"
     ]
 
 
 def lit_items(lighted: Iterable[Lighted], context: LightContext[R]) -> Iterator[Lit[R]]:
-    """Each item given a light (lighted_items), with its lead, the lead's report and its light (light_of's, judged
-    per case). A roll-up lights a plan's thousand items: _state and window are written out here, and what most
-    items share (no indicator behind, no instruction, the period's due window) is not worked out item by item."""
+    """Each item given a light (lighted_items), with the lead's report and its light (light_of's, judged per case).
+    A roll-up lights a plan's thousand items: _state and window are written out here, and what most items share (no
+    indicator behind, no instruction, the period's due window) is not worked out item by item."""
     reports, behind, owing, duties = context.reports, context.behind, context.owing, context.duties
     today, due_soon_days = context.today, context.due_soon_days
     owed = window(context.due_on, today, due_soon_days)  # the window of every item that owes the report
-    for item, lead, pair in lighted:
+    for lit in lighted:
+        item_id, pair, closed = lit[0], lit[1], lit[2]
         report = reports.get(pair)
         status = None if report is None else report["status"]
         reached = status in REPORTED
-        keys = behind.get(item.id)
+        keys = behind.get(item_id)
         light, reasons = judged(
-            item.status == "closed",
+            closed,
             status if reached else None,
             report["self_status"] if reached else None,  # type: ignore[index]  # reached: a report
             () if keys is None else tuple(keys),
-            owed if owing is None or item.id in owing else LATER,
-            window(duties.get(item.id), today, due_soon_days) if duties else LATER,
+            owed if owing is None or item_id in owing else LATER,
+            window(duties.get(item_id), today, due_soon_days) if duties else LATER,
         )
-        yield item, lead, report, light, reasons
+        yield lit, report, light, reasons
 
 
 def traffic_lights(
@@ -198,8 +205,8 @@ def traffic_lights(
     """The light of every item given one (lighted_items), in their order (item id order); `progress_status` is the
     output of progress.progress_of_items."""
     return [
-        _light_entry(item, lead, report, progress_status.get(item.id, "not_started"), light, reasons)
-        for item, lead, report, light, reasons in lit_items(lighted, context)
+        _light_entry(lit[3], lit[4], report, progress_status.get(lit[0], "not_started"), light, reasons)
+        for lit, report, light, reasons in lit_items(lighted, context)
     ]
 
 
@@ -208,8 +215,7 @@ def lights_by_item(
 ) -> dict[int, tuple[str, str]]:
     """Item id → (light, progress status), of the items traffic_lights lists: all a roll-up counts of them."""
     return {
-        item.id: (light, progress_status.get(item.id, "not_started"))
-        for item, _, _, light, _ in lit_items(lighted, context)
+        lit[0]: (light, progress_status.get(lit[0], "not_started")) for lit, _, light, _ in lit_items(lighted, context)
     }
 
 

@@ -51,7 +51,7 @@ class LightInputs:
     """What the lights of a period read beyond the plan: the state of each pair's lead report, the keys of the
     indicators behind by item, each item's progress status and each item's earliest answer date."""
 
-    reports: dict[tuple[int, int], LeadState]
+    reports: dict[int, LeadState]  # by pair key
     behind: dict[int, list[str]]
     progress: dict[int, str]
     duties: dict[int, date]

@@ -10,7 +10,6 @@ from array import array
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
-from itertools import repeat
 from operator import itemgetter
 from typing import Any, cast
 
@@ -220,10 +219,10 @@ def by_pair(rows: Rows) -> ReportsByPair:
     return dict(zip(map(pair, reports), reports, strict=True))  # in C: a plan's thousands of rows
 
 
-def lead_states(texts: Texts) -> dict[tuple[int, int], LeadState]:
-    """The latest state of each pair's lead report (lead_states_statement's texts, LEAD_FIELDS), as by_pair keeps
-    them; each distinct state is one dict shared by the pairs in it (a plan's 50,000 reports are in a handful of
-    states)."""
+def lead_states(texts: Texts) -> dict[int, LeadState]:
+    """The latest state of each pair's lead report by the pair's key (lead_states_statement's texts, LEAD_FIELDS), as
+    by_pair keeps them; each distinct state is one dict shared by the pairs in it (a plan's 50,000 reports are in a
+    handful of states)."""
     ids, pair_keys, status_text, self_text = texts
     keys, statuses, selves = integer_list(pair_keys), words(status_text), words(self_text)
     pairs = list(zip(statuses, selves, strict=True))
@@ -231,8 +230,8 @@ def lead_states(texts: Texts) -> dict[tuple[int, int], LeadState]:
     states = list(map(shared.__getitem__, pairs))
     places = latest_places(keys, integers(ids))
     if len(places) == len(keys):  # no pair filed twice: all in C
-        return dict(zip(map(divmod, keys, repeat(PAIR_BASE)), states, strict=True))
-    return {divmod(key, PAIR_BASE): states[place] for key, place in places.items()}
+        return dict(zip(keys, states, strict=True))
+    return {key: states[place] for key, place in places.items()}
 
 
 def by_indicator(rows: Rows) -> PointsByIndicator:

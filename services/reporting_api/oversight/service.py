@@ -44,6 +44,7 @@ from services.reporting_api.oversight.inputs import (
 from services.reporting_api.oversight.lights import (
     LightContext,
     R,
+    by_pair_key,
     earliest_answer_dates,
     light_counts,
     lights_by_item,
@@ -96,7 +97,7 @@ def items_of_unit(assignments: Iterable[PlanAssignment], unit_id: int) -> set[in
 
 def _light_context(
     view: PeriodView,
-    lead_reports: Mapping[tuple[int, int], R],
+    lead_reports: Mapping[int, R],
     behind: Mapping[int, Sequence[str]],
     duties: Mapping[int, date],
 ) -> LightContext[R]:
@@ -221,7 +222,8 @@ async def lights_of_period(
         view, _ = await read_period_view(db, conn, data, period, today)
         leads, points, accepted, duties = await under_way.all()
     behind = behind_of(view, latest_points(text_row(points, LATEST_FIELDS)))
-    rows = _lights(view, _light_context(view, by_pair(leads), behind, earliest_answer_dates(duties)), accepted)
+    context = _light_context(view, by_pair_key(by_pair(leads)), behind, earliest_answer_dates(duties))
+    rows = _lights(view, context, accepted)
     if unit_id is not None:
         mine = items_of_unit(data.assignments, unit_id)
         rows = [row for row in rows if row["item_id"] in mine]
@@ -277,7 +279,9 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
     accepted = plain_rows(await conn.execute(accepted_texts_statement(), {"plan_id": plan_id}))
     leads, duties = await period_reports(conn, plan_id, period_id, lead_only=True), await duty_rows(conn, plan_id)
     lights = _lights(
-        view, _light_context(view, leads, behind_of_progress(progress), earliest_answer_dates(duties)), accepted
+        view,
+        _light_context(view, by_pair_key(leads), behind_of_progress(progress), earliest_answer_dates(duties)),
+        accepted,
     )
     rows = _compliance_rows(view, filed)
     counts = {key: await read_filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
