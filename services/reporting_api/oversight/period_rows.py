@@ -6,7 +6,7 @@ lead reports' states, the latest values, the accepted counts), a text per column
 (memo.py) compares them as they came, so a roll-up whose period has not changed parses nothing. Only a miss folds
 them into what the lights read (LightInputs: each pair's report state, a handful of distinct states each one shared
 dict; the items behind; each item's progress; the earliest answer dates). The statements run side by side; a large
-plan's one after the other, so their rows never wait beside another statement's.
+plan's one after the other (ONE_AT_A_TIME_RECORDS).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from services.reporting_api.oversight.schemas.rows import LeadState
 from services.reporting_api.oversight.texts import Texts, entries, text_row
 
 # A plan of this many records (items, responsibilities, indicators; a typical plan has 6,000) reads its period one
-# statement at a time: a little slower, and its rows never wait beside another statement's.
+# statement at a time: a little slower, and the driver never receives two of its statements' answers at once (a
+# province's texts are megabytes each; as records, before, each statement's were folded before the next was read).
 ONE_AT_A_TIME_RECORDS = 50_000
 
 
