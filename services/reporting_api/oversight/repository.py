@@ -30,7 +30,7 @@ from services.reporting_api.oversight.schemas.rows import (
     PointsByIndicator,
     ReportsByPair,
 )
-from services.reporting_api.oversight.texts import Texts, as_texts, latest_places, words
+from services.reporting_api.oversight.texts import Texts, as_texts, latest_places, text_row, words
 from services.reporting_api.periods.calendar import answering_ids, parse_period
 from services.reporting_api.periods.obligations import PAIR_BASE
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
@@ -131,7 +131,7 @@ def pending_reads(plan_id: int, period: str, *, unit_id: int | None = None) -> l
 
 def answered_keys(rows: Rows) -> array[int]:
     """The keys of the pairs answered_keys_statement read (one row: their text, or NULL for none), as integers."""
-    return integers(cast(str | None, rows[0]["keys"] if rows else None))
+    return integers(text_row(rows, ("keys",))[0])
 
 
 LEAD_FIELDS = ("id", "pair", "status", "self_status")

@@ -4,8 +4,9 @@ A plan's period is thousands of reports, and a view reads a few columns of each.
 object the collector tracks, decoded field by field, and then folded into the few values a rule reads; as one row of
 texts (one aggregate, one pass over the same rows, so every text is in the same order, on both databases) the
 driver decodes a handful of strings and the service parses them into lists of machine values (services/common/json).
-compliance (filed.py), the roll-up's filed counts (filed_counts.py) and the lights' lead states and progress read
-so.
+compliance (filed.py), the pairs that answered (repository.answered_keys), the roll-up's filed counts
+(filed_counts.py), and the lights' lead states, latest indicator values and progress read so; text_row takes a
+statement's texts from its one row, in the order named.
 """
 
 from __future__ import annotations
