@@ -93,6 +93,17 @@ class Database:
             _raise_as_problem(exc, "The database is unavailable.")
             raise
 
+    @asynccontextmanager
+    async def reads(self) -> AsyncIterator[AsyncConnection | None]:
+        """What the driver pool's reads (driver_reads.reading) run on: a read connection on SQLite; none on
+        PostgreSQL, where each read takes a connection of the driver pool (opening a SQLAlchemy one that nothing
+        used cost a tenth of a compliance page's own CPU)."""
+        if self.driver_pool is not NO_DRIVER_POOL:
+            yield None
+            return
+        async with self.read() as conn:
+            yield conn
+
     async def fetch(self, read: Read, row: type[RowT]) -> list[RowT]:
         """One statement's rows as plain dicts typed `row` (a TypedDict of its columns), as a list page reads them: on
         PostgreSQL on a bare connection of the driver pool (prepared once per connection, no session reset), on

@@ -43,7 +43,7 @@ class DriverPool(Protocol):
     """Where the statements run: PostgreSQL's bare asyncpg connections (services/common/dialect.py), or the
     caller's connection (NO_DRIVER_POOL)."""
 
-    def start(self, conn: AsyncConnection, read: Read) -> Pending: ...
+    def start(self, conn: AsyncConnection | None, read: Read) -> Pending: ...
 
     async def rows(self, read: Read) -> Rows:
         """The statement's rows, run at once on a connection of the pool (Database.fetch, for a list's page); a
@@ -80,7 +80,9 @@ class _NoDriverPool:
     """The statements run one after the other on the caller's connection, as any other read (SQLite: Database.fetch
     reads a list page on a read connection of its own)."""
 
-    def start(self, conn: AsyncConnection, read: Read) -> Pending:
+    def start(self, conn: AsyncConnection | None, read: Read) -> Pending:
+        if conn is None:
+            raise LookupError("no driver pool: the reads run on a read connection (Database.reads opens one)")
         return _OnConnection(conn, read)
 
     async def rows(self, read: Read) -> Rows:
@@ -136,7 +138,7 @@ def started(running: asyncio.Future[Rows]) -> Pending:
 class _Deferred:
     """A statement started only when its rows are asked for."""
 
-    def __init__(self, pool: DriverPool, conn: AsyncConnection, read: Read) -> None:
+    def __init__(self, pool: DriverPool, conn: AsyncConnection | None, read: Read) -> None:
         self._pool, self._conn, self._read = pool, conn, read
 
     async def rows(self) -> Rows:
@@ -154,7 +156,7 @@ class Reading:
     period: 50,000 rows a statement). Ask for each statement's rows once."""
 
     def __init__(
-        self, db: Database, conn: AsyncConnection, reads: Sequence[Read], *, side_by_side: bool = True
+        self, db: Database, conn: AsyncConnection | None, reads: Sequence[Read], *, side_by_side: bool = True
     ) -> None:
         pool = db.driver_pool
         self._pending = [pool.start(conn, read) if side_by_side else _Deferred(pool, conn, read) for read in reads]
@@ -176,7 +178,7 @@ class Reading:
 
 @asynccontextmanager
 async def reading(
-    db: Database, conn: AsyncConnection, reads: Sequence[Read], *, side_by_side: bool = True
+    db: Database, conn: AsyncConnection | None, reads: Sequence[Read], *, side_by_side: bool = True
 ) -> AsyncIterator[Reading]:
     """The statements started (PostgreSQL, `side_by_side`) or ready to run for the block."""
     under_way = Reading(db, conn, reads, side_by_side=side_by_side)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
-from services.common.driver_reads import Reading
+import pytest
+
+from services.common.driver_reads import NO_DRIVER_POOL, Reading
 
 READS = [("first", {}), ("second", {})]
 
@@ -44,3 +46,8 @@ def test_statements_side_by_side_all_start_at_once():
 
 def test_statements_one_at_a_time_each_start_when_their_rows_are_asked_for():
     assert read(side_by_side=False) == [[], ["first"], ["first", "second"]]
+
+
+def test_without_a_driver_pool_the_reads_need_the_connection_they_run_on():
+    with pytest.raises(LookupError, match="read connection"):
+        NO_DRIVER_POOL.start(None, READS[0])

@@ -8,11 +8,13 @@ import pytest
 
 from services.common.contracts.columns import Columns
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
+from services.common.driver_reads import NO_DRIVER_POOL
 from services.reporting_api.oversight import repository
 from services.reporting_api.oversight.compliance import compliance_pages, compliance_summary, period_obligations
 from services.reporting_api.oversight.compliance_rows import compliance_rows, duty_columns, rows_of
 from services.reporting_api.oversight.filed import STATUSES, FiledReports
 from services.reporting_api.oversight.lights import REPORTED
+from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.obligation_list import owed_positions
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods import obligations
@@ -248,6 +250,55 @@ def test_the_pages_after_the_first_continue_its_view_and_a_new_walk_sees_reports
         ]
         == "submitted"
     )
+
+
+# The same day, and the next: the period's reports are parsed once while they read the same (filed.period_filed).
+@pytest.mark.parametrize("second_day", [AFTER_DUE, "2024-05-02"])
+def test_a_report_submitted_between_two_reads_of_compliance_shows_in_the_second(
+    reporting_client, auth, quzhou, transport, second_day
+):
+    item_id, unit_id, headers = quzhou.item("T9")["id"], transport["unit_id"], transport["headers"]
+    before = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=AFTER_DUE)
+    submit(reporting_client, headers, file_report(reporting_client, headers, item_id)["id"])
+    after = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=second_day)
+    assert (row_of(before, item_id, unit_id)["state"], row_of(after, item_id, unit_id)["state"]) == (
+        "missing",
+        "submitted",
+    )
+    assert (before["summary"]["submitted"], after["summary"]["submitted"]) == (0, 1)
+
+
+def test_compliance_with_another_filter_is_the_one_computed_from_nothing_kept(
+    reporting_client, auth, quzhou, transport
+):
+    headers = transport["headers"]
+    submit(reporting_client, headers, file_report(reporting_client, headers, quzhou.item("T9")["id"])["id"])
+    compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=AFTER_DUE)
+    kept = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=AFTER_DUE, state="submitted")
+    memo = reporting_client.app.state.rollup_memo
+    reporting_client.app.state.rollup_memo = InputMemo(8)
+    try:
+        from_nothing = compliance(reporting_client, auth("office"), quzhou.plan_id, as_of=AFTER_DUE, state="submitted")
+    finally:
+        reporting_client.app.state.rollup_memo = memo
+    assert kept == from_nothing
+    assert [r["state"] for r in kept["data"]] == ["submitted"]
+
+
+def test_compliance_opens_a_read_connection_only_where_its_reads_run_on_one(
+    reporting_client, auth, quzhou, monkeypatch
+):
+    db, opened = reporting_client.app.state.database, []
+    read = db.read
+
+    def counted():
+        opened.append(read)
+        return read()
+
+    monkeypatch.setattr(db, "read", counted)
+    compliance(reporting_client, auth("office"), quzhou.plan_id)
+    # PostgreSQL: each read on a connection of the driver pool; SQLite: one after the other on a read connection.
+    assert len(opened) == (1 if db.driver_pool is NO_DRIVER_POOL else 0)
 
 
 def test_a_kept_walk_goes_stale_and_only_the_latest_few_are_kept():

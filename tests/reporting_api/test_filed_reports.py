@@ -1,9 +1,11 @@
 """The reports answering for a period as compliance holds them: columns read as a row of texts (oversight/filed.py)."""
 
 import gc
+from array import array
 
 from services.common import json as duban_json
-from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
+from services.reporting_api.oversight.filed import FiledReports, filed_columns_read, period_filed
+from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.repository import period_reports, reports
 from services.reporting_api.periods.obligations import pair_key
 from tests.reporting_api.test_compliance import filed_reports
@@ -86,6 +88,31 @@ def test_of_a_pair_that_filed_twice_the_latest_answers_in_whatever_order_they_ca
     filed = FiledReports.of([row], "2024-Q2")  # answered by 2024-M06, 2024-Q2 and 2024-H1
     assert filed[(1, 5)] == {"id": 9, "period": "2024-H1", "status": "draft", "late": False, "days_late": 0}
     assert (2, 5) in filed and (3, 5) not in filed and len(filed) == 2
+
+
+def test_the_reports_are_parsed_once_while_their_texts_read_the_same():
+    row = {"id": "3", "pair": str(pair_key(1, 5)), "period": "0", "state": "0", "days_late": "0"}  # a draft
+    memo = InputMemo(8)
+    first = period_filed(memo, [row], 1, "2024-Q1", None)
+    assert period_filed(memo, [dict(row)], 1, "2024-Q1", None) is first
+    submitted = period_filed(memo, [row | {"state": "2"}], 1, "2024-Q1", None)
+    assert (first[(1, 5)]["status"], submitted[(1, 5)]["status"]) == ("draft", "submitted")
+    assert period_filed(memo, [row], 1, "2024-Q1", 5) is not period_filed(memo, [row], 1, "2024-Q1", None)
+
+
+def test_the_counts_of_the_keys_counted_last_are_kept_and_other_keys_counted_anew():
+    filed = filed_reports(
+        {
+            (1, 5): {"id": 3, "status": "submitted", "late": True, "days_late": 2, "period": "2024-Q1"},
+            (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+        }
+    )
+    keys = array("q", [pair_key(1, 5), pair_key(1, 6), pair_key(2, 5)])
+    counted = filed.counted(keys)
+    assert filed.counted(keys) is counted
+    assert counted == {("submitted", True): 1, ("draft", False): 1}
+    assert filed.counted(array("q", [pair_key(1, 6)])) == {("draft", False): 1}
+    assert filed.counted(array("q", keys)) == counted and filed.counted(keys) is not counted
 
 
 def test_the_database_codes_each_status_and_lateness_as_one_small_integer(reporting_client, quzhou, auth, transport):

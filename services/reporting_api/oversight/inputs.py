@@ -118,7 +118,7 @@ async def period_view(conn: AsyncConnection, data: PlanData, period: str, today:
 
 
 async def read_period_view(
-    db: Database, conn: AsyncConnection, data: PlanData, period: str, today: date, *more: Read
+    db: Database, conn: AsyncConnection | None, data: PlanData, period: str, today: date, *more: Read
 ) -> tuple[PeriodView, list[Rows]]:
     """period_view's, from its three small reads (rhythm_reads) run one after the other, then the rows of `more`,
     read after them alike. On PostgreSQL each runs on a connection of the driver pool past SQLAlchemy, whose

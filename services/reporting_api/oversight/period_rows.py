@@ -131,7 +131,7 @@ async def read_rollup(db: Database, data: PlanData, period: str, by: str, today:
         *light_reads(data.plan.id, period, today, states_only=True),
     ]
     side_by_side = data.shape.size < ONE_AT_A_TIME_RECORDS
-    async with db.read() as conn, reading(db, conn, reads, side_by_side=side_by_side) as under_way:
+    async with db.reads() as conn, reading(db, conn, reads, side_by_side=side_by_side) as under_way:
         view, _ = await read_period_view(db, conn, data, period, today)
         filed, leads, points, accepted, duties = await under_way.all()
     lights = LightTexts(

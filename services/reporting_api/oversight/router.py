@@ -89,6 +89,7 @@ async def get_plan_compliance(
     tasks: TasksDep,
     principal: PrincipalDep,
     walks: WalksDep,
+    memo: RollupMemoDep,
     shapes: ShapesDep,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -102,6 +103,7 @@ async def get_plan_compliance(
         view = await service.compliance(
             db,
             tasks,
+            memo,
             shapes,
             plan_id=plan_id,
             period=period,

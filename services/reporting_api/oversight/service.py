@@ -29,7 +29,7 @@ from services.reporting_api.oversight.compliance import (
     period_obligations,
 )
 from services.reporting_api.oversight.compliance_rows import compliance_rows
-from services.reporting_api.oversight.filed import FiledReports, filed_columns_read
+from services.reporting_api.oversight.filed import filed_columns_read, period_filed
 from services.reporting_api.oversight.filed_counts import read_filed_counts
 from services.reporting_api.oversight.indicators import behind_of_progress, plan_indicator_progress
 from services.reporting_api.oversight.inputs import (
@@ -123,6 +123,7 @@ def _compliance_rows(view: PeriodView, filed: ReportsByPair) -> list[ComplianceE
 async def compliance(
     db: Database,
     tasks: TasksClient,
+    memo: InputMemo,
     shapes: PlanShapes,
     *,
     plan_id: int,
@@ -133,18 +134,18 @@ async def compliance(
     state: str | None,
 ) -> CompliancePages:
     """Every expected pair of the period (a unit token: its own), the summary, then the `state` filter; the rows are
-    built a page at a time (CompliancePages)."""
+    built a page at a time (CompliancePages). The reports are parsed once while they read the same (`memo`)."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id, shapes)
     # On PostgreSQL the reports are read on a connection of their own while the period view reads in turn on this one.
     reads = [filed_columns_read(plan_id, period, unit_id=unit_id)]
-    async with db.read() as conn, reading(db, conn, reads) as under_way:
+    async with db.reads() as conn, reading(db, conn, reads) as under_way:
         view, (owing,) = await read_period_view(
             db, conn, data, period, today, period_duties_read(plan_id, period, unit_id=unit_id)
         )
         rows = await under_way.rows(0)
     owed = duty_entries(owing, today)
-    filed, shape = FiledReports.of(rows, period), data.shape
+    filed, shape = period_filed(memo, rows, plan_id, period, unit_id), data.shape
     duties = shape.duties if unit_id is None else [a for a in shape.duties if a.unit_id == unit_id]
     split = view.owing.split if unit_id is None else None
     obligations = period_obligations(view.rhythm, view.period, duties, view.owing.items, filed, split)
@@ -218,7 +219,7 @@ async def lights_of_period(
     """The lights of the items in scope (a unit token: the items it is responsible for), then the `light` filter."""
     unit_id = principal.scoped_unit(unit_id)
     data = await load_plan(tasks, plan_id, shapes)
-    async with db.read() as conn, reading(db, conn, light_reads(plan_id, period, today)) as under_way:
+    async with db.reads() as conn, reading(db, conn, light_reads(plan_id, period, today)) as under_way:
         view, _ = await read_period_view(db, conn, data, period, today)
         leads, points, accepted, duties = await under_way.all()
     behind = behind_of(view, latest_points(text_row(points, LATEST_FIELDS)))
@@ -257,12 +258,8 @@ async def indicator_progress(
     async with db.read() as conn:
         rules = await plan_rules(conn, plan_id)
         points = await measurement_points(conn, plan_id, today)
-    rows = plan_indicator_progress(
-        [i for i in data.indicators if i.item_id in visible],
-        points,
-        plan_start=data.plan.starts_on,
-        margin=rules["indicator_margin"],
-    )
+    indicators = [i for i in data.indicators if i.item_id in visible]
+    rows = plan_indicator_progress(indicators, points, plan_start=data.plan.starts_on, margin=rules["indicator_margin"])
     return {"plan_id": plan_id, "as_of": today.isoformat(), "rows": rows}
 
 
