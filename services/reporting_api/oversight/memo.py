@@ -9,12 +9,12 @@ a kept answer does not keep the plan's records alive, and the period's rows comp
 
 A roll-up compares the rows as they were read, one row of texts a statement (oversight/period_rows.py); what its
 lights and counts derive from them (parsed, folded) is kept here too, under the plan and period alone, so that a
-roll-up of the same period by another grouping or as of another day derives nothing the rows did not change. What is
-kept is still counted in rows, so the memo is bounded by them too: a roll-up of the bench's
-plan 1 once kept ~38 MB of its period's rows (100,000 responsibilities), which stayed in reporting_api after the
-request. An answer counts its rows (those of its inputs and its own), and at least a `size`-th of the bound, so that
-no more than `size` are kept; one larger than the whole bound is not kept (that plan's roll-up is computed anew
-each time).
+roll-up of the same period by another grouping or as of another day derives nothing the rows did not change. The
+reports compliance reads of a period are kept here parsed too (filed.period_filed). What is kept is still counted in
+rows, so the memo is bounded by them too: a roll-up of the bench's plan 1 once kept ~38 MB of its period's rows
+(100,000 responsibilities), which stayed in reporting_api after the request. An answer counts its rows (those of its
+inputs and its own), and at least a `size`-th of the bound, so that no more than `size` are kept; one larger than the
+whole bound is not kept (that plan's roll-up is computed anew each time).
 """
 
 from __future__ import annotations
