@@ -26,7 +26,8 @@ read_period_view); for compliance a fourth read follows them in turn, the period
 (instructions/owed.py), which the service lists beside the reports (until 2026-12-04 the baseline skipped it, a read
 the service does). What it does not do, and the service does: read the plan from tasks_api (cold: tasks_api reads
 and encodes the structure, reporting_api parses it and derives its shape; afterwards a conditional request, or
-nothing while the peer cache is fresh), check the token, compute the rules, encode the answer and send it over HTTP.
+nothing while the peer cache is fresh), check the token, compute the rules, encode the answer and send it over HTTP
+(to a client as thin as wrk: http.client, bench/caller.py; until 2026-12-07 httpx, ~0.6 ms more a sample).
 So a cold figure compares the service's first request with the same SQL on a warm pool: the baseline is what the
 database alone needs, not a cold hand-written stack.
 """
@@ -40,9 +41,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
-import httpx
+import orjson
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
+from bench.caller import Caller
 from bench.figures import Figure, at_most, capped
 from bench.generate import Target
 from bench.load import percentile
@@ -129,30 +131,29 @@ def alternating_ms(calls: list[Callable[[int], object]], times: int) -> list[lis
 
 
 class Requests:
-    """The two requests, as a client of reporting_api sends them."""
+    """The two requests, as a client of reporting_api sends them (through bench/caller.py: http.client; httpx until
+    2026-12-07, whose own work added ~0.6 ms to each sample)."""
 
-    def __init__(self, client: httpx.Client) -> None:
-        self.client = client
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
 
     def rollup(self, plan_id: int, as_of: date | None = None) -> None:
         params = {"period": PERIOD, "by": "unit", **({"as_of": as_of.isoformat()} if as_of else {})}
-        self.client.get(f"/v1/plans/{plan_id}/rollups", params=params).raise_for_status()
+        self.caller.get(f"/v1/plans/{plan_id}/rollups", params)
 
     def compliance(self, plan_id: int, cursor: str | None = None, as_of: date | None = None) -> None:
         # Not parsed, as the roll-up's answer is not (until 2026-12-07 each sample parsed its page, ~0.1 ms of the
         # client's, for a cursor only the walk uses).
-        self._compliance(plan_id, cursor, as_of).raise_for_status()
+        self._compliance(plan_id, cursor, as_of)
 
     def next_cursor(self, plan_id: int) -> str | None:
         """The cursor of compliance's second page (None when the first is the only one)."""
-        response = self._compliance(plan_id, None, None)
-        response.raise_for_status()
-        return response.json().get("next_cursor")
+        return orjson.loads(self._compliance(plan_id, None, None)).get("next_cursor")
 
-    def _compliance(self, plan_id: int, cursor: str | None, as_of: date | None) -> httpx.Response:
+    def _compliance(self, plan_id: int, cursor: str | None, as_of: date | None) -> bytes:
         params = {"period": PERIOD, "limit": PAGE, **({"cursor": cursor} if cursor else {})}
         params |= {"as_of": as_of.isoformat()} if as_of else {}
-        return self.client.get(f"/v1/plans/{plan_id}/compliance", params=params)
+        return self.caller.get(f"/v1/plans/{plan_id}/compliance", params)
 
 
 def cold_figures(stack: Stack, s: Subjects, headers: dict[str, str], hand: HandSQL, samples: int) -> list[Figure]:
@@ -168,8 +169,8 @@ def cold_figures(stack: Stack, s: Subjects, headers: dict[str, str], hand: HandS
             if plan_id == s.typical_plan_id:
                 stack.reporting.restart()
                 restarts += 1
-            with httpx.Client(base_url=stack.reporting.url, headers=headers, timeout=600) as client:
-                ask = Requests(client)
+            with Caller(stack.reporting.url, headers, timeout=600) as caller:
+                ask = Requests(caller)
                 times[kind].append(_ms(getattr(ask, kind), plan_id))
         times["sql"].append(_ms(hand.rollup, plans[0], clock.business_today()))
     how = f"{restarts} restarts of reporting_api" if restarts else f"{2 * samples} plans not asked before"
@@ -190,8 +191,8 @@ def oversight_figures(
         with profiler.record("roll-up and compliance, cold", {"reporting_api": stack.reporting.pid}):
             figures = cold_figures(stack, s, headers, hand, min(samples, COLD_SAMPLES))
         reporting = {"reporting_api": stack.reporting.pid}
-        with httpx.Client(base_url=stack.reporting.url, headers=headers, timeout=600) as client:
-            ask = Requests(client)
+        with Caller(stack.reporting.url, headers, timeout=600) as caller:
+            ask = Requests(caller)
             ask.rollup(plan_id), ask.compliance(plan_id)  # the plan's data from tasks_api now in the peer cache
 
             def later(n: int) -> date:  # a new as_of per sample, after every measurement: the same work each time

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
-
+from bench.caller import Caller
 from bench.figures import SEARCH_NAMES, Figure, at_most
 from bench.load import percentile, timings_ms
 from bench.processes import Stack
@@ -30,27 +29,26 @@ def search_figures(stack: Stack, subjects: Subjects, headers: dict[str, str], sa
         (SEARCH_NAMES[0], stack.tasks.url, ITEM_QUERIES),
         (SEARCH_NAMES[1], stack.reporting.url, REPORT_QUERIES),
     ):
-        with httpx.Client(base_url=url, timeout=60) as client:
-            office = _timings(client, queries, headers, samples)
-            own = _timings(client, queries[:2], unit, samples)
+        with Caller(url, {}, timeout=60) as caller:  # http.client, as the oversight figures (bench/caller.py)
+            office = _timings(caller, queries, headers, samples)
+            own = _timings(caller, queries[:2], unit, samples)
         note = f"{len(queries)} queries as the office, 2 as a unit; unit p95 {percentile(own, 95):.1f} ms"
         figures.append(at_most(name, percentile(office + own, 95), "ms", TARGET_MS, note=note))
     return figures
 
 
-def _timings(client: httpx.Client, queries: tuple[str, ...], headers: dict[str, str], samples: int) -> list[float]:
+def _timings(caller: Caller, queries: tuple[str, ...], headers: dict[str, str], samples: int) -> list[float]:
     times: list[float] = []
     for query in queries:
-        call = _search(client, query, headers)
+        call = _search(caller, query, headers)
         call()  # warm-up: the connection, the statement's plan
         times += timings_ms(call, samples)
     return times
 
 
-def _search(client: httpx.Client, query: str, headers: dict[str, str]) -> Callable[[], None]:
+def _search(caller: Caller, query: str, headers: dict[str, str]) -> Callable[[], None]:
     def call() -> None:
-        response = client.get("/v1/search", params={"q": query, "limit": 20}, headers=headers)
-        response.raise_for_status()
+        caller.get("/v1/search", {"q": query, "limit": 20}, headers)
 
     return call
 
