@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import load, reads
-from bench.load import Load, Probe, Throughput, in_turns, median_of
+from bench.load import WARM_SECONDS, Load, Probe, Throughput, in_turns, median_of
 
 
 def _measured(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[Throughput]]) -> list[tuple[str, float]]:
@@ -21,25 +21,42 @@ def _measured(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[Throughpu
     return asked
 
 
+COLD = Throughput(100, 50, 300, 0)  # a warm-up turn: whatever it measures is not counted
+
+
 def test_each_side_is_the_median_of_its_turns_so_one_slow_moment_does_not_decide_the_ratio(monkeypatch):
     asked = _measured(
         monkeypatch,
         {  # the raw's second turn met a slow moment of the machine, and the service's third
-            "raw": [Throughput(3000, 5, 10, 0), Throughput(2000, 9, 30, 0), Throughput(3100, 5, 11, 0)],
-            "service": [Throughput(2400, 6, 12, 0), Throughput(2500, 6, 13, 1), Throughput(1500, 9, 40, 0)],
+            "raw": [COLD, Throughput(3000, 5, 10, 0), Throughput(2000, 9, 30, 0), Throughput(3100, 5, 11, 0)],
+            "service": [COLD, Throughput(2400, 6, 12, 0), Throughput(2500, 6, 13, 1), Throughput(1500, 9, 40, 0)],
         },
     )
     [(service, raw)] = in_turns([Probe("service", {"Authorization": "Bearer t"}, "raw")], Load(seconds=9))
-    assert asked == [("raw", 3), ("service", 3)] * 3  # in turns, the raw first, a third of the time each
+    assert asked[2:] == [("raw", 3), ("service", 3)] * 3  # in turns, the raw first, a third of the time each
     assert (service.rps, service.p99_ms, service.errors) == (2400, 13, 1)
     assert (raw.rps, raw.p99_ms) == (3000, 11)
 
 
+def test_each_side_serves_a_turn_that_is_not_counted_before_its_counted_turns(monkeypatch):
+    run = Throughput(1000, 5, 10, 0)
+    asked = _measured(monkeypatch, {"raw": [COLD, run, run, run], "service": [COLD, run, run, run]})
+    [(service, raw)] = in_turns([Probe("service", {}, "raw")], Load(seconds=9))
+    assert asked[:2] == [("raw", WARM_SECONDS), ("service", WARM_SECONDS)]
+    assert service == raw == run
+
+
+def test_a_short_load_warms_for_no_longer_than_a_turn(monkeypatch):
+    asked = _measured(monkeypatch, {"raw": [COLD] * 4, "service": [COLD] * 4})
+    in_turns([Probe("service", {}, "raw")], Load(seconds=1.5))
+    assert {seconds for _, seconds in asked} == {0.5}
+
+
 def test_the_lists_of_a_group_take_their_turns_in_the_same_rounds(monkeypatch):
     run = Throughput(1000, 5, 10, 0)
-    asked = _measured(monkeypatch, {url: [run] * 3 for url in ("p1", "raw p1", "deep", "raw deep")})
+    asked = _measured(monkeypatch, {url: [run] * 4 for url in ("p1", "raw p1", "deep", "raw deep")})
     in_turns([Probe("p1", {}, "raw p1"), Probe("deep", {}, "raw deep")], Load(seconds=3))
-    assert [url for url, _ in asked] == ["raw p1", "p1", "raw deep", "deep"] * 3
+    assert [url for url, _ in asked] == ["raw p1", "p1", "raw deep", "deep"] * 4  # the warm-up turns, then three
 
 
 def test_every_list_is_in_a_group_of_turns():
