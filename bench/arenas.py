@@ -46,13 +46,14 @@ class Arenas:
     unused_pools: int
 
     @classmethod
-    def parse(cls, stats: str) -> Arenas:
-        """From sys._debugmallocstats()'s text."""
+    def parse(cls, stats: str) -> Arenas | None:
+        """From sys._debugmallocstats()'s text; None when it has none (tracemalloc, which wraps the allocator,
+        makes it print nothing)."""
         found = {_KEYS.get(key, "unused_pools"): int(value.replace(",", "")) for key, value in _FIGURE.findall(stats)}
-        return cls(**found)
+        return cls(**found) if found else None
 
     @classmethod
-    def now(cls) -> Arenas:
+    def now(cls) -> Arenas | None:
         """This process's (sys._debugmallocstats writes to the C stderr: read back through a file)."""
         with tempfile.TemporaryFile("w+") as captured:
             sys.stderr.flush()

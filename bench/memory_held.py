@@ -100,7 +100,9 @@ class Marks:
     def take(self, step: str) -> None:
         mb = resident_mb()
         self.idle = mb if self.idle is None else self.idle
-        print(f"{step:32} {mb:7.1f} MB   {mb - self.idle:+7.1f} MB over idle   {Arenas.now().note()}", flush=True)
+        arenas = Arenas.now()  # None under --trace
+        note = arenas.note() if arenas else ""
+        print(f"{step:32} {mb:7.1f} MB   {mb - self.idle:+7.1f} MB over idle   {note}", flush=True)
 
 
 async def batches(client: httpx.AsyncClient, plan_ids: list[int], ledger_plan: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 from bench.arenas import Arenas, Survivors
 
 STATS = """# arenas allocated total           =                    3
@@ -30,8 +32,17 @@ def test_the_allocator_figures_are_read_from_its_statistics():
 
 def test_this_processs_figures_are_read_without_writing_to_stderr(capfd):
     arenas = Arenas.now()
+    assert arenas is not None
     assert arenas.current >= 1 and arenas.highwater >= arenas.current and arenas.allocated > 0
     assert capfd.readouterr().err == ""
+
+
+def test_no_figures_are_read_while_tracemalloc_wraps_the_allocator():
+    tracemalloc.start()
+    try:
+        assert Arenas.now() is None
+    finally:
+        tracemalloc.stop()
 
 
 def test_the_objects_made_after_the_mark_and_alive_are_counted():
