@@ -15,10 +15,12 @@ import os
 import re
 import sys
 import tempfile
+import types
 from array import array
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 MIB = 1 << 20
 _FIGURE = re.compile(
@@ -84,16 +86,62 @@ def _reachable(*skip: object) -> Iterable[object]:
             yield from gc.get_referents(container)
 
 
+def _label(thing: object) -> str:
+    """A type's name, with the module of a function, the file of a code object and the name of a class."""
+    if isinstance(thing, types.FunctionType):
+        return f"function {thing.__module__}"
+    if isinstance(thing, types.CodeType):
+        return f"code {Path(thing.co_filename).name}"
+    if isinstance(thing, type):
+        return f"class {thing.__name__}"
+    return type(thing).__name__
+
+
+def _first_holders(wanted: set[int], *skip: object) -> dict[int, object]:
+    """For each address in `wanted`, the first object the collector tracks that refers to the object there (none
+    of `skip`)."""
+    tracked = gc.get_objects()
+    skipped, found = {id(tracked), *map(id, skip)}, dict[int, object]()
+    for container in tracked:
+        if id(container) not in skipped:
+            for referent in gc.get_referents(container):
+                if id(referent) in wanted:
+                    found.setdefault(id(referent), container)
+    return found
+
+
+def holder_chains(made: list[object]) -> Counter[str]:
+    """How many of `made` are held in each way, two holders deep: "tuple <- list <- PreparedStatementState" (each
+    object's first holder, and that holder's). What holds an object made during a batch says which cache, pool or
+    timer keeps its arena from the system."""
+    holders = _first_holders({id(thing) for thing in made}, made)
+    outer = _first_holders({id(holder) for holder in holders.values()}, made, holders)
+    chains: Counter[str] = Counter()
+    for thing in made:
+        holder = holders.get(id(thing))
+        chain = [_label(thing), _label(holder) if holder is not None else "-"]
+        if holder is not None:
+            chain.append(_label(outer[id(holder)]) if id(holder) in outer else "-")
+        chains[" <- ".join(chain)] += 1
+    return chains
+
+
 @dataclass(frozen=True, slots=True)
 class Survey:
-    """The small objects made since a mark and alive now: how many of each type, and over how many 1 MiB stretches."""
+    """The small objects made since a mark and alive now: how many of each type, over how many 1 MiB stretches, and
+    (when asked for) how they are held (holder_chains)."""
 
     kinds: Counter[str]
     stretches: int
+    holders: Counter[str] = field(default_factory=Counter)
 
     def note(self, top: int = 12) -> str:
         kinds = ", ".join(f"{name} {count}" for name, count in self.kinds.most_common(top))
         return f"{sum(self.kinds.values())} objects over {self.stretches} MiB stretches: {kinds}"
+
+    def held(self, top: int = 25) -> str:
+        """The commonest ways they are held, a line each."""
+        return "\n".join(f"{count:8d}  {chain}" for chain, count in self.holders.most_common(top))
 
 
 class Survivors:
@@ -109,17 +157,21 @@ class Survivors:
         """What the mark itself adds to the process's resident set."""
         return len(self._before) * self._before.itemsize / MIB
 
-    def since(self) -> Survey:
-        """What was made after the mark and is still alive, of pymalloc's sizes (up to 512 bytes). An object freed
-        after the mark and another made at its address counts as seen: an undercount, never an overcount."""
+    def since(self, *, holders: bool = False) -> Survey:
+        """What was made after the mark and is still alive, of pymalloc's sizes (up to 512 bytes), and with
+        `holders` what holds each (a second and third pass over every tracked object). An object freed after the
+        mark and another made at its address counts as seen: an undercount, never an overcount."""
         before = set(self._before)  # made now, at the end: its ints are not surveyed
         kinds: Counter[str] = Counter()
         stretches: set[int] = set()
-        for found in _reachable(before, kinds, stretches):
+        made: list[object] = []
+        for found in _reachable(before, kinds, stretches, made):
             address = id(found)
             if address in before or sys.getsizeof(found) > 512:
                 continue
             before.add(address)  # each object once
             kinds[type(found).__name__] += 1
             stretches.add(address // MIB)
-        return Survey(kinds, len(stretches))
+            if holders:
+                made.append(found)
+        return Survey(kinds, len(stretches), holder_chains(made) if holders else Counter())

@@ -10,8 +10,9 @@ objects themselves; `--trace` counts those by source file with tracemalloc (itse
 comparable); `--warm` makes the batches once on the smallest plan before the idle mark (what is made only once);
 `--plans N` rolls up only the first N plans (plan 1, the largest, alone: `--plans 1`); each mark gives CPython's
 arenas then (bench/arenas.py: how many, and the MB of empty pools in those still held); `--survivors` lists, at
-the end, the objects made since the idle mark that are still alive and over how many MiB they lie (its mark's array
-of addresses is in the RSS figures, and says how large it is); and `--arenas` prints CPython's allocator statistics
+the end, the objects made since the idle mark that are still alive, over how many MiB they lie, and what holds them
+(the commonest chains of holders: which cache, pool or timer keeps them; its mark's array of addresses is in the RSS
+figures, and says how large it is); and `--arenas` prints CPython's allocator statistics
 at the end (sys._debugmallocstats, to stderr).
 
     python -m bench.memory_held --prefix bench --passes 2
@@ -145,7 +146,9 @@ class Watch:
                 where = grown.traceback[0].filename
                 print(f"  {grown.size_diff / 1e6:+6.2f} MB {grown.count_diff:+8d} objects  {where}")
         if self._survivors is not None:
-            print(f"made since idle and alive: {self._survivors.since().note()}")
+            survey = self._survivors.since(holders=True)
+            print(f"made since idle and alive: {survey.note()}\nheld so (the object <- its holder <- that one's):")
+            print(survey.held())
         if self.options.arenas:
             sys._debugmallocstats()
 

@@ -53,6 +53,26 @@ def test_the_objects_made_after_the_mark_and_alive_are_counted():
     assert before
 
 
+class Holder:
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Marker]) -> None:
+        self.items = items
+
+
+def test_the_objects_made_after_the_mark_are_named_with_what_holds_them():
+    survivors = Survivors()
+    holder = Holder([Marker() for _ in range(4)])
+    assert survivors.since(holders=True).holders["Marker <- list <- Holder"] == len(holder.items)
+
+
+def test_what_holds_them_is_surveyed_only_when_asked_for():
+    survivors = Survivors()
+    holder = Holder([Marker()])
+    assert not survivors.since().holders
+    assert holder.items
+
+
 def test_the_objects_made_after_the_mark_and_freed_are_not():
     survivors = Survivors()
     made = [Marker() for _ in range(5)]
