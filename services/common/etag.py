@@ -4,6 +4,7 @@ from an answer's bytes, and the 304 a GET answers when If-None-Match names them 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -31,10 +32,16 @@ def expected_version(if_match: str | None) -> int:
     tag = if_match.strip()
     if tag.startswith("W/"):
         raise PreconditionFailed("Weak ETags cannot guard a change; send the strong ETag.")
-    try:
-        return int(tag.strip('"'))
-    except ValueError as exc:
-        raise PreconditionFailed(f"If-Match {if_match!r} does not match the current version.") from exc
+    found = _VERSION_TAG.fullmatch(tag)
+    if found is None:
+        raise PreconditionFailed(f"If-Match {if_match!r} does not match the current version.")
+    return int(found[1] or found[2])
+
+
+# A version's ETag as etag_for writes it, quoted or not. Strong comparison is character by character (RFC 9110
+# 8.8.3.2): "01", "+1", "1_0" or a digit of another script is not the ETag "1", though int() reads each as a number
+# (until 2026-12-07 each was taken for it, and a PUT with If-Match "000…0" created a record as if it said "0").
+_VERSION_TAG = re.compile(r'"(0|[1-9][0-9]{0,17})"|(0|[1-9][0-9]{0,17})', re.ASCII)
 
 
 def stale(current_version: int) -> PreconditionFailed:

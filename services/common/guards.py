@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from pydantic import AwareDatetime, BaseModel, NaiveDatetime
+from pydantic import AwareDatetime, BaseModel, NaiveDatetime, TypeAdapter, ValidationError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -255,10 +255,15 @@ def outside_storage(name: str, value: int) -> bool:
 
 
 def _beyond_storage(name: str, raw: str | None) -> bool:
+    # Read as the parameter's own validation reads it: pydantic's lax mode takes "12.0" too, which int() refused,
+    # so until 2026-12-07 "2147483648.0" went past this guard to the database (PostgreSQL: an error, not a 404).
     try:
-        return raw is not None and outside_storage(name, int(raw))
-    except ValueError:
+        return raw is not None and outside_storage(name, _LAX_INT.validate_python(raw))
+    except ValidationError:
         return False  # not a number at all: the parameter's own validation says so
+
+
+_LAX_INT = TypeAdapter(int)
 
 
 def _all_query_params(dependant: Dependant) -> Iterator[ModelField]:

@@ -33,7 +33,7 @@ def create_app(settings: TasksSettings | None = None) -> FastAPI:
         settings,
         title="duban tasks_api",
         description=DESCRIPTION,
-        version="3.5.0",
+        version="4.0.0",
         routers=[
             plans_router,
             workbook_router,

@@ -18,6 +18,10 @@ FORGED = {
     "beyond-any-version": '"99999999999999999999"',
     "five-thousand-digits": '"' + "9" * 5000 + '"',
     "sql": "\"1' OR '1'='1\"",
+    # Not the ETag "1" by strong comparison, though int() reads each as 1 (each was taken for it until 2026-12-07).
+    "leading-zero": '"01"',
+    "plus-sign": '"+1"',
+    "unbalanced-quote": '"1',
 }
 
 

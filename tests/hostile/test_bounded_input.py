@@ -10,14 +10,6 @@ import pytest
 from tests.hostile.contract import Operation, every
 
 BOUNDING_KEYWORDS = {"maxLength", "enum", "const", "format", "pattern"}
-# Known exceptions. Tightening a request field is a breaking change by the contract's rule (services/contract_diff),
-# so these wait for tasks_api's next major version; each item is still bounded by the 1 MiB body limit.
-UNBOUNDED_UNTIL_NEXT_MAJOR = {
-    "tasks_api POST /v1/plans body.issuers[]",
-    "tasks_api PATCH /v1/plans/{plan_id} body.issuers[]",
-    "tasks_api POST /v1/units body.aliases[]",
-    "tasks_api PATCH /v1/units/{unit_id} body.aliases[]",
-}
 # A plan file is a document, not a form: its texts are bounded by the body limit and by the columns they fill
 # (a text wider than its column is 422, see test_beyond_storage.py).
 DOCUMENT_UPLOADS = {"tasks_api POST /v1/plans/import"}
@@ -47,4 +39,4 @@ def test_every_string_in_a_request_body_has_a_bound(op):
         f"{op} {where}"
         for where in _unbounded_strings(op, op.spec["requestBody"]["content"]["application/json"]["schema"], "body")
     }
-    assert sorted(found - UNBOUNDED_UNTIL_NEXT_MAJOR) == []
+    assert sorted(found) == []
