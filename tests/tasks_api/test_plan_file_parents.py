@@ -91,3 +91,11 @@ def test_the_command_line_names_the_unknown_parent_and_changes_nothing(
     assert main(["import", str(path)]) == 1
     assert "units/3/parent: Unit 省交通运输厅 is neither a unit of the file nor a known one." in capsys.readouterr().err
     assert "市公路中心" not in units_by_name(tasks_client, auth)
+
+
+def test_a_unit_listed_twice_is_refused_with_its_place_and_nothing_is_written(tasks_client, auth):
+    plan = with_units(ROADS, dict(ROADS))
+    response = tasks_client.post("/v1/plans/import", json=plan, headers=auth("office"))
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["location"] == [f"units[{len(plan['units']) - 1}]"]
+    assert "市公路中心" not in units_by_name(tasks_client, auth)

@@ -87,13 +87,18 @@ def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]
 
 
 def _unit_spellings(plan_file: PlanFile, problems: list[tuple[tuple[Any, ...], str]]) -> dict[str, str]:
-    """Each spelling's (name_key) unit; a spelling that two units claim is a problem."""
+    """Each spelling's (name_key) unit; a spelling that two entries claim is a problem, even two entries of the same
+    name (until 2026-12-07 those were both written, and the second broke the unique name: a 500)."""
     spellings: dict[str, str] = {}
+    entries: dict[str, int] = {}  # the entry that claimed each spelling first
     for i, unit in enumerate(plan_file.units):
         for spelling in [unit.name, *unit.aliases]:
-            owner = spellings.setdefault(name_key(spelling), unit.name)
+            key = name_key(spelling)
+            owner, first = spellings.setdefault(key, unit.name), entries.setdefault(key, i)
             if owner != unit.name:
                 problems.append((("units", i), f"spelling {spelling!r} already belongs to unit {owner!r}"))
+            elif first != i:
+                problems.append((("units", i), f"unit {unit.name!r} is listed twice (also units[{first}])"))
     parents = {unit.name: spellings.get(name_key(unit.parent)) for unit in plan_file.units if unit.parent}
     for i, unit in enumerate(plan_file.units):
         above, seen = parents.get(unit.name), {unit.name}
