@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+import yaml
 
 from tests.conftest import QUZHOU_PLAN
 
@@ -205,3 +206,17 @@ def test_the_office_edits_a_plans_general_requirements_and_principles(tasks_clie
     assert response.status_code == 200, response.text
     read = tasks_client.get(url, headers=auth("viewer")).json()
     assert (read["general_requirements"], read["principles"]) == ("以……为指导", ["坚持一", "坚持二"])
+
+
+def test_a_yaml_plan_file_with_nul_in_a_text_is_refused_with_its_place_and_writes_nothing(tasks_client, auth):
+    plan = {
+        "plan": {"key": "tiny", "title": "小\0计划", "starts_on": "2024-01-01", "ends_on": "2024-12-31"},
+        "units": [{"name": "市发改委", "kind": "department"}],
+    }
+    text = yaml.safe_dump(plan, allow_unicode=True)  # YAML writes the NUL as "\0"
+    response = tasks_client.post(
+        "/v1/plans/import", content=text.encode(), headers=auth("office", **{"Content-Type": "application/yaml"})
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["location"] == ["plan.title"]
+    assert tasks_client.get("/v1/plans", headers=auth("viewer")).json()["data"] == []

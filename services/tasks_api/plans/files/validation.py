@@ -5,6 +5,7 @@ Errors name the key path and the line, so the office can fix a file without read
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypedDict
 
 import yaml
@@ -60,6 +61,8 @@ def parse_plan_file(text: str | bytes) -> PlanFile:
 
 def validate_plan_data(data: Any, root: yaml.Node | None = None) -> PlanFile:
     """Validate already-parsed data (YAML or JSON); `root` gives line numbers when known."""
+    if (at := _nul_at(data)) is not None:
+        raise PlanFileError([_located(root, at, "text may not hold the NUL character (\\u0000)")])
     try:
         plan_file = PlanFile.model_validate(data)
     except ValidationError as exc:
@@ -68,6 +71,17 @@ def validate_plan_data(data: Any, root: yaml.Node | None = None) -> PlanFile:
     if problems:
         raise PlanFileError([_located(root, loc, message) for loc, message in problems])
     return plan_file
+
+
+def _nul_at(data: Any, at: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """Where the first text holding NUL is: no database column takes it (PostgreSQL: an error, a 500 until
+    2026-12-07). The request guard refuses it in JSON bodies; a YAML file writes it as "\\0"."""
+    if isinstance(data, str):
+        return at if "\x00" in data else None
+    children: Iterable[tuple[Any, Any]] = (
+        data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    )
+    return next((found for key, value in children if (found := _nul_at(value, (*at, key))) is not None), None)
 
 
 def reference_problems(plan_file: PlanFile) -> list[tuple[tuple[Any, ...], str]]:
