@@ -152,6 +152,13 @@ CALLS: dict[str, PeerCall] = {
         204,
     ),
     "close_period": PeerCall(close_2024_q1, 201),
+    "get_rules": PeerCall(get("/v1/plans/{s.plan_id}/rules", "office"), 200),
+    "update_rules": PeerCall(
+        lambda s: s.client.patch(
+            s.plan("/rules"), json={"due_days_after_period": 20}, headers={**s.office, "If-Match": '"0"'}
+        ),
+        200,
+    ),
     "get_annual_assessment": PeerCall(
         get("/v1/plans/{s.plan_id}/assessment", "office", year=2024), 200, prepare=with_2024_q1_closed
     ),

@@ -81,6 +81,23 @@ def test_periods_of_an_unknown_plan_are_404(reporting_client, auth):
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_rules_of_an_unknown_plan_are_404(reporting_client, auth):
+    response = reporting_client.get("/v1/plans/999999/rules", headers=auth("viewer"))
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_rules_of_an_unknown_plan_cannot_be_set(reporting_client, auth):
+    # Until 2026-12-07 the rules were stored for any plan id, waiting for a plan that might later take it.
+    response = reporting_client.patch(
+        "/v1/plans/999999/rules", json={"due_days_after_period": 20}, headers=auth("office", **{"If-Match": '"0"'})
+    )
+    assert response.status_code == 404
+    history = reporting_client.get("/v1/history/plan_rules/999999", headers=auth("office"))
+    assert history.status_code == 200, history.text
+    assert history.json()["data"] == []
+
+
 def test_rules_weights_must_sum_to_one(reporting_client, auth, quzhou):
     response = reporting_client.patch(
         f"/v1/plans/{quzhou.plan_id}/rules",

@@ -122,19 +122,29 @@ async def set_period_due_date(
     return Response(status_code=204)
 
 
-@router.get("/plans/{plan_id}/rules", summary="The plan's reporting and assessment rules", responses=READ_ERRORS)
-async def get_rules(plan_id: int, response: Response, db: DatabaseDep, _: PrincipalDep) -> RulesPublic:
-    async with db.read() as conn:
-        rules = await service.plan_rules(conn, plan_id)
-    return current(response, RulesPublic, rules)
+@router.get(
+    "/plans/{plan_id}/rules",
+    summary="The plan's reporting and assessment rules",
+    responses={**READ_ERRORS, **PEER_ERRORS},
+)
+async def get_rules(plan_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, _: PrincipalDep) -> RulesPublic:
+    return current(response, RulesPublic, await service.rules_of_plan(db, tasks, plan_id=plan_id))
 
 
-@router.patch("/plans/{plan_id}/rules", summary="Change the plan's rules", responses=GUARDED_WRITE_ERRORS)
+@router.patch(
+    "/plans/{plan_id}/rules", summary="Change the plan's rules", responses={**GUARDED_WRITE_ERRORS, **PEER_ERRORS}
+)
 async def update_rules(
-    plan_id: int, data: RulesUpdate, response: Response, db: DatabaseDep, principal: Staff, if_match: IfMatch = None
+    plan_id: int,
+    data: RulesUpdate,
+    response: Response,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: Staff,
+    if_match: IfMatch = None,
 ) -> RulesPublic:
     rules = await service.update_rules(
-        db, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal
+        db, tasks, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal
     )
     return current(response, RulesPublic, rules)
 

@@ -145,12 +145,22 @@ async def override_due_date(
         )
 
 
+async def rules_of_plan(db: Database, tasks: TasksClient, *, plan_id: int) -> PlanRulesRow:
+    """The rules of a plan tasks_api has (404 for one it has not: no defaults are made up for it)."""
+    await tasks.plan(plan_id)  # the peer first, then the read
+    async with db.read() as conn:
+        return await plan_rules(conn, plan_id)
+
+
 async def update_rules(
-    db: Database, *, plan_id: int, data: RulesUpdate, version: int, actor: Principal
+    db: Database, tasks: TasksClient, *, plan_id: int, data: RulesUpdate, version: int, actor: Principal
 ) -> PlanRulesRow:
+    """The plan's rules changed, from the version the caller saw; a plan tasks_api does not have is 404, and
+    nothing is written for it (a rules row would otherwise wait for any plan that later takes its id)."""
     changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "weights" in changes:
         _check_weights(changes["weights"])
+    await tasks.plan(plan_id)  # the peer first, then the transaction
     async with db.transaction() as conn:
         current = await plan_rules(conn, plan_id)
         if current["version"] != version:
