@@ -71,6 +71,12 @@ def tasks_client(tasks_database: str) -> Iterator[TestClient]:
 def quzhou_plan_database(databases: TestDatabases, label: str) -> str:
     """A new tasks_api database at the migration head with the Quzhou plan imported; its URL."""
     url = databases.migrated(label, "tasks_api")
+    import_quzhou_plan(url)
+    return url
+
+
+def import_quzhou_plan(url: str) -> None:
+    """Import the Quzhou plan into the tasks_api database at `url`."""
 
     async def load() -> None:
         database = Database(make_engine(url))
@@ -78,7 +84,6 @@ def quzhou_plan_database(databases: TestDatabases, label: str) -> str:
         await database.dispose()
 
     asyncio.run(load())
-    return url
 
 
 @pytest.fixture(scope="session")
