@@ -3,6 +3,7 @@ by sheet, row and column."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,6 +11,7 @@ from io import BytesIO
 from typing import Any, TypedDict, cast
 
 from openpyxl import load_workbook
+from openpyxl.cell.rich_text import CellRichText
 from pydantic import BaseModel, ValidationError
 
 from services.common.problems import PayloadTooLarge, Unprocessable
@@ -24,6 +26,9 @@ from services.tasks_api.plans.workbook.workbook import (
 )
 
 MAX_UNPACKED_BYTES = 256 * 1024**2  # what the zip may expand to: refuses zip bombs before openpyxl reads them
+# A character XML cannot hold, or text that reads like such an escape, is written `_xHHHH_` in a cell (OOXML's
+# ST_Xstring): Excel and WPS write a carriage return as _x000D_, xlsxwriter a literal "_x0041_" as "_x005F_x0041_".
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 class Cells(TypedDict, total=False):
@@ -84,6 +89,22 @@ def located_error(location: list[str | int], message: str, line: int | None = No
     return {"location": location, "message": message, "type": "workbook", "line": line}
 
 
+def _decoded(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row's values with each text's escapes decoded (formatted runs joined): the text Excel shows."""
+    return tuple(_text(str(v)) if isinstance(v, str | CellRichText) else v for v in values)
+
+
+def _text(value: str) -> str:
+    if "_x" not in value:
+        return value
+    return _ESCAPED.sub(lambda m: _character(int(m.group(1), 16)) or m.group(0), value)
+
+
+def _character(code: int) -> str | None:
+    """The character an escape names; None for half a surrogate pair, which is no character (kept as written)."""
+    return None if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -109,7 +130,9 @@ def read_workbook(content: bytes) -> Parsed:
     if unpacked > MAX_UNPACKED_BYTES:
         raise PayloadTooLarge(f"The workbook unpacks to more than {MAX_UNPACKED_BYTES} bytes.")
     try:
-        book = load_workbook(BytesIO(content), read_only=True, data_only=True)
+        # rich_text: shared strings as written (openpyxl otherwise takes "x005F_" out of them and decodes nothing
+        # else, and inline strings, which xlsxwriter's exports hold, it never decodes): each is decoded once here.
+        book = load_workbook(BytesIO(content), read_only=True, data_only=True, rich_text=True)
     except Exception as exc:
         raise not_xlsx from exc
     try:
@@ -134,7 +157,7 @@ def _read_sheets(book: Any) -> Parsed:
             continue
         sheet = book[name]
         sheet.reset_dimensions()  # trust the cells, not the size the writing program declared
-        rows = sheet.iter_rows(values_only=True)
+        rows = map(_decoded, sheet.iter_rows(values_only=True))
         headers = [None if _blank(v) else str(v).strip() for v in next(rows, ())]
         while headers and headers[-1] is None:
             headers.pop()
@@ -177,6 +200,8 @@ def _read_cells(
                 reported.add(column.field)
             continue
         try:
+            if isinstance(value, str) and "\x00" in value:  # written _x0000_: no database column takes it
+                raise ValueError("text may not hold the NUL character (\\u0000)")
             fields[column.field] = column.parse(value)
         except ValueError as exc:
             parsed.error(sheet, number, column.header, str(exc))
