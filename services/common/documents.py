@@ -30,20 +30,33 @@ from docx.oxml.text.run import CT_R
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from fastapi import Query, Response
+from pydantic import AfterValidator
 
 from services.common.contracts.tasks import TasksClient
 from services.common.json import JsonObject
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# What XML 1.0 cannot hold (its Char production), and so no .docx: control characters, surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str | None) -> str | None:
+    """A document's text the caller gives (its number, its issuer), refused (422) when XML cannot hold it."""
+    if value is not None and NOT_XML.search(value):
+        raise ValueError("may not hold control characters (a document cannot)")
+    return value
+
 
 # The query parameters of every document route: the office gives the number; the issuer defaults to the plan's office.
 DocumentNumber = Annotated[
     str | None,
     Query(min_length=1, max_length=40, description="发文字号, e.g. 衢长三角办〔2026〕3号; none for a draft."),
+    AfterValidator(xml_text),
 ]
 Issuer = Annotated[
     str | None,
     Query(min_length=2, max_length=60, description="发文机关 (default: the plan's leading-group office)."),
+    AfterValidator(xml_text),
 ]
 # When the plan has no office group (领导小组办公室) in tasks_api and the caller names no issuer.
 DEFAULT_ISSUER = "督查室"
@@ -169,7 +182,7 @@ def _paragraph(
     paragraph.paragraph_format.space_after = Pt(space_after)
     if first_line_indent:
         paragraph.paragraph_format.first_line_indent = Pt(size * 2)  # 首行缩进两字
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(printable(text))
     run.font.size = Pt(size)
     _east_asian_font(run.element, font)
     if color is not None:
@@ -187,10 +200,16 @@ def _table(docx: DocxDocument, table: Table) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     for row, texts in zip(grid.rows, (table.columns, *table.rows), strict=True):
         for cell, text in zip(row.cells, texts, strict=True):
-            cell.text = text
+            cell.text = printable(text)
             for run in cell.paragraphs[0].runs:
                 run.font.size = Pt(12)
                 _east_asian_font(run.element, HEADING_FONT if row is grid.rows[0] else TABLE_FONT)
+
+
+def printable(text: str) -> str:
+    """A stored text as a document can hold it: a character XML cannot hold (a control character a title was given
+    through the API, say) is left out, where python-docx would refuse the whole document."""
+    return NOT_XML.sub("", text)
 
 
 def _east_asian_font(run: CT_R, font: str) -> None:

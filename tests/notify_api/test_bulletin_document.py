@@ -89,3 +89,12 @@ def test_an_overlong_document_number_is_refused(notify_client, auth, quzhou):
         "/v1/bulletins.docx", params={"plan_id": quzhou.plan_id, "number": "号" * 41}, headers=auth("office")
     )
     assert_problem(response, 422)
+
+
+def test_an_issuer_no_document_can_hold_is_refused(notify_client, auth, quzhou):
+    response = notify_client.get(
+        "/v1/bulletins.docx",
+        params={"plan_id": quzhou.plan_id, "date": RED_DAY, "issuer": "督查\x0b室"},
+        headers=auth("office"),
+    )
+    assert_problem(response, 422)

@@ -7,6 +7,7 @@ import io
 from urllib.parse import unquote
 
 import docx
+import pytest
 
 from services.common.documents import DOCX_MEDIA_TYPE
 from tests.problems import assert_problem
@@ -106,3 +107,16 @@ def test_without_a_closed_period_the_document_is_refused_like_the_assessment(rep
     )
     assert document.status_code == json_answer.status_code >= 400
     assert document.json()["type"] == json_answer.json()["type"]
+
+
+@pytest.mark.parametrize("given", ["issuer", "number"])
+def test_a_number_or_issuer_no_document_can_hold_is_refused(reporting_client, auth, quzhou, given):
+    # A control character (or U+FFFE) in either made python-docx refuse the document: a 500 until 2026-12-07.
+    close(reporting_client, auth, quzhou.plan_id, "2024-Q3")
+    response = reporting_client.get(
+        f"/v1/plans/{quzhou.plan_id}/assessment.docx",
+        params={"year": 2024, given: "衢长三角办\x01〔2026〕3号"},
+        headers=auth("office"),
+    )
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["location"] == ["query", given]
