@@ -38,6 +38,21 @@ def test_an_email_arrives_at_the_smtp_server_with_the_chinese_subject_and_text(n
     assert attempt["status_code"] == 250
 
 
+def test_a_subject_with_line_breaks_arrives_on_one_line(notify_db, delivery_settings, mailbox):
+    # An item title may hold line breaks; the e-mail library refused such a Subject, and the notice was retried
+    # until it was given up, never arriving (until 2026-12-07).
+    async def work(db):
+        contact_id = await add_contact(db, delivery_settings, channel="email", target="fgw@quzhou.gov.cn")
+        payload = {**PAYLOAD, "subject": "【催办】1.1 推进长三角\r\n一体化\n还有3天到期"}
+        return await add_notification(db, contact_id=contact_id, channel="email", payload=payload)
+
+    sent = run(notify_db, work)
+    run(notify_db, lambda db: deliver_due(db, delivery_settings, sources=TARGET_SOURCES, now=T0, limit=10))
+    assert run(notify_db, lambda db: notification(db, sent["id"]))["status"] == "delivered"
+    [mail] = mailbox.messages
+    assert mail["Subject"] == "【催办】1.1 推进长三角 一体化 还有3天到期"
+
+
 def test_a_permanent_smtp_refusal_makes_the_notification_dead(notify_db, delivery_settings, mailbox):
     mailbox.replies.append("550 5.1.1 mailbox unavailable")
     _, counts, row, [attempt] = _email(notify_db, delivery_settings)

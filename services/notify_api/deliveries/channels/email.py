@@ -19,7 +19,7 @@ def message(settings: NotifySettings, notification: NotificationRow, to: str) ->
     mail = EmailMessage()
     mail["From"] = settings.smtp_sender
     mail["To"] = to
-    mail["Subject"] = payload.get("subject") or "督办提醒"
+    mail["Subject"] = one_line(payload.get("subject") or "督办提醒")
     mail["Date"] = format_datetime(now_utc())
     # The webhook id as Message-ID: a mail resent after a crash is the same message to mail clients.
     mail["Message-ID"] = f"<{notification['webhook_id']}@{settings.smtp_sender.rpartition('@')[2] or 'duban'}>"
@@ -28,6 +28,12 @@ def message(settings: NotifySettings, notification: NotificationRow, to: str) ->
         charset="utf-8",
     )
     return mail
+
+
+def one_line(text: str) -> str:
+    """A header's text on one line: a title's line breaks (an item title may hold them) each become a space, where
+    the e-mail library refuses the header and the notice was retried until it was given up."""
+    return " ".join(text.splitlines())
 
 
 def acknowledgement_link(settings: NotifySettings, notification: NotificationRow) -> str:
