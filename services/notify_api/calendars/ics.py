@@ -4,6 +4,7 @@ one all-day event per item deadline, milestone and indicator target, and one per
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
@@ -27,6 +28,7 @@ KIND_LABELS = {
     "instruction": "批示反馈",
 }
 ROLE_LABELS = {"lead": "牵头", "co": "配合"}
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the feed's own line ends (CRLF) are kept
 
 
 def item_link(base_url: str, plan_id: int, item_id: int) -> str:
@@ -139,5 +141,7 @@ def unit_calendar(
         calendar.add_component(_deadline_event(deadline, unit.id, base_url, stamp))
     for day in report_days:
         calendar.add_component(_report_event(day, base_url, stamp))
-    feed: bytes = calendar.to_ical()
+    # RFC 5545's TEXT holds no control character but the tab (a line break is written \n): one a title was given
+    # through the API made strict clients refuse the whole feed. None is ever part of a UTF-8 sequence of more bytes.
+    feed: bytes = _CONTROL.sub(b"", calendar.to_ical())
     return feed
