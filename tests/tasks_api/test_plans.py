@@ -170,6 +170,9 @@ def test_an_edited_plan_file_changes_only_what_was_edited(tasks_client, auth):
     ("broken", "location", "line"),
     [
         (("target: 298", "target: many"), "items[3].children[1].indicators[0].target", 709),
+        # YAML's .inf and .nan were stored, and the breakdown workbook then answered 500 (until 2026-12-07).
+        (("target: 298", "target: .inf"), "items[3].children[1].indicators[0].target", 709),
+        (("target: 298", "target: .nan"), "items[3].children[1].indicators[0].target", 709),
         (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 703),
     ],
 )

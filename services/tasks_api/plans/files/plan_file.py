@@ -35,7 +35,8 @@ MAX_ENTRIES = 100_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A YAML plan file may write .inf and .nan, which the JSON bodies refuse (strict_json.py): no figure is either.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class PlanHeader(_Strict):
