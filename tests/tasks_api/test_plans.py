@@ -173,6 +173,15 @@ def test_an_edited_plan_file_changes_only_what_was_edited(tasks_client, auth):
         # YAML's .inf and .nan were stored, and the breakdown workbook then answered 500 (until 2026-12-07).
         (("target: 298", "target: .inf"), "items[3].children[1].indicators[0].target", 709),
         (("target: 298", "target: .nan"), "items[3].children[1].indicators[0].target", 709),
+        # YAML's dates passed outside the supported years, which the JSON bodies refuse (until 2026-12-07).
+        (
+            (
+                'target: 298\n            comparison: ">="\n            target_date: 2025',
+                'target: 298\n            comparison: ">="\n            target_date: 9999',
+            ),
+            "items[3].children[1].indicators[0].target_date",
+            711,
+        ),
         (("units: [市交通运输局, 市文旅局]", "units: [市交通运输局, 市旅游局]"), "items[3].children[1].units[1]", 703),
     ],
 )

@@ -6,8 +6,17 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
+from services.common.clock import SUPPORTED_YEARS, is_supported_year
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import ItemKind, ItemStatus
 from services.tasks_api.links.models import REFERENCE
@@ -34,6 +43,16 @@ LeaderName = Annotated[str, StringConstraints(max_length=50)]
 MAX_ENTRIES = 100_000
 
 
+def _supported(day: date) -> date:
+    """A date of the supported years: a YAML file writes dates the JSON bodies' check (strict_json.py) never sees."""
+    if not is_supported_year(day.year):
+        raise ValueError(f"{day} is outside the supported years ({SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1})")
+    return day
+
+
+PlanDate = Annotated[date, AfterValidator(_supported)]
+
+
 class _Strict(BaseModel):
     # A YAML plan file may write .inf and .nan, which the JSON bodies refuse (strict_json.py): no figure is either.
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -46,9 +65,9 @@ class PlanHeader(_Strict):
     document_number: str = Field("", max_length=100, description="The document number (文号), e.g. 衢委发〔2019〕24号.")
     title: str = Field(min_length=1, max_length=300)
     issuers: list[Issuer] = Field([], max_length=20, description="Who issued the document (印发单位).")
-    issued_on: date | None = None
-    starts_on: date
-    ends_on: date
+    issued_on: PlanDate | None = None
+    starts_on: PlanDate
+    ends_on: PlanDate
     status: PlanStatus = PlanStatus.DRAFT
     summary: str = Field("", max_length=20000, description="What the plan is about (概要).")
     general_requirements: str = Field(
@@ -111,7 +130,7 @@ class IndicatorEntry(_Strict):
     baseline: float | None = None
     target: float = Field(description="The value to reach by the target date (目标值).")
     comparison: Comparison = Comparison.AT_LEAST
-    target_date: date
+    target_date: PlanDate
     yearly_targets: dict[int, float] | None = None
 
 
@@ -119,7 +138,7 @@ class MilestoneEntry(_Strict):
     """A milestone as a plan file lists it."""
 
     title: str = Field(min_length=1, max_length=300)
-    due_on: date
+    due_on: PlanDate
 
 
 class ResponsibleEntry(_Strict):
@@ -204,8 +223,8 @@ class ItemEntry(_Strict):
         description="Exported as the item stands; an import never changes it (closing is 办结销号 "
         "through the API). The statuses typed in before (not_started …) still load.",
     )
-    starts_on: date | None = None
-    due_on: date | None = None
+    starts_on: PlanDate | None = None
+    due_on: PlanDate | None = None
     units: list[UnitName | ResponsibleEntry] = Field(
         [],
         max_length=100,
