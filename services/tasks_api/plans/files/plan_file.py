@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.common.clock import SUPPORTED_YEARS, is_supported_year
+from services.common.strict_json import unsupported_date
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import ItemKind, ItemStatus
 from services.tasks_api.links.models import REFERENCE
@@ -44,9 +44,9 @@ MAX_ENTRIES = 100_000
 
 
 def _supported(day: date) -> date:
-    """A date of the supported years: a YAML file writes dates the JSON bodies' check (strict_json.py) never sees."""
-    if not is_supported_year(day.year):
-        raise ValueError(f"{day} is outside the supported years ({SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1})")
+    """A date of the supported years, by the JSON bodies' own rule: their check never sees a YAML file's dates."""
+    if (why := unsupported_date(day.isoformat())) is not None:
+        raise ValueError(why)
     return day
 
 

@@ -18,6 +18,9 @@ from services.tasks_api.plans.files.plan_file import (
 )
 from services.tasks_api.units.models import name_key
 
+# No database column takes NUL (PostgreSQL refuses it); said alike wherever a plan's text is read.
+NUL_REFUSED = "text may not hold the NUL character (\\u0000)"
+
 
 class PlanFileProblem(TypedDict):
     """One problem of a plan file: the key path (items[2].units[0]), its line where known, and what is wrong."""
@@ -62,7 +65,7 @@ def parse_plan_file(text: str | bytes) -> PlanFile:
 def validate_plan_data(data: Any, root: yaml.Node | None = None) -> PlanFile:
     """Validate already-parsed data (YAML or JSON); `root` gives line numbers when known."""
     if (at := _nul_at(data)) is not None:
-        raise PlanFileError([_located(root, at, "text may not hold the NUL character (\\u0000)")])
+        raise PlanFileError([_located(root, at, NUL_REFUSED)])
     try:
         plan_file = PlanFile.model_validate(data)
     except ValidationError as exc:

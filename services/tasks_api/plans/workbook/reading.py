@@ -15,6 +15,7 @@ from openpyxl.cell.rich_text import CellRichText
 from pydantic import BaseModel, ValidationError
 
 from services.common.problems import PayloadTooLarge, Unprocessable
+from services.tasks_api.plans.files.validation import NUL_REFUSED
 from services.tasks_api.plans.workbook.workbook import (
     ENTRIES,
     ITEMS,
@@ -201,7 +202,7 @@ def _read_cells(
             continue
         try:
             if isinstance(value, str) and "\x00" in value:  # written _x0000_: no database column takes it
-                raise ValueError("text may not hold the NUL character (\\u0000)")
+                raise ValueError(NUL_REFUSED)
             fields[column.field] = column.parse(value)
         except ValueError as exc:
             parsed.error(sheet, number, column.header, str(exc))
