@@ -115,6 +115,33 @@ def test_closing_a_period_freezes_its_compliance_and_locks_its_reports(reporting
     assert snapshot.json()["snapshot"]["compliance"]["summary"] == summary
 
 
+def test_closing_the_second_quarter_locks_the_half_year_summary_that_answers_it(reporting_client, auth, quzhou, units):
+    """A summary answers for the quarter it closes: the snapshot of 2024-Q2 froze the 2024-H1 summary, which can no
+    longer be reviewed."""
+    headers = units[TRANSPORT]["headers"]
+    t9 = quzhou.item("T9")["id"]
+    values = values_of(reporting_client, quzhou, "T9", as_of="2024-06-30")
+    report_id = file_and_submit(reporting_client, headers, t9, "2024-H1", measurements=values)
+    closed = close(reporting_client, auth, quzhou.plan_id, "2024-Q2")
+    assert closed.status_code == 201, closed.text
+    frozen = [r["state"] for r in closed.json()["snapshot"]["compliance"]["data"] if r["report_id"] == report_id]
+    assert frozen == ["submitted"]
+    assert review_as_read(reporting_client, auth, report_id, "accept").status_code == 409
+
+
+def test_a_never_submitted_draft_of_a_closed_period_is_not_deleted(reporting_client, auth, quzhou, units):
+    """The closed snapshot names the draft (a step of the workflow, as editing it is): deleting it is refused too."""
+    headers = units[TRANSPORT]["headers"]
+    draft = reporting_client.post(
+        "/v1/reports", json={"item_id": quzhou.item("T9")["id"], "period": "2024-Q3"}, headers=headers
+    )
+    report_id = draft.json()["id"]
+    assert close(reporting_client, auth, quzhou.plan_id, "2024-Q3").status_code == 201
+    deleted = reporting_client.delete(f"/v1/reports/{report_id}", headers={**headers, "If-Match": '"1"'})
+    assert deleted.status_code == 409, deleted.text
+    assert reporting_client.get(f"/v1/reports/{report_id}", headers=headers).status_code == 200
+
+
 def test_a_closed_period_cannot_be_closed_again(reporting_client, auth, quzhou):
     assert close(reporting_client, auth, quzhou.plan_id, "2024-Q3").status_code == 201
     assert close(reporting_client, auth, quzhou.plan_id, "2024-Q3").status_code == 409
@@ -183,6 +210,54 @@ def test_the_assessment_scores_units_from_closed_periods_with_their_breakdown(re
     assert part(rows[CULTURE], "first_time_accepted")["share"] == "0.0000"
     assert Decimal(rows[TRANSPORT]["total"]) > Decimal(rows[CULTURE]["total"])
     assert rows[TRANSPORT]["rank"] < rows[CULTURE]["rank"]
+
+
+def first_time(client, auth, plan_id, unit=TRANSPORT):
+    found = assessment(client, auth("office"), plan_id)
+    first = part(rows_by_name(found)[unit], "first_time_accepted")
+    return first["achieved"], first["out_of"]
+
+
+def withdraw(client, headers, report_id):
+    assert client.post(f"/v1/reports/{report_id}/withdraw", headers=headers).status_code == 200
+
+
+def test_a_submission_withdrawn_before_any_review_does_not_count_against_first_time_acceptance(
+    reporting_client, auth, quzhou, units
+):
+    """A withdrawn submission counts as never made: the report accepted at the first review it had was accepted
+    first time."""
+    headers = units[TRANSPORT]["headers"]
+    values = values_of(reporting_client, quzhou, "T9")
+    report_id = file_and_submit(reporting_client, headers, quzhou.item("T9")["id"], "2024", measurements=values)
+    withdraw(reporting_client, headers, report_id)
+    assert reporting_client.post(f"/v1/reports/{report_id}/submit", headers=headers).status_code == 200
+    review(reporting_client, auth, report_id, "accept")
+    assert close(reporting_client, auth, quzhou.plan_id, "2024").status_code == 201
+    assert first_time(reporting_client, auth, quzhou.plan_id) == ("1.0000", "1.0000")
+
+
+def test_a_report_never_reviewed_is_not_among_the_reviewed_ones(reporting_client, auth, quzhou, units):
+    headers = units[TRANSPORT]["headers"]
+    values = values_of(reporting_client, quzhou, "T9")
+    report_id = file_and_submit(reporting_client, headers, quzhou.item("T9")["id"], "2024", measurements=values)
+    withdraw(reporting_client, headers, report_id)
+    assert close(reporting_client, auth, quzhou.plan_id, "2024").status_code == 201
+    assert first_time(reporting_client, auth, quzhou.plan_id)[1] == "0.0000"
+
+
+def test_closing_the_fourth_quarter_keeps_the_outcomes_of_the_annual_summaries_that_answer_it(
+    reporting_client, auth, quzhou, units
+):
+    """2024-Q4 is answered by the annual summaries: its snapshot keeps their review outcomes, as closing 2024 would."""
+    headers = units[TRANSPORT]["headers"]
+    values = values_of(reporting_client, quzhou, "T9")
+    report_id = file_and_submit(reporting_client, headers, quzhou.item("T9")["id"], "2024", measurements=values)
+    review(reporting_client, auth, report_id, "accept")
+    closed = close(reporting_client, auth, quzhou.plan_id, "2024-Q4")
+    assert closed.status_code == 201, closed.text
+    assert [r["report_id"] for r in closed.json()["snapshot"]["reports"]] == [report_id]
+    assert first_time(reporting_client, auth, quzhou.plan_id) == ("1.0000", "1.0000")
 
 
 def test_units_are_ranked_within_their_kind_in_lists_of_their_own(reporting_client, auth, quzhou):

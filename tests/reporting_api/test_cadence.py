@@ -250,6 +250,17 @@ def test_a_cadence_change_keeps_the_reports_already_filed(reporting_client, auth
     assert reporting_client.get(f"/v1/reports/{filed['id']}", headers=lead["headers"]).status_code == 200
 
 
+def test_a_draft_for_a_period_no_longer_owed_is_neither_overdue_nor_late(reporting_client, auth, quzhou, t9, lead):
+    """Only a pair that owes a report and has not submitted it is overdue, and then late; a draft the item no longer
+    owes (its cadence changed) waits for nothing, and the summary does not count it late either."""
+    draft = file_report(reporting_client, lead["headers"], t9["id"], period="2024-Q1")
+    set_cadence(reporting_client, auth, t9["id"], "half_yearly")
+    view, row = compliance_row(reporting_client, auth, quzhou.plan_id, "2024-Q1", t9["id"], lead["unit_id"])
+    assert (row["report_id"], row["state"], row["owed"], row["overdue"]) == (draft["id"], "draft", False, False)
+    assert (row["late"], row["days_late"]) == (False, 0)
+    assert view["summary"]["late"] == sum(r["late"] for r in view["data"])
+
+
 def test_an_items_cadence_is_changed_only_on_the_version_seen(reporting_client, auth, quzhou, t9):
     url = f"/v1/items/{t9['id']}/cadence"
     assert reporting_client.put(url, json={"cadence": "yearly"}, headers=auth("office")).status_code == 428

@@ -193,7 +193,7 @@ class AdjustmentRow(TypedDict):
 
 
 class ReportOutcome(TypedDict):
-    """A report of the closed period with the outcome of its first submission (for 'accepted first time')."""
+    """A report answering for the closed period with the outcome of its first review (for 'accepted first time')."""
 
     report_id: int
     item_id: int

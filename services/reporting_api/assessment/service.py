@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import TypeVar, cast
 
 from sqlalchemy import select
@@ -35,19 +36,30 @@ from services.reporting_api.assessment.scores import CO_OPERATING_WEIGHT, assess
 from services.reporting_api.db import change_log
 from services.reporting_api.oversight.inputs import load_plan_oversight
 from services.reporting_api.oversight.service import oversight_of
-from services.reporting_api.periods.calendar import parse_period
+from services.reporting_api.periods.calendar import answering_ids, parse_period
 from services.reporting_api.periods.models import AssessmentGroup
 from services.reporting_api.periods.schemas import ClosedPeriodRow, PlanRulesRow
 from services.reporting_api.periods.service import closed, closed_snapshot, plan_rules
-from services.reporting_api.reports.models import Report, ReportVersion
+from services.reporting_api.reports.models import Report, ReportStatus, ReportVersion
 
 reports, versions = table_of(Report), table_of(ReportVersion)
+# A version's outcome once the office reviewed it (else withdrawn by its unit, or none yet).
+REVIEWED = (ReportStatus.ACCEPTED.value, ReportStatus.RETURNED.value)
 SnapshotT = TypeVar("SnapshotT")
 
 
 async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> list[ReportOutcome]:
-    """Each report of the period with the outcome of its first submission (for 'accepted first time')."""
-    first = versions.alias("first")
+    """Each report answering for the period (those of every period ending the day it ends: closing 2024-Q4 counts the
+    annual summaries) with the outcome of its first review (for 'accepted first time'): a submission withdrawn before
+    any review counts as never made, as its lateness does. Of a pair that filed two (under an earlier cadence) the
+    latest answers, as compliance shows it."""
+    first_review = (
+        select(versions.c.outcome)
+        .where(versions.c.report_id == reports.c.id, versions.c.outcome.in_(REVIEWED))
+        .order_by(versions.c.number)
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
         select(
             reports.c.id.label("report_id"),
@@ -55,13 +67,17 @@ async def _report_outcomes(conn: AsyncConnection, plan_id: int, period: str) -> 
             reports.c.unit_id,
             reports.c.status,
             reports.c.submissions,
-            first.c.outcome.label("first_outcome"),
+            first_review.label("first_outcome"),
         )
-        .outerjoin(first, (first.c.report_id == reports.c.id) & (first.c.number == 1))
-        .where(reports.c.plan_id == plan_id, reports.c.period == period, reports.c.role != "delegate")
+        .where(
+            reports.c.plan_id == plan_id,
+            reports.c.period.in_(answering_ids(parse_period(period))),
+            reports.c.role != "delegate",
+        )
         .order_by(reports.c.id)
     )
-    return cast(list[ReportOutcome], [dict(r) for r in (await conn.execute(query)).mappings()])
+    latest = {(r["item_id"], r["unit_id"]): dict(r) for r in (await conn.execute(query)).mappings()}
+    return cast(list[ReportOutcome], sorted(latest.values(), key=itemgetter("report_id")))
 
 
 async def close_period(

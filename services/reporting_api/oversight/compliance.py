@@ -17,7 +17,7 @@ from typing import NamedTuple, overload
 
 from services.common.contracts.plan_rows import PlanAssignment, PlanItem
 from services.reporting_api.instructions.owed import InstructionDutyEntry, InstructionDutyTotals, duty_totals
-from services.reporting_api.oversight.compliance_rows import labelled_rows, late_as_of
+from services.reporting_api.oversight.compliance_rows import NOT_LATE, labelled_rows, late_as_of
 from services.reporting_api.oversight.filed import FiledReports
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.schemas.rows import (
@@ -199,7 +199,7 @@ def compliance_pages(
         due_on = scheduled.due_on
         if due_on not in facts:
             facts[due_on] = late_as_of(due_on, today)
-        late += reports.lateness(at, facts[due_on])[0]
+        late += reports.lateness(at, facts[due_on] if owed else NOT_LATE)[0]
         overdue += owed and row_state not in REPORTED and today > due_on
         if state is None or row_state == state:
             kept.append(o)

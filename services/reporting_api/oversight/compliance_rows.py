@@ -23,6 +23,9 @@ def late_as_of(due_on: date, today: date) -> tuple[bool, int]:
     return days > 0, days
 
 
+NOT_LATE = (False, 0)  # the lateness of a pair owing nothing that has not reported: nothing was due of it
+
+
 def lateness(report: Filed | None, unreported: tuple[bool, int]) -> tuple[bool, int]:
     """(late, working days late) of a pair: a report that reached the office keeps its own; any other pair is
     `unreported` (late_as_of its due date: the same for every pair of a period, so worked out once per period)."""
@@ -68,7 +71,7 @@ def _row(
     facts: PeriodFacts,
 ) -> ComplianceEntry:
     state = report["status"] if report else "missing"
-    late, days_late = lateness(report, facts.unreported)
+    late, days_late = lateness(report, facts.unreported if owed else NOT_LATE)
     return {
         "responsibility_id": responsibility_id,
         "item_id": item_id,

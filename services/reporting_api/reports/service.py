@@ -125,9 +125,13 @@ def check_measurement_dates(values: Sequence[MeasurementValue] | None, period_id
 
 
 async def refuse_closed_period(conn: AsyncConnection, plan_id: int, period: str) -> None:
-    """409 once the period is closed: checked inside each write's transaction, which a close may have preceded."""
-    if period in await closed_periods(conn, plan_id):
-        raise Conflict(f"Period {period} is closed; its reports can no longer change.")
+    """409 once a period the report answers for is closed: checked inside each write's transaction, which a close may
+    have preceded. A report answers for every period ending the day its own ends (closing 2024-Q2 froze the 2024-H1
+    summaries its snapshot shows, and locks them)."""
+    ends_on = parse_period(period).ends_on
+    closed = sorted(p for p in await closed_periods(conn, plan_id) if parse_period(p).ends_on == ends_on)
+    if closed:
+        raise Conflict(f"Period {', '.join(closed)} is closed; its reports can no longer change.")
 
 
 async def create_report(db: Database, tasks: TasksClient, *, data: ReportCreate, principal: Principal) -> ReportRow:
@@ -205,6 +209,7 @@ async def delete_report(
         report = await repository.report_at(conn, report_id, version)
         if report["status"] != ReportStatus.DRAFT or report["submissions"]:
             raise Conflict("Only a draft that was never submitted can be deleted; a submitted report stays on record.")
+        await refuse_closed_period(conn, report["plan_id"], report["period"])
         await report_records.delete(
             conn, report_id, expected_version=version, actor=principal.subject, guard=("status", "submissions")
         )
