@@ -121,6 +121,9 @@ class Unit(UnitFields, Stamped, table=True):
 # is not deleted while a delegation (转办) to or from it is checked and written: each waits for the other, whole
 # (on PostgreSQL the two would otherwise each lock a row the other needs next, the unit's and a delegation's).
 UNIT_TREE_LOCK = 0x6475_6261_6E55_4E54
+# "dubanITM": one mover of items at a time. Each move checks the chain above its new parent and guards its own row
+# only: two items moved under each other at once both passed, a cycle that dropped both from the tree.
+ITEM_TREE_LOCK = 0x6475_6261_6E49_544D
 
 
 # -- leaders -------------------------------------------------------------------------------------

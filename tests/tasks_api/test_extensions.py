@@ -288,3 +288,52 @@ def test_the_request_list_refuses_bad_query_fields(tasks_client, auth, plan, par
 
 def test_the_request_list_needs_a_token(tasks_client, plan):
     assert_problem(tasks_client.get("/v1/extensions"), 401)
+
+
+def etag_of(client, auth, item_id):
+    return client.get(f"/v1/items/{item_id}", headers=auth("office")).headers["ETag"]
+
+
+def test_a_request_whose_due_date_moved_since_is_not_approved(tasks_client, auth, plan):
+    """The office set a later date meanwhile: approving the older request would pull the deadline back (409)."""
+    item_id = plan.items["T1"]
+    request = ask(tasks_client, unit(auth, plan, "市发改委"), item_id, requested_due_on="2021-03-31").json()
+    moved = tasks_client.patch(
+        f"/v1/items/{item_id}",
+        json={"due_on": "2021-06-30"},
+        headers=auth("office", **{"If-Match": etag_of(tasks_client, auth, item_id)}),
+    )
+    assert moved.status_code == 200, moved.text
+    assert_problem(decide(tasks_client, auth, request["id"], True), 409)
+    assert item(tasks_client, auth, item_id)["due_on"] == "2021-06-30"
+    assert decide(tasks_client, auth, request["id"], False).status_code == 200  # it may still be rejected
+
+
+def close_out(client, auth, plan, key, lead):
+    item_id = plan.items[key]
+    closeout = client.post(
+        f"/v1/items/{item_id}/closeout",
+        json={"summary": "已完成"},
+        headers={**lead, "If-Match": etag_of(client, auth, item_id)},
+    ).json()
+    approved = client.post(
+        f"/v1/closeouts/{closeout['id']}/decision",
+        json={"approve": True},
+        headers=auth("office", **{"If-Match": '"1"'}),
+    )
+    assert approved.status_code == 200, approved.text
+
+
+def test_a_closed_item_takes_no_extension_request(tasks_client, auth, plan):
+    lead = unit(auth, plan, "市水利局")
+    close_out(tasks_client, auth, plan, "T2", lead)
+    assert_problem(ask(tasks_client, lead, plan.items["T2"], requested_due_on="2022-12-31"), 409)
+
+
+def test_a_request_filed_before_the_close_out_is_not_approved_on_the_closed_item(tasks_client, auth, plan):
+    lead = unit(auth, plan, "市水利局")
+    pending = ask(tasks_client, lead, plan.items["T2"], requested_due_on="2021-12-31").json()
+    close_out(tasks_client, auth, plan, "T2", lead)
+    due_on = item(tasks_client, auth, plan.items["T2"])["due_on"]
+    assert_problem(decide(tasks_client, auth, pending["id"], True), 409)
+    assert item(tasks_client, auth, plan.items["T2"])["due_on"] == due_on

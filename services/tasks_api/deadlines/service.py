@@ -25,6 +25,7 @@ from services.tasks_api.deadlines.repository import (
     extensions,
 )
 from services.tasks_api.deadlines.schemas import DeadlineKind, ExtensionCreate, ExtensionDecision
+from services.tasks_api.items.models import ItemStatus
 from services.tasks_api.items.repository import ItemRow, item_records, items
 from services.tasks_api.targets.repository import milestone_records
 
@@ -50,11 +51,32 @@ async def _due_date(conn: AsyncConnection, item: ItemRow, milestone_id: int | No
     return milestone_due
 
 
+def _refuse_finished(item: ItemRow) -> None:
+    """409 for an item closed out (办结) or cancelled: it owes nothing, so no due date of it moves."""
+    if item["status"] != ItemStatus.OPEN.value:
+        raise Conflict(f"Item {item['id']} is {item['status']}; its due dates no longer move.")
+
+
+async def _check_still_due(conn: AsyncConnection, request: ExtensionRow) -> None:
+    """Before an approval moves the date: the item still open (locked until the decision commits) and the date the
+    request was filed against still the one in force; a date moved since (by the office, or another request) is a
+    new situation to ask about again, never one an old request may pull back."""
+    item = await lock_item(conn, request["item_id"])
+    _refuse_finished(item)
+    due_on, filed_against = await _due_date(conn, item, request["milestone_id"]), request["previous_due_on"]
+    if due_on != filed_against:
+        raise Conflict(
+            f"The due date moved from {filed_against} to {due_on.isoformat()} since "
+            f"extension request {request['id']} was filed; reject it and ask again."
+        )
+
+
 async def request_extension(db: Database, *, item_id: int, data: ExtensionCreate, principal: Principal) -> ExtensionRow:
     """File a request to move a due date; one pending request per item or milestone at a time."""
     async with db.transaction() as conn:
         item = await lock_item(conn, item_id)
         await require_duty(conn, principal, item_id)
+        _refuse_finished(item)
         due_on = await _due_date(conn, item, data.milestone_id)
         if data.requested_due_on <= due_on:
             raise Unprocessable(
@@ -128,6 +150,7 @@ async def decide_extension(
         if request["status"] != ExtensionStatus.PENDING.value:
             raise Conflict(f"Extension request {extension_id} was already {request['status']}.")
         if data.approve:
+            await _check_still_due(conn, request)
             moved = {"due_on": request["requested_due_on"]}
             if request["milestone_id"] is None:
                 await item_records.update(conn, request["item_id"], moved, expected_version=None, actor=actor.subject)

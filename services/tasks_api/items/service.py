@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database
+from services.common.dialect import dialect_of
 from services.common.problems import Conflict, Unprocessable
 from services.common.records import rows_of
 from services.common.tables import table_of
@@ -28,7 +29,7 @@ from services.tasks_api.items.repository import (
     responsibilities,
 )
 from services.tasks_api.items.schemas import ItemCreate, ItemUpdate, TreeNode
-from services.tasks_api.tables import Leader, Unit, plan_records
+from services.tasks_api.tables import ITEM_TREE_LOCK, Leader, Unit, plan_records
 
 units, leaders = table_of(Unit), table_of(Leader)
 
@@ -86,11 +87,13 @@ async def _check_parent(conn: AsyncConnection, *, plan_id: int, parent_id: int, 
     if parent is None or parent["plan_id"] != plan_id:
         raise Unprocessable(f"Parent item {parent_id} is not an item of plan {plan_id}.", at=("body", "parent_id"))
     ancestor: ItemRow | None = parent
-    while ancestor is not None and item_id is not None:
+    seen: set[int] = set()  # a chain that loops (written before moves took ITEM_TREE_LOCK) ends the walk
+    while ancestor is not None and item_id is not None and ancestor["id"] not in seen:
         if ancestor["id"] == item_id:
             raise Unprocessable(
                 "An item cannot be moved under itself or one of its descendants.", at=("body", "parent_id")
             )
+        seen.add(ancestor["id"])
         ancestor = await item_records.find(conn, ancestor["parent_id"]) if ancestor["parent_id"] else None
 
 
@@ -119,6 +122,8 @@ async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Pr
 async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: int, actor: Principal) -> ItemRow:
     changes = data.model_dump(exclude_unset=True)
     async with db.transaction() as conn:
+        if changes.get("parent_id") is not None:  # first: the chain checked below stays as read until this commits
+            await dialect_of(conn).writer_lock(conn, ITEM_TREE_LOCK)
         item = await item_records.get(conn, item_id)
         if changes.get("status", item["status"]) != item["status"] and item["status"] == ItemStatus.CLOSED.value:
             raise Conflict(f"Item {item_id} is closed (办结); reopen it (POST /v1/items/{item_id}/reopen) first.")
