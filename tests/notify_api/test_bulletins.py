@@ -50,6 +50,19 @@ def test_an_item_five_working_days_overdue_is_in_the_bulletin_with_its_units_and
     ) == ("2025-12-31", 8, 5, "escalated-5")
 
 
+def test_each_unit_is_listed_with_its_own_role_on_each_item(notify_client, quzhou_client, auth, quzhou):
+    """A unit that leads one red item and co-operates on another is lead (牵头) on the first only: on 2020-01-20 the
+    2019 annual reports are red, and item 1's co-operating units lead items of their own."""
+    view = bulletin(notify_client, auth("office"), quzhou.plan_id, "2020-01-20")
+    item1 = next(e for e in view["items"] if e["item_number"] == "1")
+    duties = quzhou_client.get(f"/v1/items/{item1['item_id']}/responsibilities", headers=auth("viewer")).json()
+    roles = {duty["unit_id"]: duty["role"] for duty in duties["data"]}
+    assert {u["unit_id"]: u["role"] for u in item1["units"]} == {
+        u["unit_id"]: roles[u["unit_id"]] for u in item1["units"]
+    }
+    assert {u["role"] for u in item1["units"]} == {"lead", "co"}
+
+
 def test_before_the_escalation_the_item_is_not_in_the_bulletin(notify_client, auth, quzhou):
     sa5 = quzhou.item("SA5")["id"]
     assert not item_due_date_listed(bulletin(notify_client, auth("office"), quzhou.plan_id, "2026-01-07"), sa5)

@@ -75,6 +75,7 @@ def per_item(deadline: Deadline) -> list[Deadline]:
             item_title=i.item_title,
             title=f"{period_label(i.period)}{REPORT_TYPE_LABEL.get(i.report_type, '报告')}",
             period=i.period,
+            units=tuple(u._replace(role=i.role) for u in deadline.units),  # its role on this item, not the day's
             items=(i,),
         )
         for i in deadline.items
@@ -87,7 +88,8 @@ def bulletin_rows(red: list[Due], leaders: dict[int, list[LeaderRefRow]], day: d
     units: dict[int, dict[int, UnitDutyRow]] = defaultdict(dict)
     for due, d in ((due_red, d) for due_red in red for d in per_item(due_red.deadline)):
         entry = entries.setdefault(d.item_id, _bulletin_entry(d, leaders.get(d.item_id, [])))
-        units[d.item_id].update((unit["unit_id"], unit) for unit in units_of(due.units))
+        unpaused = {u.unit_id for u in due.units}
+        units[d.item_id].update((unit["unit_id"], unit) for unit in units_of(d.units) if unit["unit_id"] in unpaused)
         overdue = countdown(day, d.due_on)
         entry["deadlines"].append(
             {
