@@ -48,6 +48,13 @@ def is_supported_year(year: int) -> bool:
     return year in SUPPORTED_YEARS
 
 
+def within_supported_years(day: date) -> date:
+    """The day, or the nearest one of the supported years: a window computed around a supported day (180 days back
+    from 1970-01-01) is cut at their edge, never sent to a peer that would refuse it."""
+    first, last = date(SUPPORTED_YEARS.start, 1, 1), date(SUPPORTED_YEARS.stop - 1, 12, 31)
+    return min(max(day, first), last)
+
+
 @contextmanager
 def frozen(at: datetime) -> Iterator[datetime]:
     """Tests only: the clock reads `at` (an aware instant) until the block ends."""

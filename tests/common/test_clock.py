@@ -133,3 +133,9 @@ def test_a_token_that_is_not_valid_yet_on_the_clock_is_refused(tasks_client):
     assert tasks_client.get("/v1/plans", headers=bearer(token)).status_code == 401
     with clock.frozen(clock.now() + timedelta(seconds=400)):  # past nbf, before exp (600 s)
         assert tasks_client.get("/v1/plans", headers=bearer(token)).status_code == 200
+
+
+def test_a_day_outside_the_supported_years_is_moved_to_their_nearest_edge():
+    assert clock.within_supported_years(date(1969, 7, 4)) == date(1970, 1, 1)
+    assert clock.within_supported_years(date(2201, 3, 1)) == date(2200, 12, 31)
+    assert clock.within_supported_years(date(2024, 6, 30)) == date(2024, 6, 30)

@@ -115,3 +115,9 @@ def test_the_bulletin_of_an_unknown_plan_is_404(notify_client, auth):
 def test_the_bulletin_needs_a_plan_and_a_token(notify_client, auth, quzhou):
     assert_problem(notify_client.get("/v1/bulletins", headers=auth("office")), 422)
     assert_problem(notify_client.get("/v1/bulletins", params={"plan_id": quzhou.plan_id}), 401)
+
+
+def test_the_bulletin_of_the_first_supported_day_reads_no_day_before_it(notify_client, auth, quzhou):
+    """1970-01-01 is a supported day; the 180 days it looks back over lie before the supported years, and are not
+    asked of tasks_api (which refuses them: a 503 the caller would retry for ever)."""
+    assert bulletin(notify_client, auth("office"), quzhou.plan_id, "1970-01-01")["count"] == 0

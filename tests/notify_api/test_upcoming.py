@@ -191,3 +191,10 @@ def test_upcoming_deadlines_filter_by_item_number(notify_client, transport, quzh
     assert [r for r in everything if r in sevens] == sevens
     window = {"as_of": "2019-12-24", "days": 14}
     assert upcoming(notify_client, transport["headers"], **window, item_number="第九十九")["data"] == []
+
+
+def test_a_window_running_past_the_supported_years_is_cut_at_their_edge(notify_client, auth):
+    """2200-12-31 is a supported day; a year ahead of it is not, and is not asked of the peers (which refuse it: a 503
+    the caller would retry for ever)."""
+    view = upcoming(notify_client, auth("office"), as_of="2200-12-31", days=366)
+    assert view["data"] == []

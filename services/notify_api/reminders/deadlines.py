@@ -14,6 +14,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import NamedTuple, TypeVar
 
+from services.common.clock import within_supported_years
 from services.common.contracts.columns import Columns
 from services.common.contracts.plan_obligations import Owed, plan_obligations
 from services.common.contracts.reporting import InstructionDutyRow, ReportingClient
@@ -238,6 +239,9 @@ async def each_source(
     plan's reports not submitted as of `today`, the open instructions), its results in that order: a dispatch plans
     what one source owes while the peers still compute the next (a province's day read for 2.5 s with this process
     idle half of it)."""
+    start, end = within_supported_years(start), within_supported_years(end)  # what a peer accepts
+    if end < start:  # a window wholly outside them holds nothing
+        return []
     # Each plan's read is mostly reporting_api's own work and its reads: a few in flight keep its process, its
     # database and this one busy at once, and the bound keeps a province of plans from piling onto the peer.
     gate = asyncio.Semaphore(PLANS_IN_FLIGHT)
