@@ -263,7 +263,7 @@ def _attempt(result: Result, outcome: Outcome) -> NewAttempt:
 
 
 async def _set_state(conn: AsyncConnection, results: list[Result], values: NextState) -> None:
-    claims = [(result.row["id"], result.row["attempts"]) for result in results]
+    claims = [(result.row["id"], result.row["attempts"], result.row["lease_until"]) for result in results]
     still_ours = await repository.set_state(conn, claims, values)
     if still_ours < len(claims):
         logger.warning(

@@ -144,12 +144,17 @@ def _first_due(condition: ColumnElement[bool], limit: int, name: str) -> CTE:
     )
 
 
-async def set_state(conn: AsyncConnection, claims: Sequence[tuple[int, int]], values: NextState) -> int:
-    """Set `values` on the notifications still claimed as (id, attempts) and `sending`; how many were."""
+Claim = tuple[int, int, datetime | None]  # a notification's id, attempts and lease as its deliverer claimed it
+
+
+async def set_state(conn: AsyncConnection, claims: Sequence[Claim], values: NextState) -> int:
+    """Set `values` on the notifications still claimed as (id, attempts, lease_until) and `sending`; how many were.
+    The lease tells claims apart where the attempts cannot: a requeue counts them from 0 again, and a deliverer whose
+    lease ran out before the requeue would otherwise write over the claim made after it."""
     n = notifications.c
     still_ours = await conn.execute(
         notifications.update()
-        .where(tuple_(n.id, n.attempts).in_(claims), n.status == Status.SENDING.value)
+        .where(tuple_(n.id, n.attempts, n.lease_until).in_(claims), n.status == Status.SENDING.value)
         .values(**values)
     )
     return still_ours.rowcount
