@@ -124,6 +124,8 @@ UNIT_TREE_LOCK = 0x6475_6261_6E55_4E54
 # "dubanITM": one mover of items at a time. Each move checks the chain above its new parent and guards its own row
 # only: two items moved under each other at once both passed, a cycle that dropped both from the tree.
 ITEM_TREE_LOCK = 0x6475_6261_6E49_544D
+# "dubanLDR": a leader's delete counts what refers to the leader under it (people/service._hold_leader).
+LEADER_LOCK = 0x6475_6261_6E4C_4452
 
 
 # -- leaders -------------------------------------------------------------------------------------
