@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -209,3 +210,29 @@ def test_pauses_need_a_token(notify_client):
 
 def test_lifting_an_unknown_pause_is_404(notify_client, auth):
     assert_problem(notify_client.delete("/v1/pauses/999999", headers=auth("office")), 404)
+
+
+def test_the_loser_of_two_concurrent_first_puts_of_a_rule_is_told_its_etag_is_stale(notify_client, auth, quzhou):
+    """README (Concurrency): a change guarded by If-Match on a version that is no longer current is 412 (stale
+    ETag); rules/router.py: `version` is 0 while the kind has no rule of its own: "send it as If-Match to PUT".
+    Sequentially the second PUT with If-Match "0" is 412. Sent at the same moment, the loser's INSERT hits the
+    unique (plan_id, deadline_kind) and answers 409 "A reminder rule with the same unique fields already exists"."""
+    answers: list[int] = []
+    start = threading.Barrier(4)
+
+    def put(n: int) -> None:
+        start.wait()
+        response = notify_client.put(
+            f"/v1/plans/{quzhou.plan_id}/reminder-rules/milestone",
+            json={"escalate_after_days": 3 + n},
+            headers=auth("office", **{"If-Match": '"0"'}),
+        )
+        answers.append(response.status_code)
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers.count(200) == 1, answers
+    assert sorted(a for a in answers if a != 200) == [412, 412, 412], answers

@@ -15,7 +15,7 @@ from services.common.auth import Principal
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
 from services.common.etag import stale
-from services.common.problems import NotFound, Unprocessable
+from services.common.problems import Conflict, NotFound, Unprocessable
 from services.notify_api.rules import repository
 from services.notify_api.rules.repository import PauseRow, RuleRow, pause_records, pauses, rule_records
 from services.notify_api.rules.rule import DEFAULT_RULE, PauseScope, Rule
@@ -77,7 +77,12 @@ async def put_rule(
         if (own["version"] if own else 0) != version:
             raise stale(own["version"] if own else 0)
         if own is None:
-            await rule_records.insert(conn, {**values, "plan_id": plan_id, "deadline_kind": kind}, actor=actor.subject)
+            try:
+                await rule_records.insert(
+                    conn, {**values, "plan_id": plan_id, "deadline_kind": kind}, actor=actor.subject
+                )
+            except Conflict as exc:  # another first PUT committed meanwhile: "0" is as stale as after it
+                raise stale(1) from exc
         else:
             await rule_records.update(conn, own["id"], values, expected_version=version, actor=actor.subject)
         return effective_rule(await repository.plan_rules(conn, plan_id), plan_id, kind)
