@@ -21,6 +21,7 @@ from services.tasks_api.closeout import service
 from services.tasks_api.closeout.schemas import CloseoutDecision
 from tests.problems import assert_problem
 from tests.tasks_api.factories import history
+from tests.tasks_api.test_breakdown_workbook import bytes_of, download, row_of, set_cell, upload, workbook_of
 from tests.tasks_api.test_outbox import assert_as_declared, events
 
 # A section with two tasks (and a third under another section), so a parent can close with its children.
@@ -531,3 +532,18 @@ def test_the_migration_turns_typed_in_statuses_into_open_and_closed(databases):
         ("T4", "closed", "2024-04-01"),
         ("T5", "cancelled", None),
     ]
+
+
+def test_an_edited_status_cell_is_neither_written_nor_listed_as_a_change(tasks_client, auth, plan):
+    """An upload never changes an item's status, and its diff lists only what it writes: a 状态 cell edited to reopen
+    or close an item by spreadsheet is not offered as a change (nor a dry run's)."""
+    close(tasks_client, auth, plan, "T3")
+    book = workbook_of(download(tasks_client, auth, plan["plan_id"]).content)
+    sheet = book["事项"]
+    set_cell(sheet, row_of(sheet, "编号", "T3"), "状态", "进行中")
+    set_cell(sheet, row_of(sheet, "编号", "T1"), "状态", "已办结")
+    applied = upload(tasks_client, auth, plan["plan_id"], bytes_of(book))
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["diff"]["items"]["changed"] == []
+    statuses = [item(tasks_client, auth, plan["items"][key])["status"] for key in ("T3", "T1")]
+    assert statuses == ["closed", "open"]

@@ -24,6 +24,8 @@ from services.tasks_api.plans.schemas import ImportResult
 from services.tasks_api.plans.workbook.workbook import DUTIES, INDICATORS, ITEMS, MILESTONES
 
 _PARTS = ("children", "units", "indicators", "milestones", "lead_leaders")  # an item's lists: compared on their own
+# What an item's row carries that an upload never writes: its status changes by close-out (办结销号) and PATCH only.
+_NOT_WRITTEN = ("status",)
 
 
 def fingerprint(plan_file: PlanFile) -> str:
@@ -191,7 +193,7 @@ def _records(plan_file: PlanFile) -> dict[str, Records]:
     """Every record of the item tree by kind and by the identity the importer matches it on."""
     found: dict[str, Records] = {"items": {}, "responsibilities": {}, "indicators": {}, "milestones": {}}
     for item, parent, location in plan_file.walk():
-        scalars = item.model_dump(mode="json", exclude=set(_PARTS))
+        scalars = item.model_dump(mode="json", exclude={*_PARTS, *_NOT_WRITTEN})
         found["items"][(item.key,)] = _Record(
             item, item.key, {**scalars, "parent": parent.key if parent else None, "position": location[-1]}
         )
