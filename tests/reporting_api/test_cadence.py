@@ -172,6 +172,18 @@ def test_a_closed_item_owes_no_report_due_after_its_close_out():
     assert obligations_of(rhythm, "2024-Q3", [item], duty, {}) == []
 
 
+def test_a_cancelled_item_owes_nothing_and_a_report_it_filed_is_listed_not_owed():
+    """The plan dropped it (撤销): no report is expected of it, as no light is given it; one filed stays on record."""
+    calendar = {s.period.id: s for s in schedule(date(2024, 1, 1), date(2025, 12, 31), 10, {})}
+    rhythm = Rhythm(calendar, CadenceBook())
+    common = {"plan_id": 1, "parent_id": None, "kind": "task", "number": "1", "title": "t", "due_on": None}
+    item = Item(id=1, key="T1", status="cancelled", **common)
+    duty = [PlanAssignment(id=1, item_id=1, unit_id=7, unit_name="u", role="lead")]
+    assert obligations_of(rhythm, "2024-Q1", [item], duty, {}) == []
+    filed = {(1, 7): {"id": 5, "period": "2024-Q1", "status": "submitted"}}
+    assert [o.owed for o in obligations_of(rhythm, "2024-Q1", [item], duty, filed)] == [False]
+
+
 # -- cadences -----------------------------------------------------------------------------------------------
 
 

@@ -73,3 +73,25 @@ def test_parts_of_columns_become_blocks_of_columns_in_their_order():
     blocks = joined_blocks(parts, ("id", "name"))
     assert [len(block["id"]) for block in blocks] == [BLOCK_ROWS, BLOCK_ROWS, 1]
     assert rows_of(blocks) == rows
+
+
+def set_status(client, auth, item_id, status):
+    office = auth("office")
+    etag = client.get(f"/v1/items/{item_id}", headers=office).headers["ETag"]
+    changed = client.patch(f"/v1/items/{item_id}", json={"status": status}, headers={**office, "If-Match": etag})
+    assert changed.status_code == 200, changed.text
+
+
+def test_a_cancelled_item_is_owed_by_nobody(reporting_client, quzhou_client, auth, quzhou):
+    """The plan dropped it: no unit is reminded of its reports, which notify_api reads from these columns."""
+    t9 = quzhou.item("T9")["id"]
+    owed = {
+        row["item_id"]
+        for row in rows_of(columns(reporting_client, quzhou.plan_id, auth("service")).json()["obligations"])
+    }
+    set_status(quzhou_client, auth, t9, "cancelled")
+    try:
+        answer = columns(reporting_client, quzhou.plan_id, auth("service")).json()
+        assert t9 in owed and {row["item_id"] for row in rows_of(answer["obligations"])} == owed - {t9}
+    finally:
+        set_status(quzhou_client, auth, t9, "open")

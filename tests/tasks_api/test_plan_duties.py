@@ -7,7 +7,7 @@ from services.tasks_api.plans import duties as duties_module
 from services.tasks_api.plans.duties import BLOCK_ROWS
 from tests.tasks_api.test_plans import create_plan
 
-ITEM_FIELDS = ("id", "kind", "key", "number", "title", "due_on", "closed_on")
+ITEM_FIELDS = ("id", "kind", "key", "number", "title", "due_on", "closed_on", "status")
 
 
 def duties(client, auth, plan_id, **headers):

@@ -37,6 +37,7 @@ class DutyItem:
     title: str
     due_on: SharedDate | None
     closed_on: SharedDate | None = None  # 办结销号; absent from a tasks_api without close-outs
+    status: Shared = "open"  # a cancelled item owes nothing; absent from a tasks_api that did not say
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ Pure functions over plain data. An obligation is one report one unit owes on one
 that period's due date. On each day a cadence reports, the item owes the report of the largest period ending
 there (calendar.owed_period): a quarterly item owes 2024-Q1 (季度梳理), 2024-H1 (半年小结), 2024-Q3 and 2024
 (年度汇总), and the summary answers for the quarter it closes. An item owes nothing for a period starting after its
-own end date (due_on), nor for a due date after it was closed (closed_on). A report filed for a period the item
-no longer owes (its cadence changed, or it ended) stays what it is: it is listed as filed, not owed.
+own end date (due_on), nor for a due date after it was closed (closed_on), nor at all once it is cancelled (the plan
+dropped it). A report filed for a period the item no longer owes (its cadence changed, it ended or was cancelled)
+stays what it is: it is listed as filed, not owed.
 
 Compliance, traffic lights, roll-ups, the ledger, the assessment's snapshots and the periods list use it, and
 notify_api reads it over HTTP (GET /v1/plans/{id}/obligations).
@@ -19,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import filterfalse, islice, repeat, tee
+from itertools import compress, filterfalse, islice, repeat, tee
 from operator import add, attrgetter, eq, le, mul
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -92,6 +93,11 @@ class ItemFacts(Protocol):
     def due_on(self) -> date | None: ...
     @property
     def closed_on(self) -> date | None: ...
+    @property
+    def status(self) -> str: ...
+
+
+CANCELLED = "cancelled"  # an item's status once the plan dropped it: it owes nothing
 
 
 class ItemLabel(Protocol):
@@ -172,6 +178,7 @@ class Rhythm:
             owes_on(self.book.of(item), period)
             and (item.due_on is None or period.starts_on <= item.due_on)
             and (item.closed_on is None or scheduled.due_on <= item.closed_on)
+            and item.status != CANCELLED
         )
 
     def refuse_unowed(self, item: Item, period_id: str) -> None:
@@ -187,6 +194,7 @@ class Rhythm:
             why = [f"its cadence is {self.book.of(item).value}"]
             why += [f"it ends on {item.due_on}"] if item.due_on else []
             why += [f"it was closed on {item.closed_on}"] if item.closed_on else []
+            why += ["it was cancelled"] if item.status == CANCELLED else []
             raise Unprocessable(f"Item {item.id} owes no report for {period_id} ({', '.join(why)}).")
 
     def owed_periods(self, start: date | None = None, end: date | None = None) -> list[ScheduledPeriod]:
@@ -223,7 +231,7 @@ class Obligation(NamedTuple):
 
 def owing_items(rhythm: Rhythm, items: Iterable[ItemFacts], scheduled: ScheduledPeriod) -> set[int]:
     book = rhythm.book
-    return _owing(((i.id, book.of(i), i.due_on, i.closed_on) for i in items), scheduled)
+    return _owing(((i.id, book.of(i), i.due_on, i.closed_on) for i in items if i.status != CANCELLED), scheduled)
 
 
 Facts = tuple[int, Cadence, date | None, date | None]  # an item's id, cadence, end (due_on) and close-out (closed_on)
@@ -250,8 +258,9 @@ def owing_periods(
     ids = items.ints("id")
     cadences = list(map(rhythm.book.of_item, ids, items.column("kind")))
     facts = (ids, cadences, items.column("due_on"), items.column("closed_on"))
+    live = [status != CANCELLED for status in items.column("status")]
     for scheduled in rhythm.owed_periods(start, end):
-        owing = _owing(zip(*facts, strict=True), scheduled)
+        owing = _owing(compress(zip(*facts, strict=True), live), scheduled)
         if not owing.isdisjoint(duty_items):
             yield scheduled, owing
 

@@ -44,6 +44,7 @@ class DutyItem(BaseModel):
     title: str
     due_on: date | None = Field(description="The item's end: it owes nothing for a period starting after it.")
     closed_on: date | None = Field(description="The Beijing business day the close-out was approved (办结日期).")
+    status: str = Field(description="open, closed or cancelled: a cancelled item (the plan dropped it) owes nothing.")
 
 
 class PlanDuties(BaseModel):
