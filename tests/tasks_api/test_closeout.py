@@ -547,3 +547,51 @@ def test_an_edited_status_cell_is_neither_written_nor_listed_as_a_change(tasks_c
     assert applied.json()["diff"]["items"]["changed"] == []
     statuses = [item(tasks_client, auth, plan["items"][key])["status"] for key in ("T3", "T1")]
     assert statuses == ["closed", "open"]
+
+
+# -- the tree: a closed parent has no open child, and closes once none is left open -----------------------
+
+
+def office_patch(client, auth, item_id, body):
+    etag = client.get(f"/v1/items/{item_id}", headers=auth("office")).headers["ETag"]
+    return client.patch(f"/v1/items/{item_id}", json=body, headers=auth("office", **{"If-Match": etag}))
+
+
+def closed_section(client, auth, plan):
+    close(client, auth, plan, "T1")
+    close(client, auth, plan, "T2")
+    assert item(client, auth, plan["items"]["S1"])["status"] == "closed"
+
+
+def test_a_closed_parent_takes_no_new_open_child(tasks_client, auth, plan):
+    closed_section(tasks_client, auth, plan)
+    body = {"key": "T9", "kind": "task", "number": "9", "title": "新增任务", "parent_id": plan["items"]["S1"]}
+    created = tasks_client.post(f"/v1/plans/{plan['plan_id']}/items", json=body, headers=auth("office"))
+    assert_problem(created, 409)
+
+
+def test_an_open_item_is_not_moved_under_a_closed_parent(tasks_client, auth, plan):
+    closed_section(tasks_client, auth, plan)
+    assert_problem(office_patch(tasks_client, auth, plan["items"]["T3"], {"parent_id": plan["items"]["S1"]}), 409)
+    assert item(tasks_client, auth, plan["items"]["T3"])["parent_id"] != plan["items"]["S1"]
+
+
+def test_a_cancelled_child_of_a_closed_parent_is_restored_only_once_the_parent_is_reopened(tasks_client, auth, plan):
+    assert office_patch(tasks_client, auth, plan["items"]["T2"], {"status": "cancelled"}).status_code == 200
+    close(tasks_client, auth, plan, "T1")
+    assert item(tasks_client, auth, plan["items"]["S1"])["status"] == "closed"  # T2 cancelled counts as done
+    assert_problem(office_patch(tasks_client, auth, plan["items"]["T2"], {"status": "open"}), 409)
+
+
+@pytest.mark.parametrize("change", ["cancel", "delete", "move"])
+def test_a_parent_closes_once_its_last_open_child_is_cancelled_deleted_or_moved_away(tasks_client, auth, plan, change):
+    close(tasks_client, auth, plan, "T1")
+    t2 = plan["items"]["T2"]
+    if change == "delete":
+        etag = tasks_client.get(f"/v1/items/{t2}", headers=auth("office")).headers["ETag"]
+        assert tasks_client.delete(f"/v1/items/{t2}", headers=auth("office", **{"If-Match": etag})).status_code == 204
+    else:
+        body = {"status": "cancelled"} if change == "cancel" else {"parent_id": plan["items"]["T3"]}
+        assert office_patch(tasks_client, auth, t2, body).status_code == 200
+    section = item(tasks_client, auth, plan["items"]["S1"])
+    assert (section["status"], section["closed_on"] is not None) == ("closed", True)

@@ -14,8 +14,7 @@ from services.common.db import Database
 from services.common.problems import NotFound, Unprocessable
 from services.tasks_api.assignments import service
 from services.tasks_api.db import change_log
-from services.tasks_api.items.repository import responsibilities
-from services.tasks_api.items.service import units
+from services.tasks_api.items.repository import responsibilities, units
 
 BULK_ENTITY = "bulk_acknowledgement"  # a unit's bulk acknowledgements, by unit id
 

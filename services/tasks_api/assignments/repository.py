@@ -11,8 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import Records, plain_rows
 from services.tasks_api.db import change_log
-from services.tasks_api.items.repository import DutyRow, StoredResponsibility, first_of_plan, items, responsibilities
-from services.tasks_api.items.service import DUTIES, units
+from services.tasks_api.items.repository import (
+    DUTIES,
+    DutyRow,
+    StoredResponsibility,
+    first_of_plan,
+    items,
+    responsibilities,
+    units,
+)
 
 responsibility_records: Records[StoredResponsibility] = Records(responsibilities, "responsibility", change_log)
 

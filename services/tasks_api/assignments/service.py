@@ -17,20 +17,17 @@ from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.assignments.repository import AssignmentFilters, AssignmentRow, responsibility_records
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.items.models import Role
-from services.tasks_api.items.repository import DutyRow, ItemRow, item_records, locked_item, responsibilities
+from services.tasks_api.items.repository import (
+    DutyRow,
+    item_records,
+    lock_item,
+    responsibilities,
+    units,
+)
 from services.tasks_api.items.schemas import PlaceholderAssignment, ResponsibilityCreate
-from services.tasks_api.items.service import units
 from services.tasks_api.tables import plan_records
 
 # -- shared by the other modules of this room -------------------------------------------------------
-
-
-async def lock_item(conn: AsyncConnection, item_id: int) -> ItemRow:
-    """The item, locked for the transaction (on PostgreSQL), so checks on its assignments and requests cannot race."""
-    item = await locked_item(conn, item_id)
-    if item is None:
-        raise NotFound(f"Item {item_id} does not exist.")
-    return item
 
 
 async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int) -> None:
@@ -42,11 +39,6 @@ async def require_duty(conn: AsyncConnection, principal: Principal, item_id: int
     )
     if principal.unit_id is None or await conn.scalar(duty) is None:
         raise Forbidden(f"Only the office or a unit responsible for item {item_id} may do this.")
-
-
-async def unit_name(conn: AsyncConnection, unit_id: int | None) -> str | None:
-    """The unit's name, for an event to carry (its subscribers need not call back for it)."""
-    return None if unit_id is None else await conn.scalar(select(units.c.name).where(units.c.id == unit_id))
 
 
 # -- responsibilities -------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ the transaction that closes its last open child, and reopens when one of its chi
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,16 +16,14 @@ from services.common.db import Database
 from services.common.etag import stale
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden
-from services.tasks_api.assignments.service import lock_item, unit_name
-from services.tasks_api.closeout.events import closeout_event
 from services.tasks_api.closeout.models import CloseoutStatus
 from services.tasks_api.closeout.repository import CloseoutRow, closeout_records, closeouts
 from services.tasks_api.closeout.schemas import CloseoutCreate, CloseoutDecision, Reopening
 from services.tasks_api.db import outbox_events
+from services.tasks_api.items.closing import close_item
+from services.tasks_api.items.events import closeout_event
 from services.tasks_api.items.models import ItemStatus, Role
-from services.tasks_api.items.repository import ItemRow, item_records, items, responsibilities
-
-DONE = (ItemStatus.CLOSED.value, ItemStatus.CANCELLED.value)  # owe nothing any more
+from services.tasks_api.items.repository import ItemRow, item_records, items, lock_item, responsibilities, unit_name
 
 
 async def _lock_at(conn: AsyncConnection, item_id: int, version: int) -> ItemRow:
@@ -117,7 +113,7 @@ async def decide_closeout(
             conn, closeout_id, decision, expected_version=version, actor=actor.subject
         )
         if data.approve:
-            await _close(conn, item, actor=actor.subject, today=today, request=decided)
+            await close_item(conn, item, actor=actor.subject, today=today, request=decided)
         else:
             await _refuse(conn, item, actor=actor.subject, request=decided, reason=data.reason)
         return decided
@@ -133,32 +129,6 @@ async def _refuse(
     named = await unit_name(conn, request["unit_id"])
     event = closeout_event(item, actor=actor, request=request, unit_name=named, reason=reason)
     await emit(conn, outbox_events, "item.closeout_refused", event)
-
-
-async def _close(conn: AsyncConnection, item: ItemRow, *, actor: str, today: date, request: CloseoutRow | None) -> None:
-    """Close the item, then its parent if that was its last open child, and so on up the tree."""
-    closed = await item_records.update(
-        conn,
-        item["id"],
-        {"status": ItemStatus.CLOSED.value, "closed_on": today, "closeout_request_id": None},
-        expected_version=None,
-        actor=actor,
-    )
-    named = await unit_name(conn, request["unit_id"]) if request else None
-    event = closeout_event(closed, actor=actor, request=request, unit_name=named, closed_on=today)
-    await emit(conn, outbox_events, "item.closed", event)
-    if item["parent_id"] is None:
-        return
-    parent = await lock_item(conn, item["parent_id"])
-    # Read after locking the parent: a sibling's approval committing meanwhile is seen here (read committed),
-    # so of two last children approved at once, the second closes the parent.
-    siblings = (await conn.scalars(select(items.c.status).where(items.c.parent_id == parent["id"]))).all()
-    if (
-        parent["status"] == ItemStatus.OPEN.value
-        and all(status in DONE for status in siblings)
-        and ItemStatus.CLOSED.value in siblings
-    ):
-        await _close(conn, parent, actor=actor, today=today, request=None)
 
 
 async def reopen_item(db: Database, *, item_id: int, data: Reopening, version: int, actor: Principal) -> ItemRow:

@@ -14,7 +14,7 @@ from services.common.db import Database
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.tasks_api.assignments.events import extended_event
-from services.tasks_api.assignments.service import lock_item, require_duty, unit_name
+from services.tasks_api.assignments.service import require_duty
 from services.tasks_api.db import outbox_events
 from services.tasks_api.deadlines import repository
 from services.tasks_api.deadlines.models import ExtensionStatus
@@ -26,7 +26,7 @@ from services.tasks_api.deadlines.repository import (
 )
 from services.tasks_api.deadlines.schemas import DeadlineKind, ExtensionCreate, ExtensionDecision
 from services.tasks_api.items.models import ItemStatus
-from services.tasks_api.items.repository import ItemRow, item_records, items
+from services.tasks_api.items.repository import ItemRow, item_records, items, lock_item, unit_name
 from services.tasks_api.targets.repository import milestone_records
 
 MAX_WINDOW_DAYS = 400

@@ -19,7 +19,6 @@ from services.common.etag import stale
 from services.common.history import record_change
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
-from services.tasks_api.assignments.service import lock_item
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.delegations import repository
 from services.tasks_api.delegations.events import delegation_event
@@ -33,7 +32,7 @@ from services.tasks_api.delegations.repository import (
 )
 from services.tasks_api.delegations.schemas import DelegationCreate
 from services.tasks_api.items.models import ItemStatus
-from services.tasks_api.items.repository import ItemRow, item_records, responsibilities
+from services.tasks_api.items.repository import ItemRow, item_records, lock_item, responsibilities
 from services.tasks_api.tables import UNIT_TREE_LOCK
 
 

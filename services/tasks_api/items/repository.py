@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TypedDict, cast
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.problems import NotFound
 from services.common.records import Records
 from services.common.tables import table_of
 from services.tasks_api.db import change_log
-from services.tasks_api.items.models import Item, ItemLeader, Responsibility, item_index
+from services.tasks_api.items.models import Item, ItemLeader, Responsibility, ResponsibilityStatus, item_index
+from services.tasks_api.tables import Leader, Unit
 
 items, responsibilities, item_leaders = table_of(Item), table_of(Responsibility), table_of(ItemLeader)
 item_records: Records[ItemRow] = Records(items, "item", change_log, indexed=item_index)
@@ -133,6 +135,19 @@ async def locked_item(conn: AsyncConnection, item_id: int) -> ItemRow | None:
     return cast(ItemRow, dict(row)) if row else None
 
 
+async def lock_item(conn: AsyncConnection, item_id: int) -> ItemRow:
+    """The item, locked for the transaction (on PostgreSQL), so checks on its assignments and requests cannot race."""
+    item = await locked_item(conn, item_id)
+    if item is None:
+        raise NotFound(f"Item {item_id} does not exist.")
+    return item
+
+
+async def unit_name(conn: AsyncConnection, unit_id: int | None) -> str | None:
+    """The unit's name, for an event to carry (its subscribers need not call back for it)."""
+    return None if unit_id is None else await conn.scalar(select(units.c.name).where(units.c.id == unit_id))
+
+
 def first_of_plan(rows: Table, plan_id: int) -> ColumnElement[int]:
     """The smallest id among `rows` (a table of the items' own rows, indexed by item_id) of the plan's items, found
     from the items by index: a bound for a plan's first keyset page.
@@ -143,3 +158,19 @@ def first_of_plan(rows: Table, plan_id: int) -> ColumnElement[int]:
     own = rows.alias("own")
     first_of_item = select(func.min(own.c.id)).where(own.c.item_id == items.c.id).correlate(items).scalar_subquery()
     return select(func.min(first_of_item)).where(items.c.plan_id == plan_id).scalar_subquery()
+
+
+units, leaders = table_of(Unit), table_of(Leader)
+
+# The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
+# as to_be_assigned. Select them from responsibilities LEFT JOIN units, so placeholders are not lost.
+DUTY_COLUMNS = [
+    *(c for c in responsibilities.c if c.name != "printed_name"),
+    units.c.name.label("unit_name"),
+    func.coalesce(responsibilities.c.printed_name, units.c.name).label("printed_name"),
+    case(
+        (responsibilities.c.unit_id.is_(None), ResponsibilityStatus.TO_BE_ASSIGNED.value),
+        else_=ResponsibilityStatus.ASSIGNED.value,
+    ).label("status"),
+]
+DUTIES = select(*DUTY_COLUMNS).outerjoin(units, units.c.id == responsibilities.c.unit_id)

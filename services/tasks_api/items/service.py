@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import RowMapping, case, func, select
+from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.dialect import dialect_of
 from services.common.problems import Conflict, Unprocessable
 from services.common.records import rows_of
-from services.common.tables import table_of
 from services.tasks_api.items import pages
-from services.tasks_api.items.models import ItemStatus, ResponsibilityStatus, Role
+from services.tasks_api.items.closing import close_if_done, refuse_closed_parent
+from services.tasks_api.items.models import ItemStatus, Role
 from services.tasks_api.items.pages import ItemFilters
 from services.tasks_api.items.repository import (
+    DUTIES,
     DutyRow,
     ItemListRow,
     ItemRow,
@@ -26,25 +28,11 @@ from services.tasks_api.items.repository import (
     item_leaders,
     item_records,
     items,
+    leaders,
     responsibilities,
 )
 from services.tasks_api.items.schemas import ItemCreate, ItemUpdate, TreeNode
-from services.tasks_api.tables import ITEM_TREE_LOCK, Leader, Unit, plan_records
-
-units, leaders = table_of(Unit), table_of(Leader)
-
-# The columns of a responsibility as the API shows it: a placeholder (no unit) keeps its printed phrase and reads
-# as to_be_assigned. Select them from responsibilities LEFT JOIN units, so placeholders are not lost.
-DUTY_COLUMNS = [
-    *(c for c in responsibilities.c if c.name != "printed_name"),
-    units.c.name.label("unit_name"),
-    func.coalesce(responsibilities.c.printed_name, units.c.name).label("printed_name"),
-    case(
-        (responsibilities.c.unit_id.is_(None), ResponsibilityStatus.TO_BE_ASSIGNED.value),
-        else_=ResponsibilityStatus.ASSIGNED.value,
-    ).label("status"),
-]
-DUTIES = select(*DUTY_COLUMNS).outerjoin(units, units.c.id == responsibilities.c.unit_id)
+from services.tasks_api.tables import ITEM_TREE_LOCK, plan_records
 
 
 async def list_items(db: Database, filters: ItemFilters, *, after_id: int | None, limit: int) -> list[ItemListRow]:
@@ -102,6 +90,7 @@ async def create_item(db: Database, *, plan_id: int, data: ItemCreate, actor: Pr
         await plan_records.get(conn, plan_id)
         if data.parent_id is not None:
             await _check_parent(conn, plan_id=plan_id, parent_id=data.parent_id)
+            await refuse_closed_parent(conn, data.parent_id)
         position = data.position
         if position is None:
             siblings = select(func.coalesce(func.max(items.c.position) + 1, 0)).where(
@@ -131,13 +120,22 @@ async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: 
             await _check_parent(conn, plan_id=item["plan_id"], parent_id=changes["parent_id"], item_id=item_id)
         if item["original_due_on"] is None and changes.get("due_on"):
             changes["original_due_on"] = changes["due_on"]
-        return await item_records.update(conn, item_id, changes, expected_version=version, actor=actor.subject)
+        parent_id, status = changes.get("parent_id", item["parent_id"]), changes.get("status", item["status"])
+        if status == ItemStatus.OPEN.value and (parent_id, status) != (item["parent_id"], item["status"]):
+            await refuse_closed_parent(conn, parent_id)  # moved under it, or restored under it
+        updated = await item_records.update(conn, item_id, changes, expected_version=version, actor=actor.subject)
+        if parent_id != item["parent_id"] or status != item["status"]:
+            await close_if_done(conn, item["parent_id"], actor=actor.subject, today=clock.business_today())
+        return updated
 
 
 async def delete_item(db: Database, *, item_id: int, version: int, actor: Principal) -> None:
-    """Delete an item; its children and everything hanging on them go with it."""
+    """Delete an item; its children and everything hanging on them go with it, and a parent left with none open
+    closes."""
     async with db.transaction() as conn:
+        item = await item_records.get(conn, item_id)
         await item_records.delete(conn, item_id, expected_version=version, actor=actor.subject)
+        await close_if_done(conn, item["parent_id"], actor=actor.subject, today=clock.business_today())
 
 
 async def plan_tree(db: Database, *, plan_id: int) -> list[TreeNode]:

@@ -18,8 +18,7 @@ from sqlalchemy import BindParameter, Select, bindparam, func, select
 
 from services.common.db import Database
 from services.common.json import render
-from services.tasks_api.items.repository import items, responsibilities
-from services.tasks_api.items.service import units
+from services.tasks_api.items.repository import items, responsibilities, units
 from services.tasks_api.links.repository import links, plans
 from services.tasks_api.plans import service
 from services.tasks_api.targets.repository import indicators

@@ -12,8 +12,7 @@ from services.common.auth import Principal
 from services.common.db import Database
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.tasks_api.assignments.service import require_duty
-from services.tasks_api.items.repository import item_leaders, item_records, items
-from services.tasks_api.items.service import leaders
+from services.tasks_api.items.repository import item_leaders, item_records, items, leaders
 from services.tasks_api.tables import plan_records
 from services.tasks_api.targets import repository
 from services.tasks_api.targets.models import Comparison

@@ -6,8 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TypedDict
 
-from services.tasks_api.closeout.repository import CloseoutRow
 from services.tasks_api.items.repository import ItemRef
+
+
+class RequestRef(TypedDict):
+    """What a close-out event names of the request it is about (closeout/repository.CloseoutRow is one)."""
+
+    id: int
+    unit_id: int | None
 
 
 class CloseoutEvent(TypedDict):
@@ -32,7 +38,7 @@ def closeout_event(
     item: ItemRef,
     *,
     actor: str,
-    request: CloseoutRow | None = None,
+    request: RequestRef | None = None,
     unit_name: str | None = None,
     closed_on: date | None = None,
     reason: str | None = None,
