@@ -5,12 +5,10 @@ Pure functions over plain data. An obligation is one report one unit owes on one
 that period's due date. On each day a cadence reports, the item owes the report of the largest period ending
 there (calendar.owed_period): a quarterly item owes 2024-Q1 (季度梳理), 2024-H1 (半年小结), 2024-Q3 and 2024
 (年度汇总), and the summary answers for the quarter it closes. An item owes nothing for a period starting after its
-own end date (due_on), nor for a due date after it was closed (closed_on), nor at all once it is cancelled (the plan
-dropped it). A report filed for a period the item no longer owes (its cadence changed, it ended or was cancelled)
-stays what it is: it is listed as filed, not owed.
-
-Compliance, traffic lights, roll-ups, the ledger, the assessment's snapshots and the periods list use it, and
-notify_api reads it over HTTP (GET /v1/plans/{id}/obligations).
+own end date (due_on), for a due date after its close-out (closed_on), nor once cancelled (the plan dropped it). A
+report filed for a period the item no longer owes stays what it is: listed as filed, not owed. Compliance, traffic
+lights, roll-ups, the ledger, the assessment's snapshots and the periods list use it, and notify_api reads it over
+HTTP (GET /v1/plans/{id}/obligations).
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ Pair = tuple[int, int]  # (item_id, unit_id)
 PAIR_BASE = 1 << 32  # a pair as one integer: item_id * PAIR_BASE + unit_id (ids are positive 32-bit integers)
 FEW_PAIRS = 20_000  # held as a set up to this many (1.4 MB), as an array beyond (PairKeys)
 ReportT = TypeVar("ReportT", bound=Mapping[str, Any])  # a report row (TypedDict) with id, item_id and unit_id
+CANCELLED = "cancelled"  # an item's status once the plan dropped it: it owes nothing
 
 
 def pair_key(item_id: int, unit_id: int) -> int:
@@ -95,9 +94,6 @@ class ItemFacts(Protocol):
     def closed_on(self) -> date | None: ...
     @property
     def status(self) -> str: ...
-
-
-CANCELLED = "cancelled"  # an item's status once the plan dropped it: it owes nothing
 
 
 class ItemLabel(Protocol):
@@ -257,10 +253,9 @@ def owing_periods(
     each item's cadence looked up once for all the periods, from the columns (no item record made)."""
     ids = items.ints("id")
     cadences = list(map(rhythm.book.of_item, ids, items.column("kind")))
-    facts = (ids, cadences, items.column("due_on"), items.column("closed_on"))
-    live = [status != CANCELLED for status in items.column("status")]
+    facts, live = (ids, cadences, items.column("due_on"), items.column("closed_on")), items.column("status")
     for scheduled in rhythm.owed_periods(start, end):
-        owing = _owing(compress(zip(*facts, strict=True), live), scheduled)
+        owing = _owing(compress(zip(*facts, strict=True), (s != CANCELLED for s in live)), scheduled)
         if not owing.isdisjoint(duty_items):
             yield scheduled, owing
 
