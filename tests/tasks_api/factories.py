@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.common.problems import Unprocessable
+
 SMALL_PLAN: dict[str, Any] = {
     "plan": {"key": "test-plan", "title": "测试行动计划", "starts_on": "2020-01-01", "ends_on": "2022-12-31"},
     "units": [
@@ -77,3 +79,12 @@ def history(client, auth, entity: str, entity_id: int) -> list[dict[str, Any]]:
     response = client.get(f"/v1/history/{entity}/{entity_id}", params={"limit": 500}, headers=auth("office"))
     assert response.status_code == 200, response.text
     return response.json()["data"]
+
+
+def assert_one_moved_and_one_refused(outcomes, parents):
+    """Two records moved under each other at once: exactly one move happened, the other was refused as a cycle (422),
+    and the tree is what the one move made of it."""
+    moved = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(moved) == 1, outcomes
+    assert [type(o) for o in outcomes if isinstance(o, BaseException)] == [Unprocessable]
+    assert parents == {moved[0]["id"]: moved[0]["parent_id"], moved[0]["parent_id"]: None}

@@ -7,11 +7,11 @@ import asyncio
 
 from services.common.auth import Principal, Role
 from services.common.db import Database, make_engine
-from services.common.problems import Unprocessable
 from services.tasks_api.items import service
 from services.tasks_api.items.schemas import ItemCreate, ItemUpdate
 from services.tasks_api.plans.schemas import PlanCreate
 from services.tasks_api.plans.service import create_plan
+from tests.tasks_api.factories import assert_one_moved_and_one_refused
 
 OFFICE = Principal(subject="test-office-0", role=Role.OFFICE)
 ROUNDS = 12
@@ -60,7 +60,4 @@ def test_two_items_moved_under_each_other_at_once_never_form_a_cycle(tasks_clien
             await db.dispose()
 
     for outcomes, parents in asyncio.run(run()):
-        moved = [o for o in outcomes if not isinstance(o, BaseException)]
-        assert len(moved) == 1, outcomes
-        assert [type(o) for o in outcomes if isinstance(o, BaseException)] == [Unprocessable]
-        assert parents == {moved[0]["id"]: moved[0]["parent_id"], moved[0]["parent_id"]: None}
+        assert_one_moved_and_one_refused(outcomes, parents)

@@ -7,9 +7,9 @@ import asyncio
 
 from services.common.auth import Principal, Role
 from services.common.db import Database, make_engine
-from services.common.problems import Unprocessable
 from services.tasks_api.units import service
 from services.tasks_api.units.schemas import UnitCreate, UnitUpdate
+from tests.tasks_api.factories import assert_one_moved_and_one_refused
 
 OFFICE = Principal(subject="test-office-0", role=Role.OFFICE)
 ROUNDS = 12
@@ -50,7 +50,4 @@ def test_two_parents_set_at_once_that_would_close_a_cycle_never_both_succeed(tas
             await db.dispose()
 
     for outcomes, parents in asyncio.run(run()):
-        moved = [o for o in outcomes if not isinstance(o, BaseException)]
-        assert len(moved) == 1, outcomes
-        assert [type(o) for o in outcomes if isinstance(o, BaseException)] == [Unprocessable]
-        assert parents == {moved[0]["id"]: moved[0]["parent_id"], moved[0]["parent_id"]: None}
+        assert_one_moved_and_one_refused(outcomes, parents)
