@@ -17,7 +17,6 @@ from typing import BinaryIO, cast
 
 from services.common import clock
 from services.common.contracts.tasks import Item, Plan, TasksClient
-from services.common.csv_stream import csv_safe
 from services.common.db import Database
 from services.reporting_api.ledger import service
 from services.reporting_api.periods.calendar import ScheduledPeriod
@@ -79,7 +78,9 @@ async def open_spooled(
 
 
 def _cell(text: str) -> str | None:
-    return str(csv_safe(text)) if text else None  # blank: NULL, which COPY writes as an empty field
+    # As written (the query defuses the CSV's formulas, sql._safe: the workbook shows them as typed); blank: NULL,
+    # which COPY writes as an empty field.
+    return text or None
 
 
 async def _spool(

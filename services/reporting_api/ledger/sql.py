@@ -84,7 +84,8 @@ WITH chosen AS (
     FROM evidence WHERE owner_kind = 'report' AND owner_id IN (SELECT id FROM chosen)
     GROUP BY owner_id
 )
-SELECT it.key, it.number, it.title, it.kind, d.unit_name, d.role, $3::text,
+SELECT {_safe("it.key")}, {_safe("it.number")}, {_safe("it.title")}, {_safe("it.kind")}, {_safe("d.unit_name")},
+    {_safe("d.role")}, $3::text,
     coalesce({_word("c.status", 7, 8)}, ($8::text[])[1]),
     CASE WHEN c.status = ANY($6::text[]) THEN CASE WHEN c.late THEN '是' ELSE '否' END ELSE $4::text END,
     CASE WHEN c.status = ANY($6::text[]) THEN c.days_late ELSE $5::int END,
