@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.records import rows_of
 from services.common.tables import table_of
-from services.tasks_api.items.models import Item, ItemKind, ItemLeader, ItemStatus, Responsibility
+from services.tasks_api.items.models import Item, ItemKind, ItemLeader, ItemStatus, Responsibility, Role
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRow, StoredResponsibility
 from services.tasks_api.links.models import ItemLink
 from services.tasks_api.people.models import Group, GroupKind, GroupMember
@@ -89,7 +89,9 @@ async def _read_tree(conn: AsyncConnection, plan_id: int) -> _Tree:
     duties = (
         select(responsibilities)
         .where(responsibilities.c.item_id.in_(in_plan))
-        .order_by(responsibilities.c.position, responsibilities.c.id)
+        # The file says who leads by order (the first unit leads): a lead named after the others, as the API adds
+        # one, is written first, or importing the file handed the lead to a co-operating unit.
+        .order_by(responsibilities.c.role != Role.LEAD.value, responsibilities.c.position, responsibilities.c.id)
     )
     heads = (
         select(item_leaders)
