@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from services.notify_api.deliveries.jobs import deliver_all_due
+from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.reminders import rows
 from services.notify_api.reminders.service import find_due, write_due
 from services.notify_api.reminders.steps import due_step, in_quiet_hours, release_time
@@ -395,6 +397,24 @@ def test_a_paused_plan_gets_no_reminders(notify_client, auth, transport_hook, qu
 def test_a_pause_that_ended_holds_nothing(notify_client, auth, transport_hook, quzhou):
     pause(notify_client, auth, plan_id=quzhou.plan_id, until="2019-12-27")
     assert run_planner(notify_client, shanghai("2019-12-28")) > 0
+
+
+def test_a_reminder_planned_before_a_pause_is_not_sent_during_it(notify_client, auth, transport_hook, quzhou):
+    """Planned at 23:00 and held for the quiet hours; the office pauses the item at 07:00: at 08:30 the deliverer
+    cancels the notice, saying why, instead of sending it."""
+    kw7 = quzhou.item("KW7")["id"]
+    run_planner(notify_client, shanghai("2019-12-28", 23))
+    assert [row["status"] for row in outbox(notify_client, item_id=kw7)] and all(
+        row["status"] == "pending" for row in outbox(notify_client, item_id=kw7)
+    )
+    pause(notify_client, auth, plan_id=quzhou.plan_id, item_id=kw7, until="2020-01-31")
+    state = notify_client.app.state
+    notify_client.portal.call(
+        lambda: deliver_all_due(state.database, state.settings, sources=TARGET_SOURCES, now=shanghai("2019-12-29", 9))
+    )
+    held = outbox(notify_client, item_id=kw7)
+    assert {row["status"] for row in held} == {"cancelled"}
+    assert all("pause" in row["last_error"] for row in held)
 
 
 def test_a_disabled_contact_gets_nothing(notify_client, auth, units):

@@ -21,11 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.clock import business_date
 from services.common.db import Database
 from services.common.secrets import SecretBox, masked_url
 from services.notify_api.deliveries import repository
@@ -36,6 +39,8 @@ from services.notify_api.deliveries.models import Status
 from services.notify_api.deliveries.repository import NewAttempt, NextState, NotificationRow
 from services.notify_api.deliveries.service import after_outcome
 from services.notify_api.deliveries.targets import SealedTarget, TargetSources
+from services.notify_api.rules.rule import PauseIndex
+from services.notify_api.rules.service import active_pauses
 from services.notify_api.settings import NotifySettings
 
 logger = logging.getLogger("duban.deliveries")
@@ -95,7 +100,24 @@ async def claim_and_send(
     if not claimed:
         return []
     targets = await load_targets(db, settings, sources, claimed)
-    return await send_all(settings, channels, claimed, targets, now=utc(now))
+    held = await held_by_pauses(db, claimed, now=now)  # planned before a pause began: cancelled, not sent during it
+    return await send_all(settings, channels, claimed, targets, now=utc(now), held=held)
+
+
+async def held_by_pauses(db: Database, rows: list[NotificationRow], *, now: datetime) -> dict[int, str]:
+    """The reminders among `rows` whose plan, item or unit a pause in force today covers, each with why it is not
+    sent (the planner leaves out what a pause covers; these were planned before it began: held for quiet hours, or
+    waiting for a retry)."""
+    reminders = [(r["id"], r["plan_id"], r["item_id"], r["unit_id"]) for r in rows if r["purpose"] == "reminder"]
+    if not reminders:
+        return {}
+    today = business_date(now)
+    async with db.read() as conn:
+        paused = PauseIndex.of(await active_pauses(conn, today))
+    why = f"Held back by a pause (暂停提醒) in force on {today.isoformat()}."
+    return {
+        row_id: why for row_id, plan, item, unit in reminders if plan is not None and paused.covers(plan, item, unit)
+    }
 
 
 async def record(db: Database, sources: TargetSources, results: list[Result], *, at: datetime) -> DeliveryCounts:
@@ -154,6 +176,7 @@ async def send_all(
     targets: dict[TargetKey, Target | str],
     *,
     now: datetime,
+    held: Mapping[int, str] = MappingProxyType({}),
 ) -> list[Result]:
     """Send a claimed batch, CONCURRENCY senders taking the next row as each finishes; results in the batch's order.
 
@@ -164,7 +187,8 @@ async def send_all(
 
     async def sender() -> None:
         for n, row in rows:
-            results[n] = await send_one(settings, channels, row, targets.get(_target_key(row)), now=now)
+            target = held.get(row["id"]) or targets.get(_target_key(row))
+            results[n] = await send_one(settings, channels, row, target, now=now)
 
     await asyncio.gather(*(sender() for _ in range(min(CONCURRENCY, len(claimed)))))
     return [result for result in results if result is not None]

@@ -15,7 +15,7 @@ from services.notify_api.reminders.deadlines import Deadline, Duty, unit_report_
 from services.notify_api.reminders.escalations import Escalation
 from services.notify_api.reminders.steps import Step, due_step
 from services.notify_api.reminders.templates import Notice
-from services.notify_api.rules.rule import PauseScope, Rule
+from services.notify_api.rules.rule import PauseIndex, PauseScope, Rule
 from services.notify_api.rules.service import rule_for
 
 
@@ -30,28 +30,6 @@ class Reach:
 ContactBook = dict[tuple[str, int], list[Reach]]  # (owner kind, owner id) → its enabled contacts
 Pauses = list[PauseScope]  # the active pauses (rules.service.active_pauses)
 UNIT, LEADER, OFFICE = OwnerKind.UNIT.value, OwnerKind.LEADER.value, OwnerKind.OFFICE.value
-
-
-@dataclass(frozen=True, slots=True)
-class PauseIndex:
-    """The active pauses as the (plan, item, unit) keys they cover, None for "every": whether a pause covers a
-    deadline is four set lookups instead of a scan of the pauses for each item of each deadline (a province's
-    dispatch asks half a million times, nearly always with no pause at all)."""
-
-    keys: frozenset[tuple[int, int | None, int | None]]
-
-    @classmethod
-    def of(cls, pauses: Pauses) -> PauseIndex:
-        return cls(frozenset((p.plan_id, p.item_id, p.unit_id) for p in pauses))
-
-    def covers(self, plan_id: int, item_id: int, unit_id: int | None = None) -> bool:
-        """Whether a pause covers the plan, the item, the unit (within the plan), or the unit on the item."""
-        keys = self.keys
-        return bool(keys) and (
-            (plan_id, None, None) in keys
-            or (plan_id, item_id, None) in keys
-            or (unit_id is not None and ((plan_id, None, unit_id) in keys or (plan_id, item_id, unit_id) in keys))
-        )
 
 
 class Due(NamedTuple):
