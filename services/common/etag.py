@@ -25,6 +25,11 @@ def set_etag(response: Response, version: int) -> None:
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of the version being changed.")]
 
 
+def seen_version(if_match: str | None) -> int | None:
+    """The version the caller saw, when it sent one: a step that takes If-Match when sent (412 when stale)."""
+    return None if if_match is None else expected_version(if_match)
+
+
 def expected_version(if_match: str | None) -> int:
     """The version the caller saw; 428 without If-Match, 412 when it cannot be a version of ours."""
     if if_match is None:

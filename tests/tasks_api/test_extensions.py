@@ -337,3 +337,22 @@ def test_a_request_filed_before_the_close_out_is_not_approved_on_the_closed_item
     due_on = item(tasks_client, auth, plan.items["T2"])["due_on"]
     assert_problem(decide(tasks_client, auth, pending["id"], True), 409)
     assert item(tasks_client, auth, plan.items["T2"])["due_on"] == due_on
+
+
+def test_a_decision_sent_with_a_stale_if_match_is_412_and_moves_nothing(tasks_client, auth, plan):
+    item_id = plan.items["T1"]
+    request = ask(tasks_client, unit(auth, plan, "市发改委"), item_id, requested_due_on="2021-03-31").json()
+    due_on = item(tasks_client, auth, item_id)["due_on"]
+    stale = tasks_client.post(
+        f"/v1/extensions/{request['id']}/decision",
+        json={"approve": True},
+        headers=auth("office", **{"If-Match": f'"{request["version"] + 1}"'}),
+    )
+    assert_problem(stale, 412)
+    assert item(tasks_client, auth, item_id)["due_on"] == due_on
+    current = tasks_client.post(
+        f"/v1/extensions/{request['id']}/decision",
+        json={"approve": True},
+        headers=auth("office", **{"If-Match": f'"{request["version"]}"'}),
+    )
+    assert current.status_code == 200, current.text

@@ -9,7 +9,7 @@ from fastapi import Query, Request, Response
 
 from services.common.auth import PrincipalDep, Staff
 from services.common.bulk import BulkResult
-from services.common.etag import IfMatch, expected_version
+from services.common.etag import IfMatch, expected_version, seen_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of, page_response, rows_after
 from services.common.problems import problem_responses
 from services.common.routing import (
@@ -44,10 +44,6 @@ PEER_ERRORS = problem_responses(503)
 # Workflow steps take If-Match when the caller has it (412 when stale); without it the step is still a
 # compare-and-set on the report as its transaction read it, and losing a race is 409.
 STEP_ERRORS = problem_responses(404, 409, 412, 503)
-
-
-def seen_version(if_match: str | None) -> int | None:
-    return None if if_match is None else expected_version(if_match)
 
 
 @router.post(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from services.common.auth import PrincipalDep, Staff, Writer
-from services.common.etag import NOT_MODIFIED, IfNoneMatch, conditional_json
+from services.common.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, conditional_json, seen_version
 from services.common.json import render
 from services.common.pagination import (
     BulkLimit,
@@ -21,6 +21,7 @@ from services.common.pagination import (
     paginate,
     strict_int,
 )
+from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, ItemNumber, api_router, created, current
 from services.tasks_api.deadlines import service
 from services.tasks_api.deadlines.models import ExtensionStatus
@@ -106,12 +107,18 @@ async def get_extension(
 @router.post(
     "/extensions/{extension_id}/decision",
     summary="Approve or reject an extension request (审核)",
-    responses=WRITE_ERRORS,
+    responses=problem_responses(404, 409, 412),
 )
 async def decide_extension(
-    extension_id: int, data: ExtensionDecision, response: Response, db: DatabaseDep, principal: Staff
+    extension_id: int,
+    data: ExtensionDecision,
+    response: Response,
+    db: DatabaseDep,
+    principal: Staff,
+    if_match: IfMatch = None,
 ) -> ExtensionPublic:
-    row = await service.decide_extension(db, extension_id=extension_id, data=data, actor=principal)
+    version = seen_version(if_match)  # when sent, the request as the office read it (412 when stale)
+    row = await service.decide_extension(db, extension_id=extension_id, data=data, version=version, actor=principal)
     return current(response, ExtensionPublic, row)
 
 

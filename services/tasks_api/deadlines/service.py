@@ -141,12 +141,16 @@ async def get_extension(db: Database, *, extension_id: int, principal: Principal
 
 
 async def decide_extension(
-    db: Database, *, extension_id: int, data: ExtensionDecision, actor: Principal
+    db: Database, *, extension_id: int, data: ExtensionDecision, actor: Principal, version: int | None = None
 ) -> ExtensionRow:
     """Approve or reject a pending request; approval moves the due date in the same transaction. The original
     due date (original_due_on) never moves, so both stay visible."""
     async with db.transaction() as conn:
-        request = await extension_records.get(conn, extension_id)
+        request = await (
+            extension_records.get(conn, extension_id)
+            if version is None
+            else extension_records.get_at(conn, extension_id, version)
+        )
         if request["status"] != ExtensionStatus.PENDING.value:
             raise Conflict(f"Extension request {extension_id} was already {request['status']}.")
         if data.approve:

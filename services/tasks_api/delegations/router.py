@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from services.common.auth import PrincipalDep, Writer
-from services.common.etag import IfMatch, expected_version
+from services.common.etag import IfMatch, seen_version
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created, current, links_to_created
@@ -17,10 +17,6 @@ router = api_router("delegations")
 # Steps take If-Match when the caller has it (412 when stale); without it the step is still a compare-and-set on
 # the delegation as its transaction read it, and losing a race is 409.
 STEP_ERRORS = problem_responses(404, 409, 412)
-
-
-def seen_version(if_match: str | None) -> int | None:
-    return None if if_match is None else expected_version(if_match)
 
 
 @router.post(
