@@ -282,8 +282,9 @@ def _deliver_one(world, contact_id: int, channel: str = "webhook") -> None:
     settings, database = world.client.app.state.settings, world.client.app.state.database
 
     async def send() -> None:
+        # About unit B: the world's pause holds back reminders about unit A (its contact still receives this one).
         await add_notification(
-            database, contact_id=contact_id, channel=channel, unit_id=world.unit_a, next_attempt_at=DUE
+            database, contact_id=contact_id, channel=channel, unit_id=world.unit_b, next_attempt_at=DUE
         )
         await deliver_due(database, settings, sources=TARGET_SOURCES, now=DUE, limit=10)
 
