@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from services.common.secrets import new_webhook_secret
-from services.notify_api.deliveries.channels.webhook import signature
+from services.notify_api.deliveries.channels.webhook import body, signature
 from services.notify_api.deliveries.jobs import deliver_due
 from services.notify_api.dispatches.service import TARGET_SOURCES
 from services.notify_api.events.models import Subscription
@@ -103,6 +103,15 @@ def test_an_event_goes_to_its_subscription_exactly_as_it_was_received(notify_db,
     [call] = receiver.calls_to("hooks/city-brain")
     assert call.verified is True
     assert json.loads(call.body) == event
+
+
+def test_an_event_notice_to_a_units_own_webhook_carries_its_notification_id():
+    """A unit's system acknowledges what it is sent (POST /v1/notifications/{id}/read): an instruction's notice on
+    its webhook carries the id, as a reminder does; a subscription gets the event exactly as it was received."""
+    payload = {"type": "instruction.issued", "timestamp": "2024-04-01T02:00:00Z", "data": {"instruction_id": 7}}
+    notice = {"id": 41, "purpose": "event", "recipient_kind": "unit", "payload": payload}
+    assert json.loads(body(notice))["data"] == {"instruction_id": 7, "notification_id": 41}
+    assert json.loads(body({**notice, "recipient_kind": "subscription"})) == payload
 
 
 def test_410_disables_the_contact_and_the_notification_is_dead(notify_db, delivery_settings, receiver):

@@ -36,10 +36,13 @@ def _key(secret: str) -> bytes:
 
 
 def body(notification: NotificationRow) -> bytes:
-    """An event goes out exactly as it was received; a reminder as {type, timestamp, data}."""
+    """An event goes out exactly as it was received (to a unit's, a leader's or the office's own contact with the
+    notification's id in its data, as every notice they are sent); a reminder as {type, timestamp, data}."""
     payload = notification["payload"]
     if notification["purpose"] == "event":
-        return dumps(payload)
+        if notification["recipient_kind"] == "subscription" or not isinstance(payload.get("data"), dict):
+            return dumps(payload)
+        return dumps({**payload, "data": {**payload["data"], "notification_id": notification["id"]}})
     # The notification's id lets the receiving system acknowledge it: POST /v1/notifications/{id}/read.
     data = {
         **payload.get("data", {}),
