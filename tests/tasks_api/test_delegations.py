@@ -304,3 +304,15 @@ def test_the_delegate_gains_no_right_on_the_item_nor_on_its_parent_units_other_i
     assert_problem(s.client.post(f"/v1/items/{s.t3}/extensions", json=extension, headers=prices), 403)
     assert_problem(s.delegate(s.prices, s.t3, s.prices), 403)
     assert s.chain(prices, s.t3) == []
+
+
+def test_taking_the_item_from_a_unit_ends_the_delegations_it_made(s):
+    made = s.delegated(s.transport, s.t1, s.roads)
+    assert s.acknowledge(s.roads, made["id"]).status_code == 200
+    duties = s.client.get(f"/v1/items/{s.t1}/responsibilities", headers=s.auth("office")).json()["data"]
+    transport_duty = next(d["id"] for d in duties if d["unit_id"] == s.transport)
+    removed = s.client.delete(f"/v1/items/{s.t1}/responsibilities/{transport_duty}", headers=s.auth("office"))
+    assert removed.status_code == 204, removed.text
+    # The bureau no longer answers for T1: what it passed down is withdrawn, and its delegate passes on nothing more.
+    assert s.chain(s.auth("office"), s.t1) == [(s.transport, s.roads, "withdrawn")]
+    assert s.delegate(s.roads, s.t1, s.section).status_code == 403

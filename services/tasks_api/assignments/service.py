@@ -16,6 +16,7 @@ from services.tasks_api.assignments import repository
 from services.tasks_api.assignments.events import assigned_event
 from services.tasks_api.assignments.repository import AssignmentFilters, AssignmentRow, responsibility_records
 from services.tasks_api.db import change_log, outbox_events
+from services.tasks_api.delegations.service import withdraw_with_duty
 from services.tasks_api.items.models import Role
 from services.tasks_api.items.repository import (
     DutyRow,
@@ -182,11 +183,15 @@ async def _take_over(conn: AsyncConnection, placeholder: DutyRow, unit_id: int, 
 
 
 async def unassign_unit(db: Database, *, item_id: int, responsibility_id: int, actor: Principal) -> None:
+    """Take the item from a unit; the delegations (转办) it made on that responsibility are withdrawn with it."""
     async with db.transaction() as conn:
+        item = await lock_item(conn, item_id)  # no delegation of it is made from the duty while it goes
         found = await responsibility_records.find(conn, responsibility_id)
         if found is None or found["item_id"] != item_id:
             raise NotFound(f"Item {item_id} has no responsibility {responsibility_id}.")
         await responsibility_records.delete(conn, responsibility_id, expected_version=None, actor=actor.subject)
+        if found["unit_id"] is not None:
+            await withdraw_with_duty(conn, item, found["unit_id"], actor=actor.subject)
 
 
 async def acknowledge(db: Database, *, responsibility_id: int, principal: Principal) -> DutyRow:

@@ -78,6 +78,18 @@ async def active_on(conn: AsyncConnection, item_id: int, unit_id: int) -> Delega
     return found[0] if found else None
 
 
+async def active_from_duty(conn: AsyncConnection, item_id: int, unit_id: int) -> list[DelegationRow]:
+    """The delegations a unit made of an item on its own responsibility (not passed on from one it received), not
+    withdrawn."""
+    query = select(delegations).where(
+        delegations.c.item_id == item_id,
+        delegations.c.from_unit_id == unit_id,
+        delegations.c.parent_delegation_id.is_(None),
+        delegations.c.status.in_(ACTIVE),
+    )
+    return await rows_of(conn, query.order_by(delegations.c.id), DelegationRow)
+
+
 async def active_below(conn: AsyncConnection, delegation_id: int) -> list[DelegationRow]:
     """The delegations passed on from this one (one level down) and not withdrawn."""
     query = select(delegations).where(

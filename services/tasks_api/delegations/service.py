@@ -182,6 +182,13 @@ async def _withdraw(
     return after
 
 
+async def withdraw_with_duty(conn: AsyncConnection, item: ItemRow, unit_id: int, *, actor: str) -> None:
+    """The unit no longer answers for the item: what it passed down on that responsibility is withdrawn with it, and
+    whatever its delegates passed on (each withdrawal in the history and published)."""
+    for made in await repository.active_from_duty(conn, item["id"], unit_id):
+        await _withdraw(conn, item, made, version=None, actor=actor)
+
+
 async def delete_with_unit(conn: AsyncConnection, unit_id: int, *, actor: str) -> None:
     """Delete the delegations a unit being deleted made or received, and those passed on from them: each in the
     history and published (delegation.deleted), as the unit's foreign keys alone would drop them silently."""
