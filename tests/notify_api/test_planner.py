@@ -341,6 +341,28 @@ def test_digest_mode_sends_a_recipient_one_message_for_the_day(notify_client, au
     assert run_planner(notify_client, shanghai("2019-12-28", 16)) == 0
 
 
+def test_a_digest_lists_no_step_an_earlier_digest_of_the_contact_listed(notify_client, auth, transport_hook, quzhou):
+    """KW7 is due 2019-12-31: its before-3 steps fall on 12-28, nothing new on 12-29 (before-1 is on 12-30). Sent one
+    by one, 12-29 sends nothing; in a digest, 12-29's lists none of 12-28's steps again, and 12-30's the new ones."""
+    notify_client.put(
+        f"/v1/plans/{quzhou.plan_id}/reminder-rules/*",
+        json={"digest": True},
+        headers=auth("office", **{"If-Match": '"0"'}),
+    )
+    kw7 = quzhou.item("KW7")["id"]
+    for day, dispatch_id in (("2019-12-28", 1), ("2019-12-29", 2), ("2019-12-30", 3)):
+        run_planner(notify_client, shanghai(day), dispatch_id=dispatch_id)
+    steps = {
+        row["dedupe_key"].split(":")[2]: {r["step"] for r in row["payload"]["data"]["reminders"] if r["item_id"] == kw7}
+        for row in outbox(notify_client, contact_id=transport_hook["id"])
+    }
+    assert (steps["2019-12-28"], steps.get("2019-12-29", set()), steps["2019-12-30"]) == (
+        {"before-3"},
+        set(),
+        {"before-1"},
+    )
+
+
 def test_a_digest_over_the_size_cap_is_split_into_parts(notify_client, auth, transport_hook, quzhou, monkeypatch):
     monkeypatch.setattr(rows, "DIGEST_MAX_NOTICES", 2)
     notify_client.put(

@@ -5,7 +5,9 @@ advisory lock on PostgreSQL)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,6 +30,32 @@ _CONTACTS = (
     .where(contacts.c.enabled.is_(True))
     .order_by(contacts.c.id)
 )
+
+
+DigestedStep = tuple[int, str, str, str]  # a contact, and a deadline's ref, due date and step an earlier digest listed
+
+
+async def digested_steps(conn: AsyncConnection, contact_ids: Collection[int], *, before: str) -> set[DigestedStep]:
+    """The steps the earlier digests (keyed before `before`, `digest:<contact>:<day>`) of these contacts listed: a
+    digest lists what is in force on its day, so a step sent on one day is in force the next as well, and single
+    notices are kept from going out twice by their keys, digests by this."""
+    if not contact_ids:
+        return set()
+    query = select(notifications.c.contact_id, notifications.c.dedupe_key, notifications.c.payload).where(
+        notifications.c.purpose == "digest", notifications.c.contact_id.in_(sorted(contact_ids))
+    )
+    found: set[DigestedStep] = set()
+    for contact_id, key, payload in await conn.execute(query):
+        if key.split(":")[2] < before:  # digest:<contact>:<day>[:<part>]
+            found.update((contact_id, *_step_of(reminder)) for reminder in payload["data"]["reminders"])
+    return found
+
+
+def _step_of(reminder: Mapping[str, Any]) -> tuple[str, str, str]:
+    """A digest entry's deadline (as Deadline.ref names it), due date and step (templates.notice_data)."""
+    kind, deadline_id = reminder["deadline_kind"], reminder["deadline_id"]
+    ref = f"{kind}:{reminder['plan_id']}:{deadline_id}" if kind == "report" else f"{kind}:{deadline_id}"
+    return ref, reminder["due_on"], reminder["step"]
 
 
 async def contact_book(conn: AsyncConnection) -> ContactBook:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -160,12 +160,14 @@ class Digest:
 Planned = Single | Digest
 
 
-def planned_rows(addressed: list[Addressed]) -> list[Planned]:
-    """Single notices, and one digest per contact for the notices whose rule asks for digests, in key order:
-    the unique index on dedupe_key then grows at its end instead of all over."""
+def planned_rows(addressed: list[Addressed], digested: Container[tuple[int, str, str, str]] = ()) -> list[Planned]:
+    """Single notices, and one digest per contact for the notices whose rule asks for digests (but the steps an
+    earlier digest of the contact listed: `digested`, repository.digested_steps), in key order: the unique index on
+    dedupe_key then grows at its end instead of all over."""
     digests: dict[int, list[Addressed]] = defaultdict(list)
     for a in addressed:
-        if a.rule.digest:
+        d = a.notice.deadline
+        if a.rule.digest and (a.contact.id, d.ref, d.due_on.isoformat(), a.notice.step.name) not in digested:
             digests[a.contact.id].append(a)
     planned: list[Planned] = [Single.of(a) for a in addressed if not a.rule.digest]
     planned += [part for group in digests.values() for part in Digest.parts(group)]

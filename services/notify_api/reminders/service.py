@@ -112,11 +112,18 @@ async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) ->
     """Write the notifications and escalation events found, in the caller's transaction; returns how many
     notifications were new (nothing is new when the same step was written before)."""
     with found.phases.timing("write"):
-        planned = planned_rows(found.addressed)
+        planned = planned_rows(found.addressed, await _digested(conn, found))
         created = await repository.write_rows(conn, planned, as_of=found.as_of, dispatch_id=dispatch_id)
         await publish_escalations(conn, found.escalations)
     REMINDERS_PLANNED.inc(created)  # counted before the commit: a run whose commit fails has failed as a whole
     return created
+
+
+async def _digested(conn: AsyncConnection, found: Found) -> set[repository.DigestedStep]:
+    """The steps earlier digests listed, of the contacts this dispatch composes digests for (none: no read)."""
+    contact_ids = {a.contact.id for a in found.addressed if a.rule.digest}
+    today = business_date(found.as_of).isoformat()
+    return await repository.digested_steps(conn, contact_ids, before=today) if contact_ids else set()
 
 
 # -- upcoming deadlines and the bulletin ------------------------------------------------------------------
