@@ -250,6 +250,14 @@ def _json_bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
 
 
+async def hold_row(conn: AsyncConnection, key: int, table: Table, row_id: int) -> None:
+    """Nothing refers to the row anew till the transaction ends, so what the caller counts or checks of it stays
+    true: SQLite's one write lock (under `key`), taken now, and on PostgreSQL the row's lock, for which a new row's
+    key check waits (then finds the row gone)."""
+    await dialect_of(conn).writer_lock(conn, key)
+    await conn.execute(sa.select(table.c.id).where(table.c.id == row_id).with_for_update())
+
+
 async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
     """The asyncpg connection under a PostgreSQL connection, in its transaction (for COPY: SQLAlchemy has none)."""
     await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins its transaction lazily, at the first statement

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.auth import Principal
 from services.common.db import Database
-from services.common.dialect import dialect_of
+from services.common.dialect import hold_row
 from services.common.history import record_change
 from services.common.problems import Conflict, NotFound, Unprocessable
 from services.common.records import conflict_from
@@ -78,7 +78,9 @@ async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Pr
     """Delete a leader; refused while they sit in a group or lead an item, which would vanish unrecorded."""
     async with db.transaction() as conn:
         leader = await leader_records.get_at(conn, leader_id, version)
-        await _hold_leader(conn, leader_id)
+        # Held before what refers to the leader is counted: a seat or a lead written meanwhile is counted, or finds the
+        # leader gone; counted without it, one written at the same moment was cascaded away unrecorded.
+        await hold_row(conn, LEADER_LOCK, leaders, leader_id)
         seats = await _count(conn, members, members.c.leader_id == leader_id)
         leads = await _count(conn, item_leaders, item_leaders.c.leader_id == leader_id)
         if seats or leads:
@@ -87,14 +89,6 @@ async def delete_leader(db: Database, *, leader_id: int, version: int, actor: Pr
                 "remove those first."
             )
         await leader_records.delete(conn, leader_id, expected_version=version, actor=actor.subject)
-
-
-async def _hold_leader(conn: AsyncConnection, leader_id: int) -> None:
-    """Held before a delete counts what refers to the leader: a seat or a lead written meanwhile is counted, or finds
-    the leader gone (on SQLite the one write lock, taken now; on PostgreSQL the row's lock, for which the new row's
-    key check waits). Counted without it, one written at the same moment was cascaded away unrecorded."""
-    await dialect_of(conn).writer_lock(conn, LEADER_LOCK)
-    await conn.execute(select(leaders.c.id).where(leaders.c.id == leader_id).with_for_update())
 
 
 async def _count(conn: AsyncConnection, table: Any, condition: Any) -> int:

@@ -11,7 +11,7 @@ from services.common import clock
 from services.common.auth import Principal
 from services.common.auth import Role as PrincipalRole
 from services.common.db import Database, contains
-from services.common.dialect import dialect_of
+from services.common.dialect import dialect_of, hold_row
 from services.common.history import record_change
 from services.common.problems import Conflict, Forbidden, Unprocessable
 from services.tasks_api.db import change_log
@@ -188,10 +188,9 @@ async def delete_unit(db: Database, *, unit_id: int, version: int, actor: Princi
 
 
 async def _hold_unit(conn: AsyncConnection, unit_id: int) -> None:
-    """Nothing refers to the unit anew till the transaction ends: SQLite has one writer, and on PostgreSQL the key
-    check of a new delegation or sub-unit waits for the unit's row lock (then finds the unit gone: 409)."""
-    await dialect_of(conn).writer_lock(conn, UNIT_TREE_LOCK)
-    await conn.execute(select(units.c.id).where(units.c.id == unit_id).with_for_update())
+    """Nothing refers to the unit anew till the transaction ends: a new delegation or sub-unit waits, then finds the
+    unit gone (409)."""
+    await hold_row(conn, UNIT_TREE_LOCK, units, unit_id)
 
 
 # -- the items a unit answers for -------------------------------------------------------------------
