@@ -58,6 +58,12 @@ class Duty(NamedTuple):
     role: str
 
 
+def deadline_ref(kind: str, plan_id: int, deadline_id: int) -> str:
+    """A deadline's name in exactly-once keys: a unit's reports of a plan due on one day are one deadline (its id
+    the unit's), whatever their periods."""
+    return f"{kind}:{plan_id}:{deadline_id}" if kind == "report" else f"{kind}:{deadline_id}"
+
+
 class Deadline(NamedTuple):
     """Something a unit must have done by a day."""
 
@@ -85,9 +91,8 @@ class Deadline(NamedTuple):
 
     @property
     def ref(self) -> str:
-        """Names the deadline in exactly-once keys (with its due date): a unit's reports of a plan due on one day
-        are one deadline, whatever their periods."""
-        return f"{self.kind}:{self.plan_id}:{self.id}" if self.kind == "report" else f"{self.kind}:{self.id}"
+        """Names the deadline in exactly-once keys (with its due date)."""
+        return deadline_ref(self.kind, self.plan_id, self.id)
 
     @property
     def sort_key(self) -> tuple[date, str, str, int]:

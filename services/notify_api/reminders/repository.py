@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.dialect import copy_rows, dialect_of, driver_connection
@@ -17,7 +17,8 @@ from services.common.tables import table_of
 from services.notify_api.contacts.models import Contact
 from services.notify_api.deliveries.models import Notification
 from services.notify_api.reminders.addressing import ContactBook, Reach
-from services.notify_api.reminders.rows import Planned, Writing
+from services.notify_api.reminders.deadlines import deadline_ref
+from services.notify_api.reminders.rows import DigestedStep, Planned, Writing
 
 notifications, contacts = table_of(Notification), table_of(Contact)
 OUTBOX_COLUMNS = [column.name for column in notifications.c if column.name != "id"]
@@ -32,29 +33,26 @@ _CONTACTS = (
 )
 
 
-DigestedStep = tuple[int, str, str, str]  # a contact, and a deadline's ref, due date and step an earlier digest listed
-
-
-async def digested_steps(conn: AsyncConnection, contact_ids: Collection[int], *, before: str) -> set[DigestedStep]:
-    """The steps the earlier digests (keyed before `before`, `digest:<contact>:<day>`) of these contacts listed: a
-    digest lists what is in force on its day, so a step sent on one day is in force the next as well, and single
-    notices are kept from going out twice by their keys, digests by this."""
-    if not contact_ids:
-        return set()
-    query = select(notifications.c.contact_id, notifications.c.dedupe_key, notifications.c.payload).where(
-        notifications.c.purpose == "digest", notifications.c.contact_id.in_(sorted(contact_ids))
+async def digested_steps(
+    conn: AsyncConnection, contact_ids: Collection[int], *, since: date, before: date
+) -> set[DigestedStep]:
+    """The steps the digests of these contacts listed on the days from `since` to the one before `before` (their keys
+    are `digest:<contact>:<day>[:<part>]`): a digest lists what is in force on its day, and a step sent one day is in
+    force the next as well. Single notices are kept from going out twice by their keys, digests by this."""
+    key = notifications.c.dedupe_key
+    days = [(f"digest:{c}:{since.isoformat()}", f"digest:{c}:{before.isoformat()}") for c in sorted(contact_ids)]
+    query = select(notifications.c.contact_id, notifications.c.payload).where(
+        notifications.c.purpose == "digest", or_(*(and_(key >= low, key < high) for low, high in days))
     )
     found: set[DigestedStep] = set()
-    for contact_id, key, payload in await conn.execute(query):
-        if key.split(":")[2] < before:  # digest:<contact>:<day>[:<part>]
-            found.update((contact_id, *_step_of(reminder)) for reminder in payload["data"]["reminders"])
+    for contact_id, payload in await conn.execute(query):
+        found.update((contact_id, *_step_of(reminder)) for reminder in payload["data"]["reminders"])
     return found
 
 
 def _step_of(reminder: Mapping[str, Any]) -> tuple[str, str, str]:
     """A digest entry's deadline (as Deadline.ref names it), due date and step (templates.notice_data)."""
-    kind, deadline_id = reminder["deadline_kind"], reminder["deadline_id"]
-    ref = f"{kind}:{reminder['plan_id']}:{deadline_id}" if kind == "report" else f"{kind}:{deadline_id}"
+    ref = deadline_ref(reminder["deadline_kind"], reminder["plan_id"], reminder["deadline_id"])
     return ref, reminder["due_on"], reminder["step"]
 
 

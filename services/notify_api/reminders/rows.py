@@ -158,9 +158,10 @@ class Digest:
 
 
 Planned = Single | Digest
+DigestedStep = tuple[int, str, str, str]  # a contact, and a deadline's ref, due date and step a digest listed
 
 
-def planned_rows(addressed: list[Addressed], digested: Container[tuple[int, str, str, str]] = ()) -> list[Planned]:
+def planned_rows(addressed: list[Addressed], digested: Container[DigestedStep] = ()) -> list[Planned]:
     """Single notices, and one digest per contact for the notices whose rule asks for digests (but the steps an
     earlier digest of the contact listed: `digested`, repository.digested_steps), in key order: the unique index on
     dedupe_key then grows at its end instead of all over."""

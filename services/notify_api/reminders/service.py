@@ -36,7 +36,7 @@ from services.notify_api.reminders.addressing import (
 from services.notify_api.reminders.deadlines import deadlines_between, each_source
 from services.notify_api.reminders.escalations import NOTICE_ESCALATED, Escalation, publish_escalations
 from services.notify_api.reminders.planning import Phases, PlanContexts, Planner, Setup
-from services.notify_api.reminders.rows import planned_rows
+from services.notify_api.reminders.rows import DigestedStep, planned_rows
 from services.notify_api.reminders.schemas import BulletinView, LeaderRefRow, UpcomingView
 from services.notify_api.reminders.steps import aware
 from services.notify_api.reminders.views import bulletin_rows, row_key, upcoming_row
@@ -119,11 +119,15 @@ async def write_due(conn: AsyncConnection, found: Found, *, dispatch_id: int) ->
     return created
 
 
-async def _digested(conn: AsyncConnection, found: Found) -> set[repository.DigestedStep]:
-    """The steps earlier digests listed, of the contacts this dispatch composes digests for (none: no read)."""
+async def _digested(conn: AsyncConnection, found: Found) -> set[DigestedStep]:
+    """The steps earlier digests listed, of the contacts this dispatch composes digests for (none: no read), back to
+    the oldest day a deadline it plans can be overdue from."""
     contact_ids = {a.contact.id for a in found.addressed if a.rule.digest}
-    today = business_date(found.as_of).isoformat()
-    return await repository.digested_steps(conn, contact_ids, before=today) if contact_ids else set()
+    if not contact_ids:
+        return set()
+    today = business_date(found.as_of)
+    since = today - timedelta(days=OVERDUE_HORIZON_DAYS)
+    return await repository.digested_steps(conn, contact_ids, since=since, before=today)
 
 
 # -- upcoming deadlines and the bulletin ------------------------------------------------------------------
