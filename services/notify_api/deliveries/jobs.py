@@ -99,12 +99,13 @@ async def claim_and_send(
     claimed = await claim(db, settings, now=now, limit=limit)
     if not claimed:
         return []
-    targets = await load_targets(db, settings, sources, claimed)
-    held = await held_by_pauses(db, claimed, now=now)  # planned before a pause began: cancelled, not sent during it
+    async with db.read() as conn:
+        targets = await load_targets(conn, settings, sources, claimed)
+        held = await held_by_pauses(conn, claimed, now=now)  # planned before a pause began: cancelled, not sent
     return await send_all(settings, channels, claimed, targets, now=utc(now), held=held)
 
 
-async def held_by_pauses(db: Database, rows: list[NotificationRow], *, now: datetime) -> dict[int, str]:
+async def held_by_pauses(conn: AsyncConnection, rows: list[NotificationRow], *, now: datetime) -> dict[int, str]:
     """The reminders among `rows` whose plan, item or unit a pause in force today covers, each with why it is not
     sent (the planner leaves out what a pause covers; these were planned before it began: held for quiet hours, or
     waiting for a retry)."""
@@ -112,8 +113,7 @@ async def held_by_pauses(db: Database, rows: list[NotificationRow], *, now: date
     if not reminders:
         return {}
     today = business_date(now)
-    async with db.read() as conn:
-        paused = PauseIndex.of(await active_pauses(conn, today))
+    paused = PauseIndex.of(await active_pauses(conn, today))
     why = f"Held back by a pause (暂停提醒) in force on {today.isoformat()}."
     return {
         row_id: why for row_id, plan, item, unit in reminders if plan is not None and paused.covers(plan, item, unit)
@@ -199,7 +199,7 @@ def _target_key(row: NotificationRow) -> TargetKey:
 
 
 async def load_targets(
-    db: Database, settings: NotifySettings, sources: TargetSources, rows: list[NotificationRow]
+    conn: AsyncConnection, settings: NotifySettings, sources: TargetSources, rows: list[NotificationRow]
 ) -> dict[TargetKey, Target | str]:
     """Each row's target with its secret opened, or why it cannot be sent (disabled, missing, bad secret)."""
     box = SecretBox(settings.secret_key)
@@ -209,11 +209,10 @@ async def load_targets(
         if target_id is not None:
             wanted[kind].add(target_id)
     found: dict[TargetKey, Target | str] = {}
-    async with db.read() as conn:
-        for kind, ids in wanted.items():
-            if ids:
-                for target in await sources[kind].sealed_targets(conn, ids):
-                    found[(kind, target["id"])] = _target(kind, target, box)
+    for kind, ids in wanted.items():
+        if ids:
+            for target in await sources[kind].sealed_targets(conn, ids):
+                found[(kind, target["id"])] = _target(kind, target, box)
     return found
 
 
