@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TypedDict
 
+from services.tasks_api.items.events import ItemFields, item_fields
 from services.tasks_api.items.repository import ItemRef
 
 
@@ -19,17 +20,10 @@ class AssignedDuty(TypedDict):
     assigned_at: datetime
 
 
-class AssignedEvent(TypedDict):
+class AssignedEvent(ItemFields):
     """The data of `item.assigned`."""
 
     responsibility_id: int
-    plan_id: int
-    item_id: int
-    item_key: str
-    item_number: str
-    item_title: str
-    item_due_on: date | None
-    item_status: str
     unit_id: int | None
     unit_name: str | None
     role: str
@@ -48,17 +42,10 @@ class ExtensionDecided(TypedDict):
     decided_at: datetime | None
 
 
-class ExtendedEvent(TypedDict):
+class ExtendedEvent(ItemFields):
     """The data of `deadline.extended`."""
 
     extension_id: int
-    plan_id: int
-    item_id: int
-    item_key: str
-    item_number: str
-    item_title: str
-    item_due_on: date | None
-    item_status: str
     milestone_id: int | None
     unit_id: int | None
     unit_name: str | None
@@ -72,13 +59,7 @@ def assigned_event(item: ItemRef, duty: AssignedDuty) -> AssignedEvent:
     """`item.assigned`: which unit now answers for which item, in which role (lead or co)."""
     return {
         "responsibility_id": duty["id"],
-        "plan_id": item["plan_id"],
-        "item_id": item["id"],
-        "item_key": item["key"],
-        "item_number": item["number"],
-        "item_title": item["title"],
-        "item_due_on": item["due_on"],
-        "item_status": item["status"],
+        **item_fields(item),
         "unit_id": duty["unit_id"],
         "unit_name": duty["unit_name"],
         "role": duty["role"],
@@ -91,13 +72,7 @@ def extended_event(request: ExtensionDecided, item: ItemRef, unit_name: str | No
     the unit named."""
     return {
         "extension_id": request["id"],
-        "plan_id": item["plan_id"],
-        "item_id": item["id"],
-        "item_key": item["key"],
-        "item_number": item["number"],
-        "item_title": item["title"],
-        "item_due_on": item["due_on"],
-        "item_status": item["status"],
+        **item_fields(item),
         "milestone_id": request["milestone_id"],
         "unit_id": request["unit_id"],
         "unit_name": unit_name,

@@ -1,4 +1,5 @@
-"""The data of the close-out events tasks_api emits through its outbox, one shape for the four types:
+"""The data of the item events tasks_api emits through its outbox: what each says of its item (ItemFields, which the
+assignment, extension and delegation events carry too), and the close-out events, one shape for the four types:
 `item.closeout_requested`, `item.closed`, `item.closeout_refused` and `item.reopened`."""
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ class RequestRef(TypedDict):
     unit_id: int | None
 
 
-class CloseoutEvent(TypedDict):
-    """The data of the four close-out events."""
+class ItemFields(TypedDict):
+    """What every item event says of its item, as the change left it (so a subscriber need not call back for it)."""
 
     plan_id: int
     item_id: int
@@ -26,6 +27,23 @@ class CloseoutEvent(TypedDict):
     item_title: str
     item_due_on: date | None
     item_status: str
+
+
+def item_fields(item: ItemRef) -> ItemFields:
+    return {
+        "plan_id": item["plan_id"],
+        "item_id": item["id"],
+        "item_key": item["key"],
+        "item_number": item["number"],
+        "item_title": item["title"],
+        "item_due_on": item["due_on"],
+        "item_status": item["status"],
+    }
+
+
+class CloseoutEvent(ItemFields):
+    """The data of the four close-out events."""
+
     closeout_id: int | None
     unit_id: int | None
     unit_name: str | None
@@ -46,13 +64,7 @@ def closeout_event(
     """Which item (as the change left it), which request and its unit (null when a parent closes or reopens with its
     children), who acted, the business day it closed on and the reason given (a refusal's or a reopening's)."""
     return {
-        "plan_id": item["plan_id"],
-        "item_id": item["id"],
-        "item_key": item["key"],
-        "item_number": item["number"],
-        "item_title": item["title"],
-        "item_due_on": item["due_on"],
-        "item_status": item["status"],
+        **item_fields(item),
         "closeout_id": request["id"] if request else None,
         "unit_id": request["unit_id"] if request else None,
         "unit_name": unit_name if request else None,
