@@ -58,6 +58,10 @@ class Dialect(Protocol):
 
     async def writer_lock(self, conn: AsyncConnection, key: int) -> None: ...  # the only writer under key from now
 
+    async def shared_lock(self, conn: AsyncConnection, key: int) -> None:
+        """Hold `key` beside other holders of it till the transaction ends: its writer (writer_lock) waits for them
+        all, and they for it."""
+
     async def isolate(self, conn: AsyncConnection) -> None:
         """Make the transaction's reads and writes one unit from now: a row it read that another writer changed
         meanwhile fails it (PostgreSQL, SQLSTATE 40001), or nobody else writes until it ends (SQLite's write lock)."""
@@ -137,6 +141,9 @@ class SQLite:
         # nothing, on the table of the last ids every duban database has (each table is AUTOINCREMENT).
         await conn.execute(text("UPDATE sqlite_sequence SET seq = seq WHERE 0"))
 
+    async def shared_lock(self, conn: AsyncConnection, key: int) -> None:
+        await self.writer_lock(conn, key)  # SQLite's one write lock is all it has: holders take turns
+
     async def isolate(self, conn: AsyncConnection) -> None:
         await self.writer_lock(conn, 0)  # nobody else writes until the transaction ends
 
@@ -208,6 +215,9 @@ class Postgres:
 
     async def writer_lock(self, conn: AsyncConnection, key: int) -> None:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    async def shared_lock(self, conn: AsyncConnection, key: int) -> None:
+        await conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": key})
 
     async def isolate(self, conn: AsyncConnection) -> None:
         await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))

@@ -20,6 +20,7 @@ from services.reporting_api.oversight.router import router as oversight_router
 from services.reporting_api.oversight.shape import PlanShapes
 from services.reporting_api.oversight.walks import ComplianceWalks
 from services.reporting_api.periods.router import router as periods_router
+from services.reporting_api.reports.lateness import judge_again
 from services.reporting_api.reports.router import router as reports_router
 from services.reporting_api.search.router import router as search_router
 from services.reporting_api.settings import ReportingSettings
@@ -63,4 +64,5 @@ def create_app(
         seconds=settings.compliance_walk_seconds, kept=settings.compliance_walks_kept
     )
     app.state.plan_shapes = PlanShapes(settings.plan_shape_rows, MemoryTrim())
+    app.state.due_dates_moved = judge_again  # the periods room's due-date writes, followed in the reports room
     return app

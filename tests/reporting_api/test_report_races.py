@@ -11,10 +11,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from services.common import clock
 from services.reporting_api.app import create_app
 from services.reporting_api.db import outbox_events
 from services.reporting_api.models import metadata
@@ -95,6 +97,10 @@ def submitted(api: httpx.Client, unit: dict, item_id: int, period: str) -> dict:
 
 def post(path: str, headers: dict, body: dict | None = None) -> Send:
     return lambda client: client.post(path, json=body, headers=headers)
+
+
+def put(path: str, headers: dict, body: dict) -> Send:
+    return lambda client: client.put(path, json=body, headers=headers)
 
 
 def read(api: httpx.Client, office: dict, report_id: int) -> tuple[dict, list[dict], list[tuple]]:
@@ -184,3 +190,16 @@ def test_a_withdrawal_and_a_review_at_once_exactly_one_happens(served, api, repo
         assert (after["status"], [v["outcome"] for v in versions]) == (status, [outcome])
         assert steps[2:] == [("submitted", status)]
         assert events_of(reporting_database, report["id"]) == ["report.submitted", f"report.{outcome}"]
+
+
+def test_a_submission_and_a_due_date_move_at_once_judge_the_report_on_the_date_in_force(served, api, auth, unit, t9_id):
+    """The office extends a period's due date past today while the unit files: whichever comes first, the report is
+    judged on the extended date (never late by the old date under the new one)."""
+    office, extended = auth("office"), (clock.business_today() + timedelta(days=30)).isoformat()
+    for period in PERIODS[:ROUNDS]:
+        report = file_report(api, unit, t9_id, period)
+        extend = put(f"/v1/plans/{report['plan_id']}/periods/{period}/due-date", office, {"due_on": extended})
+        filed, moved = together(served, post(f"/v1/reports/{report['id']}/submit", unit), extend)
+        assert (filed.status_code, moved.status_code) == (200, 204), (filed.text, moved.text)
+        after = api.get(f"/v1/reports/{report['id']}", headers=office).json()
+        assert (after["due_on"], after["late"], after["days_late"]) == (extended, False, 0), (period, after)

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import PrincipalDep, Staff
+from services.common.deps_factory import app_held
 from services.common.etag import IfMatch, expected_version
 from services.common.identifiers import PERIOD_PATTERN
 from services.common.openapi import ANSWER_CONFIG
 from services.common.problems import problem_responses
-from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, api_router, current
+from services.common.routing import GUARDED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS, api_router, current
 from services.reporting_api.deps import DatabaseDep, TasksDep
-from services.reporting_api.periods import service
+from services.reporting_api.periods import cadences, service
 from services.reporting_api.periods.calendar import Cadence, PeriodKind, ReportType
 from services.reporting_api.periods.models import RuleFields, RulesUpdate
+from services.reporting_api.periods.schemas import DueDatesMoved
 
 router = api_router("periods")
 PEER_ERRORS = problem_responses(503)
@@ -106,19 +108,33 @@ async def list_periods(
     return PeriodList(data=[PeriodPublic.model_validate(period) for period in periods])
 
 
+# Moving due dates judges the reports filed for them again: the reports room does that (DueDatesMoved), handed to
+# these routes by the app, as this room cannot import that one.
+FollowDep = Annotated[DueDatesMoved, Depends(app_held("due_dates_moved", DueDatesMoved))]
+
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="The period whose due date this sets.")]
 
 
 @router.put(
     "/plans/{plan_id}/periods/{period}/due-date",
     summary="Override a period's due date",
+    description="The reports already filed for the period are judged again on the new date. 409 once a closed "
+    "period locks the period's reports.",
     status_code=204,
-    responses={**READ_ERRORS, **PEER_ERRORS},
+    responses={**WRITE_ERRORS, **PEER_ERRORS},
 )
 async def set_period_due_date(
-    plan_id: int, period: PeriodPath, data: DueDate, db: DatabaseDep, tasks: TasksDep, principal: Staff
+    plan_id: int,
+    period: PeriodPath,
+    data: DueDate,
+    db: DatabaseDep,
+    tasks: TasksDep,
+    principal: Staff,
+    follow: FollowDep,
 ) -> Response:
-    await service.override_due_date(db, tasks, plan_id=plan_id, period_id=period, due_on=data.due_on, actor=principal)
+    await service.override_due_date(
+        db, tasks, plan_id=plan_id, period_id=period, due_on=data.due_on, actor=principal, follow=follow
+    )
     return Response(status_code=204)
 
 
@@ -141,10 +157,11 @@ async def update_rules(
     db: DatabaseDep,
     tasks: TasksDep,
     principal: Staff,
+    follow: FollowDep,
     if_match: IfMatch = None,
 ) -> RulesPublic:
     rules = await service.update_rules(
-        db, tasks, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal
+        db, tasks, plan_id=plan_id, data=data, version=expected_version(if_match), actor=principal, follow=follow
     )
     return current(response, RulesPublic, rules)
 
@@ -153,7 +170,7 @@ async def update_rules(
 async def get_item_cadence(
     item_id: int, response: Response, db: DatabaseDep, tasks: TasksDep, _: PrincipalDep
 ) -> ItemCadencePublic:
-    found = await service.item_cadence(db, tasks, item_id=item_id)
+    found = await cadences.item_cadence(db, tasks, item_id=item_id)
     return current(response, ItemCadencePublic, found)
 
 
@@ -171,7 +188,7 @@ async def set_item_cadence(
     principal: Staff,
     if_match: IfMatch = None,
 ) -> ItemCadencePublic:
-    found = await service.set_item_cadence(
+    found = await cadences.set_item_cadence(
         db, tasks, item_id=item_id, cadence=data.cadence, version=expected_version(if_match), actor=principal
     )
     return current(response, ItemCadencePublic, found)

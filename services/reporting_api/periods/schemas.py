@@ -3,8 +3,11 @@ dicts (TypedDict), so that the checker sees their keys and orjson encodes them a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting_api.periods.calendar import Cadence
 
@@ -79,3 +82,11 @@ class ClosedPeriodRow(TypedDict):
     closed_by: str
     closed_at: datetime
     snapshot: dict[str, Any]
+
+
+class DueDatesMoved(Protocol):
+    """What follows when due dates move (`moved`: period id → its new due date, by `actor`), in the transaction that
+    moves them: the reports filed for those periods are judged again on the new dates. The reports room does it
+    (app.py hands it to this room's routes as app.state.due_dates_moved), as this room, below it, cannot import it."""
+
+    async def __call__(self, conn: AsyncConnection, plan_id: int, moved: Mapping[str, date], actor: str) -> None: ...

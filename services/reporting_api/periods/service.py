@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -12,14 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import clock
 from services.common.auth import Principal
-from services.common.contracts.tasks import Item, Plan, TasksClient
+from services.common.contracts.tasks import Plan, TasksClient
 from services.common.db import Database
+from services.common.dialect import dialect_of
 from services.common.etag import stale
 from services.common.history import record_change
-from services.common.problems import Unprocessable
+from services.common.problems import Conflict, Unprocessable
 from services.common.tables import table_of
 from services.reporting_api.db import change_log
-from services.reporting_api.periods.calendar import Cadence, PeriodKind, ScheduledPeriod
+from services.reporting_api.periods.calendar import PeriodKind, ScheduledPeriod, parse_period
 from services.reporting_api.periods.models import (
     DEFAULT_WEIGHTS,
     ClosedPeriod,
@@ -29,7 +30,6 @@ from services.reporting_api.periods.obligations import CadenceBook, Rhythm
 from services.reporting_api.periods.rhythm_reads import (
     book_from,
     cadences_statement,
-    item_cadences,
     overrides,
     overrides_statement,
     rules_of,
@@ -39,13 +39,15 @@ from services.reporting_api.periods.rhythm_reads import (
 )
 from services.reporting_api.periods.schemas import (
     ClosedPeriodRow,
-    ItemCadenceRow,
-    ItemCadenceView,
+    DueDatesMoved,
     PeriodRow,
     PlanRulesRow,
 )
 
 closed = table_of(ClosedPeriod)
+# Due dates move under this lock, and a submission judges its lateness holding it too (shared): a first submission
+# either sees the new due date, or is filed before the move reads the reports it judges again.
+DUE_DATES_LOCK = 0x6475_6261_6E44_5545  # "dubanDUE"
 
 
 async def plan_rules(conn: AsyncConnection, plan_id: int) -> PlanRulesRow:
@@ -85,6 +87,13 @@ async def closed_periods(conn: AsyncConnection, plan_id: int) -> set[str]:
     return set(rows.scalars())
 
 
+def locking(closed_ids: Iterable[str], period: str) -> list[str]:
+    """The closed periods that lock the reports of `period`, in order: a report answers for every period ending the
+    day its own ends (closing 2024-Q2 froze the 2024-H1 summaries its snapshot shows, and locks them)."""
+    ends_on = parse_period(period).ends_on
+    return sorted(p for p in closed_ids if parse_period(p).ends_on == ends_on)
+
+
 async def list_periods(db: Database, tasks: TasksClient, *, plan_id: int, kind: str | None) -> list[PeriodRow]:
     """The plan's periods; months only when a cadence of the plan is monthly (or asked for by kind)."""
     plan = await tasks.plan(plan_id)  # the peer first, then the connection
@@ -117,15 +126,27 @@ def _period_row(rhythm: Rhythm, s: ScheduledPeriod, closed_ids: set[str]) -> Per
 
 
 async def override_due_date(
-    db: Database, tasks: TasksClient, *, plan_id: int, period_id: str, due_on: date, actor: Principal
+    db: Database,
+    tasks: TasksClient,
+    *,
+    plan_id: int,
+    period_id: str,
+    due_on: date,
+    actor: Principal,
+    follow: DueDatesMoved,
 ) -> None:
+    """The office sets a period's due date; the reports filed for it are judged on the new date (`follow`). 409 once
+    the period's reports are locked by a closed period: its snapshot keeps the lateness they were judged with."""
     plan = await tasks.plan(plan_id)  # the peer first, then the transaction
     async with db.transaction() as conn:
+        await dialect_of(conn).writer_lock(conn, DUE_DATES_LOCK)
         scheduled = await period_of(conn, plan, period_id)
         if due_on < scheduled.period.ends_on:
             raise Unprocessable(
                 f"A report cannot be due before its period ends ({scheduled.period.ends_on}).", at=("body", "due_on")
             )
+        if closing := locking(await closed_periods(conn, plan_id), period_id):
+            raise Conflict(f"Period {', '.join(closing)} is closed; the due date of {period_id} can no longer change.")
         key = (overrides.c.plan_id == plan_id) & (overrides.c.period == period_id)
         await conn.execute(overrides.delete().where(key))
         await conn.execute(
@@ -143,6 +164,7 @@ async def override_due_date(
             before={period_id: scheduled.due_on},
             after={period_id: due_on},
         )
+        await follow(conn, plan_id, {period_id: due_on}, actor.subject)
 
 
 async def rules_of_plan(db: Database, tasks: TasksClient, *, plan_id: int) -> PlanRulesRow:
@@ -153,21 +175,30 @@ async def rules_of_plan(db: Database, tasks: TasksClient, *, plan_id: int) -> Pl
 
 
 async def update_rules(
-    db: Database, tasks: TasksClient, *, plan_id: int, data: RulesUpdate, version: int, actor: Principal
+    db: Database,
+    tasks: TasksClient,
+    *,
+    plan_id: int,
+    data: RulesUpdate,
+    version: int,
+    actor: Principal,
+    follow: DueDatesMoved,
 ) -> PlanRulesRow:
     """The plan's rules changed, from the version the caller saw; a plan tasks_api does not have is 404, and
-    nothing is written for it (a rules row would otherwise wait for any plan that later takes its id)."""
+    nothing is written for it (a rules row would otherwise wait for any plan that later takes its id). The due dates
+    the change moves are followed (`follow`), but those of periods a closed one locks: their snapshot stands."""
     changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if "weights" in changes:
         _check_weights(changes["weights"])
-    await tasks.plan(plan_id)  # the peer first, then the transaction
+    plan = await tasks.plan(plan_id)  # the peer first, then the transaction
     async with db.transaction() as conn:
+        await dialect_of(conn).writer_lock(conn, DUE_DATES_LOCK)
         current = await plan_rules(conn, plan_id)
         if current["version"] != version:
             raise stale(current["version"])
         # RulesUpdate's fields are rule columns, validated: the rules with them are rules still.
         after = cast(PlanRulesRow, {**current, **changes, "version": version + 1})
-        await _store_version(conn, rules_table, rules_table.c.plan_id == plan_id, after, version=version)
+        await store_version(conn, rules_table, rules_table.c.plan_id == plan_id, after, version=version)
         await record_change(
             conn,
             change_log,
@@ -178,10 +209,24 @@ async def update_rules(
             before=current,
             after=after,
         )
+        await follow(conn, plan_id, await _moved_by(conn, plan, current, after), actor.subject)
         return after
 
 
-async def _store_version(
+async def _moved_by(conn: AsyncConnection, plan: Plan, before: PlanRulesRow, after: PlanRulesRow) -> dict[str, date]:
+    """The due dates a change of the rules moves (period id → new date), but of periods a closed one locks."""
+    if before["due_days_after_period"] == after["due_days_after_period"]:
+        return {}
+    was, now = await schedule_of(conn, plan, before), await schedule_of(conn, plan, after)
+    closed_ids = await closed_periods(conn, plan.id)
+    return {
+        period: s.due_on
+        for period, s in now.items()
+        if s.due_on != was[period].due_on and not locking(closed_ids, period)
+    }
+
+
+async def store_version(
     conn: AsyncConnection, table: Table, key: ColumnElement[bool], row: Mapping[str, Any], *, version: int
 ) -> None:
     """Write the row that follows `version` (0: there is none yet): insert it, or update the row while it is still
@@ -209,61 +254,3 @@ async def closed_snapshot(conn: AsyncConnection, plan_id: int, period_id: str) -
         .first()
     )
     return cast(ClosedPeriodRow, dict(row)) if row else None
-
-
-# -- an item's own cadence ---------------------------------------------------------------------------------
-
-
-async def _item_cadence_row(conn: AsyncConnection, item_id: int) -> ItemCadenceRow | None:
-    row = (await conn.execute(select(item_cadences).where(item_cadences.c.item_id == item_id))).mappings().first()
-    return cast(ItemCadenceRow, dict(row)) if row else None
-
-
-def _cadence_view(item: Item, book: CadenceBook, row: ItemCadenceRow | None) -> ItemCadenceView:
-    return {
-        "item_id": item.id,
-        "plan_id": item.plan_id,
-        "cadence": row["cadence"] if row else None,
-        "effective": book.of(item),
-        "source": book.source(item),
-        "version": row["version"] if row else 0,
-    }
-
-
-async def item_cadence(db: Database, tasks: TasksClient, *, item_id: int) -> ItemCadenceView:
-    """The item's own cadence (null: the plan's rules decide), the cadence in effect and where it comes from."""
-    item = await tasks.item(item_id)  # 404 for an unknown item
-    async with db.read() as conn:
-        return _cadence_view(item, await cadence_book(conn, item.plan_id), await _item_cadence_row(conn, item_id))
-
-
-async def set_item_cadence(
-    db: Database, tasks: TasksClient, *, item_id: int, cadence: Cadence | None, version: int, actor: Principal
-) -> ItemCadenceView:
-    """Set (or with null, drop) the item's own cadence, if it is still at `version` (0: never set)."""
-    item = await tasks.item(item_id)  # the peer first, then the transaction
-    async with db.transaction() as conn:
-        before = await _item_cadence_row(conn, item_id)
-        current = before["version"] if before else 0
-        if current != version:
-            raise stale(current)
-        after: ItemCadenceRow = {
-            "item_id": item_id,
-            "plan_id": item.plan_id,
-            "cadence": cadence.value if cadence else None,
-            "set_by": actor.subject,
-            "set_at": clock.now(),
-            "version": version + 1,
-        }
-        await _store_version(conn, item_cadences, item_cadences.c.item_id == item_id, after, version=version)
-        await record_change(
-            conn,
-            change_log,
-            entity="item_cadence",
-            entity_id=item_id,
-            action="update",
-            actor=actor.subject,
-            before={"cadence": before["cadence"] if before else None},
-            after={"cadence": after["cadence"]},
-        )
-        return _cadence_view(item, await cadence_book(conn, item.plan_id), after)

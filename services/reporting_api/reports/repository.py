@@ -151,6 +151,18 @@ async def add_transition(
     )
 
 
+async def filed_for(conn: AsyncConnection, plan_id: int, periods: list[str]) -> list[ReportRow]:
+    """The plan's reports for `periods` that reached the office (lateness of their own), locked till the transaction
+    ends so that nothing changes them between this read and the caller's writes."""
+    statement = (
+        select(reports)
+        .where(reports.c.plan_id == plan_id, reports.c.period.in_(periods), reports.c.first_submitted_at.is_not(None))
+        .order_by(reports.c.id)
+        .with_for_update()
+    )
+    return [cast(ReportRow, dict(row)) for row in (await conn.execute(statement)).mappings()]
+
+
 async def existing_report(conn: AsyncConnection, item_id: int, unit_id: int, period: str) -> int | None:
     """The id of the unit's report on the item for the period, if it has one."""
     found = await conn.execute(

@@ -19,7 +19,7 @@ from services.common.db import Database
 from services.common.field_errors import field_error
 from services.common.problems import Conflict, Forbidden, NotFound, Unprocessable
 from services.reporting_api.periods.calendar import parse_period
-from services.reporting_api.periods.service import closed_periods, rhythm_of
+from services.reporting_api.periods.service import closed_periods, locking, rhythm_of
 from services.reporting_api.reports import pages, repository
 from services.reporting_api.reports.delegates import (
     DELEGATE,
@@ -128,9 +128,7 @@ async def refuse_closed_period(conn: AsyncConnection, plan_id: int, period: str)
     """409 once a period the report answers for is closed: checked inside each write's transaction, which a close may
     have preceded. A report answers for every period ending the day its own ends (closing 2024-Q2 froze the 2024-H1
     summaries its snapshot shows, and locks them)."""
-    ends_on = parse_period(period).ends_on
-    closed = sorted(p for p in await closed_periods(conn, plan_id) if parse_period(p).ends_on == ends_on)
-    if closed:
+    if closed := locking(await closed_periods(conn, plan_id), period):
         raise Conflict(f"Period {', '.join(closed)} is closed; its reports can no longer change.")
 
 

@@ -16,12 +16,13 @@ from services.common import clock
 from services.common.auth import Principal, Role
 from services.common.contracts.tasks import TasksClient
 from services.common.db import Database
+from services.common.dialect import dialect_of
 from services.common.etag import stale
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, PreconditionRequired, ProblemError, Unprocessable
 from services.common.workdays import workdays_late
 from services.reporting_api.db import outbox_events
-from services.reporting_api.periods.service import period_of
+from services.reporting_api.periods.service import DUE_DATES_LOCK, period_of
 from services.reporting_api.reports import repository
 from services.reporting_api.reports.content import content_of, needs_indicator_values, require_content
 from services.reporting_api.reports.delegates import DELEGATE, delegating_unit
@@ -146,6 +147,8 @@ async def submit_report(
     plan = await tasks.plan(seen["plan_id"])
     indicator_ids = await _indicators_to_report(tasks, seen)
     async with db.transaction() as conn:
+        # Before any row is read or locked: a due date moving now waits for this filing, or this waits for it.
+        await dialect_of(conn).shared_lock(conn, DUE_DATES_LOCK)
         report = await _seen_report(conn, report_id, version, EDITABLE, "submitted")
         require_content(report, indicator_ids)
         scheduled = await period_of(conn, plan, report["period"])
