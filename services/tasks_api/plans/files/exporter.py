@@ -30,6 +30,7 @@ from services.tasks_api.plans.files.plan_file import (
     ResponsibleEntry,
     ServesEntry,
     UnitEntry,
+    responsible_entry,
 )
 from services.tasks_api.tables import Leader, Plan, PlanRow, Unit, UnitKind
 from services.tasks_api.targets.models import Indicator, Milestone
@@ -89,9 +90,8 @@ async def _read_tree(conn: AsyncConnection, plan_id: int) -> _Tree:
     duties = (
         select(responsibilities)
         .where(responsibilities.c.item_id.in_(in_plan))
-        # The file says who leads by order (the first unit leads): a lead named after the others, as the API adds
-        # one, is written first, or importing the file handed the lead to a co-operating unit.
-        .order_by(responsibilities.c.role != Role.LEAD.value, responsibilities.c.position, responsibilities.c.id)
+        # In the item's order: where it does not say who leads (the first unit), the roles are named (unit_entries()).
+        .order_by(responsibilities.c.position, responsibilities.c.id)
     )
     heads = (
         select(item_leaders)
@@ -213,6 +213,18 @@ class _Writer:
             return printed if group == 1 else ResponsibleEntry(unit=printed, group=group)
         return ResponsibleEntry(unit=self.unit_name[unit_id], as_printed=printed, group=group)
 
+    def unit_entries(self, rows: list[StoredResponsibility]) -> list[str | ResponsibleEntry]:
+        """An item's units in its order. A file says by order that the first leads: where that is not so (a lead the
+        office named after the others, or none yet), every entry names its role, so an import keeps each where it is."""
+        entries = [self.responsible(r) for r in rows]
+        by_order = [(Role.LEAD if n == 0 else Role.CO).value for n in range(len(rows))]
+        if [r["role"] for r in rows] == by_order:
+            return entries
+        return [
+            responsible_entry(entry).model_copy(update={"role": Role(r["role"])})
+            for entry, r in zip(entries, rows, strict=True)
+        ]
+
     def item(self, row: ItemRow) -> ItemEntry:
         tree, item_id = self.tree, row["id"]
         return ItemEntry(
@@ -224,7 +236,7 @@ class _Writer:
             status=ItemStatus(row["status"]),
             starts_on=row["starts_on"],
             due_on=row["due_on"],
-            units=[self.responsible(r) for r in tree.duties[item_id]],
+            units=self.unit_entries(tree.duties[item_id]),
             lead_leaders=[self.leader_name[r["leader_id"]] for r in tree.heads[item_id]],
             indicators=[_entry(IndicatorEntry, r) for r in tree.measures[item_id]],
             milestones=[MilestoneEntry(title=r["title"], due_on=r["due_on"]) for r in tree.steps[item_id]],

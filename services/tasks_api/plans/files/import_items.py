@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from datetime import date, datetime
 from typing import Any, TypedDict, TypeVar
@@ -16,7 +17,7 @@ from services.tasks_api.db import outbox_events
 from services.tasks_api.items.models import Item, ItemLeader, ItemStatus, Responsibility, Role
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRef, ItemRow, StoredResponsibility
 from services.tasks_api.plans.files.import_run import ImportRun
-from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile
+from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile, ResponsibleEntry
 from services.tasks_api.tables import Unit
 from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
@@ -52,7 +53,7 @@ class DutyValues(TypedDict):
     unit_id: int | None
     role: str
     position: int
-    printed_name: str
+    printed_name: str | None
     group: int
     assigned_at: datetime
 
@@ -158,16 +159,18 @@ async def _responsibilities(imp: ImportRun, plan_id: int, entries: Entries, unit
         DutyValues(
             item_id=item_id,
             unit_id=unit_ids[name_key(duty.unit)] if duty.unit is not None else None,
-            role=(Role.LEAD if n == 0 else Role.CO).value,
+            role=role.value,
             position=n,
             printed_name=duty.printed,
             group=duty.group,
             assigned_at=imp.now,
         )
         for entry, item_id in entries
-        for n, duty in enumerate(entry.responsible)
+        for n, (duty, role) in enumerate(_roles(entry.responsible))
     ]
     stored = await _existing(imp, responsibilities, StoredResponsibility, [i for _, i in entries])
+    _keep_positions(rows, stored)
+    await _keep_unprinted(imp, rows, stored)
     current = {_duty_key(r): r for r in stored}
     # Assignment time and acknowledgement belong to the existing assignment, so only role, order, printed name and
     # group are reconciled.
@@ -177,6 +180,41 @@ async def _responsibilities(imp: ImportRun, plan_id: int, entries: Entries, unit
     created = await _reconcile(imp, responsibilities, stored, "responsibility", _duty_key, rows)
     # A placeholder is no unit's assignment: nobody is told, nothing is expected of it until the office assigns it.
     await _emit_assigned(imp, plan_id, [(row, new_id) for row, new_id in created if row["unit_id"] is not None])
+
+
+def _roles(duties: list[ResponsibleEntry]) -> list[tuple[ResponsibleEntry, Role]]:
+    """Each duty with its role: as the file names them, or (named on none) the first leads."""
+    if any(duty.role is not None for duty in duties):
+        return [(duty, duty.role or Role.CO) for duty in duties]
+    return [(duty, Role.LEAD if n == 0 else Role.CO) for n, duty in enumerate(duties)]
+
+
+def _keep_positions(rows: list[DutyValues], stored: list[StoredResponsibility]) -> None:
+    """An item whose units the file lists as they are stored, in their order, keeps their positions: the order is the
+    file's to say, not the numbers (the API leaves gaps, a unit removed; re-importing an export changed nothing)."""
+    kept: dict[int, list[StoredResponsibility]] = defaultdict(list)
+    for row in sorted(stored, key=lambda r: (r["position"], r["id"])):
+        kept[row["item_id"]].append(row)
+    listed: dict[int, list[DutyValues]] = defaultdict(list)
+    for wanted in rows:
+        listed[wanted["item_id"]].append(wanted)
+    for item_id, wanted_rows in listed.items():
+        before = kept.get(item_id, [])
+        if list(map(_duty_key, wanted_rows)) == list(map(_duty_key, before)):
+            for wanted, row in zip(wanted_rows, before, strict=True):
+                wanted["position"] = row["position"]
+
+
+async def _keep_unprinted(imp: ImportRun, rows: list[DutyValues], stored: list[StoredResponsibility]) -> None:
+    """A unit the office assigned through the API has no printed designation: printed as its name (as an export
+    writes it), it is still none, so re-importing an export is no change."""
+    unprinted = {_duty_key(r): r["unit_id"] for r in stored if r["printed_name"] is None and r["unit_id"] is not None}
+    if not unprinted:
+        return
+    names = dict((await imp.conn.execute(select(units.c.id, units.c.name))).all())  # a few thousand at most
+    for row in rows:
+        if (unit_id := unprinted.get(_duty_key(row))) is not None and row["printed_name"] == names[unit_id]:
+            row["printed_name"] = None
 
 
 async def _emit_assigned(imp: ImportRun, plan_id: int, created: list[tuple[DutyValues, int]]) -> None:

@@ -18,7 +18,7 @@ from pydantic import (
 
 from services.common.strict_json import unsupported_date
 from services.tasks_api.db import KEY_PATTERN
-from services.tasks_api.items.models import ItemKind, ItemStatus
+from services.tasks_api.items.models import ItemKind, ItemStatus, Role
 from services.tasks_api.links.models import REFERENCE
 from services.tasks_api.people.models import GroupKind
 from services.tasks_api.tables import Issuer, PlanStatus, Principle, UnitKind
@@ -156,6 +156,7 @@ class ResponsibleEntry(_Strict):
         description="The designation as printed, when it is not the unit spelling given.",
     )
     group: int = Field(1, ge=1, description="The printed group, counted from 1.")
+    role: Role | None = Field(None, description="lead (牵头) or co (配合); see ItemEntry.units.")
 
     @model_validator(mode="after")
     def _names_something(self) -> ResponsibleEntry:
@@ -229,9 +230,10 @@ class ItemEntry(_Strict):
         [],
         max_length=100,
         description=(
-            "Responsible units in printed order; the first leads. A unit spelling (kept as printed) or an entry with "
-            "the unit, the designation as printed and the printed group; an entry without a unit is a collective "
-            "placeholder (市级有关部门) the office must still assign."
+            "Responsible units in printed order; the first leads, unless an entry names its role (then the one named "
+            "lead leads, none: no lead yet, and the others co-operate; an export names them where order cannot). A "
+            "unit spelling (kept as printed) or an entry with the unit, the designation as printed and the printed "
+            "group; an entry without a unit is a collective placeholder (市级有关部门) the office must still assign."
         ),
     )
     lead_leaders: list[LeaderName] = Field([], max_length=50, description="The leaders who lead the item (牵头领导).")
@@ -252,6 +254,12 @@ class ItemEntry(_Strict):
     def _legacy_status(cls, value: str) -> ItemStatus:
         """Files written before progress was derived still load; the status they carry is ignored anyway."""
         return ItemStatus(LEGACY_ITEM_STATUS.get(value, value))
+
+    @model_validator(mode="after")
+    def _one_lead(self) -> ItemEntry:
+        if sum(entry.role == Role.LEAD for entry in self.responsible) > 1:
+            raise ValueError("an item has one lead unit: role lead may be named on one of its units only")
+        return self
 
     @property
     def responsible(self) -> list[ResponsibleEntry]:
