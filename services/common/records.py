@@ -120,10 +120,12 @@ class Records(Generic[RowT]):
         rows = plain_rows(await conn.execute(query))
         return rows if columns else cast("list[RowT]", rows)
 
-    async def insert(self, conn: AsyncConnection, values: Mapping[str, Any], *, actor: str) -> RowT:
+    async def insert(self, conn: AsyncConnection, values: Mapping[str, Any], *, actor: str, version: int = 1) -> RowT:
+        """Create the record at `version`: 1, or where it continues an earlier record's count of versions (an item's
+        link after an unlink), so that no ETag of the earlier one is taken for it."""
         now = clock.now()
         row = {**values}
-        for column, value in (("version", 1), ("created_at", now), ("updated_at", now)):
+        for column, value in (("version", version), ("created_at", now), ("updated_at", now)):
             if column in self.table.c:
                 row[column] = value
         try:

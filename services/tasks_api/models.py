@@ -5,9 +5,8 @@ from services.tasks_api.db import change_log, idempotency_keys, metadata
 from services.tasks_api.deadlines.models import ExtensionRequest
 from services.tasks_api.delegations.models import Delegation
 from services.tasks_api.items.models import Item, ItemLeader, Responsibility
-from services.tasks_api.links.models import ItemLink
 from services.tasks_api.people.models import Group, GroupMember
-from services.tasks_api.tables import Leader, Plan, Unit
+from services.tasks_api.tables import ItemLink, ItemLinkEnd, Leader, Plan, Unit
 from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.units.models import UnitAlias
 
@@ -21,6 +20,7 @@ __all__ = [
     "Item",
     "ItemLeader",
     "ItemLink",
+    "ItemLinkEnd",
     "Leader",
     "Milestone",
     "Plan",

@@ -1,7 +1,9 @@
-"""The tables several rooms read: the plan, which every room a plan is made of checks before it writes, and the units
-and leaders an item's duties and lead leaders name. They sit below the rooms, so that a room imports downward only
-(plans/files imports the rooms a plan is made of, and items is read by units and people); a room's other tables stay
-in its models.py. The metadata is db.py's: where a table is declared does not change what Alembic sees."""
+"""The tables several rooms read: the plan, which every room a plan is made of checks before it writes, the units
+and leaders an item's duties and lead leaders name, and the links across plans, which an item's or a plan's delete
+removes and records (items/unlinking.py; the links room reads items, so items cannot import it). They sit below the
+rooms, so that a room imports downward only (plans/files imports the rooms a plan is made of, and items is read by
+units and people); a room's other tables stay in its models.py. The metadata is db.py's: where a table is declared
+does not change what Alembic sees."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from enum import StrEnum
 from typing import Annotated, TypedDict
 
 from pydantic import StringConstraints
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, String, Text
 from sqlmodel import Field
 
 from services.common.records import Records
@@ -142,3 +144,63 @@ class Leader(LeaderFields, Stamped, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=50, unique=True)
     unit_id: int | None = Field(None, foreign_key="units.id", ondelete="SET NULL")
+
+
+# -- links across plans (一方案四清单) -----------------------------------------------------------------
+
+REFERENCE = "The external task's reference as printed (文号、任务编号), when it is not a plan in duban."
+# "dubanLNK": one writer of links at a time, so that no two close a cycle, and no link is set on an item while a
+# delete that takes it reads the links it records (items/unlinking.py).
+LINK_LOCK = 0x6475_6261_6E4C_4E4B
+
+
+class LinkTarget(TasksModel):
+    """What an item serves: `serves_item_id`, an item of another plan in duban, or an external `reference` (with
+    its title and the plan it comes from); exactly one of the two."""
+
+    serves_item_id: int | None = Field(None, description="The higher-level item in duban (another plan's).")
+    reference: str | None = Field(None, min_length=1, max_length=200, description=REFERENCE)
+    title: str | None = Field(None, min_length=1, max_length=500, description="The external task's title.")
+    source: str | None = Field(
+        None, min_length=1, max_length=200, description="The external plan it belongs to, e.g. 浙江省…行动方案."
+    )
+
+
+class ItemLink(LinkTarget, Stamped, table=True):
+    """The link of an item to what it serves (上级任务): an item of a higher-level plan in duban, or a reference to a
+    plan duban does not hold (the province's, as printed)."""
+
+    __tablename__ = "item_links"
+    __table_args__ = (
+        CheckConstraint("(serves_item_id IS NULL) <> (reference IS NULL)", name="ck_item_links_one_target"),
+        Index("ix_item_links_serves", "serves_item_id", "item_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", unique=True, ondelete="CASCADE")
+    # A deleted item's links are removed (and recorded) before it goes; the cascades only back that up.
+    serves_item_id: int | None = Field(None, foreign_key="items.id", ondelete="CASCADE")
+
+
+class ItemLinkEnd(TasksModel, table=True):
+    """The version an item's link had when it was removed (unlinked, or gone with the item it served), while the
+    item has no link: its next link continues from it, so an item never shows the same link ETag twice."""
+
+    __tablename__ = "item_link_ends"
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    version: int
+
+
+class LinkRow(TypedDict):
+    id: int
+    item_id: int
+    serves_item_id: int | None
+    reference: str | None
+    title: str | None
+    source: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+link_records: Records[LinkRow] = Records(table_of(ItemLink), "item_link", change_log)
+link_ends = table_of(ItemLinkEnd)

@@ -1,6 +1,6 @@
 """Defects found and not fixed yet, each reproduced by a test that fails until it is fixed (README, the thirty-eighth
 session's "Found and still open"). The files are named probe_*.py, so `make test` does not collect them; run one with
-`pytest tests/open_defects/probe_link_guards.py`. Once its defect is fixed, a probe moves into its service's tests."""
+`pytest tests/open_defects/probe_due_date_moved.py`. Once its defect is fixed, a probe moves to its service's tests."""
 
 from tests.notify_api.conftest import (  # noqa: F401
     _receiver_server,
@@ -18,5 +18,3 @@ from tests.notify_api.conftest import (  # noqa: F401
     reporting_server,
 )
 from tests.reporting_api.conftest import transport  # noqa: F401
-from tests.tasks_api.test_delegations import s  # noqa: F401
-from tests.tasks_api.test_item_links import items  # noqa: F401

@@ -11,6 +11,8 @@ import pytest
 from services.common.auth import Principal, Role
 from services.common.db import Database, make_engine
 from services.common.problems import Unprocessable
+from services.tasks_api.items import service as item_service
+from services.tasks_api.items import unlinking
 from services.tasks_api.links import service
 from services.tasks_api.links.schemas import LinkSet
 from tests.problems import assert_problem
@@ -205,6 +207,109 @@ def links_of_c1_and_c3(items):
     ]
 
 
+# -- a removed link: its ETag never comes back, and a delete that takes it records it ------------------------
+
+
+def unlink(client, auth, item_id, etag):
+    return client.delete(f"/v1/items/{item_id}/serves", headers=auth("office", **{"If-Match": etag}))
+
+
+def delete_item(client, auth, item_id):
+    etag = client.get(f"/v1/items/{item_id}", headers=auth("office")).headers["ETag"]
+    return client.delete(f"/v1/items/{item_id}", headers=auth("office", **{"If-Match": etag}))
+
+
+def test_an_etag_read_before_the_link_was_removed_and_set_again_is_stale(tasks_client, auth, items):
+    read_by_a = link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]}).headers["ETag"]
+    # Clerk B unlinks it and links the item to P2 instead; clerk A then writes with the ETag of the link it read.
+    assert unlink(tasks_client, auth, items["C1"], read_by_a).status_code == 204
+    assert link(tasks_client, auth, items["C1"], {"serves_item_id": items["P2"]}).status_code == 200
+    late = link(tasks_client, auth, items["C1"], {"reference": "浙委发〔2019〕1号 任务3"}, etag=read_by_a)
+    assert_problem(late, 412)
+    assert_problem(unlink(tasks_client, auth, items["C1"], read_by_a), 412)
+    assert serves(tasks_client, auth, items["C1"])["link"]["serves_item_id"] == items["P2"]
+
+
+def test_an_item_linked_again_shows_the_etag_its_next_write_takes_and_0_only_while_unlinked(tasks_client, auth, items):
+    first = link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]})
+    assert unlink(tasks_client, auth, items["C1"], first.headers["ETag"]).status_code == 204
+    unlinked = tasks_client.get(f"/v1/items/{items['C1']}/serves", headers=auth("viewer"))
+    assert (unlinked.headers["ETag"], unlinked.json()["version"]) == ('"0"', 0)
+    again = link(tasks_client, auth, items["C1"], {"serves_item_id": items["P2"]}, etag=unlinked.headers["ETag"])
+    assert again.headers["ETag"] == '"2"'  # the first link's "1" goes on to 2, never back to 1
+    assert_problem(link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]}, etag='"0"'), 412)
+    read = tasks_client.get(f"/v1/items/{items['C1']}/serves", headers=auth("viewer")).headers["ETag"]
+    assert read == '"2"'
+    assert link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]}, etag=read).headers["ETag"] == '"3"'
+
+
+def test_deleting_a_higher_level_item_records_the_links_it_takes_with_it(tasks_client, auth, items):
+    link_id = link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]}).json()["link"]["id"]
+    assert delete_item(tasks_client, auth, items["P1"]).status_code == 204
+    assert serves(tasks_client, auth, items["C1"])["link"] is None
+    changes = history(tasks_client, auth, "item_link", link_id)
+    assert [(c["action"], c["actor"]) for c in changes] == [("create", "test-office-0"), ("delete", "test-office-0")]
+    assert changes[1]["changes"]["serves_item_id"] == [items["P1"], None]
+
+
+def test_an_etag_of_a_link_that_went_with_its_higher_level_item_is_stale_once_linked_again(tasks_client, auth, items):
+    read_by_a = link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]}).headers["ETag"]
+    assert delete_item(tasks_client, auth, items["P1"]).status_code == 204
+    assert link(tasks_client, auth, items["C1"], {"serves_item_id": items["P2"]}).headers["ETag"] == '"2"'
+    assert_problem(unlink(tasks_client, auth, items["C1"], read_by_a), 412)
+
+
+def test_deleting_a_section_records_the_links_of_the_items_under_it(tasks_client, auth, items):
+    own = link(tasks_client, auth, items["C1"], {"serves_item_id": items["P1"]}).json()["link"]["id"]
+    to_it = link(tasks_client, auth, items["K1"], {"serves_item_id": items["C1"]}).json()["link"]["id"]
+    assert delete_item(tasks_client, auth, items["S1"]).status_code == 204
+    assert serves(tasks_client, auth, items["K1"])["link"] is None
+    for link_id in (own, to_it):
+        assert [c["action"] for c in history(tasks_client, auth, "item_link", link_id)] == ["create", "delete"]
+
+
+def test_deleting_a_plan_records_the_links_to_and_from_its_items(tasks_client, auth, items):
+    up = link(tasks_client, auth, items["C3"], {"serves_item_id": items["P2"]}).json()["link"]["id"]
+    down = link(tasks_client, auth, items["K1"], {"serves_item_id": items["C1"]}).json()["link"]["id"]
+    city_id = tasks_client.get(f"/v1/items/{items['C3']}", headers=auth("office")).json()["plan_id"]
+    city = tasks_client.get(f"/v1/plans/{city_id}", headers=auth("office"))
+    deleted = tasks_client.delete(f"/v1/plans/{city_id}", headers=auth("office", **{"If-Match": city.headers["ETag"]}))
+    assert deleted.status_code == 204, deleted.text
+    assert serves(tasks_client, auth, items["K1"])["link"] is None
+    for link_id in (up, down):
+        assert [c["action"] for c in history(tasks_client, auth, "item_link", link_id)] == ["create", "delete"]
+
+
+def test_an_item_deleted_while_a_link_to_it_is_set_never_loses_the_link_unrecorded(
+    tasks_client, tasks_database, auth, items, monkeypatch
+):
+    # Widen the window deterministically: the delete reads the links it records, then waits a moment before deleting
+    # (as a slow request would), and the link is set inside that moment.
+    original = unlinking.record_change
+
+    async def slow_record_change(*args, **kwargs):
+        await asyncio.sleep(0.5)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(unlinking, "record_change", slow_record_change)
+    link(tasks_client, auth, items["C2"], {"serves_item_id": items["P1"]})  # so that the delete has one to record
+    version = tasks_client.get(f"/v1/items/{items['P1']}", headers=auth("office")).json()["version"]
+
+    async def link_later(db):
+        await asyncio.sleep(0.15)
+        return await setting(items["C1"], items["P1"])(db)
+
+    deleted, linked = race(
+        tasks_database,
+        partial(item_service.delete_item, item_id=items["P1"], version=version, actor=OFFICE),
+        link_later,
+    )
+    assert deleted is None, deleted
+    # The link waited for the delete (one writer of links at a time) and then found its target gone.
+    assert isinstance(linked, Unprocessable), linked
+    assert serves(tasks_client, auth, items["C1"])["link"] is None
+
+
 # -- real concurrency: two links set at the same moment -----------------------------------------------------
 
 OFFICE = Principal(subject="test-office-0", role=Role.OFFICE)
@@ -240,4 +345,8 @@ def test_two_links_set_at_once_that_would_close_a_cycle_never_both_succeed(tasks
         for key in ("C1", "K1"):
             found = serves(tasks_client, auth, items[key])
             if found["version"]:
-                tasks_client.delete(f"/v1/items/{items[key]}/serves", headers=auth("office", **{"If-Match": '"1"'}))
+                etag = f'"{found["version"]}"'  # the link's versions go on from the last round's (never 1 again)
+                removed = tasks_client.delete(
+                    f"/v1/items/{items[key]}/serves", headers=auth("office", **{"If-Match": etag})
+                )
+                assert removed.status_code == 204, removed.text

@@ -180,6 +180,18 @@ def test_an_item_that_leaves_serves_out_keeps_its_link_and_null_unlinks_it(tasks
     assert (unlinked.json()["counts"], serves(tasks_client, auth, c1)["link"]) == ({"item_link.deleted": 1}, None)
 
 
+def test_a_link_the_file_removes_and_sets_again_continues_its_versions(tasks_client, auth, province):
+    plan_id = imported(tasks_client, auth, city(task("C1", "1", "示范区", serves={"plan": "province", "item": "P1"})))
+    c1 = item_ids(tasks_client, auth, plan_id)["C1"]
+    imported(tasks_client, auth, city(task("C1", "1", "示范区", serves=None)))
+    assert serves(tasks_client, auth, c1)["version"] == 0
+    imported(tasks_client, auth, city(task("C1", "1", "示范区", serves={"plan": "province", "item": "P2"})))
+    # Not 1 again: a clerk who read the first link's ETag ("1") is refused by the second.
+    assert serves(tasks_client, auth, c1)["version"] == 2
+    late = tasks_client.delete(f"/v1/items/{c1}/serves", headers=auth("office", **{"If-Match": '"1"'}))
+    assert_problem(late, 412)
+
+
 def test_a_changed_link_is_one_update_in_the_links_history(tasks_client, auth, province):
     plan_id = imported(tasks_client, auth, city(task("C1", "1", "示范区", serves={"plan": "province", "item": "P1"})))
     changed = tasks_client.post(

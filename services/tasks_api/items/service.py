@@ -32,7 +32,8 @@ from services.tasks_api.items.repository import (
     responsibilities,
 )
 from services.tasks_api.items.schemas import ItemCreate, ItemUpdate, TreeNode
-from services.tasks_api.tables import ITEM_TREE_LOCK, plan_records
+from services.tasks_api.items.unlinking import drop_links_of, subtree
+from services.tasks_api.tables import ITEM_TREE_LOCK, LINK_LOCK, plan_records
 
 
 async def list_items(db: Database, filters: ItemFilters, *, after_id: int | None, limit: int) -> list[ItemListRow]:
@@ -130,10 +131,12 @@ async def update_item(db: Database, *, item_id: int, data: ItemUpdate, version: 
 
 
 async def delete_item(db: Database, *, item_id: int, version: int, actor: Principal) -> None:
-    """Delete an item; its children and everything hanging on them go with it, and a parent left with none open
-    closes."""
+    """Delete an item; its children and everything hanging on them go with it (their links to and from other plans
+    recorded as deleted), and a parent left with none open closes."""
     async with db.transaction() as conn:
-        item = await item_records.get(conn, item_id)
+        await dialect_of(conn).writer_lock(conn, LINK_LOCK)  # before the links that go are read
+        item = await item_records.get_at(conn, item_id, version)
+        await drop_links_of(conn, subtree(item_id), actor=actor.subject)
         await item_records.delete(conn, item_id, expected_version=version, actor=actor.subject)
         await close_if_done(conn, item["parent_id"], actor=actor.subject, today=clock.business_today())
 

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TypedDict, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.records import Records, plain_rows
-from services.common.tables import table_of
-from services.tasks_api.db import change_log
+from services.common.records import plain_rows
 from services.tasks_api.items.repository import items
-from services.tasks_api.links.models import ItemLink
-from services.tasks_api.tables import plan_records
+from services.tasks_api.tables import LinkRow, link_records, plan_records
 
-links = table_of(ItemLink)
+links = link_records.table
 plans = plan_records.table
-
-
-class LinkRow(TypedDict):
-    id: int
-    item_id: int
-    serves_item_id: int | None
-    reference: str | None
-    title: str | None
-    source: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class PlacedItem(TypedDict):
@@ -41,8 +25,6 @@ class PlacedItem(TypedDict):
     number: str
     title: str
 
-
-link_records: Records[LinkRow] = Records(links, "item_link", change_log)
 
 PLACED = select(
     items.c.id.label("item_id"),

@@ -7,7 +7,7 @@ from sqlmodel import Field
 
 from services.common.tables import SQLModelConfig
 from services.tasks_api.db import TasksModel
-from services.tasks_api.links.models import REFERENCE, LinkTarget
+from services.tasks_api.tables import REFERENCE, LinkTarget
 
 
 class LinkSet(LinkTarget):

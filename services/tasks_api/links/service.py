@@ -1,5 +1,6 @@
 """Plans linked across levels (一方案四清单): an item names the item of a higher-level plan it serves, or an external
-task; the chain upward is followed from link to link.
+task; the chain upward is followed from link to link. The link's ETag is its version, "0" while there is none; an
+item's versions never repeat across unlink and link again (items/unlinking.py).
 
 A link may only point into another plan, and never back down its own chain: every change of a link runs under one
 writer lock, so two links set at once cannot close a cycle between them (each checks the chain the other left)."""
@@ -16,10 +17,11 @@ from services.common.dialect import dialect_of
 from services.common.etag import stale
 from services.common.problems import NotFound, Unprocessable
 from services.tasks_api.items.repository import item_records
-from services.tasks_api.links.repository import LinkRow, PlacedItem, link_of, link_records, placed, serving
+from services.tasks_api.items.unlinking import first_version, link_removed
+from services.tasks_api.links.repository import PlacedItem, link_of, placed, serving
 from services.tasks_api.links.schemas import ExternalTask, ItemServes, LinkPublic, LinkSet, PlacedItemPublic
+from services.tasks_api.tables import LINK_LOCK, LinkRow, link_records
 
-LINK_LOCK = 0x6475_6261_6E4C_4E4B  # "dubanLNK": one writer of links at a time, so that no two close a cycle
 MAX_DEPTH = 8  # province → city → county → township is four; a longer chain is a mistake, not a plan
 
 
@@ -58,8 +60,9 @@ async def set_link(db: Database, *, item_id: int, data: LinkSet, version: int, a
         if data.serves_item_id is not None:
             await check_target(conn, item_id, item["plan_id"], data.serves_item_id, at=("body", "serves_item_id"))
         values = data.model_dump(include={"serves_item_id", "reference", "title", "source"})
-        if current is None:
-            await link_records.insert(conn, {"item_id": item_id, **values}, actor=actor.subject)
+        if current is None:  # its version continues from the item's last link: that link's ETag stays stale
+            first = await first_version(conn, item_id)
+            await link_records.insert(conn, {"item_id": item_id, **values}, actor=actor.subject, version=first)
         else:
             await link_records.update(conn, current["id"], values, expected_version=version, actor=actor.subject)
         return await _serves(conn, item_id)
@@ -73,6 +76,7 @@ async def remove_link(db: Database, *, item_id: int, version: int, actor: Princi
         if current is None:
             raise NotFound(f"Item {item_id} serves nothing.")
         await link_records.delete(conn, current["id"], expected_version=version, actor=actor.subject)
+        await link_removed(conn, current)
 
 
 async def _current_at(conn: AsyncConnection, item_id: int, version: int) -> LinkRow | None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from services.common.auth import Principal
 from services.common.db import Database
+from services.common.dialect import dialect_of
 from services.common.problems import Unprocessable
+from services.tasks_api.items.repository import items
+from services.tasks_api.items.unlinking import drop_links_of
 from services.tasks_api.plans.files.exporter import export_plan
 from services.tasks_api.plans.files.importer import Importer
 from services.tasks_api.plans.files.plan_file import PlanFile
 from services.tasks_api.plans.schemas import PlanCreate, PlanUpdate
-from services.tasks_api.tables import PlanRow, plan_records
+from services.tasks_api.tables import LINK_LOCK, PlanRow, plan_records
 
 
 async def list_plans(db: Database, *, after_id: int | None, limit: int) -> list[PlanRow]:
@@ -38,7 +43,11 @@ async def update_plan(db: Database, *, plan_id: int, data: PlanUpdate, version: 
 
 
 async def delete_plan(db: Database, *, plan_id: int, version: int, actor: Principal) -> None:
+    """Delete a plan and its items; their links to and from other plans are recorded as deleted."""
     async with db.transaction() as conn:
+        await dialect_of(conn).writer_lock(conn, LINK_LOCK)  # before the links that go are read
+        await plan_records.get_at(conn, plan_id, version)
+        await drop_links_of(conn, select(items.c.id).where(items.c.plan_id == plan_id), actor=actor.subject)
         await plan_records.delete(conn, plan_id, expected_version=version, actor=actor.subject)
 
 

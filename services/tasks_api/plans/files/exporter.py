@@ -15,7 +15,6 @@ from services.common.records import rows_of
 from services.common.tables import table_of
 from services.tasks_api.items.models import Item, ItemKind, ItemLeader, ItemStatus, Responsibility, Role
 from services.tasks_api.items.repository import ItemLeaderLink, ItemRow, StoredResponsibility
-from services.tasks_api.links.models import ItemLink
 from services.tasks_api.people.models import Group, GroupKind, GroupMember
 from services.tasks_api.people.repository import GroupRow, LeaderRow, SeatRow
 from services.tasks_api.plans.files.plan_file import (
@@ -32,7 +31,7 @@ from services.tasks_api.plans.files.plan_file import (
     UnitEntry,
     responsible_entry,
 )
-from services.tasks_api.tables import Leader, Plan, PlanRow, Unit, UnitKind
+from services.tasks_api.tables import ItemLink, Leader, Plan, PlanRow, Unit, UnitKind
 from services.tasks_api.targets.models import Indicator, Milestone
 from services.tasks_api.targets.repository import IndicatorRow, MilestoneRow
 from services.tasks_api.units.models import UnitAlias, name_key

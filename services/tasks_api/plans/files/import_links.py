@@ -11,16 +11,14 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import or_, select
 
-from services.common.dialect import dialect_of
 from services.common.problems import Unprocessable
 from services.common.tables import table_of
 from services.tasks_api.items.models import Item
-from services.tasks_api.links.models import ItemLink
-from services.tasks_api.links.repository import LinkRow
-from services.tasks_api.links.service import LINK_LOCK, check_target
+from services.tasks_api.items.unlinking import first_version, link_removed
+from services.tasks_api.links.service import check_target
 from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import ItemEntry, PlanFile, ServesEntry
-from services.tasks_api.tables import Plan
+from services.tasks_api.tables import ItemLink, LinkRow, Plan
 
 links, items, plans = table_of(ItemLink), table_of(Item), table_of(Plan)
 
@@ -41,8 +39,7 @@ async def import_links(imp: ImportRun, plan_file: PlanFile, plan_id: int, item_i
     said: Said = [(e.serves, item_ids[e.key], loc) for e, _, loc in plan_file.walk() if _says_serves(e)]
     if not said:
         return
-    # Before the links and the chains are read: the API's link changes wait, so none closes a cycle with ours.
-    await dialect_of(imp.conn).writer_lock(imp.conn, LINK_LOCK)
+    # The run holds LINK_LOCK (importer.py): the API's link changes wait, so none closes a cycle with ours.
     wanted = await _resolve(imp, [(entry, loc) for entry, _, loc in said])
     stored = await _stored(imp, [item_id for _, item_id, _ in said])
     for (_, item_id, loc), values in zip(said, wanted, strict=True):
@@ -51,12 +48,14 @@ async def import_links(imp: ImportRun, plan_file: PlanFile, plan_id: int, item_i
             if before is not None:
                 await imp.conn.execute(links.delete().where(links.c.id == before["id"]))
                 imp.log("item_link", before["id"], "delete", before, None)
+                await link_removed(imp.conn, before)
                 imp.counts["item_link.deleted"] += 1
         elif before is None or any(before[k] != v for k, v in _columns(values)):
             if values["serves_item_id"] is not None:  # checked one by one, each against the links written before it
                 await check_target(imp.conn, item_id, plan_id, values["serves_item_id"], at=("body", *loc, "serves"))
-            if before is None:
-                await imp.insert_many(links, [{"item_id": item_id, **values}], "item_link")
+            if before is None:  # its version continues from the item's last link, as through the API
+                first = await first_version(imp.conn, item_id)
+                await imp.insert_many(links, [{"item_id": item_id, **values, "version": first}], "item_link")
             else:
                 await imp.update(links, "item_link", before, values)
 

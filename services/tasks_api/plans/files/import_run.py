@@ -81,7 +81,8 @@ class ImportRun:
         """Insert rows in batches, a versioned table's stamped with the import's time; their ids come back in the
         order given."""
         if "version" in table.c:
-            rows = [{**row, "version": 1, "created_at": self.now, "updated_at": self.now} for row in rows]
+            # A row may continue an earlier record's versions (an item's link after an unlink): it names its own.
+            rows = [{"version": 1, **row, "created_at": self.now, "updated_at": self.now} for row in rows]
         ids: list[int] = []
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]

@@ -19,7 +19,7 @@ from services.tasks_api.plans.files.import_items import import_items
 from services.tasks_api.plans.files.import_links import import_links
 from services.tasks_api.plans.files.import_run import ImportRun
 from services.tasks_api.plans.files.plan_file import PlanFile
-from services.tasks_api.tables import UNIT_TREE_LOCK, Leader, Plan, PlanRow, Unit
+from services.tasks_api.tables import LINK_LOCK, UNIT_TREE_LOCK, Leader, Plan, PlanRow, Unit
 from services.tasks_api.units.models import UnitAlias, name_key
 from services.tasks_api.units.repository import AliasRow, UnitRow, under_itself
 
@@ -35,6 +35,9 @@ class Importer(ImportRun):
     """One import run: reconciles the database with a plan file and counts what it did."""
 
     async def run(self, plan_file: PlanFile) -> tuple[int, dict[str, int]]:
+        # The links' lock before any row is locked, as an item's delete takes it: taken after the items, an import and
+        # a delete could each hold what the other waits for. The API's link changes wait: none closes a cycle with ours.
+        await dialect_of(self.conn).writer_lock(self.conn, LINK_LOCK)
         unit_ids = await self._units(plan_file)
         leader_ids = await self._leaders(plan_file, unit_ids)
         plan_id = await self._plan(plan_file)

@@ -19,9 +19,8 @@ from pydantic import (
 from services.common.strict_json import unsupported_date
 from services.tasks_api.db import KEY_PATTERN
 from services.tasks_api.items.models import ItemKind, ItemStatus, Role
-from services.tasks_api.links.models import REFERENCE
 from services.tasks_api.people.models import GroupKind
-from services.tasks_api.tables import Issuer, PlanStatus, Principle, UnitKind
+from services.tasks_api.tables import REFERENCE, Issuer, PlanStatus, Principle, UnitKind
 from services.tasks_api.targets.models import Comparison
 
 # Item statuses typed in before close-out (办结销号) derived them, as plan files and workbooks may still carry them.
