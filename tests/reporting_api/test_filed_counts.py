@@ -6,12 +6,15 @@ from types import MappingProxyType
 from services.reporting_api.oversight.filed_counts import (
     FIELDS,
     NO_FILED,
+    PAIR_FIELDS,
     FiledCounts,
+    filed_counts,
     filed_counts_statement,
     filed_texts,
     filed_texts_read,
     filed_texts_statement,
     rows_counted,
+    texts_fields,
 )
 from services.reporting_api.oversight.rollups import FILED_KEY
 from tests.reporting_api.test_cadence import values_for
@@ -25,19 +28,53 @@ def test_the_statements_select_exactly_the_fields_counted():
     # A count the statement gained but FIELDS lacked would change the roll-up unseen by the memo.
     for key in FILED_KEY.values():
         assert [column.key for column in filed_counts_statement(key).selected_columns] == list(FIELDS)
-        assert [column.key for column in filed_texts_statement(key).selected_columns] == list(FIELDS)
+        assert [column.key for column in filed_texts_statement(key).selected_columns] == list(texts_fields(key))
+    assert texts_fields("unit_id") == PAIR_FIELDS and texts_fields("item_id") == FIELDS
 
 
 def test_a_row_read_by_name_gives_the_same_texts_as_a_dict():
-    texts = {name: str(n) for n, name in enumerate(reversed(FIELDS))}
-    as_record = MappingProxyType(texts)  # a mapping read by name, as a driver record is
-    assert filed_texts([as_record]) == filed_texts([texts]) == tuple(texts[name] for name in FIELDS)
+    for key in FILED_KEY.values():
+        texts = {name: str(n) for n, name in enumerate(reversed(texts_fields(key)))}
+        as_record = MappingProxyType(texts)  # a mapping read by name, as a driver record is
+        expected = tuple(texts[name] for name in texts_fields(key))
+        assert filed_texts([as_record], key) == filed_texts([texts], key) == expected
 
 
 def test_a_period_nobody_filed_for_counts_nothing():
-    assert rows_counted(filed_texts([])) == 0
-    assert FiledCounts.of(filed_texts([])).summed((7,)) == NO_FILED
+    for key in FILED_KEY.values():
+        assert rows_counted(filed_texts([], key)) == 0
+        assert filed_counts(filed_texts([], key), key, frozenset({7})).summed((7,)) == NO_FILED
     assert FiledCounts.of_rows([]).summed((7, 8)) == NO_FILED
+
+
+# Per unit: three pairs' latest reports as item, unit and code (filed_counts.COUNTED_BY): unit 7's on item 1
+# accepted late (5), on item 2 a draft (0); unit 8's on item 2 awaiting review on time (2).
+PAIRS = ("1,2,2", "7,7,8", "5,0,2")
+
+
+def counted(counts, unit):
+    """The unit's non-zero counts by name."""
+    return {name: n for name, n in zip(FIELDS[1:], counts.summed((unit,)), strict=True) if n}
+
+
+def test_per_unit_each_pair_counts_what_its_code_says():
+    counts = FiledCounts.of_pairs(PAIRS, frozenset())
+    assert counted(counts, 7) == {"submitted": 1, "accepted": 1, "late": 1, "draft": 1}
+    assert counted(counts, 8) == {"submitted": 1, "awaiting_review": 1, "on_time": 1}
+
+
+def test_per_unit_the_reports_of_items_not_owing_the_period_count_nothing():
+    counts = FiledCounts.of_pairs(PAIRS, frozenset({2}))
+    assert counts.summed((8,)) == NO_FILED
+    assert counted(counts, 7) == {"submitted": 1, "accepted": 1, "late": 1}
+
+
+def test_per_item_the_items_not_owing_the_period_count_nothing_and_the_others_as_before():
+    counts = FiledCounts.of_rows([{"key": 7, **COUNTS}, {"key": 9, **COUNTS}])
+    owed_only = counts.but(frozenset({9, 11}))
+    assert owed_only.summed((7, 9)) == counts.summed((7,))
+    assert owed_only.summed((9,)) == NO_FILED
+    assert counts.but(frozenset({11})) is counts  # nothing filed of an item not owing: the counts as read
 
 
 def test_a_group_of_one_key_has_that_key_s_counts():
@@ -63,7 +100,7 @@ def read_counts(client, plan_id, period, key):
     async def read():
         async with client.app.state.database.read() as conn:
             statement, values = filed_texts_read(plan_id, period, key)
-            texts = filed_texts([dict(row._mapping) for row in await conn.execute(statement, values)])
+            texts = filed_texts([dict(row._mapping) for row in await conn.execute(statement, values)], key)
             rows = [dict(row._mapping) for row in await conn.execute(filed_counts_statement(key), values)]
             return texts, rows
 
@@ -79,8 +116,8 @@ def test_the_texts_hold_each_key_s_counts_as_its_row_gives_them(reporting_client
 
     for key in set(FILED_KEY.values()):
         texts, rows = read_counts(reporting_client, quzhou.plan_id, "2024-Q1", key)
-        assert rows_counted(texts) == len(rows) > 0
-        counts = FiledCounts.of(texts)
+        assert rows_counted(texts) >= len(rows) > 0  # per unit: a unit's pairs
+        counts = filed_counts(texts, key, frozenset())
         assert {row["key"]: counts.summed((row["key"],)) for row in rows} == {
             row["key"]: tuple(row[name] for name in FIELDS[1:]) for row in rows
         }
@@ -106,7 +143,7 @@ def test_of_a_pair_that_filed_two_reports_answering_the_period_only_the_latest_c
         counts = dict(
             zip(
                 FIELDS[1:],
-                FiledCounts.of(texts).summed((t9 if key == "item_id" else transport["unit_id"],)),
+                filed_counts(texts, key, frozenset()).summed((t9 if key == "item_id" else transport["unit_id"],)),
                 strict=True,
             )
         )

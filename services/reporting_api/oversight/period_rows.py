@@ -21,6 +21,7 @@ from services.common.driver_reads import reading
 from services.reporting_api.oversight.filed_counts import (
     FiledCounts,
     FiledTexts,
+    filed_counts,
     filed_texts,
     filed_texts_read,
     rows_counted,
@@ -102,14 +103,18 @@ class RollupRead:
     def derived(self, memo: InputMemo, plan: Hashable, key: str) -> tuple[LightInputs, FiledCounts]:
         """What the lights and the filed counts per `key` (unit or item) derive from the read, for the plan (its
         revision) of the view: kept in `memo` while the rows read the same, for every grouping and day of the
-        period (the lights themselves depend on the day)."""
+        period (the lights themselves depend on the day). The counts leave out the items not owing the period (the
+        shape keeps that set while the rhythm is the same: compared by identity then)."""
         view, lights, filed = self.view, self.lights, self.filed
-        plan_id, period = view.data.plan.id, view.period
+        plan_id, period, not_owed = view.data.plan.id, view.period, view.owing.not_owed
         lit = memo.derived(
             ("lights", plan_id, period), (plan, view.rules, lights), partial(lights.folded, view), lights.size
         )
         counts = memo.derived(
-            ("filed", plan_id, period, key), filed, partial(FiledCounts.of, filed), rows_counted(filed)
+            ("filed", plan_id, period, key),
+            (filed, not_owed),
+            partial(filed_counts, filed, key, not_owed),
+            rows_counted(filed),
         )
         return lit, counts
 
@@ -140,4 +145,4 @@ async def read_rollup(db: Database, data: PlanData, period: str, by: str, today:
         text_row(accepted, ACCEPTED_FIELDS),
         earliest_answer_dates(duties),
     )
-    return RollupRead(view, filed_texts(filed), lights)
+    return RollupRead(view, filed_texts(filed, FILED_KEY[by]), lights)

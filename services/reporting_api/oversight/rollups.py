@@ -36,9 +36,10 @@ Counts over the group's expected (item, unit) pairs: `submitted` = submitted + a
 reached the office); `awaiting_review` = submitted and not yet reviewed; `on_time` and `late` split `submitted` by
 the first submission's lateness; `missing` has no report; `overdue` = missing or draft after the due date.
 `lights` counts the group's items per traffic light, `progress` the same items per `progress_status`. The
-`expected`, `missing` and `overdue` counts leave out the items closed (办结) before the period's due date. A
-report filed before its responsibility was withdrawn still counts as filed (the counts come from one aggregate
-over the period's reports); `missing` never goes below zero."""
+`expected`, `missing` and `overdue` counts leave out the items closed (办结) before the period's due date. Only the
+reports of items that owe the period count, as in compliance: one an item filed before its cadence changed (or
+before its close-out or cancellation) is neither expected nor counted, and covers none of the owed pairs. A report
+filed before its responsibility was withdrawn still counts as filed; `missing` never goes below zero."""
 
 
 def _item_ref(item: PlanItem) -> GroupRef:

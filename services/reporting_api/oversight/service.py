@@ -281,9 +281,9 @@ async def oversight_of(conn: AsyncConnection, plan: PlanOversight, period_id: st
         accepted,
     )
     rows = _compliance_rows(view, filed)
-    counts = {key: await read_filed_counts(conn, plan_id, period_id, key) for key in set(FILED_KEY.values())}
-    light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
     overdue, not_owed = today > view.due_on, view.owing.not_owed
+    counts = {key: await read_filed_counts(conn, plan_id, period_id, key, not_owed) for key in set(FILED_KEY.values())}
+    light_of = {row["item_id"]: (row["light"], row["progress_status"]) for row in lights}
     return {
         **view.header(),
         "rules": {"due_soon_days": view.rules["due_soon_days"], "indicator_margin": view.rules["indicator_margin"]},

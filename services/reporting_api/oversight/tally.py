@@ -18,16 +18,22 @@ from typing import overload
 import orjson
 
 from services.common.json import render
-from services.reporting_api.oversight.filed_counts import FiledCounts
+from services.reporting_api.oversight.filed_counts import (
+    ACCEPTED,
+    AWAITING,
+    DRAFT,
+    LATE,
+    ON_TIME,
+    RETURNED,
+    SUBMITTED,
+    FiledCounts,
+)
 from services.reporting_api.oversight.lights import LIGHTS
 from services.reporting_api.oversight.progress import PROGRESS
 from services.reporting_api.oversight.schemas.rows import RollupEntry
 
 GroupRef = tuple[int | None, str | None, str]  # id, key, name
 Layout = list[tuple[GroupRef, list[int]]]  # each group, in the answer's order, with the item id of each of its pairs
-
-# A group's filed counts, by position, in RollupEntry's (and FiledCount's) field order.
-SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE = range(7)
 
 
 @dataclass(frozen=True, slots=True)
