@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.driver_reads import Read, Rows
 from services.common.json import integer_list
 from services.common.records import plain_rows
-from services.reporting_api.oversight.repository import answering, periods_of, reports
+from services.reporting_api.oversight.repository import REACHED, answering, periods_of, reports
 from services.reporting_api.oversight.schemas.rows import FiledCount
 from services.reporting_api.oversight.texts import Texts, as_texts, entries, text_row
 
@@ -44,20 +44,27 @@ def filed_counts_statement(key: str) -> Select[Any]:
         partition_by=(reports.c.item_id, reports.c.unit_id), order_by=reports.c.id.desc()
     )
     ranked = (
-        select(reports.c.unit_id, reports.c.item_id, reports.c.status, reports.c.late, latest_first.label("rank"))
+        select(
+            reports.c.unit_id,
+            reports.c.item_id,
+            reports.c.status,
+            reports.c.late,
+            REACHED.label("reached"),
+            latest_first.label("rank"),
+        )
         .where(answering())
         .subquery()
     )
-    column, status, late = ranked.c[key], ranked.c.status, ranked.c.late
-    reached = status != "draft"
+    column, status, late, reached = ranked.c[key], ranked.c.status, ranked.c.late, ranked.c.reached.is_(True)
     counts = {
-        "submitted": reached,
-        "awaiting_review": and_(reached, status != "accepted", status != "returned"),  # no IN: compiled once
+        "submitted": reached,  # reached the office: a draft reopened for a correction too (repository.REACHED)
+        "awaiting_review": and_(status != "draft", status != "accepted", status != "returned"),  # no IN: compiled once
         "accepted": status == "accepted",
         "returned": status == "returned",
         "draft": status == "draft",
         "on_time": and_(reached, late.is_not(True)),
         "late": and_(reached, late.is_(True)),
+        "reopened": and_(reached, status == "draft"),
     }
     return (
         select(column.label("key"), *(func.count().filter(when).label(name) for name, when in counts.items()))

@@ -26,8 +26,9 @@ from services.reporting_api.oversight.schemas.rows import RollupEntry
 GroupRef = tuple[int | None, str | None, str]  # id, key, name
 Layout = list[tuple[GroupRef, list[int]]]  # each group, in the answer's order, with the item id of each of its pairs
 
-# A group's filed counts, by position, in RollupEntry's (and FiledCount's) field order.
-SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE = range(7)
+# A group's filed counts, by position, in RollupEntry's (and FiledCount's) field order; REOPENED (the drafts among the
+# submitted: reopened after they reached the office) is FiledCount's only, which `missing` reads.
+SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE, REOPENED = range(8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ class Tallied:
             "accepted": filed[ACCEPTED],
             "returned": filed[RETURNED],
             "draft": filed[DRAFT],
-            "missing": max(0, expected - submitted - filed[DRAFT]),
+            "missing": max(0, expected - submitted - filed[DRAFT] + filed[REOPENED]),  # a reopened draft: counted once
             "on_time": filed[ON_TIME],
             "late": filed[LATE],
             "overdue": max(0, expected - submitted) if self.overdue else 0,
