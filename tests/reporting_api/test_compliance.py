@@ -12,7 +12,7 @@ from services.common.driver_reads import NO_DRIVER_POOL
 from services.reporting_api.oversight import repository
 from services.reporting_api.oversight.compliance import compliance_pages, compliance_summary, period_obligations
 from services.reporting_api.oversight.compliance_rows import compliance_rows, duty_columns, rows_of
-from services.reporting_api.oversight.filed import STATUSES, FiledReports
+from services.reporting_api.oversight.filed import REACHED_BIT, STATUS_SHIFT, STATUSES, FiledReports
 from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.memo import InputMemo
 from services.reporting_api.oversight.obligation_list import owed_positions
@@ -349,7 +349,7 @@ def test_an_item_closed_after_the_due_date_still_owed_that_report():
 
 
 def test_a_report_filed_for_a_closed_item_is_still_listed():
-    report = {"id": 3, "status": "submitted", "late": False, "days_late": 0, "period": "2024-Q1"}
+    report = {"id": 3, "status": "submitted", "reached": True, "late": False, "days_late": 0, "period": "2024-Q1"}
     rows = rows_for_2024_q1(closed_on(date(2024, 3, 1)), {(1, 5): report})
     assert [r["state"] for r in rows] == ["submitted"]
 
@@ -364,7 +364,7 @@ OTHER_DUTY = PlanAssignment(id=9, item_id=2, unit_id=5, unit_name="市交通运�
 def reached(filed):
     """The pairs whose report reached the office, by pair_key: what a pending list leaves out (read in SQL by the
     service)."""
-    return {pair_key(*pair) for pair, report in filed.items() if report["status"] in REPORTED}
+    return {pair_key(*pair) for pair, report in filed.items() if report["reached"]}
 
 
 def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
@@ -380,8 +380,8 @@ def owed_2024_q1(filed, *, pending, owing=frozenset({1})):
 def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_office_and_keep_a_draft(monkeypatch, few):
     monkeypatch.setattr(obligations, "FEW_PAIRS", few)
     filed = {
-        (1, 5): {"id": 3, "status": "submitted", "late": False, "days_late": 0, "period": "2024-Q1"},
-        (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+        (1, 5): {"id": 3, "status": "submitted", "reached": True, "late": False, "days_late": 0, "period": "2024-Q1"},
+        (1, 6): {"id": 4, "status": "draft", "reached": False, "late": False, "days_late": 0, "period": "2024-Q1"},
     }
     assert [(r["responsibility_id"], r["state"]) for r in owed_2024_q1(filed, pending=True)] == [(8, "draft")]
     assert [r["state"] for r in owed_2024_q1(filed, pending=False)] == ["submitted", "draft"]
@@ -390,8 +390,8 @@ def test_pending_owed_obligations_leave_out_a_pair_whose_report_reached_the_offi
 def test_the_rows_made_from_the_duties_columns_are_compliances_rows_of_those_obligations():
     q1 = next(s for s in schedule(date(2024, 1, 1), date(2024, 12, 31), 10, {}) if s.period.id == "2024-Q1")
     filed = {
-        (1, 5): {"id": 3, "status": "submitted", "late": True, "days_late": 2, "period": "2024-Q1"},
-        (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+        (1, 5): {"id": 3, "status": "submitted", "reached": True, "late": True, "days_late": 2, "period": "2024-Q1"},
+        (1, 6): {"id": 4, "status": "draft", "reached": False, "late": False, "days_late": 0, "period": "2024-Q1"},
     }
     duties = [DUTY, CO_DUTY, OTHER_DUTY]  # item 2 has no label: its row says so with nulls
     from_columns = rows_of(duty_columns(Columns.of(PlanAssignment, duties), [2, 0, 1], {1: closed_on(None)}, filed,
@@ -402,7 +402,7 @@ def test_the_rows_made_from_the_duties_columns_are_compliances_rows_of_those_obl
 
 
 def test_a_report_that_has_not_reached_the_office_is_a_draft():
-    # The pending reads ask for drafts by their status (repository._DRAFT), for "none of REPORTED".
+    # The pending reads ask for drafts by their status (repository._UNREACHED_DRAFT), for "none of REPORTED".
     assert set(ReportStatus) == {ReportStatus.DRAFT, *REPORTED}
 
 
@@ -451,8 +451,9 @@ def pages_of_2024_q1(filed, state=None):
 
 
 def state_code(report):
-    """A report's status and lateness as the database codes them for compliance (filed._state)."""
-    return 2 * STATUSES.index(report["status"]) + int(report["late"])
+    """A report's status, whether it reached the office and its lateness as the database codes them for compliance
+    (filed._state)."""
+    return (STATUSES.index(report["status"]) << STATUS_SHIFT) + REACHED_BIT * report["reached"] + int(report["late"])
 
 
 def filed_reports(by_pair, period="2024-Q1"):
@@ -470,8 +471,8 @@ def filed_reports(by_pair, period="2024-Q1"):
 
 FILED_Q1 = filed_reports(
     {
-        (1, 5): {"id": 3, "status": "submitted", "late": True, "days_late": 2, "period": "2024-Q1"},
-        (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+        (1, 5): {"id": 3, "status": "submitted", "reached": True, "late": True, "days_late": 2, "period": "2024-Q1"},
+        (1, 6): {"id": 4, "status": "draft", "reached": False, "late": False, "days_late": 0, "period": "2024-Q1"},
     }
 )
 

@@ -11,7 +11,7 @@ from services.reporting_api.periods.obligations import pair_key
 from tests.reporting_api.test_compliance import filed_reports
 from tests.reporting_api.test_reports import file_report, review, submit
 
-SHOWN = ("id", "period", "status", "late", "days_late")  # what a compliance row shows of a report
+SHOWN = ("id", "period", "status", "reached", "late", "days_late")  # what a compliance row reads of a report
 
 
 def read_row(client, plan_id, period):
@@ -57,7 +57,8 @@ def test_the_columns_hold_every_pair_s_report_as_the_reports_read_gives_it(repor
     for period in ("2024-Q1", "2024-Q2"):
         filed, by_pair = read_both(reporting_client, quzhou.plan_id, period)
         assert {pair: filed[pair] for pair in filed} == {
-            pair: {name: report[name] for name in SHOWN} for pair, report in by_pair.items()
+            pair: {name: report[name] for name in SHOWN} | {"reached": bool(report["reached"])}  # SQLite's: 0 or 1
+            for pair, report in by_pair.items()
         }
     filed, _ = read_both(reporting_client, quzhou.plan_id, "2024-Q1")
     assert {report["status"] for report in filed.values()} == {"submitted", "returned"}
@@ -84,9 +85,10 @@ def test_of_a_pair_that_filed_twice_the_latest_answers_in_whatever_order_they_ca
         "pair": f"{pair_key(1, 5)},{pair_key(1, 5)},{pair_key(2, 5)}",
         "period": "2,1,2",  # places among the answering periods
     }
-    row |= {"state": "0,3,4", "days_late": "0,3,0"}  # draft; submitted late; accepted
+    row |= {"state": "0,7,10", "days_late": "0,3,0"}  # draft; submitted (reached), late; accepted (reached)
     filed = FiledReports.of([row], "2024-Q2")  # answered by 2024-M06, 2024-Q2 and 2024-H1
-    assert filed[(1, 5)] == {"id": 9, "period": "2024-H1", "status": "draft", "late": False, "days_late": 0}
+    draft = {"id": 9, "period": "2024-H1", "status": "draft", "reached": False, "late": False, "days_late": 0}
+    assert filed[(1, 5)] == draft
     assert (2, 5) in filed and (3, 5) not in filed and len(filed) == 2
 
 
@@ -95,7 +97,7 @@ def test_the_reports_are_parsed_once_while_their_texts_read_the_same():
     memo = InputMemo(8)
     first = period_filed(memo, [row], 1, "2024-Q1", None)
     assert period_filed(memo, [dict(row)], 1, "2024-Q1", None) is first
-    submitted = period_filed(memo, [row | {"state": "2"}], 1, "2024-Q1", None)
+    submitted = period_filed(memo, [row | {"state": "6"}], 1, "2024-Q1", None)
     assert (first[(1, 5)]["status"], submitted[(1, 5)]["status"]) == ("draft", "submitted")
     assert period_filed(memo, [row], 1, "2024-Q1", 5) is not period_filed(memo, [row], 1, "2024-Q1", None)
 
@@ -103,15 +105,22 @@ def test_the_reports_are_parsed_once_while_their_texts_read_the_same():
 def test_the_counts_of_the_keys_counted_last_are_kept_and_other_keys_counted_anew():
     filed = filed_reports(
         {
-            (1, 5): {"id": 3, "status": "submitted", "late": True, "days_late": 2, "period": "2024-Q1"},
-            (1, 6): {"id": 4, "status": "draft", "late": False, "days_late": 0, "period": "2024-Q1"},
+            (1, 5): {
+                "id": 3,
+                "status": "submitted",
+                "reached": True,
+                "late": True,
+                "days_late": 2,
+                "period": "2024-Q1",
+            },
+            (1, 6): {"id": 4, "status": "draft", "reached": False, "late": False, "days_late": 0, "period": "2024-Q1"},
         }
     )
     keys = array("q", [pair_key(1, 5), pair_key(1, 6), pair_key(2, 5)])
     counted = filed.counted(keys)
     assert filed.counted(keys) is counted
-    assert counted == {("submitted", True): 1, ("draft", False): 1}
-    assert filed.counted(array("q", [pair_key(1, 6)])) == {("draft", False): 1}
+    assert counted == {("submitted", True, True): 1, ("draft", False, False): 1}
+    assert filed.counted(array("q", [pair_key(1, 6)])) == {("draft", False, False): 1}
     assert filed.counted(array("q", keys)) == counted and filed.counted(keys) is not counted
 
 
@@ -123,7 +132,7 @@ def test_the_database_codes_each_status_and_lateness_as_one_small_integer(report
     file_report(reporting_client, headers, quzhou.item("T10")["id"])  # a draft, on time
 
     row = read_row(reporting_client, quzhou.plan_id, "2024-Q1")
-    assert sorted(row["state"].split(",")) == ["0", "3"]  # draft: 0; submitted (1) and late: 2 * 1 + 1
+    assert sorted(row["state"].split(",")) == ["0", "7"]  # draft: 0; submitted (1 * 4), reached (2) and late (1)
 
 
 def test_a_status_outside_the_workflow_s_keeps_its_name(reporting_client, quzhou, transport):
@@ -136,7 +145,7 @@ def test_a_status_outside_the_workflow_s_keeps_its_name(reporting_client, quzhou
 
 def test_the_state_codes_and_the_names_of_other_statuses_are_read_together():
     row = {"id": "1,2,3", "pair": f"{pair_key(1, 5)},{pair_key(2, 5)},{pair_key(3, 5)}", "period": "0,0,0"}
-    row |= {"state": "5,archived/0,archived/1", "days_late": "2,0,4"}
+    row |= {"state": "11,archived/0,archived/1", "days_late": "2,0,4"}  # accepted (2 * 4), reached (2), late (1)
     filed = FiledReports.of([row], "2024-Q1")
     assert [(filed[(n, 5)]["status"], filed[(n, 5)]["late"]) for n in (1, 2, 3)] == [
         ("accepted", True),
@@ -163,7 +172,8 @@ def test_the_columns_keep_no_object_per_report_that_the_collector_walks():
     def accepted(count):
         return filed_reports(
             {
-                (item, 5): {"id": item, "status": "accepted", "late": False, "days_late": 0, "period": "2024-Q1"}
+                (item, 5): {"id": item, "status": "accepted", "reached": True, "late": False, "days_late": 0}
+                | {"period": "2024-Q1"}
                 for item in range(1, count + 1)
             }
         )

@@ -16,11 +16,11 @@ from tests.reporting_api.test_reports import file_report, submit
 
 def test_of_a_pair_that_filed_twice_the_latest_state_answers_whatever_order_they_came():
     row = {"id": "9,4,7", "pair": f"{pair_key(1, 5)},{pair_key(1, 5)},{pair_key(2, 5)}"}
-    row |= {"status": "submitted,draft,accepted", "self_status": "delayed,on_track,"}
+    row |= {"status": "submitted,draft,accepted", "self_status": "delayed,on_track,", "reached": "1,0,1"}
     states = lead_states(text_row([row], LEAD_FIELDS))
     assert states == {
-        pair_key(1, 5): {"status": "submitted", "self_status": "delayed"},
-        pair_key(2, 5): {"status": "accepted", "self_status": None},
+        pair_key(1, 5): {"status": "submitted", "self_status": "delayed", "reached": True},
+        pair_key(2, 5): {"status": "accepted", "self_status": None, "reached": True},
     }
 
 
@@ -50,12 +50,13 @@ def test_the_states_are_those_of_the_lead_reports_by_pair(reporting_client, quzh
 
     states, reports = read_both(reporting_client, quzhou.plan_id, "2024-Q1")
     assert states == {
-        pair_key(*pair): {"status": r["status"], "self_status": r["self_status"]} for pair, r in reports.items()
+        pair_key(*pair): {"status": r["status"], "self_status": r["self_status"], "reached": bool(r["reached"])}
+        for pair, r in reports.items()
     }
     assert len(states) == 2
 
 
 def test_reports_by_pair_are_keyed_by_their_pairs_key_as_the_lights_read_them():
-    report = {"id": 1, "status": "submitted", "self_status": None}
+    report = {"id": 1, "status": "submitted", "self_status": None, "reached": True}
     assert by_pair_key({(1, 5): report, (2, 5): report}) == {pair_key(1, 5): report, pair_key(2, 5): report}
     assert by_pair_key({}) == {}

@@ -142,7 +142,7 @@ def test_an_item_closed_in_tasks_api_is_done_even_without_a_report():
 
 
 def test_a_closed_item_is_done_although_its_last_report_said_delayed():
-    report = {"id": 1, "status": "accepted", "self_status": "delayed"}
+    report = {"id": 1, "status": "accepted", "self_status": "delayed", "reached": True}
     light = light_of(closed_item(), report, [], due_on=date(2024, 4, 10), today=date(2024, 5, 1), due_soon_days=7)
     assert light == ("done", ["item_closed"])
 

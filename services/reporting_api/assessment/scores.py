@@ -77,10 +77,13 @@ def _duties(snapshots: Sequence[Snapshot], latest: Snapshot) -> dict[int, dict[i
 
 def _count_reports(found: dict[int, UnitTallies], snapshot: Snapshot) -> None:
     """on_time and first_time_accepted: each unit's own reports of the period, lead or co-operating alike."""
+    # A draft that was reviewed once reached the office (reopened for a correction, or withdrawn after a review): the
+    # snapshot's reports say which, its compliance row only that it is a draft.
+    reviewed = {report["report_id"] for report in snapshot["reports"] if report["first_outcome"] is not None}
     for row in snapshot["compliance"]["data"]:
         if not row.get("owed", True):  # filed for a period no longer owed: neither expected nor counted
             continue
-        reached = row["state"] in REPORTED
+        reached = row["state"] in REPORTED or row["report_id"] in reviewed
         if reached or row["overdue"]:
             found[row["unit_id"]].parts[Metric.ON_TIME].count(reached and not row["late"])
     for report in snapshot["reports"]:

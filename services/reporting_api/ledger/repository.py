@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.records import plain_rows
 from services.common.tables import table_of
 from services.reporting_api.db import evidence_files
+from services.reporting_api.oversight.repository import REACHED
 from services.reporting_api.periods.obligations import latest_per_pair
 from services.reporting_api.reports.models import MeasurementRecord, Report, ReportStatus, ReportVersion
 
@@ -33,6 +34,7 @@ class LedgerReport(TypedDict):
     self_status: str
     submissions: int
     submitted_at: datetime | None
+    reached: bool
     late: bool
     days_late: int
 
@@ -56,6 +58,7 @@ async def batch_reports(
         reports.c.submitted_at,
         reports.c.late,
         reports.c.days_late,
+        REACHED.label("reached"),
     ).where(
         reports.c.plan_id == plan_id,
         reports.c.period.in_(answering),

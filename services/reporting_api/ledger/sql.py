@@ -23,7 +23,6 @@ from services.reporting_api.ledger import service
 from services.reporting_api.ledger.spool import SpooledLedger
 from services.reporting_api.ledger.writers import Row
 from services.reporting_api.oversight.compliance_rows import late_as_of
-from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.periods.calendar import answering_ids
 from services.reporting_api.reports.models import ReportStatus
 
@@ -39,7 +38,7 @@ BATCH_ROWS = 2_000  # rows a cursor fetch hands the workbook writer
 
 def _safe(cell: str) -> str:
     """A text cell defused as writers.csv_safe does it: an apostrophe before what a spreadsheet would run."""
-    return f"CASE WHEN left({cell}, 1) = ANY($9::text[]) THEN '''' || {cell} ELSE {cell} END"
+    return f"CASE WHEN left({cell}, 1) = ANY($8::text[]) THEN '''' || {cell} ELSE {cell} END"
 
 
 def _word(cell: str, keys: int, words: int) -> str:
@@ -53,12 +52,14 @@ _NUMBER = """CASE WHEN v.value = 'NaN' THEN 'nan' WHEN v.value = 'Infinity' THEN
     WHEN v.value = trunc(v.value) AND abs(v.value) < 9e18 THEN v.value::int8::text
     WHEN v.value = trunc(v.value) THEN v.value::numeric::text ELSE v.value::text END"""
 
-# $1 plan, $2 answering periods, $3 the period shown, $4/$5 lateness of a pair not reported, $6 REPORTED, $7/$8
-# statuses and their words, $9 formula starts, $10/$11 self-assessments and their words, $12 the time zone.
+# $1 plan, $2 answering periods, $3 the period shown, $4/$5 lateness of a pair not reported, $6/$7 statuses and their
+# words, $8 formula starts, $9/$10 self-assessments and their words, $11 the time zone. `reached` is
+# oversight/repository.REACHED written out (a report reopened for a correction keeps its first submission's lateness).
 QUERY = f"""
 WITH chosen AS (
     SELECT DISTINCT ON (r.item_id, r.unit_id) r.id, r.item_id, r.unit_id, r.status, r.progress, r.problems,
-        r.next_steps, r.percent_complete, r.self_status, r.submitted_at, r.late, r.days_late
+        r.next_steps, r.percent_complete, r.self_status, r.submitted_at, r.late, r.days_late,
+        r.first_submitted_at IS NOT NULL AS reached
     FROM {DUTIES} d JOIN {ITEMS} it ON it.id = d.item_id
     JOIN reports r ON r.item_id = d.item_id AND r.unit_id = d.unit_id
     WHERE r.plan_id = $1 AND r.period = ANY($2::text[])
@@ -86,14 +87,14 @@ WITH chosen AS (
 )
 SELECT {_safe("it.key")}, {_safe("it.number")}, {_safe("it.title")}, {_safe("it.kind")}, {_safe("d.unit_name")},
     {_safe("d.role")}, $3::text,
-    coalesce({_word("c.status", 7, 8)}, ($8::text[])[1]),
-    CASE WHEN c.status = ANY($6::text[]) THEN CASE WHEN c.late THEN '是' ELSE '否' END ELSE $4::text END,
-    CASE WHEN c.status = ANY($6::text[]) THEN c.days_late ELSE $5::int END,
+    coalesce({_word("c.status", 6, 7)}, ($7::text[])[1]),
+    CASE WHEN c.reached THEN CASE WHEN c.late THEN '是' ELSE '否' END ELSE $4::text END,
+    CASE WHEN c.reached THEN c.days_late ELSE $5::int END,
     c.percent_complete,
-    {_safe(f"coalesce({_word('c.self_status', 10, 11)}, c.self_status)")},
+    {_safe(f"coalesce({_word('c.self_status', 9, 10)}, c.self_status)")},
     {_safe("nullif(c.progress, '')")}, {_safe("nullif(c.problems, '')")}, {_safe("nullif(c.next_steps, '')")},
     {_safe("nullif(ind_values.text, '')")}, {_safe("nullif(comments.text, '')")},
-    to_char(c.submitted_at AT TIME ZONE $12::text, 'YYYY-MM-DD HH24:MI'),
+    to_char(c.submitted_at AT TIME ZONE $11::text, 'YYYY-MM-DD HH24:MI'),
     {_safe("nullif(files.text, '')")}
 FROM {DUTIES} d JOIN {ITEMS} it ON it.id = d.item_id
 LEFT JOIN chosen c ON c.item_id = d.item_id AND c.unit_id = d.unit_id
@@ -113,7 +114,6 @@ def query_arguments(ledger: SpooledLedger, *, defuse: bool) -> tuple[Any, ...]:
         ledger.period.period.id,
         "是" if late else "否",
         days_late,
-        list(REPORTED),
         statuses,
         [service.STATUSES[status] for status in statuses],
         list(FORMULA_STARTS) if defuse else [],

@@ -37,9 +37,11 @@ the report that answers for it (`owed_period`: 2024-Q2 and 2024-M06 are answered
 2024). An item owes nothing for a period starting after its end date, nor for a due date after it was closed
 (办结销号). A report filed for a period the item no longer owes (its cadence changed, or it was closed) is still
 listed, with `owed` false; `expected` counts only the owed rows. `state` is `missing` (no report), `draft`,
-`submitted`, `accepted` or `returned`. A report that reached the office is `late` when its first submission came
-after the due date. A pair that owes a report and has not submitted it (missing or draft) is `overdue` once the
-due date has passed, and then also counts as late. Dates are Beijing (Asia/Shanghai) business days: a report due
+`submitted`, `accepted` or `returned`. A report that reached the office (submitted once) is `late` when its first
+submission came after the due date; it keeps that lateness when the office reopens it for a correction, or its unit
+withdraws it after an earlier version was reviewed: its `state` is `draft` again, yet it is not overdue. A pair that
+owes a report and has not submitted it (missing, or a draft never submitted) is `overdue` once the due date has
+passed, and then also counts as late. Dates are Beijing (Asia/Shanghai) business days: a report due
 on D is on time until 23:59 Beijing time on D. `days_late` (逾期工作日数) counts the official working days (调休
 included) after the due date up to the submission, or up to today for a pair not submitted, and is at least 1 when
 late: a report filed on a weekend or holiday right after its due date is late by 1 working day."""
@@ -130,9 +132,9 @@ class OwedObligations(Sequence[Obligation]):
         states = dict.fromkeys(("missing", "draft", *REPORTED), 0)
         states["missing"] = unreported = pairs - sum(counted.values())
         late = 0
-        for (status, was_late), count in counted.items():
+        for (status, reached, was_late), count in counted.items():
             states[status] = states.get(status, 0) + count
-            if status in REPORTED:  # as lateness(): a report that reached the office keeps its own
+            if reached:  # as lateness(): a report that reached the office keeps its own, a reopened draft too
                 late += count if was_late else 0
             else:
                 unreported += count
@@ -200,7 +202,7 @@ def compliance_pages(
         if due_on not in facts:
             facts[due_on] = late_as_of(due_on, today)
         late += reports.lateness(at, facts[due_on] if owed else NOT_LATE)[0]
-        overdue += owed and row_state not in REPORTED and today > due_on
+        overdue += owed and not reports.reached(at) and today > due_on
         if state is None or row_state == state:
             kept.append(o)
     return CompliancePages(header, _totals(expected, states, late, overdue), kept, items, reports, today, duties)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 from services.common.column_blocks import ColumnBlock
 from services.common.contracts.columns import Columns
 from services.common.workdays import workdays_late
-from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.schemas.rows import AnsweringReport, ComplianceEntry, Filed, PeriodReport
 from services.reporting_api.periods.calendar import ScheduledPeriod
 from services.reporting_api.periods.obligations import Duty, ItemLabel, Obligation
@@ -26,10 +25,16 @@ def late_as_of(due_on: date, today: date) -> tuple[bool, int]:
 NOT_LATE = (False, 0)  # the lateness of a pair owing nothing that has not reported: nothing was due of it
 
 
+def reached(report: Filed | None) -> TypeGuard[Filed]:
+    """Whether a pair's report reached the office (repository.REACHED, read with it): once it has, it is neither
+    missing nor overdue, even while a draft again (reopened for a correction)."""
+    return report is not None and bool(report["reached"])
+
+
 def lateness(report: Filed | None, unreported: tuple[bool, int]) -> tuple[bool, int]:
     """(late, working days late) of a pair: a report that reached the office keeps its own; any other pair is
     `unreported` (late_as_of its due date: the same for every pair of a period, so worked out once per period)."""
-    if report and report["status"] in REPORTED:
+    if reached(report):
         return bool(report["late"]), report["days_late"]
     return unreported
 
@@ -89,7 +94,7 @@ def _row(
         "report_id": report["id"] if report else None,
         "late": late,
         "days_late": days_late,
-        "overdue": owed and state not in REPORTED and facts.past_due,
+        "overdue": owed and not reached(report) and facts.past_due,
     }
 
 

@@ -27,27 +27,28 @@ from sqlalchemy.types import Integer, String
 
 from services.common.driver_reads import Read, Rows
 from services.common.json import integer_list, integers
-from services.reporting_api.oversight.lights import REPORTED
 from services.reporting_api.oversight.memo import InputMemo
-from services.reporting_api.oversight.repository import ANSWERING, PAIR_KEY, answering, periods_of, reports
+from services.reporting_api.oversight.repository import ANSWERING, PAIR_KEY, REACHED, answering, periods_of, reports
 from services.reporting_api.oversight.schemas.rows import AnsweringReport
 from services.reporting_api.oversight.texts import Texts, as_texts, entries, latest_places, text_row
 from services.reporting_api.periods.obligations import PAIR_BASE, Pair, pair_key
 from services.reporting_api.reports.models import ReportStatus
 
-# A report's status and lateness as one small code, made by the database: the status's place in STATUSES times two,
-# plus one when late. Parsing the statuses by name and coding them here was a fifth of a compliance page's CPU (a
-# typical plan: 0.6 of 2.4 ms). A status outside ReportStatus (only SQL written by hand could store one) comes as
-# "name/late" instead, and is kept by its name (_states).
+# A report's status, whether it reached the office and its lateness as one small code, made by the database: the
+# status's place in STATUSES times four, plus REACHED_BIT when it reached the office (repository.REACHED: a reopened
+# draft has), plus LATE_BIT when late. Parsing the statuses by name and coding them here was a fifth of a compliance
+# page's CPU (a typical plan: 0.6 of 2.4 ms). A status outside ReportStatus (only SQL written by hand could store one)
+# comes as "name/flags" instead, and is kept by its name (_states).
 STATUSES = tuple(status.value for status in ReportStatus)
+LATE_BIT, REACHED_BIT, STATUS_SHIFT = 1, 2, 2
 SLASH = literal_column("'/'", String)
 FILED_FIELDS = ("id", "pair", "period", "state", "days_late")  # filed_columns_statement's texts, in its order
 
 
 def _state() -> ColumnElement[Any]:
-    late = reports.c.late.cast(Integer)
-    code = case(*((reports.c.status == status, 2 * n) for n, status in enumerate(STATUSES)))  # NULL for another
-    return func.coalesce((code + late).cast(String), reports.c.status + SLASH + late.cast(String))
+    flags = REACHED.cast(Integer) * REACHED_BIT + reports.c.late.cast(Integer) * LATE_BIT
+    code = case(*((reports.c.status == status, n << STATUS_SHIFT) for n, status in enumerate(STATUSES)))  # NULL: other
+    return func.coalesce((code + flags).cast(String), reports.c.status + SLASH + flags.cast(String))
 
 
 @cache
@@ -81,20 +82,20 @@ def _states(text: str | None) -> tuple[tuple[str, ...], list[int]]:
 def _named_states(text: str) -> tuple[tuple[str, ...], list[int]]:
     names, states = list(STATUSES), []
     for token in text.split(","):
-        name, slash, late = token.rpartition("/")
+        name, slash, flags = token.rpartition("/")
         if slash and name not in names:
             names.append(name)
-        states.append(2 * names.index(name) + int(late) if slash else int(token))
+        states.append((names.index(name) << STATUS_SHIFT) + int(flags) if slash else int(token))
     return tuple(names), states
 
 
 @dataclass(frozen=True, slots=True)
 class FiledReports(Mapping[Pair, AnsweringReport]):
     """The report answering for the period of each (item_id, unit_id) that filed one, by pair, as columns: `at` maps
-    a pair's key (periods/obligations.pair_key) to its report's place in them; a report's status and lateness are
-    one small code (`states`: the status's place in `statuses` times two, plus one when late), its period a place
-    in `periods`. Of a pair that filed two (under an earlier cadence) the latest (highest id) answers, as
-    periods/obligations.latest_per_pair keeps it."""
+    a pair's key (periods/obligations.pair_key) to its report's place in them; a report's status, whether it reached
+    the office and its lateness are one small code (`states`: _state's), its period a place in `periods`. Of a pair
+    that filed two (under an earlier cadence) the latest (highest id) answers, as periods/obligations.latest_per_pair
+    keeps it."""
 
     at: dict[int, int]
     ids: array[int]
@@ -105,7 +106,7 @@ class FiledReports(Mapping[Pair, AnsweringReport]):
     days_late: list[int]
     # The counts of the last keys counted (counted), with those keys: an object kept for its period (filed_reports)
     # is counted again for the same keys, the plan's owed pairs, which its shape keeps while it is the same.
-    last_counted: list[tuple[Iterable[int], dict[tuple[str, bool], int]]] = field(
+    last_counted: list[tuple[Iterable[int], dict[tuple[str, bool, bool], int]]] = field(
         default_factory=list, compare=False, repr=False
     )
 
@@ -127,22 +128,34 @@ class FiledReports(Mapping[Pair, AnsweringReport]):
         return self.at.get(pair_key(item_id, unit_id))
 
     def status(self, at: int) -> str:
-        return self.statuses[self.states[at] >> 1]
+        return self.statuses[self.states[at] >> STATUS_SHIFT]
+
+    def reached(self, at: int | None) -> bool:
+        """compliance_rows.reached of the report at `at` (None: the pair filed none)."""
+        return at is not None and bool(self.states[at] & REACHED_BIT)
 
     def report(self, at: int) -> AnsweringReport:
         period, state = self.periods[self.period_of[at]], self.states[at]
-        status, late = self.statuses[state >> 1], bool(state & 1)
-        return {"id": self.ids[at], "period": period, "status": status, "late": late, "days_late": self.days_late[at]}
+        status, reached, late = self.statuses[state >> STATUS_SHIFT], bool(state & REACHED_BIT), bool(state & LATE_BIT)
+        days_late = self.days_late[at]
+        return {
+            "id": self.ids[at],
+            "period": period,
+            "status": status,
+            "reached": reached,
+            "late": late,
+            "days_late": days_late,
+        }
 
     def lateness(self, at: int | None, unreported: tuple[bool, int]) -> tuple[bool, int]:
         """compliance_rows.lateness of the report at `at` (None: the pair filed none)."""
-        if at is not None and self.status(at) in REPORTED:
-            return bool(self.states[at] & 1), self.days_late[at]
+        if at is not None and self.states[at] & REACHED_BIT:
+            return bool(self.states[at] & LATE_BIT), self.days_late[at]
         return unreported
 
-    def counted(self, keys: Iterable[int]) -> Mapping[tuple[str, bool], int]:
+    def counted(self, keys: Iterable[int]) -> Mapping[tuple[str, bool, bool], int]:
         """The reports of the pairs with these keys (pair_key; distinct: a pair is one responsibility) counted by
-        (status, late); those of the very keys counted last are not counted again."""
+        (status, reached, late); those of the very keys counted last are not counted again."""
         for known, counts in self.last_counted:
             if known is keys:
                 return counts
@@ -150,7 +163,7 @@ class FiledReports(Mapping[Pair, AnsweringReport]):
         self.last_counted[:] = [(keys, counts)]
         return counts
 
-    def _counted(self, keys: Iterable[int]) -> dict[tuple[str, bool], int]:
+    def _counted(self, keys: Iterable[int]) -> dict[tuple[str, bool, bool], int]:
         """counted's answer, in C loops (map, Counter)."""
         places = list(map(self.at.get, keys))
         if len(places) - places.count(None) == len(self.states):  # every report is a pair's among the keys: all
@@ -158,7 +171,11 @@ class FiledReports(Mapping[Pair, AnsweringReport]):
         else:
             found = cast(list[int], list(compress(places, map(is_not, places, repeat(None)))))
             counted = Counter(map(self.states.__getitem__, found))
-        return {(self.statuses[state >> 1], bool(state & 1)): count for state, count in counted.items()}
+        statuses = self.statuses
+        return {
+            (statuses[state >> STATUS_SHIFT], bool(state & REACHED_BIT), bool(state & LATE_BIT)): count
+            for state, count in counted.items()
+        }
 
     def __getitem__(self, pair: Pair) -> AnsweringReport:
         return self.report(self.at[pair_key(*pair)])

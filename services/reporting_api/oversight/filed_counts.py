@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.driver_reads import Read, Rows
 from services.common.json import integer_list, integers
 from services.common.records import plain_rows
-from services.reporting_api.oversight.repository import answering, periods_of, reports
+from services.reporting_api.oversight.repository import REACHED, answering, periods_of, reports
 from services.reporting_api.oversight.schemas.rows import FiledCount
 from services.reporting_api.oversight.texts import Texts, as_texts, entries, text_row
 
@@ -53,7 +53,14 @@ def _latest_per_pair() -> Any:
         partition_by=(reports.c.item_id, reports.c.unit_id), order_by=reports.c.id.desc()
     )
     return (
-        select(reports.c.unit_id, reports.c.item_id, reports.c.status, reports.c.late, latest_first.label("rank"))
+        select(
+            reports.c.unit_id,
+            reports.c.item_id,
+            reports.c.status,
+            reports.c.late,
+            REACHED.label("reached"),
+            latest_first.label("rank"),
+        )
         .where(answering())
         .subquery()
     )
@@ -65,16 +72,16 @@ def filed_counts_statement(key: str) -> Select[Any]:
     one aggregate, one row per key, the latest report of each pair (_latest_per_pair). A roll-up reads it per item;
     per unit it reads filed_pairs_statement, whose owed pairs add up to this statement's rows."""
     ranked = _latest_per_pair()
-    column, status, late = ranked.c[key], ranked.c.status, ranked.c.late
-    reached = status != "draft"
+    column, status, late, reached = ranked.c[key], ranked.c.status, ranked.c.late, ranked.c.reached.is_(True)
     counts = {
-        "submitted": reached,
-        "awaiting_review": and_(reached, status != "accepted", status != "returned"),  # no IN: compiled once
+        "submitted": reached,  # reached the office: a draft reopened for a correction too (repository.REACHED)
+        "awaiting_review": and_(status != "draft", status != "accepted", status != "returned"),  # no IN: compiled once
         "accepted": status == "accepted",
         "returned": status == "returned",
         "draft": status == "draft",
         "on_time": and_(reached, late.is_not(True)),
         "late": and_(reached, late.is_(True)),
+        "reopened": and_(reached, status == "draft"),
     }
     return (
         select(column.label("key"), *(func.count().filter(when).label(name) for name, when in counts.items()))
@@ -84,10 +91,11 @@ def filed_counts_statement(key: str) -> Select[Any]:
 
 
 # A key's filed counts, by position, in RollupEntry's (and FiledCount's) field order after the key.
-SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE = range(len(FIELDS) - 1)
+SUBMITTED, AWAITING, ACCEPTED, RETURNED, DRAFT, ON_TIME, LATE, REOPENED = range(len(FIELDS) - 1)
 # What a report counts as, as one small code the database makes (_counted_as): twice its kind (a draft, awaiting
-# review, accepted, returned), plus one when it reached the office late; COUNTED_BY[code] holds the counts a report of
-# that code adds one to (a draft is neither on time nor late: only a report that reached the office is judged).
+# review, accepted, returned, a draft that reached the office: reopened), plus one when it reached the office late;
+# COUNTED_BY[code] holds the counts a report of that code adds one to (a draft never submitted is neither on time nor
+# late: only a report that reached the office is judged).
 COUNTED_BY: tuple[tuple[int, ...], ...] = (
     (DRAFT,),
     (DRAFT,),
@@ -97,14 +105,19 @@ COUNTED_BY: tuple[tuple[int, ...], ...] = (
     (SUBMITTED, ACCEPTED, LATE),
     (SUBMITTED, RETURNED, ON_TIME),
     (SUBMITTED, RETURNED, LATE),
+    (SUBMITTED, DRAFT, ON_TIME, REOPENED),
+    (SUBMITTED, DRAFT, LATE, REOPENED),
 )
 CODES = len(COUNTED_BY)
 
 
-def _counted_as(status: ColumnElement[Any], late: ColumnElement[Any]) -> ColumnElement[Any]:
-    """A report's code (COUNTED_BY), as filed_counts_statement counts its status and lateness."""
-    kind = case((status == "draft", 0), (status == "accepted", 4), (status == "returned", 6), else_=2)
-    return kind + case((and_(status != "draft", late.is_(True)), 1), else_=0)
+def _counted_as(
+    status: ColumnElement[Any], late: ColumnElement[Any], reached: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """A report's code (COUNTED_BY), as filed_counts_statement counts its status, lateness and reach."""
+    draft = status == "draft"
+    kind = case((and_(draft, reached), 8), (draft, 0), (status == "accepted", 4), (status == "returned", 6), else_=2)
+    return kind + case((and_(reached, late.is_(True)), 1), else_=0)
 
 
 @cache
@@ -112,7 +125,8 @@ def filed_pairs_statement() -> Select[Any]:
     """The latest report of each pair that filed for the period (_latest_per_pair) as its item, unit and code
     (COUNTED_BY), as one row: a comma-separated text per column, in PAIR_FIELDS' order."""
     ranked = _latest_per_pair()
-    pairs = select(ranked.c.item_id, ranked.c.unit_id, _counted_as(ranked.c.status, ranked.c.late).label("counted"))
+    counted = _counted_as(ranked.c.status, ranked.c.late, ranked.c.reached.is_(True))
+    pairs = select(ranked.c.item_id, ranked.c.unit_id, counted.label("counted"))
     return as_texts(pairs.where(ranked.c.rank == 1).subquery(), PAIR_FIELDS)
 
 

@@ -18,12 +18,15 @@ from services.reporting_api.oversight.schemas.rows import LeadState, LightEntry,
 from services.reporting_api.periods.obligations import pair_key, pair_keys
 
 LIGHTS = ("green", "yellow", "red", "done")
-REPORTED = ("submitted", "accepted", "returned")  # the report reached the office at least once
+# The statuses of a report that is with the office (a compliance state each). Whether a report reached the office is
+# not its status: a report reopened for a correction is a draft that did (repository.REACHED, read as `reached`).
+REPORTED = ("submitted", "accepted", "returned")
 
 LIGHT_RULE = """\
 A light is given to every item that has a lead unit (牵头单位) and is not cancelled; the item's lead unit is
 its first responsibility with role `lead`. Only the report the lead unit filed as lead for the period counts,
-and only once it was submitted (a draft is not a report yet); its self-assessment is the report's `self_status`.
+and only once it was submitted (a draft never submitted is not a report yet; one the office reopened for a
+correction still is); its self-assessment is the report's `self_status`.
 The first rule that applies wins:
 
 1. **done** — the item is closed in tasks_api (办结销号, `item_closed`), or the lead report is accepted and says
@@ -128,7 +131,7 @@ def light_of(
 
 def _state(report: LeadState | None) -> tuple[str | None, str | None]:
     """The lead report's status and self-assessment, both None unless it reached the office."""
-    if report is None or report["status"] not in REPORTED:
+    if report is None or not report["reached"]:
         return None, None
     return report["status"], report["self_status"]
 
@@ -185,13 +188,12 @@ def lit_items(lighted: Iterable[Lighted], context: LightContext[R]) -> Iterator[
     for lit in lighted:
         item_id, pair, closed = lit[0], lit[1], lit[2]
         report = reports.get(pair)
-        status = None if report is None else report["status"]
-        reached = status in REPORTED
+        reached = report is not None and report["reached"]
         keys = behind.get(item_id)
         light, reasons = judged(
             closed,
-            status if reached else None,
-            report["self_status"] if reached else None,  # type: ignore[index]  # reached: a report
+            report["status"] if reached else None,  # type: ignore[index]  # reached: a report
+            report["self_status"] if reached else None,  # type: ignore[index]
             () if keys is None else tuple(keys),
             owed if owing is None or item_id in owing else LATER,
             window(duties.get(item_id), today, due_soon_days) if duties else LATER,

@@ -34,8 +34,9 @@ from services.reporting_api.periods.service import rhythm_of
 OBLIGATIONS_RULE = """\
 Every report owed in a window of due dates (from..to), one row per responsibility and owed period, in (due_on,
 period, responsibility_id) order, with the state of its report as compliance gives it (the same rows compliance
-lists for each owed period, owed rows only). `pending=true` keeps only those not submitted yet (missing or draft):
-what a reminder is about. A unit token sees only its own. Beside the reports, `instructions` lists the leader
+lists for each owed period, owed rows only). `pending=true` keeps only those never submitted (missing, or a draft
+not submitted yet; a report reopened for a correction reached the office and is not pending): what a reminder is
+about. A unit token sees only its own. Beside the reports, `instructions` lists the leader
 instructions to answer in the window (open only, given `pending`): notify_api reminds of those from
 GET /v1/instructions, never from this list, so that a duty is reminded once."""
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import BigInteger, String
+from sqlalchemy.types import BigInteger, Integer, String
 
 from services.common.driver_reads import Read, Rows
 from services.common.json import integer_list, integers
@@ -55,6 +55,12 @@ def periods_of(period: str) -> dict[str, str]:
 OWN_DUTY = reports.c.role != "delegate"
 
 
+# Whether a report reached the office: submitted once. One reopened for a correction, or withdrawn after an earlier
+# version was reviewed, is a draft again that keeps its first submission and lateness (reports/workflow.py): neither
+# missing nor overdue. The one predicate compliance, lights, roll-ups, the pending list and the ledger ask.
+REACHED = reports.c.first_submitted_at.is_not(None)
+
+
 def answering(*, of_unit: bool = False) -> ColumnElement[bool]:
     """The plan's own reports answering for the period (of one unit): what every statement here reads."""
     found = and_(reports.c.plan_id == bindparam("plan_id"), reports.c.period.in_(ANSWERING), OWN_DUTY)
@@ -73,6 +79,7 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
         reports.c.late,
         reports.c.days_late,
         reports.c.self_status,
+        REACHED.label("reached"),
     ).where(answering(of_unit=of_unit))
     query = query.order_by(reports.c.id)  # by_pair keeps the last of a pair's reports: the latest filed
     if lead_only:
@@ -83,9 +90,10 @@ def period_reports_statement(*, of_unit: bool = False, lead_only: bool = False) 
 # A report's pair as one integer, as periods/obligations.pair_key makes it.
 PAIR_KEY = reports.c.item_id.cast(BigInteger) * literal_column(str(PAIR_BASE)) + reports.c.unit_id
 
-# A report that has not reached the office is a draft (the status besides REPORTED), asked as such: the index on
-# (plan_id, status) finds a plan's few; as "none of REPORTED" a province's period read 100,000 (58 ms -> 0.2 ms).
-_DRAFT = reports.c.status == ReportStatus.DRAFT.value
+# A report that has not reached the office is a draft (the status besides REPORTED) never submitted, asked as a draft:
+# the index on (plan_id, status) finds a plan's few, then REACHED leaves out those reopened; as "none of REPORTED" a
+# province's period read 100,000 (58 ms -> 0.2 ms).
+_UNREACHED_DRAFT = and_(reports.c.status == ReportStatus.DRAFT.value, ~REACHED)
 
 
 @cache
@@ -102,9 +110,10 @@ def answered_keys_statement(*, of_unit: bool = False) -> Select[Any]:
 
 @cache
 def latest_drafts_statement(*, of_unit: bool = False) -> Select[Any]:
-    """The drafts answering for the period (of one unit) that are their pair's latest report (by_pair keeps the
-    latest), with period_reports_statement's columns: the filed pairs a pending list still shows. Few rows, each
-    checked for a later report on the unique (item, unit, period) index; no order (one a pair)."""
+    """The drafts never submitted (a reopened one reached the office: not pending) answering for the period (of one
+    unit) that are their pair's latest report (by_pair keeps the latest), with period_reports_statement's columns: the
+    filed pairs a pending list still shows. Few rows, each checked for a later report on the unique (item, unit,
+    period) index; no order (one a pair)."""
     later = reports.alias("later")
     newer = (
         select(later.c.id)
@@ -118,7 +127,7 @@ def latest_drafts_statement(*, of_unit: bool = False) -> Select[Any]:
         .exists()
     )
     columns = period_reports_statement().selected_columns
-    return select(*columns).where(answering(of_unit=of_unit), _DRAFT, ~newer)
+    return select(*columns).where(answering(of_unit=of_unit), _UNREACHED_DRAFT, ~newer)
 
 
 def pending_reads(plan_id: int, period: str, *, unit_id: int | None = None) -> list[Read]:
@@ -134,7 +143,7 @@ def answered_keys(rows: Rows) -> array[int]:
     return integers(text_row(rows, ("keys",))[0])
 
 
-LEAD_FIELDS = ("id", "pair", "status", "self_status")
+LEAD_FIELDS = ("id", "pair", "status", "self_status", "reached")
 
 
 @cache
@@ -143,7 +152,8 @@ def lead_states_statement() -> Select[Any]:
     and id, as one row of texts (texts.py): a typical plan's 1,021 as records took the driver ~1 ms and made as many
     objects the collector tracks; the ids pick a pair's latest (lead_states)."""
     self_status = func.coalesce(reports.c.self_status, literal_column("''", String))  # NULL: left out of its text
-    query = select(reports.c.id, PAIR_KEY.label("pair"), reports.c.status, self_status.label("self_status"))
+    reached = REACHED.cast(Integer).label("reached")  # 1 or 0 on both databases (a boolean's text differs)
+    query = select(reports.c.id, PAIR_KEY.label("pair"), reports.c.status, self_status.label("self_status"), reached)
     return as_texts(query.where(answering(), reports.c.role == "lead").subquery())
 
 
@@ -223,10 +233,10 @@ def lead_states(texts: Texts) -> dict[int, LeadState]:
     """The latest state of each pair's lead report by the pair's key (lead_states_statement's texts, LEAD_FIELDS), as
     by_pair keeps them; each distinct state is one dict shared by the pairs in it (a plan's 50,000 reports are in a
     handful of states)."""
-    ids, pair_keys, status_text, self_text = texts
+    ids, pair_keys, status_text, self_text, reached_text = texts
     keys, statuses, selves = integer_list(pair_keys), words(status_text), words(self_text)
-    pairs = list(zip(statuses, selves, strict=True))
-    shared = {state: LeadState(status=state[0], self_status=state[1] or None) for state in set(pairs)}
+    pairs = list(zip(statuses, selves, map(bool, integer_list(reached_text)), strict=True))
+    shared = {state: LeadState(status=state[0], self_status=state[1] or None, reached=state[2]) for state in set(pairs)}
     states = list(map(shared.__getitem__, pairs))
     places = latest_places(keys, integers(ids))
     if len(places) == len(keys):  # no pair filed twice: all in C

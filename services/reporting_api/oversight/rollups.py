@@ -32,9 +32,11 @@ nearest linked ancestor's; items that serve nothing fall under one group without
 is listed when it expects at least one report. For unit groups the group's items are the items the unit is
 responsible for.
 
-Counts over the group's expected (item, unit) pairs: `submitted` = submitted + accepted + returned (the report
-reached the office); `awaiting_review` = submitted and not yet reviewed; `on_time` and `late` split `submitted` by
-the first submission's lateness; `missing` has no report; `overdue` = missing or draft after the due date.
+Counts over the group's expected (item, unit) pairs: `submitted` = the reports that reached the office (submitted,
+accepted, returned, and a draft the office reopened for a correction, or its unit withdrew after an earlier version
+was reviewed: it was submitted once); `awaiting_review` = submitted and not yet reviewed; `draft` = every draft, a
+reopened one too; `on_time` and `late` split `submitted` by the first submission's lateness; `missing` has no report;
+`overdue` = missing, or a draft never submitted, after the due date.
 `lights` counts the group's items per traffic light, `progress` the same items per `progress_status`. The
 `expected`, `missing` and `overdue` counts leave out the items closed (办结) before the period's due date. Only the
 reports of items that owe the period count, as in compliance: one an item filed before its cadence changed (or

@@ -24,6 +24,7 @@ from services.reporting_api.oversight.filed_counts import (
     DRAFT,
     LATE,
     ON_TIME,
+    REOPENED,
     RETURNED,
     SUBMITTED,
     FiledCounts,
@@ -102,7 +103,7 @@ class Tallied:
             "accepted": filed[ACCEPTED],
             "returned": filed[RETURNED],
             "draft": filed[DRAFT],
-            "missing": max(0, expected - submitted - filed[DRAFT]),
+            "missing": max(0, expected - submitted - filed[DRAFT] + filed[REOPENED]),  # a reopened draft: counted once
             "on_time": filed[ON_TIME],
             "late": filed[LATE],
             "overdue": max(0, expected - submitted) if self.overdue else 0,

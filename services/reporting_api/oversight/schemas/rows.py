@@ -25,6 +25,7 @@ class LeadState(TypedDict):
 
     status: str
     self_status: str | None
+    reached: bool  # it reached the office (repository.REACHED): a report reopened since is a draft that still counts
 
 
 class PeriodReport(TypedDict):
@@ -38,12 +39,15 @@ class PeriodReport(TypedDict):
     late: bool
     days_late: int
     self_status: str | None
+    reached: bool
 
 
 class Filed(TypedDict):
-    """What lateness reads of a filed report (a PeriodReport, or the ledger's): its status and its own lateness."""
+    """What lateness reads of a filed report (a PeriodReport, or the ledger's): its status, whether it reached the
+    office (repository.REACHED: submitted once, whatever its status now) and its own lateness."""
 
     status: str
+    reached: bool
     late: bool
     days_late: int
 
@@ -58,8 +62,9 @@ class AnsweringReport(Filed):
 
 class FiledCount(TypedDict):
     """The period's reports of one unit or item (`key`) counted as a roll-up row counts them (filed_counts_statement):
-    reached the office (submitted: not draft), awaiting review, accepted, returned, draft, on time and late (of the
-    submitted, by the first submission)."""
+    reached the office (submitted: submitted once, repository.REACHED), awaiting review, accepted, returned, draft, on
+    time and late (of the submitted, by the first submission), and the drafts among the submitted (reopened: a roll-up
+    row does not show them, its `missing` leaves them out)."""
 
     key: int
     submitted: int
@@ -69,6 +74,7 @@ class FiledCount(TypedDict):
     draft: int
     on_time: int
     late: int
+    reopened: int
 
 
 class MeasurementPoint(TypedDict):
