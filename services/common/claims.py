@@ -46,6 +46,9 @@ def _is_numeric_date(value: object) -> bool:
     )
 
 
+MAX_SUBJECT_LENGTH = 255  # the change log's actor column, and OpenID Connect's bound on `sub`
+
+
 def check_claim_types(claims: Mapping[str, object]) -> None:
     """Refuse claims of the wrong type that PyJWT lets through (a boolean is an int to Python)."""
     for name in ("exp", "nbf", "iat"):
@@ -54,3 +57,11 @@ def check_claim_types(claims: Mapping[str, object]) -> None:
     unit_id = claims.get("unit_id")
     if unit_id is not None and (type(unit_id) is not int or not 1 <= unit_id <= MAX_UNIT_ID):
         raise Unauthorized(f"The unit_id claim is not a unit id: {unit_id!r}.")
+    if not _is_subject(claims.get("sub")):
+        raise Unauthorized(f"The sub claim is not a subject duban can record: {str(claims.get('sub'))[:80]!r}.")
+
+
+def _is_subject(value: object) -> bool:
+    """A subject is written as the actor of every change (255 characters, as OpenID Connect bounds it): printable
+    text (no control character, as a NUL no PostgreSQL text holds; no lone surrogate, which no encoding writes)."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_SUBJECT_LENGTH and value.isprintable()

@@ -53,6 +53,7 @@ RETENTION = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=2)  # an in-flight key older than this belongs to a crashed request
 MAX_KEY_LENGTH = 255
 _REPLAYED_HEADERS = ("content-type", "location", "etag", "link")
+OWNER_LENGTH = 255  # the key's owner (_caller), as the column holds it
 
 
 def idempotency_table(metadata: MetaData) -> Table:
@@ -60,7 +61,7 @@ def idempotency_table(metadata: MetaData) -> Table:
     return Table(
         "idempotency_keys",
         metadata,
-        Column("scope", String(255), primary_key=True),
+        Column("scope", String(OWNER_LENGTH), primary_key=True),  # the caller (_caller)
         Column("key", String(MAX_KEY_LENGTH), primary_key=True),
         Column("fingerprint", String(64), nullable=False),
         Column("completed", Boolean, nullable=False, default=False),
@@ -245,9 +246,19 @@ def _refusal(box: SecretBox, row: RowMapping, fingerprint: str, now: datetime) -
 
 
 def _caller(scope: Scope) -> str:
-    """Whose key this is: the caller the request context resolved (context.py), else anonymous."""
+    """Whose key this is: the caller the request context resolved (context.py), else anonymous. The whole identity,
+    not the subject alone: one person's tokens as two units, or a unit's and a viewer's with the same subject, are two
+    callers, and a replay would hand one what only the other may read (a report, a webhook's secret)."""
     principal = scope_principal(scope)
-    return "anonymous" if principal is None else principal.subject
+    if principal is None:
+        return "anonymous"
+    owner = f"{principal.role.value}:{principal.unit_id or ''}:{principal.subject}"
+    # A long subject is cut to fit the column, with a digest of the whole so that two cut alike stay apart.
+    return (
+        owner
+        if len(owner) <= OWNER_LENGTH
+        else f"{owner[: OWNER_LENGTH - 65]}#{hashlib.sha256(owner.encode()).hexdigest()}"
+    )
 
 
 def _bad_key() -> Response:

@@ -71,6 +71,11 @@ BAD_TOKENS = {
     "unit-id-float": lambda: jwt.encode(_claims(role="unit", unit_id=1.0), SETTINGS.jwt_secret, algorithm="HS256"),
     "exp-not-a-date": lambda: jwt.encode(_claims(exp="never"), SETTINGS.jwt_secret, algorithm="HS256"),
     "iat-boolean": lambda: jwt.encode(_claims(iat=True), SETTINGS.jwt_secret, algorithm="HS256"),
+    # A subject is every change's actor (255 characters): one no column can keep was a 500, or stored a NUL.
+    "sub-lone-surrogate": lambda: jwt.encode(_claims(sub="office-\ud800"), SETTINGS.jwt_secret, algorithm="HS256"),
+    "sub-nul": lambda: jwt.encode(_claims(sub="office-\x00-x"), SETTINGS.jwt_secret, algorithm="HS256"),
+    "sub-over-255": lambda: jwt.encode(_claims(sub="o" * 256), SETTINGS.jwt_secret, algorithm="HS256"),
+    "sub-empty": lambda: jwt.encode(_claims(sub=""), SETTINGS.jwt_secret, algorithm="HS256"),
 }
 
 

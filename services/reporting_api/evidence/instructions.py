@@ -14,7 +14,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.db import Database
 from services.common.evidence.service import Owner, closed
 from services.common.problems import Conflict, Forbidden, NotFound
@@ -25,8 +25,12 @@ from services.reporting_api.instructions.service import visible
 INSTRUCTION, REPLY = "instruction", "instruction_reply"
 
 
-def _author_only(principal: Principal, author: str) -> None:
-    if principal.subject != author:
+def _author_only(principal: Principal, author: str, unit_id: int | None) -> None:
+    """The author is the same subject with the same standing: the office's writing (`unit_id` None) a staff token,
+    a unit's reply a token of that unit. A viewer's token, or another unit's, that carries the author's subject (one
+    person with two roles, or two issuers naming people alike) is not the author."""
+    standing = principal.is_staff if unit_id is None else principal.role is Role.UNIT and principal.unit_id == unit_id
+    if principal.subject != author or not standing:
         raise Forbidden("Only the author of an instruction or a reply attaches or deletes its evidence.")
 
 
@@ -37,7 +41,7 @@ async def instruction_owner(db: Database, instruction_id: int, principal: Princi
         row = await visible(conn, instruction_id, principal)
     is_open = row["status"] == InstructionStatus.OPEN.value
     if write:
-        _author_only(principal, row["created_by"])
+        _author_only(principal, row["created_by"], None)
         if not is_open:
             raise closed(f"instruction {instruction_id}")
     return Owner(INSTRUCTION, instruction_id, None, 0, is_open, partial(_lock_instruction, instruction_id))
@@ -62,7 +66,7 @@ async def reply_owner(db: Database, reply_id: int, principal: Principal, write: 
             raise NotFound(f"Reply {reply_id} does not exist.") from exc
         is_last = await repository.last_reply_id(conn, reply["instruction_id"]) == reply_id
     if write:
-        _author_only(principal, reply["author"])
+        _author_only(principal, reply["author"], reply["unit_id"])
         if not is_last:
             raise _moved_on(reply_id)
     lock = partial(_lock_reply, reply["instruction_id"], reply_id)
