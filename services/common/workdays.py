@@ -1,13 +1,21 @@
 """Working days on the official Chinese calendar: statutory holidays and make-up working days (调休).
 
-The calendar comes from the maintained `chinesecalendar` package, which knows the years the State
-Council has published. Outside them we fall back to "Monday to Friday" and say so, because a guessed
-holiday is worse than an honest approximation.
+The calendar comes from the maintained `chinesecalendar` package, which knows the years the State Council's yearly
+notice has published (through 2026 in 1.11.0). A later year is answered with official=False, and is still not
+"Monday to Friday": the statutory holidays are fixed by law years ahead (《全国年节及纪念日放假办法》 as revised in
+2024, in force from 2025), only the yearly notice's 调休 (which weekdays join a holiday, which weekend days are
+worked instead) are not. So from 2025 on an unpublished year rests on Saturdays, Sundays and the law's 13 days:
+元旦 1 January, 春节 农历除夕 to 正月初三, 清明 (the solar term's day), 劳动节 1-2 May, 端午 五月初五, 中秋 八月十五
+and 国庆 1-3 October, the lunar dates and 清明 from `lunar_python` (6tail's lunar-python). Without them, 1 January
+2027 (a Friday) would count as a working day and a report due on 31 December 2026 would be two working days late
+on Monday 4 January instead of one. The years before 2004 that chinesecalendar does not know fall back to Monday
+to Friday, as the law's days then differed.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -18,7 +26,7 @@ import chinese_calendar
 @dataclass(frozen=True, slots=True)
 class WorkdayAnswer:
     is_workday: bool
-    official: bool  # False when the date is outside the published years and only weekends were considered
+    official: bool  # False when the date is outside the published years: weekends and the law's holidays, no 调休
 
 
 _ANSWERS = {(work, official): WorkdayAnswer(work, official) for work in (False, True) for official in (False, True)}
@@ -81,19 +89,46 @@ class _Year:
         return self.work[through] - self.work[after], self.guessed[through] - self.guessed[after]
 
 
-def _official(day: date) -> WorkdayAnswer:
+LAW_IN_FORCE = 2025  # the first year of 《全国年节及纪念日放假办法》 as revised in 2024
+
+
+def statutory_holidays(year: int) -> frozenset[date]:
+    """The days the law closes in `year` (from LAW_IN_FORCE on; none before), whatever the yearly notice adds."""
+    if year < LAW_IN_FORCE:
+        return frozenset()
+    # lunar_python takes 0.08 s and 7 MB to import: only a process that reaches an unpublished year pays for it.
+    from lunar_python import Lunar, Solar  # noqa: PLC0415
+
+    def solar(lunar_month: int, lunar_day: int) -> date:
+        day = Lunar.fromYmd(year, lunar_month, lunar_day).getSolar()
+        return date(day.getYear(), day.getMonth(), day.getDay())
+
+    spring = solar(1, 1)  # 正月初一; 除夕 is the day before it, whether the twelfth month had 29 days or 30
+    qingming = Solar.fromYmd(year, 4, 15).getLunar().getJieQiTable()["清明"]  # 4-6 April
+    return frozenset(
+        {date(year, 1, 1), date(year, 5, 1), date(year, 5, 2), solar(5, 5), solar(8, 15)}
+        | {spring + timedelta(days=n) for n in range(-1, 3)}
+        | {date(qingming.getYear(), qingming.getMonth(), qingming.getDay())}
+        | {date(year, 10, n) for n in (1, 2, 3)}
+    )
+
+
+def _answers(year: int) -> Callable[[date], WorkdayAnswer]:
+    """How a day of `year` is answered: by the official calendar, or by weekends and the law's holidays."""
     try:
-        return _ANSWERS[(chinese_calendar.is_workday(day), True)]
+        chinese_calendar.is_workday(date(year, 1, 1))  # the package knows whole years or none of one
     except NotImplementedError:
-        return _ANSWERS[(day.weekday() < 5, False)]
+        closed = statutory_holidays(year)
+        return lambda day: _ANSWERS[(day.weekday() < 5 and day not in closed, False)]
+    return lambda day: _ANSWERS[(chinese_calendar.is_workday(day), True)]
 
 
 @lru_cache(maxsize=256)  # a year is two arrays of 367 counts; plans span a decade, lateness a few years back from today
 def _year(year: int) -> _Year:
     day, work, guessed = date(year, 1, 1), array("H", [0]), array("H", [0])
-    first = day.toordinal()
+    first, answer_of = day.toordinal(), _answers(year)
     while day.year == year:
-        answer = _official(day)
+        answer = answer_of(day)
         work.append(work[-1] + answer.is_workday)
         guessed.append(guessed[-1] + (not answer.official))
         day += timedelta(days=1)

@@ -33,13 +33,6 @@ def test_adding_working_days_backwards_and_forwards_agree():
     assert add_workdays(later, -1)[0] == date(2024, 2, 9)
 
 
-def test_years_outside_the_official_calendar_fall_back_to_weekends_and_say_so():
-    answer = check(date(2030, 10, 1))  # a Tuesday; National Day is unknown to the calendar for 2030
-    assert answer.is_workday
-    assert not answer.official
-    assert not check(date(2030, 10, 5)).is_workday  # Saturday
-
-
 def test_counting_from_running_counts_agrees_with_walking_day_by_day():
     first = date(2003, 12, 30)  # 2003 … 2031: days the official calendar knows and days it does not
     walked, guessed = [0], [0]  # working and guessed days among the first n days after `first`, walked one by one

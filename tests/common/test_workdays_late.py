@@ -18,6 +18,10 @@ from services.common.workdays import workdays_late
         (date(2024, 9, 28), date(2024, 9, 29), 1),  # Sunday 29 September 2024 is a make-up working day
         (date(2024, 9, 30), date(2024, 10, 7), 1),  # the whole National Day holiday is one working day late at most
         (date(2024, 9, 30), date(2024, 10, 12), 5),  # Saturday 12 October is a make-up working day
+        # 2027 is not published yet: New Year's Day (Friday 1 January) is still a holiday, so Monday 4 January is
+        # the first working day after a 31 December 2026 due date
+        (date(2026, 12, 31), date(2027, 1, 4), 1),
+        (date(2027, 2, 4), date(2027, 2, 9), 1),  # 除夕 Friday 5 February … 初三 Monday 8 February are holidays
     ],
 )
 def test_working_days_late(due_on, on, expected):

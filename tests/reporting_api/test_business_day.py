@@ -105,3 +105,13 @@ def test_a_missing_report_counts_working_days_overdue_across_national_day(report
     with clock.frozen(datetime(2024, 10, 12, 10, 0, tzinfo=clock.SHANGHAI)):
         row = t9_compliance_row(reporting_client, auth, quzhou, transport, period="2024-Q3")
     assert (row["overdue"], row["late"], row["days_late"]) == (True, True, 5)
+
+
+def test_a_missing_report_due_on_new_years_eve_2026_is_one_working_day_overdue_on_monday_4_january_2027(
+    reporting_client, auth, quzhou, transport
+):
+    # 2027 is not in the official calendar yet; 1 January (Friday) is New Year's Day all the same
+    move_due_date(reporting_client, auth, quzhou.plan_id, "2025", "2026-12-31")
+    with clock.frozen(datetime(2027, 1, 4, 10, 0, tzinfo=clock.SHANGHAI)):
+        row = t9_compliance_row(reporting_client, auth, quzhou, transport, period="2025")
+    assert (row["overdue"], row["late"], row["days_late"]) == (True, True, 1)

@@ -85,8 +85,8 @@ class UpcomingDeadline(BaseModel):
     days_left: int = Field(description="Calendar days from as_of to due_on.")
     workdays_left: int = Field(description="Working days after as_of up to and including due_on (调休 counted).")
     official_calendar: bool = Field(
-        description="False when the working days were counted without the official "
-        "calendar (a year it does not know yet: weekends only)."
+        description="False when the working days were counted without the official calendar (a year it does not "
+        "know yet: weekends and the statutory holidays fixed by law, without that year's 调休)."
     )
 
 
