@@ -1,12 +1,12 @@
 """Idempotency-Key for creating POSTs (draft-ietf-httpapi-idempotency-key-header, Stripe's practice).
 
-The same key and body replay the first response; the same key with another body is 422; a
-retry while the first request still runs is 409. Keys are scoped to the caller (token subject)
-and kept for `RETENTION`. A pure ASGI middleware, so one piece of code serves every service.
+The same key and body replay the first response; the same key with another body is 422; a retry while the first
+request still runs is 409. Keys are scoped to the caller (role, unit and subject) and kept for `RETENTION`. A pure
+ASGI middleware, so one piece of code serves every service.
 
-Every transaction the request commits also stamps the key's `wrote_at`, in the same commit. A request
-that died after writing but before its answer was kept is therefore never run again: its retry gets
-409 (outcome unknown). One that died before writing anything is run again once it counts as abandoned.
+Every transaction the request commits also stamps the key's `wrote_at`, in the same commit. A request that died after
+writing but before its answer was kept is therefore never run again: its retry gets 409 (outcome unknown). One that
+died before writing anything is run again once it counts as abandoned.
 """
 
 from __future__ import annotations
@@ -145,9 +145,9 @@ class IdempotencyMiddleware:
     async def _claim(self, state: Any, owner: str, key: str, fingerprint: str) -> Response | datetime:
         """The answer to give at once, or the moment this request claimed the key and should run."""
         table = state.idempotency_table
-        now = clock.now()
+        now, where = clock.now(), (table.c.scope == owner, table.c.key == key)
         async with state.database.transaction() as conn:
-            found = await conn.execute(select(table).where(table.c.scope == owner, table.c.key == key))
+            found = await conn.execute(select(table).where(*where))
             row = found.mappings().first()
             if row is None:
                 try:
@@ -163,16 +163,8 @@ class IdempotencyMiddleware:
             refusal = _refusal(state.response_box, row, fingerprint, now)
             if refusal is not None:
                 return refusal
-            taken = await conn.execute(
-                update(table)
-                .where(
-                    table.c.scope == owner,
-                    table.c.key == key,
-                    table.c.created_at == row["created_at"],
-                    table.c.wrote_at.is_(None),
-                )
-                .values(created_at=now)
-            )
+            held = (table.c.created_at == row["created_at"], table.c.wrote_at.is_(None))  # by no other since
+            taken = await conn.execute(update(table).where(*where, *held).values(created_at=now))
             return now if taken.rowcount == 1 else _in_flight()
 
     async def _settle(self, state: Any, owner: str, key: str, captured: _Captured) -> None:
@@ -246,19 +238,12 @@ def _refusal(box: SecretBox, row: RowMapping, fingerprint: str, now: datetime) -
 
 
 def _caller(scope: Scope) -> str:
-    """Whose key this is: the caller the request context resolved (context.py), else anonymous. The whole identity,
-    not the subject alone: one person's tokens as two units, or a unit's and a viewer's with the same subject, are two
-    callers, and a replay would hand one what only the other may read (a report, a webhook's secret)."""
+    """Whose key this is: the caller's whole identity, else anonymous. A unit's token and a viewer's, or two units',
+    with one subject are two callers (a replay would hand one what only the other may read); a digest of it when it
+    is longer than the column (a subject may take all 255 characters)."""
     principal = scope_principal(scope)
-    if principal is None:
-        return "anonymous"
-    owner = f"{principal.role.value}:{principal.unit_id or ''}:{principal.subject}"
-    # A long subject is cut to fit the column, with a digest of the whole so that two cut alike stay apart.
-    return (
-        owner
-        if len(owner) <= OWNER_LENGTH
-        else f"{owner[: OWNER_LENGTH - 65]}#{hashlib.sha256(owner.encode()).hexdigest()}"
-    )
+    owner = "anonymous" if principal is None else f"{principal.role}:{principal.unit_id or ''}:{principal.subject}"
+    return owner if len(owner) <= OWNER_LENGTH else hashlib.sha256(owner.encode()).hexdigest()
 
 
 def _bad_key() -> Response:

@@ -6,7 +6,7 @@ notice has published (through 2026 in 1.11.0). A later year is answered with off
 2024, in force from 2025), only the yearly notice's 调休 (which weekdays join a holiday, which weekend days are
 worked instead) are not. So from 2025 on an unpublished year rests on Saturdays, Sundays and the law's 13 days:
 元旦 1 January, 春节 农历除夕 to 正月初三, 清明 (the solar term's day), 劳动节 1-2 May, 端午 五月初五, 中秋 八月十五
-and 国庆 1-3 October, the lunar dates and 清明 from `lunar_python` (6tail's lunar-python). Without them, 1 January
+and 国庆 1-3 October (the lunar dates and 清明 in law_holidays.py, through 2100). Without them, 1 January
 2027 (a Friday) would count as a working day and a report due on 31 December 2026 would be two working days late
 on Monday 4 January instead of one. The years before 2004 that chinesecalendar does not know fall back to Monday
 to Friday, as the law's days then differed.
@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
+
+from services.common.law_holidays import LAW_YEARS, LUNAR_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +91,15 @@ class _Year:
         return self.work[through] - self.work[after], self.guessed[through] - self.guessed[after]
 
 
-LAW_IN_FORCE = 2025  # the first year of 《全国年节及纪念日放假办法》 as revised in 2024
-
-
 def statutory_holidays(year: int) -> frozenset[date]:
-    """The days the law closes in `year` (from LAW_IN_FORCE on; none before), whatever the yearly notice adds."""
-    if year < LAW_IN_FORCE:
+    """The days the law closes in `year` (none before it was in force, nor past the table), whatever the yearly
+    notice adds: its solar dates, and its lunar ones and 清明 from law_holidays.py."""
+    if year not in LAW_YEARS:
         return frozenset()
-    # lunar_python takes 0.08 s and 7 MB to import: only a process that reaches an unpublished year pays for it.
-    from lunar_python import Lunar, Solar  # noqa: PLC0415
-
-    def solar(lunar_month: int, lunar_day: int) -> date:
-        day = Lunar.fromYmd(year, lunar_month, lunar_day).getSolar()
-        return date(day.getYear(), day.getMonth(), day.getDay())
-
-    spring = solar(1, 1)  # 正月初一; 除夕 is the day before it, whether the twelfth month had 29 days or 30
-    qingming = Solar.fromYmd(year, 4, 15).getLunar().getJieQiTable()["清明"]  # 4-6 April
+    eve, qingming, duanwu, zhongqiu = (date.fromisoformat(f"{year}-{day}") for day in LUNAR_DAYS[year])
     return frozenset(
-        {date(year, 1, 1), date(year, 5, 1), date(year, 5, 2), solar(5, 5), solar(8, 15)}
-        | {spring + timedelta(days=n) for n in range(-1, 3)}
-        | {date(qingming.getYear(), qingming.getMonth(), qingming.getDay())}
+        {date(year, 1, 1), date(year, 5, 1), date(year, 5, 2), qingming, duanwu, zhongqiu}
+        | {eve + timedelta(days=n) for n in range(4)}  # 除夕 to 初三
         | {date(year, 10, n) for n in (1, 2, 3)}
     )
 
