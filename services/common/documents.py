@@ -90,6 +90,14 @@ class OfficialDocument:
     tables: Sequence[Table] = field(default_factory=tuple)
 
 
+# The longest Content-Disposition a download sends (the contracts' maxLength, evidence/routes.py). A name the upload
+# takes (255 characters) percent-encodes to up to 3,060: it is shortened as it is sent, not refused as it is stored,
+# so that every file stored under the 255-character rule stays downloadable and its record keeps its whole name.
+MAX_DISPOSITION = 2048
+MAX_FALLBACK = 200  # the ASCII filename for old clients
+MAX_EXTENSION = 16  # a suffix longer than this is no extension (".pdf", ".xlsx"), just a dot in the name
+
+
 def docx_response(description: str) -> dict[int | str, JsonObject]:
     """The documented 200 of a document route: a binary body of the .docx media type."""
     body: JsonObject = {"schema": {"type": "string", "format": "binary"}}
@@ -103,9 +111,31 @@ def docx_download(document: OfficialDocument, *, ascii_name: str, name: str) -> 
 
 
 def attachment(ascii_name: str, name: str) -> str:
-    """A Content-Disposition for a download: an ASCII name for old clients, the real one per RFC 6266/8187."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    """A Content-Disposition for a download: an ASCII name for old clients, the real one per RFC 6266/8187, within
+    MAX_DISPOSITION characters."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name)[:MAX_FALLBACK]
+    head = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''"
+    return head + encoded_name(name, MAX_DISPOSITION - len(head))
+
+
+def encoded_name(name: str, room: int) -> str:
+    """The name percent-encoded in at most `room` characters. A longer one keeps its extension (the file still
+    opens as its type) and as much of its stem as fits, cut between characters and marked with "…"."""
+    if len(encoded := quote(name, safe="")) <= room:
+        return encoded
+    stem, dot, extension = name.rpartition(".")
+    if not stem or len(extension) > MAX_EXTENSION:  # no extension worth keeping: cut the whole name
+        stem, dot, extension = name, "", ""
+    tail = quote(f"…{dot}{extension}", safe="")
+    kept: list[str] = []
+    used = len(tail)
+    for char in stem:
+        step = quote(char, safe="")
+        if used + len(step) > room:
+            break
+        kept.append(step)
+        used += len(step)
+    return "".join(kept) + tail
 
 
 async def plan_office(tasks: TasksClient, plan_id: int) -> str:

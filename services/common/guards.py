@@ -287,10 +287,14 @@ def declared_kind(annotation: Any) -> type | None:
 
 
 def model_of(field_info: Any) -> type[BaseModel] | None:
-    """The pydantic model a body or field holds, alone, optional or as the items of a list."""
-    annotation = getattr(field_info, "annotation", None)
-    inner = get_args(annotation) if get_origin(annotation) in (Union, UnionType, list) else ()
-    for candidate in (annotation, *inner):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
+    """The model a body or field holds, alone, optional, in a list or among a list's kinds (a plan file's units:
+    list[str | ResponsibleEntry], whose group SQLite stored beyond 32 bits until 2026-12-07)."""
+    return _model_in(getattr(field_info, "annotation", None), depth=2)
+
+
+def _model_in(annotation: Any, depth: int) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if depth and get_origin(annotation) in (Union, UnionType, list):
+        return next((m for arg in get_args(annotation) if (m := _model_in(arg, depth - 1)) is not None), None)
     return None

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from services.common.documents import attachment
+from services.common.documents import MAX_DISPOSITION, attachment
 from services.common.etag import IfMatch, expected_version
 from services.common.evidence.service import EvidenceAccess
 from services.common.evidence.sniff import EXTENSIONS, MEDIA_TYPES
@@ -62,7 +62,7 @@ DOWNLOAD: dict[int | str, JsonObject] = {
             "ETag": {"$ref": "#/components/headers/ETag"},
             "Content-Disposition": {
                 "description": "attachment, with the file's name (RFC 6266: an ASCII filename and the real filename*).",
-                "schema": {"type": "string", "maxLength": 2048},
+                "schema": {"type": "string", "maxLength": MAX_DISPOSITION},
             },
         },
     },

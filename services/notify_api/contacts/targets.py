@@ -14,7 +14,9 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
+
+import httpx
 
 from services.common.problems import Unprocessable
 from services.common.secrets import MASK
@@ -82,21 +84,44 @@ def is_local_name(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
-def check_url(target: str, *, private_allowed: bool) -> str:
-    parts = urlsplit(target)
+def check_url(target: str, *, private_allowed: bool, field: str = "target") -> str:
+    """The URL, if notify_api may deliver to it; else 422 on the body's `field` (a subscription's is url)."""
+    at = ("body", field)
+    parts = _split(target, field)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Unprocessable("target must be an http(s) URL with a host.", at=TARGET)
+        raise Unprocessable(f"{field} must be an http(s) URL with a host.", at=at)
     if parts.username or parts.password:
-        raise Unprocessable("target must not carry credentials in the URL.", at=TARGET)
+        raise Unprocessable(f"{field} must not carry credentials in the URL.", at=at)
     if private_allowed:
         return target
     address = literal_address(parts.hostname)
     if is_local_name(parts.hostname) or (address is not None and not is_public_address(address)):
         raise Unprocessable(
-            f"target {parts.hostname!r} is a loopback or private address; notify_api only delivers to public hosts.",
-            at=TARGET,
+            f"{field} {parts.hostname!r} is a loopback or private address; notify_api only delivers to public hosts.",
+            at=at,
         )
     return target
+
+
+def _split(target: str, field: str) -> SplitResult:
+    """The URL's parts. urlsplit raises ValueError for a bracketed host that is no IPv6 address or is not closed
+    (until 2026-12-07 a 500), and its port for one that is not a number of 0 to 65535; such a port, or a URL httpx
+    cannot read, was stored, and every delivery to it then failed: a port must be one that can be connected to."""
+    try:
+        parts = urlsplit(target)
+    except ValueError as exc:
+        raise Unprocessable(f"{field} must be an http(s) URL with a host.", at=("body", field)) from exc
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0  # not a number, or beyond 65535: no port either
+    if port == 0:
+        raise Unprocessable(f"{field} must give its port as a number from 1 to 65535.", at=("body", field))
+    try:
+        httpx.URL(target)  # as the deliverer reads it (deliveries/channels/http.py): a tab, a host IDNA refuses
+    except httpx.InvalidURL as exc:
+        raise Unprocessable(f"{field} must be an http(s) URL with a host.", at=("body", field)) from exc
+    return parts
 
 
 def check_target(channel: Channel, target: str, *, private_allowed: bool) -> str:

@@ -34,7 +34,7 @@ from services.notify_api.settings import NotifySettings
 
 
 def _url(settings: NotifySettings, url: str) -> str:
-    return check_url(url.strip(), private_allowed=settings.private_targets_allowed)
+    return check_url(url.strip(), private_allowed=settings.private_targets_allowed, field="url")
 
 
 async def create_subscription(

@@ -15,7 +15,7 @@ from services.common.auth import PrincipalDep, ServiceCaller, Staff
 from services.common.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, conditional_json, expected_version
 from services.common.json import loads
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
-from services.common.problems import Unprocessable, UnsupportedMediaType, problem_responses
+from services.common.problems import BadRequest, Unprocessable, UnsupportedMediaType, problem_responses
 from services.common.routing import (
     GUARDED_WRITE_ERRORS,
     READ_ERRORS,
@@ -164,10 +164,11 @@ async def import_plan(request: Request, db: DatabaseDep, principal: Staff) -> Im
         else:
             raise UnsupportedMediaType("Send the plan file as application/json or application/yaml.")
     except PlanFileError as exc:
-        raise Unprocessable(
+        refusal = BadRequest if exc.kind == "duplicate_key" else Unprocessable  # ambiguous, as JSON's duplicate is
+        raise refusal(
             str(exc),
             errors=[
-                {"location": [e["location"]], "message": e["message"], "type": "plan_file", "line": e["line"]}
+                {"location": [e["location"]], "message": e["message"], "type": exc.kind, "line": e["line"]}
                 for e in exc.errors
             ],
         ) from exc

@@ -11,7 +11,8 @@ from typing import Any, TypedDict
 import yaml
 from pydantic import ValidationError
 
-from services.common.safe_yaml import load_bounded
+from services.common.safe_yaml import YAMLDuplicateKey, load_bounded
+from services.common.wire_types import mistyped_fields
 from services.tasks_api.plans.files.plan_file import (
     ItemEntry,
     PlanFile,
@@ -31,10 +32,11 @@ class PlanFileProblem(TypedDict):
 
 
 class PlanFileError(ValueError):
-    """The file is not a valid plan; `errors` lists each problem with its location and line."""
+    """The file is not a valid plan; `errors` lists each problem with its location and line. `kind` is plan_file, or
+    duplicate_key for a file that is ambiguous rather than invalid (a JSON body's duplicate key is a 400 too)."""
 
-    def __init__(self, errors: list[PlanFileProblem]) -> None:
-        self.errors = errors
+    def __init__(self, errors: list[PlanFileProblem], kind: str = "plan_file") -> None:
+        self.errors, self.kind = errors, kind
         first = errors[0]
         where = f"line {first['line']}, " if first.get("line") else ""
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -55,10 +57,14 @@ def parse_plan_file(text: str | bytes) -> PlanFile:
                     "line": mark.line + 1 if mark else None,
                     "message": f"not valid YAML: {getattr(exc, 'problem', exc)}",
                 }
-            ]
+            ],
+            "duplicate_key" if isinstance(exc, YAMLDuplicateKey) else "plan_file",
         ) from exc
     except RecursionError as exc:  # PyYAML composes nodes recursively; a hostile file nests thousands deep
         raise PlanFileError([{"location": "(file)", "line": None, "message": "nested too deeply"}]) from exc
+    # The JSON import's rule for types and 32-bit integers (the router's _json), which pydantic alone would not keep
+    if mistyped := mistyped_fields(PlanFile, data, ()):
+        raise PlanFileError([_located(root, error["loc"], error["msg"]) for error in mistyped])
     return validate_plan_data(data, root)
 
 
