@@ -54,6 +54,12 @@ class Principal:
             raise Forbidden("A unit token sees only its own unit's records.")
         return self.unit_id
 
+    def party_to(self, *units: int | None) -> bool:
+        """Whether a record of these units (its owner, or the parties to it) is the caller's as far as units go: a
+        unit token's when its unit is one of them. Another unit's record is answered 404, as if it did not exist
+        (README, Security); every other role passes here, and what it may do is its role's (403 when wrong)."""
+        return self.role is not Role.UNIT or self.unit_id in units
+
     @property
     def own_unit(self) -> int:
         """The caller's own unit, for a unit token (which always names one: see TokenVerifier)."""

@@ -82,8 +82,13 @@ class Records(Generic[RowT]):
         """The record, or 404."""
         record = await self.find(conn, record_id)
         if record is None:
-            raise NotFound(f"{self.label.capitalize()} {record_id} does not exist.")
+            raise self.missing(record_id)
         return record
+
+    def missing(self, record_id: int) -> NotFound:
+        """The 404 of a record that does not exist; also the answer to a unit about another unit's record, which
+        must read the same (README, Security: a 403 would tell it the id exists, and is someone else's)."""
+        return NotFound(f"{self.label.capitalize()} {record_id} does not exist.")
 
     async def get_at(self, conn: AsyncConnection, record_id: int, version: int) -> RowT:
         """The record, if it is still at the version the caller read (If-Match); else 404 or 412. For changes that

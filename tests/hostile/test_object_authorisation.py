@@ -207,6 +207,31 @@ def test_no_read_filtered_by_unit_a_shows_another_unit_unit_as_text(world, auth,
     assert MARKER not in response.text
 
 
+# Unit A's own records, and what may be done on each (README, Security: "another unit's record is 404"): another
+# unit that reads one, or does there what a unit may do, is answered 404 as if it did not exist; a 403 would tell it
+# the id exists and is someone else's. What a unit may not do at all stays 403, whoever's the record.
+_UNIT_RECORDS = {
+    "tasks_api": ("/v1/extensions/{extension_id}", "/v1/closeouts/{closeout_id}", "/v1/delegations/{delegation_id}"),
+    "reporting_api": ("/v1/reports/{report_id}", "/v1/instructions/{instruction_id}"),
+    "notify_api": (
+        "/v1/contacts/{contact_id}",
+        "/v1/notifications/{notification_id}",
+        "/v1/units/{unit_id}/feed-tokens/{token_id}",
+    ),
+}
+ON_UNIT_RECORDS = [
+    op
+    for op in GUARDED
+    if (op.method == "GET" or _key(op) in UNIT_MAY)
+    and any(op.path == record or op.path.startswith(f"{record}/") for record in _UNIT_RECORDS[op.service])
+]
+
+
+@pytest.mark.parametrize("op", ON_UNIT_RECORDS, ids=str)
+def test_another_unit_reading_or_writing_a_record_of_unit_a_gets_404_as_if_it_did_not_exist(world, auth, op):
+    assert_problem(_attempt(world, auth, op, _unit_b(world, auth, op)), 404)
+
+
 @pytest.mark.parametrize("op", [op for op in WRITES if op.path_parameters], ids=str)
 def test_another_unit_writing_to_unit_as_object_gets_404_or_403_and_changes_nothing(world, auth, op):
     assert_problem(_attempt(world, auth, op, _unit_b(world, auth, op)), 403, 404)

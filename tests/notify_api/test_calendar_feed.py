@@ -197,6 +197,24 @@ def test_a_unit_manages_only_its_own_feed_tokens(notify_client, quzhou, transpor
     assert_problem(notify_client.get(f"/v1/units/{other}/feed-tokens", headers=transport["headers"]), 403)
 
 
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_another_units_feed_token_is_404_to_a_unit_as_if_it_did_not_exist(
+    notify_client, quzhou, transport, auth, method
+):
+    other = quzhou.unit_id("市文旅局")
+    created = new_token(notify_client, other, auth("office"))
+    path = f"/v1/units/{other}/feed-tokens/{created['id']}"
+    assert_problem(notify_client.request(method.upper(), path, headers=transport["headers"]), 404)
+    assert notify_client.get(path, headers=auth("office")).json()["revoked_at"] is None
+
+
+@pytest.mark.parametrize("role", ["viewer", "service"])
+def test_other_roles_reading_a_units_feed_token_are_403(notify_client, transport, auth, role):
+    created = new_token(notify_client, transport["unit_id"], transport["headers"])
+    path = f"/v1/units/{transport['unit_id']}/feed-tokens/{created['id']}"
+    assert_problem(notify_client.get(path, headers=auth(role)), 403)
+
+
 def test_the_office_manages_any_units_feed_tokens(notify_client, transport, auth):
     created = new_token(notify_client, transport["unit_id"], auth("office"))
     assert created["created_by"] == "test-office-0"

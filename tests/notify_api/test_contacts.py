@@ -318,7 +318,7 @@ def test_a_unit_asking_for_another_owners_contacts_is_forbidden(notify_client, a
 
 
 @pytest.mark.parametrize("method", ["get", "patch", "delete", "rotate"])
-def test_a_unit_cannot_touch_another_units_contact(notify_client, auth, method):
+def test_another_units_contact_is_404_to_a_unit_as_if_it_did_not_exist(notify_client, auth, method):
     contact = add_contact(notify_client, auth("office"), "unit", OTHER_UNIT)
     headers = auth("unit", unit_id=UNIT, **{"If-Match": '"1"'})
     path = f"/v1/contacts/{contact['id']}"
@@ -328,7 +328,7 @@ def test_a_unit_cannot_touch_another_units_contact(notify_client, auth, method):
         "delete": lambda: notify_client.delete(path, headers=headers),
         "rotate": lambda: notify_client.post(path + "/secret", headers=headers),
     }[method]()
-    assert_problem(response, 403)
+    assert_problem(response, 404)
 
 
 @pytest.mark.parametrize("role", ["viewer", "service"])

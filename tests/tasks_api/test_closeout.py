@@ -251,6 +251,12 @@ def test_another_unit_may_not_request_close_out(tasks_client, auth, plan):
     assert_problem(ask(tasks_client, other, plan["items"]["T1"]), 403)
 
 
+def test_another_units_close_out_request_is_404_to_a_unit_as_if_it_did_not_exist(tasks_client, auth, plan):
+    request = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]).json()
+    other = auth("unit", unit_id=plan["units"]["市发改委"])  # no duty on T3
+    assert_problem(tasks_client.get(f"/v1/closeouts/{request['id']}", headers=other), 404)
+
+
 def test_only_the_office_decides(tasks_client, auth, plan):
     request = ask(tasks_client, lead_of(plan, auth, "T3"), plan["items"]["T3"]).json()
     response = tasks_client.post(

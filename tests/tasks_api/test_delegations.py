@@ -204,9 +204,23 @@ def test_the_delegate_acknowledges_once_and_the_step_is_published(s, tasks_datab
 
 def test_only_the_delegate_acknowledges(s):
     made = s.delegated(s.transport, s.t1, s.roads)
-    for unit_id in (s.transport, s.prices):
-        assert_problem(s.acknowledge(unit_id, made["id"]), 403)
+    assert_problem(s.acknowledge(s.transport, made["id"]), 403)  # a party to it, in the wrong place
     assert_problem(s.client.post(f"/v1/delegations/{made['id']}/acknowledgement", headers=s.auth("office")), 403)
+
+
+def test_a_unit_no_party_to_a_delegation_acknowledging_it_is_404(s):
+    made = s.delegated(s.transport, s.t1, s.roads)
+    assert_problem(s.acknowledge(s.prices, made["id"]), 404)
+
+
+def test_a_unit_no_party_to_a_delegation_withdrawing_it_is_404(s):
+    made = s.delegated(s.transport, s.t1, s.roads)
+    assert_problem(s.withdraw(s.prices, made["id"]), 404)
+
+
+def test_a_unit_no_party_to_a_delegation_is_answered_404_before_its_stale_if_match(s):
+    made = s.delegated(s.transport, s.t1, s.roads)
+    assert_problem(s.acknowledge(s.prices, made["id"], **{"If-Match": '"7"'}), 404)
 
 
 def test_a_stale_if_match_on_acknowledgement_is_412(s):
@@ -230,7 +244,7 @@ def test_an_acknowledged_delegate_passes_on_to_its_own_sub_unit_and_each_sees_it
     assert s.chain(s.unit(s.transport), s.t1) == whole[:1]
     assert s.chain(s.unit(s.section), s.t1) == whole[1:]
     assert s.chain(s.unit(s.water), s.t1) == []
-    assert_problem(s.client.get(f"/v1/delegations/{below['id']}", headers=s.unit(s.transport)), 403)
+    assert_problem(s.client.get(f"/v1/delegations/{below['id']}", headers=s.unit(s.transport)), 404)
     assert s.client.get(f"/v1/delegations/{below['id']}", headers=s.unit(s.section)).status_code == 200
 
 

@@ -66,22 +66,34 @@ async def list_feed_tokens(
         return await repository.token_page(conn, unit_id=unit_id, after_id=after_id, limit=limit)
 
 
+def _no_token(unit_id: int, token_id: int) -> NotFound:
+    return NotFound(f"Unit {unit_id} has no feed token {token_id}.")
+
+
+def _check_token_unit(principal: Principal, unit_id: int, token_id: int) -> None:
+    """A token at another unit's address is 404 to a unit, as one that is not there (README, Security: another
+    unit's record is 404); a role that manages no tokens is 403, whatever the token."""
+    if not principal.party_to(unit_id):
+        raise _no_token(unit_id, token_id)
+    _check_unit(principal, unit_id)
+
+
 async def _own_token(conn: AsyncConnection, unit_id: int, token_id: int) -> FeedTokenRow:
     row = await repository.find_token(conn, token_id)
     if row is None or row["unit_id"] != unit_id:
-        raise NotFound(f"Unit {unit_id} has no feed token {token_id}.")
+        raise _no_token(unit_id, token_id)
     return row
 
 
 async def get_feed_token(db: Database, *, unit_id: int, token_id: int, principal: Principal) -> FeedTokenShown:
-    _check_unit(principal, unit_id)
+    _check_token_unit(principal, unit_id, token_id)
     async with db.read() as conn:
         return repository.shown(await _own_token(conn, unit_id, token_id))
 
 
 async def revoke_feed_token(db: Database, *, unit_id: int, token_id: int, principal: Principal) -> None:
     """Revoke a token; the feed URL stops working at once. Revoking twice changes nothing."""
-    _check_unit(principal, unit_id)
+    _check_token_unit(principal, unit_id, token_id)
     async with db.transaction() as conn:
         before = await _own_token(conn, unit_id, token_id)
         if before["revoked_at"] is not None:

@@ -189,6 +189,8 @@ async def list_contacts(
 
 async def _mine(conn: AsyncConnection, principal: Principal, contact_id: int) -> ContactRow:
     row = await repository.get_contact(conn, contact_id)
+    if not principal.party_to(*([row["owner_id"]] if row["owner_kind"] == OwnerKind.UNIT else [])):
+        raise repository.contact_records.missing(contact_id)  # another unit's, or the office's: as if it did not exist
     _check_owner(principal, row["owner_kind"], row["owner_id"])
     return row
 

@@ -100,8 +100,8 @@ async def get_notification(db: Database, *, notification_id: int, principal: Pri
     """The notification with every delivery attempt, oldest first."""
     async with db.read() as conn:
         row = aware_row(await notification_records.get(conn, notification_id), NotificationRow)
-        if not _readable(principal, row):
-            raise Forbidden("A unit token may only read its own unit's notifications.")
+        if not _readable(principal, row):  # another unit's notice: as if it did not exist
+            raise notification_records.missing(notification_id)
         tried = await conn.execute(
             select(attempts)
             .where(attempts.c.notification_id == notification_id)
@@ -132,6 +132,8 @@ async def mark_read(db: Database, *, notification_id: int, principal: Principal)
     """Record that the recipient read (acknowledged) the notice; the first time counts."""
     async with db.transaction() as conn:
         before = aware_row(await notification_records.get(conn, notification_id), NotificationRow)
+        if not _readable(principal, before):  # another unit's notice: as if it did not exist
+            raise notification_records.missing(notification_id)
         if not (principal.is_staff or _addressed_to(principal, before)):
             raise Forbidden("Only the unit the notice was sent to, or the office, may mark it read.")
         if before["read_at"] is not None:

@@ -20,6 +20,14 @@ def delegation_to(rows: Sequence[DelegationRow], unit_id: int, *, active: bool =
     return max(held, key=lambda row: row["id"]) if held else None
 
 
+def delegates_of(rows: Sequence[DelegationRow], unit_id: int) -> frozenset[int]:
+    """The units whose delegate reports on the item the unit reads: those the latest delegation to which came from it.
+    Withdrawn or not: a report filed under a delegation stays the delegating unit's to read after it takes the
+    delegation back (reviewing it needs the delegation in force: `delegating_unit`, active=True)."""
+    latest = (delegation_to(rows, to_unit, active=False) for to_unit in {row["to_unit_id"] for row in rows})
+    return frozenset(row["to_unit_id"] for row in latest if row is not None and row["from_unit_id"] == unit_id)
+
+
 async def item_delegations(tasks: TasksClient, item_id: int) -> list[DelegationRow]:
     """The item's delegations as tasks_api says now; none for an item it no longer holds."""
     try:

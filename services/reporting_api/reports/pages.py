@@ -20,6 +20,7 @@ from services.common.pagination import given, keyset_read, keyset_statement
 from services.reporting_api.reports.models import ReportStatus
 from services.reporting_api.reports.repository import report_records, reports
 from services.reporting_api.reports.schemas import ReportPublic
+from services.reporting_api.reports.scope import UnitScope
 
 # The JSON columns (measurements, attachments) are read as the text they are stored as and embedded in the page as
 # it is (orjson.Fragment): decoding 100 small documents a page and encoding them again was 70 µs of a page's CPU, and
@@ -57,15 +58,6 @@ class ReportFilters:
         return given(self)
 
 
-@dataclass(frozen=True, slots=True)
-class UnitScope:
-    """What a unit sees: its own reports, and those on the items it leads."""
-
-    unit_id: int
-    lead_item_ids: Collection[int]
-    delegates: Collection[int] = ()  # on the filtered item: the units the caller delegated it to (转办)
-
-
 async def report_page(
     db: Database,
     filters: ReportFilters,
@@ -85,10 +77,7 @@ async def report_page(
     # request.
     where = [reports.c[name] == value for name, value in values.items()]
     if scope is not None:
-        seen = (reports.c.unit_id == scope.unit_id) | reports.c.item_id.in_(scope.lead_item_ids)
-        if scope.delegates:  # given with an item filter only: the delegates' reports on that item
-            seen = seen | reports.c.unit_id.in_(scope.delegates)
-        where.append(seen)
+        where.append(scope.clause())
     if item_ids is not None:
         where.append(reports.c.item_id.in_(item_ids))
     async with db.read() as conn:

@@ -21,15 +21,9 @@ from services.common.problems import Conflict, Forbidden, NotFound, Unprocessabl
 from services.reporting_api.periods.calendar import parse_period
 from services.reporting_api.periods.service import closed_periods, locking, rhythm_of
 from services.reporting_api.reports import pages, repository
-from services.reporting_api.reports.delegates import (
-    DELEGATE,
-    delegating_unit,
-    delegation_to,
-    item_delegations,
-    refuse_delegate_values,
-)
+from services.reporting_api.reports.delegates import DELEGATE, delegation_to, refuse_delegate_values
 from services.reporting_api.reports.models import ReportStatus
-from services.reporting_api.reports.pages import ListedReport, ReportFilters, UnitScope
+from services.reporting_api.reports.pages import ListedReport, ReportFilters
 from services.reporting_api.reports.repository import (
     ReportRow,
     TransitionRow,
@@ -43,6 +37,7 @@ from services.reporting_api.reports.schemas import (
     ReportCreate,
     ReportUpdate,
 )
+from services.reporting_api.reports.scope import unit_scope
 
 CONTENT = (
     "progress",
@@ -213,19 +208,14 @@ async def delete_report(
         )
 
 
-async def lead_item_ids(tasks: TasksClient, unit_id: int) -> set[int]:
-    """Items the unit leads: their co-operating units' reports are the lead's to read."""
-    return await tasks.unit_item_ids(unit_id, "lead")
-
-
 async def _check_visible(tasks: TasksClient, report: ReportRow, principal: Principal) -> None:
-    """Another unit's report is 404, as if it did not exist, unless the caller's unit leads its item or delegated
-    the item to the report's unit (转办: the delegating unit reviews it)."""
+    """Another unit's report is 404, as if it did not exist, unless the caller's unit reads it by the rule a list
+    selects by (scope.py): it leads its item, or the report is its delegate's (转办)."""
     if principal.role is not Role.UNIT or report["unit_id"] == principal.unit_id:
         return
-    if report["item_id"] in await lead_item_ids(tasks, principal.own_unit):
-        return
-    if report["role"] != DELEGATE or await delegating_unit(tasks, report, active=False) != principal.unit_id:
+    # Only a delegate's report is read through a delegation: the item's delegations are asked for then only.
+    delegated_item = report["item_id"] if report["role"] == DELEGATE else None
+    if not (await unit_scope(tasks, principal.own_unit, delegated_item)).admits(report):
         raise NotFound(f"Report {report['id']} does not exist.")
 
 
@@ -258,12 +248,8 @@ async def list_reports(
     """A page of the reports the caller may see (`limit + 1` rows, for the page and the cursor after it); with
     `item_number`, on the plan's items so numbered. tasks_api is asked before the read: no connection is held."""
     scope = None
-    if principal.role is Role.UNIT:
-        scope = UnitScope(principal.own_unit, await lead_item_ids(tasks, principal.own_unit))
-        if filters.item_id is not None:  # on one item, the reports of the units the caller delegated it to as well
-            delegated = await item_delegations(tasks, filters.item_id)
-            mine = {row["to_unit_id"] for row in delegated if row["from_unit_id"] == principal.own_unit}
-            scope = UnitScope(scope.unit_id, scope.lead_item_ids, delegates=frozenset(mine))
+    if principal.role is Role.UNIT:  # on one item, its delegates' reports on it as well
+        scope = await unit_scope(tasks, principal.own_unit, filters.item_id)
     numbered = None
     if item_number is not None:
         if filters.plan_id is None:

@@ -172,6 +172,6 @@ async def list_closeouts(
 async def get_closeout(db: Database, *, closeout_id: int, principal: Principal) -> CloseoutRow:
     async with db.read() as conn:
         request = await closeout_records.get(conn, closeout_id)
-    if principal.unit_id is not None and request["unit_id"] != principal.unit_id:
-        raise Forbidden("A unit may only read the close-out requests it filed.")
+    if not principal.party_to(request["unit_id"]):
+        raise closeout_records.missing(closeout_id)
     return request

@@ -12,7 +12,7 @@ from services.common import clock
 from services.common.auth import Principal
 from services.common.db import Database
 from services.common.outbox import emit
-from services.common.problems import Conflict, Forbidden, Unprocessable
+from services.common.problems import Conflict, Unprocessable
 from services.tasks_api.assignments.events import extended_event
 from services.tasks_api.assignments.service import require_duty
 from services.tasks_api.db import outbox_events
@@ -135,8 +135,8 @@ async def list_extensions(
 async def get_extension(db: Database, *, extension_id: int, principal: Principal) -> ExtensionRow:
     async with db.read() as conn:
         request = await extension_records.get(conn, extension_id)
-    if principal.unit_id is not None and request["unit_id"] != principal.unit_id:
-        raise Forbidden("A unit may only read the extension requests it filed.")
+    if not principal.party_to(request["unit_id"]):
+        raise extension_records.missing(extension_id)
     return request
 
 

@@ -112,10 +112,15 @@ async def delegate(db: Database, *, item_id: int, data: DelegationCreate, princi
         return made
 
 
-async def _seen(conn: AsyncConnection, delegation_id: int, version: int | None) -> DelegationRow:
-    if version is None:
-        return await delegation_records.get(conn, delegation_id)
-    return await delegation_records.get_at(conn, delegation_id, version)
+async def _seen(conn: AsyncConnection, delegation_id: int, version: int | None, principal: Principal) -> DelegationRow:
+    """The delegation a step acts on: 404 to a unit that is no party to it, before its version is compared (a 412
+    would tell that unit the delegation exists)."""
+    before = await delegation_records.get(conn, delegation_id)
+    if not principal.party_to(before["from_unit_id"], before["to_unit_id"]):
+        raise delegation_records.missing(delegation_id)
+    if version is not None and before["version"] != version:
+        raise stale(before["version"])
+    return before
 
 
 async def _move(
@@ -133,7 +138,7 @@ async def _move(
 async def acknowledge(db: Database, *, delegation_id: int, version: int | None, principal: Principal) -> DelegationView:
     """签收: the delegate takes the delegation on; acknowledging twice changes nothing."""
     async with db.transaction() as conn:
-        before = await _seen(conn, delegation_id, version)
+        before = await _seen(conn, delegation_id, version, principal)
         if principal.unit_id != before["to_unit_id"]:
             raise Forbidden("Only the delegate unit acknowledges a delegation (签收).")
         if before["status"] == DelegationStatus.ACKNOWLEDGED.value:
@@ -156,7 +161,7 @@ async def acknowledge(db: Database, *, delegation_id: int, version: int | None, 
 async def withdraw(db: Database, *, delegation_id: int, version: int | None, principal: Principal) -> DelegationView:
     """撤回: the delegating unit takes the delegation back, and with it whatever the delegate passed on from it."""
     async with db.transaction() as conn:
-        before = await _seen(conn, delegation_id, version)
+        before = await _seen(conn, delegation_id, version, principal)
         if principal.unit_id != before["from_unit_id"]:
             raise Forbidden("Only the delegating unit withdraws a delegation (撤回).")
         if before["status"] == DelegationStatus.WITHDRAWN.value:
@@ -229,6 +234,6 @@ async def get_delegation(db: Database, *, delegation_id: int, principal: Princip
     async with db.read() as conn:
         await delegation_records.get(conn, delegation_id)
         found = await repository.view(conn, delegation_id)
-    if principal.role is Role.UNIT and principal.unit_id not in (found["from_unit_id"], found["to_unit_id"]):
-        raise Forbidden("A unit reads only the delegations it made or received.")
+    if not principal.party_to(found["from_unit_id"], found["to_unit_id"]):
+        raise delegation_records.missing(delegation_id)
     return found

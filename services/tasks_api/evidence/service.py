@@ -26,8 +26,8 @@ async def closeout_owner(db: Database, closeout_id: int, principal: Principal, w
     """A close-out request as evidence's owner: 404 for another unit's, 403 for a write by anyone but its unit."""
     async with db.read() as conn:
         request = await closeout_records.get(conn, closeout_id)
-    if principal.role is Role.UNIT and request["unit_id"] != principal.unit_id:
-        raise NotFound(f"Closeout {closeout_id} does not exist.")
+    if not principal.party_to(request["unit_id"]):
+        raise closeout_records.missing(closeout_id)
     if write and principal.role not in (Role.ADMIN, Role.UNIT):
         raise Forbidden("Only the unit that asked for the close-out attaches its evidence.")
     pending = request["status"] == CloseoutStatus.PENDING.value
