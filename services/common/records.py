@@ -64,6 +64,13 @@ def conflict_from(exc: IntegrityError, entity: str) -> Conflict:
     return Conflict(f"The {entity} conflicts with existing data.")
 
 
+def at_version(record: ReadT, version: int | None) -> ReadT:
+    """A record read already, if it is at the `version` the caller saw (None: not asked); else 412."""
+    if version is not None and record["version"] != version:
+        raise stale(record["version"])
+    return record
+
+
 class Records(Generic[RowT]):
     """Access to one versioned table, recording every change in the service's change log."""
 
@@ -90,13 +97,11 @@ class Records(Generic[RowT]):
         must read the same (README, Security: a 403 would tell it the id exists, and is someone else's)."""
         return NotFound(f"{self.label.capitalize()} {record_id} does not exist.")
 
-    async def get_at(self, conn: AsyncConnection, record_id: int, version: int) -> RowT:
+    async def get_at(self, conn: AsyncConnection, record_id: int, version: int | None) -> RowT:
         """The record, if it is still at the version the caller read (If-Match); else 404 or 412. For changes that
-        check other rules first: a failed precondition answers before them (RFC 9110 §13.2.2)."""
-        record = await self.get(conn, record_id)
-        if record["version"] != version:
-            raise stale(record["version"])
-        return record
+        check other rules first: a failed precondition answers before them (RFC 9110 §13.2.2). None: a step that
+        takes If-Match only when sent, sent without."""
+        return at_version(await self.get(conn, record_id), version)
 
     @overload
     async def page(

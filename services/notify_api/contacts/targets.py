@@ -89,7 +89,7 @@ def check_url(target: str, *, private_allowed: bool, field: str = "target") -> s
     at = ("body", field)
     parts = _split(target, field)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Unprocessable(f"{field} must be an http(s) URL with a host.", at=at)
+        raise _not_a_url(field)
     if parts.username or parts.password:
         raise Unprocessable(f"{field} must not carry credentials in the URL.", at=at)
     if private_allowed:
@@ -103,6 +103,10 @@ def check_url(target: str, *, private_allowed: bool, field: str = "target") -> s
     return target
 
 
+def _not_a_url(field: str) -> Unprocessable:
+    return Unprocessable(f"{field} must be an http(s) URL with a host.", at=("body", field))
+
+
 def _split(target: str, field: str) -> SplitResult:
     """The URL's parts. urlsplit raises ValueError for a bracketed host that is no IPv6 address or is not closed
     (until 2026-12-07 a 500), and its port for one that is not a number of 0 to 65535; such a port, or a URL httpx
@@ -110,7 +114,7 @@ def _split(target: str, field: str) -> SplitResult:
     try:
         parts = urlsplit(target)
     except ValueError as exc:
-        raise Unprocessable(f"{field} must be an http(s) URL with a host.", at=("body", field)) from exc
+        raise _not_a_url(field) from exc
     try:
         port = parts.port
     except ValueError:
@@ -120,7 +124,7 @@ def _split(target: str, field: str) -> SplitResult:
     try:
         httpx.URL(target)  # as the deliverer reads it (deliveries/channels/http.py): a tab, a host IDNA refuses
     except httpx.InvalidURL as exc:
-        raise Unprocessable(f"{field} must be an http(s) URL with a host.", at=("body", field)) from exc
+        raise _not_a_url(field) from exc
     return parts
 
 

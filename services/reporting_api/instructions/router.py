@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from services.common.auth import PrincipalDep, Staff, Writer
-from services.common.etag import IfMatch, expected_version, set_etag
+from services.common.etag import IfMatch, seen_version, set_etag
 from services.common.pagination import Cursor, Limit, Page, decode_id_cursor, page_of
 from services.common.problems import problem_responses
 from services.common.routing import READ_ERRORS, WRITE_ERRORS, api_router, created, links_to_created
@@ -108,7 +108,7 @@ async def reply_to_instruction(
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> InstructionDetail:
-    version = None if if_match is None else expected_version(if_match)
+    version = seen_version(if_match)
     detail = await service.reply(
         db, tasks, instruction_id=instruction_id, data=data, version=version, principal=principal
     )

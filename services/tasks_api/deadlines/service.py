@@ -146,11 +146,7 @@ async def decide_extension(
     """Approve or reject a pending request; approval moves the due date in the same transaction. The original
     due date (original_due_on) never moves, so both stay visible."""
     async with db.transaction() as conn:
-        request = await (
-            extension_records.get(conn, extension_id)
-            if version is None
-            else extension_records.get_at(conn, extension_id, version)
-        )
+        request = await extension_records.get_at(conn, extension_id, version)
         if request["status"] != ExtensionStatus.PENDING.value:
             raise Conflict(f"Extension request {extension_id} was already {request['status']}.")
         if data.approve:

@@ -19,6 +19,7 @@ from services.common.etag import stale
 from services.common.history import record_change
 from services.common.outbox import emit
 from services.common.problems import Conflict, Forbidden, Unprocessable
+from services.common.records import at_version
 from services.tasks_api.db import change_log, outbox_events
 from services.tasks_api.delegations import repository
 from services.tasks_api.delegations.events import delegation_event
@@ -118,9 +119,7 @@ async def _seen(conn: AsyncConnection, delegation_id: int, version: int | None, 
     before = await delegation_records.get(conn, delegation_id)
     if not principal.party_to(before["from_unit_id"], before["to_unit_id"]):
         raise delegation_records.missing(delegation_id)
-    if version is not None and before["version"] != version:
-        raise stale(before["version"])
-    return before
+    return at_version(before, version)
 
 
 async def _move(
